@@ -1,0 +1,19 @@
+//! Gantry's database migrations, shared by SQLite and PostgreSQL.
+//!
+//! Every migration is a module named `mYYYYMMDD_HHMMSS_verb_object` with `up` and
+//! `down`; a released migration is never edited, a change is a new migration. This
+//! crate depends on nothing of the server, so the schema history stands on its own.
+pub use sea_orm_migration::prelude::*;
+
+mod m20261121_000001_create_deliveries_and_jobs;
+
+/// The ordered list of Gantry's migrations.
+#[derive(Debug)]
+pub struct Migrator;
+
+#[sea_orm_migration::async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261121_000001_create_deliveries_and_jobs::Migration)]
+    }
+}

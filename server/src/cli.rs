@@ -1,0 +1,104 @@
+//! The `gantry` command line: `serve`, `migrate`, `sandbox`.
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use gantry_migrations::{Migrator, MigratorTrait};
+
+use crate::config::Settings;
+use crate::startup::{Application, Extras};
+use crate::{db, sandbox, telemetry};
+
+/// Gantry: a self-hosted, plugin-based agent platform for GitHub.
+#[derive(Debug, Parser)]
+#[command(name = "gantry", version, about)]
+pub struct Cli {
+    /// Settings file (TOML). `GANTRY_*` environment variables override it.
+    #[arg(long, global = true, env = "GANTRY_CONFIG")]
+    config: Option<PathBuf>,
+    /// Log as JSON lines instead of text.
+    #[arg(long, global = true)]
+    log_json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server: webhook intake, workers and plugins.
+    Serve,
+    /// Apply database migrations (or roll them back).
+    Migrate {
+        #[command(subcommand)]
+        action: Option<MigrateAction>,
+    },
+    /// Run everything on one machine with a GitHub simulator and the bundled plugins.
+    Sandbox(sandbox::SandboxArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum MigrateAction {
+    /// Apply every pending migration (the default).
+    Up,
+    /// Roll back the last N migrations (all with --all).
+    Down {
+        /// How many to roll back.
+        #[arg(default_value_t = 1)]
+        steps: u32,
+        /// Roll back every migration.
+        #[arg(long)]
+        all: bool,
+    },
+    /// List migrations and whether they are applied.
+    Status,
+}
+
+/// Parses the command line and runs the command.
+#[must_use]
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init(cli.log_json);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(err) => {
+            tracing::error!(%err, "could not start the async runtime");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!("{err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve => {
+            let settings = Settings::load(cli.config.as_deref())?;
+            if settings.webhook.secrets.is_empty() {
+                anyhow::bail!("no webhook secret configured: set GANTRY_WEBHOOK_SECRET or webhook.secrets");
+            }
+            let app = Application::build(settings, Extras::default()).await?;
+            tracing::info!(port = app.port(), "gantry is serving");
+            app.run_until_stopped().await.context("the HTTP server failed")
+        }
+        Command::Migrate { action } => {
+            let settings = Settings::load(cli.config.as_deref())?;
+            let conn = db::connect(&settings.database_url(), 2).await?;
+            match action.unwrap_or(MigrateAction::Up) {
+                MigrateAction::Up => db::migrate(&conn).await?,
+                MigrateAction::Down { steps, all } => {
+                    Migrator::down(&conn, if all { None } else { Some(steps) }).await.context("rolling back migrations")?;
+                }
+                MigrateAction::Status => Migrator::status(&conn).await.context("reading migration status")?,
+            }
+            tracing::info!("migrations done");
+            Ok(())
+        }
+        Command::Sandbox(args) => sandbox::run(cli.config.as_deref(), args).await,
+    }
+}

@@ -1,0 +1,344 @@
+//! Settings: the TOML file, `GANTRY_*` environment overrides and their defaults.
+//!
+//! This is the only module that reads the environment. A setting is named by its path
+//! in the TOML file; the environment overrides it as `GANTRY_<SECTION>__<KEY>`, for
+//! example `GANTRY_DATABASE__URL` or `GANTRY_WORKER__CONCURRENCY`. Two shortcuts exist:
+//! `GANTRY_WEBHOOK_SECRET` adds one webhook secret, `GANTRY_DATA_DIR` sets `data_dir`.
+//! The file is checked strictly: an unknown key is an error, not silently ignored.
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::Secret;
+
+/// All of Gantry's settings. Every field has a default, so an empty file is valid.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Where Gantry keeps its SQLite database and caches.
+    pub data_dir: PathBuf,
+    /// The HTTP listener.
+    pub server: ServerSettings,
+    /// The database connection.
+    pub database: DatabaseSettings,
+    /// Webhook intake.
+    pub webhook: WebhookSettings,
+    /// How Gantry talks to GitHub.
+    pub github: GitHubSettings,
+    /// The background workers that process jobs.
+    pub worker: WorkerSettings,
+    /// Plugins and their sandbox limits.
+    pub plugins: PluginSettings,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from(".gantry"),
+            server: ServerSettings::default(),
+            database: DatabaseSettings::default(),
+            webhook: WebhookSettings::default(),
+            github: GitHubSettings::default(),
+            worker: WorkerSettings::default(),
+            plugins: PluginSettings::default(),
+        }
+    }
+}
+
+/// The HTTP listener.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
+    /// Address to listen on; port 0 picks a free port.
+    pub listen: String,
+    /// Number of HTTP worker threads.
+    pub http_workers: usize,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self { listen: "127.0.0.1:8080".into(), http_workers: 2 }
+    }
+}
+
+/// The database connection.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseSettings {
+    /// `sqlite://PATH` or `postgres://...`. Empty means SQLite at `<data_dir>/gantry.db`.
+    pub url: String,
+    /// Most connections in the pool.
+    pub max_connections: u32,
+    /// Run pending migrations at start.
+    pub migrate_on_start: bool,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self { url: String::new(), max_connections: 10, migrate_on_start: true }
+    }
+}
+
+/// Webhook intake.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhookSettings {
+    /// Accepted webhook secrets; a delivery signed with any of them is accepted, so a
+    /// secret can be rotated by adding the new one before removing the old.
+    pub secrets: Vec<Secret>,
+    /// Largest accepted body. GitHub caps payloads at 25 MB; the default is 25 MiB.
+    pub max_body_bytes: usize,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self { secrets: Vec::new(), max_body_bytes: 25 * 1024 * 1024 }
+    }
+}
+
+/// How Gantry talks to GitHub.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GitHubSettings {
+    /// REST API base URL: GitHub, GitHub Enterprise Server (`https://HOST/api/v3`) or the
+    /// simulator.
+    pub api_url: String,
+    /// A personal access token (GitHub App authentication comes later).
+    pub token: Option<Secret>,
+    /// Connection timeout in milliseconds.
+    pub connect_timeout_ms: u64,
+    /// Read timeout per response in milliseconds.
+    pub read_timeout_ms: u64,
+}
+
+impl Default for GitHubSettings {
+    fn default() -> Self {
+        Self { api_url: "https://api.github.com".into(), token: None, connect_timeout_ms: 5_000, read_timeout_ms: 15_000 }
+    }
+}
+
+/// The background workers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WorkerSettings {
+    /// Jobs processed at once by this process.
+    pub concurrency: usize,
+    /// How often an idle worker looks for jobs (it is also woken on each delivery).
+    pub poll_interval_ms: u64,
+    /// How long a lease lasts before another worker may take the job over.
+    pub lease_secs: u64,
+    /// Attempts before a job is dead-lettered.
+    pub max_attempts: i32,
+    /// First retry delay; doubled per attempt, with jitter.
+    pub retry_base_ms: u64,
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        Self { concurrency: 2, poll_interval_ms: 500, lease_secs: 60, max_attempts: 5, retry_base_ms: 2_000 }
+    }
+}
+
+/// Plugins and their sandbox limits.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PluginSettings {
+    /// Directory of `.wasm` components loaded at start.
+    pub dir: PathBuf,
+    /// Per-plugin configuration (JSON-shaped), by plugin name; a plugin without an
+    /// entry gets its manifest's default configuration.
+    pub config: BTreeMap<String, serde_json::Value>,
+    /// Sandbox limits for every invocation.
+    pub limits: Limits,
+}
+
+impl Default for PluginSettings {
+    fn default() -> Self {
+        Self { dir: PathBuf::from("target/plugins"), config: BTreeMap::new(), limits: Limits::default() }
+    }
+}
+
+/// Sandbox limits for one plugin invocation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Wall-clock deadline around the whole call, host calls included.
+    pub timeout_ms: u64,
+    /// Epoch tick: how often running guest code checks the deadline.
+    pub epoch_tick_ms: u64,
+    /// Linear memory cap per instance.
+    pub memory_mib: usize,
+    /// WebAssembly stack cap.
+    pub stack_kib: usize,
+    /// Log lines kept per invocation; later lines are counted and dropped.
+    pub max_log_lines: usize,
+    /// Longest log line kept, in bytes; longer lines are cut.
+    pub max_log_line_bytes: usize,
+    /// GitHub calls one invocation may make.
+    pub github_calls: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            timeout_ms: 10_000,
+            epoch_tick_ms: 10,
+            memory_mib: 64,
+            stack_kib: 512,
+            max_log_lines: 200,
+            max_log_line_bytes: 4096,
+            github_calls: 50,
+        }
+    }
+}
+
+impl Limits {
+    /// The wall-clock deadline as a duration.
+    #[must_use]
+    pub fn timeout(&self) -> Duration {
+        Duration::from_millis(self.timeout_ms)
+    }
+}
+
+impl Settings {
+    /// Loads settings from an optional TOML file, then the process environment.
+    ///
+    /// # Errors
+    /// When the file cannot be read or parsed, has unknown keys, or an environment
+    /// override has the wrong type.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        Self::load_from(file, std::env::vars())
+    }
+
+    /// Loads settings from an optional TOML file and the given environment.
+    ///
+    /// # Errors
+    /// As [`Settings::load`].
+    pub fn load_from(file: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> anyhow::Result<Self> {
+        let file_settings: Settings = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+                toml::from_str(&text).with_context(|| format!("invalid settings in {}", path.display()))?
+            }
+            None => Settings::default(),
+        };
+        let mut tree = toml::Value::try_from(&file_settings).context("serialising settings")?;
+        let mut extra_secrets = Vec::new();
+        for (key, value) in env {
+            let Some(rest) = key.strip_prefix("GANTRY_") else { continue };
+            match rest {
+                "WEBHOOK_SECRET" => extra_secrets.push(Secret::new(value)),
+                "DATA_DIR" => set_path(&mut tree, &["data_dir"], &value, &key)?,
+                _ if rest.contains("__") => {
+                    let path: Vec<String> = rest.split("__").map(str::to_ascii_lowercase).collect();
+                    let path: Vec<&str> = path.iter().map(String::as_str).collect();
+                    set_path(&mut tree, &path, &value, &key)?;
+                }
+                _ => {}
+            }
+        }
+        let mut settings: Settings = tree.try_into().context("invalid settings from the environment")?;
+        settings.webhook.secrets.extend(extra_secrets);
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// The database URL, defaulting to SQLite under the data directory.
+    #[must_use]
+    pub fn database_url(&self) -> String {
+        if self.database.url.is_empty() {
+            format!("sqlite://{}?mode=rwc", self.data_dir.join("gantry.db").display())
+        } else {
+            self.database.url.clone()
+        }
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        if self.worker.concurrency == 0 {
+            bail!("worker.concurrency must be at least 1");
+        }
+        if self.plugins.limits.epoch_tick_ms == 0 || self.plugins.limits.timeout_ms == 0 {
+            bail!("plugins.limits.timeout_ms and epoch_tick_ms must be positive");
+        }
+        if self.webhook.secrets.iter().any(|s| s.expose().is_empty()) {
+            bail!("an empty webhook secret is not allowed");
+        }
+        Ok(())
+    }
+}
+
+/// Sets `path` in `tree` to `raw`, converted to the type the default already has.
+/// Paths that name no setting are ignored, so unrelated `GANTRY_*` variables are fine.
+fn set_path(tree: &mut toml::Value, path: &[&str], raw: &str, key: &str) -> anyhow::Result<()> {
+    let Some((last, parents)) = path.split_last() else { return Ok(()) };
+    let mut node = tree;
+    for part in parents {
+        match node.get_mut(*part) {
+            Some(child) => node = child,
+            None => return Ok(()),
+        }
+    }
+    let Some(table) = node.as_table_mut() else { return Ok(()) };
+    let Some(current) = table.get(*last) else {
+        // Optional settings (such as `github.token`) are absent from the tree.
+        if path == ["github", "token"] {
+            table.insert((*last).to_owned(), toml::Value::String(raw.to_owned()));
+        }
+        return Ok(());
+    };
+    let value = match current {
+        toml::Value::Integer(_) => toml::Value::Integer(raw.parse().with_context(|| format!("{key} must be an integer"))?),
+        toml::Value::Boolean(_) => toml::Value::Boolean(raw.parse().with_context(|| format!("{key} must be true or false"))?),
+        toml::Value::Float(_) => toml::Value::Float(raw.parse().with_context(|| format!("{key} must be a number"))?),
+        toml::Value::Array(_) => toml::Value::Array(raw.split(',').map(|s| toml::Value::String(s.trim().to_owned())).collect()),
+        _ => toml::Value::String(raw.to_owned()),
+    };
+    table.insert((*last).to_owned(), value);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn environment_overrides_nested_settings_with_their_types() {
+        let s = Settings::load_from(
+            None,
+            env(&[("GANTRY_WORKER__CONCURRENCY", "7"), ("GANTRY_DATABASE__URL", "postgres://x/y"), ("GANTRY_WEBHOOK_SECRET", "s3")]),
+        )
+        .unwrap();
+        assert_eq!(s.worker.concurrency, 7);
+        assert_eq!(s.database_url(), "postgres://x/y");
+        assert_eq!(s.webhook.secrets.len(), 1);
+        assert_eq!(s.webhook.secrets[0].expose(), "s3");
+    }
+
+    #[test]
+    fn a_badly_typed_override_is_a_clear_error() {
+        let err = Settings::load_from(None, env(&[("GANTRY_WORKER__CONCURRENCY", "many")])).unwrap_err();
+        assert!(format!("{err:#}").contains("GANTRY_WORKER__CONCURRENCY must be an integer"));
+    }
+
+    #[test]
+    fn unknown_keys_in_the_file_are_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gantry.toml");
+        std::fs::write(&path, "[worker]\nconcurency = 3\n").unwrap();
+        let err = Settings::load_from(Some(&path), env(&[])).unwrap_err();
+        assert!(format!("{err:#}").contains("concurency"), "{err:#}");
+    }
+
+    #[test]
+    fn sqlite_under_the_data_dir_is_the_default_database() {
+        let s = Settings::load_from(None, env(&[("GANTRY_DATA_DIR", "/tmp/g")])).unwrap();
+        assert_eq!(s.database_url(), "sqlite:///tmp/g/gantry.db?mode=rwc");
+    }
+}

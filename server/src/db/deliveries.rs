@@ -1,0 +1,106 @@
+//! Queries on `deliveries`: store a delivery and its job in one transaction, read one
+//! back for processing.
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait, QueryFilter, ColumnTrait, TransactionTrait, TryInsertResult};
+
+use super::entities::{deliveries, jobs};
+use super::jobs::JobStatus;
+use crate::domain::EventMeta;
+
+/// A verified delivery, ready to store.
+#[derive(Debug)]
+pub struct NewDelivery<'a> {
+    /// `X-GitHub-Delivery`.
+    pub delivery_id: &'a str,
+    /// `X-GitHub-Event`.
+    pub event: &'a str,
+    /// What routing needs from the payload.
+    pub meta: &'a EventMeta,
+    /// The raw body exactly as received.
+    pub payload: &'a [u8],
+}
+
+/// What storing a delivery did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored {
+    /// A new delivery and its job were stored.
+    New {
+        /// The delivery's row id.
+        delivery_pk: i64,
+        /// The job's id.
+        job_id: i64,
+    },
+    /// A delivery with this id was already stored; nothing changed.
+    Duplicate,
+}
+
+/// Stores a delivery and enqueues its job in one transaction. A delivery id seen
+/// before changes nothing and reports [`Stored::Duplicate`].
+///
+/// # Errors
+/// When the database fails; then nothing was stored.
+pub async fn store_with_job(db: &DatabaseConnection, new: NewDelivery<'_>) -> Result<Stored, DbErr> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let delivery = deliveries::ActiveModel {
+        delivery_id: Set(new.delivery_id.to_owned()),
+        event: Set(new.event.to_owned()),
+        action: Set(new.meta.action.clone()),
+        repository: Set(new.meta.repository.as_ref().map(|r| r.full_name())),
+        installation_id: Set(new.meta.installation_id),
+        payload: Set(new.payload.to_vec()),
+        received_at: Set(now),
+        ..Default::default()
+    };
+    let inserted = deliveries::Entity::insert(delivery)
+        .on_conflict_do_nothing_on([deliveries::Column::DeliveryId])
+        .exec(&txn)
+        .await?;
+    let delivery_pk = match inserted {
+        TryInsertResult::Inserted(result) => result.last_insert_id,
+        TryInsertResult::Conflicted | TryInsertResult::Empty => {
+            txn.rollback().await?;
+            return Ok(Stored::Duplicate);
+        }
+    };
+    let job = jobs::ActiveModel {
+        delivery_pk: Set(delivery_pk),
+        status: Set(JobStatus::Queued.as_str().to_owned()),
+        attempts: Set(0),
+        run_after: Set(now),
+        target_key: Set(target_key(new.meta)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(Stored::New { delivery_pk, job_id: job.id })
+}
+
+/// The key jobs are serialised on: one job at a time per issue or pull request, or
+/// per repository when the event is about no single one.
+fn target_key(meta: &EventMeta) -> Option<String> {
+    let repo = meta.repository.as_ref()?.full_name();
+    Some(match meta.number {
+        Some(n) => format!("{repo}#{n}"),
+        None => repo,
+    })
+}
+
+/// Reads a delivery by its row id.
+///
+/// # Errors
+/// When the database fails.
+pub async fn find(db: &DatabaseConnection, delivery_pk: i64) -> Result<Option<deliveries::Model>, DbErr> {
+    deliveries::Entity::find_by_id(delivery_pk).one(db).await
+}
+
+/// Reads a delivery by GitHub's delivery id.
+///
+/// # Errors
+/// When the database fails.
+pub async fn find_by_delivery_id(db: &DatabaseConnection, delivery_id: &str) -> Result<Option<deliveries::Model>, DbErr> {
+    deliveries::Entity::find().filter(deliveries::Column::DeliveryId.eq(delivery_id)).one(db).await
+}

@@ -1,0 +1,5 @@
+//! sea-orm entities, one module per table, mirroring the migrations. No queries here:
+//! those live beside in `db::<table>`.
+pub mod deliveries;
+pub mod jobs;
+pub mod plugin_runs;

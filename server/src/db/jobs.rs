@@ -1,0 +1,185 @@
+//! Queries on `jobs`: the database-backed work queue.
+//!
+//! A worker leases a job by a conditional update (only one worker's update matches),
+//! so the same code is correct on SQLite and PostgreSQL with any number of workers or
+//! processes. A lease that expires (its worker died) makes the job available again.
+//! Jobs with the same target key (one issue or pull request) run one at a time, in
+//! the order they arrived.
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use super::entities::jobs;
+
+/// Where a job is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobStatus {
+    /// Waiting for a worker (possibly until `run_after`).
+    Queued,
+    /// Leased by a worker until `lease_expires_at`.
+    Running,
+    /// Finished.
+    Done,
+    /// Failed too often; kept for inspection and replay.
+    Dead,
+}
+
+impl JobStatus {
+    /// The stored form.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Running => "running",
+            Self::Done => "done",
+            Self::Dead => "dead",
+        }
+    }
+}
+
+/// Jobs a worker may take now: queued and due, or running with an expired lease.
+fn available(now: DateTime<Utc>) -> Condition {
+    Condition::any()
+        .add(jobs::Column::Status.eq(JobStatus::Queued.as_str()).and(jobs::Column::RunAfter.lte(now)))
+        .add(jobs::Column::Status.eq(JobStatus::Running.as_str()).and(jobs::Column::LeaseExpiresAt.lt(now)))
+}
+
+/// Leases the oldest available job whose target has no earlier unfinished job.
+/// Returns `None` when there is nothing to do.
+///
+/// # Errors
+/// When the database fails.
+pub async fn lease_next(db: &DatabaseConnection, owner: &str, lease: Duration) -> Result<Option<jobs::Model>, DbErr> {
+    let now = Utc::now();
+    let candidates = jobs::Entity::find().filter(available(now)).order_by_asc(jobs::Column::Id).limit(16).all(db).await?;
+    for candidate in candidates {
+        if let Some(target) = &candidate.target_key {
+            let earlier = jobs::Entity::find()
+                .filter(jobs::Column::TargetKey.eq(target.as_str()))
+                .filter(jobs::Column::Id.lt(candidate.id))
+                .filter(jobs::Column::Status.is_in([JobStatus::Queued.as_str(), JobStatus::Running.as_str()]))
+                .count(db)
+                .await?;
+            if earlier > 0 {
+                continue;
+            }
+        }
+        let expires = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
+        let claimed = jobs::Entity::update_many()
+            .col_expr(jobs::Column::Status, Expr::value(JobStatus::Running.as_str()))
+            .col_expr(jobs::Column::LeaseOwner, Expr::value(owner))
+            .col_expr(jobs::Column::LeaseExpiresAt, Expr::value(expires))
+            .col_expr(jobs::Column::Attempts, Expr::col(jobs::Column::Attempts).add(1))
+            .col_expr(jobs::Column::UpdatedAt, Expr::value(now))
+            .filter(jobs::Column::Id.eq(candidate.id))
+            .filter(available(now))
+            .exec(db)
+            .await?;
+        if claimed.rows_affected == 1 {
+            return jobs::Entity::find_by_id(candidate.id).one(db).await;
+        }
+    }
+    Ok(None)
+}
+
+/// Marks a leased job done.
+///
+/// # Errors
+/// When the database fails.
+pub async fn complete(db: &DatabaseConnection, job_id: i64) -> Result<(), DbErr> {
+    finish(db, job_id, JobStatus::Done, None, Utc::now()).await
+}
+
+/// Records a failed attempt: the job is queued again after a backoff, or
+/// dead-lettered when it has used `max_attempts`. Returns the new status.
+///
+/// # Errors
+/// When the database fails.
+pub async fn fail(db: &DatabaseConnection, job: &jobs::Model, error: &str, max_attempts: i32, base: Duration) -> Result<JobStatus, DbErr> {
+    if job.attempts >= max_attempts {
+        finish(db, job.id, JobStatus::Dead, Some(error), Utc::now()).await?;
+        return Ok(JobStatus::Dead);
+    }
+    let delay = backoff(base, job.attempts, rand::random::<f64>());
+    let run_after = Utc::now() + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::seconds(60));
+    finish(db, job.id, JobStatus::Queued, Some(error), run_after).await?;
+    Ok(JobStatus::Queued)
+}
+
+async fn finish(db: &DatabaseConnection, job_id: i64, status: JobStatus, error: Option<&str>, run_after: DateTime<Utc>) -> Result<(), DbErr> {
+    let mut update = jobs::Entity::update_many()
+        .col_expr(jobs::Column::Status, Expr::value(status.as_str()))
+        .col_expr(jobs::Column::LeaseOwner, Expr::value(Option::<String>::None))
+        .col_expr(jobs::Column::LeaseExpiresAt, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(jobs::Column::RunAfter, Expr::value(run_after))
+        .col_expr(jobs::Column::UpdatedAt, Expr::value(Utc::now()));
+    if let Some(error) = error {
+        update = update.col_expr(jobs::Column::LastError, Expr::value(truncate(error, 4000)));
+    }
+    update.filter(jobs::Column::Id.eq(job_id)).exec(db).await?;
+    Ok(())
+}
+
+/// Exponential backoff with "equal jitter": half the delay is fixed, half random, so
+/// retries spread out but never come sooner than half the nominal delay. Capped at
+/// one hour. `unit` is a random number in `[0, 1)`.
+#[must_use]
+pub fn backoff(base: Duration, attempts: i32, unit: f64) -> Duration {
+    let exp = std::cmp::min(u32::try_from(attempts.saturating_sub(1)).unwrap_or(0), 20);
+    let nominal = std::cmp::min(base.saturating_mul(1u32 << exp), Duration::from_secs(3600));
+    let half = nominal / 2;
+    half + half.mul_f64(unit.clamp(0.0, 1.0))
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_owned();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
+/// Every job of a delivery, oldest first.
+///
+/// # Errors
+/// When the database fails.
+pub async fn for_delivery(db: &DatabaseConnection, delivery_pk: i64) -> Result<Vec<jobs::Model>, DbErr> {
+    jobs::Entity::find().filter(jobs::Column::DeliveryPk.eq(delivery_pk)).order_by_asc(jobs::Column::Id).all(db).await
+}
+
+/// How many jobs are in each unfinished state: `(queued, running)`.
+///
+/// # Errors
+/// When the database fails.
+pub async fn pending_counts(db: &DatabaseConnection) -> Result<(u64, u64), DbErr> {
+    let queued = jobs::Entity::find().filter(jobs::Column::Status.eq(JobStatus::Queued.as_str())).count(db).await?;
+    let running = jobs::Entity::find().filter(jobs::Column::Status.eq(JobStatus::Running.as_str())).count(db).await?;
+    Ok((queued, running))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_bounded_jitter() {
+        let base = Duration::from_secs(2);
+        assert_eq!(backoff(base, 1, 0.0), Duration::from_secs(1));
+        assert_eq!(backoff(base, 1, 1.0), Duration::from_secs(2));
+        assert_eq!(backoff(base, 3, 0.0), Duration::from_secs(4));
+        assert_eq!(backoff(base, 3, 0.999).as_millis(), 7996);
+        assert_eq!(backoff(base, 40, 1.0), Duration::from_secs(3600));
+    }
+
+    #[test]
+    fn long_errors_are_cut_on_a_character_boundary() {
+        let s = "é".repeat(10);
+        let t = truncate(&s, 5);
+        assert!(t.starts_with("éé") && t.ends_with('…'));
+    }
+}

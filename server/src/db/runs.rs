@@ -1,0 +1,71 @@
+//! Queries on `plugin_runs`: record each invocation, and find which plugins already
+//! finished a job so a retry does not run them again.
+use std::collections::HashSet;
+
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
+
+use super::entities::plugin_runs;
+
+/// One finished invocation, to record.
+#[derive(Debug)]
+pub struct NewRun<'a> {
+    /// The job the invocation served.
+    pub job_id: i64,
+    /// The plugin's name.
+    pub plugin: &'a str,
+    /// `ok`, `error`, `trap`, `timeout` or `retry`.
+    pub outcome: &'a str,
+    /// The plugin's error or the trap, when there was one.
+    pub message: Option<String>,
+    /// The log lines the plugin wrote.
+    pub log: Option<String>,
+    /// How long it took.
+    pub duration_ms: i64,
+}
+
+/// Records one invocation.
+///
+/// # Errors
+/// When the database fails.
+pub async fn record(db: &DatabaseConnection, run: NewRun<'_>) -> Result<(), DbErr> {
+    plugin_runs::ActiveModel {
+        job_id: Set(run.job_id),
+        plugin: Set(run.plugin.to_owned()),
+        outcome: Set(run.outcome.to_owned()),
+        message: Set(run.message),
+        log: Set(run.log),
+        duration_ms: Set(run.duration_ms),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Plugins whose invocation for this job is finished for good (anything but
+/// `retry`), so a retried job does not run them again.
+///
+/// # Errors
+/// When the database fails.
+pub async fn finished_plugins(db: &DatabaseConnection, job_id: i64) -> Result<HashSet<String>, DbErr> {
+    let rows = plugin_runs::Entity::find()
+        .filter(plugin_runs::Column::JobId.eq(job_id))
+        .filter(plugin_runs::Column::Outcome.ne("retry"))
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|r| r.plugin).collect())
+}
+
+/// Every run of a job, oldest first.
+///
+/// # Errors
+/// When the database fails.
+pub async fn for_job(db: &DatabaseConnection, job_id: i64) -> Result<Vec<plugin_runs::Model>, DbErr> {
+    plugin_runs::Entity::find()
+        .filter(plugin_runs::Column::JobId.eq(job_id))
+        .order_by_asc(plugin_runs::Column::Id)
+        .all(db)
+        .await
+}

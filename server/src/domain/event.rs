@@ -1,0 +1,112 @@
+//! What Gantry reads from a verified payload before storing it: the action, the
+//! repository and the installation. Everything else stays in the raw bytes.
+use serde::Deserialize;
+
+/// A repository named by owner and name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepoRef {
+    /// The owning account's login.
+    pub owner: String,
+    /// The repository's name.
+    pub name: String,
+}
+
+impl RepoRef {
+    /// `owner/name`.
+    #[must_use]
+    pub fn full_name(&self) -> String {
+        format!("{}/{}", self.owner, self.name)
+    }
+}
+
+/// The few fields routing needs, read from a payload without keeping a parsed copy.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventMeta {
+    /// The payload's `action`, when it has one.
+    pub action: Option<String>,
+    /// `repository.owner.login` and `repository.name`, when present.
+    pub repository: Option<RepoRef>,
+    /// `installation.id`, when present.
+    pub installation_id: Option<i64>,
+    /// The issue or pull request number the event is about, when it is about one.
+    pub number: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct RawMeta {
+    action: Option<serde_json::Value>,
+    repository: Option<RawRepo>,
+    installation: Option<RawInstallation>,
+    issue: Option<RawNumbered>,
+    pull_request: Option<RawNumbered>,
+}
+
+#[derive(Deserialize)]
+struct RawRepo {
+    name: Option<String>,
+    owner: Option<RawOwner>,
+}
+
+#[derive(Deserialize)]
+struct RawOwner {
+    login: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawInstallation {
+    id: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct RawNumbered {
+    number: Option<u64>,
+}
+
+impl EventMeta {
+    /// Reads the routing fields from a JSON payload. Fields of an unexpected type are
+    /// treated as absent where that is harmless (a numeric action, a repository without
+    /// an owner); a body that is not a JSON object, or whose `repository`, `issue` or
+    /// `installation` is not an object, is an error.
+    ///
+    /// # Errors
+    /// When the body is not valid JSON or not an object.
+    pub fn from_json(body: &[u8]) -> Result<Self, serde_json::Error> {
+        let raw: RawMeta = serde_json::from_slice(body)?;
+        let repository = raw.repository.and_then(|r| {
+            Some(RepoRef { owner: r.owner?.login?, name: r.name? })
+        });
+        Ok(Self {
+            action: raw.action.and_then(|a| a.as_str().map(str::to_owned)),
+            repository,
+            installation_id: raw.installation.and_then(|i| i.id),
+            number: raw.issue.and_then(|i| i.number).or_else(|| raw.pull_request.and_then(|p| p.number)),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_action_repository_and_number() {
+        let meta = EventMeta::from_json(
+            br#"{"action":"opened","issue":{"number":7},"repository":{"name":"r","owner":{"login":"o"}},"installation":{"id":3}}"#,
+        )
+        .unwrap();
+        assert_eq!(meta.action.as_deref(), Some("opened"));
+        assert_eq!(meta.repository.unwrap().full_name(), "o/r");
+        assert_eq!(meta.installation_id, Some(3));
+        assert_eq!(meta.number, Some(7));
+    }
+
+    #[test]
+    fn odd_types_are_absent_and_non_objects_fail() {
+        let meta = EventMeta::from_json(br#"{"action":5,"repository":{"name":"r"}}"#).unwrap();
+        assert_eq!(meta.action, None);
+        assert_eq!(meta.repository, None);
+        assert!(EventMeta::from_json(br#"{"repository":"x"}"#).is_err());
+        assert!(EventMeta::from_json(b"[1,2]").is_err());
+        assert!(EventMeta::from_json(b"{").is_err());
+    }
+}

@@ -1,0 +1,11 @@
+//! Validated domain types with no framework in them: secrets, webhook headers, GitHub
+//! event names and the event a plugin receives.
+mod catalog;
+mod event;
+mod secret;
+mod webhook;
+
+pub use catalog::{is_known_action, is_known_event};
+pub use event::{EventMeta, RepoRef};
+pub use secret::Secret;
+pub use webhook::{DeliveryId, EventName, WebhookHeaderError, WebhookHeaders};

@@ -1,0 +1,104 @@
+//! The GitHub REST client: octocrab with a configurable base URL, connect and read
+//! timeouts, and no retries of its own (retries go through the job queue, so a POST
+//! is never re-sent blindly).
+use std::time::Duration;
+
+use octocrab::Octocrab;
+use thiserror::Error;
+
+use crate::config::GitHubSettings;
+use crate::domain::RepoRef;
+
+/// How a GitHub call failed, in the terms callers branch on.
+#[derive(Debug, Error)]
+pub enum GitHubError {
+    /// 404: the repository, issue or other target does not exist (or is hidden).
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// 401/403 without a rate limit, or 422: retrying the same request will not help.
+    #[error("rejected ({status}): {message}")]
+    Rejected {
+        /// The HTTP status GitHub answered.
+        status: u16,
+        /// GitHub's message.
+        message: String,
+    },
+    /// 5xx, rate limits, timeouts and connection failures: a later retry may succeed.
+    #[error("temporarily unavailable: {0}")]
+    Transient(String),
+}
+
+/// A GitHub API client for one set of credentials.
+#[derive(Clone, Debug)]
+pub struct GitHubClient {
+    crab: Octocrab,
+}
+
+impl GitHubClient {
+    /// Builds a client from settings.
+    ///
+    /// # Errors
+    /// When the base URL is not a valid URI or the HTTP client cannot be built.
+    pub fn new(settings: &GitHubSettings) -> anyhow::Result<Self> {
+        let mut builder = Octocrab::builder()
+            .base_uri(settings.api_url.as_str())?
+            .set_connect_timeout(Some(Duration::from_millis(settings.connect_timeout_ms)))
+            .set_read_timeout(Some(Duration::from_millis(settings.read_timeout_ms)))
+            .set_write_timeout(Some(Duration::from_millis(settings.read_timeout_ms)));
+        if let Some(token) = &settings.token {
+            builder = builder.personal_token(token.expose().to_owned());
+        }
+        Ok(Self { crab: builder.build()? })
+    }
+
+    /// Adds labels to an issue or pull request; returns all of its labels afterwards.
+    ///
+    /// # Errors
+    /// A [`GitHubError`] saying whether a retry may help.
+    #[tracing::instrument(skip(self), fields(repo = %repo.full_name()))]
+    pub async fn add_labels(&self, repo: &RepoRef, number: u64, labels: &[String]) -> Result<Vec<String>, GitHubError> {
+        let labels = self.crab.issues(&repo.owner, &repo.name).add_labels(number, labels).await.map_err(classify)?;
+        Ok(labels.into_iter().map(|l| l.name).collect())
+    }
+
+    /// Creates a comment on an issue or pull request; returns the comment id.
+    ///
+    /// # Errors
+    /// A [`GitHubError`] saying whether a retry may help.
+    #[tracing::instrument(skip(self, body), fields(repo = %repo.full_name()))]
+    pub async fn create_comment(&self, repo: &RepoRef, number: u64, body: &str) -> Result<u64, GitHubError> {
+        let comment = self.crab.issues(&repo.owner, &repo.name).create_comment(number, body).await.map_err(classify)?;
+        Ok(comment.id.into_inner())
+    }
+}
+
+/// Sorts an octocrab error into what the caller can do about it.
+fn classify(err: octocrab::Error) -> GitHubError {
+    match err {
+        octocrab::Error::GitHub { source, .. } => {
+            let status = source.status_code.as_u16();
+            let rate_limited = source
+                .headers
+                .as_ref()
+                .and_then(|h| h.get("x-ratelimit-remaining"))
+                .is_some_and(|v| v.as_bytes() == b"0")
+                || source.message.to_ascii_lowercase().contains("rate limit");
+            match status {
+                404 => GitHubError::NotFound(source.message),
+                429 => GitHubError::Transient(format!("rate limited: {}", source.message)),
+                403 if rate_limited => GitHubError::Transient(format!("rate limited: {}", source.message)),
+                s if s >= 500 => GitHubError::Transient(format!("GitHub answered {s}: {}", source.message)),
+                s => GitHubError::Rejected { status: s, message: source.message },
+            }
+        }
+        // Decoding errors mean GitHub answered something we did not expect; a retry
+        // will not change that.
+        octocrab::Error::Serde { source, .. } => unexpected_response(&source),
+        octocrab::Error::Json { source, .. } => unexpected_response(&source),
+        other => GitHubError::Transient(other.to_string()),
+    }
+}
+
+fn unexpected_response(err: &dyn std::fmt::Display) -> GitHubError {
+    GitHubError::Rejected { status: 200, message: format!("unexpected response: {err}") }
+}

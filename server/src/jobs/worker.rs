@@ -1,0 +1,71 @@
+//! The worker pool: a bounded number of tasks leasing and processing jobs until told
+//! to stop. A worker that dies mid-job leaves a lease that expires, so another worker
+//! (in this process or another) takes the job over.
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::db::jobs;
+use crate::services::dispatch;
+use crate::state::AppState;
+
+/// Running workers and the switch that stops them.
+#[derive(Debug)]
+pub struct WorkerPool {
+    stop: watch::Sender<bool>,
+    handles: Vec<JoinHandle<()>>,
+}
+
+impl WorkerPool {
+    /// Starts `state.settings.worker.concurrency` workers.
+    #[must_use]
+    pub fn start(state: &AppState) -> Self {
+        let (stop, stopped) = watch::channel(false);
+        let process_id = uuid::Uuid::new_v4().simple().to_string();
+        let handles = (0..state.settings.worker.concurrency)
+            .map(|n| {
+                let owner = format!("{}-{n}", &process_id[..12]);
+                tokio::spawn(run(state.clone(), owner, stopped.clone()))
+            })
+            .collect();
+        Self { stop, handles }
+    }
+
+    /// Asks every worker to stop after its current job and waits for them.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        for handle in self.handles {
+            let _ = handle.await;
+        }
+    }
+}
+
+async fn run(state: AppState, owner: String, mut stopped: watch::Receiver<bool>) {
+    let poll = Duration::from_millis(state.settings.worker.poll_interval_ms);
+    let lease = Duration::from_secs(state.settings.worker.lease_secs);
+    while !*stopped.borrow() {
+        match jobs::lease_next(&state.db, &owner, lease).await {
+            Ok(Some(job)) => {
+                let job_id = job.id;
+                if let Err(err) = dispatch::process(&state, job).await {
+                    tracing::error!(job = job_id, error = format!("{err:#}"), "job processing failed; its lease will expire and it will be retried");
+                }
+            }
+            Ok(None) => {
+                tokio::select! {
+                    () = state.wake.notified() => {}
+                    () = tokio::time::sleep(poll) => {}
+                    _ = stopped.changed() => {}
+                }
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "could not lease a job; is the database reachable?");
+                tokio::select! {
+                    () = tokio::time::sleep(poll) => {}
+                    _ = stopped.changed() => {}
+                }
+            }
+        }
+    }
+}

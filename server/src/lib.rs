@@ -1,0 +1,25 @@
+//! Gantry server: receives GitHub webhooks, stores them durably, and runs sandboxed
+//! WebAssembly plugins that act on GitHub through checked host calls.
+//!
+//! Modules: `config` (settings; the only reader of the environment), `domain`
+//! (validated types), `db` (persistence), `github` (signatures and the REST client),
+//! `plugins` (the wasmtime host), `services` (intake and dispatch), `jobs` (workers),
+//! `routes` (HTTP, the only actix-aware module), `startup` (wiring), `sandbox` and
+//! `cli` (the `gantry` binary).
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod github;
+pub mod jobs;
+pub mod plugins;
+pub mod routes;
+pub mod sandbox;
+pub mod services;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+
+pub use config::Settings;
+pub use startup::{Application, Extras};
+pub use state::AppState;

@@ -1,0 +1,194 @@
+//! The state of one plugin invocation and the host imports the plugin calls.
+//!
+//! Every GitHub call is checked here before it leaves the sandbox: the capability must
+//! be declared in the manifest (undeclared is always denied), the target repository
+//! must be the event's own, and the invocation's budget of calls must not be spent.
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use wasmtime::component::ResourceTable;
+use wasmtime::StoreLimits;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+use super::bindings::gantry::plugin::{config, github, log, types};
+use super::bindings::{HostError, Repo};
+use crate::config::Limits;
+use crate::domain::RepoRef;
+use crate::github::{GitHubClient, GitHubError};
+
+/// Everything a store holds for one invocation.
+pub struct HostState {
+    pub(crate) wasi: WasiCtx,
+    pub(crate) table: ResourceTable,
+    pub(crate) limits: StoreLimits,
+    pub(crate) invocation: Invocation,
+}
+
+impl std::fmt::Debug for HostState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostState").field("plugin", &self.invocation.plugin).finish_non_exhaustive()
+    }
+}
+
+/// What the host imports need to know and record about one invocation.
+#[derive(Debug)]
+pub struct Invocation {
+    /// The plugin's name.
+    pub plugin: String,
+    /// The capabilities its manifest declares.
+    pub capabilities: Arc<HashSet<String>>,
+    /// The repository of the event; plugins may only act on it.
+    pub repository: Option<RepoRef>,
+    /// The plugin's configuration as JSON.
+    pub config_json: Arc<str>,
+    /// GitHub, on the installation's credentials.
+    pub github: GitHubClient,
+    /// Log lines written so far, capped.
+    pub log: LogBuffer,
+    /// GitHub calls made so far, and the most allowed.
+    pub github_calls: u32,
+    /// The most GitHub calls allowed.
+    pub github_budget: u32,
+    /// Set when a GitHub call failed in a way a retry of the job may fix.
+    pub transient_failure: Option<String>,
+}
+
+/// Log lines of one invocation, capped in count and length.
+#[derive(Debug, Default)]
+pub struct LogBuffer {
+    lines: Vec<String>,
+    dropped: usize,
+    max_lines: usize,
+    max_line_bytes: usize,
+}
+
+impl LogBuffer {
+    /// An empty buffer with the limits' caps.
+    #[must_use]
+    pub fn new(limits: &Limits) -> Self {
+        Self { lines: Vec::new(), dropped: 0, max_lines: limits.max_log_lines, max_line_bytes: limits.max_log_line_bytes }
+    }
+
+    /// Adds a line, cut to the length cap; past the count cap it is only counted.
+    pub fn push(&mut self, level: &str, message: &str) {
+        if self.lines.len() >= self.max_lines {
+            self.dropped += 1;
+            return;
+        }
+        let mut end = message.len().min(self.max_line_bytes);
+        while !message.is_char_boundary(end) {
+            end -= 1;
+        }
+        let cut = if end < message.len() { " [cut]" } else { "" };
+        self.lines.push(format!("{level}: {}{cut}", &message[..end]));
+    }
+
+    /// The kept lines, with a note of how many were dropped.
+    #[must_use]
+    pub fn render(&self) -> String {
+        let mut out = self.lines.join("\n");
+        if self.dropped > 0 {
+            out.push_str(&format!("\n[{} more lines dropped: log cap reached]", self.dropped));
+        }
+        out
+    }
+}
+
+impl Invocation {
+    /// Checks a GitHub write before it is made: declared capability, same
+    /// repository, budget left.
+    fn authorise(&mut self, capability: &str, repo: &Repo) -> Result<RepoRef, HostError> {
+        if !self.capabilities.contains(capability) {
+            tracing::warn!(plugin = %self.plugin, capability, "denied: capability not declared");
+            return Err(HostError::Denied(format!(
+                "capability `{capability}` is not declared in the manifest of plugin `{}`",
+                self.plugin
+            )));
+        }
+        let target = RepoRef { owner: repo.owner.clone(), name: repo.name.clone() };
+        if self.repository.as_ref() != Some(&target) {
+            return Err(HostError::Denied(format!(
+                "plugin `{}` may only act on the repository of the event, not {}",
+                self.plugin,
+                target.full_name()
+            )));
+        }
+        if self.github_calls >= self.github_budget {
+            return Err(HostError::LimitExceeded(format!("the budget of {} GitHub calls per invocation is spent", self.github_budget)));
+        }
+        self.github_calls += 1;
+        Ok(target)
+    }
+
+    /// Turns a client error into what the plugin sees, remembering transient ones so
+    /// the job is retried.
+    fn host_error(&mut self, err: GitHubError) -> HostError {
+        match err {
+            GitHubError::NotFound(m) => HostError::NotFound(m),
+            GitHubError::Rejected { status, message } => HostError::Rejected(format!("{status}: {message}")),
+            GitHubError::Transient(m) => {
+                self.transient_failure = Some(m.clone());
+                HostError::Unavailable(m)
+            }
+        }
+    }
+}
+
+impl WasiView for HostState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+impl types::Host for HostState {}
+
+impl log::Host for HostState {
+    async fn write(&mut self, level: log::Level, message: String) -> wasmtime::Result<()> {
+        let inv = &mut self.invocation;
+        let name = match level {
+            log::Level::Trace => "trace",
+            log::Level::Debug => "debug",
+            log::Level::Info => "info",
+            log::Level::Warn => "warn",
+            log::Level::Error => "error",
+        };
+        tracing::debug!(plugin = %inv.plugin, level = name, message = %message.chars().take(512).collect::<String>(), "plugin log");
+        inv.log.push(name, &message);
+        Ok(())
+    }
+}
+
+impl config::Host for HostState {
+    async fn get(&mut self) -> wasmtime::Result<String> {
+        Ok(self.invocation.config_json.to_string())
+    }
+}
+
+impl github::Host for HostState {
+    async fn add_labels(&mut self, repo: Repo, number: u64, labels: Vec<String>) -> wasmtime::Result<Result<Vec<String>, HostError>> {
+        let inv = &mut self.invocation;
+        let target = match inv.authorise("issues:write", &repo) {
+            Ok(t) => t,
+            Err(e) => return Ok(Err(e)),
+        };
+        if labels.is_empty() || labels.iter().any(|l| l.trim().is_empty() || l.len() > 100) {
+            return Ok(Err(HostError::Invalid("labels must be 1 to 100 characters and not blank".into())));
+        }
+        let result = inv.github.add_labels(&target, number, &labels).await;
+        Ok(result.map_err(|e| inv.host_error(e)))
+    }
+
+    async fn create_comment(&mut self, repo: Repo, number: u64, body: String) -> wasmtime::Result<Result<u64, HostError>> {
+        let inv = &mut self.invocation;
+        let target = match inv.authorise("issues:write", &repo) {
+            Ok(t) => t,
+            Err(e) => return Ok(Err(e)),
+        };
+        // GitHub refuses comments over 65,536 characters.
+        if body.trim().is_empty() || body.chars().count() > 65_536 {
+            return Ok(Err(HostError::Invalid("a comment body must be 1 to 65,536 characters".into())));
+        }
+        let result = inv.github.create_comment(&target, number, &body).await;
+        Ok(result.map_err(|e| inv.host_error(e)))
+    }
+}

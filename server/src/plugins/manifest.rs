@@ -1,0 +1,166 @@
+//! A plugin's manifest: name, version, the events it subscribes to, the capabilities
+//! it may ask for, and its configuration schema and defaults.
+//!
+//! The SDK embeds the manifest (TOML) in the `gantry:manifest` custom section of the
+//! plugin's core module, and the SDK version in `gantry:sdk-version`, so the host reads
+//! both by parsing the binary, never by running the plugin.
+use anyhow::{bail, Context};
+use serde::{Deserialize, Serialize};
+use wasmparser::{Parser, Payload};
+
+const MANIFEST_SECTION: &str = "gantry:manifest";
+const SDK_VERSION_SECTION: &str = "gantry:sdk-version";
+
+/// What a plugin declares about itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// Unique name: lower case letters, digits and `-`, 1 to 64 characters.
+    pub name: String,
+    /// The plugin's own version.
+    pub version: String,
+    /// One line saying what it does.
+    #[serde(default)]
+    pub description: String,
+    /// Subscribed events, as `event` (any action) or `event.action`.
+    #[serde(default)]
+    pub events: Vec<String>,
+    /// Capabilities it may use (`issues:write`, `http:example.com`, ...). Anything
+    /// else is denied.
+    #[serde(default)]
+    pub capabilities: Vec<String>,
+    /// JSON schema of its configuration.
+    #[serde(default)]
+    pub config_schema: Option<serde_json::Value>,
+    /// Configuration used when an operator sets none.
+    #[serde(default)]
+    pub default_config: Option<serde_json::Value>,
+}
+
+/// Capabilities named with GitHub App vocabulary, plus Gantry's own.
+const PLAIN_CAPABILITIES: &[&str] = &[
+    "issues:read",
+    "issues:write",
+    "pull_requests:read",
+    "pull_requests:write",
+    "contents:read",
+    "contents:write",
+    "checks:write",
+    "actions:read",
+    "actions:write",
+    "statuses:write",
+    "git:clone",
+    "git:push",
+    "kv",
+];
+
+impl Manifest {
+    /// Reads and checks the manifest embedded in a component.
+    ///
+    /// # Errors
+    /// When the binary cannot be parsed, carries no manifest, or the manifest is
+    /// invalid.
+    pub fn from_component(bytes: &[u8]) -> anyhow::Result<(Self, Option<String>)> {
+        let mut manifest = None;
+        let mut sdk_version = None;
+        for payload in Parser::new(0).parse_all(bytes) {
+            if let Payload::CustomSection(section) = payload.context("not a valid WebAssembly binary")? {
+                match section.name() {
+                    MANIFEST_SECTION => manifest = Some(section.data().to_vec()),
+                    SDK_VERSION_SECTION => sdk_version = Some(String::from_utf8_lossy(section.data()).into_owned()),
+                    _ => {}
+                }
+            }
+        }
+        let Some(raw) = manifest else {
+            bail!("no `{MANIFEST_SECTION}` custom section: was the plugin built with gantry_plugin_sdk::register_plugin!?")
+        };
+        let text = std::str::from_utf8(&raw).context("the manifest is not UTF-8")?;
+        let manifest: Manifest = toml::from_str(text).context("the manifest is not valid")?;
+        manifest.validate()?;
+        Ok((manifest, sdk_version))
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        let name_ok = !self.name.is_empty()
+            && self.name.len() <= 64
+            && self.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !name_ok {
+            bail!("plugin name `{}` must be 1-64 lower case letters, digits or `-`", self.name);
+        }
+        for event in &self.events {
+            let ok = !event.is_empty() && event.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'.');
+            if !ok {
+                bail!("event `{event}` must look like `issues` or `issues.opened`");
+            }
+        }
+        for cap in &self.capabilities {
+            if !is_valid_capability(cap) {
+                bail!("unknown capability `{cap}`");
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the plugin subscribes to this event and action.
+    #[must_use]
+    pub fn subscribes_to(&self, event: &str, action: Option<&str>) -> bool {
+        self.events.iter().any(|e| match e.split_once('.') {
+            Some((name, act)) => name == event && Some(act) == action,
+            None => e == event,
+        })
+    }
+}
+
+/// Whether a capability string is one Gantry knows.
+#[must_use]
+pub fn is_valid_capability(cap: &str) -> bool {
+    if PLAIN_CAPABILITIES.contains(&cap) {
+        return true;
+    }
+    let scoped = |prefix: &str| cap.strip_prefix(prefix).is_some_and(|rest| !rest.is_empty() && !rest.contains(char::is_whitespace));
+    scoped("http:") || scoped("secrets:")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest(events: &[&str]) -> Manifest {
+        Manifest {
+            name: "t".into(),
+            version: "0.1.0".into(),
+            description: String::new(),
+            events: events.iter().map(|s| (*s).to_owned()).collect(),
+            capabilities: vec![],
+            config_schema: None,
+            default_config: None,
+        }
+    }
+
+    #[test]
+    fn subscriptions_match_events_with_or_without_actions() {
+        let m = manifest(&["issues", "pull_request.opened"]);
+        assert!(m.subscribes_to("issues", Some("closed")));
+        assert!(m.subscribes_to("pull_request", Some("opened")));
+        assert!(!m.subscribes_to("pull_request", Some("closed")));
+        assert!(!m.subscribes_to("push", None));
+    }
+
+    #[test]
+    fn capabilities_come_from_a_known_vocabulary() {
+        assert!(is_valid_capability("issues:write"));
+        assert!(is_valid_capability("http:api.example.com"));
+        assert!(is_valid_capability("secrets:deploy-key"));
+        assert!(!is_valid_capability("issues:admin"));
+        assert!(!is_valid_capability("http:"));
+    }
+
+    #[test]
+    fn a_binary_without_a_manifest_is_refused_with_a_hint() {
+        // The smallest valid core module: magic and version.
+        let err = Manifest::from_component(b"\0asm\x01\0\0\0").unwrap_err();
+        assert!(err.to_string().contains("register_plugin!"), "{err}");
+        assert!(Manifest::from_component(b"not wasm").is_err());
+    }
+}

@@ -1,0 +1,20 @@
+//! The wasmtime plugin host: reading manifests, compiling components, running one
+//! fresh sandboxed instance per invocation, and the host imports plugins call.
+//!
+//! - `manifest`: the plugin's declaration, read from a custom section without running
+//!   any of its code;
+//! - `engine`: wasmtime configuration and the epoch ticker that bounds guest CPU;
+//! - `bindings`: the host side of `gantry:plugin@0.1.0`, generated from the SDK's WIT;
+//! - `host`: the state of one invocation and the host imports (log, config, github);
+//! - `invoke`: one call with its deadline, memory cap and outcome;
+//! - `registry`: the loaded plugins and who subscribes to what.
+pub mod bindings;
+pub mod engine;
+pub mod host;
+pub mod invoke;
+pub mod manifest;
+pub mod registry;
+
+pub use invoke::{InvocationReport, Outcome, PluginEvent};
+pub use manifest::Manifest;
+pub use registry::{LoadedPlugin, PluginRegistry, PluginRuntime};

@@ -1,0 +1,159 @@
+//! The plugin runtime (engine and linker, built once) and the registry of loaded
+//! plugins: each compiled once at load, pre-instantiated, with its configuration.
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use sha2::{Digest, Sha256};
+use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::Engine;
+
+use super::bindings::{Plugin as PluginWorld, PluginPre};
+use super::engine;
+use super::host::HostState;
+use super::manifest::Manifest;
+use crate::config::Limits;
+
+/// The engine, the linker with every host import, and the limits of each call.
+#[derive(Clone)]
+pub struct PluginRuntime {
+    engine: Engine,
+    linker: Arc<Linker<HostState>>,
+    limits: Limits,
+}
+
+impl std::fmt::Debug for PluginRuntime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PluginRuntime").field("limits", &self.limits).finish_non_exhaustive()
+    }
+}
+
+/// A plugin ready to run.
+pub struct LoadedPlugin {
+    /// What it declares.
+    pub manifest: Manifest,
+    /// SHA-256 of the component, hex.
+    pub digest: String,
+    /// The SDK version it was built with, when it says.
+    pub sdk_version: Option<String>,
+    /// The declared capabilities, as a set.
+    pub capabilities: Arc<HashSet<String>>,
+    /// Its configuration, as JSON.
+    pub config_json: Arc<str>,
+    pub(crate) pre: PluginPre<HostState>,
+}
+
+impl std::fmt::Debug for LoadedPlugin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadedPlugin").field("name", &self.manifest.name).field("digest", &self.digest).finish_non_exhaustive()
+    }
+}
+
+impl PluginRuntime {
+    /// Builds the engine, starts its epoch ticker and links the host imports.
+    ///
+    /// # Errors
+    /// When wasmtime rejects the configuration or the imports.
+    pub fn new(limits: Limits) -> anyhow::Result<Self> {
+        let engine = engine::build(&limits)?;
+        engine::start_ticker(&engine, Duration::from_millis(limits.epoch_tick_ms));
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(anyhow::Error::from).context("linking WASI")?;
+        PluginWorld::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |state| state).map_err(anyhow::Error::from).context("linking Gantry's host imports")?;
+        Ok(Self { engine, linker: Arc::new(linker), limits })
+    }
+
+    pub(crate) fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The limits applied to every invocation.
+    #[must_use]
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Reads the manifest, compiles the component and checks its imports against the
+    /// host's. `config` overrides the manifest's default configuration.
+    ///
+    /// # Errors
+    /// When the manifest is missing or invalid, or the component does not compile or
+    /// needs imports the host does not provide.
+    pub fn load(&self, bytes: &[u8], config: Option<&serde_json::Value>) -> anyhow::Result<LoadedPlugin> {
+        let (manifest, sdk_version) = Manifest::from_component(bytes)?;
+        let component = Component::from_binary(&self.engine, bytes).map_err(anyhow::Error::from).with_context(|| format!("compiling plugin `{}`", manifest.name))?;
+        let instance_pre = self
+            .linker
+            .instantiate_pre(&component)
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("plugin `{}` needs imports this host does not provide", manifest.name))?;
+        let pre = PluginPre::new(instance_pre).map_err(anyhow::Error::from).with_context(|| format!("plugin `{}` does not export the gantry:plugin world", manifest.name))?;
+        let config = config.cloned().or_else(|| manifest.default_config.clone()).unwrap_or_else(|| serde_json::json!({}));
+        Ok(LoadedPlugin {
+            digest: hex::encode(Sha256::digest(bytes)),
+            sdk_version,
+            capabilities: Arc::new(manifest.capabilities.iter().cloned().collect()),
+            config_json: Arc::from(config.to_string()),
+            manifest,
+            pre,
+        })
+    }
+}
+
+/// The plugins loaded in this process.
+#[derive(Debug, Default, Clone)]
+pub struct PluginRegistry {
+    plugins: Vec<Arc<LoadedPlugin>>,
+}
+
+impl PluginRegistry {
+    /// Loads every `*.wasm` in `dir`, in file-name order, with per-plugin
+    /// configuration from `configs`.
+    ///
+    /// # Errors
+    /// When the directory cannot be read, a plugin fails to load, or two plugins
+    /// share a name.
+    pub fn load_dir(runtime: &PluginRuntime, dir: &Path, configs: &BTreeMap<String, serde_json::Value>) -> anyhow::Result<Self> {
+        let mut paths: Vec<_> = std::fs::read_dir(dir)
+            .with_context(|| format!("reading the plugin directory {}", dir.display()))?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "wasm"))
+            .collect();
+        paths.sort();
+        let mut registry = Self::default();
+        for path in paths {
+            let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+            let name_hint = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+            let plugin = runtime.load(&bytes, configs.get(name_hint)).with_context(|| format!("loading {}", path.display()))?;
+            registry.add(plugin)?;
+        }
+        Ok(registry)
+    }
+
+    /// Adds a loaded plugin.
+    ///
+    /// # Errors
+    /// When a plugin of the same name is already loaded.
+    pub fn add(&mut self, plugin: LoadedPlugin) -> anyhow::Result<()> {
+        if self.plugins.iter().any(|p| p.manifest.name == plugin.manifest.name) {
+            bail!("two plugins are named `{}`", plugin.manifest.name);
+        }
+        tracing::info!(plugin = %plugin.manifest.name, version = %plugin.manifest.version, digest = %&plugin.digest[..12], "plugin loaded");
+        self.plugins.push(Arc::new(plugin));
+        Ok(())
+    }
+
+    /// Plugins subscribed to this event and action, in load order.
+    pub fn subscribers<'a>(&'a self, event: &'a str, action: Option<&'a str>) -> impl Iterator<Item = &'a Arc<LoadedPlugin>> + 'a {
+        self.plugins.iter().filter(move |p| p.manifest.subscribes_to(event, action))
+    }
+
+    /// All loaded plugins.
+    #[must_use]
+    pub fn all(&self) -> &[Arc<LoadedPlugin>] {
+        &self.plugins
+    }
+}

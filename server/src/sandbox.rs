@@ -1,0 +1,96 @@
+//! `gantry sandbox`: the whole platform on one machine with no GitHub account. It
+//! starts the GitHub simulator (answering without credentials), points the GitHub
+//! client at it, stores everything on SQLite under `--data-dir`, loads the bundled
+//! plugins, and lets the simulator learn from every delivery.
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use gantry_simulator::{Simulator, SimulatorOptions};
+
+use crate::config::Settings;
+use crate::domain::Secret;
+use crate::plugins::{PluginRegistry, PluginRuntime};
+use crate::services::dispatch::DeliveryObserver;
+use crate::startup::{Application, Extras};
+
+/// The webhook secret used when `GANTRY_WEBHOOK_SECRET` is not set. It only guards a
+/// sandbox on the loopback interface talking to a simulator.
+pub const DEFAULT_SANDBOX_SECRET: &str = "gantry-sandbox";
+
+/// Options of `gantry sandbox`.
+#[derive(Debug, clap::Args)]
+pub struct SandboxArgs {
+    /// Where Gantry listens.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// Where the GitHub simulator listens.
+    #[arg(long, default_value = "127.0.0.1:8081")]
+    sim_listen: String,
+    /// Where the SQLite database and caches live.
+    #[arg(long, default_value = ".gantry/sandbox")]
+    data_dir: PathBuf,
+    /// Directory of plugin components (built by `./dev build`).
+    #[arg(long, default_value = "target/plugins")]
+    plugins_dir: PathBuf,
+}
+
+impl DeliveryObserver for Simulator {
+    fn observe(&self, event: &str, payload: &serde_json::Value) {
+        self.learn(event, payload);
+    }
+}
+
+/// Runs the sandbox until interrupted.
+///
+/// # Errors
+/// When a listener cannot be bound, no plugins are found, or the server fails.
+pub async fn run(config: Option<&Path>, args: SandboxArgs) -> anyhow::Result<()> {
+    let sim_listener = TcpListener::bind(&args.sim_listen).with_context(|| format!("binding the simulator to {}", args.sim_listen))?;
+    let sim_addr = sim_listener.local_addr()?;
+    let simulator = Simulator::new(SimulatorOptions { allow_anonymous: true });
+    let sim_server = simulator.serve(sim_listener).context("starting the GitHub simulator")?;
+    tokio::spawn(sim_server);
+
+    let mut settings = Settings::load(config)?;
+    settings.data_dir = args.data_dir.clone();
+    settings.server.listen = args.listen.clone();
+    settings.github.api_url = format!("http://{sim_addr}");
+    settings.github.token = Some(Secret::new("sandbox-token"));
+    settings.plugins.dir = args.plugins_dir.clone();
+    let default_secret = settings.webhook.secrets.is_empty();
+    if default_secret {
+        settings.webhook.secrets.push(Secret::new(DEFAULT_SANDBOX_SECRET));
+    }
+
+    let runtime = PluginRuntime::new(settings.plugins.limits.clone())?;
+    if !args.plugins_dir.is_dir() {
+        bail!("no plugins at {}: build them first with `./dev build` (or scripts/build-plugins.sh)", args.plugins_dir.display());
+    }
+    let plugins = PluginRegistry::load_dir(&runtime, &args.plugins_dir, &settings.plugins.config)?;
+    if plugins.all().is_empty() {
+        bail!("no .wasm plugins in {}: build them first with `./dev build`", args.plugins_dir.display());
+    }
+    let names: Vec<&str> = plugins.all().iter().map(|p| p.manifest.name.as_str()).collect();
+    let names = names.join(", ");
+
+    let app = Application::build(settings, Extras { observer: Some(Arc::new(simulator) as Arc<dyn DeliveryObserver>), plugins: Some((runtime, plugins)) }).await?;
+    let port = app.port();
+    let host = args.listen.rsplit_once(':').map_or("127.0.0.1", |(h, _)| h);
+    println!();
+    println!("Gantry sandbox is running.");
+    println!("  webhooks:          POST http://{host}:{port}/webhooks/github");
+    println!("  health:            http://{host}:{port}/health/ready");
+    println!("  GitHub simulator:  http://{sim_addr}/  (e.g. GET /repos/OWNER/REPO/issues/1/labels)");
+    println!("  plugins:           {names}  (from {})", args.plugins_dir.display());
+    println!("  data:              {}", args.data_dir.display());
+    if default_secret {
+        println!("  webhook secret:    the sandbox default (set GANTRY_WEBHOOK_SECRET to choose one)");
+    } else {
+        println!("  webhook secret:    from GANTRY_WEBHOOK_SECRET / settings");
+    }
+    println!("  try:               scripts/send-event.sh issues/opened   (see README)");
+    println!();
+    app.run_until_stopped().await.context("the HTTP server failed")
+}

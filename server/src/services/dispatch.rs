@@ -1,0 +1,81 @@
+//! Processing one job: load its delivery, let observers see it (the sandbox's
+//! simulator learns from payloads), run every subscribed plugin that has not already
+//! finished this job, record each run, then complete or retry the job.
+use anyhow::Context;
+
+use crate::db::{deliveries, jobs, runs};
+use crate::db::entities::jobs::Model as Job;
+use crate::db::jobs::JobStatus;
+use crate::domain::EventMeta;
+use crate::plugins::{Outcome, PluginEvent};
+use crate::state::AppState;
+
+/// Something outside the platform that wants to see each delivery before plugins run
+/// (the sandbox's GitHub simulator learns repositories and issues this way).
+pub trait DeliveryObserver: Send + Sync {
+    /// Called once per job attempt with the event name and the parsed payload.
+    fn observe(&self, event: &str, payload: &serde_json::Value);
+}
+
+/// Runs a leased job to completion, retry or dead letter.
+///
+/// # Errors
+/// When the database fails; the job's lease then expires and it is retried.
+#[tracing::instrument(skip_all, fields(job = job.id, attempt = job.attempts))]
+pub async fn process(state: &AppState, job: Job) -> anyhow::Result<()> {
+    let delivery = deliveries::find(&state.db, job.delivery_pk).await?.context("the job's delivery is missing")?;
+    let meta = EventMeta::from_json(&delivery.payload).unwrap_or_default();
+    if let Some(observer) = &state.observer {
+        if let Ok(payload) = serde_json::from_slice::<serde_json::Value>(&delivery.payload) {
+            observer.observe(&delivery.event, &payload);
+        }
+    }
+    let event = PluginEvent {
+        name: delivery.event.clone(),
+        action: delivery.action.clone(),
+        delivery_id: delivery.delivery_id.clone(),
+        repository: meta.repository,
+        payload: String::from_utf8_lossy(&delivery.payload).into_owned(),
+    };
+    let finished = runs::finished_plugins(&state.db, job.id).await?;
+    let mut retry_reasons = Vec::new();
+    for plugin in state.plugins.subscribers(&delivery.event, delivery.action.as_deref()) {
+        if finished.contains(&plugin.manifest.name) {
+            continue;
+        }
+        let report = state.runtime.invoke(plugin, &event, &state.github).await;
+        tracing::info!(
+            plugin = %report.plugin,
+            outcome = report.outcome.as_str(),
+            duration_ms = report.duration.as_millis() as u64,
+            message = report.message.as_deref().unwrap_or(""),
+            "plugin invocation finished"
+        );
+        if report.outcome == Outcome::Retry {
+            retry_reasons.push(format!("{}: {}", report.plugin, report.message.as_deref().unwrap_or("retry")));
+        }
+        runs::record(
+            &state.db,
+            runs::NewRun {
+                job_id: job.id,
+                plugin: &report.plugin,
+                outcome: report.outcome.as_str(),
+                message: report.message,
+                log: (!report.log.is_empty()).then_some(report.log),
+                duration_ms: i64::try_from(report.duration.as_millis()).unwrap_or(i64::MAX),
+            },
+        )
+        .await?;
+    }
+    if retry_reasons.is_empty() {
+        jobs::complete(&state.db, job.id).await?;
+    } else {
+        let worker = &state.settings.worker;
+        let base = std::time::Duration::from_millis(worker.retry_base_ms);
+        let status = jobs::fail(&state.db, &job, &retry_reasons.join("; "), worker.max_attempts, base).await?;
+        if status == JobStatus::Dead {
+            tracing::error!(job = job.id, "job dead-lettered after {} attempts", job.attempts);
+        }
+    }
+    Ok(())
+}

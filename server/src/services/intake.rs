@@ -1,0 +1,70 @@
+//! Accepting a webhook delivery: verify the signature on the raw bytes, read the few
+//! routing fields, then store the delivery and its job in one transaction. Nothing
+//! else happens before the reply; the worker is only woken.
+use sea_orm::DbErr;
+use thiserror::Error;
+
+use crate::db::deliveries::{self, NewDelivery, Stored};
+use crate::domain::{is_known_action, is_known_event, EventMeta, WebhookHeaders};
+use crate::github::signature;
+use crate::state::AppState;
+
+/// Why a delivery was not accepted. The webhook route maps each to a status.
+#[derive(Debug, Error)]
+pub enum IntakeError {
+    /// 401: the signature matches none of the configured secrets.
+    #[error("the signature does not match the body under any configured secret")]
+    BadSignature,
+    /// 400: the verified body is not a JSON object GitHub would send.
+    #[error("the payload is not a JSON object: {0}")]
+    Malformed(String),
+    /// 503: the database could not store the delivery; GitHub records a failure and
+    /// the delivery can be redelivered.
+    #[error("the delivery could not be stored")]
+    Storage(#[source] DbErr),
+}
+
+/// What intake did with a delivery.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Accepted {
+    /// `X-GitHub-Delivery`.
+    pub delivery: String,
+    /// `X-GitHub-Event`.
+    pub event: String,
+    /// The payload's action.
+    pub action: Option<String>,
+    /// Whether GitHub documents this event and action.
+    pub recognised: bool,
+    /// Whether this delivery id had been accepted before (then nothing changed).
+    pub duplicate: bool,
+}
+
+/// Verifies, stores and enqueues one delivery.
+///
+/// # Errors
+/// An [`IntakeError`]; in every case nothing was stored.
+#[tracing::instrument(skip_all, fields(delivery = %headers.delivery.as_str(), event = %headers.event.as_str()))]
+pub async fn accept(state: &AppState, headers: &WebhookHeaders, body: &[u8]) -> Result<Accepted, IntakeError> {
+    // The signature is checked on the raw bytes before anything parses them.
+    if !signature::verify(&state.settings.webhook.secrets, body, &headers.signature_hex) {
+        tracing::warn!("webhook signature mismatch");
+        return Err(IntakeError::BadSignature);
+    }
+    let meta = EventMeta::from_json(body).map_err(|e| IntakeError::Malformed(e.to_string()))?;
+    let event = headers.event.as_str();
+    let recognised = is_known_event(event) && is_known_action(event, meta.action.as_deref());
+    let stored = deliveries::store_with_job(
+        &state.db,
+        NewDelivery { delivery_id: headers.delivery.as_str(), event, meta: &meta, payload: body },
+    )
+    .await
+    .map_err(IntakeError::Storage)?;
+    let duplicate = stored == Stored::Duplicate;
+    if !duplicate {
+        state.wake_workers();
+    }
+    if !recognised {
+        tracing::info!(action = ?meta.action, "stored a delivery of an unrecognised event or action");
+    }
+    Ok(Accepted { delivery: headers.delivery.as_str().to_owned(), event: event.to_owned(), action: meta.action, recognised, duplicate })
+}

@@ -1,0 +1,4 @@
+//! Use cases, free of actix: accepting a webhook delivery, and processing a job by
+//! running the plugins that subscribe to its event.
+pub mod dispatch;
+pub mod intake;

@@ -1,0 +1,111 @@
+//! `Application::build` wires settings into a running server: database (migrated when
+//! configured), plugin runtime and registry, GitHub client, HTTP listener and workers.
+//! It binds before returning, so callers (and tests, with port 0) know the port.
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::{web, App, HttpServer};
+use anyhow::Context;
+use tokio::sync::Notify;
+use tracing_actix_web::TracingLogger;
+
+use crate::config::Settings;
+use crate::github::GitHubClient;
+use crate::jobs::WorkerPool;
+use crate::plugins::{PluginRegistry, PluginRuntime};
+use crate::services::dispatch::DeliveryObserver;
+use crate::state::AppState;
+use crate::{db, routes};
+
+/// A built, bound, not yet running Gantry server.
+pub struct Application {
+    port: u16,
+    server: actix_web::dev::Server,
+    state: AppState,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application").field("port", &self.port).finish_non_exhaustive()
+    }
+}
+
+/// Optional parts supplied by the caller rather than the settings.
+#[derive(Default)]
+#[allow(missing_debug_implementations)] // holds trait objects
+pub struct Extras {
+    /// Sees every delivery before plugins run (the sandbox's simulator).
+    pub observer: Option<Arc<dyn DeliveryObserver>>,
+    /// Plugins to use instead of loading `settings.plugins.dir`, with the runtime
+    /// they were compiled on (a component only runs on its own engine).
+    pub plugins: Option<(PluginRuntime, PluginRegistry)>,
+}
+
+impl Application {
+    /// Builds the application from settings.
+    ///
+    /// # Errors
+    /// When the database, the plugins, the GitHub client or the listener cannot be
+    /// set up.
+    pub async fn build(settings: Settings, extras: Extras) -> anyhow::Result<Self> {
+        let db = db::connect(&settings.database_url(), settings.database.max_connections).await?;
+        if settings.database.migrate_on_start {
+            db::migrate(&db).await?;
+        }
+        let (runtime, plugins) = match extras.plugins {
+            Some(pair) => pair,
+            None => {
+                let runtime = PluginRuntime::new(settings.plugins.limits.clone())?;
+                let plugins = if settings.plugins.dir.is_dir() {
+                    PluginRegistry::load_dir(&runtime, &settings.plugins.dir, &settings.plugins.config)?
+                } else {
+                    tracing::warn!(dir = %settings.plugins.dir.display(), "the plugin directory does not exist; no plugins loaded");
+                    PluginRegistry::default()
+                };
+                (runtime, plugins)
+            }
+        };
+        let github = GitHubClient::new(&settings.github).context("building the GitHub client")?;
+        let listener = TcpListener::bind(&settings.server.listen).with_context(|| format!("binding {}", settings.server.listen))?;
+        let port = listener.local_addr()?.port();
+        let state = AppState {
+            db,
+            settings: Arc::new(settings),
+            runtime,
+            plugins: Arc::new(plugins),
+            github,
+            wake: Arc::new(Notify::new()),
+            observer: extras.observer,
+        };
+        let data = web::Data::new(state.clone());
+        let server = HttpServer::new(move || App::new().wrap(TracingLogger::default()).app_data(data.clone()).configure(routes::config))
+            .workers(state.settings.server.http_workers.max(1))
+            .listen(listener)?
+            .run();
+        Ok(Self { port, server, state })
+    }
+
+    /// The port the server is bound to.
+    #[must_use]
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The shared state, for tests and embedding.
+    #[must_use]
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves HTTP and runs the workers until the server stops (SIGINT or SIGTERM),
+    /// then lets the workers finish their current jobs.
+    ///
+    /// # Errors
+    /// When the HTTP server fails.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let workers = WorkerPool::start(&self.state);
+        let result = self.server.await;
+        workers.shutdown().await;
+        result
+    }
+}

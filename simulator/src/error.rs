@@ -1,0 +1,59 @@
+//! The errors the simulator answers with, in GitHub's own shapes and statuses.
+
+use actix_web::{http::StatusCode, HttpResponse, ResponseError};
+use serde_json::{json, Value};
+
+/// Where GitHub points its error bodies.
+const DOCS: &str = "https://docs.github.com/rest";
+
+/// A request the simulator refuses, rendered like GitHub would.
+#[derive(Debug)]
+pub(crate) enum SimError {
+    /// 401: no usable `Authorization` header.
+    Unauthorized,
+    /// 404: unknown repository, issue, label or path.
+    NotFound,
+    /// 400: the body is not JSON.
+    BadJson,
+    /// 422: the body is JSON but not acceptable; holds GitHub's `errors` entries.
+    Validation(Vec<Value>),
+}
+
+impl SimError {
+    /// A 422 with one `{"resource", "code", "field"}` entry.
+    pub fn invalid(resource: &str, code: &str, field: &str) -> Self {
+        Self::Validation(vec![
+            json!({ "resource": resource, "code": code, "field": field }),
+        ])
+    }
+}
+
+impl std::fmt::Display for SimError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Unauthorized => "Requires authentication",
+            Self::NotFound => "Not Found",
+            Self::BadJson => "Problems parsing JSON",
+            Self::Validation(_) => "Validation Failed",
+        })
+    }
+}
+
+impl ResponseError for SimError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::BadJson => StatusCode::BAD_REQUEST,
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut body = json!({ "message": self.to_string(), "documentation_url": DOCS });
+        if let (Self::Validation(errors), Some(map)) = (self, body.as_object_mut()) {
+            map.insert("errors".to_owned(), Value::Array(errors.clone()));
+        }
+        HttpResponse::build(self.status_code()).json(body)
+    }
+}

@@ -1,0 +1,298 @@
+//! The simulator's data model: repositories, issues (pull requests included), labels,
+//! comments, users and collaborator roles, with the small operations the routes and
+//! the payload learner share. Nothing here knows HTTP or JSON rendering.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+/// First id handed out to objects the simulator creates itself; far above the ids in
+/// the webhook corpus so created and learned objects never collide in practice.
+const FIRST_GENERATED_ID: u64 = 10_000_000_000;
+
+/// Everything the simulator knows, behind one mutex in [`crate::Simulator`].
+#[derive(Debug)]
+pub(crate) struct State {
+    /// Repositories keyed by lower-cased `owner/name` (GitHub matches names without case).
+    pub repos: BTreeMap<String, Repo>,
+    /// Users keyed by lower-cased login.
+    pub users: BTreeMap<String, User>,
+    /// Write requests served successfully.
+    pub writes: u64,
+    next_id: u64,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        Self {
+            repos: BTreeMap::new(),
+            users: BTreeMap::new(),
+            writes: 0,
+            next_id: FIRST_GENERATED_ID,
+        }
+    }
+}
+
+/// A GitHub account (user, bot or organisation).
+#[derive(Debug, Clone)]
+pub(crate) struct User {
+    pub login: String,
+    pub id: u64,
+    /// GitHub's `type`: `User`, `Bot` or `Organization`.
+    pub kind: String,
+    pub site_admin: bool,
+}
+
+/// A repository and everything in it.
+#[derive(Debug, Clone)]
+pub(crate) struct Repo {
+    pub id: u64,
+    pub node_id: String,
+    /// Login of the owning account; that account is an admin of the repository.
+    pub owner: String,
+    pub name: String,
+    pub private: bool,
+    pub default_branch: String,
+    pub description: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub labels: Vec<LabelDef>,
+    /// Issues and pull requests share one number space, as on GitHub.
+    pub issues: BTreeMap<u64, Issue>,
+    /// Collaborators keyed by lower-cased login.
+    pub collaborators: BTreeMap<String, Collaborator>,
+}
+
+/// A label defined in a repository.
+#[derive(Debug, Clone)]
+pub(crate) struct LabelDef {
+    pub id: u64,
+    pub node_id: String,
+    pub name: String,
+    pub color: String,
+    pub description: Option<String>,
+    pub default: bool,
+}
+
+/// An issue or a pull request.
+#[derive(Debug, Clone)]
+pub(crate) struct Issue {
+    pub id: u64,
+    pub node_id: String,
+    pub number: u64,
+    pub title: String,
+    pub body: Option<String>,
+    /// Login of the author.
+    pub user: String,
+    pub open: bool,
+    pub locked: bool,
+    /// Names of the labels on the issue, in the order they were added.
+    pub labels: Vec<String>,
+    /// Logins of the assignees.
+    pub assignees: Vec<String>,
+    pub comments: Vec<Comment>,
+    /// Present when the issue is a pull request.
+    pub pull: Option<PullInfo>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+/// The pull-request half of an issue.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PullInfo {
+    pub id: u64,
+    pub head_ref: String,
+    pub head_sha: String,
+    pub base_ref: String,
+    pub base_sha: String,
+    pub draft: bool,
+    pub merged: bool,
+}
+
+/// A comment on an issue or pull request.
+#[derive(Debug, Clone)]
+pub(crate) struct Comment {
+    pub id: u64,
+    pub node_id: String,
+    pub body: String,
+    /// Login of the author.
+    pub user: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A collaborator's login as GitHub spells it and their role.
+#[derive(Debug, Clone)]
+pub(crate) struct Collaborator {
+    pub login: String,
+    pub role: Role,
+}
+
+/// Repository roles from weakest to strongest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Role {
+    Read,
+    Triage,
+    Write,
+    Maintain,
+    Admin,
+}
+
+impl Role {
+    /// Parses the `permission` of `PUT /collaborators/{u}` (`pull`, `triage`, `push`,
+    /// `maintain`, `admin`), also accepting the role names `read` and `write`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "pull" | "read" => Some(Self::Read),
+            "triage" => Some(Self::Triage),
+            "push" | "write" => Some(Self::Write),
+            "maintain" => Some(Self::Maintain),
+            "admin" => Some(Self::Admin),
+            _ => None,
+        }
+    }
+
+    /// The fine-grained `role_name` GitHub reports.
+    pub fn role_name(self) -> &'static str {
+        match self {
+            Self::Read => "read",
+            Self::Triage => "triage",
+            Self::Write => "write",
+            Self::Maintain => "maintain",
+            Self::Admin => "admin",
+        }
+    }
+
+    /// The legacy `permission` field: maintain maps to write, triage to read.
+    pub fn legacy_permission(self) -> &'static str {
+        match self {
+            Self::Read | Self::Triage => "read",
+            Self::Write | Self::Maintain => "write",
+            Self::Admin => "admin",
+        }
+    }
+}
+
+/// The map key for a repository.
+pub(crate) fn repo_key(owner: &str, name: &str) -> String {
+    format!("{}/{}", owner.to_lowercase(), name.to_lowercase())
+}
+
+impl State {
+    /// Hands out a fresh id for an object the simulator creates.
+    pub fn next_id(&mut self) -> u64 {
+        self.next_id = self.next_id.saturating_add(1);
+        self.next_id
+    }
+
+    /// Finds a repository by owner and name, ignoring case.
+    pub fn repo(&self, owner: &str, name: &str) -> Option<&Repo> {
+        self.repos.get(&repo_key(owner, name))
+    }
+
+    /// Finds a repository for changing it, ignoring case.
+    pub fn repo_mut(&mut self, owner: &str, name: &str) -> Option<&mut Repo> {
+        self.repos.get_mut(&repo_key(owner, name))
+    }
+
+    /// Returns the user with `login`, creating one with a fresh id if unknown.
+    pub fn ensure_user(&mut self, login: &str, kind: &str) -> User {
+        let key = login.to_lowercase();
+        if let Some(user) = self.users.get(&key) {
+            return user.clone();
+        }
+        let user = User {
+            login: login.to_owned(),
+            id: self.next_id(),
+            kind: kind.to_owned(),
+            site_admin: false,
+        };
+        self.users.insert(key, user.clone());
+        user
+    }
+
+    /// The user with `login`, or a stand-in (id 0) when it was never seen; rendering
+    /// never fails because of a user the simulator forgot.
+    pub fn user_or_placeholder(&self, login: &str) -> User {
+        self.users
+            .get(&login.to_lowercase())
+            .cloned()
+            .unwrap_or_else(|| User {
+                login: login.to_owned(),
+                id: 0,
+                kind: if login.ends_with("[bot]") {
+                    "Bot"
+                } else {
+                    "User"
+                }
+                .to_owned(),
+                site_admin: false,
+            })
+    }
+}
+
+impl Repo {
+    /// The role `login` holds: the owner is admin, collaborators have their role.
+    pub fn role_of(&self, login: &str) -> Option<Role> {
+        if self.owner.eq_ignore_ascii_case(login) {
+            return Some(Role::Admin);
+        }
+        self.collaborators
+            .get(&login.to_lowercase())
+            .map(|c| c.role)
+    }
+
+    /// The repository label called `name`, ignoring case like GitHub.
+    pub fn label(&self, name: &str) -> Option<&LabelDef> {
+        self.labels
+            .iter()
+            .find(|l| l.name.eq_ignore_ascii_case(name))
+    }
+
+    /// `OWNER`, `COLLABORATOR` or `NONE`, GitHub's `author_association` for `login`.
+    pub fn author_association(&self, login: &str) -> &'static str {
+        if self.owner.eq_ignore_ascii_case(login) {
+            "OWNER"
+        } else if self.collaborators.contains_key(&login.to_lowercase()) {
+            "COLLABORATOR"
+        } else {
+            "NONE"
+        }
+    }
+}
+
+/// Adds `name` to the repository's labels (color `ededed`) unless it is already there,
+/// and returns the name as the repository spells it.
+pub(crate) fn ensure_repo_label(state: &mut State, owner: &str, repo: &str, name: &str) -> String {
+    if let Some(existing) = state.repo(owner, repo).and_then(|r| r.label(name)) {
+        return existing.name.clone();
+    }
+    let id = state.next_id();
+    if let Some(r) = state.repo_mut(owner, repo) {
+        r.labels.push(LabelDef {
+            id,
+            node_id: format!("LA_sim{id}"),
+            name: name.to_owned(),
+            color: "ededed".to_owned(),
+            description: None,
+            default: false,
+        });
+    }
+    name.to_owned()
+}
+
+impl Issue {
+    /// Adds a label name unless the issue has it already (ignoring case).
+    pub fn add_label(&mut self, name: &str) {
+        if !self.labels.iter().any(|l| l.eq_ignore_ascii_case(name)) {
+            self.labels.push(name.to_owned());
+        }
+    }
+
+    /// Removes a label name; returns whether it was there.
+    pub fn remove_label(&mut self, name: &str) -> bool {
+        let before = self.labels.len();
+        self.labels.retain(|l| !l.eq_ignore_ascii_case(name));
+        self.labels.len() != before
+    }
+}

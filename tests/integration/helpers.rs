@@ -1,0 +1,192 @@
+//! Test helpers: `spawn_app` (a server on port 0 with its own database and its own
+//! GitHub simulator), signed webhook posts, corpus access and polling.
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use gantry_server::config::Limits;
+use gantry_server::domain::Secret;
+use gantry_server::github::signature;
+use gantry_server::plugins::{PluginRegistry, PluginRuntime};
+use gantry_server::services::dispatch::DeliveryObserver;
+use gantry_server::{AppState, Application, Extras, Settings};
+use gantry_simulator::{Simulator, SimulatorOptions};
+use sea_orm::{ConnectionTrait, Database, EntityTrait, PaginatorTrait};
+
+/// The webhook secret every test app accepts.
+pub const SECRET: &str = "test-webhook-secret";
+
+/// `../shared/corpus` beside the repository.
+pub fn corpus_dir() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus"))
+}
+
+/// Reads a corpus webhook payload, such as `issues/opened.payload.json`.
+pub fn corpus_payload(relative: &str) -> Vec<u8> {
+    let path = corpus_dir().join("webhooks").join(relative);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
+}
+
+fn built_wasm(dir: &str, name: &str) -> Vec<u8> {
+    let path = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target")).join(dir).join(format!("{name}.wasm"));
+    std::fs::read(&path).unwrap_or_else(|e| {
+        panic!("reading {}: {e}. Build the plugins first: ./dev build (or scripts/build-plugins.sh)", path.display())
+    })
+}
+
+/// Which plugins a test app loads.
+pub enum Plugins {
+    /// None at all.
+    None,
+    /// Bundled plugins and fixtures by name, in this order.
+    Named(&'static [&'static str]),
+}
+
+/// How to build a test app.
+pub struct AppOptions {
+    pub plugins: Plugins,
+    pub limits: Limits,
+}
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        Self { plugins: Plugins::Named(&["hooks"]), limits: Limits::default() }
+    }
+}
+
+/// A running Gantry with its simulator.
+pub struct TestApp {
+    pub address: String,
+    pub state: AppState,
+    pub sim: Simulator,
+    pub http: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+/// Starts a simulator and a Gantry server pointed at it, each on a free port.
+pub async fn spawn_app(options: AppOptions) -> TestApp {
+    gantry_server::telemetry::init(false);
+    let dir = tempfile::tempdir().unwrap();
+    let sim = Simulator::new(SimulatorOptions { allow_anonymous: false });
+    let sim_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let sim_addr = sim_listener.local_addr().unwrap();
+    tokio::spawn(sim.serve(sim_listener).unwrap());
+
+    let mut settings = Settings::default();
+    settings.data_dir = dir.path().to_path_buf();
+    settings.server.listen = "127.0.0.1:0".into();
+    settings.database.url = test_database_url(&dir).await;
+    settings.webhook.secrets = vec![Secret::new(SECRET)];
+    settings.github.api_url = format!("http://{sim_addr}");
+    settings.github.token = Some(Secret::new("test-token"));
+    settings.worker.poll_interval_ms = 50;
+    settings.worker.retry_base_ms = 100;
+    settings.plugins.limits = options.limits.clone();
+
+    let runtime = PluginRuntime::new(options.limits).unwrap();
+    let mut registry = PluginRegistry::default();
+    if let Plugins::Named(names) = options.plugins {
+        for name in names {
+            let bytes = if *name == "hooks" { built_wasm("plugins", name) } else { built_wasm("test-plugins", name) };
+            registry.add(runtime.load(&bytes, None).unwrap()).unwrap();
+        }
+    }
+    let observer: Arc<dyn DeliveryObserver> = Arc::new(sim.clone());
+    let app = Application::build(settings, Extras { observer: Some(observer), plugins: Some((runtime, registry)) }).await.unwrap();
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state().clone();
+    tokio::spawn(app.run_until_stopped());
+    TestApp { address, state, sim, http: reqwest::Client::new(), _dir: dir }
+}
+
+/// SQLite in the test's directory, or a fresh PostgreSQL database when
+/// `GANTRY_TEST_DATABASE=postgres`.
+async fn test_database_url(dir: &tempfile::TempDir) -> String {
+    match std::env::var("GANTRY_TEST_DATABASE").as_deref() {
+        Ok("postgres") => {
+            let base = std::env::var("GANTRY_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+            let name = format!("gantry_t_{}", uuid::Uuid::new_v4().simple());
+            let admin = Database::connect(&base).await.expect("PostgreSQL must be reachable for GANTRY_TEST_DATABASE=postgres");
+            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+            let (prefix, _) = base.rsplit_once('/').unwrap();
+            format!("{prefix}/{name}")
+        }
+        _ => format!("sqlite://{}?mode=rwc", dir.path().join("gantry.db").display()),
+    }
+}
+
+impl TestApp {
+    /// Posts a delivery signed with the test secret.
+    pub async fn post_webhook(&self, event: &str, delivery: &str, body: &[u8]) -> reqwest::Response {
+        self.post_signed(event, delivery, body, SECRET).await
+    }
+
+    /// Posts a delivery signed with any secret.
+    pub async fn post_signed(&self, event: &str, delivery: &str, body: &[u8], secret: &str) -> reqwest::Response {
+        self.http
+            .post(format!("{}/webhooks/github", self.address))
+            .header("content-type", "application/json")
+            .header("x-github-event", event)
+            .header("x-github-delivery", delivery)
+            .header("x-hub-signature-256", signature::sign(secret.as_bytes(), body))
+            .body(body.to_vec())
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Number of stored deliveries.
+    pub async fn delivery_count(&self) -> u64 {
+        gantry_server::db::entities::deliveries::Entity::find().count(&self.state.db).await.unwrap()
+    }
+
+    /// Number of jobs.
+    pub async fn job_count(&self) -> u64 {
+        gantry_server::db::entities::jobs::Entity::find().count(&self.state.db).await.unwrap()
+    }
+
+    /// Waits until no job is queued or running.
+    pub async fn wait_for_idle_queue(&self, timeout: Duration) {
+        let db = self.state.db.clone();
+        wait_until(timeout, "the job queue to drain", || {
+            let db = db.clone();
+            async move {
+                let (queued, running) = gantry_server::db::jobs::pending_counts(&db).await.unwrap();
+                queued == 0 && running == 0
+            }
+        })
+        .await;
+    }
+
+    /// The plugin runs of the delivery with this id.
+    pub async fn runs_of(&self, delivery: &str) -> Vec<gantry_server::db::entities::plugin_runs::Model> {
+        let db = &self.state.db;
+        let d = gantry_server::db::deliveries::find_by_delivery_id(db, delivery).await.unwrap().expect("delivery stored");
+        let mut runs = Vec::new();
+        for job in gantry_server::db::jobs::for_delivery(db, d.id).await.unwrap() {
+            runs.extend(gantry_server::db::runs::for_job(db, job.id).await.unwrap());
+        }
+        runs
+    }
+}
+
+/// Polls `check` until it is true, failing the test after `timeout`.
+pub async fn wait_until<F, Fut>(timeout: Duration, what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = Instant::now();
+    loop {
+        if check().await {
+            return;
+        }
+        assert!(start.elapsed() < timeout, "timed out after {timeout:?} waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// A fresh delivery id.
+pub fn delivery_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}

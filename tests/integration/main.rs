@@ -1,0 +1,11 @@
+//! Gantry's integration suite: real server, real SQLite or PostgreSQL, real wasmtime
+//! running real plugins, real octocrab talking HTTP to the simulator.
+//!
+//! Every test gets its own database, ports and simulator (see `helpers`). The suite
+//! runs on SQLite by default and on PostgreSQL with `GANTRY_TEST_DATABASE=postgres`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod health;
+mod helpers;
+mod plugins;
+mod webhooks;

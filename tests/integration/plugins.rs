@@ -1,0 +1,101 @@
+//! Plugins end to end: a signed delivery reaches a real wasm plugin in wasmtime, whose
+//! host calls go through octocrab over HTTP to the simulator; hostile plugins are
+//! contained.
+use std::time::{Duration, Instant};
+
+use gantry_server::config::Limits;
+use serde_json::Value;
+
+use crate::helpers::{corpus_payload, delivery_id, spawn_app, wait_until, AppOptions, Plugins};
+
+fn repo_and_number(body: &[u8]) -> (String, String, u64) {
+    let v: Value = serde_json::from_slice(body).unwrap();
+    let number = v["issue"]["number"].as_u64().or_else(|| v["number"].as_u64()).unwrap();
+    (
+        v["repository"]["owner"]["login"].as_str().unwrap().to_owned(),
+        v["repository"]["name"].as_str().unwrap().to_owned(),
+        number,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_opened_issue_is_labelled_needs_triage_by_the_hooks_plugin() {
+    let app = spawn_app(AppOptions::default()).await;
+    let body = corpus_payload("issues/opened.payload.json");
+    let (owner, repo, number) = repo_and_number(&body);
+    let id = delivery_id();
+    assert_eq!(app.post_webhook("issues", &id, &body).await.status(), 202);
+    let sim = app.sim.clone();
+    wait_until(Duration::from_secs(20), "needs-triage on the issue", || {
+        let labels = sim.issue_labels(&owner, &repo, number);
+        async move { labels.is_some_and(|l| l.iter().any(|l| l == "needs-triage")) }
+    })
+    .await;
+    app.wait_for_idle_queue(Duration::from_secs(10)).await;
+    let runs = app.runs_of(&id).await;
+    assert_eq!(runs.len(), 1);
+    assert_eq!((runs[0].plugin.as_str(), runs[0].outcome.as_str()), ("hooks", "ok"));
+    assert!(runs[0].log.as_deref().unwrap_or("").contains("needs-triage"), "{:?}", runs[0].log);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_opened_pull_request_is_greeted_with_a_comment_naming_its_author() {
+    let app = spawn_app(AppOptions::default()).await;
+    let body = corpus_payload("pull_request/opened.payload.json");
+    let (owner, repo, number) = repo_and_number(&body);
+    let author = serde_json::from_slice::<Value>(&body).unwrap()["pull_request"]["user"]["login"].as_str().unwrap().to_owned();
+    assert_eq!(app.post_webhook("pull_request", &delivery_id(), &body).await.status(), 202);
+    app.wait_for_idle_queue(Duration::from_secs(20)).await;
+    let comments = app.sim.issue_comments(&owner, &repo, number).unwrap();
+    assert_eq!(comments.len(), 1);
+    assert!(comments[0].contains(&format!("@{author}")), "{comments:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_without_the_declared_capability_is_denied_before_reaching_github() {
+    let app = spawn_app(AppOptions { plugins: Plugins::Named(&["undeclared"]), ..AppOptions::default() }).await;
+    let id = delivery_id();
+    let body = corpus_payload("issues/opened.payload.json");
+    assert_eq!(app.post_webhook("issues", &id, &body).await.status(), 202);
+    app.wait_for_idle_queue(Duration::from_secs(20)).await;
+    let runs = app.runs_of(&id).await;
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].outcome, "error");
+    let message = runs[0].message.clone().unwrap_or_default();
+    assert!(message.contains("denied as expected") && message.contains("issues:write"), "{message}");
+    assert_eq!(app.sim.write_count(), 0, "no call may reach GitHub");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_that_loops_forever_is_interrupted_near_its_deadline_and_the_next_job_still_runs() {
+    let limits = Limits { timeout_ms: 1_000, ..Limits::default() };
+    let tick = Duration::from_millis(limits.epoch_tick_ms);
+    let app = spawn_app(AppOptions { plugins: Plugins::Named(&["looper", "hooks"]), limits }).await;
+    let body = corpus_payload("issues/opened.payload.json");
+    let (owner, repo, number) = repo_and_number(&body);
+    let first = delivery_id();
+    let started = Instant::now();
+    assert_eq!(app.post_webhook("issues", &first, &body).await.status(), 202);
+    app.wait_for_idle_queue(Duration::from_secs(20)).await;
+    let runs = app.runs_of(&first).await;
+    let looper = runs.iter().find(|r| r.plugin == "looper").expect("looper ran");
+    assert_eq!(looper.outcome, "timeout", "{looper:?}");
+    // Interrupted within the deadline plus one tick (and scheduling slack of 200 ms).
+    let limit_ms = 1_000 + tick.as_millis() as i64 + 200;
+    assert!(looper.duration_ms >= 1_000 && looper.duration_ms <= limit_ms, "took {} ms", looper.duration_ms);
+    // The other plugin of the same job still ran and acted.
+    let hooks = runs.iter().find(|r| r.plugin == "hooks").expect("hooks ran");
+    assert_eq!(hooks.outcome, "ok");
+    assert!(app.sim.issue_labels(&owner, &repo, number).unwrap().contains(&"needs-triage".to_owned()));
+
+    // The next job runs too (the worker survived).
+    let mut second: Value = serde_json::from_slice(&body).unwrap();
+    second["issue"]["number"] = (number + 1000).into();
+    let second_id = delivery_id();
+    assert_eq!(app.post_webhook("issues", &second_id, &serde_json::to_vec(&second).unwrap()).await.status(), 202);
+    app.wait_for_idle_queue(Duration::from_secs(20)).await;
+    let runs = app.runs_of(&second_id).await;
+    assert_eq!(runs.iter().find(|r| r.plugin == "hooks").map(|r| r.outcome.as_str()), Some("ok"));
+    assert!(app.sim.issue_labels(&owner, &repo, number + 1000).unwrap().contains(&"needs-triage".to_owned()));
+    assert!(started.elapsed() < Duration::from_secs(15));
+}
