@@ -72,8 +72,7 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
     let sim_addr = sim_listener.local_addr().unwrap();
     tokio::spawn(sim.serve(sim_listener).unwrap());
 
-    let mut settings = Settings::default();
-    settings.data_dir = dir.path().to_path_buf();
+    let mut settings = Settings { data_dir: dir.path().to_path_buf(), ..Settings::default() };
     settings.server.listen = "127.0.0.1:0".into();
     settings.database.url = test_database_url(&dir).await;
     settings.webhook.secrets = vec![Secret::new(SECRET)];

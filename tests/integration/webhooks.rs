@@ -48,7 +48,9 @@ async fn requests_with_missing_headers_bad_signatures_or_wrong_methods_are_refus
     let body = corpus_payload("issues/opened.payload.json");
     let good_sig = signature::sign(SECRET.as_bytes(), &body);
     let url = format!("{}/webhooks/github", app.address);
-    let cases: Vec<(&str, Vec<(&str, String)>, u16, &str)> = vec![
+    // (case, headers, expected status, expected error code)
+    type Case<'a> = (&'a str, Vec<(&'a str, String)>, u16, &'a str);
+    let cases: Vec<Case> = vec![
         ("no event", vec![("x-github-delivery", "d1".into()), ("x-hub-signature-256", good_sig.clone())], 400, "missing_event"),
         ("no delivery", vec![("x-github-event", "issues".into()), ("x-hub-signature-256", good_sig.clone())], 400, "missing_delivery"),
         ("no signature", vec![("x-github-event", "issues".into()), ("x-github-delivery", "d3".into())], 401, "missing_signature"),
