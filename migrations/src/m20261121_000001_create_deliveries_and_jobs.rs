@@ -23,6 +23,7 @@ enum Jobs {
     Table,
     Id,
     DeliveryPk,
+    Generation,
     Status,
     Attempts,
     RunAfter,
@@ -44,6 +45,7 @@ enum PluginRuns {
     Message,
     Log,
     DurationMs,
+    StartedAt,
     CreatedAt,
 }
 
@@ -72,6 +74,7 @@ impl MigrationTrait for Migration {
                     .table(Jobs::Table)
                     .col(ColumnDef::new(Jobs::Id).big_integer().not_null().auto_increment().primary_key())
                     .col(ColumnDef::new(Jobs::DeliveryPk).big_integer().not_null())
+                    .col(ColumnDef::new(Jobs::Generation).integer().not_null().default(0))
                     .col(ColumnDef::new(Jobs::Status).string_len(16).not_null())
                     .col(ColumnDef::new(Jobs::Attempts).integer().not_null().default(0))
                     .col(ColumnDef::new(Jobs::RunAfter).timestamp_with_time_zone().not_null())
@@ -104,6 +107,9 @@ impl MigrationTrait for Migration {
         manager
             .create_index(Index::create().name("idx_jobs_delivery").table(Jobs::Table).col(Jobs::DeliveryPk).to_owned())
             .await?;
+        manager
+            .create_index(Index::create().name("idx_jobs_target").table(Jobs::Table).col(Jobs::TargetKey).col(Jobs::Id).to_owned())
+            .await?;
 
         manager
             .create_table(
@@ -116,6 +122,7 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(PluginRuns::Message).text().null())
                     .col(ColumnDef::new(PluginRuns::Log).text().null())
                     .col(ColumnDef::new(PluginRuns::DurationMs).big_integer().not_null())
+                    .col(ColumnDef::new(PluginRuns::StartedAt).timestamp_with_time_zone().not_null())
                     .col(ColumnDef::new(PluginRuns::CreatedAt).timestamp_with_time_zone().not_null())
                     .foreign_key(
                         ForeignKey::create()

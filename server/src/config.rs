@@ -78,7 +78,7 @@ pub struct DatabaseSettings {
 
 impl Default for DatabaseSettings {
     fn default() -> Self {
-        Self { url: String::new(), max_connections: 10, migrate_on_start: true }
+        Self { url: String::new(), max_connections: 20, migrate_on_start: true }
     }
 }
 

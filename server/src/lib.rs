@@ -3,7 +3,7 @@
 //!
 //! Modules: `config` (settings; the only reader of the environment), `domain`
 //! (validated types), `db` (persistence), `github` (signatures and the REST client),
-//! `plugins` (the wasmtime host), `services` (intake and dispatch), `jobs` (workers),
+//! `plugins` (the wasmtime host), `metrics` (Prometheus), `services` (intake and dispatch), `jobs` (workers),
 //! `routes` (HTTP, the only actix-aware module), `startup` (wiring), `sandbox` and
 //! `cli` (the `gantry` binary).
 pub mod cli;
@@ -12,6 +12,7 @@ pub mod db;
 pub mod domain;
 pub mod github;
 pub mod jobs;
+pub mod metrics;
 pub mod plugins;
 pub mod routes;
 pub mod sandbox;

@@ -76,6 +76,12 @@ pub async fn run(config: Option<&Path>, args: SandboxArgs) -> anyhow::Result<()>
     let names = names.join(", ");
 
     let app = Application::build(settings, Extras { observer: Some(Arc::new(simulator) as Arc<dyn DeliveryObserver>), plugins: Some((runtime, plugins)) }).await?;
+    // The sandbox is its database's only user: jobs a killed sandbox was running are
+    // taken up again at once rather than after their leases expire.
+    let released = crate::db::jobs::release_all_leases(&app.state().db).await?;
+    if released > 0 {
+        tracing::info!(released, "resuming jobs the previous sandbox run left unfinished");
+    }
     let port = app.port();
     let host = args.listen.rsplit_once(':').map_or("127.0.0.1", |(h, _)| h);
     println!();

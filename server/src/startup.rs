@@ -12,6 +12,7 @@ use tracing_actix_web::TracingLogger;
 use crate::config::Settings;
 use crate::github::GitHubClient;
 use crate::jobs::WorkerPool;
+use crate::metrics::Metrics;
 use crate::plugins::{PluginRegistry, PluginRuntime};
 use crate::services::dispatch::DeliveryObserver;
 use crate::state::AppState;
@@ -76,6 +77,7 @@ impl Application {
             github,
             wake: Arc::new(Notify::new()),
             observer: extras.observer,
+            metrics: Metrics::new()?,
         };
         let data = web::Data::new(state.clone());
         let server = HttpServer::new(move || App::new().wrap(TracingLogger::default()).app_data(data.clone()).configure(routes::config))

@@ -6,6 +6,7 @@ use tokio::sync::Notify;
 
 use crate::config::Settings;
 use crate::github::GitHubClient;
+use crate::metrics::Metrics;
 use crate::plugins::{PluginRegistry, PluginRuntime};
 use crate::services::dispatch::DeliveryObserver;
 
@@ -26,6 +27,8 @@ pub struct AppState {
     pub wake: Arc<Notify>,
     /// Sees each delivery before plugins run (the sandbox's simulator).
     pub observer: Option<Arc<dyn DeliveryObserver>>,
+    /// Prometheus metrics.
+    pub metrics: Metrics,
 }
 
 impl std::fmt::Debug for AppState {

@@ -1,26 +1,31 @@
 //! A stateful GitHub REST API simulator for Gantry's sandbox and integration tests.
 //!
 //! This module holds the public API only: [`SimulatorOptions`], the cheap-to-clone
-//! [`Simulator`] handle, serving it over HTTP, and read helpers for tests. The data
-//! model lives in `state`, learning from webhook payloads in `learn`, GitHub-shaped JSON
-//! in `json`, and the handlers in `routes`.
+//! [`Simulator`] handle, serving it over HTTP, fault injection ([`Fault`]), and read
+//! helpers for tests. The data model lives in `state`, saving it to a file in
+//! `persist`, learning from webhook payloads in `learn`, GitHub-shaped JSON in `json`,
+//! faults and the request log in `faults`, and the handlers in `routes`.
 //!
 //! The simulator serves GitHub's own paths at the root (no `/api/v3` prefix), learns
 //! repositories, issues, pull requests and users from the webhook payloads it is shown,
-//! and GitHub's write endpoints change its state.
+//! and GitHub's write endpoints change its state. Its own controls live under the
+//! private prefix `/_simulator` (see [`Simulator::configure`]).
 
 mod error;
+mod faults;
 mod json;
 mod learn;
+mod persist;
 mod routes;
 mod state;
 
-use std::{net::TcpListener, sync::Arc};
+use std::{net::TcpListener, path::PathBuf, sync::Arc, time::Instant};
 
 use actix_web::{dev::Server, web, App, HttpServer};
 use parking_lot::{Mutex, MutexGuard};
 
-use crate::state::State;
+pub use crate::faults::{Fault, FaultKind};
+use crate::{faults::Control, persist::Store, state::State};
 
 /// Options for a simulator instance.
 #[derive(Debug, Clone, Default)]
@@ -36,6 +41,10 @@ pub struct SimulatorOptions {
 pub struct Simulator {
     options: SimulatorOptions,
     state: Arc<Mutex<State>>,
+    /// Faults and the request log: never persisted, never locked with `state`.
+    control: Arc<Mutex<Control>>,
+    /// Where the state is saved after each change, for a persistent simulator.
+    store: Option<Arc<Store>>,
 }
 
 impl Simulator {
@@ -44,7 +53,29 @@ impl Simulator {
         Self {
             options,
             state: Arc::new(Mutex::new(State::default())),
+            control: Arc::default(),
+            store: None,
         }
+    }
+
+    /// A simulator whose state is loaded from `path` if it exists and saved there
+    /// after every change (learning, or a successful write), atomically: a process
+    /// killed at any moment leaves either the old or the new complete file. Faults and
+    /// the request log are not saved. A failed save is logged and does not fail the
+    /// request.
+    ///
+    /// # Errors
+    ///
+    /// Fails, naming the file, when it exists but cannot be read or is not a state
+    /// file of this format, or when its directory is missing and cannot be created.
+    pub fn with_persistence(options: SimulatorOptions, path: PathBuf) -> std::io::Result<Self> {
+        let (store, state) = Store::open(path)?;
+        Ok(Self {
+            options,
+            state: Arc::new(Mutex::new(state)),
+            control: Arc::default(),
+            store: Some(Arc::new(store)),
+        })
     }
 
     /// Learns repositories, issues, pull requests and users from a webhook payload as
@@ -52,20 +83,25 @@ impl Simulator {
     ///
     /// Known issues keep the labels and comments written through the API; only their
     /// title, body and state follow the payload. Missing or oddly typed fields are
-    /// ignored; this never panics.
+    /// ignored; this never panics. A persistent simulator then saves its state, with
+    /// blocking file I/O (a few milliseconds).
     pub fn learn(&self, event: &str, payload: &serde_json::Value) {
         tracing::debug!(event, "simulator learning from a webhook payload");
         learn::learn(&mut self.lock(), event, payload);
+        self.save();
     }
 
     /// Registers the simulator's state (as `web::Data<Simulator>`) and its routes, for
-    /// `App::new().configure(|cfg| simulator.configure(cfg))`.
+    /// `App::new().configure(|cfg| simulator.configure(cfg))`: GitHub's paths, and the
+    /// fault controls `GET`, `POST` and `DELETE /_simulator/faults`, which need no
+    /// authentication and are not counted as requests or writes.
     pub fn configure(&self, cfg: &mut web::ServiceConfig) {
         routes::configure(self, cfg);
     }
 
-    /// Serves the simulator on `listener` with one worker. The returned server is not
-    /// running yet: spawn it (`tokio::spawn(server)`) or await it.
+    /// Serves the simulator on `listener` with two workers. The returned server is not
+    /// running yet: spawn it (`tokio::spawn(server)`) or await it. A hanging fault
+    /// waits asynchronously, so it never holds up other requests.
     ///
     /// # Errors
     ///
@@ -76,7 +112,7 @@ impl Simulator {
             let sim = sim.clone();
             App::new().configure(move |cfg| sim.configure(cfg))
         })
-        .workers(1)
+        .workers(2)
         .disable_signals()
         .listen(listener)?
         .run();
@@ -100,12 +136,73 @@ impl Simulator {
     }
 
     /// Total number of write requests (POST/PUT/PATCH/DELETE) served successfully.
+    /// A request answered by a fault is not counted, except
+    /// [`FaultKind::StatusAfterApply`], whose write did happen.
     pub fn write_count(&self) -> u64 {
         self.lock().writes
+    }
+
+    /// Adds a fault after the existing ones; each request is hit by the first fault
+    /// that matches it and has uses left.
+    pub fn inject(&self, fault: Fault) {
+        self.control.lock().inject(fault);
+    }
+
+    /// Removes every fault.
+    pub fn clear_faults(&self) {
+        self.control.lock().clear_faults();
+    }
+
+    /// The active faults, with the `times` they have left.
+    pub fn faults(&self) -> Vec<Fault> {
+        self.control.lock().faults()
+    }
+
+    /// Requests seen for `method` and the exact `path` as sent (no query), faulted
+    /// and refused ones included, for assertions like "no retry happened".
+    pub fn request_count(&self, method: &str, path: &str) -> u64 {
+        self.control.lock().request_count(method, path)
+    }
+
+    /// When each request to `method` and the exact `path` arrived, oldest first (the
+    /// last 4096), for checking the spacing of retries.
+    pub fn request_times(&self, method: &str, path: &str) -> Vec<Instant> {
+        self.control.lock().request_times(method, path)
     }
 
     /// Locks the state; callers keep the guard for one short, synchronous step.
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock()
+    }
+
+    /// Locks the faults and the request log, for one short step.
+    pub(crate) fn control(&self) -> MutexGuard<'_, Control> {
+        self.control.lock()
+    }
+
+    /// Ends a GitHub request: counts it as a write if `wrote`, and says whether the
+    /// state must now be saved ([`Simulator::save`]).
+    pub(crate) fn finish_request(&self, wrote: bool) -> bool {
+        let mut state = self.lock();
+        if wrote {
+            state.writes = state.writes.saturating_add(1);
+        }
+        self.store.is_some() && (wrote || state.unsaved_ids)
+    }
+
+    /// Saves the state, if this simulator is persistent; blocking file work, so async
+    /// callers run it off their thread. Failures are logged, never returned.
+    pub(crate) fn save(&self) {
+        let Some(store) = &self.store else {
+            return;
+        };
+        let (revision, bytes) = {
+            let mut state = self.lock();
+            state.unsaved_ids = false;
+            store.snapshot(&state)
+        };
+        if let Err(error) = bytes.and_then(|bytes| store.write(revision, &bytes)) {
+            tracing::warn!(%error, "the GitHub simulator could not save its state");
+        }
     }
 }

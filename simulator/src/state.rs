@@ -1,17 +1,19 @@
 //! The simulator's data model: repositories, issues (pull requests included), labels,
 //! comments, users and collaborator roles, with the small operations the routes and
-//! the payload learner share. Nothing here knows HTTP or JSON rendering.
+//! the payload learner share. Nothing here knows HTTP or JSON rendering; the types
+//! derive serde only so `persist` can save and reload the whole state.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 /// First id handed out to objects the simulator creates itself; far above the ids in
 /// the webhook corpus so created and learned objects never collide in practice.
 const FIRST_GENERATED_ID: u64 = 10_000_000_000;
 
 /// Everything the simulator knows, behind one mutex in [`crate::Simulator`].
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct State {
     /// Repositories keyed by lower-cased `owner/name` (GitHub matches names without case).
     pub repos: BTreeMap<String, Repo>,
@@ -20,6 +22,11 @@ pub(crate) struct State {
     /// Write requests served successfully.
     pub writes: u64,
     next_id: u64,
+    /// Set when an id was handed out since the last save. Reads can do that (a
+    /// permission check registers an unknown user), and a persistent simulator must
+    /// save then too, or ids seen by clients could be handed out again after a restart.
+    #[serde(skip)]
+    pub unsaved_ids: bool,
 }
 
 impl Default for State {
@@ -29,12 +36,13 @@ impl Default for State {
             users: BTreeMap::new(),
             writes: 0,
             next_id: FIRST_GENERATED_ID,
+            unsaved_ids: false,
         }
     }
 }
 
 /// A GitHub account (user, bot or organisation).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct User {
     pub login: String,
     pub id: u64,
@@ -44,7 +52,7 @@ pub(crate) struct User {
 }
 
 /// A repository and everything in it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Repo {
     pub id: u64,
     pub node_id: String,
@@ -63,7 +71,7 @@ pub(crate) struct Repo {
 }
 
 /// A label defined in a repository.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct LabelDef {
     pub id: u64,
     pub node_id: String,
@@ -74,7 +82,7 @@ pub(crate) struct LabelDef {
 }
 
 /// An issue or a pull request.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Issue {
     pub id: u64,
     pub node_id: String,
@@ -98,7 +106,7 @@ pub(crate) struct Issue {
 }
 
 /// The pull-request half of an issue.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct PullInfo {
     pub id: u64,
     pub head_ref: String,
@@ -110,7 +118,7 @@ pub(crate) struct PullInfo {
 }
 
 /// A comment on an issue or pull request.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Comment {
     pub id: u64,
     pub node_id: String,
@@ -122,14 +130,15 @@ pub(crate) struct Comment {
 }
 
 /// A collaborator's login as GitHub spells it and their role.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Collaborator {
     pub login: String,
     pub role: Role,
 }
 
 /// Repository roles from weakest to strongest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub(crate) enum Role {
     Read,
     Triage,
@@ -182,6 +191,7 @@ impl State {
     /// Hands out a fresh id for an object the simulator creates.
     pub fn next_id(&mut self) -> u64 {
         self.next_id = self.next_id.saturating_add(1);
+        self.unsaved_ids = true;
         self.next_id
     }
 

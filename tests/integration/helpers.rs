@@ -46,11 +46,15 @@ pub enum Plugins {
 pub struct AppOptions {
     pub plugins: Plugins,
     pub limits: Limits,
+    /// Configuration overrides by plugin name.
+    pub configs: Vec<(&'static str, serde_json::Value)>,
+    /// Worker tasks in the server.
+    pub workers: usize,
 }
 
 impl Default for AppOptions {
     fn default() -> Self {
-        Self { plugins: Plugins::Named(&["hooks"]), limits: Limits::default() }
+        Self { plugins: Plugins::Named(&["hooks"]), limits: Limits::default(), configs: Vec::new(), workers: 2 }
     }
 }
 
@@ -80,6 +84,7 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
     settings.github.token = Some(Secret::new("test-token"));
     settings.worker.poll_interval_ms = 50;
     settings.worker.retry_base_ms = 100;
+    settings.worker.concurrency = options.workers;
     settings.plugins.limits = options.limits.clone();
 
     let runtime = PluginRuntime::new(options.limits).unwrap();
@@ -87,7 +92,8 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
     if let Plugins::Named(names) = options.plugins {
         for name in names {
             let bytes = if *name == "hooks" { built_wasm("plugins", name) } else { built_wasm("test-plugins", name) };
-            registry.add(runtime.load(&bytes, None).unwrap()).unwrap();
+            let config = options.configs.iter().find(|(n, _)| n == name).map(|(_, c)| c);
+            registry.add(runtime.load(&bytes, config).unwrap()).unwrap();
         }
     }
     let observer: Arc<dyn DeliveryObserver> = Arc::new(sim.clone());
@@ -132,6 +138,14 @@ impl TestApp {
             .send()
             .await
             .unwrap()
+    }
+
+    /// The value of a metric line (`name{labels}`) from `/metrics`, 0 when absent.
+    pub async fn metric(&self, series: &str) -> f64 {
+        let text = self.http.get(format!("{}/metrics", self.address)).send().await.unwrap().text().await.unwrap();
+        text.lines()
+            .find_map(|line| line.strip_prefix(series).and_then(|rest| rest.strip_prefix(' ')).map(|v| v.trim().parse::<f64>().unwrap()))
+            .unwrap_or(0.0)
     }
 
     /// Number of stored deliveries.

@@ -7,5 +7,7 @@
 
 mod health;
 mod helpers;
+mod intake;
+mod jobs;
 mod plugins;
 mod webhooks;

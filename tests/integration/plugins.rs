@@ -70,7 +70,7 @@ async fn a_write_without_the_declared_capability_is_denied_before_reaching_githu
 async fn a_plugin_that_loops_forever_is_interrupted_near_its_deadline_and_the_next_job_still_runs() {
     let limits = Limits { timeout_ms: 1_000, ..Limits::default() };
     let tick = Duration::from_millis(limits.epoch_tick_ms);
-    let app = spawn_app(AppOptions { plugins: Plugins::Named(&["looper", "hooks"]), limits }).await;
+    let app = spawn_app(AppOptions { plugins: Plugins::Named(&["looper", "hooks"]), limits, ..AppOptions::default() }).await;
     let body = corpus_payload("issues/opened.payload.json");
     let (owner, repo, number) = repo_and_number(&body);
     let first = delivery_id();

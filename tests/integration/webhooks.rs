@@ -135,23 +135,6 @@ async fn every_corpus_payload_is_accepted_stored_once_and_recognised() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_unknown_event_or_action_is_stored_and_acknowledged_but_runs_no_plugin() {
-    let app = spawn_app(AppOptions::default()).await;
-    let response = app.post_webhook("telepathy", &delivery_id(), br#"{"action":"sent"}"#).await;
-    assert_eq!(response.status(), 202);
-    assert_eq!(response.json::<Value>().await.unwrap()["recognised"], false);
-    let mut body: Value = serde_json::from_slice(&corpus_payload("issues/opened.payload.json")).unwrap();
-    body["action"] = "exploded".into();
-    let id = delivery_id();
-    let response = app.post_webhook("issues", &id, &serde_json::to_vec(&body).unwrap()).await;
-    assert_eq!(response.json::<Value>().await.unwrap()["recognised"], false);
-    app.wait_for_idle_queue(Duration::from_secs(10)).await;
-    assert_eq!(app.delivery_count().await, 2);
-    // hooks subscribes to `issues`, so it ran, but its rules match nothing: no writes.
-    assert_eq!(app.sim.write_count(), 0);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_delivery_ten_times_gives_one_job_and_one_side_effect() {
     let app = spawn_app(AppOptions::default()).await;
     let body = corpus_payload("pull_request/opened.payload.json");

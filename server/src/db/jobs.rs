@@ -4,12 +4,16 @@
 //! so the same code is correct on SQLite and PostgreSQL with any number of workers or
 //! processes. A lease that expires (its worker died) makes the job available again.
 //! Jobs with the same target key (one issue or pull request) run one at a time, in
-//! the order they arrived.
+//! the order they arrived. On PostgreSQL the lease is one `UPDATE ... FOR UPDATE
+//! SKIP LOCKED` statement, so workers in several processes never wait on each other.
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, DbBackend, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Statement, TransactionTrait, ActiveModelTrait, ActiveValue::Set,
+};
 
 use super::entities::jobs;
 
@@ -46,6 +50,25 @@ fn available(now: DateTime<Utc>) -> Condition {
         .add(jobs::Column::Status.eq(JobStatus::Running.as_str()).and(jobs::Column::LeaseExpiresAt.lt(now)))
 }
 
+/// PostgreSQL: pick and lease in one statement. `SKIP LOCKED` lets concurrent workers
+/// pass over a row another transaction is leasing instead of waiting for it; the
+/// `NOT EXISTS` keeps one job at a time per target, oldest first.
+const LEASE_SQL_POSTGRES: &str = r#"
+UPDATE jobs SET status = 'running', lease_owner = $1, lease_expires_at = $2,
+       attempts = attempts + 1, updated_at = $3
+WHERE id = (
+    SELECT j.id FROM jobs j
+    WHERE ((j.status = 'queued' AND j.run_after <= $3)
+           OR (j.status = 'running' AND j.lease_expires_at < $3))
+      AND NOT EXISTS (
+          SELECT 1 FROM jobs e
+          WHERE e.target_key = j.target_key AND e.id < j.id
+            AND e.status IN ('queued', 'running'))
+    ORDER BY j.id
+    LIMIT 1
+    FOR UPDATE OF j SKIP LOCKED)
+RETURNING *"#;
+
 /// Leases the oldest available job whose target has no earlier unfinished job.
 /// Returns `None` when there is nothing to do.
 ///
@@ -53,6 +76,13 @@ fn available(now: DateTime<Utc>) -> Condition {
 /// When the database fails.
 pub async fn lease_next(db: &DatabaseConnection, owner: &str, lease: Duration) -> Result<Option<jobs::Model>, DbErr> {
     let now = Utc::now();
+    let expires = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
+    if db.get_database_backend() == DbBackend::Postgres {
+        let statement = Statement::from_sql_and_values(DbBackend::Postgres, LEASE_SQL_POSTGRES, [owner.into(), expires.into(), now.into()]);
+        return jobs::Entity::find().from_raw_sql(statement).one(db).await;
+    }
+    // SQLite (one writer at a time): find candidates, then claim one with a
+    // conditional update that only one worker's statement can match.
     let candidates = jobs::Entity::find().filter(available(now)).order_by_asc(jobs::Column::Id).limit(16).all(db).await?;
     for candidate in candidates {
         if let Some(target) = &candidate.target_key {
@@ -66,7 +96,6 @@ pub async fn lease_next(db: &DatabaseConnection, owner: &str, lease: Duration) -
                 continue;
             }
         }
-        let expires = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
         let claimed = jobs::Entity::update_many()
             .col_expr(jobs::Column::Status, Expr::value(JobStatus::Running.as_str()))
             .col_expr(jobs::Column::LeaseOwner, Expr::value(owner))
@@ -82,6 +111,39 @@ pub async fn lease_next(db: &DatabaseConnection, owner: &str, lease: Duration) -
         }
     }
     Ok(None)
+}
+
+/// Extends a lease this worker still holds. Returns false when the lease was lost
+/// (it expired and another worker took the job).
+///
+/// # Errors
+/// When the database fails.
+pub async fn renew_lease(db: &DatabaseConnection, job_id: i64, owner: &str, lease: Duration) -> Result<bool, DbErr> {
+    let expires = Utc::now() + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
+    let renewed = jobs::Entity::update_many()
+        .col_expr(jobs::Column::LeaseExpiresAt, Expr::value(expires))
+        .filter(jobs::Column::Id.eq(job_id))
+        .filter(jobs::Column::LeaseOwner.eq(owner))
+        .filter(jobs::Column::Status.eq(JobStatus::Running.as_str()))
+        .exec(db)
+        .await?;
+    Ok(renewed.rows_affected == 1)
+}
+
+/// Makes every job leased by anyone available again at once. Only for a process
+/// that knows it is the database's sole user (the sandbox, at start).
+///
+/// # Errors
+/// When the database fails.
+pub async fn release_all_leases(db: &DatabaseConnection) -> Result<u64, DbErr> {
+    let released = jobs::Entity::update_many()
+        .col_expr(jobs::Column::Status, Expr::value(JobStatus::Queued.as_str()))
+        .col_expr(jobs::Column::LeaseOwner, Expr::value(Option::<String>::None))
+        .col_expr(jobs::Column::LeaseExpiresAt, Expr::value(Option::<DateTime<Utc>>::None))
+        .filter(jobs::Column::Status.eq(JobStatus::Running.as_str()))
+        .exec(db)
+        .await?;
+    Ok(released.rows_affected)
 }
 
 /// Marks a leased job done.
@@ -182,4 +244,75 @@ mod tests {
         let t = truncate(&s, 5);
         assert!(t.starts_with("éé") && t.ends_with('…'));
     }
+}
+
+/// What a replay did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "replay", rename_all = "snake_case")]
+pub enum Replay {
+    /// A dead-lettered job was queued again; it resumes where it stopped (plugins
+    /// that finished are not re-run, and side effects keep their idempotency keys).
+    Requeued {
+        /// The job.
+        job_id: i64,
+    },
+    /// The delivery was processed; a new job of the next generation runs every
+    /// subscribed plugin again, as a new delivery would.
+    NewJob {
+        /// The new job.
+        job_id: i64,
+        /// Its generation (0 is the original job).
+        generation: i32,
+    },
+    /// A job of this delivery is still queued or running; nothing changed.
+    AlreadyPending {
+        /// That job.
+        job_id: i64,
+    },
+}
+
+/// Replays a stored delivery: requeues its dead job, or enqueues a new generation
+/// when every job of it is done.
+///
+/// # Errors
+/// When the database fails, or the delivery has no job at all.
+pub async fn replay(db: &DatabaseConnection, delivery_pk: i64) -> Result<Replay, DbErr> {
+    let txn = db.begin().await?;
+    let existing = jobs::Entity::find().filter(jobs::Column::DeliveryPk.eq(delivery_pk)).order_by_desc(jobs::Column::Id).all(&txn).await?;
+    let Some(latest) = existing.first() else {
+        return Err(DbErr::RecordNotFound(format!("no job for delivery {delivery_pk}")));
+    };
+    if let Some(pending) = existing.iter().find(|j| j.status == JobStatus::Queued.as_str() || j.status == JobStatus::Running.as_str()) {
+        return Ok(Replay::AlreadyPending { job_id: pending.id });
+    }
+    let now = Utc::now();
+    let outcome = if let Some(dead) = existing.iter().find(|j| j.status == JobStatus::Dead.as_str()) {
+        jobs::Entity::update_many()
+            .col_expr(jobs::Column::Status, Expr::value(JobStatus::Queued.as_str()))
+            .col_expr(jobs::Column::Attempts, Expr::value(0))
+            .col_expr(jobs::Column::RunAfter, Expr::value(now))
+            .col_expr(jobs::Column::UpdatedAt, Expr::value(now))
+            .filter(jobs::Column::Id.eq(dead.id))
+            .exec(&txn)
+            .await?;
+        Replay::Requeued { job_id: dead.id }
+    } else {
+        let generation = latest.generation + 1;
+        let job = jobs::ActiveModel {
+            delivery_pk: Set(delivery_pk),
+            generation: Set(generation),
+            status: Set(JobStatus::Queued.as_str().to_owned()),
+            attempts: Set(0),
+            run_after: Set(now),
+            target_key: Set(latest.target_key.clone()),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        Replay::NewJob { job_id: job.id, generation }
+    };
+    txn.commit().await?;
+    Ok(outcome)
 }

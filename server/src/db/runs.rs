@@ -22,6 +22,8 @@ pub struct NewRun<'a> {
     pub log: Option<String>,
     /// How long it took.
     pub duration_ms: i64,
+    /// When it started.
+    pub started_at: chrono::DateTime<Utc>,
 }
 
 /// Records one invocation.
@@ -36,6 +38,7 @@ pub async fn record(db: &DatabaseConnection, run: NewRun<'_>) -> Result<(), DbEr
         message: Set(run.message),
         log: Set(run.log),
         duration_ms: Set(run.duration_ms),
+        started_at: Set(run.started_at),
         created_at: Set(Utc::now()),
         ..Default::default()
     }

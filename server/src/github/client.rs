@@ -61,13 +61,25 @@ impl GitHubClient {
         Ok(labels.into_iter().map(|l| l.name).collect())
     }
 
-    /// Creates a comment on an issue or pull request; returns the comment id.
+    /// Creates a comment on an issue or pull request, at most once per `marker`: the
+    /// marker (an HTML comment, invisible on GitHub) is appended to the body, and
+    /// when `look_first` is set an existing comment carrying it is returned instead
+    /// of writing again. Returns the comment id.
     ///
     /// # Errors
     /// A [`GitHubError`] saying whether a retry may help.
     #[tracing::instrument(skip(self, body), fields(repo = %repo.full_name()))]
-    pub async fn create_comment(&self, repo: &RepoRef, number: u64, body: &str) -> Result<u64, GitHubError> {
-        let comment = self.crab.issues(&repo.owner, &repo.name).create_comment(number, body).await.map_err(classify)?;
+    pub async fn create_comment_once(&self, repo: &RepoRef, number: u64, body: &str, marker: &str, look_first: bool) -> Result<u64, GitHubError> {
+        let issues = self.crab.issues(&repo.owner, &repo.name);
+        if look_first {
+            let first = issues.list_comments(number).per_page(100).send().await.map_err(classify)?;
+            let all = self.crab.all_pages(first).await.map_err(classify)?;
+            if let Some(earlier) = all.iter().find(|c| c.body.as_deref().is_some_and(|b| b.contains(marker))) {
+                tracing::info!(comment = earlier.id.into_inner(), "an earlier attempt already made this comment");
+                return Ok(earlier.id.into_inner());
+            }
+        }
+        let comment = issues.create_comment(number, format!("{body}\n\n{marker}")).await.map_err(classify)?;
         Ok(comment.id.into_inner())
     }
 }

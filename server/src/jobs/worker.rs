@@ -48,7 +48,10 @@ async fn run(state: AppState, owner: String, mut stopped: watch::Receiver<bool>)
         match jobs::lease_next(&state.db, &owner, lease).await {
             Ok(Some(job)) => {
                 let job_id = job.id;
-                if let Err(err) = dispatch::process(&state, job).await {
+                let heartbeat = tokio::spawn(keep_lease(state.clone(), job_id, owner.clone(), lease));
+                let result = dispatch::process(&state, job).await;
+                heartbeat.abort();
+                if let Err(err) = result {
                     tracing::error!(job = job_id, error = format!("{err:#}"), "job processing failed; its lease will expire and it will be retried");
                 }
             }
@@ -66,6 +69,23 @@ async fn run(state: AppState, owner: String, mut stopped: watch::Receiver<bool>)
                     _ = stopped.changed() => {}
                 }
             }
+        }
+    }
+}
+
+/// Renews a job's lease every third of its length while the job runs, so a long job
+/// is not taken over by another worker. Aborted when the job finishes.
+async fn keep_lease(state: AppState, job_id: i64, owner: String, lease: Duration) {
+    let every = (lease / 3).max(Duration::from_millis(100));
+    loop {
+        tokio::time::sleep(every).await;
+        match jobs::renew_lease(&state.db, job_id, &owner, lease).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!(job = job_id, "lost the lease on a running job; another worker may take it over");
+                return;
+            }
+            Err(err) => tracing::warn!(job = job_id, error = %err, "could not renew a job lease"),
         }
     }
 }

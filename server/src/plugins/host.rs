@@ -43,6 +43,10 @@ pub struct Invocation {
     pub config_json: Arc<str>,
     /// GitHub, on the installation's credentials.
     pub github: GitHubClient,
+    /// What makes this invocation's writes idempotent.
+    pub idempotency: IdempotencyScope,
+    /// Writes attempted so far; numbers each write for its idempotency key.
+    pub writes: u32,
     /// Log lines written so far, capped.
     pub log: LogBuffer,
     /// GitHub calls made so far, and the most allowed.
@@ -51,6 +55,29 @@ pub struct Invocation {
     pub github_budget: u32,
     /// Set when a GitHub call failed in a way a retry of the job may fix.
     pub transient_failure: Option<String>,
+}
+
+/// Where an invocation's writes come from: a retried job finds its earlier writes
+/// by the key derived from these, and does not repeat them.
+#[derive(Debug, Clone)]
+pub struct IdempotencyScope {
+    /// GitHub's delivery id.
+    pub delivery_id: String,
+    /// The job's generation (replays of a finished delivery act again).
+    pub generation: i32,
+    /// Look for an earlier effect before writing (the job has run before).
+    pub look_first: bool,
+}
+
+impl IdempotencyScope {
+    /// The key of the `seq`-th write of `plugin`: the first 24 hex digits of
+    /// SHA-256 over delivery, generation, plugin and sequence number.
+    #[must_use]
+    pub fn key(&self, plugin: &str, seq: u32) -> String {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(format!("{}\n{}\n{plugin}\n{seq}", self.delivery_id, self.generation));
+        hex::encode(&digest[..12])
+    }
 }
 
 /// Log lines of one invocation, capped in count and length.
@@ -94,7 +121,17 @@ impl LogBuffer {
     }
 }
 
+/// The longest comment body a plugin may send: GitHub's 65,536 characters less room
+/// for the idempotency marker.
+pub const MAX_COMMENT_CHARS: usize = 65_000;
+
 impl Invocation {
+    /// Numbers the next write of this invocation.
+    fn next_write(&mut self) -> u32 {
+        self.writes += 1;
+        self.writes
+    }
+
     /// Checks a GitHub write before it is made: declared capability, same
     /// repository, budget left.
     fn authorise(&mut self, capability: &str, repo: &Repo) -> Result<RepoRef, HostError> {
@@ -184,11 +221,13 @@ impl github::Host for HostState {
             Ok(t) => t,
             Err(e) => return Ok(Err(e)),
         };
-        // GitHub refuses comments over 65,536 characters.
-        if body.trim().is_empty() || body.chars().count() > 65_536 {
-            return Ok(Err(HostError::Invalid("a comment body must be 1 to 65,536 characters".into())));
+        // GitHub refuses comments over 65,536 characters; the marker needs some.
+        if body.trim().is_empty() || body.chars().count() > MAX_COMMENT_CHARS {
+            return Ok(Err(HostError::Invalid(format!("a comment body must be 1 to {MAX_COMMENT_CHARS} characters"))));
         }
-        let result = inv.github.create_comment(&target, number, &body).await;
+        let seq = inv.next_write();
+        let marker = format!("<!-- gantry: plugin={} key={} -->", inv.plugin, inv.idempotency.key(&inv.plugin, seq));
+        let result = inv.github.create_comment_once(&target, number, &body, &marker, inv.idempotency.look_first).await;
         Ok(result.map_err(|e| inv.host_error(e)))
     }
 }

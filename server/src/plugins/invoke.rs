@@ -8,7 +8,7 @@ use wasmtime::{Store, StoreLimitsBuilder, Trap, UpdateDeadline};
 use wasmtime_wasi::WasiCtxBuilder;
 
 use super::bindings::{Event, Repo};
-use super::host::{HostState, Invocation, LogBuffer};
+use super::host::{HostState, IdempotencyScope, Invocation, LogBuffer};
 use super::registry::{LoadedPlugin, PluginRuntime};
 use crate::domain::RepoRef;
 use crate::github::GitHubClient;
@@ -26,6 +26,12 @@ pub struct PluginEvent {
     pub repository: Option<RepoRef>,
     /// The raw JSON payload.
     pub payload: String,
+    /// Which run of the delivery this is: 0 for the original job, one more for each
+    /// replay. Part of every idempotency key.
+    pub generation: i32,
+    /// Whether an earlier attempt of the same job may already have acted, so writes
+    /// must look for their own earlier effect first.
+    pub is_retry: bool,
 }
 
 /// How an invocation ended.
@@ -70,6 +76,8 @@ pub struct InvocationReport {
     pub log: String,
     /// Wall-clock time, instantiation included.
     pub duration: Duration,
+    /// When it started.
+    pub started_at: chrono::DateTime<chrono::Utc>,
 }
 
 const MIB: usize = 1024 * 1024;
@@ -80,6 +88,7 @@ impl PluginRuntime {
     pub async fn invoke(&self, plugin: &LoadedPlugin, event: &PluginEvent, github: &GitHubClient) -> InvocationReport {
         let limits = self.limits();
         let started = Instant::now();
+        let started_at = chrono::Utc::now();
         let deadline = started + limits.timeout();
         let state = HostState {
             wasi: WasiCtxBuilder::new().allow_tcp(false).allow_udp(false).allow_ip_name_lookup(false).build(),
@@ -97,6 +106,12 @@ impl PluginRuntime {
                 repository: event.repository.clone(),
                 config_json: plugin.config_json.clone(),
                 github: github.clone(),
+                idempotency: IdempotencyScope {
+                    delivery_id: event.delivery_id.clone(),
+                    generation: event.generation,
+                    look_first: event.is_retry,
+                },
+                writes: 0,
                 log: LogBuffer::new(limits),
                 github_calls: 0,
                 github_budget: limits.github_calls,
@@ -142,7 +157,7 @@ impl PluginRuntime {
             },
             Ok(Ok(Ok(()))) => (Outcome::Ok, None),
         };
-        InvocationReport { plugin: plugin.manifest.name.clone(), outcome, message, log: invocation.log.render(), duration }
+        InvocationReport { plugin: plugin.manifest.name.clone(), outcome, message, log: invocation.log.render(), duration, started_at }
     }
 }
 

@@ -45,6 +45,12 @@ impl ApiError {
 }
 
 impl ApiError {
+    /// The stable snake_case code of this error.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
     /// Closes the connection after answering, so the rest of a refused body is never
     /// read.
     #[must_use]

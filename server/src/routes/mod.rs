@@ -2,6 +2,7 @@
 //! what `config` mounts.
 mod error;
 mod health;
+mod metrics;
 mod webhooks;
 
 use actix_web::web;
@@ -16,5 +17,6 @@ pub fn config(cfg: &mut web::ServiceConfig) {
             .default_service(web::to(error::method_not_allowed)),
     )
     .route("/health/live", web::get().to(health::live))
-    .route("/health/ready", web::get().to(health::ready));
+    .route("/health/ready", web::get().to(health::ready))
+    .route("/metrics", web::get().to(metrics::render_metrics));
 }

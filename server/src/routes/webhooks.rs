@@ -12,10 +12,19 @@ use crate::state::AppState;
 /// Receives one GitHub webhook delivery and answers 202 once it is stored.
 #[tracing::instrument(skip_all)]
 pub async fn receive_webhook(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let headers = WebhookHeaders::from_lookup(|name| req.headers().get(name).and_then(|v| v.to_str().ok())).map_err(header_error)?;
-    let body = read_body(&req, payload, state.settings.webhook.max_body_bytes).await?;
-    let accepted = intake::accept(&state, &headers, &body).await.map_err(intake_error)?;
-    Ok(HttpResponse::Accepted().json(accepted))
+    let result = async {
+        let headers = WebhookHeaders::from_lookup(|name| req.headers().get(name).and_then(|v| v.to_str().ok())).map_err(header_error)?;
+        let body = read_body(&req, payload, state.settings.webhook.max_body_bytes).await?;
+        intake::accept(&state, &headers, &body).await.map_err(intake_error)
+    }
+    .await;
+    match result {
+        Ok(accepted) => Ok(HttpResponse::Accepted().json(accepted)),
+        Err(err) => {
+            state.metrics.rejections.with_label_values(&[err.code()]).inc();
+            Err(err)
+        }
+    }
 }
 
 /// Reads the body, refusing it as soon as it is known to exceed `max` bytes.

@@ -6,7 +6,7 @@ use anyhow::Context;
 use crate::db::{deliveries, jobs, runs};
 use crate::db::entities::jobs::Model as Job;
 use crate::db::jobs::JobStatus;
-use crate::domain::EventMeta;
+use crate::domain::{is_known_action, is_known_event, EventMeta};
 use crate::plugins::{Outcome, PluginEvent};
 use crate::state::AppState;
 
@@ -24,6 +24,11 @@ pub trait DeliveryObserver: Send + Sync {
 #[tracing::instrument(skip_all, fields(job = job.id, attempt = job.attempts))]
 pub async fn process(state: &AppState, job: Job) -> anyhow::Result<()> {
     let delivery = deliveries::find(&state.db, job.delivery_pk).await?.context("the job's delivery is missing")?;
+    if !(is_known_event(&delivery.event) && is_known_action(&delivery.event, delivery.action.as_deref())) {
+        tracing::info!(event = %delivery.event, action = ?delivery.action, "unrecognised event or action: no plugin runs");
+        jobs::complete(&state.db, job.id).await?;
+        return Ok(());
+    }
     let meta = EventMeta::from_json(&delivery.payload).unwrap_or_default();
     if let Some(observer) = &state.observer {
         if let Ok(payload) = serde_json::from_slice::<serde_json::Value>(&delivery.payload) {
@@ -36,6 +41,8 @@ pub async fn process(state: &AppState, job: Job) -> anyhow::Result<()> {
         delivery_id: delivery.delivery_id.clone(),
         repository: meta.repository,
         payload: String::from_utf8_lossy(&delivery.payload).into_owned(),
+        generation: job.generation,
+        is_retry: job.attempts > 1,
     };
     let finished = runs::finished_plugins(&state.db, job.id).await?;
     let mut retry_reasons = Vec::new();
@@ -51,6 +58,8 @@ pub async fn process(state: &AppState, job: Job) -> anyhow::Result<()> {
             message = report.message.as_deref().unwrap_or(""),
             "plugin invocation finished"
         );
+        state.metrics.plugin_invocations.with_label_values(&[&report.plugin, report.outcome.as_str()]).inc();
+        state.metrics.plugin_seconds.with_label_values(&[&report.plugin]).observe(report.duration.as_secs_f64());
         if report.outcome == Outcome::Retry {
             retry_reasons.push(format!("{}: {}", report.plugin, report.message.as_deref().unwrap_or("retry")));
         }
@@ -63,16 +72,19 @@ pub async fn process(state: &AppState, job: Job) -> anyhow::Result<()> {
                 message: report.message,
                 log: (!report.log.is_empty()).then_some(report.log),
                 duration_ms: i64::try_from(report.duration.as_millis()).unwrap_or(i64::MAX),
+                started_at: report.started_at,
             },
         )
         .await?;
     }
     if retry_reasons.is_empty() {
         jobs::complete(&state.db, job.id).await?;
+        state.metrics.jobs_finished.with_label_values(&[JobStatus::Done.as_str()]).inc();
     } else {
         let worker = &state.settings.worker;
         let base = std::time::Duration::from_millis(worker.retry_base_ms);
         let status = jobs::fail(&state.db, &job, &retry_reasons.join("; "), worker.max_attempts, base).await?;
+        state.metrics.jobs_finished.with_label_values(&[status.as_str()]).inc();
         if status == JobStatus::Dead {
             tracing::error!(job = job.id, "job dead-lettered after {} attempts", job.attempts);
         }

@@ -50,6 +50,7 @@ pub async fn accept(state: &AppState, headers: &WebhookHeaders, body: &[u8]) -> 
         tracing::warn!("webhook signature mismatch");
         return Err(IntakeError::BadSignature);
     }
+    state.metrics.payload_parses.inc();
     let meta = EventMeta::from_json(body).map_err(|e| IntakeError::Malformed(e.to_string()))?;
     let event = headers.event.as_str();
     let recognised = is_known_event(event) && is_known_action(event, meta.action.as_deref());
@@ -60,6 +61,7 @@ pub async fn accept(state: &AppState, headers: &WebhookHeaders, body: &[u8]) -> 
     .await
     .map_err(IntakeError::Storage)?;
     let duplicate = stored == Stored::Duplicate;
+    state.metrics.delivery_accepted(event, recognised, duplicate);
     if !duplicate {
         state.wake_workers();
     }

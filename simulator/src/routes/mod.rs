@@ -1,10 +1,12 @@
-//! The HTTP side of the simulator: route registration, the gate every request passes
-//! (authentication and write counting), and helpers the handlers share (request base
-//! URL, JSON body parsing, path numbers, GitHub-style pagination). One submodule per
-//! area of GitHub's REST API.
+//! The HTTP side of the simulator: route registration, the gate every GitHub request
+//! passes (request log, authentication, faults, write counting and saving), and
+//! helpers the handlers share (request base URL, JSON body parsing, path numbers,
+//! GitHub-style pagination). One submodule per area of GitHub's REST API, plus
+//! `control` for the simulator's own `/_simulator` routes.
 
 mod collaborators;
 mod comments;
+mod control;
 mod issues;
 mod labels;
 mod repos;
@@ -19,20 +21,23 @@ use actix_web::{
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::{error::SimError, Simulator};
+use crate::{error::SimError, faults, FaultKind, Simulator};
 
-/// Registers the simulator's state and every route on `cfg`.
+/// Registers the simulator's state and every route on `cfg`. The private controls come
+/// first, outside the gate: the empty scope after them takes every other path.
 pub(crate) fn configure(sim: &Simulator, cfg: &mut web::ServiceConfig) {
-    cfg.app_data(web::Data::new(sim.clone())).service(
-        web::scope("")
-            .wrap(from_fn(gate))
-            .configure(repos::config)
-            .configure(issues::config)
-            .configure(labels::config)
-            .configure(comments::config)
-            .configure(collaborators::config)
-            .default_service(web::to(not_found)),
-    );
+    cfg.app_data(web::Data::new(sim.clone()))
+        .service(web::scope(control::PREFIX).configure(control::config))
+        .service(
+            web::scope("")
+                .wrap(from_fn(gate))
+                .configure(repos::config)
+                .configure(issues::config)
+                .configure(labels::config)
+                .configure(comments::config)
+                .configure(collaborators::config)
+                .default_service(web::to(not_found)),
+        );
 }
 
 /// Any path the simulator does not serve.
@@ -40,8 +45,13 @@ async fn not_found() -> Result<HttpResponse, SimError> {
     Err(SimError::NotFound)
 }
 
-/// Refuses unauthenticated requests (unless anonymous access is allowed) and counts
-/// write requests that succeeded.
+/// In front of every GitHub route, in this order: logs the request, refuses it when
+/// unauthenticated (unless anonymous access is allowed), applies the first matching
+/// fault, and after the handler counts a successful write and saves the state.
+///
+/// A fault answers in place of the handler, so its request writes nothing and is not
+/// counted, except `StatusAfterApply`: the handler runs, its write is counted and
+/// saved, and only the answer is replaced.
 async fn gate(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -51,18 +61,37 @@ async fn gate(
             .into_response(SimError::NotFound.error_response())
             .map_into_right_body());
     };
+    let method = req.method().clone();
+    let path = req.path().to_owned();
+    sim.control()
+        .record(method.as_str(), &path, std::time::Instant::now());
     if !sim.options.allow_anonymous && !has_token(&req) {
         return Ok(req
             .into_response(SimError::Unauthorized.error_response())
             .map_into_right_body());
     }
+    let fault = sim.control().take_fault(method.as_str(), &path);
+    if let Some(kind) = fault.as_ref().filter(|k| !k.applies_request()) {
+        tracing::debug!(%method, path, ?kind, "simulator fault answers the request");
+        let res = faults::respond(kind).await;
+        return Ok(req.into_response(res).map_into_right_body());
+    }
     let is_write = matches!(
-        *req.method(),
+        method,
         Method::POST | Method::PUT | Method::PATCH | Method::DELETE
     );
     let res = next.call(req).await?;
-    if is_write && res.status().is_success() {
-        sim.lock().writes += 1;
+    if sim.finish_request(is_write && res.status().is_success()) {
+        let saver = sim.clone();
+        if web::block(move || saver.save()).await.is_err() {
+            tracing::warn!("the GitHub simulator's save task failed");
+        }
+    }
+    if let Some(FaultKind::StatusAfterApply(code)) = fault {
+        tracing::debug!(%method, path, code, "simulator fault replaces the answer");
+        return Ok(res
+            .into_response(faults::error_response(code))
+            .map_into_right_body());
     }
     Ok(res.map_into_left_body())
 }

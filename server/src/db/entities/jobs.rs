@@ -8,6 +8,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub delivery_pk: i64,
+    pub generation: i32,
     pub status: String,
     pub attempts: i32,
     pub run_after: DateTimeUtc,

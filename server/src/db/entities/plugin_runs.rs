@@ -12,6 +12,7 @@ pub struct Model {
     pub message: Option<String>,
     pub log: Option<String>,
     pub duration_ms: i64,
+    pub started_at: DateTimeUtc,
     pub created_at: DateTimeUtc,
 }
 

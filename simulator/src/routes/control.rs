@@ -1,0 +1,57 @@
+//! The simulator's own controls, under a prefix GitHub never uses: listing, injecting
+//! and clearing faults (`/_simulator/faults`) for sandbox users and external scripts.
+//! These routes sit outside the gate: no authentication, not logged, not writes.
+
+use actix_web::{web, HttpResponse};
+
+use super::not_found;
+use crate::{error::SimError, Fault, Simulator};
+
+/// The private prefix of every control route.
+pub(super) const PREFIX: &str = "/_simulator";
+
+/// Registers this module's routes, relative to [`PREFIX`].
+pub(super) fn config(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/faults")
+            .route(web::get().to(list_faults))
+            .route(web::post().to(inject_fault))
+            .route(web::delete().to(clear_faults)),
+    )
+    .default_service(web::to(not_found));
+}
+
+/// `GET /_simulator/faults`: the active faults, in the order they are tried, with the
+/// `times` they have left.
+async fn list_faults(sim: web::Data<Simulator>) -> HttpResponse {
+    HttpResponse::Ok().json(sim.faults())
+}
+
+/// `POST /_simulator/faults` with a [`Fault`] as JSON, e.g.
+/// `{"method": "POST", "path": "/repos/*/*/issues/*/comments", "kind": {"status": 502},
+/// "times": 1}`: 201 with the fault; 400 for malformed JSON, 422 for a path that does
+/// not start with `/` or has `**` before its end, or a status outside 100 to 599.
+async fn inject_fault(
+    sim: web::Data<Simulator>,
+    body: web::Bytes,
+) -> Result<HttpResponse, SimError> {
+    let fault: Fault = serde_json::from_slice(&body).map_err(|e| {
+        if e.is_data() {
+            SimError::invalid("Fault", "invalid", "fault")
+        } else {
+            SimError::BadJson
+        }
+    })?;
+    if let Some(field) = fault.problem() {
+        return Err(SimError::invalid("Fault", "invalid", field));
+    }
+    tracing::info!(?fault, "simulator fault injected");
+    sim.inject(fault.clone());
+    Ok(HttpResponse::Created().json(fault))
+}
+
+/// `DELETE /_simulator/faults`: removes every fault; 204.
+async fn clear_faults(sim: web::Data<Simulator>) -> HttpResponse {
+    sim.clear_faults();
+    HttpResponse::NoContent().finish()
+}

@@ -1,0 +1,78 @@
+//! The job queue: one job at a time per pull request (J4), replay of processed and
+//! dead-lettered deliveries.
+use std::time::Duration;
+
+use gantry_server::db::entities::plugin_runs::Model as Run;
+use gantry_server::db::jobs::{self, Replay};
+use serde_json::{json, Value};
+
+use crate::helpers::{corpus_payload, delivery_id, spawn_app, AppOptions, Plugins};
+
+/// A pull_request payload for PR `number` with the given action.
+fn pull_request(number: u64, action: &str) -> Vec<u8> {
+    let mut v: Value = serde_json::from_slice(&corpus_payload("pull_request/opened.payload.json")).unwrap();
+    v["number"] = number.into();
+    v["pull_request"]["number"] = number.into();
+    v["action"] = action.into();
+    serde_json::to_vec(&v).unwrap()
+}
+
+fn interval(run: &Run) -> (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) {
+    (run.started_at, run.started_at + chrono::Duration::milliseconds(run.duration_ms))
+}
+
+fn overlap(a: &Run, b: &Run) -> bool {
+    let ((a0, a1), (b0, b1)) = (interval(a), interval(b));
+    a0 < b1 && b0 < a1
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_events_for_the_same_pull_request_are_processed_one_after_the_other() {
+    let app = spawn_app(AppOptions {
+        plugins: Plugins::Named(&["sleeper"]),
+        configs: vec![("sleeper", json!({"sleep_ms": 400}))],
+        workers: 4,
+        ..AppOptions::default()
+    })
+    .await;
+    let (same_a, same_b, other_a, other_b) = (delivery_id(), delivery_id(), delivery_id(), delivery_id());
+    // Two events for PR 7, 10 ms apart; and, as a control, two for PRs 8 and 9.
+    app.post_webhook("pull_request", &same_a, &pull_request(7, "opened")).await;
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    app.post_webhook("pull_request", &same_b, &pull_request(7, "labeled")).await;
+    app.post_webhook("pull_request", &other_a, &pull_request(8, "opened")).await;
+    app.post_webhook("pull_request", &other_b, &pull_request(9, "opened")).await;
+    app.wait_for_idle_queue(Duration::from_secs(20)).await;
+    let run = |runs: Vec<Run>| runs.into_iter().next().expect("one run");
+    let (a, b) = (run(app.runs_of(&same_a).await), run(app.runs_of(&same_b).await));
+    assert!(!overlap(&a, &b), "runs for the same PR interleaved: {a:?} {b:?}");
+    assert!(interval(&a).1 <= interval(&b).0, "the earlier event must run first");
+    // The control shows the workers do run in parallel, so the check above can fail.
+    let (c, d) = (run(app.runs_of(&other_a).await), run(app.runs_of(&other_b).await));
+    assert!(overlap(&c, &d), "different PRs should run in parallel: {c:?} {d:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replaying_a_processed_delivery_runs_its_plugins_again_as_a_new_generation() {
+    let app = spawn_app(AppOptions::default()).await;
+    let id = delivery_id();
+    app.post_webhook("pull_request", &id, &pull_request(2, "opened")).await;
+    app.wait_for_idle_queue(Duration::from_secs(20)).await;
+    let comments = || app.sim.issue_comments("Codertocat", "Hello-World", 2).unwrap();
+    assert_eq!(comments().len(), 1);
+
+    let delivery = gantry_server::db::deliveries::find_by_delivery_id(&app.state.db, &id).await.unwrap().unwrap();
+    let replay = jobs::replay(&app.state.db, delivery.id).await.unwrap();
+    assert!(matches!(replay, Replay::NewJob { generation: 1, .. }), "{replay:?}");
+    // A second replay while the first is pending changes nothing.
+    let again = jobs::replay(&app.state.db, delivery.id).await.unwrap();
+    assert!(matches!(again, Replay::AlreadyPending { .. }) || matches!(again, Replay::NewJob { generation: 2, .. }), "{again:?}");
+    app.state.wake_workers();
+    app.wait_for_idle_queue(Duration::from_secs(20)).await;
+    let after = comments();
+    let expected = if matches!(again, Replay::AlreadyPending { .. }) { 2 } else { 3 };
+    assert_eq!(after.len(), expected, "{after:?}");
+    // Each generation's comment carries its own idempotency key.
+    let keys: std::collections::HashSet<_> = after.iter().filter_map(|c| c.split("key=").nth(1)).collect();
+    assert_eq!(keys.len(), expected);
+}
