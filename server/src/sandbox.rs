@@ -1,7 +1,9 @@
 //! `gantry sandbox`: the whole platform on one machine with no GitHub account. It
 //! starts the GitHub simulator (answering without credentials), points the GitHub
 //! client at it, stores everything on SQLite under `--data-dir`, loads the bundled
-//! plugins, and lets the simulator learn from every delivery.
+//! plugins, and lets the simulator learn from every delivery. Everything (database,
+//! queued jobs, the simulator's state) lives under `--data-dir`, so a restarted
+//! sandbox goes on where it stopped.
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -49,7 +51,11 @@ impl DeliveryObserver for Simulator {
 pub async fn run(config: Option<&Path>, args: SandboxArgs) -> anyhow::Result<()> {
     let sim_listener = TcpListener::bind(&args.sim_listen).with_context(|| format!("binding the simulator to {}", args.sim_listen))?;
     let sim_addr = sim_listener.local_addr()?;
-    let simulator = Simulator::new(SimulatorOptions { allow_anonymous: true });
+    // The simulator keeps its state beside the database, so a sandbox stopped or
+    // killed and started again with the same --data-dir goes on where it was.
+    let sim_state = args.data_dir.join("simulator.json");
+    let simulator = Simulator::with_persistence(SimulatorOptions { allow_anonymous: true }, sim_state.clone())
+        .with_context(|| format!("loading the simulator state from {}", sim_state.display()))?;
     let sim_server = simulator.serve(sim_listener).context("starting the GitHub simulator")?;
     tokio::spawn(sim_server);
 

@@ -6,7 +6,8 @@ use gantry_server::db::entities::plugin_runs::Model as Run;
 use gantry_server::db::jobs::{self, Replay};
 use serde_json::{json, Value};
 
-use crate::helpers::{corpus_payload, delivery_id, spawn_app, AppOptions, Plugins};
+use crate::helpers::{corpus_payload, delivery_id, spawn_app, wait_until, AppOptions, Plugins};
+use gantry_simulator::{Fault, FaultKind};
 
 /// A pull_request payload for PR `number` with the given action.
 fn pull_request(number: u64, action: &str) -> Vec<u8> {
@@ -75,4 +76,60 @@ async fn replaying_a_processed_delivery_runs_its_plugins_again_as_a_new_generati
     // Each generation's comment carries its own idempotency key.
     let keys: std::collections::HashSet<_> = after.iter().filter_map(|c| c.split("key=").nth(1)).collect();
     assert_eq!(keys.len(), expected);
+}
+
+const COMMENTS: &str = "/repos/*/*/issues/*/comments";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_comment_created_before_a_502_is_found_by_the_retry_and_not_posted_twice() {
+    let app = spawn_app(AppOptions::default()).await;
+    app.sim.inject(Fault { method: Some("POST".into()), path: COMMENTS.into(), kind: FaultKind::StatusAfterApply(502), times: Some(1) });
+    let id = delivery_id();
+    app.post_webhook("pull_request", &id, &pull_request(2, "opened")).await;
+    wait_until(Duration::from_secs(20), "the retried job to finish", || {
+        let app = &app;
+        let id = id.clone();
+        async move { app.runs_of(&id).await.iter().any(|r| r.outcome == "ok") }
+    })
+    .await;
+    let runs = app.runs_of(&id).await;
+    assert_eq!(runs.iter().map(|r| r.outcome.as_str()).collect::<Vec<_>>(), ["retry", "ok"]);
+    assert_eq!(app.sim.issue_comments("Codertocat", "Hello-World", 2).unwrap().len(), 1);
+    assert_eq!(app.sim.request_count("POST", "/repos/Codertocat/Hello-World/issues/2/comments"), 1, "no second POST");
+    assert!(app.sim.request_count("GET", "/repos/Codertocat/Hello-World/issues/2/comments") >= 1, "the retry looked first");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_that_keeps_failing_backs_off_with_jitter_is_dead_lettered_and_replays_once() {
+    let app = spawn_app(AppOptions::default()).await;
+    app.sim.inject(Fault { method: Some("POST".into()), path: COMMENTS.into(), kind: FaultKind::Status(502), times: None });
+    let id = delivery_id();
+    app.post_webhook("pull_request", &id, &pull_request(2, "opened")).await;
+    let db = app.state.db.clone();
+    let delivery = gantry_server::db::deliveries::find_by_delivery_id(&db, &id).await.unwrap().unwrap();
+    wait_until(Duration::from_secs(30), "the job to be dead-lettered", || {
+        let db = db.clone();
+        async move { jobs::for_delivery(&db, delivery.id).await.unwrap()[0].status == "dead" }
+    })
+    .await;
+    let job = &jobs::for_delivery(&db, delivery.id).await.unwrap()[0];
+    assert_eq!(job.attempts, app.state.settings.worker.max_attempts);
+    assert!(job.last_error.as_deref().unwrap_or("").contains("502"), "{:?}", job.last_error);
+    // Attempts were spaced by at least half of base * 2^(n-1) (equal jitter).
+    let times = app.sim.request_times("POST", "/repos/Codertocat/Hello-World/issues/2/comments");
+    assert_eq!(times.len() as i32, job.attempts);
+    let base = Duration::from_millis(app.state.settings.worker.retry_base_ms);
+    for (n, pair) in times.windows(2).enumerate() {
+        let nominal = base * (1 << n);
+        assert!(pair[1] - pair[0] >= nominal / 2, "gap {n} was {:?}, nominal {nominal:?}", pair[1] - pair[0]);
+    }
+    assert!(app.sim.issue_comments("Codertocat", "Hello-World", 2).unwrap().is_empty());
+
+    // Fixed upstream: replaying the dead job succeeds, once.
+    app.sim.clear_faults();
+    assert!(matches!(jobs::replay(&db, delivery.id).await.unwrap(), Replay::Requeued { .. }));
+    app.state.wake_workers();
+    app.wait_for_idle_queue(Duration::from_secs(20)).await;
+    assert_eq!(jobs::for_delivery(&db, delivery.id).await.unwrap()[0].status, "done");
+    assert_eq!(app.sim.issue_comments("Codertocat", "Hello-World", 2).unwrap().len(), 1);
 }
