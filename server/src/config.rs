@@ -32,6 +32,8 @@ pub struct Settings {
     pub worker: WorkerSettings,
     /// Plugins and their sandbox limits.
     pub plugins: PluginSettings,
+    /// The JSON API.
+    pub api: ApiSettings,
 }
 
 impl Default for Settings {
@@ -44,8 +46,18 @@ impl Default for Settings {
             github: GitHubSettings::default(),
             worker: WorkerSettings::default(),
             plugins: PluginSettings::default(),
+            api: ApiSettings::default(),
         }
     }
+}
+
+/// The JSON API under `/api/v1`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApiSettings {
+    /// Bearer token with admin rights on the JSON API. Without one the API is
+    /// closed (every call answers 401 saying how to open it).
+    pub token: Option<Secret>,
 }
 
 /// The HTTP listener.
@@ -270,6 +282,9 @@ impl Settings {
     }
 }
 
+/// Optional settings that the environment may set though the file did not.
+const OPTIONAL_PATHS: &[&[&str]] = &[&["github", "token"], &["api", "token"]];
+
 /// Sets `path` in `tree` to `raw`, converted to the type the default already has.
 /// Paths that name no setting are ignored, so unrelated `GANTRY_*` variables are fine.
 fn set_path(tree: &mut toml::Value, path: &[&str], raw: &str, key: &str) -> anyhow::Result<()> {
@@ -283,8 +298,8 @@ fn set_path(tree: &mut toml::Value, path: &[&str], raw: &str, key: &str) -> anyh
     }
     let Some(table) = node.as_table_mut() else { return Ok(()) };
     let Some(current) = table.get(*last) else {
-        // Optional settings (such as `github.token`) are absent from the tree.
-        if path == ["github", "token"] {
+        // Optional settings (the tokens) are absent from the tree until set.
+        if OPTIONAL_PATHS.contains(&path) {
             table.insert((*last).to_owned(), toml::Value::String(raw.to_owned()));
         }
         return Ok(());

@@ -16,6 +16,9 @@ use sea_orm::{ConnectionTrait, Database, EntityTrait, PaginatorTrait};
 /// The webhook secret every test app accepts.
 pub const SECRET: &str = "test-webhook-secret";
 
+/// The JSON API token of test apps (unless `AppOptions::api_token` says otherwise).
+pub const API_TOKEN: &str = "test-api-token";
+
 /// `../shared/corpus` beside the repository.
 pub fn corpus_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus"))
@@ -50,11 +53,13 @@ pub struct AppOptions {
     pub configs: Vec<(&'static str, serde_json::Value)>,
     /// Worker tasks in the server.
     pub workers: usize,
+    /// The JSON API token; `None` leaves the API closed.
+    pub api_token: Option<&'static str>,
 }
 
 impl Default for AppOptions {
     fn default() -> Self {
-        Self { plugins: Plugins::Named(&["hooks"]), limits: Limits::default(), configs: Vec::new(), workers: 2 }
+        Self { plugins: Plugins::Named(&["hooks"]), limits: Limits::default(), configs: Vec::new(), workers: 2, api_token: Some(API_TOKEN) }
     }
 }
 
@@ -78,13 +83,14 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
 
     let mut settings = Settings { data_dir: dir.path().to_path_buf(), ..Settings::default() };
     settings.server.listen = "127.0.0.1:0".into();
-    settings.database.url = test_database_url(&dir).await;
+    settings.database.url = fresh_database_url(&dir).await;
     settings.webhook.secrets = vec![Secret::new(SECRET)];
     settings.github.api_url = format!("http://{sim_addr}");
     settings.github.token = Some(Secret::new("test-token"));
     settings.worker.poll_interval_ms = 50;
     settings.worker.retry_base_ms = 100;
     settings.worker.concurrency = options.workers;
+    settings.api.token = options.api_token.map(Secret::new);
     settings.plugins.limits = options.limits.clone();
 
     let runtime = PluginRuntime::new(options.limits).unwrap();
@@ -106,7 +112,7 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
 
 /// SQLite in the test's directory, or a fresh PostgreSQL database when
 /// `GANTRY_TEST_DATABASE=postgres`.
-async fn test_database_url(dir: &tempfile::TempDir) -> String {
+pub async fn fresh_database_url(dir: &tempfile::TempDir) -> String {
     match std::env::var("GANTRY_TEST_DATABASE").as_deref() {
         Ok("postgres") => {
             let base = std::env::var("GANTRY_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
@@ -146,6 +152,11 @@ impl TestApp {
         text.lines()
             .find_map(|line| line.strip_prefix(series).and_then(|rest| rest.strip_prefix(' ')).map(|v| v.trim().parse::<f64>().unwrap()))
             .unwrap_or(0.0)
+    }
+
+    /// A request to the JSON API with the test token.
+    pub fn api(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http.request(method, format!("{}/api/v1{path}", self.address)).bearer_auth(API_TOKEN)
     }
 
     /// Number of stored deliveries.

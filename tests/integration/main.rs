@@ -5,9 +5,12 @@
 //! runs on SQLite by default and on PostgreSQL with `GANTRY_TEST_DATABASE=postgres`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod api;
+mod durability;
 mod health;
 mod helpers;
 mod intake;
 mod jobs;
 mod plugins;
+mod process;
 mod webhooks;

@@ -142,3 +142,104 @@ pub async fn find(db: &DatabaseConnection, delivery_pk: i64) -> Result<Option<de
 pub async fn find_by_delivery_id(db: &DatabaseConnection, delivery_id: &str) -> Result<Option<deliveries::Model>, DbErr> {
     deliveries::Entity::find().filter(deliveries::Column::DeliveryId.eq(delivery_id)).one(db).await
 }
+
+/// One row of a delivery listing: the delivery without its payload, and its latest
+/// job.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DeliverySummary {
+    /// Row id.
+    pub id: i64,
+    /// GitHub's delivery id.
+    pub delivery_id: String,
+    /// Event name.
+    pub event: String,
+    /// The payload's action.
+    pub action: Option<String>,
+    /// `owner/name`.
+    pub repository: Option<String>,
+    /// When Gantry accepted it.
+    pub received_at: chrono::DateTime<Utc>,
+    /// Its latest job.
+    pub job: Option<JobSummary>,
+}
+
+/// The state of a job, for listings.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct JobSummary {
+    /// Job id.
+    pub id: i64,
+    /// `queued`, `running`, `done` or `dead`.
+    pub status: String,
+    /// Attempts so far.
+    pub attempts: i32,
+    /// 0 for the original job, one more per replay.
+    pub generation: i32,
+    /// The last failure.
+    pub last_error: Option<String>,
+}
+
+#[derive(Debug, sea_orm::FromQueryResult)]
+struct DeliveryRow {
+    id: i64,
+    delivery_id: String,
+    event: String,
+    action: Option<String>,
+    repository: Option<String>,
+    received_at: chrono::DateTime<Utc>,
+}
+
+/// Lists deliveries, newest first, without their payloads: all of them, or those
+/// whose latest job has `status`. `before` continues a listing after that row id.
+///
+/// # Errors
+/// When the database fails.
+pub async fn list(db: &DatabaseConnection, status: Option<&str>, limit: u64, before: Option<i64>) -> Result<Vec<DeliverySummary>, DbErr> {
+    use sea_orm::{QueryOrder, QuerySelect, QueryTrait};
+    let mut query = deliveries::Entity::find()
+        .select_only()
+        .columns([
+            deliveries::Column::Id,
+            deliveries::Column::DeliveryId,
+            deliveries::Column::Event,
+            deliveries::Column::Action,
+            deliveries::Column::Repository,
+            deliveries::Column::ReceivedAt,
+        ])
+        .order_by_desc(deliveries::Column::Id)
+        .limit(limit);
+    if let Some(before) = before {
+        query = query.filter(deliveries::Column::Id.lt(before));
+    }
+    if let Some(status) = status {
+        let with_status = jobs::Entity::find()
+            .select_only()
+            .column(jobs::Column::DeliveryPk)
+            .filter(jobs::Column::Status.eq(status))
+            .into_query();
+        query = query.filter(deliveries::Column::Id.in_subquery(with_status));
+    }
+    let rows: Vec<DeliveryRow> = query.into_model().all(db).await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let all_jobs = jobs::Entity::find().filter(jobs::Column::DeliveryPk.is_in(ids)).order_by_asc(jobs::Column::Id).all(db).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let job = all_jobs.iter().rev().find(|j| j.delivery_pk == r.id).map(|j| JobSummary {
+                id: j.id,
+                status: j.status.clone(),
+                attempts: j.attempts,
+                generation: j.generation,
+                last_error: j.last_error.clone(),
+            });
+            DeliverySummary {
+                id: r.id,
+                delivery_id: r.delivery_id,
+                event: r.event,
+                action: r.action,
+                repository: r.repository,
+                received_at: r.received_at,
+                job,
+            }
+        })
+        .collect())
+}

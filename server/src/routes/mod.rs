@@ -1,5 +1,6 @@
 //! HTTP routes: the only place that knows actix. One module per area, each exposing
 //! what `config` mounts.
+mod api;
 mod error;
 mod health;
 mod metrics;
@@ -18,5 +19,6 @@ pub fn config(cfg: &mut web::ServiceConfig) {
     )
     .route("/health/live", web::get().to(health::live))
     .route("/health/ready", web::get().to(health::ready))
-    .route("/metrics", web::get().to(metrics::render_metrics));
+    .route("/metrics", web::get().to(metrics::render_metrics))
+    .configure(api::config);
 }

@@ -1,4 +1,5 @@
 //! Use cases, free of actix: accepting a webhook delivery, and processing a job by
 //! running the plugins that subscribe to its event.
+pub mod deliveries;
 pub mod dispatch;
 pub mod intake;

@@ -1,4 +1,6 @@
-//! The `gantry` command line: `serve`, `migrate`, `sandbox`.
+//! The `gantry` command line: `serve`, `migrate`, `sandbox`, `deliveries`.
+mod deliveries;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -35,6 +37,11 @@ enum Command {
     },
     /// Run everything on one machine with a GitHub simulator and the bundled plugins.
     Sandbox(sandbox::SandboxArgs),
+    /// Inspect and replay stored webhook deliveries.
+    Deliveries {
+        #[command(subcommand)]
+        command: deliveries::DeliveriesCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -100,5 +107,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Sandbox(args) => sandbox::run(cli.config.as_deref(), args).await,
+        Command::Deliveries { command } => {
+            let settings = Settings::load(cli.config.as_deref())?;
+            let conn = db::connect(&settings.database_url(), 2).await?;
+            deliveries::run(&conn, command).await
+        }
     }
 }

@@ -1,0 +1,268 @@
+//! `intake` (TESTPLAN P1): the same load of signed webhook deliveries against each
+//! target in turn, Gantry on SQLite, Gantry on PostgreSQL and a bare actix-web server,
+//! then a check that Gantry stored every accepted delivery exactly once.
+//!
+//! Everything runs in this process, each part on its own runtime so its threads can be
+//! told apart and stopped: the load generator on `bench-client`, each server on a
+//! runtime of its own that is shut down after its run (Gantry's job workers live there;
+//! actix's HTTP workers are threads of their own).
+mod analysis;
+mod load;
+mod machine;
+mod payload;
+mod report;
+mod targets;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::web::Bytes;
+use anyhow::{bail, Context};
+use gantry_server::github::signature;
+use tokio::runtime::Runtime;
+
+use self::load::LoadPlan;
+use self::report::{Run, Summary};
+use self::targets::{GantryServer, SECRET};
+
+/// The shared corpus beside the repository (`../shared/corpus` from its root).
+pub const DEFAULT_CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus");
+
+/// A server to load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Target {
+    /// Gantry with its default SQLite database, in a temporary directory.
+    Sqlite,
+    /// Gantry on a fresh PostgreSQL database, dropped afterwards.
+    Postgres,
+    /// A bare actix-web server that reads the body and answers 202.
+    Bare,
+}
+
+impl Target {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+            Self::Bare => "bare",
+        }
+    }
+}
+
+/// Options of `gantry-bench intake`.
+#[derive(Debug, clap::Args)]
+pub struct IntakeArgs {
+    /// Seconds of load per target.
+    #[arg(long, default_value_t = 60)]
+    pub duration: u64,
+    /// Concurrent keep-alive connections, one task each.
+    #[arg(long, default_value_t = 50)]
+    pub concurrency: usize,
+    /// Exact size of every delivery body.
+    #[arg(long, default_value_t = 9216)]
+    pub body_bytes: usize,
+    /// Targets, run in this order.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "sqlite,postgres,bare")]
+    pub targets: Vec<Target>,
+    /// A PostgreSQL database to connect to for creating (and dropping) the run's own database.
+    #[arg(long, env = "GANTRY_TEST_POSTGRES_URL", hide_env_values = true, default_value = "postgres://postgres@127.0.0.1:5432/test")]
+    pub postgres_url: String,
+    /// Markdown file whose `## Intake (TESTPLAN P1)` section is written (created if missing).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Afterwards, run each target again with one connection for this many seconds, for
+    /// the unloaded per-request cost; 0 skips it.
+    #[arg(long, default_value_t = 10)]
+    pub unloaded_secs: u64,
+    /// The webhook corpus; the body starts from `webhooks/issues/opened.payload.json`.
+    #[arg(long, default_value = DEFAULT_CORPUS)]
+    pub corpus: PathBuf,
+    /// Deliveries are spread over this many issue numbers of one repository (Gantry runs
+    /// one job at a time per issue); 1 puts every delivery on the same issue.
+    #[arg(long, default_value_t = 1000)]
+    pub issues: usize,
+    /// Longest wait, in seconds, for Gantry's job workers to finish the queue after a
+    /// run; what is left is reported, not an error.
+    #[arg(long, default_value_t = 60)]
+    pub drain_timeout: u64,
+}
+
+/// Bodies and their signatures, taken in turn by every connection.
+type Requests = Arc<Vec<(Bytes, String)>>;
+
+/// Runs the benchmark, prints the table and writes `--out`.
+///
+/// # Errors
+/// When the corpus, a server, the database or the output file fails.
+pub fn run(args: &IntakeArgs) -> anyhow::Result<()> {
+    if args.concurrency == 0 || args.duration == 0 || args.issues == 0 || args.targets.is_empty() {
+        bail!("--concurrency, --duration, --issues and --targets must not be zero or empty");
+    }
+    let corpus_file = args.corpus.join("webhooks/issues/opened.payload.json");
+    let bodies = payload::from_corpus_file(&corpus_file, "opened", args.body_bytes, args.issues)?;
+    let requests: Requests = Arc::new(
+        bodies
+            .into_iter()
+            .map(|body| {
+                let signature = signature::sign(SECRET.as_bytes(), &body);
+                (Bytes::from(body), signature)
+            })
+            .collect(),
+    );
+    let client = runtime("bench-client")?;
+    let idle = machine::sample();
+    std::thread::sleep(Duration::from_secs(2));
+    let busy_before = machine::usage(&idle, &machine::sample()).machine_busy;
+    if busy_before > 0.2 {
+        tracing::warn!(busy = format!("{:.0}%", busy_before * 100.0), "the machine is already busy; results will be lower and noisier");
+    }
+
+    let mut plans: Vec<(Target, usize, u64)> = args.targets.iter().map(|t| (*t, args.concurrency, args.duration)).collect();
+    if args.unloaded_secs > 0 && args.concurrency > 1 {
+        plans.extend(args.targets.iter().map(|t| (*t, 1, args.unloaded_secs)));
+    }
+    let mut runs = Vec::new();
+    let mut postgres_facts = None;
+    for (target, conns, secs) in plans {
+        tracing::info!(target = target.name(), conns, secs, "loading");
+        let (run, facts) = run_target(args, &client, target, conns, Duration::from_secs(secs), &requests)?;
+        let s = &run.summary;
+        tracing::info!(
+            target = target.name(),
+            conns,
+            accepted = s.accepted,
+            errors = s.errors.len(),
+            per_second = s.per_second as u64,
+            p99_us = s.p99,
+            "done"
+        );
+        postgres_facts = postgres_facts.or(facts);
+        runs.push(run);
+    }
+    client.shutdown_timeout(Duration::from_secs(5));
+
+    println!("{}", report::results_table(&runs));
+    println!("{}", report::aim_lines(&runs, args.concurrency));
+    println!("{}", report::ratio_lines(&runs));
+    println!("{}", report::durability_lines(&runs));
+    println!("{}", report::cpu_table(&runs));
+    let notes = analysis::notes(&runs, args.concurrency);
+    println!("{notes}");
+    if let Some(out) = &args.out {
+        let context = report_context(args, postgres_facts.as_deref(), busy_before);
+        write_section(out, &report::section(&context, &runs, args.concurrency, &notes))?;
+        tracing::info!(file = %out.display(), "wrote the results");
+    }
+    let failed = runs.iter().any(|r| r.durability.as_ref().is_some_and(|d| !d.holds()));
+    if failed {
+        bail!("the durability check failed: see the table");
+    }
+    Ok(())
+}
+
+fn runtime(name: &str) -> anyhow::Result<Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().thread_name(name).build().with_context(|| format!("starting the {name} runtime"))
+}
+
+/// One target under one load, with its own database (for PostgreSQL) and runtime.
+/// Returns the run and, for PostgreSQL, the server's settings.
+fn run_target(
+    args: &IntakeArgs,
+    client: &Runtime,
+    target: Target,
+    conns: usize,
+    duration: Duration,
+    requests: &Requests,
+) -> anyhow::Result<(Run, Option<String>)> {
+    let database = match target {
+        Target::Postgres => Some(client.block_on(targets::create_postgres_database(&args.postgres_url))?),
+        Target::Sqlite | Target::Bare => None,
+    };
+    let result = serve_and_load(args, client, target, database.as_ref().map(|d| d.url.clone()), conns, duration, requests);
+    if let Some(database) = &database {
+        if let Err(err) = client.block_on(targets::drop_postgres_database(&args.postgres_url, &database.name)) {
+            tracing::warn!(database = %database.name, error = format!("{err:#}"), "could not drop the benchmark database");
+        }
+    }
+    Ok((result?, database.map(|d| d.server)))
+}
+
+fn serve_and_load(
+    args: &IntakeArgs,
+    client: &Runtime,
+    target: Target,
+    database_url: Option<String>,
+    conns: usize,
+    duration: Duration,
+    requests: &Requests,
+) -> anyhow::Result<Run> {
+    // Declared before the runtime so that, on an early return, the runtime (and the
+    // server on it) stops before the data directory is removed.
+    let mut gantry: Option<GantryServer> = None;
+    let server = runtime(if target == Target::Bare { "bare-rt" } else { "gantry-rt" })?;
+    let address = match target {
+        Target::Bare => server.block_on(async { targets::start_bare() })?,
+        Target::Sqlite | Target::Postgres => {
+            let started = server.block_on(targets::start_gantry(database_url))?;
+            let address = started.address.clone();
+            gantry = Some(started);
+            address
+        }
+    };
+    let plan = LoadPlan { url: format!("{address}/webhooks/github"), requests: Arc::clone(requests), concurrency: conns, duration };
+    let before = machine::sample();
+    let load = client.block_on(load::run(&plan))?;
+    let cpu = machine::usage(&before, &machine::sample());
+    let durability = match &gantry {
+        Some(g) => Some(server.block_on(targets::check_durability(&g.state, load.accepted, Duration::from_secs(args.drain_timeout)))?),
+        None => None,
+    };
+    server.shutdown_timeout(Duration::from_secs(10));
+    drop(gantry);
+    Ok(Run { target: target.name(), concurrency: conns, summary: Summary::of(load), cpu, durability })
+}
+
+fn report_context(args: &IntakeArgs, postgres: Option<&str>, busy_before: f64) -> report::Context {
+    let command = std::iter::once("cargo run -p gantry-bench --".to_owned())
+        .chain(std::env::args().skip(1).map(|a| if a.contains(' ') { format!("'{a}'") } else { a }))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let targets = args.targets.iter().map(|t| t.name()).collect::<Vec<_>>().join(", ");
+    let mut load = format!(
+        "{}-byte signed `issues`/`opened` deliveries (the corpus payload, compacted and padded), each with a new delivery id, \
+         spread over {} issue numbers of one repository; {} keep-alive HTTP/1.1 connections for {} s per target, in the order {targets}",
+        args.body_bytes, args.issues, args.concurrency, args.duration
+    );
+    if args.unloaded_secs > 0 && args.concurrency > 1 {
+        load.push_str(&format!("; then each target again with 1 connection for {} s", args.unloaded_secs));
+    }
+    load.push_str(
+        ". Gantry runs with its default settings (2 HTTP workers, 2 job workers, 20 database connections) and no plugins; \
+         the load generator runs in the same process, on the same cores",
+    );
+    let mut databases = "SQLite in WAL mode with `synchronous=NORMAL` (Gantry's settings), in a temporary directory".to_owned();
+    if let Some(facts) = postgres {
+        databases.push_str(&format!("; PostgreSQL on the same machine over loopback ({facts})"));
+    }
+    report::Context {
+        command,
+        date: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
+        machine: format!("{}; {:.0}% busy in the 2 s before the run", machine::description(), busy_before * 100.0),
+        load,
+        databases,
+    }
+}
+
+fn write_section(path: &std::path::Path, section: &str) -> anyhow::Result<()> {
+    let doc = match std::fs::read_to_string(path) {
+        Ok(doc) => doc,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            "# Performance\n\nMeasurements of Gantry. Each section is written by the benchmark it names \
+             (`cargo run -p gantry-bench -- <benchmark> --out docs/performance.md`); rerunning one replaces its section.\n"
+                .to_owned()
+        }
+        Err(err) => return Err(err).with_context(|| format!("reading {}", path.display())),
+    };
+    std::fs::write(path, report::replace_section(&doc, section)).with_context(|| format!("writing {}", path.display()))
+}

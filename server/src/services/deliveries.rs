@@ -1,0 +1,120 @@
+//! Inspecting and replaying stored deliveries, for the CLI and the JSON API alike.
+use sea_orm::{DatabaseConnection, DbErr};
+use thiserror::Error;
+
+use crate::db::deliveries::{self, DeliverySummary};
+use crate::db::entities::plugin_runs;
+use crate::db::jobs::{self, Replay};
+use crate::db::runs;
+
+/// Why a delivery operation failed.
+#[derive(Debug, Error)]
+pub enum DeliveryError {
+    /// 404: no delivery with that id.
+    #[error("no delivery with id {0}")]
+    NotFound(String),
+    /// 400: a filter that is not a job status.
+    #[error("unknown status `{0}`: use queued, running, done or dead")]
+    BadStatus(String),
+    /// 503: the database failed.
+    #[error("the database failed")]
+    Database(#[from] DbErr),
+}
+
+/// A delivery with every job and plugin run (not its payload).
+#[derive(Debug, serde::Serialize)]
+pub struct DeliveryDetail {
+    /// The delivery and its latest job.
+    #[serde(flatten)]
+    pub summary: DeliverySummary,
+    /// Every job, oldest first, with its plugin runs.
+    pub jobs: Vec<JobDetail>,
+}
+
+/// A job and its plugin runs.
+#[derive(Debug, serde::Serialize)]
+pub struct JobDetail {
+    /// Job id.
+    pub id: i64,
+    /// Status.
+    pub status: String,
+    /// Attempts.
+    pub attempts: i32,
+    /// Generation.
+    pub generation: i32,
+    /// Last failure.
+    pub last_error: Option<String>,
+    /// Plugin runs, oldest first.
+    pub runs: Vec<RunDetail>,
+}
+
+/// One plugin run.
+#[derive(Debug, serde::Serialize)]
+pub struct RunDetail {
+    /// Plugin name.
+    pub plugin: String,
+    /// `ok`, `error`, `trap`, `timeout` or `retry`.
+    pub outcome: String,
+    /// Error or trap message.
+    pub message: Option<String>,
+    /// The plugin's log.
+    pub log: Option<String>,
+    /// Duration in milliseconds.
+    pub duration_ms: i64,
+    /// Start time.
+    pub started_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<plugin_runs::Model> for RunDetail {
+    fn from(r: plugin_runs::Model) -> Self {
+        Self { plugin: r.plugin, outcome: r.outcome, message: r.message, log: r.log, duration_ms: r.duration_ms, started_at: r.started_at }
+    }
+}
+
+const STATUSES: [&str; 4] = ["queued", "running", "done", "dead"];
+
+/// Lists deliveries, newest first, optionally only those with a job in `status`.
+///
+/// # Errors
+/// [`DeliveryError::BadStatus`] or a database failure.
+pub async fn list(db: &DatabaseConnection, status: Option<&str>, limit: u64, before: Option<i64>) -> Result<Vec<DeliverySummary>, DeliveryError> {
+    if let Some(status) = status.filter(|s| !STATUSES.contains(s)) {
+        return Err(DeliveryError::BadStatus(status.to_owned()));
+    }
+    Ok(deliveries::list(db, status, limit.clamp(1, 500), before).await?)
+}
+
+/// One delivery with its jobs and runs.
+///
+/// # Errors
+/// [`DeliveryError::NotFound`] or a database failure.
+pub async fn show(db: &DatabaseConnection, delivery_id: &str) -> Result<DeliveryDetail, DeliveryError> {
+    let delivery = deliveries::find_by_delivery_id(db, delivery_id).await?.ok_or_else(|| DeliveryError::NotFound(delivery_id.to_owned()))?;
+    let summary = deliveries::list(db, None, 1, Some(delivery.id + 1))
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| DeliveryError::NotFound(delivery_id.to_owned()))?;
+    let mut details = Vec::new();
+    for job in jobs::for_delivery(db, delivery.id).await? {
+        let runs = runs::for_job(db, job.id).await?.into_iter().map(RunDetail::from).collect();
+        details.push(JobDetail {
+            id: job.id,
+            status: job.status,
+            attempts: job.attempts,
+            generation: job.generation,
+            last_error: job.last_error,
+            runs,
+        });
+    }
+    Ok(DeliveryDetail { summary, jobs: details })
+}
+
+/// Replays a delivery by GitHub's delivery id (see [`jobs::replay`]).
+///
+/// # Errors
+/// [`DeliveryError::NotFound`] or a database failure.
+pub async fn replay(db: &DatabaseConnection, delivery_id: &str) -> Result<Replay, DeliveryError> {
+    let delivery = deliveries::find_by_delivery_id(db, delivery_id).await?.ok_or_else(|| DeliveryError::NotFound(delivery_id.to_owned()))?;
+    Ok(jobs::replay(db, delivery.id).await?)
+}
