@@ -6,6 +6,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261121_000001_create_deliveries_and_jobs;
+mod m20261121_000002_create_webhook_secrets;
 
 /// The ordered list of Gantry's migrations.
 #[derive(Debug)]
@@ -14,6 +15,9 @@ pub struct Migrator;
 #[sea_orm_migration::async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261121_000001_create_deliveries_and_jobs::Migration)]
+        vec![
+            Box::new(m20261121_000001_create_deliveries_and_jobs::Migration),
+            Box::new(m20261121_000002_create_webhook_secrets::Migration),
+        ]
     }
 }

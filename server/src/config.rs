@@ -34,6 +34,8 @@ pub struct Settings {
     pub plugins: PluginSettings,
     /// The JSON API.
     pub api: ApiSettings,
+    /// Encryption of stored secrets.
+    pub secrets: SecretsSettings,
 }
 
 impl Default for Settings {
@@ -47,8 +49,18 @@ impl Default for Settings {
             worker: WorkerSettings::default(),
             plugins: PluginSettings::default(),
             api: ApiSettings::default(),
+            secrets: SecretsSettings::default(),
         }
     }
+}
+
+/// Encryption of secrets stored in the database.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecretsSettings {
+    /// 32 random bytes, base64 (`gantry secrets generate-key`). Needed to store or
+    /// read webhook secrets kept in the database.
+    pub key: Option<Secret>,
 }
 
 /// The JSON API under `/api/v1`.
@@ -103,11 +115,14 @@ pub struct WebhookSettings {
     pub secrets: Vec<Secret>,
     /// Largest accepted body. GitHub caps payloads at 25 MB; the default is 25 MiB.
     pub max_body_bytes: usize,
+    /// How long secrets read from the database are reused before being read again;
+    /// a secret added or removed with `gantry secrets` takes effect within this.
+    pub secret_cache_ms: u64,
 }
 
 impl Default for WebhookSettings {
     fn default() -> Self {
-        Self { secrets: Vec::new(), max_body_bytes: 25 * 1024 * 1024 }
+        Self { secrets: Vec::new(), max_body_bytes: 25 * 1024 * 1024, secret_cache_ms: 5_000 }
     }
 }
 
@@ -283,7 +298,7 @@ impl Settings {
 }
 
 /// Optional settings that the environment may set though the file did not.
-const OPTIONAL_PATHS: &[&[&str]] = &[&["github", "token"], &["api", "token"]];
+const OPTIONAL_PATHS: &[&[&str]] = &[&["github", "token"], &["api", "token"], &["secrets", "key"]];
 
 /// Sets `path` in `tree` to `raw`, converted to the type the default already has.
 /// Paths that name no setting are ignored, so unrelated `GANTRY_*` variables are fine.

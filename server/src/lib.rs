@@ -8,6 +8,7 @@
 //! `cli` (the `gantry` binary).
 pub mod cli;
 pub mod config;
+pub mod crypto;
 pub mod db;
 pub mod domain;
 pub mod github;

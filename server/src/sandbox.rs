@@ -65,6 +65,9 @@ pub async fn run(config: Option<&Path>, args: SandboxArgs) -> anyhow::Result<()>
     settings.github.api_url = format!("http://{sim_addr}");
     settings.github.token = Some(Secret::new("sandbox-token"));
     settings.plugins.dir = args.plugins_dir.clone();
+    if settings.secrets.key.is_none() {
+        settings.secrets.key = Some(sandbox_key(&args.data_dir)?);
+    }
     let default_secret = settings.webhook.secrets.is_empty();
     if default_secret {
         settings.webhook.secrets.push(Secret::new(DEFAULT_SANDBOX_SECRET));
@@ -105,4 +108,22 @@ pub async fn run(config: Option<&Path>, args: SandboxArgs) -> anyhow::Result<()>
     println!("  try:               scripts/send-event.sh issues/opened   (see README)");
     println!();
     app.run_until_stopped().await.context("the HTTP server failed")
+}
+
+/// The sandbox's key for stored secrets: `secrets.key` in the data directory, made
+/// on first start, readable by the owner only.
+fn sandbox_key(data_dir: &Path) -> anyhow::Result<Secret> {
+    let path = data_dir.join("secrets.key");
+    if let Ok(key) = std::fs::read_to_string(&path) {
+        return Ok(Secret::new(key.trim()));
+    }
+    std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
+    let key = crate::crypto::SecretBox::generate_key();
+    std::fs::write(&path, &key).with_context(|| format!("writing {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(Secret::new(key))
 }

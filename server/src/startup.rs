@@ -15,6 +15,7 @@ use crate::jobs::WorkerPool;
 use crate::metrics::Metrics;
 use crate::plugins::{PluginRegistry, PluginRuntime};
 use crate::services::dispatch::DeliveryObserver;
+use crate::services::secrets::WebhookSecrets;
 use crate::state::AppState;
 use crate::{db, routes};
 
@@ -67,6 +68,10 @@ impl Application {
             }
         };
         let github = GitHubClient::new(&settings.github).context("building the GitHub client")?;
+        let webhook_secrets = Arc::new(WebhookSecrets::new(&settings)?);
+        if !webhook_secrets.any(&db).await? {
+            tracing::warn!("no webhook secret is configured: every delivery will be refused until one is set (GANTRY_WEBHOOK_SECRET or `gantry secrets add`)");
+        }
         let listener = TcpListener::bind(&settings.server.listen).with_context(|| format!("binding {}", settings.server.listen))?;
         let port = listener.local_addr()?.port();
         let state = AppState {
@@ -78,6 +83,7 @@ impl Application {
             wake: Arc::new(Notify::new()),
             observer: extras.observer,
             metrics: Metrics::new()?,
+            webhook_secrets,
         };
         let data = web::Data::new(state.clone());
         let server = HttpServer::new(move || App::new().wrap(TracingLogger::default()).app_data(data.clone()).configure(routes::config))

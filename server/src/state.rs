@@ -9,6 +9,7 @@ use crate::github::GitHubClient;
 use crate::metrics::Metrics;
 use crate::plugins::{PluginRegistry, PluginRuntime};
 use crate::services::dispatch::DeliveryObserver;
+use crate::services::secrets::WebhookSecrets;
 
 /// Shared state, registered once with actix and cloned into each worker.
 #[derive(Clone)]
@@ -29,6 +30,8 @@ pub struct AppState {
     pub observer: Option<Arc<dyn DeliveryObserver>>,
     /// Prometheus metrics.
     pub metrics: Metrics,
+    /// The webhook secrets deliveries are checked against.
+    pub webhook_secrets: Arc<WebhookSecrets>,
 }
 
 impl std::fmt::Debug for AppState {

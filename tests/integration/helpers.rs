@@ -16,6 +16,9 @@ use sea_orm::{ConnectionTrait, Database, EntityTrait, PaginatorTrait};
 /// The webhook secret every test app accepts.
 pub const SECRET: &str = "test-webhook-secret";
 
+/// The key test apps encrypt stored secrets with (32 bytes, base64).
+pub const TEST_KEY: &str = "dGVzdC1rZXktdGhhdC1pcy0zMi1ieXRlcy1sb25nISE=";
+
 /// The JSON API token of test apps (unless `AppOptions::api_token` says otherwise).
 pub const API_TOKEN: &str = "test-api-token";
 
@@ -69,7 +72,7 @@ pub struct TestApp {
     pub state: AppState,
     pub sim: Simulator,
     pub http: reqwest::Client,
-    _dir: tempfile::TempDir,
+    pub dir: tempfile::TempDir,
 }
 
 /// Starts a simulator and a Gantry server pointed at it, each on a free port.
@@ -91,6 +94,8 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
     settings.worker.retry_base_ms = 100;
     settings.worker.concurrency = options.workers;
     settings.api.token = options.api_token.map(Secret::new);
+    settings.secrets.key = Some(Secret::new(TEST_KEY));
+    settings.webhook.secret_cache_ms = 0;
     settings.plugins.limits = options.limits.clone();
 
     let runtime = PluginRuntime::new(options.limits).unwrap();
@@ -107,7 +112,7 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state().clone();
     tokio::spawn(app.run_until_stopped());
-    TestApp { address, state, sim, http: reqwest::Client::new(), _dir: dir }
+    TestApp { address, state, sim, http: reqwest::Client::new(), dir }
 }
 
 /// SQLite in the test's directory, or a fresh PostgreSQL database when

@@ -13,4 +13,5 @@ mod intake;
 mod jobs;
 mod plugins;
 mod process;
+mod secrets;
 mod webhooks;

@@ -111,6 +111,7 @@ pub fn run(args: &IntakeArgs) -> anyhow::Result<()> {
             .collect(),
     );
     let client = runtime("bench-client")?;
+    let started = chrono::Utc::now();
     let idle = machine::sample();
     std::thread::sleep(Duration::from_secs(2));
     let busy_before = machine::usage(&idle, &machine::sample()).machine_busy;
@@ -150,7 +151,7 @@ pub fn run(args: &IntakeArgs) -> anyhow::Result<()> {
     let notes = analysis::notes(&runs, args.concurrency);
     println!("{notes}");
     if let Some(out) = &args.out {
-        let context = report_context(args, postgres_facts.as_deref(), busy_before);
+        let context = report_context(args, postgres_facts.as_deref(), started, busy_before);
         write_section(out, &report::section(&context, &runs, args.concurrency, &notes))?;
         tracing::info!(file = %out.display(), "wrote the results");
     }
@@ -223,7 +224,7 @@ fn serve_and_load(
     Ok(Run { target: target.name(), concurrency: conns, summary: Summary::of(load), cpu, durability })
 }
 
-fn report_context(args: &IntakeArgs, postgres: Option<&str>, busy_before: f64) -> report::Context {
+fn report_context(args: &IntakeArgs, postgres: Option<&str>, started: chrono::DateTime<chrono::Utc>, busy_before: f64) -> report::Context {
     let command = std::iter::once("cargo run -p gantry-bench --".to_owned())
         .chain(std::env::args().skip(1).map(|a| if a.contains(' ') { format!("'{a}'") } else { a }))
         .collect::<Vec<_>>()
@@ -247,7 +248,7 @@ fn report_context(args: &IntakeArgs, postgres: Option<&str>, busy_before: f64) -
     }
     report::Context {
         command,
-        date: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
+        date: started.format("%Y-%m-%d %H:%M UTC").to_string(),
         machine: format!("{}; {:.0}% busy in the 2 s before the run", machine::description(), busy_before * 100.0),
         load,
         databases,

@@ -221,7 +221,7 @@ pub fn aim_lines(runs: &[Run], concurrency: usize) -> String {
 pub struct Context {
     /// The command line as run.
     pub command: String,
-    /// UTC timestamp.
+    /// When the run started, UTC.
     pub date: String,
     /// [`super::machine::description`].
     pub machine: String,
@@ -237,7 +237,7 @@ pub fn section(ctx: &Context, runs: &[Run], concurrency: usize, notes: &str) -> 
     let mut out = String::new();
     let _ = writeln!(out, "{HEADING}\n");
     let _ = writeln!(out, "```sh\n{}\n```\n", ctx.command);
-    let _ = writeln!(out, "- Date: {}", ctx.date);
+    let _ = writeln!(out, "- Date: {} (start)", ctx.date);
     let _ = writeln!(out, "- Machine: {}", ctx.machine);
     let _ = writeln!(out, "- Load: {}", ctx.load);
     let _ = writeln!(out, "- Databases: {}\n", ctx.databases);

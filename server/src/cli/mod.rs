@@ -1,5 +1,6 @@
-//! The `gantry` command line: `serve`, `migrate`, `sandbox`, `deliveries`.
+//! The `gantry` command line: `serve`, `migrate`, `sandbox`, `deliveries`, `secrets`.
 mod deliveries;
+mod secrets;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -37,6 +38,11 @@ enum Command {
     },
     /// Run everything on one machine with a GitHub simulator and the bundled plugins.
     Sandbox(sandbox::SandboxArgs),
+    /// Manage webhook secrets by scope (stored encrypted).
+    Secrets {
+        #[command(subcommand)]
+        command: secrets::SecretsCommand,
+    },
     /// Inspect and replay stored webhook deliveries.
     Deliveries {
         #[command(subcommand)]
@@ -86,9 +92,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve => {
             let settings = Settings::load(cli.config.as_deref())?;
-            if settings.webhook.secrets.is_empty() {
-                anyhow::bail!("no webhook secret configured: set GANTRY_WEBHOOK_SECRET or webhook.secrets");
-            }
             let app = Application::build(settings, Extras::default()).await?;
             tracing::info!(port = app.port(), "gantry is serving");
             app.run_until_stopped().await.context("the HTTP server failed")
@@ -107,6 +110,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Sandbox(args) => sandbox::run(cli.config.as_deref(), args).await,
+        Command::Secrets { command } => {
+            let settings = Settings::load(cli.config.as_deref())?;
+            let url = settings.database_url();
+            secrets::run(&settings, async move {
+                let conn = db::connect(&url, 2).await?;
+                db::migrate(&conn).await?;
+                Ok(conn)
+            }, command)
+            .await
+        }
         Command::Deliveries { command } => {
             let settings = Settings::load(cli.config.as_deref())?;
             let conn = db::connect(&settings.database_url(), 2).await?;

@@ -5,6 +5,7 @@ pub mod deliveries;
 pub mod entities;
 pub mod jobs;
 pub mod runs;
+pub mod secrets;
 
 use std::time::Duration;
 

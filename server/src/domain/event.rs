@@ -26,6 +26,8 @@ pub struct EventMeta {
     pub action: Option<String>,
     /// `repository.owner.login` and `repository.name`, when present.
     pub repository: Option<RepoRef>,
+    /// `organization.login`, when present.
+    pub organization: Option<String>,
     /// `installation.id`, when present.
     pub installation_id: Option<i64>,
     /// The issue or pull request number the event is about, when it is about one.
@@ -36,6 +38,7 @@ pub struct EventMeta {
 struct RawMeta {
     action: Option<serde_json::Value>,
     repository: Option<RawRepo>,
+    organization: Option<RawOwner>,
     installation: Option<RawInstallation>,
     issue: Option<RawNumbered>,
     pull_request: Option<RawNumbered>,
@@ -78,6 +81,7 @@ impl EventMeta {
         Ok(Self {
             action: raw.action.and_then(|a| a.as_str().map(str::to_owned)),
             repository,
+            organization: raw.organization.and_then(|o| o.login),
             installation_id: raw.installation.and_then(|i| i.id),
             number: raw.issue.and_then(|i| i.number).or_else(|| raw.pull_request.and_then(|p| p.number)),
         })

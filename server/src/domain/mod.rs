@@ -2,10 +2,12 @@
 //! event names and the event a plugin receives.
 mod catalog;
 mod event;
+mod scope;
 mod secret;
 mod webhook;
 
 pub use catalog::{is_known_action, is_known_event};
 pub use event::{EventMeta, RepoRef};
+pub use scope::SecretScope;
 pub use secret::Secret;
 pub use webhook::{DeliveryId, EventName, WebhookHeaderError, WebhookHeaders};

@@ -65,6 +65,7 @@ fn header_error(err: WebhookHeaderError) -> ApiError {
 fn intake_error(err: IntakeError) -> ApiError {
     match &err {
         IntakeError::BadSignature => ApiError::new(StatusCode::UNAUTHORIZED, "bad_signature", err.to_string()),
+        IntakeError::WrongScope => ApiError::new(StatusCode::UNAUTHORIZED, "wrong_secret_scope", err.to_string()),
         IntakeError::Malformed(_) => ApiError::new(StatusCode::BAD_REQUEST, "malformed_payload", err.to_string()),
         IntakeError::Storage(_) => ApiError::internal(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", &err),
     }

@@ -6,7 +6,6 @@ use thiserror::Error;
 
 use crate::db::deliveries::{self, NewDelivery, Stored};
 use crate::domain::{is_known_action, is_known_event, EventMeta, WebhookHeaders};
-use crate::github::signature;
 use crate::state::AppState;
 
 /// Why a delivery was not accepted. The webhook route maps each to a status.
@@ -15,6 +14,10 @@ pub enum IntakeError {
     /// 401: the signature matches none of the configured secrets.
     #[error("the signature does not match the body under any configured secret")]
     BadSignature,
+    /// 401: the signature matches a secret, but not one of the scope that decides for
+    /// this repository (a repository or organisation with its own secrets).
+    #[error("the signature was made with a secret that does not apply to this repository")]
+    WrongScope,
     /// 400: the verified body is not a JSON object GitHub would send.
     #[error("the payload is not a JSON object: {0}")]
     Malformed(String),
@@ -46,12 +49,17 @@ pub struct Accepted {
 #[tracing::instrument(skip_all, fields(delivery = %headers.delivery.as_str(), event = %headers.event.as_str()))]
 pub async fn accept(state: &AppState, headers: &WebhookHeaders, body: &[u8]) -> Result<Accepted, IntakeError> {
     // The signature is checked on the raw bytes before anything parses them.
-    if !signature::verify(&state.settings.webhook.secrets, body, &headers.signature_hex) {
+    let verified = state.webhook_secrets.verify(&state.db, body, &headers.signature_hex).await.map_err(IntakeError::Storage)?;
+    let Some(verified) = verified else {
         tracing::warn!("webhook signature mismatch");
         return Err(IntakeError::BadSignature);
-    }
+    };
     state.metrics.payload_parses.inc();
     let meta = EventMeta::from_json(body).map_err(|e| IntakeError::Malformed(e.to_string()))?;
+    if !verified.accepts(&meta) {
+        tracing::warn!(scope = %verified.decisive_scope(&meta), "webhook signed with a secret of another scope");
+        return Err(IntakeError::WrongScope);
+    }
     let event = headers.event.as_str();
     let recognised = is_known_event(event) && is_known_action(event, meta.action.as_deref());
     let stored = deliveries::store_with_job(

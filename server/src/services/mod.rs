@@ -2,4 +2,5 @@
 //! running the plugins that subscribe to its event.
 pub mod deliveries;
 pub mod dispatch;
+pub mod secrets;
 pub mod intake;

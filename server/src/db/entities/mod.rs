@@ -3,3 +3,4 @@
 pub mod deliveries;
 pub mod jobs;
 pub mod plugin_runs;
+pub mod webhook_secrets;

@@ -1,0 +1,80 @@
+//! `gantry secrets`: webhook secrets by scope, stored encrypted. Values are read from
+//! standard input (never from the command line, where `ps` would show them) and are
+//! never printed back.
+use std::io::Read;
+
+use anyhow::{bail, Context};
+use clap::Subcommand;
+use sea_orm::DatabaseConnection;
+
+use crate::config::Settings;
+use crate::crypto::SecretBox;
+use crate::domain::SecretScope;
+use crate::services::secrets;
+
+/// What to do with webhook secrets.
+#[derive(Debug, Subcommand)]
+pub enum SecretsCommand {
+    /// Store a webhook secret read from standard input.
+    Add {
+        /// `global`, `org:NAME` or `repo:OWNER/NAME`. The most specific scope that has
+        /// secrets decides for a delivery.
+        #[arg(long)]
+        scope: String,
+        /// A note for operators, such as where the secret is configured.
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// List stored secrets (scopes and labels, never values).
+    List,
+    /// Remove a stored secret by id (after adding its replacement, for rotation).
+    Remove {
+        /// The id shown by `gantry secrets list`.
+        id: i64,
+    },
+    /// Print a fresh random key for `secrets.key`.
+    GenerateKey,
+}
+
+/// Runs a `gantry secrets` command.
+///
+/// # Errors
+/// When the scope, key, value or database is not right.
+pub async fn run(settings: &Settings, connect: impl std::future::Future<Output = anyhow::Result<DatabaseConnection>>, command: SecretsCommand) -> anyhow::Result<()> {
+    if let SecretsCommand::GenerateKey = command {
+        println!("{}", SecretBox::generate_key());
+        return Ok(());
+    }
+    let db = connect.await?;
+    match command {
+        SecretsCommand::Add { scope, label } => {
+            let scope = SecretScope::parse(&scope).map_err(anyhow::Error::msg)?;
+            let mut value = String::new();
+            std::io::stdin().read_to_string(&mut value).context("reading the secret from standard input")?;
+            let value = value.trim_end_matches(['\n', '\r']);
+            if value.is_empty() {
+                bail!("no secret on standard input (for example: printf %s \"$SECRET\" | gantry secrets add --scope ...)");
+            }
+            let id = secrets::add(&db, settings.secrets.key.as_ref(), &scope, label, value).await?;
+            println!("stored secret {id} for {scope}");
+        }
+        SecretsCommand::List => {
+            let items = secrets::list(&db).await?;
+            println!("{:>6}  {:<40}  {:<20}  {:<30}", "ID", "SCOPE", "ADDED", "LABEL");
+            for s in &items {
+                println!("{:>6}  {:<40}  {:<20}  {:<30}", s.id, s.scope, s.created_at.format("%Y-%m-%d %H:%M:%S"), s.label.as_deref().unwrap_or(""));
+            }
+            if items.is_empty() {
+                println!("(no stored secrets; configured ones: {})", settings.webhook.secrets.len());
+            }
+        }
+        SecretsCommand::Remove { id } => {
+            if !secrets::remove(&db, id).await? {
+                bail!("no stored secret with id {id}");
+            }
+            println!("removed secret {id}");
+        }
+        SecretsCommand::GenerateKey => {}
+    }
+    Ok(())
+}
