@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261121_000001_create_deliveries_and_jobs;
 mod m20261121_000002_create_webhook_secrets;
+mod m20261121_000003_index_pending_jobs;
 
 /// The ordered list of Gantry's migrations.
 #[derive(Debug)]
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261121_000001_create_deliveries_and_jobs::Migration),
             Box::new(m20261121_000002_create_webhook_secrets::Migration),
+            Box::new(m20261121_000003_index_pending_jobs::Migration),
         ]
     }
 }
