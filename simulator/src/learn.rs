@@ -377,3 +377,10 @@ fn time_at(v: &Value, key: &str) -> Option<DateTime<Utc>> {
         _ => None,
     }
 }
+
+/// Makes sure a repository exists, as if a payload had named it: for seeding the
+/// sandbox's simulator through GitHub's own write endpoints before any event.
+pub(crate) fn ensure_repo(state: &mut State, owner: &str, name: &str) {
+    let repo = serde_json::json!({"name": name, "owner": {"login": owner, "type": "User"}});
+    learn_repository(state, Some(&repo));
+}

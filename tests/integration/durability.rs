@@ -2,6 +2,8 @@
 //! servers sharing one database with one killed mid-run. Afterwards every accepted
 //! delivery is processed and no side effect is doubled.
 use std::collections::HashSet;
+
+use futures::FutureExt;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,9 +26,10 @@ fn pull_request(number: u64) -> Vec<u8> {
 }
 
 /// Sends each payload until one of `urls` answers 202, like GitHub's redelivery of a
-/// failed delivery; returns the delivery ids that were accepted and how many sends
+/// failed delivery, each worker pausing `pace` after each success; returns the
+/// delivery ids that were accepted and how many sends
 /// failed (refused connections, resets, non-202 answers).
-async fn deliver_all(urls: Vec<String>, payloads: Vec<(String, Vec<u8>)>, concurrency: usize) -> (Vec<String>, usize) {
+async fn deliver_all(urls: Vec<String>, payloads: Vec<(String, Vec<u8>)>, concurrency: usize, pace: Duration) -> (Vec<String>, usize) {
     let queue = Arc::new(Mutex::new(payloads));
     let accepted = Arc::new(Mutex::new(Vec::new()));
     let failures = Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -49,6 +52,7 @@ async fn deliver_all(urls: Vec<String>, payloads: Vec<(String, Vec<u8>)>, concur
                         .await;
                     if sent.is_ok_and(|r| r.status() == 202) {
                         accepted.lock().await.push(id.clone());
+                        tokio::time::sleep(pace).await;
                         break;
                     }
                     failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -121,7 +125,8 @@ async fn deliveries_survive_twenty_sigkills_with_no_loss_and_no_duplicates() {
     let setup = setup(DELIVERIES).await;
     let plugins = ServerProcess::plugin_dir(setup.dir.path(), &["hooks"]);
     let mut server = ServerProcess::start(free_port(), &setup.database_url, &setup.sim_url, setup.dir.path(), &plugins).await;
-    let sender = tokio::spawn(deliver_all(vec![server.webhook_url()], setup.payloads.clone(), 8));
+    // About 130 deliveries a second, so sending spans all twenty kills.
+    let sender = tokio::spawn(deliver_all(vec![server.webhook_url()], setup.payloads.clone(), 8, Duration::from_millis(60)));
     for _ in 0..20 {
         tokio::time::sleep(Duration::from_millis(150 + rand_ms(450))).await;
         server.restart().await;
@@ -142,7 +147,7 @@ async fn two_servers_share_one_database_and_a_killed_ones_jobs_are_finished_by_t
     let mut first = ServerProcess::start(free_port(), db_url, sim_url, dir, &plugins).await;
     let second = ServerProcess::start(free_port(), db_url, sim_url, dir, &plugins).await;
     let urls = vec![first.webhook_url(), second.webhook_url()];
-    let sender = tokio::spawn(deliver_all(urls, setup.payloads.clone(), 8));
+    let sender = tokio::spawn(deliver_all(urls, setup.payloads.clone(), 8, Duration::ZERO));
     tokio::time::sleep(Duration::from_millis(1500)).await;
     first.kill();
     let (accepted, _) = sender.await.unwrap();
@@ -155,4 +160,44 @@ async fn two_servers_share_one_database_and_a_killed_ones_jobs_are_finished_by_t
 
 fn rand_ms(max: u64) -> u64 {
     u64::from(uuid::Uuid::new_v4().as_bytes()[0]) * max / 255
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_killed_sandbox_started_again_on_the_same_data_dir_goes_on_where_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("sandbox");
+    // The sleeper makes each job take 300 ms, so jobs are still queued at the kill.
+    let plugins = ServerProcess::plugin_dir(dir.path(), &["hooks", "sleeper"]);
+    let (port, sim_port) = (free_port(), free_port());
+    let sim = format!("http://127.0.0.1:{sim_port}/repos/Codertocat/Hello-World");
+    let http = reqwest::Client::new();
+    let mut sandbox = ServerProcess::sandbox(port, sim_port, &data, &plugins).await;
+
+    // Seed the simulator through GitHub's own endpoint, without credentials.
+    let put = http.put(format!("{sim}/collaborators/octocat")).json(&serde_json::json!({"permission": "push"})).send().await.unwrap();
+    assert!(put.status().is_success(), "{}", put.status());
+    let payloads: Vec<(String, Vec<u8>)> = (1..=10).map(|n| (delivery_id(), pull_request(n))).collect();
+    let (accepted, _) = deliver_all(vec![sandbox.webhook_url()], payloads, 2, Duration::ZERO).await;
+    assert_eq!(accepted.len(), 10);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    sandbox.kill();
+
+    let commented = |http: reqwest::Client, sim: String| async move {
+        let mut done = 0;
+        for n in 1..=10 {
+            let comments: Vec<Value> = match http.get(format!("{sim}/issues/{n}/comments")).send().await {
+                Ok(r) if r.status() == 200 => r.json().await.unwrap_or_default(),
+                _ => Vec::new(),
+            };
+            assert!(comments.len() <= 1, "PR {n} has {} comments", comments.len());
+            done += comments.len();
+        }
+        done
+    };
+    sandbox.restart().await;
+    let before = commented(http.clone(), sim.clone()).await;
+    assert!(before < 10, "every job had finished before the kill ({before}); the restart proved nothing");
+    wait_until(Duration::from_secs(60), "every pull request to be greeted after the restart", || commented(http.clone(), sim.clone()).then(|n| async move { n == 10 })).await;
+    let permission: Value = http.get(format!("{sim}/collaborators/octocat/permission")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(permission["role_name"], "write", "the simulator kept its state: {permission}");
 }

@@ -164,14 +164,16 @@ async fn a_delivery_that_arrives_while_the_database_is_down_gets_503_and_nothing
 async fn migrations_go_down_to_empty_and_up_again() {
     use gantry_migrations::{Migrator, MigratorTrait};
     use sea_orm::ConnectionTrait;
-    let app = spawn_app(no_plugins()).await;
-    let db = &app.state.db;
+    // A database of its own, with no server polling it while tables are dropped.
+    let dir = tempfile::tempdir().unwrap();
+    let db = &gantry_server::db::connect(&crate::helpers::fresh_database_url(&dir).await, 2).await.unwrap();
+    Migrator::up(db, None).await.unwrap();
     let count_tables = |db: &sea_orm::DatabaseConnection| {
         let sql = match db.get_database_backend() {
             sea_orm::DbBackend::Postgres => {
-                "SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name IN ('deliveries','jobs','plugin_runs')"
+                "SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name IN ('deliveries','jobs','plugin_runs','webhook_secrets')"
             }
-            _ => "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN ('deliveries','jobs','plugin_runs')",
+            _ => "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN ('deliveries','jobs','plugin_runs','webhook_secrets')",
         };
         let db = db.clone();
         async move {
@@ -179,9 +181,9 @@ async fn migrations_go_down_to_empty_and_up_again() {
             row.try_get::<i64>("", "n").unwrap()
         }
     };
-    assert_eq!(count_tables(db).await, 3);
+    assert_eq!(count_tables(db).await, 4);
     Migrator::down(db, None).await.unwrap();
     assert_eq!(count_tables(db).await, 0);
     Migrator::up(db, None).await.unwrap();
-    assert_eq!(count_tables(db).await, 3);
+    assert_eq!(count_tables(db).await, 4);
 }

@@ -24,6 +24,7 @@ pub fn free_port() -> u16 {
 pub struct ServerProcess {
     child: Option<Child>,
     pub port: u16,
+    args: Vec<String>,
     env: Vec<(String, String)>,
     log: PathBuf,
 }
@@ -59,7 +60,27 @@ impl ServerProcess {
             ("RUST_LOG".into(), "warn".into()),
         ];
         let log = data_dir.join(format!("server-{port}.log"));
-        let mut server = Self { child: None, port, env, log };
+        let mut server = Self { child: None, port, args: vec!["serve".into()], env, log };
+        server.spawn().await;
+        server
+    }
+
+    /// Starts `gantry sandbox` with its own simulator on `sim_port`.
+    pub async fn sandbox(port: u16, sim_port: u16, data_dir: &std::path::Path, plugins: &std::path::Path) -> Self {
+        let args = vec![
+            "sandbox".into(),
+            "--listen".into(),
+            format!("127.0.0.1:{port}"),
+            "--sim-listen".into(),
+            format!("127.0.0.1:{sim_port}"),
+            "--data-dir".into(),
+            data_dir.display().to_string(),
+            "--plugins-dir".into(),
+            plugins.display().to_string(),
+        ];
+        let env = vec![("GANTRY_WEBHOOK_SECRET".into(), SECRET.to_owned()), ("RUST_LOG".into(), "warn".into())];
+        let log = data_dir.with_extension("log");
+        let mut server = Self { child: None, port, args, env, log };
         server.spawn().await;
         server
     }
@@ -67,7 +88,7 @@ impl ServerProcess {
     async fn spawn(&mut self) {
         let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.log).unwrap();
         let child = Command::new(gantry_bin())
-            .arg("serve")
+            .args(&self.args)
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())

@@ -92,7 +92,11 @@ async fn add_collaborator(
     };
     let mut state = sim.lock();
     if state.repo(&owner, &repo).is_none() {
-        return Err(SimError::NotFound);
+        // The sandbox can be seeded before any event names the repository.
+        if !sim.options.allow_anonymous {
+            return Err(SimError::NotFound);
+        }
+        crate::learn::ensure_repo(&mut state, &owner, &repo);
     }
     let user = state.ensure_user(&username, "User");
     let repo = state.repo_mut(&owner, &repo).ok_or(SimError::NotFound)?;

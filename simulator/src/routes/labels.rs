@@ -186,6 +186,10 @@ async fn create_repo_label(
         .and_then(Value::as_str)
         .map(str::to_owned);
     let mut state = sim.lock();
+    if state.repo(&owner, &repo).is_none() && sim.options.allow_anonymous {
+        // The sandbox can be seeded before any event names the repository.
+        crate::learn::ensure_repo(&mut state, &owner, &repo);
+    }
     let id = state.next_id();
     let repo = state.repo_mut(&owner, &repo).ok_or(SimError::NotFound)?;
     if repo.label(&name).is_some() {

@@ -1,0 +1,39 @@
+#![allow(clippy::unwrap_used)]
+//! The `gantry` binary's command line. Having this test also makes every workspace
+//! test build produce a fresh `gantry` binary, which the process-level durability
+//! tests in `tests/integration` run.
+use std::process::Command;
+
+fn gantry(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_gantry")).args(args).output().unwrap()
+}
+
+#[test]
+fn help_lists_every_command() {
+    let out = gantry(&["--help"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for command in ["serve", "migrate", "sandbox", "deliveries", "secrets"] {
+        assert!(text.contains(command), "`{command}` missing from:\n{text}");
+    }
+}
+
+#[test]
+fn generate_key_prints_a_fresh_32_byte_base64_key() {
+    let (a, b) = (gantry(&["secrets", "generate-key"]), gantry(&["secrets", "generate-key"]));
+    let (a, b) = (String::from_utf8_lossy(&a.stdout).trim().to_owned(), String::from_utf8_lossy(&b.stdout).trim().to_owned());
+    assert_eq!(a.len(), 44, "{a}");
+    assert_ne!(a, b);
+}
+
+#[test]
+fn an_invalid_settings_file_is_refused_with_the_offending_key() {
+    let dir = std::env::temp_dir().join(format!("gantry-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("gantry.toml");
+    std::fs::write(&file, "[worker]\nconcurency = 2\n").unwrap();
+    let out = gantry(&["--config", file.to_str().unwrap(), "migrate", "status"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("concurency"), "{stderr}");
+}
