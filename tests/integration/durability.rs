@@ -13,17 +13,8 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use serde_json::Value;
 use tokio::sync::Mutex;
 
-use crate::helpers::{corpus_payload, delivery_id, fresh_database_url, wait_until, SECRET};
+use crate::helpers::{delivery_id, fresh_database_url, pull_request, wait_until, SECRET};
 use crate::process::{free_port, ServerProcess};
-
-/// A pull_request.opened payload for PR `number`, which the hooks plugin greets with
-/// exactly one comment.
-fn pull_request(number: u64) -> Vec<u8> {
-    let mut v: Value = serde_json::from_slice(&corpus_payload("pull_request/opened.payload.json")).unwrap();
-    v["number"] = number.into();
-    v["pull_request"]["number"] = number.into();
-    serde_json::to_vec(&v).unwrap()
-}
 
 /// Sends each payload until one of `urls` answers 202, like GitHub's redelivery of a
 /// failed delivery, each worker pausing `pace` after each success; returns the
@@ -88,7 +79,7 @@ async fn setup(deliveries: u64) -> Setup {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let sim_url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(sim.serve(listener).unwrap());
-    let payloads: Vec<(String, Vec<u8>)> = (1..=deliveries).map(|n| (delivery_id(), pull_request(n))).collect();
+    let payloads: Vec<(String, Vec<u8>)> = (1..=deliveries).map(|n| (delivery_id(), pull_request(n, "opened"))).collect();
     // The servers run without the in-process observer, so the simulator learns the
     // pull requests up front, as GitHub would already know them.
     for (_, body) in &payloads {
@@ -176,7 +167,7 @@ async fn a_killed_sandbox_started_again_on_the_same_data_dir_goes_on_where_it_wa
     // Seed the simulator through GitHub's own endpoint, without credentials.
     let put = http.put(format!("{sim}/collaborators/octocat")).json(&serde_json::json!({"permission": "push"})).send().await.unwrap();
     assert!(put.status().is_success(), "{}", put.status());
-    let payloads: Vec<(String, Vec<u8>)> = (1..=10).map(|n| (delivery_id(), pull_request(n))).collect();
+    let payloads: Vec<(String, Vec<u8>)> = (1..=10).map(|n| (delivery_id(), pull_request(n, "opened"))).collect();
     let (accepted, _) = deliver_all(vec![sandbox.webhook_url()], payloads, 2, Duration::ZERO).await;
     assert_eq!(accepted.len(), 10);
     tokio::time::sleep(Duration::from_millis(500)).await;

@@ -33,6 +33,16 @@ pub fn corpus_payload(relative: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
 }
 
+/// The corpus `pull_request` payload for PR `number` with `action`; the hooks plugin
+/// greets an opened one with exactly one comment.
+pub fn pull_request(number: u64, action: &str) -> Vec<u8> {
+    let mut v: serde_json::Value = serde_json::from_slice(&corpus_payload("pull_request/opened.payload.json")).unwrap();
+    v["number"] = number.into();
+    v["pull_request"]["number"] = number.into();
+    v["action"] = action.into();
+    serde_json::to_vec(&v).unwrap()
+}
+
 fn built_wasm(dir: &str, name: &str) -> Vec<u8> {
     let path = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target")).join(dir).join(format!("{name}.wasm"));
     std::fs::read(&path).unwrap_or_else(|e| {

@@ -4,19 +4,10 @@ use std::time::Duration;
 
 use gantry_server::db::entities::plugin_runs::Model as Run;
 use gantry_server::db::jobs::{self, Replay};
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::helpers::{corpus_payload, delivery_id, spawn_app, wait_until, AppOptions, Plugins};
+use crate::helpers::{delivery_id, pull_request, spawn_app, wait_until, AppOptions, Plugins};
 use gantry_simulator::{Fault, FaultKind};
-
-/// A pull_request payload for PR `number` with the given action.
-fn pull_request(number: u64, action: &str) -> Vec<u8> {
-    let mut v: Value = serde_json::from_slice(&corpus_payload("pull_request/opened.payload.json")).unwrap();
-    v["number"] = number.into();
-    v["pull_request"]["number"] = number.into();
-    v["action"] = action.into();
-    serde_json::to_vec(&v).unwrap()
-}
 
 fn interval(run: &Run) -> (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) {
     (run.started_at, run.started_at + chrono::Duration::milliseconds(run.duration_ms))
