@@ -6,8 +6,9 @@
 # It picks the first toolchain route that works:
 #   1. rustup with the wasm32-wasip2 target installed;
 #   2. Debian's rustc-web with its std sources, building std with -Zbuild-std.
-# When neither works it says exactly what to install. Wasm builds use their own target
-# directory (GANTRY_WASM_TARGET_DIR) so the host build's cache is untouched.
+# When neither works it says exactly what to install. GANTRY_WASM_ROUTE=rustup|debian
+# forces a route. Wasm builds use their own target directory (GANTRY_WASM_TARGET_DIR)
+# so the host build's cache is untouched.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -27,10 +28,11 @@ have_debian_route() {
         [[ -d "$(/usr/bin/rustc --print sysroot)/lib/rustlib/src/rust/library" ]]
 }
 
-if have_rustup_target; then
+route_wanted="${GANTRY_WASM_ROUTE:-}"
+if [[ "$route_wanted" != "debian" ]] && have_rustup_target; then
     route="rustup target wasm32-wasip2"
     build() { cargo build --release --target wasm32-wasip2 --manifest-path "$manifest" --target-dir "$wasm_target_dir" "$@"; }
-elif have_debian_route; then
+elif [[ "$route_wanted" != "rustup" ]] && have_debian_route; then
     route="Debian rustc-web with -Zbuild-std"
     build() {
         PATH="/usr/bin:$PATH" RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \

@@ -15,6 +15,7 @@ pub mod github;
 pub mod jobs;
 pub mod metrics;
 pub mod plugins;
+pub mod policy;
 pub mod routes;
 pub mod sandbox;
 pub mod services;

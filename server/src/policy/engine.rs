@@ -1,0 +1,193 @@
+//! The decision: undeclared capabilities are denied; otherwise the most specific
+//! matching rule decides (stricter effect at equal specificity), and no narrower
+//! rule may be looser than an enforced global rule that matches.
+use serde::Serialize;
+
+use super::rule::{builtin_rules, Effect, Permission, Rule};
+
+/// What is being asked for.
+#[derive(Debug, Clone)]
+pub struct Request<'a> {
+    /// The plugin asking.
+    pub plugin: &'a str,
+    /// The capability it needs.
+    pub capability: &'a str,
+    /// Whether its manifest declares that capability.
+    pub declared: bool,
+    /// `owner/name` of the event's repository.
+    pub repository: Option<&'a str>,
+    /// The event's branch (pull request base or pushed ref), when it has one.
+    pub branch: Option<&'a str>,
+    /// The actor's permission on the repository, when known.
+    pub actor_permission: Option<Permission>,
+}
+
+/// A decision and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Decision {
+    /// Allow, ask or deny.
+    pub effect: Effect,
+    /// The rule that decided (`None` for an undeclared capability).
+    pub rule: Option<Rule>,
+    /// One sentence saying why.
+    pub reason: String,
+    /// Every rule considered, with why it did or did not apply.
+    pub considered: Vec<Considered>,
+}
+
+/// One rule as the engine saw it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Considered {
+    /// The rule.
+    pub rule: Rule,
+    /// `None` when it applied; otherwise why not.
+    pub skipped_because: Option<String>,
+}
+
+/// Decides `request` under the operator's `rules` (Gantry's built-in defaults are
+/// added below them).
+#[must_use]
+pub fn decide(rules: &[Rule], request: &Request<'_>) -> Decision {
+    if !request.declared {
+        return Decision {
+            effect: Effect::Deny,
+            rule: None,
+            reason: format!("plugin {} does not declare {} in its manifest; undeclared is always denied", request.plugin, request.capability),
+            considered: Vec::new(),
+        };
+    }
+    let mut considered = Vec::new();
+    let mut best: Option<&Rule> = None;
+    let mut ceiling: Option<&Rule> = None;
+    let builtins = builtin_rules();
+    for rule in rules.iter().chain(builtins.iter()) {
+        let skipped_because = rule.mismatch(request);
+        if skipped_because.is_none() {
+            let better = match best {
+                None => true,
+                Some(b) => (rule.specificity(), rule.effect) > (b.specificity(), b.effect),
+            };
+            if better {
+                best = Some(rule);
+            }
+            if rule.enforced && ceiling.is_none_or(|c| rule.effect > c.effect) {
+                ceiling = Some(rule);
+            }
+        }
+        considered.push(Considered { rule: rule.clone(), skipped_because });
+    }
+    // The built-in `*` rule always matches, so there is always a best rule.
+    let Some(best) = best else {
+        return Decision { effect: Effect::Deny, rule: None, reason: "no rule matched".into(), considered };
+    };
+    let describe = |r: &Rule| match r.id {
+        0 => format!("built-in default {} -> {}", r.capability.as_str(), r.effect.as_str()),
+        id => format!("rule {id} ({} {} {} -> {})", r.scope, r.plugin.as_deref().unwrap_or("any plugin"), r.capability.as_str(), r.effect.as_str()),
+    };
+    match ceiling {
+        Some(c) if c.effect > best.effect => Decision {
+            effect: c.effect,
+            reason: format!("{} would decide {}, but enforced {} does not allow loosening", describe(best), best.effect.as_str(), describe(c)),
+            rule: Some(c.clone()),
+            considered,
+        },
+        _ => Decision { effect: best.effect, reason: format!("the most specific matching rule is {}", describe(best)), rule: Some(best.clone()), considered },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::rule::{CapabilityPattern, Conditions, RuleScope};
+
+    fn rule(id: i64, scope: &str, plugin: Option<&str>, capability: &str, effect: Effect) -> Rule {
+        Rule {
+            id,
+            scope: if scope == "global" { RuleScope::Global } else { RuleScope::parse(scope).unwrap() },
+            plugin: plugin.map(str::to_owned),
+            capability: CapabilityPattern::parse(capability).unwrap(),
+            effect,
+            conditions: Conditions::default(),
+            enforced: false,
+        }
+    }
+
+    fn request<'a>(capability: &'a str) -> Request<'a> {
+        Request { plugin: "hooks", capability, declared: true, repository: Some("octo/app"), branch: Some("main"), actor_permission: Some(Permission::Write) }
+    }
+
+    #[test]
+    fn undeclared_capabilities_are_denied_whatever_the_rules_say() {
+        let rules = [rule(1, "global", None, "*", Effect::Allow)];
+        let d = decide(&rules, &Request { declared: false, ..request("issues:write") });
+        assert_eq!(d.effect, Effect::Deny);
+        assert!(d.reason.contains("does not declare"));
+    }
+
+    #[test]
+    fn without_operator_rules_the_builtin_defaults_decide() {
+        assert_eq!(decide(&[], &request("issues:write")).effect, Effect::Allow);
+        assert_eq!(decide(&[], &request("contents:write")).effect, Effect::Ask);
+        assert_eq!(decide(&[], &request("http:example.com")).effect, Effect::Ask);
+    }
+
+    #[test]
+    fn the_most_specific_rule_wins() {
+        let rules = [
+            rule(1, "global", None, "issues:*", Effect::Deny),
+            rule(2, "org:octo", None, "issues:write", Effect::Ask),
+            rule(3, "repo:octo/app", Some("hooks"), "issues:write", Effect::Allow),
+        ];
+        let d = decide(&rules, &request("issues:write"));
+        assert_eq!((d.effect, d.rule.unwrap().id), (Effect::Allow, 3));
+        let other_repo = Request { repository: Some("octo/lib"), ..request("issues:write") };
+        assert_eq!(decide(&rules, &other_repo).effect, Effect::Ask);
+        let other_org = Request { repository: Some("else/lib"), ..request("issues:write") };
+        assert_eq!(decide(&rules, &other_org).effect, Effect::Deny);
+    }
+
+    #[test]
+    fn deny_beats_ask_beats_allow_at_equal_specificity() {
+        let rules = [rule(1, "global", None, "issues:write", Effect::Allow), rule(2, "global", None, "issues:write", Effect::Deny)];
+        assert_eq!(decide(&rules, &request("issues:write")).effect, Effect::Deny);
+        let rules = [rule(1, "global", None, "issues:write", Effect::Allow), rule(2, "global", None, "issues:write", Effect::Ask)];
+        assert_eq!(decide(&rules, &request("issues:write")).effect, Effect::Ask);
+    }
+
+    #[test]
+    fn conditions_on_branch_and_permission_narrow_a_rule() {
+        let mut protected = rule(1, "repo:octo/app", None, "issues:write", Effect::Deny);
+        protected.conditions.branch = Some("release/*".into());
+        let mut trusted = rule(2, "global", None, "contents:write", Effect::Allow);
+        trusted.conditions.min_permission = Some(Permission::Maintain);
+        let rules = [protected, trusted];
+        assert_eq!(decide(&rules, &request("issues:write")).effect, Effect::Allow, "main is not release/*");
+        let release = Request { branch: Some("release/1.0"), ..request("issues:write") };
+        assert_eq!(decide(&rules, &release).effect, Effect::Deny);
+        assert_eq!(decide(&rules, &request("contents:write")).effect, Effect::Ask, "write is below maintain");
+        let maintainer = Request { actor_permission: Some(Permission::Admin), ..request("contents:write") };
+        assert_eq!(decide(&rules, &maintainer).effect, Effect::Allow);
+    }
+
+    #[test]
+    fn an_enforced_global_rule_bounds_what_narrower_rules_may_loosen() {
+        let mut ceiling = rule(1, "global", None, "contents:write", Effect::Ask);
+        ceiling.enforced = true;
+        let rules = [ceiling, rule(2, "repo:octo/app", Some("hooks"), "contents:write", Effect::Allow)];
+        let d = decide(&rules, &request("contents:write"));
+        assert_eq!(d.effect, Effect::Ask);
+        assert!(d.reason.contains("enforced"), "{}", d.reason);
+        // Tightening is always possible.
+        let rules = [rules[0].clone(), rule(3, "repo:octo/app", None, "contents:write", Effect::Deny)];
+        assert_eq!(decide(&rules, &request("contents:write")).effect, Effect::Deny);
+    }
+
+    #[test]
+    fn the_explanation_lists_every_rule_with_why_it_did_not_apply() {
+        let rules = [rule(7, "repo:octo/other", None, "issues:write", Effect::Deny)];
+        let d = decide(&rules, &request("issues:write"));
+        let seven = d.considered.iter().find(|c| c.rule.id == 7).unwrap();
+        assert!(seven.skipped_because.as_deref().unwrap().contains("does not cover"));
+        assert!(d.reason.contains("built-in default issues:* -> allow"), "{}", d.reason);
+    }
+}

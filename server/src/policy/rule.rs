@@ -1,0 +1,329 @@
+//! Policy rules: where they apply (scope), to which plugin and capabilities, with
+//! which effect and conditions; and how specific each is.
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// What a rule does with a matching request. Ordered from loosest to strictest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Effect {
+    /// The call is made.
+    Allow,
+    /// The call is held until a maintainer approves it.
+    Ask,
+    /// The call is refused.
+    Deny,
+}
+
+impl Effect {
+    /// Parses `allow`, `ask` or `deny`.
+    #[must_use]
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "allow" => Some(Self::Allow),
+            "ask" => Some(Self::Ask),
+            "deny" => Some(Self::Deny),
+            _ => None,
+        }
+    }
+
+    /// The stored form.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Allow => "allow",
+            Self::Ask => "ask",
+            Self::Deny => "deny",
+        }
+    }
+}
+
+/// Where a rule applies. Also the first part of its specificity.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "name")]
+pub enum RuleScope {
+    /// Gantry's built-in defaults, below every operator rule.
+    Builtin,
+    /// Every repository.
+    Global,
+    /// One organisation (or user account), lower case.
+    Org(String),
+    /// One repository, `owner/name` in lower case.
+    Repo(String),
+}
+
+impl RuleScope {
+    /// Parses `global`, `org:NAME` or `repo:OWNER/NAME`.
+    ///
+    /// # Errors
+    /// A message naming the expected forms.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        match crate::domain::SecretScope::parse(raw)? {
+            crate::domain::SecretScope::Global => Ok(Self::Global),
+            crate::domain::SecretScope::Org(n) => Ok(Self::Org(n)),
+            crate::domain::SecretScope::Repo(n) => Ok(Self::Repo(n)),
+        }
+    }
+
+    fn rank(&self) -> u8 {
+        match self {
+            Self::Builtin => 0,
+            Self::Global => 1,
+            Self::Org(_) => 2,
+            Self::Repo(_) => 3,
+        }
+    }
+
+    fn covers(&self, repo: Option<&str>) -> bool {
+        let repo = repo.map(str::to_ascii_lowercase);
+        match self {
+            Self::Builtin | Self::Global => true,
+            Self::Org(org) => repo.as_deref().and_then(|r| r.split_once('/')).is_some_and(|(owner, _)| owner == org),
+            Self::Repo(full) => repo.as_deref() == Some(full.as_str()),
+        }
+    }
+}
+
+impl fmt::Display for RuleScope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Builtin => f.write_str("builtin"),
+            Self::Global => f.write_str("global"),
+            Self::Org(n) => write!(f, "org:{n}"),
+            Self::Repo(n) => write!(f, "repo:{n}"),
+        }
+    }
+}
+
+/// A capability or a pattern of them: exact (`issues:write`), a family
+/// (`issues:*`, `http:*`), or everything (`*`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CapabilityPattern(String);
+
+impl CapabilityPattern {
+    /// Checks and wraps a pattern: `*`, `family:*` or a known capability.
+    ///
+    /// # Errors
+    /// A message when the pattern names nothing Gantry knows.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let ok = raw == "*"
+            || raw.strip_suffix(":*").is_some_and(|family| !family.is_empty() && family.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+            || crate::plugins::manifest::is_valid_capability(raw);
+        if ok {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(format!("`{raw}` is not a capability, `family:*` or `*`"))
+        }
+    }
+
+    /// The pattern as written.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    fn matches(&self, capability: &str) -> bool {
+        match self.0.strip_suffix('*') {
+            _ if self.0 == "*" => true,
+            Some(prefix) => capability.starts_with(prefix),
+            None => self.0 == capability,
+        }
+    }
+
+    fn rank(&self) -> u8 {
+        if self.0 == "*" {
+            0
+        } else if self.0.ends_with(":*") {
+            1
+        } else {
+            2
+        }
+    }
+}
+
+/// A collaborator's permission on a repository, as GitHub names the roles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Permission {
+    /// No access.
+    None,
+    /// Read.
+    Read,
+    /// Triage.
+    Triage,
+    /// Write (push).
+    Write,
+    /// Maintain.
+    Maintain,
+    /// Admin.
+    Admin,
+}
+
+impl Permission {
+    /// Parses GitHub's role names (and the legacy `pull`/`push`).
+    #[must_use]
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "none" => Some(Self::None),
+            "read" | "pull" => Some(Self::Read),
+            "triage" => Some(Self::Triage),
+            "write" | "push" => Some(Self::Write),
+            "maintain" => Some(Self::Maintain),
+            "admin" => Some(Self::Admin),
+            _ => None,
+        }
+    }
+}
+
+/// Extra conditions a rule can require; a rule whose conditions fail does not match.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conditions {
+    /// The event's branch must match this glob (`main`, `release/*`, `*`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch: Option<String>,
+    /// The actor must have at least this permission on the repository.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_permission: Option<Permission>,
+}
+
+impl Conditions {
+    fn count(&self) -> u8 {
+        u8::from(self.branch.is_some()) + u8::from(self.min_permission.is_some())
+    }
+}
+
+/// One policy rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rule {
+    /// Its id (0 for built-in rules).
+    pub id: i64,
+    /// Where it applies.
+    pub scope: RuleScope,
+    /// The plugin it applies to; `None` for any.
+    pub plugin: Option<String>,
+    /// The capabilities it applies to.
+    pub capability: CapabilityPattern,
+    /// What it decides.
+    pub effect: Effect,
+    /// What must also hold for it to apply.
+    #[serde(default)]
+    pub conditions: Conditions,
+    /// A global rule that narrower rules may not loosen.
+    #[serde(default)]
+    pub enforced: bool,
+}
+
+impl Rule {
+    /// How specific the rule is: scope, then plugin, then capability, then
+    /// conditions. Compared lexicographically; higher is more specific.
+    #[must_use]
+    pub fn specificity(&self) -> (u8, u8, u8, u8) {
+        (self.scope.rank(), u8::from(self.plugin.is_some()), self.capability.rank(), self.conditions.count())
+    }
+
+    /// Why the rule does not apply to `request`, or `None` when it does.
+    #[must_use]
+    pub fn mismatch(&self, request: &super::Request<'_>) -> Option<String> {
+        if !self.scope.covers(request.repository) {
+            return Some(format!("scope {} does not cover {}", self.scope, request.repository.unwrap_or("(no repository)")));
+        }
+        if let Some(plugin) = &self.plugin {
+            if plugin != request.plugin {
+                return Some(format!("applies to plugin {plugin}"));
+            }
+        }
+        if !self.capability.matches(request.capability) {
+            return Some(format!("capability {} does not match", self.capability.as_str()));
+        }
+        if let Some(pattern) = &self.conditions.branch {
+            match request.branch {
+                Some(branch) if glob(pattern, branch) => {}
+                Some(branch) => return Some(format!("branch {branch} does not match {pattern}")),
+                None => return Some(format!("needs a branch matching {pattern}; the event has none")),
+            }
+        }
+        if let Some(min) = self.conditions.min_permission {
+            let actual = request.actor_permission.unwrap_or(Permission::None);
+            if actual < min {
+                return Some(format!("the actor's permission {actual:?} is below {min:?}").to_lowercase());
+            }
+        }
+        None
+    }
+}
+
+/// `*` matches any run of characters (including `/`); everything else literally.
+fn glob(pattern: &str, text: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    let [first, middle @ .., last] = parts.as_slice() else { return pattern == text };
+    if !text.starts_with(first) || text.len() < first.len() + last.len() || !text.ends_with(last) {
+        return false;
+    }
+    let mut rest = &text[first.len()..text.len() - last.len()];
+    for part in middle {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+/// Gantry's defaults when no operator rule matches: reads, comments, labels, checks,
+/// statuses and workflow runs are allowed; changing code, tags and releases asks;
+/// everything else (outbound HTTP, secrets, KV) is allowed only once an operator
+/// says so, so it asks.
+#[must_use]
+pub fn builtin_rules() -> Vec<Rule> {
+    let rule = |capability: &str, effect| Rule {
+        id: 0,
+        scope: RuleScope::Builtin,
+        plugin: None,
+        capability: CapabilityPattern(capability.to_owned()),
+        effect,
+        conditions: Conditions::default(),
+        enforced: false,
+    };
+    vec![
+        rule("*", Effect::Ask),
+        rule("issues:*", Effect::Allow),
+        rule("pull_requests:*", Effect::Allow),
+        rule("checks:*", Effect::Allow),
+        rule("statuses:*", Effect::Allow),
+        rule("actions:*", Effect::Allow),
+        rule("contents:read", Effect::Allow),
+        rule("git:clone", Effect::Allow),
+        rule("kv", Effect::Allow),
+        rule("contents:write", Effect::Ask),
+        rule("git:push", Effect::Ask),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_match_branches() {
+        assert!(glob("main", "main"));
+        assert!(!glob("main", "maintenance"));
+        assert!(glob("release/*", "release/1.2"));
+        assert!(glob("*", "anything/at/all"));
+        assert!(glob("feat-*-x", "feat-abc-x"));
+        assert!(!glob("feat-*-x", "feat-abc-y"));
+    }
+
+    #[test]
+    fn capability_patterns_match_exactly_by_family_or_all() {
+        let p = |s: &str| CapabilityPattern::parse(s).unwrap();
+        assert!(p("issues:write").matches("issues:write"));
+        assert!(!p("issues:write").matches("issues:read"));
+        assert!(p("issues:*").matches("issues:read"));
+        assert!(p("http:*").matches("http:api.example.com"));
+        assert!(p("*").matches("git:push"));
+        assert!(CapabilityPattern::parse("issues:admin").is_err());
+        assert!(CapabilityPattern::parse("is sues:*").is_err());
+    }
+}
