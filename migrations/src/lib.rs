@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261121_000001_create_deliveries_and_jobs;
 mod m20261121_000002_create_webhook_secrets;
 mod m20261121_000003_index_pending_jobs;
+mod m20261121_000004_create_policies_approvals_audit;
 
 /// The ordered list of Gantry's migrations.
 #[derive(Debug)]
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000001_create_deliveries_and_jobs::Migration),
             Box::new(m20261121_000002_create_webhook_secrets::Migration),
             Box::new(m20261121_000003_index_pending_jobs::Migration),
+            Box::new(m20261121_000004_create_policies_approvals_audit::Migration),
         ]
     }
 }

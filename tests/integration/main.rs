@@ -12,6 +12,7 @@ mod helpers;
 mod intake;
 mod jobs;
 mod plugins;
+mod policy;
 mod process;
 mod secrets;
 mod webhooks;

@@ -1,5 +1,7 @@
-//! The `gantry` command line: `serve`, `migrate`, `sandbox`, `deliveries`, `secrets`.
+//! The `gantry` command line: `serve`, `migrate`, `sandbox`, `deliveries`, `secrets`,
+//! `policy`, `audit`.
 mod deliveries;
+mod policy;
 mod secrets;
 
 use std::path::PathBuf;
@@ -43,11 +45,27 @@ enum Command {
         #[command(subcommand)]
         command: secrets::SecretsCommand,
     },
+    /// Manage permission policy rules and explain decisions.
+    Policy {
+        #[command(subcommand)]
+        command: policy::PolicyCommand,
+    },
+    /// Check the audit log's hash chain.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Inspect and replay stored webhook deliveries.
     Deliveries {
         #[command(subcommand)]
         command: deliveries::DeliveriesCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Verify the hash chain; names the first broken row.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]
@@ -120,10 +138,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }, command)
             .await
         }
+        Command::Policy { command } => policy::run(&connect_migrated(cli.config.as_deref()).await?, command).await,
+        Command::Audit { command: AuditCommand::Verify } => policy::verify_audit(&connect_migrated(cli.config.as_deref()).await?).await,
         Command::Deliveries { command } => {
             let settings = Settings::load(cli.config.as_deref())?;
             let conn = db::connect(&settings.database_url(), 2).await?;
             deliveries::run(&conn, command).await
         }
     }
+}
+
+/// Connects to the configured database and applies pending migrations.
+async fn connect_migrated(config: Option<&std::path::Path>) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    let settings = Settings::load(config)?;
+    let conn = db::connect(&settings.database_url(), 2).await?;
+    db::migrate(&conn).await?;
+    Ok(conn)
 }

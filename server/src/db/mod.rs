@@ -1,9 +1,12 @@
 //! Persistence: the connection (SQLite with WAL and a busy timeout, or PostgreSQL),
 //! migrations, generated-style entities in `entities/`, and hand-written queries in
 //! one module per table that return plain values.
+pub mod approvals;
+pub mod audit;
 pub mod deliveries;
 pub mod entities;
 pub mod jobs;
+pub mod policies;
 pub mod runs;
 pub mod secrets;
 

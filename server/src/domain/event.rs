@@ -32,6 +32,8 @@ pub struct EventMeta {
     pub installation_id: Option<i64>,
     /// The issue or pull request number the event is about, when it is about one.
     pub number: Option<u64>,
+    /// The branch concerned: a pull request's base, or the branch a push updated.
+    pub branch: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -42,6 +44,8 @@ struct RawMeta {
     installation: Option<RawInstallation>,
     issue: Option<RawNumbered>,
     pull_request: Option<RawNumbered>,
+    #[serde(rename = "ref")]
+    git_ref: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -63,6 +67,13 @@ struct RawInstallation {
 #[derive(Deserialize)]
 struct RawNumbered {
     number: Option<u64>,
+    base: Option<RawBase>,
+}
+
+#[derive(Deserialize)]
+struct RawBase {
+    #[serde(rename = "ref")]
+    name: Option<String>,
 }
 
 impl EventMeta {
@@ -83,7 +94,12 @@ impl EventMeta {
             repository,
             organization: raw.organization.and_then(|o| o.login),
             installation_id: raw.installation.and_then(|i| i.id),
-            number: raw.issue.and_then(|i| i.number).or_else(|| raw.pull_request.and_then(|p| p.number)),
+            number: raw.issue.and_then(|i| i.number).or_else(|| raw.pull_request.as_ref().and_then(|p| p.number)),
+            branch: raw
+                .pull_request
+                .and_then(|p| p.base)
+                .and_then(|b| b.name)
+                .or_else(|| raw.git_ref.and_then(|r| r.as_str().and_then(|r| r.strip_prefix("refs/heads/")).map(str::to_owned))),
         })
     }
 }
@@ -102,6 +118,10 @@ mod tests {
         assert_eq!(meta.repository.unwrap().full_name(), "o/r");
         assert_eq!(meta.installation_id, Some(3));
         assert_eq!(meta.number, Some(7));
+        let push = EventMeta::from_json(br#"{"ref":"refs/heads/release/1.0"}"#).unwrap();
+        assert_eq!(push.branch.as_deref(), Some("release/1.0"));
+        let pr = EventMeta::from_json(br#"{"pull_request":{"number":3,"base":{"ref":"main"}}}"#).unwrap();
+        assert_eq!((pr.number, pr.branch.as_deref()), (Some(3), Some("main")));
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! The state of one plugin invocation and the host imports the plugin calls.
 //!
-//! Every GitHub call is checked here before it leaves the sandbox: the capability must
-//! be declared in the manifest (undeclared is always denied), the target repository
-//! must be the event's own, and the invocation's budget of calls must not be spent.
+//! Every GitHub call is checked here before it leaves the sandbox: the target
+//! repository must be the event's own, the invocation's budget of calls must not be
+//! spent, and the policy gate must allow it (an undeclared capability is always
+//! denied; `ask` holds the exact call for a maintainer's approval).
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -14,7 +15,8 @@ use super::bindings::gantry::plugin::{config, github, log, types};
 use super::bindings::{HostError, Repo};
 use crate::config::Limits;
 use crate::domain::RepoRef;
-use crate::github::{GitHubClient, GitHubError};
+use crate::github::GitHubError;
+use crate::services::approvals::{gate, Gate, HeldAction, Write};
 
 /// Everything a store holds for one invocation.
 pub struct HostState {
@@ -41,8 +43,10 @@ pub struct Invocation {
     pub repository: Option<RepoRef>,
     /// The plugin's configuration as JSON.
     pub config_json: Arc<str>,
-    /// GitHub, on the installation's credentials.
-    pub github: GitHubClient,
+    /// GitHub, the database and the policy rules.
+    pub env: super::invoke::HostEnv,
+    /// The event's branch, for policy conditions.
+    pub branch: Option<String>,
     /// What makes this invocation's writes idempotent.
     pub idempotency: IdempotencyScope,
     /// Writes attempted so far; numbers each write for its idempotency key.
@@ -132,16 +136,8 @@ impl Invocation {
         self.writes
     }
 
-    /// Checks a GitHub write before it is made: declared capability, same
-    /// repository, budget left.
-    fn authorise(&mut self, capability: &str, repo: &Repo) -> Result<RepoRef, HostError> {
-        if !self.capabilities.contains(capability) {
-            tracing::warn!(plugin = %self.plugin, capability, "denied: capability not declared");
-            return Err(HostError::Denied(format!(
-                "capability `{capability}` is not declared in the manifest of plugin `{}`",
-                self.plugin
-            )));
-        }
+    /// Checks a GitHub write's target and budget before the policy sees it.
+    fn authorise(&mut self, repo: &Repo) -> Result<RepoRef, HostError> {
         let target = RepoRef { owner: repo.owner.clone(), name: repo.name.clone() };
         if self.repository.as_ref() != Some(&target) {
             return Err(HostError::Denied(format!(
@@ -155,6 +151,35 @@ impl Invocation {
         }
         self.github_calls += 1;
         Ok(target)
+    }
+
+    /// Passes a write through the policy gate (which audits it); `Ok(None)` means
+    /// make the call now, `Ok(Some(result))` that an approved earlier run did it.
+    async fn gate(&mut self, capability: &str, target: &RepoRef, key: &str, action: HeldAction) -> Result<Option<serde_json::Value>, HostError> {
+        let write = Write {
+            plugin: &self.plugin,
+            declared: self.capabilities.contains(capability),
+            capability,
+            repository: target,
+            branch: self.branch.as_deref(),
+            delivery_id: &self.idempotency.delivery_id,
+            key,
+            action,
+        };
+        match gate(&self.env.db, &self.env.rules, write).await {
+            Ok(Gate::Proceed) => Ok(None),
+            Ok(Gate::AlreadyDone(result)) => Ok(Some(result)),
+            Ok(Gate::Denied(reason)) => {
+                tracing::info!(plugin = %self.plugin, capability, %reason, "policy denied a write");
+                Err(HostError::Denied(reason))
+            }
+            Ok(Gate::Held(id)) => Err(HostError::Pending(id)),
+            Err(err) => {
+                // Without the database the decision cannot be recorded: retry later.
+                self.transient_failure = Some(format!("policy check failed: {err}"));
+                Err(HostError::Unavailable("the policy could not be checked".into()))
+            }
+        }
     }
 
     /// Turns a client error into what the plugin sees, remembering transient ones so
@@ -204,20 +229,28 @@ impl config::Host for HostState {
 impl github::Host for HostState {
     async fn add_labels(&mut self, repo: Repo, number: u64, labels: Vec<String>) -> wasmtime::Result<Result<Vec<String>, HostError>> {
         let inv = &mut self.invocation;
-        let target = match inv.authorise("issues:write", &repo) {
+        let target = match inv.authorise(&repo) {
             Ok(t) => t,
             Err(e) => return Ok(Err(e)),
         };
         if labels.is_empty() || labels.iter().any(|l| l.trim().is_empty() || l.len() > 100) {
             return Ok(Err(HostError::Invalid("labels must be 1 to 100 characters and not blank".into())));
         }
-        let result = inv.github.add_labels(&target, number, &labels).await;
+        let seq = inv.next_write();
+        let key = inv.idempotency.key(&inv.plugin, seq);
+        let action = HeldAction::AddLabels { owner: target.owner.clone(), repo: target.name.clone(), number, labels: labels.clone() };
+        match inv.gate("issues:write", &target, &key, action).await {
+            Err(e) => return Ok(Err(e)),
+            Ok(Some(done)) => return Ok(Ok(serde_json::from_value(done["labels"].clone()).unwrap_or_default())),
+            Ok(None) => {}
+        }
+        let result = inv.env.github.add_labels(&target, number, &labels).await;
         Ok(result.map_err(|e| inv.host_error(e)))
     }
 
     async fn create_comment(&mut self, repo: Repo, number: u64, body: String) -> wasmtime::Result<Result<u64, HostError>> {
         let inv = &mut self.invocation;
-        let target = match inv.authorise("issues:write", &repo) {
+        let target = match inv.authorise(&repo) {
             Ok(t) => t,
             Err(e) => return Ok(Err(e)),
         };
@@ -226,8 +259,15 @@ impl github::Host for HostState {
             return Ok(Err(HostError::Invalid(format!("a comment body must be 1 to {MAX_COMMENT_CHARS} characters"))));
         }
         let seq = inv.next_write();
-        let marker = format!("<!-- gantry: plugin={} key={} -->", inv.plugin, inv.idempotency.key(&inv.plugin, seq));
-        let result = inv.github.create_comment_once(&target, number, &body, &marker, inv.idempotency.look_first).await;
+        let key = inv.idempotency.key(&inv.plugin, seq);
+        let marker = format!("<!-- gantry: plugin={} key={key} -->", inv.plugin);
+        let action = HeldAction::CreateComment { owner: target.owner.clone(), repo: target.name.clone(), number, body: body.clone(), marker: marker.clone() };
+        match inv.gate("issues:write", &target, &key, action).await {
+            Err(e) => return Ok(Err(e)),
+            Ok(Some(done)) => return Ok(Ok(done["comment_id"].as_u64().unwrap_or_default())),
+            Ok(None) => {}
+        }
+        let result = inv.env.github.create_comment_once(&target, number, &body, &marker, inv.idempotency.look_first).await;
         Ok(result.map_err(|e| inv.host_error(e)))
     }
 }

@@ -32,6 +32,20 @@ pub struct PluginEvent {
     /// Whether an earlier attempt of the same job may already have acted, so writes
     /// must look for their own earlier effect first.
     pub is_retry: bool,
+    /// The event's branch, for policy conditions.
+    pub branch: Option<String>,
+}
+
+/// What host calls reach outside the sandbox: GitHub, the database (approvals and
+/// the audit log) and the policy rules in force for this job.
+#[derive(Debug, Clone)]
+pub struct HostEnv {
+    /// GitHub on the installation's credentials.
+    pub github: GitHubClient,
+    /// The database.
+    pub db: sea_orm::DatabaseConnection,
+    /// The operator's policy rules.
+    pub rules: std::sync::Arc<Vec<crate::policy::Rule>>,
 }
 
 /// How an invocation ended.
@@ -85,7 +99,7 @@ const MIB: usize = 1024 * 1024;
 impl PluginRuntime {
     /// Runs `plugin` on `event` in a fresh instance. Never panics and never returns
     /// an error: every failure is an [`Outcome`].
-    pub async fn invoke(&self, plugin: &LoadedPlugin, event: &PluginEvent, github: &GitHubClient) -> InvocationReport {
+    pub async fn invoke(&self, plugin: &LoadedPlugin, event: &PluginEvent, env: &HostEnv) -> InvocationReport {
         let limits = self.limits();
         let started = Instant::now();
         let started_at = chrono::Utc::now();
@@ -105,7 +119,8 @@ impl PluginRuntime {
                 capabilities: plugin.capabilities.clone(),
                 repository: event.repository.clone(),
                 config_json: plugin.config_json.clone(),
-                github: github.clone(),
+                env: env.clone(),
+                branch: event.branch.clone(),
                 idempotency: IdempotencyScope {
                     delivery_id: event.delivery_id.clone(),
                     generation: event.generation,

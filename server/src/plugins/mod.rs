@@ -15,6 +15,6 @@ pub mod invoke;
 pub mod manifest;
 pub mod registry;
 
-pub use invoke::{InvocationReport, Outcome, PluginEvent};
+pub use invoke::{HostEnv, InvocationReport, Outcome, PluginEvent};
 pub use manifest::Manifest;
 pub use registry::{LoadedPlugin, PluginRegistry, PluginRuntime};

@@ -3,11 +3,11 @@
 //! finished this job, record each run, then complete or retry the job.
 use anyhow::Context;
 
-use crate::db::{deliveries, jobs, runs};
+use crate::db::{deliveries, jobs, policies, runs};
 use crate::db::entities::jobs::Model as Job;
 use crate::db::jobs::JobStatus;
 use crate::domain::{is_known_action, is_known_event, EventMeta};
-use crate::plugins::{Outcome, PluginEvent};
+use crate::plugins::{HostEnv, Outcome, PluginEvent};
 use crate::state::AppState;
 
 /// Something outside the platform that wants to see each delivery before plugins run
@@ -39,18 +39,20 @@ pub async fn process(state: &AppState, job: Job) -> anyhow::Result<()> {
         name: delivery.event.clone(),
         action: delivery.action.clone(),
         delivery_id: delivery.delivery_id.clone(),
-        repository: meta.repository,
+        repository: meta.repository.clone(),
         payload: String::from_utf8_lossy(&delivery.payload).into_owned(),
         generation: job.generation,
         is_retry: job.attempts > 1,
+        branch: meta.branch.clone(),
     };
+    let env = HostEnv { github: state.github.clone(), db: state.db.clone(), rules: std::sync::Arc::new(policies::all(&state.db).await?) };
     let finished = runs::finished_plugins(&state.db, job.id).await?;
     let mut retry_reasons = Vec::new();
     for plugin in state.plugins.subscribers(&delivery.event, delivery.action.as_deref()) {
         if finished.contains(&plugin.manifest.name) {
             continue;
         }
-        let report = state.runtime.invoke(plugin, &event, &state.github).await;
+        let report = state.runtime.invoke(plugin, &event, &env).await;
         tracing::info!(
             plugin = %report.plugin,
             outcome = report.outcome.as_str(),

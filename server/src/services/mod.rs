@@ -1,6 +1,8 @@
 //! Use cases, free of actix: accepting a webhook delivery, and processing a job by
 //! running the plugins that subscribe to its event.
+pub mod approvals;
 pub mod deliveries;
 pub mod dispatch;
+pub mod policies;
 pub mod secrets;
 pub mod intake;

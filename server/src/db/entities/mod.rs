@@ -1,6 +1,9 @@
 //! sea-orm entities, one module per table, mirroring the migrations. No queries here:
 //! those live beside in `db::<table>`.
+pub mod approvals;
+pub mod audit_log;
 pub mod deliveries;
 pub mod jobs;
 pub mod plugin_runs;
+pub mod policy_rules;
 pub mod webhook_secrets;

@@ -15,6 +15,14 @@ use crate::state::AppState;
 #[derive(Debug)]
 pub struct ApiCaller;
 
+impl ApiCaller {
+    /// The name recorded in the audit log for what this caller does.
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        "api-token"
+    }
+}
+
 impl FromRequest for ApiCaller {
     type Error = ApiError;
     type Future = Ready<Result<Self, ApiError>>;

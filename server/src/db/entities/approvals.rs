@@ -1,0 +1,27 @@
+//! `approvals`: actions held by an `ask` decision, with exactly what would run.
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "approvals")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    #[sea_orm(unique)]
+    pub public_id: String,
+    pub delivery_id: String,
+    pub plugin: String,
+    pub capability: String,
+    pub repository: String,
+    pub action: String,
+    pub status: String,
+    pub decided_by: Option<String>,
+    pub reason: Option<String>,
+    pub result: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub decided_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

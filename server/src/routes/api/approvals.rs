@@ -1,0 +1,78 @@
+//! `/api/v1/approvals`: held actions, approved (run once) or denied.
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+use super::auth::ApiCaller;
+use crate::db::approvals;
+use crate::routes::ApiError;
+use crate::services::approvals::{self as service, ApprovalError};
+use crate::state::AppState;
+
+/// Query of `GET /api/v1/approvals`.
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    /// `pending`, `approved`, `executed`, `failed` or `denied`; all when absent.
+    status: Option<String>,
+}
+
+/// Body of approve and deny (optional).
+#[derive(Debug, Default, Deserialize)]
+pub struct DecisionForm {
+    /// Why.
+    reason: Option<String>,
+}
+
+/// `GET /api/v1/approvals`: held actions with exactly what they would do.
+pub async fn list_approvals(_caller: ApiCaller, state: web::Data<AppState>, query: web::Query<ListQuery>) -> Result<HttpResponse, ApiError> {
+    let items = approvals::list(&state.db, query.status.as_deref())
+        .await
+        .map_err(|e| ApiError::internal(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", &e))?;
+    let items: Vec<serde_json::Value> = items
+        .into_iter()
+        .map(|a| {
+            serde_json::json!({
+                "id": a.public_id, "status": a.status, "plugin": a.plugin, "capability": a.capability,
+                "repository": a.repository, "delivery_id": a.delivery_id,
+                "action": serde_json::from_str::<serde_json::Value>(&a.action).unwrap_or_default(),
+                "decided_by": a.decided_by, "reason": a.reason,
+                "result": a.result.and_then(|r| serde_json::from_str::<serde_json::Value>(&r).ok()),
+                "created_at": a.created_at, "decided_at": a.decided_at,
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "approvals": items })))
+}
+
+/// `POST /api/v1/approvals/{id}/approve`: runs the held action, once.
+pub async fn approve_action(
+    caller: ApiCaller,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: Option<web::Json<DecisionForm>>,
+) -> Result<HttpResponse, ApiError> {
+    let reason = form.and_then(|f| f.into_inner().reason);
+    let result = service::approve(&state.db, &state.github, &path, caller.name(), reason.as_deref()).await.map_err(api_error)?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "id": path.as_str(), "status": "executed", "result": result })))
+}
+
+/// `POST /api/v1/approvals/{id}/deny`: discards the held action.
+pub async fn deny_action(
+    caller: ApiCaller,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: Option<web::Json<DecisionForm>>,
+) -> Result<HttpResponse, ApiError> {
+    let reason = form.and_then(|f| f.into_inner().reason);
+    service::deny(&state.db, &path, caller.name(), reason.as_deref()).await.map_err(api_error)?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "id": path.as_str(), "status": "denied" })))
+}
+
+fn api_error(err: ApprovalError) -> ApiError {
+    match &err {
+        ApprovalError::NotFound(_) => ApiError::new(StatusCode::NOT_FOUND, "approval_not_found", err.to_string()),
+        ApprovalError::AlreadyDecided { .. } => ApiError::new(StatusCode::CONFLICT, "already_decided", err.to_string()),
+        ApprovalError::Failed(_) => ApiError::new(StatusCode::BAD_GATEWAY, "action_failed", err.to_string()),
+        ApprovalError::Database(_) => ApiError::internal(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", &err),
+    }
+}

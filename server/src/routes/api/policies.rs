@@ -1,0 +1,68 @@
+//! `/api/v1/policies`: the operator's rules, and "what would happen" explanations.
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+use super::auth::ApiCaller;
+use crate::db::{audit, policies as rules};
+use crate::policy::Permission;
+use crate::routes::ApiError;
+use crate::services::policies::{self, PolicyError, RuleForm};
+use crate::state::AppState;
+
+/// `GET /api/v1/policies`: every operator rule.
+pub async fn list_policies(_caller: ApiCaller, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let all = rules::all(&state.db).await.map_err(|e| api_error(e.into()))?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "policies": all })))
+}
+
+/// `POST /api/v1/policies`: adds a rule; 201 with its id.
+pub async fn create_policy(caller: ApiCaller, state: web::Data<AppState>, form: web::Json<RuleForm>) -> Result<HttpResponse, ApiError> {
+    let id = policies::add(&state.db, form.into_inner(), caller.name()).await.map_err(api_error)?;
+    Ok(HttpResponse::Created().json(serde_json::json!({ "id": id })))
+}
+
+/// `DELETE /api/v1/policies/{id}`.
+pub async fn delete_policy(caller: ApiCaller, state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    policies::remove(&state.db, path.into_inner(), caller.name()).await.map_err(api_error)?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Query of `GET /api/v1/policies/explain`.
+#[derive(Debug, Deserialize)]
+pub struct ExplainQuery {
+    plugin: String,
+    capability: String,
+    repository: String,
+    branch: Option<String>,
+    permission: Option<String>,
+    /// Whether the plugin declares the capability (default true).
+    declared: Option<bool>,
+}
+
+/// `GET /api/v1/policies/explain`: the decision, the rule that made it and why,
+/// and every rule considered.
+pub async fn explain_policy(_caller: ApiCaller, state: web::Data<AppState>, q: web::Query<ExplainQuery>) -> Result<HttpResponse, ApiError> {
+    let permission = q.permission.as_deref().map(|p| Permission::parse(p).ok_or_else(|| PolicyError::Invalid(format!("`{p}` is not a permission")))).transpose().map_err(api_error)?;
+    let decision = policies::explain(&state.db, &q.plugin, &q.capability, q.declared.unwrap_or(true), &q.repository, q.branch.as_deref(), permission)
+        .await
+        .map_err(|e| api_error(e.into()))?;
+    Ok(HttpResponse::Ok().json(decision))
+}
+
+/// `GET /api/v1/audit/verify`: walks the audit chain.
+pub async fn verify_audit(_caller: ApiCaller, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let result = audit::verify(&state.db).await.map_err(|e| api_error(e.into()))?;
+    Ok(HttpResponse::Ok().json(match result {
+        Ok(rows) => serde_json::json!({ "intact": true, "rows": rows }),
+        Err(broken) => serde_json::json!({ "intact": false, "first_broken_row": broken.id, "problem": broken.problem }),
+    }))
+}
+
+fn api_error(err: PolicyError) -> ApiError {
+    match &err {
+        PolicyError::Invalid(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_rule", err.to_string()),
+        PolicyError::NotFound(_) => ApiError::new(StatusCode::NOT_FOUND, "rule_not_found", err.to_string()),
+        PolicyError::Database(_) => ApiError::internal(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", &err),
+    }
+}

@@ -1,0 +1,244 @@
+//! The policy gate on every write a plugin makes, and approvals of held actions.
+//!
+//! `gate` decides allow / ask / deny for one write and audits the decision. An `ask`
+//! stores exactly what would run, under an id derived from the write's idempotency
+//! key, so a retried job finds its earlier approval instead of asking again.
+//! `approve` runs the held action at most once (a conditional update from pending,
+//! and the comment's idempotency marker), `deny` discards it; both are audited.
+use sea_orm::{DatabaseConnection, DbErr};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::db::approvals::{self, NewApproval};
+use crate::db::audit::{self, AuditEntry};
+use crate::domain::RepoRef;
+use crate::github::{GitHubClient, GitHubError};
+use crate::policy::{decide, Effect, Request, Rule};
+
+/// Exactly what a held write would do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum HeldAction {
+    /// Add labels to an issue or pull request.
+    AddLabels {
+        /// `owner`.
+        owner: String,
+        /// `name`.
+        repo: String,
+        /// Issue or PR number.
+        number: u64,
+        /// The labels.
+        labels: Vec<String>,
+    },
+    /// Comment on an issue or pull request.
+    CreateComment {
+        /// `owner`.
+        owner: String,
+        /// `name`.
+        repo: String,
+        /// Issue or PR number.
+        number: u64,
+        /// The body.
+        body: String,
+        /// The idempotency marker appended to the body.
+        marker: String,
+    },
+}
+
+impl HeldAction {
+    /// Performs the action; returns its result as JSON.
+    ///
+    /// # Errors
+    /// The GitHub error.
+    pub async fn run(&self, github: &GitHubClient, look_first: bool) -> Result<serde_json::Value, GitHubError> {
+        match self {
+            Self::AddLabels { owner, repo, number, labels } => {
+                let repo = RepoRef { owner: owner.clone(), name: repo.clone() };
+                Ok(serde_json::json!({ "labels": github.add_labels(&repo, *number, labels).await? }))
+            }
+            Self::CreateComment { owner, repo, number, body, marker } => {
+                let repo = RepoRef { owner: owner.clone(), name: repo.clone() };
+                Ok(serde_json::json!({ "comment_id": github.create_comment_once(&repo, *number, body, marker, look_first).await? }))
+            }
+        }
+    }
+}
+
+/// One write a plugin wants to make, with everything the policy looks at.
+#[derive(Debug)]
+pub struct Write<'a> {
+    /// The plugin.
+    pub plugin: &'a str,
+    /// Whether its manifest declares `capability`.
+    pub declared: bool,
+    /// The capability the write needs.
+    pub capability: &'a str,
+    /// The repository written to.
+    pub repository: &'a RepoRef,
+    /// The event's branch.
+    pub branch: Option<&'a str>,
+    /// The delivery being handled.
+    pub delivery_id: &'a str,
+    /// The write's idempotency key.
+    pub key: &'a str,
+    /// What would run.
+    pub action: HeldAction,
+}
+
+/// What the gate says about a write.
+#[derive(Debug)]
+pub enum Gate {
+    /// Make the call now.
+    Proceed,
+    /// Refused, with the reason.
+    Denied(String),
+    /// Held for approval under this id.
+    Held(String),
+    /// Approved earlier and already run; this was its result.
+    AlreadyDone(serde_json::Value),
+}
+
+/// Decides a write under `rules`, audits the decision, and holds it when asked to.
+///
+/// # Errors
+/// When the database fails.
+pub async fn gate(db: &DatabaseConnection, rules: &[Rule], write: Write<'_>) -> Result<Gate, DbErr> {
+    let full_name = write.repository.full_name();
+    let decision = decide(
+        rules,
+        &Request {
+            plugin: write.plugin,
+            capability: write.capability,
+            declared: write.declared,
+            repository: Some(&full_name),
+            branch: write.branch,
+            actor_permission: None,
+        },
+    );
+    let entry = |action: &str, outcome: Option<String>, details: Option<String>| AuditEntry {
+        actor: write.plugin.to_owned(),
+        actor_kind: "plugin".into(),
+        action: action.into(),
+        project: Some(full_name.clone()),
+        capability: Some(write.capability.to_owned()),
+        decision: Some(decision.effect.as_str().into()),
+        outcome,
+        delivery_id: Some(write.delivery_id.to_owned()),
+        details,
+    };
+    audit::append(db, entry("policy.decision", None, Some(decision.reason.clone()))).await?;
+    match decision.effect {
+        Effect::Allow => Ok(Gate::Proceed),
+        Effect::Deny => Ok(Gate::Denied(decision.reason)),
+        Effect::Ask => {
+            let public_id = format!("ap_{}", write.key);
+            if let Some(existing) = approvals::find(db, &public_id).await? {
+                return Ok(match existing.status.as_str() {
+                    "executed" => Gate::AlreadyDone(existing.result.and_then(|r| serde_json::from_str(&r).ok()).unwrap_or_default()),
+                    "denied" => Gate::Denied(format!("approval {public_id} was denied by {}", existing.decided_by.unwrap_or_default())),
+                    _ => Gate::Held(public_id),
+                });
+            }
+            let action = serde_json::to_string(&write.action).map_err(|e| DbErr::Custom(e.to_string()))?;
+            approvals::create(
+                db,
+                NewApproval { public_id: &public_id, delivery_id: write.delivery_id, plugin: write.plugin, capability: write.capability, repository: &full_name, action: &action },
+            )
+            .await?;
+            audit::append(db, entry("approval.requested", Some("pending".into()), Some(public_id.clone()))).await?;
+            Ok(Gate::Held(public_id))
+        }
+    }
+}
+
+/// Why deciding an approval failed.
+#[derive(Debug, Error)]
+pub enum ApprovalError {
+    /// 404: no such approval.
+    #[error("no approval with id {0}")]
+    NotFound(String),
+    /// 409: it was already decided.
+    #[error("approval {id} is already {status}")]
+    AlreadyDecided {
+        /// The approval.
+        id: String,
+        /// Its status.
+        status: String,
+    },
+    /// 502: GitHub refused or failed; the approval stays approved and can be retried.
+    #[error("the approved action failed: {0}")]
+    Failed(String),
+    /// 503: the database failed.
+    #[error("the database failed")]
+    Database(#[from] DbErr),
+}
+
+/// Approves a held action and runs it, once. Approving an action that already ran
+/// changes nothing.
+///
+/// # Errors
+/// See [`ApprovalError`].
+pub async fn approve(db: &DatabaseConnection, github: &GitHubClient, public_id: &str, by: &str, reason: Option<&str>) -> Result<serde_json::Value, ApprovalError> {
+    let held = approvals::find(db, public_id).await?.ok_or_else(|| ApprovalError::NotFound(public_id.to_owned()))?;
+    let retry_of_failure = held.status == "failed";
+    if !retry_of_failure && !approvals::decide(db, public_id, "approved", by, reason).await? {
+        let now = approvals::find(db, public_id).await?.map_or_else(|| "gone".into(), |a| a.status);
+        return Err(ApprovalError::AlreadyDecided { id: public_id.to_owned(), status: now });
+    }
+    let record = |action: &str, outcome: &str, actor: &str, kind: &str| AuditEntry {
+        actor: actor.to_owned(),
+        actor_kind: kind.to_owned(),
+        action: action.into(),
+        project: Some(held.repository.clone()),
+        capability: Some(held.capability.clone()),
+        decision: Some("ask".into()),
+        outcome: Some(outcome.to_owned()),
+        delivery_id: Some(held.delivery_id.clone()),
+        details: Some(public_id.to_owned()),
+    };
+    if !retry_of_failure {
+        audit::append(db, record("approval.approved", "approved", by, "user")).await?;
+    }
+    let action: HeldAction = serde_json::from_str(&held.action).map_err(|e| ApprovalError::Failed(format!("unreadable held action: {e}")))?;
+    // Look first: if an earlier run of this approval got as far as GitHub, its
+    // comment carries the marker and is not made again.
+    match action.run(github, true).await {
+        Ok(result) => {
+            approvals::finish(db, public_id, "executed", &result.to_string()).await?;
+            audit::append(db, record("action.executed", "ok", &held.plugin, "plugin")).await?;
+            Ok(result)
+        }
+        Err(err) => {
+            approvals::finish(db, public_id, "failed", &err.to_string()).await?;
+            audit::append(db, record("action.executed", "failed", &held.plugin, "plugin")).await?;
+            Err(ApprovalError::Failed(err.to_string()))
+        }
+    }
+}
+
+/// Denies a held action; it never runs.
+///
+/// # Errors
+/// See [`ApprovalError`].
+pub async fn deny(db: &DatabaseConnection, public_id: &str, by: &str, reason: Option<&str>) -> Result<(), ApprovalError> {
+    let held = approvals::find(db, public_id).await?.ok_or_else(|| ApprovalError::NotFound(public_id.to_owned()))?;
+    if !approvals::decide(db, public_id, "denied", by, reason).await? {
+        return Err(ApprovalError::AlreadyDecided { id: public_id.to_owned(), status: held.status });
+    }
+    audit::append(
+        db,
+        AuditEntry {
+            actor: by.to_owned(),
+            actor_kind: "user".into(),
+            action: "approval.denied".into(),
+            project: Some(held.repository),
+            capability: Some(held.capability),
+            decision: Some("ask".into()),
+            outcome: Some("denied".into()),
+            delivery_id: Some(held.delivery_id),
+            details: reason.map(str::to_owned),
+        },
+    )
+    .await?;
+    Ok(())
+}
