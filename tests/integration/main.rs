@@ -9,6 +9,7 @@ mod api;
 mod durability;
 mod health;
 mod helpers;
+mod hostile;
 mod intake;
 mod jobs;
 mod plugins;

@@ -176,11 +176,22 @@ impl PluginRuntime {
     }
 }
 
-/// The trap and its cause in one line, without the guest backtrace's full length.
+/// The trap's cause first (`wasm trap: call stack exhausted`, an out-of-memory
+/// instantiation), then the first frames of the guest backtrace, capped in length.
 fn describe_trap(err: &wasmtime::Error) -> String {
-    let text = format!("{err:#}");
-    let mut out: String = text.chars().take(2000).collect();
-    if out.len() < text.len() {
+    let cause = match err.downcast_ref::<Trap>() {
+        Some(trap) => trap.to_string(),
+        None => err.root_cause().to_string(),
+    };
+    let detail = format!("{err:#}");
+    let frames: Vec<&str> = detail.lines().take(8).collect();
+    let mut out = format!("{cause}\n{}", frames.join("\n"));
+    if out.len() > 2000 {
+        let mut end = 2000;
+        while !out.is_char_boundary(end) {
+            end -= 1;
+        }
+        out.truncate(end);
         out.push('…');
     }
     out

@@ -1,0 +1,72 @@
+//! Hostile plugins (TESTPLAN S2, S3, S8): each is a real guest crate in
+//! `tests/plugins/`; the host stops it, stays up, and runs the others.
+use std::time::Duration;
+
+use crate::helpers::{corpus_payload, delivery_id, spawn_app, AppOptions, Plugins, TestApp};
+use gantry_server::db::entities::plugin_runs::Model as Run;
+
+/// Delivers the corpus `issues.opened` and returns the runs of its job.
+async fn deliver_issue(app: &TestApp) -> Vec<Run> {
+    let id = delivery_id();
+    assert_eq!(app.post_webhook("issues", &id, &corpus_payload("issues/opened.payload.json")).await.status(), 202);
+    app.wait_for_idle_queue(Duration::from_secs(30)).await;
+    app.runs_of(&id).await
+}
+
+fn run<'a>(runs: &'a [Run], plugin: &str) -> &'a Run {
+    runs.iter().find(|r| r.plugin == plugin).unwrap_or_else(|| panic!("{plugin} did not run: {runs:?}"))
+}
+
+/// Resident memory of this process in KiB, from /proc.
+fn rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.trim().trim_end_matches(" kB").parse().ok()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_that_grows_memory_without_end_is_stopped_at_the_cap_and_the_host_stays_bounded() {
+    let app = spawn_app(AppOptions { plugins: Plugins::Named(&["hog", "hooks"]), ..AppOptions::default() }).await;
+    let before = rss_kib();
+    for _ in 0..3 {
+        let runs = deliver_issue(&app).await;
+        assert_eq!(run(&runs, "hog").outcome, "trap", "{:?}", run(&runs, "hog"));
+        assert_eq!(run(&runs, "hooks").outcome, "ok");
+    }
+    // Three hogs each filled the 64 MiB cap; the host kept none of it.
+    let grown_mib = rss_kib().saturating_sub(before) / 1024;
+    assert!(grown_mib < 96, "the host grew by {grown_mib} MiB");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_declaring_a_huge_initial_memory_is_refused_at_instantiation() {
+    let app = spawn_app(AppOptions { plugins: Plugins::Named(&["bigmem", "hooks"]), ..AppOptions::default() }).await;
+    let runs = deliver_issue(&app).await;
+    let bigmem = run(&runs, "bigmem");
+    assert_eq!(bigmem.outcome, "trap");
+    assert!(bigmem.message.as_deref().unwrap_or("").contains("memory"), "{bigmem:?}");
+    assert!(bigmem.duration_ms < 1000, "refused at once, not after running: {bigmem:?}");
+    assert_eq!(run(&runs, "hooks").outcome, "ok");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unbounded_recursion_traps_with_a_stack_overflow_and_the_host_survives() {
+    let app = spawn_app(AppOptions { plugins: Plugins::Named(&["recurse", "hooks"]), ..AppOptions::default() }).await;
+    for _ in 0..2 {
+        let runs = deliver_issue(&app).await;
+        let recurse = run(&runs, "recurse");
+        assert_eq!(recurse.outcome, "trap");
+        assert!(recurse.message.as_deref().unwrap_or("").contains("stack"), "{recurse:?}");
+        assert_eq!(run(&runs, "hooks").outcome, "ok");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_a_plugin_leaves_in_memory_is_seen_by_the_next_invocation() {
+    let app = spawn_app(AppOptions { plugins: Plugins::Named(&["leaker"]), ..AppOptions::default() }).await;
+    for _ in 0..3 {
+        let runs = deliver_issue(&app).await;
+        let leaker = run(&runs, "leaker");
+        assert_eq!(leaker.outcome, "ok", "{leaker:?}");
+        assert!(leaker.log.as_deref().unwrap_or("").contains("left a secret behind"));
+    }
+}
