@@ -37,3 +37,39 @@ fn an_invalid_settings_file_is_refused_with_the_offending_key() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("concurency"), "{stderr}");
 }
+
+fn repo_file(relative: &str) -> String {
+    format!("{}/../{relative}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn plugin_test_runs_a_plugin_against_the_simulator_and_reports_what_it_did() {
+    let out = gantry(&[
+        "plugin",
+        "test",
+        &repo_file("target/plugins/hooks.wasm"),
+        "--event",
+        &repo_file("../shared/corpus/webhooks/issues/opened.payload.json"),
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("plugin hooks 0.1.0 (sdk 0.1.0) on issues.opened"), "{text}");
+    assert!(text.contains("outcome: ok"), "{text}");
+    assert!(text.contains("issues:write -> allow"), "{text}");
+    assert!(text.contains("labels:") && text.contains("needs-triage"), "{text}");
+}
+
+#[test]
+fn plugin_test_fails_and_shows_the_denial_for_an_undeclared_capability() {
+    let out = gantry(&[
+        "plugin",
+        "test",
+        &repo_file("target/test-plugins/undeclared.wasm"),
+        "--event",
+        &repo_file("../shared/corpus/webhooks/issues/opened.payload.json"),
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success());
+    assert!(text.contains("issues:write -> deny") && text.contains("does not declare"), "{text}");
+    assert!(text.contains("labels:") && !text.contains("sneaky"), "{text}");
+}

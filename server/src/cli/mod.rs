@@ -1,6 +1,7 @@
 //! The `gantry` command line: `serve`, `migrate`, `sandbox`, `deliveries`, `secrets`,
 //! `policy`, `audit`.
 mod deliveries;
+mod plugin;
 mod policy;
 mod secrets;
 
@@ -44,6 +45,11 @@ enum Command {
     Secrets {
         #[command(subcommand)]
         command: secrets::SecretsCommand,
+    },
+    /// Develop plugins: run one against a private simulator.
+    Plugin {
+        #[command(subcommand)]
+        command: plugin::PluginCommand,
     },
     /// Manage permission policy rules and explain decisions.
     Policy {
@@ -138,6 +144,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }, command)
             .await
         }
+        Command::Plugin { command } => plugin::run(command).await,
         Command::Policy { command } => policy::run(&connect_migrated(cli.config.as_deref()).await?, command).await,
         Command::Audit { command: AuditCommand::Verify } => policy::verify_audit(&connect_migrated(cli.config.as_deref()).await?).await,
         Command::Deliveries { command } => {

@@ -3,6 +3,7 @@
 pub mod approvals;
 pub mod deliveries;
 pub mod dispatch;
+pub mod plugin_test;
 pub mod policies;
 pub mod secrets;
 pub mod intake;

@@ -1,0 +1,107 @@
+//! `gantry plugin test`: run a plugin once against a private simulator and print what
+//! it did and what the policy decided.
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use clap::Subcommand;
+
+use crate::services::plugin_test;
+
+/// What to do with a plugin.
+#[derive(Debug, Subcommand)]
+pub enum PluginCommand {
+    /// Run a plugin on one event against a private GitHub simulator; exits non-zero
+    /// unless the plugin succeeds.
+    Test {
+        /// The plugin component (`.wasm`).
+        wasm: PathBuf,
+        /// A webhook payload (JSON), such as a file from GitHub's webhook examples.
+        #[arg(long)]
+        event: PathBuf,
+        /// The event name (`X-GitHub-Event`); by default the payload file's folder
+        /// name, as in `webhooks/issues/opened.payload.json`.
+        #[arg(long)]
+        event_name: Option<String>,
+        /// Configuration (JSON or TOML) instead of the manifest's default.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Runs a `gantry plugin` command.
+///
+/// # Errors
+/// When files cannot be read, the plugin does not load, or it does not succeed.
+pub async fn run(command: PluginCommand) -> anyhow::Result<()> {
+    let PluginCommand::Test { wasm, event, event_name, config, json } = command;
+    let bytes = std::fs::read(&wasm).with_context(|| format!("reading {}", wasm.display()))?;
+    let payload = std::fs::read(&event).with_context(|| format!("reading {}", event.display()))?;
+    let event_name = match event_name {
+        Some(name) => name,
+        None => event
+            .parent()
+            .and_then(|p| p.file_name())
+            .and_then(|n| n.to_str())
+            .map(str::to_owned)
+            .context("say which event this is with --event-name")?,
+    };
+    let config = match &config {
+        Some(path) => Some(read_config(path)?),
+        None => None,
+    };
+    let report = plugin_test::run(&bytes, &event_name, &payload, config.as_ref()).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_report(&report);
+    }
+    if report.outcome != "ok" {
+        bail!("the plugin ended with `{}`", report.outcome);
+    }
+    Ok(())
+}
+
+fn read_config(path: &std::path::Path) -> anyhow::Result<serde_json::Value> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    if path.extension().is_some_and(|e| e == "toml") {
+        Ok(toml::from_str(&text).with_context(|| format!("{} is not valid TOML", path.display()))?)
+    } else {
+        Ok(serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display()))?)
+    }
+}
+
+fn print_report(r: &plugin_test::TestReport) {
+    println!("plugin {} (sdk {}) on {}", r.plugin, r.sdk_version.as_deref().unwrap_or("unknown"), r.event);
+    if !r.subscribed {
+        println!("note: the manifest does not subscribe to {}; it ran anyway", r.event);
+    }
+    println!("outcome: {} in {} ms", r.outcome, r.duration_ms);
+    if let Some(message) = &r.message {
+        println!("message: {message}");
+    }
+    if !r.log.is_empty() {
+        println!("log:");
+        for line in r.log.lines() {
+            println!("  {line}");
+        }
+    }
+    println!("policy:");
+    if r.decisions.is_empty() {
+        println!("  (no GitHub writes)");
+    }
+    for (capability, effect, why) in &r.decisions {
+        println!("  {capability} -> {effect}: {why}");
+    }
+    for (id, action) in &r.held {
+        println!("  held for approval {id}: {action}");
+    }
+    println!("GitHub (simulated) afterwards:");
+    println!("  labels: {}", if r.labels.is_empty() { "(none)".to_owned() } else { r.labels.join(", ") });
+    println!("  comments: {}", r.comments.len());
+    for c in &r.comments {
+        println!("    | {}", c.lines().next().unwrap_or_default());
+    }
+}
