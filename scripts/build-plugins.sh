@@ -3,6 +3,8 @@
 # test fixtures under tests/plugins/) for wasm32-wasip2, then copies the components to
 #   target/plugins/<name>.wasm       bundled plugins (what `gantry sandbox` loads)
 #   target/test-plugins/<name>.wasm  test fixtures
+# With `--crate DIR` it builds that one plugin crate instead (for example one made by
+# `gantry plugin new`) and prints the path of the component it built.
 # It picks the first toolchain route that works:
 #   1. rustup with the wasm32-wasip2 target installed;
 #   2. Debian's rustc-web with its std sources, building std with -Zbuild-std.
@@ -14,6 +16,12 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 wasm_target_dir="${GANTRY_WASM_TARGET_DIR:-${HOME}/.cache/gantry/wasm-target}"
 manifest="$root/plugins/Cargo.toml"
+single_crate=""
+if [[ "${1:-}" == "--crate" ]]; then
+    single_crate="$(cd "${2:?usage: $0 --crate DIR}" && pwd)"
+    manifest="$single_crate/Cargo.toml"
+    shift 2
+fi
 out_plugins="$root/target/plugins"
 out_fixtures="$root/target/test-plugins"
 
@@ -54,6 +62,14 @@ fi
 
 echo "building plugins with: $route" >&2
 build --quiet "$@"
+
+if [[ -n "$single_crate" ]]; then
+    crate_name="$(sed -n 's/^name *= *"\(.*\)"/\1/p' "$manifest" | head -n 1)"
+    wasm="$wasm_target_dir/wasm32-wasip2/release/${crate_name//-/_}.wasm"
+    [[ -f "$wasm" ]] || { echo "error: the build did not produce $wasm" >&2; exit 1; }
+    echo "$wasm"
+    exit 0
+fi
 
 mkdir -p "$out_plugins" "$out_fixtures"
 shopt -s nullglob

@@ -73,3 +73,30 @@ fn plugin_test_fails_and_shows_the_denial_for_an_undeclared_capability() {
     assert!(text.contains("issues:write -> deny") && text.contains("does not declare"), "{text}");
     assert!(text.contains("labels:") && !text.contains("sneaky"), "{text}");
 }
+
+/// The plugin guide's tutorial, as a reader would follow it: the guide shows the
+/// template's code, `plugin new` makes the crate, the build script builds it, and
+/// `plugin test` runs it against the simulator.
+#[test]
+fn the_plugin_guide_tutorial_builds_and_runs() {
+    let guide = std::fs::read_to_string(repo_file("docs/plugin-guide.md")).unwrap();
+    let template = std::fs::read_to_string(repo_file("server/src/cli/template/lib.rs.tmpl")).unwrap();
+    assert!(guide.contains(&template), "docs/plugin-guide.md no longer shows the template's src/lib.rs");
+
+    let dir = std::env::temp_dir().join(format!("gantry-tutorial-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let crate_dir = dir.join("hello");
+    let out = gantry(&["plugin", "new", "hello", "--path", crate_dir.to_str().unwrap(), "--sdk", &repo_file("plugin-sdk")]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let build = Command::new(repo_file("scripts/build-plugins.sh")).arg("--crate").arg(&crate_dir).output().unwrap();
+    assert!(build.status.success(), "{}", String::from_utf8_lossy(&build.stderr));
+    let wasm = String::from_utf8_lossy(&build.stdout).trim().to_owned();
+
+    let event = repo_file("../shared/corpus/webhooks/issues/opened.payload.json");
+    let run = gantry(&["plugin", "test", &wasm, "--event", &event]);
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "{text}\n{}", String::from_utf8_lossy(&run.stderr));
+    assert!(text.contains("Hello @Codertocat, thanks for the report!"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,6 +1,7 @@
 //! The `gantry` command line: `serve`, `migrate`, `sandbox`, `deliveries`, `secrets`,
 //! `policy`, `audit`.
 mod deliveries;
+pub mod new_plugin;
 mod plugin;
 mod policy;
 mod secrets;
@@ -46,7 +47,7 @@ enum Command {
         #[command(subcommand)]
         command: secrets::SecretsCommand,
     },
-    /// Develop plugins: run one against a private simulator.
+    /// Develop plugins: create one from the template, run one against a simulator.
     Plugin {
         #[command(subcommand)]
         command: plugin::PluginCommand,

@@ -1,5 +1,6 @@
-//! `gantry plugin test`: run a plugin once against a private simulator and print what
-//! it did and what the policy decided.
+//! `gantry plugin new` (a plugin crate from the template) and `gantry plugin test`
+//! (run a plugin once against a private simulator and print what it did and what the
+//! policy decided).
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
@@ -10,6 +11,17 @@ use crate::services::plugin_test;
 /// What to do with a plugin.
 #[derive(Debug, Subcommand)]
 pub enum PluginCommand {
+    /// Create a plugin crate from the template.
+    New {
+        /// The plugin's name (lower case letters, digits and `-`).
+        name: String,
+        /// Where to create it (default: ./NAME).
+        #[arg(long)]
+        path: Option<PathBuf>,
+        /// The Gantry plugin SDK (default: ./plugin-sdk, as in a Gantry checkout).
+        #[arg(long)]
+        sdk: Option<PathBuf>,
+    },
     /// Run a plugin on one event against a private GitHub simulator; exits non-zero
     /// unless the plugin succeeds.
     Test {
@@ -36,7 +48,17 @@ pub enum PluginCommand {
 /// # Errors
 /// When files cannot be read, the plugin does not load, or it does not succeed.
 pub async fn run(command: PluginCommand) -> anyhow::Result<()> {
-    let PluginCommand::Test { wasm, event, event_name, config, json } = command;
+    let (wasm, event, event_name, config, json) = match command {
+        PluginCommand::New { name, path, sdk } => {
+            let dir = path.unwrap_or_else(|| PathBuf::from(&name));
+            super::new_plugin::create(&name, &dir, &sdk.unwrap_or_else(super::new_plugin::default_sdk))?;
+            println!("created {} ({}). Next:", dir.display(), name);
+            println!("  scripts/build-plugins.sh --crate {}", dir.display());
+            println!("  gantry plugin test <the .wasm it prints> --event ../shared/corpus/webhooks/issues/opened.payload.json");
+            return Ok(());
+        }
+        PluginCommand::Test { wasm, event, event_name, config, json } => (wasm, event, event_name, config, json),
+    };
     let bytes = std::fs::read(&wasm).with_context(|| format!("reading {}", wasm.display()))?;
     let payload = std::fs::read(&event).with_context(|| format!("reading {}", event.display()))?;
     let event_name = match event_name {
