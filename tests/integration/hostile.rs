@@ -70,3 +70,19 @@ async fn nothing_a_plugin_leaves_in_memory_is_seen_by_the_next_invocation() {
         assert!(leaker.log.as_deref().unwrap_or("").contains("left a secret behind"));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flooded_log_and_a_huge_error_are_cut_at_their_caps() {
+    let app = spawn_app(AppOptions { plugins: Plugins::Named(&["flood", "hooks"]), ..AppOptions::default() }).await;
+    let runs = deliver_issue(&app).await;
+    let flood = run(&runs, "flood");
+    assert_eq!(flood.outcome, "error");
+    let message = flood.message.as_deref().unwrap();
+    assert!(message.len() < 5_000 && message.contains("more bytes cut"), "{} bytes", message.len());
+    let log = flood.log.as_deref().unwrap();
+    let limits = &app.state.settings.plugins.limits;
+    assert!(log.lines().count() <= limits.max_log_lines + 1, "{} lines", log.lines().count());
+    assert!(log.len() < limits.max_log_lines * (limits.max_log_line_bytes + 64), "{} bytes", log.len());
+    assert!(log.contains("more lines dropped: log cap reached"));
+    assert_eq!(run(&runs, "hooks").outcome, "ok");
+}

@@ -166,14 +166,32 @@ impl PluginRuntime {
                 (Outcome::TimedOut, Some(format!("interrupted at the deadline of {} ms", limits.timeout_ms)))
             }
             Ok(Err(err)) => (Outcome::Trapped, Some(describe_trap(&err))),
-            Ok(Ok(Err(plugin_error))) => match &invocation.transient_failure {
-                Some(cause) => (Outcome::Retry, Some(format!("{plugin_error} (GitHub: {cause})"))),
-                None => (Outcome::Failed, Some(plugin_error)),
-            },
+            Ok(Ok(Err(plugin_error))) => {
+                let plugin_error = cap(&plugin_error, MAX_MESSAGE_BYTES);
+                match &invocation.transient_failure {
+                    Some(cause) => (Outcome::Retry, Some(format!("{plugin_error} (GitHub: {cause})"))),
+                    None => (Outcome::Failed, Some(plugin_error)),
+                }
+            }
             Ok(Ok(Ok(()))) => (Outcome::Ok, None),
         };
         InvocationReport { plugin: plugin.manifest.name.clone(), outcome, message, log: invocation.log.render(), duration, started_at }
     }
+}
+
+/// The longest error message of a plugin that is kept; the rest is cut.
+const MAX_MESSAGE_BYTES: usize = 4096;
+
+/// `text` cut to `max` bytes on a character boundary, saying how much was cut.
+fn cap(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… [{} more bytes cut]", &text[..end], text.len() - end)
 }
 
 /// The trap's cause first (`wasm trap: call stack exhausted`, an out-of-memory
