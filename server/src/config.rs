@@ -180,11 +180,14 @@ pub struct PluginSettings {
     pub config: BTreeMap<String, serde_json::Value>,
     /// Sandbox limits for every invocation.
     pub limits: Limits,
+    /// A plugin that traps or times out this many times in a row is disabled until
+    /// an operator enables it again (`gantry plugin enable NAME`).
+    pub max_consecutive_crashes: i32,
 }
 
 impl Default for PluginSettings {
     fn default() -> Self {
-        Self { dir: PathBuf::from("target/plugins"), config: BTreeMap::new(), limits: Limits::default() }
+        Self { dir: PathBuf::from("target/plugins"), config: BTreeMap::new(), limits: Limits::default(), max_consecutive_crashes: 5 }
     }
 }
 

@@ -86,3 +86,28 @@ async fn a_flooded_log_and_a_huge_error_are_cut_at_their_caps() {
     assert!(log.contains("more lines dropped: log cap reached"));
     assert_eq!(run(&runs, "hooks").outcome, "ok");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_that_keeps_crashing_is_disabled_automatically_and_says_why() {
+    let limits = gantry_server::config::Limits { timeout_ms: 200, ..Default::default() };
+    let app = spawn_app(AppOptions { plugins: Plugins::Named(&["looper", "hooks"]), limits, ..AppOptions::default() }).await;
+    let limit = app.state.settings.plugins.max_consecutive_crashes;
+    for n in 0..limit {
+        let runs = deliver_issue(&app).await;
+        assert_eq!(run(&runs, "looper").outcome, "timeout", "crash {n}");
+    }
+    let states = gantry_server::db::plugin_states::all(&app.state.db).await.unwrap();
+    let looper = &states["looper"];
+    assert!(looper.disabled);
+    assert!(looper.reason.as_deref().unwrap_or("").contains(&format!("after {limit} crashes in a row")), "{looper:?}");
+    // Disabled: it no longer runs, and the other plugin goes on.
+    let runs = deliver_issue(&app).await;
+    assert!(runs.iter().all(|r| r.plugin != "looper"), "{runs:?}");
+    assert_eq!(run(&runs, "hooks").outcome, "ok");
+    assert!(!states["hooks"].disabled);
+    assert_eq!(gantry_server::db::audit::with_action(&app.state.db, "plugin.disabled").await.unwrap().len(), 1);
+    // An operator enables it again.
+    assert!(gantry_server::db::plugin_states::enable(&app.state.db, "looper").await.unwrap());
+    let runs = deliver_issue(&app).await;
+    assert_eq!(run(&runs, "looper").outcome, "timeout");
+}

@@ -145,7 +145,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }, command)
             .await
         }
-        Command::Plugin { command } => plugin::run(command).await,
+        Command::Plugin { command } => plugin::run(command, connect_migrated(cli.config.as_deref())).await,
         Command::Policy { command } => policy::run(&connect_migrated(cli.config.as_deref()).await?, command).await,
         Command::Audit { command: AuditCommand::Verify } => policy::verify_audit(&connect_migrated(cli.config.as_deref()).await?).await,
         Command::Deliveries { command } => {

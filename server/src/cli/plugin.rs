@@ -22,6 +22,13 @@ pub enum PluginCommand {
         #[arg(long)]
         sdk: Option<PathBuf>,
     },
+    /// List plugins with a recorded state: crashes in a row, disabled and why.
+    List,
+    /// Enable a plugin that was disabled (after crashing repeatedly).
+    Enable {
+        /// The plugin's name.
+        name: String,
+    },
     /// Run a plugin on one event against a private GitHub simulator; exits non-zero
     /// unless the plugin succeeds.
     Test {
@@ -47,7 +54,7 @@ pub enum PluginCommand {
 ///
 /// # Errors
 /// When files cannot be read, the plugin does not load, or it does not succeed.
-pub async fn run(command: PluginCommand) -> anyhow::Result<()> {
+pub async fn run(command: PluginCommand, connect: impl std::future::Future<Output = anyhow::Result<sea_orm::DatabaseConnection>>) -> anyhow::Result<()> {
     let (wasm, event, event_name, config, json) = match command {
         PluginCommand::New { name, path, sdk } => {
             let dir = path.unwrap_or_else(|| PathBuf::from(&name));
@@ -58,6 +65,41 @@ pub async fn run(command: PluginCommand) -> anyhow::Result<()> {
             return Ok(());
         }
         PluginCommand::Test { wasm, event, event_name, config, json } => (wasm, event, event_name, config, json),
+        PluginCommand::List => {
+            let states = crate::db::plugin_states::all(&connect.await?).await?;
+            println!("{:<24}  {:<9}  {:>7}  REASON", "PLUGIN", "STATE", "CRASHES");
+            let mut names: Vec<_> = states.keys().cloned().collect();
+            names.sort();
+            for name in names {
+                let s = &states[&name];
+                let state = if s.disabled { "disabled" } else { "enabled" };
+                println!("{name:<24}  {state:<9}  {:>7}  {}", s.consecutive_crashes, s.reason.as_deref().unwrap_or(""));
+            }
+            if states.is_empty() {
+                println!("(no plugin has run yet)");
+            }
+            return Ok(());
+        }
+        PluginCommand::Enable { name } => {
+            let db = connect.await?;
+            if !crate::db::plugin_states::enable(&db, &name).await? {
+                bail!("plugin {name} is not disabled");
+            }
+            crate::db::audit::append(
+                &db,
+                crate::db::audit::AuditEntry {
+                    actor: "cli".into(),
+                    actor_kind: "user".into(),
+                    action: "plugin.enabled".into(),
+                    outcome: Some("enabled".into()),
+                    details: Some(name.clone()),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            println!("enabled {name}");
+            return Ok(());
+        }
     };
     let bytes = std::fs::read(&wasm).with_context(|| format!("reading {}", wasm.display()))?;
     let payload = std::fs::read(&event).with_context(|| format!("reading {}", event.display()))?;

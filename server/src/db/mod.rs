@@ -6,6 +6,7 @@ pub mod audit;
 pub mod deliveries;
 pub mod entities;
 pub mod jobs;
+pub mod plugin_states;
 pub mod policies;
 pub mod runs;
 pub mod secrets;

@@ -3,7 +3,8 @@
 //! finished this job, record each run, then complete or retry the job.
 use anyhow::Context;
 
-use crate::db::{deliveries, jobs, policies, runs};
+use crate::db::audit::{self, AuditEntry};
+use crate::db::{deliveries, jobs, plugin_states, policies, runs};
 use crate::db::entities::jobs::Model as Job;
 use crate::db::jobs::JobStatus;
 use crate::domain::{is_known_action, is_known_event, EventMeta};
@@ -47,9 +48,14 @@ pub async fn process(state: &AppState, job: Job) -> anyhow::Result<()> {
     };
     let env = HostEnv { github: state.github.clone(), db: state.db.clone(), rules: std::sync::Arc::new(policies::all(&state.db).await?) };
     let finished = runs::finished_plugins(&state.db, job.id).await?;
+    let disabled = plugin_states::disabled(&state.db).await?;
     let mut retry_reasons = Vec::new();
     for plugin in state.plugins.subscribers(&delivery.event, delivery.action.as_deref()) {
         if finished.contains(&plugin.manifest.name) {
+            continue;
+        }
+        if disabled.contains(&plugin.manifest.name) {
+            tracing::debug!(plugin = %plugin.manifest.name, "plugin disabled; not run");
             continue;
         }
         let report = state.runtime.invoke(plugin, &event, &env).await;
@@ -62,6 +68,21 @@ pub async fn process(state: &AppState, job: Job) -> anyhow::Result<()> {
         );
         state.metrics.plugin_invocations.with_label_values(&[&report.plugin, report.outcome.as_str()]).inc();
         state.metrics.plugin_seconds.with_label_values(&[&report.plugin]).observe(report.duration.as_secs_f64());
+        let crashed = matches!(report.outcome, Outcome::Trapped | Outcome::TimedOut);
+        let limit = state.settings.plugins.max_consecutive_crashes;
+        if let Some(reason) = plugin_states::record_run(&state.db, &report.plugin, crashed, report.message.as_deref(), limit).await? {
+            tracing::error!(plugin = %report.plugin, %reason, "plugin disabled");
+            let entry = AuditEntry {
+                actor: "gantry".into(),
+                actor_kind: "system".into(),
+                action: "plugin.disabled".into(),
+                delivery_id: Some(delivery.delivery_id.clone()),
+                outcome: Some("disabled".into()),
+                details: Some(format!("{}: {reason}", report.plugin)),
+                ..AuditEntry::default()
+            };
+            audit::append(&state.db, entry).await?;
+        }
         if report.outcome == Outcome::Retry {
             retry_reasons.push(format!("{}: {}", report.plugin, report.message.as_deref().unwrap_or("retry")));
         }

@@ -5,5 +5,6 @@ pub mod audit_log;
 pub mod deliveries;
 pub mod jobs;
 pub mod plugin_runs;
+pub mod plugin_states;
 pub mod policy_rules;
 pub mod webhook_secrets;
