@@ -26,6 +26,7 @@
 //! The manifest is read from `gantry-plugin.toml` beside the plugin's `Cargo.toml`.
 #![deny(missing_docs)]
 
+pub mod commands;
 pub mod events;
 
 /// Bindings generated from the WIT files by `wit-bindgen`. Prefer the wrappers in
