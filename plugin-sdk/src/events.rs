@@ -115,3 +115,60 @@ pub struct PullRequestEvent {
     /// Who triggered the event.
     pub sender: User,
 }
+
+/// A comment on an issue or pull request.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct Comment {
+    /// The comment's id.
+    pub id: u64,
+    /// The text.
+    #[serde(default)]
+    pub body: Option<String>,
+    /// Who wrote it.
+    pub user: User,
+    /// The author's association with the repository.
+    #[serde(default)]
+    pub author_association: Option<String>,
+}
+
+/// The `issue_comment` event (comments on issues and pull requests alike; the issue
+/// has a `pull_request` key when it is one).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct IssueCommentEvent {
+    /// `created`, `edited` or `deleted`.
+    pub action: String,
+    /// The issue or pull request.
+    pub issue: Issue,
+    /// The comment.
+    pub comment: Comment,
+    /// The repository.
+    pub repository: Repository,
+    /// Who triggered the event.
+    pub sender: User,
+    /// Present on `edited`: what changed.
+    #[serde(default)]
+    pub changes: Option<serde_json::Value>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn corpus(path: &str) -> String {
+        let file = format!("{}/../../shared/corpus/webhooks/{path}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{file}: {e}"))
+    }
+
+    #[test]
+    fn typed_events_parse_the_real_corpus_payloads() {
+        let issues: IssuesEvent = serde_json::from_str(&corpus("issues/opened.payload.json")).unwrap();
+        assert_eq!((issues.action.as_str(), issues.issue.number), ("opened", 1));
+        let pr: PullRequestEvent = serde_json::from_str(&corpus("pull_request/opened.payload.json")).unwrap();
+        assert_eq!(pr.number, pr.pull_request.number);
+        let comment: IssueCommentEvent = serde_json::from_str(&corpus("issue_comment/created.payload.json")).unwrap();
+        assert_eq!(comment.action, "created");
+        assert!(!comment.comment.user.login.is_empty());
+        let edited: IssueCommentEvent = serde_json::from_str(&corpus("issue_comment/edited.payload.json")).unwrap();
+        assert!(edited.changes.is_some());
+    }
+}
