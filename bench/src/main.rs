@@ -1,11 +1,13 @@
 //! `gantry-bench`: Gantry's benchmarks as commands rather than timed tests, so a run
 //! is deliberate, takes minutes, and writes its results where people read them
 //! (`docs/performance.md`). One subcommand per benchmark of the test plan: `intake`
-//! is row P1.
+//! is row P1, `plugin` row P2; `common` holds what they share.
 //!
 //! The bench drives the server's library API in-process (no `gantry` binary), so it
 //! measures exactly what `Application::build` wires up.
+mod common;
 mod intake;
+mod plugin;
 
 use std::process::ExitCode;
 
@@ -25,6 +27,9 @@ enum Command {
     /// Signed webhook deliveries at a fixed number of connections against Gantry on
     /// SQLite, Gantry on PostgreSQL and a bare actix-web server (TESTPLAN P1).
     Intake(intake::IntakeArgs),
+    /// A fresh plugin instance plus one call, through Gantry and through bare
+    /// wasmtime, with a tiny and a 15 KiB payload (TESTPLAN P2).
+    Plugin(plugin::PluginArgs),
 }
 
 fn main() -> ExitCode {
@@ -36,6 +41,7 @@ fn main() -> ExitCode {
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_writer(std::io::stderr).try_init();
     let result = match cli.command {
         Command::Intake(args) => intake::run(&args),
+        Command::Plugin(args) => plugin::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -88,7 +88,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::intake::machine::CpuUsage;
+    use crate::common::machine::CpuUsage;
     use crate::intake::report::Summary;
 
     fn run(target: &'static str, concurrency: usize, per_second: f64, p50: u64) -> Run {

@@ -8,7 +8,6 @@
 //! actix's HTTP workers are threads of their own).
 mod analysis;
 mod load;
-mod machine;
 mod payload;
 mod report;
 mod targets;
@@ -25,9 +24,7 @@ use tokio::runtime::Runtime;
 use self::load::LoadPlan;
 use self::report::{Run, Summary};
 use self::targets::{GantryServer, SECRET};
-
-/// The shared corpus beside the repository (`../shared/corpus` from its root).
-pub const DEFAULT_CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus");
+use crate::common::{machine, markdown, DEFAULT_CORPUS};
 
 /// A server to load.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -152,7 +149,7 @@ pub fn run(args: &IntakeArgs) -> anyhow::Result<()> {
     println!("{notes}");
     if let Some(out) = &args.out {
         let context = report_context(args, postgres_facts.as_deref(), started, busy_before);
-        write_section(out, &report::section(&context, &runs, args.concurrency, &notes))?;
+        markdown::write_section(out, report::HEADING, &report::section(&context, &runs, args.concurrency, &notes))?;
         tracing::info!(file = %out.display(), "wrote the results");
     }
     let failed = runs.iter().any(|r| r.durability.as_ref().is_some_and(|d| !d.holds()));
@@ -225,10 +222,7 @@ fn serve_and_load(
 }
 
 fn report_context(args: &IntakeArgs, postgres: Option<&str>, started: chrono::DateTime<chrono::Utc>, busy_before: f64) -> report::Context {
-    let command = std::iter::once("cargo run -p gantry-bench --".to_owned())
-        .chain(std::env::args().skip(1).map(|a| if a.contains(' ') { format!("'{a}'") } else { a }))
-        .collect::<Vec<_>>()
-        .join(" ");
+    let command = crate::common::command_line();
     let targets = args.targets.iter().map(|t| t.name()).collect::<Vec<_>>().join(", ");
     let mut load = format!(
         "{}-byte signed `issues`/`opened` deliveries (the corpus payload, compacted and padded), each with a new delivery id, \
@@ -253,17 +247,4 @@ fn report_context(args: &IntakeArgs, postgres: Option<&str>, started: chrono::Da
         load,
         databases,
     }
-}
-
-fn write_section(path: &std::path::Path, section: &str) -> anyhow::Result<()> {
-    let doc = match std::fs::read_to_string(path) {
-        Ok(doc) => doc,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-            "# Performance\n\nMeasurements of Gantry. Each section is written by the benchmark it names \
-             (`cargo run -p gantry-bench -- <benchmark> --out docs/performance.md`); rerunning one replaces its section.\n"
-                .to_owned()
-        }
-        Err(err) => return Err(err).with_context(|| format!("reading {}", path.display())),
-    };
-    std::fs::write(path, report::replace_section(&doc, section)).with_context(|| format!("writing {}", path.display()))
 }

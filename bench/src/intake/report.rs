@@ -1,12 +1,13 @@
 //! Turning runs into markdown: latency percentiles, the results and CPU tables, the
 //! Gantry/bare ratios, the durability lines, and the `## Intake (TESTPLAN P1)`
-//! section of `docs/performance.md`, replaced in place so other sections stay.
+//! section of `docs/performance.md` (written by [`crate::common::markdown`]).
 use std::fmt::Write as _;
 use std::time::Duration;
 
 use super::load::LoadResult;
-use super::machine::{CpuUsage, GROUPS};
 use super::targets::Durability;
+use crate::common::machine::{CpuUsage, GROUPS};
+use crate::common::percentile;
 
 /// The heading of the section this benchmark owns.
 pub const HEADING: &str = "## Intake (TESTPLAN P1)";
@@ -74,16 +75,6 @@ impl Summary {
     fn error_total(&self) -> u64 {
         self.errors.iter().map(|(_, n)| n).sum()
     }
-}
-
-/// The nearest-rank percentile of sorted values; 0 for none.
-#[must_use]
-pub fn percentile(sorted: &[u64], p: f64) -> u64 {
-    if sorted.is_empty() {
-        return 0;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
 fn ms(us: u64) -> String {
@@ -223,7 +214,7 @@ pub struct Context {
     pub command: String,
     /// When the run started, UTC.
     pub date: String,
-    /// [`super::machine::description`].
+    /// [`crate::common::machine::description`].
     pub machine: String,
     /// Body size, connections and duration, in words.
     pub load: String,
@@ -252,31 +243,6 @@ pub fn section(ctx: &Context, runs: &[Run], concurrency: usize, notes: &str) -> 
     out
 }
 
-/// `doc` with the section under [`HEADING`] replaced by `section` (up to the next
-/// `## ` heading), or `section` appended when there is none.
-#[must_use]
-pub fn replace_section(doc: &str, section: &str) -> String {
-    let lines: Vec<&str> = doc.lines().collect();
-    let Some(start) = lines.iter().position(|l| l.trim_end() == HEADING) else {
-        let mut out = doc.trim_end().to_owned();
-        out.push_str("\n\n");
-        out.push_str(section);
-        return out;
-    };
-    let end = lines.iter().skip(start + 1).position(|l| l.starts_with("## ")).map_or(lines.len(), |i| start + 1 + i);
-    let mut out = lines[..start].join("\n");
-    if !out.is_empty() {
-        out.push('\n');
-    }
-    out.push_str(section);
-    if end < lines.len() {
-        out.push('\n');
-        out.push_str(&lines[end..].join("\n"));
-        out.push('\n');
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
@@ -293,18 +259,6 @@ mod tests {
         };
         let cores = BTreeMap::from([("load generator", 0.5), ("HTTP workers", 1.0)]);
         Run { target, concurrency, summary: Summary::of(load), cpu: CpuUsage { cores, machine_busy: 0.75 }, durability: None }
-    }
-
-    #[test]
-    fn percentiles_use_the_nearest_rank() {
-        let values: Vec<u64> = (1..=100).collect();
-        assert_eq!(percentile(&values, 50.0), 50);
-        assert_eq!(percentile(&values, 90.0), 90);
-        assert_eq!(percentile(&values, 99.0), 99);
-        assert_eq!(percentile(&values, 100.0), 100);
-        assert_eq!(percentile(&[7], 99.0), 7);
-        assert_eq!(percentile(&[], 50.0), 0);
-        assert_eq!(percentile(&[1, 2, 3], 0.0), 1);
     }
 
     #[test]
@@ -343,21 +297,5 @@ mod tests {
         assert!(slow.contains("**OK**") && slow.contains("**1 still pending**"), "a slow queue is not lost data: {slow}");
         r.durability = Some(Durability { distinct: 0, ..good });
         assert!(durability_lines(&[r]).contains("**FAILED**"));
-    }
-
-    #[test]
-    fn the_section_is_replaced_in_place_and_other_sections_stay() {
-        let doc = format!("# Performance\n\nintro\n\n{HEADING}\n\nold table\n\n## Plugins (P2)\n\nkeep me\n");
-        let new = replace_section(&doc, &format!("{HEADING}\n\nnew table\n"));
-        assert_eq!(new, format!("# Performance\n\nintro\n\n{HEADING}\n\nnew table\n\n## Plugins (P2)\n\nkeep me\n"));
-        assert_eq!(replace_section(&new, &format!("{HEADING}\n\nnew table\n")), new, "rewriting is stable");
-        let appended = replace_section("# Performance\n\nintro\n", &format!("{HEADING}\n\nt\n"));
-        assert_eq!(appended, format!("# Performance\n\nintro\n\n{HEADING}\n\nt\n"));
-    }
-
-    #[test]
-    fn subsections_belong_to_the_section() {
-        let doc = format!("{HEADING}\n\n### Durability\n\nold\n");
-        assert_eq!(replace_section(&doc, &format!("{HEADING}\n\nfresh\n")), format!("{HEADING}\n\nfresh\n"));
     }
 }

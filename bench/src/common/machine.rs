@@ -1,10 +1,12 @@
 //! The machine a run happened on, and where its CPU went during a run: every thread
 //! of this process grouped by name, every `postgres` process, and the whole machine,
-//! read from `/proc` before and after the load.
+//! read from `/proc` before and after the measured part.
 //!
-//! Thread names identify the parts: the load generator's runtime (`bench-client`),
-//! actix's HTTP workers and acceptor (`actix-server …`), the runtime that runs
-//! Gantry's job workers (`gantry-rt`), and sqlx's SQLite threads (`sqlx-sqlite-…`).
+//! Thread names identify the parts of `intake`: the load generator's runtime
+//! (`bench-client`), actix's HTTP workers and acceptor (`actix-server …`), the runtime
+//! that runs Gantry's job workers (`gantry-rt`), and sqlx's SQLite threads
+//! (`sqlx-sqlite-…`). Other benchmarks' threads count as "other threads"; busy time
+//! outside this process and PostgreSQL is "other processes".
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -103,6 +105,12 @@ fn read_stat(path: &std::path::Path) -> Option<(String, u64)> {
 }
 
 fn parse_stat(text: &str) -> Option<(String, u64)> {
+    let (comm, utime, stime) = parse_stat_times(text)?;
+    Some((comm, utime + stime))
+}
+
+/// `(comm, utime, stime)` from a `stat` file.
+fn parse_stat_times(text: &str) -> Option<(String, u64, u64)> {
     let open = text.find('(')?;
     let close = text.rfind(')')?;
     let comm = text.get(open + 1..close)?.to_owned();
@@ -110,7 +118,14 @@ fn parse_stat(text: &str) -> Option<(String, u64)> {
     // After the name: state is field 3 of stat(5), utime 14 and stime 15.
     let utime: u64 = fields.get(11)?.parse().ok()?;
     let stime: u64 = fields.get(12)?.parse().ok()?;
-    Some((comm, utime + stime))
+    Some((comm, utime, stime))
+}
+
+/// CPU seconds this whole process has spent in user space and in the kernel so far.
+#[must_use]
+pub fn process_times() -> Option<(f64, f64)> {
+    let (_, utime, stime) = parse_stat_times(&std::fs::read_to_string("/proc/self/stat").ok()?)?;
+    Some((utime as f64 / TICKS_PER_SECOND, stime as f64 / TICKS_PER_SECOND))
 }
 
 /// `(busy, total)` ticks of all cores from `/proc/stat`; idle and iowait are not busy.
@@ -156,6 +171,7 @@ mod tests {
         let odd = "7 (a) b) R 1 2 3 4 5 6 7 8 9 10 1 2 0 0";
         assert_eq!(parse_stat(odd), Some(("a) b".into(), 3)));
         assert_eq!(parse_stat("garbage"), None);
+        assert_eq!(parse_stat_times(line), Some(("actix-server wo".into(), 250, 30)));
     }
 
     #[test]
