@@ -209,6 +209,9 @@ pub struct Limits {
     pub max_log_line_bytes: usize,
     /// GitHub calls one invocation may make.
     pub github_calls: u32,
+    /// Plugin instances that can exist at once in this process (the pooling
+    /// allocator's slots); at least `worker.concurrency`.
+    pub pool_instances: u32,
 }
 
 impl Default for Limits {
@@ -221,6 +224,7 @@ impl Default for Limits {
             max_log_lines: 200,
             max_log_line_bytes: 4096,
             github_calls: 50,
+            pool_instances: 64,
         }
     }
 }

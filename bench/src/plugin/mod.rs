@@ -139,8 +139,8 @@ fn notes(floor_used_wasi: bool, cpu: &machine::CpuUsage, kernel: Option<f64>) ->
     if let Some(kernel) = kernel {
         let _ = writeln!(
             notes,
-            "- {:.0}% of this process's CPU while timing was spent in the kernel: every call maps and unmaps the instance's memory \
-             (wasmtime's default on-demand allocator), and that is much of the floor itself.",
+            "- {:.0}% of this process's CPU while timing was spent in the kernel (resetting the pooled instance's memory and stack \
+             between calls is part of the floor itself).",
             kernel * 100.0
         );
     }
@@ -209,7 +209,7 @@ fn method(args: &PluginArgs, plugin: &str, wasm_bytes: usize, events: &[BenchEve
          Gantry: `PluginRuntime::new(Limits::default())` (64 MiB memory cap, 10 s deadline, epoch ticker every 10 ms), the plugin loaded \
          with `PluginRuntime::load`, and a `HostEnv` with a GitHub client pointed at a closed port, a migrated SQLite database in a \
          temporary directory and no policy rules. Bare: an engine from the same `plugins::engine::build` (so the same compiled code, \
-         epoch checks included, and wasmtime's default on-demand allocator) without the ticker, a linker with WASI p2 and the \
+         epoch checks included, and its pooling allocator) without the ticker, a linker with WASI p2 and the \
          generated bindings over a trivial host, `instantiate_pre` once. {}",
         report::thousands(wasm_bytes as f64, 0),
         sizes.join(" and "),
