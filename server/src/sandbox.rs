@@ -73,7 +73,7 @@ pub async fn run(config: Option<&Path>, args: SandboxArgs) -> anyhow::Result<()>
         settings.webhook.secrets.push(Secret::new(DEFAULT_SANDBOX_SECRET));
     }
 
-    let runtime = PluginRuntime::new(settings.plugins.limits.clone())?;
+    let runtime = PluginRuntime::new(settings.plugins.limits.clone())?.with_cache(args.data_dir.join("cache/components"));
     if !args.plugins_dir.is_dir() {
         bail!("no plugins at {}: build them first with `./dev build` (or scripts/build-plugins.sh)", args.plugins_dir.display());
     }

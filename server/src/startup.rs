@@ -57,7 +57,7 @@ impl Application {
         let (runtime, plugins) = match extras.plugins {
             Some(pair) => pair,
             None => {
-                let runtime = PluginRuntime::new(settings.plugins.limits.clone())?;
+                let runtime = PluginRuntime::new(settings.plugins.limits.clone())?.with_cache(settings.data_dir.join("cache/components"));
                 let plugins = if settings.plugins.dir.is_dir() {
                     PluginRegistry::load_dir(&runtime, &settings.plugins.dir, &settings.plugins.config)?
                 } else {

@@ -99,3 +99,38 @@ async fn a_plugin_that_loops_forever_is_interrupted_near_its_deadline_and_the_ne
     assert!(app.sim.issue_labels(&owner, &repo, number + 1000).unwrap().contains(&"needs-triage".to_owned()));
     assert!(started.elapsed() < Duration::from_secs(15));
 }
+
+#[test]
+fn compiled_plugins_are_cached_by_digest_and_an_altered_entry_is_compiled_again() {
+    use gantry_server::plugins::PluginRuntime;
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("components");
+    let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/plugins/hooks.wasm")).unwrap();
+    let runtime = || PluginRuntime::new(Limits::default()).unwrap().with_cache(&cache);
+    let entries = || {
+        let mut files: Vec<_> = std::fs::read_dir(&cache).unwrap().map(|e| e.unwrap().path()).collect();
+        files.sort();
+        files
+    };
+
+    let first = runtime().load(&bytes, None).unwrap();
+    let files = entries();
+    assert_eq!(files.len(), 2, "{files:?}");
+    let artifact = files.iter().find(|p| p.extension().is_some_and(|e| e == "cwasm")).unwrap().clone();
+    assert!(artifact.file_name().unwrap().to_str().unwrap().starts_with(&first.digest));
+    let written = std::fs::metadata(&artifact).unwrap().modified().unwrap();
+
+    // A new runtime (as after a restart) loads the entry instead of compiling.
+    std::thread::sleep(Duration::from_millis(20));
+    runtime().load(&bytes, None).unwrap();
+    assert_eq!(std::fs::metadata(&artifact).unwrap().modified().unwrap(), written, "the entry was rewritten");
+
+    // An altered entry fails its checksum: compiled again, rewritten, still loads.
+    let mut altered = std::fs::read(&artifact).unwrap();
+    let middle = altered.len() / 2;
+    altered[middle] ^= 0xff;
+    std::fs::write(&artifact, &altered).unwrap();
+    let again = runtime().load(&bytes, None).unwrap();
+    assert_eq!(again.manifest.name, "hooks");
+    assert_ne!(std::fs::read(&artifact).unwrap(), altered, "the altered entry was replaced");
+}

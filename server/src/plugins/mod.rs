@@ -3,12 +3,14 @@
 //!
 //! - `manifest`: the plugin's declaration, read from a custom section without running
 //!   any of its code;
+//! - `cache`: compiled components on disk by content digest;
 //! - `engine`: wasmtime configuration and the epoch ticker that bounds guest CPU;
 //! - `bindings`: the host side of `gantry:plugin@0.1.0`, generated from the SDK's WIT;
 //! - `host`: the state of one invocation and the host imports (log, config, github);
 //! - `invoke`: one call with its deadline, memory cap and outcome;
 //! - `registry`: the loaded plugins and who subscribes to what.
 pub mod bindings;
+pub mod cache;
 pub mod engine;
 pub mod host;
 pub mod invoke;

@@ -11,6 +11,7 @@ use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::Engine;
 
 use super::bindings::{Plugin as PluginWorld, PluginPre};
+use super::cache::ComponentCache;
 use super::engine;
 use super::host::HostState;
 use super::manifest::Manifest;
@@ -22,6 +23,7 @@ pub struct PluginRuntime {
     engine: Engine,
     linker: Arc<Linker<HostState>>,
     limits: Limits,
+    cache: Option<ComponentCache>,
 }
 
 impl std::fmt::Debug for PluginRuntime {
@@ -62,7 +64,14 @@ impl PluginRuntime {
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(anyhow::Error::from).context("linking WASI")?;
         PluginWorld::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |state| state).map_err(anyhow::Error::from).context("linking Gantry's host imports")?;
-        Ok(Self { engine, linker: Arc::new(linker), limits })
+        Ok(Self { engine, linker: Arc::new(linker), limits, cache: None })
+    }
+
+    /// Keeps compiled plugins in `dir`, so loading them again skips compilation.
+    #[must_use]
+    pub fn with_cache(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.cache = Some(ComponentCache::new(dir));
+        self
     }
 
     pub(crate) fn engine(&self) -> &Engine {
@@ -83,7 +92,12 @@ impl PluginRuntime {
     /// needs imports the host does not provide.
     pub fn load(&self, bytes: &[u8], config: Option<&serde_json::Value>) -> anyhow::Result<LoadedPlugin> {
         let (manifest, sdk_version) = Manifest::from_component(bytes)?;
-        let component = Component::from_binary(&self.engine, bytes).map_err(anyhow::Error::from).with_context(|| format!("compiling plugin `{}`", manifest.name))?;
+        let digest = hex::encode(Sha256::digest(bytes));
+        let component = match &self.cache {
+            Some(cache) => cache.load_or_compile(&self.engine, bytes, &digest),
+            None => Component::from_binary(&self.engine, bytes).map_err(anyhow::Error::from),
+        }
+        .with_context(|| format!("compiling plugin `{}`", manifest.name))?;
         let instance_pre = self
             .linker
             .instantiate_pre(&component)
@@ -92,7 +106,7 @@ impl PluginRuntime {
         let pre = PluginPre::new(instance_pre).map_err(anyhow::Error::from).with_context(|| format!("plugin `{}` does not export the gantry:plugin world", manifest.name))?;
         let config = config.cloned().or_else(|| manifest.default_config.clone()).unwrap_or_else(|| serde_json::json!({}));
         Ok(LoadedPlugin {
-            digest: hex::encode(Sha256::digest(bytes)),
+            digest,
             sdk_version,
             capabilities: Arc::new(manifest.capabilities.iter().cloned().collect()),
             config_json: Arc::from(config.to_string()),
