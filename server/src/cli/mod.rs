@@ -137,13 +137,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sandbox(args) => sandbox::run(cli.config.as_deref(), args).await,
         Command::Secrets { command } => {
             let settings = Settings::load(cli.config.as_deref())?;
-            let url = settings.database_url();
-            secrets::run(&settings, async move {
-                let conn = db::connect(&url, 2).await?;
-                db::migrate(&conn).await?;
-                Ok(conn)
-            }, command)
-            .await
+            secrets::run(&settings, connect_migrated_with(&settings), command).await
         }
         Command::Plugin { command } => plugin::run(command, connect_migrated(cli.config.as_deref())).await,
         Command::Policy { command } => policy::run(&connect_migrated(cli.config.as_deref()).await?, command).await,
@@ -156,9 +150,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// Connects to the configured database and applies pending migrations.
+/// Loads the settings, connects to their database and applies pending migrations.
 async fn connect_migrated(config: Option<&std::path::Path>) -> anyhow::Result<sea_orm::DatabaseConnection> {
-    let settings = Settings::load(config)?;
+    connect_migrated_with(&Settings::load(config)?).await
+}
+
+/// Connects to the database of already loaded settings and applies pending
+/// migrations.
+async fn connect_migrated_with(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
     let conn = db::connect(&settings.database_url(), 2).await?;
     db::migrate(&conn).await?;
     Ok(conn)

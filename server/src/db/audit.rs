@@ -38,6 +38,22 @@ pub struct AuditEntry {
     pub details: Option<String>,
 }
 
+impl From<&audit_log::Model> for AuditEntry {
+    fn from(row: &audit_log::Model) -> Self {
+        Self {
+            actor: row.actor.clone(),
+            actor_kind: row.actor_kind.clone(),
+            action: row.action.clone(),
+            project: row.project.clone(),
+            capability: row.capability.clone(),
+            decision: row.decision.clone(),
+            outcome: row.outcome.clone(),
+            delivery_id: row.delivery_id.clone(),
+            details: row.details.clone(),
+        }
+    }
+}
+
 /// The hash of a row: SHA-256 over a JSON array of its fields and the previous hash.
 fn hash(entry: &AuditEntry, at: &DateTime<Utc>, prev: &str) -> String {
     let canonical = serde_json::json!([
@@ -120,18 +136,7 @@ pub async fn verify(db: &DatabaseConnection) -> Result<Result<u64, Break>, DbErr
             if row.prev_hash != prev {
                 return Ok(Err(Break { id: row.id, problem: "does not follow the row before it (a row was removed, added or reordered)".into() }));
             }
-            let entry = AuditEntry {
-                actor: row.actor.clone(),
-                actor_kind: row.actor_kind.clone(),
-                action: row.action.clone(),
-                project: row.project.clone(),
-                capability: row.capability.clone(),
-                decision: row.decision.clone(),
-                outcome: row.outcome.clone(),
-                delivery_id: row.delivery_id.clone(),
-                details: row.details.clone(),
-            };
-            if hash(&entry, &row.at, &row.prev_hash) != row.hash {
+            if hash(&AuditEntry::from(&row), &row.at, &row.prev_hash) != row.hash {
                 return Ok(Err(Break { id: row.id, problem: "its content does not match its hash (the row was changed)".into() }));
             }
             prev = row.hash;

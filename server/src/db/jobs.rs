@@ -16,6 +16,7 @@ use sea_orm::{
 };
 
 use super::entities::jobs;
+use crate::domain::text::clip;
 
 /// Where a job is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -203,14 +204,11 @@ pub fn backoff(base: Duration, attempts: i32, unit: f64) -> Duration {
 }
 
 fn truncate(s: &str, max: usize) -> String {
-    if s.len() <= max {
+    let kept = clip(s, max);
+    if kept.len() == s.len() {
         return s.to_owned();
     }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &s[..end])
+    format!("{kept}…")
 }
 
 /// Every job of a delivery, oldest first.

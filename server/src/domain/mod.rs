@@ -4,6 +4,7 @@ mod catalog;
 mod event;
 mod scope;
 mod secret;
+pub mod text;
 mod webhook;
 
 pub use catalog::{is_known_action, is_known_event};

@@ -14,6 +14,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use super::bindings::gantry::plugin::{config, github, log, types};
 use super::bindings::{HostError, Repo};
 use crate::config::Limits;
+use crate::domain::text::clip;
 use crate::domain::RepoRef;
 use crate::github::GitHubError;
 use crate::services::approvals::{gate, Gate, HeldAction, Write};
@@ -106,12 +107,9 @@ impl LogBuffer {
             self.dropped += 1;
             return;
         }
-        let mut end = message.len().min(self.max_line_bytes);
-        while !message.is_char_boundary(end) {
-            end -= 1;
-        }
-        let cut = if end < message.len() { " [cut]" } else { "" };
-        self.lines.push(format!("{level}: {}{cut}", &message[..end]));
+        let kept = clip(message, self.max_line_bytes);
+        let cut = if kept.len() < message.len() { " [cut]" } else { "" };
+        self.lines.push(format!("{level}: {kept}{cut}"));
     }
 
     /// The kept lines, with a note of how many were dropped.

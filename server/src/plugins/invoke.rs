@@ -10,6 +10,7 @@ use wasmtime_wasi::WasiCtxBuilder;
 use super::bindings::{Event, Repo};
 use super::host::{HostState, IdempotencyScope, Invocation, LogBuffer};
 use super::registry::{LoadedPlugin, PluginRuntime};
+use crate::domain::text::clip;
 use crate::domain::RepoRef;
 use crate::github::GitHubClient;
 
@@ -184,14 +185,11 @@ const MAX_MESSAGE_BYTES: usize = 4096;
 
 /// `text` cut to `max` bytes on a character boundary, saying how much was cut.
 fn cap(text: &str, max: usize) -> String {
-    if text.len() <= max {
+    let kept = clip(text, max);
+    if kept.len() == text.len() {
         return text.to_owned();
     }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}… [{} more bytes cut]", &text[..end], text.len() - end)
+    format!("{kept}… [{} more bytes cut]", text.len() - kept.len())
 }
 
 /// The trap's cause first (`wasm trap: call stack exhausted`, an out-of-memory
@@ -205,11 +203,7 @@ fn describe_trap(err: &wasmtime::Error) -> String {
     let frames: Vec<&str> = detail.lines().take(8).collect();
     let mut out = format!("{cause}\n{}", frames.join("\n"));
     if out.len() > 2000 {
-        let mut end = 2000;
-        while !out.is_char_boundary(end) {
-            end -= 1;
-        }
-        out.truncate(end);
+        out.truncate(clip(&out, 2000).len());
         out.push('…');
     }
     out
