@@ -25,6 +25,8 @@ pub(super) fn config(cfg: &mut web::ServiceConfig) {
         web::resource("/repos/{owner}/{repo}/issues/comments/{id}")
             .route(web::get().to(get_comment))
             .route(web::patch().to(update_comment))
+            // GitHub also takes POST here, and octocrab's `update_comment` sends it.
+            .route(web::post().to(update_comment))
             .route(web::delete().to(delete_comment)),
     );
 }
@@ -111,7 +113,8 @@ async fn get_comment(
     render(&state, &req, &owner, &repo, number, index)
 }
 
-/// `PATCH /repos/{o}/{r}/issues/comments/{id}` with `{"body": ...}`: the edited comment.
+/// `PATCH` (or `POST`) `/repos/{o}/{r}/issues/comments/{id}` with `{"body": ...}`: the
+/// edited comment.
 async fn update_comment(
     sim: web::Data<Simulator>,
     req: HttpRequest,

@@ -126,7 +126,8 @@ impl Git {
     }
 
     /// The commit `r` names: a full ref (`refs/heads/x`), a branch, a tag (annotated
-    /// tags are peeled), a known commit id, or an unambiguous prefix of one (7+ digits).
+    /// tags are peeled), a ref without `refs/` (`heads/x`, as octocrab sends them), a
+    /// known commit id, or an unambiguous prefix of one (7+ digits).
     pub fn resolve(&self, r: &str) -> Option<String> {
         let by_ref = if r.starts_with("refs/") {
             self.refs.get(r)
@@ -134,6 +135,7 @@ impl Git {
             self.refs
                 .get(&format!("refs/heads/{r}"))
                 .or_else(|| self.refs.get(&format!("refs/tags/{r}")))
+                .or_else(|| self.refs.get(&format!("refs/{r}")))
         };
         if let Some(id) = by_ref {
             return self.peel(id);

@@ -186,3 +186,62 @@ async fn a_failed_save_does_not_fail_the_request() {
         ["kept in memory"]
     );
 }
+
+#[actix_web::test]
+async fn the_new_state_areas_survive_a_restart() {
+    use gantry_simulator::RunOutcome;
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("github.json");
+    let sim = open(&file);
+    sim.learn("pull_request", &payload("pull_request/opened.payload.json"));
+    let workflow = sim.add_workflow(OWNER, REPO, ".github/workflows/ci.yml", "CI");
+    let run = sim
+        .trigger_workflow(OWNER, REPO, "ci.yml", "push", "master")
+        .unwrap();
+    sim.complete_run(
+        OWNER,
+        REPO,
+        run,
+        &RunOutcome::new("success").job("test", "success"),
+    );
+    let head = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
+    let writes = [
+        ("/milestones", json!({"title": "v1"})),
+        (
+            "/check-runs",
+            json!({"name": "ci", "head_sha": head, "conclusion": "success"}),
+        ),
+        (&*format!("/statuses/{head}"), json!({"state": "success"})),
+        ("/releases", json!({"tag_name": "v1"})),
+    ];
+    for (path, body) in writes {
+        assert_eq!(
+            send(&sim, post(&repo_path(path), body)).await.status,
+            201,
+            "{path}"
+        );
+    }
+    let file_body = json!({"message": "add", "content": "aGVsbG8="});
+    send(&sim, put(&repo_path("/contents/hello.txt"), file_body)).await;
+    let paths = [
+        "/milestones".to_owned(),
+        format!("/commits/{head}/check-runs"),
+        format!("/commits/{head}/status"),
+        "/releases".to_owned(),
+        "/contents/hello.txt".to_owned(),
+        "/branches/master".to_owned(),
+        format!("/actions/workflows/{workflow}/runs"),
+        format!("/actions/runs/{run}/jobs"),
+    ];
+    let mut before = Vec::new();
+    for path in &paths {
+        before.push(send(&sim, get(&repo_path(path))).await.json);
+    }
+    drop(sim);
+
+    let sim = open(&file);
+    for (path, old) in paths.iter().zip(&before) {
+        assert_eq!(&send(&sim, get(&repo_path(path))).await.json, old, "{path}");
+    }
+}
