@@ -15,7 +15,7 @@ use actix_web::{http::StatusCode, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::ratelimit::{now_secs, Budget, Quota, DEFAULT_LIMIT};
+use crate::ratelimit::{now_secs, Budget, Quota, ANONYMOUS_LIMIT, DEFAULT_LIMIT};
 
 /// Where GitHub's rate-limit errors point.
 const RATE_LIMIT_DOCS: &str = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api";
@@ -155,6 +155,9 @@ pub(crate) struct Control {
     faults: Vec<Fault>,
     requests: HashMap<(String, String), Seen>,
     budget: Budget,
+    /// GitHub's separate, smaller budget for requests without a token, reported on the
+    /// 401s those get; created at the first one.
+    anonymous: Option<Budget>,
 }
 
 /// Requests seen for one `(method, path)`.
@@ -200,6 +203,15 @@ impl Control {
     /// Counts one request against the rate-limit budget; `Err` when it is used up.
     pub fn take_quota(&mut self) -> Result<Quota, Quota> {
         self.budget.take(now_secs())
+    }
+
+    /// Counts one request without a token against the anonymous budget (60 an hour);
+    /// it is refused either way, so running out changes nothing but the headers.
+    pub fn take_anonymous_quota(&mut self) -> Quota {
+        let budget = self
+            .anonymous
+            .get_or_insert_with(|| Budget::new(ANONYMOUS_LIMIT));
+        budget.take(now_secs()).unwrap_or_else(|quota| quota)
     }
 
     /// Changes the requests allowed per rate-limit window.

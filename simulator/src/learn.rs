@@ -226,8 +226,9 @@ fn learn_issue(state: &mut State, key: &str, v: &Value, from_pull_payload: bool)
     repo.issues.insert(number, issue);
 }
 
-/// Records a pull request's head and base commits, and creates its branches in this
-/// repository when they are unknown (a fork's head branch is not created here).
+/// Records a pull request's head and base commits, and points its branches in this
+/// repository at them when the branches are unknown or only hold a placeholder commit
+/// (a fork's head branch is not created here).
 fn learn_pull_commits(state: &mut State, key: &str, pull: &Value) {
     let Some(repo) = state.repos.get_mut(key) else {
         return;
@@ -244,11 +245,14 @@ fn learn_pull_commits(state: &mut State, key: &str, pull: &Value) {
             .get("repo")
             .and_then(|r| str_at(r, "full_name"))
             .is_none_or(|name| name.eq_ignore_ascii_case(&full_name));
-        if same_repo && repo.git.commits.contains_key(&sha) {
-            repo.git
-                .refs
-                .entry(format!("refs/heads/{branch}"))
-                .or_insert(sha);
+        let name = format!("refs/heads/{branch}");
+        let replaceable = repo
+            .git
+            .refs
+            .get(&name)
+            .is_none_or(|old| repo.git.is_placeholder(old));
+        if same_repo && replaceable && repo.git.commits.contains_key(&sha) {
+            repo.git.refs.insert(name, sha);
         }
     }
 }

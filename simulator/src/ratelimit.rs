@@ -11,6 +11,8 @@ use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 
 /// Requests per window, as for a GitHub App installation on a small organisation.
 pub(crate) const DEFAULT_LIMIT: u64 = 5000;
+/// Requests per window GitHub allows without authentication.
+pub(crate) const ANONYMOUS_LIMIT: u64 = 60;
 /// Length of one window.
 const WINDOW_SECS: u64 = 3600;
 
@@ -25,11 +27,7 @@ pub(crate) struct Budget {
 
 impl Default for Budget {
     fn default() -> Self {
-        Self {
-            limit: DEFAULT_LIMIT,
-            used: 0,
-            reset_at: 0,
-        }
+        Self::new(DEFAULT_LIMIT)
     }
 }
 
@@ -43,6 +41,15 @@ pub(crate) struct Quota {
 }
 
 impl Budget {
+    /// A budget of `limit` requests per window.
+    pub fn new(limit: u64) -> Self {
+        Self {
+            limit,
+            used: 0,
+            reset_at: 0,
+        }
+    }
+
     /// Changes the requests allowed per window; the count so far is kept.
     pub fn set_limit(&mut self, limit: u64) {
         self.limit = limit;

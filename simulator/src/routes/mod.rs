@@ -98,9 +98,11 @@ async fn gate(
     sim.control()
         .record(method.as_str(), &path, std::time::Instant::now());
     if !sim.options.allow_anonymous && !has_token(&req) {
-        return Ok(req
-            .into_response(SimError::Unauthorized.error_response())
-            .map_into_right_body());
+        let mut res = SimError::Unauthorized.error_response();
+        sim.control()
+            .take_anonymous_quota()
+            .apply(res.headers_mut());
+        return Ok(req.into_response(res).map_into_right_body());
     }
     let quota = match sim.control().take_quota() {
         Ok(quota) => quota,

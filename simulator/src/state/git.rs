@@ -206,6 +206,14 @@ impl Git {
         );
     }
 
+    /// Whether `sha` is an empty root commit: the made-up "Initial commit" of a branch
+    /// never seen, or a commit only known by its id. A learned ref may replace it.
+    pub fn is_placeholder(&self, sha: &str) -> bool {
+        self.commits.get(sha).is_some_and(|c| {
+            c.parents.is_empty() && self.trees.get(&c.tree).is_none_or(BTreeMap::is_empty)
+        })
+    }
+
     /// Every file of a commit: full path to blob id.
     pub fn files_at(&self, commit: &str) -> Option<&BTreeMap<String, String>> {
         self.commits

@@ -166,3 +166,43 @@ async fn a_branch_and_a_commit_are_read_by_name_or_sha_prefix() {
     assert_eq!(listed.items.len(), 2);
     served.stop().await;
 }
+
+#[actix_web::test]
+async fn learned_pushes_and_pull_requests_move_branches_the_simulator_made_up() {
+    let sim = crate::helpers::with_issue();
+    let made_up = sim.branch_head(OWNER, REPO, "master").unwrap();
+    sim.learn(
+        "push",
+        &crate::helpers::payload("push/with-new-branch.payload.json"),
+    );
+    let pushed = "6113728f27ae82c7b1a177c8d03f9e96e0adf246";
+    assert_ne!(made_up, pushed);
+    assert_eq!(
+        sim.branch_head(OWNER, REPO, "master").as_deref(),
+        Some(pushed)
+    );
+    let served = serve(sim);
+    let commit = served
+        .octo
+        .commits(OWNER, REPO)
+        .get("master")
+        .await
+        .unwrap();
+    assert_eq!(commit.commit.message, "Initial commit");
+    served.stop().await;
+
+    let sim = crate::helpers::with_issue();
+    sim.branch_head(OWNER, REPO, "master").unwrap();
+    sim.learn(
+        "pull_request",
+        &crate::helpers::payload("pull_request/opened.payload.json"),
+    );
+    assert_eq!(
+        sim.branch_head(OWNER, REPO, "master").as_deref(),
+        Some(BASE)
+    );
+    assert_eq!(
+        sim.branch_head(OWNER, REPO, "changes").as_deref(),
+        Some(HEAD)
+    );
+}

@@ -245,3 +245,32 @@ async fn the_new_state_areas_survive_a_restart() {
         assert_eq!(&send(&sim, get(&repo_path(path))).await.json, old, "{path}");
     }
 }
+
+#[test]
+fn a_state_file_written_before_the_new_areas_existed_still_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("github.json");
+    let old = json!({"version": 1, "state": {
+        "repos": {"o/r": {
+            "id": 1, "node_id": "R_1", "owner": "o", "name": "r", "private": false,
+            "default_branch": "main", "description": null,
+            "created_at": "2024-01-01T00:00:00Z", "labels": [], "collaborators": {},
+            "issues": {"1": {
+                "id": 2, "node_id": "I_2", "number": 1, "title": "t", "body": null,
+                "user": "o", "open": true, "locked": false, "labels": [], "assignees": [],
+                "comments": [{"id": 3, "node_id": "IC_3", "body": "hi", "user": "o",
+                    "created_at": "2024-01-01T00:00:00Z", "updated_at": "2024-01-01T00:00:00Z"}],
+                "pull": {"id": 4, "head_ref": "x", "head_sha": "", "base_ref": "main",
+                    "base_sha": "", "draft": false, "merged": false},
+                "created_at": "2024-01-01T00:00:00Z", "updated_at": "2024-01-01T00:00:00Z",
+                "closed_at": null
+            }}
+        }},
+        "users": {}, "writes": 7, "next_id": 10000000000u64
+    }});
+    std::fs::write(&file, old.to_string()).unwrap();
+    let sim = open(&file);
+    assert_eq!(sim.issue_comments("o", "r", 1).unwrap(), ["hi"]);
+    assert_eq!(sim.write_count(), 7);
+    assert!(sim.branch_head("o", "r", "main").is_some());
+}
