@@ -14,10 +14,12 @@ pub(crate) fn path_url(path: &str) -> String {
     path.split('/').map(seg).collect::<Vec<_>>().join("/")
 }
 
+/// An author, committer or tagger: name, email and date.
 fn signature(s: &Signature) -> Value {
     json!({"name": s.name, "email": s.email, "date": s.date.to_rfc3339()})
 }
 
+/// The `verification` of an unsigned object.
 fn unsigned() -> Value {
     json!({"verified": false, "reason": "unsigned", "signature": null, "payload": null})
 }
@@ -58,6 +60,7 @@ pub(crate) fn git_commit(base: &str, repo: &Repo, c: &GitCommit) -> Value {
     })
 }
 
+/// The `parents` of a commit: id and links.
 fn parents(base: &str, repo: &Repo, c: &GitCommit) -> Vec<Value> {
     c.parents
         .iter()

@@ -182,6 +182,11 @@ fn apply(run: &mut CheckRun, body: &Value) -> Result<(), SimError> {
         if !STATUSES.contains(&status.as_str()) {
             return Err(invalid("status"));
         }
+        if status != "completed" {
+            // Back to work: the old result no longer holds.
+            run.conclusion = None;
+            run.completed_at = None;
+        }
         run.status = status;
     }
     if let Some(conclusion) = opt_string(body, "conclusion", "CheckRun")? {

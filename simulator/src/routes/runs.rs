@@ -164,6 +164,7 @@ async fn rerun_failed_jobs(
     start_attempt(&sim, &owner, &repo, &id, true)
 }
 
+/// Starts another attempt of run `id` (see `state::runs::rerun`), answering as GitHub.
 fn start_attempt(
     sim: &Simulator,
     owner: &str,

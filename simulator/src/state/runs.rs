@@ -208,6 +208,7 @@ pub(crate) fn rerun(
     Ok(())
 }
 
+/// Run `run_id` of a repository, for changing it.
 fn run_mut<'a>(
     state: &'a mut State,
     owner: &str,

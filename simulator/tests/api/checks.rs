@@ -53,6 +53,19 @@ async fn a_check_run_is_created_updated_and_listed_for_its_commit() {
 
     let read = checks.get_check_run(created.id).send().await.unwrap();
     assert_eq!(read.conclusion.as_deref(), Some("failure"));
+    let requeued = checks
+        .update_check_run(created.id)
+        .status(CheckRunStatus::Queued)
+        .send()
+        .await
+        .unwrap();
+    assert!(requeued.conclusion.is_none() && requeued.completed_at.is_none());
+    checks
+        .update_check_run(created.id)
+        .conclusion(CheckRunConclusion::Failure)
+        .send()
+        .await
+        .unwrap();
     let raw = send(
         &served.sim,
         crate::helpers::get(&repo_path(&format!("/check-runs/{}", created.id))),

@@ -187,6 +187,7 @@ async fn complete_run(
     render_run(&sim, &req, &owner, &repo, id, false)
 }
 
+/// 200 (or 201 when `created`) with run `id`.
 fn render_run(
     sim: &Simulator,
     req: &HttpRequest,

@@ -264,6 +264,7 @@ async fn update_release(
     render(&state, &req, &owner, &repo, &release, false)
 }
 
+/// Applies the fields of a `PATCH` body to `release`; 422 for a blank tag or a bad type.
 fn apply_update(release: &mut Release, body: &Value) -> Result<(), SimError> {
     if let Some(tag) = opt_string(body, "tag_name", "Release")? {
         if tag.trim().is_empty() {
