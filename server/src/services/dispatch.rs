@@ -46,7 +46,12 @@ pub async fn process(state: &AppState, job: Job) -> anyhow::Result<()> {
         is_retry: job.attempts > 1,
         branch: meta.branch.clone(),
     };
-    let env = HostEnv { github: state.github.clone(), db: state.db.clone(), rules: std::sync::Arc::new(policies::all(&state.db).await?) };
+    let env = HostEnv {
+        github: state.github.clone(),
+        db: state.db.clone(),
+        rules: std::sync::Arc::new(policies::all(&state.db).await?),
+        services: state.host_services.clone(),
+    };
     let finished = runs::finished_plugins(&state.db, job.id).await?;
     let disabled = plugin_states::disabled(&state.db).await?;
     let mut retry_reasons = Vec::new();
