@@ -29,13 +29,16 @@ pub struct Metrics {
     pub plugin_reported: PluginMetrics,
 }
 
+/// The `(name, label)` series each plugin has reported.
+type SeriesByPlugin = HashMap<String, HashSet<(String, String)>>;
+
 /// Series that plugins report through the `metrics` host interface, at most
 /// [`PluginMetrics::MAX_SERIES`] per plugin so no plugin can grow the label space.
 #[derive(Debug, Clone)]
 pub struct PluginMetrics {
     counter: IntCounterVec,
     gauge: GaugeVec,
-    series: Arc<Mutex<HashMap<String, HashSet<(String, String)>>>>,
+    series: Arc<Mutex<SeriesByPlugin>>,
 }
 
 impl PluginMetrics {
