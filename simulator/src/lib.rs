@@ -3,7 +3,7 @@
 //! This module holds the public API only: [`SimulatorOptions`], the cheap-to-clone
 //! [`Simulator`] handle, serving it over HTTP, fault injection ([`Fault`]), and read
 //! helpers for tests. Seeding workflows, runs and pull request details lives in
-//! `seed`. The data model lives in `state`, saving it to a file in `persist`, learning
+//! `seed`, GitHub Apps, installations and tokens in `apps`. The data model lives in `state`, saving it to a file in `persist`, learning
 //! from webhook payloads in `learn`, GitHub-shaped JSON in `json`, faults and the
 //! request log in `faults`, the rate-limit budget in `ratelimit`, and the handlers in
 //! `routes`.
@@ -13,6 +13,7 @@
 //! and GitHub's write endpoints change its state. Its own controls live under the
 //! private prefix `/_simulator` (see [`Simulator::configure`]).
 
+mod apps;
 mod error;
 mod faults;
 mod json;
@@ -28,8 +29,9 @@ use std::{net::TcpListener, path::PathBuf, sync::Arc, time::Instant};
 use actix_web::{dev::Server, web, App, HttpServer};
 use parking_lot::{Mutex, MutexGuard};
 
-use crate::{faults::Control, persist::Store, state::State};
+use crate::{apps::AppLog, faults::Control, persist::Store, state::State};
 pub use crate::{
+    apps::{AppKeyError, JwtRecord, NewApp, NewInstallation},
     faults::{Fault, FaultKind},
     seed::{JobOutcome, PullFile, RunArtifact, RunOutcome},
 };
@@ -50,6 +52,8 @@ pub struct Simulator {
     state: Arc<Mutex<State>>,
     /// Faults and the request log: never persisted, never locked with `state`.
     control: Arc<Mutex<Control>>,
+    /// App JWTs seen, token requests and token settings: never persisted.
+    app_log: Arc<Mutex<AppLog>>,
     /// Where the state is saved after each change, for a persistent simulator.
     store: Option<Arc<Store>>,
 }
@@ -61,6 +65,7 @@ impl Simulator {
             options,
             state: Arc::new(Mutex::new(State::default())),
             control: Arc::default(),
+            app_log: Arc::default(),
             store: None,
         }
     }
@@ -81,6 +86,7 @@ impl Simulator {
             options,
             state: Arc::new(Mutex::new(state)),
             control: Arc::default(),
+            app_log: Arc::default(),
             store: Some(Arc::new(store)),
         })
     }
@@ -185,6 +191,11 @@ impl Simulator {
     /// Locks the faults and the request log, for one short step.
     pub(crate) fn control(&self) -> MutexGuard<'_, Control> {
         self.control.lock()
+    }
+
+    /// Locks the App JWT log and the token settings, for one short step.
+    pub(crate) fn app_log(&self) -> MutexGuard<'_, AppLog> {
+        self.app_log.lock()
     }
 
     /// Ends a GitHub request: counts it as a write if `wrote`, and says whether the

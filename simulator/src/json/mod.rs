@@ -5,10 +5,11 @@
 //! This module holds the core kinds (user, label, comment, issue, pull request,
 //! repository, collaborator, permission); the later areas have their own files:
 //! `issues` (milestones, reactions), `pulls` (reviews, files), `checks` (check runs,
-//! statuses), `actions` (workflows, runs, jobs, artifacts), `releases` and `git`
-//! (refs, commits, tags, branches, contents).
+//! statuses), `actions` (workflows, runs, jobs, artifacts), `releases`, `git`
+//! (refs, commits, tags, branches, contents) and `apps` (apps, installations, tokens).
 
 pub(crate) mod actions;
+pub(crate) mod apps;
 pub(crate) mod checks;
 pub(crate) mod git;
 pub(crate) mod issues;

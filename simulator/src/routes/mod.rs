@@ -6,6 +6,7 @@
 //! `/_simulator` routes.
 
 mod actions;
+mod apps;
 mod body;
 mod checks;
 mod collaborators;
@@ -31,7 +32,10 @@ pub(crate) use self::body::{
 use actix_web::{
     body::{EitherBody, MessageBody},
     dev::{ServiceRequest, ServiceResponse},
-    http::{header, Method, StatusCode},
+    http::{
+        header::{self, HeaderMap},
+        Method, StatusCode,
+    },
     middleware::{from_fn, Next},
     web, Error, HttpRequest, HttpResponse, ResponseError,
 };
@@ -49,6 +53,7 @@ pub(crate) fn configure(sim: &Simulator, cfg: &mut web::ServiceConfig) {
         .service(
             web::scope("")
                 .wrap(from_fn(gate))
+                .configure(apps::config)
                 .configure(repos::config)
                 .configure(issues::config)
                 .configure(labels::config)
@@ -75,10 +80,14 @@ async fn not_found() -> Result<HttpResponse, SimError> {
 }
 
 /// In front of every GitHub route, in this order: logs the request, refuses it when
-/// unauthenticated (unless anonymous access is allowed), counts it against the
-/// rate-limit budget (refusing it with GitHub's 403 once that is used up), applies the
-/// first matching fault, and after the handler counts a successful write, saves the
-/// state and adds the `x-ratelimit-*` headers.
+/// unauthenticated (unless anonymous access is allowed) or, when tokens are checked,
+/// when its token is not one the simulator knows, counts it against the rate-limit
+/// budget (refusing it with GitHub's 403 once that is used up), applies the first
+/// matching fault, and after the handler counts a successful write, saves the state
+/// and adds the `x-ratelimit-*` headers.
+///
+/// The App routes (`routes::apps`) check their JWT themselves, and their writes
+/// (token requests, suspensions) are saved but not counted as writes.
 ///
 /// A fault answers in place of the handler, so its request writes nothing and is not
 /// counted, except `StatusAfterApply`: the handler runs, its write is counted and
@@ -97,8 +106,17 @@ async fn gate(
     let path = req.path().to_owned();
     sim.control()
         .record(method.as_str(), &path, std::time::Instant::now());
-    if !sim.options.allow_anonymous && !has_token(&req) {
-        let mut res = SimError::Unauthorized.error_response();
+    let app_route = apps::uses_app_jwt(&path);
+    let refusal = match credential(req.headers()) {
+        None if !sim.options.allow_anonymous => Some(SimError::Unauthorized),
+        Some(token) if !app_route && !sim.accepts_token(token) => Some(SimError::status(
+            StatusCode::UNAUTHORIZED,
+            "Bad credentials",
+        )),
+        _ => None,
+    };
+    if let Some(error) = refusal {
+        let mut res = error.error_response();
         sim.control()
             .take_anonymous_quota()
             .apply(res.headers_mut());
@@ -117,10 +135,11 @@ async fn gate(
         let res = faults::respond(kind).await;
         return Ok(req.into_response(res).map_into_right_body());
     }
-    let is_write = matches!(
-        method,
-        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
-    );
+    let is_write = !app_route
+        && matches!(
+            method,
+            Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+        );
     let mut res = next.call(req).await?;
     quota.apply(res.headers_mut());
     if sim.finish_request(is_write && res.status().is_success()) {
@@ -138,20 +157,15 @@ async fn gate(
     Ok(res.map_into_left_body())
 }
 
-/// Whether the request carries `Authorization: token X` or `Bearer X`.
-fn has_token(req: &ServiceRequest) -> bool {
-    let Some(value) = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return false;
-    };
+/// The token of an `Authorization: token X` or `Bearer X` header (an App JWT is a
+/// bearer token too).
+pub(crate) fn credential(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let mut parts = value.split_whitespace();
-    let scheme = parts.next().unwrap_or_default();
-    let token = parts.next().unwrap_or_default();
+    let scheme = parts.next()?;
+    let token = parts.next()?;
     (scheme.eq_ignore_ascii_case("token") || scheme.eq_ignore_ascii_case("bearer"))
-        && !token.is_empty()
+        .then_some(token)
 }
 
 /// `scheme://host` of the request, the base of every URL in the answers.

@@ -7,10 +7,12 @@
 //! collaborators); the areas added later live beside it: `issues` (milestones,
 //! reactions), `pulls` (reviews, changed files), `git` (commits, trees, refs, tags),
 //! `ci` (check runs, commit statuses, workflows and their runs), `runs` (a workflow
-//! run's life: created, started, completed, re-run) and `releases`. Fields
+//! run's life: created, started, completed, re-run), `releases`, and `apps` (GitHub
+//! Apps, their installations and the tokens handed out). Fields
 //! added after the first state files were written are `#[serde(default)]`, so older
 //! files still load.
 
+mod apps;
 mod ci;
 mod git;
 mod issues;
@@ -24,6 +26,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub(crate) use self::{
+    apps::{App, Apps, Installation, IssuedToken, PublicKey, EVENTS, PERMISSIONS},
     ci::{Artifact, CheckOutput, CheckRun, CommitStatus, Job, Workflow, WorkflowRun},
     git::{Git, GitCommit, GitTagObject, Signature},
     issues::{Milestone, Reaction, REACTIONS},
@@ -45,6 +48,9 @@ pub(crate) struct State {
     /// Write requests served successfully.
     pub writes: u64,
     next_id: u64,
+    /// GitHub Apps, their installations and the tokens handed out.
+    #[serde(default)]
+    pub apps: Apps,
     /// Set when an id was handed out since the last save. Reads can do that (a
     /// permission check registers an unknown user), and a persistent simulator must
     /// save then too, or ids seen by clients could be handed out again after a restart.
@@ -59,6 +65,7 @@ impl Default for State {
             users: BTreeMap::new(),
             writes: 0,
             next_id: FIRST_GENERATED_ID,
+            apps: Apps::default(),
             unsaved_ids: false,
         }
     }

@@ -145,6 +145,19 @@ impl Served {
     }
 }
 
+impl Served {
+    /// An octocrab client sending `Authorization: Bearer {token}` (an App JWT or an
+    /// installation token).
+    pub fn with_token(&self, token: &str) -> Octocrab {
+        Octocrab::builder()
+            .base_uri(self.base.as_str())
+            .unwrap()
+            .personal_token(token.to_owned())
+            .build()
+            .unwrap()
+    }
+}
+
 /// Serves `sim` on 127.0.0.1 (port 0) inside the current actix runtime.
 pub fn serve(sim: Simulator) -> Served {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();

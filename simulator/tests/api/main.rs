@@ -2,11 +2,13 @@
 //! test utilities, and on the real server driven by octocrab, whose own models parse
 //! every answer (`serving` and the areas added with it), by hand-written HTTP
 //! (`hang`), the simulator's own controls (`control`), the rate limit (`ratelimit`),
-//! and saving state to a file (`persistence`).
+//! saving state to a file (`persistence`), GitHub Apps and their tokens (`apps`), and
+//! git over HTTP with the real `git` command (`git_http`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod actions;
+mod apps;
 mod auth;
 mod checks;
 mod collaborators;

@@ -1,9 +1,11 @@
 //! The simulator's own controls, under a prefix GitHub never uses, for sandbox users
 //! and external scripts: listing, injecting and clearing faults (`/_simulator/faults`)
-//! here, and seeding workflows, driving runs, setting pull request files and
-//! mergeability and the rate limit in `seed`. These routes sit outside the gate: no
+//! here, seeding workflows, driving runs, setting pull request files and
+//! mergeability and the rate limit in `seed`, and GitHub Apps, installations and
+//! token settings in `apps`. These routes sit outside the gate: no
 //! authentication, not logged, not writes.
 
+mod apps;
 mod seed;
 
 use actix_web::{web, HttpResponse};
@@ -23,6 +25,7 @@ pub(super) fn config(cfg: &mut web::ServiceConfig) {
             .route(web::delete().to(clear_faults)),
     )
     .configure(seed::config)
+    .configure(apps::config)
     .default_service(web::to(not_found));
 }
 

@@ -50,7 +50,7 @@ pub(super) fn config(cfg: &mut web::ServiceConfig) {
 }
 
 /// Parses a control body: 400 for malformed JSON, 422 naming `resource` otherwise.
-fn body<T: DeserializeOwned>(bytes: &[u8], resource: &str) -> Result<T, SimError> {
+pub(super) fn body<T: DeserializeOwned>(bytes: &[u8], resource: &str) -> Result<T, SimError> {
     serde_json::from_slice(bytes).map_err(|e| {
         if e.is_data() {
             SimError::invalid(resource, "invalid", resource)
@@ -61,7 +61,7 @@ fn body<T: DeserializeOwned>(bytes: &[u8], resource: &str) -> Result<T, SimError
 }
 
 /// Runs a seeding call (which saves) off the async threads.
-async fn blocking<T: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static>(
     sim: &Simulator,
     call: impl FnOnce(&Simulator) -> T + Send + 'static,
 ) -> Result<T, SimError> {
