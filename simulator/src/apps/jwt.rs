@@ -67,7 +67,13 @@ pub(crate) fn check(token: &str, now: i64, key_of: impl Fn(u64) -> Option<Public
     checked.iss = issuer(body.get("iss"));
     checked.iat = body.get("iat").and_then(Value::as_i64);
     checked.exp = body.get("exp").and_then(Value::as_i64);
-    checked.outcome = judge(&checked, &format!("{header}.{claims}"), signature, now, key_of);
+    checked.outcome = judge(
+        &checked,
+        &format!("{header}.{claims}"),
+        signature,
+        now,
+        key_of,
+    );
     checked
 }
 
@@ -90,7 +96,10 @@ fn judge(
     if !signed {
         return Err(UNDECODABLE);
     }
-    let iat = c.iat.filter(|iat| *iat <= now + CLOCK_SKEW).ok_or(BAD_ISSUED_AT)?;
+    let iat = c
+        .iat
+        .filter(|iat| *iat <= now + CLOCK_SKEW)
+        .ok_or(BAD_ISSUED_AT)?;
     let exp = c.exp.filter(|exp| *exp > now).ok_or(BAD_EXPIRY)?;
     if exp - iat > MAX_LIFETIME || exp - now > MAX_LIFETIME {
         return Err(EXPIRY_TOO_FAR);
@@ -100,9 +109,7 @@ fn judge(
 
 /// One base64url part of a token as JSON.
 fn part(encoded: &str) -> Option<Value> {
-    let bytes = URL_SAFE_NO_PAD
-        .decode(encoded.trim_end_matches('='))
-        .ok()?;
+    let bytes = URL_SAFE_NO_PAD.decode(encoded.trim_end_matches('=')).ok()?;
     serde_json::from_slice(&bytes).ok()
 }
 
@@ -129,7 +136,10 @@ mod tests {
         let claims = encode(&serde_json::json!({"iss": "42", "iat": 1, "exp": 2}));
         let checked = check(&format!("{header}.{claims}."), 0, |_| None);
         assert_eq!(checked.alg.as_deref(), Some("none"));
-        assert_eq!((checked.iss, checked.iat, checked.exp), (Some(42), Some(1), Some(2)));
+        assert_eq!(
+            (checked.iss, checked.iat, checked.exp),
+            (Some(42), Some(1), Some(2))
+        );
         assert_eq!(checked.outcome, Err(UNDECODABLE));
     }
 

@@ -207,7 +207,9 @@ pub(crate) fn mint(
         installation_id: installation.id,
         expires_at: now + lifetime,
         permissions,
-        repositories: request.repositories.or_else(|| installation.repositories.clone()),
+        repositories: request
+            .repositories
+            .or_else(|| installation.repositories.clone()),
     };
     let token = new_token();
     state

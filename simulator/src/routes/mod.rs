@@ -164,8 +164,7 @@ pub(crate) fn credential(headers: &HeaderMap) -> Option<&str> {
     let mut parts = value.split_whitespace();
     let scheme = parts.next()?;
     let token = parts.next()?;
-    (scheme.eq_ignore_ascii_case("token") || scheme.eq_ignore_ascii_case("bearer"))
-        .then_some(token)
+    (scheme.eq_ignore_ascii_case("token") || scheme.eq_ignore_ascii_case("bearer")).then_some(token)
 }
 
 /// `scheme://host` of the request, the base of every URL in the answers.

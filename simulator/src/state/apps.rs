@@ -127,7 +127,12 @@ pub(crate) struct IssuedToken {
 
 impl Apps {
     /// The installation of `app_id` covering repository `owner/name`.
-    pub fn installation_for_repo(&self, app_id: u64, owner: &str, name: &str) -> Option<&Installation> {
+    pub fn installation_for_repo(
+        &self,
+        app_id: u64,
+        owner: &str,
+        name: &str,
+    ) -> Option<&Installation> {
         self.installations
             .values()
             .find(|i| i.app_id == app_id && i.covers(owner, name))
@@ -194,14 +199,29 @@ mod tests {
             permissions: BTreeMap::new(),
             repositories: None,
         };
-        apps.remember_token("old".to_owned(), token(now - chrono::Duration::seconds(1)), now);
-        apps.remember_token("new".to_owned(), token(now + chrono::Duration::seconds(60)), now);
+        apps.remember_token(
+            "old".to_owned(),
+            token(now - chrono::Duration::seconds(1)),
+            now,
+        );
+        apps.remember_token(
+            "new".to_owned(),
+            token(now + chrono::Duration::seconds(60)),
+            now,
+        );
         apps.personal_tokens.insert("pat".to_owned());
         assert!(!apps.accepts("old", now));
         assert!(apps.accepts("new", now));
         assert!(apps.accepts("pat", now));
         assert!(!apps.accepts("unknown", now));
-        apps.remember_token("newer".to_owned(), token(now), now + chrono::Duration::seconds(1));
-        assert!(!apps.tokens.contains_key("old"), "expired tokens are dropped");
+        apps.remember_token(
+            "newer".to_owned(),
+            token(now),
+            now + chrono::Duration::seconds(1),
+        );
+        assert!(
+            !apps.tokens.contains_key("old"),
+            "expired tokens are dropped"
+        );
     }
 }

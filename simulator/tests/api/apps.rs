@@ -25,7 +25,8 @@ const OTHER_PRIVATE_KEY: &str = include_str!("keys/test-only-other.private.pem")
 pub fn with_app() -> Simulator {
     let sim = Simulator::new(SimulatorOptions::default()).with_token_checking();
     sim.learn("issues", &payload("issues/opened.payload.json"));
-    sim.register_app(&NewApp::new(APP_ID, APP_PUBLIC_KEY)).unwrap();
+    sim.register_app(&NewApp::new(APP_ID, APP_PUBLIC_KEY))
+        .unwrap();
     assert!(sim.add_installation(&NewInstallation::new(INSTALLATION, APP_ID, OWNER)));
     sim
 }
@@ -87,11 +88,17 @@ async fn a_good_app_jwt_reads_the_app_and_its_installations_and_is_recorded() {
     let first = &seen[0];
     assert!(first.accepted && first.refusal.is_none());
     assert_eq!(first.alg.as_deref(), Some("RS256"));
-    assert_eq!((first.method.as_str(), first.path.as_str()), ("GET", "/app"));
+    assert_eq!(
+        (first.method.as_str(), first.path.as_str()),
+        ("GET", "/app")
+    );
     assert_eq!(first.iss, Some(APP_ID));
     let (iat, exp) = (first.iat.unwrap(), first.exp.unwrap());
     assert_eq!(exp - iat, 600);
-    assert!((first.received_at - 60 - iat).abs() <= 2, "iat is backdated 60 s");
+    assert!(
+        (first.received_at - 60 - iat).abs() <= 2,
+        "iat is backdated 60 s"
+    );
     assert_eq!(first.claims.as_ref().unwrap()["iss"], "4242");
     served.stop().await;
 }
@@ -128,25 +135,65 @@ async fn each_bad_claim_is_refused_with_githubs_message() {
         &claims(json!(APP_ID)),
     );
     let cases = [
-        ("expired", good(json!({"iat": now - 700, "exp": now - 100})), bad_exp),
+        (
+            "expired",
+            good(json!({"iat": now - 700, "exp": now - 100})),
+            bad_exp,
+        ),
         ("no exp", good(json!({"exp": null})), bad_exp),
         ("exp text", good(json!({"exp": "soon"})), bad_exp),
-        ("exp 11 min after iat", good(json!({"iat": now - 60, "exp": now + 600})), far_exp),
-        ("exp 11 min from now", good(json!({"iat": now + 30, "exp": now + 610})), far_exp),
-        ("iat 2 min ahead", good(json!({"iat": now + 120, "exp": now + 300})), bad_iat),
+        (
+            "exp 11 min after iat",
+            good(json!({"iat": now - 60, "exp": now + 600})),
+            far_exp,
+        ),
+        (
+            "exp 11 min from now",
+            good(json!({"iat": now + 30, "exp": now + 610})),
+            far_exp,
+        ),
+        (
+            "iat 2 min ahead",
+            good(json!({"iat": now + 120, "exp": now + 300})),
+            bad_iat,
+        ),
         ("no iat", good(json!({"iat": null})), bad_iat),
-        ("iss not a number", good(json!({"iss": "Iv1.abc"})), "'Issuer' claim ('iss') must be an Integer"),
-        ("no iss", good(json!({"iss": null})), "'Issuer' claim ('iss') must be an Integer"),
-        ("unknown app", good(json!({"iss": 1})), "Integration not found"),
-        ("other key", sign(Algorithm::RS256, &other, &claims(json!(APP_ID))), undecodable),
+        (
+            "iss not a number",
+            good(json!({"iss": "Iv1.abc"})),
+            "'Issuer' claim ('iss') must be an Integer",
+        ),
+        (
+            "no iss",
+            good(json!({"iss": null})),
+            "'Issuer' claim ('iss') must be an Integer",
+        ),
+        (
+            "unknown app",
+            good(json!({"iss": 1})),
+            "Integration not found",
+        ),
+        (
+            "other key",
+            sign(Algorithm::RS256, &other, &claims(json!(APP_ID))),
+            undecodable,
+        ),
         ("HS256", hs256, undecodable),
         ("alg none", unsigned, undecodable),
         ("garbage", "not.a.jwt".to_owned(), undecodable),
     ];
     for (name, jwt, message) in &cases {
-        assert_eq!(get_app_with(&sim, jwt).await, (401, (*message).to_owned()), "{name}");
+        assert_eq!(
+            get_app_with(&sim, jwt).await,
+            (401, (*message).to_owned()),
+            "{name}"
+        );
     }
-    assert_eq!(get_app_with(&sim, &good(json!({}))).await.0, 200, "numeric iss");
+    assert_eq!(
+        get_app_with(&sim, &good(json!({}))).await.0,
+        200,
+        "numeric iss"
+    );
 
     let seen = sim.app_jwts();
     assert_eq!(seen.len(), cases.len() + 1);
@@ -154,7 +201,11 @@ async fn each_bad_claim_is_refused_with_githubs_message() {
     assert_eq!(seen[0].refusal.as_deref(), Some(bad_exp));
     let algs: Vec<Option<&str>> = seen[10..13].iter().map(|r| r.alg.as_deref()).collect();
     assert_eq!(algs, [Some("RS256"), Some("HS256"), Some("none")]);
-    assert_eq!(seen[12].iss, Some(APP_ID), "refused tokens are recorded with their claims");
+    assert_eq!(
+        seen[12].iss,
+        Some(APP_ID),
+        "refused tokens are recorded with their claims"
+    );
     assert_eq!(seen[13].claims, None);
 }
 
@@ -182,14 +233,24 @@ async fn an_installation_token_is_accepted_on_rest_routes_until_it_expires() {
     let expires = chrono::DateTime::parse_from_rfc3339(token.expires_at.as_deref().unwrap())
         .unwrap()
         .timestamp();
-    assert!((expires - Utc::now().timestamp() - 2).abs() <= 1, "{expires}");
+    assert!(
+        (expires - Utc::now().timestamp() - 2).abs() <= 1,
+        "{expires}"
+    );
     assert_eq!(served.sim.token_requests(INSTALLATION), 1);
 
     let installed = served.with_token(&token.token);
     let repo = installed.repos(OWNER, REPO).get().await.unwrap();
     assert_eq!(repo.name, REPO);
-    let made_up = served.with_token("ghs_made-up").repos(OWNER, REPO).get().await;
-    assert_eq!(github_error(made_up.unwrap_err()), (401, "Bad credentials".to_owned()));
+    let made_up = served
+        .with_token("ghs_made-up")
+        .repos(OWNER, REPO)
+        .get()
+        .await;
+    assert_eq!(
+        github_error(made_up.unwrap_err()),
+        (401, "Bad credentials".to_owned())
+    );
     let jwt_on_rest = served.with_token(&app_jwt()).repos(OWNER, REPO).get().await;
     assert_eq!(github_error(jwt_on_rest.unwrap_err()).0, 401);
 
@@ -198,7 +259,11 @@ async fn an_installation_token_is_accepted_on_rest_routes_until_it_expires() {
     assert_eq!(github_error(expired), (401, "Bad credentials".to_owned()));
 
     served.sim.add_personal_token("ghp_personal");
-    let personal = served.with_token("ghp_personal").repos(OWNER, REPO).get().await;
+    let personal = served
+        .with_token("ghp_personal")
+        .repos(OWNER, REPO)
+        .get()
+        .await;
     assert_eq!(personal.unwrap().name, REPO);
     served.stop().await;
 }
@@ -310,7 +375,8 @@ async fn a_token_for_selected_repositories_lists_them_and_refuses_others() {
 #[actix_web::test]
 async fn an_app_registered_with_its_private_key_accepts_its_jwts() {
     let sim = Simulator::new(SimulatorOptions::default());
-    sim.register_app(&NewApp::new(APP_ID, APP_PRIVATE_KEY)).unwrap();
+    sim.register_app(&NewApp::new(APP_ID, APP_PRIVATE_KEY))
+        .unwrap();
     assert_eq!(get_app_with(&sim, &app_jwt()).await.0, 200);
     assert!(sim.register_app(&NewApp::new(1, "not a key")).is_err());
     assert!(!sim.add_installation(&NewInstallation::new(1, 999, OWNER)));
@@ -325,19 +391,33 @@ async fn apps_installations_and_tokens_are_seeded_through_control_routes() {
     let created = send(&sim, post("/_simulator/apps", app)).await;
     assert_eq!(created.status, 201);
     assert_eq!(created.json["slug"], "helper");
-    let bad = send(&sim, post("/_simulator/apps", json!({"id": 1, "key_pem": "x"}))).await;
+    let bad = send(
+        &sim,
+        post("/_simulator/apps", json!({"id": 1, "key_pem": "x"})),
+    )
+    .await;
     assert_eq!(bad.status, 422);
-    let installation = json!({"id": INSTALLATION, "app_id": APP_ID, "account": OWNER, "suspended": true});
+    let installation =
+        json!({"id": INSTALLATION, "app_id": APP_ID, "account": OWNER, "suspended": true});
     let created = send(&sim, post("/_simulator/installations", installation)).await;
     assert_eq!(created.status, 201);
     assert!(created.json["suspended_at"].is_string());
     let settings = json!({"checking": true, "lifetime_secs": 60});
-    let put = TestRequest::put().uri("/_simulator/tokens").set_json(settings);
+    let put = TestRequest::put()
+        .uri("/_simulator/tokens")
+        .set_json(settings);
     assert_eq!(send(&sim, put).await.status, 204);
     let suspended_token = format!("/_simulator/installations/{INSTALLATION}/tokens");
-    assert_eq!(send(&sim, TestRequest::post().uri(&suspended_token)).await.status, 404);
+    assert_eq!(
+        send(&sim, TestRequest::post().uri(&suspended_token))
+            .await
+            .status,
+        404
+    );
     let lift = TestRequest::put()
-        .uri(&format!("/_simulator/installations/{INSTALLATION}/suspended"))
+        .uri(&format!(
+            "/_simulator/installations/{INSTALLATION}/suspended"
+        ))
         .set_json(json!({"suspended": false}));
     assert_eq!(send(&sim, lift).await.status, 204);
     let issued = send(&sim, TestRequest::post().uri(&suspended_token)).await;
@@ -370,12 +450,16 @@ async fn apps_installations_and_tokens_survive_a_restart() {
     };
     let sim = open();
     sim.learn("issues", &payload("issues/opened.payload.json"));
-    sim.register_app(&NewApp::new(APP_ID, APP_PRIVATE_KEY)).unwrap();
+    sim.register_app(&NewApp::new(APP_ID, APP_PRIVATE_KEY))
+        .unwrap();
     sim.add_installation(&NewInstallation::new(INSTALLATION, APP_ID, OWNER));
     let token = sim.issue_token(INSTALLATION).unwrap();
     drop(sim);
     let saved = std::fs::read_to_string(&file).unwrap();
-    assert!(!saved.contains("PRIVATE KEY"), "only the public half is saved");
+    assert!(
+        !saved.contains("PRIVATE KEY"),
+        "only the public half is saved"
+    );
 
     let sim = open();
     assert_eq!(get_app_with(&sim, &app_jwt()).await.0, 200);
