@@ -7,6 +7,7 @@ pub mod deliveries;
 pub mod entities;
 pub mod jobs;
 pub mod plugin_states;
+pub mod plugins;
 pub mod policies;
 pub mod runs;
 pub mod secrets;

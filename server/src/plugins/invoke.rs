@@ -35,6 +35,9 @@ pub struct PluginEvent {
     pub is_retry: bool,
     /// The event's branch, for policy conditions.
     pub branch: Option<String>,
+    /// The configuration for the event's project; the plugin's own
+    /// (`LoadedPlugin::config_json`) when not set.
+    pub config: Option<std::sync::Arc<str>>,
 }
 
 /// What host calls reach outside the sandbox: GitHub, the database (approvals and
@@ -119,7 +122,7 @@ impl PluginRuntime {
                 plugin: plugin.manifest.name.clone(),
                 capabilities: plugin.capabilities.clone(),
                 repository: event.repository.clone(),
-                config_json: plugin.config_json.clone(),
+                config_json: event.config.clone().unwrap_or_else(|| plugin.config_json.clone()),
                 env: env.clone(),
                 branch: event.branch.clone(),
                 idempotency: IdempotencyScope {
