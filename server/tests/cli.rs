@@ -139,7 +139,12 @@ fn plugin_install_then_list_shows_the_plugin_with_its_digest_and_every_change_is
     assert!(!bad.status.success());
     let stderr = String::from_utf8_lossy(&bad.stderr);
     assert!(stderr.contains("octo/app") && stderr.contains("at /greeting"), "{stderr}");
-    let good = gantry_in(&dir, &["plugin", "configure", "configured", "--repo", "octo/app", "--set", r#"{"greeting": "hi"}"#]);
+    // The settings file and the plugin's configuration file side by side.
+    let (settings, config) = (dir.join("gantry.toml"), dir.join("configured.json"));
+    std::fs::write(&settings, format!("data_dir = {:?}\n", dir.display().to_string())).unwrap();
+    std::fs::write(&config, r#"{"greeting": "hi"}"#).unwrap();
+    let (settings, config) = (settings.to_str().unwrap(), config.to_str().unwrap());
+    let good = gantry_in(&dir, &["--config", settings, "plugin", "configure", "configured", "--repo", "octo/app", "--file", config]);
     assert!(good.status.success(), "{}", String::from_utf8_lossy(&good.stderr));
 
     let list = gantry_in(&dir, &["plugin", "list"]);

@@ -66,16 +66,17 @@ pub enum AdminCommand {
     },
     /// Set a plugin's configuration for a repository (`*`: every repository),
     /// checked against the plugin's schema and applied over its defaults.
-    #[command(group = clap::ArgGroup::new("value").required(true).args(["config", "set"]))]
+    #[command(group = clap::ArgGroup::new("value").required(true).args(["file", "set"]))]
     Configure {
         /// The plugin's name.
         name: String,
         /// `OWNER/NAME`, or `*` for every repository.
         #[arg(long)]
         repo: String,
-        /// A JSON (or `.toml`) file holding the configuration.
+        /// A JSON (or `.toml`) file holding the configuration. (Not `--config`,
+        /// which names Gantry's settings file.)
         #[arg(long)]
-        config: Option<PathBuf>,
+        file: Option<PathBuf>,
         /// The configuration as inline JSON.
         #[arg(long)]
         set: Option<String>,
@@ -129,11 +130,11 @@ pub async fn run(command: AdminCommand, config: Option<&Path>) -> anyhow::Result
         }
         AdminCommand::Enable { name, repo } => println!("{}", admin.enable(&name, repo.as_deref().map(project).transpose()?.as_ref()).await?.summary),
         AdminCommand::Disable { name, repo } => println!("{}", admin.disable(&name, repo.as_deref().map(project).transpose()?.as_ref()).await?.summary),
-        AdminCommand::Configure { name, repo, config, set } => {
-            let value = match (config, set) {
+        AdminCommand::Configure { name, repo, file, set } => {
+            let value = match (file, set) {
                 (Some(path), _) => super::plugin::read_config(&path)?,
                 (None, Some(json)) => serde_json::from_str(&json).context("--set is not valid JSON")?,
-                (None, None) => anyhow::bail!("give the configuration with --config FILE or --set JSON"),
+                (None, None) => anyhow::bail!("give the configuration with --file FILE or --set JSON"),
             };
             println!("{}", admin.configure(&name, &project(&repo)?, value).await?.summary);
         }

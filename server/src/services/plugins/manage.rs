@@ -106,9 +106,10 @@ impl PluginAdmin<'_> {
         }
         let mut cleared = None;
         if on {
-            let reason = states::all(self.db).await?.remove(name).filter(|s| s.disabled).map(|s| s.reason.unwrap_or_default());
-            if states::enable(self.db, name).await? {
-                cleared = reason;
+            let health = states::all(self.db).await?.remove(name).filter(|s| s.disabled);
+            if let Some(health) = health {
+                states::enable(self.db, name).await?;
+                cleared = Some(health.reason.unwrap_or_default());
                 changed = true;
             }
         }

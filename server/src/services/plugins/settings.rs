@@ -45,13 +45,14 @@ impl Settings {
         Ok(Self { plugin: plugin.to_owned(), stored, rows })
     }
 
-    /// The setting for `project`, added (enabled as `*` says, no configuration of its
-    /// own) when there is none.
+    /// The setting for `project`, added when there is none: without a configuration
+    /// of its own, enabled as `*` says (the `*` row itself: not enabled).
     pub fn entry(&mut self, project: &Project) -> &mut Setting {
         let index = match self.rows.iter().position(|s| &s.project == project) {
             Some(index) => index,
             None => {
-                self.rows.push(Setting { project: project.clone(), enabled: None, config: None });
+                let enabled = (project == &Project::All).then_some(false);
+                self.rows.push(Setting { project: project.clone(), enabled, config: None });
                 self.rows.len() - 1
             }
         };
