@@ -36,6 +36,25 @@ pub struct Settings {
     pub api: ApiSettings,
     /// Encryption of stored secrets.
     pub secrets: SecretsSettings,
+    /// Actions held for approval.
+    pub approvals: ApprovalSettings,
+}
+
+/// Actions held by an `ask` decision.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApprovalSettings {
+    /// A held action nobody decides within this many seconds expires and never runs.
+    pub expire_after_secs: u64,
+    /// How often the server expires old approvals and tells plugins how their held
+    /// actions ended, in milliseconds.
+    pub sweep_interval_ms: u64,
+}
+
+impl Default for ApprovalSettings {
+    fn default() -> Self {
+        Self { expire_after_secs: 7 * 24 * 3600, sweep_interval_ms: 1_000 }
+    }
 }
 
 impl Default for Settings {
@@ -50,6 +69,7 @@ impl Default for Settings {
             plugins: PluginSettings::default(),
             api: ApiSettings::default(),
             secrets: SecretsSettings::default(),
+            approvals: ApprovalSettings::default(),
         }
     }
 }
@@ -139,11 +159,19 @@ pub struct GitHubSettings {
     pub connect_timeout_ms: u64,
     /// Read timeout per response in milliseconds.
     pub read_timeout_ms: u64,
+    /// Where repositories are cloned from: `{git_url}/{owner}/{name}.git`.
+    pub git_url: String,
 }
 
 impl Default for GitHubSettings {
     fn default() -> Self {
-        Self { api_url: "https://api.github.com".into(), token: None, connect_timeout_ms: 5_000, read_timeout_ms: 15_000 }
+        Self {
+            api_url: "https://api.github.com".into(),
+            token: None,
+            connect_timeout_ms: 5_000,
+            read_timeout_ms: 15_000,
+            git_url: "https://github.com".into(),
+        }
     }
 }
 
@@ -187,6 +215,8 @@ pub struct PluginSettings {
     pub max_consecutive_crashes: i32,
     /// The largest plugin component `gantry plugin install` and the API accept.
     pub max_component_bytes: usize,
+    /// Outbound HTTP from plugins.
+    pub http: HttpSettings,
 }
 
 impl Default for PluginSettings {
@@ -197,7 +227,30 @@ impl Default for PluginSettings {
             limits: Limits::default(),
             max_consecutive_crashes: 5,
             max_component_bytes: 32 * 1024 * 1024,
+            http: HttpSettings::default(),
         }
+    }
+}
+
+/// Outbound HTTP from plugins: which hosts may resolve to addresses that are
+/// otherwise refused (loopback, private, link-local, metadata), and fixed name
+/// resolutions. A plugin still needs its `http:<host>` capability and the policy.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpSettings {
+    /// Host names whose private or loopback addresses are allowed, for services on
+    /// the operator's own network. Empty by default: nothing private is reachable.
+    pub allow_private: Vec<String>,
+    /// Fixed addresses for host names, used instead of DNS (like `/etc/hosts`). The
+    /// address checks still apply.
+    pub hosts: BTreeMap<String, Vec<std::net::IpAddr>>,
+    /// Connect timeout in milliseconds (the invocation's deadline bounds the rest).
+    pub connect_timeout_ms: u64,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self { allow_private: Vec::new(), hosts: BTreeMap::new(), connect_timeout_ms: 5_000 }
     }
 }
 
@@ -219,6 +272,10 @@ pub struct Limits {
     pub max_log_line_bytes: usize,
     /// GitHub calls one invocation may make.
     pub github_calls: u32,
+    /// Largest output in bytes: an error message, a KV value, an HTTP body.
+    pub max_output_bytes: usize,
+    /// Disk one git workspace may use, in MiB.
+    pub workspace_mib: u64,
     /// Plugin instances that can exist at once in this process (the pooling
     /// allocator's slots); at least `worker.concurrency`.
     pub pool_instances: u32,
@@ -234,6 +291,8 @@ impl Default for Limits {
             max_log_lines: 200,
             max_log_line_bytes: 4096,
             github_calls: 50,
+            max_output_bytes: 1024 * 1024,
+            workspace_mib: 512,
             pool_instances: 64,
         }
     }

@@ -11,6 +11,7 @@ pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod domain;
+pub mod git;
 pub mod github;
 pub mod jobs;
 pub mod metrics;

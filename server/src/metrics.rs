@@ -2,7 +2,10 @@
 //!
 //! Label values are bounded: events outside GitHub's documented list are counted as
 //! `unknown`, so a signed but odd sender cannot grow the label space.
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry, TextEncoder};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use prometheus::{Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry, TextEncoder};
 
 use crate::domain::is_known_event;
 
@@ -22,6 +25,62 @@ pub struct Metrics {
     pub plugin_invocations: IntCounterVec,
     /// Plugin invocation duration in seconds, by plugin.
     pub plugin_seconds: HistogramVec,
+    /// Counters and gauges that plugins report.
+    pub plugin_reported: PluginMetrics,
+}
+
+/// The `(name, label)` series each plugin has reported.
+type SeriesByPlugin = HashMap<String, HashSet<(String, String)>>;
+
+/// Series that plugins report through the `metrics` host interface, at most
+/// [`PluginMetrics::MAX_SERIES`] per plugin so no plugin can grow the label space.
+#[derive(Debug, Clone)]
+pub struct PluginMetrics {
+    counter: IntCounterVec,
+    gauge: GaugeVec,
+    series: Arc<Mutex<SeriesByPlugin>>,
+}
+
+impl PluginMetrics {
+    /// Distinct `(name, label)` series one plugin may report.
+    pub const MAX_SERIES: usize = 100;
+
+    /// Whether the plugin may report this series (already known, or room left).
+    fn admit(&self, plugin: &str, name: &str, label: &str) -> bool {
+        let valid = !name.is_empty() && name.len() <= 64 && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !valid || label.len() > 128 {
+            return false;
+        }
+        let mut series = self.series.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mine = series.entry(plugin.to_owned()).or_default();
+        let key = (name.to_owned(), label.to_owned());
+        if mine.contains(&key) {
+            return true;
+        }
+        if mine.len() >= Self::MAX_SERIES {
+            return false;
+        }
+        mine.insert(key);
+        true
+    }
+
+    /// Adds to a plugin's counter; returns false when the series was refused.
+    pub fn add(&self, plugin: &str, name: &str, label: &str, value: u64) -> bool {
+        let ok = self.admit(plugin, name, label);
+        if ok {
+            self.counter.with_label_values(&[plugin, name, label]).inc_by(value);
+        }
+        ok
+    }
+
+    /// Sets a plugin's gauge; returns false when the series was refused.
+    pub fn set(&self, plugin: &str, name: &str, label: &str, value: f64) -> bool {
+        let ok = value.is_finite() && self.admit(plugin, name, label);
+        if ok {
+            self.gauge.with_label_values(&[plugin, name, label]).set(value);
+        }
+        ok
+    }
 }
 
 impl Metrics {
@@ -51,7 +110,14 @@ impl Metrics {
         registry.register(Box::new(jobs_finished.clone()))?;
         registry.register(Box::new(plugin_invocations.clone()))?;
         registry.register(Box::new(plugin_seconds.clone()))?;
-        Ok(Self { registry, deliveries, rejections, payload_parses, jobs_finished, plugin_invocations, plugin_seconds })
+        let plugin_reported = PluginMetrics {
+            counter: IntCounterVec::new(Opts::new("plugin_counter_total", "Counters reported by plugins"), &["plugin", "name", "label"])?,
+            gauge: GaugeVec::new(Opts::new("plugin_gauge", "Gauges reported by plugins"), &["plugin", "name", "label"])?,
+            series: Arc::default(),
+        };
+        registry.register(Box::new(plugin_reported.counter.clone()))?;
+        registry.register(Box::new(plugin_reported.gauge.clone()))?;
+        Ok(Self { registry, deliveries, rejections, payload_parses, jobs_finished, plugin_invocations, plugin_seconds, plugin_reported })
     }
 
     /// Counts an accepted delivery.

@@ -14,7 +14,7 @@ use crate::config::Settings;
 use crate::github::GitHubClient;
 use crate::jobs::WorkerPool;
 use crate::metrics::Metrics;
-use crate::plugins::{PluginRegistry, PluginRuntime};
+use crate::plugins::{HostServices, PluginRegistry, PluginRuntime};
 use crate::services::dispatch::DeliveryObserver;
 use crate::services::plugins::{self as plugin_admin, CompiledPlugins};
 use crate::services::secrets::WebhookSecrets;
@@ -81,15 +81,18 @@ impl Application {
         }
         let listener = TcpListener::bind(&settings.server.listen).with_context(|| format!("binding {}", settings.server.listen))?;
         let port = listener.local_addr()?.port();
+        let metrics = Metrics::new()?;
+        let host_services = Arc::new(HostServices::new(&settings, Some(metrics.plugin_reported.clone())).context("setting up plugin host services")?);
         let state = AppState {
             db,
+            host_services,
             settings: Arc::new(settings),
             runtime,
             plugins: compiled,
             github,
             wake: Arc::new(Notify::new()),
             observer: extras.observer,
-            metrics: Metrics::new()?,
+            metrics,
             webhook_secrets,
         };
         let data = web::Data::new(state.clone());

@@ -34,6 +34,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// The webhook secrets deliveries are checked against.
     pub webhook_secrets: Arc<WebhookSecrets>,
+    /// Secrets, HTTP and metrics for plugins' host calls.
+    pub host_services: Arc<crate::plugins::HostServices>,
 }
 
 impl std::fmt::Debug for AppState {

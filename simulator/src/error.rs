@@ -17,6 +17,11 @@ pub(crate) enum SimError {
     BadJson,
     /// 422: the body is JSON but not acceptable; holds GitHub's `errors` entries.
     Validation(Vec<Value>),
+    /// Any other refusal GitHub words specially, with that status and message, e.g.
+    /// 403 "This workflow is already running", 404 "Branch not found", 405 "Pull
+    /// Request is not mergeable", 409 "<path> does not match <sha>", 422 "Reference
+    /// already exists".
+    Message(StatusCode, String),
 }
 
 impl SimError {
@@ -25,6 +30,11 @@ impl SimError {
         Self::Validation(vec![
             json!({ "resource": resource, "code": code, "field": field }),
         ])
+    }
+
+    /// `status` with GitHub's body around `message`.
+    pub fn status(status: StatusCode, message: impl Into<String>) -> Self {
+        Self::Message(status, message.into())
     }
 }
 
@@ -35,6 +45,7 @@ impl std::fmt::Display for SimError {
             Self::NotFound => "Not Found",
             Self::BadJson => "Problems parsing JSON",
             Self::Validation(_) => "Validation Failed",
+            Self::Message(_, message) => message,
         })
     }
 }
@@ -46,6 +57,7 @@ impl ResponseError for SimError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::BadJson => StatusCode::BAD_REQUEST,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Message(status, _) => *status,
         }
     }
 

@@ -1,17 +1,21 @@
 //! Fault injection: the public [`Fault`] and [`FaultKind`] types, the book of active
 //! faults with its path patterns and countdowns, the log of requests seen (for tests
-//! asserting on retries), and the responses a fault answers with, in GitHub's shapes.
+//! asserting on retries), the rate-limit budget, and the responses a fault answers
+//! with, in GitHub's shapes.
 //!
-//! Nothing here is persisted: faults and the request log belong to one process.
+//! Nothing here is persisted: faults, the request log and the budget belong to one
+//! process.
 
 use std::{
     collections::{HashMap, VecDeque},
-    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+    time::{Duration, Instant},
 };
 
 use actix_web::{http::StatusCode, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+
+use crate::ratelimit::{now_secs, Budget, Quota, ANONYMOUS_LIMIT, DEFAULT_LIMIT};
 
 /// Where GitHub's rate-limit errors point.
 const RATE_LIMIT_DOCS: &str = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api";
@@ -25,7 +29,9 @@ const MAX_TIMES_PER_PATH: usize = 4096;
 ///
 /// Over HTTP it is written externally tagged in snake case: `{"status": 502}`,
 /// `{"status_after_apply": 502}`, `{"retry_after": 3}`,
-/// `{"rate_limited": {"reset_in_secs": 5}}`, `"secondary_rate_limit"`,
+/// `{"rate_limited": {"reset_in_secs": 5}}`,
+/// `{"primary_rate_limit": {"status": 429, "reset_in_secs": 5}}`,
+/// `"secondary_rate_limit"`, `{"secondary_rate_limit_retry_after": {"secs": 60}}`,
 /// `{"hang": {"secs": 30}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -45,6 +51,21 @@ pub enum FaultKind {
     },
     /// Secondary rate limit: 403 without rate-limit headers.
     SecondaryRateLimit,
+    /// Primary rate limit with a chosen status (403 or 429, GitHub uses both):
+    /// `x-ratelimit-remaining: 0`, `x-ratelimit-limit`, `-used`, `-resource`, and
+    /// `x-ratelimit-reset` this many seconds from now.
+    PrimaryRateLimit {
+        /// 403 or 429.
+        status: u16,
+        /// Seconds from now until the limit resets.
+        reset_in_secs: u64,
+    },
+    /// Secondary rate limit as GitHub usually words it: 403 "You have exceeded a
+    /// secondary rate limit..." with `retry-after: secs` and no rate-limit headers.
+    SecondaryRateLimitRetryAfter {
+        /// The `retry-after` value, in seconds.
+        secs: u64,
+    },
     /// Never answer: hold the request open for this many seconds, then answer 504.
     Hang {
         /// Seconds to hold the request.
@@ -106,6 +127,9 @@ impl Fault {
             {
                 Some("kind")
             }
+            FaultKind::PrimaryRateLimit { status, .. } if status != 403 && status != 429 => {
+                Some("kind")
+            }
             _ => None,
         }
     }
@@ -130,6 +154,10 @@ pub(crate) fn path_matches(pattern: &str, path: &str) -> bool {
 pub(crate) struct Control {
     faults: Vec<Fault>,
     requests: HashMap<(String, String), Seen>,
+    budget: Budget,
+    /// GitHub's separate, smaller budget for requests without a token, reported on the
+    /// 401s those get; created at the first one.
+    anonymous: Option<Budget>,
 }
 
 /// Requests seen for one `(method, path)`.
@@ -172,6 +200,25 @@ impl Control {
         Some(kind)
     }
 
+    /// Counts one request against the rate-limit budget; `Err` when it is used up.
+    pub fn take_quota(&mut self) -> Result<Quota, Quota> {
+        self.budget.take(now_secs())
+    }
+
+    /// Counts one request without a token against the anonymous budget (60 an hour);
+    /// it is refused either way, so running out changes nothing but the headers.
+    pub fn take_anonymous_quota(&mut self) -> Quota {
+        let budget = self
+            .anonymous
+            .get_or_insert_with(|| Budget::new(ANONYMOUS_LIMIT));
+        budget.take(now_secs()).unwrap_or_else(|quota| quota)
+    }
+
+    /// Changes the requests allowed per rate-limit window.
+    pub fn set_rate_limit(&mut self, limit: u64) {
+        self.budget.set_limit(limit);
+    }
+
     /// Records one request to `(method, path)` at `now`.
     pub fn record(&mut self, method: &str, path: &str, now: Instant) {
         let seen = self
@@ -211,31 +258,49 @@ pub(crate) async fn respond(kind: &FaultKind) -> HttpResponse {
         FaultKind::RetryAfter(secs) => HttpResponse::TooManyRequests()
             .insert_header(("retry-after", secs.to_string()))
             .json(secondary_body()),
-        FaultKind::RateLimited { reset_in_secs } => {
-            let now = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap_or_default()
-                .as_secs();
-            HttpResponse::Forbidden()
-                .insert_header(("x-ratelimit-limit", "5000"))
-                .insert_header(("x-ratelimit-remaining", "0"))
-                .insert_header(("x-ratelimit-used", "5000"))
-                .insert_header(("x-ratelimit-resource", "core"))
-                .insert_header((
-                    "x-ratelimit-reset",
-                    now.saturating_add(reset_in_secs).to_string(),
-                ))
-                .json(json!({
-                    "message": "API rate limit exceeded for installation ID 1.",
-                    "documentation_url": RATE_LIMIT_DOCS,
-                }))
-        }
+        FaultKind::RateLimited { reset_in_secs } => primary_limit(
+            StatusCode::FORBIDDEN,
+            Quota {
+                limit: DEFAULT_LIMIT,
+                used: DEFAULT_LIMIT,
+                reset: now_secs().saturating_add(reset_in_secs),
+            },
+        ),
+        FaultKind::PrimaryRateLimit {
+            status,
+            reset_in_secs,
+        } => primary_limit(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN),
+            Quota {
+                limit: DEFAULT_LIMIT,
+                used: DEFAULT_LIMIT,
+                reset: now_secs().saturating_add(reset_in_secs),
+            },
+        ),
+        FaultKind::SecondaryRateLimitRetryAfter { secs } => HttpResponse::Forbidden()
+            .insert_header(("retry-after", secs.to_string()))
+            .json(secondary_body()),
         FaultKind::SecondaryRateLimit => HttpResponse::Forbidden().json(secondary_body()),
         FaultKind::Hang { secs } => {
             actix_web::rt::time::sleep(Duration::from_secs(secs)).await;
             error_response(504)
         }
     }
+}
+
+/// GitHub's answer once the primary rate limit is used up: `status` (403 or 429) with
+/// the rate-limit headers of `quota`, whose remaining count is 0.
+pub(crate) fn primary_limit(status: StatusCode, quota: Quota) -> HttpResponse {
+    let mut res = HttpResponse::build(status).json(json!({
+        "message": "API rate limit exceeded for installation ID 1.",
+        "documentation_url": RATE_LIMIT_DOCS,
+    }));
+    Quota {
+        used: quota.used.max(quota.limit),
+        ..quota
+    }
+    .apply(res.headers_mut());
+    res
 }
 
 /// `code` with GitHub's error body; a code that is not a valid status answers 500.

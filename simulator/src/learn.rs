@@ -30,10 +30,12 @@ pub(crate) fn learn(state: &mut State, event: &str, payload: &Value) {
     }
     if let Some(pull) = payload.get("pull_request").filter(|v| v.is_object()) {
         learn_issue(state, &key, pull, true);
+        learn_pull_commits(state, &key, pull);
     }
     match event {
         "label" => learn_label_event(state, &key, action, payload),
         "member" => learn_member_event(state, &key, action, payload),
+        "push" => learn_push(state, &key, payload),
         _ => {
             // A `label` key also comes with `issues.labeled` and friends: remember its
             // definition so the repository knows the label.
@@ -94,22 +96,10 @@ fn learn_repository(state: &mut State, repo: Option<&Value>) -> Option<String> {
             Some(id) => id,
             None => state.next_id(),
         };
-        state.repos.insert(
-            key.clone(),
-            Repo {
-                id: new_id,
-                node_id: format!("R_sim{new_id}"),
-                owner: owner.clone(),
-                name: name.clone(),
-                private: false,
-                default_branch: "main".to_owned(),
-                description: None,
-                created_at: time_at(repo, "created_at").unwrap_or_else(Utc::now),
-                labels: Vec::new(),
-                issues: Default::default(),
-                collaborators: Default::default(),
-            },
-        );
+        let created_at = time_at(repo, "created_at").unwrap_or_else(Utc::now);
+        state
+            .repos
+            .insert(key.clone(), Repo::new(new_id, &owner, &name, created_at));
     }
     let stored = state.repos.get_mut(&key)?;
     stored.owner = owner;
@@ -179,10 +169,25 @@ fn learn_issue(state: &mut State, key: &str, v: &Value, from_pull_payload: bool)
         issue.open = open;
         issue.updated_at = updated_at;
         issue.closed_at = closed_at;
+        if let Some(reason) = v.get("state_reason") {
+            issue.state_reason = reason.as_str().map(str::to_owned);
+        }
         // Only a pull request payload knows head and base; an issue payload only says
         // that the issue is a pull request.
         if from_pull_payload || issue.pull.is_none() {
-            if let Some(pull) = pull {
+            if let Some(mut pull) = pull {
+                // Reviews, files, requested reviewers and mergeability written
+                // through the API stay, as labels and comments do.
+                if let Some(old) = issue.pull.take() {
+                    pull.requested_reviewers = old.requested_reviewers;
+                    pull.reviews = old.reviews;
+                    pull.files = old.files;
+                    pull.mergeable = old.mergeable;
+                    pull.merged_by = old.merged_by;
+                    if pull.id == 0 {
+                        pull.id = old.id;
+                    }
+                }
                 issue.pull = Some(pull);
             }
         }
@@ -212,11 +217,73 @@ fn learn_issue(state: &mut State, key: &str, v: &Value, from_pull_payload: bool)
         created_at: time_at(v, "created_at").unwrap_or(now),
         updated_at,
         closed_at,
+        state_reason: str_at(v, "state_reason").map(str::to_owned),
+        milestone: None,
     };
     for name in &labels {
         issue.add_label(name);
     }
     repo.issues.insert(number, issue);
+}
+
+/// Records a pull request's head and base commits, and points its branches in this
+/// repository at them when the branches are unknown or only hold a placeholder commit
+/// (a fork's head branch is not created here).
+fn learn_pull_commits(state: &mut State, key: &str, pull: &Value) {
+    let Some(repo) = state.repos.get_mut(key) else {
+        return;
+    };
+    let full_name = format!("{}/{}", repo.owner, repo.name);
+    for side in ["base", "head"] {
+        let Some(v) = pull.get(side) else { continue };
+        let (Some(branch), Some(sha)) = (str_at(v, "ref"), str_at(v, "sha")) else {
+            continue;
+        };
+        let sha = sha.to_ascii_lowercase();
+        repo.git.adopt(&sha, Utc::now());
+        let same_repo = v
+            .get("repo")
+            .and_then(|r| str_at(r, "full_name"))
+            .is_none_or(|name| name.eq_ignore_ascii_case(&full_name));
+        let name = format!("refs/heads/{branch}");
+        let replaceable = repo
+            .git
+            .refs
+            .get(&name)
+            .is_none_or(|old| repo.git.is_placeholder(old));
+        if same_repo && replaceable && repo.git.commits.contains_key(&sha) {
+            repo.git.refs.insert(name, sha);
+        }
+    }
+}
+
+/// `push` events: the ref moves to `after`, or is deleted.
+fn learn_push(state: &mut State, key: &str, payload: &Value) {
+    let (Some(name), Some(after)) = (str_at(payload, "ref"), str_at(payload, "after")) else {
+        return;
+    };
+    let Some(repo) = state.repos.get_mut(key) else {
+        return;
+    };
+    if bool_at(payload, "deleted") == Some(true) {
+        repo.git.refs.remove(name);
+        return;
+    }
+    let after = after.to_ascii_lowercase();
+    repo.git.adopt(&after, Utc::now());
+    if let Some(message) = payload
+        .get("head_commit")
+        .and_then(|c| str_at(c, "message"))
+    {
+        if let Some(commit) = repo.git.commits.get_mut(&after) {
+            if commit.message.is_empty() {
+                commit.message = message.to_owned();
+            }
+        }
+    }
+    if repo.git.commits.contains_key(&after) && name.starts_with("refs/") {
+        repo.git.refs.insert(name.to_owned(), after);
+    }
 }
 
 /// Head, base and flags of a pull request object (defaults when absent).
@@ -239,6 +306,16 @@ fn pull_info(v: &Value, from_pull_payload: bool) -> PullInfo {
         base_sha: side("base", "sha"),
         draft: bool_at(v, "draft").unwrap_or(false),
         merged: bool_at(v, "merged").unwrap_or(false),
+        requested_reviewers: v
+            .get("requested_reviewers")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|u| str_at(u, "login").map(str::to_owned))
+            .collect(),
+        merged_at: time_at(v, "merged_at"),
+        merge_commit_sha: str_at(v, "merge_commit_sha").map(str::to_owned),
+        ..PullInfo::default()
     }
 }
 

@@ -2,9 +2,11 @@
 //!
 //! This module holds the public API only: [`SimulatorOptions`], the cheap-to-clone
 //! [`Simulator`] handle, serving it over HTTP, fault injection ([`Fault`]), and read
-//! helpers for tests. The data model lives in `state`, saving it to a file in
-//! `persist`, learning from webhook payloads in `learn`, GitHub-shaped JSON in `json`,
-//! faults and the request log in `faults`, and the handlers in `routes`.
+//! helpers for tests. Seeding workflows, runs and pull request details lives in
+//! `seed`. The data model lives in `state`, saving it to a file in `persist`, learning
+//! from webhook payloads in `learn`, GitHub-shaped JSON in `json`, faults and the
+//! request log in `faults`, the rate-limit budget in `ratelimit`, and the handlers in
+//! `routes`.
 //!
 //! The simulator serves GitHub's own paths at the root (no `/api/v3` prefix), learns
 //! repositories, issues, pull requests and users from the webhook payloads it is shown,
@@ -16,7 +18,9 @@ mod faults;
 mod json;
 mod learn;
 mod persist;
+mod ratelimit;
 mod routes;
+mod seed;
 mod state;
 
 use std::{net::TcpListener, path::PathBuf, sync::Arc, time::Instant};
@@ -24,8 +28,11 @@ use std::{net::TcpListener, path::PathBuf, sync::Arc, time::Instant};
 use actix_web::{dev::Server, web, App, HttpServer};
 use parking_lot::{Mutex, MutexGuard};
 
-pub use crate::faults::{Fault, FaultKind};
 use crate::{faults::Control, persist::Store, state::State};
+pub use crate::{
+    faults::{Fault, FaultKind},
+    seed::{JobOutcome, PullFile, RunArtifact, RunOutcome},
+};
 
 /// Options for a simulator instance.
 #[derive(Debug, Clone, Default)]

@@ -69,11 +69,13 @@ pub struct AppOptions {
     pub workers: usize,
     /// The JSON API token; `None` leaves the API closed.
     pub api_token: Option<&'static str>,
+    /// Changes to the settings after the test defaults are applied.
+    pub tweak: Option<fn(&mut Settings)>,
 }
 
 impl Default for AppOptions {
     fn default() -> Self {
-        Self { plugins: Plugins::Named(&["hooks"]), limits: Limits::default(), configs: Vec::new(), workers: 2, api_token: Some(API_TOKEN) }
+        Self { plugins: Plugins::Named(&["hooks"]), limits: Limits::default(), configs: Vec::new(), workers: 2, api_token: Some(API_TOKEN), tweak: None }
     }
 }
 
@@ -108,6 +110,10 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
     settings.secrets.key = Some(Secret::new(TEST_KEY));
     settings.webhook.secret_cache_ms = 0;
     settings.plugins.limits = options.limits.clone();
+    settings.approvals.sweep_interval_ms = 50;
+    if let Some(tweak) = options.tweak {
+        tweak(&mut settings);
+    }
 
     let runtime = PluginRuntime::new(options.limits).unwrap();
     let mut registry = PluginRegistry::default();

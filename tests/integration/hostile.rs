@@ -1,4 +1,4 @@
-//! Hostile plugins (TESTPLAN S2, S3, S8): each is a real guest crate in
+//! Hostile plugins (TESTPLAN S2, S3, S4, S8): each is a real guest crate in
 //! `tests/plugins/`; the host stops it, stays up, and runs the others.
 use std::time::Duration;
 
@@ -76,7 +76,12 @@ async fn nothing_a_plugin_leaves_in_memory_is_seen_by_the_next_invocation() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flooded_log_and_a_huge_error_are_cut_at_their_caps() {
     let app = spawn_app(AppOptions { plugins: Plugins::Named(&["flood", "hooks"]), ..AppOptions::default() }).await;
+    crate::alloc::reset_largest();
     let runs = deliver_issue(&app).await;
+    // The 60 MB error and the 1 MiB log lines were read in place and cut: no host
+    // allocation came near their size (the output cap is 1 MiB).
+    let largest = crate::alloc::largest();
+    assert!(largest < app.state.settings.plugins.limits.max_output_bytes, "the host allocated {largest} bytes at once");
     let flood = run(&runs, "flood");
     assert_eq!(flood.outcome, "error");
     let message = flood.message.as_deref().unwrap();

@@ -5,9 +5,13 @@
 //! runs on SQLite by default and on PostgreSQL with `GANTRY_TEST_DATABASE=postgres`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod alloc;
 mod api;
+mod approvals;
 mod durability;
+mod git;
 mod health;
+mod host_calls;
 mod helpers;
 mod hostile;
 mod intake;
@@ -18,3 +22,6 @@ mod policy;
 mod process;
 mod secrets;
 mod webhooks;
+
+#[global_allocator]
+static ALLOCATOR: alloc::PeakAlloc = alloc::PeakAlloc;

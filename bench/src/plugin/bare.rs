@@ -1,6 +1,7 @@
 //! Bare wasmtime: the same component on an engine built by the same
 //! `plugins::engine::build`, with a linker holding WASI p2 and Gantry's generated
-//! bindings over a minimal host state, pre-instantiated once. Each call is a new
+//! `log` and `config` bindings over a minimal host state (other imports trap; the
+//! benchmarked plugins do not call them), pre-instantiated once. Each call is a new
 //! store, an instantiation and `handle-event`.
 //!
 //! The floor ([`Step::Floor`]) has no limits, no epoch callback and no deadline, and
@@ -11,8 +12,8 @@ use std::time::Instant;
 
 use anyhow::{anyhow, bail, Context};
 use gantry_server::config::Limits;
-use gantry_server::plugins::bindings::gantry::plugin::{config, github, log, types};
-use gantry_server::plugins::bindings::{Event, HostError, Plugin, PluginPre, Repo};
+use gantry_server::plugins::bindings::gantry::plugin::{config, log, types};
+use gantry_server::plugins::bindings::{Event, PluginPre};
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
 use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder, UpdateDeadline};
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
@@ -107,16 +108,6 @@ impl config::Host for BareState {
     }
 }
 
-impl github::Host for BareState {
-    async fn add_labels(&mut self, _repo: Repo, _number: u64, _labels: Vec<String>) -> wasmtime::Result<Result<Vec<String>, HostError>> {
-        Ok(Err(HostError::Denied("the bare benchmark host makes no GitHub calls".into())))
-    }
-
-    async fn create_comment(&mut self, _repo: Repo, _number: u64, _body: String) -> wasmtime::Result<Result<u64, HostError>> {
-        Ok(Err(HostError::Denied("the bare benchmark host makes no GitHub calls".into())))
-    }
-}
-
 const MIB: usize = 1024 * 1024;
 
 /// The bare host: its own engine (no epoch ticker) and the pre-instantiated component.
@@ -142,10 +133,12 @@ impl Bare {
         let engine = gantry_server::plugins::engine::build(&limits)?;
         let mut linker: Linker<BareState> = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(anyhow::Error::from).context("linking WASI")?;
-        Plugin::add_to_linker::<BareState, HasSelf<BareState>>(&mut linker, |state| state)
-            .map_err(anyhow::Error::from)
-            .context("linking the plugin world")?;
+        types::add_to_linker::<BareState, HasSelf<BareState>>(&mut linker, |state| state).map_err(anyhow::Error::from).context("linking types")?;
+        log::add_to_linker::<BareState, HasSelf<BareState>>(&mut linker, |state| state).map_err(anyhow::Error::from).context("linking log")?;
+        config::add_to_linker::<BareState, HasSelf<BareState>>(&mut linker, |state| state).map_err(anyhow::Error::from).context("linking config")?;
         let component = Component::from_binary(&engine, wasm).map_err(anyhow::Error::from).context("compiling the plugin")?;
+        // The benchmarked plugins call no other host import; any other traps.
+        linker.define_unknown_imports_as_traps(&component).map_err(anyhow::Error::from).context("stubbing the other imports")?;
         let instance_pre = linker.instantiate_pre(&component).map_err(anyhow::Error::from).context("pre-instantiating the plugin")?;
         let pre = PluginPre::new(instance_pre).map_err(anyhow::Error::from).context("the plugin does not export the world")?;
         Ok(Self { engine, pre, limits })

@@ -11,7 +11,7 @@ use gantry_server::db;
 use gantry_server::domain::EventMeta;
 use gantry_server::github::GitHubClient;
 use gantry_server::plugins::bindings::{Event, Repo};
-use gantry_server::plugins::{HostEnv, LoadedPlugin, Outcome, PluginEvent, PluginRuntime};
+use gantry_server::plugins::{HostEnv, HostServices, LoadedPlugin, Outcome, PluginEvent, PluginRuntime};
 
 /// Where the GitHub client points: the discard port, which nothing should reach.
 const DUMMY_GITHUB: &str = "http://127.0.0.1:9";
@@ -40,7 +40,8 @@ impl Gantry {
         let github = GitHubClient::new(&GitHubSettings { api_url: DUMMY_GITHUB.into(), ..GitHubSettings::default() })?;
         let runtime = PluginRuntime::new(limits)?;
         let plugin = runtime.load(wasm, None)?;
-        let env = HostEnv { github, db: database, rules: Arc::new(vec![]) };
+        let services = Arc::new(HostServices::new(&gantry_server::config::Settings::default(), None)?);
+        let env = HostEnv { github, db: database, rules: Arc::new(vec![]), services };
         Ok(Self { runtime, plugin, env, _dir: dir })
     }
 

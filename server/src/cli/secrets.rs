@@ -1,6 +1,6 @@
-//! `gantry secrets`: webhook secrets by scope, stored encrypted. Values are read from
-//! standard input (never from the command line, where `ps` would show them) and are
-//! never printed back.
+//! `gantry secrets`: webhook secrets by scope, and named secrets for plugins, both
+//! stored encrypted. Values are read from standard input (never from the command
+//! line, where `ps` would show them) and are never printed back.
 use std::io::Read;
 
 use anyhow::{bail, Context};
@@ -10,7 +10,7 @@ use sea_orm::DatabaseConnection;
 use crate::config::Settings;
 use crate::crypto::SecretBox;
 use crate::domain::SecretScope;
-use crate::services::secrets;
+use crate::services::{plugin_secrets, secrets};
 
 /// What to do with webhook secrets.
 #[derive(Debug, Subcommand)]
@@ -34,6 +34,36 @@ pub enum SecretsCommand {
     },
     /// Print a fresh random key for `secrets.key`.
     GenerateKey,
+    /// Store a named secret for plugins (value from standard input); a plugin with
+    /// the capability `secrets:NAME` can use it without seeing it.
+    PluginSet {
+        /// The secret's name.
+        name: String,
+        /// `*` for every repository, or `OWNER/NAME`; a repository's own secret wins.
+        #[arg(long, default_value = "*")]
+        scope: String,
+    },
+    /// List plugin secrets (scopes and names, never values).
+    PluginList,
+    /// Remove a plugin secret.
+    PluginRemove {
+        /// The secret's name.
+        name: String,
+        /// Its scope.
+        #[arg(long, default_value = "*")]
+        scope: String,
+    },
+}
+
+/// Reads a secret value from standard input, without its trailing newline.
+fn read_value(example: &str) -> anyhow::Result<String> {
+    let mut value = String::new();
+    std::io::stdin().read_to_string(&mut value).context("reading the secret from standard input")?;
+    let value = value.trim_end_matches(['\n', '\r']).to_owned();
+    if value.is_empty() {
+        bail!("no secret on standard input (for example: printf %s \"$SECRET\" | gantry secrets {example})");
+    }
+    Ok(value)
 }
 
 /// Runs a `gantry secrets` command.
@@ -49,13 +79,8 @@ pub async fn run(settings: &Settings, connect: impl std::future::Future<Output =
     match command {
         SecretsCommand::Add { scope, label } => {
             let scope = SecretScope::parse(&scope).map_err(anyhow::Error::msg)?;
-            let mut value = String::new();
-            std::io::stdin().read_to_string(&mut value).context("reading the secret from standard input")?;
-            let value = value.trim_end_matches(['\n', '\r']);
-            if value.is_empty() {
-                bail!("no secret on standard input (for example: printf %s \"$SECRET\" | gantry secrets add --scope ...)");
-            }
-            let id = secrets::add(&db, settings.secrets.key.as_ref(), &scope, label, value).await?;
+            let value = read_value("add --scope ...")?;
+            let id = secrets::add(&db, settings.secrets.key.as_ref(), &scope, label, &value).await?;
             println!("stored secret {id} for {scope}");
         }
         SecretsCommand::List => {
@@ -73,6 +98,25 @@ pub async fn run(settings: &Settings, connect: impl std::future::Future<Output =
                 bail!("no stored secret with id {id}");
             }
             println!("removed secret {id}");
+        }
+        SecretsCommand::PluginSet { name, scope } => {
+            let value = read_value("plugin-set NAME --scope ...")?;
+            plugin_secrets::set(&db, settings.secrets.key.as_ref(), &scope, &name, &value)
+                .await
+                .with_context(|| format!("storing plugin secret {name} for {scope} (names are letters, digits, -, _ and .; scopes `*` or OWNER/NAME)"))?;
+            println!("stored plugin secret {name} for {scope}");
+        }
+        SecretsCommand::PluginList => {
+            println!("{:<40}  {:<30}  {:<20}", "SCOPE", "NAME", "STORED");
+            for (scope, name, at) in plugin_secrets::list(&db).await? {
+                println!("{scope:<40}  {name:<30}  {:<20}", at.format("%Y-%m-%d %H:%M:%S"));
+            }
+        }
+        SecretsCommand::PluginRemove { name, scope } => {
+            if !plugin_secrets::remove(&db, &scope, &name).await? {
+                bail!("no plugin secret {name} for {scope}");
+            }
+            println!("removed plugin secret {name} for {scope}");
         }
         SecretsCommand::GenerateKey => {}
     }

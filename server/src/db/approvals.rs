@@ -1,9 +1,9 @@
 //! Queries on `approvals`: held actions and their decisions. A decision is a
 //! conditional update from `pending`, so of two maintainers deciding at once exactly
-//! one succeeds.
+//! one succeeds. Expiry and "the plugin was told" are conditional updates too.
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::entities::approvals;
 
@@ -91,8 +91,59 @@ pub async fn finish(db: &DatabaseConnection, public_id: &str, status: &str, resu
     approvals::Entity::update_many()
         .col_expr(approvals::Column::Status, Expr::value(status))
         .col_expr(approvals::Column::Result, Expr::value(result))
+        // A retried approval that now ran is told to its plugin again.
+        .col_expr(approvals::Column::NotifiedAt, Expr::value(Option::<chrono::DateTime<Utc>>::None))
         .filter(approvals::Column::PublicId.eq(public_id))
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// Expires pending approvals created before `before`; returns those it expired.
+///
+/// # Errors
+/// When the database fails.
+pub async fn expire(db: &DatabaseConnection, before: chrono::DateTime<Utc>) -> Result<Vec<approvals::Model>, DbErr> {
+    let stale = approvals::Entity::find()
+        .filter(approvals::Column::Status.eq("pending"))
+        .filter(approvals::Column::CreatedAt.lt(before))
+        .all(db)
+        .await?;
+    let mut expired = Vec::new();
+    for row in stale {
+        if decide(db, &row.public_id, "expired", "gantry", Some("nobody decided in time")).await? {
+            expired.push(row);
+        }
+    }
+    Ok(expired)
+}
+
+/// Claims up to `limit` decided approvals whose plugin has not been told the
+/// outcome: each is marked notified by one conditional update, so of several
+/// workers or replicas exactly one claims it.
+///
+/// # Errors
+/// When the database fails.
+pub async fn claim_unnotified(db: &DatabaseConnection, limit: u64) -> Result<Vec<approvals::Model>, DbErr> {
+    let candidates = approvals::Entity::find()
+        .filter(approvals::Column::Status.is_in(["executed", "failed", "denied", "expired"]))
+        .filter(approvals::Column::NotifiedAt.is_null())
+        .order_by_asc(approvals::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let mut claimed = Vec::new();
+    for row in candidates {
+        let updated = approvals::Entity::update_many()
+            .col_expr(approvals::Column::NotifiedAt, Expr::value(Utc::now()))
+            .filter(approvals::Column::Id.eq(row.id))
+            .filter(approvals::Column::NotifiedAt.is_null())
+            .filter(approvals::Column::Status.eq(row.status.clone()))
+            .exec(db)
+            .await?;
+        if updated.rows_affected == 1 {
+            claimed.push(row);
+        }
+    }
+    Ok(claimed)
 }

@@ -6,6 +6,8 @@ pub mod audit;
 pub mod deliveries;
 pub mod entities;
 pub mod jobs;
+pub mod kv;
+pub mod plugin_secrets;
 pub mod plugin_states;
 pub mod plugins;
 pub mod policies;

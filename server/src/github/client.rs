@@ -32,6 +32,7 @@ pub enum GitHubError {
 #[derive(Clone, Debug)]
 pub struct GitHubClient {
     crab: Octocrab,
+    token: Option<crate::domain::Secret>,
 }
 
 impl GitHubClient {
@@ -48,7 +49,13 @@ impl GitHubClient {
         if let Some(token) = &settings.token {
             builder = builder.personal_token(token.expose().to_owned());
         }
-        Ok(Self { crab: builder.build()? })
+        Ok(Self { crab: builder.build()?, token: settings.token.clone() })
+    }
+
+    /// The token git operations authenticate with (the same credentials).
+    #[must_use]
+    pub fn git_token(&self) -> Option<crate::domain::Secret> {
+        self.token.clone()
     }
 
     /// Adds labels to an issue or pull request; returns all of its labels afterwards.
@@ -82,6 +89,57 @@ impl GitHubClient {
         let comment = issues.create_comment(number, format!("{body}\n\n{marker}")).await.map_err(classify)?;
         Ok(comment.id.into_inner())
     }
+}
+
+impl GitHubClient {
+    /// Sends one REST request to `path` (relative to the API base URL, query
+    /// included) with an optional JSON body and returns the JSON answer (`null` for
+    /// an empty one, such as 204).
+    ///
+    /// # Errors
+    /// A [`GitHubError`] saying whether a retry may help.
+    #[tracing::instrument(skip(self, body))]
+    pub async fn rest(&self, method: &str, path: &str, body: Option<&serde_json::Value>) -> Result<serde_json::Value, GitHubError> {
+        let method = http::Method::from_bytes(method.as_bytes()).map_err(|_| GitHubError::Rejected { status: 0, message: format!("bad method {method}") })?;
+        let builder = http::Request::builder().method(method).uri(path);
+        let request = self.crab.build_request(builder, body).map_err(classify)?;
+        self.send(request).await
+    }
+
+    /// Uploads `data` as a release asset to the release's `upload_url` (which GitHub
+    /// serves from another host) and returns the asset's JSON.
+    ///
+    /// # Errors
+    /// A [`GitHubError`] saying whether a retry may help.
+    #[tracing::instrument(skip(self, data))]
+    pub async fn upload(&self, upload_url: &str, name: &str, content_type: &str, data: Vec<u8>) -> Result<serde_json::Value, GitHubError> {
+        let base = upload_url.split('{').next().unwrap_or(upload_url);
+        let encoded: String = url_escape(name);
+        let request = http::Request::builder()
+            .method(http::Method::POST)
+            .uri(format!("{base}?name={encoded}"))
+            .header(http::header::CONTENT_TYPE, content_type)
+            .body(octocrab::OctoBody::from(data))
+            .map_err(|e| GitHubError::Rejected { status: 0, message: e.to_string() })?;
+        self.send(request).await
+    }
+
+    async fn send(&self, request: http::Request<octocrab::OctoBody>) -> Result<serde_json::Value, GitHubError> {
+        let response = self.crab.execute(request).await.map_err(classify)?;
+        let response = octocrab::map_github_error(response).await.map_err(classify)?;
+        let text = self.crab.body_to_string(response).await.map_err(classify)?;
+        if text.trim().is_empty() {
+            return Ok(serde_json::Value::Null);
+        }
+        serde_json::from_str(&text).map_err(|e| unexpected_response(&e))
+    }
+}
+
+/// Percent-encodes everything but unreserved characters, for a query value.
+fn url_escape(text: &str) -> String {
+    text.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
 }
 
 /// Sorts an octocrab error into what the caller can do about it.

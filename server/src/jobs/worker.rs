@@ -1,5 +1,5 @@
 //! The worker pool: a bounded number of tasks leasing and processing jobs until told
-//! to stop. A worker that dies mid-job leaves a lease that expires, so another worker
+//! to stop, and one task sweeping approvals (expiry, telling plugins the outcome). A worker that dies mid-job leaves a lease that expires, so another worker
 //! (in this process or another) takes the job over.
 use std::time::Duration;
 
@@ -7,7 +7,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::db::jobs;
-use crate::services::dispatch;
+use crate::services::{approval_sweep, dispatch};
 use crate::state::AppState;
 
 /// Running workers and the switch that stops them.
@@ -23,12 +23,13 @@ impl WorkerPool {
     pub fn start(state: &AppState) -> Self {
         let (stop, stopped) = watch::channel(false);
         let process_id = uuid::Uuid::new_v4().simple().to_string();
-        let handles = (0..state.settings.worker.concurrency)
+        let mut handles: Vec<JoinHandle<()>> = (0..state.settings.worker.concurrency)
             .map(|n| {
                 let owner = format!("{}-{n}", &process_id[..12]);
                 tokio::spawn(run(state.clone(), owner, stopped.clone()))
             })
             .collect();
+        handles.push(tokio::spawn(sweep_approvals(state.clone(), stopped.clone())));
         Self { stop, handles }
     }
 
@@ -69,6 +70,20 @@ async fn run(state: AppState, owner: String, mut stopped: watch::Receiver<bool>)
                     _ = stopped.changed() => {}
                 }
             }
+        }
+    }
+}
+
+/// Runs the approvals sweep (expiry, then telling plugins) on a timer until stopped.
+async fn sweep_approvals(state: AppState, mut stopped: watch::Receiver<bool>) {
+    let every = Duration::from_millis(state.settings.approvals.sweep_interval_ms.max(10));
+    while !*stopped.borrow() {
+        if let Err(err) = approval_sweep::sweep(&state).await {
+            tracing::warn!(error = format!("{err:#}"), "the approvals sweep failed; it runs again shortly");
+        }
+        tokio::select! {
+            () = tokio::time::sleep(every) => {}
+            _ = stopped.changed() => {}
         }
     }
 }

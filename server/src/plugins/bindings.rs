@@ -8,6 +8,10 @@ wasmtime::component::bindgen!({
     world: "plugin",
     imports: { default: async | trappable },
     exports: { default: async },
+    with: {
+        "gantry:plugin/secrets.secret": crate::plugins::host::secrets::SecretHandle,
+        "gantry:plugin/git.workspace": crate::plugins::host::git::GitWorkspace,
+    },
 });
 
 pub use gantry::plugin::types::{HostError, Repo};

@@ -1,18 +1,14 @@
-//! One plugin invocation: a fresh instance in a fresh store, a wall-clock deadline
-//! around the whole call (host calls included), epoch checks so guest code notices
-//! it, a memory cap, and an outcome that says what happened.
-use std::time::{Duration, Instant};
+//! What one plugin invocation takes and gives: the event, command or approval
+//! notice it handles, the host environment its imports use, and the report of how
+//! it ended. Running it is `call`'s job.
+use std::sync::Arc;
+use std::time::Duration;
 
-use wasmtime::component::ResourceTable;
-use wasmtime::{Store, StoreLimitsBuilder, Trap, UpdateDeadline};
-use wasmtime_wasi::WasiCtxBuilder;
-
-use super::bindings::{Event, Repo};
-use super::host::{HostState, IdempotencyScope, Invocation, LogBuffer};
-use super::registry::{LoadedPlugin, PluginRuntime};
-use crate::domain::text::clip;
+use super::egress::Egress;
+use crate::crypto::SecretBox;
 use crate::domain::RepoRef;
 use crate::github::GitHubClient;
+use crate::metrics::PluginMetrics;
 
 /// The event as handed to a plugin.
 #[derive(Debug, Clone)]
@@ -50,6 +46,90 @@ pub struct HostEnv {
     pub db: sea_orm::DatabaseConnection,
     /// The operator's policy rules.
     pub rules: std::sync::Arc<Vec<crate::policy::Rule>>,
+    /// Services built once per process.
+    pub services: Arc<HostServices>,
+}
+
+/// What host imports use besides GitHub and the database, built once per process.
+#[derive(Debug, Clone)]
+pub struct HostServices {
+    /// Opens plugin secrets; `None` without `secrets.key`.
+    pub secret_box: Option<SecretBox>,
+    /// Outbound HTTP with address checks.
+    pub egress: Egress,
+    /// Where plugin-reported metrics go; `None` where nothing exports them.
+    pub metrics: Option<PluginMetrics>,
+    /// Where git workspaces live and clone from.
+    pub git: GitPlaces,
+}
+
+/// Where git workspaces clone from and live on disk.
+#[derive(Debug, Clone)]
+pub struct GitPlaces {
+    /// Clone URLs are `{base_url}/{owner}/{name}.git`.
+    pub base_url: String,
+    /// Workspaces of running invocations, removed when they end.
+    pub workspaces: std::path::PathBuf,
+    /// Workspaces whose push waits for approval, by approval id.
+    pub held: std::path::PathBuf,
+}
+
+impl HostServices {
+    /// Builds them from the settings.
+    ///
+    /// # Errors
+    /// When `secrets.key` is not a valid key or the HTTP client cannot be built.
+    pub fn new(settings: &crate::config::Settings, metrics: Option<PluginMetrics>) -> anyhow::Result<Self> {
+        let secret_box = settings.secrets.key.as_ref().map(SecretBox::from_key).transpose()?;
+        let git = GitPlaces {
+            base_url: settings.github.git_url.trim_end_matches('/').to_owned(),
+            workspaces: settings.data_dir.join("workspaces"),
+            held: settings.data_dir.join("held-pushes"),
+        };
+        Ok(Self { secret_box, egress: Egress::new(&settings.plugins.http)?, metrics, git })
+    }
+}
+
+/// A command from a comment, as handed to the plugin that declares its verb.
+#[derive(Debug, Clone)]
+pub struct PluginCommand {
+    /// The delivery the comment came in; its repository scopes every host call.
+    pub event: PluginEvent,
+    /// The verb, lower case.
+    pub verb: String,
+    /// The rest of the line.
+    pub args: String,
+    /// The commenter.
+    pub author: String,
+    /// The commenter's permission (`admin`, `maintain`, `write`, `triage`, `read`, `none`).
+    pub author_permission: String,
+    /// The issue or pull request.
+    pub number: u64,
+    /// Whether it is a pull request.
+    pub is_pull_request: bool,
+    /// The comment's id.
+    pub comment_id: u64,
+}
+
+/// The end of a held action, as told to the plugin that asked for it.
+#[derive(Debug, Clone)]
+pub struct ApprovalNotice {
+    /// The approval's id.
+    pub id: String,
+    /// The capability of the action.
+    pub capability: String,
+    /// The repository.
+    pub repository: RepoRef,
+    /// `executed`, `failed`, `denied` or `expired`.
+    pub outcome: String,
+    /// Who decided.
+    pub decided_by: Option<String>,
+    /// The result or the failure.
+    pub detail: Option<String>,
+    /// The delivery that asked.
+    pub delivery_id: String,
+    /// The plugin's configuration for the repository.
+    pub config: Option<std::sync::Arc<str>>,
 }
 
 /// How an invocation ended.
@@ -96,118 +176,4 @@ pub struct InvocationReport {
     pub duration: Duration,
     /// When it started.
     pub started_at: chrono::DateTime<chrono::Utc>,
-}
-
-const MIB: usize = 1024 * 1024;
-
-impl PluginRuntime {
-    /// Runs `plugin` on `event` in a fresh instance. Never panics and never returns
-    /// an error: every failure is an [`Outcome`].
-    pub async fn invoke(&self, plugin: &LoadedPlugin, event: &PluginEvent, env: &HostEnv) -> InvocationReport {
-        let limits = self.limits();
-        let started = Instant::now();
-        let started_at = chrono::Utc::now();
-        let deadline = started + limits.timeout();
-        let state = HostState {
-            wasi: WasiCtxBuilder::new().allow_tcp(false).allow_udp(false).allow_ip_name_lookup(false).build(),
-            table: ResourceTable::new(),
-            limits: StoreLimitsBuilder::new()
-                .memory_size(limits.memory_mib.saturating_mul(MIB))
-                .instances(32)
-                .memories(16)
-                .tables(64)
-                .table_elements(1_000_000)
-                .build(),
-            invocation: Invocation {
-                plugin: plugin.manifest.name.clone(),
-                capabilities: plugin.capabilities.clone(),
-                repository: event.repository.clone(),
-                config_json: event.config.clone().unwrap_or_else(|| plugin.config_json.clone()),
-                env: env.clone(),
-                branch: event.branch.clone(),
-                idempotency: IdempotencyScope {
-                    delivery_id: event.delivery_id.clone(),
-                    generation: event.generation,
-                    look_first: event.is_retry,
-                },
-                writes: 0,
-                log: LogBuffer::new(limits),
-                github_calls: 0,
-                github_budget: limits.github_calls,
-                transient_failure: None,
-            },
-        };
-        let mut store = Store::new(self.engine(), state);
-        store.limiter(|s| &mut s.limits);
-        store.set_epoch_deadline(1);
-        store.epoch_deadline_callback(move |_| {
-            if Instant::now() >= deadline {
-                Ok(UpdateDeadline::Interrupt)
-            } else {
-                // Let other tasks on this thread run, then check again next tick.
-                Ok(UpdateDeadline::Yield(1))
-            }
-        });
-        let wit_event = Event {
-            name: event.name.clone(),
-            action: event.action.clone(),
-            delivery_id: event.delivery_id.clone(),
-            repository: event.repository.as_ref().map(|r| Repo { owner: r.owner.clone(), name: r.name.clone() }),
-            payload: event.payload.clone(),
-        };
-        let result = {
-            let call = async {
-                let instance = plugin.pre.instantiate_async(&mut store).await?;
-                instance.call_handle_event(&mut store, &wit_event).await
-            };
-            tokio::time::timeout_at(deadline.into(), call).await
-        };
-        let duration = started.elapsed();
-        let invocation = &store.data().invocation;
-        let (outcome, message) = match result {
-            Err(_elapsed) => (Outcome::TimedOut, Some(format!("exceeded the deadline of {} ms", limits.timeout_ms))),
-            Ok(Err(err)) if err.downcast_ref::<Trap>() == Some(&Trap::Interrupt) => {
-                (Outcome::TimedOut, Some(format!("interrupted at the deadline of {} ms", limits.timeout_ms)))
-            }
-            Ok(Err(err)) => (Outcome::Trapped, Some(describe_trap(&err))),
-            Ok(Ok(Err(plugin_error))) => {
-                let plugin_error = cap(&plugin_error, MAX_MESSAGE_BYTES);
-                match &invocation.transient_failure {
-                    Some(cause) => (Outcome::Retry, Some(format!("{plugin_error} (GitHub: {cause})"))),
-                    None => (Outcome::Failed, Some(plugin_error)),
-                }
-            }
-            Ok(Ok(Ok(()))) => (Outcome::Ok, None),
-        };
-        InvocationReport { plugin: plugin.manifest.name.clone(), outcome, message, log: invocation.log.render(), duration, started_at }
-    }
-}
-
-/// The longest error message of a plugin that is kept; the rest is cut.
-const MAX_MESSAGE_BYTES: usize = 4096;
-
-/// `text` cut to `max` bytes on a character boundary, saying how much was cut.
-fn cap(text: &str, max: usize) -> String {
-    let kept = clip(text, max);
-    if kept.len() == text.len() {
-        return text.to_owned();
-    }
-    format!("{kept}… [{} more bytes cut]", text.len() - kept.len())
-}
-
-/// The trap's cause first (`wasm trap: call stack exhausted`, an out-of-memory
-/// instantiation), then the first frames of the guest backtrace, capped in length.
-fn describe_trap(err: &wasmtime::Error) -> String {
-    let cause = match err.downcast_ref::<Trap>() {
-        Some(trap) => trap.to_string(),
-        None => err.root_cause().to_string(),
-    };
-    let detail = format!("{err:#}");
-    let frames: Vec<&str> = detail.lines().take(8).collect();
-    let mut out = format!("{cause}\n{}", frames.join("\n"));
-    if out.len() > 2000 {
-        out.truncate(clip(&out, 2000).len());
-        out.push('…');
-    }
-    out
 }

@@ -29,6 +29,9 @@ pub struct Manifest {
     /// else is denied.
     #[serde(default)]
     pub capabilities: Vec<String>,
+    /// Comment commands it handles (`/verb` or `@bot verb`), for routing and help.
+    #[serde(default)]
+    pub commands: Vec<CommandSpec>,
     /// JSON schema of its configuration.
     #[serde(default)]
     pub config_schema: Option<serde_json::Value>,
@@ -36,6 +39,37 @@ pub struct Manifest {
     #[serde(default)]
     pub default_config: Option<serde_json::Value>,
 }
+
+/// One comment command a plugin handles, as its help shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommandSpec {
+    /// The verb: 1 to 32 lower case letters, digits or `-` (`retest`, `release`).
+    pub verb: String,
+    /// How to write it, for help (`/retest`, `@gantry release VERSION`).
+    #[serde(default)]
+    pub usage: String,
+    /// What it does, one line.
+    #[serde(default)]
+    pub description: String,
+    /// Examples, for help.
+    #[serde(default)]
+    pub examples: Vec<String>,
+    /// The weakest repository permission that may use it: `admin`, `maintain`,
+    /// `write`, `triage` or `read`.
+    #[serde(default = "default_who")]
+    pub who: String,
+    /// Whether it only makes sense on pull requests (ignored on issues).
+    #[serde(default)]
+    pub pull_requests_only: bool,
+}
+
+fn default_who() -> String {
+    "write".into()
+}
+
+/// Permission levels a command may require, strongest first.
+pub const PERMISSIONS: &[&str] = &["admin", "maintain", "write", "triage", "read"];
 
 /// Capabilities named with GitHub App vocabulary, plus Gantry's own.
 const PLAIN_CAPABILITIES: &[&str] = &[
@@ -99,6 +133,15 @@ impl Manifest {
                 bail!("unknown capability `{cap}`");
             }
         }
+        for command in &self.commands {
+            let ok = !command.verb.is_empty() && command.verb.len() <= 32 && command.verb.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            if !ok {
+                bail!("command verb `{}` must be 1-32 lower case letters, digits or `-`", command.verb);
+            }
+            if !PERMISSIONS.contains(&command.who.as_str()) {
+                bail!("command `{}`: who = `{}` must be one of {}", command.verb, command.who, PERMISSIONS.join(", "));
+            }
+        }
         Ok(())
     }
 
@@ -133,6 +176,7 @@ mod tests {
             description: String::new(),
             events: events.iter().map(|s| (*s).to_owned()).collect(),
             capabilities: vec![],
+            commands: vec![],
             config_schema: None,
             default_config: None,
         }

@@ -6,17 +6,22 @@
 //! - `cache`: compiled components on disk by content digest;
 //! - `engine`: wasmtime configuration and the epoch ticker that bounds guest CPU;
 //! - `bindings`: the host side of `gantry:plugin@0.1.0`, generated from the SDK's WIT;
-//! - `host`: the state of one invocation and the host imports (log, config, github);
-//! - `invoke`: one call with its deadline, memory cap and outcome;
+//! - `host`: the state of one invocation and the host imports, one module each;
+//! - `invoke`: what a call takes (event, command, approval notice, host environment)
+//!   and the report it gives;
+//! - `call`: running one call with its deadline, memory and output caps;
+//! - `egress`: plugins' outbound HTTP client and its address checks;
 //! - `registry`: the loaded plugins and who subscribes to what.
 pub mod bindings;
 pub mod cache;
+mod call;
+pub mod egress;
 pub mod engine;
 pub mod host;
 pub mod invoke;
 pub mod manifest;
 pub mod registry;
 
-pub use invoke::{HostEnv, InvocationReport, Outcome, PluginEvent};
+pub use invoke::{ApprovalNotice, GitPlaces, HostEnv, HostServices, InvocationReport, Outcome, PluginCommand, PluginEvent};
 pub use manifest::Manifest;
 pub use registry::{LoadedPlugin, PluginRegistry, PluginRuntime};

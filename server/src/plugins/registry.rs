@@ -10,7 +10,8 @@ use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::Engine;
 
-use super::bindings::{Plugin as PluginWorld, PluginPre};
+use super::bindings::gantry::plugin::{config, git, github, http, kv, metrics, secrets, types};
+use super::bindings::PluginPre;
 use super::cache::ComponentCache;
 use super::engine;
 use super::host::HostState;
@@ -65,7 +66,7 @@ impl PluginRuntime {
         engine::start_ticker(&engine, Duration::from_millis(limits.epoch_tick_ms));
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(anyhow::Error::from).context("linking WASI")?;
-        PluginWorld::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |state| state).map_err(anyhow::Error::from).context("linking Gantry's host imports")?;
+        link_host(&mut linker).map_err(anyhow::Error::from).context("linking Gantry's host imports")?;
         Ok(Self { engine, linker: Arc::new(linker), limits, cache: None })
     }
 
@@ -117,6 +118,20 @@ impl PluginRuntime {
             pre,
         })
     }
+}
+
+/// Links every host interface of the world: `log` by hand (it reads strings as
+/// views, see `host::log`), the others through the generated bindings.
+fn link_host(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
+    types::add_to_linker::<HostState, HasSelf<HostState>>(linker, |s| s)?;
+    config::add_to_linker::<HostState, HasSelf<HostState>>(linker, |s| s)?;
+    github::add_to_linker::<HostState, HasSelf<HostState>>(linker, |s| s)?;
+    git::add_to_linker::<HostState, HasSelf<HostState>>(linker, |s| s)?;
+    kv::add_to_linker::<HostState, HasSelf<HostState>>(linker, |s| s)?;
+    secrets::add_to_linker::<HostState, HasSelf<HostState>>(linker, |s| s)?;
+    http::add_to_linker::<HostState, HasSelf<HostState>>(linker, |s| s)?;
+    metrics::add_to_linker::<HostState, HasSelf<HostState>>(linker, |s| s)?;
+    super::host::log::add_to_linker(linker)
 }
 
 /// The plugins loaded in this process.

@@ -128,7 +128,8 @@ mod tests {
     fn without_operator_rules_the_builtin_defaults_decide() {
         assert_eq!(decide(&[], &request("issues:write")).effect, Effect::Allow);
         assert_eq!(decide(&[], &request("contents:write")).effect, Effect::Ask);
-        assert_eq!(decide(&[], &request("http:example.com")).effect, Effect::Ask);
+        assert_eq!(decide(&[], &request("http:example.com")).effect, Effect::Allow);
+        assert_eq!(decide(&[], &request("git:push")).effect, Effect::Ask);
     }
 
     #[test]

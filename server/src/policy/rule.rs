@@ -296,6 +296,9 @@ pub fn builtin_rules() -> Vec<Rule> {
         rule("contents:read", Effect::Allow),
         rule("git:clone", Effect::Allow),
         rule("kv", Effect::Allow),
+        // The manifest names each host and secret; installing the plugin accepts them.
+        rule("http:*", Effect::Allow),
+        rule("secrets:*", Effect::Allow),
         rule("contents:write", Effect::Ask),
         rule("git:push", Effect::Ask),
     ]

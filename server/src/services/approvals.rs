@@ -43,6 +43,41 @@ pub enum HeldAction {
         /// The idempotency marker appended to the body.
         marker: String,
     },
+    /// Any other REST call, exactly as it will be sent.
+    Rest {
+        /// `POST`, `PATCH`, `PUT` or `DELETE`.
+        method: String,
+        /// The path below the API's base URL.
+        path: String,
+        /// The JSON body.
+        body: Option<serde_json::Value>,
+    },
+    /// Push a git workspace kept on disk for this approval.
+    GitPush {
+        /// Where the workspace was kept.
+        dir: String,
+        /// The repository's clone URL.
+        url: String,
+        /// The branch to push.
+        branch: String,
+        /// Tags to push with it.
+        tags: Vec<String>,
+    },
+    /// Upload a release asset.
+    UploadAsset {
+        /// `owner`.
+        owner: String,
+        /// `name`.
+        repo: String,
+        /// The release.
+        release_id: u64,
+        /// The asset's file name.
+        name: String,
+        /// Its media type.
+        content_type: String,
+        /// Its bytes, base64.
+        data: String,
+    },
 }
 
 impl HeldAction {
@@ -59,6 +94,33 @@ impl HeldAction {
             Self::CreateComment { owner, repo, number, body, marker } => {
                 let repo = RepoRef { owner: owner.clone(), name: repo.clone() };
                 Ok(serde_json::json!({ "comment_id": github.create_comment_once(&repo, *number, body, marker, look_first).await? }))
+            }
+            Self::Rest { method, path, body } => github.rest(method, path, body.as_ref()).await,
+            Self::GitPush { dir, url, tags, .. } => {
+                let remote = crate::git::Remote { url: url.clone(), token: github.git_token() };
+                let (dir, tags) = (std::path::PathBuf::from(dir), tags.clone());
+                let pushed = tokio::task::spawn_blocking(move || {
+                    let workspace = crate::git::Workspace::reopen(dir.clone(), remote)?;
+                    workspace.push(&tags)?;
+                    let _ = std::fs::remove_dir_all(&dir);
+                    Ok::<_, crate::git::GitError>(())
+                })
+                .await
+                .map_err(|e| GitHubError::Transient(e.to_string()))?;
+                pushed.map_err(|e| match e {
+                    crate::git::GitError::Unavailable(m) | crate::git::GitError::Io(m) => GitHubError::Transient(m),
+                    other => GitHubError::Rejected { status: 0, message: other.to_string() },
+                })?;
+                Ok(serde_json::json!({ "pushed": true }))
+            }
+            Self::UploadAsset { owner, repo, release_id, name, content_type, data } => {
+                use base64::Engine as _;
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(data)
+                    .map_err(|e| GitHubError::Rejected { status: 0, message: format!("unreadable held asset: {e}") })?;
+                let release = github.rest("GET", &format!("/repos/{owner}/{repo}/releases/{release_id}"), None).await?;
+                let upload_url = release["upload_url"].as_str().ok_or_else(|| GitHubError::Rejected { status: 200, message: "the release has no upload_url".into() })?;
+                github.upload(upload_url, name, content_type, bytes).await
             }
         }
     }
@@ -83,6 +145,8 @@ pub struct Write<'a> {
     pub key: &'a str,
     /// What would run.
     pub action: HeldAction,
+    /// A read: it cannot wait for an approval, so `ask` refuses it.
+    pub read_only: bool,
 }
 
 /// What the gate says about a write.
@@ -130,6 +194,7 @@ pub async fn gate(db: &DatabaseConnection, rules: &[Rule], write: Write<'_>) -> 
     match decision.effect {
         Effect::Allow => Ok(Gate::Proceed),
         Effect::Deny => Ok(Gate::Denied(decision.reason)),
+        Effect::Ask if write.read_only => Ok(Gate::Denied(format!("{} (a read cannot wait for approval; allow or deny {})", decision.reason, write.capability))),
         Effect::Ask => {
             let public_id = format!("ap_{}", write.key);
             if let Some(existing) = approvals::find(db, &public_id).await? {

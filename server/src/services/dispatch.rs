@@ -49,7 +49,12 @@ pub async fn process(state: &AppState, job: Job) -> anyhow::Result<()> {
         branch: meta.branch.clone(),
         config: None,
     };
-    let env = HostEnv { github: state.github.clone(), db: state.db.clone(), rules: std::sync::Arc::new(policies::all(&state.db).await?) };
+    let env = HostEnv {
+        github: state.github.clone(),
+        db: state.db.clone(),
+        rules: std::sync::Arc::new(policies::all(&state.db).await?),
+        services: state.host_services.clone(),
+    };
     let finished = runs::finished_plugins(&state.db, job.id).await?;
     let disabled = plugin_states::disabled(&state.db).await?;
     let active = plugins::active::for_repository(&state.db, &state.plugins, meta.repository.as_ref()).await?;

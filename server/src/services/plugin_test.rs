@@ -13,7 +13,7 @@ use crate::config::{GitHubSettings, Limits};
 use crate::db::{self, approvals, audit, policies};
 use crate::domain::{EventMeta, Secret};
 use crate::github::GitHubClient;
-use crate::plugins::{HostEnv, PluginEvent, PluginRuntime};
+use crate::plugins::{HostEnv, HostServices, PluginEvent, PluginRuntime};
 
 /// What one test run did.
 #[derive(Debug, Serialize)]
@@ -73,7 +73,8 @@ async fn run_in(dir: &std::path::Path, wasm: &[u8], event_name: &str, payload: &
     let runtime = PluginRuntime::new(Limits::default())?;
     let plugin = runtime.load(wasm, config)?;
     let github = GitHubClient::new(&GitHubSettings { api_url: sim_url, token: Some(Secret::new("plugin-test")), ..GitHubSettings::default() })?;
-    let env = HostEnv { github, db: db.clone(), rules: Arc::new(policies::all(&db).await?) };
+    let services = Arc::new(HostServices::new(&crate::config::Settings::default(), None)?);
+    let env = HostEnv { github, db: db.clone(), rules: Arc::new(policies::all(&db).await?), services };
     let event = PluginEvent {
         name: event_name.to_owned(),
         action: meta.action.clone(),

@@ -1,11 +1,23 @@
-//! GitHub-shaped JSON for the simulator's objects: one function per object kind
-//! (user, label, comment, issue, pull request, repository, collaborator, permission),
-//! each emitting every field octocrab's models require. URLs are built on `base`, the
+//! GitHub-shaped JSON for the simulator's objects: one function per object kind, each
+//! emitting every field octocrab's models require. URLs are built on `base`, the
 //! scheme and host the request came to, so links lead back to the simulator.
+//!
+//! This module holds the core kinds (user, label, comment, issue, pull request,
+//! repository, collaborator, permission); the later areas have their own files:
+//! `issues` (milestones, reactions), `pulls` (reviews, files), `checks` (check runs,
+//! statuses), `actions` (workflows, runs, jobs, artifacts), `releases` and `git`
+//! (refs, commits, tags, branches, contents).
+
+pub(crate) mod actions;
+pub(crate) mod checks;
+pub(crate) mod git;
+pub(crate) mod issues;
+pub(crate) mod pulls;
+pub(crate) mod releases;
 
 use serde_json::{json, Value};
 
-use crate::state::{Comment, Issue, LabelDef, Repo, Role, State, User};
+use crate::state::{Comment, Issue, LabelDef, Repo, Role, State, User, REACTIONS};
 
 #[cfg(test)]
 mod tests;
@@ -29,8 +41,13 @@ pub(crate) fn repo_url(base: &str, repo: &Repo) -> String {
 }
 
 /// The web URL of a repository: `{base}/{owner}/{name}`.
-fn repo_html_url(base: &str, repo: &Repo) -> String {
+pub(crate) fn repo_html_url(base: &str, repo: &Repo) -> String {
     format!("{base}/{}/{}", seg(&repo.owner), seg(&repo.name))
+}
+
+/// The user object for `login`, known or not.
+pub(crate) fn login(base: &str, state: &State, login: &str) -> Value {
+    user(base, &state.user_or_placeholder(login))
 }
 
 /// A user object (`models::Author`).
@@ -108,10 +125,25 @@ pub(crate) fn comment(
     comment: &Comment,
 ) -> Value {
     let author = state.user_or_placeholder(&comment.user);
+    let url = format!("{}/issues/comments/{}", repo_url(base, repo), comment.id);
+    let mut reactions = json!({
+        "url": format!("{url}/reactions"),
+        "total_count": comment.reactions.len(),
+    });
+    if let Some(map) = reactions.as_object_mut() {
+        for content in REACTIONS {
+            let count = comment
+                .reactions
+                .iter()
+                .filter(|r| r.content == content)
+                .count();
+            map.insert(content.to_owned(), json!(count));
+        }
+    }
     json!({
         "id": comment.id,
         "node_id": comment.node_id,
-        "url": format!("{}/issues/comments/{}", repo_url(base, repo), comment.id),
+        "url": url,
         "html_url": format!("{}/issues/{number}#issuecomment-{}", repo_html_url(base, repo), comment.id),
         "issue_url": format!("{}/issues/{number}", repo_url(base, repo)),
         "body": comment.body,
@@ -119,6 +151,7 @@ pub(crate) fn comment(
         "created_at": comment.created_at.to_rfc3339(),
         "updated_at": comment.updated_at.to_rfc3339(),
         "author_association": repo.author_association(&comment.user),
+        "reactions": reactions,
     })
 }
 
@@ -149,14 +182,17 @@ pub(crate) fn issue(base: &str, state: &State, repo: &Repo, issue: &Issue) -> Va
         "html_url": html,
         "number": issue.number,
         "state": if issue.open { "open" } else { "closed" },
-        "state_reason": null,
+        "state_reason": issue.state_reason,
         "title": issue.title,
         "body": issue.body,
         "user": user(base, &state.user_or_placeholder(&issue.user)),
         "labels": issue_labels(base, repo, issue),
         "assignee": assignees.first().cloned(),
         "assignees": assignees,
-        "milestone": null,
+        "milestone": issue
+            .milestone
+            .and_then(|n| repo.milestone(n))
+            .map(|m| issues::milestone(base, state, repo, m)),
         "locked": issue.locked,
         "active_lock_reason": null,
         "comments": issue.comments.len(),
@@ -175,7 +211,7 @@ pub(crate) fn issue(base: &str, state: &State, repo: &Repo, issue: &Issue) -> Va
                 "html_url": html,
                 "diff_url": format!("{html}.diff"),
                 "patch_url": format!("{html}.patch"),
-                "merged_at": null,
+                "merged_at": pull.merged_at.map(|t| t.to_rfc3339()),
             }),
         );
     }
@@ -220,23 +256,29 @@ pub(crate) fn pull_request(base: &str, state: &State, repo: &Repo, issue: &Issue
         "user": as_issue["user"],
         "body": issue.body,
         "labels": as_issue["labels"],
-        "milestone": null,
+        "milestone": as_issue["milestone"],
         "active_lock_reason": null,
         "created_at": as_issue["created_at"],
         "updated_at": as_issue["updated_at"],
         "closed_at": as_issue["closed_at"],
-        "merged_at": null,
-        "merge_commit_sha": null,
+        "merged_at": pull.merged_at.map(|t| t.to_rfc3339()),
+        "merge_commit_sha": pull.merge_commit_sha,
+        "merged_by": pull.merged_by.as_deref().map(|l| login(base, state, l)),
         "assignee": as_issue["assignee"],
         "assignees": as_issue["assignees"],
-        "requested_reviewers": [],
+        "requested_reviewers": pull
+            .requested_reviewers
+            .iter()
+            .map(|l| login(base, state, l))
+            .collect::<Vec<_>>(),
         "requested_teams": [],
         "head": side(&pull.head_ref, &pull.head_sha),
         "base": side(&pull.base_ref, &pull.base_sha),
         "author_association": as_issue["author_association"],
         "draft": pull.draft,
         "merged": pull.merged,
-        "mergeable": null,
+        "mergeable": issue.is_mergeable(),
+        "mergeable_state": issue.mergeable_state(),
         "comments": issue.comments.len(),
         "review_comments": 0,
         "maintainer_can_modify": false,

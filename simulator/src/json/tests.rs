@@ -34,25 +34,17 @@ fn fixture() -> State {
             user: "gantry[bot]".to_owned(),
             created_at: now,
             updated_at: now,
+            reactions: Vec::new(),
         }],
         pull,
         created_at: now,
         updated_at: now,
         closed_at: None,
+        state_reason: None,
+        milestone: None,
     };
-    let mut repo = Repo {
-        id: 1,
-        node_id: "R_1".to_owned(),
-        owner: "octocat".to_owned(),
-        name: "hello world".to_owned(),
-        private: false,
-        default_branch: "main".to_owned(),
-        description: None,
-        created_at: now,
-        labels: Vec::new(),
-        issues: Default::default(),
-        collaborators: Default::default(),
-    };
+    let mut repo = Repo::new(1, "octocat", "hello world", now);
+    repo.node_id = "R_1".to_owned();
     repo.issues.insert(1, issue(1, None));
     let pull = PullInfo {
         id: 9,

@@ -6,18 +6,13 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use serde_json::Value;
 
-use super::{base_url, issue_number, paginate, parse_json};
+use super::{actor, base_url, ensure_actor, issue_number, paginate, parse_json};
 use crate::{
     error::SimError,
     json,
     state::{Comment, State},
     Simulator,
 };
-
-/// Who writes when a request does not say: the app's bot account.
-const DEFAULT_AUTHOR: &str = "gantry[bot]";
-/// Request header naming another author for a comment.
-const USER_HEADER: &str = "x-sim-user";
 
 /// Registers this module's routes.
 pub(super) fn config(cfg: &mut web::ServiceConfig) {
@@ -30,6 +25,8 @@ pub(super) fn config(cfg: &mut web::ServiceConfig) {
         web::resource("/repos/{owner}/{repo}/issues/comments/{id}")
             .route(web::get().to(get_comment))
             .route(web::patch().to(update_comment))
+            // GitHub also takes POST here, and octocrab's `update_comment` sends it.
+            .route(web::post().to(update_comment))
             .route(web::delete().to(delete_comment)),
     );
 }
@@ -67,14 +64,7 @@ async fn create_comment(
     let (owner, repo, number) = path.into_inner();
     let number = issue_number(&number)?;
     let text = comment_body(&parse_json(&body)?)?;
-    let author = req
-        .headers()
-        .get(USER_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .unwrap_or(DEFAULT_AUTHOR)
-        .to_owned();
+    let author = actor(&req);
     let mut state = sim.lock();
     if state
         .repo(&owner, &repo)
@@ -83,12 +73,7 @@ async fn create_comment(
     {
         return Err(SimError::NotFound);
     }
-    let kind = if author.ends_with("[bot]") {
-        "Bot"
-    } else {
-        "User"
-    };
-    state.ensure_user(&author, kind);
+    ensure_actor(&mut state, &author);
     let id = state.next_id();
     let now = Utc::now();
     let comment = Comment {
@@ -98,6 +83,7 @@ async fn create_comment(
         user: author,
         created_at: now,
         updated_at: now,
+        reactions: Vec::new(),
     };
     let issue = state
         .repo_mut(&owner, &repo)
@@ -127,7 +113,8 @@ async fn get_comment(
     render(&state, &req, &owner, &repo, number, index)
 }
 
-/// `PATCH /repos/{o}/{r}/issues/comments/{id}` with `{"body": ...}`: the edited comment.
+/// `PATCH` (or `POST`) `/repos/{o}/{r}/issues/comments/{id}` with `{"body": ...}`: the
+/// edited comment.
 async fn update_comment(
     sim: web::Data<Simulator>,
     req: HttpRequest,
@@ -174,7 +161,7 @@ fn comment_body(body: &Value) -> Result<String, SimError> {
 }
 
 /// The issue number and position of comment `id` in a repository.
-fn find_comment(
+pub(super) fn find_comment(
     state: &State,
     owner: &str,
     repo: &str,

@@ -1,10 +1,10 @@
 //! Labels: the labels of an issue (`/repos/{o}/{r}/issues/{n}/labels[/{name}]`) and of
-//! a repository (`/repos/{o}/{r}/labels[/{name}]`).
+//! a repository (`/repos/{o}/{r}/labels[/{name}]`: list, create, read, edit, delete).
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::Value;
 
-use super::{base_url, issue_number, paginate, parse_json};
+use super::{base_url, issue_number, opt_string, paginate, parse_json, update_string};
 use crate::{
     error::SimError,
     json,
@@ -30,9 +30,11 @@ pub(super) fn config(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(list_repo_labels))
             .route(web::post().to(create_repo_label)),
     )
-    .route(
-        "/repos/{owner}/{repo}/labels/{name:.+}",
-        web::get().to(get_repo_label),
+    .service(
+        web::resource("/repos/{owner}/{repo}/labels/{name:.+}")
+            .route(web::get().to(get_repo_label))
+            .route(web::patch().to(update_repo_label))
+            .route(web::delete().to(delete_repo_label)),
     );
 }
 
@@ -208,9 +210,83 @@ async fn create_repo_label(
     Ok(HttpResponse::Created().json(rendered))
 }
 
+/// `PATCH /repos/{o}/{r}/labels/{name}` with `new_name`, `color` and `description`:
+/// the changed label (a rename follows onto every issue); 404 for an unknown label,
+/// 422 for a bad color or a new name another label has.
+async fn update_repo_label(
+    sim: web::Data<Simulator>,
+    req: HttpRequest,
+    path: web::Path<(String, String, String)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, SimError> {
+    let (owner, repo, name) = path.into_inner();
+    let body = parse_json(&body)?;
+    let new_name = opt_string(&body, "new_name", "Label")?
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty());
+    let color = match opt_string(&body, "color", "Label")? {
+        Some(c) if is_hex_color(c.trim_start_matches('#')) => {
+            Some(c.trim_start_matches('#').to_ascii_lowercase())
+        }
+        Some(_) => return Err(SimError::invalid("Label", "invalid", "color")),
+        None => None,
+    };
+    let description = update_string(&body, "description", "Label")?;
+    let mut state = sim.lock();
+    let repo = state.repo_mut(&owner, &repo).ok_or(SimError::NotFound)?;
+    let old = repo.label(&name).ok_or(SimError::NotFound)?.name.clone();
+    if let Some(new) = &new_name {
+        if !new.eq_ignore_ascii_case(&old) && repo.label(new).is_some() {
+            return Err(SimError::invalid("Label", "already_exists", "name"));
+        }
+        for issue in repo.issues.values_mut() {
+            for l in issue
+                .labels
+                .iter_mut()
+                .filter(|l| l.eq_ignore_ascii_case(&old))
+            {
+                l.clone_from(new);
+            }
+        }
+    }
+    let label = repo
+        .labels
+        .iter_mut()
+        .find(|l| l.name.eq_ignore_ascii_case(&old))
+        .ok_or(SimError::NotFound)?;
+    if let Some(new) = new_name {
+        label.name = new;
+    }
+    if let Some(color) = color {
+        label.color = color;
+    }
+    if let Some(description) = description {
+        label.description = description;
+    }
+    let label = label.clone();
+    Ok(HttpResponse::Ok().json(json::label(&base_url(&req), repo, &label)))
+}
+
+/// `DELETE /repos/{o}/{r}/labels/{name}`: removes the label from the repository and
+/// from every issue; 204, or 404 for an unknown label.
+async fn delete_repo_label(
+    sim: web::Data<Simulator>,
+    path: web::Path<(String, String, String)>,
+) -> Result<HttpResponse, SimError> {
+    let (owner, repo, name) = path.into_inner();
+    let mut state = sim.lock();
+    let repo = state.repo_mut(&owner, &repo).ok_or(SimError::NotFound)?;
+    repo.label(&name).ok_or(SimError::NotFound)?;
+    repo.labels.retain(|l| !l.name.eq_ignore_ascii_case(&name));
+    for issue in repo.issues.values_mut() {
+        issue.remove_label(&name);
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
 /// Label names from `{"labels": [...]}` or a bare array; entries are names or
 /// `{"name": ...}` objects.
-fn label_names(body: &Value) -> Result<Vec<String>, SimError> {
+pub(super) fn label_names(body: &Value) -> Result<Vec<String>, SimError> {
     let invalid = || SimError::invalid("Label", "invalid", "labels");
     let items = match body {
         Value::Array(items) => items,

@@ -1,27 +1,45 @@
 //! The HTTP side of the simulator: route registration, the gate every GitHub request
-//! passes (request log, authentication, faults, write counting and saving), and
-//! helpers the handlers share (request base URL, JSON body parsing, path numbers,
-//! GitHub-style pagination). One submodule per area of GitHub's REST API, plus
-//! `control` for the simulator's own `/_simulator` routes.
+//! passes (request log, authentication, rate limit, faults, write counting and
+//! saving), and helpers the handlers share (request base URL, JSON body parsing, path
+//! numbers, query parameters, the acting user, GitHub-style pagination). One
+//! submodule per area of GitHub's REST API, plus `control` for the simulator's own
+//! `/_simulator` routes.
 
+mod actions;
+mod body;
+mod checks;
 mod collaborators;
 mod comments;
+mod contents;
 mod control;
+mod git;
 mod issues;
 mod labels;
+mod milestones;
+mod pulls;
+mod reactions;
+mod releases;
 mod repos;
+mod reviews;
+mod runs;
+mod statuses;
+
+pub(crate) use self::body::{
+    opt_bool, opt_string, opt_strings, parse_json, required_string, update_string,
+};
 
 use actix_web::{
     body::{EitherBody, MessageBody},
     dev::{ServiceRequest, ServiceResponse},
-    http::{header, Method},
+    http::{header, Method, StatusCode},
     middleware::{from_fn, Next},
     web, Error, HttpRequest, HttpResponse, ResponseError,
 };
-use serde::Deserialize;
+use std::collections::HashMap;
+
 use serde_json::Value;
 
-use crate::{error::SimError, faults, FaultKind, Simulator};
+use crate::{error::SimError, faults, state::State, FaultKind, Simulator};
 
 /// Registers the simulator's state and every route on `cfg`. The private controls come
 /// first, outside the gate: the empty scope after them takes every other path.
@@ -35,7 +53,18 @@ pub(crate) fn configure(sim: &Simulator, cfg: &mut web::ServiceConfig) {
                 .configure(issues::config)
                 .configure(labels::config)
                 .configure(comments::config)
+                .configure(reactions::config)
                 .configure(collaborators::config)
+                .configure(milestones::config)
+                .configure(pulls::config)
+                .configure(reviews::config)
+                .configure(checks::config)
+                .configure(statuses::config)
+                .configure(actions::config)
+                .configure(runs::config)
+                .configure(releases::config)
+                .configure(contents::config)
+                .configure(git::config)
                 .default_service(web::to(not_found)),
         );
 }
@@ -46,12 +75,15 @@ async fn not_found() -> Result<HttpResponse, SimError> {
 }
 
 /// In front of every GitHub route, in this order: logs the request, refuses it when
-/// unauthenticated (unless anonymous access is allowed), applies the first matching
-/// fault, and after the handler counts a successful write and saves the state.
+/// unauthenticated (unless anonymous access is allowed), counts it against the
+/// rate-limit budget (refusing it with GitHub's 403 once that is used up), applies the
+/// first matching fault, and after the handler counts a successful write, saves the
+/// state and adds the `x-ratelimit-*` headers.
 ///
 /// A fault answers in place of the handler, so its request writes nothing and is not
 /// counted, except `StatusAfterApply`: the handler runs, its write is counted and
-/// saved, and only the answer is replaced.
+/// saved, and only the answer is replaced. A fault's answer carries exactly the
+/// headers its kind describes, so "403 without rate-limit headers" stays testable.
 async fn gate(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -66,10 +98,19 @@ async fn gate(
     sim.control()
         .record(method.as_str(), &path, std::time::Instant::now());
     if !sim.options.allow_anonymous && !has_token(&req) {
-        return Ok(req
-            .into_response(SimError::Unauthorized.error_response())
-            .map_into_right_body());
+        let mut res = SimError::Unauthorized.error_response();
+        sim.control()
+            .take_anonymous_quota()
+            .apply(res.headers_mut());
+        return Ok(req.into_response(res).map_into_right_body());
     }
+    let quota = match sim.control().take_quota() {
+        Ok(quota) => quota,
+        Err(quota) => {
+            let res = faults::primary_limit(StatusCode::FORBIDDEN, quota);
+            return Ok(req.into_response(res).map_into_right_body());
+        }
+    };
     let fault = sim.control().take_fault(method.as_str(), &path);
     if let Some(kind) = fault.as_ref().filter(|k| !k.applies_request()) {
         tracing::debug!(%method, path, ?kind, "simulator fault answers the request");
@@ -80,7 +121,8 @@ async fn gate(
         method,
         Method::POST | Method::PUT | Method::PATCH | Method::DELETE
     );
-    let res = next.call(req).await?;
+    let mut res = next.call(req).await?;
+    quota.apply(res.headers_mut());
     if sim.finish_request(is_write && res.status().is_success()) {
         let saver = sim.clone();
         if web::block(move || saver.save()).await.is_err() {
@@ -118,42 +160,78 @@ pub(crate) fn base_url(req: &HttpRequest) -> String {
     format!("{}://{}", info.scheme(), info.host())
 }
 
-/// Parses a request body as JSON; an empty body reads as `null`.
-pub(crate) fn parse_json(body: &[u8]) -> Result<Value, SimError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Value::Null);
-    }
-    serde_json::from_slice(body).map_err(|_| SimError::BadJson)
-}
-
 /// An issue number from the path; anything else is a 404, as on GitHub.
 pub(crate) fn issue_number(raw: &str) -> Result<u64, SimError> {
     raw.parse().map_err(|_| SimError::NotFound)
 }
 
-/// `per_page` and `page` query parameters, as text so bad values fall back to defaults.
-#[derive(Debug, Deserialize)]
-struct PageQuery {
-    per_page: Option<String>,
-    page: Option<String>,
+/// A query parameter, when present and not empty.
+pub(crate) fn query(req: &HttpRequest, name: &str) -> Option<String> {
+    web::Query::<HashMap<String, String>>::from_query(req.query_string())
+        .ok()?
+        .into_inner()
+        .remove(name)
+        .filter(|v| !v.is_empty())
 }
 
-/// Answers 200 with one page of `items` (`per_page` default 30, at most 100) and a
-/// `Link` header pointing to the other pages, like GitHub's list endpoints.
-pub(crate) fn paginate(req: &HttpRequest, items: Vec<Value>) -> HttpResponse {
-    let query = web::Query::<PageQuery>::from_query(req.query_string()).ok();
-    let number = |v: Option<&String>| v.and_then(|s| s.parse::<usize>().ok()).filter(|n| *n > 0);
-    let per_page = number(query.as_ref().and_then(|q| q.per_page.as_ref()))
-        .unwrap_or(30)
-        .min(100);
-    let page = number(query.as_ref().and_then(|q| q.page.as_ref())).unwrap_or(1);
+/// Who writes when a request does not say: the app's bot account.
+const DEFAULT_ACTOR: &str = "gantry[bot]";
+/// Request header naming another acting user (a comment's author, a reviewer...).
+const USER_HEADER: &str = "x-sim-user";
+
+/// The login acting in a request: the `x-sim-user` header, or `gantry[bot]`.
+pub(crate) fn actor(req: &HttpRequest) -> String {
+    req.headers()
+        .get(USER_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .unwrap_or(DEFAULT_ACTOR)
+        .to_owned()
+}
+
+/// Registers the acting user (a bot when the login ends in `[bot]`) and returns it.
+pub(crate) fn ensure_actor(state: &mut State, login: &str) -> String {
+    let kind = if login.ends_with("[bot]") {
+        "Bot"
+    } else {
+        "User"
+    };
+    state.ensure_user(login, kind).login
+}
+
+/// One page cut from a list, with the `Link` header pointing at the others.
+struct Page {
+    items: Vec<Value>,
+    link: Option<String>,
+}
+
+/// Cuts page `page` of `per_page` items (default 30, at most 100) from `items`; the
+/// links keep the request's other query parameters (filters), as GitHub's do.
+fn cut(req: &HttpRequest, items: Vec<Value>) -> Page {
+    let number = |name: &str| {
+        query(req, name)
+            .and_then(|s| s.parse::<usize>().ok())
+            .filter(|n| *n > 0)
+    };
+    let per_page = number("per_page").unwrap_or(30).min(100);
+    let page = number("page").unwrap_or(1);
     let last = items.len().div_ceil(per_page).max(1);
     let start = page.saturating_sub(1).saturating_mul(per_page);
     let slice: Vec<Value> = items.into_iter().skip(start).take(per_page).collect();
 
+    let kept: String = req
+        .query_string()
+        .split('&')
+        .filter(|pair| {
+            let key = pair.split('=').next().unwrap_or_default();
+            !pair.is_empty() && key != "per_page" && key != "page"
+        })
+        .map(|pair| format!("{pair}&"))
+        .collect();
     let url = |p: usize| {
         format!(
-            "<{}{}?per_page={per_page}&page={p}>",
+            "<{}{}?{kept}per_page={per_page}&page={p}>",
             base_url(req),
             req.path()
         )
@@ -167,9 +245,35 @@ pub(crate) fn paginate(req: &HttpRequest, items: Vec<Value>) -> HttpResponse {
         links.push(format!("{}; rel=\"first\"", url(1)));
         links.push(format!("{}; rel=\"prev\"", url((page - 1).min(last))));
     }
-    let mut res = HttpResponse::Ok();
-    if !links.is_empty() {
-        res.insert_header((header::LINK, links.join(", ")));
+    Page {
+        items: slice,
+        link: (!links.is_empty()).then(|| links.join(", ")),
     }
-    res.json(slice)
+}
+
+/// Answers 200 with one page of `items` as a JSON array and a `Link` header pointing
+/// to the other pages, like GitHub's list endpoints.
+pub(crate) fn paginate(req: &HttpRequest, items: Vec<Value>) -> HttpResponse {
+    let page = cut(req, items);
+    let mut res = HttpResponse::Ok();
+    if let Some(link) = page.link {
+        res.insert_header((header::LINK, link));
+    }
+    res.json(page.items)
+}
+
+/// Like [`paginate`] for the endpoints that wrap their page in an object:
+/// `{"total_count": <all items>, "<key>": [<this page>]}` (check runs, workflow runs,
+/// jobs, artifacts, workflows).
+pub(crate) fn paginate_in(req: &HttpRequest, key: &str, items: Vec<Value>) -> HttpResponse {
+    let total = items.len();
+    let page = cut(req, items);
+    let mut res = HttpResponse::Ok();
+    if let Some(link) = page.link {
+        res.insert_header((header::LINK, link));
+    }
+    let mut body = serde_json::Map::new();
+    body.insert("total_count".to_owned(), Value::from(total));
+    body.insert(key.to_owned(), Value::Array(page.items));
+    res.json(body)
 }

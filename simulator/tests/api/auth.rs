@@ -55,3 +55,16 @@ async fn a_request_without_authorization_is_served_in_sandbox_mode() {
     let reply = send(&sim, TestRequest::get().uri(&repo_path(""))).await;
     assert_eq!(reply.status, 200);
 }
+
+#[actix_web::test]
+async fn a_refused_anonymous_request_reports_githubs_anonymous_rate_limit() {
+    let sim = crate::helpers::with_issue();
+    let reply = send(
+        &sim,
+        TestRequest::get().uri("/repos/Codertocat/Hello-World"),
+    )
+    .await;
+    assert_eq!(reply.status, 401);
+    assert_eq!(reply.header("x-ratelimit-limit").as_deref(), Some("60"));
+    assert_eq!(reply.header("x-ratelimit-remaining").as_deref(), Some("59"));
+}

@@ -237,6 +237,17 @@ fn fault_kinds_are_written_externally_tagged_in_snake_case() {
             json!({"rate_limited": {"reset_in_secs": 5}}),
         ),
         (FaultKind::SecondaryRateLimit, json!("secondary_rate_limit")),
+        (
+            FaultKind::PrimaryRateLimit {
+                status: 429,
+                reset_in_secs: 5,
+            },
+            json!({"primary_rate_limit": {"status": 429, "reset_in_secs": 5}}),
+        ),
+        (
+            FaultKind::SecondaryRateLimitRetryAfter { secs: 60 },
+            json!({"secondary_rate_limit_retry_after": {"secs": 60}}),
+        ),
         (FaultKind::Hang { secs: 30 }, json!({"hang": {"secs": 30}})),
     ];
     for (kind, written) in cases {
@@ -311,6 +322,10 @@ async fn a_malformed_fault_is_refused_over_http() {
         (json!({"path": "x/*", "kind": {"status": 502}}), "path"),
         (json!({"path": "/**/x", "kind": {"status": 502}}), "path"),
         (json!({"path": "/x", "kind": {"status": 1000}}), "kind"),
+        (
+            json!({"path": "/x", "kind": {"primary_rate_limit": {"status": 500, "reset_in_secs": 1}}}),
+            "kind",
+        ),
     ] {
         let reply = send(
             &sim,
@@ -325,4 +340,97 @@ async fn a_malformed_fault_is_refused_over_http() {
     assert!(sim.faults().is_empty());
     let unknown = send(&sim, TestRequest::get().uri("/_simulator/nothing")).await;
     assert_eq!(unknown.status, 404);
+}
+
+#[actix_web::test]
+async fn a_primary_rate_limit_can_answer_429_on_a_new_route() {
+    let sim = crate::helpers::with_pull();
+    sim.inject(fault(
+        Some("POST"),
+        "/repos/*/*/check-runs",
+        FaultKind::PrimaryRateLimit {
+            status: 429,
+            reset_in_secs: 30,
+        },
+        Some(1),
+    ));
+    let body = json!({"name": "ci", "head_sha": "ec26c3e57ca3a959ca5aad62de7213c562f8c821"});
+    let limited = send(&sim, post(&repo_path("/check-runs"), body.clone())).await;
+    assert_eq!(limited.status, 429);
+    assert_eq!(
+        limited.header("x-ratelimit-remaining").as_deref(),
+        Some("0")
+    );
+    assert!(limited.header("x-ratelimit-reset").is_some());
+    assert_eq!(
+        limited.json["message"],
+        "API rate limit exceeded for installation ID 1."
+    );
+    assert_eq!(sim.write_count(), 0);
+    assert_eq!(
+        send(&sim, post(&repo_path("/check-runs"), body))
+            .await
+            .status,
+        201
+    );
+}
+
+#[actix_web::test]
+async fn a_secondary_rate_limit_with_retry_after_answers_403_and_the_header() {
+    let sim = with_issue();
+    sim.inject(fault(
+        None,
+        "/repos/*/*/contents/**",
+        FaultKind::SecondaryRateLimitRetryAfter { secs: 60 },
+        None,
+    ));
+    let reply = send(&sim, get(&repo_path("/contents/README.md"))).await;
+    assert_eq!(reply.status, 403);
+    assert_eq!(reply.header("retry-after").as_deref(), Some("60"));
+    assert!(reply.header("x-ratelimit-remaining").is_none());
+    assert!(reply.json["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("You have exceeded a secondary rate limit"));
+}
+
+#[actix_web::test]
+async fn a_fault_on_a_new_route_reaches_octocrab_and_the_write_does_not_happen() {
+    let served = crate::helpers::serve(crate::helpers::with_pull());
+    served
+        .sim
+        .add_workflow(OWNER, REPO, ".github/workflows/ci.yml", "CI");
+    served.sim.inject(fault(
+        Some("POST"),
+        "/repos/*/*/actions/workflows/*/dispatches",
+        FaultKind::Status(502),
+        Some(1),
+    ));
+    let actions = served.octo.actions();
+    let error = actions
+        .create_workflow_dispatch(OWNER, REPO, "ci.yml", "master")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        crate::helpers::github_error(error),
+        (502, "Bad Gateway".to_owned())
+    );
+    let runs = served
+        .octo
+        .workflows(OWNER, REPO)
+        .list_all_runs()
+        .send()
+        .await
+        .unwrap();
+    assert!(runs.items.is_empty());
+    actions
+        .create_workflow_dispatch(OWNER, REPO, "ci.yml", "master")
+        .send()
+        .await
+        .unwrap();
+    let path = format!("/repos/{OWNER}/{REPO}/actions/workflows/ci.yml/dispatches");
+    assert_eq!(served.sim.request_count("POST", &path), 2);
+    assert_eq!(served.sim.write_count(), 1);
+    served.stop().await;
 }

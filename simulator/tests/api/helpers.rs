@@ -1,8 +1,12 @@
-//! Shared test helpers: simulators primed from the webhook corpus and a one-call way
-//! to send a request and read status, headers and JSON back.
+//! Shared test helpers: simulators primed from the webhook corpus, a one-call way to
+//! send a request and read status, headers and JSON back, and the real server on a
+//! loopback port with an octocrab client pointed at it.
 
-use actix_web::{http::header::HeaderMap, http::StatusCode, test, App};
+use std::net::TcpListener;
+
+use actix_web::{dev::ServerHandle, http::header::HeaderMap, http::StatusCode, test, App};
 use gantry_simulator::{Simulator, SimulatorOptions};
+use octocrab::Octocrab;
 use serde_json::Value;
 
 /// The webhook corpus beside the repository root (`/work/shared` next to `/work/main`).
@@ -106,4 +110,66 @@ pub async fn send(sim: &Simulator, req: test::TestRequest) -> Reply {
 /// `/repos/Codertocat/Hello-World` followed by `rest`.
 pub fn repo_path(rest: &str) -> String {
     format!("/repos/{OWNER}/{REPO}{rest}")
+}
+
+/// A simulator that knows pull request #2 of Codertocat/Hello-World (from
+/// `pull_request.opened`), whose author is Codertocat.
+pub fn with_pull() -> Simulator {
+    learned("pull_request", "pull_request/opened.payload.json")
+}
+
+/// The simulator served on a loopback port, with octocrab pointed at it.
+pub struct Served {
+    pub sim: Simulator,
+    pub octo: Octocrab,
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+    handle: ServerHandle,
+}
+
+impl Served {
+    /// Stops the server.
+    pub async fn stop(self) {
+        self.handle.stop(true).await;
+    }
+
+    /// An octocrab client acting as `login` (sent as `x-sim-user`).
+    pub fn as_user(&self, login: &str) -> Octocrab {
+        Octocrab::builder()
+            .base_uri(self.base.as_str())
+            .unwrap()
+            .personal_token("test-token".to_owned())
+            .add_header("x-sim-user".parse().unwrap(), login.to_owned())
+            .build()
+            .unwrap()
+    }
+}
+
+/// Serves `sim` on 127.0.0.1 (port 0) inside the current actix runtime.
+pub fn serve(sim: Simulator) -> Served {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let server = sim.serve(listener).unwrap();
+    let handle = server.handle();
+    actix_web::rt::spawn(server);
+    let octo = Octocrab::builder()
+        .base_uri(base.as_str())
+        .unwrap()
+        .personal_token("test-token".to_owned())
+        .build()
+        .unwrap();
+    Served {
+        sim,
+        octo,
+        base,
+        handle,
+    }
+}
+
+/// The status and message of GitHub's error body, from an octocrab error.
+pub fn github_error(error: octocrab::Error) -> (u16, String) {
+    match error {
+        octocrab::Error::GitHub { source, .. } => (source.status_code.as_u16(), source.message),
+        other => panic!("not a GitHub error: {other}"),
+    }
 }

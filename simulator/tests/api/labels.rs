@@ -211,3 +211,84 @@ async fn a_repository_label_without_a_name_or_with_a_bad_color_is_a_422() {
     .await;
     assert_eq!(bad.status, 422);
 }
+
+#[actix_web::test]
+async fn repository_labels_are_listed_created_read_renamed_and_deleted_through_octocrab() {
+    let served = crate::helpers::serve(with_issue());
+    let issues = served.octo.issues(OWNER, REPO);
+    let created = issues
+        .create_label("needs review", "fbca04", "waiting for eyes")
+        .await
+        .unwrap();
+    assert_eq!(created.color, "fbca04");
+    issues
+        .add_labels(1, &["needs review".to_owned()])
+        .await
+        .unwrap();
+
+    let renamed = issues
+        .update_label("needs review", "review", "0e8a16", "ready")
+        .await
+        .unwrap();
+    assert_eq!(
+        (renamed.name.as_str(), renamed.color.as_str()),
+        ("review", "0e8a16")
+    );
+    assert_eq!(
+        served.sim.issue_labels(OWNER, REPO, 1).unwrap(),
+        ["bug", "review"],
+        "a rename follows onto the issues"
+    );
+    let read = issues.get_label("review").await.unwrap();
+    assert_eq!(read.description.as_deref(), Some("ready"));
+
+    let all = issues.list_labels_for_repo().send().await.unwrap();
+    let names: Vec<&str> = all.items.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(names, ["bug", "review"]);
+
+    issues.delete_label("review").await.unwrap();
+    assert_eq!(served.sim.issue_labels(OWNER, REPO, 1).unwrap(), ["bug"]);
+    let gone = issues.get_label("review").await.unwrap_err();
+    assert_eq!(crate::helpers::github_error(gone).0, 404);
+    served.stop().await;
+}
+
+#[actix_web::test]
+async fn renaming_a_label_onto_another_is_a_422_and_an_unknown_label_a_404() {
+    let sim = with_issue();
+    send(&sim, post(&repo_path("/labels"), json!({"name": "other"}))).await;
+    let clash = send(
+        &sim,
+        crate::helpers::patch(&repo_path("/labels/bug"), json!({"new_name": "Other"})),
+    )
+    .await;
+    assert_eq!(clash.status, 422);
+    assert_eq!(clash.json["errors"][0]["code"], "already_exists");
+    let missing = send(
+        &sim,
+        crate::helpers::patch(&repo_path("/labels/nope"), json!({"color": "ffffff"})),
+    )
+    .await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(
+        send(&sim, delete(&repo_path("/labels/nope"))).await.status,
+        404
+    );
+}
+
+#[actix_web::test]
+async fn issue_labels_are_replaced_and_removed_through_octocrab() {
+    let served = crate::helpers::serve(with_issue());
+    let issues = served.octo.issues(OWNER, REPO);
+    let replaced = issues
+        .replace_all_labels(1, &["a".to_owned(), "b".to_owned()])
+        .await
+        .unwrap();
+    assert_eq!(replaced.len(), 2);
+    let left = issues.remove_label(1, "a").await.unwrap();
+    assert_eq!(left[0].name, "b");
+    let error = issues.remove_label(1, "a").await.unwrap_err();
+    assert_eq!(crate::helpers::github_error(error).0, 404);
+    assert_eq!(served.sim.issue_labels(OWNER, REPO, 1).unwrap(), ["b"]);
+    served.stop().await;
+}

@@ -1,17 +1,31 @@
-//! HTTP tests of the simulator through actix-web's test utilities, one module per area
-//! of the API, plus the real server driven by octocrab (`serving`) and by hand-written
-//! HTTP (`hang`), and saving state to a file (`persistence`).
+//! HTTP tests of the simulator, one module per area of the API: through actix-web's
+//! test utilities, and on the real server driven by octocrab, whose own models parse
+//! every answer (`serving` and the areas added with it), by hand-written HTTP
+//! (`hang`), the simulator's own controls (`control`), the rate limit (`ratelimit`),
+//! and saving state to a file (`persistence`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod actions;
 mod auth;
+mod checks;
 mod collaborators;
 mod comments;
+mod contents;
+mod control;
 mod faults;
+mod git;
 mod hang;
 mod helpers;
+mod issues;
 mod labels;
 mod learning;
+mod milestones;
 mod persistence;
+mod pulls;
+mod ratelimit;
+mod reactions;
+mod releases;
 mod repos;
 mod serving;
+mod statuses;

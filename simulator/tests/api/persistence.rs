@@ -186,3 +186,91 @@ async fn a_failed_save_does_not_fail_the_request() {
         ["kept in memory"]
     );
 }
+
+#[actix_web::test]
+async fn the_new_state_areas_survive_a_restart() {
+    use gantry_simulator::RunOutcome;
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("github.json");
+    let sim = open(&file);
+    sim.learn("pull_request", &payload("pull_request/opened.payload.json"));
+    let workflow = sim.add_workflow(OWNER, REPO, ".github/workflows/ci.yml", "CI");
+    let run = sim
+        .trigger_workflow(OWNER, REPO, "ci.yml", "push", "master")
+        .unwrap();
+    sim.complete_run(
+        OWNER,
+        REPO,
+        run,
+        &RunOutcome::new("success").job("test", "success"),
+    );
+    let head = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
+    let writes = [
+        ("/milestones", json!({"title": "v1"})),
+        (
+            "/check-runs",
+            json!({"name": "ci", "head_sha": head, "conclusion": "success"}),
+        ),
+        (&*format!("/statuses/{head}"), json!({"state": "success"})),
+        ("/releases", json!({"tag_name": "v1"})),
+    ];
+    for (path, body) in writes {
+        assert_eq!(
+            send(&sim, post(&repo_path(path), body)).await.status,
+            201,
+            "{path}"
+        );
+    }
+    let file_body = json!({"message": "add", "content": "aGVsbG8="});
+    send(&sim, put(&repo_path("/contents/hello.txt"), file_body)).await;
+    let paths = [
+        "/milestones".to_owned(),
+        format!("/commits/{head}/check-runs"),
+        format!("/commits/{head}/status"),
+        "/releases".to_owned(),
+        "/contents/hello.txt".to_owned(),
+        "/branches/master".to_owned(),
+        format!("/actions/workflows/{workflow}/runs"),
+        format!("/actions/runs/{run}/jobs"),
+    ];
+    let mut before = Vec::new();
+    for path in &paths {
+        before.push(send(&sim, get(&repo_path(path))).await.json);
+    }
+    drop(sim);
+
+    let sim = open(&file);
+    for (path, old) in paths.iter().zip(&before) {
+        assert_eq!(&send(&sim, get(&repo_path(path))).await.json, old, "{path}");
+    }
+}
+
+#[test]
+fn a_state_file_written_before_the_new_areas_existed_still_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("github.json");
+    let old = json!({"version": 1, "state": {
+        "repos": {"o/r": {
+            "id": 1, "node_id": "R_1", "owner": "o", "name": "r", "private": false,
+            "default_branch": "main", "description": null,
+            "created_at": "2024-01-01T00:00:00Z", "labels": [], "collaborators": {},
+            "issues": {"1": {
+                "id": 2, "node_id": "I_2", "number": 1, "title": "t", "body": null,
+                "user": "o", "open": true, "locked": false, "labels": [], "assignees": [],
+                "comments": [{"id": 3, "node_id": "IC_3", "body": "hi", "user": "o",
+                    "created_at": "2024-01-01T00:00:00Z", "updated_at": "2024-01-01T00:00:00Z"}],
+                "pull": {"id": 4, "head_ref": "x", "head_sha": "", "base_ref": "main",
+                    "base_sha": "", "draft": false, "merged": false},
+                "created_at": "2024-01-01T00:00:00Z", "updated_at": "2024-01-01T00:00:00Z",
+                "closed_at": null
+            }}
+        }},
+        "users": {}, "writes": 7, "next_id": 10000000000u64
+    }});
+    std::fs::write(&file, old.to_string()).unwrap();
+    let sim = open(&file);
+    assert_eq!(sim.issue_comments("o", "r", 1).unwrap(), ["hi"]);
+    assert_eq!(sim.write_count(), 7);
+    assert!(sim.branch_head("o", "r", "main").is_some());
+}

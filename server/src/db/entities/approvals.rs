@@ -19,6 +19,7 @@ pub struct Model {
     pub result: Option<String>,
     pub created_at: DateTimeUtc,
     pub decided_at: Option<DateTimeUtc>,
+    pub notified_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

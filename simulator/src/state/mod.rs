@@ -2,11 +2,34 @@
 //! comments, users and collaborator roles, with the small operations the routes and
 //! the payload learner share. Nothing here knows HTTP or JSON rendering; the types
 //! derive serde only so `persist` can save and reload the whole state.
+//!
+//! This module holds the core (users, repositories, issues, labels, comments,
+//! collaborators); the areas added later live beside it: `issues` (milestones,
+//! reactions), `pulls` (reviews, changed files), `git` (commits, trees, refs, tags),
+//! `ci` (check runs, commit statuses, workflows and their runs), `runs` (a workflow
+//! run's life: created, started, completed, re-run) and `releases`. Fields
+//! added after the first state files were written are `#[serde(default)]`, so older
+//! files still load.
+
+mod ci;
+mod git;
+mod issues;
+mod pulls;
+mod releases;
+pub(crate) mod runs;
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+
+pub(crate) use self::{
+    ci::{Artifact, CheckOutput, CheckRun, CommitStatus, Job, Workflow, WorkflowRun},
+    git::{Git, GitCommit, GitTagObject, Signature},
+    issues::{Milestone, Reaction, REACTIONS},
+    pulls::{PullFileDef, Review},
+    releases::{Asset, Release},
+};
 
 /// First id handed out to objects the simulator creates itself; far above the ids in
 /// the webhook corpus so created and learned objects never collide in practice.
@@ -68,6 +91,27 @@ pub(crate) struct Repo {
     pub issues: BTreeMap<u64, Issue>,
     /// Collaborators keyed by lower-cased login.
     pub collaborators: BTreeMap<String, Collaborator>,
+    /// Milestones, in the order they were created (numbers count up from 1).
+    #[serde(default)]
+    pub milestones: Vec<Milestone>,
+    /// Commits, trees, blobs, refs and tag objects.
+    #[serde(default)]
+    pub git: Git,
+    /// Check runs, oldest first.
+    #[serde(default)]
+    pub check_runs: Vec<CheckRun>,
+    /// Commit statuses, oldest first.
+    #[serde(default)]
+    pub statuses: Vec<CommitStatus>,
+    /// Actions workflows, as seeded through the Rust API or the control routes.
+    #[serde(default)]
+    pub workflows: Vec<Workflow>,
+    /// Workflow runs, oldest first.
+    #[serde(default)]
+    pub runs: Vec<WorkflowRun>,
+    /// Releases, oldest first.
+    #[serde(default)]
+    pub releases: Vec<Release>,
 }
 
 /// A label defined in a repository.
@@ -103,6 +147,12 @@ pub(crate) struct Issue {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
+    /// GitHub's `state_reason`: `completed`, `not_planned`, `duplicate` or `reopened`.
+    #[serde(default)]
+    pub state_reason: Option<String>,
+    /// Number of the milestone the issue belongs to.
+    #[serde(default)]
+    pub milestone: Option<u64>,
 }
 
 /// The pull-request half of an issue.
@@ -115,6 +165,25 @@ pub(crate) struct PullInfo {
     pub base_sha: String,
     pub draft: bool,
     pub merged: bool,
+    /// Logins whose review is requested, in the order they were asked.
+    #[serde(default)]
+    pub requested_reviewers: Vec<String>,
+    /// Submitted (and pending) reviews, oldest first.
+    #[serde(default)]
+    pub reviews: Vec<Review>,
+    /// The changed files, as seeded through the Rust API or the control routes.
+    #[serde(default)]
+    pub files: Vec<PullFileDef>,
+    /// Whether the pull request can be merged; `None` means "yes while open".
+    #[serde(default)]
+    pub mergeable: Option<bool>,
+    #[serde(default)]
+    pub merged_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub merge_commit_sha: Option<String>,
+    /// Login of whoever merged it.
+    #[serde(default)]
+    pub merged_by: Option<String>,
 }
 
 /// A comment on an issue or pull request.
@@ -127,6 +196,9 @@ pub(crate) struct Comment {
     pub user: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Reactions to the comment, oldest first.
+    #[serde(default)]
+    pub reactions: Vec<Reaction>,
 }
 
 /// A collaborator's login as GitHub spells it and their role.
@@ -242,6 +314,55 @@ impl State {
 }
 
 impl Repo {
+    /// An empty repository: no issues, labels, collaborators or history yet.
+    pub fn new(id: u64, owner: &str, name: &str, created_at: DateTime<Utc>) -> Self {
+        Self {
+            id,
+            node_id: format!("R_sim{id}"),
+            owner: owner.to_owned(),
+            name: name.to_owned(),
+            private: false,
+            default_branch: "main".to_owned(),
+            description: None,
+            created_at,
+            labels: Vec::new(),
+            issues: BTreeMap::new(),
+            collaborators: BTreeMap::new(),
+            milestones: Vec::new(),
+            git: Git::default(),
+            check_runs: Vec::new(),
+            statuses: Vec::new(),
+            workflows: Vec::new(),
+            runs: Vec::new(),
+            releases: Vec::new(),
+        }
+    }
+
+    /// The git data with the default branch in place: a repository whose branch was
+    /// never seen gets a deterministic, empty "Initial commit" there, so reads can
+    /// create it without a save and still agree after a restart.
+    pub fn git_mut(&mut self) -> &mut Git {
+        let branch = self.default_branch.clone();
+        let seed = format!(
+            "{}/{}@{}",
+            self.owner,
+            self.name,
+            self.created_at.to_rfc3339()
+        );
+        self.git.ensure_branch(&branch, &seed, self.created_at);
+        &mut self.git
+    }
+
+    /// Whether `login` may be assigned to issues: the owner and every collaborator.
+    pub fn can_be_assigned(&self, login: &str) -> bool {
+        self.role_of(login).is_some()
+    }
+
+    /// The milestone with `number`.
+    pub fn milestone(&self, number: u64) -> Option<&Milestone> {
+        self.milestones.iter().find(|m| m.number == number)
+    }
+
     /// The role `login` holds: the owner is admin, collaborators have their role.
     pub fn role_of(&self, login: &str) -> Option<Role> {
         if self.owner.eq_ignore_ascii_case(login) {
@@ -292,6 +413,23 @@ pub(crate) fn ensure_repo_label(state: &mut State, owner: &str, repo: &str, name
 }
 
 impl Issue {
+    /// Whether the pull request can be merged now: open, not a draft, not merged, and
+    /// not marked unmergeable. `false` for plain issues.
+    pub fn is_mergeable(&self) -> bool {
+        self.pull.as_ref().is_some_and(|pull| {
+            self.open && !pull.draft && !pull.merged && pull.mergeable.unwrap_or(true)
+        })
+    }
+
+    /// GitHub's `mergeable_state`: `draft`, `dirty` (cannot merge) or `clean`.
+    pub fn mergeable_state(&self) -> &'static str {
+        match &self.pull {
+            Some(pull) if pull.draft => "draft",
+            _ if self.is_mergeable() => "clean",
+            _ => "dirty",
+        }
+    }
+
     /// Adds a label name unless the issue has it already (ignoring case).
     pub fn add_label(&mut self, name: &str) {
         if !self.labels.iter().any(|l| l.eq_ignore_ascii_case(name)) {

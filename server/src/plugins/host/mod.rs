@@ -1,9 +1,12 @@
-//! The state of one plugin invocation and the host imports the plugin calls.
+//! The state of one plugin invocation and the host imports the plugin calls, one
+//! submodule per WIT interface: `github`, `git`, `kv`, `secrets`, `http`, `metrics`
+//! and `log` (which is linked by hand so long lines are cut before they are copied);
+//! `config` is here.
 //!
-//! Every GitHub call is checked here before it leaves the sandbox: the target
-//! repository must be the event's own, the invocation's budget of calls must not be
-//! spent, and the policy gate must allow it (an undeclared capability is always
-//! denied; `ask` holds the exact call for a maintainer's approval).
+//! Every call that reaches outside the sandbox is checked before it leaves: the
+//! target repository must be the event's own, the invocation's budgets must not be
+//! spent, and the policy must allow it (an undeclared capability is always denied;
+//! `ask` holds the exact write for a maintainer's approval).
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -11,12 +14,20 @@ use wasmtime::component::ResourceTable;
 use wasmtime::StoreLimits;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-use super::bindings::gantry::plugin::{config, github, log, types};
+use super::bindings::gantry::plugin::{config, types};
 use super::bindings::{HostError, Repo};
 use crate::config::Limits;
 use crate::domain::text::clip;
 use crate::domain::RepoRef;
 use crate::github::GitHubError;
+
+pub(crate) mod git;
+mod github;
+mod http;
+mod kv;
+pub(crate) mod log;
+mod metrics;
+pub(crate) mod secrets;
 use crate::services::approvals::{gate, Gate, HeldAction, Write};
 
 /// Everything a store holds for one invocation.
@@ -60,6 +71,23 @@ pub struct Invocation {
     pub github_budget: u32,
     /// Set when a GitHub call failed in a way a retry of the job may fix.
     pub transient_failure: Option<String>,
+    /// When the whole call must end; host calls stop waiting then too.
+    pub deadline: std::time::Instant,
+    /// The most bytes of any one output (error, KV value, HTTP body).
+    pub max_output_bytes: usize,
+    /// Decisions on non-GitHub capabilities already taken in this call: each is
+    /// decided and audited once per invocation.
+    pub checked: std::collections::HashMap<String, Result<(), HostError>>,
+    /// Secret handles open now.
+    pub open_secrets: usize,
+    /// HTTP requests sent so far.
+    pub http_requests: u32,
+    /// Whether a refused metric was already logged.
+    pub metric_refused: bool,
+    /// git workspaces open now.
+    pub open_workspaces: usize,
+    /// Disk one git workspace may use.
+    pub max_workspace_bytes: u64,
 }
 
 /// Where an invocation's writes come from: a retried job finds its earlier writes
@@ -103,13 +131,36 @@ impl LogBuffer {
 
     /// Adds a line, cut to the length cap; past the count cap it is only counted.
     pub fn push(&mut self, level: &str, message: &str) {
-        if self.lines.len() >= self.max_lines {
-            self.dropped += 1;
+        if self.is_full() {
+            self.count_dropped();
             return;
         }
         let kept = clip(message, self.max_line_bytes);
-        let cut = if kept.len() < message.len() { " [cut]" } else { "" };
-        self.lines.push(format!("{level}: {kept}{cut}"));
+        let cut = kept.len() < message.len();
+        self.push_kept(level, kept.to_owned(), cut);
+    }
+
+    /// Whether the count cap is reached.
+    #[must_use]
+    pub fn is_full(&self) -> bool {
+        self.lines.len() >= self.max_lines
+    }
+
+    /// The length cap of a line, in bytes.
+    #[must_use]
+    pub fn max_line_bytes(&self) -> usize {
+        self.max_line_bytes
+    }
+
+    /// Counts a line that was not kept.
+    pub fn count_dropped(&mut self) {
+        self.dropped += 1;
+    }
+
+    /// Adds a line already cut to the cap; `cut` says whether it was.
+    pub fn push_kept(&mut self, level: &str, kept: String, cut: bool) {
+        let mark = if cut { " [cut]" } else { "" };
+        self.lines.push(format!("{level}: {kept}{mark}"));
     }
 
     /// The kept lines, with a note of how many were dropped.
@@ -128,14 +179,40 @@ impl LogBuffer {
 pub const MAX_COMMENT_CHARS: usize = 65_000;
 
 impl Invocation {
+    /// The event's repository as `owner/name`, for host calls scoped to it.
+    pub(crate) fn project(&self) -> Result<String, HostError> {
+        self.repository.as_ref().map(RepoRef::full_name).ok_or_else(|| HostError::Denied("this event has no repository to scope the call to".into()))
+    }
+
+    /// Checks a capability that is not a GitHub write (KV, HTTP, secrets): it must
+    /// be declared and the policy must allow it; `ask` cannot hold such a call, so it
+    /// refuses. The decision is audited like every other.
+    pub(crate) async fn check(&mut self, capability: &str) -> Result<(), HostError> {
+        if let Some(done) = self.checked.get(capability) {
+            return done.clone();
+        }
+        let target = self.repository.clone().ok_or_else(|| HostError::Denied("this event has no repository to scope the call to".into()))?;
+        let action = HeldAction::Rest { method: "NONE".into(), path: capability.to_owned(), body: None };
+        let result = self.gate(capability, &target, "", action, true).await.map(drop);
+        if !matches!(result, Err(HostError::Unavailable(_))) {
+            self.checked.insert(capability.to_owned(), result.clone());
+        }
+        result
+    }
+
+    /// Time left before the deadline.
+    pub(crate) fn remaining(&self) -> std::time::Duration {
+        self.deadline.saturating_duration_since(std::time::Instant::now())
+    }
+
     /// Numbers the next write of this invocation.
-    fn next_write(&mut self) -> u32 {
+    pub(crate) fn next_write(&mut self) -> u32 {
         self.writes += 1;
         self.writes
     }
 
     /// Checks a GitHub write's target and budget before the policy sees it.
-    fn authorise(&mut self, repo: &Repo) -> Result<RepoRef, HostError> {
+    pub(crate) fn authorise(&mut self, repo: &Repo) -> Result<RepoRef, HostError> {
         let target = RepoRef { owner: repo.owner.clone(), name: repo.name.clone() };
         if self.repository.as_ref() != Some(&target) {
             return Err(HostError::Denied(format!(
@@ -153,8 +230,9 @@ impl Invocation {
 
     /// Passes a write through the policy gate (which audits it); `Ok(None)` means
     /// make the call now, `Ok(Some(result))` that an approved earlier run did it.
-    async fn gate(&mut self, capability: &str, target: &RepoRef, key: &str, action: HeldAction) -> Result<Option<serde_json::Value>, HostError> {
+    pub(crate) async fn gate(&mut self, capability: &str, target: &RepoRef, key: &str, action: HeldAction, read_only: bool) -> Result<Option<serde_json::Value>, HostError> {
         let write = Write {
+            read_only,
             plugin: &self.plugin,
             declared: self.capabilities.contains(capability),
             capability,
@@ -182,7 +260,7 @@ impl Invocation {
 
     /// Turns a client error into what the plugin sees, remembering transient ones so
     /// the job is retried.
-    fn host_error(&mut self, err: GitHubError) -> HostError {
+    pub(crate) fn host_error(&mut self, err: GitHubError) -> HostError {
         match err {
             GitHubError::NotFound(m) => HostError::NotFound(m),
             GitHubError::Rejected { status, message } => HostError::Rejected(format!("{status}: {message}")),
@@ -202,70 +280,8 @@ impl WasiView for HostState {
 
 impl types::Host for HostState {}
 
-impl log::Host for HostState {
-    async fn write(&mut self, level: log::Level, message: String) -> wasmtime::Result<()> {
-        let inv = &mut self.invocation;
-        let name = match level {
-            log::Level::Trace => "trace",
-            log::Level::Debug => "debug",
-            log::Level::Info => "info",
-            log::Level::Warn => "warn",
-            log::Level::Error => "error",
-        };
-        tracing::debug!(plugin = %inv.plugin, level = name, message = %message.chars().take(512).collect::<String>(), "plugin log");
-        inv.log.push(name, &message);
-        Ok(())
-    }
-}
-
 impl config::Host for HostState {
     async fn get(&mut self) -> wasmtime::Result<String> {
         Ok(self.invocation.config_json.to_string())
-    }
-}
-
-impl github::Host for HostState {
-    async fn add_labels(&mut self, repo: Repo, number: u64, labels: Vec<String>) -> wasmtime::Result<Result<Vec<String>, HostError>> {
-        let inv = &mut self.invocation;
-        let target = match inv.authorise(&repo) {
-            Ok(t) => t,
-            Err(e) => return Ok(Err(e)),
-        };
-        if labels.is_empty() || labels.iter().any(|l| l.trim().is_empty() || l.len() > 100) {
-            return Ok(Err(HostError::Invalid("labels must be 1 to 100 characters and not blank".into())));
-        }
-        let seq = inv.next_write();
-        let key = inv.idempotency.key(&inv.plugin, seq);
-        let action = HeldAction::AddLabels { owner: target.owner.clone(), repo: target.name.clone(), number, labels: labels.clone() };
-        match inv.gate("issues:write", &target, &key, action).await {
-            Err(e) => return Ok(Err(e)),
-            Ok(Some(done)) => return Ok(Ok(serde_json::from_value(done["labels"].clone()).unwrap_or_default())),
-            Ok(None) => {}
-        }
-        let result = inv.env.github.add_labels(&target, number, &labels).await;
-        Ok(result.map_err(|e| inv.host_error(e)))
-    }
-
-    async fn create_comment(&mut self, repo: Repo, number: u64, body: String) -> wasmtime::Result<Result<u64, HostError>> {
-        let inv = &mut self.invocation;
-        let target = match inv.authorise(&repo) {
-            Ok(t) => t,
-            Err(e) => return Ok(Err(e)),
-        };
-        // GitHub refuses comments over 65,536 characters; the marker needs some.
-        if body.trim().is_empty() || body.chars().count() > MAX_COMMENT_CHARS {
-            return Ok(Err(HostError::Invalid(format!("a comment body must be 1 to {MAX_COMMENT_CHARS} characters"))));
-        }
-        let seq = inv.next_write();
-        let key = inv.idempotency.key(&inv.plugin, seq);
-        let marker = format!("<!-- gantry: plugin={} key={key} -->", inv.plugin);
-        let action = HeldAction::CreateComment { owner: target.owner.clone(), repo: target.name.clone(), number, body: body.clone(), marker: marker.clone() };
-        match inv.gate("issues:write", &target, &key, action).await {
-            Err(e) => return Ok(Err(e)),
-            Ok(Some(done)) => return Ok(Ok(done["comment_id"].as_u64().unwrap_or_default())),
-            Ok(None) => {}
-        }
-        let result = inv.env.github.create_comment_once(&target, number, &body, &marker, inv.idempotency.look_first).await;
-        Ok(result.map_err(|e| inv.host_error(e)))
     }
 }

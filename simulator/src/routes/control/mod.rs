@@ -1,6 +1,10 @@
-//! The simulator's own controls, under a prefix GitHub never uses: listing, injecting
-//! and clearing faults (`/_simulator/faults`) for sandbox users and external scripts.
-//! These routes sit outside the gate: no authentication, not logged, not writes.
+//! The simulator's own controls, under a prefix GitHub never uses, for sandbox users
+//! and external scripts: listing, injecting and clearing faults (`/_simulator/faults`)
+//! here, and seeding workflows, driving runs, setting pull request files and
+//! mergeability and the rate limit in `seed`. These routes sit outside the gate: no
+//! authentication, not logged, not writes.
+
+mod seed;
 
 use actix_web::{web, HttpResponse};
 
@@ -18,6 +22,7 @@ pub(super) fn config(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(inject_fault))
             .route(web::delete().to(clear_faults)),
     )
+    .configure(seed::config)
     .default_service(web::to(not_found));
 }
 

@@ -1,0 +1,171 @@
+//! The `git` host interface: workspaces are [`crate::git::Workspace`]s in the
+//! resource table, each behind a mutex so the blocking git2 work runs off the async
+//! threads. Cloning needs `git:clone` and the event's own repository; pushing needs
+//! `git:push` and passes the policy gate like a GitHub write: when it is held for
+//! approval, the workspace is kept on disk under the approval's id and pushed from
+//! there once a maintainer approves.
+use std::sync::{Arc, Mutex};
+
+use wasmtime::component::Resource;
+
+use super::super::bindings::gantry::plugin::git::{CommitInfo, Host, HostWorkspace, Signature};
+use super::super::bindings::{HostError, Repo};
+use super::{HostState, Invocation};
+use crate::domain::RepoRef;
+use crate::git::{GitError, Remote, Workspace};
+use crate::services::approvals::HeldAction;
+
+/// A plugin's workspace handle.
+#[derive(Debug)]
+pub struct GitWorkspace {
+    inner: Arc<Mutex<Workspace>>,
+    repo: RepoRef,
+}
+
+/// Workspaces one invocation may hold at once.
+const MAX_WORKSPACES: usize = 2;
+
+type HostResult<T> = wasmtime::Result<Result<T, HostError>>;
+
+impl Invocation {
+    fn git_error(&mut self, err: GitError) -> HostError {
+        match err {
+            GitError::NotFound(m) => HostError::NotFound(m),
+            GitError::Rejected(m) => HostError::Rejected(m),
+            GitError::Invalid(m) => HostError::Invalid(m),
+            GitError::TooLarge(m) => HostError::LimitExceeded(m),
+            GitError::Unavailable(m) | GitError::Io(m) => {
+                self.transient_failure = Some(format!("git: {m}"));
+                HostError::Unavailable(m)
+            }
+        }
+    }
+
+    fn remote(&self, repo: &RepoRef) -> Remote {
+        Remote { url: format!("{}/{}/{}.git", self.env.services.git.base_url, repo.owner, repo.name), token: self.env.github.git_token() }
+    }
+}
+
+impl HostState {
+    /// Runs `op` on the workspace off the async threads, within the deadline.
+    async fn on_workspace<T: Send + 'static>(&mut self, handle: &Resource<GitWorkspace>, op: impl FnOnce(&Workspace) -> Result<T, GitError> + Send + 'static) -> HostResult<T> {
+        let inner = self.table.get(handle)?.inner.clone();
+        let remaining = self.invocation.remaining();
+        let work = tokio::task::spawn_blocking(move || {
+            let guard = inner.lock().map_err(|_| GitError::Io("the workspace is unusable after a failure".into()))?;
+            op(&guard)
+        });
+        Ok(match tokio::time::timeout(remaining, work).await {
+            Err(_) => Err(HostError::Unavailable("the git operation ran out of time".into())),
+            Ok(Err(join)) => Err(HostError::Unavailable(format!("the git operation failed: {join}"))),
+            Ok(Ok(result)) => result.map_err(|e| self.invocation.git_error(e)),
+        })
+    }
+}
+
+impl Host for HostState {}
+
+impl HostWorkspace for HostState {
+    async fn clone(&mut self, repo: Repo, branch: Option<String>) -> HostResult<Resource<GitWorkspace>> {
+        let inv = &mut self.invocation;
+        let target = RepoRef { owner: repo.owner.clone(), name: repo.name.clone() };
+        if inv.repository.as_ref() != Some(&target) {
+            return Ok(Err(HostError::Denied(format!("plugin `{}` may only clone the repository of the event", inv.plugin))));
+        }
+        if inv.open_workspaces >= MAX_WORKSPACES {
+            return Ok(Err(HostError::LimitExceeded(format!("at most {MAX_WORKSPACES} workspaces at once"))));
+        }
+        if let Err(e) = inv.check("git:clone").await {
+            return Ok(Err(e));
+        }
+        let root = inv.env.services.git.workspaces.clone();
+        let remote = inv.remote(&target);
+        let max_bytes = inv.max_workspace_bytes;
+        let work = tokio::task::spawn_blocking(move || Workspace::clone(&root, remote, branch.as_deref(), max_bytes));
+        let workspace = match tokio::time::timeout(inv.remaining(), work).await {
+            Err(_) => return Ok(Err(HostError::Unavailable("the clone ran out of time".into()))),
+            Ok(Err(join)) => return Ok(Err(HostError::Unavailable(format!("the clone failed: {join}")))),
+            Ok(Ok(Err(e))) => return Ok(Err(inv.git_error(e))),
+            Ok(Ok(Ok(w))) => w,
+        };
+        inv.open_workspaces += 1;
+        Ok(Ok(self.table.push(GitWorkspace { inner: Arc::new(Mutex::new(workspace)), repo: target })?))
+    }
+
+    async fn head(&mut self, ws: Resource<GitWorkspace>) -> HostResult<String> {
+        self.on_workspace(&ws, Workspace::head).await
+    }
+
+    async fn read_file(&mut self, ws: Resource<GitWorkspace>, path: String) -> HostResult<Option<Vec<u8>>> {
+        let max = self.invocation.max_output_bytes;
+        self.on_workspace(&ws, move |w| w.read_file(&path, max)).await
+    }
+
+    async fn write_file(&mut self, ws: Resource<GitWorkspace>, path: String, content: Vec<u8>) -> HostResult<()> {
+        self.on_workspace(&ws, move |w| w.write_file(&path, &content)).await
+    }
+
+    async fn remove_file(&mut self, ws: Resource<GitWorkspace>, path: String) -> HostResult<bool> {
+        self.on_workspace(&ws, move |w| w.remove_file(&path)).await
+    }
+
+    async fn create_branch(&mut self, ws: Resource<GitWorkspace>, name: String) -> HostResult<()> {
+        self.on_workspace(&ws, move |w| w.create_branch(&name)).await
+    }
+
+    async fn commit(&mut self, ws: Resource<GitWorkspace>, message: String, author: Option<Signature>) -> HostResult<String> {
+        self.on_workspace(&ws, move |w| w.commit(&message, author.as_ref().map(|a| (a.name.as_str(), a.email.as_str())))).await
+    }
+
+    async fn tag(&mut self, ws: Resource<GitWorkspace>, name: String, message: String) -> HostResult<()> {
+        self.on_workspace(&ws, move |w| w.tag(&name, &message)).await
+    }
+
+    async fn log(&mut self, ws: Resource<GitWorkspace>, since: Option<String>, limit: u32) -> HostResult<Vec<CommitInfo>> {
+        let limit = usize::try_from(limit.min(1000)).unwrap_or(1000);
+        let result = self.on_workspace(&ws, move |w| w.log(since.as_deref(), limit)).await?;
+        Ok(result.map(|commits| commits.into_iter().map(|(sha, message, author)| CommitInfo { sha, message, author }).collect()))
+    }
+
+    async fn tags(&mut self, ws: Resource<GitWorkspace>) -> HostResult<Vec<String>> {
+        self.on_workspace(&ws, Workspace::tags).await
+    }
+
+    async fn push(&mut self, ws: Resource<GitWorkspace>, tags: Vec<String>) -> HostResult<()> {
+        let (inner, repo) = {
+            let entry = self.table.get(&ws)?;
+            (entry.inner.clone(), entry.repo.clone())
+        };
+        let branch = match self.on_workspace(&ws, Workspace::branch).await? {
+            Ok(b) => b,
+            Err(e) => return Ok(Err(e)),
+        };
+        let inv = &mut self.invocation;
+        let seq = inv.next_write();
+        let key = inv.idempotency.key(&inv.plugin, seq);
+        let held_dir = inv.env.services.git.held.join(format!("ap_{key}"));
+        let action = HeldAction::GitPush { dir: held_dir.display().to_string(), url: inv.remote(&repo).url, branch, tags: tags.clone() };
+        match inv.gate("git:push", &repo, &key, action, false).await {
+            Ok(Some(_done)) => return Ok(Ok(())),
+            Err(HostError::Pending(id)) => {
+                // Keep the commits for the approval: the workspace moves out of the
+                // invocation's reach and is pushed from there when approved.
+                let kept = tokio::task::spawn_blocking(move || inner.lock().map_err(|_| GitError::Io("workspace unusable".into()))?.keep(&held_dir)).await;
+                if let Ok(Err(e)) | Err(e) = kept.map_err(|j| GitError::Io(j.to_string())) {
+                    tracing::error!(approval = %id, error = %e, "a held push could not keep its workspace");
+                    return Ok(Err(HostError::Unavailable(format!("the push could not be held: {e}"))));
+                }
+                return Ok(Err(HostError::Pending(id)));
+            }
+            Err(e) => return Ok(Err(e)),
+            Ok(None) => {}
+        }
+        self.on_workspace(&ws, move |w| w.push(&tags)).await
+    }
+
+    async fn drop(&mut self, ws: Resource<GitWorkspace>) -> wasmtime::Result<()> {
+        self.table.delete(ws)?;
+        self.invocation.open_workspaces = self.invocation.open_workspaces.saturating_sub(1);
+        Ok(())
+    }
+}

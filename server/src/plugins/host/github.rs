@@ -1,0 +1,465 @@
+//! The `github` host interface: each typed call becomes one REST request on the
+//! event's repository, checked (target, budget), passed through the policy gate
+//! (reads may be allowed or denied; writes may also be held for approval) and then
+//! sent. Answers are turned into the WIT records here.
+use serde_json::{json, Value};
+
+use super::super::bindings::gantry::plugin::github::{
+    CheckRun, CheckStatus, Conclusion, File, Host, Issue, IssueState, NewRelease, PullRequest, Release, StatusState, WorkflowRun,
+};
+use super::super::bindings::gantry::plugin::types::Permission;
+use super::super::bindings::{HostError, Repo};
+use super::{HostState, Invocation, MAX_COMMENT_CHARS};
+use crate::services::approvals::HeldAction;
+
+type HostResult<T> = wasmtime::Result<Result<T, HostError>>;
+
+/// Percent-encodes one path segment (a label name, a user, a tag).
+pub(crate) fn segment(text: &str) -> String {
+    text.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+/// A path of several segments (a file path, a ref), each encoded, `/` kept.
+fn segments(text: &str) -> String {
+    text.split('/').map(segment).collect::<Vec<_>>().join("/")
+}
+
+fn invalid<T>(message: impl Into<String>) -> HostResult<T> {
+    Ok(Err(HostError::Invalid(message.into())))
+}
+
+impl Invocation {
+    /// Sends one REST call on `repo` (path relative to `/repos/{owner}/{name}`) after
+    /// the target, budget and policy checks. `GET` calls are reads.
+    async fn call(&mut self, repo: &Repo, capability: &str, method: &str, path: &str, body: Option<Value>) -> Result<Value, HostError> {
+        let target = self.authorise(repo)?;
+        let path = format!("/repos/{}/{}{path}", segment(&target.owner), segment(&target.name));
+        let read_only = method == "GET";
+        let key = if read_only {
+            String::new()
+        } else {
+            let seq = self.next_write();
+            self.idempotency.key(&self.plugin, seq)
+        };
+        let action = HeldAction::Rest { method: method.to_owned(), path: path.clone(), body: body.clone() };
+        if let Some(done) = self.gate(capability, &target, &key, action, read_only).await? {
+            return Ok(done);
+        }
+        let result = self.env.github.rest(method, &path, body.as_ref()).await;
+        result.map_err(|e| self.host_error(e))
+    }
+
+    /// A read whose 404 means "there is none" rather than an error.
+    async fn find(&mut self, repo: &Repo, capability: &str, path: &str) -> Result<Option<Value>, HostError> {
+        match self.call(repo, capability, "GET", path, None).await {
+            Ok(v) => Ok(Some(v)),
+            Err(HostError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+fn text(v: &Value, key: &str) -> String {
+    v[key].as_str().unwrap_or_default().to_owned()
+}
+
+fn logins(v: &Value) -> Vec<String> {
+    v.as_array().map(|a| a.iter().filter_map(|u| u["login"].as_str().map(str::to_owned)).collect()).unwrap_or_default()
+}
+
+fn issue_from(v: &Value) -> Issue {
+    Issue {
+        number: v["number"].as_u64().unwrap_or_default(),
+        title: text(v, "title"),
+        body: text(v, "body"),
+        state: text(v, "state"),
+        author: text(&v["user"], "login"),
+        labels: v["labels"].as_array().map(|a| a.iter().filter_map(|l| l["name"].as_str().map(str::to_owned)).collect()).unwrap_or_default(),
+        assignees: logins(&v["assignees"]),
+        milestone: v["milestone"]["number"].as_u64(),
+        is_pull_request: v.get("pull_request").is_some_and(|p| !p.is_null()),
+    }
+}
+
+fn release_from(v: &Value) -> Release {
+    Release {
+        id: v["id"].as_u64().unwrap_or_default(),
+        tag: text(v, "tag_name"),
+        name: text(v, "name"),
+        draft: v["draft"].as_bool().unwrap_or_default(),
+        html_url: text(v, "html_url"),
+    }
+}
+
+fn permission_from(name: &str) -> Permission {
+    match name {
+        "admin" => Permission::Admin,
+        "maintain" => Permission::Maintain,
+        "write" | "push" => Permission::Write,
+        "triage" => Permission::Triage,
+        "read" | "pull" => Permission::Read,
+        _ => Permission::None,
+    }
+}
+
+fn check_status(s: CheckStatus) -> &'static str {
+    match s {
+        CheckStatus::Queued => "queued",
+        CheckStatus::InProgress => "in_progress",
+        CheckStatus::Completed => "completed",
+    }
+}
+
+fn conclusion(c: Conclusion) -> &'static str {
+    match c {
+        Conclusion::Success => "success",
+        Conclusion::Failure => "failure",
+        Conclusion::Neutral => "neutral",
+        Conclusion::Cancelled => "cancelled",
+        Conclusion::Skipped => "skipped",
+        Conclusion::TimedOut => "timed_out",
+        Conclusion::ActionRequired => "action_required",
+    }
+}
+
+/// The JSON body of a check run, leaving out what is not set.
+fn check_run_body(run: &CheckRun, creating: bool) -> Value {
+    let mut body = json!({ "name": run.name, "status": check_status(run.status) });
+    if creating {
+        body["head_sha"] = json!(run.head_sha);
+    }
+    if let Some(c) = run.conclusion {
+        body["conclusion"] = json!(conclusion(c));
+    }
+    if let Some(url) = &run.details_url {
+        body["details_url"] = json!(url);
+    }
+    if run.title.is_some() || run.summary.is_some() {
+        body["output"] = json!({
+            "title": run.title.clone().unwrap_or_else(|| run.name.clone()),
+            "summary": run.summary.clone().unwrap_or_default(),
+        });
+    }
+    body
+}
+
+fn users_ok(users: &[String]) -> bool {
+    !users.is_empty() && users.iter().all(|u| !u.trim().is_empty() && u.len() <= 39)
+}
+
+impl Host for HostState {
+    async fn get_issue(&mut self, repo: Repo, number: u64) -> HostResult<Issue> {
+        let v = self.invocation.call(&repo, "issues:read", "GET", &format!("/issues/{number}"), None).await;
+        Ok(v.map(|v| issue_from(&v)))
+    }
+
+    async fn get_pull_request(&mut self, repo: Repo, number: u64) -> HostResult<PullRequest> {
+        let v = self.invocation.call(&repo, "pull_requests:read", "GET", &format!("/pulls/{number}"), None).await;
+        Ok(v.map(|v| PullRequest {
+            number: v["number"].as_u64().unwrap_or_default(),
+            title: text(&v, "title"),
+            state: text(&v, "state"),
+            author: text(&v["user"], "login"),
+            draft: v["draft"].as_bool().unwrap_or_default(),
+            merged: v["merged"].as_bool().unwrap_or_default(),
+            head_sha: text(&v["head"], "sha"),
+            head_ref: text(&v["head"], "ref"),
+            base_ref: text(&v["base"], "ref"),
+            from_fork: v["head"]["repo"]["full_name"] != v["base"]["repo"]["full_name"],
+            requested_reviewers: logins(&v["requested_reviewers"]),
+        }))
+    }
+
+    async fn get_permission(&mut self, repo: Repo, user: String) -> HostResult<Permission> {
+        if !users_ok(std::slice::from_ref(&user)) {
+            return invalid("a user name must be 1 to 39 characters");
+        }
+        let path = format!("/collaborators/{}/permission", segment(&user));
+        Ok(match self.invocation.find(&repo, "issues:read", &path).await {
+            Ok(Some(v)) => Ok(permission_from(v["role_name"].as_str().or_else(|| v["permission"].as_str()).unwrap_or("none"))),
+            Ok(None) => Ok(Permission::None),
+            Err(e) => Err(e),
+        })
+    }
+
+    async fn create_comment(&mut self, repo: Repo, number: u64, body: String) -> HostResult<u64> {
+        let inv = &mut self.invocation;
+        let target = match inv.authorise(&repo) {
+            Ok(t) => t,
+            Err(e) => return Ok(Err(e)),
+        };
+        // GitHub refuses comments over 65,536 characters; the marker needs some.
+        if body.trim().is_empty() || body.chars().count() > MAX_COMMENT_CHARS {
+            return invalid(format!("a comment body must be 1 to {MAX_COMMENT_CHARS} characters"));
+        }
+        let seq = inv.next_write();
+        let key = inv.idempotency.key(&inv.plugin, seq);
+        let marker = format!("<!-- gantry: plugin={} key={key} -->", inv.plugin);
+        let action = HeldAction::CreateComment { owner: target.owner.clone(), repo: target.name.clone(), number, body: body.clone(), marker: marker.clone() };
+        match inv.gate("issues:write", &target, &key, action, false).await {
+            Err(e) => return Ok(Err(e)),
+            Ok(Some(done)) => return Ok(Ok(done["comment_id"].as_u64().unwrap_or_default())),
+            Ok(None) => {}
+        }
+        let result = inv.env.github.create_comment_once(&target, number, &body, &marker, inv.idempotency.look_first).await;
+        Ok(result.map_err(|e| inv.host_error(e)))
+    }
+
+    async fn update_comment(&mut self, repo: Repo, comment_id: u64, body: String) -> HostResult<()> {
+        if body.trim().is_empty() || body.chars().count() > MAX_COMMENT_CHARS {
+            return invalid(format!("a comment body must be 1 to {MAX_COMMENT_CHARS} characters"));
+        }
+        let v = self.invocation.call(&repo, "issues:write", "PATCH", &format!("/issues/comments/{comment_id}"), Some(json!({ "body": body }))).await;
+        Ok(v.map(drop))
+    }
+
+    async fn add_reaction(&mut self, repo: Repo, comment_id: u64, content: String) -> HostResult<()> {
+        const REACTIONS: &[&str] = &["+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes"];
+        if !REACTIONS.contains(&content.as_str()) {
+            return invalid(format!("a reaction is one of {}", REACTIONS.join(", ")));
+        }
+        let path = format!("/issues/comments/{comment_id}/reactions");
+        Ok(self.invocation.call(&repo, "issues:write", "POST", &path, Some(json!({ "content": content }))).await.map(drop))
+    }
+
+    async fn add_labels(&mut self, repo: Repo, number: u64, labels: Vec<String>) -> HostResult<Vec<String>> {
+        if labels.is_empty() || labels.iter().any(|l| l.trim().is_empty() || l.len() > 100) {
+            return invalid("labels must be 1 to 100 characters and not blank");
+        }
+        let v = self.invocation.call(&repo, "issues:write", "POST", &format!("/issues/{number}/labels"), Some(json!({ "labels": labels }))).await;
+        Ok(v.map(|v| v.as_array().map(|a| a.iter().filter_map(|l| l["name"].as_str().map(str::to_owned)).collect()).unwrap_or_default()))
+    }
+
+    async fn remove_label(&mut self, repo: Repo, number: u64, label: String) -> HostResult<()> {
+        if label.trim().is_empty() || label.len() > 100 {
+            return invalid("a label must be 1 to 100 characters and not blank");
+        }
+        let path = format!("/issues/{number}/labels/{}", segment(&label));
+        Ok(match self.invocation.call(&repo, "issues:write", "DELETE", &path, None).await {
+            Ok(_) | Err(HostError::NotFound(_)) => Ok(()),
+            Err(e) => Err(e),
+        })
+    }
+
+    async fn add_assignees(&mut self, repo: Repo, number: u64, users: Vec<String>) -> HostResult<Vec<String>> {
+        if !users_ok(&users) {
+            return invalid("user names must be 1 to 39 characters");
+        }
+        let v = self.invocation.call(&repo, "issues:write", "POST", &format!("/issues/{number}/assignees"), Some(json!({ "assignees": users }))).await;
+        Ok(v.map(|v| logins(&v["assignees"])))
+    }
+
+    async fn remove_assignees(&mut self, repo: Repo, number: u64, users: Vec<String>) -> HostResult<Vec<String>> {
+        if !users_ok(&users) {
+            return invalid("user names must be 1 to 39 characters");
+        }
+        let v = self.invocation.call(&repo, "issues:write", "DELETE", &format!("/issues/{number}/assignees"), Some(json!({ "assignees": users }))).await;
+        Ok(v.map(|v| logins(&v["assignees"])))
+    }
+
+    async fn set_state(&mut self, repo: Repo, number: u64, state: IssueState) -> HostResult<()> {
+        let state = if state == IssueState::Open { "open" } else { "closed" };
+        Ok(self.invocation.call(&repo, "issues:write", "PATCH", &format!("/issues/{number}"), Some(json!({ "state": state }))).await.map(drop))
+    }
+
+    async fn set_title(&mut self, repo: Repo, number: u64, title: String) -> HostResult<()> {
+        if title.trim().is_empty() || title.chars().count() > 256 {
+            return invalid("a title must be 1 to 256 characters");
+        }
+        Ok(self.invocation.call(&repo, "issues:write", "PATCH", &format!("/issues/{number}"), Some(json!({ "title": title }))).await.map(drop))
+    }
+
+    async fn set_milestone(&mut self, repo: Repo, number: u64, milestone: Option<u64>) -> HostResult<()> {
+        let body = json!({ "milestone": milestone });
+        Ok(self.invocation.call(&repo, "issues:write", "PATCH", &format!("/issues/{number}"), Some(body)).await.map(drop))
+    }
+
+    async fn request_reviewers(&mut self, repo: Repo, number: u64, users: Vec<String>) -> HostResult<()> {
+        if !users_ok(&users) {
+            return invalid("user names must be 1 to 39 characters");
+        }
+        let path = format!("/pulls/{number}/requested_reviewers");
+        Ok(self.invocation.call(&repo, "pull_requests:write", "POST", &path, Some(json!({ "reviewers": users }))).await.map(drop))
+    }
+
+    async fn remove_reviewers(&mut self, repo: Repo, number: u64, users: Vec<String>) -> HostResult<()> {
+        if !users_ok(&users) {
+            return invalid("user names must be 1 to 39 characters");
+        }
+        let path = format!("/pulls/{number}/requested_reviewers");
+        Ok(self.invocation.call(&repo, "pull_requests:write", "DELETE", &path, Some(json!({ "reviewers": users }))).await.map(drop))
+    }
+
+    async fn create_check_run(&mut self, repo: Repo, run: CheckRun) -> HostResult<u64> {
+        if run.name.trim().is_empty() || run.head_sha.len() != 40 {
+            return invalid("a check run needs a name and a 40-character head SHA");
+        }
+        let v = self.invocation.call(&repo, "checks:write", "POST", "/check-runs", Some(check_run_body(&run, true))).await;
+        Ok(v.map(|v| v["id"].as_u64().unwrap_or_default()))
+    }
+
+    async fn update_check_run(&mut self, repo: Repo, id: u64, run: CheckRun) -> HostResult<()> {
+        let v = self.invocation.call(&repo, "checks:write", "PATCH", &format!("/check-runs/{id}"), Some(check_run_body(&run, false))).await;
+        Ok(v.map(drop))
+    }
+
+    async fn create_status(&mut self, repo: Repo, sha: String, state: StatusState, context: String, description: String, target_url: Option<String>) -> HostResult<()> {
+        if sha.len() != 40 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return invalid("a commit status needs a 40-character SHA");
+        }
+        let state = match state {
+            StatusState::Pending => "pending",
+            StatusState::Success => "success",
+            StatusState::Failure => "failure",
+            StatusState::Error => "error",
+        };
+        let body = json!({ "state": state, "context": context, "description": description, "target_url": target_url });
+        Ok(self.invocation.call(&repo, "statuses:write", "POST", &format!("/statuses/{sha}"), Some(body)).await.map(drop))
+    }
+
+    async fn dispatch_workflow(&mut self, repo: Repo, workflow: String, git_ref: String, inputs: String) -> HostResult<()> {
+        let inputs: Value = match serde_json::from_str(if inputs.trim().is_empty() { "{}" } else { &inputs }) {
+            Ok(v @ Value::Object(_)) => v,
+            _ => return invalid("workflow inputs must be a JSON object"),
+        };
+        let path = format!("/actions/workflows/{}/dispatches", segment(&workflow));
+        Ok(self.invocation.call(&repo, "actions:write", "POST", &path, Some(json!({ "ref": git_ref, "inputs": inputs }))).await.map(drop))
+    }
+
+    async fn list_workflow_runs(&mut self, repo: Repo, head_sha: String) -> HostResult<Vec<WorkflowRun>> {
+        let path = format!("/actions/runs?head_sha={}&per_page=100", segment(&head_sha));
+        let v = self.invocation.call(&repo, "actions:read", "GET", &path, None).await;
+        Ok(v.map(|v| {
+            v["workflow_runs"]
+                .as_array()
+                .map(|runs| {
+                    runs.iter()
+                        .map(|r| WorkflowRun {
+                            id: r["id"].as_u64().unwrap_or_default(),
+                            name: text(r, "name"),
+                            path: text(r, "path"),
+                            status: text(r, "status"),
+                            conclusion: r["conclusion"].as_str().map(str::to_owned),
+                            head_sha: text(r, "head_sha"),
+                            html_url: text(r, "html_url"),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        }))
+    }
+
+    async fn rerun_workflow(&mut self, repo: Repo, run_id: u64) -> HostResult<()> {
+        Ok(self.invocation.call(&repo, "actions:write", "POST", &format!("/actions/runs/{run_id}/rerun"), None).await.map(drop))
+    }
+
+    async fn rerun_failed_jobs(&mut self, repo: Repo, run_id: u64) -> HostResult<()> {
+        let path = format!("/actions/runs/{run_id}/rerun-failed-jobs");
+        Ok(self.invocation.call(&repo, "actions:write", "POST", &path, None).await.map(drop))
+    }
+
+    async fn create_release(&mut self, repo: Repo, release: NewRelease) -> HostResult<Release> {
+        if release.tag.trim().is_empty() {
+            return invalid("a release needs a tag");
+        }
+        let body = json!({
+            "tag_name": release.tag,
+            "target_commitish": release.target,
+            "name": release.name,
+            "body": release.body,
+            "draft": release.draft,
+            "prerelease": release.prerelease,
+        });
+        Ok(self.invocation.call(&repo, "contents:write", "POST", "/releases", Some(body)).await.map(|v| release_from(&v)))
+    }
+
+    async fn get_release_by_tag(&mut self, repo: Repo, tag: String) -> HostResult<Option<Release>> {
+        let v = self.invocation.find(&repo, "contents:read", &format!("/releases/tags/{}", segment(&tag))).await;
+        Ok(v.map(|v| v.map(|v| release_from(&v))))
+    }
+
+    async fn upload_release_asset(&mut self, repo: Repo, release_id: u64, name: String, content_type: String, data: Vec<u8>) -> HostResult<u64> {
+        use base64::Engine as _;
+        if name.trim().is_empty() || name.contains('/') {
+            return invalid("an asset name must be a plain file name");
+        }
+        let inv = &mut self.invocation;
+        let target = match inv.authorise(&repo) {
+            Ok(t) => t,
+            Err(e) => return Ok(Err(e)),
+        };
+        let seq = inv.next_write();
+        let key = inv.idempotency.key(&inv.plugin, seq);
+        let action = HeldAction::UploadAsset {
+            owner: target.owner.clone(),
+            repo: target.name.clone(),
+            release_id,
+            name,
+            content_type,
+            data: base64::engine::general_purpose::STANDARD.encode(&data),
+        };
+        let done = match inv.gate("contents:write", &target, &key, action.clone(), false).await {
+            Err(e) => return Ok(Err(e)),
+            Ok(Some(done)) => done,
+            Ok(None) => match action.run(&inv.env.github, false).await {
+                Ok(v) => v,
+                Err(e) => return Ok(Err(inv.host_error(e))),
+            },
+        };
+        Ok(Ok(done["id"].as_u64().unwrap_or_default()))
+    }
+
+    async fn get_file(&mut self, repo: Repo, path: String, at: Option<String>) -> HostResult<Option<File>> {
+        use base64::Engine as _;
+        let mut route = format!("/contents/{}", segments(path.trim_start_matches('/')));
+        if let Some(at) = at {
+            route.push_str(&format!("?ref={}", segment(&at)));
+        }
+        Ok(match self.invocation.find(&repo, "contents:read", &route).await {
+            Ok(Some(v)) if v.is_object() => {
+                let encoded: String = text(&v, "content").split_whitespace().collect();
+                match base64::engine::general_purpose::STANDARD.decode(encoded) {
+                    Ok(content) => Ok(Some(File { sha: text(&v, "sha"), content })),
+                    Err(e) => Err(HostError::Rejected(format!("GitHub sent undecodable content: {e}"))),
+                }
+            }
+            Ok(Some(_)) => Err(HostError::Invalid(format!("{path} is a directory"))),
+            Ok(None) => Ok(None),
+            Err(e) => Err(e),
+        })
+    }
+
+    async fn put_file(&mut self, repo: Repo, path: String, branch: String, message: String, content: Vec<u8>, sha: Option<String>) -> HostResult<String> {
+        use base64::Engine as _;
+        if path.trim_matches('/').is_empty() || message.trim().is_empty() {
+            return invalid("a file needs a path and a commit message");
+        }
+        let body = json!({
+            "message": message,
+            "content": base64::engine::general_purpose::STANDARD.encode(&content),
+            "branch": branch,
+            "sha": sha,
+        });
+        let route = format!("/contents/{}", segments(path.trim_start_matches('/')));
+        Ok(self.invocation.call(&repo, "contents:write", "PUT", &route, Some(body)).await.map(|v| text(&v["commit"], "sha")))
+    }
+
+    async fn get_ref(&mut self, repo: Repo, git_ref: String) -> HostResult<Option<String>> {
+        let route = format!("/git/ref/{}", segments(git_ref.trim_start_matches("refs/")));
+        Ok(self.invocation.find(&repo, "contents:read", &route).await.map(|v| v.map(|v| text(&v["object"], "sha"))))
+    }
+
+    async fn create_ref(&mut self, repo: Repo, git_ref: String, sha: String) -> HostResult<()> {
+        if !git_ref.starts_with("refs/") {
+            return invalid("a ref to create is written in full, like refs/tags/v1.0.0");
+        }
+        Ok(self.invocation.call(&repo, "contents:write", "POST", "/git/refs", Some(json!({ "ref": git_ref, "sha": sha }))).await.map(drop))
+    }
+
+    async fn update_ref(&mut self, repo: Repo, git_ref: String, sha: String, force: bool) -> HostResult<()> {
+        let route = format!("/git/refs/{}", segments(git_ref.trim_start_matches("refs/")));
+        Ok(self.invocation.call(&repo, "contents:write", "PATCH", &route, Some(json!({ "sha": sha, "force": force }))).await.map(drop))
+    }
+}

@@ -1,0 +1,65 @@
+//! The `secrets` host interface: a plugin opens a stored secret by name (needing
+//! `secrets:<name>`) and gets a handle; the value is decrypted into the host's
+//! memory only and is never copied into the sandbox. Other host calls (HTTP
+//! headers) take the handle and use the value on the plugin's behalf.
+use wasmtime::component::Resource;
+
+use super::super::bindings::gantry::plugin::secrets::{Host, HostSecret};
+use super::super::bindings::HostError;
+use super::HostState;
+use crate::domain::Secret;
+
+/// A secret opened by a plugin: its name and its value, which stays here.
+#[derive(Debug)]
+pub struct SecretHandle {
+    /// The name it was opened by.
+    pub name: String,
+    /// The value.
+    pub value: Secret,
+}
+
+/// Handles a plugin may hold at once.
+const MAX_OPEN: usize = 32;
+
+type HostResult<T> = wasmtime::Result<Result<T, HostError>>;
+
+impl Host for HostState {
+    async fn open(&mut self, name: String) -> HostResult<Resource<SecretHandle>> {
+        let inv = &mut self.invocation;
+        if name.is_empty() || name.len() > 128 {
+            return Ok(Err(HostError::Invalid("a secret name is 1 to 128 characters".into())));
+        }
+        if inv.open_secrets >= MAX_OPEN {
+            return Ok(Err(HostError::LimitExceeded(format!("at most {MAX_OPEN} secrets may be open at once"))));
+        }
+        if let Err(e) = inv.check(&format!("secrets:{name}")).await {
+            return Ok(Err(e));
+        }
+        let project = match inv.project() {
+            Ok(p) => p,
+            Err(e) => return Ok(Err(e)),
+        };
+        let value = match crate::services::plugin_secrets::open(&inv.env.db, inv.env.services.secret_box.as_ref(), &project, &name).await {
+            Ok(Some(value)) => value,
+            Ok(None) => return Ok(Err(HostError::NotFound(format!("no secret named {name} for {project} or globally")))),
+            Err(err) => {
+                tracing::warn!(plugin = %inv.plugin, secret = %name, error = %err, "a plugin secret could not be opened");
+                return Ok(Err(HostError::Unavailable(format!("secret {name} could not be opened: {err}"))));
+            }
+        };
+        inv.open_secrets += 1;
+        Ok(Ok(self.table.push(SecretHandle { name, value })?))
+    }
+}
+
+impl HostSecret for HostState {
+    async fn name(&mut self, handle: Resource<SecretHandle>) -> wasmtime::Result<String> {
+        Ok(self.table.get(&handle)?.name.clone())
+    }
+
+    async fn drop(&mut self, handle: Resource<SecretHandle>) -> wasmtime::Result<()> {
+        self.table.delete(handle)?;
+        self.invocation.open_secrets = self.invocation.open_secrets.saturating_sub(1);
+        Ok(())
+    }
+}

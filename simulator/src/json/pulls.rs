@@ -1,0 +1,56 @@
+//! JSON for pull request reviews (`models::pulls::Review`) and changed files
+//! (`models::repos::DiffEntry`).
+
+use serde_json::{json, Value};
+
+use super::{login, repo_html_url, repo_url, seg};
+use crate::state::{Issue, PullFileDef, Repo, Review, State};
+
+/// A review of pull request `issue`.
+pub(crate) fn review(base: &str, state: &State, repo: &Repo, issue: &Issue, r: &Review) -> Value {
+    let pull_api = format!("{}/pulls/{}", repo_url(base, repo), issue.number);
+    let html = format!(
+        "{}/pull/{}#pullrequestreview-{}",
+        repo_html_url(base, repo),
+        issue.number,
+        r.id
+    );
+    json!({
+        "id": r.id,
+        "node_id": r.node_id,
+        "user": login(base, state, &r.user),
+        "body": r.body,
+        "state": r.state,
+        "html_url": html,
+        "pull_request_url": pull_api,
+        "author_association": repo.author_association(&r.user),
+        "_links": {
+            "html": {"href": html},
+            "pull_request": {"href": pull_api},
+        },
+        "submitted_at": r.submitted_at.map(|t| t.to_rfc3339()),
+        "commit_id": r.commit_id,
+    })
+}
+
+/// One changed file of a pull request whose head is `head_sha`.
+pub(crate) fn file(base: &str, repo: &Repo, head_sha: &str, f: &PullFileDef) -> Value {
+    let path: Vec<String> = f.filename.split('/').map(seg).collect();
+    let path = path.join("/");
+    let mut out = json!({
+        "sha": null,
+        "filename": f.filename,
+        "status": f.status,
+        "additions": f.additions,
+        "deletions": f.deletions,
+        "changes": f.additions.saturating_add(f.deletions),
+        "blob_url": format!("{}/blob/{head_sha}/{path}", repo_html_url(base, repo)),
+        "raw_url": format!("{}/raw/{head_sha}/{path}", repo_html_url(base, repo)),
+        "contents_url": format!("{}/contents/{path}?ref={head_sha}", repo_url(base, repo)),
+        "patch": f.patch,
+    });
+    if let (Some(previous), Some(map)) = (&f.previous_filename, out.as_object_mut()) {
+        map.insert("previous_filename".to_owned(), json!(previous));
+    }
+    out
+}

@@ -1,0 +1,123 @@
+//! Pull request reviews: `/repos/{o}/{r}/pulls/{n}/reviews` (list, create).
+
+use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
+use chrono::Utc;
+
+use super::{actor, base_url, ensure_actor, issue_number, opt_string, paginate, parse_json};
+use crate::{error::SimError, json, state::Review, Simulator};
+
+/// Registers this module's routes.
+pub(super) fn config(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/repos/{owner}/{repo}/pulls/{number}/reviews")
+            .route(web::get().to(list_reviews))
+            .route(web::post().to(create_review)),
+    );
+}
+
+type PullPath = web::Path<(String, String, String)>;
+
+/// `GET /repos/{o}/{r}/pulls/{n}/reviews`: the reviews, oldest first, paginated.
+async fn list_reviews(
+    sim: web::Data<Simulator>,
+    req: HttpRequest,
+    path: PullPath,
+) -> Result<HttpResponse, SimError> {
+    let (owner, repo, number) = path.into_inner();
+    let number = issue_number(&number)?;
+    let base = base_url(&req);
+    let state = sim.lock();
+    let repo = state.repo(&owner, &repo).ok_or(SimError::NotFound)?;
+    let issue = repo.issues.get(&number).ok_or(SimError::NotFound)?;
+    let pull = issue.pull.as_ref().ok_or(SimError::NotFound)?;
+    let items = pull
+        .reviews
+        .iter()
+        .map(|r| json::pulls::review(&base, &state, repo, issue, r))
+        .collect();
+    Ok(paginate(&req, items))
+}
+
+/// `POST /repos/{o}/{r}/pulls/{n}/reviews` with `event` (`APPROVE`,
+/// `REQUEST_CHANGES`, `COMMENT`, or none for a pending review), `body` and
+/// `commit_id`, by `gantry[bot]` or the `x-sim-user` login: 200 with the review, and a
+/// submitted review takes its author off the requested reviewers. 422 for an unknown
+/// event, a missing body where GitHub needs one, approving or requesting changes on
+/// one's own pull request, or a second pending review.
+async fn create_review(
+    sim: web::Data<Simulator>,
+    req: HttpRequest,
+    path: PullPath,
+    body: web::Bytes,
+) -> Result<HttpResponse, SimError> {
+    let (owner, repo, number) = path.into_inner();
+    let number = issue_number(&number)?;
+    let body = parse_json(&body)?;
+    let review_state = match opt_string(&body, "event", "PullRequestReview")?.as_deref() {
+        None => "PENDING",
+        Some("APPROVE") => "APPROVED",
+        Some("REQUEST_CHANGES") => "CHANGES_REQUESTED",
+        Some("COMMENT") => "COMMENTED",
+        Some(_) => return Err(SimError::invalid("PullRequestReview", "invalid", "event")),
+    };
+    let text = opt_string(&body, "body", "PullRequestReview")?.unwrap_or_default();
+    if matches!(review_state, "CHANGES_REQUESTED" | "COMMENTED") && text.trim().is_empty() {
+        return Err(SimError::invalid(
+            "PullRequestReview",
+            "missing_field",
+            "body",
+        ));
+    }
+    let commit_id = opt_string(&body, "commit_id", "PullRequestReview")?;
+    let mut state = sim.lock();
+    let reviewer = ensure_actor(&mut state, &actor(&req));
+    let id = state.next_id();
+    let issue = state
+        .repo_mut(&owner, &repo)
+        .and_then(|r| r.issues.get_mut(&number))
+        .ok_or(SimError::NotFound)?;
+    let own = issue.user.eq_ignore_ascii_case(&reviewer);
+    let pull = issue.pull.as_mut().ok_or(SimError::NotFound)?;
+    let unprocessable = |m: &str| SimError::status(StatusCode::UNPROCESSABLE_ENTITY, m);
+    if own && review_state == "APPROVED" {
+        return Err(unprocessable("Can not approve your own pull request"));
+    }
+    if own && review_state == "CHANGES_REQUESTED" {
+        return Err(unprocessable(
+            "Can not request changes on your own pull request",
+        ));
+    }
+    let pending = pull
+        .reviews
+        .iter()
+        .any(|r| r.state == "PENDING" && r.user.eq_ignore_ascii_case(&reviewer));
+    if pending && review_state == "PENDING" {
+        return Err(unprocessable(
+            "User can only have one pending review per pull request",
+        ));
+    }
+    let submitted = review_state != "PENDING";
+    let review = Review {
+        id,
+        node_id: format!("PRR_sim{id}"),
+        user: reviewer.clone(),
+        body: text,
+        state: review_state.to_owned(),
+        commit_id: commit_id.unwrap_or_else(|| pull.head_sha.clone()),
+        submitted_at: submitted.then(Utc::now),
+    };
+    pull.reviews.push(review.clone());
+    if submitted {
+        pull.requested_reviewers
+            .retain(|r| !r.eq_ignore_ascii_case(&reviewer));
+    }
+    let repo = state.repo(&owner, &repo).ok_or(SimError::NotFound)?;
+    let issue = repo.issues.get(&number).ok_or(SimError::NotFound)?;
+    Ok(HttpResponse::Ok().json(json::pulls::review(
+        &base_url(&req),
+        &state,
+        repo,
+        issue,
+        &review,
+    )))
+}

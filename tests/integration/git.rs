@@ -1,0 +1,101 @@
+//! git workspaces through the real `gitter` fixture: a clone of the event's
+//! repository (a local bare repository standing in for GitHub), a commit and an
+//! annotated tag, a push that is allowed or held for approval, and paths that would
+//! leave the workspace refused.
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use gantry_server::config::Settings;
+use gantry_server::services::policies::{self, RuleForm};
+use reqwest::Method;
+
+use crate::helpers::{corpus_payload, delivery_id, spawn_app, AppOptions, Plugins, TestApp};
+
+fn git(args: &[&str], dir: &Path) -> String {
+    let out = Command::new("git")
+        .args(["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "init.defaultBranch=main"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Clones come from `<data_dir>/repos/{owner}/{name}.git`.
+fn clone_from_data_dir(settings: &mut Settings) {
+    settings.github.git_url = format!("file://{}/repos", settings.data_dir.display());
+}
+
+/// A bare `Codertocat/Hello-World` with one commit on `main`.
+fn seed_repository(app: &TestApp) -> PathBuf {
+    let bare = app.dir.path().join("repos/Codertocat/Hello-World.git");
+    std::fs::create_dir_all(&bare).unwrap();
+    git(&["init", "--bare", "-q"], &bare);
+    let work = app.dir.path().join("seed");
+    std::fs::create_dir_all(&work).unwrap();
+    git(&["init", "-q"], &work);
+    std::fs::write(work.join("CHANGELOG.md"), "# Changes\n").unwrap();
+    git(&["add", "."], &work);
+    git(&["commit", "-q", "-m", "Initial commit"], &work);
+    git(&["push", "-q", bare.to_str().unwrap(), "main"], &work);
+    bare
+}
+
+async fn gitter_app() -> (TestApp, PathBuf) {
+    let app = spawn_app(AppOptions { plugins: Plugins::Named(&["gitter"]), tweak: Some(clone_from_data_dir), ..AppOptions::default() }).await;
+    let bare = seed_repository(&app);
+    (app, bare)
+}
+
+async fn open_issue(app: &TestApp) -> String {
+    let id = delivery_id();
+    assert_eq!(app.post_webhook("issues", &id, &corpus_payload("issues/opened.payload.json")).await.status(), 202);
+    app.wait_for_idle_queue(Duration::from_secs(30)).await;
+    let run = app.runs_of(&id).await.pop().unwrap();
+    assert_eq!(run.outcome, "ok", "{run:?}");
+    run.log.unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_allowed_push_lands_the_commit_and_tag_and_escapes_are_refused() {
+    let (app, bare) = gitter_app().await;
+    let rule = RuleForm {
+        scope: "global".into(),
+        plugin: Some("gitter".into()),
+        capability: "git:push".into(),
+        effect: "allow".into(),
+        branch: None,
+        min_permission: None,
+        enforced: false,
+    };
+    policies::add(&app.state.db, rule, "test").await.unwrap();
+    let log = open_issue(&app).await;
+    for escape in ["../outside.txt", "/etc/passwd", ".git/config"] {
+        assert!(log.contains(&format!("refused {escape}")), "{escape} was not refused:\n{log}");
+    }
+    assert!(log.contains("pushed") && log.contains("tags: [\"v0.1.0\"]"), "{log}");
+    assert_eq!(git(&["tag"], &bare).trim(), "v0.1.0");
+    let head = git(&["log", "-1", "--format=%s|%an|%cn", "main"], &bare);
+    assert_eq!(head.trim(), "Release v0.1.0|Release Bot|gantry[bot]");
+    assert_eq!(git(&["show", "main:CHANGELOG.md"], &bare), "# Changes\n- v0.1.0\n");
+    // The workspace is gone once the call ended.
+    let left = std::fs::read_dir(app.dir.path().join("workspaces")).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(left, 0, "workspaces left behind");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_under_the_default_ask_waits_for_approval_then_lands_once() {
+    let (app, bare) = gitter_app().await;
+    let log = open_issue(&app).await;
+    let id = log.split("push held for approval: ").nth(1).and_then(|r| r.split_whitespace().next()).unwrap_or_else(|| panic!("not held:\n{log}")).to_owned();
+    assert_eq!(git(&["tag"], &bare).trim(), "", "nothing pushed before approval");
+    let approve = app.api(Method::POST, &format!("/approvals/{id}/approve")).send().await.unwrap();
+    assert_eq!(approve.status(), 200, "{}", approve.text().await.unwrap());
+    assert_eq!(git(&["tag"], &bare).trim(), "v0.1.0");
+    assert_eq!(git(&["log", "-1", "--format=%s", "main"], &bare).trim(), "Release v0.1.0");
+    assert!(!app.dir.path().join("held-pushes").join(&id).exists(), "the kept workspace is removed after the push");
+    let again = app.api(Method::POST, &format!("/approvals/{id}/approve")).send().await.unwrap();
+    assert_eq!(again.status(), 409);
+}
