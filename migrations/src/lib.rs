@@ -11,6 +11,7 @@ mod m20261121_000003_index_pending_jobs;
 mod m20261121_000004_create_policies_approvals_audit;
 mod m20261121_000005_create_plugin_states;
 mod m20261121_000006_create_plugin_kv_and_secrets;
+mod m20261121_000007_create_installed_plugins;
 
 /// The ordered list of Gantry's migrations.
 #[derive(Debug)]
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000004_create_policies_approvals_audit::Migration),
             Box::new(m20261121_000005_create_plugin_states::Migration),
             Box::new(m20261121_000006_create_plugin_kv_and_secrets::Migration),
+            Box::new(m20261121_000007_create_installed_plugins::Migration),
         ]
     }
 }

@@ -201,16 +201,20 @@ impl Default for WorkerSettings {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PluginSettings {
-    /// Directory of `.wasm` components loaded at start.
+    /// Directory of `.wasm` components installed (or upgraded) at start.
     pub dir: PathBuf,
-    /// Per-plugin configuration (JSON-shaped), by plugin name; a plugin without an
-    /// entry gets its manifest's default configuration.
+    /// Per-plugin configuration (JSON-shaped), by plugin name, for plugins installed
+    /// from `dir`: applied over the manifest's defaults when the plugin is first
+    /// installed; afterwards the stored configuration (`gantry plugin configure`)
+    /// is used.
     pub config: BTreeMap<String, serde_json::Value>,
     /// Sandbox limits for every invocation.
     pub limits: Limits,
     /// A plugin that traps or times out this many times in a row is disabled until
     /// an operator enables it again (`gantry plugin enable NAME`).
     pub max_consecutive_crashes: i32,
+    /// The largest plugin component `gantry plugin install` and the API accept.
+    pub max_component_bytes: usize,
     /// Outbound HTTP from plugins.
     pub http: HttpSettings,
 }
@@ -222,6 +226,7 @@ impl Default for PluginSettings {
             config: BTreeMap::new(),
             limits: Limits::default(),
             max_consecutive_crashes: 5,
+            max_component_bytes: 32 * 1024 * 1024,
             http: HttpSettings::default(),
         }
     }

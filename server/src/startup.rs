@@ -1,5 +1,6 @@
 //! `Application::build` wires settings into a running server: database (migrated when
-//! configured), plugin runtime and registry, GitHub client, HTTP listener and workers.
+//! configured), plugin runtime, the plugins found at start installed in the database,
+//! GitHub client, HTTP listener and workers.
 //! It binds before returning, so callers (and tests, with port 0) know the port.
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -15,6 +16,7 @@ use crate::jobs::WorkerPool;
 use crate::metrics::Metrics;
 use crate::plugins::{HostServices, PluginRegistry, PluginRuntime};
 use crate::services::dispatch::DeliveryObserver;
+use crate::services::plugins::{self as plugin_admin, CompiledPlugins};
 use crate::services::secrets::WebhookSecrets;
 use crate::state::AppState;
 use crate::{db, routes};
@@ -38,8 +40,8 @@ impl std::fmt::Debug for Application {
 pub struct Extras {
     /// Sees every delivery before plugins run (the sandbox's simulator).
     pub observer: Option<Arc<dyn DeliveryObserver>>,
-    /// Plugins to use instead of loading `settings.plugins.dir`, with the runtime
-    /// they were compiled on (a component only runs on its own engine).
+    /// Plugins to install at start instead of those in `settings.plugins.dir`, with
+    /// the runtime they were compiled on (a component only runs on its own engine).
     pub plugins: Option<(PluginRuntime, PluginRegistry)>,
 }
 
@@ -67,6 +69,11 @@ impl Application {
                 (runtime, plugins)
             }
         };
+        // What was found at start is installed (or upgraded) in the database, which
+        // from then on says what runs: see services::plugins::seed.
+        let compiled = Arc::new(CompiledPlugins::new(runtime.clone()));
+        plugin_admin::seed::install_found(&db, &compiled, &plugins).await?;
+        plugin_admin::active::warm(&db, &compiled).await?;
         let github = GitHubClient::new(&settings.github).context("building the GitHub client")?;
         let webhook_secrets = Arc::new(WebhookSecrets::new(&settings)?);
         if !webhook_secrets.any(&db).await? {
@@ -81,7 +88,7 @@ impl Application {
             host_services,
             settings: Arc::new(settings),
             runtime,
-            plugins: Arc::new(plugins),
+            plugins: compiled,
             github,
             wake: Arc::new(Notify::new()),
             observer: extras.observer,

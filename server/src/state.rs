@@ -7,8 +7,9 @@ use tokio::sync::Notify;
 use crate::config::Settings;
 use crate::github::GitHubClient;
 use crate::metrics::Metrics;
-use crate::plugins::{PluginRegistry, PluginRuntime};
+use crate::plugins::PluginRuntime;
 use crate::services::dispatch::DeliveryObserver;
+use crate::services::plugins::CompiledPlugins;
 use crate::services::secrets::WebhookSecrets;
 
 /// Shared state, registered once with actix and cloned into each worker.
@@ -20,8 +21,9 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// The wasmtime engine and linker.
     pub runtime: PluginRuntime,
-    /// The loaded plugins.
-    pub plugins: Arc<PluginRegistry>,
+    /// Installed plugins, compiled on `runtime`, by digest (which of them run is
+    /// read from the database for every job: `services::plugins::active`).
+    pub plugins: Arc<CompiledPlugins>,
     /// GitHub on the configured credentials.
     pub github: GitHubClient,
     /// Wakes an idle worker when a delivery is stored.

@@ -100,3 +100,76 @@ fn the_plugin_guide_tutorial_builds_and_runs() {
     assert!(text.contains("Hello @Codertocat, thanks for the report!"), "{text}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `gantry` with its data (a fresh SQLite database) in `dir`.
+fn gantry_in(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_gantry"))
+        .args(args)
+        .env("GANTRY_DATA_DIR", dir)
+        .env_remove("GANTRY_CONFIG")
+        .env_remove("GANTRY_DATABASE__URL")
+        .output()
+        .unwrap()
+}
+
+fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn plugin_install_then_list_shows_the_plugin_with_its_digest_and_every_change_is_audited() {
+    use sha2::Digest;
+    let dir = std::env::temp_dir().join(format!("gantry-cli-plugins-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let wasm = repo_file("target/test-plugins/configured.wasm");
+    let digest = hex::encode(sha2::Sha256::digest(std::fs::read(&wasm).unwrap()));
+
+    let out = gantry_in(&dir, &["plugin", "install", &wasm]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout(&out).contains(&format!("installed configured 0.1.0 (sha256:{}", &digest[..12])), "{}", stdout(&out));
+    assert!(stdout(&out).contains("runs nowhere yet"), "{}", stdout(&out));
+
+    let again = gantry_in(&dir, &["plugin", "install", &wasm]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already installed"), "{}", String::from_utf8_lossy(&again.stderr));
+
+    assert!(gantry_in(&dir, &["plugin", "enable", "configured", "--repo", "Octo/App"]).status.success());
+    let bad = gantry_in(&dir, &["plugin", "configure", "configured", "--repo", "octo/app", "--set", r#"{"greeting": ""}"#]);
+    assert!(!bad.status.success());
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(stderr.contains("octo/app") && stderr.contains("at /greeting"), "{stderr}");
+    // The settings file and the plugin's configuration file side by side.
+    let (settings, config) = (dir.join("gantry.toml"), dir.join("configured.json"));
+    std::fs::write(&settings, format!("data_dir = {:?}\n", dir.display().to_string())).unwrap();
+    std::fs::write(&config, r#"{"greeting": "hi"}"#).unwrap();
+    let (settings, config) = (settings.to_str().unwrap(), config.to_str().unwrap());
+    let good = gantry_in(&dir, &["--config", settings, "plugin", "configure", "configured", "--repo", "octo/app", "--file", config]);
+    assert!(good.status.success(), "{}", String::from_utf8_lossy(&good.stderr));
+
+    let list = gantry_in(&dir, &["plugin", "list"]);
+    let text = stdout(&list);
+    assert!(list.status.success(), "{}", String::from_utf8_lossy(&list.stderr));
+    let line = text.lines().find(|l| l.starts_with("configured")).unwrap_or_else(|| panic!("{text}"));
+    assert!(line.contains("0.1.0") && line.contains("enabled") && line.contains(&digest[..12]) && line.contains("octo/app"), "{line}");
+    let json: serde_json::Value = serde_json::from_slice(&gantry_in(&dir, &["plugin", "list", "--json"]).stdout).unwrap();
+    assert_eq!(json[0]["digest"], digest.as_str());
+    assert_eq!(json[0]["projects"][0]["effective_config"], serde_json::json!({"greeting": "hi", "loud": false}));
+
+    let show = stdout(&gantry_in(&dir, &["plugin", "show", "configured"]));
+    assert!(show.contains(&format!("sha256:{digest}")) && show.contains("config in use"), "{show}");
+    assert!(gantry_in(&dir, &["plugin", "remove", "configured"]).status.success());
+    assert!(stdout(&gantry_in(&dir, &["plugin", "list"])).contains("no plugins installed"));
+    let audit = gantry_in(&dir, &["audit", "verify"]);
+    assert!(stdout(&audit).contains("audit log intact: 4 rows verified"), "{}", stdout(&audit));
+
+    let too_big = Command::new(env!("CARGO_BIN_EXE_gantry"))
+        .args(["plugin", "install", &wasm])
+        .env("GANTRY_DATA_DIR", &dir)
+        .env("GANTRY_PLUGINS__MAX_COMPONENT_BYTES", "1000")
+        .output()
+        .unwrap();
+    assert!(!too_big.status.success());
+    assert!(String::from_utf8_lossy(&too_big.stderr).contains("the limit is 1000"), "{}", String::from_utf8_lossy(&too_big.stderr));
+    let _ = std::fs::remove_dir_all(&dir);
+}

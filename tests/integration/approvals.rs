@@ -100,7 +100,9 @@ async fn an_action_nobody_decides_expires_never_runs_and_is_audited() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn handle_command_receives_the_command_and_the_commenters_permission() {
     let app = spawn_app(AppOptions { plugins: Plugins::Named(&["asker"]), ..AppOptions::default() }).await;
-    let plugin = app.state.plugins.all().iter().find(|p| p.manifest.name == "asker").unwrap().clone();
+    let repo = gantry_server::domain::RepoRef { owner: "Codertocat".into(), name: "Hello-World".into() };
+    let active = gantry_server::services::plugins::active::for_repository(&app.state.db, &app.state.plugins, Some(&repo)).await.unwrap();
+    let plugin = active.all().iter().find(|p| p.plugin.manifest.name == "asker").unwrap().plugin.clone();
     assert_eq!(plugin.manifest.commands[0].verb, "poke");
     assert_eq!(plugin.manifest.commands[0].who, "triage");
     let env = HostEnv {
@@ -119,6 +121,7 @@ async fn handle_command_receives_the_command_and_the_commenters_permission() {
             generation: 0,
             is_retry: false,
             branch: None,
+            config: None,
         },
         verb: "poke".into(),
         args: "gently please".into(),

@@ -43,7 +43,8 @@ pub fn pull_request(number: u64, action: &str) -> Vec<u8> {
     serde_json::to_vec(&v).unwrap()
 }
 
-fn built_wasm(dir: &str, name: &str) -> Vec<u8> {
+/// A component built by `scripts/build-plugins.sh`: `dir` is `plugins` or `test-plugins`.
+pub fn built_wasm(dir: &str, name: &str) -> Vec<u8> {
     let path = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target")).join(dir).join(format!("{name}.wasm"));
     std::fs::read(&path).unwrap_or_else(|e| {
         panic!("reading {}: {e}. Build the plugins first: ./dev build (or scripts/build-plugins.sh)", path.display())

@@ -17,6 +17,7 @@ mod hostile;
 mod intake;
 mod jobs;
 mod plugins;
+mod plugins_admin;
 mod policy;
 mod process;
 mod secrets;

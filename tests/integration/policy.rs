@@ -110,7 +110,7 @@ async fn the_audit_log_records_each_step_refuses_changes_and_detects_a_flipped_b
         assert_eq!(audit::with_action(db, action).await.unwrap().len(), expected, "{action}");
     }
     let rows = audit::verify(db).await.unwrap().expect("the chain verifies");
-    assert_eq!(rows, 5);
+    assert_eq!(rows, 6, "the five steps, after hooks was installed from the plugin directory at start");
 
     // The database refuses to change or delete audit rows...
     let backend = db.get_database_backend();

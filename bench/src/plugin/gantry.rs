@@ -94,6 +94,7 @@ impl BenchEvent {
             generation: 0,
             is_retry: false,
             branch: meta.branch.clone(),
+            config: None,
         };
         let wit = Event {
             name: gantry.name.clone(),

@@ -1,8 +1,9 @@
 //! The `gantry` command line: `serve`, `migrate`, `sandbox`, `deliveries`, `secrets`,
-//! `policy`, `audit`.
+//! `plugin`, `policy`, `audit`.
 mod deliveries;
 pub mod new_plugin;
 mod plugin;
+mod plugin_admin;
 mod policy;
 mod secrets;
 
@@ -47,7 +48,8 @@ enum Command {
         #[command(subcommand)]
         command: secrets::SecretsCommand,
     },
-    /// Develop plugins: create one from the template, run one against a simulator.
+    /// Install and manage plugins; develop them (create one from the template, run
+    /// one against a simulator).
     Plugin {
         #[command(subcommand)]
         command: plugin::PluginCommand,
@@ -139,7 +141,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let settings = Settings::load(cli.config.as_deref())?;
             secrets::run(&settings, connect_migrated_with(&settings), command).await
         }
-        Command::Plugin { command } => plugin::run(command, connect_migrated(cli.config.as_deref())).await,
+        Command::Plugin { command } => plugin::run(command, cli.config.as_deref()).await,
         Command::Policy { command } => policy::run(&connect_migrated(cli.config.as_deref()).await?, command).await,
         Command::Audit { command: AuditCommand::Verify } => policy::verify_audit(&connect_migrated(cli.config.as_deref()).await?).await,
         Command::Deliveries { command } => {

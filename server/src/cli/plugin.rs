@@ -1,6 +1,6 @@
 //! `gantry plugin new` (a plugin crate from the template) and `gantry plugin test`
 //! (run a plugin once against a private simulator and print what it did and what the
-//! policy decided).
+//! policy decided); the commands managing installed plugins are in `plugin_admin`.
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
@@ -22,13 +22,6 @@ pub enum PluginCommand {
         #[arg(long)]
         sdk: Option<PathBuf>,
     },
-    /// List plugins with a recorded state: crashes in a row, disabled and why.
-    List,
-    /// Enable a plugin that was disabled (after crashing repeatedly).
-    Enable {
-        /// The plugin's name.
-        name: String,
-    },
     /// Run a plugin on one event against a private GitHub simulator; exits non-zero
     /// unless the plugin succeeds.
     Test {
@@ -48,13 +41,17 @@ pub enum PluginCommand {
         #[arg(long)]
         json: bool,
     },
+    #[command(flatten)]
+    Admin(super::plugin_admin::AdminCommand),
 }
 
-/// Runs a `gantry plugin` command.
+/// Runs a `gantry plugin` command; those managing installed plugins use the
+/// settings in `config`.
 ///
 /// # Errors
-/// When files cannot be read, the plugin does not load, or it does not succeed.
-pub async fn run(command: PluginCommand, connect: impl std::future::Future<Output = anyhow::Result<sea_orm::DatabaseConnection>>) -> anyhow::Result<()> {
+/// When files cannot be read, the plugin does not load, it does not succeed, or a
+/// change is refused.
+pub async fn run(command: PluginCommand, settings_file: Option<&std::path::Path>) -> anyhow::Result<()> {
     let (wasm, event, event_name, config, json) = match command {
         PluginCommand::New { name, path, sdk } => {
             let dir = path.unwrap_or_else(|| PathBuf::from(&name));
@@ -65,41 +62,7 @@ pub async fn run(command: PluginCommand, connect: impl std::future::Future<Outpu
             return Ok(());
         }
         PluginCommand::Test { wasm, event, event_name, config, json } => (wasm, event, event_name, config, json),
-        PluginCommand::List => {
-            let states = crate::db::plugin_states::all(&connect.await?).await?;
-            println!("{:<24}  {:<9}  {:>7}  REASON", "PLUGIN", "STATE", "CRASHES");
-            let mut names: Vec<_> = states.keys().cloned().collect();
-            names.sort();
-            for name in names {
-                let s = &states[&name];
-                let state = if s.disabled { "disabled" } else { "enabled" };
-                println!("{name:<24}  {state:<9}  {:>7}  {}", s.consecutive_crashes, s.reason.as_deref().unwrap_or(""));
-            }
-            if states.is_empty() {
-                println!("(no plugin has run yet)");
-            }
-            return Ok(());
-        }
-        PluginCommand::Enable { name } => {
-            let db = connect.await?;
-            if !crate::db::plugin_states::enable(&db, &name).await? {
-                bail!("plugin {name} is not disabled");
-            }
-            crate::db::audit::append(
-                &db,
-                crate::db::audit::AuditEntry {
-                    actor: "cli".into(),
-                    actor_kind: "user".into(),
-                    action: "plugin.enabled".into(),
-                    outcome: Some("enabled".into()),
-                    details: Some(name.clone()),
-                    ..Default::default()
-                },
-            )
-            .await?;
-            println!("enabled {name}");
-            return Ok(());
-        }
+        PluginCommand::Admin(command) => return super::plugin_admin::run(command, settings_file).await,
     };
     let bytes = std::fs::read(&wasm).with_context(|| format!("reading {}", wasm.display()))?;
     let payload = std::fs::read(&event).with_context(|| format!("reading {}", event.display()))?;
@@ -128,7 +91,8 @@ pub async fn run(command: PluginCommand, connect: impl std::future::Future<Outpu
     Ok(())
 }
 
-fn read_config(path: &std::path::Path) -> anyhow::Result<serde_json::Value> {
+/// Reads a configuration file: TOML when it ends in `.toml`, JSON otherwise.
+pub(super) fn read_config(path: &std::path::Path) -> anyhow::Result<serde_json::Value> {
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     if path.extension().is_some_and(|e| e == "toml") {
         Ok(toml::from_str(&text).with_context(|| format!("{} is not valid TOML", path.display()))?)

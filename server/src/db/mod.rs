@@ -9,6 +9,7 @@ pub mod jobs;
 pub mod kv;
 pub mod plugin_secrets;
 pub mod plugin_states;
+pub mod plugins;
 pub mod policies;
 pub mod runs;
 pub mod secrets;

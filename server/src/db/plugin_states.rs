@@ -80,3 +80,11 @@ pub async fn enable(db: &DatabaseConnection, name: &str) -> Result<bool, DbErr> 
     plugin_states::Entity::update(row).exec(db).await?;
     Ok(current.disabled)
 }
+
+/// Forgets a plugin's state (when it is removed); returns whether there was one.
+///
+/// # Errors
+/// When the database fails.
+pub async fn forget(db: &DatabaseConnection, name: &str) -> Result<bool, DbErr> {
+    Ok(plugin_states::Entity::delete_by_id(name.to_owned()).exec(db).await?.rows_affected == 1)
+}

@@ -1,7 +1,8 @@
 //! Validated domain types with no framework in them: secrets, webhook headers, GitHub
-//! event names and the event a plugin receives.
+//! event names, the event a plugin receives, and the projects plugin settings apply to.
 mod catalog;
 mod event;
+mod project;
 mod scope;
 mod secret;
 pub mod text;
@@ -9,6 +10,7 @@ mod webhook;
 
 pub use catalog::{is_known_action, is_known_event};
 pub use event::{EventMeta, RepoRef};
+pub use project::Project;
 pub use scope::SecretScope;
 pub use secret::Secret;
 pub use webhook::{DeliveryId, EventName, WebhookHeaderError, WebhookHeaders};

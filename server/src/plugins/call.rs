@@ -102,6 +102,7 @@ impl PluginRuntime {
             generation: 0,
             is_retry: true,
             branch: None,
+            config: notice.config.clone(),
         };
         let wit = Approval {
             id: notice.id.clone(),
@@ -134,7 +135,7 @@ impl PluginRuntime {
                 plugin: plugin.manifest.name.clone(),
                 capabilities: plugin.capabilities.clone(),
                 repository: event.repository.clone(),
-                config_json: plugin.config_json.clone(),
+                config_json: event.config.clone().unwrap_or_else(|| plugin.config_json.clone()),
                 env: env.clone(),
                 branch: event.branch.clone(),
                 idempotency: IdempotencyScope { delivery_id: event.delivery_id.clone(), generation: event.generation, look_first: event.is_retry },

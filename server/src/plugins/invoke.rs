@@ -31,6 +31,9 @@ pub struct PluginEvent {
     pub is_retry: bool,
     /// The event's branch, for policy conditions.
     pub branch: Option<String>,
+    /// The configuration for the event's project; the plugin's own
+    /// (`LoadedPlugin::config_json`) when not set.
+    pub config: Option<std::sync::Arc<str>>,
 }
 
 /// What host calls reach outside the sandbox: GitHub, the database (approvals and
@@ -125,6 +128,8 @@ pub struct ApprovalNotice {
     pub detail: Option<String>,
     /// The delivery that asked.
     pub delivery_id: String,
+    /// The plugin's configuration for the repository.
+    pub config: Option<std::sync::Arc<str>>,
 }
 
 /// How an invocation ended.

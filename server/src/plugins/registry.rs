@@ -45,6 +45,8 @@ pub struct LoadedPlugin {
     pub capabilities: Arc<HashSet<String>>,
     /// Its configuration, as JSON.
     pub config_json: Arc<str>,
+    /// The component's bytes, as loaded (what is stored when it is installed).
+    pub component: Arc<[u8]>,
     pub(crate) pre: PluginPre<HostState>,
 }
 
@@ -111,6 +113,7 @@ impl PluginRuntime {
             sdk_version,
             capabilities: Arc::new(manifest.capabilities.iter().cloned().collect()),
             config_json: Arc::from(config.to_string()),
+            component: Arc::from(bytes),
             manifest,
             pre,
         })

@@ -28,7 +28,7 @@ pub async fn receive_webhook(req: HttpRequest, payload: web::Payload, state: web
 }
 
 /// Reads the body, refusing it as soon as it is known to exceed `max` bytes.
-async fn read_body(req: &HttpRequest, mut payload: web::Payload, max: usize) -> Result<web::BytesMut, ApiError> {
+pub(super) async fn read_body(req: &HttpRequest, mut payload: web::Payload, max: usize) -> Result<web::BytesMut, ApiError> {
     let declared = req
         .headers()
         .get(actix_web::http::header::CONTENT_LENGTH)

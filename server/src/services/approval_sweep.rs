@@ -10,6 +10,7 @@ use crate::db::audit::{self, AuditEntry};
 use crate::db::policies;
 use crate::domain::RepoRef;
 use crate::plugins::{ApprovalNotice, HostEnv};
+use crate::services::plugins::active;
 use crate::state::AppState;
 
 /// Approvals told per sweep at most; the next sweep takes the rest.
@@ -48,21 +49,24 @@ pub async fn sweep(state: &AppState) -> anyhow::Result<usize> {
     };
     let mut told = 0;
     for row in claimed {
-        let Some(plugin) = state.plugins.all().iter().find(|p| p.manifest.name == row.plugin) else {
-            tracing::warn!(approval = %row.public_id, plugin = %row.plugin, "the plugin of a decided approval is not loaded; it is not told");
+        let Some((owner, name)) = row.repository.split_once('/') else { continue };
+        let repository = RepoRef { owner: owner.to_owned(), name: name.to_owned() };
+        let active = active::for_repository(&state.db, &state.plugins, Some(&repository)).await?;
+        let Some(found) = active.all().iter().find(|p| p.plugin.manifest.name == row.plugin) else {
+            tracing::warn!(approval = %row.public_id, plugin = %row.plugin, "the plugin of a decided approval is no longer enabled there; it is not told");
             continue;
         };
-        let Some((owner, name)) = row.repository.split_once('/') else { continue };
         let notice = ApprovalNotice {
             id: row.public_id.clone(),
             capability: row.capability.clone(),
-            repository: RepoRef { owner: owner.to_owned(), name: name.to_owned() },
+            repository,
             outcome: row.status.clone(),
             decided_by: row.decided_by.clone(),
             detail: row.result.clone().or(row.reason.clone()),
             delivery_id: row.delivery_id.clone(),
+            config: Some(found.config.clone()),
         };
-        let report = state.runtime.invoke_approval(plugin, &notice, &env).await;
+        let report = state.runtime.invoke_approval(&found.plugin, &notice, &env).await;
         tracing::info!(
             plugin = %report.plugin,
             approval = %row.public_id,

@@ -1,5 +1,6 @@
 //! Processing one job: load its delivery, let observers see it (the sandbox's
-//! simulator learns from payloads), run every subscribed plugin that has not already
+//! simulator learns from payloads), run every subscribed plugin enabled for the
+//! event's repository (with that repository's configuration) that has not already
 //! finished this job, record each run, then complete or retry the job.
 use anyhow::Context;
 
@@ -9,6 +10,7 @@ use crate::db::entities::jobs::Model as Job;
 use crate::db::jobs::JobStatus;
 use crate::domain::{is_known_action, is_known_event, EventMeta};
 use crate::plugins::{HostEnv, Outcome, PluginEvent};
+use crate::services::plugins::{self, active::ActivePlugin};
 use crate::state::AppState;
 
 /// Something outside the platform that wants to see each delivery before plugins run
@@ -36,7 +38,7 @@ pub async fn process(state: &AppState, job: Job) -> anyhow::Result<()> {
             observer.observe(&delivery.event, &payload);
         }
     }
-    let event = PluginEvent {
+    let mut event = PluginEvent {
         name: delivery.event.clone(),
         action: delivery.action.clone(),
         delivery_id: delivery.delivery_id.clone(),
@@ -45,6 +47,7 @@ pub async fn process(state: &AppState, job: Job) -> anyhow::Result<()> {
         generation: job.generation,
         is_retry: job.attempts > 1,
         branch: meta.branch.clone(),
+        config: None,
     };
     let env = HostEnv {
         github: state.github.clone(),
@@ -54,8 +57,9 @@ pub async fn process(state: &AppState, job: Job) -> anyhow::Result<()> {
     };
     let finished = runs::finished_plugins(&state.db, job.id).await?;
     let disabled = plugin_states::disabled(&state.db).await?;
+    let active = plugins::active::for_repository(&state.db, &state.plugins, meta.repository.as_ref()).await?;
     let mut retry_reasons = Vec::new();
-    for plugin in state.plugins.subscribers(&delivery.event, delivery.action.as_deref()) {
+    for ActivePlugin { plugin, config } in active.subscribers(&delivery.event, delivery.action.as_deref()) {
         if finished.contains(&plugin.manifest.name) {
             continue;
         }
@@ -63,6 +67,7 @@ pub async fn process(state: &AppState, job: Job) -> anyhow::Result<()> {
             tracing::debug!(plugin = %plugin.manifest.name, "plugin disabled; not run");
             continue;
         }
+        event.config = Some(config.clone());
         let report = state.runtime.invoke(plugin, &event, &env).await;
         tracing::info!(
             plugin = %report.plugin,

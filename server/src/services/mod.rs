@@ -1,11 +1,13 @@
-//! Use cases, free of actix: accepting a webhook delivery, and processing a job by
-//! running the plugins that subscribe to its event.
+//! Use cases, free of actix: accepting a webhook delivery, processing a job by
+//! running the plugins that subscribe to its event, managing installed plugins, plugin
+//! secrets, and approvals (deciding, expiring, telling plugins).
 pub mod approval_sweep;
 pub mod approvals;
 pub mod deliveries;
 pub mod dispatch;
 pub mod plugin_secrets;
 pub mod plugin_test;
+pub mod plugins;
 pub mod policies;
 pub mod secrets;
 pub mod intake;

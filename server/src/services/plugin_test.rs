@@ -84,6 +84,7 @@ async fn run_in(dir: &std::path::Path, wasm: &[u8], event_name: &str, payload: &
         generation: 0,
         is_retry: false,
         branch: meta.branch.clone(),
+        config: None,
     };
     let report = runtime.invoke(&plugin, &event, &env).await;
     let decisions = audit::with_action(&db, "policy.decision")

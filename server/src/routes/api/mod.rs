@@ -3,6 +3,7 @@
 mod approvals;
 mod auth;
 mod deliveries;
+mod plugins;
 mod policies;
 
 use actix_web::web;
@@ -21,6 +22,15 @@ pub fn config(cfg: &mut web::ServiceConfig) {
             .route("/policies", web::post().to(policies::create_policy))
             .route("/policies/explain", web::get().to(policies::explain_policy))
             .route("/policies/{id}", web::delete().to(policies::delete_policy))
-            .route("/audit/verify", web::get().to(policies::verify_audit)),
+            .route("/audit/verify", web::get().to(policies::verify_audit))
+            .route("/plugins", web::get().to(plugins::list_plugins))
+            .route("/plugins", web::post().to(plugins::install_plugin))
+            .route("/plugins/{name}", web::get().to(plugins::show_plugin))
+            .route("/plugins/{name}", web::put().to(plugins::upgrade_plugin))
+            .route("/plugins/{name}", web::delete().to(plugins::remove_plugin))
+            .route("/plugins/{name}/enable", web::post().to(plugins::enable_plugin))
+            .route("/plugins/{name}/disable", web::post().to(plugins::disable_plugin))
+            .route("/plugins/{name}/config", web::put().to(plugins::configure_all))
+            .route("/plugins/{name}/projects/{owner}/{repo}", web::put().to(plugins::configure_project)),
     );
 }

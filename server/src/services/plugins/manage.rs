@@ -1,0 +1,191 @@
+//! Removing plugins, switching them on and off (as a whole, or per project), and
+//! configuring them per project. A change that changes nothing says so and is not
+//! audited; every other change appends exactly one audit row.
+use sea_orm::TransactionTrait;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::settings::Settings;
+use super::view::stored_manifest;
+use super::{PluginAdmin, PluginAdminError};
+use crate::db::plugin_states as states;
+use crate::db::plugins as queries;
+use crate::domain::Project;
+
+/// What a change did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Change {
+    /// False when everything already was as asked.
+    pub changed: bool,
+    /// What happened, in a sentence.
+    pub summary: String,
+}
+
+impl Change {
+    fn done(summary: String) -> Self {
+        Self { changed: true, summary }
+    }
+
+    fn nothing(summary: String) -> Self {
+        Self { changed: false, summary }
+    }
+}
+
+impl PluginAdmin<'_> {
+    /// Removes a plugin with its project settings and its crash record.
+    ///
+    /// # Errors
+    /// [`PluginAdminError::NotInstalled`]; the database.
+    #[tracing::instrument(skip(self))]
+    pub async fn remove(&self, name: &str) -> Result<Change, PluginAdminError> {
+        let info = queries::find(self.db, name).await?.ok_or_else(|| PluginAdminError::NotInstalled(name.to_owned()))?;
+        let txn = self.db.begin().await?;
+        if !queries::delete(&txn, name).await? {
+            txn.rollback().await?;
+            return Err(PluginAdminError::NotInstalled(name.to_owned()));
+        }
+        txn.commit().await?;
+        states::forget(self.db, name).await?;
+        self.audit("plugin.removed", name, None, json!({"version": info.version, "digest": info.digest})).await?;
+        Ok(Change::done(format!("removed {name} {}", info.version)))
+    }
+
+    /// Switches a plugin on: as a whole (also clearing an automatic disable), or for
+    /// one project (`*`: every repository).
+    ///
+    /// # Errors
+    /// Not installed; an invalid configuration for a new project row; the database.
+    #[tracing::instrument(skip(self))]
+    pub async fn enable(&self, name: &str, project: Option<&Project>) -> Result<Change, PluginAdminError> {
+        match project {
+            None => self.switch(name, true).await,
+            Some(project) => self.set_project_enabled(name, project, true).await,
+        }
+    }
+
+    /// Switches a plugin off: as a whole (its project settings are kept), or for one
+    /// project (`*`: every repository without a row of its own).
+    ///
+    /// # Errors
+    /// Not installed; the database.
+    #[tracing::instrument(skip(self))]
+    pub async fn disable(&self, name: &str, project: Option<&Project>) -> Result<Change, PluginAdminError> {
+        match project {
+            None => self.switch(name, false).await,
+            Some(project) => self.set_project_enabled(name, project, false).await,
+        }
+    }
+
+    /// Sets a plugin's configuration for a project (`*`: for every repository,
+    /// under each repository's own). It is applied to the plugin's defaults as a
+    /// merge patch and must match the plugin's schema, on this project and on every
+    /// project it reaches.
+    ///
+    /// # Errors
+    /// [`PluginAdminError::InvalidConfig`] with the validator's message; not
+    /// installed; the database.
+    #[tracing::instrument(skip(self, config))]
+    pub async fn configure(&self, name: &str, project: &Project, config: Value) -> Result<Change, PluginAdminError> {
+        let details = json!({"config": config.clone()});
+        let change = self
+            .change_settings(name, project, "plugin.configured", details, |settings| {
+                let setting = settings.entry(project);
+                let changed = setting.config.as_ref() != Some(&config);
+                setting.config = Some(config);
+                changed
+            })
+            .await?;
+        Ok(if change { Change::done(format!("configured {name} on {project}")) } else { Change::nothing(format!("{name} already has this configuration on {project}; nothing changed")) })
+    }
+
+    async fn switch(&self, name: &str, on: bool) -> Result<Change, PluginAdminError> {
+        let info = queries::find(self.db, name).await?.ok_or_else(|| PluginAdminError::NotInstalled(name.to_owned()))?;
+        let mut changed = info.enabled != on;
+        if changed {
+            queries::set_enabled(self.db, name, on).await?;
+        }
+        let mut cleared = None;
+        if on {
+            let health = states::all(self.db).await?.remove(name).filter(|s| s.disabled);
+            if let Some(health) = health {
+                states::enable(self.db, name).await?;
+                cleared = Some(health.reason.unwrap_or_default());
+                changed = true;
+            }
+        }
+        let word = if on { "enabled" } else { "disabled" };
+        if !changed {
+            return Ok(Change::nothing(format!("{name} is already {word}; nothing changed")));
+        }
+        let action = if on { "plugin.enabled" } else { "plugin.disabled" };
+        self.audit(action, name, None, json!({"scope": "plugin", "cleared_automatic_disable": cleared})).await?;
+        let mut summary = match &cleared {
+            Some(reason) => format!("enabled {name} (it had been disabled automatically: {reason})"),
+            None if on => format!("enabled {name}"),
+            None => format!("disabled {name} on every repository; its project settings are kept"),
+        };
+        if on && !self.show(name).await?.status.projects.iter().any(|p| p.active) {
+            summary.push_str(&format!("; it runs on no repository yet: gantry plugin enable {name} --repo OWNER/NAME (or --repo '*')"));
+        }
+        Ok(Change::done(summary))
+    }
+
+    async fn set_project_enabled(&self, name: &str, project: &Project, on: bool) -> Result<Change, PluginAdminError> {
+        let action = if on { "plugin.enabled" } else { "plugin.disabled" };
+        let changed = self
+            .change_settings(name, project, action, json!({"scope": "project"}), |settings| {
+                let setting = settings.entry(project);
+                let changed = setting.enabled != Some(on);
+                setting.enabled = Some(on);
+                changed
+            })
+            .await?;
+        let word = if on { "enabled" } else { "disabled" };
+        if !changed {
+            return Ok(Change::nothing(format!("{name} is already {word} on {project}; nothing changed")));
+        }
+        let mut summary = format!("{word} {name} on {project}");
+        if on && !queries::find(self.db, name).await?.is_some_and(|p| p.enabled) {
+            summary.push_str(&format!(" (note: {name} itself is disabled; `gantry plugin enable {name}` switches it on)"));
+        }
+        Ok(Change::done(summary))
+    }
+
+    /// Changes one plugin's project settings in a transaction that holds the
+    /// plugin's lock: every project's configuration recomputed and checked, the
+    /// changed rows written, then `action` audited. Returns false (changing nothing)
+    /// when `change` says nothing changed.
+    async fn change_settings(
+        &self,
+        name: &str,
+        project: &Project,
+        action: &str,
+        details: Value,
+        change: impl FnOnce(&mut Settings) -> bool,
+    ) -> Result<bool, PluginAdminError> {
+        let info = queries::find(self.db, name).await?.ok_or_else(|| PluginAdminError::NotInstalled(name.to_owned()))?;
+        let manifest = stored_manifest(&info)?;
+        let txn = self.db.begin().await?;
+        if !queries::lock(&txn, name, &info.digest).await? {
+            txn.rollback().await?;
+            return Err(PluginAdminError::Conflict(name.to_owned()));
+        }
+        let mut settings = Settings::load(&txn, name).await?;
+        if !change(&mut settings) {
+            txn.rollback().await?;
+            return Ok(false);
+        }
+        let effective = match settings.effective(&manifest) {
+            Ok(effective) => effective,
+            Err((at, message)) => {
+                txn.rollback().await?;
+                let message = if &at == project { message } else { format!("{message} (on {at}, which also takes the `*` configuration)") };
+                return Err(PluginAdminError::InvalidConfig { plugin: name.to_owned(), project: project.clone(), message });
+            }
+        };
+        settings.save(&txn, &effective).await?;
+        txn.commit().await?;
+        self.audit(action, name, Some(project), details).await?;
+        Ok(true)
+    }
+}
