@@ -3,7 +3,8 @@
 //! This module holds the public API only: [`SimulatorOptions`], the cheap-to-clone
 //! [`Simulator`] handle, serving it over HTTP, fault injection ([`Fault`]), and read
 //! helpers for tests. Seeding workflows, runs and pull request details lives in
-//! `seed`, GitHub Apps, installations and tokens in `apps`. The data model lives in `state`, saving it to a file in `persist`, learning
+//! `seed`, GitHub Apps, installations and tokens in `apps`, the bare git repositories
+//! behind git over HTTP in `mirror`. The data model lives in `state`, saving it to a file in `persist`, learning
 //! from webhook payloads in `learn`, GitHub-shaped JSON in `json`, faults and the
 //! request log in `faults`, the rate-limit budget in `ratelimit`, and the handlers in
 //! `routes`.
@@ -18,6 +19,7 @@ mod error;
 mod faults;
 mod json;
 mod learn;
+mod mirror;
 mod persist;
 mod ratelimit;
 mod routes;
@@ -29,7 +31,7 @@ use std::{net::TcpListener, path::PathBuf, sync::Arc, time::Instant};
 use actix_web::{dev::Server, web, App, HttpServer};
 use parking_lot::{Mutex, MutexGuard};
 
-use crate::{apps::AppLog, faults::Control, persist::Store, state::State};
+use crate::{apps::AppLog, faults::Control, mirror::Mirrors, persist::Store, state::State};
 pub use crate::{
     apps::{AppKeyError, JwtRecord, NewApp, NewInstallation},
     faults::{Fault, FaultKind},
@@ -54,6 +56,8 @@ pub struct Simulator {
     control: Arc<Mutex<Control>>,
     /// App JWTs seen, token requests and token settings: never persisted.
     app_log: Arc<Mutex<AppLog>>,
+    /// Where the bare repositories behind git over HTTP live.
+    mirrors: Arc<Mirrors>,
     /// Where the state is saved after each change, for a persistent simulator.
     store: Option<Arc<Store>>,
 }
@@ -66,6 +70,7 @@ impl Simulator {
             state: Arc::new(Mutex::new(State::default())),
             control: Arc::default(),
             app_log: Arc::default(),
+            mirrors: Arc::new(Mirrors::temporary()),
             store: None,
         }
     }
@@ -81,14 +86,34 @@ impl Simulator {
     /// Fails, naming the file, when it exists but cannot be read or is not a state
     /// file of this format, or when its directory is missing and cannot be created.
     pub fn with_persistence(options: SimulatorOptions, path: PathBuf) -> std::io::Result<Self> {
+        let repos = git_root_beside(&path);
         let (store, state) = Store::open(path)?;
         Ok(Self {
             options,
             state: Arc::new(Mutex::new(state)),
             control: Arc::default(),
             app_log: Arc::default(),
+            mirrors: Arc::new(Mirrors::at(repos)),
             store: Some(Arc::new(store)),
         })
+    }
+
+    /// This simulator with the bare git repositories behind git over HTTP kept under
+    /// `dir` (created when first needed), which outlives the simulator. By default a
+    /// simulator keeps them in a temporary directory removed with it, and a
+    /// persistent one beside its state file (`github.json` keeps them in
+    /// `github-repos/`). Call it before serving or cloning the simulator: clones made
+    /// earlier keep the old directory.
+    #[must_use]
+    pub fn with_git_root(mut self, dir: PathBuf) -> Self {
+        self.mirrors = Arc::new(Mirrors::at(dir));
+        self
+    }
+
+    /// The directory holding the bare git repositories, one per repository served
+    /// over git: `{root}/{owner}/{repo}.git`, names lower-cased.
+    pub fn git_root(&self) -> PathBuf {
+        self.mirrors.root().to_path_buf()
     }
 
     /// Learns repositories, issues, pull requests and users from a webhook payload as
@@ -193,6 +218,11 @@ impl Simulator {
         self.control.lock()
     }
 
+    /// Where the bare repositories live.
+    pub(crate) fn mirrors(&self) -> &Mirrors {
+        &self.mirrors
+    }
+
     /// Locks the App JWT log and the token settings, for one short step.
     pub(crate) fn app_log(&self) -> MutexGuard<'_, AppLog> {
         self.app_log.lock()
@@ -223,4 +253,14 @@ impl Simulator {
             tracing::warn!(%error, "the GitHub simulator could not save its state");
         }
     }
+}
+
+/// The directory beside a state file where its bare git repositories live:
+/// `dir/github.json` keeps them in `dir/github-repos`.
+fn git_root_beside(state_file: &std::path::Path) -> PathBuf {
+    let stem = state_file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "github".to_owned());
+    state_file.with_file_name(format!("{stem}-repos"))
 }

@@ -3,7 +3,7 @@
 //! saving), and helpers the handlers share (request base URL, JSON body parsing, path
 //! numbers, query parameters, the acting user, GitHub-style pagination). One
 //! submodule per area of GitHub's REST API, plus `control` for the simulator's own
-//! `/_simulator` routes.
+//! `/_simulator` routes and `git_http` for git over HTTP, which has its own gate.
 
 mod actions;
 mod apps;
@@ -14,6 +14,7 @@ mod comments;
 mod contents;
 mod control;
 mod git;
+mod git_http;
 mod issues;
 mod labels;
 mod milestones;
@@ -45,11 +46,13 @@ use serde_json::Value;
 
 use crate::{error::SimError, faults, state::State, FaultKind, Simulator};
 
-/// Registers the simulator's state and every route on `cfg`. The private controls come
-/// first, outside the gate: the empty scope after them takes every other path.
+/// Registers the simulator's state and every route on `cfg`. The private controls and
+/// git over HTTP come first, outside the gate: the empty scope after them takes every
+/// other path.
 pub(crate) fn configure(sim: &Simulator, cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::Data::new(sim.clone()))
         .service(web::scope(control::PREFIX).configure(control::config))
+        .configure(git_http::config)
         .service(
             web::scope("")
                 .wrap(from_fn(gate))

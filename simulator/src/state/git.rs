@@ -3,9 +3,10 @@
 //! branches, commits and merge endpoints; no packs, no diffs.
 //!
 //! Object ids are 40 hex digits like git's, derived from SHA-256 of the object, so they
-//! are stable but not the ids `git` itself would compute. Commits the simulator only
-//! heard of (a pull request's head in a webhook, a SHA a client reports a status on)
-//! are "adopted": recorded under their own id with an empty tree.
+//! are stable but not the ids `git` itself would compute; objects read back from a
+//! repository's bare git repository (`crate::mirror`) keep git's own ids. Commits the
+//! simulator only heard of (a pull request's head in a webhook, a SHA a client reports
+//! a status on) are "adopted": recorded under their own id with an empty tree.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -89,6 +90,12 @@ pub(crate) struct Git {
     pub blobs: BTreeMap<String, String>,
     /// Annotated tag objects by id.
     pub tags: BTreeMap<String, GitTagObject>,
+    /// The branches and tags of the repository's bare git repository as of the last
+    /// time the two were brought in step (see `crate::mirror`); `None` until it
+    /// exists. Refs that differ from it were changed by the REST API (when they
+    /// differ in the state) or by a push (when they differ in the bare repository).
+    #[serde(default)]
+    pub mirrored: Option<BTreeMap<String, String>>,
 }
 
 /// A 40-hex-digit id for an object of `kind` with `body`.
@@ -373,6 +380,13 @@ impl Git {
             Some("tag")
         } else {
             None
+        }
+    }
+
+    /// Stores a blob read from git under git's id for it, unless it is known.
+    pub fn add_blob(&mut self, id: &str, data: &[u8]) {
+        if !self.blobs.contains_key(id) {
+            self.blobs.insert(id.to_owned(), STANDARD.encode(data));
         }
     }
 

@@ -17,6 +17,7 @@ mod contents;
 mod control;
 mod faults;
 mod git;
+mod git_http;
 mod hang;
 mod helpers;
 mod issues;
