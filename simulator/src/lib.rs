@@ -3,15 +3,17 @@
 //! This module holds the public API only: [`SimulatorOptions`], the cheap-to-clone
 //! [`Simulator`] handle, serving it over HTTP, fault injection ([`Fault`]), and read
 //! helpers for tests. Seeding workflows, runs and pull request details lives in
-//! `seed`, GitHub Apps, installations and tokens in `apps`, the bare git repositories
-//! behind git over HTTP in `mirror`. The data model lives in `state`, saving it to a file in `persist`, learning
-//! from webhook payloads in `learn`, GitHub-shaped JSON in `json`, faults and the
-//! request log in `faults`, the rate-limit budget in `ratelimit`, and the handlers in
-//! `routes`.
+//! `seed`, GitHub Apps, installations and tokens in `apps`. The data model lives in
+//! `state`, saving it to a file in `persist`, the bare git repositories behind git over
+//! HTTP in `mirror`, learning from webhook payloads in `learn`, GitHub-shaped JSON in
+//! `json`, faults and the request log in `faults`, the rate-limit budget in
+//! `ratelimit`, and the handlers in `routes`.
 //!
 //! The simulator serves GitHub's own paths at the root (no `/api/v3` prefix), learns
 //! repositories, issues, pull requests and users from the webhook payloads it is shown,
-//! and GitHub's write endpoints change its state. Its own controls live under the
+//! and GitHub's write endpoints change its state. It also plays GitHub Apps (App
+//! JWTs, installations, installation tokens) and serves git over HTTP
+//! (`/{owner}/{repo}.git`) with the real `git`. Its own controls live under the
 //! private prefix `/_simulator` (see [`Simulator::configure`]).
 
 mod apps;
@@ -130,9 +132,10 @@ impl Simulator {
     }
 
     /// Registers the simulator's state (as `web::Data<Simulator>`) and its routes, for
-    /// `App::new().configure(|cfg| simulator.configure(cfg))`: GitHub's paths, and the
-    /// fault controls `GET`, `POST` and `DELETE /_simulator/faults`, which need no
-    /// authentication and are not counted as requests or writes.
+    /// `App::new().configure(|cfg| simulator.configure(cfg))`: GitHub's paths, git over
+    /// HTTP at `/{owner}/{repo}.git/...` (which needs the `git` command), and the
+    /// controls under `/_simulator`, which need no authentication and are not counted
+    /// as requests or writes.
     pub fn configure(&self, cfg: &mut web::ServiceConfig) {
         routes::configure(self, cfg);
     }
