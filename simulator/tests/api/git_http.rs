@@ -152,6 +152,31 @@ async fn a_tagged_push_over_http_shows_in_the_refs_api() {
         .unwrap();
     assert_eq!(changelog.items[0].decoded_content().unwrap(), "# 1.0.0\n");
     assert_eq!(served.sim.write_count(), 1, "only the API write counts");
+
+    let later = repos
+        .create_file("later.txt", "Add later", "after the push\n")
+        .branch("master")
+        .send()
+        .await
+        .unwrap()
+        .commit
+        .sha
+        .unwrap();
+    git_ok(&repo, &["pull", "--quiet", "--ff-only"]).await;
+    let later_text = std::fs::read_to_string(repo.join("later.txt")).unwrap();
+    assert_eq!(later_text, "after the push\n");
+    assert_eq!(git_ok(&repo, &["rev-parse", "HEAD~1"]).await, head);
+    assert_eq!(
+        git_ok(&repo, &["log", "-1", "--format=%s"]).await,
+        "Add later"
+    );
+    let now_head = git_ok(&repo, &["rev-parse", "HEAD"]).await;
+    assert_ne!(
+        now_head, later,
+        "written into git, the API's commit got git's id"
+    );
+    let master = repos.get_ref(&Reference::Branch("master".to_owned())).await;
+    assert!(matches!(master.unwrap().object, Object::Commit { sha, .. } if sha == now_head));
     served.stop().await;
 }
 
