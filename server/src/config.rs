@@ -153,8 +153,16 @@ pub struct GitHubSettings {
     /// REST API base URL: GitHub, GitHub Enterprise Server (`https://HOST/api/v3`) or the
     /// simulator.
     pub api_url: String,
-    /// A personal access token (GitHub App authentication comes later).
+    /// A personal access token, when Gantry does not run as a GitHub App.
     pub token: Option<Secret>,
+    /// The GitHub App's id; with a private key, Gantry authenticates as the App and
+    /// acts with each installation's token.
+    pub app_id: Option<u64>,
+    /// The App's private key, PEM (PKCS#1 or PKCS#8). Prefer `GANTRY_GITHUB__PRIVATE_KEY`
+    /// or `private_key_file`.
+    pub private_key: Option<Secret>,
+    /// A file holding the App's private key.
+    pub private_key_file: Option<PathBuf>,
     /// Connection timeout in milliseconds.
     pub connect_timeout_ms: u64,
     /// Read timeout per response in milliseconds.
@@ -168,6 +176,9 @@ impl Default for GitHubSettings {
         Self {
             api_url: "https://api.github.com".into(),
             token: None,
+            app_id: None,
+            private_key: None,
+            private_key_file: None,
             connect_timeout_ms: 5_000,
             read_timeout_ms: 15_000,
             git_url: "https://github.com".into(),

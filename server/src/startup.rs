@@ -11,7 +11,7 @@ use tokio::sync::Notify;
 use tracing_actix_web::TracingLogger;
 
 use crate::config::Settings;
-use crate::github::GitHubClient;
+use crate::github::GitHubAccess;
 use crate::jobs::WorkerPool;
 use crate::metrics::Metrics;
 use crate::plugins::{HostServices, PluginRegistry, PluginRuntime};
@@ -74,7 +74,7 @@ impl Application {
         let compiled = Arc::new(CompiledPlugins::new(runtime.clone()));
         plugin_admin::seed::install_found(&db, &compiled, &plugins).await?;
         plugin_admin::active::warm(&db, &compiled).await?;
-        let github = GitHubClient::new(&settings.github).context("building the GitHub client")?;
+        let github = GitHubAccess::from_settings(&settings.github).context("setting up GitHub access")?;
         let webhook_secrets = Arc::new(WebhookSecrets::new(&settings)?);
         if !webhook_secrets.any(&db).await? {
             tracing::warn!("no webhook secret is configured: every delivery will be refused until one is set (GANTRY_WEBHOOK_SECRET or `gantry secrets add`)");

@@ -5,7 +5,7 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::Notify;
 
 use crate::config::Settings;
-use crate::github::GitHubClient;
+use crate::github::{GitHubAccess, GitHubClient, GitHubError};
 use crate::metrics::Metrics;
 use crate::plugins::PluginRuntime;
 use crate::services::dispatch::DeliveryObserver;
@@ -25,7 +25,7 @@ pub struct AppState {
     /// read from the database for every job: `services::plugins::active`).
     pub plugins: Arc<CompiledPlugins>,
     /// GitHub on the configured credentials.
-    pub github: GitHubClient,
+    pub github: GitHubAccess,
     /// Wakes an idle worker when a delivery is stored.
     pub wake: Arc<Notify>,
     /// Sees each delivery before plugins run (the sandbox's simulator).
@@ -48,5 +48,22 @@ impl AppState {
     /// Wakes one idle worker, if any; otherwise the next one to look finds the job.
     pub fn wake_workers(&self) {
         self.wake.notify_one();
+    }
+
+    /// The GitHub client for what delivery `delivery_id` caused: its installation's
+    /// token when Gantry is an App, the personal token otherwise.
+    ///
+    /// # Errors
+    /// A [`GitHubError`] when no token can be had (see `GitHubAccess::client`).
+    pub async fn github_for_delivery(&self, delivery_id: &str) -> Result<GitHubClient, GitHubError> {
+        let installation = match &self.github {
+            GitHubAccess::Token(client) => return Ok(client.clone()),
+            GitHubAccess::App(_) => crate::db::deliveries::find_by_delivery_id(&self.db, delivery_id)
+                .await
+                .map_err(|e| GitHubError::Transient(format!("the database failed: {e}")))?
+                .and_then(|d| crate::domain::EventMeta::from_json(&d.payload).ok())
+                .and_then(|m| m.installation_id),
+        };
+        self.github.client(installation).await
     }
 }

@@ -10,6 +10,7 @@ mod api;
 mod approvals;
 mod durability;
 mod git;
+mod github_app;
 mod health;
 mod host_calls;
 mod helpers;

@@ -124,6 +124,18 @@ impl GitHubClient {
         self.send(request).await
     }
 
+    /// Sends one REST request authenticated with `bearer` instead of the client's
+    /// own credentials (the App JWT for the token exchange).
+    ///
+    /// # Errors
+    /// A [`GitHubError`] saying whether a retry may help.
+    pub async fn rest_with_bearer(&self, method: &str, path: &str, bearer: &str) -> Result<serde_json::Value, GitHubError> {
+        let method = http::Method::from_bytes(method.as_bytes()).map_err(|_| GitHubError::Rejected { status: 0, message: format!("bad method {method}") })?;
+        let builder = http::Request::builder().method(method).uri(path).header(http::header::AUTHORIZATION, format!("Bearer {bearer}"));
+        let request = self.crab.build_request(builder, None::<&()>).map_err(classify)?;
+        self.send(request).await
+    }
+
     async fn send(&self, request: http::Request<octocrab::OctoBody>) -> Result<serde_json::Value, GitHubError> {
         let response = self.crab.execute(request).await.map_err(classify)?;
         let response = octocrab::map_github_error(response).await.map_err(classify)?;

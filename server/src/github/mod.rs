@@ -1,5 +1,8 @@
-//! Everything that speaks GitHub: webhook signatures and the REST client.
+//! Everything that speaks GitHub: webhook signatures, the REST client, and GitHub
+//! App authentication (JWT, installation tokens).
+pub mod app;
 pub mod client;
 pub mod signature;
 
+pub use app::GitHubAccess;
 pub use client::{GitHubClient, GitHubError};

@@ -41,14 +41,17 @@ pub async fn sweep(state: &AppState) -> anyhow::Result<usize> {
     if claimed.is_empty() {
         return Ok(0);
     }
-    let env = HostEnv {
-        github: state.github.clone(),
-        db: state.db.clone(),
-        rules: std::sync::Arc::new(policies::all(&state.db).await?),
-        services: state.host_services.clone(),
-    };
+    let rules = std::sync::Arc::new(policies::all(&state.db).await?);
     let mut told = 0;
     for row in claimed {
+        let github = match state.github_for_delivery(&row.delivery_id).await {
+            Ok(github) => github,
+            Err(err) => {
+                tracing::error!(approval = %row.public_id, error = %err, "no GitHub credentials to tell the plugin with; it is not told");
+                continue;
+            }
+        };
+        let env = HostEnv { github, db: state.db.clone(), rules: rules.clone(), services: state.host_services.clone() };
         let Some((owner, name)) = row.repository.split_once('/') else { continue };
         let repository = RepoRef { owner: owner.to_owned(), name: name.to_owned() };
         let active = active::for_repository(&state.db, &state.plugins, Some(&repository)).await?;

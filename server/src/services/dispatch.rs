@@ -9,6 +9,7 @@ use crate::db::{deliveries, jobs, plugin_states, policies, runs};
 use crate::db::entities::jobs::Model as Job;
 use crate::db::jobs::JobStatus;
 use crate::domain::{is_known_action, is_known_event, EventMeta};
+use crate::github::GitHubError;
 use crate::plugins::{HostEnv, Outcome, PluginEvent};
 use crate::services::plugins::{self, active::ActivePlugin};
 use crate::state::AppState;
@@ -49,8 +50,12 @@ pub async fn process(state: &AppState, job: Job) -> anyhow::Result<()> {
         branch: meta.branch.clone(),
         config: None,
     };
+    let github = match state.github.client(meta.installation_id).await {
+        Ok(github) => github,
+        Err(err) => return credentials_failed(state, &job, &delivery.delivery_id, &err).await,
+    };
     let env = HostEnv {
-        github: state.github.clone(),
+        github,
         db: state.db.clone(),
         rules: std::sync::Arc::new(policies::all(&state.db).await?),
         services: state.host_services.clone(),
@@ -122,5 +127,22 @@ pub async fn process(state: &AppState, job: Job) -> anyhow::Result<()> {
             tracing::error!(job = job.id, "job dead-lettered after {} attempts", job.attempts);
         }
     }
+    Ok(())
+}
+
+/// No GitHub client for the job: a transient failure is retried with backoff; a
+/// refusal (wrong App key, unknown or suspended installation) will not heal by
+/// itself, so the job is dead-lettered at once with the reason, which the
+/// deliveries API and `gantry deliveries show` display. Never a silent retry loop.
+async fn credentials_failed(state: &AppState, job: &Job, delivery_id: &str, err: &GitHubError) -> anyhow::Result<()> {
+    let worker = &state.settings.worker;
+    let base = std::time::Duration::from_millis(worker.retry_base_ms);
+    let (reason, max_attempts) = match err {
+        GitHubError::Transient(_) => (format!("GitHub could not be reached for a token: {err}"), worker.max_attempts),
+        _ => (format!("no GitHub credentials for this delivery: {err}"), job.attempts),
+    };
+    tracing::error!(delivery = delivery_id, %reason, "plugins not run");
+    let status = jobs::fail(&state.db, job, &reason, max_attempts, base).await?;
+    state.metrics.jobs_finished.with_label_values(&[status.as_str()]).inc();
     Ok(())
 }

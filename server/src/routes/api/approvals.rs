@@ -52,7 +52,13 @@ pub async fn approve_action(
     form: Option<web::Json<DecisionForm>>,
 ) -> Result<HttpResponse, ApiError> {
     let reason = form.and_then(|f| f.into_inner().reason);
-    let result = service::approve(&state.db, &state.github, &path, caller.name(), reason.as_deref()).await.map_err(api_error)?;
+    let delivery = crate::db::approvals::find(&state.db, &path)
+        .await
+        .map_err(|e| api_error(e.into()))?
+        .ok_or_else(|| api_error(ApprovalError::NotFound(path.to_string())))?
+        .delivery_id;
+    let github = state.github_for_delivery(&delivery).await.map_err(|e| api_error(ApprovalError::Failed(e.to_string())))?;
+    let result = service::approve(&state.db, &github, &path, caller.name(), reason.as_deref()).await.map_err(api_error)?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "id": path.as_str(), "status": "executed", "result": result })))
 }
 

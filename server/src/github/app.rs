@@ -1,0 +1,220 @@
+//! GitHub App authentication: an RS256 JWT signed with the App's private key (PKCS#1
+//! or PKCS#8 PEM), `iat` backdated 60 s against clock skew and `exp` 10 minutes
+//! after it (GitHub's maximum), exchanged for installation tokens that are cached
+//! per installation and renewed shortly before `expires_at`.
+//!
+//! [`GitHubAccess`] is what the rest of the server asks for a client: with a
+//! personal access token every installation shares one client; as an App each
+//! installation gets its own, on its own token.
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde::{Deserialize, Serialize};
+use tokio::sync::Mutex;
+
+use super::client::{GitHubClient, GitHubError};
+use crate::config::GitHubSettings;
+use crate::domain::Secret;
+
+/// A token is renewed when less than this is left of it.
+const RENEW_BEFORE: Duration = Duration::minutes(5);
+
+/// The claims GitHub expects in an App JWT.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AppClaims {
+    /// Issued at, backdated 60 s.
+    pub iat: i64,
+    /// Expiry, 10 minutes after `iat`.
+    pub exp: i64,
+    /// The App's id.
+    pub iss: String,
+}
+
+/// An App's id and private key.
+#[derive(Clone)]
+pub struct AppCredentials {
+    app_id: u64,
+    key: EncodingKey,
+}
+
+impl std::fmt::Debug for AppCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppCredentials").field("app_id", &self.app_id).finish_non_exhaustive()
+    }
+}
+
+impl AppCredentials {
+    /// Reads the private key (PKCS#1 `RSA PRIVATE KEY` or PKCS#8 `PRIVATE KEY`).
+    ///
+    /// # Errors
+    /// When the PEM is not an RSA private key; the message never contains the key.
+    pub fn from_pem(app_id: u64, pem: &[u8]) -> anyhow::Result<Self> {
+        let key = EncodingKey::from_rsa_pem(pem).map_err(|e| anyhow::anyhow!("github.private_key is not an RSA private key in PEM (PKCS#1 or PKCS#8): {e}"))?;
+        Ok(Self { app_id, key })
+    }
+
+    /// The claims of a JWT made at `now`.
+    #[must_use]
+    pub fn claims(&self, now: DateTime<Utc>) -> AppClaims {
+        let iat = now.timestamp() - 60;
+        AppClaims { iat, exp: iat + 600, iss: self.app_id.to_string() }
+    }
+
+    /// A signed App JWT made at `now`.
+    ///
+    /// # Errors
+    /// Only if signing fails.
+    pub fn jwt(&self, now: DateTime<Utc>) -> Result<String, GitHubError> {
+        jsonwebtoken::encode(&Header::new(Algorithm::RS256), &self.claims(now), &self.key)
+            .map_err(|e| GitHubError::Rejected { status: 0, message: format!("could not sign the App JWT: {e}") })
+    }
+}
+
+/// An installation token and the client that uses it.
+#[derive(Debug, Clone)]
+struct Cached {
+    client: GitHubClient,
+    expires_at: DateTime<Utc>,
+}
+
+/// Installation tokens of one App, cached per installation.
+#[derive(Debug)]
+pub struct Installations {
+    credentials: AppCredentials,
+    settings: GitHubSettings,
+    /// Client with no credentials, for the token exchange (the JWT goes in a header).
+    bare: GitHubClient,
+    cache: Mutex<HashMap<u64, Cached>>,
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    token: String,
+    expires_at: DateTime<Utc>,
+}
+
+impl Installations {
+    /// Sets up the App.
+    ///
+    /// # Errors
+    /// When the API base URL is not valid.
+    pub fn new(credentials: AppCredentials, settings: &GitHubSettings) -> anyhow::Result<Self> {
+        let bare = GitHubClient::new(&GitHubSettings { token: None, ..settings.clone() })?;
+        Ok(Self { credentials, settings: settings.clone(), bare, cache: Mutex::new(HashMap::new()) })
+    }
+
+    /// A client on `installation`'s token: the cached one while more than five
+    /// minutes of it are left, else a fresh token.
+    ///
+    /// # Errors
+    /// [`GitHubError::Rejected`] with a clear message when GitHub refuses the App's
+    /// credentials or the installation is suspended, `NotFound` for an unknown
+    /// installation, `Transient` when GitHub is unavailable.
+    pub async fn client(&self, installation: u64) -> Result<GitHubClient, GitHubError> {
+        let mut cache = self.cache.lock().await;
+        if let Some(cached) = cache.get(&installation) {
+            if cached.expires_at - Utc::now() > RENEW_BEFORE {
+                return Ok(cached.client.clone());
+            }
+        }
+        let jwt = self.credentials.jwt(Utc::now())?;
+        let path = format!("/app/installations/{installation}/access_tokens");
+        let answer = self.bare.rest_with_bearer("POST", &path, &jwt).await.map_err(|e| explain(e, installation))?;
+        let token: TokenResponse = serde_json::from_value(answer).map_err(|e| GitHubError::Rejected { status: 201, message: format!("unexpected token response: {e}") })?;
+        tracing::info!(installation, expires_at = %token.expires_at, "installation token issued");
+        let client = GitHubClient::new(&GitHubSettings { token: Some(Secret::new(token.token)), ..self.settings.clone() })
+            .map_err(|e| GitHubError::Rejected { status: 0, message: e.to_string() })?;
+        cache.insert(installation, Cached { client: client.clone(), expires_at: token.expires_at });
+        Ok(client)
+    }
+
+    /// Forgets `installation`'s token (after a 401 on it, or a removal).
+    pub async fn forget(&self, installation: u64) {
+        self.cache.lock().await.remove(&installation);
+    }
+}
+
+/// Says what a refused token exchange means for the operator.
+fn explain(err: GitHubError, installation: u64) -> GitHubError {
+    match err {
+        GitHubError::Rejected { status: 401, message } => GitHubError::Rejected {
+            status: 401,
+            message: format!("GitHub refused the App's credentials ({message}): check github.app_id and github.private_key, and the server's clock"),
+        },
+        GitHubError::Rejected { status: 403, message } => {
+            GitHubError::Rejected { status: 403, message: format!("installation {installation} may not get a token ({message}): is it suspended?") }
+        }
+        GitHubError::NotFound(message) => GitHubError::NotFound(format!("installation {installation} does not exist for this App ({message})")),
+        other => other,
+    }
+}
+
+/// How the server reaches GitHub: one personal token, or an App's installations.
+#[derive(Debug, Clone)]
+pub enum GitHubAccess {
+    /// A personal access token (or none, for a simulator that allows it).
+    Token(GitHubClient),
+    /// A GitHub App.
+    App(Arc<Installations>),
+}
+
+impl GitHubAccess {
+    /// Builds from settings: an App when `app_id` and a private key are set.
+    ///
+    /// # Errors
+    /// When the key cannot be read or is not an RSA key, or the URL is invalid.
+    pub fn from_settings(settings: &GitHubSettings) -> anyhow::Result<Self> {
+        let Some(app_id) = settings.app_id else {
+            return Ok(Self::Token(GitHubClient::new(settings)?));
+        };
+        let pem = match (&settings.private_key, &settings.private_key_file) {
+            (Some(key), _) => key.expose().as_bytes().to_vec(),
+            (None, Some(path)) => std::fs::read(path).map_err(|e| anyhow::anyhow!("reading github.private_key_file {}: {e}", path.display()))?,
+            (None, None) => anyhow::bail!("github.app_id is set but neither github.private_key nor github.private_key_file"),
+        };
+        Ok(Self::App(Arc::new(Installations::new(AppCredentials::from_pem(app_id, &pem)?, settings)?)))
+    }
+
+    /// The client for an event of `installation` (ignored with a personal token).
+    ///
+    /// # Errors
+    /// See [`Installations::client`]; as an App, an event without an installation
+    /// cannot be acted on.
+    pub async fn client(&self, installation: Option<i64>) -> Result<GitHubClient, GitHubError> {
+        match self {
+            Self::Token(client) => Ok(client.clone()),
+            Self::App(app) => {
+                let id = installation.and_then(|i| u64::try_from(i).ok()).ok_or_else(|| GitHubError::Rejected {
+                    status: 0,
+                    message: "the event names no installation, so the App has no token for it".into(),
+                })?;
+                app.client(id).await
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn claims_are_backdated_60_seconds_and_last_ten_minutes() {
+        // Any RSA key will do for claims; signing is tested end to end.
+        let creds = AppCredentials { app_id: 42, key: EncodingKey::from_secret(b"unused") };
+        let now = Utc::now();
+        let claims = creds.claims(now);
+        assert_eq!(claims.iat, now.timestamp() - 60);
+        assert_eq!(claims.exp - claims.iat, 600);
+        assert_eq!(claims.iss, "42");
+    }
+
+    #[test]
+    fn a_key_that_is_not_rsa_pem_is_a_clear_error_without_the_key() {
+        let err = AppCredentials::from_pem(1, b"-----BEGIN PRIVATE KEY-----\nnot-a-key\n-----END PRIVATE KEY-----\n").unwrap_err();
+        assert!(err.to_string().contains("PKCS#1 or PKCS#8"), "{err}");
+        assert!(!err.to_string().contains("not-a-key"));
+    }
+}
