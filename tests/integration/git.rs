@@ -1,7 +1,8 @@
 //! git workspaces through the real `gitter` fixture: a clone of the event's
 //! repository (a local bare repository standing in for GitHub), a commit and an
 //! annotated tag, a push that is allowed or held for approval, and paths that would
-//! leave the workspace refused.
+//! leave the workspace refused; and the same over the simulator's git smart HTTP
+//! with the API token, the pushed tag then visible through the refs API.
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -98,4 +99,49 @@ async fn a_push_under_the_default_ask_waits_for_approval_then_lands_once() {
     assert!(!app.dir.path().join("held-pushes").join(&id).exists(), "the kept workspace is removed after the push");
     let again = app.api(Method::POST, &format!("/approvals/{id}/approve")).send().await.unwrap();
     assert_eq!(again.status(), 409);
+}
+
+/// Clones come from the simulator's git smart HTTP, with the API's token.
+fn clone_from_simulator(settings: &mut Settings) {
+    settings.github.git_url = settings.github.api_url.clone();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_over_smart_http_with_the_token_shows_the_tag_in_the_refs_api() {
+    let app = spawn_app(AppOptions { plugins: Plugins::Named(&["gitter"]), tweak: Some(clone_from_simulator), ..AppOptions::default() }).await;
+    let rule = RuleForm {
+        scope: "global".into(),
+        plugin: Some("gitter".into()),
+        capability: "git:push".into(),
+        effect: "allow".into(),
+        branch: None,
+        min_permission: None,
+        enforced: false,
+    };
+    policies::add(&app.state.db, rule, "test").await.unwrap();
+    let log = open_issue(&app).await;
+    assert!(log.contains("pushed"), "{log}");
+    let tag: serde_json::Value = app
+        .http
+        .get(format!("{}/repos/Codertocat/Hello-World/git/ref/tags/v0.1.0", app.state.settings.github.api_url))
+        .bearer_auth("test-token")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(tag["ref"], "refs/tags/v0.1.0", "{tag}");
+    let commit_sha = log.split("committed ").nth(1).and_then(|r| r.split_whitespace().next()).unwrap();
+    let branch: serde_json::Value = app
+        .http
+        .get(format!("{}/repos/Codertocat/Hello-World/branches/master", app.state.settings.github.api_url))
+        .bearer_auth("test-token")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(branch["commit"]["sha"], commit_sha, "{branch}");
 }

@@ -21,6 +21,7 @@ mod plugins;
 mod plugins_admin;
 mod policy;
 mod process;
+mod rate_limits;
 mod secrets;
 mod webhooks;
 

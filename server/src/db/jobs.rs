@@ -167,13 +167,15 @@ pub async fn complete(db: &DatabaseConnection, job_id: i64) -> Result<(), DbErr>
 ///
 /// # Errors
 /// When the database fails.
-pub async fn fail(db: &DatabaseConnection, job: &jobs::Model, error: &str, max_attempts: i32, base: Duration) -> Result<JobStatus, DbErr> {
+pub async fn fail(db: &DatabaseConnection, job: &jobs::Model, error: &str, max_attempts: i32, base: Duration, not_before: Option<DateTime<Utc>>) -> Result<JobStatus, DbErr> {
     if job.attempts >= max_attempts {
         finish(db, job.id, JobStatus::Dead, Some(error), Utc::now()).await?;
         return Ok(JobStatus::Dead);
     }
     let delay = backoff(base, job.attempts, rand::random::<f64>());
-    let run_after = Utc::now() + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::seconds(60));
+    let backed_off = Utc::now() + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::seconds(60));
+    // GitHub's own wait (a rate limit) when it is longer than the backoff.
+    let run_after = not_before.map_or(backed_off, |t| t.max(backed_off));
     finish(db, job.id, JobStatus::Queued, Some(error), run_after).await?;
     Ok(JobStatus::Queued)
 }

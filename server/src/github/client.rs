@@ -1,11 +1,13 @@
 //! The GitHub REST client: octocrab with a configurable base URL, connect and read
 //! timeouts, and no retries of its own (retries go through the job queue, so a POST
-//! is never re-sent blindly).
+//! is never re-sent blindly). Rate limits close the client's gate (`limits`) until
+//! GitHub allows the next request.
 use std::time::Duration;
 
 use octocrab::Octocrab;
 use thiserror::Error;
 
+use super::limits::{self, RateGate};
 use crate::config::GitHubSettings;
 use crate::domain::RepoRef;
 
@@ -23,9 +25,17 @@ pub enum GitHubError {
         /// GitHub's message.
         message: String,
     },
-    /// 5xx, rate limits, timeouts and connection failures: a later retry may succeed.
+    /// 5xx, timeouts and connection failures: a later retry may succeed.
     #[error("temporarily unavailable: {0}")]
     Transient(String),
+    /// A rate limit: nothing is sent to GitHub before `retry_at`.
+    #[error("rate limited until {retry_at}: {message}")]
+    RateLimited {
+        /// GitHub's message.
+        message: String,
+        /// When the next request may go.
+        retry_at: chrono::DateTime<chrono::Utc>,
+    },
 }
 
 /// A GitHub API client for one set of credentials.
@@ -33,6 +43,7 @@ pub enum GitHubError {
 pub struct GitHubClient {
     crab: Octocrab,
     token: Option<crate::domain::Secret>,
+    gate: RateGate,
 }
 
 impl GitHubClient {
@@ -49,7 +60,7 @@ impl GitHubClient {
         if let Some(token) = &settings.token {
             builder = builder.personal_token(token.expose().to_owned());
         }
-        Ok(Self { crab: builder.build()?, token: settings.token.clone() })
+        Ok(Self { crab: builder.build()?, token: settings.token.clone(), gate: RateGate::default() })
     }
 
     /// The token git operations authenticate with (the same credentials).
@@ -64,8 +75,25 @@ impl GitHubClient {
     /// A [`GitHubError`] saying whether a retry may help.
     #[tracing::instrument(skip(self), fields(repo = %repo.full_name()))]
     pub async fn add_labels(&self, repo: &RepoRef, number: u64, labels: &[String]) -> Result<Vec<String>, GitHubError> {
-        let labels = self.crab.issues(&repo.owner, &repo.name).add_labels(number, labels).await.map_err(classify)?;
-        Ok(labels.into_iter().map(|l| l.name).collect())
+        self.guarded(async {
+            let labels = self.crab.issues(&repo.owner, &repo.name).add_labels(number, labels).await.map_err(classify)?;
+            Ok(labels.into_iter().map(|l| l.name).collect())
+        })
+        .await
+    }
+
+    /// Runs one call unless a rate limit holds requests back, and holds them back
+    /// when the call hits one.
+    async fn guarded<T>(&self, call: impl std::future::Future<Output = Result<T, GitHubError>>) -> Result<T, GitHubError> {
+        if let Some(until) = self.gate.closed_until(chrono::Utc::now()) {
+            return Err(GitHubError::RateLimited { message: "waiting out an earlier rate limit; nothing was sent".into(), retry_at: until });
+        }
+        let result = call.await;
+        if let Err(GitHubError::RateLimited { retry_at, message }) = &result {
+            tracing::warn!(%retry_at, %message, "GitHub rate limit: no request until then");
+            self.gate.close_until(*retry_at);
+        }
+        result
     }
 
     /// Creates a comment on an issue or pull request, at most once per `marker`: the
@@ -77,6 +105,10 @@ impl GitHubClient {
     /// A [`GitHubError`] saying whether a retry may help.
     #[tracing::instrument(skip(self, body), fields(repo = %repo.full_name()))]
     pub async fn create_comment_once(&self, repo: &RepoRef, number: u64, body: &str, marker: &str, look_first: bool) -> Result<u64, GitHubError> {
+        self.guarded(self.comment_once(repo, number, body, marker, look_first)).await
+    }
+
+    async fn comment_once(&self, repo: &RepoRef, number: u64, body: &str, marker: &str, look_first: bool) -> Result<u64, GitHubError> {
         let issues = self.crab.issues(&repo.owner, &repo.name);
         if look_first {
             let first = issues.list_comments(number).per_page(100).send().await.map_err(classify)?;
@@ -137,6 +169,10 @@ impl GitHubClient {
     }
 
     async fn send(&self, request: http::Request<octocrab::OctoBody>) -> Result<serde_json::Value, GitHubError> {
+        self.guarded(self.send_now(request)).await
+    }
+
+    async fn send_now(&self, request: http::Request<octocrab::OctoBody>) -> Result<serde_json::Value, GitHubError> {
         let response = self.crab.execute(request).await.map_err(classify)?;
         let response = octocrab::map_github_error(response).await.map_err(classify)?;
         let text = self.crab.body_to_string(response).await.map_err(classify)?;
@@ -147,8 +183,10 @@ impl GitHubClient {
     }
 }
 
-/// Percent-encodes everything but unreserved characters, for a query value.
-fn url_escape(text: &str) -> String {
+/// Percent-encodes everything but unreserved characters, for a path segment or a
+/// query value.
+#[must_use]
+pub fn url_escape(text: &str) -> String {
     text.bytes()
         .map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
         .collect()
@@ -159,16 +197,11 @@ fn classify(err: octocrab::Error) -> GitHubError {
     match err {
         octocrab::Error::GitHub { source, .. } => {
             let status = source.status_code.as_u16();
-            let rate_limited = source
-                .headers
-                .as_ref()
-                .and_then(|h| h.get("x-ratelimit-remaining"))
-                .is_some_and(|v| v.as_bytes() == b"0")
-                || source.message.to_ascii_lowercase().contains("rate limit");
+            if let Some(retry_at) = limits::retry_at(status, source.headers.as_ref(), &source.message, chrono::Utc::now()) {
+                return GitHubError::RateLimited { message: format!("{status}: {}", source.message), retry_at };
+            }
             match status {
                 404 => GitHubError::NotFound(source.message),
-                429 => GitHubError::Transient(format!("rate limited: {}", source.message)),
-                403 if rate_limited => GitHubError::Transient(format!("rate limited: {}", source.message)),
                 s if s >= 500 => GitHubError::Transient(format!("GitHub answered {s}: {}", source.message)),
                 s => GitHubError::Rejected { status: s, message: source.message },
             }

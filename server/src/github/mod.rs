@@ -2,6 +2,7 @@
 //! App authentication (JWT, installation tokens).
 pub mod app;
 pub mod client;
+pub mod limits;
 pub mod signature;
 
 pub use app::GitHubAccess;

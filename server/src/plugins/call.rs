@@ -144,6 +144,7 @@ impl PluginRuntime {
                 github_calls: 0,
                 github_budget: limits.github_calls,
                 transient_failure: None,
+                retry_at: None,
                 deadline,
                 max_output_bytes: limits.max_output_bytes,
                 checked: std::collections::HashMap::new(),
@@ -207,7 +208,15 @@ impl PluginRuntime {
             }
             Ok(Ok(Ok(()))) => (Outcome::Ok, None),
         };
-        InvocationReport { plugin: plugin.manifest.name.clone(), outcome, message, log: invocation.log.render(), duration, started_at }
+        InvocationReport {
+            plugin: plugin.manifest.name.clone(),
+            outcome,
+            message,
+            log: invocation.log.render(),
+            duration,
+            started_at,
+            retry_at: invocation.retry_at,
+        }
     }
 }
 

@@ -176,4 +176,6 @@ pub struct InvocationReport {
     pub duration: Duration,
     /// When it started.
     pub started_at: chrono::DateTime<chrono::Utc>,
+    /// The earliest a retry may run, when GitHub asked to wait (a rate limit).
+    pub retry_at: Option<chrono::DateTime<chrono::Utc>>,
 }

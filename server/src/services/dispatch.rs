@@ -64,6 +64,7 @@ pub async fn process(state: &AppState, job: Job) -> anyhow::Result<()> {
     let disabled = plugin_states::disabled(&state.db).await?;
     let active = plugins::active::for_repository(&state.db, &state.plugins, meta.repository.as_ref()).await?;
     let mut retry_reasons = Vec::new();
+    let mut retry_at = None;
     for ActivePlugin { plugin, config } in active.subscribers(&delivery.event, delivery.action.as_deref()) {
         if finished.contains(&plugin.manifest.name) {
             continue;
@@ -98,6 +99,7 @@ pub async fn process(state: &AppState, job: Job) -> anyhow::Result<()> {
             };
             audit::append(&state.db, entry).await?;
         }
+        retry_at = retry_at.max(report.retry_at);
         if report.outcome == Outcome::Retry {
             retry_reasons.push(format!("{}: {}", report.plugin, report.message.as_deref().unwrap_or("retry")));
         }
@@ -121,7 +123,7 @@ pub async fn process(state: &AppState, job: Job) -> anyhow::Result<()> {
     } else {
         let worker = &state.settings.worker;
         let base = std::time::Duration::from_millis(worker.retry_base_ms);
-        let status = jobs::fail(&state.db, &job, &retry_reasons.join("; "), worker.max_attempts, base).await?;
+        let status = jobs::fail(&state.db, &job, &retry_reasons.join("; "), worker.max_attempts, base, retry_at).await?;
         state.metrics.jobs_finished.with_label_values(&[status.as_str()]).inc();
         if status == JobStatus::Dead {
             tracing::error!(job = job.id, "job dead-lettered after {} attempts", job.attempts);
@@ -138,11 +140,12 @@ async fn credentials_failed(state: &AppState, job: &Job, delivery_id: &str, err:
     let worker = &state.settings.worker;
     let base = std::time::Duration::from_millis(worker.retry_base_ms);
     let (reason, max_attempts) = match err {
-        GitHubError::Transient(_) => (format!("GitHub could not be reached for a token: {err}"), worker.max_attempts),
+        GitHubError::Transient(_) | GitHubError::RateLimited { .. } => (format!("GitHub could not be reached for a token: {err}"), worker.max_attempts),
         _ => (format!("no GitHub credentials for this delivery: {err}"), job.attempts),
     };
     tracing::error!(delivery = delivery_id, %reason, "plugins not run");
-    let status = jobs::fail(&state.db, job, &reason, max_attempts, base).await?;
+    let not_before = if let GitHubError::RateLimited { retry_at, .. } = err { Some(*retry_at) } else { None };
+    let status = jobs::fail(&state.db, job, &reason, max_attempts, base, not_before).await?;
     state.metrics.jobs_finished.with_label_values(&[status.as_str()]).inc();
     Ok(())
 }

@@ -14,12 +14,8 @@ use crate::services::approvals::HeldAction;
 
 type HostResult<T> = wasmtime::Result<Result<T, HostError>>;
 
-/// Percent-encodes one path segment (a label name, a user, a tag).
-pub(crate) fn segment(text: &str) -> String {
-    text.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect()
-}
+// Percent-encodes one path segment (a label name, a user, a tag).
+use crate::github::client::url_escape as segment;
 
 /// A path of several segments (a file path, a ref), each encoded, `/` kept.
 fn segments(text: &str) -> String {

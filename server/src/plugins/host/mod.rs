@@ -71,6 +71,8 @@ pub struct Invocation {
     pub github_budget: u32,
     /// Set when a GitHub call failed in a way a retry of the job may fix.
     pub transient_failure: Option<String>,
+    /// The earliest a retry may run, when GitHub asked to wait.
+    pub retry_at: Option<chrono::DateTime<chrono::Utc>>,
     /// When the whole call must end; host calls stop waiting then too.
     pub deadline: std::time::Instant,
     /// The most bytes of any one output (error, KV value, HTTP body).
@@ -264,6 +266,12 @@ impl Invocation {
         match err {
             GitHubError::NotFound(m) => HostError::NotFound(m),
             GitHubError::Rejected { status, message } => HostError::Rejected(format!("{status}: {message}")),
+            GitHubError::RateLimited { message, retry_at } => {
+                self.retry_at = self.retry_at.max(Some(retry_at));
+                let m = format!("rate limited until {retry_at}: {message}");
+                self.transient_failure = Some(m.clone());
+                HostError::Unavailable(m)
+            }
             GitHubError::Transient(m) => {
                 self.transient_failure = Some(m.clone());
                 HostError::Unavailable(m)
