@@ -12,6 +12,7 @@ mod m20261121_000004_create_policies_approvals_audit;
 mod m20261121_000005_create_plugin_states;
 mod m20261121_000006_create_plugin_kv_and_secrets;
 mod m20261121_000007_create_installed_plugins;
+mod m20261121_000008_create_installations;
 
 /// The ordered list of Gantry's migrations.
 #[derive(Debug)]
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000005_create_plugin_states::Migration),
             Box::new(m20261121_000006_create_plugin_kv_and_secrets::Migration),
             Box::new(m20261121_000007_create_installed_plugins::Migration),
+            Box::new(m20261121_000008_create_installations::Migration),
         ]
     }
 }

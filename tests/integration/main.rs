@@ -15,6 +15,7 @@ mod health;
 mod host_calls;
 mod helpers;
 mod hostile;
+mod installations;
 mod intake;
 mod jobs;
 mod plugins;

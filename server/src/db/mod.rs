@@ -5,6 +5,7 @@ pub mod approvals;
 pub mod audit;
 pub mod deliveries;
 pub mod entities;
+pub mod installations;
 pub mod jobs;
 pub mod kv;
 pub mod plugin_secrets;

@@ -11,6 +11,7 @@ use crate::db::jobs::JobStatus;
 use crate::domain::{is_known_action, is_known_event, EventMeta};
 use crate::github::GitHubError;
 use crate::plugins::{HostEnv, Outcome, PluginEvent};
+use crate::services::installations;
 use crate::services::plugins::{self, active::ActivePlugin};
 use crate::state::AppState;
 
@@ -34,10 +35,16 @@ pub async fn process(state: &AppState, job: Job) -> anyhow::Result<()> {
         return Ok(());
     }
     let meta = EventMeta::from_json(&delivery.payload).unwrap_or_default();
-    if let Some(observer) = &state.observer {
-        if let Ok(payload) = serde_json::from_slice::<serde_json::Value>(&delivery.payload) {
+    if let Ok(payload) = serde_json::from_slice::<serde_json::Value>(&delivery.payload) {
+        if let Some(observer) = &state.observer {
             observer.observe(&delivery.event, &payload);
         }
+        installations::apply(&state.db, &state.github, &delivery.event, delivery.action.as_deref(), &payload).await?;
+    }
+    if let Some(reason) = installations::refusal(&state.db, meta.installation_id).await? {
+        tracing::info!(delivery = %delivery.delivery_id, %reason, "plugins not run");
+        jobs::complete(&state.db, job.id).await?;
+        return Ok(());
     }
     let mut event = PluginEvent {
         name: delivery.event.clone(),
@@ -52,7 +59,7 @@ pub async fn process(state: &AppState, job: Job) -> anyhow::Result<()> {
     };
     let github = match state.github.client(meta.installation_id).await {
         Ok(github) => github,
-        Err(err) => return credentials_failed(state, &job, &delivery.delivery_id, &err).await,
+        Err(err) => return credentials_failed(state, &job, &delivery.delivery_id, meta.installation_id, &err).await,
     };
     let env = HostEnv {
         github,
@@ -136,7 +143,7 @@ pub async fn process(state: &AppState, job: Job) -> anyhow::Result<()> {
 /// refusal (wrong App key, unknown or suspended installation) will not heal by
 /// itself, so the job is dead-lettered at once with the reason, which the
 /// deliveries API and `gantry deliveries show` display. Never a silent retry loop.
-async fn credentials_failed(state: &AppState, job: &Job, delivery_id: &str, err: &GitHubError) -> anyhow::Result<()> {
+async fn credentials_failed(state: &AppState, job: &Job, delivery_id: &str, installation: Option<i64>, err: &GitHubError) -> anyhow::Result<()> {
     let worker = &state.settings.worker;
     let base = std::time::Duration::from_millis(worker.retry_base_ms);
     let (reason, max_attempts) = match err {
@@ -144,6 +151,9 @@ async fn credentials_failed(state: &AppState, job: &Job, delivery_id: &str, err:
         _ => (format!("no GitHub credentials for this delivery: {err}"), job.attempts),
     };
     tracing::error!(delivery = delivery_id, %reason, "plugins not run");
+    if let Some(id) = installation {
+        crate::db::installations::set_error(&state.db, id, Some(&reason)).await?;
+    }
     let not_before = if let GitHubError::RateLimited { retry_at, .. } = err { Some(*retry_at) } else { None };
     let status = jobs::fail(&state.db, job, &reason, max_attempts, base, not_before).await?;
     state.metrics.jobs_finished.with_label_values(&[status.as_str()]).inc();

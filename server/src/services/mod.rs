@@ -10,4 +10,5 @@ pub mod plugin_test;
 pub mod plugins;
 pub mod policies;
 pub mod secrets;
+pub mod installations;
 pub mod intake;

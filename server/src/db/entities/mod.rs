@@ -3,6 +3,7 @@
 pub mod approvals;
 pub mod audit_log;
 pub mod deliveries;
+pub mod installations;
 pub mod jobs;
 pub mod plugin_kv;
 pub mod plugin_projects;

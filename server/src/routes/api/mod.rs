@@ -3,6 +3,7 @@
 mod approvals;
 mod auth;
 mod deliveries;
+mod installations;
 mod plugins;
 mod policies;
 
@@ -23,6 +24,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
             .route("/policies/explain", web::get().to(policies::explain_policy))
             .route("/policies/{id}", web::delete().to(policies::delete_policy))
             .route("/audit/verify", web::get().to(policies::verify_audit))
+            .route("/installations", web::get().to(installations::list_installations))
             .route("/plugins", web::get().to(plugins::list_plugins))
             .route("/plugins", web::post().to(plugins::install_plugin))
             .route("/plugins/{name}", web::get().to(plugins::show_plugin))

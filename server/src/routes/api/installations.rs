@@ -1,0 +1,25 @@
+//! `/api/v1/installations`: the GitHub App's installations as their webhooks
+//! described them, with whether each is suspended and the last credentials error
+//! seen for it.
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+
+use super::auth::ApiCaller;
+use crate::routes::ApiError;
+use crate::state::AppState;
+
+/// `GET /api/v1/installations`.
+pub async fn list_installations(_caller: ApiCaller, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let rows = crate::db::installations::all(&state.db).await.map_err(|e| ApiError::internal(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", &e))?;
+    let items: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|i| {
+            let repositories = i.repositories.as_deref().and_then(|r| serde_json::from_str::<serde_json::Value>(r).ok());
+            serde_json::json!({
+                "id": i.id, "account": i.account, "suspended": i.suspended,
+                "repositories": repositories, "last_error": i.last_error, "updated_at": i.updated_at,
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "installations": items })))
+}
