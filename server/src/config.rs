@@ -169,6 +169,8 @@ pub struct GitHubSettings {
     pub read_timeout_ms: u64,
     /// Where repositories are cloned from: `{git_url}/{owner}/{name}.git`.
     pub git_url: String,
+    /// Calls to GitHub in flight at once per installation (per token); more wait.
+    pub max_concurrent_calls: usize,
 }
 
 impl Default for GitHubSettings {
@@ -182,6 +184,7 @@ impl Default for GitHubSettings {
             connect_timeout_ms: 5_000,
             read_timeout_ms: 15_000,
             git_url: "https://github.com".into(),
+            max_concurrent_calls: 8,
         }
     }
 }

@@ -1,7 +1,8 @@
 //! GitHub slow, limiting or refusing (TESTPLAN G1 to G5), with the simulator's
 //! faults on the hooks plugin's label call: waits come from GitHub's own headers
 //! and are spent in the job queue, never in a sleeping worker; a permission error
-//! is not retried; a hung connection ends at the read timeout and is retried.
+//! is not retried; a hung connection ends at the read timeout and is retried; and
+//! calls on one installation wait for a free slot (`github.max_concurrent_calls`).
 use std::time::{Duration, Instant};
 
 use gantry_server::config::Settings;
@@ -123,4 +124,24 @@ async fn g5_a_connection_that_never_answers_fails_at_the_timeout_and_is_retried(
     assert_eq!(first.outcome, "retry", "{runs:?}");
     assert!(first.duration_ms <= 1_500, "the hung call took {} ms for a 500 ms timeout", first.duration_ms);
     assert_eq!(app.sim.request_count("POST", LABELS), 2);
+}
+
+fn one_call_at_a_time(settings: &mut Settings) {
+    settings.github.max_concurrent_calls = 1;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_on_one_installation_wait_for_a_free_slot() {
+    let app = spawn_app(AppOptions { tweak: Some(one_call_at_a_time), ..AppOptions::default() }).await;
+    app.sim.inject(Fault { method: Some("POST".into()), path: LABELS.into(), kind: FaultKind::Hang { secs: 2 }, times: Some(1) });
+    open_issue(&app).await;
+    // Issue 2 is another job, on the other worker, needing the same credentials.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut second: serde_json::Value = serde_json::from_slice(&corpus_payload("issues/opened.payload.json")).unwrap();
+    second["issue"]["number"] = 2.into();
+    assert_eq!(app.post_webhook("issues", &delivery_id(), &serde_json::to_vec(&second).unwrap()).await.status(), 202);
+    app.wait_for_idle_queue(Duration::from_secs(30)).await;
+    let hung = app.sim.request_times("POST", LABELS)[0];
+    let waited = app.sim.request_times("POST", "/repos/Codertocat/Hello-World/issues/2/labels")[0];
+    assert!(waited - hung >= Duration::from_millis(1_900), "the second call went {:?} after the first, while it held the only slot", waited - hung);
 }

@@ -1,7 +1,8 @@
 //! The GitHub REST client: octocrab with a configurable base URL, connect and read
 //! timeouts, and no retries of its own (retries go through the job queue, so a POST
 //! is never re-sent blindly). Rate limits close the client's gate (`limits`) until
-//! GitHub allows the next request.
+//! GitHub allows the next request, and at most `github.max_concurrent_calls` calls
+//! run at once per client, so per installation.
 use std::time::Duration;
 
 use octocrab::Octocrab;
@@ -44,6 +45,8 @@ pub struct GitHubClient {
     crab: Octocrab,
     token: Option<crate::domain::Secret>,
     gate: RateGate,
+    /// Calls in flight at once on these credentials (one installation's token).
+    permits: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 impl GitHubClient {
@@ -60,7 +63,8 @@ impl GitHubClient {
         if let Some(token) = &settings.token {
             builder = builder.personal_token(token.expose().to_owned());
         }
-        Ok(Self { crab: builder.build()?, token: settings.token.clone(), gate: RateGate::default() })
+        let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(settings.max_concurrent_calls.max(1)));
+        Ok(Self { crab: builder.build()?, token: settings.token.clone(), gate: RateGate::default(), permits })
     }
 
     /// The token git operations authenticate with (the same credentials).
@@ -88,6 +92,8 @@ impl GitHubClient {
         if let Some(until) = self.gate.closed_until(chrono::Utc::now()) {
             return Err(GitHubError::RateLimited { message: "waiting out an earlier rate limit; nothing was sent".into(), retry_at: until });
         }
+        // Closed only when the client is dropped, which cannot happen while borrowed.
+        let _permit = self.permits.acquire().await.map_err(|e| GitHubError::Transient(e.to_string()))?;
         let result = call.await;
         if let Err(GitHubError::RateLimited { retry_at, message }) = &result {
             tracing::warn!(%retry_at, %message, "GitHub rate limit: no request until then");
