@@ -1,7 +1,7 @@
 //! Fault injection: the public [`Fault`] and [`FaultKind`] types, the book of active
 //! faults with its path patterns and countdowns, the log of requests seen (for tests
 //! asserting on retries), the rate-limit budget, and the responses a fault answers
-//! with, in GitHub's shapes.
+//! with (errors, rate limits, hangs, redirects), in GitHub's shapes.
 //!
 //! Nothing here is persisted: faults, the request log and the budget belong to one
 //! process.
@@ -11,11 +11,17 @@ use std::{
     time::{Duration, Instant},
 };
 
-use actix_web::{http::StatusCode, HttpResponse};
+use actix_web::{
+    http::{header, StatusCode},
+    HttpRequest, HttpResponse,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::ratelimit::{now_secs, Budget, Quota, ANONYMOUS_LIMIT, DEFAULT_LIMIT};
+use crate::{
+    ratelimit::{now_secs, Budget, Quota, ANONYMOUS_LIMIT, DEFAULT_LIMIT},
+    routes::base_url,
+};
 
 /// Where GitHub's rate-limit errors point.
 const RATE_LIMIT_DOCS: &str = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api";
@@ -32,7 +38,7 @@ const MAX_TIMES_PER_PATH: usize = 4096;
 /// `{"rate_limited": {"reset_in_secs": 5}}`,
 /// `{"primary_rate_limit": {"status": 429, "reset_in_secs": 5}}`,
 /// `"secondary_rate_limit"`, `{"secondary_rate_limit_retry_after": {"secs": 60}}`,
-/// `{"hang": {"secs": 30}}`.
+/// `{"hang": {"secs": 30}}`, `{"redirect": {"status": 301, "to": "/repos/o/r"}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FaultKind {
@@ -71,7 +77,22 @@ pub enum FaultKind {
         /// Seconds to hold the request.
         secs: u64,
     },
+    /// Moved: answer `status` (GitHub sends 301 for a renamed repository's GET and
+    /// 307 for other methods) with `Location` an absolute URL on this host, the
+    /// request's query kept, and nothing applied. `to` is the new path: with a
+    /// pattern ending in `/**` it replaces the segments before the `**` (so
+    /// `/repos/old/name/**` to `/repos/o/r` moves `/repos/old/name/issues/1` to
+    /// `/repos/o/r/issues/1`); otherwise it is the whole new path.
+    Redirect {
+        /// 301, 302, 303, 307 or 308.
+        status: u16,
+        /// The new path, starting with `/`.
+        to: String,
+    },
 }
+
+/// The statuses a [`FaultKind::Redirect`] may answer.
+const REDIRECTS: [u16; 5] = [301, 302, 303, 307, 308];
 
 impl FaultKind {
     /// Whether the request still reaches the handler (only [`FaultKind::StatusAfterApply`]).
@@ -110,7 +131,8 @@ impl Fault {
     }
 
     /// Why the fault cannot be injected over HTTP, if it cannot: the path must start
-    /// with `/` and `**` may only end it; statuses must be 100 to 599.
+    /// with `/` and `**` may only end it; statuses must be 100 to 599, a redirect's
+    /// one of [`REDIRECTS`] with a `to` starting with `/`.
     pub(crate) fn problem(&self) -> Option<&'static str> {
         let segments: Vec<&str> = self.path.split('/').collect();
         let misplaced_rest = segments
@@ -130,6 +152,11 @@ impl Fault {
             FaultKind::PrimaryRateLimit { status, .. } if status != 403 && status != 429 => {
                 Some("kind")
             }
+            FaultKind::Redirect { status, ref to }
+                if !REDIRECTS.contains(&status) || !to.starts_with('/') =>
+            {
+                Some("kind")
+            }
             _ => None,
         }
     }
@@ -146,6 +173,20 @@ pub(crate) fn path_matches(pattern: &str, path: &str) -> bool {
             (None, None) => return true,
             _ => return false,
         }
+    }
+}
+
+/// Where a [`FaultKind::Redirect`] from a fault on `pattern` sends `path`: `to`
+/// followed by whatever of `path` the pattern's trailing `**` matched, or just `to`.
+fn redirected_path(pattern: &str, to: &str, path: &str) -> String {
+    let Some(prefix) = pattern.strip_suffix("/**") else {
+        return to.to_owned();
+    };
+    let rest: Vec<&str> = path.split('/').skip(prefix.split('/').count()).collect();
+    if rest.is_empty() {
+        to.to_owned()
+    } else {
+        format!("{}/{}", to.trim_end_matches('/'), rest.join("/"))
     }
 }
 
@@ -185,12 +226,19 @@ impl Control {
         self.faults.clone()
     }
 
-    /// Consumes one use of the first fault matching the request and returns its kind;
-    /// a fault whose count reaches zero is removed.
+    /// Consumes one use of the first fault matching the request and returns its kind
+    /// as it applies to this request (a redirect's `to` is the whole new path); a
+    /// fault whose count reaches zero is removed.
     pub fn take_fault(&mut self, method: &str, path: &str) -> Option<FaultKind> {
         let index = self.faults.iter().position(|f| f.matches(method, path))?;
         let fault = self.faults.get_mut(index)?;
-        let kind = fault.kind.clone();
+        let kind = match &fault.kind {
+            FaultKind::Redirect { status, to } => FaultKind::Redirect {
+                status: *status,
+                to: redirected_path(&fault.path, to, path),
+            },
+            other => other.clone(),
+        };
         if let Some(times) = fault.times.as_mut() {
             *times = times.saturating_sub(1);
             if *times == 0 {
@@ -250,9 +298,9 @@ impl Control {
     }
 }
 
-/// The answer to a request hit by `kind`. For [`FaultKind::Hang`] this waits first,
-/// without blocking the worker thread.
-pub(crate) async fn respond(kind: &FaultKind) -> HttpResponse {
+/// The answer to `req`, hit by `kind` (as [`Control::take_fault`] returned it). For
+/// [`FaultKind::Hang`] this waits first, without blocking the worker thread.
+pub(crate) async fn respond(kind: &FaultKind, req: &HttpRequest) -> HttpResponse {
     match *kind {
         FaultKind::Status(code) | FaultKind::StatusAfterApply(code) => error_response(code),
         FaultKind::RetryAfter(secs) => HttpResponse::TooManyRequests()
@@ -285,7 +333,30 @@ pub(crate) async fn respond(kind: &FaultKind) -> HttpResponse {
             actix_web::rt::time::sleep(Duration::from_secs(secs)).await;
             error_response(504)
         }
+        FaultKind::Redirect { status, ref to } => redirect(status, to, req),
     }
+}
+
+/// `status` with `Location: <this host><to>?<the request's query>` and GitHub's body
+/// for a moved resource.
+fn redirect(status: u16, to: &str, req: &HttpRequest) -> HttpResponse {
+    let status = StatusCode::from_u16(status)
+        .ok()
+        .filter(StatusCode::is_redirection)
+        .unwrap_or(StatusCode::MOVED_PERMANENTLY);
+    let query = req.query_string();
+    let location = if query.is_empty() {
+        format!("{}{to}", base_url(req))
+    } else {
+        format!("{}{to}?{query}", base_url(req))
+    };
+    HttpResponse::build(status)
+        .insert_header((header::LOCATION, location.clone()))
+        .json(json!({
+            "message": status.canonical_reason().unwrap_or("Moved"),
+            "url": location,
+            "documentation_url": "https://docs.github.com/rest/guides/best-practices-for-using-the-rest-api#follow-redirects",
+        }))
 }
 
 /// GitHub's answer once the primary rate limit is used up: `status` (403 or 429) with
@@ -363,6 +434,47 @@ mod tests {
         assert_eq!(fault("/repos/**/issues").problem(), Some("path"));
         assert_eq!(fault("repos/*").problem(), Some("path"));
         assert_eq!(fault("/repos/**").problem(), None);
+    }
+
+    #[test]
+    fn a_redirect_replaces_what_the_pattern_names_before_its_trailing_double_star() {
+        let to = "/repos/o/r";
+        assert_eq!(
+            redirected_path("/repos/old/name/**", to, "/repos/old/name/issues/1"),
+            "/repos/o/r/issues/1"
+        );
+        assert_eq!(
+            redirected_path("/repos/*/*/**", to, "/repos/x/y/labels"),
+            "/repos/o/r/labels"
+        );
+        assert_eq!(
+            redirected_path("/repos/old/name/**", to, "/repos/old/name"),
+            to
+        );
+        assert_eq!(
+            redirected_path("/repos/old/name/issues/*", to, "/repos/old/name/issues/1"),
+            to,
+            "without a trailing ** the whole path is replaced"
+        );
+        assert_eq!(redirected_path("/**", "/v3/", "/a/b"), "/v3/a/b");
+    }
+
+    #[test]
+    fn a_redirect_must_name_a_redirect_status_and_an_absolute_path() {
+        let fault = |status, to: &str| Fault {
+            method: None,
+            path: "/x".to_owned(),
+            kind: FaultKind::Redirect {
+                status,
+                to: to.to_owned(),
+            },
+            times: None,
+        };
+        assert_eq!(fault(301, "/y").problem(), None);
+        assert_eq!(fault(307, "/y").problem(), None);
+        assert_eq!(fault(200, "/y").problem(), Some("kind"));
+        assert_eq!(fault(301, "y").problem(), Some("kind"));
+        assert_eq!(fault(301, "http://elsewhere/y").problem(), Some("kind"));
     }
 
     #[test]

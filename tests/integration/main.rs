@@ -18,6 +18,7 @@ mod hostile;
 mod installations;
 mod intake;
 mod jobs;
+mod pagination;
 mod plugins;
 mod plugins_admin;
 mod policy;

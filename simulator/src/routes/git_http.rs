@@ -132,7 +132,7 @@ async fn serve(
             ?kind,
             "simulator fault answers a git request"
         );
-        return faults::respond(kind).await;
+        return faults::respond(kind, req).await;
     }
     let repo = repo.strip_suffix(".git").unwrap_or(&repo).to_owned();
     let request = cgi_request(req, service_path, remote_user, body);

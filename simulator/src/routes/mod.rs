@@ -135,7 +135,7 @@ async fn gate(
     let fault = sim.control().take_fault(method.as_str(), &path);
     if let Some(kind) = fault.as_ref().filter(|k| !k.applies_request()) {
         tracing::debug!(%method, path, ?kind, "simulator fault answers the request");
-        let res = faults::respond(kind).await;
+        let res = faults::respond(kind, req.request()).await;
         return Ok(req.into_response(res).map_into_right_body());
     }
     let is_write = !app_route

@@ -28,6 +28,7 @@ mod persistence;
 mod pulls;
 mod ratelimit;
 mod reactions;
+mod redirects;
 mod releases;
 mod repos;
 mod serving;
