@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
-use prometheus::{Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry, TextEncoder};
+use prometheus::{Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder};
 
 use crate::domain::is_known_event;
 
@@ -27,6 +27,9 @@ pub struct Metrics {
     pub plugin_seconds: HistogramVec,
     /// Counters and gauges that plugins report.
     pub plugin_reported: PluginMetrics,
+    /// GitHub's `x-ratelimit-remaining` after the last answer, by installation
+    /// (`token` for a personal access token).
+    pub github_rate_left: IntGaugeVec,
 }
 
 /// The `(name, label)` series each plugin has reported.
@@ -117,7 +120,9 @@ impl Metrics {
         };
         registry.register(Box::new(plugin_reported.counter.clone()))?;
         registry.register(Box::new(plugin_reported.gauge.clone()))?;
-        Ok(Self { registry, deliveries, rejections, payload_parses, jobs_finished, plugin_invocations, plugin_seconds, plugin_reported })
+        let github_rate_left = IntGaugeVec::new(Opts::new("github_rate_limit_remaining", "GitHub API calls left in the current rate-limit window"), &["installation"])?;
+        registry.register(Box::new(github_rate_left.clone()))?;
+        Ok(Self { registry, deliveries, rejections, payload_parses, jobs_finished, plugin_invocations, plugin_seconds, plugin_reported, github_rate_left })
     }
 
     /// Counts an accepted delivery.

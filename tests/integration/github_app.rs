@@ -68,6 +68,8 @@ async fn the_app_flow_signs_a_proper_jwt_reuses_its_token_and_renews_it_near_exp
     open_issue(&app, 5).await;
     assert_eq!(app.sim.token_requests(INSTALLATION), 3, "a fresh token is reused");
     assert!(labels(&app, 5).contains(&"needs-triage".to_owned()));
+    let left = app.metric(&format!("gantry_github_rate_limit_remaining{{installation=\"{INSTALLATION}\"}}")).await;
+    assert!(left > 0.0 && left < 5000.0, "the rate limit left is exported: {left}");
 
     let jwts = app.sim.app_jwts();
     assert_eq!(jwts.len(), 3);

@@ -103,7 +103,6 @@ async fn g7_a_post_without_a_body_answered_307_is_followed_to_the_real_route() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "octocrab 0.54's follow-redirect cannot replay a request body, so the 307 reaches the caller as an error; needs the fix in server/src/github/client.rs"]
 async fn g7_a_post_with_a_body_answered_307_is_followed_to_the_real_route() {
     let app = app_with_issue().await;
     app.sim.inject(moved("POST", 307));

@@ -87,6 +87,7 @@ pub struct Installations {
     /// Client with no credentials, for the token exchange (the JWT goes in a header).
     bare: GitHubClient,
     cache: Mutex<HashMap<u64, Cached>>,
+    rate_left: Option<prometheus::IntGaugeVec>,
 }
 
 #[derive(Deserialize)]
@@ -100,9 +101,9 @@ impl Installations {
     ///
     /// # Errors
     /// When the API base URL is not valid.
-    pub fn new(credentials: AppCredentials, settings: &GitHubSettings) -> anyhow::Result<Self> {
+    pub fn new(credentials: AppCredentials, settings: &GitHubSettings, rate_left: Option<prometheus::IntGaugeVec>) -> anyhow::Result<Self> {
         let bare = GitHubClient::new(&GitHubSettings { token: None, ..settings.clone() })?;
-        Ok(Self { credentials, settings: settings.clone(), bare, cache: Mutex::new(HashMap::new()) })
+        Ok(Self { credentials, settings: settings.clone(), bare, cache: Mutex::new(HashMap::new()), rate_left })
     }
 
     /// A client on `installation`'s token: the cached one while more than five
@@ -124,8 +125,11 @@ impl Installations {
         let answer = self.bare.rest_with_bearer("POST", &path, &jwt).await.map_err(|e| explain(e, installation))?;
         let token: TokenResponse = serde_json::from_value(answer).map_err(|e| GitHubError::Rejected { status: 201, message: format!("unexpected token response: {e}") })?;
         tracing::info!(installation, expires_at = %token.expires_at, "installation token issued");
-        let client = GitHubClient::new(&GitHubSettings { token: Some(Secret::new(token.token)), ..self.settings.clone() })
+        let mut client = GitHubClient::new(&GitHubSettings { token: Some(Secret::new(token.token)), ..self.settings.clone() })
             .map_err(|e| GitHubError::Rejected { status: 0, message: e.to_string() })?;
+        if let Some(gauges) = &self.rate_left {
+            client = client.with_rate_metric(gauges.with_label_values(&[&installation.to_string()]));
+        }
         cache.insert(installation, Cached { client: client.clone(), expires_at: token.expires_at });
         Ok(client)
     }
@@ -165,16 +169,20 @@ impl GitHubAccess {
     ///
     /// # Errors
     /// When the key cannot be read or is not an RSA key, or the URL is invalid.
-    pub fn from_settings(settings: &GitHubSettings) -> anyhow::Result<Self> {
+    pub fn from_settings(settings: &GitHubSettings, rate_left: Option<prometheus::IntGaugeVec>) -> anyhow::Result<Self> {
         let Some(app_id) = settings.app_id else {
-            return Ok(Self::Token(GitHubClient::new(settings)?));
+            let mut client = GitHubClient::new(settings)?;
+            if let Some(gauges) = &rate_left {
+                client = client.with_rate_metric(gauges.with_label_values(&["token"]));
+            }
+            return Ok(Self::Token(client));
         };
         let pem = match (&settings.private_key, &settings.private_key_file) {
             (Some(key), _) => key.expose().as_bytes().to_vec(),
             (None, Some(path)) => std::fs::read(path).map_err(|e| anyhow::anyhow!("reading github.private_key_file {}: {e}", path.display()))?,
             (None, None) => anyhow::bail!("github.app_id is set but neither github.private_key nor github.private_key_file"),
         };
-        Ok(Self::App(Arc::new(Installations::new(AppCredentials::from_pem(app_id, &pem)?, settings)?)))
+        Ok(Self::App(Arc::new(Installations::new(AppCredentials::from_pem(app_id, &pem)?, settings, rate_left)?)))
     }
 
     /// The client for an event of `installation` (ignored with a personal token).

@@ -47,6 +47,10 @@ pub struct GitHubClient {
     gate: RateGate,
     /// Calls in flight at once on these credentials (one installation's token).
     permits: std::sync::Arc<tokio::sync::Semaphore>,
+    /// Where the rate limit left after each answer goes (`/metrics`).
+    rate_left: Option<prometheus::IntGauge>,
+    /// `host:port` of the API, the only place a redirect with a body is followed to.
+    api_authority: Option<String>,
 }
 
 impl GitHubClient {
@@ -64,7 +68,24 @@ impl GitHubClient {
             builder = builder.personal_token(token.expose().to_owned());
         }
         let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(settings.max_concurrent_calls.max(1)));
-        Ok(Self { crab: builder.build()?, token: settings.token.clone(), gate: RateGate::default(), permits })
+        let api_authority = settings.api_url.parse::<http::Uri>().ok().and_then(|u| u.authority().map(|a| a.as_str().to_owned()));
+        Ok(Self { crab: builder.build()?, token: settings.token.clone(), gate: RateGate::default(), permits, rate_left: None, api_authority })
+    }
+
+    /// The `Location` of a redirect, when it points at the API's own host.
+    fn same_host_location(&self, response: &http::Response<impl Sized>) -> Option<http::Uri> {
+        let location: http::Uri = response.headers().get(http::header::LOCATION)?.to_str().ok()?.parse().ok()?;
+        match location.authority() {
+            None => Some(location),
+            Some(authority) => (Some(authority.as_str()) == self.api_authority.as_deref()).then_some(location),
+        }
+    }
+
+    /// Reports GitHub's `x-ratelimit-remaining` after each answer to `gauge`.
+    #[must_use]
+    pub fn with_rate_metric(mut self, gauge: prometheus::IntGauge) -> Self {
+        self.rate_left = Some(gauge);
+        self
     }
 
     /// The token git operations authenticate with (the same credentials).
@@ -79,11 +100,9 @@ impl GitHubClient {
     /// A [`GitHubError`] saying whether a retry may help.
     #[tracing::instrument(skip(self), fields(repo = %repo.full_name()))]
     pub async fn add_labels(&self, repo: &RepoRef, number: u64, labels: &[String]) -> Result<Vec<String>, GitHubError> {
-        self.guarded(async {
-            let labels = self.crab.issues(&repo.owner, &repo.name).add_labels(number, labels).await.map_err(classify)?;
-            Ok(labels.into_iter().map(|l| l.name).collect())
-        })
-        .await
+        let path = format!("/repos/{}/{}/issues/{number}/labels", url_escape(&repo.owner), url_escape(&repo.name));
+        let all = self.rest("POST", &path, Some(&serde_json::json!({ "labels": labels }))).await?;
+        Ok(all.as_array().map(|a| a.iter().filter_map(|l| l["name"].as_str().map(str::to_owned)).collect()).unwrap_or_default())
     }
 
     /// Runs one call unless a rate limit holds requests back, and holds them back
@@ -124,8 +143,10 @@ impl GitHubClient {
                 return Ok(earlier.id.into_inner());
             }
         }
-        let comment = issues.create_comment(number, format!("{body}\n\n{marker}")).await.map_err(classify)?;
-        Ok(comment.id.into_inner())
+        let path = format!("/repos/{}/{}/issues/{number}/comments", url_escape(&repo.owner), url_escape(&repo.name));
+        let request = self.crab.build_request(http::Request::builder().method(http::Method::POST).uri(path), Some(&serde_json::json!({ "body": format!("{body}\n\n{marker}") }))).map_err(classify)?;
+        let comment = self.send_now(request).await?;
+        comment["id"].as_u64().ok_or_else(|| unexpected_response(&"a comment without an id"))
     }
 }
 
@@ -179,7 +200,22 @@ impl GitHubClient {
     }
 
     async fn send_now(&self, request: http::Request<octocrab::OctoBody>) -> Result<serde_json::Value, GitHubError> {
-        let response = self.crab.execute(request).await.map_err(classify)?;
+        let (parts, body) = request.into_parts();
+        let replay = body.try_clone().map(|b| (parts.clone(), b));
+        let mut response = self.crab.execute(http::Request::from_parts(parts, body)).await.map_err(classify)?;
+        // octocrab follows redirects except a 307/308 of a request with a body, which
+        // GitHub sends for moved resources: send it once more, body included, when
+        // the new location is on the API's own host.
+        if let (307 | 308, Some((mut parts, body))) = (response.status().as_u16(), replay) {
+            if let Some(location) = self.same_host_location(&response) {
+                tracing::info!(%location, "following a redirect with the request body");
+                parts.uri = location;
+                response = self.crab.execute(http::Request::from_parts(parts, body)).await.map_err(classify)?;
+            }
+        }
+        if let (Some(gauge), Some(left)) = (&self.rate_left, response.headers().get("x-ratelimit-remaining").and_then(|v| v.to_str().ok()?.parse::<i64>().ok())) {
+            gauge.set(left);
+        }
         let response = octocrab::map_github_error(response).await.map_err(classify)?;
         let text = self.crab.body_to_string(response).await.map_err(classify)?;
         if text.trim().is_empty() {
