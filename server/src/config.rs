@@ -38,6 +38,23 @@ pub struct Settings {
     pub secrets: SecretsSettings,
     /// Actions held for approval.
     pub approvals: ApprovalSettings,
+    /// Comment commands.
+    pub commands: CommandSettings,
+}
+
+/// Comment commands (`/verb` and `@bot verb`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CommandSettings {
+    /// The name mentions address (`@gantry release v1.2.0`): the App's bot login
+    /// without `[bot]`.
+    pub bot_name: String,
+}
+
+impl Default for CommandSettings {
+    fn default() -> Self {
+        Self { bot_name: "gantry".into() }
+    }
 }
 
 /// Actions held by an `ask` decision.
@@ -70,6 +87,7 @@ impl Default for Settings {
             api: ApiSettings::default(),
             secrets: SecretsSettings::default(),
             approvals: ApprovalSettings::default(),
+            commands: CommandSettings::default(),
         }
     }
 }

@@ -1,7 +1,9 @@
 //! Processing one job: load its delivery, let observers see it (the sandbox's
-//! simulator learns from payloads), run every subscribed plugin enabled for the
-//! event's repository (with that repository's configuration) that has not already
-//! finished this job, record each run, then complete or retry the job.
+//! simulator learns from payloads), keep installations current, run every
+//! subscribed plugin enabled for the event's repository (with that repository's
+//! configuration) that has not already finished this job, then the plugins whose
+//! commands a comment carries (`services::commands`), record each run, then
+//! complete or retry the job.
 use anyhow::Context;
 
 use crate::db::audit::{self, AuditEntry};
@@ -10,7 +12,8 @@ use crate::db::entities::jobs::Model as Job;
 use crate::db::jobs::JobStatus;
 use crate::domain::{is_known_action, is_known_event, EventMeta};
 use crate::github::GitHubError;
-use crate::plugins::{HostEnv, Outcome, PluginEvent};
+use crate::plugins::{HostEnv, InvocationReport, Outcome, PluginEvent};
+use crate::services::commands::{self, CommentContext, Routed};
 use crate::services::installations;
 use crate::services::plugins::{self, active::ActivePlugin};
 use crate::state::AppState;
@@ -35,11 +38,12 @@ pub async fn process(state: &AppState, job: Job) -> anyhow::Result<()> {
         return Ok(());
     }
     let meta = EventMeta::from_json(&delivery.payload).unwrap_or_default();
-    if let Ok(payload) = serde_json::from_slice::<serde_json::Value>(&delivery.payload) {
+    let payload = serde_json::from_slice::<serde_json::Value>(&delivery.payload).ok();
+    if let Some(payload) = &payload {
         if let Some(observer) = &state.observer {
-            observer.observe(&delivery.event, &payload);
+            observer.observe(&delivery.event, payload);
         }
-        installations::apply(&state.db, &state.github, &delivery.event, delivery.action.as_deref(), &payload).await?;
+        installations::apply(&state.db, &state.github, &delivery.event, delivery.action.as_deref(), payload).await?;
     }
     if let Some(reason) = installations::refusal(&state.db, meta.installation_id).await? {
         tracing::info!(delivery = %delivery.delivery_id, %reason, "plugins not run");
@@ -70,8 +74,7 @@ pub async fn process(state: &AppState, job: Job) -> anyhow::Result<()> {
     let finished = runs::finished_plugins(&state.db, job.id).await?;
     let disabled = plugin_states::disabled(&state.db).await?;
     let active = plugins::active::for_repository(&state.db, &state.plugins, meta.repository.as_ref()).await?;
-    let mut retry_reasons = Vec::new();
-    let mut retry_at = None;
+    let mut outcome = JobOutcome::default();
     for ActivePlugin { plugin, config } in active.subscribers(&delivery.event, delivery.action.as_deref()) {
         if finished.contains(&plugin.manifest.name) {
             continue;
@@ -82,48 +85,26 @@ pub async fn process(state: &AppState, job: Job) -> anyhow::Result<()> {
         }
         event.config = Some(config.clone());
         let report = state.runtime.invoke(plugin, &event, &env).await;
-        tracing::info!(
-            plugin = %report.plugin,
-            outcome = report.outcome.as_str(),
-            duration_ms = report.duration.as_millis() as u64,
-            message = report.message.as_deref().unwrap_or(""),
-            "plugin invocation finished"
-        );
-        state.metrics.plugin_invocations.with_label_values(&[&report.plugin, report.outcome.as_str()]).inc();
-        state.metrics.plugin_seconds.with_label_values(&[&report.plugin]).observe(report.duration.as_secs_f64());
-        let crashed = matches!(report.outcome, Outcome::Trapped | Outcome::TimedOut);
-        let limit = state.settings.plugins.max_consecutive_crashes;
-        if let Some(reason) = plugin_states::record_run(&state.db, &report.plugin, crashed, report.message.as_deref(), limit).await? {
-            tracing::error!(plugin = %report.plugin, %reason, "plugin disabled");
-            let entry = AuditEntry {
-                actor: "gantry".into(),
-                actor_kind: "system".into(),
-                action: "plugin.disabled".into(),
-                delivery_id: Some(delivery.delivery_id.clone()),
-                outcome: Some("disabled".into()),
-                details: Some(format!("{}: {reason}", report.plugin)),
-                ..AuditEntry::default()
-            };
-            audit::append(&state.db, entry).await?;
-        }
-        retry_at = retry_at.max(report.retry_at);
-        if report.outcome == Outcome::Retry {
-            retry_reasons.push(format!("{}: {}", report.plugin, report.message.as_deref().unwrap_or("retry")));
-        }
-        runs::record(
-            &state.db,
-            runs::NewRun {
-                job_id: job.id,
-                plugin: &report.plugin,
-                outcome: report.outcome.as_str(),
-                message: report.message,
-                log: (!report.log.is_empty()).then_some(report.log),
-                duration_ms: i64::try_from(report.duration.as_millis()).unwrap_or(i64::MAX),
-                started_at: report.started_at,
-            },
-        )
-        .await?;
+        let name = plugin.manifest.name.clone();
+        settle(state, &job, &delivery.delivery_id, &name, report, &mut outcome).await?;
     }
+    if let Some(comment) = payload.as_ref().and_then(|p| CommentContext::of(&delivery.event, delivery.action.as_deref(), p)) {
+        match commands::route(state, &env.github, &event, &comment, &active).await {
+            Err(err) => outcome.retry_reasons.push(format!("commands: {err:#}")),
+            Ok(routed) => {
+                for (n, Routed { plugin, command }) in routed.iter().enumerate() {
+                    // Each command line is its own run, so a retry skips the ones done.
+                    let run_name = format!("{} /{} #{n}", plugin.plugin.manifest.name, command.verb);
+                    if finished.contains(&run_name) || disabled.contains(&plugin.plugin.manifest.name) {
+                        continue;
+                    }
+                    let report = state.runtime.invoke_command(&plugin.plugin, command, &env).await;
+                    settle(state, &job, &delivery.delivery_id, &run_name, report, &mut outcome).await?;
+                }
+            }
+        }
+    }
+    let JobOutcome { retry_reasons, retry_at } = outcome;
     if retry_reasons.is_empty() {
         jobs::complete(&state.db, job.id).await?;
         state.metrics.jobs_finished.with_label_values(&[JobStatus::Done.as_str()]).inc();
@@ -157,5 +138,60 @@ async fn credentials_failed(state: &AppState, job: &Job, delivery_id: &str, inst
     let not_before = if let GitHubError::RateLimited { retry_at, .. } = err { Some(*retry_at) } else { None };
     let status = jobs::fail(&state.db, job, &reason, max_attempts, base, not_before).await?;
     state.metrics.jobs_finished.with_label_values(&[status.as_str()]).inc();
+    Ok(())
+}
+
+/// What the runs of one job add up to: why it must be retried, and not before when.
+#[derive(Debug, Default)]
+struct JobOutcome {
+    retry_reasons: Vec<String>,
+    retry_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Records one invocation: metrics, the plugin's crash count (disabling it, audited,
+/// when it keeps crashing), the run under `run_name`, and whether the job must be
+/// retried.
+async fn settle(state: &AppState, job: &Job, delivery_id: &str, run_name: &str, report: InvocationReport, outcome: &mut JobOutcome) -> anyhow::Result<()> {
+    tracing::info!(
+        run = run_name,
+        outcome = report.outcome.as_str(),
+        duration_ms = report.duration.as_millis() as u64,
+        message = report.message.as_deref().unwrap_or(""),
+        "plugin invocation finished"
+    );
+    state.metrics.plugin_invocations.with_label_values(&[&report.plugin, report.outcome.as_str()]).inc();
+    state.metrics.plugin_seconds.with_label_values(&[&report.plugin]).observe(report.duration.as_secs_f64());
+    let crashed = matches!(report.outcome, Outcome::Trapped | Outcome::TimedOut);
+    let limit = state.settings.plugins.max_consecutive_crashes;
+    if let Some(reason) = plugin_states::record_run(&state.db, &report.plugin, crashed, report.message.as_deref(), limit).await? {
+        tracing::error!(plugin = %report.plugin, %reason, "plugin disabled");
+        let entry = AuditEntry {
+            actor: "gantry".into(),
+            actor_kind: "system".into(),
+            action: "plugin.disabled".into(),
+            delivery_id: Some(delivery_id.to_owned()),
+            outcome: Some("disabled".into()),
+            details: Some(format!("{}: {reason}", report.plugin)),
+            ..AuditEntry::default()
+        };
+        audit::append(&state.db, entry).await?;
+    }
+    outcome.retry_at = outcome.retry_at.max(report.retry_at);
+    if report.outcome == Outcome::Retry {
+        outcome.retry_reasons.push(format!("{run_name}: {}", report.message.as_deref().unwrap_or("retry")));
+    }
+    runs::record(
+        &state.db,
+        runs::NewRun {
+            job_id: job.id,
+            plugin: run_name,
+            outcome: report.outcome.as_str(),
+            message: report.message,
+            log: (!report.log.is_empty()).then_some(report.log),
+            duration_ms: i64::try_from(report.duration.as_millis()).unwrap_or(i64::MAX),
+            started_at: report.started_at,
+        },
+    )
+    .await?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! secrets, and approvals (deciding, expiring, telling plugins).
 pub mod approval_sweep;
 pub mod approvals;
+pub mod commands;
 pub mod deliveries;
 pub mod dispatch;
 pub mod plugin_secrets;
