@@ -1,0 +1,419 @@
+//! What each command means, as pure functions: a command with its context (who
+//! wrote it, their permission, the issue or pull request it is on) becomes a
+//! [`Plan`] of GitHub changes and, where the plugin must explain something, a reply.
+//! Nothing here calls the host, so `cargo test` runs it on the host target.
+//!
+//! The grammar and label names are Prow's (`lgtm`, `approved`, `do-not-merge/hold`,
+//! `kind/…`, `area/…`, `priority/…`, `triage/…`, `lifecycle/…`).
+use serde::Deserialize;
+
+/// The label `/lgtm` adds.
+pub const LGTM: &str = "lgtm";
+/// The label `/approve` adds.
+pub const APPROVED: &str = "approved";
+/// The label `/hold` adds.
+pub const HOLD: &str = "do-not-merge/hold";
+/// The lifecycle states `/lifecycle` accepts; at most one is on an issue at a time.
+pub const LIFECYCLES: &[&str] = &["active", "frozen", "stale", "rotten"];
+/// GitHub keeps at most this many assignees on an issue or pull request.
+pub const MAX_ASSIGNEES: usize = 10;
+
+/// Labels `/label` never touches: each has its own command and permission.
+const GATE_LABELS: &[&str] = &[LGTM, APPROVED, HOLD];
+
+/// The plugin's configuration (see `config_schema` in `gantry-plugin.toml`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// Labels `/label` and `/remove-label` may touch; empty allows any.
+    pub allowed_labels: Vec<String>,
+    /// Whether to react to the command's comment.
+    pub acknowledge: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self { allowed_labels: Vec::new(), acknowledge: true }
+    }
+}
+
+/// A repository permission, weakest first so that `<` compares strength.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    /// No access.
+    None,
+    /// Reads and comments.
+    Read,
+    /// Manages issues and pull requests.
+    Triage,
+    /// Pushes.
+    Write,
+    /// Manages the repository.
+    Maintain,
+    /// Everything.
+    Admin,
+}
+
+/// Everything a command is judged by.
+#[derive(Debug, Clone)]
+pub struct Context<'a> {
+    /// The verb, lower case (`lgtm`, `remove-label`).
+    pub verb: &'a str,
+    /// The rest of the command's line, trimmed.
+    pub args: &'a str,
+    /// The commenter's login.
+    pub commenter: &'a str,
+    /// The commenter's permission on the repository.
+    pub level: Level,
+    /// Whether the comment is on a pull request.
+    pub is_pull_request: bool,
+    /// The login of the issue's or pull request's author.
+    pub item_author: &'a str,
+    /// Its assignees.
+    pub assignees: &'a [String],
+    /// Its labels.
+    pub labels: &'a [String],
+}
+
+/// Open or closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Open.
+    Open,
+    /// Closed.
+    Closed,
+}
+
+/// One change on GitHub.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Add these labels.
+    AddLabels(Vec<String>),
+    /// Remove these labels (one call each; absent ones are fine).
+    RemoveLabels(Vec<String>),
+    /// Assign these users.
+    Assign(Vec<String>),
+    /// Unassign these users.
+    Unassign(Vec<String>),
+    /// Request reviews from these users.
+    RequestReviews(Vec<String>),
+    /// Withdraw review requests from these users.
+    WithdrawReviews(Vec<String>),
+    /// Open or close.
+    SetState(State),
+    /// Change the title.
+    SetTitle(String),
+    /// Set (by number) or clear the milestone.
+    SetMilestone(Option<u64>),
+}
+
+/// What a command comes to.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Plan {
+    /// What the plugin's reply is about (`lgtm`, `assign`, ...): a later reply on the
+    /// same topic of the same issue edits the earlier one.
+    pub topic: &'static str,
+    /// The changes, in order.
+    pub actions: Vec<Action>,
+    /// What to tell the commenter, when something was refused or needs explaining.
+    pub reply: Option<String>,
+}
+
+impl Plan {
+    fn new(topic: &'static str) -> Self {
+        Self { topic, ..Self::default() }
+    }
+
+    fn act(mut self, action: Action) -> Self {
+        self.actions.push(action);
+        self
+    }
+
+    fn say(mut self, text: impl Into<String>) -> Self {
+        self.reply = Some(text.into());
+        self
+    }
+
+    fn say_also(&mut self, text: &str) {
+        self.reply = Some(match self.reply.take() {
+            Some(before) => format!("{before}\n\n{text}"),
+            None => text.to_owned(),
+        });
+    }
+
+    /// Whether nothing at all comes of the command.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.actions.is_empty() && self.reply.is_none()
+    }
+}
+
+/// The reply topic of a verb: the verb without `remove-`/`un`, with `close` and
+/// `reopen` sharing `state`.
+#[must_use]
+pub fn topic_of(verb: &str) -> &'static str {
+    match verb {
+        "lgtm" | "remove-lgtm" => "lgtm",
+        "approve" | "remove-approve" => "approve",
+        "hold" | "unhold" => "hold",
+        "assign" | "unassign" => "assign",
+        "cc" | "uncc" => "cc",
+        "label" | "remove-label" => "label",
+        "kind" | "remove-kind" => "kind",
+        "area" | "remove-area" => "area",
+        "priority" | "remove-priority" => "priority",
+        "triage" | "remove-triage" => "triage",
+        "lifecycle" | "remove-lifecycle" => "lifecycle",
+        "close" | "reopen" => "state",
+        "retitle" => "retitle",
+        "milestone" => "milestone",
+        _ => "other",
+    }
+}
+
+/// Works out what a command means. A verb the plugin does not know, or a
+/// pull-request command on an issue, comes to an empty plan.
+#[must_use]
+pub fn plan(cx: &Context<'_>, config: &Config) -> Plan {
+    let topic = topic_of(cx.verb);
+    let pr_only = matches!(cx.verb, "lgtm" | "remove-lgtm" | "approve" | "remove-approve" | "hold" | "unhold" | "cc" | "uncc");
+    if pr_only && !cx.is_pull_request {
+        return Plan::new(topic);
+    }
+    let plan = Plan::new(topic);
+    match cx.verb {
+        "lgtm" => lgtm(cx, plan),
+        "remove-lgtm" => plan.act(Action::RemoveLabels(vec![LGTM.into()])),
+        "approve" => approve(cx, plan),
+        "remove-approve" => plan.act(Action::RemoveLabels(vec![APPROVED.into()])),
+        "hold" if cx.args.eq_ignore_ascii_case("cancel") => plan.act(Action::RemoveLabels(vec![HOLD.into()])),
+        "hold" => plan.act(Action::AddLabels(vec![HOLD.into()])),
+        "unhold" => plan.act(Action::RemoveLabels(vec![HOLD.into()])),
+        "assign" | "unassign" | "cc" | "uncc" => people(cx, plan),
+        "label" | "remove-label" => labels(cx, config, plan),
+        "kind" | "area" | "priority" | "triage" => prefixed(cx, cx.verb, false, plan),
+        "remove-kind" | "remove-area" | "remove-priority" | "remove-triage" => prefixed(cx, &cx.verb["remove-".len()..], true, plan),
+        "lifecycle" | "remove-lifecycle" => lifecycle(cx, plan),
+        "close" | "reopen" => state(cx, plan),
+        "retitle" => retitle(cx, plan),
+        "milestone" => milestone(cx, plan),
+        _ => plan,
+    }
+}
+
+fn mention(login: &str) -> String {
+    format!("@{login}")
+}
+
+fn lgtm(cx: &Context<'_>, plan: Plan) -> Plan {
+    match cx.args.to_ascii_lowercase().as_str() {
+        "cancel" => plan.act(Action::RemoveLabels(vec![LGTM.into()])),
+        "" | "no-issue" if cx.commenter.eq_ignore_ascii_case(cx.item_author) => {
+            plan.say(format!("{}: you cannot LGTM your own pull request; a reviewer can.", mention(cx.commenter)))
+        }
+        "" | "no-issue" => plan.act(Action::AddLabels(vec![LGTM.into()])),
+        _ => plan.say(usage(cx.commenter, "/lgtm [cancel]")),
+    }
+}
+
+fn approve(cx: &Context<'_>, plan: Plan) -> Plan {
+    match cx.args.to_ascii_lowercase().as_str() {
+        "cancel" => plan.act(Action::RemoveLabels(vec![APPROVED.into()])),
+        "" | "no-issue" => plan.act(Action::AddLabels(vec![APPROVED.into()])),
+        _ => plan.say(usage(cx.commenter, "/approve [no-issue|cancel]")),
+    }
+}
+
+fn usage(commenter: &str, usage: &str) -> String {
+    format!("{}: that did not do anything; the command is `{usage}`.", mention(commenter))
+}
+
+/// A GitHub login: 1 to 39 letters, digits or single hyphens, not starting with one
+/// (a bot's `name[bot]` too).
+#[must_use]
+pub fn is_login(login: &str) -> bool {
+    let name = login.strip_suffix("[bot]").unwrap_or(login);
+    !name.is_empty() && name.len() <= 39 && !name.starts_with('-') && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+/// The logins named in `args` (`@` optional, commas allowed), without repeats.
+#[must_use]
+pub fn logins(args: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for word in args.split(|c: char| c.is_whitespace() || c == ',') {
+        let login = word.trim_start_matches('@');
+        if !login.is_empty() && !out.iter().any(|l| l.eq_ignore_ascii_case(login)) {
+            out.push(login.to_owned());
+        }
+    }
+    out
+}
+
+/// `/assign`, `/unassign`, `/cc`, `/uncc`: the named users, or the commenter. With
+/// less than triage permission a commenter may only name themselves.
+fn people(cx: &Context<'_>, mut plan: Plan) -> Plan {
+    let mut named = logins(cx.args);
+    if named.is_empty() {
+        named.push(cx.commenter.to_owned());
+    }
+    let (valid, invalid): (Vec<String>, Vec<String>) = named.into_iter().partition(|l| is_login(l));
+    let (allowed, others): (Vec<String>, Vec<String>) =
+        valid.into_iter().partition(|l| cx.level >= Level::Triage || l.eq_ignore_ascii_case(cx.commenter));
+    if !invalid.is_empty() {
+        let listed: Vec<String> = invalid.iter().map(|l| format!("`{l}`")).collect();
+        plan.say_also(&format!("{}: {} {} not a GitHub login.", mention(cx.commenter), listed.join(", "), if invalid.len() == 1 { "is" } else { "are" }));
+    }
+    if !others.is_empty() {
+        let what = if matches!(cx.verb, "cc" | "uncc") { "review requests for others" } else { "assigning others" };
+        let listed: Vec<String> = others.iter().map(|l| mention(l)).collect();
+        plan.say_also(&format!(
+            "{}: {what} needs triage permission on the repository, so {} {} left out; `/{}` with no names applies to yourself.",
+            mention(cx.commenter),
+            listed.join(", "),
+            if others.len() == 1 { "was" } else { "were" },
+            cx.verb,
+        ));
+    }
+    if allowed.is_empty() {
+        return plan;
+    }
+    plan.act(match cx.verb {
+        "assign" => Action::Assign(allowed),
+        "unassign" => Action::Unassign(allowed),
+        "cc" => Action::RequestReviews(allowed),
+        _ => Action::WithdrawReviews(allowed),
+    })
+}
+
+/// What to say after `/assign` asked for `requested` and GitHub answered with
+/// `after` as the assignees: GitHub drops logins it cannot assign without an error,
+/// and keeps at most [`MAX_ASSIGNEES`].
+#[must_use]
+pub fn assignment_outcome(commenter: &str, requested: &[String], after: &[String]) -> Option<String> {
+    let dropped: Vec<String> = requested.iter().filter(|r| !after.iter().any(|a| a.eq_ignore_ascii_case(r))).map(|l| mention(l)).collect();
+    if dropped.is_empty() {
+        return None;
+    }
+    let why = if after.len() >= MAX_ASSIGNEES {
+        format!(
+            "GitHub allows at most {MAX_ASSIGNEES} assignees on an issue or pull request and this one has {}: `/unassign` someone first.",
+            after.len()
+        )
+    } else {
+        "Only the repository's owner, its collaborators and members of its organisation can be assigned.".to_owned()
+    };
+    Some(format!("{}: GitHub did not assign {}. {why}", mention(commenter), dropped.join(", ")))
+}
+
+/// Whether `/label` and `/remove-label` may touch `label`.
+#[must_use]
+pub fn label_allowed(label: &str, config: &Config) -> bool {
+    !GATE_LABELS.iter().any(|g| g.eq_ignore_ascii_case(label))
+        && (config.allowed_labels.is_empty() || config.allowed_labels.iter().any(|a| a.eq_ignore_ascii_case(label)))
+}
+
+/// A label name GitHub accepts: 1 to 100 characters.
+fn label_ok(label: &str) -> bool {
+    !label.is_empty() && label.chars().count() <= 100
+}
+
+fn labels(cx: &Context<'_>, config: &Config, mut plan: Plan) -> Plan {
+    let usage_text = if cx.verb == "label" { "/label LABEL ..." } else { "/remove-label LABEL ..." };
+    let names: Vec<String> = cx.args.split_whitespace().map(str::to_owned).collect();
+    if names.is_empty() {
+        return plan.say(usage(cx.commenter, usage_text));
+    }
+    let (ok, refused): (Vec<String>, Vec<String>) = names.into_iter().partition(|l| label_ok(l) && label_allowed(l, config));
+    if !refused.is_empty() {
+        let listed: Vec<String> = refused.iter().map(|l| format!("`{l}`")).collect();
+        let gates = refused.iter().any(|l| GATE_LABELS.iter().any(|g| g.eq_ignore_ascii_case(l)));
+        let hint = if gates {
+            " `lgtm`, `approved` and `do-not-merge/hold` go with `/lgtm`, `/approve` and `/hold`."
+        } else if config.allowed_labels.is_empty() {
+            ""
+        } else {
+            " The labels this repository allows are configured in the commands plugin's `allowed_labels`."
+        };
+        plan.say_also(&format!("{}: cannot {} {} with `/{}`.{hint}", mention(cx.commenter), if cx.verb == "label" { "add" } else { "remove" }, listed.join(", "), cx.verb));
+    }
+    if ok.is_empty() {
+        return plan;
+    }
+    plan.act(if cx.verb == "label" { Action::AddLabels(ok) } else { Action::RemoveLabels(ok) })
+}
+
+/// `/kind bug` → `kind/bug` (also `/kind kind/bug`), several values at once.
+fn prefixed(cx: &Context<'_>, prefix: &str, remove: bool, plan: Plan) -> Plan {
+    let labels: Vec<String> = cx
+        .args
+        .split_whitespace()
+        .map(|v| v.strip_prefix(&format!("{prefix}/")).unwrap_or(v))
+        .filter(|v| !v.is_empty())
+        .map(|v| format!("{prefix}/{v}"))
+        .filter(|l| label_ok(l))
+        .collect();
+    if labels.is_empty() {
+        let verb = if remove { format!("remove-{prefix}") } else { prefix.to_owned() };
+        return plan.say(usage(cx.commenter, &format!("/{verb} {} ...", prefix.to_ascii_uppercase())));
+    }
+    plan.act(if remove { Action::RemoveLabels(labels) } else { Action::AddLabels(labels) })
+}
+
+/// `/lifecycle X` sets `lifecycle/X` and removes the other lifecycle labels present;
+/// `/remove-lifecycle X` removes `lifecycle/X`.
+fn lifecycle(cx: &Context<'_>, plan: Plan) -> Plan {
+    let value = cx.args.to_ascii_lowercase();
+    let value = value.strip_prefix("lifecycle/").unwrap_or(&value);
+    if !LIFECYCLES.contains(&value) {
+        return plan.say(usage(cx.commenter, &format!("/{} active|frozen|stale|rotten", cx.verb)));
+    }
+    let label = format!("lifecycle/{value}");
+    if cx.verb == "remove-lifecycle" {
+        return plan.act(Action::RemoveLabels(vec![label]));
+    }
+    let others: Vec<String> = cx.labels.iter().filter(|l| l.starts_with("lifecycle/") && !l.eq_ignore_ascii_case(&label)).cloned().collect();
+    let plan = if others.is_empty() { plan } else { plan.act(Action::RemoveLabels(others)) };
+    plan.act(Action::AddLabels(vec![label]))
+}
+
+/// `/close` and `/reopen`: the author, an assignee, or anyone with triage.
+fn state(cx: &Context<'_>, plan: Plan) -> Plan {
+    let involved = cx.commenter.eq_ignore_ascii_case(cx.item_author) || cx.assignees.iter().any(|a| a.eq_ignore_ascii_case(cx.commenter));
+    if cx.level < Level::Triage && !involved {
+        let what = if cx.is_pull_request { "pull request" } else { "issue" };
+        return plan.say(format!(
+            "{}: only the {what}'s author, its assignees and people with triage permission can `/{}` it.",
+            mention(cx.commenter),
+            cx.verb
+        ));
+    }
+    plan.act(Action::SetState(if cx.verb == "close" { State::Closed } else { State::Open }))
+}
+
+fn retitle(cx: &Context<'_>, plan: Plan) -> Plan {
+    let title = cx.args.trim();
+    if title.is_empty() || title.chars().count() > 256 {
+        return plan.say(usage(cx.commenter, "/retitle NEW TITLE (1 to 256 characters)"));
+    }
+    plan.act(Action::SetTitle(title.to_owned()))
+}
+
+/// `/milestone 3` (or `#3`) sets milestone number 3; `/milestone clear` clears it.
+/// Titles are not looked up: the host offers no call that lists milestones.
+fn milestone(cx: &Context<'_>, plan: Plan) -> Plan {
+    let arg = cx.args.trim();
+    if arg.eq_ignore_ascii_case("clear") {
+        return plan.act(Action::SetMilestone(None));
+    }
+    match arg.trim_start_matches('#').parse::<u64>() {
+        Ok(number) if number > 0 => plan.act(Action::SetMilestone(Some(number))),
+        _ => plan.say(format!(
+            "{}: `/milestone` takes the milestone's number (the `3` in `…/milestone/3`) or `clear`, not its title.",
+            mention(cx.commenter)
+        )),
+    }
+}
+
+#[cfg(test)]
+#[path = "rules_tests.rs"]
+mod tests;

@@ -1,0 +1,358 @@
+//! The bundled `commands` plugin (Prow's slash commands) end to end: a signed
+//! `issue_comment` delivery built from the corpus, the host's routing and permission
+//! check, the real wasm plugin, and its calls landing in the simulator. Each scenario
+//! first creates the comment on the simulator as its author (GitHub has the comment
+//! before it sends the webhook), so reactions and replies have something to attach to.
+use std::time::Duration;
+
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::helpers::{built_wasm, corpus_payload, delivery_id, spawn_app, AppOptions, Plugins, TestApp};
+
+const OWNER: &str = "Codertocat";
+const NAME: &str = "Hello-World";
+/// The corpus repository's owner: admin, and the author of the corpus issue.
+const ADMIN: &str = "Codertocat";
+
+/// The issue or pull request a scenario comments on.
+#[derive(Debug, Clone, Copy)]
+struct On {
+    number: u64,
+    pull_request: bool,
+    author: &'static str,
+}
+
+const PULL: On = On { number: 7, pull_request: true, author: ADMIN };
+const ISSUE: On = On { number: 8, pull_request: false, author: ADMIN };
+
+/// A test app running the bundled `commands` plugin, installed and enabled everywhere
+/// through the API as an operator would, with its default configuration.
+async fn commands_app() -> TestApp {
+    let app = spawn_app(AppOptions { plugins: Plugins::None, ..AppOptions::default() }).await;
+    let installed =
+        app.api(Method::POST, "/plugins").header("content-type", "application/wasm").body(built_wasm("plugins", "commands")).send().await.unwrap();
+    assert_eq!(installed.status(), 201, "{:?}", installed.text().await);
+    let enabled = app.api(Method::POST, "/plugins/commands/enable").json(&json!({ "project": "*" })).send().await.unwrap();
+    assert_eq!(enabled.status(), 200);
+    // The simulator learns the repository from a payload, so collaborators can be added.
+    app.sim.learn("issue_comment", &serde_json::from_slice(&corpus_payload("issue_comment/created.payload.json")).unwrap());
+    app
+}
+
+fn sim_url(app: &TestApp, path: &str) -> String {
+    format!("{}/repos/{OWNER}/{NAME}{path}", app.state.settings.github.api_url)
+}
+
+async fn sim_get(app: &TestApp, path: &str) -> Value {
+    let answer = app.http.get(sim_url(app, path)).bearer_auth("test-token").send().await.unwrap();
+    assert!(answer.status().is_success(), "GET {path}: {}", answer.status());
+    answer.json().await.unwrap()
+}
+
+/// Makes `user` a collaborator with `permission` (`read`, `triage`, `write`, ...).
+async fn grant(app: &TestApp, user: &str, permission: &str) {
+    let answer = app.http.put(sim_url(app, &format!("/collaborators/{user}"))).bearer_auth("test-token").json(&json!({ "permission": permission })).send().await.unwrap();
+    assert!(answer.status().is_success(), "{}", answer.status());
+}
+
+/// The corpus `issue_comment` payload on `on`, by `user`, with `body`; the issue's
+/// state, title, labels and assignees are the simulator's `current` ones when it has
+/// the issue already, as GitHub's payload would show them.
+fn payload(action: &str, on: On, user: &str, body: &str, comment_id: u64, current: Option<&Value>) -> Value {
+    let file = if action == "edited" { "issue_comment/edited.payload.json" } else { "issue_comment/created.payload.json" };
+    let mut v: Value = serde_json::from_slice(&corpus_payload(file)).unwrap();
+    v["issue"]["number"] = on.number.into();
+    v["issue"]["user"]["login"] = on.author.into();
+    let issue = v["issue"].as_object_mut().unwrap();
+    if on.pull_request {
+        let url = format!("https://api.github.com/repos/{OWNER}/{NAME}/pulls/{}", on.number);
+        issue.insert("pull_request".into(), json!({ "url": url, "html_url": format!("https://github.com/{OWNER}/{NAME}/pull/{}", on.number) }));
+    } else {
+        issue.remove("pull_request");
+    }
+    v["comment"]["id"] = comment_id.into();
+    v["comment"]["body"] = body.into();
+    v["comment"]["user"]["login"] = user.into();
+    v["comment"]["user"]["type"] = if user.ends_with("[bot]") { "Bot" } else { "User" }.into();
+    v["sender"] = v["comment"]["user"].clone();
+    if let Some(current) = current {
+        for key in ["state", "title", "labels", "assignees"] {
+            v["issue"][key] = current[key].clone();
+        }
+    }
+    v
+}
+
+/// What one comment led to.
+struct Said {
+    delivery: String,
+    comment_id: u64,
+}
+
+/// `user` comments `body` on `on` (created on the simulator first), and the delivery
+/// of `action` for it is handled.
+async fn say_as(app: &TestApp, action: &str, on: On, user: &str, body: &str) -> Said {
+    let known = app.http.get(sim_url(app, &format!("/issues/{}", on.number))).bearer_auth("test-token").send().await.unwrap();
+    let current: Option<Value> = if known.status() == 200 { Some(known.json().await.unwrap()) } else { None };
+    app.sim.learn("issue_comment", &payload("created", on, user, "", 0, current.as_ref()));
+    let created = app
+        .http
+        .post(sim_url(app, &format!("/issues/{}/comments", on.number)))
+        .bearer_auth("test-token")
+        .header("x-sim-user", user)
+        .json(&json!({ "body": body }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let comment_id = created.json::<Value>().await.unwrap()["id"].as_u64().unwrap();
+    let delivery = delivery_id();
+    let bytes = serde_json::to_vec(&payload(action, on, user, body, comment_id, current.as_ref())).unwrap();
+    assert_eq!(app.post_webhook("issue_comment", &delivery, &bytes).await.status(), 202);
+    app.wait_for_idle_queue(Duration::from_secs(30)).await;
+    Said { delivery, comment_id }
+}
+
+async fn say(app: &TestApp, on: On, user: &str, body: &str) -> Said {
+    say_as(app, "created", on, user, body).await
+}
+
+async fn labels(app: &TestApp, on: On) -> Vec<String> {
+    let issue = sim_get(app, &format!("/issues/{}", on.number)).await;
+    issue["labels"].as_array().unwrap().iter().map(|l| l["name"].as_str().unwrap().to_owned()).collect()
+}
+
+async fn assignees(app: &TestApp, on: On) -> Vec<String> {
+    let issue = sim_get(app, &format!("/issues/{}", on.number)).await;
+    issue["assignees"].as_array().unwrap().iter().map(|u| u["login"].as_str().unwrap().to_owned()).collect()
+}
+
+/// The comments Gantry wrote on `on`: (id, body).
+async fn replies(app: &TestApp, on: On) -> Vec<(u64, String)> {
+    let comments = sim_get(app, &format!("/issues/{}/comments?per_page=100", on.number)).await;
+    comments
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["user"]["login"] == "gantry[bot]")
+        .map(|c| (c["id"].as_u64().unwrap(), c["body"].as_str().unwrap().to_owned()))
+        .collect()
+}
+
+/// Gantry's reactions on a comment.
+async fn reactions(app: &TestApp, comment_id: u64) -> Vec<String> {
+    let list = sim_get(app, &format!("/issues/comments/{comment_id}/reactions")).await;
+    list.as_array().unwrap().iter().filter(|r| r["user"]["login"] == "gantry[bot]").map(|r| r["content"].as_str().unwrap().to_owned()).collect()
+}
+
+/// The runs of the commands plugin for a delivery: (run name, outcome).
+async fn command_runs(app: &TestApp, said: &Said) -> Vec<(String, String)> {
+    app.runs_of(&said.delivery).await.into_iter().filter(|r| r.plugin.starts_with("commands ")).map(|r| (r.plugin, r.outcome)).collect()
+}
+
+fn has(list: &[String], item: &str) -> bool {
+    list.iter().any(|l| l == item)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lgtm_from_a_reviewer_labels_the_pull_request_and_a_reaction_acknowledges_it() {
+    let app = commands_app().await;
+    grant(&app, "reviewer", "triage").await;
+    let said = say(&app, PULL, "reviewer", "Looks good to me.\n/lgtm").await;
+    assert_eq!(command_runs(&app, &said).await, [("commands /lgtm #0".to_owned(), "ok".to_owned())]);
+    assert!(has(&labels(&app, PULL).await, "lgtm"));
+    assert_eq!(reactions(&app, said.comment_id).await, ["+1"]);
+    assert!(replies(&app, PULL).await.is_empty(), "nothing to explain, so no reply");
+
+    let cancel = say(&app, PULL, "reviewer", "/lgtm cancel").await;
+    assert!(!has(&labels(&app, PULL).await, "lgtm"), "/lgtm cancel removes it");
+    assert_eq!(reactions(&app, cancel.comment_id).await, ["+1"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_author_cannot_lgtm_their_own_pull_request_and_is_told_why() {
+    let app = commands_app().await;
+    let said = say(&app, PULL, ADMIN, "/lgtm").await;
+    assert!(!has(&labels(&app, PULL).await, "lgtm"));
+    let replies = replies(&app, PULL).await;
+    assert_eq!(replies.len(), 1, "{replies:?}");
+    assert!(replies[0].1.contains(&format!("@{ADMIN}: you cannot LGTM your own pull request")), "{}", replies[0].1);
+    assert_eq!(reactions(&app, said.comment_id).await, ["eyes"], "seen, with a reply");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_a_later_command_supersedes_is_edited_rather_than_repeated() {
+    let app = commands_app().await;
+    say(&app, PULL, ADMIN, "/lgtm").await;
+    let first = replies(&app, PULL).await;
+    assert_eq!(first.len(), 1);
+    say(&app, PULL, ADMIN, "/lgtm if the tests pass").await;
+    let second = replies(&app, PULL).await;
+    assert_eq!(second.len(), 1, "edited, not repeated: {second:?}");
+    assert_eq!(second[0].0, first[0].0, "the same comment");
+    assert!(second[0].1.contains("the command is `/lgtm [cancel]`"), "{}", second[0].1);
+    let path = format!("/repos/{OWNER}/{NAME}/issues/comments/{}", first[0].0);
+    assert_eq!(app.sim.request_count("PATCH", &path) + app.sim.request_count("POST", &path), 1, "one edit");
+
+    // A reply on another topic is a comment of its own.
+    grant(&app, "triager", "triage").await;
+    say(&app, PULL, "triager", "/label lgtm").await;
+    assert_eq!(replies(&app, PULL).await.len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hold_adds_do_not_merge_hold_and_hold_cancel_or_unhold_removes_it() {
+    let app = commands_app().await;
+    grant(&app, "triager", "triage").await;
+    say(&app, PULL, "triager", "/hold until the release is cut").await;
+    assert!(has(&labels(&app, PULL).await, "do-not-merge/hold"));
+    say(&app, PULL, "triager", "/hold cancel").await;
+    assert!(!has(&labels(&app, PULL).await, "do-not-merge/hold"));
+    say(&app, PULL, "triager", "/hold").await;
+    say(&app, PULL, "triager", "/unhold").await;
+    assert!(!has(&labels(&app, PULL).await, "do-not-merge/hold"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn approve_needs_write_permission_and_adds_approved() {
+    let app = commands_app().await;
+    grant(&app, "triager", "triage").await;
+    grant(&app, "writer", "write").await;
+    let refused = say(&app, PULL, "triager", "/approve").await;
+    assert!(command_runs(&app, &refused).await.is_empty(), "triage is not enough for /approve");
+    assert!(!has(&labels(&app, PULL).await, "approved"));
+    say(&app, PULL, "writer", "/approve").await;
+    assert!(has(&labels(&app, PULL).await, "approved"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn assigning_past_githubs_limit_of_ten_is_explained_in_a_reply() {
+    let app = commands_app().await;
+    grant(&app, "triager", "triage").await;
+    let people: Vec<String> = (1..=10).map(|i| format!("dev{i}")).collect();
+    for login in &people {
+        grant(&app, login, "write").await;
+    }
+    // The corpus issue is assigned to its author already: ten more make eleven.
+    let mentions: Vec<String> = people.iter().map(|p| format!("@{p}")).collect();
+    let said = say(&app, ISSUE, "triager", &format!("/assign {}", mentions.join(" "))).await;
+    let now = assignees(&app, ISSUE).await;
+    assert_eq!(now.len(), 10, "{now:?}");
+    let replies = replies(&app, ISSUE).await;
+    assert_eq!(replies.len(), 1, "{replies:?}");
+    assert!(replies[0].1.contains("GitHub did not assign @dev10") && replies[0].1.contains("at most 10 assignees"), "{}", replies[0].1);
+    assert_eq!(reactions(&app, said.comment_id).await, ["eyes"]);
+
+    // Unassigning makes room; /assign alone assigns the commenter.
+    say(&app, ISSUE, "triager", "/unassign @dev1 @dev2").await;
+    say(&app, ISSUE, "dev10", "/assign").await;
+    assert!(has(&assignees(&app, ISSUE).await, "dev10"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kind_and_friends_add_prows_prefixed_labels_one_command_per_line() {
+    let app = commands_app().await;
+    grant(&app, "triager", "triage").await;
+    let said = say(&app, ISSUE, "triager", "Triaged:\r\n/kind bug\r\n/AREA plugins\r\n/priority important-soon\r\n/lifecycle frozen\r\n").await;
+    let runs = command_runs(&app, &said).await;
+    assert_eq!(runs.len(), 4, "{runs:?}");
+    assert!(runs.iter().all(|(_, outcome)| outcome == "ok"), "{runs:?}");
+    let now = labels(&app, ISSUE).await;
+    for label in ["kind/bug", "area/plugins", "priority/important-soon", "lifecycle/frozen"] {
+        assert!(has(&now, label), "{label} missing from {now:?}");
+    }
+    // Lifecycle labels replace each other; /remove-kind takes one away.
+    say(&app, ISSUE, "triager", "/lifecycle stale\n/remove-kind bug").await;
+    let now = labels(&app, ISSUE).await;
+    assert!(has(&now, "lifecycle/stale") && !has(&now, "lifecycle/frozen") && !has(&now, "kind/bug"), "{now:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quoted_commented_and_fenced_commands_are_ignored() {
+    let app = commands_app().await;
+    grant(&app, "triager", "triage").await;
+    let body = "> /kind bug\n<!-- /kind feature -->\n```\n/close\n```\nplease /kind documentation";
+    let said = say(&app, ISSUE, "triager", body).await;
+    assert!(command_runs(&app, &said).await.is_empty());
+    assert!(!labels(&app, ISSUE).await.iter().any(|l| l.starts_with("kind/")));
+    assert!(reactions(&app, said.comment_id).await.is_empty());
+    assert_eq!(sim_get(&app, &format!("/issues/{}", ISSUE.number)).await["state"], "open");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edited_comment_and_a_bots_comment_are_ignored() {
+    let app = commands_app().await;
+    grant(&app, "triager", "triage").await;
+    let edited = say_as(&app, "edited", ISSUE, "triager", "/kind bug").await;
+    let bot = say(&app, ISSUE, "helper[bot]", "/kind bug").await;
+    assert!(command_runs(&app, &edited).await.is_empty());
+    assert!(command_runs(&app, &bot).await.is_empty());
+    assert!(!has(&labels(&app, ISSUE).await, "kind/bug"));
+    assert!(reactions(&app, edited.comment_id).await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pull_request_commands_are_ignored_on_issues() {
+    let app = commands_app().await;
+    grant(&app, "writer", "write").await;
+    let said = say(&app, ISSUE, "writer", "/lgtm\n/approve\n/hold").await;
+    assert!(command_runs(&app, &said).await.is_empty());
+    assert!(labels(&app, ISSUE).await.iter().all(|l| !["lgtm", "approved", "do-not-merge/hold"].contains(&l.as_str())));
+    assert!(replies(&app, ISSUE).await.is_empty());
+    assert!(reactions(&app, said.comment_id).await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_commenter_without_the_permission_a_command_needs_is_ignored() {
+    let app = commands_app().await;
+    grant(&app, "reader", "read").await;
+    let reader = say(&app, PULL, "reader", "/lgtm\n/kind bug").await;
+    let stranger = say(&app, PULL, "stranger", "/label help-wanted").await;
+    assert!(command_runs(&app, &reader).await.is_empty());
+    assert!(command_runs(&app, &stranger).await.is_empty());
+    let now = labels(&app, PULL).await;
+    assert!(!has(&now, "lgtm") && !has(&now, "kind/bug") && !has(&now, "help-wanted"), "{now:?}");
+    assert!(reactions(&app, reader.comment_id).await.is_empty());
+    assert!(replies(&app, PULL).await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_author_may_close_and_reopen_but_another_reader_is_told_who_can() {
+    let app = commands_app().await;
+    let mine = On { author: "reporter", ..ISSUE };
+    grant(&app, "reporter", "read").await;
+    grant(&app, "reader", "read").await;
+    say(&app, mine, "reporter", "/close").await;
+    assert_eq!(sim_get(&app, &format!("/issues/{}", mine.number)).await["state"], "closed");
+    say(&app, mine, "reporter", "/reopen").await;
+    assert_eq!(sim_get(&app, &format!("/issues/{}", mine.number)).await["state"], "open");
+    let refused = say(&app, mine, "reader", "/close").await;
+    assert_eq!(sim_get(&app, &format!("/issues/{}", mine.number)).await["state"], "open");
+    let replies = replies(&app, mine).await;
+    assert!(replies.len() == 1 && replies[0].1.contains("only the issue's author, its assignees and people with triage"), "{replies:?}");
+    assert_eq!(reactions(&app, refused.comment_id).await, ["eyes"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retitle_milestone_and_cc_change_the_pull_request() {
+    let app = commands_app().await;
+    grant(&app, "triager", "triage").await;
+    grant(&app, "reviewer", "write").await;
+    let milestone = app.http.post(sim_url(&app, "/milestones")).bearer_auth("test-token").json(&json!({ "title": "v1.0" })).send().await.unwrap();
+    assert_eq!(milestone.status(), 201);
+    let number = milestone.json::<Value>().await.unwrap()["number"].as_u64().unwrap();
+    say(&app, PULL, "triager", &format!("/retitle Fix the flaky login test\n/milestone {number}\n/cc @reviewer")).await;
+    let issue = sim_get(&app, &format!("/issues/{}", PULL.number)).await;
+    assert_eq!(issue["title"], "Fix the flaky login test");
+    assert_eq!(issue["milestone"]["number"], number);
+    let pull = sim_get(&app, &format!("/pulls/{}", PULL.number)).await;
+    assert_eq!(pull["requested_reviewers"][0]["login"], "reviewer");
+
+    say(&app, PULL, "triager", "/milestone v1.0").await;
+    let replies = replies(&app, PULL).await;
+    assert!(replies.len() == 1 && replies[0].1.contains("takes the milestone's number"), "{replies:?}");
+    say(&app, PULL, "triager", "/milestone clear\n/uncc @reviewer").await;
+    assert!(sim_get(&app, &format!("/issues/{}", PULL.number)).await["milestone"].is_null());
+    assert!(sim_get(&app, &format!("/pulls/{}", PULL.number)).await["requested_reviewers"].as_array().unwrap().is_empty());
+}
