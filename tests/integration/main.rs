@@ -8,6 +8,7 @@
 mod alloc;
 mod api;
 mod approvals;
+mod commands;
 mod durability;
 mod git;
 mod github_app;
