@@ -20,6 +20,7 @@ mod installations;
 mod intake;
 mod jobs;
 mod pagination;
+mod plugin_commands;
 mod plugins;
 mod plugins_admin;
 mod policy;
