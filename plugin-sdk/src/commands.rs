@@ -122,6 +122,124 @@ mod tests {
         }
     }
 
+    /// `(body, [(verb, rest, mention)])`: every command found, in order.
+    type Case = (&'static str, &'static [(&'static str, &'static str, bool)]);
+
+    fn found(body: &str) -> Vec<(String, String, bool)> {
+        parse(body, Some("gantry")).into_iter().map(|c| (c.name, c.rest, c.mention)).collect()
+    }
+
+    fn check(table: &[Case]) {
+        for (body, expected) in table {
+            let expected: Vec<(String, String, bool)> = expected.iter().map(|(v, r, m)| ((*v).to_owned(), (*r).to_owned(), *m)).collect();
+            assert_eq!(found(body), expected, "body {body:?}");
+        }
+    }
+
+    #[test]
+    fn a_command_starts_its_line() {
+        check(&[
+            ("/lgtm", &[("lgtm", "", false)]),
+            ("/lgtm\n", &[("lgtm", "", false)]),
+            ("Nice work.\n/lgtm", &[("lgtm", "", false)]),
+            ("Nice work.\n\n/lgtm\nThanks!", &[("lgtm", "", false)]),
+            (" /lgtm", &[]),
+            ("\t/lgtm", &[]),
+            ("I think /lgtm", &[]),
+            ("`/lgtm`", &[]),
+            ("/lgtm /approve", &[("lgtm", "/approve", false)]),
+            ("/ lgtm", &[]),
+            ("/", &[]),
+            ("//lgtm", &[]),
+            ("/lgtm!", &[]),
+            ("/usr/bin/env", &[]),
+            ("https://example.com/lgtm", &[]),
+            ("@gantry retest", &[("retest", "", true)]),
+            ("@gantry\trelease  v1.2.0 ", &[("release", "v1.2.0", true)]),
+            ("@gantry", &[]),
+            ("@gantry: help", &[]),
+            ("cc @gantry help", &[]),
+        ]);
+        let long = format!("/{}", "a".repeat(65));
+        assert!(parse(&long, None).is_empty(), "verbs are at most 64 characters");
+        assert_eq!(parse(&format!("/{}", "a".repeat(64)), None).len(), 1);
+    }
+
+    #[test]
+    fn quoted_lines_do_not_count() {
+        check(&[
+            ("> /lgtm", &[]),
+            (">/lgtm", &[]),
+            (">> /lgtm", &[]),
+            ("   > /lgtm", &[]),
+            ("> @gantry release v1", &[]),
+            ("> /hold\n\n/lgtm", &[("lgtm", "", false)]),
+            ("> On Monday someone wrote:\n> /close\n/reopen", &[("reopen", "", false)]),
+        ]);
+    }
+
+    #[test]
+    fn html_comments_do_not_count() {
+        check(&[
+            ("<!-- /lgtm -->", &[]),
+            ("<!--\n/lgtm\n/approve\n-->\n/hold", &[("hold", "", false)]),
+            ("<!-- a --><!-- b -->\n/lgtm", &[("lgtm", "", false)]),
+            ("/lgtm <!-- with a note -->", &[("lgtm", "", false)]),
+            ("<!-- before -->/lgtm", &[("lgtm", "", false)]),
+            ("<!-- never closed\n/lgtm\n/approve", &[]),
+            ("/hold\n<!-- never closed\n/lgtm", &[("hold", "", false)]),
+            ("<!-- @gantry release v1 -->", &[]),
+        ]);
+    }
+
+    #[test]
+    fn verbs_are_case_insensitive_and_arguments_keep_their_case() {
+        check(&[
+            ("/LGTM", &[("lgtm", "", false)]),
+            ("/Lgtm Cancel", &[("lgtm", "Cancel", false)]),
+            ("/Remove-Label Needs-Rebase", &[("remove-label", "Needs-Rebase", false)]),
+            ("@GANTRY Release v1.2.0", &[("release", "v1.2.0", true)]),
+            ("@Gantry HELP", &[("help", "", true)]),
+        ]);
+    }
+
+    #[test]
+    fn several_commands_per_comment_in_order() {
+        check(&[
+            ("/lgtm\n/approve\n/hold", &[("lgtm", "", false), ("approve", "", false), ("hold", "", false)]),
+            (
+                "/assign @alice @bob\nSome words.\n/cc @carol\n@gantry release v2",
+                &[("assign", "@alice @bob", false), ("cc", "@carol", false), ("release", "v2", true)],
+            ),
+            ("/kind bug\n/kind bug", &[("kind", "bug", false), ("kind", "bug", false)]),
+        ]);
+    }
+
+    #[test]
+    fn a_trailing_carriage_return_is_ignored() {
+        check(&[
+            ("/lgtm\r", &[("lgtm", "", false)]),
+            ("/hold cancel\r\n", &[("hold", "cancel", false)]),
+            ("/retitle A new title\r\n/lgtm\r\n", &[("retitle", "A new title", false), ("lgtm", "", false)]),
+            ("> /hold\r\n/unhold\r\n", &[("unhold", "", false)]),
+            ("```\r\n/close\r\n```\r\n/reopen\r\n", &[("reopen", "", false)]),
+            ("@gantry retest\r\n", &[("retest", "", true)]),
+        ]);
+    }
+
+    #[test]
+    fn fenced_code_does_not_count() {
+        check(&[
+            ("```\n/lgtm\n```", &[]),
+            ("~~~\n/lgtm\n~~~\n/hold", &[("hold", "", false)]),
+            ("```rust\n/lgtm\n```\n/hold", &[("hold", "", false)]),
+            ("  ```\n/lgtm\n  ```\n/hold", &[("hold", "", false)]),
+            ("```\n/lgtm\n```\n/hold\n```\n/approve\n```", &[("hold", "", false)]),
+            ("```\nnever closed\n/lgtm", &[]),
+            ("```\n@gantry release v1\n```", &[]),
+        ]);
+    }
+
     #[test]
     fn arguments_are_split_and_the_rest_kept() {
         let c = &parse("/retitle  A better   title\r", None)[0];
