@@ -350,9 +350,30 @@ async fn retitle_milestone_and_cc_change_the_pull_request() {
     assert_eq!(pull["requested_reviewers"][0]["login"], "reviewer");
 
     say(&app, PULL, "triager", "/milestone v1.0").await;
-    let replies = replies(&app, PULL).await;
-    assert!(replies.len() == 1 && replies[0].1.contains("takes the milestone's number"), "{replies:?}");
+    let by_title = replies(&app, PULL).await;
+    assert!(by_title.len() == 1 && by_title[0].1.contains("takes the milestone's number"), "{by_title:?}");
+    say(&app, PULL, "triager", "/milestone 99").await;
+    let unknown = replies(&app, PULL).await;
+    assert!(unknown.len() == 1 && unknown[0].1.contains("GitHub would not set the milestone to number 99"), "edited: {unknown:?}");
     say(&app, PULL, "triager", "/milestone clear\n/uncc @reviewer").await;
     assert!(sim_get(&app, &format!("/issues/{}", PULL.number)).await["milestone"].is_null());
     assert!(sim_get(&app, &format!("/pulls/{}", PULL.number)).await["requested_reviewers"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repositorys_configuration_limits_label_and_can_turn_reactions_off() {
+    let app = commands_app().await;
+    grant(&app, "triager", "triage").await;
+    let config = json!({ "allowed_labels": ["good-first-issue"], "acknowledge": false });
+    let configured = app.api(Method::PUT, &format!("/plugins/commands/projects/{OWNER}/{NAME}")).json(&config).send().await.unwrap();
+    assert_eq!(configured.status(), 200, "{:?}", configured.text().await);
+    let said = say(&app, ISSUE, "triager", "/label good-first-issue wontfix").await;
+    let now = labels(&app, ISSUE).await;
+    assert!(has(&now, "good-first-issue") && !has(&now, "wontfix"), "{now:?}");
+    let replies = replies(&app, ISSUE).await;
+    assert!(replies.len() == 1 && replies[0].1.contains("cannot add `wontfix`") && replies[0].1.contains("allowed_labels"), "{replies:?}");
+    assert!(reactions(&app, said.comment_id).await.is_empty(), "acknowledge = false");
+
+    let refused = app.api(Method::PUT, &format!("/plugins/commands/projects/{OWNER}/{NAME}")).json(&json!({ "allowed_labels": "all" })).send().await.unwrap();
+    assert_eq!(refused.status(), 400, "the schema is checked");
 }
