@@ -55,7 +55,7 @@ pub fn built_wasm(dir: &str, name: &str) -> Vec<u8> {
 pub enum Plugins {
     /// None at all.
     None,
-    /// Bundled plugins and fixtures by name, in this order.
+    /// Bundled plugins (a crate under `plugins/`) and fixtures by name, in this order.
     Named(&'static [&'static str]),
 }
 
@@ -119,7 +119,8 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
     let mut registry = PluginRegistry::default();
     if let Plugins::Named(names) = options.plugins {
         for name in names {
-            let bytes = if *name == "hooks" { built_wasm("plugins", name) } else { built_wasm("test-plugins", name) };
+            let bundled = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../plugins")).join(name).is_dir();
+            let bytes = if bundled { built_wasm("plugins", name) } else { built_wasm("test-plugins", name) };
             let config = options.configs.iter().find(|(n, _)| n == name).map(|(_, c)| c);
             registry.add(runtime.load(&bytes, config).unwrap()).unwrap();
         }
