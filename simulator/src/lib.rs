@@ -39,6 +39,7 @@ pub use crate::{
     faults::{Fault, FaultKind},
     seed::{JobOutcome, PullFile, RunArtifact, RunOutcome},
 };
+pub use crate::routes::artifacts::artifact_bytes;
 
 /// Options for a simulator instance.
 #[derive(Debug, Clone, Default)]

@@ -20,12 +20,14 @@ mod installations;
 mod intake;
 mod jobs;
 mod pagination;
+mod plugin_ci;
 mod plugin_commands;
 mod plugins;
 mod plugins_admin;
 mod policy;
 mod process;
 mod rate_limits;
+mod release_assets;
 mod secrets;
 mod webhooks;
 

@@ -183,6 +183,26 @@ impl GitHubClient {
         self.send(request).await
     }
 
+    /// Downloads the bytes at `path` (redirects followed), refusing more than
+    /// `max_bytes`.
+    ///
+    /// # Errors
+    /// A [`GitHubError`] saying whether a retry may help; `Rejected` when the body is
+    /// larger than `max_bytes`.
+    #[tracing::instrument(skip(self))]
+    pub async fn download(&self, path: &str, max_bytes: usize) -> Result<Vec<u8>, GitHubError> {
+        use http_body_util::BodyExt as _;
+        let request = self.crab.build_request(http::Request::builder().method(http::Method::GET).uri(path), None::<&()>).map_err(classify)?;
+        self.guarded(async {
+            let response = self.crab.execute(request).await.map_err(classify)?;
+            let response = octocrab::map_github_error(response).await.map_err(classify)?;
+            let limited = http_body_util::Limited::new(response.into_body(), max_bytes);
+            let bytes = limited.collect().await.map_err(|e| GitHubError::Rejected { status: 200, message: format!("download failed or is over {max_bytes} bytes: {e}") })?;
+            Ok(bytes.to_bytes().to_vec())
+        })
+        .await
+    }
+
     /// Sends one REST request authenticated with `bearer` instead of the client's
     /// own credentials (the App JWT for the token exchange).
     ///

@@ -63,6 +63,19 @@ pub enum HeldAction {
         /// Tags to push with it.
         tags: Vec<String>,
     },
+    /// Copy a workflow run's artifact into a release as an asset.
+    CopyArtifact {
+        /// `owner`.
+        owner: String,
+        /// `name`.
+        repo: String,
+        /// The artifact.
+        artifact_id: u64,
+        /// The release.
+        release_id: u64,
+        /// The asset's file name.
+        name: String,
+    },
     /// Upload a release asset.
     UploadAsset {
         /// `owner`.
@@ -118,12 +131,24 @@ impl HeldAction {
                 let bytes = base64::engine::general_purpose::STANDARD
                     .decode(data)
                     .map_err(|e| GitHubError::Rejected { status: 0, message: format!("unreadable held asset: {e}") })?;
-                let release = github.rest("GET", &format!("/repos/{owner}/{repo}/releases/{release_id}"), None).await?;
-                let upload_url = release["upload_url"].as_str().ok_or_else(|| GitHubError::Rejected { status: 200, message: "the release has no upload_url".into() })?;
-                github.upload(upload_url, name, content_type, bytes).await
+                upload_to_release(github, owner, repo, *release_id, name, content_type, bytes).await
+            }
+            Self::CopyArtifact { owner, repo, artifact_id, release_id, name } => {
+                let bytes = github.download(&format!("/repos/{owner}/{repo}/actions/artifacts/{artifact_id}/zip"), MAX_ARTIFACT_BYTES).await?;
+                upload_to_release(github, owner, repo, *release_id, name, "application/zip", bytes).await
             }
         }
     }
+}
+
+/// The largest artifact copied into a release.
+const MAX_ARTIFACT_BYTES: usize = 512 * 1024 * 1024;
+
+/// Uploads `bytes` to the release's `upload_url`.
+async fn upload_to_release(github: &GitHubClient, owner: &str, repo: &str, release_id: u64, name: &str, content_type: &str, bytes: Vec<u8>) -> Result<serde_json::Value, GitHubError> {
+    let release = github.rest("GET", &format!("/repos/{owner}/{repo}/releases/{release_id}"), None).await?;
+    let upload_url = release["upload_url"].as_str().ok_or_else(|| GitHubError::Rejected { status: 200, message: "the release has no upload_url".into() })?;
+    github.upload(upload_url, name, content_type, bytes).await
 }
 
 /// One write a plugin wants to make, with everything the policy looks at.

@@ -7,6 +7,7 @@
 
 mod actions;
 mod apps;
+pub(crate) mod artifacts;
 mod body;
 mod checks;
 mod collaborators;
@@ -70,6 +71,7 @@ pub(crate) fn configure(sim: &Simulator, cfg: &mut web::ServiceConfig) {
                 .configure(statuses::config)
                 .configure(actions::config)
                 .configure(runs::config)
+                .configure(artifacts::config)
                 .configure(releases::config)
                 .configure(contents::config)
                 .configure(git::config)

@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 
 use super::super::bindings::gantry::plugin::github::{
-    CheckRun, CheckStatus, Conclusion, File, Host, Issue, IssueState, NewRelease, PullRequest, Release, StatusState, WorkflowRun,
+    Artifact, CheckRun, CheckStatus, Conclusion, File, Host, Issue, IssueState, NewRelease, PullRequest, Release, StatusState, WorkflowRun,
 };
 use super::super::bindings::gantry::plugin::types::Permission;
 use super::super::bindings::{HostError, Repo};
@@ -44,6 +44,20 @@ impl Invocation {
             return Ok(done);
         }
         let result = self.env.github.rest(method, &path, body.as_ref()).await;
+        result.map_err(|e| self.host_error(e))
+    }
+
+    /// A write that is not a plain REST call: checked, gated (held as `action` on
+    /// ask) and run through [`HeldAction::run`], so approval runs exactly the same.
+    async fn held_write(&mut self, repo: &Repo, capability: &str, action: impl FnOnce(&crate::domain::RepoRef) -> HeldAction) -> Result<Value, HostError> {
+        let target = self.authorise(repo)?;
+        let seq = self.next_write();
+        let key = self.idempotency.key(&self.plugin, seq);
+        let action = action(&target);
+        if let Some(done) = self.gate(capability, &target, &key, action.clone(), false).await? {
+            return Ok(done);
+        }
+        let result = action.run(&self.env.github, false).await;
         result.map_err(|e| self.host_error(e))
     }
 
@@ -381,30 +395,33 @@ impl Host for HostState {
         if name.trim().is_empty() || name.contains('/') {
             return invalid("an asset name must be a plain file name");
         }
-        let inv = &mut self.invocation;
-        let target = match inv.authorise(&repo) {
-            Ok(t) => t,
-            Err(e) => return Ok(Err(e)),
-        };
-        let seq = inv.next_write();
-        let key = inv.idempotency.key(&inv.plugin, seq);
-        let action = HeldAction::UploadAsset {
-            owner: target.owner.clone(),
-            repo: target.name.clone(),
-            release_id,
-            name,
-            content_type,
-            data: base64::engine::general_purpose::STANDARD.encode(&data),
-        };
-        let done = match inv.gate("contents:write", &target, &key, action.clone(), false).await {
-            Err(e) => return Ok(Err(e)),
-            Ok(Some(done)) => done,
-            Ok(None) => match action.run(&inv.env.github, false).await {
-                Ok(v) => v,
-                Err(e) => return Ok(Err(inv.host_error(e))),
-            },
-        };
-        Ok(Ok(done["id"].as_u64().unwrap_or_default()))
+        let data = base64::engine::general_purpose::STANDARD.encode(&data);
+        let done = self
+            .invocation
+            .held_write(&repo, "contents:write", |t| HeldAction::UploadAsset { owner: t.owner.clone(), repo: t.name.clone(), release_id, name, content_type, data })
+            .await;
+        Ok(done.map(|v| v["id"].as_u64().unwrap_or_default()))
+    }
+
+    async fn list_run_artifacts(&mut self, repo: Repo, run_id: u64) -> HostResult<Vec<Artifact>> {
+        let v = self.invocation.call(&repo, "actions:read", "GET", &format!("/actions/runs/{run_id}/artifacts?per_page=100"), None).await;
+        Ok(v.map(|v| {
+            v["artifacts"]
+                .as_array()
+                .map(|a| a.iter().map(|x| Artifact { id: x["id"].as_u64().unwrap_or_default(), name: text(x, "name"), size: x["size_in_bytes"].as_u64().unwrap_or_default() }).collect())
+                .unwrap_or_default()
+        }))
+    }
+
+    async fn copy_artifact_to_release(&mut self, repo: Repo, artifact_id: u64, release_id: u64, name: String) -> HostResult<u64> {
+        if name.trim().is_empty() || name.contains('/') {
+            return invalid("an asset name must be a plain file name");
+        }
+        let done = self
+            .invocation
+            .held_write(&repo, "contents:write", |t| HeldAction::CopyArtifact { owner: t.owner.clone(), repo: t.name.clone(), artifact_id, release_id, name })
+            .await;
+        Ok(done.map(|v| v["id"].as_u64().unwrap_or_default()))
     }
 
     async fn get_file(&mut self, repo: Repo, path: String, at: Option<String>) -> HostResult<Option<File>> {
