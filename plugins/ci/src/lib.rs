@@ -282,7 +282,18 @@ fn retest(target: &Target<'_>, commenter: &str, config: &Config) -> Result<Vec<S
     let runs: Vec<Run> = github::list_workflow_runs(repo, &pull.head_sha)
         .map_err(|e| format!("listing the workflow runs of {}: {e}", rules::short(&pull.head_sha)))?
         .into_iter()
-        .map(|r| Run { id: r.id, name: r.name, path: r.path, status: r.status, conclusion: r.conclusion, head_sha: r.head_sha, html_url: r.html_url, ..Run::default() })
+        .map(|r| Run {
+            id: r.id,
+            name: r.name,
+            path: r.path,
+            workflow_id: Some(r.workflow_id),
+            status: r.status,
+            conclusion: r.conclusion,
+            head_sha: r.head_sha,
+            head_branch: r.head_branch,
+            event: Some(r.event),
+            html_url: r.html_url,
+        })
         .collect();
     let plan = rules::retest_plan(config, &record, &runs);
     if plan.is_empty() {

@@ -6,6 +6,7 @@ use gantry_plugin_sdk::{Event, Plugin};
 struct Recurse;
 
 #[inline(never)]
+#[allow(unconditional_recursion)] // the point of this fixture (TESTPLAN S3)
 fn dive(depth: u64) -> u64 {
     // black_box on the result keeps this a real call, not a loop.
     std::hint::black_box(dive(std::hint::black_box(depth + 1))).wrapping_add(depth)
