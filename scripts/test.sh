@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: every crate's tests with the integration suite on SQLite,
-# then the integration suite again on PostgreSQL (GANTRY_TEST_POSTGRES_URL, default
+# the bundled plugins' unit tests on the host, then the integration suite again on
+# PostgreSQL (GANTRY_TEST_POSTGRES_URL, default
 # postgres://postgres@127.0.0.1:5432/test). Called by `./dev test` after the build;
 # expects the plugins in target/plugins and target/test-plugins.
 set -euo pipefail
@@ -19,6 +20,11 @@ fi
 
 echo "==> all tests, integration suite on SQLite" >&2
 GANTRY_TEST_DATABASE=sqlite run --workspace "$@"
+
+echo "==> bundled plugins' own unit tests, on the host" >&2
+# Their rules are pure Rust; the wasm builds are tested by the integration suite.
+CARGO_TARGET_DIR="${GANTRY_PLUGIN_TEST_TARGET_DIR:-$HOME/.cache/gantry/plugin-host-target}" \
+    cargo test --manifest-path plugins/Cargo.toml -p gantry-plugin-commands -p gantry-plugin-ci -p gantry-plugin-hooks
 
 echo "==> integration suite on PostgreSQL ($pg_url)" >&2
 # Each test creates its own database gantry_t_<uuid>; drop what earlier runs left.

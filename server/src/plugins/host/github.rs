@@ -388,6 +388,11 @@ impl Host for HostState {
         Ok(self.invocation.call(&repo, "contents:write", "POST", "/releases", Some(body)).await.map(|v| release_from(&v)))
     }
 
+    async fn publish_release(&mut self, repo: Repo, release_id: u64) -> HostResult<Release> {
+        let v = self.invocation.call(&repo, "contents:write", "PATCH", &format!("/releases/{release_id}"), Some(json!({ "draft": false }))).await;
+        Ok(v.map(|v| release_from(&v)))
+    }
+
     async fn get_release_by_tag(&mut self, repo: Repo, tag: String) -> HostResult<Option<Release>> {
         let v = self.invocation.find(&repo, "contents:read", &format!("/releases/tags/{}", segment(&tag))).await;
         Ok(v.map(|v| v.map(|v| release_from(&v))))
