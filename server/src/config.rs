@@ -40,6 +40,23 @@ pub struct Settings {
     pub approvals: ApprovalSettings,
     /// Comment commands.
     pub commands: CommandSettings,
+    /// Scheduled ticks for plugins.
+    pub schedule: ScheduleSettings,
+}
+
+/// Scheduled ticks (`gantry_schedule` events) for plugins that subscribe to them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScheduleSettings {
+    /// Seconds between ticks; each repository a subscribed plugin is enabled on gets
+    /// one tick per interval.
+    pub interval_secs: u64,
+}
+
+impl Default for ScheduleSettings {
+    fn default() -> Self {
+        Self { interval_secs: 60 }
+    }
 }
 
 /// Comment commands (`/verb` and `@bot verb`).
@@ -88,6 +105,7 @@ impl Default for Settings {
             secrets: SecretsSettings::default(),
             approvals: ApprovalSettings::default(),
             commands: CommandSettings::default(),
+            schedule: ScheduleSettings::default(),
         }
     }
 }

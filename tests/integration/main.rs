@@ -27,6 +27,7 @@ mod plugins_admin;
 mod policy;
 mod process;
 mod rate_limits;
+mod schedule;
 mod release_assets;
 mod secrets;
 mod webhooks;

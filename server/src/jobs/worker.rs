@@ -1,5 +1,6 @@
 //! The worker pool: a bounded number of tasks leasing and processing jobs until told
-//! to stop, and one task sweeping approvals (expiry, telling plugins the outcome). A worker that dies mid-job leaves a lease that expires, so another worker
+//! to stop, one task sweeping approvals (expiry, telling plugins the outcome), and
+//! one storing scheduled ticks. A worker that dies mid-job leaves a lease that expires, so another worker
 //! (in this process or another) takes the job over.
 use std::time::Duration;
 
@@ -7,7 +8,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::db::jobs;
-use crate::services::{approval_sweep, dispatch};
+use crate::services::{approval_sweep, dispatch, schedule};
 use crate::state::AppState;
 
 /// Running workers and the switch that stops them.
@@ -30,6 +31,7 @@ impl WorkerPool {
             })
             .collect();
         handles.push(tokio::spawn(sweep_approvals(state.clone(), stopped.clone())));
+        handles.push(tokio::spawn(tick_schedules(state.clone(), stopped.clone())));
         Self { stop, handles }
     }
 
@@ -80,6 +82,20 @@ async fn sweep_approvals(state: AppState, mut stopped: watch::Receiver<bool>) {
     while !*stopped.borrow() {
         if let Err(err) = approval_sweep::sweep(&state).await {
             tracing::warn!(error = format!("{err:#}"), "the approvals sweep failed; it runs again shortly");
+        }
+        tokio::select! {
+            () = tokio::time::sleep(every) => {}
+            _ = stopped.changed() => {}
+        }
+    }
+}
+
+/// Stores the scheduled ticks of each slot until stopped.
+async fn tick_schedules(state: AppState, mut stopped: watch::Receiver<bool>) {
+    let every = Duration::from_secs(state.settings.schedule.interval_secs.max(1));
+    while !*stopped.borrow() {
+        if let Err(err) = schedule::tick(&state, chrono::Utc::now()).await {
+            tracing::warn!(error = format!("{err:#}"), "storing scheduled ticks failed; the next slot tries again");
         }
         tokio::select! {
             () = tokio::time::sleep(every) => {}

@@ -14,7 +14,7 @@ use crate::domain::{is_known_action, is_known_event, EventMeta};
 use crate::github::GitHubError;
 use crate::plugins::{HostEnv, InvocationReport, Outcome, PluginEvent};
 use crate::services::commands::{self, CommentContext, Routed};
-use crate::services::installations;
+use crate::services::{installations, schedule};
 use crate::services::plugins::{self, active::ActivePlugin};
 use crate::state::AppState;
 
@@ -32,7 +32,9 @@ pub trait DeliveryObserver: Send + Sync {
 #[tracing::instrument(skip_all, fields(job = job.id, attempt = job.attempts))]
 pub async fn process(state: &AppState, job: Job) -> anyhow::Result<()> {
     let delivery = deliveries::find(&state.db, job.delivery_pk).await?.context("the job's delivery is missing")?;
-    if !(is_known_event(&delivery.event) && is_known_action(&delivery.event, delivery.action.as_deref())) {
+    let own_tick = delivery.event == schedule::EVENT && delivery.delivery_id.starts_with("gantry-schedule:");
+    let recognised = own_tick || (is_known_event(&delivery.event) && is_known_action(&delivery.event, delivery.action.as_deref()));
+    if !recognised {
         tracing::info!(event = %delivery.event, action = ?delivery.action, "unrecognised event or action: no plugin runs");
         jobs::complete(&state.db, job.id).await?;
         return Ok(());

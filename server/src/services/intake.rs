@@ -61,6 +61,10 @@ pub async fn accept(state: &AppState, headers: &WebhookHeaders, body: &[u8]) -> 
         return Err(IntakeError::WrongScope);
     }
     let event = headers.event.as_str();
+    if headers.delivery.as_str().starts_with("gantry-schedule:") {
+        // Scheduled ticks are the server's own deliveries (`services::schedule`).
+        return Err(IntakeError::Malformed("delivery ids starting with gantry-schedule: are reserved for scheduled ticks".into()));
+    }
     let recognised = is_known_event(event) && is_known_action(event, meta.action.as_deref());
     let stored = deliveries::store_with_job(
         &state.db,

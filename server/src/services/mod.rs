@@ -10,6 +10,7 @@ pub mod plugin_secrets;
 pub mod plugin_test;
 pub mod plugins;
 pub mod policies;
+pub mod schedule;
 pub mod secrets;
 pub mod installations;
 pub mod intake;
