@@ -182,6 +182,24 @@ impl Host for HostState {
         }))
     }
 
+    async fn list_pull_request_files(&mut self, repo: Repo, number: u64) -> HostResult<Vec<String>> {
+        let mut paths = Vec::new();
+        for page in 1..=30 {
+            let route = format!("/pulls/{number}/files?per_page=100&page={page}");
+            let files = match self.invocation.call(&repo, "pull_requests:read", "GET", &route, None).await {
+                Ok(v) => v,
+                Err(e) => return Ok(Err(e)),
+            };
+            let batch: Vec<String> = files.as_array().map(|a| a.iter().filter_map(|f| f["filename"].as_str().map(str::to_owned)).collect()).unwrap_or_default();
+            let last = batch.len() < 100;
+            paths.extend(batch);
+            if last {
+                break;
+            }
+        }
+        Ok(Ok(paths))
+    }
+
     async fn get_permission(&mut self, repo: Repo, user: String) -> HostResult<Permission> {
         if !users_ok(std::slice::from_ref(&user)) {
             return invalid("a user name must be 1 to 39 characters");
