@@ -3,65 +3,41 @@
 //! Each rule names the event it reacts to (`issues.opened`, or a bare `issues` for any
 //! action) and what to do: add labels, post a comment. The sandbox's default config
 //! labels every newly opened issue `needs-triage` and greets new pull requests.
-use gantry_plugin_sdk::{config, github, log, Event, Plugin};
-use serde::Deserialize;
+//! Three more hooks are off until configured: a conventional-commit check of pull
+//! request titles (the check run `gantry/hooks: title`), a greeting for first-time
+//! contributors, and announcements of published releases on chosen issues.
+//!
+//! [`rules`] decides; this file makes the host calls.
+use gantry_plugin_sdk::github::{self, CheckRun, CheckStatus, Conclusion};
+use gantry_plugin_sdk::{config, log, Event, HostError, Plugin, Repo};
 use serde_json::Value;
 
-/// The plugin's configuration (see `gantry-plugin.toml` for its schema).
-#[derive(Debug, Default, Deserialize)]
-struct Config {
-    #[serde(default)]
-    rules: Vec<Rule>,
-}
+mod rules;
 
-/// One rule: when `on` matches, add `add_labels` and post `comment`.
-#[derive(Debug, Deserialize)]
-struct Rule {
-    on: String,
-    #[serde(default)]
-    add_labels: Vec<String>,
-    #[serde(default)]
-    comment: Option<String>,
-}
-
-impl Rule {
-    fn matches(&self, event: &Event) -> bool {
-        self.on == event.name || self.on == event.kind()
-    }
-}
-
-/// What the rules act on: the issue or pull request the event is about.
-struct Target {
-    number: u64,
-    author: String,
-    title: String,
-}
-
-impl Target {
-    /// Finds the issue or pull request in a payload (`issue`, then `pull_request`).
-    fn from_payload(payload: &Value) -> Option<Self> {
-        let item = payload.get("issue").or_else(|| payload.get("pull_request"))?;
-        Some(Self {
-            number: item.get("number")?.as_u64()?,
-            author: item.pointer("/user/login").and_then(Value::as_str).unwrap_or_default().to_owned(),
-            title: item.get("title").and_then(Value::as_str).unwrap_or_default().to_owned(),
-        })
-    }
-}
+use rules::{Config, Release, Target};
 
 struct Hooks;
 
 impl Plugin for Hooks {
     fn handle_event(event: Event) -> Result<(), String> {
         let config: Config = config::get().map_err(|e| format!("invalid config: {e}"))?;
-        let rules: Vec<&Rule> = config.rules.iter().filter(|r| r.matches(&event)).collect();
-        if rules.is_empty() {
+        let kind = event.kind();
+        let action = event.action.as_deref().unwrap_or_default();
+        let rules: Vec<&rules::Rule> = config.rules.iter().filter(|r| r.matches(&event.name, &kind)).collect();
+        let check_title = config.title_check.enabled && event.name == "pull_request" && rules::TITLE_CHECK_ACTIONS.contains(&action);
+        let greet = config.first_time_greeting.enabled && (kind == "issues.opened" || kind == "pull_request.opened");
+        let announce = kind == "release.published";
+        if rules.is_empty() && !check_title && !greet && !announce {
             return Ok(());
         }
         let repo = event.repo().ok_or("the event names no repository")?;
+        let full_name = format!("{}/{}", repo.owner, repo.name);
         let payload: Value = serde_json::from_str(&event.payload).map_err(|e| e.to_string())?;
+        if announce {
+            return announce_release(&repo, &full_name, &payload, &config.release_announcement);
+        }
         let Some(target) = Target::from_payload(&payload) else {
-            log::debug(&format!("{} is not about an issue or pull request", event.kind()));
+            log::debug(&format!("{kind} is not about an issue or pull request"));
             return Ok(());
         };
         for rule in rules {
@@ -70,15 +46,86 @@ impl Plugin for Hooks {
                 log::info(&format!("labelled #{} with {}", target.number, rule.add_labels.join(", ")));
             }
             if let Some(template) = &rule.comment {
-                let body = template
-                    .replace("{author}", &target.author)
-                    .replace("{title}", &target.title)
-                    .replace("{repo}", &format!("{}/{}", repo.owner, repo.name));
-                github::create_comment(&repo, target.number, &body).map_err(|e| e.to_string())?;
+                github::create_comment(&repo, target.number, &target.render(template, &full_name)).map_err(|e| e.to_string())?;
                 log::info(&format!("commented on #{}", target.number));
             }
         }
+        if let Some(body) = rules::first_time_greeting(&config.first_time_greeting, &kind, &target, &full_name) {
+            let what = format!("greet first-time contributor @{} on #{}", target.author, target.number);
+            if soft(github::create_comment(&repo, target.number, &body).map(drop), &what)? {
+                log::info(&format!("greeted first-time contributor @{} on #{}", target.author, target.number));
+            }
+        }
+        if check_title {
+            let head_sha = payload.pointer("/pull_request/head/sha").and_then(Value::as_str).unwrap_or_default();
+            if head_sha.is_empty() {
+                log::warn(&format!("#{}: the payload names no head commit; the title is not checked", target.number));
+            } else {
+                check_title_of(&repo, &target, head_sha, &config.title_check.types)?;
+            }
+        }
         Ok(())
+    }
+}
+
+/// Reports on the pull request's title as the completed check run
+/// `gantry/hooks: title` on its head commit.
+fn check_title_of(repo: &Repo, target: &Target, head_sha: &str, types: &[String]) -> Result<(), String> {
+    let report = rules::title_report(&target.title, types);
+    let run = CheckRun {
+        name: rules::TITLE_CHECK_NAME.into(),
+        head_sha: head_sha.into(),
+        status: CheckStatus::Completed,
+        conclusion: Some(if report.success { Conclusion::Success } else { Conclusion::Failure }),
+        details_url: None,
+        title: Some(report.title),
+        summary: Some(report.summary),
+    };
+    let verdict = if report.success { "passes" } else { "fails" };
+    if soft(github::create_check_run(repo, &run).map(drop), &format!("report the title check on #{}", target.number))? {
+        log::info(&format!("#{}: the title {verdict} the conventional-commit check", target.number));
+    }
+    Ok(())
+}
+
+/// Comments on the configured issues (and the mentioned ones, when asked) that a
+/// release was published.
+fn announce_release(repo: &Repo, full_name: &str, payload: &Value, config: &rules::ReleaseAnnouncement) -> Result<(), String> {
+    let Some(release) = Release::from_payload(payload) else {
+        log::warn("release.published without a release tag");
+        return Ok(());
+    };
+    let repo_url = payload.pointer("/repository/html_url").and_then(Value::as_str).unwrap_or_default();
+    let targets = rules::announcement_targets(config, &release, repo_url);
+    if targets.is_empty() {
+        log::debug(&format!("{}: no issue to announce it on", release.tag));
+        return Ok(());
+    }
+    let body = release.render(&config.message, full_name);
+    for number in targets {
+        if soft(github::create_comment(repo, number, &body).map(drop), &format!("announce {} on #{number}", release.tag))? {
+            log::info(&format!("announced {} on #{number}", release.tag));
+        }
+    }
+    Ok(())
+}
+
+/// Logs a call GitHub refused (an issue that does not exist) or the policy held, and
+/// goes on; a denial, an outage or a spent budget ends the invocation (the host
+/// retries the job after an outage, and its writes are idempotent across retries).
+/// Says whether the call was made.
+fn soft(result: Result<(), HostError>, what: &str) -> Result<bool, String> {
+    match result {
+        Ok(()) => Ok(true),
+        Err(HostError::NotFound(why) | HostError::Rejected(why) | HostError::Invalid(why)) => {
+            log::warn(&format!("could not {what}: {why}"));
+            Ok(false)
+        }
+        Err(HostError::Pending(id)) => {
+            log::info(&format!("{what}: held for approval {id}"));
+            Ok(false)
+        }
+        Err(e) => Err(format!("could not {what}: {e}")),
     }
 }
 
