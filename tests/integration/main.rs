@@ -22,13 +22,14 @@ mod jobs;
 mod pagination;
 mod plugin_ci;
 mod plugin_commands;
+mod plugin_releases;
 mod plugins;
 mod plugins_admin;
 mod policy;
 mod process;
 mod rate_limits;
-mod schedule;
 mod release_assets;
+mod schedule;
 mod secrets;
 mod webhooks;
 
