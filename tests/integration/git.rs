@@ -102,7 +102,7 @@ async fn a_push_under_the_default_ask_waits_for_approval_then_lands_once() {
 }
 
 /// Clones come from the simulator's git smart HTTP, with the API's token.
-fn clone_from_simulator(settings: &mut Settings) {
+pub(crate) fn clone_from_simulator(settings: &mut Settings) {
     settings.github.git_url = settings.github.api_url.clone();
 }
 

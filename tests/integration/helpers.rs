@@ -237,3 +237,50 @@ where
 pub fn delivery_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
+
+/// Talking to the simulator as a test: GitHub's API with the test token.
+impl TestApp {
+    /// `{api}/repos/{owner}/{name}{path}` on the simulator.
+    pub fn sim_repo_url(&self, repo: &str, path: &str) -> String {
+        format!("{}/repos/{repo}{path}", self.state.settings.github.api_url)
+    }
+
+    /// GETs `path` of `repo` from the simulator, which must succeed.
+    pub async fn sim_get(&self, repo: &str, path: &str) -> serde_json::Value {
+        let answer = self.http.get(self.sim_repo_url(repo, path)).bearer_auth("test-token").send().await.unwrap();
+        assert!(answer.status().is_success(), "GET {path}: {}", answer.status());
+        answer.json().await.unwrap()
+    }
+
+    /// Makes `user` a collaborator of `repo` with `permission` (`push`, `maintain`...).
+    pub async fn grant(&self, repo: &str, user: &str, permission: &str) {
+        let url = self.sim_repo_url(repo, &format!("/collaborators/{user}"));
+        let answer = self.http.put(url).bearer_auth("test-token").json(&serde_json::json!({ "permission": permission })).send().await.unwrap();
+        assert!(answer.status().is_success(), "{}", answer.status());
+    }
+
+    /// `user` comments `body` on issue or pull request `number` of `repo`: the comment
+    /// is made on the simulator first (GitHub has it before it sends the webhook),
+    /// then its `issue_comment.created` delivery, built from the corpus, is sent and
+    /// handled. Returns the delivery's id.
+    pub async fn comment(&self, repo: &str, number: u64, user: &str, body: &str) -> String {
+        let issue = self.sim_get(repo, &format!("/issues/{number}")).await;
+        let url = self.sim_repo_url(repo, &format!("/issues/{number}/comments"));
+        let created = self.http.post(url).bearer_auth("test-token").header("x-sim-user", user).json(&serde_json::json!({ "body": body })).send().await.unwrap();
+        assert_eq!(created.status(), 201);
+        let comment_id = created.json::<serde_json::Value>().await.unwrap()["id"].clone();
+        let mut v: serde_json::Value = serde_json::from_slice(&corpus_payload("issue_comment/created.payload.json")).unwrap();
+        for key in ["number", "title", "state", "labels", "assignees", "user", "pull_request"] {
+            v["issue"][key] = issue[key].clone();
+        }
+        v["comment"]["id"] = comment_id;
+        v["comment"]["body"] = body.into();
+        v["comment"]["user"]["login"] = user.into();
+        v["comment"]["user"]["type"] = "User".into();
+        v["sender"] = v["comment"]["user"].clone();
+        let id = delivery_id();
+        assert_eq!(self.post_webhook("issue_comment", &id, &serde_json::to_vec(&v).unwrap()).await.status(), 202);
+        self.wait_for_idle_queue(Duration::from_secs(60)).await;
+        id
+    }
+}

@@ -28,6 +28,7 @@ mod plugins_admin;
 mod policy;
 mod process;
 mod rate_limits;
+mod scenario;
 mod release_assets;
 mod schedule;
 mod secrets;

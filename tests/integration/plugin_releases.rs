@@ -51,7 +51,7 @@ async fn git(dir: &Path, args: &[&str]) -> String {
 
 /// Pushes a history to the simulator: `v0.0.1` on the initial commit, then a
 /// feature and a fix on `master`. Returns the new head.
-async fn seed_history(app: &TestApp) -> String {
+pub(crate) async fn seed_history(app: &TestApp) -> String {
     let host = app.state.settings.github.api_url.trim_start_matches("http://").to_owned();
     let url = format!("http://x-access-token:test-token@{host}/{OWNER}/{NAME}.git");
     let work: PathBuf = app.dir.path().join("seed");
