@@ -22,6 +22,7 @@ mod jobs;
 mod pagination;
 mod plugin_ci;
 mod plugin_commands;
+mod plugin_hooks;
 mod plugin_releases;
 mod plugins;
 mod plugins_admin;
