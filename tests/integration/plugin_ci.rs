@@ -11,6 +11,7 @@ use crate::helpers::{corpus_payload, delivery_id, spawn_app, AppOptions, Plugins
 
 const OWNER: &str = "Codertocat";
 const NAME: &str = "Hello-World";
+const REPO: &str = "Codertocat/Hello-World";
 /// The corpus pull request: #2, head branch `changes` at this commit.
 const NUMBER: u64 = 2;
 const HEAD: &str = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
@@ -36,22 +37,6 @@ async fn ci_app() -> TestApp {
     app
 }
 
-fn sim_url(app: &TestApp, path: &str) -> String {
-    format!("{}/repos/{OWNER}/{NAME}{path}", app.state.settings.github.api_url)
-}
-
-async fn sim_get(app: &TestApp, path: &str) -> Value {
-    let answer = app.http.get(sim_url(app, path)).bearer_auth("test-token").send().await.unwrap();
-    assert!(answer.status().is_success(), "GET {path}: {}", answer.status());
-    answer.json().await.unwrap()
-}
-
-/// Makes `user` a collaborator with `permission`.
-async fn grant(app: &TestApp, user: &str, permission: &str) {
-    let answer = app.http.put(sim_url(app, &format!("/collaborators/{user}"))).bearer_auth("test-token").json(&json!({ "permission": permission })).send().await.unwrap();
-    assert!(answer.status().is_success(), "{}", answer.status());
-}
-
 /// The corpus pull request #2 by `author`, with `labels`.
 fn pull_payload(action: &str, author: &str, labels: &[&str]) -> Value {
     let mut v: Value = serde_json::from_slice(&corpus_payload("pull_request/opened.payload.json")).unwrap();
@@ -74,10 +59,10 @@ async fn deliver(app: &TestApp, event: &str, payload: &Value) -> String {
 /// `user` comments `body` on the pull request (created on the simulator first, as
 /// GitHub has the comment before it sends the webhook).
 async fn say(app: &TestApp, user: &str, body: &str) -> u64 {
-    let issue = sim_get(app, &format!("/issues/{NUMBER}")).await;
+    let issue = app.sim_get(REPO, &format!("/issues/{NUMBER}")).await;
     let created = app
         .http
-        .post(sim_url(app, &format!("/issues/{NUMBER}/comments")))
+        .post(app.sim_repo_url(REPO, &format!("/issues/{NUMBER}/comments")))
         .bearer_auth("test-token")
         .header("x-sim-user", user)
         .json(&json!({ "body": body }))
@@ -102,7 +87,7 @@ async fn say(app: &TestApp, user: &str, body: &str) -> u64 {
 
 /// The workflow_dispatch runs on the pull request's branch: (workflow path, run).
 async fn dispatched(app: &TestApp) -> Vec<(String, Value)> {
-    let runs = sim_get(app, &format!("/actions/runs?event=workflow_dispatch&branch={BRANCH}")).await;
+    let runs = app.sim_get(REPO, &format!("/actions/runs?event=workflow_dispatch&branch={BRANCH}")).await;
     runs["workflow_runs"].as_array().unwrap().iter().map(|r| (r["path"].as_str().unwrap().to_owned(), r.clone())).collect()
 }
 
@@ -114,7 +99,7 @@ fn paths(runs: &[(String, Value)]) -> Vec<&str> {
 
 /// The latest check run of each name on the head commit, by name.
 async fn checks(app: &TestApp) -> Vec<(String, Value)> {
-    let list = sim_get(app, &format!("/commits/{HEAD}/check-runs")).await;
+    let list = app.sim_get(REPO, &format!("/commits/{HEAD}/check-runs")).await;
     let mut all: Vec<(String, Value)> = list["check_runs"].as_array().unwrap().iter().map(|c| (c["name"].as_str().unwrap().to_owned(), c.clone())).collect();
     all.sort_by(|a, b| a.0.cmp(&b.0));
     all
@@ -127,7 +112,7 @@ async fn check(app: &TestApp, name: &str) -> Value {
 /// The corpus `workflow_run` payload for the simulator's run `id`, as GitHub would
 /// send it for `action` on the corpus repository.
 async fn run_event(app: &TestApp, action: &str, id: u64) -> Value {
-    let run = sim_get(app, &format!("/actions/runs/{id}")).await;
+    let run = app.sim_get(REPO, &format!("/actions/runs/{id}")).await;
     let mut v: Value = serde_json::from_slice(&corpus_payload("workflow_run/completed.with-pull-requests.payload.json")).unwrap();
     v["action"] = action.into();
     for key in ["id", "name", "path", "status", "conclusion", "head_sha", "head_branch", "event", "html_url", "workflow_id", "run_attempt"] {
@@ -142,12 +127,12 @@ async fn run_event(app: &TestApp, action: &str, id: u64) -> Value {
 }
 
 async fn labels(app: &TestApp) -> Vec<String> {
-    let issue = sim_get(app, &format!("/issues/{NUMBER}")).await;
+    let issue = app.sim_get(REPO, &format!("/issues/{NUMBER}")).await;
     issue["labels"].as_array().unwrap().iter().map(|l| l["name"].as_str().unwrap().to_owned()).collect()
 }
 
 async fn replies(app: &TestApp) -> Vec<String> {
-    let comments = sim_get(app, &format!("/issues/{NUMBER}/comments?per_page=100")).await;
+    let comments = app.sim_get(REPO, &format!("/issues/{NUMBER}/comments?per_page=100")).await;
     comments.as_array().unwrap().iter().filter(|c| c["user"]["login"] == "gantry[bot]").map(|c| c["body"].as_str().unwrap().to_owned()).collect()
 }
 
@@ -188,7 +173,7 @@ async fn workflow_run_events_move_the_check_run_to_in_progress_and_then_its_conc
     let check = check(&app, "gantry/ci: unit").await;
     assert_eq!(check["status"], "in_progress");
     // The run's page, as the simulator (standing in for github.com) links it.
-    let link = sim_get(&app, &format!("/actions/runs/{unit}")).await["html_url"].as_str().unwrap().to_owned();
+    let link = app.sim_get(REPO, &format!("/actions/runs/{unit}")).await["html_url"].as_str().unwrap().to_owned();
     assert!(link.ends_with(&format!("/{OWNER}/{NAME}/actions/runs/{unit}")), "{link}");
     assert_eq!(check["details_url"].as_str(), Some(link.as_str()));
 
@@ -203,7 +188,7 @@ async fn workflow_run_events_move_the_check_run_to_in_progress_and_then_its_conc
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retest_reruns_only_the_failed_jobs_and_requeues_their_check_run() {
     let app = ci_app().await;
-    grant(&app, "reviewer", "triage").await;
+    app.grant(REPO, "reviewer", "triage").await;
     deliver(&app, "pull_request", &pull_payload("opened", ADMIN, &[])).await;
     let runs = dispatched(&app).await;
     let (unit, lint) = (run_id(&runs, "unit.yml"), run_id(&runs, "lint.yml"));
@@ -219,7 +204,7 @@ async fn retest_reruns_only_the_failed_jobs_and_requeues_their_check_run() {
     assert_eq!(app.sim.request_count("POST", &path(unit, "rerun-failed-jobs")), 1);
     assert_eq!(app.sim.request_count("POST", &path(unit, "rerun")), 0, "not the whole run");
     assert_eq!(app.sim.request_count("POST", &path(lint, "rerun-failed-jobs")), 0, "lint passed");
-    let jobs = sim_get(&app, &format!("/actions/runs/{unit}/jobs")).await;
+    let jobs = app.sim_get(REPO, &format!("/actions/runs/{unit}/jobs")).await;
     let states: Vec<(String, String)> = jobs["jobs"].as_array().unwrap().iter().map(|j| (j["name"].as_str().unwrap().to_owned(), j["status"].as_str().unwrap().to_owned())).collect();
     assert!(states.contains(&("test".into(), "queued".into())) && states.contains(&("build".into(), "completed".into())), "{states:?}");
     assert_eq!(check(&app, "gantry/ci: unit").await["status"], "queued");
@@ -229,7 +214,7 @@ async fn retest_reruns_only_the_failed_jobs_and_requeues_their_check_run() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_all_and_test_name_dispatch_those_jobs_and_an_unknown_name_gets_the_list() {
     let app = ci_app().await;
-    grant(&app, "reviewer", "triage").await;
+    app.grant(REPO, "reviewer", "triage").await;
     say(&app, "reviewer", "/test all").await;
     assert_eq!(paths(&dispatched(&app).await), [".github/workflows/lint.yml", ".github/workflows/unit.yml"]);
 
@@ -254,7 +239,7 @@ async fn test_all_and_test_name_dispatch_those_jobs_and_an_unknown_name_gets_the
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_untrusted_authors_pull_request_waits_for_ok_to_test() {
     let app = ci_app().await;
-    grant(&app, "contributor", "read").await;
+    app.grant(REPO, "contributor", "read").await;
     deliver(&app, "pull_request", &pull_payload("opened", "contributor", &[])).await;
     assert!(dispatched(&app).await.is_empty(), "no dispatch");
     assert!(checks(&app).await.is_empty(), "no check runs");
@@ -272,8 +257,8 @@ async fn an_untrusted_authors_pull_request_waits_for_ok_to_test() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ok_to_test_from_a_writer_admits_the_pull_request_and_from_a_reader_is_ignored() {
     let app = ci_app().await;
-    grant(&app, "contributor", "read").await;
-    grant(&app, "writer", "write").await;
+    app.grant(REPO, "contributor", "read").await;
+    app.grant(REPO, "writer", "write").await;
     deliver(&app, "pull_request", &pull_payload("opened", "contributor", &[])).await;
 
     say(&app, "contributor", "/ok-to-test").await;

@@ -12,6 +12,7 @@ use crate::helpers::{built_wasm, corpus_payload, delivery_id, spawn_app, AppOpti
 
 const OWNER: &str = "Codertocat";
 const NAME: &str = "Hello-World";
+const REPO: &str = "Codertocat/Hello-World";
 /// The corpus repository's owner: admin, and the author of the corpus issue.
 const ADMIN: &str = "Codertocat";
 
@@ -38,22 +39,6 @@ async fn commands_app() -> TestApp {
     // The simulator learns the repository from a payload, so collaborators can be added.
     app.sim.learn("issue_comment", &serde_json::from_slice(&corpus_payload("issue_comment/created.payload.json")).unwrap());
     app
-}
-
-fn sim_url(app: &TestApp, path: &str) -> String {
-    format!("{}/repos/{OWNER}/{NAME}{path}", app.state.settings.github.api_url)
-}
-
-async fn sim_get(app: &TestApp, path: &str) -> Value {
-    let answer = app.http.get(sim_url(app, path)).bearer_auth("test-token").send().await.unwrap();
-    assert!(answer.status().is_success(), "GET {path}: {}", answer.status());
-    answer.json().await.unwrap()
-}
-
-/// Makes `user` a collaborator with `permission` (`read`, `triage`, `write`, ...).
-async fn grant(app: &TestApp, user: &str, permission: &str) {
-    let answer = app.http.put(sim_url(app, &format!("/collaborators/{user}"))).bearer_auth("test-token").json(&json!({ "permission": permission })).send().await.unwrap();
-    assert!(answer.status().is_success(), "{}", answer.status());
 }
 
 /// The corpus `issue_comment` payload on `on`, by `user`, with `body`; the issue's
@@ -93,12 +78,12 @@ struct Said {
 /// `user` comments `body` on `on` (created on the simulator first), and the delivery
 /// of `action` for it is handled.
 async fn say_as(app: &TestApp, action: &str, on: On, user: &str, body: &str) -> Said {
-    let known = app.http.get(sim_url(app, &format!("/issues/{}", on.number))).bearer_auth("test-token").send().await.unwrap();
+    let known = app.http.get(app.sim_repo_url(REPO, &format!("/issues/{}", on.number))).bearer_auth("test-token").send().await.unwrap();
     let current: Option<Value> = if known.status() == 200 { Some(known.json().await.unwrap()) } else { None };
     app.sim.learn("issue_comment", &payload("created", on, user, "", 0, current.as_ref()));
     let created = app
         .http
-        .post(sim_url(app, &format!("/issues/{}/comments", on.number)))
+        .post(app.sim_repo_url(REPO, &format!("/issues/{}/comments", on.number)))
         .bearer_auth("test-token")
         .header("x-sim-user", user)
         .json(&json!({ "body": body }))
@@ -119,18 +104,18 @@ async fn say(app: &TestApp, on: On, user: &str, body: &str) -> Said {
 }
 
 async fn labels(app: &TestApp, on: On) -> Vec<String> {
-    let issue = sim_get(app, &format!("/issues/{}", on.number)).await;
+    let issue = app.sim_get(REPO, &format!("/issues/{}", on.number)).await;
     issue["labels"].as_array().unwrap().iter().map(|l| l["name"].as_str().unwrap().to_owned()).collect()
 }
 
 async fn assignees(app: &TestApp, on: On) -> Vec<String> {
-    let issue = sim_get(app, &format!("/issues/{}", on.number)).await;
+    let issue = app.sim_get(REPO, &format!("/issues/{}", on.number)).await;
     issue["assignees"].as_array().unwrap().iter().map(|u| u["login"].as_str().unwrap().to_owned()).collect()
 }
 
 /// The comments Gantry wrote on `on`: (id, body).
 async fn replies(app: &TestApp, on: On) -> Vec<(u64, String)> {
-    let comments = sim_get(app, &format!("/issues/{}/comments?per_page=100", on.number)).await;
+    let comments = app.sim_get(REPO, &format!("/issues/{}/comments?per_page=100", on.number)).await;
     comments
         .as_array()
         .unwrap()
@@ -142,7 +127,7 @@ async fn replies(app: &TestApp, on: On) -> Vec<(u64, String)> {
 
 /// Gantry's reactions on a comment.
 async fn reactions(app: &TestApp, comment_id: u64) -> Vec<String> {
-    let list = sim_get(app, &format!("/issues/comments/{comment_id}/reactions")).await;
+    let list = app.sim_get(REPO, &format!("/issues/comments/{comment_id}/reactions")).await;
     list.as_array().unwrap().iter().filter(|r| r["user"]["login"] == "gantry[bot]").map(|r| r["content"].as_str().unwrap().to_owned()).collect()
 }
 
@@ -158,7 +143,7 @@ fn has(list: &[String], item: &str) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lgtm_from_a_reviewer_labels_the_pull_request_and_a_reaction_acknowledges_it() {
     let app = commands_app().await;
-    grant(&app, "reviewer", "triage").await;
+    app.grant(REPO, "reviewer", "triage").await;
     let said = say(&app, PULL, "reviewer", "Looks good to me.\n/lgtm").await;
     assert_eq!(command_runs(&app, &said).await, [("commands /lgtm #0".to_owned(), "ok".to_owned())]);
     assert!(has(&labels(&app, PULL).await, "lgtm"));
@@ -196,7 +181,7 @@ async fn a_reply_a_later_command_supersedes_is_edited_rather_than_repeated() {
     assert_eq!(app.sim.request_count("PATCH", &path) + app.sim.request_count("POST", &path), 1, "one edit");
 
     // A reply on another topic is a comment of its own.
-    grant(&app, "triager", "triage").await;
+    app.grant(REPO, "triager", "triage").await;
     say(&app, PULL, "triager", "/label lgtm").await;
     assert_eq!(replies(&app, PULL).await.len(), 2);
 }
@@ -204,7 +189,7 @@ async fn a_reply_a_later_command_supersedes_is_edited_rather_than_repeated() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hold_adds_do_not_merge_hold_and_hold_cancel_or_unhold_removes_it() {
     let app = commands_app().await;
-    grant(&app, "triager", "triage").await;
+    app.grant(REPO, "triager", "triage").await;
     say(&app, PULL, "triager", "/hold until the release is cut").await;
     assert!(has(&labels(&app, PULL).await, "do-not-merge/hold"));
     say(&app, PULL, "triager", "/hold cancel").await;
@@ -217,8 +202,8 @@ async fn hold_adds_do_not_merge_hold_and_hold_cancel_or_unhold_removes_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn approve_needs_write_permission_and_adds_approved() {
     let app = commands_app().await;
-    grant(&app, "triager", "triage").await;
-    grant(&app, "writer", "write").await;
+    app.grant(REPO, "triager", "triage").await;
+    app.grant(REPO, "writer", "write").await;
     let refused = say(&app, PULL, "triager", "/approve").await;
     assert!(command_runs(&app, &refused).await.is_empty(), "triage is not enough for /approve");
     assert!(!has(&labels(&app, PULL).await, "approved"));
@@ -229,10 +214,10 @@ async fn approve_needs_write_permission_and_adds_approved() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn assigning_past_githubs_limit_of_ten_is_explained_in_a_reply() {
     let app = commands_app().await;
-    grant(&app, "triager", "triage").await;
+    app.grant(REPO, "triager", "triage").await;
     let people: Vec<String> = (1..=10).map(|i| format!("dev{i}")).collect();
     for login in &people {
-        grant(&app, login, "write").await;
+        app.grant(REPO, login, "write").await;
     }
     // The corpus issue is assigned to its author already: ten more make eleven.
     let mentions: Vec<String> = people.iter().map(|p| format!("@{p}")).collect();
@@ -253,7 +238,7 @@ async fn assigning_past_githubs_limit_of_ten_is_explained_in_a_reply() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kind_and_friends_add_prows_prefixed_labels_one_command_per_line() {
     let app = commands_app().await;
-    grant(&app, "triager", "triage").await;
+    app.grant(REPO, "triager", "triage").await;
     let said = say(&app, ISSUE, "triager", "Triaged:\r\n/kind bug\r\n/AREA plugins\r\n/priority important-soon\r\n/lifecycle frozen\r\n").await;
     let runs = command_runs(&app, &said).await;
     assert_eq!(runs.len(), 4, "{runs:?}");
@@ -271,19 +256,19 @@ async fn kind_and_friends_add_prows_prefixed_labels_one_command_per_line() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn quoted_commented_and_fenced_commands_are_ignored() {
     let app = commands_app().await;
-    grant(&app, "triager", "triage").await;
+    app.grant(REPO, "triager", "triage").await;
     let body = "> /kind bug\n<!-- /kind feature -->\n```\n/close\n```\nplease /kind documentation";
     let said = say(&app, ISSUE, "triager", body).await;
     assert!(command_runs(&app, &said).await.is_empty());
     assert!(!labels(&app, ISSUE).await.iter().any(|l| l.starts_with("kind/")));
     assert!(reactions(&app, said.comment_id).await.is_empty());
-    assert_eq!(sim_get(&app, &format!("/issues/{}", ISSUE.number)).await["state"], "open");
+    assert_eq!(app.sim_get(REPO, &format!("/issues/{}", ISSUE.number)).await["state"], "open");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_edited_comment_and_a_bots_comment_are_ignored() {
     let app = commands_app().await;
-    grant(&app, "triager", "triage").await;
+    app.grant(REPO, "triager", "triage").await;
     let edited = say_as(&app, "edited", ISSUE, "triager", "/kind bug").await;
     let bot = say(&app, ISSUE, "helper[bot]", "/kind bug").await;
     assert!(command_runs(&app, &edited).await.is_empty());
@@ -295,7 +280,7 @@ async fn an_edited_comment_and_a_bots_comment_are_ignored() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pull_request_commands_are_ignored_on_issues() {
     let app = commands_app().await;
-    grant(&app, "writer", "write").await;
+    app.grant(REPO, "writer", "write").await;
     let said = say(&app, ISSUE, "writer", "/lgtm\n/approve\n/hold").await;
     assert!(command_runs(&app, &said).await.is_empty());
     assert!(labels(&app, ISSUE).await.iter().all(|l| !["lgtm", "approved", "do-not-merge/hold"].contains(&l.as_str())));
@@ -306,7 +291,7 @@ async fn pull_request_commands_are_ignored_on_issues() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_commenter_without_the_permission_a_command_needs_is_ignored() {
     let app = commands_app().await;
-    grant(&app, "reader", "read").await;
+    app.grant(REPO, "reader", "read").await;
     let reader = say(&app, PULL, "reader", "/lgtm\n/kind bug").await;
     let stranger = say(&app, PULL, "stranger", "/label help-wanted").await;
     assert!(command_runs(&app, &reader).await.is_empty());
@@ -321,14 +306,14 @@ async fn a_commenter_without_the_permission_a_command_needs_is_ignored() {
 async fn the_author_may_close_and_reopen_but_another_reader_is_told_who_can() {
     let app = commands_app().await;
     let mine = On { author: "reporter", ..ISSUE };
-    grant(&app, "reporter", "read").await;
-    grant(&app, "reader", "read").await;
+    app.grant(REPO, "reporter", "read").await;
+    app.grant(REPO, "reader", "read").await;
     say(&app, mine, "reporter", "/close").await;
-    assert_eq!(sim_get(&app, &format!("/issues/{}", mine.number)).await["state"], "closed");
+    assert_eq!(app.sim_get(REPO, &format!("/issues/{}", mine.number)).await["state"], "closed");
     say(&app, mine, "reporter", "/reopen").await;
-    assert_eq!(sim_get(&app, &format!("/issues/{}", mine.number)).await["state"], "open");
+    assert_eq!(app.sim_get(REPO, &format!("/issues/{}", mine.number)).await["state"], "open");
     let refused = say(&app, mine, "reader", "/close").await;
-    assert_eq!(sim_get(&app, &format!("/issues/{}", mine.number)).await["state"], "open");
+    assert_eq!(app.sim_get(REPO, &format!("/issues/{}", mine.number)).await["state"], "open");
     let replies = replies(&app, mine).await;
     assert!(replies.len() == 1 && replies[0].1.contains("only the issue's author, its assignees and people with triage"), "{replies:?}");
     assert_eq!(reactions(&app, refused.comment_id).await, ["eyes"]);
@@ -337,16 +322,16 @@ async fn the_author_may_close_and_reopen_but_another_reader_is_told_who_can() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retitle_milestone_and_cc_change_the_pull_request() {
     let app = commands_app().await;
-    grant(&app, "triager", "triage").await;
-    grant(&app, "reviewer", "write").await;
-    let milestone = app.http.post(sim_url(&app, "/milestones")).bearer_auth("test-token").json(&json!({ "title": "v1.0" })).send().await.unwrap();
+    app.grant(REPO, "triager", "triage").await;
+    app.grant(REPO, "reviewer", "write").await;
+    let milestone = app.http.post(app.sim_repo_url(REPO, "/milestones")).bearer_auth("test-token").json(&json!({ "title": "v1.0" })).send().await.unwrap();
     assert_eq!(milestone.status(), 201);
     let number = milestone.json::<Value>().await.unwrap()["number"].as_u64().unwrap();
     say(&app, PULL, "triager", &format!("/retitle Fix the flaky login test\n/milestone {number}\n/cc @reviewer")).await;
-    let issue = sim_get(&app, &format!("/issues/{}", PULL.number)).await;
+    let issue = app.sim_get(REPO, &format!("/issues/{}", PULL.number)).await;
     assert_eq!(issue["title"], "Fix the flaky login test");
     assert_eq!(issue["milestone"]["number"], number);
-    let pull = sim_get(&app, &format!("/pulls/{}", PULL.number)).await;
+    let pull = app.sim_get(REPO, &format!("/pulls/{}", PULL.number)).await;
     assert_eq!(pull["requested_reviewers"][0]["login"], "reviewer");
 
     say(&app, PULL, "triager", "/milestone v1.0").await;
@@ -356,14 +341,14 @@ async fn retitle_milestone_and_cc_change_the_pull_request() {
     let unknown = replies(&app, PULL).await;
     assert!(unknown.len() == 1 && unknown[0].1.contains("GitHub would not set the milestone to number 99"), "edited: {unknown:?}");
     say(&app, PULL, "triager", "/milestone clear\n/uncc @reviewer").await;
-    assert!(sim_get(&app, &format!("/issues/{}", PULL.number)).await["milestone"].is_null());
-    assert!(sim_get(&app, &format!("/pulls/{}", PULL.number)).await["requested_reviewers"].as_array().unwrap().is_empty());
+    assert!(app.sim_get(REPO, &format!("/issues/{}", PULL.number)).await["milestone"].is_null());
+    assert!(app.sim_get(REPO, &format!("/pulls/{}", PULL.number)).await["requested_reviewers"].as_array().unwrap().is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_repositorys_configuration_limits_label_and_can_turn_reactions_off() {
     let app = commands_app().await;
-    grant(&app, "triager", "triage").await;
+    app.grant(REPO, "triager", "triage").await;
     let config = json!({ "allowed_labels": ["good-first-issue"], "acknowledge": false });
     let configured = app.api(Method::PUT, &format!("/plugins/commands/projects/{OWNER}/{NAME}")).json(&config).send().await.unwrap();
     assert_eq!(configured.status(), 200, "{:?}", configured.text().await);

@@ -17,6 +17,7 @@ use crate::helpers::{corpus_payload, delivery_id, spawn_app, wait_until, AppOpti
 
 const OWNER: &str = "Codertocat";
 const NAME: &str = "Hello-World";
+const REPO: &str = "Codertocat/Hello-World";
 /// The corpus comment's issue.
 const ISSUE: u64 = 1;
 const MAINTAINER: &str = "maintainer";
@@ -84,24 +85,9 @@ async fn releases_app() -> (TestApp, String) {
     app.sim.add_workflow(OWNER, NAME, ".github/workflows/build.yml", "build");
     let run = app.sim.trigger_workflow(OWNER, NAME, "build.yml", "push", "master").expect("a run");
     assert!(app.sim.complete_run(OWNER, NAME, run, &RunOutcome::new("success").artifact("dist", 3000).artifact("coverage", 100)));
-    grant(&app, MAINTAINER, "maintain").await;
-    grant(&app, WRITER, "push").await;
+    app.grant(REPO, MAINTAINER, "maintain").await;
+    app.grant(REPO, WRITER, "push").await;
     (app, head)
-}
-
-fn sim_url(app: &TestApp, path: &str) -> String {
-    format!("{}/repos/{OWNER}/{NAME}{path}", app.state.settings.github.api_url)
-}
-
-async fn sim_get(app: &TestApp, path: &str) -> Value {
-    let answer = app.http.get(sim_url(app, path)).bearer_auth("test-token").send().await.unwrap();
-    assert!(answer.status().is_success(), "GET {path}: {}", answer.status());
-    answer.json().await.unwrap()
-}
-
-async fn grant(app: &TestApp, user: &str, permission: &str) {
-    let answer = app.http.put(sim_url(app, &format!("/collaborators/{user}"))).bearer_auth("test-token").json(&json!({ "permission": permission })).send().await.unwrap();
-    assert!(answer.status().is_success(), "{}", answer.status());
 }
 
 /// `user` comments `body` on the issue (created on the simulator first), and the
@@ -109,7 +95,7 @@ async fn grant(app: &TestApp, user: &str, permission: &str) {
 async fn say(app: &TestApp, user: &str, body: &str) -> String {
     let created = app
         .http
-        .post(sim_url(app, &format!("/issues/{ISSUE}/comments")))
+        .post(app.sim_repo_url(REPO, &format!("/issues/{ISSUE}/comments")))
         .bearer_auth("test-token")
         .header("x-sim-user", user)
         .json(&json!({ "body": body }))
@@ -137,7 +123,7 @@ async fn release_runs(app: &TestApp, delivery: &str) -> Vec<(String, String)> {
 
 /// What Gantry replied on the issue, oldest first.
 async fn replies(app: &TestApp) -> Vec<String> {
-    let comments = sim_get(app, &format!("/issues/{ISSUE}/comments?per_page=100")).await;
+    let comments = app.sim_get(REPO, &format!("/issues/{ISSUE}/comments?per_page=100")).await;
     comments.as_array().unwrap().iter().filter(|c| c["user"]["login"] == "gantry[bot]").map(|c| c["body"].as_str().unwrap().to_owned()).collect()
 }
 
@@ -163,7 +149,7 @@ async fn approve(app: &TestApp, id: &str) {
 }
 
 async fn releases(app: &TestApp) -> Vec<Value> {
-    sim_get(app, "/releases").await.as_array().unwrap().clone()
+    app.sim_get(REPO, "/releases").await.as_array().unwrap().clone()
 }
 
 /// Checks the published release `v0.1.0`: notes, the `dist` asset, the tag at `head`.
@@ -179,11 +165,11 @@ async fn assert_released(app: &TestApp, head: &str) {
     assert!(notes.contains("### Bug fixes\n\n- handle empty names ([#12](https://github.com/Codertocat/Hello-World/pull/12)) ("), "{notes}");
     assert!(notes.contains("by Mona Lisa") && notes.contains("### Contributors\n\nMona Lisa"), "{notes}");
     assert!(!notes.contains("Initial commit"), "commits before the previous tag are left out: {notes}");
-    let assets = sim_get(app, &format!("/releases/{}/assets", release["id"])).await;
+    let assets = app.sim_get(REPO, &format!("/releases/{}/assets", release["id"])).await;
     let names: Vec<&str> = assets.as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["dist.zip"], "only the configured artifact");
     assert_eq!(assets[0]["size"], 3000);
-    let tag = sim_get(app, "/git/ref/tags/v0.1.0").await;
+    let tag = app.sim_get(REPO, "/git/ref/tags/v0.1.0").await;
     assert_eq!(tag["object"]["sha"], head, "the tag is at the released head: {tag}");
 }
 
