@@ -210,3 +210,23 @@ async fn a_prerelease_is_announced_only_when_the_configuration_asks() {
     deliver(&eager, "release", &release_payload("v2.0.0-rc.1", "", true)).await;
     assert_eq!(comments(&eager, ANNOUNCEMENTS).len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pull_request_is_labelled_by_the_paths_it_changes() {
+    use gantry_simulator::PullFile;
+    let config = json!({ "path_labels": [
+        { "label": "area/docs", "paths": ["docs/", "**/*.md"] },
+        { "label": "area/server", "paths": ["server/**"] },
+        { "label": "area/ci", "paths": [".github/**"] },
+    ] });
+    let app = hooks_app(config).await;
+    app.sim.learn("pull_request", &pull_payload("opened", "feat: x", "MEMBER"));
+    let files: Vec<PullFile> = (0..150).map(|n| PullFile::modified(&format!("server/src/m{n}.rs"), 1, 0)).chain([PullFile::modified("docs/guide.md", 3, 1)]).collect();
+    assert!(app.sim.set_pull_files(OWNER, NAME, PULL, &files));
+    let log = deliver(&app, "pull_request", &pull_payload("opened", "feat: x", "MEMBER")).await;
+    let labels = app.sim.issue_labels(OWNER, NAME, PULL).unwrap();
+    // The docs file is on the second page of files: every page was read.
+    assert!(labels.contains(&"area/docs".to_owned()) && labels.contains(&"area/server".to_owned()), "{labels:?}\n{log}");
+    assert!(!labels.contains(&"area/ci".to_owned()));
+    assert_eq!(app.sim.request_count("GET", &format!("/repos/{OWNER}/{NAME}/pulls/{PULL}/files")), 2);
+}

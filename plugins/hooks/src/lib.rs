@@ -27,7 +27,8 @@ impl Plugin for Hooks {
         let check_title = config.title_check.enabled && event.name == "pull_request" && rules::TITLE_CHECK_ACTIONS.contains(&action);
         let greet = config.first_time_greeting.enabled && (kind == "issues.opened" || kind == "pull_request.opened");
         let announce = kind == "release.published";
-        if rules.is_empty() && !check_title && !greet && !announce {
+        let label_paths = !config.path_labels.is_empty() && event.name == "pull_request" && rules::PATH_LABEL_ACTIONS.contains(&action);
+        if rules.is_empty() && !check_title && !greet && !announce && !label_paths {
             return Ok(());
         }
         let repo = event.repo().ok_or("the event names no repository")?;
@@ -55,6 +56,9 @@ impl Plugin for Hooks {
             if soft(github::create_comment(&repo, target.number, &body).map(drop), &what)? {
                 log::info(&format!("greeted first-time contributor @{} on #{}", target.author, target.number));
             }
+        }
+        if label_paths {
+            label_by_paths(&repo, target.number, &config.path_labels)?;
         }
         if check_title {
             let head_sha = payload.pointer("/pull_request/head/sha").and_then(Value::as_str).unwrap_or_default();
@@ -84,6 +88,25 @@ fn check_title_of(repo: &Repo, target: &Target, head_sha: &str, types: &[String]
     let verdict = if report.success { "passes" } else { "fails" };
     if soft(github::create_check_run(repo, &run).map(drop), &format!("report the title check on #{}", target.number))? {
         log::info(&format!("#{}: the title {verdict} the conventional-commit check", target.number));
+    }
+    Ok(())
+}
+
+/// Labels the pull request by the paths it changes.
+fn label_by_paths(repo: &Repo, number: u64, rules: &[rules::PathLabel]) -> Result<(), String> {
+    let paths = match github::list_pull_request_files(repo, number) {
+        Ok(paths) => paths,
+        Err(e) => {
+            soft(Err(e), &format!("list the files of #{number}"))?;
+            return Ok(());
+        }
+    };
+    let labels = rules::labels_for_paths(rules, &paths);
+    if labels.is_empty() {
+        return Ok(());
+    }
+    if soft(github::add_labels(repo, number, &labels).map(drop), &format!("label #{number} by its paths"))? {
+        log::info(&format!("#{number}: labelled {} by its changed paths", labels.join(", ")));
     }
     Ok(())
 }

@@ -31,6 +31,67 @@ pub struct Config {
     pub first_time_greeting: FirstTimeGreeting,
     /// Announcements of published releases.
     pub release_announcement: ReleaseAnnouncement,
+    /// Labels for pull requests by the paths they change.
+    pub path_labels: Vec<PathLabel>,
+}
+
+/// A label a pull request gets when it changes a path matching one of `paths`.
+#[derive(Debug, Deserialize)]
+pub struct PathLabel {
+    /// The label.
+    pub label: String,
+    /// Globs: `*` stays within a path segment, `**` crosses segments, and a pattern
+    /// ending in `/` matches everything below that directory.
+    pub paths: Vec<String>,
+}
+
+/// The pull request events path labels react to.
+pub const PATH_LABEL_ACTIONS: &[&str] = &["opened", "reopened", "synchronize"];
+
+/// The labels `rules` give to a change of `paths`, each once, in rule order.
+#[must_use]
+pub fn labels_for_paths(rules: &[PathLabel], paths: &[String]) -> Vec<String> {
+    rules
+        .iter()
+        .filter(|rule| paths.iter().any(|path| rule.paths.iter().any(|pattern| path_matches(pattern, path))))
+        .map(|rule| rule.label.clone())
+        .fold(Vec::new(), |mut labels, label| {
+            if !labels.contains(&label) {
+                labels.push(label);
+            }
+            labels
+        })
+}
+
+/// Whether `path` matches the glob `pattern` (see [`PathLabel::paths`]).
+#[must_use]
+pub fn path_matches(pattern: &str, path: &str) -> bool {
+    if let Some(dir) = pattern.strip_suffix('/') {
+        return path.starts_with(&format!("{dir}/"));
+    }
+    let pattern: Vec<&str> = pattern.split('/').collect();
+    let path: Vec<&str> = path.split('/').collect();
+    segments_match(&pattern, &path)
+}
+
+fn segments_match(pattern: &[&str], path: &[&str]) -> bool {
+    match (pattern.first(), path.first()) {
+        (None, None) => true,
+        (Some(&"**"), _) => segments_match(&pattern[1..], path) || (!path.is_empty() && segments_match(pattern, &path[1..])),
+        (Some(p), Some(s)) => segment_matches(p, s) && segments_match(&pattern[1..], &path[1..]),
+        _ => false,
+    }
+}
+
+/// `*` matches any run of characters within one segment.
+fn segment_matches(pattern: &str, text: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == text,
+        Some((head, rest)) => {
+            let Some(after) = text.strip_prefix(head) else { return false };
+            (0..=after.len()).filter(|i| after.is_char_boundary(*i)).any(|i| segment_matches(rest, &after[i..]))
+        }
+    }
 }
 
 /// One rule: when `on` matches, add `add_labels` and post `comment`.

@@ -156,3 +156,28 @@ fn prereleases_are_announced_only_when_asked() {
     let with = ReleaseAnnouncement { prereleases: true, ..config };
     assert_eq!(announcement_targets(&with, &release("", true), ""), [1]);
 }
+
+#[test]
+fn path_globs_stay_in_segments_cross_them_with_double_stars_and_match_directories() {
+    assert!(path_matches("docs/", "docs/guide/intro.md"));
+    assert!(!path_matches("docs/", "docsite/index.md"));
+    assert!(path_matches("*.md", "README.md"));
+    assert!(!path_matches("*.md", "docs/README.md"), "* stays in one segment");
+    assert!(path_matches("**/*.md", "docs/README.md"));
+    assert!(path_matches("**/*.md", "README.md"));
+    assert!(path_matches("server/**", "server/src/main.rs"));
+    assert!(path_matches("server/src/*.rs", "server/src/main.rs"));
+    assert!(!path_matches("server/src/*.rs", "server/src/db/mod.rs"));
+}
+
+#[test]
+fn each_label_comes_once_in_rule_order() {
+    let rules = vec![
+        PathLabel { label: "area/docs".into(), paths: vec!["docs/".into(), "**/*.md".into()] },
+        PathLabel { label: "area/server".into(), paths: vec!["server/**".into()] },
+        PathLabel { label: "area/ci".into(), paths: vec![".github/**".into()] },
+    ];
+    let paths = vec!["docs/a.md".to_owned(), "README.md".to_owned(), "server/src/lib.rs".to_owned()];
+    assert_eq!(labels_for_paths(&rules, &paths), ["area/docs", "area/server"]);
+    assert!(labels_for_paths(&rules, &[]).is_empty());
+}
