@@ -33,3 +33,6 @@ if command -v psql >/dev/null 2>&1; then
         while read -r db; do psql "$pg_url" -qc "drop database if exists \"$db\"" >/dev/null 2>&1 || true; done
 fi
 GANTRY_TEST_DATABASE=postgres run -p gantry-tests "$@"
+
+echo "==> deploy files (YAML, Kubernetes manifests, systemd unit, Dockerfile)" >&2
+scripts/check-deploy.sh
