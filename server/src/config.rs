@@ -423,8 +423,16 @@ impl Settings {
     }
 }
 
-/// Optional settings that the environment may set though the file did not.
-const OPTIONAL_PATHS: &[&[&str]] = &[&["github", "token"], &["api", "token"], &["secrets", "key"]];
+/// Optional settings that the environment may set though the file did not, and
+/// whether each is a whole number.
+const OPTIONAL_PATHS: &[(&[&str], bool)] = &[
+    (&["github", "token"], false),
+    (&["github", "app_id"], true),
+    (&["github", "private_key"], false),
+    (&["github", "private_key_file"], false),
+    (&["api", "token"], false),
+    (&["secrets", "key"], false),
+];
 
 /// Sets `path` in `tree` to `raw`, converted to the type the default already has.
 /// Paths that name no setting are ignored, so unrelated `GANTRY_*` variables are fine.
@@ -439,9 +447,15 @@ fn set_path(tree: &mut toml::Value, path: &[&str], raw: &str, key: &str) -> anyh
     }
     let Some(table) = node.as_table_mut() else { return Ok(()) };
     let Some(current) = table.get(*last) else {
-        // Optional settings (the tokens) are absent from the tree until set.
-        if OPTIONAL_PATHS.contains(&path) {
-            table.insert((*last).to_owned(), toml::Value::String(raw.to_owned()));
+        // Optional settings (tokens, the App's id and key) are absent from the tree
+        // until set.
+        if let Some((_, integer)) = OPTIONAL_PATHS.iter().find(|(p, _)| *p == path) {
+            let value = if *integer {
+                toml::Value::Integer(raw.parse().with_context(|| format!("{key} must be an integer"))?)
+            } else {
+                toml::Value::String(raw.to_owned())
+            };
+            table.insert((*last).to_owned(), value);
         }
         return Ok(());
     };
@@ -481,6 +495,17 @@ mod tests {
     fn a_badly_typed_override_is_a_clear_error() {
         let err = Settings::load_from(None, env(&[("GANTRY_WORKER__CONCURRENCY", "many")])).unwrap_err();
         assert!(format!("{err:#}").contains("GANTRY_WORKER__CONCURRENCY must be an integer"));
+    }
+
+    #[test]
+    fn the_github_app_can_be_configured_from_the_environment_alone() {
+        let s = Settings::load_from(None, env(&[("GANTRY_GITHUB__APP_ID", "123456"), ("GANTRY_GITHUB__PRIVATE_KEY_FILE", "/etc/gantry/app.pem")])).unwrap();
+        assert_eq!(s.github.app_id, Some(123_456));
+        assert_eq!(s.github.private_key_file.as_deref(), Some(std::path::Path::new("/etc/gantry/app.pem")));
+        let s = Settings::load_from(None, env(&[("GANTRY_GITHUB__PRIVATE_KEY", "-----BEGIN RSA PRIVATE KEY-----")])).unwrap();
+        assert!(s.github.private_key.is_some());
+        let err = Settings::load_from(None, env(&[("GANTRY_GITHUB__APP_ID", "notanumber")])).unwrap_err();
+        assert!(format!("{err:#}").contains("GANTRY_GITHUB__APP_ID must be an integer"), "{err:#}");
     }
 
     #[test]

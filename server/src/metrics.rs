@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
-use prometheus::{Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder};
+use prometheus::{Encoder, Gauge, GaugeVec, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder};
 
 use crate::domain::is_known_event;
 
@@ -30,6 +30,20 @@ pub struct Metrics {
     /// GitHub's `x-ratelimit-remaining` after the last answer, by installation
     /// (`token` for a personal access token).
     pub github_rate_left: IntGaugeVec,
+    /// GitHub API answers by status class (`2xx`, `4xx`, `5xx`, `error`).
+    pub github_calls: IntCounterVec,
+    /// Policy decisions on plugins' calls, by effect.
+    pub policy_decisions: IntCounterVec,
+    /// How long processing one job took, plugins included.
+    pub job_seconds: Histogram,
+    /// Jobs waiting, read from the database at each scrape.
+    pub jobs_queued: IntGauge,
+    /// Jobs leased by a worker now, read at each scrape.
+    pub jobs_running: IntGauge,
+    /// Age of the oldest waiting job in seconds (0 when none), read at each scrape.
+    pub oldest_queued_seconds: Gauge,
+    /// Actions held for approval, read at each scrape.
+    pub approvals_waiting: IntGauge,
 }
 
 /// The `(name, label)` series each plugin has reported.
@@ -122,7 +136,40 @@ impl Metrics {
         registry.register(Box::new(plugin_reported.gauge.clone()))?;
         let github_rate_left = IntGaugeVec::new(Opts::new("github_rate_limit_remaining", "GitHub API calls left in the current rate-limit window"), &["installation"])?;
         registry.register(Box::new(github_rate_left.clone()))?;
-        Ok(Self { registry, deliveries, rejections, payload_parses, jobs_finished, plugin_invocations, plugin_seconds, plugin_reported, github_rate_left })
+        let github_calls = IntCounterVec::new(Opts::new("github_calls_total", "GitHub API answers by status class"), &["status"])?;
+        let policy_decisions = IntCounterVec::new(Opts::new("policy_decisions_total", "Policy decisions on plugins' calls, by effect"), &["effect"])?;
+        let job_seconds = Histogram::with_opts(
+            HistogramOpts::new("job_seconds", "Time to process one job, plugins included").buckets(vec![0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0]),
+        )?;
+        let jobs_queued = IntGauge::new("jobs_queued", "Jobs waiting to run")?;
+        let jobs_running = IntGauge::new("jobs_running", "Jobs a worker holds now")?;
+        let oldest_queued_seconds = Gauge::new("jobs_oldest_queued_age_seconds", "Age of the oldest waiting job, 0 when none")?;
+        let approvals_waiting = IntGauge::new("approvals_waiting", "Actions held for a maintainer's approval")?;
+        registry.register(Box::new(github_calls.clone()))?;
+        registry.register(Box::new(policy_decisions.clone()))?;
+        registry.register(Box::new(job_seconds.clone()))?;
+        registry.register(Box::new(jobs_queued.clone()))?;
+        registry.register(Box::new(jobs_running.clone()))?;
+        registry.register(Box::new(oldest_queued_seconds.clone()))?;
+        registry.register(Box::new(approvals_waiting.clone()))?;
+        Ok(Self {
+            registry,
+            deliveries,
+            rejections,
+            payload_parses,
+            jobs_finished,
+            plugin_invocations,
+            plugin_seconds,
+            plugin_reported,
+            github_rate_left,
+            github_calls,
+            policy_decisions,
+            job_seconds,
+            jobs_queued,
+            jobs_running,
+            oldest_queued_seconds,
+            approvals_waiting,
+        })
     }
 
     /// Counts an accepted delivery.
@@ -130,6 +177,21 @@ impl Metrics {
         let event = if is_known_event(event) { event } else { "unknown" };
         let result = if duplicate { "duplicate" } else { "accepted" };
         self.deliveries.with_label_values(&[event, if recognised { "true" } else { "false" }, result]).inc();
+    }
+
+    /// Reads the gauges that describe the database's state (queue depth and age,
+    /// approvals waiting), for a scrape.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn refresh(&self, db: &sea_orm::DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+        let (queued, running) = crate::db::jobs::pending_counts(db).await?;
+        self.jobs_queued.set(i64::try_from(queued).unwrap_or(i64::MAX));
+        self.jobs_running.set(i64::try_from(running).unwrap_or(i64::MAX));
+        let oldest = crate::db::jobs::oldest_queued(db).await?;
+        self.oldest_queued_seconds.set(oldest.map_or(0.0, |t| (chrono::Utc::now() - t).num_milliseconds().max(0) as f64 / 1000.0));
+        self.approvals_waiting.set(i64::try_from(crate::db::approvals::count_pending(db).await?).unwrap_or(i64::MAX));
+        Ok(())
     }
 
     /// The Prometheus text exposition of every metric.

@@ -75,14 +75,14 @@ impl Application {
         plugin_admin::seed::install_found(&db, &compiled, &plugins).await?;
         plugin_admin::active::warm(&db, &compiled).await?;
         let metrics = Metrics::new()?;
-        let github = GitHubAccess::from_settings(&settings.github, Some(metrics.github_rate_left.clone())).context("setting up GitHub access")?;
+        let github = GitHubAccess::from_settings(&settings.github, Some(crate::github::app::GitHubMetrics { rate_left: metrics.github_rate_left.clone(), calls: metrics.github_calls.clone() })).context("setting up GitHub access")?;
         let webhook_secrets = Arc::new(WebhookSecrets::new(&settings)?);
         if !webhook_secrets.any(&db).await? {
             tracing::warn!("no webhook secret is configured: every delivery will be refused until one is set (GANTRY_WEBHOOK_SECRET or `gantry secrets add`)");
         }
         let listener = TcpListener::bind(&settings.server.listen).with_context(|| format!("binding {}", settings.server.listen))?;
         let port = listener.local_addr()?.port();
-        let host_services = Arc::new(HostServices::new(&settings, Some(metrics.plugin_reported.clone())).context("setting up plugin host services")?);
+        let host_services = Arc::new(HostServices::new(&settings, Some(&metrics)).context("setting up plugin host services")?);
         let state = AppState {
             db,
             host_services,

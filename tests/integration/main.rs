@@ -19,6 +19,7 @@ mod hostile;
 mod installations;
 mod intake;
 mod jobs;
+mod observability;
 mod pagination;
 mod plugin_ci;
 mod plugin_commands;

@@ -147,3 +147,12 @@ pub async fn claim_unnotified(db: &DatabaseConnection, limit: u64) -> Result<Vec
     }
     Ok(claimed)
 }
+
+/// How many actions wait for a decision.
+///
+/// # Errors
+/// When the database fails.
+pub async fn count_pending(db: &DatabaseConnection) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    approvals::Entity::find().filter(approvals::Column::Status.eq("pending")).count(db).await
+}

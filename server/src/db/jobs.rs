@@ -231,6 +231,15 @@ pub async fn pending_counts(db: &DatabaseConnection) -> Result<(u64, u64), DbErr
     Ok((queued, running))
 }
 
+/// When the oldest waiting job was created.
+///
+/// # Errors
+/// When the database fails.
+pub async fn oldest_queued(db: &DatabaseConnection) -> Result<Option<DateTime<Utc>>, DbErr> {
+    let oldest = jobs::Entity::find().filter(jobs::Column::Status.eq(JobStatus::Queued.as_str())).order_by_asc(jobs::Column::Id).one(db).await?;
+    Ok(oldest.map(|j| j.created_at))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

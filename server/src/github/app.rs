@@ -72,6 +72,15 @@ impl AppCredentials {
     }
 }
 
+/// Where GitHub clients report on `/metrics`.
+#[derive(Debug, Clone)]
+pub struct GitHubMetrics {
+    /// `x-ratelimit-remaining` by installation.
+    pub rate_left: prometheus::IntGaugeVec,
+    /// Answers by status class.
+    pub calls: prometheus::IntCounterVec,
+}
+
 /// An installation token and the client that uses it.
 #[derive(Debug, Clone)]
 struct Cached {
@@ -87,7 +96,7 @@ pub struct Installations {
     /// Client with no credentials, for the token exchange (the JWT goes in a header).
     bare: GitHubClient,
     cache: Mutex<HashMap<u64, Cached>>,
-    rate_left: Option<prometheus::IntGaugeVec>,
+    rate_left: Option<GitHubMetrics>,
 }
 
 #[derive(Deserialize)]
@@ -101,7 +110,7 @@ impl Installations {
     ///
     /// # Errors
     /// When the API base URL is not valid.
-    pub fn new(credentials: AppCredentials, settings: &GitHubSettings, rate_left: Option<prometheus::IntGaugeVec>) -> anyhow::Result<Self> {
+    pub fn new(credentials: AppCredentials, settings: &GitHubSettings, rate_left: Option<GitHubMetrics>) -> anyhow::Result<Self> {
         let bare = GitHubClient::new(&GitHubSettings { token: None, ..settings.clone() })?;
         Ok(Self { credentials, settings: settings.clone(), bare, cache: Mutex::new(HashMap::new()), rate_left })
     }
@@ -127,8 +136,8 @@ impl Installations {
         tracing::info!(installation, expires_at = %token.expires_at, "installation token issued");
         let mut client = GitHubClient::new(&GitHubSettings { token: Some(Secret::new(token.token)), ..self.settings.clone() })
             .map_err(|e| GitHubError::Rejected { status: 0, message: e.to_string() })?;
-        if let Some(gauges) = &self.rate_left {
-            client = client.with_rate_metric(gauges.with_label_values(&[&installation.to_string()]));
+        if let Some(m) = &self.rate_left {
+            client = client.with_metrics(m.rate_left.with_label_values(&[&installation.to_string()]), m.calls.clone());
         }
         cache.insert(installation, Cached { client: client.clone(), expires_at: token.expires_at });
         Ok(client)
@@ -169,11 +178,11 @@ impl GitHubAccess {
     ///
     /// # Errors
     /// When the key cannot be read or is not an RSA key, or the URL is invalid.
-    pub fn from_settings(settings: &GitHubSettings, rate_left: Option<prometheus::IntGaugeVec>) -> anyhow::Result<Self> {
+    pub fn from_settings(settings: &GitHubSettings, rate_left: Option<GitHubMetrics>) -> anyhow::Result<Self> {
         let Some(app_id) = settings.app_id else {
             let mut client = GitHubClient::new(settings)?;
-            if let Some(gauges) = &rate_left {
-                client = client.with_rate_metric(gauges.with_label_values(&["token"]));
+            if let Some(m) = &rate_left {
+                client = client.with_metrics(m.rate_left.with_label_values(&["token"]), m.calls.clone());
             }
             return Ok(Self::Token(client));
         };

@@ -49,6 +49,8 @@ pub struct GitHubClient {
     permits: std::sync::Arc<tokio::sync::Semaphore>,
     /// Where the rate limit left after each answer goes (`/metrics`).
     rate_left: Option<prometheus::IntGauge>,
+    /// Counts answers by status class (`/metrics`).
+    calls: Option<prometheus::IntCounterVec>,
     /// `host:port` of the API, the only place a redirect with a body is followed to.
     api_authority: Option<String>,
 }
@@ -69,7 +71,7 @@ impl GitHubClient {
         }
         let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(settings.max_concurrent_calls.max(1)));
         let api_authority = settings.api_url.parse::<http::Uri>().ok().and_then(|u| u.authority().map(|a| a.as_str().to_owned()));
-        Ok(Self { crab: builder.build()?, token: settings.token.clone(), gate: RateGate::default(), permits, rate_left: None, api_authority })
+        Ok(Self { crab: builder.build()?, token: settings.token.clone(), gate: RateGate::default(), permits, rate_left: None, calls: None, api_authority })
     }
 
     /// The `Location` of a redirect, when it points at the API's own host.
@@ -81,11 +83,19 @@ impl GitHubClient {
         }
     }
 
-    /// Reports GitHub's `x-ratelimit-remaining` after each answer to `gauge`.
+    /// Reports GitHub's `x-ratelimit-remaining` after each answer to `gauge`, and
+    /// counts answers by status class in `calls`.
     #[must_use]
-    pub fn with_rate_metric(mut self, gauge: prometheus::IntGauge) -> Self {
+    pub fn with_metrics(mut self, gauge: prometheus::IntGauge, calls: prometheus::IntCounterVec) -> Self {
         self.rate_left = Some(gauge);
+        self.calls = Some(calls);
         self
+    }
+
+    fn count(&self, class: &str) {
+        if let Some(calls) = &self.calls {
+            calls.with_label_values(&[class]).inc();
+        }
     }
 
     /// The token git operations authenticate with (the same credentials).
@@ -222,7 +232,11 @@ impl GitHubClient {
     async fn send_now(&self, request: http::Request<octocrab::OctoBody>) -> Result<serde_json::Value, GitHubError> {
         let (parts, body) = request.into_parts();
         let replay = body.try_clone().map(|b| (parts.clone(), b));
-        let mut response = self.crab.execute(http::Request::from_parts(parts, body)).await.map_err(classify)?;
+        let mut response = self.crab.execute(http::Request::from_parts(parts, body)).await.map_err(|e| {
+            self.count("error");
+            classify(e)
+        })?;
+        self.count(&format!("{}xx", response.status().as_u16() / 100));
         // octocrab follows redirects except a 307/308 of a request with a body, which
         // GitHub sends for moved resources: send it once more, body included, when
         // the new location is on the API's own host.

@@ -52,7 +52,9 @@ async fn run(state: AppState, owner: String, mut stopped: watch::Receiver<bool>)
             Ok(Some(job)) => {
                 let job_id = job.id;
                 let heartbeat = tokio::spawn(keep_lease(state.clone(), job_id, owner.clone(), lease));
+                let started = std::time::Instant::now();
                 let result = dispatch::process(&state, job).await;
+                state.metrics.job_seconds.observe(started.elapsed().as_secs_f64());
                 heartbeat.abort();
                 if let Err(err) = result {
                     tracing::error!(job = job_id, error = format!("{err:#}"), "job processing failed; its lease will expire and it will be retried");

@@ -59,6 +59,8 @@ pub struct HostServices {
     pub egress: Egress,
     /// Where plugin-reported metrics go; `None` where nothing exports them.
     pub metrics: Option<PluginMetrics>,
+    /// Counts policy decisions by effect; `None` where nothing exports them.
+    pub decisions: Option<prometheus::IntCounterVec>,
     /// Where git workspaces live and clone from.
     pub git: GitPlaces,
 }
@@ -79,14 +81,20 @@ impl HostServices {
     ///
     /// # Errors
     /// When `secrets.key` is not a valid key or the HTTP client cannot be built.
-    pub fn new(settings: &crate::config::Settings, metrics: Option<PluginMetrics>) -> anyhow::Result<Self> {
+    pub fn new(settings: &crate::config::Settings, metrics: Option<&crate::metrics::Metrics>) -> anyhow::Result<Self> {
         let secret_box = settings.secrets.key.as_ref().map(SecretBox::from_key).transpose()?;
         let git = GitPlaces {
             base_url: settings.github.git_url.trim_end_matches('/').to_owned(),
             workspaces: settings.data_dir.join("workspaces"),
             held: settings.data_dir.join("held-pushes"),
         };
-        Ok(Self { secret_box, egress: Egress::new(&settings.plugins.http)?, metrics, git })
+        Ok(Self {
+            secret_box,
+            egress: Egress::new(&settings.plugins.http)?,
+            metrics: metrics.map(|m| m.plugin_reported.clone()),
+            decisions: metrics.map(|m| m.policy_decisions.clone()),
+            git,
+        })
     }
 }
 

@@ -244,7 +244,16 @@ impl Invocation {
             key,
             action,
         };
-        match gate(&self.env.db, &self.env.rules, write).await {
+        let decided = gate(&self.env.db, &self.env.rules, write).await;
+        if let (Some(counter), Ok(g)) = (&self.env.services.decisions, &decided) {
+            let effect = match g {
+                Gate::Proceed | Gate::AlreadyDone(_) => "allow",
+                Gate::Denied(_) => "deny",
+                Gate::Held(_) => "ask",
+            };
+            counter.with_label_values(&[effect]).inc();
+        }
+        match decided {
             Ok(Gate::Proceed) => Ok(None),
             Ok(Gate::AlreadyDone(result)) => Ok(Some(result)),
             Ok(Gate::Denied(reason)) => {
