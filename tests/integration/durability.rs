@@ -1,6 +1,7 @@
-//! Crash durability with real processes: SIGKILL at random moments (J1), and two
-//! servers sharing one database with one killed mid-run. Afterwards every accepted
-//! delivery is processed and no side effect is doubled.
+//! Crash durability with real processes: SIGKILL at random moments (J1), two servers
+//! sharing one database with one killed mid-run, and three replicas under load with
+//! one stopped gracefully and one killed. Afterwards every accepted delivery is
+//! processed and no side effect is doubled.
 use std::collections::HashSet;
 
 use futures::FutureExt;
@@ -147,6 +148,27 @@ async fn two_servers_share_one_database_and_a_killed_ones_jobs_are_finished_by_t
     let taken_over = count(&db, "SELECT count(*) AS n FROM jobs WHERE attempts > 1").await;
     assert!(taken_over > 0, "the killed server held no lease, so no takeover was tested");
     drop(second);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_replicas_under_load_one_stopped_gracefully_one_killed_process_everything_once() {
+    const DELIVERIES: u64 = 120;
+    let setup = setup(DELIVERIES).await;
+    let plugins = ServerProcess::plugin_dir(setup.dir.path(), &["hooks", "sleeper"]);
+    let (db_url, sim_url, dir) = (&setup.database_url, &setup.sim_url, setup.dir.path());
+    let mut stopped = ServerProcess::start(free_port(), db_url, sim_url, dir, &plugins).await;
+    let mut killed = ServerProcess::start(free_port(), db_url, sim_url, dir, &plugins).await;
+    let survivor = ServerProcess::start(free_port(), db_url, sim_url, dir, &plugins).await;
+    let urls = vec![stopped.webhook_url(), killed.webhook_url(), survivor.webhook_url()];
+    let sender = tokio::spawn(deliver_all(urls, setup.payloads.clone(), 9, Duration::ZERO));
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    // SIGTERM: it stops taking work and finishes the jobs it holds (300 ms each).
+    assert!(stopped.terminate(Duration::from_secs(15)).await, "the replica did not stop gracefully and successfully");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    killed.kill();
+    let (accepted, _) = sender.await.unwrap();
+    assert_processed_once(&setup, &accepted, DELIVERIES, 2).await;
+    drop(survivor);
 }
 
 fn rand_ms(max: u64) -> u64 {

@@ -1,5 +1,6 @@
 //! Real `gantry serve` processes for durability tests: started with environment
-//! settings, killed with SIGKILL, restarted on the same port and database.
+//! settings, stopped with SIGTERM or killed with SIGKILL, restarted on the same port
+//! and database.
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -119,6 +120,25 @@ impl ServerProcess {
             child.kill().unwrap();
             child.wait().unwrap();
         }
+    }
+
+    /// SIGTERM, then waits up to `within` for the process to exit on its own (it stops
+    /// taking work and finishes its current jobs). Returns whether it exited
+    /// successfully in time; a process still running then is killed.
+    pub async fn terminate(&mut self, within: Duration) -> bool {
+        let Some(mut child) = self.child.take() else { return false };
+        let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+        assert!(status.success(), "kill -TERM failed");
+        let deadline = std::time::Instant::now() + within;
+        while std::time::Instant::now() < deadline {
+            if let Some(exit) = child.try_wait().unwrap() {
+                return exit.success();
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        false
     }
 
     /// Starts again after a kill, on the same port and database.
