@@ -145,3 +145,64 @@ async fn a_push_over_smart_http_with_the_token_shows_the_tag_in_the_refs_api() {
         .unwrap();
     assert_eq!(branch["commit"]["sha"], commit_sha, "{branch}");
 }
+
+/// A source with `master`, `feature` and tag `v1`, and an empty bare mirror.
+async fn mirror_app() -> (TestApp, PathBuf) {
+    let app = spawn_app(AppOptions { plugins: Plugins::Named(&["mirrorer"]), tweak: Some(clone_from_data_dir), ..AppOptions::default() }).await;
+    let source = seed_repository(&app);
+    let work = app.dir.path().join("seed");
+    git(&["checkout", "-q", "-b", "feature"], &work);
+    std::fs::write(work.join("feature.txt"), "wip\n").unwrap();
+    git(&["add", "."], &work);
+    git(&["commit", "-q", "-m", "feature work"], &work);
+    git(&["tag", "v1", "main"], &work);
+    git(&["push", "-q", source.to_str().unwrap(), "feature", "v1"], &work);
+    let mirror = app.dir.path().join("repos/Codertocat/mirror.git");
+    std::fs::create_dir_all(&mirror).unwrap();
+    git(&["init", "--bare", "-q"], &mirror);
+    (app, mirror)
+}
+
+fn allow_push(scope: &str) -> RuleForm {
+    RuleForm { scope: scope.into(), plugin: Some("mirrorer".into()), capability: "git:push".into(), effect: "allow".into(), branch: None, min_permission: None, enforced: false }
+}
+
+async fn configure_mirror(app: &TestApp, branches: &[&str]) {
+    let config = serde_json::json!({ "destination": "Codertocat/mirror", "branches": branches, "tags": true, "force": false });
+    assert_eq!(app.api(Method::PUT, "/plugins/mirrorer/config").json(&config).send().await.unwrap().status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mirror_needs_the_plugin_enabled_on_the_destination_and_then_gets_branches_and_tags() {
+    let (app, mirror) = mirror_app().await;
+    configure_mirror(&app, &["main", "feature"]).await;
+    let log = open_issue(&app).await;
+    assert!(log.contains("branches: feature,main"), "{log}");
+    assert!(log.contains("is not enabled on Codertocat/mirror"), "{log}");
+    assert_eq!(git(&["for-each-ref"], &mirror).trim(), "", "nothing pushed");
+
+    let enable = app.api(Method::POST, "/plugins/mirrorer/enable").json(&serde_json::json!({ "project": "Codertocat/mirror" })).send().await.unwrap();
+    assert_eq!(enable.status(), 200);
+    policies::add(&app.state.db, allow_push("repo:codertocat/mirror"), "test").await.unwrap();
+    let log = open_issue(&app).await;
+    assert!(log.contains("mirrored"), "{log}");
+    let refs = git(&["for-each-ref", "--format=%(refname)"], &mirror);
+    assert_eq!(refs.lines().collect::<Vec<_>>(), ["refs/heads/feature", "refs/heads/main", "refs/tags/v1"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mirror_under_the_default_ask_waits_for_approval_and_the_policy_is_the_destinations() {
+    let (app, mirror) = mirror_app().await;
+    configure_mirror(&app, &["main"]).await;
+    let enable = app.api(Method::POST, "/plugins/mirrorer/enable").json(&serde_json::json!({ "project": "Codertocat/mirror" })).send().await.unwrap();
+    assert_eq!(enable.status(), 200);
+    // Allowing pushes on the source changes nothing: the destination's policy decides.
+    policies::add(&app.state.db, allow_push("repo:codertocat/hello-world"), "test").await.unwrap();
+    let log = open_issue(&app).await;
+    let id = log.split("mirror held for approval: ").nth(1).and_then(|r| r.split_whitespace().next()).unwrap_or_else(|| panic!("not held:\n{log}")).to_owned();
+    assert_eq!(git(&["for-each-ref"], &mirror).trim(), "");
+    let approve = app.api(Method::POST, &format!("/approvals/{id}/approve")).send().await.unwrap();
+    assert_eq!(approve.status(), 200, "{}", approve.text().await.unwrap());
+    let refs = git(&["for-each-ref", "--format=%(refname)"], &mirror);
+    assert_eq!(refs.lines().collect::<Vec<_>>(), ["refs/heads/main", "refs/tags/v1"]);
+}

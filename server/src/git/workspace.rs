@@ -311,17 +311,36 @@ impl Workspace {
         }
     }
 
-    /// Pushes the checked-out branch and `tags` to the remote; a rejected ref fails.
+    /// The clone's branches as `origin` had them: `(name, sha)`, by name.
+    ///
+    /// # Errors
+    /// When git fails.
+    pub fn branches(&self) -> Result<Vec<(String, String)>, GitError> {
+        let repo = self.repo()?;
+        let mut out = Vec::new();
+        for entry in repo.branches(Some(git2::BranchType::Remote)).map_err(GitError::from_git)? {
+            let (branch, _) = entry.map_err(GitError::from_git)?;
+            let Ok(Some(name)) = branch.name() else { continue };
+            let Some(short) = name.strip_prefix("origin/") else { continue };
+            if short == "HEAD" {
+                continue;
+            }
+            if let Some(target) = branch.get().target() {
+                out.push((short.to_owned(), target.to_string()));
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// Pushes `refspecs` to another remote (a mirror); a rejected ref fails.
     ///
     /// # Errors
     /// [`GitError`] with git's or the server's reason.
-    pub fn push(&self, tags: &[String]) -> Result<(), GitError> {
+    pub fn push_to(&self, remote: &Remote, refspecs: &[String]) -> Result<(), GitError> {
         let repo = self.repo()?;
-        let branch = self.branch()?;
-        let mut refspecs = vec![format!("refs/heads/{branch}:refs/heads/{branch}")];
-        refspecs.extend(tags.iter().map(|t| format!("refs/tags/{t}:refs/tags/{t}")));
         let rejected = std::cell::RefCell::new(Vec::new());
-        let mut callbacks = self.remote.callbacks();
+        let mut callbacks = remote.callbacks();
         callbacks.push_update_reference(|name, status| {
             if let Some(why) = status {
                 rejected.borrow_mut().push(format!("{name}: {why}"));
@@ -330,14 +349,25 @@ impl Workspace {
         });
         let mut options = PushOptions::new();
         options.remote_callbacks(callbacks);
-        let mut remote = repo.remote_anonymous(&self.remote.url).map_err(GitError::from_git)?;
-        remote.push(&refspecs, Some(&mut options)).map_err(GitError::from_git)?;
+        let mut target = repo.remote_anonymous(&remote.url).map_err(GitError::from_git)?;
+        target.push(refspecs, Some(&mut options)).map_err(GitError::from_git)?;
         drop(options);
         let rejected = rejected.into_inner();
         if !rejected.is_empty() {
             return Err(GitError::Rejected(rejected.join("; ")));
         }
         Ok(())
+    }
+
+    /// Pushes the checked-out branch and `tags` to the remote; a rejected ref fails.
+    ///
+    /// # Errors
+    /// [`GitError`] with git's or the server's reason.
+    pub fn push(&self, tags: &[String]) -> Result<(), GitError> {
+        let branch = self.branch()?;
+        let mut refspecs = vec![format!("refs/heads/{branch}:refs/heads/{branch}")];
+        refspecs.extend(tags.iter().map(|t| format!("refs/tags/{t}:refs/tags/{t}")));
+        self.push_to(&self.remote, &refspecs)
     }
 }
 

@@ -63,6 +63,15 @@ pub enum HeldAction {
         /// Tags to push with it.
         tags: Vec<String>,
     },
+    /// Push refs of a git workspace kept on disk to a mirror repository.
+    GitMirror {
+        /// Where the workspace was kept.
+        dir: String,
+        /// The mirror's clone URL.
+        url: String,
+        /// What to push (`src:dst`, `+` to force).
+        refspecs: Vec<String>,
+    },
     /// Copy a workflow run's artifact into a release as an asset.
     CopyArtifact {
         /// `owner`.
@@ -110,21 +119,12 @@ impl HeldAction {
             }
             Self::Rest { method, path, body } => github.rest(method, path, body.as_ref()).await,
             Self::GitPush { dir, url, tags, .. } => {
-                let remote = crate::git::Remote { url: url.clone(), token: github.git_token() };
-                let (dir, tags) = (std::path::PathBuf::from(dir), tags.clone());
-                let pushed = tokio::task::spawn_blocking(move || {
-                    let workspace = crate::git::Workspace::reopen(dir.clone(), remote)?;
-                    workspace.push(&tags)?;
-                    let _ = std::fs::remove_dir_all(&dir);
-                    Ok::<_, crate::git::GitError>(())
-                })
-                .await
-                .map_err(|e| GitHubError::Transient(e.to_string()))?;
-                pushed.map_err(|e| match e {
-                    crate::git::GitError::Unavailable(m) | crate::git::GitError::Io(m) => GitHubError::Transient(m),
-                    other => GitHubError::Rejected { status: 0, message: other.to_string() },
-                })?;
-                Ok(serde_json::json!({ "pushed": true }))
+                let tags = tags.clone();
+                push_kept(github, dir, url, move |w, _| w.push(&tags)).await
+            }
+            Self::GitMirror { dir, url, refspecs } => {
+                let refspecs = refspecs.clone();
+                push_kept(github, dir, url, move |w, remote| w.push_to(remote, &refspecs)).await
             }
             Self::UploadAsset { owner, repo, release_id, name, content_type, data } => {
                 use base64::Engine as _;
@@ -139,6 +139,30 @@ impl HeldAction {
             }
         }
     }
+}
+
+/// Pushes from a workspace kept for an approval, then removes it.
+async fn push_kept(
+    github: &GitHubClient,
+    dir: &str,
+    url: &str,
+    push: impl FnOnce(&crate::git::Workspace, &crate::git::Remote) -> Result<(), crate::git::GitError> + Send + 'static,
+) -> Result<serde_json::Value, GitHubError> {
+    let remote = crate::git::Remote { url: url.to_owned(), token: github.git_token() };
+    let dir = std::path::PathBuf::from(dir);
+    let pushed = tokio::task::spawn_blocking(move || {
+        let workspace = crate::git::Workspace::reopen(dir.clone(), remote.clone())?;
+        push(&workspace, &remote)?;
+        let _ = std::fs::remove_dir_all(&dir);
+        Ok::<_, crate::git::GitError>(())
+    })
+    .await
+    .map_err(|e| GitHubError::Transient(e.to_string()))?;
+    pushed.map_err(|e| match e {
+        crate::git::GitError::Unavailable(m) | crate::git::GitError::Io(m) => GitHubError::Transient(m),
+        other => GitHubError::Rejected { status: 0, message: other.to_string() },
+    })?;
+    Ok(serde_json::json!({ "pushed": true }))
 }
 
 /// The largest artifact copied into a release.
@@ -191,6 +215,7 @@ pub enum Gate {
 ///
 /// # Errors
 /// When the database fails.
+#[tracing::instrument(name = "policy.decision", skip_all, fields(plugin = write.plugin, capability = write.capability, effect = tracing::field::Empty))]
 pub async fn gate(db: &DatabaseConnection, rules: &[Rule], write: Write<'_>) -> Result<Gate, DbErr> {
     let full_name = write.repository.full_name();
     let decision = decide(
@@ -204,6 +229,7 @@ pub async fn gate(db: &DatabaseConnection, rules: &[Rule], write: Write<'_>) -> 
             actor_permission: None,
         },
     );
+    tracing::Span::current().record("effect", decision.effect.as_str());
     let entry = |action: &str, outcome: Option<String>, details: Option<String>| AuditEntry {
         actor: write.plugin.to_owned(),
         actor_kind: "plugin".into(),

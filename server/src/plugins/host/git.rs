@@ -63,6 +63,42 @@ impl HostState {
     }
 }
 
+impl HostState {
+    /// A push that passes the policy for `target` like a GitHub write: held, the
+    /// workspace is kept on disk under the approval's id (pushed from there when
+    /// approved, by `held_action(dir)`); allowed, `run` pushes now.
+    async fn gated_push(
+        &mut self,
+        ws: &Resource<GitWorkspace>,
+        target: RepoRef,
+        held_action: impl FnOnce(String) -> HeldAction,
+        run: impl FnOnce(&Workspace) -> Result<(), GitError> + Send + 'static,
+    ) -> HostResult<()> {
+        let inner = self.table.get(ws)?.inner.clone();
+        let inv = &mut self.invocation;
+        let seq = inv.next_write();
+        let key = inv.idempotency.key(&inv.plugin, seq);
+        let held_dir = inv.env.services.git.held.join(format!("ap_{key}"));
+        let action = held_action(held_dir.display().to_string());
+        match inv.gate("git:push", &target, &key, action, false).await {
+            Ok(Some(_done)) => return Ok(Ok(())),
+            Err(HostError::Pending(id)) => {
+                // Keep the commits for the approval: the workspace moves out of the
+                // invocation's reach and is pushed from there when approved.
+                let kept = tokio::task::spawn_blocking(move || inner.lock().map_err(|_| GitError::Io("workspace unusable".into()))?.keep(&held_dir)).await;
+                if let Ok(Err(e)) | Err(e) = kept.map_err(|j| GitError::Io(j.to_string())) {
+                    tracing::error!(approval = %id, error = %e, "a held push could not keep its workspace");
+                    return Ok(Err(HostError::Unavailable(format!("the push could not be held: {e}"))));
+                }
+                return Ok(Err(HostError::Pending(id)));
+            }
+            Err(e) => return Ok(Err(e)),
+            Ok(None) => {}
+        }
+        self.on_workspace(ws, run).await
+    }
+}
+
 impl Host for HostState {}
 
 impl HostWorkspace for HostState {
@@ -132,37 +168,55 @@ impl HostWorkspace for HostState {
     }
 
     async fn push(&mut self, ws: Resource<GitWorkspace>, tags: Vec<String>) -> HostResult<()> {
-        let (inner, repo) = {
-            let entry = self.table.get(&ws)?;
-            (entry.inner.clone(), entry.repo.clone())
-        };
+        let repo = self.table.get(&ws)?.repo.clone();
         let branch = match self.on_workspace(&ws, Workspace::branch).await? {
             Ok(b) => b,
             Err(e) => return Ok(Err(e)),
         };
-        let inv = &mut self.invocation;
-        let seq = inv.next_write();
-        let key = inv.idempotency.key(&inv.plugin, seq);
-        let held_dir = inv.env.services.git.held.join(format!("ap_{key}"));
-        let action = HeldAction::GitPush { dir: held_dir.display().to_string(), url: inv.remote(&repo).url, branch, tags: tags.clone() };
-        match inv.gate("git:push", &repo, &key, action, false).await {
-            Ok(Some(_done)) => return Ok(Ok(())),
-            Err(HostError::Pending(id)) => {
-                // Keep the commits for the approval: the workspace moves out of the
-                // invocation's reach and is pushed from there when approved.
-                let kept = tokio::task::spawn_blocking(move || inner.lock().map_err(|_| GitError::Io("workspace unusable".into()))?.keep(&held_dir)).await;
-                if let Ok(Err(e)) | Err(e) = kept.map_err(|j| GitError::Io(j.to_string())) {
-                    tracing::error!(approval = %id, error = %e, "a held push could not keep its workspace");
-                    return Ok(Err(HostError::Unavailable(format!("the push could not be held: {e}"))));
-                }
-                return Ok(Err(HostError::Pending(id)));
-            }
-            Err(e) => return Ok(Err(e)),
-            Ok(None) => {}
-        }
-        self.on_workspace(&ws, move |w| w.push(&tags)).await
+        let url = self.invocation.remote(&repo).url;
+        let held = tags.clone();
+        self.gated_push(&ws, repo, move |dir| HeldAction::GitPush { dir, url, branch, tags: held }, move |w| w.push(&tags)).await
     }
 
+    async fn branches(&mut self, ws: Resource<GitWorkspace>) -> HostResult<Vec<(String, String)>> {
+        self.on_workspace(&ws, Workspace::branches).await
+    }
+
+    async fn mirror_to(&mut self, ws: Resource<GitWorkspace>, destination: Repo, branches: Vec<String>, tags: bool, force: bool) -> HostResult<()> {
+        let target = RepoRef { owner: destination.owner, name: destination.name };
+        let inv = &self.invocation;
+        let enabled = match crate::db::plugins::projects(&inv.env.db, &inv.plugin).await {
+            Ok(rows) => rows.iter().any(|r| r.project.eq_ignore_ascii_case(&target.full_name()) && r.enabled != Some(false)),
+            Err(e) => return Ok(Err(HostError::Unavailable(format!("the database failed: {e}")))),
+        };
+        if !enabled {
+            return Ok(Err(HostError::Denied(format!("plugin `{}` is not enabled on {}, so it may not push there", inv.plugin, target.full_name()))));
+        }
+        let known = match self.on_workspace(&ws, Workspace::branches).await? {
+            Ok(b) => b,
+            Err(e) => return Ok(Err(e)),
+        };
+        if let Some(missing) = branches.iter().find(|b| !known.iter().any(|(name, _)| name == *b)) {
+            return Ok(Err(HostError::Invalid(format!("the clone has no branch {missing}"))));
+        }
+        let plus = if force { "+" } else { "" };
+        let mut refspecs: Vec<String> = branches.iter().map(|b| format!("{plus}refs/remotes/origin/{b}:refs/heads/{b}")).collect();
+        if tags {
+            // libgit2 pushes no globs: every tag is named.
+            let names = match self.on_workspace(&ws, Workspace::tags).await? {
+                Ok(t) => t,
+                Err(e) => return Ok(Err(e)),
+            };
+            refspecs.extend(names.iter().map(|t| format!("{plus}refs/tags/{t}:refs/tags/{t}")));
+        }
+        if refspecs.is_empty() {
+            return Ok(Ok(()));
+        }
+        let remote = self.invocation.remote(&target);
+        let url = remote.url.clone();
+        let held = refspecs.clone();
+        self.gated_push(&ws, target, move |dir| HeldAction::GitMirror { dir, url, refspecs: held }, move |w| w.push_to(&remote, &refspecs)).await
+    }
     async fn drop(&mut self, ws: Resource<GitWorkspace>) -> wasmtime::Result<()> {
         self.table.delete(ws)?;
         self.invocation.open_workspaces = self.invocation.open_workspaces.saturating_sub(1);
