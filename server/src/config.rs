@@ -42,6 +42,36 @@ pub struct Settings {
     pub commands: CommandSettings,
     /// Scheduled ticks for plugins.
     pub schedule: ScheduleSettings,
+    /// Span export over OpenTelemetry.
+    pub telemetry: TelemetrySettings,
+}
+
+/// Span export: when `otlp_endpoint` is set, every span (request, intake, job, plugin
+/// invocation, policy decision, GitHub call) is also sent to an OpenTelemetry
+/// collector over OTLP/HTTP with protobuf bodies.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TelemetrySettings {
+    /// Base URL of the collector's OTLP/HTTP receiver, such as
+    /// `http://collector:4318`; spans go to `<endpoint>/v1/traces`. Empty turns
+    /// export off.
+    pub otlp_endpoint: String,
+    /// The `service.name` resource attribute on every exported span.
+    pub service_name: String,
+}
+
+impl TelemetrySettings {
+    /// Whether spans are exported at all.
+    #[must_use]
+    pub fn exports(&self) -> bool {
+        !self.otlp_endpoint.trim().is_empty()
+    }
+}
+
+impl Default for TelemetrySettings {
+    fn default() -> Self {
+        Self { otlp_endpoint: String::new(), service_name: "gantry".into() }
+    }
 }
 
 /// Scheduled ticks (`gantry_schedule` events) for plugins that subscribe to them.
@@ -106,6 +136,7 @@ impl Default for Settings {
             approvals: ApprovalSettings::default(),
             commands: CommandSettings::default(),
             schedule: ScheduleSettings::default(),
+            telemetry: TelemetrySettings::default(),
         }
     }
 }

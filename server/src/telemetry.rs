@@ -1,11 +1,115 @@
-//! Logging setup: human-readable lines by default, JSON lines on request, always on
-//! standard error (standard output carries command output: tables, keys, the sandbox
-//! banner). The filter follows `RUST_LOG` (default `info`).
-use tracing_subscriber::{fmt, EnvFilter};
+//! Logging and span export. Log lines are human-readable by default, JSON on request,
+//! always on standard error (standard output carries command output: tables, keys, the
+//! sandbox banner); their filter follows `RUST_LOG` (default `info`).
+//!
+//! When `[telemetry] otlp_endpoint` is set, spans are also exported with OpenTelemetry
+//! over OTLP/HTTP (protobuf bodies, no gRPC) through a batch processor that posts from
+//! its own thread, so export never blocks a request or a job. The export keeps `info`
+//! spans whatever `RUST_LOG` says: turning log lines down must not cut the trace.
+//! Span names: for a webhook, the request (tracing-actix-web names it
+//! `POST /webhooks/github`) → `receive_webhook` → `intake`; in a worker, `process` →
+//! `plugin.invoke` → `policy.decision` and `github.call`. The job runs in a trace of
+//! its own; the two trees are joined by their `delivery.id` attribute.
+use anyhow::Context;
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_otlp::{Protocol, SpanExporter, WithExportConfig};
+use opentelemetry_sdk::trace::SdkTracerProvider;
+use opentelemetry_sdk::Resource;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{fmt, EnvFilter, Layer};
 
-/// Installs the global subscriber. Calling it twice is harmless.
+use crate::config::TelemetrySettings;
+
+const DEFAULT_FILTER: &str = "info,sqlx=warn,wasmtime=warn,cranelift=warn";
+
+/// Installs the global subscriber without span export. Calling it twice is harmless:
+/// the first installation wins.
 pub fn init(json: bool) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,wasmtime=warn,cranelift=warn"));
-    let builder = fmt().with_env_filter(filter).with_target(false).with_writer(std::io::stderr);
-    let _ = if json { builder.json().flatten_event(true).try_init() } else { builder.try_init() };
+    let _ = install(json, None);
+}
+
+/// Installs the global subscriber and, when `settings` name an endpoint, the span
+/// exporter. Keep the returned [`Telemetry`] until the process ends: dropping it
+/// flushes the spans still queued.
+///
+/// When a subscriber is already installed (this is "install once"), nothing changes
+/// and the result exports nothing.
+///
+/// # Errors
+/// When the endpoint is not a valid URL or the exporter's HTTP client cannot be built.
+pub fn init_exporting(json: bool, settings: &TelemetrySettings) -> anyhow::Result<Telemetry> {
+    if !settings.exports() {
+        return Ok(install(json, None));
+    }
+    let endpoint = format!("{}/v1/traces", settings.otlp_endpoint.trim().trim_end_matches('/'));
+    let exporter = SpanExporter::builder()
+        .with_http()
+        .with_protocol(Protocol::HttpBinary)
+        .with_endpoint(&endpoint)
+        .build()
+        .with_context(|| format!("building the OTLP exporter for {endpoint}"))?;
+    let provider = SdkTracerProvider::builder()
+        .with_batch_exporter(exporter)
+        .with_resource(Resource::builder().with_service_name(settings.service_name.clone()).build())
+        .build();
+    let telemetry = install(json, Some(provider));
+    if telemetry.exports() {
+        tracing::info!(%endpoint, "exporting spans over OTLP/HTTP");
+    } else {
+        tracing::warn!(%endpoint, "a subscriber was already installed: spans are not exported");
+    }
+    Ok(telemetry)
+}
+
+fn install(json: bool, provider: Option<SdkTracerProvider>) -> Telemetry {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
+    let lines = fmt::layer().with_target(false).with_writer(std::io::stderr);
+    let lines = if json { lines.json().flatten_event(true).boxed() } else { lines.boxed() };
+    let export = provider.as_ref().map(|p| tracing_opentelemetry::layer().with_tracer(p.tracer("gantry")).with_filter(EnvFilter::new(DEFAULT_FILTER)));
+    match tracing_subscriber::registry().with(lines.with_filter(filter)).with(export).try_init() {
+        Ok(()) => Telemetry { provider },
+        Err(_) => {
+            if let Some(provider) = provider {
+                let _ = provider.shutdown();
+            }
+            Telemetry { provider: None }
+        }
+    }
+}
+
+/// The span exporter, while it runs. Dropping it flushes queued spans and stops export.
+#[derive(Debug, Default)]
+pub struct Telemetry {
+    provider: Option<SdkTracerProvider>,
+}
+
+impl Telemetry {
+    /// Whether spans are being exported.
+    #[must_use]
+    pub fn exports(&self) -> bool {
+        self.provider.is_some()
+    }
+
+    /// Sends every finished span now instead of at the next scheduled export. Blocks
+    /// until the collector answered (or the export timed out).
+    ///
+    /// # Errors
+    /// When the export failed.
+    pub fn flush(&self) -> anyhow::Result<()> {
+        match &self.provider {
+            Some(provider) => provider.force_flush().context("flushing spans"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Telemetry {
+    fn drop(&mut self) {
+        if let Some(provider) = self.provider.take() {
+            if let Err(err) = provider.shutdown() {
+                tracing::warn!(%err, "could not flush the last spans");
+            }
+        }
+    }
 }

@@ -34,6 +34,7 @@ mod scenario;
 mod release_assets;
 mod schedule;
 mod secrets;
+mod telemetry;
 mod webhooks;
 
 #[global_allocator]

@@ -98,7 +98,24 @@ enum MigrateAction {
 #[must_use]
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    telemetry::init(cli.log_json);
+    // Only `serve` exports spans. Its settings are read before the subscriber exists;
+    // if they cannot be read, `run` reads them again and reports why.
+    let exporting = match cli.command {
+        Command::Serve => Settings::load(cli.config.as_deref()).ok().map(|s| s.telemetry),
+        _ => None,
+    };
+    // Dropped when `main` returns, after the runtime: the last spans are flushed then.
+    let _telemetry = match exporting {
+        Some(settings) => telemetry::init_exporting(cli.log_json, &settings).unwrap_or_else(|err| {
+            telemetry::init(cli.log_json);
+            tracing::error!("span export is off: {err:#}");
+            telemetry::Telemetry::default()
+        }),
+        None => {
+            telemetry::init(cli.log_json);
+            telemetry::Telemetry::default()
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(err) => {

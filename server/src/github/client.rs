@@ -108,7 +108,7 @@ impl GitHubClient {
     ///
     /// # Errors
     /// A [`GitHubError`] saying whether a retry may help.
-    #[tracing::instrument(skip(self), fields(repo = %repo.full_name()))]
+    #[tracing::instrument(name = "github.call", skip(self), fields(op = "add_labels", repo = %repo.full_name()))]
     pub async fn add_labels(&self, repo: &RepoRef, number: u64, labels: &[String]) -> Result<Vec<String>, GitHubError> {
         let path = format!("/repos/{}/{}/issues/{number}/labels", url_escape(&repo.owner), url_escape(&repo.name));
         let all = self.rest("POST", &path, Some(&serde_json::json!({ "labels": labels }))).await?;
@@ -138,7 +138,7 @@ impl GitHubClient {
     ///
     /// # Errors
     /// A [`GitHubError`] saying whether a retry may help.
-    #[tracing::instrument(skip(self, body), fields(repo = %repo.full_name()))]
+    #[tracing::instrument(name = "github.call", skip(self, body), fields(op = "create_comment", repo = %repo.full_name()))]
     pub async fn create_comment_once(&self, repo: &RepoRef, number: u64, body: &str, marker: &str, look_first: bool) -> Result<u64, GitHubError> {
         self.guarded(self.comment_once(repo, number, body, marker, look_first)).await
     }
@@ -167,7 +167,7 @@ impl GitHubClient {
     ///
     /// # Errors
     /// A [`GitHubError`] saying whether a retry may help.
-    #[tracing::instrument(skip(self, body))]
+    #[tracing::instrument(name = "github.call", skip(self, body), fields(op = "rest"))]
     pub async fn rest(&self, method: &str, path: &str, body: Option<&serde_json::Value>) -> Result<serde_json::Value, GitHubError> {
         let method = http::Method::from_bytes(method.as_bytes()).map_err(|_| GitHubError::Rejected { status: 0, message: format!("bad method {method}") })?;
         let builder = http::Request::builder().method(method).uri(path);
@@ -180,7 +180,7 @@ impl GitHubClient {
     ///
     /// # Errors
     /// A [`GitHubError`] saying whether a retry may help.
-    #[tracing::instrument(skip(self, data))]
+    #[tracing::instrument(name = "github.call", skip(self, data), fields(op = "upload"))]
     pub async fn upload(&self, upload_url: &str, name: &str, content_type: &str, data: Vec<u8>) -> Result<serde_json::Value, GitHubError> {
         let base = upload_url.split('{').next().unwrap_or(upload_url);
         let encoded: String = url_escape(name);
@@ -199,7 +199,7 @@ impl GitHubClient {
     /// # Errors
     /// A [`GitHubError`] saying whether a retry may help; `Rejected` when the body is
     /// larger than `max_bytes`.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(name = "github.call", skip(self), fields(op = "download"))]
     pub async fn download(&self, path: &str, max_bytes: usize) -> Result<Vec<u8>, GitHubError> {
         use http_body_util::BodyExt as _;
         let request = self.crab.build_request(http::Request::builder().method(http::Method::GET).uri(path), None::<&()>).map_err(classify)?;
@@ -218,6 +218,7 @@ impl GitHubClient {
     ///
     /// # Errors
     /// A [`GitHubError`] saying whether a retry may help.
+    #[tracing::instrument(name = "github.call", skip(self, bearer), fields(op = "rest_with_bearer"))]
     pub async fn rest_with_bearer(&self, method: &str, path: &str, bearer: &str) -> Result<serde_json::Value, GitHubError> {
         let method = http::Method::from_bytes(method.as_bytes()).map_err(|_| GitHubError::Rejected { status: 0, message: format!("bad method {method}") })?;
         let builder = http::Request::builder().method(method).uri(path).header(http::header::AUTHORIZATION, format!("Bearer {bearer}"));

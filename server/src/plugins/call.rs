@@ -116,6 +116,7 @@ impl PluginRuntime {
         self.run(plugin, &context, Entry::Approval(wit), env).await
     }
 
+    #[tracing::instrument(name = "plugin.invoke", skip_all, fields(plugin = %plugin.manifest.name, entry = entry.export()))]
     async fn run(&self, plugin: &LoadedPlugin, event: &PluginEvent, entry: Entry, env: &HostEnv) -> InvocationReport {
         let limits = self.limits();
         let started = Instant::now();

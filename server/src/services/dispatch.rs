@@ -29,9 +29,14 @@ pub trait DeliveryObserver: Send + Sync {
 ///
 /// # Errors
 /// When the database fails; the job's lease then expires and it is retried.
-#[tracing::instrument(skip_all, fields(job = job.id, attempt = job.attempts))]
+///
+/// The job runs in a worker task, not under the request that accepted it: its span
+/// records `delivery.id`, the same attribute as the request's `intake` span, which is
+/// how a trace viewer joins the two trees.
+#[tracing::instrument(skip_all, fields(job = job.id, attempt = job.attempts, delivery.id = tracing::field::Empty))]
 pub async fn process(state: &AppState, job: Job) -> anyhow::Result<()> {
     let delivery = deliveries::find(&state.db, job.delivery_pk).await?.context("the job's delivery is missing")?;
+    tracing::Span::current().record("delivery.id", delivery.delivery_id.as_str());
     let own_tick = delivery.event == schedule::EVENT && delivery.delivery_id.starts_with("gantry-schedule:");
     let recognised = own_tick || (is_known_event(&delivery.event) && is_known_action(&delivery.event, delivery.action.as_deref()));
     if !recognised {

@@ -46,7 +46,7 @@ pub struct Accepted {
 ///
 /// # Errors
 /// An [`IntakeError`]; in every case nothing was stored.
-#[tracing::instrument(skip_all, fields(delivery = %headers.delivery.as_str(), event = %headers.event.as_str()))]
+#[tracing::instrument(name = "intake", skip_all, fields(delivery.id = %headers.delivery.as_str(), event = %headers.event.as_str()))]
 pub async fn accept(state: &AppState, headers: &WebhookHeaders, body: &[u8]) -> Result<Accepted, IntakeError> {
     // The signature is checked on the raw bytes before anything parses them.
     let verified = state.webhook_secrets.verify(&state.db, body, &headers.signature_hex).await.map_err(IntakeError::Storage)?;
