@@ -13,7 +13,7 @@ use reqwest::Method;
 
 use crate::helpers::{corpus_payload, delivery_id, spawn_app, AppOptions, Plugins, TestApp};
 
-fn git(args: &[&str], dir: &Path) -> String {
+pub(crate) fn git(args: &[&str], dir: &Path) -> String {
     let out = Command::new("git")
         .args(["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "init.defaultBranch=main"])
         .args(args)
@@ -25,12 +25,12 @@ fn git(args: &[&str], dir: &Path) -> String {
 }
 
 /// Clones come from `<data_dir>/repos/{owner}/{name}.git`.
-fn clone_from_data_dir(settings: &mut Settings) {
+pub(crate) fn clone_from_data_dir(settings: &mut Settings) {
     settings.github.git_url = format!("file://{}/repos", settings.data_dir.display());
 }
 
 /// A bare `Codertocat/Hello-World` with one commit on `main`.
-fn seed_repository(app: &TestApp) -> PathBuf {
+pub(crate) fn seed_repository(app: &TestApp) -> PathBuf {
     let bare = app.dir.path().join("repos/Codertocat/Hello-World.git");
     std::fs::create_dir_all(&bare).unwrap();
     git(&["init", "--bare", "-q"], &bare);

@@ -25,6 +25,7 @@ mod plugin_ci;
 mod plugin_commands;
 mod plugin_hooks;
 mod plugin_releases;
+mod plugin_sync;
 mod plugins;
 mod plugins_admin;
 mod policy;
