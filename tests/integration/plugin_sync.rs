@@ -74,9 +74,15 @@ async fn push_event(app: &TestApp, git_ref: &str) -> String {
     run.log.unwrap_or_default()
 }
 
+/// A mirror's status in the source's KV (ticks name the source in lower case).
 async fn status(app: &TestApp, mirror: &str) -> Option<Value> {
-    let scope = KvScope { plugin: "sync", project: SOURCE };
-    kv::get(&app.state.db, scope, &format!("status/{mirror}")).await.unwrap().map(|v| serde_json::from_slice(&v).unwrap())
+    for project in [SOURCE, &SOURCE.to_lowercase()] {
+        let scope = KvScope { plugin: "sync", project };
+        if let Some(v) = kv::get(&app.state.db, scope, &format!("status/{mirror}")).await.unwrap() {
+            return Some(serde_json::from_slice(&v).unwrap());
+        }
+    }
+    None
 }
 
 fn refs(bare: &std::path::Path) -> Vec<String> {
@@ -168,12 +174,23 @@ async fn plugin_sync_a_scheduled_tick_runs_the_mirror_whose_cron_matches_and_not
         { "name": "never", "destination": "Codertocat/other", "branches": ["main"], "schedule": "0 0 31 2 *" },
     ] });
     let (app, mirror) = sync_app(config, every_second_from_data_dir).await;
+    // Ticks name the repository as it was enabled, lower case; GitHub's names are
+    // case-insensitive, these directories are not.
+    let repos = app.dir.path().join("repos");
+    std::os::unix::fs::symlink("Codertocat", repos.join("codertocat")).unwrap();
+    std::os::unix::fs::symlink("Hello-World.git", repos.join("Codertocat/hello-world.git")).unwrap();
     let enable = app.api(Method::POST, "/plugins/sync/enable").json(&json!({ "project": SOURCE })).send().await.unwrap();
     assert_eq!(enable.status(), 200);
     let db = app.state.db.clone();
     wait_until(Duration::from_secs(30), "the minutely mirror ran", || {
         let db = db.clone();
-        async move { kv::get(&db, KvScope { plugin: "sync", project: SOURCE }, "status/minutely").await.unwrap().is_some() }
+        async move {
+            let mut found = false;
+            for project in [SOURCE.to_owned(), SOURCE.to_lowercase()] {
+                found |= kv::get(&db, KvScope { plugin: "sync", project: &project }, "status/minutely").await.unwrap().is_some();
+            }
+            found
+        }
     })
     .await;
     // A few more ticks for the other mirror to have had its chances.

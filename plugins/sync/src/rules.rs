@@ -400,6 +400,7 @@ pub fn refusal_message(why: &str, force: bool) -> String {
         "fast forward",
         "non-ff",
         "fetch first",
+        "not present locally",
         "rejected",
     ]
     .iter()

@@ -233,6 +233,8 @@ fn a_non_fast_forward_without_force_reads_as_diverged() {
         refusal_message("refs/heads/main: rejected (non-fast-forward)", false)
             .starts_with("diverged, force-push not allowed")
     );
+    let libgit2 = "cannot push because a reference that you are trying to update on the remote contains commits that are not present locally.";
+    assert!(refusal_message(libgit2, false).starts_with("diverged, force-push not allowed"));
     assert!(
         refusal_message("refs/heads/main: protected branch hook declined", false)
             .starts_with("refused: ")
