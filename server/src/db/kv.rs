@@ -1,5 +1,7 @@
 //! Queries on `plugin_kv`: one plugin's keys in one repository, read, written,
-//! deleted and listed by prefix. Size limits are the caller's to check.
+//! deleted and listed by prefix. Repository names are stored lower case, as GitHub
+//! treats them case-insensitively (a webhook and a scheduled tick may spell one
+//! repository differently). Size limits are the caller's to check.
 use chrono::Utc;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -16,7 +18,7 @@ pub struct KvScope<'a> {
 }
 
 fn in_scope(scope: KvScope<'_>) -> sea_orm::Condition {
-    sea_orm::Condition::all().add(plugin_kv::Column::Plugin.eq(scope.plugin)).add(plugin_kv::Column::Project.eq(scope.project))
+    sea_orm::Condition::all().add(plugin_kv::Column::Plugin.eq(scope.plugin)).add(plugin_kv::Column::Project.eq(scope.project.to_ascii_lowercase()))
 }
 
 /// The value of `key`.
@@ -43,7 +45,7 @@ pub async fn count(db: &DatabaseConnection, scope: KvScope<'_>) -> Result<u64, D
 pub async fn set(db: &DatabaseConnection, scope: KvScope<'_>, key: &str, value: Vec<u8>) -> Result<(), DbErr> {
     let row = plugin_kv::ActiveModel {
         plugin: Set(scope.plugin.to_owned()),
-        project: Set(scope.project.to_owned()),
+        project: Set(scope.project.to_ascii_lowercase()),
         key: Set(key.to_owned()),
         value: Set(value),
         updated_at: Set(Utc::now()),
