@@ -210,6 +210,10 @@ fn run(
         status.scheduled_minute = load(&mirror.name)?.and_then(|s| s.scheduled_minute);
     }
     let retry = attempt(repo, mirror, &mut status);
+    if retry.is_err() && trigger == "schedule" {
+        // The host retries this tick: leave the minute open so the retry runs.
+        status.scheduled_minute = load(&mirror.name)?.and_then(|s| s.scheduled_minute);
+    }
     log::info(&format!(
         "mirror {} to {}: {} ({}); branches: {}",
         mirror.name,
