@@ -126,7 +126,7 @@ async fn handle_command_receives_the_command_and_the_commenters_permission() {
         verb: "poke".into(),
         args: "gently please".into(),
         author: "octocat".into(),
-        author_permission: "triage".into(),
+        author_permission: gantry_server::policy::Permission::Triage,
         number: 7,
         is_pull_request: false,
         comment_id: 42,

@@ -15,3 +15,17 @@ wasmtime::component::bindgen!({
 });
 
 pub use gantry::plugin::types::{HostError, Repo};
+
+impl From<crate::policy::Permission> for gantry::plugin::types::Permission {
+    fn from(p: crate::policy::Permission) -> Self {
+        use crate::policy::Permission as P;
+        match p {
+            P::Admin => Self::Admin,
+            P::Maintain => Self::Maintain,
+            P::Write => Self::Write,
+            P::Triage => Self::Triage,
+            P::Read => Self::Read,
+            P::None => Self::None,
+        }
+    }
+}

@@ -3,11 +3,11 @@
 //! lifted as [`WasmStr`] views and cut at the output cap before they are copied.
 use std::time::Instant;
 
-use wasmtime::component::{ResourceTable, WasmStr};
+use wasmtime::component::{ComponentType, Instance, Lower, ResourceTable, WasmStr};
 use wasmtime::{Store, StoreLimitsBuilder, Trap, UpdateDeadline};
 use wasmtime_wasi::WasiCtxBuilder;
 
-use super::bindings::gantry::plugin::types::{Approval, ApprovalOutcome, Command, Permission};
+use super::bindings::gantry::plugin::types::{Approval, ApprovalOutcome, Command};
 use super::bindings::{Event, Repo};
 use super::host::{HostState, IdempotencyScope, Invocation, LogBuffer};
 use super::invoke::{ApprovalNotice, HostEnv, InvocationReport, Outcome, PluginCommand, PluginEvent};
@@ -48,17 +48,6 @@ fn wit_event(event: &PluginEvent) -> Event {
     }
 }
 
-fn permission(name: &str) -> Permission {
-    match name {
-        "admin" => Permission::Admin,
-        "maintain" => Permission::Maintain,
-        "write" => Permission::Write,
-        "triage" => Permission::Triage,
-        "read" => Permission::Read,
-        _ => Permission::None,
-    }
-}
-
 fn approval_outcome(name: &str) -> ApprovalOutcome {
     match name {
         "executed" => ApprovalOutcome::Executed,
@@ -81,7 +70,7 @@ impl PluginRuntime {
             verb: command.verb.clone(),
             args: command.args.clone(),
             author: command.author.clone(),
-            author_permission: permission(&command.author_permission),
+            author_permission: command.author_permission.into(),
             number: command.number,
             is_pull_request: command.is_pull_request,
             comment_id: command.comment_id,
@@ -172,18 +161,9 @@ impl PluginRuntime {
             let call = async {
                 let instance = plugin.pre.instance_pre().instantiate_async(&mut store).await?;
                 let returned = match entry {
-                    Entry::Event(arg) => {
-                        let f = instance.get_typed_func::<(Event,), (Result<(), WasmStr>,)>(&mut store, export)?;
-                        f.call_async(&mut store, (arg,)).await?.0
-                    }
-                    Entry::Command(arg) => {
-                        let f = instance.get_typed_func::<(Command,), (Result<(), WasmStr>,)>(&mut store, export)?;
-                        f.call_async(&mut store, (arg,)).await?.0
-                    }
-                    Entry::Approval(arg) => {
-                        let f = instance.get_typed_func::<(Approval,), (Result<(), WasmStr>,)>(&mut store, export)?;
-                        f.call_async(&mut store, (arg,)).await?.0
-                    }
+                    Entry::Event(arg) => call_export(&instance, &mut store, export, arg).await?,
+                    Entry::Command(arg) => call_export(&instance, &mut store, export, arg).await?,
+                    Entry::Approval(arg) => call_export(&instance, &mut store, export, arg).await?,
                 };
                 // Only the capped part of an error string is copied out of the sandbox.
                 Ok::<_, wasmtime::Error>(match returned {
@@ -219,6 +199,16 @@ impl PluginRuntime {
             retry_at: invocation.retry_at,
         }
     }
+}
+
+/// Calls the export `name`, which takes one `A` and returns `result<_, string>`; the
+/// error string stays a view into the plugin's memory.
+async fn call_export<A>(instance: &Instance, store: &mut Store<HostState>, name: &str, arg: A) -> wasmtime::Result<Result<(), WasmStr>>
+where
+    A: ComponentType + Lower + Send + Sync + 'static,
+{
+    let f = instance.get_typed_func::<(A,), (Result<(), WasmStr>,)>(&mut *store, name)?;
+    Ok(f.call_async(&mut *store, (arg,)).await?.0)
 }
 
 /// The longest error message of a plugin that is kept; the rest is cut.

@@ -109,8 +109,8 @@ pub struct PluginCommand {
     pub args: String,
     /// The commenter.
     pub author: String,
-    /// The commenter's permission (`admin`, `maintain`, `write`, `triage`, `read`, `none`).
-    pub author_permission: String,
+    /// The commenter's permission on the repository.
+    pub author_permission: crate::policy::Permission,
     /// The issue or pull request.
     pub number: u64,
     /// Whether it is a pull request.

@@ -175,6 +175,15 @@ impl Permission {
             _ => None,
         }
     }
+
+    /// The permission in an answer of GitHub's collaborator-permission API: its
+    /// `role_name` (which knows `maintain` and `triage`), else the classic
+    /// `permission`; `none` when it names neither.
+    #[must_use]
+    pub fn of_answer(answer: &serde_json::Value) -> Self {
+        let name = answer["role_name"].as_str().or_else(|| answer["permission"].as_str()).unwrap_or("none");
+        Self::parse(name).unwrap_or(Self::None)
+    }
 }
 
 /// Extra conditions a rule can require; a rule whose conditions fail does not match.

@@ -69,17 +69,6 @@ pub struct Routed {
     pub command: PluginCommand,
 }
 
-fn permission_name(p: Permission) -> &'static str {
-    match p {
-        Permission::Admin => "admin",
-        Permission::Maintain => "maintain",
-        Permission::Write => "write",
-        Permission::Triage => "triage",
-        Permission::Read => "read",
-        Permission::None => "none",
-    }
-}
-
 /// The commenter's permission on the repository, from GitHub (`role_name`, else the
 /// classic `permission`); `none` for no access.
 async fn permission_of(github: &GitHubClient, repo: &RepoRef, user: &str) -> Result<Permission, GitHubError> {
@@ -90,8 +79,7 @@ async fn permission_of(github: &GitHubClient, repo: &RepoRef, user: &str) -> Res
         Err(GitHubError::NotFound(_)) => return Ok(Permission::None),
         Err(e) => return Err(e),
     };
-    let name = answer["role_name"].as_str().or_else(|| answer["permission"].as_str()).unwrap_or("none");
-    Ok(Permission::parse(name).unwrap_or(Permission::None))
+    Ok(Permission::of_answer(&answer))
 }
 
 /// The commands of a comment for the plugins that declare them. Host commands
@@ -136,7 +124,7 @@ pub async fn route(state: &AppState, github: &GitHubClient, event: &PluginEvent,
                             verb: verb.to_owned(),
                             args: command.rest.clone(),
                             author: comment.author.clone(),
-                            author_permission: permission_name(permission).to_owned(),
+                            author_permission: permission,
                             number: comment.number,
                             is_pull_request: comment.is_pull_request,
                             comment_id: comment.comment_id,

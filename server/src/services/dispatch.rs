@@ -37,7 +37,7 @@ pub trait DeliveryObserver: Send + Sync {
 pub async fn process(state: &AppState, job: Job) -> anyhow::Result<()> {
     let delivery = deliveries::find(&state.db, job.delivery_pk).await?.context("the job's delivery is missing")?;
     tracing::Span::current().record("delivery.id", delivery.delivery_id.as_str());
-    let own_tick = delivery.event == schedule::EVENT && delivery.delivery_id.starts_with("gantry-schedule:");
+    let own_tick = delivery.event == schedule::EVENT && delivery.delivery_id.starts_with(schedule::DELIVERY_PREFIX);
     let recognised = own_tick || (is_known_event(&delivery.event) && is_known_action(&delivery.event, delivery.action.as_deref()));
     if !recognised {
         tracing::info!(event = %delivery.event, action = ?delivery.action, "unrecognised event or action: no plugin runs");

@@ -61,9 +61,9 @@ pub async fn accept(state: &AppState, headers: &WebhookHeaders, body: &[u8]) -> 
         return Err(IntakeError::WrongScope);
     }
     let event = headers.event.as_str();
-    if headers.delivery.as_str().starts_with("gantry-schedule:") {
+    if headers.delivery.as_str().starts_with(crate::services::schedule::DELIVERY_PREFIX) {
         // Scheduled ticks are the server's own deliveries (`services::schedule`).
-        return Err(IntakeError::Malformed("delivery ids starting with gantry-schedule: are reserved for scheduled ticks".into()));
+        return Err(IntakeError::Malformed(format!("delivery ids starting with {} are reserved for scheduled ticks", crate::services::schedule::DELIVERY_PREFIX)));
     }
     let recognised = is_known_event(event) && is_known_action(event, meta.action.as_deref());
     let stored = deliveries::store_with_job(

@@ -21,6 +21,9 @@ use crate::state::AppState;
 /// The event name of scheduled ticks.
 pub const EVENT: &str = "gantry_schedule";
 
+/// How every tick's delivery id starts; reserved, so intake refuses it.
+pub const DELIVERY_PREFIX: &str = "gantry-schedule:";
+
 /// The start of the slot `now` falls in.
 #[must_use]
 pub fn slot(now: DateTime<Utc>, interval_secs: u64) -> DateTime<Utc> {
@@ -43,6 +46,10 @@ pub async fn tick(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<usize>
             }
         }
     }
+    if projects.is_empty() {
+        return Ok(0);
+    }
+    let installations = installations::all(&state.db).await?;
     let mut stored = 0;
     for project in projects {
         let Some((owner, name)) = project.split_once('/') else { continue };
@@ -51,9 +58,8 @@ pub async fn tick(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<usize>
         if active.subscribers(EVENT, Some("tick")).next().is_none() {
             continue;
         }
-        let installation = installations::all(&state.db)
-            .await?
-            .into_iter()
+        let installation = installations
+            .iter()
             .find(|i| !i.suspended && i.account.eq_ignore_ascii_case(owner) && i.repositories.as_deref().is_none_or(|r| r.contains(&format!("\"{project}\""))))
             .map(|i| i.id);
         let payload = serde_json::json!({
@@ -64,7 +70,7 @@ pub async fn tick(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<usize>
         });
         let bytes = serde_json::to_vec(&payload)?;
         let meta = EventMeta::from_json(&bytes)?;
-        let delivery_id = format!("gantry-schedule:{project}:{}", slot.timestamp());
+        let delivery_id = format!("{DELIVERY_PREFIX}{project}:{}", slot.timestamp());
         let new = NewDelivery { delivery_id: &delivery_id, event: EVENT, meta: &meta, payload: &bytes };
         if matches!(deliveries::store_with_job(&state.db, new).await?, Stored::New { .. }) {
             stored += 1;

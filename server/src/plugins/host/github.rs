@@ -103,17 +103,6 @@ fn release_from(v: &Value) -> Release {
     }
 }
 
-fn permission_from(name: &str) -> Permission {
-    match name {
-        "admin" => Permission::Admin,
-        "maintain" => Permission::Maintain,
-        "write" | "push" => Permission::Write,
-        "triage" => Permission::Triage,
-        "read" | "pull" => Permission::Read,
-        _ => Permission::None,
-    }
-}
-
 fn check_status(s: CheckStatus) -> &'static str {
     match s {
         CheckStatus::Queued => "queued",
@@ -206,7 +195,7 @@ impl Host for HostState {
         }
         let path = format!("/collaborators/{}/permission", segment(&user));
         Ok(match self.invocation.find(&repo, "issues:read", &path).await {
-            Ok(Some(v)) => Ok(permission_from(v["role_name"].as_str().or_else(|| v["permission"].as_str()).unwrap_or("none"))),
+            Ok(Some(v)) => Ok(crate::policy::Permission::of_answer(&v).into()),
             Ok(None) => Ok(Permission::None),
             Err(e) => Err(e),
         })
