@@ -29,12 +29,14 @@
 pub mod commands;
 pub mod events;
 pub mod host;
+mod level;
 mod macros;
 
 #[doc(hidden)]
 pub use macros::__version_bytes;
 
 pub use host::{config, git, github, http, kv, log, metrics, secrets};
+pub use level::Level;
 
 /// Bindings generated from the WIT files by `wit-bindgen`. Prefer the wrappers in
 /// this crate; the raw bindings are public for what the wrappers do not cover yet.

@@ -156,6 +156,39 @@ async fn lgtm_from_a_reviewer_labels_the_pull_request_and_a_reaction_acknowledge
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_commits_remove_lgtm_with_a_comment_as_prow_does() {
+    let app = commands_app().await;
+    app.grant(REPO, "reviewer", "triage").await;
+    say(&app, PULL, "reviewer", "/lgtm").await;
+    assert!(has(&labels(&app, PULL).await, "lgtm"));
+
+    // A push to the pull request: the corpus `synchronize` delivery, on #7 with the
+    // labels it now has, as GitHub's payload would show them.
+    let push = |labels: Value| {
+        let mut v: Value = serde_json::from_slice(&corpus_payload("pull_request/synchronize.payload.json")).unwrap();
+        v["number"] = PULL.number.into();
+        v["pull_request"]["number"] = PULL.number.into();
+        v["pull_request"]["labels"] = labels;
+        v
+    };
+    let current = app.sim_get(REPO, &format!("/issues/{}", PULL.number)).await;
+    let delivery = delivery_id();
+    assert_eq!(app.post_webhook("pull_request", &delivery, &serde_json::to_vec(&push(current["labels"].clone())).unwrap()).await.status(), 202);
+    app.wait_for_idle_queue(Duration::from_secs(30)).await;
+    assert!(!has(&labels(&app, PULL).await, "lgtm"), "{:?}", app.runs_of(&delivery).await);
+    let said = replies(&app, PULL).await;
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(said[0].1.contains("The `lgtm` label has been removed"), "{}", said[0].1);
+
+    // Another push without lgtm changes nothing and says nothing.
+    let current = app.sim_get(REPO, &format!("/issues/{}", PULL.number)).await;
+    let again = delivery_id();
+    assert_eq!(app.post_webhook("pull_request", &again, &serde_json::to_vec(&push(current["labels"].clone())).unwrap()).await.status(), 202);
+    app.wait_for_idle_queue(Duration::from_secs(30)).await;
+    assert_eq!(replies(&app, PULL).await.len(), 1, "no second comment");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_author_cannot_lgtm_their_own_pull_request_and_is_told_why() {
     let app = commands_app().await;
     let said = say(&app, PULL, ADMIN, "/lgtm").await;

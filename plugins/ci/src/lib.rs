@@ -10,7 +10,7 @@
 //! branch and are not yet matched to runs, `asked/<number>` the `/ok-to-test`
 //! explanation already posted.
 use gantry_plugin_sdk::github::{self, CheckRun, CheckStatus};
-use gantry_plugin_sdk::{config, kv, log, Command, Event, HostError, Permission, Plugin, Repo};
+use gantry_plugin_sdk::{config, kv, log, Command, Event, HostError, Plugin, Repo};
 use serde_json::Value;
 
 mod payload;
@@ -61,7 +61,7 @@ impl Plugin for Ci {
             return Ok(());
         }
         let target = Target { repo: &repo, pull: &pull, html: payload["repository"]["html_url"].as_str().unwrap_or_default() };
-        let commenter = level(command.author_permission);
+        let commenter = Level::from(command.author_permission);
         let mut notes = Vec::new();
         match command.verb.as_str() {
             "test" => {
@@ -108,17 +108,6 @@ impl Plugin for Ci {
 
 gantry_plugin_sdk::register_plugin!(Ci);
 
-fn level(permission: Permission) -> Level {
-    match permission {
-        Permission::Admin => Level::Admin,
-        Permission::Maintain => Level::Maintain,
-        Permission::Write => Level::Write,
-        Permission::Triage => Level::Triage,
-        Permission::Read => Level::Read,
-        Permission::None => Level::None,
-    }
-}
-
 /// The pull request jobs are started for.
 struct Target<'a> {
     repo: &'a Repo,
@@ -129,7 +118,7 @@ struct Target<'a> {
 
 /// The author's permission on the repository.
 fn author_level(target: &Target<'_>) -> Result<Level, String> {
-    github::get_permission(target.repo, &target.pull.author).map(level).map_err(|e| format!("reading {}'s permission: {e}", target.pull.author))
+    github::get_permission(target.repo, &target.pull.author).map(Level::from).map_err(|e| format!("reading {}'s permission: {e}", target.pull.author))
 }
 
 /// Whether a command may run jobs on the pull request: it is admitted, or the

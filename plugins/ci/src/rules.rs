@@ -3,6 +3,7 @@
 //! `/test` starts, which check runs a `workflow_run` belongs to and what they become,
 //! and which runs `/retest` re-runs. Nothing here calls the host, so `cargo test`
 //! runs it on the host target.
+pub use gantry_plugin_sdk::Level;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -51,24 +52,6 @@ pub struct Job {
 
 fn yes() -> bool {
     true
-}
-
-/// A repository permission, weakest first so that `<` compares strength.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    /// No access.
-    None,
-    /// Reads and comments.
-    Read,
-    /// Manages issues and pull requests.
-    Triage,
-    /// Pushes.
-    Write,
-    /// Manages the repository.
-    Maintain,
-    /// Everything.
-    Admin,
 }
 
 /// A pull request as the plugin needs it.

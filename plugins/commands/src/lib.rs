@@ -8,7 +8,7 @@
 //! the reply (kept per issue and topic in KV so a later reply edits it instead of
 //! adding a comment), and the reaction that acknowledges the command.
 use gantry_plugin_sdk::github::{self, IssueState};
-use gantry_plugin_sdk::{config, kv, log, Command, HostError, Permission, Plugin, Repo};
+use gantry_plugin_sdk::{config, kv, log, Command, Event, HostError, Plugin, Repo};
 use serde_json::Value;
 
 mod payload;
@@ -19,6 +19,33 @@ use rules::{Action, Config, Context, Level, State};
 struct Commands;
 
 impl Plugin for Commands {
+    /// New commits on a pull request remove `lgtm` (Prow's lgtm plugin), with a comment.
+    fn handle_event(event: Event) -> Result<(), String> {
+        let config: Config = config::get().map_err(|e| format!("invalid config: {e}"))?;
+        let repo = event.repo().ok_or("the event names no repository")?;
+        let payload: Value = serde_json::from_str(&event.payload).map_err(|e| e.to_string())?;
+        let labels: Vec<String> = payload
+            .pointer("/pull_request/labels")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|l| l["name"].as_str().map(str::to_owned))
+            .collect();
+        let Some(number) = payload.pointer("/pull_request/number").and_then(Value::as_u64) else {
+            return Ok(());
+        };
+        if !rules::lgtm_reset(&config, event.action.as_deref().unwrap_or_default(), &labels) {
+            return Ok(());
+        }
+        match github::remove_label(&repo, number, rules::LGTM) {
+            Ok(()) | Err(HostError::NotFound(_)) => {}
+            Err(e) => return Err(format!("removing lgtm from #{number}: {e}")),
+        }
+        github::create_comment(&repo, number, rules::LGTM_RESET_COMMENT).map_err(|e| format!("commenting on #{number}: {e}"))?;
+        log::info(&format!("#{number}: new commits, lgtm removed"));
+        Ok(())
+    }
+
     fn handle_command(command: Command) -> Result<(), String> {
         let config: Config = config::get().map_err(|e| format!("invalid config: {e}"))?;
         let repo = command.event.repo().ok_or("the command's event names no repository")?;
@@ -37,7 +64,7 @@ impl Plugin for Commands {
             verb: &command.verb,
             args: &command.args,
             commenter: &command.author,
-            level: level(command.author_permission),
+            level: Level::from(command.author_permission),
             is_pull_request: command.is_pull_request,
             item_author: &item.author,
             assignees: &item.assignees,
@@ -70,17 +97,6 @@ impl Plugin for Commands {
 }
 
 gantry_plugin_sdk::register_plugin!(Commands);
-
-fn level(permission: Permission) -> Level {
-    match permission {
-        Permission::Admin => Level::Admin,
-        Permission::Maintain => Level::Maintain,
-        Permission::Write => Level::Write,
-        Permission::Triage => Level::Triage,
-        Permission::Read => Level::Read,
-        Permission::None => Level::None,
-    }
-}
 
 /// The issue or pull request as GitHub has it now.
 fn fetch_item(repo: &Repo, number: u64) -> Result<payload::Item, String> {

@@ -5,6 +5,7 @@
 //!
 //! The grammar and label names are Prow's (`lgtm`, `approved`, `do-not-merge/hold`,
 //! `kind/…`, `area/…`, `priority/…`, `triage/…`, `lifecycle/…`).
+pub use gantry_plugin_sdk::Level;
 use serde::Deserialize;
 
 /// The label `/lgtm` adds.
@@ -29,29 +30,24 @@ pub struct Config {
     pub allowed_labels: Vec<String>,
     /// Whether to react to the command's comment.
     pub acknowledge: bool,
+    /// Whether new commits remove `lgtm`.
+    pub lgtm_reset_on_push: bool,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Self { allowed_labels: Vec::new(), acknowledge: true }
+        Self { allowed_labels: Vec::new(), acknowledge: true, lgtm_reset_on_push: true }
     }
 }
 
-/// A repository permission, weakest first so that `<` compares strength.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Level {
-    /// No access.
-    None,
-    /// Reads and comments.
-    Read,
-    /// Manages issues and pull requests.
-    Triage,
-    /// Pushes.
-    Write,
-    /// Manages the repository.
-    Maintain,
-    /// Everything.
-    Admin,
+/// The comment left when new commits remove `lgtm` (Prow's wording).
+pub const LGTM_RESET_COMMENT: &str = "New changes are detected. The `lgtm` label has been removed.";
+
+/// Whether a `pull_request` event with `action` on a pull request carrying `labels`
+/// removes `lgtm`: new commits (`synchronize`) and the label is there.
+#[must_use]
+pub fn lgtm_reset(config: &Config, action: &str, labels: &[String]) -> bool {
+    config.lgtm_reset_on_push && action == "synchronize" && labels.iter().any(|l| l.eq_ignore_ascii_case(LGTM))
 }
 
 /// Everything a command is judged by.

@@ -192,3 +192,14 @@ fn logins_and_levels() {
     assert_eq!(logins("@a,@b  c @A"), s(&["a", "b", "c"]));
     assert!(Level::Read < Level::Triage && Level::Triage < Level::Write && Level::Maintain < Level::Admin);
 }
+
+#[test]
+fn new_commits_reset_lgtm_only_when_it_is_there_and_configured() {
+    let on = Config::default();
+    let labels = |names: &[&str]| names.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    assert!(lgtm_reset(&on, "synchronize", &labels(&["LGTM", "kind/bug"])));
+    assert!(!lgtm_reset(&on, "synchronize", &labels(&["approved"])), "nothing to remove");
+    assert!(!lgtm_reset(&on, "edited", &labels(&["lgtm"])), "only new commits");
+    let off = Config { lgtm_reset_on_push: false, ..Config::default() };
+    assert!(!lgtm_reset(&off, "synchronize", &labels(&["lgtm"])));
+}
