@@ -3,6 +3,7 @@
 //! one module per table that return plain values.
 pub mod approvals;
 pub mod audit;
+pub mod dashboard;
 pub mod deliveries;
 pub mod entities;
 pub mod installations;
