@@ -13,6 +13,7 @@ mod m20261121_000005_create_plugin_states;
 mod m20261121_000006_create_plugin_kv_and_secrets;
 mod m20261121_000007_create_installed_plugins;
 mod m20261121_000008_create_installations;
+mod m20261121_000009_create_accounts;
 mod m20261121_000010_index_audit_for_dashboard;
 
 /// The ordered list of Gantry's migrations.
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000006_create_plugin_kv_and_secrets::Migration),
             Box::new(m20261121_000007_create_installed_plugins::Migration),
             Box::new(m20261121_000008_create_installations::Migration),
+            Box::new(m20261121_000009_create_accounts::Migration),
             Box::new(m20261121_000010_index_audit_for_dashboard::Migration),
         ]
     }

@@ -44,6 +44,75 @@ pub struct Settings {
     pub schedule: ScheduleSettings,
     /// Span export over OpenTelemetry.
     pub telemetry: TelemetrySettings,
+    /// The dashboard: sign-in, sessions and cookies.
+    pub web: WebSettings,
+}
+
+/// The dashboard's accounts and sessions (see docs/accounts.md).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebSettings {
+    /// The key that signs session tokens (at least 32 characters). When unset, a
+    /// random key is made at first start and stored sealed with `secrets.key`
+    /// (without `secrets.key`, a key that lasts until the process stops).
+    pub session_key: Option<Secret>,
+    /// Mark cookies `Secure` and name the session cookie `__Host-gantry_session`:
+    /// turn on when the dashboard is served over TLS.
+    pub secure_cookies: bool,
+    /// Trust `X-Forwarded-Proto: https` from a reverse proxy as meaning TLS, and
+    /// `X-Forwarded-For` as the client address for login throttling. Only behind a
+    /// proxy that sets both.
+    pub trust_proxy_headers: bool,
+    /// How long a session lasts, in seconds.
+    pub session_ttl_secs: u64,
+    /// Origins besides the server's own (`https://gantry.example.com`) whose forms
+    /// may post to the dashboard.
+    pub allowed_origins: Vec<String>,
+    /// Login throttling.
+    pub login: LoginThrottleSettings,
+}
+
+impl Default for WebSettings {
+    fn default() -> Self {
+        Self {
+            session_key: None,
+            secure_cookies: false,
+            trust_proxy_headers: false,
+            session_ttl_secs: 12 * 3600,
+            allowed_origins: Vec::new(),
+            login: LoginThrottleSettings::default(),
+        }
+    }
+}
+
+/// Failed sign-ins, counted per account and per client address. After
+/// `free_failures` (per account) or `ip_free_failures` (per address) in a row, each
+/// further attempt must wait `base_delay_ms`, doubled per failure up to
+/// `max_delay_ms` (429 until then, without checking the password); after
+/// `lockout_failures` the account or address is refused for `lockout_secs`, even
+/// with the right password. Counts are forgotten `lockout_secs` after the last
+/// failure, and an account's on a successful sign-in.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LoginThrottleSettings {
+    /// Failures per account before delays start.
+    pub free_failures: u32,
+    /// Failures per client address before delays start.
+    pub ip_free_failures: u32,
+    /// The first delay, in milliseconds.
+    pub base_delay_ms: u64,
+    /// The longest delay, in milliseconds.
+    pub max_delay_ms: u64,
+    /// Failures after which the account or address is locked.
+    pub lockout_failures: u32,
+    /// How long a lock lasts, in seconds.
+    pub lockout_secs: u64,
+}
+
+impl Default for LoginThrottleSettings {
+    fn default() -> Self {
+        Self { free_failures: 5, ip_free_failures: 20, base_delay_ms: 1_000, max_delay_ms: 60_000, lockout_failures: 100, lockout_secs: 15 * 60 }
+    }
 }
 
 /// Span export: when `otlp_endpoint` is set, every span (request, intake, job, plugin
@@ -137,6 +206,7 @@ impl Default for Settings {
             commands: CommandSettings::default(),
             schedule: ScheduleSettings::default(),
             telemetry: TelemetrySettings::default(),
+            web: WebSettings::default(),
         }
     }
 }
@@ -463,6 +533,7 @@ const OPTIONAL_PATHS: &[(&[&str], bool)] = &[
     (&["github", "private_key_file"], false),
     (&["api", "token"], false),
     (&["secrets", "key"], false),
+    (&["web", "session_key"], false),
 ];
 
 /// Sets `path` in `tree` to `raw`, converted to the type the default already has.

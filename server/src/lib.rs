@@ -1,11 +1,12 @@
 //! Gantry server: receives GitHub webhooks, stores them durably, and runs sandboxed
 //! WebAssembly plugins that act on GitHub through checked host calls.
 //!
-//! Modules: `config` (settings; the only reader of the environment), `domain`
+//! Modules: `auth` (accounts, roles, sessions, CSRF), `config` (settings; the only reader of the environment), `domain`
 //! (validated types), `db` (persistence), `github` (signatures and the REST client),
 //! `plugins` (the wasmtime host), `metrics` (Prometheus), `services` (intake and dispatch), `jobs` (workers),
 //! `routes` (HTTP, the only actix-aware module), `startup` (wiring), `sandbox` and
 //! `cli` (the `gantry` binary).
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod crypto;

@@ -83,7 +83,9 @@ impl Application {
         let listener = TcpListener::bind(&settings.server.listen).with_context(|| format!("binding {}", settings.server.listen))?;
         let port = listener.local_addr()?.port();
         let host_services = Arc::new(HostServices::new(&settings, Some(&metrics)).context("setting up plugin host services")?);
+        let session_keys = crate::auth::SessionKeys::load(&db, &settings).await.context("loading the session signing key")?;
         let state = AppState {
+            session_keys,
             db,
             host_services,
             settings: Arc::new(settings),
@@ -96,7 +98,7 @@ impl Application {
             webhook_secrets,
         };
         let data = web::Data::new(state.clone());
-        let server = HttpServer::new(move || App::new().wrap(TracingLogger::default()).app_data(data.clone()).configure(routes::config))
+        let server = HttpServer::new(move || App::new().wrap(actix_web::middleware::from_fn(crate::auth::middleware::admit)).wrap(TracingLogger::default()).app_data(data.clone()).configure(routes::config))
             .workers(state.settings.server.http_workers.max(1))
             .listen(listener)?
             .run();

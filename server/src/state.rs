@@ -36,6 +36,8 @@ pub struct AppState {
     pub webhook_secrets: Arc<WebhookSecrets>,
     /// Secrets, HTTP and metrics for plugins' host calls.
     pub host_services: Arc<crate::plugins::HostServices>,
+    /// The keys dashboard sessions are signed with.
+    pub session_keys: crate::auth::SessionKeys,
 }
 
 impl std::fmt::Debug for AppState {

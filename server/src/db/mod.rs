@@ -1,6 +1,7 @@
 //! Persistence: the connection (SQLite with WAL and a busy timeout, or PostgreSQL),
 //! migrations, generated-style entities in `entities/`, and hand-written queries in
 //! one module per table that return plain values.
+pub mod accounts;
 pub mod approvals;
 pub mod audit;
 pub mod dashboard;
@@ -15,6 +16,7 @@ pub mod plugins;
 pub mod policies;
 pub mod runs;
 pub mod secrets;
+pub mod sessions;
 
 use std::time::Duration;
 

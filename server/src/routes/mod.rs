@@ -1,24 +1,17 @@
 //! HTTP routes: the only place that knows actix. One module per area, each exposing
-//! what `config` mounts.
+//! its handlers; `table` lists and mounts every route with the access it needs.
 mod api;
 mod error;
 mod health;
 mod metrics;
+pub mod table;
 mod webhooks;
 
 use actix_web::web;
 
 pub use error::ApiError;
 
-/// Mounts every route.
+/// Mounts every route: the rows of [`table::ROUTES`], nothing else.
 pub fn config(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/webhooks/github")
-            .route(web::post().to(webhooks::receive_webhook))
-            .default_service(web::to(error::method_not_allowed)),
-    )
-    .route("/health/live", web::get().to(health::live))
-    .route("/health/ready", web::get().to(health::ready))
-    .route("/metrics", web::get().to(metrics::render_metrics))
-    .configure(api::config);
+    table::mount(cfg);
 }

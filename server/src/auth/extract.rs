@@ -1,0 +1,105 @@
+//! The extractors: `Principal` (anyone signed in or holding a token) and the role
+//! newtypes `AnyViewer`, `AnyMaintainer` and `AdminOnly`, so a handler states the
+//! role it needs in its signature. The principal is resolved once per request and
+//! kept in the request's extensions.
+use std::ops::Deref;
+
+use actix_web::dev::Payload;
+use actix_web::http::{header, Method};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use futures::future::LocalBoxFuture;
+
+use super::error::AuthError;
+use super::middleware::Resolved;
+use super::principal::Principal;
+use super::role::Role;
+use crate::state::AppState;
+
+impl FromRequest for Principal {
+    type Error = AuthError;
+    type Future = LocalBoxFuture<'static, Result<Self, AuthError>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { resolve(&req).await })
+    }
+}
+
+/// The request's principal, resolved at most once per request.
+async fn resolve(req: &HttpRequest) -> Result<Principal, AuthError> {
+    let known = req.extensions().get::<Resolved>().cloned();
+    let principal = match known {
+        Some(Resolved(found)) => found,
+        None => {
+            // The middleware is not mounted (a test harness): resolve here.
+            let state = req.app_data::<web::Data<AppState>>().ok_or(AuthError::Unavailable)?.clone();
+            let found = super::authenticate::authenticate(req, &state).await?;
+            req.extensions_mut().insert(Resolved(found.clone()));
+            found
+        }
+    };
+    principal.ok_or_else(|| signed_out(req))
+}
+
+/// The 401 for this request: a redirect to `/login` for a browser asking for a page.
+fn signed_out(req: &HttpRequest) -> AuthError {
+    let htmx = req.headers().contains_key("HX-Request");
+    let wants_html = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    let page = req.method() == Method::GET && !req.path().starts_with("/api/") && wants_html;
+    let login_redirect = page.then(|| {
+        let next = req.uri().path_and_query().map_or("/", |pq| pq.as_str());
+        format!("/login?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>())
+    });
+    AuthError::NotSignedIn { login_redirect, htmx }
+}
+
+macro_rules! role_extractor {
+    ($(#[$doc:meta])* $name:ident, $role:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        pub struct $name(pub Principal);
+
+        impl Deref for $name {
+            type Target = Principal;
+
+            fn deref(&self) -> &Principal {
+                &self.0
+            }
+        }
+
+        impl FromRequest for $name {
+            type Error = AuthError;
+            type Future = LocalBoxFuture<'static, Result<Self, AuthError>>;
+
+            fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+                let req = req.clone();
+                Box::pin(async move {
+                    let principal = resolve(&req).await?;
+                    principal.require($role, None)?;
+                    Ok($name(principal))
+                })
+            }
+        }
+    };
+}
+
+role_extractor!(
+    /// A caller with at least the viewer role on some project (401/403 otherwise).
+    AnyViewer,
+    Role::Viewer
+);
+role_extractor!(
+    /// A caller who maintains at least one project; handlers then check the project
+    /// itself with [`Principal::require`].
+    AnyMaintainer,
+    Role::Maintainer
+);
+role_extractor!(
+    /// An admin (401/403 otherwise).
+    AdminOnly,
+    Role::Admin
+);

@@ -1,0 +1,212 @@
+//! `Principal`: who is calling (a signed-in person or an API token) with their roles,
+//! and the checks handlers make against it. Built by the extractors in `extract`.
+use std::collections::BTreeMap;
+
+use super::role::{AccessDenied, Role};
+
+/// How the caller proved who they are.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// A browser session (cookie).
+    Session {
+        /// The session row's id (128 random bits, hex).
+        session_id: String,
+        /// The session's CSRF token, to put in forms (`csrf`) and htmx headers
+        /// (`X-CSRF-Token`).
+        csrf: String,
+    },
+    /// An API token created with `gantry token create`.
+    ApiToken {
+        /// The token row's id.
+        token_id: i64,
+        /// The most the token may do, whatever its user's role.
+        scope: Role,
+    },
+    /// The bootstrap admin token from the `api.token` setting.
+    Bootstrap,
+}
+
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Credential::Session { .. } => f.write_str("Session(***)"),
+            Credential::ApiToken { token_id, scope } => write!(f, "ApiToken({token_id}, {scope})"),
+            Credential::Bootstrap => f.write_str("Bootstrap"),
+        }
+    }
+}
+
+/// The authenticated caller of a request.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// The user's id (0 for the bootstrap token).
+    pub user_id: i64,
+    /// The user's login.
+    pub login: String,
+    /// Whether the user is an admin (before any token scope applies).
+    pub admin: bool,
+    /// The role the user has on every project, besides team grants.
+    pub base_role: Option<Role>,
+    /// Roles by lower-cased `owner/repo`, from the user's teams.
+    pub projects: BTreeMap<String, Role>,
+    /// How they came in.
+    pub via: Credential,
+}
+
+impl Principal {
+    /// The role a token is capped at; `None` for sessions.
+    fn cap(&self) -> Option<Role> {
+        match &self.via {
+            Credential::ApiToken { scope, .. } => Some(*scope),
+            Credential::Session { .. } | Credential::Bootstrap => None,
+        }
+    }
+
+    fn capped(&self, role: Option<Role>) -> Option<Role> {
+        match (role, self.cap()) {
+            (Some(r), Some(cap)) => Some(r.min(cap)),
+            (r, _) => r,
+        }
+    }
+
+    /// The caller's role on `project` (`owner/repo`, any case): admins are admins
+    /// everywhere; otherwise the higher of the user's base role and their teams'
+    /// grants; a token's scope caps it.
+    #[must_use]
+    pub fn role_on(&self, project: &str) -> Option<Role> {
+        if self.admin {
+            return self.capped(Some(Role::Admin));
+        }
+        let granted = self.projects.get(&project.to_ascii_lowercase()).copied();
+        self.capped(granted.max(self.base_role))
+    }
+
+    /// The highest role the caller has anywhere.
+    #[must_use]
+    pub fn highest_role(&self) -> Option<Role> {
+        if self.admin {
+            return self.capped(Some(Role::Admin));
+        }
+        let best = self.projects.values().copied().max();
+        self.capped(best.max(self.base_role))
+    }
+
+    /// Whether the caller may act as an admin (the admin flag, not capped by a
+    /// token scope below admin).
+    #[must_use]
+    pub fn is_admin(&self) -> bool {
+        self.highest_role() == Some(Role::Admin)
+    }
+
+    /// Checks that the caller has `need` on `project`; with no project, on at least
+    /// one project (and `Admin` means the admin role itself).
+    ///
+    /// # Errors
+    /// [`AccessDenied`] naming what was needed.
+    pub fn require(&self, need: Role, project: Option<&str>) -> Result<(), AccessDenied> {
+        let have = match (need, project) {
+            (Role::Admin, None) => self.highest_role().filter(|r| *r == Role::Admin),
+            (_, Some(p)) => self.role_on(p),
+            (_, None) => self.highest_role(),
+        };
+        if have.is_some_and(|r| r >= need) {
+            Ok(())
+        } else {
+            Err(AccessDenied { need, project: project.map(str::to_ascii_lowercase) })
+        }
+    }
+
+    /// The CSRF token to embed in forms and htmx headers; `None` for token callers
+    /// (they need none).
+    #[must_use]
+    pub fn csrf_token(&self) -> Option<&str> {
+        match &self.via {
+            Credential::Session { csrf, .. } => Some(csrf),
+            Credential::ApiToken { .. } | Credential::Bootstrap => None,
+        }
+    }
+
+    /// The session id, for a session caller.
+    #[must_use]
+    pub fn session_id(&self) -> Option<&str> {
+        match &self.via {
+            Credential::Session { session_id, .. } => Some(session_id),
+            Credential::ApiToken { .. } | Credential::Bootstrap => None,
+        }
+    }
+
+    /// The name recorded in the audit log for what this caller does: the login,
+    /// with `token:<id>` for an API token, or `api-token` for the bootstrap token.
+    #[must_use]
+    pub fn audit_actor(&self) -> String {
+        match &self.via {
+            Credential::Session { .. } => self.login.clone(),
+            Credential::ApiToken { token_id, .. } => format!("{} (token:{token_id})", self.login),
+            Credential::Bootstrap => "api-token".to_owned(),
+        }
+    }
+
+    /// The audit log's `actor_kind`: `user` or `api`.
+    #[must_use]
+    pub fn audit_kind(&self) -> &'static str {
+        match &self.via {
+            Credential::Session { .. } => "user",
+            Credential::ApiToken { .. } | Credential::Bootstrap => "api",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn person(admin: bool, base: Option<Role>, projects: &[(&str, Role)], via: Credential) -> Principal {
+        Principal {
+            user_id: 1,
+            login: "ada".into(),
+            admin,
+            base_role: base,
+            projects: projects.iter().map(|(p, r)| ((*p).to_owned(), *r)).collect(),
+            via,
+        }
+    }
+
+    fn session() -> Credential {
+        Credential::Session { session_id: "s".into(), csrf: "c".into() }
+    }
+
+    #[test]
+    fn admins_are_admins_everywhere_and_others_have_their_teams_roles() {
+        let admin = person(true, None, &[], session());
+        assert_eq!(admin.role_on("any/thing"), Some(Role::Admin));
+        assert!(admin.require(Role::Admin, None).is_ok());
+
+        let m = person(false, None, &[("acme/app", Role::Maintainer)], session());
+        assert_eq!(m.role_on("Acme/App"), Some(Role::Maintainer));
+        assert_eq!(m.role_on("acme/other"), None);
+        assert!(m.require(Role::Maintainer, None).is_ok());
+        assert!(m.require(Role::Maintainer, Some("acme/other")).is_err());
+        assert!(m.require(Role::Admin, None).is_err());
+        assert!(m.require(Role::Admin, Some("acme/app")).is_err());
+    }
+
+    #[test]
+    fn a_token_scope_caps_the_users_role() {
+        let admin_token = person(true, None, &[], Credential::ApiToken { token_id: 3, scope: Role::Viewer });
+        assert_eq!(admin_token.role_on("a/b"), Some(Role::Viewer));
+        assert!(admin_token.require(Role::Maintainer, None).is_err());
+        assert!(admin_token.require(Role::Viewer, None).is_ok());
+        assert_eq!(admin_token.csrf_token(), None);
+        assert_eq!(admin_token.audit_actor(), "ada (token:3)");
+    }
+
+    #[test]
+    fn a_base_role_applies_to_every_project() {
+        let v = person(false, Some(Role::Viewer), &[("a/b", Role::Maintainer)], session());
+        assert_eq!(v.role_on("x/y"), Some(Role::Viewer));
+        assert_eq!(v.role_on("a/b"), Some(Role::Maintainer));
+        assert_eq!(v.highest_role(), Some(Role::Maintainer));
+        let nobody = person(false, None, &[], session());
+        assert!(nobody.require(Role::Viewer, None).is_err());
+    }
+}

@@ -1,0 +1,186 @@
+//! The route table: every route the server mounts, with the access it requires.
+//! `routes::config` mounts exactly these rows, in order, so nothing is served that
+//! the table does not list; the integration test `access` walks every row as an
+//! anonymous caller, a viewer, a maintainer and an admin and checks the status
+//! against the row's access, and the unit test below fails if a route is mounted
+//! anywhere but here.
+//!
+//! Adding a route is one line in [`ROUTES`]:
+//! ```text
+//! row!(GET "/dashboard/plugins/{name}" => dashboard::plugins::show_plugin, Access::Role(Role::Viewer)),
+//! ```
+//! The handler's module must be visible from here (`pub(super) mod ...` in its
+//! area). The handler must enforce what the row says with its extractors
+//! (`AnyViewer`, `AnyMaintainer`, `AdminOnly`, or `Principal` plus `require`). A
+//! route that needs more than a method and a handler (a resource with a default
+//! service, static files) uses a hand-written [`RouteRow`] with its own `mount`.
+use actix_web::http::Method;
+use actix_web::web;
+
+use super::{api, dashboard, error, health, metrics, webhooks};
+use crate::auth::Role;
+
+/// Who may use a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not.
+    Public,
+    /// Signed in with at least this role on some project (`Admin`: the admin role).
+    Role(Role),
+    /// At least this role on the project the request concerns (named in its path
+    /// or found from the record it names). Callers without the role on any project
+    /// are refused before the record is looked up.
+    ProjectRole(Role),
+}
+
+/// One mounted route.
+#[derive(Debug, Clone)]
+pub struct RouteRow {
+    /// The HTTP method.
+    pub method: Method,
+    /// The path pattern, as actix writes it (`/api/v1/plugins/{name}`).
+    pub path: &'static str,
+    /// Who may use it.
+    pub access: Access,
+    /// Registers the route.
+    pub mount: fn(&mut web::ServiceConfig),
+}
+
+/// A row for `cfg.route(path, web::method(METHOD).to(handler))`.
+macro_rules! row {
+    ($method:ident $path:literal => $handler:path, $access:expr) => {
+        RouteRow {
+            method: Method::$method,
+            path: $path,
+            access: $access,
+            mount: |cfg: &mut web::ServiceConfig| {
+                cfg.route($path, web::method(Method::$method).to($handler));
+            },
+        }
+    };
+}
+
+const VIEWER: Access = Access::Role(Role::Viewer);
+const MAINTAINER: Access = Access::ProjectRole(Role::Maintainer);
+const ADMIN: Access = Access::Role(Role::Admin);
+
+/// Every route, in mounting order.
+pub static ROUTES: &[RouteRow] = &[
+    RouteRow {
+        method: Method::POST,
+        path: "/webhooks/github",
+        access: Access::Public,
+        mount: |cfg: &mut web::ServiceConfig| {
+            cfg.service(
+                web::resource("/webhooks/github")
+                    .route(web::post().to(webhooks::receive_webhook))
+                    .default_service(web::to(error::method_not_allowed)),
+            );
+        },
+    },
+    row!(GET "/health/live" => health::live, Access::Public),
+    row!(GET "/health/ready" => health::ready, Access::Public),
+    row!(GET "/metrics" => metrics::render_metrics, Access::Public),
+    // The JSON API.
+    row!(GET "/api/v1/deliveries" => api::deliveries::list_deliveries, VIEWER),
+    row!(GET "/api/v1/deliveries/{delivery_id}" => api::deliveries::show_delivery, VIEWER),
+    row!(POST "/api/v1/deliveries/{delivery_id}/replay" => api::deliveries::replay_delivery, ADMIN),
+    row!(GET "/api/v1/approvals" => api::approvals::list_approvals, VIEWER),
+    row!(POST "/api/v1/approvals/{id}/approve" => api::approvals::approve_action, MAINTAINER),
+    row!(POST "/api/v1/approvals/{id}/deny" => api::approvals::deny_action, MAINTAINER),
+    row!(GET "/api/v1/policies" => api::policies::list_policies, VIEWER),
+    row!(POST "/api/v1/policies" => api::policies::create_policy, MAINTAINER),
+    row!(GET "/api/v1/policies/explain" => api::policies::explain_policy, VIEWER),
+    row!(DELETE "/api/v1/policies/{id}" => api::policies::delete_policy, MAINTAINER),
+    row!(GET "/api/v1/audit/verify" => api::policies::verify_audit, VIEWER),
+    row!(GET "/api/v1/installations" => api::installations::list_installations, VIEWER),
+    row!(GET "/api/v1/plugins" => api::plugins::list_plugins, VIEWER),
+    row!(POST "/api/v1/plugins" => api::plugins::install_plugin, ADMIN),
+    row!(GET "/api/v1/plugins/{name}" => api::plugins::show_plugin, VIEWER),
+    row!(PUT "/api/v1/plugins/{name}" => api::plugins::upgrade_plugin, ADMIN),
+    row!(DELETE "/api/v1/plugins/{name}" => api::plugins::remove_plugin, ADMIN),
+    row!(POST "/api/v1/plugins/{name}/enable" => api::plugins::enable_plugin, ADMIN),
+    row!(POST "/api/v1/plugins/{name}/disable" => api::plugins::disable_plugin, ADMIN),
+    row!(PUT "/api/v1/plugins/{name}/config" => api::plugins::configure_all, ADMIN),
+    row!(PUT "/api/v1/plugins/{name}/projects/{owner}/{repo}" => api::plugins::configure_project, MAINTAINER),
+    // The dashboard (routes/dashboard): pages are readable by viewers; each write
+    // checks the role on the project it concerns.
+    row!(GET "/" => dashboard::home, Access::Public),
+    row!(GET "/static/{file:.*}" => dashboard::assets::serve_static, Access::Public),
+    row!(GET "/dashboard" => dashboard::overview::show_overview, VIEWER),
+    row!(GET "/dashboard/overview/live" => dashboard::overview::overview_live, VIEWER),
+    row!(GET "/dashboard/approvals" => dashboard::approvals::list_approvals, VIEWER),
+    row!(GET "/dashboard/approvals/live" => dashboard::approvals::approvals_live, VIEWER),
+    row!(POST "/dashboard/approvals/{id}/approve" => dashboard::approvals::approve_approval, MAINTAINER),
+    row!(POST "/dashboard/approvals/{id}/deny" => dashboard::approvals::deny_approval, MAINTAINER),
+    row!(GET "/dashboard/projects" => dashboard::projects::list_projects, VIEWER),
+    row!(GET "/dashboard/plugins" => dashboard::plugins::list_plugins, VIEWER),
+    row!(POST "/dashboard/plugins/upload" => dashboard::plugins::upload_plugin, ADMIN),
+    row!(POST "/dashboard/plugins/confirm" => dashboard::plugins::confirm_plugin, ADMIN),
+    row!(GET "/dashboard/plugins/{name}" => dashboard::plugins::show_plugin, VIEWER),
+    row!(POST "/dashboard/plugins/{name}/enable" => dashboard::plugins::enable_plugin, MAINTAINER),
+    row!(POST "/dashboard/plugins/{name}/disable" => dashboard::plugins::disable_plugin, MAINTAINER),
+    row!(POST "/dashboard/plugins/{name}/config" => dashboard::plugins::configure_plugin, MAINTAINER),
+    row!(GET "/dashboard/policies" => dashboard::policies::list_policies, VIEWER),
+    row!(POST "/dashboard/policies" => dashboard::policies::add_policy, MAINTAINER),
+    row!(POST "/dashboard/policies/{id}/delete" => dashboard::policies::delete_policy, MAINTAINER),
+    row!(GET "/dashboard/audit" => dashboard::audit::list_audit, VIEWER),
+    row!(GET "/dashboard/audit/verify" => dashboard::audit::verify_chain, VIEWER),
+    row!(GET "/dashboard/audit/export.csv" => dashboard::audit::export_csv, VIEWER),
+    row!(GET "/dashboard/audit/export.json" => dashboard::audit::export_json, VIEWER),
+    row!(GET "/dashboard/deliveries" => dashboard::deliveries::list_deliveries, VIEWER),
+    row!(GET "/dashboard/deliveries/live" => dashboard::deliveries::deliveries_live, VIEWER),
+    row!(GET "/dashboard/deliveries/{delivery_id}" => dashboard::deliveries::show_delivery, VIEWER),
+    row!(POST "/dashboard/deliveries/{delivery_id}/replay" => dashboard::deliveries::replay_delivery, MAINTAINER),
+    row!(GET "/dashboard/dead-letters" => dashboard::deliveries::list_dead_letters, VIEWER),
+    row!(GET "/dashboard/commands" => dashboard::commands::list_commands, VIEWER),
+];
+
+/// Mounts every row of [`ROUTES`].
+pub fn mount(cfg: &mut web::ServiceConfig) {
+    for row in ROUTES {
+        (row.mount)(cfg);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use super::ROUTES;
+
+    fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    /// Routes are mounted by the table alone: no other file under `routes/` calls
+    /// actix's mounting functions, so no route can escape the access walk.
+    #[test]
+    fn no_route_is_mounted_outside_the_table() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/routes");
+        let mut files = Vec::new();
+        sources(&root, &mut files);
+        let forbidden = ["web::resource(", "web::scope(", ".route(", ".service(", "web::get()", "web::post()"];
+        for file in files.iter().filter(|f| !f.ends_with("table.rs")) {
+            let text = std::fs::read_to_string(file).unwrap();
+            for needle in forbidden {
+                assert!(!text.contains(needle), "{} mounts a route itself ({needle}); add a row to routes/table.rs instead", file.display());
+            }
+        }
+    }
+
+    #[test]
+    fn every_method_and_path_is_listed_once() {
+        let mut seen = std::collections::HashSet::new();
+        for row in ROUTES {
+            assert!(seen.insert((row.method.clone(), row.path)), "{} {} is listed twice", row.method, row.path);
+        }
+    }
+}
