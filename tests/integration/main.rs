@@ -9,6 +9,7 @@ mod alloc;
 mod api;
 mod approvals;
 mod commands;
+mod dashboard;
 mod durability;
 mod git;
 mod github_app;

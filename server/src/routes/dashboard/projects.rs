@@ -1,0 +1,43 @@
+//! Projects (`/dashboard/projects`): every repository an installation lists or a
+//! delivery named, with the teams that hold a role on it (`db::accounts`).
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+
+use super::access::User;
+use super::view::{render, DashError, Nav};
+use crate::db;
+use crate::db::dashboard::KnownRepository;
+use crate::state::AppState;
+
+/// `pages/projects/list.html`.
+#[derive(Template)]
+#[template(path = "pages/projects/list.html", blocks = ["content"])]
+pub struct ProjectsPage {
+    nav: Nav,
+    /// Each repository with `(team, role)` grants on it.
+    repos: Vec<(KnownRepository, Vec<(String, String)>)>,
+    /// Grants on projects Gantry has not seen (yet).
+    other_grants: Vec<(String, String, String)>,
+}
+
+/// `GET /dashboard/projects`.
+pub async fn list_projects(user: User, req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, DashError> {
+    let known = db::dashboard::known_repositories(&state.db).await?;
+    let mut grants: Vec<(String, String, String)> = Vec::new();
+    for team in db::accounts::list_teams(&state.db).await? {
+        for (project, role) in db::accounts::team_grants(&state.db, team.id).await? {
+            grants.push((project.to_ascii_lowercase(), team.name.clone(), role));
+        }
+    }
+    let repos = known
+        .into_iter()
+        .map(|r| {
+            let lower = r.name.to_ascii_lowercase();
+            let teams = grants.iter().filter(|(p, _, _)| *p == lower).map(|(_, t, role)| (t.clone(), role.clone())).collect();
+            (r, teams)
+        })
+        .collect::<Vec<_>>();
+    let other_grants = grants.into_iter().filter(|(p, _, _)| !repos.iter().any(|(r, _)| r.name.eq_ignore_ascii_case(p))).collect();
+    let page = ProjectsPage { nav: Nav::new(&user.0, "projects", super::sandbox::enabled(&state)), repos, other_grants };
+    render(&req, &page, |p| p.as_content().render())
+}

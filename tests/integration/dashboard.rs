@@ -1,0 +1,320 @@
+//! The dashboard through HTTP, as a browser sees it: every page renders for a viewer
+//! with its empty state and with data and shows a viewer no write controls; a
+//! viewer's forged POST is refused; a maintainer approves a held action from the
+//! approvals page and it runs once; hostile strings in payloads, titles, logins and
+//! actions come out escaped (TESTPLAN A10); the audit log's keyset pages return
+//! every row once; CSV and JSON export; signed-out browsers go to /login; the
+//! pinned htmx is served as committed.
+use std::time::Duration;
+
+use gantry_server::db::audit::{self, AuditEntry};
+use gantry_server::services::policies::{self, RuleForm};
+use reqwest::header;
+use sha2::{Digest, Sha256};
+
+use crate::helpers::{corpus_payload, delivery_id, spawn_app, AppOptions, Plugins, TestApp};
+
+const SCRIPT: &str = "<script>alert(1)</script>";
+const SCRIPT_ESCAPED: &str = "&#60;script&#62;alert(1)&#60;/script&#62;";
+const IMG: &str = "\"><img src=x onerror=alert(1)>";
+const IMG_ESCAPED: &str = "&#34;&#62;&#60;img src=x onerror=alert(1)&#62;";
+const PROJECT: &str = "Codertocat/Hello-World";
+
+/// A signed-in browser: the session cookie and the session's CSRF token.
+struct Browser {
+    base: String,
+    http: reqwest::Client,
+    cookie: String,
+    csrf: String,
+}
+
+/// Signs `login` in with a real session row and a session token signed by the
+/// server's key. `role`: `admin`, `viewer` (on every project) or `maintainer` of
+/// `PROJECT` through a team.
+async fn sign_in(app: &TestApp, login: &str, role: &str) -> Browser {
+    use gantry_server::db::{accounts, sessions};
+    let db = &app.state.db;
+    let new = accounts::NewUser { login: login.into(), password_hash: None, admin: role == "admin", base_role: (role == "viewer").then(|| "viewer".into()) };
+    let user = accounts::create_user(db, new).await.unwrap();
+    if role == "maintainer" {
+        let team = accounts::create_team(db, &format!("{login}-team")).await.unwrap();
+        accounts::add_member(db, team.id, user.id).await.unwrap();
+        accounts::grant(db, team.id, &PROJECT.to_ascii_lowercase(), "maintainer").await.unwrap();
+    }
+    let sid = gantry_server::auth::session::new_session_id();
+    sessions::insert_session(db, &sid, user.id, chrono::Utc::now() + chrono::Duration::hours(1)).await.unwrap();
+    let token = app.state.session_keys.issue(&sid, user.id, 3600).unwrap();
+    Browser {
+        base: app.address.clone(),
+        http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+        cookie: format!("{}={token}", gantry_server::auth::session::PLAIN_COOKIE),
+        csrf: app.state.session_keys.csrf_token(&sid),
+    }
+}
+
+impl Browser {
+    async fn get(&self, path: &str) -> (u16, String) {
+        let response = self.http.get(format!("{}{path}", self.base)).header(header::COOKIE, &self.cookie).header(header::ACCEPT, "text/html").send().await.unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    }
+
+    /// A form post from the dashboard itself, with the session's CSRF token.
+    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let mut form: Vec<(&str, &str)> = vec![("csrf", &self.csrf)];
+        form.extend_from_slice(fields);
+        self.http.post(format!("{}{path}", self.base)).header(header::COOKIE, &self.cookie).header(header::ORIGIN, &self.base).form(&form).send().await.unwrap()
+    }
+}
+
+/// The page's `<main>`: what the signed-in person's role decides (the header holds
+/// only navigation and the sign-out form).
+fn main_of(html: &str) -> &str {
+    let start = html.find("<main").expect("a page has <main>");
+    let end = html.rfind("</main>").expect("</main>");
+    &html[start..end]
+}
+
+fn assert_read_only(path: &str, html: &str) {
+    let main = main_of(html);
+    assert!(!main.contains("<form method=\"post\""), "{path} shows a viewer a post form:\n{main}");
+    assert!(!main.contains("hx-post"), "{path} shows a viewer an hx-post control");
+    let posts: Vec<&str> = html.match_indices("<form method=\"post\"").map(|(i, _)| &html[i..(i + 60).min(html.len())]).collect();
+    assert!(posts.iter().all(|f| f.contains("action=\"/logout\"")), "the only post form outside <main> is sign-out: {posts:?}");
+}
+
+const PAGES: &[(&str, &str)] = &[
+    ("/dashboard", "No deliveries in the last hour"),
+    ("/dashboard/projects", "No repositories yet"),
+    ("/dashboard/plugins", "No plugins installed"),
+    ("/dashboard/policies", "No policy rules yet"),
+    ("/dashboard/approvals", "No approvals waiting. Held actions appear here when a policy says ask."),
+    ("/dashboard/deliveries", "No deliveries yet"),
+    ("/dashboard/dead-letters", "No dead letters"),
+    ("/dashboard/audit", "No audit rows yet"),
+    ("/dashboard/commands", "No repositories yet, so no commands"),
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_shows_a_viewer_its_empty_state_and_no_write_controls() {
+    let app = spawn_app(AppOptions { plugins: Plugins::None, ..AppOptions::default() }).await;
+    let viewer = sign_in(&app, "vera", "viewer").await;
+    for (path, empty) in PAGES {
+        let (status, html) = viewer.get(path).await;
+        assert_eq!(status, 200, "{path}: {html}");
+        assert!(html.contains(empty), "{path} lacks its empty state {empty:?}");
+        assert!(html.contains(&format!("hx-headers='{{&#34;X-CSRF-Token&#34;:&#34;{}&#34;}}'", viewer.csrf)), "{path}: body carries the CSRF header for htmx");
+        assert_read_only(path, &html);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_with_data_render_for_a_viewer_without_write_controls() {
+    let app = spawn_app(AppOptions::default()).await;
+    let id = delivery_id();
+    assert_eq!(app.post_webhook("issues", &id, &corpus_payload("issues/opened.payload.json")).await.status(), 202);
+    app.wait_for_idle_queue(Duration::from_secs(30)).await;
+    policies::add(&app.state.db, rule("repo:codertocat/hello-world", "ask"), "test").await.unwrap();
+    let viewer = sign_in(&app, "vera", "viewer").await;
+    let expect: &[(&str, &str)] = &[
+        ("/dashboard", "deliveries in the last hour"),
+        ("/dashboard/projects", PROJECT),
+        ("/dashboard/plugins", "hooks"),
+        ("/dashboard/plugins/hooks", "Capabilities"),
+        ("/dashboard/policies", "repo:codertocat/hello-world"),
+        ("/dashboard/deliveries", &id),
+        (&format!("/dashboard/deliveries/{id}"), "&#34;action&#34;: &#34;opened&#34;"),
+        ("/dashboard/audit", "policy.created"),
+    ];
+    for (path, text) in expect {
+        let (status, html) = viewer.get(path).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(html.contains(text), "{path} lacks {text:?}");
+        assert_read_only(path, &html);
+    }
+    let (_, overview) = viewer.get("/dashboard/overview/live").await;
+    assert!(overview.contains("<span style=\"height: 100%\""), "the chart has this minute's delivery: {overview}");
+}
+
+fn rule(scope: &str, effect: &str) -> RuleForm {
+    RuleForm { scope: scope.into(), plugin: None, capability: "issues:write".into(), effect: effect.into(), branch: None, min_permission: None, enforced: false }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_viewers_forged_posts_are_refused_even_with_a_valid_csrf_token() {
+    let app = spawn_app(AppOptions { plugins: Plugins::None, ..AppOptions::default() }).await;
+    let viewer = sign_in(&app, "vera", "viewer").await;
+    let add = viewer.post("/dashboard/policies", &[("scope", "repo:codertocat/hello-world"), ("capability", "issues:write"), ("effect", "allow")]).await;
+    assert_eq!(add.status(), 403);
+    assert!(gantry_server::db::policies::all(&app.state.db).await.unwrap().is_empty(), "no rule was added");
+    let id = policies::add(&app.state.db, rule("global", "deny"), "test").await.unwrap();
+    assert_eq!(viewer.post(&format!("/dashboard/policies/{id}/delete"), &[]).await.status(), 403);
+    assert_eq!(gantry_server::db::policies::all(&app.state.db).await.unwrap().len(), 1, "the rule is still there");
+    // A maintainer of one project may not write global policy either.
+    let maintainer = sign_in(&app, "mia", "maintainer").await;
+    assert_eq!(maintainer.post(&format!("/dashboard/policies/{id}/delete"), &[]).await.status(), 403);
+    let ok = maintainer.post("/dashboard/policies", &[("scope", "repo:codertocat/hello-world"), ("capability", "issues:write"), ("effect", "allow")]).await;
+    assert_eq!(ok.status(), 303, "a maintainer adds a rule on their own project");
+    assert_eq!(audit::with_action(&app.state.db, "policy.created").await.unwrap().iter().filter(|r| r.actor == "mia").count(), 1, "one audit row");
+}
+
+/// Opens the corpus issue under an `ask` rule for asker; returns the approval id.
+async fn held_comment(app: &TestApp) -> String {
+    policies::add(&app.state.db, RuleForm { plugin: Some("asker".into()), ..rule("global", "ask") }, "test").await.unwrap();
+    let id = delivery_id();
+    assert_eq!(app.post_webhook("issues", &id, &corpus_payload("issues/opened.payload.json")).await.status(), 202);
+    app.wait_for_idle_queue(Duration::from_secs(30)).await;
+    let pending = gantry_server::db::approvals::list(&app.state.db, Some("pending")).await.unwrap();
+    assert_eq!(pending.len(), 1, "one held action");
+    pending[0].public_id.clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_maintainer_approves_a_held_action_on_the_approvals_page_and_it_runs_once() {
+    let app = spawn_app(AppOptions { plugins: Plugins::Named(&["asker"]), ..AppOptions::default() }).await;
+    let approval = held_comment(&app).await;
+    let viewer = sign_in(&app, "vera", "viewer").await;
+    let (_, html) = viewer.get("/dashboard/approvals").await;
+    assert!(html.contains(&approval) && html.contains("&#34;kind&#34;: &#34;create_comment&#34;"), "the queue shows the exact action: {html}");
+    assert_read_only("/dashboard/approvals", &html);
+    assert_eq!(viewer.post(&format!("/dashboard/approvals/{approval}/approve"), &[]).await.status(), 403);
+    assert_eq!(app.sim.write_count(), 0, "nothing ran for the viewer");
+
+    let maintainer = sign_in(&app, "mia", "maintainer").await;
+    let (_, html) = maintainer.get("/dashboard/approvals").await;
+    assert!(html.contains(&format!("action=\"/dashboard/approvals/{approval}/approve\"")), "a maintainer gets the approve form");
+    let approve = maintainer.post(&format!("/dashboard/approvals/{approval}/approve"), &[("reason", "looks right")]).await;
+    assert_eq!(approve.status(), 303);
+    assert_eq!(approve.headers()[header::LOCATION], "/dashboard/approvals");
+    let number = serde_json::from_slice::<serde_json::Value>(&corpus_payload("issues/opened.payload.json")).unwrap()["issue"]["number"].as_u64().unwrap();
+    let comments = app.sim.issue_comments("Codertocat", "Hello-World", number).unwrap().len();
+    assert_eq!(comments, 1, "the held comment was posted once");
+    let again = maintainer.post(&format!("/dashboard/approvals/{approval}/approve"), &[]).await;
+    assert_eq!(again.status(), 409, "an executed approval cannot run again");
+    assert_eq!(app.sim.issue_comments("Codertocat", "Hello-World", number).unwrap().len(), 1);
+    let approved = audit::with_action(&app.state.db, "approval.approved").await.unwrap();
+    assert_eq!(approved.len(), 1);
+    assert_eq!(approved[0].actor, "mia");
+    let (_, html) = maintainer.get("/dashboard/approvals").await;
+    assert!(html.contains("No approvals waiting") && html.contains("looks right"), "decided history shows the reason");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_strings_are_escaped_on_every_page_that_shows_them() {
+    let app = spawn_app(AppOptions { plugins: Plugins::None, ..AppOptions::default() }).await;
+    let hostile = format!("{SCRIPT}{IMG}");
+    let mut payload: serde_json::Value = serde_json::from_slice(&corpus_payload("issues/opened.payload.json")).unwrap();
+    payload["issue"]["title"] = hostile.clone().into();
+    payload["sender"]["login"] = hostile.clone().into();
+    let id = delivery_id();
+    assert_eq!(app.post_webhook("issues", &id, &serde_json::to_vec(&payload).unwrap()).await.status(), 202);
+    audit::append(&app.state.db, AuditEntry { actor: hostile.clone(), actor_kind: "user".into(), action: "test.hostile".into(), details: Some(hostile.clone()), ..AuditEntry::default() }).await.unwrap();
+    let action = serde_json::json!({"kind": "create_comment", "owner": "o", "repo": "r", "number": 1, "body": hostile, "marker": "m"}).to_string();
+    gantry_server::db::approvals::create(
+        &app.state.db,
+        gantry_server::db::approvals::NewApproval { public_id: "ap_hostile", delivery_id: &id, plugin: "asker", capability: "issues:write", repository: &hostile, action: &action },
+    )
+    .await
+    .unwrap();
+    let admin = sign_in(&app, "ada", "admin").await;
+    for path in [format!("/dashboard/deliveries/{id}"), "/dashboard/approvals".into(), "/dashboard/audit".into(), "/dashboard/audit?actor=".to_owned() + &urlencode(&hostile)] {
+        let (status, html) = admin.get(&path).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(!html.contains(SCRIPT) && !html.contains("<img src=x"), "{path} carries a raw injection");
+        assert!(html.contains(SCRIPT_ESCAPED), "{path} lacks the escaped script");
+        assert!(html.contains("&#60;img src=x onerror=alert(1)&#62;"), "{path} lacks the escaped img");
+    }
+    let (_, audit_page) = admin.get("/dashboard/audit").await;
+    assert!(audit_page.contains(IMG_ESCAPED), "the attribute breakout is escaped too");
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}
+
+/// The ids of the audit rows on a page, in order.
+fn row_ids(html: &str) -> Vec<i64> {
+    html.match_indices("<tr data-id=\"").map(|(i, m)| html[i + m.len()..].split('"').next().unwrap().parse().unwrap()).collect()
+}
+
+fn next_link(html: &str) -> Option<String> {
+    let i = html.find("<a href=\"?")?;
+    let rest = &html[i + "<a href=\"".len()..];
+    Some(rest.split('"').next().unwrap().replace("&#38;", "&"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_pages_return_every_row_exactly_once_and_filters_hold_across_pages() {
+    let app = spawn_app(AppOptions { plugins: Plugins::None, ..AppOptions::default() }).await;
+    for i in 0..137 {
+        let actor = if i % 3 == 0 { "carol" } else { "dave" };
+        audit::append(&app.state.db, AuditEntry { actor: actor.into(), actor_kind: "user".into(), action: format!("test.{i}"), outcome: Some("ok".into()), ..AuditEntry::default() }).await.unwrap();
+    }
+    let admin = sign_in(&app, "ada", "admin").await;
+    for (query, expected) in [("limit=25", 137), ("actor=carol&limit=10", 46)] {
+        let mut seen = Vec::new();
+        let mut next = Some(format!("?{query}"));
+        let mut pages = 0;
+        while let Some(q) = next {
+            let (status, html) = admin.get(&format!("/dashboard/audit{q}")).await;
+            assert_eq!(status, 200);
+            seen.extend(row_ids(&html));
+            next = next_link(&html);
+            pages += 1;
+            assert!(pages < 50, "pagination does not end");
+        }
+        let mut unique = seen.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), seen.len(), "{query}: a row came twice");
+        assert_eq!(seen.len(), expected, "{query}: every row once");
+        assert!(seen.windows(2).all(|w| w[0] > w[1]), "newest first");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_log_exports_as_csv_and_json_with_its_filters() {
+    let app = spawn_app(AppOptions { plugins: Plugins::None, ..AppOptions::default() }).await;
+    for i in 0..1203 {
+        let actor = if i % 2 == 0 { "carol" } else { "dave, \"the\" =tester" };
+        audit::append(&app.state.db, AuditEntry { actor: actor.into(), actor_kind: "user".into(), action: "test.export".into(), ..AuditEntry::default() }).await.unwrap();
+    }
+    let admin = sign_in(&app, "ada", "admin").await;
+    let (status, json) = admin.get("/dashboard/audit/export.json?action=test.export").await;
+    assert_eq!(status, 200);
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
+    assert_eq!(rows.len(), 1203, "every row, across export chunks");
+    let (_, csv) = admin.get("/dashboard/audit/export.csv?actor=carol").await;
+    let lines: Vec<&str> = csv.trim_end().split("\r\n").collect();
+    assert!(lines[0].starts_with("id,at,actor,"));
+    assert_eq!(lines.len(), 1 + 602);
+    let (_, csv) = admin.get("/dashboard/audit/export.csv?actor=dave%2C%20%22the%22%20%3Dtester").await;
+    assert!(csv.contains(",\"'dave, \"\"the\"\" =tester\",") || csv.contains(",\"dave, \"\"the\"\" =tester\","), "quoted: {}", &csv[..300.min(csv.len())]);
+    let (status, _) = admin.get("/dashboard/audit?from=yesterday").await;
+    assert_eq!(status, 400, "a bad date is a clear error");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_out_browser_is_sent_to_login_and_htmx_is_told_to_go_there() {
+    let app = spawn_app(AppOptions { plugins: Plugins::None, ..AppOptions::default() }).await;
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let page = http.get(format!("{}/dashboard/audit?actor=x", app.address)).send().await.unwrap();
+    assert_eq!(page.status(), 303);
+    assert_eq!(page.headers()[header::LOCATION], "/login?next=%2Fdashboard%2Faudit%3Factor%3Dx");
+    let htmx = http.get(format!("{}/dashboard/approvals/live", app.address)).header("HX-Request", "true").send().await.unwrap();
+    assert_eq!(htmx.status(), 401);
+    assert!(htmx.headers()["HX-Redirect"].to_str().unwrap().starts_with("/login"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pinned_htmx_is_served_as_committed_with_long_caching() {
+    let app = spawn_app(AppOptions { plugins: Plugins::None, ..AppOptions::default() }).await;
+    let versions = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../web/static/VERSIONS")).unwrap();
+    let pinned = versions.lines().find(|l| l.starts_with("htmx.org")).unwrap().split_whitespace().last().unwrap().to_owned();
+    let response = reqwest::get(format!("{}/static/htmx.min.js", app.address)).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()[header::CONTENT_TYPE].to_str().unwrap().contains("javascript"));
+    assert!(response.headers()[header::CACHE_CONTROL].to_str().unwrap().contains("max-age=31536000"));
+    let body = response.bytes().await.unwrap();
+    assert_eq!(hex::encode(Sha256::digest(&body)), pinned, "the served htmx is the pinned release");
+    assert_eq!(reqwest::get(format!("{}/static/../Cargo.toml", app.address)).await.unwrap().status(), 404);
+}
