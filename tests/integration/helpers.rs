@@ -284,3 +284,87 @@ impl TestApp {
         id
     }
 }
+
+/// A browser session of a test user: the cookie and the session's CSRF token.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// The user's login.
+    pub login: String,
+    /// `name=value` of the session cookie, for a `Cookie` header.
+    pub cookie: String,
+    /// The session's CSRF token.
+    pub csrf: String,
+}
+
+/// The password test users get (long enough for the strength check).
+pub const TEST_PASSWORD: &str = "correct horse battery staple";
+
+/// Accounts as a test: users, sign-in, requests as a signed-in browser.
+impl TestApp {
+    /// A client that does not follow redirects (to see a 303 and its cookies).
+    pub fn browser(&self) -> reqwest::Client {
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    }
+
+    /// This server's origin, for `Origin` headers.
+    pub fn origin(&self) -> String {
+        self.address.clone()
+    }
+
+    /// Creates a user with `role` on every project (`None`: only team grants) and
+    /// the password [`TEST_PASSWORD`]; returns the id.
+    pub async fn create_user(&self, login: &str, role: Option<gantry_server::auth::Role>) -> i64 {
+        let actor = gantry_server::auth::accounts::Actor::cli();
+        gantry_server::auth::accounts::create_user(&self.state.db, &actor, login, Some(TEST_PASSWORD.into()), role).await.unwrap()
+    }
+
+    /// Posts the sign-in form; returns the answer (not followed).
+    pub async fn post_login(&self, login: &str, password: &str) -> reqwest::Response {
+        self.browser()
+            .post(format!("{}/login", self.address))
+            .header("origin", self.origin())
+            .form(&[("login", login), ("password", password)])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Signs `login` in with [`TEST_PASSWORD`], which must succeed.
+    pub async fn sign_in_as(&self, login: &str) -> Session {
+        let answer = self.post_login(login, TEST_PASSWORD).await;
+        assert_eq!(answer.status(), 303, "signing in {login}");
+        let cookie = session_cookie_of(&answer).expect("a session cookie after signing in");
+        let me: serde_json::Value = self.http.get(format!("{}/api/v1/me", self.address)).header("cookie", &cookie).send().await.unwrap().json().await.unwrap();
+        Session { login: login.to_owned(), cookie, csrf: me["csrf_token"].as_str().unwrap().to_owned() }
+    }
+
+    /// Creates a user with `role` everywhere (`None`: no role at all) and signs them in.
+    pub async fn sign_in(&self, role: Option<gantry_server::auth::Role>) -> Session {
+        let login = format!("{}-{}", role.map_or("nobody", |r| r.as_str()), &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        self.create_user(&login, role).await;
+        self.sign_in_as(&login).await
+    }
+
+    /// A request as `session`'s browser: cookie, same-site `Origin`, and the CSRF
+    /// header (as htmx sends it).
+    pub fn as_user(&self, session: &Session, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.browser()
+            .request(method, format!("{}{path}", self.address))
+            .header("cookie", &session.cookie)
+            .header("origin", self.origin())
+            .header("x-csrf-token", &session.csrf)
+    }
+}
+
+/// `name=value` of the session cookie an answer sets, if any.
+pub fn session_cookie_of(answer: &reqwest::Response) -> Option<String> {
+    answer
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("gantry_session=") || v.starts_with("__Host-gantry_session="))
+        .and_then(|v| v.split(';').next())
+        .filter(|v| !v.ends_with('='))
+        .map(str::to_owned)
+}

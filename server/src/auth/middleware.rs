@@ -20,6 +20,13 @@ use crate::state::AppState;
 #[derive(Debug, Clone)]
 pub struct Resolved(pub Option<Principal>);
 
+/// The principal the middleware found for this request (`None`: anonymous, or the
+/// middleware is not mounted).
+#[must_use]
+pub fn resolved(req: &actix_web::HttpRequest) -> Option<Principal> {
+    req.extensions().get::<Resolved>().and_then(|r| r.0.clone())
+}
+
 /// Paths whose unsafe requests are checked by origin only: they create a session
 /// rather than use one.
 const ORIGIN_ONLY: &[&str] = &["/login", "/setup"];

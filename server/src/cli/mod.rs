@@ -1,5 +1,6 @@
 //! The `gantry` command line: `serve`, `migrate`, `sandbox`, `deliveries`, `secrets`,
-//! `plugin`, `policy`, `audit`.
+//! `plugin`, `policy`, `audit`, and accounts: `admin`, `user`, `team`, `token`.
+mod accounts;
 mod deliveries;
 pub mod new_plugin;
 mod plugin;
@@ -68,6 +69,26 @@ enum Command {
     Deliveries {
         #[command(subcommand)]
         command: deliveries::DeliveriesCommand,
+    },
+    /// Create admins and set passwords.
+    Admin {
+        #[command(subcommand)]
+        command: accounts::AdminCommand,
+    },
+    /// Manage dashboard users and their roles.
+    User {
+        #[command(subcommand)]
+        command: accounts::UserCommand,
+    },
+    /// Manage teams, their members and their roles on projects.
+    Team {
+        #[command(subcommand)]
+        command: accounts::TeamCommand,
+    },
+    /// Create, list and revoke API tokens.
+    Token {
+        #[command(subcommand)]
+        command: accounts::TokenCommand,
     },
 }
 
@@ -166,6 +187,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let conn = db::connect(&settings.database_url(), 2).await?;
             deliveries::run(&conn, command).await
         }
+        Command::Admin { command } => accounts::run_admin(&connect_migrated(cli.config.as_deref()).await?, command).await,
+        Command::User { command } => accounts::run_user(&connect_migrated(cli.config.as_deref()).await?, command).await,
+        Command::Team { command } => accounts::run_team(&connect_migrated(cli.config.as_deref()).await?, command).await,
+        Command::Token { command } => accounts::run_token(&connect_migrated(cli.config.as_deref()).await?, command).await,
     }
 }
 

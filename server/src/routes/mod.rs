@@ -1,6 +1,7 @@
 //! HTTP routes: the only place that knows actix. One module per area, each exposing
 //! its handlers; `table` lists and mounts every route with the access it needs.
 mod api;
+mod auth;
 mod dashboard;
 mod error;
 mod health;

@@ -17,7 +17,7 @@
 use actix_web::http::Method;
 use actix_web::web;
 
-use super::{api, dashboard, error, health, metrics, webhooks};
+use super::{api, auth, error, health, metrics, webhooks};
 use crate::auth::Role;
 
 /// Who may use a route.
@@ -25,6 +25,8 @@ use crate::auth::Role;
 pub enum Access {
     /// Anyone, signed in or not.
     Public,
+    /// Anyone signed in, whatever their role.
+    SignedIn,
     /// Signed in with at least this role on some project (`Admin`: the admin role).
     Role(Role),
     /// At least this role on the project the request concerns (named in its path
@@ -81,6 +83,11 @@ pub static ROUTES: &[RouteRow] = &[
     row!(GET "/health/live" => health::live, Access::Public),
     row!(GET "/health/ready" => health::ready, Access::Public),
     row!(GET "/metrics" => metrics::render_metrics, Access::Public),
+    // Signing in and out.
+    row!(GET "/login" => auth::login::show_login, Access::Public),
+    row!(POST "/login" => auth::login::submit_login, Access::Public),
+    row!(POST "/logout" => auth::logout::logout, Access::SignedIn),
+    row!(GET "/api/v1/me" => auth::me::show_me, Access::SignedIn),
     // The JSON API.
     row!(GET "/api/v1/deliveries" => api::deliveries::list_deliveries, VIEWER),
     row!(GET "/api/v1/deliveries/{delivery_id}" => api::deliveries::show_delivery, VIEWER),
@@ -99,41 +106,10 @@ pub static ROUTES: &[RouteRow] = &[
     row!(GET "/api/v1/plugins/{name}" => api::plugins::show_plugin, VIEWER),
     row!(PUT "/api/v1/plugins/{name}" => api::plugins::upgrade_plugin, ADMIN),
     row!(DELETE "/api/v1/plugins/{name}" => api::plugins::remove_plugin, ADMIN),
-    row!(POST "/api/v1/plugins/{name}/enable" => api::plugins::enable_plugin, ADMIN),
-    row!(POST "/api/v1/plugins/{name}/disable" => api::plugins::disable_plugin, ADMIN),
+    row!(POST "/api/v1/plugins/{name}/enable" => api::plugins::enable_plugin, MAINTAINER),
+    row!(POST "/api/v1/plugins/{name}/disable" => api::plugins::disable_plugin, MAINTAINER),
     row!(PUT "/api/v1/plugins/{name}/config" => api::plugins::configure_all, ADMIN),
     row!(PUT "/api/v1/plugins/{name}/projects/{owner}/{repo}" => api::plugins::configure_project, MAINTAINER),
-    // The dashboard (routes/dashboard): pages are readable by viewers; each write
-    // checks the role on the project it concerns.
-    row!(GET "/" => dashboard::home, Access::Public),
-    row!(GET "/static/{file:.*}" => dashboard::assets::serve_static, Access::Public),
-    row!(GET "/dashboard" => dashboard::overview::show_overview, VIEWER),
-    row!(GET "/dashboard/overview/live" => dashboard::overview::overview_live, VIEWER),
-    row!(GET "/dashboard/approvals" => dashboard::approvals::list_approvals, VIEWER),
-    row!(GET "/dashboard/approvals/live" => dashboard::approvals::approvals_live, VIEWER),
-    row!(POST "/dashboard/approvals/{id}/approve" => dashboard::approvals::approve_approval, MAINTAINER),
-    row!(POST "/dashboard/approvals/{id}/deny" => dashboard::approvals::deny_approval, MAINTAINER),
-    row!(GET "/dashboard/projects" => dashboard::projects::list_projects, VIEWER),
-    row!(GET "/dashboard/plugins" => dashboard::plugins::list_plugins, VIEWER),
-    row!(POST "/dashboard/plugins/upload" => dashboard::plugins::upload_plugin, ADMIN),
-    row!(POST "/dashboard/plugins/confirm" => dashboard::plugins::confirm_plugin, ADMIN),
-    row!(GET "/dashboard/plugins/{name}" => dashboard::plugins::show_plugin, VIEWER),
-    row!(POST "/dashboard/plugins/{name}/enable" => dashboard::plugins::enable_plugin, MAINTAINER),
-    row!(POST "/dashboard/plugins/{name}/disable" => dashboard::plugins::disable_plugin, MAINTAINER),
-    row!(POST "/dashboard/plugins/{name}/config" => dashboard::plugins::configure_plugin, MAINTAINER),
-    row!(GET "/dashboard/policies" => dashboard::policies::list_policies, VIEWER),
-    row!(POST "/dashboard/policies" => dashboard::policies::add_policy, MAINTAINER),
-    row!(POST "/dashboard/policies/{id}/delete" => dashboard::policies::delete_policy, MAINTAINER),
-    row!(GET "/dashboard/audit" => dashboard::audit::list_audit, VIEWER),
-    row!(GET "/dashboard/audit/verify" => dashboard::audit::verify_chain, VIEWER),
-    row!(GET "/dashboard/audit/export.csv" => dashboard::audit::export_csv, VIEWER),
-    row!(GET "/dashboard/audit/export.json" => dashboard::audit::export_json, VIEWER),
-    row!(GET "/dashboard/deliveries" => dashboard::deliveries::list_deliveries, VIEWER),
-    row!(GET "/dashboard/deliveries/live" => dashboard::deliveries::deliveries_live, VIEWER),
-    row!(GET "/dashboard/deliveries/{delivery_id}" => dashboard::deliveries::show_delivery, VIEWER),
-    row!(POST "/dashboard/deliveries/{delivery_id}/replay" => dashboard::deliveries::replay_delivery, MAINTAINER),
-    row!(GET "/dashboard/dead-letters" => dashboard::deliveries::list_dead_letters, VIEWER),
-    row!(GET "/dashboard/commands" => dashboard::commands::list_commands, VIEWER),
 ];
 
 /// Mounts every row of [`ROUTES`].

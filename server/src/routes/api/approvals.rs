@@ -3,7 +3,8 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-use super::auth::ApiCaller;
+use super::auth::require_on;
+use crate::auth::{AnyMaintainer, AnyViewer, Role};
 use crate::db::approvals;
 use crate::routes::ApiError;
 use crate::services::approvals::{self as service, ApprovalError};
@@ -24,7 +25,7 @@ pub struct DecisionForm {
 }
 
 /// `GET /api/v1/approvals`: held actions with exactly what they would do.
-pub async fn list_approvals(_caller: ApiCaller, state: web::Data<AppState>, query: web::Query<ListQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn list_approvals(_caller: AnyViewer, state: web::Data<AppState>, query: web::Query<ListQuery>) -> Result<HttpResponse, ApiError> {
     let items = approvals::list(&state.db, query.status.as_deref())
         .await
         .map_err(|e| ApiError::internal(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", &e))?;
@@ -46,31 +47,37 @@ pub async fn list_approvals(_caller: ApiCaller, state: web::Data<AppState>, quer
 
 /// `POST /api/v1/approvals/{id}/approve`: runs the held action, once.
 pub async fn approve_action(
-    caller: ApiCaller,
+    caller: AnyMaintainer,
     state: web::Data<AppState>,
     path: web::Path<String>,
     form: Option<web::Json<DecisionForm>>,
 ) -> Result<HttpResponse, ApiError> {
     let reason = form.and_then(|f| f.into_inner().reason);
-    let delivery = crate::db::approvals::find(&state.db, &path)
+    let held = crate::db::approvals::find(&state.db, &path)
         .await
         .map_err(|e| api_error(e.into()))?
-        .ok_or_else(|| api_error(ApprovalError::NotFound(path.to_string())))?
-        .delivery_id;
+        .ok_or_else(|| api_error(ApprovalError::NotFound(path.to_string())))?;
+    require_on(&caller, Role::Maintainer, Some(&held.repository))?;
+    let delivery = held.delivery_id;
     let github = state.github_for_delivery(&delivery).await.map_err(|e| api_error(ApprovalError::Failed(e.to_string())))?;
-    let result = service::approve(&state.db, &github, &path, caller.name(), reason.as_deref()).await.map_err(api_error)?;
+    let result = service::approve(&state.db, &github, &path, &caller.audit_actor(), reason.as_deref()).await.map_err(api_error)?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "id": path.as_str(), "status": "executed", "result": result })))
 }
 
 /// `POST /api/v1/approvals/{id}/deny`: discards the held action.
 pub async fn deny_action(
-    caller: ApiCaller,
+    caller: AnyMaintainer,
     state: web::Data<AppState>,
     path: web::Path<String>,
     form: Option<web::Json<DecisionForm>>,
 ) -> Result<HttpResponse, ApiError> {
     let reason = form.and_then(|f| f.into_inner().reason);
-    service::deny(&state.db, &path, caller.name(), reason.as_deref()).await.map_err(api_error)?;
+    let held = crate::db::approvals::find(&state.db, &path)
+        .await
+        .map_err(|e| api_error(e.into()))?
+        .ok_or_else(|| api_error(ApprovalError::NotFound(path.to_string())))?;
+    require_on(&caller, Role::Maintainer, Some(&held.repository))?;
+    service::deny(&state.db, &path, &caller.audit_actor(), reason.as_deref()).await.map_err(api_error)?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "id": path.as_str(), "status": "denied" })))
 }
 

@@ -3,7 +3,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-use super::auth::ApiCaller;
+use crate::auth::{AdminOnly, AnyViewer};
 use crate::routes::ApiError;
 use crate::services::deliveries::{self, DeliveryError};
 use crate::state::AppState;
@@ -20,21 +20,21 @@ pub struct ListQuery {
 }
 
 /// `GET /api/v1/deliveries`: newest first, without payloads.
-pub async fn list_deliveries(_caller: ApiCaller, state: web::Data<AppState>, query: web::Query<ListQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn list_deliveries(_caller: AnyViewer, state: web::Data<AppState>, query: web::Query<ListQuery>) -> Result<HttpResponse, ApiError> {
     let items = deliveries::list(&state.db, query.status.as_deref(), query.limit.unwrap_or(50), query.before).await.map_err(api_error)?;
     let next_before = items.last().map(|d| d.id);
     Ok(HttpResponse::Ok().json(serde_json::json!({ "deliveries": items, "next_before": next_before })))
 }
 
 /// `GET /api/v1/deliveries/{delivery_id}`: the delivery, its jobs and plugin runs.
-pub async fn show_delivery(_caller: ApiCaller, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn show_delivery(_caller: AnyViewer, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let detail = deliveries::show(&state.db, &path).await.map_err(api_error)?;
     Ok(HttpResponse::Ok().json(detail))
 }
 
 /// `POST /api/v1/deliveries/{delivery_id}/replay`: requeue a dead job or run a
 /// processed delivery again; 202 with what was done.
-pub async fn replay_delivery(_caller: ApiCaller, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn replay_delivery(_caller: AdminOnly, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let replay = deliveries::replay(&state.db, &path).await.map_err(api_error)?;
     state.wake_workers();
     tracing::info!(delivery = %path, ?replay, "delivery replayed through the API");

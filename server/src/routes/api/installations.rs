@@ -4,12 +4,12 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 
-use super::auth::ApiCaller;
+use crate::auth::AnyViewer;
 use crate::routes::ApiError;
 use crate::state::AppState;
 
 /// `GET /api/v1/installations`.
-pub async fn list_installations(_caller: ApiCaller, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn list_installations(_caller: AnyViewer, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let rows = crate::db::installations::all(&state.db).await.map_err(|e| ApiError::internal(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", &e))?;
     let items: Vec<serde_json::Value> = rows
         .iter()

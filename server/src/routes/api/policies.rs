@@ -3,28 +3,38 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-use super::auth::ApiCaller;
+use super::auth::require_on;
+use crate::auth::{AnyMaintainer, AnyViewer, Role};
 use crate::db::{audit, policies as rules};
-use crate::policy::Permission;
+use crate::policy::{Permission, RuleScope};
 use crate::routes::ApiError;
 use crate::services::policies::{self, PolicyError, RuleForm};
 use crate::state::AppState;
 
 /// `GET /api/v1/policies`: every operator rule.
-pub async fn list_policies(_caller: ApiCaller, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn list_policies(_caller: AnyViewer, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let all = rules::all(&state.db).await.map_err(|e| api_error(e.into()))?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "policies": all })))
 }
 
 /// `POST /api/v1/policies`: adds a rule; 201 with its id.
-pub async fn create_policy(caller: ApiCaller, state: web::Data<AppState>, form: web::Json<RuleForm>) -> Result<HttpResponse, ApiError> {
-    let id = policies::add(&state.db, form.into_inner(), caller.name()).await.map_err(api_error)?;
+pub async fn create_policy(caller: AnyMaintainer, state: web::Data<AppState>, form: web::Json<RuleForm>) -> Result<HttpResponse, ApiError> {
+    require_on(&caller, Role::Maintainer, scope_project(&form.scope))?;
+    let id = policies::add(&state.db, form.into_inner(), &caller.audit_actor()).await.map_err(api_error)?;
     Ok(HttpResponse::Created().json(serde_json::json!({ "id": id })))
 }
 
 /// `DELETE /api/v1/policies/{id}`.
-pub async fn delete_policy(caller: ApiCaller, state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse, ApiError> {
-    policies::remove(&state.db, path.into_inner(), caller.name()).await.map_err(api_error)?;
+pub async fn delete_policy(caller: AnyMaintainer, state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let all = rules::all(&state.db).await.map_err(|e| api_error(e.into()))?;
+    let rule = all.iter().find(|r| r.id == id).ok_or_else(|| api_error(PolicyError::NotFound(id)))?;
+    let project = match &rule.scope {
+        RuleScope::Repo(name) => Some(name.as_str()),
+        RuleScope::Builtin | RuleScope::Global | RuleScope::Org(_) => None,
+    };
+    require_on(&caller, Role::Maintainer, project)?;
+    policies::remove(&state.db, id, &caller.audit_actor()).await.map_err(api_error)?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -42,7 +52,7 @@ pub struct ExplainQuery {
 
 /// `GET /api/v1/policies/explain`: the decision, the rule that made it and why,
 /// and every rule considered.
-pub async fn explain_policy(_caller: ApiCaller, state: web::Data<AppState>, q: web::Query<ExplainQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn explain_policy(_caller: AnyViewer, state: web::Data<AppState>, q: web::Query<ExplainQuery>) -> Result<HttpResponse, ApiError> {
     let permission = q.permission.as_deref().map(|p| Permission::parse(p).ok_or_else(|| PolicyError::Invalid(format!("`{p}` is not a permission")))).transpose().map_err(api_error)?;
     let decision = policies::explain(&state.db, &q.plugin, &q.capability, q.declared.unwrap_or(true), &q.repository, q.branch.as_deref(), permission)
         .await
@@ -51,12 +61,18 @@ pub async fn explain_policy(_caller: ApiCaller, state: web::Data<AppState>, q: w
 }
 
 /// `GET /api/v1/audit/verify`: walks the audit chain.
-pub async fn verify_audit(_caller: ApiCaller, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn verify_audit(_caller: AnyViewer, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let result = audit::verify(&state.db).await.map_err(|e| api_error(e.into()))?;
     Ok(HttpResponse::Ok().json(match result {
         Ok(rows) => serde_json::json!({ "intact": true, "rows": rows }),
         Err(broken) => serde_json::json!({ "intact": false, "first_broken_row": broken.id, "problem": broken.problem }),
     }))
+}
+
+/// The repository a rule's scope (`repo:OWNER/NAME`) names; `None` for global and
+/// organisation rules, which only admins change.
+fn scope_project(scope: &str) -> Option<&str> {
+    scope.trim().strip_prefix("repo:")
 }
 
 fn api_error(err: PolicyError) -> ApiError {

@@ -1,0 +1,118 @@
+//! Signing in and out. Sign-in checks the throttle first (per account and per client
+//! address), then the password off the async threads (against a dummy hash when the
+//! login is unknown, so both failures take as long), and writes exactly one audit
+//! row whatever the outcome. Success always starts a new session.
+use actix_web::HttpRequest;
+use chrono::Utc;
+use sea_orm::DbErr;
+
+use super::accounts::{audit, normalise_name, Actor};
+use super::principal::{Credential, Principal};
+use super::{password, session, throttle};
+use crate::config::Settings;
+use crate::db::{accounts as users, sessions};
+use crate::state::AppState;
+
+/// How a sign-in ended.
+#[derive(Debug)]
+pub enum SignIn {
+    /// Signed in: the session token for the cookie.
+    Success {
+        /// The signed session token.
+        token: String,
+    },
+    /// Unknown login, disabled account or wrong password (indistinguishable).
+    Wrong,
+    /// Refused without checking the password.
+    Throttled {
+        /// Seconds until the next attempt may be checked.
+        retry_after_secs: u64,
+    },
+}
+
+/// The client address login throttling counts: the peer, or the first
+/// `X-Forwarded-For` hop when `web.trust_proxy_headers` is on.
+#[must_use]
+pub fn client_address(req: &HttpRequest, settings: &Settings) -> String {
+    if settings.web.trust_proxy_headers {
+        if let Some(first) = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next()) {
+            let first = first.trim();
+            if !first.is_empty() {
+                return first.to_owned();
+            }
+        }
+    }
+    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default()
+}
+
+/// Signs `login` in with `password` from `address`; `previous` is the session the
+/// browser came with, which is ended on success.
+///
+/// # Errors
+/// When the database fails.
+pub async fn sign_in(state: &AppState, login: &str, password: String, address: &str, previous: Option<&Principal>) -> Result<SignIn, DbErr> {
+    let db = &state.db;
+    let limits = &state.settings.web.login;
+    let name = normalise_name(login).unwrap_or_else(|_| login.chars().take(64).collect());
+    let account_key = throttle::account_key(&name);
+    let address_key = throttle::address_key(address);
+    let claimed = Actor { name: name.clone(), kind: "user" };
+    let details = serde_json::json!({ "address": address });
+
+    if let throttle::Verdict::Refused { retry_after_secs } = throttle::check(db, &[account_key.clone(), address_key.clone()]).await? {
+        audit(db, &claimed, "auth.login_failed", "throttled", details).await?;
+        return Ok(SignIn::Throttled { retry_after_secs });
+    }
+
+    let user = users::find_user_by_login(db, &name).await?.filter(|u| !u.disabled);
+    let stored = user.as_ref().and_then(|u| u.password_hash.clone());
+    let candidate = password.clone();
+    let verified = tokio::task::spawn_blocking(move || match stored {
+        Some(hash) => password::verify(&candidate, &hash),
+        None => {
+            let _ = password::verify(&candidate, password::dummy_hash());
+            false
+        }
+    })
+    .await
+    .unwrap_or(false);
+
+    let Some(user) = user.filter(|_| verified) else {
+        throttle::record_failure(db, limits, &account_key, limits.free_failures).await?;
+        throttle::record_failure(db, limits, &address_key, limits.ip_free_failures).await?;
+        audit(db, &claimed, "auth.login_failed", "wrong_credentials", details).await?;
+        return Ok(SignIn::Wrong);
+    };
+
+    throttle::forget(db, &account_key).await?;
+    if user.password_hash.as_deref().is_some_and(password::needs_rehash) {
+        if let Ok(Ok(hash)) = tokio::task::spawn_blocking(move || password::hash(&password)).await {
+            users::set_password_hash(db, user.id, hash).await?;
+        }
+    }
+    if let Some(old) = previous.and_then(Principal::session_id) {
+        sessions::revoke_session(db, old).await?;
+    }
+    let sid = session::new_session_id();
+    let ttl = state.settings.web.session_ttl_secs;
+    let expires_at = Utc::now() + chrono::Duration::seconds(i64::try_from(ttl).unwrap_or(i64::MAX / 4).min(10 * 365 * 86_400));
+    sessions::insert_session(db, &sid, user.id, expires_at).await?;
+    let token = state.session_keys.issue(&sid, user.id, ttl).map_err(|e| DbErr::Custom(format!("signing the session token: {e}")))?;
+    audit(db, &Actor { name: user.login.clone(), kind: "user" }, "auth.login", "ok", details).await?;
+    Ok(SignIn::Success { token })
+}
+
+/// Ends the caller's session (nothing for token callers) with one audit row.
+///
+/// # Errors
+/// [`super::AuthError::Unavailable`] when the database fails.
+pub async fn sign_out(state: &AppState, principal: &Principal) -> Result<(), super::AuthError> {
+    let Credential::Session { session_id, .. } = &principal.via else { return Ok(()) };
+    let fail = |e: DbErr| {
+        tracing::error!(error = %e, "signing out failed");
+        super::AuthError::Unavailable
+    };
+    sessions::revoke_session(&state.db, session_id).await.map_err(fail)?;
+    audit(&state.db, &Actor::of(principal), "auth.logout", "ok", serde_json::json!({})).await.map_err(fail)?;
+    Ok(())
+}
