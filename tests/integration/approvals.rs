@@ -122,6 +122,7 @@ async fn handle_command_receives_the_command_and_the_commenters_permission() {
             is_retry: false,
             branch: None,
             config: None,
+            invocation: None,
         },
         verb: "poke".into(),
         args: "gently please".into(),

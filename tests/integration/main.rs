@@ -14,6 +14,7 @@ mod durability;
 mod git;
 mod github_app;
 mod health;
+mod hooks_around;
 mod host_calls;
 mod helpers;
 mod hostile;

@@ -7,12 +7,19 @@
 //! request titles (the check run `gantry/hooks: title`), a greeting for first-time
 //! contributors, and announcements of published releases on chosen issues.
 //!
-//! [`rules`] decides; this file makes the host calls.
+//! It also runs hooks around other plugins' runs (`around` rules on `gantry_hook`
+//! events, Atlantis' pre and post workflow hooks): checks that may block a run, and
+//! comments and labels before or after it.
+//!
+//! [`rules`] and [`around`] decide; this file makes the host calls.
 use gantry_plugin_sdk::github::{self, CheckRun, CheckStatus, Conclusion};
-use gantry_plugin_sdk::{config, log, Event, HostError, Plugin, Repo};
+use gantry_plugin_sdk::{config, log, Event, HostError, Level, Plugin, Repo};
 use serde_json::Value;
 
+mod around;
 mod rules;
+
+use around::HookEvent;
 
 use rules::{Config, Release, Target};
 
@@ -21,6 +28,9 @@ struct Hooks;
 impl Plugin for Hooks {
     fn handle_event(event: Event) -> Result<(), String> {
         let config: Config = config::get().map_err(|e| format!("invalid config: {e}"))?;
+        if event.name == "gantry_hook" {
+            return run_around(&event, &config);
+        }
         let kind = event.kind();
         let action = event.action.as_deref().unwrap_or_default();
         let rules: Vec<&rules::Rule> = config.rules.iter().filter(|r| r.matches(&event.name, &kind)).collect();
@@ -70,6 +80,56 @@ impl Plugin for Hooks {
         }
         Ok(())
     }
+}
+
+/// Runs the `around` rules a `gantry_hook` event was sent for: each rule's checks,
+/// then (when they pass) its labels and comment. Fails, with the reasons, only when
+/// a blocking rule's checks fail (the host then blocks the wrapped run), after
+/// explaining why on the issue or pull request; a non-blocking rule that fails is
+/// logged, as Atlantis does with non-blocking hooks.
+fn run_around(event: &Event, config: &Config) -> Result<(), String> {
+    let repo = event.repo().ok_or("the event names no repository")?;
+    let full_name = format!("{}/{}", repo.owner, repo.name);
+    let hook: HookEvent = serde_json::from_str(&event.payload).map_err(|e| format!("unreadable gantry_hook payload: {e}"))?;
+    let number = hook.number();
+    let mut blocked = Vec::new();
+    let mut explain = false;
+    for rule in hook.matched(&config.around) {
+        let permission = match (rule.require_permission, &hook.command) {
+            (None, _) => None,
+            (Some(_), Some(command)) => Some(command.permission),
+            (Some(_), None) => Some(github::get_permission(&repo, &hook.actor()).map(Level::from).map_err(|e| format!("reading @{}'s permission: {e}", hook.actor()))?),
+        };
+        let unmet = around::unmet(rule, &hook, permission);
+        if !unmet.is_empty() {
+            let severity = if rule.blocking { "blocking" } else { "non-blocking" };
+            log::warn(&format!("{} {} hook for {}: {}", severity, hook.stage, hook.what(), unmet.join("; ")));
+            if rule.blocking {
+                explain |= rule.explain;
+                blocked.extend(unmet);
+            }
+            continue;
+        }
+        let Some(number) = number else {
+            log::debug(&format!("{}: no issue or pull request to act on", hook.what()));
+            continue;
+        };
+        if !rule.add_labels.is_empty() && soft(github::add_labels(&repo, number, &rule.add_labels).map(drop), &format!("label #{number}"))? {
+            log::info(&format!("{} hook: labelled #{number} {}", hook.stage, rule.add_labels.join(", ")));
+        }
+        if let Some(template) = &rule.comment {
+            if soft(github::create_comment(&repo, number, &hook.render(template, &full_name)).map(drop), &format!("comment on #{number}"))? {
+                log::info(&format!("{} hook: commented on #{number}", hook.stage));
+            }
+        }
+    }
+    if blocked.is_empty() {
+        return Ok(());
+    }
+    if let (true, Some(number)) = (explain, number) {
+        soft(github::create_comment(&repo, number, &around::blocked_comment(&hook, &blocked)).map(drop), &format!("explain the block on #{number}"))?;
+    }
+    Err(blocked.join("; "))
 }
 
 /// Reports on the pull request's title as the completed check run

@@ -33,6 +33,8 @@ pub struct Config {
     pub release_announcement: ReleaseAnnouncement,
     /// Labels for pull requests by the paths they change.
     pub path_labels: Vec<PathLabel>,
+    /// Rules around other plugins' runs (`gantry_hook` events).
+    pub around: Vec<crate::around::AroundRule>,
 }
 
 /// A label a pull request gets when it changes a path matching one of `paths`.

@@ -181,3 +181,50 @@ fn each_label_comes_once_in_rule_order() {
     assert_eq!(labels_for_paths(&rules, &paths), ["area/docs", "area/server"]);
     assert!(labels_for_paths(&rules, &[]).is_empty());
 }
+
+mod around_rules {
+    use crate::around::{blocked_comment, unmet, AroundRule, HookEvent};
+    use gantry_plugin_sdk::Level;
+    use serde_json::json;
+
+    fn hook(command: bool, labels: &[&str]) -> HookEvent {
+        let labels: Vec<_> = labels.iter().map(|l| json!({ "name": l })).collect();
+        let command = command.then(|| json!({ "verb": "release", "args": "v1.2.0", "author": "octocat", "permission": "write", "number": 7 }));
+        serde_json::from_value(json!({
+            "stage": "pre", "plugin": "releases", "rules": [1, 9], "command": command,
+            "event": "issue_comment", "action": "created",
+            "payload": { "issue": { "number": 7, "labels": labels }, "sender": { "login": "hubot" } },
+            "outcome": null,
+        }))
+        .expect("a hook event")
+    }
+
+    fn rule(value: serde_json::Value) -> AroundRule {
+        serde_json::from_value(value).expect("a rule")
+    }
+
+    #[test]
+    fn checks_pass_or_say_what_is_missing() {
+        let needs = rule(json!({ "stage": "pre", "blocking": true, "require_labels": ["release-ready", "Approved"], "require_permission": "maintain" }));
+        let event = hook(true, &["approved"]);
+        let found = unmet(&needs, &event, Some(Level::Write));
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found[0].contains("`release-ready`") && !found[0].contains("Approved"), "labels compare without case: {found:?}");
+        assert!(found[1].contains("@octocat has write access; maintain is needed"), "{found:?}");
+        assert!(unmet(&needs, &hook(true, &["release-ready", "approved"]), Some(Level::Admin)).is_empty());
+        assert!(needs.explain, "explain defaults to true");
+    }
+
+    #[test]
+    fn matched_rules_are_taken_by_index_and_templates_filled() {
+        let rules = vec![rule(json!({ "stage": "pre" })), rule(json!({ "stage": "pre", "comment": "{author} runs /{command} {args} on #{number} in {repo}" }))];
+        let event = hook(true, &[]);
+        let matched = event.matched(&rules);
+        assert_eq!(matched.len(), 1, "index 9 is out of range and skipped");
+        let body = event.render(matched[0].comment.as_deref().unwrap_or_default(), "o/r");
+        assert_eq!(body, "octocat runs /release v1.2.0 on #7 in o/r");
+        assert_eq!(hook(false, &[]).actor(), "hubot", "without a command the sender acts");
+        let comment = blocked_comment(&event, &["it needs the label `x`".into()]);
+        assert!(comment.starts_with("`/release v1.2.0` did not run") && comment.contains("- it needs the label `x`"), "{comment}");
+    }
+}

@@ -92,6 +92,7 @@ impl PluginRuntime {
             is_retry: true,
             branch: None,
             config: notice.config.clone(),
+            invocation: None,
         };
         let wit = Approval {
             id: notice.id.clone(),
@@ -128,7 +129,12 @@ impl PluginRuntime {
                 config_json: event.config.clone().unwrap_or_else(|| plugin.config_json.clone()),
                 env: env.clone(),
                 branch: event.branch.clone(),
-                idempotency: IdempotencyScope { delivery_id: event.delivery_id.clone(), generation: event.generation, look_first: event.is_retry },
+                idempotency: IdempotencyScope {
+                    delivery_id: event.delivery_id.clone(),
+                    generation: event.generation,
+                    look_first: event.is_retry,
+                    invocation: event.invocation.clone(),
+                },
                 writes: 0,
                 log: LogBuffer::new(limits),
                 github_calls: 0,

@@ -34,6 +34,10 @@ pub struct PluginEvent {
     /// The configuration for the event's project; the plugin's own
     /// (`LoadedPlugin::config_json`) when not set.
     pub config: Option<std::sync::Arc<str>>,
+    /// Tells apart the invocations of one plugin within a job (a command line, a
+    /// hook stage) so their writes get different idempotency keys; `None` for a
+    /// plugin's one run for the event.
+    pub invocation: Option<String>,
 }
 
 /// What host calls reach outside the sandbox: GitHub, the database (approvals and
@@ -72,8 +76,8 @@ pub struct GitPlaces {
     pub base_url: String,
     /// Workspaces of running invocations, removed when they end.
     pub workspaces: std::path::PathBuf,
-    /// Workspaces whose push waits for approval, by approval id.
-    pub held: std::path::PathBuf,
+    /// The largest pack a push held for approval may store in the database.
+    pub max_held_push_bytes: u64,
 }
 
 impl HostServices {
@@ -86,7 +90,7 @@ impl HostServices {
         let git = GitPlaces {
             base_url: settings.github.git_url.trim_end_matches('/').to_owned(),
             workspaces: settings.data_dir.join("workspaces"),
-            held: settings.data_dir.join("held-pushes"),
+            max_held_push_bytes: settings.approvals.max_held_push_bytes,
         };
         Ok(Self {
             secret_box,

@@ -2,6 +2,7 @@
 //! running the plugins that subscribe to its event, managing installed plugins, plugin
 //! secrets, and approvals (deciding, expiring, telling plugins).
 pub mod approval_sweep;
+pub mod around;
 pub mod approvals;
 pub mod commands;
 pub mod deliveries;

@@ -85,6 +85,7 @@ async fn run_in(dir: &std::path::Path, wasm: &[u8], event_name: &str, payload: &
         is_retry: false,
         branch: meta.branch.clone(),
         config: None,
+        invocation: None,
     };
     let report = runtime.invoke(&plugin, &event, &env).await;
     let decisions = audit::with_action(&db, "policy.decision")

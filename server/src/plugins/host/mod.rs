@@ -102,15 +102,21 @@ pub struct IdempotencyScope {
     pub generation: i32,
     /// Look for an earlier effect before writing (the job has run before).
     pub look_first: bool,
+    /// Which of the plugin's invocations in the job this is (`PluginEvent::invocation`).
+    pub invocation: Option<String>,
 }
 
 impl IdempotencyScope {
     /// The key of the `seq`-th write of `plugin`: the first 24 hex digits of
-    /// SHA-256 over delivery, generation, plugin and sequence number.
+    /// SHA-256 over delivery, generation, plugin, the invocation when there is one,
+    /// and sequence number.
     #[must_use]
     pub fn key(&self, plugin: &str, seq: u32) -> String {
         use sha2::{Digest, Sha256};
-        let digest = Sha256::digest(format!("{}\n{}\n{plugin}\n{seq}", self.delivery_id, self.generation));
+        let digest = match &self.invocation {
+            None => Sha256::digest(format!("{}\n{}\n{plugin}\n{seq}", self.delivery_id, self.generation)),
+            Some(run) => Sha256::digest(format!("{}\n{}\n{plugin}\n{run}\n{seq}", self.delivery_id, self.generation)),
+        };
         hex::encode(&digest[..12])
     }
 }

@@ -2,8 +2,9 @@
 //! simulator learns from payloads), keep installations current, run every
 //! subscribed plugin enabled for the event's repository (with that repository's
 //! configuration) that has not already finished this job, then the plugins whose
-//! commands a comment carries (`services::commands`), record each run, then
-//! complete or retry the job.
+//! commands a comment carries (`services::commands`), each with the hooks around it
+//! (`wrapped.rs`, `services::around`), record each run, then complete or retry the
+//! job.
 use anyhow::Context;
 
 use crate::db::audit::{self, AuditEntry};
@@ -12,10 +13,13 @@ use crate::db::entities::jobs::Model as Job;
 use crate::db::jobs::JobStatus;
 use crate::domain::{is_known_action, is_known_event, EventMeta};
 use crate::github::GitHubError;
-use crate::plugins::{HostEnv, InvocationReport, Outcome, PluginEvent};
+use crate::plugins::{HostEnv, InvocationReport, Outcome, PluginCommand, PluginEvent};
 use crate::services::commands::{self, CommentContext, Routed};
 use crate::services::{installations, schedule};
-use crate::services::plugins::{self, active::ActivePlugin};
+use crate::services::around::Target;
+use crate::services::plugins::{self, active::ActivePlugins};
+
+mod wrapped;
 use crate::state::AppState;
 
 /// Something outside the platform that wants to see each delivery before plugins run
@@ -67,6 +71,7 @@ pub async fn process(state: &AppState, job: Job) -> anyhow::Result<()> {
         is_retry: job.attempts > 1,
         branch: meta.branch.clone(),
         config: None,
+        invocation: None,
     };
     let github = match state.github.client(meta.installation_id).await {
         Ok(github) => github,
@@ -81,32 +86,34 @@ pub async fn process(state: &AppState, job: Job) -> anyhow::Result<()> {
     let finished = runs::finished_plugins(&state.db, job.id).await?;
     let disabled = plugin_states::disabled(&state.db).await?;
     let active = plugins::active::for_repository(&state.db, &state.plugins, meta.repository.as_ref()).await?;
+    let run = JobRun { state, job: &job, env: &env, active: &active, finished: &finished, disabled: &disabled, delivery_id: &delivery.delivery_id };
     let mut outcome = JobOutcome::default();
-    for ActivePlugin { plugin, config } in active.subscribers(&delivery.event, delivery.action.as_deref()) {
-        if finished.contains(&plugin.manifest.name) {
+    for subscriber in active.subscribers(&delivery.event, delivery.action.as_deref()) {
+        let name = subscriber.plugin.manifest.name.as_str();
+        if finished.contains(name) {
             continue;
         }
-        if disabled.contains(&plugin.manifest.name) {
-            tracing::debug!(plugin = %plugin.manifest.name, "plugin disabled; not run");
+        if disabled.iter().any(|d| d == name) {
+            tracing::debug!(plugin = %name, "plugin disabled; not run");
             continue;
         }
-        event.config = Some(config.clone());
-        let report = state.runtime.invoke(plugin, &event, &env).await;
-        let name = plugin.manifest.name.clone();
-        settle(state, &job, &delivery.delivery_id, &name, report, &mut outcome).await?;
+        event.config = Some(subscriber.config.clone());
+        let target = Target { plugin: name, run_name: name, event: &event, command: None };
+        run.wrapped(subscriber, target, &mut outcome).await?;
     }
     if let Some(comment) = payload.as_ref().and_then(|p| CommentContext::of(&delivery.event, delivery.action.as_deref(), p)) {
         match commands::route(state, &env.github, &event, &comment, &active).await {
             Err(err) => outcome.retry_reasons.push(format!("commands: {err:#}")),
             Ok(routed) => {
-                for (n, Routed { plugin, command }) in routed.iter().enumerate() {
+                for (n, Routed { plugin, command }) in routed.into_iter().enumerate() {
                     // Each command line is its own run, so a retry skips the ones done.
                     let run_name = format!("{} /{} #{n}", plugin.plugin.manifest.name, command.verb);
                     if finished.contains(&run_name) || disabled.contains(&plugin.plugin.manifest.name) {
                         continue;
                     }
-                    let report = state.runtime.invoke_command(&plugin.plugin, command, &env).await;
-                    settle(state, &job, &delivery.delivery_id, &run_name, report, &mut outcome).await?;
+                    let command = PluginCommand { event: PluginEvent { invocation: Some(run_name.clone()), ..command.event }, ..command };
+                    let target = Target { plugin: &plugin.plugin.manifest.name, run_name: &run_name, event: &command.event, command: Some(&command) };
+                    run.wrapped(&plugin, target, &mut outcome).await?;
                 }
             }
         }
@@ -146,6 +153,17 @@ async fn credentials_failed(state: &AppState, job: &Job, delivery_id: &str, inst
     let status = jobs::fail(&state.db, job, &reason, max_attempts, base, not_before).await?;
     state.metrics.jobs_finished.with_label_values(&[status.as_str()]).inc();
     Ok(())
+}
+
+/// What every run of one job shares.
+struct JobRun<'a> {
+    state: &'a AppState,
+    job: &'a Job,
+    env: &'a HostEnv,
+    active: &'a ActivePlugins,
+    finished: &'a std::collections::HashSet<String>,
+    disabled: &'a [String],
+    delivery_id: &'a str,
 }
 
 /// What the runs of one job add up to: why it must be retried, and not before when.
