@@ -95,6 +95,7 @@ impl BenchEvent {
             is_retry: false,
             branch: meta.branch.clone(),
             config: None,
+            invocation: None,
         };
         let wit = Event {
             name: gantry.name.clone(),
