@@ -182,11 +182,14 @@ pub struct ApprovalSettings {
     /// How often the server expires old approvals and tells plugins how their held
     /// actions ended, in milliseconds.
     pub sweep_interval_ms: u64,
+    /// The largest pack of git objects a push held for approval may store in the
+    /// database, in bytes; a larger one is refused rather than held.
+    pub max_held_push_bytes: u64,
 }
 
 impl Default for ApprovalSettings {
     fn default() -> Self {
-        Self { expire_after_secs: 7 * 24 * 3600, sweep_interval_ms: 1_000 }
+        Self { expire_after_secs: 7 * 24 * 3600, sweep_interval_ms: 1_000, max_held_push_bytes: 64 * 1024 * 1024 }
     }
 }
 

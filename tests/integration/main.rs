@@ -12,6 +12,7 @@ mod commands;
 mod dashboard;
 mod durability;
 mod git;
+mod git_held;
 mod github_app;
 mod health;
 mod hooks_around;

@@ -1,10 +1,14 @@
 //! git in the host: working copies cloned from GitHub with git2 into directories the
 //! host manages (bounded in size, deleted when done), authenticated with the
-//! installation token over HTTPS with certificate checks on. Plugins reach it only
-//! through the WIT `git` interface (`plugins::host::git`).
+//! installation token over HTTPS with certificate checks on. A push held for
+//! approval leaves no directory behind: its commits travel in the database as a pack
+//! (`held`) and are pushed from a scratch repository when approved. Plugins reach it
+//! only through the WIT `git` interface (`plugins::host::git`).
+mod held;
 mod workspace;
 
-pub use workspace::{Remote, Workspace, BOT_EMAIL, BOT_NAME};
+pub use held::{push_packed, Leave, PackedPush};
+pub use workspace::{branch_refspecs, Remote, Workspace, BOT_EMAIL, BOT_NAME};
 
 /// Why a git operation failed.
 #[derive(Debug, thiserror::Error)]

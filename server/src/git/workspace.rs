@@ -2,7 +2,9 @@
 //! files inside it (never outside: no absolute paths, no `..`, nothing under `.git`,
 //! no symbolic links followed), commit, tag, walk the log and push. Every call is
 //! blocking; callers run it off the async threads. The directory is removed when
-//! the workspace is dropped, unless it is kept for a held push.
+//! the workspace is dropped: a push held for approval takes a pack of its commits
+//! into the database instead (`super::held`). The pushing itself ([`push_refspecs`])
+//! serves both a workspace and a held push.
 use std::path::{Component, Path, PathBuf};
 
 use git2::{build::RepoBuilder, Cred, FetchOptions, IndexAddOption, PushOptions, RemoteCallbacks, Repository, Signature};
@@ -20,7 +22,8 @@ pub struct Remote {
 }
 
 impl Remote {
-    fn callbacks(&self) -> RemoteCallbacks<'_> {
+    /// Callbacks answering the credential request once with the token.
+    pub(super) fn callbacks(&self) -> RemoteCallbacks<'_> {
         let mut callbacks = RemoteCallbacks::new();
         let token = self.token.clone();
         let mut tried = false;
@@ -77,7 +80,8 @@ impl Workspace {
         Ok(workspace)
     }
 
-    /// Opens a workspace kept on disk (for a push that waited for approval).
+    /// Opens a workspace kept on disk by an approval held before pushes were packed
+    /// into the database (only such old approvals still name a directory).
     ///
     /// # Errors
     /// When the directory is not a repository.
@@ -96,24 +100,7 @@ impl Workspace {
         }
     }
 
-    /// Moves the working copy to `dest` and stops deleting it on drop; returns where
-    /// it now is.
-    ///
-    /// # Errors
-    /// When the move fails.
-    pub fn keep(&mut self, dest: &Path) -> Result<PathBuf, GitError> {
-        if let Some(dir) = self.dir.take() {
-            if let Some(parent) = dest.parent() {
-                std::fs::create_dir_all(parent).map_err(|e| GitError::Io(e.to_string()))?;
-            }
-            let from = dir.keep();
-            std::fs::rename(&from, dest).map_err(|e| GitError::Io(format!("keeping the workspace: {e}")))?;
-            self.kept = Some(dest.to_path_buf());
-        }
-        Ok(self.path().to_path_buf())
-    }
-
-    fn repo(&self) -> Result<Repository, GitError> {
+    pub(super) fn repo(&self) -> Result<Repository, GitError> {
         Repository::open(self.path()).map_err(GitError::from_git)
     }
 
@@ -338,25 +325,7 @@ impl Workspace {
     /// # Errors
     /// [`GitError`] with git's or the server's reason.
     pub fn push_to(&self, remote: &Remote, refspecs: &[String]) -> Result<(), GitError> {
-        let repo = self.repo()?;
-        let rejected = std::cell::RefCell::new(Vec::new());
-        let mut callbacks = remote.callbacks();
-        callbacks.push_update_reference(|name, status| {
-            if let Some(why) = status {
-                rejected.borrow_mut().push(format!("{name}: {why}"));
-            }
-            Ok(())
-        });
-        let mut options = PushOptions::new();
-        options.remote_callbacks(callbacks);
-        let mut target = repo.remote_anonymous(&remote.url).map_err(GitError::from_git)?;
-        target.push(refspecs, Some(&mut options)).map_err(GitError::from_git)?;
-        drop(options);
-        let rejected = rejected.into_inner();
-        if !rejected.is_empty() {
-            return Err(GitError::Rejected(rejected.join("; ")));
-        }
-        Ok(())
+        push_refspecs(&self.repo()?, remote, refspecs)
     }
 
     /// Pushes the checked-out branch and `tags` to the remote; a rejected ref fails.
@@ -364,16 +333,47 @@ impl Workspace {
     /// # Errors
     /// [`GitError`] with git's or the server's reason.
     pub fn push(&self, tags: &[String]) -> Result<(), GitError> {
-        let branch = self.branch()?;
-        let mut refspecs = vec![format!("refs/heads/{branch}:refs/heads/{branch}")];
-        refspecs.extend(tags.iter().map(|t| format!("refs/tags/{t}:refs/tags/{t}")));
-        self.push_to(&self.remote, &refspecs)
+        self.push_to(&self.remote, &branch_refspecs(&self.branch()?, tags))
     }
+}
+
+/// What pushing `branch` and `tags` sends: each to the same name, never forced.
+#[must_use]
+pub fn branch_refspecs(branch: &str, tags: &[String]) -> Vec<String> {
+    let mut refspecs = vec![format!("refs/heads/{branch}:refs/heads/{branch}")];
+    refspecs.extend(tags.iter().map(|t| format!("refs/tags/{t}:refs/tags/{t}")));
+    refspecs
+}
+
+/// Pushes `refspecs` of `repo` to `remote` with its token; a ref the server refuses
+/// fails the push.
+///
+/// # Errors
+/// [`GitError`] with git's or the server's reason.
+pub(super) fn push_refspecs(repo: &Repository, remote: &Remote, refspecs: &[String]) -> Result<(), GitError> {
+    let rejected = std::cell::RefCell::new(Vec::new());
+    let mut callbacks = remote.callbacks();
+    callbacks.push_update_reference(|name, status| {
+        if let Some(why) = status {
+            rejected.borrow_mut().push(format!("{name}: {why}"));
+        }
+        Ok(())
+    });
+    let mut options = PushOptions::new();
+    options.remote_callbacks(callbacks);
+    let mut target = repo.remote_anonymous(&remote.url).map_err(GitError::from_git)?;
+    target.push(refspecs, Some(&mut options)).map_err(GitError::from_git)?;
+    drop(options);
+    let rejected = rejected.into_inner();
+    if !rejected.is_empty() {
+        return Err(GitError::Rejected(rejected.join("; ")));
+    }
+    Ok(())
 }
 
 impl Drop for Workspace {
     fn drop(&mut self) {
-        // A kept workspace belongs to its held action; a temporary one goes with us.
+        // A reopened old workspace belongs to its held action; a clone goes with us.
         self.dir.take();
     }
 }

@@ -52,7 +52,30 @@ pub enum HeldAction {
         /// The JSON body.
         body: Option<serde_json::Value>,
     },
-    /// Push a git workspace kept on disk for this approval.
+    /// Push a branch and tags back to the repository they were cloned from, carried
+    /// in the action itself so any replica can run it.
+    GitPushPack {
+        /// The repository's clone URL.
+        url: String,
+        /// The branch to push.
+        branch: String,
+        /// Tags to push with it.
+        tags: Vec<String>,
+        /// The refs and the objects the repository lacked when it was held.
+        pack: HeldPack,
+    },
+    /// Push refs to a mirror repository, carried in the action itself.
+    GitMirrorPack {
+        /// The mirror's clone URL.
+        url: String,
+        /// What to push (`src:dst`, `+` to force).
+        refspecs: Vec<String>,
+        /// The refs and every object they reach.
+        pack: HeldPack,
+    },
+    /// Push a git workspace kept on one replica's disk. Only approvals held before
+    /// pushes were packed into the database (`GitPushPack`) have this kind; it is
+    /// kept so they stay readable, and runs only where the directory still exists.
     GitPush {
         /// Where the workspace was kept.
         dir: String,
@@ -63,7 +86,8 @@ pub enum HeldAction {
         /// Tags to push with it.
         tags: Vec<String>,
     },
-    /// Push refs of a git workspace kept on disk to a mirror repository.
+    /// Push refs of a git workspace kept on one replica's disk to a mirror: like
+    /// `GitPush`, only from approvals held before `GitMirrorPack`.
     GitMirror {
         /// Where the workspace was kept.
         dir: String,
@@ -118,6 +142,8 @@ impl HeldAction {
                 Ok(serde_json::json!({ "comment_id": github.create_comment_once(&repo, *number, body, marker, look_first).await? }))
             }
             Self::Rest { method, path, body } => github.rest(method, path, body.as_ref()).await,
+            Self::GitPushPack { url, branch, tags, pack } => push_pack(github, url, crate::git::branch_refspecs(branch, tags), pack).await,
+            Self::GitMirrorPack { url, refspecs, pack } => push_pack(github, url, refspecs.clone(), pack).await,
             Self::GitPush { dir, url, tags, .. } => {
                 let tags = tags.clone();
                 push_kept(github, dir, url, move |w, _| w.push(&tags)).await
@@ -141,7 +167,76 @@ impl HeldAction {
     }
 }
 
-/// Pushes from a workspace kept for an approval, then removes it.
+/// A held push's refs and objects: what `crate::git::PackedPush` holds, as JSON.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldPack {
+    /// The refs to create before pushing, as the workspace had them.
+    pub refs: Vec<HeldRef>,
+    /// Commits the pack builds on but leaves out (the repository had them); they
+    /// are fetched from it again before pushing.
+    #[serde(default)]
+    pub based_on: Vec<String>,
+    /// The packfile, base64.
+    pub data: String,
+}
+
+/// One ref of a held push.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldRef {
+    /// Its full name (`refs/heads/main`).
+    pub name: String,
+    /// The object it names.
+    pub id: String,
+}
+
+impl From<crate::git::PackedPush> for HeldPack {
+    fn from(packed: crate::git::PackedPush) -> Self {
+        use base64::Engine as _;
+        Self {
+            refs: packed.refs.into_iter().map(|(name, id)| HeldRef { name, id }).collect(),
+            based_on: packed.based_on,
+            data: base64::engine::general_purpose::STANDARD.encode(packed.pack),
+        }
+    }
+}
+
+impl TryFrom<&HeldPack> for crate::git::PackedPush {
+    type Error = base64::DecodeError;
+
+    fn try_from(held: &HeldPack) -> Result<Self, Self::Error> {
+        use base64::Engine as _;
+        Ok(Self {
+            refs: held.refs.iter().map(|r| (r.name.clone(), r.id.clone())).collect(),
+            based_on: held.based_on.clone(),
+            pack: base64::engine::general_purpose::STANDARD.decode(&held.data)?,
+        })
+    }
+}
+
+/// Sorts a git failure of an approved push: the network may come back, the rest
+/// will not.
+fn push_failure(err: crate::git::GitError) -> GitHubError {
+    match err {
+        crate::git::GitError::Unavailable(m) | crate::git::GitError::Io(m) => GitHubError::Transient(m),
+        other => GitHubError::Rejected { status: 0, message: other.to_string() },
+    }
+}
+
+/// Pushes a packed held push from a scratch repository, on whichever replica runs
+/// the approval.
+async fn push_pack(github: &GitHubClient, url: &str, refspecs: Vec<String>, pack: &HeldPack) -> Result<serde_json::Value, GitHubError> {
+    let packed = crate::git::PackedPush::try_from(pack).map_err(|e| GitHubError::Rejected { status: 0, message: format!("unreadable held pack: {e}") })?;
+    let remote = crate::git::Remote { url: url.to_owned(), token: github.git_token() };
+    tokio::task::spawn_blocking(move || crate::git::push_packed(&remote, &packed, &refspecs))
+        .await
+        .map_err(|e| GitHubError::Transient(e.to_string()))?
+        .map_err(push_failure)?;
+    Ok(serde_json::json!({ "pushed": true }))
+}
+
+/// Pushes from a workspace kept on disk by an approval held before pushes were
+/// packed (`GitPush`, `GitMirror`), then removes it. Where the directory is gone (another
+/// replica kept it, or the pod was replaced) the push fails and says so.
 async fn push_kept(
     github: &GitHubClient,
     dir: &str,
@@ -150,18 +245,24 @@ async fn push_kept(
 ) -> Result<serde_json::Value, GitHubError> {
     let remote = crate::git::Remote { url: url.to_owned(), token: github.git_token() };
     let dir = std::path::PathBuf::from(dir);
-    let pushed = tokio::task::spawn_blocking(move || {
+    if !dir.is_dir() {
+        return Err(GitHubError::Rejected {
+            status: 0,
+            message: format!(
+                "this push was held before held pushes were stored in the database, and its workspace ({}) is not on this replica's disk (another replica kept it, or it was replaced); deny it and run the plugin again",
+                dir.display()
+            ),
+        });
+    }
+    tokio::task::spawn_blocking(move || {
         let workspace = crate::git::Workspace::reopen(dir.clone(), remote.clone())?;
         push(&workspace, &remote)?;
         let _ = std::fs::remove_dir_all(&dir);
         Ok::<_, crate::git::GitError>(())
     })
     .await
-    .map_err(|e| GitHubError::Transient(e.to_string()))?;
-    pushed.map_err(|e| match e {
-        crate::git::GitError::Unavailable(m) | crate::git::GitError::Io(m) => GitHubError::Transient(m),
-        other => GitHubError::Rejected { status: 0, message: other.to_string() },
-    })?;
+    .map_err(|e| GitHubError::Transient(e.to_string()))?
+    .map_err(push_failure)?;
     Ok(serde_json::json!({ "pushed": true }))
 }
 

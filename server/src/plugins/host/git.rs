@@ -2,8 +2,10 @@
 //! resource table, each behind a mutex so the blocking git2 work runs off the async
 //! threads. Cloning needs `git:clone` and the event's own repository; pushing needs
 //! `git:push` and passes the policy gate like a GitHub write: when it is held for
-//! approval, the workspace is kept on disk under the approval's id and pushed from
-//! there once a maintainer approves.
+//! approval, what the push needs (its refs and a pack of the objects the remote
+//! lacks) goes into the held action in the database, so any replica can push it
+//! once a maintainer approves, and the workspace goes when the invocation ends, as
+//! for any push. A pack over `approvals.max_held_push_bytes` is refused, not held.
 use std::sync::{Arc, Mutex};
 
 use wasmtime::component::Resource;
@@ -12,8 +14,10 @@ use super::super::bindings::gantry::plugin::git::{CommitInfo, Host, HostWorkspac
 use super::super::bindings::{HostError, Repo};
 use super::{HostState, Invocation};
 use crate::domain::RepoRef;
-use crate::git::{GitError, Remote, Workspace};
-use crate::services::approvals::HeldAction;
+use crate::db::audit::{self, AuditEntry};
+use crate::git::{GitError, Leave, Remote, Workspace};
+use crate::policy::{decide, Effect, Request};
+use crate::services::approvals::{HeldAction, HeldPack};
 
 /// A plugin's workspace handle.
 #[derive(Debug)]
@@ -63,39 +67,85 @@ impl HostState {
     }
 }
 
+impl Invocation {
+    /// Whether the policy would hold `capability` on `target` for approval: the
+    /// same decision `gate` takes next, asked first so that only a push that will be
+    /// held pays for packing its objects.
+    fn would_ask(&self, capability: &str, target: &RepoRef) -> bool {
+        let repository = target.full_name();
+        let request = Request {
+            plugin: &self.plugin,
+            capability,
+            declared: self.capabilities.contains(capability),
+            repository: Some(&repository),
+            branch: self.branch.as_deref(),
+            actor_permission: None,
+        };
+        decide(&self.env.rules, &request).effect == Effect::Ask
+    }
+
+    /// Refuses a push whose pack is over the cap for held pushes, audited, with what
+    /// the operator can do about it.
+    async fn refuse_held_push(&mut self, target: &RepoRef, why: &str) -> HostError {
+        let message = format!(
+            "the push cannot be held for approval: {why} (`approvals.max_held_push_bytes`); allow `git:push` for plugin `{}` on {} or raise the cap",
+            self.plugin,
+            target.full_name()
+        );
+        tracing::warn!(plugin = %self.plugin, repository = %target.full_name(), %message, "a held push was refused");
+        let entry = AuditEntry {
+            actor: self.plugin.clone(),
+            actor_kind: "plugin".into(),
+            action: "approval.refused".into(),
+            project: Some(target.full_name()),
+            capability: Some("git:push".into()),
+            decision: Some("ask".into()),
+            outcome: Some("too_large".into()),
+            delivery_id: Some(self.idempotency.delivery_id.clone()),
+            details: Some(message.clone()),
+        };
+        if let Err(e) = audit::append(&self.env.db, entry).await {
+            self.transient_failure = Some(format!("audit failed: {e}"));
+            return HostError::Unavailable("the refusal could not be audited".into());
+        }
+        HostError::LimitExceeded(message)
+    }
+}
+
 impl HostState {
-    /// A push that passes the policy for `target` like a GitHub write: held, the
-    /// workspace is kept on disk under the approval's id (pushed from there when
-    /// approved, by `held_action(dir)`); allowed, `run` pushes now.
+    /// A push of `refspecs` that passes the policy for `target` like a GitHub
+    /// write. Held: the refs and their objects, less what `leave` says the remote
+    /// has, are packed into `held_action(pack)`, so no directory outlives the
+    /// invocation and any replica can push once approved. Allowed: `run` pushes now.
     async fn gated_push(
         &mut self,
         ws: &Resource<GitWorkspace>,
         target: RepoRef,
-        held_action: impl FnOnce(String) -> HeldAction,
+        refspecs: Vec<String>,
+        leave: Leave,
+        held_action: impl FnOnce(HeldPack) -> HeldAction,
         run: impl FnOnce(&Workspace) -> Result<(), GitError> + Send + 'static,
     ) -> HostResult<()> {
-        let inner = self.table.get(ws)?.inner.clone();
-        let inv = &mut self.invocation;
-        let seq = inv.next_write();
-        let key = inv.idempotency.key(&inv.plugin, seq);
-        let held_dir = inv.env.services.git.held.join(format!("ap_{key}"));
-        let action = held_action(held_dir.display().to_string());
-        match inv.gate("git:push", &target, &key, action, false).await {
-            Ok(Some(_done)) => return Ok(Ok(())),
-            Err(HostError::Pending(id)) => {
-                // Keep the commits for the approval: the workspace moves out of the
-                // invocation's reach and is pushed from there when approved.
-                let kept = tokio::task::spawn_blocking(move || inner.lock().map_err(|_| GitError::Io("workspace unusable".into()))?.keep(&held_dir)).await;
-                if let Ok(Err(e)) | Err(e) = kept.map_err(|j| GitError::Io(j.to_string())) {
-                    tracing::error!(approval = %id, error = %e, "a held push could not keep its workspace");
-                    return Ok(Err(HostError::Unavailable(format!("the push could not be held: {e}"))));
-                }
-                return Ok(Err(HostError::Pending(id)));
-            }
-            Err(e) => return Ok(Err(e)),
-            Ok(None) => {}
+        let seq = self.invocation.next_write();
+        let key = self.invocation.idempotency.key(&self.invocation.plugin, seq);
+        let mut pack = HeldPack::default();
+        if self.invocation.would_ask("git:push", &target) {
+            let max = self.invocation.env.services.git.max_held_push_bytes;
+            let inner = self.table.get(ws)?.inner.clone();
+            let packing = tokio::task::spawn_blocking(move || inner.lock().map_err(|_| GitError::Io("the workspace is unusable after a failure".into()))?.pack(&refspecs, leave, max));
+            pack = match tokio::time::timeout(self.invocation.remaining(), packing).await {
+                Err(_) => return Ok(Err(HostError::Unavailable("packing the held push ran out of time".into()))),
+                Ok(Err(join)) => return Ok(Err(HostError::Unavailable(format!("packing the held push failed: {join}")))),
+                Ok(Ok(Err(GitError::TooLarge(why)))) => return Ok(Err(self.invocation.refuse_held_push(&target, &why).await)),
+                Ok(Ok(Err(e))) => return Ok(Err(self.invocation.git_error(e))),
+                Ok(Ok(Ok(packed))) => HeldPack::from(packed),
+            };
         }
-        self.on_workspace(ws, run).await
+        match self.invocation.gate("git:push", &target, &key, held_action(pack), false).await {
+            Ok(Some(_done)) => Ok(Ok(())),
+            Err(e) => Ok(Err(e)),
+            Ok(None) => self.on_workspace(ws, run).await,
+        }
     }
 }
 
@@ -174,8 +224,9 @@ impl HostWorkspace for HostState {
             Err(e) => return Ok(Err(e)),
         };
         let url = self.invocation.remote(&repo).url;
+        let refspecs = crate::git::branch_refspecs(&branch, &tags);
         let held = tags.clone();
-        self.gated_push(&ws, repo, move |dir| HeldAction::GitPush { dir, url, branch, tags: held }, move |w| w.push(&tags)).await
+        self.gated_push(&ws, repo, refspecs, Leave::Origin, move |pack| HeldAction::GitPushPack { url, branch, tags: held, pack }, move |w| w.push(&tags)).await
     }
 
     async fn branches(&mut self, ws: Resource<GitWorkspace>) -> HostResult<Vec<(String, String)>> {
@@ -215,7 +266,8 @@ impl HostWorkspace for HostState {
         let remote = self.invocation.remote(&target);
         let url = remote.url.clone();
         let held = refspecs.clone();
-        self.gated_push(&ws, target, move |dir| HeldAction::GitMirror { dir, url, refspecs: held }, move |w| w.push_to(&remote, &refspecs)).await
+        self.gated_push(&ws, target, refspecs.clone(), Leave::Nothing, move |pack| HeldAction::GitMirrorPack { url, refspecs: held, pack }, move |w| w.push_to(&remote, &refspecs))
+            .await
     }
     async fn drop(&mut self, ws: Resource<GitWorkspace>) -> wasmtime::Result<()> {
         self.table.delete(ws)?;
