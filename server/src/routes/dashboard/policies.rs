@@ -84,6 +84,10 @@ pub struct ExplainQuery {
     branch: String,
 }
 
+/// The explain form's answer: effect, reason, the deciding rule, and every rule
+/// considered with why it did or did not apply.
+type Explained = (String, String, Option<RuleView>, Vec<(RuleView, String)>);
+
 /// `pages/policies/list.html`.
 #[derive(Template)]
 #[template(path = "pages/policies/list.html", blocks = ["content"])]
@@ -92,7 +96,7 @@ pub struct PoliciesPage {
     /// Rules grouped by scope, most general first.
     scopes: Vec<(String, Vec<RuleView>)>,
     q: ExplainQuery,
-    decision: Option<(String, String, Option<RuleView>, Vec<(RuleView, String)>)>,
+    decision: Option<Explained>,
     can_add: bool,
     can_add_global: bool,
 }
