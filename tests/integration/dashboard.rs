@@ -297,7 +297,7 @@ async fn the_audit_log_exports_as_csv_and_json_with_its_filters() {
 async fn a_signed_out_browser_is_sent_to_login_and_htmx_is_told_to_go_there() {
     let app = spawn_app(AppOptions { plugins: Plugins::None, ..AppOptions::default() }).await;
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let page = http.get(format!("{}/dashboard/audit?actor=x", app.address)).send().await.unwrap();
+    let page = http.get(format!("{}/dashboard/audit?actor=x", app.address)).header(header::ACCEPT, "text/html,application/xhtml+xml").send().await.unwrap();
     assert_eq!(page.status(), 303);
     assert_eq!(page.headers()[header::LOCATION], "/login?next=%2Fdashboard%2Faudit%3Factor%3Dx");
     let htmx = http.get(format!("{}/dashboard/approvals/live", app.address)).header("HX-Request", "true").send().await.unwrap();
