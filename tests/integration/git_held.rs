@@ -1,7 +1,8 @@
 //! git pushes held for approval keep no state on a replica's disk: the held action
 //! in the database carries the refs and a pack of their objects, the workspace is
 //! gone when the invocation ends, and another replica on the same database (with a
-//! data directory of its own) pushes it once when approved. A pack over
+//! data directory of its own) pushes it once when approved, a forced mirror with
+//! its `+` over a diverged destination. A pack over
 //! `approvals.max_held_push_bytes` is refused and nothing is held. Approvals held
 //! before packs (a kept directory) still push while the directory exists and fail
 //! clearly once it is gone.
@@ -65,6 +66,21 @@ async fn a_held_push_leaves_no_directory_and_another_replica_pushes_it_once_when
     assert_eq!(app.sim.request_count("POST", receive_pack), 0, "pushed before approval");
     let tag_url = app.sim_repo_url("Codertocat/Hello-World", "/git/ref/tags/v0.1.0");
     assert_eq!(app.http.get(&tag_url).bearer_auth("test-token").send().await.unwrap().status(), 404);
+    // The database holds the push: its refs, what it builds on, and only the objects
+    // GitHub lacked (the commit, its tree, the changed file and the tag object).
+    let bare = app.sim.git_root().join("codertocat/hello-world.git");
+    let base = git(&["rev-parse", "master"], &bare).trim().to_owned();
+    let stored = approvals::find(&app.state.db, &id).await.unwrap().expect("the approval is stored");
+    let action: serde_json::Value = serde_json::from_str(&stored.action).unwrap();
+    assert_eq!(action["kind"], "git_push_pack", "{action}");
+    let names: Vec<&str> = action["pack"]["refs"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["refs/heads/master", "refs/tags/v0.1.0"]);
+    assert_eq!(action["pack"]["refs"][0]["id"], commit.as_str());
+    assert_eq!(action["pack"]["based_on"], serde_json::json!([base]));
+    use base64::Engine as _;
+    let pack = base64::engine::general_purpose::STANDARD.decode(action["pack"]["data"].as_str().unwrap()).unwrap();
+    assert_eq!(&pack[..4], b"PACK");
+    assert_eq!(u32::from_be_bytes(pack[8..12].try_into().unwrap()), 4, "objects in the pack");
     // Even the workspace root goes: the approval must not need it.
     let _ = std::fs::remove_dir_all(app.dir.path().join("workspaces"));
 
@@ -72,7 +88,6 @@ async fn a_held_push_leaves_no_directory_and_another_replica_pushes_it_once_when
     let approve = app.http.post(format!("{replica}/api/v1/approvals/{id}/approve")).bearer_auth(API_TOKEN).send().await.unwrap();
     assert_eq!(approve.status(), 200, "{}", approve.text().await.unwrap());
 
-    let bare = app.sim.git_root().join("codertocat/hello-world.git");
     assert_eq!(git(&["rev-parse", "master"], &bare).trim(), commit, "the branch is at the plugin's commit");
     assert_eq!(git(&["rev-parse", "v0.1.0^{commit}"], &bare).trim(), commit, "the tag names the plugin's commit");
     assert_eq!(git(&["cat-file", "-t", "v0.1.0"], &bare).trim(), "tag", "the annotated tag object was pushed");
@@ -148,4 +163,42 @@ async fn an_approval_held_before_packs_pushes_from_its_directory_and_fails_clear
     let message = body["message"].as_str().unwrap_or_default();
     assert!(message.contains("not on this replica's disk") && message.contains("run the plugin again"), "{body}");
     assert_eq!(git(&["rev-parse", "main"], &bare).trim(), commit, "nothing else pushed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_held_forced_mirror_is_pushed_by_another_replica_over_a_diverged_destination() {
+    let app = spawn_app(AppOptions { plugins: Plugins::Named(&["mirrorer"]), tweak: Some(clone_from_data_dir), ..AppOptions::default() }).await;
+    let source = seed_repository(&app);
+    let work = app.dir.path().join("seed");
+    git(&["tag", "-a", "v1", "-m", "one"], &work);
+    git(&["push", "-q", source.to_str().unwrap(), "v1"], &work);
+    // The destination's main has a commit the source never had.
+    let mirror = app.dir.path().join("repos/Codertocat/mirror.git");
+    git(&["clone", "-q", "--bare", source.to_str().unwrap(), mirror.to_str().unwrap()], app.dir.path());
+    let other = app.dir.path().join("other");
+    git(&["clone", "-q", mirror.to_str().unwrap(), other.to_str().unwrap()], app.dir.path());
+    std::fs::write(other.join("stray.txt"), "not in the source\n").unwrap();
+    git(&["add", "."], &other);
+    git(&["commit", "-q", "-m", "diverged"], &other);
+    git(&["push", "-q", "origin", "main"], &other);
+    git(&["tag", "-d", "v1"], &mirror);
+
+    let config = serde_json::json!({ "destination": "Codertocat/mirror", "branches": ["main"], "tags": true, "force": true });
+    assert_eq!(app.api(Method::PUT, "/plugins/mirrorer/config").json(&config).send().await.unwrap().status(), 200);
+    let enable = app.api(Method::POST, "/plugins/mirrorer/enable").json(&serde_json::json!({ "project": "Codertocat/mirror" })).send().await.unwrap();
+    assert_eq!(enable.status(), 200);
+    let (outcome, message, log) = open_issue(&app).await;
+    assert_eq!(outcome, "ok", "{message}\n{log}");
+    let id = after(&log, "mirror held for approval: ").to_owned();
+    assert_eq!(entries(&app.dir.path().join("workspaces")), 0, "a workspace was left behind");
+    let stored = approvals::find(&app.state.db, &id).await.unwrap().expect("the approval is stored");
+    let action: serde_json::Value = serde_json::from_str(&stored.action).unwrap();
+    assert_eq!(action["kind"], "git_mirror_pack", "{action}");
+    assert_eq!(action["refspecs"], serde_json::json!(["+refs/remotes/origin/main:refs/heads/main", "+refs/tags/v1:refs/tags/v1"]));
+
+    let (replica, _replica_dir) = second_replica(&app).await;
+    let approve = app.http.post(format!("{replica}/api/v1/approvals/{id}/approve")).bearer_auth(API_TOKEN).send().await.unwrap();
+    assert_eq!(approve.status(), 200, "{}", approve.text().await.unwrap());
+    assert_eq!(git(&["rev-parse", "main"], &mirror), git(&["rev-parse", "main"], &source), "the diverged main was forced to the source's");
+    assert_eq!(git(&["rev-parse", "v1"], &mirror), git(&["rev-parse", "v1"], &source), "the annotated tag came along");
 }
