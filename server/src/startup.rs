@@ -98,7 +98,7 @@ impl Application {
             webhook_secrets,
         };
         let data = web::Data::new(state.clone());
-        let server = HttpServer::new(move || App::new().wrap(actix_web::middleware::from_fn(crate::auth::middleware::admit)).wrap(TracingLogger::default()).app_data(data.clone()).configure(routes::config))
+        let server = HttpServer::new(move || App::new().wrap(actix_web::middleware::from_fn(routes::table::enforce)).wrap(actix_web::middleware::from_fn(crate::auth::middleware::admit)).wrap(TracingLogger::default()).app_data(data.clone()).configure(routes::config))
             .workers(state.settings.server.http_workers.max(1))
             .listen(listener)?
             .run();

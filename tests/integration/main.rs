@@ -5,6 +5,8 @@
 //! runs on SQLite by default and on PostgreSQL with `GANTRY_TEST_DATABASE=postgres`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod access;
+mod accounts;
 mod alloc;
 mod api;
 mod approvals;

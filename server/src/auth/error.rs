@@ -33,6 +33,13 @@ impl AuthError {
         AuthError::NotSignedIn { login_redirect: None, htmx: false }
     }
 
+    /// The answer to `req` when nobody is signed in: 401, or a 303 to `/login` for a
+    /// browser asking for a page (`HX-Redirect` for htmx).
+    #[must_use]
+    pub fn signed_out(req: &actix_web::HttpRequest) -> Self {
+        super::extract::signed_out(req)
+    }
+
     /// Whether the caller is not signed in (as opposed to signed in but refused):
     /// dashboard handlers send these to `/login`.
     #[must_use]

@@ -42,7 +42,7 @@ async fn resolve(req: &HttpRequest) -> Result<Principal, AuthError> {
 }
 
 /// The 401 for this request: a redirect to `/login` for a browser asking for a page.
-fn signed_out(req: &HttpRequest) -> AuthError {
+pub(super) fn signed_out(req: &HttpRequest) -> AuthError {
     let htmx = req.headers().contains_key("HX-Request");
     let wants_html = req
         .headers()

@@ -10,15 +10,21 @@
 //! row!(GET "/dashboard/plugins/{name}" => dashboard::plugins::show_plugin, Access::Role(Role::Viewer)),
 //! ```
 //! The handler's module must be visible from here (`pub(super) mod ...` in its
-//! area). The handler must enforce what the row says with its extractors
-//! (`AnyViewer`, `AnyMaintainer`, `AdminOnly`, or `Principal` plus `require`). A
-//! route that needs more than a method and a handler (a resource with a default
-//! service, static files) uses a hand-written [`RouteRow`] with its own `mount`.
+//! area). The [`enforce`] middleware applies the row's access before the handler
+//! runs (before its body is read): signed in, and the row's role on at least one
+//! project. The handler states the same with its extractor (`AnyViewer`,
+//! `AnyMaintainer`, `AdminOnly`, or `Principal`) and checks the project the request
+//! concerns with `Principal::require`. A route that needs more than a method and a
+//! handler (a resource with a default service, static files) uses a hand-written
+//! [`RouteRow`] with its own `mount`.
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
+use actix_web::middleware::Next;
 use actix_web::web;
 
-use super::{api, auth, error, health, metrics, webhooks};
-use crate::auth::Role;
+use super::{api, auth, dashboard, error, health, metrics, webhooks};
+use crate::auth::{AuthError, Role};
 
 /// Who may use a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,7 +116,64 @@ pub static ROUTES: &[RouteRow] = &[
     row!(POST "/api/v1/plugins/{name}/disable" => api::plugins::disable_plugin, MAINTAINER),
     row!(PUT "/api/v1/plugins/{name}/config" => api::plugins::configure_all, ADMIN),
     row!(PUT "/api/v1/plugins/{name}/projects/{owner}/{repo}" => api::plugins::configure_project, MAINTAINER),
+    // The dashboard (routes/dashboard): pages are readable by viewers; each write
+    // checks the role on the project it concerns.
+    row!(GET "/" => dashboard::home, Access::Public),
+    row!(GET "/static/{file:.*}" => dashboard::assets::serve_static, Access::Public),
+    row!(GET "/dashboard" => dashboard::overview::show_overview, VIEWER),
+    row!(GET "/dashboard/overview/live" => dashboard::overview::overview_live, VIEWER),
+    row!(GET "/dashboard/approvals" => dashboard::approvals::list_approvals, VIEWER),
+    row!(GET "/dashboard/approvals/live" => dashboard::approvals::approvals_live, VIEWER),
+    row!(POST "/dashboard/approvals/{id}/approve" => dashboard::approvals::approve_approval, MAINTAINER),
+    row!(POST "/dashboard/approvals/{id}/deny" => dashboard::approvals::deny_approval, MAINTAINER),
+    row!(GET "/dashboard/projects" => dashboard::projects::list_projects, VIEWER),
+    row!(GET "/dashboard/plugins" => dashboard::plugins::list_plugins, VIEWER),
+    row!(POST "/dashboard/plugins/upload" => dashboard::plugins::upload_plugin, ADMIN),
+    row!(POST "/dashboard/plugins/confirm" => dashboard::plugins::confirm_plugin, ADMIN),
+    row!(GET "/dashboard/plugins/{name}" => dashboard::plugins::show_plugin, VIEWER),
+    row!(POST "/dashboard/plugins/{name}/enable" => dashboard::plugins::enable_plugin, MAINTAINER),
+    row!(POST "/dashboard/plugins/{name}/disable" => dashboard::plugins::disable_plugin, MAINTAINER),
+    row!(POST "/dashboard/plugins/{name}/config" => dashboard::plugins::configure_plugin, MAINTAINER),
+    row!(GET "/dashboard/policies" => dashboard::policies::list_policies, VIEWER),
+    row!(POST "/dashboard/policies" => dashboard::policies::add_policy, MAINTAINER),
+    row!(POST "/dashboard/policies/{id}/delete" => dashboard::policies::delete_policy, MAINTAINER),
+    row!(GET "/dashboard/audit" => dashboard::audit::list_audit, VIEWER),
+    row!(GET "/dashboard/audit/verify" => dashboard::audit::verify_chain, VIEWER),
+    row!(GET "/dashboard/audit/export.csv" => dashboard::audit::export_csv, VIEWER),
+    row!(GET "/dashboard/audit/export.json" => dashboard::audit::export_json, VIEWER),
+    row!(GET "/dashboard/deliveries" => dashboard::deliveries::list_deliveries, VIEWER),
+    row!(GET "/dashboard/deliveries/live" => dashboard::deliveries::deliveries_live, VIEWER),
+    row!(GET "/dashboard/deliveries/{delivery_id}" => dashboard::deliveries::show_delivery, VIEWER),
+    row!(POST "/dashboard/deliveries/{delivery_id}/replay" => dashboard::deliveries::replay_delivery, MAINTAINER),
+    row!(GET "/dashboard/dead-letters" => dashboard::deliveries::list_dead_letters, VIEWER),
+    row!(GET "/dashboard/commands" => dashboard::commands::list_commands, VIEWER),
 ];
+
+/// The middleware that enforces each row's access before the handler runs (and so
+/// before its body is read): 401 (or the way to `/login`) for anonymous callers of
+/// any route that is not public, 403 for callers without the row's role on at least
+/// one project. Handlers still check the project a request concerns. Mounted in
+/// `startup`, inside `auth::middleware::admit`, which resolves the caller.
+///
+/// # Errors
+/// An [`AuthError`] refusing the request.
+pub async fn enforce(req: ServiceRequest, next: Next<impl MessageBody>) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let row = req.match_pattern().and_then(|pattern| ROUTES.iter().find(|r| r.path == pattern && r.method == *req.method()));
+    let need = match row.map(|r| r.access) {
+        None | Some(Access::Public) => None,
+        Some(Access::SignedIn) => Some(None),
+        Some(Access::Role(role) | Access::ProjectRole(role)) => Some(Some(role)),
+    };
+    if let Some(role) = need {
+        let Some(principal) = crate::auth::middleware::resolved(req.request()) else {
+            return Err(AuthError::signed_out(req.request()).into());
+        };
+        if let Some(role) = role {
+            principal.require(role, None).map_err(AuthError::from)?;
+        }
+    }
+    next.call(req).await
+}
 
 /// Mounts every row of [`ROUTES`].
 pub fn mount(cfg: &mut web::ServiceConfig) {
