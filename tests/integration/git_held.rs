@@ -202,3 +202,29 @@ async fn a_held_forced_mirror_is_pushed_by_another_replica_over_a_diverged_desti
     assert_eq!(git(&["rev-parse", "main"], &mirror), git(&["rev-parse", "main"], &source), "the diverged main was forced to the source's");
     assert_eq!(git(&["rev-parse", "v1"], &mirror), git(&["rev-parse", "v1"], &source), "the annotated tag came along");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_held_push_whose_base_was_force_pushed_away_fails_saying_so() {
+    let app = spawn_app(AppOptions { plugins: Plugins::Named(&["gitter"]), tweak: Some(clone_from_data_dir), ..AppOptions::default() }).await;
+    let bare = seed_repository(&app);
+    let (outcome, message, log) = open_issue(&app).await;
+    assert_eq!(outcome, "ok", "{message}\n{log}");
+    let id = after(&log, "push held for approval: ").to_owned();
+    // Before anyone approves, main is replaced by an unrelated history.
+    let other = app.dir.path().join("rewritten");
+    std::fs::create_dir_all(&other).unwrap();
+    git(&["init", "-q"], &other);
+    std::fs::write(other.join("README.md"), "rewritten\n").unwrap();
+    git(&["add", "."], &other);
+    git(&["commit", "-q", "-m", "a new root"], &other);
+    git(&["push", "-q", "--force", bare.to_str().unwrap(), "main"], &other);
+    let rewritten = git(&["rev-parse", "main"], &bare);
+
+    let approve = app.api(Method::POST, &format!("/approvals/{id}/approve")).send().await.unwrap();
+    assert_eq!(approve.status(), 502);
+    let body: serde_json::Value = approve.json().await.unwrap();
+    let said = body["message"].as_str().unwrap_or_default();
+    assert!(said.contains("builds on commit") && said.contains("no longer has") && said.contains("run the plugin again"), "{body}");
+    assert_eq!(git(&["rev-parse", "main"], &bare), rewritten, "nothing pushed");
+    assert_eq!(git(&["tag"], &bare).trim(), "");
+}

@@ -102,7 +102,7 @@ impl Workspace {
 ///
 /// # Errors
 /// [`GitError`]: [`GitError::Rejected`] when the remote no longer has a commit the
-/// pack builds on (it was force-pushed away since), else git's or the server's
+/// pack builds on (force-pushed away or deleted since), else git's or the server's
 /// reason.
 pub fn push_packed(remote: &Remote, packed: &PackedPush, refspecs: &[String]) -> Result<(), GitError> {
     let scratch = tempfile::Builder::new().prefix("gantry-held-push-").tempdir().map_err(|e| GitError::Io(format!("creating a scratch repository: {e}")))?;
@@ -113,7 +113,7 @@ pub fn push_packed(remote: &Remote, packed: &PackedPush, refspecs: &[String]) ->
         for base in &packed.based_on {
             if !odb.exists(git(Oid::from_str(base))?) {
                 return Err(GitError::Rejected(format!(
-                    "the held push builds on commit {base}, which {} no longer has (its branch moved back since the push was held); run the plugin again",
+                    "the held push builds on commit {base}, which {} no longer has (force-pushed away or deleted since the push was held); run the plugin again",
                     remote.url
                 )));
             }
