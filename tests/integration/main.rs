@@ -9,6 +9,7 @@ mod access;
 mod accounts;
 mod alloc;
 mod api;
+mod browser;
 mod approvals;
 mod commands;
 mod dashboard;
