@@ -128,17 +128,15 @@ impl HostState {
     ) -> HostResult<()> {
         let seq = self.invocation.next_write();
         let key = self.invocation.idempotency.key(&self.invocation.plugin, seq);
+        // Only a held push stores its action: an allowed or denied one packs nothing.
         let mut pack = HeldPack::default();
         if self.invocation.would_ask("git:push", &target) {
             let max = self.invocation.env.services.git.max_held_push_bytes;
-            let inner = self.table.get(ws)?.inner.clone();
-            let packing = tokio::task::spawn_blocking(move || inner.lock().map_err(|_| GitError::Io("the workspace is unusable after a failure".into()))?.pack(&refspecs, leave, max));
-            pack = match tokio::time::timeout(self.invocation.remaining(), packing).await {
-                Err(_) => return Ok(Err(HostError::Unavailable("packing the held push ran out of time".into()))),
-                Ok(Err(join)) => return Ok(Err(HostError::Unavailable(format!("packing the held push failed: {join}")))),
-                Ok(Ok(Err(GitError::TooLarge(why)))) => return Ok(Err(self.invocation.refuse_held_push(&target, &why).await)),
-                Ok(Ok(Err(e))) => return Ok(Err(self.invocation.git_error(e))),
-                Ok(Ok(Ok(packed))) => HeldPack::from(packed),
+            // Packing can only be refused for size: `pack`'s one `TooLarge`.
+            pack = match self.on_workspace(ws, move |w| w.pack(&refspecs, leave, max)).await? {
+                Ok(packed) => HeldPack::from(packed),
+                Err(HostError::LimitExceeded(why)) => return Ok(Err(self.invocation.refuse_held_push(&target, &why).await)),
+                Err(e) => return Ok(Err(e)),
             };
         }
         match self.invocation.gate("git:push", &target, &key, held_action(pack), false).await {
