@@ -367,12 +367,9 @@ async fn retitle_milestone_and_cc_change_the_pull_request() {
     let pull = app.sim_get(REPO, &format!("/pulls/{}", PULL.number)).await;
     assert_eq!(pull["requested_reviewers"][0]["login"], "reviewer");
 
-    say(&app, PULL, "triager", "/milestone v1.0").await;
-    let by_title = replies(&app, PULL).await;
-    assert!(by_title.len() == 1 && by_title[0].1.contains("takes the milestone's number"), "{by_title:?}");
     say(&app, PULL, "triager", "/milestone 99").await;
     let unknown = replies(&app, PULL).await;
-    assert!(unknown.len() == 1 && unknown[0].1.contains("GitHub would not set the milestone to number 99"), "edited: {unknown:?}");
+    assert!(unknown.len() == 1 && unknown[0].1.contains("GitHub would not set the milestone to “99”"), "{unknown:?}");
     say(&app, PULL, "triager", "/milestone clear\n/uncc @reviewer").await;
     assert!(app.sim_get(REPO, &format!("/issues/{}", PULL.number)).await["milestone"].is_null());
     assert!(app.sim_get(REPO, &format!("/pulls/{}", PULL.number)).await["requested_reviewers"].as_array().unwrap().is_empty());
@@ -394,4 +391,83 @@ async fn a_repositorys_configuration_limits_label_and_can_turn_reactions_off() {
 
     let refused = app.api(Method::PUT, &format!("/plugins/commands/projects/{OWNER}/{NAME}")).json(&json!({ "allowed_labels": "all" })).send().await.unwrap();
     assert_eq!(refused.status(), 400, "the schema is checked");
+}
+
+/// Creates a milestone on the simulator (as the repository's owner would) and returns
+/// its number.
+async fn create_milestone(app: &TestApp, title: &str, state: &str) -> u64 {
+    let url = app.sim_repo_url(REPO, "/milestones");
+    let created = app.http.post(url).bearer_auth("test-token").json(&json!({ "title": title, "state": state })).send().await.unwrap();
+    assert_eq!(created.status(), 201, "{title}");
+    created.json::<Value>().await.unwrap()["number"].as_u64().unwrap()
+}
+
+/// The milestone the simulator shows on `on`: (number, title), or `None`.
+async fn milestone_of(app: &TestApp, on: On) -> Option<(u64, String)> {
+    let issue = app.sim_get(REPO, &format!("/issues/{}", on.number)).await;
+    let m = &issue["milestone"];
+    m["number"].as_u64().map(|n| (n, m["title"].as_str().unwrap().to_owned()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn milestone_takes_an_open_milestones_title_as_prow_does_and_clear_clears_it() {
+    let app = commands_app().await;
+    app.grant(REPO, "triager", "triage").await;
+    let v1 = create_milestone(&app, "v1.0", "open").await;
+    let v2 = create_milestone(&app, "v2.0", "open").await;
+    // A milestone titled like another's number: the title wins.
+    let titled_one = create_milestone(&app, "1", "open").await;
+    assert_ne!(titled_one, 1);
+
+    let said = say(&app, ISSUE, "triager", "/milestone v2.0").await;
+    assert_eq!(milestone_of(&app, ISSUE).await, Some((v2, "v2.0".to_owned())));
+    assert_eq!(reactions(&app, said.comment_id).await, ["+1"]);
+    assert!(replies(&app, ISSUE).await.is_empty(), "nothing to explain");
+    say(&app, ISSUE, "triager", "/milestone V1.0").await;
+    assert_eq!(milestone_of(&app, ISSUE).await, Some((v1, "v1.0".to_owned())), "case is ignored when no title is exact");
+    say(&app, ISSUE, "triager", "/milestone 1").await;
+    assert_eq!(milestone_of(&app, ISSUE).await, Some((titled_one, "1".to_owned())));
+    say(&app, ISSUE, "triager", &format!("/milestone #{v2}")).await;
+    assert_eq!(milestone_of(&app, ISSUE).await, Some((v2, "v2.0".to_owned())), "a number no title matches still works");
+    say(&app, ISSUE, "triager", "/milestone clear").await;
+    assert_eq!(milestone_of(&app, ISSUE).await, None);
+    assert!(replies(&app, ISSUE).await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_or_closed_milestone_title_gets_a_reply_listing_the_open_ones() {
+    let app = commands_app().await;
+    app.grant(REPO, "triager", "triage").await;
+    create_milestone(&app, "v1.0", "open").await;
+    create_milestone(&app, "Old", "closed").await;
+    create_milestone(&app, "v2.0", "open").await;
+
+    let said = say(&app, PULL, "triager", "/milestone Old").await;
+    assert_eq!(milestone_of(&app, PULL).await, None, "closed milestones are not offered");
+    let said_back = replies(&app, PULL).await;
+    assert_eq!(said_back.len(), 1, "{said_back:?}");
+    let reply = &said_back[0].1;
+    assert!(reply.contains("@triager: there is no open milestone titled `Old`"), "{reply}");
+    assert!(reply.contains("The open milestones are `v1.0`, `v2.0`.") && reply.contains("`/milestone clear`"), "{reply}");
+    assert_eq!(reactions(&app, said.comment_id).await, ["eyes"]);
+
+    say(&app, PULL, "triager", "/milestone v3.0").await;
+    let edited = replies(&app, PULL).await;
+    assert!(edited.len() == 1 && edited[0].1.contains("titled `v3.0`"), "the reply is edited: {edited:?}");
+    say(&app, PULL, "triager", "/milestone v1.0").await;
+    assert_eq!(milestone_of(&app, PULL).await.map(|m| m.1), Some("v1.0".to_owned()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn milestone_reads_every_page_of_open_milestones() {
+    let app = commands_app().await;
+    app.grant(REPO, "triager", "triage").await;
+    for i in 1..=104 {
+        create_milestone(&app, &format!("sprint {i}"), "open").await;
+    }
+    let last = create_milestone(&app, "sprint 105", "open").await;
+    say(&app, ISSUE, "triager", "/milestone Sprint 105").await;
+    assert_eq!(milestone_of(&app, ISSUE).await, Some((last, "sprint 105".to_owned())), "{:?}", replies(&app, ISSUE).await);
+    let path = format!("/repos/{OWNER}/{NAME}/milestones");
+    assert_eq!(app.sim.request_count("GET", &path), 2, "two pages of 100");
 }

@@ -134,6 +134,17 @@ impl Run<'_> {
             }
             Action::SetTitle(title) => github::set_title(repo, number, title),
             Action::SetMilestone(milestone) => github::set_milestone(repo, number, *milestone),
+            Action::SetMilestoneNamed(wanted) => match github::list_milestones(repo, "open") {
+                Ok(open) => match rules::choose_milestone(self.commenter, wanted, &open) {
+                    Ok(milestone) => github::set_milestone(repo, number, Some(milestone)),
+                    Err(why) => {
+                        log::info(&format!("#{number}: no open milestone matches “{wanted}”"));
+                        self.notes.push(why);
+                        return Ok(());
+                    }
+                },
+                Err(e) => Err(e),
+            },
         };
         match result {
             Ok(()) => {
@@ -171,6 +182,7 @@ fn describe(action: &Action) -> String {
         Action::SetTitle(title) => format!("retitle it to “{title}”"),
         Action::SetMilestone(Some(n)) => format!("set the milestone to number {n}"),
         Action::SetMilestone(None) => "clear the milestone".into(),
+        Action::SetMilestoneNamed(wanted) => format!("set the milestone to “{wanted}”"),
     }
 }
 

@@ -5,6 +5,7 @@
 //!
 //! The grammar and label names are Prow's (`lgtm`, `approved`, `do-not-merge/hold`,
 //! `kind/…`, `area/…`, `priority/…`, `triage/…`, `lifecycle/…`).
+pub use gantry_plugin_sdk::github::Milestone;
 pub use gantry_plugin_sdk::Level;
 use serde::Deserialize;
 
@@ -18,6 +19,8 @@ pub const HOLD: &str = "do-not-merge/hold";
 pub const LIFECYCLES: &[&str] = &["active", "frozen", "stale", "rotten"];
 /// GitHub keeps at most this many assignees on an issue or pull request.
 pub const MAX_ASSIGNEES: usize = 10;
+/// A reply to an unknown `/milestone` title lists at most this many open milestones.
+pub const MAX_LISTED_MILESTONES: usize = 20;
 
 /// Labels `/label` never touches: each has its own command and permission.
 const GATE_LABELS: &[&str] = &[LGTM, APPROVED, HOLD];
@@ -101,6 +104,9 @@ pub enum Action {
     SetTitle(String),
     /// Set (by number) or clear the milestone.
     SetMilestone(Option<u64>),
+    /// Set the open milestone this names: found with [`choose_milestone`] once the
+    /// repository's open milestones are listed.
+    SetMilestoneNamed(String),
 }
 
 /// What a command comes to.
@@ -394,19 +400,74 @@ fn retitle(cx: &Context<'_>, plan: Plan) -> Plan {
     plan.act(Action::SetTitle(title.to_owned()))
 }
 
-/// `/milestone 3` (or `#3`) sets milestone number 3; `/milestone clear` clears it.
-/// Titles are not looked up: the host offers no call that lists milestones.
+/// `/milestone TITLE` sets the open milestone of that title (looked up by the host
+/// calls, see [`choose_milestone`]); `/milestone clear` clears it, as in Prow.
 fn milestone(cx: &Context<'_>, plan: Plan) -> Plan {
     let arg = cx.args.trim();
+    if arg.is_empty() {
+        return plan.say(usage(cx.commenter, "/milestone TITLE | /milestone clear"));
+    }
     if arg.eq_ignore_ascii_case("clear") {
         return plan.act(Action::SetMilestone(None));
     }
-    match arg.trim_start_matches('#').parse::<u64>() {
-        Ok(number) if number > 0 => plan.act(Action::SetMilestone(Some(number))),
-        _ => plan.say(format!(
-            "{}: `/milestone` takes the milestone's number (the `3` in `…/milestone/3`) or `clear`, not its title.",
-            mention(cx.commenter)
-        )),
+    plan.act(Action::SetMilestoneNamed(arg.to_owned()))
+}
+
+/// The number of the milestone `/milestone wanted` means among the repository's
+/// `open` milestones: the one titled exactly `wanted`, else the only one whose title
+/// matches ignoring case, else milestone number `wanted` (`3` or `#3`) for
+/// repositories used to the number. Closed milestones are never offered, as in Prow.
+///
+/// # Errors
+/// The reply for the commenter when nothing matches (listing the open milestones'
+/// titles, at most [`MAX_LISTED_MILESTONES`]) or the title is ambiguous.
+pub fn choose_milestone(commenter: &str, wanted: &str, open: &[Milestone]) -> Result<u64, String> {
+    let wanted = wanted.trim();
+    let open: Vec<&Milestone> = open.iter().filter(|m| m.state == "open").collect();
+    if let Some(exact) = open.iter().find(|m| m.title == wanted) {
+        return Ok(exact.number);
+    }
+    let alike: Vec<&&Milestone> = open.iter().filter(|m| m.title.to_lowercase() == wanted.to_lowercase()).collect();
+    match alike.as_slice() {
+        [one] => return Ok(one.number),
+        [] => {}
+        several => {
+            let titles: Vec<String> = several.iter().map(|m| code(&m.title)).collect();
+            return Err(format!(
+                "{}: {} could be any of {}; write the title exactly as it is.",
+                mention(commenter),
+                code(wanted),
+                titles.join(", ")
+            ));
+        }
+    }
+    if let Ok(number @ 1..) = wanted.trim_start_matches('#').parse::<u64>() {
+        return Ok(number);
+    }
+    let listed = if open.is_empty() {
+        "This repository has no open milestones.".to_owned()
+    } else {
+        let mut titles: Vec<String> = open.iter().take(MAX_LISTED_MILESTONES).map(|m| code(&m.title)).collect();
+        if open.len() > MAX_LISTED_MILESTONES {
+            titles.push(format!("and {} more", open.len() - MAX_LISTED_MILESTONES));
+        }
+        format!("The open milestones are {}.", titles.join(", "))
+    };
+    Err(format!(
+        "{}: there is no open milestone titled {} in this repository. {listed} `/milestone clear` clears the milestone.",
+        mention(commenter),
+        code(wanted)
+    ))
+}
+
+/// `text` as inline code in Markdown, fenced with more backticks than it holds in a row.
+fn code(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    if longest == 0 {
+        format!("{fence}{text}{fence}")
+    } else {
+        format!("{fence} {text} {fence}")
     }
 }
 

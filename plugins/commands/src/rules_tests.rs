@@ -58,9 +58,11 @@ fn commands_come_to_prows_label_changes() {
         ("close", "", vec![Action::SetState(State::Closed)]),
         ("reopen", "", vec![Action::SetState(State::Open)]),
         ("retitle", "A  better title", vec![Action::SetTitle("A  better title".into())]),
-        ("milestone", "3", vec![Action::SetMilestone(Some(3))]),
-        ("milestone", "#12", vec![Action::SetMilestone(Some(12))]),
+        ("milestone", "v1.0", vec![Action::SetMilestoneNamed("v1.0".into())]),
+        ("milestone", "Release 2 ", vec![Action::SetMilestoneNamed("Release 2".into())]),
+        ("milestone", "#12", vec![Action::SetMilestoneNamed("#12".into())]),
         ("milestone", "clear", vec![Action::SetMilestone(None)]),
+        ("milestone", "Clear", vec![Action::SetMilestone(None)]),
         ("assign", "", vec![Action::Assign(s(&["carol"]))]),
         ("assign", "@dave, @erin @dave", vec![Action::Assign(s(&["dave", "erin"]))]),
         ("unassign", "@bob", vec![Action::Unassign(s(&["bob"]))]),
@@ -86,8 +88,7 @@ fn malformed_commands_change_nothing_and_say_how_to_write_them() {
         ("lifecycle", "dormant"),
         ("remove-lifecycle", ""),
         ("retitle", ""),
-        ("milestone", "v1.0"),
-        ("milestone", "0"),
+        ("milestone", ""),
     ] {
         let plan = run(verb, args);
         assert!(plan.actions.is_empty(), "/{verb} {args}: {:?}", plan.actions);
@@ -95,7 +96,55 @@ fn malformed_commands_change_nothing_and_say_how_to_write_them() {
         assert!(reply.starts_with("@carol: "), "/{verb} {args}: {reply}");
         assert!(reply.contains('`'), "/{verb} {args}: {reply}");
     }
-    assert!(run("milestone", "v1.0").reply.unwrap_or_default().contains("number"));
+    assert!(run("milestone", "").reply.unwrap_or_default().contains("/milestone TITLE | /milestone clear"));
+}
+
+fn milestones(list: &[(u64, &str, &str)]) -> Vec<Milestone> {
+    list.iter().map(|(number, title, state)| Milestone { number: *number, title: (*title).to_owned(), state: (*state).to_owned() }).collect()
+}
+
+#[test]
+fn a_milestone_title_is_matched_exactly_then_ignoring_case_then_as_a_number() {
+    let open = milestones(&[(1, "v1.0", "open"), (2, "V1.0", "open"), (3, "Next", "open"), (4, "7", "open"), (5, "Old", "closed")]);
+    for (wanted, expected) in [
+        ("v1.0", 1),
+        ("V1.0", 2),
+        ("next", 3),
+        ("NEXT", 3),
+        ("7", 4),
+        ("3", 3),
+        ("#2", 2),
+        ("#7", 7),
+        ("12", 12),
+    ] {
+        assert_eq!(choose_milestone("carol", wanted, &open), Ok(expected), "/milestone {wanted}");
+    }
+    let clash = milestones(&[(1, "Beta", "open"), (2, "BETA", "open")]);
+    assert_eq!(choose_milestone("carol", "BETA", &clash), Ok(2), "an exact title wins over titles alike");
+}
+
+#[test]
+fn closed_milestones_are_not_offered_and_an_unknown_title_lists_the_open_ones() {
+    let list = milestones(&[(1, "v1.0", "open"), (2, "Old", "closed"), (3, "v2.0", "open")]);
+    let reply = choose_milestone("carol", "old", &list).unwrap_err();
+    assert!(reply.starts_with("@carol: there is no open milestone titled `old`"), "{reply}");
+    assert!(reply.contains("The open milestones are `v1.0`, `v2.0`.") && !reply.contains("Old"), "{reply}");
+    assert!(reply.contains("`/milestone clear`"), "{reply}");
+    assert!(choose_milestone("carol", "Old", &list).is_err(), "closed, even when the title is exact");
+
+    let none = choose_milestone("carol", "v1.0", &[]).unwrap_err();
+    assert!(none.contains("no open milestones"), "{none}");
+    let clashing = choose_milestone("carol", "beta", &milestones(&[(1, "Beta", "open"), (2, "BETA", "open")])).unwrap_err();
+    assert!(clashing.contains("could be any of `Beta`, `BETA`"), "{clashing}");
+    let odd = choose_milestone("carol", "a`b", &list).unwrap_err();
+    assert!(odd.contains("titled `` a`b ``"), "backticks in a title stay inside the code span: {odd}");
+}
+
+#[test]
+fn an_unknown_title_lists_at_most_twenty_open_milestones() {
+    let many: Vec<Milestone> = (1..=25).map(|n| Milestone { number: n, title: format!("m{n}"), state: "open".into() }).collect();
+    let reply = choose_milestone("carol", "nope", &many).unwrap_err();
+    assert!(reply.contains("`m20`, and 5 more.") && !reply.contains("`m21`"), "{reply}");
 }
 
 #[test]

@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 
 use super::super::bindings::gantry::plugin::github::{
-    Artifact, CheckRun, CheckStatus, Conclusion, File, Host, Issue, IssueState, NewRelease, PullRequest, Release, StatusState, WorkflowRun,
+    Artifact, CheckRun, CheckStatus, Conclusion, File, Host, Issue, IssueState, Milestone, NewRelease, PullRequest, Release, StatusState, WorkflowRun,
 };
 use super::super::bindings::gantry::plugin::types::Permission;
 use super::super::bindings::{HostError, Repo};
@@ -91,6 +91,13 @@ fn issue_from(v: &Value) -> Issue {
         milestone: v["milestone"]["number"].as_u64(),
         is_pull_request: v.get("pull_request").is_some_and(|p| !p.is_null()),
     }
+}
+
+/// `list-milestones` reads at most this many pages of 100.
+const MILESTONE_PAGES: u32 = 10;
+
+fn milestone_from(v: &Value) -> Milestone {
+    Milestone { number: v["number"].as_u64().unwrap_or_default(), title: text(v, "title"), state: text(v, "state") }
 }
 
 fn release_from(v: &Value) -> Release {
@@ -291,6 +298,26 @@ impl Host for HostState {
     async fn set_milestone(&mut self, repo: Repo, number: u64, milestone: Option<u64>) -> HostResult<()> {
         let body = json!({ "milestone": milestone });
         Ok(self.invocation.call(&repo, "issues:write", "PATCH", &format!("/issues/{number}"), Some(body)).await.map(drop))
+    }
+
+    async fn list_milestones(&mut self, repo: Repo, state: String) -> HostResult<Vec<Milestone>> {
+        if !["open", "closed", "all"].contains(&state.as_str()) {
+            return invalid("a milestone state is open, closed or all");
+        }
+        let mut milestones = Vec::new();
+        for page in 1..=MILESTONE_PAGES {
+            let route = format!("/milestones?state={state}&per_page=100&page={page}");
+            let batch = match self.invocation.call(&repo, "issues:read", "GET", &route, None).await {
+                Ok(v) => v.as_array().map(|a| a.iter().map(milestone_from).collect::<Vec<_>>()).unwrap_or_default(),
+                Err(e) => return Ok(Err(e)),
+            };
+            let last = batch.len() < 100;
+            milestones.extend(batch);
+            if last {
+                break;
+            }
+        }
+        Ok(Ok(milestones))
     }
 
     async fn request_reviewers(&mut self, repo: Repo, number: u64, users: Vec<String>) -> HostResult<()> {
