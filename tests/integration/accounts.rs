@@ -402,6 +402,12 @@ async fn every_account_change_and_sign_in_writes_exactly_one_audit_row() {
     expect_one(audit_rows(&app).await, "token.revoked");
     accounts::remove_member(db, &cli, "ops", "bob").await.unwrap();
     expect_one(audit_rows(&app).await, "team.member_removed");
+    accounts::set_disabled(db, &cli, "bob", true).await.unwrap();
+    expect_one(audit_rows(&app).await, "user.disabled");
+    accounts::set_disabled(db, &cli, "bob", false).await.unwrap();
+    expect_one(audit_rows(&app).await, "user.enabled");
+    accounts::end_sessions(db, &cli, "bob").await.unwrap();
+    expect_one(audit_rows(&app).await, "user.sessions_ended");
 
     assert_eq!(app.post_login("ann", "wrong password!!").await.status(), 401);
     expect_one(audit_rows(&app).await, "auth.login_failed");
@@ -415,6 +421,23 @@ async fn every_account_change_and_sign_in_writes_exactly_one_audit_row() {
     assert_eq!(audit_rows(&app).await.len(), seen);
     let failed = audit_log::Entity::find().filter(audit_log::Column::Action.eq("auth.login_failed")).count(db).await.unwrap();
     assert_eq!(failed, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disabled_user_cannot_sign_in_and_their_sessions_and_tokens_stop() {
+    let app = spawn_app(options(None)).await;
+    let db = &app.state.db;
+    app.create_user("gone", Some(Role::Maintainer)).await;
+    let session = app.sign_in_as("gone").await;
+    let (_, token) = accounts::create_token(db, &Actor::cli(), "gone", "ci", Role::Viewer).await.unwrap();
+    let with_token = || app.http.get(format!("{}/api/v1/me", app.address)).bearer_auth(token.clone()).send();
+    assert_eq!(with_token().await.unwrap().status(), 200);
+    accounts::set_disabled(db, &Actor::cli(), "gone", true).await.unwrap();
+    assert_eq!(me(&app, &session.cookie).await, 401);
+    assert_eq!(with_token().await.unwrap().status(), 401);
+    assert_eq!(app.post_login("gone", TEST_PASSWORD).await.status(), 401);
+    accounts::set_disabled(db, &Actor::cli(), "gone", false).await.unwrap();
+    assert_eq!(app.post_login("gone", TEST_PASSWORD).await.status(), 303);
 }
 
 // ---- API tokens ----

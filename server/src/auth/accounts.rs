@@ -195,6 +195,31 @@ pub async fn set_role(db: &DatabaseConnection, actor: &Actor, login: &str, role:
     Ok(())
 }
 
+/// Disables a user (they cannot sign in, their sessions and tokens stop working)
+/// or enables them again.
+///
+/// # Errors
+/// See [`AccountError`].
+pub async fn set_disabled(db: &DatabaseConnection, actor: &Actor, login: &str, disabled: bool) -> Result<(), AccountError> {
+    let user = user(db, login).await?;
+    store::set_disabled(db, user.id, disabled).await?;
+    sessions::revoke_user_sessions(db, user.id).await?;
+    let action = if disabled { "user.disabled" } else { "user.enabled" };
+    audit(db, actor, action, "ok", serde_json::json!({ "login": user.login })).await?;
+    Ok(())
+}
+
+/// Ends every session of a user (they sign in again); returns how many ended.
+///
+/// # Errors
+/// See [`AccountError`].
+pub async fn end_sessions(db: &DatabaseConnection, actor: &Actor, login: &str) -> Result<u64, AccountError> {
+    let user = user(db, login).await?;
+    let ended = sessions::revoke_user_sessions(db, user.id).await?;
+    audit(db, actor, "user.sessions_ended", "ok", serde_json::json!({ "login": user.login, "sessions": ended })).await?;
+    Ok(ended)
+}
+
 /// Creates a team; returns its id.
 ///
 /// # Errors

@@ -58,6 +58,24 @@ pub enum UserCommand {
         #[arg(long)]
         role: String,
     },
+    /// Disable a user: no sign-in, sessions and tokens refused.
+    Disable {
+        /// The user's login.
+        #[arg(long)]
+        login: String,
+    },
+    /// Enable a disabled user again.
+    Enable {
+        /// The user's login.
+        #[arg(long)]
+        login: String,
+    },
+    /// End every session of a user.
+    EndSessions {
+        /// The user's login.
+        #[arg(long)]
+        login: String,
+    },
     /// List users.
     List,
 }
@@ -199,6 +217,18 @@ pub async fn run_user(db: &DatabaseConnection, command: UserCommand) -> anyhow::
             let role = role_or_none(&role)?;
             accounts::set_role(db, &Actor::cli(), &login, role).await?;
             println!("{} is now {}; their sessions have ended", accounts::normalise_name(&login)?, role.map_or("without a role", Role::as_str));
+        }
+        UserCommand::Disable { login } => {
+            accounts::set_disabled(db, &Actor::cli(), &login, true).await?;
+            println!("{login} is disabled; their sessions have ended");
+        }
+        UserCommand::Enable { login } => {
+            accounts::set_disabled(db, &Actor::cli(), &login, false).await?;
+            println!("{login} is enabled");
+        }
+        UserCommand::EndSessions { login } => {
+            let ended = accounts::end_sessions(db, &Actor::cli(), &login).await?;
+            println!("ended {ended} session(s) of {login}");
         }
         UserCommand::List => {
             println!("{:<32}  {:<11}  {:<8}  {:<20}", "LOGIN", "ROLE", "STATE", "CREATED");

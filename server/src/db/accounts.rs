@@ -212,3 +212,28 @@ pub async fn project_roles_of(db: &impl ConnectionTrait, user_id: i64) -> Result
         .map(|g| (g.project, g.role))
         .collect())
 }
+
+/// Enables or disables a user.
+///
+/// # Errors
+/// When the database fails.
+pub async fn set_disabled(db: &impl ConnectionTrait, user_id: i64, disabled: bool) -> Result<(), DbErr> {
+    users::ActiveModel { id: Set(user_id), disabled: Set(disabled), ..Default::default() }.update(db).await?;
+    Ok(())
+}
+
+/// Every team grant as `(team name, project, role)`, by project then team.
+///
+/// # Errors
+/// When the database fails.
+pub async fn all_grants(db: &impl ConnectionTrait) -> Result<Vec<(String, String, String)>, DbErr> {
+    let teams: std::collections::HashMap<i64, String> = teams::Entity::find().all(db).await?.into_iter().map(|t| (t.id, t.name)).collect();
+    let mut grants: Vec<(String, String, String)> = team_projects::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|g| (teams.get(&g.team_id).cloned().unwrap_or_default(), g.project, g.role))
+        .collect();
+    grants.sort_by(|a, b| (&a.1, &a.0).cmp(&(&b.1, &b.0)));
+    Ok(grants)
+}
