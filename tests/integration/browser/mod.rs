@@ -137,3 +137,67 @@ async fn a_viewer_sees_no_write_controls_and_a_forged_post_from_their_browser_is
     assert_eq!(gantry_server::db::policies::all(&app.state.db).await.unwrap().len(), rules_before, "nothing added");
     browser.quit().await;
 }
+
+/// Fills the text input `name` of the page's form with `value`.
+async fn fill(browser: &Browser, name: &str, value: &str) {
+    let field = browser.find(&format!("main form input[name={name}]")).await;
+    browser.clear(&field).await;
+    browser.type_into(&field, value).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_maintainer_makes_a_write_ask_and_approves_the_held_action_once_in_the_browser() {
+    const OWNER: &str = "octo-org";
+    const NAME: &str = "sandbox";
+    let app = spawn_app(AppOptions::default()).await;
+    app.create_user("mia", Some(Role::Maintainer)).await;
+    let driver = Driver::start().await;
+    let browser = driver.session().await;
+    sign_in(&app, &browser, "mia", TEST_PASSWORD).await;
+    browser.find("header.top .who").await;
+
+    // The policy: the hooks plugin's label writes on the sandbox repository ask.
+    browser.goto(&format!("{}/dashboard/policies", app.address)).await;
+    fill(&browser, "scope", &format!("repo:{OWNER}/{NAME}")).await;
+    fill(&browser, "plugin", "hooks").await;
+    fill(&browser, "capability", "issues:write").await;
+    browser.click(&browser.find("main form select[name=effect] option[value=ask], main form select[name=effect] option:nth-child(2)").await).await;
+    browser.click(&browser.find("main form[action='/dashboard/policies'] button[type=submit]").await).await;
+    browser.wait_for_text(&format!("repo:{OWNER}/{NAME}")).await;
+    screenshot(&browser, "policies-ask").await;
+
+    // A sandbox event: an issue opened on the repository, which the hooks plugin
+    // labels `needs-triage` by default; the label write is held, not made.
+    browser.goto(&format!("{}/dashboard/sandbox", app.address)).await;
+    fill(&browser, "repository", &format!("{OWNER}/{NAME}")).await;
+    browser.click(&browser.find("main form[action='/dashboard/sandbox/send'] button[type=submit]").await).await;
+    browser.find("main#content h1").await;
+    app.wait_for_idle_queue(std::time::Duration::from_secs(30)).await;
+    let labels_path = format!("/repos/{OWNER}/{NAME}/issues/1/labels");
+    assert_eq!(app.sim.request_count("POST", &labels_path), 0, "held, not made");
+
+    // The maintainer approves it on the approvals page.
+    browser.goto(&format!("{}/dashboard/approvals", app.address)).await;
+    browser.wait_for_text("issues:write").await;
+    screenshot(&browser, "approvals").await;
+    let reason = browser.find("main form[action$='/approve'] input[name=reason]").await;
+    browser.type_into(&reason, "triage label is fine").await;
+    browser.click(&browser.find("main form[action$='/approve'] button[type=submit]").await).await;
+    browser.wait_for_text("triage label is fine").await;
+
+    // The simulator saw the action exactly once, and the label is there.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while app.sim.request_count("POST", &labels_path) == 0 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(app.sim.request_count("POST", &labels_path), 1);
+    assert!(app.sim.issue_labels(OWNER, NAME, 1).unwrap_or_default().contains(&"needs-triage".to_owned()));
+    // Reloading the page and clicking nothing more changes nothing.
+    browser.goto(&format!("{}/dashboard/approvals", app.address)).await;
+    assert!(browser.find_all("main form[action$='/approve']").await.is_empty(), "nothing left to approve");
+    assert_eq!(app.sim.request_count("POST", &labels_path), 1);
+    let approved = gantry_server::db::audit::with_action(&app.state.db, "approval.approved").await.unwrap();
+    assert_eq!(approved.len(), 1, "{approved:?}");
+    assert_eq!(approved[0].actor, "mia");
+    browser.quit().await;
+}
