@@ -318,3 +318,62 @@ async fn the_pinned_htmx_is_served_as_committed_with_long_caching() {
     assert_eq!(hex::encode(Sha256::digest(&body)), pinned, "the served htmx is the pinned release");
     assert_eq!(reqwest::get(format!("{}/static/../Cargo.toml", app.address)).await.unwrap().status(), 404);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_manages_users_and_teams_and_each_change_is_audited_once() {
+    let app = spawn_app(AppOptions { plugins: Plugins::None, ..AppOptions::default() }).await;
+    let admin = sign_in(&app, "ada", "admin").await;
+    let viewer = sign_in(&app, "vera", "viewer").await;
+    assert_eq!(viewer.get("/dashboard/users").await.0, 403, "viewers do not see accounts");
+    assert_eq!(viewer.post("/dashboard/users", &[("login", "sneaky"), ("role", "admin")]).await.status(), 403);
+    let (status, html) = admin.get("/dashboard/users").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("vera") && html.contains("No teams yet"));
+    assert!(html.contains("href=\"/dashboard/users\""), "admins get the users link");
+    for (path, fields) in [
+        ("/dashboard/users", vec![("login", "newbie"), ("role", "viewer")]),
+        ("/dashboard/teams", vec![("name", "devs")]),
+        ("/dashboard/teams/devs/members", vec![("login", "newbie")]),
+        ("/dashboard/teams/devs/grants", vec![("project", PROJECT), ("role", "maintainer")]),
+    ] {
+        let response = admin.post(path, &fields).await;
+        assert_eq!(response.status(), 303, "{path}");
+    }
+    let (_, html) = admin.get("/dashboard/users").await;
+    assert!(html.contains("codertocat/hello-world") && html.contains(">maintainer<") && html.contains("newbie"), "{}", main_of(&html));
+    for action in ["user.created", "team.created", "team.member_added", "team.granted"] {
+        let rows = audit::with_action(&app.state.db, action).await.unwrap();
+        assert_eq!(rows.iter().filter(|r| r.actor == "ada").count(), 1, "{action}");
+    }
+    assert_eq!(admin.post("/dashboard/users", &[("login", "newbie")]).await.status(), 409, "a taken login");
+    // Signing someone out everywhere ends their session at once.
+    assert_eq!(viewer.get("/dashboard").await.0, 200);
+    assert_eq!(admin.post("/dashboard/users/vera/sessions/reset", &[]).await.status(), 303);
+    assert_eq!(viewer.get("/dashboard").await.0, 303, "vera is sent to sign in again");
+    assert_eq!(audit::with_action(&app.state.db, "user.sessions_reset").await.unwrap().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sandbox_page_sends_a_signed_event_that_is_stored_and_processed() {
+    let app = spawn_app(AppOptions::default()).await;
+    let viewer = sign_in(&app, "vera", "viewer").await;
+    let (status, html) = viewer.get("/dashboard/sandbox").await;
+    assert_eq!(status, 200);
+    assert_read_only("/dashboard/sandbox", &html);
+    let maintainer = sign_in(&app, "mia", "maintainer").await;
+    assert_eq!(maintainer.post("/dashboard/sandbox/send", &[("template", "issue-opened"), ("repository", "someone/else")]).await.status(), 403, "only on their own project");
+    for (template, event) in [("issue-opened", "issues"), ("pr-opened", "pull_request"), ("comment-command", "issue_comment"), ("push", "push")] {
+        let sent = maintainer.post("/dashboard/sandbox/send", &[("template", template), ("repository", PROJECT), ("title", SCRIPT)]).await;
+        assert_eq!(sent.status(), 303, "{template}");
+        let to = sent.headers()[header::LOCATION].to_str().unwrap().to_owned();
+        let id = to.strip_prefix("/dashboard/deliveries/").unwrap();
+        let stored = gantry_server::db::deliveries::find_by_delivery_id(&app.state.db, id).await.unwrap().expect("the delivery was stored");
+        assert_eq!(stored.event, event);
+        assert_eq!(stored.repository.as_deref(), Some(PROJECT));
+        let (status, html) = maintainer.get(&to).await;
+        assert_eq!(status, 200);
+        assert!(!html.contains(SCRIPT), "{template}: the title is escaped");
+    }
+    app.wait_for_idle_queue(Duration::from_secs(30)).await;
+    assert_eq!(app.job_count().await, 4);
+}

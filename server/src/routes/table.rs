@@ -147,6 +147,16 @@ pub static ROUTES: &[RouteRow] = &[
     row!(POST "/dashboard/deliveries/{delivery_id}/replay" => dashboard::deliveries::replay_delivery, MAINTAINER),
     row!(GET "/dashboard/dead-letters" => dashboard::deliveries::list_dead_letters, VIEWER),
     row!(GET "/dashboard/commands" => dashboard::commands::list_commands, VIEWER),
+    row!(GET "/dashboard/users" => dashboard::accounts::list_accounts, ADMIN),
+    row!(POST "/dashboard/users" => dashboard::accounts::create_user, ADMIN),
+    row!(POST "/dashboard/users/{login}/role" => dashboard::accounts::set_user_role, ADMIN),
+    row!(POST "/dashboard/users/{login}/sessions/reset" => dashboard::accounts::reset_sessions, ADMIN),
+    row!(POST "/dashboard/teams" => dashboard::accounts::create_team, ADMIN),
+    row!(POST "/dashboard/teams/{team}/members" => dashboard::accounts::add_member, ADMIN),
+    row!(POST "/dashboard/teams/{team}/members/{login}/remove" => dashboard::accounts::remove_member, ADMIN),
+    row!(POST "/dashboard/teams/{team}/grants" => dashboard::accounts::grant_role, ADMIN),
+    row!(GET "/dashboard/sandbox" => dashboard::sandbox::show_sandbox, VIEWER),
+    row!(POST "/dashboard/sandbox/send" => dashboard::sandbox::send_event, MAINTAINER),
 ];
 
 /// The middleware that enforces each row's access before the handler runs (and so

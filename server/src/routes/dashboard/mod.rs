@@ -8,11 +8,13 @@
 //! - `assets`: `/static/...`; `format`: ages, times, pretty JSON;
 //! - one module per area: `overview`, `projects`, `plugins` (+ `plugin_form`, the
 //!   configuration form from a JSON schema), `policies`, `approvals`, `audit`,
-//!   `deliveries`, `accounts` (users and teams), `commands`, `sandbox`.
+//!   `deliveries`, `accounts` (users and teams), `commands`, `sandbox` (sends
+//!   signed events to this server when it runs beside the simulator).
 //!
 //! Queries live in `db::dashboard` (and the existing `db` modules); writes go through
 //! the same services as the CLI and the JSON API, which audit them.
 pub(crate) mod access;
+pub(crate) mod accounts;
 pub(crate) mod approvals;
 pub(crate) mod assets;
 pub(crate) mod audit;

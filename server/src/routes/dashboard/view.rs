@@ -15,15 +15,13 @@ pub struct Nav {
     pub login: String,
     /// Their highest role, as a word.
     pub role: &'static str,
-    /// Whether they are an admin (the users and teams pages, not built yet).
-    #[allow(dead_code)]
+    /// Whether they are an admin (the users and teams pages).
     pub admin: bool,
     /// The session's CSRF token (empty for API-token callers, who cannot post forms).
     pub csrf: String,
     /// The area shown (`overview`, `plugins`, ...), to mark the current link.
     pub area: &'static str,
-    /// Whether this server is a `gantry sandbox` (the sandbox page, not built yet).
-    #[allow(dead_code)]
+    /// Whether this server is a `gantry sandbox` (the sandbox page).
     pub sandbox: bool,
     /// `?v=` of `/static/gantry.css`.
     pub css_version: String,
@@ -51,7 +49,7 @@ impl Nav {
     /// The navigation links this caller sees.
     #[must_use]
     pub fn links(&self) -> Vec<NavLink> {
-        let all = vec![
+        let mut all = vec![
             ("overview", "/dashboard", "Overview"),
             ("projects", "/dashboard/projects", "Projects"),
             ("plugins", "/dashboard/plugins", "Plugins"),
@@ -61,8 +59,12 @@ impl Nav {
             ("audit", "/dashboard/audit", "Audit log"),
             ("commands", "/dashboard/commands", "Commands"),
         ];
-        // The users and teams pages (admins) and the sandbox page (`self.sandbox`)
-        // get their links when they exist; see docs/dashboard.md.
+        if self.admin {
+            all.push(("users", "/dashboard/users", "Users & teams"));
+        }
+        if self.sandbox {
+            all.push(("sandbox", "/dashboard/sandbox", "Sandbox"));
+        }
         all.into_iter().map(|(area, href, label)| NavLink { href, label, current: area == self.area }).collect()
     }
 
