@@ -32,7 +32,7 @@ struct Browser {
 /// server's key. `role`: `admin`, `viewer` (on every project) or `maintainer` of
 /// `PROJECT` through a team.
 async fn sign_in(app: &TestApp, login: &str, role: &str) -> Browser {
-    use gantry_server::db::{accounts, sessions};
+    use gantry_server::db::accounts;
     let db = &app.state.db;
     let new = accounts::NewUser { login: login.into(), password_hash: None, admin: role == "admin", base_role: (role == "viewer").then(|| "viewer".into()) };
     let user = accounts::create_user(db, new).await.unwrap();
@@ -41,9 +41,19 @@ async fn sign_in(app: &TestApp, login: &str, role: &str) -> Browser {
         accounts::add_member(db, team.id, user.id).await.unwrap();
         accounts::grant(db, team.id, &PROJECT.to_ascii_lowercase(), "maintainer").await.unwrap();
     }
+    session_for(app, user.id).await
+}
+
+/// A new session for an existing user.
+async fn sign_in_again(app: &TestApp, login: &str) -> Browser {
+    let user = gantry_server::db::accounts::find_user_by_login(&app.state.db, login).await.unwrap().unwrap();
+    session_for(app, user.id).await
+}
+
+async fn session_for(app: &TestApp, user_id: i64) -> Browser {
     let sid = gantry_server::auth::session::new_session_id();
-    sessions::insert_session(db, &sid, user.id, chrono::Utc::now() + chrono::Duration::hours(1)).await.unwrap();
-    let token = app.state.session_keys.issue(&sid, user.id, 3600).unwrap();
+    gantry_server::db::sessions::insert_session(&app.state.db, &sid, user_id, chrono::Utc::now() + chrono::Duration::hours(1)).await.unwrap();
+    let token = app.state.session_keys.issue(&sid, user_id, 3600).unwrap();
     Browser {
         base: app.address.clone(),
         http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
@@ -350,7 +360,16 @@ async fn an_admin_manages_users_and_teams_and_each_change_is_audited_once() {
     assert_eq!(viewer.get("/dashboard").await.0, 200);
     assert_eq!(admin.post("/dashboard/users/vera/sessions/reset", &[]).await.status(), 303);
     assert_eq!(viewer.get("/dashboard").await.0, 303, "vera is sent to sign in again");
-    assert_eq!(audit::with_action(&app.state.db, "user.sessions_reset").await.unwrap().len(), 1);
+    assert_eq!(audit::with_action(&app.state.db, "user.sessions_ended").await.unwrap().len(), 1);
+    // A disabled user's fresh session is refused; enabled again, they get in.
+    let vera = sign_in_again(&app, "vera").await;
+    assert_eq!(admin.post("/dashboard/users/vera/disable", &[]).await.status(), 303);
+    assert_eq!(vera.get("/dashboard").await.0, 303, "a disabled user is signed out");
+    assert_eq!(admin.post("/dashboard/users/vera/enable", &[]).await.status(), 303);
+    let vera = sign_in_again(&app, "vera").await;
+    assert_eq!(vera.get("/dashboard").await.0, 200);
+    assert_eq!(admin.post("/dashboard/users/ada/disable", &[]).await.status(), 400, "an admin cannot lock themselves out");
+    assert_eq!(audit::with_action(&app.state.db, "user.disabled").await.unwrap().len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,5 +1,6 @@
 //! Users and teams (`/dashboard/users`, admins only): users with their role, teams
-//! and state; creating users, changing a user's role, ending a user's sessions;
+//! and state; creating users, changing a user's role, disabling and enabling
+//! users, ending a user's sessions;
 //! teams, their members and their roles per project. Changes go through
 //! `auth::accounts` (as `gantry user ...` and `gantry team ...`), which audits each
 //! and ends the sessions of the users whose roles changed.
@@ -140,16 +141,30 @@ pub async fn set_user_role(user: User, req: HttpRequest, state: web::Data<AppSta
 }
 
 /// `POST /dashboard/users/{login}/sessions/reset`: signs the user out everywhere.
-///
-/// Dashboard helper (not in `auth::accounts`, which has no such operation yet):
-/// revokes the sessions and writes one `user.sessions_reset` audit row through
-/// `auth::accounts::audit`.
 #[tracing::instrument(skip_all, fields(login = %login))]
 pub async fn reset_sessions(user: User, req: HttpRequest, state: web::Data<AppState>, login: web::Path<String>) -> Result<HttpResponse, DashError> {
     require(&user.0, Role::Admin, None)?;
-    let target = service::user(&state.db, &login).await.map_err(dash_error)?;
-    let ended = db::sessions::revoke_user_sessions(&state.db, target.id).await?;
-    service::audit(&state.db, &Actor::of(&user.0), "user.sessions_reset", "ok", serde_json::json!({ "login": target.login, "sessions": ended })).await?;
+    service::end_sessions(&state.db, &Actor::of(&user.0), &login).await.map_err(dash_error)?;
+    Ok(see_other(&req, BACK))
+}
+
+/// `POST /dashboard/users/{login}/disable`: the user cannot sign in, and their
+/// sessions and tokens stop working.
+#[tracing::instrument(skip_all, fields(login = %login))]
+pub async fn disable_user(user: User, req: HttpRequest, state: web::Data<AppState>, login: web::Path<String>) -> Result<HttpResponse, DashError> {
+    require(&user.0, Role::Admin, None)?;
+    if login.eq_ignore_ascii_case(&user.0.login) {
+        return Err(DashError::BadRequest("you cannot disable yourself".into()));
+    }
+    service::set_disabled(&state.db, &Actor::of(&user.0), &login, true).await.map_err(dash_error)?;
+    Ok(see_other(&req, BACK))
+}
+
+/// `POST /dashboard/users/{login}/enable`.
+#[tracing::instrument(skip_all, fields(login = %login))]
+pub async fn enable_user(user: User, req: HttpRequest, state: web::Data<AppState>, login: web::Path<String>) -> Result<HttpResponse, DashError> {
+    require(&user.0, Role::Admin, None)?;
+    service::set_disabled(&state.db, &Actor::of(&user.0), &login, false).await.map_err(dash_error)?;
     Ok(see_other(&req, BACK))
 }
 

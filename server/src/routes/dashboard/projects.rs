@@ -23,12 +23,8 @@ pub struct ProjectsPage {
 /// `GET /dashboard/projects`.
 pub async fn list_projects(user: User, req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, DashError> {
     let known = db::dashboard::known_repositories(&state.db).await?;
-    let mut grants: Vec<(String, String, String)> = Vec::new();
-    for team in db::accounts::list_teams(&state.db).await? {
-        for (project, role) in db::accounts::team_grants(&state.db, team.id).await? {
-            grants.push((project.to_ascii_lowercase(), team.name.clone(), role));
-        }
-    }
+    let grants: Vec<(String, String, String)> =
+        db::accounts::all_grants(&state.db).await?.into_iter().map(|(team, project, role)| (project.to_ascii_lowercase(), team, role)).collect();
     let repos = known
         .into_iter()
         .map(|r| {
