@@ -53,6 +53,43 @@ async fn passwords_are_stored_as_argon2id_with_at_least_owasps_parameters() {
     assert_eq!(app.post_login("ada", TEST_PASSWORD).await.status(), 303);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hash_made_with_older_parameters_is_replaced_at_the_next_sign_in() {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    let app = spawn_app(options(None)).await;
+    let id = app.create_user("veteran", Some(Role::Viewer)).await;
+    // The reference implementation's argon2i vector for the password "password".
+    let old = "$argon2i$v=19$m=65536,t=1,p=1$c29tZXNhbHQAAAAAAAAAAA$+r0d29hqEB0yasKr55ZgICsQGSkl0v0kgwhd+U3wyRo";
+    users::ActiveModel { id: Set(id), password_hash: Set(Some(old.into())), ..Default::default() }.update(&app.state.db).await.unwrap();
+    assert_eq!(app.post_login("veteran", "sassword").await.status(), 401);
+    let stored = || async { users::Entity::find_by_id(id).one(&app.state.db).await.unwrap().unwrap().password_hash.unwrap() };
+    assert_eq!(stored().await, old, "a failed sign-in changes nothing");
+    assert_eq!(app.post_login("veteran", "password").await.status(), 303);
+    let now = stored().await;
+    assert!(now.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{now}");
+    assert_eq!(app.post_login("veteran", "password").await.status(), 303, "the new hash verifies");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_cookies_are_http_only_same_site_and_host_prefixed_over_tls() {
+    fn tls(s: &mut gantry_server::Settings) {
+        s.web.secure_cookies = true;
+    }
+    for (tweak, name, secure) in [(None, "gantry_session=", false), (Some(tls as fn(&mut gantry_server::Settings)), "__Host-gantry_session=", true)] {
+        let app = spawn_app(options(tweak)).await;
+        app.create_user("cookie", Some(Role::Viewer)).await;
+        let answer = app.post_login("cookie", TEST_PASSWORD).await;
+        assert_eq!(answer.status(), 303);
+        let set = answer.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).find(|v| v.starts_with(name)).unwrap();
+        let attributes: Vec<String> = set.split(';').skip(1).map(|a| a.trim().to_ascii_lowercase()).collect();
+        assert!(attributes.contains(&"httponly".to_owned()), "{set}");
+        assert!(attributes.contains(&"samesite=lax".to_owned()), "{set}");
+        assert!(attributes.contains(&"path=/".to_owned()), "{set}");
+        assert!(!attributes.iter().any(|a| a.starts_with("domain=")), "{set}");
+        assert_eq!(attributes.contains(&"secure".to_owned()), secure, "{set}");
+    }
+}
+
 // ---- A2 ----
 
 fn fast_throttle(s: &mut gantry_server::Settings) {
