@@ -15,6 +15,7 @@ mod m20261121_000007_create_installed_plugins;
 mod m20261121_000008_create_installations;
 mod m20261121_000009_create_accounts;
 mod m20261121_000010_index_audit_for_dashboard;
+mod m20261121_000011_add_job_trace_parent;
 
 /// The ordered list of Gantry's migrations.
 #[derive(Debug)]
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000008_create_installations::Migration),
             Box::new(m20261121_000009_create_accounts::Migration),
             Box::new(m20261121_000010_index_audit_for_dashboard::Migration),
+            Box::new(m20261121_000011_add_job_trace_parent::Migration),
         ]
     }
 }

@@ -8,8 +8,10 @@
 //! spans whatever `RUST_LOG` says: turning log lines down must not cut the trace.
 //! Span names: for a webhook, the request (tracing-actix-web names it
 //! `POST /webhooks/github`) → `receive_webhook` → `intake`; in a worker, `process` →
-//! `plugin.invoke` → `policy.decision` and `github.call`. The job runs in a trace of
-//! its own; the two trees are joined by their `delivery.id` attribute.
+//! `plugin.invoke` → `policy.decision` and `github.call`. Intake keeps the W3C
+//! `traceparent` of its span on the delivery's job, and the worker's `process` span
+//! continues it, so one delivery is one trace (also when another replica runs the
+//! job); both carry the `delivery.id` attribute too.
 use anyhow::Context;
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_otlp::{Protocol, SpanExporter, WithExportConfig};
@@ -112,4 +114,38 @@ impl Drop for Telemetry {
             }
         }
     }
+}
+
+/// The W3C `traceparent` of the current span, when spans are being exported (`None`
+/// otherwise, or when the span has no valid context). Intake stores it on the
+/// delivery's job so the worker continues the same trace ([`continue_trace`]).
+#[must_use]
+pub fn current_trace_parent() -> Option<String> {
+    use opentelemetry::trace::TraceContextExt as _;
+    use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+    let context = tracing::Span::current().context();
+    let span = context.span();
+    let span_context = span.span_context();
+    span_context
+        .is_valid()
+        .then(|| format!("00-{}-{}-{:02x}", span_context.trace_id(), span_context.span_id(), span_context.trace_flags().to_u8()))
+}
+
+/// Makes `span` a child of the remote span `trace_parent` names (a W3C
+/// `traceparent`: `00-<32 hex trace id>-<16 hex span id>-<2 hex flags>`). Call it
+/// before `span` is entered; a malformed value is ignored and the span starts a
+/// trace of its own.
+pub fn continue_trace(span: &tracing::Span, trace_parent: &str) {
+    use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt as _, TraceFlags, TraceId, TraceState};
+    use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+    let parts: Vec<&str> = trace_parent.split('-').collect();
+    let [version, trace_id, span_id, flags] = parts.as_slice() else { return };
+    let (Ok(trace_id), Ok(span_id), Ok(flags)) = (TraceId::from_hex(trace_id), SpanId::from_hex(span_id), u8::from_str_radix(flags, 16)) else {
+        return;
+    };
+    if *version != "00" || trace_id == TraceId::INVALID || span_id == SpanId::INVALID {
+        return;
+    }
+    let remote = SpanContext::new(trace_id, span_id, TraceFlags::new(flags), true, TraceState::default());
+    let _ = span.set_parent(opentelemetry::Context::new().with_remote_span_context(remote));
 }

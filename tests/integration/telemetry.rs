@@ -103,7 +103,7 @@ fn is_under(spans: &[Span], span: &Span, ancestor: &Span) -> bool {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn one_delivery_is_exported_as_a_request_tree_and_a_job_tree_joined_by_its_delivery_id() {
+async fn one_delivery_is_exported_as_one_trace_from_the_request_through_the_queue_to_the_github_call() {
     let (url, received) = start_receiver();
     // The first subscriber installed in this process wins: this one exports, and the
     // plain `init` in `spawn_app` then changes nothing.
@@ -143,11 +143,14 @@ async fn one_delivery_is_exported_as_a_request_tree_and_a_job_tree_joined_by_its
         .unwrap_or_else(|| panic!("intake is not under the request span: {:?}", spans.iter().map(|s| &s.name).collect::<Vec<_>>()));
     assert!(request.parent_span_id.is_empty(), "the request span is a root");
 
-    // The job tree: `process` → `plugin.invoke` for hooks → the policy decision and the
-    // GitHub call it allowed.
+    // The job continues the request's trace across the queue: `process` is a child
+    // of `intake` (through the traceparent kept on the job) → `plugin.invoke` for
+    // hooks → the policy decision and the GitHub call it allowed.
     let process = for_delivery("process");
     assert!(attr(process, "job").is_some() && attr(process, "attempt").is_some());
-    assert_ne!(process.trace_id, intake.trace_id, "the job runs in a worker, in a trace of its own");
+    assert_eq!(process.trace_id, intake.trace_id, "one trace per delivery");
+    assert_eq!(process.parent_span_id, intake.span_id, "the job's span is a child of intake's");
+    assert!(is_under(&spans, process, request));
     let invoke = named("plugin.invoke")
         .find(|s| s.parent_span_id == process.span_id)
         .unwrap_or_else(|| panic!("no plugin.invoke under process: {:?}", spans.iter().map(|s| &s.name).collect::<Vec<_>>()));
@@ -159,5 +162,5 @@ async fn one_delivery_is_exported_as_a_request_tree_and_a_job_tree_joined_by_its
     assert!(attr(decision, "capability").is_some());
     let call = named("github.call").find(|s| is_under(&spans, s, invoke)).expect("a github.call under plugin.invoke");
     assert!(attr(call, "op").is_some());
-    assert_eq!(call.trace_id, process.trace_id);
+    assert_eq!(call.trace_id, request.trace_id);
 }

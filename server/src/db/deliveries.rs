@@ -21,6 +21,8 @@ pub struct NewDelivery<'a> {
     pub meta: &'a EventMeta,
     /// The raw body exactly as received.
     pub payload: &'a [u8],
+    /// The W3C `traceparent` of the span that accepted it, kept on the job.
+    pub trace_parent: Option<String>,
 }
 
 /// What storing a delivery did.
@@ -78,6 +80,7 @@ pub async fn store_with_job(db: &DatabaseConnection, new: NewDelivery<'_>) -> Re
         target_key: Set(target_key(new.meta)),
         created_at: Set(now),
         updated_at: Set(now),
+        trace_parent: Set(new.trace_parent.clone()),
         ..Default::default()
     }
     .insert(&txn)
@@ -95,12 +98,12 @@ WITH d AS (
     VALUES ($1, $2, $3, $4, $5, $6, $7)
     ON CONFLICT (delivery_id) DO NOTHING
     RETURNING id)
-INSERT INTO jobs (delivery_pk, generation, status, attempts, run_after, target_key, created_at, updated_at)
-SELECT id, 0, 'queued', 0, $7, $8, $7, $7 FROM d
+INSERT INTO jobs (delivery_pk, generation, status, attempts, run_after, target_key, created_at, updated_at, trace_parent)
+SELECT id, 0, 'queued', 0, $7, $8, $7, $7, $9 FROM d
 RETURNING id, delivery_pk"#;
 
 async fn store_with_job_postgres(db: &DatabaseConnection, new: NewDelivery<'_>) -> Result<Stored, DbErr> {
-    let values: [sea_orm::Value; 8] = [
+    let values: [sea_orm::Value; 9] = [
         new.delivery_id.into(),
         new.event.into(),
         new.meta.action.clone().into(),
@@ -109,6 +112,7 @@ async fn store_with_job_postgres(db: &DatabaseConnection, new: NewDelivery<'_>) 
         new.payload.to_vec().into(),
         Utc::now().into(),
         target_key(new.meta).into(),
+        new.trace_parent.clone().into(),
     ];
     let row = db.query_one_raw(Statement::from_sql_and_values(DbBackend::Postgres, STORE_SQL_POSTGRES, values)).await?;
     match row {

@@ -68,7 +68,7 @@ pub async fn accept(state: &AppState, headers: &WebhookHeaders, body: &[u8]) -> 
     let recognised = is_known_event(event) && is_known_action(event, meta.action.as_deref());
     let stored = deliveries::store_with_job(
         &state.db,
-        NewDelivery { delivery_id: headers.delivery.as_str(), event, meta: &meta, payload: body },
+        NewDelivery { delivery_id: headers.delivery.as_str(), event, meta: &meta, payload: body, trace_parent: crate::telemetry::current_trace_parent() },
     )
     .await
     .map_err(IntakeError::Storage)?;

@@ -71,7 +71,7 @@ pub async fn tick(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<usize>
         let bytes = serde_json::to_vec(&payload)?;
         let meta = EventMeta::from_json(&bytes)?;
         let delivery_id = format!("{DELIVERY_PREFIX}{project}:{}", slot.timestamp());
-        let new = NewDelivery { delivery_id: &delivery_id, event: EVENT, meta: &meta, payload: &bytes };
+        let new = NewDelivery { delivery_id: &delivery_id, event: EVENT, meta: &meta, payload: &bytes, trace_parent: None };
         if matches!(deliveries::store_with_job(&state.db, new).await?, Stored::New { .. }) {
             stored += 1;
             state.wake_workers();

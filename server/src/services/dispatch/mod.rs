@@ -34,11 +34,20 @@ pub trait DeliveryObserver: Send + Sync {
 /// # Errors
 /// When the database fails; the job's lease then expires and it is retried.
 ///
-/// The job runs in a worker task, not under the request that accepted it: its span
-/// records `delivery.id`, the same attribute as the request's `intake` span, which is
-/// how a trace viewer joins the two trees.
-#[tracing::instrument(skip_all, fields(job = job.id, attempt = job.attempts, delivery.id = tracing::field::Empty))]
+/// The job runs in a worker task, not under the request that accepted it: its
+/// `process` span continues the request's trace from the `traceparent` intake kept
+/// on the job (`telemetry::continue_trace`), and records `delivery.id`, the same
+/// attribute as the request's `intake` span.
 pub async fn process(state: &AppState, job: Job) -> anyhow::Result<()> {
+    use tracing::Instrument as _;
+    let span = tracing::info_span!("process", job = job.id, attempt = job.attempts, delivery.id = tracing::field::Empty);
+    if let Some(parent) = &job.trace_parent {
+        crate::telemetry::continue_trace(&span, parent);
+    }
+    run_job(state, job).instrument(span).await
+}
+
+async fn run_job(state: &AppState, job: Job) -> anyhow::Result<()> {
     let delivery = deliveries::find(&state.db, job.delivery_pk).await?.context("the job's delivery is missing")?;
     tracing::Span::current().record("delivery.id", delivery.delivery_id.as_str());
     let own_tick = delivery.event == schedule::EVENT && delivery.delivery_id.starts_with(schedule::DELIVERY_PREFIX);
