@@ -29,7 +29,7 @@ pub fn resolved(req: &actix_web::HttpRequest) -> Option<Principal> {
 
 /// Paths whose unsafe requests are checked by origin only: they create a session
 /// rather than use one.
-const ORIGIN_ONLY: &[&str] = &["/login", "/setup"];
+const ORIGIN_ONLY: &[&str] = &["/login"];
 
 /// The CSRF form field and header.
 pub const CSRF_FIELD: &str = "csrf";

@@ -22,8 +22,8 @@
 //!   forms) or the header `X-CSRF-Token` (htmx: `hx-headers`), compared in constant
 //!   time. Dashboard POST handlers therefore need nothing extra: render
 //!   `<input type="hidden" name="csrf" value="{{ csrf }}">` in each form. API-token
-//!   requests are exempt (browsers never attach them by themselves). `/login` and
-//!   `/setup` are checked by origin only (there is no session yet).
+//!   requests are exempt (browsers never attach them by themselves). `/login` is
+//!   checked by origin only (there is no session yet).
 //!
 //! What lives where: `role` and `principal` (the types and their checks), `error`,
 //! `extract` (the extractors), `middleware` (resolution and CSRF), `authenticate`
