@@ -99,3 +99,21 @@ async fn a_wrong_app_key_is_a_clear_dead_lettered_error_not_a_retry_loop() {
     let jwts = app.sim.app_jwts();
     assert!(!jwts.is_empty() && jwts.iter().all(|j| !j.accepted), "{jwts:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_github_revokes_early_is_replaced_and_the_job_retried_with_the_new_one() {
+    let app = app_with_key("test-only-app.public.pem").await;
+    open_issue(&app, 1).await;
+    assert_eq!(app.sim.token_requests(INSTALLATION), 1);
+    // GitHub revokes the cached hour-long token: the next call gets 401.
+    assert_eq!(app.sim.revoke_tokens(INSTALLATION), 1);
+    let id = open_issue(&app, 2).await;
+    assert!(labels(&app, 2).contains(&"needs-triage".to_owned()), "the retry used a new token");
+    assert_eq!(app.sim.token_requests(INSTALLATION), 2, "one new token, not one per call");
+    let delivery = gantry_server::db::deliveries::find_by_delivery_id(&app.state.db, &id).await.unwrap().unwrap();
+    let job = gantry_server::db::jobs::for_delivery(&app.state.db, delivery.id).await.unwrap().pop().unwrap();
+    assert_eq!((job.status.as_str(), job.attempts), ("done", 2), "the refused attempt, then the one on the new token");
+    // The new token stays cached.
+    open_issue(&app, 3).await;
+    assert_eq!(app.sim.token_requests(INSTALLATION), 2);
+}

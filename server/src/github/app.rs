@@ -86,6 +86,8 @@ pub struct GitHubMetrics {
 struct Cached {
     client: GitHubClient,
     expires_at: DateTime<Utc>,
+    /// Set by the client when GitHub answers 401 to the token.
+    revoked: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// Installation tokens of one App, cached per installation.
@@ -116,7 +118,8 @@ impl Installations {
     }
 
     /// A client on `installation`'s token: the cached one while more than five
-    /// minutes of it are left, else a fresh token.
+    /// minutes of it are left and GitHub has not refused it (a 401 on a call),
+    /// else a fresh token.
     ///
     /// # Errors
     /// [`GitHubError::Rejected`] with a clear message when GitHub refuses the App's
@@ -125,7 +128,8 @@ impl Installations {
     pub async fn client(&self, installation: u64) -> Result<GitHubClient, GitHubError> {
         let mut cache = self.cache.lock().await;
         if let Some(cached) = cache.get(&installation) {
-            if cached.expires_at - Utc::now() > RENEW_BEFORE {
+            let revoked = cached.revoked.load(std::sync::atomic::Ordering::SeqCst);
+            if cached.expires_at - Utc::now() > RENEW_BEFORE && !revoked {
                 return Ok(cached.client.clone());
             }
         }
@@ -139,7 +143,9 @@ impl Installations {
         if let Some(m) = &self.rate_left {
             client = client.with_metrics(m.rate_left.with_label_values(&[&installation.to_string()]), m.calls.clone());
         }
-        cache.insert(installation, Cached { client: client.clone(), expires_at: token.expires_at });
+        let revoked = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        client = client.with_revocation_flag(revoked.clone());
+        cache.insert(installation, Cached { client: client.clone(), expires_at: token.expires_at, revoked });
         Ok(client)
     }
 

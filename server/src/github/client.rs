@@ -53,6 +53,9 @@ pub struct GitHubClient {
     calls: Option<prometheus::IntCounterVec>,
     /// `host:port` of the API, the only place a redirect with a body is followed to.
     api_authority: Option<String>,
+    /// Set when GitHub answers 401 to an installation token (revoked or expired
+    /// early): the token cache then issues a new one instead of handing this out.
+    revoked: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl GitHubClient {
@@ -71,7 +74,7 @@ impl GitHubClient {
         }
         let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(settings.max_concurrent_calls.max(1)));
         let api_authority = settings.api_url.parse::<http::Uri>().ok().and_then(|u| u.authority().map(|a| a.as_str().to_owned()));
-        Ok(Self { crab: builder.build()?, token: settings.token.clone(), gate: RateGate::default(), permits, rate_left: None, calls: None, api_authority })
+        Ok(Self { crab: builder.build()?, token: settings.token.clone(), gate: RateGate::default(), permits, rate_left: None, calls: None, api_authority, revoked: None })
     }
 
     /// The `Location` of a redirect, when it points at the API's own host.
@@ -89,6 +92,15 @@ impl GitHubClient {
     pub fn with_metrics(mut self, gauge: prometheus::IntGauge, calls: prometheus::IntCounterVec) -> Self {
         self.rate_left = Some(gauge);
         self.calls = Some(calls);
+        self
+    }
+
+    /// Marks this client as one on an installation token: a 401 then sets `flag`
+    /// and is answered as transient, because a new token will do (see
+    /// `Installations::client`).
+    #[must_use]
+    pub fn with_revocation_flag(mut self, flag: std::sync::Arc<std::sync::atomic::AtomicBool>) -> Self {
+        self.revoked = Some(flag);
         self
     }
 
@@ -127,6 +139,11 @@ impl GitHubClient {
         if let Err(GitHubError::RateLimited { retry_at, message }) = &result {
             tracing::warn!(%retry_at, %message, "GitHub rate limit: no request until then");
             self.gate.close_until(*retry_at);
+        }
+        if let (Err(GitHubError::Rejected { status: 401, message }), Some(revoked)) = (&result, &self.revoked) {
+            tracing::warn!(%message, "GitHub refused the installation token: a new one is issued for the retry");
+            revoked.store(true, std::sync::atomic::Ordering::SeqCst);
+            return Err(GitHubError::Transient(format!("GitHub refused the installation token (401: {message}); a new token is issued for the retry")));
         }
         result
     }

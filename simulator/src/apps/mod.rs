@@ -322,6 +322,21 @@ impl Simulator {
         Some(token)
     }
 
+    /// Revokes every installation token handed out for `installation_id`, as GitHub
+    /// does when an App's tokens are revoked early (`DELETE /installation/token`, a
+    /// key rotation, an admin's action); requests carrying them then get 401 when
+    /// tokens are checked. Returns how many were revoked.
+    pub fn revoke_tokens(&self, installation_id: u64) -> usize {
+        let revoked = {
+            let mut state = self.lock();
+            let before = state.apps.tokens.len();
+            state.apps.tokens.retain(|_, t| t.installation_id != installation_id);
+            before - state.apps.tokens.len()
+        };
+        self.save();
+        revoked
+    }
+
     /// Registers a personal access token, accepted (like the installation tokens
     /// handed out) when tokens are checked.
     pub fn add_personal_token(&self, token: &str) {
