@@ -336,6 +336,19 @@ async fn sign_in_never_adopts_a_preset_cookie_and_old_cookies_die_with_sign_out_
     assert_eq!(me(&app, &last.cookie).await, 401, "after signing out");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_in_deletes_sessions_long_past_their_end() {
+    use gantry_server::db::sessions;
+    let app = spawn_app(options(None)).await;
+    let id = app.create_user("tidy", Some(Role::Viewer)).await;
+    let long_ago = chrono::Utc::now() - chrono::Duration::days(2);
+    sessions::insert_session(&app.state.db, "00000000000000000000000000000001", id, long_ago).await.unwrap();
+    sessions::insert_session(&app.state.db, "00000000000000000000000000000002", id, chrono::Utc::now() + chrono::Duration::hours(1)).await.unwrap();
+    app.sign_in_as("tidy").await;
+    assert!(sessions::find_session(&app.state.db, "00000000000000000000000000000001").await.unwrap().is_none());
+    assert!(sessions::find_session(&app.state.db, "00000000000000000000000000000002").await.unwrap().is_some(), "a live session stays");
+}
+
 // ---- A6 ----
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,7 +1,8 @@
 //! Signing in and out. Sign-in checks the throttle first (per account and per client
 //! address), then the password off the async threads (against a dummy hash when the
 //! login is unknown, so both failures take as long), and writes exactly one audit
-//! row whatever the outcome. Success always starts a new session.
+//! row whatever the outcome. Success always starts a new session (and deletes
+//! long-dead sessions and forgotten throttle counts).
 use actix_web::HttpRequest;
 use chrono::Utc;
 use sea_orm::DbErr;
@@ -97,6 +98,11 @@ pub async fn sign_in(state: &AppState, login: &str, password: String, address: &
     let ttl = state.settings.web.session_ttl_secs;
     let expires_at = Utc::now() + chrono::Duration::seconds(i64::try_from(ttl).unwrap_or(i64::MAX / 4).min(10 * 365 * 86_400));
     sessions::insert_session(db, &sid, user.id, expires_at).await?;
+    // Housekeeping: sessions over a day past their end, and throttle counts that are
+    // forgotten anyway.
+    sessions::delete_stale_sessions(db, Utc::now() - chrono::Duration::days(1)).await?;
+    let forget = chrono::Duration::seconds(i64::try_from(limits.lockout_secs).unwrap_or(i64::MAX / 4).min(365 * 86_400));
+    sessions::delete_stale_throttle(db, Utc::now() - forget).await?;
     let token = state.session_keys.issue(&sid, user.id, ttl).map_err(|e| DbErr::Custom(format!("signing the session token: {e}")))?;
     audit(db, &Actor { name: user.login.clone(), kind: "user" }, "auth.login", "ok", details).await?;
     Ok(SignIn::Success { token })

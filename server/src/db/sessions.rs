@@ -2,7 +2,7 @@
 //! arrive here as SHA-256 digests; keys arrive sealed.
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
 use super::entities::{api_tokens, login_throttle, sealed_keys, sessions};
 
@@ -208,4 +208,25 @@ pub async fn insert_sealed_key(db: &impl ConnectionTrait, name: &str, nonce: Vec
     sealed_keys::Entity::insert(row).on_conflict_do_nothing_on([sealed_keys::Column::Name]).exec(db)
         .await?;
     Ok(())
+}
+
+/// Deletes sessions that expired or were revoked before `before`; returns how many.
+///
+/// # Errors
+/// When the database fails.
+pub async fn delete_stale_sessions(db: &impl ConnectionTrait, before: DateTime<Utc>) -> Result<u64, DbErr> {
+    let done = sessions::Entity::delete_many()
+        .filter(Condition::any().add(sessions::Column::ExpiresAt.lt(before)).add(sessions::Column::RevokedAt.lt(before)))
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected)
+}
+
+/// Deletes throttle state last changed before `before` (forgotten anyway).
+///
+/// # Errors
+/// When the database fails.
+pub async fn delete_stale_throttle(db: &impl ConnectionTrait, before: DateTime<Utc>) -> Result<u64, DbErr> {
+    let done = login_throttle::Entity::delete_many().filter(login_throttle::Column::UpdatedAt.lt(before)).exec(db).await?;
+    Ok(done.rows_affected)
 }
