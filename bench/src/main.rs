@@ -7,6 +7,7 @@
 //! measures exactly what `Application::build` wires up.
 mod common;
 mod intake;
+mod pages;
 mod plugin;
 
 use std::process::ExitCode;
@@ -30,6 +31,8 @@ enum Command {
     /// A fresh plugin instance plus one call, through Gantry and through bare
     /// wasmtime, with a tiny and a 15 KiB payload (TESTPLAN P2).
     Plugin(plugin::PluginArgs),
+    /// Every dashboard page against a million audit rows and 100,000 deliveries: p50 and p99.
+    Pages(pages::PagesArgs),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +45,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Intake(args) => intake::run(&args),
         Command::Plugin(args) => plugin::run(&args),
+        Command::Pages(args) => pages::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

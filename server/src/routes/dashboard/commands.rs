@@ -10,6 +10,7 @@ use super::view::{render, DashError, Nav};
 use crate::db;
 use crate::domain::RepoRef;
 use crate::plugins::manifest::CommandSpec;
+use crate::plugins::Manifest;
 use crate::services::plugins::active;
 use crate::state::AppState;
 
@@ -24,8 +25,19 @@ pub struct CommandsPage {
 
 /// `GET /dashboard/commands`.
 pub async fn list_commands(user: User, req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, DashError> {
+    // When no switched-on plugin declares a command, no repository has any: skip
+    // asking per repository.
+    let any_commands = db::plugins::list(&state.db)
+        .await?
+        .iter()
+        .filter(|p| p.enabled)
+        .any(|p| toml::from_str::<Manifest>(&p.manifest).map_or(true, |m| !m.commands.is_empty()));
     let mut repos = Vec::new();
     for known in db::dashboard::known_repositories(&state.db).await? {
+        if !any_commands {
+            repos.push((known.name, Vec::new()));
+            continue;
+        }
         let Some((owner, name)) = known.name.split_once('/') else { continue };
         let repo = RepoRef { owner: owner.to_owned(), name: name.to_owned() };
         let enabled = active::for_repository(&state.db, &state.plugins, Some(&repo)).await?;
