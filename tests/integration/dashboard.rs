@@ -187,6 +187,8 @@ async fn a_maintainer_approves_a_held_action_on_the_approvals_page_and_it_runs_o
     assert!(html.contains(&approval) && html.contains("&#34;kind&#34;: &#34;create_comment&#34;"), "the queue shows the exact action: {html}");
     assert_read_only("/dashboard/approvals", &html);
     assert_eq!(viewer.post(&format!("/dashboard/approvals/{approval}/approve"), &[]).await.status(), 403);
+    let (_, commands) = viewer.get("/dashboard/commands").await;
+    assert!(commands.contains(PROJECT) && commands.contains("asker") && commands.contains("poke"), "asker's command is listed for the repository");
     assert_eq!(app.sim.write_count(), 0, "nothing ran for the viewer");
 
     let maintainer = sign_in(&app, "mia", "maintainer").await;
@@ -395,4 +397,72 @@ async fn the_sandbox_page_sends_a_signed_event_that_is_stored_and_processed() {
     }
     app.wait_for_idle_queue(Duration::from_secs(30)).await;
     assert_eq!(app.job_count().await, 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_plugin_page_saves_its_generated_form_and_escapes_what_it_shows() {
+    let app = spawn_app(AppOptions { plugins: Plugins::Named(&["configured"]), ..AppOptions::default() }).await;
+    let admin = sign_in(&app, "ada", "admin").await;
+    let (_, html) = admin.get("/dashboard/plugins/configured").await;
+    assert!(html.contains("name=\"f.greeting\"") && html.contains("type=\"checkbox\" name=\"f.loud\""), "the form comes from the schema");
+    let hostile = format!("{SCRIPT}{IMG}");
+    let saved = admin.post("/dashboard/plugins/configured/config", &[("project", "*"), ("f.greeting", &hostile), ("f.loud", "true")]).await;
+    assert_eq!(saved.status(), 303);
+    let actor = gantry_server::services::plugins::Actor { name: "test", kind: "user" };
+    let plugins = gantry_server::services::plugins::PluginAdmin { db: &app.state.db, compiled: &app.state.plugins, max_component_bytes: 1 << 24, actor };
+    let all = plugins.show("configured").await.unwrap().status.projects.into_iter().find(|p| p.project == "*").unwrap();
+    assert_eq!(all.effective_config, serde_json::json!({"greeting": hostile, "loud": true}));
+    let bad = admin.post("/dashboard/plugins/configured/config", &[("project", "*"), ("f.greeting", "")]).await;
+    assert_eq!(bad.status(), 303, "an empty text field is left out, so the default applies");
+    let viewer = sign_in(&app, "vera", "viewer").await;
+    let (status, html) = viewer.get("/dashboard/plugins/configured").await;
+    assert_eq!(status, 200);
+    assert_read_only("/dashboard/plugins/configured", &html);
+    admin.post("/dashboard/plugins/configured/config", &[("project", "*"), ("f.greeting", &hostile)]).await;
+    for who in [&admin, &viewer] {
+        let (_, html) = who.get("/dashboard/plugins/configured").await;
+        assert!(!html.contains(SCRIPT) && !html.contains("<img src=x"), "a raw injection on the plugin page");
+        assert!(html.contains(SCRIPT_ESCAPED));
+    }
+    // Switches: a maintainer on their project only; the whole plugin is for admins.
+    let maintainer = sign_in(&app, "mia", "maintainer").await;
+    assert_eq!(maintainer.post("/dashboard/plugins/configured/disable", &[("project", PROJECT)]).await.status(), 303);
+    assert_eq!(maintainer.post("/dashboard/plugins/configured/disable", &[("project", "someone/else")]).await.status(), 403);
+    assert_eq!(maintainer.post("/dashboard/plugins/configured/disable", &[]).await.status(), 403);
+    assert_eq!(maintainer.post("/dashboard/plugins/configured/config", &[("project", "*"), ("f.greeting", "x")]).await.status(), 403);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_uploaded_plugin_shows_its_manifest_and_is_installed_only_on_confirmation() {
+    let app = spawn_app(AppOptions { plugins: Plugins::None, ..AppOptions::default() }).await;
+    let admin = sign_in(&app, "ada", "admin").await;
+    let wasm = crate::helpers::built_wasm("test-plugins", "asker");
+    let boundary = "gantry-test-boundary";
+    let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n", admin.csrf).into_bytes();
+    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"component\"; filename=\"asker.wasm\"\r\nContent-Type: application/wasm\r\n\r\n").as_bytes());
+    body.extend_from_slice(&wasm);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let upload = admin
+        .http
+        .post(format!("{}/dashboard/plugins/upload", admin.base))
+        .header(header::COOKIE, &admin.cookie)
+        .header(header::ORIGIN, &admin.base)
+        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(upload.status(), 200);
+    let html = upload.text().await.unwrap();
+    assert!(html.contains("Install asker") && html.contains("<code>issues:write</code>"), "the manifest and capabilities are shown");
+    assert!(gantry_server::db::plugins::find(&app.state.db, "asker").await.unwrap().is_none(), "nothing installed before confirming");
+    let digest = html.split("name=\"digest\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let confirm = admin.post("/dashboard/plugins/confirm", &[("digest", &digest)]).await;
+    assert_eq!(confirm.status(), 303);
+    assert_eq!(confirm.headers()[header::LOCATION], "/dashboard/plugins/asker");
+    assert!(gantry_server::db::plugins::find(&app.state.db, "asker").await.unwrap().is_some());
+    assert_eq!(audit::with_action(&app.state.db, "plugin.installed").await.unwrap().iter().filter(|r| r.actor == "ada").count(), 1);
+    assert_eq!(admin.post("/dashboard/plugins/confirm", &[("digest", "../../etc/passwd")]).await.status(), 400);
+    let maintainer = sign_in(&app, "mia", "maintainer").await;
+    assert_eq!(maintainer.post("/dashboard/plugins/confirm", &[("digest", &digest)]).await.status(), 403);
 }
