@@ -5,11 +5,11 @@
 //! repositories Gantry knows of.
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
     Statement,
 };
 
-use super::deliveries::{DeliverySummary, JobSummary};
+use super::deliveries::DeliverySummary;
 use super::entities::{approvals, audit_log, deliveries, installations, jobs};
 
 /// The largest page any listing returns.
@@ -110,15 +110,14 @@ pub async fn audit_page(db: &impl ConnectionTrait, filter: &AuditFilter, before:
     query.all(db).await
 }
 
-/// Filters of the deliveries page.
-#[derive(Debug, Clone, Default)]
-pub struct DeliveryFilter {
-    /// `X-GitHub-Event`.
-    pub event: Option<String>,
-    /// `owner/name`, as stored.
-    pub repository: Option<String>,
-    /// Only deliveries with a job in this status.
-    pub status: Option<String>,
+pub use super::deliveries::DeliveryFilter;
+
+/// One page of deliveries (without payloads), newest first, each with its latest job.
+///
+/// # Errors
+/// When the database fails.
+pub async fn deliveries_page(db: &DatabaseConnection, filter: &DeliveryFilter, before: Option<i64>, limit: u64) -> Result<Vec<DeliverySummary>, DbErr> {
+    super::deliveries::page(db, filter, limit.clamp(1, MAX_PAGE), before).await
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -126,57 +125,7 @@ struct DeliveryRow {
     id: i64,
     delivery_id: String,
     event: String,
-    action: Option<String>,
     repository: Option<String>,
-    received_at: DateTime<Utc>,
-}
-
-/// One page of deliveries (without payloads), newest first, each with its latest job.
-///
-/// # Errors
-/// When the database fails.
-pub async fn deliveries_page(db: &DatabaseConnection, filter: &DeliveryFilter, before: Option<i64>, limit: u64) -> Result<Vec<DeliverySummary>, DbErr> {
-    let mut query = deliveries::Entity::find()
-        .select_only()
-        .columns([
-            deliveries::Column::Id,
-            deliveries::Column::DeliveryId,
-            deliveries::Column::Event,
-            deliveries::Column::Action,
-            deliveries::Column::Repository,
-            deliveries::Column::ReceivedAt,
-        ])
-        .order_by_desc(deliveries::Column::Id)
-        .limit(limit.clamp(1, MAX_PAGE));
-    if let Some(before) = before {
-        query = query.filter(deliveries::Column::Id.lt(before));
-    }
-    if let Some(event) = &filter.event {
-        query = query.filter(deliveries::Column::Event.eq(event.as_str()));
-    }
-    if let Some(repository) = &filter.repository {
-        query = query.filter(deliveries::Column::Repository.eq(repository.as_str()));
-    }
-    if let Some(status) = &filter.status {
-        let with_status = jobs::Entity::find().select_only().column(jobs::Column::DeliveryPk).filter(jobs::Column::Status.eq(status.as_str())).into_query();
-        query = query.filter(deliveries::Column::Id.in_subquery(with_status));
-    }
-    let rows: Vec<DeliveryRow> = query.into_model().all(db).await?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let all_jobs = jobs::Entity::find().filter(jobs::Column::DeliveryPk.is_in(ids)).order_by_asc(jobs::Column::Id).all(db).await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            let job = all_jobs.iter().rev().find(|j| j.delivery_pk == r.id).map(|j| JobSummary {
-                id: j.id,
-                status: j.status.clone(),
-                attempts: j.attempts,
-                generation: j.generation,
-                last_error: j.last_error.clone(),
-            });
-            DeliverySummary { id: r.id, delivery_id: r.delivery_id, event: r.event, action: r.action, repository: r.repository, received_at: r.received_at, job }
-        })
-        .collect())
 }
 
 /// A dead-lettered job with what it was for.
@@ -205,14 +154,7 @@ pub async fn dead_letters(db: &DatabaseConnection, before: Option<i64>, limit: u
     let pks: Vec<i64> = dead.iter().map(|j| j.delivery_pk).collect();
     let found = deliveries::Entity::find()
         .select_only()
-        .columns([
-            deliveries::Column::Id,
-            deliveries::Column::DeliveryId,
-            deliveries::Column::Event,
-            deliveries::Column::Action,
-            deliveries::Column::Repository,
-            deliveries::Column::ReceivedAt,
-        ])
+        .columns([deliveries::Column::Id, deliveries::Column::DeliveryId, deliveries::Column::Event, deliveries::Column::Repository])
         .filter(deliveries::Column::Id.is_in(pks))
         .into_model::<DeliveryRow>()
         .all(db)

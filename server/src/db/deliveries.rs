@@ -192,33 +192,52 @@ struct DeliveryRow {
     received_at: chrono::DateTime<Utc>,
 }
 
+/// Which deliveries a listing shows (every field optional).
+#[derive(Debug, Clone, Default)]
+pub struct DeliveryFilter {
+    /// `X-GitHub-Event`.
+    pub event: Option<String>,
+    /// `owner/name`, as stored.
+    pub repository: Option<String>,
+    /// Only deliveries with a job in this status.
+    pub status: Option<String>,
+}
+
 /// Lists deliveries, newest first, without their payloads: all of them, or those
-/// whose latest job has `status`. `before` continues a listing after that row id.
+/// with a job in `status`. `before` continues a listing after that row id.
 ///
 /// # Errors
 /// When the database fails.
 pub async fn list(db: &DatabaseConnection, status: Option<&str>, limit: u64, before: Option<i64>) -> Result<Vec<DeliverySummary>, DbErr> {
+    page(db, &DeliveryFilter { status: status.map(str::to_owned), ..DeliveryFilter::default() }, limit, before).await
+}
+
+/// One keyset page of deliveries matching `filter`, newest first, without their
+/// payloads, each with its latest job. `before` continues after that row id.
+///
+/// # Errors
+/// When the database fails.
+pub async fn page(db: &DatabaseConnection, filter: &DeliveryFilter, limit: u64, before: Option<i64>) -> Result<Vec<DeliverySummary>, DbErr> {
     use sea_orm::{QueryOrder, QuerySelect, QueryTrait};
     let mut query = deliveries::Entity::find()
         .select_only()
-        .columns([
-            deliveries::Column::Id,
-            deliveries::Column::DeliveryId,
-            deliveries::Column::Event,
-            deliveries::Column::Action,
-            deliveries::Column::Repository,
-            deliveries::Column::ReceivedAt,
-        ])
+        .columns(SUMMARY_COLUMNS)
         .order_by_desc(deliveries::Column::Id)
         .limit(limit);
     if let Some(before) = before {
         query = query.filter(deliveries::Column::Id.lt(before));
     }
-    if let Some(status) = status {
+    if let Some(event) = &filter.event {
+        query = query.filter(deliveries::Column::Event.eq(event.as_str()));
+    }
+    if let Some(repository) = &filter.repository {
+        query = query.filter(deliveries::Column::Repository.eq(repository.as_str()));
+    }
+    if let Some(status) = &filter.status {
         let with_status = jobs::Entity::find()
             .select_only()
             .column(jobs::Column::DeliveryPk)
-            .filter(jobs::Column::Status.eq(status))
+            .filter(jobs::Column::Status.eq(status.as_str()))
             .into_query();
         query = query.filter(deliveries::Column::Id.in_subquery(with_status));
     }
@@ -247,3 +266,13 @@ pub async fn list(db: &DatabaseConnection, status: Option<&str>, limit: u64, bef
         })
         .collect())
 }
+
+/// The columns of a delivery a listing reads (not the payload).
+pub(crate) const SUMMARY_COLUMNS: [deliveries::Column; 6] = [
+    deliveries::Column::Id,
+    deliveries::Column::DeliveryId,
+    deliveries::Column::Event,
+    deliveries::Column::Action,
+    deliveries::Column::Repository,
+    deliveries::Column::ReceivedAt,
+];
