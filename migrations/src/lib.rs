@@ -16,6 +16,7 @@ mod m20261121_000008_create_installations;
 mod m20261121_000009_create_accounts;
 mod m20261121_000010_index_audit_for_dashboard;
 mod m20261121_000011_add_job_trace_parent;
+mod m20261121_000012_create_plugin_uploads;
 
 /// The ordered list of Gantry's migrations.
 #[derive(Debug)]
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000009_create_accounts::Migration),
             Box::new(m20261121_000010_index_audit_for_dashboard::Migration),
             Box::new(m20261121_000011_add_job_trace_parent::Migration),
+            Box::new(m20261121_000012_create_plugin_uploads::Migration),
         ]
     }
 }

@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod kv;
 pub mod plugin_secrets;
 pub mod plugin_states;
+pub mod plugin_uploads;
 pub mod plugins;
 pub mod policies;
 pub mod runs;

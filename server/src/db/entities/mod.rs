@@ -12,6 +12,7 @@ pub mod plugin_projects;
 pub mod plugin_runs;
 pub mod plugin_secrets;
 pub mod plugin_states;
+pub mod plugin_uploads;
 pub mod plugins;
 pub mod policy_rules;
 pub mod sealed_keys;

@@ -178,13 +178,10 @@ pub struct ConfirmPage {
     upgrade_of: Option<String>,
 }
 
-fn uploads(state: &AppState) -> std::path::PathBuf {
-    state.settings.data_dir.join("uploads")
-}
-
 /// `POST /dashboard/plugins/upload` (multipart, field `component`): reads the
 /// manifest without running or installing anything and asks for confirmation.
-/// The bytes wait in `<data_dir>/uploads/<sha256>.wasm`.
+/// The bytes wait in the database by digest (`db::plugin_uploads`), so the
+/// confirmation may reach any replica.
 #[tracing::instrument(skip_all)]
 pub async fn upload_plugin(user: User, req: HttpRequest, state: web::Data<AppState>, mut body: Multipart) -> Result<HttpResponse, DashError> {
     require(&user.0, Role::Admin, None)?;
@@ -206,10 +203,10 @@ pub async fn upload_plugin(user: User, req: HttpRequest, state: web::Data<AppSta
     let bytes = component.filter(|b| !b.is_empty()).ok_or_else(|| DashError::BadRequest("choose a .wasm component to upload".into()))?;
     let (manifest, sdk_version) = Manifest::from_component(&bytes).map_err(|e| DashError::BadRequest(format!("not a Gantry plugin: {e:#}")))?;
     let digest = hex::encode(Sha256::digest(&bytes));
-    let dir = uploads(&state);
-    std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(dir.join(format!("{digest}.wasm")), &bytes)).map_err(|e| DashError::internal(&e))?;
+    let size = bytes.len();
+    crate::db::plugin_uploads::keep(&state.db, &digest, bytes, &user.0.audit_actor()).await?;
     let upgrade_of = crate::db::plugins::find(&state.db, &manifest.name).await?.map(|p| p.version);
-    let page = ConfirmPage { nav: Nav::new(&user.0, "plugins", super::sandbox::enabled(&state)), size: bytes.len(), manifest, sdk_version, digest, upgrade_of };
+    let page = ConfirmPage { nav: Nav::new(&user.0, "plugins", super::sandbox::enabled(&state)), size, manifest, sdk_version, digest, upgrade_of };
     render(&req, &page, |p| p.as_content().render())
 }
 
@@ -228,8 +225,9 @@ pub async fn confirm_plugin(user: User, req: HttpRequest, state: web::Data<AppSt
     if digest.len() != 64 || !digest.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(DashError::BadRequest("not an upload digest".into()));
     }
-    let path = uploads(&state).join(format!("{digest}.wasm"));
-    let bytes = std::fs::read(&path).map_err(|_| DashError::NotFound("that upload is gone (uploaded on another replica, or already installed): upload it again".into()))?;
+    let bytes = crate::db::plugin_uploads::find(&state.db, &digest)
+        .await?
+        .ok_or_else(|| DashError::NotFound("that upload is gone (already installed, or over a day old): upload it again".into()))?;
     let actor = user.0.audit_actor();
     let plugins = admin(&state, &actor, user.0.audit_kind());
     let (manifest, _) = Manifest::from_component(&bytes).map_err(|e| DashError::BadRequest(format!("not a Gantry plugin: {e:#}")))?;
@@ -238,7 +236,7 @@ pub async fn confirm_plugin(user: User, req: HttpRequest, state: web::Data<AppSt
     } else {
         plugins.install(bytes).await.map_err(dash_error)?.status.name
     };
-    let _ = std::fs::remove_file(&path);
+    crate::db::plugin_uploads::forget(&state.db, &digest).await?;
     Ok(see_other(&req, &format!("/dashboard/plugins/{name}")))
 }
 
