@@ -79,6 +79,7 @@ pub struct E2eOutcome {
     drain_timeout: u64,
     binary: String,
     binary_profile: String,
+    workers: usize,
 }
 
 impl E2eOutcome {
@@ -96,6 +97,7 @@ impl E2eOutcome {
             drain_timeout: args.drain_timeout,
             binary: binary.display().to_string(),
             binary_profile: profile_of(binary),
+            workers: args.rig.job_workers(),
         }
     }
 
@@ -128,8 +130,8 @@ impl E2eOutcome {
         let bytes = self.runs.first().map_or(0, |r| r.body_bytes);
         let postgres = self.runs.iter().find_map(|r| r.postgres_facts.clone()).map(|f| format!(" ({f})")).unwrap_or_default();
         format!(
-            "`{}` (the {} build) run as `gantry serve` with its default settings ({} HTTP workers, {} job workers, default log filter \
-             to a file), configured by environment variables only, with the bundled `{PLUGIN}` plugin alone and its default \
+            "`{}` (the {} build) run as `gantry serve` with its default settings ({} HTTP workers, default log filter to a file) \
+             and {} job workers, configured by environment variables only, with the bundled `{PLUGIN}` plugin alone and its default \
              configuration: an opened issue is labelled `needs-triage`, one `POST /repos/{{owner}}/{{repo}}/issues/{{number}}/labels` \
              per event. Databases: SQLite in a temporary directory; a fresh PostgreSQL database on this machine over loopback{postgres}. \
              GitHub: the simulator in the bench's process, over loopback. Events: the corpus's `issues`/`opened` payload \
@@ -139,7 +141,7 @@ impl E2eOutcome {
             self.binary,
             self.binary_profile,
             defaults.server.http_workers,
-            defaults.worker.concurrency,
+            self.workers,
             self.rate,
             self.seconds,
             self.warmup_secs,
@@ -201,7 +203,7 @@ impl E2eOutcome {
     fn breakdown_lines(&self) -> String {
         let mut out = String::new();
         for r in &self.runs {
-            let _ = writeln!(out, "- **{}**: {}.", r.backend.name(), breakdown(r, self.rate).join("; "));
+            let _ = writeln!(out, "- **{}**: {}.", r.backend.name(), breakdown(r, self.rate, self.workers).join("; "));
         }
         out
     }
@@ -242,7 +244,7 @@ impl E2eOutcome {
             let met = m.lost == 0 && !m.latencies_us.is_empty() && Duration::from_micros(p99) < P99_AIM;
             let mut because = Vec::new();
             if !met && m.lost == 0 {
-                because = breakdown(r, self.rate);
+                because = breakdown(r, self.rate, self.workers);
             }
             out.push(Verdict {
                 row: "P3",
@@ -291,14 +293,14 @@ fn seconds_as_ms(s: Option<f64>) -> String {
 }
 
 /// Where an event's time goes, from the run's own figures.
-fn breakdown(r: &E2eRun, rate: f64) -> Vec<String> {
+fn breakdown(r: &E2eRun, rate: f64, workers: usize) -> Vec<String> {
     let m = &r.matched;
     let mut out = Vec::new();
     let mean = |v: &[u64]| if v.is_empty() { 0.0 } else { v.iter().sum::<u64>() as f64 / v.len() as f64 / 1000.0 };
     let (e2e, ack) = (mean(&m.latencies_us), mean(&m.acks_us));
     out.push(format!("on average an event's call came {e2e:.2} ms after it was sent: the 202 after {ack:.2} ms, the call {:.2} ms after that", e2e - ack));
     if let Some(job) = r.job_mean_s {
-        let workers = gantry_server::Settings::default().worker.concurrency.max(1);
+        let workers = workers.max(1);
         let busy = rate * job / workers as f64;
         let invoke = r.invoke_mean_s.map(|s| format!(" (the plugin's invocation, its GitHub call included, {:.2} ms)", s * 1000.0)).unwrap_or_default();
         let load = if busy >= 1.0 {
@@ -383,6 +385,7 @@ mod tests {
             drain_timeout: 1,
             binary: "target/debug/gantry".into(),
             binary_profile: "dev".into(),
+            workers: 2,
         }
     }
 

@@ -280,7 +280,7 @@ impl Header {
         let commit = self.commit.as_ref().map(|c| format!("; commit {c}")).unwrap_or_default();
         let _ = writeln!(out, "- Build: {}{commit}", self.build);
         if !self.shortened.is_empty() {
-            let _ = writeln!(out, "- **Shortened run**: {} (the test plan's figures are the defaults)", self.shortened.join(", "));
+            let _ = writeln!(out, "- **Not the test plan's run**: {} (the defaults are the plan's figures)", self.shortened.join(", "));
         }
         out.push_str(
             "- The load generators, the simulator and the servers share the machine's cores; each section says how busy the machine \
@@ -324,6 +324,9 @@ fn shortened(a: &ReportArgs) -> Vec<String> {
     differs("P2", format!("{} calls per series", a.p2_iterations), "50000 calls per series".into());
     differs("P3", format!("{} s at {:.0}/s", a.p3_seconds, a.p3_rate), "60 s at 200/s".into());
     differs("P4", format!("{} min at {:.0}/s", a.p4_minutes, a.p4_rate), "60 min at 20/s".into());
+    if let Some(workers) = a.rig.worker_concurrency {
+        out.push(format!("P3 and P4 with {workers} job workers (Gantry's default: {})", gantry_server::Settings::default().worker.concurrency));
+    }
     out
 }
 

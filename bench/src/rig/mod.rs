@@ -7,7 +7,7 @@
 //!
 //! Gantry keeps its default settings; only what a deployment must set is set: the
 //! listener, data directory, database, webhook secret, GitHub API URL and token, and
-//! the plugin directory.
+//! the plugin directory (and the number of job workers, when asked to).
 pub mod cpu;
 pub mod events;
 pub mod metrics;
@@ -70,9 +70,18 @@ pub struct RigArgs {
     /// The webhook corpus; events are `webhooks/issues/opened.payload.json`.
     #[arg(long, default_value = crate::common::DEFAULT_CORPUS)]
     pub corpus: PathBuf,
+    /// Job workers in the server (`worker.concurrency`); Gantry's default when not given.
+    #[arg(long)]
+    pub worker_concurrency: Option<usize>,
 }
 
 impl RigArgs {
+    /// The job workers the server runs with.
+    #[must_use]
+    pub fn job_workers(&self) -> usize {
+        self.worker_concurrency.unwrap_or_else(|| gantry_server::Settings::default().worker.concurrency)
+    }
+
     /// The `gantry` binary to run.
     ///
     /// # Errors
@@ -152,14 +161,19 @@ impl Rig {
             sim_handle,
             dir,
         };
-        let env = [
+        let mut env: Vec<(String, String)> = [
             ("GANTRY_DATABASE__URL", database_url),
             ("GANTRY_WEBHOOK_SECRET", SECRET.to_owned()),
             ("GANTRY_GITHUB__API_URL", sim_url),
             ("GANTRY_GITHUB__TOKEN", "gantry-bench-token".to_owned()),
             ("GANTRY_PLUGINS__DIR", plugins.display().to_string()),
         ]
-        .map(|(k, v)| (k.to_owned(), v));
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        if let Some(workers) = args.worker_concurrency {
+            env.push(("GANTRY_WORKER__CONCURRENCY".to_owned(), workers.to_string()));
+        }
         // On an error the rig is dropped, which drops the PostgreSQL database too.
         let gantry = GantryProcess::start(&args.binary()?, rig.dir.path(), &env).await;
         match gantry {

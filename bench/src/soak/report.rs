@@ -103,6 +103,7 @@ pub struct SoakOutcome {
     binary: String,
     binary_profile: String,
     binary_mb: f64,
+    workers: usize,
 }
 
 impl SoakOutcome {
@@ -121,6 +122,7 @@ impl SoakOutcome {
             binary: binary.display().to_string(),
             binary_profile: profile_of(binary),
             binary_mb: std::fs::metadata(binary).map_or(0.0, |m| m.len() as f64 / 1e6),
+            workers: args.rig.job_workers(),
         }
     }
 
@@ -136,13 +138,14 @@ impl SoakOutcome {
         let _ = writeln!(
             out,
             "- Method: the end-to-end set-up (P3 above: `{}`, the {} build, {:.1} MB on disk, default settings, the bundled `{PLUGIN}` \
-             plugin labelling each opened issue through the simulator); after it is ready it sits idle for {} s, then gets {:.0} events/s \
+             plugin labelling each opened issue through the simulator, {} job workers); after it is ready it sits idle for {} s, then gets {:.0} events/s \
              ({} B each, one issue each) for {} min. Every {} s: the process's `VmRSS`, `RssAnon` and `RssFile` (`/proc/PID/status`), \
              its open descriptors (`/proc/PID/fd`), and its error counters (`/metrics`: dead-lettered jobs, plugin runs not `ok`, \
              refused webhooks, GitHub answers not 2xx) besides the sender's answers other than 202. MB are 10⁶ bytes.\n",
             self.binary,
             self.binary_profile,
             self.binary_mb,
+            self.workers,
             self.idle_secs,
             self.rate,
             self.runs.first().map_or(0, |r| r.body_bytes),
@@ -405,6 +408,7 @@ mod tests {
             binary: "target/debug/gantry".into(),
             binary_profile: "dev".into(),
             binary_mb: 90.0,
+            workers: 2,
         }
     }
 
