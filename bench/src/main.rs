@@ -45,8 +45,8 @@ enum Command {
     /// An hour at 20 events/s against the `gantry` binary: memory, open files and
     /// errors sampled every 10 s (TESTPLAN P4).
     Soak(soak::SoakArgs),
-    /// The database's own rate of one-row 9 KiB inserts at 50 writers, the limit P1
-    /// is compared with.
+    /// The database's own rate of one-row 9 KiB inserts at 50 writers, and that of
+    /// Gantry's `store_with_job` without HTTP: the limits P1 is compared with.
     DbInsert(limits::InsertArgs),
     /// Everything above in one run, written as the whole of `docs/performance.md`.
     Report(Box<report::ReportArgs>),

@@ -1,7 +1,10 @@
 //! `db-insert` (a limit for TESTPLAN P1): the database's own rate of one-row
 //! transactions of a 9 KiB row at 50 concurrent writers, into a fresh table shaped
-//! like `deliveries` (an id, a unique delivery id, the payload, a timestamp). It is
-//! what Gantry's intake could at best reach if storing a delivery were all it did.
+//! like `deliveries` (an id, a unique delivery id, the payload, a timestamp): what
+//! intake could at best reach if storing a row were all it did. Then the same
+//! writers call Gantry's own `db::deliveries::store_with_job` (the delivery and its
+//! job in one transaction, as intake stores them) on a freshly migrated database:
+//! what intake could reach without HTTP, the signature and parsing.
 //!
 //! Both databases are opened exactly as Gantry opens them
 //! (`gantry_server::db::connect`): SQLite in WAL mode with `synchronous=NORMAL`,
@@ -15,9 +18,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
+use gantry_server::db::deliveries::{self, NewDelivery};
+use gantry_server::domain::EventMeta;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
-pub use self::report::{InsertOutcome, InsertRun, HEADING};
+pub use self::report::{InsertOutcome, InsertRun, Shape, HEADING};
 use crate::common::{machine, markdown, postgres, DEFAULT_CORPUS};
 use crate::rig::Backend;
 
@@ -76,16 +81,18 @@ pub fn measure(args: &InsertArgs, standalone: bool) -> anyhow::Result<InsertOutc
     let started = chrono::Utc::now();
     let mut runs = Vec::new();
     for backend in &args.databases {
-        tracing::info!(database = backend.name(), seconds = args.seconds, writers = args.concurrency, "inserting");
-        let run = runtime.block_on(run_one(args, *backend, Arc::clone(&payload)))?;
-        tracing::info!(database = backend.name(), rows = run.rows, per_second = run.per_second as u64, p99_us = run.p99_us, "done");
-        runs.push(run);
+        for shape in Shape::ALL {
+            tracing::info!(database = backend.name(), shape = shape.name(), seconds = args.seconds, writers = args.concurrency, "inserting");
+            let run = runtime.block_on(run_one(args, *backend, shape, Arc::clone(&payload)))?;
+            tracing::info!(database = backend.name(), shape = shape.name(), rows = run.rows, per_second = run.per_second as u64, p99_us = run.p99_us, "done");
+            runs.push(run);
+        }
     }
     runtime.shutdown_timeout(Duration::from_secs(5));
     Ok(InsertOutcome::new(args, started, standalone, runs))
 }
 
-async fn run_one(args: &InsertArgs, backend: Backend, payload: Arc<Vec<u8>>) -> anyhow::Result<InsertRun> {
+async fn run_one(args: &InsertArgs, backend: Backend, shape: Shape, payload: Arc<Vec<u8>>) -> anyhow::Result<InsertRun> {
     let dir = tempfile::Builder::new().prefix("gantry-bench-insert-").tempdir().context("creating a temporary directory")?;
     let (url, database) = match backend {
         Backend::Sqlite => (format!("sqlite://{}?mode=rwc", dir.path().join("insert.db").display()), None),
@@ -94,7 +101,7 @@ async fn run_one(args: &InsertArgs, backend: Backend, payload: Arc<Vec<u8>>) -> 
             (database.url.clone(), Some(database))
         }
     };
-    let result = insert_for(&url, backend, args, payload).await;
+    let result = insert_for(&url, backend, shape, args, payload).await;
     if let Some(database) = &database {
         postgres::drop_quietly(&args.postgres_url, &database.name).await;
     }
@@ -103,14 +110,26 @@ async fn run_one(args: &InsertArgs, backend: Backend, payload: Arc<Vec<u8>>) -> 
     Ok(run)
 }
 
-async fn insert_for(url: &str, backend: Backend, args: &InsertArgs, payload: Arc<Vec<u8>>) -> anyhow::Result<InsertRun> {
+async fn insert_for(url: &str, backend: Backend, shape: Shape, args: &InsertArgs, payload: Arc<Vec<u8>>) -> anyhow::Result<InsertRun> {
     let pool = u32::try_from(args.concurrency).unwrap_or(u32::MAX);
     let db = gantry_server::db::connect(url, pool).await?;
-    db.execute_unprepared(create_table(backend)).await.context("creating the table")?;
+    let count_sql = match shape {
+        Shape::Row => {
+            db.execute_unprepared(create_table(backend)).await.context("creating the table")?;
+            "SELECT COUNT(*) FROM bench_rows"
+        }
+        Shape::GantryStore => {
+            gantry_server::db::migrate(&db).await?;
+            "SELECT COUNT(*) FROM deliveries"
+        }
+    };
+    let meta = Arc::new(EventMeta::from_json(&payload).context("the payload is not a webhook payload")?);
     let deadline = Instant::now() + Duration::from_secs(args.seconds);
     let before = machine::sample();
     let start = Instant::now();
-    let writers: Vec<_> = (0..args.concurrency).map(|_| tokio::spawn(writer(db.clone(), backend, Arc::clone(&payload), deadline))).collect();
+    let writers: Vec<_> = (0..args.concurrency)
+        .map(|_| tokio::spawn(writer(db.clone(), backend, shape, Arc::clone(&payload), Arc::clone(&meta), deadline)))
+        .collect();
     let mut latencies = Vec::new();
     let mut errors = 0;
     let mut first_error = None;
@@ -122,10 +141,12 @@ async fn insert_for(url: &str, backend: Backend, args: &InsertArgs, payload: Arc
     }
     let elapsed = start.elapsed();
     let cpu = machine::usage(&before, &machine::sample());
-    let stored = db.query_one_raw(Statement::from_string(db.get_database_backend(), "SELECT COUNT(*) FROM bench_rows")).await?.context("no count")?;
+    let stored = db.query_one_raw(Statement::from_string(db.get_database_backend(), count_sql)).await?.context("no count")?;
     let stored: i64 = stored.try_get_by_index(0)?;
     db.close().await?;
-    Ok(InsertRun::new(backend, pool_size(backend, pool), latencies, errors, first_error, elapsed, u64::try_from(stored)?, cpu))
+    let mut run = InsertRun::new(backend, pool_size(backend, pool), latencies, errors, first_error, elapsed, u64::try_from(stored)?, cpu);
+    run.shape = shape;
+    Ok(run)
 }
 
 /// The connections Gantry's `db::connect` opens for `backend` when asked for `pool`.
@@ -149,9 +170,17 @@ fn create_table(backend: Backend) -> &'static str {
     }
 }
 
-/// One writer: one-row inserts back to back until `deadline`; latencies in µs, the
-/// number of failures and the first failure's message.
-async fn writer(db: DatabaseConnection, backend: Backend, payload: Arc<Vec<u8>>, deadline: Instant) -> (Vec<u64>, u64, Option<String>) {
+/// One writer: stores back to back until `deadline`, one row or one delivery with
+/// its job at a time; latencies in µs, the number of failures and the first
+/// failure's message.
+async fn writer(
+    db: DatabaseConnection,
+    backend: Backend,
+    shape: Shape,
+    payload: Arc<Vec<u8>>,
+    meta: Arc<EventMeta>,
+    deadline: Instant,
+) -> (Vec<u64>, u64, Option<String>) {
     let (sql, db_backend) = match backend {
         Backend::Sqlite => ("INSERT INTO bench_rows (delivery_id, payload, received_at) VALUES (?, ?, ?)", DbBackend::Sqlite),
         Backend::Postgres => ("INSERT INTO bench_rows (delivery_id, payload, received_at) VALUES ($1, $2, $3)", DbBackend::Postgres),
@@ -160,10 +189,20 @@ async fn writer(db: DatabaseConnection, backend: Backend, payload: Arc<Vec<u8>>,
     let mut failed = 0;
     let mut first_error = None;
     while Instant::now() < deadline {
-        let values: [sea_orm::Value; 3] = [uuid::Uuid::new_v4().to_string().into(), payload.as_ref().clone().into(), chrono::Utc::now().into()];
+        let delivery_id = uuid::Uuid::new_v4().to_string();
         let started = Instant::now();
-        match db.execute_raw(Statement::from_sql_and_values(db_backend, sql, values)).await {
-            Ok(_) => latencies.push(u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX)),
+        let result = match shape {
+            Shape::Row => {
+                let values: [sea_orm::Value; 3] = [delivery_id.into(), payload.as_ref().clone().into(), chrono::Utc::now().into()];
+                db.execute_raw(Statement::from_sql_and_values(db_backend, sql, values)).await.map(drop)
+            }
+            Shape::GantryStore => {
+                let new = NewDelivery { delivery_id: &delivery_id, event: "issues", meta: &meta, payload: &payload };
+                deliveries::store_with_job(&db, new).await.map(drop)
+            }
+        };
+        match result {
+            Ok(()) => latencies.push(u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX)),
             Err(err) => {
                 failed += 1;
                 first_error.get_or_insert_with(|| err.to_string());

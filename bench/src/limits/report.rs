@@ -1,5 +1,6 @@
-//! The `## Database insert rate (limit for P1)` section: rows per second and latency
-//! percentiles of one-row inserts per database, with the CPU it took.
+//! The `## Database insert rate (limit for P1)` section: calls per second and latency
+//! percentiles of one-row inserts and of Gantry's `store_with_job` per database,
+//! with the CPU they took.
 use std::fmt::Write as _;
 use std::time::Duration;
 
@@ -11,11 +12,36 @@ use crate::rig::Backend;
 /// The heading of the section this benchmark owns.
 pub const HEADING: &str = "## Database insert rate (limit for P1)";
 
-/// One database's inserts.
+/// What each writer stores per call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// One row, one statement, its own transaction.
+    Row,
+    /// Gantry's `store_with_job`: the delivery and its job in one transaction.
+    GantryStore,
+}
+
+impl Shape {
+    /// Both, in the order they run.
+    pub const ALL: [Self; 2] = [Self::Row, Self::GantryStore];
+
+    /// What the table calls it.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Row => "one-row insert",
+            Self::GantryStore => "Gantry's `store_with_job`",
+        }
+    }
+}
+
+/// One database's inserts of one shape.
 #[derive(Debug, Clone)]
 pub struct InsertRun {
     /// The database.
     pub backend: Backend,
+    /// What each call stores.
+    pub shape: Shape,
     /// Connections the writers shared.
     pub connections: u32,
     /// Rows inserted.
@@ -59,6 +85,7 @@ impl InsertRun {
         latencies.sort_unstable();
         Self {
             backend,
+            shape: Shape::Row,
             connections,
             rows: latencies.len() as u64,
             stored,
@@ -105,10 +132,10 @@ impl InsertOutcome {
         }
     }
 
-    /// The run of `backend`, if it was measured.
+    /// The run of `backend` and `shape`, if it was measured.
     #[must_use]
-    pub fn of(&self, backend: Backend) -> Option<&InsertRun> {
-        self.runs.iter().find(|r| r.backend == backend)
+    pub fn of(&self, backend: Backend, shape: Shape) -> Option<&InsertRun> {
+        self.runs.iter().find(|r| r.backend == backend && r.shape == shape)
     }
 
     /// The whole section, heading included.
@@ -123,24 +150,26 @@ impl InsertOutcome {
         let postgres = self.runs.iter().find_map(|r| r.postgres_facts.clone()).map(|f| format!(" ({f})")).unwrap_or_default();
         let _ = writeln!(
             out,
-            "- Method: {} writers, one task each, insert one row per statement (each its own transaction) back to back for {} s into a \
-             fresh table `bench_rows (id, delivery_id unique, payload, received_at)`; the payload is P1's {}-byte body. Databases \
-             opened by Gantry's own `db::connect`: SQLite in WAL mode with `synchronous=NORMAL` through its one connection, in a \
-             temporary directory; PostgreSQL on this machine over loopback{postgres}, a pool of one connection per writer. This is \
-             the rate at which P1's deliveries could at best be stored if storing were all intake did (Gantry also writes a job \
-             row in the same transaction).\n",
+            "- Method: {} writers, one task each, store back to back for {} s per row of the table, each call with a new delivery id \
+             and P1's {}-byte body as the payload. *One-row insert*: one statement, its own transaction, into a fresh table \
+             `bench_rows (id, delivery_id unique, payload, received_at)`: the database's own rate. *Gantry's `store_with_job`*: the \
+             function intake calls, on a freshly migrated database (the delivery and its job in one transaction: begin, two \
+             inserts, commit on SQLite; one statement on PostgreSQL): intake's rate without HTTP, the signature check and parsing. \
+             Databases opened by Gantry's own `db::connect`: SQLite in WAL mode with `synchronous=NORMAL` through its one connection, \
+             in a temporary directory; PostgreSQL on this machine over loopback{postgres}, a pool of one connection per writer.\n",
             self.concurrency, self.seconds, self.body_bytes
         );
         out.push_str(
-            "| database | writers | connections | rows | errors | rows/s | p50 ms | p90 ms | p99 ms | max ms | bench cores | SQLite threads | \
-             PostgreSQL | other processes | machine busy |\n|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n",
+            "| database | what | writers | connections | stored | errors | per s | p50 ms | p90 ms | p99 ms | max ms | bench cores | \
+             SQLite threads | PostgreSQL | other processes | machine busy |\n|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n",
         );
         for r in &self.runs {
             let core = |group: &str| r.cpu.cores.get(group).copied().unwrap_or(0.0);
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {:.0} | {} | {} | {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.0}% |",
+                "| {} | {} | {} | {} | {} | {} | {:.0} | {} | {} | {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.0}% |",
                 r.backend.name(),
+                r.shape.name(),
                 self.concurrency,
                 r.connections,
                 r.rows,
@@ -159,12 +188,13 @@ impl InsertOutcome {
         }
         out.push('\n');
         for r in &self.runs {
-            let check = if r.stored == r.rows { "every insert is in the table".to_owned() } else { format!("**{} rows in the table**", r.stored) };
+            let check = if r.stored == r.rows { "everything stored is in the table".to_owned() } else { format!("**{} rows in the table**", r.stored) };
             let error = r.first_error.as_ref().map(|e| format!("; first error: {e}")).unwrap_or_default();
             let _ = writeln!(
                 out,
-                "- {}: {check}{error}. With {} writers back to back, Little's law puts the mean insert at {} / {:.0} per s = {:.2} ms.",
+                "- {}, {}: {check}{error}. With {} writers back to back, Little's law puts the mean call at {} / {:.0} per s = {:.2} ms.",
                 r.backend.name(),
+                r.shape.name(),
                 self.concurrency,
                 self.concurrency,
                 r.per_second,
@@ -194,8 +224,9 @@ mod tests {
             seconds: 2,
         };
         let text = outcome.section();
-        assert!(text.contains("| postgres | 50 | 50 | 4 | 0 | 2 | 2.00 | 4.00 | 4.00 | 4.00 |"), "{text}");
-        assert!(text.contains("every insert is in the table"), "{text}");
-        assert!(outcome.of(Backend::Sqlite).is_none());
+        assert!(text.contains("| postgres | one-row insert | 50 | 50 | 4 | 0 | 2 | 2.00 | 4.00 | 4.00 | 4.00 |"), "{text}");
+        assert!(text.contains("everything stored is in the table"), "{text}");
+        assert!(outcome.of(Backend::Postgres, Shape::Row).is_some());
+        assert!(outcome.of(Backend::Sqlite, Shape::Row).is_none() && outcome.of(Backend::Postgres, Shape::GantryStore).is_none());
     }
 }

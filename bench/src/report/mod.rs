@@ -336,7 +336,7 @@ pub fn estimate(a: &ReportArgs) -> Duration {
     let p1 = 3 * (a.p1_seconds + a.p1_unloaded_seconds);
     let p3 = 2 * (a.p3_seconds + 5);
     let p4 = (a.p4_minutes * 60.0) as u64 * a.p4_databases.len() as u64;
-    Duration::from_secs(2 * a.insert_seconds + p1 + p3 + p4)
+    Duration::from_secs(4 * a.insert_seconds + p1 + p3 + p4)
 }
 
 #[cfg(test)]
