@@ -216,12 +216,11 @@ pub fn section(ctx: &Context, runs: &[Run], notes: &str, verdicts: &[Verdict]) -
     let _ = writeln!(out, "- Databases: {}\n", ctx.databases);
     let _ = writeln!(out, "{}", results_table(runs));
     let _ = writeln!(out, "Latencies are for 202 answers, from sending the request to having read the whole response.\n");
-    let _ = writeln!(out, "### Against the aims\n\n{}{}", verdict::lines(verdicts), ratio_lines(runs));
     let _ = writeln!(out, "### Durability\n\n{}", durability_lines(runs));
     let _ = writeln!(out, "### Where the time goes\n\nCores busy on average during each run (1.00 = one core), from `/proc`:\n");
     let _ = writeln!(out, "{}", cpu_table(runs));
     out.push_str(notes.trim_end());
-    out.push('\n');
+    let _ = write!(out, "\n\n### Against the aims\n\n{}{}", verdict::lines(verdicts), ratio_lines(runs));
     out
 }
 

@@ -283,12 +283,11 @@ pub fn section(ctx: &Context, series: &[Series], notes: &str, verdicts: &[Verdic
          is dropped; events/s per core is 10⁶ / mean µs. The ± is two standard errors of the mean, from how the means of the \
          rounds spread: a step that adds less than its margins is within the noise.\n"
     );
-    let _ = writeln!(out, "### Against the aim\n\n{}", verdict::lines(verdicts));
     let _ = writeln!(out, "### Where the difference goes\n\nEach step adds one thing `PluginRuntime::invoke` does to the one above it:\n");
     let _ = writeln!(out, "{}", steps_table(series));
     out.push_str(&gap_lines(series));
     out.push_str(notes.trim_end());
-    out.push('\n');
+    let _ = write!(out, "\n\n### Against the aim\n\n{}", verdict::lines(verdicts));
     out
 }
 
@@ -381,8 +380,9 @@ mod tests {
     #[test]
     fn the_section_starts_with_its_heading() {
         let ctx = Context { command: "cargo run -p gantry-bench -- plugin".into(), date: "d".into(), busy_before: 0.0, machine: Some("m".into()), method: "x".into() };
-        let text = section(&ctx, &ladder("tiny", [1.0, 2.0, 3.0, 4.0, 5.0]), "- a note\n", &[]);
+        let series = ladder("tiny", [1.0, 2.0, 3.0, 4.0, 5.0]);
+        let text = section(&ctx, &series, "- a note\n", &verdicts(&series, None));
         assert!(text.starts_with(&format!("{HEADING}\n\n```sh\ncargo run")), "{text}");
-        assert!(text.ends_with("- a note\n"), "{text}");
+        assert!(text.contains("- a note\n\n### Against the aim\n\n- tiny payload"), "the aim ends the section: {text}");
     }
 }

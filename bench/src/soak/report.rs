@@ -153,11 +153,12 @@ impl SoakOutcome {
             self.sample_secs
         );
         out.push_str(&self.summary_table());
-        let _ = writeln!(out, "\n### Against the aims\n\n{}", verdict::lines(&self.verdicts()));
         for r in &self.runs {
-            let _ = writeln!(out, "### Samples, {}\n\n{}", r.backend.name(), self.samples_table(r));
-            let _ = writeln!(out, "{}", run_notes(r));
+            let _ = writeln!(out, "\n### Samples, {}\n\n{}", r.backend.name(), self.samples_table(r));
+            out.push_str(&run_notes(r));
+            out.push('\n');
         }
+        let _ = write!(out, "\n### Against the aims\n\n{}", verdict::lines(&self.verdicts()));
         out
     }
 
