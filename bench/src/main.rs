@@ -1,14 +1,23 @@
 //! `gantry-bench`: Gantry's benchmarks as commands rather than timed tests, so a run
 //! is deliberate, takes minutes, and writes its results where people read them
 //! (`docs/performance.md`). One subcommand per benchmark of the test plan: `intake`
-//! is row P1, `plugin` row P2; `common` holds what they share.
+//! is row P1, `plugin` row P2, `e2e` row P3, `soak` row P4; `db-insert` measures the
+//! database's own insert rate P1 is compared with; `report` runs them all and writes
+//! the whole file. `common` holds what they share, `rig` the simulator and `gantry`
+//! process that P3 and P4 drive.
 //!
-//! The bench drives the server's library API in-process (no `gantry` binary), so it
-//! measures exactly what `Application::build` wires up.
+//! P1 and P2 drive the server's library API in-process, so they measure exactly what
+//! `Application::build` and `PluginRuntime::invoke` do; P3 and P4 run the built
+//! `gantry` binary as a separate process, as it is deployed.
 mod common;
+mod e2e;
 mod intake;
+mod limits;
 mod pages;
 mod plugin;
+mod report;
+mod rig;
+mod soak;
 
 use std::process::ExitCode;
 
@@ -33,6 +42,18 @@ enum Command {
     Plugin(plugin::PluginArgs),
     /// Every dashboard page against a million audit rows and 100,000 deliveries: p50 and p99.
     Pages(pages::PagesArgs),
+    /// Webhook in, plugin acts, the simulator sees the API call: latency per event at a
+    /// fixed rate, on SQLite and PostgreSQL, against the `gantry` binary (TESTPLAN P3).
+    E2e(e2e::E2eArgs),
+    /// An hour at 20 events/s against the `gantry` binary: memory, open files and
+    /// errors sampled every 10 s (TESTPLAN P4).
+    Soak(soak::SoakArgs),
+    /// The database's own rate of one-row 9 KiB inserts at 50 writers, and that of
+    /// Gantry's `store_with_job` without HTTP: the limits P1 is compared with.
+    DbInsert(limits::InsertArgs),
+    /// P1 to P4 and the limits in one run, written as the whole of
+    /// `docs/performance.md` (the `pages` sections are kept).
+    Report(Box<report::ReportArgs>),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +67,10 @@ fn main() -> ExitCode {
         Command::Intake(args) => intake::run(&args),
         Command::Plugin(args) => plugin::run(&args),
         Command::Pages(args) => pages::run(&args),
+        Command::E2e(args) => e2e::run(&args),
+        Command::Soak(args) => soak::run(&args),
+        Command::DbInsert(args) => limits::run(&args),
+        Command::Report(args) => report::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -48,19 +48,7 @@ pub fn sample() -> CpuSample {
             }
         }
     }
-    if let Ok(processes) = std::fs::read_dir("/proc") {
-        for process in processes.flatten() {
-            let is_pid = process.file_name().to_str().is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()));
-            if !is_pid {
-                continue;
-            }
-            if let Some((comm, ticks)) = read_stat(&process.path().join("stat")) {
-                if comm == "postgres" {
-                    *groups.entry("PostgreSQL").or_default() += ticks;
-                }
-            }
-        }
-    }
+    *groups.entry("PostgreSQL").or_default() += postgres_ticks();
     let (machine_busy, machine_total) = machine_ticks().unwrap_or((0, 0));
     CpuSample { at: Instant::now(), groups, machine_busy, machine_total }
 }
@@ -128,8 +116,40 @@ pub fn process_times() -> Option<(f64, f64)> {
     Some((utime as f64 / TICKS_PER_SECOND, stime as f64 / TICKS_PER_SECOND))
 }
 
+/// CPU ticks (`utime + stime`) every `postgres` process on the machine has used so far.
+#[must_use]
+pub fn postgres_ticks() -> u64 {
+    let mut total = 0;
+    if let Ok(processes) = std::fs::read_dir("/proc") {
+        for process in processes.flatten() {
+            let is_pid = process.file_name().to_str().is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()));
+            if !is_pid {
+                continue;
+            }
+            if let Some((comm, ticks)) = read_stat(&process.path().join("stat")) {
+                if comm == "postgres" {
+                    total += ticks;
+                }
+            }
+        }
+    }
+    total
+}
+
+/// CPU ticks (`utime + stime`) process `pid` has used so far; `None` once it is gone.
+#[must_use]
+pub fn process_ticks(pid: u32) -> Option<u64> {
+    read_stat(&std::path::Path::new("/proc").join(pid.to_string()).join("stat")).map(|(_, ticks)| ticks)
+}
+
+/// Ticks to seconds.
+#[must_use]
+pub fn ticks_to_seconds(ticks: u64) -> f64 {
+    ticks as f64 / TICKS_PER_SECOND
+}
+
 /// `(busy, total)` ticks of all cores from `/proc/stat`; idle and iowait are not busy.
-fn machine_ticks() -> Option<(u64, u64)> {
+pub fn machine_ticks() -> Option<(u64, u64)> {
     let text = std::fs::read_to_string("/proc/stat").ok()?;
     let line = text.lines().find(|l| l.starts_with("cpu "))?;
     let values: Vec<u64> = line.split_whitespace().skip(1).filter_map(|v| v.parse().ok()).collect();

@@ -1,11 +1,12 @@
-//! `docs/performance.md` as every benchmark writes it: one `## ` section per
+//! `docs/performance.md` as a single benchmark writes it: one `## ` section per
 //! benchmark, replaced in place on a rerun so the other sections (and hand-written
-//! ones) stay as they are.
+//! ones) stay as they are. (`report` writes the whole file itself.)
 use anyhow::Context;
 
 /// What a new `docs/performance.md` starts with.
-const PREAMBLE: &str = "# Performance\n\nMeasurements of Gantry. Each section is written by the benchmark it names \
-     (`cargo run -p gantry-bench -- <benchmark> --out docs/performance.md`); rerunning one replaces its section.\n";
+const PREAMBLE: &str = "# Performance\n\nMeasurements of Gantry. `cargo build --bin gantry && cargo run -p gantry-bench -- report \
+     --out docs/performance.md` writes the whole file; each benchmark run alone \
+     (`cargo run -p gantry-bench -- <benchmark> --out docs/performance.md`) replaces its own section.\n";
 
 /// `doc` with the section under `heading` replaced by `section` (up to the next
 /// `## ` heading), or `section` appended when there is none.

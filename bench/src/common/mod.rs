@@ -1,10 +1,13 @@
 //! What more than one benchmark needs: where the shared corpus is, percentiles, the
-//! command line as run, and the submodules for the machine's CPU (`machine`),
-//! exact-size webhook bodies (`payload`) and the sections of `docs/performance.md`
-//! (`markdown`).
+//! command line as run, the build profile, and the submodules for the machine's CPU
+//! (`machine`), exact-size webhook bodies (`payload`), a fresh PostgreSQL database per
+//! run (`postgres`), aims checked against figures (`verdict`) and the sections of
+//! `docs/performance.md` (`markdown`).
 pub mod machine;
 pub mod markdown;
 pub mod payload;
+pub mod postgres;
+pub mod verdict;
 
 /// The shared corpus beside the repository (`../shared/corpus` from its root).
 pub const DEFAULT_CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus");
@@ -17,6 +20,22 @@ pub fn percentile(sorted: &[u64], p: f64) -> u64 {
     }
     let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
     sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// Microseconds as milliseconds with two decimals, for tables.
+#[must_use]
+pub fn ms(us: u64) -> String {
+    format!("{:.2}", us as f64 / 1000.0)
+}
+
+/// The build profile this bench was compiled with, in words for reports.
+#[must_use]
+pub fn build_profile() -> &'static str {
+    if cfg!(debug_assertions) {
+        "dev profile (`cargo run`): dependencies (wasmtime, sqlx, actix, ...) at opt-level 2, Gantry's and the bench's own code unoptimised"
+    } else {
+        "release profile (`--release`)"
+    }
 }
 
 /// This process's command line as `cargo run -p gantry-bench -- …`, arguments with

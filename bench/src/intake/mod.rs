@@ -11,6 +11,7 @@ mod load;
 mod payload;
 mod report;
 mod targets;
+mod verdicts;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -24,7 +25,9 @@ use tokio::runtime::Runtime;
 use self::load::LoadPlan;
 use self::report::{Run, Summary};
 use self::targets::{GantryServer, SECRET};
-use crate::common::{machine, markdown, DEFAULT_CORPUS};
+use crate::common::verdict::Verdict;
+use crate::common::{machine, markdown, postgres, DEFAULT_CORPUS};
+use crate::limits::InsertOutcome;
 
 /// A server to load.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -63,7 +66,7 @@ pub struct IntakeArgs {
     #[arg(long, value_enum, value_delimiter = ',', default_value = "sqlite,postgres,bare")]
     pub targets: Vec<Target>,
     /// A PostgreSQL database to connect to for creating (and dropping) the run's own database.
-    #[arg(long, env = "GANTRY_TEST_POSTGRES_URL", hide_env_values = true, default_value = "postgres://postgres@127.0.0.1:5432/test")]
+    #[arg(long, env = "GANTRY_TEST_POSTGRES_URL", hide_env_values = true, default_value = postgres::DEFAULT_URL)]
     pub postgres_url: String,
     /// Markdown file whose `## Intake (TESTPLAN P1)` section is written (created if missing).
     #[arg(long)]
@@ -88,11 +91,51 @@ pub struct IntakeArgs {
 /// Bodies and their signatures, taken in turn by every connection.
 type Requests = Arc<Vec<(Bytes, String)>>;
 
-/// Runs the benchmark, prints the table and writes `--out`.
+/// What a run measured, as the section of `docs/performance.md` and its verdicts.
+#[derive(Debug, Clone)]
+pub struct IntakeOutcome {
+    /// The `## Intake (TESTPLAN P1)` section.
+    pub section: String,
+    /// The aims against the figures.
+    pub verdicts: Vec<Verdict>,
+    /// Whether every Gantry run stored every accepted delivery exactly once.
+    pub durable: bool,
+}
+
+/// Runs the benchmark, prints the section and writes `--out`.
 ///
 /// # Errors
-/// When the corpus, a server, the database or the output file fails.
+/// When the corpus, a server, the database or the output file fails, or a delivery
+/// was not stored exactly once (after the section is written).
 pub fn run(args: &IntakeArgs) -> anyhow::Result<()> {
+    let outcome = measure(args, true, None)?;
+    println!("{}", outcome.section);
+    if let Some(out) = &args.out {
+        markdown::write_section(out, report::HEADING, &outcome.section)?;
+        tracing::info!(file = %out.display(), "wrote the results");
+    }
+    if !outcome.durable {
+        bail!("the durability check failed: see the table");
+    }
+    Ok(())
+}
+
+/// One P1 body: the corpus payload at `path` padded to `size` bytes.
+///
+/// # Errors
+/// As [`payload::from_corpus_file`].
+pub fn body(path: &std::path::Path, size: usize) -> anyhow::Result<Arc<Vec<u8>>> {
+    let mut bodies = payload::from_corpus_file(path, "opened", size, 1)?;
+    Ok(Arc::new(bodies.pop().context("no body was built")?))
+}
+
+/// Loads every target in turn and builds the section. `standalone` puts the machine
+/// in it (the full report states it once at the top); `limits`, the database's own
+/// insert rate measured in the same run, joins the reasons when an aim is missed.
+///
+/// # Errors
+/// When the corpus, a server or the database fails.
+pub fn measure(args: &IntakeArgs, standalone: bool, limits: Option<&InsertOutcome>) -> anyhow::Result<IntakeOutcome> {
     if args.concurrency == 0 || args.duration == 0 || args.issues == 0 || args.targets.is_empty() {
         bail!("--concurrency, --duration, --issues and --targets must not be zero or empty");
     }
@@ -140,23 +183,12 @@ pub fn run(args: &IntakeArgs) -> anyhow::Result<()> {
     }
     client.shutdown_timeout(Duration::from_secs(5));
 
-    println!("{}", report::results_table(&runs));
-    println!("{}", report::aim_lines(&runs, args.concurrency));
-    println!("{}", report::ratio_lines(&runs));
-    println!("{}", report::durability_lines(&runs));
-    println!("{}", report::cpu_table(&runs));
     let notes = analysis::notes(&runs, args.concurrency);
-    println!("{notes}");
-    if let Some(out) = &args.out {
-        let context = report_context(args, postgres_facts.as_deref(), started, busy_before);
-        markdown::write_section(out, report::HEADING, &report::section(&context, &runs, args.concurrency, &notes))?;
-        tracing::info!(file = %out.display(), "wrote the results");
-    }
-    let failed = runs.iter().any(|r| r.durability.as_ref().is_some_and(|d| !d.holds()));
-    if failed {
-        bail!("the durability check failed: see the table");
-    }
-    Ok(())
+    let verdicts = verdicts::verdicts(&runs, args.concurrency, limits);
+    let context = report_context(args, postgres_facts.as_deref(), started, busy_before, standalone);
+    let section = report::section(&context, &runs, &notes, &verdicts);
+    let durable = !runs.iter().any(|r| r.durability.as_ref().is_some_and(|d| !d.holds()));
+    Ok(IntakeOutcome { section, verdicts, durable })
 }
 
 fn runtime(name: &str) -> anyhow::Result<Runtime> {
@@ -174,14 +206,12 @@ fn run_target(
     requests: &Requests,
 ) -> anyhow::Result<(Run, Option<String>)> {
     let database = match target {
-        Target::Postgres => Some(client.block_on(targets::create_postgres_database(&args.postgres_url))?),
+        Target::Postgres => Some(client.block_on(postgres::create_database(&args.postgres_url))?),
         Target::Sqlite | Target::Bare => None,
     };
     let result = serve_and_load(args, client, target, database.as_ref().map(|d| d.url.clone()), conns, duration, requests);
     if let Some(database) = &database {
-        if let Err(err) = client.block_on(targets::drop_postgres_database(&args.postgres_url, &database.name)) {
-            tracing::warn!(database = %database.name, error = format!("{err:#}"), "could not drop the benchmark database");
-        }
+        client.block_on(postgres::drop_quietly(&args.postgres_url, &database.name));
     }
     Ok((result?, database.map(|d| d.server)))
 }
@@ -221,7 +251,7 @@ fn serve_and_load(
     Ok(Run { target: target.name(), concurrency: conns, summary: Summary::of(load), cpu, durability })
 }
 
-fn report_context(args: &IntakeArgs, postgres: Option<&str>, started: chrono::DateTime<chrono::Utc>, busy_before: f64) -> report::Context {
+fn report_context(args: &IntakeArgs, postgres: Option<&str>, started: chrono::DateTime<chrono::Utc>, busy_before: f64, standalone: bool) -> report::Context {
     let command = crate::common::command_line();
     let targets = args.targets.iter().map(|t| t.name()).collect::<Vec<_>>().join(", ");
     let mut load = format!(
@@ -243,7 +273,8 @@ fn report_context(args: &IntakeArgs, postgres: Option<&str>, started: chrono::Da
     report::Context {
         command,
         date: started.format("%Y-%m-%d %H:%M UTC").to_string(),
-        machine: format!("{}; {:.0}% busy in the 2 s before the run", machine::description(), busy_before * 100.0),
+        machine: standalone.then(|| format!("{}; bench built with the {}", machine::description(), crate::common::build_profile())),
+        busy_before,
         load,
         databases,
     }

@@ -7,7 +7,8 @@ use std::time::Duration;
 use super::load::LoadResult;
 use super::targets::Durability;
 use crate::common::machine::{CpuUsage, GROUPS};
-use crate::common::percentile;
+use crate::common::verdict::{self, Verdict};
+use crate::common::{ms, percentile};
 
 /// The heading of the section this benchmark owns.
 pub const HEADING: &str = "## Intake (TESTPLAN P1)";
@@ -75,10 +76,6 @@ impl Summary {
     fn error_total(&self) -> u64 {
         self.errors.iter().map(|(_, n)| n).sum()
     }
-}
-
-fn ms(us: u64) -> String {
-    format!("{:.2}", us as f64 / 1000.0)
 }
 
 /// The main table: one row per run.
@@ -188,25 +185,6 @@ pub fn durability_lines(runs: &[Run]) -> String {
     out
 }
 
-/// Whether each loaded Gantry run meets the p99 aim.
-#[must_use]
-pub fn aim_lines(runs: &[Run], concurrency: usize) -> String {
-    let mut out = String::new();
-    for run in runs.iter().filter(|r| r.target != "bare" && r.concurrency == concurrency) {
-        let met = Duration::from_micros(run.summary.p99) < P99_AIM;
-        let _ = writeln!(
-            out,
-            "- {}: p99 {} ms at {} conns: aim of p99 < {} ms {}",
-            run.target,
-            ms(run.summary.p99),
-            concurrency,
-            P99_AIM.as_millis(),
-            if met { "met" } else { "**not met**" }
-        );
-    }
-    out
-}
-
 /// What the section is built from besides the runs.
 #[derive(Debug, Clone)]
 pub struct Context {
@@ -214,8 +192,10 @@ pub struct Context {
     pub command: String,
     /// When the run started, UTC.
     pub date: String,
-    /// [`crate::common::machine::description`].
-    pub machine: String,
+    /// [`crate::common::machine::description`], when the section stands alone.
+    pub machine: Option<String>,
+    /// Share of the machine busy in the 2 s before the run.
+    pub busy_before: f64,
     /// Body size, connections and duration, in words.
     pub load: String,
     /// The databases' relevant settings.
@@ -224,22 +204,23 @@ pub struct Context {
 
 /// The whole section, heading included.
 #[must_use]
-pub fn section(ctx: &Context, runs: &[Run], concurrency: usize, notes: &str) -> String {
+pub fn section(ctx: &Context, runs: &[Run], notes: &str, verdicts: &[Verdict]) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{HEADING}\n");
     let _ = writeln!(out, "```sh\n{}\n```\n", ctx.command);
-    let _ = writeln!(out, "- Date: {} (start)", ctx.date);
-    let _ = writeln!(out, "- Machine: {}", ctx.machine);
+    let _ = writeln!(out, "- Date: {} (start); the machine was {:.0}% busy in the 2 s before the run", ctx.date, ctx.busy_before * 100.0);
+    if let Some(machine) = &ctx.machine {
+        let _ = writeln!(out, "- Machine: {machine}");
+    }
     let _ = writeln!(out, "- Load: {}", ctx.load);
     let _ = writeln!(out, "- Databases: {}\n", ctx.databases);
     let _ = writeln!(out, "{}", results_table(runs));
     let _ = writeln!(out, "Latencies are for 202 answers, from sending the request to having read the whole response.\n");
-    let _ = writeln!(out, "### Against the aims\n\n{}{}", aim_lines(runs, concurrency), ratio_lines(runs));
     let _ = writeln!(out, "### Durability\n\n{}", durability_lines(runs));
     let _ = writeln!(out, "### Where the time goes\n\nCores busy on average during each run (1.00 = one core), from `/proc`:\n");
     let _ = writeln!(out, "{}", cpu_table(runs));
     out.push_str(notes.trim_end());
-    out.push('\n');
+    let _ = write!(out, "\n\n### Against the aims\n\n{}{}", verdict::lines(verdicts), ratio_lines(runs));
     out
 }
 
@@ -279,7 +260,6 @@ mod tests {
         let ratios = ratio_lines(&runs);
         assert!(ratios.contains("sqlite / bare at 4 conns: accepted/s 1.00×"), "{ratios}");
         assert!(ratios.contains("p99 3.6× (2.50 ms vs 0.70 ms)"), "{ratios}");
-        assert!(aim_lines(&runs, 4).contains("aim of p99 < 10 ms met"));
         let cpu = cpu_table(&runs);
         assert!(cpu.contains("| sqlite | 4 | 0.50 | 1.00 | 0.00 |"), "{cpu}");
         assert!(cpu.contains("| other processes |"), "{cpu}");

@@ -8,12 +8,12 @@ use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 use actix_web::{web, App, HttpResponse, HttpServer};
-use anyhow::{bail, Context};
+use anyhow::Context;
 use gantry_server::config::Limits;
 use gantry_server::domain::Secret;
 use gantry_server::plugins::{PluginRegistry, PluginRuntime};
 use gantry_server::{AppState, Application, Extras, Settings};
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
 /// The secret every benchmark server accepts and every request is signed with.
 pub const SECRET: &str = "gantry-bench-webhook-secret";
@@ -73,47 +73,6 @@ async fn accept_body(body: web::Bytes) -> HttpResponse {
     // The extractor has read the whole body; that is all this server does.
     std::hint::black_box(body);
     HttpResponse::Accepted().finish()
-}
-
-/// A database created for one run on the PostgreSQL server at `admin_url`.
-#[derive(Debug, Clone)]
-pub struct PostgresDatabase {
-    /// The URL of the new database.
-    pub url: String,
-    /// Its name.
-    pub name: String,
-    /// `server_version`, `fsync`, `synchronous_commit` and `autovacuum`, for the report.
-    pub server: String,
-}
-
-/// Creates `gantry_bench_<uuid>` next to the database in `admin_url`.
-///
-/// # Errors
-/// When the server is unreachable or refuses.
-pub async fn create_postgres_database(admin_url: &str) -> anyhow::Result<PostgresDatabase> {
-    let admin = Database::connect(admin_url).await.with_context(|| format!("connecting to PostgreSQL at {admin_url}"))?;
-    let name = format!("gantry_bench_{}", uuid::Uuid::new_v4().simple());
-    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.context("creating the benchmark database")?;
-    let mut facts = Vec::new();
-    for setting in ["server_version", "fsync", "synchronous_commit", "autovacuum"] {
-        let row = admin.query_one_raw(Statement::from_string(admin.get_database_backend(), format!("SHOW {setting}"))).await?;
-        let value: String = row.map(|r| r.try_get_by_index(0)).transpose()?.unwrap_or_default();
-        facts.push(format!("{setting} {value}"));
-    }
-    admin.close().await?;
-    let Some((prefix, _)) = admin_url.rsplit_once('/') else { bail!("the PostgreSQL URL {admin_url} names no database") };
-    Ok(PostgresDatabase { url: format!("{prefix}/{name}"), name, server: facts.join(", ") })
-}
-
-/// Drops a database made by [`create_postgres_database`], closing its connections.
-///
-/// # Errors
-/// When the server is unreachable or refuses.
-pub async fn drop_postgres_database(admin_url: &str, name: &str) -> anyhow::Result<()> {
-    let admin = Database::connect(admin_url).await?;
-    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.context("dropping the benchmark database")?;
-    admin.close().await?;
-    Ok(())
 }
 
 /// What Gantry stored for a run.

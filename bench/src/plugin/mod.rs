@@ -56,12 +56,36 @@ pub struct PluginArgs {
     pub out: Option<PathBuf>,
 }
 
-/// Runs the benchmark, prints the tables and writes `--out`.
+/// What a run measured, as the section of `docs/performance.md` and its verdicts.
+#[derive(Debug, Clone)]
+pub struct PluginOutcome {
+    /// The `## Plugin invocation (TESTPLAN P2)` section.
+    pub section: String,
+    /// The aim against the figures.
+    pub verdicts: Vec<crate::common::verdict::Verdict>,
+}
+
+/// Runs the benchmark, prints the section and writes `--out`.
 ///
 /// # Errors
 /// When the plugin or the corpus is missing, a set-up step fails, any call does not
 /// end `ok`, or the output file cannot be written.
 pub fn run(args: &PluginArgs) -> anyhow::Result<()> {
+    let outcome = measure(args, true)?;
+    println!("{}", outcome.section);
+    if let Some(out) = &args.out {
+        markdown::write_section(out, report::HEADING, &outcome.section)?;
+        tracing::info!(file = %out.display(), "wrote the results");
+    }
+    Ok(())
+}
+
+/// Times every series and builds the section. `standalone` puts the machine in it
+/// (the full report states it once at the top).
+///
+/// # Errors
+/// As [`run`], but writes nothing.
+pub fn measure(args: &PluginArgs, standalone: bool) -> anyhow::Result<PluginOutcome> {
     if args.iterations == 0 || args.rounds == 0 {
         bail!("--iterations and --rounds must not be zero");
     }
@@ -93,7 +117,7 @@ pub fn run(args: &PluginArgs) -> anyhow::Result<()> {
     let (samples, floor_used_wasi, (cpu, kernel), name) = runtime.block_on(async {
         let gantry = Gantry::new(limits.clone(), &wasm).await?;
         let (before, times_before) = (machine::sample(), machine::process_times());
-        let (samples, used) = measure(&gantry, &bare, &events, args).await?;
+        let (samples, used) = time_all(&gantry, &bare, &events, args).await?;
         let cpu = machine::usage(&before, &machine::sample());
         let kernel = kernel_share(times_before, machine::process_times());
         anyhow::Ok((samples, used, (cpu, kernel), gantry.plugin_name().to_owned()))
@@ -105,22 +129,23 @@ pub fn run(args: &PluginArgs) -> anyhow::Result<()> {
         .collect();
 
     let notes = notes(floor_used_wasi, &cpu, kernel);
-    println!("{}", report::results_table(&series));
-    println!("{}", report::ratio_lines(&series));
-    println!("{}", report::steps_table(&series));
-    println!("{}", report::gap_lines(&series));
-    println!("{notes}");
-    if let Some(out) = &args.out {
-        let context = report::Context {
-            command: crate::common::command_line(),
-            date: started.format("%Y-%m-%d %H:%M UTC").to_string(),
-            machine: format!("{}; {:.0}% busy in the 2 s before the run", machine::description(), busy_before * 100.0),
-            method: method(args, &name, wasm.len(), &events, compact),
-        };
-        markdown::write_section(out, report::HEADING, &report::section(&context, &series, &notes))?;
-        tracing::info!(file = %out.display(), "wrote the results");
-    }
-    Ok(())
+    let context = report::Context {
+        command: crate::common::command_line(),
+        date: started.format("%Y-%m-%d %H:%M UTC").to_string(),
+        busy_before,
+        machine: standalone.then(machine::description),
+        method: method(args, &name, wasm.len(), &events, compact),
+    };
+    let others = cpu.cores.get("other processes").copied().unwrap_or(0.0);
+    let shared = (others > 0.2).then(|| {
+        format!(
+            "other processes kept {others:.2} cores busy while timing (the machine was {:.0}% busy), so every series is slower and noisier \
+             than on an idle machine",
+            cpu.machine_busy * 100.0
+        )
+    });
+    let verdicts = report::verdicts(&series, shared.as_deref());
+    Ok(PluginOutcome { section: report::section(&context, &series, &notes, &verdicts), verdicts })
 }
 
 /// Notes derived from the run: whether the guest needed WASI, how busy the machine
@@ -151,7 +176,7 @@ fn notes(floor_used_wasi: bool, cpu: &machine::CpuUsage, kernel: Option<f64>) ->
 /// Timed nanoseconds per (step, event index), in the order they were taken.
 type Samples = Vec<((Step, usize), Vec<u64>)>;
 
-async fn measure(gantry: &Gantry, bare: &Bare, events: &[BenchEvent], args: &PluginArgs) -> anyhow::Result<(Samples, bool)> {
+async fn time_all(gantry: &Gantry, bare: &Bare, events: &[BenchEvent], args: &PluginArgs) -> anyhow::Result<(Samples, bool)> {
     let mut samples: Samples =
         (0..events.len()).flat_map(|e| Step::ALL.map(|step| ((step, e), Vec::with_capacity(args.iterations)))).collect();
     let mut used_wasi = false;

@@ -1,10 +1,11 @@
 //! Turning timings into markdown: per-series statistics, the results table, the
-//! Gantry/bare ratios against the aim, the table of steps from the floor to Gantry,
+//! Gantry/bare ratios against the aim (as verdicts), the table of steps from the floor to Gantry,
 //! and the `## Plugin invocation (TESTPLAN P2)` section of `docs/performance.md`.
 use std::fmt::Write as _;
 
 use super::bare::Step;
 use crate::common::percentile;
+use crate::common::verdict::{self, Verdict};
 
 /// The heading of the section this benchmark owns.
 pub const HEADING: &str = "## Plugin invocation (TESTPLAN P2)";
@@ -155,25 +156,39 @@ pub fn results_table(series: &[Series]) -> String {
     out
 }
 
-/// Gantry/bare per event, on the mean (the aim) and the percentiles.
+/// The aim per payload: Gantry/bare on the mean (the percentiles beside it). When it
+/// is missed, the reasons are what each step adds (from the steps table) and
+/// `shared`, a note on other work sharing the machine, if there was any.
 #[must_use]
-pub fn ratio_lines(series: &[Series]) -> String {
-    let mut out = String::new();
+pub fn verdicts(series: &[Series], shared: Option<&str>) -> Vec<Verdict> {
+    let gaps = gap_lines(series);
+    let mut out = Vec::new();
     for (event, bytes) in events(series) {
         let (Some(g), Some(b)) = (find(series, Step::Gantry, event), find(series, Step::Floor, event)) else { continue };
         let (g, b) = (&g.stats, &b.stats);
         let ratio = g.mean_us / b.mean_us.max(f64::EPSILON);
-        let verdict = if ratio <= RATIO_AIM { "met" } else { "**not met**" };
-        let _ = writeln!(
-            out,
-            "- {event} payload ({} B): Gantry / bare = **{ratio:.2}×** on the mean ({:.1} µs vs {:.1} µs; p50 {:.2}×, p99 {:.2}×): \
-             aim of at most {RATIO_AIM}× {verdict}",
-            thousands(bytes as f64, 0),
-            g.mean_us,
-            b.mean_us,
-            g.p50_us / b.p50_us.max(f64::EPSILON),
-            g.p99_us / b.p99_us.max(f64::EPSILON)
-        );
+        let met = ratio <= RATIO_AIM;
+        let mut because = Vec::new();
+        if !met {
+            let prefix = format!("- {event}: ");
+            because.extend(gaps.lines().filter_map(|l| l.strip_prefix(&prefix)).map(|l| l.trim_end_matches('.').to_owned()));
+            because.extend(shared.map(str::to_owned));
+        }
+        out.push(Verdict {
+            row: "P2",
+            case: format!("{event} payload ({} B)", thousands(bytes as f64, 0)),
+            aim: format!("Gantry's invocation at most {RATIO_AIM}× bare wasmtime"),
+            figure: format!(
+                "**{ratio:.2}×** on the mean ({:.1} µs vs {:.1} µs; p50 {:.2}×, p99 {:.2}×; {} events/s per core)",
+                g.mean_us,
+                b.mean_us,
+                g.p50_us / b.p50_us.max(f64::EPSILON),
+                g.p99_us / b.p99_us.max(f64::EPSILON),
+                thousands(g.per_core(), 0)
+            ),
+            met: Some(met),
+            because,
+        });
     }
     out
 }
@@ -242,20 +257,24 @@ pub struct Context {
     pub command: String,
     /// When the run started, UTC.
     pub date: String,
-    /// [`crate::common::machine::description`] and how busy it was.
-    pub machine: String,
+    /// Share of the machine busy in the 2 s before the run.
+    pub busy_before: f64,
+    /// [`crate::common::machine::description`], when the section stands alone.
+    pub machine: Option<String>,
     /// The plugin, the payloads and the method, in words.
     pub method: String,
 }
 
 /// The whole section, heading included.
 #[must_use]
-pub fn section(ctx: &Context, series: &[Series], notes: &str) -> String {
+pub fn section(ctx: &Context, series: &[Series], notes: &str, verdicts: &[Verdict]) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{HEADING}\n");
     let _ = writeln!(out, "```sh\n{}\n```\n", ctx.command);
-    let _ = writeln!(out, "- Date: {} (start)", ctx.date);
-    let _ = writeln!(out, "- Machine: {}", ctx.machine);
+    let _ = writeln!(out, "- Date: {} (start); the machine was {:.0}% busy in the 2 s before the run", ctx.date, ctx.busy_before * 100.0);
+    if let Some(machine) = &ctx.machine {
+        let _ = writeln!(out, "- Machine: {machine}");
+    }
     let _ = writeln!(out, "- Method: {}\n", ctx.method);
     let _ = writeln!(out, "{}", results_table(series));
     let _ = writeln!(
@@ -264,12 +283,11 @@ pub fn section(ctx: &Context, series: &[Series], notes: &str) -> String {
          is dropped; events/s per core is 10⁶ / mean µs. The ± is two standard errors of the mean, from how the means of the \
          rounds spread: a step that adds less than its margins is within the noise.\n"
     );
-    let _ = writeln!(out, "### Against the aim\n\n{}", ratio_lines(series));
     let _ = writeln!(out, "### Where the difference goes\n\nEach step adds one thing `PluginRuntime::invoke` does to the one above it:\n");
     let _ = writeln!(out, "{}", steps_table(series));
     out.push_str(&gap_lines(series));
     out.push_str(notes.trim_end());
-    out.push('\n');
+    let _ = write!(out, "\n\n### Against the aim\n\n{}", verdict::lines(verdicts));
     out
 }
 
@@ -334,10 +352,14 @@ mod tests {
         assert_eq!(lines[2], "| Gantry `PluginRuntime::invoke` | tiny, 31 B | 1,000 | 50.0 ± 0.2 | 49.0 | 100.0 | 20,000 |");
         assert_eq!(lines[3], "| bare wasmtime (floor) | tiny, 31 B | 1,000 | 40.0 ± 0.2 | 39.0 | 80.0 | 25,000 |");
         assert!(lines[4].contains("15 KiB, 15,360 B"), "{table}");
-        let ratios = ratio_lines(&all);
-        assert!(ratios.contains("tiny payload (31 B): Gantry / bare = **1.25×** on the mean (50.0 µs vs 40.0 µs"), "{ratios}");
-        assert!(ratios.contains("aim of at most 1.5× met"), "{ratios}");
-        assert!(ratios.contains("15 KiB payload (15,360 B): Gantry / bare = **1.78×**") && ratios.contains("**not met**"), "{ratios}");
+        let verdicts = verdicts(&all, Some("other work shared the cores"));
+        let lines = verdict::lines(&verdicts);
+        assert!(lines.contains("- tiny payload (31 B): **1.25×** on the mean (50.0 µs vs 40.0 µs"), "{lines}");
+        assert_eq!(verdicts[0].met, Some(true));
+        assert!(verdicts[0].because.is_empty());
+        assert!(lines.contains("- 15 KiB payload (15,360 B): **1.78×**") && lines.contains("**not met**"), "{lines}");
+        assert!(verdicts[1].because[0].starts_with("Gantry costs +35.0 µs over the floor: WASI context +2.0 µs"), "{:?}", verdicts[1].because);
+        assert_eq!(verdicts[1].because[1], "other work shared the cores");
     }
 
     #[test]
@@ -357,9 +379,10 @@ mod tests {
 
     #[test]
     fn the_section_starts_with_its_heading() {
-        let ctx = Context { command: "cargo run -p gantry-bench -- plugin".into(), date: "d".into(), machine: "m".into(), method: "x".into() };
-        let text = section(&ctx, &ladder("tiny", [1.0, 2.0, 3.0, 4.0, 5.0]), "- a note\n");
+        let ctx = Context { command: "cargo run -p gantry-bench -- plugin".into(), date: "d".into(), busy_before: 0.0, machine: Some("m".into()), method: "x".into() };
+        let series = ladder("tiny", [1.0, 2.0, 3.0, 4.0, 5.0]);
+        let text = section(&ctx, &series, "- a note\n", &verdicts(&series, None));
         assert!(text.starts_with(&format!("{HEADING}\n\n```sh\ncargo run")), "{text}");
-        assert!(text.ends_with("- a note\n"), "{text}");
+        assert!(text.contains("- a note\n\n### Against the aim\n\n- tiny payload"), "the aim ends the section: {text}");
     }
 }
