@@ -42,6 +42,7 @@ mod release_assets;
 mod schedule;
 mod secrets;
 mod telemetry;
+mod visibility;
 mod webhooks;
 
 #[global_allocator]

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::role::{AccessDenied, Role};
+use crate::db::dashboard::Visibility;
 
 /// How the caller proved who they are.
 #[derive(Clone, PartialEq, Eq)]
@@ -89,6 +90,19 @@ impl Principal {
         }
         let best = self.projects.values().copied().max();
         self.capped(best.max(self.base_role))
+    }
+
+    /// Which projects' records the caller may read: every project for an admin, a
+    /// user with a base role and the bootstrap token; otherwise only the projects
+    /// their teams have a role on (lower-cased `owner/repo`, possibly none). Records
+    /// that name no project (deliveries without a repository, audit rows of account
+    /// changes) are then not shown.
+    #[must_use]
+    pub fn visible_projects(&self) -> Visibility {
+        if self.admin || self.base_role.is_some() || self.via == Credential::Bootstrap {
+            return Visibility::All;
+        }
+        Visibility::Only(self.projects.keys().map(|p| p.to_ascii_lowercase()).collect())
     }
 
     /// Whether the caller may act as an admin (the admin flag, not capped by a
@@ -198,6 +212,20 @@ mod tests {
         assert!(admin_token.require(Role::Viewer, None).is_ok());
         assert_eq!(admin_token.csrf_token(), None);
         assert_eq!(admin_token.audit_actor(), "ada (token:3)");
+    }
+
+    #[test]
+    fn only_team_grants_narrow_what_a_caller_reads() {
+        let team = person(false, None, &[("acme/one", Role::Viewer)], session());
+        assert_eq!(team.visible_projects(), Visibility::Only(vec!["acme/one".to_owned()]));
+        assert!(team.visible_projects().shows(Some("Acme/One")));
+        assert!(!team.visible_projects().shows(Some("acme/two")));
+        assert!(!team.visible_projects().shows(None));
+        let base = person(false, Some(Role::Viewer), &[("acme/one", Role::Maintainer)], session());
+        assert_eq!(base.visible_projects(), Visibility::All);
+        assert_eq!(person(true, None, &[], session()).visible_projects(), Visibility::All);
+        assert_eq!(person(false, None, &[], Credential::Bootstrap).visible_projects(), Visibility::All);
+        assert_eq!(person(false, None, &[], session()).visible_projects(), Visibility::Only(Vec::new()));
     }
 
     #[test]

@@ -2,18 +2,75 @@
 //! listings of the audit log, deliveries and dead letters paginated by id (keyset:
 //! `id < :before ORDER BY id DESC`, never OFFSET, so page 10,000 costs what page 1
 //! does; migration 10 indexes each filter with `id`), decided approvals, and the
-//! repositories Gantry knows of.
+//! repositories Gantry knows of. Every listing and counter takes the reader's
+//! [`Visibility`]: a reader whose only roles come from teams sees only rows of
+//! those projects, compared case-insensitively (`LOWER(column) IN (...)`; the
+//! projects are lower-cased `owner/repo`, the columns hold names as GitHub sent
+//! them), and never rows that name no project.
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
     Statement,
 };
 
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
+
 use super::deliveries::DeliverySummary;
 use super::entities::{approvals, audit_log, deliveries, installations, jobs};
+use super::jobs::JobStatus;
 
 /// The largest page any listing returns.
 pub const MAX_PAGE: u64 = 500;
+
+/// Which projects' records a reader may see (`Principal::visible_projects`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Visibility {
+    /// Every project, and records that name none.
+    All,
+    /// Only these lower-cased `owner/repo` (possibly none).
+    Only(Vec<String>),
+}
+
+impl Visibility {
+    /// Whether a record of `project` (any case; `None`: it names no project) is shown.
+    #[must_use]
+    pub fn shows(&self, project: Option<&str>) -> bool {
+        match (self, project) {
+            (Self::All, _) => true,
+            (Self::Only(projects), Some(p)) => projects.iter().any(|v| v.eq_ignore_ascii_case(p)),
+            (Self::Only(_), None) => false,
+        }
+    }
+
+    /// Whether an organisation's rules concern the reader: everyone's for `All`,
+    /// otherwise those of an owner of one of their projects.
+    #[must_use]
+    pub fn shows_org(&self, org: &str) -> bool {
+        match self {
+            Self::All => true,
+            Self::Only(projects) => projects.iter().any(|p| p.split_once('/').is_some_and(|(owner, _)| owner.eq_ignore_ascii_case(org))),
+        }
+    }
+
+    /// The projects to filter on; `None` for every project.
+    #[must_use]
+    pub fn projects(&self) -> Option<&[String]> {
+        match self {
+            Self::All => None,
+            Self::Only(projects) => Some(projects),
+        }
+    }
+}
+
+/// `LOWER(column) IN (projects)`: rows of these projects only (none when the list
+/// is empty; a NULL column never matches).
+#[must_use]
+pub fn in_projects<C: ColumnTrait>(column: C, projects: &[String]) -> Expr {
+    if projects.is_empty() {
+        return Expr::cust("1 = 0");
+    }
+    Expr::expr(Func::lower(Expr::col(column.as_column_ref()))).is_in(projects.iter().map(|p| p.to_ascii_lowercase()))
+}
 
 /// Deliveries received in each minute of the last hour, oldest first.
 #[derive(Debug, Clone)]
@@ -29,14 +86,14 @@ pub struct MinuteCount {
 ///
 /// # Errors
 /// When the database fails.
-pub async fn deliveries_per_minute(db: &DatabaseConnection, now: DateTime<Utc>, minutes: u32) -> Result<Vec<MinuteCount>, DbErr> {
+pub async fn deliveries_per_minute(db: &DatabaseConnection, visible: &Visibility, now: DateTime<Utc>, minutes: u32) -> Result<Vec<MinuteCount>, DbErr> {
     let minutes = minutes.clamp(1, 240);
     let current = now.duration_trunc(Duration::minutes(1)).unwrap_or(now);
     let starts: Vec<DateTime<Utc>> = (0..minutes).rev().map(|back| current - Duration::minutes(i64::from(back))).collect();
     let backend = db.get_database_backend();
     let mut values: Vec<sea_orm::Value> = Vec::new();
-    let param = |v: DateTime<Utc>, values: &mut Vec<sea_orm::Value>| {
-        values.push(v.into());
+    let param = |v: sea_orm::Value, values: &mut Vec<sea_orm::Value>| {
+        values.push(v);
         match backend {
             DbBackend::Postgres => format!("${}", values.len()),
             _ => "?".to_owned(),
@@ -44,12 +101,20 @@ pub async fn deliveries_per_minute(db: &DatabaseConnection, now: DateTime<Utc>, 
     };
     let mut columns = Vec::new();
     for (i, start) in starts.iter().enumerate() {
-        let lo = param(*start, &mut values);
-        let hi = param(*start + Duration::minutes(1), &mut values);
+        let lo = param((*start).into(), &mut values);
+        let hi = param((*start + Duration::minutes(1)).into(), &mut values);
         columns.push(format!("COALESCE(SUM(CASE WHEN received_at >= {lo} AND received_at < {hi} THEN 1 ELSE 0 END), 0) AS m{i}"));
     }
-    let from = param(starts[0], &mut values);
-    let sql = format!("SELECT {} FROM deliveries WHERE received_at >= {from}", columns.join(", "));
+    let from = param(starts[0].into(), &mut values);
+    let only = match visible.projects() {
+        None => String::new(),
+        Some([]) => " AND 1 = 0".to_owned(),
+        Some(projects) => {
+            let list: Vec<String> = projects.iter().map(|p| param(p.to_ascii_lowercase().into(), &mut values)).collect();
+            format!(" AND LOWER(repository) IN ({})", list.join(", "))
+        }
+    };
+    let sql = format!("SELECT {} FROM deliveries WHERE received_at >= {from}{only}", columns.join(", "));
     let row = db.query_one_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
     let mut out = Vec::with_capacity(starts.len());
     for (i, minute) in starts.into_iter().enumerate() {
@@ -79,13 +144,16 @@ pub struct AuditFilter {
     pub to: Option<DateTime<Utc>>,
 }
 
-/// One page of audit rows, newest first, with ids below `before`. Returns up to
-/// `limit` rows; the caller continues with the last row's id.
+/// One page of the audit rows `visible` shows, newest first, with ids below
+/// `before`. Returns up to `limit` rows; the caller continues with the last row's id.
 ///
 /// # Errors
 /// When the database fails.
-pub async fn audit_page(db: &impl ConnectionTrait, filter: &AuditFilter, before: Option<i64>, limit: u64) -> Result<Vec<audit_log::Model>, DbErr> {
+pub async fn audit_page(db: &impl ConnectionTrait, visible: &Visibility, filter: &AuditFilter, before: Option<i64>, limit: u64) -> Result<Vec<audit_log::Model>, DbErr> {
     let mut query = audit_log::Entity::find().order_by_desc(audit_log::Column::Id).limit(limit.clamp(1, MAX_PAGE));
+    if let Some(projects) = visible.projects() {
+        query = query.filter(in_projects(audit_log::Column::Project, projects));
+    }
     if let Some(before) = before {
         query = query.filter(audit_log::Column::Id.lt(before));
     }
@@ -112,12 +180,64 @@ pub async fn audit_page(db: &impl ConnectionTrait, filter: &AuditFilter, before:
 
 pub use super::deliveries::DeliveryFilter;
 
-/// One page of deliveries (without payloads), newest first, each with its latest job.
+/// One page of the deliveries `visible` shows (without payloads), newest first,
+/// each with its latest job.
 ///
 /// # Errors
 /// When the database fails.
-pub async fn deliveries_page(db: &DatabaseConnection, filter: &DeliveryFilter, before: Option<i64>, limit: u64) -> Result<Vec<DeliverySummary>, DbErr> {
-    super::deliveries::page(db, filter, limit.clamp(1, MAX_PAGE), before).await
+pub async fn deliveries_page(db: &DatabaseConnection, visible: &Visibility, filter: &DeliveryFilter, before: Option<i64>, limit: u64) -> Result<Vec<DeliverySummary>, DbErr> {
+    let filter = DeliveryFilter { projects: visible.projects().map(<[String]>::to_vec), ..filter.clone() };
+    super::deliveries::page(db, &filter, limit.clamp(1, MAX_PAGE), before).await
+}
+
+/// Whether `visible` shows the delivery with GitHub's id `delivery_id` (false when
+/// there is none), in one indexed lookup.
+///
+/// # Errors
+/// When the database fails.
+pub async fn delivery_visible(db: &DatabaseConnection, visible: &Visibility, delivery_id: &str) -> Result<bool, DbErr> {
+    let mut query = deliveries::Entity::find().filter(deliveries::Column::DeliveryId.eq(delivery_id));
+    if let Some(projects) = visible.projects() {
+        query = query.filter(in_projects(deliveries::Column::Repository, projects));
+    }
+    Ok(query.count(db).await? > 0)
+}
+
+/// The ids of the deliveries of `projects`, as a subquery.
+fn deliveries_of(projects: &[String]) -> sea_orm::sea_query::SelectStatement {
+    use sea_orm::QueryTrait;
+    deliveries::Entity::find().select_only().column(deliveries::Column::Id).filter(in_projects(deliveries::Column::Repository, projects)).into_query()
+}
+
+/// Jobs queued and running, and when the oldest queued one was created, counting
+/// only deliveries `visible` shows.
+///
+/// # Errors
+/// When the database fails.
+pub async fn queue(db: &DatabaseConnection, visible: &Visibility) -> Result<(u64, u64, Option<DateTime<Utc>>), DbErr> {
+    let Some(projects) = visible.projects() else {
+        let (queued, running) = super::jobs::pending_counts(db).await?;
+        return Ok((queued, running, super::jobs::oldest_queued(db).await?));
+    };
+    let mine = |status: JobStatus| {
+        jobs::Entity::find().filter(jobs::Column::Status.eq(status.as_str())).filter(jobs::Column::DeliveryPk.in_subquery(deliveries_of(projects)))
+    };
+    let queued = mine(JobStatus::Queued).count(db).await?;
+    let running = mine(JobStatus::Running).count(db).await?;
+    let oldest = mine(JobStatus::Queued).order_by_asc(jobs::Column::Id).one(db).await?.map(|j| j.created_at);
+    Ok((queued, running, oldest))
+}
+
+/// Pending approvals `visible` shows.
+///
+/// # Errors
+/// When the database fails.
+pub async fn pending_approval_count(db: &DatabaseConnection, visible: &Visibility) -> Result<u64, DbErr> {
+    let mut query = approvals::Entity::find().filter(approvals::Column::Status.eq("pending"));
+    if let Some(projects) = visible.projects() {
+        query = query.filter(in_projects(approvals::Column::Repository, projects));
+    }
+    query.count(db).await
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -141,12 +261,15 @@ pub struct DeadLetter {
     pub repository: Option<String>,
 }
 
-/// One page of dead jobs, newest first, with ids below `before`.
+/// One page of the dead jobs `visible` shows, newest first, with ids below `before`.
 ///
 /// # Errors
 /// When the database fails.
-pub async fn dead_letters(db: &DatabaseConnection, before: Option<i64>, limit: u64) -> Result<Vec<DeadLetter>, DbErr> {
+pub async fn dead_letters(db: &DatabaseConnection, visible: &Visibility, before: Option<i64>, limit: u64) -> Result<Vec<DeadLetter>, DbErr> {
     let mut query = jobs::Entity::find().filter(jobs::Column::Status.eq("dead")).order_by_desc(jobs::Column::Id).limit(limit.clamp(1, MAX_PAGE));
+    if let Some(projects) = visible.projects() {
+        query = query.filter(jobs::Column::DeliveryPk.in_subquery(deliveries_of(projects)));
+    }
     if let Some(before) = before {
         query = query.filter(jobs::Column::Id.lt(before));
     }
@@ -168,12 +291,22 @@ pub async fn dead_letters(db: &DatabaseConnection, before: Option<i64>, limit: u
         .collect())
 }
 
-/// Decided approvals (anything but pending), newest first, at most `limit`.
+/// The approvals `visible` shows.
+fn visible_approvals(visible: &Visibility) -> sea_orm::Select<approvals::Entity> {
+    let query = approvals::Entity::find();
+    match visible.projects() {
+        Some(projects) => query.filter(in_projects(approvals::Column::Repository, projects)),
+        None => query,
+    }
+}
+
+/// Decided approvals (anything but pending) `visible` shows, newest first, at most
+/// `limit`.
 ///
 /// # Errors
 /// When the database fails.
-pub async fn decided_approvals(db: &DatabaseConnection, limit: u64) -> Result<Vec<approvals::Model>, DbErr> {
-    approvals::Entity::find()
+pub async fn decided_approvals(db: &DatabaseConnection, visible: &Visibility, limit: u64) -> Result<Vec<approvals::Model>, DbErr> {
+    visible_approvals(visible)
         .filter(approvals::Column::Status.ne("pending"))
         .order_by_desc(approvals::Column::Id)
         .limit(limit.clamp(1, MAX_PAGE))
@@ -181,17 +314,30 @@ pub async fn decided_approvals(db: &DatabaseConnection, limit: u64) -> Result<Ve
         .await
 }
 
-/// Pending approvals, oldest first (the queue), at most `limit`.
+/// Pending approvals `visible` shows, oldest first (the queue), at most `limit`.
 ///
 /// # Errors
 /// When the database fails.
-pub async fn pending_approvals(db: &DatabaseConnection, limit: u64) -> Result<Vec<approvals::Model>, DbErr> {
-    approvals::Entity::find()
+pub async fn pending_approvals(db: &DatabaseConnection, visible: &Visibility, limit: u64) -> Result<Vec<approvals::Model>, DbErr> {
+    visible_approvals(visible)
         .filter(approvals::Column::Status.eq("pending"))
         .order_by_asc(approvals::Column::Id)
         .limit(limit.clamp(1, MAX_PAGE))
         .all(db)
         .await
+}
+
+/// Approvals `visible` shows in `status` (all when `None`), newest first (the
+/// JSON API's listing).
+///
+/// # Errors
+/// When the database fails.
+pub async fn approvals(db: &DatabaseConnection, visible: &Visibility, status: Option<&str>) -> Result<Vec<approvals::Model>, DbErr> {
+    let mut query = visible_approvals(visible).order_by_desc(approvals::Column::Id);
+    if let Some(status) = status {
+        query = query.filter(approvals::Column::Status.eq(status));
+    }
+    query.all(db).await
 }
 
 /// Where Gantry has seen a repository.
@@ -212,11 +358,11 @@ const DISTINCT_REPOSITORIES: &str = "WITH RECURSIVE r(repository) AS ( \
     SELECT repository FROM r WHERE repository IS NOT NULL";
 
 /// Every repository an installation lists or a delivery named, by name
-/// (case-insensitively merged).
+/// (case-insensitively merged), that `visible` shows.
 ///
 /// # Errors
 /// When the database fails.
-pub async fn known_repositories(db: &DatabaseConnection) -> Result<Vec<KnownRepository>, DbErr> {
+pub async fn known_repositories(db: &DatabaseConnection, visible: &Visibility) -> Result<Vec<KnownRepository>, DbErr> {
     let mut all: std::collections::BTreeMap<String, KnownRepository> = std::collections::BTreeMap::new();
     for installation in installations::Entity::find().all(db).await? {
         let names: Vec<String> = installation.repositories.as_deref().and_then(|r| serde_json::from_str(r).ok()).unwrap_or_default();
@@ -234,5 +380,5 @@ pub async fn known_repositories(db: &DatabaseConnection) -> Result<Vec<KnownRepo
     for name in seen {
         all.entry(name.to_ascii_lowercase()).or_insert(KnownRepository { name, installation: None, seen_in_deliveries: true }).seen_in_deliveries = true;
     }
-    Ok(all.into_values().collect())
+    Ok(all.into_values().filter(|r| visible.shows(Some(&r.name))).collect())
 }

@@ -201,6 +201,10 @@ pub struct DeliveryFilter {
     pub repository: Option<String>,
     /// Only deliveries with a job in this status.
     pub status: Option<String>,
+    /// Only deliveries of these lower-cased `owner/name` (compared
+    /// case-insensitively; an empty list matches none); `None`: every repository,
+    /// and deliveries that name none.
+    pub projects: Option<Vec<String>>,
 }
 
 /// Lists deliveries, newest first, without their payloads: all of them, or those
@@ -232,6 +236,9 @@ pub async fn page(db: &DatabaseConnection, filter: &DeliveryFilter, limit: u64, 
     }
     if let Some(repository) = &filter.repository {
         query = query.filter(deliveries::Column::Repository.eq(repository.as_str()));
+    }
+    if let Some(projects) = &filter.projects {
+        query = query.filter(super::dashboard::in_projects(deliveries::Column::Repository, projects));
     }
     if let Some(status) = &filter.status {
         let with_status = jobs::Entity::find()

@@ -1,11 +1,11 @@
-//! `/api/v1/approvals`: held actions, approved (run once) or denied.
+//! `/api/v1/approvals`: held actions, approved (run once) or denied. The listing
+//! holds only the projects the caller may see (`Principal::visible_projects`).
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::auth::require_on;
 use crate::auth::{AnyMaintainer, AnyViewer, Role};
-use crate::db::approvals;
 use crate::routes::ApiError;
 use crate::services::approvals::{self as service, ApprovalError};
 use crate::state::AppState;
@@ -25,8 +25,8 @@ pub struct DecisionForm {
 }
 
 /// `GET /api/v1/approvals`: held actions with exactly what they would do.
-pub async fn list_approvals(_caller: AnyViewer, state: web::Data<AppState>, query: web::Query<ListQuery>) -> Result<HttpResponse, ApiError> {
-    let items = approvals::list(&state.db, query.status.as_deref())
+pub async fn list_approvals(caller: AnyViewer, state: web::Data<AppState>, query: web::Query<ListQuery>) -> Result<HttpResponse, ApiError> {
+    let items = crate::db::dashboard::approvals(&state.db, &caller.visible_projects(), query.status.as_deref())
         .await
         .map_err(|e| ApiError::internal(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", &e))?;
     let items: Vec<serde_json::Value> = items

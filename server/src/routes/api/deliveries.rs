@@ -1,9 +1,13 @@
-//! `/api/v1/deliveries`: list, show and replay stored deliveries.
+//! `/api/v1/deliveries`: list, show and replay stored deliveries. Reads hold only
+//! the projects the caller may see (`Principal::visible_projects`); another
+//! project's delivery answers 404, as a missing one does.
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use crate::auth::{AdminOnly, AnyViewer};
+use crate::db;
+use crate::db::dashboard::{DeliveryFilter, Visibility};
 use crate::routes::ApiError;
 use crate::services::deliveries::{self, DeliveryError};
 use crate::state::AppState;
@@ -20,14 +24,28 @@ pub struct ListQuery {
 }
 
 /// `GET /api/v1/deliveries`: newest first, without payloads.
-pub async fn list_deliveries(_caller: AnyViewer, state: web::Data<AppState>, query: web::Query<ListQuery>) -> Result<HttpResponse, ApiError> {
-    let items = deliveries::list(&state.db, query.status.as_deref(), query.limit.unwrap_or(50), query.before).await.map_err(api_error)?;
+pub async fn list_deliveries(caller: AnyViewer, state: web::Data<AppState>, query: web::Query<ListQuery>) -> Result<HttpResponse, ApiError> {
+    let items = match caller.visible_projects() {
+        Visibility::All => deliveries::list(&state.db, query.status.as_deref(), query.limit.unwrap_or(50), query.before).await.map_err(api_error)?,
+        visible => {
+            if let Some(status) = query.status.as_deref().filter(|s| !["queued", "running", "done", "dead"].contains(s)) {
+                return Err(api_error(DeliveryError::BadStatus(status.to_owned())));
+            }
+            let filter = DeliveryFilter { status: query.status.clone(), ..DeliveryFilter::default() };
+            db::dashboard::deliveries_page(&state.db, &visible, &filter, query.before, query.limit.unwrap_or(50))
+                .await
+                .map_err(|e| api_error(e.into()))?
+        }
+    };
     let next_before = items.last().map(|d| d.id);
     Ok(HttpResponse::Ok().json(serde_json::json!({ "deliveries": items, "next_before": next_before })))
 }
 
 /// `GET /api/v1/deliveries/{delivery_id}`: the delivery, its jobs and plugin runs.
-pub async fn show_delivery(_caller: AnyViewer, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn show_delivery(caller: AnyViewer, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    if !db::dashboard::delivery_visible(&state.db, &caller.visible_projects(), &path).await.map_err(|e| api_error(e.into()))? {
+        return Err(api_error(DeliveryError::NotFound(path.to_string())));
+    }
     let detail = deliveries::show(&state.db, &path).await.map_err(api_error)?;
     Ok(HttpResponse::Ok().json(detail))
 }

@@ -1,6 +1,7 @@
 //! `/api/v1/plugins`: install (raw component, `Content-Type: application/wasm`, up
 //! to `plugins.max_component_bytes`), upgrade, remove, list and show plugins; switch
-//! them on and off, as a whole or per project; configure them per project.
+//! them on and off, as a whole or per project; configure them per project. Reads
+//! show per-project settings only for `*` and the projects the caller may see.
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -23,13 +24,20 @@ pub struct SwitchForm {
 
 /// `GET /api/v1/plugins`: every installed plugin with its state and projects.
 pub async fn list_plugins(caller: AnyViewer, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let plugins = admin(&state, &caller.audit_actor(), caller.audit_kind()).list().await.map_err(api_error)?;
+    let mut plugins = admin(&state, &caller.audit_actor(), caller.audit_kind()).list().await.map_err(api_error)?;
+    let visible = caller.visible_projects();
+    for plugin in &mut plugins {
+        plugin.projects.retain(|p| p.project == Project::ALL || visible.shows(Some(&p.project)));
+    }
     Ok(HttpResponse::Ok().json(serde_json::json!({ "plugins": plugins })))
 }
 
 /// `GET /api/v1/plugins/{name}`: one plugin with its manifest.
 pub async fn show_plugin(caller: AnyViewer, state: web::Data<AppState>, name: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(admin(&state, &caller.audit_actor(), caller.audit_kind()).show(&name).await.map_err(api_error)?))
+    let mut plugin = admin(&state, &caller.audit_actor(), caller.audit_kind()).show(&name).await.map_err(api_error)?;
+    let visible = caller.visible_projects();
+    plugin.status.projects.retain(|p| p.project == Project::ALL || visible.shows(Some(&p.project)));
+    Ok(HttpResponse::Ok().json(plugin))
 }
 
 /// `POST /api/v1/plugins`: installs the component in the body; 201 with the plugin.

@@ -1,4 +1,7 @@
 //! `/api/v1/policies`: the operator's rules, and "what would happen" explanations.
+//! A caller with only team grants lists the built-in and global rules and those of
+//! their repositories and their organisations, and may explain only their
+//! repositories (another answers 404). The audit chain's status is global.
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -7,13 +10,16 @@ use super::auth::require_on;
 use crate::auth::{AnyMaintainer, AnyViewer, Role};
 use crate::db::{audit, policies as rules};
 use crate::policy::{Permission, RuleScope};
+use crate::routes::dashboard::policies::visible_rule;
 use crate::routes::ApiError;
 use crate::services::policies::{self, PolicyError, RuleForm};
 use crate::state::AppState;
 
 /// `GET /api/v1/policies`: every operator rule.
-pub async fn list_policies(_caller: AnyViewer, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let all = rules::all(&state.db).await.map_err(|e| api_error(e.into()))?;
+pub async fn list_policies(caller: AnyViewer, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let visible = caller.visible_projects();
+    let mut all = rules::all(&state.db).await.map_err(|e| api_error(e.into()))?;
+    all.retain(|r| visible_rule(&visible, &r.scope));
     Ok(HttpResponse::Ok().json(serde_json::json!({ "policies": all })))
 }
 
@@ -52,7 +58,10 @@ pub struct ExplainQuery {
 
 /// `GET /api/v1/policies/explain`: the decision, the rule that made it and why,
 /// and every rule considered.
-pub async fn explain_policy(_caller: AnyViewer, state: web::Data<AppState>, q: web::Query<ExplainQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn explain_policy(caller: AnyViewer, state: web::Data<AppState>, q: web::Query<ExplainQuery>) -> Result<HttpResponse, ApiError> {
+    if !caller.visible_projects().shows(Some(q.repository.trim())) {
+        return Err(ApiError::new(StatusCode::NOT_FOUND, "repository_not_found", format!("no repository {} among yours", q.repository.trim())));
+    }
     let permission = q.permission.as_deref().map(|p| Permission::parse(p).ok_or_else(|| PolicyError::Invalid(format!("`{p}` is not a permission")))).transpose().map_err(api_error)?;
     let decision = policies::explain(&state.db, &q.plugin, &q.capability, q.declared.unwrap_or(true), &q.repository, q.branch.as_deref(), permission)
         .await

@@ -1,7 +1,8 @@
 //! Approvals (`/dashboard/approvals`): the queue of held actions with exactly what
 //! each would run (pretty JSON), approve or deny with a reason (maintainers of the
 //! action's repository; through `services::approvals`, which runs an approved action
-//! once and audits both), and the decided history. The queue refreshes every 5 s
+//! once and audits both), and the decided history, of the projects the reader may
+//! see. The queue refreshes every 5 s
 //! from `/dashboard/approvals/live`.
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -78,8 +79,9 @@ pub struct ApprovalsPage {
 }
 
 async fn load(state: &AppState, user: &User) -> Result<ApprovalsPage, DashError> {
-    let pending = db::dashboard::pending_approvals(&state.db, SHOWN).await?.into_iter().map(|a| row(a, user)).collect();
-    let decided = db::dashboard::decided_approvals(&state.db, SHOWN).await?.into_iter().map(|a| row(a, user)).collect();
+    let visible = user.0.visible_projects();
+    let pending = db::dashboard::pending_approvals(&state.db, &visible, SHOWN).await?.into_iter().map(|a| row(a, user)).collect();
+    let decided = db::dashboard::decided_approvals(&state.db, &visible, SHOWN).await?.into_iter().map(|a| row(a, user)).collect();
     Ok(ApprovalsPage { nav: Nav::new(&user.0, "approvals", super::sandbox::enabled(state)), pending, decided })
 }
 

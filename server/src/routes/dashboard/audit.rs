@@ -2,7 +2,9 @@
 //! date range), newest first, paginated by id (keyset, never OFFSET; indexed by
 //! migration 10), CSV and JSON export of everything the filters match (streamed a
 //! 500 rows per round trip), and the hash chain's status on request (the walk
-//! behind `/api/v1/audit/verify`).
+//! behind `/api/v1/audit/verify`). Listings and exports hold only the rows of the
+//! projects the reader may see (`Principal::visible_projects`): a reader with only
+//! team grants sees no rows that name no project.
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -14,7 +16,7 @@ use super::access::User;
 use super::format::time;
 use super::view::{fragment, render, DashError, Nav};
 use crate::db;
-use crate::db::dashboard::AuditFilter;
+use crate::db::dashboard::{AuditFilter, Visibility};
 use crate::db::entities::audit_log::Model as AuditRow;
 use crate::state::AppState;
 
@@ -106,7 +108,7 @@ impl AuditPage {
 pub async fn list_audit(user: User, req: HttpRequest, state: web::Data<AppState>, q: web::Query<AuditQuery>) -> Result<HttpResponse, DashError> {
     let q = q.into_inner();
     let limit = q.limit.unwrap_or(PAGE).clamp(1, db::dashboard::MAX_PAGE);
-    let rows = db::dashboard::audit_page(&state.db, &q.filter()?, q.before, limit).await?;
+    let rows = db::dashboard::audit_page(&state.db, &user.0.visible_projects(), &q.filter()?, q.before, limit).await?;
     let next = (rows.len() as u64 == limit).then(|| rows.last().map(|r| r.id)).flatten().map(|last| {
         let mut next = q.with_before(Some(last));
         if let Some(l) = q.limit {
@@ -138,10 +140,10 @@ pub async fn verify_chain(_user: User, state: web::Data<AppState>) -> Result<Htt
 }
 
 /// `GET /dashboard/audit/export.csv`: every row the filters match, oldest last.
-pub async fn export_csv(_user: User, state: web::Data<AppState>, q: web::Query<AuditQuery>) -> Result<HttpResponse, DashError> {
+pub async fn export_csv(user: User, state: web::Data<AppState>, q: web::Query<AuditQuery>) -> Result<HttpResponse, DashError> {
     let filter = q.filter()?;
     let header_line = web::Bytes::from_static(b"id,at,actor,actor_kind,action,project,capability,decision,outcome,delivery_id,details,hash\r\n");
-    let body = futures::stream::once(async move { Ok::<_, actix_web::Error>(header_line) }).chain(rows(state, filter).map(|chunk| {
+    let body = futures::stream::once(async move { Ok::<_, actix_web::Error>(header_line) }).chain(rows(state, user.0.visible_projects(), filter).map(|chunk| {
         chunk.map(|rows| {
             let mut out = String::new();
             for r in rows {
@@ -169,11 +171,11 @@ pub async fn export_csv(_user: User, state: web::Data<AppState>, q: web::Query<A
 }
 
 /// `GET /dashboard/audit/export.json`: a JSON array of every row the filters match.
-pub async fn export_json(_user: User, state: web::Data<AppState>, q: web::Query<AuditQuery>) -> Result<HttpResponse, DashError> {
+pub async fn export_json(user: User, state: web::Data<AppState>, q: web::Query<AuditQuery>) -> Result<HttpResponse, DashError> {
     let filter = q.filter()?;
     let mut first = true;
     let body = futures::stream::once(async { Ok::<_, actix_web::Error>(web::Bytes::from_static(b"[")) })
-        .chain(rows(state, filter).map(move |chunk| {
+        .chain(rows(state, user.0.visible_projects(), filter).map(move |chunk| {
             chunk.map(|rows| {
                 let mut out = String::new();
                 for r in rows {
@@ -205,13 +207,14 @@ fn download(content_type: &str, name: &str) -> actix_web::HttpResponseBuilder {
 }
 
 /// Every matching row, newest first, a chunk per round trip.
-fn rows(state: web::Data<AppState>, filter: AuditFilter) -> impl futures::Stream<Item = Result<Vec<AuditRow>, actix_web::Error>> {
+fn rows(state: web::Data<AppState>, visible: Visibility, filter: AuditFilter) -> impl futures::Stream<Item = Result<Vec<AuditRow>, actix_web::Error>> {
     futures::stream::unfold(Some(None::<i64>), move |cursor| {
         let state = state.clone();
         let filter = filter.clone();
+        let visible = visible.clone();
         async move {
             let before = cursor?;
-            match db::dashboard::audit_page(&state.db, &filter, before, EXPORT_CHUNK).await {
+            match db::dashboard::audit_page(&state.db, &visible, &filter, before, EXPORT_CHUNK).await {
                 Ok(rows) if rows.is_empty() => None,
                 Ok(rows) => {
                     let next = (rows.len() as u64 == EXPORT_CHUNK).then(|| rows.last().map(|r| r.id));

@@ -1,7 +1,7 @@
 //! Command help (`/dashboard/commands`): for each repository Gantry knows of, every
 //! comment command of every plugin enabled there, from the manifests, as the
 //! `help` command answers it in a comment (the same `services::plugins::active`
-//! choice dispatch makes).
+//! choice dispatch makes). Only the repositories the reader may see.
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
@@ -33,7 +33,7 @@ pub async fn list_commands(user: User, req: HttpRequest, state: web::Data<AppSta
         .filter(|p| p.enabled)
         .any(|p| toml::from_str::<Manifest>(&p.manifest).map_or(true, |m| !m.commands.is_empty()));
     let mut repos = Vec::new();
-    for known in db::dashboard::known_repositories(&state.db).await? {
+    for known in db::dashboard::known_repositories(&state.db, &user.0.visible_projects()).await? {
         if !any_commands {
             repos.push((known.name, Vec::new()));
             continue;

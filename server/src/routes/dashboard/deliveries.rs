@@ -2,7 +2,8 @@
 //! status, newest first, paginated by id (keyset); one delivery with its payload
 //! (pretty, escaped), its jobs and their plugin runs (outcome, message, log); the
 //! replay button (`services::deliveries::replay`, as the CLI and the API); and the
-//! dead letters (`/dashboard/dead-letters`). The first page refreshes every 5 s
+//! dead letters (`/dashboard/dead-letters`). Each shows only the projects the
+//! reader may see; another project's delivery answers 404. The first page refreshes every 5 s
 //! from `/dashboard/deliveries/live`.
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -61,8 +62,8 @@ async fn load(state: &AppState, user: &User, q: &ListQuery) -> Result<Deliveries
     if let Some(s) = status.as_deref().filter(|s| !["queued", "running", "done", "dead"].contains(s)) {
         return Err(DashError::BadRequest(format!("unknown status `{s}`: use queued, running, done or dead")));
     }
-    let filter = DeliveryFilter { event: some(&q.event), repository: some(&q.repository), status };
-    let rows = db::dashboard::deliveries_page(&state.db, &filter, q.before, PAGE).await?;
+    let filter = DeliveryFilter { event: some(&q.event), repository: some(&q.repository), status, projects: None };
+    let rows = db::dashboard::deliveries_page(&state.db, &user.0.visible_projects(), &filter, q.before, PAGE).await?;
     let next = (rows.len() as u64 == PAGE).then(|| rows.last().map(|d| d.id)).flatten().map(|last| {
         url::form_urlencoded::Serializer::new(String::new())
             .append_pair("event", &q.event)
@@ -123,6 +124,9 @@ fn may_replay(principal: &Principal, repository: Option<&str>) -> bool {
 
 /// `GET /dashboard/deliveries/{delivery_id}`.
 pub async fn show_delivery(user: User, req: HttpRequest, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, DashError> {
+    if !db::dashboard::delivery_visible(&state.db, &user.0.visible_projects(), &id).await? {
+        return Err(DashError::NotFound(format!("no delivery with id {id}")));
+    }
     let detail = service::show(&state.db, &id).await.map_err(dash_error)?;
     let stored = db::deliveries::find_by_delivery_id(&state.db, &id).await?.ok_or_else(|| DashError::NotFound(format!("no delivery with id {id}")))?;
     let page = DeliveryPage {
@@ -168,7 +172,7 @@ pub struct DeadQuery {
 
 /// `GET /dashboard/dead-letters`: jobs that ran out of attempts, with the reason.
 pub async fn list_dead_letters(user: User, req: HttpRequest, state: web::Data<AppState>, q: web::Query<DeadQuery>) -> Result<HttpResponse, DashError> {
-    let dead = db::dashboard::dead_letters(&state.db, q.before, PAGE).await?;
+    let dead = db::dashboard::dead_letters(&state.db, &user.0.visible_projects(), q.before, PAGE).await?;
     let next = (dead.len() as u64 == PAGE).then(|| dead.last().map(|d| format!("before={}", d.job.id))).flatten();
     let rows = dead
         .into_iter()

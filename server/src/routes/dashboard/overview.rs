@@ -1,6 +1,8 @@
 //! The overview (`/dashboard`): deliveries per minute over the last hour, queue depth
 //! and the oldest waiting job's age, approvals waiting, and plugins that are failing
-//! or were disabled automatically. The counters refresh every 5 s from
+//! or were disabled automatically. The delivery, queue and approval counters count
+//! only the projects the reader may see (`Principal::visible_projects`); plugin
+//! health is the plugin's own, shown to everyone. The counters refresh every 5 s from
 //! `/dashboard/overview/live` (the page's `live` block).
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -51,11 +53,12 @@ pub struct OverviewPage {
 
 async fn load(state: &AppState, user: &User) -> Result<OverviewPage, DashError> {
     let now = Utc::now();
-    let minutes = db::dashboard::deliveries_per_minute(&state.db, now, 60).await?;
+    let visible = user.0.visible_projects();
+    let minutes = db::dashboard::deliveries_per_minute(&state.db, &visible, now, 60).await?;
     let busiest = minutes.iter().map(|m| m.count).max().unwrap_or(0).max(1);
     let bars = minutes.iter().map(|m| Bar { label: m.minute.format("%H:%M").to_string(), count: m.count, height: m.count * 100 / busiest }).collect();
-    let (queued, running) = db::jobs::pending_counts(&state.db).await?;
-    let oldest_age = db::jobs::oldest_queued(&state.db).await?.map(|t| super::format::age(now - t));
+    let (queued, running, oldest) = db::dashboard::queue(&state.db, &visible).await?;
+    let oldest_age = oldest.map(|t| super::format::age(now - t));
     let mut failing: Vec<Failing> = db::plugin_states::all(&state.db)
         .await?
         .into_values()
@@ -70,7 +73,7 @@ async fn load(state: &AppState, user: &User) -> Result<OverviewPage, DashError> 
         queued,
         running,
         oldest_age,
-        approvals_waiting: db::approvals::count_pending(&state.db).await?,
+        approvals_waiting: db::dashboard::pending_approval_count(&state.db, &visible).await?,
         failing,
     })
 }

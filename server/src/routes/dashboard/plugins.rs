@@ -5,6 +5,8 @@
 //! before anything is installed, then installs it on confirmation (it runs nowhere
 //! until enabled). Every change goes through `services::plugins::PluginAdmin`, as
 //! `gantry plugin ...` and `/api/v1/plugins` do, which checks and audits it.
+//! Plugins are shown to every reader; their per-project settings only for `*` and
+//! the projects the reader may see (`Principal::visible_projects`).
 use actix_multipart::Multipart;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -37,7 +39,11 @@ pub struct PluginsPage {
 /// `GET /dashboard/plugins`.
 pub async fn list_plugins(user: User, req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, DashError> {
     let actor = user.0.audit_actor();
-    let plugins = admin(&state, &actor, user.0.audit_kind()).list().await.map_err(dash_error)?;
+    let mut plugins = admin(&state, &actor, user.0.audit_kind()).list().await.map_err(dash_error)?;
+    let visible = user.0.visible_projects();
+    for plugin in &mut plugins {
+        plugin.projects.retain(|p| p.project == Project::ALL || visible.shows(Some(&p.project)));
+    }
     let page = PluginsPage { nav: Nav::new(&user.0, "plugins", super::sandbox::enabled(&state)), plugins, can_install: can(&user.0, Role::Admin, None) };
     render(&req, &page, |p| p.as_content().render())
 }
@@ -84,7 +90,9 @@ fn may_change(principal: &Principal, project: Option<&str>) -> bool {
 /// `GET /dashboard/plugins/{name}`.
 pub async fn show_plugin(user: User, req: HttpRequest, state: web::Data<AppState>, name: web::Path<String>) -> Result<HttpResponse, DashError> {
     let actor = user.0.audit_actor();
-    let plugin = admin(&state, &actor, user.0.audit_kind()).show(&name).await.map_err(dash_error)?;
+    let mut plugin = admin(&state, &actor, user.0.audit_kind()).show(&name).await.map_err(dash_error)?;
+    let visible = user.0.visible_projects();
+    plugin.status.projects.retain(|p| p.project == Project::ALL || visible.shows(Some(&p.project)));
     let schema = plugin.manifest.config_schema.as_ref();
     let projects = plugin
         .status

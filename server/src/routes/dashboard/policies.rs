@@ -2,7 +2,10 @@
 //! deleting them (`services::policies`, which audits each change: repository
 //! rules by that repository's maintainers, organisation and global rules by admins),
 //! and the "what would happen" form, answered by `services::policies::explain` as
-//! `/api/v1/policies/explain` is.
+//! `/api/v1/policies/explain` is. A reader with only team grants sees the built-in
+//! and global rules, the rules of their repositories and of those repositories'
+//! organisations (`visible_rule`), and may ask the form only about their
+//! repositories (another answers 404).
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
@@ -10,6 +13,7 @@ use serde::Deserialize;
 use super::access::{can, require, User};
 use super::view::{render, see_other, DashError, Nav};
 use crate::auth::{Principal, Role};
+use crate::db::dashboard::Visibility;
 use crate::db::policies as rules;
 use crate::policy::{Decision, Permission, Rule, RuleScope};
 use crate::services::policies::{self, PolicyError, RuleForm};
@@ -46,6 +50,17 @@ fn may_edit(principal: &Principal, scope: &RuleScope) -> bool {
     match scope {
         RuleScope::Repo(repo) => can(principal, Role::Maintainer, Some(repo)),
         _ => can(principal, Role::Admin, None),
+    }
+}
+
+/// Whether a reader who sees `visible` sees `scope`'s rules: built-in and global
+/// rules always, an organisation's when one of their repositories belongs to it,
+/// a repository's when they see it.
+pub(crate) fn visible_rule(visible: &Visibility, scope: &RuleScope) -> bool {
+    match scope {
+        RuleScope::Builtin | RuleScope::Global => true,
+        RuleScope::Org(org) => visible.shows_org(org),
+        RuleScope::Repo(repo) => visible.shows(Some(repo)),
     }
 }
 
@@ -104,7 +119,9 @@ pub struct PoliciesPage {
 /// `GET /dashboard/policies`, with the explain form's answer when it was asked.
 pub async fn list_policies(user: User, req: HttpRequest, state: web::Data<AppState>, q: web::Query<ExplainQuery>) -> Result<HttpResponse, DashError> {
     let q = q.into_inner();
+    let visible = user.0.visible_projects();
     let mut all = rules::all(&state.db).await?;
+    all.retain(|r| visible_rule(&visible, &r.scope));
     all.sort_by_key(|r| (scope_rank(&r.scope), r.scope.to_string(), r.id));
     let mut scopes: Vec<(String, Vec<RuleView>)> = Vec::new();
     for rule in &all {
@@ -116,11 +133,13 @@ pub async fn list_policies(user: User, req: HttpRequest, state: web::Data<AppSta
     }
     let decision = if q.plugin.trim().is_empty() || q.capability.trim().is_empty() || q.repository.trim().is_empty() {
         None
+    } else if !visible.shows(Some(q.repository.trim())) {
+        return Err(DashError::NotFound(format!("no repository {} among yours", q.repository.trim())));
     } else {
         let permission = Some(q.permission.trim()).filter(|p| !p.is_empty()).map(|p| Permission::parse(p).ok_or_else(|| DashError::BadRequest(format!("`{p}` is not a permission (read, triage, write, maintain, admin)")))).transpose()?;
         let branch = Some(q.branch.trim()).filter(|b| !b.is_empty());
         let d: Decision = policies::explain(&state.db, q.plugin.trim(), q.capability.trim(), true, q.repository.trim(), branch, permission).await?;
-        let considered = d.considered.iter().map(|c| (view(&c.rule, &user.0), c.skipped_because.clone().unwrap_or_else(|| "applies".into()))).collect();
+        let considered = d.considered.iter().filter(|c| visible_rule(&visible, &c.rule.scope)).map(|c| (view(&c.rule, &user.0), c.skipped_because.clone().unwrap_or_else(|| "applies".into()))).collect();
         Some((d.effect.as_str().to_owned(), d.reason.clone(), d.rule.as_ref().map(|r| view(r, &user.0)), considered))
     };
     let page = PoliciesPage {

@@ -1,5 +1,6 @@
 //! Projects (`/dashboard/projects`): every repository an installation lists or a
-//! delivery named, with the teams that hold a role on it (`db::accounts`).
+//! delivery named, with the teams that hold a role on it (`db::accounts`): those
+//! the reader may see (`Principal::visible_projects`).
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
@@ -22,9 +23,14 @@ pub struct ProjectsPage {
 
 /// `GET /dashboard/projects`.
 pub async fn list_projects(user: User, req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, DashError> {
-    let known = db::dashboard::known_repositories(&state.db).await?;
-    let grants: Vec<(String, String, String)> =
-        db::accounts::all_grants(&state.db).await?.into_iter().map(|(team, project, role)| (project.to_ascii_lowercase(), team, role)).collect();
+    let visible = user.0.visible_projects();
+    let known = db::dashboard::known_repositories(&state.db, &visible).await?;
+    let grants: Vec<(String, String, String)> = db::accounts::all_grants(&state.db)
+        .await?
+        .into_iter()
+        .map(|(team, project, role)| (project.to_ascii_lowercase(), team, role))
+        .filter(|(project, _, _)| visible.shows(Some(project)))
+        .collect();
     let repos = known
         .into_iter()
         .map(|r| {
