@@ -2,13 +2,16 @@
 //! viewer grant on one repository reads only that repository's deliveries,
 //! approvals and audit rows, on the dashboard and in the JSON API, and gets 404 for
 //! another repository's delivery; a user with a base viewer role and an admin read
-//! both repositories.
+//! both repositories. Policies (global, their organisations' and their
+//! repositories' rules), "what would happen" and installations follow suit.
 use std::time::Duration;
 
 use gantry_server::auth::accounts::{self, Actor};
 use gantry_server::auth::Role;
 use gantry_server::db::approvals::{self, NewApproval};
 use gantry_server::db::audit::{self, AuditEntry};
+use gantry_server::db::installations;
+use gantry_server::services::policies::{self, RuleForm};
 use reqwest::Method;
 use serde_json::Value;
 
@@ -175,4 +178,63 @@ async fn a_user_without_a_grant_on_any_seen_repository_reads_nothing_of_them() {
     assert_eq!(approvals_api["approvals"].as_array().unwrap().len(), 0);
     let (_, audit_page) = get(&app, &otto, "/dashboard/audit").await;
     assert!(!audit_page.contains("visibility."), "otto sees no audit row of another project");
+}
+
+#[tokio::test]
+async fn policies_installations_and_explain_follow_the_same_projects() {
+    let app = spawn_app(AppOptions { plugins: Plugins::None, ..AppOptions::default() }).await;
+    let _ = world(&app).await;
+    let db = &app.state.db;
+    for scope in ["global", "org:acme", "org:other", "repo:acme/one", "repo:acme/two"] {
+        let form = RuleForm {
+            scope: scope.into(),
+            plugin: None,
+            capability: "issues:write".into(),
+            effect: "ask".into(),
+            branch: None,
+            min_permission: None,
+            enforced: false,
+        };
+        policies::add(db, form, "tester").await.unwrap();
+    }
+    installations::upsert(db, 11, "acme", Some(vec!["Acme/One".into(), "acme/two".into()]), false).await.unwrap();
+    installations::upsert(db, 12, "other", Some(vec!["other/x".into()]), false).await.unwrap();
+    let tess = app.sign_in_as("tess").await;
+    app.create_user("val", Some(Role::Viewer)).await;
+    let val = app.sign_in_as("val").await;
+
+    for (who, others) in [(&tess, false), (&val, true)] {
+        let listed: Vec<String> = get_json(&app, who, "/api/v1/policies").await["policies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| match r["scope"]["name"].as_str() {
+                Some(name) => format!("{}:{name}", r["scope"]["kind"].as_str().unwrap()),
+                None => r["scope"]["kind"].as_str().unwrap().to_owned(),
+            })
+            .collect();
+        let (_, page) = get(&app, who, "/dashboard/policies").await;
+        for scope in ["global", "org:acme", "repo:acme/one"] {
+            assert!(listed.iter().any(|l| l == scope), "{} lists {scope}: {listed:?}", who.login);
+            assert!(page.contains(scope), "{}'s policies page shows {scope}", who.login);
+        }
+        for scope in ["org:other", "repo:acme/two"] {
+            assert_eq!(listed.iter().any(|l| l == scope), others, "{} and {scope}: {listed:?}", who.login);
+            assert_eq!(page.contains(scope), others, "{}'s policies page and {scope}", who.login);
+        }
+        let explain = "/api/v1/policies/explain?plugin=hooks&capability=issues:write&repository=acme/two";
+        let (status, _) = get(&app, who, explain).await;
+        assert_eq!(status, if others { 200 } else { 404 }, "{} asks about acme/two", who.login);
+        let (status, _) = get(&app, who, "/api/v1/policies/explain?plugin=hooks&capability=issues:write&repository=ACME/one").await;
+        assert_eq!(status, 200, "{} asks about acme/one", who.login);
+
+        let installs = get_json(&app, who, "/api/v1/installations").await;
+        let installs = installs["installations"].as_array().unwrap();
+        if others {
+            assert_eq!(installs.len(), 2);
+        } else {
+            assert_eq!(installs.len(), 1, "tess sees only the installation listing acme/one: {installs:?}");
+            assert_eq!(installs[0]["repositories"], serde_json::json!(["Acme/One"]));
+        }
+    }
 }
