@@ -97,6 +97,9 @@ pub async fn run(config: Option<&Path>, args: SandboxArgs) -> anyhow::Result<()>
     println!("Gantry sandbox is running.");
     println!("  webhooks:          POST http://{host}:{port}/webhooks/github");
     println!("  health:            http://{host}:{port}/health/ready");
+    println!("  dashboard:         http://{host}:{port}/dashboard  (sandbox page: /dashboard/sandbox)");
+    let exe = std::env::current_exe().map_or_else(|_| "gantry".to_owned(), |p| p.display().to_string());
+    println!("  first admin:       GANTRY_DATA_DIR={} {exe} admin create --login admin", args.data_dir.display());
     println!("  GitHub simulator:  http://{sim_addr}/  (e.g. GET /repos/OWNER/REPO/issues/1/labels)");
     println!("  plugins:           {names}  (from {})", args.plugins_dir.display());
     println!("  data:              {}", args.data_dir.display());
