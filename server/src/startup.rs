@@ -84,8 +84,10 @@ impl Application {
         let port = listener.local_addr()?.port();
         let host_services = Arc::new(HostServices::new(&settings, Some(&metrics)).context("setting up plugin host services")?);
         let session_keys = crate::auth::SessionKeys::load(&db, &settings).await.context("loading the session signing key")?;
+        let writer = crate::services::delivery_writer::DeliveryWriter::spawn(db.clone(), settings.database_url()).context("starting the delivery writer")?;
         let state = AppState {
             session_keys,
+            writer,
             db,
             host_services,
             settings: Arc::new(settings),

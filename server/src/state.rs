@@ -26,6 +26,8 @@ pub struct AppState {
     pub plugins: Arc<CompiledPlugins>,
     /// GitHub on the configured credentials.
     pub github: GitHubAccess,
+    /// Stores accepted deliveries, several per commit under load.
+    pub writer: crate::services::delivery_writer::DeliveryWriter,
     /// Wakes an idle worker when a delivery is stored.
     pub wake: Arc<Notify>,
     /// Sees each delivery before plugins run (the sandbox's simulator).

@@ -45,11 +45,35 @@ pub enum Stored {
 /// # Errors
 /// When the database fails; then nothing was stored.
 pub async fn store_with_job(db: &DatabaseConnection, new: NewDelivery<'_>) -> Result<Stored, DbErr> {
-    if db.get_database_backend() == DbBackend::Postgres {
-        return store_with_job_postgres(db, new).await;
+    let mut stored = store_batch(db, std::slice::from_ref(&new)).await?;
+    stored.pop().ok_or_else(|| DbErr::Custom("a batch of one stored nothing".into()))
+}
+
+/// Stores several deliveries, each with its job, in one transaction (one commit for
+/// all of them: intake's group commit, `services::delivery_writer`). Answers one
+/// [`Stored`] per delivery, in order; a delivery id seen before, or earlier in the
+/// same batch, is a duplicate.
+///
+/// # Errors
+/// When the database fails; then none of them was stored.
+pub async fn store_batch(db: &DatabaseConnection, batch: &[NewDelivery<'_>]) -> Result<Vec<Stored>, DbErr> {
+    let postgres = db.get_database_backend() == DbBackend::Postgres;
+    if postgres && batch.len() == 1 {
+        // One statement is atomic on its own: no BEGIN and COMMIT round trips.
+        return Ok(vec![store_postgres(db, &batch[0]).await?]);
     }
-    let now = Utc::now();
     let txn = db.begin().await?;
+    let mut stored = Vec::with_capacity(batch.len());
+    for new in batch {
+        stored.push(if postgres { store_postgres(&txn, new).await? } else { store_portable(&txn, new).await? });
+    }
+    txn.commit().await?;
+    Ok(stored)
+}
+
+/// One delivery and its job with the ORM (SQLite), inside the caller's transaction.
+async fn store_portable(txn: &sea_orm::DatabaseTransaction, new: &NewDelivery<'_>) -> Result<Stored, DbErr> {
+    let now = Utc::now();
     let delivery = deliveries::ActiveModel {
         delivery_id: Set(new.delivery_id.to_owned()),
         event: Set(new.event.to_owned()),
@@ -62,14 +86,11 @@ pub async fn store_with_job(db: &DatabaseConnection, new: NewDelivery<'_>) -> Re
     };
     let inserted = deliveries::Entity::insert(delivery)
         .on_conflict_do_nothing_on([deliveries::Column::DeliveryId])
-        .exec(&txn)
+        .exec(txn)
         .await?;
     let delivery_pk = match inserted {
         TryInsertResult::Inserted(result) => result.last_insert_id,
-        TryInsertResult::Conflicted | TryInsertResult::Empty => {
-            txn.rollback().await?;
-            return Ok(Stored::Duplicate);
-        }
+        TryInsertResult::Conflicted | TryInsertResult::Empty => return Ok(Stored::Duplicate),
     };
     let job = jobs::ActiveModel {
         delivery_pk: Set(delivery_pk),
@@ -83,15 +104,14 @@ pub async fn store_with_job(db: &DatabaseConnection, new: NewDelivery<'_>) -> Re
         trace_parent: Set(new.trace_parent.clone()),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
-    txn.commit().await?;
     Ok(Stored::New { delivery_pk, job_id: job.id })
 }
 
-/// PostgreSQL: the delivery and its job in one statement (a data-modifying CTE is
-/// atomic on its own), one round trip instead of four. A conflicting delivery id
-/// inserts nothing, so no job, and no row comes back.
+/// PostgreSQL: the delivery and its job in one statement (a data-modifying CTE), one
+/// round trip instead of four. A conflicting delivery id inserts nothing, so no job,
+/// and no row comes back.
 const STORE_SQL_POSTGRES: &str = r#"
 WITH d AS (
     INSERT INTO deliveries (delivery_id, event, action, repository, installation_id, payload, received_at)
@@ -102,7 +122,7 @@ INSERT INTO jobs (delivery_pk, generation, status, attempts, run_after, target_k
 SELECT id, 0, 'queued', 0, $7, $8, $7, $7, $9 FROM d
 RETURNING id, delivery_pk"#;
 
-async fn store_with_job_postgres(db: &DatabaseConnection, new: NewDelivery<'_>) -> Result<Stored, DbErr> {
+async fn store_postgres(conn: &impl ConnectionTrait, new: &NewDelivery<'_>) -> Result<Stored, DbErr> {
     let values: [sea_orm::Value; 9] = [
         new.delivery_id.into(),
         new.event.into(),
@@ -114,7 +134,7 @@ async fn store_with_job_postgres(db: &DatabaseConnection, new: NewDelivery<'_>) 
         target_key(new.meta).into(),
         new.trace_parent.clone().into(),
     ];
-    let row = db.query_one_raw(Statement::from_sql_and_values(DbBackend::Postgres, STORE_SQL_POSTGRES, values)).await?;
+    let row = conn.query_one_raw(Statement::from_sql_and_values(DbBackend::Postgres, STORE_SQL_POSTGRES, values)).await?;
     match row {
         Some(row) => Ok(Stored::New { delivery_pk: row.try_get("", "delivery_pk")?, job_id: row.try_get("", "id")? }),
         None => Ok(Stored::Duplicate),

@@ -4,7 +4,8 @@
 use sea_orm::DbErr;
 use thiserror::Error;
 
-use crate::db::deliveries::{self, NewDelivery, Stored};
+use crate::db::deliveries::Stored;
+use crate::services::delivery_writer::OwnedDelivery;
 use crate::domain::{is_known_action, is_known_event, EventMeta, WebhookHeaders};
 use crate::state::AppState;
 
@@ -66,12 +67,14 @@ pub async fn accept(state: &AppState, headers: &WebhookHeaders, body: &[u8]) -> 
         return Err(IntakeError::Malformed(format!("delivery ids starting with {} are reserved for scheduled ticks", crate::services::schedule::DELIVERY_PREFIX)));
     }
     let recognised = is_known_event(event) && is_known_action(event, meta.action.as_deref());
-    let stored = deliveries::store_with_job(
-        &state.db,
-        NewDelivery { delivery_id: headers.delivery.as_str(), event, meta: &meta, payload: body, trace_parent: crate::telemetry::current_trace_parent() },
-    )
-    .await
-    .map_err(IntakeError::Storage)?;
+    let delivery = OwnedDelivery {
+        delivery_id: headers.delivery.as_str().to_owned(),
+        event: event.to_owned(),
+        meta: meta.clone(),
+        payload: body.to_vec(),
+        trace_parent: crate::telemetry::current_trace_parent(),
+    };
+    let stored = state.writer.store(delivery).await.map_err(IntakeError::Storage)?;
     let duplicate = stored == Stored::Duplicate;
     state.metrics.delivery_accepted(event, recognised, duplicate);
     if !duplicate {

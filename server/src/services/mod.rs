@@ -6,6 +6,7 @@ pub mod around;
 pub mod approvals;
 pub mod commands;
 pub mod deliveries;
+pub mod delivery_writer;
 pub mod dispatch;
 pub mod plugin_secrets;
 pub mod plugin_test;
