@@ -10,7 +10,7 @@ mod analysis;
 mod load;
 mod payload;
 mod report;
-mod targets;
+pub(crate) mod targets;
 mod verdicts;
 
 use std::path::PathBuf;

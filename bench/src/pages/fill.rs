@@ -1,51 +1,17 @@
-//! The database the pages benchmark reads: Gantry started without plugins, then
-//! audit rows, deliveries with their jobs, approvals and policy rules inserted in
-//! bulk (multi-row inserts in transactions), planner statistics gathered
-//! (`ANALYZE`), and an admin with a session.
+//! The database the pages benchmark reads (on Gantry started by the intake bench's
+//! `start_gantry`, without plugins): audit rows, deliveries with their jobs,
+//! approvals and policy rules inserted in bulk (multi-row inserts in transactions),
+//! planner statistics gathered (`ANALYZE`), and an admin with a session.
 //!
 //! The audit rows carry unique placeholder hashes, not a real chain: pages never
 //! verify the chain (the *Verify* button does, and it is not measured here).
-use anyhow::Context;
 use chrono::{Duration, Utc};
-use gantry_server::config::Limits;
 use gantry_server::db::entities::{approvals, audit_log, deliveries, jobs};
-use gantry_server::domain::Secret;
-use gantry_server::plugins::{PluginRegistry, PluginRuntime};
-use gantry_server::{AppState, Application, Extras, Settings};
+use gantry_server::AppState;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait, TransactionTrait};
 
 /// Rows per insert statement.
 const BATCH: usize = 500;
-
-/// A running Gantry.
-#[derive(Debug)]
-pub struct Server {
-    /// `http://127.0.0.1:PORT`.
-    pub address: String,
-    /// Its state.
-    pub state: AppState,
-    _dir: tempfile::TempDir,
-}
-
-/// Starts Gantry without plugins on port 0 (SQLite in a temporary directory unless
-/// `database_url` names a fresh PostgreSQL database).
-///
-/// # Errors
-/// When the server cannot be built.
-pub async fn start(database_url: Option<String>) -> anyhow::Result<Server> {
-    let dir = tempfile::tempdir().context("creating a data directory")?;
-    let mut settings = Settings { data_dir: dir.path().to_path_buf(), ..Settings::default() };
-    settings.server.listen = "127.0.0.1:0".into();
-    settings.database.url = database_url.unwrap_or_default();
-    settings.webhook.secrets = vec![Secret::new("gantry-bench-pages")];
-    settings.github.api_url = "http://127.0.0.1:9".into();
-    let runtime = PluginRuntime::new(Limits::default())?;
-    let app = Application::build(settings, Extras { observer: None, plugins: Some((runtime, PluginRegistry::default())) }).await?;
-    let address = format!("http://127.0.0.1:{}", app.port());
-    let state = app.state().clone();
-    tokio::spawn(app.run_until_stopped());
-    Ok(Server { address, state, _dir: dir })
-}
 
 /// Values the measured filters and detail pages use.
 #[derive(Debug)]

@@ -86,7 +86,7 @@ fn ms(micros: u64) -> f64 {
 
 /// `(page, p50, p99, max)` in microseconds for each page, and the fill's seconds.
 async fn measure(args: &PagesArgs) -> anyhow::Result<(Vec<(String, u64, u64, u64)>, f64)> {
-    let server = fill::start(args.database_url.clone()).await?;
+    let server = crate::intake::targets::start_gantry(args.database_url.clone()).await?;
     let started = Instant::now();
     let sample = fill::fill(&server.state.db, args.audit_rows, args.deliveries).await?;
     let filled_in = started.elapsed().as_secs_f64();
