@@ -61,8 +61,13 @@ fn main() -> ExitCode {
     // Logs go to stderr so stdout carries only the result table. The default filter is
     // the server's own (`gantry_server::telemetry`), so spans cost what they cost in
     // production.
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,wasmtime=warn,cranelift=warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_writer(std::io::stderr).try_init();
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,wasmtime=warn,cranelift=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .try_init();
     let result = match cli.command {
         Command::Intake(args) => intake::run(&args),
         Command::Plugin(args) => plugin::run(&args),

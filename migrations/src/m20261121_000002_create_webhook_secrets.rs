@@ -24,13 +24,31 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(WebhookSecrets::Table)
-                    .col(ColumnDef::new(WebhookSecrets::Id).big_integer().not_null().auto_increment().primary_key())
-                    .col(ColumnDef::new(WebhookSecrets::Scope).string_len(16).not_null())
-                    .col(ColumnDef::new(WebhookSecrets::ScopeName).string_len(256).not_null())
+                    .col(
+                        ColumnDef::new(WebhookSecrets::Id)
+                            .big_integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(WebhookSecrets::Scope)
+                            .string_len(16)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(WebhookSecrets::ScopeName)
+                            .string_len(256)
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(WebhookSecrets::Label).string_len(256).null())
                     .col(ColumnDef::new(WebhookSecrets::Nonce).blob().not_null())
                     .col(ColumnDef::new(WebhookSecrets::Ciphertext).blob().not_null())
-                    .col(ColumnDef::new(WebhookSecrets::CreatedAt).timestamp_with_time_zone().not_null())
+                    .col(
+                        ColumnDef::new(WebhookSecrets::CreatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
                     .to_owned(),
             )
             .await?;
@@ -47,6 +65,8 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(WebhookSecrets::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(WebhookSecrets::Table).to_owned())
+            .await
     }
 }

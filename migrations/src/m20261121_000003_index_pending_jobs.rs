@@ -13,18 +13,25 @@ impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
         // Same SQL on SQLite and PostgreSQL: both support partial indexes.
-        db.execute_unprepared("CREATE INDEX idx_jobs_pending ON jobs (id) WHERE status IN ('queued', 'running')").await?;
+        db.execute_unprepared(
+            "CREATE INDEX idx_jobs_pending ON jobs (id) WHERE status IN ('queued', 'running')",
+        )
+        .await?;
         db.execute_unprepared("CREATE INDEX idx_jobs_pending_target ON jobs (target_key, id) WHERE status IN ('queued', 'running')").await?;
-        db.execute_unprepared("DROP INDEX idx_jobs_status_run_after").await?;
+        db.execute_unprepared("DROP INDEX idx_jobs_status_run_after")
+            .await?;
         db.execute_unprepared("DROP INDEX idx_jobs_target").await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
-        db.execute_unprepared("CREATE INDEX idx_jobs_status_run_after ON jobs (status, run_after)").await?;
-        db.execute_unprepared("CREATE INDEX idx_jobs_target ON jobs (target_key, id)").await?;
-        db.execute_unprepared("DROP INDEX idx_jobs_pending_target").await?;
+        db.execute_unprepared("CREATE INDEX idx_jobs_status_run_after ON jobs (status, run_after)")
+            .await?;
+        db.execute_unprepared("CREATE INDEX idx_jobs_target ON jobs (target_key, id)")
+            .await?;
+        db.execute_unprepared("DROP INDEX idx_jobs_pending_target")
+            .await?;
         db.execute_unprepared("DROP INDEX idx_jobs_pending").await?;
         Ok(())
     }

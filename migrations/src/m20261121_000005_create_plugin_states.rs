@@ -22,17 +22,38 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(PluginStates::Table)
-                    .col(ColumnDef::new(PluginStates::Name).string_len(128).not_null().primary_key())
-                    .col(ColumnDef::new(PluginStates::Disabled).boolean().not_null().default(false))
+                    .col(
+                        ColumnDef::new(PluginStates::Name)
+                            .string_len(128)
+                            .not_null()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(PluginStates::Disabled)
+                            .boolean()
+                            .not_null()
+                            .default(false),
+                    )
                     .col(ColumnDef::new(PluginStates::Reason).text().null())
-                    .col(ColumnDef::new(PluginStates::ConsecutiveCrashes).integer().not_null().default(0))
-                    .col(ColumnDef::new(PluginStates::UpdatedAt).timestamp_with_time_zone().not_null())
+                    .col(
+                        ColumnDef::new(PluginStates::ConsecutiveCrashes)
+                            .integer()
+                            .not_null()
+                            .default(0),
+                    )
+                    .col(
+                        ColumnDef::new(PluginStates::UpdatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
                     .to_owned(),
             )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(PluginStates::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(PluginStates::Table).to_owned())
+            .await
     }
 }

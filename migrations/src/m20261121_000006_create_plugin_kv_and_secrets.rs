@@ -45,8 +45,17 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(PluginKv::Project).string_len(300).not_null())
                     .col(ColumnDef::new(PluginKv::Key).string_len(256).not_null())
                     .col(ColumnDef::new(PluginKv::Value).blob().not_null())
-                    .col(ColumnDef::new(PluginKv::UpdatedAt).timestamp_with_time_zone().not_null())
-                    .primary_key(Index::create().col(PluginKv::Plugin).col(PluginKv::Project).col(PluginKv::Key))
+                    .col(
+                        ColumnDef::new(PluginKv::UpdatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .primary_key(
+                        Index::create()
+                            .col(PluginKv::Plugin)
+                            .col(PluginKv::Project)
+                            .col(PluginKv::Key),
+                    )
                     .to_owned(),
             )
             .await?;
@@ -54,12 +63,30 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(PluginSecrets::Table)
-                    .col(ColumnDef::new(PluginSecrets::Id).big_integer().not_null().auto_increment().primary_key())
-                    .col(ColumnDef::new(PluginSecrets::Scope).string_len(300).not_null())
-                    .col(ColumnDef::new(PluginSecrets::Name).string_len(128).not_null())
+                    .col(
+                        ColumnDef::new(PluginSecrets::Id)
+                            .big_integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(PluginSecrets::Scope)
+                            .string_len(300)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(PluginSecrets::Name)
+                            .string_len(128)
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(PluginSecrets::Nonce).blob().not_null())
                     .col(ColumnDef::new(PluginSecrets::Ciphertext).blob().not_null())
-                    .col(ColumnDef::new(PluginSecrets::CreatedAt).timestamp_with_time_zone().not_null())
+                    .col(
+                        ColumnDef::new(PluginSecrets::CreatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
                     .to_owned(),
             )
             .await?;
@@ -76,14 +103,32 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .alter_table(
-                Table::alter().table(Approvals::Table).add_column(ColumnDef::new(Approvals::NotifiedAt).timestamp_with_time_zone().null()).to_owned(),
+                Table::alter()
+                    .table(Approvals::Table)
+                    .add_column(
+                        ColumnDef::new(Approvals::NotifiedAt)
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
+                    .to_owned(),
             )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.alter_table(Table::alter().table(Approvals::Table).drop_column(Approvals::NotifiedAt).to_owned()).await?;
-        manager.drop_table(Table::drop().table(PluginSecrets::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(PluginKv::Table).to_owned()).await
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Approvals::Table)
+                    .drop_column(Approvals::NotifiedAt)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .drop_table(Table::drop().table(PluginSecrets::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(PluginKv::Table).to_owned())
+            .await
     }
 }

@@ -24,18 +24,38 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(Installations::Table)
-                    .col(ColumnDef::new(Installations::Id).big_integer().not_null().primary_key())
-                    .col(ColumnDef::new(Installations::Account).string_len(255).not_null())
+                    .col(
+                        ColumnDef::new(Installations::Id)
+                            .big_integer()
+                            .not_null()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(Installations::Account)
+                            .string_len(255)
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(Installations::Repositories).text().null())
-                    .col(ColumnDef::new(Installations::Suspended).boolean().not_null().default(false))
+                    .col(
+                        ColumnDef::new(Installations::Suspended)
+                            .boolean()
+                            .not_null()
+                            .default(false),
+                    )
                     .col(ColumnDef::new(Installations::LastError).text().null())
-                    .col(ColumnDef::new(Installations::UpdatedAt).timestamp_with_time_zone().not_null())
+                    .col(
+                        ColumnDef::new(Installations::UpdatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
                     .to_owned(),
             )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(Installations::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(Installations::Table).to_owned())
+            .await
     }
 }

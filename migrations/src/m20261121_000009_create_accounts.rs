@@ -83,8 +83,17 @@ enum SealedKeys {
     CreatedAt,
 }
 
-fn cascade(name: &str, from: (impl IntoIden, impl IntoIden), to: (impl IntoIden, impl IntoIden)) -> ForeignKeyCreateStatement {
-    ForeignKey::create().name(name).from(from.0, from.1).to(to.0, to.1).on_delete(ForeignKeyAction::Cascade).to_owned()
+fn cascade(
+    name: &str,
+    from: (impl IntoIden, impl IntoIden),
+    to: (impl IntoIden, impl IntoIden),
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(name)
+        .from(from.0, from.1)
+        .to(to.0, to.1)
+        .on_delete(ForeignKeyAction::Cascade)
+        .to_owned()
 }
 
 #[sea_orm_migration::async_trait::async_trait]
@@ -94,13 +103,38 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(Users::Table)
-                    .col(ColumnDef::new(Users::Id).big_integer().not_null().auto_increment().primary_key())
-                    .col(ColumnDef::new(Users::Login).string_len(64).not_null().unique_key())
+                    .col(
+                        ColumnDef::new(Users::Id)
+                            .big_integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(Users::Login)
+                            .string_len(64)
+                            .not_null()
+                            .unique_key(),
+                    )
                     .col(ColumnDef::new(Users::PasswordHash).string_len(256).null())
-                    .col(ColumnDef::new(Users::Admin).boolean().not_null().default(false))
+                    .col(
+                        ColumnDef::new(Users::Admin)
+                            .boolean()
+                            .not_null()
+                            .default(false),
+                    )
                     .col(ColumnDef::new(Users::BaseRole).string_len(16).null())
-                    .col(ColumnDef::new(Users::Disabled).boolean().not_null().default(false))
-                    .col(ColumnDef::new(Users::CreatedAt).timestamp_with_time_zone().not_null())
+                    .col(
+                        ColumnDef::new(Users::Disabled)
+                            .boolean()
+                            .not_null()
+                            .default(false),
+                    )
+                    .col(
+                        ColumnDef::new(Users::CreatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
                     .to_owned(),
             )
             .await?;
@@ -108,9 +142,24 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(Teams::Table)
-                    .col(ColumnDef::new(Teams::Id).big_integer().not_null().auto_increment().primary_key())
-                    .col(ColumnDef::new(Teams::Name).string_len(64).not_null().unique_key())
-                    .col(ColumnDef::new(Teams::CreatedAt).timestamp_with_time_zone().not_null())
+                    .col(
+                        ColumnDef::new(Teams::Id)
+                            .big_integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(Teams::Name)
+                            .string_len(64)
+                            .not_null()
+                            .unique_key(),
+                    )
+                    .col(
+                        ColumnDef::new(Teams::CreatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
                     .to_owned(),
             )
             .await?;
@@ -120,9 +169,21 @@ impl MigrationTrait for Migration {
                     .table(TeamMembers::Table)
                     .col(ColumnDef::new(TeamMembers::TeamId).big_integer().not_null())
                     .col(ColumnDef::new(TeamMembers::UserId).big_integer().not_null())
-                    .primary_key(Index::create().col(TeamMembers::TeamId).col(TeamMembers::UserId))
-                    .foreign_key(&mut cascade("fk_team_members_team", (TeamMembers::Table, TeamMembers::TeamId), (Teams::Table, Teams::Id)))
-                    .foreign_key(&mut cascade("fk_team_members_user", (TeamMembers::Table, TeamMembers::UserId), (Users::Table, Users::Id)))
+                    .primary_key(
+                        Index::create()
+                            .col(TeamMembers::TeamId)
+                            .col(TeamMembers::UserId),
+                    )
+                    .foreign_key(&mut cascade(
+                        "fk_team_members_team",
+                        (TeamMembers::Table, TeamMembers::TeamId),
+                        (Teams::Table, Teams::Id),
+                    ))
+                    .foreign_key(&mut cascade(
+                        "fk_team_members_user",
+                        (TeamMembers::Table, TeamMembers::UserId),
+                        (Users::Table, Users::Id),
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -130,11 +191,27 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(TeamProjects::Table)
-                    .col(ColumnDef::new(TeamProjects::TeamId).big_integer().not_null())
-                    .col(ColumnDef::new(TeamProjects::Project).string_len(256).not_null())
+                    .col(
+                        ColumnDef::new(TeamProjects::TeamId)
+                            .big_integer()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(TeamProjects::Project)
+                            .string_len(256)
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(TeamProjects::Role).string_len(16).not_null())
-                    .primary_key(Index::create().col(TeamProjects::TeamId).col(TeamProjects::Project))
-                    .foreign_key(&mut cascade("fk_team_projects_team", (TeamProjects::Table, TeamProjects::TeamId), (Teams::Table, Teams::Id)))
+                    .primary_key(
+                        Index::create()
+                            .col(TeamProjects::TeamId)
+                            .col(TeamProjects::Project),
+                    )
+                    .foreign_key(&mut cascade(
+                        "fk_team_projects_team",
+                        (TeamProjects::Table, TeamProjects::TeamId),
+                        (Teams::Table, Teams::Id),
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -142,31 +219,85 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(Sessions::Table)
-                    .col(ColumnDef::new(Sessions::Id).string_len(64).not_null().primary_key())
+                    .col(
+                        ColumnDef::new(Sessions::Id)
+                            .string_len(64)
+                            .not_null()
+                            .primary_key(),
+                    )
                     .col(ColumnDef::new(Sessions::UserId).big_integer().not_null())
-                    .col(ColumnDef::new(Sessions::CreatedAt).timestamp_with_time_zone().not_null())
-                    .col(ColumnDef::new(Sessions::ExpiresAt).timestamp_with_time_zone().not_null())
-                    .col(ColumnDef::new(Sessions::RevokedAt).timestamp_with_time_zone().null())
-                    .foreign_key(&mut cascade("fk_sessions_user", (Sessions::Table, Sessions::UserId), (Users::Table, Users::Id)))
+                    .col(
+                        ColumnDef::new(Sessions::CreatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Sessions::ExpiresAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Sessions::RevokedAt)
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
+                    .foreign_key(&mut cascade(
+                        "fk_sessions_user",
+                        (Sessions::Table, Sessions::UserId),
+                        (Users::Table, Users::Id),
+                    ))
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(Index::create().name("idx_sessions_user").table(Sessions::Table).col(Sessions::UserId).to_owned())
+            .create_index(
+                Index::create()
+                    .name("idx_sessions_user")
+                    .table(Sessions::Table)
+                    .col(Sessions::UserId)
+                    .to_owned(),
+            )
             .await?;
         manager
             .create_table(
                 Table::create()
                     .table(ApiTokens::Table)
-                    .col(ColumnDef::new(ApiTokens::Id).big_integer().not_null().auto_increment().primary_key())
+                    .col(
+                        ColumnDef::new(ApiTokens::Id)
+                            .big_integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
                     .col(ColumnDef::new(ApiTokens::UserId).big_integer().not_null())
                     .col(ColumnDef::new(ApiTokens::Name).string_len(128).not_null())
                     .col(ColumnDef::new(ApiTokens::Role).string_len(16).not_null())
-                    .col(ColumnDef::new(ApiTokens::TokenHash).string_len(64).not_null().unique_key())
-                    .col(ColumnDef::new(ApiTokens::CreatedAt).timestamp_with_time_zone().not_null())
-                    .col(ColumnDef::new(ApiTokens::LastUsedAt).timestamp_with_time_zone().null())
-                    .col(ColumnDef::new(ApiTokens::RevokedAt).timestamp_with_time_zone().null())
-                    .foreign_key(&mut cascade("fk_api_tokens_user", (ApiTokens::Table, ApiTokens::UserId), (Users::Table, Users::Id)))
+                    .col(
+                        ColumnDef::new(ApiTokens::TokenHash)
+                            .string_len(64)
+                            .not_null()
+                            .unique_key(),
+                    )
+                    .col(
+                        ColumnDef::new(ApiTokens::CreatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(ApiTokens::LastUsedAt)
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
+                    .col(
+                        ColumnDef::new(ApiTokens::RevokedAt)
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
+                    .foreign_key(&mut cascade(
+                        "fk_api_tokens_user",
+                        (ApiTokens::Table, ApiTokens::UserId),
+                        (Users::Table, Users::Id),
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -174,10 +305,28 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(LoginThrottle::Table)
-                    .col(ColumnDef::new(LoginThrottle::Key).string_len(160).not_null().primary_key())
-                    .col(ColumnDef::new(LoginThrottle::Failures).integer().not_null().default(0))
-                    .col(ColumnDef::new(LoginThrottle::LockedUntil).timestamp_with_time_zone().null())
-                    .col(ColumnDef::new(LoginThrottle::UpdatedAt).timestamp_with_time_zone().not_null())
+                    .col(
+                        ColumnDef::new(LoginThrottle::Key)
+                            .string_len(160)
+                            .not_null()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(LoginThrottle::Failures)
+                            .integer()
+                            .not_null()
+                            .default(0),
+                    )
+                    .col(
+                        ColumnDef::new(LoginThrottle::LockedUntil)
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
+                    .col(
+                        ColumnDef::new(LoginThrottle::UpdatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
                     .to_owned(),
             )
             .await?;
@@ -185,10 +334,19 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(SealedKeys::Table)
-                    .col(ColumnDef::new(SealedKeys::Name).string_len(64).not_null().primary_key())
+                    .col(
+                        ColumnDef::new(SealedKeys::Name)
+                            .string_len(64)
+                            .not_null()
+                            .primary_key(),
+                    )
                     .col(ColumnDef::new(SealedKeys::Nonce).blob().not_null())
                     .col(ColumnDef::new(SealedKeys::Ciphertext).blob().not_null())
-                    .col(ColumnDef::new(SealedKeys::CreatedAt).timestamp_with_time_zone().not_null())
+                    .col(
+                        ColumnDef::new(SealedKeys::CreatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
                     .to_owned(),
             )
             .await
@@ -205,7 +363,9 @@ impl MigrationTrait for Migration {
             Teams::Table.into_iden(),
             Users::Table.into_iden(),
         ] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }

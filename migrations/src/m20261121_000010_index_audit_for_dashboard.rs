@@ -10,15 +10,42 @@ pub struct Migration;
 
 /// `(name, create statement)`; the same SQL on SQLite and PostgreSQL.
 const INDEXES: &[(&str, &str)] = &[
-    ("idx_audit_actor_id", "CREATE INDEX idx_audit_actor_id ON audit_log (actor, id)"),
-    ("idx_audit_action_id", "CREATE INDEX idx_audit_action_id ON audit_log (action, id)"),
-    ("idx_audit_project_id", "CREATE INDEX idx_audit_project_id ON audit_log (project, id)"),
-    ("idx_audit_outcome_id", "CREATE INDEX idx_audit_outcome_id ON audit_log (outcome, id)"),
-    ("idx_audit_at", "CREATE INDEX idx_audit_at ON audit_log (at)"),
-    ("idx_deliveries_repository_id", "CREATE INDEX idx_deliveries_repository_id ON deliveries (repository, id)"),
-    ("idx_deliveries_event_id", "CREATE INDEX idx_deliveries_event_id ON deliveries (event, id)"),
-    ("idx_deliveries_received_at", "CREATE INDEX idx_deliveries_received_at ON deliveries (received_at)"),
-    ("idx_jobs_status_delivery", "CREATE INDEX idx_jobs_status_delivery ON jobs (status, delivery_pk)"),
+    (
+        "idx_audit_actor_id",
+        "CREATE INDEX idx_audit_actor_id ON audit_log (actor, id)",
+    ),
+    (
+        "idx_audit_action_id",
+        "CREATE INDEX idx_audit_action_id ON audit_log (action, id)",
+    ),
+    (
+        "idx_audit_project_id",
+        "CREATE INDEX idx_audit_project_id ON audit_log (project, id)",
+    ),
+    (
+        "idx_audit_outcome_id",
+        "CREATE INDEX idx_audit_outcome_id ON audit_log (outcome, id)",
+    ),
+    (
+        "idx_audit_at",
+        "CREATE INDEX idx_audit_at ON audit_log (at)",
+    ),
+    (
+        "idx_deliveries_repository_id",
+        "CREATE INDEX idx_deliveries_repository_id ON deliveries (repository, id)",
+    ),
+    (
+        "idx_deliveries_event_id",
+        "CREATE INDEX idx_deliveries_event_id ON deliveries (event, id)",
+    ),
+    (
+        "idx_deliveries_received_at",
+        "CREATE INDEX idx_deliveries_received_at ON deliveries (received_at)",
+    ),
+    (
+        "idx_jobs_status_delivery",
+        "CREATE INDEX idx_jobs_status_delivery ON jobs (status, delivery_pk)",
+    ),
 ];
 
 #[sea_orm_migration::async_trait::async_trait]

@@ -16,11 +16,23 @@ enum Jobs {
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .alter_table(Table::alter().table(Jobs::Table).add_column(ColumnDef::new(Jobs::TraceParent).string_len(64).null()).to_owned())
+            .alter_table(
+                Table::alter()
+                    .table(Jobs::Table)
+                    .add_column(ColumnDef::new(Jobs::TraceParent).string_len(64).null())
+                    .to_owned(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.alter_table(Table::alter().table(Jobs::Table).drop_column(Jobs::TraceParent).to_owned()).await
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Jobs::Table)
+                    .drop_column(Jobs::TraceParent)
+                    .to_owned(),
+            )
+            .await
     }
 }

@@ -22,16 +22,31 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(PluginUploads::Table)
-                    .col(ColumnDef::new(PluginUploads::Digest).string_len(64).not_null().primary_key())
+                    .col(
+                        ColumnDef::new(PluginUploads::Digest)
+                            .string_len(64)
+                            .not_null()
+                            .primary_key(),
+                    )
                     .col(ColumnDef::new(PluginUploads::Component).blob().not_null())
-                    .col(ColumnDef::new(PluginUploads::UploadedBy).string_len(200).not_null())
-                    .col(ColumnDef::new(PluginUploads::CreatedAt).timestamp_with_time_zone().not_null())
+                    .col(
+                        ColumnDef::new(PluginUploads::UploadedBy)
+                            .string_len(200)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(PluginUploads::CreatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
                     .to_owned(),
             )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(PluginUploads::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(PluginUploads::Table).to_owned())
+            .await
     }
 }

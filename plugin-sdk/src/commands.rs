@@ -63,12 +63,21 @@ fn mention(line: &str, bot: &str) -> Option<Command> {
 fn command(text: &str, mention: bool) -> Option<Command> {
     let end = text.find(char::is_whitespace).unwrap_or(text.len());
     let verb = &text[..end];
-    let valid = !verb.is_empty() && verb.len() <= 64 && verb.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let valid = !verb.is_empty()
+        && verb.len() <= 64
+        && verb
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     if !valid {
         return None;
     }
     let rest = text[end..].trim().to_owned();
-    Some(Command { name: verb.to_ascii_lowercase(), args: rest.split_whitespace().map(str::to_owned).collect(), rest, mention })
+    Some(Command {
+        name: verb.to_ascii_lowercase(),
+        args: rest.split_whitespace().map(str::to_owned).collect(),
+        rest,
+        mention,
+    })
 }
 
 /// `body` without `<!-- ... -->` (an unterminated comment hides the rest).
@@ -91,7 +100,10 @@ mod tests {
     use super::*;
 
     fn names(body: &str) -> Vec<String> {
-        parse(body, Some("gantry")).into_iter().map(|c| c.name).collect()
+        parse(body, Some("gantry"))
+            .into_iter()
+            .map(|c| c.name)
+            .collect()
     }
 
     #[test]
@@ -126,12 +138,18 @@ mod tests {
     type Case = (&'static str, &'static [(&'static str, &'static str, bool)]);
 
     fn found(body: &str) -> Vec<(String, String, bool)> {
-        parse(body, Some("gantry")).into_iter().map(|c| (c.name, c.rest, c.mention)).collect()
+        parse(body, Some("gantry"))
+            .into_iter()
+            .map(|c| (c.name, c.rest, c.mention))
+            .collect()
     }
 
     fn check(table: &[Case]) {
         for (body, expected) in table {
-            let expected: Vec<(String, String, bool)> = expected.iter().map(|(v, r, m)| ((*v).to_owned(), (*r).to_owned(), *m)).collect();
+            let expected: Vec<(String, String, bool)> = expected
+                .iter()
+                .map(|(v, r, m)| ((*v).to_owned(), (*r).to_owned(), *m))
+                .collect();
             assert_eq!(found(body), expected, "body {body:?}");
         }
     }
@@ -161,7 +179,10 @@ mod tests {
             ("cc @gantry help", &[]),
         ]);
         let long = format!("/{}", "a".repeat(65));
-        assert!(parse(&long, None).is_empty(), "verbs are at most 64 characters");
+        assert!(
+            parse(&long, None).is_empty(),
+            "verbs are at most 64 characters"
+        );
         assert_eq!(parse(&format!("/{}", "a".repeat(64)), None).len(), 1);
     }
 
@@ -174,7 +195,10 @@ mod tests {
             ("   > /lgtm", &[]),
             ("> @gantry release v1", &[]),
             ("> /hold\n\n/lgtm", &[("lgtm", "", false)]),
-            ("> On Monday someone wrote:\n> /close\n/reopen", &[("reopen", "", false)]),
+            (
+                "> On Monday someone wrote:\n> /close\n/reopen",
+                &[("reopen", "", false)],
+            ),
         ]);
     }
 
@@ -197,7 +221,10 @@ mod tests {
         check(&[
             ("/LGTM", &[("lgtm", "", false)]),
             ("/Lgtm Cancel", &[("lgtm", "Cancel", false)]),
-            ("/Remove-Label Needs-Rebase", &[("remove-label", "Needs-Rebase", false)]),
+            (
+                "/Remove-Label Needs-Rebase",
+                &[("remove-label", "Needs-Rebase", false)],
+            ),
             ("@GANTRY Release v1.2.0", &[("release", "v1.2.0", true)]),
             ("@Gantry HELP", &[("help", "", true)]),
         ]);
@@ -206,12 +233,26 @@ mod tests {
     #[test]
     fn several_commands_per_comment_in_order() {
         check(&[
-            ("/lgtm\n/approve\n/hold", &[("lgtm", "", false), ("approve", "", false), ("hold", "", false)]),
+            (
+                "/lgtm\n/approve\n/hold",
+                &[
+                    ("lgtm", "", false),
+                    ("approve", "", false),
+                    ("hold", "", false),
+                ],
+            ),
             (
                 "/assign @alice @bob\nSome words.\n/cc @carol\n@gantry release v2",
-                &[("assign", "@alice @bob", false), ("cc", "@carol", false), ("release", "v2", true)],
+                &[
+                    ("assign", "@alice @bob", false),
+                    ("cc", "@carol", false),
+                    ("release", "v2", true),
+                ],
             ),
-            ("/kind bug\n/kind bug", &[("kind", "bug", false), ("kind", "bug", false)]),
+            (
+                "/kind bug\n/kind bug",
+                &[("kind", "bug", false), ("kind", "bug", false)],
+            ),
         ]);
     }
 
@@ -220,9 +261,15 @@ mod tests {
         check(&[
             ("/lgtm\r", &[("lgtm", "", false)]),
             ("/hold cancel\r\n", &[("hold", "cancel", false)]),
-            ("/retitle A new title\r\n/lgtm\r\n", &[("retitle", "A new title", false), ("lgtm", "", false)]),
+            (
+                "/retitle A new title\r\n/lgtm\r\n",
+                &[("retitle", "A new title", false), ("lgtm", "", false)],
+            ),
             ("> /hold\r\n/unhold\r\n", &[("unhold", "", false)]),
-            ("```\r\n/close\r\n```\r\n/reopen\r\n", &[("reopen", "", false)]),
+            (
+                "```\r\n/close\r\n```\r\n/reopen\r\n",
+                &[("reopen", "", false)],
+            ),
             ("@gantry retest\r\n", &[("retest", "", true)]),
         ]);
     }
@@ -234,7 +281,10 @@ mod tests {
             ("~~~\n/lgtm\n~~~\n/hold", &[("hold", "", false)]),
             ("```rust\n/lgtm\n```\n/hold", &[("hold", "", false)]),
             ("  ```\n/lgtm\n  ```\n/hold", &[("hold", "", false)]),
-            ("```\n/lgtm\n```\n/hold\n```\n/approve\n```", &[("hold", "", false)]),
+            (
+                "```\n/lgtm\n```\n/hold\n```\n/approve\n```",
+                &[("hold", "", false)],
+            ),
             ("```\nnever closed\n/lgtm", &[]),
             ("```\n@gantry release v1\n```", &[]),
         ]);
@@ -250,6 +300,9 @@ mod tests {
         let m = &parse("@gantry approve ap_123", Some("gantry"))[0];
         assert!(m.mention);
         assert_eq!(m.args, ["ap_123"]);
-        assert!(parse("@gantry approve", None).is_empty(), "no bot name, no mentions");
+        assert!(
+            parse("@gantry approve", None).is_empty(),
+            "no bot name, no mentions"
+        );
     }
 }

@@ -155,20 +155,27 @@ mod tests {
     use super::*;
 
     fn corpus(path: &str) -> String {
-        let file = format!("{}/../../shared/corpus/webhooks/{path}", env!("CARGO_MANIFEST_DIR"));
+        let file = format!(
+            "{}/../../shared/corpus/webhooks/{path}",
+            env!("CARGO_MANIFEST_DIR")
+        );
         std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{file}: {e}"))
     }
 
     #[test]
     fn typed_events_parse_the_real_corpus_payloads() {
-        let issues: IssuesEvent = serde_json::from_str(&corpus("issues/opened.payload.json")).unwrap();
+        let issues: IssuesEvent =
+            serde_json::from_str(&corpus("issues/opened.payload.json")).unwrap();
         assert_eq!((issues.action.as_str(), issues.issue.number), ("opened", 1));
-        let pr: PullRequestEvent = serde_json::from_str(&corpus("pull_request/opened.payload.json")).unwrap();
+        let pr: PullRequestEvent =
+            serde_json::from_str(&corpus("pull_request/opened.payload.json")).unwrap();
         assert_eq!(pr.number, pr.pull_request.number);
-        let comment: IssueCommentEvent = serde_json::from_str(&corpus("issue_comment/created.payload.json")).unwrap();
+        let comment: IssueCommentEvent =
+            serde_json::from_str(&corpus("issue_comment/created.payload.json")).unwrap();
         assert_eq!(comment.action, "created");
         assert!(!comment.comment.user.login.is_empty());
-        let edited: IssueCommentEvent = serde_json::from_str(&corpus("issue_comment/edited.payload.json")).unwrap();
+        let edited: IssueCommentEvent =
+            serde_json::from_str(&corpus("issue_comment/edited.payload.json")).unwrap();
         assert!(edited.changes.is_some());
     }
 }

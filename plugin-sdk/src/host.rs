@@ -53,7 +53,15 @@ pub mod http {
     /// # Errors
     /// A [`HostError`] when the host is not declared or allowed, or unreachable.
     pub fn get(url: &str) -> Result<Response, HostError> {
-        fetch(&Request { method: Method::Get, url: url.to_owned(), headers: Vec::new(), body: None }, &[])
+        fetch(
+            &Request {
+                method: Method::Get,
+                url: url.to_owned(),
+                headers: Vec::new(),
+                body: None,
+            },
+            &[],
+        )
     }
 }
 

@@ -30,7 +30,14 @@ pub enum Level {
 
 impl Level {
     /// Every level, weakest first.
-    pub const ALL: [Self; 6] = [Self::None, Self::Read, Self::Triage, Self::Write, Self::Maintain, Self::Admin];
+    pub const ALL: [Self; 6] = [
+        Self::None,
+        Self::Read,
+        Self::Triage,
+        Self::Write,
+        Self::Maintain,
+        Self::Admin,
+    ];
 
     /// GitHub's name for it (`none` for no access).
     #[must_use]
@@ -67,7 +74,10 @@ impl FromStr for Level {
         match name {
             "pull" => Ok(Self::Read),
             "push" => Ok(Self::Write),
-            _ => Self::ALL.into_iter().find(|l| l.as_str() == name).ok_or_else(|| format!("`{name}` is not a repository permission")),
+            _ => Self::ALL
+                .into_iter()
+                .find(|l| l.as_str() == name)
+                .ok_or_else(|| format!("`{name}` is not a repository permission")),
         }
     }
 }
@@ -84,7 +94,11 @@ mod tests {
 
     #[test]
     fn levels_compare_by_strength_and_read_their_names() {
-        assert!(Level::None < Level::Read && Level::Write < Level::Maintain && Level::Maintain < Level::Admin);
+        assert!(
+            Level::None < Level::Read
+                && Level::Write < Level::Maintain
+                && Level::Maintain < Level::Admin
+        );
         assert_eq!(Level::from(Permission::Triage), Level::Triage);
         assert_eq!("push".parse::<Level>(), Ok(Level::Write));
         for level in Level::ALL {

@@ -52,7 +52,9 @@ pub mod bindings {
     });
 }
 
-pub use bindings::gantry::plugin::types::{Approval, ApprovalOutcome, Command, Event, HostError, Permission, Repo};
+pub use bindings::gantry::plugin::types::{
+    Approval, ApprovalOutcome, Command, Event, HostError, Permission, Repo,
+};
 
 /// The version of this SDK, stamped into every plugin built with it (custom section
 /// `gantry:sdk-version`) so the host knows which WIT version the plugin speaks.

@@ -111,7 +111,14 @@ pub struct LoginThrottleSettings {
 
 impl Default for LoginThrottleSettings {
     fn default() -> Self {
-        Self { free_failures: 5, ip_free_failures: 20, base_delay_ms: 1_000, max_delay_ms: 60_000, lockout_failures: 100, lockout_secs: 15 * 60 }
+        Self {
+            free_failures: 5,
+            ip_free_failures: 20,
+            base_delay_ms: 1_000,
+            max_delay_ms: 60_000,
+            lockout_failures: 100,
+            lockout_secs: 15 * 60,
+        }
     }
 }
 
@@ -139,7 +146,10 @@ impl TelemetrySettings {
 
 impl Default for TelemetrySettings {
     fn default() -> Self {
-        Self { otlp_endpoint: String::new(), service_name: "gantry".into() }
+        Self {
+            otlp_endpoint: String::new(),
+            service_name: "gantry".into(),
+        }
     }
 }
 
@@ -169,7 +179,9 @@ pub struct CommandSettings {
 
 impl Default for CommandSettings {
     fn default() -> Self {
-        Self { bot_name: "gantry".into() }
+        Self {
+            bot_name: "gantry".into(),
+        }
     }
 }
 
@@ -189,7 +201,11 @@ pub struct ApprovalSettings {
 
 impl Default for ApprovalSettings {
     fn default() -> Self {
-        Self { expire_after_secs: 7 * 24 * 3600, sweep_interval_ms: 1_000, max_held_push_bytes: 64 * 1024 * 1024 }
+        Self {
+            expire_after_secs: 7 * 24 * 3600,
+            sweep_interval_ms: 1_000,
+            max_held_push_bytes: 64 * 1024 * 1024,
+        }
     }
 }
 
@@ -244,7 +260,10 @@ pub struct ServerSettings {
 
 impl Default for ServerSettings {
     fn default() -> Self {
-        Self { listen: "127.0.0.1:8080".into(), http_workers: 2 }
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            http_workers: 2,
+        }
     }
 }
 
@@ -262,7 +281,11 @@ pub struct DatabaseSettings {
 
 impl Default for DatabaseSettings {
     fn default() -> Self {
-        Self { url: String::new(), max_connections: 20, migrate_on_start: true }
+        Self {
+            url: String::new(),
+            max_connections: 20,
+            migrate_on_start: true,
+        }
     }
 }
 
@@ -282,7 +305,11 @@ pub struct WebhookSettings {
 
 impl Default for WebhookSettings {
     fn default() -> Self {
-        Self { secrets: Vec::new(), max_body_bytes: 25 * 1024 * 1024, secret_cache_ms: 5_000 }
+        Self {
+            secrets: Vec::new(),
+            max_body_bytes: 25 * 1024 * 1024,
+            secret_cache_ms: 5_000,
+        }
     }
 }
 
@@ -347,7 +374,13 @@ pub struct WorkerSettings {
 
 impl Default for WorkerSettings {
     fn default() -> Self {
-        Self { concurrency: 2, poll_interval_ms: 500, lease_secs: 60, max_attempts: 5, retry_base_ms: 2_000 }
+        Self {
+            concurrency: 2,
+            poll_interval_ms: 500,
+            lease_secs: 60,
+            max_attempts: 5,
+            retry_base_ms: 2_000,
+        }
     }
 }
 
@@ -404,7 +437,11 @@ pub struct HttpSettings {
 
 impl Default for HttpSettings {
     fn default() -> Self {
-        Self { allow_private: Vec::new(), hosts: BTreeMap::new(), connect_timeout_ms: 5_000 }
+        Self {
+            allow_private: Vec::new(),
+            hosts: BTreeMap::new(),
+            connect_timeout_ms: 5_000,
+        }
     }
 }
 
@@ -474,18 +511,25 @@ impl Settings {
     ///
     /// # Errors
     /// As [`Settings::load`].
-    pub fn load_from(file: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> anyhow::Result<Self> {
+    pub fn load_from(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> anyhow::Result<Self> {
         let file_settings: Settings = match file {
             Some(path) => {
-                let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-                toml::from_str(&text).with_context(|| format!("invalid settings in {}", path.display()))?
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                toml::from_str(&text)
+                    .with_context(|| format!("invalid settings in {}", path.display()))?
             }
             None => Settings::default(),
         };
         let mut tree = toml::Value::try_from(&file_settings).context("serialising settings")?;
         let mut extra_secrets = Vec::new();
         for (key, value) in env {
-            let Some(rest) = key.strip_prefix("GANTRY_") else { continue };
+            let Some(rest) = key.strip_prefix("GANTRY_") else {
+                continue;
+            };
             match rest {
                 "WEBHOOK_SECRET" => extra_secrets.push(Secret::new(value)),
                 "DATA_DIR" => set_path(&mut tree, &["data_dir"], &value, &key)?,
@@ -497,7 +541,9 @@ impl Settings {
                 _ => {}
             }
         }
-        let mut settings: Settings = tree.try_into().context("invalid settings from the environment")?;
+        let mut settings: Settings = tree
+            .try_into()
+            .context("invalid settings from the environment")?;
         settings.webhook.secrets.extend(extra_secrets);
         settings.validate()?;
         Ok(settings)
@@ -507,7 +553,10 @@ impl Settings {
     #[must_use]
     pub fn database_url(&self) -> String {
         if self.database.url.is_empty() {
-            format!("sqlite://{}?mode=rwc", self.data_dir.join("gantry.db").display())
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("gantry.db").display()
+            )
         } else {
             self.database.url.clone()
         }
@@ -542,7 +591,9 @@ const OPTIONAL_PATHS: &[(&[&str], bool)] = &[
 /// Sets `path` in `tree` to `raw`, converted to the type the default already has.
 /// Paths that name no setting are ignored, so unrelated `GANTRY_*` variables are fine.
 fn set_path(tree: &mut toml::Value, path: &[&str], raw: &str, key: &str) -> anyhow::Result<()> {
-    let Some((last, parents)) = path.split_last() else { return Ok(()) };
+    let Some((last, parents)) = path.split_last() else {
+        return Ok(());
+    };
     let mut node = tree;
     for part in parents {
         match node.get_mut(*part) {
@@ -550,13 +601,18 @@ fn set_path(tree: &mut toml::Value, path: &[&str], raw: &str, key: &str) -> anyh
             None => return Ok(()),
         }
     }
-    let Some(table) = node.as_table_mut() else { return Ok(()) };
+    let Some(table) = node.as_table_mut() else {
+        return Ok(());
+    };
     let Some(current) = table.get(*last) else {
         // Optional settings (tokens, the App's id and key) are absent from the tree
         // until set.
         if let Some((_, integer)) = OPTIONAL_PATHS.iter().find(|(p, _)| *p == path) {
             let value = if *integer {
-                toml::Value::Integer(raw.parse().with_context(|| format!("{key} must be an integer"))?)
+                toml::Value::Integer(
+                    raw.parse()
+                        .with_context(|| format!("{key} must be an integer"))?,
+                )
             } else {
                 toml::Value::String(raw.to_owned())
             };
@@ -565,10 +621,23 @@ fn set_path(tree: &mut toml::Value, path: &[&str], raw: &str, key: &str) -> anyh
         return Ok(());
     };
     let value = match current {
-        toml::Value::Integer(_) => toml::Value::Integer(raw.parse().with_context(|| format!("{key} must be an integer"))?),
-        toml::Value::Boolean(_) => toml::Value::Boolean(raw.parse().with_context(|| format!("{key} must be true or false"))?),
-        toml::Value::Float(_) => toml::Value::Float(raw.parse().with_context(|| format!("{key} must be a number"))?),
-        toml::Value::Array(_) => toml::Value::Array(raw.split(',').map(|s| toml::Value::String(s.trim().to_owned())).collect()),
+        toml::Value::Integer(_) => toml::Value::Integer(
+            raw.parse()
+                .with_context(|| format!("{key} must be an integer"))?,
+        ),
+        toml::Value::Boolean(_) => toml::Value::Boolean(
+            raw.parse()
+                .with_context(|| format!("{key} must be true or false"))?,
+        ),
+        toml::Value::Float(_) => toml::Value::Float(
+            raw.parse()
+                .with_context(|| format!("{key} must be a number"))?,
+        ),
+        toml::Value::Array(_) => toml::Value::Array(
+            raw.split(',')
+                .map(|s| toml::Value::String(s.trim().to_owned()))
+                .collect(),
+        ),
         _ => toml::Value::String(raw.to_owned()),
     };
     table.insert((*last).to_owned(), value);
@@ -580,14 +649,21 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     #[test]
     fn environment_overrides_nested_settings_with_their_types() {
         let s = Settings::load_from(
             None,
-            env(&[("GANTRY_WORKER__CONCURRENCY", "7"), ("GANTRY_DATABASE__URL", "postgres://x/y"), ("GANTRY_WEBHOOK_SECRET", "s3")]),
+            env(&[
+                ("GANTRY_WORKER__CONCURRENCY", "7"),
+                ("GANTRY_DATABASE__URL", "postgres://x/y"),
+                ("GANTRY_WEBHOOK_SECRET", "s3"),
+            ]),
         )
         .unwrap();
         assert_eq!(s.worker.concurrency, 7);
@@ -598,19 +674,41 @@ mod tests {
 
     #[test]
     fn a_badly_typed_override_is_a_clear_error() {
-        let err = Settings::load_from(None, env(&[("GANTRY_WORKER__CONCURRENCY", "many")])).unwrap_err();
+        let err =
+            Settings::load_from(None, env(&[("GANTRY_WORKER__CONCURRENCY", "many")])).unwrap_err();
         assert!(format!("{err:#}").contains("GANTRY_WORKER__CONCURRENCY must be an integer"));
     }
 
     #[test]
     fn the_github_app_can_be_configured_from_the_environment_alone() {
-        let s = Settings::load_from(None, env(&[("GANTRY_GITHUB__APP_ID", "123456"), ("GANTRY_GITHUB__PRIVATE_KEY_FILE", "/etc/gantry/app.pem")])).unwrap();
+        let s = Settings::load_from(
+            None,
+            env(&[
+                ("GANTRY_GITHUB__APP_ID", "123456"),
+                ("GANTRY_GITHUB__PRIVATE_KEY_FILE", "/etc/gantry/app.pem"),
+            ]),
+        )
+        .unwrap();
         assert_eq!(s.github.app_id, Some(123_456));
-        assert_eq!(s.github.private_key_file.as_deref(), Some(std::path::Path::new("/etc/gantry/app.pem")));
-        let s = Settings::load_from(None, env(&[("GANTRY_GITHUB__PRIVATE_KEY", "-----BEGIN RSA PRIVATE KEY-----")])).unwrap();
+        assert_eq!(
+            s.github.private_key_file.as_deref(),
+            Some(std::path::Path::new("/etc/gantry/app.pem"))
+        );
+        let s = Settings::load_from(
+            None,
+            env(&[(
+                "GANTRY_GITHUB__PRIVATE_KEY",
+                "-----BEGIN RSA PRIVATE KEY-----",
+            )]),
+        )
+        .unwrap();
         assert!(s.github.private_key.is_some());
-        let err = Settings::load_from(None, env(&[("GANTRY_GITHUB__APP_ID", "notanumber")])).unwrap_err();
-        assert!(format!("{err:#}").contains("GANTRY_GITHUB__APP_ID must be an integer"), "{err:#}");
+        let err =
+            Settings::load_from(None, env(&[("GANTRY_GITHUB__APP_ID", "notanumber")])).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("GANTRY_GITHUB__APP_ID must be an integer"),
+            "{err:#}"
+        );
     }
 
     #[test]

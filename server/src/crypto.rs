@@ -38,7 +38,9 @@ impl SecretBox {
     /// # Errors
     /// [`CryptoError::BadKey`] when the key is not 32 bytes of base64.
     pub fn from_key(key: &Secret) -> Result<Self, CryptoError> {
-        let bytes = base64::engine::general_purpose::STANDARD.decode(key.expose().trim()).map_err(|_| CryptoError::BadKey)?;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(key.expose().trim())
+            .map_err(|_| CryptoError::BadKey)?;
         let cipher = XChaCha20Poly1305::new_from_slice(&bytes).map_err(|_| CryptoError::BadKey)?;
         Ok(Self { cipher })
     }
@@ -46,7 +48,8 @@ impl SecretBox {
     /// A fresh random key, base64.
     #[must_use]
     pub fn generate_key() -> String {
-        base64::engine::general_purpose::STANDARD.encode(XChaCha20Poly1305::generate_key(&mut OsRng))
+        base64::engine::general_purpose::STANDARD
+            .encode(XChaCha20Poly1305::generate_key(&mut OsRng))
     }
 
     /// Encrypts `plaintext`, binding `aad`; returns `(nonce, ciphertext)`.
@@ -55,7 +58,16 @@ impl SecretBox {
     /// Only if the cipher fails, which it does not for inputs under 256 GiB.
     pub fn seal(&self, plaintext: &[u8], aad: &[u8]) -> Result<(Vec<u8>, Vec<u8>), CryptoError> {
         let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
-        let ciphertext = self.cipher.encrypt(&nonce, Payload { msg: plaintext, aad }).map_err(|_| CryptoError::Unreadable)?;
+        let ciphertext = self
+            .cipher
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: plaintext,
+                    aad,
+                },
+            )
+            .map_err(|_| CryptoError::Unreadable)?;
         Ok((nonce.to_vec(), ciphertext))
     }
 
@@ -63,11 +75,24 @@ impl SecretBox {
     ///
     /// # Errors
     /// [`CryptoError::Unreadable`] when anything differs.
-    pub fn open(&self, nonce: &[u8], ciphertext: &[u8], aad: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    pub fn open(
+        &self,
+        nonce: &[u8],
+        ciphertext: &[u8],
+        aad: &[u8],
+    ) -> Result<Vec<u8>, CryptoError> {
         if nonce.len() != 24 {
             return Err(CryptoError::Unreadable);
         }
-        self.cipher.decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad }).map_err(|_| CryptoError::Unreadable)
+        self.cipher
+            .decrypt(
+                XNonce::from_slice(nonce),
+                Payload {
+                    msg: ciphertext,
+                    aad,
+                },
+            )
+            .map_err(|_| CryptoError::Unreadable)
     }
 }
 

@@ -5,7 +5,10 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
-use prometheus::{Encoder, Gauge, GaugeVec, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, Gauge, GaugeVec, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec,
+    IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
+};
 
 use crate::domain::is_known_event;
 
@@ -64,11 +67,18 @@ impl PluginMetrics {
 
     /// Whether the plugin may report this series (already known, or room left).
     fn admit(&self, plugin: &str, name: &str, label: &str) -> bool {
-        let valid = !name.is_empty() && name.len() <= 64 && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        let valid = !name.is_empty()
+            && name.len() <= 64
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         if !valid || label.len() > 128 {
             return false;
         }
-        let mut series = self.series.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut series = self
+            .series
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mine = series.entry(plugin.to_owned()).or_default();
         let key = (name.to_owned(), label.to_owned());
         if mine.contains(&key) {
@@ -85,7 +95,9 @@ impl PluginMetrics {
     pub fn add(&self, plugin: &str, name: &str, label: &str, value: u64) -> bool {
         let ok = self.admit(plugin, name, label);
         if ok {
-            self.counter.with_label_values(&[plugin, name, label]).inc_by(value);
+            self.counter
+                .with_label_values(&[plugin, name, label])
+                .inc_by(value);
         }
         ok
     }
@@ -94,7 +106,9 @@ impl PluginMetrics {
     pub fn set(&self, plugin: &str, name: &str, label: &str, value: f64) -> bool {
         let ok = value.is_finite() && self.admit(plugin, name, label);
         if ok {
-            self.gauge.with_label_values(&[plugin, name, label]).set(value);
+            self.gauge
+                .with_label_values(&[plugin, name, label])
+                .set(value);
         }
         ok
     }
@@ -108,17 +122,40 @@ impl Metrics {
     pub fn new() -> anyhow::Result<Self> {
         let registry = Registry::new_custom(Some("gantry".into()), None)?;
         let deliveries = IntCounterVec::new(
-            Opts::new("webhook_deliveries_total", "Webhook deliveries accepted (202)"),
+            Opts::new(
+                "webhook_deliveries_total",
+                "Webhook deliveries accepted (202)",
+            ),
             &["event", "recognised", "result"],
         )?;
-        let rejections = IntCounterVec::new(Opts::new("webhook_rejections_total", "Webhook deliveries refused"), &["reason"])?;
-        let payload_parses = IntCounter::new("webhook_payload_parses_total", "Verified webhook payloads parsed at intake")?;
-        let jobs_finished = IntCounterVec::new(Opts::new("jobs_finished_total", "Job attempts finished, by resulting status"), &["status"])?;
-        let plugin_invocations =
-            IntCounterVec::new(Opts::new("plugin_invocations_total", "Plugin invocations by outcome"), &["plugin", "outcome"])?;
+        let rejections = IntCounterVec::new(
+            Opts::new("webhook_rejections_total", "Webhook deliveries refused"),
+            &["reason"],
+        )?;
+        let payload_parses = IntCounter::new(
+            "webhook_payload_parses_total",
+            "Verified webhook payloads parsed at intake",
+        )?;
+        let jobs_finished = IntCounterVec::new(
+            Opts::new(
+                "jobs_finished_total",
+                "Job attempts finished, by resulting status",
+            ),
+            &["status"],
+        )?;
+        let plugin_invocations = IntCounterVec::new(
+            Opts::new("plugin_invocations_total", "Plugin invocations by outcome"),
+            &["plugin", "outcome"],
+        )?;
         let plugin_seconds = HistogramVec::new(
-            HistogramOpts::new("plugin_invocation_seconds", "Plugin invocation wall-clock time, instantiation included")
-                .buckets(vec![0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]),
+            HistogramOpts::new(
+                "plugin_invocation_seconds",
+                "Plugin invocation wall-clock time, instantiation included",
+            )
+            .buckets(vec![
+                0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+                10.0,
+            ]),
             &["plugin"],
         )?;
         registry.register(Box::new(deliveries.clone()))?;
@@ -128,23 +165,54 @@ impl Metrics {
         registry.register(Box::new(plugin_invocations.clone()))?;
         registry.register(Box::new(plugin_seconds.clone()))?;
         let plugin_reported = PluginMetrics {
-            counter: IntCounterVec::new(Opts::new("plugin_counter_total", "Counters reported by plugins"), &["plugin", "name", "label"])?,
-            gauge: GaugeVec::new(Opts::new("plugin_gauge", "Gauges reported by plugins"), &["plugin", "name", "label"])?,
+            counter: IntCounterVec::new(
+                Opts::new("plugin_counter_total", "Counters reported by plugins"),
+                &["plugin", "name", "label"],
+            )?,
+            gauge: GaugeVec::new(
+                Opts::new("plugin_gauge", "Gauges reported by plugins"),
+                &["plugin", "name", "label"],
+            )?,
             series: Arc::default(),
         };
         registry.register(Box::new(plugin_reported.counter.clone()))?;
         registry.register(Box::new(plugin_reported.gauge.clone()))?;
-        let github_rate_left = IntGaugeVec::new(Opts::new("github_rate_limit_remaining", "GitHub API calls left in the current rate-limit window"), &["installation"])?;
+        let github_rate_left = IntGaugeVec::new(
+            Opts::new(
+                "github_rate_limit_remaining",
+                "GitHub API calls left in the current rate-limit window",
+            ),
+            &["installation"],
+        )?;
         registry.register(Box::new(github_rate_left.clone()))?;
-        let github_calls = IntCounterVec::new(Opts::new("github_calls_total", "GitHub API answers by status class"), &["status"])?;
-        let policy_decisions = IntCounterVec::new(Opts::new("policy_decisions_total", "Policy decisions on plugins' calls, by effect"), &["effect"])?;
+        let github_calls = IntCounterVec::new(
+            Opts::new("github_calls_total", "GitHub API answers by status class"),
+            &["status"],
+        )?;
+        let policy_decisions = IntCounterVec::new(
+            Opts::new(
+                "policy_decisions_total",
+                "Policy decisions on plugins' calls, by effect",
+            ),
+            &["effect"],
+        )?;
         let job_seconds = Histogram::with_opts(
-            HistogramOpts::new("job_seconds", "Time to process one job, plugins included").buckets(vec![0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0]),
+            HistogramOpts::new("job_seconds", "Time to process one job, plugins included").buckets(
+                vec![
+                    0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+                ],
+            ),
         )?;
         let jobs_queued = IntGauge::new("jobs_queued", "Jobs waiting to run")?;
         let jobs_running = IntGauge::new("jobs_running", "Jobs a worker holds now")?;
-        let oldest_queued_seconds = Gauge::new("jobs_oldest_queued_age_seconds", "Age of the oldest waiting job, 0 when none")?;
-        let approvals_waiting = IntGauge::new("approvals_waiting", "Actions held for a maintainer's approval")?;
+        let oldest_queued_seconds = Gauge::new(
+            "jobs_oldest_queued_age_seconds",
+            "Age of the oldest waiting job, 0 when none",
+        )?;
+        let approvals_waiting = IntGauge::new(
+            "approvals_waiting",
+            "Actions held for a maintainer's approval",
+        )?;
         registry.register(Box::new(github_calls.clone()))?;
         registry.register(Box::new(policy_decisions.clone()))?;
         registry.register(Box::new(job_seconds.clone()))?;
@@ -174,9 +242,15 @@ impl Metrics {
 
     /// Counts an accepted delivery.
     pub fn delivery_accepted(&self, event: &str, recognised: bool, duplicate: bool) {
-        let event = if is_known_event(event) { event } else { "unknown" };
+        let event = if is_known_event(event) {
+            event
+        } else {
+            "unknown"
+        };
         let result = if duplicate { "duplicate" } else { "accepted" };
-        self.deliveries.with_label_values(&[event, if recognised { "true" } else { "false" }, result]).inc();
+        self.deliveries
+            .with_label_values(&[event, if recognised { "true" } else { "false" }, result])
+            .inc();
     }
 
     /// Reads the gauges that describe the database's state (queue depth and age,
@@ -186,11 +260,16 @@ impl Metrics {
     /// When the database fails.
     pub async fn refresh(&self, db: &sea_orm::DatabaseConnection) -> Result<(), sea_orm::DbErr> {
         let (queued, running) = crate::db::jobs::pending_counts(db).await?;
-        self.jobs_queued.set(i64::try_from(queued).unwrap_or(i64::MAX));
-        self.jobs_running.set(i64::try_from(running).unwrap_or(i64::MAX));
+        self.jobs_queued
+            .set(i64::try_from(queued).unwrap_or(i64::MAX));
+        self.jobs_running
+            .set(i64::try_from(running).unwrap_or(i64::MAX));
         let oldest = crate::db::jobs::oldest_queued(db).await?;
-        self.oldest_queued_seconds.set(oldest.map_or(0.0, |t| (chrono::Utc::now() - t).num_milliseconds().max(0) as f64 / 1000.0));
-        self.approvals_waiting.set(i64::try_from(crate::db::approvals::count_pending(db).await?).unwrap_or(i64::MAX));
+        self.oldest_queued_seconds.set(oldest.map_or(0.0, |t| {
+            (chrono::Utc::now() - t).num_milliseconds().max(0) as f64 / 1000.0
+        }));
+        self.approvals_waiting
+            .set(i64::try_from(crate::db::approvals::count_pending(db).await?).unwrap_or(i64::MAX));
         Ok(())
     }
 

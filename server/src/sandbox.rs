@@ -49,14 +49,22 @@ impl DeliveryObserver for Simulator {
 /// # Errors
 /// When a listener cannot be bound, no plugins are found, or the server fails.
 pub async fn run(config: Option<&Path>, args: SandboxArgs) -> anyhow::Result<()> {
-    let sim_listener = TcpListener::bind(&args.sim_listen).with_context(|| format!("binding the simulator to {}", args.sim_listen))?;
+    let sim_listener = TcpListener::bind(&args.sim_listen)
+        .with_context(|| format!("binding the simulator to {}", args.sim_listen))?;
     let sim_addr = sim_listener.local_addr()?;
     // The simulator keeps its state beside the database, so a sandbox stopped or
     // killed and started again with the same --data-dir goes on where it was.
     let sim_state = args.data_dir.join("simulator.json");
-    let simulator = Simulator::with_persistence(SimulatorOptions { allow_anonymous: true }, sim_state.clone())
-        .with_context(|| format!("loading the simulator state from {}", sim_state.display()))?;
-    let sim_server = simulator.serve(sim_listener).context("starting the GitHub simulator")?;
+    let simulator = Simulator::with_persistence(
+        SimulatorOptions {
+            allow_anonymous: true,
+        },
+        sim_state.clone(),
+    )
+    .with_context(|| format!("loading the simulator state from {}", sim_state.display()))?;
+    let sim_server = simulator
+        .serve(sim_listener)
+        .context("starting the GitHub simulator")?;
     tokio::spawn(sim_server);
 
     let mut settings = Settings::load(config)?;
@@ -70,26 +78,50 @@ pub async fn run(config: Option<&Path>, args: SandboxArgs) -> anyhow::Result<()>
     }
     let default_secret = settings.webhook.secrets.is_empty();
     if default_secret {
-        settings.webhook.secrets.push(Secret::new(DEFAULT_SANDBOX_SECRET));
+        settings
+            .webhook
+            .secrets
+            .push(Secret::new(DEFAULT_SANDBOX_SECRET));
     }
 
-    let runtime = PluginRuntime::new(settings.plugins.limits.clone())?.with_cache(args.data_dir.join("cache/components"));
+    let runtime = PluginRuntime::new(settings.plugins.limits.clone())?
+        .with_cache(args.data_dir.join("cache/components"));
     if !args.plugins_dir.is_dir() {
-        bail!("no plugins at {}: build them first with `./dev build` (or scripts/build-plugins.sh)", args.plugins_dir.display());
+        bail!(
+            "no plugins at {}: build them first with `./dev build` (or scripts/build-plugins.sh)",
+            args.plugins_dir.display()
+        );
     }
     let plugins = PluginRegistry::load_dir(&runtime, &args.plugins_dir, &settings.plugins.config)?;
     if plugins.all().is_empty() {
-        bail!("no .wasm plugins in {}: build them first with `./dev build`", args.plugins_dir.display());
+        bail!(
+            "no .wasm plugins in {}: build them first with `./dev build`",
+            args.plugins_dir.display()
+        );
     }
-    let names: Vec<&str> = plugins.all().iter().map(|p| p.manifest.name.as_str()).collect();
+    let names: Vec<&str> = plugins
+        .all()
+        .iter()
+        .map(|p| p.manifest.name.as_str())
+        .collect();
     let names = names.join(", ");
 
-    let app = Application::build(settings, Extras { observer: Some(Arc::new(simulator) as Arc<dyn DeliveryObserver>), plugins: Some((runtime, plugins)) }).await?;
+    let app = Application::build(
+        settings,
+        Extras {
+            observer: Some(Arc::new(simulator) as Arc<dyn DeliveryObserver>),
+            plugins: Some((runtime, plugins)),
+        },
+    )
+    .await?;
     // The sandbox is its database's only user: jobs a killed sandbox was running are
     // taken up again at once rather than after their leases expire.
     let released = crate::db::jobs::release_all_leases(&app.state().db).await?;
     if released > 0 {
-        tracing::info!(released, "resuming jobs the previous sandbox run left unfinished");
+        tracing::info!(
+            released,
+            "resuming jobs the previous sandbox run left unfinished"
+        );
     }
     let port = app.port();
     let host = args.listen.rsplit_once(':').map_or("127.0.0.1", |(h, _)| h);
@@ -97,20 +129,35 @@ pub async fn run(config: Option<&Path>, args: SandboxArgs) -> anyhow::Result<()>
     println!("Gantry sandbox is running.");
     println!("  webhooks:          POST http://{host}:{port}/webhooks/github");
     println!("  health:            http://{host}:{port}/health/ready");
-    println!("  dashboard:         http://{host}:{port}/dashboard  (sandbox page: /dashboard/sandbox)");
-    let exe = std::env::current_exe().map_or_else(|_| "gantry".to_owned(), |p| p.display().to_string());
-    println!("  first admin:       GANTRY_DATA_DIR={} {exe} admin create --login admin", args.data_dir.display());
-    println!("  GitHub simulator:  http://{sim_addr}/  (e.g. GET /repos/OWNER/REPO/issues/1/labels)");
-    println!("  plugins:           {names}  (from {})", args.plugins_dir.display());
+    println!(
+        "  dashboard:         http://{host}:{port}/dashboard  (sandbox page: /dashboard/sandbox)"
+    );
+    let exe =
+        std::env::current_exe().map_or_else(|_| "gantry".to_owned(), |p| p.display().to_string());
+    println!(
+        "  first admin:       GANTRY_DATA_DIR={} {exe} admin create --login admin",
+        args.data_dir.display()
+    );
+    println!(
+        "  GitHub simulator:  http://{sim_addr}/  (e.g. GET /repos/OWNER/REPO/issues/1/labels)"
+    );
+    println!(
+        "  plugins:           {names}  (from {})",
+        args.plugins_dir.display()
+    );
     println!("  data:              {}", args.data_dir.display());
     if default_secret {
-        println!("  webhook secret:    the sandbox default (set GANTRY_WEBHOOK_SECRET to choose one)");
+        println!(
+            "  webhook secret:    the sandbox default (set GANTRY_WEBHOOK_SECRET to choose one)"
+        );
     } else {
         println!("  webhook secret:    from GANTRY_WEBHOOK_SECRET / settings");
     }
     println!("  try:               scripts/send-event.sh issues/opened   (see README)");
     println!();
-    app.run_until_stopped().await.context("the HTTP server failed")
+    app.run_until_stopped()
+        .await
+        .context("the HTTP server failed")
 }
 
 /// The sandbox's key for stored secrets: `secrets.key` in the data directory, made
@@ -120,7 +167,8 @@ fn sandbox_key(data_dir: &Path) -> anyhow::Result<Secret> {
     if let Ok(key) = std::fs::read_to_string(&path) {
         return Ok(Secret::new(key.trim()));
     }
-    std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("creating {}", data_dir.display()))?;
     let key = crate::crypto::SecretBox::generate_key();
     std::fs::write(&path, &key).with_context(|| format!("writing {}", path.display()))?;
     #[cfg(unix)]

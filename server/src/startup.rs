@@ -30,7 +30,9 @@ pub struct Application {
 
 impl std::fmt::Debug for Application {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Application").field("port", &self.port).finish_non_exhaustive()
+        f.debug_struct("Application")
+            .field("port", &self.port)
+            .finish_non_exhaustive()
     }
 }
 
@@ -59,9 +61,14 @@ impl Application {
         let (runtime, plugins) = match extras.plugins {
             Some(pair) => pair,
             None => {
-                let runtime = PluginRuntime::new(settings.plugins.limits.clone())?.with_cache(settings.data_dir.join("cache/components"));
+                let runtime = PluginRuntime::new(settings.plugins.limits.clone())?
+                    .with_cache(settings.data_dir.join("cache/components"));
                 let plugins = if settings.plugins.dir.is_dir() {
-                    PluginRegistry::load_dir(&runtime, &settings.plugins.dir, &settings.plugins.config)?
+                    PluginRegistry::load_dir(
+                        &runtime,
+                        &settings.plugins.dir,
+                        &settings.plugins.config,
+                    )?
                 } else {
                     tracing::warn!(dir = %settings.plugins.dir.display(), "the plugin directory does not exist; no plugins loaded");
                     PluginRegistry::default()
@@ -75,16 +82,33 @@ impl Application {
         plugin_admin::seed::install_found(&db, &compiled, &plugins).await?;
         plugin_admin::active::warm(&db, &compiled).await?;
         let metrics = Metrics::new()?;
-        let github = GitHubAccess::from_settings(&settings.github, Some(crate::github::app::GitHubMetrics { rate_left: metrics.github_rate_left.clone(), calls: metrics.github_calls.clone() })).context("setting up GitHub access")?;
+        let github = GitHubAccess::from_settings(
+            &settings.github,
+            Some(crate::github::app::GitHubMetrics {
+                rate_left: metrics.github_rate_left.clone(),
+                calls: metrics.github_calls.clone(),
+            }),
+        )
+        .context("setting up GitHub access")?;
         let webhook_secrets = Arc::new(WebhookSecrets::new(&settings)?);
         if !webhook_secrets.any(&db).await? {
             tracing::warn!("no webhook secret is configured: every delivery will be refused until one is set (GANTRY_WEBHOOK_SECRET or `gantry secrets add`)");
         }
-        let listener = TcpListener::bind(&settings.server.listen).with_context(|| format!("binding {}", settings.server.listen))?;
+        let listener = TcpListener::bind(&settings.server.listen)
+            .with_context(|| format!("binding {}", settings.server.listen))?;
         let port = listener.local_addr()?.port();
-        let host_services = Arc::new(HostServices::new(&settings, Some(&metrics)).context("setting up plugin host services")?);
-        let session_keys = crate::auth::SessionKeys::load(&db, &settings).await.context("loading the session signing key")?;
-        let writer = crate::services::delivery_writer::DeliveryWriter::spawn(db.clone(), settings.database_url()).context("starting the delivery writer")?;
+        let host_services = Arc::new(
+            HostServices::new(&settings, Some(&metrics))
+                .context("setting up plugin host services")?,
+        );
+        let session_keys = crate::auth::SessionKeys::load(&db, &settings)
+            .await
+            .context("loading the session signing key")?;
+        let writer = crate::services::delivery_writer::DeliveryWriter::spawn(
+            db.clone(),
+            settings.database_url(),
+        )
+        .context("starting the delivery writer")?;
         let state = AppState {
             session_keys,
             writer,
@@ -100,11 +124,24 @@ impl Application {
             webhook_secrets,
         };
         let data = web::Data::new(state.clone());
-        let server = HttpServer::new(move || App::new().wrap(actix_web::middleware::from_fn(routes::table::enforce)).wrap(actix_web::middleware::from_fn(crate::auth::middleware::admit)).wrap(TracingLogger::default()).app_data(data.clone()).configure(routes::config))
-            .workers(state.settings.server.http_workers.max(1))
-            .listen(listener)?
-            .run();
-        Ok(Self { port, server, state })
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(actix_web::middleware::from_fn(routes::table::enforce))
+                .wrap(actix_web::middleware::from_fn(
+                    crate::auth::middleware::admit,
+                ))
+                .wrap(TracingLogger::default())
+                .app_data(data.clone())
+                .configure(routes::config)
+        })
+        .workers(state.settings.server.http_workers.max(1))
+        .listen(listener)?
+        .run();
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
     }
 
     /// The port the server is bound to.

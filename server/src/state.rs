@@ -44,7 +44,9 @@ pub struct AppState {
 
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppState").field("plugins", &self.plugins).finish_non_exhaustive()
+        f.debug_struct("AppState")
+            .field("plugins", &self.plugins)
+            .finish_non_exhaustive()
     }
 }
 
@@ -59,14 +61,19 @@ impl AppState {
     ///
     /// # Errors
     /// A [`GitHubError`] when no token can be had (see `GitHubAccess::client`).
-    pub async fn github_for_delivery(&self, delivery_id: &str) -> Result<GitHubClient, GitHubError> {
+    pub async fn github_for_delivery(
+        &self,
+        delivery_id: &str,
+    ) -> Result<GitHubClient, GitHubError> {
         let installation = match &self.github {
             GitHubAccess::Token(client) => return Ok(client.clone()),
-            GitHubAccess::App(_) => crate::db::deliveries::find_by_delivery_id(&self.db, delivery_id)
-                .await
-                .map_err(|e| GitHubError::Transient(format!("the database failed: {e}")))?
-                .and_then(|d| crate::domain::EventMeta::from_json(&d.payload).ok())
-                .and_then(|m| m.installation_id),
+            GitHubAccess::App(_) => {
+                crate::db::deliveries::find_by_delivery_id(&self.db, delivery_id)
+                    .await
+                    .map_err(|e| GitHubError::Transient(format!("the database failed: {e}")))?
+                    .and_then(|d| crate::domain::EventMeta::from_json(&d.payload).ok())
+                    .and_then(|m| m.installation_id)
+            }
         };
         self.github.client(installation).await
     }

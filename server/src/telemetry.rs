@@ -44,7 +44,10 @@ pub fn init_exporting(json: bool, settings: &TelemetrySettings) -> anyhow::Resul
     if !settings.exports() {
         return Ok(install(json, None));
     }
-    let endpoint = format!("{}/v1/traces", settings.otlp_endpoint.trim().trim_end_matches('/'));
+    let endpoint = format!(
+        "{}/v1/traces",
+        settings.otlp_endpoint.trim().trim_end_matches('/')
+    );
     let exporter = SpanExporter::builder()
         .with_http()
         .with_protocol(Protocol::HttpBinary)
@@ -53,7 +56,11 @@ pub fn init_exporting(json: bool, settings: &TelemetrySettings) -> anyhow::Resul
         .with_context(|| format!("building the OTLP exporter for {endpoint}"))?;
     let provider = SdkTracerProvider::builder()
         .with_batch_exporter(exporter)
-        .with_resource(Resource::builder().with_service_name(settings.service_name.clone()).build())
+        .with_resource(
+            Resource::builder()
+                .with_service_name(settings.service_name.clone())
+                .build(),
+        )
         .build();
     let telemetry = install(json, Some(provider));
     if telemetry.exports() {
@@ -65,11 +72,24 @@ pub fn init_exporting(json: bool, settings: &TelemetrySettings) -> anyhow::Resul
 }
 
 fn install(json: bool, provider: Option<SdkTracerProvider>) -> Telemetry {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
     let lines = fmt::layer().with_target(false).with_writer(std::io::stderr);
-    let lines = if json { lines.json().flatten_event(true).boxed() } else { lines.boxed() };
-    let export = provider.as_ref().map(|p| tracing_opentelemetry::layer().with_tracer(p.tracer("gantry")).with_filter(EnvFilter::new(DEFAULT_FILTER)));
-    match tracing_subscriber::registry().with(lines.with_filter(filter)).with(export).try_init() {
+    let lines = if json {
+        lines.json().flatten_event(true).boxed()
+    } else {
+        lines.boxed()
+    };
+    let export = provider.as_ref().map(|p| {
+        tracing_opentelemetry::layer()
+            .with_tracer(p.tracer("gantry"))
+            .with_filter(EnvFilter::new(DEFAULT_FILTER))
+    });
+    match tracing_subscriber::registry()
+        .with(lines.with_filter(filter))
+        .with(export)
+        .try_init()
+    {
         Ok(()) => Telemetry { provider },
         Err(_) => {
             if let Some(provider) = provider {
@@ -126,9 +146,14 @@ pub fn current_trace_parent() -> Option<String> {
     let context = tracing::Span::current().context();
     let span = context.span();
     let span_context = span.span_context();
-    span_context
-        .is_valid()
-        .then(|| format!("00-{}-{}-{:02x}", span_context.trace_id(), span_context.span_id(), span_context.trace_flags().to_u8()))
+    span_context.is_valid().then(|| {
+        format!(
+            "00-{}-{}-{:02x}",
+            span_context.trace_id(),
+            span_context.span_id(),
+            span_context.trace_flags().to_u8()
+        )
+    })
 }
 
 /// Makes `span` a child of the remote span `trace_parent` names (a W3C
@@ -136,16 +161,30 @@ pub fn current_trace_parent() -> Option<String> {
 /// before `span` is entered; a malformed value is ignored and the span starts a
 /// trace of its own.
 pub fn continue_trace(span: &tracing::Span, trace_parent: &str) {
-    use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt as _, TraceFlags, TraceId, TraceState};
+    use opentelemetry::trace::{
+        SpanContext, SpanId, TraceContextExt as _, TraceFlags, TraceId, TraceState,
+    };
     use tracing_opentelemetry::OpenTelemetrySpanExt as _;
     let parts: Vec<&str> = trace_parent.split('-').collect();
-    let [version, trace_id, span_id, flags] = parts.as_slice() else { return };
-    let (Ok(trace_id), Ok(span_id), Ok(flags)) = (TraceId::from_hex(trace_id), SpanId::from_hex(span_id), u8::from_str_radix(flags, 16)) else {
+    let [version, trace_id, span_id, flags] = parts.as_slice() else {
+        return;
+    };
+    let (Ok(trace_id), Ok(span_id), Ok(flags)) = (
+        TraceId::from_hex(trace_id),
+        SpanId::from_hex(span_id),
+        u8::from_str_radix(flags, 16),
+    ) else {
         return;
     };
     if *version != "00" || trace_id == TraceId::INVALID || span_id == SpanId::INVALID {
         return;
     }
-    let remote = SpanContext::new(trace_id, span_id, TraceFlags::new(flags), true, TraceState::default());
+    let remote = SpanContext::new(
+        trace_id,
+        span_id,
+        TraceFlags::new(flags),
+        true,
+        TraceState::default(),
+    );
     let _ = span.set_parent(opentelemetry::Context::new().with_remote_span_context(remote));
 }

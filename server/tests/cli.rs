@@ -5,7 +5,10 @@
 use std::process::Command;
 
 fn gantry(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_gantry")).args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_gantry"))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 #[test]
@@ -20,8 +23,14 @@ fn help_lists_every_command() {
 
 #[test]
 fn generate_key_prints_a_fresh_32_byte_base64_key() {
-    let (a, b) = (gantry(&["secrets", "generate-key"]), gantry(&["secrets", "generate-key"]));
-    let (a, b) = (String::from_utf8_lossy(&a.stdout).trim().to_owned(), String::from_utf8_lossy(&b.stdout).trim().to_owned());
+    let (a, b) = (
+        gantry(&["secrets", "generate-key"]),
+        gantry(&["secrets", "generate-key"]),
+    );
+    let (a, b) = (
+        String::from_utf8_lossy(&a.stdout).trim().to_owned(),
+        String::from_utf8_lossy(&b.stdout).trim().to_owned(),
+    );
     assert_eq!(a.len(), 44, "{a}");
     assert_ne!(a, b);
 }
@@ -52,11 +61,21 @@ fn plugin_test_runs_a_plugin_against_the_simulator_and_reports_what_it_did() {
         &repo_file("../shared/corpus/webhooks/issues/opened.payload.json"),
     ]);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
-    assert!(text.contains("plugin hooks 0.1.0 (sdk 0.1.0) on issues.opened"), "{text}");
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("plugin hooks 0.1.0 (sdk 0.1.0) on issues.opened"),
+        "{text}"
+    );
     assert!(text.contains("outcome: ok"), "{text}");
     assert!(text.contains("issues:write -> allow"), "{text}");
-    assert!(text.contains("labels:") && text.contains("needs-triage"), "{text}");
+    assert!(
+        text.contains("labels:") && text.contains("needs-triage"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -70,8 +89,14 @@ fn plugin_test_fails_and_shows_the_denial_for_an_undeclared_capability() {
     ]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!out.status.success());
-    assert!(text.contains("issues:write -> deny") && text.contains("does not declare"), "{text}");
-    assert!(text.contains("labels:") && !text.contains("sneaky"), "{text}");
+    assert!(
+        text.contains("issues:write -> deny") && text.contains("does not declare"),
+        "{text}"
+    );
+    assert!(
+        text.contains("labels:") && !text.contains("sneaky"),
+        "{text}"
+    );
 }
 
 /// The plugin guide's tutorial, as a reader would follow it: the guide shows the
@@ -80,24 +105,55 @@ fn plugin_test_fails_and_shows_the_denial_for_an_undeclared_capability() {
 #[test]
 fn the_plugin_guide_tutorial_builds_and_runs() {
     let guide = std::fs::read_to_string(repo_file("docs/plugin-guide.md")).unwrap();
-    let template = std::fs::read_to_string(repo_file("server/src/cli/template/lib.rs.tmpl")).unwrap();
-    assert!(guide.contains(&template), "docs/plugin-guide.md no longer shows the template's src/lib.rs");
+    let template =
+        std::fs::read_to_string(repo_file("server/src/cli/template/lib.rs.tmpl")).unwrap();
+    assert!(
+        guide.contains(&template),
+        "docs/plugin-guide.md no longer shows the template's src/lib.rs"
+    );
 
     let dir = std::env::temp_dir().join(format!("gantry-tutorial-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let crate_dir = dir.join("hello");
-    let out = gantry(&["plugin", "new", "hello", "--path", crate_dir.to_str().unwrap(), "--sdk", &repo_file("plugin-sdk")]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = gantry(&[
+        "plugin",
+        "new",
+        "hello",
+        "--path",
+        crate_dir.to_str().unwrap(),
+        "--sdk",
+        &repo_file("plugin-sdk"),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
-    let build = Command::new(repo_file("scripts/build-plugins.sh")).arg("--crate").arg(&crate_dir).output().unwrap();
-    assert!(build.status.success(), "{}", String::from_utf8_lossy(&build.stderr));
+    let build = Command::new(repo_file("scripts/build-plugins.sh"))
+        .arg("--crate")
+        .arg(&crate_dir)
+        .output()
+        .unwrap();
+    assert!(
+        build.status.success(),
+        "{}",
+        String::from_utf8_lossy(&build.stderr)
+    );
     let wasm = String::from_utf8_lossy(&build.stdout).trim().to_owned();
 
     let event = repo_file("../shared/corpus/webhooks/issues/opened.payload.json");
     let run = gantry(&["plugin", "test", &wasm, "--event", &event]);
     let text = String::from_utf8_lossy(&run.stdout);
-    assert!(run.status.success(), "{text}\n{}", String::from_utf8_lossy(&run.stderr));
-    assert!(text.contains("Hello @Codertocat, thanks for the report!"), "{text}");
+    assert!(
+        run.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(
+        text.contains("Hello @Codertocat, thanks for the report!"),
+        "{text}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -126,42 +182,127 @@ fn plugin_install_then_list_shows_the_plugin_with_its_digest_and_every_change_is
     let digest = hex::encode(sha2::Sha256::digest(std::fs::read(&wasm).unwrap()));
 
     let out = gantry_in(&dir, &["plugin", "install", &wasm]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout(&out).contains(&format!("installed configured 0.1.0 (sha256:{}", &digest[..12])), "{}", stdout(&out));
-    assert!(stdout(&out).contains("runs nowhere yet"), "{}", stdout(&out));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout(&out).contains(&format!(
+            "installed configured 0.1.0 (sha256:{}",
+            &digest[..12]
+        )),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains("runs nowhere yet"),
+        "{}",
+        stdout(&out)
+    );
 
     let again = gantry_in(&dir, &["plugin", "install", &wasm]);
     assert!(!again.status.success());
-    assert!(String::from_utf8_lossy(&again.stderr).contains("already installed"), "{}", String::from_utf8_lossy(&again.stderr));
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("already installed"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
 
-    assert!(gantry_in(&dir, &["plugin", "enable", "configured", "--repo", "Octo/App"]).status.success());
-    let bad = gantry_in(&dir, &["plugin", "configure", "configured", "--repo", "octo/app", "--set", r#"{"greeting": ""}"#]);
+    assert!(gantry_in(
+        &dir,
+        &["plugin", "enable", "configured", "--repo", "Octo/App"]
+    )
+    .status
+    .success());
+    let bad = gantry_in(
+        &dir,
+        &[
+            "plugin",
+            "configure",
+            "configured",
+            "--repo",
+            "octo/app",
+            "--set",
+            r#"{"greeting": ""}"#,
+        ],
+    );
     assert!(!bad.status.success());
     let stderr = String::from_utf8_lossy(&bad.stderr);
-    assert!(stderr.contains("octo/app") && stderr.contains("at /greeting"), "{stderr}");
+    assert!(
+        stderr.contains("octo/app") && stderr.contains("at /greeting"),
+        "{stderr}"
+    );
     // The settings file and the plugin's configuration file side by side.
     let (settings, config) = (dir.join("gantry.toml"), dir.join("configured.json"));
-    std::fs::write(&settings, format!("data_dir = {:?}\n", dir.display().to_string())).unwrap();
+    std::fs::write(
+        &settings,
+        format!("data_dir = {:?}\n", dir.display().to_string()),
+    )
+    .unwrap();
     std::fs::write(&config, r#"{"greeting": "hi"}"#).unwrap();
     let (settings, config) = (settings.to_str().unwrap(), config.to_str().unwrap());
-    let good = gantry_in(&dir, &["--config", settings, "plugin", "configure", "configured", "--repo", "octo/app", "--file", config]);
-    assert!(good.status.success(), "{}", String::from_utf8_lossy(&good.stderr));
+    let good = gantry_in(
+        &dir,
+        &[
+            "--config",
+            settings,
+            "plugin",
+            "configure",
+            "configured",
+            "--repo",
+            "octo/app",
+            "--file",
+            config,
+        ],
+    );
+    assert!(
+        good.status.success(),
+        "{}",
+        String::from_utf8_lossy(&good.stderr)
+    );
 
     let list = gantry_in(&dir, &["plugin", "list"]);
     let text = stdout(&list);
-    assert!(list.status.success(), "{}", String::from_utf8_lossy(&list.stderr));
-    let line = text.lines().find(|l| l.starts_with("configured")).unwrap_or_else(|| panic!("{text}"));
-    assert!(line.contains("0.1.0") && line.contains("enabled") && line.contains(&digest[..12]) && line.contains("octo/app"), "{line}");
-    let json: serde_json::Value = serde_json::from_slice(&gantry_in(&dir, &["plugin", "list", "--json"]).stdout).unwrap();
+    assert!(
+        list.status.success(),
+        "{}",
+        String::from_utf8_lossy(&list.stderr)
+    );
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("configured"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        line.contains("0.1.0")
+            && line.contains("enabled")
+            && line.contains(&digest[..12])
+            && line.contains("octo/app"),
+        "{line}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&gantry_in(&dir, &["plugin", "list", "--json"]).stdout).unwrap();
     assert_eq!(json[0]["digest"], digest.as_str());
-    assert_eq!(json[0]["projects"][0]["effective_config"], serde_json::json!({"greeting": "hi", "loud": false}));
+    assert_eq!(
+        json[0]["projects"][0]["effective_config"],
+        serde_json::json!({"greeting": "hi", "loud": false})
+    );
 
     let show = stdout(&gantry_in(&dir, &["plugin", "show", "configured"]));
-    assert!(show.contains(&format!("sha256:{digest}")) && show.contains("config in use"), "{show}");
-    assert!(gantry_in(&dir, &["plugin", "remove", "configured"]).status.success());
+    assert!(
+        show.contains(&format!("sha256:{digest}")) && show.contains("config in use"),
+        "{show}"
+    );
+    assert!(gantry_in(&dir, &["plugin", "remove", "configured"])
+        .status
+        .success());
     assert!(stdout(&gantry_in(&dir, &["plugin", "list"])).contains("no plugins installed"));
     let audit = gantry_in(&dir, &["audit", "verify"]);
-    assert!(stdout(&audit).contains("audit log intact: 4 rows verified"), "{}", stdout(&audit));
+    assert!(
+        stdout(&audit).contains("audit log intact: 4 rows verified"),
+        "{}",
+        stdout(&audit)
+    );
 
     let too_big = Command::new(env!("CARGO_BIN_EXE_gantry"))
         .args(["plugin", "install", &wasm])
@@ -170,6 +311,10 @@ fn plugin_install_then_list_shows_the_plugin_with_its_digest_and_every_change_is
         .output()
         .unwrap();
     assert!(!too_big.status.success());
-    assert!(String::from_utf8_lossy(&too_big.stderr).contains("the limit is 1000"), "{}", String::from_utf8_lossy(&too_big.stderr));
+    assert!(
+        String::from_utf8_lossy(&too_big.stderr).contains("the limit is 1000"),
+        "{}",
+        String::from_utf8_lossy(&too_big.stderr)
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

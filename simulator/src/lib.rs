@@ -33,13 +33,13 @@ use std::{net::TcpListener, path::PathBuf, sync::Arc, time::Instant};
 use actix_web::{dev::Server, web, App, HttpServer};
 use parking_lot::{Mutex, MutexGuard};
 
+pub use crate::routes::artifacts::artifact_bytes;
 use crate::{apps::AppLog, faults::Control, mirror::Mirrors, persist::Store, state::State};
 pub use crate::{
     apps::{AppKeyError, JwtRecord, NewApp, NewInstallation},
     faults::{Fault, FaultKind},
     seed::{JobOutcome, PullFile, RunArtifact, RunOutcome},
 };
-pub use crate::routes::artifacts::artifact_bytes;
 
 /// Options for a simulator instance.
 #[derive(Debug, Clone, Default)]

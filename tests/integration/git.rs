@@ -15,12 +15,23 @@ use crate::helpers::{corpus_payload, delivery_id, spawn_app, AppOptions, Plugins
 
 pub(crate) fn git(args: &[&str], dir: &Path) -> String {
     let out = Command::new("git")
-        .args(["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "init.defaultBranch=main"])
+        .args([
+            "-c",
+            "user.name=Test",
+            "-c",
+            "user.email=test@example.com",
+            "-c",
+            "init.defaultBranch=main",
+        ])
         .args(args)
         .current_dir(dir)
         .output()
         .expect("git runs");
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -45,14 +56,24 @@ pub(crate) fn seed_repository(app: &TestApp) -> PathBuf {
 }
 
 async fn gitter_app() -> (TestApp, PathBuf) {
-    let app = spawn_app(AppOptions { plugins: Plugins::Named(&["gitter"]), tweak: Some(clone_from_data_dir), ..AppOptions::default() }).await;
+    let app = spawn_app(AppOptions {
+        plugins: Plugins::Named(&["gitter"]),
+        tweak: Some(clone_from_data_dir),
+        ..AppOptions::default()
+    })
+    .await;
     let bare = seed_repository(&app);
     (app, bare)
 }
 
 async fn open_issue(app: &TestApp) -> String {
     let id = delivery_id();
-    assert_eq!(app.post_webhook("issues", &id, &corpus_payload("issues/opened.payload.json")).await.status(), 202);
+    assert_eq!(
+        app.post_webhook("issues", &id, &corpus_payload("issues/opened.payload.json"))
+            .await
+            .status(),
+        202
+    );
     app.wait_for_idle_queue(Duration::from_secs(30)).await;
     let run = app.runs_of(&id).await.pop().unwrap();
     assert_eq!(run.outcome, "ok", "{run:?}");
@@ -74,15 +95,26 @@ async fn an_allowed_push_lands_the_commit_and_tag_and_escapes_are_refused() {
     policies::add(&app.state.db, rule, "test").await.unwrap();
     let log = open_issue(&app).await;
     for escape in ["../outside.txt", "/etc/passwd", ".git/config"] {
-        assert!(log.contains(&format!("refused {escape}")), "{escape} was not refused:\n{log}");
+        assert!(
+            log.contains(&format!("refused {escape}")),
+            "{escape} was not refused:\n{log}"
+        );
     }
-    assert!(log.contains("pushed") && log.contains("tags: [\"v0.1.0\"]"), "{log}");
+    assert!(
+        log.contains("pushed") && log.contains("tags: [\"v0.1.0\"]"),
+        "{log}"
+    );
     assert_eq!(git(&["tag"], &bare).trim(), "v0.1.0");
     let head = git(&["log", "-1", "--format=%s|%an|%cn", "main"], &bare);
     assert_eq!(head.trim(), "Release v0.1.0|Release Bot|gantry[bot]");
-    assert_eq!(git(&["show", "main:CHANGELOG.md"], &bare), "# Changes\n- v0.1.0\n");
+    assert_eq!(
+        git(&["show", "main:CHANGELOG.md"], &bare),
+        "# Changes\n- v0.1.0\n"
+    );
     // The workspace is gone once the call ended.
-    let left = std::fs::read_dir(app.dir.path().join("workspaces")).map(|d| d.count()).unwrap_or(0);
+    let left = std::fs::read_dir(app.dir.path().join("workspaces"))
+        .map(|d| d.count())
+        .unwrap_or(0);
     assert_eq!(left, 0, "workspaces left behind");
 }
 
@@ -90,14 +122,37 @@ async fn an_allowed_push_lands_the_commit_and_tag_and_escapes_are_refused() {
 async fn a_push_under_the_default_ask_waits_for_approval_then_lands_once() {
     let (app, bare) = gitter_app().await;
     let log = open_issue(&app).await;
-    let id = log.split("push held for approval: ").nth(1).and_then(|r| r.split_whitespace().next()).unwrap_or_else(|| panic!("not held:\n{log}")).to_owned();
-    assert_eq!(git(&["tag"], &bare).trim(), "", "nothing pushed before approval");
-    let approve = app.api(Method::POST, &format!("/approvals/{id}/approve")).send().await.unwrap();
+    let id = log
+        .split("push held for approval: ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or_else(|| panic!("not held:\n{log}"))
+        .to_owned();
+    assert_eq!(
+        git(&["tag"], &bare).trim(),
+        "",
+        "nothing pushed before approval"
+    );
+    let approve = app
+        .api(Method::POST, &format!("/approvals/{id}/approve"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(approve.status(), 200, "{}", approve.text().await.unwrap());
     assert_eq!(git(&["tag"], &bare).trim(), "v0.1.0");
-    assert_eq!(git(&["log", "-1", "--format=%s", "main"], &bare).trim(), "Release v0.1.0");
-    assert!(!app.dir.path().join("held-pushes").join(&id).exists(), "the kept workspace is removed after the push");
-    let again = app.api(Method::POST, &format!("/approvals/{id}/approve")).send().await.unwrap();
+    assert_eq!(
+        git(&["log", "-1", "--format=%s", "main"], &bare).trim(),
+        "Release v0.1.0"
+    );
+    assert!(
+        !app.dir.path().join("held-pushes").join(&id).exists(),
+        "the kept workspace is removed after the push"
+    );
+    let again = app
+        .api(Method::POST, &format!("/approvals/{id}/approve"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(again.status(), 409);
 }
 
@@ -108,7 +163,12 @@ pub(crate) fn clone_from_simulator(settings: &mut Settings) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_push_over_smart_http_with_the_token_shows_the_tag_in_the_refs_api() {
-    let app = spawn_app(AppOptions { plugins: Plugins::Named(&["gitter"]), tweak: Some(clone_from_simulator), ..AppOptions::default() }).await;
+    let app = spawn_app(AppOptions {
+        plugins: Plugins::Named(&["gitter"]),
+        tweak: Some(clone_from_simulator),
+        ..AppOptions::default()
+    })
+    .await;
     let rule = RuleForm {
         scope: "global".into(),
         plugin: Some("gitter".into()),
@@ -123,7 +183,10 @@ async fn a_push_over_smart_http_with_the_token_shows_the_tag_in_the_refs_api() {
     assert!(log.contains("pushed"), "{log}");
     let tag: serde_json::Value = app
         .http
-        .get(format!("{}/repos/Codertocat/Hello-World/git/ref/tags/v0.1.0", app.state.settings.github.api_url))
+        .get(format!(
+            "{}/repos/Codertocat/Hello-World/git/ref/tags/v0.1.0",
+            app.state.settings.github.api_url
+        ))
         .bearer_auth("test-token")
         .send()
         .await
@@ -132,10 +195,17 @@ async fn a_push_over_smart_http_with_the_token_shows_the_tag_in_the_refs_api() {
         .await
         .unwrap();
     assert_eq!(tag["ref"], "refs/tags/v0.1.0", "{tag}");
-    let commit_sha = log.split("committed ").nth(1).and_then(|r| r.split_whitespace().next()).unwrap();
+    let commit_sha = log
+        .split("committed ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap();
     let branch: serde_json::Value = app
         .http
-        .get(format!("{}/repos/Codertocat/Hello-World/branches/master", app.state.settings.github.api_url))
+        .get(format!(
+            "{}/repos/Codertocat/Hello-World/branches/master",
+            app.state.settings.github.api_url
+        ))
         .bearer_auth("test-token")
         .send()
         .await
@@ -148,7 +218,12 @@ async fn a_push_over_smart_http_with_the_token_shows_the_tag_in_the_refs_api() {
 
 /// A source with `master`, `feature` and tag `v1`, and an empty bare mirror.
 async fn mirror_app() -> (TestApp, PathBuf) {
-    let app = spawn_app(AppOptions { plugins: Plugins::Named(&["mirrorer"]), tweak: Some(clone_from_data_dir), ..AppOptions::default() }).await;
+    let app = spawn_app(AppOptions {
+        plugins: Plugins::Named(&["mirrorer"]),
+        tweak: Some(clone_from_data_dir),
+        ..AppOptions::default()
+    })
+    .await;
     let source = seed_repository(&app);
     let work = app.dir.path().join("seed");
     git(&["checkout", "-q", "-b", "feature"], &work);
@@ -156,7 +231,10 @@ async fn mirror_app() -> (TestApp, PathBuf) {
     git(&["add", "."], &work);
     git(&["commit", "-q", "-m", "feature work"], &work);
     git(&["tag", "v1", "main"], &work);
-    git(&["push", "-q", source.to_str().unwrap(), "feature", "v1"], &work);
+    git(
+        &["push", "-q", source.to_str().unwrap(), "feature", "v1"],
+        &work,
+    );
     let mirror = app.dir.path().join("repos/Codertocat/mirror.git");
     std::fs::create_dir_all(&mirror).unwrap();
     git(&["init", "--bare", "-q"], &mirror);
@@ -164,12 +242,28 @@ async fn mirror_app() -> (TestApp, PathBuf) {
 }
 
 fn allow_push(scope: &str) -> RuleForm {
-    RuleForm { scope: scope.into(), plugin: Some("mirrorer".into()), capability: "git:push".into(), effect: "allow".into(), branch: None, min_permission: None, enforced: false }
+    RuleForm {
+        scope: scope.into(),
+        plugin: Some("mirrorer".into()),
+        capability: "git:push".into(),
+        effect: "allow".into(),
+        branch: None,
+        min_permission: None,
+        enforced: false,
+    }
 }
 
 async fn configure_mirror(app: &TestApp, branches: &[&str]) {
     let config = serde_json::json!({ "destination": "Codertocat/mirror", "branches": branches, "tags": true, "force": false });
-    assert_eq!(app.api(Method::PUT, "/plugins/mirrorer/config").json(&config).send().await.unwrap().status(), 200);
+    assert_eq!(
+        app.api(Method::PUT, "/plugins/mirrorer/config")
+            .json(&config)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -181,28 +275,61 @@ async fn a_mirror_needs_the_plugin_enabled_on_the_destination_and_then_gets_bran
     assert!(log.contains("is not enabled on Codertocat/mirror"), "{log}");
     assert_eq!(git(&["for-each-ref"], &mirror).trim(), "", "nothing pushed");
 
-    let enable = app.api(Method::POST, "/plugins/mirrorer/enable").json(&serde_json::json!({ "project": "Codertocat/mirror" })).send().await.unwrap();
+    let enable = app
+        .api(Method::POST, "/plugins/mirrorer/enable")
+        .json(&serde_json::json!({ "project": "Codertocat/mirror" }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(enable.status(), 200);
-    policies::add(&app.state.db, allow_push("repo:codertocat/mirror"), "test").await.unwrap();
+    policies::add(&app.state.db, allow_push("repo:codertocat/mirror"), "test")
+        .await
+        .unwrap();
     let log = open_issue(&app).await;
     assert!(log.contains("mirrored"), "{log}");
     let refs = git(&["for-each-ref", "--format=%(refname)"], &mirror);
-    assert_eq!(refs.lines().collect::<Vec<_>>(), ["refs/heads/feature", "refs/heads/main", "refs/tags/v1"]);
+    assert_eq!(
+        refs.lines().collect::<Vec<_>>(),
+        ["refs/heads/feature", "refs/heads/main", "refs/tags/v1"]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mirror_under_the_default_ask_waits_for_approval_and_the_policy_is_the_destinations() {
     let (app, mirror) = mirror_app().await;
     configure_mirror(&app, &["main"]).await;
-    let enable = app.api(Method::POST, "/plugins/mirrorer/enable").json(&serde_json::json!({ "project": "Codertocat/mirror" })).send().await.unwrap();
+    let enable = app
+        .api(Method::POST, "/plugins/mirrorer/enable")
+        .json(&serde_json::json!({ "project": "Codertocat/mirror" }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(enable.status(), 200);
     // Allowing pushes on the source changes nothing: the destination's policy decides.
-    policies::add(&app.state.db, allow_push("repo:codertocat/hello-world"), "test").await.unwrap();
+    policies::add(
+        &app.state.db,
+        allow_push("repo:codertocat/hello-world"),
+        "test",
+    )
+    .await
+    .unwrap();
     let log = open_issue(&app).await;
-    let id = log.split("mirror held for approval: ").nth(1).and_then(|r| r.split_whitespace().next()).unwrap_or_else(|| panic!("not held:\n{log}")).to_owned();
+    let id = log
+        .split("mirror held for approval: ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or_else(|| panic!("not held:\n{log}"))
+        .to_owned();
     assert_eq!(git(&["for-each-ref"], &mirror).trim(), "");
-    let approve = app.api(Method::POST, &format!("/approvals/{id}/approve")).send().await.unwrap();
+    let approve = app
+        .api(Method::POST, &format!("/approvals/{id}/approve"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(approve.status(), 200, "{}", approve.text().await.unwrap());
     let refs = git(&["for-each-ref", "--format=%(refname)"], &mirror);
-    assert_eq!(refs.lines().collect::<Vec<_>>(), ["refs/heads/main", "refs/tags/v1"]);
+    assert_eq!(
+        refs.lines().collect::<Vec<_>>(),
+        ["refs/heads/main", "refs/tags/v1"]
+    );
 }

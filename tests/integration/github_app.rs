@@ -14,7 +14,11 @@ const APP_ID: u64 = 4242;
 const INSTALLATION: u64 = 77;
 
 fn key(name: &str) -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../simulator/tests/api/keys")).join(name)
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../simulator/tests/api/keys"
+    ))
+    .join(name)
 }
 
 /// Gantry authenticates as App 4242 with the test key; no personal token.
@@ -27,27 +31,41 @@ fn as_app(settings: &mut Settings) {
 /// A simulator that knows the App (with `public_key`) installed on Codertocat and
 /// accepts only tokens it issued.
 async fn app_with_key(public_key: &str) -> TestApp {
-    let app = spawn_app(AppOptions { tweak: Some(as_app), ..AppOptions::default() }).await;
+    let app = spawn_app(AppOptions {
+        tweak: Some(as_app),
+        ..AppOptions::default()
+    })
+    .await;
     let pem = std::fs::read_to_string(key(public_key)).unwrap();
     app.sim.register_app(&NewApp::new(APP_ID, &pem)).unwrap();
-    assert!(app.sim.add_installation(&NewInstallation::new(INSTALLATION, APP_ID, "Codertocat")));
+    assert!(app
+        .sim
+        .add_installation(&NewInstallation::new(INSTALLATION, APP_ID, "Codertocat")));
     app.sim.set_token_checking(true);
     app
 }
 
 /// Delivers the corpus `issues.opened` for issue `number` from the installation.
 async fn open_issue(app: &TestApp, number: u64) -> String {
-    let mut payload: serde_json::Value = serde_json::from_slice(&corpus_payload("issues/opened.payload.json")).unwrap();
+    let mut payload: serde_json::Value =
+        serde_json::from_slice(&corpus_payload("issues/opened.payload.json")).unwrap();
     payload["issue"]["number"] = number.into();
     payload["installation"] = serde_json::json!({ "id": INSTALLATION });
     let id = delivery_id();
-    assert_eq!(app.post_webhook("issues", &id, &serde_json::to_vec(&payload).unwrap()).await.status(), 202);
+    assert_eq!(
+        app.post_webhook("issues", &id, &serde_json::to_vec(&payload).unwrap())
+            .await
+            .status(),
+        202
+    );
     app.wait_for_idle_queue(Duration::from_secs(30)).await;
     id
 }
 
 fn labels(app: &TestApp, number: u64) -> Vec<String> {
-    app.sim.issue_labels("Codertocat", "Hello-World", number).unwrap_or_default()
+    app.sim
+        .issue_labels("Codertocat", "Hello-World", number)
+        .unwrap_or_default()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -56,20 +74,38 @@ async fn the_app_flow_signs_a_proper_jwt_reuses_its_token_and_renews_it_near_exp
     // Tokens that live four minutes are inside the five-minute renewal margin.
     app.sim.set_token_lifetime(Duration::from_secs(240));
     open_issue(&app, 1).await;
-    assert!(labels(&app, 1).contains(&"needs-triage".to_owned()), "the plugin call went through on the installation token");
+    assert!(
+        labels(&app, 1).contains(&"needs-triage".to_owned()),
+        "the plugin call went through on the installation token"
+    );
     assert_eq!(app.sim.token_requests(INSTALLATION), 1);
     open_issue(&app, 2).await;
-    assert_eq!(app.sim.token_requests(INSTALLATION), 2, "a token near expiry is renewed");
+    assert_eq!(
+        app.sim.token_requests(INSTALLATION),
+        2,
+        "a token near expiry is renewed"
+    );
 
     app.sim.set_token_lifetime(Duration::from_secs(3600));
     open_issue(&app, 3).await;
     assert_eq!(app.sim.token_requests(INSTALLATION), 3);
     open_issue(&app, 4).await;
     open_issue(&app, 5).await;
-    assert_eq!(app.sim.token_requests(INSTALLATION), 3, "a fresh token is reused");
+    assert_eq!(
+        app.sim.token_requests(INSTALLATION),
+        3,
+        "a fresh token is reused"
+    );
     assert!(labels(&app, 5).contains(&"needs-triage".to_owned()));
-    let left = app.metric(&format!("gantry_github_rate_limit_remaining{{installation=\"{INSTALLATION}\"}}")).await;
-    assert!(left > 0.0 && left < 5000.0, "the rate limit left is exported: {left}");
+    let left = app
+        .metric(&format!(
+            "gantry_github_rate_limit_remaining{{installation=\"{INSTALLATION}\"}}"
+        ))
+        .await;
+    assert!(
+        left > 0.0 && left < 5000.0,
+        "the rate limit left is exported: {left}"
+    );
 
     let jwts = app.sim.app_jwts();
     assert_eq!(jwts.len(), 3);
@@ -78,8 +114,14 @@ async fn the_app_flow_signs_a_proper_jwt_reuses_its_token_and_renews_it_near_exp
         assert_eq!(jwt.alg.as_deref(), Some("RS256"));
         assert_eq!(jwt.iss, Some(APP_ID));
         let (iat, exp) = (jwt.iat.unwrap(), jwt.exp.unwrap());
-        assert!((59..=62).contains(&(jwt.received_at - iat)), "iat backdated 60 s: {jwt:?}");
-        assert!(exp - iat <= 600 && exp > jwt.received_at, "exp at most 10 minutes: {jwt:?}");
+        assert!(
+            (59..=62).contains(&(jwt.received_at - iat)),
+            "iat backdated 60 s: {jwt:?}"
+        );
+        assert!(
+            exp - iat <= 600 && exp > jwt.received_at,
+            "exp at most 10 minutes: {jwt:?}"
+        );
     }
 }
 
@@ -89,15 +131,32 @@ async fn a_wrong_app_key_is_a_clear_dead_lettered_error_not_a_retry_loop() {
     let app = app_with_key("test-only-other.public.pem").await;
     let id = open_issue(&app, 1).await;
     assert!(!labels(&app, 1).contains(&"needs-triage".to_owned()));
-    let delivery = gantry_server::db::deliveries::find_by_delivery_id(&app.state.db, &id).await.unwrap().unwrap();
-    let job = gantry_server::db::jobs::for_delivery(&app.state.db, delivery.id).await.unwrap().pop().unwrap();
+    let delivery = gantry_server::db::deliveries::find_by_delivery_id(&app.state.db, &id)
+        .await
+        .unwrap()
+        .unwrap();
+    let job = gantry_server::db::jobs::for_delivery(&app.state.db, delivery.id)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
     assert_eq!(job.status, "dead");
     assert_eq!(job.attempts, 1, "no retry loop");
     let error = job.last_error.unwrap_or_default();
-    assert!(error.contains("refused the App's credentials") && error.contains("github.private_key"), "{error}");
-    assert_eq!(app.sim.token_requests(INSTALLATION), 1, "one refused attempt, not a loop");
+    assert!(
+        error.contains("refused the App's credentials") && error.contains("github.private_key"),
+        "{error}"
+    );
+    assert_eq!(
+        app.sim.token_requests(INSTALLATION),
+        1,
+        "one refused attempt, not a loop"
+    );
     let jwts = app.sim.app_jwts();
-    assert!(!jwts.is_empty() && jwts.iter().all(|j| !j.accepted), "{jwts:?}");
+    assert!(
+        !jwts.is_empty() && jwts.iter().all(|j| !j.accepted),
+        "{jwts:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -108,11 +167,29 @@ async fn a_token_github_revokes_early_is_replaced_and_the_job_retried_with_the_n
     // GitHub revokes the cached hour-long token: the next call gets 401.
     assert_eq!(app.sim.revoke_tokens(INSTALLATION), 1);
     let id = open_issue(&app, 2).await;
-    assert!(labels(&app, 2).contains(&"needs-triage".to_owned()), "the retry used a new token");
-    assert_eq!(app.sim.token_requests(INSTALLATION), 2, "one new token, not one per call");
-    let delivery = gantry_server::db::deliveries::find_by_delivery_id(&app.state.db, &id).await.unwrap().unwrap();
-    let job = gantry_server::db::jobs::for_delivery(&app.state.db, delivery.id).await.unwrap().pop().unwrap();
-    assert_eq!((job.status.as_str(), job.attempts), ("done", 2), "the refused attempt, then the one on the new token");
+    assert!(
+        labels(&app, 2).contains(&"needs-triage".to_owned()),
+        "the retry used a new token"
+    );
+    assert_eq!(
+        app.sim.token_requests(INSTALLATION),
+        2,
+        "one new token, not one per call"
+    );
+    let delivery = gantry_server::db::deliveries::find_by_delivery_id(&app.state.db, &id)
+        .await
+        .unwrap()
+        .unwrap();
+    let job = gantry_server::db::jobs::for_delivery(&app.state.db, delivery.id)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert_eq!(
+        (job.status.as_str(), job.attempts),
+        ("done", 2),
+        "the refused attempt, then the one on the new token"
+    );
     // The new token stays cached.
     open_issue(&app, 3).await;
     assert_eq!(app.sim.token_requests(INSTALLATION), 2);

@@ -36,7 +36,8 @@ pub fn corpus_payload(relative: &str) -> Vec<u8> {
 /// The corpus `pull_request` payload for PR `number` with `action`; the hooks plugin
 /// greets an opened one with exactly one comment.
 pub fn pull_request(number: u64, action: &str) -> Vec<u8> {
-    let mut v: serde_json::Value = serde_json::from_slice(&corpus_payload("pull_request/opened.payload.json")).unwrap();
+    let mut v: serde_json::Value =
+        serde_json::from_slice(&corpus_payload("pull_request/opened.payload.json")).unwrap();
     v["number"] = number.into();
     v["pull_request"]["number"] = number.into();
     v["action"] = action.into();
@@ -45,9 +46,14 @@ pub fn pull_request(number: u64, action: &str) -> Vec<u8> {
 
 /// A component built by `scripts/build-plugins.sh`: `dir` is `plugins` or `test-plugins`.
 pub fn built_wasm(dir: &str, name: &str) -> Vec<u8> {
-    let path = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target")).join(dir).join(format!("{name}.wasm"));
+    let path = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target"))
+        .join(dir)
+        .join(format!("{name}.wasm"));
     std::fs::read(&path).unwrap_or_else(|e| {
-        panic!("reading {}: {e}. Build the plugins first: ./dev build (or scripts/build-plugins.sh)", path.display())
+        panic!(
+            "reading {}: {e}. Build the plugins first: ./dev build (or scripts/build-plugins.sh)",
+            path.display()
+        )
     })
 }
 
@@ -75,7 +81,14 @@ pub struct AppOptions {
 
 impl Default for AppOptions {
     fn default() -> Self {
-        Self { plugins: Plugins::Named(&["hooks"]), limits: Limits::default(), configs: Vec::new(), workers: 2, api_token: Some(API_TOKEN), tweak: None }
+        Self {
+            plugins: Plugins::Named(&["hooks"]),
+            limits: Limits::default(),
+            configs: Vec::new(),
+            workers: 2,
+            api_token: Some(API_TOKEN),
+            tweak: None,
+        }
     }
 }
 
@@ -92,12 +105,17 @@ pub struct TestApp {
 pub async fn spawn_app(options: AppOptions) -> TestApp {
     gantry_server::telemetry::init(false);
     let dir = tempfile::tempdir().unwrap();
-    let sim = Simulator::new(SimulatorOptions { allow_anonymous: false });
+    let sim = Simulator::new(SimulatorOptions {
+        allow_anonymous: false,
+    });
     let sim_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let sim_addr = sim_listener.local_addr().unwrap();
     tokio::spawn(sim.serve(sim_listener).unwrap());
 
-    let mut settings = Settings { data_dir: dir.path().to_path_buf(), ..Settings::default() };
+    let mut settings = Settings {
+        data_dir: dir.path().to_path_buf(),
+        ..Settings::default()
+    };
     settings.server.listen = "127.0.0.1:0".into();
     settings.database.url = fresh_database_url(&dir).await;
     settings.webhook.secrets = vec![Secret::new(SECRET)];
@@ -119,18 +137,42 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
     let mut registry = PluginRegistry::default();
     if let Plugins::Named(names) = options.plugins {
         for name in names {
-            let bundled = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../plugins")).join(name).is_dir();
-            let bytes = if bundled { built_wasm("plugins", name) } else { built_wasm("test-plugins", name) };
-            let config = options.configs.iter().find(|(n, _)| n == name).map(|(_, c)| c);
+            let bundled = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../plugins"))
+                .join(name)
+                .is_dir();
+            let bytes = if bundled {
+                built_wasm("plugins", name)
+            } else {
+                built_wasm("test-plugins", name)
+            };
+            let config = options
+                .configs
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, c)| c);
             registry.add(runtime.load(&bytes, config).unwrap()).unwrap();
         }
     }
     let observer: Arc<dyn DeliveryObserver> = Arc::new(sim.clone());
-    let app = Application::build(settings, Extras { observer: Some(observer), plugins: Some((runtime, registry)) }).await.unwrap();
+    let app = Application::build(
+        settings,
+        Extras {
+            observer: Some(observer),
+            plugins: Some((runtime, registry)),
+        },
+    )
+    .await
+    .unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state().clone();
     tokio::spawn(app.run_until_stopped());
-    TestApp { address, state, sim, http: reqwest::Client::new(), dir }
+    TestApp {
+        address,
+        state,
+        sim,
+        http: reqwest::Client::new(),
+        dir,
+    }
 }
 
 /// SQLite in the test's directory, or a fresh PostgreSQL database when
@@ -138,31 +180,54 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
 pub async fn fresh_database_url(dir: &tempfile::TempDir) -> String {
     match std::env::var("GANTRY_TEST_DATABASE").as_deref() {
         Ok("postgres") => {
-            let base = std::env::var("GANTRY_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+            let base = std::env::var("GANTRY_TEST_POSTGRES_URL")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
             let name = format!("gantry_t_{}", uuid::Uuid::new_v4().simple());
-            let admin = Database::connect(&base).await.expect("PostgreSQL must be reachable for GANTRY_TEST_DATABASE=postgres");
-            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+            let admin = Database::connect(&base)
+                .await
+                .expect("PostgreSQL must be reachable for GANTRY_TEST_DATABASE=postgres");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .unwrap();
             let (prefix, _) = base.rsplit_once('/').unwrap();
             format!("{prefix}/{name}")
         }
-        _ => format!("sqlite://{}?mode=rwc", dir.path().join("gantry.db").display()),
+        _ => format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("gantry.db").display()
+        ),
     }
 }
 
 impl TestApp {
     /// Posts a delivery signed with the test secret.
-    pub async fn post_webhook(&self, event: &str, delivery: &str, body: &[u8]) -> reqwest::Response {
+    pub async fn post_webhook(
+        &self,
+        event: &str,
+        delivery: &str,
+        body: &[u8],
+    ) -> reqwest::Response {
         self.post_signed(event, delivery, body, SECRET).await
     }
 
     /// Posts a delivery signed with any secret.
-    pub async fn post_signed(&self, event: &str, delivery: &str, body: &[u8], secret: &str) -> reqwest::Response {
+    pub async fn post_signed(
+        &self,
+        event: &str,
+        delivery: &str,
+        body: &[u8],
+        secret: &str,
+    ) -> reqwest::Response {
         self.http
             .post(format!("{}/webhooks/github", self.address))
             .header("content-type", "application/json")
             .header("x-github-event", event)
             .header("x-github-delivery", delivery)
-            .header("x-hub-signature-256", signature::sign(secret.as_bytes(), body))
+            .header(
+                "x-hub-signature-256",
+                signature::sign(secret.as_bytes(), body),
+            )
             .body(body.to_vec())
             .send()
             .await
@@ -171,25 +236,45 @@ impl TestApp {
 
     /// The value of a metric line (`name{labels}`) from `/metrics`, 0 when absent.
     pub async fn metric(&self, series: &str) -> f64 {
-        let text = self.http.get(format!("{}/metrics", self.address)).send().await.unwrap().text().await.unwrap();
+        let text = self
+            .http
+            .get(format!("{}/metrics", self.address))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         text.lines()
-            .find_map(|line| line.strip_prefix(series).and_then(|rest| rest.strip_prefix(' ')).map(|v| v.trim().parse::<f64>().unwrap()))
+            .find_map(|line| {
+                line.strip_prefix(series)
+                    .and_then(|rest| rest.strip_prefix(' '))
+                    .map(|v| v.trim().parse::<f64>().unwrap())
+            })
             .unwrap_or(0.0)
     }
 
     /// A request to the JSON API with the test token.
     pub fn api(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        self.http.request(method, format!("{}/api/v1{path}", self.address)).bearer_auth(API_TOKEN)
+        self.http
+            .request(method, format!("{}/api/v1{path}", self.address))
+            .bearer_auth(API_TOKEN)
     }
 
     /// Number of stored deliveries.
     pub async fn delivery_count(&self) -> u64 {
-        gantry_server::db::entities::deliveries::Entity::find().count(&self.state.db).await.unwrap()
+        gantry_server::db::entities::deliveries::Entity::find()
+            .count(&self.state.db)
+            .await
+            .unwrap()
     }
 
     /// Number of jobs.
     pub async fn job_count(&self) -> u64 {
-        gantry_server::db::entities::jobs::Entity::find().count(&self.state.db).await.unwrap()
+        gantry_server::db::entities::jobs::Entity::find()
+            .count(&self.state.db)
+            .await
+            .unwrap()
     }
 
     /// Waits until no job is queued or running.
@@ -206,11 +291,20 @@ impl TestApp {
     }
 
     /// The plugin runs of the delivery with this id.
-    pub async fn runs_of(&self, delivery: &str) -> Vec<gantry_server::db::entities::plugin_runs::Model> {
+    pub async fn runs_of(
+        &self,
+        delivery: &str,
+    ) -> Vec<gantry_server::db::entities::plugin_runs::Model> {
         let db = &self.state.db;
-        let d = gantry_server::db::deliveries::find_by_delivery_id(db, delivery).await.unwrap().expect("delivery stored");
+        let d = gantry_server::db::deliveries::find_by_delivery_id(db, delivery)
+            .await
+            .unwrap()
+            .expect("delivery stored");
         let mut runs = Vec::new();
-        for job in gantry_server::db::jobs::for_delivery(db, d.id).await.unwrap() {
+        for job in gantry_server::db::jobs::for_delivery(db, d.id)
+            .await
+            .unwrap()
+        {
             runs.extend(gantry_server::db::runs::for_job(db, job.id).await.unwrap());
         }
         runs
@@ -228,7 +322,10 @@ where
         if check().await {
             return;
         }
-        assert!(start.elapsed() < timeout, "timed out after {timeout:?} waiting for {what}");
+        assert!(
+            start.elapsed() < timeout,
+            "timed out after {timeout:?} waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }
@@ -247,15 +344,32 @@ impl TestApp {
 
     /// GETs `path` of `repo` from the simulator, which must succeed.
     pub async fn sim_get(&self, repo: &str, path: &str) -> serde_json::Value {
-        let answer = self.http.get(self.sim_repo_url(repo, path)).bearer_auth("test-token").send().await.unwrap();
-        assert!(answer.status().is_success(), "GET {path}: {}", answer.status());
+        let answer = self
+            .http
+            .get(self.sim_repo_url(repo, path))
+            .bearer_auth("test-token")
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            answer.status().is_success(),
+            "GET {path}: {}",
+            answer.status()
+        );
         answer.json().await.unwrap()
     }
 
     /// Makes `user` a collaborator of `repo` with `permission` (`push`, `maintain`...).
     pub async fn grant(&self, repo: &str, user: &str, permission: &str) {
         let url = self.sim_repo_url(repo, &format!("/collaborators/{user}"));
-        let answer = self.http.put(url).bearer_auth("test-token").json(&serde_json::json!({ "permission": permission })).send().await.unwrap();
+        let answer = self
+            .http
+            .put(url)
+            .bearer_auth("test-token")
+            .json(&serde_json::json!({ "permission": permission }))
+            .send()
+            .await
+            .unwrap();
         assert!(answer.status().is_success(), "{}", answer.status());
     }
 
@@ -266,11 +380,28 @@ impl TestApp {
     pub async fn comment(&self, repo: &str, number: u64, user: &str, body: &str) -> String {
         let issue = self.sim_get(repo, &format!("/issues/{number}")).await;
         let url = self.sim_repo_url(repo, &format!("/issues/{number}/comments"));
-        let created = self.http.post(url).bearer_auth("test-token").header("x-sim-user", user).json(&serde_json::json!({ "body": body })).send().await.unwrap();
+        let created = self
+            .http
+            .post(url)
+            .bearer_auth("test-token")
+            .header("x-sim-user", user)
+            .json(&serde_json::json!({ "body": body }))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(created.status(), 201);
         let comment_id = created.json::<serde_json::Value>().await.unwrap()["id"].clone();
-        let mut v: serde_json::Value = serde_json::from_slice(&corpus_payload("issue_comment/created.payload.json")).unwrap();
-        for key in ["number", "title", "state", "labels", "assignees", "user", "pull_request"] {
+        let mut v: serde_json::Value =
+            serde_json::from_slice(&corpus_payload("issue_comment/created.payload.json")).unwrap();
+        for key in [
+            "number",
+            "title",
+            "state",
+            "labels",
+            "assignees",
+            "user",
+            "pull_request",
+        ] {
             v["issue"][key] = issue[key].clone();
         }
         v["comment"]["id"] = comment_id;
@@ -279,7 +410,12 @@ impl TestApp {
         v["comment"]["user"]["type"] = "User".into();
         v["sender"] = v["comment"]["user"].clone();
         let id = delivery_id();
-        assert_eq!(self.post_webhook("issue_comment", &id, &serde_json::to_vec(&v).unwrap()).await.status(), 202);
+        assert_eq!(
+            self.post_webhook("issue_comment", &id, &serde_json::to_vec(&v).unwrap())
+                .await
+                .status(),
+            202
+        );
         self.wait_for_idle_queue(Duration::from_secs(60)).await;
         id
     }
@@ -303,7 +439,10 @@ pub const TEST_PASSWORD: &str = "correct horse battery staple";
 impl TestApp {
     /// A client that does not follow redirects (to see a 303 and its cookies).
     pub fn browser(&self) -> reqwest::Client {
-        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
     }
 
     /// This server's origin, for `Origin` headers.
@@ -315,7 +454,15 @@ impl TestApp {
     /// the password [`TEST_PASSWORD`]; returns the id.
     pub async fn create_user(&self, login: &str, role: Option<gantry_server::auth::Role>) -> i64 {
         let actor = gantry_server::auth::accounts::Actor::cli();
-        gantry_server::auth::accounts::create_user(&self.state.db, &actor, login, Some(TEST_PASSWORD.into()), role).await.unwrap()
+        gantry_server::auth::accounts::create_user(
+            &self.state.db,
+            &actor,
+            login,
+            Some(TEST_PASSWORD.into()),
+            role,
+        )
+        .await
+        .unwrap()
     }
 
     /// Posts the sign-in form; returns the answer (not followed).
@@ -334,20 +481,42 @@ impl TestApp {
         let answer = self.post_login(login, TEST_PASSWORD).await;
         assert_eq!(answer.status(), 303, "signing in {login}");
         let cookie = session_cookie_of(&answer).expect("a session cookie after signing in");
-        let me: serde_json::Value = self.http.get(format!("{}/api/v1/me", self.address)).header("cookie", &cookie).send().await.unwrap().json().await.unwrap();
-        Session { login: login.to_owned(), cookie, csrf: me["csrf_token"].as_str().unwrap().to_owned() }
+        let me: serde_json::Value = self
+            .http
+            .get(format!("{}/api/v1/me", self.address))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        Session {
+            login: login.to_owned(),
+            cookie,
+            csrf: me["csrf_token"].as_str().unwrap().to_owned(),
+        }
     }
 
     /// Creates a user with `role` everywhere (`None`: no role at all) and signs them in.
     pub async fn sign_in(&self, role: Option<gantry_server::auth::Role>) -> Session {
-        let login = format!("{}-{}", role.map_or("nobody", |r| r.as_str()), &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        let login = format!(
+            "{}-{}",
+            role.map_or("nobody", |r| r.as_str()),
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
+        );
         self.create_user(&login, role).await;
         self.sign_in_as(&login).await
     }
 
     /// A request as `session`'s browser: cookie, same-site `Origin`, and the CSRF
     /// header (as htmx sends it).
-    pub fn as_user(&self, session: &Session, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+    pub fn as_user(
+        &self,
+        session: &Session,
+        method: reqwest::Method,
+        path: &str,
+    ) -> reqwest::RequestBuilder {
         self.browser()
             .request(method, format!("{}{path}", self.address))
             .header("cookie", &session.cookie)

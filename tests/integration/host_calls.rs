@@ -9,7 +9,9 @@ use gantry_server::config::{Limits, Settings};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-use crate::helpers::{corpus_payload, delivery_id, spawn_app, AppOptions, Plugins, TestApp, TEST_KEY};
+use crate::helpers::{
+    corpus_payload, delivery_id, spawn_app, AppOptions, Plugins, TestApp, TEST_KEY,
+};
 
 /// A loopback HTTP server that counts connections and keeps each request's head;
 /// `stall` servers accept and never answer.
@@ -42,8 +44,15 @@ impl Probe {
                             Ok(n) => head.extend_from_slice(&buf[..n]),
                         }
                     }
-                    seen.requests.lock().unwrap().push(String::from_utf8_lossy(&head).into_owned());
-                    let _ = socket.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok").await;
+                    seen.requests
+                        .lock()
+                        .unwrap()
+                        .push(String::from_utf8_lossy(&head).into_owned());
+                    let _ = socket
+                        .write_all(
+                            b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok",
+                        )
+                        .await;
                 });
             }
         });
@@ -59,8 +68,16 @@ impl Probe {
 /// explicitly allowed; nothing else private is.
 fn operator_allows_test_hosts(settings: &mut Settings) {
     settings.plugins.http.allow_private = vec!["allowed.test".into(), "stall.test".into()];
-    settings.plugins.http.hosts.insert("allowed.test".into(), vec!["127.0.0.1".parse().unwrap()]);
-    settings.plugins.http.hosts.insert("stall.test".into(), vec!["127.0.0.1".parse().unwrap()]);
+    settings
+        .plugins
+        .http
+        .hosts
+        .insert("allowed.test".into(), vec!["127.0.0.1".parse().unwrap()]);
+    settings
+        .plugins
+        .http
+        .hosts
+        .insert("stall.test".into(), vec!["127.0.0.1".parse().unwrap()]);
 }
 
 async fn prober_app(config: serde_json::Value, limits: Limits) -> TestApp {
@@ -75,19 +92,35 @@ async fn prober_app(config: serde_json::Value, limits: Limits) -> TestApp {
 }
 
 /// Delivers an `issues` event for `owner/name` and returns the prober's run.
-async fn run_prober(app: &TestApp, owner: &str, name: &str) -> gantry_server::db::entities::plugin_runs::Model {
-    let mut payload: serde_json::Value = serde_json::from_slice(&corpus_payload("issues/opened.payload.json")).unwrap();
+async fn run_prober(
+    app: &TestApp,
+    owner: &str,
+    name: &str,
+) -> gantry_server::db::entities::plugin_runs::Model {
+    let mut payload: serde_json::Value =
+        serde_json::from_slice(&corpus_payload("issues/opened.payload.json")).unwrap();
     payload["repository"]["name"] = name.into();
     payload["repository"]["full_name"] = format!("{owner}/{name}").into();
     payload["repository"]["owner"]["login"] = owner.into();
     let id = delivery_id();
-    assert_eq!(app.post_webhook("issues", &id, &serde_json::to_vec(&payload).unwrap()).await.status(), 202);
+    assert_eq!(
+        app.post_webhook("issues", &id, &serde_json::to_vec(&payload).unwrap())
+            .await
+            .status(),
+        202
+    );
     app.wait_for_idle_queue(Duration::from_secs(30)).await;
-    app.runs_of(&id).await.into_iter().find(|r| r.plugin == "prober").expect("the prober ran")
+    app.runs_of(&id)
+        .await
+        .into_iter()
+        .find(|r| r.plugin == "prober")
+        .expect("the prober ran")
 }
 
 fn log_line<'a>(log: &'a str, url: &str) -> &'a str {
-    log.lines().find(|l| l.contains(&format!("probe {url} "))).unwrap_or_else(|| panic!("no line for {url} in:\n{log}"))
+    log.lines()
+        .find(|l| l.contains(&format!("probe {url} ")))
+        .unwrap_or_else(|| panic!("no line for {url} in:\n{log}"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -112,11 +145,21 @@ async fn only_the_allowed_host_is_reached_and_no_private_address_is_connected() 
     assert_eq!(run.outcome, "ok", "{run:?}");
     let log = run.log.unwrap_or_default();
     for url in &refused {
-        assert!(log_line(&log, url).contains("error HostError::Denied("), "{url} was not refused:\n{log}");
+        assert!(
+            log_line(&log, url).contains("error HostError::Denied("),
+            "{url} was not refused:\n{log}"
+        );
     }
     assert!(log_line(&log, &allowed).contains("status 200"), "{log}");
-    assert_eq!(v4.connections(), 1, "only the allowed host's request reached loopback");
-    assert_eq!(v4.requests.lock().unwrap()[0].lines().next().unwrap(), "GET /hello HTTP/1.1");
+    assert_eq!(
+        v4.connections(),
+        1,
+        "only the allowed host's request reached loopback"
+    );
+    assert_eq!(
+        v4.requests.lock().unwrap()[0].lines().next().unwrap(),
+        "GET /hello HTTP/1.1"
+    );
     if let Some((v6, _)) = v6 {
         assert_eq!(v6.connections(), 0, "nothing reached [::1]");
     }
@@ -125,15 +168,30 @@ async fn only_the_allowed_host_is_reached_and_no_private_address_is_connected() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stalled_server_is_cancelled_at_the_deadline_and_the_worker_goes_on() {
     let (stall, port) = Probe::start("127.0.0.1:0", true).await.unwrap();
-    let limits = Limits { timeout_ms: 1_500, ..Limits::default() };
-    let app = prober_app(serde_json::json!({ "urls": [format!("http://stall.test:{port}/")] }), limits).await;
+    let limits = Limits {
+        timeout_ms: 1_500,
+        ..Limits::default()
+    };
+    let app = prober_app(
+        serde_json::json!({ "urls": [format!("http://stall.test:{port}/")] }),
+        limits,
+    )
+    .await;
 
     let started = Instant::now();
     let run = run_prober(&app, "Codertocat", "Hello-World").await;
-    assert!(stall.connections() >= 1, "the request reached the stalling server");
-    assert!(run.duration_ms < 2_500, "the call took {} ms for a 1500 ms deadline", run.duration_ms);
+    assert!(
+        stall.connections() >= 1,
+        "the request reached the stalling server"
+    );
+    assert!(
+        run.duration_ms < 2_500,
+        "the call took {} ms for a 1500 ms deadline",
+        run.duration_ms
+    );
     let log = run.log.clone().unwrap_or_default();
-    let cut_by_deadline = run.outcome == "timeout" || (run.outcome == "ok" && log.contains("ran out of time"));
+    let cut_by_deadline =
+        run.outcome == "timeout" || (run.outcome == "ok" && log.contains("ran out of time"));
     assert!(cut_by_deadline, "{run:?}");
     // The worker is free: the next delivery runs too.
     let next = run_prober(&app, "Codertocat", "Hello-World").await;
@@ -144,27 +202,51 @@ async fn a_stalled_server_is_cancelled_at_the_deadline_and_the_worker_goes_on() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_secret_handle_reaches_the_allowed_host_but_never_the_plugin_log_or_the_database() {
     let (server, port) = Probe::start("127.0.0.1:0", false).await.unwrap();
-    let app = prober_app(serde_json::json!({ "secret_url": format!("http://allowed.test:{port}/secret") }), Limits::default()).await;
+    let app = prober_app(
+        serde_json::json!({ "secret_url": format!("http://allowed.test:{port}/secret") }),
+        Limits::default(),
+    )
+    .await;
     let key = gantry_server::domain::Secret::new(TEST_KEY);
     let value = "s3cr3t-plugin-token-value";
-    gantry_server::services::plugin_secrets::set(&app.state.db, Some(&key), "*", "token", value).await.unwrap();
+    gantry_server::services::plugin_secrets::set(&app.state.db, Some(&key), "*", "token", value)
+        .await
+        .unwrap();
 
     let run = run_prober(&app, "Codertocat", "Hello-World").await;
     assert_eq!(run.outcome, "ok", "{run:?}");
     let log = run.log.unwrap_or_default();
-    assert!(log.contains("opened secret token") && log.contains("status 200"), "{log}");
+    assert!(
+        log.contains("opened secret token") && log.contains("status 200"),
+        "{log}"
+    );
     assert!(!log.contains(value));
     let requests = server.requests.lock().unwrap().clone();
-    assert!(requests[0].to_ascii_lowercase().contains(&format!("authorization: bearer {value}")), "{requests:?}");
-    for row in gantry_server::db::plugin_secrets::all(&app.state.db).await.unwrap() {
-        assert!(!String::from_utf8_lossy(&row.ciphertext).contains(value), "stored in plaintext");
+    assert!(
+        requests[0]
+            .to_ascii_lowercase()
+            .contains(&format!("authorization: bearer {value}")),
+        "{requests:?}"
+    );
+    for row in gantry_server::db::plugin_secrets::all(&app.state.db)
+        .await
+        .unwrap()
+    {
+        assert!(
+            !String::from_utf8_lossy(&row.ciphertext).contains(value),
+            "stored in plaintext"
+        );
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_secret_the_plugin_did_not_declare_or_that_is_missing_is_refused() {
     let (_server, port) = Probe::start("127.0.0.1:0", false).await.unwrap();
-    let app = prober_app(serde_json::json!({ "secret_url": format!("http://allowed.test:{port}/") }), Limits::default()).await;
+    let app = prober_app(
+        serde_json::json!({ "secret_url": format!("http://allowed.test:{port}/") }),
+        Limits::default(),
+    )
+    .await;
     // `token` is declared but not stored.
     let run = run_prober(&app, "Codertocat", "Hello-World").await;
     assert_eq!(run.outcome, "error");
@@ -178,7 +260,10 @@ async fn kv_keeps_a_note_per_repository_and_metrics_count_runs() {
     assert!(first.log.unwrap_or_default().contains("note before: None"));
     let again = run_prober(&app, "Codertocat", "Hello-World").await;
     let log = again.log.unwrap_or_default();
-    assert!(log.contains("note before: Some(\"first\")") && log.contains("keys: [\"note\"]"), "{log}");
+    assert!(
+        log.contains("note before: Some(\"first\")") && log.contains("keys: [\"note\"]"),
+        "{log}"
+    );
     // Another repository starts empty: one store per plugin per repository.
     let other = run_prober(&app, "octo-org", "other-repo").await;
     assert!(other.log.unwrap_or_default().contains("note before: None"));

@@ -10,7 +10,10 @@ use serde_json::{json, Value};
 use crate::helpers::{corpus_payload, delivery_id, spawn_app, AppOptions, Plugins, SECRET};
 
 fn no_plugins() -> AppOptions {
-    AppOptions { plugins: Plugins::None, ..AppOptions::default() }
+    AppOptions {
+        plugins: Plugins::None,
+        ..AppOptions::default()
+    }
 }
 
 /// A JSON object padded to exactly `size` bytes.
@@ -30,7 +33,9 @@ async fn a_bad_signature_on_ten_megabytes_of_nested_json_is_rejected_before_any_
     let mut body = vec![b'['; depth];
     body.extend(std::iter::repeat_n(b']', depth));
     assert_eq!(body.len(), 10 * 1024 * 1024);
-    let response = app.post_signed("issues", &delivery_id(), &body, "wrong-secret").await;
+    let response = app
+        .post_signed("issues", &delivery_id(), &body, "wrong-secret")
+        .await;
     assert_eq!(response.status(), 401);
     assert_eq!(app.metric("gantry_webhook_payload_parses_total").await, 0.0);
     // Correctly signed, the same body is parsed once and refused as malformed (serde's
@@ -45,7 +50,9 @@ async fn a_bad_signature_on_ten_megabytes_of_nested_json_is_rejected_before_any_
 async fn bodies_up_to_24_megabytes_are_accepted_and_larger_than_25_mib_get_413() {
     let app = spawn_app(no_plugins()).await;
     for size in [1024, 300 * 1024, 24 * 1024 * 1024] {
-        let response = app.post_webhook("issues", &delivery_id(), &padded_payload(size)).await;
+        let response = app
+            .post_webhook("issues", &delivery_id(), &padded_payload(size))
+            .await;
         assert_eq!(response.status(), 202, "{size} bytes");
     }
     let too_big = padded_payload(25 * 1024 * 1024 + 1);
@@ -82,13 +89,22 @@ async fn an_oversized_content_length_gets_413_before_the_body_is_sent() {
 async fn unknown_events_and_actions_are_stored_acknowledged_counted_and_run_no_plugin() {
     let app = spawn_app(AppOptions::default()).await;
     let unknown_event = delivery_id();
-    let response = app.post_webhook("telepathy", &unknown_event, br#"{"action":"sent"}"#).await;
+    let response = app
+        .post_webhook("telepathy", &unknown_event, br#"{"action":"sent"}"#)
+        .await;
     assert_eq!(response.status(), 202);
     assert_eq!(response.json::<Value>().await.unwrap()["recognised"], false);
-    let mut body: Value = serde_json::from_slice(&corpus_payload("issues/opened.payload.json")).unwrap();
+    let mut body: Value =
+        serde_json::from_slice(&corpus_payload("issues/opened.payload.json")).unwrap();
     body["action"] = "exploded".into();
     let unknown_action = delivery_id();
-    let response = app.post_webhook("issues", &unknown_action, &serde_json::to_vec(&body).unwrap()).await;
+    let response = app
+        .post_webhook(
+            "issues",
+            &unknown_action,
+            &serde_json::to_vec(&body).unwrap(),
+        )
+        .await;
     assert_eq!(response.json::<Value>().await.unwrap()["recognised"], false);
     app.wait_for_idle_queue(Duration::from_secs(10)).await;
     assert_eq!(app.delivery_count().await, 2);
@@ -114,10 +130,21 @@ async fn two_hundred_concurrent_deliveries_are_acknowledged_quickly_while_every_
         let mut v: Value = serde_json::from_slice(&body).unwrap();
         v["number"] = number.into();
         v["pull_request"]["number"] = number.into();
-        assert_eq!(app.post_webhook("pull_request", &delivery_id(), &serde_json::to_vec(&v).unwrap()).await.status(), 202);
+        assert_eq!(
+            app.post_webhook(
+                "pull_request",
+                &delivery_id(),
+                &serde_json::to_vec(&v).unwrap()
+            )
+            .await
+            .status(),
+            202
+        );
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let (_, running) = gantry_server::db::jobs::pending_counts(&app.state.db).await.unwrap();
+    let (_, running) = gantry_server::db::jobs::pending_counts(&app.state.db)
+        .await
+        .unwrap();
     assert_eq!(running, 2, "both workers should be busy");
 
     let mut tasks = Vec::new();
@@ -131,7 +158,10 @@ async fn two_hundred_concurrent_deliveries_are_acknowledged_quickly_while_every_
                 .post(url)
                 .header("x-github-event", "pull_request")
                 .header("x-github-delivery", delivery_id())
-                .header("x-hub-signature-256", signature::sign(SECRET.as_bytes(), &body))
+                .header(
+                    "x-hub-signature-256",
+                    signature::sign(SECRET.as_bytes(), &body),
+                )
                 .body(body)
                 .send()
                 .await
@@ -145,7 +175,10 @@ async fn two_hundred_concurrent_deliveries_are_acknowledged_quickly_while_every_
         assert_eq!(status, 202);
         slowest = slowest.max(took);
     }
-    assert!(slowest < Duration::from_secs(1), "slowest reply took {slowest:?}");
+    assert!(
+        slowest < Duration::from_secs(1),
+        "slowest reply took {slowest:?}"
+    );
     assert_eq!(app.delivery_count().await, 202);
 }
 
@@ -153,11 +186,20 @@ async fn two_hundred_concurrent_deliveries_are_acknowledged_quickly_while_every_
 async fn a_delivery_that_arrives_while_the_database_is_down_gets_503_and_nothing_is_acknowledged() {
     let app = spawn_app(no_plugins()).await;
     app.state.db.clone().close().await.unwrap();
-    let response = app.post_webhook("issues", &delivery_id(), &corpus_payload("issues/opened.payload.json")).await;
+    let response = app
+        .post_webhook(
+            "issues",
+            &delivery_id(),
+            &corpus_payload("issues/opened.payload.json"),
+        )
+        .await;
     assert_eq!(response.status(), 503);
     let json: Value = response.json().await.unwrap();
     assert_eq!(json["error"], "storage_unavailable");
-    assert!(json["message"].as_str().unwrap().contains("request id"), "{json}");
+    assert!(
+        json["message"].as_str().unwrap().contains("request id"),
+        "{json}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -166,7 +208,9 @@ async fn migrations_go_down_to_empty_and_up_again() {
     use sea_orm::ConnectionTrait;
     // A database of its own, with no server polling it while tables are dropped.
     let dir = tempfile::tempdir().unwrap();
-    let db = &gantry_server::db::connect(&crate::helpers::fresh_database_url(&dir).await, 2).await.unwrap();
+    let db = &gantry_server::db::connect(&crate::helpers::fresh_database_url(&dir).await, 2)
+        .await
+        .unwrap();
     Migrator::up(db, None).await.unwrap();
     let count_tables = |db: &sea_orm::DatabaseConnection| {
         let sql = match db.get_database_backend() {
@@ -177,7 +221,14 @@ async fn migrations_go_down_to_empty_and_up_again() {
         };
         let db = db.clone();
         async move {
-            let row = db.query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql)).await.unwrap().unwrap();
+            let row = db
+                .query_one_raw(sea_orm::Statement::from_string(
+                    db.get_database_backend(),
+                    sql,
+                ))
+                .await
+                .unwrap()
+                .unwrap();
             row.try_get::<i64>("", "n").unwrap()
         }
     };
@@ -199,10 +250,19 @@ async fn a_large_delivery_is_stored_without_waiting_for_a_delayed_ack() {
     let mut took = Vec::new();
     for _ in 0..10 {
         let started = Instant::now();
-        assert_eq!(app.post_webhook("issues", &delivery_id(), &body).await.status(), 202);
+        assert_eq!(
+            app.post_webhook("issues", &delivery_id(), &body)
+                .await
+                .status(),
+            202
+        );
         took.push(started.elapsed());
     }
     took.sort();
-    assert!(took[5] < Duration::from_millis(30), "median time to 202 for 32 KiB: {:?} (all: {took:?})", took[5]);
+    assert!(
+        took[5] < Duration::from_millis(30),
+        "median time to 202 for 32 KiB: {:?} (all: {took:?})",
+        took[5]
+    );
     assert_eq!(app.delivery_count().await, 10);
 }

@@ -13,7 +13,9 @@ use gantry_simulator::RunOutcome;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{corpus_payload, delivery_id, spawn_app, wait_until, AppOptions, Plugins, TestApp};
+use crate::helpers::{
+    corpus_payload, delivery_id, spawn_app, wait_until, AppOptions, Plugins, TestApp,
+};
 
 const OWNER: &str = "Codertocat";
 const NAME: &str = "Hello-World";
@@ -34,7 +36,14 @@ async fn git(dir: &Path, args: &[&str]) -> String {
     let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
     tokio::task::spawn_blocking(move || {
         let out = std::process::Command::new("git")
-            .args(["-c", "credential.helper=", "-c", "user.name=Mona Lisa", "-c", "user.email=mona@example.com"])
+            .args([
+                "-c",
+                "credential.helper=",
+                "-c",
+                "user.name=Mona Lisa",
+                "-c",
+                "user.email=mona@example.com",
+            ])
             .args(&args)
             .current_dir(&dir)
             .env("HOME", &dir)
@@ -43,7 +52,11 @@ async fn git(dir: &Path, args: &[&str]) -> String {
             .env("GIT_TERMINAL_PROMPT", "0")
             .output()
             .expect("git runs");
-        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).trim().to_owned()
     })
     .await
@@ -53,7 +66,13 @@ async fn git(dir: &Path, args: &[&str]) -> String {
 /// Pushes a history to the simulator: `v0.0.1` on the initial commit, then a
 /// feature and a fix on `master`. Returns the new head.
 pub(crate) async fn seed_history(app: &TestApp) -> String {
-    let host = app.state.settings.github.api_url.trim_start_matches("http://").to_owned();
+    let host = app
+        .state
+        .settings
+        .github
+        .api_url
+        .trim_start_matches("http://")
+        .to_owned();
     let url = format!("http://x-access-token:test-token@{host}/{OWNER}/{NAME}.git");
     let work: PathBuf = app.dir.path().join("seed");
     std::fs::create_dir_all(&work).unwrap();
@@ -63,7 +82,11 @@ pub(crate) async fn seed_history(app: &TestApp) -> String {
     git(&work, &["add", "."]).await;
     git(&work, &["commit", "-q", "-m", "feat: add greeting"]).await;
     std::fs::write(work.join("greeting.txt"), "hello, you\n").unwrap();
-    git(&work, &["commit", "-q", "-am", "fix: handle empty names (#12)"]).await;
+    git(
+        &work,
+        &["commit", "-q", "-am", "fix: handle empty names (#12)"],
+    )
+    .await;
     git(&work, &["push", "-q", "origin", "master", "v0.0.1"]).await;
     git(&work, &["rev-parse", "HEAD"]).await
 }
@@ -80,11 +103,25 @@ async fn releases_app() -> (TestApp, String) {
         ..AppOptions::default()
     })
     .await;
-    app.sim.learn("issue_comment", &serde_json::from_slice(&corpus_payload("issue_comment/created.payload.json")).unwrap());
+    app.sim.learn(
+        "issue_comment",
+        &serde_json::from_slice(&corpus_payload("issue_comment/created.payload.json")).unwrap(),
+    );
     let head = seed_history(&app).await;
-    app.sim.add_workflow(OWNER, NAME, ".github/workflows/build.yml", "build");
-    let run = app.sim.trigger_workflow(OWNER, NAME, "build.yml", "push", "master").expect("a run");
-    assert!(app.sim.complete_run(OWNER, NAME, run, &RunOutcome::new("success").artifact("dist", 3000).artifact("coverage", 100)));
+    app.sim
+        .add_workflow(OWNER, NAME, ".github/workflows/build.yml", "build");
+    let run = app
+        .sim
+        .trigger_workflow(OWNER, NAME, "build.yml", "push", "master")
+        .expect("a run");
+    assert!(app.sim.complete_run(
+        OWNER,
+        NAME,
+        run,
+        &RunOutcome::new("success")
+            .artifact("dist", 3000)
+            .artifact("coverage", 100)
+    ));
     app.grant(REPO, MAINTAINER, "maintain").await;
     app.grant(REPO, WRITER, "push").await;
     (app, head)
@@ -103,53 +140,96 @@ async fn say(app: &TestApp, user: &str, body: &str) -> String {
         .await
         .unwrap();
     assert_eq!(created.status(), 201);
-    let comment_id = created.json::<Value>().await.unwrap()["id"].as_u64().unwrap();
-    let mut v: Value = serde_json::from_slice(&corpus_payload("issue_comment/created.payload.json")).unwrap();
+    let comment_id = created.json::<Value>().await.unwrap()["id"]
+        .as_u64()
+        .unwrap();
+    let mut v: Value =
+        serde_json::from_slice(&corpus_payload("issue_comment/created.payload.json")).unwrap();
     v["comment"]["id"] = comment_id.into();
     v["comment"]["body"] = body.into();
     v["comment"]["user"]["login"] = user.into();
     v["comment"]["user"]["type"] = "User".into();
     v["sender"] = v["comment"]["user"].clone();
     let delivery = delivery_id();
-    assert_eq!(app.post_webhook("issue_comment", &delivery, &serde_json::to_vec(&v).unwrap()).await.status(), 202);
+    assert_eq!(
+        app.post_webhook("issue_comment", &delivery, &serde_json::to_vec(&v).unwrap())
+            .await
+            .status(),
+        202
+    );
     app.wait_for_idle_queue(Duration::from_secs(60)).await;
     delivery
 }
 
 /// The releases plugin's runs of a delivery: (outcome, log).
 async fn release_runs(app: &TestApp, delivery: &str) -> Vec<(String, String)> {
-    app.runs_of(delivery).await.into_iter().filter(|r| r.plugin.starts_with("releases")).map(|r| (r.outcome, r.log.unwrap_or_default())).collect()
+    app.runs_of(delivery)
+        .await
+        .into_iter()
+        .filter(|r| r.plugin.starts_with("releases"))
+        .map(|r| (r.outcome, r.log.unwrap_or_default()))
+        .collect()
 }
 
 /// What Gantry replied on the issue, oldest first.
 async fn replies(app: &TestApp) -> Vec<String> {
-    let comments = app.sim_get(REPO, &format!("/issues/{ISSUE}/comments?per_page=100")).await;
-    comments.as_array().unwrap().iter().filter(|c| c["user"]["login"] == "gantry[bot]").map(|c| c["body"].as_str().unwrap().to_owned()).collect()
+    let comments = app
+        .sim_get(REPO, &format!("/issues/{ISSUE}/comments?per_page=100"))
+        .await;
+    comments
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["user"]["login"] == "gantry[bot]")
+        .map(|c| c["body"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 /// Waits for the `n`th reply and returns it.
 async fn reply_number(app: &TestApp, n: usize) -> String {
-    wait_until(Duration::from_secs(30), &format!("reply {n}"), || async { replies(app).await.len() >= n }).await;
+    wait_until(Duration::from_secs(30), &format!("reply {n}"), || async {
+        replies(app).await.len() >= n
+    })
+    .await;
     replies(app).await[n - 1].clone()
 }
 
 /// The approval id a reply says the release waits for.
 fn held_by(reply: &str) -> Option<String> {
-    reply.split("approval: `").nth(1).and_then(|r| r.split('`').next()).map(str::to_owned)
+    reply
+        .split("approval: `")
+        .nth(1)
+        .and_then(|r| r.split('`').next())
+        .map(str::to_owned)
 }
 
 async fn pending_approvals(app: &TestApp) -> usize {
-    let body: Value = app.api(Method::GET, "/approvals?status=pending").send().await.unwrap().json().await.unwrap();
+    let body: Value = app
+        .api(Method::GET, "/approvals?status=pending")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     body["approvals"].as_array().unwrap().len()
 }
 
 async fn approve(app: &TestApp, id: &str) {
-    let answer = app.api(Method::POST, &format!("/approvals/{id}/approve")).send().await.unwrap();
+    let answer = app
+        .api(Method::POST, &format!("/approvals/{id}/approve"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(answer.status(), 200, "{}", answer.text().await.unwrap());
 }
 
 async fn releases(app: &TestApp) -> Vec<Value> {
-    app.sim_get(REPO, "/releases").await.as_array().unwrap().clone()
+    app.sim_get(REPO, "/releases")
+        .await
+        .as_array()
+        .unwrap()
+        .clone()
 }
 
 /// Checks the published release `v0.1.0`: notes, the `dist` asset, the tag at `head`.
@@ -161,16 +241,35 @@ async fn assert_released(app: &TestApp, head: &str) {
     assert_eq!(release["draft"], false, "published");
     let notes = release["body"].as_str().unwrap();
     assert!(notes.contains("Changes since v0.0.1"), "{notes}");
-    assert!(notes.contains("### Features\n\n- add greeting ("), "{notes}");
+    assert!(
+        notes.contains("### Features\n\n- add greeting ("),
+        "{notes}"
+    );
     assert!(notes.contains("### Bug fixes\n\n- handle empty names ([#12](https://github.com/Codertocat/Hello-World/pull/12)) ("), "{notes}");
-    assert!(notes.contains("by Mona Lisa") && notes.contains("### Contributors\n\nMona Lisa"), "{notes}");
-    assert!(!notes.contains("Initial commit"), "commits before the previous tag are left out: {notes}");
-    let assets = app.sim_get(REPO, &format!("/releases/{}/assets", release["id"])).await;
-    let names: Vec<&str> = assets.as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
+    assert!(
+        notes.contains("by Mona Lisa") && notes.contains("### Contributors\n\nMona Lisa"),
+        "{notes}"
+    );
+    assert!(
+        !notes.contains("Initial commit"),
+        "commits before the previous tag are left out: {notes}"
+    );
+    let assets = app
+        .sim_get(REPO, &format!("/releases/{}/assets", release["id"]))
+        .await;
+    let names: Vec<&str> = assets
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["dist.zip"], "only the configured artifact");
     assert_eq!(assets[0]["size"], 3000);
     let tag = app.sim_get(REPO, "/git/ref/tags/v0.1.0").await;
-    assert_eq!(tag["object"]["sha"], head, "the tag is at the released head: {tag}");
+    assert_eq!(
+        tag["object"]["sha"], head,
+        "the tag is at the released head: {tag}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -178,24 +277,39 @@ async fn a_maintainers_release_is_held_then_each_approved_step_goes_on_until_it_
     let (app, head) = releases_app().await;
     let delivery = say(&app, MAINTAINER, "@gantry release v0.1.0").await;
     let runs = release_runs(&app, &delivery).await;
-    assert!(!runs.is_empty() && runs.iter().all(|(outcome, _)| outcome == "ok"), "{runs:?}");
+    assert!(
+        !runs.is_empty() && runs.iter().all(|(outcome, _)| outcome == "ok"),
+        "{runs:?}"
+    );
     let first = reply_number(&app, 1).await;
     let mut approval = held_by(&first).unwrap_or_else(|| panic!("not held: {first}"));
-    assert!(first.contains("release `v0.1.0`") && first.contains("### Bug fixes"), "the reply shows the notes: {first}");
-    assert!(releases(&app).await.is_empty(), "nothing is created before the approval");
+    assert!(
+        first.contains("release `v0.1.0`") && first.contains("### Bug fixes"),
+        "the reply shows the notes: {first}"
+    );
+    assert!(
+        releases(&app).await.is_empty(),
+        "nothing is created before the approval"
+    );
     assert_eq!(pending_approvals(&app).await, 1);
 
     // Under the default policy every contents write asks: create, attach, publish.
     let mut steps = 0;
     loop {
         steps += 1;
-        assert!(steps <= 3, "more held steps than create, attach and publish");
+        assert!(
+            steps <= 3,
+            "more held steps than create, attach and publish"
+        );
         approve(&app, &approval).await;
         let next = reply_number(&app, steps + 1).await;
         match held_by(&next) {
             Some(id) => approval = id,
             None => {
-                assert!(next.contains("released [`v0.1.0`]") && next.contains("`dist.zip`"), "{next}");
+                assert!(
+                    next.contains("released [`v0.1.0`]") && next.contains("`dist.zip`"),
+                    "{next}"
+                );
                 break;
             }
         }
@@ -225,7 +339,10 @@ async fn with_contents_write_allowed_for_the_follow_up_one_approval_makes_the_wh
     policies::add(&app.state.db, rule, "test").await.unwrap();
     approve(&app, &approval).await;
     let done = reply_number(&app, 2).await;
-    assert!(done.contains("released [`v0.1.0`]") && done.contains("`dist.zip`"), "{done}");
+    assert!(
+        done.contains("released [`v0.1.0`]") && done.contains("`dist.zip`"),
+        "{done}"
+    );
     assert_released(&app, &head).await;
     assert_eq!(replies(&app).await.len(), 2, "no further step was held");
 }
@@ -234,7 +351,10 @@ async fn with_contents_write_allowed_for_the_follow_up_one_approval_makes_the_wh
 async fn a_command_from_someone_below_maintain_is_ignored() {
     let (app, _) = releases_app().await;
     let delivery = say(&app, WRITER, "@gantry release v0.1.0").await;
-    assert!(release_runs(&app, &delivery).await.is_empty(), "the plugin is not called");
+    assert!(
+        release_runs(&app, &delivery).await.is_empty(),
+        "the plugin is not called"
+    );
     assert!(replies(&app).await.is_empty());
     assert_eq!(pending_approvals(&app).await, 0);
     assert!(releases(&app).await.is_empty());
@@ -245,7 +365,10 @@ async fn an_existing_tag_is_refused_with_a_reply() {
     let (app, _) = releases_app().await;
     say(&app, MAINTAINER, "@gantry release v0.0.1").await;
     let reply = reply_number(&app, 1).await;
-    assert!(reply.contains("tag `v0.0.1` already exists") && reply.contains("no release was made"), "{reply}");
+    assert!(
+        reply.contains("tag `v0.0.1` already exists") && reply.contains("no release was made"),
+        "{reply}"
+    );
     assert_eq!(pending_approvals(&app).await, 0);
     assert!(releases(&app).await.is_empty());
 }
@@ -255,7 +378,10 @@ async fn a_version_that_is_not_semver_is_refused_with_a_reply() {
     let (app, _) = releases_app().await;
     say(&app, MAINTAINER, "/release v1.2").await;
     let reply = reply_number(&app, 1).await;
-    assert!(reply.contains("`v1.2` is not a semantic version"), "{reply}");
+    assert!(
+        reply.contains("`v1.2` is not a semantic version"),
+        "{reply}"
+    );
     assert_eq!(pending_approvals(&app).await, 0);
     assert!(releases(&app).await.is_empty());
 }
@@ -265,9 +391,16 @@ async fn a_denied_release_is_not_made_and_the_reply_says_so() {
     let (app, _) = releases_app().await;
     say(&app, MAINTAINER, "@gantry release v0.1.0").await;
     let approval = held_by(&reply_number(&app, 1).await).expect("held");
-    let deny = app.api(Method::POST, &format!("/approvals/{approval}/deny")).send().await.unwrap();
+    let deny = app
+        .api(Method::POST, &format!("/approvals/{approval}/deny"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(deny.status(), 200);
     let reply = reply_number(&app, 2).await;
-    assert!(reply.contains("Release `v0.1.0` was not made") && reply.contains("was denied"), "{reply}");
+    assert!(
+        reply.contains("Release `v0.1.0` was not made") && reply.contains("was denied"),
+        "{reply}"
+    );
     assert!(releases(&app).await.is_empty());
 }

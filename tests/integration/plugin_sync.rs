@@ -14,7 +14,9 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::git::{clone_from_data_dir, git, seed_repository};
-use crate::helpers::{corpus_payload, delivery_id, spawn_app, wait_until, AppOptions, Plugins, TestApp};
+use crate::helpers::{
+    corpus_payload, delivery_id, spawn_app, wait_until, AppOptions, Plugins, TestApp,
+};
 
 const SOURCE: &str = "Codertocat/Hello-World";
 const MAINTAINER: &str = "maintainer";
@@ -28,25 +30,58 @@ fn every_second_from_data_dir(settings: &mut Settings) {
 /// destinations `mirror` and `other`, both with the plugin enabled on them by name
 /// and pushes allowed there. Returns the app and the `mirror` destination.
 async fn sync_app(config: Value, tweak: fn(&mut Settings)) -> (TestApp, PathBuf) {
-    let app = spawn_app(AppOptions { plugins: Plugins::Named(&["sync"]), configs: vec![("sync", config)], tweak: Some(tweak), ..AppOptions::default() }).await;
+    let app = spawn_app(AppOptions {
+        plugins: Plugins::Named(&["sync"]),
+        configs: vec![("sync", config)],
+        tweak: Some(tweak),
+        ..AppOptions::default()
+    })
+    .await;
     let source = seed_repository(&app);
     let work = app.dir.path().join("seed");
     for branch in ["release/1", "feature"] {
         git(&["checkout", "-q", "-b", branch, "main"], &work);
-        std::fs::write(work.join(format!("{}.txt", branch.replace('/', "-"))), "work\n").unwrap();
+        std::fs::write(
+            work.join(format!("{}.txt", branch.replace('/', "-"))),
+            "work\n",
+        )
+        .unwrap();
         git(&["add", "."], &work);
         git(&["commit", "-q", "-m", &format!("{branch} work")], &work);
     }
     git(&["checkout", "-q", "main"], &work);
     git(&["tag", "v1", "main"], &work);
-    git(&["push", "-q", source.to_str().unwrap(), "release/1", "feature", "v1"], &work);
+    git(
+        &[
+            "push",
+            "-q",
+            source.to_str().unwrap(),
+            "release/1",
+            "feature",
+            "v1",
+        ],
+        &work,
+    );
     for name in ["mirror", "other"] {
         let bare = app.dir.path().join(format!("repos/Codertocat/{name}.git"));
         std::fs::create_dir_all(&bare).unwrap();
         git(&["init", "--bare", "-q"], &bare);
-        let enable = app.api(Method::POST, "/plugins/sync/enable").json(&json!({ "project": format!("Codertocat/{name}") })).send().await.unwrap();
+        let enable = app
+            .api(Method::POST, "/plugins/sync/enable")
+            .json(&json!({ "project": format!("Codertocat/{name}") }))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(enable.status(), 200);
-        let rule = RuleForm { scope: format!("repo:codertocat/{}", name), plugin: Some("sync".into()), capability: "git:push".into(), effect: "allow".into(), branch: None, min_permission: None, enforced: false };
+        let rule = RuleForm {
+            scope: format!("repo:codertocat/{}", name),
+            plugin: Some("sync".into()),
+            capability: "git:push".into(),
+            effect: "allow".into(),
+            branch: None,
+            min_permission: None,
+            enforced: false,
+        };
         policies::add(&app.state.db, rule, "test").await.unwrap();
     }
     let mirror = app.dir.path().join("repos/Codertocat/mirror.git");
@@ -67,9 +102,18 @@ async fn push_event(app: &TestApp, git_ref: &str) -> String {
     let mut v: Value = serde_json::from_slice(&corpus_payload("push/payload.json")).unwrap();
     v["ref"] = git_ref.into();
     let id = delivery_id();
-    assert_eq!(app.post_webhook("push", &id, &serde_json::to_vec(&v).unwrap()).await.status(), 202);
+    assert_eq!(
+        app.post_webhook("push", &id, &serde_json::to_vec(&v).unwrap())
+            .await
+            .status(),
+        202
+    );
     app.wait_for_idle_queue(Duration::from_secs(60)).await;
-    let run = app.runs_of(&id).await.pop().unwrap_or_else(|| panic!("the sync plugin did not run for {git_ref}"));
+    let run = app
+        .runs_of(&id)
+        .await
+        .pop()
+        .unwrap_or_else(|| panic!("the sync plugin did not run for {git_ref}"));
     assert_eq!(run.outcome, "ok", "{run:?}");
     run.log.unwrap_or_default()
 }
@@ -77,8 +121,14 @@ async fn push_event(app: &TestApp, git_ref: &str) -> String {
 /// A mirror's status in the source's KV (ticks name the source in lower case).
 async fn status(app: &TestApp, mirror: &str) -> Option<Value> {
     for project in [SOURCE, &SOURCE.to_lowercase()] {
-        let scope = KvScope { plugin: "sync", project };
-        if let Some(v) = kv::get(&app.state.db, scope, &format!("status/{mirror}")).await.unwrap() {
+        let scope = KvScope {
+            plugin: "sync",
+            project,
+        };
+        if let Some(v) = kv::get(&app.state.db, scope, &format!("status/{mirror}"))
+            .await
+            .unwrap()
+        {
             return Some(serde_json::from_slice(&v).unwrap());
         }
     }
@@ -86,7 +136,10 @@ async fn status(app: &TestApp, mirror: &str) -> Option<Value> {
 }
 
 fn refs(bare: &std::path::Path) -> Vec<String> {
-    git(&["for-each-ref", "--format=%(refname)"], bare).lines().map(str::to_owned).collect()
+    git(&["for-each-ref", "--format=%(refname)"], bare)
+        .lines()
+        .map(str::to_owned)
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -98,12 +151,25 @@ async fn plugin_sync_a_push_on_the_source_mirrors_the_matching_branches_and_tags
     assert_eq!(status(&app, "backup").await, None);
 
     let log = push_event(&app, "refs/heads/main").await;
-    assert!(log.contains("mirror backup to Codertocat/mirror: ok"), "{log}");
-    assert_eq!(refs(&mirror), ["refs/heads/main", "refs/heads/release/1", "refs/tags/v1"]);
+    assert!(
+        log.contains("mirror backup to Codertocat/mirror: ok"),
+        "{log}"
+    );
+    assert_eq!(
+        refs(&mirror),
+        ["refs/heads/main", "refs/heads/release/1", "refs/tags/v1"]
+    );
     let source = app.dir.path().join("repos/Codertocat/Hello-World.git");
-    assert_eq!(git(&["rev-parse", "main"], &mirror), git(&["rev-parse", "main"], &source));
+    assert_eq!(
+        git(&["rev-parse", "main"], &mirror),
+        git(&["rev-parse", "main"], &source)
+    );
     let s = status(&app, "backup").await.unwrap();
-    assert_eq!((s["outcome"].as_str(), s["trigger"].as_str()), (Some("ok"), Some("push")), "{s}");
+    assert_eq!(
+        (s["outcome"].as_str(), s["trigger"].as_str()),
+        (Some("ok"), Some("push")),
+        "{s}"
+    );
     assert_eq!(s["branches"], json!(["main", "release/1"]));
 }
 
@@ -112,7 +178,15 @@ async fn plugin_sync_a_push_on_the_source_mirrors_the_matching_branches_and_tags
 async fn diverge(app: &TestApp, mirror: &std::path::Path) -> String {
     push_event(app, "refs/heads/main").await;
     let other = app.dir.path().join("elsewhere");
-    git(&["clone", "-q", mirror.to_str().unwrap(), other.to_str().unwrap()], app.dir.path());
+    git(
+        &[
+            "clone",
+            "-q",
+            mirror.to_str().unwrap(),
+            other.to_str().unwrap(),
+        ],
+        app.dir.path(),
+    );
     std::fs::write(other.join("theirs.txt"), "theirs\n").unwrap();
     git(&["add", "."], &other);
     git(&["commit", "-q", "-m", "only on the mirror"], &other);
@@ -132,19 +206,37 @@ async fn plugin_sync_a_diverged_destination_is_refused_and_recorded_without_allo
     let ours = diverge(&app, &mirror).await;
     let theirs_after = git(&["rev-parse", "main"], &mirror);
     push_event(&app, "refs/heads/main").await;
-    assert_eq!(git(&["rev-parse", "main"], &mirror), theirs_after, "the mirror's own commit is kept");
+    assert_eq!(
+        git(&["rev-parse", "main"], &mirror),
+        theirs_after,
+        "the mirror's own commit is kept"
+    );
     assert_ne!(git(&["rev-parse", "main"], &mirror), ours);
     let s = status(&app, "backup").await.unwrap();
     assert_eq!(s["outcome"], "refused", "{s}");
-    assert!(s["message"].as_str().unwrap().starts_with("diverged, force-push not allowed"), "{s}");
+    assert!(
+        s["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("diverged, force-push not allowed"),
+        "{s}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plugin_sync_a_diverged_destination_is_force_pushed_with_allow_force() {
-    let (app, mirror) = sync_app(one_mirror(json!({ "allow_force": true })), clone_from_data_dir).await;
+    let (app, mirror) = sync_app(
+        one_mirror(json!({ "allow_force": true })),
+        clone_from_data_dir,
+    )
+    .await;
     let ours = diverge(&app, &mirror).await;
     push_event(&app, "refs/heads/main").await;
-    assert_eq!(git(&["rev-parse", "main"], &mirror), ours, "the source's main replaced the mirror's");
+    assert_eq!(
+        git(&["rev-parse", "main"], &mirror),
+        ours,
+        "the source's main replaced the mirror's"
+    );
     let s = status(&app, "backup").await.unwrap();
     assert_eq!(s["outcome"], "ok", "{s}");
 }
@@ -152,19 +244,40 @@ async fn plugin_sync_a_diverged_destination_is_force_pushed_with_allow_force() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plugin_sync_at_gantry_sync_by_a_maintainer_runs_now_and_replies_with_the_status() {
     let (app, mirror) = sync_app(one_mirror(json!({})), clone_from_data_dir).await;
-    app.sim.learn("issue_comment", &serde_json::from_slice(&corpus_payload("issue_comment/created.payload.json")).unwrap());
+    app.sim.learn(
+        "issue_comment",
+        &serde_json::from_slice(&corpus_payload("issue_comment/created.payload.json")).unwrap(),
+    );
     app.grant(SOURCE, MAINTAINER, "maintain").await;
 
     app.comment(SOURCE, 1, MAINTAINER, "/sync status").await;
     assert!(refs(&mirror).is_empty(), "/sync status runs nothing");
     app.comment(SOURCE, 1, MAINTAINER, "@gantry sync").await;
-    assert_eq!(refs(&mirror), ["refs/heads/main", "refs/heads/release/1", "refs/tags/v1"]);
+    assert_eq!(
+        refs(&mirror),
+        ["refs/heads/main", "refs/heads/release/1", "refs/tags/v1"]
+    );
 
     let comments = app.sim_get(SOURCE, "/issues/1/comments").await;
-    let bodies: Vec<&str> = comments.as_array().unwrap().iter().filter_map(|c| c["body"].as_str()).filter(|b| b.starts_with("@maintainer")).collect();
+    let bodies: Vec<&str> = comments
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["body"].as_str())
+        .filter(|b| b.starts_with("@maintainer"))
+        .collect();
     assert_eq!(bodies.len(), 2, "{bodies:#?}");
-    assert!(bodies[0].contains("| `backup` | Codertocat/mirror | never |"), "{}", bodies[0]);
-    assert!(bodies[1].contains("ran 1 mirror(s)") && bodies[1].contains("(command) | **ok** | `main`, `release/1` |"), "{}", bodies[1]);
+    assert!(
+        bodies[0].contains("| `backup` | Codertocat/mirror | never |"),
+        "{}",
+        bodies[0]
+    );
+    assert!(
+        bodies[1].contains("ran 1 mirror(s)")
+            && bodies[1].contains("(command) | **ok** | `main`, `release/1` |"),
+        "{}",
+        bodies[1]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -178,8 +291,14 @@ async fn plugin_sync_a_scheduled_tick_runs_the_mirror_whose_cron_matches_and_not
     // case-insensitive, these directories are not.
     let repos = app.dir.path().join("repos");
     std::os::unix::fs::symlink("Codertocat", repos.join("codertocat")).unwrap();
-    std::os::unix::fs::symlink("Hello-World.git", repos.join("Codertocat/hello-world.git")).unwrap();
-    let enable = app.api(Method::POST, "/plugins/sync/enable").json(&json!({ "project": SOURCE })).send().await.unwrap();
+    std::os::unix::fs::symlink("Hello-World.git", repos.join("Codertocat/hello-world.git"))
+        .unwrap();
+    let enable = app
+        .api(Method::POST, "/plugins/sync/enable")
+        .json(&json!({ "project": SOURCE }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(enable.status(), 200);
     let db = app.state.db.clone();
     wait_until(Duration::from_secs(30), "the minutely mirror ran", || {
@@ -187,7 +306,17 @@ async fn plugin_sync_a_scheduled_tick_runs_the_mirror_whose_cron_matches_and_not
         async move {
             let mut found = false;
             for project in [SOURCE.to_owned(), SOURCE.to_lowercase()] {
-                found |= kv::get(&db, KvScope { plugin: "sync", project: &project }, "status/minutely").await.unwrap().is_some();
+                found |= kv::get(
+                    &db,
+                    KvScope {
+                        plugin: "sync",
+                        project: &project,
+                    },
+                    "status/minutely",
+                )
+                .await
+                .unwrap()
+                .is_some();
             }
             found
         }
@@ -196,7 +325,11 @@ async fn plugin_sync_a_scheduled_tick_runs_the_mirror_whose_cron_matches_and_not
     // A few more ticks for the other mirror to have had its chances.
     tokio::time::sleep(Duration::from_secs(3)).await;
     let s = status(&app, "minutely").await.unwrap();
-    assert_eq!((s["outcome"].as_str(), s["trigger"].as_str()), (Some("ok"), Some("schedule")), "{s}");
+    assert_eq!(
+        (s["outcome"].as_str(), s["trigger"].as_str()),
+        (Some("ok"), Some("schedule")),
+        "{s}"
+    );
     assert_eq!(refs(&mirror), ["refs/heads/main", "refs/tags/v1"]);
     assert_eq!(status(&app, "never").await, None);
     assert!(refs(&app.dir.path().join("repos/Codertocat/other.git")).is_empty());

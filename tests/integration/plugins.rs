@@ -10,9 +10,15 @@ use crate::helpers::{corpus_payload, delivery_id, spawn_app, wait_until, AppOpti
 
 fn repo_and_number(body: &[u8]) -> (String, String, u64) {
     let v: Value = serde_json::from_slice(body).unwrap();
-    let number = v["issue"]["number"].as_u64().or_else(|| v["number"].as_u64()).unwrap();
+    let number = v["issue"]["number"]
+        .as_u64()
+        .or_else(|| v["number"].as_u64())
+        .unwrap();
     (
-        v["repository"]["owner"]["login"].as_str().unwrap().to_owned(),
+        v["repository"]["owner"]["login"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
         v["repository"]["name"].as_str().unwrap().to_owned(),
         number,
     )
@@ -34,8 +40,19 @@ async fn an_opened_issue_is_labelled_needs_triage_by_the_hooks_plugin() {
     app.wait_for_idle_queue(Duration::from_secs(10)).await;
     let runs = app.runs_of(&id).await;
     assert_eq!(runs.len(), 1);
-    assert_eq!((runs[0].plugin.as_str(), runs[0].outcome.as_str()), ("hooks", "ok"));
-    assert!(runs[0].log.as_deref().unwrap_or("").contains("needs-triage"), "{:?}", runs[0].log);
+    assert_eq!(
+        (runs[0].plugin.as_str(), runs[0].outcome.as_str()),
+        ("hooks", "ok")
+    );
+    assert!(
+        runs[0]
+            .log
+            .as_deref()
+            .unwrap_or("")
+            .contains("needs-triage"),
+        "{:?}",
+        runs[0].log
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -43,8 +60,16 @@ async fn an_opened_pull_request_is_greeted_with_a_comment_naming_its_author() {
     let app = spawn_app(AppOptions::default()).await;
     let body = corpus_payload("pull_request/opened.payload.json");
     let (owner, repo, number) = repo_and_number(&body);
-    let author = serde_json::from_slice::<Value>(&body).unwrap()["pull_request"]["user"]["login"].as_str().unwrap().to_owned();
-    assert_eq!(app.post_webhook("pull_request", &delivery_id(), &body).await.status(), 202);
+    let author = serde_json::from_slice::<Value>(&body).unwrap()["pull_request"]["user"]["login"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        app.post_webhook("pull_request", &delivery_id(), &body)
+            .await
+            .status(),
+        202
+    );
     app.wait_for_idle_queue(Duration::from_secs(20)).await;
     let comments = app.sim.issue_comments(&owner, &repo, number).unwrap();
     assert_eq!(comments.len(), 1);
@@ -53,7 +78,11 @@ async fn an_opened_pull_request_is_greeted_with_a_comment_naming_its_author() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_write_without_the_declared_capability_is_denied_before_reaching_github() {
-    let app = spawn_app(AppOptions { plugins: Plugins::Named(&["undeclared"]), ..AppOptions::default() }).await;
+    let app = spawn_app(AppOptions {
+        plugins: Plugins::Named(&["undeclared"]),
+        ..AppOptions::default()
+    })
+    .await;
     let id = delivery_id();
     let body = corpus_payload("issues/opened.payload.json");
     assert_eq!(app.post_webhook("issues", &id, &body).await.status(), 202);
@@ -62,41 +91,84 @@ async fn a_write_without_the_declared_capability_is_denied_before_reaching_githu
     assert_eq!(runs.len(), 1);
     assert_eq!(runs[0].outcome, "error");
     let message = runs[0].message.clone().unwrap_or_default();
-    assert!(message.contains("denied as expected") && message.contains("issues:write"), "{message}");
+    assert!(
+        message.contains("denied as expected") && message.contains("issues:write"),
+        "{message}"
+    );
     assert_eq!(app.sim.write_count(), 0, "no call may reach GitHub");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_plugin_that_loops_forever_is_interrupted_near_its_deadline_and_the_next_job_still_runs() {
-    let limits = Limits { timeout_ms: 1_000, ..Limits::default() };
+async fn a_plugin_that_loops_forever_is_interrupted_near_its_deadline_and_the_next_job_still_runs()
+{
+    let limits = Limits {
+        timeout_ms: 1_000,
+        ..Limits::default()
+    };
     let tick = Duration::from_millis(limits.epoch_tick_ms);
-    let app = spawn_app(AppOptions { plugins: Plugins::Named(&["looper", "hooks"]), limits, ..AppOptions::default() }).await;
+    let app = spawn_app(AppOptions {
+        plugins: Plugins::Named(&["looper", "hooks"]),
+        limits,
+        ..AppOptions::default()
+    })
+    .await;
     let body = corpus_payload("issues/opened.payload.json");
     let (owner, repo, number) = repo_and_number(&body);
     let first = delivery_id();
     let started = Instant::now();
-    assert_eq!(app.post_webhook("issues", &first, &body).await.status(), 202);
+    assert_eq!(
+        app.post_webhook("issues", &first, &body).await.status(),
+        202
+    );
     app.wait_for_idle_queue(Duration::from_secs(20)).await;
     let runs = app.runs_of(&first).await;
-    let looper = runs.iter().find(|r| r.plugin == "looper").expect("looper ran");
+    let looper = runs
+        .iter()
+        .find(|r| r.plugin == "looper")
+        .expect("looper ran");
     assert_eq!(looper.outcome, "timeout", "{looper:?}");
     // Interrupted within the deadline plus one tick (and scheduling slack of 200 ms).
     let limit_ms = 1_000 + tick.as_millis() as i64 + 200;
-    assert!(looper.duration_ms >= 1_000 && looper.duration_ms <= limit_ms, "took {} ms", looper.duration_ms);
+    assert!(
+        looper.duration_ms >= 1_000 && looper.duration_ms <= limit_ms,
+        "took {} ms",
+        looper.duration_ms
+    );
     // The other plugin of the same job still ran and acted.
-    let hooks = runs.iter().find(|r| r.plugin == "hooks").expect("hooks ran");
+    let hooks = runs
+        .iter()
+        .find(|r| r.plugin == "hooks")
+        .expect("hooks ran");
     assert_eq!(hooks.outcome, "ok");
-    assert!(app.sim.issue_labels(&owner, &repo, number).unwrap().contains(&"needs-triage".to_owned()));
+    assert!(app
+        .sim
+        .issue_labels(&owner, &repo, number)
+        .unwrap()
+        .contains(&"needs-triage".to_owned()));
 
     // The next job runs too (the worker survived).
     let mut second: Value = serde_json::from_slice(&body).unwrap();
     second["issue"]["number"] = (number + 1000).into();
     let second_id = delivery_id();
-    assert_eq!(app.post_webhook("issues", &second_id, &serde_json::to_vec(&second).unwrap()).await.status(), 202);
+    assert_eq!(
+        app.post_webhook("issues", &second_id, &serde_json::to_vec(&second).unwrap())
+            .await
+            .status(),
+        202
+    );
     app.wait_for_idle_queue(Duration::from_secs(20)).await;
     let runs = app.runs_of(&second_id).await;
-    assert_eq!(runs.iter().find(|r| r.plugin == "hooks").map(|r| r.outcome.as_str()), Some("ok"));
-    assert!(app.sim.issue_labels(&owner, &repo, number + 1000).unwrap().contains(&"needs-triage".to_owned()));
+    assert_eq!(
+        runs.iter()
+            .find(|r| r.plugin == "hooks")
+            .map(|r| r.outcome.as_str()),
+        Some("ok")
+    );
+    assert!(app
+        .sim
+        .issue_labels(&owner, &repo, number + 1000)
+        .unwrap()
+        .contains(&"needs-triage".to_owned()));
     assert!(started.elapsed() < Duration::from_secs(15));
 }
 
@@ -105,10 +177,21 @@ fn compiled_plugins_are_cached_by_digest_and_an_altered_entry_is_compiled_again(
     use gantry_server::plugins::PluginRuntime;
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().join("components");
-    let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/plugins/hooks.wasm")).unwrap();
-    let runtime = || PluginRuntime::new(Limits::default()).unwrap().with_cache(&cache);
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../target/plugins/hooks.wasm"
+    ))
+    .unwrap();
+    let runtime = || {
+        PluginRuntime::new(Limits::default())
+            .unwrap()
+            .with_cache(&cache)
+    };
     let entries = || {
-        let mut files: Vec<_> = std::fs::read_dir(&cache).unwrap().map(|e| e.unwrap().path()).collect();
+        let mut files: Vec<_> = std::fs::read_dir(&cache)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
         files.sort();
         files
     };
@@ -116,14 +199,27 @@ fn compiled_plugins_are_cached_by_digest_and_an_altered_entry_is_compiled_again(
     let first = runtime().load(&bytes, None).unwrap();
     let files = entries();
     assert_eq!(files.len(), 2, "{files:?}");
-    let artifact = files.iter().find(|p| p.extension().is_some_and(|e| e == "cwasm")).unwrap().clone();
-    assert!(artifact.file_name().unwrap().to_str().unwrap().starts_with(&first.digest));
+    let artifact = files
+        .iter()
+        .find(|p| p.extension().is_some_and(|e| e == "cwasm"))
+        .unwrap()
+        .clone();
+    assert!(artifact
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .starts_with(&first.digest));
     let written = std::fs::metadata(&artifact).unwrap().modified().unwrap();
 
     // A new runtime (as after a restart) loads the entry instead of compiling.
     std::thread::sleep(Duration::from_millis(20));
     runtime().load(&bytes, None).unwrap();
-    assert_eq!(std::fs::metadata(&artifact).unwrap().modified().unwrap(), written, "the entry was rewritten");
+    assert_eq!(
+        std::fs::metadata(&artifact).unwrap().modified().unwrap(),
+        written,
+        "the entry was rewritten"
+    );
 
     // An altered entry fails its checksum: compiled again, rewritten, still loads.
     let mut altered = std::fs::read(&artifact).unwrap();
@@ -132,5 +228,9 @@ fn compiled_plugins_are_cached_by_digest_and_an_altered_entry_is_compiled_again(
     std::fs::write(&artifact, &altered).unwrap();
     let again = runtime().load(&bytes, None).unwrap();
     assert_eq!(again.manifest.name, "hooks");
-    assert_ne!(std::fs::read(&artifact).unwrap(), altered, "the altered entry was replaced");
+    assert_ne!(
+        std::fs::read(&artifact).unwrap(),
+        altered,
+        "the altered entry was replaced"
+    );
 }

@@ -12,13 +12,21 @@ pub fn gantry_bin() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
     let bin = dir.join("gantry");
-    assert!(bin.exists(), "{} is missing: run the suite with `./dev test` (or cargo nextest run --workspace)", bin.display());
+    assert!(
+        bin.exists(),
+        "{} is missing: run the suite with `./dev test` (or cargo nextest run --workspace)",
+        bin.display()
+    );
     bin
 }
 
 /// A free port on the loopback interface.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// One `gantry serve` process and what it needs to be started again.
@@ -38,14 +46,29 @@ impl ServerProcess {
         let target = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target"));
         for name in names {
             let file = format!("{name}.wasm");
-            let source = [target.join("plugins").join(&file), target.join("test-plugins").join(&file)].into_iter().find(|p| p.exists());
-            std::fs::copy(source.unwrap_or_else(|| panic!("{file} is not built: ./dev build")), dir.join(&file)).unwrap();
+            let source = [
+                target.join("plugins").join(&file),
+                target.join("test-plugins").join(&file),
+            ]
+            .into_iter()
+            .find(|p| p.exists());
+            std::fs::copy(
+                source.unwrap_or_else(|| panic!("{file} is not built: ./dev build")),
+                dir.join(&file),
+            )
+            .unwrap();
         }
         dir
     }
 
     /// Starts `gantry serve` on `port` with the database, simulator and plugin dir.
-    pub async fn start(port: u16, database_url: &str, sim_url: &str, data_dir: &std::path::Path, plugins: &std::path::Path) -> Self {
+    pub async fn start(
+        port: u16,
+        database_url: &str,
+        sim_url: &str,
+        data_dir: &std::path::Path,
+        plugins: &std::path::Path,
+    ) -> Self {
         let env = vec![
             ("GANTRY_SERVER__LISTEN".into(), format!("127.0.0.1:{port}")),
             ("GANTRY_DATABASE__URL".into(), database_url.to_owned()),
@@ -61,13 +84,24 @@ impl ServerProcess {
             ("RUST_LOG".into(), "warn".into()),
         ];
         let log = data_dir.join(format!("server-{port}.log"));
-        let mut server = Self { child: None, port, args: vec!["serve".into()], env, log };
+        let mut server = Self {
+            child: None,
+            port,
+            args: vec!["serve".into()],
+            env,
+            log,
+        };
         server.spawn().await;
         server
     }
 
     /// Starts `gantry sandbox` with its own simulator on `sim_port`.
-    pub async fn sandbox(port: u16, sim_port: u16, data_dir: &std::path::Path, plugins: &std::path::Path) -> Self {
+    pub async fn sandbox(
+        port: u16,
+        sim_port: u16,
+        data_dir: &std::path::Path,
+        plugins: &std::path::Path,
+    ) -> Self {
         let args = vec![
             "sandbox".into(),
             "--listen".into(),
@@ -79,15 +113,28 @@ impl ServerProcess {
             "--plugins-dir".into(),
             plugins.display().to_string(),
         ];
-        let env = vec![("GANTRY_WEBHOOK_SECRET".into(), SECRET.to_owned()), ("RUST_LOG".into(), "warn".into())];
+        let env = vec![
+            ("GANTRY_WEBHOOK_SECRET".into(), SECRET.to_owned()),
+            ("RUST_LOG".into(), "warn".into()),
+        ];
         let log = data_dir.with_extension("log");
-        let mut server = Self { child: None, port, args, env, log };
+        let mut server = Self {
+            child: None,
+            port,
+            args,
+            env,
+            log,
+        };
         server.spawn().await;
         server
     }
 
     async fn spawn(&mut self) {
-        let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.log).unwrap();
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .unwrap();
         let child = Command::new(gantry_bin())
             .args(&self.args)
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
@@ -107,11 +154,17 @@ impl ServerProcess {
                 return;
             }
             if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().unwrap()) {
-                panic!("gantry exited with {status}; log:\n{}", std::fs::read_to_string(&self.log).unwrap_or_default());
+                panic!(
+                    "gantry exited with {status}; log:\n{}",
+                    std::fs::read_to_string(&self.log).unwrap_or_default()
+                );
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
-        panic!("gantry did not become ready; log:\n{}", std::fs::read_to_string(&self.log).unwrap_or_default());
+        panic!(
+            "gantry did not become ready; log:\n{}",
+            std::fs::read_to_string(&self.log).unwrap_or_default()
+        );
     }
 
     /// SIGKILL: no chance to finish anything.
@@ -126,8 +179,13 @@ impl ServerProcess {
     /// taking work and finishes its current jobs). Returns whether it exited
     /// successfully in time; a process still running then is killed.
     pub async fn terminate(&mut self, within: Duration) -> bool {
-        let Some(mut child) = self.child.take() else { return false };
-        let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+        let Some(mut child) = self.child.take() else {
+            return false;
+        };
+        let status = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
         assert!(status.success(), "kill -TERM failed");
         let deadline = std::time::Instant::now() + within;
         while std::time::Instant::now() < deadline {

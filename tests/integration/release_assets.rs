@@ -12,27 +12,81 @@ use crate::helpers::{corpus_payload, delivery_id, spawn_app, AppOptions, Plugins
 
 /// A releaser app whose configuration names a completed run with a 3000-byte `dist`.
 async fn releaser_app() -> TestApp {
-    let app = spawn_app(AppOptions { plugins: Plugins::Named(&["releaser"]), ..AppOptions::default() }).await;
-    app.sim.learn("issues", &serde_json::from_slice(&corpus_payload("issues/opened.payload.json")).unwrap());
-    app.sim.add_workflow("Codertocat", "Hello-World", ".github/workflows/build.yml", "build");
-    let run = app.sim.trigger_workflow("Codertocat", "Hello-World", "build.yml", "push", "master").expect("a run");
-    assert!(app.sim.complete_run("Codertocat", "Hello-World", run, &RunOutcome::new("success").artifact("dist", 3000)));
+    let app = spawn_app(AppOptions {
+        plugins: Plugins::Named(&["releaser"]),
+        ..AppOptions::default()
+    })
+    .await;
+    app.sim.learn(
+        "issues",
+        &serde_json::from_slice(&corpus_payload("issues/opened.payload.json")).unwrap(),
+    );
+    app.sim.add_workflow(
+        "Codertocat",
+        "Hello-World",
+        ".github/workflows/build.yml",
+        "build",
+    );
+    let run = app
+        .sim
+        .trigger_workflow("Codertocat", "Hello-World", "build.yml", "push", "master")
+        .expect("a run");
+    assert!(app.sim.complete_run(
+        "Codertocat",
+        "Hello-World",
+        run,
+        &RunOutcome::new("success").artifact("dist", 3000)
+    ));
     let config = serde_json::json!({ "tag": "v0.0.1", "run_id": run });
-    assert_eq!(app.api(Method::PUT, "/plugins/releaser/config").json(&config).send().await.unwrap().status(), 200);
+    assert_eq!(
+        app.api(Method::PUT, "/plugins/releaser/config")
+            .json(&config)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
     app
 }
 
 async fn open_issue(app: &TestApp) -> String {
     let id = delivery_id();
-    assert_eq!(app.post_webhook("issues", &id, &corpus_payload("issues/opened.payload.json")).await.status(), 202);
+    assert_eq!(
+        app.post_webhook("issues", &id, &corpus_payload("issues/opened.payload.json"))
+            .await
+            .status(),
+        202
+    );
     app.wait_for_idle_queue(Duration::from_secs(30)).await;
-    app.runs_of(&id).await.pop().unwrap().log.unwrap_or_default()
+    app.runs_of(&id)
+        .await
+        .pop()
+        .unwrap()
+        .log
+        .unwrap_or_default()
 }
 
 async fn assets(app: &TestApp, log: &str) -> Vec<Value> {
-    let release = log.split("release ").nth(1).and_then(|r| r.split_whitespace().next()).unwrap_or_else(|| panic!("no release:\n{log}"));
-    let url = format!("{}/repos/Codertocat/Hello-World/releases/{release}/assets", app.state.settings.github.api_url);
-    let body: Value = app.http.get(url).bearer_auth("test-token").send().await.unwrap().json().await.unwrap();
+    let release = log
+        .split("release ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no release:\n{log}"));
+    let url = format!(
+        "{}/repos/Codertocat/Hello-World/releases/{release}/assets",
+        app.state.settings.github.api_url
+    );
+    let body: Value = app
+        .http
+        .get(url)
+        .bearer_auth("test-token")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     body.as_array().unwrap().clone()
 }
 
@@ -51,7 +105,9 @@ fn allow_contents_write() -> RuleForm {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_allowed_copy_puts_the_artifact_into_the_release() {
     let app = releaser_app().await;
-    policies::add(&app.state.db, allow_contents_write(), "test").await.unwrap();
+    policies::add(&app.state.db, allow_contents_write(), "test")
+        .await
+        .unwrap();
     let log = open_issue(&app).await;
     assert!(log.contains("from dist (3000 bytes)"), "{log}");
     let assets = assets(&app, &log).await;
@@ -66,7 +122,14 @@ async fn under_ask_the_release_waits_for_approval_and_nothing_is_written() {
     let log = open_issue(&app).await;
     // contents:write asks by default: the release itself is held.
     assert!(log.contains("release: HostError::Pending("), "{log}");
-    let body: Value = app.api(Method::GET, "/approvals?status=pending").send().await.unwrap().json().await.unwrap();
+    let body: Value = app
+        .api(Method::GET, "/approvals?status=pending")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(body["approvals"].as_array().unwrap().len(), 1);
     assert_eq!(app.sim.write_count(), 0);
 }

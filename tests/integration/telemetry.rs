@@ -63,7 +63,11 @@ fn serve_connection(stream: TcpStream, sink: &Received) {
             let request = ExportTraceServiceRequest::decode(body.as_slice()).unwrap();
             let mut spans = sink.lock().unwrap();
             for resource in request.resource_spans {
-                let service = resource.resource.as_ref().and_then(|r| string_attribute(&r.attributes, "service.name")).unwrap_or_default();
+                let service = resource
+                    .resource
+                    .as_ref()
+                    .and_then(|r| string_attribute(&r.attributes, "service.name"))
+                    .unwrap_or_default();
                 for scope in resource.scope_spans {
                     spans.extend(scope.spans.into_iter().map(|s| (service.clone(), s)));
                 }
@@ -79,10 +83,15 @@ fn serve_connection(stream: TcpStream, sink: &Received) {
     }
 }
 
-fn string_attribute(attributes: &[opentelemetry_proto::tonic::common::v1::KeyValue], key: &str) -> Option<String> {
-    attributes.iter().find(|kv| kv.key == key).and_then(|kv| match kv.value.as_ref()?.value.as_ref()? {
-        AnyValue::StringValue(s) => Some(s.clone()),
-        other => Some(format!("{other:?}")),
+fn string_attribute(
+    attributes: &[opentelemetry_proto::tonic::common::v1::KeyValue],
+    key: &str,
+) -> Option<String> {
+    attributes.iter().find(|kv| kv.key == key).and_then(|kv| {
+        match kv.value.as_ref()?.value.as_ref()? {
+            AnyValue::StringValue(s) => Some(s.clone()),
+            other => Some(format!("{other:?}")),
+        }
     })
 }
 
@@ -97,23 +106,43 @@ fn is_under(spans: &[Span], span: &Span, ancestor: &Span) -> bool {
         if parent == ancestor.span_id {
             return true;
         }
-        parent = spans.iter().find(|s| s.span_id == parent).map(|s| s.parent_span_id.clone()).unwrap_or_default();
+        parent = spans
+            .iter()
+            .find(|s| s.span_id == parent)
+            .map(|s| s.parent_span_id.clone())
+            .unwrap_or_default();
     }
     false
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn one_delivery_is_exported_as_one_trace_from_the_request_through_the_queue_to_the_github_call() {
+async fn one_delivery_is_exported_as_one_trace_from_the_request_through_the_queue_to_the_github_call(
+) {
     let (url, received) = start_receiver();
     // The first subscriber installed in this process wins: this one exports, and the
     // plain `init` in `spawn_app` then changes nothing.
-    let settings = TelemetrySettings { otlp_endpoint: url, service_name: "gantry-test".into() };
+    let settings = TelemetrySettings {
+        otlp_endpoint: url,
+        service_name: "gantry-test".into(),
+    };
     let telemetry = gantry_server::telemetry::init_exporting(false, &settings).unwrap();
-    assert!(telemetry.exports(), "another subscriber was installed first");
+    assert!(
+        telemetry.exports(),
+        "another subscriber was installed first"
+    );
 
-    let app = spawn_app(AppOptions { plugins: Plugins::Named(&["hooks"]), ..AppOptions::default() }).await;
+    let app = spawn_app(AppOptions {
+        plugins: Plugins::Named(&["hooks"]),
+        ..AppOptions::default()
+    })
+    .await;
     let id = delivery_id();
-    assert_eq!(app.post_webhook("issues", &id, &corpus_payload("issues/opened.payload.json")).await.status(), 202);
+    assert_eq!(
+        app.post_webhook("issues", &id, &corpus_payload("issues/opened.payload.json"))
+            .await
+            .status(),
+        202
+    );
     app.wait_for_idle_queue(Duration::from_secs(20)).await;
 
     // Flush until both trees of this delivery have arrived (the job's span ends just
@@ -122,16 +151,31 @@ async fn one_delivery_is_exported_as_one_trace_from_the_request_through_the_queu
     let spans: Vec<Span> = loop {
         telemetry.flush().unwrap();
         let spans: Vec<(String, Span)> = received.lock().unwrap().clone();
-        let has = |name: &str| spans.iter().any(|(_, s)| s.name == name && attr(s, "delivery.id").as_deref() == Some(id.as_str()));
+        let has = |name: &str| {
+            spans.iter().any(|(_, s)| {
+                s.name == name && attr(s, "delivery.id").as_deref() == Some(id.as_str())
+            })
+        };
         if has("process") && has("intake") {
-            assert!(spans.iter().all(|(service, _)| service == "gantry-test"), "service.name comes from the settings");
+            assert!(
+                spans.iter().all(|(service, _)| service == "gantry-test"),
+                "service.name comes from the settings"
+            );
             break spans.into_iter().map(|(_, s)| s).collect();
         }
-        assert!(Instant::now() < deadline, "spans of {id} never arrived: {:?}", spans.iter().map(|(_, s)| &s.name).collect::<Vec<_>>());
+        assert!(
+            Instant::now() < deadline,
+            "spans of {id} never arrived: {:?}",
+            spans.iter().map(|(_, s)| &s.name).collect::<Vec<_>>()
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     let named = |name: &'static str| spans.iter().filter(move |s| s.name == name);
-    let for_delivery = |name: &'static str| named(name).find(|s| attr(s, "delivery.id").as_deref() == Some(id.as_str())).unwrap();
+    let for_delivery = |name: &'static str| {
+        named(name)
+            .find(|s| attr(s, "delivery.id").as_deref() == Some(id.as_str()))
+            .unwrap()
+    };
 
     // The request tree: the request's root span (tracing-actix-web names it after the
     // method and route) holds the handler, which holds `intake`.
@@ -140,8 +184,16 @@ async fn one_delivery_is_exported_as_one_trace_from_the_request_through_the_queu
     let request = spans
         .iter()
         .find(|s| s.name == "POST /webhooks/github" && is_under(&spans, intake, s))
-        .unwrap_or_else(|| panic!("intake is not under the request span: {:?}", spans.iter().map(|s| &s.name).collect::<Vec<_>>()));
-    assert!(request.parent_span_id.is_empty(), "the request span is a root");
+        .unwrap_or_else(|| {
+            panic!(
+                "intake is not under the request span: {:?}",
+                spans.iter().map(|s| &s.name).collect::<Vec<_>>()
+            )
+        });
+    assert!(
+        request.parent_span_id.is_empty(),
+        "the request span is a root"
+    );
 
     // The job continues the request's trace across the queue: `process` is a child
     // of `intake` (through the traceparent kept on the job) → `plugin.invoke` for
@@ -149,18 +201,30 @@ async fn one_delivery_is_exported_as_one_trace_from_the_request_through_the_queu
     let process = for_delivery("process");
     assert!(attr(process, "job").is_some() && attr(process, "attempt").is_some());
     assert_eq!(process.trace_id, intake.trace_id, "one trace per delivery");
-    assert_eq!(process.parent_span_id, intake.span_id, "the job's span is a child of intake's");
+    assert_eq!(
+        process.parent_span_id, intake.span_id,
+        "the job's span is a child of intake's"
+    );
     assert!(is_under(&spans, process, request));
     let invoke = named("plugin.invoke")
         .find(|s| s.parent_span_id == process.span_id)
-        .unwrap_or_else(|| panic!("no plugin.invoke under process: {:?}", spans.iter().map(|s| &s.name).collect::<Vec<_>>()));
+        .unwrap_or_else(|| {
+            panic!(
+                "no plugin.invoke under process: {:?}",
+                spans.iter().map(|s| &s.name).collect::<Vec<_>>()
+            )
+        });
     assert_eq!(attr(invoke, "plugin").as_deref(), Some("hooks"));
     assert_eq!(attr(invoke, "entry").as_deref(), Some("handle-event"));
-    let decision = named("policy.decision").find(|s| is_under(&spans, s, invoke)).expect("a policy.decision under plugin.invoke");
+    let decision = named("policy.decision")
+        .find(|s| is_under(&spans, s, invoke))
+        .expect("a policy.decision under plugin.invoke");
     assert_eq!(attr(decision, "plugin").as_deref(), Some("hooks"));
     assert_eq!(attr(decision, "effect").as_deref(), Some("allow"));
     assert!(attr(decision, "capability").is_some());
-    let call = named("github.call").find(|s| is_under(&spans, s, invoke)).expect("a github.call under plugin.invoke");
+    let call = named("github.call")
+        .find(|s| is_under(&spans, s, invoke))
+        .expect("a github.call under plugin.invoke");
     assert!(attr(call, "op").is_some());
     assert_eq!(call.trace_id, request.trace_id);
 }

@@ -24,7 +24,12 @@ async fn deliver(app: &TestApp, owner: &str, name: &str) -> String {
     v["repository"]["full_name"] = format!("{owner}/{name}").into();
     v["repository"]["owner"]["login"] = owner.into();
     let id = delivery_id();
-    assert_eq!(app.post_webhook("pull_request", &id, &serde_json::to_vec(&v).unwrap()).await.status(), 202);
+    assert_eq!(
+        app.post_webhook("pull_request", &id, &serde_json::to_vec(&v).unwrap())
+            .await
+            .status(),
+        202
+    );
     id
 }
 
@@ -44,19 +49,49 @@ async fn world(app: &TestApp) -> World {
     }
     app.wait_for_idle_queue(Duration::from_secs(20)).await;
     let db = &app.state.db;
-    for (id, repo, delivery) in [("ap_visible_one", "Acme/One", &one[0]), ("ap_visible_two", "acme/two", &two[0])] {
+    for (id, repo, delivery) in [
+        ("ap_visible_one", "Acme/One", &one[0]),
+        ("ap_visible_two", "acme/two", &two[0]),
+    ] {
         let action = r#"{"kind":"comment"}"#;
-        approvals::create(db, NewApproval { public_id: id, delivery_id: delivery, plugin: "hooks", capability: "issues:write", repository: repo, action }).await.unwrap();
+        approvals::create(
+            db,
+            NewApproval {
+                public_id: id,
+                delivery_id: delivery,
+                plugin: "hooks",
+                capability: "issues:write",
+                repository: repo,
+                action,
+            },
+        )
+        .await
+        .unwrap();
     }
-    for (action, project) in [("visibility.one", "Acme/One"), ("visibility.two", "acme/two")] {
-        let entry = AuditEntry { actor: "tester".into(), actor_kind: "system".into(), action: action.into(), project: Some(project.into()), ..AuditEntry::default() };
+    for (action, project) in [
+        ("visibility.one", "Acme/One"),
+        ("visibility.two", "acme/two"),
+    ] {
+        let entry = AuditEntry {
+            actor: "tester".into(),
+            actor_kind: "system".into(),
+            action: action.into(),
+            project: Some(project.into()),
+            ..AuditEntry::default()
+        };
         audit::append(db, entry).await.unwrap();
     }
     let cli = Actor::cli();
     app.create_user("tess", None).await;
-    accounts::create_team(db, &cli, "one-viewers").await.unwrap();
-    accounts::add_member(db, &cli, "one-viewers", "tess").await.unwrap();
-    accounts::grant(db, &cli, "one-viewers", "acme/one", Some(Role::Viewer)).await.unwrap();
+    accounts::create_team(db, &cli, "one-viewers")
+        .await
+        .unwrap();
+    accounts::add_member(db, &cli, "one-viewers", "tess")
+        .await
+        .unwrap();
+    accounts::grant(db, &cli, "one-viewers", "acme/one", Some(Role::Viewer))
+        .await
+        .unwrap();
     World { one, two }
 }
 
@@ -85,7 +120,11 @@ async fn api_deliveries(app: &TestApp, who: &Session, limit: u64) -> Vec<String>
         if items.is_empty() {
             return ids;
         }
-        ids.extend(items.iter().map(|d| d["delivery_id"].as_str().unwrap().to_owned()));
+        ids.extend(
+            items
+                .iter()
+                .map(|d| d["delivery_id"].as_str().unwrap().to_owned()),
+        );
         before = items.last().and_then(|d| d["id"].as_i64());
     }
 }
@@ -98,22 +137,47 @@ async fn check(app: &TestApp, who: &Session, w: &World, sees_two: bool) {
     let (status, deliveries) = get(app, who, "/dashboard/deliveries").await;
     assert_eq!(status, 200);
     for id in &w.one {
-        assert!(deliveries.contains(id.as_str()), "{login} sees acme/one's delivery {id} on the dashboard");
+        assert!(
+            deliveries.contains(id.as_str()),
+            "{login} sees acme/one's delivery {id} on the dashboard"
+        );
     }
     for id in &w.two {
-        assert_eq!(deliveries.contains(id.as_str()), sees_two, "{login} and acme/two's delivery {id} on the dashboard");
+        assert_eq!(
+            deliveries.contains(id.as_str()),
+            sees_two,
+            "{login} and acme/two's delivery {id} on the dashboard"
+        );
     }
 
     let (_, approvals_page) = get(app, who, "/dashboard/approvals").await;
-    assert!(approvals_page.contains("ap_visible_one"), "{login} sees acme/one's approval");
-    assert_eq!(approvals_page.contains("ap_visible_two"), sees_two, "{login} and acme/two's approval");
+    assert!(
+        approvals_page.contains("ap_visible_one"),
+        "{login} sees acme/one's approval"
+    );
+    assert_eq!(
+        approvals_page.contains("ap_visible_two"),
+        sees_two,
+        "{login} and acme/two's approval"
+    );
 
     let (_, audit_page) = get(app, who, "/dashboard/audit?actor=tester").await;
-    assert!(audit_page.contains("visibility.one"), "{login} sees acme/one's audit row");
-    assert_eq!(audit_page.contains("visibility.two"), sees_two, "{login} and acme/two's audit row");
+    assert!(
+        audit_page.contains("visibility.one"),
+        "{login} sees acme/one's audit row"
+    );
+    assert_eq!(
+        audit_page.contains("visibility.two"),
+        sees_two,
+        "{login} and acme/two's audit row"
+    );
     let (_, export) = get(app, who, "/dashboard/audit/export.json?actor=tester").await;
     let exported: Vec<Value> = serde_json::from_str(&export).unwrap();
-    assert_eq!(exported.len(), if sees_two { 2 } else { 1 }, "{login}'s audit export: {export}");
+    assert_eq!(
+        exported.len(),
+        if sees_two { 2 } else { 1 },
+        "{login}'s audit export: {export}"
+    );
 
     let listed = api_deliveries(app, who, 2).await;
     let mut expected: Vec<String> = w.one.clone();
@@ -123,27 +187,48 @@ async fn check(app: &TestApp, who: &Session, w: &World, sees_two: bool) {
     let (mut got, mut want) = (listed.clone(), expected);
     got.sort();
     want.sort();
-    assert_eq!(got, want, "{login}'s API deliveries, paged 2 at a time, each exactly once");
+    assert_eq!(
+        got, want,
+        "{login}'s API deliveries, paged 2 at a time, each exactly once"
+    );
 
     let approvals_api = get_json(app, who, "/api/v1/approvals").await;
-    let repos: Vec<&str> = approvals_api["approvals"].as_array().unwrap().iter().map(|a| a["repository"].as_str().unwrap()).collect();
+    let repos: Vec<&str> = approvals_api["approvals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["repository"].as_str().unwrap())
+        .collect();
     assert!(repos.contains(&"Acme/One"), "{login}: {repos:?}");
     assert_eq!(repos.contains(&"acme/two"), sees_two, "{login}: {repos:?}");
 
     let two_status = if sees_two { 200 } else { 404 };
     let (status, _) = get(app, who, &format!("/dashboard/deliveries/{}", w.two[0])).await;
-    assert_eq!(status, two_status, "{login} opens acme/two's delivery on the dashboard");
+    assert_eq!(
+        status, two_status,
+        "{login} opens acme/two's delivery on the dashboard"
+    );
     let (status, _) = get(app, who, &format!("/api/v1/deliveries/{}", w.two[0])).await;
-    assert_eq!(status, two_status, "{login} opens acme/two's delivery in the API");
+    assert_eq!(
+        status, two_status,
+        "{login} opens acme/two's delivery in the API"
+    );
     let (status, _) = get(app, who, &format!("/dashboard/deliveries/{}", w.one[0])).await;
-    assert_eq!(status, 200, "{login} opens acme/one's delivery on the dashboard");
+    assert_eq!(
+        status, 200,
+        "{login} opens acme/one's delivery on the dashboard"
+    );
     let (status, _) = get(app, who, &format!("/api/v1/deliveries/{}", w.one[0])).await;
     assert_eq!(status, 200, "{login} opens acme/one's delivery in the API");
 }
 
 #[tokio::test]
 async fn a_team_viewer_reads_only_their_repository_and_others_read_all() {
-    let app = spawn_app(AppOptions { plugins: Plugins::None, ..AppOptions::default() }).await;
+    let app = spawn_app(AppOptions {
+        plugins: Plugins::None,
+        ..AppOptions::default()
+    })
+    .await;
     let w = world(&app).await;
 
     let tess = app.sign_in_as("tess").await;
@@ -158,34 +243,72 @@ async fn a_team_viewer_reads_only_their_repository_and_others_read_all() {
     // The overview's waiting approvals count only what the reader sees.
     let (_, tess_overview) = get(&app, &tess, "/dashboard/overview/live").await;
     let (_, ada_overview) = get(&app, &ada, "/dashboard/overview/live").await;
-    assert_ne!(tess_overview, ada_overview, "the counters differ between a team viewer and an admin");
+    assert_ne!(
+        tess_overview, ada_overview,
+        "the counters differ between a team viewer and an admin"
+    );
 }
 
 #[tokio::test]
 async fn a_user_without_a_grant_on_any_seen_repository_reads_nothing_of_them() {
-    let app = spawn_app(AppOptions { plugins: Plugins::None, ..AppOptions::default() }).await;
+    let app = spawn_app(AppOptions {
+        plugins: Plugins::None,
+        ..AppOptions::default()
+    })
+    .await;
     let w = world(&app).await;
     let cli = Actor::cli();
     app.create_user("otto", None).await;
-    accounts::create_team(&app.state.db, &cli, "elsewhere").await.unwrap();
-    accounts::add_member(&app.state.db, &cli, "elsewhere", "otto").await.unwrap();
-    accounts::grant(&app.state.db, &cli, "elsewhere", "other/place", Some(Role::Maintainer)).await.unwrap();
+    accounts::create_team(&app.state.db, &cli, "elsewhere")
+        .await
+        .unwrap();
+    accounts::add_member(&app.state.db, &cli, "elsewhere", "otto")
+        .await
+        .unwrap();
+    accounts::grant(
+        &app.state.db,
+        &cli,
+        "elsewhere",
+        "other/place",
+        Some(Role::Maintainer),
+    )
+    .await
+    .unwrap();
     let otto = app.sign_in_as("otto").await;
     assert!(api_deliveries(&app, &otto, 50).await.is_empty());
     let (_, deliveries) = get(&app, &otto, "/dashboard/deliveries").await;
-    assert!(!w.one.iter().chain(&w.two).any(|id| deliveries.contains(id.as_str())), "otto sees no delivery");
+    assert!(
+        !w.one
+            .iter()
+            .chain(&w.two)
+            .any(|id| deliveries.contains(id.as_str())),
+        "otto sees no delivery"
+    );
     let approvals_api = get_json(&app, &otto, "/api/v1/approvals").await;
     assert_eq!(approvals_api["approvals"].as_array().unwrap().len(), 0);
     let (_, audit_page) = get(&app, &otto, "/dashboard/audit").await;
-    assert!(!audit_page.contains("visibility."), "otto sees no audit row of another project");
+    assert!(
+        !audit_page.contains("visibility."),
+        "otto sees no audit row of another project"
+    );
 }
 
 #[tokio::test]
 async fn policies_installations_and_explain_follow_the_same_projects() {
-    let app = spawn_app(AppOptions { plugins: Plugins::None, ..AppOptions::default() }).await;
+    let app = spawn_app(AppOptions {
+        plugins: Plugins::None,
+        ..AppOptions::default()
+    })
+    .await;
     let _ = world(&app).await;
     let db = &app.state.db;
-    for scope in ["global", "org:acme", "org:other", "repo:acme/one", "repo:acme/two"] {
+    for scope in [
+        "global",
+        "org:acme",
+        "org:other",
+        "repo:acme/one",
+        "repo:acme/two",
+    ] {
         let form = RuleForm {
             scope: scope.into(),
             plugin: None,
@@ -197,8 +320,18 @@ async fn policies_installations_and_explain_follow_the_same_projects() {
         };
         policies::add(db, form, "tester").await.unwrap();
     }
-    installations::upsert(db, 11, "acme", Some(vec!["Acme/One".into(), "acme/two".into()]), false).await.unwrap();
-    installations::upsert(db, 12, "other", Some(vec!["other/x".into()]), false).await.unwrap();
+    installations::upsert(
+        db,
+        11,
+        "acme",
+        Some(vec!["Acme/One".into(), "acme/two".into()]),
+        false,
+    )
+    .await
+    .unwrap();
+    installations::upsert(db, 12, "other", Some(vec!["other/x".into()]), false)
+        .await
+        .unwrap();
     let tess = app.sign_in_as("tess").await;
     app.create_user("val", Some(Role::Viewer)).await;
     let val = app.sign_in_as("val").await;
@@ -215,17 +348,46 @@ async fn policies_installations_and_explain_follow_the_same_projects() {
             .collect();
         let (_, page) = get(&app, who, "/dashboard/policies").await;
         for scope in ["global", "org:acme", "repo:acme/one"] {
-            assert!(listed.iter().any(|l| l == scope), "{} lists {scope}: {listed:?}", who.login);
-            assert!(page.contains(scope), "{}'s policies page shows {scope}", who.login);
+            assert!(
+                listed.iter().any(|l| l == scope),
+                "{} lists {scope}: {listed:?}",
+                who.login
+            );
+            assert!(
+                page.contains(scope),
+                "{}'s policies page shows {scope}",
+                who.login
+            );
         }
         for scope in ["org:other", "repo:acme/two"] {
-            assert_eq!(listed.iter().any(|l| l == scope), others, "{} and {scope}: {listed:?}", who.login);
-            assert_eq!(page.contains(scope), others, "{}'s policies page and {scope}", who.login);
+            assert_eq!(
+                listed.iter().any(|l| l == scope),
+                others,
+                "{} and {scope}: {listed:?}",
+                who.login
+            );
+            assert_eq!(
+                page.contains(scope),
+                others,
+                "{}'s policies page and {scope}",
+                who.login
+            );
         }
-        let explain = "/api/v1/policies/explain?plugin=hooks&capability=issues:write&repository=acme/two";
+        let explain =
+            "/api/v1/policies/explain?plugin=hooks&capability=issues:write&repository=acme/two";
         let (status, _) = get(&app, who, explain).await;
-        assert_eq!(status, if others { 200 } else { 404 }, "{} asks about acme/two", who.login);
-        let (status, _) = get(&app, who, "/api/v1/policies/explain?plugin=hooks&capability=issues:write&repository=ACME/one").await;
+        assert_eq!(
+            status,
+            if others { 200 } else { 404 },
+            "{} asks about acme/two",
+            who.login
+        );
+        let (status, _) = get(
+            &app,
+            who,
+            "/api/v1/policies/explain?plugin=hooks&capability=issues:write&repository=ACME/one",
+        )
+        .await;
         assert_eq!(status, 200, "{} asks about acme/one", who.login);
 
         let installs = get_json(&app, who, "/api/v1/installations").await;
@@ -233,7 +395,11 @@ async fn policies_installations_and_explain_follow_the_same_projects() {
         if others {
             assert_eq!(installs.len(), 2);
         } else {
-            assert_eq!(installs.len(), 1, "tess sees only the installation listing acme/one: {installs:?}");
+            assert_eq!(
+                installs.len(),
+                1,
+                "tess sees only the installation listing acme/one: {installs:?}"
+            );
             assert_eq!(installs[0]["repositories"], serde_json::json!(["Acme/One"]));
         }
     }

@@ -16,8 +16,15 @@ const TICKS_PER_SECOND: f64 = 100.0;
 /// The CPU groups, in the order reports show them.
 /// "other processes" is the machine's busy time that none of the others explains
 /// (on a shared machine, other people's builds show up there).
-pub const GROUPS: [&str; 7] =
-    ["load generator", "HTTP workers", "Gantry runtime", "SQLite threads", "PostgreSQL", "other threads", "other processes"];
+pub const GROUPS: [&str; 7] = [
+    "load generator",
+    "HTTP workers",
+    "Gantry runtime",
+    "SQLite threads",
+    "PostgreSQL",
+    "other threads",
+    "other processes",
+];
 
 /// Cumulative CPU ticks at one moment.
 #[derive(Debug, Clone)]
@@ -50,17 +57,31 @@ pub fn sample() -> CpuSample {
     }
     *groups.entry("PostgreSQL").or_default() += postgres_ticks();
     let (machine_busy, machine_total) = machine_ticks().unwrap_or((0, 0));
-    CpuSample { at: Instant::now(), groups, machine_busy, machine_total }
+    CpuSample {
+        at: Instant::now(),
+        groups,
+        machine_busy,
+        machine_total,
+    }
 }
 
 /// What was used from `before` to `after`.
 #[must_use]
 pub fn usage(before: &CpuSample, after: &CpuSample) -> CpuUsage {
-    let seconds = after.at.duration_since(before.at).as_secs_f64().max(f64::EPSILON);
+    let seconds = after
+        .at
+        .duration_since(before.at)
+        .as_secs_f64()
+        .max(f64::EPSILON);
     let mut cores: BTreeMap<&'static str, f64> = GROUPS
         .iter()
         .map(|group| {
-            let ticks = after.groups.get(group).copied().unwrap_or(0).saturating_sub(before.groups.get(group).copied().unwrap_or(0));
+            let ticks = after
+                .groups
+                .get(group)
+                .copied()
+                .unwrap_or(0)
+                .saturating_sub(before.groups.get(group).copied().unwrap_or(0));
             (*group, ticks as f64 / TICKS_PER_SECOND / seconds)
         })
         .collect();
@@ -69,7 +90,14 @@ pub fn usage(before: &CpuSample, after: &CpuSample) -> CpuUsage {
     let explained: f64 = cores.values().sum();
     let busy_cores = busy as f64 / TICKS_PER_SECOND / seconds;
     cores.insert("other processes", (busy_cores - explained).max(0.0));
-    CpuUsage { cores, machine_busy: if total == 0 { 0.0 } else { busy as f64 / total as f64 } }
+    CpuUsage {
+        cores,
+        machine_busy: if total == 0 {
+            0.0
+        } else {
+            busy as f64 / total as f64
+        },
+    }
 }
 
 fn group_of(comm: &str) -> &'static str {
@@ -113,7 +141,10 @@ fn parse_stat_times(text: &str) -> Option<(String, u64, u64)> {
 #[must_use]
 pub fn process_times() -> Option<(f64, f64)> {
     let (_, utime, stime) = parse_stat_times(&std::fs::read_to_string("/proc/self/stat").ok()?)?;
-    Some((utime as f64 / TICKS_PER_SECOND, stime as f64 / TICKS_PER_SECOND))
+    Some((
+        utime as f64 / TICKS_PER_SECOND,
+        stime as f64 / TICKS_PER_SECOND,
+    ))
 }
 
 /// CPU ticks (`utime + stime`) every `postgres` process on the machine has used so far.
@@ -122,7 +153,10 @@ pub fn postgres_ticks() -> u64 {
     let mut total = 0;
     if let Ok(processes) = std::fs::read_dir("/proc") {
         for process in processes.flatten() {
-            let is_pid = process.file_name().to_str().is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()));
+            let is_pid = process
+                .file_name()
+                .to_str()
+                .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()));
             if !is_pid {
                 continue;
             }
@@ -139,7 +173,12 @@ pub fn postgres_ticks() -> u64 {
 /// CPU ticks (`utime + stime`) process `pid` has used so far; `None` once it is gone.
 #[must_use]
 pub fn process_ticks(pid: u32) -> Option<u64> {
-    read_stat(&std::path::Path::new("/proc").join(pid.to_string()).join("stat")).map(|(_, ticks)| ticks)
+    read_stat(
+        &std::path::Path::new("/proc")
+            .join(pid.to_string())
+            .join("stat"),
+    )
+    .map(|(_, ticks)| ticks)
 }
 
 /// Ticks to seconds.
@@ -152,7 +191,11 @@ pub fn ticks_to_seconds(ticks: u64) -> f64 {
 pub fn machine_ticks() -> Option<(u64, u64)> {
     let text = std::fs::read_to_string("/proc/stat").ok()?;
     let line = text.lines().find(|l| l.starts_with("cpu "))?;
-    let values: Vec<u64> = line.split_whitespace().skip(1).filter_map(|v| v.parse().ok()).collect();
+    let values: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|v| v.parse().ok())
+        .collect();
     // user nice system idle iowait irq softirq steal (guest time is already in user).
     let total: u64 = values.iter().take(8).sum();
     let idle = values.get(3).copied().unwrap_or(0) + values.get(4).copied().unwrap_or(0);
@@ -162,14 +205,28 @@ pub fn machine_ticks() -> Option<(u64, u64)> {
 /// `nproc`, memory, CPU model and compiler, one line for the report.
 #[must_use]
 pub fn description() -> String {
-    let cores = std::thread::available_parallelism().map(|n| n.get().to_string()).unwrap_or_else(|_| "?".into());
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get().to_string())
+        .unwrap_or_else(|_| "?".into());
     let memory = std::fs::read_to_string("/proc/meminfo")
         .ok()
-        .and_then(|m| m.lines().find(|l| l.starts_with("MemTotal:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
-        .map_or_else(|| "?".into(), |kib| format!("{:.1} GiB", kib / 1024.0 / 1024.0));
+        .and_then(|m| {
+            m.lines()
+                .find(|l| l.starts_with("MemTotal:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or_else(
+            || "?".into(),
+            |kib| format!("{:.1} GiB", kib / 1024.0 / 1024.0),
+        );
     let model = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|c| c.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split_once(':')).map(|(_, v)| v.trim().to_owned()))
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_owned())
+        })
         .unwrap_or_else(|| "?".into());
     let rustc = std::process::Command::new("rustc")
         .arg("--version")
@@ -191,7 +248,10 @@ mod tests {
         let odd = "7 (a) b) R 1 2 3 4 5 6 7 8 9 10 1 2 0 0";
         assert_eq!(parse_stat(odd), Some(("a) b".into(), 3)));
         assert_eq!(parse_stat("garbage"), None);
-        assert_eq!(parse_stat_times(line), Some(("actix-server wo".into(), 250, 30)));
+        assert_eq!(
+            parse_stat_times(line),
+            Some(("actix-server wo".into(), 250, 30))
+        );
     }
 
     #[test]

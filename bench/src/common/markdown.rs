@@ -19,7 +19,11 @@ pub fn replace_section(doc: &str, heading: &str, section: &str) -> String {
         out.push_str(section);
         return out;
     };
-    let end = lines.iter().skip(start + 1).position(|l| l.starts_with("## ")).map_or(lines.len(), |i| start + 1 + i);
+    let end = lines
+        .iter()
+        .skip(start + 1)
+        .position(|l| l.starts_with("## "))
+        .map_or(lines.len(), |i| start + 1 + i);
     let mut out = lines[..start].join("\n");
     if !out.is_empty() {
         out.push('\n');
@@ -44,7 +48,8 @@ pub fn write_section(path: &std::path::Path, heading: &str, section: &str) -> an
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => PREAMBLE.to_owned(),
         Err(err) => return Err(err).with_context(|| format!("reading {}", path.display())),
     };
-    std::fs::write(path, replace_section(&doc, heading, section)).with_context(|| format!("writing {}", path.display()))
+    std::fs::write(path, replace_section(&doc, heading, section))
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 #[cfg(test)]
@@ -55,27 +60,67 @@ mod tests {
 
     #[test]
     fn the_section_is_replaced_in_place_and_other_sections_stay() {
-        let doc = format!("# Performance\n\nintro\n\n{HEADING}\n\nold table\n\n## Plugins (P2)\n\nkeep me\n");
+        let doc = format!(
+            "# Performance\n\nintro\n\n{HEADING}\n\nold table\n\n## Plugins (P2)\n\nkeep me\n"
+        );
         let new = replace_section(&doc, HEADING, &format!("{HEADING}\n\nnew table\n"));
-        assert_eq!(new, format!("# Performance\n\nintro\n\n{HEADING}\n\nnew table\n\n## Plugins (P2)\n\nkeep me\n"));
-        assert_eq!(replace_section(&new, HEADING, &format!("{HEADING}\n\nnew table\n")), new, "rewriting is stable");
-        let appended = replace_section("# Performance\n\nintro\n", HEADING, &format!("{HEADING}\n\nt\n"));
-        assert_eq!(appended, format!("# Performance\n\nintro\n\n{HEADING}\n\nt\n"));
+        assert_eq!(
+            new,
+            format!(
+                "# Performance\n\nintro\n\n{HEADING}\n\nnew table\n\n## Plugins (P2)\n\nkeep me\n"
+            )
+        );
+        assert_eq!(
+            replace_section(&new, HEADING, &format!("{HEADING}\n\nnew table\n")),
+            new,
+            "rewriting is stable"
+        );
+        let appended = replace_section(
+            "# Performance\n\nintro\n",
+            HEADING,
+            &format!("{HEADING}\n\nt\n"),
+        );
+        assert_eq!(
+            appended,
+            format!("# Performance\n\nintro\n\n{HEADING}\n\nt\n")
+        );
     }
 
     #[test]
     fn subsections_belong_to_the_section() {
         let doc = format!("{HEADING}\n\n### Durability\n\nold\n");
-        assert_eq!(replace_section(&doc, HEADING, &format!("{HEADING}\n\nfresh\n")), format!("{HEADING}\n\nfresh\n"));
+        assert_eq!(
+            replace_section(&doc, HEADING, &format!("{HEADING}\n\nfresh\n")),
+            format!("{HEADING}\n\nfresh\n")
+        );
     }
 
     #[test]
     fn only_the_named_heading_is_replaced() {
         let doc = format!("# P\n\n{HEADING}\n\nintake\n\n## Reading (by hand)\n\nmine\n");
-        let new = replace_section(&doc, "## Plugin invocation (TESTPLAN P2)", "## Plugin invocation (TESTPLAN P2)\n\nplugins\n");
-        assert_eq!(new, format!("{}\n\n## Plugin invocation (TESTPLAN P2)\n\nplugins\n", doc.trim_end()));
-        let again = replace_section(&new, "## Plugin invocation (TESTPLAN P2)", "## Plugin invocation (TESTPLAN P2)\n\nnewer\n");
-        assert!(again.contains(&format!("{HEADING}\n\nintake\n")) && again.contains("mine") && again.ends_with("newer\n"), "{again}");
+        let new = replace_section(
+            &doc,
+            "## Plugin invocation (TESTPLAN P2)",
+            "## Plugin invocation (TESTPLAN P2)\n\nplugins\n",
+        );
+        assert_eq!(
+            new,
+            format!(
+                "{}\n\n## Plugin invocation (TESTPLAN P2)\n\nplugins\n",
+                doc.trim_end()
+            )
+        );
+        let again = replace_section(
+            &new,
+            "## Plugin invocation (TESTPLAN P2)",
+            "## Plugin invocation (TESTPLAN P2)\n\nnewer\n",
+        );
+        assert!(
+            again.contains(&format!("{HEADING}\n\nintake\n"))
+                && again.contains("mine")
+                && again.ends_with("newer\n"),
+            "{again}"
+        );
     }
 
     #[test]
@@ -84,6 +129,9 @@ mod tests {
         let path = dir.path().join("performance.md");
         write_section(&path, HEADING, &format!("{HEADING}\n\nt\n")).unwrap();
         let doc = std::fs::read_to_string(&path).unwrap();
-        assert!(doc.starts_with("# Performance\n\n") && doc.ends_with(&format!("{HEADING}\n\nt\n")), "{doc}");
+        assert!(
+            doc.starts_with("# Performance\n\n") && doc.ends_with(&format!("{HEADING}\n\nt\n")),
+            "{doc}"
+        );
     }
 }

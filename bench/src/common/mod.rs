@@ -71,6 +71,9 @@ mod tests {
     #[test]
     fn the_command_line_quotes_arguments_with_spaces() {
         let args = ["plugin", "--out", "my docs/performance.md"].map(String::from);
-        assert_eq!(quoted_command(args.into_iter()), "cargo run -p gantry-bench -- plugin --out 'my docs/performance.md'");
+        assert_eq!(
+            quoted_command(args.into_iter()),
+            "cargo run -p gantry-bench -- plugin --out 'my docs/performance.md'"
+        );
     }
 }

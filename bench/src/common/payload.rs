@@ -16,7 +16,9 @@ pub const PAD_FIELD: &str = "gantry_bench_padding";
 /// When `payload` is not a JSON object, or cannot be made as small as `size` without
 /// losing a routing field.
 pub fn padded_body(payload: Value, action: &str, size: usize) -> anyhow::Result<Vec<u8>> {
-    let Value::Object(mut object) = payload else { bail!("the corpus payload is not a JSON object") };
+    let Value::Object(mut object) = payload else {
+        bail!("the corpus payload is not a JSON object")
+    };
     object.insert("action".into(), Value::String(action.into()));
     object.insert(PAD_FIELD.into(), Value::String(String::new()));
     let mut root = Value::Object(object);
@@ -45,7 +47,9 @@ fn remove_longest_url(value: &mut Value) -> bool {
     let mut best: Option<(usize, Vec<String>)> = None;
     find_longest_url(value, &mut Vec::new(), &mut best);
     let Some((_, path)) = best else { return false };
-    let Some((last, parents)) = path.split_last() else { return false };
+    let Some((last, parents)) = path.split_last() else {
+        return false;
+    };
     let mut node = value;
     for key in parents {
         match node.get_mut(key) {
@@ -56,12 +60,18 @@ fn remove_longest_url(value: &mut Value) -> bool {
     node.as_object_mut().and_then(|o| o.remove(last)).is_some()
 }
 
-fn find_longest_url(value: &Value, path: &mut Vec<String>, best: &mut Option<(usize, Vec<String>)>) {
+fn find_longest_url(
+    value: &Value,
+    path: &mut Vec<String>,
+    best: &mut Option<(usize, Vec<String>)>,
+) {
     let Value::Object(object) = value else { return };
     for (key, child) in object {
         path.push(key.clone());
         match child {
-            Value::String(s) if key.ends_with("_url") && best.as_ref().is_none_or(|(len, _)| s.len() > *len) => {
+            Value::String(s)
+                if key.ends_with("_url") && best.as_ref().is_none_or(|(len, _)| s.len() > *len) =>
+            {
                 *best = Some((s.len(), path.clone()));
             }
             Value::Object(_) => find_longest_url(child, path, best),
@@ -74,11 +84,18 @@ fn find_longest_url(value: &Value, path: &mut Vec<String>, best: &mut Option<(us
 /// Whether `body` still carries what routing needs.
 #[must_use]
 pub fn keeps_routing_fields(body: &[u8]) -> bool {
-    let Ok(Value::Object(object)) = serde_json::from_slice::<Value>(body) else { return false };
+    let Ok(Value::Object(object)) = serde_json::from_slice::<Value>(body) else {
+        return false;
+    };
     let repo = object.get("repository");
     object.get("action").is_some_and(Value::is_string)
-        && repo.and_then(|r| r.get("name")).is_some_and(Value::is_string)
-        && repo.and_then(|r| r.get("owner")).and_then(|o| o.get("login")).is_some_and(Value::is_string)
+        && repo
+            .and_then(|r| r.get("name"))
+            .is_some_and(Value::is_string)
+        && repo
+            .and_then(|r| r.get("owner"))
+            .and_then(|o| o.get("login"))
+            .is_some_and(Value::is_string)
 }
 
 #[cfg(test)]
@@ -112,7 +129,10 @@ mod tests {
         let full = serde_json::to_vec(&sample()).unwrap().len();
         let body = padded_body(sample(), "opened", full - 20).unwrap();
         let value: Value = serde_json::from_slice(&body).unwrap();
-        assert!(value["issue"].get("comments_url").is_none(), "the longest link goes first");
+        assert!(
+            value["issue"].get("comments_url").is_none(),
+            "the longest link goes first"
+        );
         assert_eq!(value["sender"]["html_url"], "https://github.com/o");
         assert!(keeps_routing_fields(&body));
     }

@@ -22,18 +22,42 @@ pub struct PostgresDatabase {
 /// # Errors
 /// When the server is unreachable or refuses.
 pub async fn create_database(admin_url: &str) -> anyhow::Result<PostgresDatabase> {
-    let admin = Database::connect(admin_url).await.with_context(|| format!("connecting to PostgreSQL at {admin_url}"))?;
+    let admin = Database::connect(admin_url)
+        .await
+        .with_context(|| format!("connecting to PostgreSQL at {admin_url}"))?;
     let name = format!("gantry_bench_{}", uuid::Uuid::new_v4().simple());
-    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.context("creating the benchmark database")?;
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .context("creating the benchmark database")?;
     let mut facts = Vec::new();
-    for setting in ["server_version", "fsync", "synchronous_commit", "autovacuum"] {
-        let row = admin.query_one_raw(Statement::from_string(admin.get_database_backend(), format!("SHOW {setting}"))).await?;
-        let value: String = row.map(|r| r.try_get_by_index(0)).transpose()?.unwrap_or_default();
+    for setting in [
+        "server_version",
+        "fsync",
+        "synchronous_commit",
+        "autovacuum",
+    ] {
+        let row = admin
+            .query_one_raw(Statement::from_string(
+                admin.get_database_backend(),
+                format!("SHOW {setting}"),
+            ))
+            .await?;
+        let value: String = row
+            .map(|r| r.try_get_by_index(0))
+            .transpose()?
+            .unwrap_or_default();
         facts.push(format!("{setting} {value}"));
     }
     admin.close().await?;
-    let Some((prefix, _)) = admin_url.rsplit_once('/') else { bail!("the PostgreSQL URL {admin_url} names no database") };
-    Ok(PostgresDatabase { url: format!("{prefix}/{name}"), name, server: facts.join(", ") })
+    let Some((prefix, _)) = admin_url.rsplit_once('/') else {
+        bail!("the PostgreSQL URL {admin_url} names no database")
+    };
+    Ok(PostgresDatabase {
+        url: format!("{prefix}/{name}"),
+        name,
+        server: facts.join(", "),
+    })
 }
 
 /// Drops a database made by [`create_database`], closing its connections.
@@ -42,7 +66,10 @@ pub async fn create_database(admin_url: &str) -> anyhow::Result<PostgresDatabase
 /// When the server is unreachable or refuses.
 pub async fn drop_database(admin_url: &str, name: &str) -> anyhow::Result<()> {
     let admin = Database::connect(admin_url).await?;
-    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.context("dropping the benchmark database")?;
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await
+        .context("dropping the benchmark database")?;
     admin.close().await?;
     Ok(())
 }
@@ -60,9 +87,19 @@ pub async fn drop_quietly(admin_url: &str, name: &str) {
 /// # Errors
 /// When the server is unreachable.
 pub async fn server_version(admin_url: &str) -> anyhow::Result<String> {
-    let admin = Database::connect(admin_url).await.with_context(|| format!("connecting to PostgreSQL at {admin_url}"))?;
-    let row = admin.query_one_raw(Statement::from_string(admin.get_database_backend(), "SHOW server_version")).await?;
-    let version: String = row.map(|r| r.try_get_by_index(0)).transpose()?.unwrap_or_default();
+    let admin = Database::connect(admin_url)
+        .await
+        .with_context(|| format!("connecting to PostgreSQL at {admin_url}"))?;
+    let row = admin
+        .query_one_raw(Statement::from_string(
+            admin.get_database_backend(),
+            "SHOW server_version",
+        ))
+        .await?;
+    let version: String = row
+        .map(|r| r.try_get_by_index(0))
+        .transpose()?
+        .unwrap_or_default();
     admin.close().await?;
     Ok(version)
 }

@@ -35,9 +35,19 @@ impl Verdict {
     /// The bullet for a section's "Against the aims".
     #[must_use]
     pub fn line(&self) -> String {
-        let mut out = format!("- {}: {} (aim: {}): {}", self.case, self.figure, self.aim, self.word());
+        let mut out = format!(
+            "- {}: {} (aim: {}): {}",
+            self.case,
+            self.figure,
+            self.aim,
+            self.word()
+        );
         if !self.because.is_empty() {
-            out.push_str(if self.met.is_none() { ". Why:" } else { ". What holds it back:" });
+            out.push_str(if self.met.is_none() {
+                ". Why:"
+            } else {
+                ". What holds it back:"
+            });
             for reason in &self.because {
                 let _ = write!(out, "\n  - {reason}");
             }
@@ -56,9 +66,18 @@ pub fn lines(verdicts: &[Verdict]) -> String {
 /// The summary table of the full report.
 #[must_use]
 pub fn table(verdicts: &[Verdict]) -> String {
-    let mut out = String::from("| row | case | aim | measured | verdict |\n|---|---|---|---|---|\n");
+    let mut out =
+        String::from("| row | case | aim | measured | verdict |\n|---|---|---|---|---|\n");
     for v in verdicts {
-        let _ = writeln!(out, "| {} | {} | {} | {} | {} |", v.row, v.case, v.aim, v.figure, v.word());
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            v.row,
+            v.case,
+            v.aim,
+            v.figure,
+            v.word()
+        );
     }
     out
 }
@@ -80,15 +99,25 @@ mod tests {
 
     #[test]
     fn a_verdict_reads_as_a_sentence_with_its_reasons() {
-        assert_eq!(verdict(Some(true), &[]).line(), "- sqlite, 50 connections: p99 20.57 ms (aim: p99 < 10 ms): met\n");
+        assert_eq!(
+            verdict(Some(true), &[]).line(),
+            "- sqlite, 50 connections: p99 20.57 ms (aim: p99 < 10 ms): met\n"
+        );
         let not = verdict(Some(false), &["the database", "the cores"]).line();
         assert_eq!(
             not,
             "- sqlite, 50 connections: p99 20.57 ms (aim: p99 < 10 ms): **not met**. What holds it back:\n  - the database\n  - the cores\n"
         );
         assert!(verdict(None, &[]).line().ends_with("not measured\n"));
-        assert!(verdict(None, &["too short"]).line().ends_with("not measured. Why:\n  - too short\n"));
+        assert!(verdict(None, &["too short"])
+            .line()
+            .ends_with("not measured. Why:\n  - too short\n"));
         let table = table(&[verdict(Some(false), &[])]);
-        assert!(table.ends_with("| P1 | sqlite, 50 connections | p99 < 10 ms | p99 20.57 ms | **not met** |\n"), "{table}");
+        assert!(
+            table.ends_with(
+                "| P1 | sqlite, 50 connections | p99 < 10 ms | p99 20.57 ms | **not met** |\n"
+            ),
+            "{table}"
+        );
     }
 }

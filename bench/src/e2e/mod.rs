@@ -29,7 +29,12 @@ pub struct E2eArgs {
     #[arg(long, default_value_t = 5)]
     pub warmup_secs: u64,
     /// Databases, run in this order.
-    #[arg(long, value_enum, value_delimiter = ',', default_value = "sqlite,postgres")]
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "sqlite,postgres"
+    )]
     pub databases: Vec<Backend>,
     /// Longest wait, in seconds, after the last event for the calls still to come; what is missing then is lost.
     #[arg(long, default_value_t = 120)]
@@ -74,11 +79,20 @@ pub fn measure(args: &E2eArgs, standalone: bool) -> anyhow::Result<E2eOutcome> {
     if args.rate <= 0.0 || args.seconds == 0 || args.databases.is_empty() {
         bail!("--rate and --seconds must be positive and --databases not empty");
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("bench-client").build().context("starting a runtime")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("bench-client")
+        .build()
+        .context("starting a runtime")?;
     let started = chrono::Utc::now();
     let mut runs = Vec::new();
     for backend in &args.databases {
-        tracing::info!(database = backend.name(), rate = args.rate, seconds = args.seconds, "end to end");
+        tracing::info!(
+            database = backend.name(),
+            rate = args.rate,
+            seconds = args.seconds,
+            "end to end"
+        );
         let run = runtime.block_on(run_one(args, *backend))?;
         tracing::info!(
             database = backend.name(),
@@ -91,7 +105,13 @@ pub fn measure(args: &E2eArgs, standalone: bool) -> anyhow::Result<E2eOutcome> {
         runs.push(run);
     }
     runtime.shutdown_timeout(Duration::from_secs(5));
-    Ok(E2eOutcome::new(args, &args.rig.binary()?, started, standalone, runs))
+    Ok(E2eOutcome::new(
+        args,
+        &args.rig.binary()?,
+        started,
+        standalone,
+        runs,
+    ))
 }
 
 async fn run_one(args: &E2eArgs, backend: Backend) -> anyhow::Result<E2eRun> {
@@ -113,7 +133,16 @@ async fn drive(args: &E2eArgs, rig: &mut Rig) -> anyhow::Result<E2eRun> {
     let mut warmup_accepted = 0;
     let warmup_events = (args.warmup_secs as f64 * args.rate).round() as u64;
     if warmup_events > 0 {
-        let warm = sender::send_at_rate(&url, &rig.events, &rig.sim, args.rate, Duration::from_secs(args.warmup_secs), 1, &counters).await?;
+        let warm = sender::send_at_rate(
+            &url,
+            &rig.events,
+            &rig.sim,
+            args.rate,
+            Duration::from_secs(args.warmup_secs),
+            1,
+            &counters,
+        )
+        .await?;
         warmup_accepted = warm.events.iter().filter(|e| e.ack_us.is_some()).count() as u64;
         sender::wait_for_writes(&rig.sim, warmup_accepted, drain_timeout).await;
     }
@@ -122,14 +151,29 @@ async fn drive(args: &E2eArgs, rig: &mut Rig) -> anyhow::Result<E2eRun> {
     let scrape_before = metrics::scrape(&http, &address).await?;
     let cpu_before = cpu::sample(pid);
     let duration = Duration::from_secs(args.seconds);
-    let sending = sender::send_at_rate(&url, &rig.events, &rig.sim, args.rate, duration, warmup_events + 1, &counters).await?;
+    let sending = sender::send_at_rate(
+        &url,
+        &rig.events,
+        &rig.sim,
+        args.rate,
+        duration,
+        warmup_events + 1,
+        &counters,
+    )
+    .await?;
     let cpu = cpu::usage(&cpu_before, &cpu::sample(pid));
     let accepted = sending.events.iter().filter(|e| e.ack_us.is_some()).count() as u64;
     let drain = sender::wait_for_writes(&rig.sim, writes_before + accepted, drain_timeout).await;
     let scrape_after = metrics::scrape(&http, &address).await?;
     let matched = sender::match_calls(&rig.sim, &rig.events, &sending.events);
     if let Some(path) = &args.csv {
-        sender::append_csv(path, rig.backend.name(), &rig.sim, &rig.events, &sending.events)?;
+        sender::append_csv(
+            path,
+            rig.backend.name(),
+            &rig.sim,
+            &rig.events,
+            &sending.events,
+        )?;
     }
     let log = rig.gantry()?.log_problems();
     let clean_exit = rig.stop_gantry().await?;
@@ -142,7 +186,11 @@ async fn drive(args: &E2eArgs, rig: &mut Rig) -> anyhow::Result<E2eRun> {
         matched,
         cpu,
         job_mean_s: metrics::mean_between(&scrape_before, &scrape_after, "gantry_job_seconds"),
-        invoke_mean_s: metrics::mean_between(&scrape_before, &scrape_after, "gantry_plugin_invocation_seconds"),
+        invoke_mean_s: metrics::mean_between(
+            &scrape_before,
+            &scrape_after,
+            "gantry_plugin_invocation_seconds",
+        ),
         errors: scrape_after.errors(),
         stored,
         accepted_in_all: warmup_accepted + accepted,

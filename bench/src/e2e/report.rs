@@ -61,7 +61,9 @@ impl E2eRun {
     #[must_use]
     pub fn stored_all(&self) -> bool {
         let n = self.accepted_in_all;
-        self.stored.deliveries == n && self.stored.jobs("done") == n && self.stored.runs.get("ok").copied().unwrap_or(0) == n
+        self.stored.deliveries == n
+            && self.stored.jobs("done") == n
+            && self.stored.runs.get("ok").copied().unwrap_or(0) == n
     }
 }
 
@@ -85,7 +87,13 @@ pub struct E2eOutcome {
 impl E2eOutcome {
     /// Gathers what the section needs.
     #[must_use]
-    pub fn new(args: &E2eArgs, binary: &Path, started: chrono::DateTime<chrono::Utc>, standalone: bool, runs: Vec<E2eRun>) -> Self {
+    pub fn new(
+        args: &E2eArgs,
+        binary: &Path,
+        started: chrono::DateTime<chrono::Utc>,
+        standalone: bool,
+        runs: Vec<E2eRun>,
+    ) -> Self {
         Self {
             runs,
             command: command_line(),
@@ -108,7 +116,11 @@ impl E2eOutcome {
         let _ = writeln!(out, "```sh\n{}\n```\n", self.command);
         let _ = writeln!(out, "- Date: {} (start)", self.date);
         if let Some(machine) = &self.machine {
-            let _ = writeln!(out, "- Machine: {machine}; bench built with the {}", build_profile());
+            let _ = writeln!(
+                out,
+                "- Machine: {machine}; bench built with the {}",
+                build_profile()
+            );
         }
         let _ = writeln!(out, "- Method: {}\n", self.method());
         out.push_str(&self.results_table());
@@ -123,15 +135,28 @@ impl E2eOutcome {
             out.push('\n');
             out.push_str(&breakdown);
         }
-        let _ = writeln!(out, "\n### What the server stored\n\n{}", self.stored_lines());
-        let _ = write!(out, "### Against the aims\n\n{}", verdict::lines(&self.verdicts()));
+        let _ = writeln!(
+            out,
+            "\n### What the server stored\n\n{}",
+            self.stored_lines()
+        );
+        let _ = write!(
+            out,
+            "### Against the aims\n\n{}",
+            verdict::lines(&self.verdicts())
+        );
         out
     }
 
     fn method(&self) -> String {
         let defaults = gantry_server::Settings::default();
         let bytes = self.runs.first().map_or(0, |r| r.body_bytes);
-        let postgres = self.runs.iter().find_map(|r| r.postgres_facts.clone()).map(|f| format!(" ({f})")).unwrap_or_default();
+        let postgres = self
+            .runs
+            .iter()
+            .find_map(|r| r.postgres_facts.clone())
+            .map(|f| format!(" ({f})"))
+            .unwrap_or_default();
         format!(
             "`{}` (the {} build) run as `gantry serve` with its default settings ({} HTTP workers, default log filter to a file) \
              and {} job workers, configured by environment variables only, with the bundled `{PLUGIN}` plugin alone and its default \
@@ -207,8 +232,17 @@ impl E2eOutcome {
     /// gives it as its reasons.
     fn breakdown_lines(&self) -> String {
         let mut out = String::new();
-        for r in self.runs.iter().filter(|r| Duration::from_micros(r.matched.latency(99.0)) < P99_AIM) {
-            let _ = writeln!(out, "- **{}**: {}.", r.backend.name(), breakdown(r, self.rate, self.workers).join("; "));
+        for r in self
+            .runs
+            .iter()
+            .filter(|r| Duration::from_micros(r.matched.latency(99.0)) < P99_AIM)
+        {
+            let _ = writeln!(
+                out,
+                "- **{}**: {}.",
+                r.backend.name(),
+                breakdown(r, self.rate, self.workers).join("; ")
+            );
         }
         out
     }
@@ -246,7 +280,8 @@ impl E2eOutcome {
         for r in &self.runs {
             let m = &r.matched;
             let p99 = m.latency(99.0);
-            let met = m.lost == 0 && !m.latencies_us.is_empty() && Duration::from_micros(p99) < P99_AIM;
+            let met =
+                m.lost == 0 && !m.latencies_us.is_empty() && Duration::from_micros(p99) < P99_AIM;
             let mut because = Vec::new();
             if !met && m.lost == 0 {
                 because = breakdown(r, self.rate, self.workers);
@@ -276,7 +311,12 @@ impl E2eOutcome {
                 row: "P3",
                 case: format!("{}, {:.0} events/s", r.backend.name(), self.rate),
                 aim: "no event lost".into(),
-                figure: format!("{} lost of {} accepted, {} not accepted", m.lost, m.accepted, failures(m)),
+                figure: format!(
+                    "{} lost of {} accepted, {} not accepted",
+                    m.lost,
+                    m.accepted,
+                    failures(m)
+                ),
                 met: Some(m.lost == 0 && m.failed() == 0),
                 because,
             });
@@ -289,7 +329,11 @@ fn failures(m: &Matched) -> String {
     if m.failures.is_empty() {
         "0".to_owned()
     } else {
-        m.failures.iter().map(|(kind, n)| format!("{n} {kind}")).collect::<Vec<_>>().join(", ")
+        m.failures
+            .iter()
+            .map(|(kind, n)| format!("{n} {kind}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -301,13 +345,27 @@ fn seconds_as_ms(s: Option<f64>) -> String {
 fn breakdown(r: &E2eRun, rate: f64, workers: usize) -> Vec<String> {
     let m = &r.matched;
     let mut out = Vec::new();
-    let mean = |v: &[u64]| if v.is_empty() { 0.0 } else { v.iter().sum::<u64>() as f64 / v.len() as f64 / 1000.0 };
+    let mean = |v: &[u64]| {
+        if v.is_empty() {
+            0.0
+        } else {
+            v.iter().sum::<u64>() as f64 / v.len() as f64 / 1000.0
+        }
+    };
     let (e2e, ack) = (mean(&m.latencies_us), mean(&m.acks_us));
     out.push(format!("on average an event's call came {e2e:.2} ms after it was sent: the 202 after {ack:.2} ms, the call {:.2} ms after that", e2e - ack));
     if let Some(job) = r.job_mean_s {
         let workers = workers.max(1);
         let busy = rate * job / workers as f64;
-        let invoke = r.invoke_mean_s.map(|s| format!(" (the plugin's invocation, its GitHub call included, {:.2} ms)", s * 1000.0)).unwrap_or_default();
+        let invoke = r
+            .invoke_mean_s
+            .map(|s| {
+                format!(
+                    " (the plugin's invocation, its GitHub call included, {:.2} ms)",
+                    s * 1000.0
+                )
+            })
+            .unwrap_or_default();
         let load = if busy >= 1.0 {
             format!(
                 "the {workers} job workers would have to be busy {:.0}% of the time: they cannot keep up at this rate (at most {:.0} jobs/s), \
@@ -316,7 +374,10 @@ fn breakdown(r: &E2eRun, rate: f64, workers: usize) -> Vec<String> {
                 workers as f64 / job
             )
         } else {
-            format!("the {workers} job workers were busy {:.0}% of the time", busy * 100.0)
+            format!(
+                "the {workers} job workers were busy {:.0}% of the time",
+                busy * 100.0
+            )
         };
         out.push(format!(
             "a job took {:.2} ms from lease to completion{invoke}, so at {rate:.0} events/s {load}; the rest of the gap, at least {:.2} ms, \
@@ -326,7 +387,11 @@ fn breakdown(r: &E2eRun, rate: f64, workers: usize) -> Vec<String> {
         ));
     }
     let p50 = m.latency(50.0).max(1) as f64;
-    out.push(format!("the tail: p99 is {:.1}× p50 and the slowest call came after {} ms", m.latency(99.0) as f64 / p50, ms(m.latencies_us.last().copied().unwrap_or(0))));
+    out.push(format!(
+        "the tail: p99 is {:.1}× p50 and the slowest call came after {} ms",
+        m.latency(99.0) as f64 / p50,
+        ms(m.latencies_us.last().copied().unwrap_or(0))
+    ));
     let c = &r.cpu;
     let cores = std::thread::available_parallelism().map_or(0, std::num::NonZero::get);
     out.push(format!(
@@ -365,7 +430,13 @@ mod tests {
             sent: matched.accepted,
             max_lag: Duration::ZERO,
             matched,
-            cpu: Usage { gantry: 0.5, bench: 0.2, postgres: 0.0, other: 0.1, machine_busy: 0.4 },
+            cpu: Usage {
+                gantry: 0.5,
+                bench: 0.2,
+                postgres: 0.0,
+                other: 0.1,
+                machine_busy: 0.4,
+            },
             job_mean_s: Some(0.004),
             invoke_mean_s: Some(0.002),
             errors: Errors::default(),
@@ -403,24 +474,53 @@ mod tests {
         assert_eq!(slow[0].met, Some(false));
         let reasons = slow[0].because.join("\n");
         assert!(reasons.contains("a job took 4.00 ms"), "{reasons}");
-        assert!(reasons.contains("2 job workers were busy 40% of the time"), "{reasons}");
+        assert!(
+            reasons.contains("2 job workers were busy 40% of the time"),
+            "{reasons}"
+        );
         let mut saturated = run(&[2, 3, 4, 80], 0);
         saturated.job_mean_s = Some(0.0125);
         let reasons = outcome(vec![saturated]).verdicts()[0].because.join("\n");
-        assert!(reasons.contains("busy 125% of the time: they cannot keep up at this rate (at most 160 jobs/s)"), "{reasons}");
+        assert!(
+            reasons.contains(
+                "busy 125% of the time: they cannot keep up at this rate (at most 160 jobs/s)"
+            ),
+            "{reasons}"
+        );
         assert!(reasons.contains("p99 is 26.7× p50"), "{reasons}");
         let lossy = outcome(vec![run(&[2, 3], 1)]).verdicts();
         assert_eq!((lossy[0].met, lossy[1].met), (Some(false), Some(false)));
-        assert!(lossy[1].because[0].starts_with("1 of 3 accepted events caused no call"), "{:?}", lossy[1].because);
+        assert!(
+            lossy[1].because[0].starts_with("1 of 3 accepted events caused no call"),
+            "{:?}",
+            lossy[1].because
+        );
     }
 
     #[test]
     fn the_section_has_the_table_the_aims_and_the_store_check() {
         let text = outcome(vec![run(&[2, 3, 4, 5], 0)]).section();
-        assert!(text.starts_with(&format!("{HEADING}\n\n```sh\ncargo run")), "{text}");
-        assert!(text.contains("| sqlite | 4 | 4 | 0 | 4 | 0 | 0 | 3.00 | 5.00 | 5.00 | 5.00 | 1.00 | 1.00 |"), "{text}");
-        assert!(text.contains("### Against the aims\n\n- sqlite, 200 events/s: p99 5.00 ms"), "{text}");
-        assert!(text.trim_end().ends_with("(aim: no event lost): met"), "the aims end the section: {text}");
-        assert!(text.contains("**MISMATCH**"), "nothing was stored in this fake run: {text}");
+        assert!(
+            text.starts_with(&format!("{HEADING}\n\n```sh\ncargo run")),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "| sqlite | 4 | 4 | 0 | 4 | 0 | 0 | 3.00 | 5.00 | 5.00 | 5.00 | 1.00 | 1.00 |"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("### Against the aims\n\n- sqlite, 200 events/s: p99 5.00 ms"),
+            "{text}"
+        );
+        assert!(
+            text.trim_end().ends_with("(aim: no event lost): met"),
+            "the aims end the section: {text}"
+        );
+        assert!(
+            text.contains("**MISMATCH**"),
+            "nothing was stored in this fake run: {text}"
+        );
     }
 }

@@ -10,11 +10,18 @@ use super::report::{server_cpu_us_per_delivery, Run};
 #[must_use]
 pub fn notes(runs: &[Run], concurrency: usize) -> String {
     let mut out = String::new();
-    let loaded = |target: &str, conns: usize| runs.iter().find(|r| r.target == target && r.concurrency == conns);
+    let loaded = |target: &str, conns: usize| {
+        runs.iter()
+            .find(|r| r.target == target && r.concurrency == conns)
+    };
     let bare = loaded("bare", concurrency);
-    for run in runs.iter().filter(|r| r.target != "bare" && r.concurrency == concurrency) {
+    for run in runs
+        .iter()
+        .filter(|r| r.target != "bare" && r.concurrency == concurrency)
+    {
         let gantry_us = server_cpu_us_per_delivery(run);
-        let database = run.cpu.cores.get("SQLite threads").copied().unwrap_or(0.0) + run.cpu.cores.get("PostgreSQL").copied().unwrap_or(0.0);
+        let database = run.cpu.cores.get("SQLite threads").copied().unwrap_or(0.0)
+            + run.cpu.cores.get("PostgreSQL").copied().unwrap_or(0.0);
         let http = run.cpu.cores.get("HTTP workers").copied().unwrap_or(0.0);
         let workers = run.cpu.cores.get("Gantry runtime").copied().unwrap_or(0.0);
         let _ = write!(
@@ -25,15 +32,27 @@ pub fn notes(runs: &[Run], concurrency: usize) -> String {
         );
         if let Some(bare) = bare {
             let bare_us = server_cpu_us_per_delivery(bare);
-            let _ = write!(out, "; bare needs {bare_us:.0} µs, so intake adds about {:.0} µs of CPU per delivery", gantry_us - bare_us);
+            let _ = write!(
+                out,
+                "; bare needs {bare_us:.0} µs, so intake adds about {:.0} µs of CPU per delivery",
+                gantry_us - bare_us
+            );
         }
         out.push_str(".\n");
         if let Some(d) = &run.durability {
-            let done_during = d.accepted.saturating_sub(d.backlog) as f64 / run.summary.elapsed.as_secs_f64().max(f64::EPSILON);
+            let done_during = d.accepted.saturating_sub(d.backlog) as f64
+                / run.summary.elapsed.as_secs_f64().max(f64::EPSILON);
             let after = if d.drained {
-                format!("finished them {:.1} s after it stopped", d.drain.as_secs_f64())
+                format!(
+                    "finished them {:.1} s after it stopped",
+                    d.drain.as_secs_f64()
+                )
             } else {
-                format!("still had {} to do {:.0} s after it stopped", d.jobs - d.jobs_done, d.drain.as_secs_f64())
+                format!(
+                    "still had {} to do {:.0} s after it stopped",
+                    d.jobs - d.jobs_done,
+                    d.drain.as_secs_f64()
+                )
             };
             let _ = writeln!(
                 out,
@@ -53,7 +72,9 @@ pub fn notes(runs: &[Run], concurrency: usize) -> String {
             run.cpu.machine_busy * 100.0
         );
     }
-    for run in runs.iter().filter(|r| r.target != "bare" && r.concurrency == concurrency && r.summary.per_second > 0.0) {
+    for run in runs.iter().filter(|r| {
+        r.target != "bare" && r.concurrency == concurrency && r.summary.per_second > 0.0
+    }) {
         let _ = writeln!(
             out,
             "- {}: with {concurrency} connections sending back to back, Little's law fixes the mean latency at \
@@ -68,13 +89,28 @@ pub fn notes(runs: &[Run], concurrency: usize) -> String {
     if !unloaded.is_empty() {
         let parts: Vec<String> = unloaded
             .iter()
-            .map(|r| format!("{} p50 {:.2} ms / p99 {:.2} ms", r.target, r.summary.p50 as f64 / 1000.0, r.summary.p99 as f64 / 1000.0))
+            .map(|r| {
+                format!(
+                    "{} p50 {:.2} ms / p99 {:.2} ms",
+                    r.target,
+                    r.summary.p50 as f64 / 1000.0,
+                    r.summary.p99 as f64 / 1000.0
+                )
+            })
             .collect();
-        let _ = write!(out, "- Unloaded (one connection, nothing queues): {}", parts.join(", "));
+        let _ = write!(
+            out,
+            "- Unloaded (one connection, nothing queues): {}",
+            parts.join(", ")
+        );
         if let Some(bare) = loaded("bare", 1) {
             for run in unloaded.iter().filter(|r| r.target != "bare") {
-                let _ =
-                    write!(out, "; {} adds {:.2} ms to bare's round trip", run.target, (run.summary.p50 as f64 - bare.summary.p50 as f64) / 1000.0);
+                let _ = write!(
+                    out,
+                    "; {} adds {:.2} ms to bare's round trip",
+                    run.target,
+                    (run.summary.p50 as f64 - bare.summary.p50 as f64) / 1000.0
+                );
             }
         }
         out.push_str(".\n");
@@ -92,19 +128,50 @@ mod tests {
     use crate::intake::report::Summary;
 
     fn run(target: &'static str, concurrency: usize, per_second: f64, p50: u64) -> Run {
-        let summary = Summary { accepted: 100, sent: 100, per_second, p50, p99: p50 * 2, elapsed: Duration::from_secs(1), ..Summary::default() };
-        let cores = BTreeMap::from([("load generator", 0.5), ("HTTP workers", 1.0), ("SQLite threads", 0.5)]);
-        Run { target, concurrency, summary, cpu: CpuUsage { cores, machine_busy: 1.0 }, durability: None }
+        let summary = Summary {
+            accepted: 100,
+            sent: 100,
+            per_second,
+            p50,
+            p99: p50 * 2,
+            elapsed: Duration::from_secs(1),
+            ..Summary::default()
+        };
+        let cores = BTreeMap::from([
+            ("load generator", 0.5),
+            ("HTTP workers", 1.0),
+            ("SQLite threads", 0.5),
+        ]);
+        Run {
+            target,
+            concurrency,
+            summary,
+            cpu: CpuUsage {
+                cores,
+                machine_busy: 1.0,
+            },
+            durability: None,
+        }
     }
 
     #[test]
     fn notes_compare_with_bare_and_apply_littles_law() {
-        let runs =
-            [run("sqlite", 50, 2000.0, 20_000), run("bare", 50, 20_000.0, 2_000), run("sqlite", 1, 1000.0, 800), run("bare", 1, 10_000.0, 100)];
+        let runs = [
+            run("sqlite", 50, 2000.0, 20_000),
+            run("bare", 50, 20_000.0, 2_000),
+            run("sqlite", 1, 1000.0, 800),
+            run("bare", 1, 10_000.0, 100),
+        ];
         let notes = notes(&runs, 50);
-        assert!(notes.contains("**sqlite**: 750 µs of server CPU per accepted delivery"), "{notes}");
+        assert!(
+            notes.contains("**sqlite**: 750 µs of server CPU per accepted delivery"),
+            "{notes}"
+        );
         assert!(notes.contains("50 / 2000 per s = 25.0 ms"), "{notes}");
         assert!(notes.contains("more than 5000 deliveries/s"), "{notes}");
-        assert!(notes.contains("sqlite adds 0.70 ms to bare's round trip"), "{notes}");
+        assert!(
+            notes.contains("sqlite adds 0.70 ms to bare's round trip"),
+            "{notes}"
+        );
     }
 }

@@ -72,7 +72,11 @@ pub async fn run(plan: &LoadPlan) -> anyhow::Result<LoadResult> {
     }
     let start = Instant::now();
     let deadline = start + plan.duration;
-    let tasks: Vec<_> = clients.into_iter().enumerate().map(|(n, client)| tokio::spawn(connection(client, plan.clone(), n, deadline))).collect();
+    let tasks: Vec<_> = clients
+        .into_iter()
+        .enumerate()
+        .map(|(n, client)| tokio::spawn(connection(client, plan.clone(), n, deadline)))
+        .collect();
     let mut total = LoadResult::default();
     for task in tasks {
         total.merge(task.await.context("a connection task failed")?);
@@ -82,11 +86,18 @@ pub async fn run(plan: &LoadPlan) -> anyhow::Result<LoadResult> {
 }
 
 /// Connection `n` of the plan: it sends bodies `n`, `n + concurrency`, ... in turn.
-async fn connection(client: reqwest::Client, plan: LoadPlan, n: usize, deadline: Instant) -> LoadResult {
+async fn connection(
+    client: reqwest::Client,
+    plan: LoadPlan,
+    n: usize,
+    deadline: Instant,
+) -> LoadResult {
     let mut seen = LoadResult::default();
     let mut next = n;
     while Instant::now() < deadline {
-        let Some((body, signature)) = plan.requests.get(next % plan.requests.len().max(1)) else { break };
+        let Some((body, signature)) = plan.requests.get(next % plan.requests.len().max(1)) else {
+            break;
+        };
         next = next.wrapping_add(plan.concurrency);
         let delivery = uuid::Uuid::new_v4().to_string();
         let started = Instant::now();
@@ -106,7 +117,8 @@ async fn connection(client: reqwest::Client, plan: LoadPlan, n: usize, deadline:
                 match response.bytes().await {
                     Ok(_) if status == reqwest::StatusCode::ACCEPTED => {
                         seen.accepted += 1;
-                        seen.latencies_us.push(u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX));
+                        seen.latencies_us
+                            .push(u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX));
                         None
                     }
                     Ok(_) => Some(format!("status {}", status.as_u16())),

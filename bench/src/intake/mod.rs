@@ -63,7 +63,12 @@ pub struct IntakeArgs {
     #[arg(long, default_value_t = 9216)]
     pub body_bytes: usize,
     /// Targets, run in this order.
-    #[arg(long, value_enum, value_delimiter = ',', default_value = "sqlite,postgres,bare")]
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "sqlite,postgres,bare"
+    )]
     pub targets: Vec<Target>,
     /// A PostgreSQL database to connect to for creating (and dropping) the run's own database.
     #[arg(long, env = "GANTRY_TEST_POSTGRES_URL", hide_env_values = true, default_value = postgres::DEFAULT_URL)]
@@ -135,7 +140,11 @@ pub fn body(path: &std::path::Path, size: usize) -> anyhow::Result<Arc<Vec<u8>>>
 ///
 /// # Errors
 /// When the corpus, a server or the database fails.
-pub fn measure(args: &IntakeArgs, standalone: bool, limits: Option<&InsertOutcome>) -> anyhow::Result<IntakeOutcome> {
+pub fn measure(
+    args: &IntakeArgs,
+    standalone: bool,
+    limits: Option<&InsertOutcome>,
+) -> anyhow::Result<IntakeOutcome> {
     if args.concurrency == 0 || args.duration == 0 || args.issues == 0 || args.targets.is_empty() {
         bail!("--concurrency, --duration, --issues and --targets must not be zero or empty");
     }
@@ -156,10 +165,17 @@ pub fn measure(args: &IntakeArgs, standalone: bool, limits: Option<&InsertOutcom
     std::thread::sleep(Duration::from_secs(2));
     let busy_before = machine::usage(&idle, &machine::sample()).machine_busy;
     if busy_before > 0.2 {
-        tracing::warn!(busy = format!("{:.0}%", busy_before * 100.0), "the machine is already busy; results will be lower and noisier");
+        tracing::warn!(
+            busy = format!("{:.0}%", busy_before * 100.0),
+            "the machine is already busy; results will be lower and noisier"
+        );
     }
 
-    let mut plans: Vec<(Target, usize, u64)> = args.targets.iter().map(|t| (*t, args.concurrency, args.duration)).collect();
+    let mut plans: Vec<(Target, usize, u64)> = args
+        .targets
+        .iter()
+        .map(|t| (*t, args.concurrency, args.duration))
+        .collect();
     if args.unloaded_secs > 0 && args.concurrency > 1 {
         plans.extend(args.targets.iter().map(|t| (*t, 1, args.unloaded_secs)));
     }
@@ -167,7 +183,14 @@ pub fn measure(args: &IntakeArgs, standalone: bool, limits: Option<&InsertOutcom
     let mut postgres_facts = None;
     for (target, conns, secs) in plans {
         tracing::info!(target = target.name(), conns, secs, "loading");
-        let (run, facts) = run_target(args, &client, target, conns, Duration::from_secs(secs), &requests)?;
+        let (run, facts) = run_target(
+            args,
+            &client,
+            target,
+            conns,
+            Duration::from_secs(secs),
+            &requests,
+        )?;
         let s = &run.summary;
         tracing::info!(
             target = target.name(),
@@ -185,14 +208,30 @@ pub fn measure(args: &IntakeArgs, standalone: bool, limits: Option<&InsertOutcom
 
     let notes = analysis::notes(&runs, args.concurrency);
     let verdicts = verdicts::verdicts(&runs, args.concurrency, limits);
-    let context = report_context(args, postgres_facts.as_deref(), started, busy_before, standalone);
+    let context = report_context(
+        args,
+        postgres_facts.as_deref(),
+        started,
+        busy_before,
+        standalone,
+    );
     let section = report::section(&context, &runs, &notes, &verdicts);
-    let durable = !runs.iter().any(|r| r.durability.as_ref().is_some_and(|d| !d.holds()));
-    Ok(IntakeOutcome { section, verdicts, durable })
+    let durable = !runs
+        .iter()
+        .any(|r| r.durability.as_ref().is_some_and(|d| !d.holds()));
+    Ok(IntakeOutcome {
+        section,
+        verdicts,
+        durable,
+    })
 }
 
 fn runtime(name: &str) -> anyhow::Result<Runtime> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().thread_name(name).build().with_context(|| format!("starting the {name} runtime"))
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name(name)
+        .build()
+        .with_context(|| format!("starting the {name} runtime"))
 }
 
 /// One target under one load, with its own database (for PostgreSQL) and runtime.
@@ -209,7 +248,15 @@ fn run_target(
         Target::Postgres => Some(client.block_on(postgres::create_database(&args.postgres_url))?),
         Target::Sqlite | Target::Bare => None,
     };
-    let result = serve_and_load(args, client, target, database.as_ref().map(|d| d.url.clone()), conns, duration, requests);
+    let result = serve_and_load(
+        args,
+        client,
+        target,
+        database.as_ref().map(|d| d.url.clone()),
+        conns,
+        duration,
+        requests,
+    );
     if let Some(database) = &database {
         client.block_on(postgres::drop_quietly(&args.postgres_url, &database.name));
     }
@@ -228,7 +275,11 @@ fn serve_and_load(
     // Declared before the runtime so that, on an early return, the runtime (and the
     // server on it) stops before the data directory is removed.
     let mut gantry: Option<GantryServer> = None;
-    let server = runtime(if target == Target::Bare { "bare-rt" } else { "gantry-rt" })?;
+    let server = runtime(if target == Target::Bare {
+        "bare-rt"
+    } else {
+        "gantry-rt"
+    })?;
     let address = match target {
         Target::Bare => server.block_on(async { targets::start_bare() })?,
         Target::Sqlite | Target::Postgres => {
@@ -238,29 +289,58 @@ fn serve_and_load(
             address
         }
     };
-    let plan = LoadPlan { url: format!("{address}/webhooks/github"), requests: Arc::clone(requests), concurrency: conns, duration };
+    let plan = LoadPlan {
+        url: format!("{address}/webhooks/github"),
+        requests: Arc::clone(requests),
+        concurrency: conns,
+        duration,
+    };
     let before = machine::sample();
     let load = client.block_on(load::run(&plan))?;
     let cpu = machine::usage(&before, &machine::sample());
     let durability = match &gantry {
-        Some(g) => Some(server.block_on(targets::check_durability(&g.state, load.accepted, Duration::from_secs(args.drain_timeout)))?),
+        Some(g) => Some(server.block_on(targets::check_durability(
+            &g.state,
+            load.accepted,
+            Duration::from_secs(args.drain_timeout),
+        ))?),
         None => None,
     };
     server.shutdown_timeout(Duration::from_secs(10));
     drop(gantry);
-    Ok(Run { target: target.name(), concurrency: conns, summary: Summary::of(load), cpu, durability })
+    Ok(Run {
+        target: target.name(),
+        concurrency: conns,
+        summary: Summary::of(load),
+        cpu,
+        durability,
+    })
 }
 
-fn report_context(args: &IntakeArgs, postgres: Option<&str>, started: chrono::DateTime<chrono::Utc>, busy_before: f64, standalone: bool) -> report::Context {
+fn report_context(
+    args: &IntakeArgs,
+    postgres: Option<&str>,
+    started: chrono::DateTime<chrono::Utc>,
+    busy_before: f64,
+    standalone: bool,
+) -> report::Context {
     let command = crate::common::command_line();
-    let targets = args.targets.iter().map(|t| t.name()).collect::<Vec<_>>().join(", ");
+    let targets = args
+        .targets
+        .iter()
+        .map(|t| t.name())
+        .collect::<Vec<_>>()
+        .join(", ");
     let mut load = format!(
         "{}-byte signed `issues`/`opened` deliveries (the corpus payload, compacted and padded), each with a new delivery id, \
          spread over {} issue numbers of one repository; {} keep-alive HTTP/1.1 connections for {} s per target, in the order {targets}",
         args.body_bytes, args.issues, args.concurrency, args.duration
     );
     if args.unloaded_secs > 0 && args.concurrency > 1 {
-        load.push_str(&format!("; then each target again with 1 connection for {} s", args.unloaded_secs));
+        load.push_str(&format!(
+            "; then each target again with 1 connection for {} s",
+            args.unloaded_secs
+        ));
     }
     load.push_str(
         ". Gantry runs with its default settings (2 HTTP workers, 2 job workers, 20 database connections) and no plugins; \
@@ -268,12 +348,20 @@ fn report_context(args: &IntakeArgs, postgres: Option<&str>, started: chrono::Da
     );
     let mut databases = "SQLite in WAL mode with `synchronous=NORMAL` (Gantry's settings), in a temporary directory".to_owned();
     if let Some(facts) = postgres {
-        databases.push_str(&format!("; PostgreSQL on the same machine over loopback ({facts})"));
+        databases.push_str(&format!(
+            "; PostgreSQL on the same machine over loopback ({facts})"
+        ));
     }
     report::Context {
         command,
         date: started.format("%Y-%m-%d %H:%M UTC").to_string(),
-        machine: standalone.then(|| format!("{}; bench built with the {}", machine::description(), crate::common::build_profile())),
+        machine: standalone.then(|| {
+            format!(
+                "{}; bench built with the {}",
+                machine::description(),
+                crate::common::build_profile()
+            )
+        }),
         busy_before,
         load,
         databases,

@@ -16,9 +16,16 @@ use crate::common::payload::{keeps_routing_fields, padded_body};
 /// # Errors
 /// When the file cannot be read or parsed, lacks a routing field, or as
 /// [`padded_body`].
-pub fn from_corpus_file(path: &std::path::Path, action: &str, size: usize, issues: usize) -> anyhow::Result<Vec<Vec<u8>>> {
-    let text = std::fs::read(path).with_context(|| format!("reading the corpus payload {}", path.display()))?;
-    let value: Value = serde_json::from_slice(&text).with_context(|| format!("parsing {}", path.display()))?;
+pub fn from_corpus_file(
+    path: &std::path::Path,
+    action: &str,
+    size: usize,
+    issues: usize,
+) -> anyhow::Result<Vec<Vec<u8>>> {
+    let text = std::fs::read(path)
+        .with_context(|| format!("reading the corpus payload {}", path.display()))?;
+    let value: Value =
+        serde_json::from_slice(&text).with_context(|| format!("parsing {}", path.display()))?;
     if value.get("issue").is_none_or(|issue| !issue.is_object()) {
         bail!("{} has no `issue` object", path.display());
     }
@@ -30,7 +37,10 @@ pub fn from_corpus_file(path: &std::path::Path, action: &str, size: usize, issue
         }
         let body = padded_body(variant, action, size)?;
         if !keeps_routing_fields(&body) {
-            bail!("{} lacks `action`, `repository.name` or `repository.owner.login`", path.display());
+            bail!(
+                "{} lacks `action`, `repository.name` or `repository.owner.login`",
+                path.display()
+            );
         }
         bodies.push(body);
     }
@@ -43,7 +53,8 @@ mod tests {
 
     #[test]
     fn the_real_corpus_payload_becomes_nine_kibibytes() {
-        let path = std::path::Path::new(crate::common::DEFAULT_CORPUS).join("webhooks/issues/opened.payload.json");
+        let path = std::path::Path::new(crate::common::DEFAULT_CORPUS)
+            .join("webhooks/issues/opened.payload.json");
         if !path.exists() {
             return; // the shared corpus sits beside the repository; absent in a bare checkout
         }

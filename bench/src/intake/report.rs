@@ -86,8 +86,15 @@ pub fn results_table(runs: &[Run]) -> String {
     );
     for run in runs {
         let s = &run.summary;
-        let errors =
-            if s.errors.is_empty() { "0".to_owned() } else { s.errors.iter().map(|(kind, n)| format!("{n} {kind}")).collect::<Vec<_>>().join(", ") };
+        let errors = if s.errors.is_empty() {
+            "0".to_owned()
+        } else {
+            s.errors
+                .iter()
+                .map(|(kind, n)| format!("{n} {kind}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} | {:.0} | {} | {} | {} | {} |",
@@ -121,9 +128,18 @@ pub fn cpu_table(runs: &[Run]) -> String {
     for run in runs {
         let _ = write!(out, "| {} | {} |", run.target, run.concurrency);
         for group in GROUPS {
-            let _ = write!(out, " {:.2} |", run.cpu.cores.get(group).copied().unwrap_or(0.0));
+            let _ = write!(
+                out,
+                " {:.2} |",
+                run.cpu.cores.get(group).copied().unwrap_or(0.0)
+            );
         }
-        let _ = writeln!(out, " {:.0}% | {:.0} |", run.cpu.machine_busy * 100.0, server_cpu_us_per_delivery(run));
+        let _ = writeln!(
+            out,
+            " {:.0}% | {:.0} |",
+            run.cpu.machine_busy * 100.0,
+            server_cpu_us_per_delivery(run)
+        );
     }
     out
 }
@@ -132,8 +148,13 @@ pub fn cpu_table(runs: &[Run]) -> String {
 /// or other processes) per 202, µs.
 #[must_use]
 pub fn server_cpu_us_per_delivery(run: &Run) -> f64 {
-    let server: f64 =
-        run.cpu.cores.iter().filter(|(group, _)| !matches!(**group, "load generator" | "other processes")).map(|(_, cores)| cores).sum();
+    let server: f64 = run
+        .cpu
+        .cores
+        .iter()
+        .filter(|(group, _)| !matches!(**group, "load generator" | "other processes"))
+        .map(|(_, cores)| cores)
+        .sum();
     if run.summary.per_second <= 0.0 {
         0.0
     } else {
@@ -146,7 +167,12 @@ pub fn server_cpu_us_per_delivery(run: &Run) -> f64 {
 pub fn ratio_lines(runs: &[Run]) -> String {
     let mut out = String::new();
     for run in runs.iter().filter(|r| r.target != "bare") {
-        let Some(bare) = runs.iter().find(|r| r.target == "bare" && r.concurrency == run.concurrency) else { continue };
+        let Some(bare) = runs
+            .iter()
+            .find(|r| r.target == "bare" && r.concurrency == run.concurrency)
+        else {
+            continue;
+        };
         let _ = writeln!(
             out,
             "- {} / bare at {} conns: accepted/s {:.2}× ({:.0} vs {:.0}), p99 {:.1}× ({} ms vs {} ms)",
@@ -169,11 +195,22 @@ pub fn durability_lines(runs: &[Run]) -> String {
     let mut out = String::new();
     for run in runs {
         let Some(d) = &run.durability else { continue };
-        let verdict = if d.holds() && run.summary.error_total() == 0 { "OK" } else { "FAILED" };
-        let drain = if d.drained {
-            format!("all done {:.1} s after the load stopped", d.drain.as_secs_f64())
+        let verdict = if d.holds() && run.summary.error_total() == 0 {
+            "OK"
         } else {
-            format!("**{} still pending** after waiting {:.0} s", d.jobs - d.jobs_done, d.drain.as_secs_f64())
+            "FAILED"
+        };
+        let drain = if d.drained {
+            format!(
+                "all done {:.1} s after the load stopped",
+                d.drain.as_secs_f64()
+            )
+        } else {
+            format!(
+                "**{} still pending** after waiting {:.0} s",
+                d.jobs - d.jobs_done,
+                d.drain.as_secs_f64()
+            )
         };
         let _ = writeln!(
             out,
@@ -208,7 +245,12 @@ pub fn section(ctx: &Context, runs: &[Run], notes: &str, verdicts: &[Verdict]) -
     let mut out = String::new();
     let _ = writeln!(out, "{HEADING}\n");
     let _ = writeln!(out, "```sh\n{}\n```\n", ctx.command);
-    let _ = writeln!(out, "- Date: {} (start); the machine was {:.0}% busy in the 2 s before the run", ctx.date, ctx.busy_before * 100.0);
+    let _ = writeln!(
+        out,
+        "- Date: {} (start); the machine was {:.0}% busy in the 2 s before the run",
+        ctx.date,
+        ctx.busy_before * 100.0
+    );
     if let Some(machine) = &ctx.machine {
         let _ = writeln!(out, "- Machine: {machine}");
     }
@@ -220,7 +262,12 @@ pub fn section(ctx: &Context, runs: &[Run], notes: &str, verdicts: &[Verdict]) -
     let _ = writeln!(out, "### Where the time goes\n\nCores busy on average during each run (1.00 = one core), from `/proc`:\n");
     let _ = writeln!(out, "{}", cpu_table(runs));
     out.push_str(notes.trim_end());
-    let _ = write!(out, "\n\n### Against the aims\n\n{}{}", verdict::lines(verdicts), ratio_lines(runs));
+    let _ = write!(
+        out,
+        "\n\n### Against the aims\n\n{}{}",
+        verdict::lines(verdicts),
+        ratio_lines(runs)
+    );
     out
 }
 
@@ -230,7 +277,12 @@ mod tests {
 
     use super::*;
 
-    fn run(target: &'static str, concurrency: usize, latencies_us: Vec<u64>, errors: &[(&str, u64)]) -> Run {
+    fn run(
+        target: &'static str,
+        concurrency: usize,
+        latencies_us: Vec<u64>,
+        errors: &[(&str, u64)],
+    ) -> Run {
         let load = LoadResult {
             sent: latencies_us.len() as u64 + errors.iter().map(|(_, n)| n).sum::<u64>(),
             accepted: latencies_us.len() as u64,
@@ -239,7 +291,16 @@ mod tests {
             elapsed: Duration::from_secs(2),
         };
         let cores = BTreeMap::from([("load generator", 0.5), ("HTTP workers", 1.0)]);
-        Run { target, concurrency, summary: Summary::of(load), cpu: CpuUsage { cores, machine_busy: 0.75 }, durability: None }
+        Run {
+            target,
+            concurrency,
+            summary: Summary::of(load),
+            cpu: CpuUsage {
+                cores,
+                machine_busy: 0.75,
+            },
+            durability: None,
+        }
     }
 
     #[test]
@@ -251,14 +312,31 @@ mod tests {
 
     #[test]
     fn the_table_shows_milliseconds_and_errors_by_kind() {
-        let runs = [run("sqlite", 4, vec![1500, 2500], &[("status 503", 2), ("timeout", 1)]), run("bare", 4, vec![500, 700], &[])];
+        let runs = [
+            run(
+                "sqlite",
+                4,
+                vec![1500, 2500],
+                &[("status 503", 2), ("timeout", 1)],
+            ),
+            run("bare", 4, vec![500, 700], &[]),
+        ];
         let table = results_table(&runs);
         let lines: Vec<&str> = table.lines().collect();
         assert_eq!(lines.len(), 4, "{table}");
-        assert_eq!(lines[2], "| sqlite | 4 | 5 | 2 | 2 status 503, 1 timeout | 1 | 1.50 | 2.50 | 2.50 | 2.50 |");
-        assert_eq!(lines[3], "| bare | 4 | 2 | 2 | 0 | 1 | 0.50 | 0.70 | 0.70 | 0.70 |");
+        assert_eq!(
+            lines[2],
+            "| sqlite | 4 | 5 | 2 | 2 status 503, 1 timeout | 1 | 1.50 | 2.50 | 2.50 | 2.50 |"
+        );
+        assert_eq!(
+            lines[3],
+            "| bare | 4 | 2 | 2 | 0 | 1 | 0.50 | 0.70 | 0.70 | 0.70 |"
+        );
         let ratios = ratio_lines(&runs);
-        assert!(ratios.contains("sqlite / bare at 4 conns: accepted/s 1.00×"), "{ratios}");
+        assert!(
+            ratios.contains("sqlite / bare at 4 conns: accepted/s 1.00×"),
+            "{ratios}"
+        );
         assert!(ratios.contains("p99 3.6× (2.50 ms vs 0.70 ms)"), "{ratios}");
         let cpu = cpu_table(&runs);
         assert!(cpu.contains("| sqlite | 4 | 0.50 | 1.00 | 0.00 |"), "{cpu}");
@@ -269,13 +347,31 @@ mod tests {
     #[test]
     fn durability_failures_are_called_out() {
         let mut r = run("sqlite", 4, vec![1000], &[]);
-        let good = Durability { accepted: 1, rows: 1, distinct: 1, jobs: 1, jobs_done: 1, drained: true, ..Durability::default() };
+        let good = Durability {
+            accepted: 1,
+            rows: 1,
+            distinct: 1,
+            jobs: 1,
+            jobs_done: 1,
+            drained: true,
+            ..Durability::default()
+        };
         r.durability = Some(good.clone());
         assert!(durability_lines(std::slice::from_ref(&r)).contains("**OK**"));
-        r.durability = Some(Durability { jobs_done: 0, drained: false, ..good.clone() });
+        r.durability = Some(Durability {
+            jobs_done: 0,
+            drained: false,
+            ..good.clone()
+        });
         let slow = durability_lines(std::slice::from_ref(&r));
-        assert!(slow.contains("**OK**") && slow.contains("**1 still pending**"), "a slow queue is not lost data: {slow}");
-        r.durability = Some(Durability { distinct: 0, ..good });
+        assert!(
+            slow.contains("**OK**") && slow.contains("**1 still pending**"),
+            "a slow queue is not lost data: {slow}"
+        );
+        r.durability = Some(Durability {
+            distinct: 0,
+            ..good
+        });
         assert!(durability_lines(&[r]).contains("**FAILED**"));
     }
 }

@@ -39,18 +39,32 @@ pub struct GantryServer {
 /// When the directory, the database or the listener cannot be set up.
 pub async fn start_gantry(database_url: Option<String>) -> anyhow::Result<GantryServer> {
     let dir = tempfile::tempdir().context("creating a data directory")?;
-    let mut settings = Settings { data_dir: dir.path().to_path_buf(), ..Settings::default() };
+    let mut settings = Settings {
+        data_dir: dir.path().to_path_buf(),
+        ..Settings::default()
+    };
     settings.server.listen = "127.0.0.1:0".into();
     settings.database.url = database_url.unwrap_or_default();
     settings.webhook.secrets = vec![Secret::new(SECRET)];
     // Never called: there are no plugins. Loopback keeps it that way if that changes.
     settings.github.api_url = "http://127.0.0.1:9".into();
     let runtime = PluginRuntime::new(Limits::default())?;
-    let app = Application::build(settings, Extras { observer: None, plugins: Some((runtime, PluginRegistry::default())) }).await?;
+    let app = Application::build(
+        settings,
+        Extras {
+            observer: None,
+            plugins: Some((runtime, PluginRegistry::default())),
+        },
+    )
+    .await?;
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state().clone();
     tokio::spawn(app.run_until_stopped());
-    Ok(GantryServer { address, state, _dir: dir })
+    Ok(GantryServer {
+        address,
+        state,
+        _dir: dir,
+    })
 }
 
 /// Starts the bare server with as many HTTP workers as Gantry's default and returns
@@ -61,10 +75,14 @@ pub async fn start_gantry(database_url: Option<String>) -> anyhow::Result<Gantry
 pub fn start_bare() -> anyhow::Result<String> {
     let listener = TcpListener::bind("127.0.0.1:0").context("binding the bare server")?;
     let address = format!("http://{}", listener.local_addr()?);
-    let server = HttpServer::new(|| App::new().app_data(web::PayloadConfig::new(MAX_BODY)).route("/webhooks/github", web::post().to(accept_body)))
-        .workers(Settings::default().server.http_workers.max(1))
-        .listen(listener)?
-        .run();
+    let server = HttpServer::new(|| {
+        App::new()
+            .app_data(web::PayloadConfig::new(MAX_BODY))
+            .route("/webhooks/github", web::post().to(accept_body))
+    })
+    .workers(Settings::default().server.http_workers.max(1))
+    .listen(listener)?
+    .run();
     tokio::spawn(server);
     Ok(address)
 }
@@ -109,7 +127,11 @@ impl Durability {
 ///
 /// # Errors
 /// When the database cannot be queried.
-pub async fn check_durability(state: &AppState, accepted: u64, timeout: Duration) -> anyhow::Result<Durability> {
+pub async fn check_durability(
+    state: &AppState,
+    accepted: u64,
+    timeout: Duration,
+) -> anyhow::Result<Durability> {
     let db = &state.db;
     let started = Instant::now();
     let (queued, running) = gantry_server::db::jobs::pending_counts(db).await?;
@@ -121,13 +143,33 @@ pub async fn check_durability(state: &AppState, accepted: u64, timeout: Duration
         drained = queued + running == 0;
     }
     let drain = started.elapsed();
-    let counts = count(db, "SELECT COUNT(*), COUNT(DISTINCT delivery_id) FROM deliveries").await?;
-    let jobs = count(db, "SELECT COUNT(*), COALESCE(SUM(CASE WHEN status = 'done' THEN 1 ELSE 0 END), 0) FROM jobs").await?;
-    Ok(Durability { accepted, rows: counts.0, distinct: counts.1, jobs: jobs.0, jobs_done: jobs.1, backlog, drain, drained })
+    let counts = count(
+        db,
+        "SELECT COUNT(*), COUNT(DISTINCT delivery_id) FROM deliveries",
+    )
+    .await?;
+    let jobs = count(
+        db,
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN status = 'done' THEN 1 ELSE 0 END), 0) FROM jobs",
+    )
+    .await?;
+    Ok(Durability {
+        accepted,
+        rows: counts.0,
+        distinct: counts.1,
+        jobs: jobs.0,
+        jobs_done: jobs.1,
+        backlog,
+        drain,
+        drained,
+    })
 }
 
 async fn count(db: &DatabaseConnection, sql: &str) -> anyhow::Result<(u64, u64)> {
-    let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await?.context("a count returned no row")?;
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await?
+        .context("a count returned no row")?;
     let first: i64 = row.try_get_by_index(0)?;
     let second: i64 = row.try_get_by_index(1)?;
     Ok((u64::try_from(first)?, u64::try_from(second)?))

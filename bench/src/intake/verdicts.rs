@@ -15,21 +15,39 @@ use crate::rig::Backend;
 #[must_use]
 pub fn verdicts(runs: &[Run], concurrency: usize, limits: Option<&InsertOutcome>) -> Vec<Verdict> {
     let mut out = Vec::new();
-    for run in runs.iter().filter(|r| r.target != "bare" && r.concurrency == concurrency) {
+    for run in runs
+        .iter()
+        .filter(|r| r.target != "bare" && r.concurrency == concurrency)
+    {
         let s = &run.summary;
         let met = Duration::from_micros(s.p99) < P99_AIM && s.accepted > 0;
         out.push(Verdict {
             row: "P1",
             case: format!("{}, {concurrency} connections", run.target),
             aim: format!("time to 202 p99 < {} ms", P99_AIM.as_millis()),
-            figure: format!("p99 {} ms (p50 {} ms) at {:.0} accepted/s", ms(s.p99), ms(s.p50), s.per_second),
+            figure: format!(
+                "p99 {} ms (p50 {} ms) at {:.0} accepted/s",
+                ms(s.p99),
+                ms(s.p50),
+                s.per_second
+            ),
             met: Some(met),
-            because: if met { Vec::new() } else { reasons(run, runs, concurrency, limits) },
+            because: if met {
+                Vec::new()
+            } else {
+                reasons(run, runs, concurrency, limits)
+            },
         });
         let errors: u64 = s.errors.iter().map(|(_, n)| n).sum();
-        let stored = run.durability.as_ref().is_some_and(super::targets::Durability::holds);
+        let stored = run
+            .durability
+            .as_ref()
+            .is_some_and(super::targets::Durability::holds);
         let figure = match &run.durability {
-            Some(d) => format!("{errors} errors; {} 202s, {} stored, {} distinct, {} jobs", d.accepted, d.rows, d.distinct, d.jobs),
+            Some(d) => format!(
+                "{errors} errors; {} 202s, {} stored, {} distinct, {} jobs",
+                d.accepted, d.rows, d.distinct, d.jobs
+            ),
             None => format!("{errors} errors; storage not checked"),
         };
         out.push(Verdict {
@@ -44,7 +62,12 @@ pub fn verdicts(runs: &[Run], concurrency: usize, limits: Option<&InsertOutcome>
     out
 }
 
-fn reasons(run: &Run, runs: &[Run], concurrency: usize, limits: Option<&InsertOutcome>) -> Vec<String> {
+fn reasons(
+    run: &Run,
+    runs: &[Run],
+    concurrency: usize,
+    limits: Option<&InsertOutcome>,
+) -> Vec<String> {
     let s = &run.summary;
     let mut out = Vec::new();
     let needed = concurrency as f64 / P99_AIM.as_secs_f64();
@@ -73,7 +96,10 @@ fn reasons(run: &Run, runs: &[Run], concurrency: usize, limits: Option<&InsertOu
                 s.per_second / row.per_second.max(f64::EPSILON) * 100.0
             );
             if Duration::from_micros(row.p99_us) >= P99_AIM {
-                line.push_str(&format!("; the database on its own misses a {} ms p99 at this concurrency", P99_AIM.as_millis()));
+                line.push_str(&format!(
+                    "; the database on its own misses a {} ms p99 at this concurrency",
+                    P99_AIM.as_millis()
+                ));
             }
             out.push(line);
         }
@@ -90,7 +116,10 @@ fn reasons(run: &Run, runs: &[Run], concurrency: usize, limits: Option<&InsertOu
             ));
         }
     }
-    if let Some(bare) = runs.iter().find(|r| r.target == "bare" && r.concurrency == concurrency) {
+    if let Some(bare) = runs
+        .iter()
+        .find(|r| r.target == "bare" && r.concurrency == concurrency)
+    {
         out.push(format!(
             "a bare actix-web 202 handler on the same cores answered {:.0}/s at p99 {} ms: the HTTP stack is not the limit",
             bare.summary.per_second,
@@ -110,7 +139,10 @@ fn reasons(run: &Run, runs: &[Run], concurrency: usize, limits: Option<&InsertOu
     if others > 0.2 {
         out.push(format!("other processes, not this benchmark, kept {others:.2} cores busy during the run: the figures are lower than on a quiet machine"));
     }
-    if let Some(one) = runs.iter().find(|r| r.target == run.target && r.concurrency == 1) {
+    if let Some(one) = runs
+        .iter()
+        .find(|r| r.target == run.target && r.concurrency == 1)
+    {
         out.push(format!(
             "with one connection (nothing queues) the p99 is {} ms at {:.0} deliveries/s",
             ms(one.summary.p99),
@@ -130,25 +162,80 @@ mod tests {
     use crate::intake::targets::Durability;
 
     fn run(target: &'static str, concurrency: usize, per_second: f64, p99_ms: u64) -> Run {
-        let summary = Summary { accepted: 100, sent: 100, per_second, p50: p99_ms * 500, p99: p99_ms * 1000, ..Summary::default() };
-        let cores = BTreeMap::from([("HTTP workers", 0.5), ("load generator", 0.25), ("other processes", 0.5)]);
-        let durability = (target != "bare").then(|| Durability { accepted: 100, rows: 100, distinct: 100, jobs: 100, ..Durability::default() });
-        Run { target, concurrency, summary, cpu: CpuUsage { cores, machine_busy: 0.9 }, durability }
+        let summary = Summary {
+            accepted: 100,
+            sent: 100,
+            per_second,
+            p50: p99_ms * 500,
+            p99: p99_ms * 1000,
+            ..Summary::default()
+        };
+        let cores = BTreeMap::from([
+            ("HTTP workers", 0.5),
+            ("load generator", 0.25),
+            ("other processes", 0.5),
+        ]);
+        let durability = (target != "bare").then(|| Durability {
+            accepted: 100,
+            rows: 100,
+            distinct: 100,
+            jobs: 100,
+            ..Durability::default()
+        });
+        Run {
+            target,
+            concurrency,
+            summary,
+            cpu: CpuUsage {
+                cores,
+                machine_busy: 0.9,
+            },
+            durability,
+        }
     }
 
     #[test]
     fn a_missed_p99_is_explained_from_the_same_runs_figures() {
-        let runs = [run("sqlite", 50, 2500.0, 20), run("bare", 50, 50_000.0, 2), run("sqlite", 1, 1000.0, 3)];
+        let runs = [
+            run("sqlite", 50, 2500.0, 20),
+            run("bare", 50, 50_000.0, 2),
+            run("sqlite", 1, 1000.0, 3),
+        ];
         let found = verdicts(&runs, 50, None);
-        assert_eq!(found.len(), 2, "latency and storage for the one Gantry run at 50 connections");
+        assert_eq!(
+            found.len(),
+            2,
+            "latency and storage for the one Gantry run at 50 connections"
+        );
         assert_eq!(found[0].met, Some(false));
         let reasons = found[0].because.join("\n");
-        assert!(reasons.contains("50 / 2500 per s = 20.0 ms (Little's law)"), "{reasons}");
-        assert!(reasons.contains("needs well over 5000 deliveries/s, 2.0× what was accepted"), "{reasons}");
-        assert!(reasons.contains("bare actix-web 202 handler on the same cores answered 50000/s at p99 2.00 ms"), "{reasons}");
-        assert!(reasons.contains("other processes, not this benchmark, kept 0.50 cores busy"), "{reasons}");
-        assert!(reasons.contains("with one connection (nothing queues) the p99 is 3.00 ms"), "{reasons}");
-        assert_eq!(found[1].met, Some(true), "no errors, everything stored once");
+        assert!(
+            reasons.contains("50 / 2500 per s = 20.0 ms (Little's law)"),
+            "{reasons}"
+        );
+        assert!(
+            reasons.contains("needs well over 5000 deliveries/s, 2.0× what was accepted"),
+            "{reasons}"
+        );
+        assert!(
+            reasons.contains(
+                "bare actix-web 202 handler on the same cores answered 50000/s at p99 2.00 ms"
+            ),
+            "{reasons}"
+        );
+        assert!(
+            reasons.contains("other processes, not this benchmark, kept 0.50 cores busy"),
+            "{reasons}"
+        );
+        assert!(
+            reasons.contains("with one connection (nothing queues) the p99 is 3.00 ms"),
+            "{reasons}"
+        );
+        assert_eq!(
+            found[1].met,
+            Some(true),
+            "no errors, everything stored once"
+        );
         let fast = verdicts(&[run("postgres", 50, 9000.0, 5)], 50, None);
         assert_eq!(fast[0].met, Some(true));
         assert!(fast[0].because.is_empty());

@@ -39,7 +39,12 @@ pub struct InsertArgs {
     #[arg(long, default_value_t = 9216)]
     pub body_bytes: usize,
     /// Databases, run in this order.
-    #[arg(long, value_enum, value_delimiter = ',', default_value = "sqlite,postgres")]
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "sqlite,postgres"
+    )]
     pub databases: Vec<Backend>,
     /// A PostgreSQL database to connect to for creating (and dropping) the run's own database.
     #[arg(long, env = "GANTRY_TEST_POSTGRES_URL", hide_env_values = true, default_value = postgres::DEFAULT_URL)]
@@ -77,14 +82,31 @@ pub fn measure(args: &InsertArgs, standalone: bool) -> anyhow::Result<InsertOutc
     }
     let corpus_file = args.corpus.join("webhooks/issues/opened.payload.json");
     let payload = crate::intake::body(&corpus_file, args.body_bytes)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("bench-client").build().context("starting a runtime")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("bench-client")
+        .build()
+        .context("starting a runtime")?;
     let started = chrono::Utc::now();
     let mut runs = Vec::new();
     for backend in &args.databases {
         for shape in Shape::ALL {
-            tracing::info!(database = backend.name(), shape = shape.name(), seconds = args.seconds, writers = args.concurrency, "inserting");
+            tracing::info!(
+                database = backend.name(),
+                shape = shape.name(),
+                seconds = args.seconds,
+                writers = args.concurrency,
+                "inserting"
+            );
             let run = runtime.block_on(run_one(args, *backend, shape, Arc::clone(&payload)))?;
-            tracing::info!(database = backend.name(), shape = shape.name(), rows = run.rows, per_second = run.per_second as u64, p99_us = run.p99_us, "done");
+            tracing::info!(
+                database = backend.name(),
+                shape = shape.name(),
+                rows = run.rows,
+                per_second = run.per_second as u64,
+                p99_us = run.p99_us,
+                "done"
+            );
             runs.push(run);
         }
     }
@@ -92,10 +114,24 @@ pub fn measure(args: &InsertArgs, standalone: bool) -> anyhow::Result<InsertOutc
     Ok(InsertOutcome::new(args, started, standalone, runs))
 }
 
-async fn run_one(args: &InsertArgs, backend: Backend, shape: Shape, payload: Arc<Vec<u8>>) -> anyhow::Result<InsertRun> {
-    let dir = tempfile::Builder::new().prefix("gantry-bench-insert-").tempdir().context("creating a temporary directory")?;
+async fn run_one(
+    args: &InsertArgs,
+    backend: Backend,
+    shape: Shape,
+    payload: Arc<Vec<u8>>,
+) -> anyhow::Result<InsertRun> {
+    let dir = tempfile::Builder::new()
+        .prefix("gantry-bench-insert-")
+        .tempdir()
+        .context("creating a temporary directory")?;
     let (url, database) = match backend {
-        Backend::Sqlite => (format!("sqlite://{}?mode=rwc", dir.path().join("insert.db").display()), None),
+        Backend::Sqlite => (
+            format!(
+                "sqlite://{}?mode=rwc",
+                dir.path().join("insert.db").display()
+            ),
+            None,
+        ),
         Backend::Postgres => {
             let database = postgres::create_database(&args.postgres_url).await?;
             (database.url.clone(), Some(database))
@@ -110,12 +146,20 @@ async fn run_one(args: &InsertArgs, backend: Backend, shape: Shape, payload: Arc
     Ok(run)
 }
 
-async fn insert_for(url: &str, backend: Backend, shape: Shape, args: &InsertArgs, payload: Arc<Vec<u8>>) -> anyhow::Result<InsertRun> {
+async fn insert_for(
+    url: &str,
+    backend: Backend,
+    shape: Shape,
+    args: &InsertArgs,
+    payload: Arc<Vec<u8>>,
+) -> anyhow::Result<InsertRun> {
     let pool = u32::try_from(args.concurrency).unwrap_or(u32::MAX);
     let db = gantry_server::db::connect(url, pool).await?;
     let count_sql = match shape {
         Shape::Row => {
-            db.execute_unprepared(create_table(backend)).await.context("creating the table")?;
+            db.execute_unprepared(create_table(backend))
+                .await
+                .context("creating the table")?;
             "SELECT COUNT(*) FROM bench_rows"
         }
         Shape::GantryStore => {
@@ -123,12 +167,22 @@ async fn insert_for(url: &str, backend: Backend, shape: Shape, args: &InsertArgs
             "SELECT COUNT(*) FROM deliveries"
         }
     };
-    let meta = Arc::new(EventMeta::from_json(&payload).context("the payload is not a webhook payload")?);
+    let meta =
+        Arc::new(EventMeta::from_json(&payload).context("the payload is not a webhook payload")?);
     let deadline = Instant::now() + Duration::from_secs(args.seconds);
     let before = machine::sample();
     let start = Instant::now();
     let writers: Vec<_> = (0..args.concurrency)
-        .map(|_| tokio::spawn(writer(db.clone(), backend, shape, Arc::clone(&payload), Arc::clone(&meta), deadline)))
+        .map(|_| {
+            tokio::spawn(writer(
+                db.clone(),
+                backend,
+                shape,
+                Arc::clone(&payload),
+                Arc::clone(&meta),
+                deadline,
+            ))
+        })
         .collect();
     let mut latencies = Vec::new();
     let mut errors = 0;
@@ -141,10 +195,22 @@ async fn insert_for(url: &str, backend: Backend, shape: Shape, args: &InsertArgs
     }
     let elapsed = start.elapsed();
     let cpu = machine::usage(&before, &machine::sample());
-    let stored = db.query_one_raw(Statement::from_string(db.get_database_backend(), count_sql)).await?.context("no count")?;
+    let stored = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), count_sql))
+        .await?
+        .context("no count")?;
     let stored: i64 = stored.try_get_by_index(0)?;
     db.close().await?;
-    let mut run = InsertRun::new(backend, pool_size(backend, pool), latencies, errors, first_error, elapsed, u64::try_from(stored)?, cpu);
+    let mut run = InsertRun::new(
+        backend,
+        pool_size(backend, pool),
+        latencies,
+        errors,
+        first_error,
+        elapsed,
+        u64::try_from(stored)?,
+        cpu,
+    );
     run.shape = shape;
     Ok(run)
 }
@@ -182,8 +248,14 @@ async fn writer(
     deadline: Instant,
 ) -> (Vec<u64>, u64, Option<String>) {
     let (sql, db_backend) = match backend {
-        Backend::Sqlite => ("INSERT INTO bench_rows (delivery_id, payload, received_at) VALUES (?, ?, ?)", DbBackend::Sqlite),
-        Backend::Postgres => ("INSERT INTO bench_rows (delivery_id, payload, received_at) VALUES ($1, $2, $3)", DbBackend::Postgres),
+        Backend::Sqlite => (
+            "INSERT INTO bench_rows (delivery_id, payload, received_at) VALUES (?, ?, ?)",
+            DbBackend::Sqlite,
+        ),
+        Backend::Postgres => (
+            "INSERT INTO bench_rows (delivery_id, payload, received_at) VALUES ($1, $2, $3)",
+            DbBackend::Postgres,
+        ),
     };
     let mut latencies = Vec::new();
     let mut failed = 0;
@@ -193,16 +265,30 @@ async fn writer(
         let started = Instant::now();
         let result = match shape {
             Shape::Row => {
-                let values: [sea_orm::Value; 3] = [delivery_id.into(), payload.as_ref().clone().into(), chrono::Utc::now().into()];
-                db.execute_raw(Statement::from_sql_and_values(db_backend, sql, values)).await.map(drop)
+                let values: [sea_orm::Value; 3] = [
+                    delivery_id.into(),
+                    payload.as_ref().clone().into(),
+                    chrono::Utc::now().into(),
+                ];
+                db.execute_raw(Statement::from_sql_and_values(db_backend, sql, values))
+                    .await
+                    .map(drop)
             }
             Shape::GantryStore => {
-                let new = NewDelivery { delivery_id: &delivery_id, event: "issues", meta: &meta, payload: &payload, trace_parent: None };
+                let new = NewDelivery {
+                    delivery_id: &delivery_id,
+                    event: "issues",
+                    meta: &meta,
+                    payload: &payload,
+                    trace_parent: None,
+                };
                 deliveries::store_with_job(&db, new).await.map(drop)
             }
         };
         match result {
-            Ok(()) => latencies.push(u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX)),
+            Ok(()) => {
+                latencies.push(u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX))
+            }
             Err(err) => {
                 failed += 1;
                 first_error.get_or_insert_with(|| err.to_string());

@@ -120,7 +120,12 @@ pub struct InsertOutcome {
 impl InsertOutcome {
     /// Gathers what the section needs.
     #[must_use]
-    pub fn new(args: &InsertArgs, started: chrono::DateTime<chrono::Utc>, standalone: bool, runs: Vec<InsertRun>) -> Self {
+    pub fn new(
+        args: &InsertArgs,
+        started: chrono::DateTime<chrono::Utc>,
+        standalone: bool,
+        runs: Vec<InsertRun>,
+    ) -> Self {
         Self {
             runs,
             concurrency: args.concurrency,
@@ -135,7 +140,9 @@ impl InsertOutcome {
     /// The run of `backend` and `shape`, if it was measured.
     #[must_use]
     pub fn of(&self, backend: Backend, shape: Shape) -> Option<&InsertRun> {
-        self.runs.iter().find(|r| r.backend == backend && r.shape == shape)
+        self.runs
+            .iter()
+            .find(|r| r.backend == backend && r.shape == shape)
     }
 
     /// The whole section, heading included.
@@ -145,9 +152,18 @@ impl InsertOutcome {
         let _ = writeln!(out, "```sh\n{}\n```\n", self.command);
         let _ = writeln!(out, "- Date: {} (start)", self.date);
         if let Some(machine) = &self.machine {
-            let _ = writeln!(out, "- Machine: {machine}; bench built with the {}", build_profile());
+            let _ = writeln!(
+                out,
+                "- Machine: {machine}; bench built with the {}",
+                build_profile()
+            );
         }
-        let postgres = self.runs.iter().find_map(|r| r.postgres_facts.clone()).map(|f| format!(" ({f})")).unwrap_or_default();
+        let postgres = self
+            .runs
+            .iter()
+            .find_map(|r| r.postgres_facts.clone())
+            .map(|f| format!(" ({f})"))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
             "- Method: {} writers, one task each, store back to back for {} s per row of the table, each call with a new delivery id \
@@ -188,8 +204,16 @@ impl InsertOutcome {
         }
         out.push('\n');
         for r in &self.runs {
-            let check = if r.stored == r.rows { "everything stored is in the table".to_owned() } else { format!("**{} rows in the table**", r.stored) };
-            let error = r.first_error.as_ref().map(|e| format!("; first error: {e}")).unwrap_or_default();
+            let check = if r.stored == r.rows {
+                "everything stored is in the table".to_owned()
+            } else {
+                format!("**{} rows in the table**", r.stored)
+            };
+            let error = r
+                .first_error
+                .as_ref()
+                .map(|e| format!("; first error: {e}"))
+                .unwrap_or_default();
             let _ = writeln!(
                 out,
                 "- {}, {}: {check}{error}. With {} writers back to back, Little's law puts the mean call at {} / {:.0} per s = {:.2} ms.",
@@ -211,8 +235,20 @@ mod tests {
 
     #[test]
     fn a_run_is_summarised_and_shown() {
-        let run = InsertRun::new(Backend::Postgres, 50, vec![3000, 1000, 2000, 4000], 0, None, Duration::from_secs(2), 4, CpuUsage::default());
-        assert_eq!((run.rows, run.p50_us, run.p99_us, run.max_us), (4, 2000, 4000, 4000));
+        let run = InsertRun::new(
+            Backend::Postgres,
+            50,
+            vec![3000, 1000, 2000, 4000],
+            0,
+            None,
+            Duration::from_secs(2),
+            4,
+            CpuUsage::default(),
+        );
+        assert_eq!(
+            (run.rows, run.p50_us, run.p99_us, run.max_us),
+            (4, 2000, 4000, 4000)
+        );
         assert!((run.per_second - 2.0).abs() < 1e-9);
         let outcome = InsertOutcome {
             runs: vec![run],
@@ -224,9 +260,17 @@ mod tests {
             seconds: 2,
         };
         let text = outcome.section();
-        assert!(text.contains("| postgres | one-row insert | 50 | 50 | 4 | 0 | 2 | 2.00 | 4.00 | 4.00 | 4.00 |"), "{text}");
+        assert!(
+            text.contains(
+                "| postgres | one-row insert | 50 | 50 | 4 | 0 | 2 | 2.00 | 4.00 | 4.00 | 4.00 |"
+            ),
+            "{text}"
+        );
         assert!(text.contains("everything stored is in the table"), "{text}");
         assert!(outcome.of(Backend::Postgres, Shape::Row).is_some());
-        assert!(outcome.of(Backend::Sqlite, Shape::Row).is_none() && outcome.of(Backend::Postgres, Shape::GantryStore).is_none());
+        assert!(
+            outcome.of(Backend::Sqlite, Shape::Row).is_none()
+                && outcome.of(Backend::Postgres, Shape::GantryStore).is_none()
+        );
     }
 }

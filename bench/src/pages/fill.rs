@@ -8,7 +8,9 @@
 use chrono::{Duration, Utc};
 use gantry_server::db::entities::{approvals, audit_log, deliveries, jobs};
 use gantry_server::AppState;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait, TransactionTrait};
+use sea_orm::{
+    ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait, TransactionTrait,
+};
 
 /// Rows per insert statement.
 const BATCH: usize = 500;
@@ -26,17 +28,34 @@ pub struct Sample {
     pub action: String,
 }
 
-const ACTIONS: [&str; 8] = ["policy.decision", "approval.requested", "approval.approved", "action.executed", "plugin.configured", "login.succeeded", "login.failed", "team.granted"];
+const ACTIONS: [&str; 8] = [
+    "policy.decision",
+    "approval.requested",
+    "approval.approved",
+    "action.executed",
+    "plugin.configured",
+    "login.succeeded",
+    "login.failed",
+    "team.granted",
+];
 
 /// Inserts `audit_rows` audit rows and `delivery_rows` deliveries with a job each,
 /// spread over the last 30 days, plus 100 pending and 1,000 decided approvals.
 ///
 /// # Errors
 /// When the database fails.
-pub async fn fill(db: &DatabaseConnection, audit_rows: u64, delivery_rows: u64) -> anyhow::Result<Sample> {
+pub async fn fill(
+    db: &DatabaseConnection,
+    audit_rows: u64,
+    delivery_rows: u64,
+) -> anyhow::Result<Sample> {
     let now = Utc::now();
     let span = Duration::days(30).num_seconds();
-    let at = |i: u64, n: u64| now - Duration::seconds(span - span * i64::try_from(i).unwrap_or(0) / i64::try_from(n.max(1)).unwrap_or(1));
+    let at = |i: u64, n: u64| {
+        now - Duration::seconds(
+            span - span * i64::try_from(i).unwrap_or(0) / i64::try_from(n.max(1)).unwrap_or(1),
+        )
+    };
     let repo = |i: u64| format!("org-{}/repo-{}", i % 20, i % 100);
     let mut i = 0;
     while i < audit_rows {
@@ -61,7 +80,9 @@ pub async fn fill(db: &DatabaseConnection, audit_rows: u64, delivery_rows: u64) 
         txn.commit().await?;
         i = end;
     }
-    let payload = |k: u64| serde_json::json!({"action": "opened", "issue": {"number": k % 500 + 1, "title": format!("Issue {k}")}, "repository": {"full_name": repo(k)}, "sender": {"login": format!("user-{}", k % 50)}}).to_string();
+    let payload = |k: u64| {
+        serde_json::json!({"action": "opened", "issue": {"number": k % 500 + 1, "title": format!("Issue {k}")}, "repository": {"full_name": repo(k)}, "sender": {"login": format!("user-{}", k % 50)}}).to_string()
+    };
     let mut i = 0;
     while i < delivery_rows {
         let end = (i + BATCH as u64).min(delivery_rows);
@@ -123,12 +144,19 @@ pub async fn fill(db: &DatabaseConnection, audit_rows: u64, delivery_rows: u64) 
         ..Default::default()
     });
     for chunk in approvals_rows.collect::<Vec<_>>().chunks(BATCH) {
-        approvals::Entity::insert_many(chunk.to_vec()).exec(db).await?;
+        approvals::Entity::insert_many(chunk.to_vec())
+            .exec(db)
+            .await?;
     }
     // Planner statistics, as autovacuum (PostgreSQL) or `PRAGMA optimize` (SQLite)
     // would gather them on a database that grew over time rather than in seconds.
     db.execute_unprepared("ANALYZE").await?;
-    Ok(Sample { repository: repo(7), delivery_id: format!("bench-{}", delivery_rows / 2), actor: "user-7".into(), action: "approval.approved".into() })
+    Ok(Sample {
+        repository: repo(7),
+        delivery_id: format!("bench-{}", delivery_rows / 2),
+        actor: "user-7".into(),
+        action: "approval.approved".into(),
+    })
 }
 
 /// Creates an admin with a session; returns the `Cookie` header value.
@@ -137,9 +165,21 @@ pub async fn fill(db: &DatabaseConnection, audit_rows: u64, delivery_rows: u64) 
 /// When the database fails.
 pub async fn admin_session(state: &AppState) -> anyhow::Result<String> {
     use gantry_server::db::{accounts, sessions};
-    let user = accounts::create_user(&state.db, accounts::NewUser { login: "bench-admin".into(), password_hash: None, admin: true, base_role: None }).await?;
+    let user = accounts::create_user(
+        &state.db,
+        accounts::NewUser {
+            login: "bench-admin".into(),
+            password_hash: None,
+            admin: true,
+            base_role: None,
+        },
+    )
+    .await?;
     let sid = gantry_server::auth::session::new_session_id();
     sessions::insert_session(&state.db, &sid, user.id, Utc::now() + Duration::hours(2)).await?;
     let token = state.session_keys.issue(&sid, user.id, 7200)?;
-    Ok(format!("{}={token}", gantry_server::auth::session::PLAIN_COOKIE))
+    Ok(format!(
+        "{}={token}",
+        gantry_server::auth::session::PLAIN_COOKIE
+    ))
 }

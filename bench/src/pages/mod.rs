@@ -34,7 +34,6 @@ pub struct PagesArgs {
     pub out: Option<PathBuf>,
 }
 
-
 /// Runs the benchmark, prints the table and writes `--out`.
 ///
 /// # Errors
@@ -43,16 +42,28 @@ pub fn run(args: &PagesArgs) -> anyhow::Result<()> {
     if args.requests == 0 {
         bail!("--requests must not be zero");
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting tokio")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting tokio")?;
     let load_before = load_average();
     let (rows, filled_in) = runtime.block_on(measure(args))?;
     let load_after = load_average();
-    let backend = if args.database_url.is_some() { "PostgreSQL" } else { "SQLite" };
+    let backend = if args.database_url.is_some() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
     // One section per database, so a run on one leaves the other's results.
     let heading = format!("## Dashboard pages ({backend})");
     let mut table = String::from("| page | p50 ms | p99 ms | max ms |\n|---|---:|---:|---:|\n");
     for (page, p50, p99, max) in &rows {
-        table.push_str(&format!("| `{page}` | {:.1} | {:.1} | {:.1} |\n", ms(*p50), ms(*p99), ms(*max)));
+        table.push_str(&format!(
+            "| `{page}` | {:.1} | {:.1} | {:.1} |\n",
+            ms(*p50),
+            ms(*p99),
+            ms(*max)
+        ));
     }
     println!("{table}");
     let worst = rows.iter().map(|r| r.2).max().unwrap_or(0);
@@ -77,7 +88,10 @@ pub fn run(args: &PagesArgs) -> anyhow::Result<()> {
 
 /// The 1-minute load average (`/proc/loadavg`), or `unknown`.
 fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg").ok().and_then(|l| l.split_whitespace().next().map(str::to_owned)).unwrap_or_else(|| "unknown".into())
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "unknown".into())
 }
 
 fn ms(micros: u64) -> f64 {
@@ -91,7 +105,9 @@ async fn measure(args: &PagesArgs) -> anyhow::Result<(Vec<(String, u64, u64, u64
     let sample = fill::fill(&server.state.db, args.audit_rows, args.deliveries).await?;
     let filled_in = started.elapsed().as_secs_f64();
     let cookie = fill::admin_session(&server.state).await?;
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
     let deep = (args.audit_rows / 2).max(1);
     let pages = [
         "/dashboard".to_owned(),
@@ -102,7 +118,10 @@ async fn measure(args: &PagesArgs) -> anyhow::Result<(Vec<(String, u64, u64, u64
         "/dashboard/approvals".into(),
         "/dashboard/deliveries".into(),
         format!("/dashboard/deliveries?repository={}", sample.repository),
-        format!("/dashboard/deliveries?status=dead&before={}", args.deliveries / 2),
+        format!(
+            "/dashboard/deliveries?status=dead&before={}",
+            args.deliveries / 2
+        ),
         format!("/dashboard/deliveries/{}", sample.delivery_id),
         "/dashboard/dead-letters".into(),
         "/dashboard/audit".into(),
@@ -133,7 +152,12 @@ async fn measure(args: &PagesArgs) -> anyhow::Result<(Vec<(String, u64, u64, u64
             }
         }
         times.sort_unstable();
-        rows.push((page, common::percentile(&times, 50.0), common::percentile(&times, 99.0), times.last().copied().unwrap_or(0)));
+        rows.push((
+            page,
+            common::percentile(&times, 50.0),
+            common::percentile(&times, 99.0),
+            times.last().copied().unwrap_or(0),
+        ));
     }
     Ok((rows, filled_in))
 }

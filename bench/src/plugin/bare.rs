@@ -37,7 +37,13 @@ pub enum Step {
 
 impl Step {
     /// Every step, floor first.
-    pub const ALL: [Self; 5] = [Self::Floor, Self::Wasi, Self::Limits, Self::Deadline, Self::Gantry];
+    pub const ALL: [Self; 5] = [
+        Self::Floor,
+        Self::Wasi,
+        Self::Limits,
+        Self::Deadline,
+        Self::Gantry,
+    ];
 
     /// How the report names the step.
     #[must_use]
@@ -90,7 +96,10 @@ struct BareState {
 impl WasiView for BareState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         let ctx = self.wasi.get_or_insert_with(|| WasiCtx::builder().build());
-        WasiCtxView { ctx, table: &mut self.table }
+        WasiCtxView {
+            ctx,
+            table: &mut self.table,
+        }
     }
 }
 
@@ -119,7 +128,9 @@ pub struct Bare {
 
 impl std::fmt::Debug for Bare {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Bare").field("limits", &self.limits).finish_non_exhaustive()
+        f.debug_struct("Bare")
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
     }
 }
 
@@ -132,16 +143,38 @@ impl Bare {
     pub fn new(limits: Limits, wasm: &[u8]) -> anyhow::Result<Self> {
         let engine = gantry_server::plugins::engine::build(&limits)?;
         let mut linker: Linker<BareState> = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(anyhow::Error::from).context("linking WASI")?;
-        types::add_to_linker::<BareState, HasSelf<BareState>>(&mut linker, |state| state).map_err(anyhow::Error::from).context("linking types")?;
-        log::add_to_linker::<BareState, HasSelf<BareState>>(&mut linker, |state| state).map_err(anyhow::Error::from).context("linking log")?;
-        config::add_to_linker::<BareState, HasSelf<BareState>>(&mut linker, |state| state).map_err(anyhow::Error::from).context("linking config")?;
-        let component = Component::from_binary(&engine, wasm).map_err(anyhow::Error::from).context("compiling the plugin")?;
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)
+            .map_err(anyhow::Error::from)
+            .context("linking WASI")?;
+        types::add_to_linker::<BareState, HasSelf<BareState>>(&mut linker, |state| state)
+            .map_err(anyhow::Error::from)
+            .context("linking types")?;
+        log::add_to_linker::<BareState, HasSelf<BareState>>(&mut linker, |state| state)
+            .map_err(anyhow::Error::from)
+            .context("linking log")?;
+        config::add_to_linker::<BareState, HasSelf<BareState>>(&mut linker, |state| state)
+            .map_err(anyhow::Error::from)
+            .context("linking config")?;
+        let component = Component::from_binary(&engine, wasm)
+            .map_err(anyhow::Error::from)
+            .context("compiling the plugin")?;
         // The benchmarked plugins call no other host import; any other traps.
-        linker.define_unknown_imports_as_traps(&component).map_err(anyhow::Error::from).context("stubbing the other imports")?;
-        let instance_pre = linker.instantiate_pre(&component).map_err(anyhow::Error::from).context("pre-instantiating the plugin")?;
-        let pre = PluginPre::new(instance_pre).map_err(anyhow::Error::from).context("the plugin does not export the world")?;
-        Ok(Self { engine, pre, limits })
+        linker
+            .define_unknown_imports_as_traps(&component)
+            .map_err(anyhow::Error::from)
+            .context("stubbing the other imports")?;
+        let instance_pre = linker
+            .instantiate_pre(&component)
+            .map_err(anyhow::Error::from)
+            .context("pre-instantiating the plugin")?;
+        let pre = PluginPre::new(instance_pre)
+            .map_err(anyhow::Error::from)
+            .context("the plugin does not export the world")?;
+        Ok(Self {
+            engine,
+            pre,
+            limits,
+        })
     }
 
     /// One fresh instance and one call with what `step` sets up; the store is dropped
@@ -151,7 +184,13 @@ impl Bare {
     /// # Errors
     /// When instantiation or the call traps, times out, or the plugin returns an error.
     pub async fn call(&self, step: Step, event: &Event) -> anyhow::Result<bool> {
-        let wasi = (step >= Step::Wasi).then(|| WasiCtxBuilder::new().allow_tcp(false).allow_udp(false).allow_ip_name_lookup(false).build());
+        let wasi = (step >= Step::Wasi).then(|| {
+            WasiCtxBuilder::new()
+                .allow_tcp(false)
+                .allow_udp(false)
+                .allow_ip_name_lookup(false)
+                .build()
+        });
         let limits = if step >= Step::Limits {
             // The same values as `PluginRuntime::invoke`.
             StoreLimitsBuilder::new()
@@ -164,7 +203,14 @@ impl Bare {
         } else {
             StoreLimits::default()
         };
-        let mut store = Store::new(&self.engine, BareState { wasi, table: ResourceTable::new(), limits });
+        let mut store = Store::new(
+            &self.engine,
+            BareState {
+                wasi,
+                table: ResourceTable::new(),
+                limits,
+            },
+        );
         if step >= Step::Limits {
             store.limiter(|s| &mut s.limits);
         }
@@ -173,7 +219,13 @@ impl Bare {
         store.set_epoch_deadline(1);
         let deadline = Instant::now() + self.limits.timeout();
         if step >= Step::Deadline {
-            store.epoch_deadline_callback(move |_| if Instant::now() >= deadline { Ok(UpdateDeadline::Interrupt) } else { Ok(UpdateDeadline::Yield(1)) });
+            store.epoch_deadline_callback(move |_| {
+                if Instant::now() >= deadline {
+                    Ok(UpdateDeadline::Interrupt)
+                } else {
+                    Ok(UpdateDeadline::Yield(1))
+                }
+            });
         }
         let result = {
             let call = async {
@@ -181,12 +233,17 @@ impl Bare {
                 instance.call_handle_event(&mut store, event).await
             };
             if step >= Step::Deadline {
-                tokio::time::timeout_at(deadline.into(), call).await.map_err(|_| anyhow!("the call passed its deadline"))?
+                tokio::time::timeout_at(deadline.into(), call)
+                    .await
+                    .map_err(|_| anyhow!("the call passed its deadline"))?
             } else {
                 call.await
             }
         };
-        match result.map_err(anyhow::Error::from).context("the call trapped")? {
+        match result
+            .map_err(anyhow::Error::from)
+            .context("the call trapped")?
+        {
             Ok(()) => Ok(step == Step::Floor && store.data().wasi.is_some()),
             Err(message) => bail!("the plugin returned an error: {message}"),
         }

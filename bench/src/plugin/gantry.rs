@@ -11,7 +11,9 @@ use gantry_server::db;
 use gantry_server::domain::EventMeta;
 use gantry_server::github::GitHubClient;
 use gantry_server::plugins::bindings::{Event, Repo};
-use gantry_server::plugins::{HostEnv, HostServices, LoadedPlugin, Outcome, PluginEvent, PluginRuntime};
+use gantry_server::plugins::{
+    HostEnv, HostServices, LoadedPlugin, Outcome, PluginEvent, PluginRuntime,
+};
 
 /// Where the GitHub client points: the discard port, which nothing should reach.
 const DUMMY_GITHUB: &str = "http://127.0.0.1:9";
@@ -33,16 +35,38 @@ impl Gantry {
     /// # Errors
     /// When the runtime, the plugin, the database or the client cannot be set up.
     pub async fn new(limits: Limits, wasm: &[u8]) -> anyhow::Result<Self> {
-        let dir = tempfile::Builder::new().prefix("gantry-bench-plugin-").tempdir().context("creating a temporary directory")?;
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display());
+        let dir = tempfile::Builder::new()
+            .prefix("gantry-bench-plugin-")
+            .tempdir()
+            .context("creating a temporary directory")?;
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("bench.db").display()
+        );
         let database = db::connect(&url, 2).await?;
         db::migrate(&database).await?;
-        let github = GitHubClient::new(&GitHubSettings { api_url: DUMMY_GITHUB.into(), ..GitHubSettings::default() })?;
+        let github = GitHubClient::new(&GitHubSettings {
+            api_url: DUMMY_GITHUB.into(),
+            ..GitHubSettings::default()
+        })?;
         let runtime = PluginRuntime::new(limits)?;
         let plugin = runtime.load(wasm, None)?;
-        let services = Arc::new(HostServices::new(&gantry_server::config::Settings::default(), None)?);
-        let env = HostEnv { github, db: database, rules: Arc::new(vec![]), services };
-        Ok(Self { runtime, plugin, env, _dir: dir })
+        let services = Arc::new(HostServices::new(
+            &gantry_server::config::Settings::default(),
+            None,
+        )?);
+        let env = HostEnv {
+            github,
+            db: database,
+            rules: Arc::new(vec![]),
+            services,
+        };
+        Ok(Self {
+            runtime,
+            plugin,
+            env,
+            _dir: dir,
+        })
     }
 
     /// The loaded plugin's name.
@@ -58,7 +82,11 @@ impl Gantry {
     pub async fn call(&self, event: &PluginEvent) -> anyhow::Result<()> {
         let report = self.runtime.invoke(&self.plugin, event, &self.env).await;
         if report.outcome != Outcome::Ok {
-            bail!("Gantry's invocation ended `{}`: {}", report.outcome.as_str(), report.message.unwrap_or_default());
+            bail!(
+                "Gantry's invocation ended `{}`: {}",
+                report.outcome.as_str(),
+                report.message.unwrap_or_default()
+            );
         }
         Ok(())
     }
@@ -83,7 +111,8 @@ impl BenchEvent {
     /// # Errors
     /// When `payload` is not UTF-8 or not a JSON object.
     pub fn pull_request(label: &'static str, payload: Vec<u8>) -> anyhow::Result<Self> {
-        let meta = EventMeta::from_json(&payload).context("the payload is not a webhook payload")?;
+        let meta =
+            EventMeta::from_json(&payload).context("the payload is not a webhook payload")?;
         let payload = String::from_utf8(payload).context("the payload is not UTF-8")?;
         let gantry = PluginEvent {
             name: "pull_request".into(),
@@ -101,9 +130,17 @@ impl BenchEvent {
             name: gantry.name.clone(),
             action: gantry.action.clone(),
             delivery_id: gantry.delivery_id.clone(),
-            repository: gantry.repository.as_ref().map(|r| Repo { owner: r.owner.clone(), name: r.name.clone() }),
+            repository: gantry.repository.as_ref().map(|r| Repo {
+                owner: r.owner.clone(),
+                name: r.name.clone(),
+            }),
             payload: gantry.payload.clone(),
         };
-        Ok(Self { label, bytes: gantry.payload.len(), gantry, wit })
+        Ok(Self {
+            label,
+            bytes: gantry.payload.len(),
+            gantry,
+            wit,
+        })
     }
 }

@@ -25,7 +25,10 @@ use self::report::{Series, Stats};
 use crate::common::{machine, markdown, payload, DEFAULT_CORPUS};
 
 /// The fixture `scripts/build-plugins.sh` builds from `tests/plugins/noop`.
-pub const DEFAULT_WASM: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/test-plugins/noop.wasm");
+pub const DEFAULT_WASM: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../target/test-plugins/noop.wasm"
+);
 
 /// The small payload: just the fields Gantry routes on.
 const TINY_PAYLOAD: &str = r#"{"action":"opened","number":1,"repository":{"name":"Hello-World","owner":{"login":"Codertocat"}}}"#;
@@ -92,40 +95,66 @@ pub fn measure(args: &PluginArgs, standalone: bool) -> anyhow::Result<PluginOutc
     let wasm = match std::fs::read(&args.wasm) {
         Ok(bytes) => bytes,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-            bail!("{} is missing: build the test plugins first with scripts/build-plugins.sh", args.wasm.display())
+            bail!(
+                "{} is missing: build the test plugins first with scripts/build-plugins.sh",
+                args.wasm.display()
+            )
         }
         Err(err) => return Err(err).with_context(|| format!("reading {}", args.wasm.display())),
     };
-    let corpus_file = args.corpus.join("webhooks/pull_request/opened.payload.json");
-    let text = std::fs::read(&corpus_file).with_context(|| format!("reading the corpus payload {}", corpus_file.display()))?;
-    let value: serde_json::Value = serde_json::from_slice(&text).with_context(|| format!("parsing {}", corpus_file.display()))?;
+    let corpus_file = args
+        .corpus
+        .join("webhooks/pull_request/opened.payload.json");
+    let text = std::fs::read(&corpus_file)
+        .with_context(|| format!("reading the corpus payload {}", corpus_file.display()))?;
+    let value: serde_json::Value = serde_json::from_slice(&text)
+        .with_context(|| format!("parsing {}", corpus_file.display()))?;
     let compact = serde_json::to_vec(&value)?.len();
     let real = payload::padded_body(value, "opened", args.payload_bytes)?;
-    let events = [BenchEvent::pull_request("tiny", TINY_PAYLOAD.as_bytes().to_vec())?, BenchEvent::pull_request("15 KiB", real)?];
+    let events = [
+        BenchEvent::pull_request("tiny", TINY_PAYLOAD.as_bytes().to_vec())?,
+        BenchEvent::pull_request("15 KiB", real)?,
+    ];
 
     let started = chrono::Utc::now();
     let idle = machine::sample();
     std::thread::sleep(Duration::from_secs(2));
     let busy_before = machine::usage(&idle, &machine::sample()).machine_busy;
     if busy_before > 0.2 {
-        tracing::warn!(busy = format!("{:.0}%", busy_before * 100.0), "the machine is already busy; results will be slower and noisier");
+        tracing::warn!(
+            busy = format!("{:.0}%", busy_before * 100.0),
+            "the machine is already busy; results will be slower and noisier"
+        );
     }
 
     let limits = Limits::default();
     let bare = Bare::new(limits.clone(), &wasm)?;
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the tokio runtime")?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the tokio runtime")?;
     let (samples, floor_used_wasi, (cpu, kernel), name) = runtime.block_on(async {
         let gantry = Gantry::new(limits.clone(), &wasm).await?;
         let (before, times_before) = (machine::sample(), machine::process_times());
         let (samples, used) = time_all(&gantry, &bare, &events, args).await?;
         let cpu = machine::usage(&before, &machine::sample());
         let kernel = kernel_share(times_before, machine::process_times());
-        anyhow::Ok((samples, used, (cpu, kernel), gantry.plugin_name().to_owned()))
+        anyhow::Ok((
+            samples,
+            used,
+            (cpu, kernel),
+            gantry.plugin_name().to_owned(),
+        ))
     })?;
     let rounds = split(args.iterations, args.rounds);
     let series: Vec<Series> = samples
         .into_iter()
-        .map(|((step, e), nanos)| Series { step, event: events[e].label, bytes: events[e].bytes, stats: Stats::of(nanos, &rounds) })
+        .map(|((step, e), nanos)| Series {
+            step,
+            event: events[e].label,
+            bytes: events[e].bytes,
+            stats: Stats::of(nanos, &rounds),
+        })
         .collect();
 
     let notes = notes(floor_used_wasi, &cpu, kernel);
@@ -145,13 +174,21 @@ pub fn measure(args: &PluginArgs, standalone: bool) -> anyhow::Result<PluginOutc
         )
     });
     let verdicts = report::verdicts(&series, shared.as_deref());
-    Ok(PluginOutcome { section: report::section(&context, &series, &notes, &verdicts), verdicts })
+    Ok(PluginOutcome {
+        section: report::section(&context, &series, &notes, &verdicts),
+        verdicts,
+    })
 }
 
 /// Notes derived from the run: whether the guest needed WASI, how busy the machine
 /// was, and the kernel's share of the CPU.
 fn notes(floor_used_wasi: bool, cpu: &machine::CpuUsage, kernel: Option<f64>) -> String {
-    let ours: f64 = cpu.cores.iter().filter(|(g, _)| **g != "other processes").map(|(_, c)| c).sum();
+    let ours: f64 = cpu
+        .cores
+        .iter()
+        .filter(|(g, _)| **g != "other processes")
+        .map(|(_, c)| c)
+        .sum();
     let others = cpu.cores.get("other processes").copied().unwrap_or(0.0);
     let mut notes = format!(
         "- At the floor the guest {} a WASI context{}.\n- While timing, this process kept {ours:.2} cores busy and other processes \
@@ -176,16 +213,27 @@ fn notes(floor_used_wasi: bool, cpu: &machine::CpuUsage, kernel: Option<f64>) ->
 /// Timed nanoseconds per (step, event index), in the order they were taken.
 type Samples = Vec<((Step, usize), Vec<u64>)>;
 
-async fn time_all(gantry: &Gantry, bare: &Bare, events: &[BenchEvent], args: &PluginArgs) -> anyhow::Result<(Samples, bool)> {
-    let mut samples: Samples =
-        (0..events.len()).flat_map(|e| Step::ALL.map(|step| ((step, e), Vec::with_capacity(args.iterations)))).collect();
+async fn time_all(
+    gantry: &Gantry,
+    bare: &Bare,
+    events: &[BenchEvent],
+    args: &PluginArgs,
+) -> anyhow::Result<(Samples, bool)> {
+    let mut samples: Samples = (0..events.len())
+        .flat_map(|e| Step::ALL.map(|step| ((step, e), Vec::with_capacity(args.iterations))))
+        .collect();
     let mut used_wasi = false;
     for ((step, e), _) in &samples {
         for _ in 0..args.warmup.max(1) {
             used_wasi |= call(gantry, bare, *step, &events[*e]).await?;
         }
     }
-    tracing::info!(series = samples.len(), iterations = args.iterations, rounds = args.rounds, "timing");
+    tracing::info!(
+        series = samples.len(),
+        iterations = args.iterations,
+        rounds = args.rounds,
+        "timing"
+    );
     for (round, per_round) in split(args.iterations, args.rounds).into_iter().enumerate() {
         for ((step, e), nanos) in &mut samples {
             for _ in 0..per_round {
@@ -200,7 +248,12 @@ async fn time_all(gantry: &Gantry, bare: &Bare, events: &[BenchEvent], args: &Pl
 }
 
 /// One call of `step` on `event`; true when the guest asked the floor for WASI.
-async fn call(gantry: &Gantry, bare: &Bare, step: Step, event: &BenchEvent) -> anyhow::Result<bool> {
+async fn call(
+    gantry: &Gantry,
+    bare: &Bare,
+    step: Step,
+    event: &BenchEvent,
+) -> anyhow::Result<bool> {
     match step {
         Step::Gantry => gantry.call(&event.gantry).await.map(|()| false),
         _ => bare.call(step, &event.wit).await,
@@ -217,15 +270,29 @@ fn kernel_share(before: Option<(f64, f64)>, after: Option<(f64, f64)>) -> Option
 /// `total` split into `rounds` near-equal parts, the larger ones first.
 fn split(total: usize, rounds: usize) -> Vec<usize> {
     let rounds = rounds.max(1);
-    (0..rounds).map(|r| total / rounds + usize::from(r < total % rounds)).collect()
+    (0..rounds)
+        .map(|r| total / rounds + usize::from(r < total % rounds))
+        .collect()
 }
 
-fn method(args: &PluginArgs, plugin: &str, wasm_bytes: usize, events: &[BenchEvent], compact: usize) -> String {
-    let sizes: Vec<String> = events.iter().map(|e| format!("{} ({} B)", e.label, report::thousands(e.bytes as f64, 0))).collect();
+fn method(
+    args: &PluginArgs,
+    plugin: &str,
+    wasm_bytes: usize,
+    events: &[BenchEvent],
+    compact: usize,
+) -> String {
+    let sizes: Vec<String> = events
+        .iter()
+        .map(|e| format!("{} ({} B)", e.label, report::thousands(e.bytes as f64, 0)))
+        .collect();
     let fitted = if compact > args.payload_bytes {
         format!("compacted ({} B) then cut to size by dropping `*_url` links, longest first, and padding with a string field", report::thousands(compact as f64, 0))
     } else {
-        format!("compacted ({} B) and padded with a string field", report::thousands(compact as f64, 0))
+        format!(
+            "compacted ({} B) and padded with a string field",
+            report::thousands(compact as f64, 0)
+        )
     };
     format!(
         "plugin `{plugin}` (`tests/plugins/noop`: returns `Ok(())` at once; a {} B component), loaded once. `pull_request`/`opened` \
@@ -272,14 +339,29 @@ mod tests {
 
     #[test]
     fn notes_say_when_other_work_shared_the_machine() {
-        let cores = std::collections::BTreeMap::from([("other threads", 1.0), ("other processes", 0.5)]);
-        let busy = machine::CpuUsage { cores, machine_busy: 0.75 };
+        let cores =
+            std::collections::BTreeMap::from([("other threads", 1.0), ("other processes", 0.5)]);
+        let busy = machine::CpuUsage {
+            cores,
+            machine_busy: 0.75,
+        };
         let text = notes(false, &busy, Some(0.5));
         assert!(text.contains("never asked for a WASI context"), "{text}");
         assert!(text.contains("kept 1.00 cores busy and other processes 0.50; the machine was 75% busy: other work"), "{text}");
         assert!(text.contains("- 50% of this process's CPU"), "{text}");
-        let quiet = notes(true, &machine::CpuUsage { cores: std::collections::BTreeMap::new(), machine_busy: 0.5 }, None);
-        assert!(quiet.contains("asked for a WASI context, so the floor builds one too") && !quiet.contains("kernel"), "{quiet}");
+        let quiet = notes(
+            true,
+            &machine::CpuUsage {
+                cores: std::collections::BTreeMap::new(),
+                machine_busy: 0.5,
+            },
+            None,
+        );
+        assert!(
+            quiet.contains("asked for a WASI context, so the floor builds one too")
+                && !quiet.contains("kernel"),
+            "{quiet}"
+        );
     }
 
     #[test]
@@ -289,9 +371,13 @@ mod tests {
 
     #[test]
     fn the_real_payload_is_cut_to_fifteen_kibibytes_and_stays_routable() {
-        let path = std::path::Path::new(DEFAULT_CORPUS).join("webhooks/pull_request/opened.payload.json");
-        let Ok(text) = std::fs::read(&path) else { return }; // the shared corpus sits beside the repository
-        let body = payload::padded_body(serde_json::from_slice(&text).unwrap(), "opened", 15_360).unwrap();
+        let path =
+            std::path::Path::new(DEFAULT_CORPUS).join("webhooks/pull_request/opened.payload.json");
+        let Ok(text) = std::fs::read(&path) else {
+            return;
+        }; // the shared corpus sits beside the repository
+        let body =
+            payload::padded_body(serde_json::from_slice(&text).unwrap(), "opened", 15_360).unwrap();
         assert_eq!(body.len(), 15_360);
         let event = BenchEvent::pull_request("15 KiB", body).unwrap();
         assert_eq!(event.gantry.action.as_deref(), Some("opened"));

@@ -47,7 +47,8 @@ impl Stats {
             0 | 1 => 0.0,
             k => {
                 let m = round_means.iter().sum::<f64>() / k as f64;
-                let variance = round_means.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (k - 1) as f64;
+                let variance =
+                    round_means.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (k - 1) as f64;
                 2.0 * (variance / k as f64).sqrt()
             }
         };
@@ -109,7 +110,9 @@ fn events(series: &[Series]) -> Vec<(&'static str, usize)> {
 #[must_use]
 pub fn thousands(value: f64, decimals: usize) -> String {
     let text = format!("{:.*}", decimals, value.abs());
-    let (int, frac) = text.split_once('.').map_or((text.as_str(), None), |(i, f)| (i, Some(f)));
+    let (int, frac) = text
+        .split_once('.')
+        .map_or((text.as_str(), None), |(i, f)| (i, Some(f)));
     let mut grouped = String::new();
     for (i, digit) in int.chars().enumerate() {
         if i > 0 && (int.len() - i) % 3 == 0 {
@@ -117,7 +120,11 @@ pub fn thousands(value: f64, decimals: usize) -> String {
         }
         grouped.push(digit);
     }
-    let sign = if value < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0') { "-" } else { "" };
+    let sign = if value < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        "-"
+    } else {
+        ""
+    };
     match frac {
         Some(frac) => format!("{sign}{grouped}.{frac}"),
         None => format!("{sign}{grouped}"),
@@ -137,7 +144,9 @@ pub fn results_table(series: &[Series]) -> String {
     let mut out = String::from("| case | payload | iterations | mean µs | p50 µs | p99 µs | events/s per core |\n|---|---|--:|--:|--:|--:|--:|\n");
     for (event, bytes) in events(series) {
         for step in [Step::Gantry, Step::Floor] {
-            let Some(s) = find(series, step, event) else { continue };
+            let Some(s) = find(series, step, event) else {
+                continue;
+            };
             let st = &s.stats;
             let _ = writeln!(
                 out,
@@ -164,14 +173,23 @@ pub fn verdicts(series: &[Series], shared: Option<&str>) -> Vec<Verdict> {
     let gaps = gap_lines(series);
     let mut out = Vec::new();
     for (event, bytes) in events(series) {
-        let (Some(g), Some(b)) = (find(series, Step::Gantry, event), find(series, Step::Floor, event)) else { continue };
+        let (Some(g), Some(b)) = (
+            find(series, Step::Gantry, event),
+            find(series, Step::Floor, event),
+        ) else {
+            continue;
+        };
         let (g, b) = (&g.stats, &b.stats);
         let ratio = g.mean_us / b.mean_us.max(f64::EPSILON);
         let met = ratio <= RATIO_AIM;
         let mut because = Vec::new();
         if !met {
             let prefix = format!("- {event}: ");
-            because.extend(gaps.lines().filter_map(|l| l.strip_prefix(&prefix)).map(|l| l.trim_end_matches('.').to_owned()));
+            because.extend(
+                gaps.lines()
+                    .filter_map(|l| l.strip_prefix(&prefix))
+                    .map(|l| l.trim_end_matches('.').to_owned()),
+            );
             because.extend(shared.map(str::to_owned));
         }
         out.push(Verdict {
@@ -211,7 +229,10 @@ pub fn steps_table(series: &[Series]) -> String {
         let _ = write!(out, "| {} | {} |", step.label(), step.adds());
         for (event, _) in &events {
             let here = find(series, *step, event).map(|s| s.stats);
-            let before = i.checked_sub(1).and_then(|j| find(series, Step::ALL[j], event)).map(|s| s.stats.mean_us);
+            let before = i
+                .checked_sub(1)
+                .and_then(|j| find(series, Step::ALL[j], event))
+                .map(|s| s.stats.mean_us);
             let added = match (here, before) {
                 (Some(h), Some(b)) => signed(h.mean_us - b),
                 _ => "–".to_owned(),
@@ -233,19 +254,33 @@ pub fn steps_table(series: &[Series]) -> String {
 pub fn gap_lines(series: &[Series]) -> String {
     let mut out = String::new();
     for (event, _) in events(series) {
-        let means: Vec<Option<f64>> = Step::ALL.iter().map(|s| find(series, *s, event).map(|s| s.stats.mean_us)).collect();
-        let (Some(Some(floor)), Some(Some(gantry))) = (means.first(), means.last()) else { continue };
+        let means: Vec<Option<f64>> = Step::ALL
+            .iter()
+            .map(|s| find(series, *s, event).map(|s| s.stats.mean_us))
+            .collect();
+        let (Some(Some(floor)), Some(Some(gantry))) = (means.first(), means.last()) else {
+            continue;
+        };
         let gap = gantry - floor;
         let parts: Vec<String> = means
             .windows(2)
             .zip(Step::ALL.iter().skip(1))
             .filter_map(|(pair, step)| {
                 let added = pair[1]? - pair[0]?;
-                let share = if gap.abs() > f64::EPSILON { format!(" ({:.0}%)", (added / gap * 100.0).round() + 0.0) } else { String::new() };
+                let share = if gap.abs() > f64::EPSILON {
+                    format!(" ({:.0}%)", (added / gap * 100.0).round() + 0.0)
+                } else {
+                    String::new()
+                };
                 Some(format!("{} {} µs{share}", step.short(), signed(added)))
             })
             .collect();
-        let _ = writeln!(out, "- {event}: Gantry costs {} µs over the floor: {}.", signed(gap), parts.join("; "));
+        let _ = writeln!(
+            out,
+            "- {event}: Gantry costs {} µs over the floor: {}.",
+            signed(gap),
+            parts.join("; ")
+        );
     }
     out
 }
@@ -271,7 +306,12 @@ pub fn section(ctx: &Context, series: &[Series], notes: &str, verdicts: &[Verdic
     let mut out = String::new();
     let _ = writeln!(out, "{HEADING}\n");
     let _ = writeln!(out, "```sh\n{}\n```\n", ctx.command);
-    let _ = writeln!(out, "- Date: {} (start); the machine was {:.0}% busy in the 2 s before the run", ctx.date, ctx.busy_before * 100.0);
+    let _ = writeln!(
+        out,
+        "- Date: {} (start); the machine was {:.0}% busy in the 2 s before the run",
+        ctx.date,
+        ctx.busy_before * 100.0
+    );
     if let Some(machine) = &ctx.machine {
         let _ = writeln!(out, "- Machine: {machine}");
     }
@@ -287,7 +327,11 @@ pub fn section(ctx: &Context, series: &[Series], notes: &str, verdicts: &[Verdic
     let _ = writeln!(out, "{}", steps_table(series));
     out.push_str(&gap_lines(series));
     out.push_str(notes.trim_end());
-    let _ = write!(out, "\n\n### Against the aim\n\n{}", verdict::lines(verdicts));
+    let _ = write!(
+        out,
+        "\n\n### Against the aim\n\n{}",
+        verdict::lines(verdicts)
+    );
     out
 }
 
@@ -296,19 +340,37 @@ mod tests {
     use super::*;
 
     fn series(step: Step, event: &'static str, mean_us: f64) -> Series {
-        let stats = Stats { iterations: 1000, mean_us, margin_us: 0.25, p50_us: mean_us - 1.0, p99_us: mean_us * 2.0 };
-        Series { step, event, bytes: if event == "tiny" { 31 } else { 15_360 }, stats }
+        let stats = Stats {
+            iterations: 1000,
+            mean_us,
+            margin_us: 0.25,
+            p50_us: mean_us - 1.0,
+            p99_us: mean_us * 2.0,
+        };
+        Series {
+            step,
+            event,
+            bytes: if event == "tiny" { 31 } else { 15_360 },
+            stats,
+        }
     }
 
     fn ladder(event: &'static str, means: [f64; 5]) -> Vec<Series> {
-        Step::ALL.iter().zip(means).map(|(step, mean)| series(*step, event, mean)).collect()
+        Step::ALL
+            .iter()
+            .zip(means)
+            .map(|(step, mean)| series(*step, event, mean))
+            .collect()
     }
 
     #[test]
     fn stats_take_the_mean_and_nearest_rank_percentiles_in_microseconds() {
         let nanos: Vec<u64> = (1..=100).rev().map(|n| n * 1000).collect();
         let s = Stats::of(nanos, &[100]);
-        assert_eq!((s.iterations, s.p50_us, s.p99_us, s.margin_us), (100, 50.0, 99.0, 0.0));
+        assert_eq!(
+            (s.iterations, s.p50_us, s.p99_us, s.margin_us),
+            (100, 50.0, 99.0, 0.0)
+        );
         assert!((s.mean_us - 50.5).abs() < 1e-9);
         assert!((s.per_core() - 1e6 / 50.5).abs() < 1e-6);
         assert_eq!(Stats::of(vec![], &[]).per_core(), 0.0);
@@ -319,10 +381,21 @@ mod tests {
         // Rounds with means 10, 20 and 30 µs: sd 10 µs, standard error 10/√3 µs.
         let nanos = vec![9_000, 11_000, 20_000, 20_000, 30_000, 30_000];
         let s = Stats::of(nanos.clone(), &[2, 2, 2]);
-        assert!((s.margin_us - 2.0 * 10.0 / 3f64.sqrt()).abs() < 1e-9, "{s:?}");
+        assert!(
+            (s.margin_us - 2.0 * 10.0 / 3f64.sqrt()).abs() < 1e-9,
+            "{s:?}"
+        );
         assert!((s.mean_us - 20.0).abs() < 1e-9);
-        assert_eq!(Stats::of(nanos.clone(), &[6]).margin_us, 0.0, "one round gives no spread");
-        assert_eq!(Stats::of(nanos, &[2, 2, 2, 5]).iterations, 6, "sizes past the end are ignored");
+        assert_eq!(
+            Stats::of(nanos.clone(), &[6]).margin_us,
+            0.0,
+            "one round gives no spread"
+        );
+        assert_eq!(
+            Stats::of(nanos, &[2, 2, 2, 5]).iterations,
+            6,
+            "sizes past the end are ignored"
+        );
     }
 
     #[test]
@@ -350,15 +423,30 @@ mod tests {
         let lines: Vec<&str> = table.lines().collect();
         assert_eq!(lines.len(), 6, "{table}");
         assert_eq!(lines[2], "| Gantry `PluginRuntime::invoke` | tiny, 31 B | 1,000 | 50.0 ± 0.2 | 49.0 | 100.0 | 20,000 |");
-        assert_eq!(lines[3], "| bare wasmtime (floor) | tiny, 31 B | 1,000 | 40.0 ± 0.2 | 39.0 | 80.0 | 25,000 |");
+        assert_eq!(
+            lines[3],
+            "| bare wasmtime (floor) | tiny, 31 B | 1,000 | 40.0 ± 0.2 | 39.0 | 80.0 | 25,000 |"
+        );
         assert!(lines[4].contains("15 KiB, 15,360 B"), "{table}");
         let verdicts = verdicts(&all, Some("other work shared the cores"));
         let lines = verdict::lines(&verdicts);
-        assert!(lines.contains("- tiny payload (31 B): **1.25×** on the mean (50.0 µs vs 40.0 µs"), "{lines}");
+        assert!(
+            lines.contains("- tiny payload (31 B): **1.25×** on the mean (50.0 µs vs 40.0 µs"),
+            "{lines}"
+        );
         assert_eq!(verdicts[0].met, Some(true));
         assert!(verdicts[0].because.is_empty());
-        assert!(lines.contains("- 15 KiB payload (15,360 B): **1.78×**") && lines.contains("**not met**"), "{lines}");
-        assert!(verdicts[1].because[0].starts_with("Gantry costs +35.0 µs over the floor: WASI context +2.0 µs"), "{:?}", verdicts[1].because);
+        assert!(
+            lines.contains("- 15 KiB payload (15,360 B): **1.78×**")
+                && lines.contains("**not met**"),
+            "{lines}"
+        );
+        assert!(
+            verdicts[1].because[0]
+                .starts_with("Gantry costs +35.0 µs over the floor: WASI context +2.0 µs"),
+            "{:?}",
+            verdicts[1].because
+        );
         assert_eq!(verdicts[1].because[1], "other work shared the cores");
     }
 
@@ -368,21 +456,45 @@ mod tests {
         assert!(flat.contains("store limits +0.0 µs (0%)"), "{flat}");
         let all = ladder("tiny", [40.0, 42.0, 43.0, 44.0, 50.0]);
         let table = steps_table(&all);
-        assert!(table.contains(" if the guest asks for one | 40.0 | – | 80.0 |"), "{table}");
+        assert!(
+            table.contains(" if the guest asks for one | 40.0 | – | 80.0 |"),
+            "{table}"
+        );
         assert!(table.contains("| + WASI context | a `WasiCtx` built for every call as Gantry builds it (no network) | 42.0 | +2.0 | 84.0 |"), "{table}");
-        assert!(table.contains("| Gantry `PluginRuntime::invoke` | the `Invocation`"), "{table}");
-        assert!(table.contains("epoch ticker | 50.0 | +6.0 | 100.0 |"), "{table}");
+        assert!(
+            table.contains("| Gantry `PluginRuntime::invoke` | the `Invocation`"),
+            "{table}"
+        );
+        assert!(
+            table.contains("epoch ticker | 50.0 | +6.0 | 100.0 |"),
+            "{table}"
+        );
         let gaps = gap_lines(&all);
         assert!(gaps.contains("tiny: Gantry costs +10.0 µs over the floor: WASI context +2.0 µs (20%); store limits +1.0 µs (10%)"), "{gaps}");
-        assert!(gaps.contains("the rest of `invoke` +6.0 µs (60%)."), "{gaps}");
+        assert!(
+            gaps.contains("the rest of `invoke` +6.0 µs (60%)."),
+            "{gaps}"
+        );
     }
 
     #[test]
     fn the_section_starts_with_its_heading() {
-        let ctx = Context { command: "cargo run -p gantry-bench -- plugin".into(), date: "d".into(), busy_before: 0.0, machine: Some("m".into()), method: "x".into() };
+        let ctx = Context {
+            command: "cargo run -p gantry-bench -- plugin".into(),
+            date: "d".into(),
+            busy_before: 0.0,
+            machine: Some("m".into()),
+            method: "x".into(),
+        };
         let series = ladder("tiny", [1.0, 2.0, 3.0, 4.0, 5.0]);
         let text = section(&ctx, &series, "- a note\n", &verdicts(&series, None));
-        assert!(text.starts_with(&format!("{HEADING}\n\n```sh\ncargo run")), "{text}");
-        assert!(text.contains("- a note\n\n### Against the aim\n\n- tiny payload"), "the aim ends the section: {text}");
+        assert!(
+            text.starts_with(&format!("{HEADING}\n\n```sh\ncargo run")),
+            "{text}"
+        );
+        assert!(
+            text.contains("- a note\n\n### Against the aim\n\n- tiny payload"),
+            "the aim ends the section: {text}"
+        );
     }
 }

@@ -80,7 +80,10 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
     check_prerequisites(args)?;
     let header = Header::gather(args)?;
     let mut parts = Parts::default();
-    tracing::info!(at_least_minutes = estimate(args).as_secs() / 60, "report: running every benchmark");
+    tracing::info!(
+        at_least_minutes = estimate(args).as_secs() / 60,
+        "report: running every benchmark"
+    );
     for step in Step::ALL {
         tracing::info!(benchmark = step.name(), "report: starting");
         if let Err(err) = step.run(args, &mut parts) {
@@ -92,7 +95,11 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
     write(&args.out, &header.render(&parts, true))?;
     tracing::info!(file = %args.out.display(), "wrote the report");
     if !parts.failures.is_empty() {
-        bail!("{} benchmark(s) failed: {}", parts.failures.len(), parts.failures.join("; "));
+        bail!(
+            "{} benchmark(s) failed: {}",
+            parts.failures.len(),
+            parts.failures.join("; ")
+        );
     }
     Ok(())
 }
@@ -108,7 +115,13 @@ enum Step {
 }
 
 impl Step {
-    const ALL: [Self; 5] = [Self::Insert, Self::Intake, Self::Plugin, Self::EndToEnd, Self::Soak];
+    const ALL: [Self; 5] = [
+        Self::Insert,
+        Self::Intake,
+        Self::Plugin,
+        Self::EndToEnd,
+        Self::Soak,
+    ];
 
     fn name(self) -> &'static str {
         match self {
@@ -123,7 +136,13 @@ impl Step {
     fn run(self, args: &ReportArgs, parts: &mut Parts) -> anyhow::Result<()> {
         match self {
             Self::Insert => parts.insert = Some(limits::measure(&insert_args(args), false)?),
-            Self::Intake => parts.intake = Some(intake::measure(&intake_args(args), false, parts.insert.as_ref())?),
+            Self::Intake => {
+                parts.intake = Some(intake::measure(
+                    &intake_args(args),
+                    false,
+                    parts.insert.as_ref(),
+                )?)
+            }
             Self::Plugin => parts.plugin = Some(plugin::measure(&plugin_args(args), false)?),
             Self::EndToEnd => parts.e2e = Some(e2e::measure(&e2e_args(args), false)?),
             Self::Soak => parts.soak = Some(soak::measure(&soak_args(args), false)?),
@@ -137,7 +156,11 @@ impl Step {
 fn write(path: &Path, text: &str) -> anyhow::Result<()> {
     let existing = std::fs::read_to_string(path).unwrap_or_default();
     let kept = kept_sections(&existing);
-    let text = if kept.is_empty() { text.to_owned() } else { format!("{}\n\n{kept}", text.trim_end()) };
+    let text = if kept.is_empty() {
+        text.to_owned()
+    } else {
+        format!("{}\n\n{kept}", text.trim_end())
+    };
     std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
 }
 
@@ -162,7 +185,10 @@ fn kept_sections(doc: &str) -> String {
 fn check_prerequisites(args: &ReportArgs) -> anyhow::Result<()> {
     let binary = args.rig.binary()?;
     if !binary.exists() {
-        bail!("{} is missing: build it first with `cargo build --bin gantry` (the bench's profile)", binary.display());
+        bail!(
+            "{} is missing: build it first with `cargo build --bin gantry` (the bench's profile)",
+            binary.display()
+        );
     }
     let hooks = args.rig.plugins_dir.join(format!("{PLUGIN}.wasm"));
     for wasm in [&hooks, &args.noop_wasm] {
@@ -170,11 +196,22 @@ fn check_prerequisites(args: &ReportArgs) -> anyhow::Result<()> {
             bail!("{} is missing: build the plugins first with ./dev build (or scripts/build-plugins.sh)", wasm.display());
         }
     }
-    if !args.rig.corpus.join("webhooks/issues/opened.payload.json").exists() {
+    if !args
+        .rig
+        .corpus
+        .join("webhooks/issues/opened.payload.json")
+        .exists()
+    {
         bail!("the webhook corpus is not at {}", args.rig.corpus.display());
     }
-    if args.p3_rate <= 0.0 || args.p4_rate <= 0.0 || args.p4_minutes <= 0.0 || args.p4_databases.is_empty() {
-        bail!("--p3-rate, --p4-rate and --p4-minutes must be positive and --p4-databases not empty");
+    if args.p3_rate <= 0.0
+        || args.p4_rate <= 0.0
+        || args.p4_minutes <= 0.0
+        || args.p4_databases.is_empty()
+    {
+        bail!(
+            "--p3-rate, --p4-rate and --p4-minutes must be positive and --p4-databases not empty"
+        );
     }
     Ok(())
 }
@@ -196,7 +233,11 @@ fn intake_args(a: &ReportArgs) -> intake::IntakeArgs {
         duration: a.p1_seconds,
         concurrency: 50,
         body_bytes: 9216,
-        targets: vec![intake::Target::Sqlite, intake::Target::Postgres, intake::Target::Bare],
+        targets: vec![
+            intake::Target::Sqlite,
+            intake::Target::Postgres,
+            intake::Target::Bare,
+        ],
         postgres_url: a.rig.postgres_url.clone(),
         out: None,
         unloaded_secs: a.p1_unloaded_seconds,
@@ -258,7 +299,9 @@ struct Header {
 
 impl Header {
     fn gather(args: &ReportArgs) -> anyhow::Result<Self> {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
         let postgres = match runtime.block_on(postgres::server_version(&args.rig.postgres_url)) {
             Ok(version) => format!("PostgreSQL {version} on this machine (loopback)"),
             Err(err) => bail!("PostgreSQL is needed for P1, P3 and the insert rate: {err:#}"),
@@ -271,7 +314,13 @@ impl Header {
             profile_of(&binary)
         );
         let commit = std::process::Command::new("git")
-            .args(["-C", env!("CARGO_MANIFEST_DIR"), "rev-parse", "--short", "HEAD"])
+            .args([
+                "-C",
+                env!("CARGO_MANIFEST_DIR"),
+                "rev-parse",
+                "--short",
+                "HEAD",
+            ])
             .output()
             .ok()
             .filter(|o| o.status.success())
@@ -296,13 +345,29 @@ impl Header {
              profile first):\n\n```sh\ncargo build --bin gantry && cargo run -p gantry-bench -- report --out docs/performance.md\n```\n\n",
         );
         let _ = writeln!(out, "This run: `{}`.\n", self.command);
-        let end = if finished { format!(" to {} UTC", chrono::Utc::now().format("%H:%M")) } else { " (**still running**)".to_owned() };
-        let _ = writeln!(out, "- Date: {} UTC{end}", self.started.format("%Y-%m-%d %H:%M"));
+        let end = if finished {
+            format!(" to {} UTC", chrono::Utc::now().format("%H:%M"))
+        } else {
+            " (**still running**)".to_owned()
+        };
+        let _ = writeln!(
+            out,
+            "- Date: {} UTC{end}",
+            self.started.format("%Y-%m-%d %H:%M")
+        );
         let _ = writeln!(out, "- Machine: {}; {}", self.machine, self.postgres);
-        let commit = self.commit.as_ref().map(|c| format!("; commit {c}")).unwrap_or_default();
+        let commit = self
+            .commit
+            .as_ref()
+            .map(|c| format!("; commit {c}"))
+            .unwrap_or_default();
         let _ = writeln!(out, "- Build: {}{commit}", self.build);
         if !self.shortened.is_empty() {
-            let _ = writeln!(out, "- **Not the test plan's run**: {} (the defaults are the plan's figures)", self.shortened.join(", "));
+            let _ = writeln!(
+                out,
+                "- **Not the test plan's run**: {} (the defaults are the plan's figures)",
+                self.shortened.join(", ")
+            );
         }
         out.push_str(
             "- The load generators, the simulator and the servers share the machine's cores; each section says how busy the machine \
@@ -313,7 +378,11 @@ impl Header {
         verdicts.extend(parts.plugin.iter().flat_map(|p| p.verdicts.clone()));
         verdicts.extend(parts.e2e.iter().flat_map(e2e::E2eOutcome::verdicts));
         verdicts.extend(parts.soak.iter().flat_map(soak::SoakOutcome::verdicts));
-        let _ = writeln!(out, "\n## Summary against the aims\n\n{}", verdict::table(&verdicts));
+        let _ = writeln!(
+            out,
+            "\n## Summary against the aims\n\n{}",
+            verdict::table(&verdicts)
+        );
         out.push_str("Each section below ends with the same verdicts and, where an aim is missed, what holds it back.\n");
         for failure in &parts.failures {
             let _ = writeln!(out, "\n**Failed**: {failure}");
@@ -343,11 +412,26 @@ fn shortened(a: &ReportArgs) -> Vec<String> {
         }
     };
     differs("P1", format!("{} s", a.p1_seconds), "60 s".into());
-    differs("P2", format!("{} calls per series", a.p2_iterations), "50000 calls per series".into());
-    differs("P3", format!("{} s at {:.0}/s", a.p3_seconds, a.p3_rate), "60 s at 200/s".into());
-    differs("P4", format!("{} min at {:.0}/s", a.p4_minutes, a.p4_rate), "60 min at 20/s".into());
+    differs(
+        "P2",
+        format!("{} calls per series", a.p2_iterations),
+        "50000 calls per series".into(),
+    );
+    differs(
+        "P3",
+        format!("{} s at {:.0}/s", a.p3_seconds, a.p3_rate),
+        "60 s at 200/s".into(),
+    );
+    differs(
+        "P4",
+        format!("{} min at {:.0}/s", a.p4_minutes, a.p4_rate),
+        "60 min at 20/s".into(),
+    );
     if let Some(workers) = a.rig.worker_concurrency {
-        out.push(format!("P3 and P4 with {workers} job workers (Gantry's default: {})", gantry_server::Settings::default().worker.concurrency));
+        out.push(format!(
+            "P3 and P4 with {workers} job workers (Gantry's default: {})",
+            gantry_server::Settings::default().worker.concurrency
+        ));
     }
     out
 }
@@ -366,7 +450,10 @@ mod tests {
     #[test]
     fn the_pages_sections_are_kept_and_nothing_else() {
         let doc = "# Performance\n\n## Intake\nold\n## Dashboard pages (SQLite)\n| a |\n## Plugin\nold\n## Dashboard pages (PostgreSQL)\n| b |\n";
-        assert_eq!(super::kept_sections(doc), "## Dashboard pages (SQLite)\n| a |\n## Dashboard pages (PostgreSQL)\n| b |\n");
+        assert_eq!(
+            super::kept_sections(doc),
+            "## Dashboard pages (SQLite)\n| a |\n## Dashboard pages (PostgreSQL)\n| b |\n"
+        );
         assert_eq!(super::kept_sections("# Performance\n## Intake\n"), "");
     }
 
@@ -383,10 +470,37 @@ mod tests {
     fn the_defaults_are_the_test_plans_figures_and_shortened_runs_say_so() {
         let full = Cli::parse_from(["report", "--out", "x.md"]).report;
         assert!(shortened(&full).is_empty());
-        assert_eq!((full.p1_seconds, full.p3_seconds, full.p3_rate, full.p4_minutes, full.p4_rate), (60, 60, 200.0, 60.0, 20.0));
+        assert_eq!(
+            (
+                full.p1_seconds,
+                full.p3_seconds,
+                full.p3_rate,
+                full.p4_minutes,
+                full.p4_rate
+            ),
+            (60, 60, 200.0, 60.0, 20.0)
+        );
         assert!(estimate(&full) >= Duration::from_secs(3600));
-        let short = Cli::parse_from(["report", "--out", "x.md", "--p1-seconds", "10", "--p3-seconds", "20", "--p4-minutes", "3"]).report;
-        assert_eq!(shortened(&short), ["P1 10 s (plan: 60 s)", "P3 20 s at 200/s (plan: 60 s at 200/s)", "P4 3 min at 20/s (plan: 60 min at 20/s)"]);
+        let short = Cli::parse_from([
+            "report",
+            "--out",
+            "x.md",
+            "--p1-seconds",
+            "10",
+            "--p3-seconds",
+            "20",
+            "--p4-minutes",
+            "3",
+        ])
+        .report;
+        assert_eq!(
+            shortened(&short),
+            [
+                "P1 10 s (plan: 60 s)",
+                "P3 20 s at 200/s (plan: 60 s at 200/s)",
+                "P4 3 min at 20/s (plan: 60 min at 20/s)"
+            ]
+        );
     }
 
     #[test]
@@ -400,12 +514,21 @@ mod tests {
             commit: Some("abc1234".into()),
             shortened: vec![],
         };
-        let parts = Parts { failures: vec!["P4 soak: gone".into()], ..Parts::default() };
+        let parts = Parts {
+            failures: vec!["P4 soak: gone".into()],
+            ..Parts::default()
+        };
         let text = header.render(&parts, false);
         assert!(text.starts_with("# Performance\n\n"), "{text}");
         assert!(text.contains("cargo build --bin gantry && cargo run -p gantry-bench -- report --out docs/performance.md"), "{text}");
-        assert!(text.contains("(**still running**)") && text.contains("commit abc1234"), "{text}");
+        assert!(
+            text.contains("(**still running**)") && text.contains("commit abc1234"),
+            "{text}"
+        );
         assert!(text.contains("**Failed**: P4 soak: gone"), "{text}");
-        assert!(header.render(&parts, true).contains(" to "), "a finished run has an end time");
+        assert!(
+            header.render(&parts, true).contains(" to "),
+            "a finished run has an end time"
+        );
     }
 }

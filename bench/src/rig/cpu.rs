@@ -47,7 +47,11 @@ pub fn sample(gantry_pid: u32) -> Sample {
 /// What was used from `before` to `after`.
 #[must_use]
 pub fn usage(before: &Sample, after: &Sample) -> Usage {
-    let seconds = after.at.duration_since(before.at).as_secs_f64().max(f64::EPSILON);
+    let seconds = after
+        .at
+        .duration_since(before.at)
+        .as_secs_f64()
+        .max(f64::EPSILON);
     let cores = |a: u64, b: u64| machine::ticks_to_seconds(b.saturating_sub(a)) / seconds;
     let gantry = cores(before.gantry, after.gantry);
     let bench = cores(before.bench, after.bench);
@@ -60,6 +64,10 @@ pub fn usage(before: &Sample, after: &Sample) -> Usage {
         bench,
         postgres,
         other: (busy - gantry - bench - postgres).max(0.0),
-        machine_busy: if total == 0 { 0.0 } else { busy_ticks as f64 / total as f64 },
+        machine_busy: if total == 0 {
+            0.0
+        } else {
+            busy_ticks as f64 / total as f64
+        },
     }
 }

@@ -45,15 +45,36 @@ impl IssueEvents {
     /// When the file is missing or lacks the issue or the repository.
     pub fn from_corpus(corpus: &std::path::Path, secret: &str) -> anyhow::Result<Self> {
         let path = corpus.join("webhooks/issues/opened.payload.json");
-        let text = std::fs::read(&path).with_context(|| format!("reading the corpus payload {}", path.display()))?;
-        let template: Value = serde_json::from_slice(&text).with_context(|| format!("parsing {}", path.display()))?;
-        let owner = template.pointer("/repository/owner/login").and_then(Value::as_str).map(str::to_owned);
-        let repo = template.pointer("/repository/name").and_then(Value::as_str).map(str::to_owned);
-        let (Some(owner), Some(repo)) = (owner, repo) else { bail!("{} lacks repository.owner.login or repository.name", path.display()) };
-        if template.pointer("/issue").is_none_or(|i| !i.is_object()) || template.get("action").and_then(Value::as_str) != Some("opened") {
+        let text = std::fs::read(&path)
+            .with_context(|| format!("reading the corpus payload {}", path.display()))?;
+        let template: Value =
+            serde_json::from_slice(&text).with_context(|| format!("parsing {}", path.display()))?;
+        let owner = template
+            .pointer("/repository/owner/login")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let repo = template
+            .pointer("/repository/name")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let (Some(owner), Some(repo)) = (owner, repo) else {
+            bail!(
+                "{} lacks repository.owner.login or repository.name",
+                path.display()
+            )
+        };
+        if template.pointer("/issue").is_none_or(|i| !i.is_object())
+            || template.get("action").and_then(Value::as_str) != Some("opened")
+        {
             bail!("{} is not an `issues`/`opened` payload", path.display());
         }
-        let mut events = Self { template, owner, repo, secret: secret.to_owned(), bytes: 0 };
+        let mut events = Self {
+            template,
+            owner,
+            repo,
+            secret: secret.to_owned(),
+            bytes: 0,
+        };
         events.bytes = events.event(1)?.body.len();
         Ok(events)
     }
@@ -69,7 +90,12 @@ impl IssueEvents {
         }
         let body = serde_json::to_vec(&payload)?;
         let signature = signature::sign(self.secret.as_bytes(), &body);
-        Ok(PreparedEvent { number, body: Bytes::from(body), signature, payload })
+        Ok(PreparedEvent {
+            number,
+            body: Bytes::from(body),
+            signature,
+            payload,
+        })
     }
 
     /// The path of the call the plugin makes for issue `number`.
@@ -96,7 +122,10 @@ mod tests {
         assert_eq!(value["action"], "opened");
         assert_eq!(seven.signature, signature::sign(b"s3cret", &seven.body));
         assert_ne!(seven.body, events.event(8).unwrap().body);
-        assert_eq!(events.call_path(7), format!("/repos/{}/{}/issues/7/labels", events.owner, events.repo));
+        assert_eq!(
+            events.call_path(7),
+            format!("/repos/{}/{}/issues/7/labels", events.owner, events.repo)
+        );
         assert!(events.bytes > 1000);
     }
 }

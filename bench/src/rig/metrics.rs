@@ -34,7 +34,9 @@ impl Scrape {
             .iter()
             .filter(|(key, _)| metric_name(key) == name)
             .filter(|(key, _)| {
-                let has = labels.iter().all(|(k, v)| key.contains(&format!("{k}=\"{v}\"")));
+                let has = labels
+                    .iter()
+                    .all(|(k, v)| key.contains(&format!("{k}=\"{v}\"")));
                 has != negate
             })
             .map(|(_, value)| value)
@@ -53,7 +55,11 @@ impl Scrape {
     pub fn errors(&self) -> Errors {
         Errors {
             dead_jobs: self.sum("gantry_jobs_finished_total", &[("status", "dead")], false) as u64,
-            failed_runs: self.sum("gantry_plugin_invocations_total", &[("outcome", "ok")], true) as u64,
+            failed_runs: self.sum(
+                "gantry_plugin_invocations_total",
+                &[("outcome", "ok")],
+                true,
+            ) as u64,
             rejected: self.total("gantry_webhook_rejections_total") as u64,
             github_errors: self.sum("gantry_github_calls_total", &[("status", "2xx")], true) as u64,
         }
@@ -90,14 +96,22 @@ impl Errors {
 /// # Errors
 /// When the server does not answer.
 pub async fn scrape(client: &reqwest::Client, address: &str) -> anyhow::Result<Scrape> {
-    let text = client.get(format!("{address}/metrics")).send().await.context("scraping /metrics")?.error_for_status()?.text().await?;
+    let text = client
+        .get(format!("{address}/metrics"))
+        .send()
+        .await
+        .context("scraping /metrics")?
+        .error_for_status()?
+        .text()
+        .await?;
     Ok(Scrape::parse(&text))
 }
 
 /// Mean of a histogram between two scrapes, seconds: `Δ_sum / Δ_count`.
 #[must_use]
 pub fn mean_between(before: &Scrape, after: &Scrape, histogram: &str) -> Option<f64> {
-    let count = after.total(&format!("{histogram}_count")) - before.total(&format!("{histogram}_count"));
+    let count =
+        after.total(&format!("{histogram}_count")) - before.total(&format!("{histogram}_count"));
     let sum = after.total(&format!("{histogram}_sum")) - before.total(&format!("{histogram}_sum"));
     (count > 0.0).then(|| sum / count)
 }
@@ -118,7 +132,15 @@ mod tests {
     #[test]
     fn errors_are_summed_from_the_server_counters() {
         let scrape = Scrape::parse(TEXT);
-        assert_eq!(scrape.errors(), Errors { dead_jobs: 2, failed_runs: 4, rejected: 4, github_errors: 5 });
+        assert_eq!(
+            scrape.errors(),
+            Errors {
+                dead_jobs: 2,
+                failed_runs: 4,
+                rejected: 4,
+                github_errors: 5
+            }
+        );
         assert_eq!(scrape.errors().total(), 15);
         assert_eq!(scrape.total("gantry_jobs_finished_total"), 122.0);
         assert_eq!(Scrape::parse("").errors(), Errors::default());
@@ -128,7 +150,10 @@ mod tests {
     fn histogram_means_come_from_the_differences() {
         let before = Scrape::parse("gantry_job_seconds_sum 1.0\ngantry_job_seconds_count 10\n");
         let after = Scrape::parse("gantry_job_seconds_sum 3.0\ngantry_job_seconds_count 30\n");
-        assert_eq!(mean_between(&before, &after, "gantry_job_seconds"), Some(0.1));
+        assert_eq!(
+            mean_between(&before, &after, "gantry_job_seconds"),
+            Some(0.1)
+        );
         assert_eq!(mean_between(&after, &after, "gantry_job_seconds"), None);
     }
 }

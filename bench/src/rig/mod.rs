@@ -79,7 +79,8 @@ impl RigArgs {
     /// The job workers the server runs with.
     #[must_use]
     pub fn job_workers(&self) -> usize {
-        self.worker_concurrency.unwrap_or_else(|| gantry_server::Settings::default().worker.concurrency)
+        self.worker_concurrency
+            .unwrap_or_else(|| gantry_server::Settings::default().worker.concurrency)
     }
 
     /// The `gantry` binary to run.
@@ -128,12 +129,18 @@ impl Rig {
         if !wasm.exists() {
             bail!("{} is missing: build the plugins first with ./dev build (or scripts/build-plugins.sh)", wasm.display());
         }
-        let dir = tempfile::Builder::new().prefix("gantry-bench-rig-").tempdir().context("creating a temporary directory")?;
+        let dir = tempfile::Builder::new()
+            .prefix("gantry-bench-rig-")
+            .tempdir()
+            .context("creating a temporary directory")?;
         let plugins = dir.path().join("plugins");
         std::fs::create_dir_all(&plugins)?;
-        std::fs::copy(&wasm, plugins.join(format!("{PLUGIN}.wasm"))).with_context(|| format!("copying {}", wasm.display()))?;
+        std::fs::copy(&wasm, plugins.join(format!("{PLUGIN}.wasm")))
+            .with_context(|| format!("copying {}", wasm.display()))?;
 
-        let sim = Simulator::new(SimulatorOptions { allow_anonymous: false });
+        let sim = Simulator::new(SimulatorOptions {
+            allow_anonymous: false,
+        });
         // The run sends far more than GitHub's 5000 calls an hour; the limit is not what is measured.
         sim.set_rate_limit(u64::from(u32::MAX));
         let listener = TcpListener::bind("127.0.0.1:0").context("binding the simulator")?;
@@ -143,7 +150,13 @@ impl Rig {
         tokio::spawn(sim_server);
 
         let (database_url, postgres) = match backend {
-            Backend::Sqlite => (format!("sqlite://{}?mode=rwc", dir.path().join("gantry.db").display()), None),
+            Backend::Sqlite => (
+                format!(
+                    "sqlite://{}?mode=rwc",
+                    dir.path().join("gantry.db").display()
+                ),
+                None,
+            ),
             Backend::Postgres => {
                 let database = postgres::create_database(&args.postgres_url).await?;
                 (database.url.clone(), Some(database))
@@ -191,7 +204,9 @@ impl Rig {
     /// # Errors
     /// When it was stopped already.
     pub fn gantry(&self) -> anyhow::Result<&GantryProcess> {
-        self.gantry.as_ref().context("the gantry process was already stopped")
+        self.gantry
+            .as_ref()
+            .context("the gantry process was already stopped")
     }
 
     /// Stops the server (SIGTERM, up to 30 s to finish); true when it exited cleanly.

@@ -22,14 +22,20 @@ const READY_TIMEOUT: Duration = Duration::from_secs(120);
 /// When this executable's directory cannot be found.
 pub fn default_binary() -> anyhow::Result<PathBuf> {
     let exe = std::env::current_exe().context("finding the bench's own executable")?;
-    let dir = exe.parent().context("the bench's executable has no directory")?;
+    let dir = exe
+        .parent()
+        .context("the bench's executable has no directory")?;
     Ok(dir.join("gantry"))
 }
 
 /// What the build profile of a binary at `target/<profile>/gantry` is called.
 #[must_use]
 pub fn profile_of(binary: &Path) -> String {
-    match binary.parent().and_then(Path::file_name).and_then(|n| n.to_str()) {
+    match binary
+        .parent()
+        .and_then(Path::file_name)
+        .and_then(|n| n.to_str())
+    {
         Some("debug") => "dev".to_owned(),
         Some(other) => other.to_owned(),
         None => "unknown".to_owned(),
@@ -53,42 +59,81 @@ impl GantryProcess {
     /// # Errors
     /// When the binary is missing, does not start, exits, or is not ready in time;
     /// the error carries the end of its log.
-    pub async fn start(binary: &Path, data_dir: &Path, env: &[(String, String)]) -> anyhow::Result<Self> {
+    pub async fn start(
+        binary: &Path,
+        data_dir: &Path,
+        env: &[(String, String)],
+    ) -> anyhow::Result<Self> {
         if !binary.exists() {
             bail!("{} is missing: build it first with `cargo build --bin gantry` (same profile as the bench)", binary.display());
         }
-        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).context("finding a free port")?.port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .context("finding a free port")?
+            .port();
         let log = data_dir.join("gantry.log");
-        let out = std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
+        let out =
+            std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
         let mut command = Command::new(binary);
-        command.arg("serve").current_dir(data_dir).stdin(Stdio::null()).stdout(out.try_clone()?).stderr(out);
+        command
+            .arg("serve")
+            .current_dir(data_dir)
+            .stdin(Stdio::null())
+            .stdout(out.try_clone()?)
+            .stderr(out);
         for (key, _) in std::env::vars_os() {
-            if key.to_str().is_some_and(|k| k.starts_with("GANTRY_") || k == "RUST_LOG") {
+            if key
+                .to_str()
+                .is_some_and(|k| k.starts_with("GANTRY_") || k == "RUST_LOG")
+            {
                 command.env_remove(key);
             }
         }
-        command.env("GANTRY_SERVER__LISTEN", format!("127.0.0.1:{port}")).env("GANTRY_DATA_DIR", data_dir).env("NO_COLOR", "1");
+        command
+            .env("GANTRY_SERVER__LISTEN", format!("127.0.0.1:{port}"))
+            .env("GANTRY_DATA_DIR", data_dir)
+            .env("NO_COLOR", "1");
         command.envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        let child = command.spawn().with_context(|| format!("starting {}", binary.display()))?;
-        let mut process = Self { child, address: format!("http://127.0.0.1:{port}"), log };
+        let child = command
+            .spawn()
+            .with_context(|| format!("starting {}", binary.display()))?;
+        let mut process = Self {
+            child,
+            address: format!("http://127.0.0.1:{port}"),
+            log,
+        };
         process.wait_ready().await?;
         Ok(process)
     }
 
     async fn wait_ready(&mut self) -> anyhow::Result<()> {
         let url = format!("{}/health/ready", self.address);
-        let client = reqwest::Client::builder().timeout(Duration::from_secs(2)).build()?;
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(2))
+            .build()?;
         let deadline = Instant::now() + READY_TIMEOUT;
         while Instant::now() < deadline {
-            if client.get(&url).send().await.is_ok_and(|r| r.status().is_success()) {
+            if client
+                .get(&url)
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
                 return Ok(());
             }
             if let Some(status) = self.child.try_wait()? {
-                bail!("gantry exited with {status} before it was ready; end of its log:\n{}", self.log_tail());
+                bail!(
+                    "gantry exited with {status} before it was ready; end of its log:\n{}",
+                    self.log_tail()
+                );
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        bail!("gantry was not ready within {} s; end of its log:\n{}", READY_TIMEOUT.as_secs(), self.log_tail())
+        bail!(
+            "gantry was not ready within {} s; end of its log:\n{}",
+            READY_TIMEOUT.as_secs(),
+            self.log_tail()
+        )
     }
 
     /// Its process id.
@@ -117,7 +162,10 @@ impl GantryProcess {
     /// # Errors
     /// When the signal cannot be sent or the process cannot be waited for.
     pub async fn stop(mut self, within: Duration) -> anyhow::Result<bool> {
-        let status = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().context("running kill -TERM")?;
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .context("running kill -TERM")?;
         if !status.success() {
             bail!("kill -TERM {} failed", self.child.id());
         }
@@ -151,7 +199,9 @@ fn count_levels(text: &str) -> (usize, usize) {
     let level = |line: &str| {
         let line = strip_ansi(line);
         let mut words = line.split_whitespace();
-        let stamped = words.next().is_some_and(|w| w.starts_with(|c: char| c.is_ascii_digit()) && w.contains('T'));
+        let stamped = words
+            .next()
+            .is_some_and(|w| w.starts_with(|c: char| c.is_ascii_digit()) && w.contains('T'));
         words.next().filter(|_| stamped).map(str::to_owned)
     };
     let levels: Vec<Option<String>> = text.lines().map(level).collect();
@@ -198,7 +248,11 @@ pub fn memory(pid: u32) -> Option<Memory> {
 
 fn parse_memory(status: &str) -> Option<Memory> {
     let field = |name: &str| {
-        status.lines().find_map(|l| l.strip_prefix(name)).and_then(|v| v.split_whitespace().next()).and_then(|v| v.parse::<u64>().ok())
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse::<u64>().ok())
     };
     Some(Memory {
         rss: field("VmRSS:")?,
@@ -211,7 +265,9 @@ fn parse_memory(status: &str) -> Option<Memory> {
 /// Open file descriptors of `pid` (entries of `/proc/PID/fd`).
 #[must_use]
 pub fn open_files(pid: u32) -> Option<usize> {
-    std::fs::read_dir(format!("/proc/{pid}/fd")).ok().map(Iterator::count)
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .ok()
+        .map(Iterator::count)
 }
 
 #[cfg(test)]
@@ -221,7 +277,15 @@ mod tests {
     #[test]
     fn resident_memory_is_read_from_the_status_file() {
         let status = "Name:\tgantry\nVmPeak:\t 999 kB\nVmRSS:\t   45312 kB\nRssAnon:\t 30000 kB\nRssFile:\t 15000 kB\nRssShmem:\t 312 kB\n";
-        assert_eq!(parse_memory(status), Some(Memory { rss: 45_312, anon: 30_000, file: 15_000, shmem: 312 }));
+        assert_eq!(
+            parse_memory(status),
+            Some(Memory {
+                rss: 45_312,
+                anon: 30_000,
+                file: 15_000,
+                shmem: 312
+            })
+        );
         assert_eq!(parse_memory("Name:\tx\n"), None);
     }
 

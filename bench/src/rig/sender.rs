@@ -62,7 +62,11 @@ pub async fn send_at_rate(
     first: u64,
     counters: &Arc<Counters>,
 ) -> anyhow::Result<Sending> {
-    let client = reqwest::Client::builder().tcp_nodelay(true).timeout(Duration::from_secs(30)).build().context("building an HTTP client")?;
+    let client = reqwest::Client::builder()
+        .tcp_nodelay(true)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .context("building an HTTP client")?;
     let interval = Duration::from_secs_f64(1.0 / rate.max(0.001));
     let total = (duration.as_secs_f64() * rate).round() as u64;
     let mut tasks = Vec::with_capacity(usize::try_from(total).unwrap_or(0));
@@ -74,16 +78,29 @@ pub async fn send_at_rate(
         let due = start + interval.mul_f64(k as f64);
         tokio::time::sleep_until(due.into()).await;
         max_lag = max_lag.max(Instant::now().saturating_duration_since(due));
-        tasks.push(tokio::spawn(send_one(client.clone(), url.to_owned(), event, Arc::clone(counters))));
+        tasks.push(tokio::spawn(send_one(
+            client.clone(),
+            url.to_owned(),
+            event,
+            Arc::clone(counters),
+        )));
     }
     let mut sent = Vec::with_capacity(tasks.len());
     for task in tasks {
         sent.push(task.await.context("a sending task failed")?);
     }
-    Ok(Sending { events: sent, max_lag })
+    Ok(Sending {
+        events: sent,
+        max_lag,
+    })
 }
 
-async fn send_one(client: reqwest::Client, url: String, event: PreparedEvent, counters: Arc<Counters>) -> Sent {
+async fn send_one(
+    client: reqwest::Client,
+    url: String,
+    event: PreparedEvent,
+    counters: Arc<Counters>,
+) -> Sent {
     let request = client
         .post(&url)
         .header("content-type", "application/json")
@@ -102,16 +119,30 @@ async fn send_one(client: reqwest::Client, url: String, event: PreparedEvent, co
                 Err(err) => Err(format!("reading the answer: {err}")),
             }
         }
-        Err(err) => Err(if err.is_timeout() { "timeout".to_owned() } else { format!("sending: {err}") }),
+        Err(err) => Err(if err.is_timeout() {
+            "timeout".to_owned()
+        } else {
+            format!("sending: {err}")
+        }),
     };
     match answer {
         Ok(took) => {
             counters.accepted.fetch_add(1, Ordering::Relaxed);
-            Sent { number: event.number, at, ack_us: Some(micros(took)), failure: None }
+            Sent {
+                number: event.number,
+                at,
+                ack_us: Some(micros(took)),
+                failure: None,
+            }
         }
         Err(failure) => {
             counters.failed.fetch_add(1, Ordering::Relaxed);
-            Sent { number: event.number, at, ack_us: None, failure: Some(failure) }
+            Sent {
+                number: event.number,
+                at,
+                ack_us: None,
+                failure: Some(failure),
+            }
         }
     }
 }
@@ -175,18 +206,33 @@ impl Matched {
 ///
 /// # Errors
 /// When the file cannot be written.
-pub fn append_csv(path: &std::path::Path, database: &str, sim: &Simulator, events: &IssueEvents, sent: &[Sent]) -> anyhow::Result<()> {
+pub fn append_csv(
+    path: &std::path::Path,
+    database: &str,
+    sim: &Simulator,
+    events: &IssueEvents,
+    sent: &[Sent],
+) -> anyhow::Result<()> {
     use std::io::Write as _;
     let new = !path.exists();
-    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path).with_context(|| format!("opening {}", path.display()))?;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("opening {}", path.display()))?;
     let mut out = String::new();
     if new {
         out.push_str("database,issue,sent_ms,ack_ms,call_ms\n");
     }
-    let Some(origin) = sent.first().map(|e| e.at) else { return Ok(()) };
+    let Some(origin) = sent.first().map(|e| e.at) else {
+        return Ok(());
+    };
     let ms = |d: Duration| format!("{:.3}", d.as_secs_f64() * 1000.0);
     for event in sent {
-        let call = sim.request_times("POST", &events.call_path(event.number)).first().map(|t| ms(t.saturating_duration_since(event.at)));
+        let call = sim
+            .request_times("POST", &events.call_path(event.number))
+            .first()
+            .map(|t| ms(t.saturating_duration_since(event.at)));
         let ack = event.ack_us.map(|us| format!("{:.3}", us as f64 / 1000.0));
         out.push_str(&format!(
             "{database},{},{},{},{}\n",
@@ -196,7 +242,8 @@ pub fn append_csv(path: &std::path::Path, database: &str, sim: &Simulator, event
             call.unwrap_or_default()
         ));
     }
-    file.write_all(out.as_bytes()).with_context(|| format!("writing {}", path.display()))
+    file.write_all(out.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 /// Pairs each accepted event with the first `POST` to its issue's labels.
@@ -206,7 +253,9 @@ pub fn match_calls(sim: &Simulator, events: &IssueEvents, sent: &[Sent]) -> Matc
     let mut failures = std::collections::BTreeMap::<String, u64>::new();
     for event in sent {
         let Some(ack) = event.ack_us else {
-            *failures.entry(event.failure.clone().unwrap_or_default()).or_default() += 1;
+            *failures
+                .entry(event.failure.clone().unwrap_or_default())
+                .or_default() += 1;
             continue;
         };
         matched.accepted += 1;
@@ -214,12 +263,16 @@ pub fn match_calls(sim: &Simulator, events: &IssueEvents, sent: &[Sent]) -> Matc
         let times = sim.request_times("POST", &events.call_path(event.number));
         match times.first() {
             Some(first) => {
-                matched.latencies_us.push(micros(first.saturating_duration_since(event.at)));
+                matched
+                    .latencies_us
+                    .push(micros(first.saturating_duration_since(event.at)));
                 matched.extra_calls += times.len() as u64 - 1;
             }
             None => matched.lost += 1,
         }
-        let labelled = sim.issue_labels(&events.owner, &events.repo, event.number).is_some_and(|l| l.iter().any(|n| n == LABEL));
+        let labelled = sim
+            .issue_labels(&events.owner, &events.repo, event.number)
+            .is_some_and(|l| l.iter().any(|n| n == LABEL));
         if !labelled {
             matched.unlabelled += 1;
         }

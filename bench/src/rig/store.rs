@@ -30,7 +30,11 @@ impl Stored {
         if counts.is_empty() {
             return "none".to_owned();
         }
-        counts.iter().map(|(k, n)| format!("{k} {n}")).collect::<Vec<_>>().join(", ")
+        counts
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -40,15 +44,29 @@ impl Stored {
 /// When it cannot be opened or queried.
 pub async fn count(url: &str) -> anyhow::Result<Stored> {
     let db = gantry_server::db::connect(url, 1).await?;
-    let deliveries = grouped(&db, "SELECT 'all', COUNT(*) FROM deliveries").await?.into_values().sum();
+    let deliveries = grouped(&db, "SELECT 'all', COUNT(*) FROM deliveries")
+        .await?
+        .into_values()
+        .sum();
     let jobs = grouped(&db, "SELECT status, COUNT(*) FROM jobs GROUP BY status").await?;
-    let runs = grouped(&db, "SELECT outcome, COUNT(*) FROM plugin_runs GROUP BY outcome").await?;
+    let runs = grouped(
+        &db,
+        "SELECT outcome, COUNT(*) FROM plugin_runs GROUP BY outcome",
+    )
+    .await?;
     db.close().await?;
-    Ok(Stored { deliveries, jobs, runs })
+    Ok(Stored {
+        deliveries,
+        jobs,
+        runs,
+    })
 }
 
 async fn grouped(db: &DatabaseConnection, sql: &str) -> anyhow::Result<BTreeMap<String, u64>> {
-    let rows = db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await.with_context(|| format!("running {sql}"))?;
+    let rows = db
+        .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .with_context(|| format!("running {sql}"))?;
     let mut out = BTreeMap::new();
     for row in rows {
         let key: String = row.try_get_by_index(0)?;

@@ -22,9 +22,13 @@ mod tests {
 
     #[test]
     fn the_slope_of_a_line_is_recovered() {
-        let points: Vec<(f64, f64)> = (0..10).map(|i| (f64::from(i) * 10.0, 50.0 + f64::from(i) * 2.0)).collect();
+        let points: Vec<(f64, f64)> = (0..10)
+            .map(|i| (f64::from(i) * 10.0, 50.0 + f64::from(i) * 2.0))
+            .collect();
         assert!((slope(&points).unwrap() - 0.2).abs() < 1e-12);
-        let flat: Vec<(f64, f64)> = (0..10).map(|i| (f64::from(i), if i % 2 == 0 { 1.0 } else { 3.0 })).collect();
+        let flat: Vec<(f64, f64)> = (0..10)
+            .map(|i| (f64::from(i), if i % 2 == 0 { 1.0 } else { 3.0 }))
+            .collect();
         assert!(slope(&flat).unwrap().abs() < 0.1);
         assert_eq!(slope(&[(1.0, 2.0)]), None);
         assert_eq!(slope(&[(1.0, 2.0), (1.0, 3.0)]), None);

@@ -86,18 +86,34 @@ pub fn run(args: &SoakArgs) -> anyhow::Result<()> {
 /// # Errors
 /// As [`run`].
 pub fn measure(args: &SoakArgs, standalone: bool) -> anyhow::Result<SoakOutcome> {
-    if args.rate <= 0.0 || args.minutes <= 0.0 || args.sample_secs == 0 || args.databases.is_empty() {
+    if args.rate <= 0.0 || args.minutes <= 0.0 || args.sample_secs == 0 || args.databases.is_empty()
+    {
         bail!("--rate, --minutes and --sample-secs must be positive and --databases not empty");
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("bench-client").build().context("starting a runtime")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("bench-client")
+        .build()
+        .context("starting a runtime")?;
     let started = chrono::Utc::now();
     let mut runs = Vec::new();
     for backend in &args.databases {
-        tracing::info!(database = backend.name(), rate = args.rate, minutes = args.minutes, "soak");
+        tracing::info!(
+            database = backend.name(),
+            rate = args.rate,
+            minutes = args.minutes,
+            "soak"
+        );
         runs.push(runtime.block_on(run_one(args, *backend))?);
     }
     runtime.shutdown_timeout(Duration::from_secs(5));
-    Ok(SoakOutcome::new(args, &args.rig.binary()?, started, standalone, runs))
+    Ok(SoakOutcome::new(
+        args,
+        &args.rig.binary()?,
+        started,
+        standalone,
+        runs,
+    ))
 }
 
 async fn run_one(args: &SoakArgs, backend: Backend) -> anyhow::Result<SoakRun> {
@@ -120,7 +136,9 @@ async fn drive(args: &SoakArgs, rig: &mut Rig) -> anyhow::Result<SoakRun> {
     // Idle: started and ready, nothing sent yet.
     let idle_from = Instant::now() + Duration::from_secs(args.idle_secs);
     loop {
-        let at_s = -idle_from.saturating_duration_since(Instant::now()).as_secs_f64();
+        let at_s = -idle_from
+            .saturating_duration_since(Instant::now())
+            .as_secs_f64();
         samples.push(sample(pid, at_s, &counters, rig, &http, &address).await?);
         if Instant::now() >= idle_from {
             break;
@@ -135,7 +153,9 @@ async fn drive(args: &SoakArgs, rig: &mut Rig) -> anyhow::Result<SoakRun> {
     let rate = args.rate;
     let cpu_before = cpu::sample(pid);
     let load_start = Instant::now();
-    let sending = tokio::spawn(async move { sender::send_at_rate(&url, &events, &sim, rate, duration, 1, &task_counters).await });
+    let sending = tokio::spawn(async move {
+        sender::send_at_rate(&url, &events, &sim, rate, duration, 1, &task_counters).await
+    });
     let mut next = load_start + every;
     while !sending.is_finished() {
         tokio::time::sleep_until(next.into()).await;
@@ -144,7 +164,9 @@ async fn drive(args: &SoakArgs, rig: &mut Rig) -> anyhow::Result<SoakRun> {
             break;
         }
         let at_s = load_start.elapsed().as_secs_f64();
-        let reading = sample(pid, at_s, &counters, rig, &http, &address).await.context("the gantry process stopped answering during the soak")?;
+        let reading = sample(pid, at_s, &counters, rig, &http, &address)
+            .await
+            .context("the gantry process stopped answering during the soak")?;
         tracing::info!(
             at_s = at_s as u64,
             rss_mib = reading.memory.rss / 1024,
@@ -159,8 +181,17 @@ async fn drive(args: &SoakArgs, rig: &mut Rig) -> anyhow::Result<SoakRun> {
     let cpu = cpu::usage(&cpu_before, &cpu::sample(pid));
     let load_seconds = load_start.elapsed().as_secs_f64();
     let accepted = counters.accepted.load(Ordering::Relaxed);
-    let drain = sender::wait_for_writes(&rig.sim, accepted, Duration::from_secs(args.drain_timeout)).await;
-    let last = sample(pid, load_start.elapsed().as_secs_f64(), &counters, rig, &http, &address).await?;
+    let drain =
+        sender::wait_for_writes(&rig.sim, accepted, Duration::from_secs(args.drain_timeout)).await;
+    let last = sample(
+        pid,
+        load_start.elapsed().as_secs_f64(),
+        &counters,
+        rig,
+        &http,
+        &address,
+    )
+    .await?;
     samples.push(last);
     let matched = sender::match_calls(&rig.sim, &rig.events, &sending.events);
     let log = rig.gantry()?.log_problems();
@@ -181,7 +212,14 @@ async fn drive(args: &SoakArgs, rig: &mut Rig) -> anyhow::Result<SoakRun> {
     })
 }
 
-async fn sample(pid: u32, at_s: f64, counters: &Counters, rig: &Rig, http: &reqwest::Client, address: &str) -> anyhow::Result<Sample> {
+async fn sample(
+    pid: u32,
+    at_s: f64,
+    counters: &Counters,
+    rig: &Rig,
+    http: &reqwest::Client,
+    address: &str,
+) -> anyhow::Result<Sample> {
     let memory = memory(pid).context("the gantry process is gone")?;
     let fds = open_files(pid).context("the gantry process is gone")?;
     let errors = metrics::scrape(http, address).await?.errors();

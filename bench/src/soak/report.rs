@@ -62,11 +62,20 @@ impl SoakRun {
     /// The sample taken just before the load: the idle figure.
     #[must_use]
     pub fn idle(&self) -> Sample {
-        self.samples.iter().rev().find(|s| s.at_s <= 0.0).copied().unwrap_or_default()
+        self.samples
+            .iter()
+            .rev()
+            .find(|s| s.at_s <= 0.0)
+            .copied()
+            .unwrap_or_default()
     }
 
     fn load(&self) -> Vec<Sample> {
-        self.samples.iter().filter(|s| s.at_s > 0.0).copied().collect()
+        self.samples
+            .iter()
+            .filter(|s| s.at_s > 0.0)
+            .copied()
+            .collect()
     }
 
     /// Fitted RSS growth, MB per hour, over the samples from `from` (a share of the
@@ -74,8 +83,12 @@ impl SoakRun {
     #[must_use]
     pub fn growth_mb_per_hour(&self, from: f64) -> Option<f64> {
         let start = self.load_seconds * from;
-        let points: Vec<(f64, f64)> =
-            self.samples.iter().filter(|s| s.at_s > 0.0 && s.at_s >= start && s.at_s <= self.load_seconds + 1.0).map(|s| (s.at_s, mb(s.memory.rss))).collect();
+        let points: Vec<(f64, f64)> = self
+            .samples
+            .iter()
+            .filter(|s| s.at_s > 0.0 && s.at_s >= start && s.at_s <= self.load_seconds + 1.0)
+            .map(|s| (s.at_s, mb(s.memory.rss)))
+            .collect();
         slope(&points).map(|per_second| per_second * 3600.0)
     }
 
@@ -109,7 +122,13 @@ pub struct SoakOutcome {
 impl SoakOutcome {
     /// Gathers what the section needs.
     #[must_use]
-    pub fn new(args: &SoakArgs, binary: &Path, started: chrono::DateTime<chrono::Utc>, standalone: bool, runs: Vec<SoakRun>) -> Self {
+    pub fn new(
+        args: &SoakArgs,
+        binary: &Path,
+        started: chrono::DateTime<chrono::Utc>,
+        standalone: bool,
+        runs: Vec<SoakRun>,
+    ) -> Self {
         Self {
             runs,
             command: command_line(),
@@ -133,7 +152,11 @@ impl SoakOutcome {
         let _ = writeln!(out, "```sh\n{}\n```\n", self.command);
         let _ = writeln!(out, "- Date: {} (start)", self.date);
         if let Some(machine) = &self.machine {
-            let _ = writeln!(out, "- Machine: {machine}; bench built with the {}", build_profile());
+            let _ = writeln!(
+                out,
+                "- Machine: {machine}; bench built with the {}",
+                build_profile()
+            );
         }
         let _ = writeln!(
             out,
@@ -154,11 +177,20 @@ impl SoakOutcome {
         );
         out.push_str(&self.summary_table());
         for r in &self.runs {
-            let _ = writeln!(out, "\n### Samples, {}\n\n{}", r.backend.name(), self.samples_table(r));
+            let _ = writeln!(
+                out,
+                "\n### Samples, {}\n\n{}",
+                r.backend.name(),
+                self.samples_table(r)
+            );
             out.push_str(&run_notes(r));
             out.push('\n');
         }
-        let _ = write!(out, "\n### Against the aims\n\n{}", verdict::lines(&self.verdicts()));
+        let _ = write!(
+            out,
+            "\n### Against the aims\n\n{}",
+            verdict::lines(&self.verdicts())
+        );
         out
     }
 
@@ -204,7 +236,8 @@ impl SoakOutcome {
         let mut last_row = 0.0;
         for (i, s) in r.samples.iter().enumerate() {
             let is_last = i + 1 == r.samples.len();
-            let idle_edge = s.at_s <= 0.0 && (i == 0 || r.samples.get(i + 1).is_none_or(|n| n.at_s > 0.0));
+            let idle_edge =
+                s.at_s <= 0.0 && (i == 0 || r.samples.get(i + 1).is_none_or(|n| n.at_s > 0.0));
             let due = s.at_s > 0.0 && s.at_s - last_row >= every - 0.5 * self.sample_secs as f64;
             if !(idle_edge || due || is_last) {
                 continue;
@@ -248,9 +281,18 @@ impl SoakOutcome {
                 row: "P4",
                 case: format!("{}, idle", r.backend.name()),
                 aim: format!("RSS < {IDLE_AIM_MB:.0} MB idle"),
-                figure: format!("{:.1} MB (anonymous {:.1}, file-backed {:.1})", mb(idle.rss), mb(idle.anon), mb(idle.file)),
+                figure: format!(
+                    "{:.1} MB (anonymous {:.1}, file-backed {:.1})",
+                    mb(idle.rss),
+                    mb(idle.anon),
+                    mb(idle.file)
+                ),
                 met: Some(idle_met),
-                because: if idle_met { Vec::new() } else { idle_reasons(idle, self.binary_mb, &self.binary_profile) },
+                because: if idle_met {
+                    Vec::new()
+                } else {
+                    idle_reasons(idle, self.binary_mb, &self.binary_profile)
+                },
             });
             let growth = r.growth_mb_per_hour(0.5);
             let max_rss = r.samples.iter().map(|s| s.memory.rss).max().unwrap_or(0);
@@ -262,13 +304,26 @@ impl SoakOutcome {
             );
             let flat = growth.is_some_and(|g| g < FLAT_MB_PER_HOUR);
             let (met, because) = if r.load_seconds + 1.0 < AIM_SECONDS {
-                (None, vec![format!("the load ran {} min; the aim is about an hour (`--minutes 60`)", minutes(r.load_seconds / 60.0))])
+                (
+                    None,
+                    vec![format!(
+                        "the load ran {} min; the aim is about an hour (`--minutes 60`)",
+                        minutes(r.load_seconds / 60.0)
+                    )],
+                )
             } else if flat {
                 (Some(true), Vec::new())
             } else {
                 (Some(false), growth_reasons(r))
             };
-            out.push(Verdict { row: "P4", case: case.clone(), aim: format!("memory flat over the hour (< {FLAT_MB_PER_HOUR:.0} MB/h)"), figure, met, because });
+            out.push(Verdict {
+                row: "P4",
+                case: case.clone(),
+                aim: format!("memory flat over the hour (< {FLAT_MB_PER_HOUR:.0} MB/h)"),
+                figure,
+                met,
+                because,
+            });
             let last = r.samples.last().copied().unwrap_or_default();
             let errors = r.error_count();
             out.push(Verdict {
@@ -300,7 +355,9 @@ fn idle_reasons(idle: crate::rig::process::Memory, binary_mb: f64, profile: &str
 
 fn growth_reasons(r: &SoakRun) -> Vec<String> {
     let load = r.load();
-    let (Some(first), Some(last)) = (load.first(), load.last()) else { return Vec::new() };
+    let (Some(first), Some(last)) = (load.first(), load.last()) else {
+        return Vec::new();
+    };
     vec![format!(
         "from the first to the last sample under load, anonymous memory moved {:+.1} MB and file-backed {:+.1} MB; open files {} → {}",
         mb(last.memory.anon) - mb(first.memory.anon),
@@ -360,7 +417,16 @@ fn minutes(m: f64) -> String {
 }
 
 fn signed(x: Option<f64>) -> String {
-    x.map_or_else(|| "–".to_owned(), |x| if x.abs() < 0.05 { "0.0".to_owned() } else { format!("{x:+.1}") })
+    x.map_or_else(
+        || "–".to_owned(),
+        |x| {
+            if x.abs() < 0.05 {
+                "0.0".to_owned()
+            } else {
+                format!("{x:+.1}")
+            }
+        },
+    )
 }
 
 #[cfg(test)]
@@ -371,7 +437,18 @@ mod tests {
 
     fn sample(at_s: f64, rss_mb: f64, fds: usize) -> Sample {
         let kib = (rss_mb * 1e6 / 1024.0).round() as u64;
-        Sample { at_s, memory: Memory { rss: kib, anon: kib / 2, file: kib / 2, shmem: 0 }, fds, sent: (at_s.max(0.0) * 20.0) as u64, ..Sample::default() }
+        Sample {
+            at_s,
+            memory: Memory {
+                rss: kib,
+                anon: kib / 2,
+                file: kib / 2,
+                shmem: 0,
+            },
+            fds,
+            sent: (at_s.max(0.0) * 20.0) as u64,
+            ..Sample::default()
+        }
     }
 
     fn soak(load_seconds: f64, growth_per_hour: f64, idle_mb: f64) -> SoakRun {
@@ -421,13 +498,24 @@ mod tests {
         assert_eq!(verdicts.len(), 3);
         assert_eq!(verdicts[0].met, Some(true), "60 MB idle is under 100");
         assert_eq!(verdicts[1].met, Some(false), "12 MB/h is not flat");
-        assert!(verdicts[1].because[0].contains("anonymous memory moved"), "{:?}", verdicts[1].because);
+        assert!(
+            verdicts[1].because[0].contains("anonymous memory moved"),
+            "{:?}",
+            verdicts[1].because
+        );
         assert_eq!(verdicts[2].met, Some(true));
         let flat = outcome(vec![soak(3600.0, 1.0, 120.0)]).verdicts();
         assert_eq!((flat[0].met, flat[1].met), (Some(false), Some(true)));
-        assert!(flat[0].because[0].contains("file-backed"), "{:?}", flat[0].because);
+        assert!(
+            flat[0].because[0].contains("file-backed"),
+            "{:?}",
+            flat[0].because
+        );
         let short = outcome(vec![soak(180.0, 0.0, 60.0)]).verdicts();
-        assert_eq!(short[1].met, None, "three minutes say nothing about an hour");
+        assert_eq!(
+            short[1].met, None,
+            "three minutes say nothing about an hour"
+        );
     }
 
     #[test]
@@ -435,7 +523,12 @@ mod tests {
         let mut run = soak(60.0, 0.0, 60.0);
         if let Some(last) = run.samples.last_mut() {
             last.not_accepted = 1;
-            last.errors = Errors { dead_jobs: 2, failed_runs: 3, rejected: 0, github_errors: 4 };
+            last.errors = Errors {
+                dead_jobs: 2,
+                failed_runs: 3,
+                rejected: 0,
+                github_errors: 4,
+            };
         }
         run.matched.lost = 5;
         assert_eq!(run.error_count(), 15);
@@ -447,7 +540,11 @@ mod tests {
         let run = soak(3600.0, 0.0, 60.0);
         let o = outcome(vec![run.clone()]);
         let table = o.samples_table(&run);
-        let labels: Vec<&str> = table.lines().skip(2).map(|l| l.split(" | ").next().unwrap_or("")).collect();
+        let labels: Vec<&str> = table
+            .lines()
+            .skip(2)
+            .map(|l| l.split(" | ").next().unwrap_or(""))
+            .collect();
         assert_eq!(labels.first(), Some(&"| -0:30 (idle)"));
         assert_eq!(labels.get(1), Some(&"| 0:00 (idle)"));
         assert_eq!(labels.get(2), Some(&"| 5:00"));

@@ -27,9 +27,15 @@ impl Plugin for Ci {
     fn handle_event(event: Event) -> Result<(), String> {
         let config: Config = config::get().map_err(|e| format!("invalid config: {e}"))?;
         let repo = event.repo().ok_or("the event names no repository")?;
-        let payload: Value = serde_json::from_str(&event.payload).map_err(|e| format!("the payload is not JSON: {e}"))?;
+        let payload: Value = serde_json::from_str(&event.payload)
+            .map_err(|e| format!("the payload is not JSON: {e}"))?;
         match event.name.as_str() {
-            "pull_request" => on_pull_request(&repo, &payload, event.action.as_deref().unwrap_or_default(), &config),
+            "pull_request" => on_pull_request(
+                &repo,
+                &payload,
+                event.action.as_deref().unwrap_or_default(),
+                &config,
+            ),
             "workflow_run" => on_workflow_run(&repo, &payload),
             other => {
                 log::debug(&format!("{other} is not an event the ci plugin handles"));
@@ -40,13 +46,20 @@ impl Plugin for Ci {
 
     fn handle_command(command: Command) -> Result<(), String> {
         if !command.is_pull_request {
-            log::info(&format!("/{} on issue #{} ignored: CI runs on pull requests", command.verb, command.number));
+            log::info(&format!(
+                "/{} on issue #{} ignored: CI runs on pull requests",
+                command.verb, command.number
+            ));
             return Ok(());
         }
         let config: Config = config::get().map_err(|e| format!("invalid config: {e}"))?;
-        let repo = command.event.repo().ok_or("the command's event names no repository")?;
+        let repo = command
+            .event
+            .repo()
+            .ok_or("the command's event names no repository")?;
         let payload: Value = serde_json::from_str(&command.event.payload).unwrap_or(Value::Null);
-        let pr = github::get_pull_request(&repo, command.number).map_err(|e| format!("reading #{}: {e}", command.number))?;
+        let pr = github::get_pull_request(&repo, command.number)
+            .map_err(|e| format!("reading #{}: {e}", command.number))?;
         let pull = Pull {
             number: pr.number,
             author: pr.author,
@@ -57,10 +70,19 @@ impl Plugin for Ci {
             labels: payload::labels(&payload["issue"]["labels"]),
         };
         if pr.state == "closed" {
-            log::info(&format!("/{} on #{}: the pull request is closed", command.verb, pull.number));
+            log::info(&format!(
+                "/{} on #{}: the pull request is closed",
+                command.verb, pull.number
+            ));
             return Ok(());
         }
-        let target = Target { repo: &repo, pull: &pull, html: payload["repository"]["html_url"].as_str().unwrap_or_default() };
+        let target = Target {
+            repo: &repo,
+            pull: &pull,
+            html: payload["repository"]["html_url"]
+                .as_str()
+                .unwrap_or_default(),
+        };
         let commenter = Level::from(command.author_permission);
         let mut notes = Vec::new();
         match command.verb.as_str() {
@@ -85,8 +107,21 @@ impl Plugin for Ci {
                 }
             }
             "ok-to-test" => {
-                carry(github::remove_label(&repo, pull.number, &config.needs_ok_to_test_label), "remove the needs-ok-to-test label", &mut notes)?;
-                carry(github::add_labels(&repo, pull.number, std::slice::from_ref(&config.ok_to_test_label)).map(drop), "add the ok-to-test label", &mut notes)?;
+                carry(
+                    github::remove_label(&repo, pull.number, &config.needs_ok_to_test_label),
+                    "remove the needs-ok-to-test label",
+                    &mut notes,
+                )?;
+                carry(
+                    github::add_labels(
+                        &repo,
+                        pull.number,
+                        std::slice::from_ref(&config.ok_to_test_label),
+                    )
+                    .map(drop),
+                    "add the ok-to-test label",
+                    &mut notes,
+                )?;
                 notes.extend(start(&target, &rules::automatic(&config), false)?);
             }
             other => log::warn(&format!("/{other} is not a ci command")),
@@ -97,9 +132,14 @@ impl Plugin for Ci {
         let reaction = if notes.is_empty() { "+1" } else { "eyes" };
         match github::add_reaction(&repo, command.comment_id, reaction) {
             Ok(()) => Ok(()),
-            Err(e @ (HostError::Unavailable(_) | HostError::LimitExceeded(_))) => Err(format!("reacting: {e}")),
+            Err(e @ (HostError::Unavailable(_) | HostError::LimitExceeded(_))) => {
+                Err(format!("reacting: {e}"))
+            }
             Err(e) => {
-                log::warn(&format!("could not react to comment {}: {e}", command.comment_id));
+                log::warn(&format!(
+                    "could not react to comment {}: {e}",
+                    command.comment_id
+                ));
                 Ok(())
             }
         }
@@ -118,7 +158,9 @@ struct Target<'a> {
 
 /// The author's permission on the repository.
 fn author_level(target: &Target<'_>) -> Result<Level, String> {
-    github::get_permission(target.repo, &target.pull.author).map(Level::from).map_err(|e| format!("reading {}'s permission: {e}", target.pull.author))
+    github::get_permission(target.repo, &target.pull.author)
+        .map(Level::from)
+        .map_err(|e| format!("reading {}'s permission: {e}", target.pull.author))
 }
 
 /// Whether a command may run jobs on the pull request: it is admitted, or the
@@ -134,33 +176,52 @@ fn not_admitted(commenter: &str, config: &Config) -> String {
     format!("@{commenter}: this pull request has not been admitted to CI yet; someone with write access must comment `/ok-to-test` first (it adds `{}`).", config.ok_to_test_label)
 }
 
-fn on_pull_request(repo: &Repo, payload: &Value, action: &str, config: &Config) -> Result<(), String> {
+fn on_pull_request(
+    repo: &Repo,
+    payload: &Value,
+    action: &str,
+    config: &Config,
+) -> Result<(), String> {
     let Some(event) = payload::pull_event(payload) else {
         log::warn("a pull_request event without a pull request");
         return Ok(());
     };
     let pull = &event.pull;
-    let target = Target { repo, pull, html: &event.repo_html_url };
+    let target = Target {
+        repo,
+        pull,
+        html: &event.repo_html_url,
+    };
     let mut failure = None;
-    let decision = rules::on_pull_request(action, event.label.as_deref(), event.open, config, || match author_level(&target) {
-        Ok(level) => rules::admitted(pull, level, config),
-        Err(e) => {
-            failure = Some(e);
-            false
-        }
-    });
+    let decision =
+        rules::on_pull_request(action, event.label.as_deref(), event.open, config, || {
+            match author_level(&target) {
+                Ok(level) => rules::admitted(pull, level, config),
+                Err(e) => {
+                    failure = Some(e);
+                    false
+                }
+            }
+        });
     if let Some(e) = failure {
         return Err(e);
     }
     match decision {
         PullDecision::Nothing => {
-            log::debug(&format!("pull_request.{action} on #{}: nothing to do", pull.number));
+            log::debug(&format!(
+                "pull_request.{action} on #{}: nothing to do",
+                pull.number
+            ));
             Ok(())
         }
         PullDecision::Start => {
             if pull.has(&config.needs_ok_to_test_label) {
                 let mut notes = Vec::new();
-                carry(github::remove_label(repo, pull.number, &config.needs_ok_to_test_label), "remove the needs-ok-to-test label", &mut notes)?;
+                carry(
+                    github::remove_label(repo, pull.number, &config.needs_ok_to_test_label),
+                    "remove the needs-ok-to-test label",
+                    &mut notes,
+                )?;
             }
             let notes = start(&target, &rules::automatic(config), false)?;
             if !notes.is_empty() {
@@ -169,15 +230,35 @@ fn on_pull_request(repo: &Repo, payload: &Value, action: &str, config: &Config) 
             Ok(())
         }
         PullDecision::AskOkToTest => {
-            log::info(&format!("#{}: {} is not trusted; waiting for /ok-to-test", pull.number, pull.author));
+            log::info(&format!(
+                "#{}: {} is not trusted; waiting for /ok-to-test",
+                pull.number, pull.author
+            ));
             if !pull.has(&config.needs_ok_to_test_label) {
                 let mut notes = Vec::new();
-                carry(github::add_labels(repo, pull.number, std::slice::from_ref(&config.needs_ok_to_test_label)).map(drop), "label it", &mut notes)?;
+                carry(
+                    github::add_labels(
+                        repo,
+                        pull.number,
+                        std::slice::from_ref(&config.needs_ok_to_test_label),
+                    )
+                    .map(drop),
+                    "label it",
+                    &mut notes,
+                )?;
             }
             let asked = format!("asked/{}", pull.number);
-            if kv::get_json::<u64>(&asked).map_err(|e| format!("reading KV: {e}"))?.is_none() {
-                let id = reply(repo, pull.number, &rules::ok_to_test_request(&pull.author, config))?;
-                kv::set_json(&asked, &id.unwrap_or_default()).map_err(|e| format!("writing KV: {e}"))?;
+            if kv::get_json::<u64>(&asked)
+                .map_err(|e| format!("reading KV: {e}"))?
+                .is_none()
+            {
+                let id = reply(
+                    repo,
+                    pull.number,
+                    &rules::ok_to_test_request(&pull.author, config),
+                )?;
+                kv::set_json(&asked, &id.unwrap_or_default())
+                    .map_err(|e| format!("writing KV: {e}"))?;
             }
             Ok(())
         }
@@ -191,14 +272,21 @@ fn on_pull_request(repo: &Repo, payload: &Value, action: &str, config: &Config) 
 fn start(target: &Target<'_>, jobs: &[&Job], force: bool) -> Result<Vec<String>, String> {
     let (repo, pull) = (target.repo, target.pull);
     let key = format!("sha/{}", pull.head_sha);
-    let mut record: Record = kv::get_json(&key).map_err(|e| format!("reading KV: {e}"))?.unwrap_or_default();
+    let mut record: Record = kv::get_json(&key)
+        .map_err(|e| format!("reading KV: {e}"))?
+        .unwrap_or_default();
     record.pr = pull.number;
     record.dispatch_ref = pull.dispatch_ref().to_owned();
     let mut notes = Vec::new();
     let mut dispatched = false;
     for job in jobs {
         if !force && record.started(&job.name) {
-            log::info(&format!("#{}: {} already started on {}", pull.number, job.name, rules::short(&pull.head_sha)));
+            log::info(&format!(
+                "#{}: {} already started on {}",
+                pull.number,
+                job.name,
+                rules::short(&pull.head_sha)
+            ));
             continue;
         }
         let name = rules::check_name(&job.name);
@@ -209,7 +297,12 @@ fn start(target: &Target<'_>, jobs: &[&Job], force: bool) -> Result<Vec<String>,
             conclusion: None,
             details_url: Some(rules::queued_link(target.html, &job.workflow)),
             title: Some("Queued".into()),
-            summary: Some(format!("Dispatching workflow `{}` on `{}` for #{}.", job.workflow, pull.dispatch_ref(), pull.number)),
+            summary: Some(format!(
+                "Dispatching workflow `{}` on `{}` for #{}.",
+                job.workflow,
+                pull.dispatch_ref(),
+                pull.number
+            )),
         };
         let check_run = match github::create_check_run(repo, &queued) {
             Ok(id) => id,
@@ -221,28 +314,63 @@ fn start(target: &Target<'_>, jobs: &[&Job], force: bool) -> Result<Vec<String>,
         let inputs = rules::dispatch_inputs(job, pull).to_string();
         match github::dispatch_workflow(repo, &job.workflow, pull.dispatch_ref(), &inputs) {
             Ok(()) => {
-                log::info(&format!("#{}: dispatched {} ({}) on {}", pull.number, job.name, job.workflow, pull.dispatch_ref()));
-                record.track(Tracked { job: job.name.clone(), workflow: job.workflow.clone(), check_run, run: None });
+                log::info(&format!(
+                    "#{}: dispatched {} ({}) on {}",
+                    pull.number,
+                    job.name,
+                    job.workflow,
+                    pull.dispatch_ref()
+                ));
+                record.track(Tracked {
+                    job: job.name.clone(),
+                    workflow: job.workflow.clone(),
+                    check_run,
+                    run: None,
+                });
                 dispatched = true;
             }
             Err(HostError::Pending(id)) => {
-                log::info(&format!("#{}: dispatching {} is held for approval: {id}", pull.number, job.name));
-                record.track(Tracked { job: job.name.clone(), workflow: job.workflow.clone(), check_run, run: None });
+                log::info(&format!(
+                    "#{}: dispatching {} is held for approval: {id}",
+                    pull.number, job.name
+                ));
+                record.track(Tracked {
+                    job: job.name.clone(),
+                    workflow: job.workflow.clone(),
+                    check_run,
+                    run: None,
+                });
                 dispatched = true;
-                let held = CheckRun { summary: Some(format!("Dispatching workflow `{}` waits for a maintainer's approval (`{id}`).", job.workflow)), ..queued };
+                let held = CheckRun {
+                    summary: Some(format!(
+                        "Dispatching workflow `{}` waits for a maintainer's approval (`{id}`).",
+                        job.workflow
+                    )),
+                    ..queued
+                };
                 soft_update(repo, check_run, &held)?;
             }
             Err(HostError::NotFound(why) | HostError::Rejected(why) | HostError::Invalid(why)) => {
-                log::warn(&format!("#{}: could not dispatch {}: {why}", pull.number, job.workflow));
+                log::warn(&format!(
+                    "#{}: could not dispatch {}: {why}",
+                    pull.number, job.workflow
+                ));
                 let failed = CheckRun {
                     status: CheckStatus::Completed,
                     conclusion: Some(github::Conclusion::Failure),
                     title: Some("Could not start".into()),
-                    summary: Some(format!("GitHub would not dispatch workflow `{}` on `{}`: {why}", job.workflow, pull.dispatch_ref())),
+                    summary: Some(format!(
+                        "GitHub would not dispatch workflow `{}` on `{}`: {why}",
+                        job.workflow,
+                        pull.dispatch_ref()
+                    )),
                     ..queued
                 };
                 soft_update(repo, check_run, &failed)?;
-                notes.push(format!("GitHub would not start `{}` (workflow `{}`): {why}", job.name, job.workflow));
+                notes.push(format!(
+                    "GitHub would not start `{}` (workflow `{}`): {why}",
+                    job.name, job.workflow
+                ));
             }
             Err(e) => return Err(format!("dispatching {}: {e}", job.workflow)),
         }
@@ -252,7 +380,9 @@ fn start(target: &Target<'_>, jobs: &[&Job], force: bool) -> Result<Vec<String>,
         // A fork's runs happen on the base branch, at its commit: remember which pull
         // requests wait there, so their runs can be told apart from others.
         let waiting_key = format!("fork/{}", pull.dispatch_ref());
-        let mut waiting: Vec<String> = kv::get_json(&waiting_key).map_err(|e| format!("reading KV: {e}"))?.unwrap_or_default();
+        let mut waiting: Vec<String> = kv::get_json(&waiting_key)
+            .map_err(|e| format!("reading KV: {e}"))?
+            .unwrap_or_default();
         waiting.retain(|s| s != &pull.head_sha);
         waiting.push(pull.head_sha.clone());
         let excess = waiting.len().saturating_sub(MAX_WAITING);
@@ -267,9 +397,16 @@ fn start(target: &Target<'_>, jobs: &[&Job], force: bool) -> Result<Vec<String>,
 fn retest(target: &Target<'_>, commenter: &str, config: &Config) -> Result<Vec<String>, String> {
     let (repo, pull) = (target.repo, target.pull);
     let key = format!("sha/{}", pull.head_sha);
-    let mut record: Record = kv::get_json(&key).map_err(|e| format!("reading KV: {e}"))?.unwrap_or_default();
+    let mut record: Record = kv::get_json(&key)
+        .map_err(|e| format!("reading KV: {e}"))?
+        .unwrap_or_default();
     let runs: Vec<Run> = github::list_workflow_runs(repo, &pull.head_sha)
-        .map_err(|e| format!("listing the workflow runs of {}: {e}", rules::short(&pull.head_sha)))?
+        .map_err(|e| {
+            format!(
+                "listing the workflow runs of {}: {e}",
+                rules::short(&pull.head_sha)
+            )
+        })?
         .into_iter()
         .map(|r| Run {
             id: r.id,
@@ -286,22 +423,47 @@ fn retest(target: &Target<'_>, commenter: &str, config: &Config) -> Result<Vec<S
         .collect();
     let plan = rules::retest_plan(config, &record, &runs);
     if plan.is_empty() {
-        return Ok(vec![format!("@{commenter}: nothing to retest: no CI job failed on {}.", rules::short(&pull.head_sha))]);
+        return Ok(vec![format!(
+            "@{commenter}: nothing to retest: no CI job failed on {}.",
+            rules::short(&pull.head_sha)
+        )]);
     }
     let mut notes = Vec::new();
     for retest in plan {
         match github::rerun_failed_jobs(repo, retest.run) {
-            Ok(()) => log::info(&format!("#{}: re-running the failed jobs of run {}", pull.number, retest.run)),
+            Ok(()) => log::info(&format!(
+                "#{}: re-running the failed jobs of run {}",
+                pull.number, retest.run
+            )),
             Err(e) => {
-                soft(e, &format!("re-run the failed jobs of run {}", retest.run), &mut notes)?;
+                soft(
+                    e,
+                    &format!("re-run the failed jobs of run {}", retest.run),
+                    &mut notes,
+                )?;
                 continue;
             }
         }
-        let run = runs.iter().find(|r| r.id == retest.run).cloned().unwrap_or_default();
-        for tracked in record.jobs.iter_mut().filter(|t| retest.jobs.contains(&t.job)) {
+        let run = runs
+            .iter()
+            .find(|r| r.id == retest.run)
+            .cloned()
+            .unwrap_or_default();
+        for tracked in record
+            .jobs
+            .iter_mut()
+            .filter(|t| retest.jobs.contains(&t.job))
+        {
             tracked.run = Some(retest.run);
-            let queued = CheckUpdate { status: Status::Queued, ..rules::check_update(&run, &tracked.job) };
-            soft_update(repo, tracked.check_run, &check_run(&tracked.job, &queued, "Re-running the failed jobs"))?;
+            let queued = CheckUpdate {
+                status: Status::Queued,
+                ..rules::check_update(&run, &tracked.job)
+            };
+            soft_update(
+                repo,
+                tracked.check_run,
+                &check_run(&tracked.job, &queued, "Re-running the failed jobs"),
+            )?;
         }
     }
     kv::set_json(&key, &record).map_err(|e| format!("writing KV: {e}"))?;
@@ -319,20 +481,34 @@ fn on_workflow_run(repo: &Repo, payload: &Value) -> Result<(), String> {
     };
     let jobs = rules::bind(&mut record, &run);
     if jobs.is_empty() {
-        log::debug(&format!("workflow run {} ({}) matches no job started on {}", run.id, run.path, rules::short(&sha)));
+        log::debug(&format!(
+            "workflow run {} ({}) matches no job started on {}",
+            run.id,
+            run.path,
+            rules::short(&sha)
+        ));
         return Ok(());
     }
     for i in jobs {
         let tracked = &record.jobs[i];
         let update = rules::check_update(&run, &tracked.job);
-        soft_update(repo, tracked.check_run, &check_run(&tracked.job, &update, &update.title))?;
-        log::info(&format!("check run {} ({}): {:?} from run {}", tracked.check_run, tracked.job, update.status, run.id));
+        soft_update(
+            repo,
+            tracked.check_run,
+            &check_run(&tracked.job, &update, &update.title),
+        )?;
+        log::info(&format!(
+            "check run {} ({}): {:?} from run {}",
+            tracked.check_run, tracked.job, update.status, run.id
+        ));
     }
     kv::set_json(&format!("sha/{sha}"), &record).map_err(|e| format!("writing KV: {e}"))?;
     kv::set_json(&format!("run/{}", run.id), &sha).map_err(|e| format!("writing KV: {e}"))?;
     if record.dispatch_ref == run.head_branch && record.jobs.iter().all(|t| t.run.is_some()) {
         let waiting_key = format!("fork/{}", run.head_branch);
-        if let Some(mut waiting) = kv::get_json::<Vec<String>>(&waiting_key).map_err(|e| format!("reading KV: {e}"))? {
+        if let Some(mut waiting) =
+            kv::get_json::<Vec<String>>(&waiting_key).map_err(|e| format!("reading KV: {e}"))?
+        {
             if waiting.iter().any(|s| s == &sha) {
                 waiting.retain(|s| s != &sha);
                 kv::set_json(&waiting_key, &waiting).map_err(|e| format!("writing KV: {e}"))?;
@@ -345,8 +521,12 @@ fn on_workflow_run(repo: &Repo, payload: &Value) -> Result<(), String> {
 /// The head commit and record a run reports on: the one it was bound to, the one of
 /// its own commit, or a fork pull request's waiting on its branch.
 fn find_record(run: &Run) -> Result<Option<(String, Record)>, String> {
-    let read = |sha: &str| kv::get_json::<Record>(&format!("sha/{sha}")).map_err(|e| format!("reading KV: {e}"));
-    if let Some(sha) = kv::get_json::<String>(&format!("run/{}", run.id)).map_err(|e| format!("reading KV: {e}"))? {
+    let read = |sha: &str| {
+        kv::get_json::<Record>(&format!("sha/{sha}")).map_err(|e| format!("reading KV: {e}"))
+    };
+    if let Some(sha) = kv::get_json::<String>(&format!("run/{}", run.id))
+        .map_err(|e| format!("reading KV: {e}"))?
+    {
         if let Some(record) = read(&sha)? {
             return Ok(Some((sha, record)));
         }
@@ -354,10 +534,16 @@ fn find_record(run: &Run) -> Result<Option<(String, Record)>, String> {
     if let Some(record) = read(&run.head_sha)? {
         return Ok(Some((run.head_sha.clone(), record)));
     }
-    let waiting: Vec<String> = kv::get_json(&format!("fork/{}", run.head_branch)).map_err(|e| format!("reading KV: {e}"))?.unwrap_or_default();
+    let waiting: Vec<String> = kv::get_json(&format!("fork/{}", run.head_branch))
+        .map_err(|e| format!("reading KV: {e}"))?
+        .unwrap_or_default();
     for sha in waiting {
         if let Some(record) = read(&sha)? {
-            if record.jobs.iter().any(|t| t.run.is_none() && rules::workflow_matches(&t.workflow, run)) {
+            if record
+                .jobs
+                .iter()
+                .any(|t| t.run.is_none() && rules::workflow_matches(&t.workflow, run))
+            {
                 return Ok(Some((sha, record)));
             }
         }
@@ -405,7 +591,9 @@ fn soft_update(repo: &Repo, id: u64, run: &CheckRun) -> Result<(), String> {
             Ok(())
         }
         Err(HostError::Pending(approval)) => {
-            log::info(&format!("updating check run {id} is held for approval: {approval}"));
+            log::info(&format!(
+                "updating check run {id} is held for approval: {approval}"
+            ));
             Ok(())
         }
         Err(e) => Err(format!("updating check run {id}: {e}")),
@@ -423,7 +611,9 @@ fn soft(error: HostError, what: &str, notes: &mut Vec<String>) -> Result<(), Str
         }
         HostError::Pending(id) => {
             log::info(&format!("{what}: held for approval {id}"));
-            notes.push(format!("To {what} waits for a maintainer's approval (`{id}`)."));
+            notes.push(format!(
+                "To {what} waits for a maintainer's approval (`{id}`)."
+            ));
             Ok(())
         }
         e => Err(format!("could not {what}: {e}")),

@@ -114,7 +114,13 @@ pub enum PullDecision {
 /// Decides on a `pull_request` event. `label` is the label a `labeled` event added;
 /// `admitted` is [`admitted`]'s answer (only asked for when it matters).
 #[must_use]
-pub fn on_pull_request(action: &str, label: Option<&str>, open: bool, config: &Config, admitted: impl FnOnce() -> bool) -> PullDecision {
+pub fn on_pull_request(
+    action: &str,
+    label: Option<&str>,
+    open: bool,
+    config: &Config,
+    admitted: impl FnOnce() -> bool,
+) -> PullDecision {
     if !open {
         return PullDecision::Nothing;
     }
@@ -127,7 +133,9 @@ pub fn on_pull_request(action: &str, label: Option<&str>, open: bool, config: &C
             }
         }
         // Adding a label needs triage on GitHub: whoever added ok-to-test admits it.
-        "labeled" if label.is_some_and(|l| l.eq_ignore_ascii_case(&config.ok_to_test_label)) => PullDecision::Start,
+        "labeled" if label.is_some_and(|l| l.eq_ignore_ascii_case(&config.ok_to_test_label)) => {
+            PullDecision::Start
+        }
         _ => PullDecision::Nothing,
     }
 }
@@ -173,14 +181,29 @@ pub struct TestRequest<'a> {
 /// (without case).
 #[must_use]
 pub fn test_request<'a>(args: &str, config: &'a Config) -> TestRequest<'a> {
-    let names: Vec<&str> = args.split(|c: char| c.is_whitespace() || c == ',').filter(|s| !s.is_empty()).collect();
+    let names: Vec<&str> = args
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|s| !s.is_empty())
+        .collect();
     if names.iter().any(|n| n.eq_ignore_ascii_case("all")) {
-        return TestRequest { jobs: automatic(config), unknown: Vec::new() };
+        return TestRequest {
+            jobs: automatic(config),
+            unknown: Vec::new(),
+        };
     }
-    let jobs = config.jobs.iter().filter(|j| names.iter().any(|n| n.eq_ignore_ascii_case(&j.name))).collect();
+    let jobs = config
+        .jobs
+        .iter()
+        .filter(|j| names.iter().any(|n| n.eq_ignore_ascii_case(&j.name)))
+        .collect();
     let mut unknown: Vec<String> = Vec::new();
     for name in names {
-        if !config.jobs.iter().any(|j| j.name.eq_ignore_ascii_case(name)) && !unknown.iter().any(|u| u == name) {
+        if !config
+            .jobs
+            .iter()
+            .any(|j| j.name.eq_ignore_ascii_case(name))
+            && !unknown.iter().any(|u| u == name)
+        {
             unknown.push(name.to_owned());
         }
     }
@@ -193,13 +216,34 @@ pub fn test_help(commenter: &str, unknown: &[String], config: &Config) -> String
     let listed = if config.jobs.is_empty() {
         "No CI jobs are configured on this repository.".to_owned()
     } else {
-        let names = config.jobs.iter().map(|j| format!("`{}`{}", j.name, if j.always_run { "" } else { " (on request only)" })).collect::<Vec<_>>();
-        format!("The jobs are: {}. Use `/test NAME ...` or `/test all`.", names.join(", "))
+        let names = config
+            .jobs
+            .iter()
+            .map(|j| {
+                format!(
+                    "`{}`{}",
+                    j.name,
+                    if j.always_run {
+                        ""
+                    } else {
+                        " (on request only)"
+                    }
+                )
+            })
+            .collect::<Vec<_>>();
+        format!(
+            "The jobs are: {}. Use `/test NAME ...` or `/test all`.",
+            names.join(", ")
+        )
     };
     if unknown.is_empty() {
         format!("@{commenter}: `/test` needs a job name or `all`. {listed}")
     } else {
-        let quoted = unknown.iter().map(|u| format!("`{u}`")).collect::<Vec<_>>().join(", ");
+        let quoted = unknown
+            .iter()
+            .map(|u| format!("`{u}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
         format!("@{commenter}: there is no CI job {quoted}. {listed}")
     }
 }
@@ -310,14 +354,28 @@ pub fn workflow_matches(workflow: &str, run: &Run) -> bool {
 /// already bound to or, for a run started by `workflow_dispatch`, the first unbound
 /// job of its workflow (two jobs of one workflow take its runs in turn).
 pub fn bind(record: &mut Record, run: &Run) -> Vec<usize> {
-    let bound: Vec<usize> = record.jobs.iter().enumerate().filter(|(_, t)| t.run == Some(run.id)).map(|(i, _)| i).collect();
+    let bound: Vec<usize> = record
+        .jobs
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.run == Some(run.id))
+        .map(|(i, _)| i)
+        .collect();
     if !bound.is_empty() {
         return bound;
     }
-    if run.event.as_deref().is_some_and(|e| e != "workflow_dispatch") {
+    if run
+        .event
+        .as_deref()
+        .is_some_and(|e| e != "workflow_dispatch")
+    {
         return Vec::new();
     }
-    match record.jobs.iter().position(|t| t.run.is_none() && workflow_matches(&t.workflow, run)) {
+    match record
+        .jobs
+        .iter()
+        .position(|t| t.run.is_none() && workflow_matches(&t.workflow, run))
+    {
         Some(i) => {
             record.jobs[i].run = Some(run.id);
             vec![i]
@@ -382,10 +440,22 @@ pub fn check_update(run: &Run, job: &str) -> CheckUpdate {
         Status::InProgress => "Running".to_owned(),
         Status::Completed(Conclusion::Success) => "Passed".to_owned(),
         Status::Completed(Conclusion::Failure) => "Failed".to_owned(),
-        Status::Completed(_) => format!("Ended: {}", run.conclusion.as_deref().unwrap_or("unknown")),
+        Status::Completed(_) => {
+            format!("Ended: {}", run.conclusion.as_deref().unwrap_or("unknown"))
+        }
     };
-    let summary = format!("Job `{job}`: workflow run [{}]({}) on `{}`.", run.id, run.html_url, short(&run.head_sha));
-    CheckUpdate { status, details_url: run.html_url.clone(), title, summary }
+    let summary = format!(
+        "Job `{job}`: workflow run [{}]({}) on `{}`.",
+        run.id,
+        run.html_url,
+        short(&run.head_sha)
+    );
+    CheckUpdate {
+        status,
+        details_url: run.html_url.clone(),
+        title,
+        summary,
+    }
 }
 
 /// GitHub's conclusions of a workflow run as a check run's. `stale` and a missing
@@ -412,7 +482,11 @@ pub fn short(sha: &str) -> &str {
 /// Whether a completed run has jobs that re-running failed jobs would run again.
 #[must_use]
 pub fn failed(run: &Run) -> bool {
-    run.status == "completed" && matches!(run.conclusion.as_deref(), Some("failure" | "cancelled" | "timed_out" | "startup_failure"))
+    run.status == "completed"
+        && matches!(
+            run.conclusion.as_deref(),
+            Some("failure" | "cancelled" | "timed_out" | "startup_failure")
+        )
 }
 
 /// One run `/retest` re-runs, with the indexes of the record's jobs it reports on.
@@ -436,10 +510,15 @@ pub fn retest_plan(config: &Config, record: &Record, runs: &[Run]) -> Vec<Retest
             Some(id) => runs.iter().find(|r| r.id == id),
             None => runs.iter().find(|r| workflow_matches(&job.workflow, r)),
         };
-        let Some(run) = run.filter(|r| failed(r)) else { continue };
+        let Some(run) = run.filter(|r| failed(r)) else {
+            continue;
+        };
         match out.iter_mut().find(|r| r.run == run.id) {
             Some(existing) => existing.jobs.push(job.name.clone()),
-            None => out.push(Retest { run: run.id, jobs: vec![job.name.clone()] }),
+            None => out.push(Retest {
+                run: run.id,
+                jobs: vec![job.name.clone()],
+            }),
         }
     }
     out

@@ -31,24 +31,35 @@ impl Plugin for Commands {
             .flatten()
             .filter_map(|l| l["name"].as_str().map(str::to_owned))
             .collect();
-        let Some(number) = payload.pointer("/pull_request/number").and_then(Value::as_u64) else {
+        let Some(number) = payload
+            .pointer("/pull_request/number")
+            .and_then(Value::as_u64)
+        else {
             return Ok(());
         };
-        if !rules::lgtm_reset(&config, event.action.as_deref().unwrap_or_default(), &labels) {
+        if !rules::lgtm_reset(
+            &config,
+            event.action.as_deref().unwrap_or_default(),
+            &labels,
+        ) {
             return Ok(());
         }
         match github::remove_label(&repo, number, rules::LGTM) {
             Ok(()) | Err(HostError::NotFound(_)) => {}
             Err(e) => return Err(format!("removing lgtm from #{number}: {e}")),
         }
-        github::create_comment(&repo, number, rules::LGTM_RESET_COMMENT).map_err(|e| format!("commenting on #{number}: {e}"))?;
+        github::create_comment(&repo, number, rules::LGTM_RESET_COMMENT)
+            .map_err(|e| format!("commenting on #{number}: {e}"))?;
         log::info(&format!("#{number}: new commits, lgtm removed"));
         Ok(())
     }
 
     fn handle_command(command: Command) -> Result<(), String> {
         let config: Config = config::get().map_err(|e| format!("invalid config: {e}"))?;
-        let repo = command.event.repo().ok_or("the command's event names no repository")?;
+        let repo = command
+            .event
+            .repo()
+            .ok_or("the command's event names no repository")?;
         let payload: Value = serde_json::from_str(&command.event.payload).unwrap_or(Value::Null);
         if let Some(reason) = payload::ignore_reason(&payload) {
             log::info(&format!("/{} ignored: {reason}", command.verb));
@@ -72,24 +83,39 @@ impl Plugin for Commands {
         };
         let plan = rules::plan(&cx, &config);
         if plan.is_empty() {
-            log::info(&format!("/{} {} on #{}: nothing to do", command.verb, command.args, command.number));
+            log::info(&format!(
+                "/{} {} on #{}: nothing to do",
+                command.verb, command.args, command.number
+            ));
             return Ok(());
         }
-        let mut run = Run { repo: &repo, number: command.number, commenter: &command.author, notes: Vec::new(), held: false };
+        let mut run = Run {
+            repo: &repo,
+            number: command.number,
+            commenter: &command.author,
+            notes: Vec::new(),
+            held: false,
+        };
         run.notes.extend(plan.reply.clone());
         for action in &plan.actions {
             run.apply(action)?;
         }
         let replied = !run.notes.is_empty();
         if replied {
-            reply(&repo, command.number, plan.topic, &run.notes.join("\n\n")).map_err(|e| format!("replying: {e}"))?;
+            reply(&repo, command.number, plan.topic, &run.notes.join("\n\n"))
+                .map_err(|e| format!("replying: {e}"))?;
         }
         if config.acknowledge {
             let reaction = if replied || run.held { "eyes" } else { "+1" };
             match github::add_reaction(&repo, command.comment_id, reaction) {
                 Ok(()) => {}
-                Err(e @ (HostError::Unavailable(_) | HostError::LimitExceeded(_))) => return Err(format!("reacting: {e}")),
-                Err(e) => log::warn(&format!("could not react to comment {}: {e}", command.comment_id)),
+                Err(e @ (HostError::Unavailable(_) | HostError::LimitExceeded(_))) => {
+                    return Err(format!("reacting: {e}"))
+                }
+                Err(e) => log::warn(&format!(
+                    "could not react to comment {}: {e}",
+                    command.comment_id
+                )),
             }
         }
         Ok(())
@@ -101,7 +127,11 @@ gantry_plugin_sdk::register_plugin!(Commands);
 /// The issue or pull request as GitHub has it now.
 fn fetch_item(repo: &Repo, number: u64) -> Result<payload::Item, String> {
     let issue = github::get_issue(repo, number).map_err(|e| format!("reading #{number}: {e}"))?;
-    Ok(payload::Item { author: issue.author, assignees: issue.assignees, labels: issue.labels })
+    Ok(payload::Item {
+        author: issue.author,
+        assignees: issue.assignees,
+        labels: issue.labels,
+    })
 }
 
 /// Carrying out one plan: what GitHub refused is collected in `notes` for the reply.
@@ -122,16 +152,25 @@ impl Run<'_> {
         let (repo, number) = (self.repo, self.number);
         let result = match action {
             Action::AddLabels(labels) => github::add_labels(repo, number, labels).map(drop),
-            Action::RemoveLabels(labels) => labels.iter().try_for_each(|l| github::remove_label(repo, number, l)),
+            Action::RemoveLabels(labels) => labels
+                .iter()
+                .try_for_each(|l| github::remove_label(repo, number, l)),
             Action::Assign(users) => github::add_assignees(repo, number, users).map(|after| {
-                self.notes.extend(rules::assignment_outcome(self.commenter, users, &after));
+                self.notes
+                    .extend(rules::assignment_outcome(self.commenter, users, &after));
             }),
             Action::Unassign(users) => github::remove_assignees(repo, number, users).map(drop),
             Action::RequestReviews(users) => github::request_reviewers(repo, number, users),
             Action::WithdrawReviews(users) => github::remove_reviewers(repo, number, users),
-            Action::SetState(state) => {
-                github::set_state(repo, number, if *state == State::Closed { IssueState::Closed } else { IssueState::Open })
-            }
+            Action::SetState(state) => github::set_state(
+                repo,
+                number,
+                if *state == State::Closed {
+                    IssueState::Closed
+                } else {
+                    IssueState::Open
+                },
+            ),
             Action::SetTitle(title) => github::set_title(repo, number, title),
             Action::SetMilestone(milestone) => github::set_milestone(repo, number, *milestone),
             Action::SetMilestoneNamed(wanted) => match github::list_milestones(repo, "open") {
@@ -152,13 +191,20 @@ impl Run<'_> {
                 Ok(())
             }
             Err(HostError::Pending(id)) => {
-                log::info(&format!("#{number}: {} is held for approval: {id}", describe(action)));
+                log::info(&format!(
+                    "#{number}: {} is held for approval: {id}",
+                    describe(action)
+                ));
                 self.held = true;
                 Ok(())
             }
             Err(HostError::NotFound(why) | HostError::Rejected(why) | HostError::Invalid(why)) => {
                 log::warn(&format!("#{number}: could not {}: {why}", describe(action)));
-                self.notes.push(format!("@{}: GitHub would not {}: {why}", self.commenter, describe(action)));
+                self.notes.push(format!(
+                    "@{}: GitHub would not {}: {why}",
+                    self.commenter,
+                    describe(action)
+                ));
                 Ok(())
             }
             Err(e) => Err(format!("#{number}: could not {}: {e}", describe(action))),
@@ -168,15 +214,29 @@ impl Run<'_> {
 
 /// An action in words, for logs and replies.
 fn describe(action: &Action) -> String {
-    let quoted = |items: &[String]| items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ");
-    let people = |items: &[String]| items.iter().map(|i| format!("@{i}")).collect::<Vec<_>>().join(", ");
+    let quoted = |items: &[String]| {
+        items
+            .iter()
+            .map(|i| format!("`{i}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let people = |items: &[String]| {
+        items
+            .iter()
+            .map(|i| format!("@{i}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     match action {
         Action::AddLabels(labels) => format!("add {}", quoted(labels)),
         Action::RemoveLabels(labels) => format!("remove {}", quoted(labels)),
         Action::Assign(users) => format!("assign {}", people(users)),
         Action::Unassign(users) => format!("unassign {}", people(users)),
         Action::RequestReviews(users) => format!("request reviews from {}", people(users)),
-        Action::WithdrawReviews(users) => format!("withdraw the review requests of {}", people(users)),
+        Action::WithdrawReviews(users) => {
+            format!("withdraw the review requests of {}", people(users))
+        }
         Action::SetState(State::Closed) => "close it".into(),
         Action::SetState(State::Open) => "reopen it".into(),
         Action::SetTitle(title) => format!("retitle it to “{title}”"),
@@ -196,7 +256,9 @@ fn reply(repo: &Repo, number: u64, topic: &str, body: &str) -> Result<(), HostEr
                 log::info(&format!("#{number}: edited the {topic} reply {id}"));
                 return Ok(());
             }
-            Err(HostError::NotFound(_)) => log::info(&format!("#{number}: the {topic} reply {id} is gone; replying anew")),
+            Err(HostError::NotFound(_)) => log::info(&format!(
+                "#{number}: the {topic} reply {id} is gone; replying anew"
+            )),
             Err(e) => return Err(e),
         }
     }
@@ -206,7 +268,9 @@ fn reply(repo: &Repo, number: u64, topic: &str, body: &str) -> Result<(), HostEr
             kv::set_json(&key, &id)
         }
         Err(HostError::Pending(id)) => {
-            log::info(&format!("#{number}: the {topic} reply is held for approval: {id}"));
+            log::info(&format!(
+                "#{number}: the {topic} reply is held for approval: {id}"
+            ));
             Ok(())
         }
         Err(e) => Err(e),

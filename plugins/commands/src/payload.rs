@@ -16,7 +16,11 @@ pub struct Item {
 }
 
 fn logins(v: &Value) -> Vec<String> {
-    v.as_array().into_iter().flatten().filter_map(|u| u["login"].as_str().map(str::to_owned)).collect()
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|u| u["login"].as_str().map(str::to_owned))
+        .collect()
 }
 
 /// The payload's `issue`, when it names its author.
@@ -26,7 +30,12 @@ pub fn item(payload: &Value) -> Option<Item> {
     Some(Item {
         author: issue["user"]["login"].as_str()?.to_owned(),
         assignees: logins(&issue["assignees"]),
-        labels: issue["labels"].as_array().into_iter().flatten().filter_map(|l| l["name"].as_str().map(str::to_owned)).collect(),
+        labels: issue["labels"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|l| l["name"].as_str().map(str::to_owned))
+            .collect(),
     })
 }
 
@@ -34,11 +43,16 @@ pub fn item(payload: &Value) -> Option<Item> {
 /// edited or deleted rather than created, or one written by a bot.
 #[must_use]
 pub fn ignore_reason(payload: &Value) -> Option<&'static str> {
-    if payload.get("action").and_then(Value::as_str).is_some_and(|a| a != "created") {
+    if payload
+        .get("action")
+        .and_then(Value::as_str)
+        .is_some_and(|a| a != "created")
+    {
         return Some("the comment was not just created");
     }
     let user = &payload["comment"]["user"];
-    let bot = user["type"].as_str() == Some("Bot") || user["login"].as_str().is_some_and(|l| l.ends_with("[bot]"));
+    let bot = user["type"].as_str() == Some("Bot")
+        || user["login"].as_str().is_some_and(|l| l.ends_with("[bot]"));
     bot.then_some("the comment is a bot's")
 }
 
@@ -70,6 +84,9 @@ mod tests {
         assert!(ignore_reason(&by("created", "gantry[bot]", "Bot")).is_some());
         assert!(ignore_reason(&by("created", "renovate[bot]", "User")).is_some());
         assert!(ignore_reason(&by("created", "carol", "User")).is_none());
-        assert!(ignore_reason(&json!({})).is_none(), "a bare payload is not refused");
+        assert!(
+            ignore_reason(&json!({})).is_none(),
+            "a bare payload is not refused"
+        );
     }
 }

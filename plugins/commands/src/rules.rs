@@ -39,7 +39,11 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Self { allowed_labels: Vec::new(), acknowledge: true, lgtm_reset_on_push: true }
+        Self {
+            allowed_labels: Vec::new(),
+            acknowledge: true,
+            lgtm_reset_on_push: true,
+        }
     }
 }
 
@@ -50,7 +54,9 @@ pub const LGTM_RESET_COMMENT: &str = "New changes are detected. The `lgtm` label
 /// removes `lgtm`: new commits (`synchronize`) and the label is there.
 #[must_use]
 pub fn lgtm_reset(config: &Config, action: &str, labels: &[String]) -> bool {
-    config.lgtm_reset_on_push && action == "synchronize" && labels.iter().any(|l| l.eq_ignore_ascii_case(LGTM))
+    config.lgtm_reset_on_push
+        && action == "synchronize"
+        && labels.iter().any(|l| l.eq_ignore_ascii_case(LGTM))
 }
 
 /// Everything a command is judged by.
@@ -123,7 +129,10 @@ pub struct Plan {
 
 impl Plan {
     fn new(topic: &'static str) -> Self {
-        Self { topic, ..Self::default() }
+        Self {
+            topic,
+            ..Self::default()
+        }
     }
 
     fn act(mut self, action: Action) -> Self {
@@ -178,7 +187,10 @@ pub fn topic_of(verb: &str) -> &'static str {
 #[must_use]
 pub fn plan(cx: &Context<'_>, config: &Config) -> Plan {
     let topic = topic_of(cx.verb);
-    let pr_only = matches!(cx.verb, "lgtm" | "remove-lgtm" | "approve" | "remove-approve" | "hold" | "unhold" | "cc" | "uncc");
+    let pr_only = matches!(
+        cx.verb,
+        "lgtm" | "remove-lgtm" | "approve" | "remove-approve" | "hold" | "unhold" | "cc" | "uncc"
+    );
     if pr_only && !cx.is_pull_request {
         return Plan::new(topic);
     }
@@ -188,13 +200,17 @@ pub fn plan(cx: &Context<'_>, config: &Config) -> Plan {
         "remove-lgtm" => plan.act(Action::RemoveLabels(vec![LGTM.into()])),
         "approve" => approve(cx, plan),
         "remove-approve" => plan.act(Action::RemoveLabels(vec![APPROVED.into()])),
-        "hold" if cx.args.eq_ignore_ascii_case("cancel") => plan.act(Action::RemoveLabels(vec![HOLD.into()])),
+        "hold" if cx.args.eq_ignore_ascii_case("cancel") => {
+            plan.act(Action::RemoveLabels(vec![HOLD.into()]))
+        }
         "hold" => plan.act(Action::AddLabels(vec![HOLD.into()])),
         "unhold" => plan.act(Action::RemoveLabels(vec![HOLD.into()])),
         "assign" | "unassign" | "cc" | "uncc" => people(cx, plan),
         "label" | "remove-label" => labels(cx, config, plan),
         "kind" | "area" | "priority" | "triage" => prefixed(cx, cx.verb, false, plan),
-        "remove-kind" | "remove-area" | "remove-priority" | "remove-triage" => prefixed(cx, &cx.verb["remove-".len()..], true, plan),
+        "remove-kind" | "remove-area" | "remove-priority" | "remove-triage" => {
+            prefixed(cx, &cx.verb["remove-".len()..], true, plan)
+        }
         "lifecycle" | "remove-lifecycle" => lifecycle(cx, plan),
         "close" | "reopen" => state(cx, plan),
         "retitle" => retitle(cx, plan),
@@ -210,9 +226,10 @@ fn mention(login: &str) -> String {
 fn lgtm(cx: &Context<'_>, plan: Plan) -> Plan {
     match cx.args.to_ascii_lowercase().as_str() {
         "cancel" => plan.act(Action::RemoveLabels(vec![LGTM.into()])),
-        "" | "no-issue" if cx.commenter.eq_ignore_ascii_case(cx.item_author) => {
-            plan.say(format!("{}: you cannot LGTM your own pull request; a reviewer can.", mention(cx.commenter)))
-        }
+        "" | "no-issue" if cx.commenter.eq_ignore_ascii_case(cx.item_author) => plan.say(format!(
+            "{}: you cannot LGTM your own pull request; a reviewer can.",
+            mention(cx.commenter)
+        )),
         "" | "no-issue" => plan.act(Action::AddLabels(vec![LGTM.into()])),
         _ => plan.say(usage(cx.commenter, "/lgtm [cancel]")),
     }
@@ -227,7 +244,10 @@ fn approve(cx: &Context<'_>, plan: Plan) -> Plan {
 }
 
 fn usage(commenter: &str, usage: &str) -> String {
-    format!("{}: that did not do anything; the command is `{usage}`.", mention(commenter))
+    format!(
+        "{}: that did not do anything; the command is `{usage}`.",
+        mention(commenter)
+    )
 }
 
 /// A GitHub login: 1 to 39 letters, digits or single hyphens, not starting with one
@@ -235,7 +255,10 @@ fn usage(commenter: &str, usage: &str) -> String {
 #[must_use]
 pub fn is_login(login: &str) -> bool {
     let name = login.strip_suffix("[bot]").unwrap_or(login);
-    !name.is_empty() && name.len() <= 39 && !name.starts_with('-') && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    !name.is_empty()
+        && name.len() <= 39
+        && !name.starts_with('-')
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 /// The logins named in `args` (`@` optional, commas allowed), without repeats.
@@ -259,14 +282,24 @@ fn people(cx: &Context<'_>, mut plan: Plan) -> Plan {
         named.push(cx.commenter.to_owned());
     }
     let (valid, invalid): (Vec<String>, Vec<String>) = named.into_iter().partition(|l| is_login(l));
-    let (allowed, others): (Vec<String>, Vec<String>) =
-        valid.into_iter().partition(|l| cx.level >= Level::Triage || l.eq_ignore_ascii_case(cx.commenter));
+    let (allowed, others): (Vec<String>, Vec<String>) = valid
+        .into_iter()
+        .partition(|l| cx.level >= Level::Triage || l.eq_ignore_ascii_case(cx.commenter));
     if !invalid.is_empty() {
         let listed: Vec<String> = invalid.iter().map(|l| format!("`{l}`")).collect();
-        plan.say_also(&format!("{}: {} {} not a GitHub login.", mention(cx.commenter), listed.join(", "), if invalid.len() == 1 { "is" } else { "are" }));
+        plan.say_also(&format!(
+            "{}: {} {} not a GitHub login.",
+            mention(cx.commenter),
+            listed.join(", "),
+            if invalid.len() == 1 { "is" } else { "are" }
+        ));
     }
     if !others.is_empty() {
-        let what = if matches!(cx.verb, "cc" | "uncc") { "review requests for others" } else { "assigning others" };
+        let what = if matches!(cx.verb, "cc" | "uncc") {
+            "review requests for others"
+        } else {
+            "assigning others"
+        };
         let listed: Vec<String> = others.iter().map(|l| mention(l)).collect();
         plan.say_also(&format!(
             "{}: {what} needs triage permission on the repository, so {} {} left out; `/{}` with no names applies to yourself.",
@@ -291,8 +324,16 @@ fn people(cx: &Context<'_>, mut plan: Plan) -> Plan {
 /// `after` as the assignees: GitHub drops logins it cannot assign without an error,
 /// and keeps at most [`MAX_ASSIGNEES`].
 #[must_use]
-pub fn assignment_outcome(commenter: &str, requested: &[String], after: &[String]) -> Option<String> {
-    let dropped: Vec<String> = requested.iter().filter(|r| !after.iter().any(|a| a.eq_ignore_ascii_case(r))).map(|l| mention(l)).collect();
+pub fn assignment_outcome(
+    commenter: &str,
+    requested: &[String],
+    after: &[String],
+) -> Option<String> {
+    let dropped: Vec<String> = requested
+        .iter()
+        .filter(|r| !after.iter().any(|a| a.eq_ignore_ascii_case(r)))
+        .map(|l| mention(l))
+        .collect();
     if dropped.is_empty() {
         return None;
     }
@@ -304,14 +345,22 @@ pub fn assignment_outcome(commenter: &str, requested: &[String], after: &[String
     } else {
         "Only the repository's owner, its collaborators and members of its organisation can be assigned.".to_owned()
     };
-    Some(format!("{}: GitHub did not assign {}. {why}", mention(commenter), dropped.join(", ")))
+    Some(format!(
+        "{}: GitHub did not assign {}. {why}",
+        mention(commenter),
+        dropped.join(", ")
+    ))
 }
 
 /// Whether `/label` and `/remove-label` may touch `label`.
 #[must_use]
 pub fn label_allowed(label: &str, config: &Config) -> bool {
     !GATE_LABELS.iter().any(|g| g.eq_ignore_ascii_case(label))
-        && (config.allowed_labels.is_empty() || config.allowed_labels.iter().any(|a| a.eq_ignore_ascii_case(label)))
+        && (config.allowed_labels.is_empty()
+            || config
+                .allowed_labels
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(label)))
 }
 
 /// A label name GitHub accepts: 1 to 100 characters.
@@ -320,15 +369,23 @@ fn label_ok(label: &str) -> bool {
 }
 
 fn labels(cx: &Context<'_>, config: &Config, mut plan: Plan) -> Plan {
-    let usage_text = if cx.verb == "label" { "/label LABEL ..." } else { "/remove-label LABEL ..." };
+    let usage_text = if cx.verb == "label" {
+        "/label LABEL ..."
+    } else {
+        "/remove-label LABEL ..."
+    };
     let names: Vec<String> = cx.args.split_whitespace().map(str::to_owned).collect();
     if names.is_empty() {
         return plan.say(usage(cx.commenter, usage_text));
     }
-    let (ok, refused): (Vec<String>, Vec<String>) = names.into_iter().partition(|l| label_ok(l) && label_allowed(l, config));
+    let (ok, refused): (Vec<String>, Vec<String>) = names
+        .into_iter()
+        .partition(|l| label_ok(l) && label_allowed(l, config));
     if !refused.is_empty() {
         let listed: Vec<String> = refused.iter().map(|l| format!("`{l}`")).collect();
-        let gates = refused.iter().any(|l| GATE_LABELS.iter().any(|g| g.eq_ignore_ascii_case(l)));
+        let gates = refused
+            .iter()
+            .any(|l| GATE_LABELS.iter().any(|g| g.eq_ignore_ascii_case(l)));
         let hint = if gates {
             " `lgtm`, `approved` and `do-not-merge/hold` go with `/lgtm`, `/approve` and `/hold`."
         } else if config.allowed_labels.is_empty() {
@@ -336,12 +393,22 @@ fn labels(cx: &Context<'_>, config: &Config, mut plan: Plan) -> Plan {
         } else {
             " The labels this repository allows are configured in the commands plugin's `allowed_labels`."
         };
-        plan.say_also(&format!("{}: cannot {} {} with `/{}`.{hint}", mention(cx.commenter), if cx.verb == "label" { "add" } else { "remove" }, listed.join(", "), cx.verb));
+        plan.say_also(&format!(
+            "{}: cannot {} {} with `/{}`.{hint}",
+            mention(cx.commenter),
+            if cx.verb == "label" { "add" } else { "remove" },
+            listed.join(", "),
+            cx.verb
+        ));
     }
     if ok.is_empty() {
         return plan;
     }
-    plan.act(if cx.verb == "label" { Action::AddLabels(ok) } else { Action::RemoveLabels(ok) })
+    plan.act(if cx.verb == "label" {
+        Action::AddLabels(ok)
+    } else {
+        Action::RemoveLabels(ok)
+    })
 }
 
 /// `/kind bug` → `kind/bug` (also `/kind kind/bug`), several values at once.
@@ -355,10 +422,21 @@ fn prefixed(cx: &Context<'_>, prefix: &str, remove: bool, plan: Plan) -> Plan {
         .filter(|l| label_ok(l))
         .collect();
     if labels.is_empty() {
-        let verb = if remove { format!("remove-{prefix}") } else { prefix.to_owned() };
-        return plan.say(usage(cx.commenter, &format!("/{verb} {} ...", prefix.to_ascii_uppercase())));
+        let verb = if remove {
+            format!("remove-{prefix}")
+        } else {
+            prefix.to_owned()
+        };
+        return plan.say(usage(
+            cx.commenter,
+            &format!("/{verb} {} ...", prefix.to_ascii_uppercase()),
+        ));
     }
-    plan.act(if remove { Action::RemoveLabels(labels) } else { Action::AddLabels(labels) })
+    plan.act(if remove {
+        Action::RemoveLabels(labels)
+    } else {
+        Action::AddLabels(labels)
+    })
 }
 
 /// `/lifecycle X` sets `lifecycle/X` and removes the other lifecycle labels present;
@@ -367,35 +445,62 @@ fn lifecycle(cx: &Context<'_>, plan: Plan) -> Plan {
     let value = cx.args.to_ascii_lowercase();
     let value = value.strip_prefix("lifecycle/").unwrap_or(&value);
     if !LIFECYCLES.contains(&value) {
-        return plan.say(usage(cx.commenter, &format!("/{} active|frozen|stale|rotten", cx.verb)));
+        return plan.say(usage(
+            cx.commenter,
+            &format!("/{} active|frozen|stale|rotten", cx.verb),
+        ));
     }
     let label = format!("lifecycle/{value}");
     if cx.verb == "remove-lifecycle" {
         return plan.act(Action::RemoveLabels(vec![label]));
     }
-    let others: Vec<String> = cx.labels.iter().filter(|l| l.starts_with("lifecycle/") && !l.eq_ignore_ascii_case(&label)).cloned().collect();
-    let plan = if others.is_empty() { plan } else { plan.act(Action::RemoveLabels(others)) };
+    let others: Vec<String> = cx
+        .labels
+        .iter()
+        .filter(|l| l.starts_with("lifecycle/") && !l.eq_ignore_ascii_case(&label))
+        .cloned()
+        .collect();
+    let plan = if others.is_empty() {
+        plan
+    } else {
+        plan.act(Action::RemoveLabels(others))
+    };
     plan.act(Action::AddLabels(vec![label]))
 }
 
 /// `/close` and `/reopen`: the author, an assignee, or anyone with triage.
 fn state(cx: &Context<'_>, plan: Plan) -> Plan {
-    let involved = cx.commenter.eq_ignore_ascii_case(cx.item_author) || cx.assignees.iter().any(|a| a.eq_ignore_ascii_case(cx.commenter));
+    let involved = cx.commenter.eq_ignore_ascii_case(cx.item_author)
+        || cx
+            .assignees
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case(cx.commenter));
     if cx.level < Level::Triage && !involved {
-        let what = if cx.is_pull_request { "pull request" } else { "issue" };
+        let what = if cx.is_pull_request {
+            "pull request"
+        } else {
+            "issue"
+        };
         return plan.say(format!(
             "{}: only the {what}'s author, its assignees and people with triage permission can `/{}` it.",
             mention(cx.commenter),
             cx.verb
         ));
     }
-    plan.act(Action::SetState(if cx.verb == "close" { State::Closed } else { State::Open }))
+    plan.act(Action::SetState(if cx.verb == "close" {
+        State::Closed
+    } else {
+        State::Open
+    }))
 }
 
 fn retitle(cx: &Context<'_>, plan: Plan) -> Plan {
     let title = cx.args.trim();
     if title.is_empty() || title.chars().count() > 256 {
-        return plan.say(usage(cx.commenter, "/retitle NEW TITLE (1 to 256 characters)"));
+        return plan.say(usage(
+            cx.commenter,
+            "/retitle NEW TITLE (1 to 256 characters)",
+        ));
     }
     plan.act(Action::SetTitle(title.to_owned()))
 }
@@ -427,7 +532,10 @@ pub fn choose_milestone(commenter: &str, wanted: &str, open: &[Milestone]) -> Re
     if let Some(exact) = open.iter().find(|m| m.title == wanted) {
         return Ok(exact.number);
     }
-    let alike: Vec<&&Milestone> = open.iter().filter(|m| m.title.to_lowercase() == wanted.to_lowercase()).collect();
+    let alike: Vec<&&Milestone> = open
+        .iter()
+        .filter(|m| m.title.to_lowercase() == wanted.to_lowercase())
+        .collect();
     match alike.as_slice() {
         [one] => return Ok(one.number),
         [] => {}
@@ -447,7 +555,11 @@ pub fn choose_milestone(commenter: &str, wanted: &str, open: &[Milestone]) -> Re
     let listed = if open.is_empty() {
         "This repository has no open milestones.".to_owned()
     } else {
-        let mut titles: Vec<String> = open.iter().take(MAX_LISTED_MILESTONES).map(|m| code(&m.title)).collect();
+        let mut titles: Vec<String> = open
+            .iter()
+            .take(MAX_LISTED_MILESTONES)
+            .map(|m| code(&m.title))
+            .collect();
         if open.len() > MAX_LISTED_MILESTONES {
             titles.push(format!("and {} more", open.len() - MAX_LISTED_MILESTONES));
         }

@@ -93,7 +93,9 @@ impl HookEvent {
     #[must_use]
     pub fn number(&self) -> Option<u64> {
         self.command.as_ref().map(|c| c.number).or_else(|| {
-            ["/issue/number", "/pull_request/number", "/number"].iter().find_map(|p| self.payload.pointer(p).and_then(Value::as_u64))
+            ["/issue/number", "/pull_request/number", "/number"]
+                .iter()
+                .find_map(|p| self.payload.pointer(p).and_then(Value::as_u64))
         })
     }
 
@@ -103,7 +105,12 @@ impl HookEvent {
         ["/issue/labels", "/pull_request/labels"]
             .iter()
             .find_map(|p| self.payload.pointer(p).and_then(Value::as_array))
-            .map(|labels| labels.iter().filter_map(|l| l["name"].as_str().map(str::to_owned)).collect())
+            .map(|labels| {
+                labels
+                    .iter()
+                    .filter_map(|l| l["name"].as_str().map(str::to_owned))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -112,7 +119,12 @@ impl HookEvent {
     pub fn actor(&self) -> String {
         match &self.command {
             Some(c) => c.author.clone(),
-            None => self.payload.pointer("/sender/login").and_then(Value::as_str).unwrap_or_default().to_owned(),
+            None => self
+                .payload
+                .pointer("/sender/login")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
         }
     }
 
@@ -139,15 +151,26 @@ impl HookEvent {
     /// `{number}`, `{stage}`, `{outcome}` and `{message}` replaced.
     #[must_use]
     pub fn render(&self, template: &str, repo: &str) -> String {
-        let (verb, args) = self.command.as_ref().map(|c| (c.verb.as_str(), c.args.as_str())).unwrap_or_default();
-        let (outcome, message) = self.outcome.as_ref().map(|o| (o.result.as_str(), o.message.as_deref().unwrap_or_default())).unwrap_or_default();
+        let (verb, args) = self
+            .command
+            .as_ref()
+            .map(|c| (c.verb.as_str(), c.args.as_str()))
+            .unwrap_or_default();
+        let (outcome, message) = self
+            .outcome
+            .as_ref()
+            .map(|o| (o.result.as_str(), o.message.as_deref().unwrap_or_default()))
+            .unwrap_or_default();
         template
             .replace("{plugin}", &self.plugin)
             .replace("{command}", verb)
             .replace("{args}", args)
             .replace("{author}", &self.actor())
             .replace("{repo}", repo)
-            .replace("{number}", &self.number().map(|n| n.to_string()).unwrap_or_default())
+            .replace(
+                "{number}",
+                &self.number().map(|n| n.to_string()).unwrap_or_default(),
+            )
             .replace("{stage}", &self.stage)
             .replace("{outcome}", outcome)
             .replace("{message}", message)
@@ -161,15 +184,31 @@ impl HookEvent {
 pub fn unmet(rule: &AroundRule, event: &HookEvent, permission: Option<Level>) -> Vec<String> {
     let mut unmet = Vec::new();
     let labels = event.labels();
-    let missing: Vec<&str> = rule.require_labels.iter().filter(|want| !labels.iter().any(|l| l.eq_ignore_ascii_case(want))).map(String::as_str).collect();
+    let missing: Vec<&str> = rule
+        .require_labels
+        .iter()
+        .filter(|want| !labels.iter().any(|l| l.eq_ignore_ascii_case(want)))
+        .map(String::as_str)
+        .collect();
     if !missing.is_empty() {
-        let what = if event.number().is_some() { "it" } else { "the event names no issue or pull request, so it" };
-        unmet.push(format!("{what} needs the label{} {}", if missing.len() == 1 { "" } else { "s" }, quoted(&missing)));
+        let what = if event.number().is_some() {
+            "it"
+        } else {
+            "the event names no issue or pull request, so it"
+        };
+        unmet.push(format!(
+            "{what} needs the label{} {}",
+            if missing.len() == 1 { "" } else { "s" },
+            quoted(&missing)
+        ));
     }
     if let Some(need) = rule.require_permission {
         let have = permission.unwrap_or(Level::None);
         if have < need {
-            unmet.push(format!("@{} has {have} access; {need} is needed", event.actor()));
+            unmet.push(format!(
+                "@{} has {have} access; {need} is needed",
+                event.actor()
+            ));
         }
     }
     unmet
@@ -178,7 +217,10 @@ pub fn unmet(rule: &AroundRule, event: &HookEvent, permission: Option<Level>) ->
 /// The comment that explains a blocked run.
 #[must_use]
 pub fn blocked_comment(event: &HookEvent, reasons: &[String]) -> String {
-    let mut body = format!("{} did not run: a required pre-run check failed.\n", event.what());
+    let mut body = format!(
+        "{} did not run: a required pre-run check failed.\n",
+        event.what()
+    );
     for reason in reasons {
         body.push_str(&format!("\n- {reason}"));
     }
@@ -186,5 +228,9 @@ pub fn blocked_comment(event: &HookEvent, reasons: &[String]) -> String {
 }
 
 fn quoted(items: &[&str]) -> String {
-    items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
+    items
+        .iter()
+        .map(|i| format!("`{i}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -33,11 +33,20 @@ impl Plugin for Hooks {
         }
         let kind = event.kind();
         let action = event.action.as_deref().unwrap_or_default();
-        let rules: Vec<&rules::Rule> = config.rules.iter().filter(|r| r.matches(&event.name, &kind)).collect();
-        let check_title = config.title_check.enabled && event.name == "pull_request" && rules::TITLE_CHECK_ACTIONS.contains(&action);
-        let greet = config.first_time_greeting.enabled && (kind == "issues.opened" || kind == "pull_request.opened");
+        let rules: Vec<&rules::Rule> = config
+            .rules
+            .iter()
+            .filter(|r| r.matches(&event.name, &kind))
+            .collect();
+        let check_title = config.title_check.enabled
+            && event.name == "pull_request"
+            && rules::TITLE_CHECK_ACTIONS.contains(&action);
+        let greet = config.first_time_greeting.enabled
+            && (kind == "issues.opened" || kind == "pull_request.opened");
         let announce = kind == "release.published";
-        let label_paths = !config.path_labels.is_empty() && event.name == "pull_request" && rules::PATH_LABEL_ACTIONS.contains(&action);
+        let label_paths = !config.path_labels.is_empty()
+            && event.name == "pull_request"
+            && rules::PATH_LABEL_ACTIONS.contains(&action);
         if rules.is_empty() && !check_title && !greet && !announce && !label_paths {
             return Ok(());
         }
@@ -53,27 +62,50 @@ impl Plugin for Hooks {
         };
         for rule in rules {
             if !rule.add_labels.is_empty() {
-                github::add_labels(&repo, target.number, &rule.add_labels).map_err(|e| e.to_string())?;
-                log::info(&format!("labelled #{} with {}", target.number, rule.add_labels.join(", ")));
+                github::add_labels(&repo, target.number, &rule.add_labels)
+                    .map_err(|e| e.to_string())?;
+                log::info(&format!(
+                    "labelled #{} with {}",
+                    target.number,
+                    rule.add_labels.join(", ")
+                ));
             }
             if let Some(template) = &rule.comment {
-                github::create_comment(&repo, target.number, &target.render(template, &full_name)).map_err(|e| e.to_string())?;
+                github::create_comment(&repo, target.number, &target.render(template, &full_name))
+                    .map_err(|e| e.to_string())?;
                 log::info(&format!("commented on #{}", target.number));
             }
         }
-        if let Some(body) = rules::first_time_greeting(&config.first_time_greeting, &kind, &target, &full_name) {
-            let what = format!("greet first-time contributor @{} on #{}", target.author, target.number);
-            if soft(github::create_comment(&repo, target.number, &body).map(drop), &what)? {
-                log::info(&format!("greeted first-time contributor @{} on #{}", target.author, target.number));
+        if let Some(body) =
+            rules::first_time_greeting(&config.first_time_greeting, &kind, &target, &full_name)
+        {
+            let what = format!(
+                "greet first-time contributor @{} on #{}",
+                target.author, target.number
+            );
+            if soft(
+                github::create_comment(&repo, target.number, &body).map(drop),
+                &what,
+            )? {
+                log::info(&format!(
+                    "greeted first-time contributor @{} on #{}",
+                    target.author, target.number
+                ));
             }
         }
         if label_paths {
             label_by_paths(&repo, target.number, &config.path_labels)?;
         }
         if check_title {
-            let head_sha = payload.pointer("/pull_request/head/sha").and_then(Value::as_str).unwrap_or_default();
+            let head_sha = payload
+                .pointer("/pull_request/head/sha")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             if head_sha.is_empty() {
-                log::warn(&format!("#{}: the payload names no head commit; the title is not checked", target.number));
+                log::warn(&format!(
+                    "#{}: the payload names no head commit; the title is not checked",
+                    target.number
+                ));
             } else {
                 check_title_of(&repo, &target, head_sha, &config.title_check.types)?;
             }
@@ -90,7 +122,8 @@ impl Plugin for Hooks {
 fn run_around(event: &Event, config: &Config) -> Result<(), String> {
     let repo = event.repo().ok_or("the event names no repository")?;
     let full_name = format!("{}/{}", repo.owner, repo.name);
-    let hook: HookEvent = serde_json::from_str(&event.payload).map_err(|e| format!("unreadable gantry_hook payload: {e}"))?;
+    let hook: HookEvent = serde_json::from_str(&event.payload)
+        .map_err(|e| format!("unreadable gantry_hook payload: {e}"))?;
     let number = hook.number();
     let mut blocked = Vec::new();
     let mut explain = false;
@@ -98,12 +131,26 @@ fn run_around(event: &Event, config: &Config) -> Result<(), String> {
         let permission = match (rule.require_permission, &hook.command) {
             (None, _) => None,
             (Some(_), Some(command)) => Some(command.permission),
-            (Some(_), None) => Some(github::get_permission(&repo, &hook.actor()).map(Level::from).map_err(|e| format!("reading @{}'s permission: {e}", hook.actor()))?),
+            (Some(_), None) => Some(
+                github::get_permission(&repo, &hook.actor())
+                    .map(Level::from)
+                    .map_err(|e| format!("reading @{}'s permission: {e}", hook.actor()))?,
+            ),
         };
         let unmet = around::unmet(rule, &hook, permission);
         if !unmet.is_empty() {
-            let severity = if rule.blocking { "blocking" } else { "non-blocking" };
-            log::warn(&format!("{} {} hook for {}: {}", severity, hook.stage, hook.what(), unmet.join("; ")));
+            let severity = if rule.blocking {
+                "blocking"
+            } else {
+                "non-blocking"
+            };
+            log::warn(&format!(
+                "{} {} hook for {}: {}",
+                severity,
+                hook.stage,
+                hook.what(),
+                unmet.join("; ")
+            ));
             if rule.blocking {
                 explain |= rule.explain;
                 blocked.extend(unmet);
@@ -111,14 +158,29 @@ fn run_around(event: &Event, config: &Config) -> Result<(), String> {
             continue;
         }
         let Some(number) = number else {
-            log::debug(&format!("{}: no issue or pull request to act on", hook.what()));
+            log::debug(&format!(
+                "{}: no issue or pull request to act on",
+                hook.what()
+            ));
             continue;
         };
-        if !rule.add_labels.is_empty() && soft(github::add_labels(&repo, number, &rule.add_labels).map(drop), &format!("label #{number}"))? {
-            log::info(&format!("{} hook: labelled #{number} {}", hook.stage, rule.add_labels.join(", ")));
+        if !rule.add_labels.is_empty()
+            && soft(
+                github::add_labels(&repo, number, &rule.add_labels).map(drop),
+                &format!("label #{number}"),
+            )?
+        {
+            log::info(&format!(
+                "{} hook: labelled #{number} {}",
+                hook.stage,
+                rule.add_labels.join(", ")
+            ));
         }
         if let Some(template) = &rule.comment {
-            if soft(github::create_comment(&repo, number, &hook.render(template, &full_name)).map(drop), &format!("comment on #{number}"))? {
+            if soft(
+                github::create_comment(&repo, number, &hook.render(template, &full_name)).map(drop),
+                &format!("comment on #{number}"),
+            )? {
                 log::info(&format!("{} hook: commented on #{number}", hook.stage));
             }
         }
@@ -127,27 +189,46 @@ fn run_around(event: &Event, config: &Config) -> Result<(), String> {
         return Ok(());
     }
     if let (true, Some(number)) = (explain, number) {
-        soft(github::create_comment(&repo, number, &around::blocked_comment(&hook, &blocked)).map(drop), &format!("explain the block on #{number}"))?;
+        soft(
+            github::create_comment(&repo, number, &around::blocked_comment(&hook, &blocked))
+                .map(drop),
+            &format!("explain the block on #{number}"),
+        )?;
     }
     Err(blocked.join("; "))
 }
 
 /// Reports on the pull request's title as the completed check run
 /// `gantry/hooks: title` on its head commit.
-fn check_title_of(repo: &Repo, target: &Target, head_sha: &str, types: &[String]) -> Result<(), String> {
+fn check_title_of(
+    repo: &Repo,
+    target: &Target,
+    head_sha: &str,
+    types: &[String],
+) -> Result<(), String> {
     let report = rules::title_report(&target.title, types);
     let run = CheckRun {
         name: rules::TITLE_CHECK_NAME.into(),
         head_sha: head_sha.into(),
         status: CheckStatus::Completed,
-        conclusion: Some(if report.success { Conclusion::Success } else { Conclusion::Failure }),
+        conclusion: Some(if report.success {
+            Conclusion::Success
+        } else {
+            Conclusion::Failure
+        }),
         details_url: None,
         title: Some(report.title),
         summary: Some(report.summary),
     };
     let verdict = if report.success { "passes" } else { "fails" };
-    if soft(github::create_check_run(repo, &run).map(drop), &format!("report the title check on #{}", target.number))? {
-        log::info(&format!("#{}: the title {verdict} the conventional-commit check", target.number));
+    if soft(
+        github::create_check_run(repo, &run).map(drop),
+        &format!("report the title check on #{}", target.number),
+    )? {
+        log::info(&format!(
+            "#{}: the title {verdict} the conventional-commit check",
+            target.number
+        ));
     }
     Ok(())
 }
@@ -165,20 +246,34 @@ fn label_by_paths(repo: &Repo, number: u64, rules: &[rules::PathLabel]) -> Resul
     if labels.is_empty() {
         return Ok(());
     }
-    if soft(github::add_labels(repo, number, &labels).map(drop), &format!("label #{number} by its paths"))? {
-        log::info(&format!("#{number}: labelled {} by its changed paths", labels.join(", ")));
+    if soft(
+        github::add_labels(repo, number, &labels).map(drop),
+        &format!("label #{number} by its paths"),
+    )? {
+        log::info(&format!(
+            "#{number}: labelled {} by its changed paths",
+            labels.join(", ")
+        ));
     }
     Ok(())
 }
 
 /// Comments on the configured issues (and the mentioned ones, when asked) that a
 /// release was published.
-fn announce_release(repo: &Repo, full_name: &str, payload: &Value, config: &rules::ReleaseAnnouncement) -> Result<(), String> {
+fn announce_release(
+    repo: &Repo,
+    full_name: &str,
+    payload: &Value,
+    config: &rules::ReleaseAnnouncement,
+) -> Result<(), String> {
     let Some(release) = Release::from_payload(payload) else {
         log::warn("release.published without a release tag");
         return Ok(());
     };
-    let repo_url = payload.pointer("/repository/html_url").and_then(Value::as_str).unwrap_or_default();
+    let repo_url = payload
+        .pointer("/repository/html_url")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let targets = rules::announcement_targets(config, &release, repo_url);
     if targets.is_empty() {
         log::debug(&format!("{}: no issue to announce it on", release.tag));
@@ -186,7 +281,10 @@ fn announce_release(repo: &Repo, full_name: &str, payload: &Value, config: &rule
     }
     let body = release.render(&config.message, full_name);
     for number in targets {
-        if soft(github::create_comment(repo, number, &body).map(drop), &format!("announce {} on #{number}", release.tag))? {
+        if soft(
+            github::create_comment(repo, number, &body).map(drop),
+            &format!("announce {} on #{number}", release.tag),
+        )? {
             log::info(&format!("announced {} on #{number}", release.tag));
         }
     }

@@ -55,7 +55,11 @@ pub const PATH_LABEL_ACTIONS: &[&str] = &["opened", "reopened", "synchronize"];
 pub fn labels_for_paths(rules: &[PathLabel], paths: &[String]) -> Vec<String> {
     rules
         .iter()
-        .filter(|rule| paths.iter().any(|path| rule.paths.iter().any(|pattern| path_matches(pattern, path))))
+        .filter(|rule| {
+            paths
+                .iter()
+                .any(|path| rule.paths.iter().any(|pattern| path_matches(pattern, path)))
+        })
         .map(|rule| rule.label.clone())
         .fold(Vec::new(), |mut labels, label| {
             if !labels.contains(&label) {
@@ -79,7 +83,10 @@ pub fn path_matches(pattern: &str, path: &str) -> bool {
 fn segments_match(pattern: &[&str], path: &[&str]) -> bool {
     match (pattern.first(), path.first()) {
         (None, None) => true,
-        (Some(&"**"), _) => segments_match(&pattern[1..], path) || (!path.is_empty() && segments_match(pattern, &path[1..])),
+        (Some(&"**"), _) => {
+            segments_match(&pattern[1..], path)
+                || (!path.is_empty() && segments_match(pattern, &path[1..]))
+        }
         (Some(p), Some(s)) => segment_matches(p, s) && segments_match(&pattern[1..], &path[1..]),
         _ => false,
     }
@@ -90,8 +97,12 @@ fn segment_matches(pattern: &str, text: &str) -> bool {
     match pattern.split_once('*') {
         None => pattern == text,
         Some((head, rest)) => {
-            let Some(after) = text.strip_prefix(head) else { return false };
-            (0..=after.len()).filter(|i| after.is_char_boundary(*i)).any(|i| segment_matches(rest, &after[i..]))
+            let Some(after) = text.strip_prefix(head) else {
+                return false;
+            };
+            (0..=after.len())
+                .filter(|i| after.is_char_boundary(*i))
+                .any(|i| segment_matches(rest, &after[i..]))
         }
     }
 }
@@ -130,8 +141,14 @@ pub struct TitleCheck {
 
 impl Default for TitleCheck {
     fn default() -> Self {
-        let types = ["feat", "fix", "docs", "style", "refactor", "perf", "test", "build", "ci", "chore", "revert"];
-        Self { enabled: false, types: types.iter().map(|t| (*t).to_owned()).collect() }
+        let types = [
+            "feat", "fix", "docs", "style", "refactor", "perf", "test", "build", "ci", "chore",
+            "revert",
+        ];
+        Self {
+            enabled: false,
+            types: types.iter().map(|t| (*t).to_owned()).collect(),
+        }
     }
 }
 
@@ -202,8 +219,15 @@ impl Target {
     /// Finds the issue or pull request in a payload (`issue`, then `pull_request`).
     #[must_use]
     pub fn from_payload(payload: &Value) -> Option<Self> {
-        let item = payload.get("issue").or_else(|| payload.get("pull_request"))?;
-        let text = |pointer: &str| item.pointer(pointer).and_then(Value::as_str).unwrap_or_default().to_owned();
+        let item = payload
+            .get("issue")
+            .or_else(|| payload.get("pull_request"))?;
+        let text = |pointer: &str| {
+            item.pointer(pointer)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
         Some(Self {
             number: item.get("number")?.as_u64()?,
             author: text("/user/login"),
@@ -215,7 +239,10 @@ impl Target {
     /// A comment template with `{author}`, `{title}` and `{repo}` replaced.
     #[must_use]
     pub fn render(&self, template: &str, repo: &str) -> String {
-        template.replace("{author}", &self.author).replace("{title}", &self.title).replace("{repo}", repo)
+        template
+            .replace("{author}", &self.author)
+            .replace("{title}", &self.title)
+            .replace("{repo}", repo)
     }
 }
 
@@ -294,7 +321,12 @@ pub fn parse_title(title: &str, types: &[String]) -> Result<ConventionalTitle, T
     if !rest.starts_with(' ') {
         return Err(TitleProblem::NoSeparator);
     }
-    Ok(ConventionalTitle { kind: kind.to_owned(), scope, breaking, subject: subject.to_owned() })
+    Ok(ConventionalTitle {
+        kind: kind.to_owned(),
+        scope,
+        breaking,
+        subject: subject.to_owned(),
+    })
 }
 
 /// What the title check reports: its conclusion, title and Markdown summary.
@@ -313,8 +345,16 @@ pub struct TitleReport {
 pub fn title_report(title: &str, types: &[String]) -> TitleReport {
     match parse_title(title, types) {
         Ok(parsed) => {
-            let scope = parsed.scope.as_deref().map(|s| format!(" in `{s}`")).unwrap_or_default();
-            let breaking = if parsed.breaking { ", a breaking change" } else { "" };
+            let scope = parsed
+                .scope
+                .as_deref()
+                .map(|s| format!(" in `{s}`"))
+                .unwrap_or_default();
+            let breaking = if parsed.breaking {
+                ", a breaking change"
+            } else {
+                ""
+            };
             TitleReport {
                 success: true,
                 title: "The title is a conventional commit".into(),
@@ -342,9 +382,15 @@ pub fn title_report(title: &str, types: &[String]) -> TitleReport {
 /// Whether the greeting for first-time contributors applies to the event `kind` and
 /// its target; the comment to post when it does.
 #[must_use]
-pub fn first_time_greeting(config: &FirstTimeGreeting, kind: &str, target: &Target, repo: &str) -> Option<String> {
+pub fn first_time_greeting(
+    config: &FirstTimeGreeting,
+    kind: &str,
+    target: &Target,
+    repo: &str,
+) -> Option<String> {
     let opened = kind == "issues.opened" || kind == "pull_request.opened";
-    (config.enabled && opened && is_first_time(&target.association)).then(|| target.render(&config.message, repo))
+    (config.enabled && opened && is_first_time(&target.association))
+        .then(|| target.render(&config.message, repo))
 }
 
 /// Whether an `author_association` marks a first-time contributor.
@@ -373,19 +419,37 @@ impl Release {
     #[must_use]
     pub fn from_payload(payload: &Value) -> Option<Self> {
         let release = payload.get("release")?;
-        let text = |key: &str| release.get(key).and_then(Value::as_str).unwrap_or_default().to_owned();
+        let text = |key: &str| {
+            release
+                .get(key)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
         let tag = text("tag_name");
         if tag.is_empty() {
             return None;
         }
-        let name = Some(text("name")).filter(|n| !n.trim().is_empty()).unwrap_or_else(|| tag.clone());
-        Some(Self { name, url: text("html_url"), body: text("body"), prerelease: release["prerelease"].as_bool().unwrap_or(false), tag })
+        let name = Some(text("name"))
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| tag.clone());
+        Some(Self {
+            name,
+            url: text("html_url"),
+            body: text("body"),
+            prerelease: release["prerelease"].as_bool().unwrap_or(false),
+            tag,
+        })
     }
 
     /// A comment template with `{tag}`, `{name}`, `{url}` and `{repo}` replaced.
     #[must_use]
     pub fn render(&self, template: &str, repo: &str) -> String {
-        template.replace("{tag}", &self.tag).replace("{name}", &self.name).replace("{url}", &self.url).replace("{repo}", repo)
+        template
+            .replace("{tag}", &self.tag)
+            .replace("{name}", &self.name)
+            .replace("{url}", &self.url)
+            .replace("{repo}", repo)
     }
 }
 
@@ -395,7 +459,11 @@ impl Release {
 /// repository's page (`https://github.com/o/r`), whose issue and pull request links
 /// count as mentions.
 #[must_use]
-pub fn announcement_targets(config: &ReleaseAnnouncement, release: &Release, repo_url: &str) -> Vec<u64> {
+pub fn announcement_targets(
+    config: &ReleaseAnnouncement,
+    release: &Release,
+    repo_url: &str,
+) -> Vec<u64> {
     if release.prerelease && !config.prereleases {
         return Vec::new();
     }
@@ -428,7 +496,9 @@ pub fn mentioned_numbers(text: &str, repo_url: &str) -> Vec<u64> {
     let mut found: Vec<(usize, u64)> = Vec::new();
     let bytes = text.as_bytes();
     for (at, _) in text.match_indices('#') {
-        let before_ok = at == 0 || !(bytes[at - 1].is_ascii_alphanumeric() || matches!(bytes[at - 1], b'/' | b'&' | b'_' | b'-'));
+        let before_ok = at == 0
+            || !(bytes[at - 1].is_ascii_alphanumeric()
+                || matches!(bytes[at - 1], b'/' | b'&' | b'_' | b'-'));
         if before_ok {
             if let Some(number) = number_at(&text[at + 1..]) {
                 found.push((at, number));

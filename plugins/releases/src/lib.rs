@@ -11,7 +11,9 @@
 //! progress ([`rules::Plan`]), `approval/<id>` the tag a held step belongs to.
 use gantry_plugin_sdk::git::Workspace;
 use gantry_plugin_sdk::github::{self, NewRelease};
-use gantry_plugin_sdk::{config, kv, log, Approval, ApprovalOutcome, Command, HostError, Plugin, Repo};
+use gantry_plugin_sdk::{
+    config, kv, log, Approval, ApprovalOutcome, Command, HostError, Plugin, Repo,
+};
 use serde_json::Value;
 
 mod rules;
@@ -27,16 +29,28 @@ impl Plugin for Releases {
             return Ok(());
         }
         let config: Config = config::get().map_err(|e| format!("invalid config: {e}"))?;
-        let repo = command.event.repo().ok_or("the command's event names no repository")?;
+        let repo = command
+            .event
+            .repo()
+            .ok_or("the command's event names no repository")?;
         let payload: Value = serde_json::from_str(&command.event.payload).unwrap_or(Value::Null);
-        let branch = payload["repository"]["default_branch"].as_str().filter(|b| !b.is_empty()).unwrap_or("main").to_owned();
+        let branch = payload["repository"]["default_branch"]
+            .as_str()
+            .filter(|b| !b.is_empty())
+            .unwrap_or("main")
+            .to_owned();
         let answer = release(&repo, &command, &branch, &config)?;
         reply(&repo, command.number, &answer)?;
         match github::add_reaction(&repo, command.comment_id, "eyes") {
             Ok(()) => Ok(()),
-            Err(e @ (HostError::Unavailable(_) | HostError::LimitExceeded(_))) => Err(format!("reacting: {e}")),
+            Err(e @ (HostError::Unavailable(_) | HostError::LimitExceeded(_))) => {
+                Err(format!("reacting: {e}"))
+            }
             Err(e) => {
-                log::warn(&format!("could not react to comment {}: {e}", command.comment_id));
+                log::warn(&format!(
+                    "could not react to comment {}: {e}",
+                    command.comment_id
+                ));
                 Ok(())
             }
         }
@@ -45,28 +59,48 @@ impl Plugin for Releases {
     fn approval_resolved(approval: Approval) -> Result<(), String> {
         let repo = approval.repository.clone();
         let key = format!("approval/{}", approval.id);
-        let Some(tag) = kv::get_json::<String>(&key).map_err(|e| format!("reading KV: {e}"))? else {
-            log::info(&format!("approval {} is not one of a release's steps", approval.id));
+        let Some(tag) = kv::get_json::<String>(&key).map_err(|e| format!("reading KV: {e}"))?
+        else {
+            log::info(&format!(
+                "approval {} is not one of a release's steps",
+                approval.id
+            ));
             return Ok(());
         };
         let plan_key = format!("plan/{tag}");
-        let Some(mut plan) = kv::get_json::<Plan>(&plan_key).map_err(|e| format!("reading KV: {e}"))? else {
-            log::info(&format!("approval {}: release {tag} is no longer in progress", approval.id));
+        let Some(mut plan) =
+            kv::get_json::<Plan>(&plan_key).map_err(|e| format!("reading KV: {e}"))?
+        else {
+            log::info(&format!(
+                "approval {}: release {tag} is no longer in progress",
+                approval.id
+            ));
             forget(&key)?;
             return Ok(());
         };
         let Some(waiting) = plan.waiting.clone().filter(|w| w.approval == approval.id) else {
-            log::info(&format!("approval {}: release {tag} waits for another step", approval.id));
+            log::info(&format!(
+                "approval {}: release {tag} waits for another step",
+                approval.id
+            ));
             forget(&key)?;
             return Ok(());
         };
         let step = rules::step_text(&waiting.step, &plan);
-        let by = approval.decided_by.as_deref().map(|b| format!(" by @{b}")).unwrap_or_default();
+        let by = approval
+            .decided_by
+            .as_deref()
+            .map(|b| format!(" by @{b}"))
+            .unwrap_or_default();
         match approval.outcome {
             ApprovalOutcome::Executed => {
                 forget(&key)?;
                 plan.waiting = None;
-                let detail: Value = approval.detail.as_deref().and_then(|d| serde_json::from_str(d).ok()).unwrap_or(Value::Null);
+                let detail: Value = approval
+                    .detail
+                    .as_deref()
+                    .and_then(|d| serde_json::from_str(d).ok())
+                    .unwrap_or(Value::Null);
                 done(&mut plan, &waiting.step, &detail);
                 log::info(&format!("{step}: approved{by} and done"));
                 let config: Config = config::get().map_err(|e| format!("invalid config: {e}"))?;
@@ -77,19 +111,41 @@ impl Plugin for Releases {
             ApprovalOutcome::Failed => {
                 // A failed action can be approved again: keep waiting for it.
                 let why = approval.detail.unwrap_or_default();
-                reply(&repo, plan.number, &format!("{} failed after approval{by}: {why}\n\nApproving `{}` again retries it.", capitalise(&step), approval.id))?;
+                reply(
+                    &repo,
+                    plan.number,
+                    &format!(
+                        "{} failed after approval{by}: {why}\n\nApproving `{}` again retries it.",
+                        capitalise(&step),
+                        approval.id
+                    ),
+                )?;
                 Ok(())
             }
             ApprovalOutcome::Denied | ApprovalOutcome::Expired => {
                 forget(&key)?;
                 forget(&plan_key)?;
-                let how = if matches!(approval.outcome, ApprovalOutcome::Denied) { format!("was denied{by}") } else { "expired before anyone decided".to_owned() };
+                let how = if matches!(approval.outcome, ApprovalOutcome::Denied) {
+                    format!("was denied{by}")
+                } else {
+                    "expired before anyone decided".to_owned()
+                };
                 let left = match (plan.release, plan.published) {
-                    (Some(_), false) => format!(" The draft release stays on GitHub{}; delete it or publish it by hand.", link(&plan.html_url)),
-                    (Some(_), true) => format!(" The release is published{} without the remaining assets.", link(&plan.html_url)),
+                    (Some(_), false) => format!(
+                        " The draft release stays on GitHub{}; delete it or publish it by hand.",
+                        link(&plan.html_url)
+                    ),
+                    (Some(_), true) => format!(
+                        " The release is published{} without the remaining assets.",
+                        link(&plan.html_url)
+                    ),
                     _ => String::new(),
                 };
-                reply(&repo, plan.number, &format!("Release `{tag}` was not made: {step} {how}.{left}"))?;
+                reply(
+                    &repo,
+                    plan.number,
+                    &format!("Release `{tag}` was not made: {step} {how}.{left}"),
+                )?;
                 Ok(())
             }
         }
@@ -99,39 +155,95 @@ impl Plugin for Releases {
 gantry_plugin_sdk::register_plugin!(Releases);
 
 /// Starts a release; returns the reply.
-fn release(repo: &Repo, command: &Command, branch: &str, config: &Config) -> Result<String, String> {
+fn release(
+    repo: &Repo,
+    command: &Command,
+    branch: &str,
+    config: &Config,
+) -> Result<String, String> {
     let who = &command.author;
     let asked = command.args.split_whitespace().next().unwrap_or_default();
-    let Some(version) = Version::parse(asked, &config.tag_prefix).filter(|_| !asked.is_empty()) else {
+    let Some(version) = Version::parse(asked, &config.tag_prefix).filter(|_| !asked.is_empty())
+    else {
         let example = format!("{}1.2.0", config.tag_prefix);
         return Ok(format!("@{who}: `{asked}` is not a semantic version; no release was made. Usage: `@gantry release {example}`."));
     };
     let tag = version.tag(&config.tag_prefix);
-    if let Some(plan) = kv::get_json::<Plan>(&format!("plan/{tag}")).map_err(|e| format!("reading KV: {e}"))? {
-        let waiting = plan.waiting.map(|w| format!(" (waiting for approval `{}`)", w.approval)).unwrap_or_default();
-        return Ok(format!("@{who}: release `{tag}` is already in progress{waiting}."));
+    if let Some(plan) =
+        kv::get_json::<Plan>(&format!("plan/{tag}")).map_err(|e| format!("reading KV: {e}"))?
+    {
+        let waiting = plan
+            .waiting
+            .map(|w| format!(" (waiting for approval `{}`)", w.approval))
+            .unwrap_or_default();
+        return Ok(format!(
+            "@{who}: release `{tag}` is already in progress{waiting}."
+        ));
     }
-    if let Some(sha) = github::get_ref(repo, &format!("tags/{tag}")).map_err(|e| format!("reading tag {tag}: {e}"))? {
+    if let Some(sha) = github::get_ref(repo, &format!("tags/{tag}"))
+        .map_err(|e| format!("reading tag {tag}: {e}"))?
+    {
         return Ok(format!("@{who}: tag `{tag}` already exists (at {}); no release was made. Choose a newer version.", short(&sha)));
     }
-    if let Some(existing) = github::get_release_by_tag(repo, &tag).map_err(|e| format!("reading the release of {tag}: {e}"))? {
-        return Ok(format!("@{who}: release `{tag}` already exists ({}); no release was made.", existing.html_url));
+    if let Some(existing) = github::get_release_by_tag(repo, &tag)
+        .map_err(|e| format!("reading the release of {tag}: {e}"))?
+    {
+        return Ok(format!(
+            "@{who}: release `{tag}` already exists ({}); no release was made.",
+            existing.html_url
+        ));
     }
-    let workspace = Workspace::clone(repo, Some(branch)).map_err(|e| format!("cloning {branch}: {e}"))?;
-    let head = workspace.head().map_err(|e| format!("reading the head of {branch}: {e}"))?;
+    let workspace =
+        Workspace::clone(repo, Some(branch)).map_err(|e| format!("cloning {branch}: {e}"))?;
+    let head = workspace
+        .head()
+        .map_err(|e| format!("reading the head of {branch}: {e}"))?;
     let tags = workspace.tags().map_err(|e| format!("listing tags: {e}"))?;
     let previous = rules::previous_tag(&tags, &version, &config.tag_prefix);
     let commits: Vec<CommitInfo> = workspace
         .log(previous.as_deref(), config.max_commits)
         .map_err(|e| format!("reading the history: {e}"))?
         .into_iter()
-        .map(|c| CommitInfo { sha: c.sha, message: c.message, author: c.author })
+        .map(|c| CommitInfo {
+            sha: c.sha,
+            message: c.message,
+            author: c.author,
+        })
         .collect();
     drop(workspace);
-    let notes = rules::render_notes(&NotesInput { owner: &repo.owner, repo: &repo.name, tag: &tag, previous: previous.as_deref(), commits: &commits }, config);
-    log::info(&format!("release {tag}: {} commits since {}, target {}", commits.len(), previous.as_deref().unwrap_or("the beginning"), short(&head)));
-    let mut plan = Plan { tag: tag.clone(), number: command.number, target: head.clone(), branch: branch.to_owned(), author: who.clone(), published: !config.draft_first, ..Plan::default() };
-    let new = NewRelease { tag: tag.clone(), target: Some(head), name: tag.clone(), body: notes.clone(), draft: config.draft_first, prerelease: version.is_prerelease() };
+    let notes = rules::render_notes(
+        &NotesInput {
+            owner: &repo.owner,
+            repo: &repo.name,
+            tag: &tag,
+            previous: previous.as_deref(),
+            commits: &commits,
+        },
+        config,
+    );
+    log::info(&format!(
+        "release {tag}: {} commits since {}, target {}",
+        commits.len(),
+        previous.as_deref().unwrap_or("the beginning"),
+        short(&head)
+    ));
+    let mut plan = Plan {
+        tag: tag.clone(),
+        number: command.number,
+        target: head.clone(),
+        branch: branch.to_owned(),
+        author: who.clone(),
+        published: !config.draft_first,
+        ..Plan::default()
+    };
+    let new = NewRelease {
+        tag: tag.clone(),
+        target: Some(head),
+        name: tag.clone(),
+        body: notes.clone(),
+        draft: config.draft_first,
+        prerelease: version.is_prerelease(),
+    };
     match github::create_release(repo, &new) {
         Ok(created) => {
             plan.release = Some(created.id);
@@ -162,7 +274,13 @@ fn advance(repo: &Repo, plan: &mut Plan, config: &Config) -> Result<String, Stri
     if plan.assets.is_none() {
         plan.assets = Some(find_assets(repo, plan, config)?);
     }
-    let pending: Vec<Asset> = plan.assets.iter().flatten().filter(|a| !a.done).cloned().collect();
+    let pending: Vec<Asset> = plan
+        .assets
+        .iter()
+        .flatten()
+        .filter(|a| !a.done)
+        .cloned()
+        .collect();
     for asset in pending {
         match github::copy_artifact_to_release(repo, asset.artifact, release, &asset.name) {
             Ok(_) => mark_copied(plan, asset.artifact),
@@ -172,7 +290,8 @@ fn advance(repo: &Repo, plan: &mut Plan, config: &Config) -> Result<String, Stri
                 return Err(format!("attaching {}: {e}", asset.name));
             }
             Err(e) => {
-                plan.notes.push(format!("`{}` could not be attached: {e}", asset.name));
+                plan.notes
+                    .push(format!("`{}` could not be attached: {e}", asset.name));
                 mark_copied(plan, asset.artifact);
             }
         }
@@ -190,19 +309,39 @@ fn advance(repo: &Repo, plan: &mut Plan, config: &Config) -> Result<String, Stri
             }
             Err(e) => {
                 forget(&format!("plan/{}", plan.tag))?;
-                return Ok(format!("GitHub would not publish release `{}`: {e}. The draft stays{}.", plan.tag, link(&plan.html_url)));
+                return Ok(format!(
+                    "GitHub would not publish release `{}`: {e}. The draft stays{}.",
+                    plan.tag,
+                    link(&plan.html_url)
+                ));
             }
         }
     }
     forget(&format!("plan/{}", plan.tag))?;
-    let attached: Vec<String> = plan.assets.iter().flatten().filter(|a| a.done).map(|a| format!("`{}`", a.name)).collect();
-    let assets = if attached.is_empty() { String::new() } else { format!(" with {}", attached.join(", ")) };
-    let mut answer = format!("@{}: released [`{}`]({}){assets}.", plan.author, plan.tag, plan.html_url);
+    let attached: Vec<String> = plan
+        .assets
+        .iter()
+        .flatten()
+        .filter(|a| a.done)
+        .map(|a| format!("`{}`", a.name))
+        .collect();
+    let assets = if attached.is_empty() {
+        String::new()
+    } else {
+        format!(" with {}", attached.join(", "))
+    };
+    let mut answer = format!(
+        "@{}: released [`{}`]({}){assets}.",
+        plan.author, plan.tag, plan.html_url
+    );
     for note in &plan.notes {
         answer.push_str("\n\n");
         answer.push_str(note);
     }
-    log::info(&format!("release {} published: {}", plan.tag, plan.html_url));
+    log::info(&format!(
+        "release {} published: {}",
+        plan.tag, plan.html_url
+    ));
     Ok(answer)
 }
 
@@ -216,22 +355,42 @@ fn find_assets(repo: &Repo, plan: &mut Plan, config: &Config) -> Result<Vec<Asse
     let runs: Vec<rules::Run> = github::list_workflow_runs(repo, &plan.target)
         .map_err(|e| format!("listing the workflow runs of {}: {e}", short(&plan.target)))?
         .into_iter()
-        .map(|r| rules::Run { id: r.id, name: r.name, path: r.path, status: r.status, conclusion: r.conclusion, head_branch: r.head_branch })
+        .map(|r| rules::Run {
+            id: r.id,
+            name: r.name,
+            path: r.path,
+            status: r.status,
+            conclusion: r.conclusion,
+            head_branch: r.head_branch,
+        })
         .collect();
     let Some(run) = rules::artifact_run(workflow, &plan.branch, &runs) else {
-        plan.notes.push(format!("No successful run of `{workflow}` on {} was found, so the release has no assets.", short(&plan.target)));
+        plan.notes.push(format!(
+            "No successful run of `{workflow}` on {} was found, so the release has no assets.",
+            short(&plan.target)
+        ));
         return Ok(Vec::new());
     };
-    let artifacts = github::list_run_artifacts(repo, run.id).map_err(|e| format!("listing the artifacts of run {}: {e}", run.id))?;
+    let artifacts = github::list_run_artifacts(repo, run.id)
+        .map_err(|e| format!("listing the artifacts of run {}: {e}", run.id))?;
     let assets: Vec<Asset> = artifacts
         .into_iter()
         .filter(|a| rules::artifact_wanted(&a.name, &config.artifact_names))
-        .map(|a| Asset { artifact: a.id, name: rules::asset_name(&a.name), done: false })
+        .map(|a| Asset {
+            artifact: a.id,
+            name: rules::asset_name(&a.name),
+            done: false,
+        })
         .collect();
     if assets.is_empty() {
         plan.notes.push(format!("Run {} of `{workflow}` has none of the configured artifacts, so the release has no assets.", run.id));
     }
-    log::info(&format!("release {}: {} assets from run {}", plan.tag, assets.len(), run.id));
+    log::info(&format!(
+        "release {}: {} assets from run {}",
+        plan.tag,
+        assets.len(),
+        run.id
+    ));
     Ok(assets)
 }
 
@@ -256,7 +415,12 @@ fn done(plan: &mut Plan, step: &Step, detail: &Value) {
 }
 
 fn mark_copied(plan: &mut Plan, artifact: u64) {
-    for asset in plan.assets.iter_mut().flatten().filter(|a| a.artifact == artifact) {
+    for asset in plan
+        .assets
+        .iter_mut()
+        .flatten()
+        .filter(|a| a.artifact == artifact)
+    {
         asset.done = true;
     }
 }
@@ -273,7 +437,10 @@ fn held(plan: &mut Plan, id: &str, step: Step) -> Result<String, String> {
 }
 
 fn wait(plan: &mut Plan, id: &str, step: Step) -> Result<(), String> {
-    plan.waiting = Some(Waiting { approval: id.to_owned(), step });
+    plan.waiting = Some(Waiting {
+        approval: id.to_owned(),
+        step,
+    });
     kv::set_json(&format!("approval/{id}"), &plan.tag).map_err(|e| format!("writing KV: {e}"))?;
     save(plan)
 }
@@ -283,7 +450,9 @@ fn save(plan: &Plan) -> Result<(), String> {
 }
 
 fn forget(key: &str) -> Result<(), String> {
-    kv::delete(key).map(drop).map_err(|e| format!("writing KV: {e}"))
+    kv::delete(key)
+        .map(drop)
+        .map_err(|e| format!("writing KV: {e}"))
 }
 
 fn link(url: &str) -> String {
@@ -296,7 +465,10 @@ fn link(url: &str) -> String {
 
 fn capitalise(text: &str) -> String {
     let mut chars = text.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 fn short(sha: &str) -> &str {
@@ -311,7 +483,9 @@ fn reply(repo: &Repo, number: u64, body: &str) -> Result<(), String> {
             log::info(&format!("#{number}: the reply is held for approval: {id}"));
             Ok(())
         }
-        Err(e @ (HostError::Unavailable(_) | HostError::LimitExceeded(_))) => Err(format!("replying on #{number}: {e}")),
+        Err(e @ (HostError::Unavailable(_) | HostError::LimitExceeded(_))) => {
+            Err(format!("replying on #{number}: {e}"))
+        }
         Err(e) => {
             log::warn(&format!("could not reply on #{number}: {e}"));
             Ok(())

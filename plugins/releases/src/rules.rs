@@ -29,7 +29,10 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        let section = |title: &str, kind: &str| Section { title: title.into(), types: vec![kind.into()] };
+        let section = |title: &str, kind: &str| Section {
+            title: title.into(),
+            types: vec![kind.into()],
+        };
         Self {
             tag_prefix: "v".into(),
             artifacts_workflow: String::new(),
@@ -88,7 +91,11 @@ impl Version {
     #[must_use]
     pub fn parse(text: &str, prefix: &str) -> Option<Self> {
         let text = text.trim();
-        let bare = if prefix.is_empty() { text } else { text.strip_prefix(prefix).unwrap_or(text) };
+        let bare = if prefix.is_empty() {
+            text
+        } else {
+            text.strip_prefix(prefix).unwrap_or(text)
+        };
         let (rest, build) = match bare.split_once('+') {
             Some((rest, build)) => (rest, Some(build)),
             None => (bare, None),
@@ -108,10 +115,22 @@ impl Version {
         };
         let build = match build {
             None => String::new(),
-            Some(b) if !b.is_empty() && b.split('.').all(|part| !part.is_empty() && part.chars().all(ident_char)) => b.to_owned(),
+            Some(b)
+                if !b.is_empty()
+                    && b.split('.')
+                        .all(|part| !part.is_empty() && part.chars().all(ident_char)) =>
+            {
+                b.to_owned()
+            }
             Some(_) => return None,
         };
-        Some(Self { major, minor, patch, pre, build })
+        Some(Self {
+            major,
+            minor,
+            patch,
+            pre,
+            build,
+        })
     }
 
     /// Whether it is a pre-release (`1.0.0-rc.1`).
@@ -150,13 +169,15 @@ impl Version {
 
 impl Ord for Version {
     fn cmp(&self, other: &Self) -> Ordering {
-        (self.major, self.minor, self.patch).cmp(&(other.major, other.minor, other.patch)).then_with(|| match (self.pre.is_empty(), other.pre.is_empty()) {
-            // A pre-release comes before its release.
-            (true, true) => Ordering::Equal,
-            (true, false) => Ordering::Greater,
-            (false, true) => Ordering::Less,
-            (false, false) => self.pre.cmp(&other.pre),
-        })
+        (self.major, self.minor, self.patch)
+            .cmp(&(other.major, other.minor, other.patch))
+            .then_with(|| match (self.pre.is_empty(), other.pre.is_empty()) {
+                // A pre-release comes before its release.
+                (true, true) => Ordering::Equal,
+                (true, false) => Ordering::Greater,
+                (false, true) => Ordering::Less,
+                (false, false) => self.pre.cmp(&other.pre),
+            })
     }
 }
 
@@ -172,7 +193,10 @@ fn ident_char(c: char) -> bool {
 
 /// A version number: digits, no leading zero.
 fn number(text: &str) -> Option<u64> {
-    if text.is_empty() || !text.chars().all(|c| c.is_ascii_digit()) || (text.len() > 1 && text.starts_with('0')) {
+    if text.is_empty()
+        || !text.chars().all(|c| c.is_ascii_digit())
+        || (text.len() > 1 && text.starts_with('0'))
+    {
         return None;
     }
     text.parse().ok()
@@ -235,7 +259,13 @@ pub struct Conventional {
 pub fn parse_commit(message: &str) -> Conventional {
     let subject = message.lines().next().unwrap_or_default().trim();
     let breaking_note = breaking_footer(message);
-    let plain = Conventional { kind: None, scope: None, breaking: breaking_note.is_some(), breaking_note: breaking_note.clone(), description: subject.to_owned() };
+    let plain = Conventional {
+        kind: None,
+        scope: None,
+        breaking: breaking_note.is_some(),
+        breaking_note: breaking_note.clone(),
+        description: subject.to_owned(),
+    };
     let Some((head, description)) = subject.split_once(':') else {
         return plain;
     };
@@ -246,12 +276,17 @@ pub fn parse_commit(message: &str) -> Conventional {
     };
     let (kind, scope) = match head.split_once('(') {
         Some((kind, rest)) => match rest.strip_suffix(')') {
-            Some(scope) if !scope.is_empty() && !scope.contains(['(', ')']) => (kind, Some(scope.trim().to_owned())),
+            Some(scope) if !scope.is_empty() && !scope.contains(['(', ')']) => {
+                (kind, Some(scope.trim().to_owned()))
+            }
             _ => return plain,
         },
         None => (head, None),
     };
-    if kind.is_empty() || !kind.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') || description.is_empty() {
+    if kind.is_empty()
+        || !kind.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        || description.is_empty()
+    {
         return plain;
     }
     Conventional {
@@ -268,7 +303,10 @@ pub fn parse_commit(message: &str) -> Conventional {
 fn breaking_footer(message: &str) -> Option<String> {
     let mut lines = message.lines().skip(1);
     while let Some(line) = lines.next() {
-        let Some(rest) = line.strip_prefix("BREAKING CHANGE:").or_else(|| line.strip_prefix("BREAKING-CHANGE:")) else {
+        let Some(rest) = line
+            .strip_prefix("BREAKING CHANGE:")
+            .or_else(|| line.strip_prefix("BREAKING-CHANGE:"))
+        else {
             continue;
         };
         let mut note = rest.trim().to_owned();
@@ -289,7 +327,9 @@ fn breaking_footer(message: &str) -> Option<String> {
 #[must_use]
 pub fn is_merge(message: &str) -> bool {
     let subject = message.lines().next().unwrap_or_default();
-    subject.starts_with("Merge pull request #") || subject.starts_with("Merge branch ") || subject.starts_with("Merge remote-tracking branch ")
+    subject.starts_with("Merge pull request #")
+        || subject.starts_with("Merge branch ")
+        || subject.starts_with("Merge remote-tracking branch ")
 }
 
 /// Replaces `(#123)` and `#123` references in `text` with links to the pull request.
@@ -299,15 +339,24 @@ pub fn link_pull_requests(text: &str, owner: &str, repo: &str) -> String {
     let mut rest = text;
     while let Some(at) = rest.find('#') {
         let (before, after) = rest.split_at(at);
-        let digits: String = after[1..].chars().take_while(char::is_ascii_digit).collect();
-        let standalone = before.chars().last().is_none_or(|c| c == '(' || c.is_whitespace());
+        let digits: String = after[1..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        let standalone = before
+            .chars()
+            .last()
+            .is_none_or(|c| c == '(' || c.is_whitespace());
         out.push_str(before);
         if digits.is_empty() || !standalone {
             out.push('#');
             rest = &after[1..];
             continue;
         }
-        let _ = write!(out, "[#{digits}](https://github.com/{owner}/{repo}/pull/{digits})");
+        let _ = write!(
+            out,
+            "[#{digits}](https://github.com/{owner}/{repo}/pull/{digits})"
+        );
         rest = &after[1 + digits.len()..];
     }
     out.push_str(rest);
@@ -341,21 +390,37 @@ pub fn render_notes(input: &NotesInput<'_>, config: &Config) -> String {
     let mut authors: Vec<&str> = Vec::new();
     for commit in input.commits.iter().rev().filter(|c| !is_merge(&c.message)) {
         let parsed = parse_commit(&commit.message);
-        let scope = parsed.scope.as_deref().map(|s| format!("**{s}:** ")).unwrap_or_default();
+        let scope = parsed
+            .scope
+            .as_deref()
+            .map(|s| format!("**{s}:** "))
+            .unwrap_or_default();
         let short: String = commit.sha.chars().take(7).collect();
         let description = link_pull_requests(&parsed.description, input.owner, input.repo);
-        let by = if commit.author.is_empty() { String::new() } else { format!(" by {}", commit.author) };
+        let by = if commit.author.is_empty() {
+            String::new()
+        } else {
+            format!(" by {}", commit.author)
+        };
         let entry = format!("- {scope}{description} ({short}){by}");
         if !commit.author.is_empty() && !authors.contains(&commit.author.as_str()) {
             authors.push(&commit.author);
         }
         if parsed.breaking {
-            let note = parsed.breaking_note.as_deref().map(|n| format!("\n  {}", link_pull_requests(n, input.owner, input.repo))).unwrap_or_default();
+            let note = parsed
+                .breaking_note
+                .as_deref()
+                .map(|n| format!("\n  {}", link_pull_requests(n, input.owner, input.repo)))
+                .unwrap_or_default();
             breaking.push(format!("{entry}{note}"));
             continue;
         }
         let kind = parsed.kind.as_deref().unwrap_or_default();
-        match config.notes_sections.iter().position(|s| s.types.iter().any(|t| t.eq_ignore_ascii_case(kind))) {
+        match config
+            .notes_sections
+            .iter()
+            .position(|s| s.types.iter().any(|t| t.eq_ignore_ascii_case(kind)))
+        {
             Some(i) => sections[i].push(entry),
             None if !config.other_section.is_empty() => other.push(entry),
             None => {}
@@ -417,8 +482,15 @@ pub fn workflow_matches(workflow: &str, run: &Run) -> bool {
 /// `workflow` among `runs` (newest first), preferring one on `branch`.
 #[must_use]
 pub fn artifact_run<'a>(workflow: &str, branch: &str, runs: &'a [Run]) -> Option<&'a Run> {
-    let good = |r: &&Run| workflow_matches(workflow, r) && r.status == "completed" && r.conclusion.as_deref() == Some("success");
-    runs.iter().filter(good).find(|r| r.head_branch == branch).or_else(|| runs.iter().find(good))
+    let good = |r: &&Run| {
+        workflow_matches(workflow, r)
+            && r.status == "completed"
+            && r.conclusion.as_deref() == Some("success")
+    };
+    runs.iter()
+        .filter(good)
+        .find(|r| r.head_branch == branch)
+        .or_else(|| runs.iter().find(good))
 }
 
 /// Whether an artifact called `name` is attached: every one when `wanted` is empty.
@@ -502,7 +574,12 @@ pub fn step_text(step: &Step, plan: &Plan) -> String {
     match step {
         Step::Create => format!("creating release `{}`", plan.tag),
         Step::Copy(id) => {
-            let name = plan.assets.iter().flatten().find(|a| a.artifact == *id).map_or_else(|| format!("artifact {id}"), |a| format!("`{}`", a.name));
+            let name = plan
+                .assets
+                .iter()
+                .flatten()
+                .find(|a| a.artifact == *id)
+                .map_or_else(|| format!("artifact {id}"), |a| format!("`{}`", a.name));
             format!("attaching {name} to release `{}`", plan.tag)
         }
         Step::Publish => format!("publishing release `{}`", plan.tag),

@@ -66,13 +66,19 @@ impl Actor {
     /// The command line, run by an operator on the server.
     #[must_use]
     pub fn cli() -> Self {
-        Self { name: "cli".into(), kind: "system" }
+        Self {
+            name: "cli".into(),
+            kind: "system",
+        }
     }
 
     /// A signed-in caller.
     #[must_use]
     pub fn of(principal: &Principal) -> Self {
-        Self { name: principal.audit_actor(), kind: principal.audit_kind() }
+        Self {
+            name: principal.audit_actor(),
+            kind: principal.audit_kind(),
+        }
     }
 }
 
@@ -80,7 +86,13 @@ impl Actor {
 ///
 /// # Errors
 /// When the database fails.
-pub async fn audit(db: &DatabaseConnection, actor: &Actor, action: &str, outcome: &str, details: serde_json::Value) -> Result<(), DbErr> {
+pub async fn audit(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    action: &str,
+    outcome: &str,
+    details: serde_json::Value,
+) -> Result<(), DbErr> {
     audit::append(
         db,
         AuditEntry {
@@ -102,7 +114,11 @@ pub async fn audit(db: &DatabaseConnection, actor: &Actor, action: &str, outcome
 /// [`AccountError::InvalidName`].
 pub fn normalise_name(raw: &str) -> Result<String, AccountError> {
     let name = raw.trim().to_ascii_lowercase();
-    let ok = !name.is_empty() && name.len() <= 64 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
     if ok {
         Ok(name)
     } else {
@@ -119,7 +135,10 @@ fn project_name(raw: &str) -> Result<String, AccountError> {
 
 async fn hash_off_thread(password: String) -> Result<String, AccountError> {
     password::check_strength(&password)?;
-    tokio::task::spawn_blocking(move || password::hash(&password)).await.map_err(|_| PasswordError::Hashing)?.map_err(AccountError::from)
+    tokio::task::spawn_blocking(move || password::hash(&password))
+        .await
+        .map_err(|_| PasswordError::Hashing)?
+        .map_err(AccountError::from)
 }
 
 fn taken(err: DbErr, when_taken: AccountError) -> AccountError {
@@ -144,18 +163,39 @@ fn role_columns(role: Option<Role>) -> (bool, Option<String>) {
 ///
 /// # Errors
 /// See [`AccountError`].
-pub async fn create_user(db: &DatabaseConnection, actor: &Actor, login: &str, password: Option<String>, role: Option<Role>) -> Result<i64, AccountError> {
+pub async fn create_user(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    login: &str,
+    password: Option<String>,
+    role: Option<Role>,
+) -> Result<i64, AccountError> {
     let login = normalise_name(login)?;
     let password_hash = match password {
         Some(p) => Some(hash_off_thread(p).await?),
         None => None,
     };
     let (admin, base_role) = role_columns(role);
-    let user = store::create_user(db, store::NewUser { login: login.clone(), password_hash, admin, base_role })
-        .await
-        .map_err(|e| taken(e, AccountError::LoginTaken))?;
+    let user = store::create_user(
+        db,
+        store::NewUser {
+            login: login.clone(),
+            password_hash,
+            admin,
+            base_role,
+        },
+    )
+    .await
+    .map_err(|e| taken(e, AccountError::LoginTaken))?;
     let role = role.map_or("none", Role::as_str);
-    audit(db, actor, "user.created", "ok", serde_json::json!({ "login": login, "role": role })).await?;
+    audit(
+        db,
+        actor,
+        "user.created",
+        "ok",
+        serde_json::json!({ "login": login, "role": role }),
+    )
+    .await?;
     Ok(user.id)
 }
 
@@ -165,19 +205,33 @@ pub async fn create_user(db: &DatabaseConnection, actor: &Actor, login: &str, pa
 /// [`AccountError::NoSuchUser`] or a database failure.
 pub async fn user(db: &DatabaseConnection, login: &str) -> Result<users::Model, AccountError> {
     let name = normalise_name(login)?;
-    store::find_user_by_login(db, &name).await?.ok_or(AccountError::NoSuchUser(name))
+    store::find_user_by_login(db, &name)
+        .await?
+        .ok_or(AccountError::NoSuchUser(name))
 }
 
 /// Sets a user's password and ends their sessions.
 ///
 /// # Errors
 /// See [`AccountError`].
-pub async fn set_password(db: &DatabaseConnection, actor: &Actor, login: &str, password: String) -> Result<(), AccountError> {
+pub async fn set_password(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    login: &str,
+    password: String,
+) -> Result<(), AccountError> {
     let user = user(db, login).await?;
     let hash = hash_off_thread(password).await?;
     store::set_password_hash(db, user.id, hash).await?;
     sessions::revoke_user_sessions(db, user.id).await?;
-    audit(db, actor, "user.password_changed", "ok", serde_json::json!({ "login": user.login })).await?;
+    audit(
+        db,
+        actor,
+        "user.password_changed",
+        "ok",
+        serde_json::json!({ "login": user.login }),
+    )
+    .await?;
     Ok(())
 }
 
@@ -186,12 +240,24 @@ pub async fn set_password(db: &DatabaseConnection, actor: &Actor, login: &str, p
 ///
 /// # Errors
 /// See [`AccountError`].
-pub async fn set_role(db: &DatabaseConnection, actor: &Actor, login: &str, role: Option<Role>) -> Result<(), AccountError> {
+pub async fn set_role(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    login: &str,
+    role: Option<Role>,
+) -> Result<(), AccountError> {
     let user = user(db, login).await?;
     let (admin, base_role) = role_columns(role);
     store::set_user_role(db, user.id, admin, base_role).await?;
     sessions::revoke_user_sessions(db, user.id).await?;
-    audit(db, actor, "user.role_changed", "ok", serde_json::json!({ "login": user.login, "role": role.map_or("none", Role::as_str) })).await?;
+    audit(
+        db,
+        actor,
+        "user.role_changed",
+        "ok",
+        serde_json::json!({ "login": user.login, "role": role.map_or("none", Role::as_str) }),
+    )
+    .await?;
     Ok(())
 }
 
@@ -200,12 +266,28 @@ pub async fn set_role(db: &DatabaseConnection, actor: &Actor, login: &str, role:
 ///
 /// # Errors
 /// See [`AccountError`].
-pub async fn set_disabled(db: &DatabaseConnection, actor: &Actor, login: &str, disabled: bool) -> Result<(), AccountError> {
+pub async fn set_disabled(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    login: &str,
+    disabled: bool,
+) -> Result<(), AccountError> {
     let user = user(db, login).await?;
     store::set_disabled(db, user.id, disabled).await?;
     sessions::revoke_user_sessions(db, user.id).await?;
-    let action = if disabled { "user.disabled" } else { "user.enabled" };
-    audit(db, actor, action, "ok", serde_json::json!({ "login": user.login })).await?;
+    let action = if disabled {
+        "user.disabled"
+    } else {
+        "user.enabled"
+    };
+    audit(
+        db,
+        actor,
+        action,
+        "ok",
+        serde_json::json!({ "login": user.login }),
+    )
+    .await?;
     Ok(())
 }
 
@@ -213,10 +295,21 @@ pub async fn set_disabled(db: &DatabaseConnection, actor: &Actor, login: &str, d
 ///
 /// # Errors
 /// See [`AccountError`].
-pub async fn end_sessions(db: &DatabaseConnection, actor: &Actor, login: &str) -> Result<u64, AccountError> {
+pub async fn end_sessions(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    login: &str,
+) -> Result<u64, AccountError> {
     let user = user(db, login).await?;
     let ended = sessions::revoke_user_sessions(db, user.id).await?;
-    audit(db, actor, "user.sessions_ended", "ok", serde_json::json!({ "login": user.login, "sessions": ended })).await?;
+    audit(
+        db,
+        actor,
+        "user.sessions_ended",
+        "ok",
+        serde_json::json!({ "login": user.login, "sessions": ended }),
+    )
+    .await?;
     Ok(ended)
 }
 
@@ -224,28 +317,56 @@ pub async fn end_sessions(db: &DatabaseConnection, actor: &Actor, login: &str) -
 ///
 /// # Errors
 /// See [`AccountError`].
-pub async fn create_team(db: &DatabaseConnection, actor: &Actor, name: &str) -> Result<i64, AccountError> {
+pub async fn create_team(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    name: &str,
+) -> Result<i64, AccountError> {
     let name = normalise_name(name)?;
-    let team = store::create_team(db, &name).await.map_err(|e| taken(e, AccountError::TeamTaken))?;
-    audit(db, actor, "team.created", "ok", serde_json::json!({ "team": name })).await?;
+    let team = store::create_team(db, &name)
+        .await
+        .map_err(|e| taken(e, AccountError::TeamTaken))?;
+    audit(
+        db,
+        actor,
+        "team.created",
+        "ok",
+        serde_json::json!({ "team": name }),
+    )
+    .await?;
     Ok(team.id)
 }
 
 async fn team_id(db: &DatabaseConnection, name: &str) -> Result<i64, AccountError> {
     let name = normalise_name(name)?;
-    Ok(store::find_team_by_name(db, &name).await?.ok_or(AccountError::NoSuchTeam(name))?.id)
+    Ok(store::find_team_by_name(db, &name)
+        .await?
+        .ok_or(AccountError::NoSuchTeam(name))?
+        .id)
 }
 
 /// Adds a user to a team and ends the user's sessions (their roles changed).
 ///
 /// # Errors
 /// See [`AccountError`].
-pub async fn add_member(db: &DatabaseConnection, actor: &Actor, team: &str, login: &str) -> Result<(), AccountError> {
+pub async fn add_member(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    team: &str,
+    login: &str,
+) -> Result<(), AccountError> {
     let team_id = team_id(db, team).await?;
     let user = user(db, login).await?;
     store::add_member(db, team_id, user.id).await?;
     sessions::revoke_user_sessions(db, user.id).await?;
-    audit(db, actor, "team.member_added", "ok", serde_json::json!({ "team": normalise_name(team)?, "login": user.login })).await?;
+    audit(
+        db,
+        actor,
+        "team.member_added",
+        "ok",
+        serde_json::json!({ "team": normalise_name(team)?, "login": user.login }),
+    )
+    .await?;
     Ok(())
 }
 
@@ -253,13 +374,25 @@ pub async fn add_member(db: &DatabaseConnection, actor: &Actor, team: &str, logi
 ///
 /// # Errors
 /// See [`AccountError`].
-pub async fn remove_member(db: &DatabaseConnection, actor: &Actor, team: &str, login: &str) -> Result<bool, AccountError> {
+pub async fn remove_member(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    team: &str,
+    login: &str,
+) -> Result<bool, AccountError> {
     let team_id = team_id(db, team).await?;
     let user = user(db, login).await?;
     let removed = store::remove_member(db, team_id, user.id).await?;
     sessions::revoke_user_sessions(db, user.id).await?;
     let outcome = if removed { "ok" } else { "not_a_member" };
-    audit(db, actor, "team.member_removed", outcome, serde_json::json!({ "team": normalise_name(team)?, "login": user.login })).await?;
+    audit(
+        db,
+        actor,
+        "team.member_removed",
+        outcome,
+        serde_json::json!({ "team": normalise_name(team)?, "login": user.login }),
+    )
+    .await?;
     Ok(removed)
 }
 
@@ -268,7 +401,13 @@ pub async fn remove_member(db: &DatabaseConnection, actor: &Actor, team: &str, l
 ///
 /// # Errors
 /// See [`AccountError`].
-pub async fn grant(db: &DatabaseConnection, actor: &Actor, team: &str, project: &str, role: Option<Role>) -> Result<(), AccountError> {
+pub async fn grant(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    team: &str,
+    project: &str,
+    role: Option<Role>,
+) -> Result<(), AccountError> {
     let team_id = team_id(db, team).await?;
     let project = project_name(project)?;
     match role {
@@ -289,7 +428,11 @@ pub async fn grant(db: &DatabaseConnection, actor: &Actor, team: &str, project: 
 ///
 /// # Errors
 /// When the database fails.
-pub async fn principal_of(db: &DatabaseConnection, user: &users::Model, via: Credential) -> Result<Principal, DbErr> {
+pub async fn principal_of(
+    db: &DatabaseConnection,
+    user: &users::Model,
+    via: Credential,
+) -> Result<Principal, DbErr> {
     let mut projects = BTreeMap::new();
     for (project, role) in store::project_roles_of(db, user.id).await? {
         if let Ok(role) = role.parse::<Role>() {
@@ -319,20 +462,52 @@ pub fn token_digest(token: &str) -> String {
 ///
 /// # Errors
 /// See [`AccountError`].
-pub async fn create_token(db: &DatabaseConnection, actor: &Actor, login: &str, name: &str, role: Role) -> Result<(i64, String), AccountError> {
+pub async fn create_token(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    login: &str,
+    name: &str,
+    role: Role,
+) -> Result<(i64, String), AccountError> {
     let user = user(db, login).await?;
-    let own = principal_of(db, &user, Credential::Session { session_id: String::new(), csrf: String::new() }).await?.highest_role();
+    let own = principal_of(
+        db,
+        &user,
+        Credential::Session {
+            session_id: String::new(),
+            csrf: String::new(),
+        },
+    )
+    .await?
+    .highest_role();
     if own.is_none_or(|own| role > own) {
-        return Err(AccountError::RoleTooHigh(own.map_or("none", Role::as_str).to_owned()));
+        return Err(AccountError::RoleTooHigh(
+            own.map_or("none", Role::as_str).to_owned(),
+        ));
     }
     let name: String = name.trim().chars().take(128).collect();
-    let token = format!("{TOKEN_PREFIX}{}", hex::encode(super::session::random_bytes::<32>()));
+    let token = format!(
+        "{TOKEN_PREFIX}{}",
+        hex::encode(super::session::random_bytes::<32>())
+    );
     let id = sessions::insert_token(
         db,
-        sessions::NewToken { user_id: user.id, name: name.clone(), role: role.as_str().into(), token_hash: token_digest(&token) },
+        sessions::NewToken {
+            user_id: user.id,
+            name: name.clone(),
+            role: role.as_str().into(),
+            token_hash: token_digest(&token),
+        },
     )
     .await?;
-    audit(db, actor, "token.created", "ok", serde_json::json!({ "id": id, "login": user.login, "name": name, "role": role.as_str() })).await?;
+    audit(
+        db,
+        actor,
+        "token.created",
+        "ok",
+        serde_json::json!({ "id": id, "login": user.login, "name": name, "role": role.as_str() }),
+    )
+    .await?;
     Ok((id, token))
 }
 
@@ -340,7 +515,10 @@ pub async fn create_token(db: &DatabaseConnection, actor: &Actor, login: &str, n
 ///
 /// # Errors
 /// See [`AccountError`].
-pub async fn list_tokens(db: &DatabaseConnection, login: Option<&str>) -> Result<Vec<api_tokens::Model>, AccountError> {
+pub async fn list_tokens(
+    db: &DatabaseConnection,
+    login: Option<&str>,
+) -> Result<Vec<api_tokens::Model>, AccountError> {
     let user_id = match login {
         Some(l) => Some(user(db, l).await?.id),
         None => None,
@@ -352,10 +530,23 @@ pub async fn list_tokens(db: &DatabaseConnection, login: Option<&str>) -> Result
 ///
 /// # Errors
 /// [`AccountError::NoSuchToken`] or a database failure.
-pub async fn revoke_token(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<(), AccountError> {
-    let token = sessions::find_token(db, id).await?.ok_or(AccountError::NoSuchToken(id))?;
+pub async fn revoke_token(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+) -> Result<(), AccountError> {
+    let token = sessions::find_token(db, id)
+        .await?
+        .ok_or(AccountError::NoSuchToken(id))?;
     let revoked = sessions::revoke_token(db, id).await?;
     let outcome = if revoked { "ok" } else { "already_revoked" };
-    audit(db, actor, "token.revoked", outcome, serde_json::json!({ "id": id, "name": token.name })).await?;
+    audit(
+        db,
+        actor,
+        "token.revoked",
+        outcome,
+        serde_json::json!({ "id": id, "name": token.name }),
+    )
+    .await?;
     Ok(())
 }

@@ -30,7 +30,10 @@ impl AuthError {
     /// A plain 401 (no redirect).
     #[must_use]
     pub fn not_signed_in() -> Self {
-        AuthError::NotSignedIn { login_redirect: None, htmx: false }
+        AuthError::NotSignedIn {
+            login_redirect: None,
+            htmx: false,
+        }
     }
 
     /// The answer to `req` when nobody is signed in: 401, or a 303 to `/login` for a
@@ -79,7 +82,9 @@ impl std::fmt::Display for AuthError {
             }
             AuthError::Forbidden(denied) => write!(f, "{denied}"),
             AuthError::CsrfRejected(why) => f.write_str(why),
-            AuthError::Unavailable => f.write_str("the server could not check who you are; try again"),
+            AuthError::Unavailable => {
+                f.write_str("the server could not check who you are; try again")
+            }
         }
     }
 }
@@ -93,7 +98,10 @@ struct Body<'a> {
 impl ResponseError for AuthError {
     fn status_code(&self) -> StatusCode {
         match self {
-            AuthError::NotSignedIn { login_redirect: Some(_), htmx: false } => StatusCode::SEE_OTHER,
+            AuthError::NotSignedIn {
+                login_redirect: Some(_),
+                htmx: false,
+            } => StatusCode::SEE_OTHER,
             AuthError::NotSignedIn { .. } => StatusCode::UNAUTHORIZED,
             AuthError::Forbidden(_) | AuthError::CsrfRejected(_) => StatusCode::FORBIDDEN,
             AuthError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -106,7 +114,10 @@ impl ResponseError for AuthError {
             AuthError::NotSignedIn { htmx: true, .. } => {
                 response.insert_header(("HX-Redirect", "/login"));
             }
-            AuthError::NotSignedIn { login_redirect: Some(to), .. } => {
+            AuthError::NotSignedIn {
+                login_redirect: Some(to),
+                ..
+            } => {
                 response.insert_header((header::LOCATION, to.as_str()));
             }
             _ => {}
@@ -116,6 +127,9 @@ impl ResponseError for AuthError {
         }
         response.insert_header((header::CACHE_CONTROL, "no-store"));
         let message = self.to_string();
-        response.json(Body { error: self.code(), message: &message })
+        response.json(Body {
+            error: self.code(),
+            message: &message,
+        })
     }
 }

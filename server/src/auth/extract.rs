@@ -32,7 +32,10 @@ async fn resolve(req: &HttpRequest) -> Result<Principal, AuthError> {
         Some(Resolved(found)) => found,
         None => {
             // The middleware is not mounted (a test harness): resolve here.
-            let state = req.app_data::<web::Data<AppState>>().ok_or(AuthError::Unavailable)?.clone();
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .ok_or(AuthError::Unavailable)?
+                .clone();
             let found = super::authenticate::authenticate(req, &state).await?;
             req.extensions_mut().insert(Resolved(found.clone()));
             found
@@ -52,9 +55,15 @@ pub(super) fn signed_out(req: &HttpRequest) -> AuthError {
     let page = req.method() == Method::GET && !req.path().starts_with("/api/") && wants_html;
     let login_redirect = page.then(|| {
         let next = req.uri().path_and_query().map_or("/", |pq| pq.as_str());
-        format!("/login?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>())
+        format!(
+            "/login?next={}",
+            url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+        )
     });
-    AuthError::NotSignedIn { login_redirect, htmx }
+    AuthError::NotSignedIn {
+        login_redirect,
+        htmx,
+    }
 }
 
 macro_rules! role_extractor {

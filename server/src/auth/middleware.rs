@@ -42,15 +42,25 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 /// # Errors
 /// An [`AuthError`]: 403 when a CSRF check fails, 503 when credentials cannot be
 /// checked.
-pub async fn admit(mut req: ServiceRequest, next: Next<impl MessageBody>) -> Result<ServiceResponse<impl MessageBody>, Error> {
+pub async fn admit(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return next.call(req).await;
     };
     let principal = authenticate(req.request(), &state).await?;
-    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE);
+    let unsafe_method = !matches!(
+        *req.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+    );
     if unsafe_method && !req.headers().contains_key(header::AUTHORIZATION) {
         same_origin(&req, &state.settings)?;
-        if let Some(Principal { via: Credential::Session { csrf, .. }, .. }) = &principal {
+        if let Some(Principal {
+            via: Credential::Session { csrf, .. },
+            ..
+        }) = &principal
+        {
             if !ORIGIN_ONLY.contains(&req.path()) {
                 let presented = presented_token(&mut req, &state.settings).await?;
                 let valid: bool = presented.as_bytes().ct_eq(csrf.as_bytes()).into();
@@ -68,18 +78,39 @@ pub async fn admit(mut req: ServiceRequest, next: Next<impl MessageBody>) -> Res
 /// `Origin` that is neither this server nor an allowed origin.
 fn same_origin(req: &ServiceRequest, settings: &Settings) -> Result<(), AuthError> {
     let refused = AuthError::CsrfRejected("cross-site requests are refused");
-    if let Some(site) = req.headers().get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+    if let Some(site) = req
+        .headers()
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+    {
         if site.eq_ignore_ascii_case("cross-site") || site.eq_ignore_ascii_case("same-site") {
             return Err(refused);
         }
     }
-    let Some(origin) = req.headers().get(header::ORIGIN) else { return Ok(()) };
-    let origin = origin.to_str().map_err(|_| AuthError::CsrfRejected("cross-site requests are refused"))?.trim();
-    if settings.web.allowed_origins.iter().any(|o| o.trim_end_matches('/').eq_ignore_ascii_case(origin)) {
+    let Some(origin) = req.headers().get(header::ORIGIN) else {
+        return Ok(());
+    };
+    let origin = origin
+        .to_str()
+        .map_err(|_| AuthError::CsrfRejected("cross-site requests are refused"))?
+        .trim();
+    if settings
+        .web
+        .allowed_origins
+        .iter()
+        .any(|o| o.trim_end_matches('/').eq_ignore_ascii_case(origin))
+    {
         return Ok(());
     }
-    let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).map(str::to_owned).or_else(|| req.uri().authority().map(|a| a.as_str().to_owned()));
-    let origin_host = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://"));
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| req.uri().authority().map(|a| a.as_str().to_owned()));
+    let origin_host = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"));
     match (origin_host, host) {
         (Some(o), Some(h)) if o.eq_ignore_ascii_case(&h) => Ok(()),
         _ => Err(refused),
@@ -92,7 +123,12 @@ async fn presented_token(req: &mut ServiceRequest, settings: &Settings) -> Resul
     if let Some(value) = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
         return Ok(value.trim().to_owned());
     }
-    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_ascii_lowercase();
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     let form = content_type.starts_with("application/x-www-form-urlencoded");
     let multipart = content_type.starts_with("multipart/form-data");
     if !form && !multipart {
@@ -104,13 +140,17 @@ async fn presented_token(req: &mut ServiceRequest, settings: &Settings) -> Resul
     while let Some(chunk) = payload.next().await {
         let chunk = chunk?;
         if body.len() + chunk.len() > limit {
-            return Err(actix_web::error::ErrorPayloadTooLarge("the request body is too large"));
+            return Err(actix_web::error::ErrorPayloadTooLarge(
+                "the request body is too large",
+            ));
         }
         body.extend_from_slice(&chunk);
     }
     let body = body.freeze();
     let token = if form {
-        url::form_urlencoded::parse(&body).find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v.into_owned())
+        url::form_urlencoded::parse(&body)
+            .find(|(k, _)| k == CSRF_FIELD)
+            .map(|(_, v)| v.into_owned())
     } else {
         multipart_field(&body, CSRF_FIELD)
     };
@@ -126,7 +166,9 @@ fn multipart_field(body: &[u8], name: &str) -> Option<String> {
     let start = find(rest, b"\r\n\r\n")? + 4;
     let value = &rest[start..];
     let end = find(value, b"\r\n--")?;
-    String::from_utf8(value[..end].to_vec()).ok().map(|v| v.trim().to_owned())
+    String::from_utf8(value[..end].to_vec())
+        .ok()
+        .map(|v| v.trim().to_owned())
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {

@@ -30,7 +30,8 @@ pub enum PasswordError {
 }
 
 fn hasher() -> Result<Argon2<'static>, PasswordError> {
-    let params = Params::new(M_COST_KIB, T_COST, P_COST, None).map_err(|_| PasswordError::Hashing)?;
+    let params =
+        Params::new(M_COST_KIB, T_COST, P_COST, None).map_err(|_| PasswordError::Hashing)?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
@@ -52,7 +53,9 @@ pub fn check_strength(password: &str) -> Result<(), PasswordError> {
 /// # Errors
 /// [`PasswordError::Hashing`] if the hasher fails.
 pub fn hash(password: &str) -> Result<String, PasswordError> {
-    let hash = hasher()?.hash_password(password.as_bytes()).map_err(|_| PasswordError::Hashing)?;
+    let hash = hasher()?
+        .hash_password(password.as_bytes())
+        .map_err(|_| PasswordError::Hashing)?;
     Ok(hash.to_string())
 }
 
@@ -60,14 +63,18 @@ pub fn hash(password: &str) -> Result<String, PasswordError> {
 /// names). A malformed hash matches nothing.
 #[must_use]
 pub fn verify(password: &str, stored: &str) -> bool {
-    let Ok(parsed) = PasswordHash::new(stored) else { return false };
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        return false;
+    };
     hasher().is_ok_and(|h| h.verify_password(password.as_bytes(), &parsed).is_ok())
 }
 
 /// Whether `stored` was made with other than the current algorithm or parameters.
 #[must_use]
 pub fn needs_rehash(stored: &str) -> bool {
-    let Ok(parsed) = PasswordHash::new(stored) else { return true };
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        return true;
+    };
     if parsed.algorithm.as_str() != "argon2id" {
         return true;
     }
@@ -101,10 +108,14 @@ mod tests {
 
     #[test]
     fn hashes_with_other_parameters_need_rehashing() {
-        let weak = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(8, 1, 1, None).unwrap())
-            .hash_password(b"pw")
-            .unwrap()
-            .to_string();
+        let weak = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(8, 1, 1, None).unwrap(),
+        )
+        .hash_password(b"pw")
+        .unwrap()
+        .to_string();
         assert!(needs_rehash(&weak));
         assert!(verify("pw", &weak));
     }

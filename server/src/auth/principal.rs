@@ -102,7 +102,12 @@ impl Principal {
         if self.admin || self.base_role.is_some() || self.via == Credential::Bootstrap {
             return Visibility::All;
         }
-        Visibility::Only(self.projects.keys().map(|p| p.to_ascii_lowercase()).collect())
+        Visibility::Only(
+            self.projects
+                .keys()
+                .map(|p| p.to_ascii_lowercase())
+                .collect(),
+        )
     }
 
     /// Whether the caller may act as an admin (the admin flag, not capped by a
@@ -126,7 +131,10 @@ impl Principal {
         if have.is_some_and(|r| r >= need) {
             Ok(())
         } else {
-            Err(AccessDenied { need, project: project.map(str::to_ascii_lowercase) })
+            Err(AccessDenied {
+                need,
+                project: project.map(str::to_ascii_lowercase),
+            })
         }
     }
 
@@ -174,19 +182,30 @@ impl Principal {
 mod tests {
     use super::*;
 
-    fn person(admin: bool, base: Option<Role>, projects: &[(&str, Role)], via: Credential) -> Principal {
+    fn person(
+        admin: bool,
+        base: Option<Role>,
+        projects: &[(&str, Role)],
+        via: Credential,
+    ) -> Principal {
         Principal {
             user_id: 1,
             login: "ada".into(),
             admin,
             base_role: base,
-            projects: projects.iter().map(|(p, r)| ((*p).to_owned(), *r)).collect(),
+            projects: projects
+                .iter()
+                .map(|(p, r)| ((*p).to_owned(), *r))
+                .collect(),
             via,
         }
     }
 
     fn session() -> Credential {
-        Credential::Session { session_id: "s".into(), csrf: "c".into() }
+        Credential::Session {
+            session_id: "s".into(),
+            csrf: "c".into(),
+        }
     }
 
     #[test]
@@ -206,7 +225,15 @@ mod tests {
 
     #[test]
     fn a_token_scope_caps_the_users_role() {
-        let admin_token = person(true, None, &[], Credential::ApiToken { token_id: 3, scope: Role::Viewer });
+        let admin_token = person(
+            true,
+            None,
+            &[],
+            Credential::ApiToken {
+                token_id: 3,
+                scope: Role::Viewer,
+            },
+        );
         assert_eq!(admin_token.role_on("a/b"), Some(Role::Viewer));
         assert!(admin_token.require(Role::Maintainer, None).is_err());
         assert!(admin_token.require(Role::Viewer, None).is_ok());
@@ -217,20 +244,42 @@ mod tests {
     #[test]
     fn only_team_grants_narrow_what_a_caller_reads() {
         let team = person(false, None, &[("acme/one", Role::Viewer)], session());
-        assert_eq!(team.visible_projects(), Visibility::Only(vec!["acme/one".to_owned()]));
+        assert_eq!(
+            team.visible_projects(),
+            Visibility::Only(vec!["acme/one".to_owned()])
+        );
         assert!(team.visible_projects().shows(Some("Acme/One")));
         assert!(!team.visible_projects().shows(Some("acme/two")));
         assert!(!team.visible_projects().shows(None));
-        let base = person(false, Some(Role::Viewer), &[("acme/one", Role::Maintainer)], session());
+        let base = person(
+            false,
+            Some(Role::Viewer),
+            &[("acme/one", Role::Maintainer)],
+            session(),
+        );
         assert_eq!(base.visible_projects(), Visibility::All);
-        assert_eq!(person(true, None, &[], session()).visible_projects(), Visibility::All);
-        assert_eq!(person(false, None, &[], Credential::Bootstrap).visible_projects(), Visibility::All);
-        assert_eq!(person(false, None, &[], session()).visible_projects(), Visibility::Only(Vec::new()));
+        assert_eq!(
+            person(true, None, &[], session()).visible_projects(),
+            Visibility::All
+        );
+        assert_eq!(
+            person(false, None, &[], Credential::Bootstrap).visible_projects(),
+            Visibility::All
+        );
+        assert_eq!(
+            person(false, None, &[], session()).visible_projects(),
+            Visibility::Only(Vec::new())
+        );
     }
 
     #[test]
     fn a_base_role_applies_to_every_project() {
-        let v = person(false, Some(Role::Viewer), &[("a/b", Role::Maintainer)], session());
+        let v = person(
+            false,
+            Some(Role::Viewer),
+            &[("a/b", Role::Maintainer)],
+            session(),
+        );
         assert_eq!(v.role_on("x/y"), Some(Role::Viewer));
         assert_eq!(v.role_on("a/b"), Some(Role::Maintainer));
         assert_eq!(v.highest_role(), Some(Role::Maintainer));

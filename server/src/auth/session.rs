@@ -69,7 +69,11 @@ impl SessionKeys {
     #[must_use]
     pub fn from_bytes(key: &[u8]) -> Self {
         let csrf = hmac_sha256(key, b"gantry-csrf-key");
-        Self { encoding: EncodingKey::from_secret(key), decoding: DecodingKey::from_secret(key), csrf }
+        Self {
+            encoding: EncodingKey::from_secret(key),
+            decoding: DecodingKey::from_secret(key),
+            csrf,
+        }
     }
 
     /// Loads the keys as the module header describes.
@@ -79,7 +83,10 @@ impl SessionKeys {
     /// unsealed (a wrong `secrets.key`).
     pub async fn load(db: &DatabaseConnection, settings: &Settings) -> anyhow::Result<Self> {
         if let Some(key) = &settings.web.session_key {
-            anyhow::ensure!(key.expose().len() >= 32, "web.session_key must be at least 32 characters");
+            anyhow::ensure!(
+                key.expose().len() >= 32,
+                "web.session_key must be at least 32 characters"
+            );
             return Ok(Self::from_bytes(key.expose().as_bytes()));
         }
         let Some(secret) = &settings.secrets.key else {
@@ -93,8 +100,12 @@ impl SessionKeys {
             store::insert_sealed_key(db, SEALED_KEY_NAME, nonce, ciphertext).await?;
         }
         // Read back: another replica may have stored its key first.
-        let row = store::sealed_key(db, SEALED_KEY_NAME).await?.context("the session key vanished after it was stored")?;
-        let key = sealer.open(&row.nonce, &row.ciphertext, aad.as_bytes()).context("unsealing the session signing key")?;
+        let row = store::sealed_key(db, SEALED_KEY_NAME)
+            .await?
+            .context("the session key vanished after it was stored")?;
+        let key = sealer
+            .open(&row.nonce, &row.ciphertext, aad.as_bytes())
+            .context("unsealing the session signing key")?;
         Ok(Self::from_bytes(&key))
     }
 
@@ -102,7 +113,12 @@ impl SessionKeys {
     ///
     /// # Errors
     /// When signing fails (it does not with an HMAC key).
-    pub fn issue(&self, sid: &str, user_id: i64, ttl_secs: u64) -> Result<String, jsonwebtoken::errors::Error> {
+    pub fn issue(
+        &self,
+        sid: &str,
+        user_id: i64,
+        ttl_secs: u64,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             iss: ISSUER.into(),
@@ -125,7 +141,9 @@ impl SessionKeys {
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = LEEWAY_SECS;
         validation.validate_exp = true;
-        decode::<Claims>(token, &self.decoding, &validation).ok().map(|data| data.claims)
+        decode::<Claims>(token, &self.decoding, &validation)
+            .ok()
+            .map(|data| data.claims)
     }
 
     /// The CSRF token of session `sid`.
@@ -138,7 +156,9 @@ impl SessionKeys {
 fn hmac_sha256(key: &[u8], message: &[u8]) -> Vec<u8> {
     // HMAC accepts keys of any length, so this cannot fail; if it ever did, the
     // result would be a fresh random value that matches nothing.
-    let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(key) else { return random_bytes::<32>().to_vec() };
+    let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(key) else {
+        return random_bytes::<32>().to_vec();
+    };
     mac.update(message);
     mac.finalize().into_bytes().to_vec()
 }
@@ -162,13 +182,19 @@ pub fn new_session_id() -> String {
 pub fn is_secure(req: &HttpRequest, settings: &Settings) -> bool {
     settings.web.secure_cookies
         || (settings.web.trust_proxy_headers
-            && req.headers().get("x-forwarded-proto").and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("https")))
+            && req
+                .headers()
+                .get("x-forwarded-proto")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.eq_ignore_ascii_case("https")))
 }
 
 /// The session token the request carries, if any.
 #[must_use]
 pub fn cookie_token(req: &HttpRequest) -> Option<String> {
-    req.cookie(SECURE_COOKIE).or_else(|| req.cookie(PLAIN_COOKIE)).map(|c| c.value().to_owned())
+    req.cookie(SECURE_COOKIE)
+        .or_else(|| req.cookie(PLAIN_COOKIE))
+        .map(|c| c.value().to_owned())
 }
 
 /// The cookie that carries `token`.
@@ -180,7 +206,9 @@ pub fn session_cookie(token: String, secure: bool, ttl_secs: u64) -> Cookie<'sta
         .http_only(true)
         .secure(secure)
         .same_site(SameSite::Lax)
-        .max_age(actix_web::cookie::time::Duration::seconds(i64::try_from(ttl_secs).unwrap_or(i64::MAX)))
+        .max_age(actix_web::cookie::time::Duration::seconds(
+            i64::try_from(ttl_secs).unwrap_or(i64::MAX),
+        ))
         .finish()
 }
 

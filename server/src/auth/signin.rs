@@ -36,14 +36,21 @@ pub enum SignIn {
 #[must_use]
 pub fn client_address(req: &HttpRequest, settings: &Settings) -> String {
     if settings.web.trust_proxy_headers {
-        if let Some(first) = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next()) {
+        if let Some(first) = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+        {
             let first = first.trim();
             if !first.is_empty() {
                 return first.to_owned();
             }
         }
     }
-    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default()
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default()
 }
 
 /// Signs `login` in with `password` from `address`; `previous` is the session the
@@ -51,21 +58,34 @@ pub fn client_address(req: &HttpRequest, settings: &Settings) -> String {
 ///
 /// # Errors
 /// When the database fails.
-pub async fn sign_in(state: &AppState, login: &str, password: String, address: &str, previous: Option<&Principal>) -> Result<SignIn, DbErr> {
+pub async fn sign_in(
+    state: &AppState,
+    login: &str,
+    password: String,
+    address: &str,
+    previous: Option<&Principal>,
+) -> Result<SignIn, DbErr> {
     let db = &state.db;
     let limits = &state.settings.web.login;
     let name = normalise_name(login).unwrap_or_else(|_| login.chars().take(64).collect());
     let account_key = throttle::account_key(&name);
     let address_key = throttle::address_key(address);
-    let claimed = Actor { name: name.clone(), kind: "user" };
+    let claimed = Actor {
+        name: name.clone(),
+        kind: "user",
+    };
     let details = serde_json::json!({ "address": address });
 
-    if let throttle::Verdict::Refused { retry_after_secs } = throttle::check(db, &[account_key.clone(), address_key.clone()]).await? {
+    if let throttle::Verdict::Refused { retry_after_secs } =
+        throttle::check(db, &[account_key.clone(), address_key.clone()]).await?
+    {
         audit(db, &claimed, "auth.login_failed", "throttled", details).await?;
         return Ok(SignIn::Throttled { retry_after_secs });
     }
 
-    let user = users::find_user_by_login(db, &name).await?.filter(|u| !u.disabled);
+    let user = users::find_user_by_login(db, &name)
+        .await?
+        .filter(|u| !u.disabled);
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
     let candidate = password.clone();
     let verified = tokio::task::spawn_blocking(move || match stored {
@@ -81,12 +101,23 @@ pub async fn sign_in(state: &AppState, login: &str, password: String, address: &
     let Some(user) = user.filter(|_| verified) else {
         throttle::record_failure(db, limits, &account_key, limits.free_failures).await?;
         throttle::record_failure(db, limits, &address_key, limits.ip_free_failures).await?;
-        audit(db, &claimed, "auth.login_failed", "wrong_credentials", details).await?;
+        audit(
+            db,
+            &claimed,
+            "auth.login_failed",
+            "wrong_credentials",
+            details,
+        )
+        .await?;
         return Ok(SignIn::Wrong);
     };
 
     throttle::forget(db, &account_key).await?;
-    if user.password_hash.as_deref().is_some_and(password::needs_rehash) {
+    if user
+        .password_hash
+        .as_deref()
+        .is_some_and(password::needs_rehash)
+    {
         if let Ok(Ok(hash)) = tokio::task::spawn_blocking(move || password::hash(&password)).await {
             users::set_password_hash(db, user.id, hash).await?;
         }
@@ -96,15 +127,37 @@ pub async fn sign_in(state: &AppState, login: &str, password: String, address: &
     }
     let sid = session::new_session_id();
     let ttl = state.settings.web.session_ttl_secs;
-    let expires_at = Utc::now() + chrono::Duration::seconds(i64::try_from(ttl).unwrap_or(i64::MAX / 4).min(10 * 365 * 86_400));
+    let expires_at = Utc::now()
+        + chrono::Duration::seconds(
+            i64::try_from(ttl)
+                .unwrap_or(i64::MAX / 4)
+                .min(10 * 365 * 86_400),
+        );
     sessions::insert_session(db, &sid, user.id, expires_at).await?;
     // Housekeeping: sessions over a day past their end, and throttle counts that are
     // forgotten anyway.
     sessions::delete_stale_sessions(db, Utc::now() - chrono::Duration::days(1)).await?;
-    let forget = chrono::Duration::seconds(i64::try_from(limits.lockout_secs).unwrap_or(i64::MAX / 4).min(365 * 86_400));
+    let forget = chrono::Duration::seconds(
+        i64::try_from(limits.lockout_secs)
+            .unwrap_or(i64::MAX / 4)
+            .min(365 * 86_400),
+    );
     sessions::delete_stale_throttle(db, Utc::now() - forget).await?;
-    let token = state.session_keys.issue(&sid, user.id, ttl).map_err(|e| DbErr::Custom(format!("signing the session token: {e}")))?;
-    audit(db, &Actor { name: user.login.clone(), kind: "user" }, "auth.login", "ok", details).await?;
+    let token = state
+        .session_keys
+        .issue(&sid, user.id, ttl)
+        .map_err(|e| DbErr::Custom(format!("signing the session token: {e}")))?;
+    audit(
+        db,
+        &Actor {
+            name: user.login.clone(),
+            kind: "user",
+        },
+        "auth.login",
+        "ok",
+        details,
+    )
+    .await?;
     Ok(SignIn::Success { token })
 }
 
@@ -113,12 +166,24 @@ pub async fn sign_in(state: &AppState, login: &str, password: String, address: &
 /// # Errors
 /// [`super::AuthError::Unavailable`] when the database fails.
 pub async fn sign_out(state: &AppState, principal: &Principal) -> Result<(), super::AuthError> {
-    let Credential::Session { session_id, .. } = &principal.via else { return Ok(()) };
+    let Credential::Session { session_id, .. } = &principal.via else {
+        return Ok(());
+    };
     let fail = |e: DbErr| {
         tracing::error!(error = %e, "signing out failed");
         super::AuthError::Unavailable
     };
-    sessions::revoke_session(&state.db, session_id).await.map_err(fail)?;
-    audit(&state.db, &Actor::of(principal), "auth.logout", "ok", serde_json::json!({})).await.map_err(fail)?;
+    sessions::revoke_session(&state.db, session_id)
+        .await
+        .map_err(fail)?;
+    audit(
+        &state.db,
+        &Actor::of(principal),
+        "auth.logout",
+        "ok",
+        serde_json::json!({}),
+    )
+    .await
+    .map_err(fail)?;
     Ok(())
 }

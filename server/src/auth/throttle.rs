@@ -40,13 +40,22 @@ pub async fn check(db: &impl ConnectionTrait, keys: &[String]) -> Result<Verdict
     let now = Utc::now();
     let mut wait = 0i64;
     for key in keys {
-        if let Some(until) = store::throttle_state(db, key).await?.and_then(|s| s.locked_until) {
+        if let Some(until) = store::throttle_state(db, key)
+            .await?
+            .and_then(|s| s.locked_until)
+        {
             if until > now {
                 wait = wait.max((until - now).num_milliseconds());
             }
         }
     }
-    Ok(if wait > 0 { Verdict::Refused { retry_after_secs: u64::try_from(wait).unwrap_or(0).div_ceil(1000).max(1) } } else { Verdict::Allowed })
+    Ok(if wait > 0 {
+        Verdict::Refused {
+            retry_after_secs: u64::try_from(wait).unwrap_or(0).div_ceil(1000).max(1),
+        }
+    } else {
+        Verdict::Allowed
+    })
 }
 
 /// Counts a failed attempt under `key`, which is free for `free` failures; returns
@@ -54,11 +63,19 @@ pub async fn check(db: &impl ConnectionTrait, keys: &[String]) -> Result<Verdict
 ///
 /// # Errors
 /// When the database fails.
-pub async fn record_failure(db: &impl ConnectionTrait, settings: &LoginThrottleSettings, key: &str, free: u32) -> Result<u32, DbErr> {
+pub async fn record_failure(
+    db: &impl ConnectionTrait,
+    settings: &LoginThrottleSettings,
+    key: &str,
+    free: u32,
+) -> Result<u32, DbErr> {
     let now = Utc::now();
-    let forget_after = Duration::seconds(i64::try_from(settings.lockout_secs).unwrap_or(i64::MAX / 2));
+    let forget_after =
+        Duration::seconds(i64::try_from(settings.lockout_secs).unwrap_or(i64::MAX / 2));
     let previous = match store::throttle_state(db, key).await? {
-        Some(state) if now - state.updated_at < forget_after => u32::try_from(state.failures).unwrap_or(0),
+        Some(state) if now - state.updated_at < forget_after => {
+            u32::try_from(state.failures).unwrap_or(0)
+        }
         _ => 0,
     };
     let failures = previous.saturating_add(1);
@@ -66,12 +83,21 @@ pub async fn record_failure(db: &impl ConnectionTrait, settings: &LoginThrottleS
         Some(now + forget_after)
     } else if failures >= free {
         let doublings = (failures - free).min(30);
-        let delay = settings.base_delay_ms.saturating_mul(1u64 << doublings).min(settings.max_delay_ms);
+        let delay = settings
+            .base_delay_ms
+            .saturating_mul(1u64 << doublings)
+            .min(settings.max_delay_ms);
         Some(now + Duration::milliseconds(i64::try_from(delay).unwrap_or(i64::MAX / 2)))
     } else {
         None
     };
-    store::put_throttle(db, key, i32::try_from(failures).unwrap_or(i32::MAX), locked_until).await?;
+    store::put_throttle(
+        db,
+        key,
+        i32::try_from(failures).unwrap_or(i32::MAX),
+        locked_until,
+    )
+    .await?;
     Ok(failures)
 }
 

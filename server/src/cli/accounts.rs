@@ -164,17 +164,27 @@ fn read_password(from_stdin: bool) -> anyhow::Result<String> {
     let stdin = std::io::stdin();
     if from_stdin || !stdin.is_terminal() {
         let mut line = String::new();
-        stdin.lock().read_line(&mut line).context("reading the password from standard input")?;
+        stdin
+            .lock()
+            .read_line(&mut line)
+            .context("reading the password from standard input")?;
         return Ok(line.trim_end_matches(['\n', '\r']).to_owned());
     }
     let mut err = std::io::stderr();
     let _ = write!(err, "Password: ");
     let _ = err.flush();
-    let echo_off = std::process::Command::new("stty").arg("-echo").stdin(std::process::Stdio::inherit()).status().is_ok_and(|s| s.success());
+    let echo_off = std::process::Command::new("stty")
+        .arg("-echo")
+        .stdin(std::process::Stdio::inherit())
+        .status()
+        .is_ok_and(|s| s.success());
     let mut line = String::new();
     let read = stdin.lock().read_line(&mut line);
     if echo_off {
-        let _ = std::process::Command::new("stty").arg("echo").stdin(std::process::Stdio::inherit()).status();
+        let _ = std::process::Command::new("stty")
+            .arg("echo")
+            .stdin(std::process::Stdio::inherit())
+            .status();
     }
     let _ = writeln!(err);
     read.context("reading the password")?;
@@ -187,15 +197,25 @@ fn read_password(from_stdin: bool) -> anyhow::Result<String> {
 /// When the login, password or database is not right.
 pub async fn run_admin(db: &DatabaseConnection, command: AdminCommand) -> anyhow::Result<()> {
     match command {
-        AdminCommand::Create { login, password_stdin } => {
+        AdminCommand::Create {
+            login,
+            password_stdin,
+        } => {
             let password = read_password(password_stdin)?;
-            accounts::create_user(db, &Actor::cli(), &login, Some(password), Some(Role::Admin)).await?;
+            accounts::create_user(db, &Actor::cli(), &login, Some(password), Some(Role::Admin))
+                .await?;
             println!("created admin {}", accounts::normalise_name(&login)?);
         }
-        AdminCommand::SetPassword { login, password_stdin } => {
+        AdminCommand::SetPassword {
+            login,
+            password_stdin,
+        } => {
             let password = read_password(password_stdin)?;
             accounts::set_password(db, &Actor::cli(), &login, password).await?;
-            println!("password set; {}'s sessions have ended", accounts::normalise_name(&login)?);
+            println!(
+                "password set; {}'s sessions have ended",
+                accounts::normalise_name(&login)?
+            );
         }
     }
     Ok(())
@@ -207,16 +227,28 @@ pub async fn run_admin(db: &DatabaseConnection, command: AdminCommand) -> anyhow
 /// When the login, role, password or database is not right.
 pub async fn run_user(db: &DatabaseConnection, command: UserCommand) -> anyhow::Result<()> {
     match command {
-        UserCommand::Create { login, role, password_stdin } => {
+        UserCommand::Create {
+            login,
+            role,
+            password_stdin,
+        } => {
             let role = role_or_none(&role)?;
             let password = read_password(password_stdin)?;
             accounts::create_user(db, &Actor::cli(), &login, Some(password), role).await?;
-            println!("created user {} ({})", accounts::normalise_name(&login)?, role.map_or("no role", Role::as_str));
+            println!(
+                "created user {} ({})",
+                accounts::normalise_name(&login)?,
+                role.map_or("no role", Role::as_str)
+            );
         }
         UserCommand::SetRole { login, role } => {
             let role = role_or_none(&role)?;
             accounts::set_role(db, &Actor::cli(), &login, role).await?;
-            println!("{} is now {}; their sessions have ended", accounts::normalise_name(&login)?, role.map_or("without a role", Role::as_str));
+            println!(
+                "{} is now {}; their sessions have ended",
+                accounts::normalise_name(&login)?,
+                role.map_or("without a role", Role::as_str)
+            );
         }
         UserCommand::Disable { login } => {
             accounts::set_disabled(db, &Actor::cli(), &login, true).await?;
@@ -231,11 +263,22 @@ pub async fn run_user(db: &DatabaseConnection, command: UserCommand) -> anyhow::
             println!("ended {ended} session(s) of {login}");
         }
         UserCommand::List => {
-            println!("{:<32}  {:<11}  {:<8}  {:<20}", "LOGIN", "ROLE", "STATE", "CREATED");
+            println!(
+                "{:<32}  {:<11}  {:<8}  {:<20}",
+                "LOGIN", "ROLE", "STATE", "CREATED"
+            );
             for user in crate::db::accounts::list_users(db).await? {
-                let role = if user.admin { "admin" } else { user.base_role.as_deref().unwrap_or("-") };
+                let role = if user.admin {
+                    "admin"
+                } else {
+                    user.base_role.as_deref().unwrap_or("-")
+                };
                 let state = if user.disabled { "disabled" } else { "active" };
-                println!("{:<32}  {role:<11}  {state:<8}  {:<20}", user.login, user.created_at.format("%Y-%m-%d %H:%M:%S"));
+                println!(
+                    "{:<32}  {role:<11}  {state:<8}  {:<20}",
+                    user.login,
+                    user.created_at.format("%Y-%m-%d %H:%M:%S")
+                );
             }
         }
     }
@@ -263,10 +306,18 @@ pub async fn run_team(db: &DatabaseConnection, command: TeamCommand) -> anyhow::
             }
             println!("removed {login} from {team}");
         }
-        TeamCommand::Grant { team, project, role } => {
+        TeamCommand::Grant {
+            team,
+            project,
+            role,
+        } => {
             let role = role_or_none(&role)?;
             accounts::grant(db, &cli, &team, &project, role).await?;
-            println!("{team} now has {} on {}", role.map_or("no role", Role::as_str), project.to_ascii_lowercase());
+            println!(
+                "{team} now has {} on {}",
+                role.map_or("no role", Role::as_str),
+                project.to_ascii_lowercase()
+            );
         }
         TeamCommand::List => {
             for team in crate::db::accounts::list_teams(db).await? {
@@ -277,8 +328,17 @@ pub async fn run_team(db: &DatabaseConnection, command: TeamCommand) -> anyhow::
                         logins.push(user.login);
                     }
                 }
-                let grants: Vec<String> = crate::db::accounts::team_grants(db, team.id).await?.into_iter().map(|(p, r)| format!("{p}={r}")).collect();
-                println!("{}: members [{}], grants [{}]", team.name, logins.join(", "), grants.join(", "));
+                let grants: Vec<String> = crate::db::accounts::team_grants(db, team.id)
+                    .await?
+                    .into_iter()
+                    .map(|(p, r)| format!("{p}={r}"))
+                    .collect();
+                println!(
+                    "{}: members [{}], grants [{}]",
+                    team.name,
+                    logins.join(", "),
+                    grants.join(", ")
+                );
             }
         }
     }
@@ -294,15 +354,34 @@ pub async fn run_token(db: &DatabaseConnection, command: TokenCommand) -> anyhow
         TokenCommand::Create { user, name, role } => {
             let role: Role = role.parse()?;
             let (id, token) = accounts::create_token(db, &Actor::cli(), &user, &name, role).await?;
-            let _ = writeln!(std::io::stderr(), "token {id} for {user} ({role}); it is shown once, store it now:");
+            let _ = writeln!(
+                std::io::stderr(),
+                "token {id} for {user} ({role}); it is shown once, store it now:"
+            );
             println!("{token}");
         }
         TokenCommand::List { user } => {
-            println!("{:>6}  {:<24}  {:<11}  {:<8}  {:<20}  {:<20}", "ID", "NAME", "ROLE", "STATE", "CREATED", "LAST USED");
+            println!(
+                "{:>6}  {:<24}  {:<11}  {:<8}  {:<20}  {:<20}",
+                "ID", "NAME", "ROLE", "STATE", "CREATED", "LAST USED"
+            );
             for t in accounts::list_tokens(db, user.as_deref()).await? {
-                let state = if t.revoked_at.is_some() { "revoked" } else { "live" };
-                let used = t.last_used_at.map_or_else(|| "never".to_owned(), |at| at.format("%Y-%m-%d %H:%M:%S").to_string());
-                println!("{:>6}  {:<24}  {:<11}  {state:<8}  {:<20}  {used:<20}", t.id, t.name, t.role, t.created_at.format("%Y-%m-%d %H:%M:%S"));
+                let state = if t.revoked_at.is_some() {
+                    "revoked"
+                } else {
+                    "live"
+                };
+                let used = t.last_used_at.map_or_else(
+                    || "never".to_owned(),
+                    |at| at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                );
+                println!(
+                    "{:>6}  {:<24}  {:<11}  {state:<8}  {:<20}  {used:<20}",
+                    t.id,
+                    t.name,
+                    t.role,
+                    t.created_at.format("%Y-%m-%d %H:%M:%S")
+                );
             }
         }
         TokenCommand::Revoke { id } => {

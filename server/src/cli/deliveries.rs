@@ -41,19 +41,30 @@ pub enum DeliveriesCommand {
 /// When the database fails or the delivery does not exist.
 pub async fn run(db: &DatabaseConnection, command: DeliveriesCommand) -> anyhow::Result<()> {
     match command {
-        DeliveriesCommand::List { status, limit, before, json } => {
+        DeliveriesCommand::List {
+            status,
+            limit,
+            before,
+            json,
+        } => {
             let items = deliveries::list(db, status.as_deref(), limit, before).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&items)?);
                 return Ok(());
             }
-            println!("{:>8}  {:<36}  {:<28}  {:<24}  {:<7}  {:>3}  {:<19}", "ROW", "DELIVERY", "EVENT", "REPOSITORY", "STATUS", "TRY", "RECEIVED");
+            println!(
+                "{:>8}  {:<36}  {:<28}  {:<24}  {:<7}  {:>3}  {:<19}",
+                "ROW", "DELIVERY", "EVENT", "REPOSITORY", "STATUS", "TRY", "RECEIVED"
+            );
             for d in &items {
                 let event = match &d.action {
                     Some(a) => format!("{}.{a}", d.event),
                     None => d.event.clone(),
                 };
-                let (status, attempts) = d.job.as_ref().map_or(("-".to_owned(), 0), |j| (j.status.clone(), j.attempts));
+                let (status, attempts) = d
+                    .job
+                    .as_ref()
+                    .map_or(("-".to_owned(), 0), |j| (j.status.clone(), j.attempts));
                 println!(
                     "{:>8}  {:<36}  {:<28}  {:<24}  {:<7}  {:>3}  {}",
                     d.id,
@@ -70,7 +81,10 @@ pub async fn run(db: &DatabaseConnection, command: DeliveriesCommand) -> anyhow:
             }
         }
         DeliveriesCommand::Show { delivery_id } => {
-            println!("{}", serde_json::to_string_pretty(&deliveries::show(db, &delivery_id).await?)?);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&deliveries::show(db, &delivery_id).await?)?
+            );
         }
         DeliveriesCommand::Replay { delivery_id } => {
             let replay = deliveries::replay(db, &delivery_id).await?;

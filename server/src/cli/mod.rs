@@ -122,22 +122,29 @@ pub fn main() -> ExitCode {
     // Only `serve` exports spans. Its settings are read before the subscriber exists;
     // if they cannot be read, `run` reads them again and reports why.
     let exporting = match cli.command {
-        Command::Serve => Settings::load(cli.config.as_deref()).ok().map(|s| s.telemetry),
+        Command::Serve => Settings::load(cli.config.as_deref())
+            .ok()
+            .map(|s| s.telemetry),
         _ => None,
     };
     // Dropped when `main` returns, after the runtime: the last spans are flushed then.
     let _telemetry = match exporting {
-        Some(settings) => telemetry::init_exporting(cli.log_json, &settings).unwrap_or_else(|err| {
-            telemetry::init(cli.log_json);
-            tracing::error!("span export is off: {err:#}");
-            telemetry::Telemetry::default()
-        }),
+        Some(settings) => {
+            telemetry::init_exporting(cli.log_json, &settings).unwrap_or_else(|err| {
+                telemetry::init(cli.log_json);
+                tracing::error!("span export is off: {err:#}");
+                telemetry::Telemetry::default()
+            })
+        }
         None => {
             telemetry::init(cli.log_json);
             telemetry::Telemetry::default()
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(err) => {
             tracing::error!(%err, "could not start the async runtime");
@@ -159,7 +166,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let settings = Settings::load(cli.config.as_deref())?;
             let app = Application::build(settings, Extras::default()).await?;
             tracing::info!(port = app.port(), "gantry is serving");
-            app.run_until_stopped().await.context("the HTTP server failed")
+            app.run_until_stopped()
+                .await
+                .context("the HTTP server failed")
         }
         Command::Migrate { action } => {
             let settings = Settings::load(cli.config.as_deref())?;
@@ -167,9 +176,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             match action.unwrap_or(MigrateAction::Up) {
                 MigrateAction::Up => db::migrate(&conn).await?,
                 MigrateAction::Down { steps, all } => {
-                    Migrator::down(&conn, if all { None } else { Some(steps) }).await.context("rolling back migrations")?;
+                    Migrator::down(&conn, if all { None } else { Some(steps) })
+                        .await
+                        .context("rolling back migrations")?;
                 }
-                MigrateAction::Status => Migrator::status(&conn).await.context("reading migration status")?,
+                MigrateAction::Status => Migrator::status(&conn)
+                    .await
+                    .context("reading migration status")?,
             }
             tracing::info!("migrations done");
             Ok(())
@@ -180,22 +193,36 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             secrets::run(&settings, connect_migrated_with(&settings), command).await
         }
         Command::Plugin { command } => plugin::run(command, cli.config.as_deref()).await,
-        Command::Policy { command } => policy::run(&connect_migrated(cli.config.as_deref()).await?, command).await,
-        Command::Audit { command: AuditCommand::Verify } => policy::verify_audit(&connect_migrated(cli.config.as_deref()).await?).await,
+        Command::Policy { command } => {
+            policy::run(&connect_migrated(cli.config.as_deref()).await?, command).await
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => policy::verify_audit(&connect_migrated(cli.config.as_deref()).await?).await,
         Command::Deliveries { command } => {
             let settings = Settings::load(cli.config.as_deref())?;
             let conn = db::connect(&settings.database_url(), 2).await?;
             deliveries::run(&conn, command).await
         }
-        Command::Admin { command } => accounts::run_admin(&connect_migrated(cli.config.as_deref()).await?, command).await,
-        Command::User { command } => accounts::run_user(&connect_migrated(cli.config.as_deref()).await?, command).await,
-        Command::Team { command } => accounts::run_team(&connect_migrated(cli.config.as_deref()).await?, command).await,
-        Command::Token { command } => accounts::run_token(&connect_migrated(cli.config.as_deref()).await?, command).await,
+        Command::Admin { command } => {
+            accounts::run_admin(&connect_migrated(cli.config.as_deref()).await?, command).await
+        }
+        Command::User { command } => {
+            accounts::run_user(&connect_migrated(cli.config.as_deref()).await?, command).await
+        }
+        Command::Team { command } => {
+            accounts::run_team(&connect_migrated(cli.config.as_deref()).await?, command).await
+        }
+        Command::Token { command } => {
+            accounts::run_token(&connect_migrated(cli.config.as_deref()).await?, command).await
+        }
     }
 }
 
 /// Loads the settings, connects to their database and applies pending migrations.
-async fn connect_migrated(config: Option<&std::path::Path>) -> anyhow::Result<sea_orm::DatabaseConnection> {
+async fn connect_migrated(
+    config: Option<&std::path::Path>,
+) -> anyhow::Result<sea_orm::DatabaseConnection> {
     connect_migrated_with(&Settings::load(config)?).await
 }
 

@@ -15,7 +15,11 @@ const TEMPLATE_MANIFEST: &str = include_str!("template/gantry-plugin.toml.tmpl")
 /// # Errors
 /// When the name is not a valid plugin name, `dir` exists, or files cannot be written.
 pub fn create(name: &str, dir: &Path, sdk: &Path) -> anyhow::Result<()> {
-    let valid = !name.is_empty() && name.len() <= 64 && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    let valid = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     if !valid || name.starts_with('-') {
         bail!("`{name}` is not a plugin name: use 1-64 lower case letters, digits and `-`");
     }
@@ -23,11 +27,20 @@ pub fn create(name: &str, dir: &Path, sdk: &Path) -> anyhow::Result<()> {
         bail!("{} already exists", dir.display());
     }
     if !sdk.join("Cargo.toml").is_file() {
-        bail!("no SDK at {}: pass --sdk PATH/TO/gantry/plugin-sdk", sdk.display());
+        bail!(
+            "no SDK at {}: pass --sdk PATH/TO/gantry/plugin-sdk",
+            sdk.display()
+        );
     }
-    let sdk = sdk.canonicalize().with_context(|| format!("resolving {}", sdk.display()))?;
-    let fill = |t: &str| t.replace("{{name}}", name).replace("{{sdk}}", &sdk.display().to_string());
-    std::fs::create_dir_all(dir.join("src")).with_context(|| format!("creating {}", dir.display()))?;
+    let sdk = sdk
+        .canonicalize()
+        .with_context(|| format!("resolving {}", sdk.display()))?;
+    let fill = |t: &str| {
+        t.replace("{{name}}", name)
+            .replace("{{sdk}}", &sdk.display().to_string())
+    };
+    std::fs::create_dir_all(dir.join("src"))
+        .with_context(|| format!("creating {}", dir.display()))?;
     std::fs::write(dir.join("Cargo.toml"), fill(TEMPLATE_CARGO_TOML))?;
     std::fs::write(dir.join("gantry-plugin.toml"), fill(TEMPLATE_MANIFEST))?;
     std::fs::write(dir.join("src/lib.rs"), fill(TEMPLATE_LIB_RS))?;

@@ -51,18 +51,33 @@ pub enum PluginCommand {
 /// # Errors
 /// When files cannot be read, the plugin does not load, it does not succeed, or a
 /// change is refused.
-pub async fn run(command: PluginCommand, settings_file: Option<&std::path::Path>) -> anyhow::Result<()> {
+pub async fn run(
+    command: PluginCommand,
+    settings_file: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
     let (wasm, event, event_name, config, json) = match command {
         PluginCommand::New { name, path, sdk } => {
             let dir = path.unwrap_or_else(|| PathBuf::from(&name));
-            super::new_plugin::create(&name, &dir, &sdk.unwrap_or_else(super::new_plugin::default_sdk))?;
+            super::new_plugin::create(
+                &name,
+                &dir,
+                &sdk.unwrap_or_else(super::new_plugin::default_sdk),
+            )?;
             println!("created {} ({}). Next:", dir.display(), name);
             println!("  scripts/build-plugins.sh --crate {}", dir.display());
             println!("  gantry plugin test <the .wasm it prints> --event ../shared/corpus/webhooks/issues/opened.payload.json");
             return Ok(());
         }
-        PluginCommand::Test { wasm, event, event_name, config, json } => (wasm, event, event_name, config, json),
-        PluginCommand::Admin(command) => return super::plugin_admin::run(command, settings_file).await,
+        PluginCommand::Test {
+            wasm,
+            event,
+            event_name,
+            config,
+            json,
+        } => (wasm, event, event_name, config, json),
+        PluginCommand::Admin(command) => {
+            return super::plugin_admin::run(command, settings_file).await
+        }
     };
     let bytes = std::fs::read(&wasm).with_context(|| format!("reading {}", wasm.display()))?;
     let payload = std::fs::read(&event).with_context(|| format!("reading {}", event.display()))?;
@@ -93,18 +108,29 @@ pub async fn run(command: PluginCommand, settings_file: Option<&std::path::Path>
 
 /// Reads a configuration file: TOML when it ends in `.toml`, JSON otherwise.
 pub(super) fn read_config(path: &std::path::Path) -> anyhow::Result<serde_json::Value> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     if path.extension().is_some_and(|e| e == "toml") {
-        Ok(toml::from_str(&text).with_context(|| format!("{} is not valid TOML", path.display()))?)
+        Ok(toml::from_str(&text)
+            .with_context(|| format!("{} is not valid TOML", path.display()))?)
     } else {
-        Ok(serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display()))?)
+        Ok(serde_json::from_str(&text)
+            .with_context(|| format!("{} is not valid JSON", path.display()))?)
     }
 }
 
 fn print_report(r: &plugin_test::TestReport) {
-    println!("plugin {} (sdk {}) on {}", r.plugin, r.sdk_version.as_deref().unwrap_or("unknown"), r.event);
+    println!(
+        "plugin {} (sdk {}) on {}",
+        r.plugin,
+        r.sdk_version.as_deref().unwrap_or("unknown"),
+        r.event
+    );
     if !r.subscribed {
-        println!("note: the manifest does not subscribe to {}; it ran anyway", r.event);
+        println!(
+            "note: the manifest does not subscribe to {}; it ran anyway",
+            r.event
+        );
     }
     println!("outcome: {} in {} ms", r.outcome, r.duration_ms);
     if let Some(message) = &r.message {
@@ -127,7 +153,14 @@ fn print_report(r: &plugin_test::TestReport) {
         println!("  held for approval {id}: {action}");
     }
     println!("GitHub (simulated) afterwards:");
-    println!("  labels: {}", if r.labels.is_empty() { "(none)".to_owned() } else { r.labels.join(", ") });
+    println!(
+        "  labels: {}",
+        if r.labels.is_empty() {
+            "(none)".to_owned()
+        } else {
+            r.labels.join(", ")
+        }
+    );
     println!("  comments: {}", r.comments.len());
     for c in &r.comments {
         println!("    | {}", c.lines().next().unwrap_or_default());

@@ -91,24 +91,55 @@ pub enum AdminCommand {
 pub async fn run(command: AdminCommand, config: Option<&Path>) -> anyhow::Result<()> {
     let settings = Settings::load(config)?;
     let db = super::connect_migrated_with(&settings).await?;
-    let runtime = PluginRuntime::new(settings.plugins.limits.clone())?.with_cache(settings.data_dir.join("cache/components"));
+    let runtime = PluginRuntime::new(settings.plugins.limits.clone())?
+        .with_cache(settings.data_dir.join("cache/components"));
     let compiled = CompiledPlugins::new(runtime);
-    let admin = PluginAdmin { db: &db, compiled: &compiled, max_component_bytes: settings.plugins.max_component_bytes, actor: Actor::CLI };
+    let admin = PluginAdmin {
+        db: &db,
+        compiled: &compiled,
+        max_component_bytes: settings.plugins.max_component_bytes,
+        actor: Actor::CLI,
+    };
     let project = |raw: &str| Project::parse(raw).map_err(anyhow::Error::msg);
     match command {
         AdminCommand::Install { wasm } => {
-            let plugin = admin.install(read_component(&wasm, settings.plugins.max_component_bytes)?).await?;
+            let plugin = admin
+                .install(read_component(&wasm, settings.plugins.max_component_bytes)?)
+                .await?;
             let s = &plugin.status;
-            println!("installed {} {} ({}, {} bytes, sdk {})", s.name, s.version, short(&s.digest), s.size, s.sdk_version.as_deref().unwrap_or("unknown"));
+            println!(
+                "installed {} {} ({}, {} bytes, sdk {})",
+                s.name,
+                s.version,
+                short(&s.digest),
+                s.size,
+                s.sdk_version.as_deref().unwrap_or("unknown")
+            );
             println!("it runs nowhere yet: gantry plugin enable {} --repo OWNER/NAME (or --repo '*' for every repository)", s.name);
         }
         AdminCommand::Upgrade { wasm } => {
-            let upgraded = admin.upgrade(read_component(&wasm, settings.plugins.max_component_bytes)?, None).await?;
+            let upgraded = admin
+                .upgrade(
+                    read_component(&wasm, settings.plugins.max_component_bytes)?,
+                    None,
+                )
+                .await?;
             let s = &upgraded.plugin.status;
             if upgraded.changed {
-                println!("upgraded {} {} -> {} ({}); its settings are kept", s.name, upgraded.from_version, s.version, short(&s.digest));
+                println!(
+                    "upgraded {} {} -> {} ({}); its settings are kept",
+                    s.name,
+                    upgraded.from_version,
+                    s.version,
+                    short(&s.digest)
+                );
             } else {
-                println!("{} {} is already installed with this component ({}); nothing changed", s.name, s.version, short(&s.digest));
+                println!(
+                    "{} {} is already installed with this component ({}); nothing changed",
+                    s.name,
+                    s.version,
+                    short(&s.digest)
+                );
             }
         }
         AdminCommand::Remove { name } => println!("{}", admin.remove(&name).await?.summary),
@@ -128,15 +159,42 @@ pub async fn run(command: AdminCommand, config: Option<&Path>) -> anyhow::Result
                 print_detail(&plugin);
             }
         }
-        AdminCommand::Enable { name, repo } => println!("{}", admin.enable(&name, repo.as_deref().map(project).transpose()?.as_ref()).await?.summary),
-        AdminCommand::Disable { name, repo } => println!("{}", admin.disable(&name, repo.as_deref().map(project).transpose()?.as_ref()).await?.summary),
-        AdminCommand::Configure { name, repo, file, set } => {
+        AdminCommand::Enable { name, repo } => println!(
+            "{}",
+            admin
+                .enable(&name, repo.as_deref().map(project).transpose()?.as_ref())
+                .await?
+                .summary
+        ),
+        AdminCommand::Disable { name, repo } => println!(
+            "{}",
+            admin
+                .disable(&name, repo.as_deref().map(project).transpose()?.as_ref())
+                .await?
+                .summary
+        ),
+        AdminCommand::Configure {
+            name,
+            repo,
+            file,
+            set,
+        } => {
             let value = match (file, set) {
                 (Some(path), _) => super::plugin::read_config(&path)?,
-                (None, Some(json)) => serde_json::from_str(&json).context("--set is not valid JSON")?,
-                (None, None) => anyhow::bail!("give the configuration with --file FILE or --set JSON"),
+                (None, Some(json)) => {
+                    serde_json::from_str(&json).context("--set is not valid JSON")?
+                }
+                (None, None) => {
+                    anyhow::bail!("give the configuration with --file FILE or --set JSON")
+                }
             };
-            println!("{}", admin.configure(&name, &project(&repo)?, value).await?.summary);
+            println!(
+                "{}",
+                admin
+                    .configure(&name, &project(&repo)?, value)
+                    .await?
+                    .summary
+            );
         }
     }
     Ok(())
@@ -144,9 +202,14 @@ pub async fn run(command: AdminCommand, config: Option<&Path>) -> anyhow::Result
 
 /// Reads a component file, refusing one over the size limit before reading it.
 fn read_component(path: &Path, max: usize) -> anyhow::Result<Vec<u8>> {
-    let size = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?.len();
+    let size = std::fs::metadata(path)
+        .with_context(|| format!("reading {}", path.display()))?
+        .len();
     if usize::try_from(size).map_or(true, |size| size > max) {
-        anyhow::bail!("{} is {size} bytes; the limit is {max} (plugins.max_component_bytes)", path.display());
+        anyhow::bail!(
+            "{} is {size} bytes; the limit is {max} (plugins.max_component_bytes)",
+            path.display()
+        );
     }
     std::fs::read(path).with_context(|| format!("reading {}", path.display()))
 }
@@ -161,9 +224,19 @@ fn print_list(all: &[PluginStatus]) {
         println!("(no plugins installed: gantry plugin install FILE.wasm)");
         return;
     }
-    println!("{:<20}  {:<10}  {:<13}  {:<19}  PROJECTS", "PLUGIN", "VERSION", "STATE", "DIGEST");
+    println!(
+        "{:<20}  {:<10}  {:<13}  {:<19}  PROJECTS",
+        "PLUGIN", "VERSION", "STATE", "DIGEST"
+    );
     for p in all {
-        println!("{:<20}  {:<10}  {:<13}  {:<19}  {}", p.name, p.version, p.state, short(&p.digest), projects(p));
+        println!(
+            "{:<20}  {:<10}  {:<13}  {:<19}  {}",
+            p.name,
+            p.version,
+            p.state,
+            short(&p.digest),
+            projects(p)
+        );
         if let Some(reason) = &p.disabled_reason {
             println!("    {reason}");
         }
@@ -172,11 +245,21 @@ fn print_list(all: &[PluginStatus]) {
 
 /// `*, octo/app (off)`: each project, marked when the plugin is off there.
 fn projects(p: &PluginStatus) -> String {
-    let all = p.projects.iter().find(|r| r.project == Project::ALL).and_then(|r| r.enabled);
+    let all = p
+        .projects
+        .iter()
+        .find(|r| r.project == Project::ALL)
+        .and_then(|r| r.enabled);
     let names: Vec<String> = p
         .projects
         .iter()
-        .map(|r| if r.enabled.or(all).unwrap_or(false) { r.project.clone() } else { format!("{} (off)", r.project) })
+        .map(|r| {
+            if r.enabled.or(all).unwrap_or(false) {
+                r.project.clone()
+            } else {
+                format!("{} (off)", r.project)
+            }
+        })
         .collect();
     if names.is_empty() {
         "(none)".into()
@@ -188,13 +271,41 @@ fn projects(p: &PluginStatus) -> String {
 fn print_detail(plugin: &PluginDetail) {
     let (s, m) = (&plugin.status, &plugin.manifest);
     println!("{} {}: {}", s.name, s.version, s.description);
-    println!("  state:         {}{}", s.state, s.disabled_reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default());
+    println!(
+        "  state:         {}{}",
+        s.state,
+        s.disabled_reason
+            .as_deref()
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default()
+    );
     println!("  digest:        sha256:{}", s.digest);
-    println!("  size:          {} bytes, sdk {}", s.size, s.sdk_version.as_deref().unwrap_or("unknown"));
-    println!("  installed:     {} (changed {})", s.installed_at.to_rfc3339(), s.updated_at.to_rfc3339());
+    println!(
+        "  size:          {} bytes, sdk {}",
+        s.size,
+        s.sdk_version.as_deref().unwrap_or("unknown")
+    );
+    println!(
+        "  installed:     {} (changed {})",
+        s.installed_at.to_rfc3339(),
+        s.updated_at.to_rfc3339()
+    );
     println!("  events:        {}", m.events.join(", "));
-    println!("  capabilities:  {}", if m.capabilities.is_empty() { "(none)".to_owned() } else { m.capabilities.join(", ") });
-    println!("  config schema: {}", m.config_schema.as_ref().map_or_else(|| "(none: any configuration)".to_owned(), ToString::to_string));
+    println!(
+        "  capabilities:  {}",
+        if m.capabilities.is_empty() {
+            "(none)".to_owned()
+        } else {
+            m.capabilities.join(", ")
+        }
+    );
+    println!(
+        "  config schema: {}",
+        m.config_schema.as_ref().map_or_else(
+            || "(none: any configuration)".to_owned(),
+            ToString::to_string
+        )
+    );
     println!("  projects:");
     if s.projects.is_empty() {
         println!("    (none: enable it with --repo OWNER/NAME or --repo '*')");

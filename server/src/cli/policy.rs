@@ -69,13 +69,37 @@ pub enum PolicyCommand {
 pub async fn run(db: &DatabaseConnection, command: PolicyCommand) -> anyhow::Result<()> {
     let actor = "cli";
     match command {
-        PolicyCommand::Add { scope, plugin, capability, effect, branch, min_permission, enforced } => {
-            let id = policies::add(db, RuleForm { scope, plugin, capability, effect, branch, min_permission, enforced }, actor).await?;
+        PolicyCommand::Add {
+            scope,
+            plugin,
+            capability,
+            effect,
+            branch,
+            min_permission,
+            enforced,
+        } => {
+            let id = policies::add(
+                db,
+                RuleForm {
+                    scope,
+                    plugin,
+                    capability,
+                    effect,
+                    branch,
+                    min_permission,
+                    enforced,
+                },
+                actor,
+            )
+            .await?;
             println!("added rule {id}");
         }
         PolicyCommand::List => {
             let all = rules::all(db).await?;
-            println!("{:>5}  {:<30}  {:<16}  {:<22}  {:<6}  CONDITIONS", "ID", "SCOPE", "PLUGIN", "CAPABILITY", "EFFECT");
+            println!(
+                "{:>5}  {:<30}  {:<16}  {:<22}  {:<6}  CONDITIONS",
+                "ID", "SCOPE", "PLUGIN", "CAPABILITY", "EFFECT"
+            );
             for r in &all {
                 let conditions = serde_json::to_string(&r.conditions)?;
                 let enforced = if r.enforced { " enforced" } else { "" };
@@ -96,18 +120,42 @@ pub async fn run(db: &DatabaseConnection, command: PolicyCommand) -> anyhow::Res
             policies::remove(db, id, actor).await?;
             println!("removed rule {id}");
         }
-        PolicyCommand::Explain { plugin, capability, repository, branch, permission } => {
+        PolicyCommand::Explain {
+            plugin,
+            capability,
+            repository,
+            branch,
+            permission,
+        } => {
             let permission = match permission.as_deref().map(Permission::parse) {
                 Some(None) => bail!("--permission must be read, triage, write, maintain or admin"),
                 Some(Some(p)) => Some(p),
                 None => None,
             };
-            let decision = policies::explain(db, &plugin, &capability, true, &repository, branch.as_deref(), permission).await?;
+            let decision = policies::explain(
+                db,
+                &plugin,
+                &capability,
+                true,
+                &repository,
+                branch.as_deref(),
+                permission,
+            )
+            .await?;
             println!("{}: {}", decision.effect.as_str(), decision.reason);
             for c in &decision.considered {
-                let label = if c.rule.id == 0 { "builtin".to_owned() } else { format!("rule {}", c.rule.id) };
+                let label = if c.rule.id == 0 {
+                    "builtin".to_owned()
+                } else {
+                    format!("rule {}", c.rule.id)
+                };
                 match &c.skipped_because {
-                    None => println!("  matched  {label}: {} {} -> {}", c.rule.scope, c.rule.capability.as_str(), c.rule.effect.as_str()),
+                    None => println!(
+                        "  matched  {label}: {} {} -> {}",
+                        c.rule.scope,
+                        c.rule.capability.as_str(),
+                        c.rule.effect.as_str()
+                    ),
                     Some(why) => println!("  skipped  {label}: {why}"),
                 }
             }

@@ -58,7 +58,9 @@ pub enum SecretsCommand {
 /// Reads a secret value from standard input, without its trailing newline.
 fn read_value(example: &str) -> anyhow::Result<String> {
     let mut value = String::new();
-    std::io::stdin().read_to_string(&mut value).context("reading the secret from standard input")?;
+    std::io::stdin()
+        .read_to_string(&mut value)
+        .context("reading the secret from standard input")?;
     let value = value.trim_end_matches(['\n', '\r']).to_owned();
     if value.is_empty() {
         bail!("no secret on standard input (for example: printf %s \"$SECRET\" | gantry secrets {example})");
@@ -70,7 +72,11 @@ fn read_value(example: &str) -> anyhow::Result<String> {
 ///
 /// # Errors
 /// When the scope, key, value or database is not right.
-pub async fn run(settings: &Settings, connect: impl std::future::Future<Output = anyhow::Result<DatabaseConnection>>, command: SecretsCommand) -> anyhow::Result<()> {
+pub async fn run(
+    settings: &Settings,
+    connect: impl std::future::Future<Output = anyhow::Result<DatabaseConnection>>,
+    command: SecretsCommand,
+) -> anyhow::Result<()> {
     if let SecretsCommand::GenerateKey = command {
         println!("{}", SecretBox::generate_key());
         return Ok(());
@@ -80,17 +86,30 @@ pub async fn run(settings: &Settings, connect: impl std::future::Future<Output =
         SecretsCommand::Add { scope, label } => {
             let scope = SecretScope::parse(&scope).map_err(anyhow::Error::msg)?;
             let value = read_value("add --scope ...")?;
-            let id = secrets::add(&db, settings.secrets.key.as_ref(), &scope, label, &value).await?;
+            let id =
+                secrets::add(&db, settings.secrets.key.as_ref(), &scope, label, &value).await?;
             println!("stored secret {id} for {scope}");
         }
         SecretsCommand::List => {
             let items = secrets::list(&db).await?;
-            println!("{:>6}  {:<40}  {:<20}  {:<30}", "ID", "SCOPE", "ADDED", "LABEL");
+            println!(
+                "{:>6}  {:<40}  {:<20}  {:<30}",
+                "ID", "SCOPE", "ADDED", "LABEL"
+            );
             for s in &items {
-                println!("{:>6}  {:<40}  {:<20}  {:<30}", s.id, s.scope, s.created_at.format("%Y-%m-%d %H:%M:%S"), s.label.as_deref().unwrap_or(""));
+                println!(
+                    "{:>6}  {:<40}  {:<20}  {:<30}",
+                    s.id,
+                    s.scope,
+                    s.created_at.format("%Y-%m-%d %H:%M:%S"),
+                    s.label.as_deref().unwrap_or("")
+                );
             }
             if items.is_empty() {
-                println!("(no stored secrets; configured ones: {})", settings.webhook.secrets.len());
+                println!(
+                    "(no stored secrets; configured ones: {})",
+                    settings.webhook.secrets.len()
+                );
             }
         }
         SecretsCommand::Remove { id } => {
@@ -109,7 +128,10 @@ pub async fn run(settings: &Settings, connect: impl std::future::Future<Output =
         SecretsCommand::PluginList => {
             println!("{:<40}  {:<30}  {:<20}", "SCOPE", "NAME", "STORED");
             for (scope, name, at) in plugin_secrets::list(&db).await? {
-                println!("{scope:<40}  {name:<30}  {:<20}", at.format("%Y-%m-%d %H:%M:%S"));
+                println!(
+                    "{scope:<40}  {name:<30}  {:<20}",
+                    at.format("%Y-%m-%d %H:%M:%S")
+                );
             }
         }
         SecretsCommand::PluginRemove { name, scope } => {

@@ -3,7 +3,8 @@
 use chrono::Utc;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder,
 };
 
 use super::entities::{team_members, team_projects, teams, users};
@@ -44,8 +45,14 @@ pub async fn create_user(db: &impl ConnectionTrait, new: NewUser) -> Result<user
 ///
 /// # Errors
 /// When the database fails.
-pub async fn find_user_by_login(db: &impl ConnectionTrait, login: &str) -> Result<Option<users::Model>, DbErr> {
-    users::Entity::find().filter(users::Column::Login.eq(login)).one(db).await
+pub async fn find_user_by_login(
+    db: &impl ConnectionTrait,
+    login: &str,
+) -> Result<Option<users::Model>, DbErr> {
+    users::Entity::find()
+        .filter(users::Column::Login.eq(login))
+        .one(db)
+        .await
 }
 
 /// The user with this id.
@@ -61,7 +68,10 @@ pub async fn find_user(db: &impl ConnectionTrait, id: i64) -> Result<Option<user
 /// # Errors
 /// When the database fails.
 pub async fn list_users(db: &impl ConnectionTrait) -> Result<Vec<users::Model>, DbErr> {
-    users::Entity::find().order_by_asc(users::Column::Login).all(db).await
+    users::Entity::find()
+        .order_by_asc(users::Column::Login)
+        .all(db)
+        .await
 }
 
 /// Whether any enabled admin exists.
@@ -69,15 +79,30 @@ pub async fn list_users(db: &impl ConnectionTrait) -> Result<Vec<users::Model>, 
 /// # Errors
 /// When the database fails.
 pub async fn any_admin(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
-    Ok(users::Entity::find().filter(users::Column::Admin.eq(true)).filter(users::Column::Disabled.eq(false)).count(db).await? > 0)
+    Ok(users::Entity::find()
+        .filter(users::Column::Admin.eq(true))
+        .filter(users::Column::Disabled.eq(false))
+        .count(db)
+        .await?
+        > 0)
 }
 
 /// Replaces a user's password hash.
 ///
 /// # Errors
 /// When the database fails.
-pub async fn set_password_hash(db: &impl ConnectionTrait, user_id: i64, hash: String) -> Result<(), DbErr> {
-    users::ActiveModel { id: Set(user_id), password_hash: Set(Some(hash)), ..Default::default() }.update(db).await?;
+pub async fn set_password_hash(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    hash: String,
+) -> Result<(), DbErr> {
+    users::ActiveModel {
+        id: Set(user_id),
+        password_hash: Set(Some(hash)),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
     Ok(())
 }
 
@@ -85,8 +110,20 @@ pub async fn set_password_hash(db: &impl ConnectionTrait, user_id: i64, hash: St
 ///
 /// # Errors
 /// When the database fails.
-pub async fn set_user_role(db: &impl ConnectionTrait, user_id: i64, admin: bool, base_role: Option<String>) -> Result<(), DbErr> {
-    users::ActiveModel { id: Set(user_id), admin: Set(admin), base_role: Set(base_role), ..Default::default() }.update(db).await?;
+pub async fn set_user_role(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    admin: bool,
+    base_role: Option<String>,
+) -> Result<(), DbErr> {
+    users::ActiveModel {
+        id: Set(user_id),
+        admin: Set(admin),
+        base_role: Set(base_role),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
     Ok(())
 }
 
@@ -95,15 +132,27 @@ pub async fn set_user_role(db: &impl ConnectionTrait, user_id: i64, admin: bool,
 /// # Errors
 /// When the database fails, including a name that is taken.
 pub async fn create_team(db: &impl ConnectionTrait, name: &str) -> Result<teams::Model, DbErr> {
-    teams::ActiveModel { name: Set(name.to_owned()), created_at: Set(Utc::now()), ..Default::default() }.insert(db).await
+    teams::ActiveModel {
+        name: Set(name.to_owned()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
 }
 
 /// The team with this name.
 ///
 /// # Errors
 /// When the database fails.
-pub async fn find_team_by_name(db: &impl ConnectionTrait, name: &str) -> Result<Option<teams::Model>, DbErr> {
-    teams::Entity::find().filter(teams::Column::Name.eq(name)).one(db).await
+pub async fn find_team_by_name(
+    db: &impl ConnectionTrait,
+    name: &str,
+) -> Result<Option<teams::Model>, DbErr> {
+    teams::Entity::find()
+        .filter(teams::Column::Name.eq(name))
+        .one(db)
+        .await
 }
 
 /// Every team, by name.
@@ -111,15 +160,25 @@ pub async fn find_team_by_name(db: &impl ConnectionTrait, name: &str) -> Result<
 /// # Errors
 /// When the database fails.
 pub async fn list_teams(db: &impl ConnectionTrait) -> Result<Vec<teams::Model>, DbErr> {
-    teams::Entity::find().order_by_asc(teams::Column::Name).all(db).await
+    teams::Entity::find()
+        .order_by_asc(teams::Column::Name)
+        .all(db)
+        .await
 }
 
 /// Adds a user to a team (nothing happens if they already belong).
 ///
 /// # Errors
 /// When the database fails.
-pub async fn add_member(db: &impl ConnectionTrait, team_id: i64, user_id: i64) -> Result<(), DbErr> {
-    let row = team_members::ActiveModel { team_id: Set(team_id), user_id: Set(user_id) };
+pub async fn add_member(
+    db: &impl ConnectionTrait,
+    team_id: i64,
+    user_id: i64,
+) -> Result<(), DbErr> {
+    let row = team_members::ActiveModel {
+        team_id: Set(team_id),
+        user_id: Set(user_id),
+    };
     team_members::Entity::insert(row)
         .on_conflict_do_nothing_on([team_members::Column::TeamId, team_members::Column::UserId])
         .exec(db)
@@ -131,7 +190,11 @@ pub async fn add_member(db: &impl ConnectionTrait, team_id: i64, user_id: i64) -
 ///
 /// # Errors
 /// When the database fails.
-pub async fn remove_member(db: &impl ConnectionTrait, team_id: i64, user_id: i64) -> Result<bool, DbErr> {
+pub async fn remove_member(
+    db: &impl ConnectionTrait,
+    team_id: i64,
+    user_id: i64,
+) -> Result<bool, DbErr> {
     let done = team_members::Entity::delete_many()
         .filter(team_members::Column::TeamId.eq(team_id))
         .filter(team_members::Column::UserId.eq(user_id))
@@ -145,7 +208,13 @@ pub async fn remove_member(db: &impl ConnectionTrait, team_id: i64, user_id: i64
 /// # Errors
 /// When the database fails.
 pub async fn member_ids(db: &impl ConnectionTrait, team_id: i64) -> Result<Vec<i64>, DbErr> {
-    Ok(team_members::Entity::find().filter(team_members::Column::TeamId.eq(team_id)).all(db).await?.into_iter().map(|m| m.user_id).collect())
+    Ok(team_members::Entity::find()
+        .filter(team_members::Column::TeamId.eq(team_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.user_id)
+        .collect())
 }
 
 /// Gives a team `role` on `project` (lower-cased `owner/repo`), replacing any role
@@ -153,13 +222,25 @@ pub async fn member_ids(db: &impl ConnectionTrait, team_id: i64) -> Result<Vec<i
 ///
 /// # Errors
 /// When the database fails.
-pub async fn grant(db: &impl ConnectionTrait, team_id: i64, project: &str, role: &str) -> Result<(), DbErr> {
-    let row = team_projects::ActiveModel { team_id: Set(team_id), project: Set(project.to_owned()), role: Set(role.to_owned()) };
+pub async fn grant(
+    db: &impl ConnectionTrait,
+    team_id: i64,
+    project: &str,
+    role: &str,
+) -> Result<(), DbErr> {
+    let row = team_projects::ActiveModel {
+        team_id: Set(team_id),
+        project: Set(project.to_owned()),
+        role: Set(role.to_owned()),
+    };
     team_projects::Entity::insert(row)
         .on_conflict(
-            OnConflict::columns([team_projects::Column::TeamId, team_projects::Column::Project])
-                .update_column(team_projects::Column::Role)
-                .to_owned(),
+            OnConflict::columns([
+                team_projects::Column::TeamId,
+                team_projects::Column::Project,
+            ])
+            .update_column(team_projects::Column::Role)
+            .to_owned(),
         )
         .exec(db)
         .await?;
@@ -170,7 +251,11 @@ pub async fn grant(db: &impl ConnectionTrait, team_id: i64, project: &str, role:
 ///
 /// # Errors
 /// When the database fails.
-pub async fn revoke_grant(db: &impl ConnectionTrait, team_id: i64, project: &str) -> Result<bool, DbErr> {
+pub async fn revoke_grant(
+    db: &impl ConnectionTrait,
+    team_id: i64,
+    project: &str,
+) -> Result<bool, DbErr> {
     let done = team_projects::Entity::delete_many()
         .filter(team_projects::Column::TeamId.eq(team_id))
         .filter(team_projects::Column::Project.eq(project))
@@ -183,7 +268,10 @@ pub async fn revoke_grant(db: &impl ConnectionTrait, team_id: i64, project: &str
 ///
 /// # Errors
 /// When the database fails.
-pub async fn team_grants(db: &impl ConnectionTrait, team_id: i64) -> Result<Vec<(String, String)>, DbErr> {
+pub async fn team_grants(
+    db: &impl ConnectionTrait,
+    team_id: i64,
+) -> Result<Vec<(String, String)>, DbErr> {
     Ok(team_projects::Entity::find()
         .filter(team_projects::Column::TeamId.eq(team_id))
         .order_by_asc(team_projects::Column::Project)
@@ -198,9 +286,17 @@ pub async fn team_grants(db: &impl ConnectionTrait, team_id: i64) -> Result<Vec<
 ///
 /// # Errors
 /// When the database fails.
-pub async fn project_roles_of(db: &impl ConnectionTrait, user_id: i64) -> Result<Vec<(String, String)>, DbErr> {
-    let teams: Vec<i64> =
-        team_members::Entity::find().filter(team_members::Column::UserId.eq(user_id)).all(db).await?.into_iter().map(|m| m.team_id).collect();
+pub async fn project_roles_of(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+) -> Result<Vec<(String, String)>, DbErr> {
+    let teams: Vec<i64> = team_members::Entity::find()
+        .filter(team_members::Column::UserId.eq(user_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.team_id)
+        .collect();
     if teams.is_empty() {
         return Ok(Vec::new());
     }
@@ -217,8 +313,18 @@ pub async fn project_roles_of(db: &impl ConnectionTrait, user_id: i64) -> Result
 ///
 /// # Errors
 /// When the database fails.
-pub async fn set_disabled(db: &impl ConnectionTrait, user_id: i64, disabled: bool) -> Result<(), DbErr> {
-    users::ActiveModel { id: Set(user_id), disabled: Set(disabled), ..Default::default() }.update(db).await?;
+pub async fn set_disabled(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    disabled: bool,
+) -> Result<(), DbErr> {
+    users::ActiveModel {
+        id: Set(user_id),
+        disabled: Set(disabled),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
     Ok(())
 }
 
@@ -227,12 +333,23 @@ pub async fn set_disabled(db: &impl ConnectionTrait, user_id: i64, disabled: boo
 /// # Errors
 /// When the database fails.
 pub async fn all_grants(db: &impl ConnectionTrait) -> Result<Vec<(String, String, String)>, DbErr> {
-    let teams: std::collections::HashMap<i64, String> = teams::Entity::find().all(db).await?.into_iter().map(|t| (t.id, t.name)).collect();
+    let teams: std::collections::HashMap<i64, String> = teams::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.name))
+        .collect();
     let mut grants: Vec<(String, String, String)> = team_projects::Entity::find()
         .all(db)
         .await?
         .into_iter()
-        .map(|g| (teams.get(&g.team_id).cloned().unwrap_or_default(), g.project, g.role))
+        .map(|g| {
+            (
+                teams.get(&g.team_id).cloned().unwrap_or_default(),
+                g.project,
+                g.role,
+            )
+        })
         .collect();
     grants.sort_by(|a, b| (&a.1, &a.0).cmp(&(&b.1, &b.0)));
     Ok(grants)

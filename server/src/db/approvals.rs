@@ -3,7 +3,10 @@
 //! one succeeds. Expiry and "the plugin was told" are conditional updates too.
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
 
 use super::entities::approvals;
 
@@ -49,15 +52,24 @@ pub async fn create(db: &DatabaseConnection, new: NewApproval<'_>) -> Result<(),
 ///
 /// # Errors
 /// When the database fails.
-pub async fn find(db: &DatabaseConnection, public_id: &str) -> Result<Option<approvals::Model>, DbErr> {
-    approvals::Entity::find().filter(approvals::Column::PublicId.eq(public_id)).one(db).await
+pub async fn find(
+    db: &DatabaseConnection,
+    public_id: &str,
+) -> Result<Option<approvals::Model>, DbErr> {
+    approvals::Entity::find()
+        .filter(approvals::Column::PublicId.eq(public_id))
+        .one(db)
+        .await
 }
 
 /// Held actions in a status (all when `None`), newest first.
 ///
 /// # Errors
 /// When the database fails.
-pub async fn list(db: &DatabaseConnection, status: Option<&str>) -> Result<Vec<approvals::Model>, DbErr> {
+pub async fn list(
+    db: &DatabaseConnection,
+    status: Option<&str>,
+) -> Result<Vec<approvals::Model>, DbErr> {
     let mut query = approvals::Entity::find().order_by_desc(approvals::Column::Id);
     if let Some(status) = status {
         query = query.filter(approvals::Column::Status.eq(status));
@@ -70,11 +82,20 @@ pub async fn list(db: &DatabaseConnection, status: Option<&str>) -> Result<Vec<a
 ///
 /// # Errors
 /// When the database fails.
-pub async fn decide(db: &DatabaseConnection, public_id: &str, status: &str, by: &str, reason: Option<&str>) -> Result<bool, DbErr> {
+pub async fn decide(
+    db: &DatabaseConnection,
+    public_id: &str,
+    status: &str,
+    by: &str,
+    reason: Option<&str>,
+) -> Result<bool, DbErr> {
     let updated = approvals::Entity::update_many()
         .col_expr(approvals::Column::Status, Expr::value(status))
         .col_expr(approvals::Column::DecidedBy, Expr::value(by))
-        .col_expr(approvals::Column::Reason, Expr::value(reason.map(str::to_owned)))
+        .col_expr(
+            approvals::Column::Reason,
+            Expr::value(reason.map(str::to_owned)),
+        )
         .col_expr(approvals::Column::DecidedAt, Expr::value(Utc::now()))
         .filter(approvals::Column::PublicId.eq(public_id))
         .filter(approvals::Column::Status.eq("pending"))
@@ -87,12 +108,20 @@ pub async fn decide(db: &DatabaseConnection, public_id: &str, status: &str, by: 
 ///
 /// # Errors
 /// When the database fails.
-pub async fn finish(db: &DatabaseConnection, public_id: &str, status: &str, result: &str) -> Result<(), DbErr> {
+pub async fn finish(
+    db: &DatabaseConnection,
+    public_id: &str,
+    status: &str,
+    result: &str,
+) -> Result<(), DbErr> {
     approvals::Entity::update_many()
         .col_expr(approvals::Column::Status, Expr::value(status))
         .col_expr(approvals::Column::Result, Expr::value(result))
         // A retried approval that now ran is told to its plugin again.
-        .col_expr(approvals::Column::NotifiedAt, Expr::value(Option::<chrono::DateTime<Utc>>::None))
+        .col_expr(
+            approvals::Column::NotifiedAt,
+            Expr::value(Option::<chrono::DateTime<Utc>>::None),
+        )
         .filter(approvals::Column::PublicId.eq(public_id))
         .exec(db)
         .await?;
@@ -103,7 +132,10 @@ pub async fn finish(db: &DatabaseConnection, public_id: &str, status: &str, resu
 ///
 /// # Errors
 /// When the database fails.
-pub async fn expire(db: &DatabaseConnection, before: chrono::DateTime<Utc>) -> Result<Vec<approvals::Model>, DbErr> {
+pub async fn expire(
+    db: &DatabaseConnection,
+    before: chrono::DateTime<Utc>,
+) -> Result<Vec<approvals::Model>, DbErr> {
     let stale = approvals::Entity::find()
         .filter(approvals::Column::Status.eq("pending"))
         .filter(approvals::Column::CreatedAt.lt(before))
@@ -111,7 +143,15 @@ pub async fn expire(db: &DatabaseConnection, before: chrono::DateTime<Utc>) -> R
         .await?;
     let mut expired = Vec::new();
     for row in stale {
-        if decide(db, &row.public_id, "expired", "gantry", Some("nobody decided in time")).await? {
+        if decide(
+            db,
+            &row.public_id,
+            "expired",
+            "gantry",
+            Some("nobody decided in time"),
+        )
+        .await?
+        {
             expired.push(row);
         }
     }
@@ -124,7 +164,10 @@ pub async fn expire(db: &DatabaseConnection, before: chrono::DateTime<Utc>) -> R
 ///
 /// # Errors
 /// When the database fails.
-pub async fn claim_unnotified(db: &DatabaseConnection, limit: u64) -> Result<Vec<approvals::Model>, DbErr> {
+pub async fn claim_unnotified(
+    db: &DatabaseConnection,
+    limit: u64,
+) -> Result<Vec<approvals::Model>, DbErr> {
     let candidates = approvals::Entity::find()
         .filter(approvals::Column::Status.is_in(["executed", "failed", "denied", "expired"]))
         .filter(approvals::Column::NotifiedAt.is_null())
@@ -154,5 +197,8 @@ pub async fn claim_unnotified(db: &DatabaseConnection, limit: u64) -> Result<Vec
 /// When the database fails.
 pub async fn count_pending(db: &DatabaseConnection) -> Result<u64, DbErr> {
     use sea_orm::PaginatorTrait;
-    approvals::Entity::find().filter(approvals::Column::Status.eq("pending")).count(db).await
+    approvals::Entity::find()
+        .filter(approvals::Column::Status.eq("pending"))
+        .count(db)
+        .await
 }

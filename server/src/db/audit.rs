@@ -6,7 +6,10 @@
 //! and retries on the new tip. There is no update and no delete here, and the
 //! database refuses both (triggers in migration 4).
 use chrono::{DateTime, SubsecRound, Utc};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr, ColumnTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, SqlErr,
+};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -78,7 +81,10 @@ fn hash(entry: &AuditEntry, at: &DateTime<Utc>, prev: &str) -> String {
 /// When the database fails, or the chain is contended beyond all retries.
 pub async fn append(db: &DatabaseConnection, entry: AuditEntry) -> Result<i64, DbErr> {
     for _ in 0..50 {
-        let tip = audit_log::Entity::find().order_by_desc(audit_log::Column::Id).one(db).await?;
+        let tip = audit_log::Entity::find()
+            .order_by_desc(audit_log::Column::Id)
+            .one(db)
+            .await?;
         let prev = tip.map_or_else(|| GENESIS.to_owned(), |t| t.hash);
         let at = Utc::now().trunc_subsecs(6);
         let row = audit_log::ActiveModel {
@@ -98,11 +104,15 @@ pub async fn append(db: &DatabaseConnection, entry: AuditEntry) -> Result<i64, D
         };
         match row.insert(db).await {
             Ok(row) => return Ok(row.id),
-            Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => continue,
+            Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+                continue
+            }
             Err(err) => return Err(err),
         }
     }
-    Err(DbErr::Custom("the audit chain stayed contended through 50 attempts".into()))
+    Err(DbErr::Custom(
+        "the audit chain stayed contended through 50 attempts".into(),
+    ))
 }
 
 /// The first row that breaks the chain, and how.
@@ -130,14 +140,24 @@ pub async fn verify(db: &DatabaseConnection) -> Result<Result<u64, Break>, DbErr
             .limit(1000)
             .all(db)
             .await?;
-        let Some(last) = page.last() else { return Ok(Ok(checked)) };
+        let Some(last) = page.last() else {
+            return Ok(Ok(checked));
+        };
         after = last.id;
         for row in page {
             if row.prev_hash != prev {
-                return Ok(Err(Break { id: row.id, problem: "does not follow the row before it (a row was removed, added or reordered)".into() }));
+                return Ok(Err(Break {
+                    id: row.id,
+                    problem:
+                        "does not follow the row before it (a row was removed, added or reordered)"
+                            .into(),
+                }));
             }
             if hash(&AuditEntry::from(&row), &row.at, &row.prev_hash) != row.hash {
-                return Ok(Err(Break { id: row.id, problem: "its content does not match its hash (the row was changed)".into() }));
+                return Ok(Err(Break {
+                    id: row.id,
+                    problem: "its content does not match its hash (the row was changed)".into(),
+                }));
             }
             prev = row.hash;
             checked += 1;
@@ -149,6 +169,13 @@ pub async fn verify(db: &DatabaseConnection) -> Result<Result<u64, Break>, DbErr
 ///
 /// # Errors
 /// When the database fails.
-pub async fn with_action(db: &DatabaseConnection, action: &str) -> Result<Vec<audit_log::Model>, DbErr> {
-    audit_log::Entity::find().filter(audit_log::Column::Action.eq(action)).order_by_asc(audit_log::Column::Id).all(db).await
+pub async fn with_action(
+    db: &DatabaseConnection,
+    action: &str,
+) -> Result<Vec<audit_log::Model>, DbErr> {
+    audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq(action))
+        .order_by_asc(audit_log::Column::Id)
+        .all(db)
+        .await
 }

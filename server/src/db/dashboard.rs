@@ -9,8 +9,8 @@
 //! them), and never rows that name no project.
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Statement,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
+    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
@@ -48,7 +48,10 @@ impl Visibility {
     pub fn shows_org(&self, org: &str) -> bool {
         match self {
             Self::All => true,
-            Self::Only(projects) => projects.iter().any(|p| p.split_once('/').is_some_and(|(owner, _)| owner.eq_ignore_ascii_case(org))),
+            Self::Only(projects) => projects.iter().any(|p| {
+                p.split_once('/')
+                    .is_some_and(|(owner, _)| owner.eq_ignore_ascii_case(org))
+            }),
         }
     }
 
@@ -69,7 +72,8 @@ pub fn in_projects<C: ColumnTrait>(column: C, projects: &[String]) -> Expr {
     if projects.is_empty() {
         return Expr::cust("1 = 0");
     }
-    Expr::expr(Func::lower(Expr::col(column.as_column_ref()))).is_in(projects.iter().map(|p| p.to_ascii_lowercase()))
+    Expr::expr(Func::lower(Expr::col(column.as_column_ref())))
+        .is_in(projects.iter().map(|p| p.to_ascii_lowercase()))
 }
 
 /// Deliveries received in each minute of the last hour, oldest first.
@@ -86,10 +90,18 @@ pub struct MinuteCount {
 ///
 /// # Errors
 /// When the database fails.
-pub async fn deliveries_per_minute(db: &DatabaseConnection, visible: &Visibility, now: DateTime<Utc>, minutes: u32) -> Result<Vec<MinuteCount>, DbErr> {
+pub async fn deliveries_per_minute(
+    db: &DatabaseConnection,
+    visible: &Visibility,
+    now: DateTime<Utc>,
+    minutes: u32,
+) -> Result<Vec<MinuteCount>, DbErr> {
     let minutes = minutes.clamp(1, 240);
     let current = now.duration_trunc(Duration::minutes(1)).unwrap_or(now);
-    let starts: Vec<DateTime<Utc>> = (0..minutes).rev().map(|back| current - Duration::minutes(i64::from(back))).collect();
+    let starts: Vec<DateTime<Utc>> = (0..minutes)
+        .rev()
+        .map(|back| current - Duration::minutes(i64::from(back)))
+        .collect();
     let backend = db.get_database_backend();
     let mut values: Vec<sea_orm::Value> = Vec::new();
     let param = |v: sea_orm::Value, values: &mut Vec<sea_orm::Value>| {
@@ -110,12 +122,20 @@ pub async fn deliveries_per_minute(db: &DatabaseConnection, visible: &Visibility
         None => String::new(),
         Some([]) => " AND 1 = 0".to_owned(),
         Some(projects) => {
-            let list: Vec<String> = projects.iter().map(|p| param(p.to_ascii_lowercase().into(), &mut values)).collect();
+            let list: Vec<String> = projects
+                .iter()
+                .map(|p| param(p.to_ascii_lowercase().into(), &mut values))
+                .collect();
             format!(" AND LOWER(repository) IN ({})", list.join(", "))
         }
     };
-    let sql = format!("SELECT {} FROM deliveries WHERE received_at >= {from}{only}", columns.join(", "));
-    let row = db.query_one_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
+    let sql = format!(
+        "SELECT {} FROM deliveries WHERE received_at >= {from}{only}",
+        columns.join(", ")
+    );
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?;
     let mut out = Vec::with_capacity(starts.len());
     for (i, minute) in starts.into_iter().enumerate() {
         let count = match &row {
@@ -149,8 +169,16 @@ pub struct AuditFilter {
 ///
 /// # Errors
 /// When the database fails.
-pub async fn audit_page(db: &impl ConnectionTrait, visible: &Visibility, filter: &AuditFilter, before: Option<i64>, limit: u64) -> Result<Vec<audit_log::Model>, DbErr> {
-    let mut query = audit_log::Entity::find().order_by_desc(audit_log::Column::Id).limit(limit.clamp(1, MAX_PAGE));
+pub async fn audit_page(
+    db: &impl ConnectionTrait,
+    visible: &Visibility,
+    filter: &AuditFilter,
+    before: Option<i64>,
+    limit: u64,
+) -> Result<Vec<audit_log::Model>, DbErr> {
+    let mut query = audit_log::Entity::find()
+        .order_by_desc(audit_log::Column::Id)
+        .limit(limit.clamp(1, MAX_PAGE));
     if let Some(projects) = visible.projects() {
         query = query.filter(in_projects(audit_log::Column::Project, projects));
     }
@@ -185,8 +213,17 @@ pub use super::deliveries::DeliveryFilter;
 ///
 /// # Errors
 /// When the database fails.
-pub async fn deliveries_page(db: &DatabaseConnection, visible: &Visibility, filter: &DeliveryFilter, before: Option<i64>, limit: u64) -> Result<Vec<DeliverySummary>, DbErr> {
-    let filter = DeliveryFilter { projects: visible.projects().map(<[String]>::to_vec), ..filter.clone() };
+pub async fn deliveries_page(
+    db: &DatabaseConnection,
+    visible: &Visibility,
+    filter: &DeliveryFilter,
+    before: Option<i64>,
+    limit: u64,
+) -> Result<Vec<DeliverySummary>, DbErr> {
+    let filter = DeliveryFilter {
+        projects: visible.projects().map(<[String]>::to_vec),
+        ..filter.clone()
+    };
     super::deliveries::page(db, &filter, limit.clamp(1, MAX_PAGE), before).await
 }
 
@@ -195,8 +232,13 @@ pub async fn deliveries_page(db: &DatabaseConnection, visible: &Visibility, filt
 ///
 /// # Errors
 /// When the database fails.
-pub async fn delivery_visible(db: &DatabaseConnection, visible: &Visibility, delivery_id: &str) -> Result<bool, DbErr> {
-    let mut query = deliveries::Entity::find().filter(deliveries::Column::DeliveryId.eq(delivery_id));
+pub async fn delivery_visible(
+    db: &DatabaseConnection,
+    visible: &Visibility,
+    delivery_id: &str,
+) -> Result<bool, DbErr> {
+    let mut query =
+        deliveries::Entity::find().filter(deliveries::Column::DeliveryId.eq(delivery_id));
     if let Some(projects) = visible.projects() {
         query = query.filter(in_projects(deliveries::Column::Repository, projects));
     }
@@ -206,7 +248,11 @@ pub async fn delivery_visible(db: &DatabaseConnection, visible: &Visibility, del
 /// The ids of the deliveries of `projects`, as a subquery.
 fn deliveries_of(projects: &[String]) -> sea_orm::sea_query::SelectStatement {
     use sea_orm::QueryTrait;
-    deliveries::Entity::find().select_only().column(deliveries::Column::Id).filter(in_projects(deliveries::Column::Repository, projects)).into_query()
+    deliveries::Entity::find()
+        .select_only()
+        .column(deliveries::Column::Id)
+        .filter(in_projects(deliveries::Column::Repository, projects))
+        .into_query()
 }
 
 /// Jobs queued and running, and when the oldest queued one was created, counting
@@ -214,17 +260,26 @@ fn deliveries_of(projects: &[String]) -> sea_orm::sea_query::SelectStatement {
 ///
 /// # Errors
 /// When the database fails.
-pub async fn queue(db: &DatabaseConnection, visible: &Visibility) -> Result<(u64, u64, Option<DateTime<Utc>>), DbErr> {
+pub async fn queue(
+    db: &DatabaseConnection,
+    visible: &Visibility,
+) -> Result<(u64, u64, Option<DateTime<Utc>>), DbErr> {
     let Some(projects) = visible.projects() else {
         let (queued, running) = super::jobs::pending_counts(db).await?;
         return Ok((queued, running, super::jobs::oldest_queued(db).await?));
     };
     let mine = |status: JobStatus| {
-        jobs::Entity::find().filter(jobs::Column::Status.eq(status.as_str())).filter(jobs::Column::DeliveryPk.in_subquery(deliveries_of(projects)))
+        jobs::Entity::find()
+            .filter(jobs::Column::Status.eq(status.as_str()))
+            .filter(jobs::Column::DeliveryPk.in_subquery(deliveries_of(projects)))
     };
     let queued = mine(JobStatus::Queued).count(db).await?;
     let running = mine(JobStatus::Running).count(db).await?;
-    let oldest = mine(JobStatus::Queued).order_by_asc(jobs::Column::Id).one(db).await?.map(|j| j.created_at);
+    let oldest = mine(JobStatus::Queued)
+        .order_by_asc(jobs::Column::Id)
+        .one(db)
+        .await?
+        .map(|j| j.created_at);
     Ok((queued, running, oldest))
 }
 
@@ -232,7 +287,10 @@ pub async fn queue(db: &DatabaseConnection, visible: &Visibility) -> Result<(u64
 ///
 /// # Errors
 /// When the database fails.
-pub async fn pending_approval_count(db: &DatabaseConnection, visible: &Visibility) -> Result<u64, DbErr> {
+pub async fn pending_approval_count(
+    db: &DatabaseConnection,
+    visible: &Visibility,
+) -> Result<u64, DbErr> {
     let mut query = approvals::Entity::find().filter(approvals::Column::Status.eq("pending"));
     if let Some(projects) = visible.projects() {
         query = query.filter(in_projects(approvals::Column::Repository, projects));
@@ -265,8 +323,16 @@ pub struct DeadLetter {
 ///
 /// # Errors
 /// When the database fails.
-pub async fn dead_letters(db: &DatabaseConnection, visible: &Visibility, before: Option<i64>, limit: u64) -> Result<Vec<DeadLetter>, DbErr> {
-    let mut query = jobs::Entity::find().filter(jobs::Column::Status.eq("dead")).order_by_desc(jobs::Column::Id).limit(limit.clamp(1, MAX_PAGE));
+pub async fn dead_letters(
+    db: &DatabaseConnection,
+    visible: &Visibility,
+    before: Option<i64>,
+    limit: u64,
+) -> Result<Vec<DeadLetter>, DbErr> {
+    let mut query = jobs::Entity::find()
+        .filter(jobs::Column::Status.eq("dead"))
+        .order_by_desc(jobs::Column::Id)
+        .limit(limit.clamp(1, MAX_PAGE));
     if let Some(projects) = visible.projects() {
         query = query.filter(jobs::Column::DeliveryPk.in_subquery(deliveries_of(projects)));
     }
@@ -277,7 +343,12 @@ pub async fn dead_letters(db: &DatabaseConnection, visible: &Visibility, before:
     let pks: Vec<i64> = dead.iter().map(|j| j.delivery_pk).collect();
     let found = deliveries::Entity::find()
         .select_only()
-        .columns([deliveries::Column::Id, deliveries::Column::DeliveryId, deliveries::Column::Event, deliveries::Column::Repository])
+        .columns([
+            deliveries::Column::Id,
+            deliveries::Column::DeliveryId,
+            deliveries::Column::Event,
+            deliveries::Column::Repository,
+        ])
         .filter(deliveries::Column::Id.is_in(pks))
         .into_model::<DeliveryRow>()
         .all(db)
@@ -286,7 +357,12 @@ pub async fn dead_letters(db: &DatabaseConnection, visible: &Visibility, before:
         .into_iter()
         .filter_map(|job| {
             let d = found.iter().find(|d| d.id == job.delivery_pk)?;
-            Some(DeadLetter { delivery_id: d.delivery_id.clone(), event: d.event.clone(), repository: d.repository.clone(), job })
+            Some(DeadLetter {
+                delivery_id: d.delivery_id.clone(),
+                event: d.event.clone(),
+                repository: d.repository.clone(),
+                job,
+            })
         })
         .collect())
 }
@@ -305,7 +381,11 @@ fn visible_approvals(visible: &Visibility) -> sea_orm::Select<approvals::Entity>
 ///
 /// # Errors
 /// When the database fails.
-pub async fn decided_approvals(db: &DatabaseConnection, visible: &Visibility, limit: u64) -> Result<Vec<approvals::Model>, DbErr> {
+pub async fn decided_approvals(
+    db: &DatabaseConnection,
+    visible: &Visibility,
+    limit: u64,
+) -> Result<Vec<approvals::Model>, DbErr> {
     visible_approvals(visible)
         .filter(approvals::Column::Status.ne("pending"))
         .order_by_desc(approvals::Column::Id)
@@ -318,7 +398,11 @@ pub async fn decided_approvals(db: &DatabaseConnection, visible: &Visibility, li
 ///
 /// # Errors
 /// When the database fails.
-pub async fn pending_approvals(db: &DatabaseConnection, visible: &Visibility, limit: u64) -> Result<Vec<approvals::Model>, DbErr> {
+pub async fn pending_approvals(
+    db: &DatabaseConnection,
+    visible: &Visibility,
+    limit: u64,
+) -> Result<Vec<approvals::Model>, DbErr> {
     visible_approvals(visible)
         .filter(approvals::Column::Status.eq("pending"))
         .order_by_asc(approvals::Column::Id)
@@ -332,7 +416,11 @@ pub async fn pending_approvals(db: &DatabaseConnection, visible: &Visibility, li
 ///
 /// # Errors
 /// When the database fails.
-pub async fn approvals(db: &DatabaseConnection, visible: &Visibility, status: Option<&str>) -> Result<Vec<approvals::Model>, DbErr> {
+pub async fn approvals(
+    db: &DatabaseConnection,
+    visible: &Visibility,
+    status: Option<&str>,
+) -> Result<Vec<approvals::Model>, DbErr> {
     let mut query = visible_approvals(visible).order_by_desc(approvals::Column::Id);
     if let Some(status) = status {
         query = query.filter(approvals::Column::Status.eq(status));
@@ -362,23 +450,49 @@ const DISTINCT_REPOSITORIES: &str = "WITH RECURSIVE r(repository) AS ( \
 ///
 /// # Errors
 /// When the database fails.
-pub async fn known_repositories(db: &DatabaseConnection, visible: &Visibility) -> Result<Vec<KnownRepository>, DbErr> {
-    let mut all: std::collections::BTreeMap<String, KnownRepository> = std::collections::BTreeMap::new();
+pub async fn known_repositories(
+    db: &DatabaseConnection,
+    visible: &Visibility,
+) -> Result<Vec<KnownRepository>, DbErr> {
+    let mut all: std::collections::BTreeMap<String, KnownRepository> =
+        std::collections::BTreeMap::new();
     for installation in installations::Entity::find().all(db).await? {
-        let names: Vec<String> = installation.repositories.as_deref().and_then(|r| serde_json::from_str(r).ok()).unwrap_or_default();
+        let names: Vec<String> = installation
+            .repositories
+            .as_deref()
+            .and_then(|r| serde_json::from_str(r).ok())
+            .unwrap_or_default();
         for name in names {
             all.entry(name.to_ascii_lowercase())
-                .or_insert(KnownRepository { name, installation: Some(installation.id), seen_in_deliveries: false });
+                .or_insert(KnownRepository {
+                    name,
+                    installation: Some(installation.id),
+                    seen_in_deliveries: false,
+                });
         }
     }
     // The distinct repositories by a skip scan of the `(repository, id)` index: one
     // probe per repository, however many deliveries each has (a plain DISTINCT
     // reads every row).
     let backend = db.get_database_backend();
-    let rows = db.query_all_raw(Statement::from_string(backend, DISTINCT_REPOSITORIES)).await?;
-    let seen: Vec<String> = rows.iter().filter_map(|r| r.try_get::<Option<String>>("", "repository").ok().flatten()).collect();
+    let rows = db
+        .query_all_raw(Statement::from_string(backend, DISTINCT_REPOSITORIES))
+        .await?;
+    let seen: Vec<String> = rows
+        .iter()
+        .filter_map(|r| r.try_get::<Option<String>>("", "repository").ok().flatten())
+        .collect();
     for name in seen {
-        all.entry(name.to_ascii_lowercase()).or_insert(KnownRepository { name, installation: None, seen_in_deliveries: true }).seen_in_deliveries = true;
+        all.entry(name.to_ascii_lowercase())
+            .or_insert(KnownRepository {
+                name,
+                installation: None,
+                seen_in_deliveries: true,
+            })
+            .seen_in_deliveries = true;
     }
-    Ok(all.into_values().filter(|r| visible.shows(Some(&r.name))).collect())
+    Ok(all
+        .into_values()
+        .filter(|r| visible.shows(Some(&r.name)))
+        .collect())
 }

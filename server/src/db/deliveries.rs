@@ -2,8 +2,8 @@
 //! back for processing.
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter, Statement,
-    TransactionTrait, TryInsertResult,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DbBackend, DbErr, EntityTrait, QueryFilter, Statement, TransactionTrait, TryInsertResult,
 };
 
 use super::entities::{deliveries, jobs};
@@ -44,9 +44,14 @@ pub enum Stored {
 ///
 /// # Errors
 /// When the database fails; then nothing was stored.
-pub async fn store_with_job(db: &DatabaseConnection, new: NewDelivery<'_>) -> Result<Stored, DbErr> {
+pub async fn store_with_job(
+    db: &DatabaseConnection,
+    new: NewDelivery<'_>,
+) -> Result<Stored, DbErr> {
     let mut stored = store_batch(db, std::slice::from_ref(&new)).await?;
-    stored.pop().ok_or_else(|| DbErr::Custom("a batch of one stored nothing".into()))
+    stored
+        .pop()
+        .ok_or_else(|| DbErr::Custom("a batch of one stored nothing".into()))
 }
 
 /// Stores several deliveries, each with its job, in one transaction (one commit for
@@ -56,7 +61,10 @@ pub async fn store_with_job(db: &DatabaseConnection, new: NewDelivery<'_>) -> Re
 ///
 /// # Errors
 /// When the database fails; then none of them was stored.
-pub async fn store_batch(db: &DatabaseConnection, batch: &[NewDelivery<'_>]) -> Result<Vec<Stored>, DbErr> {
+pub async fn store_batch(
+    db: &DatabaseConnection,
+    batch: &[NewDelivery<'_>],
+) -> Result<Vec<Stored>, DbErr> {
     let postgres = db.get_database_backend() == DbBackend::Postgres;
     if postgres && batch.len() == 1 {
         // One statement is atomic on its own: no BEGIN and COMMIT round trips.
@@ -65,14 +73,21 @@ pub async fn store_batch(db: &DatabaseConnection, batch: &[NewDelivery<'_>]) -> 
     let txn = db.begin().await?;
     let mut stored = Vec::with_capacity(batch.len());
     for new in batch {
-        stored.push(if postgres { store_postgres(&txn, new).await? } else { store_portable(&txn, new).await? });
+        stored.push(if postgres {
+            store_postgres(&txn, new).await?
+        } else {
+            store_portable(&txn, new).await?
+        });
     }
     txn.commit().await?;
     Ok(stored)
 }
 
 /// One delivery and its job with the ORM (SQLite), inside the caller's transaction.
-async fn store_portable(txn: &sea_orm::DatabaseTransaction, new: &NewDelivery<'_>) -> Result<Stored, DbErr> {
+async fn store_portable(
+    txn: &sea_orm::DatabaseTransaction,
+    new: &NewDelivery<'_>,
+) -> Result<Stored, DbErr> {
     let now = Utc::now();
     let delivery = deliveries::ActiveModel {
         delivery_id: Set(new.delivery_id.to_owned()),
@@ -106,7 +121,10 @@ async fn store_portable(txn: &sea_orm::DatabaseTransaction, new: &NewDelivery<'_
     }
     .insert(txn)
     .await?;
-    Ok(Stored::New { delivery_pk, job_id: job.id })
+    Ok(Stored::New {
+        delivery_pk,
+        job_id: job.id,
+    })
 }
 
 /// PostgreSQL: the delivery and its job in one statement (a data-modifying CTE), one
@@ -122,7 +140,10 @@ INSERT INTO jobs (delivery_pk, generation, status, attempts, run_after, target_k
 SELECT id, 0, 'queued', 0, $7, $8, $7, $7, $9 FROM d
 RETURNING id, delivery_pk"#;
 
-async fn store_postgres(conn: &impl ConnectionTrait, new: &NewDelivery<'_>) -> Result<Stored, DbErr> {
+async fn store_postgres(
+    conn: &impl ConnectionTrait,
+    new: &NewDelivery<'_>,
+) -> Result<Stored, DbErr> {
     let values: [sea_orm::Value; 9] = [
         new.delivery_id.into(),
         new.event.into(),
@@ -134,9 +155,18 @@ async fn store_postgres(conn: &impl ConnectionTrait, new: &NewDelivery<'_>) -> R
         target_key(new.meta).into(),
         new.trace_parent.clone().into(),
     ];
-    let row = conn.query_one_raw(Statement::from_sql_and_values(DbBackend::Postgres, STORE_SQL_POSTGRES, values)).await?;
+    let row = conn
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            STORE_SQL_POSTGRES,
+            values,
+        ))
+        .await?;
     match row {
-        Some(row) => Ok(Stored::New { delivery_pk: row.try_get("", "delivery_pk")?, job_id: row.try_get("", "id")? }),
+        Some(row) => Ok(Stored::New {
+            delivery_pk: row.try_get("", "delivery_pk")?,
+            job_id: row.try_get("", "id")?,
+        }),
         None => Ok(Stored::Duplicate),
     }
 }
@@ -155,7 +185,10 @@ fn target_key(meta: &EventMeta) -> Option<String> {
 ///
 /// # Errors
 /// When the database fails.
-pub async fn find(db: &DatabaseConnection, delivery_pk: i64) -> Result<Option<deliveries::Model>, DbErr> {
+pub async fn find(
+    db: &DatabaseConnection,
+    delivery_pk: i64,
+) -> Result<Option<deliveries::Model>, DbErr> {
     deliveries::Entity::find_by_id(delivery_pk).one(db).await
 }
 
@@ -163,8 +196,14 @@ pub async fn find(db: &DatabaseConnection, delivery_pk: i64) -> Result<Option<de
 ///
 /// # Errors
 /// When the database fails.
-pub async fn find_by_delivery_id(db: &DatabaseConnection, delivery_id: &str) -> Result<Option<deliveries::Model>, DbErr> {
-    deliveries::Entity::find().filter(deliveries::Column::DeliveryId.eq(delivery_id)).one(db).await
+pub async fn find_by_delivery_id(
+    db: &DatabaseConnection,
+    delivery_id: &str,
+) -> Result<Option<deliveries::Model>, DbErr> {
+    deliveries::Entity::find()
+        .filter(deliveries::Column::DeliveryId.eq(delivery_id))
+        .one(db)
+        .await
 }
 
 /// One row of a delivery listing: the delivery without its payload, and its latest
@@ -232,8 +271,22 @@ pub struct DeliveryFilter {
 ///
 /// # Errors
 /// When the database fails.
-pub async fn list(db: &DatabaseConnection, status: Option<&str>, limit: u64, before: Option<i64>) -> Result<Vec<DeliverySummary>, DbErr> {
-    page(db, &DeliveryFilter { status: status.map(str::to_owned), ..DeliveryFilter::default() }, limit, before).await
+pub async fn list(
+    db: &DatabaseConnection,
+    status: Option<&str>,
+    limit: u64,
+    before: Option<i64>,
+) -> Result<Vec<DeliverySummary>, DbErr> {
+    page(
+        db,
+        &DeliveryFilter {
+            status: status.map(str::to_owned),
+            ..DeliveryFilter::default()
+        },
+        limit,
+        before,
+    )
+    .await
 }
 
 /// One keyset page of deliveries matching `filter`, newest first, without their
@@ -241,7 +294,12 @@ pub async fn list(db: &DatabaseConnection, status: Option<&str>, limit: u64, bef
 ///
 /// # Errors
 /// When the database fails.
-pub async fn page(db: &DatabaseConnection, filter: &DeliveryFilter, limit: u64, before: Option<i64>) -> Result<Vec<DeliverySummary>, DbErr> {
+pub async fn page(
+    db: &DatabaseConnection,
+    filter: &DeliveryFilter,
+    limit: u64,
+    before: Option<i64>,
+) -> Result<Vec<DeliverySummary>, DbErr> {
     use sea_orm::{QueryOrder, QuerySelect, QueryTrait};
     let mut query = deliveries::Entity::find()
         .select_only()
@@ -258,7 +316,10 @@ pub async fn page(db: &DatabaseConnection, filter: &DeliveryFilter, limit: u64, 
         query = query.filter(deliveries::Column::Repository.eq(repository.as_str()));
     }
     if let Some(projects) = &filter.projects {
-        query = query.filter(super::dashboard::in_projects(deliveries::Column::Repository, projects));
+        query = query.filter(super::dashboard::in_projects(
+            deliveries::Column::Repository,
+            projects,
+        ));
     }
     if let Some(status) = &filter.status {
         let with_status = jobs::Entity::find()
@@ -270,17 +331,25 @@ pub async fn page(db: &DatabaseConnection, filter: &DeliveryFilter, limit: u64, 
     }
     let rows: Vec<DeliveryRow> = query.into_model().all(db).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let all_jobs = jobs::Entity::find().filter(jobs::Column::DeliveryPk.is_in(ids)).order_by_asc(jobs::Column::Id).all(db).await?;
+    let all_jobs = jobs::Entity::find()
+        .filter(jobs::Column::DeliveryPk.is_in(ids))
+        .order_by_asc(jobs::Column::Id)
+        .all(db)
+        .await?;
     Ok(rows
         .into_iter()
         .map(|r| {
-            let job = all_jobs.iter().rev().find(|j| j.delivery_pk == r.id).map(|j| JobSummary {
-                id: j.id,
-                status: j.status.clone(),
-                attempts: j.attempts,
-                generation: j.generation,
-                last_error: j.last_error.clone(),
-            });
+            let job = all_jobs
+                .iter()
+                .rev()
+                .find(|j| j.delivery_pk == r.id)
+                .map(|j| JobSummary {
+                    id: j.id,
+                    status: j.status.clone(),
+                    attempts: j.attempts,
+                    generation: j.generation,
+                    last_error: j.last_error.clone(),
+                });
             DeliverySummary {
                 id: r.id,
                 delivery_id: r.delivery_id,

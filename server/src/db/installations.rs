@@ -2,7 +2,9 @@
 //! credentials error, and listing for operators.
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+};
 
 use super::entities::installations;
 
@@ -11,7 +13,13 @@ use super::entities::installations;
 ///
 /// # Errors
 /// When the database fails.
-pub async fn upsert(db: &DatabaseConnection, id: i64, account: &str, repositories: Option<Vec<String>>, suspended: bool) -> Result<(), DbErr> {
+pub async fn upsert(
+    db: &DatabaseConnection,
+    id: i64,
+    account: &str,
+    repositories: Option<Vec<String>>,
+    suspended: bool,
+) -> Result<(), DbErr> {
     let row = installations::ActiveModel {
         id: Set(id),
         account: Set(account.to_owned()),
@@ -23,7 +31,12 @@ pub async fn upsert(db: &DatabaseConnection, id: i64, account: &str, repositorie
     installations::Entity::insert(row)
         .on_conflict(
             OnConflict::column(installations::Column::Id)
-                .update_columns([installations::Column::Account, installations::Column::Repositories, installations::Column::Suspended, installations::Column::UpdatedAt])
+                .update_columns([
+                    installations::Column::Account,
+                    installations::Column::Repositories,
+                    installations::Column::Suspended,
+                    installations::Column::UpdatedAt,
+                ])
                 .to_owned(),
         )
         .exec(db)
@@ -35,9 +48,18 @@ pub async fn upsert(db: &DatabaseConnection, id: i64, account: &str, repositorie
 ///
 /// # Errors
 /// When the database fails.
-pub async fn change_repositories(db: &DatabaseConnection, id: i64, added: &[String], removed: &[String]) -> Result<(), DbErr> {
-    let Some(row) = find(db, id).await? else { return Ok(()) };
-    let Some(current) = row.repositories.as_deref() else { return Ok(()) };
+pub async fn change_repositories(
+    db: &DatabaseConnection,
+    id: i64,
+    added: &[String],
+    removed: &[String],
+) -> Result<(), DbErr> {
+    let Some(row) = find(db, id).await? else {
+        return Ok(());
+    };
+    let Some(current) = row.repositories.as_deref() else {
+        return Ok(());
+    };
     let mut list: Vec<String> = serde_json::from_str(current).unwrap_or_default();
     list.retain(|r| !removed.contains(r));
     for r in added {
@@ -46,7 +68,10 @@ pub async fn change_repositories(db: &DatabaseConnection, id: i64, added: &[Stri
         }
     }
     installations::Entity::update_many()
-        .col_expr(installations::Column::Repositories, Expr::value(serde_json::Value::from(list).to_string()))
+        .col_expr(
+            installations::Column::Repositories,
+            Expr::value(serde_json::Value::from(list).to_string()),
+        )
         .col_expr(installations::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(installations::Column::Id.eq(id))
         .exec(db)
@@ -67,7 +92,11 @@ pub async fn find(db: &DatabaseConnection, id: i64) -> Result<Option<installatio
 /// # Errors
 /// When the database fails.
 pub async fn remove(db: &DatabaseConnection, id: i64) -> Result<bool, DbErr> {
-    Ok(installations::Entity::delete_by_id(id).exec(db).await?.rows_affected > 0)
+    Ok(installations::Entity::delete_by_id(id)
+        .exec(db)
+        .await?
+        .rows_affected
+        > 0)
 }
 
 /// Records the last credentials error of an installation (`None` clears it).
@@ -76,7 +105,10 @@ pub async fn remove(db: &DatabaseConnection, id: i64) -> Result<bool, DbErr> {
 /// When the database fails.
 pub async fn set_error(db: &DatabaseConnection, id: i64, error: Option<&str>) -> Result<(), DbErr> {
     installations::Entity::update_many()
-        .col_expr(installations::Column::LastError, Expr::value(error.map(str::to_owned)))
+        .col_expr(
+            installations::Column::LastError,
+            Expr::value(error.map(str::to_owned)),
+        )
         .col_expr(installations::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(installations::Column::Id.eq(id))
         .exec(db)
@@ -89,5 +121,8 @@ pub async fn set_error(db: &DatabaseConnection, id: i64, error: Option<&str>) ->
 /// # Errors
 /// When the database fails.
 pub async fn all(db: &DatabaseConnection) -> Result<Vec<installations::Model>, DbErr> {
-    installations::Entity::find().order_by_asc(installations::Column::Id).all(db).await
+    installations::Entity::find()
+        .order_by_asc(installations::Column::Id)
+        .all(db)
+        .await
 }

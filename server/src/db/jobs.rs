@@ -11,8 +11,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    Statement, TransactionTrait, ActiveModelTrait, ActiveValue::Set,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbBackend, DbErr,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Statement, TransactionTrait,
 };
 
 use super::entities::jobs;
@@ -78,8 +78,17 @@ fn lease_sql(backend: DbBackend, candidates: &[i64]) -> String {
         DbBackend::Postgres => ("$1", "$2", "$3", "FOR UPDATE OF j SKIP LOCKED"),
         _ => ("?1", "?2", "?3", ""),
     };
-    let ids = candidates.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
-    LEASE_SQL.replace("{p1}", p1).replace("{p2}", p2).replace("{p3}", p3).replace("{lock}", lock).replace("{candidates}", &ids)
+    let ids = candidates
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    LEASE_SQL
+        .replace("{p1}", p1)
+        .replace("{p2}", p2)
+        .replace("{p3}", p3)
+        .replace("{lock}", lock)
+        .replace("{candidates}", &ids)
 }
 
 /// Leases the oldest available job whose target has no earlier unfinished job.
@@ -91,7 +100,11 @@ fn lease_sql(backend: DbBackend, candidates: &[i64]) -> String {
 ///
 /// # Errors
 /// When the database fails.
-pub async fn lease_next(db: &DatabaseConnection, owner: &str, lease: Duration) -> Result<Option<jobs::Model>, DbErr> {
+pub async fn lease_next(
+    db: &DatabaseConnection,
+    owner: &str,
+    lease: Duration,
+) -> Result<Option<jobs::Model>, DbErr> {
     use sea_orm::QuerySelect;
     let now = Utc::now();
     let expires = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
@@ -101,15 +114,24 @@ pub async fn lease_next(db: &DatabaseConnection, owner: &str, lease: Duration) -
         let candidates: Vec<i64> = jobs::Entity::find()
             .select_only()
             .column(jobs::Column::Id)
-            .filter(jobs::Column::Status.is_in([JobStatus::Queued.as_str(), JobStatus::Running.as_str()]))
+            .filter(
+                jobs::Column::Status
+                    .is_in([JobStatus::Queued.as_str(), JobStatus::Running.as_str()]),
+            )
             .filter(jobs::Column::Id.gt(after))
             .order_by_asc(jobs::Column::Id)
             .limit(BATCH)
             .into_tuple()
             .all(db)
             .await?;
-        let Some(&last) = candidates.last() else { return Ok(None) };
-        let statement = Statement::from_sql_and_values(backend, lease_sql(backend, &candidates), [owner.into(), expires.into(), now.into()]);
+        let Some(&last) = candidates.last() else {
+            return Ok(None);
+        };
+        let statement = Statement::from_sql_and_values(
+            backend,
+            lease_sql(backend, &candidates),
+            [owner.into(), expires.into(), now.into()],
+        );
         if let Some(job) = jobs::Entity::find().from_raw_sql(statement).one(db).await? {
             return Ok(Some(job));
         }
@@ -126,8 +148,14 @@ pub async fn lease_next(db: &DatabaseConnection, owner: &str, lease: Duration) -
 ///
 /// # Errors
 /// When the database fails.
-pub async fn renew_lease(db: &DatabaseConnection, job_id: i64, owner: &str, lease: Duration) -> Result<bool, DbErr> {
-    let expires = Utc::now() + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
+pub async fn renew_lease(
+    db: &DatabaseConnection,
+    job_id: i64,
+    owner: &str,
+    lease: Duration,
+) -> Result<bool, DbErr> {
+    let expires =
+        Utc::now() + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
     let renewed = jobs::Entity::update_many()
         .col_expr(jobs::Column::LeaseExpiresAt, Expr::value(expires))
         .filter(jobs::Column::Id.eq(job_id))
@@ -145,9 +173,18 @@ pub async fn renew_lease(db: &DatabaseConnection, job_id: i64, owner: &str, leas
 /// When the database fails.
 pub async fn release_all_leases(db: &DatabaseConnection) -> Result<u64, DbErr> {
     let released = jobs::Entity::update_many()
-        .col_expr(jobs::Column::Status, Expr::value(JobStatus::Queued.as_str()))
-        .col_expr(jobs::Column::LeaseOwner, Expr::value(Option::<String>::None))
-        .col_expr(jobs::Column::LeaseExpiresAt, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(
+            jobs::Column::Status,
+            Expr::value(JobStatus::Queued.as_str()),
+        )
+        .col_expr(
+            jobs::Column::LeaseOwner,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            jobs::Column::LeaseExpiresAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
         .filter(jobs::Column::Status.eq(JobStatus::Running.as_str()))
         .exec(db)
         .await?;
@@ -167,24 +204,44 @@ pub async fn complete(db: &DatabaseConnection, job_id: i64) -> Result<(), DbErr>
 ///
 /// # Errors
 /// When the database fails.
-pub async fn fail(db: &DatabaseConnection, job: &jobs::Model, error: &str, max_attempts: i32, base: Duration, not_before: Option<DateTime<Utc>>) -> Result<JobStatus, DbErr> {
+pub async fn fail(
+    db: &DatabaseConnection,
+    job: &jobs::Model,
+    error: &str,
+    max_attempts: i32,
+    base: Duration,
+    not_before: Option<DateTime<Utc>>,
+) -> Result<JobStatus, DbErr> {
     if job.attempts >= max_attempts {
         finish(db, job.id, JobStatus::Dead, Some(error), Utc::now()).await?;
         return Ok(JobStatus::Dead);
     }
     let delay = backoff(base, job.attempts, rand::random::<f64>());
-    let backed_off = Utc::now() + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::seconds(60));
+    let backed_off =
+        Utc::now() + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::seconds(60));
     // GitHub's own wait (a rate limit) when it is longer than the backoff.
     let run_after = not_before.map_or(backed_off, |t| t.max(backed_off));
     finish(db, job.id, JobStatus::Queued, Some(error), run_after).await?;
     Ok(JobStatus::Queued)
 }
 
-async fn finish(db: &DatabaseConnection, job_id: i64, status: JobStatus, error: Option<&str>, run_after: DateTime<Utc>) -> Result<(), DbErr> {
+async fn finish(
+    db: &DatabaseConnection,
+    job_id: i64,
+    status: JobStatus,
+    error: Option<&str>,
+    run_after: DateTime<Utc>,
+) -> Result<(), DbErr> {
     let mut update = jobs::Entity::update_many()
         .col_expr(jobs::Column::Status, Expr::value(status.as_str()))
-        .col_expr(jobs::Column::LeaseOwner, Expr::value(Option::<String>::None))
-        .col_expr(jobs::Column::LeaseExpiresAt, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(
+            jobs::Column::LeaseOwner,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            jobs::Column::LeaseExpiresAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
         .col_expr(jobs::Column::RunAfter, Expr::value(run_after))
         .col_expr(jobs::Column::UpdatedAt, Expr::value(Utc::now()));
     if let Some(error) = error {
@@ -217,8 +274,15 @@ fn truncate(s: &str, max: usize) -> String {
 ///
 /// # Errors
 /// When the database fails.
-pub async fn for_delivery(db: &DatabaseConnection, delivery_pk: i64) -> Result<Vec<jobs::Model>, DbErr> {
-    jobs::Entity::find().filter(jobs::Column::DeliveryPk.eq(delivery_pk)).order_by_asc(jobs::Column::Id).all(db).await
+pub async fn for_delivery(
+    db: &DatabaseConnection,
+    delivery_pk: i64,
+) -> Result<Vec<jobs::Model>, DbErr> {
+    jobs::Entity::find()
+        .filter(jobs::Column::DeliveryPk.eq(delivery_pk))
+        .order_by_asc(jobs::Column::Id)
+        .all(db)
+        .await
 }
 
 /// How many jobs are in each unfinished state: `(queued, running)`.
@@ -226,8 +290,14 @@ pub async fn for_delivery(db: &DatabaseConnection, delivery_pk: i64) -> Result<V
 /// # Errors
 /// When the database fails.
 pub async fn pending_counts(db: &DatabaseConnection) -> Result<(u64, u64), DbErr> {
-    let queued = jobs::Entity::find().filter(jobs::Column::Status.eq(JobStatus::Queued.as_str())).count(db).await?;
-    let running = jobs::Entity::find().filter(jobs::Column::Status.eq(JobStatus::Running.as_str())).count(db).await?;
+    let queued = jobs::Entity::find()
+        .filter(jobs::Column::Status.eq(JobStatus::Queued.as_str()))
+        .count(db)
+        .await?;
+    let running = jobs::Entity::find()
+        .filter(jobs::Column::Status.eq(JobStatus::Running.as_str()))
+        .count(db)
+        .await?;
     Ok((queued, running))
 }
 
@@ -236,7 +306,11 @@ pub async fn pending_counts(db: &DatabaseConnection) -> Result<(u64, u64), DbErr
 /// # Errors
 /// When the database fails.
 pub async fn oldest_queued(db: &DatabaseConnection) -> Result<Option<DateTime<Utc>>, DbErr> {
-    let oldest = jobs::Entity::find().filter(jobs::Column::Status.eq(JobStatus::Queued.as_str())).order_by_asc(jobs::Column::Id).one(db).await?;
+    let oldest = jobs::Entity::find()
+        .filter(jobs::Column::Status.eq(JobStatus::Queued.as_str()))
+        .order_by_asc(jobs::Column::Id)
+        .one(db)
+        .await?;
     Ok(oldest.map(|j| j.created_at))
 }
 
@@ -294,17 +368,32 @@ pub enum Replay {
 /// When the database fails, or the delivery has no job at all.
 pub async fn replay(db: &DatabaseConnection, delivery_pk: i64) -> Result<Replay, DbErr> {
     let txn = db.begin().await?;
-    let existing = jobs::Entity::find().filter(jobs::Column::DeliveryPk.eq(delivery_pk)).order_by_desc(jobs::Column::Id).all(&txn).await?;
+    let existing = jobs::Entity::find()
+        .filter(jobs::Column::DeliveryPk.eq(delivery_pk))
+        .order_by_desc(jobs::Column::Id)
+        .all(&txn)
+        .await?;
     let Some(latest) = existing.first() else {
-        return Err(DbErr::RecordNotFound(format!("no job for delivery {delivery_pk}")));
+        return Err(DbErr::RecordNotFound(format!(
+            "no job for delivery {delivery_pk}"
+        )));
     };
-    if let Some(pending) = existing.iter().find(|j| j.status == JobStatus::Queued.as_str() || j.status == JobStatus::Running.as_str()) {
+    if let Some(pending) = existing
+        .iter()
+        .find(|j| j.status == JobStatus::Queued.as_str() || j.status == JobStatus::Running.as_str())
+    {
         return Ok(Replay::AlreadyPending { job_id: pending.id });
     }
     let now = Utc::now();
-    let outcome = if let Some(dead) = existing.iter().find(|j| j.status == JobStatus::Dead.as_str()) {
+    let outcome = if let Some(dead) = existing
+        .iter()
+        .find(|j| j.status == JobStatus::Dead.as_str())
+    {
         jobs::Entity::update_many()
-            .col_expr(jobs::Column::Status, Expr::value(JobStatus::Queued.as_str()))
+            .col_expr(
+                jobs::Column::Status,
+                Expr::value(JobStatus::Queued.as_str()),
+            )
             .col_expr(jobs::Column::Attempts, Expr::value(0))
             .col_expr(jobs::Column::RunAfter, Expr::value(now))
             .col_expr(jobs::Column::UpdatedAt, Expr::value(now))
@@ -327,7 +416,10 @@ pub async fn replay(db: &DatabaseConnection, delivery_pk: i64) -> Result<Replay,
         }
         .insert(&txn)
         .await?;
-        Replay::NewJob { job_id: job.id, generation }
+        Replay::NewJob {
+            job_id: job.id,
+            generation,
+        }
     };
     txn.commit().await?;
     Ok(outcome)

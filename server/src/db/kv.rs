@@ -4,7 +4,10 @@
 //! repository differently). Size limits are the caller's to check.
 use chrono::Utc;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
 
 use super::entities::plugin_kv;
 
@@ -18,15 +21,25 @@ pub struct KvScope<'a> {
 }
 
 fn in_scope(scope: KvScope<'_>) -> sea_orm::Condition {
-    sea_orm::Condition::all().add(plugin_kv::Column::Plugin.eq(scope.plugin)).add(plugin_kv::Column::Project.eq(scope.project.to_ascii_lowercase()))
+    sea_orm::Condition::all()
+        .add(plugin_kv::Column::Plugin.eq(scope.plugin))
+        .add(plugin_kv::Column::Project.eq(scope.project.to_ascii_lowercase()))
 }
 
 /// The value of `key`.
 ///
 /// # Errors
 /// When the database fails.
-pub async fn get(db: &DatabaseConnection, scope: KvScope<'_>, key: &str) -> Result<Option<Vec<u8>>, DbErr> {
-    let row = plugin_kv::Entity::find().filter(in_scope(scope)).filter(plugin_kv::Column::Key.eq(key)).one(db).await?;
+pub async fn get(
+    db: &DatabaseConnection,
+    scope: KvScope<'_>,
+    key: &str,
+) -> Result<Option<Vec<u8>>, DbErr> {
+    let row = plugin_kv::Entity::find()
+        .filter(in_scope(scope))
+        .filter(plugin_kv::Column::Key.eq(key))
+        .one(db)
+        .await?;
     Ok(row.map(|r| r.value))
 }
 
@@ -35,14 +48,22 @@ pub async fn get(db: &DatabaseConnection, scope: KvScope<'_>, key: &str) -> Resu
 /// # Errors
 /// When the database fails.
 pub async fn count(db: &DatabaseConnection, scope: KvScope<'_>) -> Result<u64, DbErr> {
-    plugin_kv::Entity::find().filter(in_scope(scope)).count(db).await
+    plugin_kv::Entity::find()
+        .filter(in_scope(scope))
+        .count(db)
+        .await
 }
 
 /// Sets `key` to `value`.
 ///
 /// # Errors
 /// When the database fails.
-pub async fn set(db: &DatabaseConnection, scope: KvScope<'_>, key: &str, value: Vec<u8>) -> Result<(), DbErr> {
+pub async fn set(
+    db: &DatabaseConnection,
+    scope: KvScope<'_>,
+    key: &str,
+    value: Vec<u8>,
+) -> Result<(), DbErr> {
     let row = plugin_kv::ActiveModel {
         plugin: Set(scope.plugin.to_owned()),
         project: Set(scope.project.to_ascii_lowercase()),
@@ -52,9 +73,13 @@ pub async fn set(db: &DatabaseConnection, scope: KvScope<'_>, key: &str, value: 
     };
     plugin_kv::Entity::insert(row)
         .on_conflict(
-            OnConflict::columns([plugin_kv::Column::Plugin, plugin_kv::Column::Project, plugin_kv::Column::Key])
-                .update_columns([plugin_kv::Column::Value, plugin_kv::Column::UpdatedAt])
-                .to_owned(),
+            OnConflict::columns([
+                plugin_kv::Column::Plugin,
+                plugin_kv::Column::Project,
+                plugin_kv::Column::Key,
+            ])
+            .update_columns([plugin_kv::Column::Value, plugin_kv::Column::UpdatedAt])
+            .to_owned(),
         )
         .exec(db)
         .await?;
@@ -66,7 +91,11 @@ pub async fn set(db: &DatabaseConnection, scope: KvScope<'_>, key: &str, value: 
 /// # Errors
 /// When the database fails.
 pub async fn delete(db: &DatabaseConnection, scope: KvScope<'_>, key: &str) -> Result<bool, DbErr> {
-    let done = plugin_kv::Entity::delete_many().filter(in_scope(scope)).filter(plugin_kv::Column::Key.eq(key)).exec(db).await?;
+    let done = plugin_kv::Entity::delete_many()
+        .filter(in_scope(scope))
+        .filter(plugin_kv::Column::Key.eq(key))
+        .exec(db)
+        .await?;
     Ok(done.rows_affected > 0)
 }
 
@@ -74,7 +103,12 @@ pub async fn delete(db: &DatabaseConnection, scope: KvScope<'_>, key: &str) -> R
 ///
 /// # Errors
 /// When the database fails.
-pub async fn keys(db: &DatabaseConnection, scope: KvScope<'_>, prefix: &str, limit: u64) -> Result<Vec<String>, DbErr> {
+pub async fn keys(
+    db: &DatabaseConnection,
+    scope: KvScope<'_>,
+    prefix: &str,
+    limit: u64,
+) -> Result<Vec<String>, DbErr> {
     let rows: Vec<String> = plugin_kv::Entity::find()
         .select_only()
         .column(plugin_kv::Column::Key)
@@ -85,5 +119,9 @@ pub async fn keys(db: &DatabaseConnection, scope: KvScope<'_>, prefix: &str, lim
         .all(db)
         .await?;
     // Filtering the prefix here keeps `%` and `_` in keys literal (no LIKE).
-    Ok(rows.into_iter().take_while(|k| k.starts_with(prefix)).take(usize::try_from(limit).unwrap_or(usize::MAX)).collect())
+    Ok(rows
+        .into_iter()
+        .take_while(|k| k.starts_with(prefix))
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        .collect())
 }

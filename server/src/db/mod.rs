@@ -39,7 +39,10 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 /// When the directory cannot be created or the database cannot be reached.
 pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<DatabaseConnection> {
     if let Some(path) = sqlite_path(url) {
-        if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+        if let Some(dir) = std::path::Path::new(path)
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+        {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         }
     }
@@ -56,7 +59,9 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Database
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
         });
-    Database::connect(options).await.with_context(|| format!("connecting to the database at {}", redact_url(url)))
+    Database::connect(options)
+        .await
+        .with_context(|| format!("connecting to the database at {}", redact_url(url)))
 }
 
 /// Applies every pending migration.
@@ -64,7 +69,9 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Database
 /// # Errors
 /// When a migration fails; the database is left at the last good migration.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
-    Migrator::up(db, None).await.context("running database migrations")
+    Migrator::up(db, None)
+        .await
+        .context("running database migrations")
 }
 
 fn is_sqlite(url: &str) -> bool {
@@ -73,7 +80,9 @@ fn is_sqlite(url: &str) -> bool {
 
 /// The file path of a `sqlite://` URL, without its query string.
 fn sqlite_path(url: &str) -> Option<&str> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or(rest);
     (!path.is_empty() && path != ":memory:").then_some(path)
 }
@@ -99,13 +108,22 @@ mod tests {
 
     #[test]
     fn passwords_are_redacted_from_database_urls() {
-        assert_eq!(redact_url("postgres://gantry:s3cret@db:5432/gantry"), "postgres://gantry:***@db:5432/gantry");
-        assert_eq!(redact_url("sqlite://data/gantry.db?mode=rwc"), "sqlite://data/gantry.db?mode=rwc");
+        assert_eq!(
+            redact_url("postgres://gantry:s3cret@db:5432/gantry"),
+            "postgres://gantry:***@db:5432/gantry"
+        );
+        assert_eq!(
+            redact_url("sqlite://data/gantry.db?mode=rwc"),
+            "sqlite://data/gantry.db?mode=rwc"
+        );
     }
 
     #[test]
     fn sqlite_paths_are_found_in_urls() {
-        assert_eq!(sqlite_path("sqlite://data/g.db?mode=rwc"), Some("data/g.db"));
+        assert_eq!(
+            sqlite_path("sqlite://data/g.db?mode=rwc"),
+            Some("data/g.db")
+        );
         assert_eq!(sqlite_path("sqlite::memory:"), None);
         assert_eq!(sqlite_path("postgres://x"), None);
     }

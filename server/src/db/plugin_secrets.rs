@@ -2,7 +2,9 @@
 //! sees a plaintext secret.
 use chrono::Utc;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+};
 
 use super::entities::plugin_secrets;
 
@@ -10,7 +12,13 @@ use super::entities::plugin_secrets;
 ///
 /// # Errors
 /// When the database fails.
-pub async fn put(db: &DatabaseConnection, scope: &str, name: &str, nonce: Vec<u8>, ciphertext: Vec<u8>) -> Result<(), DbErr> {
+pub async fn put(
+    db: &DatabaseConnection,
+    scope: &str,
+    name: &str,
+    nonce: Vec<u8>,
+    ciphertext: Vec<u8>,
+) -> Result<(), DbErr> {
     let row = plugin_secrets::ActiveModel {
         scope: Set(scope.to_owned()),
         name: Set(name.to_owned()),
@@ -22,7 +30,11 @@ pub async fn put(db: &DatabaseConnection, scope: &str, name: &str, nonce: Vec<u8
     plugin_secrets::Entity::insert(row)
         .on_conflict(
             OnConflict::columns([plugin_secrets::Column::Scope, plugin_secrets::Column::Name])
-                .update_columns([plugin_secrets::Column::Nonce, plugin_secrets::Column::Ciphertext, plugin_secrets::Column::CreatedAt])
+                .update_columns([
+                    plugin_secrets::Column::Nonce,
+                    plugin_secrets::Column::Ciphertext,
+                    plugin_secrets::Column::CreatedAt,
+                ])
                 .to_owned(),
         )
         .exec(db)
@@ -34,7 +46,11 @@ pub async fn put(db: &DatabaseConnection, scope: &str, name: &str, nonce: Vec<u8
 ///
 /// # Errors
 /// When the database fails.
-pub async fn find(db: &DatabaseConnection, project: &str, name: &str) -> Result<Option<plugin_secrets::Model>, DbErr> {
+pub async fn find(
+    db: &DatabaseConnection,
+    project: &str,
+    name: &str,
+) -> Result<Option<plugin_secrets::Model>, DbErr> {
     let rows = plugin_secrets::Entity::find()
         .filter(plugin_secrets::Column::Name.eq(name))
         .filter(plugin_secrets::Column::Scope.is_in([project, "*"]))
@@ -49,7 +65,11 @@ pub async fn find(db: &DatabaseConnection, project: &str, name: &str) -> Result<
 /// # Errors
 /// When the database fails.
 pub async fn all(db: &DatabaseConnection) -> Result<Vec<plugin_secrets::Model>, DbErr> {
-    plugin_secrets::Entity::find().order_by_asc(plugin_secrets::Column::Scope).order_by_asc(plugin_secrets::Column::Name).all(db).await
+    plugin_secrets::Entity::find()
+        .order_by_asc(plugin_secrets::Column::Scope)
+        .order_by_asc(plugin_secrets::Column::Name)
+        .all(db)
+        .await
 }
 
 /// Removes the secret `name` of `scope`; returns whether it existed.

@@ -13,7 +13,12 @@ use super::entities::plugin_states;
 /// # Errors
 /// When the database fails.
 pub async fn all(db: &DatabaseConnection) -> Result<HashMap<String, plugin_states::Model>, DbErr> {
-    Ok(plugin_states::Entity::find().all(db).await?.into_iter().map(|s| (s.name.clone(), s)).collect())
+    Ok(plugin_states::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.name.clone(), s))
+        .collect())
 }
 
 /// Names of the disabled plugins.
@@ -21,7 +26,10 @@ pub async fn all(db: &DatabaseConnection) -> Result<HashMap<String, plugin_state
 /// # Errors
 /// When the database fails.
 pub async fn disabled(db: &DatabaseConnection) -> Result<Vec<String>, DbErr> {
-    let rows = plugin_states::Entity::find().filter(plugin_states::Column::Disabled.eq(true)).all(db).await?;
+    let rows = plugin_states::Entity::find()
+        .filter(plugin_states::Column::Disabled.eq(true))
+        .all(db)
+        .await?;
     Ok(rows.into_iter().map(|s| s.name).collect())
 }
 
@@ -31,13 +39,32 @@ pub async fn disabled(db: &DatabaseConnection) -> Result<Vec<String>, DbErr> {
 ///
 /// # Errors
 /// When the database fails.
-pub async fn record_run(db: &DatabaseConnection, name: &str, crashed: bool, message: Option<&str>, limit: i32) -> Result<Option<String>, DbErr> {
-    let current = plugin_states::Entity::find_by_id(name.to_owned()).one(db).await?;
-    let count = if crashed { current.as_ref().map_or(0, |s| s.consecutive_crashes) + 1 } else { 0 };
+pub async fn record_run(
+    db: &DatabaseConnection,
+    name: &str,
+    crashed: bool,
+    message: Option<&str>,
+    limit: i32,
+) -> Result<Option<String>, DbErr> {
+    let current = plugin_states::Entity::find_by_id(name.to_owned())
+        .one(db)
+        .await?;
+    let count = if crashed {
+        current.as_ref().map_or(0, |s| s.consecutive_crashes) + 1
+    } else {
+        0
+    };
     let already = current.as_ref().is_some_and(|s| s.disabled);
     let disable_now = crashed && !already && count >= limit;
     let reason = disable_now.then(|| {
-        let last: String = message.unwrap_or("no message").lines().next().unwrap_or_default().chars().take(300).collect();
+        let last: String = message
+            .unwrap_or("no message")
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .take(300)
+            .collect();
         format!("disabled automatically after {count} crashes in a row; last: {last}")
     });
     let row = plugin_states::ActiveModel {
@@ -69,7 +96,12 @@ pub async fn record_run(db: &DatabaseConnection, name: &str, crashed: bool, mess
 /// # Errors
 /// When the database fails.
 pub async fn enable(db: &DatabaseConnection, name: &str) -> Result<bool, DbErr> {
-    let Some(current) = plugin_states::Entity::find_by_id(name.to_owned()).one(db).await? else { return Ok(false) };
+    let Some(current) = plugin_states::Entity::find_by_id(name.to_owned())
+        .one(db)
+        .await?
+    else {
+        return Ok(false);
+    };
     let row = plugin_states::ActiveModel {
         name: Set(name.to_owned()),
         disabled: Set(false),
@@ -86,5 +118,9 @@ pub async fn enable(db: &DatabaseConnection, name: &str) -> Result<bool, DbErr> 
 /// # Errors
 /// When the database fails.
 pub async fn forget(db: &DatabaseConnection, name: &str) -> Result<bool, DbErr> {
-    Ok(plugin_states::Entity::delete_by_id(name.to_owned()).exec(db).await?.rows_affected == 1)
+    Ok(plugin_states::Entity::delete_by_id(name.to_owned())
+        .exec(db)
+        .await?
+        .rows_affected
+        == 1)
 }

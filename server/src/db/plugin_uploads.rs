@@ -14,14 +14,30 @@ const KEEP: Duration = Duration::days(1);
 ///
 /// # Errors
 /// When the database fails.
-pub async fn keep(db: &DatabaseConnection, digest: &str, component: Vec<u8>, uploaded_by: &str) -> Result<(), DbErr> {
+pub async fn keep(
+    db: &DatabaseConnection,
+    digest: &str,
+    component: Vec<u8>,
+    uploaded_by: &str,
+) -> Result<(), DbErr> {
     let now = Utc::now();
-    plugin_uploads::Entity::delete_many().filter(plugin_uploads::Column::CreatedAt.lt(now - KEEP)).exec(db).await?;
-    let row = plugin_uploads::ActiveModel { digest: Set(digest.to_owned()), component: Set(component), uploaded_by: Set(uploaded_by.to_owned()), created_at: Set(now) };
+    plugin_uploads::Entity::delete_many()
+        .filter(plugin_uploads::Column::CreatedAt.lt(now - KEEP))
+        .exec(db)
+        .await?;
+    let row = plugin_uploads::ActiveModel {
+        digest: Set(digest.to_owned()),
+        component: Set(component),
+        uploaded_by: Set(uploaded_by.to_owned()),
+        created_at: Set(now),
+    };
     plugin_uploads::Entity::insert(row)
         .on_conflict(
             OnConflict::column(plugin_uploads::Column::Digest)
-                .update_columns([plugin_uploads::Column::UploadedBy, plugin_uploads::Column::CreatedAt])
+                .update_columns([
+                    plugin_uploads::Column::UploadedBy,
+                    plugin_uploads::Column::CreatedAt,
+                ])
                 .to_owned(),
         )
         .exec(db)
@@ -34,7 +50,10 @@ pub async fn keep(db: &DatabaseConnection, digest: &str, component: Vec<u8>, upl
 /// # Errors
 /// When the database fails.
 pub async fn find(db: &DatabaseConnection, digest: &str) -> Result<Option<Vec<u8>>, DbErr> {
-    Ok(plugin_uploads::Entity::find_by_id(digest.to_owned()).one(db).await?.map(|row| row.component))
+    Ok(plugin_uploads::Entity::find_by_id(digest.to_owned())
+        .one(db)
+        .await?
+        .map(|row| row.component))
 }
 
 /// Forgets the upload under `digest` (once installed).
@@ -42,6 +61,8 @@ pub async fn find(db: &DatabaseConnection, digest: &str) -> Result<Option<Vec<u8
 /// # Errors
 /// When the database fails.
 pub async fn forget(db: &DatabaseConnection, digest: &str) -> Result<(), DbErr> {
-    plugin_uploads::Entity::delete_by_id(digest.to_owned()).exec(db).await?;
+    plugin_uploads::Entity::delete_by_id(digest.to_owned())
+        .exec(db)
+        .await?;
     Ok(())
 }

@@ -8,7 +8,10 @@
 //! tells a change that the plugin was upgraded or removed meanwhile.
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, TryInsertResult};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, QuerySelect, TryInsertResult,
+};
 
 use super::entities::{plugin_projects, plugins};
 
@@ -85,7 +88,13 @@ const INFO_COLUMNS: [plugins::Column; 10] = [
 /// # Errors
 /// When the database fails.
 pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<PluginInfo>, DbErr> {
-    plugins::Entity::find().select_only().columns(INFO_COLUMNS).order_by_asc(plugins::Column::Name).into_model().all(db).await
+    plugins::Entity::find()
+        .select_only()
+        .columns(INFO_COLUMNS)
+        .order_by_asc(plugins::Column::Name)
+        .into_model()
+        .all(db)
+        .await
 }
 
 /// One installed plugin.
@@ -93,7 +102,13 @@ pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<PluginInfo>, DbErr> {
 /// # Errors
 /// When the database fails.
 pub async fn find(db: &impl ConnectionTrait, name: &str) -> Result<Option<PluginInfo>, DbErr> {
-    plugins::Entity::find().select_only().columns(INFO_COLUMNS).filter(plugins::Column::Name.eq(name)).into_model().one(db).await
+    plugins::Entity::find()
+        .select_only()
+        .columns(INFO_COLUMNS)
+        .filter(plugins::Column::Name.eq(name))
+        .into_model()
+        .one(db)
+        .await
 }
 
 /// Name, digest and switch of every installed plugin, by name.
@@ -103,7 +118,11 @@ pub async fn find(db: &impl ConnectionTrait, name: &str) -> Result<Option<Plugin
 pub async fn heads(db: &impl ConnectionTrait) -> Result<Vec<PluginHead>, DbErr> {
     plugins::Entity::find()
         .select_only()
-        .columns([plugins::Column::Name, plugins::Column::Digest, plugins::Column::Enabled])
+        .columns([
+            plugins::Column::Name,
+            plugins::Column::Digest,
+            plugins::Column::Enabled,
+        ])
         .order_by_asc(plugins::Column::Name)
         .into_model()
         .all(db)
@@ -115,7 +134,13 @@ pub async fn heads(db: &impl ConnectionTrait) -> Result<Vec<PluginHead>, DbErr> 
 /// # Errors
 /// When the database fails.
 pub async fn component(db: &impl ConnectionTrait, name: &str) -> Result<Option<Vec<u8>>, DbErr> {
-    plugins::Entity::find().select_only().column(plugins::Column::Component).filter(plugins::Column::Name.eq(name)).into_tuple().one(db).await
+    plugins::Entity::find()
+        .select_only()
+        .column(plugins::Column::Component)
+        .filter(plugins::Column::Name.eq(name))
+        .into_tuple()
+        .one(db)
+        .await
 }
 
 /// Stores a new plugin, switched on; returns false (changing nothing) when one of
@@ -138,7 +163,10 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewPlugin<'_>) -> Result<boo
         installed_at: Set(now),
         updated_at: Set(now),
     };
-    let result = plugins::Entity::insert(row).on_conflict_do_nothing_on([plugins::Column::Name]).exec_without_returning(db).await?;
+    let result = plugins::Entity::insert(row)
+        .on_conflict_do_nothing_on([plugins::Column::Name])
+        .exec_without_returning(db)
+        .await?;
     Ok(matches!(result, TryInsertResult::Inserted(n) if n > 0))
 }
 
@@ -166,10 +194,19 @@ pub async fn replace(db: &impl ConnectionTrait, new: NewPlugin<'_>) -> Result<()
         .col_expr(plugins::Column::Version, Expr::value(new.version))
         .col_expr(plugins::Column::Description, Expr::value(new.description))
         .col_expr(plugins::Column::Digest, Expr::value(new.digest))
-        .col_expr(plugins::Column::SdkVersion, Expr::value(new.sdk_version.map(str::to_owned)))
+        .col_expr(
+            plugins::Column::SdkVersion,
+            Expr::value(new.sdk_version.map(str::to_owned)),
+        )
         .col_expr(plugins::Column::Manifest, Expr::value(new.manifest))
-        .col_expr(plugins::Column::Component, Expr::value(new.component.to_vec()))
-        .col_expr(plugins::Column::Size, Expr::value(i64::try_from(new.component.len()).unwrap_or(i64::MAX)))
+        .col_expr(
+            plugins::Column::Component,
+            Expr::value(new.component.to_vec()),
+        )
+        .col_expr(
+            plugins::Column::Size,
+            Expr::value(i64::try_from(new.component.len()).unwrap_or(i64::MAX)),
+        )
         .col_expr(plugins::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(plugins::Column::Name.eq(new.name))
         .exec(db)
@@ -181,7 +218,11 @@ pub async fn replace(db: &impl ConnectionTrait, new: NewPlugin<'_>) -> Result<()
 ///
 /// # Errors
 /// When the database fails.
-pub async fn set_enabled(db: &impl ConnectionTrait, name: &str, enabled: bool) -> Result<(), DbErr> {
+pub async fn set_enabled(
+    db: &impl ConnectionTrait,
+    name: &str,
+    enabled: bool,
+) -> Result<(), DbErr> {
     plugins::Entity::update_many()
         .col_expr(plugins::Column::Enabled, Expr::value(enabled))
         .col_expr(plugins::Column::UpdatedAt, Expr::value(Utc::now()))
@@ -196,15 +237,25 @@ pub async fn set_enabled(db: &impl ConnectionTrait, name: &str, enabled: bool) -
 /// # Errors
 /// When the database fails.
 pub async fn delete(db: &impl ConnectionTrait, name: &str) -> Result<bool, DbErr> {
-    plugin_projects::Entity::delete_many().filter(plugin_projects::Column::Plugin.eq(name)).exec(db).await?;
-    Ok(plugins::Entity::delete_by_id(name.to_owned()).exec(db).await?.rows_affected == 1)
+    plugin_projects::Entity::delete_many()
+        .filter(plugin_projects::Column::Plugin.eq(name))
+        .exec(db)
+        .await?;
+    Ok(plugins::Entity::delete_by_id(name.to_owned())
+        .exec(db)
+        .await?
+        .rows_affected
+        == 1)
 }
 
 /// Every project row of a plugin, `*` first, then by project.
 ///
 /// # Errors
 /// When the database fails.
-pub async fn projects(db: &impl ConnectionTrait, plugin: &str) -> Result<Vec<plugin_projects::Model>, DbErr> {
+pub async fn projects(
+    db: &impl ConnectionTrait,
+    plugin: &str,
+) -> Result<Vec<plugin_projects::Model>, DbErr> {
     plugin_projects::Entity::find()
         .filter(plugin_projects::Column::Plugin.eq(plugin))
         .order_by_asc(plugin_projects::Column::Project)
@@ -216,10 +267,16 @@ pub async fn projects(db: &impl ConnectionTrait, plugin: &str) -> Result<Vec<plu
 ///
 /// # Errors
 /// When the database fails.
-pub async fn rows_for_project(db: &impl ConnectionTrait, project: Option<&str>) -> Result<Vec<plugin_projects::Model>, DbErr> {
+pub async fn rows_for_project(
+    db: &impl ConnectionTrait,
+    project: Option<&str>,
+) -> Result<Vec<plugin_projects::Model>, DbErr> {
     let mut wanted = vec!["*"];
     wanted.extend(project);
-    plugin_projects::Entity::find().filter(plugin_projects::Column::Project.is_in(wanted)).all(db).await
+    plugin_projects::Entity::find()
+        .filter(plugin_projects::Column::Project.is_in(wanted))
+        .all(db)
+        .await
 }
 
 /// A project row to write.
@@ -244,14 +301,17 @@ pub struct ProjectRow<'a> {
 pub async fn upsert_project(db: &impl ConnectionTrait, row: ProjectRow<'_>) -> Result<(), DbErr> {
     plugin_projects::Entity::insert(active_project(row))
         .on_conflict(
-            OnConflict::columns([plugin_projects::Column::Plugin, plugin_projects::Column::Project])
-                .update_columns([
-                    plugin_projects::Column::Enabled,
-                    plugin_projects::Column::Config,
-                    plugin_projects::Column::EffectiveConfig,
-                    plugin_projects::Column::UpdatedAt,
-                ])
-                .to_owned(),
+            OnConflict::columns([
+                plugin_projects::Column::Plugin,
+                plugin_projects::Column::Project,
+            ])
+            .update_columns([
+                plugin_projects::Column::Enabled,
+                plugin_projects::Column::Config,
+                plugin_projects::Column::EffectiveConfig,
+                plugin_projects::Column::UpdatedAt,
+            ])
+            .to_owned(),
         )
         .exec_without_returning(db)
         .await?;
@@ -263,9 +323,15 @@ pub async fn upsert_project(db: &impl ConnectionTrait, row: ProjectRow<'_>) -> R
 ///
 /// # Errors
 /// When the database fails.
-pub async fn insert_project_if_absent(db: &impl ConnectionTrait, row: ProjectRow<'_>) -> Result<bool, DbErr> {
+pub async fn insert_project_if_absent(
+    db: &impl ConnectionTrait,
+    row: ProjectRow<'_>,
+) -> Result<bool, DbErr> {
     let result = plugin_projects::Entity::insert(active_project(row))
-        .on_conflict_do_nothing_on([plugin_projects::Column::Plugin, plugin_projects::Column::Project])
+        .on_conflict_do_nothing_on([
+            plugin_projects::Column::Plugin,
+            plugin_projects::Column::Project,
+        ])
         .exec_without_returning(db)
         .await?;
     Ok(matches!(result, TryInsertResult::Inserted(n) if n > 0))

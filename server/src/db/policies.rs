@@ -1,6 +1,8 @@
 //! Queries on `policy_rules`, converting rows to and from `policy::Rule`.
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait, QueryOrder};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait, QueryOrder,
+};
 
 use super::entities::policy_rules;
 use crate::policy::{CapabilityPattern, Conditions, Effect, Permission, Rule, RuleScope};
@@ -22,7 +24,10 @@ pub async fn insert(db: &DatabaseConnection, rule: &Rule) -> Result<i64, DbErr> 
         capability: Set(rule.capability.as_str().to_owned()),
         effect: Set(rule.effect.as_str().into()),
         branch: Set(rule.conditions.branch.clone()),
-        min_permission: Set(rule.conditions.min_permission.map(|p| format!("{p:?}").to_lowercase())),
+        min_permission: Set(rule
+            .conditions
+            .min_permission
+            .map(|p| format!("{p:?}").to_lowercase())),
         enforced: Set(rule.enforced),
         created_at: Set(Utc::now()),
         ..Default::default()
@@ -38,7 +43,10 @@ pub async fn insert(db: &DatabaseConnection, rule: &Rule) -> Result<i64, DbErr> 
 /// # Errors
 /// When the database fails.
 pub async fn all(db: &DatabaseConnection) -> Result<Vec<Rule>, DbErr> {
-    let rows = policy_rules::Entity::find().order_by_asc(policy_rules::Column::Id).all(db).await?;
+    let rows = policy_rules::Entity::find()
+        .order_by_asc(policy_rules::Column::Id)
+        .all(db)
+        .await?;
     Ok(rows.into_iter().filter_map(|row| to_rule(&row).map_err(|e| tracing::error!(rule = row.id, error = %e, "unreadable policy rule ignored")).ok()).collect())
 }
 
@@ -57,7 +65,11 @@ fn to_rule(row: &policy_rules::Model) -> Result<Rule, String> {
         effect: Effect::parse(&row.effect).ok_or("unknown effect")?,
         conditions: Conditions {
             branch: row.branch.clone(),
-            min_permission: row.min_permission.as_deref().map(|p| Permission::parse(p).ok_or("unknown permission")).transpose()?,
+            min_permission: row
+                .min_permission
+                .as_deref()
+                .map(|p| Permission::parse(p).ok_or("unknown permission"))
+                .transpose()?,
         },
         enforced: row.enforced,
     })
@@ -68,5 +80,9 @@ fn to_rule(row: &policy_rules::Model) -> Result<Rule, String> {
 /// # Errors
 /// When the database fails.
 pub async fn delete(db: &DatabaseConnection, id: i64) -> Result<bool, DbErr> {
-    Ok(policy_rules::Entity::delete_by_id(id).exec(db).await?.rows_affected == 1)
+    Ok(policy_rules::Entity::delete_by_id(id)
+        .exec(db)
+        .await?
+        .rows_affected
+        == 1)
 }

@@ -3,7 +3,10 @@
 use std::collections::HashSet;
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder,
+};
 
 use super::entities::plugin_runs;
 
@@ -52,7 +55,10 @@ pub async fn record(db: &DatabaseConnection, run: NewRun<'_>) -> Result<(), DbEr
 ///
 /// # Errors
 /// When the database fails.
-pub async fn finished_plugins(db: &DatabaseConnection, job_id: i64) -> Result<HashSet<String>, DbErr> {
+pub async fn finished_plugins(
+    db: &DatabaseConnection,
+    job_id: i64,
+) -> Result<HashSet<String>, DbErr> {
     let rows = plugin_runs::Entity::find()
         .filter(plugin_runs::Column::JobId.eq(job_id))
         .filter(plugin_runs::Column::Outcome.ne("retry"))
@@ -65,7 +71,10 @@ pub async fn finished_plugins(db: &DatabaseConnection, job_id: i64) -> Result<Ha
 ///
 /// # Errors
 /// When the database fails.
-pub async fn for_job(db: &DatabaseConnection, job_id: i64) -> Result<Vec<plugin_runs::Model>, DbErr> {
+pub async fn for_job(
+    db: &DatabaseConnection,
+    job_id: i64,
+) -> Result<Vec<plugin_runs::Model>, DbErr> {
     plugin_runs::Entity::find()
         .filter(plugin_runs::Column::JobId.eq(job_id))
         .order_by_asc(plugin_runs::Column::Id)

@@ -1,7 +1,9 @@
 //! Queries on `webhook_secrets`. Values arrive and leave sealed; this module never
 //! sees a plaintext secret.
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait, QueryOrder};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait, QueryOrder,
+};
 
 use super::entities::webhook_secrets;
 
@@ -44,7 +46,10 @@ pub async fn insert(db: &DatabaseConnection, new: NewSealedSecret) -> Result<i64
 /// # Errors
 /// When the database fails.
 pub async fn all(db: &DatabaseConnection) -> Result<Vec<webhook_secrets::Model>, DbErr> {
-    webhook_secrets::Entity::find().order_by_asc(webhook_secrets::Column::Id).all(db).await
+    webhook_secrets::Entity::find()
+        .order_by_asc(webhook_secrets::Column::Id)
+        .all(db)
+        .await
 }
 
 /// Deletes a secret; returns whether it existed.
@@ -52,5 +57,9 @@ pub async fn all(db: &DatabaseConnection) -> Result<Vec<webhook_secrets::Model>,
 /// # Errors
 /// When the database fails.
 pub async fn delete(db: &DatabaseConnection, id: i64) -> Result<bool, DbErr> {
-    Ok(webhook_secrets::Entity::delete_by_id(id).exec(db).await?.rows_affected == 1)
+    Ok(webhook_secrets::Entity::delete_by_id(id)
+        .exec(db)
+        .await?
+        .rows_affected
+        == 1)
 }

@@ -2,7 +2,10 @@
 //! arrive here as SHA-256 digests; keys arrive sealed.
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr,
+    EntityTrait, QueryFilter, QueryOrder,
+};
 
 use super::entities::{api_tokens, login_throttle, sealed_keys, sessions};
 
@@ -10,7 +13,12 @@ use super::entities::{api_tokens, login_throttle, sealed_keys, sessions};
 ///
 /// # Errors
 /// When the database fails.
-pub async fn insert_session(db: &impl ConnectionTrait, id: &str, user_id: i64, expires_at: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn insert_session(
+    db: &impl ConnectionTrait,
+    id: &str,
+    user_id: i64,
+    expires_at: DateTime<Utc>,
+) -> Result<(), DbErr> {
     sessions::ActiveModel {
         id: Set(id.to_owned()),
         user_id: Set(user_id),
@@ -27,7 +35,10 @@ pub async fn insert_session(db: &impl ConnectionTrait, id: &str, user_id: i64, e
 ///
 /// # Errors
 /// When the database fails.
-pub async fn find_session(db: &impl ConnectionTrait, id: &str) -> Result<Option<sessions::Model>, DbErr> {
+pub async fn find_session(
+    db: &impl ConnectionTrait,
+    id: &str,
+) -> Result<Option<sessions::Model>, DbErr> {
     sessions::Entity::find_by_id(id.to_owned()).one(db).await
 }
 
@@ -96,7 +107,10 @@ pub async fn insert_token(db: &impl ConnectionTrait, new: NewToken) -> Result<i6
 ///
 /// # Errors
 /// When the database fails.
-pub async fn find_live_token(db: &impl ConnectionTrait, token_hash: &str) -> Result<Option<api_tokens::Model>, DbErr> {
+pub async fn find_live_token(
+    db: &impl ConnectionTrait,
+    token_hash: &str,
+) -> Result<Option<api_tokens::Model>, DbErr> {
     api_tokens::Entity::find()
         .filter(api_tokens::Column::TokenHash.eq(token_hash))
         .filter(api_tokens::Column::RevokedAt.is_null())
@@ -108,7 +122,10 @@ pub async fn find_live_token(db: &impl ConnectionTrait, token_hash: &str) -> Res
 ///
 /// # Errors
 /// When the database fails.
-pub async fn list_tokens(db: &impl ConnectionTrait, user_id: Option<i64>) -> Result<Vec<api_tokens::Model>, DbErr> {
+pub async fn list_tokens(
+    db: &impl ConnectionTrait,
+    user_id: Option<i64>,
+) -> Result<Vec<api_tokens::Model>, DbErr> {
     let mut query = api_tokens::Entity::find().order_by_asc(api_tokens::Column::Id);
     if let Some(user) = user_id {
         query = query.filter(api_tokens::Column::UserId.eq(user));
@@ -120,7 +137,10 @@ pub async fn list_tokens(db: &impl ConnectionTrait, user_id: Option<i64>) -> Res
 ///
 /// # Errors
 /// When the database fails.
-pub async fn find_token(db: &impl ConnectionTrait, id: i64) -> Result<Option<api_tokens::Model>, DbErr> {
+pub async fn find_token(
+    db: &impl ConnectionTrait,
+    id: i64,
+) -> Result<Option<api_tokens::Model>, DbErr> {
     api_tokens::Entity::find_by_id(id).one(db).await
 }
 
@@ -155,15 +175,25 @@ pub async fn touch_token(db: &impl ConnectionTrait, id: i64) -> Result<(), DbErr
 ///
 /// # Errors
 /// When the database fails.
-pub async fn throttle_state(db: &impl ConnectionTrait, key: &str) -> Result<Option<login_throttle::Model>, DbErr> {
-    login_throttle::Entity::find_by_id(key.to_owned()).one(db).await
+pub async fn throttle_state(
+    db: &impl ConnectionTrait,
+    key: &str,
+) -> Result<Option<login_throttle::Model>, DbErr> {
+    login_throttle::Entity::find_by_id(key.to_owned())
+        .one(db)
+        .await
 }
 
 /// Stores the throttle state under `key`.
 ///
 /// # Errors
 /// When the database fails.
-pub async fn put_throttle(db: &impl ConnectionTrait, key: &str, failures: i32, locked_until: Option<DateTime<Utc>>) -> Result<(), DbErr> {
+pub async fn put_throttle(
+    db: &impl ConnectionTrait,
+    key: &str,
+    failures: i32,
+    locked_until: Option<DateTime<Utc>>,
+) -> Result<(), DbErr> {
     let row = login_throttle::ActiveModel {
         key: Set(key.to_owned()),
         failures: Set(failures),
@@ -173,7 +203,11 @@ pub async fn put_throttle(db: &impl ConnectionTrait, key: &str, failures: i32, l
     login_throttle::Entity::insert(row)
         .on_conflict(
             OnConflict::column(login_throttle::Column::Key)
-                .update_columns([login_throttle::Column::Failures, login_throttle::Column::LockedUntil, login_throttle::Column::UpdatedAt])
+                .update_columns([
+                    login_throttle::Column::Failures,
+                    login_throttle::Column::LockedUntil,
+                    login_throttle::Column::UpdatedAt,
+                ])
                 .to_owned(),
         )
         .exec(db)
@@ -186,7 +220,9 @@ pub async fn put_throttle(db: &impl ConnectionTrait, key: &str, failures: i32, l
 /// # Errors
 /// When the database fails.
 pub async fn clear_throttle(db: &impl ConnectionTrait, key: &str) -> Result<(), DbErr> {
-    login_throttle::Entity::delete_by_id(key.to_owned()).exec(db).await?;
+    login_throttle::Entity::delete_by_id(key.to_owned())
+        .exec(db)
+        .await?;
     Ok(())
 }
 
@@ -194,8 +230,13 @@ pub async fn clear_throttle(db: &impl ConnectionTrait, key: &str) -> Result<(), 
 ///
 /// # Errors
 /// When the database fails.
-pub async fn sealed_key(db: &impl ConnectionTrait, name: &str) -> Result<Option<sealed_keys::Model>, DbErr> {
-    sealed_keys::Entity::find_by_id(name.to_owned()).one(db).await
+pub async fn sealed_key(
+    db: &impl ConnectionTrait,
+    name: &str,
+) -> Result<Option<sealed_keys::Model>, DbErr> {
+    sealed_keys::Entity::find_by_id(name.to_owned())
+        .one(db)
+        .await
 }
 
 /// Stores a sealed key unless one of that name exists (another replica may have
@@ -203,9 +244,21 @@ pub async fn sealed_key(db: &impl ConnectionTrait, name: &str) -> Result<Option<
 ///
 /// # Errors
 /// When the database fails.
-pub async fn insert_sealed_key(db: &impl ConnectionTrait, name: &str, nonce: Vec<u8>, ciphertext: Vec<u8>) -> Result<(), DbErr> {
-    let row = sealed_keys::ActiveModel { name: Set(name.to_owned()), nonce: Set(nonce), ciphertext: Set(ciphertext), created_at: Set(Utc::now()) };
-    sealed_keys::Entity::insert(row).on_conflict_do_nothing_on([sealed_keys::Column::Name]).exec(db)
+pub async fn insert_sealed_key(
+    db: &impl ConnectionTrait,
+    name: &str,
+    nonce: Vec<u8>,
+    ciphertext: Vec<u8>,
+) -> Result<(), DbErr> {
+    let row = sealed_keys::ActiveModel {
+        name: Set(name.to_owned()),
+        nonce: Set(nonce),
+        ciphertext: Set(ciphertext),
+        created_at: Set(Utc::now()),
+    };
+    sealed_keys::Entity::insert(row)
+        .on_conflict_do_nothing_on([sealed_keys::Column::Name])
+        .exec(db)
         .await?;
     Ok(())
 }
@@ -214,9 +267,16 @@ pub async fn insert_sealed_key(db: &impl ConnectionTrait, name: &str, nonce: Vec
 ///
 /// # Errors
 /// When the database fails.
-pub async fn delete_stale_sessions(db: &impl ConnectionTrait, before: DateTime<Utc>) -> Result<u64, DbErr> {
+pub async fn delete_stale_sessions(
+    db: &impl ConnectionTrait,
+    before: DateTime<Utc>,
+) -> Result<u64, DbErr> {
     let done = sessions::Entity::delete_many()
-        .filter(Condition::any().add(sessions::Column::ExpiresAt.lt(before)).add(sessions::Column::RevokedAt.lt(before)))
+        .filter(
+            Condition::any()
+                .add(sessions::Column::ExpiresAt.lt(before))
+                .add(sessions::Column::RevokedAt.lt(before)),
+        )
         .exec(db)
         .await?;
     Ok(done.rows_affected)
@@ -226,7 +286,13 @@ pub async fn delete_stale_sessions(db: &impl ConnectionTrait, before: DateTime<U
 ///
 /// # Errors
 /// When the database fails.
-pub async fn delete_stale_throttle(db: &impl ConnectionTrait, before: DateTime<Utc>) -> Result<u64, DbErr> {
-    let done = login_throttle::Entity::delete_many().filter(login_throttle::Column::UpdatedAt.lt(before)).exec(db).await?;
+pub async fn delete_stale_throttle(
+    db: &impl ConnectionTrait,
+    before: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let done = login_throttle::Entity::delete_many()
+        .filter(login_throttle::Column::UpdatedAt.lt(before))
+        .exec(db)
+        .await?;
     Ok(done.rows_affected)
 }

@@ -87,19 +87,31 @@ impl EventMeta {
     pub fn from_json(body: &[u8]) -> Result<Self, serde_json::Error> {
         let raw: RawMeta = serde_json::from_slice(body)?;
         let repository = raw.repository.and_then(|r| {
-            Some(RepoRef { owner: r.owner?.login?, name: r.name? })
+            Some(RepoRef {
+                owner: r.owner?.login?,
+                name: r.name?,
+            })
         });
         Ok(Self {
             action: raw.action.and_then(|a| a.as_str().map(str::to_owned)),
             repository,
             organization: raw.organization.and_then(|o| o.login),
             installation_id: raw.installation.and_then(|i| i.id),
-            number: raw.issue.and_then(|i| i.number).or_else(|| raw.pull_request.as_ref().and_then(|p| p.number)),
+            number: raw
+                .issue
+                .and_then(|i| i.number)
+                .or_else(|| raw.pull_request.as_ref().and_then(|p| p.number)),
             branch: raw
                 .pull_request
                 .and_then(|p| p.base)
                 .and_then(|b| b.name)
-                .or_else(|| raw.git_ref.and_then(|r| r.as_str().and_then(|r| r.strip_prefix("refs/heads/")).map(str::to_owned))),
+                .or_else(|| {
+                    raw.git_ref.and_then(|r| {
+                        r.as_str()
+                            .and_then(|r| r.strip_prefix("refs/heads/"))
+                            .map(str::to_owned)
+                    })
+                }),
         })
     }
 }
@@ -120,7 +132,8 @@ mod tests {
         assert_eq!(meta.number, Some(7));
         let push = EventMeta::from_json(br#"{"ref":"refs/heads/release/1.0"}"#).unwrap();
         assert_eq!(push.branch.as_deref(), Some("release/1.0"));
-        let pr = EventMeta::from_json(br#"{"pull_request":{"number":3,"base":{"ref":"main"}}}"#).unwrap();
+        let pr = EventMeta::from_json(br#"{"pull_request":{"number":3,"base":{"ref":"main"}}}"#)
+            .unwrap();
         assert_eq!((pr.number, pr.branch.as_deref()), (Some(3), Some("main")));
     }
 

@@ -25,7 +25,12 @@ impl Project {
         if raw == Self::ALL {
             return Ok(Self::All);
         }
-        let valid = |s: &str| !s.is_empty() && s.len() <= 100 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+        let valid = |s: &str| {
+            !s.is_empty()
+                && s.len() <= 100
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        };
         match raw.split_once('/') {
             Some((owner, name)) if valid(owner) && valid(name) => Ok(Self::Repo(raw.to_ascii_lowercase())),
             _ => Err(format!("`{raw}` is not a project: use OWNER/NAME for one repository or `*` for every repository")),
@@ -64,7 +69,10 @@ mod tests {
     #[test]
     fn projects_are_a_repository_in_lower_case_or_every_repository() {
         assert_eq!(Project::parse("*").unwrap(), Project::All);
-        assert_eq!(Project::parse("Octo/Hello.World").unwrap().as_str(), "octo/hello.world");
+        assert_eq!(
+            Project::parse("Octo/Hello.World").unwrap().as_str(),
+            "octo/hello.world"
+        );
         for bad in ["", "octo", "a/b/c", "/x", "x/", "a b/c", "**"] {
             assert!(Project::parse(bad).is_err(), "{bad}");
         }

@@ -20,15 +20,24 @@ impl SecretScope {
     /// # Errors
     /// A message saying what form is expected.
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let valid = |s: &str| !s.is_empty() && s.len() <= 100 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+        let valid = |s: &str| {
+            !s.is_empty()
+                && s.len() <= 100
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        };
         match raw.split_once(':') {
             None if raw == "global" => Ok(Self::Global),
             Some(("org", name)) if valid(name) => Ok(Self::Org(name.to_ascii_lowercase())),
             Some(("repo", full)) => match full.split_once('/') {
-                Some((owner, name)) if valid(owner) && valid(name) => Ok(Self::Repo(full.to_ascii_lowercase())),
+                Some((owner, name)) if valid(owner) && valid(name) => {
+                    Ok(Self::Repo(full.to_ascii_lowercase()))
+                }
                 _ => Err(format!("`{raw}`: a repository scope is repo:OWNER/NAME")),
             },
-            _ => Err(format!("`{raw}`: a scope is global, org:NAME or repo:OWNER/NAME")),
+            _ => Err(format!(
+                "`{raw}`: a scope is global, org:NAME or repo:OWNER/NAME"
+            )),
         }
     }
 
@@ -80,8 +89,16 @@ mod tests {
     #[test]
     fn scopes_parse_lower_case_and_print_back() {
         assert_eq!(SecretScope::parse("global").unwrap(), SecretScope::Global);
-        assert_eq!(SecretScope::parse("org:Octo-Org").unwrap(), SecretScope::Org("octo-org".into()));
-        assert_eq!(SecretScope::parse("repo:Octo/Hello.World").unwrap().to_string(), "repo:octo/hello.world");
+        assert_eq!(
+            SecretScope::parse("org:Octo-Org").unwrap(),
+            SecretScope::Org("octo-org".into())
+        );
+        assert_eq!(
+            SecretScope::parse("repo:Octo/Hello.World")
+                .unwrap()
+                .to_string(),
+            "repo:octo/hello.world"
+        );
         for bad in ["", "org:", "repo:nope", "repo:a/b/c", "team:x", "org:a b"] {
             assert!(SecretScope::parse(bad).is_err(), "{bad}");
         }

@@ -28,7 +28,9 @@ impl EventName {
     pub fn parse(raw: &str) -> Option<Self> {
         let ok = !raw.is_empty()
             && raw.len() <= 64
-            && raw.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         ok.then(|| Self(raw.to_owned()))
     }
 
@@ -76,14 +78,24 @@ impl WebhookHeaders {
     ///
     /// # Errors
     /// The first problem found, as a [`WebhookHeaderError`].
-    pub fn from_lookup<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Result<Self, WebhookHeaderError> {
-        let event = get("x-github-event").and_then(EventName::parse).ok_or(WebhookHeaderError::MissingEvent)?;
-        let delivery = get("x-github-delivery").and_then(DeliveryId::parse).ok_or(WebhookHeaderError::MissingDelivery)?;
+    pub fn from_lookup<'a>(
+        get: impl Fn(&str) -> Option<&'a str>,
+    ) -> Result<Self, WebhookHeaderError> {
+        let event = get("x-github-event")
+            .and_then(EventName::parse)
+            .ok_or(WebhookHeaderError::MissingEvent)?;
+        let delivery = get("x-github-delivery")
+            .and_then(DeliveryId::parse)
+            .ok_or(WebhookHeaderError::MissingDelivery)?;
         let signature_hex = get("x-hub-signature-256")
             .and_then(|v| v.trim().strip_prefix("sha256="))
             .map(str::to_owned)
             .ok_or(WebhookHeaderError::MissingSignature)?;
-        Ok(Self { event, delivery, signature_hex })
+        Ok(Self {
+            event,
+            delivery,
+            signature_hex,
+        })
     }
 }
 
@@ -110,16 +122,28 @@ mod tests {
     #[test]
     fn each_missing_header_is_named() {
         assert_eq!(
-            WebhookHeaders::from_lookup(headers(&[("x-github-delivery", "1"), ("x-hub-signature-256", "sha256=ab")])).unwrap_err(),
+            WebhookHeaders::from_lookup(headers(&[
+                ("x-github-delivery", "1"),
+                ("x-hub-signature-256", "sha256=ab")
+            ]))
+            .unwrap_err(),
             WebhookHeaderError::MissingEvent
         );
         assert_eq!(
-            WebhookHeaders::from_lookup(headers(&[("x-github-event", "push"), ("x-hub-signature-256", "sha256=ab")])).unwrap_err(),
+            WebhookHeaders::from_lookup(headers(&[
+                ("x-github-event", "push"),
+                ("x-hub-signature-256", "sha256=ab")
+            ]))
+            .unwrap_err(),
             WebhookHeaderError::MissingDelivery
         );
         assert_eq!(
-            WebhookHeaders::from_lookup(headers(&[("x-github-event", "push"), ("x-github-delivery", "1"), ("x-hub-signature", "sha1=ab")]))
-                .unwrap_err(),
+            WebhookHeaders::from_lookup(headers(&[
+                ("x-github-event", "push"),
+                ("x-github-delivery", "1"),
+                ("x-hub-signature", "sha1=ab")
+            ]))
+            .unwrap_err(),
             WebhookHeaderError::MissingSignature
         );
     }

@@ -37,7 +37,9 @@ fn source(refspec: &str) -> Result<&str, GitError> {
     let spec = refspec.strip_prefix('+').unwrap_or(refspec);
     match spec.split_once(':') {
         Some((src, _)) if !src.is_empty() => Ok(src),
-        _ => Err(GitError::Invalid(format!("`{refspec}` is not a `src:dst` refspec"))),
+        _ => Err(GitError::Invalid(format!(
+            "`{refspec}` is not a `src:dst` refspec"
+        ))),
     }
 }
 
@@ -52,7 +54,12 @@ impl Workspace {
     ///
     /// # Errors
     /// When a source ref does not exist, git fails, or the pack is too large.
-    pub fn pack(&self, refspecs: &[String], leave: Leave, max_bytes: u64) -> Result<PackedPush, GitError> {
+    pub fn pack(
+        &self,
+        refspecs: &[String],
+        leave: Leave,
+        max_bytes: u64,
+    ) -> Result<PackedPush, GitError> {
         let repo = self.repo()?;
         let mut builder = git(repo.packbuilder())?;
         let mut walk = git(repo.revwalk())?;
@@ -77,9 +84,13 @@ impl Workspace {
         let mut based_on = Vec::new();
         if leave == Leave::Origin {
             for reference in git(repo.references_glob("refs/remotes/origin/*"))? {
-                let Some(tip) = git(reference)?.resolve().ok().and_then(|r| r.target()) else { continue };
+                let Some(tip) = git(reference)?.resolve().ok().and_then(|r| r.target()) else {
+                    continue;
+                };
                 git(walk.hide(tip))?;
-                let builds_on = commits.iter().any(|&c| c == tip || repo.graph_descendant_of(c, tip).unwrap_or(false));
+                let builds_on = commits
+                    .iter()
+                    .any(|&c| c == tip || repo.graph_descendant_of(c, tip).unwrap_or(false));
                 if builds_on && !based_on.contains(&tip) {
                     based_on.push(tip);
                 }
@@ -92,7 +103,11 @@ impl Workspace {
         if size > max_bytes {
             return Err(GitError::TooLarge(format!("the push needs a pack of {size} bytes; the cap for held pushes is {max_bytes} bytes")));
         }
-        Ok(PackedPush { refs, based_on: based_on.iter().map(Oid::to_string).collect(), pack: buf.to_vec() })
+        Ok(PackedPush {
+            refs,
+            based_on: based_on.iter().map(Oid::to_string).collect(),
+            pack: buf.to_vec(),
+        })
     }
 }
 
@@ -104,8 +119,15 @@ impl Workspace {
 /// [`GitError`]: [`GitError::Rejected`] when the remote no longer has a commit the
 /// pack builds on (force-pushed away or deleted since), else git's or the server's
 /// reason.
-pub fn push_packed(remote: &Remote, packed: &PackedPush, refspecs: &[String]) -> Result<(), GitError> {
-    let scratch = tempfile::Builder::new().prefix("gantry-held-push-").tempdir().map_err(|e| GitError::Io(format!("creating a scratch repository: {e}")))?;
+pub fn push_packed(
+    remote: &Remote,
+    packed: &PackedPush,
+    refspecs: &[String],
+) -> Result<(), GitError> {
+    let scratch = tempfile::Builder::new()
+        .prefix("gantry-held-push-")
+        .tempdir()
+        .map_err(|e| GitError::Io(format!("creating a scratch repository: {e}")))?;
     let repo = git(Repository::init_bare(scratch.path()))?;
     if !packed.based_on.is_empty() {
         fetch_heads(&repo, remote)?;
@@ -122,7 +144,9 @@ pub fn push_packed(remote: &Remote, packed: &PackedPush, refspecs: &[String]) ->
     {
         let odb = git(repo.odb())?;
         let mut writer = git(odb.packwriter())?;
-        writer.write_all(&packed.pack).map_err(|e| GitError::Invalid(format!("the held pack is unreadable: {e}")))?;
+        writer
+            .write_all(&packed.pack)
+            .map_err(|e| GitError::Invalid(format!("the held pack is unreadable: {e}")))?;
         git(writer.commit())?;
     }
     for (name, id) in &packed.refs {
@@ -140,7 +164,11 @@ fn fetch_heads(repo: &Repository, remote: &Remote) -> Result<(), GitError> {
     options.remote_callbacks(remote.callbacks());
     options.download_tags(AutotagOption::None);
     let mut origin = git(repo.remote_anonymous(&remote.url))?;
-    git(origin.fetch(&["+refs/heads/*:refs/gantry/base/*"], Some(&mut options), None))
+    git(origin.fetch(
+        &["+refs/heads/*:refs/gantry/base/*"],
+        Some(&mut options),
+        None,
+    ))
 }
 
 #[cfg(test)]
@@ -149,8 +177,14 @@ mod tests {
 
     #[test]
     fn a_refspecs_source_drops_the_force_mark_and_odd_refspecs_are_refused() {
-        assert_eq!(source("+refs/remotes/origin/main:refs/heads/main").ok(), Some("refs/remotes/origin/main"));
-        assert_eq!(source("refs/tags/v1:refs/tags/v1").ok(), Some("refs/tags/v1"));
+        assert_eq!(
+            source("+refs/remotes/origin/main:refs/heads/main").ok(),
+            Some("refs/remotes/origin/main")
+        );
+        assert_eq!(
+            source("refs/tags/v1:refs/tags/v1").ok(),
+            Some("refs/tags/v1")
+        );
         assert!(source("refs/heads/main").is_err());
         assert!(source(":refs/heads/main").is_err());
     }

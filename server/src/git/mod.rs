@@ -40,13 +40,29 @@ impl GitError {
         use git2::{ErrorClass, ErrorCode};
         let message = err.message().to_owned();
         match (err.code(), err.class()) {
-            (ErrorCode::NotFound, _) | (_, ErrorClass::Reference) if message.contains("not found") || err.code() == ErrorCode::NotFound => Self::NotFound(message),
+            (ErrorCode::NotFound, _) | (_, ErrorClass::Reference)
+                if message.contains("not found") || err.code() == ErrorCode::NotFound =>
+            {
+                Self::NotFound(message)
+            }
             (ErrorCode::Auth | ErrorCode::Certificate, _) => Self::Rejected(message),
-            (ErrorCode::Exists | ErrorCode::InvalidSpec | ErrorCode::Invalid | ErrorCode::NotFastForward, _) => Self::Invalid(message),
-            (_, ErrorClass::Net | ErrorClass::Http | ErrorClass::Ssl) if message.contains("401") || message.contains("403") || message.contains("refused") => {
+            (
+                ErrorCode::Exists
+                | ErrorCode::InvalidSpec
+                | ErrorCode::Invalid
+                | ErrorCode::NotFastForward,
+                _,
+            ) => Self::Invalid(message),
+            (_, ErrorClass::Net | ErrorClass::Http | ErrorClass::Ssl)
+                if message.contains("401")
+                    || message.contains("403")
+                    || message.contains("refused") =>
+            {
                 Self::Rejected(message)
             }
-            (_, ErrorClass::Net | ErrorClass::Http | ErrorClass::Ssl | ErrorClass::Os) => Self::Unavailable(message),
+            (_, ErrorClass::Net | ErrorClass::Http | ErrorClass::Ssl | ErrorClass::Os) => {
+                Self::Unavailable(message)
+            }
             _ => Self::Invalid(message),
         }
     }

@@ -7,7 +7,10 @@
 //! serves both a workspace and a held push.
 use std::path::{Component, Path, PathBuf};
 
-use git2::{build::RepoBuilder, Cred, FetchOptions, IndexAddOption, PushOptions, RemoteCallbacks, Repository, Signature};
+use git2::{
+    build::RepoBuilder, Cred, FetchOptions, IndexAddOption, PushOptions, RemoteCallbacks,
+    Repository, Signature,
+};
 
 use super::GitError;
 use crate::domain::Secret;
@@ -62,9 +65,18 @@ impl Workspace {
     ///
     /// # Errors
     /// [`GitError`] saying what failed.
-    pub fn clone(root: &Path, remote: Remote, branch: Option<&str>, max_bytes: u64) -> Result<Self, GitError> {
-        std::fs::create_dir_all(root).map_err(|e| GitError::Io(format!("creating {}: {e}", root.display())))?;
-        let dir = tempfile::Builder::new().prefix("ws-").tempdir_in(root).map_err(|e| GitError::Io(e.to_string()))?;
+    pub fn clone(
+        root: &Path,
+        remote: Remote,
+        branch: Option<&str>,
+        max_bytes: u64,
+    ) -> Result<Self, GitError> {
+        std::fs::create_dir_all(root)
+            .map_err(|e| GitError::Io(format!("creating {}: {e}", root.display())))?;
+        let dir = tempfile::Builder::new()
+            .prefix("ws-")
+            .tempdir_in(root)
+            .map_err(|e| GitError::Io(e.to_string()))?;
         {
             let mut fetch = FetchOptions::new();
             fetch.remote_callbacks(remote.callbacks());
@@ -73,9 +85,16 @@ impl Workspace {
             if let Some(branch) = branch {
                 builder.branch(branch);
             }
-            builder.clone(&remote.url, dir.path()).map_err(GitError::from_git)?;
+            builder
+                .clone(&remote.url, dir.path())
+                .map_err(GitError::from_git)?;
         }
-        let workspace = Self { dir: Some(dir), kept: None, remote, max_bytes };
+        let workspace = Self {
+            dir: Some(dir),
+            kept: None,
+            remote,
+            max_bytes,
+        };
         workspace.check_size()?;
         Ok(workspace)
     }
@@ -87,7 +106,12 @@ impl Workspace {
     /// When the directory is not a repository.
     pub fn reopen(path: PathBuf, remote: Remote) -> Result<Self, GitError> {
         Repository::open(&path).map_err(GitError::from_git)?;
-        Ok(Self { dir: None, kept: Some(path), remote, max_bytes: u64::MAX })
+        Ok(Self {
+            dir: None,
+            kept: Some(path),
+            remote,
+            max_bytes: u64::MAX,
+        })
     }
 
     /// The working copy's root.
@@ -107,7 +131,9 @@ impl Workspace {
     /// Bytes under the working copy, `.git` included.
     fn size(&self) -> u64 {
         fn walk(path: &Path) -> u64 {
-            let Ok(entries) = std::fs::read_dir(path) else { return 0 };
+            let Ok(entries) = std::fs::read_dir(path) else {
+                return 0;
+            };
             entries
                 .filter_map(Result::ok)
                 .map(|e| match e.file_type() {
@@ -123,7 +149,10 @@ impl Workspace {
     fn check_size(&self) -> Result<(), GitError> {
         let size = self.size();
         if size > self.max_bytes {
-            return Err(GitError::TooLarge(format!("the workspace holds {size} bytes; the cap is {}", self.max_bytes)));
+            return Err(GitError::TooLarge(format!(
+                "the workspace holds {size} bytes; the cap is {}",
+                self.max_bytes
+            )));
         }
         Ok(())
     }
@@ -136,7 +165,11 @@ impl Workspace {
             match part {
                 Component::Normal(p) if p != ".git" => clean.push(p),
                 Component::CurDir => {}
-                _ => return Err(GitError::Invalid(format!("`{relative}` must be a relative path inside the repository, outside .git"))),
+                _ => {
+                    return Err(GitError::Invalid(format!(
+                        "`{relative}` must be a relative path inside the repository, outside .git"
+                    )))
+                }
             }
         }
         if clean.as_os_str().is_empty() {
@@ -146,8 +179,13 @@ impl Workspace {
         let mut at = self.path().to_path_buf();
         for part in clean.components() {
             at.push(part);
-            if at.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink()) {
-                return Err(GitError::Invalid(format!("`{relative}` goes through a symbolic link")));
+            if at
+                .symlink_metadata()
+                .is_ok_and(|m| m.file_type().is_symlink())
+            {
+                return Err(GitError::Invalid(format!(
+                    "`{relative}` goes through a symbolic link"
+                )));
             }
         }
         Ok(at)
@@ -159,7 +197,10 @@ impl Workspace {
     /// When the repository has no commit.
     pub fn head(&self) -> Result<String, GitError> {
         let repo = self.repo()?;
-        let commit = repo.head().and_then(|h| h.peel_to_commit()).map_err(GitError::from_git)?;
+        let commit = repo
+            .head()
+            .and_then(|h| h.peel_to_commit())
+            .map_err(GitError::from_git)?;
         Ok(commit.id().to_string())
     }
 
@@ -172,8 +213,13 @@ impl Workspace {
         match std::fs::metadata(&path) {
             Err(_) => Ok(None),
             Ok(m) if m.is_dir() => Err(GitError::Invalid(format!("`{relative}` is a directory"))),
-            Ok(m) if m.len() > max as u64 => Err(GitError::TooLarge(format!("`{relative}` is {} bytes; the output cap is {max}", m.len()))),
-            Ok(_) => std::fs::read(&path).map(Some).map_err(|e| GitError::Io(e.to_string())),
+            Ok(m) if m.len() > max as u64 => Err(GitError::TooLarge(format!(
+                "`{relative}` is {} bytes; the output cap is {max}",
+                m.len()
+            ))),
+            Ok(_) => std::fs::read(&path)
+                .map(Some)
+                .map_err(|e| GitError::Io(e.to_string())),
         }
     }
 
@@ -213,9 +259,14 @@ impl Workspace {
     /// When the name is not a valid branch or exists already.
     pub fn create_branch(&self, name: &str) -> Result<(), GitError> {
         let repo = self.repo()?;
-        let head = repo.head().and_then(|h| h.peel_to_commit()).map_err(GitError::from_git)?;
-        repo.branch(name, &head, false).map_err(GitError::from_git)?;
-        repo.set_head(&format!("refs/heads/{name}")).map_err(GitError::from_git)?;
+        let head = repo
+            .head()
+            .and_then(|h| h.peel_to_commit())
+            .map_err(GitError::from_git)?;
+        repo.branch(name, &head, false)
+            .map_err(GitError::from_git)?;
+        repo.set_head(&format!("refs/heads/{name}"))
+            .map_err(GitError::from_git)?;
         Ok(())
     }
 
@@ -226,19 +277,33 @@ impl Workspace {
     pub fn commit(&self, message: &str, author: Option<(&str, &str)>) -> Result<String, GitError> {
         let repo = self.repo()?;
         let mut index = repo.index().map_err(GitError::from_git)?;
-        index.add_all(["*"], IndexAddOption::DEFAULT, None).map_err(GitError::from_git)?;
+        index
+            .add_all(["*"], IndexAddOption::DEFAULT, None)
+            .map_err(GitError::from_git)?;
         index.update_all(["*"], None).map_err(GitError::from_git)?;
         index.write().map_err(GitError::from_git)?;
         let tree_id = index.write_tree().map_err(GitError::from_git)?;
         let tree = repo.find_tree(tree_id).map_err(GitError::from_git)?;
-        let parent = repo.head().and_then(|h| h.peel_to_commit()).map_err(GitError::from_git)?;
+        let parent = repo
+            .head()
+            .and_then(|h| h.peel_to_commit())
+            .map_err(GitError::from_git)?;
         if parent.tree_id() == tree_id {
             return Err(GitError::Invalid("nothing to commit".into()));
         }
         let (name, email) = author.unwrap_or((BOT_NAME, BOT_EMAIL));
         let author = Signature::now(name, email).map_err(GitError::from_git)?;
         let committer = Signature::now(BOT_NAME, BOT_EMAIL).map_err(GitError::from_git)?;
-        let id = repo.commit(Some("HEAD"), &author, &committer, message, &tree, &[&parent]).map_err(GitError::from_git)?;
+        let id = repo
+            .commit(
+                Some("HEAD"),
+                &author,
+                &committer,
+                message,
+                &tree,
+                &[&parent],
+            )
+            .map_err(GitError::from_git)?;
         Ok(id.to_string())
     }
 
@@ -248,9 +313,13 @@ impl Workspace {
     /// When the tag exists or the name is invalid.
     pub fn tag(&self, name: &str, message: &str) -> Result<(), GitError> {
         let repo = self.repo()?;
-        let head = repo.head().and_then(|h| h.peel(git2::ObjectType::Commit)).map_err(GitError::from_git)?;
+        let head = repo
+            .head()
+            .and_then(|h| h.peel(git2::ObjectType::Commit))
+            .map_err(GitError::from_git)?;
         let tagger = Signature::now(BOT_NAME, BOT_EMAIL).map_err(GitError::from_git)?;
-        repo.tag(name, &head, &tagger, message, false).map_err(GitError::from_git)?;
+        repo.tag(name, &head, &tagger, message, false)
+            .map_err(GitError::from_git)?;
         Ok(())
     }
 
@@ -259,18 +328,31 @@ impl Workspace {
     ///
     /// # Errors
     /// When `since` does not name a commit.
-    pub fn log(&self, since: Option<&str>, limit: usize) -> Result<Vec<(String, String, String)>, GitError> {
+    pub fn log(
+        &self,
+        since: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(String, String, String)>, GitError> {
         let repo = self.repo()?;
         let mut walk = repo.revwalk().map_err(GitError::from_git)?;
         walk.push_head().map_err(GitError::from_git)?;
         if let Some(since) = since {
-            let stop = repo.revparse_single(since).and_then(|o| o.peel_to_commit()).map_err(GitError::from_git)?;
+            let stop = repo
+                .revparse_single(since)
+                .and_then(|o| o.peel_to_commit())
+                .map_err(GitError::from_git)?;
             walk.hide(stop.id()).map_err(GitError::from_git)?;
         }
         let mut out = Vec::new();
         for id in walk.take(limit) {
-            let commit = repo.find_commit(id.map_err(GitError::from_git)?).map_err(GitError::from_git)?;
-            out.push((commit.id().to_string(), commit.message().unwrap_or_default().to_owned(), commit.author().name().unwrap_or_default().to_owned()));
+            let commit = repo
+                .find_commit(id.map_err(GitError::from_git)?)
+                .map_err(GitError::from_git)?;
+            out.push((
+                commit.id().to_string(),
+                commit.message().unwrap_or_default().to_owned(),
+                commit.author().name().unwrap_or_default().to_owned(),
+            ));
         }
         Ok(out)
     }
@@ -282,7 +364,10 @@ impl Workspace {
     pub fn tags(&self) -> Result<Vec<String>, GitError> {
         let repo = self.repo()?;
         let names = repo.tag_names(None).map_err(GitError::from_git)?;
-        Ok(names.iter().filter_map(|n| n.ok().flatten().map(str::to_owned)).collect())
+        Ok(names
+            .iter()
+            .filter_map(|n| n.ok().flatten().map(str::to_owned))
+            .collect())
     }
 
     /// The checked-out branch's name.
@@ -305,10 +390,17 @@ impl Workspace {
     pub fn branches(&self) -> Result<Vec<(String, String)>, GitError> {
         let repo = self.repo()?;
         let mut out = Vec::new();
-        for entry in repo.branches(Some(git2::BranchType::Remote)).map_err(GitError::from_git)? {
+        for entry in repo
+            .branches(Some(git2::BranchType::Remote))
+            .map_err(GitError::from_git)?
+        {
             let (branch, _) = entry.map_err(GitError::from_git)?;
-            let Ok(Some(name)) = branch.name() else { continue };
-            let Some(short) = name.strip_prefix("origin/") else { continue };
+            let Ok(Some(name)) = branch.name() else {
+                continue;
+            };
+            let Some(short) = name.strip_prefix("origin/") else {
+                continue;
+            };
             if short == "HEAD" {
                 continue;
             }
@@ -350,7 +442,11 @@ pub fn branch_refspecs(branch: &str, tags: &[String]) -> Vec<String> {
 ///
 /// # Errors
 /// [`GitError`] with git's or the server's reason.
-pub(super) fn push_refspecs(repo: &Repository, remote: &Remote, refspecs: &[String]) -> Result<(), GitError> {
+pub(super) fn push_refspecs(
+    repo: &Repository,
+    remote: &Remote,
+    refspecs: &[String],
+) -> Result<(), GitError> {
     let rejected = std::cell::RefCell::new(Vec::new());
     let mut callbacks = remote.callbacks();
     callbacks.push_update_reference(|name, status| {
@@ -361,8 +457,12 @@ pub(super) fn push_refspecs(repo: &Repository, remote: &Remote, refspecs: &[Stri
     });
     let mut options = PushOptions::new();
     options.remote_callbacks(callbacks);
-    let mut target = repo.remote_anonymous(&remote.url).map_err(GitError::from_git)?;
-    target.push(refspecs, Some(&mut options)).map_err(GitError::from_git)?;
+    let mut target = repo
+        .remote_anonymous(&remote.url)
+        .map_err(GitError::from_git)?;
+    target
+        .push(refspecs, Some(&mut options))
+        .map_err(GitError::from_git)?;
     drop(options);
     let rejected = rejected.into_inner();
     if !rejected.is_empty() {

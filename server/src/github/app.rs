@@ -41,7 +41,9 @@ pub struct AppCredentials {
 
 impl std::fmt::Debug for AppCredentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppCredentials").field("app_id", &self.app_id).finish_non_exhaustive()
+        f.debug_struct("AppCredentials")
+            .field("app_id", &self.app_id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -51,7 +53,11 @@ impl AppCredentials {
     /// # Errors
     /// When the PEM is not an RSA private key; the message never contains the key.
     pub fn from_pem(app_id: u64, pem: &[u8]) -> anyhow::Result<Self> {
-        let key = EncodingKey::from_rsa_pem(pem).map_err(|e| anyhow::anyhow!("github.private_key is not an RSA private key in PEM (PKCS#1 or PKCS#8): {e}"))?;
+        let key = EncodingKey::from_rsa_pem(pem).map_err(|e| {
+            anyhow::anyhow!(
+                "github.private_key is not an RSA private key in PEM (PKCS#1 or PKCS#8): {e}"
+            )
+        })?;
         Ok(Self { app_id, key })
     }
 
@@ -59,7 +65,11 @@ impl AppCredentials {
     #[must_use]
     pub fn claims(&self, now: DateTime<Utc>) -> AppClaims {
         let iat = now.timestamp() - 60;
-        AppClaims { iat, exp: iat + 600, iss: self.app_id.to_string() }
+        AppClaims {
+            iat,
+            exp: iat + 600,
+            iss: self.app_id.to_string(),
+        }
     }
 
     /// A signed App JWT made at `now`.
@@ -67,8 +77,12 @@ impl AppCredentials {
     /// # Errors
     /// Only if signing fails.
     pub fn jwt(&self, now: DateTime<Utc>) -> Result<String, GitHubError> {
-        jsonwebtoken::encode(&Header::new(Algorithm::RS256), &self.claims(now), &self.key)
-            .map_err(|e| GitHubError::Rejected { status: 0, message: format!("could not sign the App JWT: {e}") })
+        jsonwebtoken::encode(&Header::new(Algorithm::RS256), &self.claims(now), &self.key).map_err(
+            |e| GitHubError::Rejected {
+                status: 0,
+                message: format!("could not sign the App JWT: {e}"),
+            },
+        )
     }
 }
 
@@ -112,9 +126,22 @@ impl Installations {
     ///
     /// # Errors
     /// When the API base URL is not valid.
-    pub fn new(credentials: AppCredentials, settings: &GitHubSettings, rate_left: Option<GitHubMetrics>) -> anyhow::Result<Self> {
-        let bare = GitHubClient::new(&GitHubSettings { token: None, ..settings.clone() })?;
-        Ok(Self { credentials, settings: settings.clone(), bare, cache: Mutex::new(HashMap::new()), rate_left })
+    pub fn new(
+        credentials: AppCredentials,
+        settings: &GitHubSettings,
+        rate_left: Option<GitHubMetrics>,
+    ) -> anyhow::Result<Self> {
+        let bare = GitHubClient::new(&GitHubSettings {
+            token: None,
+            ..settings.clone()
+        })?;
+        Ok(Self {
+            credentials,
+            settings: settings.clone(),
+            bare,
+            cache: Mutex::new(HashMap::new()),
+            rate_left,
+        })
     }
 
     /// A client on `installation`'s token: the cached one while more than five
@@ -135,17 +162,41 @@ impl Installations {
         }
         let jwt = self.credentials.jwt(Utc::now())?;
         let path = format!("/app/installations/{installation}/access_tokens");
-        let answer = self.bare.rest_with_bearer("POST", &path, &jwt).await.map_err(|e| explain(e, installation))?;
-        let token: TokenResponse = serde_json::from_value(answer).map_err(|e| GitHubError::Rejected { status: 201, message: format!("unexpected token response: {e}") })?;
+        let answer = self
+            .bare
+            .rest_with_bearer("POST", &path, &jwt)
+            .await
+            .map_err(|e| explain(e, installation))?;
+        let token: TokenResponse =
+            serde_json::from_value(answer).map_err(|e| GitHubError::Rejected {
+                status: 201,
+                message: format!("unexpected token response: {e}"),
+            })?;
         tracing::info!(installation, expires_at = %token.expires_at, "installation token issued");
-        let mut client = GitHubClient::new(&GitHubSettings { token: Some(Secret::new(token.token)), ..self.settings.clone() })
-            .map_err(|e| GitHubError::Rejected { status: 0, message: e.to_string() })?;
+        let mut client = GitHubClient::new(&GitHubSettings {
+            token: Some(Secret::new(token.token)),
+            ..self.settings.clone()
+        })
+        .map_err(|e| GitHubError::Rejected {
+            status: 0,
+            message: e.to_string(),
+        })?;
         if let Some(m) = &self.rate_left {
-            client = client.with_metrics(m.rate_left.with_label_values(&[&installation.to_string()]), m.calls.clone());
+            client = client.with_metrics(
+                m.rate_left.with_label_values(&[&installation.to_string()]),
+                m.calls.clone(),
+            );
         }
         let revoked = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         client = client.with_revocation_flag(revoked.clone());
-        cache.insert(installation, Cached { client: client.clone(), expires_at: token.expires_at, revoked });
+        cache.insert(
+            installation,
+            Cached {
+                client: client.clone(),
+                expires_at: token.expires_at,
+                revoked,
+            },
+        );
         Ok(client)
     }
 
@@ -184,20 +235,32 @@ impl GitHubAccess {
     ///
     /// # Errors
     /// When the key cannot be read or is not an RSA key, or the URL is invalid.
-    pub fn from_settings(settings: &GitHubSettings, rate_left: Option<GitHubMetrics>) -> anyhow::Result<Self> {
+    pub fn from_settings(
+        settings: &GitHubSettings,
+        rate_left: Option<GitHubMetrics>,
+    ) -> anyhow::Result<Self> {
         let Some(app_id) = settings.app_id else {
             let mut client = GitHubClient::new(settings)?;
             if let Some(m) = &rate_left {
-                client = client.with_metrics(m.rate_left.with_label_values(&["token"]), m.calls.clone());
+                client =
+                    client.with_metrics(m.rate_left.with_label_values(&["token"]), m.calls.clone());
             }
             return Ok(Self::Token(client));
         };
         let pem = match (&settings.private_key, &settings.private_key_file) {
             (Some(key), _) => key.expose().as_bytes().to_vec(),
-            (None, Some(path)) => std::fs::read(path).map_err(|e| anyhow::anyhow!("reading github.private_key_file {}: {e}", path.display()))?,
-            (None, None) => anyhow::bail!("github.app_id is set but neither github.private_key nor github.private_key_file"),
+            (None, Some(path)) => std::fs::read(path).map_err(|e| {
+                anyhow::anyhow!("reading github.private_key_file {}: {e}", path.display())
+            })?,
+            (None, None) => anyhow::bail!(
+                "github.app_id is set but neither github.private_key nor github.private_key_file"
+            ),
         };
-        Ok(Self::App(Arc::new(Installations::new(AppCredentials::from_pem(app_id, &pem)?, settings, rate_left)?)))
+        Ok(Self::App(Arc::new(Installations::new(
+            AppCredentials::from_pem(app_id, &pem)?,
+            settings,
+            rate_left,
+        )?)))
     }
 
     /// The client for an event of `installation` (ignored with a personal token).
@@ -209,10 +272,13 @@ impl GitHubAccess {
         match self {
             Self::Token(client) => Ok(client.clone()),
             Self::App(app) => {
-                let id = installation.and_then(|i| u64::try_from(i).ok()).ok_or_else(|| GitHubError::Rejected {
-                    status: 0,
-                    message: "the event names no installation, so the App has no token for it".into(),
-                })?;
+                let id = installation
+                    .and_then(|i| u64::try_from(i).ok())
+                    .ok_or_else(|| GitHubError::Rejected {
+                        status: 0,
+                        message: "the event names no installation, so the App has no token for it"
+                            .into(),
+                    })?;
                 app.client(id).await
             }
         }
@@ -226,7 +292,10 @@ mod tests {
     #[test]
     fn claims_are_backdated_60_seconds_and_last_ten_minutes() {
         // Any RSA key will do for claims; signing is tested end to end.
-        let creds = AppCredentials { app_id: 42, key: EncodingKey::from_secret(b"unused") };
+        let creds = AppCredentials {
+            app_id: 42,
+            key: EncodingKey::from_secret(b"unused"),
+        };
         let now = Utc::now();
         let claims = creds.claims(now);
         assert_eq!(claims.iat, now.timestamp() - 60);
@@ -236,7 +305,11 @@ mod tests {
 
     #[test]
     fn a_key_that_is_not_rsa_pem_is_a_clear_error_without_the_key() {
-        let err = AppCredentials::from_pem(1, b"-----BEGIN PRIVATE KEY-----\nnot-a-key\n-----END PRIVATE KEY-----\n").unwrap_err();
+        let err = AppCredentials::from_pem(
+            1,
+            b"-----BEGIN PRIVATE KEY-----\nnot-a-key\n-----END PRIVATE KEY-----\n",
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("PKCS#1 or PKCS#8"), "{err}");
         assert!(!err.to_string().contains("not-a-key"));
     }

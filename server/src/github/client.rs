@@ -72,24 +72,51 @@ impl GitHubClient {
         if let Some(token) = &settings.token {
             builder = builder.personal_token(token.expose().to_owned());
         }
-        let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(settings.max_concurrent_calls.max(1)));
-        let api_authority = settings.api_url.parse::<http::Uri>().ok().and_then(|u| u.authority().map(|a| a.as_str().to_owned()));
-        Ok(Self { crab: builder.build()?, token: settings.token.clone(), gate: RateGate::default(), permits, rate_left: None, calls: None, api_authority, revoked: None })
+        let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(
+            settings.max_concurrent_calls.max(1),
+        ));
+        let api_authority = settings
+            .api_url
+            .parse::<http::Uri>()
+            .ok()
+            .and_then(|u| u.authority().map(|a| a.as_str().to_owned()));
+        Ok(Self {
+            crab: builder.build()?,
+            token: settings.token.clone(),
+            gate: RateGate::default(),
+            permits,
+            rate_left: None,
+            calls: None,
+            api_authority,
+            revoked: None,
+        })
     }
 
     /// The `Location` of a redirect, when it points at the API's own host.
     fn same_host_location(&self, response: &http::Response<impl Sized>) -> Option<http::Uri> {
-        let location: http::Uri = response.headers().get(http::header::LOCATION)?.to_str().ok()?.parse().ok()?;
+        let location: http::Uri = response
+            .headers()
+            .get(http::header::LOCATION)?
+            .to_str()
+            .ok()?
+            .parse()
+            .ok()?;
         match location.authority() {
             None => Some(location),
-            Some(authority) => (Some(authority.as_str()) == self.api_authority.as_deref()).then_some(location),
+            Some(authority) => {
+                (Some(authority.as_str()) == self.api_authority.as_deref()).then_some(location)
+            }
         }
     }
 
     /// Reports GitHub's `x-ratelimit-remaining` after each answer to `gauge`, and
     /// counts answers by status class in `calls`.
     #[must_use]
-    pub fn with_metrics(mut self, gauge: prometheus::IntGauge, calls: prometheus::IntCounterVec) -> Self {
+    pub fn with_metrics(
+        mut self,
+        gauge: prometheus::IntGauge,
+        calls: prometheus::IntCounterVec,
+    ) -> Self {
         self.rate_left = Some(gauge);
         self.calls = Some(calls);
         self
@@ -99,7 +126,10 @@ impl GitHubClient {
     /// and is answered as transient, because a new token will do (see
     /// `Installations::client`).
     #[must_use]
-    pub fn with_revocation_flag(mut self, flag: std::sync::Arc<std::sync::atomic::AtomicBool>) -> Self {
+    pub fn with_revocation_flag(
+        mut self,
+        flag: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    ) -> Self {
         self.revoked = Some(flag);
         self
     }
@@ -121,26 +151,65 @@ impl GitHubClient {
     /// # Errors
     /// A [`GitHubError`] saying whether a retry may help.
     #[tracing::instrument(name = "github.call", skip(self), fields(op = "add_labels", repo = %repo.full_name()))]
-    pub async fn add_labels(&self, repo: &RepoRef, number: u64, labels: &[String]) -> Result<Vec<String>, GitHubError> {
-        let path = format!("/repos/{}/{}/issues/{number}/labels", url_escape(&repo.owner), url_escape(&repo.name));
-        let all = self.rest("POST", &path, Some(&serde_json::json!({ "labels": labels }))).await?;
-        Ok(all.as_array().map(|a| a.iter().filter_map(|l| l["name"].as_str().map(str::to_owned)).collect()).unwrap_or_default())
+    pub async fn add_labels(
+        &self,
+        repo: &RepoRef,
+        number: u64,
+        labels: &[String],
+    ) -> Result<Vec<String>, GitHubError> {
+        let path = format!(
+            "/repos/{}/{}/issues/{number}/labels",
+            url_escape(&repo.owner),
+            url_escape(&repo.name)
+        );
+        let all = self
+            .rest(
+                "POST",
+                &path,
+                Some(&serde_json::json!({ "labels": labels })),
+            )
+            .await?;
+        Ok(all
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|l| l["name"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default())
     }
 
     /// Runs one call unless a rate limit holds requests back, and holds them back
     /// when the call hits one.
-    async fn guarded<T>(&self, call: impl std::future::Future<Output = Result<T, GitHubError>>) -> Result<T, GitHubError> {
+    async fn guarded<T>(
+        &self,
+        call: impl std::future::Future<Output = Result<T, GitHubError>>,
+    ) -> Result<T, GitHubError> {
         if let Some(until) = self.gate.closed_until(chrono::Utc::now()) {
-            return Err(GitHubError::RateLimited { message: "waiting out an earlier rate limit; nothing was sent".into(), retry_at: until });
+            return Err(GitHubError::RateLimited {
+                message: "waiting out an earlier rate limit; nothing was sent".into(),
+                retry_at: until,
+            });
         }
         // Closed only when the client is dropped, which cannot happen while borrowed.
-        let _permit = self.permits.acquire().await.map_err(|e| GitHubError::Transient(e.to_string()))?;
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| GitHubError::Transient(e.to_string()))?;
         let result = call.await;
         if let Err(GitHubError::RateLimited { retry_at, message }) = &result {
             tracing::warn!(%retry_at, %message, "GitHub rate limit: no request until then");
             self.gate.close_until(*retry_at);
         }
-        if let (Err(GitHubError::Rejected { status: 401, message }), Some(revoked)) = (&result, &self.revoked) {
+        if let (
+            Err(GitHubError::Rejected {
+                status: 401,
+                message,
+            }),
+            Some(revoked),
+        ) = (&result, &self.revoked)
+        {
             tracing::warn!(%message, "GitHub refused the installation token: a new one is issued for the retry");
             revoked.store(true, std::sync::atomic::Ordering::SeqCst);
             return Err(GitHubError::Transient(format!("GitHub refused the installation token (401: {message}); a new token is issued for the retry")));
@@ -156,24 +225,64 @@ impl GitHubClient {
     /// # Errors
     /// A [`GitHubError`] saying whether a retry may help.
     #[tracing::instrument(name = "github.call", skip(self, body), fields(op = "create_comment", repo = %repo.full_name()))]
-    pub async fn create_comment_once(&self, repo: &RepoRef, number: u64, body: &str, marker: &str, look_first: bool) -> Result<u64, GitHubError> {
-        self.guarded(self.comment_once(repo, number, body, marker, look_first)).await
+    pub async fn create_comment_once(
+        &self,
+        repo: &RepoRef,
+        number: u64,
+        body: &str,
+        marker: &str,
+        look_first: bool,
+    ) -> Result<u64, GitHubError> {
+        self.guarded(self.comment_once(repo, number, body, marker, look_first))
+            .await
     }
 
-    async fn comment_once(&self, repo: &RepoRef, number: u64, body: &str, marker: &str, look_first: bool) -> Result<u64, GitHubError> {
+    async fn comment_once(
+        &self,
+        repo: &RepoRef,
+        number: u64,
+        body: &str,
+        marker: &str,
+        look_first: bool,
+    ) -> Result<u64, GitHubError> {
         let issues = self.crab.issues(&repo.owner, &repo.name);
         if look_first {
-            let first = issues.list_comments(number).per_page(100).send().await.map_err(classify)?;
+            let first = issues
+                .list_comments(number)
+                .per_page(100)
+                .send()
+                .await
+                .map_err(classify)?;
             let all = self.crab.all_pages(first).await.map_err(classify)?;
-            if let Some(earlier) = all.iter().find(|c| c.body.as_deref().is_some_and(|b| b.contains(marker))) {
-                tracing::info!(comment = earlier.id.into_inner(), "an earlier attempt already made this comment");
+            if let Some(earlier) = all
+                .iter()
+                .find(|c| c.body.as_deref().is_some_and(|b| b.contains(marker)))
+            {
+                tracing::info!(
+                    comment = earlier.id.into_inner(),
+                    "an earlier attempt already made this comment"
+                );
                 return Ok(earlier.id.into_inner());
             }
         }
-        let path = format!("/repos/{}/{}/issues/{number}/comments", url_escape(&repo.owner), url_escape(&repo.name));
-        let request = self.crab.build_request(http::Request::builder().method(http::Method::POST).uri(path), Some(&serde_json::json!({ "body": format!("{body}\n\n{marker}") }))).map_err(classify)?;
+        let path = format!(
+            "/repos/{}/{}/issues/{number}/comments",
+            url_escape(&repo.owner),
+            url_escape(&repo.name)
+        );
+        let request = self
+            .crab
+            .build_request(
+                http::Request::builder()
+                    .method(http::Method::POST)
+                    .uri(path),
+                Some(&serde_json::json!({ "body": format!("{body}\n\n{marker}") })),
+            )
+            .map_err(classify)?;
         let comment = self.send_now(request).await?;
-        comment["id"].as_u64().ok_or_else(|| unexpected_response(&"a comment without an id"))
+        comment["id"]
+            .as_u64()
+            .ok_or_else(|| unexpected_response(&"a comment without an id"))
     }
 }
 
@@ -185,8 +294,17 @@ impl GitHubClient {
     /// # Errors
     /// A [`GitHubError`] saying whether a retry may help.
     #[tracing::instrument(name = "github.call", skip(self, body), fields(op = "rest"))]
-    pub async fn rest(&self, method: &str, path: &str, body: Option<&serde_json::Value>) -> Result<serde_json::Value, GitHubError> {
-        let method = http::Method::from_bytes(method.as_bytes()).map_err(|_| GitHubError::Rejected { status: 0, message: format!("bad method {method}") })?;
+    pub async fn rest(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<serde_json::Value, GitHubError> {
+        let method =
+            http::Method::from_bytes(method.as_bytes()).map_err(|_| GitHubError::Rejected {
+                status: 0,
+                message: format!("bad method {method}"),
+            })?;
         let builder = http::Request::builder().method(method).uri(path);
         let request = self.crab.build_request(builder, body).map_err(classify)?;
         self.send(request).await
@@ -198,7 +316,13 @@ impl GitHubClient {
     /// # Errors
     /// A [`GitHubError`] saying whether a retry may help.
     #[tracing::instrument(name = "github.call", skip(self, data), fields(op = "upload"))]
-    pub async fn upload(&self, upload_url: &str, name: &str, content_type: &str, data: Vec<u8>) -> Result<serde_json::Value, GitHubError> {
+    pub async fn upload(
+        &self,
+        upload_url: &str,
+        name: &str,
+        content_type: &str,
+        data: Vec<u8>,
+    ) -> Result<serde_json::Value, GitHubError> {
         let base = upload_url.split('{').next().unwrap_or(upload_url);
         let encoded: String = url_escape(name);
         let request = http::Request::builder()
@@ -206,7 +330,10 @@ impl GitHubClient {
             .uri(format!("{base}?name={encoded}"))
             .header(http::header::CONTENT_TYPE, content_type)
             .body(octocrab::OctoBody::from(data))
-            .map_err(|e| GitHubError::Rejected { status: 0, message: e.to_string() })?;
+            .map_err(|e| GitHubError::Rejected {
+                status: 0,
+                message: e.to_string(),
+            })?;
         self.send(request).await
     }
 
@@ -219,12 +346,23 @@ impl GitHubClient {
     #[tracing::instrument(name = "github.call", skip(self), fields(op = "download"))]
     pub async fn download(&self, path: &str, max_bytes: usize) -> Result<Vec<u8>, GitHubError> {
         use http_body_util::BodyExt as _;
-        let request = self.crab.build_request(http::Request::builder().method(http::Method::GET).uri(path), None::<&()>).map_err(classify)?;
+        let request = self
+            .crab
+            .build_request(
+                http::Request::builder().method(http::Method::GET).uri(path),
+                None::<&()>,
+            )
+            .map_err(classify)?;
         self.guarded(async {
             let response = self.crab.execute(request).await.map_err(classify)?;
-            let response = octocrab::map_github_error(response).await.map_err(classify)?;
+            let response = octocrab::map_github_error(response)
+                .await
+                .map_err(classify)?;
             let limited = http_body_util::Limited::new(response.into_body(), max_bytes);
-            let bytes = limited.collect().await.map_err(|e| GitHubError::Rejected { status: 200, message: format!("download failed or is over {max_bytes} bytes: {e}") })?;
+            let bytes = limited.collect().await.map_err(|e| GitHubError::Rejected {
+                status: 200,
+                message: format!("download failed or is over {max_bytes} bytes: {e}"),
+            })?;
             Ok(bytes.to_bytes().to_vec())
         })
         .await
@@ -235,25 +373,54 @@ impl GitHubClient {
     ///
     /// # Errors
     /// A [`GitHubError`] saying whether a retry may help.
-    #[tracing::instrument(name = "github.call", skip(self, bearer), fields(op = "rest_with_bearer"))]
-    pub async fn rest_with_bearer(&self, method: &str, path: &str, bearer: &str) -> Result<serde_json::Value, GitHubError> {
-        let method = http::Method::from_bytes(method.as_bytes()).map_err(|_| GitHubError::Rejected { status: 0, message: format!("bad method {method}") })?;
-        let builder = http::Request::builder().method(method).uri(path).header(http::header::AUTHORIZATION, format!("Bearer {bearer}"));
-        let request = self.crab.build_request(builder, None::<&()>).map_err(classify)?;
+    #[tracing::instrument(
+        name = "github.call",
+        skip(self, bearer),
+        fields(op = "rest_with_bearer")
+    )]
+    pub async fn rest_with_bearer(
+        &self,
+        method: &str,
+        path: &str,
+        bearer: &str,
+    ) -> Result<serde_json::Value, GitHubError> {
+        let method =
+            http::Method::from_bytes(method.as_bytes()).map_err(|_| GitHubError::Rejected {
+                status: 0,
+                message: format!("bad method {method}"),
+            })?;
+        let builder = http::Request::builder()
+            .method(method)
+            .uri(path)
+            .header(http::header::AUTHORIZATION, format!("Bearer {bearer}"));
+        let request = self
+            .crab
+            .build_request(builder, None::<&()>)
+            .map_err(classify)?;
         self.send(request).await
     }
 
-    async fn send(&self, request: http::Request<octocrab::OctoBody>) -> Result<serde_json::Value, GitHubError> {
+    async fn send(
+        &self,
+        request: http::Request<octocrab::OctoBody>,
+    ) -> Result<serde_json::Value, GitHubError> {
         self.guarded(self.send_now(request)).await
     }
 
-    async fn send_now(&self, request: http::Request<octocrab::OctoBody>) -> Result<serde_json::Value, GitHubError> {
+    async fn send_now(
+        &self,
+        request: http::Request<octocrab::OctoBody>,
+    ) -> Result<serde_json::Value, GitHubError> {
         let (parts, body) = request.into_parts();
         let replay = body.try_clone().map(|b| (parts.clone(), b));
-        let mut response = self.crab.execute(http::Request::from_parts(parts, body)).await.map_err(|e| {
-            self.count("error");
-            classify(e)
-        })?;
+        let mut response = self
+            .crab
+            .execute(http::Request::from_parts(parts, body))
+            .await
+            .map_err(|e| {
+                self.count("error");
+                classify(e)
+            })?;
         self.count(&format!("{}xx", response.status().as_u16() / 100));
         // octocrab follows redirects except a 307/308 of a request with a body, which
         // GitHub sends for moved resources: send it once more, body included, when
@@ -262,13 +429,25 @@ impl GitHubClient {
             if let Some(location) = self.same_host_location(&response) {
                 tracing::info!(%location, "following a redirect with the request body");
                 parts.uri = location;
-                response = self.crab.execute(http::Request::from_parts(parts, body)).await.map_err(classify)?;
+                response = self
+                    .crab
+                    .execute(http::Request::from_parts(parts, body))
+                    .await
+                    .map_err(classify)?;
             }
         }
-        if let (Some(gauge), Some(left)) = (&self.rate_left, response.headers().get("x-ratelimit-remaining").and_then(|v| v.to_str().ok()?.parse::<i64>().ok())) {
+        if let (Some(gauge), Some(left)) = (
+            &self.rate_left,
+            response
+                .headers()
+                .get("x-ratelimit-remaining")
+                .and_then(|v| v.to_str().ok()?.parse::<i64>().ok()),
+        ) {
             gauge.set(left);
         }
-        let response = octocrab::map_github_error(response).await.map_err(classify)?;
+        let response = octocrab::map_github_error(response)
+            .await
+            .map_err(classify)?;
         let text = self.crab.body_to_string(response).await.map_err(classify)?;
         if text.trim().is_empty() {
             return Ok(serde_json::Value::Null);
@@ -282,7 +461,13 @@ impl GitHubClient {
 #[must_use]
 pub fn url_escape(text: &str) -> String {
     text.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect()
 }
 
@@ -291,13 +476,26 @@ fn classify(err: octocrab::Error) -> GitHubError {
     match err {
         octocrab::Error::GitHub { source, .. } => {
             let status = source.status_code.as_u16();
-            if let Some(retry_at) = limits::retry_at(status, source.headers.as_ref(), &source.message, chrono::Utc::now()) {
-                return GitHubError::RateLimited { message: format!("{status}: {}", source.message), retry_at };
+            if let Some(retry_at) = limits::retry_at(
+                status,
+                source.headers.as_ref(),
+                &source.message,
+                chrono::Utc::now(),
+            ) {
+                return GitHubError::RateLimited {
+                    message: format!("{status}: {}", source.message),
+                    retry_at,
+                };
             }
             match status {
                 404 => GitHubError::NotFound(source.message),
-                s if s >= 500 => GitHubError::Transient(format!("GitHub answered {s}: {}", source.message)),
-                s => GitHubError::Rejected { status: s, message: source.message },
+                s if s >= 500 => {
+                    GitHubError::Transient(format!("GitHub answered {s}: {}", source.message))
+                }
+                s => GitHubError::Rejected {
+                    status: s,
+                    message: source.message,
+                },
             }
         }
         // Decoding errors mean GitHub answered something we did not expect; a retry
@@ -309,5 +507,8 @@ fn classify(err: octocrab::Error) -> GitHubError {
 }
 
 fn unexpected_response(err: &dyn std::fmt::Display) -> GitHubError {
-    GitHubError::Rejected { status: 200, message: format!("unexpected response: {err}") }
+    GitHubError::Rejected {
+        status: 200,
+        message: format!("unexpected response: {err}"),
+    }
 }

@@ -15,16 +15,28 @@ pub const SECONDARY_WAIT: Duration = Duration::seconds(60);
 /// When a rate-limited answer allows the next request, or `None` when the answer is
 /// not a rate limit (a 403 without these signs is a permission error).
 #[must_use]
-pub fn retry_at(status: u16, headers: Option<&http::HeaderMap>, message: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+pub fn retry_at(
+    status: u16,
+    headers: Option<&http::HeaderMap>,
+    message: &str,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
     if status != 403 && status != 429 {
         return None;
     }
-    let header = |name: &str| headers.and_then(|h| h.get(name)).and_then(|v| v.to_str().ok()).map(str::trim);
+    let header = |name: &str| {
+        headers
+            .and_then(|h| h.get(name))
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
     if let Some(secs) = header("retry-after").and_then(|v| v.parse::<i64>().ok()) {
         return Some(now + Duration::seconds(secs.max(1)));
     }
     if header("x-ratelimit-remaining") == Some("0") {
-        let reset = header("x-ratelimit-reset").and_then(|v| v.parse::<i64>().ok()).and_then(|t| Utc.timestamp_opt(t, 0).single());
+        let reset = header("x-ratelimit-reset")
+            .and_then(|v| v.parse::<i64>().ok())
+            .and_then(|t| Utc.timestamp_opt(t, 0).single());
         return Some(reset.filter(|r| *r > now).unwrap_or(now + SECONDARY_WAIT));
     }
     let text = message.to_ascii_lowercase();
@@ -61,20 +73,48 @@ mod tests {
     use super::*;
 
     fn headers(pairs: &[(&'static str, &str)]) -> http::HeaderMap {
-        pairs.iter().map(|(k, v)| (http::HeaderName::from_static(k), http::HeaderValue::from_str(v).unwrap())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| {
+                (
+                    http::HeaderName::from_static(k),
+                    http::HeaderValue::from_str(v).unwrap(),
+                )
+            })
+            .collect()
     }
 
     #[test]
     fn each_kind_of_limit_gives_its_own_wait_and_a_permission_error_none() {
         let now = Utc::now();
         let retry = headers(&[("retry-after", "3")]);
-        assert_eq!(retry_at(429, Some(&retry), "", now), Some(now + Duration::seconds(3)));
+        assert_eq!(
+            retry_at(429, Some(&retry), "", now),
+            Some(now + Duration::seconds(3))
+        );
         let reset = (now + Duration::seconds(90)).timestamp();
-        let primary = headers(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", &reset.to_string())]);
-        assert_eq!(retry_at(403, Some(&primary), "API rate limit exceeded", now).unwrap().timestamp(), reset);
-        let secondary = retry_at(403, None, "You have exceeded a secondary rate limit", now).unwrap();
+        let primary = headers(&[
+            ("x-ratelimit-remaining", "0"),
+            ("x-ratelimit-reset", &reset.to_string()),
+        ]);
+        assert_eq!(
+            retry_at(403, Some(&primary), "API rate limit exceeded", now)
+                .unwrap()
+                .timestamp(),
+            reset
+        );
+        let secondary =
+            retry_at(403, None, "You have exceeded a secondary rate limit", now).unwrap();
         assert!(secondary - now >= SECONDARY_WAIT);
-        assert_eq!(retry_at(403, Some(&headers(&[("x-ratelimit-remaining", "4999")])), "Resource not accessible by integration", now), None);
+        assert_eq!(
+            retry_at(
+                403,
+                Some(&headers(&[("x-ratelimit-remaining", "4999")])),
+                "Resource not accessible by integration",
+                now
+            ),
+            None
+        );
         assert_eq!(retry_at(404, Some(&retry), "", now), None);
     }
 

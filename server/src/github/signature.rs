@@ -27,13 +27,17 @@ pub fn sign(secret: &[u8], body: &[u8]) -> String {
 /// tried, so timing does not tell which secret matched.
 #[must_use]
 pub fn verify(secrets: &[Secret], body: &[u8], signature_hex: &str) -> bool {
-    let Ok(expected) = hex::decode(signature_hex) else { return false };
+    let Ok(expected) = hex::decode(signature_hex) else {
+        return false;
+    };
     if expected.len() != 32 {
         return false;
     }
     let mut matched = false;
     for secret in secrets {
-        let Ok(mut mac) = HmacSha256::new_from_slice(secret.expose().as_bytes()) else { continue };
+        let Ok(mut mac) = HmacSha256::new_from_slice(secret.expose().as_bytes()) else {
+            continue;
+        };
         mac.update(body);
         matched |= mac.verify_slice(&expected).is_ok();
     }
@@ -48,8 +52,14 @@ mod tests {
     fn githubs_documented_vector_verifies() {
         let body = b"Hello, World!";
         let header = sign(b"It's a Secret to Everybody", body);
-        assert_eq!(header, "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17");
-        let secrets = [Secret::new("other"), Secret::new("It's a Secret to Everybody")];
+        assert_eq!(
+            header,
+            "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
+        );
+        let secrets = [
+            Secret::new("other"),
+            Secret::new("It's a Secret to Everybody"),
+        ];
         assert!(verify(&secrets, body, header.trim_start_matches("sha256=")));
     }
 

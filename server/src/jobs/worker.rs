@@ -30,7 +30,10 @@ impl WorkerPool {
                 tokio::spawn(run(state.clone(), owner, stopped.clone()))
             })
             .collect();
-        handles.push(tokio::spawn(sweep_approvals(state.clone(), stopped.clone())));
+        handles.push(tokio::spawn(sweep_approvals(
+            state.clone(),
+            stopped.clone(),
+        )));
         handles.push(tokio::spawn(tick_schedules(state.clone(), stopped.clone())));
         Self { stop, handles }
     }
@@ -51,13 +54,21 @@ async fn run(state: AppState, owner: String, mut stopped: watch::Receiver<bool>)
         match jobs::lease_next(&state.db, &owner, lease).await {
             Ok(Some(job)) => {
                 let job_id = job.id;
-                let heartbeat = tokio::spawn(keep_lease(state.clone(), job_id, owner.clone(), lease));
+                let heartbeat =
+                    tokio::spawn(keep_lease(state.clone(), job_id, owner.clone(), lease));
                 let started = std::time::Instant::now();
                 let result = dispatch::process(&state, job).await;
-                state.metrics.job_seconds.observe(started.elapsed().as_secs_f64());
+                state
+                    .metrics
+                    .job_seconds
+                    .observe(started.elapsed().as_secs_f64());
                 heartbeat.abort();
                 if let Err(err) = result {
-                    tracing::error!(job = job_id, error = format!("{err:#}"), "job processing failed; its lease will expire and it will be retried");
+                    tracing::error!(
+                        job = job_id,
+                        error = format!("{err:#}"),
+                        "job processing failed; its lease will expire and it will be retried"
+                    );
                 }
             }
             Ok(None) => {
@@ -83,7 +94,10 @@ async fn sweep_approvals(state: AppState, mut stopped: watch::Receiver<bool>) {
     let every = Duration::from_millis(state.settings.approvals.sweep_interval_ms.max(10));
     while !*stopped.borrow() {
         if let Err(err) = approval_sweep::sweep(&state).await {
-            tracing::warn!(error = format!("{err:#}"), "the approvals sweep failed; it runs again shortly");
+            tracing::warn!(
+                error = format!("{err:#}"),
+                "the approvals sweep failed; it runs again shortly"
+            );
         }
         tokio::select! {
             () = tokio::time::sleep(every) => {}
@@ -97,7 +111,10 @@ async fn tick_schedules(state: AppState, mut stopped: watch::Receiver<bool>) {
     let every = Duration::from_secs(state.settings.schedule.interval_secs.max(1));
     while !*stopped.borrow() {
         if let Err(err) = schedule::tick(&state, chrono::Utc::now()).await {
-            tracing::warn!(error = format!("{err:#}"), "storing scheduled ticks failed; the next slot tries again");
+            tracing::warn!(
+                error = format!("{err:#}"),
+                "storing scheduled ticks failed; the next slot tries again"
+            );
         }
         tokio::select! {
             () = tokio::time::sleep(every) => {}
@@ -115,7 +132,10 @@ async fn keep_lease(state: AppState, job_id: i64, owner: String, lease: Duration
         match jobs::renew_lease(&state.db, job_id, &owner, lease).await {
             Ok(true) => {}
             Ok(false) => {
-                tracing::warn!(job = job_id, "lost the lease on a running job; another worker may take it over");
+                tracing::warn!(
+                    job = job_id,
+                    "lost the lease on a running job; another worker may take it over"
+                );
                 return;
             }
             Err(err) => tracing::warn!(job = job_id, error = %err, "could not renew a job lease"),

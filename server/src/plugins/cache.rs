@@ -34,20 +34,34 @@ impl ComponentCache {
     ///
     /// # Errors
     /// When the component does not compile. Cache read and write failures only log.
-    pub fn load_or_compile(&self, engine: &Engine, bytes: &[u8], digest: &str) -> anyhow::Result<Component> {
-        let path = self.dir.join(format!("{digest}-{}.cwasm", engine_tag(engine)));
+    pub fn load_or_compile(
+        &self,
+        engine: &Engine,
+        bytes: &[u8],
+        digest: &str,
+    ) -> anyhow::Result<Component> {
+        let path = self
+            .dir
+            .join(format!("{digest}-{}.cwasm", engine_tag(engine)));
         let checksum = path.with_extension("cwasm.sha256");
-        if let (Ok(artifact), Ok(expected)) = (std::fs::read(&path), std::fs::read_to_string(&checksum)) {
+        if let (Ok(artifact), Ok(expected)) =
+            (std::fs::read(&path), std::fs::read_to_string(&checksum))
+        {
             if hex::encode(Sha256::digest(&artifact)) == expected.trim() {
                 match deserialize(engine, &artifact) {
                     Ok(component) => return Ok(component),
-                    Err(err) => tracing::warn!(path = %path.display(), error = %err, "cached plugin unusable; compiling again"),
+                    Err(err) => {
+                        tracing::warn!(path = %path.display(), error = %err, "cached plugin unusable; compiling again")
+                    }
                 }
             } else {
                 tracing::warn!(path = %path.display(), "cached plugin does not match its checksum; compiling again");
             }
         }
-        let artifact = engine.precompile_component(bytes).map_err(anyhow::Error::from).context("compiling the plugin")?;
+        let artifact = engine
+            .precompile_component(bytes)
+            .map_err(anyhow::Error::from)
+            .context("compiling the plugin")?;
         if let Err(err) = store(&path, &checksum, &artifact) {
             tracing::warn!(path = %path.display(), error = format!("{err:#}"), "could not cache the compiled plugin");
         }
@@ -80,7 +94,8 @@ fn store(path: &Path, checksum: &Path, artifact: &[u8]) -> anyhow::Result<()> {
     let write = |target: &Path, data: &[u8]| -> anyhow::Result<()> {
         let tmp = target.with_extension(format!("tmp{}", std::process::id()));
         std::fs::write(&tmp, data).with_context(|| format!("writing {}", tmp.display()))?;
-        std::fs::rename(&tmp, target).with_context(|| format!("renaming to {}", target.display()))?;
+        std::fs::rename(&tmp, target)
+            .with_context(|| format!("renaming to {}", target.display()))?;
         Ok(())
     };
     write(path, artifact)?;

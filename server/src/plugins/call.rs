@@ -10,7 +10,9 @@ use wasmtime_wasi::WasiCtxBuilder;
 use super::bindings::gantry::plugin::types::{Approval, ApprovalOutcome, Command};
 use super::bindings::{Event, Repo};
 use super::host::{HostState, IdempotencyScope, Invocation, LogBuffer};
-use super::invoke::{ApprovalNotice, HostEnv, InvocationReport, Outcome, PluginCommand, PluginEvent};
+use super::invoke::{
+    ApprovalNotice, HostEnv, InvocationReport, Outcome, PluginCommand, PluginEvent,
+};
 use super::registry::{LoadedPlugin, PluginRuntime};
 use crate::domain::text::clip;
 use crate::domain::RepoRef;
@@ -35,7 +37,10 @@ impl Entry {
 }
 
 fn wit_repo(r: &RepoRef) -> Repo {
-    Repo { owner: r.owner.clone(), name: r.name.clone() }
+    Repo {
+        owner: r.owner.clone(),
+        name: r.name.clone(),
+    }
 }
 
 fn wit_event(event: &PluginEvent) -> Event {
@@ -60,12 +65,23 @@ fn approval_outcome(name: &str) -> ApprovalOutcome {
 impl PluginRuntime {
     /// Runs `plugin` on `event` in a fresh instance. Never panics and never returns
     /// an error: every failure is an [`Outcome`].
-    pub async fn invoke(&self, plugin: &LoadedPlugin, event: &PluginEvent, env: &HostEnv) -> InvocationReport {
-        self.run(plugin, event, Entry::Event(wit_event(event)), env).await
+    pub async fn invoke(
+        &self,
+        plugin: &LoadedPlugin,
+        event: &PluginEvent,
+        env: &HostEnv,
+    ) -> InvocationReport {
+        self.run(plugin, event, Entry::Event(wit_event(event)), env)
+            .await
     }
 
     /// Runs `plugin`'s `handle-command` for a command whose verb it declares.
-    pub async fn invoke_command(&self, plugin: &LoadedPlugin, command: &PluginCommand, env: &HostEnv) -> InvocationReport {
+    pub async fn invoke_command(
+        &self,
+        plugin: &LoadedPlugin,
+        command: &PluginCommand,
+        env: &HostEnv,
+    ) -> InvocationReport {
         let wit = Command {
             verb: command.verb.clone(),
             args: command.args.clone(),
@@ -76,12 +92,18 @@ impl PluginRuntime {
             comment_id: command.comment_id,
             event: wit_event(&command.event),
         };
-        self.run(plugin, &command.event, Entry::Command(wit), env).await
+        self.run(plugin, &command.event, Entry::Command(wit), env)
+            .await
     }
 
     /// Tells `plugin` how one of its held actions ended (`approval-resolved`). Its
     /// host calls are scoped to the action's repository and keyed by the approval.
-    pub async fn invoke_approval(&self, plugin: &LoadedPlugin, notice: &ApprovalNotice, env: &HostEnv) -> InvocationReport {
+    pub async fn invoke_approval(
+        &self,
+        plugin: &LoadedPlugin,
+        notice: &ApprovalNotice,
+        env: &HostEnv,
+    ) -> InvocationReport {
         let context = PluginEvent {
             name: "approval".into(),
             action: Some(notice.outcome.clone()),
@@ -107,13 +129,23 @@ impl PluginRuntime {
     }
 
     #[tracing::instrument(name = "plugin.invoke", skip_all, fields(plugin = %plugin.manifest.name, entry = entry.export()))]
-    async fn run(&self, plugin: &LoadedPlugin, event: &PluginEvent, entry: Entry, env: &HostEnv) -> InvocationReport {
+    async fn run(
+        &self,
+        plugin: &LoadedPlugin,
+        event: &PluginEvent,
+        entry: Entry,
+        env: &HostEnv,
+    ) -> InvocationReport {
         let limits = self.limits();
         let started = Instant::now();
         let started_at = chrono::Utc::now();
         let deadline = started + limits.timeout();
         let state = HostState {
-            wasi: WasiCtxBuilder::new().allow_tcp(false).allow_udp(false).allow_ip_name_lookup(false).build(),
+            wasi: WasiCtxBuilder::new()
+                .allow_tcp(false)
+                .allow_udp(false)
+                .allow_ip_name_lookup(false)
+                .build(),
             table: ResourceTable::new(),
             limits: StoreLimitsBuilder::new()
                 .memory_size(limits.memory_mib.saturating_mul(MIB))
@@ -126,7 +158,10 @@ impl PluginRuntime {
                 plugin: plugin.manifest.name.clone(),
                 capabilities: plugin.capabilities.clone(),
                 repository: event.repository.clone(),
-                config_json: event.config.clone().unwrap_or_else(|| plugin.config_json.clone()),
+                config_json: event
+                    .config
+                    .clone()
+                    .unwrap_or_else(|| plugin.config_json.clone()),
                 env: env.clone(),
                 branch: event.branch.clone(),
                 idempotency: IdempotencyScope {
@@ -165,7 +200,11 @@ impl PluginRuntime {
         let export = entry.export();
         let result = {
             let call = async {
-                let instance = plugin.pre.instance_pre().instantiate_async(&mut store).await?;
+                let instance = plugin
+                    .pre
+                    .instance_pre()
+                    .instantiate_async(&mut store)
+                    .await?;
                 let returned = match entry {
                     Entry::Event(arg) => call_export(&instance, &mut store, export, arg).await?,
                     Entry::Command(arg) => call_export(&instance, &mut store, export, arg).await?,
@@ -182,17 +221,25 @@ impl PluginRuntime {
         let duration = started.elapsed();
         let invocation = &store.data().invocation;
         let (outcome, message) = match result {
-            Err(_elapsed) => (Outcome::TimedOut, Some(format!("exceeded the deadline of {} ms", limits.timeout_ms))),
-            Ok(Err(err)) if err.downcast_ref::<Trap>() == Some(&Trap::Interrupt) => {
-                (Outcome::TimedOut, Some(format!("interrupted at the deadline of {} ms", limits.timeout_ms)))
-            }
+            Err(_elapsed) => (
+                Outcome::TimedOut,
+                Some(format!("exceeded the deadline of {} ms", limits.timeout_ms)),
+            ),
+            Ok(Err(err)) if err.downcast_ref::<Trap>() == Some(&Trap::Interrupt) => (
+                Outcome::TimedOut,
+                Some(format!(
+                    "interrupted at the deadline of {} ms",
+                    limits.timeout_ms
+                )),
+            ),
             Ok(Err(err)) => (Outcome::Trapped, Some(describe_trap(&err))),
-            Ok(Ok(Err(plugin_error))) => {
-                match &invocation.transient_failure {
-                    Some(cause) => (Outcome::Retry, Some(format!("{plugin_error} (GitHub: {cause})"))),
-                    None => (Outcome::Failed, Some(plugin_error)),
-                }
-            }
+            Ok(Ok(Err(plugin_error))) => match &invocation.transient_failure {
+                Some(cause) => (
+                    Outcome::Retry,
+                    Some(format!("{plugin_error} (GitHub: {cause})")),
+                ),
+                None => (Outcome::Failed, Some(plugin_error)),
+            },
             Ok(Ok(Ok(()))) => (Outcome::Ok, None),
         };
         InvocationReport {
@@ -209,7 +256,12 @@ impl PluginRuntime {
 
 /// Calls the export `name`, which takes one `A` and returns `result<_, string>`; the
 /// error string stays a view into the plugin's memory.
-async fn call_export<A>(instance: &Instance, store: &mut Store<HostState>, name: &str, arg: A) -> wasmtime::Result<Result<(), WasmStr>>
+async fn call_export<A>(
+    instance: &Instance,
+    store: &mut Store<HostState>,
+    name: &str,
+    arg: A,
+) -> wasmtime::Result<Result<(), WasmStr>>
 where
     A: ComponentType + Lower + Send + Sync + 'static,
 {

@@ -46,8 +46,15 @@ fn forbidden_v6(ip: Ipv6Addr) -> bool {
     }
     let seg = ip.segments();
     // NAT64 (64:ff9b::/96) and IPv4-compatible addresses embed an IPv4 address.
-    if seg[..6] == [0x64, 0xff9b, 0, 0, 0, 0] || (seg[..6] == [0; 6] && !ip.is_loopback() && !ip.is_unspecified()) {
-        let embedded = Ipv4Addr::new((seg[6] >> 8) as u8, seg[6] as u8, (seg[7] >> 8) as u8, seg[7] as u8);
+    if seg[..6] == [0x64, 0xff9b, 0, 0, 0, 0]
+        || (seg[..6] == [0; 6] && !ip.is_loopback() && !ip.is_unspecified())
+    {
+        let embedded = Ipv4Addr::new(
+            (seg[6] >> 8) as u8,
+            seg[6] as u8,
+            (seg[7] >> 8) as u8,
+            seg[7] as u8,
+        );
         return forbidden_v4(embedded);
     }
     ip.is_unspecified()
@@ -75,11 +82,20 @@ impl Resolve for GuardedResolver {
         Box::pin(async move {
             let found: Vec<IpAddr> = match fixed {
                 Some(ips) => ips,
-                None => tokio::net::lookup_host((host.as_str(), 0)).await?.map(|a| a.ip()).collect(),
+                None => tokio::net::lookup_host((host.as_str(), 0))
+                    .await?
+                    .map(|a| a.ip())
+                    .collect(),
             };
-            let allowed: Vec<SocketAddr> = found.iter().filter(|ip| private_ok || !is_forbidden(**ip)).map(|ip| SocketAddr::new(*ip, 0)).collect();
+            let allowed: Vec<SocketAddr> = found
+                .iter()
+                .filter(|ip| private_ok || !is_forbidden(**ip))
+                .map(|ip| SocketAddr::new(*ip, 0))
+                .collect();
             if allowed.is_empty() {
-                let err: Box<dyn std::error::Error + Send + Sync> = Box::new(Refused(format!("{host} resolves only to refused addresses ({found:?})")));
+                let err: Box<dyn std::error::Error + Send + Sync> = Box::new(Refused(format!(
+                    "{host} resolves only to refused addresses ({found:?})"
+                )));
                 return Err(err);
             }
             let addrs: Addrs = Box::new(allowed.into_iter());
@@ -106,10 +122,18 @@ impl Egress {
     /// # Errors
     /// When the TLS backend cannot be set up.
     pub fn new(settings: &HttpSettings) -> anyhow::Result<Self> {
-        let allow_private: HashSet<String> = settings.allow_private.iter().map(|h| h.to_ascii_lowercase()).collect();
+        let allow_private: HashSet<String> = settings
+            .allow_private
+            .iter()
+            .map(|h| h.to_ascii_lowercase())
+            .collect();
         let resolver = GuardedResolver {
             allow_private: allow_private.clone(),
-            hosts: settings.hosts.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.clone())).collect(),
+            hosts: settings
+                .hosts
+                .iter()
+                .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
+                .collect(),
         };
         let client = reqwest::Client::builder()
             .dns_resolver(Arc::new(resolver))
@@ -118,7 +142,10 @@ impl Egress {
             .connect_timeout(Duration::from_millis(settings.connect_timeout_ms))
             .user_agent(concat!("gantry-plugin/", env!("CARGO_PKG_VERSION")))
             .build()?;
-        Ok(Self { client, allow_private: Arc::new(allow_private) })
+        Ok(Self {
+            client,
+            allow_private: Arc::new(allow_private),
+        })
     }
 
     /// Checks a URL before any connection: `http` or `https`, a host, and when the
@@ -129,10 +156,15 @@ impl Egress {
     /// [`Refused`] with the reason.
     pub fn check_url(&self, url: &reqwest::Url) -> Result<String, Refused> {
         if !matches!(url.scheme(), "http" | "https") {
-            return Err(Refused(format!("only http and https URLs, not {}", url.scheme())));
+            return Err(Refused(format!(
+                "only http and https URLs, not {}",
+                url.scheme()
+            )));
         }
         if !url.username().is_empty() || url.password().is_some() {
-            return Err(Refused("credentials in URLs are not allowed; use a secret header".into()));
+            return Err(Refused(
+                "credentials in URLs are not allowed; use a secret header".into(),
+            ));
         }
         let host = match url.host() {
             None => return Err(Refused("the URL has no host".into())),
@@ -141,7 +173,10 @@ impl Egress {
             Some(url::Host::Ipv6(ip)) => (IpAddr::V6(ip), format!("[{ip}]")),
         };
         if is_forbidden(host.0) && !self.allow_private.contains(&host.1) {
-            return Err(Refused(format!("{} is a loopback, private, link-local or reserved address", host.1)));
+            return Err(Refused(format!(
+                "{} is a loopback, private, link-local or reserved address",
+                host.1
+            )));
         }
         Ok(host.1)
     }
@@ -178,9 +213,17 @@ mod tests {
             "64:ff9b::a00:1",
             "::a00:1",
         ] {
-            assert!(is_forbidden(ip.parse().unwrap()), "{ip} should be forbidden");
+            assert!(
+                is_forbidden(ip.parse().unwrap()),
+                "{ip} should be forbidden"
+            );
         }
-        for ip in ["140.82.112.3", "8.8.8.8", "2606:4700::1111", "::ffff:8.8.8.8"] {
+        for ip in [
+            "140.82.112.3",
+            "8.8.8.8",
+            "2606:4700::1111",
+            "::ffff:8.8.8.8",
+        ] {
             assert!(!is_forbidden(ip.parse().unwrap()), "{ip} should be allowed");
         }
     }
@@ -188,12 +231,29 @@ mod tests {
     #[test]
     fn ip_literals_are_checked_before_any_connection() {
         let egress = Egress::new(&HttpSettings::default()).unwrap();
-        for url in ["http://127.0.0.1:8080/", "http://10.0.0.1/", "http://169.254.169.254/latest/meta-data", "http://[::1]/", "http://[::ffff:7f00:1]/"] {
-            let err = egress.check_url(&reqwest::Url::parse(url).unwrap()).unwrap_err();
+        for url in [
+            "http://127.0.0.1:8080/",
+            "http://10.0.0.1/",
+            "http://169.254.169.254/latest/meta-data",
+            "http://[::1]/",
+            "http://[::ffff:7f00:1]/",
+        ] {
+            let err = egress
+                .check_url(&reqwest::Url::parse(url).unwrap())
+                .unwrap_err();
             assert!(err.to_string().contains("refused"), "{url}: {err}");
         }
-        assert_eq!(egress.check_url(&reqwest::Url::parse("https://Example.com/x").unwrap()).unwrap(), "example.com");
-        assert!(egress.check_url(&reqwest::Url::parse("file:///etc/passwd").unwrap()).is_err());
-        assert!(egress.check_url(&reqwest::Url::parse("http://user:pw@example.com/").unwrap()).is_err());
+        assert_eq!(
+            egress
+                .check_url(&reqwest::Url::parse("https://Example.com/x").unwrap())
+                .unwrap(),
+            "example.com"
+        );
+        assert!(egress
+            .check_url(&reqwest::Url::parse("file:///etc/passwd").unwrap())
+            .is_err());
+        assert!(egress
+            .check_url(&reqwest::Url::parse("http://user:pw@example.com/").unwrap())
+            .is_err());
     }
 }

@@ -60,13 +60,15 @@ fn pool(limits: &Limits) -> PoolingAllocationConfig {
 /// engine lives.
 pub fn start_ticker(engine: &Engine, tick: Duration) {
     let weak = engine.weak();
-    let spawned = std::thread::Builder::new().name("gantry-epoch".into()).spawn(move || loop {
-        std::thread::sleep(tick);
-        match weak.upgrade() {
-            Some(engine) => engine.increment_epoch(),
-            None => break,
-        }
-    });
+    let spawned = std::thread::Builder::new()
+        .name("gantry-epoch".into())
+        .spawn(move || loop {
+            std::thread::sleep(tick);
+            match weak.upgrade() {
+                Some(engine) => engine.increment_epoch(),
+                None => break,
+            }
+        });
     if let Err(err) = spawned {
         tracing::error!(%err, "could not start the epoch ticker; plugin deadlines rely on the wall-clock timeout only");
     }

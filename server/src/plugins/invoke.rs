@@ -85,8 +85,16 @@ impl HostServices {
     ///
     /// # Errors
     /// When `secrets.key` is not a valid key or the HTTP client cannot be built.
-    pub fn new(settings: &crate::config::Settings, metrics: Option<&crate::metrics::Metrics>) -> anyhow::Result<Self> {
-        let secret_box = settings.secrets.key.as_ref().map(SecretBox::from_key).transpose()?;
+    pub fn new(
+        settings: &crate::config::Settings,
+        metrics: Option<&crate::metrics::Metrics>,
+    ) -> anyhow::Result<Self> {
+        let secret_box = settings
+            .secrets
+            .key
+            .as_ref()
+            .map(SecretBox::from_key)
+            .transpose()?;
         let git = GitPlaces {
             base_url: settings.github.git_url.trim_end_matches('/').to_owned(),
             workspaces: settings.data_dir.join("workspaces"),

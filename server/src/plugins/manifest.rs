@@ -98,10 +98,14 @@ impl Manifest {
         let mut manifest = None;
         let mut sdk_version = None;
         for payload in Parser::new(0).parse_all(bytes) {
-            if let Payload::CustomSection(section) = payload.context("not a valid WebAssembly binary")? {
+            if let Payload::CustomSection(section) =
+                payload.context("not a valid WebAssembly binary")?
+            {
                 match section.name() {
                     MANIFEST_SECTION => manifest = Some(section.data().to_vec()),
-                    SDK_VERSION_SECTION => sdk_version = Some(String::from_utf8_lossy(section.data()).into_owned()),
+                    SDK_VERSION_SECTION => {
+                        sdk_version = Some(String::from_utf8_lossy(section.data()).into_owned())
+                    }
                     _ => {}
                 }
             }
@@ -118,12 +122,21 @@ impl Manifest {
     fn validate(&self) -> anyhow::Result<()> {
         let name_ok = !self.name.is_empty()
             && self.name.len() <= 64
-            && self.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            && self
+                .name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         if !name_ok {
-            bail!("plugin name `{}` must be 1-64 lower case letters, digits or `-`", self.name);
+            bail!(
+                "plugin name `{}` must be 1-64 lower case letters, digits or `-`",
+                self.name
+            );
         }
         for event in &self.events {
-            let ok = !event.is_empty() && event.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'.');
+            let ok = !event.is_empty()
+                && event.bytes().all(|b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'.'
+                });
             if !ok {
                 bail!("event `{event}` must look like `issues` or `issues.opened`");
             }
@@ -134,12 +147,25 @@ impl Manifest {
             }
         }
         for command in &self.commands {
-            let ok = !command.verb.is_empty() && command.verb.len() <= 32 && command.verb.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            let ok = !command.verb.is_empty()
+                && command.verb.len() <= 32
+                && command
+                    .verb
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
             if !ok {
-                bail!("command verb `{}` must be 1-32 lower case letters, digits or `-`", command.verb);
+                bail!(
+                    "command verb `{}` must be 1-32 lower case letters, digits or `-`",
+                    command.verb
+                );
             }
             if !PERMISSIONS.contains(&command.who.as_str()) {
-                bail!("command `{}`: who = `{}` must be one of {}", command.verb, command.who, PERMISSIONS.join(", "));
+                bail!(
+                    "command `{}`: who = `{}` must be one of {}",
+                    command.verb,
+                    command.who,
+                    PERMISSIONS.join(", ")
+                );
             }
         }
         Ok(())
@@ -161,7 +187,10 @@ pub fn is_valid_capability(cap: &str) -> bool {
     if PLAIN_CAPABILITIES.contains(&cap) {
         return true;
     }
-    let scoped = |prefix: &str| cap.strip_prefix(prefix).is_some_and(|rest| !rest.is_empty() && !rest.contains(char::is_whitespace));
+    let scoped = |prefix: &str| {
+        cap.strip_prefix(prefix)
+            .is_some_and(|rest| !rest.is_empty() && !rest.contains(char::is_whitespace))
+    };
     scoped("http:") || scoped("secrets:")
 }
 

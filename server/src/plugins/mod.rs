@@ -22,6 +22,9 @@ pub mod invoke;
 pub mod manifest;
 pub mod registry;
 
-pub use invoke::{ApprovalNotice, GitPlaces, HostEnv, HostServices, InvocationReport, Outcome, PluginCommand, PluginEvent};
+pub use invoke::{
+    ApprovalNotice, GitPlaces, HostEnv, HostServices, InvocationReport, Outcome, PluginCommand,
+    PluginEvent,
+};
 pub use manifest::Manifest;
 pub use registry::{LoadedPlugin, PluginRegistry, PluginRuntime};

@@ -29,7 +29,9 @@ pub struct PluginRuntime {
 
 impl std::fmt::Debug for PluginRuntime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PluginRuntime").field("limits", &self.limits).finish_non_exhaustive()
+        f.debug_struct("PluginRuntime")
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
     }
 }
 
@@ -52,7 +54,10 @@ pub struct LoadedPlugin {
 
 impl std::fmt::Debug for LoadedPlugin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LoadedPlugin").field("name", &self.manifest.name).field("digest", &self.digest).finish_non_exhaustive()
+        f.debug_struct("LoadedPlugin")
+            .field("name", &self.manifest.name)
+            .field("digest", &self.digest)
+            .finish_non_exhaustive()
     }
 }
 
@@ -65,9 +70,18 @@ impl PluginRuntime {
         let engine = engine::build(&limits)?;
         engine::start_ticker(&engine, Duration::from_millis(limits.epoch_tick_ms));
         let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(anyhow::Error::from).context("linking WASI")?;
-        link_host(&mut linker).map_err(anyhow::Error::from).context("linking Gantry's host imports")?;
-        Ok(Self { engine, linker: Arc::new(linker), limits, cache: None })
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)
+            .map_err(anyhow::Error::from)
+            .context("linking WASI")?;
+        link_host(&mut linker)
+            .map_err(anyhow::Error::from)
+            .context("linking Gantry's host imports")?;
+        Ok(Self {
+            engine,
+            linker: Arc::new(linker),
+            limits,
+            cache: None,
+        })
     }
 
     /// Keeps compiled plugins in `dir`, so loading them again skips compilation.
@@ -93,7 +107,11 @@ impl PluginRuntime {
     /// # Errors
     /// When the manifest is missing or invalid, or the component does not compile or
     /// needs imports the host does not provide.
-    pub fn load(&self, bytes: &[u8], config: Option<&serde_json::Value>) -> anyhow::Result<LoadedPlugin> {
+    pub fn load(
+        &self,
+        bytes: &[u8],
+        config: Option<&serde_json::Value>,
+    ) -> anyhow::Result<LoadedPlugin> {
         let (manifest, sdk_version) = Manifest::from_component(bytes)?;
         let digest = hex::encode(Sha256::digest(bytes));
         let component = match &self.cache {
@@ -105,9 +123,24 @@ impl PluginRuntime {
             .linker
             .instantiate_pre(&component)
             .map_err(anyhow::Error::from)
-            .with_context(|| format!("plugin `{}` needs imports this host does not provide", manifest.name))?;
-        let pre = PluginPre::new(instance_pre).map_err(anyhow::Error::from).with_context(|| format!("plugin `{}` does not export the gantry:plugin world", manifest.name))?;
-        let config = config.cloned().or_else(|| manifest.default_config.clone()).unwrap_or_else(|| serde_json::json!({}));
+            .with_context(|| {
+                format!(
+                    "plugin `{}` needs imports this host does not provide",
+                    manifest.name
+                )
+            })?;
+        let pre = PluginPre::new(instance_pre)
+            .map_err(anyhow::Error::from)
+            .with_context(|| {
+                format!(
+                    "plugin `{}` does not export the gantry:plugin world",
+                    manifest.name
+                )
+            })?;
+        let config = config
+            .cloned()
+            .or_else(|| manifest.default_config.clone())
+            .unwrap_or_else(|| serde_json::json!({}));
         Ok(LoadedPlugin {
             digest,
             sdk_version,
@@ -147,7 +180,11 @@ impl PluginRegistry {
     /// # Errors
     /// When the directory cannot be read, a plugin fails to load, or two plugins
     /// share a name.
-    pub fn load_dir(runtime: &PluginRuntime, dir: &Path, configs: &BTreeMap<String, serde_json::Value>) -> anyhow::Result<Self> {
+    pub fn load_dir(
+        runtime: &PluginRuntime,
+        dir: &Path,
+        configs: &BTreeMap<String, serde_json::Value>,
+    ) -> anyhow::Result<Self> {
         let mut paths: Vec<_> = std::fs::read_dir(dir)
             .with_context(|| format!("reading the plugin directory {}", dir.display()))?
             .filter_map(Result::ok)
@@ -157,9 +194,15 @@ impl PluginRegistry {
         paths.sort();
         let mut registry = Self::default();
         for path in paths {
-            let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-            let name_hint = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
-            let plugin = runtime.load(&bytes, configs.get(name_hint)).with_context(|| format!("loading {}", path.display()))?;
+            let bytes =
+                std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+            let name_hint = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default();
+            let plugin = runtime
+                .load(&bytes, configs.get(name_hint))
+                .with_context(|| format!("loading {}", path.display()))?;
             registry.add(plugin)?;
         }
         Ok(registry)
@@ -170,7 +213,11 @@ impl PluginRegistry {
     /// # Errors
     /// When a plugin of the same name is already loaded.
     pub fn add(&mut self, plugin: LoadedPlugin) -> anyhow::Result<()> {
-        if self.plugins.iter().any(|p| p.manifest.name == plugin.manifest.name) {
+        if self
+            .plugins
+            .iter()
+            .any(|p| p.manifest.name == plugin.manifest.name)
+        {
             bail!("two plugins are named `{}`", plugin.manifest.name);
         }
         tracing::info!(plugin = %plugin.manifest.name, version = %plugin.manifest.version, digest = %&plugin.digest[..12], "plugin loaded");
@@ -179,8 +226,14 @@ impl PluginRegistry {
     }
 
     /// Plugins subscribed to this event and action, in load order.
-    pub fn subscribers<'a>(&'a self, event: &'a str, action: Option<&'a str>) -> impl Iterator<Item = &'a Arc<LoadedPlugin>> + 'a {
-        self.plugins.iter().filter(move |p| p.manifest.subscribes_to(event, action))
+    pub fn subscribers<'a>(
+        &'a self,
+        event: &'a str,
+        action: Option<&'a str>,
+    ) -> impl Iterator<Item = &'a Arc<LoadedPlugin>> + 'a {
+        self.plugins
+            .iter()
+            .filter(move |p| p.manifest.subscribes_to(event, action))
     }
 
     /// All loaded plugins.

@@ -52,7 +52,10 @@ pub fn decide(rules: &[Rule], request: &Request<'_>) -> Decision {
         return Decision {
             effect: Effect::Deny,
             rule: None,
-            reason: format!("plugin {} does not declare {} in its manifest; undeclared is always denied", request.plugin, request.capability),
+            reason: format!(
+                "plugin {} does not declare {} in its manifest; undeclared is always denied",
+                request.plugin, request.capability
+            ),
             considered: Vec::new(),
         };
     }
@@ -74,24 +77,52 @@ pub fn decide(rules: &[Rule], request: &Request<'_>) -> Decision {
                 ceiling = Some(rule);
             }
         }
-        considered.push(Considered { rule: rule.clone(), skipped_because });
+        considered.push(Considered {
+            rule: rule.clone(),
+            skipped_because,
+        });
     }
     // The built-in `*` rule always matches, so there is always a best rule.
     let Some(best) = best else {
-        return Decision { effect: Effect::Deny, rule: None, reason: "no rule matched".into(), considered };
+        return Decision {
+            effect: Effect::Deny,
+            rule: None,
+            reason: "no rule matched".into(),
+            considered,
+        };
     };
     let describe = |r: &Rule| match r.id {
-        0 => format!("built-in default {} -> {}", r.capability.as_str(), r.effect.as_str()),
-        id => format!("rule {id} ({} {} {} -> {})", r.scope, r.plugin.as_deref().unwrap_or("any plugin"), r.capability.as_str(), r.effect.as_str()),
+        0 => format!(
+            "built-in default {} -> {}",
+            r.capability.as_str(),
+            r.effect.as_str()
+        ),
+        id => format!(
+            "rule {id} ({} {} {} -> {})",
+            r.scope,
+            r.plugin.as_deref().unwrap_or("any plugin"),
+            r.capability.as_str(),
+            r.effect.as_str()
+        ),
     };
     match ceiling {
         Some(c) if c.effect > best.effect => Decision {
             effect: c.effect,
-            reason: format!("{} would decide {}, but enforced {} does not allow loosening", describe(best), best.effect.as_str(), describe(c)),
+            reason: format!(
+                "{} would decide {}, but enforced {} does not allow loosening",
+                describe(best),
+                best.effect.as_str(),
+                describe(c)
+            ),
             rule: Some(c.clone()),
             considered,
         },
-        _ => Decision { effect: best.effect, reason: format!("the most specific matching rule is {}", describe(best)), rule: Some(best.clone()), considered },
+        _ => Decision {
+            effect: best.effect,
+            reason: format!("the most specific matching rule is {}", describe(best)),
+            rule: Some(best.clone()),
+            considered,
+        },
     }
 }
 
@@ -103,7 +134,11 @@ mod tests {
     fn rule(id: i64, scope: &str, plugin: Option<&str>, capability: &str, effect: Effect) -> Rule {
         Rule {
             id,
-            scope: if scope == "global" { RuleScope::Global } else { RuleScope::parse(scope).unwrap() },
+            scope: if scope == "global" {
+                RuleScope::Global
+            } else {
+                RuleScope::parse(scope).unwrap()
+            },
             plugin: plugin.map(str::to_owned),
             capability: CapabilityPattern::parse(capability).unwrap(),
             effect,
@@ -113,13 +148,26 @@ mod tests {
     }
 
     fn request<'a>(capability: &'a str) -> Request<'a> {
-        Request { plugin: "hooks", capability, declared: true, repository: Some("octo/app"), branch: Some("main"), actor_permission: Some(Permission::Write) }
+        Request {
+            plugin: "hooks",
+            capability,
+            declared: true,
+            repository: Some("octo/app"),
+            branch: Some("main"),
+            actor_permission: Some(Permission::Write),
+        }
     }
 
     #[test]
     fn undeclared_capabilities_are_denied_whatever_the_rules_say() {
         let rules = [rule(1, "global", None, "*", Effect::Allow)];
-        let d = decide(&rules, &Request { declared: false, ..request("issues:write") });
+        let d = decide(
+            &rules,
+            &Request {
+                declared: false,
+                ..request("issues:write")
+            },
+        );
         assert_eq!(d.effect, Effect::Deny);
         assert!(d.reason.contains("does not declare"));
     }
@@ -128,7 +176,10 @@ mod tests {
     fn without_operator_rules_the_builtin_defaults_decide() {
         assert_eq!(decide(&[], &request("issues:write")).effect, Effect::Allow);
         assert_eq!(decide(&[], &request("contents:write")).effect, Effect::Ask);
-        assert_eq!(decide(&[], &request("http:example.com")).effect, Effect::Allow);
+        assert_eq!(
+            decide(&[], &request("http:example.com")).effect,
+            Effect::Allow
+        );
         assert_eq!(decide(&[], &request("git:push")).effect, Effect::Ask);
     }
 
@@ -137,21 +188,42 @@ mod tests {
         let rules = [
             rule(1, "global", None, "issues:*", Effect::Deny),
             rule(2, "org:octo", None, "issues:write", Effect::Ask),
-            rule(3, "repo:octo/app", Some("hooks"), "issues:write", Effect::Allow),
+            rule(
+                3,
+                "repo:octo/app",
+                Some("hooks"),
+                "issues:write",
+                Effect::Allow,
+            ),
         ];
         let d = decide(&rules, &request("issues:write"));
         assert_eq!((d.effect, d.rule.unwrap().id), (Effect::Allow, 3));
-        let other_repo = Request { repository: Some("octo/lib"), ..request("issues:write") };
+        let other_repo = Request {
+            repository: Some("octo/lib"),
+            ..request("issues:write")
+        };
         assert_eq!(decide(&rules, &other_repo).effect, Effect::Ask);
-        let other_org = Request { repository: Some("else/lib"), ..request("issues:write") };
+        let other_org = Request {
+            repository: Some("else/lib"),
+            ..request("issues:write")
+        };
         assert_eq!(decide(&rules, &other_org).effect, Effect::Deny);
     }
 
     #[test]
     fn deny_beats_ask_beats_allow_at_equal_specificity() {
-        let rules = [rule(1, "global", None, "issues:write", Effect::Allow), rule(2, "global", None, "issues:write", Effect::Deny)];
-        assert_eq!(decide(&rules, &request("issues:write")).effect, Effect::Deny);
-        let rules = [rule(1, "global", None, "issues:write", Effect::Allow), rule(2, "global", None, "issues:write", Effect::Ask)];
+        let rules = [
+            rule(1, "global", None, "issues:write", Effect::Allow),
+            rule(2, "global", None, "issues:write", Effect::Deny),
+        ];
+        assert_eq!(
+            decide(&rules, &request("issues:write")).effect,
+            Effect::Deny
+        );
+        let rules = [
+            rule(1, "global", None, "issues:write", Effect::Allow),
+            rule(2, "global", None, "issues:write", Effect::Ask),
+        ];
         assert_eq!(decide(&rules, &request("issues:write")).effect, Effect::Ask);
     }
 
@@ -162,11 +234,25 @@ mod tests {
         let mut trusted = rule(2, "global", None, "contents:write", Effect::Allow);
         trusted.conditions.min_permission = Some(Permission::Maintain);
         let rules = [protected, trusted];
-        assert_eq!(decide(&rules, &request("issues:write")).effect, Effect::Allow, "main is not release/*");
-        let release = Request { branch: Some("release/1.0"), ..request("issues:write") };
+        assert_eq!(
+            decide(&rules, &request("issues:write")).effect,
+            Effect::Allow,
+            "main is not release/*"
+        );
+        let release = Request {
+            branch: Some("release/1.0"),
+            ..request("issues:write")
+        };
         assert_eq!(decide(&rules, &release).effect, Effect::Deny);
-        assert_eq!(decide(&rules, &request("contents:write")).effect, Effect::Ask, "write is below maintain");
-        let maintainer = Request { actor_permission: Some(Permission::Admin), ..request("contents:write") };
+        assert_eq!(
+            decide(&rules, &request("contents:write")).effect,
+            Effect::Ask,
+            "write is below maintain"
+        );
+        let maintainer = Request {
+            actor_permission: Some(Permission::Admin),
+            ..request("contents:write")
+        };
         assert_eq!(decide(&rules, &maintainer).effect, Effect::Allow);
     }
 
@@ -174,21 +260,50 @@ mod tests {
     fn an_enforced_global_rule_bounds_what_narrower_rules_may_loosen() {
         let mut ceiling = rule(1, "global", None, "contents:write", Effect::Ask);
         ceiling.enforced = true;
-        let rules = [ceiling, rule(2, "repo:octo/app", Some("hooks"), "contents:write", Effect::Allow)];
+        let rules = [
+            ceiling,
+            rule(
+                2,
+                "repo:octo/app",
+                Some("hooks"),
+                "contents:write",
+                Effect::Allow,
+            ),
+        ];
         let d = decide(&rules, &request("contents:write"));
         assert_eq!(d.effect, Effect::Ask);
         assert!(d.reason.contains("enforced"), "{}", d.reason);
         // Tightening is always possible.
-        let rules = [rules[0].clone(), rule(3, "repo:octo/app", None, "contents:write", Effect::Deny)];
-        assert_eq!(decide(&rules, &request("contents:write")).effect, Effect::Deny);
+        let rules = [
+            rules[0].clone(),
+            rule(3, "repo:octo/app", None, "contents:write", Effect::Deny),
+        ];
+        assert_eq!(
+            decide(&rules, &request("contents:write")).effect,
+            Effect::Deny
+        );
     }
 
     #[test]
     fn the_explanation_lists_every_rule_with_why_it_did_not_apply() {
-        let rules = [rule(7, "repo:octo/other", None, "issues:write", Effect::Deny)];
+        let rules = [rule(
+            7,
+            "repo:octo/other",
+            None,
+            "issues:write",
+            Effect::Deny,
+        )];
         let d = decide(&rules, &request("issues:write"));
         let seven = d.considered.iter().find(|c| c.rule.id == 7).unwrap();
-        assert!(seven.skipped_because.as_deref().unwrap().contains("does not cover"));
-        assert!(d.reason.contains("built-in default issues:* -> allow"), "{}", d.reason);
+        assert!(seven
+            .skipped_because
+            .as_deref()
+            .unwrap()
+            .contains("does not cover"));
+        assert!(
+            d.reason.contains("built-in default issues:* -> allow"),
+            "{}",
+            d.reason
+        );
     }
 }

@@ -79,7 +79,10 @@ impl RuleScope {
         let repo = repo.map(str::to_ascii_lowercase);
         match self {
             Self::Builtin | Self::Global => true,
-            Self::Org(org) => repo.as_deref().and_then(|r| r.split_once('/')).is_some_and(|(owner, _)| owner == org),
+            Self::Org(org) => repo
+                .as_deref()
+                .and_then(|r| r.split_once('/'))
+                .is_some_and(|(owner, _)| owner == org),
             Self::Repo(full) => repo.as_deref() == Some(full.as_str()),
         }
     }
@@ -109,7 +112,9 @@ impl CapabilityPattern {
     /// A message when the pattern names nothing Gantry knows.
     pub fn parse(raw: &str) -> Result<Self, String> {
         let ok = raw == "*"
-            || raw.strip_suffix(":*").is_some_and(|family| !family.is_empty() && family.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+            || raw.strip_suffix(":*").is_some_and(|family| {
+                !family.is_empty() && family.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+            })
             || crate::plugins::manifest::is_valid_capability(raw);
         if ok {
             Ok(Self(raw.to_owned()))
@@ -181,7 +186,10 @@ impl Permission {
     /// `permission`; `none` when it names neither.
     #[must_use]
     pub fn of_answer(answer: &serde_json::Value) -> Self {
-        let name = answer["role_name"].as_str().or_else(|| answer["permission"].as_str()).unwrap_or("none");
+        let name = answer["role_name"]
+            .as_str()
+            .or_else(|| answer["permission"].as_str())
+            .unwrap_or("none");
         Self::parse(name).unwrap_or(Self::None)
     }
 }
@@ -229,14 +237,23 @@ impl Rule {
     /// conditions. Compared lexicographically; higher is more specific.
     #[must_use]
     pub fn specificity(&self) -> (u8, u8, u8, u8) {
-        (self.scope.rank(), u8::from(self.plugin.is_some()), self.capability.rank(), self.conditions.count())
+        (
+            self.scope.rank(),
+            u8::from(self.plugin.is_some()),
+            self.capability.rank(),
+            self.conditions.count(),
+        )
     }
 
     /// Why the rule does not apply to `request`, or `None` when it does.
     #[must_use]
     pub fn mismatch(&self, request: &super::Request<'_>) -> Option<String> {
         if !self.scope.covers(request.repository) {
-            return Some(format!("scope {} does not cover {}", self.scope, request.repository.unwrap_or("(no repository)")));
+            return Some(format!(
+                "scope {} does not cover {}",
+                self.scope,
+                request.repository.unwrap_or("(no repository)")
+            ));
         }
         if let Some(plugin) = &self.plugin {
             if plugin != request.plugin {
@@ -244,19 +261,28 @@ impl Rule {
             }
         }
         if !self.capability.matches(request.capability) {
-            return Some(format!("capability {} does not match", self.capability.as_str()));
+            return Some(format!(
+                "capability {} does not match",
+                self.capability.as_str()
+            ));
         }
         if let Some(pattern) = &self.conditions.branch {
             match request.branch {
                 Some(branch) if glob(pattern, branch) => {}
                 Some(branch) => return Some(format!("branch {branch} does not match {pattern}")),
-                None => return Some(format!("needs a branch matching {pattern}; the event has none")),
+                None => {
+                    return Some(format!(
+                        "needs a branch matching {pattern}; the event has none"
+                    ))
+                }
             }
         }
         if let Some(min) = self.conditions.min_permission {
             let actual = request.actor_permission.unwrap_or(Permission::None);
             if actual < min {
-                return Some(format!("the actor's permission {actual:?} is below {min:?}").to_lowercase());
+                return Some(
+                    format!("the actor's permission {actual:?} is below {min:?}").to_lowercase(),
+                );
             }
         }
         None
@@ -266,7 +292,9 @@ impl Rule {
 /// `*` matches any run of characters (including `/`); everything else literally.
 fn glob(pattern: &str, text: &str) -> bool {
     let parts: Vec<&str> = pattern.split('*').collect();
-    let [first, middle @ .., last] = parts.as_slice() else { return pattern == text };
+    let [first, middle @ .., last] = parts.as_slice() else {
+        return pattern == text;
+    };
     if !text.starts_with(first) || text.len() < first.len() + last.len() || !text.ends_with(last) {
         return false;
     }

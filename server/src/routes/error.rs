@@ -24,7 +24,12 @@ impl ApiError {
     /// An error with a status, a stable code and a message safe to show.
     #[must_use]
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), close: false }
+        Self {
+            status,
+            code,
+            message: message.into(),
+            close: false,
+        }
     }
 
     /// A server-side failure: logs the cause with a fresh request id and answers
@@ -40,7 +45,12 @@ impl ApiError {
             source = s.source();
         }
         tracing::error!(%request_id, error = %chain, code, "request failed");
-        Self { status, code, message: format!("the server could not complete the request (request id {request_id})"), close: false }
+        Self {
+            status,
+            code,
+            message: format!("the server could not complete the request (request id {request_id})"),
+            close: false,
+        }
     }
 }
 
@@ -76,11 +86,18 @@ impl ResponseError for ApiError {
         if self.close {
             response.force_close();
         }
-        response.json(Body { error: self.code, message: &self.message })
+        response.json(Body {
+            error: self.code,
+            message: &self.message,
+        })
     }
 }
 
 /// 405 for any method a resource does not serve.
 pub async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this endpoint does not accept that method"))
+    Err(ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this endpoint does not accept that method",
+    ))
 }

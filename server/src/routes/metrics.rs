@@ -9,5 +9,7 @@ pub async fn render_metrics(state: web::Data<AppState>) -> HttpResponse {
     if let Err(error) = state.metrics.refresh(&state.db).await {
         tracing::warn!(%error, "metrics: the database gauges could not be read");
     }
-    HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(state.metrics.render())
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(state.metrics.render())
 }

@@ -169,8 +169,15 @@ pub static ROUTES: &[RouteRow] = &[
 ///
 /// # Errors
 /// An [`AuthError`] refusing the request.
-pub async fn enforce(req: ServiceRequest, next: Next<impl MessageBody>) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let row = req.match_pattern().and_then(|pattern| ROUTES.iter().find(|r| r.path == pattern && r.method == *req.method()));
+pub async fn enforce(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let row = req.match_pattern().and_then(|pattern| {
+        ROUTES
+            .iter()
+            .find(|r| r.path == pattern && r.method == *req.method())
+    });
     let need = match row.map(|r| r.access) {
         None | Some(Access::Public) => None,
         Some(Access::SignedIn) => Some(None),
@@ -218,11 +225,22 @@ mod tests {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/routes");
         let mut files = Vec::new();
         sources(&root, &mut files);
-        let forbidden = ["web::resource(", "web::scope(", ".route(", ".service(", "web::get()", "web::post()"];
+        let forbidden = [
+            "web::resource(",
+            "web::scope(",
+            ".route(",
+            ".service(",
+            "web::get()",
+            "web::post()",
+        ];
         for file in files.iter().filter(|f| !f.ends_with("table.rs")) {
             let text = std::fs::read_to_string(file).unwrap();
             for needle in forbidden {
-                assert!(!text.contains(needle), "{} mounts a route itself ({needle}); add a row to routes/table.rs instead", file.display());
+                assert!(
+                    !text.contains(needle),
+                    "{} mounts a route itself ({needle}); add a row to routes/table.rs instead",
+                    file.display()
+                );
             }
         }
     }
@@ -231,7 +249,12 @@ mod tests {
     fn every_method_and_path_is_listed_once() {
         let mut seen = std::collections::HashSet::new();
         for row in ROUTES {
-            assert!(seen.insert((row.method.clone(), row.path)), "{} {} is listed twice", row.method, row.path);
+            assert!(
+                seen.insert((row.method.clone(), row.path)),
+                "{} {} is listed twice",
+                row.method,
+                row.path
+            );
         }
     }
 }

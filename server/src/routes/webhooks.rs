@@ -11,24 +11,41 @@ use crate::state::AppState;
 
 /// Receives one GitHub webhook delivery and answers 202 once it is stored.
 #[tracing::instrument(skip_all)]
-pub async fn receive_webhook(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn receive_webhook(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let result = async {
-        let headers = WebhookHeaders::from_lookup(|name| req.headers().get(name).and_then(|v| v.to_str().ok())).map_err(header_error)?;
+        let headers = WebhookHeaders::from_lookup(|name| {
+            req.headers().get(name).and_then(|v| v.to_str().ok())
+        })
+        .map_err(header_error)?;
         let body = read_body(&req, payload, state.settings.webhook.max_body_bytes).await?;
-        intake::accept(&state, &headers, &body).await.map_err(intake_error)
+        intake::accept(&state, &headers, &body)
+            .await
+            .map_err(intake_error)
     }
     .await;
     match result {
         Ok(accepted) => Ok(HttpResponse::Accepted().json(accepted)),
         Err(err) => {
-            state.metrics.rejections.with_label_values(&[err.code()]).inc();
+            state
+                .metrics
+                .rejections
+                .with_label_values(&[err.code()])
+                .inc();
             Err(err)
         }
     }
 }
 
 /// Reads the body, refusing it as soon as it is known to exceed `max` bytes.
-pub(super) async fn read_body(req: &HttpRequest, mut payload: web::Payload, max: usize) -> Result<web::BytesMut, ApiError> {
+pub(super) async fn read_body(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    max: usize,
+) -> Result<web::BytesMut, ApiError> {
     let declared = req
         .headers()
         .get(actix_web::http::header::CONTENT_LENGTH)
@@ -39,7 +56,9 @@ pub(super) async fn read_body(req: &HttpRequest, mut payload: web::Payload, max:
     }
     let mut body = web::BytesMut::with_capacity(declared.unwrap_or(8 * 1024).min(max));
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "body_unreadable", e.to_string()))?;
+        let chunk = chunk.map_err(|e| {
+            ApiError::new(StatusCode::BAD_REQUEST, "body_unreadable", e.to_string())
+        })?;
         if body.len() + chunk.len() > max {
             return Err(too_large(max));
         }
@@ -49,8 +68,12 @@ pub(super) async fn read_body(req: &HttpRequest, mut payload: web::Payload, max:
 }
 
 fn too_large(max: usize) -> ApiError {
-    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("the body exceeds the {max}-byte limit"))
-        .closing_connection()
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        format!("the body exceeds the {max}-byte limit"),
+    )
+    .closing_connection()
 }
 
 fn header_error(err: WebhookHeaderError) -> ApiError {
@@ -64,9 +87,21 @@ fn header_error(err: WebhookHeaderError) -> ApiError {
 
 fn intake_error(err: IntakeError) -> ApiError {
     match &err {
-        IntakeError::BadSignature => ApiError::new(StatusCode::UNAUTHORIZED, "bad_signature", err.to_string()),
-        IntakeError::WrongScope => ApiError::new(StatusCode::UNAUTHORIZED, "wrong_secret_scope", err.to_string()),
-        IntakeError::Malformed(_) => ApiError::new(StatusCode::BAD_REQUEST, "malformed_payload", err.to_string()),
-        IntakeError::Storage(_) => ApiError::internal(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", &err),
+        IntakeError::BadSignature => {
+            ApiError::new(StatusCode::UNAUTHORIZED, "bad_signature", err.to_string())
+        }
+        IntakeError::WrongScope => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "wrong_secret_scope",
+            err.to_string(),
+        ),
+        IntakeError::Malformed(_) => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_payload",
+            err.to_string(),
+        ),
+        IntakeError::Storage(_) => {
+            ApiError::internal(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", &err)
+        }
     }
 }

@@ -21,7 +21,9 @@ const BATCH: u64 = 16;
 /// # Errors
 /// When the database fails.
 pub async fn sweep(state: &AppState) -> anyhow::Result<usize> {
-    let ttl = chrono::Duration::seconds(i64::try_from(state.settings.approvals.expire_after_secs).unwrap_or(i64::MAX / 2));
+    let ttl = chrono::Duration::seconds(
+        i64::try_from(state.settings.approvals.expire_after_secs).unwrap_or(i64::MAX / 2),
+    );
     for row in approvals::expire(&state.db, Utc::now() - ttl).await? {
         tracing::info!(approval = %row.public_id, plugin = %row.plugin, "held action expired");
         let entry = AuditEntry {
@@ -51,11 +53,25 @@ pub async fn sweep(state: &AppState) -> anyhow::Result<usize> {
                 continue;
             }
         };
-        let env = HostEnv { github, db: state.db.clone(), rules: rules.clone(), services: state.host_services.clone() };
-        let Some((owner, name)) = row.repository.split_once('/') else { continue };
-        let repository = RepoRef { owner: owner.to_owned(), name: name.to_owned() };
+        let env = HostEnv {
+            github,
+            db: state.db.clone(),
+            rules: rules.clone(),
+            services: state.host_services.clone(),
+        };
+        let Some((owner, name)) = row.repository.split_once('/') else {
+            continue;
+        };
+        let repository = RepoRef {
+            owner: owner.to_owned(),
+            name: name.to_owned(),
+        };
         let active = active::for_repository(&state.db, &state.plugins, Some(&repository)).await?;
-        let Some(found) = active.all().iter().find(|p| p.plugin.manifest.name == row.plugin) else {
+        let Some(found) = active
+            .all()
+            .iter()
+            .find(|p| p.plugin.manifest.name == row.plugin)
+        else {
             tracing::warn!(approval = %row.public_id, plugin = %row.plugin, "the plugin of a decided approval is no longer enabled there; it is not told");
             continue;
         };
@@ -69,7 +85,10 @@ pub async fn sweep(state: &AppState) -> anyhow::Result<usize> {
             delivery_id: row.delivery_id.clone(),
             config: Some(found.config.clone()),
         };
-        let report = state.runtime.invoke_approval(&found.plugin, &notice, &env).await;
+        let report = state
+            .runtime
+            .invoke_approval(&found.plugin, &notice, &env)
+            .await;
         tracing::info!(
             plugin = %report.plugin,
             approval = %row.public_id,
@@ -77,7 +96,11 @@ pub async fn sweep(state: &AppState) -> anyhow::Result<usize> {
             message = report.message.as_deref().unwrap_or(""),
             "plugin told how its held action ended"
         );
-        state.metrics.plugin_invocations.with_label_values(&[&report.plugin, report.outcome.as_str()]).inc();
+        state
+            .metrics
+            .plugin_invocations
+            .with_label_values(&[&report.plugin, report.outcome.as_str()])
+            .inc();
         told += 1;
     }
     Ok(told)

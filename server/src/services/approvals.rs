@@ -131,37 +131,104 @@ impl HeldAction {
     ///
     /// # Errors
     /// The GitHub error.
-    pub async fn run(&self, github: &GitHubClient, look_first: bool) -> Result<serde_json::Value, GitHubError> {
+    pub async fn run(
+        &self,
+        github: &GitHubClient,
+        look_first: bool,
+    ) -> Result<serde_json::Value, GitHubError> {
         match self {
-            Self::AddLabels { owner, repo, number, labels } => {
-                let repo = RepoRef { owner: owner.clone(), name: repo.clone() };
-                Ok(serde_json::json!({ "labels": github.add_labels(&repo, *number, labels).await? }))
+            Self::AddLabels {
+                owner,
+                repo,
+                number,
+                labels,
+            } => {
+                let repo = RepoRef {
+                    owner: owner.clone(),
+                    name: repo.clone(),
+                };
+                Ok(
+                    serde_json::json!({ "labels": github.add_labels(&repo, *number, labels).await? }),
+                )
             }
-            Self::CreateComment { owner, repo, number, body, marker } => {
-                let repo = RepoRef { owner: owner.clone(), name: repo.clone() };
-                Ok(serde_json::json!({ "comment_id": github.create_comment_once(&repo, *number, body, marker, look_first).await? }))
+            Self::CreateComment {
+                owner,
+                repo,
+                number,
+                body,
+                marker,
+            } => {
+                let repo = RepoRef {
+                    owner: owner.clone(),
+                    name: repo.clone(),
+                };
+                Ok(
+                    serde_json::json!({ "comment_id": github.create_comment_once(&repo, *number, body, marker, look_first).await? }),
+                )
             }
             Self::Rest { method, path, body } => github.rest(method, path, body.as_ref()).await,
-            Self::GitPushPack { url, branch, tags, pack } => push_pack(github, url, crate::git::branch_refspecs(branch, tags), pack).await,
-            Self::GitMirrorPack { url, refspecs, pack } => push_pack(github, url, refspecs.clone(), pack).await,
+            Self::GitPushPack {
+                url,
+                branch,
+                tags,
+                pack,
+            } => push_pack(github, url, crate::git::branch_refspecs(branch, tags), pack).await,
+            Self::GitMirrorPack {
+                url,
+                refspecs,
+                pack,
+            } => push_pack(github, url, refspecs.clone(), pack).await,
             Self::GitPush { dir, url, tags, .. } => {
                 let tags = tags.clone();
                 push_kept(github, dir, url, move |w, _| w.push(&tags)).await
             }
             Self::GitMirror { dir, url, refspecs } => {
                 let refspecs = refspecs.clone();
-                push_kept(github, dir, url, move |w, remote| w.push_to(remote, &refspecs)).await
+                push_kept(github, dir, url, move |w, remote| {
+                    w.push_to(remote, &refspecs)
+                })
+                .await
             }
-            Self::UploadAsset { owner, repo, release_id, name, content_type, data } => {
+            Self::UploadAsset {
+                owner,
+                repo,
+                release_id,
+                name,
+                content_type,
+                data,
+            } => {
                 use base64::Engine as _;
                 let bytes = base64::engine::general_purpose::STANDARD
                     .decode(data)
-                    .map_err(|e| GitHubError::Rejected { status: 0, message: format!("unreadable held asset: {e}") })?;
+                    .map_err(|e| GitHubError::Rejected {
+                        status: 0,
+                        message: format!("unreadable held asset: {e}"),
+                    })?;
                 upload_to_release(github, owner, repo, *release_id, name, content_type, bytes).await
             }
-            Self::CopyArtifact { owner, repo, artifact_id, release_id, name } => {
-                let bytes = github.download(&format!("/repos/{owner}/{repo}/actions/artifacts/{artifact_id}/zip"), MAX_ARTIFACT_BYTES).await?;
-                upload_to_release(github, owner, repo, *release_id, name, "application/zip", bytes).await
+            Self::CopyArtifact {
+                owner,
+                repo,
+                artifact_id,
+                release_id,
+                name,
+            } => {
+                let bytes = github
+                    .download(
+                        &format!("/repos/{owner}/{repo}/actions/artifacts/{artifact_id}/zip"),
+                        MAX_ARTIFACT_BYTES,
+                    )
+                    .await?;
+                upload_to_release(
+                    github,
+                    owner,
+                    repo,
+                    *release_id,
+                    name,
+                    "application/zip",
+                    bytes,
+                )
+                .await
             }
         }
     }
@@ -193,7 +260,11 @@ impl From<crate::git::PackedPush> for HeldPack {
     fn from(packed: crate::git::PackedPush) -> Self {
         use base64::Engine as _;
         Self {
-            refs: packed.refs.into_iter().map(|(name, id)| HeldRef { name, id }).collect(),
+            refs: packed
+                .refs
+                .into_iter()
+                .map(|(name, id)| HeldRef { name, id })
+                .collect(),
             based_on: packed.based_on,
             data: base64::engine::general_purpose::STANDARD.encode(packed.pack),
         }
@@ -206,7 +277,11 @@ impl TryFrom<&HeldPack> for crate::git::PackedPush {
     fn try_from(held: &HeldPack) -> Result<Self, Self::Error> {
         use base64::Engine as _;
         Ok(Self {
-            refs: held.refs.iter().map(|r| (r.name.clone(), r.id.clone())).collect(),
+            refs: held
+                .refs
+                .iter()
+                .map(|r| (r.name.clone(), r.id.clone()))
+                .collect(),
             based_on: held.based_on.clone(),
             pack: base64::engine::general_purpose::STANDARD.decode(&held.data)?,
         })
@@ -217,16 +292,32 @@ impl TryFrom<&HeldPack> for crate::git::PackedPush {
 /// will not.
 fn push_failure(err: crate::git::GitError) -> GitHubError {
     match err {
-        crate::git::GitError::Unavailable(m) | crate::git::GitError::Io(m) => GitHubError::Transient(m),
-        other => GitHubError::Rejected { status: 0, message: other.to_string() },
+        crate::git::GitError::Unavailable(m) | crate::git::GitError::Io(m) => {
+            GitHubError::Transient(m)
+        }
+        other => GitHubError::Rejected {
+            status: 0,
+            message: other.to_string(),
+        },
     }
 }
 
 /// Pushes a packed held push from a scratch repository, on whichever replica runs
 /// the approval.
-async fn push_pack(github: &GitHubClient, url: &str, refspecs: Vec<String>, pack: &HeldPack) -> Result<serde_json::Value, GitHubError> {
-    let packed = crate::git::PackedPush::try_from(pack).map_err(|e| GitHubError::Rejected { status: 0, message: format!("unreadable held pack: {e}") })?;
-    let remote = crate::git::Remote { url: url.to_owned(), token: github.git_token() };
+async fn push_pack(
+    github: &GitHubClient,
+    url: &str,
+    refspecs: Vec<String>,
+    pack: &HeldPack,
+) -> Result<serde_json::Value, GitHubError> {
+    let packed = crate::git::PackedPush::try_from(pack).map_err(|e| GitHubError::Rejected {
+        status: 0,
+        message: format!("unreadable held pack: {e}"),
+    })?;
+    let remote = crate::git::Remote {
+        url: url.to_owned(),
+        token: github.git_token(),
+    };
     tokio::task::spawn_blocking(move || crate::git::push_packed(&remote, &packed, &refspecs))
         .await
         .map_err(|e| GitHubError::Transient(e.to_string()))?
@@ -241,9 +332,14 @@ async fn push_kept(
     github: &GitHubClient,
     dir: &str,
     url: &str,
-    push: impl FnOnce(&crate::git::Workspace, &crate::git::Remote) -> Result<(), crate::git::GitError> + Send + 'static,
+    push: impl FnOnce(&crate::git::Workspace, &crate::git::Remote) -> Result<(), crate::git::GitError>
+        + Send
+        + 'static,
 ) -> Result<serde_json::Value, GitHubError> {
-    let remote = crate::git::Remote { url: url.to_owned(), token: github.git_token() };
+    let remote = crate::git::Remote {
+        url: url.to_owned(),
+        token: github.git_token(),
+    };
     let dir = std::path::PathBuf::from(dir);
     if !dir.is_dir() {
         return Err(GitHubError::Rejected {
@@ -270,9 +366,28 @@ async fn push_kept(
 const MAX_ARTIFACT_BYTES: usize = 512 * 1024 * 1024;
 
 /// Uploads `bytes` to the release's `upload_url`.
-async fn upload_to_release(github: &GitHubClient, owner: &str, repo: &str, release_id: u64, name: &str, content_type: &str, bytes: Vec<u8>) -> Result<serde_json::Value, GitHubError> {
-    let release = github.rest("GET", &format!("/repos/{owner}/{repo}/releases/{release_id}"), None).await?;
-    let upload_url = release["upload_url"].as_str().ok_or_else(|| GitHubError::Rejected { status: 200, message: "the release has no upload_url".into() })?;
+async fn upload_to_release(
+    github: &GitHubClient,
+    owner: &str,
+    repo: &str,
+    release_id: u64,
+    name: &str,
+    content_type: &str,
+    bytes: Vec<u8>,
+) -> Result<serde_json::Value, GitHubError> {
+    let release = github
+        .rest(
+            "GET",
+            &format!("/repos/{owner}/{repo}/releases/{release_id}"),
+            None,
+        )
+        .await?;
+    let upload_url = release["upload_url"]
+        .as_str()
+        .ok_or_else(|| GitHubError::Rejected {
+            status: 200,
+            message: "the release has no upload_url".into(),
+        })?;
     github.upload(upload_url, name, content_type, bytes).await
 }
 
@@ -317,7 +432,11 @@ pub enum Gate {
 /// # Errors
 /// When the database fails.
 #[tracing::instrument(name = "policy.decision", skip_all, fields(plugin = write.plugin, capability = write.capability, effect = tracing::field::Empty))]
-pub async fn gate(db: &DatabaseConnection, rules: &[Rule], write: Write<'_>) -> Result<Gate, DbErr> {
+pub async fn gate(
+    db: &DatabaseConnection,
+    rules: &[Rule],
+    write: Write<'_>,
+) -> Result<Gate, DbErr> {
     let full_name = write.repository.full_name();
     let decision = decide(
         rules,
@@ -342,27 +461,58 @@ pub async fn gate(db: &DatabaseConnection, rules: &[Rule], write: Write<'_>) -> 
         delivery_id: Some(write.delivery_id.to_owned()),
         details,
     };
-    audit::append(db, entry("policy.decision", None, Some(decision.reason.clone()))).await?;
+    audit::append(
+        db,
+        entry("policy.decision", None, Some(decision.reason.clone())),
+    )
+    .await?;
     match decision.effect {
         Effect::Allow => Ok(Gate::Proceed),
         Effect::Deny => Ok(Gate::Denied(decision.reason)),
-        Effect::Ask if write.read_only => Ok(Gate::Denied(format!("{} (a read cannot wait for approval; allow or deny {})", decision.reason, write.capability))),
+        Effect::Ask if write.read_only => Ok(Gate::Denied(format!(
+            "{} (a read cannot wait for approval; allow or deny {})",
+            decision.reason, write.capability
+        ))),
         Effect::Ask => {
             let public_id = format!("ap_{}", write.key);
             if let Some(existing) = approvals::find(db, &public_id).await? {
                 return Ok(match existing.status.as_str() {
-                    "executed" => Gate::AlreadyDone(existing.result.and_then(|r| serde_json::from_str(&r).ok()).unwrap_or_default()),
-                    "denied" => Gate::Denied(format!("approval {public_id} was denied by {}", existing.decided_by.unwrap_or_default())),
+                    "executed" => Gate::AlreadyDone(
+                        existing
+                            .result
+                            .and_then(|r| serde_json::from_str(&r).ok())
+                            .unwrap_or_default(),
+                    ),
+                    "denied" => Gate::Denied(format!(
+                        "approval {public_id} was denied by {}",
+                        existing.decided_by.unwrap_or_default()
+                    )),
                     _ => Gate::Held(public_id),
                 });
             }
-            let action = serde_json::to_string(&write.action).map_err(|e| DbErr::Custom(e.to_string()))?;
+            let action =
+                serde_json::to_string(&write.action).map_err(|e| DbErr::Custom(e.to_string()))?;
             approvals::create(
                 db,
-                NewApproval { public_id: &public_id, delivery_id: write.delivery_id, plugin: write.plugin, capability: write.capability, repository: &full_name, action: &action },
+                NewApproval {
+                    public_id: &public_id,
+                    delivery_id: write.delivery_id,
+                    plugin: write.plugin,
+                    capability: write.capability,
+                    repository: &full_name,
+                    action: &action,
+                },
             )
             .await?;
-            audit::append(db, entry("approval.requested", Some("pending".into()), Some(public_id.clone()))).await?;
+            audit::append(
+                db,
+                entry(
+                    "approval.requested",
+                    Some("pending".into()),
+                    Some(public_id.clone()),
+                ),
+            )
+            .await?;
             Ok(Gate::Held(public_id))
         }
     }
@@ -395,12 +545,25 @@ pub enum ApprovalError {
 ///
 /// # Errors
 /// See [`ApprovalError`].
-pub async fn approve(db: &DatabaseConnection, github: &GitHubClient, public_id: &str, by: &str, reason: Option<&str>) -> Result<serde_json::Value, ApprovalError> {
-    let held = approvals::find(db, public_id).await?.ok_or_else(|| ApprovalError::NotFound(public_id.to_owned()))?;
+pub async fn approve(
+    db: &DatabaseConnection,
+    github: &GitHubClient,
+    public_id: &str,
+    by: &str,
+    reason: Option<&str>,
+) -> Result<serde_json::Value, ApprovalError> {
+    let held = approvals::find(db, public_id)
+        .await?
+        .ok_or_else(|| ApprovalError::NotFound(public_id.to_owned()))?;
     let retry_of_failure = held.status == "failed";
     if !retry_of_failure && !approvals::decide(db, public_id, "approved", by, reason).await? {
-        let now = approvals::find(db, public_id).await?.map_or_else(|| "gone".into(), |a| a.status);
-        return Err(ApprovalError::AlreadyDecided { id: public_id.to_owned(), status: now });
+        let now = approvals::find(db, public_id)
+            .await?
+            .map_or_else(|| "gone".into(), |a| a.status);
+        return Err(ApprovalError::AlreadyDecided {
+            id: public_id.to_owned(),
+            status: now,
+        });
     }
     let record = |action: &str, outcome: &str, actor: &str, kind: &str| AuditEntry {
         actor: actor.to_owned(),
@@ -416,7 +579,8 @@ pub async fn approve(db: &DatabaseConnection, github: &GitHubClient, public_id: 
     if !retry_of_failure {
         audit::append(db, record("approval.approved", "approved", by, "user")).await?;
     }
-    let action: HeldAction = serde_json::from_str(&held.action).map_err(|e| ApprovalError::Failed(format!("unreadable held action: {e}")))?;
+    let action: HeldAction = serde_json::from_str(&held.action)
+        .map_err(|e| ApprovalError::Failed(format!("unreadable held action: {e}")))?;
     // Look first: if an earlier run of this approval got as far as GitHub, its
     // comment carries the marker and is not made again.
     match action.run(github, true).await {
@@ -427,7 +591,11 @@ pub async fn approve(db: &DatabaseConnection, github: &GitHubClient, public_id: 
         }
         Err(err) => {
             approvals::finish(db, public_id, "failed", &err.to_string()).await?;
-            audit::append(db, record("action.executed", "failed", &held.plugin, "plugin")).await?;
+            audit::append(
+                db,
+                record("action.executed", "failed", &held.plugin, "plugin"),
+            )
+            .await?;
             Err(ApprovalError::Failed(err.to_string()))
         }
     }
@@ -437,10 +605,20 @@ pub async fn approve(db: &DatabaseConnection, github: &GitHubClient, public_id: 
 ///
 /// # Errors
 /// See [`ApprovalError`].
-pub async fn deny(db: &DatabaseConnection, public_id: &str, by: &str, reason: Option<&str>) -> Result<(), ApprovalError> {
-    let held = approvals::find(db, public_id).await?.ok_or_else(|| ApprovalError::NotFound(public_id.to_owned()))?;
+pub async fn deny(
+    db: &DatabaseConnection,
+    public_id: &str,
+    by: &str,
+    reason: Option<&str>,
+) -> Result<(), ApprovalError> {
+    let held = approvals::find(db, public_id)
+        .await?
+        .ok_or_else(|| ApprovalError::NotFound(public_id.to_owned()))?;
     if !approvals::decide(db, public_id, "denied", by, reason).await? {
-        return Err(ApprovalError::AlreadyDecided { id: public_id.to_owned(), status: held.status });
+        return Err(ApprovalError::AlreadyDecided {
+            id: public_id.to_owned(),
+            status: held.status,
+        });
     }
     audit::append(
         db,

@@ -89,7 +89,9 @@ impl Target<'_> {
             None => true,
             Some(_) if self.command.is_some() => false,
             Some(on) => match on.split_once('.') {
-                Some((name, action)) => name == self.event.name && Some(action) == self.event.action.as_deref(),
+                Some((name, action)) => {
+                    name == self.event.name && Some(action) == self.event.action.as_deref()
+                }
                 None => *on == self.event.name,
             },
         }
@@ -121,25 +123,47 @@ pub struct HookCall {
 /// Whether a plugin is a hook plugin (and so is never wrapped).
 #[must_use]
 pub fn is_hook(plugin: &ActivePlugin) -> bool {
-    plugin.plugin.manifest.subscribes_to(EVENT, Some(Stage::Pre.as_str())) || plugin.plugin.manifest.subscribes_to(EVENT, Some(Stage::Post.as_str()))
+    plugin
+        .plugin
+        .manifest
+        .subscribes_to(EVENT, Some(Stage::Pre.as_str()))
+        || plugin
+            .plugin
+            .manifest
+            .subscribes_to(EVENT, Some(Stage::Post.as_str()))
 }
 
 /// The hook invocations `stage` needs around `target`: one per hook plugin with at
 /// least one matching rule, in the order the plugins run.
 #[must_use]
-pub fn calls(active: &ActivePlugins, stage: Stage, target: &Target<'_>, outcome: Option<&TargetOutcome>) -> Vec<HookCall> {
+pub fn calls(
+    active: &ActivePlugins,
+    stage: Stage,
+    target: &Target<'_>,
+    outcome: Option<&TargetOutcome>,
+) -> Vec<HookCall> {
     let mut calls = Vec::new();
     for hook in active.subscribers(EVENT, Some(stage.as_str())) {
         if hook.plugin.manifest.name == target.plugin {
             continue;
         }
         let rules = around_rules(&hook.config);
-        let matching: Vec<usize> = rules.iter().enumerate().filter(|(_, r)| target.matches(r, stage)).map(|(i, _)| i).collect();
+        let matching: Vec<usize> = rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| target.matches(r, stage))
+            .map(|(i, _)| i)
+            .collect();
         if matching.is_empty() {
             continue;
         }
         let blocking = stage == Stage::Pre && matching.iter().any(|&i| rules[i].blocking);
-        let run_name = format!("{} {} {}", hook.plugin.manifest.name, stage.as_str(), target.run_name);
+        let run_name = format!(
+            "{} {} {}",
+            hook.plugin.manifest.name,
+            stage.as_str(),
+            target.run_name
+        );
         let event = PluginEvent {
             name: EVENT.into(),
             action: Some(stage.as_str().into()),
@@ -148,7 +172,12 @@ pub fn calls(active: &ActivePlugins, stage: Stage, target: &Target<'_>, outcome:
             invocation: Some(run_name.clone()),
             ..target.event.clone()
         };
-        calls.push(HookCall { hook: hook.clone(), run_name, event, blocking });
+        calls.push(HookCall {
+            hook: hook.clone(),
+            run_name,
+            event,
+            blocking,
+        });
     }
     calls
 }
@@ -164,14 +193,27 @@ fn around_rules(config: &str) -> Vec<AroundRule> {
     };
     rules
         .iter()
-        .map(|r| serde_json::from_value::<AroundRule>(r.clone()).unwrap_or(AroundRule { stage: Stage::Pre, plugin: String::new(), command: None, on: None, blocking: false }))
+        .map(|r| {
+            serde_json::from_value::<AroundRule>(r.clone()).unwrap_or(AroundRule {
+                stage: Stage::Pre,
+                plugin: String::new(),
+                command: None,
+                on: None,
+                blocking: false,
+            })
+        })
         .collect()
 }
 
 /// The hook event's payload: the stage, the wrapped plugin, the indexes of the
 /// matching rules, the command (with its author and permission), the original
 /// event and, after, the outcome.
-fn payload(stage: Stage, target: &Target<'_>, rules: &[usize], outcome: Option<&TargetOutcome>) -> String {
+fn payload(
+    stage: Stage,
+    target: &Target<'_>,
+    rules: &[usize],
+    outcome: Option<&TargetOutcome>,
+) -> String {
     let original: Value = serde_json::from_str(&target.event.payload).unwrap_or(Value::Null);
     let command = target.command.map(|c| {
         json!({
@@ -222,15 +264,32 @@ mod tests {
     #[test]
     fn rules_match_by_stage_plugin_command_and_event() {
         let opened = event("pull_request", Some("opened"));
-        let on_event = Target { plugin: "ci", run_name: "ci", event: &opened, command: None };
+        let on_event = Target {
+            plugin: "ci",
+            run_name: "ci",
+            event: &opened,
+            command: None,
+        };
         assert!(on_event.matches(&rule(r#"{"stage":"pre","plugin":"ci"}"#), Stage::Pre));
-        assert!(on_event.matches(&rule(r#"{"stage":"pre"}"#), Stage::Pre), "no plugin means any");
+        assert!(
+            on_event.matches(&rule(r#"{"stage":"pre"}"#), Stage::Pre),
+            "no plugin means any"
+        );
         assert!(!on_event.matches(&rule(r#"{"stage":"post","plugin":"ci"}"#), Stage::Pre));
         assert!(!on_event.matches(&rule(r#"{"stage":"pre","plugin":"releases"}"#), Stage::Pre));
-        assert!(on_event.matches(&rule(r#"{"stage":"pre","on":"pull_request.opened"}"#), Stage::Pre));
+        assert!(on_event.matches(
+            &rule(r#"{"stage":"pre","on":"pull_request.opened"}"#),
+            Stage::Pre
+        ));
         assert!(on_event.matches(&rule(r#"{"stage":"pre","on":"pull_request"}"#), Stage::Pre));
-        assert!(!on_event.matches(&rule(r#"{"stage":"pre","on":"pull_request.closed"}"#), Stage::Pre));
-        assert!(!on_event.matches(&rule(r#"{"stage":"pre","command":"test"}"#), Stage::Pre), "a command rule never wraps an event run");
+        assert!(!on_event.matches(
+            &rule(r#"{"stage":"pre","on":"pull_request.closed"}"#),
+            Stage::Pre
+        ));
+        assert!(
+            !on_event.matches(&rule(r#"{"stage":"pre","command":"test"}"#), Stage::Pre),
+            "a command rule never wraps an event run"
+        );
     }
 
     #[test]
@@ -247,10 +306,21 @@ mod tests {
             is_pull_request: false,
             comment_id: 1,
         };
-        let target = Target { plugin: "releases", run_name: "releases /release #0", event: &comment, command: Some(&command) };
-        assert!(target.matches(&rule(r#"{"stage":"pre","plugin":"releases","command":"Release"}"#), Stage::Pre));
+        let target = Target {
+            plugin: "releases",
+            run_name: "releases /release #0",
+            event: &comment,
+            command: Some(&command),
+        };
+        assert!(target.matches(
+            &rule(r#"{"stage":"pre","plugin":"releases","command":"Release"}"#),
+            Stage::Pre
+        ));
         assert!(!target.matches(&rule(r#"{"stage":"pre","command":"sync"}"#), Stage::Pre));
-        assert!(!target.matches(&rule(r#"{"stage":"pre","on":"issue_comment"}"#), Stage::Pre), "an event rule never wraps a command");
+        assert!(
+            !target.matches(&rule(r#"{"stage":"pre","on":"issue_comment"}"#), Stage::Pre),
+            "an event rule never wraps a command"
+        );
         assert!(target.matches(&rule(r#"{"stage":"post","plugin":"*"}"#), Stage::Post));
     }
 
@@ -258,10 +328,16 @@ mod tests {
     fn unreadable_configs_and_rules_match_nothing() {
         assert!(around_rules("not json").is_empty());
         assert!(around_rules(r#"{"rules":[]}"#).is_empty());
-        let rules = around_rules(r#"{"around":[{"stage":"sideways"},{"stage":"pre","blocking":true}]}"#);
+        let rules =
+            around_rules(r#"{"around":[{"stage":"sideways"},{"stage":"pre","blocking":true}]}"#);
         assert_eq!(rules.len(), 2, "indexes stay those of the configuration");
         let opened = event("issues", Some("opened"));
-        let target = Target { plugin: "x", run_name: "x", event: &opened, command: None };
+        let target = Target {
+            plugin: "x",
+            run_name: "x",
+            event: &opened,
+            command: None,
+        };
         assert!(!target.matches(&rules[0], Stage::Pre));
         assert!(target.matches(&rules[1], Stage::Pre) && rules[1].blocking);
     }

@@ -53,7 +53,9 @@ impl CommentContext {
         Some(Self {
             author,
             number: payload["issue"]["number"].as_u64()?,
-            is_pull_request: payload["issue"].get("pull_request").is_some_and(|p| !p.is_null()),
+            is_pull_request: payload["issue"]
+                .get("pull_request")
+                .is_some_and(|p| !p.is_null()),
             comment_id: comment["id"].as_u64()?,
             body: comment["body"].as_str().unwrap_or_default().to_owned(),
         })
@@ -71,9 +73,18 @@ pub struct Routed {
 
 /// The commenter's permission on the repository, from GitHub (`role_name`, else the
 /// classic `permission`); `none` for no access.
-async fn permission_of(github: &GitHubClient, repo: &RepoRef, user: &str) -> Result<Permission, GitHubError> {
+async fn permission_of(
+    github: &GitHubClient,
+    repo: &RepoRef,
+    user: &str,
+) -> Result<Permission, GitHubError> {
     use crate::github::client::url_escape;
-    let path = format!("/repos/{}/{}/collaborators/{}/permission", url_escape(&repo.owner), url_escape(&repo.name), url_escape(user));
+    let path = format!(
+        "/repos/{}/{}/collaborators/{}/permission",
+        url_escape(&repo.owner),
+        url_escape(&repo.name),
+        url_escape(user)
+    );
     let answer = match github.rest("GET", &path, None).await {
         Ok(v) => v,
         Err(GitHubError::NotFound(_)) => return Ok(Permission::None),
@@ -88,8 +99,16 @@ async fn permission_of(github: &GitHubClient, repo: &RepoRef, user: &str) -> Res
 /// # Errors
 /// When GitHub fails to say the commenter's permission (the job is retried), or the
 /// database fails.
-pub async fn route(state: &AppState, github: &GitHubClient, event: &PluginEvent, comment: &CommentContext, active: &ActivePlugins) -> anyhow::Result<Vec<Routed>> {
-    let Some(repo) = event.repository.clone() else { return Ok(Vec::new()) };
+pub async fn route(
+    state: &AppState,
+    github: &GitHubClient,
+    event: &PluginEvent,
+    comment: &CommentContext,
+    active: &ActivePlugins,
+) -> anyhow::Result<Vec<Routed>> {
+    let Some(repo) = event.repository.clone() else {
+        return Ok(Vec::new());
+    };
     let bot = state.settings.commands.bot_name.as_str();
     let commands = parse(&comment.body, Some(bot));
     if commands.is_empty() {
@@ -99,14 +118,43 @@ pub async fn route(state: &AppState, github: &GitHubClient, event: &PluginEvent,
     let mut routed = Vec::new();
     for (seq, command) in commands.iter().enumerate() {
         match command.name.as_str() {
-            "help" => reply(github, &repo, comment, &format!("help-{seq}"), &event.delivery_id, &help_text(active, bot)).await?,
-            "approve" | "deny" if command.mention && command.args.first().is_some_and(|a| a.starts_with("ap_")) => {
+            "help" => {
+                reply(
+                    github,
+                    &repo,
+                    comment,
+                    &format!("help-{seq}"),
+                    &event.delivery_id,
+                    &help_text(active, bot),
+                )
+                .await?
+            }
+            "approve" | "deny"
+                if command.mention
+                    && command.args.first().is_some_and(|a| a.starts_with("ap_")) =>
+            {
                 let text = decide(state, github, &repo, comment, command, permission).await?;
-                reply(github, &repo, comment, &format!("decide-{seq}"), &event.delivery_id, &text).await?;
+                reply(
+                    github,
+                    &repo,
+                    comment,
+                    &format!("decide-{seq}"),
+                    &event.delivery_id,
+                    &text,
+                )
+                .await?;
             }
             verb => {
                 for candidate in active.all() {
-                    let Some(spec) = candidate.plugin.manifest.commands.iter().find(|c| c.verb == verb) else { continue };
+                    let Some(spec) = candidate
+                        .plugin
+                        .manifest
+                        .commands
+                        .iter()
+                        .find(|c| c.verb == verb)
+                    else {
+                        continue;
+                    };
                     if spec.pull_requests_only && !comment.is_pull_request {
                         tracing::debug!(verb, plugin = %candidate.plugin.manifest.name, "a pull-request command on an issue: ignored");
                         continue;
@@ -114,13 +162,25 @@ pub async fn route(state: &AppState, github: &GitHubClient, event: &PluginEvent,
                     let needed = Permission::parse(&spec.who).unwrap_or(Permission::Write);
                     if permission < needed {
                         tracing::info!(verb, author = %comment.author, needed = %spec.who, "the commenter may not use this command: ignored");
-                        audit_refusal(state, &repo, comment, verb, &candidate.plugin.manifest.name, &spec.who, &event.delivery_id).await?;
+                        audit_refusal(
+                            state,
+                            &repo,
+                            comment,
+                            verb,
+                            &candidate.plugin.manifest.name,
+                            &spec.who,
+                            &event.delivery_id,
+                        )
+                        .await?;
                         continue;
                     }
                     routed.push(Routed {
                         plugin: candidate.clone(),
                         command: PluginCommand {
-                            event: PluginEvent { config: Some(candidate.config.clone()), ..event.clone() },
+                            event: PluginEvent {
+                                config: Some(candidate.config.clone()),
+                                ..event.clone()
+                            },
                             verb: verb.to_owned(),
                             args: command.rest.clone(),
                             author: comment.author.clone(),
@@ -144,8 +204,22 @@ fn help_text(active: &ActivePlugins, bot: &str) -> String {
     for p in active.all() {
         for c in &p.plugin.manifest.commands {
             any = true;
-            let usage = if c.usage.is_empty() { format!("/{}", c.verb) } else { c.usage.clone() };
-            out.push_str(&format!("| `{usage}` | {} ({}) | {}{} |\n", c.description, p.plugin.manifest.name, c.who, if c.pull_requests_only { ", pull requests only" } else { "" }));
+            let usage = if c.usage.is_empty() {
+                format!("/{}", c.verb)
+            } else {
+                c.usage.clone()
+            };
+            out.push_str(&format!(
+                "| `{usage}` | {} ({}) | {}{} |\n",
+                c.description,
+                p.plugin.manifest.name,
+                c.who,
+                if c.pull_requests_only {
+                    ", pull requests only"
+                } else {
+                    ""
+                }
+            ));
         }
     }
     out.push_str(&format!("| `@{bot} approve ID`, `@{bot} deny ID` | decide an action held for approval | maintain |\n"));
@@ -156,16 +230,32 @@ fn help_text(active: &ActivePlugins, bot: &str) -> String {
 }
 
 /// Decides a held action for a maintainer; returns the reply.
-async fn decide(state: &AppState, github: &GitHubClient, repo: &RepoRef, comment: &CommentContext, command: &Command, permission: Permission) -> anyhow::Result<String> {
+async fn decide(
+    state: &AppState,
+    github: &GitHubClient,
+    repo: &RepoRef,
+    comment: &CommentContext,
+    command: &Command,
+    permission: Permission,
+) -> anyhow::Result<String> {
     let id = command.args.first().cloned().unwrap_or_default();
     if permission < Permission::Maintain {
-        return Ok(format!("@{} only maintainers can decide held actions.", comment.author));
+        return Ok(format!(
+            "@{} only maintainers can decide held actions.",
+            comment.author
+        ));
     }
     let held = crate::db::approvals::find(&state.db, &id).await?;
-    if held.as_ref().is_none_or(|h| !h.repository.eq_ignore_ascii_case(&repo.full_name())) {
+    if held
+        .as_ref()
+        .is_none_or(|h| !h.repository.eq_ignore_ascii_case(&repo.full_name()))
+    {
         return Ok(format!("No held action `{id}` on this repository."));
     }
-    let reason = Some(format!("comment {} by {}", comment.comment_id, comment.author));
+    let reason = Some(format!(
+        "comment {} by {}",
+        comment.comment_id, comment.author
+    ));
     let by = comment.author.as_str();
     Ok(if command.name == "approve" {
         match approvals::approve(&state.db, github, &id, by, reason.as_deref()).await {
@@ -181,13 +271,30 @@ async fn decide(state: &AppState, github: &GitHubClient, repo: &RepoRef, comment
 }
 
 /// Replies on the issue as the platform, once per delivery and key.
-async fn reply(github: &GitHubClient, repo: &RepoRef, comment: &CommentContext, key: &str, delivery: &str, text: &str) -> anyhow::Result<()> {
+async fn reply(
+    github: &GitHubClient,
+    repo: &RepoRef,
+    comment: &CommentContext,
+    key: &str,
+    delivery: &str,
+    text: &str,
+) -> anyhow::Result<()> {
     let marker = format!("<!-- gantry: host key={delivery}:{key} -->");
-    github.create_comment_once(repo, comment.number, text, &marker, true).await?;
+    github
+        .create_comment_once(repo, comment.number, text, &marker, true)
+        .await?;
     Ok(())
 }
 
-async fn audit_refusal(state: &AppState, repo: &RepoRef, comment: &CommentContext, verb: &str, plugin: &str, who: &str, delivery: &str) -> anyhow::Result<()> {
+async fn audit_refusal(
+    state: &AppState,
+    repo: &RepoRef,
+    comment: &CommentContext,
+    verb: &str,
+    plugin: &str,
+    who: &str,
+    delivery: &str,
+) -> anyhow::Result<()> {
     let entry = AuditEntry {
         actor: comment.author.clone(),
         actor_kind: "user".into(),

@@ -67,7 +67,14 @@ pub struct RunDetail {
 
 impl From<plugin_runs::Model> for RunDetail {
     fn from(r: plugin_runs::Model) -> Self {
-        Self { plugin: r.plugin, outcome: r.outcome, message: r.message, log: r.log, duration_ms: r.duration_ms, started_at: r.started_at }
+        Self {
+            plugin: r.plugin,
+            outcome: r.outcome,
+            message: r.message,
+            log: r.log,
+            duration_ms: r.duration_ms,
+            started_at: r.started_at,
+        }
     }
 }
 
@@ -77,7 +84,12 @@ const STATUSES: [&str; 4] = ["queued", "running", "done", "dead"];
 ///
 /// # Errors
 /// [`DeliveryError::BadStatus`] or a database failure.
-pub async fn list(db: &DatabaseConnection, status: Option<&str>, limit: u64, before: Option<i64>) -> Result<Vec<DeliverySummary>, DeliveryError> {
+pub async fn list(
+    db: &DatabaseConnection,
+    status: Option<&str>,
+    limit: u64,
+    before: Option<i64>,
+) -> Result<Vec<DeliverySummary>, DeliveryError> {
     if let Some(status) = status.filter(|s| !STATUSES.contains(s)) {
         return Err(DeliveryError::BadStatus(status.to_owned()));
     }
@@ -88,8 +100,13 @@ pub async fn list(db: &DatabaseConnection, status: Option<&str>, limit: u64, bef
 ///
 /// # Errors
 /// [`DeliveryError::NotFound`] or a database failure.
-pub async fn show(db: &DatabaseConnection, delivery_id: &str) -> Result<DeliveryDetail, DeliveryError> {
-    let delivery = deliveries::find_by_delivery_id(db, delivery_id).await?.ok_or_else(|| DeliveryError::NotFound(delivery_id.to_owned()))?;
+pub async fn show(
+    db: &DatabaseConnection,
+    delivery_id: &str,
+) -> Result<DeliveryDetail, DeliveryError> {
+    let delivery = deliveries::find_by_delivery_id(db, delivery_id)
+        .await?
+        .ok_or_else(|| DeliveryError::NotFound(delivery_id.to_owned()))?;
     let summary = deliveries::list(db, None, 1, Some(delivery.id + 1))
         .await?
         .into_iter()
@@ -97,7 +114,11 @@ pub async fn show(db: &DatabaseConnection, delivery_id: &str) -> Result<Delivery
         .ok_or_else(|| DeliveryError::NotFound(delivery_id.to_owned()))?;
     let mut details = Vec::new();
     for job in jobs::for_delivery(db, delivery.id).await? {
-        let runs = runs::for_job(db, job.id).await?.into_iter().map(RunDetail::from).collect();
+        let runs = runs::for_job(db, job.id)
+            .await?
+            .into_iter()
+            .map(RunDetail::from)
+            .collect();
         details.push(JobDetail {
             id: job.id,
             status: job.status,
@@ -107,7 +128,10 @@ pub async fn show(db: &DatabaseConnection, delivery_id: &str) -> Result<Delivery
             runs,
         });
     }
-    Ok(DeliveryDetail { summary, jobs: details })
+    Ok(DeliveryDetail {
+        summary,
+        jobs: details,
+    })
 }
 
 /// Replays a delivery by GitHub's delivery id (see [`jobs::replay`]).
@@ -115,6 +139,8 @@ pub async fn show(db: &DatabaseConnection, delivery_id: &str) -> Result<Delivery
 /// # Errors
 /// [`DeliveryError::NotFound`] or a database failure.
 pub async fn replay(db: &DatabaseConnection, delivery_id: &str) -> Result<Replay, DeliveryError> {
-    let delivery = deliveries::find_by_delivery_id(db, delivery_id).await?.ok_or_else(|| DeliveryError::NotFound(delivery_id.to_owned()))?;
+    let delivery = deliveries::find_by_delivery_id(db, delivery_id)
+        .await?
+        .ok_or_else(|| DeliveryError::NotFound(delivery_id.to_owned()))?;
     Ok(jobs::replay(db, delivery.id).await?)
 }

@@ -37,7 +37,13 @@ pub struct OwnedDelivery {
 
 impl OwnedDelivery {
     fn borrowed(&self) -> NewDelivery<'_> {
-        NewDelivery { delivery_id: &self.delivery_id, event: &self.event, meta: &self.meta, payload: &self.payload, trace_parent: self.trace_parent.clone() }
+        NewDelivery {
+            delivery_id: &self.delivery_id,
+            event: &self.event,
+            meta: &self.meta,
+            payload: &self.payload,
+            trace_parent: self.trace_parent.clone(),
+        }
     }
 }
 
@@ -54,7 +60,9 @@ pub struct DeliveryWriter {
 
 impl std::fmt::Debug for Pending {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Pending").field("delivery", &self.delivery.delivery_id).finish_non_exhaustive()
+        f.debug_struct("Pending")
+            .field("delivery", &self.delivery.delivery_id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -70,7 +78,9 @@ impl DeliveryWriter {
     /// When the thread or its runtime cannot be started.
     pub fn spawn(db: DatabaseConnection, url: String) -> std::io::Result<Self> {
         let (queue, incoming) = mpsc::channel(QUEUE);
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
         std::thread::Builder::new().name("delivery-writer".into()).spawn(move || {
             runtime.block_on(async move {
                 let db = if db.get_database_backend() == sea_orm::DbBackend::Postgres {
@@ -97,8 +107,13 @@ impl DeliveryWriter {
     /// has stopped.
     pub async fn store(&self, delivery: OwnedDelivery) -> Result<Stored, DbErr> {
         let (reply, answer) = oneshot::channel();
-        self.queue.send(Pending { delivery, reply }).await.map_err(|_| DbErr::Custom("the delivery writer has stopped".into()))?;
-        answer.await.map_err(|_| DbErr::Custom("the delivery writer stopped before the commit".into()))?
+        self.queue
+            .send(Pending { delivery, reply })
+            .await
+            .map_err(|_| DbErr::Custom("the delivery writer has stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| DbErr::Custom("the delivery writer stopped before the commit".into()))?
     }
 }
 
@@ -141,7 +156,13 @@ mod tests {
 
     fn delivery(id: &str) -> OwnedDelivery {
         let payload = br#"{"action":"opened","repository":{"full_name":"o/r","name":"r","owner":{"login":"o"}},"issue":{"number":1}}"#.to_vec();
-        OwnedDelivery { delivery_id: id.into(), event: "issues".into(), meta: EventMeta::from_json(&payload).expect("meta"), payload, trace_parent: None }
+        OwnedDelivery {
+            delivery_id: id.into(),
+            event: "issues".into(),
+            meta: EventMeta::from_json(&payload).expect("meta"),
+            payload,
+            trace_parent: None,
+        }
     }
 
     #[tokio::test]
@@ -156,7 +177,9 @@ mod tests {
             let writer = writer.clone();
             // Every delivery id twice: one of each pair is a duplicate, in the same
             // batch or not.
-            tasks.push(tokio::spawn(async move { writer.store(delivery(&format!("d-{}", i / 2))).await }));
+            tasks.push(tokio::spawn(async move {
+                writer.store(delivery(&format!("d-{}", i / 2))).await
+            }));
         }
         let mut new = 0;
         let mut duplicate = 0;
@@ -169,6 +192,9 @@ mod tests {
         assert_eq!((new, duplicate), (100, 100));
         let rows = deliveries::list(&db, None, 1000, None).await.expect("list");
         assert_eq!(rows.len(), 100);
-        assert!(rows.iter().all(|r| r.job.is_some()), "every stored delivery has its job");
+        assert!(
+            rows.iter().all(|r| r.job.is_some()),
+            "every stored delivery has its job"
+        );
     }
 }

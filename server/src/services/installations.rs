@@ -11,7 +11,13 @@ use crate::db::installations;
 use crate::github::GitHubAccess;
 
 fn full_names(list: &Value) -> Vec<String> {
-    list.as_array().map(|a| a.iter().filter_map(|r| r["full_name"].as_str().map(str::to_owned)).collect()).unwrap_or_default()
+    list.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|r| r["full_name"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Applies an installation event to the stored installations; other events are
@@ -19,21 +25,43 @@ fn full_names(list: &Value) -> Vec<String> {
 ///
 /// # Errors
 /// When the database fails.
-pub async fn apply(db: &DatabaseConnection, github: &GitHubAccess, event: &str, action: Option<&str>, payload: &Value) -> Result<bool, DbErr> {
+pub async fn apply(
+    db: &DatabaseConnection,
+    github: &GitHubAccess,
+    event: &str,
+    action: Option<&str>,
+    payload: &Value,
+) -> Result<bool, DbErr> {
     if event != "installation" && event != "installation_repositories" {
         return Ok(false);
     }
     let installation = &payload["installation"];
-    let Some(id) = installation["id"].as_i64() else { return Ok(false) };
-    let account = installation["account"]["login"].as_str().unwrap_or_default();
+    let Some(id) = installation["id"].as_i64() else {
+        return Ok(false);
+    };
+    let account = installation["account"]["login"]
+        .as_str()
+        .unwrap_or_default();
     let selected = installation["repository_selection"].as_str() == Some("selected");
     let existing = installations::find(db, id).await?;
-    let known_repos = || existing.as_ref().and_then(|e| e.repositories.as_deref()).and_then(|r| serde_json::from_str::<Vec<String>>(r).ok());
+    let known_repos = || {
+        existing
+            .as_ref()
+            .and_then(|e| e.repositories.as_deref())
+            .and_then(|r| serde_json::from_str::<Vec<String>>(r).ok())
+    };
     let action = action.unwrap_or_default();
     match (event, action) {
         ("installation", "created" | "new_permissions_accepted") => {
             let repos = selected.then(|| full_names(&payload["repositories"]));
-            installations::upsert(db, id, account, repos, installation["suspended_at"].is_string()).await?;
+            installations::upsert(
+                db,
+                id,
+                account,
+                repos,
+                installation["suspended_at"].is_string(),
+            )
+            .await?;
         }
         ("installation", "suspend" | "unsuspend") => {
             installations::upsert(db, id, account, known_repos(), action == "suspend").await?;
@@ -48,16 +76,26 @@ pub async fn apply(db: &DatabaseConnection, github: &GitHubAccess, event: &str, 
                 installations::upsert(db, id, account, selected.then(Vec::new), false).await?;
             }
             if selected {
-                installations::change_repositories(db, id, &full_names(&payload["repositories_added"]), &full_names(&payload["repositories_removed"])).await?;
+                installations::change_repositories(
+                    db,
+                    id,
+                    &full_names(&payload["repositories_added"]),
+                    &full_names(&payload["repositories_removed"]),
+                )
+                .await?;
             } else {
-                installations::upsert(db, id, account, None, existing.is_some_and(|e| e.suspended)).await?;
+                installations::upsert(db, id, account, None, existing.is_some_and(|e| e.suspended))
+                    .await?;
             }
         }
         _ => return Ok(true),
     }
     tracing::info!(installation = id, event, action, "installation updated");
     let entry = AuditEntry {
-        actor: payload["sender"]["login"].as_str().unwrap_or("github").to_owned(),
+        actor: payload["sender"]["login"]
+            .as_str()
+            .unwrap_or("github")
+            .to_owned(),
         actor_kind: "github".into(),
         action: format!("{event}.{action}"),
         details: Some(format!("installation {id} on {account}")),
@@ -77,7 +115,20 @@ async fn forget(github: &GitHubAccess, id: i64) {
 ///
 /// # Errors
 /// When the database fails.
-pub async fn refusal(db: &DatabaseConnection, installation: Option<i64>) -> Result<Option<String>, DbErr> {
-    let Some(id) = installation else { return Ok(None) };
-    Ok(installations::find(db, id).await?.filter(|i| i.suspended).map(|i| format!("installation {id} on {} is suspended: no API calls", i.account)))
+pub async fn refusal(
+    db: &DatabaseConnection,
+    installation: Option<i64>,
+) -> Result<Option<String>, DbErr> {
+    let Some(id) = installation else {
+        return Ok(None);
+    };
+    Ok(installations::find(db, id)
+        .await?
+        .filter(|i| i.suspended)
+        .map(|i| {
+            format!(
+                "installation {id} on {} is suspended: no API calls",
+                i.account
+            )
+        }))
 }

@@ -5,8 +5,8 @@ use sea_orm::DbErr;
 use thiserror::Error;
 
 use crate::db::deliveries::Stored;
-use crate::services::delivery_writer::OwnedDelivery;
 use crate::domain::{is_known_action, is_known_event, EventMeta, WebhookHeaders};
+use crate::services::delivery_writer::OwnedDelivery;
 use crate::state::AppState;
 
 /// Why a delivery was not accepted. The webhook route maps each to a status.
@@ -48,9 +48,17 @@ pub struct Accepted {
 /// # Errors
 /// An [`IntakeError`]; in every case nothing was stored.
 #[tracing::instrument(name = "intake", skip_all, fields(delivery.id = %headers.delivery.as_str(), event = %headers.event.as_str()))]
-pub async fn accept(state: &AppState, headers: &WebhookHeaders, body: &[u8]) -> Result<Accepted, IntakeError> {
+pub async fn accept(
+    state: &AppState,
+    headers: &WebhookHeaders,
+    body: &[u8],
+) -> Result<Accepted, IntakeError> {
     // The signature is checked on the raw bytes before anything parses them.
-    let verified = state.webhook_secrets.verify(&state.db, body, &headers.signature_hex).await.map_err(IntakeError::Storage)?;
+    let verified = state
+        .webhook_secrets
+        .verify(&state.db, body, &headers.signature_hex)
+        .await
+        .map_err(IntakeError::Storage)?;
     let Some(verified) = verified else {
         tracing::warn!("webhook signature mismatch");
         return Err(IntakeError::BadSignature);
@@ -62,9 +70,16 @@ pub async fn accept(state: &AppState, headers: &WebhookHeaders, body: &[u8]) -> 
         return Err(IntakeError::WrongScope);
     }
     let event = headers.event.as_str();
-    if headers.delivery.as_str().starts_with(crate::services::schedule::DELIVERY_PREFIX) {
+    if headers
+        .delivery
+        .as_str()
+        .starts_with(crate::services::schedule::DELIVERY_PREFIX)
+    {
         // Scheduled ticks are the server's own deliveries (`services::schedule`).
-        return Err(IntakeError::Malformed(format!("delivery ids starting with {} are reserved for scheduled ticks", crate::services::schedule::DELIVERY_PREFIX)));
+        return Err(IntakeError::Malformed(format!(
+            "delivery ids starting with {} are reserved for scheduled ticks",
+            crate::services::schedule::DELIVERY_PREFIX
+        )));
     }
     let recognised = is_known_event(event) && is_known_action(event, meta.action.as_deref());
     let delivery = OwnedDelivery {
@@ -74,14 +89,26 @@ pub async fn accept(state: &AppState, headers: &WebhookHeaders, body: &[u8]) -> 
         payload: body.to_vec(),
         trace_parent: crate::telemetry::current_trace_parent(),
     };
-    let stored = state.writer.store(delivery).await.map_err(IntakeError::Storage)?;
+    let stored = state
+        .writer
+        .store(delivery)
+        .await
+        .map_err(IntakeError::Storage)?;
     let duplicate = stored == Stored::Duplicate;
-    state.metrics.delivery_accepted(event, recognised, duplicate);
+    state
+        .metrics
+        .delivery_accepted(event, recognised, duplicate);
     if !duplicate {
         state.wake_workers();
     }
     if !recognised {
         tracing::info!(action = ?meta.action, "stored a delivery of an unrecognised event or action");
     }
-    Ok(Accepted { delivery: headers.delivery.as_str().to_owned(), event: event.to_owned(), action: meta.action, recognised, duplicate })
+    Ok(Accepted {
+        delivery: headers.delivery.as_str().to_owned(),
+        event: event.to_owned(),
+        action: meta.action,
+        recognised,
+        duplicate,
+    })
 }

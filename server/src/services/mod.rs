@@ -2,17 +2,17 @@
 //! running the plugins that subscribe to its event, managing installed plugins, plugin
 //! secrets, and approvals (deciding, expiring, telling plugins).
 pub mod approval_sweep;
-pub mod around;
 pub mod approvals;
+pub mod around;
 pub mod commands;
 pub mod deliveries;
 pub mod delivery_writer;
 pub mod dispatch;
+pub mod installations;
+pub mod intake;
 pub mod plugin_secrets;
 pub mod plugin_test;
 pub mod plugins;
 pub mod policies;
 pub mod schedule;
 pub mod secrets;
-pub mod installations;
-pub mod intake;

@@ -14,12 +14,19 @@ fn aad(scope: &str, name: &str) -> Vec<u8> {
 }
 
 fn valid_name(name: &str) -> bool {
-    !name.is_empty() && name.len() <= 128 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+    !name.is_empty()
+        && name.len() <= 128
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
 }
 
 /// Where a secret applies: `*` for every repository, or `owner/name`.
 fn valid_scope(scope: &str) -> bool {
-    scope == "*" || scope.split_once('/').is_some_and(|(o, n)| !o.is_empty() && !n.is_empty() && !n.contains('/'))
+    scope == "*"
+        || scope
+            .split_once('/')
+            .is_some_and(|(o, n)| !o.is_empty() && !n.is_empty() && !n.contains('/'))
 }
 
 /// Seals and stores (or replaces) a plugin secret.
@@ -27,7 +34,13 @@ fn valid_scope(scope: &str) -> bool {
 /// # Errors
 /// [`SecretError::NoKey`] without `secrets.key`, [`SecretError::Invalid`] for a bad
 /// name, scope or value, or the database's error.
-pub async fn set(db: &DatabaseConnection, key: Option<&Secret>, scope: &str, name: &str, value: &str) -> Result<(), SecretError> {
+pub async fn set(
+    db: &DatabaseConnection,
+    key: Option<&Secret>,
+    scope: &str,
+    name: &str,
+    value: &str,
+) -> Result<(), SecretError> {
     let key = key.ok_or(SecretError::NoKey)?;
     if !valid_name(name) || !valid_scope(scope) || value.is_empty() || value.len() > 64 * 1024 {
         return Err(SecretError::Invalid);
@@ -42,8 +55,14 @@ pub async fn set(db: &DatabaseConnection, key: Option<&Secret>, scope: &str, nam
 ///
 /// # Errors
 /// When the database fails.
-pub async fn list(db: &DatabaseConnection) -> Result<Vec<(String, String, chrono::DateTime<chrono::Utc>)>, DbErr> {
-    Ok(plugin_secrets::all(db).await?.into_iter().map(|r| (r.scope, r.name, r.created_at)).collect())
+pub async fn list(
+    db: &DatabaseConnection,
+) -> Result<Vec<(String, String, chrono::DateTime<chrono::Utc>)>, DbErr> {
+    Ok(plugin_secrets::all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.scope, r.name, r.created_at))
+        .collect())
 }
 
 /// Removes a plugin secret; returns whether it existed.
@@ -59,7 +78,12 @@ pub async fn remove(db: &DatabaseConnection, scope: &str, name: &str) -> Result<
 /// # Errors
 /// [`SecretError::NoKey`] without a key, a crypto error when it does not open, or
 /// the database's error.
-pub async fn open(db: &DatabaseConnection, sealer: Option<&SecretBox>, project: &str, name: &str) -> Result<Option<Secret>, SecretError> {
+pub async fn open(
+    db: &DatabaseConnection,
+    sealer: Option<&SecretBox>,
+    project: &str,
+    name: &str,
+) -> Result<Option<Secret>, SecretError> {
     let Some(row) = plugin_secrets::find(db, project, name).await? else {
         return Ok(None);
     };

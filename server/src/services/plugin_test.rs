@@ -50,17 +50,35 @@ pub struct TestReport {
 /// # Errors
 /// When the payload is not JSON, the plugin does not load, or the scratch database
 /// or simulator cannot be set up.
-pub async fn run(wasm: &[u8], event_name: &str, payload: &[u8], config: Option<&serde_json::Value>) -> anyhow::Result<TestReport> {
-    let dir = std::env::temp_dir().join(format!("gantry-plugin-test-{}", uuid::Uuid::new_v4().simple()));
+pub async fn run(
+    wasm: &[u8],
+    event_name: &str,
+    payload: &[u8],
+    config: Option<&serde_json::Value>,
+) -> anyhow::Result<TestReport> {
+    let dir = std::env::temp_dir().join(format!(
+        "gantry-plugin-test-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
     let result = run_in(&dir, wasm, event_name, payload, config).await;
     let _ = std::fs::remove_dir_all(&dir);
     result
 }
 
-async fn run_in(dir: &std::path::Path, wasm: &[u8], event_name: &str, payload: &[u8], config: Option<&serde_json::Value>) -> anyhow::Result<TestReport> {
-    let value: serde_json::Value = serde_json::from_slice(payload).context("the event payload is not JSON")?;
-    let meta = EventMeta::from_json(payload).context("the event payload is not a webhook payload")?;
-    let sim = Simulator::new(SimulatorOptions { allow_anonymous: true });
+async fn run_in(
+    dir: &std::path::Path,
+    wasm: &[u8],
+    event_name: &str,
+    payload: &[u8],
+    config: Option<&serde_json::Value>,
+) -> anyhow::Result<TestReport> {
+    let value: serde_json::Value =
+        serde_json::from_slice(payload).context("the event payload is not JSON")?;
+    let meta =
+        EventMeta::from_json(payload).context("the event payload is not a webhook payload")?;
+    let sim = Simulator::new(SimulatorOptions {
+        allow_anonymous: true,
+    });
     sim.learn(event_name, &value);
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let sim_url = format!("http://{}", listener.local_addr()?);
@@ -68,13 +86,29 @@ async fn run_in(dir: &std::path::Path, wasm: &[u8], event_name: &str, payload: &
     let handle = server.handle();
     tokio::spawn(server);
 
-    let db = db::connect(&format!("sqlite://{}?mode=rwc", dir.join("test.db").display()), 2).await?;
+    let db = db::connect(
+        &format!("sqlite://{}?mode=rwc", dir.join("test.db").display()),
+        2,
+    )
+    .await?;
     db::migrate(&db).await?;
     let runtime = PluginRuntime::new(Limits::default())?;
     let plugin = runtime.load(wasm, config)?;
-    let github = GitHubClient::new(&GitHubSettings { api_url: sim_url, token: Some(Secret::new("plugin-test")), ..GitHubSettings::default() })?;
-    let services = Arc::new(HostServices::new(&crate::config::Settings::default(), None)?);
-    let env = HostEnv { github, db: db.clone(), rules: Arc::new(policies::all(&db).await?), services };
+    let github = GitHubClient::new(&GitHubSettings {
+        api_url: sim_url,
+        token: Some(Secret::new("plugin-test")),
+        ..GitHubSettings::default()
+    })?;
+    let services = Arc::new(HostServices::new(
+        &crate::config::Settings::default(),
+        None,
+    )?);
+    let env = HostEnv {
+        github,
+        db: db.clone(),
+        rules: Arc::new(policies::all(&db).await?),
+        services,
+    };
     let event = PluginEvent {
         name: event_name.to_owned(),
         action: meta.action.clone(),
@@ -91,11 +125,26 @@ async fn run_in(dir: &std::path::Path, wasm: &[u8], event_name: &str, payload: &
     let decisions = audit::with_action(&db, "policy.decision")
         .await?
         .into_iter()
-        .map(|r| (r.capability.unwrap_or_default(), r.decision.unwrap_or_default(), r.details.unwrap_or_default()))
+        .map(|r| {
+            (
+                r.capability.unwrap_or_default(),
+                r.decision.unwrap_or_default(),
+                r.details.unwrap_or_default(),
+            )
+        })
         .collect();
-    let held = approvals::list(&db, Some("pending")).await?.into_iter().map(|a| (a.public_id, a.action)).collect();
+    let held = approvals::list(&db, Some("pending"))
+        .await?
+        .into_iter()
+        .map(|a| (a.public_id, a.action))
+        .collect();
     let (labels, comments) = match (&meta.repository, meta.number) {
-        (Some(repo), Some(n)) => (sim.issue_labels(&repo.owner, &repo.name, n).unwrap_or_default(), sim.issue_comments(&repo.owner, &repo.name, n).unwrap_or_default()),
+        (Some(repo), Some(n)) => (
+            sim.issue_labels(&repo.owner, &repo.name, n)
+                .unwrap_or_default(),
+            sim.issue_comments(&repo.owner, &repo.name, n)
+                .unwrap_or_default(),
+        ),
         _ => (Vec::new(), Vec::new()),
     };
     handle.stop(false).await;
@@ -103,7 +152,9 @@ async fn run_in(dir: &std::path::Path, wasm: &[u8], event_name: &str, payload: &
         plugin: format!("{} {}", plugin.manifest.name, plugin.manifest.version),
         sdk_version: plugin.sdk_version.clone(),
         event: event_kind(event_name, meta.action.as_deref()),
-        subscribed: plugin.manifest.subscribes_to(event_name, meta.action.as_deref()),
+        subscribed: plugin
+            .manifest
+            .subscribes_to(event_name, meta.action.as_deref()),
         outcome: report.outcome.as_str().to_owned(),
         message: report.message,
         log: report.log,

@@ -6,7 +6,9 @@ use thiserror::Error;
 
 use crate::db::audit::{self, AuditEntry};
 use crate::db::policies;
-use crate::policy::{decide, CapabilityPattern, Conditions, Decision, Effect, Permission, Request, Rule, RuleScope};
+use crate::policy::{
+    decide, CapabilityPattern, Conditions, Decision, Effect, Permission, Request, Rule, RuleScope,
+};
 
 /// A rule as an operator writes it.
 #[derive(Debug, Clone, Deserialize)]
@@ -49,20 +51,33 @@ impl TryFrom<RuleForm> for Rule {
     fn try_from(form: RuleForm) -> Result<Self, PolicyError> {
         let scope = RuleScope::parse(&form.scope).map_err(PolicyError::Invalid)?;
         if form.enforced && scope != RuleScope::Global {
-            return Err(PolicyError::Invalid("only global rules can be enforced".into()));
+            return Err(PolicyError::Invalid(
+                "only global rules can be enforced".into(),
+            ));
         }
         let min_permission = form
             .min_permission
             .as_deref()
-            .map(|p| Permission::parse(p).ok_or_else(|| PolicyError::Invalid(format!("`{p}` is not a permission (read, triage, write, maintain, admin)"))))
+            .map(|p| {
+                Permission::parse(p).ok_or_else(|| {
+                    PolicyError::Invalid(format!(
+                        "`{p}` is not a permission (read, triage, write, maintain, admin)"
+                    ))
+                })
+            })
             .transpose()?;
         Ok(Rule {
             id: 0,
             scope,
             plugin: form.plugin.filter(|p| !p.is_empty()),
             capability: CapabilityPattern::parse(&form.capability).map_err(PolicyError::Invalid)?,
-            effect: Effect::parse(&form.effect).ok_or_else(|| PolicyError::Invalid(format!("`{}` is not allow, ask or deny", form.effect)))?,
-            conditions: Conditions { branch: form.branch.filter(|b| !b.is_empty()), min_permission },
+            effect: Effect::parse(&form.effect).ok_or_else(|| {
+                PolicyError::Invalid(format!("`{}` is not allow, ask or deny", form.effect))
+            })?,
+            conditions: Conditions {
+                branch: form.branch.filter(|b| !b.is_empty()),
+                min_permission,
+            },
             enforced: form.enforced,
         })
     }
@@ -85,9 +100,22 @@ pub async fn add(db: &DatabaseConnection, form: RuleForm, actor: &str) -> Result
 /// # Errors
 /// See [`PolicyError`].
 pub async fn remove(db: &DatabaseConnection, id: i64, actor: &str) -> Result<(), PolicyError> {
-    let rule = policies::all(db).await?.into_iter().find(|r| r.id == id).ok_or(PolicyError::NotFound(id))?;
+    let rule = policies::all(db)
+        .await?
+        .into_iter()
+        .find(|r| r.id == id)
+        .ok_or(PolicyError::NotFound(id))?;
     policies::delete(db, id).await?;
-    audit::append(db, change(actor, "policy.deleted", &rule, serde_json::to_string(&rule).ok())).await?;
+    audit::append(
+        db,
+        change(
+            actor,
+            "policy.deleted",
+            &rule,
+            serde_json::to_string(&rule).ok(),
+        ),
+    )
+    .await?;
     Ok(())
 }
 
@@ -123,5 +151,15 @@ pub async fn explain(
 ) -> Result<Decision, DbErr> {
     let rules = policies::all(db).await?;
     let repository = repository.to_ascii_lowercase();
-    Ok(decide(&rules, &Request { plugin, capability, declared, repository: Some(&repository), branch, actor_permission }))
+    Ok(decide(
+        &rules,
+        &Request {
+            plugin,
+            capability,
+            declared,
+            repository: Some(&repository),
+            branch,
+            actor_permission,
+        },
+    ))
 }

@@ -39,7 +39,11 @@ pub fn slot(now: DateTime<Utc>, interval_secs: u64) -> DateTime<Utc> {
 pub async fn tick(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<usize> {
     let slot = slot(now, state.settings.schedule.interval_secs);
     let mut projects = BTreeSet::new();
-    for head in queries::heads(&state.db).await?.into_iter().filter(|h| h.enabled) {
+    for head in queries::heads(&state.db)
+        .await?
+        .into_iter()
+        .filter(|h| h.enabled)
+    {
         for row in queries::projects(&state.db, &head.name).await? {
             if row.project != "*" && row.enabled != Some(false) {
                 projects.insert(row.project);
@@ -52,15 +56,26 @@ pub async fn tick(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<usize>
     let installations = installations::all(&state.db).await?;
     let mut stored = 0;
     for project in projects {
-        let Some((owner, name)) = project.split_once('/') else { continue };
-        let repo = RepoRef { owner: owner.to_owned(), name: name.to_owned() };
+        let Some((owner, name)) = project.split_once('/') else {
+            continue;
+        };
+        let repo = RepoRef {
+            owner: owner.to_owned(),
+            name: name.to_owned(),
+        };
         let active = active::for_repository(&state.db, &state.plugins, Some(&repo)).await?;
         if active.subscribers(EVENT, Some("tick")).next().is_none() {
             continue;
         }
         let installation = installations
             .iter()
-            .find(|i| !i.suspended && i.account.eq_ignore_ascii_case(owner) && i.repositories.as_deref().is_none_or(|r| r.contains(&format!("\"{project}\""))))
+            .find(|i| {
+                !i.suspended
+                    && i.account.eq_ignore_ascii_case(owner)
+                    && i.repositories
+                        .as_deref()
+                        .is_none_or(|r| r.contains(&format!("\"{project}\"")))
+            })
             .map(|i| i.id);
         let payload = serde_json::json!({
             "action": "tick",
@@ -71,8 +86,17 @@ pub async fn tick(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<usize>
         let bytes = serde_json::to_vec(&payload)?;
         let meta = EventMeta::from_json(&bytes)?;
         let delivery_id = format!("{DELIVERY_PREFIX}{project}:{}", slot.timestamp());
-        let new = NewDelivery { delivery_id: &delivery_id, event: EVENT, meta: &meta, payload: &bytes, trace_parent: None };
-        if matches!(deliveries::store_with_job(&state.db, new).await?, Stored::New { .. }) {
+        let new = NewDelivery {
+            delivery_id: &delivery_id,
+            event: EVENT,
+            meta: &meta,
+            payload: &bytes,
+            trace_parent: None,
+        };
+        if matches!(
+            deliveries::store_with_job(&state.db, new).await?,
+            Stored::New { .. }
+        ) {
             stored += 1;
             state.wake_workers();
         }
@@ -87,8 +111,14 @@ mod tests {
     #[test]
     fn slots_start_on_multiples_of_the_interval() {
         let t = Utc.with_ymd_and_hms(2026, 11, 21, 4, 17, 42).unwrap();
-        assert_eq!(slot(t, 60), Utc.with_ymd_and_hms(2026, 11, 21, 4, 17, 0).unwrap());
-        assert_eq!(slot(t, 3600), Utc.with_ymd_and_hms(2026, 11, 21, 4, 0, 0).unwrap());
+        assert_eq!(
+            slot(t, 60),
+            Utc.with_ymd_and_hms(2026, 11, 21, 4, 17, 0).unwrap()
+        );
+        assert_eq!(
+            slot(t, 3600),
+            Utc.with_ymd_and_hms(2026, 11, 21, 4, 0, 0).unwrap()
+        );
         assert_eq!(slot(t, 0), t, "an interval of 0 counts as one second");
     }
 }

@@ -60,13 +60,25 @@ fn aad(scope: &SecretScope) -> Vec<u8> {
 ///
 /// # Errors
 /// See [`SecretError`].
-pub async fn add(db: &DatabaseConnection, key: Option<&Secret>, scope: &SecretScope, label: Option<String>, value: &str) -> Result<i64, SecretError> {
+pub async fn add(
+    db: &DatabaseConnection,
+    key: Option<&Secret>,
+    scope: &SecretScope,
+    label: Option<String>,
+    value: &str,
+) -> Result<i64, SecretError> {
     if value.is_empty() || value.len() > 1024 {
         return Err(SecretError::Invalid);
     }
     let sealer = SecretBox::from_key(key.ok_or(SecretError::NoKey)?)?;
     let (nonce, ciphertext) = sealer.seal(value.as_bytes(), &aad(scope))?;
-    let new = NewSealedSecret { scope: scope.kind().into(), scope_name: scope.name().into(), label, nonce, ciphertext };
+    let new = NewSealedSecret {
+        scope: scope.kind().into(),
+        scope_name: scope.name().into(),
+        label,
+        nonce,
+        ciphertext,
+    };
     Ok(secrets::insert(db, new).await?)
 }
 
@@ -80,7 +92,8 @@ pub async fn list(db: &DatabaseConnection) -> Result<Vec<SecretInfo>, DbErr> {
         .into_iter()
         .map(|r| SecretInfo {
             id: r.id,
-            scope: SecretScope::from_stored(&r.scope, &r.scope_name).map_or_else(|| r.scope.clone(), |s| s.to_string()),
+            scope: SecretScope::from_stored(&r.scope, &r.scope_name)
+                .map_or_else(|| r.scope.clone(), |s| s.to_string()),
             label: r.label,
             created_at: r.created_at,
         })
@@ -123,7 +136,12 @@ impl WebhookSecrets {
     pub fn new(settings: &Settings) -> Result<Self, CryptoError> {
         Ok(Self {
             configured: settings.webhook.secrets.clone(),
-            sealer: settings.secrets.key.as_ref().map(SecretBox::from_key).transpose()?,
+            sealer: settings
+                .secrets
+                .key
+                .as_ref()
+                .map(SecretBox::from_key)
+                .transpose()?,
             ttl: Duration::from_millis(settings.webhook.secret_cache_ms),
             cache: RwLock::new(None),
         })
@@ -135,11 +153,20 @@ impl WebhookSecrets {
                 return Ok(entries.clone());
             }
         }
-        let mut entries: Vec<Entry> = self.configured.iter().map(|s| (SecretScope::Global, Some(s.clone()))).collect();
+        let mut entries: Vec<Entry> = self
+            .configured
+            .iter()
+            .map(|s| (SecretScope::Global, Some(s.clone())))
+            .collect();
         for row in secrets::all(db).await? {
-            let Some(scope) = SecretScope::from_stored(&row.scope, &row.scope_name) else { continue };
+            let Some(scope) = SecretScope::from_stored(&row.scope, &row.scope_name) else {
+                continue;
+            };
             let value = match &self.sealer {
-                Some(sealer) => sealer.open(&row.nonce, &row.ciphertext, &aad(&scope)).ok().and_then(|v| String::from_utf8(v).ok()),
+                Some(sealer) => sealer
+                    .open(&row.nonce, &row.ciphertext, &aad(&scope))
+                    .ok()
+                    .and_then(|v| String::from_utf8(v).ok()),
                 None => None,
             };
             if value.is_none() {
@@ -165,7 +192,12 @@ impl WebhookSecrets {
     ///
     /// # Errors
     /// When the secrets cannot be read from the database.
-    pub async fn verify(&self, db: &DatabaseConnection, body: &[u8], signature_hex: &str) -> Result<Option<Verified>, DbErr> {
+    pub async fn verify(
+        &self,
+        db: &DatabaseConnection,
+        body: &[u8],
+        signature_hex: &str,
+    ) -> Result<Option<Verified>, DbErr> {
         let entries = self.entries(db).await?;
         let mut scopes = HashSet::new();
         for (scope, secret) in entries.iter() {
@@ -191,7 +223,10 @@ impl Verified {
                 return scope;
             }
         }
-        let org = meta.organization.clone().or_else(|| meta.repository.as_ref().map(|r| r.owner.clone()));
+        let org = meta
+            .organization
+            .clone()
+            .or_else(|| meta.repository.as_ref().map(|r| r.owner.clone()));
         if let Some(org) = org {
             let scope = SecretScope::Org(org.to_ascii_lowercase());
             if has(&scope) {

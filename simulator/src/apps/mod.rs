@@ -330,7 +330,10 @@ impl Simulator {
         let revoked = {
             let mut state = self.lock();
             let before = state.apps.tokens.len();
-            state.apps.tokens.retain(|_, t| t.installation_id != installation_id);
+            state
+                .apps
+                .tokens
+                .retain(|_, t| t.installation_id != installation_id);
             before - state.apps.tokens.len()
         };
         self.save();

@@ -12,23 +12,40 @@ const MAX_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Registers this module's routes.
 pub(super) fn config(cfg: &mut web::ServiceConfig) {
-    cfg.route("/repos/{owner}/{repo}/actions/artifacts/{id}/zip", web::get().to(download));
+    cfg.route(
+        "/repos/{owner}/{repo}/actions/artifacts/{id}/zip",
+        web::get().to(download),
+    );
 }
 
 /// The bytes an artifact of this name, id and size consists of.
 #[must_use]
 pub fn artifact_bytes(name: &str, id: u64, size: u64) -> Vec<u8> {
     let pattern = format!("{name}:{id}\n");
-    pattern.bytes().cycle().take(usize::try_from(size.min(MAX_BYTES)).unwrap_or(0)).collect()
+    pattern
+        .bytes()
+        .cycle()
+        .take(usize::try_from(size.min(MAX_BYTES)).unwrap_or(0))
+        .collect()
 }
 
-async fn download(sim: web::Data<Simulator>, path: web::Path<(String, String, u64)>) -> Result<HttpResponse, SimError> {
+async fn download(
+    sim: web::Data<Simulator>,
+    path: web::Path<(String, String, u64)>,
+) -> Result<HttpResponse, SimError> {
     let (owner, repo, id) = path.into_inner();
     let (name, size) = {
         let state = sim.lock();
         let repo = state.repo(&owner, &repo).ok_or(SimError::NotFound)?;
-        let artifact = repo.runs.iter().flat_map(|r| r.artifacts.iter()).find(|a| a.id == id).ok_or(SimError::NotFound)?;
+        let artifact = repo
+            .runs
+            .iter()
+            .flat_map(|r| r.artifacts.iter())
+            .find(|a| a.id == id)
+            .ok_or(SimError::NotFound)?;
         (artifact.name.clone(), artifact.size_in_bytes)
     };
-    Ok(HttpResponse::Ok().content_type("application/zip").body(artifact_bytes(&name, id, size)))
+    Ok(HttpResponse::Ok()
+        .content_type("application/zip")
+        .body(artifact_bytes(&name, id, size)))
 }

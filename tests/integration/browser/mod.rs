@@ -49,9 +49,18 @@ fn gantry_cli(app: &TestApp, args: &[&str], stdin: &str) -> String {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "gantry {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "gantry {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -65,13 +74,21 @@ async fn the_first_admin_is_created_at_run_time_and_signs_in_to_the_dashboard() 
     // account can sign in.
     browser.goto(&format!("{}/dashboard", app.address)).await;
     browser.find("form.sign-in").await;
-    assert!(browser.url().await.contains("/login"), "{}", browser.url().await);
+    assert!(
+        browser.url().await.contains("/login"),
+        "{}",
+        browser.url().await
+    );
     screenshot(&browser, "sign-in").await;
 
     // The operator creates the first admin with the CLI, on the running server's
     // database.
     let password = "a long first admin password";
-    let out = gantry_cli(&app, &["admin", "create", "--login", "root", "--password-stdin"], &format!("{password}\n"));
+    let out = gantry_cli(
+        &app,
+        &["admin", "create", "--login", "root", "--password-stdin"],
+        &format!("{password}\n"),
+    );
     assert!(out.contains("root"), "{out}");
 
     // A wrong password is refused on the form; the right one opens the dashboard.
@@ -79,18 +96,31 @@ async fn the_first_admin_is_created_at_run_time_and_signs_in_to_the_dashboard() 
     browser.find("form.sign-in p.error").await;
     sign_in(&app, &browser, "root", password).await;
     browser.find("header.top .who").await;
-    assert!(browser.url().await.ends_with("/dashboard"), "{}", browser.url().await);
-    let who = browser.text(&browser.find("header.top .who span").await).await;
+    assert!(
+        browser.url().await.ends_with("/dashboard"),
+        "{}",
+        browser.url().await
+    );
+    let who = browser
+        .text(&browser.find("header.top .who span").await)
+        .await;
     assert!(who.contains("root") && who.contains("admin"), "{who}");
     screenshot(&browser, "overview").await;
-    for (page, name) in [("/dashboard/plugins", "plugins"), ("/dashboard/policies", "policies"), ("/dashboard/audit", "audit"), ("/dashboard/deliveries", "deliveries")] {
+    for (page, name) in [
+        ("/dashboard/plugins", "plugins"),
+        ("/dashboard/policies", "policies"),
+        ("/dashboard/audit", "audit"),
+        ("/dashboard/deliveries", "deliveries"),
+    ] {
         browser.goto(&format!("{}{page}", app.address)).await;
         browser.find("main#content h1").await;
         screenshot(&browser, name).await;
     }
     // Sign-in success and failure are both in the audit log.
     for action in ["auth.login", "auth.login_failed"] {
-        let rows = gantry_server::db::audit::with_action(&app.state.db, action).await.unwrap();
+        let rows = gantry_server::db::audit::with_action(&app.state.db, action)
+            .await
+            .unwrap();
         assert_eq!(rows.len(), 1, "{action}: {rows:?}");
         assert_eq!(rows[0].actor, "root");
     }
@@ -106,7 +136,14 @@ async fn a_viewer_sees_no_write_controls_and_a_forged_post_from_their_browser_is
     sign_in(&app, &browser, "val", TEST_PASSWORD).await;
     browser.find("header.top .who").await;
 
-    for page in ["/dashboard", "/dashboard/policies", "/dashboard/approvals", "/dashboard/plugins", "/dashboard/deliveries", "/dashboard/audit"] {
+    for page in [
+        "/dashboard",
+        "/dashboard/policies",
+        "/dashboard/approvals",
+        "/dashboard/plugins",
+        "/dashboard/deliveries",
+        "/dashboard/audit",
+    ] {
         browser.goto(&format!("{}{page}", app.address)).await;
         browser.find("main#content h1").await;
         // The only form that writes is signing out.
@@ -121,8 +158,13 @@ async fn a_viewer_sees_no_write_controls_and_a_forged_post_from_their_browser_is
 
     // A forged POST from the viewer's own browser, with their valid CSRF token, to
     // add a policy: refused with 403, and nothing is added.
-    browser.goto(&format!("{}/dashboard/policies", app.address)).await;
-    let rules_before = gantry_server::db::policies::all(&app.state.db).await.unwrap().len();
+    browser
+        .goto(&format!("{}/dashboard/policies", app.address))
+        .await;
+    let rules_before = gantry_server::db::policies::all(&app.state.db)
+        .await
+        .unwrap()
+        .len();
     let status = browser
         .script_async(
             "const done = arguments[arguments.length - 1];
@@ -134,7 +176,14 @@ async fn a_viewer_sees_no_write_controls_and_a_forged_post_from_their_browser_is
         )
         .await;
     assert_eq!(status, json!(403));
-    assert_eq!(gantry_server::db::policies::all(&app.state.db).await.unwrap().len(), rules_before, "nothing added");
+    assert_eq!(
+        gantry_server::db::policies::all(&app.state.db)
+            .await
+            .unwrap()
+            .len(),
+        rules_before,
+        "nothing added"
+    );
     browser.quit().await;
 }
 
@@ -157,32 +206,63 @@ async fn a_maintainer_makes_a_write_ask_and_approves_the_held_action_once_in_the
     browser.find("header.top .who").await;
 
     // The policy: the hooks plugin's label writes on the sandbox repository ask.
-    browser.goto(&format!("{}/dashboard/policies", app.address)).await;
+    browser
+        .goto(&format!("{}/dashboard/policies", app.address))
+        .await;
     fill(&browser, "scope", &format!("repo:{OWNER}/{NAME}")).await;
     fill(&browser, "plugin", "hooks").await;
     fill(&browser, "capability", "issues:write").await;
     browser.click(&browser.find("main form select[name=effect] option[value=ask], main form select[name=effect] option:nth-child(2)").await).await;
-    browser.click(&browser.find("main form[action='/dashboard/policies'] button[type=submit]").await).await;
+    browser
+        .click(
+            &browser
+                .find("main form[action='/dashboard/policies'] button[type=submit]")
+                .await,
+        )
+        .await;
     browser.wait_for_text(&format!("repo:{OWNER}/{NAME}")).await;
     screenshot(&browser, "policies-ask").await;
 
     // A sandbox event: an issue opened on the repository, which the hooks plugin
     // labels `needs-triage` by default; the label write is held, not made.
-    browser.goto(&format!("{}/dashboard/sandbox", app.address)).await;
+    browser
+        .goto(&format!("{}/dashboard/sandbox", app.address))
+        .await;
     fill(&browser, "repository", &format!("{OWNER}/{NAME}")).await;
-    browser.click(&browser.find("main form[action='/dashboard/sandbox/send'] button[type=submit]").await).await;
+    browser
+        .click(
+            &browser
+                .find("main form[action='/dashboard/sandbox/send'] button[type=submit]")
+                .await,
+        )
+        .await;
     browser.find("main#content h1").await;
-    app.wait_for_idle_queue(std::time::Duration::from_secs(30)).await;
+    app.wait_for_idle_queue(std::time::Duration::from_secs(30))
+        .await;
     let labels_path = format!("/repos/{OWNER}/{NAME}/issues/1/labels");
-    assert_eq!(app.sim.request_count("POST", &labels_path), 0, "held, not made");
+    assert_eq!(
+        app.sim.request_count("POST", &labels_path),
+        0,
+        "held, not made"
+    );
 
     // The maintainer approves it on the approvals page.
-    browser.goto(&format!("{}/dashboard/approvals", app.address)).await;
+    browser
+        .goto(&format!("{}/dashboard/approvals", app.address))
+        .await;
     browser.wait_for_text("issues:write").await;
     screenshot(&browser, "approvals").await;
-    let reason = browser.find("main form[action$='/approve'] input[name=reason]").await;
+    let reason = browser
+        .find("main form[action$='/approve'] input[name=reason]")
+        .await;
     browser.type_into(&reason, "triage label is fine").await;
-    browser.click(&browser.find("main form[action$='/approve'] button[type=submit]").await).await;
+    browser
+        .click(
+            &browser
+                .find("main form[action$='/approve'] button[type=submit]")
+                .await,
+        )
+        .await;
     browser.wait_for_text("triage label is fine").await;
 
     // The simulator saw the action exactly once, and the label is there.
@@ -191,12 +271,26 @@ async fn a_maintainer_makes_a_write_ask_and_approves_the_held_action_once_in_the
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert_eq!(app.sim.request_count("POST", &labels_path), 1);
-    assert!(app.sim.issue_labels(OWNER, NAME, 1).unwrap_or_default().contains(&"needs-triage".to_owned()));
+    assert!(app
+        .sim
+        .issue_labels(OWNER, NAME, 1)
+        .unwrap_or_default()
+        .contains(&"needs-triage".to_owned()));
     // Reloading the page and clicking nothing more changes nothing.
-    browser.goto(&format!("{}/dashboard/approvals", app.address)).await;
-    assert!(browser.find_all("main form[action$='/approve']").await.is_empty(), "nothing left to approve");
+    browser
+        .goto(&format!("{}/dashboard/approvals", app.address))
+        .await;
+    assert!(
+        browser
+            .find_all("main form[action$='/approve']")
+            .await
+            .is_empty(),
+        "nothing left to approve"
+    );
     assert_eq!(app.sim.request_count("POST", &labels_path), 1);
-    let approved = gantry_server::db::audit::with_action(&app.state.db, "approval.approved").await.unwrap();
+    let approved = gantry_server::db::audit::with_action(&app.state.db, "approval.approved")
+        .await
+        .unwrap();
     assert_eq!(approved.len(), 1, "{approved:?}");
     assert_eq!(approved[0].actor, "mia");
     browser.quit().await;

@@ -41,7 +41,11 @@ fn find_binary(names: &[&str]) -> String {
 impl Driver {
     /// Starts chromedriver on a free loopback port and waits until it is ready.
     pub async fn start() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let child = Command::new(find_binary(&["chromedriver"]))
             .arg(format!("--port={port}"))
             .arg("--allowed-ips=127.0.0.1")
@@ -49,16 +53,27 @@ impl Driver {
             .stderr(Stdio::null())
             .spawn()
             .expect("chromedriver starts");
-        let driver = Self { child, url: format!("http://127.0.0.1:{port}") };
+        let driver = Self {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
         let http = reqwest::Client::new();
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             if let Ok(answer) = http.get(format!("{}/status", driver.url)).send().await {
-                if answer.json::<Value>().await.map(|v| v["value"]["ready"] == true).unwrap_or(false) {
+                if answer
+                    .json::<Value>()
+                    .await
+                    .map(|v| v["value"]["ready"] == true)
+                    .unwrap_or(false)
+                {
                     return driver;
                 }
             }
-            assert!(Instant::now() < deadline, "chromedriver did not become ready");
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not become ready"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -75,9 +90,23 @@ impl Driver {
                 },
             }},
         });
-        let answer: Value = http.post(format!("{}/session", self.url)).json(&capabilities).send().await.unwrap().json().await.unwrap();
-        let id = answer["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {answer}")).to_owned();
-        Browser { http, base: format!("{}/session/{id}", self.url) }
+        let answer: Value = http
+            .post(format!("{}/session", self.url))
+            .json(&capabilities)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = answer["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {answer}"))
+            .to_owned();
+        Browser {
+            http,
+            base: format!("{}/session/{id}", self.url),
+        }
     }
 }
 
@@ -106,23 +135,43 @@ impl Browser {
 
     /// Opens `url` and waits for the page to load.
     pub async fn goto(&self, url: &str) {
-        self.call(reqwest::Method::POST, "/url", Some(json!({ "url": url }))).await;
+        self.call(reqwest::Method::POST, "/url", Some(json!({ "url": url })))
+            .await;
     }
 
     /// The current URL.
     pub async fn url(&self) -> String {
-        self.call(reqwest::Method::GET, "/url", None).await.as_str().unwrap_or_default().to_owned()
+        self.call(reqwest::Method::GET, "/url", None)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 
     /// The page's HTML as the browser has it now.
     pub async fn source(&self) -> String {
-        self.call(reqwest::Method::GET, "/source", None).await.as_str().unwrap_or_default().to_owned()
+        self.call(reqwest::Method::GET, "/source", None)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 
     /// The elements matching a CSS selector (none is not an error).
     pub async fn find_all(&self, css: &str) -> Vec<Element> {
-        let found = self.call(reqwest::Method::POST, "/elements", Some(json!({ "using": "css selector", "value": css }))).await;
-        found.as_array().into_iter().flatten().filter_map(|e| e[ELEMENT].as_str().map(|id| Element(id.to_owned()))).collect()
+        let found = self
+            .call(
+                reqwest::Method::POST,
+                "/elements",
+                Some(json!({ "using": "css selector", "value": css })),
+            )
+            .await;
+        found
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e[ELEMENT].as_str().map(|id| Element(id.to_owned())))
+            .collect()
     }
 
     /// The first element matching `css`, waiting up to 10 s for it to appear
@@ -133,45 +182,88 @@ impl Browser {
             if let Some(first) = self.find_all(css).await.into_iter().next() {
                 return first;
             }
-            assert!(Instant::now() < deadline, "no element matches `{css}` on {}:\n{}", self.url().await, self.source().await);
+            assert!(
+                Instant::now() < deadline,
+                "no element matches `{css}` on {}:\n{}",
+                self.url().await,
+                self.source().await
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 
     /// Types `text` into an element.
     pub async fn type_into(&self, element: &Element, text: &str) {
-        self.call(reqwest::Method::POST, &format!("/element/{}/value", element.0), Some(json!({ "text": text }))).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{}/value", element.0),
+            Some(json!({ "text": text })),
+        )
+        .await;
     }
 
     /// Clears an input.
     pub async fn clear(&self, element: &Element) {
-        self.call(reqwest::Method::POST, &format!("/element/{}/clear", element.0), Some(json!({}))).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{}/clear", element.0),
+            Some(json!({})),
+        )
+        .await;
     }
 
     /// Clicks an element.
     pub async fn click(&self, element: &Element) {
-        self.call(reqwest::Method::POST, &format!("/element/{}/click", element.0), Some(json!({}))).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{}/click", element.0),
+            Some(json!({})),
+        )
+        .await;
     }
 
     /// An element's visible text.
     pub async fn text(&self, element: &Element) -> String {
-        self.call(reqwest::Method::GET, &format!("/element/{}/text", element.0), None).await.as_str().unwrap_or_default().to_owned()
+        self.call(
+            reqwest::Method::GET,
+            &format!("/element/{}/text", element.0),
+            None,
+        )
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
     }
 
     /// Runs a script in the page and returns its result.
     pub async fn script(&self, script: &str, args: Value) -> Value {
-        self.call(reqwest::Method::POST, "/execute/sync", Some(json!({ "script": script, "args": args }))).await
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({ "script": script, "args": args })),
+        )
+        .await
     }
 
     /// Waits until the page's text contains `needle`.
     pub async fn wait_for_text(&self, needle: &str) {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            let text = self.script("return document.body ? document.body.innerText : ''", json!([])).await;
+            let text = self
+                .script(
+                    "return document.body ? document.body.innerText : ''",
+                    json!([]),
+                )
+                .await;
             if text.as_str().unwrap_or_default().contains(needle) {
                 return;
             }
-            assert!(Instant::now() < deadline, "`{needle}` never appeared on {}:\n{}", self.url().await, text);
+            assert!(
+                Instant::now() < deadline,
+                "`{needle}` never appeared on {}:\n{}",
+                self.url().await,
+                text
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -179,13 +271,20 @@ impl Browser {
     /// Runs an asynchronous script: it gets a callback as its last argument and the
     /// result is what it passes to it (for `fetch`).
     pub async fn script_async(&self, script: &str, args: Value) -> Value {
-        self.call(reqwest::Method::POST, "/execute/async", Some(json!({ "script": script, "args": args }))).await
+        self.call(
+            reqwest::Method::POST,
+            "/execute/async",
+            Some(json!({ "script": script, "args": args })),
+        )
+        .await
     }
 
     /// A PNG of the viewport.
     pub async fn screenshot(&self) -> Vec<u8> {
         let data = self.call(reqwest::Method::GET, "/screenshot", None).await;
-        base64::engine::general_purpose::STANDARD.decode(data.as_str().unwrap_or_default()).unwrap()
+        base64::engine::general_purpose::STANDARD
+            .decode(data.as_str().unwrap_or_default())
+            .unwrap()
     }
 
     /// Ends the session.

@@ -13,8 +13,8 @@ use wasmtime::component::Resource;
 use super::super::bindings::gantry::plugin::git::{CommitInfo, Host, HostWorkspace, Signature};
 use super::super::bindings::{HostError, Repo};
 use super::{HostState, Invocation};
-use crate::domain::RepoRef;
 use crate::db::audit::{self, AuditEntry};
+use crate::domain::RepoRef;
 use crate::git::{GitError, Leave, Remote, Workspace};
 use crate::policy::{decide, Effect, Request};
 use crate::services::approvals::{HeldAction, HeldPack};
@@ -46,22 +46,38 @@ impl Invocation {
     }
 
     fn remote(&self, repo: &RepoRef) -> Remote {
-        Remote { url: format!("{}/{}/{}.git", self.env.services.git.base_url, repo.owner, repo.name), token: self.env.github.git_token() }
+        Remote {
+            url: format!(
+                "{}/{}/{}.git",
+                self.env.services.git.base_url, repo.owner, repo.name
+            ),
+            token: self.env.github.git_token(),
+        }
     }
 }
 
 impl HostState {
     /// Runs `op` on the workspace off the async threads, within the deadline.
-    async fn on_workspace<T: Send + 'static>(&mut self, handle: &Resource<GitWorkspace>, op: impl FnOnce(&Workspace) -> Result<T, GitError> + Send + 'static) -> HostResult<T> {
+    async fn on_workspace<T: Send + 'static>(
+        &mut self,
+        handle: &Resource<GitWorkspace>,
+        op: impl FnOnce(&Workspace) -> Result<T, GitError> + Send + 'static,
+    ) -> HostResult<T> {
         let inner = self.table.get(handle)?.inner.clone();
         let remaining = self.invocation.remaining();
         let work = tokio::task::spawn_blocking(move || {
-            let guard = inner.lock().map_err(|_| GitError::Io("the workspace is unusable after a failure".into()))?;
+            let guard = inner
+                .lock()
+                .map_err(|_| GitError::Io("the workspace is unusable after a failure".into()))?;
             op(&guard)
         });
         Ok(match tokio::time::timeout(remaining, work).await {
-            Err(_) => Err(HostError::Unavailable("the git operation ran out of time".into())),
-            Ok(Err(join)) => Err(HostError::Unavailable(format!("the git operation failed: {join}"))),
+            Err(_) => Err(HostError::Unavailable(
+                "the git operation ran out of time".into(),
+            )),
+            Ok(Err(join)) => Err(HostError::Unavailable(format!(
+                "the git operation failed: {join}"
+            ))),
             Ok(Ok(result)) => result.map_err(|e| self.invocation.git_error(e)),
         })
     }
@@ -127,19 +143,31 @@ impl HostState {
         run: impl FnOnce(&Workspace) -> Result<(), GitError> + Send + 'static,
     ) -> HostResult<()> {
         let seq = self.invocation.next_write();
-        let key = self.invocation.idempotency.key(&self.invocation.plugin, seq);
+        let key = self
+            .invocation
+            .idempotency
+            .key(&self.invocation.plugin, seq);
         // Only a held push stores its action: an allowed or denied one packs nothing.
         let mut pack = HeldPack::default();
         if self.invocation.would_ask("git:push", &target) {
             let max = self.invocation.env.services.git.max_held_push_bytes;
             // Packing can only be refused for size: `pack`'s one `TooLarge`.
-            pack = match self.on_workspace(ws, move |w| w.pack(&refspecs, leave, max)).await? {
+            pack = match self
+                .on_workspace(ws, move |w| w.pack(&refspecs, leave, max))
+                .await?
+            {
                 Ok(packed) => HeldPack::from(packed),
-                Err(HostError::LimitExceeded(why)) => return Ok(Err(self.invocation.refuse_held_push(&target, &why).await)),
+                Err(HostError::LimitExceeded(why)) => {
+                    return Ok(Err(self.invocation.refuse_held_push(&target, &why).await))
+                }
                 Err(e) => return Ok(Err(e)),
             };
         }
-        match self.invocation.gate("git:push", &target, &key, held_action(pack), false).await {
+        match self
+            .invocation
+            .gate("git:push", &target, &key, held_action(pack), false)
+            .await
+        {
             Ok(Some(_done)) => Ok(Ok(())),
             Err(e) => Ok(Err(e)),
             Ok(None) => self.on_workspace(ws, run).await,
@@ -150,14 +178,26 @@ impl HostState {
 impl Host for HostState {}
 
 impl HostWorkspace for HostState {
-    async fn clone(&mut self, repo: Repo, branch: Option<String>) -> HostResult<Resource<GitWorkspace>> {
+    async fn clone(
+        &mut self,
+        repo: Repo,
+        branch: Option<String>,
+    ) -> HostResult<Resource<GitWorkspace>> {
         let inv = &mut self.invocation;
-        let target = RepoRef { owner: repo.owner.clone(), name: repo.name.clone() };
+        let target = RepoRef {
+            owner: repo.owner.clone(),
+            name: repo.name.clone(),
+        };
         if inv.repository.as_ref() != Some(&target) {
-            return Ok(Err(HostError::Denied(format!("plugin `{}` may only clone the repository of the event", inv.plugin))));
+            return Ok(Err(HostError::Denied(format!(
+                "plugin `{}` may only clone the repository of the event",
+                inv.plugin
+            ))));
         }
         if inv.open_workspaces >= MAX_WORKSPACES {
-            return Ok(Err(HostError::LimitExceeded(format!("at most {MAX_WORKSPACES} workspaces at once"))));
+            return Ok(Err(HostError::LimitExceeded(format!(
+                "at most {MAX_WORKSPACES} workspaces at once"
+            ))));
         }
         if let Err(e) = inv.check("git:clone").await {
             return Ok(Err(e));
@@ -165,28 +205,52 @@ impl HostWorkspace for HostState {
         let root = inv.env.services.git.workspaces.clone();
         let remote = inv.remote(&target);
         let max_bytes = inv.max_workspace_bytes;
-        let work = tokio::task::spawn_blocking(move || Workspace::clone(&root, remote, branch.as_deref(), max_bytes));
+        let work = tokio::task::spawn_blocking(move || {
+            Workspace::clone(&root, remote, branch.as_deref(), max_bytes)
+        });
         let workspace = match tokio::time::timeout(inv.remaining(), work).await {
-            Err(_) => return Ok(Err(HostError::Unavailable("the clone ran out of time".into()))),
-            Ok(Err(join)) => return Ok(Err(HostError::Unavailable(format!("the clone failed: {join}")))),
+            Err(_) => {
+                return Ok(Err(HostError::Unavailable(
+                    "the clone ran out of time".into(),
+                )))
+            }
+            Ok(Err(join)) => {
+                return Ok(Err(HostError::Unavailable(format!(
+                    "the clone failed: {join}"
+                ))))
+            }
             Ok(Ok(Err(e))) => return Ok(Err(inv.git_error(e))),
             Ok(Ok(Ok(w))) => w,
         };
         inv.open_workspaces += 1;
-        Ok(Ok(self.table.push(GitWorkspace { inner: Arc::new(Mutex::new(workspace)), repo: target })?))
+        Ok(Ok(self.table.push(GitWorkspace {
+            inner: Arc::new(Mutex::new(workspace)),
+            repo: target,
+        })?))
     }
 
     async fn head(&mut self, ws: Resource<GitWorkspace>) -> HostResult<String> {
         self.on_workspace(&ws, Workspace::head).await
     }
 
-    async fn read_file(&mut self, ws: Resource<GitWorkspace>, path: String) -> HostResult<Option<Vec<u8>>> {
+    async fn read_file(
+        &mut self,
+        ws: Resource<GitWorkspace>,
+        path: String,
+    ) -> HostResult<Option<Vec<u8>>> {
         let max = self.invocation.max_output_bytes;
-        self.on_workspace(&ws, move |w| w.read_file(&path, max)).await
+        self.on_workspace(&ws, move |w| w.read_file(&path, max))
+            .await
     }
 
-    async fn write_file(&mut self, ws: Resource<GitWorkspace>, path: String, content: Vec<u8>) -> HostResult<()> {
-        self.on_workspace(&ws, move |w| w.write_file(&path, &content)).await
+    async fn write_file(
+        &mut self,
+        ws: Resource<GitWorkspace>,
+        path: String,
+        content: Vec<u8>,
+    ) -> HostResult<()> {
+        self.on_workspace(&ws, move |w| w.write_file(&path, &content))
+            .await
     }
 
     async fn remove_file(&mut self, ws: Resource<GitWorkspace>, path: String) -> HostResult<bool> {
@@ -194,21 +258,55 @@ impl HostWorkspace for HostState {
     }
 
     async fn create_branch(&mut self, ws: Resource<GitWorkspace>, name: String) -> HostResult<()> {
-        self.on_workspace(&ws, move |w| w.create_branch(&name)).await
+        self.on_workspace(&ws, move |w| w.create_branch(&name))
+            .await
     }
 
-    async fn commit(&mut self, ws: Resource<GitWorkspace>, message: String, author: Option<Signature>) -> HostResult<String> {
-        self.on_workspace(&ws, move |w| w.commit(&message, author.as_ref().map(|a| (a.name.as_str(), a.email.as_str())))).await
+    async fn commit(
+        &mut self,
+        ws: Resource<GitWorkspace>,
+        message: String,
+        author: Option<Signature>,
+    ) -> HostResult<String> {
+        self.on_workspace(&ws, move |w| {
+            w.commit(
+                &message,
+                author.as_ref().map(|a| (a.name.as_str(), a.email.as_str())),
+            )
+        })
+        .await
     }
 
-    async fn tag(&mut self, ws: Resource<GitWorkspace>, name: String, message: String) -> HostResult<()> {
-        self.on_workspace(&ws, move |w| w.tag(&name, &message)).await
+    async fn tag(
+        &mut self,
+        ws: Resource<GitWorkspace>,
+        name: String,
+        message: String,
+    ) -> HostResult<()> {
+        self.on_workspace(&ws, move |w| w.tag(&name, &message))
+            .await
     }
 
-    async fn log(&mut self, ws: Resource<GitWorkspace>, since: Option<String>, limit: u32) -> HostResult<Vec<CommitInfo>> {
+    async fn log(
+        &mut self,
+        ws: Resource<GitWorkspace>,
+        since: Option<String>,
+        limit: u32,
+    ) -> HostResult<Vec<CommitInfo>> {
         let limit = usize::try_from(limit.min(1000)).unwrap_or(1000);
-        let result = self.on_workspace(&ws, move |w| w.log(since.as_deref(), limit)).await?;
-        Ok(result.map(|commits| commits.into_iter().map(|(sha, message, author)| CommitInfo { sha, message, author }).collect()))
+        let result = self
+            .on_workspace(&ws, move |w| w.log(since.as_deref(), limit))
+            .await?;
+        Ok(result.map(|commits| {
+            commits
+                .into_iter()
+                .map(|(sha, message, author)| CommitInfo {
+                    sha,
+                    message,
+                    author,
+                })
+                .collect()
+        }))
     }
 
     async fn tags(&mut self, ws: Resource<GitWorkspace>) -> HostResult<Vec<String>> {
@@ -224,39 +322,84 @@ impl HostWorkspace for HostState {
         let url = self.invocation.remote(&repo).url;
         let refspecs = crate::git::branch_refspecs(&branch, &tags);
         let held = tags.clone();
-        self.gated_push(&ws, repo, refspecs, Leave::Origin, move |pack| HeldAction::GitPushPack { url, branch, tags: held, pack }, move |w| w.push(&tags)).await
+        self.gated_push(
+            &ws,
+            repo,
+            refspecs,
+            Leave::Origin,
+            move |pack| HeldAction::GitPushPack {
+                url,
+                branch,
+                tags: held,
+                pack,
+            },
+            move |w| w.push(&tags),
+        )
+        .await
     }
 
     async fn branches(&mut self, ws: Resource<GitWorkspace>) -> HostResult<Vec<(String, String)>> {
         self.on_workspace(&ws, Workspace::branches).await
     }
 
-    async fn mirror_to(&mut self, ws: Resource<GitWorkspace>, destination: Repo, branches: Vec<String>, tags: bool, force: bool) -> HostResult<()> {
-        let target = RepoRef { owner: destination.owner, name: destination.name };
+    async fn mirror_to(
+        &mut self,
+        ws: Resource<GitWorkspace>,
+        destination: Repo,
+        branches: Vec<String>,
+        tags: bool,
+        force: bool,
+    ) -> HostResult<()> {
+        let target = RepoRef {
+            owner: destination.owner,
+            name: destination.name,
+        };
         let inv = &self.invocation;
         let enabled = match crate::db::plugins::projects(&inv.env.db, &inv.plugin).await {
-            Ok(rows) => rows.iter().any(|r| r.project.eq_ignore_ascii_case(&target.full_name()) && r.enabled != Some(false)),
-            Err(e) => return Ok(Err(HostError::Unavailable(format!("the database failed: {e}")))),
+            Ok(rows) => rows.iter().any(|r| {
+                r.project.eq_ignore_ascii_case(&target.full_name()) && r.enabled != Some(false)
+            }),
+            Err(e) => {
+                return Ok(Err(HostError::Unavailable(format!(
+                    "the database failed: {e}"
+                ))))
+            }
         };
         if !enabled {
-            return Ok(Err(HostError::Denied(format!("plugin `{}` is not enabled on {}, so it may not push there", inv.plugin, target.full_name()))));
+            return Ok(Err(HostError::Denied(format!(
+                "plugin `{}` is not enabled on {}, so it may not push there",
+                inv.plugin,
+                target.full_name()
+            ))));
         }
         let known = match self.on_workspace(&ws, Workspace::branches).await? {
             Ok(b) => b,
             Err(e) => return Ok(Err(e)),
         };
-        if let Some(missing) = branches.iter().find(|b| !known.iter().any(|(name, _)| name == *b)) {
-            return Ok(Err(HostError::Invalid(format!("the clone has no branch {missing}"))));
+        if let Some(missing) = branches
+            .iter()
+            .find(|b| !known.iter().any(|(name, _)| name == *b))
+        {
+            return Ok(Err(HostError::Invalid(format!(
+                "the clone has no branch {missing}"
+            ))));
         }
         let plus = if force { "+" } else { "" };
-        let mut refspecs: Vec<String> = branches.iter().map(|b| format!("{plus}refs/remotes/origin/{b}:refs/heads/{b}")).collect();
+        let mut refspecs: Vec<String> = branches
+            .iter()
+            .map(|b| format!("{plus}refs/remotes/origin/{b}:refs/heads/{b}"))
+            .collect();
         if tags {
             // libgit2 pushes no globs: every tag is named.
             let names = match self.on_workspace(&ws, Workspace::tags).await? {
                 Ok(t) => t,
                 Err(e) => return Ok(Err(e)),
             };
-            refspecs.extend(names.iter().map(|t| format!("{plus}refs/tags/{t}:refs/tags/{t}")));
+            refspecs.extend(
+                names
+                    .iter()
+                    .map(|t| format!("{plus}refs/tags/{t}:refs/tags/{t}")),
+            );
         }
         if refspecs.is_empty() {
             return Ok(Ok(()));
@@ -264,8 +407,19 @@ impl HostWorkspace for HostState {
         let remote = self.invocation.remote(&target);
         let url = remote.url.clone();
         let held = refspecs.clone();
-        self.gated_push(&ws, target, refspecs.clone(), Leave::Nothing, move |pack| HeldAction::GitMirrorPack { url, refspecs: held, pack }, move |w| w.push_to(&remote, &refspecs))
-            .await
+        self.gated_push(
+            &ws,
+            target,
+            refspecs.clone(),
+            Leave::Nothing,
+            move |pack| HeldAction::GitMirrorPack {
+                url,
+                refspecs: held,
+                pack,
+            },
+            move |w| w.push_to(&remote, &refspecs),
+        )
+        .await
     }
     async fn drop(&mut self, ws: Resource<GitWorkspace>) -> wasmtime::Result<()> {
         self.table.delete(ws)?;

@@ -5,7 +5,8 @@
 use serde_json::{json, Value};
 
 use super::super::bindings::gantry::plugin::github::{
-    Artifact, CheckRun, CheckStatus, Conclusion, File, Host, Issue, IssueState, Milestone, NewRelease, PullRequest, Release, StatusState, WorkflowRun,
+    Artifact, CheckRun, CheckStatus, Conclusion, File, Host, Issue, IssueState, Milestone,
+    NewRelease, PullRequest, Release, StatusState, WorkflowRun,
 };
 use super::super::bindings::gantry::plugin::types::Permission;
 use super::super::bindings::{HostError, Repo};
@@ -29,9 +30,20 @@ fn invalid<T>(message: impl Into<String>) -> HostResult<T> {
 impl Invocation {
     /// Sends one REST call on `repo` (path relative to `/repos/{owner}/{name}`) after
     /// the target, budget and policy checks. `GET` calls are reads.
-    async fn call(&mut self, repo: &Repo, capability: &str, method: &str, path: &str, body: Option<Value>) -> Result<Value, HostError> {
+    async fn call(
+        &mut self,
+        repo: &Repo,
+        capability: &str,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, HostError> {
         let target = self.authorise(repo)?;
-        let path = format!("/repos/{}/{}{path}", segment(&target.owner), segment(&target.name));
+        let path = format!(
+            "/repos/{}/{}{path}",
+            segment(&target.owner),
+            segment(&target.name)
+        );
         let read_only = method == "GET";
         let key = if read_only {
             String::new()
@@ -39,8 +51,15 @@ impl Invocation {
             let seq = self.next_write();
             self.idempotency.key(&self.plugin, seq)
         };
-        let action = HeldAction::Rest { method: method.to_owned(), path: path.clone(), body: body.clone() };
-        if let Some(done) = self.gate(capability, &target, &key, action, read_only).await? {
+        let action = HeldAction::Rest {
+            method: method.to_owned(),
+            path: path.clone(),
+            body: body.clone(),
+        };
+        if let Some(done) = self
+            .gate(capability, &target, &key, action, read_only)
+            .await?
+        {
             return Ok(done);
         }
         let result = self.env.github.rest(method, &path, body.as_ref()).await;
@@ -49,12 +68,20 @@ impl Invocation {
 
     /// A write that is not a plain REST call: checked, gated (held as `action` on
     /// ask) and run through [`HeldAction::run`], so approval runs exactly the same.
-    async fn held_write(&mut self, repo: &Repo, capability: &str, action: impl FnOnce(&crate::domain::RepoRef) -> HeldAction) -> Result<Value, HostError> {
+    async fn held_write(
+        &mut self,
+        repo: &Repo,
+        capability: &str,
+        action: impl FnOnce(&crate::domain::RepoRef) -> HeldAction,
+    ) -> Result<Value, HostError> {
         let target = self.authorise(repo)?;
         let seq = self.next_write();
         let key = self.idempotency.key(&self.plugin, seq);
         let action = action(&target);
-        if let Some(done) = self.gate(capability, &target, &key, action.clone(), false).await? {
+        if let Some(done) = self
+            .gate(capability, &target, &key, action.clone(), false)
+            .await?
+        {
             return Ok(done);
         }
         let result = action.run(&self.env.github, false).await;
@@ -62,7 +89,12 @@ impl Invocation {
     }
 
     /// A read whose 404 means "there is none" rather than an error.
-    async fn find(&mut self, repo: &Repo, capability: &str, path: &str) -> Result<Option<Value>, HostError> {
+    async fn find(
+        &mut self,
+        repo: &Repo,
+        capability: &str,
+        path: &str,
+    ) -> Result<Option<Value>, HostError> {
         match self.call(repo, capability, "GET", path, None).await {
             Ok(v) => Ok(Some(v)),
             Err(HostError::NotFound(_)) => Ok(None),
@@ -76,7 +108,13 @@ fn text(v: &Value, key: &str) -> String {
 }
 
 fn logins(v: &Value) -> Vec<String> {
-    v.as_array().map(|a| a.iter().filter_map(|u| u["login"].as_str().map(str::to_owned)).collect()).unwrap_or_default()
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|u| u["login"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn issue_from(v: &Value) -> Issue {
@@ -86,7 +124,14 @@ fn issue_from(v: &Value) -> Issue {
         body: text(v, "body"),
         state: text(v, "state"),
         author: text(&v["user"], "login"),
-        labels: v["labels"].as_array().map(|a| a.iter().filter_map(|l| l["name"].as_str().map(str::to_owned)).collect()).unwrap_or_default(),
+        labels: v["labels"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|l| l["name"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default(),
         assignees: logins(&v["assignees"]),
         milestone: v["milestone"]["number"].as_u64(),
         is_pull_request: v.get("pull_request").is_some_and(|p| !p.is_null()),
@@ -97,7 +142,11 @@ fn issue_from(v: &Value) -> Issue {
 const MILESTONE_PAGES: u32 = 10;
 
 fn milestone_from(v: &Value) -> Milestone {
-    Milestone { number: v["number"].as_u64().unwrap_or_default(), title: text(v, "title"), state: text(v, "state") }
+    Milestone {
+        number: v["number"].as_u64().unwrap_or_default(),
+        title: text(v, "title"),
+        state: text(v, "state"),
+    }
 }
 
 fn release_from(v: &Value) -> Release {
@@ -157,12 +206,30 @@ fn users_ok(users: &[String]) -> bool {
 
 impl Host for HostState {
     async fn get_issue(&mut self, repo: Repo, number: u64) -> HostResult<Issue> {
-        let v = self.invocation.call(&repo, "issues:read", "GET", &format!("/issues/{number}"), None).await;
+        let v = self
+            .invocation
+            .call(
+                &repo,
+                "issues:read",
+                "GET",
+                &format!("/issues/{number}"),
+                None,
+            )
+            .await;
         Ok(v.map(|v| issue_from(&v)))
     }
 
     async fn get_pull_request(&mut self, repo: Repo, number: u64) -> HostResult<PullRequest> {
-        let v = self.invocation.call(&repo, "pull_requests:read", "GET", &format!("/pulls/{number}"), None).await;
+        let v = self
+            .invocation
+            .call(
+                &repo,
+                "pull_requests:read",
+                "GET",
+                &format!("/pulls/{number}"),
+                None,
+            )
+            .await;
         Ok(v.map(|v| PullRequest {
             number: v["number"].as_u64().unwrap_or_default(),
             title: text(&v, "title"),
@@ -178,15 +245,30 @@ impl Host for HostState {
         }))
     }
 
-    async fn list_pull_request_files(&mut self, repo: Repo, number: u64) -> HostResult<Vec<String>> {
+    async fn list_pull_request_files(
+        &mut self,
+        repo: Repo,
+        number: u64,
+    ) -> HostResult<Vec<String>> {
         let mut paths = Vec::new();
         for page in 1..=30 {
             let route = format!("/pulls/{number}/files?per_page=100&page={page}");
-            let files = match self.invocation.call(&repo, "pull_requests:read", "GET", &route, None).await {
+            let files = match self
+                .invocation
+                .call(&repo, "pull_requests:read", "GET", &route, None)
+                .await
+            {
                 Ok(v) => v,
                 Err(e) => return Ok(Err(e)),
             };
-            let batch: Vec<String> = files.as_array().map(|a| a.iter().filter_map(|f| f["filename"].as_str().map(str::to_owned)).collect()).unwrap_or_default();
+            let batch: Vec<String> = files
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|f| f["filename"].as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
             let last = batch.len() < 100;
             paths.extend(batch);
             if last {
@@ -201,11 +283,13 @@ impl Host for HostState {
             return invalid("a user name must be 1 to 39 characters");
         }
         let path = format!("/collaborators/{}/permission", segment(&user));
-        Ok(match self.invocation.find(&repo, "issues:read", &path).await {
-            Ok(Some(v)) => Ok(crate::policy::Permission::of_answer(&v).into()),
-            Ok(None) => Ok(Permission::None),
-            Err(e) => Err(e),
-        })
+        Ok(
+            match self.invocation.find(&repo, "issues:read", &path).await {
+                Ok(Some(v)) => Ok(crate::policy::Permission::of_answer(&v).into()),
+                Ok(None) => Ok(Permission::None),
+                Err(e) => Err(e),
+            },
+        )
     }
 
     async fn create_comment(&mut self, repo: Repo, number: u64, body: String) -> HostResult<u64> {
@@ -216,44 +300,111 @@ impl Host for HostState {
         };
         // GitHub refuses comments over 65,536 characters; the marker needs some.
         if body.trim().is_empty() || body.chars().count() > MAX_COMMENT_CHARS {
-            return invalid(format!("a comment body must be 1 to {MAX_COMMENT_CHARS} characters"));
+            return invalid(format!(
+                "a comment body must be 1 to {MAX_COMMENT_CHARS} characters"
+            ));
         }
         let seq = inv.next_write();
         let key = inv.idempotency.key(&inv.plugin, seq);
         let marker = format!("<!-- gantry: plugin={} key={key} -->", inv.plugin);
-        let action = HeldAction::CreateComment { owner: target.owner.clone(), repo: target.name.clone(), number, body: body.clone(), marker: marker.clone() };
+        let action = HeldAction::CreateComment {
+            owner: target.owner.clone(),
+            repo: target.name.clone(),
+            number,
+            body: body.clone(),
+            marker: marker.clone(),
+        };
         match inv.gate("issues:write", &target, &key, action, false).await {
             Err(e) => return Ok(Err(e)),
             Ok(Some(done)) => return Ok(Ok(done["comment_id"].as_u64().unwrap_or_default())),
             Ok(None) => {}
         }
-        let result = inv.env.github.create_comment_once(&target, number, &body, &marker, inv.idempotency.look_first).await;
+        let result = inv
+            .env
+            .github
+            .create_comment_once(&target, number, &body, &marker, inv.idempotency.look_first)
+            .await;
         Ok(result.map_err(|e| inv.host_error(e)))
     }
 
-    async fn update_comment(&mut self, repo: Repo, comment_id: u64, body: String) -> HostResult<()> {
+    async fn update_comment(
+        &mut self,
+        repo: Repo,
+        comment_id: u64,
+        body: String,
+    ) -> HostResult<()> {
         if body.trim().is_empty() || body.chars().count() > MAX_COMMENT_CHARS {
-            return invalid(format!("a comment body must be 1 to {MAX_COMMENT_CHARS} characters"));
+            return invalid(format!(
+                "a comment body must be 1 to {MAX_COMMENT_CHARS} characters"
+            ));
         }
-        let v = self.invocation.call(&repo, "issues:write", "PATCH", &format!("/issues/comments/{comment_id}"), Some(json!({ "body": body }))).await;
+        let v = self
+            .invocation
+            .call(
+                &repo,
+                "issues:write",
+                "PATCH",
+                &format!("/issues/comments/{comment_id}"),
+                Some(json!({ "body": body })),
+            )
+            .await;
         Ok(v.map(drop))
     }
 
-    async fn add_reaction(&mut self, repo: Repo, comment_id: u64, content: String) -> HostResult<()> {
-        const REACTIONS: &[&str] = &["+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes"];
+    async fn add_reaction(
+        &mut self,
+        repo: Repo,
+        comment_id: u64,
+        content: String,
+    ) -> HostResult<()> {
+        const REACTIONS: &[&str] = &[
+            "+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes",
+        ];
         if !REACTIONS.contains(&content.as_str()) {
             return invalid(format!("a reaction is one of {}", REACTIONS.join(", ")));
         }
         let path = format!("/issues/comments/{comment_id}/reactions");
-        Ok(self.invocation.call(&repo, "issues:write", "POST", &path, Some(json!({ "content": content }))).await.map(drop))
+        Ok(self
+            .invocation
+            .call(
+                &repo,
+                "issues:write",
+                "POST",
+                &path,
+                Some(json!({ "content": content })),
+            )
+            .await
+            .map(drop))
     }
 
-    async fn add_labels(&mut self, repo: Repo, number: u64, labels: Vec<String>) -> HostResult<Vec<String>> {
+    async fn add_labels(
+        &mut self,
+        repo: Repo,
+        number: u64,
+        labels: Vec<String>,
+    ) -> HostResult<Vec<String>> {
         if labels.is_empty() || labels.iter().any(|l| l.trim().is_empty() || l.len() > 100) {
             return invalid("labels must be 1 to 100 characters and not blank");
         }
-        let v = self.invocation.call(&repo, "issues:write", "POST", &format!("/issues/{number}/labels"), Some(json!({ "labels": labels }))).await;
-        Ok(v.map(|v| v.as_array().map(|a| a.iter().filter_map(|l| l["name"].as_str().map(str::to_owned)).collect()).unwrap_or_default()))
+        let v = self
+            .invocation
+            .call(
+                &repo,
+                "issues:write",
+                "POST",
+                &format!("/issues/{number}/labels"),
+                Some(json!({ "labels": labels })),
+            )
+            .await;
+        Ok(v.map(|v| {
+            v.as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|l| l["name"].as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default()
+        }))
     }
 
     async fn remove_label(&mut self, repo: Repo, number: u64, label: String) -> HostResult<()> {
@@ -261,43 +412,116 @@ impl Host for HostState {
             return invalid("a label must be 1 to 100 characters and not blank");
         }
         let path = format!("/issues/{number}/labels/{}", segment(&label));
-        Ok(match self.invocation.call(&repo, "issues:write", "DELETE", &path, None).await {
-            Ok(_) | Err(HostError::NotFound(_)) => Ok(()),
-            Err(e) => Err(e),
-        })
+        Ok(
+            match self
+                .invocation
+                .call(&repo, "issues:write", "DELETE", &path, None)
+                .await
+            {
+                Ok(_) | Err(HostError::NotFound(_)) => Ok(()),
+                Err(e) => Err(e),
+            },
+        )
     }
 
-    async fn add_assignees(&mut self, repo: Repo, number: u64, users: Vec<String>) -> HostResult<Vec<String>> {
+    async fn add_assignees(
+        &mut self,
+        repo: Repo,
+        number: u64,
+        users: Vec<String>,
+    ) -> HostResult<Vec<String>> {
         if !users_ok(&users) {
             return invalid("user names must be 1 to 39 characters");
         }
-        let v = self.invocation.call(&repo, "issues:write", "POST", &format!("/issues/{number}/assignees"), Some(json!({ "assignees": users }))).await;
+        let v = self
+            .invocation
+            .call(
+                &repo,
+                "issues:write",
+                "POST",
+                &format!("/issues/{number}/assignees"),
+                Some(json!({ "assignees": users })),
+            )
+            .await;
         Ok(v.map(|v| logins(&v["assignees"])))
     }
 
-    async fn remove_assignees(&mut self, repo: Repo, number: u64, users: Vec<String>) -> HostResult<Vec<String>> {
+    async fn remove_assignees(
+        &mut self,
+        repo: Repo,
+        number: u64,
+        users: Vec<String>,
+    ) -> HostResult<Vec<String>> {
         if !users_ok(&users) {
             return invalid("user names must be 1 to 39 characters");
         }
-        let v = self.invocation.call(&repo, "issues:write", "DELETE", &format!("/issues/{number}/assignees"), Some(json!({ "assignees": users }))).await;
+        let v = self
+            .invocation
+            .call(
+                &repo,
+                "issues:write",
+                "DELETE",
+                &format!("/issues/{number}/assignees"),
+                Some(json!({ "assignees": users })),
+            )
+            .await;
         Ok(v.map(|v| logins(&v["assignees"])))
     }
 
     async fn set_state(&mut self, repo: Repo, number: u64, state: IssueState) -> HostResult<()> {
-        let state = if state == IssueState::Open { "open" } else { "closed" };
-        Ok(self.invocation.call(&repo, "issues:write", "PATCH", &format!("/issues/{number}"), Some(json!({ "state": state }))).await.map(drop))
+        let state = if state == IssueState::Open {
+            "open"
+        } else {
+            "closed"
+        };
+        Ok(self
+            .invocation
+            .call(
+                &repo,
+                "issues:write",
+                "PATCH",
+                &format!("/issues/{number}"),
+                Some(json!({ "state": state })),
+            )
+            .await
+            .map(drop))
     }
 
     async fn set_title(&mut self, repo: Repo, number: u64, title: String) -> HostResult<()> {
         if title.trim().is_empty() || title.chars().count() > 256 {
             return invalid("a title must be 1 to 256 characters");
         }
-        Ok(self.invocation.call(&repo, "issues:write", "PATCH", &format!("/issues/{number}"), Some(json!({ "title": title }))).await.map(drop))
+        Ok(self
+            .invocation
+            .call(
+                &repo,
+                "issues:write",
+                "PATCH",
+                &format!("/issues/{number}"),
+                Some(json!({ "title": title })),
+            )
+            .await
+            .map(drop))
     }
 
-    async fn set_milestone(&mut self, repo: Repo, number: u64, milestone: Option<u64>) -> HostResult<()> {
+    async fn set_milestone(
+        &mut self,
+        repo: Repo,
+        number: u64,
+        milestone: Option<u64>,
+    ) -> HostResult<()> {
         let body = json!({ "milestone": milestone });
-        Ok(self.invocation.call(&repo, "issues:write", "PATCH", &format!("/issues/{number}"), Some(body)).await.map(drop))
+        Ok(self
+            .invocation
+            .call(
+                &repo,
+                "issues:write",
+                "PATCH",
+                &format!("/issues/{number}"),
+                Some(body),
+            )
+            .await
+            .map(drop))
     }
 
     async fn list_milestones(&mut self, repo: Repo, state: String) -> HostResult<Vec<Milestone>> {
@@ -307,8 +531,15 @@ impl Host for HostState {
         let mut milestones = Vec::new();
         for page in 1..=MILESTONE_PAGES {
             let route = format!("/milestones?state={state}&per_page=100&page={page}");
-            let batch = match self.invocation.call(&repo, "issues:read", "GET", &route, None).await {
-                Ok(v) => v.as_array().map(|a| a.iter().map(milestone_from).collect::<Vec<_>>()).unwrap_or_default(),
+            let batch = match self
+                .invocation
+                .call(&repo, "issues:read", "GET", &route, None)
+                .await
+            {
+                Ok(v) => v
+                    .as_array()
+                    .map(|a| a.iter().map(milestone_from).collect::<Vec<_>>())
+                    .unwrap_or_default(),
                 Err(e) => return Ok(Err(e)),
             };
             let last = batch.len() < 100;
@@ -320,36 +551,92 @@ impl Host for HostState {
         Ok(Ok(milestones))
     }
 
-    async fn request_reviewers(&mut self, repo: Repo, number: u64, users: Vec<String>) -> HostResult<()> {
+    async fn request_reviewers(
+        &mut self,
+        repo: Repo,
+        number: u64,
+        users: Vec<String>,
+    ) -> HostResult<()> {
         if !users_ok(&users) {
             return invalid("user names must be 1 to 39 characters");
         }
         let path = format!("/pulls/{number}/requested_reviewers");
-        Ok(self.invocation.call(&repo, "pull_requests:write", "POST", &path, Some(json!({ "reviewers": users }))).await.map(drop))
+        Ok(self
+            .invocation
+            .call(
+                &repo,
+                "pull_requests:write",
+                "POST",
+                &path,
+                Some(json!({ "reviewers": users })),
+            )
+            .await
+            .map(drop))
     }
 
-    async fn remove_reviewers(&mut self, repo: Repo, number: u64, users: Vec<String>) -> HostResult<()> {
+    async fn remove_reviewers(
+        &mut self,
+        repo: Repo,
+        number: u64,
+        users: Vec<String>,
+    ) -> HostResult<()> {
         if !users_ok(&users) {
             return invalid("user names must be 1 to 39 characters");
         }
         let path = format!("/pulls/{number}/requested_reviewers");
-        Ok(self.invocation.call(&repo, "pull_requests:write", "DELETE", &path, Some(json!({ "reviewers": users }))).await.map(drop))
+        Ok(self
+            .invocation
+            .call(
+                &repo,
+                "pull_requests:write",
+                "DELETE",
+                &path,
+                Some(json!({ "reviewers": users })),
+            )
+            .await
+            .map(drop))
     }
 
     async fn create_check_run(&mut self, repo: Repo, run: CheckRun) -> HostResult<u64> {
         if run.name.trim().is_empty() || run.head_sha.len() != 40 {
             return invalid("a check run needs a name and a 40-character head SHA");
         }
-        let v = self.invocation.call(&repo, "checks:write", "POST", "/check-runs", Some(check_run_body(&run, true))).await;
+        let v = self
+            .invocation
+            .call(
+                &repo,
+                "checks:write",
+                "POST",
+                "/check-runs",
+                Some(check_run_body(&run, true)),
+            )
+            .await;
         Ok(v.map(|v| v["id"].as_u64().unwrap_or_default()))
     }
 
     async fn update_check_run(&mut self, repo: Repo, id: u64, run: CheckRun) -> HostResult<()> {
-        let v = self.invocation.call(&repo, "checks:write", "PATCH", &format!("/check-runs/{id}"), Some(check_run_body(&run, false))).await;
+        let v = self
+            .invocation
+            .call(
+                &repo,
+                "checks:write",
+                "PATCH",
+                &format!("/check-runs/{id}"),
+                Some(check_run_body(&run, false)),
+            )
+            .await;
         Ok(v.map(drop))
     }
 
-    async fn create_status(&mut self, repo: Repo, sha: String, state: StatusState, context: String, description: String, target_url: Option<String>) -> HostResult<()> {
+    async fn create_status(
+        &mut self,
+        repo: Repo,
+        sha: String,
+        state: StatusState,
+        context: String,
+        description: String,
+        target_url: Option<String>,
+    ) -> HostResult<()> {
         if sha.len() != 40 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
             return invalid("a commit status needs a 40-character SHA");
         }
@@ -360,21 +647,58 @@ impl Host for HostState {
             StatusState::Error => "error",
         };
         let body = json!({ "state": state, "context": context, "description": description, "target_url": target_url });
-        Ok(self.invocation.call(&repo, "statuses:write", "POST", &format!("/statuses/{sha}"), Some(body)).await.map(drop))
+        Ok(self
+            .invocation
+            .call(
+                &repo,
+                "statuses:write",
+                "POST",
+                &format!("/statuses/{sha}"),
+                Some(body),
+            )
+            .await
+            .map(drop))
     }
 
-    async fn dispatch_workflow(&mut self, repo: Repo, workflow: String, git_ref: String, inputs: String) -> HostResult<()> {
-        let inputs: Value = match serde_json::from_str(if inputs.trim().is_empty() { "{}" } else { &inputs }) {
+    async fn dispatch_workflow(
+        &mut self,
+        repo: Repo,
+        workflow: String,
+        git_ref: String,
+        inputs: String,
+    ) -> HostResult<()> {
+        let inputs: Value = match serde_json::from_str(if inputs.trim().is_empty() {
+            "{}"
+        } else {
+            &inputs
+        }) {
             Ok(v @ Value::Object(_)) => v,
             _ => return invalid("workflow inputs must be a JSON object"),
         };
         let path = format!("/actions/workflows/{}/dispatches", segment(&workflow));
-        Ok(self.invocation.call(&repo, "actions:write", "POST", &path, Some(json!({ "ref": git_ref, "inputs": inputs }))).await.map(drop))
+        Ok(self
+            .invocation
+            .call(
+                &repo,
+                "actions:write",
+                "POST",
+                &path,
+                Some(json!({ "ref": git_ref, "inputs": inputs })),
+            )
+            .await
+            .map(drop))
     }
 
-    async fn list_workflow_runs(&mut self, repo: Repo, head_sha: String) -> HostResult<Vec<WorkflowRun>> {
+    async fn list_workflow_runs(
+        &mut self,
+        repo: Repo,
+        head_sha: String,
+    ) -> HostResult<Vec<WorkflowRun>> {
         let path = format!("/actions/runs?head_sha={}&per_page=100", segment(&head_sha));
-        let v = self.invocation.call(&repo, "actions:read", "GET", &path, None).await;
+        let v = self
+            .invocation
+            .call(&repo, "actions:read", "GET", &path, None)
+            .await;
         Ok(v.map(|v| {
             v["workflow_runs"]
                 .as_array()
@@ -399,12 +723,26 @@ impl Host for HostState {
     }
 
     async fn rerun_workflow(&mut self, repo: Repo, run_id: u64) -> HostResult<()> {
-        Ok(self.invocation.call(&repo, "actions:write", "POST", &format!("/actions/runs/{run_id}/rerun"), None).await.map(drop))
+        Ok(self
+            .invocation
+            .call(
+                &repo,
+                "actions:write",
+                "POST",
+                &format!("/actions/runs/{run_id}/rerun"),
+                None,
+            )
+            .await
+            .map(drop))
     }
 
     async fn rerun_failed_jobs(&mut self, repo: Repo, run_id: u64) -> HostResult<()> {
         let path = format!("/actions/runs/{run_id}/rerun-failed-jobs");
-        Ok(self.invocation.call(&repo, "actions:write", "POST", &path, None).await.map(drop))
+        Ok(self
+            .invocation
+            .call(&repo, "actions:write", "POST", &path, None)
+            .await
+            .map(drop))
     }
 
     async fn create_release(&mut self, repo: Repo, release: NewRelease) -> HostResult<Release> {
@@ -419,20 +757,47 @@ impl Host for HostState {
             "draft": release.draft,
             "prerelease": release.prerelease,
         });
-        Ok(self.invocation.call(&repo, "contents:write", "POST", "/releases", Some(body)).await.map(|v| release_from(&v)))
+        Ok(self
+            .invocation
+            .call(&repo, "contents:write", "POST", "/releases", Some(body))
+            .await
+            .map(|v| release_from(&v)))
     }
 
     async fn publish_release(&mut self, repo: Repo, release_id: u64) -> HostResult<Release> {
-        let v = self.invocation.call(&repo, "contents:write", "PATCH", &format!("/releases/{release_id}"), Some(json!({ "draft": false }))).await;
+        let v = self
+            .invocation
+            .call(
+                &repo,
+                "contents:write",
+                "PATCH",
+                &format!("/releases/{release_id}"),
+                Some(json!({ "draft": false })),
+            )
+            .await;
         Ok(v.map(|v| release_from(&v)))
     }
 
     async fn get_release_by_tag(&mut self, repo: Repo, tag: String) -> HostResult<Option<Release>> {
-        let v = self.invocation.find(&repo, "contents:read", &format!("/releases/tags/{}", segment(&tag))).await;
+        let v = self
+            .invocation
+            .find(
+                &repo,
+                "contents:read",
+                &format!("/releases/tags/{}", segment(&tag)),
+            )
+            .await;
         Ok(v.map(|v| v.map(|v| release_from(&v))))
     }
 
-    async fn upload_release_asset(&mut self, repo: Repo, release_id: u64, name: String, content_type: String, data: Vec<u8>) -> HostResult<u64> {
+    async fn upload_release_asset(
+        &mut self,
+        repo: Repo,
+        release_id: u64,
+        name: String,
+        content_type: String,
+        data: Vec<u8>,
+    ) -> HostResult<u64> {
         use base64::Engine as _;
         if name.trim().is_empty() || name.contains('/') {
             return invalid("an asset name must be a plain file name");
@@ -440,53 +805,109 @@ impl Host for HostState {
         let data = base64::engine::general_purpose::STANDARD.encode(&data);
         let done = self
             .invocation
-            .held_write(&repo, "contents:write", |t| HeldAction::UploadAsset { owner: t.owner.clone(), repo: t.name.clone(), release_id, name, content_type, data })
+            .held_write(&repo, "contents:write", |t| HeldAction::UploadAsset {
+                owner: t.owner.clone(),
+                repo: t.name.clone(),
+                release_id,
+                name,
+                content_type,
+                data,
+            })
             .await;
         Ok(done.map(|v| v["id"].as_u64().unwrap_or_default()))
     }
 
     async fn list_run_artifacts(&mut self, repo: Repo, run_id: u64) -> HostResult<Vec<Artifact>> {
-        let v = self.invocation.call(&repo, "actions:read", "GET", &format!("/actions/runs/{run_id}/artifacts?per_page=100"), None).await;
+        let v = self
+            .invocation
+            .call(
+                &repo,
+                "actions:read",
+                "GET",
+                &format!("/actions/runs/{run_id}/artifacts?per_page=100"),
+                None,
+            )
+            .await;
         Ok(v.map(|v| {
             v["artifacts"]
                 .as_array()
-                .map(|a| a.iter().map(|x| Artifact { id: x["id"].as_u64().unwrap_or_default(), name: text(x, "name"), size: x["size_in_bytes"].as_u64().unwrap_or_default() }).collect())
+                .map(|a| {
+                    a.iter()
+                        .map(|x| Artifact {
+                            id: x["id"].as_u64().unwrap_or_default(),
+                            name: text(x, "name"),
+                            size: x["size_in_bytes"].as_u64().unwrap_or_default(),
+                        })
+                        .collect()
+                })
                 .unwrap_or_default()
         }))
     }
 
-    async fn copy_artifact_to_release(&mut self, repo: Repo, artifact_id: u64, release_id: u64, name: String) -> HostResult<u64> {
+    async fn copy_artifact_to_release(
+        &mut self,
+        repo: Repo,
+        artifact_id: u64,
+        release_id: u64,
+        name: String,
+    ) -> HostResult<u64> {
         if name.trim().is_empty() || name.contains('/') {
             return invalid("an asset name must be a plain file name");
         }
         let done = self
             .invocation
-            .held_write(&repo, "contents:write", |t| HeldAction::CopyArtifact { owner: t.owner.clone(), repo: t.name.clone(), artifact_id, release_id, name })
+            .held_write(&repo, "contents:write", |t| HeldAction::CopyArtifact {
+                owner: t.owner.clone(),
+                repo: t.name.clone(),
+                artifact_id,
+                release_id,
+                name,
+            })
             .await;
         Ok(done.map(|v| v["id"].as_u64().unwrap_or_default()))
     }
 
-    async fn get_file(&mut self, repo: Repo, path: String, at: Option<String>) -> HostResult<Option<File>> {
+    async fn get_file(
+        &mut self,
+        repo: Repo,
+        path: String,
+        at: Option<String>,
+    ) -> HostResult<Option<File>> {
         use base64::Engine as _;
         let mut route = format!("/contents/{}", segments(path.trim_start_matches('/')));
         if let Some(at) = at {
             route.push_str(&format!("?ref={}", segment(&at)));
         }
-        Ok(match self.invocation.find(&repo, "contents:read", &route).await {
-            Ok(Some(v)) if v.is_object() => {
-                let encoded: String = text(&v, "content").split_whitespace().collect();
-                match base64::engine::general_purpose::STANDARD.decode(encoded) {
-                    Ok(content) => Ok(Some(File { sha: text(&v, "sha"), content })),
-                    Err(e) => Err(HostError::Rejected(format!("GitHub sent undecodable content: {e}"))),
+        Ok(
+            match self.invocation.find(&repo, "contents:read", &route).await {
+                Ok(Some(v)) if v.is_object() => {
+                    let encoded: String = text(&v, "content").split_whitespace().collect();
+                    match base64::engine::general_purpose::STANDARD.decode(encoded) {
+                        Ok(content) => Ok(Some(File {
+                            sha: text(&v, "sha"),
+                            content,
+                        })),
+                        Err(e) => Err(HostError::Rejected(format!(
+                            "GitHub sent undecodable content: {e}"
+                        ))),
+                    }
                 }
-            }
-            Ok(Some(_)) => Err(HostError::Invalid(format!("{path} is a directory"))),
-            Ok(None) => Ok(None),
-            Err(e) => Err(e),
-        })
+                Ok(Some(_)) => Err(HostError::Invalid(format!("{path} is a directory"))),
+                Ok(None) => Ok(None),
+                Err(e) => Err(e),
+            },
+        )
     }
 
-    async fn put_file(&mut self, repo: Repo, path: String, branch: String, message: String, content: Vec<u8>, sha: Option<String>) -> HostResult<String> {
+    async fn put_file(
+        &mut self,
+        repo: Repo,
+        path: String,
+        branch: String,
+        message: String,
+        content: Vec<u8>,
+        sha: Option<String>,
+    ) -> HostResult<String> {
         use base64::Engine as _;
         if path.trim_matches('/').is_empty() || message.trim().is_empty() {
             return invalid("a file needs a path and a commit message");
@@ -498,23 +919,60 @@ impl Host for HostState {
             "sha": sha,
         });
         let route = format!("/contents/{}", segments(path.trim_start_matches('/')));
-        Ok(self.invocation.call(&repo, "contents:write", "PUT", &route, Some(body)).await.map(|v| text(&v["commit"], "sha")))
+        Ok(self
+            .invocation
+            .call(&repo, "contents:write", "PUT", &route, Some(body))
+            .await
+            .map(|v| text(&v["commit"], "sha")))
     }
 
     async fn get_ref(&mut self, repo: Repo, git_ref: String) -> HostResult<Option<String>> {
         let route = format!("/git/ref/{}", segments(git_ref.trim_start_matches("refs/")));
-        Ok(self.invocation.find(&repo, "contents:read", &route).await.map(|v| v.map(|v| text(&v["object"], "sha"))))
+        Ok(self
+            .invocation
+            .find(&repo, "contents:read", &route)
+            .await
+            .map(|v| v.map(|v| text(&v["object"], "sha"))))
     }
 
     async fn create_ref(&mut self, repo: Repo, git_ref: String, sha: String) -> HostResult<()> {
         if !git_ref.starts_with("refs/") {
             return invalid("a ref to create is written in full, like refs/tags/v1.0.0");
         }
-        Ok(self.invocation.call(&repo, "contents:write", "POST", "/git/refs", Some(json!({ "ref": git_ref, "sha": sha }))).await.map(drop))
+        Ok(self
+            .invocation
+            .call(
+                &repo,
+                "contents:write",
+                "POST",
+                "/git/refs",
+                Some(json!({ "ref": git_ref, "sha": sha })),
+            )
+            .await
+            .map(drop))
     }
 
-    async fn update_ref(&mut self, repo: Repo, git_ref: String, sha: String, force: bool) -> HostResult<()> {
-        let route = format!("/git/refs/{}", segments(git_ref.trim_start_matches("refs/")));
-        Ok(self.invocation.call(&repo, "contents:write", "PATCH", &route, Some(json!({ "sha": sha, "force": force }))).await.map(drop))
+    async fn update_ref(
+        &mut self,
+        repo: Repo,
+        git_ref: String,
+        sha: String,
+        force: bool,
+    ) -> HostResult<()> {
+        let route = format!(
+            "/git/refs/{}",
+            segments(git_ref.trim_start_matches("refs/"))
+        );
+        Ok(self
+            .invocation
+            .call(
+                &repo,
+                "contents:write",
+                "PATCH",
+                &route,
+                Some(json!({ "sha": sha, "force": force })),
+            )
+            .await
+            .map(drop))
     }
 }

@@ -4,7 +4,9 @@
 //! output cap while it streams in, and the invocation's deadline as the timeout.
 use wasmtime::component::Resource;
 
-use super::super::bindings::gantry::plugin::http::{Header, Host, Method, Request, Response, SecretHeader};
+use super::super::bindings::gantry::plugin::http::{
+    Header, Host, Method, Request, Response, SecretHeader,
+};
 use super::super::bindings::HostError;
 use super::secrets::SecretHandle;
 use super::HostState;
@@ -33,14 +35,21 @@ impl HostState {
             .map(|h| {
                 let handle: &Resource<SecretHandle> = &h.value;
                 let secret = self.table.get(handle)?;
-                Ok((h.name.clone(), format!("{}{}", h.prefix, secret.value.expose())))
+                Ok((
+                    h.name.clone(),
+                    format!("{}{}", h.prefix, secret.value.expose()),
+                ))
             })
             .collect()
     }
 }
 
 impl Host for HostState {
-    async fn fetch(&mut self, request: Request, secret_headers: Vec<SecretHeader>) -> HostResult<Response> {
+    async fn fetch(
+        &mut self,
+        request: Request,
+        secret_headers: Vec<SecretHeader>,
+    ) -> HostResult<Response> {
         let secret_values = self.secret_headers(&secret_headers)?;
         let inv = &mut self.invocation;
         let url = match reqwest::Url::parse(&request.url) {
@@ -56,14 +65,21 @@ impl Host for HostState {
             return Ok(Err(e));
         }
         if inv.http_requests >= MAX_REQUESTS {
-            return Ok(Err(HostError::LimitExceeded(format!("at most {MAX_REQUESTS} HTTP requests per invocation"))));
+            return Ok(Err(HostError::LimitExceeded(format!(
+                "at most {MAX_REQUESTS} HTTP requests per invocation"
+            ))));
         }
         inv.http_requests += 1;
         let cap = inv.max_output_bytes;
         if request.body.as_ref().is_some_and(|b| b.len() > cap) {
-            return Ok(Err(HostError::Invalid(format!("a request body is at most {cap} bytes"))));
+            return Ok(Err(HostError::Invalid(format!(
+                "a request body is at most {cap} bytes"
+            ))));
         }
-        let mut builder = egress.client().request(method(request.method), url).timeout(inv.remaining());
+        let mut builder = egress
+            .client()
+            .request(method(request.method), url)
+            .timeout(inv.remaining());
         for h in &request.headers {
             builder = builder.header(h.name.as_str(), h.value.as_str());
         }
@@ -80,7 +96,10 @@ impl Host for HostState {
             let headers = response
                 .headers()
                 .iter()
-                .map(|(k, v)| Header { name: k.as_str().to_owned(), value: String::from_utf8_lossy(v.as_bytes()).into_owned() })
+                .map(|(k, v)| Header {
+                    name: k.as_str().to_owned(),
+                    value: String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                })
                 .collect();
             let mut body = Vec::new();
             let mut truncated = false;
@@ -93,7 +112,12 @@ impl Host for HostState {
                 }
                 body.extend_from_slice(&chunk);
             }
-            Ok::<_, reqwest::Error>(Response { status, headers, body, truncated })
+            Ok::<_, reqwest::Error>(Response {
+                status,
+                headers,
+                body,
+                truncated,
+            })
         }
         .await;
         Ok(outcome.map_err(|err| {
@@ -122,7 +146,9 @@ fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
 fn is_refusal(err: &(dyn std::error::Error + 'static)) -> bool {
     let mut cause = Some(err);
     while let Some(c) = cause {
-        if c.downcast_ref::<crate::plugins::egress::Refused>().is_some() {
+        if c.downcast_ref::<crate::plugins::egress::Refused>()
+            .is_some()
+        {
             return true;
         }
         cause = c.source();

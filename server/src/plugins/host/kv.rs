@@ -37,24 +37,39 @@ impl Host for HostState {
             Ok(p) => p,
             Err(e) => return Ok(Err(e)),
         };
-        let scope = KvScope { plugin: &inv.plugin, project: &project };
-        Ok(kv::get(&inv.env.db, scope, &key).await.map_err(|e| inv.kv_failed(&e)))
+        let scope = KvScope {
+            plugin: &inv.plugin,
+            project: &project,
+        };
+        Ok(kv::get(&inv.env.db, scope, &key)
+            .await
+            .map_err(|e| inv.kv_failed(&e)))
     }
 
     async fn set(&mut self, key: String, value: Vec<u8>) -> HostResult<()> {
         let inv = &mut self.invocation;
         if value.len() > inv.max_output_bytes {
-            return Ok(Err(HostError::LimitExceeded(format!("a value is at most {} bytes", inv.max_output_bytes))));
+            return Ok(Err(HostError::LimitExceeded(format!(
+                "a value is at most {} bytes",
+                inv.max_output_bytes
+            ))));
         }
         let project = match inv.kv_scope(&key).await {
             Ok(p) => p,
             Err(e) => return Ok(Err(e)),
         };
         let db = inv.env.db.clone();
-        let scope = KvScope { plugin: &inv.plugin, project: &project };
+        let scope = KvScope {
+            plugin: &inv.plugin,
+            project: &project,
+        };
         let result = async {
-            if kv::get(&db, scope, &key).await?.is_none() && kv::count(&db, scope).await? >= MAX_KEYS {
-                return Ok(Err(HostError::LimitExceeded(format!("a plugin keeps at most {MAX_KEYS} keys per repository"))));
+            if kv::get(&db, scope, &key).await?.is_none()
+                && kv::count(&db, scope).await? >= MAX_KEYS
+            {
+                return Ok(Err(HostError::LimitExceeded(format!(
+                    "a plugin keeps at most {MAX_KEYS} keys per repository"
+                ))));
             }
             kv::set(&db, scope, &key, value).await.map(Ok)
         }
@@ -68,14 +83,21 @@ impl Host for HostState {
             Ok(p) => p,
             Err(e) => return Ok(Err(e)),
         };
-        let scope = KvScope { plugin: &inv.plugin, project: &project };
-        Ok(kv::delete(&inv.env.db, scope, &key).await.map_err(|e| inv.kv_failed(&e)))
+        let scope = KvScope {
+            plugin: &inv.plugin,
+            project: &project,
+        };
+        Ok(kv::delete(&inv.env.db, scope, &key)
+            .await
+            .map_err(|e| inv.kv_failed(&e)))
     }
 
     async fn list_keys(&mut self, prefix: String) -> HostResult<Vec<String>> {
         let inv = &mut self.invocation;
         if prefix.len() > 256 {
-            return Ok(Err(HostError::Invalid("a prefix is at most 256 bytes".into())));
+            return Ok(Err(HostError::Invalid(
+                "a prefix is at most 256 bytes".into(),
+            )));
         }
         if let Err(e) = inv.check("kv").await {
             return Ok(Err(e));
@@ -84,7 +106,12 @@ impl Host for HostState {
             Ok(p) => p,
             Err(e) => return Ok(Err(e)),
         };
-        let scope = KvScope { plugin: &inv.plugin, project: &project };
-        Ok(kv::keys(&inv.env.db, scope, &prefix, MAX_LISTED).await.map_err(|e| inv.kv_failed(&e)))
+        let scope = KvScope {
+            plugin: &inv.plugin,
+            project: &project,
+        };
+        Ok(kv::keys(&inv.env.db, scope, &prefix, MAX_LISTED)
+            .await
+            .map_err(|e| inv.kv_failed(&e)))
     }
 }

@@ -14,9 +14,19 @@ impl HostState {
 }
 
 impl Host for HostState {
-    async fn counter_add(&mut self, name: String, label: String, value: u64) -> wasmtime::Result<()> {
+    async fn counter_add(
+        &mut self,
+        name: String,
+        label: String,
+        value: u64,
+    ) -> wasmtime::Result<()> {
         let inv = &self.invocation;
-        let ok = inv.env.services.metrics.as_ref().is_none_or(|m| m.add(&inv.plugin, &name, &label, value));
+        let ok = inv
+            .env
+            .services
+            .metrics
+            .as_ref()
+            .is_none_or(|m| m.add(&inv.plugin, &name, &label, value));
         if !ok {
             self.refused_metric(&name);
         }
@@ -25,7 +35,12 @@ impl Host for HostState {
 
     async fn gauge_set(&mut self, name: String, label: String, value: f64) -> wasmtime::Result<()> {
         let inv = &self.invocation;
-        let ok = inv.env.services.metrics.as_ref().is_none_or(|m| m.set(&inv.plugin, &name, &label, value));
+        let ok = inv
+            .env
+            .services
+            .metrics
+            .as_ref()
+            .is_none_or(|m| m.set(&inv.plugin, &name, &label, value));
         if !ok {
             self.refused_metric(&name);
         }

@@ -40,7 +40,9 @@ pub struct HostState {
 
 impl std::fmt::Debug for HostState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HostState").field("plugin", &self.invocation.plugin).finish_non_exhaustive()
+        f.debug_struct("HostState")
+            .field("plugin", &self.invocation.plugin)
+            .finish_non_exhaustive()
     }
 }
 
@@ -114,8 +116,14 @@ impl IdempotencyScope {
     pub fn key(&self, plugin: &str, seq: u32) -> String {
         use sha2::{Digest, Sha256};
         let digest = match &self.invocation {
-            None => Sha256::digest(format!("{}\n{}\n{plugin}\n{seq}", self.delivery_id, self.generation)),
-            Some(run) => Sha256::digest(format!("{}\n{}\n{plugin}\n{run}\n{seq}", self.delivery_id, self.generation)),
+            None => Sha256::digest(format!(
+                "{}\n{}\n{plugin}\n{seq}",
+                self.delivery_id, self.generation
+            )),
+            Some(run) => Sha256::digest(format!(
+                "{}\n{}\n{plugin}\n{run}\n{seq}",
+                self.delivery_id, self.generation
+            )),
         };
         hex::encode(&digest[..12])
     }
@@ -134,7 +142,12 @@ impl LogBuffer {
     /// An empty buffer with the limits' caps.
     #[must_use]
     pub fn new(limits: &Limits) -> Self {
-        Self { lines: Vec::new(), dropped: 0, max_lines: limits.max_log_lines, max_line_bytes: limits.max_log_line_bytes }
+        Self {
+            lines: Vec::new(),
+            dropped: 0,
+            max_lines: limits.max_log_lines,
+            max_line_bytes: limits.max_log_line_bytes,
+        }
     }
 
     /// Adds a line, cut to the length cap; past the count cap it is only counted.
@@ -176,7 +189,10 @@ impl LogBuffer {
     pub fn render(&self) -> String {
         let mut out = self.lines.join("\n");
         if self.dropped > 0 {
-            out.push_str(&format!("\n[{} more lines dropped: log cap reached]", self.dropped));
+            out.push_str(&format!(
+                "\n[{} more lines dropped: log cap reached]",
+                self.dropped
+            ));
         }
         out
     }
@@ -189,7 +205,12 @@ pub const MAX_COMMENT_CHARS: usize = 65_000;
 impl Invocation {
     /// The event's repository as `owner/name`, for host calls scoped to it.
     pub(crate) fn project(&self) -> Result<String, HostError> {
-        self.repository.as_ref().map(RepoRef::full_name).ok_or_else(|| HostError::Denied("this event has no repository to scope the call to".into()))
+        self.repository
+            .as_ref()
+            .map(RepoRef::full_name)
+            .ok_or_else(|| {
+                HostError::Denied("this event has no repository to scope the call to".into())
+            })
     }
 
     /// Checks a capability that is not a GitHub write (KV, HTTP, secrets): it must
@@ -199,9 +220,18 @@ impl Invocation {
         if let Some(done) = self.checked.get(capability) {
             return done.clone();
         }
-        let target = self.repository.clone().ok_or_else(|| HostError::Denied("this event has no repository to scope the call to".into()))?;
-        let action = HeldAction::Rest { method: "NONE".into(), path: capability.to_owned(), body: None };
-        let result = self.gate(capability, &target, "", action, true).await.map(drop);
+        let target = self.repository.clone().ok_or_else(|| {
+            HostError::Denied("this event has no repository to scope the call to".into())
+        })?;
+        let action = HeldAction::Rest {
+            method: "NONE".into(),
+            path: capability.to_owned(),
+            body: None,
+        };
+        let result = self
+            .gate(capability, &target, "", action, true)
+            .await
+            .map(drop);
         if !matches!(result, Err(HostError::Unavailable(_))) {
             self.checked.insert(capability.to_owned(), result.clone());
         }
@@ -210,7 +240,8 @@ impl Invocation {
 
     /// Time left before the deadline.
     pub(crate) fn remaining(&self) -> std::time::Duration {
-        self.deadline.saturating_duration_since(std::time::Instant::now())
+        self.deadline
+            .saturating_duration_since(std::time::Instant::now())
     }
 
     /// Numbers the next write of this invocation.
@@ -221,7 +252,10 @@ impl Invocation {
 
     /// Checks a GitHub write's target and budget before the policy sees it.
     pub(crate) fn authorise(&mut self, repo: &Repo) -> Result<RepoRef, HostError> {
-        let target = RepoRef { owner: repo.owner.clone(), name: repo.name.clone() };
+        let target = RepoRef {
+            owner: repo.owner.clone(),
+            name: repo.name.clone(),
+        };
         if self.repository.as_ref() != Some(&target) {
             return Err(HostError::Denied(format!(
                 "plugin `{}` may only act on the repository of the event, not {}",
@@ -230,7 +264,10 @@ impl Invocation {
             )));
         }
         if self.github_calls >= self.github_budget {
-            return Err(HostError::LimitExceeded(format!("the budget of {} GitHub calls per invocation is spent", self.github_budget)));
+            return Err(HostError::LimitExceeded(format!(
+                "the budget of {} GitHub calls per invocation is spent",
+                self.github_budget
+            )));
         }
         self.github_calls += 1;
         Ok(target)
@@ -238,7 +275,14 @@ impl Invocation {
 
     /// Passes a write through the policy gate (which audits it); `Ok(None)` means
     /// make the call now, `Ok(Some(result))` that an approved earlier run did it.
-    pub(crate) async fn gate(&mut self, capability: &str, target: &RepoRef, key: &str, action: HeldAction, read_only: bool) -> Result<Option<serde_json::Value>, HostError> {
+    pub(crate) async fn gate(
+        &mut self,
+        capability: &str,
+        target: &RepoRef,
+        key: &str,
+        action: HeldAction,
+        read_only: bool,
+    ) -> Result<Option<serde_json::Value>, HostError> {
         let write = Write {
             read_only,
             plugin: &self.plugin,
@@ -270,7 +314,9 @@ impl Invocation {
             Err(err) => {
                 // Without the database the decision cannot be recorded: retry later.
                 self.transient_failure = Some(format!("policy check failed: {err}"));
-                Err(HostError::Unavailable("the policy could not be checked".into()))
+                Err(HostError::Unavailable(
+                    "the policy could not be checked".into(),
+                ))
             }
         }
     }
@@ -280,7 +326,9 @@ impl Invocation {
     pub(crate) fn host_error(&mut self, err: GitHubError) -> HostError {
         match err {
             GitHubError::NotFound(m) => HostError::NotFound(m),
-            GitHubError::Rejected { status, message } => HostError::Rejected(format!("{status}: {message}")),
+            GitHubError::Rejected { status, message } => {
+                HostError::Rejected(format!("{status}: {message}"))
+            }
             GitHubError::RateLimited { message, retry_at } => {
                 self.retry_at = self.retry_at.max(Some(retry_at));
                 let m = format!("rate limited until {retry_at}: {message}");
@@ -297,7 +345,10 @@ impl Invocation {
 
 impl WasiView for HostState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }
 

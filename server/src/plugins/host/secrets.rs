@@ -27,10 +27,14 @@ impl Host for HostState {
     async fn open(&mut self, name: String) -> HostResult<Resource<SecretHandle>> {
         let inv = &mut self.invocation;
         if name.is_empty() || name.len() > 128 {
-            return Ok(Err(HostError::Invalid("a secret name is 1 to 128 characters".into())));
+            return Ok(Err(HostError::Invalid(
+                "a secret name is 1 to 128 characters".into(),
+            )));
         }
         if inv.open_secrets >= MAX_OPEN {
-            return Ok(Err(HostError::LimitExceeded(format!("at most {MAX_OPEN} secrets may be open at once"))));
+            return Ok(Err(HostError::LimitExceeded(format!(
+                "at most {MAX_OPEN} secrets may be open at once"
+            ))));
         }
         if let Err(e) = inv.check(&format!("secrets:{name}")).await {
             return Ok(Err(e));
@@ -39,12 +43,25 @@ impl Host for HostState {
             Ok(p) => p,
             Err(e) => return Ok(Err(e)),
         };
-        let value = match crate::services::plugin_secrets::open(&inv.env.db, inv.env.services.secret_box.as_ref(), &project, &name).await {
+        let value = match crate::services::plugin_secrets::open(
+            &inv.env.db,
+            inv.env.services.secret_box.as_ref(),
+            &project,
+            &name,
+        )
+        .await
+        {
             Ok(Some(value)) => value,
-            Ok(None) => return Ok(Err(HostError::NotFound(format!("no secret named {name} for {project} or globally")))),
+            Ok(None) => {
+                return Ok(Err(HostError::NotFound(format!(
+                    "no secret named {name} for {project} or globally"
+                ))))
+            }
             Err(err) => {
                 tracing::warn!(plugin = %inv.plugin, secret = %name, error = %err, "a plugin secret could not be opened");
-                return Ok(Err(HostError::Unavailable(format!("secret {name} could not be opened: {err}"))));
+                return Ok(Err(HostError::Unavailable(format!(
+                    "secret {name} could not be opened: {err}"
+                ))));
             }
         };
         inv.open_secrets += 1;

@@ -25,10 +25,18 @@ pub struct DecisionForm {
 }
 
 /// `GET /api/v1/approvals`: held actions with exactly what they would do.
-pub async fn list_approvals(caller: AnyViewer, state: web::Data<AppState>, query: web::Query<ListQuery>) -> Result<HttpResponse, ApiError> {
-    let items = crate::db::dashboard::approvals(&state.db, &caller.visible_projects(), query.status.as_deref())
-        .await
-        .map_err(|e| ApiError::internal(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", &e))?;
+pub async fn list_approvals(
+    caller: AnyViewer,
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let items = crate::db::dashboard::approvals(
+        &state.db,
+        &caller.visible_projects(),
+        query.status.as_deref(),
+    )
+    .await
+    .map_err(|e| ApiError::internal(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", &e))?;
     let items: Vec<serde_json::Value> = items
         .into_iter()
         .map(|a| {
@@ -59,9 +67,21 @@ pub async fn approve_action(
         .ok_or_else(|| api_error(ApprovalError::NotFound(path.to_string())))?;
     require_on(&caller, Role::Maintainer, Some(&held.repository))?;
     let delivery = held.delivery_id;
-    let github = state.github_for_delivery(&delivery).await.map_err(|e| api_error(ApprovalError::Failed(e.to_string())))?;
-    let result = service::approve(&state.db, &github, &path, &caller.audit_actor(), reason.as_deref()).await.map_err(api_error)?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "id": path.as_str(), "status": "executed", "result": result })))
+    let github = state
+        .github_for_delivery(&delivery)
+        .await
+        .map_err(|e| api_error(ApprovalError::Failed(e.to_string())))?;
+    let result = service::approve(
+        &state.db,
+        &github,
+        &path,
+        &caller.audit_actor(),
+        reason.as_deref(),
+    )
+    .await
+    .map_err(api_error)?;
+    Ok(HttpResponse::Ok()
+        .json(serde_json::json!({ "id": path.as_str(), "status": "executed", "result": result })))
 }
 
 /// `POST /api/v1/approvals/{id}/deny`: discards the held action.
@@ -77,15 +97,25 @@ pub async fn deny_action(
         .map_err(|e| api_error(e.into()))?
         .ok_or_else(|| api_error(ApprovalError::NotFound(path.to_string())))?;
     require_on(&caller, Role::Maintainer, Some(&held.repository))?;
-    service::deny(&state.db, &path, &caller.audit_actor(), reason.as_deref()).await.map_err(api_error)?;
+    service::deny(&state.db, &path, &caller.audit_actor(), reason.as_deref())
+        .await
+        .map_err(api_error)?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "id": path.as_str(), "status": "denied" })))
 }
 
 fn api_error(err: ApprovalError) -> ApiError {
     match &err {
-        ApprovalError::NotFound(_) => ApiError::new(StatusCode::NOT_FOUND, "approval_not_found", err.to_string()),
-        ApprovalError::AlreadyDecided { .. } => ApiError::new(StatusCode::CONFLICT, "already_decided", err.to_string()),
-        ApprovalError::Failed(_) => ApiError::new(StatusCode::BAD_GATEWAY, "action_failed", err.to_string()),
-        ApprovalError::Database(_) => ApiError::internal(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", &err),
+        ApprovalError::NotFound(_) => {
+            ApiError::new(StatusCode::NOT_FOUND, "approval_not_found", err.to_string())
+        }
+        ApprovalError::AlreadyDecided { .. } => {
+            ApiError::new(StatusCode::CONFLICT, "already_decided", err.to_string())
+        }
+        ApprovalError::Failed(_) => {
+            ApiError::new(StatusCode::BAD_GATEWAY, "action_failed", err.to_string())
+        }
+        ApprovalError::Database(_) => {
+            ApiError::internal(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", &err)
+        }
     }
 }

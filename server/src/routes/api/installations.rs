@@ -11,8 +11,15 @@ use crate::routes::ApiError;
 use crate::state::AppState;
 
 /// `GET /api/v1/installations`.
-pub async fn list_installations(caller: AnyViewer, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let rows = crate::db::installations::all(&state.db).await.map_err(|e| ApiError::internal(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", &e))?;
+pub async fn list_installations(
+    caller: AnyViewer,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let rows = crate::db::installations::all(&state.db)
+        .await
+        .map_err(|e| {
+            ApiError::internal(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", &e)
+        })?;
     let visible = caller.visible_projects();
     let items: Vec<serde_json::Value> = rows
         .iter()

@@ -23,97 +23,217 @@ pub struct SwitchForm {
 }
 
 /// `GET /api/v1/plugins`: every installed plugin with its state and projects.
-pub async fn list_plugins(caller: AnyViewer, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let mut plugins = admin(&state, &caller.audit_actor(), caller.audit_kind()).list().await.map_err(api_error)?;
+pub async fn list_plugins(
+    caller: AnyViewer,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let mut plugins = admin(&state, &caller.audit_actor(), caller.audit_kind())
+        .list()
+        .await
+        .map_err(api_error)?;
     let visible = caller.visible_projects();
     for plugin in &mut plugins {
-        plugin.projects.retain(|p| p.project == Project::ALL || visible.shows(Some(&p.project)));
+        plugin
+            .projects
+            .retain(|p| p.project == Project::ALL || visible.shows(Some(&p.project)));
     }
     Ok(HttpResponse::Ok().json(serde_json::json!({ "plugins": plugins })))
 }
 
 /// `GET /api/v1/plugins/{name}`: one plugin with its manifest.
-pub async fn show_plugin(caller: AnyViewer, state: web::Data<AppState>, name: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let mut plugin = admin(&state, &caller.audit_actor(), caller.audit_kind()).show(&name).await.map_err(api_error)?;
+pub async fn show_plugin(
+    caller: AnyViewer,
+    state: web::Data<AppState>,
+    name: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let mut plugin = admin(&state, &caller.audit_actor(), caller.audit_kind())
+        .show(&name)
+        .await
+        .map_err(api_error)?;
     let visible = caller.visible_projects();
-    plugin.status.projects.retain(|p| p.project == Project::ALL || visible.shows(Some(&p.project)));
+    plugin
+        .status
+        .projects
+        .retain(|p| p.project == Project::ALL || visible.shows(Some(&p.project)));
     Ok(HttpResponse::Ok().json(plugin))
 }
 
 /// `POST /api/v1/plugins`: installs the component in the body; 201 with the plugin.
 #[tracing::instrument(skip_all)]
-pub async fn install_plugin(caller: AdminOnly, req: HttpRequest, body: web::Payload, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn install_plugin(
+    caller: AdminOnly,
+    req: HttpRequest,
+    body: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let bytes = read_component(&req, body, &state).await?;
-    let plugin = admin(&state, &caller.audit_actor(), caller.audit_kind()).install(bytes).await.map_err(api_error)?;
-    Ok(HttpResponse::Created().insert_header((header::LOCATION, format!("/api/v1/plugins/{}", plugin.status.name))).json(plugin))
+    let plugin = admin(&state, &caller.audit_actor(), caller.audit_kind())
+        .install(bytes)
+        .await
+        .map_err(api_error)?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/plugins/{}", plugin.status.name),
+        ))
+        .json(plugin))
 }
 
 /// `PUT /api/v1/plugins/{name}`: upgrades the plugin to the component in the body.
 #[tracing::instrument(skip_all, fields(plugin = %name))]
-pub async fn upgrade_plugin(caller: AdminOnly, req: HttpRequest, body: web::Payload, state: web::Data<AppState>, name: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn upgrade_plugin(
+    caller: AdminOnly,
+    req: HttpRequest,
+    body: web::Payload,
+    state: web::Data<AppState>,
+    name: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let bytes = read_component(&req, body, &state).await?;
-    let upgraded = admin(&state, &caller.audit_actor(), caller.audit_kind()).upgrade(bytes, Some(&name)).await.map_err(api_error)?;
+    let upgraded = admin(&state, &caller.audit_actor(), caller.audit_kind())
+        .upgrade(bytes, Some(&name))
+        .await
+        .map_err(api_error)?;
     Ok(HttpResponse::Ok().json(upgraded))
 }
 
 /// `DELETE /api/v1/plugins/{name}`.
-pub async fn remove_plugin(caller: AdminOnly, state: web::Data<AppState>, name: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    admin(&state, &caller.audit_actor(), caller.audit_kind()).remove(&name).await.map_err(api_error)?;
+pub async fn remove_plugin(
+    caller: AdminOnly,
+    state: web::Data<AppState>,
+    name: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    admin(&state, &caller.audit_actor(), caller.audit_kind())
+        .remove(&name)
+        .await
+        .map_err(api_error)?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 /// `POST /api/v1/plugins/{name}/enable`, optionally `{"project": "owner/name"}`.
-pub async fn enable_plugin(caller: AnyMaintainer, state: web::Data<AppState>, name: web::Path<String>, form: Option<web::Json<SwitchForm>>) -> Result<HttpResponse, ApiError> {
+pub async fn enable_plugin(
+    caller: AnyMaintainer,
+    state: web::Data<AppState>,
+    name: web::Path<String>,
+    form: Option<web::Json<SwitchForm>>,
+) -> Result<HttpResponse, ApiError> {
     let project = project(form)?;
     require_on(&caller, Role::Maintainer, repo_of(project.as_ref()))?;
-    let change = admin(&state, &caller.audit_actor(), caller.audit_kind()).enable(&name, project.as_ref()).await.map_err(api_error)?;
+    let change = admin(&state, &caller.audit_actor(), caller.audit_kind())
+        .enable(&name, project.as_ref())
+        .await
+        .map_err(api_error)?;
     Ok(HttpResponse::Ok().json(change))
 }
 
 /// `POST /api/v1/plugins/{name}/disable`, optionally `{"project": "owner/name"}`.
-pub async fn disable_plugin(caller: AnyMaintainer, state: web::Data<AppState>, name: web::Path<String>, form: Option<web::Json<SwitchForm>>) -> Result<HttpResponse, ApiError> {
+pub async fn disable_plugin(
+    caller: AnyMaintainer,
+    state: web::Data<AppState>,
+    name: web::Path<String>,
+    form: Option<web::Json<SwitchForm>>,
+) -> Result<HttpResponse, ApiError> {
     let project = project(form)?;
     require_on(&caller, Role::Maintainer, repo_of(project.as_ref()))?;
-    let change = admin(&state, &caller.audit_actor(), caller.audit_kind()).disable(&name, project.as_ref()).await.map_err(api_error)?;
+    let change = admin(&state, &caller.audit_actor(), caller.audit_kind())
+        .disable(&name, project.as_ref())
+        .await
+        .map_err(api_error)?;
     Ok(HttpResponse::Ok().json(change))
 }
 
 /// `PUT /api/v1/plugins/{name}/projects/{owner}/{repo}`: the body is the
 /// repository's configuration.
-pub async fn configure_project(caller: AnyMaintainer, state: web::Data<AppState>, path: web::Path<(String, String, String)>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn configure_project(
+    caller: AnyMaintainer,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String, String)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     let (name, owner, repo) = path.into_inner();
-    let project = Project::parse(&format!("{owner}/{repo}")).map_err(|e| api_error(PluginAdminError::InvalidProject(e)))?;
+    let project = Project::parse(&format!("{owner}/{repo}"))
+        .map_err(|e| api_error(PluginAdminError::InvalidProject(e)))?;
     require_on(&caller, Role::Maintainer, repo_of(Some(&project)))?;
     configure(&state, &caller, &name, &project, &body).await
 }
 
 /// `PUT /api/v1/plugins/{name}/config`: the body is the configuration for every
 /// repository (`*`).
-pub async fn configure_all(caller: AdminOnly, state: web::Data<AppState>, name: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn configure_all(
+    caller: AdminOnly,
+    state: web::Data<AppState>,
+    name: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     configure(&state, &caller, &name, &Project::All, &body).await
 }
 
-async fn configure(state: &AppState, caller: &Principal, name: &str, project: &Project, body: &[u8]) -> Result<HttpResponse, ApiError> {
-    let config: serde_json::Value =
-        serde_json::from_slice(body).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", format!("the body is not JSON: {e}")))?;
+async fn configure(
+    state: &AppState,
+    caller: &Principal,
+    name: &str,
+    project: &Project,
+    body: &[u8],
+) -> Result<HttpResponse, ApiError> {
+    let config: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            format!("the body is not JSON: {e}"),
+        )
+    })?;
     let actor = caller.audit_actor();
     let admin = admin(state, &actor, caller.audit_kind());
-    let change = admin.configure(name, project, config).await.map_err(api_error)?;
-    let settings = admin.show(name).await.map_err(api_error)?.status.projects.into_iter().find(|p| p.project == project.as_str());
+    let change = admin
+        .configure(name, project, config)
+        .await
+        .map_err(api_error)?;
+    let settings = admin
+        .show(name)
+        .await
+        .map_err(api_error)?
+        .status
+        .projects
+        .into_iter()
+        .find(|p| p.project == project.as_str());
     Ok(HttpResponse::Ok().json(serde_json::json!({ "changed": change.changed, "summary": change.summary, "project": settings })))
 }
 
 fn admin<'a>(state: &'a AppState, actor: &'a str, kind: &'a str) -> PluginAdmin<'a> {
-    PluginAdmin { db: &state.db, compiled: &state.plugins, max_component_bytes: state.settings.plugins.max_component_bytes, actor: Actor { name: actor, kind } }
+    PluginAdmin {
+        db: &state.db,
+        compiled: &state.plugins,
+        max_component_bytes: state.settings.plugins.max_component_bytes,
+        actor: Actor { name: actor, kind },
+    }
 }
 
 /// The component in the body: `application/wasm`, up to the size limit.
-async fn read_component(req: &HttpRequest, body: web::Payload, state: &AppState) -> Result<Vec<u8>, ApiError> {
-    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    if !content_type.trim().to_ascii_lowercase().starts_with("application/wasm") {
-        return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "send the component as the body with Content-Type: application/wasm"));
+async fn read_component(
+    req: &HttpRequest,
+    body: web::Payload,
+    state: &AppState,
+) -> Result<Vec<u8>, ApiError> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !content_type
+        .trim()
+        .to_ascii_lowercase()
+        .starts_with("application/wasm")
+    {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the component as the body with Content-Type: application/wasm",
+        ));
     }
-    Ok(read_body(req, body, state.settings.plugins.max_component_bytes).await?.to_vec())
+    Ok(
+        read_body(req, body, state.settings.plugins.max_component_bytes)
+            .await?
+            .to_vec(),
+    )
 }
 
 /// The one repository a change concerns; `None` (every repository) needs admin.
@@ -125,7 +245,10 @@ fn repo_of(project: Option<&Project>) -> Option<&str> {
 }
 
 fn project(form: Option<web::Json<SwitchForm>>) -> Result<Option<Project>, ApiError> {
-    form.and_then(|f| f.into_inner().project).map(|p| Project::parse(&p)).transpose().map_err(|e| api_error(PluginAdminError::InvalidProject(e)))
+    form.and_then(|f| f.into_inner().project)
+        .map(|p| Project::parse(&p))
+        .transpose()
+        .map_err(|e| api_error(PluginAdminError::InvalidProject(e)))
 }
 
 fn api_error(err: PluginAdminError) -> ApiError {
@@ -136,10 +259,14 @@ fn api_error(err: PluginAdminError) -> ApiError {
         PluginAdminError::NotInstalled(_) => (StatusCode::NOT_FOUND, "plugin_not_found"),
         PluginAdminError::WrongPlugin { .. } => (StatusCode::BAD_REQUEST, "wrong_plugin"),
         PluginAdminError::InvalidConfig { .. } => (StatusCode::BAD_REQUEST, "invalid_config"),
-        PluginAdminError::IncompatibleConfig { .. } => (StatusCode::BAD_REQUEST, "incompatible_config"),
+        PluginAdminError::IncompatibleConfig { .. } => {
+            (StatusCode::BAD_REQUEST, "incompatible_config")
+        }
         PluginAdminError::InvalidProject(_) => (StatusCode::BAD_REQUEST, "invalid_project"),
         PluginAdminError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
-        PluginAdminError::Database(_) => return ApiError::internal(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", &err),
+        PluginAdminError::Database(_) => {
+            return ApiError::internal(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", &err)
+        }
     };
     ApiError::new(status, code, err.to_string())
 }

@@ -16,31 +16,53 @@ use crate::services::policies::{self, PolicyError, RuleForm};
 use crate::state::AppState;
 
 /// `GET /api/v1/policies`: every operator rule.
-pub async fn list_policies(caller: AnyViewer, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn list_policies(
+    caller: AnyViewer,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let visible = caller.visible_projects();
-    let mut all = rules::all(&state.db).await.map_err(|e| api_error(e.into()))?;
+    let mut all = rules::all(&state.db)
+        .await
+        .map_err(|e| api_error(e.into()))?;
     all.retain(|r| visible_rule(&visible, &r.scope));
     Ok(HttpResponse::Ok().json(serde_json::json!({ "policies": all })))
 }
 
 /// `POST /api/v1/policies`: adds a rule; 201 with its id.
-pub async fn create_policy(caller: AnyMaintainer, state: web::Data<AppState>, form: web::Json<RuleForm>) -> Result<HttpResponse, ApiError> {
+pub async fn create_policy(
+    caller: AnyMaintainer,
+    state: web::Data<AppState>,
+    form: web::Json<RuleForm>,
+) -> Result<HttpResponse, ApiError> {
     require_on(&caller, Role::Maintainer, scope_project(&form.scope))?;
-    let id = policies::add(&state.db, form.into_inner(), &caller.audit_actor()).await.map_err(api_error)?;
+    let id = policies::add(&state.db, form.into_inner(), &caller.audit_actor())
+        .await
+        .map_err(api_error)?;
     Ok(HttpResponse::Created().json(serde_json::json!({ "id": id })))
 }
 
 /// `DELETE /api/v1/policies/{id}`.
-pub async fn delete_policy(caller: AnyMaintainer, state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+pub async fn delete_policy(
+    caller: AnyMaintainer,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let all = rules::all(&state.db).await.map_err(|e| api_error(e.into()))?;
-    let rule = all.iter().find(|r| r.id == id).ok_or_else(|| api_error(PolicyError::NotFound(id)))?;
+    let all = rules::all(&state.db)
+        .await
+        .map_err(|e| api_error(e.into()))?;
+    let rule = all
+        .iter()
+        .find(|r| r.id == id)
+        .ok_or_else(|| api_error(PolicyError::NotFound(id)))?;
     let project = match &rule.scope {
         RuleScope::Repo(name) => Some(name.as_str()),
         RuleScope::Builtin | RuleScope::Global | RuleScope::Org(_) => None,
     };
     require_on(&caller, Role::Maintainer, project)?;
-    policies::remove(&state.db, id, &caller.audit_actor()).await.map_err(api_error)?;
+    policies::remove(&state.db, id, &caller.audit_actor())
+        .await
+        .map_err(api_error)?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -58,20 +80,49 @@ pub struct ExplainQuery {
 
 /// `GET /api/v1/policies/explain`: the decision, the rule that made it and why,
 /// and every rule considered.
-pub async fn explain_policy(caller: AnyViewer, state: web::Data<AppState>, q: web::Query<ExplainQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn explain_policy(
+    caller: AnyViewer,
+    state: web::Data<AppState>,
+    q: web::Query<ExplainQuery>,
+) -> Result<HttpResponse, ApiError> {
     if !caller.visible_projects().shows(Some(q.repository.trim())) {
-        return Err(ApiError::new(StatusCode::NOT_FOUND, "repository_not_found", format!("no repository {} among yours", q.repository.trim())));
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "repository_not_found",
+            format!("no repository {} among yours", q.repository.trim()),
+        ));
     }
-    let permission = q.permission.as_deref().map(|p| Permission::parse(p).ok_or_else(|| PolicyError::Invalid(format!("`{p}` is not a permission")))).transpose().map_err(api_error)?;
-    let decision = policies::explain(&state.db, &q.plugin, &q.capability, q.declared.unwrap_or(true), &q.repository, q.branch.as_deref(), permission)
-        .await
-        .map_err(|e| api_error(e.into()))?;
+    let permission = q
+        .permission
+        .as_deref()
+        .map(|p| {
+            Permission::parse(p)
+                .ok_or_else(|| PolicyError::Invalid(format!("`{p}` is not a permission")))
+        })
+        .transpose()
+        .map_err(api_error)?;
+    let decision = policies::explain(
+        &state.db,
+        &q.plugin,
+        &q.capability,
+        q.declared.unwrap_or(true),
+        &q.repository,
+        q.branch.as_deref(),
+        permission,
+    )
+    .await
+    .map_err(|e| api_error(e.into()))?;
     Ok(HttpResponse::Ok().json(decision))
 }
 
 /// `GET /api/v1/audit/verify`: walks the audit chain.
-pub async fn verify_audit(_caller: AnyViewer, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let result = audit::verify(&state.db).await.map_err(|e| api_error(e.into()))?;
+pub async fn verify_audit(
+    _caller: AnyViewer,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let result = audit::verify(&state.db)
+        .await
+        .map_err(|e| api_error(e.into()))?;
     Ok(HttpResponse::Ok().json(match result {
         Ok(rows) => serde_json::json!({ "intact": true, "rows": rows }),
         Err(broken) => serde_json::json!({ "intact": false, "first_broken_row": broken.id, "problem": broken.problem }),
@@ -86,8 +137,16 @@ fn scope_project(scope: &str) -> Option<&str> {
 
 fn api_error(err: PolicyError) -> ApiError {
     match &err {
-        PolicyError::Invalid(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_rule", err.to_string()),
-        PolicyError::NotFound(_) => ApiError::new(StatusCode::NOT_FOUND, "rule_not_found", err.to_string()),
-        PolicyError::Database(_) => ApiError::internal(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", &err),
+        PolicyError::Invalid(_) => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_rule",
+            err.to_string(),
+        ),
+        PolicyError::NotFound(_) => {
+            ApiError::new(StatusCode::NOT_FOUND, "rule_not_found", err.to_string())
+        }
+        PolicyError::Database(_) => {
+            ApiError::internal(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", &err)
+        }
     }
 }

@@ -5,8 +5,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::signin::{self, SignIn};
 use crate::auth::session;
+use crate::auth::signin::{self, SignIn};
 use crate::state::AppState;
 
 /// The sign-in page.
@@ -35,14 +35,23 @@ pub struct LoginForm {
 
 impl std::fmt::Debug for LoginForm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LoginForm").field("login", &self.login).finish_non_exhaustive()
+        f.debug_struct("LoginForm")
+            .field("login", &self.login)
+            .finish_non_exhaustive()
     }
 }
 
 /// A local path to return to: only `/...` (never `//host` or a scheme), else `/`.
 fn local_path(next: Option<&str>) -> &str {
     match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.starts_with("/\\") && !p.contains(['\r', '\n']) => p,
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && !p.starts_with("/\\")
+                && !p.contains(['\r', '\n']) =>
+        {
+            p
+        }
         _ => "/",
     }
 }
@@ -67,24 +76,47 @@ pub async fn show_login(query: web::Query<LoginQuery>) -> HttpResponse {
 
 /// `POST /login`: signs in; a new session every time (a session the browser already
 /// had is ended, never adopted).
-pub async fn submit_login(req: HttpRequest, state: web::Data<AppState>, form: web::Form<LoginForm>) -> HttpResponse {
+pub async fn submit_login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<LoginForm>,
+) -> HttpResponse {
     let form = form.into_inner();
     let next = local_path(form.next.as_deref()).to_owned();
     let previous = crate::auth::middleware::resolved(&req);
     let address = signin::client_address(&req, &state.settings);
-    let outcome = signin::sign_in(&state, &form.login, form.password, &address, previous.as_ref()).await;
+    let outcome = signin::sign_in(
+        &state,
+        &form.login,
+        form.password,
+        &address,
+        previous.as_ref(),
+    )
+    .await;
     match outcome {
         Ok(SignIn::Success { token }) => {
             let secure = session::is_secure(&req, &state.settings);
             HttpResponse::SeeOther()
-                .cookie(session::session_cookie(token, secure, state.settings.web.session_ttl_secs))
+                .cookie(session::session_cookie(
+                    token,
+                    secure,
+                    state.settings.web.session_ttl_secs,
+                ))
                 .insert_header((header::LOCATION, next))
                 .insert_header((header::CACHE_CONTROL, "no-store"))
                 .finish()
         }
-        Ok(SignIn::Wrong) => page(StatusCode::UNAUTHORIZED, Some("Wrong login or password."), &next),
+        Ok(SignIn::Wrong) => page(
+            StatusCode::UNAUTHORIZED,
+            Some("Wrong login or password."),
+            &next,
+        ),
         Ok(SignIn::Throttled { retry_after_secs }) => {
-            let mut response = page(StatusCode::TOO_MANY_REQUESTS, Some("Too many failed sign-ins. Wait a while and try again."), &next);
+            let mut response = page(
+                StatusCode::TOO_MANY_REQUESTS,
+                Some("Too many failed sign-ins. Wait a while and try again."),
+                &next,
+            );
             if let Ok(value) = header::HeaderValue::from_str(&retry_after_secs.to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, value);
             }
@@ -93,7 +125,11 @@ pub async fn submit_login(req: HttpRequest, state: web::Data<AppState>, form: we
         Err(err) => {
             let request_id = uuid::Uuid::new_v4();
             tracing::error!(%request_id, error = %err, "sign-in failed");
-            page(StatusCode::SERVICE_UNAVAILABLE, Some("The server could not check your sign-in. Try again shortly."), &next)
+            page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                Some("The server could not check your sign-in. Try again shortly."),
+                &next,
+            )
         }
     }
 }

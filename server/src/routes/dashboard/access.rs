@@ -23,8 +23,15 @@ pub struct User(pub Principal);
 
 fn refused(req: &HttpRequest, err: &AuthError) -> DashError {
     if err.is_not_signed_in() {
-        let next = req.uri().path_and_query().map_or("/dashboard", |pq| pq.as_str()).to_owned();
-        return DashError::SignIn { next, htmx: is_htmx(req) };
+        let next = req
+            .uri()
+            .path_and_query()
+            .map_or("/dashboard", |pq| pq.as_str())
+            .to_owned();
+        return DashError::SignIn {
+            next,
+            htmx: is_htmx(req),
+        };
     }
     if err.is_forbidden() {
         return DashError::Forbidden(err.to_string());
@@ -33,8 +40,12 @@ fn refused(req: &HttpRequest, err: &AuthError) -> DashError {
 }
 
 async fn signed_in(req: &HttpRequest) -> Result<Principal, DashError> {
-    let principal = Principal::extract(req).await.map_err(|e| refused(req, &e))?;
-    principal.require(Role::Viewer, None).map_err(|e| DashError::Forbidden(e.to_string()))?;
+    let principal = Principal::extract(req)
+        .await
+        .map_err(|e| refused(req, &e))?;
+    principal
+        .require(Role::Viewer, None)
+        .map_err(|e| DashError::Forbidden(e.to_string()))?;
     Ok(principal)
 }
 
@@ -53,7 +64,9 @@ impl FromRequest for User {
 /// # Errors
 /// [`DashError::Forbidden`] naming what was needed.
 pub fn require(principal: &Principal, need: Role, project: Option<&str>) -> Result<(), DashError> {
-    principal.require(need, project).map_err(|e| DashError::Forbidden(e.to_string()))
+    principal
+        .require(need, project)
+        .map_err(|e| DashError::Forbidden(e.to_string()))
 }
 
 /// Whether `principal` may do what needs `need` on `project` (for rendering).

@@ -56,7 +56,11 @@ pub struct AccountsPage {
 }
 
 /// `GET /dashboard/users`.
-pub async fn list_accounts(user: User, req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, DashError> {
+pub async fn list_accounts(
+    user: User,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, DashError> {
     require(&user.0, Role::Admin, None)?;
     let all_users = db::accounts::list_users(&state.db).await?;
     let logins: HashMap<i64, String> = all_users.iter().map(|u| (u.id, u.login.clone())).collect();
@@ -67,13 +71,24 @@ pub async fn list_accounts(user: User, req: HttpRequest, state: web::Data<AppSta
         for id in &ids {
             teams_of.entry(*id).or_default().push(team.name.clone());
         }
-        let members = ids.iter().filter_map(|id| logins.get(id).cloned()).collect();
-        teams.push(TeamRow { grants: db::accounts::team_grants(&state.db, team.id).await?, members, name: team.name });
+        let members = ids
+            .iter()
+            .filter_map(|id| logins.get(id).cloned())
+            .collect();
+        teams.push(TeamRow {
+            grants: db::accounts::team_grants(&state.db, team.id).await?,
+            members,
+            name: team.name,
+        });
     }
     let users = all_users
         .into_iter()
         .map(|u| UserRow {
-            role: if u.admin { "admin".into() } else { u.base_role.clone().unwrap_or_default() },
+            role: if u.admin {
+                "admin".into()
+            } else {
+                u.base_role.clone().unwrap_or_default()
+            },
             teams: teams_of.remove(&u.id).unwrap_or_default(),
             disabled: u.disabled,
             has_password: u.password_hash.is_some(),
@@ -81,20 +96,29 @@ pub async fn list_accounts(user: User, req: HttpRequest, state: web::Data<AppSta
             login: u.login,
         })
         .collect();
-    let page = AccountsPage { nav: Nav::new(&user.0, "users", super::sandbox::enabled(&state)), users, teams };
+    let page = AccountsPage {
+        nav: Nav::new(&user.0, "users", super::sandbox::enabled(&state)),
+        users,
+        teams,
+    };
     render(&req, &page, |p| p.as_content().render())
 }
 
 fn role_of(raw: &str) -> Result<Option<Role>, DashError> {
     match raw.trim() {
         "" | "none" => Ok(None),
-        r => r.parse().map(Some).map_err(|e: crate::auth::UnknownRole| DashError::BadRequest(e.to_string())),
+        r => r
+            .parse()
+            .map(Some)
+            .map_err(|e: crate::auth::UnknownRole| DashError::BadRequest(e.to_string())),
     }
 }
 
 fn dash_error(err: AccountError) -> DashError {
     match err {
-        AccountError::NoSuchUser(_) | AccountError::NoSuchTeam(_) | AccountError::NoSuchToken(_) => DashError::NotFound(err.to_string()),
+        AccountError::NoSuchUser(_)
+        | AccountError::NoSuchTeam(_)
+        | AccountError::NoSuchToken(_) => DashError::NotFound(err.to_string()),
         AccountError::LoginTaken | AccountError::TeamTaken => DashError::Conflict(err.to_string()),
         AccountError::Database(ref e) => DashError::internal(e),
         _ => DashError::BadRequest(err.to_string()),
@@ -116,11 +140,24 @@ pub struct NewUserForm {
 /// `POST /dashboard/users`: creates a user (without a password they cannot sign in
 /// until one is set with `gantry admin set-password`).
 #[tracing::instrument(skip_all)]
-pub async fn create_user(user: User, req: HttpRequest, state: web::Data<AppState>, form: web::Form<NewUserForm>) -> Result<HttpResponse, DashError> {
+pub async fn create_user(
+    user: User,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<NewUserForm>,
+) -> Result<HttpResponse, DashError> {
     require(&user.0, Role::Admin, None)?;
     let form = form.into_inner();
     let password = Some(form.password).filter(|p| !p.is_empty());
-    service::create_user(&state.db, &Actor::of(&user.0), &form.login, password, role_of(&form.role)?).await.map_err(dash_error)?;
+    service::create_user(
+        &state.db,
+        &Actor::of(&user.0),
+        &form.login,
+        password,
+        role_of(&form.role)?,
+    )
+    .await
+    .map_err(dash_error)?;
     Ok(see_other(&req, BACK))
 }
 
@@ -134,37 +171,66 @@ pub struct RoleForm {
 /// `POST /dashboard/users/{login}/role`: sets the user's role on every project
 /// (their sessions end).
 #[tracing::instrument(skip_all, fields(login = %login))]
-pub async fn set_user_role(user: User, req: HttpRequest, state: web::Data<AppState>, login: web::Path<String>, form: web::Form<RoleForm>) -> Result<HttpResponse, DashError> {
+pub async fn set_user_role(
+    user: User,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    login: web::Path<String>,
+    form: web::Form<RoleForm>,
+) -> Result<HttpResponse, DashError> {
     require(&user.0, Role::Admin, None)?;
-    service::set_role(&state.db, &Actor::of(&user.0), &login, role_of(&form.role)?).await.map_err(dash_error)?;
+    service::set_role(&state.db, &Actor::of(&user.0), &login, role_of(&form.role)?)
+        .await
+        .map_err(dash_error)?;
     Ok(see_other(&req, BACK))
 }
 
 /// `POST /dashboard/users/{login}/sessions/reset`: signs the user out everywhere.
 #[tracing::instrument(skip_all, fields(login = %login))]
-pub async fn reset_sessions(user: User, req: HttpRequest, state: web::Data<AppState>, login: web::Path<String>) -> Result<HttpResponse, DashError> {
+pub async fn reset_sessions(
+    user: User,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    login: web::Path<String>,
+) -> Result<HttpResponse, DashError> {
     require(&user.0, Role::Admin, None)?;
-    service::end_sessions(&state.db, &Actor::of(&user.0), &login).await.map_err(dash_error)?;
+    service::end_sessions(&state.db, &Actor::of(&user.0), &login)
+        .await
+        .map_err(dash_error)?;
     Ok(see_other(&req, BACK))
 }
 
 /// `POST /dashboard/users/{login}/disable`: the user cannot sign in, and their
 /// sessions and tokens stop working.
 #[tracing::instrument(skip_all, fields(login = %login))]
-pub async fn disable_user(user: User, req: HttpRequest, state: web::Data<AppState>, login: web::Path<String>) -> Result<HttpResponse, DashError> {
+pub async fn disable_user(
+    user: User,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    login: web::Path<String>,
+) -> Result<HttpResponse, DashError> {
     require(&user.0, Role::Admin, None)?;
     if login.eq_ignore_ascii_case(&user.0.login) {
         return Err(DashError::BadRequest("you cannot disable yourself".into()));
     }
-    service::set_disabled(&state.db, &Actor::of(&user.0), &login, true).await.map_err(dash_error)?;
+    service::set_disabled(&state.db, &Actor::of(&user.0), &login, true)
+        .await
+        .map_err(dash_error)?;
     Ok(see_other(&req, BACK))
 }
 
 /// `POST /dashboard/users/{login}/enable`.
 #[tracing::instrument(skip_all, fields(login = %login))]
-pub async fn enable_user(user: User, req: HttpRequest, state: web::Data<AppState>, login: web::Path<String>) -> Result<HttpResponse, DashError> {
+pub async fn enable_user(
+    user: User,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    login: web::Path<String>,
+) -> Result<HttpResponse, DashError> {
     require(&user.0, Role::Admin, None)?;
-    service::set_disabled(&state.db, &Actor::of(&user.0), &login, false).await.map_err(dash_error)?;
+    service::set_disabled(&state.db, &Actor::of(&user.0), &login, false)
+        .await
+        .map_err(dash_error)?;
     Ok(see_other(&req, BACK))
 }
 
@@ -176,9 +242,16 @@ pub struct NewTeamForm {
 
 /// `POST /dashboard/teams`.
 #[tracing::instrument(skip_all)]
-pub async fn create_team(user: User, req: HttpRequest, state: web::Data<AppState>, form: web::Form<NewTeamForm>) -> Result<HttpResponse, DashError> {
+pub async fn create_team(
+    user: User,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<NewTeamForm>,
+) -> Result<HttpResponse, DashError> {
     require(&user.0, Role::Admin, None)?;
-    service::create_team(&state.db, &Actor::of(&user.0), &form.name).await.map_err(dash_error)?;
+    service::create_team(&state.db, &Actor::of(&user.0), &form.name)
+        .await
+        .map_err(dash_error)?;
     Ok(see_other(&req, BACK))
 }
 
@@ -190,18 +263,33 @@ pub struct MemberForm {
 
 /// `POST /dashboard/teams/{team}/members`.
 #[tracing::instrument(skip_all, fields(team = %team))]
-pub async fn add_member(user: User, req: HttpRequest, state: web::Data<AppState>, team: web::Path<String>, form: web::Form<MemberForm>) -> Result<HttpResponse, DashError> {
+pub async fn add_member(
+    user: User,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    team: web::Path<String>,
+    form: web::Form<MemberForm>,
+) -> Result<HttpResponse, DashError> {
     require(&user.0, Role::Admin, None)?;
-    service::add_member(&state.db, &Actor::of(&user.0), &team, &form.login).await.map_err(dash_error)?;
+    service::add_member(&state.db, &Actor::of(&user.0), &team, &form.login)
+        .await
+        .map_err(dash_error)?;
     Ok(see_other(&req, BACK))
 }
 
 /// `POST /dashboard/teams/{team}/members/{login}/remove`.
 #[tracing::instrument(skip_all)]
-pub async fn remove_member(user: User, req: HttpRequest, state: web::Data<AppState>, path: web::Path<(String, String)>) -> Result<HttpResponse, DashError> {
+pub async fn remove_member(
+    user: User,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, DashError> {
     require(&user.0, Role::Admin, None)?;
     let (team, login) = path.into_inner();
-    service::remove_member(&state.db, &Actor::of(&user.0), &team, &login).await.map_err(dash_error)?;
+    service::remove_member(&state.db, &Actor::of(&user.0), &team, &login)
+        .await
+        .map_err(dash_error)?;
     Ok(see_other(&req, BACK))
 }
 
@@ -215,12 +303,22 @@ pub struct GrantForm {
 
 /// `POST /dashboard/teams/{team}/grants`.
 #[tracing::instrument(skip_all, fields(team = %team))]
-pub async fn grant_role(user: User, req: HttpRequest, state: web::Data<AppState>, team: web::Path<String>, form: web::Form<GrantForm>) -> Result<HttpResponse, DashError> {
+pub async fn grant_role(
+    user: User,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    team: web::Path<String>,
+    form: web::Form<GrantForm>,
+) -> Result<HttpResponse, DashError> {
     require(&user.0, Role::Admin, None)?;
     let role = role_of(&form.role)?;
     if role == Some(Role::Admin) {
-        return Err(DashError::BadRequest("teams get viewer or maintainer on a project; admin is a user's role".into()));
+        return Err(DashError::BadRequest(
+            "teams get viewer or maintainer on a project; admin is a user's role".into(),
+        ));
     }
-    service::grant(&state.db, &Actor::of(&user.0), &team, &form.project, role).await.map_err(dash_error)?;
+    service::grant(&state.db, &Actor::of(&user.0), &team, &form.project, role)
+        .await
+        .map_err(dash_error)?;
     Ok(see_other(&req, BACK))
 }

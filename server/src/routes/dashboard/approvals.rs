@@ -80,19 +80,38 @@ pub struct ApprovalsPage {
 
 async fn load(state: &AppState, user: &User) -> Result<ApprovalsPage, DashError> {
     let visible = user.0.visible_projects();
-    let pending = db::dashboard::pending_approvals(&state.db, &visible, SHOWN).await?.into_iter().map(|a| row(a, user)).collect();
-    let decided = db::dashboard::decided_approvals(&state.db, &visible, SHOWN).await?.into_iter().map(|a| row(a, user)).collect();
-    Ok(ApprovalsPage { nav: Nav::new(&user.0, "approvals", super::sandbox::enabled(state)), pending, decided })
+    let pending = db::dashboard::pending_approvals(&state.db, &visible, SHOWN)
+        .await?
+        .into_iter()
+        .map(|a| row(a, user))
+        .collect();
+    let decided = db::dashboard::decided_approvals(&state.db, &visible, SHOWN)
+        .await?
+        .into_iter()
+        .map(|a| row(a, user))
+        .collect();
+    Ok(ApprovalsPage {
+        nav: Nav::new(&user.0, "approvals", super::sandbox::enabled(state)),
+        pending,
+        decided,
+    })
 }
 
 /// `GET /dashboard/approvals`.
-pub async fn list_approvals(user: User, req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, DashError> {
+pub async fn list_approvals(
+    user: User,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, DashError> {
     let page = load(&state, &user).await?;
     render(&req, &page, |p| p.as_content().render())
 }
 
 /// `GET /dashboard/approvals/live`: the queue alone, for polling.
-pub async fn approvals_live(user: User, state: web::Data<AppState>) -> Result<HttpResponse, DashError> {
+pub async fn approvals_live(
+    user: User,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, DashError> {
     let page = load(&state, &user).await?;
     let rendered = page.as_live().render();
     fragment(rendered)
@@ -108,27 +127,54 @@ pub struct DecisionForm {
 
 /// The held action, after checking the caller maintains its repository.
 async fn decidable(state: &AppState, user: &User, id: &str) -> Result<Approval, DashError> {
-    let held = db::approvals::find(&state.db, id).await?.ok_or_else(|| DashError::NotFound(format!("no approval with id {id}")))?;
+    let held = db::approvals::find(&state.db, id)
+        .await?
+        .ok_or_else(|| DashError::NotFound(format!("no approval with id {id}")))?;
     require(&user.0, Role::Maintainer, Some(&held.repository))?;
     Ok(held)
 }
 
 /// `POST /dashboard/approvals/{id}/approve`: runs the held action, once.
 #[tracing::instrument(skip_all, fields(approval = %id))]
-pub async fn approve_approval(user: User, req: HttpRequest, state: web::Data<AppState>, id: web::Path<String>, form: web::Form<DecisionForm>) -> Result<HttpResponse, DashError> {
+pub async fn approve_approval(
+    user: User,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    form: web::Form<DecisionForm>,
+) -> Result<HttpResponse, DashError> {
     let held = decidable(&state, &user, &id).await?;
-    let github = state.github_for_delivery(&held.delivery_id).await.map_err(|e| DashError::Upstream(e.to_string()))?;
+    let github = state
+        .github_for_delivery(&held.delivery_id)
+        .await
+        .map_err(|e| DashError::Upstream(e.to_string()))?;
     let reason = form.into_inner().reason.filter(|r| !r.trim().is_empty());
-    service::approve(&state.db, &github, &id, &user.0.audit_actor(), reason.as_deref()).await.map_err(dash_error)?;
+    service::approve(
+        &state.db,
+        &github,
+        &id,
+        &user.0.audit_actor(),
+        reason.as_deref(),
+    )
+    .await
+    .map_err(dash_error)?;
     Ok(see_other(&req, "/dashboard/approvals"))
 }
 
 /// `POST /dashboard/approvals/{id}/deny`: discards the held action.
 #[tracing::instrument(skip_all, fields(approval = %id))]
-pub async fn deny_approval(user: User, req: HttpRequest, state: web::Data<AppState>, id: web::Path<String>, form: web::Form<DecisionForm>) -> Result<HttpResponse, DashError> {
+pub async fn deny_approval(
+    user: User,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    form: web::Form<DecisionForm>,
+) -> Result<HttpResponse, DashError> {
     decidable(&state, &user, &id).await?;
     let reason = form.into_inner().reason.filter(|r| !r.trim().is_empty());
-    service::deny(&state.db, &id, &user.0.audit_actor(), reason.as_deref()).await.map_err(dash_error)?;
+    service::deny(&state.db, &id, &user.0.audit_actor(), reason.as_deref())
+        .await
+        .map_err(dash_error)?;
     Ok(see_other(&req, "/dashboard/approvals"))
 }
 

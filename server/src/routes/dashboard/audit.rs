@@ -55,7 +55,11 @@ fn day(s: &str, field: &str) -> Result<Option<DateTime<Utc>>, DashError> {
         .map(|d| {
             NaiveDate::parse_from_str(&d, "%Y-%m-%d")
                 .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
-                .map_err(|_| DashError::BadRequest(format!("`{field}` must be a date as YYYY-MM-DD, not `{d}`")))
+                .map_err(|_| {
+                    DashError::BadRequest(format!(
+                        "`{field}` must be a date as YYYY-MM-DD, not `{d}`"
+                    ))
+                })
         })
         .transpose()
 }
@@ -75,7 +79,14 @@ impl AuditQuery {
     /// The query string of the same filters at another cursor (or none).
     fn with_before(&self, before: Option<i64>) -> String {
         let mut q = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in [("actor", &self.actor), ("action", &self.action), ("project", &self.project), ("outcome", &self.outcome), ("from", &self.from), ("to", &self.to)] {
+        for (k, v) in [
+            ("actor", &self.actor),
+            ("action", &self.action),
+            ("project", &self.project),
+            ("outcome", &self.outcome),
+            ("from", &self.from),
+            ("to", &self.to),
+        ] {
             if !v.is_empty() {
                 q.append_pair(k, v);
             }
@@ -105,18 +116,39 @@ impl AuditPage {
 }
 
 /// `GET /dashboard/audit`.
-pub async fn list_audit(user: User, req: HttpRequest, state: web::Data<AppState>, q: web::Query<AuditQuery>) -> Result<HttpResponse, DashError> {
+pub async fn list_audit(
+    user: User,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    q: web::Query<AuditQuery>,
+) -> Result<HttpResponse, DashError> {
     let q = q.into_inner();
     let limit = q.limit.unwrap_or(PAGE).clamp(1, db::dashboard::MAX_PAGE);
-    let rows = db::dashboard::audit_page(&state.db, &user.0.visible_projects(), &q.filter()?, q.before, limit).await?;
-    let next = (rows.len() as u64 == limit).then(|| rows.last().map(|r| r.id)).flatten().map(|last| {
-        let mut next = q.with_before(Some(last));
-        if let Some(l) = q.limit {
-            next.push_str(&format!("&limit={l}"));
-        }
-        next
-    });
-    let page = AuditPage { nav: Nav::new(&user.0, "audit", super::sandbox::enabled(&state)), export: q.with_before(None), q, rows, next };
+    let rows = db::dashboard::audit_page(
+        &state.db,
+        &user.0.visible_projects(),
+        &q.filter()?,
+        q.before,
+        limit,
+    )
+    .await?;
+    let next = (rows.len() as u64 == limit)
+        .then(|| rows.last().map(|r| r.id))
+        .flatten()
+        .map(|last| {
+            let mut next = q.with_before(Some(last));
+            if let Some(l) = q.limit {
+                next.push_str(&format!("&limit={l}"));
+            }
+            next
+        });
+    let page = AuditPage {
+        nav: Nav::new(&user.0, "audit", super::sandbox::enabled(&state)),
+        export: q.with_before(None),
+        q,
+        rows,
+        next,
+    };
     render(&req, &page, |p| p.as_content().render())
 }
 
@@ -131,47 +163,74 @@ pub struct ChainStatus {
 
 /// `GET /dashboard/audit/verify`: walks the chain (every row) and says whether it
 /// is intact or where it breaks.
-pub async fn verify_chain(_user: User, state: web::Data<AppState>) -> Result<HttpResponse, DashError> {
+pub async fn verify_chain(
+    _user: User,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, DashError> {
     let status = match db::audit::verify(&state.db).await? {
-        Ok(rows) => ChainStatus { intact: true, rows, broken: None },
-        Err(broken) => ChainStatus { intact: false, rows: 0, broken: Some(broken) },
+        Ok(rows) => ChainStatus {
+            intact: true,
+            rows,
+            broken: None,
+        },
+        Err(broken) => ChainStatus {
+            intact: false,
+            rows: 0,
+            broken: Some(broken),
+        },
     };
     fragment(status.render())
 }
 
 /// `GET /dashboard/audit/export.csv`: every row the filters match, oldest last.
-pub async fn export_csv(user: User, state: web::Data<AppState>, q: web::Query<AuditQuery>) -> Result<HttpResponse, DashError> {
+pub async fn export_csv(
+    user: User,
+    state: web::Data<AppState>,
+    q: web::Query<AuditQuery>,
+) -> Result<HttpResponse, DashError> {
     let filter = q.filter()?;
     let header_line = web::Bytes::from_static(b"id,at,actor,actor_kind,action,project,capability,decision,outcome,delivery_id,details,hash\r\n");
-    let body = futures::stream::once(async move { Ok::<_, actix_web::Error>(header_line) }).chain(rows(state, user.0.visible_projects(), filter).map(|chunk| {
-        chunk.map(|rows| {
-            let mut out = String::new();
-            for r in rows {
-                let fields = [
-                    r.id.to_string(),
-                    r.at.to_rfc3339(),
-                    r.actor,
-                    r.actor_kind,
-                    r.action,
-                    r.project.unwrap_or_default(),
-                    r.capability.unwrap_or_default(),
-                    r.decision.unwrap_or_default(),
-                    r.outcome.unwrap_or_default(),
-                    r.delivery_id.unwrap_or_default(),
-                    r.details.unwrap_or_default(),
-                    r.hash,
-                ];
-                out.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
-                out.push_str("\r\n");
-            }
-            web::Bytes::from(out)
-        })
-    }));
+    let body = futures::stream::once(async move { Ok::<_, actix_web::Error>(header_line) }).chain(
+        rows(state, user.0.visible_projects(), filter).map(|chunk| {
+            chunk.map(|rows| {
+                let mut out = String::new();
+                for r in rows {
+                    let fields = [
+                        r.id.to_string(),
+                        r.at.to_rfc3339(),
+                        r.actor,
+                        r.actor_kind,
+                        r.action,
+                        r.project.unwrap_or_default(),
+                        r.capability.unwrap_or_default(),
+                        r.decision.unwrap_or_default(),
+                        r.outcome.unwrap_or_default(),
+                        r.delivery_id.unwrap_or_default(),
+                        r.details.unwrap_or_default(),
+                        r.hash,
+                    ];
+                    out.push_str(
+                        &fields
+                            .iter()
+                            .map(|f| csv_field(f))
+                            .collect::<Vec<_>>()
+                            .join(","),
+                    );
+                    out.push_str("\r\n");
+                }
+                web::Bytes::from(out)
+            })
+        }),
+    );
     Ok(download("text/csv; charset=utf-8", "audit.csv").streaming(body))
 }
 
 /// `GET /dashboard/audit/export.json`: a JSON array of every row the filters match.
-pub async fn export_json(user: User, state: web::Data<AppState>, q: web::Query<AuditQuery>) -> Result<HttpResponse, DashError> {
+pub async fn export_json(
+    user: User,
+    state: web::Data<AppState>,
+    q: web::Query<AuditQuery>,
+) -> Result<HttpResponse, DashError> {
     let filter = q.filter()?;
     let mut first = true;
     let body = futures::stream::once(async { Ok::<_, actix_web::Error>(web::Bytes::from_static(b"[")) })
@@ -201,28 +260,41 @@ fn download(content_type: &str, name: &str) -> actix_web::HttpResponseBuilder {
     let mut response = HttpResponse::Ok();
     response
         .content_type(content_type)
-        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ))
         .insert_header((header::CACHE_CONTROL, "no-store"));
     response
 }
 
 /// Every matching row, newest first, a chunk per round trip.
-fn rows(state: web::Data<AppState>, visible: Visibility, filter: AuditFilter) -> impl futures::Stream<Item = Result<Vec<AuditRow>, actix_web::Error>> {
+fn rows(
+    state: web::Data<AppState>,
+    visible: Visibility,
+    filter: AuditFilter,
+) -> impl futures::Stream<Item = Result<Vec<AuditRow>, actix_web::Error>> {
     futures::stream::unfold(Some(None::<i64>), move |cursor| {
         let state = state.clone();
         let filter = filter.clone();
         let visible = visible.clone();
         async move {
             let before = cursor?;
-            match db::dashboard::audit_page(&state.db, &visible, &filter, before, EXPORT_CHUNK).await {
+            match db::dashboard::audit_page(&state.db, &visible, &filter, before, EXPORT_CHUNK)
+                .await
+            {
                 Ok(rows) if rows.is_empty() => None,
                 Ok(rows) => {
-                    let next = (rows.len() as u64 == EXPORT_CHUNK).then(|| rows.last().map(|r| r.id));
+                    let next =
+                        (rows.len() as u64 == EXPORT_CHUNK).then(|| rows.last().map(|r| r.id));
                     Some((Ok(rows), next))
                 }
                 Err(err) => {
                     let err = DashError::internal(&err);
-                    Some((Err(actix_web::error::ErrorServiceUnavailable(err.to_string())), None))
+                    Some((
+                        Err(actix_web::error::ErrorServiceUnavailable(err.to_string())),
+                        None,
+                    ))
                 }
             }
         }
@@ -232,7 +304,11 @@ fn rows(state: web::Data<AppState>, visible: Visibility, filter: AuditFilter) ->
 /// One CSV field: quoted when needed, and a leading `=`, `+`, `-` or `@` defused
 /// with `'` so spreadsheets do not run it as a formula.
 fn csv_field(value: &str) -> String {
-    let defused = if value.starts_with(['=', '+', '-', '@']) { format!("'{value}") } else { value.to_owned() };
+    let defused = if value.starts_with(['=', '+', '-', '@']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
     if defused.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", defused.replace('"', "\"\""))
     } else {

@@ -24,7 +24,11 @@ pub struct CommandsPage {
 }
 
 /// `GET /dashboard/commands`.
-pub async fn list_commands(user: User, req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, DashError> {
+pub async fn list_commands(
+    user: User,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, DashError> {
     // When no switched-on plugin declares a command, no repository has any: skip
     // asking per repository.
     let any_commands = db::plugins::list(&state.db)
@@ -38,13 +42,30 @@ pub async fn list_commands(user: User, req: HttpRequest, state: web::Data<AppSta
             repos.push((known.name, Vec::new()));
             continue;
         }
-        let Some((owner, name)) = known.name.split_once('/') else { continue };
-        let repo = RepoRef { owner: owner.to_owned(), name: name.to_owned() };
+        let Some((owner, name)) = known.name.split_once('/') else {
+            continue;
+        };
+        let repo = RepoRef {
+            owner: owner.to_owned(),
+            name: name.to_owned(),
+        };
         let enabled = active::for_repository(&state.db, &state.plugins, Some(&repo)).await?;
-        let commands: Vec<(String, CommandSpec)> =
-            enabled.all().iter().flat_map(|p| p.plugin.manifest.commands.iter().map(|c| (p.plugin.manifest.name.clone(), c.clone()))).collect();
+        let commands: Vec<(String, CommandSpec)> = enabled
+            .all()
+            .iter()
+            .flat_map(|p| {
+                p.plugin
+                    .manifest
+                    .commands
+                    .iter()
+                    .map(|c| (p.plugin.manifest.name.clone(), c.clone()))
+            })
+            .collect();
         repos.push((known.name, commands));
     }
-    let page = CommandsPage { nav: Nav::new(&user.0, "commands", super::sandbox::enabled(&state)), repos };
+    let page = CommandsPage {
+        nav: Nav::new(&user.0, "commands", super::sandbox::enabled(&state)),
+        repos,
+    };
     render(&req, &page, |p| p.as_content().render())
 }

@@ -59,19 +59,39 @@ impl DeliveriesPage {
 
 async fn load(state: &AppState, user: &User, q: &ListQuery) -> Result<DeliveriesPage, DashError> {
     let status = some(&q.status);
-    if let Some(s) = status.as_deref().filter(|s| !["queued", "running", "done", "dead"].contains(s)) {
-        return Err(DashError::BadRequest(format!("unknown status `{s}`: use queued, running, done or dead")));
+    if let Some(s) = status
+        .as_deref()
+        .filter(|s| !["queued", "running", "done", "dead"].contains(s))
+    {
+        return Err(DashError::BadRequest(format!(
+            "unknown status `{s}`: use queued, running, done or dead"
+        )));
     }
-    let filter = DeliveryFilter { event: some(&q.event), repository: some(&q.repository), status, projects: None };
-    let rows = db::dashboard::deliveries_page(&state.db, &user.0.visible_projects(), &filter, q.before, PAGE).await?;
-    let next = (rows.len() as u64 == PAGE).then(|| rows.last().map(|d| d.id)).flatten().map(|last| {
-        url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("event", &q.event)
-            .append_pair("repository", &q.repository)
-            .append_pair("status", &q.status)
-            .append_pair("before", &last.to_string())
-            .finish()
-    });
+    let filter = DeliveryFilter {
+        event: some(&q.event),
+        repository: some(&q.repository),
+        status,
+        projects: None,
+    };
+    let rows = db::dashboard::deliveries_page(
+        &state.db,
+        &user.0.visible_projects(),
+        &filter,
+        q.before,
+        PAGE,
+    )
+    .await?;
+    let next = (rows.len() as u64 == PAGE)
+        .then(|| rows.last().map(|d| d.id))
+        .flatten()
+        .map(|last| {
+            url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("event", &q.event)
+                .append_pair("repository", &q.repository)
+                .append_pair("status", &q.status)
+                .append_pair("before", &last.to_string())
+                .finish()
+        });
     Ok(DeliveriesPage {
         nav: Nav::new(&user.0, "deliveries", super::sandbox::enabled(state)),
         event: q.event.clone(),
@@ -84,13 +104,22 @@ async fn load(state: &AppState, user: &User, q: &ListQuery) -> Result<Deliveries
 }
 
 /// `GET /dashboard/deliveries`.
-pub async fn list_deliveries(user: User, req: HttpRequest, state: web::Data<AppState>, q: web::Query<ListQuery>) -> Result<HttpResponse, DashError> {
+pub async fn list_deliveries(
+    user: User,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, DashError> {
     let page = load(&state, &user, &q).await?;
     render(&req, &page, |p| p.as_content().render())
 }
 
 /// `GET /dashboard/deliveries/live`: the first page's rows alone, for polling.
-pub async fn deliveries_live(user: User, state: web::Data<AppState>, q: web::Query<ListQuery>) -> Result<HttpResponse, DashError> {
+pub async fn deliveries_live(
+    user: User,
+    state: web::Data<AppState>,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, DashError> {
     let page = load(&state, &user, &q).await?;
     let rendered = page.as_live().render();
     fragment(rendered)
@@ -123,12 +152,19 @@ fn may_replay(principal: &Principal, repository: Option<&str>) -> bool {
 }
 
 /// `GET /dashboard/deliveries/{delivery_id}`.
-pub async fn show_delivery(user: User, req: HttpRequest, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, DashError> {
+pub async fn show_delivery(
+    user: User,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, DashError> {
     if !db::dashboard::delivery_visible(&state.db, &user.0.visible_projects(), &id).await? {
         return Err(DashError::NotFound(format!("no delivery with id {id}")));
     }
     let detail = service::show(&state.db, &id).await.map_err(dash_error)?;
-    let stored = db::deliveries::find_by_delivery_id(&state.db, &id).await?.ok_or_else(|| DashError::NotFound(format!("no delivery with id {id}")))?;
+    let stored = db::deliveries::find_by_delivery_id(&state.db, &id)
+        .await?
+        .ok_or_else(|| DashError::NotFound(format!("no delivery with id {id}")))?;
     let page = DeliveryPage {
         nav: Nav::new(&user.0, "deliveries", super::sandbox::enabled(&state)),
         received_at: time(&detail.summary.received_at),
@@ -142,8 +178,15 @@ pub async fn show_delivery(user: User, req: HttpRequest, state: web::Data<AppSta
 /// `POST /dashboard/deliveries/{delivery_id}/replay`: requeues a dead job or runs a
 /// processed delivery again, then shows the delivery.
 #[tracing::instrument(skip_all, fields(delivery = %id))]
-pub async fn replay_delivery(user: User, req: HttpRequest, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, DashError> {
-    let stored = db::deliveries::find_by_delivery_id(&state.db, &id).await?.ok_or_else(|| DashError::NotFound(format!("no delivery with id {id}")))?;
+pub async fn replay_delivery(
+    user: User,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, DashError> {
+    let stored = db::deliveries::find_by_delivery_id(&state.db, &id)
+        .await?
+        .ok_or_else(|| DashError::NotFound(format!("no delivery with id {id}")))?;
     match stored.repository.as_deref() {
         Some(repo) => require(&user.0, Role::Maintainer, Some(repo))?,
         None => require(&user.0, Role::Admin, None)?,
@@ -151,7 +194,10 @@ pub async fn replay_delivery(user: User, req: HttpRequest, state: web::Data<AppS
     let replay = service::replay(&state.db, &id).await.map_err(dash_error)?;
     state.wake_workers();
     tracing::info!(?replay, by = %user.0.audit_actor(), "delivery replayed from the dashboard");
-    let to = format!("/dashboard/deliveries/{}", url::form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>());
+    let to = format!(
+        "/dashboard/deliveries/{}",
+        url::form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>()
+    );
     Ok(see_other(&req, &to))
 }
 
@@ -171,9 +217,17 @@ pub struct DeadQuery {
 }
 
 /// `GET /dashboard/dead-letters`: jobs that ran out of attempts, with the reason.
-pub async fn list_dead_letters(user: User, req: HttpRequest, state: web::Data<AppState>, q: web::Query<DeadQuery>) -> Result<HttpResponse, DashError> {
-    let dead = db::dashboard::dead_letters(&state.db, &user.0.visible_projects(), q.before, PAGE).await?;
-    let next = (dead.len() as u64 == PAGE).then(|| dead.last().map(|d| format!("before={}", d.job.id))).flatten();
+pub async fn list_dead_letters(
+    user: User,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    q: web::Query<DeadQuery>,
+) -> Result<HttpResponse, DashError> {
+    let dead =
+        db::dashboard::dead_letters(&state.db, &user.0.visible_projects(), q.before, PAGE).await?;
+    let next = (dead.len() as u64 == PAGE)
+        .then(|| dead.last().map(|d| format!("before={}", d.job.id)))
+        .flatten();
     let rows = dead
         .into_iter()
         .map(|d| {
@@ -182,7 +236,11 @@ pub async fn list_dead_letters(user: User, req: HttpRequest, state: web::Data<Ap
             (d, when, replay)
         })
         .collect();
-    let page = DeadLettersPage { nav: Nav::new(&user.0, "deliveries", super::sandbox::enabled(&state)), rows, next };
+    let page = DeadLettersPage {
+        nav: Nav::new(&user.0, "deliveries", super::sandbox::enabled(&state)),
+        rows,
+        next,
+    };
     render(&req, &page, |p| p.as_content().render())
 }
 

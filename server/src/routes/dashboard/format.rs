@@ -23,7 +23,10 @@ pub fn time(t: &DateTime<Utc>) -> String {
 /// the result like any other text.
 #[must_use]
 pub fn pretty_json(text: &str) -> String {
-    serde_json::from_str::<serde_json::Value>(text).ok().and_then(|v| serde_json::to_string_pretty(&v).ok()).unwrap_or_else(|| text.to_owned())
+    serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or_else(|| text.to_owned())
 }
 
 /// Bytes as pretty JSON when they are JSON, else as (lossy) text.

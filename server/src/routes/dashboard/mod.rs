@@ -34,5 +34,7 @@ use actix_web::HttpResponse;
 
 /// `GET /`: the dashboard.
 pub async fn home() -> HttpResponse {
-    HttpResponse::SeeOther().insert_header((header::LOCATION, "/dashboard")).finish()
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/dashboard"))
+        .finish()
 }

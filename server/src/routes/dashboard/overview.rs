@@ -56,14 +56,26 @@ async fn load(state: &AppState, user: &User) -> Result<OverviewPage, DashError> 
     let visible = user.0.visible_projects();
     let minutes = db::dashboard::deliveries_per_minute(&state.db, &visible, now, 60).await?;
     let busiest = minutes.iter().map(|m| m.count).max().unwrap_or(0).max(1);
-    let bars = minutes.iter().map(|m| Bar { label: m.minute.format("%H:%M").to_string(), count: m.count, height: m.count * 100 / busiest }).collect();
+    let bars = minutes
+        .iter()
+        .map(|m| Bar {
+            label: m.minute.format("%H:%M").to_string(),
+            count: m.count,
+            height: m.count * 100 / busiest,
+        })
+        .collect();
     let (queued, running, oldest) = db::dashboard::queue(&state.db, &visible).await?;
     let oldest_age = oldest.map(|t| super::format::age(now - t));
     let mut failing: Vec<Failing> = db::plugin_states::all(&state.db)
         .await?
         .into_values()
         .filter(|s| s.disabled || s.consecutive_crashes > 0)
-        .map(|s| Failing { name: s.name, crashes: s.consecutive_crashes, disabled: s.disabled, reason: s.reason })
+        .map(|s| Failing {
+            name: s.name,
+            crashes: s.consecutive_crashes,
+            disabled: s.disabled,
+            reason: s.reason,
+        })
         .collect();
     failing.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(OverviewPage {
@@ -79,13 +91,20 @@ async fn load(state: &AppState, user: &User) -> Result<OverviewPage, DashError> 
 }
 
 /// `GET /dashboard`.
-pub async fn show_overview(user: User, req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, DashError> {
+pub async fn show_overview(
+    user: User,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, DashError> {
     let page = load(&state, &user).await?;
     render(&req, &page, |p| p.as_content().render())
 }
 
 /// `GET /dashboard/overview/live`: the counters alone, for polling.
-pub async fn overview_live(user: User, state: web::Data<AppState>) -> Result<HttpResponse, DashError> {
+pub async fn overview_live(
+    user: User,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, DashError> {
     let page = load(&state, &user).await?;
     let rendered = page.as_live().render();
     fragment(rendered)

@@ -94,13 +94,28 @@ pub fn fields(schema: Option<&Value>, current: &Value) -> Option<Vec<Field>> {
         let kind = kind_of(prop);
         let value = match (&kind, now) {
             (_, Value::Null) => String::new(),
-            (Kind::Lines, Value::Array(items)) => items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join("\n"),
+            (Kind::Lines, Value::Array(items)) => items
+                .iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join("\n"),
             (Kind::Json, v) => serde_json::to_string_pretty(v).unwrap_or_default(),
             (_, Value::String(s)) => s.clone(),
             (_, v) => v.to_string(),
         };
-        let help = prop.get("title").or_else(|| prop.get("description")).and_then(Value::as_str).unwrap_or_default().to_owned();
-        out.push(Field { name: name.clone(), help, checked: now.as_bool().unwrap_or(false), kind, value });
+        let help = prop
+            .get("title")
+            .or_else(|| prop.get("description"))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        out.push(Field {
+            name: name.clone(),
+            help,
+            checked: now.as_bool().unwrap_or(false),
+            kind,
+            value,
+        });
     }
     Some(out)
 }
@@ -108,7 +123,13 @@ pub fn fields(schema: Option<&Value>, current: &Value) -> Option<Vec<Field>> {
 fn kind_of(prop: &Value) -> Kind {
     if let Some(choices) = prop.get("enum").and_then(Value::as_array) {
         if choices.iter().all(Value::is_string) {
-            return Kind::Choice(choices.iter().filter_map(Value::as_str).map(str::to_owned).collect());
+            return Kind::Choice(
+                choices
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect(),
+            );
         }
     }
     match prop.get("type").and_then(Value::as_str) {
@@ -116,7 +137,9 @@ fn kind_of(prop: &Value) -> Kind {
         Some("integer") => Kind::Number { integer: true },
         Some("number") => Kind::Number { integer: false },
         Some("boolean") => Kind::Boolean,
-        Some("array") if prop.pointer("/items/type").and_then(Value::as_str) == Some("string") => Kind::Lines,
+        Some("array") if prop.pointer("/items/type").and_then(Value::as_str) == Some("string") => {
+            Kind::Lines
+        }
         _ => Kind::Json,
     }
 }
@@ -128,10 +151,16 @@ fn kind_of(prop: &Value) -> Kind {
 /// # Errors
 /// A message naming the field that does not parse.
 pub fn parse(schema: Option<&Value>, pairs: &[(String, String)]) -> Result<Value, String> {
-    let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+    let get = |key: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
     let Some(fields) = fields(schema, &Value::Null) else {
         let text = get("json").unwrap_or_default();
-        return serde_json::from_str(text).map_err(|e| format!("the configuration is not JSON: {e}"));
+        return serde_json::from_str(text)
+            .map_err(|e| format!("the configuration is not JSON: {e}"));
     };
     let mut config = Map::new();
     for field in fields {
@@ -141,15 +170,34 @@ pub fn parse(schema: Option<&Value>, pairs: &[(String, String)]) -> Result<Value
             (_, None) => None,
             (_, Some(raw)) if raw.trim().is_empty() && field.kind != Kind::Lines => None,
             (Kind::Text | Kind::Choice(_), Some(raw)) => Some(Value::String(raw.to_owned())),
-            (Kind::Number { integer: true }, Some(raw)) => {
-                Some(raw.trim().parse::<i64>().map(Value::from).map_err(|_| format!("`{}` must be a whole number", field.name))?)
-            }
+            (Kind::Number { integer: true }, Some(raw)) => Some(
+                raw.trim()
+                    .parse::<i64>()
+                    .map(Value::from)
+                    .map_err(|_| format!("`{}` must be a whole number", field.name))?,
+            ),
             (Kind::Number { integer: false }, Some(raw)) => {
-                let n = raw.trim().parse::<f64>().map_err(|_| format!("`{}` must be a number", field.name))?;
-                Some(serde_json::Number::from_f64(n).map(Value::Number).ok_or_else(|| format!("`{}` must be a finite number", field.name))?)
+                let n = raw
+                    .trim()
+                    .parse::<f64>()
+                    .map_err(|_| format!("`{}` must be a number", field.name))?;
+                Some(
+                    serde_json::Number::from_f64(n)
+                        .map(Value::Number)
+                        .ok_or_else(|| format!("`{}` must be a finite number", field.name))?,
+                )
             }
-            (Kind::Lines, Some(raw)) => Some(Value::Array(raw.lines().map(str::trim).filter(|l| !l.is_empty()).map(|l| Value::String(l.to_owned())).collect())),
-            (Kind::Json, Some(raw)) => Some(serde_json::from_str(raw).map_err(|e| format!("`{}` is not JSON: {e}", field.name))?),
+            (Kind::Lines, Some(raw)) => Some(Value::Array(
+                raw.lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(|l| Value::String(l.to_owned()))
+                    .collect(),
+            )),
+            (Kind::Json, Some(raw)) => Some(
+                serde_json::from_str(raw)
+                    .map_err(|e| format!("`{}` is not JSON: {e}", field.name))?,
+            ),
         };
         if let Some(value) = value {
             config.insert(field.name, value);
@@ -177,7 +225,8 @@ mod tests {
 
     #[test]
     fn each_kind_of_property_gets_its_input() {
-        let current = json!({"greeting": "hi", "labels": ["x", "y"], "loud": true, "nested": {"a": 1}});
+        let current =
+            json!({"greeting": "hi", "labels": ["x", "y"], "loud": true, "nested": {"a": 1}});
         let fields = fields(Some(&schema()), &current).unwrap();
         let by = |n: &str| fields.iter().find(|f| f.name == n).unwrap().clone();
         assert_eq!(by("greeting").kind, Kind::Text);
@@ -192,12 +241,22 @@ mod tests {
 
     #[test]
     fn a_submitted_form_becomes_the_configuration() {
-        let pairs: Vec<(String, String)> = [("f.greeting", "hello"), ("f.limit", "3"), ("f.ratio", ""), ("f.mode", "b"), ("f.labels", "one\n\ntwo\n"), ("f.nested", "{\"k\": true}")]
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
+        let pairs: Vec<(String, String)> = [
+            ("f.greeting", "hello"),
+            ("f.limit", "3"),
+            ("f.ratio", ""),
+            ("f.mode", "b"),
+            ("f.labels", "one\n\ntwo\n"),
+            ("f.nested", "{\"k\": true}"),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
         let config = parse(Some(&schema()), &pairs).unwrap();
-        assert_eq!(config, json!({"greeting": "hello", "limit": 3, "mode": "b", "labels": ["one", "two"], "loud": false, "nested": {"k": true}}));
+        assert_eq!(
+            config,
+            json!({"greeting": "hello", "limit": 3, "mode": "b", "labels": ["one", "two"], "loud": false, "nested": {"k": true}})
+        );
         let bad = vec![("f.limit".to_owned(), "many".to_owned())];
         assert!(parse(Some(&schema()), &bad).unwrap_err().contains("limit"));
     }

@@ -24,7 +24,12 @@ use crate::services::plugins::{Actor, PluginAdmin, PluginAdminError, PluginDetai
 use crate::state::AppState;
 
 fn admin<'a>(state: &'a AppState, actor: &'a str, kind: &'a str) -> PluginAdmin<'a> {
-    PluginAdmin { db: &state.db, compiled: &state.plugins, max_component_bytes: state.settings.plugins.max_component_bytes, actor: Actor { name: actor, kind } }
+    PluginAdmin {
+        db: &state.db,
+        compiled: &state.plugins,
+        max_component_bytes: state.settings.plugins.max_component_bytes,
+        actor: Actor { name: actor, kind },
+    }
 }
 
 /// `pages/plugins/list.html`.
@@ -37,14 +42,27 @@ pub struct PluginsPage {
 }
 
 /// `GET /dashboard/plugins`.
-pub async fn list_plugins(user: User, req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, DashError> {
+pub async fn list_plugins(
+    user: User,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, DashError> {
     let actor = user.0.audit_actor();
-    let mut plugins = admin(&state, &actor, user.0.audit_kind()).list().await.map_err(dash_error)?;
+    let mut plugins = admin(&state, &actor, user.0.audit_kind())
+        .list()
+        .await
+        .map_err(dash_error)?;
     let visible = user.0.visible_projects();
     for plugin in &mut plugins {
-        plugin.projects.retain(|p| p.project == Project::ALL || visible.shows(Some(&p.project)));
+        plugin
+            .projects
+            .retain(|p| p.project == Project::ALL || visible.shows(Some(&p.project)));
     }
-    let page = PluginsPage { nav: Nav::new(&user.0, "plugins", super::sandbox::enabled(&state)), plugins, can_install: can(&user.0, Role::Admin, None) };
+    let page = PluginsPage {
+        nav: Nav::new(&user.0, "plugins", super::sandbox::enabled(&state)),
+        plugins,
+        can_install: can(&user.0, Role::Admin, None),
+    };
     render(&req, &page, |p| p.as_content().render())
 }
 
@@ -88,11 +106,22 @@ fn may_change(principal: &Principal, project: Option<&str>) -> bool {
 }
 
 /// `GET /dashboard/plugins/{name}`.
-pub async fn show_plugin(user: User, req: HttpRequest, state: web::Data<AppState>, name: web::Path<String>) -> Result<HttpResponse, DashError> {
+pub async fn show_plugin(
+    user: User,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    name: web::Path<String>,
+) -> Result<HttpResponse, DashError> {
     let actor = user.0.audit_actor();
-    let mut plugin = admin(&state, &actor, user.0.audit_kind()).show(&name).await.map_err(dash_error)?;
+    let mut plugin = admin(&state, &actor, user.0.audit_kind())
+        .show(&name)
+        .await
+        .map_err(dash_error)?;
     let visible = user.0.visible_projects();
-    plugin.status.projects.retain(|p| p.project == Project::ALL || visible.shows(Some(&p.project)));
+    plugin
+        .status
+        .projects
+        .retain(|p| p.project == Project::ALL || visible.shows(Some(&p.project)));
     let schema = plugin.manifest.config_schema.as_ref();
     let projects = plugin
         .status
@@ -107,7 +136,11 @@ pub async fn show_plugin(user: User, req: HttpRequest, state: web::Data<AppState
                 effective: serde_json::to_string_pretty(&p.effective_config).unwrap_or_default(),
                 can_change: may_change(&user.0, Some(&p.project)),
                 fields: plugin_form::fields(schema, &current),
-                json: if current.is_null() { String::new() } else { serde_json::to_string_pretty(&current).unwrap_or_default() },
+                json: if current.is_null() {
+                    String::new()
+                } else {
+                    serde_json::to_string_pretty(&current).unwrap_or_default()
+                },
             }
         })
         .collect();
@@ -129,10 +162,21 @@ pub struct SwitchForm {
 }
 
 fn project_of(raw: &str) -> Result<Option<Project>, DashError> {
-    Some(raw.trim()).filter(|p| !p.is_empty()).map(Project::parse).transpose().map_err(DashError::BadRequest)
+    Some(raw.trim())
+        .filter(|p| !p.is_empty())
+        .map(Project::parse)
+        .transpose()
+        .map_err(DashError::BadRequest)
 }
 
-async fn switch(user: User, req: HttpRequest, state: web::Data<AppState>, name: String, form: SwitchForm, on: bool) -> Result<HttpResponse, DashError> {
+async fn switch(
+    user: User,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    name: String,
+    form: SwitchForm,
+    on: bool,
+) -> Result<HttpResponse, DashError> {
     let project = project_of(&form.project)?;
     let where_ = project.as_ref().map(Project::as_str);
     match where_ {
@@ -141,27 +185,64 @@ async fn switch(user: User, req: HttpRequest, state: web::Data<AppState>, name: 
     }
     let actor = user.0.audit_actor();
     let plugins = admin(&state, &actor, user.0.audit_kind());
-    if on { plugins.enable(&name, project.as_ref()).await } else { plugins.disable(&name, project.as_ref()).await }.map_err(dash_error)?;
+    if on {
+        plugins.enable(&name, project.as_ref()).await
+    } else {
+        plugins.disable(&name, project.as_ref()).await
+    }
+    .map_err(dash_error)?;
     Ok(see_other(&req, &format!("/dashboard/plugins/{name}")))
 }
 
 /// `POST /dashboard/plugins/{name}/enable`.
-pub async fn enable_plugin(user: User, req: HttpRequest, state: web::Data<AppState>, name: web::Path<String>, form: web::Form<SwitchForm>) -> Result<HttpResponse, DashError> {
+pub async fn enable_plugin(
+    user: User,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    name: web::Path<String>,
+    form: web::Form<SwitchForm>,
+) -> Result<HttpResponse, DashError> {
     switch(user, req, state, name.into_inner(), form.into_inner(), true).await
 }
 
 /// `POST /dashboard/plugins/{name}/disable`.
-pub async fn disable_plugin(user: User, req: HttpRequest, state: web::Data<AppState>, name: web::Path<String>, form: web::Form<SwitchForm>) -> Result<HttpResponse, DashError> {
-    switch(user, req, state, name.into_inner(), form.into_inner(), false).await
+pub async fn disable_plugin(
+    user: User,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    name: web::Path<String>,
+    form: web::Form<SwitchForm>,
+) -> Result<HttpResponse, DashError> {
+    switch(
+        user,
+        req,
+        state,
+        name.into_inner(),
+        form.into_inner(),
+        false,
+    )
+    .await
 }
 
 /// `POST /dashboard/plugins/{name}/config`: the generated form (`project`, then
 /// `f.<property>` fields or `json`).
 #[tracing::instrument(skip_all, fields(plugin = %name))]
-pub async fn configure_plugin(user: User, req: HttpRequest, state: web::Data<AppState>, name: web::Path<String>, form: web::Form<Vec<(String, String)>>) -> Result<HttpResponse, DashError> {
+pub async fn configure_plugin(
+    user: User,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    name: web::Path<String>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, DashError> {
     let pairs = form.into_inner();
-    let raw_project = pairs.iter().find(|(k, _)| k == "project").map(|(_, v)| v.as_str()).unwrap_or_default();
-    let project = project_of(raw_project)?.ok_or_else(|| DashError::BadRequest("name the project (owner/name, or * for every repository)".into()))?;
+    let raw_project = pairs
+        .iter()
+        .find(|(k, _)| k == "project")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_default();
+    let project = project_of(raw_project)?.ok_or_else(|| {
+        DashError::BadRequest("name the project (owner/name, or * for every repository)".into())
+    })?;
     match project.as_str() {
         Project::ALL => require(&user.0, Role::Admin, None)?,
         p => require(&user.0, Role::Maintainer, Some(p))?,
@@ -169,8 +250,12 @@ pub async fn configure_plugin(user: User, req: HttpRequest, state: web::Data<App
     let actor = user.0.audit_actor();
     let plugins = admin(&state, &actor, user.0.audit_kind());
     let detail = plugins.show(&name).await.map_err(dash_error)?;
-    let config = plugin_form::parse(detail.manifest.config_schema.as_ref(), &pairs).map_err(DashError::BadRequest)?;
-    plugins.configure(&name, &project, config).await.map_err(dash_error)?;
+    let config = plugin_form::parse(detail.manifest.config_schema.as_ref(), &pairs)
+        .map_err(DashError::BadRequest)?;
+    plugins
+        .configure(&name, &project, config)
+        .await
+        .map_err(dash_error)?;
     Ok(see_other(&req, &format!("/dashboard/plugins/{name}")))
 }
 
@@ -191,16 +276,31 @@ pub struct ConfirmPage {
 /// The bytes wait in the database by digest (`db::plugin_uploads`), so the
 /// confirmation may reach any replica.
 #[tracing::instrument(skip_all)]
-pub async fn upload_plugin(user: User, req: HttpRequest, state: web::Data<AppState>, mut body: Multipart) -> Result<HttpResponse, DashError> {
+pub async fn upload_plugin(
+    user: User,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    mut body: Multipart,
+) -> Result<HttpResponse, DashError> {
     require(&user.0, Role::Admin, None)?;
     let max = state.settings.plugins.max_component_bytes;
     let mut component: Option<Vec<u8>> = None;
-    while let Some(mut field) = body.try_next().await.map_err(|e| DashError::BadRequest(format!("the upload is not a valid form: {e}")))? {
+    while let Some(mut field) = body
+        .try_next()
+        .await
+        .map_err(|e| DashError::BadRequest(format!("the upload is not a valid form: {e}")))?
+    {
         let is_component = field.name() == Some("component");
         let mut bytes = Vec::new();
-        while let Some(chunk) = field.try_next().await.map_err(|e| DashError::BadRequest(format!("the upload broke off: {e}")))? {
+        while let Some(chunk) = field
+            .try_next()
+            .await
+            .map_err(|e| DashError::BadRequest(format!("the upload broke off: {e}")))?
+        {
             if bytes.len() + chunk.len() > max {
-                return Err(DashError::BadRequest(format!("the component is larger than {max} bytes (plugins.max_component_bytes)")));
+                return Err(DashError::BadRequest(format!(
+                    "the component is larger than {max} bytes (plugins.max_component_bytes)"
+                )));
             }
             bytes.extend_from_slice(&chunk);
         }
@@ -208,13 +308,25 @@ pub async fn upload_plugin(user: User, req: HttpRequest, state: web::Data<AppSta
             component = Some(bytes);
         }
     }
-    let bytes = component.filter(|b| !b.is_empty()).ok_or_else(|| DashError::BadRequest("choose a .wasm component to upload".into()))?;
-    let (manifest, sdk_version) = Manifest::from_component(&bytes).map_err(|e| DashError::BadRequest(format!("not a Gantry plugin: {e:#}")))?;
+    let bytes = component
+        .filter(|b| !b.is_empty())
+        .ok_or_else(|| DashError::BadRequest("choose a .wasm component to upload".into()))?;
+    let (manifest, sdk_version) = Manifest::from_component(&bytes)
+        .map_err(|e| DashError::BadRequest(format!("not a Gantry plugin: {e:#}")))?;
     let digest = hex::encode(Sha256::digest(&bytes));
     let size = bytes.len();
     crate::db::plugin_uploads::keep(&state.db, &digest, bytes, &user.0.audit_actor()).await?;
-    let upgrade_of = crate::db::plugins::find(&state.db, &manifest.name).await?.map(|p| p.version);
-    let page = ConfirmPage { nav: Nav::new(&user.0, "plugins", super::sandbox::enabled(&state)), size, manifest, sdk_version, digest, upgrade_of };
+    let upgrade_of = crate::db::plugins::find(&state.db, &manifest.name)
+        .await?
+        .map(|p| p.version);
+    let page = ConfirmPage {
+        nav: Nav::new(&user.0, "plugins", super::sandbox::enabled(&state)),
+        size,
+        manifest,
+        sdk_version,
+        digest,
+        upgrade_of,
+    };
     render(&req, &page, |p| p.as_content().render())
 }
 
@@ -227,7 +339,12 @@ pub struct ConfirmForm {
 /// `POST /dashboard/plugins/confirm`: installs (or upgrades) the uploaded
 /// component named by its digest.
 #[tracing::instrument(skip_all)]
-pub async fn confirm_plugin(user: User, req: HttpRequest, state: web::Data<AppState>, form: web::Form<ConfirmForm>) -> Result<HttpResponse, DashError> {
+pub async fn confirm_plugin(
+    user: User,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<ConfirmForm>,
+) -> Result<HttpResponse, DashError> {
     require(&user.0, Role::Admin, None)?;
     let digest = form.into_inner().digest;
     if digest.len() != 64 || !digest.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -235,14 +352,34 @@ pub async fn confirm_plugin(user: User, req: HttpRequest, state: web::Data<AppSt
     }
     let bytes = crate::db::plugin_uploads::find(&state.db, &digest)
         .await?
-        .ok_or_else(|| DashError::NotFound("that upload is gone (already installed, or over a day old): upload it again".into()))?;
+        .ok_or_else(|| {
+            DashError::NotFound(
+                "that upload is gone (already installed, or over a day old): upload it again"
+                    .into(),
+            )
+        })?;
     let actor = user.0.audit_actor();
     let plugins = admin(&state, &actor, user.0.audit_kind());
-    let (manifest, _) = Manifest::from_component(&bytes).map_err(|e| DashError::BadRequest(format!("not a Gantry plugin: {e:#}")))?;
-    let name = if crate::db::plugins::find(&state.db, &manifest.name).await?.is_some() {
-        plugins.upgrade(bytes, Some(&manifest.name)).await.map_err(dash_error)?.plugin.status.name
+    let (manifest, _) = Manifest::from_component(&bytes)
+        .map_err(|e| DashError::BadRequest(format!("not a Gantry plugin: {e:#}")))?;
+    let name = if crate::db::plugins::find(&state.db, &manifest.name)
+        .await?
+        .is_some()
+    {
+        plugins
+            .upgrade(bytes, Some(&manifest.name))
+            .await
+            .map_err(dash_error)?
+            .plugin
+            .status
+            .name
     } else {
-        plugins.install(bytes).await.map_err(dash_error)?.status.name
+        plugins
+            .install(bytes)
+            .await
+            .map_err(dash_error)?
+            .status
+            .name
     };
     crate::db::plugin_uploads::forget(&state.db, &digest).await?;
     Ok(see_other(&req, &format!("/dashboard/plugins/{name}")))
@@ -251,7 +388,9 @@ pub async fn confirm_plugin(user: User, req: HttpRequest, state: web::Data<AppSt
 fn dash_error(err: PluginAdminError) -> DashError {
     match err {
         PluginAdminError::NotInstalled(_) => DashError::NotFound(err.to_string()),
-        PluginAdminError::AlreadyInstalled { .. } | PluginAdminError::Conflict(_) => DashError::Conflict(err.to_string()),
+        PluginAdminError::AlreadyInstalled { .. } | PluginAdminError::Conflict(_) => {
+            DashError::Conflict(err.to_string())
+        }
         PluginAdminError::Database(ref e) => DashError::internal(e),
         _ => DashError::BadRequest(err.to_string()),
     }

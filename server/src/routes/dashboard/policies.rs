@@ -41,7 +41,10 @@ pub struct RuleView {
 }
 
 fn permission(p: Permission) -> String {
-    serde_json::to_value(p).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_else(|| format!("{p:?}").to_ascii_lowercase())
+    serde_json::to_value(p)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_else(|| format!("{p:?}").to_ascii_lowercase())
 }
 
 /// Who may change rules of `scope`: maintainers of the repository for a
@@ -117,7 +120,12 @@ pub struct PoliciesPage {
 }
 
 /// `GET /dashboard/policies`, with the explain form's answer when it was asked.
-pub async fn list_policies(user: User, req: HttpRequest, state: web::Data<AppState>, q: web::Query<ExplainQuery>) -> Result<HttpResponse, DashError> {
+pub async fn list_policies(
+    user: User,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    q: web::Query<ExplainQuery>,
+) -> Result<HttpResponse, DashError> {
     let q = q.into_inner();
     let visible = user.0.visible_projects();
     let mut all = rules::all(&state.db).await?;
@@ -131,16 +139,57 @@ pub async fn list_policies(user: User, req: HttpRequest, state: web::Data<AppSta
             _ => scopes.push((name, vec![view(rule, &user.0)])),
         }
     }
-    let decision = if q.plugin.trim().is_empty() || q.capability.trim().is_empty() || q.repository.trim().is_empty() {
+    let decision = if q.plugin.trim().is_empty()
+        || q.capability.trim().is_empty()
+        || q.repository.trim().is_empty()
+    {
         None
     } else if !visible.shows(Some(q.repository.trim())) {
-        return Err(DashError::NotFound(format!("no repository {} among yours", q.repository.trim())));
+        return Err(DashError::NotFound(format!(
+            "no repository {} among yours",
+            q.repository.trim()
+        )));
     } else {
-        let permission = Some(q.permission.trim()).filter(|p| !p.is_empty()).map(|p| Permission::parse(p).ok_or_else(|| DashError::BadRequest(format!("`{p}` is not a permission (read, triage, write, maintain, admin)")))).transpose()?;
+        let permission = Some(q.permission.trim())
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                Permission::parse(p).ok_or_else(|| {
+                    DashError::BadRequest(format!(
+                        "`{p}` is not a permission (read, triage, write, maintain, admin)"
+                    ))
+                })
+            })
+            .transpose()?;
         let branch = Some(q.branch.trim()).filter(|b| !b.is_empty());
-        let d: Decision = policies::explain(&state.db, q.plugin.trim(), q.capability.trim(), true, q.repository.trim(), branch, permission).await?;
-        let considered = d.considered.iter().filter(|c| visible_rule(&visible, &c.rule.scope)).map(|c| (view(&c.rule, &user.0), c.skipped_because.clone().unwrap_or_else(|| "applies".into()))).collect();
-        Some((d.effect.as_str().to_owned(), d.reason.clone(), d.rule.as_ref().map(|r| view(r, &user.0)), considered))
+        let d: Decision = policies::explain(
+            &state.db,
+            q.plugin.trim(),
+            q.capability.trim(),
+            true,
+            q.repository.trim(),
+            branch,
+            permission,
+        )
+        .await?;
+        let considered = d
+            .considered
+            .iter()
+            .filter(|c| visible_rule(&visible, &c.rule.scope))
+            .map(|c| {
+                (
+                    view(&c.rule, &user.0),
+                    c.skipped_because
+                        .clone()
+                        .unwrap_or_else(|| "applies".into()),
+                )
+            })
+            .collect();
+        Some((
+            d.effect.as_str().to_owned(),
+            d.reason.clone(),
+            d.rule.as_ref().map(|r| view(r, &user.0)),
+            considered,
+        ))
     };
     let page = PoliciesPage {
         nav: Nav::new(&user.0, "policies", super::sandbox::enabled(&state)),
@@ -180,7 +229,12 @@ pub struct AddRuleForm {
 
 /// `POST /dashboard/policies`: adds a rule.
 #[tracing::instrument(skip_all)]
-pub async fn add_policy(user: User, req: HttpRequest, state: web::Data<AppState>, form: web::Form<AddRuleForm>) -> Result<HttpResponse, DashError> {
+pub async fn add_policy(
+    user: User,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<AddRuleForm>,
+) -> Result<HttpResponse, DashError> {
     let form = form.into_inner();
     let scope = RuleScope::parse(form.scope.trim()).map_err(DashError::BadRequest)?;
     if !may_edit(&user.0, &scope) {
@@ -199,20 +253,33 @@ pub async fn add_policy(user: User, req: HttpRequest, state: web::Data<AppState>
         min_permission: blank(form.min_permission),
         enforced: form.enforced.is_some(),
     };
-    policies::add(&state.db, rule, &user.0.audit_actor()).await.map_err(dash_error)?;
+    policies::add(&state.db, rule, &user.0.audit_actor())
+        .await
+        .map_err(dash_error)?;
     Ok(see_other(&req, "/dashboard/policies"))
 }
 
 /// `POST /dashboard/policies/{id}/delete`.
 #[tracing::instrument(skip_all, fields(rule = *id))]
-pub async fn delete_policy(user: User, req: HttpRequest, state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, DashError> {
+pub async fn delete_policy(
+    user: User,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, DashError> {
     let id = id.into_inner();
-    let rule = rules::all(&state.db).await?.into_iter().find(|r| r.id == id).ok_or_else(|| DashError::NotFound(format!("no policy rule with id {id}")))?;
+    let rule = rules::all(&state.db)
+        .await?
+        .into_iter()
+        .find(|r| r.id == id)
+        .ok_or_else(|| DashError::NotFound(format!("no policy rule with id {id}")))?;
     match &rule.scope {
         RuleScope::Repo(repo) => require(&user.0, Role::Maintainer, Some(repo))?,
         _ => require(&user.0, Role::Admin, None)?,
     }
-    policies::remove(&state.db, id, &user.0.audit_actor()).await.map_err(dash_error)?;
+    policies::remove(&state.db, id, &user.0.audit_actor())
+        .await
+        .map_err(dash_error)?;
     Ok(see_other(&req, "/dashboard/policies"))
 }
 

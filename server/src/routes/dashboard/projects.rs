@@ -22,7 +22,11 @@ pub struct ProjectsPage {
 }
 
 /// `GET /dashboard/projects`.
-pub async fn list_projects(user: User, req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, DashError> {
+pub async fn list_projects(
+    user: User,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, DashError> {
     let visible = user.0.visible_projects();
     let known = db::dashboard::known_repositories(&state.db, &visible).await?;
     let grants: Vec<(String, String, String)> = db::accounts::all_grants(&state.db)
@@ -35,11 +39,22 @@ pub async fn list_projects(user: User, req: HttpRequest, state: web::Data<AppSta
         .into_iter()
         .map(|r| {
             let lower = r.name.to_ascii_lowercase();
-            let teams = grants.iter().filter(|(p, _, _)| *p == lower).map(|(_, t, role)| (t.clone(), role.clone())).collect();
+            let teams = grants
+                .iter()
+                .filter(|(p, _, _)| *p == lower)
+                .map(|(_, t, role)| (t.clone(), role.clone()))
+                .collect();
             (r, teams)
         })
         .collect::<Vec<_>>();
-    let other_grants = grants.into_iter().filter(|(p, _, _)| !repos.iter().any(|(r, _)| r.name.eq_ignore_ascii_case(p))).collect();
-    let page = ProjectsPage { nav: Nav::new(&user.0, "projects", super::sandbox::enabled(&state)), repos, other_grants };
+    let other_grants = grants
+        .into_iter()
+        .filter(|(p, _, _)| !repos.iter().any(|(r, _)| r.name.eq_ignore_ascii_case(p)))
+        .collect();
+    let page = ProjectsPage {
+        nav: Nav::new(&user.0, "projects", super::sandbox::enabled(&state)),
+        repos,
+        other_grants,
+    };
     render(&req, &page, |p| p.as_content().render())
 }

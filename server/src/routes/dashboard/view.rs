@@ -65,7 +65,13 @@ impl Nav {
         if self.sandbox {
             all.push(("sandbox", "/dashboard/sandbox", "Sandbox"));
         }
-        all.into_iter().map(|(area, href, label)| NavLink { href, label, current: area == self.area }).collect()
+        all.into_iter()
+            .map(|(area, href, label)| NavLink {
+                href,
+                label,
+                current: area == self.area,
+            })
+            .collect()
     }
 
     /// The `hx-headers` value of `<body>`: htmx sends the CSRF token with every
@@ -90,7 +96,10 @@ pub struct NavLink {
 /// Whether htmx made this request (and wants a fragment, not a whole page).
 #[must_use]
 pub fn is_htmx(req: &HttpRequest) -> bool {
-    req.headers().get("HX-Request").is_some_and(|v| v.as_bytes() == b"true") && !req.headers().contains_key("HX-History-Restore-Request")
+    req.headers()
+        .get("HX-Request")
+        .is_some_and(|v| v.as_bytes() == b"true")
+        && !req.headers().contains_key("HX-History-Restore-Request")
 }
 
 /// Renders `page` whole, or for htmx only the fragment `fragment` renders (a block
@@ -98,8 +107,16 @@ pub fn is_htmx(req: &HttpRequest) -> bool {
 ///
 /// # Errors
 /// [`DashError::Internal`] when rendering fails.
-pub fn render<T: Template>(req: &HttpRequest, page: &T, fragment: impl FnOnce(&T) -> askama::Result<String>) -> Result<HttpResponse, DashError> {
-    let body = if is_htmx(req) { fragment(page) } else { page.render() };
+pub fn render<T: Template>(
+    req: &HttpRequest,
+    page: &T,
+    fragment: impl FnOnce(&T) -> askama::Result<String>,
+) -> Result<HttpResponse, DashError> {
+    let body = if is_htmx(req) {
+        fragment(page)
+    } else {
+        page.render()
+    };
     let body = body.map_err(|e| DashError::internal(&e))?;
     Ok(html(StatusCode::OK, body))
 }
@@ -109,7 +126,10 @@ pub fn render<T: Template>(req: &HttpRequest, page: &T, fragment: impl FnOnce(&T
 /// # Errors
 /// [`DashError::Internal`] when rendering failed.
 pub fn fragment(rendered: askama::Result<String>) -> Result<HttpResponse, DashError> {
-    Ok(html(StatusCode::OK, rendered.map_err(|e| DashError::internal(&e))?))
+    Ok(html(
+        StatusCode::OK,
+        rendered.map_err(|e| DashError::internal(&e))?,
+    ))
 }
 
 /// An HTML answer that is never cached and varies with `HX-Request`.
@@ -126,9 +146,13 @@ pub fn html(status: StatusCode, body: String) -> HttpResponse {
 #[must_use]
 pub fn see_other(req: &HttpRequest, to: &str) -> HttpResponse {
     if is_htmx(req) {
-        HttpResponse::Ok().insert_header(("HX-Redirect", to)).finish()
+        HttpResponse::Ok()
+            .insert_header(("HX-Redirect", to))
+            .finish()
     } else {
-        HttpResponse::SeeOther().insert_header((header::LOCATION, to)).finish()
+        HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, to))
+            .finish()
     }
 }
 
@@ -170,7 +194,9 @@ impl DashError {
             source = s.source();
         }
         tracing::error!(%request_id, error = %chain, "dashboard request failed");
-        Self::Internal(format!("the server could not complete the request (request id {request_id})"))
+        Self::Internal(format!(
+            "the server could not complete the request (request id {request_id})"
+        ))
     }
 }
 
@@ -184,7 +210,12 @@ impl std::fmt::Display for DashError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::SignIn { .. } => f.write_str("sign in first"),
-            Self::Forbidden(m) | Self::NotFound(m) | Self::BadRequest(m) | Self::Conflict(m) | Self::Upstream(m) | Self::Internal(m) => f.write_str(m),
+            Self::Forbidden(m)
+            | Self::NotFound(m)
+            | Self::BadRequest(m)
+            | Self::Conflict(m)
+            | Self::Upstream(m)
+            | Self::Internal(m) => f.write_str(m),
         }
     }
 }
@@ -215,15 +246,28 @@ impl ResponseError for DashError {
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
         if let Self::SignIn { next, htmx } = self {
-            let to = format!("/login?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
+            let to = format!(
+                "/login?next={}",
+                url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+            );
             let mut response = HttpResponse::build(status);
             response.insert_header((header::CACHE_CONTROL, "no-store"));
-            return if *htmx { response.insert_header(("HX-Redirect", to)).finish() } else { response.insert_header((header::LOCATION, to)).finish() };
+            return if *htmx {
+                response.insert_header(("HX-Redirect", to)).finish()
+            } else {
+                response.insert_header((header::LOCATION, to)).finish()
+            };
         }
-        let page = ErrorPage { status: status.as_u16(), title: status.canonical_reason().unwrap_or("Error"), message: self.to_string() };
+        let page = ErrorPage {
+            status: status.as_u16(),
+            title: status.canonical_reason().unwrap_or("Error"),
+            message: self.to_string(),
+        };
         match page.render() {
             Ok(body) => html(status, body),
-            Err(_) => HttpResponse::build(status).content_type("text/plain; charset=utf-8").body(self.to_string()),
+            Err(_) => HttpResponse::build(status)
+                .content_type("text/plain; charset=utf-8")
+                .body(self.to_string()),
         }
     }
 }

@@ -8,16 +8,16 @@
 use anyhow::Context;
 
 use crate::db::audit::{self, AuditEntry};
-use crate::db::{deliveries, jobs, plugin_states, policies, runs};
 use crate::db::entities::jobs::Model as Job;
 use crate::db::jobs::JobStatus;
+use crate::db::{deliveries, jobs, plugin_states, policies, runs};
 use crate::domain::{is_known_action, is_known_event, EventMeta};
 use crate::github::GitHubError;
 use crate::plugins::{HostEnv, InvocationReport, Outcome, PluginCommand, PluginEvent};
-use crate::services::commands::{self, CommentContext, Routed};
-use crate::services::{installations, schedule};
 use crate::services::around::Target;
+use crate::services::commands::{self, CommentContext, Routed};
 use crate::services::plugins::{self, active::ActivePlugins};
+use crate::services::{installations, schedule};
 
 mod wrapped;
 use crate::state::AppState;
@@ -40,7 +40,12 @@ pub trait DeliveryObserver: Send + Sync {
 /// attribute as the request's `intake` span.
 pub async fn process(state: &AppState, job: Job) -> anyhow::Result<()> {
     use tracing::Instrument as _;
-    let span = tracing::info_span!("process", job = job.id, attempt = job.attempts, delivery.id = tracing::field::Empty);
+    let span = tracing::info_span!(
+        "process",
+        job = job.id,
+        attempt = job.attempts,
+        delivery.id = tracing::field::Empty
+    );
     if let Some(parent) = &job.trace_parent {
         crate::telemetry::continue_trace(&span, parent);
     }
@@ -48,10 +53,15 @@ pub async fn process(state: &AppState, job: Job) -> anyhow::Result<()> {
 }
 
 async fn run_job(state: &AppState, job: Job) -> anyhow::Result<()> {
-    let delivery = deliveries::find(&state.db, job.delivery_pk).await?.context("the job's delivery is missing")?;
+    let delivery = deliveries::find(&state.db, job.delivery_pk)
+        .await?
+        .context("the job's delivery is missing")?;
     tracing::Span::current().record("delivery.id", delivery.delivery_id.as_str());
-    let own_tick = delivery.event == schedule::EVENT && delivery.delivery_id.starts_with(schedule::DELIVERY_PREFIX);
-    let recognised = own_tick || (is_known_event(&delivery.event) && is_known_action(&delivery.event, delivery.action.as_deref()));
+    let own_tick = delivery.event == schedule::EVENT
+        && delivery.delivery_id.starts_with(schedule::DELIVERY_PREFIX);
+    let recognised = own_tick
+        || (is_known_event(&delivery.event)
+            && is_known_action(&delivery.event, delivery.action.as_deref()));
     if !recognised {
         tracing::info!(event = %delivery.event, action = ?delivery.action, "unrecognised event or action: no plugin runs");
         jobs::complete(&state.db, job.id).await?;
@@ -63,7 +73,14 @@ async fn run_job(state: &AppState, job: Job) -> anyhow::Result<()> {
         if let Some(observer) = &state.observer {
             observer.observe(&delivery.event, payload);
         }
-        installations::apply(&state.db, &state.github, &delivery.event, delivery.action.as_deref(), payload).await?;
+        installations::apply(
+            &state.db,
+            &state.github,
+            &delivery.event,
+            delivery.action.as_deref(),
+            payload,
+        )
+        .await?;
     }
     if let Some(reason) = installations::refusal(&state.db, meta.installation_id).await? {
         tracing::info!(delivery = %delivery.delivery_id, %reason, "plugins not run");
@@ -84,7 +101,16 @@ async fn run_job(state: &AppState, job: Job) -> anyhow::Result<()> {
     };
     let github = match state.github.client(meta.installation_id).await {
         Ok(github) => github,
-        Err(err) => return credentials_failed(state, &job, &delivery.delivery_id, meta.installation_id, &err).await,
+        Err(err) => {
+            return credentials_failed(
+                state,
+                &job,
+                &delivery.delivery_id,
+                meta.installation_id,
+                &err,
+            )
+            .await
+        }
     };
     let env = HostEnv {
         github,
@@ -94,8 +120,18 @@ async fn run_job(state: &AppState, job: Job) -> anyhow::Result<()> {
     };
     let finished = runs::finished_plugins(&state.db, job.id).await?;
     let disabled = plugin_states::disabled(&state.db).await?;
-    let active = plugins::active::for_repository(&state.db, &state.plugins, meta.repository.as_ref()).await?;
-    let run = JobRun { state, job: &job, env: &env, active: &active, finished: &finished, disabled: &disabled, delivery_id: &delivery.delivery_id };
+    let active =
+        plugins::active::for_repository(&state.db, &state.plugins, meta.repository.as_ref())
+            .await?;
+    let run = JobRun {
+        state,
+        job: &job,
+        env: &env,
+        active: &active,
+        finished: &finished,
+        disabled: &disabled,
+        delivery_id: &delivery.delivery_id,
+    };
     let mut outcome = JobOutcome::default();
     for subscriber in active.subscribers(&delivery.event, delivery.action.as_deref()) {
         let name = subscriber.plugin.manifest.name.as_str();
@@ -107,37 +143,82 @@ async fn run_job(state: &AppState, job: Job) -> anyhow::Result<()> {
             continue;
         }
         event.config = Some(subscriber.config.clone());
-        let target = Target { plugin: name, run_name: name, event: &event, command: None };
+        let target = Target {
+            plugin: name,
+            run_name: name,
+            event: &event,
+            command: None,
+        };
         run.wrapped(subscriber, target, &mut outcome).await?;
     }
-    if let Some(comment) = payload.as_ref().and_then(|p| CommentContext::of(&delivery.event, delivery.action.as_deref(), p)) {
+    if let Some(comment) = payload
+        .as_ref()
+        .and_then(|p| CommentContext::of(&delivery.event, delivery.action.as_deref(), p))
+    {
         match commands::route(state, &env.github, &event, &comment, &active).await {
             Err(err) => outcome.retry_reasons.push(format!("commands: {err:#}")),
             Ok(routed) => {
                 for (n, Routed { plugin, command }) in routed.into_iter().enumerate() {
                     // Each command line is its own run, so a retry skips the ones done.
-                    let run_name = format!("{} /{} #{n}", plugin.plugin.manifest.name, command.verb);
-                    if finished.contains(&run_name) || disabled.contains(&plugin.plugin.manifest.name) {
+                    let run_name =
+                        format!("{} /{} #{n}", plugin.plugin.manifest.name, command.verb);
+                    if finished.contains(&run_name)
+                        || disabled.contains(&plugin.plugin.manifest.name)
+                    {
                         continue;
                     }
-                    let command = PluginCommand { event: PluginEvent { invocation: Some(run_name.clone()), ..command.event }, ..command };
-                    let target = Target { plugin: &plugin.plugin.manifest.name, run_name: &run_name, event: &command.event, command: Some(&command) };
+                    let command = PluginCommand {
+                        event: PluginEvent {
+                            invocation: Some(run_name.clone()),
+                            ..command.event
+                        },
+                        ..command
+                    };
+                    let target = Target {
+                        plugin: &plugin.plugin.manifest.name,
+                        run_name: &run_name,
+                        event: &command.event,
+                        command: Some(&command),
+                    };
                     run.wrapped(&plugin, target, &mut outcome).await?;
                 }
             }
         }
     }
-    let JobOutcome { retry_reasons, retry_at } = outcome;
+    let JobOutcome {
+        retry_reasons,
+        retry_at,
+    } = outcome;
     if retry_reasons.is_empty() {
         jobs::complete(&state.db, job.id).await?;
-        state.metrics.jobs_finished.with_label_values(&[JobStatus::Done.as_str()]).inc();
+        state
+            .metrics
+            .jobs_finished
+            .with_label_values(&[JobStatus::Done.as_str()])
+            .inc();
     } else {
         let worker = &state.settings.worker;
         let base = std::time::Duration::from_millis(worker.retry_base_ms);
-        let status = jobs::fail(&state.db, &job, &retry_reasons.join("; "), worker.max_attempts, base, retry_at).await?;
-        state.metrics.jobs_finished.with_label_values(&[status.as_str()]).inc();
+        let status = jobs::fail(
+            &state.db,
+            &job,
+            &retry_reasons.join("; "),
+            worker.max_attempts,
+            base,
+            retry_at,
+        )
+        .await?;
+        state
+            .metrics
+            .jobs_finished
+            .with_label_values(&[status.as_str()])
+            .inc();
         if status == JobStatus::Dead {
-            tracing::error!(job = job.id, "job dead-lettered after {} attempts", job.attempts);
+            tracing::error!(
+                job = job.id,
+                "job dead-lettered after {} attempts",
+                job.attempts
+            );
         }
     }
     Ok(())
@@ -147,20 +228,40 @@ async fn run_job(state: &AppState, job: Job) -> anyhow::Result<()> {
 /// refusal (wrong App key, unknown or suspended installation) will not heal by
 /// itself, so the job is dead-lettered at once with the reason, which the
 /// deliveries API and `gantry deliveries show` display. Never a silent retry loop.
-async fn credentials_failed(state: &AppState, job: &Job, delivery_id: &str, installation: Option<i64>, err: &GitHubError) -> anyhow::Result<()> {
+async fn credentials_failed(
+    state: &AppState,
+    job: &Job,
+    delivery_id: &str,
+    installation: Option<i64>,
+    err: &GitHubError,
+) -> anyhow::Result<()> {
     let worker = &state.settings.worker;
     let base = std::time::Duration::from_millis(worker.retry_base_ms);
     let (reason, max_attempts) = match err {
-        GitHubError::Transient(_) | GitHubError::RateLimited { .. } => (format!("GitHub could not be reached for a token: {err}"), worker.max_attempts),
-        _ => (format!("no GitHub credentials for this delivery: {err}"), job.attempts),
+        GitHubError::Transient(_) | GitHubError::RateLimited { .. } => (
+            format!("GitHub could not be reached for a token: {err}"),
+            worker.max_attempts,
+        ),
+        _ => (
+            format!("no GitHub credentials for this delivery: {err}"),
+            job.attempts,
+        ),
     };
     tracing::error!(delivery = delivery_id, %reason, "plugins not run");
     if let Some(id) = installation {
         crate::db::installations::set_error(&state.db, id, Some(&reason)).await?;
     }
-    let not_before = if let GitHubError::RateLimited { retry_at, .. } = err { Some(*retry_at) } else { None };
+    let not_before = if let GitHubError::RateLimited { retry_at, .. } = err {
+        Some(*retry_at)
+    } else {
+        None
+    };
     let status = jobs::fail(&state.db, job, &reason, max_attempts, base, not_before).await?;
-    state.metrics.jobs_finished.with_label_values(&[status.as_str()]).inc();
+    state
+        .metrics
+        .jobs_finished
+        .with_label_values(&[status.as_str()])
+        .inc();
     Ok(())
 }
 
@@ -185,7 +286,14 @@ struct JobOutcome {
 /// Records one invocation: metrics, the plugin's crash count (disabling it, audited,
 /// when it keeps crashing), the run under `run_name`, and whether the job must be
 /// retried.
-async fn settle(state: &AppState, job: &Job, delivery_id: &str, run_name: &str, report: InvocationReport, outcome: &mut JobOutcome) -> anyhow::Result<()> {
+async fn settle(
+    state: &AppState,
+    job: &Job,
+    delivery_id: &str,
+    run_name: &str,
+    report: InvocationReport,
+    outcome: &mut JobOutcome,
+) -> anyhow::Result<()> {
     tracing::info!(
         run = run_name,
         outcome = report.outcome.as_str(),
@@ -193,11 +301,27 @@ async fn settle(state: &AppState, job: &Job, delivery_id: &str, run_name: &str, 
         message = report.message.as_deref().unwrap_or(""),
         "plugin invocation finished"
     );
-    state.metrics.plugin_invocations.with_label_values(&[&report.plugin, report.outcome.as_str()]).inc();
-    state.metrics.plugin_seconds.with_label_values(&[&report.plugin]).observe(report.duration.as_secs_f64());
+    state
+        .metrics
+        .plugin_invocations
+        .with_label_values(&[&report.plugin, report.outcome.as_str()])
+        .inc();
+    state
+        .metrics
+        .plugin_seconds
+        .with_label_values(&[&report.plugin])
+        .observe(report.duration.as_secs_f64());
     let crashed = matches!(report.outcome, Outcome::Trapped | Outcome::TimedOut);
     let limit = state.settings.plugins.max_consecutive_crashes;
-    if let Some(reason) = plugin_states::record_run(&state.db, &report.plugin, crashed, report.message.as_deref(), limit).await? {
+    if let Some(reason) = plugin_states::record_run(
+        &state.db,
+        &report.plugin,
+        crashed,
+        report.message.as_deref(),
+        limit,
+    )
+    .await?
+    {
         tracing::error!(plugin = %report.plugin, %reason, "plugin disabled");
         let entry = AuditEntry {
             actor: "gantry".into(),
@@ -212,7 +336,10 @@ async fn settle(state: &AppState, job: &Job, delivery_id: &str, run_name: &str, 
     }
     outcome.retry_at = outcome.retry_at.max(report.retry_at);
     if report.outcome == Outcome::Retry {
-        outcome.retry_reasons.push(format!("{run_name}: {}", report.message.as_deref().unwrap_or("retry")));
+        outcome.retry_reasons.push(format!(
+            "{run_name}: {}",
+            report.message.as_deref().unwrap_or("retry")
+        ));
     }
     runs::record(
         &state.db,

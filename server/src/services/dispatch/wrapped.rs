@@ -22,7 +22,12 @@ enum Gate {
 
 impl JobRun<'_> {
     /// Runs `plugin` for `target` with its hooks (none around hook plugins).
-    pub(super) async fn wrapped(&self, plugin: &ActivePlugin, target: Target<'_>, outcome: &mut JobOutcome) -> anyhow::Result<()> {
+    pub(super) async fn wrapped(
+        &self,
+        plugin: &ActivePlugin,
+        target: Target<'_>,
+        outcome: &mut JobOutcome,
+    ) -> anyhow::Result<()> {
         let hooked = !around::is_hook(plugin);
         if hooked {
             match self.pre(&target, outcome).await? {
@@ -32,12 +37,33 @@ impl JobRun<'_> {
             }
         }
         let report = match target.command {
-            Some(command) => self.state.runtime.invoke_command(&plugin.plugin, command, self.env).await,
-            None => self.state.runtime.invoke(&plugin.plugin, target.event, self.env).await,
+            Some(command) => {
+                self.state
+                    .runtime
+                    .invoke_command(&plugin.plugin, command, self.env)
+                    .await
+            }
+            None => {
+                self.state
+                    .runtime
+                    .invoke(&plugin.plugin, target.event, self.env)
+                    .await
+            }
         };
-        let ended = TargetOutcome { result: report.outcome.as_str().to_owned(), message: report.message.clone() };
+        let ended = TargetOutcome {
+            result: report.outcome.as_str().to_owned(),
+            message: report.message.clone(),
+        };
         let retried = report.outcome == Outcome::Retry;
-        settle(self.state, self.job, self.delivery_id, target.run_name, report, outcome).await?;
+        settle(
+            self.state,
+            self.job,
+            self.delivery_id,
+            target.run_name,
+            report,
+            outcome,
+        )
+        .await?;
         if hooked && !retried {
             self.post(&target, &ended, outcome).await?;
         }
@@ -54,33 +80,73 @@ impl JobRun<'_> {
             }
             if self.disabled.iter().any(|d| d == hook) {
                 if call.blocking {
-                    return Ok(Gate::Blocked(format!("the blocking hook plugin {hook} is disabled after crashing")));
+                    return Ok(Gate::Blocked(format!(
+                        "the blocking hook plugin {hook} is disabled after crashing"
+                    )));
                 }
                 continue;
             }
-            let report = self.state.runtime.invoke(&call.hook.plugin, &call.event, self.env).await;
-            let failed = matches!(report.outcome, Outcome::Failed | Outcome::Trapped | Outcome::TimedOut);
-            let why = format!("{}: {}", report.outcome.as_str(), report.message.as_deref().unwrap_or("no message"));
+            let report = self
+                .state
+                .runtime
+                .invoke(&call.hook.plugin, &call.event, self.env)
+                .await;
+            let failed = matches!(
+                report.outcome,
+                Outcome::Failed | Outcome::Trapped | Outcome::TimedOut
+            );
+            let why = format!(
+                "{}: {}",
+                report.outcome.as_str(),
+                report.message.as_deref().unwrap_or("no message")
+            );
             let retry = report.outcome == Outcome::Retry;
-            settle(self.state, self.job, self.delivery_id, &call.run_name, report, outcome).await?;
+            settle(
+                self.state,
+                self.job,
+                self.delivery_id,
+                &call.run_name,
+                report,
+                outcome,
+            )
+            .await?;
             if retry {
                 return Ok(Gate::Wait);
             }
             if failed && call.blocking {
-                return Ok(Gate::Blocked(format!("blocked by the pre hook {hook} ({why})")));
+                return Ok(Gate::Blocked(format!(
+                    "blocked by the pre hook {hook} ({why})"
+                )));
             }
         }
         Ok(Gate::Go)
     }
 
-    async fn post(&self, target: &Target<'_>, ended: &TargetOutcome, outcome: &mut JobOutcome) -> anyhow::Result<()> {
+    async fn post(
+        &self,
+        target: &Target<'_>,
+        ended: &TargetOutcome,
+        outcome: &mut JobOutcome,
+    ) -> anyhow::Result<()> {
         for call in around::calls(self.active, Stage::Post, target, Some(ended)) {
             let hook = call.hook.plugin.manifest.name.as_str();
             if self.finished.contains(&call.run_name) || self.disabled.iter().any(|d| d == hook) {
                 continue;
             }
-            let report = self.state.runtime.invoke(&call.hook.plugin, &call.event, self.env).await;
-            settle(self.state, self.job, self.delivery_id, &call.run_name, report, outcome).await?;
+            let report = self
+                .state
+                .runtime
+                .invoke(&call.hook.plugin, &call.event, self.env)
+                .await;
+            settle(
+                self.state,
+                self.job,
+                self.delivery_id,
+                &call.run_name,
+                report,
+                outcome,
+            )
+            .await?;
         }
         Ok(())
     }
@@ -92,7 +158,11 @@ impl JobRun<'_> {
             actor: target.plugin.to_owned(),
             actor_kind: "plugin".into(),
             action: "hook.blocked".into(),
-            project: target.event.repository.as_ref().map(|r| crate::domain::Project::of_repo(r).as_str().to_owned()),
+            project: target
+                .event
+                .repository
+                .as_ref()
+                .map(|r| crate::domain::Project::of_repo(r).as_str().to_owned()),
             outcome: Some("blocked".into()),
             delivery_id: Some(self.delivery_id.to_owned()),
             details: Some(format!("{}: {reason}", target.run_name)),

@@ -34,8 +34,14 @@ pub struct ActivePlugins {
 
 impl ActivePlugins {
     /// Those subscribed to this event and action.
-    pub fn subscribers<'a>(&'a self, event: &'a str, action: Option<&'a str>) -> impl Iterator<Item = &'a ActivePlugin> + 'a {
-        self.plugins.iter().filter(move |p| p.plugin.manifest.subscribes_to(event, action))
+    pub fn subscribers<'a>(
+        &'a self,
+        event: &'a str,
+        action: Option<&'a str>,
+    ) -> impl Iterator<Item = &'a ActivePlugin> + 'a {
+        self.plugins
+            .iter()
+            .filter(move |p| p.plugin.manifest.subscribes_to(event, action))
     }
 
     /// All of them.
@@ -50,20 +56,38 @@ impl ActivePlugins {
 ///
 /// # Errors
 /// When the database fails. A plugin that does not compile is logged and left out.
-pub async fn for_repository(db: &impl ConnectionTrait, compiled: &CompiledPlugins, repository: Option<&RepoRef>) -> Result<ActivePlugins, DbErr> {
+pub async fn for_repository(
+    db: &impl ConnectionTrait,
+    compiled: &CompiledPlugins,
+    repository: Option<&RepoRef>,
+) -> Result<ActivePlugins, DbErr> {
     let heads = queries::heads(db).await?;
-    compiled.retain(&heads.iter().map(|h| h.digest.as_str()).collect::<HashSet<_>>());
+    compiled.retain(
+        &heads
+            .iter()
+            .map(|h| h.digest.as_str())
+            .collect::<HashSet<_>>(),
+    );
     let project = repository.map(Project::of_repo);
     let rows = queries::rows_for_project(db, project.as_ref().map(Project::as_str)).await?;
     let mut plugins = Vec::new();
     for head in heads.iter().filter(|h| h.enabled) {
-        let row = |p: &str| rows.iter().find(|r| r.plugin == head.name && r.project == p);
+        let row = |p: &str| {
+            rows.iter()
+                .find(|r| r.plugin == head.name && r.project == p)
+        };
         let own = project.as_ref().and_then(|p| row(p.as_str()));
         let all = row(Project::ALL);
-        if !own.and_then(|r| r.enabled).or(all.and_then(|r| r.enabled)).unwrap_or(false) {
+        if !own
+            .and_then(|r| r.enabled)
+            .or(all.and_then(|r| r.enabled))
+            .unwrap_or(false)
+        {
             continue;
         }
-        let Some(config) = own.or(all).map(|r| Arc::from(r.effective_config.as_str())) else { continue };
+        let Some(config) = own.or(all).map(|r| Arc::from(r.effective_config.as_str())) else {
+            continue;
+        };
         if let Some(plugin) = load(db, compiled, head).await? {
             plugins.push(ActivePlugin { plugin, config });
         }
@@ -83,12 +107,18 @@ pub async fn warm(db: &impl ConnectionTrait, compiled: &CompiledPlugins) -> Resu
     Ok(())
 }
 
-async fn load(db: &impl ConnectionTrait, compiled: &CompiledPlugins, head: &PluginHead) -> Result<Option<Arc<LoadedPlugin>>, DbErr> {
+async fn load(
+    db: &impl ConnectionTrait,
+    compiled: &CompiledPlugins,
+    head: &PluginHead,
+) -> Result<Option<Arc<LoadedPlugin>>, DbErr> {
     if let Some(plugin) = compiled.get(&head.digest) {
         return Ok(Some(plugin));
     }
     // Removed since the heads were read: nothing to run.
-    let Some(bytes) = queries::component(db, &head.name).await? else { return Ok(None) };
+    let Some(bytes) = queries::component(db, &head.name).await? else {
+        return Ok(None);
+    };
     match compiled.compile(Arc::from(bytes)).await {
         Ok(plugin) => Ok(Some(plugin)),
         Err(err) => {

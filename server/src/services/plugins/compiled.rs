@@ -24,8 +24,15 @@ pub struct CompiledPlugins {
 
 impl std::fmt::Debug for CompiledPlugins {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let names: Vec<String> = self.ready.lock().values().map(|p| format!("{}@{}", p.manifest.name, &p.digest[..12])).collect();
-        f.debug_struct("CompiledPlugins").field("ready", &names).finish_non_exhaustive()
+        let names: Vec<String> = self
+            .ready
+            .lock()
+            .values()
+            .map(|p| format!("{}@{}", p.manifest.name, &p.digest[..12]))
+            .collect();
+        f.debug_struct("CompiledPlugins")
+            .field("ready", &names)
+            .finish_non_exhaustive()
     }
 }
 
@@ -33,7 +40,12 @@ impl CompiledPlugins {
     /// An empty set compiling on `runtime`.
     #[must_use]
     pub fn new(runtime: PluginRuntime) -> Self {
-        Self { runtime, ready: Mutex::default(), failed: Mutex::default(), compiling: tokio::sync::Mutex::new(()) }
+        Self {
+            runtime,
+            ready: Mutex::default(),
+            failed: Mutex::default(),
+            compiling: tokio::sync::Mutex::new(()),
+        }
     }
 
     /// The runtime plugins are compiled on (and must run on).
@@ -72,7 +84,9 @@ impl CompiledPlugins {
             return Err(anyhow!("{err}"));
         }
         let runtime = self.runtime.clone();
-        let loaded = tokio::task::spawn_blocking(move || runtime.load(&bytes, None)).await.context("the compiler task failed")?;
+        let loaded = tokio::task::spawn_blocking(move || runtime.load(&bytes, None))
+            .await
+            .context("the compiler task failed")?;
         match loaded {
             Ok(plugin) => {
                 let plugin = Arc::new(plugin);
@@ -89,7 +103,11 @@ impl CompiledPlugins {
     /// Drops every compiled plugin whose digest is not in `installed` (upgraded or
     /// removed plugins).
     pub fn retain(&self, installed: &HashSet<&str>) {
-        self.ready.lock().retain(|digest, _| installed.contains(digest.as_str()));
-        self.failed.lock().retain(|digest, _| installed.contains(digest.as_str()));
+        self.ready
+            .lock()
+            .retain(|digest, _| installed.contains(digest.as_str()));
+        self.failed
+            .lock()
+            .retain(|digest, _| installed.contains(digest.as_str()));
     }
 }

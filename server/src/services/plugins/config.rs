@@ -16,16 +16,23 @@ const MAX_ERRORS: usize = 5;
 /// # Errors
 /// A message saying which of the two is wrong, and how.
 pub fn check_manifest(manifest: &Manifest) -> Result<(), String> {
-    let Some(schema) = &manifest.config_schema else { return Ok(()) };
-    jsonschema::validator_for(schema).map_err(|e| format!("the manifest's config_schema is not a valid JSON schema: {e}"))?;
-    validate(manifest, &layered(manifest, None, None)).map_err(|e| format!("the manifest's default_config does not match its config_schema: {e}"))
+    let Some(schema) = &manifest.config_schema else {
+        return Ok(());
+    };
+    jsonschema::validator_for(schema)
+        .map_err(|e| format!("the manifest's config_schema is not a valid JSON schema: {e}"))?;
+    validate(manifest, &layered(manifest, None, None))
+        .map_err(|e| format!("the manifest's default_config does not match its config_schema: {e}"))
 }
 
 /// The configuration a plugin receives: its defaults, then `all` (the `*`
 /// configuration), then `own` (the project's), each applied as a merge patch.
 #[must_use]
 pub fn layered(manifest: &Manifest, all: Option<&Value>, own: Option<&Value>) -> Value {
-    let mut config = manifest.default_config.clone().unwrap_or_else(|| Value::Object(serde_json::Map::new()));
+    let mut config = manifest
+        .default_config
+        .clone()
+        .unwrap_or_else(|| Value::Object(serde_json::Map::new()));
     for patch in [all, own].into_iter().flatten() {
         merge_patch(&mut config, patch);
     }
@@ -37,8 +44,11 @@ pub fn layered(manifest: &Manifest, all: Option<&Value>, own: Option<&Value>) ->
 /// # Errors
 /// The validator's messages, each with where in the configuration it applies.
 pub fn validate(manifest: &Manifest, config: &Value) -> Result<(), String> {
-    let Some(schema) = &manifest.config_schema else { return Ok(()) };
-    let validator = jsonschema::validator_for(schema).map_err(|e| format!("the plugin's config_schema is not a valid JSON schema: {e}"))?;
+    let Some(schema) = &manifest.config_schema else {
+        return Ok(());
+    };
+    let validator = jsonschema::validator_for(schema)
+        .map_err(|e| format!("the plugin's config_schema is not a valid JSON schema: {e}"))?;
     let errors: Vec<String> = validator
         .iter_errors(config)
         .map(|e| {
@@ -52,7 +62,11 @@ pub fn validate(manifest: &Manifest, config: &Value) -> Result<(), String> {
         .collect();
     match errors.len() {
         0 => Ok(()),
-        n if n > MAX_ERRORS => Err(format!("{} (and {} more)", errors[..MAX_ERRORS].join("; "), n - MAX_ERRORS)),
+        n if n > MAX_ERRORS => Err(format!(
+            "{} (and {} more)",
+            errors[..MAX_ERRORS].join("; "),
+            n - MAX_ERRORS
+        )),
         _ => Err(errors.join("; ")),
     }
 }
@@ -85,28 +99,49 @@ mod tests {
 
     fn manifest(schema: Option<Value>, default: Option<Value>) -> Manifest {
         toml::from_str::<Manifest>("name = \"t\"\nversion = \"0.1.0\"")
-            .map(|m| Manifest { config_schema: schema, default_config: default, ..m })
+            .map(|m| Manifest {
+                config_schema: schema,
+                default_config: default,
+                ..m
+            })
             .unwrap()
     }
 
     #[test]
     fn project_settings_are_merge_patches_over_the_defaults_and_the_star_row() {
-        let m = manifest(None, Some(json!({"greeting": "hi", "labels": ["a"], "nested": {"x": 1, "y": 2}})));
+        let m = manifest(
+            None,
+            Some(json!({"greeting": "hi", "labels": ["a"], "nested": {"x": 1, "y": 2}})),
+        );
         let all = json!({"labels": ["b"], "nested": {"y": 3}});
         let own = json!({"greeting": null, "nested": {"z": 4}});
-        assert_eq!(layered(&m, Some(&all), Some(&own)), json!({"labels": ["b"], "nested": {"x": 1, "y": 3, "z": 4}}));
+        assert_eq!(
+            layered(&m, Some(&all), Some(&own)),
+            json!({"labels": ["b"], "nested": {"x": 1, "y": 3, "z": 4}})
+        );
         assert_eq!(layered(&m, None, None), m.default_config.clone().unwrap());
         assert_eq!(layered(&manifest(None, None), None, None), json!({}));
     }
 
     #[test]
     fn a_configuration_outside_the_schema_is_refused_with_where_and_why() {
-        let m = manifest(Some(json!({"type": "object", "properties": {"n": {"type": "integer"}}, "additionalProperties": false})), None);
+        let m = manifest(
+            Some(
+                json!({"type": "object", "properties": {"n": {"type": "integer"}}, "additionalProperties": false}),
+            ),
+            None,
+        );
         assert!(validate(&m, &json!({"n": 3})).is_ok());
         let err = validate(&m, &json!({"n": "three", "extra": true})).unwrap_err();
-        assert!(err.contains("at /n: \"three\" is not of type \"integer\""), "{err}");
+        assert!(
+            err.contains("at /n: \"three\" is not of type \"integer\""),
+            "{err}"
+        );
         assert!(err.contains("extra"), "{err}");
-        assert!(validate(&manifest(None, None), &json!([1, 2])).is_ok(), "no schema: anything goes");
+        assert!(
+            validate(&manifest(None, None), &json!([1, 2])).is_ok(),
+            "no schema: anything goes"
+        );
     }
 
     #[test]
@@ -114,7 +149,10 @@ mod tests {
         let schema = json!({"type": "object", "required": ["n"]});
         assert!(check_manifest(&manifest(Some(schema.clone()), Some(json!({"n": 1})))).is_ok());
         let err = check_manifest(&manifest(Some(schema), None)).unwrap_err();
-        assert!(err.contains("default_config") && err.contains("\"n\" is a required property"), "{err}");
+        assert!(
+            err.contains("default_config") && err.contains("\"n\" is a required property"),
+            "{err}"
+        );
         let err = check_manifest(&manifest(Some(json!({"type": 7})), None)).unwrap_err();
         assert!(err.contains("not a valid JSON schema"), "{err}");
     }

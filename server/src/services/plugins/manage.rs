@@ -23,11 +23,17 @@ pub struct Change {
 
 impl Change {
     fn done(summary: String) -> Self {
-        Self { changed: true, summary }
+        Self {
+            changed: true,
+            summary,
+        }
     }
 
     fn nothing(summary: String) -> Self {
-        Self { changed: false, summary }
+        Self {
+            changed: false,
+            summary,
+        }
     }
 }
 
@@ -38,7 +44,9 @@ impl PluginAdmin<'_> {
     /// [`PluginAdminError::NotInstalled`]; the database.
     #[tracing::instrument(skip(self))]
     pub async fn remove(&self, name: &str) -> Result<Change, PluginAdminError> {
-        let info = queries::find(self.db, name).await?.ok_or_else(|| PluginAdminError::NotInstalled(name.to_owned()))?;
+        let info = queries::find(self.db, name)
+            .await?
+            .ok_or_else(|| PluginAdminError::NotInstalled(name.to_owned()))?;
         let txn = self.db.begin().await?;
         if !queries::delete(&txn, name).await? {
             txn.rollback().await?;
@@ -46,7 +54,13 @@ impl PluginAdmin<'_> {
         }
         txn.commit().await?;
         states::forget(self.db, name).await?;
-        self.audit("plugin.removed", name, None, json!({"version": info.version, "digest": info.digest})).await?;
+        self.audit(
+            "plugin.removed",
+            name,
+            None,
+            json!({"version": info.version, "digest": info.digest}),
+        )
+        .await?;
         Ok(Change::done(format!("removed {name} {}", info.version)))
     }
 
@@ -56,7 +70,11 @@ impl PluginAdmin<'_> {
     /// # Errors
     /// Not installed; an invalid configuration for a new project row; the database.
     #[tracing::instrument(skip(self))]
-    pub async fn enable(&self, name: &str, project: Option<&Project>) -> Result<Change, PluginAdminError> {
+    pub async fn enable(
+        &self,
+        name: &str,
+        project: Option<&Project>,
+    ) -> Result<Change, PluginAdminError> {
         match project {
             None => self.switch(name, true).await,
             Some(project) => self.set_project_enabled(name, project, true).await,
@@ -69,7 +87,11 @@ impl PluginAdmin<'_> {
     /// # Errors
     /// Not installed; the database.
     #[tracing::instrument(skip(self))]
-    pub async fn disable(&self, name: &str, project: Option<&Project>) -> Result<Change, PluginAdminError> {
+    pub async fn disable(
+        &self,
+        name: &str,
+        project: Option<&Project>,
+    ) -> Result<Change, PluginAdminError> {
         match project {
             None => self.switch(name, false).await,
             Some(project) => self.set_project_enabled(name, project, false).await,
@@ -85,7 +107,12 @@ impl PluginAdmin<'_> {
     /// [`PluginAdminError::InvalidConfig`] with the validator's message; not
     /// installed; the database.
     #[tracing::instrument(skip(self, config))]
-    pub async fn configure(&self, name: &str, project: &Project, config: Value) -> Result<Change, PluginAdminError> {
+    pub async fn configure(
+        &self,
+        name: &str,
+        project: &Project,
+        config: Value,
+    ) -> Result<Change, PluginAdminError> {
         let details = json!({"config": config.clone()});
         let change = self
             .change_settings(name, project, "plugin.configured", details, |settings| {
@@ -95,18 +122,29 @@ impl PluginAdmin<'_> {
                 changed
             })
             .await?;
-        Ok(if change { Change::done(format!("configured {name} on {project}")) } else { Change::nothing(format!("{name} already has this configuration on {project}; nothing changed")) })
+        Ok(if change {
+            Change::done(format!("configured {name} on {project}"))
+        } else {
+            Change::nothing(format!(
+                "{name} already has this configuration on {project}; nothing changed"
+            ))
+        })
     }
 
     async fn switch(&self, name: &str, on: bool) -> Result<Change, PluginAdminError> {
-        let info = queries::find(self.db, name).await?.ok_or_else(|| PluginAdminError::NotInstalled(name.to_owned()))?;
+        let info = queries::find(self.db, name)
+            .await?
+            .ok_or_else(|| PluginAdminError::NotInstalled(name.to_owned()))?;
         let mut changed = info.enabled != on;
         if changed {
             queries::set_enabled(self.db, name, on).await?;
         }
         let mut cleared = None;
         if on {
-            let health = states::all(self.db).await?.remove(name).filter(|s| s.disabled);
+            let health = states::all(self.db)
+                .await?
+                .remove(name)
+                .filter(|s| s.disabled);
             if let Some(health) = health {
                 states::enable(self.db, name).await?;
                 cleared = Some(health.reason.unwrap_or_default());
@@ -115,38 +153,83 @@ impl PluginAdmin<'_> {
         }
         let word = if on { "enabled" } else { "disabled" };
         if !changed {
-            return Ok(Change::nothing(format!("{name} is already {word}; nothing changed")));
+            return Ok(Change::nothing(format!(
+                "{name} is already {word}; nothing changed"
+            )));
         }
-        let action = if on { "plugin.enabled" } else { "plugin.disabled" };
-        self.audit(action, name, None, json!({"scope": "plugin", "cleared_automatic_disable": cleared})).await?;
+        let action = if on {
+            "plugin.enabled"
+        } else {
+            "plugin.disabled"
+        };
+        self.audit(
+            action,
+            name,
+            None,
+            json!({"scope": "plugin", "cleared_automatic_disable": cleared}),
+        )
+        .await?;
         let mut summary = match &cleared {
-            Some(reason) => format!("enabled {name} (it had been disabled automatically: {reason})"),
+            Some(reason) => {
+                format!("enabled {name} (it had been disabled automatically: {reason})")
+            }
             None if on => format!("enabled {name}"),
             None => format!("disabled {name} on every repository; its project settings are kept"),
         };
-        if on && !self.show(name).await?.status.projects.iter().any(|p| p.active) {
+        if on
+            && !self
+                .show(name)
+                .await?
+                .status
+                .projects
+                .iter()
+                .any(|p| p.active)
+        {
             summary.push_str(&format!("; it runs on no repository yet: gantry plugin enable {name} --repo OWNER/NAME (or --repo '*')"));
         }
         Ok(Change::done(summary))
     }
 
-    async fn set_project_enabled(&self, name: &str, project: &Project, on: bool) -> Result<Change, PluginAdminError> {
-        let action = if on { "plugin.enabled" } else { "plugin.disabled" };
+    async fn set_project_enabled(
+        &self,
+        name: &str,
+        project: &Project,
+        on: bool,
+    ) -> Result<Change, PluginAdminError> {
+        let action = if on {
+            "plugin.enabled"
+        } else {
+            "plugin.disabled"
+        };
         let changed = self
-            .change_settings(name, project, action, json!({"scope": "project"}), |settings| {
-                let setting = settings.entry(project);
-                let changed = setting.enabled != Some(on);
-                setting.enabled = Some(on);
-                changed
-            })
+            .change_settings(
+                name,
+                project,
+                action,
+                json!({"scope": "project"}),
+                |settings| {
+                    let setting = settings.entry(project);
+                    let changed = setting.enabled != Some(on);
+                    setting.enabled = Some(on);
+                    changed
+                },
+            )
             .await?;
         let word = if on { "enabled" } else { "disabled" };
         if !changed {
-            return Ok(Change::nothing(format!("{name} is already {word} on {project}; nothing changed")));
+            return Ok(Change::nothing(format!(
+                "{name} is already {word} on {project}; nothing changed"
+            )));
         }
         let mut summary = format!("{word} {name} on {project}");
-        if on && !queries::find(self.db, name).await?.is_some_and(|p| p.enabled) {
-            summary.push_str(&format!(" (note: {name} itself is disabled; `gantry plugin enable {name}` switches it on)"));
+        if on
+            && !queries::find(self.db, name)
+                .await?
+                .is_some_and(|p| p.enabled)
+        {
+            summary.push_str(&format!(
+                " (note: {name} itself is disabled; `gantry plugin enable {name}` switches it on)"
+            ));
         }
         Ok(Change::done(summary))
     }
@@ -163,7 +246,9 @@ impl PluginAdmin<'_> {
         details: Value,
         change: impl FnOnce(&mut Settings) -> bool,
     ) -> Result<bool, PluginAdminError> {
-        let info = queries::find(self.db, name).await?.ok_or_else(|| PluginAdminError::NotInstalled(name.to_owned()))?;
+        let info = queries::find(self.db, name)
+            .await?
+            .ok_or_else(|| PluginAdminError::NotInstalled(name.to_owned()))?;
         let manifest = stored_manifest(&info)?;
         let txn = self.db.begin().await?;
         if !queries::lock(&txn, name, &info.digest).await? {
@@ -179,8 +264,16 @@ impl PluginAdmin<'_> {
             Ok(effective) => effective,
             Err((at, message)) => {
                 txn.rollback().await?;
-                let message = if &at == project { message } else { format!("{message} (on {at}, which also takes the `*` configuration)") };
-                return Err(PluginAdminError::InvalidConfig { plugin: name.to_owned(), project: project.clone(), message });
+                let message = if &at == project {
+                    message
+                } else {
+                    format!("{message} (on {at}, which also takes the `*` configuration)")
+                };
+                return Err(PluginAdminError::InvalidConfig {
+                    plugin: name.to_owned(),
+                    project: project.clone(),
+                    message,
+                });
             }
         };
         settings.save(&txn, &effective).await?;

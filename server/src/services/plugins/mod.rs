@@ -43,9 +43,15 @@ pub struct Actor<'a> {
 
 impl Actor<'static> {
     /// Someone at the command line.
-    pub const CLI: Self = Self { name: "cli", kind: "user" };
+    pub const CLI: Self = Self {
+        name: "cli",
+        kind: "user",
+    };
     /// Gantry itself (plugins found in `plugins.dir` at start).
-    pub const SYSTEM: Self = Self { name: "gantry", kind: "system" };
+    pub const SYSTEM: Self = Self {
+        name: "gantry",
+        kind: "system",
+    };
 }
 
 /// Why a plugin change was refused. Nothing changed when one is returned.
@@ -108,7 +114,9 @@ pub enum PluginAdminError {
     #[error("{0}")]
     InvalidProject(String),
     /// 409: the plugin was upgraded or removed while this change was being made.
-    #[error("plugin `{0}` changed while this change was being made; nothing was changed, try again")]
+    #[error(
+        "plugin `{0}` changed while this change was being made; nothing was changed, try again"
+    )]
     Conflict(String),
     /// 503: the database failed.
     #[error("the database failed")]
@@ -130,7 +138,13 @@ pub struct PluginAdmin<'a> {
 
 impl PluginAdmin<'_> {
     /// Appends the audit row of one change.
-    async fn audit(&self, action: &str, plugin: &str, project: Option<&Project>, details: serde_json::Value) -> Result<(), DbErr> {
+    async fn audit(
+        &self,
+        action: &str,
+        plugin: &str,
+        project: Option<&Project>,
+        details: serde_json::Value,
+    ) -> Result<(), DbErr> {
         let mut details = details;
         if let Some(fields) = details.as_object_mut() {
             fields.insert("plugin".into(), plugin.into());

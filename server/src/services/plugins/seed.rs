@@ -22,11 +22,25 @@ use crate::plugins::{LoadedPlugin, PluginRegistry};
 /// # Errors
 /// When a plugin cannot be installed or upgraded (the message names it and why),
 /// or the database fails.
-pub async fn install_found(db: &DatabaseConnection, compiled: &CompiledPlugins, found: &PluginRegistry) -> anyhow::Result<()> {
-    let admin = PluginAdmin { db, compiled, max_component_bytes: usize::MAX, actor: Actor::SYSTEM };
+pub async fn install_found(
+    db: &DatabaseConnection,
+    compiled: &CompiledPlugins,
+    found: &PluginRegistry,
+) -> anyhow::Result<()> {
+    let admin = PluginAdmin {
+        db,
+        compiled,
+        max_component_bytes: usize::MAX,
+        actor: Actor::SYSTEM,
+    };
     for plugin in found.all() {
         compiled.insert(plugin.clone());
-        seed(&admin, plugin).await.with_context(|| format!("installing plugin `{}` found at start", plugin.manifest.name))?;
+        seed(&admin, plugin).await.with_context(|| {
+            format!(
+                "installing plugin `{}` found at start",
+                plugin.manifest.name
+            )
+        })?;
     }
     Ok(())
 }
@@ -46,7 +60,9 @@ async fn seed(admin: &PluginAdmin<'_>, plugin: &LoadedPlugin) -> Result<(), Plug
             Some(_) => admin.upgrade_to(plugin).await.map(drop),
         };
         match result {
-            Err(PluginAdminError::AlreadyInstalled { .. } | PluginAdminError::Conflict(_)) => continue,
+            Err(PluginAdminError::AlreadyInstalled { .. } | PluginAdminError::Conflict(_)) => {
+                continue
+            }
             other => return other,
         }
     }
@@ -61,10 +77,22 @@ fn configured(plugin: &LoadedPlugin) -> Option<Value> {
 
 /// Says when `plugins.config.NAME` differs from the configuration stored for `*`:
 /// the stored one is used.
-async fn warn_if_overridden(admin: &PluginAdmin<'_>, name: &str, wanted: Option<&Value>) -> Result<(), PluginAdminError> {
+async fn warn_if_overridden(
+    admin: &PluginAdmin<'_>,
+    name: &str,
+    wanted: Option<&Value>,
+) -> Result<(), PluginAdminError> {
     let Some(wanted) = wanted else { return Ok(()) };
-    let stored = queries::projects(admin.db, name).await?.into_iter().find(|r| r.project == Project::ALL).and_then(|r| r.config);
-    if stored.and_then(|s| serde_json::from_str::<Value>(&s).ok()).as_ref() != Some(wanted) {
+    let stored = queries::projects(admin.db, name)
+        .await?
+        .into_iter()
+        .find(|r| r.project == Project::ALL)
+        .and_then(|r| r.config);
+    if stored
+        .and_then(|s| serde_json::from_str::<Value>(&s).ok())
+        .as_ref()
+        != Some(wanted)
+    {
         tracing::warn!(
             plugin = name,
             "plugins.config.{name} differs from the configuration stored for `*`; the stored one is used (change it with `gantry plugin configure {name} --repo '*'`)"

@@ -40,9 +40,17 @@ impl Settings {
     /// # Errors
     /// When the database fails or holds a row that does not parse.
     pub async fn load(db: &impl ConnectionTrait, plugin: &str) -> Result<Self, DbErr> {
-        let stored = queries::projects(db, plugin).await?.into_iter().map(parse).collect::<Result<Vec<_>, _>>()?;
+        let stored = queries::projects(db, plugin)
+            .await?
+            .into_iter()
+            .map(parse)
+            .collect::<Result<Vec<_>, _>>()?;
         let rows = stored.iter().map(|(s, _)| s.clone()).collect();
-        Ok(Self { plugin: plugin.to_owned(), stored, rows })
+        Ok(Self {
+            plugin: plugin.to_owned(),
+            stored,
+            rows,
+        })
     }
 
     /// The setting for `project`, added when there is none: without a configuration
@@ -52,7 +60,11 @@ impl Settings {
             Some(index) => index,
             None => {
                 let enabled = (project == &Project::All).then_some(false);
-                self.rows.push(Setting { project: project.clone(), enabled, config: None });
+                self.rows.push(Setting {
+                    project: project.clone(),
+                    enabled,
+                    config: None,
+                });
                 self.rows.len() - 1
             }
         };
@@ -78,7 +90,8 @@ impl Settings {
                     Project::All => config::layered(manifest, None, all),
                     Project::Repo(_) => config::layered(manifest, all, setting.config.as_ref()),
                 };
-                config::validate(manifest, &value).map_err(|message| (setting.project.clone(), message))?;
+                config::validate(manifest, &value)
+                    .map_err(|message| (setting.project.clone(), message))?;
                 Ok((setting.clone(), value.to_string()))
             })
             .collect()
@@ -89,7 +102,11 @@ impl Settings {
     ///
     /// # Errors
     /// When the database fails.
-    pub async fn save(&self, db: &impl ConnectionTrait, effective: &[(Setting, String)]) -> Result<usize, DbErr> {
+    pub async fn save(
+        &self,
+        db: &impl ConnectionTrait,
+        effective: &[(Setting, String)],
+    ) -> Result<usize, DbErr> {
         let mut written = 0;
         for (setting, value) in effective {
             if self.stored.iter().any(|(s, v)| s == setting && v == value) {
@@ -111,8 +128,25 @@ impl Settings {
 }
 
 fn parse(row: plugin_projects::Model) -> Result<(Setting, String), DbErr> {
-    let corrupt = |what: String| DbErr::Custom(format!("plugin_projects row {} ({} on {}): {what}", row.id, row.plugin, row.project));
+    let corrupt = |what: String| {
+        DbErr::Custom(format!(
+            "plugin_projects row {} ({} on {}): {what}",
+            row.id, row.plugin, row.project
+        ))
+    };
     let project = Project::parse(&row.project).map_err(corrupt)?;
-    let config = row.config.as_deref().map(serde_json::from_str).transpose().map_err(|e| corrupt(format!("unreadable configuration: {e}")))?;
-    Ok((Setting { project, enabled: row.enabled, config }, row.effective_config))
+    let config = row
+        .config
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(|e| corrupt(format!("unreadable configuration: {e}")))?;
+    Ok((
+        Setting {
+            project,
+            enabled: row.enabled,
+            config,
+        },
+        row.effective_config,
+    ))
 }

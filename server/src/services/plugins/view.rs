@@ -93,11 +93,16 @@ impl PluginAdmin<'_> {
     /// # Errors
     /// [`PluginAdminError::NotInstalled`]; the database.
     pub async fn show(&self, name: &str) -> Result<PluginDetail, PluginAdminError> {
-        let info = queries::find(self.db, name).await?.ok_or_else(|| PluginAdminError::NotInstalled(name.to_owned()))?;
+        let info = queries::find(self.db, name)
+            .await?
+            .ok_or_else(|| PluginAdminError::NotInstalled(name.to_owned()))?;
         let manifest = stored_manifest(&info)?;
         let rows = queries::projects(self.db, name).await?;
         let health = states::all(self.db).await?;
-        Ok(PluginDetail { status: status(info, health.get(name), rows), manifest })
+        Ok(PluginDetail {
+            status: status(info, health.get(name), rows),
+            manifest,
+        })
     }
 }
 
@@ -106,22 +111,37 @@ impl PluginAdmin<'_> {
 /// # Errors
 /// When it does not parse (the row was edited by hand).
 pub(super) fn stored_manifest(info: &PluginInfo) -> Result<Manifest, DbErr> {
-    toml::from_str(&info.manifest).map_err(|e| DbErr::Custom(format!("the stored manifest of plugin `{}` does not parse: {e}", info.name)))
+    toml::from_str(&info.manifest).map_err(|e| {
+        DbErr::Custom(format!(
+            "the stored manifest of plugin `{}` does not parse: {e}",
+            info.name
+        ))
+    })
 }
 
-fn status(info: PluginInfo, health: Option<&plugin_states::Model>, rows: Vec<plugin_projects::Model>) -> PluginStatus {
+fn status(
+    info: PluginInfo,
+    health: Option<&plugin_states::Model>,
+    rows: Vec<plugin_projects::Model>,
+) -> PluginStatus {
     let auto_disabled = health.is_some_and(|h| h.disabled);
     let state = match (info.enabled, auto_disabled) {
         (false, _) => "disabled",
         (true, true) => "auto-disabled",
         (true, false) => "enabled",
     };
-    let all_enabled = rows.iter().find(|r| r.project == "*").and_then(|r| r.enabled);
+    let all_enabled = rows
+        .iter()
+        .find(|r| r.project == "*")
+        .and_then(|r| r.enabled);
     let projects = rows
         .into_iter()
         .map(|r| ProjectStatus {
             active: state == "enabled" && r.enabled.or(all_enabled).unwrap_or(false),
-            config: r.config.as_deref().and_then(|c| serde_json::from_str(c).ok()),
+            config: r
+                .config
+                .as_deref()
+                .and_then(|c| serde_json::from_str(c).ok()),
             effective_config: serde_json::from_str(&r.effective_config).unwrap_or(Value::Null),
             project: r.project,
             enabled: r.enabled,

@@ -1,17 +1,25 @@
 //! Fixture (approvals, commands): comments on each opened issue, which a policy may
 //! hold for approval; records in KV how each approval ended (`resolved:<id>`) and the
 //! last command it handled (`command`).
-use gantry_plugin_sdk::{github, kv, log, Approval, ApprovalOutcome, Command, Event, Permission, Plugin};
+use gantry_plugin_sdk::{
+    github, kv, log, Approval, ApprovalOutcome, Command, Event, Permission, Plugin,
+};
 
 struct Asker;
 
 impl Plugin for Asker {
     fn handle_event(event: Event) -> Result<(), String> {
         let repo = event.repo().ok_or("no repository")?;
-        let number = event.parse::<serde_json::Value>().map_err(|e| e.to_string())?["issue"]["number"].as_u64().ok_or("no issue number")?;
+        let number = event
+            .parse::<serde_json::Value>()
+            .map_err(|e| e.to_string())?["issue"]["number"]
+            .as_u64()
+            .ok_or("no issue number")?;
         match github::create_comment(&repo, number, "asker was here") {
             Ok(id) => log::info(&format!("commented: {id}")),
-            Err(gantry_plugin_sdk::HostError::Pending(id)) => log::info(&format!("held for approval: {id}")),
+            Err(gantry_plugin_sdk::HostError::Pending(id)) => {
+                log::info(&format!("held for approval: {id}"))
+            }
             Err(e) => log::info(&format!("comment: {e:?}")),
         }
         Ok(())
@@ -26,7 +34,10 @@ impl Plugin for Asker {
             Permission::Read => "Read",
             Permission::None => "None",
         };
-        let record = format!("{} {} by {} as {permission} on #{}", command.verb, command.args, command.author, command.number);
+        let record = format!(
+            "{} {} by {} as {permission} on #{}",
+            command.verb, command.args, command.author, command.number
+        );
         kv::set("command", record.as_bytes()).map_err(|e| format!("{e:?}"))
     }
 
@@ -38,7 +49,8 @@ impl Plugin for Asker {
             ApprovalOutcome::Expired => "Expired",
         };
         let outcome = format!("{outcome} by {:?}", approval.decided_by);
-        kv::set(&format!("resolved:{}", approval.id), outcome.as_bytes()).map_err(|e| format!("{e:?}"))
+        kv::set(&format!("resolved:{}", approval.id), outcome.as_bytes())
+            .map_err(|e| format!("{e:?}"))
     }
 }
 

@@ -28,15 +28,28 @@ impl Plugin for Gitter {
                 other => log::info(&format!("NOT refused {escape}: {other:?}")),
             }
         }
-        let mut changelog = ws.read_file("CHANGELOG.md").map_err(fail("read"))?.unwrap_or_default();
+        let mut changelog = ws
+            .read_file("CHANGELOG.md")
+            .map_err(fail("read"))?
+            .unwrap_or_default();
         changelog.extend_from_slice(format!("- {}\n", config.tag).as_bytes());
-        ws.write_file("CHANGELOG.md", &changelog).map_err(fail("write"))?;
-        let author = Signature { name: "Release Bot".into(), email: "release@example.com".into() };
-        let sha = ws.commit(&format!("Release {}", config.tag), Some(&author)).map_err(fail("commit"))?;
+        ws.write_file("CHANGELOG.md", &changelog)
+            .map_err(fail("write"))?;
+        let author = Signature {
+            name: "Release Bot".into(),
+            email: "release@example.com".into(),
+        };
+        let sha = ws
+            .commit(&format!("Release {}", config.tag), Some(&author))
+            .map_err(fail("commit"))?;
         log::info(&format!("committed {sha}"));
-        ws.tag(&config.tag, &format!("Release {}", config.tag)).map_err(fail("tag"))?;
+        ws.tag(&config.tag, &format!("Release {}", config.tag))
+            .map_err(fail("tag"))?;
         log::info(&format!("tags: {:?}", ws.tags().map_err(fail("tags"))?));
-        log::info(&format!("log: {}", ws.log(None, 10).map_err(fail("log"))?.len()));
+        log::info(&format!(
+            "log: {}",
+            ws.log(None, 10).map_err(fail("log"))?.len()
+        ));
         match ws.push(&[config.tag.clone()]) {
             Ok(()) => log::info("pushed"),
             Err(HostError::Pending(id)) => log::info(&format!("push held for approval: {id}")),

@@ -21,9 +21,22 @@ impl Plugin for Mirrorer {
         let repo = event.repo().ok_or("no repository")?;
         let ws = Workspace::clone(&repo, None).map_err(|e| format!("clone: {e:?}"))?;
         let branches = ws.branches().map_err(|e| format!("branches: {e:?}"))?;
-        log::info(&format!("branches: {}", branches.iter().map(|(name, _)| name.as_str()).collect::<Vec<_>>().join(",")));
-        let (owner, name) = config.destination.split_once('/').ok_or("destination must be owner/name")?;
-        let destination = Repo { owner: owner.into(), name: name.into() };
+        log::info(&format!(
+            "branches: {}",
+            branches
+                .iter()
+                .map(|(name, _)| name.as_str())
+                .collect::<Vec<_>>()
+                .join(",")
+        ));
+        let (owner, name) = config
+            .destination
+            .split_once('/')
+            .ok_or("destination must be owner/name")?;
+        let destination = Repo {
+            owner: owner.into(),
+            name: name.into(),
+        };
         match ws.mirror_to(&destination, &config.branches, config.tags, config.force) {
             Ok(()) => log::info("mirrored"),
             Err(HostError::Pending(id)) => log::info(&format!("mirror held for approval: {id}")),

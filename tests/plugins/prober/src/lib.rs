@@ -20,7 +20,12 @@ struct Prober;
 
 fn probe(url: &str) {
     match http::get(url) {
-        Ok(r) => log::info(&format!("probe {url} -> status {} ({} bytes{})", r.status, r.body.len(), if r.truncated { ", truncated" } else { "" })),
+        Ok(r) => log::info(&format!(
+            "probe {url} -> status {} ({} bytes{})",
+            r.status,
+            r.body.len(),
+            if r.truncated { ", truncated" } else { "" }
+        )),
         Err(e) => log::info(&format!("probe {url} -> error {e:?}")),
     }
 }
@@ -34,8 +39,17 @@ impl Plugin for Prober {
         if let Some(url) = config.secret_url {
             let token = secrets::open("token").map_err(|e| format!("open token: {e:?}"))?;
             log::info(&format!("opened secret {}", token.name()));
-            let request = Request { method: Method::Get, url: url.clone(), headers: Vec::new(), body: None };
-            let header = SecretHeader { name: "authorization".into(), prefix: "Bearer ".into(), value: &token };
+            let request = Request {
+                method: Method::Get,
+                url: url.clone(),
+                headers: Vec::new(),
+                body: None,
+            };
+            let header = SecretHeader {
+                name: "authorization".into(),
+                prefix: "Bearer ".into(),
+                value: &token,
+            };
             match http::fetch(&request, &[header]) {
                 Ok(r) => log::info(&format!("secret {url} -> status {}", r.status)),
                 Err(e) => log::info(&format!("secret {url} -> error {e:?}")),
@@ -43,9 +57,15 @@ impl Plugin for Prober {
         }
         if let Some(note) = config.note {
             let before = kv::get("note").map_err(|e| format!("kv get: {e:?}"))?;
-            log::info(&format!("note before: {:?}", before.map(|b| String::from_utf8_lossy(&b).into_owned())));
+            log::info(&format!(
+                "note before: {:?}",
+                before.map(|b| String::from_utf8_lossy(&b).into_owned())
+            ));
             kv::set("note", note.as_bytes()).map_err(|e| format!("kv set: {e:?}"))?;
-            log::info(&format!("keys: {:?}", kv::list_keys("").map_err(|e| format!("kv list: {e:?}"))?));
+            log::info(&format!(
+                "keys: {:?}",
+                kv::list_keys("").map_err(|e| format!("kv list: {e:?}"))?
+            ));
         }
         metrics::counter_add("probes", "runs", 1);
         Ok(())

@@ -17,7 +17,14 @@ impl Plugin for Releaser {
     fn handle_event(event: Event) -> Result<(), String> {
         let config: Config = config::get().map_err(|e| e.to_string())?;
         let repo = event.repo().ok_or("no repository")?;
-        let spec = NewRelease { tag: config.tag.clone(), target: None, name: config.tag.clone(), body: "Notes".into(), draft: true, prerelease: false };
+        let spec = NewRelease {
+            tag: config.tag.clone(),
+            target: None,
+            name: config.tag.clone(),
+            body: "Notes".into(),
+            draft: true,
+            prerelease: false,
+        };
         let release = match github::create_release(&repo, &spec) {
             Ok(r) => r,
             Err(e) => {
@@ -26,9 +33,19 @@ impl Plugin for Releaser {
             }
         };
         log::info(&format!("release {}", release.id));
-        for artifact in github::list_run_artifacts(&repo, config.run_id).map_err(|e| format!("artifacts: {e:?}"))? {
-            match github::copy_artifact_to_release(&repo, artifact.id, release.id, &format!("{}.zip", artifact.name)) {
-                Ok(asset) => log::info(&format!("asset {asset} from {} ({} bytes)", artifact.name, artifact.size)),
+        for artifact in github::list_run_artifacts(&repo, config.run_id)
+            .map_err(|e| format!("artifacts: {e:?}"))?
+        {
+            match github::copy_artifact_to_release(
+                &repo,
+                artifact.id,
+                release.id,
+                &format!("{}.zip", artifact.name),
+            ) {
+                Ok(asset) => log::info(&format!(
+                    "asset {asset} from {} ({} bytes)",
+                    artifact.name, artifact.size
+                )),
                 Err(e) => log::info(&format!("asset from {}: {e:?}", artifact.name)),
             }
         }

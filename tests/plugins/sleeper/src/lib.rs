@@ -13,7 +13,10 @@ struct Sleeper;
 impl Plugin for Sleeper {
     fn handle_event(event: Event) -> Result<(), String> {
         let config: Config = config::get().map_err(|e| e.to_string())?;
-        log::info(&format!("sleeping {} ms for {}", config.sleep_ms, event.delivery_id));
+        log::info(&format!(
+            "sleeping {} ms for {}",
+            config.sleep_ms, event.delivery_id
+        ));
         std::thread::sleep(std::time::Duration::from_millis(config.sleep_ms));
         Ok(())
     }
