@@ -15,7 +15,7 @@ if [[ -f "${1:-}" ]]; then
     file="$1"; event="${2:?the event name is required with a file}"; url="${3:-}"
 else
     name="${1:?usage: $0 EVENT/ACTION [URL]}"
-    file="$root/../shared/corpus/webhooks/$name.payload.json"
+    file="$root/tests/fixtures/webhooks/$name.payload.json"
     event="${name%%/*}"; url="${2:-}"
     [[ -f "$file" ]] || { echo "no corpus payload at $file" >&2; exit 1; }
 fi

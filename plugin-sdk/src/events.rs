@@ -156,7 +156,7 @@ mod tests {
 
     fn corpus(path: &str) -> String {
         let file = format!(
-            "{}/../../shared/corpus/webhooks/{path}",
+            "{}/../tests/fixtures/webhooks/{path}",
             env!("CARGO_MANIFEST_DIR")
         );
         std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{file}: {e}"))

@@ -58,7 +58,7 @@ fn plugin_test_runs_a_plugin_against_the_simulator_and_reports_what_it_did() {
         "test",
         &repo_file("target/plugins/hooks.wasm"),
         "--event",
-        &repo_file("../shared/corpus/webhooks/issues/opened.payload.json"),
+        &repo_file("tests/fixtures/webhooks/issues/opened.payload.json"),
     ]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -85,7 +85,7 @@ fn plugin_test_fails_and_shows_the_denial_for_an_undeclared_capability() {
         "test",
         &repo_file("target/test-plugins/undeclared.wasm"),
         "--event",
-        &repo_file("../shared/corpus/webhooks/issues/opened.payload.json"),
+        &repo_file("tests/fixtures/webhooks/issues/opened.payload.json"),
     ]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!out.status.success());
@@ -142,7 +142,7 @@ fn the_plugin_guide_tutorial_builds_and_runs() {
     );
     let wasm = String::from_utf8_lossy(&build.stdout).trim().to_owned();
 
-    let event = repo_file("../shared/corpus/webhooks/issues/opened.payload.json");
+    let event = repo_file("tests/fixtures/webhooks/issues/opened.payload.json");
     let run = gantry(&["plugin", "test", &wasm, "--event", &event]);
     let text = String::from_utf8_lossy(&run.stdout);
     assert!(

@@ -22,9 +22,9 @@ pub const TEST_KEY: &str = "dGVzdC1rZXktdGhhdC1pcy0zMi1ieXRlcy1sb25nISE=";
 /// The JSON API token of test apps (unless `AppOptions::api_token` says otherwise).
 pub const API_TOKEN: &str = "test-api-token";
 
-/// `../shared/corpus` beside the repository.
+/// The fixture corpus in the repository: `tests/fixtures` (`webhooks/`, `hmac-vectors.tsv`).
 pub fn corpus_dir() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus"))
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures"))
 }
 
 /// Reads a corpus webhook payload, such as `issues/opened.payload.json`.

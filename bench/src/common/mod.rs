@@ -9,8 +9,8 @@ pub mod payload;
 pub mod postgres;
 pub mod verdict;
 
-/// The shared corpus beside the repository (`../shared/corpus` from its root).
-pub const DEFAULT_CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus");
+/// The fixture corpus in the repository (`tests/fixtures`: `webhooks/` and the HMAC vectors).
+pub const DEFAULT_CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures");
 
 /// The nearest-rank percentile of sorted values; 0 for none.
 #[must_use]

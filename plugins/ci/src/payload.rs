@@ -94,7 +94,7 @@ mod tests {
 
     fn corpus(path: &str) -> Value {
         let file = format!(
-            "{}/../../../shared/corpus/webhooks/{path}",
+            "{}/../../tests/fixtures/webhooks/{path}",
             env!("CARGO_MANIFEST_DIR")
         );
         serde_json::from_str(

@@ -65,7 +65,7 @@ pub async fn run(
             )?;
             println!("created {} ({}). Next:", dir.display(), name);
             println!("  scripts/build-plugins.sh --crate {}", dir.display());
-            println!("  gantry plugin test <the .wasm it prints> --event ../shared/corpus/webhooks/issues/opened.payload.json");
+            println!("  gantry plugin test <the .wasm it prints> --event tests/fixtures/webhooks/issues/opened.payload.json");
             return Ok(());
         }
         PluginCommand::Test {

@@ -9,8 +9,8 @@ use gantry_simulator::{Simulator, SimulatorOptions};
 use octocrab::Octocrab;
 use serde_json::Value;
 
-/// The webhook corpus beside the repository root (`/work/shared` next to `/work/main`).
-pub const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus/webhooks");
+/// The webhook payloads of the repository's fixture corpus (`tests/fixtures/webhooks`).
+pub const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/webhooks");
 
 /// Owner and name of the repository in the corpus payloads.
 pub const OWNER: &str = "Codertocat";
