@@ -51,7 +51,7 @@ enum Users {
     GithubLogin,
 }
 
-async fn add_column<T: IntoIden + Clone + 'static>(
+async fn add_column<T: IntoIden + 'static>(
     manager: &SchemaManager<'_>,
     table: T,
     column: &mut ColumnDef,

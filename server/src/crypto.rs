@@ -164,11 +164,11 @@ impl AuditKey {
 /// no failure path.
 fn hmac_sha256(key: &[u8; 32], content: &[u8]) -> [u8; 32] {
     use hmac::digest::generic_array::GenericArray;
-    use hmac::digest::KeyInit as _;
+    use hmac::digest::KeyInit;
     use hmac::{Hmac, Mac as _};
     let mut block = [0_u8; 64];
     block[..32].copy_from_slice(key);
-    let mut mac = <Hmac<sha2::Sha256>>::new(GenericArray::from_slice(&block));
+    let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new(GenericArray::from_slice(&block));
     mac.update(content);
     mac.finalize().into_bytes().into()
 }

@@ -150,10 +150,16 @@ async fn a_pull_request_goes_through_ci_review_and_a_held_release() {
         branch: None,
         min_permission: None,
         enforced: false,
+        approvals: None,
     };
-    policies::add(&app.state.db, follow_ups, "lead")
-        .await
-        .unwrap();
+    policies::add(
+        &app.state.db,
+        app.state.audit_key(),
+        &gantry_server::domain::Actor::user("lead", None),
+        follow_ups,
+    )
+    .await
+    .unwrap();
     let id = held[0]["id"].as_str().unwrap();
     app.comment(REPO, 1, "lead", &format!("@gantry approve {id}"))
         .await;

@@ -267,7 +267,12 @@ pub async fn link_github(
         let txn = db.begin().await?;
         store::set_github_login(&txn, user.id, github.clone())
             .await
-            .map_err(|e| taken(e, AccountError::GithubLoginTaken(github.clone().unwrap_or_default())))?;
+            .map_err(|e| {
+                taken(
+                    e,
+                    AccountError::GithubLoginTaken(github.clone().unwrap_or_default()),
+                )
+            })?;
         sessions::revoke_user_sessions(&txn, user.id).await?;
         let row = entry(actor, AuditAction::UserGithubLinked, "ok", &details);
         audit::append(&txn, key, &row).await?;
@@ -286,7 +291,9 @@ pub fn github_login(raw: &str) -> Result<String, AccountError> {
     let login = raw.trim().to_ascii_lowercase();
     let ok = !login.is_empty()
         && login.len() <= 39
-        && login.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && login
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
         && !login.starts_with('-')
         && !login.ends_with('-')
         && !login.contains("--");

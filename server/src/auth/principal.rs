@@ -169,7 +169,9 @@ impl Principal {
         let github = self.github_login.as_deref();
         match &self.via {
             Credential::Session { .. } => Actor::user(&self.login, github),
-            Credential::ApiToken { token_id, .. } => Actor::api_token(&self.login, *token_id, github),
+            Credential::ApiToken { token_id, .. } => {
+                Actor::api_token(&self.login, *token_id, github)
+            }
             Credential::Bootstrap => Actor::bootstrap_token(),
         }
     }

@@ -78,7 +78,15 @@ pub async fn sign_in(
     if let throttle::Verdict::Refused { retry_after_secs } =
         throttle::check(db, &[account_key.clone(), address_key.clone()]).await?
     {
-        audit(db, key, &claimed, AuditAction::LoginFailed, "throttled", details).await?;
+        audit(
+            db,
+            key,
+            &claimed,
+            AuditAction::LoginFailed,
+            "throttled",
+            details,
+        )
+        .await?;
         return Ok(SignIn::Throttled { retry_after_secs });
     }
 

@@ -210,15 +210,23 @@ fn read_password(from_stdin: bool) -> anyhow::Result<String> {
 pub async fn run_admin(
     db: &DatabaseConnection,
     key: &AuditKey,
-    command: AdminCommand) -> anyhow::Result<()> {
+    command: AdminCommand,
+) -> anyhow::Result<()> {
     match command {
         AdminCommand::Create {
             login,
             password_stdin,
         } => {
             let password = read_password(password_stdin)?;
-            accounts::create_user(db, key, &Actor::cli(), &login, Some(password), Some(Role::Admin))
-                .await?;
+            accounts::create_user(
+                db,
+                key,
+                &Actor::cli(),
+                &login,
+                Some(password),
+                Some(Role::Admin),
+            )
+            .await?;
             println!("created admin {}", accounts::normalise_name(&login)?);
         }
         AdminCommand::SetPassword {
@@ -243,7 +251,8 @@ pub async fn run_admin(
 pub async fn run_user(
     db: &DatabaseConnection,
     key: &AuditKey,
-    command: UserCommand) -> anyhow::Result<()> {
+    command: UserCommand,
+) -> anyhow::Result<()> {
     match command {
         UserCommand::Create {
             login,
@@ -284,7 +293,10 @@ pub async fn run_user(
             let github = Some(github.trim()).filter(|g| !g.eq_ignore_ascii_case("none"));
             accounts::link_github(db, key, &Actor::cli(), &login, github).await?;
             match github {
-                Some(g) => println!("{login} is now GitHub's {}; their sessions have ended", g.to_ascii_lowercase()),
+                Some(g) => println!(
+                    "{login} is now GitHub's {}; their sessions have ended",
+                    g.to_ascii_lowercase()
+                ),
                 None => println!("{login} is linked to no GitHub login; their sessions have ended"),
             }
         }
@@ -319,7 +331,8 @@ pub async fn run_user(
 pub async fn run_team(
     db: &DatabaseConnection,
     key: &AuditKey,
-    command: TeamCommand) -> anyhow::Result<()> {
+    command: TeamCommand,
+) -> anyhow::Result<()> {
     let cli = Actor::cli();
     match command {
         TeamCommand::Create { name } => {
@@ -382,11 +395,13 @@ pub async fn run_team(
 pub async fn run_token(
     db: &DatabaseConnection,
     key: &AuditKey,
-    command: TokenCommand) -> anyhow::Result<()> {
+    command: TokenCommand,
+) -> anyhow::Result<()> {
     match command {
         TokenCommand::Create { user, name, role } => {
             let role: Role = role.parse()?;
-            let (id, token) = accounts::create_token(db, key, &Actor::cli(), &user, &name, role).await?;
+            let (id, token) =
+                accounts::create_token(db, key, &Actor::cli(), &user, &name, role).await?;
             let _ = writeln!(
                 std::io::stderr(),
                 "token {id} for {user} ({role}); it is shown once, store it now:"

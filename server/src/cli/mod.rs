@@ -244,7 +244,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// Like [`connect_migrated`], with the audit chain's key from the same settings.
+/// Loads the settings, connects to their database, applies pending migrations, and
+/// derives the audit chain's key from the same settings.
 async fn connect_audited(
     config: Option<&std::path::Path>,
 ) -> anyhow::Result<(sea_orm::DatabaseConnection, AuditKey)> {
@@ -252,13 +253,6 @@ async fn connect_audited(
     let key = AuditKey::derive(settings.secrets.key.as_ref())
         .context("deriving the audit chain's key from secrets.key")?;
     Ok((connect_migrated_with(&settings).await?, key))
-}
-
-/// Loads the settings, connects to their database and applies pending migrations.
-async fn connect_migrated(
-    config: Option<&std::path::Path>,
-) -> anyhow::Result<sea_orm::DatabaseConnection> {
-    connect_migrated_with(&Settings::load(config)?).await
 }
 
 /// Connects to the database of already loaded settings and applies pending

@@ -5,7 +5,7 @@
 //! are counted one after the other. Every function takes any connection, so callers
 //! run them inside the transaction that also writes the audit row.
 use chrono::Utc;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, SqlErr,
@@ -173,10 +173,10 @@ pub async fn finish<C: ConnectionTrait>(
             Expr::value(Option::<chrono::DateTime<Utc>>::None),
         )
         .filter(approvals::Column::PublicId.eq(public_id))
-        .filter(approvals::Column::Status.is_in(names(&[
-            ApprovalStatus::Approved,
-            ApprovalStatus::Retrying,
-        ])))
+        .filter(
+            approvals::Column::Status
+                .is_in(names(&[ApprovalStatus::Approved, ApprovalStatus::Retrying])),
+        )
         .exec(conn)
         .await?;
     Ok(updated.rows_affected == 1)
@@ -274,10 +274,10 @@ pub async fn stuck<C: ConnectionTrait>(
     before: chrono::DateTime<Utc>,
 ) -> Result<Vec<approvals::Model>, DbErr> {
     approvals::Entity::find()
-        .filter(approvals::Column::Status.is_in(names(&[
-            ApprovalStatus::Approved,
-            ApprovalStatus::Retrying,
-        ])))
+        .filter(
+            approvals::Column::Status
+                .is_in(names(&[ApprovalStatus::Approved, ApprovalStatus::Retrying])),
+        )
         .filter(approvals::Column::DecidedAt.lt(before))
         .all(conn)
         .await
@@ -299,10 +299,10 @@ pub async fn open_on_pull<C: ConnectionTrait>(
     approvals::Entity::find()
         .filter(approvals::Column::Repository.eq(repository))
         .filter(approvals::Column::PullNumber.eq(number))
-        .filter(approvals::Column::Status.is_in(names(&[
-            ApprovalStatus::Pending,
-            ApprovalStatus::Failed,
-        ])))
+        .filter(
+            approvals::Column::Status
+                .is_in(names(&[ApprovalStatus::Pending, ApprovalStatus::Failed])),
+        )
         .order_by_asc(approvals::Column::Id)
         .all(conn)
         .await

@@ -14,8 +14,8 @@
 //! `TRUNCATE` guard on PostgreSQL).
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    SqlErr, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr, TransactionTrait,
 };
 use serde::Serialize;
 
@@ -305,7 +305,8 @@ impl std::str::FromStr for Head {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || format!("`{s}` is not a head: expected ID:HASH, as `gantry audit head` prints");
+        let bad =
+            || format!("`{s}` is not a head: expected ID:HASH, as `gantry audit head` prints");
         let (id, hash) = s.trim().split_once(':').ok_or_else(bad)?;
         let id = id.parse().map_err(|_| bad())?;
         if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -415,7 +416,10 @@ pub async fn verify(
                 if expect.hash != row.hash {
                     return Ok(Err(Break {
                         id: row.id,
-                        problem: format!("has hash {}, not the expected {} (the log was rewritten from here)", row.hash, expect.hash),
+                        problem: format!(
+                            "has hash {}, not the expected {} (the log was rewritten from here)",
+                            row.hash, expect.hash
+                        ),
                     }));
                 }
                 expected_seen = true;
@@ -426,9 +430,10 @@ pub async fn verify(
     }
     let head = head(db).await?;
     if let Some(expect) = expect.filter(|_| !expected_seen) {
-        let end = head
-            .as_ref()
-            .map_or_else(|| "is empty".to_owned(), |h| format!("ends at row {}", h.id));
+        let end = head.as_ref().map_or_else(
+            || "is empty".to_owned(),
+            |h| format!("ends at row {}", h.id),
+        );
         return Ok(Err(Break {
             id: expect.id,
             problem: format!(

@@ -15,7 +15,9 @@ use super::entities::plugin_states;
 ///
 /// # Errors
 /// When the database fails.
-pub async fn all(db: &impl ConnectionTrait) -> Result<HashMap<String, plugin_states::Model>, DbErr> {
+pub async fn all(
+    db: &impl ConnectionTrait,
+) -> Result<HashMap<String, plugin_states::Model>, DbErr> {
     Ok(plugin_states::Entity::find()
         .all(db)
         .await?

@@ -1,6 +1,8 @@
 //! Queries on `policy_rules`, converting rows to and from `policy::Rule`.
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, QueryOrder};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, QueryOrder,
+};
 
 use super::entities::policy_rules;
 use crate::policy::{CapabilityPattern, Conditions, Effect, Permission, Rule, RuleScope};

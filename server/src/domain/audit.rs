@@ -277,7 +277,10 @@ mod tests {
             Actor::api_token("ada", 3, Some("ada-gh")).person(),
             linked.person()
         );
-        assert_ne!(Actor::user("ada", None).person(), Actor::github("ada").person());
+        assert_ne!(
+            Actor::user("ada", None).person(),
+            Actor::github("ada").person()
+        );
         assert_eq!(
             Actor::user("ada", None).person(),
             Actor::api_token("ada", 9, None).person()

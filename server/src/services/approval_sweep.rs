@@ -33,7 +33,12 @@ pub async fn sweep(state: &AppState) -> anyhow::Result<usize> {
     for row in held::expire(&state.db, state.audit_key(), Utc::now() - ttl).await? {
         tracing::info!(approval = %row.public_id, plugin = %row.plugin, "held action expired");
     }
-    held::abandon(&state.db, state.audit_key(), Utc::now() - RUN_GIVEN_UP_AFTER).await?;
+    held::abandon(
+        &state.db,
+        state.audit_key(),
+        Utc::now() - RUN_GIVEN_UP_AFTER,
+    )
+    .await?;
     let claimed = approvals::claim_unnotified(&state.db, BATCH).await?;
     if claimed.is_empty() {
         return Ok(0);

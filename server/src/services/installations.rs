@@ -8,8 +8,8 @@ use serde_json::Value;
 
 use crate::crypto::AuditKey;
 use crate::db::audit::{self, AuditEntry};
-use crate::domain::{Actor, AuditAction};
 use crate::db::installations;
+use crate::domain::{Actor, AuditAction};
 use crate::github::GitHubAccess;
 
 fn full_names(list: &Value) -> Vec<String> {

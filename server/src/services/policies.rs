@@ -123,8 +123,12 @@ pub async fn add(
         let txn = db.begin().await?;
         let id = policies::insert(&txn, &rule).await?;
         let details = serde_json::to_string(&Rule { id, ..rule.clone() }).ok();
-        audit::append(&txn, key, &change(actor, AuditAction::PolicyCreated, &rule, details))
-            .await?;
+        audit::append(
+            &txn,
+            key,
+            &change(actor, AuditAction::PolicyCreated, &rule, details),
+        )
+        .await?;
         txn.commit().await?;
         Ok(id)
     })
@@ -150,8 +154,12 @@ pub async fn remove(
             return Err(PolicyError::NotFound(id));
         }
         let details = serde_json::to_string(&rule).ok();
-        audit::append(&txn, key, &change(actor, AuditAction::PolicyDeleted, &rule, details))
-            .await?;
+        audit::append(
+            &txn,
+            key,
+            &change(actor, AuditAction::PolicyDeleted, &rule, details),
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     })

@@ -14,8 +14,8 @@ use super::super::bindings::gantry::plugin::git::{CommitInfo, Host, HostWorkspac
 use super::super::bindings::{HostError, Repo};
 use super::{HostState, Invocation};
 use crate::db::audit::{self, AuditEntry};
-use crate::domain::{Actor, AuditAction};
 use crate::domain::RepoRef;
+use crate::domain::{Actor, AuditAction};
 use crate::git::{GitError, Leave, Remote, Workspace};
 use crate::policy::{decide, Effect, Request};
 use crate::services::approvals::{HeldAction, HeldPack};

@@ -8,7 +8,9 @@ use serde::Deserialize;
 
 use crate::auth::{AnyMaintainer, AnyViewer};
 use crate::routes::ApiError;
-use crate::services::approvals::{self as service, ApprovalError, Decided, Decider, Decision, Right};
+use crate::services::approvals::{
+    self as service, ApprovalError, Decided, Decider, Decision, Right,
+};
 use crate::state::AppState;
 
 /// Query of `GET /api/v1/approvals`.
@@ -72,9 +74,15 @@ pub async fn approve_action(
         actor: caller.actor(),
         right: Right::Principal(&caller),
     };
-    let decided = service::decide(&state, &decider, &path, Decision::Approve, reason.as_deref())
-        .await
-        .map_err(api_error)?;
+    let decided = service::decide(
+        &state,
+        &decider,
+        &path,
+        Decision::Approve,
+        reason.as_deref(),
+    )
+    .await
+    .map_err(api_error)?;
     Ok(match decided {
         Decided::Waiting { votes, required } => HttpResponse::Accepted().json(
             serde_json::json!({ "id": path.as_str(), "status": "pending", "approvals": votes, "required": required }),

@@ -8,11 +8,11 @@ use serde::Deserialize;
 
 use super::auth::require_on;
 use crate::auth::{AdminOnly, AnyMaintainer, AnyViewer, Principal, Role};
+use crate::domain::Actor;
 use crate::domain::Project;
 use crate::routes::webhooks::read_body;
 use crate::routes::ApiError;
 use crate::services::plugins::{PluginAdmin, PluginAdminError};
-use crate::domain::Actor;
 use crate::state::AppState;
 
 /// Body of enable and disable (optional): without a project, the whole plugin.

@@ -42,7 +42,7 @@ pub async fn create_policy(
         form.into_inner(),
     )
     .await
-        .map_err(api_error)?;
+    .map_err(api_error)?;
     Ok(HttpResponse::Created().json(serde_json::json!({ "id": id })))
 }
 

@@ -123,9 +123,9 @@ fn dash_error(err: AccountError) -> DashError {
         AccountError::NoSuchUser(_)
         | AccountError::NoSuchTeam(_)
         | AccountError::NoSuchToken(_) => DashError::NotFound(err.to_string()),
-        AccountError::LoginTaken
-        | AccountError::TeamTaken
-        | AccountError::GithubLoginTaken(_) => DashError::Conflict(err.to_string()),
+        AccountError::LoginTaken | AccountError::TeamTaken | AccountError::GithubLoginTaken(_) => {
+            DashError::Conflict(err.to_string())
+        }
         AccountError::Database(ref e) => DashError::internal(e),
         _ => DashError::BadRequest(err.to_string()),
     }
@@ -186,9 +186,15 @@ pub async fn set_user_role(
     form: web::Form<RoleForm>,
 ) -> Result<HttpResponse, DashError> {
     require(&user.0, Role::Admin, None)?;
-    service::set_role(&state.db, state.audit_key(), &user.0.actor(), &login, role_of(&form.role)?)
-        .await
-        .map_err(dash_error)?;
+    service::set_role(
+        &state.db,
+        state.audit_key(),
+        &user.0.actor(),
+        &login,
+        role_of(&form.role)?,
+    )
+    .await
+    .map_err(dash_error)?;
     Ok(see_other(&req, BACK))
 }
 
@@ -212,9 +218,15 @@ pub async fn link_github(
 ) -> Result<HttpResponse, DashError> {
     require(&user.0, Role::Admin, None)?;
     let github = Some(form.github.trim()).filter(|g| !g.is_empty());
-    service::link_github(&state.db, state.audit_key(), &user.0.actor(), &login, github)
-        .await
-        .map_err(dash_error)?;
+    service::link_github(
+        &state.db,
+        state.audit_key(),
+        &user.0.actor(),
+        &login,
+        github,
+    )
+    .await
+    .map_err(dash_error)?;
     Ok(see_other(&req, BACK))
 }
 
@@ -304,9 +316,15 @@ pub async fn add_member(
     form: web::Form<MemberForm>,
 ) -> Result<HttpResponse, DashError> {
     require(&user.0, Role::Admin, None)?;
-    service::add_member(&state.db, state.audit_key(), &user.0.actor(), &team, &form.login)
-        .await
-        .map_err(dash_error)?;
+    service::add_member(
+        &state.db,
+        state.audit_key(),
+        &user.0.actor(),
+        &team,
+        &form.login,
+    )
+    .await
+    .map_err(dash_error)?;
     Ok(see_other(&req, BACK))
 }
 
@@ -350,8 +368,15 @@ pub async fn grant_role(
             "teams get viewer or maintainer on a project; admin is a user's role".into(),
         ));
     }
-    service::grant(&state.db, state.audit_key(), &user.0.actor(), &team, &form.project, role)
-        .await
-        .map_err(dash_error)?;
+    service::grant(
+        &state.db,
+        state.audit_key(),
+        &user.0.actor(),
+        &team,
+        &form.project,
+        role,
+    )
+    .await
+    .map_err(dash_error)?;
     Ok(see_other(&req, BACK))
 }

@@ -18,10 +18,10 @@ use super::access::{can, require, User};
 use super::plugin_form::{self, Field};
 use super::view::{render, see_other, DashError, Nav};
 use crate::auth::{Principal, Role};
+use crate::domain::Actor;
 use crate::domain::Project;
 use crate::plugins::Manifest;
 use crate::services::plugins::{PluginAdmin, PluginAdminError, PluginDetail, PluginStatus};
-use crate::domain::Actor;
 use crate::state::AppState;
 
 fn admin<'a>(state: &'a AppState, actor: &'a Actor) -> PluginAdmin<'a> {
@@ -50,10 +50,7 @@ pub async fn list_plugins(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, DashError> {
     let actor = user.0.actor();
-    let mut plugins = admin(&state, &actor)
-        .list()
-        .await
-        .map_err(dash_error)?;
+    let mut plugins = admin(&state, &actor).list().await.map_err(dash_error)?;
     let visible = user.0.visible_projects();
     for plugin in &mut plugins {
         plugin

@@ -252,8 +252,9 @@ pub async fn add_policy(
     let blank = |s: String| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
     let approvals = blank(form.approvals)
         .map(|n| {
-            n.parse::<u32>()
-                .map_err(|_| DashError::BadRequest(format!("approvals must be a number, not `{n}`")))
+            n.parse::<u32>().map_err(|_| {
+                DashError::BadRequest(format!("approvals must be a number, not `{n}`"))
+            })
         })
         .transpose()?;
     let rule = RuleForm {

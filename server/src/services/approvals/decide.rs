@@ -223,12 +223,25 @@ async fn deny(
     held: &Held,
     reason: Option<&str>,
 ) -> Result<Decided, ApprovalError> {
-    let entry = record(actor.clone(), AuditAction::ApprovalDenied, held, "denied")
-        .details(reason.map_or_else(|| held.public_id.clone(), |r| format!("{}: {r}", held.public_id)));
+    let entry = record(actor.clone(), AuditAction::ApprovalDenied, held, "denied").details(
+        reason.map_or_else(
+            || held.public_id.clone(),
+            |r| format!("{}: {r}", held.public_id),
+        ),
+    );
     audit::retrying(|| async {
         let txn = state.db.begin().await?;
         let from = [ApprovalStatus::Pending, ApprovalStatus::Failed];
-        if !approvals::transition(&txn, &held.public_id, &from, ApprovalStatus::Denied, Some(actor.name()), reason).await? {
+        if !approvals::transition(
+            &txn,
+            &held.public_id,
+            &from,
+            ApprovalStatus::Denied,
+            Some(actor.name()),
+            reason,
+        )
+        .await?
+        {
             return Err(now(&txn, held).await?);
         }
         audit::append(&txn, state.audit_key(), &entry).await?;
@@ -295,12 +308,26 @@ async fn retry(
     held: &Held,
     reason: Option<&str>,
 ) -> Result<(), ApprovalError> {
-    let entry = record(actor.clone(), AuditAction::ApprovalRetried, held, "retrying")
-        .details(json!({ "approval": held.public_id, "reason": reason }).to_string());
+    let entry = record(
+        actor.clone(),
+        AuditAction::ApprovalRetried,
+        held,
+        "retrying",
+    )
+    .details(json!({ "approval": held.public_id, "reason": reason }).to_string());
     audit::retrying(|| async {
         let txn = state.db.begin().await?;
         let from = [ApprovalStatus::Failed];
-        if !approvals::transition(&txn, &held.public_id, &from, ApprovalStatus::Retrying, None, None).await? {
+        if !approvals::transition(
+            &txn,
+            &held.public_id,
+            &from,
+            ApprovalStatus::Retrying,
+            None,
+            None,
+        )
+        .await?
+        {
             return Err(now(&txn, held).await?);
         }
         audit::append(&txn, state.audit_key(), &entry).await?;
@@ -317,11 +344,25 @@ async fn stop(
     from: ApprovalStatus,
     why: String,
 ) -> Result<ApprovalError, ApprovalError> {
-    let entry = record(Actor::system(), AuditAction::ApprovalStopped, held, "stopped")
-        .details(format!("{}: {why}", held.public_id));
+    let entry = record(
+        Actor::system(),
+        AuditAction::ApprovalStopped,
+        held,
+        "stopped",
+    )
+    .details(format!("{}: {why}", held.public_id));
     audit::retrying(|| async {
         let txn = state.db.begin().await?;
-        if !approvals::transition(&txn, &held.public_id, &[from], ApprovalStatus::Stopped, Some("gantry"), Some(&why)).await? {
+        if !approvals::transition(
+            &txn,
+            &held.public_id,
+            &[from],
+            ApprovalStatus::Stopped,
+            Some("gantry"),
+            Some(&why),
+        )
+        .await?
+        {
             return Err(now(&txn, held).await?);
         }
         audit::append(&txn, state.audit_key(), &entry).await?;
@@ -351,8 +392,13 @@ async fn run(state: &AppState, held: &Held) -> Result<serde_json::Value, Approva
         Ok(result) => (ApprovalStatus::Executed, result.to_string(), "ok"),
         Err(message) => (ApprovalStatus::Failed, message.clone(), "failed"),
     };
-    let entry = record(Actor::plugin(&held.plugin), AuditAction::ActionExecuted, held, label)
-        .details(held.public_id.clone());
+    let entry = record(
+        Actor::plugin(&held.plugin),
+        AuditAction::ActionExecuted,
+        held,
+        label,
+    )
+    .details(held.public_id.clone());
     audit::retrying(|| async {
         let txn = state.db.begin().await?;
         approvals::finish(&txn, &held.public_id, status, &result).await?;

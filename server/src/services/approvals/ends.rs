@@ -37,7 +37,17 @@ pub async fn supersede(
             pull.number
         );
         let from = [ApprovalStatus::Pending, ApprovalStatus::Failed];
-        if end(db, key, &held, &from, ApprovalStatus::Superseded, pusher, why).await? {
+        if end(
+            db,
+            key,
+            &held,
+            &from,
+            ApprovalStatus::Superseded,
+            pusher,
+            why,
+        )
+        .await?
+        {
             ended += 1;
         }
     }
@@ -57,7 +67,17 @@ pub async fn expire(
     for held in approvals::stale(db, before).await? {
         let why = "nobody decided in time".to_owned();
         let from = [ApprovalStatus::Pending];
-        if end(db, key, &held, &from, ApprovalStatus::Expired, &Actor::system(), why).await? {
+        if end(
+            db,
+            key,
+            &held,
+            &from,
+            ApprovalStatus::Expired,
+            &Actor::system(),
+            why,
+        )
+        .await?
+        {
             expired.push(held);
         }
     }
@@ -77,8 +97,13 @@ pub async fn abandon(
 ) -> Result<usize, DbErr> {
     let mut abandoned = 0;
     for held in approvals::stuck(db, before).await? {
-        let entry = record(Actor::system(), AuditAction::ApprovalAbandoned, &held, "failed")
-            .details(held.public_id.clone());
+        let entry = record(
+            Actor::system(),
+            AuditAction::ApprovalAbandoned,
+            &held,
+            "failed",
+        )
+        .details(held.public_id.clone());
         let moved = audit::retrying(|| async {
             let txn = db.begin().await?;
             let moved = approvals::finish(

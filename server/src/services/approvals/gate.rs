@@ -155,13 +155,13 @@ fn earlier(existing: crate::db::entities::approvals::Model, public_id: &str) -> 
             "approval {public_id} was denied by {}",
             existing.decided_by.unwrap_or_default()
         )),
-        ApprovalStatus::Expired
-        | ApprovalStatus::Superseded
-        | ApprovalStatus::Stopped => Gate::Denied(format!(
-            "approval {public_id} ended {}: {}",
-            existing.status,
-            existing.reason.unwrap_or_default()
-        )),
+        ApprovalStatus::Expired | ApprovalStatus::Superseded | ApprovalStatus::Stopped => {
+            Gate::Denied(format!(
+                "approval {public_id} ended {}: {}",
+                existing.status,
+                existing.reason.unwrap_or_default()
+            ))
+        }
         ApprovalStatus::Pending
         | ApprovalStatus::Approved
         | ApprovalStatus::Retrying

@@ -381,4 +381,3 @@ async fn upload_to_release(
         })?;
     github.upload(upload_url, name, content_type, bytes).await
 }
-

@@ -11,7 +11,9 @@ use crate::db::audit::{self, AuditEntry};
 use crate::db::entities::jobs::Model as Job;
 use crate::db::jobs::JobStatus;
 use crate::db::{deliveries, jobs, plugin_states, policies, runs};
-use crate::domain::{is_known_action, is_known_event, Actor, AuditAction, Cause, EventMeta, RepoRef};
+use crate::domain::{
+    is_known_action, is_known_event, Actor, AuditAction, Cause, EventMeta, RepoRef,
+};
 use crate::github::GitHubError;
 use crate::plugins::{HostEnv, InvocationReport, Outcome, PluginCommand, PluginEvent};
 use crate::services::around::Target;
@@ -93,8 +95,14 @@ async fn run_job(state: &AppState, job: Job) -> anyhow::Result<()> {
         .map(|p| Cause::of(&delivery.event, p))
         .unwrap_or_default();
     if let Some(repository) = &meta.repository {
-        supersede_held(state, &delivery.event, delivery.action.as_deref(), repository, &cause)
-            .await?;
+        supersede_held(
+            state,
+            &delivery.event,
+            delivery.action.as_deref(),
+            repository,
+            &cause,
+        )
+        .await?;
     }
     let mut event = PluginEvent {
         name: delivery.event.clone(),
@@ -263,7 +271,11 @@ async fn supersede_held(
     )
     .await?;
     if ended > 0 {
-        tracing::info!(pull = pull.number, ended, "held writes superseded by a push");
+        tracing::info!(
+            pull = pull.number,
+            ended,
+            "held writes superseded by a push"
+        );
     }
     Ok(())
 }

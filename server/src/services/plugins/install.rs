@@ -175,8 +175,14 @@ impl PluginAdmin<'_> {
                 queries::insert_project_if_absent(&txn, row).await?;
             }
             let details = details.clone();
-            self.audit(&txn, AuditAction::PluginInstalled, &manifest.name, None, details)
-                .await?;
+            self.audit(
+                &txn,
+                AuditAction::PluginInstalled,
+                &manifest.name,
+                None,
+                details,
+            )
+            .await?;
             txn.commit().await?;
             Ok(())
         })

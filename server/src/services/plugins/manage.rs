@@ -11,8 +11,8 @@ use super::view::stored_manifest;
 use super::{PluginAdmin, PluginAdminError};
 use crate::db::audit;
 use crate::db::plugin_states as states;
-use crate::domain::AuditAction;
 use crate::db::plugins as queries;
+use crate::domain::AuditAction;
 use crate::domain::Project;
 
 /// What a change did.
@@ -172,7 +172,7 @@ impl PluginAdmin<'_> {
             let details = json!({"scope": "plugin", "cleared_automatic_disable": cleared});
             self.audit(&txn, action, name, None, details).await?;
             txn.commit().await?;
-            Ok(Some(cleared))
+            Ok::<_, PluginAdminError>(Some(cleared))
         })
         .await?;
         let Some(cleared) = switched else {
