@@ -23,7 +23,8 @@ enum Approvals {
     PullNumber,
     HeadSha,
     Branch,
-    ApprovalsRequired,
+    #[sea_orm(iden = "approvals_required")]
+    Required,
     Votes,
     Repository,
 }
@@ -101,7 +102,7 @@ impl MigrationTrait for Migration {
         add_column(
             manager,
             Approvals::Table,
-            ColumnDef::new(Approvals::ApprovalsRequired)
+            ColumnDef::new(Approvals::Required)
                 .integer()
                 .not_null()
                 .default(1),
@@ -235,7 +236,7 @@ impl MigrationTrait for Migration {
             .await?;
         for column in [
             Approvals::Votes,
-            Approvals::ApprovalsRequired,
+            Approvals::Required,
             Approvals::Branch,
             Approvals::HeadSha,
             Approvals::PullNumber,

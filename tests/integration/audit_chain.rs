@@ -212,12 +212,59 @@ async fn a_row_forged_without_the_chain_key_breaks_the_chain() {
     let unkeyed = AuditKey::derive(None).unwrap();
     assert!(audit::verify(db, &unkeyed, None).await.unwrap().is_err());
 
-    // Someone who can write the database but lacks the key can only chain a
-    // plain digest.
-    audit::record(db, &unkeyed, entry()).await.unwrap();
+    // A process without the key (or with another) refuses to chain onto keyed rows,
+    // rather than break the chain.
+    let refused = audit::record(db, &unkeyed, entry()).await.unwrap_err();
+    assert!(refused.to_string().contains("secrets.key"), "{refused}");
+    assert!(audit::record(db, &other, entry()).await.is_err());
+    // Someone who can write the database but lacks the key can only chain a plain
+    // digest; verify finds it.
+    forge_unkeyed_row(db).await;
     let forged = audit::verify(db, key, None).await.unwrap().unwrap_err();
     assert_eq!(forged.id, 3);
     assert!(forged.problem.contains("not keyed"), "{}", forged.problem);
+}
+
+/// Inserts a row chained onto the last one with a plain SHA-256, as someone with
+/// write access to the database but without `secrets.key` can.
+async fn forge_unkeyed_row(db: &sea_orm::DatabaseConnection) {
+    use chrono::Timelike;
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, QueryOrder};
+    use sha2::{Digest, Sha256};
+    let tip = gantry_server::db::entities::audit_log::Entity::find()
+        .order_by_desc(gantry_server::db::entities::audit_log::Column::Id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    let at = chrono::Utc::now().with_nanosecond(0).unwrap();
+    let canonical = serde_json::json!([
+        at.timestamp_micros(),
+        "mallory",
+        "user",
+        "policy.deleted",
+        null,
+        null,
+        null,
+        "ok",
+        null,
+        null,
+        tip.hash
+    ]);
+    let hash = hex::encode(Sha256::digest(canonical.to_string().as_bytes()));
+    gantry_server::db::entities::audit_log::ActiveModel {
+        at: Set(at),
+        actor: Set("mallory".into()),
+        actor_kind: Set("user".into()),
+        action: Set("policy.deleted".into()),
+        outcome: Set(Some("ok".into())),
+        prev_hash: Set(tip.hash),
+        hash: Set(hash),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -230,6 +277,7 @@ async fn rows_written_before_a_key_was_configured_still_verify_with_it() {
     let (db, key) = (&app.state.db, app.state.audit_key());
     let unkeyed = AuditKey::derive(None).unwrap();
     let entry = || AuditEntry::new(Actor::system(), AuditAction::PluginDisabled);
+    // As a server before keys wrote: an empty log, so no keyed row refuses it.
     audit::record(db, &unkeyed, entry()).await.unwrap();
     audit::record(db, key, entry()).await.unwrap();
     let verified = audit::verify(db, key, None).await.unwrap().unwrap();

@@ -7,12 +7,14 @@
 
 mod access;
 mod accounts;
+mod actors;
 mod alloc;
 mod api;
 mod approval_lifecycle;
 mod approvals;
 mod audit_chain;
 mod browser;
+mod cli_audit;
 mod commands;
 mod dashboard;
 mod durability;

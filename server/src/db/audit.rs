@@ -188,6 +188,9 @@ pub async fn append<C: ConnectionTrait>(
         .order_by_desc(audit_log::Column::Id)
         .one(conn)
         .await?;
+    if let Some(tip) = &tip {
+        chains_onto(key, tip)?;
+    }
     let prev = tip.map_or_else(|| GENESIS.to_owned(), |t| t.hash);
     let at = Utc::now().trunc_subsecs(6);
     let actor: String = entry.actor.name().chars().take(Actor::MAX_NAME).collect();
@@ -227,6 +230,27 @@ pub async fn append<C: ConnectionTrait>(
         }
         Err(err) => Err(err),
     }
+}
+
+/// Refuses to chain onto `tip` unless this process could have written it: with a
+/// key, a row under that key or an unkeyed one (written before keys); without a key,
+/// an unkeyed row. A process started with another `secrets.key`, or none, would
+/// otherwise append rows that break the chain for everyone; it fails loudly instead,
+/// and so does every change it would have audited.
+fn chains_onto(key: &AuditKey, tip: &audit_log::Model) -> Result<(), DbErr> {
+    let canonical = Content::of(tip).canonical();
+    let ours = (key.is_keyed() && key.digest(&canonical) == tip.hash)
+        || AuditKey::unkeyed(&canonical) == tip.hash;
+    if ours {
+        return Ok(());
+    }
+    Err(DbErr::Custom(format!(
+        "the audit log's last row ({}) was not written under this process's secrets.key{}: \
+         audited changes are refused until it runs with the key the log is chained under \
+         (or the log is checked with `gantry audit verify`)",
+        tip.id,
+        if key.is_keyed() { "" } else { " (it has none)" }
+    )))
 }
 
 /// Records something that changes nothing else (a decision, a refusal, a sign-in):
