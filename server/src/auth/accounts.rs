@@ -9,6 +9,7 @@ use sea_orm::{DatabaseConnection, DbErr, SqlErr, TransactionTrait};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+pub use super::github_link::{github_login, link_github};
 use super::password::{self, PasswordError};
 use super::principal::{Credential, Principal};
 use super::role::Role;
@@ -70,7 +71,12 @@ impl ChainConflict for AccountError {
 }
 
 /// The audit row of an account change.
-fn entry(actor: &Actor, action: AuditAction, outcome: &str, details: &Value) -> AuditEntry {
+pub(super) fn entry(
+    actor: &Actor,
+    action: AuditAction,
+    outcome: &str,
+    details: &Value,
+) -> AuditEntry {
     AuditEntry::new(actor.clone(), action)
         .outcome(outcome)
         .details(details.to_string())
@@ -126,7 +132,7 @@ async fn hash_off_thread(password: String) -> Result<String, AccountError> {
         .map_err(AccountError::from)
 }
 
-fn taken(err: DbErr, when_taken: AccountError) -> AccountError {
+pub(super) fn taken(err: DbErr, when_taken: AccountError) -> AccountError {
     if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
         when_taken
     } else {
@@ -244,64 +250,6 @@ pub async fn set_role(
         Ok(())
     })
     .await
-}
-
-/// Links a user to a GitHub login (`None` unlinks). Only through this link is a
-/// dashboard account the same person as a GitHub login: separation of duties then
-/// refuses its approval of what that login caused, and counts the two as one
-/// approver. A GitHub login links to one account at most.
-///
-/// # Errors
-/// See [`AccountError`].
-pub async fn link_github(
-    db: &DatabaseConnection,
-    key: &AuditKey,
-    actor: &Actor,
-    login: &str,
-    github: Option<&str>,
-) -> Result<(), AccountError> {
-    let user = user(db, login).await?;
-    let github = github.map(github_login).transpose()?;
-    let details = json!({ "login": user.login, "github": github });
-    audit::retrying(|| async {
-        let txn = db.begin().await?;
-        store::set_github_login(&txn, user.id, github.clone())
-            .await
-            .map_err(|e| {
-                taken(
-                    e,
-                    AccountError::GithubLoginTaken(github.clone().unwrap_or_default()),
-                )
-            })?;
-        sessions::revoke_user_sessions(&txn, user.id).await?;
-        let row = entry(actor, AuditAction::UserGithubLinked, "ok", &details);
-        audit::append(&txn, key, &row).await?;
-        txn.commit().await?;
-        Ok(())
-    })
-    .await
-}
-
-/// A GitHub login, lower-cased and checked: 1 to 39 letters, digits and hyphens,
-/// not starting or ending with one and without two in a row.
-///
-/// # Errors
-/// [`AccountError::InvalidGithubLogin`].
-pub fn github_login(raw: &str) -> Result<String, AccountError> {
-    let login = raw.trim().to_ascii_lowercase();
-    let ok = !login.is_empty()
-        && login.len() <= 39
-        && login
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        && !login.starts_with('-')
-        && !login.ends_with('-')
-        && !login.contains("--");
-    if ok {
-        Ok(login)
-    } else {
-        Err(AccountError::InvalidGithubLogin(raw.trim().to_owned()))
-    }
 }
 
 /// Disables a user (they cannot sign in, their sessions and tokens stop working)
