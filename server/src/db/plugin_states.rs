@@ -4,10 +4,7 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
 use super::entities::plugin_states;
 
@@ -45,7 +42,7 @@ pub async fn disabled(db: &impl ConnectionTrait) -> Result<Vec<String>, DbErr> {
 /// # Errors
 /// When the database fails.
 pub async fn record_run(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     name: &str,
     crashed: bool,
     message: Option<&str>,

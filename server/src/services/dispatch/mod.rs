@@ -6,6 +6,7 @@
 //! (`wrapped.rs`, `services::around`), record each run, then complete or retry the
 //! job.
 use anyhow::Context;
+use sea_orm::TransactionTrait;
 
 use crate::db::audit::{self, AuditEntry};
 use crate::db::entities::jobs::Model as Job;
@@ -369,21 +370,30 @@ async fn settle(
         .observe(report.duration.as_secs_f64());
     let crashed = matches!(report.outcome, Outcome::Trapped | Outcome::TimedOut);
     let limit = state.settings.plugins.max_consecutive_crashes;
-    if let Some(reason) = plugin_states::record_run(
-        &state.db,
-        &report.plugin,
-        crashed,
-        report.message.as_deref(),
-        limit,
-    )
-    .await?
-    {
+    // The automatic disable and its audit row are one transaction.
+    let disabled = audit::retrying(|| async {
+        let txn = state.db.begin().await?;
+        let reason = plugin_states::record_run(
+            &txn,
+            &report.plugin,
+            crashed,
+            report.message.as_deref(),
+            limit,
+        )
+        .await?;
+        if let Some(reason) = &reason {
+            let entry = AuditEntry::new(Actor::system(), AuditAction::PluginDisabled)
+                .delivery(delivery_id)
+                .outcome("disabled")
+                .details(format!("{}: {reason}", report.plugin));
+            audit::append(&txn, state.audit_key(), &entry).await?;
+        }
+        txn.commit().await?;
+        Ok::<_, sea_orm::DbErr>(reason)
+    })
+    .await?;
+    if let Some(reason) = disabled {
         tracing::error!(plugin = %report.plugin, %reason, "plugin disabled");
-        let entry = AuditEntry::new(Actor::system(), AuditAction::PluginDisabled)
-            .delivery(delivery_id)
-            .outcome("disabled")
-            .details(format!("{}: {reason}", report.plugin));
-        audit::record(&state.db, state.audit_key(), entry).await?;
     }
     outcome.retry_at = outcome.retry_at.max(report.retry_at);
     if report.outcome == Outcome::Retry {
