@@ -17,6 +17,16 @@ mod m20261121_000009_create_accounts;
 mod m20261121_000010_index_audit_for_dashboard;
 mod m20261121_000011_add_job_trace_parent;
 mod m20261121_000012_create_plugin_uploads;
+mod m20261206_130000_add_approval_quorum_and_github_links;
+mod m20261206_130100_guard_audit_truncate;
+
+/// The migrations whose rollback removes the audit log or its protections (the
+/// table and its append-only triggers, the `TRUNCATE` guard): `gantry migrate down`
+/// refuses to roll them back without `--force`.
+pub const AUDIT_GUARDS: [&str; 2] = [
+    "m20261121_000004_create_policies_approvals_audit",
+    "m20261206_130100_guard_audit_truncate",
+];
 
 /// The ordered list of Gantry's migrations.
 #[derive(Debug)]
@@ -38,6 +48,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000010_index_audit_for_dashboard::Migration),
             Box::new(m20261121_000011_add_job_trace_parent::Migration),
             Box::new(m20261121_000012_create_plugin_uploads::Migration),
+            Box::new(m20261206_130000_add_approval_quorum_and_github_links::Migration),
+            Box::new(m20261206_130100_guard_audit_truncate::Migration),
         ]
     }
 }

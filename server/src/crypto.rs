@@ -2,6 +2,9 @@
 //! (`secrets.key`, 32 random bytes in base64). Each value gets a fresh random 24-byte
 //! nonce, and the caller's associated data (the secret's scope) is authenticated, so
 //! a ciphertext moved to another row or scope no longer decrypts.
+//!
+//! The same key also keys the audit log's chain: [`AuditKey`] is an HMAC key derived
+//! from it, so nobody without `secrets.key` can write rows the chain accepts.
 use base64::Engine as _;
 use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
@@ -96,6 +99,80 @@ impl SecretBox {
     }
 }
 
+/// The key of the audit log's chain: HMAC-SHA256 under a key derived from
+/// `secrets.key` (an HMAC of a fixed label under it, so the chain never uses the
+/// encryption key itself). Without `secrets.key` the chain is plain SHA-256, which
+/// finds changes made by mistake but not by someone who can write the database.
+#[derive(Clone, Default)]
+pub struct AuditKey(Option<[u8; 32]>);
+
+impl std::fmt::Debug for AuditKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "AuditKey(***)"
+        } else {
+            "AuditKey(none)"
+        })
+    }
+}
+
+impl AuditKey {
+    /// The label the chain key is derived under.
+    const LABEL: &'static [u8] = b"gantry audit chain v1";
+
+    /// The chain key for `secrets.key`; unkeyed when there is none.
+    ///
+    /// # Errors
+    /// [`CryptoError::BadKey`] when the key is not 32 bytes of base64.
+    pub fn derive(key: Option<&Secret>) -> Result<Self, CryptoError> {
+        let Some(key) = key else {
+            return Ok(Self(None));
+        };
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(key.expose().trim())
+            .map_err(|_| CryptoError::BadKey)?;
+        let bytes: [u8; 32] = bytes.try_into().map_err(|_| CryptoError::BadKey)?;
+        Ok(Self(Some(hmac_sha256(&bytes, Self::LABEL))))
+    }
+
+    /// Whether the chain is keyed.
+    #[must_use]
+    pub fn is_keyed(&self) -> bool {
+        self.0.is_some()
+    }
+
+    /// The hex digest of `content`: HMAC under the key, or plain SHA-256 without one.
+    #[must_use]
+    pub fn digest(&self, content: &[u8]) -> String {
+        match &self.0 {
+            Some(key) => hex::encode(hmac_sha256(key, content)),
+            None => Self::unkeyed(content),
+        }
+    }
+
+    /// The plain SHA-256 of `content`, hex: how rows were chained before keys (and
+    /// are without one).
+    #[must_use]
+    pub fn unkeyed(content: &[u8]) -> String {
+        use sha2::Digest as _;
+        hex::encode(sha2::Sha256::digest(content))
+    }
+}
+
+/// HMAC-SHA256 with a 32-byte key. The key is zero-padded to SHA-256's 64-byte
+/// block, exactly as HMAC pads any short key, so this is the standard HMAC and has
+/// no failure path.
+fn hmac_sha256(key: &[u8; 32], content: &[u8]) -> [u8; 32] {
+    use hmac::digest::generic_array::GenericArray;
+    use hmac::digest::KeyInit;
+    use hmac::{Hmac, Mac as _};
+    let mut block = [0_u8; 64];
+    block[..32].copy_from_slice(key);
+    let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new(GenericArray::from_slice(&block));
+    mac.update(content);
+    mac.finalize().into_bytes().into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,6 +192,21 @@ mod tests {
         let mut flipped = ct.clone();
         flipped[0] ^= 1;
         assert!(b.open(&nonce, &flipped, b"repo:o/r").is_err());
+    }
+
+    #[test]
+    fn the_audit_key_is_derived_not_reused_and_unkeyed_is_plain_sha256() {
+        let raw = SecretBox::generate_key();
+        let key = AuditKey::derive(Some(&Secret::new(raw.clone()))).unwrap();
+        assert!(key.is_keyed());
+        let other = AuditKey::derive(Some(&Secret::new(SecretBox::generate_key()))).unwrap();
+        assert_ne!(key.digest(b"row"), other.digest(b"row"));
+        assert_ne!(key.digest(b"row"), AuditKey::unkeyed(b"row"));
+        let none = AuditKey::derive(None).unwrap();
+        assert!(!none.is_keyed());
+        assert_eq!(none.digest(b"row"), AuditKey::unkeyed(b"row"));
+        assert!(AuditKey::derive(Some(&Secret::new("short"))).is_err());
+        assert!(!format!("{key:?}").contains(&raw));
     }
 
     #[test]

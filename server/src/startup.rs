@@ -79,7 +79,9 @@ impl Application {
         // What was found at start is installed (or upgraded) in the database, which
         // from then on says what runs: see services::plugins::seed.
         let compiled = Arc::new(CompiledPlugins::new(runtime.clone()));
-        plugin_admin::seed::install_found(&db, &compiled, &plugins).await?;
+        let audit_key = crate::crypto::AuditKey::derive(settings.secrets.key.as_ref())
+            .context("deriving the audit chain's key from secrets.key")?;
+        plugin_admin::seed::install_found(&db, &audit_key, &compiled, &plugins).await?;
         plugin_admin::active::warm(&db, &compiled).await?;
         let metrics = Metrics::new()?;
         let github = GitHubAccess::from_settings(
@@ -122,6 +124,7 @@ impl Application {
             observer: extras.observer,
             metrics,
             webhook_secrets,
+            own_login: Arc::default(),
         };
         let data = web::Data::new(state.clone());
         let server = HttpServer::new(move || {

@@ -40,6 +40,8 @@ pub struct AppState {
     pub host_services: Arc<crate::plugins::HostServices>,
     /// The keys dashboard sessions are signed with.
     pub session_keys: crate::auth::SessionKeys,
+    /// Gantry's own GitHub login with a personal token, once asked (`own_login`).
+    pub own_login: Arc<tokio::sync::OnceCell<String>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -51,9 +53,42 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
+    /// The key of the audit log's chain.
+    #[must_use]
+    pub fn audit_key(&self) -> &crate::crypto::AuditKey {
+        &self.host_services.audit_key
+    }
+
     /// Wakes one idle worker, if any; otherwise the next one to look finds the job.
     pub fn wake_workers(&self) {
         self.wake.notify_one();
+    }
+
+    /// Gantry's own GitHub login when it acts with a personal token: whoever owns
+    /// the token (`GET /user`, asked once and remembered). Its comments are the
+    /// plugins' and Gantry's, never a person's. `None` as an App, whose bot account
+    /// (`<slug>[bot]`) is refused as every bot is.
+    ///
+    /// # Errors
+    /// A [`GitHubError`] when GitHub cannot say.
+    pub async fn own_login(&self) -> Result<Option<String>, GitHubError> {
+        let GitHubAccess::Token(client) = &self.github else {
+            return Ok(None);
+        };
+        let login = self
+            .own_login
+            .get_or_try_init(|| async {
+                let me = client.rest("GET", "/user", None).await?;
+                me["login"]
+                    .as_str()
+                    .map(str::to_ascii_lowercase)
+                    .ok_or_else(|| GitHubError::Rejected {
+                        status: 200,
+                        message: "GET /user named no login".into(),
+                    })
+            })
+            .await?;
+        Ok(Some(login.clone()))
     }
 
     /// The GitHub client for what delivery `delivery_id` caused: its installation's

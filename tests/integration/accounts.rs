@@ -510,9 +510,15 @@ async fn sign_in_never_adopts_a_preset_cookie_and_old_cookies_die_with_sign_out_
     // A role change ends every session of the user.
     let before_role_change = app.sign_in_as("eve").await;
     assert_eq!(me(&app, &before_role_change.cookie).await, 200);
-    accounts::set_role(&app.state.db, &Actor::cli(), "eve", Some(Role::Viewer))
-        .await
-        .unwrap();
+    accounts::set_role(
+        &app.state.db,
+        app.state.audit_key(),
+        &Actor::cli(),
+        "eve",
+        Some(Role::Viewer),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         me(&app, &before_role_change.cookie).await,
         401,
@@ -521,12 +527,18 @@ async fn sign_in_never_adopts_a_preset_cookie_and_old_cookies_die_with_sign_out_
 
     // So does a team change.
     let before_team_change = app.sign_in_as("eve").await;
-    accounts::create_team(&app.state.db, &Actor::cli(), "core")
+    accounts::create_team(&app.state.db, app.state.audit_key(), &Actor::cli(), "core")
         .await
         .unwrap();
-    accounts::add_member(&app.state.db, &Actor::cli(), "core", "eve")
-        .await
-        .unwrap();
+    accounts::add_member(
+        &app.state.db,
+        app.state.audit_key(),
+        &Actor::cli(),
+        "core",
+        "eve",
+    )
+    .await
+    .unwrap();
     assert_eq!(
         me(&app, &before_team_change.cookie).await,
         401,
@@ -689,6 +701,7 @@ async fn every_account_change_and_sign_in_writes_exactly_one_audit_row() {
 
     accounts::create_user(
         db,
+        app.state.audit_key(),
         &cli,
         "ann",
         Some(TEST_PASSWORD.into()),
@@ -697,43 +710,80 @@ async fn every_account_change_and_sign_in_writes_exactly_one_audit_row() {
     .await
     .unwrap();
     expect_one(audit_rows(&app).await, "user.created");
-    accounts::create_user(db, &cli, "bob", Some(TEST_PASSWORD.into()), None)
-        .await
-        .unwrap();
+    accounts::create_user(
+        db,
+        app.state.audit_key(),
+        &cli,
+        "bob",
+        Some(TEST_PASSWORD.into()),
+        None,
+    )
+    .await
+    .unwrap();
     expect_one(audit_rows(&app).await, "user.created");
-    accounts::set_role(db, &cli, "bob", Some(Role::Viewer))
+    accounts::set_role(db, app.state.audit_key(), &cli, "bob", Some(Role::Viewer))
         .await
         .unwrap();
     expect_one(audit_rows(&app).await, "user.role_changed");
-    accounts::set_password(db, &cli, "bob", "another long password".into())
-        .await
-        .unwrap();
+    accounts::set_password(
+        db,
+        app.state.audit_key(),
+        &cli,
+        "bob",
+        "another long password".into(),
+    )
+    .await
+    .unwrap();
     expect_one(audit_rows(&app).await, "user.password_changed");
-    accounts::create_team(db, &cli, "ops").await.unwrap();
+    accounts::create_team(db, app.state.audit_key(), &cli, "ops")
+        .await
+        .unwrap();
     expect_one(audit_rows(&app).await, "team.created");
-    accounts::add_member(db, &cli, "ops", "bob").await.unwrap();
+    accounts::add_member(db, app.state.audit_key(), &cli, "ops", "bob")
+        .await
+        .unwrap();
     expect_one(audit_rows(&app).await, "team.member_added");
-    accounts::grant(db, &cli, "ops", "Acme/App", Some(Role::Maintainer))
-        .await
-        .unwrap();
+    accounts::grant(
+        db,
+        app.state.audit_key(),
+        &cli,
+        "ops",
+        "Acme/App",
+        Some(Role::Maintainer),
+    )
+    .await
+    .unwrap();
     expect_one(audit_rows(&app).await, "team.granted");
-    let (token_id, _) = accounts::create_token(db, &cli, "ann", "ci", Role::Maintainer)
+    let (token_id, _) = accounts::create_token(
+        db,
+        app.state.audit_key(),
+        &cli,
+        "ann",
+        "ci",
+        Role::Maintainer,
+    )
+    .await
+    .unwrap();
+    expect_one(audit_rows(&app).await, "token.created");
+    accounts::revoke_token(db, app.state.audit_key(), &cli, token_id)
         .await
         .unwrap();
-    expect_one(audit_rows(&app).await, "token.created");
-    accounts::revoke_token(db, &cli, token_id).await.unwrap();
     expect_one(audit_rows(&app).await, "token.revoked");
-    accounts::remove_member(db, &cli, "ops", "bob")
+    accounts::remove_member(db, app.state.audit_key(), &cli, "ops", "bob")
         .await
         .unwrap();
     expect_one(audit_rows(&app).await, "team.member_removed");
-    accounts::set_disabled(db, &cli, "bob", true).await.unwrap();
+    accounts::set_disabled(db, app.state.audit_key(), &cli, "bob", true)
+        .await
+        .unwrap();
     expect_one(audit_rows(&app).await, "user.disabled");
-    accounts::set_disabled(db, &cli, "bob", false)
+    accounts::set_disabled(db, app.state.audit_key(), &cli, "bob", false)
         .await
         .unwrap();
     expect_one(audit_rows(&app).await, "user.enabled");
-    accounts::end_sessions(db, &cli, "bob").await.unwrap();
+    accounts::end_sessions(db, app.state.audit_key(), &cli, "bob")
+        .await
+        .unwrap();
     expect_one(audit_rows(&app).await, "user.sessions_ended");
 
     assert_eq!(
@@ -754,11 +804,16 @@ async fn every_account_change_and_sign_in_writes_exactly_one_audit_row() {
     expect_one(audit_rows(&app).await, "auth.logout");
 
     // Refused changes are not recorded as done.
-    assert!(
-        accounts::create_token(db, &cli, "bob", "too-much", Role::Admin)
-            .await
-            .is_err()
-    );
+    assert!(accounts::create_token(
+        db,
+        app.state.audit_key(),
+        &cli,
+        "bob",
+        "too-much",
+        Role::Admin
+    )
+    .await
+    .is_err());
     assert_eq!(audit_rows(&app).await.len(), seen);
     let failed = audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq("auth.login_failed"))
@@ -774,9 +829,16 @@ async fn a_disabled_user_cannot_sign_in_and_their_sessions_and_tokens_stop() {
     let db = &app.state.db;
     app.create_user("gone", Some(Role::Maintainer)).await;
     let session = app.sign_in_as("gone").await;
-    let (_, token) = accounts::create_token(db, &Actor::cli(), "gone", "ci", Role::Viewer)
-        .await
-        .unwrap();
+    let (_, token) = accounts::create_token(
+        db,
+        app.state.audit_key(),
+        &Actor::cli(),
+        "gone",
+        "ci",
+        Role::Viewer,
+    )
+    .await
+    .unwrap();
     let with_token = || {
         app.http
             .get(format!("{}/api/v1/me", app.address))
@@ -784,13 +846,13 @@ async fn a_disabled_user_cannot_sign_in_and_their_sessions_and_tokens_stop() {
             .send()
     };
     assert_eq!(with_token().await.unwrap().status(), 200);
-    accounts::set_disabled(db, &Actor::cli(), "gone", true)
+    accounts::set_disabled(db, app.state.audit_key(), &Actor::cli(), "gone", true)
         .await
         .unwrap();
     assert_eq!(me(&app, &session.cookie).await, 401);
     assert_eq!(with_token().await.unwrap().status(), 401);
     assert_eq!(app.post_login("gone", TEST_PASSWORD).await.status(), 401);
-    accounts::set_disabled(db, &Actor::cli(), "gone", false)
+    accounts::set_disabled(db, app.state.audit_key(), &Actor::cli(), "gone", false)
         .await
         .unwrap();
     assert_eq!(app.post_login("gone", TEST_PASSWORD).await.status(), 303);
@@ -803,15 +865,36 @@ async fn api_tokens_act_with_their_scope_and_stop_when_revoked() {
     let app = spawn_app(options(None)).await;
     let db = &app.state.db;
     let cli = Actor::cli();
-    accounts::create_user(db, &cli, "robot", None, Some(Role::Admin))
-        .await
-        .unwrap();
-    let (viewer_id, viewer) = accounts::create_token(db, &cli, "robot", "read-only", Role::Viewer)
-        .await
-        .unwrap();
-    let (_, admin) = accounts::create_token(db, &cli, "robot", "full", Role::Admin)
-        .await
-        .unwrap();
+    accounts::create_user(
+        db,
+        app.state.audit_key(),
+        &cli,
+        "robot",
+        None,
+        Some(Role::Admin),
+    )
+    .await
+    .unwrap();
+    let (viewer_id, viewer) = accounts::create_token(
+        db,
+        app.state.audit_key(),
+        &cli,
+        "robot",
+        "read-only",
+        Role::Viewer,
+    )
+    .await
+    .unwrap();
+    let (_, admin) = accounts::create_token(
+        db,
+        app.state.audit_key(),
+        &cli,
+        "robot",
+        "full",
+        Role::Admin,
+    )
+    .await
+    .unwrap();
     let get = |t: &str| {
         app.http
             .get(format!("{}/api/v1/policies", app.address))
@@ -828,18 +911,32 @@ async fn api_tokens_act_with_their_scope_and_stop_when_revoked() {
         "a viewer token cannot write"
     );
     assert_eq!(post(&admin).await.unwrap().status(), 201);
-    accounts::revoke_token(db, &cli, viewer_id).await.unwrap();
+    accounts::revoke_token(db, app.state.audit_key(), &cli, viewer_id)
+        .await
+        .unwrap();
     assert_eq!(get(&viewer).await.unwrap().status(), 401, "a revoked token");
     assert_eq!(get("gantry_not-a-real-token").await.unwrap().status(), 401);
     // A token never exceeds its user's own role.
-    accounts::create_user(db, &cli, "reader", None, Some(Role::Viewer))
-        .await
-        .unwrap();
-    assert!(
-        accounts::create_token(db, &cli, "reader", "sneaky", Role::Maintainer)
-            .await
-            .is_err()
-    );
+    accounts::create_user(
+        db,
+        app.state.audit_key(),
+        &cli,
+        "reader",
+        None,
+        Some(Role::Viewer),
+    )
+    .await
+    .unwrap();
+    assert!(accounts::create_token(
+        db,
+        app.state.audit_key(),
+        &cli,
+        "reader",
+        "sneaky",
+        Role::Maintainer
+    )
+    .await
+    .is_err());
 }
 
 // ---- A9 ----
@@ -866,6 +963,7 @@ async fn no_secret_is_stored_in_plaintext() {
         .unwrap();
     accounts::create_user(
         db,
+        app.state.audit_key(),
         &Actor::cli(),
         "keeper",
         Some(password.into()),
@@ -875,9 +973,16 @@ async fn no_secret_is_stored_in_plaintext() {
     .unwrap();
     let signed_in = app.post_login("keeper", password).await;
     assert_eq!(signed_in.status(), 303);
-    let (_, token) = accounts::create_token(db, &Actor::cli(), "keeper", "ci", Role::Viewer)
-        .await
-        .unwrap();
+    let (_, token) = accounts::create_token(
+        db,
+        app.state.audit_key(),
+        &Actor::cli(),
+        "keeper",
+        "ci",
+        Role::Viewer,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         app.http
             .get(format!("{}/api/v1/me", app.address))

@@ -31,8 +31,16 @@ async fn asker_app(tweak: Option<fn(&mut gantry_server::config::Settings)>) -> T
         branch: None,
         min_permission: None,
         enforced: false,
+        approvals: None,
     };
-    policies::add(&app.state.db, rule, "test").await.unwrap();
+    policies::add(
+        &app.state.db,
+        app.state.audit_key(),
+        &gantry_server::domain::Actor::user("test", None),
+        rule,
+    )
+    .await
+    .unwrap();
     app
 }
 
@@ -195,6 +203,7 @@ async fn handle_command_receives_the_command_and_the_commenters_permission() {
             branch: None,
             config: None,
             invocation: None,
+            cause: gantry_server::domain::Cause::default(),
         },
         verb: "poke".into(),
         args: "gently please".into(),

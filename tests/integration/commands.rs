@@ -156,10 +156,16 @@ async fn a_maintainer_approves_a_held_action_with_a_comment_and_others_cannot() 
         branch: None,
         min_permission: None,
         enforced: false,
+        approvals: None,
     };
-    gantry_server::services::policies::add(&app.state.db, rule, "test")
-        .await
-        .unwrap();
+    gantry_server::services::policies::add(
+        &app.state.db,
+        app.state.audit_key(),
+        &gantry_server::domain::Actor::user("test", None),
+        rule,
+    )
+    .await
+    .unwrap();
     let opened = delivery_id();
     assert_eq!(
         app.post_webhook(

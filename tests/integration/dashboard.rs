@@ -8,6 +8,7 @@
 use std::time::Duration;
 
 use gantry_server::db::audit::{self, AuditEntry};
+use gantry_server::domain::{Actor, AuditAction};
 use gantry_server::services::policies::{self, RuleForm};
 use reqwest::header;
 use sha2::{Digest, Sha256};
@@ -194,8 +195,9 @@ async fn pages_with_data_render_for_a_viewer_without_write_controls() {
     app.wait_for_idle_queue(Duration::from_secs(30)).await;
     policies::add(
         &app.state.db,
+        app.state.audit_key(),
+        &gantry_server::domain::Actor::user("test", None),
         rule("repo:codertocat/hello-world", "ask"),
-        "test",
     )
     .await
     .unwrap();
@@ -235,6 +237,7 @@ fn rule(scope: &str, effect: &str) -> RuleForm {
         branch: None,
         min_permission: None,
         enforced: false,
+        approvals: None,
     }
 }
 
@@ -264,9 +267,14 @@ async fn a_viewers_forged_posts_are_refused_even_with_a_valid_csrf_token() {
             .is_empty(),
         "no rule was added"
     );
-    let id = policies::add(&app.state.db, rule("global", "deny"), "test")
-        .await
-        .unwrap();
+    let id = policies::add(
+        &app.state.db,
+        app.state.audit_key(),
+        &gantry_server::domain::Actor::user("test", None),
+        rule("global", "deny"),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         viewer
             .post(&format!("/dashboard/policies/{id}/delete"), &[])
@@ -322,11 +330,12 @@ async fn a_viewers_forged_posts_are_refused_even_with_a_valid_csrf_token() {
 async fn held_comment(app: &TestApp) -> String {
     policies::add(
         &app.state.db,
+        app.state.audit_key(),
+        &gantry_server::domain::Actor::user("test", None),
         RuleForm {
             plugin: Some("asker".into()),
             ..rule("global", "ask")
         },
-        "test",
     )
     .await
     .unwrap();
@@ -338,9 +347,12 @@ async fn held_comment(app: &TestApp) -> String {
         202
     );
     app.wait_for_idle_queue(Duration::from_secs(30)).await;
-    let pending = gantry_server::db::approvals::list(&app.state.db, Some("pending"))
-        .await
-        .unwrap();
+    let pending = gantry_server::db::approvals::list(
+        &app.state.db,
+        Some(gantry_server::domain::ApprovalStatus::Pending),
+    )
+    .await
+    .unwrap();
     assert_eq!(pending.len(), 1, "one held action");
     pending[0].public_id.clone()
 }
@@ -443,15 +455,11 @@ async fn hostile_strings_are_escaped_on_every_page_that_shows_them() {
             .status(),
         202
     );
-    audit::append(
+    audit::record(
         &app.state.db,
-        AuditEntry {
-            actor: hostile.clone(),
-            actor_kind: "user".into(),
-            action: "test.hostile".into(),
-            details: Some(hostile.clone()),
-            ..AuditEntry::default()
-        },
+        app.state.audit_key(),
+        AuditEntry::new(Actor::github(&hostile), AuditAction::CommandRefused)
+            .details(hostile.clone()),
     )
     .await
     .unwrap();
@@ -465,6 +473,11 @@ async fn hostile_strings_are_escaped_on_every_page_that_shows_them() {
             capability: "issues:write",
             repository: &hostile,
             action: &action,
+            requested_by: &[],
+            pull_number: None,
+            head_sha: None,
+            branch: None,
+            approvals_required: 1,
         },
     )
     .await
@@ -539,18 +552,12 @@ async fn audit_pages_return_every_row_exactly_once_and_filters_hold_across_pages
     .await;
     for i in 0..137 {
         let actor = if i % 3 == 0 { "carol" } else { "dave" };
-        audit::append(
-            &app.state.db,
-            AuditEntry {
-                actor: actor.into(),
-                actor_kind: "user".into(),
-                action: format!("test.{i}"),
-                outcome: Some("ok".into()),
-                ..AuditEntry::default()
-            },
-        )
-        .await
-        .unwrap();
+        let entry = AuditEntry::new(Actor::user(actor, None), AuditAction::Login)
+            .outcome("ok")
+            .details(format!("row {i}"));
+        audit::record(&app.state.db, app.state.audit_key(), entry)
+            .await
+            .unwrap();
     }
     let admin = sign_in(&app, "ada", "admin").await;
     for (query, expected) in [("limit=25", 137), ("actor=carol&limit=10", 46)] {
@@ -587,21 +594,14 @@ async fn the_audit_log_exports_as_csv_and_json_with_its_filters() {
         } else {
             "dave, \"the\" =tester"
         };
-        audit::append(
-            &app.state.db,
-            AuditEntry {
-                actor: actor.into(),
-                actor_kind: "user".into(),
-                action: "test.export".into(),
-                ..AuditEntry::default()
-            },
-        )
-        .await
-        .unwrap();
+        let entry = AuditEntry::new(Actor::user(actor, None), AuditAction::Logout);
+        audit::record(&app.state.db, app.state.audit_key(), entry)
+            .await
+            .unwrap();
     }
     let admin = sign_in(&app, "ada", "admin").await;
     let (status, json) = admin
-        .get("/dashboard/audit/export.json?action=test.export")
+        .get("/dashboard/audit/export.json?action=auth.logout")
         .await;
     assert_eq!(status, 200);
     let rows: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
@@ -921,15 +921,13 @@ async fn the_plugin_page_saves_its_generated_form_and_escapes_what_it_shows() {
         )
         .await;
     assert_eq!(saved.status(), 303);
-    let actor = gantry_server::services::plugins::Actor {
-        name: "test",
-        kind: "user",
-    };
+    let actor = Actor::cli();
     let plugins = gantry_server::services::plugins::PluginAdmin {
         db: &app.state.db,
         compiled: &app.state.plugins,
         max_component_bytes: 1 << 24,
-        actor,
+        actor: &actor,
+        audit_key: app.state.audit_key(),
     };
     let all = plugins
         .show("configured")

@@ -91,8 +91,16 @@ async fn an_allowed_push_lands_the_commit_and_tag_and_escapes_are_refused() {
         branch: None,
         min_permission: None,
         enforced: false,
+        approvals: None,
     };
-    policies::add(&app.state.db, rule, "test").await.unwrap();
+    policies::add(
+        &app.state.db,
+        app.state.audit_key(),
+        &gantry_server::domain::Actor::user("test", None),
+        rule,
+    )
+    .await
+    .unwrap();
     let log = open_issue(&app).await;
     for escape in ["../outside.txt", "/etc/passwd", ".git/config"] {
         assert!(
@@ -177,8 +185,16 @@ async fn a_push_over_smart_http_with_the_token_shows_the_tag_in_the_refs_api() {
         branch: None,
         min_permission: None,
         enforced: false,
+        approvals: None,
     };
-    policies::add(&app.state.db, rule, "test").await.unwrap();
+    policies::add(
+        &app.state.db,
+        app.state.audit_key(),
+        &gantry_server::domain::Actor::user("test", None),
+        rule,
+    )
+    .await
+    .unwrap();
     let log = open_issue(&app).await;
     assert!(log.contains("pushed"), "{log}");
     let tag: serde_json::Value = app
@@ -250,6 +266,7 @@ fn allow_push(scope: &str) -> RuleForm {
         branch: None,
         min_permission: None,
         enforced: false,
+        approvals: None,
     }
 }
 
@@ -282,9 +299,14 @@ async fn a_mirror_needs_the_plugin_enabled_on_the_destination_and_then_gets_bran
         .await
         .unwrap();
     assert_eq!(enable.status(), 200);
-    policies::add(&app.state.db, allow_push("repo:codertocat/mirror"), "test")
-        .await
-        .unwrap();
+    policies::add(
+        &app.state.db,
+        app.state.audit_key(),
+        &gantry_server::domain::Actor::user("test", None),
+        allow_push("repo:codertocat/mirror"),
+    )
+    .await
+    .unwrap();
     let log = open_issue(&app).await;
     assert!(log.contains("mirrored"), "{log}");
     let refs = git(&["for-each-ref", "--format=%(refname)"], &mirror);
@@ -308,8 +330,9 @@ async fn a_mirror_under_the_default_ask_waits_for_approval_and_the_policy_is_the
     // Allowing pushes on the source changes nothing: the destination's policy decides.
     policies::add(
         &app.state.db,
+        app.state.audit_key(),
+        &gantry_server::domain::Actor::user("test", None),
         allow_push("repo:codertocat/hello-world"),
-        "test",
     )
     .await
     .unwrap();

@@ -262,6 +262,11 @@ async fn legacy_approval(app: &TestApp, id: &str, dir: &Path) {
         capability: "git:push",
         repository: "Codertocat/Hello-World",
         action: &action.to_string(),
+        requested_by: &[],
+        pull_number: None,
+        head_sha: None,
+        branch: None,
+        approvals_required: 1,
     };
     approvals::create(&app.state.db, new).await.unwrap();
 }

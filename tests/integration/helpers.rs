@@ -456,6 +456,7 @@ impl TestApp {
         let actor = gantry_server::auth::accounts::Actor::cli();
         gantry_server::auth::accounts::create_user(
             &self.state.db,
+            self.state.audit_key(),
             &actor,
             login,
             Some(TEST_PASSWORD.into()),

@@ -7,10 +7,14 @@
 
 mod access;
 mod accounts;
+mod actors;
 mod alloc;
 mod api;
+mod approval_lifecycle;
 mod approvals;
+mod audit_chain;
 mod browser;
+mod cli_audit;
 mod commands;
 mod dashboard;
 mod durability;
@@ -41,6 +45,8 @@ mod release_assets;
 mod scenario;
 mod schedule;
 mod secrets;
+mod self_approval;
+mod separation;
 mod telemetry;
 mod visibility;
 mod webhooks;

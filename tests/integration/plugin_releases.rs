@@ -335,8 +335,16 @@ async fn with_contents_write_allowed_for_the_follow_up_one_approval_makes_the_wh
         branch: None,
         min_permission: None,
         enforced: false,
+        approvals: None,
     };
-    policies::add(&app.state.db, rule, "test").await.unwrap();
+    policies::add(
+        &app.state.db,
+        app.state.audit_key(),
+        &gantry_server::domain::Actor::user("test", None),
+        rule,
+    )
+    .await
+    .unwrap();
     approve(&app, &approval).await;
     let done = reply_number(&app, 2).await;
     assert!(

@@ -81,8 +81,16 @@ async fn sync_app(config: Value, tweak: fn(&mut Settings)) -> (TestApp, PathBuf)
             branch: None,
             min_permission: None,
             enforced: false,
+            approvals: None,
         };
-        policies::add(&app.state.db, rule, "test").await.unwrap();
+        policies::add(
+            &app.state.db,
+            app.state.audit_key(),
+            &gantry_server::domain::Actor::user("test", None),
+            rule,
+        )
+        .await
+        .unwrap();
     }
     let mirror = app.dir.path().join("repos/Codertocat/mirror.git");
     (app, mirror)

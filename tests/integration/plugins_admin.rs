@@ -214,7 +214,10 @@ async fn what_is_not_an_installable_plugin_is_refused_with_the_reason() {
         json!([])
     );
     assert_eq!(
-        audit::verify(&app.state.db).await.unwrap(),
+        audit::verify(&app.state.db, app.state.audit_key(), None)
+            .await
+            .unwrap()
+            .map(|v| v.rows),
         Ok(0),
         "nothing was recorded"
     );
@@ -589,7 +592,14 @@ async fn every_plugin_change_is_one_audit_row_and_the_chain_verifies() {
         .json()
         .await
         .unwrap();
-    assert_eq!(verify, json!({"intact": true, "rows": 7}));
+    assert_eq!(
+        (
+            verify["intact"].clone(),
+            verify["rows"].clone(),
+            verify["keyed_rows"].clone()
+        ),
+        (json!(true), json!(7), json!(7))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -674,7 +684,7 @@ async fn plugins_found_at_start_are_installed_once_enabled_everywhere_and_upgrad
             .unwrap();
         registry
     };
-    seed::install_found(&app.state.db, &compiled, &found(1))
+    seed::install_found(&app.state.db, app.state.audit_key(), &compiled, &found(1))
         .await
         .unwrap();
     let plugin = show(&app, "configured").await;
@@ -695,14 +705,20 @@ async fn plugins_found_at_start_are_installed_once_enabled_everywhere_and_upgrad
             .status(),
         200
     );
-    seed::install_found(&app.state.db, &compiled, &found(1))
+    seed::install_found(&app.state.db, app.state.audit_key(), &compiled, &found(1))
         .await
         .unwrap();
     assert_eq!(
         show(&app, "configured").await["projects"][0]["enabled"],
         false
     );
-    assert_eq!(audit::verify(&app.state.db).await.unwrap(), Ok(2));
+    assert_eq!(
+        audit::verify(&app.state.db, app.state.audit_key(), None)
+            .await
+            .unwrap()
+            .map(|v| v.rows),
+        Ok(2)
+    );
 
     // A new build in the directory is an upgrade, refused while a setting breaks it.
     assert_eq!(
@@ -715,7 +731,7 @@ async fn plugins_found_at_start_are_installed_once_enabled_everywhere_and_upgrad
         .status(),
         200
     );
-    let err = seed::install_found(&app.state.db, &compiled, &found(2))
+    let err = seed::install_found(&app.state.db, app.state.audit_key(), &compiled, &found(2))
         .await
         .unwrap_err();
     assert!(format!("{err:#}").contains("octo/site"), "{err:#}");
@@ -725,7 +741,7 @@ async fn plugins_found_at_start_are_installed_once_enabled_everywhere_and_upgrad
             .status(),
         200
     );
-    seed::install_found(&app.state.db, &compiled, &found(2))
+    seed::install_found(&app.state.db, app.state.audit_key(), &compiled, &found(2))
         .await
         .unwrap();
     assert_eq!(show(&app, "configured").await["version"], "0.2.0");

@@ -19,6 +19,7 @@ fn rule(effect: &str) -> RuleForm {
         branch: None,
         min_permission: None,
         enforced: false,
+        approvals: None,
     }
 }
 
@@ -28,13 +29,23 @@ async fn set_rule(app: &TestApp, effect: &str) {
         .await
         .unwrap()
     {
-        policies::remove(&app.state.db, existing.id, "test")
-            .await
-            .unwrap();
-    }
-    policies::add(&app.state.db, rule(effect), "test")
+        policies::remove(
+            &app.state.db,
+            app.state.audit_key(),
+            &gantry_server::domain::Actor::user("test", None),
+            existing.id,
+        )
         .await
         .unwrap();
+    }
+    policies::add(
+        &app.state.db,
+        app.state.audit_key(),
+        &gantry_server::domain::Actor::user("test", None),
+        rule(effect),
+    )
+    .await
+    .unwrap();
 }
 
 /// Opens pull request `number` and waits for its job; returns the comment count.
@@ -210,12 +221,12 @@ async fn the_audit_log_records_each_step_refuses_changes_and_detects_a_flipped_b
             "{action}"
         );
     }
-    let rows = audit::verify(db)
+    let verified = audit::verify(db, app.state.audit_key(), None)
         .await
         .unwrap()
         .expect("the chain verifies");
     assert_eq!(
-        rows, 6,
+        verified.rows, 6,
         "the five steps, after hooks was installed from the plugin directory at start"
     );
 
@@ -246,7 +257,7 @@ async fn the_audit_log_records_each_step_refuses_changes_and_detects_a_flipped_b
     ))
     .await
     .unwrap();
-    let broken = audit::verify(db)
+    let broken = audit::verify(db, app.state.audit_key(), None)
         .await
         .unwrap()
         .expect_err("the chain must break");

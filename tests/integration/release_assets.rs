@@ -99,15 +99,21 @@ fn allow_contents_write() -> RuleForm {
         branch: None,
         min_permission: None,
         enforced: false,
+        approvals: None,
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_allowed_copy_puts_the_artifact_into_the_release() {
     let app = releaser_app().await;
-    policies::add(&app.state.db, allow_contents_write(), "test")
-        .await
-        .unwrap();
+    policies::add(
+        &app.state.db,
+        app.state.audit_key(),
+        &gantry_server::domain::Actor::user("test", None),
+        allow_contents_write(),
+    )
+    .await
+    .unwrap();
     let log = open_issue(&app).await;
     assert!(log.contains("from dist (3000 bytes)"), "{log}");
     let assets = assets(&app, &log).await;

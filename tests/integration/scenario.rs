@@ -1,8 +1,8 @@
 //! Issue 6's full scenario with the bundled plugins together (commands, ci,
 //! releases): a pull request is opened and CI runs through workflow dispatch and
 //! check runs; `/lgtm` and `/approve` label it; `@gantry release v0.1.0` is held
-//! until a maintainer approves; the release exists with notes and an asset; and the
-//! audit log holds every step and verifies.
+//! until another maintainer approves (who asked for it may not); the release exists
+//! with notes and an asset; and the audit log holds every step and verifies.
 use std::time::Duration;
 
 use gantry_server::services::policies::{self, RuleForm};
@@ -150,12 +150,31 @@ async fn a_pull_request_goes_through_ci_review_and_a_held_release() {
         branch: None,
         min_permission: None,
         enforced: false,
+        approvals: None,
     };
-    policies::add(&app.state.db, follow_ups, "lead")
+    policies::add(
+        &app.state.db,
+        app.state.audit_key(),
+        &gantry_server::domain::Actor::user("lead", None),
+        follow_ups,
+    )
+    .await
+    .unwrap();
+    let id = held[0]["id"].as_str().unwrap();
+    // Whoever asked for the release cannot approve it; a second maintainer does.
+    app.comment(REPO, 1, "lead", &format!("@gantry approve {id}"))
+        .await;
+    let still: Value = app
+        .api(Method::GET, "/approvals?status=pending")
+        .send()
+        .await
+        .unwrap()
+        .json()
         .await
         .unwrap();
-    let id = held[0]["id"].as_str().unwrap();
-    app.comment(REPO, 1, "lead", &format!("@gantry approve {id}"))
+    assert_eq!(still["approvals"].as_array().unwrap().len(), 1, "{still}");
+    app.grant(REPO, "second", "maintain").await;
+    app.comment(REPO, 1, "second", &format!("@gantry approve {id}"))
         .await;
 
     // 4. The release exists, published, with notes and the build's asset.

@@ -11,6 +11,7 @@ use gantry_server::auth::Role;
 use gantry_server::db::approvals::{self, NewApproval};
 use gantry_server::db::audit::{self, AuditEntry};
 use gantry_server::db::installations;
+use gantry_server::domain::AuditAction;
 use gantry_server::services::policies::{self, RuleForm};
 use reqwest::Method;
 use serde_json::Value;
@@ -63,35 +64,45 @@ async fn world(app: &TestApp) -> World {
                 capability: "issues:write",
                 repository: repo,
                 action,
+                requested_by: &[],
+                pull_number: None,
+                head_sha: None,
+                branch: None,
+                approvals_required: 1,
             },
         )
         .await
         .unwrap();
     }
-    for (action, project) in [
+    for (marker, project) in [
         ("visibility.one", "Acme/One"),
         ("visibility.two", "acme/two"),
     ] {
-        let entry = AuditEntry {
-            actor: "tester".into(),
-            actor_kind: "system".into(),
-            action: action.into(),
-            project: Some(project.into()),
-            ..AuditEntry::default()
-        };
-        audit::append(db, entry).await.unwrap();
+        let entry = AuditEntry::new(Actor::user("tester", None), AuditAction::CommandRefused)
+            .project(project)
+            .details(marker);
+        audit::record(db, app.state.audit_key(), entry)
+            .await
+            .unwrap();
     }
     let cli = Actor::cli();
     app.create_user("tess", None).await;
-    accounts::create_team(db, &cli, "one-viewers")
+    accounts::create_team(db, app.state.audit_key(), &cli, "one-viewers")
         .await
         .unwrap();
-    accounts::add_member(db, &cli, "one-viewers", "tess")
+    accounts::add_member(db, app.state.audit_key(), &cli, "one-viewers", "tess")
         .await
         .unwrap();
-    accounts::grant(db, &cli, "one-viewers", "acme/one", Some(Role::Viewer))
-        .await
-        .unwrap();
+    accounts::grant(
+        db,
+        app.state.audit_key(),
+        &cli,
+        "one-viewers",
+        "acme/one",
+        Some(Role::Viewer),
+    )
+    .await
+    .unwrap();
     World { one, two }
 }
 
@@ -259,14 +270,21 @@ async fn a_user_without_a_grant_on_any_seen_repository_reads_nothing_of_them() {
     let w = world(&app).await;
     let cli = Actor::cli();
     app.create_user("otto", None).await;
-    accounts::create_team(&app.state.db, &cli, "elsewhere")
+    accounts::create_team(&app.state.db, app.state.audit_key(), &cli, "elsewhere")
         .await
         .unwrap();
-    accounts::add_member(&app.state.db, &cli, "elsewhere", "otto")
-        .await
-        .unwrap();
+    accounts::add_member(
+        &app.state.db,
+        app.state.audit_key(),
+        &cli,
+        "elsewhere",
+        "otto",
+    )
+    .await
+    .unwrap();
     accounts::grant(
         &app.state.db,
+        app.state.audit_key(),
         &cli,
         "elsewhere",
         "other/place",
@@ -317,8 +335,16 @@ async fn policies_installations_and_explain_follow_the_same_projects() {
             branch: None,
             min_permission: None,
             enforced: false,
+            approvals: None,
         };
-        policies::add(db, form, "tester").await.unwrap();
+        policies::add(
+            db,
+            app.state.audit_key(),
+            &gantry_server::domain::Actor::user("tester", None),
+            form,
+        )
+        .await
+        .unwrap();
     }
     installations::upsert(
         db,

@@ -125,6 +125,7 @@ impl BenchEvent {
             branch: meta.branch.clone(),
             config: None,
             invocation: None,
+            cause: gantry_server::domain::Cause::default(),
         };
         let wit = Event {
             name: gantry.name.clone(),

@@ -1,19 +1,24 @@
-//! Managing accounts: users, passwords, roles, teams, grants and API tokens. Used by
-//! the `gantry` command line and the routes alike. Every change writes one audit
-//! row; a change to a password, a role or a team ends the sessions of the users it
-//! concerns.
+//! Managing accounts: users, passwords, roles, GitHub links, teams, grants and API
+//! tokens. Used by the `gantry` command line and the routes alike. Every change
+//! writes one audit row in the transaction that makes it; a change to a password, a
+//! role or a team ends the sessions of the users it concerns, in that transaction
+//! too.
 use std::collections::BTreeMap;
 
-use sea_orm::{DatabaseConnection, DbErr, SqlErr};
+use sea_orm::{DatabaseConnection, DbErr, SqlErr, TransactionTrait};
+use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+pub use super::github_link::{github_login, link_github};
 use super::password::{self, PasswordError};
 use super::principal::{Credential, Principal};
 use super::role::Role;
-use crate::db::audit::{self, AuditEntry};
+use crate::crypto::AuditKey;
+use crate::db::audit::{self, AuditEntry, ChainConflict};
 use crate::db::entities::{api_tokens, users};
 use crate::db::{accounts as store, sessions};
-use crate::domain::Project;
+pub use crate::domain::Actor;
+use crate::domain::{AuditAction, Project};
 
 /// The prefix of every API token (it helps secret scanners spot leaked ones).
 pub const TOKEN_PREFIX: &str = "gantry_";
@@ -45,6 +50,12 @@ pub enum AccountError {
     /// A token asked for more than its user has.
     #[error("a token cannot have more than its user's own role ({0})")]
     RoleTooHigh(String),
+    /// Not a GitHub login (1 to 39 letters, digits and single hyphens).
+    #[error("`{0}` is not a GitHub login")]
+    InvalidGithubLogin(String),
+    /// The GitHub login is linked to another user already.
+    #[error("the GitHub login {0} is linked to another user")]
+    GithubLoginTaken(String),
     /// The password is unusable.
     #[error(transparent)]
     Password(#[from] PasswordError),
@@ -53,58 +64,38 @@ pub enum AccountError {
     Database(#[from] DbErr),
 }
 
-/// Who is making a change, for the audit log.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    /// The name recorded.
-    pub name: String,
-    /// `user`, `api` or `system` (the command line).
-    pub kind: &'static str,
-}
-
-impl Actor {
-    /// The command line, run by an operator on the server.
-    #[must_use]
-    pub fn cli() -> Self {
-        Self {
-            name: "cli".into(),
-            kind: "system",
-        }
-    }
-
-    /// A signed-in caller.
-    #[must_use]
-    pub fn of(principal: &Principal) -> Self {
-        Self {
-            name: principal.audit_actor(),
-            kind: principal.audit_kind(),
-        }
+impl ChainConflict for AccountError {
+    fn is_chain_conflict(&self) -> bool {
+        matches!(self, Self::Database(e) if e.is_chain_conflict())
     }
 }
 
-/// Writes one audit row about an account change.
+/// The audit row of an account change.
+pub(super) fn entry(
+    actor: &Actor,
+    action: AuditAction,
+    outcome: &str,
+    details: &Value,
+) -> AuditEntry {
+    AuditEntry::new(actor.clone(), action)
+        .outcome(outcome)
+        .details(details.to_string())
+}
+
+/// Writes one audit row about something that changes nothing else (a sign-in, a
+/// sign-out), in a transaction of its own.
 ///
 /// # Errors
 /// When the database fails.
 pub async fn audit(
     db: &DatabaseConnection,
+    key: &AuditKey,
     actor: &Actor,
-    action: &str,
+    action: AuditAction,
     outcome: &str,
-    details: serde_json::Value,
+    details: Value,
 ) -> Result<(), DbErr> {
-    audit::append(
-        db,
-        AuditEntry {
-            actor: actor.name.chars().take(128).collect(),
-            actor_kind: actor.kind.into(),
-            action: action.into(),
-            outcome: Some(outcome.into()),
-            details: Some(details.to_string()),
-            ..AuditEntry::default()
-        },
-    )
-    .await?;
+    audit::record(db, key, entry(actor, action, outcome, &details)).await?;
     Ok(())
 }
 
@@ -141,7 +132,7 @@ async fn hash_off_thread(password: String) -> Result<String, AccountError> {
         .map_err(AccountError::from)
 }
 
-fn taken(err: DbErr, when_taken: AccountError) -> AccountError {
+pub(super) fn taken(err: DbErr, when_taken: AccountError) -> AccountError {
     if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
         when_taken
     } else {
@@ -165,6 +156,7 @@ fn role_columns(role: Option<Role>) -> (bool, Option<String>) {
 /// See [`AccountError`].
 pub async fn create_user(
     db: &DatabaseConnection,
+    key: &AuditKey,
     actor: &Actor,
     login: &str,
     password: Option<String>,
@@ -176,27 +168,24 @@ pub async fn create_user(
         None => None,
     };
     let (admin, base_role) = role_columns(role);
-    let user = store::create_user(
-        db,
-        store::NewUser {
+    let details = json!({ "login": login, "role": role.map_or("none", Role::as_str) });
+    audit::retrying(|| async {
+        let txn = db.begin().await?;
+        let new = store::NewUser {
             login: login.clone(),
-            password_hash,
+            password_hash: password_hash.clone(),
             admin,
-            base_role,
-        },
-    )
+            base_role: base_role.clone(),
+        };
+        let user = store::create_user(&txn, new)
+            .await
+            .map_err(|e| taken(e, AccountError::LoginTaken))?;
+        let row = entry(actor, AuditAction::UserCreated, "ok", &details);
+        audit::append(&txn, key, &row).await?;
+        txn.commit().await?;
+        Ok(user.id)
+    })
     .await
-    .map_err(|e| taken(e, AccountError::LoginTaken))?;
-    let role = role.map_or("none", Role::as_str);
-    audit(
-        db,
-        actor,
-        "user.created",
-        "ok",
-        serde_json::json!({ "login": login, "role": role }),
-    )
-    .await?;
-    Ok(user.id)
 }
 
 /// The user called `login`.
@@ -216,23 +205,24 @@ pub async fn user(db: &DatabaseConnection, login: &str) -> Result<users::Model, 
 /// See [`AccountError`].
 pub async fn set_password(
     db: &DatabaseConnection,
+    key: &AuditKey,
     actor: &Actor,
     login: &str,
     password: String,
 ) -> Result<(), AccountError> {
     let user = user(db, login).await?;
     let hash = hash_off_thread(password).await?;
-    store::set_password_hash(db, user.id, hash).await?;
-    sessions::revoke_user_sessions(db, user.id).await?;
-    audit(
-        db,
-        actor,
-        "user.password_changed",
-        "ok",
-        serde_json::json!({ "login": user.login }),
-    )
-    .await?;
-    Ok(())
+    let details = json!({ "login": user.login });
+    audit::retrying(|| async {
+        let txn = db.begin().await?;
+        store::set_password_hash(&txn, user.id, hash.clone()).await?;
+        sessions::revoke_user_sessions(&txn, user.id).await?;
+        let row = entry(actor, AuditAction::UserPasswordChanged, "ok", &details);
+        audit::append(&txn, key, &row).await?;
+        txn.commit().await?;
+        Ok(())
+    })
+    .await
 }
 
 /// Sets a user's role on every project (`Admin` makes them an admin; `None` leaves
@@ -242,23 +232,24 @@ pub async fn set_password(
 /// See [`AccountError`].
 pub async fn set_role(
     db: &DatabaseConnection,
+    key: &AuditKey,
     actor: &Actor,
     login: &str,
     role: Option<Role>,
 ) -> Result<(), AccountError> {
     let user = user(db, login).await?;
     let (admin, base_role) = role_columns(role);
-    store::set_user_role(db, user.id, admin, base_role).await?;
-    sessions::revoke_user_sessions(db, user.id).await?;
-    audit(
-        db,
-        actor,
-        "user.role_changed",
-        "ok",
-        serde_json::json!({ "login": user.login, "role": role.map_or("none", Role::as_str) }),
-    )
-    .await?;
-    Ok(())
+    let details = json!({ "login": user.login, "role": role.map_or("none", Role::as_str) });
+    audit::retrying(|| async {
+        let txn = db.begin().await?;
+        store::set_user_role(&txn, user.id, admin, base_role.clone()).await?;
+        sessions::revoke_user_sessions(&txn, user.id).await?;
+        let row = entry(actor, AuditAction::UserRoleChanged, "ok", &details);
+        audit::append(&txn, key, &row).await?;
+        txn.commit().await?;
+        Ok(())
+    })
+    .await
 }
 
 /// Disables a user (they cannot sign in, their sessions and tokens stop working)
@@ -268,27 +259,27 @@ pub async fn set_role(
 /// See [`AccountError`].
 pub async fn set_disabled(
     db: &DatabaseConnection,
+    key: &AuditKey,
     actor: &Actor,
     login: &str,
     disabled: bool,
 ) -> Result<(), AccountError> {
     let user = user(db, login).await?;
-    store::set_disabled(db, user.id, disabled).await?;
-    sessions::revoke_user_sessions(db, user.id).await?;
     let action = if disabled {
-        "user.disabled"
+        AuditAction::UserDisabled
     } else {
-        "user.enabled"
+        AuditAction::UserEnabled
     };
-    audit(
-        db,
-        actor,
-        action,
-        "ok",
-        serde_json::json!({ "login": user.login }),
-    )
-    .await?;
-    Ok(())
+    let details = json!({ "login": user.login });
+    audit::retrying(|| async {
+        let txn = db.begin().await?;
+        store::set_disabled(&txn, user.id, disabled).await?;
+        sessions::revoke_user_sessions(&txn, user.id).await?;
+        audit::append(&txn, key, &entry(actor, action, "ok", &details)).await?;
+        txn.commit().await?;
+        Ok(())
+    })
+    .await
 }
 
 /// Ends every session of a user (they sign in again); returns how many ended.
@@ -297,20 +288,21 @@ pub async fn set_disabled(
 /// See [`AccountError`].
 pub async fn end_sessions(
     db: &DatabaseConnection,
+    key: &AuditKey,
     actor: &Actor,
     login: &str,
 ) -> Result<u64, AccountError> {
     let user = user(db, login).await?;
-    let ended = sessions::revoke_user_sessions(db, user.id).await?;
-    audit(
-        db,
-        actor,
-        "user.sessions_ended",
-        "ok",
-        serde_json::json!({ "login": user.login, "sessions": ended }),
-    )
-    .await?;
-    Ok(ended)
+    audit::retrying(|| async {
+        let txn = db.begin().await?;
+        let ended = sessions::revoke_user_sessions(&txn, user.id).await?;
+        let details = json!({ "login": user.login, "sessions": ended });
+        let row = entry(actor, AuditAction::UserSessionsEnded, "ok", &details);
+        audit::append(&txn, key, &row).await?;
+        txn.commit().await?;
+        Ok(ended)
+    })
+    .await
 }
 
 /// Creates a team; returns its id.
@@ -319,22 +311,23 @@ pub async fn end_sessions(
 /// See [`AccountError`].
 pub async fn create_team(
     db: &DatabaseConnection,
+    key: &AuditKey,
     actor: &Actor,
     name: &str,
 ) -> Result<i64, AccountError> {
     let name = normalise_name(name)?;
-    let team = store::create_team(db, &name)
-        .await
-        .map_err(|e| taken(e, AccountError::TeamTaken))?;
-    audit(
-        db,
-        actor,
-        "team.created",
-        "ok",
-        serde_json::json!({ "team": name }),
-    )
-    .await?;
-    Ok(team.id)
+    let details = json!({ "team": name });
+    audit::retrying(|| async {
+        let txn = db.begin().await?;
+        let team = store::create_team(&txn, &name)
+            .await
+            .map_err(|e| taken(e, AccountError::TeamTaken))?;
+        let row = entry(actor, AuditAction::TeamCreated, "ok", &details);
+        audit::append(&txn, key, &row).await?;
+        txn.commit().await?;
+        Ok(team.id)
+    })
+    .await
 }
 
 async fn team_id(db: &DatabaseConnection, name: &str) -> Result<i64, AccountError> {
@@ -351,23 +344,24 @@ async fn team_id(db: &DatabaseConnection, name: &str) -> Result<i64, AccountErro
 /// See [`AccountError`].
 pub async fn add_member(
     db: &DatabaseConnection,
+    key: &AuditKey,
     actor: &Actor,
     team: &str,
     login: &str,
 ) -> Result<(), AccountError> {
     let team_id = team_id(db, team).await?;
     let user = user(db, login).await?;
-    store::add_member(db, team_id, user.id).await?;
-    sessions::revoke_user_sessions(db, user.id).await?;
-    audit(
-        db,
-        actor,
-        "team.member_added",
-        "ok",
-        serde_json::json!({ "team": normalise_name(team)?, "login": user.login }),
-    )
-    .await?;
-    Ok(())
+    let details = json!({ "team": normalise_name(team)?, "login": user.login });
+    audit::retrying(|| async {
+        let txn = db.begin().await?;
+        store::add_member(&txn, team_id, user.id).await?;
+        sessions::revoke_user_sessions(&txn, user.id).await?;
+        let row = entry(actor, AuditAction::TeamMemberAdded, "ok", &details);
+        audit::append(&txn, key, &row).await?;
+        txn.commit().await?;
+        Ok(())
+    })
+    .await
 }
 
 /// Removes a user from a team and ends the user's sessions.
@@ -376,24 +370,25 @@ pub async fn add_member(
 /// See [`AccountError`].
 pub async fn remove_member(
     db: &DatabaseConnection,
+    key: &AuditKey,
     actor: &Actor,
     team: &str,
     login: &str,
 ) -> Result<bool, AccountError> {
     let team_id = team_id(db, team).await?;
     let user = user(db, login).await?;
-    let removed = store::remove_member(db, team_id, user.id).await?;
-    sessions::revoke_user_sessions(db, user.id).await?;
-    let outcome = if removed { "ok" } else { "not_a_member" };
-    audit(
-        db,
-        actor,
-        "team.member_removed",
-        outcome,
-        serde_json::json!({ "team": normalise_name(team)?, "login": user.login }),
-    )
-    .await?;
-    Ok(removed)
+    let details = json!({ "team": normalise_name(team)?, "login": user.login });
+    audit::retrying(|| async {
+        let txn = db.begin().await?;
+        let removed = store::remove_member(&txn, team_id, user.id).await?;
+        sessions::revoke_user_sessions(&txn, user.id).await?;
+        let outcome = if removed { "ok" } else { "not_a_member" };
+        let row = entry(actor, AuditAction::TeamMemberRemoved, outcome, &details);
+        audit::append(&txn, key, &row).await?;
+        txn.commit().await?;
+        Ok(removed)
+    })
+    .await
 }
 
 /// Gives a team `role` on `project` (`None` removes its role there) and ends its
@@ -403,6 +398,7 @@ pub async fn remove_member(
 /// See [`AccountError`].
 pub async fn grant(
     db: &DatabaseConnection,
+    key: &AuditKey,
     actor: &Actor,
     team: &str,
     project: &str,
@@ -410,18 +406,24 @@ pub async fn grant(
 ) -> Result<(), AccountError> {
     let team_id = team_id(db, team).await?;
     let project = project_name(project)?;
-    match role {
-        Some(r) => store::grant(db, team_id, &project, r.as_str()).await?,
-        None => {
-            store::revoke_grant(db, team_id, &project).await?;
+    let details = json!({ "team": normalise_name(team)?, "project": project, "role": role.map_or("none", Role::as_str) });
+    audit::retrying(|| async {
+        let txn = db.begin().await?;
+        match role {
+            Some(r) => store::grant(&txn, team_id, &project, r.as_str()).await?,
+            None => {
+                store::revoke_grant(&txn, team_id, &project).await?;
+            }
         }
-    }
-    for member in store::member_ids(db, team_id).await? {
-        sessions::revoke_user_sessions(db, member).await?;
-    }
-    let details = serde_json::json!({ "team": normalise_name(team)?, "project": project, "role": role.map_or("none", Role::as_str) });
-    audit(db, actor, "team.granted", "ok", details).await?;
-    Ok(())
+        for member in store::member_ids(&txn, team_id).await? {
+            sessions::revoke_user_sessions(&txn, member).await?;
+        }
+        let row = entry(actor, AuditAction::TeamGranted, "ok", &details);
+        audit::append(&txn, key, &row).await?;
+        txn.commit().await?;
+        Ok(())
+    })
+    .await
 }
 
 /// The principal a stored user would be, signed in by `via`.
@@ -446,6 +448,7 @@ pub async fn principal_of(
         admin: user.admin,
         base_role: user.base_role.as_deref().and_then(|r| r.parse().ok()),
         projects,
+        github_login: user.github_login.clone(),
         via,
     })
 }
@@ -464,6 +467,7 @@ pub fn token_digest(token: &str) -> String {
 /// See [`AccountError`].
 pub async fn create_token(
     db: &DatabaseConnection,
+    key: &AuditKey,
     actor: &Actor,
     login: &str,
     name: &str,
@@ -490,23 +494,21 @@ pub async fn create_token(
         "{TOKEN_PREFIX}{}",
         hex::encode(super::session::random_bytes::<32>())
     );
-    let id = sessions::insert_token(
-        db,
-        sessions::NewToken {
+    let id = audit::retrying(|| async {
+        let txn = db.begin().await?;
+        let new = sessions::NewToken {
             user_id: user.id,
             name: name.clone(),
             role: role.as_str().into(),
             token_hash: token_digest(&token),
-        },
-    )
-    .await?;
-    audit(
-        db,
-        actor,
-        "token.created",
-        "ok",
-        serde_json::json!({ "id": id, "login": user.login, "name": name, "role": role.as_str() }),
-    )
+        };
+        let id = sessions::insert_token(&txn, new).await?;
+        let details = json!({ "id": id, "login": user.login, "name": name, "role": role.as_str() });
+        let row = entry(actor, AuditAction::TokenCreated, "ok", &details);
+        audit::append(&txn, key, &row).await?;
+        txn.commit().await?;
+        Ok::<_, AccountError>(id)
+    })
     .await?;
     Ok((id, token))
 }
@@ -532,21 +534,22 @@ pub async fn list_tokens(
 /// [`AccountError::NoSuchToken`] or a database failure.
 pub async fn revoke_token(
     db: &DatabaseConnection,
+    key: &AuditKey,
     actor: &Actor,
     id: i64,
 ) -> Result<(), AccountError> {
     let token = sessions::find_token(db, id)
         .await?
         .ok_or(AccountError::NoSuchToken(id))?;
-    let revoked = sessions::revoke_token(db, id).await?;
-    let outcome = if revoked { "ok" } else { "already_revoked" };
-    audit(
-        db,
-        actor,
-        "token.revoked",
-        outcome,
-        serde_json::json!({ "id": id, "name": token.name }),
-    )
-    .await?;
-    Ok(())
+    let details = json!({ "id": id, "name": token.name });
+    audit::retrying(|| async {
+        let txn = db.begin().await?;
+        let revoked = sessions::revoke_token(&txn, id).await?;
+        let outcome = if revoked { "ok" } else { "already_revoked" };
+        let row = entry(actor, AuditAction::TokenRevoked, outcome, &details);
+        audit::append(&txn, key, &row).await?;
+        txn.commit().await?;
+        Ok(())
+    })
+    .await
 }

@@ -59,6 +59,7 @@ async fn bearer(presented: &str, state: &AppState) -> Result<Option<Principal>, 
                 admin: true,
                 base_role: None,
                 projects: Default::default(),
+                github_login: None,
                 via: Credential::Bootstrap,
             }));
         }

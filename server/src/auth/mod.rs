@@ -34,6 +34,7 @@ pub mod accounts;
 mod authenticate;
 mod error;
 mod extract;
+mod github_link;
 pub mod middleware;
 pub mod password;
 mod principal;

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use super::role::{AccessDenied, Role};
 use crate::db::dashboard::Visibility;
+use crate::domain::Actor;
 
 /// How the caller proved who they are.
 #[derive(Clone, PartialEq, Eq)]
@@ -50,6 +51,9 @@ pub struct Principal {
     pub base_role: Option<Role>,
     /// Roles by lower-cased `owner/repo`, from the user's teams.
     pub projects: BTreeMap<String, Role>,
+    /// The GitHub login an admin linked to the account: only through it is the
+    /// account the same person as that GitHub login.
+    pub github_login: Option<String>,
     /// How they came in.
     pub via: Credential,
 }
@@ -157,24 +161,25 @@ impl Principal {
         }
     }
 
-    /// The name recorded in the audit log for what this caller does: the login,
-    /// with `token:<id>` for an API token, or `api-token` for the bootstrap token.
+    /// Who this caller is in the audit log and among approvers: the user (kind
+    /// `user`), their token (`login (token:ID)`, kind `api`), or the bootstrap token
+    /// (`api-token`, kind `api`); with the linked GitHub login, if any.
     #[must_use]
-    pub fn audit_actor(&self) -> String {
+    pub fn actor(&self) -> Actor {
+        let github = self.github_login.as_deref();
         match &self.via {
-            Credential::Session { .. } => self.login.clone(),
-            Credential::ApiToken { token_id, .. } => format!("{} (token:{token_id})", self.login),
-            Credential::Bootstrap => "api-token".to_owned(),
+            Credential::Session { .. } => Actor::user(&self.login, github),
+            Credential::ApiToken { token_id, .. } => {
+                Actor::api_token(&self.login, *token_id, github)
+            }
+            Credential::Bootstrap => Actor::bootstrap_token(),
         }
     }
 
-    /// The audit log's `actor_kind`: `user` or `api`.
+    /// The name the audit log records for this caller (see [`Principal::actor`]).
     #[must_use]
-    pub fn audit_kind(&self) -> &'static str {
-        match &self.via {
-            Credential::Session { .. } => "user",
-            Credential::ApiToken { .. } | Credential::Bootstrap => "api",
-        }
+    pub fn audit_actor(&self) -> String {
+        self.actor().name().to_owned()
     }
 }
 
@@ -197,6 +202,7 @@ mod tests {
                 .iter()
                 .map(|(p, r)| ((*p).to_owned(), *r))
                 .collect(),
+            github_login: None,
             via,
         }
     }

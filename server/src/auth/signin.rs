@@ -7,11 +7,12 @@ use actix_web::HttpRequest;
 use chrono::Utc;
 use sea_orm::DbErr;
 
-use super::accounts::{audit, normalise_name, Actor};
+use super::accounts::{audit, normalise_name};
 use super::principal::{Credential, Principal};
 use super::{password, session, throttle};
 use crate::config::Settings;
 use crate::db::{accounts as users, sessions};
+use crate::domain::{Actor, AuditAction};
 use crate::state::AppState;
 
 /// How a sign-in ended.
@@ -70,16 +71,22 @@ pub async fn sign_in(
     let name = normalise_name(login).unwrap_or_else(|_| login.chars().take(64).collect());
     let account_key = throttle::account_key(&name);
     let address_key = throttle::address_key(address);
-    let claimed = Actor {
-        name: name.clone(),
-        kind: "user",
-    };
+    let claimed = Actor::user(&name, None);
+    let key = state.audit_key();
     let details = serde_json::json!({ "address": address });
 
     if let throttle::Verdict::Refused { retry_after_secs } =
         throttle::check(db, &[account_key.clone(), address_key.clone()]).await?
     {
-        audit(db, &claimed, "auth.login_failed", "throttled", details).await?;
+        audit(
+            db,
+            key,
+            &claimed,
+            AuditAction::LoginFailed,
+            "throttled",
+            details,
+        )
+        .await?;
         return Ok(SignIn::Throttled { retry_after_secs });
     }
 
@@ -103,8 +110,9 @@ pub async fn sign_in(
         throttle::record_failure(db, limits, &address_key, limits.ip_free_failures).await?;
         audit(
             db,
+            key,
             &claimed,
-            "auth.login_failed",
+            AuditAction::LoginFailed,
             "wrong_credentials",
             details,
         )
@@ -149,11 +157,9 @@ pub async fn sign_in(
         .map_err(|e| DbErr::Custom(format!("signing the session token: {e}")))?;
     audit(
         db,
-        &Actor {
-            name: user.login.clone(),
-            kind: "user",
-        },
-        "auth.login",
+        key,
+        &Actor::user(&user.login, user.github_login.as_deref()),
+        AuditAction::Login,
         "ok",
         details,
     )
@@ -178,8 +184,9 @@ pub async fn sign_out(state: &AppState, principal: &Principal) -> Result<(), sup
         .map_err(fail)?;
     audit(
         &state.db,
-        &Actor::of(principal),
-        "auth.logout",
+        state.audit_key(),
+        &principal.actor(),
+        AuditAction::Logout,
         "ok",
         serde_json::json!({}),
     )

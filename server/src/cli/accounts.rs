@@ -10,6 +10,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::auth::accounts::{self, Actor};
 use crate::auth::Role;
+use crate::crypto::AuditKey;
 
 /// `gantry admin ...`.
 #[derive(Debug, Subcommand)]
@@ -75,6 +76,17 @@ pub enum UserCommand {
         /// The user's login.
         #[arg(long)]
         login: String,
+    },
+    /// Link a user to their GitHub login (`--github none` unlinks). Only linked,
+    /// a dashboard account and a GitHub login are the same person: the user may
+    /// then not approve what that login caused, and the two count as one approver.
+    LinkGithub {
+        /// The user's login.
+        #[arg(long)]
+        login: String,
+        /// Their GitHub login, or `none`.
+        #[arg(long)]
+        github: String,
     },
     /// List users.
     List,
@@ -195,15 +207,26 @@ fn read_password(from_stdin: bool) -> anyhow::Result<String> {
 ///
 /// # Errors
 /// When the login, password or database is not right.
-pub async fn run_admin(db: &DatabaseConnection, command: AdminCommand) -> anyhow::Result<()> {
+pub async fn run_admin(
+    db: &DatabaseConnection,
+    key: &AuditKey,
+    command: AdminCommand,
+) -> anyhow::Result<()> {
     match command {
         AdminCommand::Create {
             login,
             password_stdin,
         } => {
             let password = read_password(password_stdin)?;
-            accounts::create_user(db, &Actor::cli(), &login, Some(password), Some(Role::Admin))
-                .await?;
+            accounts::create_user(
+                db,
+                key,
+                &Actor::cli(),
+                &login,
+                Some(password),
+                Some(Role::Admin),
+            )
+            .await?;
             println!("created admin {}", accounts::normalise_name(&login)?);
         }
         AdminCommand::SetPassword {
@@ -211,7 +234,7 @@ pub async fn run_admin(db: &DatabaseConnection, command: AdminCommand) -> anyhow
             password_stdin,
         } => {
             let password = read_password(password_stdin)?;
-            accounts::set_password(db, &Actor::cli(), &login, password).await?;
+            accounts::set_password(db, key, &Actor::cli(), &login, password).await?;
             println!(
                 "password set; {}'s sessions have ended",
                 accounts::normalise_name(&login)?
@@ -225,7 +248,11 @@ pub async fn run_admin(db: &DatabaseConnection, command: AdminCommand) -> anyhow
 ///
 /// # Errors
 /// When the login, role, password or database is not right.
-pub async fn run_user(db: &DatabaseConnection, command: UserCommand) -> anyhow::Result<()> {
+pub async fn run_user(
+    db: &DatabaseConnection,
+    key: &AuditKey,
+    command: UserCommand,
+) -> anyhow::Result<()> {
     match command {
         UserCommand::Create {
             login,
@@ -234,7 +261,7 @@ pub async fn run_user(db: &DatabaseConnection, command: UserCommand) -> anyhow::
         } => {
             let role = role_or_none(&role)?;
             let password = read_password(password_stdin)?;
-            accounts::create_user(db, &Actor::cli(), &login, Some(password), role).await?;
+            accounts::create_user(db, key, &Actor::cli(), &login, Some(password), role).await?;
             println!(
                 "created user {} ({})",
                 accounts::normalise_name(&login)?,
@@ -243,7 +270,7 @@ pub async fn run_user(db: &DatabaseConnection, command: UserCommand) -> anyhow::
         }
         UserCommand::SetRole { login, role } => {
             let role = role_or_none(&role)?;
-            accounts::set_role(db, &Actor::cli(), &login, role).await?;
+            accounts::set_role(db, key, &Actor::cli(), &login, role).await?;
             println!(
                 "{} is now {}; their sessions have ended",
                 accounts::normalise_name(&login)?,
@@ -251,21 +278,32 @@ pub async fn run_user(db: &DatabaseConnection, command: UserCommand) -> anyhow::
             );
         }
         UserCommand::Disable { login } => {
-            accounts::set_disabled(db, &Actor::cli(), &login, true).await?;
+            accounts::set_disabled(db, key, &Actor::cli(), &login, true).await?;
             println!("{login} is disabled; their sessions have ended");
         }
         UserCommand::Enable { login } => {
-            accounts::set_disabled(db, &Actor::cli(), &login, false).await?;
+            accounts::set_disabled(db, key, &Actor::cli(), &login, false).await?;
             println!("{login} is enabled");
         }
         UserCommand::EndSessions { login } => {
-            let ended = accounts::end_sessions(db, &Actor::cli(), &login).await?;
+            let ended = accounts::end_sessions(db, key, &Actor::cli(), &login).await?;
             println!("ended {ended} session(s) of {login}");
+        }
+        UserCommand::LinkGithub { login, github } => {
+            let github = Some(github.trim()).filter(|g| !g.eq_ignore_ascii_case("none"));
+            accounts::link_github(db, key, &Actor::cli(), &login, github).await?;
+            match github {
+                Some(g) => println!(
+                    "{login} is now GitHub's {}; their sessions have ended",
+                    g.to_ascii_lowercase()
+                ),
+                None => println!("{login} is linked to no GitHub login; their sessions have ended"),
+            }
         }
         UserCommand::List => {
             println!(
-                "{:<32}  {:<11}  {:<8}  {:<20}",
-                "LOGIN", "ROLE", "STATE", "CREATED"
+                "{:<32}  {:<11}  {:<8}  {:<20}  {:<20}",
+                "LOGIN", "ROLE", "STATE", "CREATED", "GITHUB"
             );
             for user in crate::db::accounts::list_users(db).await? {
                 let role = if user.admin {
@@ -275,9 +313,10 @@ pub async fn run_user(db: &DatabaseConnection, command: UserCommand) -> anyhow::
                 };
                 let state = if user.disabled { "disabled" } else { "active" };
                 println!(
-                    "{:<32}  {role:<11}  {state:<8}  {:<20}",
+                    "{:<32}  {role:<11}  {state:<8}  {:<20}  {:<20}",
                     user.login,
-                    user.created_at.format("%Y-%m-%d %H:%M:%S")
+                    user.created_at.format("%Y-%m-%d %H:%M:%S"),
+                    user.github_login.as_deref().unwrap_or("-")
                 );
             }
         }
@@ -289,19 +328,23 @@ pub async fn run_user(db: &DatabaseConnection, command: UserCommand) -> anyhow::
 ///
 /// # Errors
 /// When a name, role, project or the database is not right.
-pub async fn run_team(db: &DatabaseConnection, command: TeamCommand) -> anyhow::Result<()> {
+pub async fn run_team(
+    db: &DatabaseConnection,
+    key: &AuditKey,
+    command: TeamCommand,
+) -> anyhow::Result<()> {
     let cli = Actor::cli();
     match command {
         TeamCommand::Create { name } => {
-            accounts::create_team(db, &cli, &name).await?;
+            accounts::create_team(db, key, &cli, &name).await?;
             println!("created team {}", accounts::normalise_name(&name)?);
         }
         TeamCommand::Add { team, login } => {
-            accounts::add_member(db, &cli, &team, &login).await?;
+            accounts::add_member(db, key, &cli, &team, &login).await?;
             println!("added {login} to {team}");
         }
         TeamCommand::Remove { team, login } => {
-            if !accounts::remove_member(db, &cli, &team, &login).await? {
+            if !accounts::remove_member(db, key, &cli, &team, &login).await? {
                 bail!("{login} is not in {team}");
             }
             println!("removed {login} from {team}");
@@ -312,7 +355,7 @@ pub async fn run_team(db: &DatabaseConnection, command: TeamCommand) -> anyhow::
             role,
         } => {
             let role = role_or_none(&role)?;
-            accounts::grant(db, &cli, &team, &project, role).await?;
+            accounts::grant(db, key, &cli, &team, &project, role).await?;
             println!(
                 "{team} now has {} on {}",
                 role.map_or("no role", Role::as_str),
@@ -349,11 +392,16 @@ pub async fn run_team(db: &DatabaseConnection, command: TeamCommand) -> anyhow::
 ///
 /// # Errors
 /// When the user, role, token or database is not right.
-pub async fn run_token(db: &DatabaseConnection, command: TokenCommand) -> anyhow::Result<()> {
+pub async fn run_token(
+    db: &DatabaseConnection,
+    key: &AuditKey,
+    command: TokenCommand,
+) -> anyhow::Result<()> {
     match command {
         TokenCommand::Create { user, name, role } => {
             let role: Role = role.parse()?;
-            let (id, token) = accounts::create_token(db, &Actor::cli(), &user, &name, role).await?;
+            let (id, token) =
+                accounts::create_token(db, key, &Actor::cli(), &user, &name, role).await?;
             let _ = writeln!(
                 std::io::stderr(),
                 "token {id} for {user} ({role}); it is shown once, store it now:"
@@ -385,7 +433,7 @@ pub async fn run_token(db: &DatabaseConnection, command: TokenCommand) -> anyhow
             }
         }
         TokenCommand::Revoke { id } => {
-            accounts::revoke_token(db, &Actor::cli(), id).await?;
+            accounts::revoke_token(db, key, &Actor::cli(), id).await?;
             println!("revoked token {id}");
         }
     }

@@ -39,7 +39,11 @@ pub enum DeliveriesCommand {
 ///
 /// # Errors
 /// When the database fails or the delivery does not exist.
-pub async fn run(db: &DatabaseConnection, command: DeliveriesCommand) -> anyhow::Result<()> {
+pub async fn run(
+    db: &DatabaseConnection,
+    key: &crate::crypto::AuditKey,
+    command: DeliveriesCommand,
+) -> anyhow::Result<()> {
     match command {
         DeliveriesCommand::List {
             status,
@@ -87,7 +91,8 @@ pub async fn run(db: &DatabaseConnection, command: DeliveriesCommand) -> anyhow:
             );
         }
         DeliveriesCommand::Replay { delivery_id } => {
-            let replay = deliveries::replay(db, &delivery_id).await?;
+            let cli = crate::domain::Actor::cli();
+            let replay = deliveries::replay(db, key, &cli, &delivery_id).await?;
             println!("{}", serde_json::to_string(&replay)?);
         }
     }

@@ -16,6 +16,7 @@ use clap::{Parser, Subcommand};
 use gantry_migrations::{Migrator, MigratorTrait};
 
 use crate::config::Settings;
+use crate::crypto::AuditKey;
 use crate::startup::{Application, Extras};
 use crate::{db, sandbox, telemetry};
 
@@ -60,7 +61,7 @@ enum Command {
         #[command(subcommand)]
         command: policy::PolicyCommand,
     },
-    /// Check the audit log's hash chain.
+    /// Check the audit log's chain, or print its head to keep elsewhere.
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
@@ -94,15 +95,25 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum AuditCommand {
-    /// Verify the hash chain; names the first broken row.
-    Verify,
+    /// Verify the chain (under `secrets.key`); names the first broken row.
+    Verify {
+        /// A head printed earlier by `gantry audit head` (`ID:HASH`): the check
+        /// also fails when that row is gone or changed, so removing rows from the
+        /// end of the log is found.
+        #[arg(long)]
+        expect_head: Option<String>,
+    },
+    /// Print the chain's last row as `ID:HASH`, to keep outside the database
+    /// (logs, object storage) for `verify --expect-head`.
+    Head,
 }
 
 #[derive(Debug, Subcommand)]
 enum MigrateAction {
     /// Apply every pending migration (the default).
     Up,
-    /// Roll back the last N migrations (all with --all).
+    /// Roll back the last N migrations (all with --all). Rolling back the audit
+    /// log or its protections needs --force.
     Down {
         /// How many to roll back.
         #[arg(default_value_t = 1)]
@@ -110,6 +121,9 @@ enum MigrateAction {
         /// Roll back every migration.
         #[arg(long)]
         all: bool,
+        /// Also when that drops the audit log or its append-only guards.
+        #[arg(long)]
+        force: bool,
     },
     /// List migrations and whether they are applied.
     Status,
@@ -175,10 +189,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let conn = db::connect(&settings.database_url(), 2).await?;
             match action.unwrap_or(MigrateAction::Up) {
                 MigrateAction::Up => db::migrate(&conn).await?,
-                MigrateAction::Down { steps, all } => {
-                    Migrator::down(&conn, if all { None } else { Some(steps) })
-                        .await
-                        .context("rolling back migrations")?;
+                MigrateAction::Down { steps, all, force } => {
+                    db::roll_back(&conn, if all { None } else { Some(steps) }, force).await?;
                 }
                 MigrateAction::Status => Migrator::status(&conn)
                     .await
@@ -194,36 +206,53 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Plugin { command } => plugin::run(command, cli.config.as_deref()).await,
         Command::Policy { command } => {
-            policy::run(&connect_migrated(cli.config.as_deref()).await?, command).await
+            let (conn, key) = connect_audited(cli.config.as_deref()).await?;
+            policy::run(&conn, &key, command).await
         }
-        Command::Audit {
-            command: AuditCommand::Verify,
-        } => policy::verify_audit(&connect_migrated(cli.config.as_deref()).await?).await,
+        Command::Audit { command } => {
+            let (conn, key) = connect_audited(cli.config.as_deref()).await?;
+            match command {
+                AuditCommand::Verify { expect_head } => {
+                    policy::verify_audit(&conn, &key, expect_head.as_deref()).await
+                }
+                AuditCommand::Head => policy::audit_head(&conn).await,
+            }
+        }
         Command::Deliveries { command } => {
             let settings = Settings::load(cli.config.as_deref())?;
+            let key = AuditKey::derive(settings.secrets.key.as_ref())
+                .context("deriving the audit chain's key from secrets.key")?;
             let conn = db::connect(&settings.database_url(), 2).await?;
-            deliveries::run(&conn, command).await
+            deliveries::run(&conn, &key, command).await
         }
         Command::Admin { command } => {
-            accounts::run_admin(&connect_migrated(cli.config.as_deref()).await?, command).await
+            let (conn, key) = connect_audited(cli.config.as_deref()).await?;
+            accounts::run_admin(&conn, &key, command).await
         }
         Command::User { command } => {
-            accounts::run_user(&connect_migrated(cli.config.as_deref()).await?, command).await
+            let (conn, key) = connect_audited(cli.config.as_deref()).await?;
+            accounts::run_user(&conn, &key, command).await
         }
         Command::Team { command } => {
-            accounts::run_team(&connect_migrated(cli.config.as_deref()).await?, command).await
+            let (conn, key) = connect_audited(cli.config.as_deref()).await?;
+            accounts::run_team(&conn, &key, command).await
         }
         Command::Token { command } => {
-            accounts::run_token(&connect_migrated(cli.config.as_deref()).await?, command).await
+            let (conn, key) = connect_audited(cli.config.as_deref()).await?;
+            accounts::run_token(&conn, &key, command).await
         }
     }
 }
 
-/// Loads the settings, connects to their database and applies pending migrations.
-async fn connect_migrated(
+/// Loads the settings, connects to their database, applies pending migrations, and
+/// derives the audit chain's key from the same settings.
+async fn connect_audited(
     config: Option<&std::path::Path>,
-) -> anyhow::Result<sea_orm::DatabaseConnection> {
-    connect_migrated_with(&Settings::load(config)?).await
+) -> anyhow::Result<(sea_orm::DatabaseConnection, AuditKey)> {
+    let settings = Settings::load(config)?;
+    let key = AuditKey::derive(settings.secrets.key.as_ref())
+        .context("deriving the audit chain's key from secrets.key")?;
+    Ok((connect_migrated_with(&settings).await?, key))
 }
 
 /// Connects to the database of already loaded settings and applies pending

@@ -9,7 +9,7 @@ use clap::Subcommand;
 use crate::config::Settings;
 use crate::domain::Project;
 use crate::plugins::PluginRuntime;
-use crate::services::plugins::{Actor, CompiledPlugins, PluginAdmin, PluginDetail, PluginStatus};
+use crate::services::plugins::{CompiledPlugins, PluginAdmin, PluginDetail, PluginStatus};
 
 /// Managing installed plugins.
 #[derive(Debug, Subcommand)]
@@ -94,11 +94,14 @@ pub async fn run(command: AdminCommand, config: Option<&Path>) -> anyhow::Result
     let runtime = PluginRuntime::new(settings.plugins.limits.clone())?
         .with_cache(settings.data_dir.join("cache/components"));
     let compiled = CompiledPlugins::new(runtime);
+    let cli = crate::domain::Actor::cli();
+    let audit_key = crate::crypto::AuditKey::derive(settings.secrets.key.as_ref())?;
     let admin = PluginAdmin {
         db: &db,
         compiled: &compiled,
         max_component_bytes: settings.plugins.max_component_bytes,
-        actor: Actor::CLI,
+        actor: &cli,
+        audit_key: &audit_key,
     };
     let project = |raw: &str| Project::parse(raw).map_err(anyhow::Error::msg);
     match command {

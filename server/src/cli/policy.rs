@@ -1,10 +1,12 @@
-//! `gantry policy` (rules and explanations) and `gantry audit verify`, straight
-//! against the configured database.
+//! `gantry policy` (rules and explanations) and `gantry audit verify` / `head`,
+//! straight against the configured database.
 use anyhow::bail;
 use clap::Subcommand;
 use sea_orm::DatabaseConnection;
 
+use crate::crypto::AuditKey;
 use crate::db::{audit, policies as rules};
+use crate::domain::Actor;
 use crate::policy::Permission;
 use crate::services::policies::{self, RuleForm};
 
@@ -34,6 +36,9 @@ pub enum PolicyCommand {
         /// A global rule that narrower rules may not loosen.
         #[arg(long)]
         enforced: bool,
+        /// For `ask`: how many distinct people must approve a held write.
+        #[arg(long)]
+        approvals: Option<u32>,
     },
     /// List the rules.
     List,
@@ -66,8 +71,12 @@ pub enum PolicyCommand {
 ///
 /// # Errors
 /// When a rule is invalid or the database fails.
-pub async fn run(db: &DatabaseConnection, command: PolicyCommand) -> anyhow::Result<()> {
-    let actor = "cli";
+pub async fn run(
+    db: &DatabaseConnection,
+    key: &AuditKey,
+    command: PolicyCommand,
+) -> anyhow::Result<()> {
+    let actor = Actor::cli();
     match command {
         PolicyCommand::Add {
             scope,
@@ -77,21 +86,19 @@ pub async fn run(db: &DatabaseConnection, command: PolicyCommand) -> anyhow::Res
             branch,
             min_permission,
             enforced,
+            approvals,
         } => {
-            let id = policies::add(
-                db,
-                RuleForm {
-                    scope,
-                    plugin,
-                    capability,
-                    effect,
-                    branch,
-                    min_permission,
-                    enforced,
-                },
-                actor,
-            )
-            .await?;
+            let form = RuleForm {
+                scope,
+                plugin,
+                capability,
+                effect,
+                branch,
+                min_permission,
+                enforced,
+                approvals,
+            };
+            let id = policies::add(db, key, &actor, form).await?;
             println!("added rule {id}");
         }
         PolicyCommand::List => {
@@ -103,8 +110,13 @@ pub async fn run(db: &DatabaseConnection, command: PolicyCommand) -> anyhow::Res
             for r in &all {
                 let conditions = serde_json::to_string(&r.conditions)?;
                 let enforced = if r.enforced { " enforced" } else { "" };
+                let quorum = if r.approvals > 1 {
+                    format!(" approvals={}", r.approvals)
+                } else {
+                    String::new()
+                };
                 println!(
-                    "{:>5}  {:<30}  {:<16}  {:<22}  {:<6}  {conditions}{enforced}",
+                    "{:>5}  {:<30}  {:<16}  {:<22}  {:<6}  {conditions}{enforced}{quorum}",
                     r.id,
                     r.scope.to_string(),
                     r.plugin.as_deref().unwrap_or("*"),
@@ -117,7 +129,7 @@ pub async fn run(db: &DatabaseConnection, command: PolicyCommand) -> anyhow::Res
             }
         }
         PolicyCommand::Remove { id } => {
-            policies::remove(db, id, actor).await?;
+            policies::remove(db, key, &actor, id).await?;
             println!("removed rule {id}");
         }
         PolicyCommand::Explain {
@@ -164,16 +176,49 @@ pub async fn run(db: &DatabaseConnection, command: PolicyCommand) -> anyhow::Res
     Ok(())
 }
 
-/// `gantry audit verify`: walks the hash chain; fails naming the first broken row.
+/// `gantry audit verify`: walks the chain under the key from `secrets.key`; fails
+/// naming the first broken row, or when `expect_head` (from `gantry audit head`) is
+/// no longer part of the log.
 ///
 /// # Errors
-/// When the chain is broken or the database fails.
-pub async fn verify_audit(db: &DatabaseConnection) -> anyhow::Result<()> {
-    match audit::verify(db).await? {
-        Ok(rows) => {
-            println!("audit log intact: {rows} rows verified");
+/// When the chain is broken, the head is missing or changed, or the database fails.
+pub async fn verify_audit(
+    db: &DatabaseConnection,
+    key: &AuditKey,
+    expect_head: Option<&str>,
+) -> anyhow::Result<()> {
+    let expect = expect_head
+        .map(str::parse::<audit::Head>)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
+    match audit::verify(db, key, expect.as_ref()).await? {
+        Ok(verified) => {
+            let keyed = if key.is_keyed() {
+                format!("{} keyed", verified.keyed_rows)
+            } else {
+                "unkeyed: no secrets.key".to_owned()
+            };
+            let head = verified
+                .head
+                .map_or_else(|| "empty".to_owned(), |h| h.to_string());
+            println!(
+                "audit log intact: {} rows verified ({keyed}); head {head}",
+                verified.rows
+            );
             Ok(())
         }
         Err(broken) => bail!("audit log broken at row {}: {}", broken.id, broken.problem),
     }
+}
+
+/// `gantry audit head`: prints the last row as `ID:HASH`.
+///
+/// # Errors
+/// When the database fails.
+pub async fn audit_head(db: &DatabaseConnection) -> anyhow::Result<()> {
+    match audit::head(db).await? {
+        Some(head) => println!("{head}"),
+        None => println!("(the audit log is empty)"),
+    }
+    Ok(())
 }

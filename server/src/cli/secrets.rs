@@ -1,6 +1,7 @@
 //! `gantry secrets`: webhook secrets by scope, and named secrets for plugins, both
 //! stored encrypted. Values are read from standard input (never from the command
-//! line, where `ps` would show them) and are never printed back.
+//! line, where `ps` would show them) and are never printed back. Every change is
+//! audited (as `cli`; the scope and name, never the value).
 use std::io::Read;
 
 use anyhow::{bail, Context};
@@ -8,8 +9,9 @@ use clap::Subcommand;
 use sea_orm::DatabaseConnection;
 
 use crate::config::Settings;
-use crate::crypto::SecretBox;
-use crate::domain::SecretScope;
+use crate::crypto::{AuditKey, SecretBox};
+use crate::db::audit::{self, AuditEntry};
+use crate::domain::{Actor, AuditAction, SecretScope};
 use crate::services::{plugin_secrets, secrets};
 
 /// What to do with webhook secrets.
@@ -82,12 +84,20 @@ pub async fn run(
         return Ok(());
     }
     let db = connect.await?;
+    let key = AuditKey::derive(settings.secrets.key.as_ref())?;
+    let record = |action: AuditAction, details: serde_json::Value| {
+        AuditEntry::new(Actor::cli(), action)
+            .outcome("ok")
+            .details(details.to_string())
+    };
     match command {
         SecretsCommand::Add { scope, label } => {
             let scope = SecretScope::parse(&scope).map_err(anyhow::Error::msg)?;
             let value = read_value("add --scope ...")?;
             let id =
                 secrets::add(&db, settings.secrets.key.as_ref(), &scope, label, &value).await?;
+            let details = serde_json::json!({ "id": id, "scope": scope.to_string() });
+            audit::record(&db, &key, record(AuditAction::SecretAdded, details)).await?;
             println!("stored secret {id} for {scope}");
         }
         SecretsCommand::List => {
@@ -116,6 +126,8 @@ pub async fn run(
             if !secrets::remove(&db, id).await? {
                 bail!("no stored secret with id {id}");
             }
+            let details = serde_json::json!({ "id": id });
+            audit::record(&db, &key, record(AuditAction::SecretRemoved, details)).await?;
             println!("removed secret {id}");
         }
         SecretsCommand::PluginSet { name, scope } => {
@@ -123,6 +135,8 @@ pub async fn run(
             plugin_secrets::set(&db, settings.secrets.key.as_ref(), &scope, &name, &value)
                 .await
                 .with_context(|| format!("storing plugin secret {name} for {scope} (names are letters, digits, -, _ and .; scopes `*` or OWNER/NAME)"))?;
+            let details = serde_json::json!({ "name": name, "scope": scope });
+            audit::record(&db, &key, record(AuditAction::PluginSecretSet, details)).await?;
             println!("stored plugin secret {name} for {scope}");
         }
         SecretsCommand::PluginList => {
@@ -138,6 +152,8 @@ pub async fn run(
             if !plugin_secrets::remove(&db, &scope, &name).await? {
                 bail!("no plugin secret {name} for {scope}");
             }
+            let details = serde_json::json!({ "name": name, "scope": scope });
+            audit::record(&db, &key, record(AuditAction::PluginSecretRemoved, details)).await?;
             println!("removed plugin secret {name} for {scope}");
         }
         SecretsCommand::GenerateKey => {}

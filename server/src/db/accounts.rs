@@ -127,6 +127,26 @@ pub async fn set_user_role(
     Ok(())
 }
 
+/// Links a user to a GitHub login (lower case), or unlinks them with `None`. A
+/// login already linked to another user is refused by the unique index.
+///
+/// # Errors
+/// When the database fails.
+pub async fn set_github_login(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    github_login: Option<String>,
+) -> Result<(), DbErr> {
+    users::ActiveModel {
+        id: Set(user_id),
+        github_login: Set(github_login),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    Ok(())
+}
+
 /// Creates a team; returns it.
 ///
 /// # Errors

@@ -197,7 +197,7 @@ pub async fn find(
 /// # Errors
 /// When the database fails.
 pub async fn find_by_delivery_id(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     delivery_id: &str,
 ) -> Result<Option<deliveries::Model>, DbErr> {
     deliveries::Entity::find()

@@ -11,8 +11,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbBackend, DbErr,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Statement, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DbBackend, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Statement,
+    TransactionTrait,
 };
 
 use super::entities::jobs;
@@ -362,16 +363,26 @@ pub enum Replay {
 }
 
 /// Replays a stored delivery: requeues its dead job, or enqueues a new generation
-/// when every job of it is done.
+/// when every job of it is done; in a transaction of its own.
 ///
 /// # Errors
 /// When the database fails, or the delivery has no job at all.
 pub async fn replay(db: &DatabaseConnection, delivery_pk: i64) -> Result<Replay, DbErr> {
     let txn = db.begin().await?;
+    let outcome = replay_in(&txn, delivery_pk).await?;
+    txn.commit().await?;
+    Ok(outcome)
+}
+
+/// [`replay`] on the caller's transaction (which also records who replayed it).
+///
+/// # Errors
+/// When the database fails, or the delivery has no job at all.
+pub async fn replay_in<C: ConnectionTrait>(txn: &C, delivery_pk: i64) -> Result<Replay, DbErr> {
     let existing = jobs::Entity::find()
         .filter(jobs::Column::DeliveryPk.eq(delivery_pk))
         .order_by_desc(jobs::Column::Id)
-        .all(&txn)
+        .all(txn)
         .await?;
     let Some(latest) = existing.first() else {
         return Err(DbErr::RecordNotFound(format!(
@@ -398,7 +409,7 @@ pub async fn replay(db: &DatabaseConnection, delivery_pk: i64) -> Result<Replay,
             .col_expr(jobs::Column::RunAfter, Expr::value(now))
             .col_expr(jobs::Column::UpdatedAt, Expr::value(now))
             .filter(jobs::Column::Id.eq(dead.id))
-            .exec(&txn)
+            .exec(txn)
             .await?;
         Replay::Requeued { job_id: dead.id }
     } else {
@@ -414,13 +425,12 @@ pub async fn replay(db: &DatabaseConnection, delivery_pk: i64) -> Result<Replay,
             updated_at: Set(now),
             ..Default::default()
         }
-        .insert(&txn)
+        .insert(txn)
         .await?;
         Replay::NewJob {
             job_id: job.id,
             generation,
         }
     };
-    txn.commit().await?;
     Ok(outcome)
 }

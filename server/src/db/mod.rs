@@ -74,6 +74,41 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
         .context("running database migrations")
 }
 
+/// Rolls back the last `steps` applied migrations (all with `None`). Refuses,
+/// changing nothing, when that would roll back one of
+/// [`gantry_migrations::AUDIT_GUARDS`] (dropping the audit log or its append-only
+/// triggers) unless `force` is set: the audit log is not to be removed by an
+/// ordinary rollback.
+///
+/// # Errors
+/// When the rollback is refused or a migration fails.
+pub async fn roll_back(
+    db: &DatabaseConnection,
+    steps: Option<u32>,
+    force: bool,
+) -> anyhow::Result<()> {
+    let applied = Migrator::get_applied_migrations(db)
+        .await
+        .context("reading which migrations are applied")?;
+    let count = steps.map_or(applied.len(), |n| usize::try_from(n).unwrap_or(usize::MAX));
+    let guarded: Vec<String> = applied
+        .iter()
+        .rev()
+        .take(count)
+        .map(|m| m.name().to_owned())
+        .filter(|name| gantry_migrations::AUDIT_GUARDS.contains(&name.as_str()))
+        .collect();
+    if !guarded.is_empty() && !force {
+        anyhow::bail!(
+            "refusing to roll back {}: that removes the audit log or its append-only guards; add --force if that is really meant",
+            guarded.join(", ")
+        );
+    }
+    Migrator::down(db, steps)
+        .await
+        .context("rolling back migrations")
+}
+
 fn is_sqlite(url: &str) -> bool {
     url.starts_with("sqlite:")
 }

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
 use super::entities::plugin_states;
 
@@ -12,7 +12,9 @@ use super::entities::plugin_states;
 ///
 /// # Errors
 /// When the database fails.
-pub async fn all(db: &DatabaseConnection) -> Result<HashMap<String, plugin_states::Model>, DbErr> {
+pub async fn all(
+    db: &impl ConnectionTrait,
+) -> Result<HashMap<String, plugin_states::Model>, DbErr> {
     Ok(plugin_states::Entity::find()
         .all(db)
         .await?
@@ -25,7 +27,7 @@ pub async fn all(db: &DatabaseConnection) -> Result<HashMap<String, plugin_state
 ///
 /// # Errors
 /// When the database fails.
-pub async fn disabled(db: &DatabaseConnection) -> Result<Vec<String>, DbErr> {
+pub async fn disabled(db: &impl ConnectionTrait) -> Result<Vec<String>, DbErr> {
     let rows = plugin_states::Entity::find()
         .filter(plugin_states::Column::Disabled.eq(true))
         .all(db)
@@ -40,7 +42,7 @@ pub async fn disabled(db: &DatabaseConnection) -> Result<Vec<String>, DbErr> {
 /// # Errors
 /// When the database fails.
 pub async fn record_run(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     name: &str,
     crashed: bool,
     message: Option<&str>,
@@ -95,7 +97,7 @@ pub async fn record_run(
 ///
 /// # Errors
 /// When the database fails.
-pub async fn enable(db: &DatabaseConnection, name: &str) -> Result<bool, DbErr> {
+pub async fn enable(db: &impl ConnectionTrait, name: &str) -> Result<bool, DbErr> {
     let Some(current) = plugin_states::Entity::find_by_id(name.to_owned())
         .one(db)
         .await?
@@ -117,7 +119,7 @@ pub async fn enable(db: &DatabaseConnection, name: &str) -> Result<bool, DbErr> 
 ///
 /// # Errors
 /// When the database fails.
-pub async fn forget(db: &DatabaseConnection, name: &str) -> Result<bool, DbErr> {
+pub async fn forget(db: &impl ConnectionTrait, name: &str) -> Result<bool, DbErr> {
     Ok(plugin_states::Entity::delete_by_id(name.to_owned())
         .exec(db)
         .await?

@@ -1,7 +1,7 @@
 //! Queries on `policy_rules`, converting rows to and from `policy::Rule`.
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, QueryOrder,
 };
 
 use super::entities::policy_rules;
@@ -11,7 +11,7 @@ use crate::policy::{CapabilityPattern, Conditions, Effect, Permission, Rule, Rul
 ///
 /// # Errors
 /// When the database fails.
-pub async fn insert(db: &DatabaseConnection, rule: &Rule) -> Result<i64, DbErr> {
+pub async fn insert<C: ConnectionTrait>(db: &C, rule: &Rule) -> Result<i64, DbErr> {
     let (scope, scope_name) = match &rule.scope {
         RuleScope::Builtin | RuleScope::Global => ("global", String::new()),
         RuleScope::Org(n) => ("org", n.clone()),
@@ -29,6 +29,7 @@ pub async fn insert(db: &DatabaseConnection, rule: &Rule) -> Result<i64, DbErr> 
             .min_permission
             .map(|p| format!("{p:?}").to_lowercase())),
         enforced: Set(rule.enforced),
+        approvals: Set(i32::try_from(rule.approvals).unwrap_or(1)),
         created_at: Set(Utc::now()),
         ..Default::default()
     }
@@ -42,7 +43,7 @@ pub async fn insert(db: &DatabaseConnection, rule: &Rule) -> Result<i64, DbErr> 
 ///
 /// # Errors
 /// When the database fails.
-pub async fn all(db: &DatabaseConnection) -> Result<Vec<Rule>, DbErr> {
+pub async fn all<C: ConnectionTrait>(db: &C) -> Result<Vec<Rule>, DbErr> {
     let rows = policy_rules::Entity::find()
         .order_by_asc(policy_rules::Column::Id)
         .all(db)
@@ -72,14 +73,26 @@ fn to_rule(row: &policy_rules::Model) -> Result<Rule, String> {
                 .transpose()?,
         },
         enforced: row.enforced,
+        approvals: u32::try_from(row.approvals).unwrap_or(1).max(1),
     })
+}
+
+/// One rule by id; `None` when there is none (or it no longer parses).
+///
+/// # Errors
+/// When the database fails.
+pub async fn find<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<Rule>, DbErr> {
+    Ok(policy_rules::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .and_then(|row| to_rule(&row).ok()))
 }
 
 /// Deletes a rule; returns whether it existed.
 ///
 /// # Errors
 /// When the database fails.
-pub async fn delete(db: &DatabaseConnection, id: i64) -> Result<bool, DbErr> {
+pub async fn delete<C: ConnectionTrait>(db: &C, id: i64) -> Result<bool, DbErr> {
     Ok(policy_rules::Entity::delete_by_id(id)
         .exec(db)
         .await?

@@ -1,16 +1,26 @@
 //! Validated domain types with no framework in them: secrets, webhook headers, GitHub
-//! event names, the event a plugin receives, and the projects plugin settings apply to.
+//! event names, the event a plugin receives and what caused it, the projects plugin settings apply to,
+//! and the typed vocabulary of the audit log and approvals (actors, actions,
+//! statuses; `vocabulary` makes such string enums).
+mod approval;
+mod audit;
 mod catalog;
+mod cause;
 mod event;
 mod project;
 mod scope;
 mod secret;
 pub mod text;
+mod vocabulary;
 mod webhook;
 
+pub use approval::ApprovalStatus;
+pub use audit::{Actor, ActorKind, AuditAction};
 pub use catalog::{is_known_action, is_known_event};
+pub use cause::{Cause, PullHead};
 pub use event::{EventMeta, RepoRef};
 pub use project::Project;
 pub use scope::SecretScope;
 pub use secret::Secret;
+pub use vocabulary::Unknown;
 pub use webhook::{DeliveryId, EventName, WebhookHeaderError, WebhookHeaders};

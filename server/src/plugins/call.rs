@@ -15,7 +15,7 @@ use super::invoke::{
 };
 use super::registry::{LoadedPlugin, PluginRuntime};
 use crate::domain::text::clip;
-use crate::domain::RepoRef;
+use crate::domain::{ApprovalStatus, RepoRef};
 
 const MIB: usize = 1024 * 1024;
 
@@ -53,12 +53,20 @@ fn wit_event(event: &PluginEvent) -> Event {
     }
 }
 
-fn approval_outcome(name: &str) -> ApprovalOutcome {
-    match name {
-        "executed" => ApprovalOutcome::Executed,
-        "denied" => ApprovalOutcome::Denied,
-        "expired" => ApprovalOutcome::Expired,
-        _ => ApprovalOutcome::Failed,
+/// The WIT outcome of an ended approval. v0.1 knows four; an action superseded by a
+/// push or stopped by the policy never ran, as a denied one, and the detail says
+/// which it was.
+fn approval_outcome(status: ApprovalStatus) -> ApprovalOutcome {
+    match status {
+        ApprovalStatus::Executed => ApprovalOutcome::Executed,
+        ApprovalStatus::Denied | ApprovalStatus::Superseded | ApprovalStatus::Stopped => {
+            ApprovalOutcome::Denied
+        }
+        ApprovalStatus::Expired => ApprovalOutcome::Expired,
+        ApprovalStatus::Failed
+        | ApprovalStatus::Pending
+        | ApprovalStatus::Approved
+        | ApprovalStatus::Retrying => ApprovalOutcome::Failed,
     }
 }
 
@@ -106,7 +114,7 @@ impl PluginRuntime {
     ) -> InvocationReport {
         let context = PluginEvent {
             name: "approval".into(),
-            action: Some(notice.outcome.clone()),
+            action: Some(notice.outcome.as_str().to_owned()),
             delivery_id: format!("{}:{}", notice.delivery_id, notice.id),
             repository: Some(notice.repository.clone()),
             payload: String::new(),
@@ -115,12 +123,13 @@ impl PluginRuntime {
             branch: None,
             config: notice.config.clone(),
             invocation: None,
+            cause: notice.cause.clone(),
         };
         let wit = Approval {
             id: notice.id.clone(),
             capability: notice.capability.clone(),
             repository: wit_repo(&notice.repository),
-            outcome: approval_outcome(&notice.outcome),
+            outcome: approval_outcome(notice.outcome),
             decided_by: notice.decided_by.clone(),
             detail: notice.detail.clone(),
             delivery_id: notice.delivery_id.clone(),
@@ -164,6 +173,7 @@ impl PluginRuntime {
                     .unwrap_or_else(|| plugin.config_json.clone()),
                 env: env.clone(),
                 branch: event.branch.clone(),
+                cause: event.cause.clone(),
                 idempotency: IdempotencyScope {
                     delivery_id: event.delivery_id.clone(),
                     generation: event.generation,

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::egress::Egress;
-use crate::crypto::SecretBox;
-use crate::domain::RepoRef;
+use crate::crypto::{AuditKey, SecretBox};
+use crate::domain::{Cause, RepoRef};
 use crate::github::GitHubClient;
 use crate::metrics::PluginMetrics;
 
@@ -38,6 +38,9 @@ pub struct PluginEvent {
     /// hook stage) so their writes get different idempotency keys; `None` for a
     /// plugin's one run for the event.
     pub invocation: Option<String>,
+    /// Who (and which pull request head) caused the event: held writes record it,
+    /// and those people may not approve them.
+    pub cause: Cause,
 }
 
 /// What host calls reach outside the sandbox: GitHub, the database (approvals and
@@ -59,6 +62,8 @@ pub struct HostEnv {
 pub struct HostServices {
     /// Opens plugin secrets; `None` without `secrets.key`.
     pub secret_box: Option<SecretBox>,
+    /// Keys the audit log's chain (unkeyed without `secrets.key`).
+    pub audit_key: AuditKey,
     /// Outbound HTTP with address checks.
     pub egress: Egress,
     /// Where plugin-reported metrics go; `None` where nothing exports them.
@@ -95,6 +100,7 @@ impl HostServices {
             .as_ref()
             .map(SecretBox::from_key)
             .transpose()?;
+        let audit_key = AuditKey::derive(settings.secrets.key.as_ref())?;
         let git = GitPlaces {
             base_url: settings.github.git_url.trim_end_matches('/').to_owned(),
             workspaces: settings.data_dir.join("workspaces"),
@@ -102,6 +108,7 @@ impl HostServices {
         };
         Ok(Self {
             secret_box,
+            audit_key,
             egress: Egress::new(&settings.plugins.http)?,
             metrics: metrics.map(|m| m.plugin_reported.clone()),
             decisions: metrics.map(|m| m.policy_decisions.clone()),
@@ -140,8 +147,8 @@ pub struct ApprovalNotice {
     pub capability: String,
     /// The repository.
     pub repository: RepoRef,
-    /// `executed`, `failed`, `denied` or `expired`.
-    pub outcome: String,
+    /// How it ended (`ApprovalStatus::TOLD`).
+    pub outcome: crate::domain::ApprovalStatus,
     /// Who decided.
     pub decided_by: Option<String>,
     /// The result or the failure.
@@ -150,6 +157,9 @@ pub struct ApprovalNotice {
     pub delivery_id: String,
     /// The plugin's configuration for the repository.
     pub config: Option<std::sync::Arc<str>>,
+    /// What caused the held action, which also caused whatever the plugin holds
+    /// while handling its end.
+    pub cause: Cause,
 }
 
 /// How an invocation ended.

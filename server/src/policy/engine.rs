@@ -35,6 +35,18 @@ pub struct Decision {
     pub considered: Vec<Considered>,
 }
 
+impl Decision {
+    /// How many distinct people must approve a write this decision holds: what the
+    /// deciding `ask` rule says (1 for anything else).
+    #[must_use]
+    pub fn approvals_required(&self) -> u32 {
+        match (&self.rule, self.effect) {
+            (Some(rule), Effect::Ask) => rule.approvals.clamp(1, Rule::MAX_APPROVALS),
+            _ => 1,
+        }
+    }
+}
+
 /// One rule as the engine saw it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Considered {
@@ -144,6 +156,7 @@ mod tests {
             effect,
             conditions: Conditions::default(),
             enforced: false,
+            approvals: 1,
         }
     }
 

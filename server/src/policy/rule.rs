@@ -230,9 +230,20 @@ pub struct Rule {
     /// A global rule that narrower rules may not loosen.
     #[serde(default)]
     pub enforced: bool,
+    /// For `ask`: how many distinct people must approve a held write (1 to
+    /// [`Rule::MAX_APPROVALS`]).
+    #[serde(default = "one")]
+    pub approvals: u32,
+}
+
+fn one() -> u32 {
+    1
 }
 
 impl Rule {
+    /// The most approvals a rule may require.
+    pub const MAX_APPROVALS: u32 = 10;
+
     /// How specific the rule is: scope, then plugin, then capability, then
     /// conditions. Compared lexicographically; higher is more specific.
     #[must_use]
@@ -322,6 +333,7 @@ pub fn builtin_rules() -> Vec<Rule> {
         effect,
         conditions: Conditions::default(),
         enforced: false,
+        approvals: 1,
     };
     vec![
         rule("*", Effect::Ask),

@@ -150,6 +150,7 @@ pub static ROUTES: &[RouteRow] = &[
     row!(GET "/dashboard/users" => dashboard::accounts::list_accounts, ADMIN),
     row!(POST "/dashboard/users" => dashboard::accounts::create_user, ADMIN),
     row!(POST "/dashboard/users/{login}/role" => dashboard::accounts::set_user_role, ADMIN),
+    row!(POST "/dashboard/users/{login}/github" => dashboard::accounts::link_github, ADMIN),
     row!(POST "/dashboard/users/{login}/sessions/reset" => dashboard::accounts::reset_sessions, ADMIN),
     row!(POST "/dashboard/users/{login}/disable" => dashboard::accounts::disable_user, ADMIN),
     row!(POST "/dashboard/users/{login}/enable" => dashboard::accounts::enable_user, ADMIN),

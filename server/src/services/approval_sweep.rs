@@ -1,20 +1,26 @@
 //! The approvals sweep, run on a timer beside the workers: expires held actions
-//! nobody decided in time (audited, never run), then tells each plugin how its held
-//! actions ended by calling its `approval-resolved` export once per approval. The
-//! claim is a conditional update, so with several workers or replicas each approval
-//! is told once; a plugin that fails to handle the news is logged, not retried.
+//! nobody decided in time (audited, never run), marks approved actions whose run
+//! never finished as failed (so they can be approved again or denied), then tells
+//! each plugin how its held actions ended by calling its `approval-resolved` export
+//! once per approval. The claim is a conditional update, so with several workers or
+//! replicas each approval is told once; a plugin that fails to handle the news is
+//! logged, not retried.
 use chrono::Utc;
 
 use crate::db::approvals;
-use crate::db::audit::{self, AuditEntry};
 use crate::db::policies;
-use crate::domain::RepoRef;
+use crate::domain::{ApprovalStatus, Cause, PullHead, RepoRef};
 use crate::plugins::{ApprovalNotice, HostEnv};
+use crate::services::approvals as held;
 use crate::services::plugins::active;
 use crate::state::AppState;
 
 /// Approvals told per sweep at most; the next sweep takes the rest.
 const BATCH: u64 = 16;
+
+/// How long an approved action may run before it counts as never finishing: far
+/// longer than any run (a copy of the largest artifact included) takes.
+const RUN_GIVEN_UP_AFTER: chrono::Duration = chrono::Duration::hours(1);
 
 /// One sweep. Returns how many plugins were told.
 ///
@@ -24,21 +30,15 @@ pub async fn sweep(state: &AppState) -> anyhow::Result<usize> {
     let ttl = chrono::Duration::seconds(
         i64::try_from(state.settings.approvals.expire_after_secs).unwrap_or(i64::MAX / 2),
     );
-    for row in approvals::expire(&state.db, Utc::now() - ttl).await? {
+    for row in held::expire(&state.db, state.audit_key(), Utc::now() - ttl).await? {
         tracing::info!(approval = %row.public_id, plugin = %row.plugin, "held action expired");
-        let entry = AuditEntry {
-            actor: "gantry".into(),
-            actor_kind: "system".into(),
-            action: "approval.expired".into(),
-            project: Some(row.repository.clone()),
-            capability: Some(row.capability.clone()),
-            decision: Some("ask".into()),
-            outcome: Some("expired".into()),
-            delivery_id: Some(row.delivery_id.clone()),
-            details: Some(row.public_id.clone()),
-        };
-        audit::append(&state.db, entry).await?;
     }
+    held::abandon(
+        &state.db,
+        state.audit_key(),
+        Utc::now() - RUN_GIVEN_UP_AFTER,
+    )
+    .await?;
     let claimed = approvals::claim_unnotified(&state.db, BATCH).await?;
     if claimed.is_empty() {
         return Ok(0);
@@ -75,15 +75,35 @@ pub async fn sweep(state: &AppState) -> anyhow::Result<usize> {
             tracing::warn!(approval = %row.public_id, plugin = %row.plugin, "the plugin of a decided approval is no longer enabled there; it is not told");
             continue;
         };
+        let outcome = approvals::status(&row);
+        let detail = match outcome {
+            // Told as `denied` (WIT v0.1 has no such outcome); the detail says why.
+            ApprovalStatus::Superseded | ApprovalStatus::Stopped => row
+                .reason
+                .clone()
+                .map(|r| format!("{}: {r}", outcome.as_str())),
+            _ => row.result.clone().or(row.reason.clone()),
+        };
+        let cause = Cause {
+            people: approvals::requesters(&row),
+            pull_request: row
+                .pull_number
+                .and_then(|n| u64::try_from(n).ok())
+                .map(|number| PullHead {
+                    number,
+                    head_sha: row.head_sha.clone(),
+                }),
+        };
         let notice = ApprovalNotice {
             id: row.public_id.clone(),
             capability: row.capability.clone(),
             repository,
-            outcome: row.status.clone(),
+            outcome,
             decided_by: row.decided_by.clone(),
-            detail: row.result.clone().or(row.reason.clone()),
+            detail,
             delivery_id: row.delivery_id.clone(),
             config: Some(found.config.clone()),
+            cause,
         };
         let report = state
             .runtime

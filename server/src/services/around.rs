@@ -254,6 +254,7 @@ mod tests {
             branch: None,
             config: None,
             invocation: None,
+            cause: crate::domain::Cause::default(),
         }
     }
 

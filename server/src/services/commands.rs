@@ -1,5 +1,6 @@
 //! Comment commands: for an `issue_comment` that was created (not edited) by a
-//! person (not a bot), the commands in its body are found by Prow's rules
+//! person (not a bot, not Gantry's own identity, and without Gantry's idempotency
+//! marker), the commands in its body are found by Prow's rules
 //! (`gantry_plugin_sdk::commands::parse`: line start, quotes, HTML comments and code
 //! ignored) as `/verb args` or `@bot verb args`, and each goes to the enabled
 //! plugins whose manifest declares the verb, once the commenter's permission on the
@@ -7,15 +8,23 @@
 //!
 //! The host answers three verbs itself: `help` (the commands enabled on the
 //! repository, from the manifests), and `@bot approve ID` / `@bot deny ID` by a
-//! maintainer, which decide a held action as the API does. Its replies carry an
-//! idempotency marker like plugins' comments, so a retried job does not repeat them.
+//! maintainer, which decide a held action through `approvals::decide`, as the API
+//! and the dashboard do. Its replies carry an idempotency marker like plugins'
+//! comments, so a retried job does not repeat them.
+//!
+//! With a personal token, every comment Gantry makes (its own and its plugins') is
+//! authored by the token's owner, usually an admin of the repository: were those
+//! comments read as the owner's, a plugin could approve its own held writes or run
+//! other plugins' commands by commenting. So comments by Gantry's own login (`GET
+//! /user`, asked once) and comments carrying the marker Gantry puts on every
+//! comment it makes are never read for commands.
 use gantry_plugin_sdk::commands::{parse, Command};
 use serde_json::Value;
 
-use super::approvals;
+use super::approvals::{self, Decided, Decider, Decision, Right};
 use super::plugins::active::{ActivePlugin, ActivePlugins};
 use crate::db::audit::{self, AuditEntry};
-use crate::domain::RepoRef;
+use crate::domain::{Actor, AuditAction, RepoRef};
 use crate::github::{GitHubClient, GitHubError};
 use crate::plugins::{PluginCommand, PluginEvent};
 use crate::policy::Permission;
@@ -38,7 +47,8 @@ pub struct CommentContext {
 
 impl CommentContext {
     /// The comment of an `issue_comment.created` event by a person; `None` for any
-    /// other event, an edit or a deletion, or a bot's comment.
+    /// other event, an edit or a deletion, a bot's comment, or a comment carrying
+    /// Gantry's idempotency marker (Gantry or a plugin made it).
     #[must_use]
     pub fn of(event: &str, action: Option<&str>, payload: &Value) -> Option<Self> {
         if event != "issue_comment" || action != Some("created") {
@@ -48,6 +58,13 @@ impl CommentContext {
         let user = &comment["user"];
         let author = user["login"].as_str()?.to_owned();
         if user["type"].as_str() == Some("Bot") || author.ends_with("[bot]") {
+            return None;
+        }
+        if comment["body"]
+            .as_str()
+            .is_some_and(|b| b.contains(GANTRY_MARKER))
+        {
+            tracing::info!(%author, "a comment carrying Gantry's marker is not read for commands");
             return None;
         }
         Some(Self {
@@ -61,6 +78,9 @@ impl CommentContext {
         })
     }
 }
+
+/// How every comment Gantry and its plugins make begins its idempotency marker.
+pub const GANTRY_MARKER: &str = "<!-- gantry: ";
 
 /// One command for one plugin.
 #[derive(Debug)]
@@ -114,6 +134,10 @@ pub async fn route(
     if commands.is_empty() {
         return Ok(Vec::new());
     }
+    if by_gantry(state, &comment.author).await? {
+        tracing::warn!(author = %comment.author, "a comment by Gantry's own GitHub identity is not read for commands");
+        return Ok(Vec::new());
+    }
     let permission = permission_of(github, &repo, &comment.author).await?;
     let mut routed = Vec::new();
     for (seq, command) in commands.iter().enumerate() {
@@ -133,7 +157,7 @@ pub async fn route(
                 if command.mention
                     && command.args.first().is_some_and(|a| a.starts_with("ap_")) =>
             {
-                let text = decide(state, github, &repo, comment, command, permission).await?;
+                let text = decide(state, &repo, comment, command, permission).await?;
                 reply(
                     github,
                     &repo,
@@ -229,45 +253,57 @@ fn help_text(active: &ActivePlugins, bot: &str) -> String {
     out
 }
 
-/// Decides a held action for a maintainer; returns the reply.
+/// Whether `author` is Gantry's own GitHub identity (with a personal token, the
+/// token's owner). When GitHub cannot say, the job is retried rather than the
+/// comment read as a person's.
+async fn by_gantry(state: &AppState, author: &str) -> anyhow::Result<bool> {
+    let own = state
+        .own_login()
+        .await
+        .map_err(|e| anyhow::anyhow!("asking GitHub who Gantry is: {e}"))?;
+    Ok(own.is_some_and(|own| own.eq_ignore_ascii_case(author)))
+}
+
+/// Decides a held action for the commenter (`approvals::decide`, with their
+/// permission on the repository as their right); returns the reply.
 async fn decide(
     state: &AppState,
-    github: &GitHubClient,
     repo: &RepoRef,
     comment: &CommentContext,
     command: &Command,
     permission: Permission,
 ) -> anyhow::Result<String> {
     let id = command.args.first().cloned().unwrap_or_default();
-    if permission < Permission::Maintain {
-        return Ok(format!(
-            "@{} only maintainers can decide held actions.",
-            comment.author
-        ));
-    }
-    let held = crate::db::approvals::find(&state.db, &id).await?;
-    if held
-        .as_ref()
-        .is_none_or(|h| !h.repository.eq_ignore_ascii_case(&repo.full_name()))
-    {
-        return Ok(format!("No held action `{id}` on this repository."));
-    }
-    let reason = Some(format!(
-        "comment {} by {}",
-        comment.comment_id, comment.author
-    ));
-    let by = comment.author.as_str();
-    Ok(if command.name == "approve" {
-        match approvals::approve(&state.db, github, &id, by, reason.as_deref()).await {
-            Ok(_) => format!("Approved `{id}`; it ran."),
-            Err(e) => format!("Could not approve `{id}`: {e}"),
-        }
+    let decider = Decider {
+        actor: Actor::github(&comment.author),
+        right: Right::GitHub {
+            repository: repo,
+            permission,
+        },
+    };
+    let decision = if command.name == "approve" {
+        Decision::Approve
     } else {
-        match approvals::deny(&state.db, &id, by, reason.as_deref()).await {
-            Ok(()) => format!("Denied `{id}`; it will not run."),
-            Err(e) => format!("Could not deny `{id}`: {e}"),
-        }
-    })
+        Decision::Deny
+    };
+    let reason = format!("comment {} by {}", comment.comment_id, comment.author);
+    let who = &comment.author;
+    Ok(
+        match approvals::decide(state, &decider, &id, decision, Some(&reason)).await {
+            Ok(Decided::Executed(_)) => format!("Approved `{id}`; it ran."),
+            Ok(Decided::Denied) => format!("Denied `{id}`; it will not run."),
+            Ok(Decided::Waiting { votes, required }) => format!(
+                "Approval {votes} of {required} for `{id}`; it runs once {} more distinct people approve.",
+                required - votes
+            ),
+            Err(approvals::ApprovalError::NotFound(_)) => {
+                format!("No held action `{id}` on this repository.")
+            }
+            Err(approvals::ApprovalError::Forbidden(why)) => format!("@{who} {why}."),
+            Err(approvals::ApprovalError::Database(e)) => return Err(e.into()),
+            Err(e) => format!("Could not decide `{id}`: {e}"),
+        },
+    )
 }
 
 /// Replies on the issue as the platform, once per delivery and key.
@@ -279,7 +315,7 @@ async fn reply(
     delivery: &str,
     text: &str,
 ) -> anyhow::Result<()> {
-    let marker = format!("<!-- gantry: host key={delivery}:{key} -->");
+    let marker = format!("{GANTRY_MARKER}host key={delivery}:{key} -->");
     github
         .create_comment_once(repo, comment.number, text, &marker, true)
         .await?;
@@ -295,16 +331,11 @@ async fn audit_refusal(
     who: &str,
     delivery: &str,
 ) -> anyhow::Result<()> {
-    let entry = AuditEntry {
-        actor: comment.author.clone(),
-        actor_kind: "user".into(),
-        action: "command.refused".into(),
-        project: Some(repo.full_name()),
-        outcome: Some("refused".into()),
-        delivery_id: Some(delivery.to_owned()),
-        details: Some(format!("/{verb} of {plugin} needs {who}")),
-        ..AuditEntry::default()
-    };
-    audit::append(&state.db, entry).await?;
+    let entry = AuditEntry::new(Actor::github(&comment.author), AuditAction::CommandRefused)
+        .project(repo.full_name())
+        .outcome("refused")
+        .delivery(delivery)
+        .details(format!("/{verb} of {plugin} needs {who}"));
+    audit::record(&state.db, state.audit_key(), entry).await?;
     Ok(())
 }

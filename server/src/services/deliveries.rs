@@ -1,6 +1,11 @@
-//! Inspecting and replaying stored deliveries, for the CLI and the JSON API alike.
-use sea_orm::{DatabaseConnection, DbErr};
+//! Inspecting and replaying stored deliveries, for the CLI, the JSON API and the
+//! dashboard alike. A replay and its audit row are one transaction.
+use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
 use thiserror::Error;
+
+use crate::crypto::AuditKey;
+use crate::db::audit::{self, AuditEntry, ChainConflict};
+use crate::domain::{Actor, AuditAction};
 
 use crate::db::deliveries::{self, DeliverySummary};
 use crate::db::entities::plugin_runs;
@@ -19,6 +24,12 @@ pub enum DeliveryError {
     /// 503: the database failed.
     #[error("the database failed")]
     Database(#[from] DbErr),
+}
+
+impl ChainConflict for DeliveryError {
+    fn is_chain_conflict(&self) -> bool {
+        matches!(self, Self::Database(e) if e.is_chain_conflict())
+    }
 }
 
 /// A delivery with every job and plugin run (not its payload).
@@ -134,13 +145,37 @@ pub async fn show(
     })
 }
 
-/// Replays a delivery by GitHub's delivery id (see [`jobs::replay`]).
+/// Replays a delivery by GitHub's delivery id (see [`jobs::replay`]) for `actor`,
+/// audited in the same transaction.
 ///
 /// # Errors
 /// [`DeliveryError::NotFound`] or a database failure.
-pub async fn replay(db: &DatabaseConnection, delivery_id: &str) -> Result<Replay, DeliveryError> {
-    let delivery = deliveries::find_by_delivery_id(db, delivery_id)
-        .await?
-        .ok_or_else(|| DeliveryError::NotFound(delivery_id.to_owned()))?;
-    Ok(jobs::replay(db, delivery.id).await?)
+pub async fn replay(
+    db: &DatabaseConnection,
+    key: &AuditKey,
+    actor: &Actor,
+    delivery_id: &str,
+) -> Result<Replay, DeliveryError> {
+    audit::retrying(|| async {
+        let txn = db.begin().await?;
+        let delivery = deliveries::find_by_delivery_id(&txn, delivery_id)
+            .await?
+            .ok_or_else(|| DeliveryError::NotFound(delivery_id.to_owned()))?;
+        let replay = jobs::replay_in(&txn, delivery.id).await?;
+        let outcome = match replay {
+            Replay::AlreadyPending { .. } => "already_pending",
+            Replay::Requeued { .. } | Replay::NewJob { .. } => "ok",
+        };
+        let mut entry = AuditEntry::new(actor.clone(), AuditAction::DeliveryReplayed)
+            .delivery(delivery_id)
+            .outcome(outcome)
+            .details(serde_json::to_string(&replay).unwrap_or_default());
+        if let Some(repository) = &delivery.repository {
+            entry = entry.project(repository.clone());
+        }
+        audit::append(&txn, key, &entry).await?;
+        txn.commit().await?;
+        Ok(replay)
+    })
+    .await
 }

@@ -6,8 +6,10 @@
 use sea_orm::{DatabaseConnection, DbErr};
 use serde_json::Value;
 
+use crate::crypto::AuditKey;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::installations;
+use crate::domain::{Actor, AuditAction};
 use crate::github::GitHubAccess;
 
 fn full_names(list: &Value) -> Vec<String> {
@@ -27,6 +29,7 @@ fn full_names(list: &Value) -> Vec<String> {
 /// When the database fails.
 pub async fn apply(
     db: &DatabaseConnection,
+    key: &AuditKey,
     github: &GitHubAccess,
     event: &str,
     action: Option<&str>,
@@ -91,17 +94,13 @@ pub async fn apply(
         _ => return Ok(true),
     }
     tracing::info!(installation = id, event, action, "installation updated");
-    let entry = AuditEntry {
-        actor: payload["sender"]["login"]
-            .as_str()
-            .unwrap_or("github")
-            .to_owned(),
-        actor_kind: "github".into(),
-        action: format!("{event}.{action}"),
-        details: Some(format!("installation {id} on {account}")),
-        ..AuditEntry::default()
-    };
-    audit::append(db, entry).await?;
+    let sender = payload["sender"]["login"].as_str().unwrap_or("github");
+    let recorded = format!("{event}.{action}")
+        .parse()
+        .unwrap_or(AuditAction::InstallationChanged);
+    let entry = AuditEntry::new(Actor::github(sender), recorded)
+        .details(format!("installation {id} on {account} ({event}.{action})"));
+    audit::record(db, key, entry).await?;
     Ok(true)
 }
 

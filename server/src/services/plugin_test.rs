@@ -120,6 +120,9 @@ async fn run_in(
         branch: meta.branch.clone(),
         config: None,
         invocation: None,
+        cause: serde_json::from_slice::<serde_json::Value>(payload)
+            .map(|p| crate::domain::Cause::of(event_name, &p))
+            .unwrap_or_default(),
     };
     let report = runtime.invoke(&plugin, &event, &env).await;
     let decisions = audit::with_action(&db, "policy.decision")
@@ -133,7 +136,7 @@ async fn run_in(
             )
         })
         .collect();
-    let held = approvals::list(&db, Some("pending"))
+    let held = approvals::list(&db, Some(crate::domain::ApprovalStatus::Pending))
         .await?
         .into_iter()
         .map(|a| (a.public_id, a.action))

@@ -1,11 +1,13 @@
-//! Managing policy rules (every change audited) and explaining decisions, for the
-//! CLI and the JSON API alike.
-use sea_orm::{DatabaseConnection, DbErr};
+//! Managing policy rules (every change audited in the transaction that makes it) and
+//! explaining decisions, for the CLI, the JSON API and the dashboard alike.
+use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
 use serde::Deserialize;
 use thiserror::Error;
 
-use crate::db::audit::{self, AuditEntry};
+use crate::crypto::AuditKey;
+use crate::db::audit::{self, AuditEntry, ChainConflict};
 use crate::db::policies;
+use crate::domain::{Actor, AuditAction};
 use crate::policy::{
     decide, CapabilityPattern, Conditions, Decision, Effect, Permission, Request, Rule, RuleScope,
 };
@@ -29,6 +31,9 @@ pub struct RuleForm {
     /// A global rule narrower rules may not loosen.
     #[serde(default)]
     pub enforced: bool,
+    /// For `ask`: how many distinct people must approve (1 when absent).
+    #[serde(default)]
+    pub approvals: Option<u32>,
 }
 
 /// Why a rule was refused.
@@ -43,6 +48,12 @@ pub enum PolicyError {
     /// 503: the database failed.
     #[error("the database failed")]
     Database(#[from] DbErr),
+}
+
+impl ChainConflict for PolicyError {
+    fn is_chain_conflict(&self) -> bool {
+        matches!(self, Self::Database(e) if e.is_chain_conflict())
+    }
 }
 
 impl TryFrom<RuleForm> for Rule {
@@ -66,74 +77,105 @@ impl TryFrom<RuleForm> for Rule {
                 })
             })
             .transpose()?;
+        let effect = Effect::parse(&form.effect).ok_or_else(|| {
+            PolicyError::Invalid(format!("`{}` is not allow, ask or deny", form.effect))
+        })?;
+        let approvals = form.approvals.unwrap_or(1);
+        if !(1..=Rule::MAX_APPROVALS).contains(&approvals) {
+            return Err(PolicyError::Invalid(format!(
+                "approvals must be 1 to {}",
+                Rule::MAX_APPROVALS
+            )));
+        }
+        if approvals > 1 && effect != Effect::Ask {
+            return Err(PolicyError::Invalid(
+                "approvals applies to ask rules only".into(),
+            ));
+        }
         Ok(Rule {
             id: 0,
             scope,
             plugin: form.plugin.filter(|p| !p.is_empty()),
             capability: CapabilityPattern::parse(&form.capability).map_err(PolicyError::Invalid)?,
-            effect: Effect::parse(&form.effect).ok_or_else(|| {
-                PolicyError::Invalid(format!("`{}` is not allow, ask or deny", form.effect))
-            })?,
+            effect,
             conditions: Conditions {
                 branch: form.branch.filter(|b| !b.is_empty()),
                 min_permission,
             },
             enforced: form.enforced,
+            approvals,
         })
     }
 }
 
-/// Stores a rule and audits it; returns its id.
+/// Stores a rule and its audit row, in one transaction; returns its id.
 ///
 /// # Errors
 /// See [`PolicyError`].
-pub async fn add(db: &DatabaseConnection, form: RuleForm, actor: &str) -> Result<i64, PolicyError> {
+pub async fn add(
+    db: &DatabaseConnection,
+    key: &AuditKey,
+    actor: &Actor,
+    form: RuleForm,
+) -> Result<i64, PolicyError> {
     let rule = Rule::try_from(form)?;
-    let id = policies::insert(db, &rule).await?;
-    let details = serde_json::to_string(&Rule { id, ..rule.clone() }).ok();
-    audit::append(db, change(actor, "policy.created", &rule, details)).await?;
-    Ok(id)
+    audit::retrying(|| async {
+        let txn = db.begin().await?;
+        let id = policies::insert(&txn, &rule).await?;
+        let details = serde_json::to_string(&Rule { id, ..rule.clone() }).ok();
+        audit::append(
+            &txn,
+            key,
+            &change(actor, AuditAction::PolicyCreated, &rule, details),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(id)
+    })
+    .await
 }
 
-/// Deletes a rule and audits it.
+/// Deletes a rule with its audit row, in one transaction.
 ///
 /// # Errors
 /// See [`PolicyError`].
-pub async fn remove(db: &DatabaseConnection, id: i64, actor: &str) -> Result<(), PolicyError> {
-    let rule = policies::all(db)
-        .await?
-        .into_iter()
-        .find(|r| r.id == id)
-        .ok_or(PolicyError::NotFound(id))?;
-    policies::delete(db, id).await?;
-    audit::append(
-        db,
-        change(
-            actor,
-            "policy.deleted",
-            &rule,
-            serde_json::to_string(&rule).ok(),
-        ),
-    )
-    .await?;
-    Ok(())
+pub async fn remove(
+    db: &DatabaseConnection,
+    key: &AuditKey,
+    actor: &Actor,
+    id: i64,
+) -> Result<(), PolicyError> {
+    audit::retrying(|| async {
+        let txn = db.begin().await?;
+        let rule = policies::find(&txn, id)
+            .await?
+            .ok_or(PolicyError::NotFound(id))?;
+        if !policies::delete(&txn, id).await? {
+            return Err(PolicyError::NotFound(id));
+        }
+        let details = serde_json::to_string(&rule).ok();
+        audit::append(
+            &txn,
+            key,
+            &change(actor, AuditAction::PolicyDeleted, &rule, details),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    })
+    .await
 }
 
-fn change(actor: &str, action: &str, rule: &Rule, details: Option<String>) -> AuditEntry {
-    AuditEntry {
-        actor: actor.to_owned(),
-        actor_kind: "user".into(),
-        action: action.into(),
-        project: match &rule.scope {
-            RuleScope::Repo(r) => Some(r.clone()),
-            _ => None,
-        },
-        capability: Some(rule.capability.as_str().to_owned()),
-        decision: Some(rule.effect.as_str().into()),
-        outcome: Some("ok".into()),
-        delivery_id: None,
-        details,
+fn change(actor: &Actor, action: AuditAction, rule: &Rule, details: Option<String>) -> AuditEntry {
+    let mut entry = AuditEntry::new(actor.clone(), action)
+        .capability(rule.capability.as_str())
+        .decision(rule.effect.as_str())
+        .outcome("ok");
+    if let RuleScope::Repo(r) = &rule.scope {
+        entry = entry.project(r.clone());
     }
+    entry.details = details;
+    entry
 }
 
 /// What would happen if `plugin` used `capability` on `repository`.

@@ -347,6 +347,22 @@ impl Simulator {
         self.save();
     }
 
+    /// Says that `login` (a person) owns the personal token `token`: `GET /user`
+    /// with it answers that user, as GitHub does. A token nobody was said to own is
+    /// the app's bot account's (`gantry[bot]`), the author of writes that name no
+    /// other user.
+    pub fn set_token_owner(&self, token: &str, login: &str) {
+        {
+            let mut state = self.lock();
+            state.ensure_user(login, "User");
+            state
+                .apps
+                .token_owners
+                .insert(token.to_owned(), login.to_owned());
+        }
+        self.save();
+    }
+
     /// How long installation tokens handed out from now on live (an hour by default;
     /// a few seconds lets tests see one expire). Not saved.
     pub fn set_token_lifetime(&self, lifetime: Duration) {

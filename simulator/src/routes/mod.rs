@@ -26,6 +26,7 @@ mod repos;
 mod reviews;
 mod runs;
 mod statuses;
+mod users;
 
 pub(crate) use self::body::{
     opt_bool, opt_string, opt_strings, parse_json, required_string, update_string,
@@ -75,6 +76,7 @@ pub(crate) fn configure(sim: &Simulator, cfg: &mut web::ServiceConfig) {
                 .configure(releases::config)
                 .configure(contents::config)
                 .configure(git::config)
+                .configure(users::config)
                 .default_service(web::to(not_found)),
         );
 }
@@ -193,7 +195,7 @@ pub(crate) fn query(req: &HttpRequest, name: &str) -> Option<String> {
 }
 
 /// Who writes when a request does not say: the app's bot account.
-const DEFAULT_ACTOR: &str = "gantry[bot]";
+pub(crate) const DEFAULT_ACTOR: &str = "gantry[bot]";
 /// Request header naming another acting user (a comment's author, a reviewer...).
 const USER_HEADER: &str = "x-sim-user";
 

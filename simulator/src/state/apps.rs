@@ -45,6 +45,9 @@ pub(crate) struct Apps {
     pub tokens: BTreeMap<String, IssuedToken>,
     /// Personal tokens accepted when tokens are checked.
     pub personal_tokens: BTreeSet<String>,
+    /// Who owns a personal token (`GET /user` answers this login), by token.
+    #[serde(default)]
+    pub token_owners: BTreeMap<String, String>,
 }
 
 /// A registered GitHub App.

@@ -44,6 +44,7 @@ fn gantry_cli(app: &TestApp, args: &[&str], stdin: &str) -> String {
         .args(args)
         .env("GANTRY_DATABASE__URL", &app.state.settings.database.url)
         .env("GANTRY_DATA_DIR", app.dir.path())
+        .env("GANTRY_SECRETS__KEY", crate::helpers::TEST_KEY)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

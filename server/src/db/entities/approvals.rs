@@ -1,4 +1,5 @@
-//! `approvals`: actions held by an `ask` decision, with exactly what would run.
+//! `approvals`: actions held by an `ask` decision, with exactly what would run, who
+//! caused them, the pull request head they were held for, and their quorum.
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -20,6 +21,12 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub decided_at: Option<DateTimeUtc>,
     pub notified_at: Option<DateTimeUtc>,
+    pub requested_by: Option<String>,
+    pub pull_number: Option<i64>,
+    pub head_sha: Option<String>,
+    pub branch: Option<String>,
+    pub approvals_required: i32,
+    pub votes: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,6 +1,7 @@
 //! sea-orm entities, one module per table, mirroring the migrations. No queries here:
 //! those live beside in `db::<table>`.
 pub mod api_tokens;
+pub mod approval_votes;
 pub mod approvals;
 pub mod audit_log;
 pub mod deliveries;

@@ -14,6 +14,7 @@ pub struct Model {
     pub branch: Option<String>,
     pub min_permission: Option<String>,
     pub enforced: bool,
+    pub approvals: i32,
     pub created_at: DateTimeUtc,
 }
 

@@ -11,6 +11,7 @@ pub struct Model {
     pub admin: bool,
     pub base_role: Option<String>,
     pub disabled: bool,
+    pub github_login: Option<String>,
     pub created_at: DateTimeUtc,
 }
 

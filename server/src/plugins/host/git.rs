@@ -15,6 +15,7 @@ use super::super::bindings::{HostError, Repo};
 use super::{HostState, Invocation};
 use crate::db::audit::{self, AuditEntry};
 use crate::domain::RepoRef;
+use crate::domain::{Actor, AuditAction};
 use crate::git::{GitError, Leave, Remote, Workspace};
 use crate::policy::{decide, Effect, Request};
 use crate::services::approvals::{HeldAction, HeldPack};
@@ -109,18 +110,14 @@ impl Invocation {
             target.full_name()
         );
         tracing::warn!(plugin = %self.plugin, repository = %target.full_name(), %message, "a held push was refused");
-        let entry = AuditEntry {
-            actor: self.plugin.clone(),
-            actor_kind: "plugin".into(),
-            action: "approval.refused".into(),
-            project: Some(target.full_name()),
-            capability: Some("git:push".into()),
-            decision: Some("ask".into()),
-            outcome: Some("too_large".into()),
-            delivery_id: Some(self.idempotency.delivery_id.clone()),
-            details: Some(message.clone()),
-        };
-        if let Err(e) = audit::append(&self.env.db, entry).await {
+        let entry = AuditEntry::new(Actor::plugin(&self.plugin), AuditAction::ApprovalRefused)
+            .project(target.full_name())
+            .capability("git:push")
+            .decision("ask")
+            .outcome("too_large")
+            .delivery(self.idempotency.delivery_id.clone())
+            .details(message.clone());
+        if let Err(e) = audit::record(&self.env.db, &self.env.services.audit_key, entry).await {
             self.transient_failure = Some(format!("audit failed: {e}"));
             return HostError::Unavailable("the refusal could not be audited".into());
         }

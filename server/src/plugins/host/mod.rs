@@ -61,6 +61,8 @@ pub struct Invocation {
     pub env: super::invoke::HostEnv,
     /// The event's branch, for policy conditions.
     pub branch: Option<String>,
+    /// Who and what caused the event: held writes record it.
+    pub cause: crate::domain::Cause,
     /// What makes this invocation's writes idempotent.
     pub idempotency: IdempotencyScope,
     /// Writes attempted so far; numbers each write for its idempotency key.
@@ -293,8 +295,15 @@ impl Invocation {
             delivery_id: &self.idempotency.delivery_id,
             key,
             action,
+            cause: &self.cause,
         };
-        let decided = gate(&self.env.db, &self.env.rules, write).await;
+        let decided = gate(
+            &self.env.db,
+            &self.env.services.audit_key,
+            &self.env.rules,
+            write,
+        )
+        .await;
         if let (Some(counter), Ok(g)) = (&self.env.services.decisions, &decided) {
             let effect = match g {
                 Gate::Proceed | Gate::AlreadyDone(_) => "allow",

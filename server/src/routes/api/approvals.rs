@@ -1,19 +1,23 @@
-//! `/api/v1/approvals`: held actions, approved (run once) or denied. The listing
-//! holds only the projects the caller may see (`Principal::visible_projects`).
+//! `/api/v1/approvals`: held actions, approved (run once, after the quorum of
+//! distinct approvers) or denied, through `services::approvals::decide`. The
+//! listing holds only the projects the caller may see
+//! (`Principal::visible_projects`).
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-use super::auth::require_on;
-use crate::auth::{AnyMaintainer, AnyViewer, Role};
+use crate::auth::{AnyMaintainer, AnyViewer};
 use crate::routes::ApiError;
-use crate::services::approvals::{self as service, ApprovalError};
+use crate::services::approvals::{
+    self as service, ApprovalError, Decided, Decider, Decision, Right,
+};
 use crate::state::AppState;
 
 /// Query of `GET /api/v1/approvals`.
 #[derive(Debug, Deserialize)]
 pub struct ListQuery {
-    /// `pending`, `approved`, `executed`, `failed` or `denied`; all when absent.
+    /// A status (`pending`, `approved`, `retrying`, `executed`, `failed`, `denied`,
+    /// `expired`, `superseded`, `stopped`); all when absent.
     status: Option<String>,
 }
 
@@ -45,6 +49,9 @@ pub async fn list_approvals(
                 "repository": a.repository, "delivery_id": a.delivery_id,
                 "action": serde_json::from_str::<serde_json::Value>(&a.action).unwrap_or_default(),
                 "decided_by": a.decided_by, "reason": a.reason,
+                "requested_by": crate::db::approvals::requesters(&a),
+                "approvals": a.votes, "approvals_required": a.approvals_required,
+                "pull_request": a.pull_number, "head_sha": a.head_sha,
                 "result": a.result.and_then(|r| serde_json::from_str::<serde_json::Value>(&r).ok()),
                 "created_at": a.created_at, "decided_at": a.decided_at,
             })
@@ -53,7 +60,9 @@ pub async fn list_approvals(
     Ok(HttpResponse::Ok().json(serde_json::json!({ "approvals": items })))
 }
 
-/// `POST /api/v1/approvals/{id}/approve`: runs the held action, once.
+/// `POST /api/v1/approvals/{id}/approve`: counts the caller's approval; runs the
+/// held action once enough distinct people approved (200 `executed`), otherwise
+/// answers 202 `pending` with the count.
 pub async fn approve_action(
     caller: AnyMaintainer,
     state: web::Data<AppState>,
@@ -61,27 +70,29 @@ pub async fn approve_action(
     form: Option<web::Json<DecisionForm>>,
 ) -> Result<HttpResponse, ApiError> {
     let reason = form.and_then(|f| f.into_inner().reason);
-    let held = crate::db::approvals::find(&state.db, &path)
-        .await
-        .map_err(|e| api_error(e.into()))?
-        .ok_or_else(|| api_error(ApprovalError::NotFound(path.to_string())))?;
-    require_on(&caller, Role::Maintainer, Some(&held.repository))?;
-    let delivery = held.delivery_id;
-    let github = state
-        .github_for_delivery(&delivery)
-        .await
-        .map_err(|e| api_error(ApprovalError::Failed(e.to_string())))?;
-    let result = service::approve(
-        &state.db,
-        &github,
+    let decider = Decider {
+        actor: caller.actor(),
+        right: Right::Principal(&caller),
+    };
+    let decided = service::decide(
+        &state,
+        &decider,
         &path,
-        &caller.audit_actor(),
+        Decision::Approve,
         reason.as_deref(),
     )
     .await
     .map_err(api_error)?;
-    Ok(HttpResponse::Ok()
-        .json(serde_json::json!({ "id": path.as_str(), "status": "executed", "result": result })))
+    Ok(match decided {
+        Decided::Waiting { votes, required } => HttpResponse::Accepted().json(
+            serde_json::json!({ "id": path.as_str(), "status": "pending", "approvals": votes, "required": required }),
+        ),
+        Decided::Executed(result) => HttpResponse::Ok().json(
+            serde_json::json!({ "id": path.as_str(), "status": "executed", "result": result }),
+        ),
+        Decided::Denied => HttpResponse::Ok()
+            .json(serde_json::json!({ "id": path.as_str(), "status": "denied" })),
+    })
 }
 
 /// `POST /api/v1/approvals/{id}/deny`: discards the held action.
@@ -92,12 +103,11 @@ pub async fn deny_action(
     form: Option<web::Json<DecisionForm>>,
 ) -> Result<HttpResponse, ApiError> {
     let reason = form.and_then(|f| f.into_inner().reason);
-    let held = crate::db::approvals::find(&state.db, &path)
-        .await
-        .map_err(|e| api_error(e.into()))?
-        .ok_or_else(|| api_error(ApprovalError::NotFound(path.to_string())))?;
-    require_on(&caller, Role::Maintainer, Some(&held.repository))?;
-    service::deny(&state.db, &path, &caller.audit_actor(), reason.as_deref())
+    let decider = Decider {
+        actor: caller.actor(),
+        right: Right::Principal(&caller),
+    };
+    service::decide(&state, &decider, &path, Decision::Deny, reason.as_deref())
         .await
         .map_err(api_error)?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "id": path.as_str(), "status": "denied" })))
@@ -108,8 +118,17 @@ fn api_error(err: ApprovalError) -> ApiError {
         ApprovalError::NotFound(_) => {
             ApiError::new(StatusCode::NOT_FOUND, "approval_not_found", err.to_string())
         }
+        ApprovalError::Forbidden(_) => {
+            ApiError::new(StatusCode::FORBIDDEN, "forbidden", err.to_string())
+        }
         ApprovalError::AlreadyDecided { .. } => {
             ApiError::new(StatusCode::CONFLICT, "already_decided", err.to_string())
+        }
+        ApprovalError::AlreadyApproved(_) => {
+            ApiError::new(StatusCode::CONFLICT, "already_approved", err.to_string())
+        }
+        ApprovalError::Stopped { .. } => {
+            ApiError::new(StatusCode::CONFLICT, "stopped_by_policy", err.to_string())
         }
         ApprovalError::Failed(_) => {
             ApiError::new(StatusCode::BAD_GATEWAY, "action_failed", err.to_string())

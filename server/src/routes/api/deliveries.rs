@@ -87,11 +87,11 @@ pub async fn show_delivery(
 /// `POST /api/v1/deliveries/{delivery_id}/replay`: requeue a dead job or run a
 /// processed delivery again; 202 with what was done.
 pub async fn replay_delivery(
-    _caller: AdminOnly,
+    caller: AdminOnly,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let replay = deliveries::replay(&state.db, &path)
+    let replay = deliveries::replay(&state.db, state.audit_key(), &caller.actor(), &path)
         .await
         .map_err(api_error)?;
     state.wake_workers();

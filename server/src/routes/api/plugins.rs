@@ -8,10 +8,11 @@ use serde::Deserialize;
 
 use super::auth::require_on;
 use crate::auth::{AdminOnly, AnyMaintainer, AnyViewer, Principal, Role};
+use crate::domain::Actor;
 use crate::domain::Project;
 use crate::routes::webhooks::read_body;
 use crate::routes::ApiError;
-use crate::services::plugins::{Actor, PluginAdmin, PluginAdminError};
+use crate::services::plugins::{PluginAdmin, PluginAdminError};
 use crate::state::AppState;
 
 /// Body of enable and disable (optional): without a project, the whole plugin.
@@ -27,7 +28,7 @@ pub async fn list_plugins(
     caller: AnyViewer,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut plugins = admin(&state, &caller.audit_actor(), caller.audit_kind())
+    let mut plugins = admin(&state, &caller.actor())
         .list()
         .await
         .map_err(api_error)?;
@@ -46,7 +47,7 @@ pub async fn show_plugin(
     state: web::Data<AppState>,
     name: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut plugin = admin(&state, &caller.audit_actor(), caller.audit_kind())
+    let mut plugin = admin(&state, &caller.actor())
         .show(&name)
         .await
         .map_err(api_error)?;
@@ -67,7 +68,7 @@ pub async fn install_plugin(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let bytes = read_component(&req, body, &state).await?;
-    let plugin = admin(&state, &caller.audit_actor(), caller.audit_kind())
+    let plugin = admin(&state, &caller.actor())
         .install(bytes)
         .await
         .map_err(api_error)?;
@@ -89,7 +90,7 @@ pub async fn upgrade_plugin(
     name: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let bytes = read_component(&req, body, &state).await?;
-    let upgraded = admin(&state, &caller.audit_actor(), caller.audit_kind())
+    let upgraded = admin(&state, &caller.actor())
         .upgrade(bytes, Some(&name))
         .await
         .map_err(api_error)?;
@@ -102,7 +103,7 @@ pub async fn remove_plugin(
     state: web::Data<AppState>,
     name: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    admin(&state, &caller.audit_actor(), caller.audit_kind())
+    admin(&state, &caller.actor())
         .remove(&name)
         .await
         .map_err(api_error)?;
@@ -118,7 +119,7 @@ pub async fn enable_plugin(
 ) -> Result<HttpResponse, ApiError> {
     let project = project(form)?;
     require_on(&caller, Role::Maintainer, repo_of(project.as_ref()))?;
-    let change = admin(&state, &caller.audit_actor(), caller.audit_kind())
+    let change = admin(&state, &caller.actor())
         .enable(&name, project.as_ref())
         .await
         .map_err(api_error)?;
@@ -134,7 +135,7 @@ pub async fn disable_plugin(
 ) -> Result<HttpResponse, ApiError> {
     let project = project(form)?;
     require_on(&caller, Role::Maintainer, repo_of(project.as_ref()))?;
-    let change = admin(&state, &caller.audit_actor(), caller.audit_kind())
+    let change = admin(&state, &caller.actor())
         .disable(&name, project.as_ref())
         .await
         .map_err(api_error)?;
@@ -181,8 +182,8 @@ async fn configure(
             format!("the body is not JSON: {e}"),
         )
     })?;
-    let actor = caller.audit_actor();
-    let admin = admin(state, &actor, caller.audit_kind());
+    let actor = caller.actor();
+    let admin = admin(state, &actor);
     let change = admin
         .configure(name, project, config)
         .await
@@ -198,12 +199,13 @@ async fn configure(
     Ok(HttpResponse::Ok().json(serde_json::json!({ "changed": change.changed, "summary": change.summary, "project": settings })))
 }
 
-fn admin<'a>(state: &'a AppState, actor: &'a str, kind: &'a str) -> PluginAdmin<'a> {
+fn admin<'a>(state: &'a AppState, actor: &'a Actor) -> PluginAdmin<'a> {
     PluginAdmin {
         db: &state.db,
         compiled: &state.plugins,
         max_component_bytes: state.settings.plugins.max_component_bytes,
-        actor: Actor { name: actor, kind },
+        actor,
+        audit_key: state.audit_key(),
     }
 }
 

@@ -35,9 +35,14 @@ pub async fn create_policy(
     form: web::Json<RuleForm>,
 ) -> Result<HttpResponse, ApiError> {
     require_on(&caller, Role::Maintainer, scope_project(&form.scope))?;
-    let id = policies::add(&state.db, form.into_inner(), &caller.audit_actor())
-        .await
-        .map_err(api_error)?;
+    let id = policies::add(
+        &state.db,
+        state.audit_key(),
+        &caller.actor(),
+        form.into_inner(),
+    )
+    .await
+    .map_err(api_error)?;
     Ok(HttpResponse::Created().json(serde_json::json!({ "id": id })))
 }
 
@@ -60,7 +65,7 @@ pub async fn delete_policy(
         RuleScope::Builtin | RuleScope::Global | RuleScope::Org(_) => None,
     };
     require_on(&caller, Role::Maintainer, project)?;
-    policies::remove(&state.db, id, &caller.audit_actor())
+    policies::remove(&state.db, state.audit_key(), &caller.actor(), id)
         .await
         .map_err(api_error)?;
     Ok(HttpResponse::NoContent().finish())
@@ -120,11 +125,11 @@ pub async fn verify_audit(
     _caller: AnyViewer,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let result = audit::verify(&state.db)
+    let result = audit::verify(&state.db, state.audit_key(), None)
         .await
         .map_err(|e| api_error(e.into()))?;
     Ok(HttpResponse::Ok().json(match result {
-        Ok(rows) => serde_json::json!({ "intact": true, "rows": rows }),
+        Ok(v) => serde_json::json!({ "intact": true, "rows": v.rows, "keyed_rows": v.keyed_rows, "head": v.head }),
         Err(broken) => serde_json::json!({ "intact": false, "first_broken_row": broken.id, "problem": broken.problem }),
     }))
 }

@@ -1,6 +1,7 @@
-//! Users and teams (`/dashboard/users`, admins only): users with their role, teams
-//! and state; creating users, changing a user's role, disabling and enabling
-//! users, ending a user's sessions;
+//! Users and teams (`/dashboard/users`, admins only): users with their role, teams,
+//! linked GitHub login and state; creating users, changing a user's role, linking
+//! a user to their GitHub login, disabling and enabling users, ending a user's
+//! sessions;
 //! teams, their members and their roles per project. Changes go through
 //! `auth::accounts` (as `gantry user ...` and `gantry team ...`), which audits each
 //! and ends the sessions of the users whose roles changed.
@@ -13,7 +14,7 @@ use serde::Deserialize;
 use super::access::{require, User};
 use super::format::time;
 use super::view::{render, see_other, DashError, Nav};
-use crate::auth::accounts::{self as service, AccountError, Actor};
+use crate::auth::accounts::{self as service, AccountError};
 use crate::auth::Role;
 use crate::db;
 use crate::state::AppState;
@@ -31,6 +32,8 @@ pub struct UserRow {
     pub disabled: bool,
     /// Whether they can sign in with a password.
     pub has_password: bool,
+    /// The GitHub login linked to the account (empty when none).
+    pub github: String,
     /// When the account was made.
     pub created_at: String,
 }
@@ -92,6 +95,7 @@ pub async fn list_accounts(
             teams: teams_of.remove(&u.id).unwrap_or_default(),
             disabled: u.disabled,
             has_password: u.password_hash.is_some(),
+            github: u.github_login.clone().unwrap_or_default(),
             created_at: time(&u.created_at),
             login: u.login,
         })
@@ -119,7 +123,9 @@ fn dash_error(err: AccountError) -> DashError {
         AccountError::NoSuchUser(_)
         | AccountError::NoSuchTeam(_)
         | AccountError::NoSuchToken(_) => DashError::NotFound(err.to_string()),
-        AccountError::LoginTaken | AccountError::TeamTaken => DashError::Conflict(err.to_string()),
+        AccountError::LoginTaken | AccountError::TeamTaken | AccountError::GithubLoginTaken(_) => {
+            DashError::Conflict(err.to_string())
+        }
         AccountError::Database(ref e) => DashError::internal(e),
         _ => DashError::BadRequest(err.to_string()),
     }
@@ -151,7 +157,8 @@ pub async fn create_user(
     let password = Some(form.password).filter(|p| !p.is_empty());
     service::create_user(
         &state.db,
-        &Actor::of(&user.0),
+        state.audit_key(),
+        &user.0.actor(),
         &form.login,
         password,
         role_of(&form.role)?,
@@ -179,9 +186,47 @@ pub async fn set_user_role(
     form: web::Form<RoleForm>,
 ) -> Result<HttpResponse, DashError> {
     require(&user.0, Role::Admin, None)?;
-    service::set_role(&state.db, &Actor::of(&user.0), &login, role_of(&form.role)?)
-        .await
-        .map_err(dash_error)?;
+    service::set_role(
+        &state.db,
+        state.audit_key(),
+        &user.0.actor(),
+        &login,
+        role_of(&form.role)?,
+    )
+    .await
+    .map_err(dash_error)?;
+    Ok(see_other(&req, BACK))
+}
+
+/// The GitHub link form.
+#[derive(Debug, Deserialize)]
+pub struct GithubForm {
+    /// The GitHub login; empty unlinks.
+    #[serde(default)]
+    github: String,
+}
+
+/// `POST /dashboard/users/{login}/github`: links the user to a GitHub login (empty
+/// unlinks); as `gantry user link-github`.
+#[tracing::instrument(skip_all, fields(login = %login))]
+pub async fn link_github(
+    user: User,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    login: web::Path<String>,
+    form: web::Form<GithubForm>,
+) -> Result<HttpResponse, DashError> {
+    require(&user.0, Role::Admin, None)?;
+    let github = Some(form.github.trim()).filter(|g| !g.is_empty());
+    service::link_github(
+        &state.db,
+        state.audit_key(),
+        &user.0.actor(),
+        &login,
+        github,
+    )
+    .await
+    .map_err(dash_error)?;
     Ok(see_other(&req, BACK))
 }
 
@@ -194,7 +239,7 @@ pub async fn reset_sessions(
     login: web::Path<String>,
 ) -> Result<HttpResponse, DashError> {
     require(&user.0, Role::Admin, None)?;
-    service::end_sessions(&state.db, &Actor::of(&user.0), &login)
+    service::end_sessions(&state.db, state.audit_key(), &user.0.actor(), &login)
         .await
         .map_err(dash_error)?;
     Ok(see_other(&req, BACK))
@@ -213,7 +258,7 @@ pub async fn disable_user(
     if login.eq_ignore_ascii_case(&user.0.login) {
         return Err(DashError::BadRequest("you cannot disable yourself".into()));
     }
-    service::set_disabled(&state.db, &Actor::of(&user.0), &login, true)
+    service::set_disabled(&state.db, state.audit_key(), &user.0.actor(), &login, true)
         .await
         .map_err(dash_error)?;
     Ok(see_other(&req, BACK))
@@ -228,7 +273,7 @@ pub async fn enable_user(
     login: web::Path<String>,
 ) -> Result<HttpResponse, DashError> {
     require(&user.0, Role::Admin, None)?;
-    service::set_disabled(&state.db, &Actor::of(&user.0), &login, false)
+    service::set_disabled(&state.db, state.audit_key(), &user.0.actor(), &login, false)
         .await
         .map_err(dash_error)?;
     Ok(see_other(&req, BACK))
@@ -249,7 +294,7 @@ pub async fn create_team(
     form: web::Form<NewTeamForm>,
 ) -> Result<HttpResponse, DashError> {
     require(&user.0, Role::Admin, None)?;
-    service::create_team(&state.db, &Actor::of(&user.0), &form.name)
+    service::create_team(&state.db, state.audit_key(), &user.0.actor(), &form.name)
         .await
         .map_err(dash_error)?;
     Ok(see_other(&req, BACK))
@@ -271,9 +316,15 @@ pub async fn add_member(
     form: web::Form<MemberForm>,
 ) -> Result<HttpResponse, DashError> {
     require(&user.0, Role::Admin, None)?;
-    service::add_member(&state.db, &Actor::of(&user.0), &team, &form.login)
-        .await
-        .map_err(dash_error)?;
+    service::add_member(
+        &state.db,
+        state.audit_key(),
+        &user.0.actor(),
+        &team,
+        &form.login,
+    )
+    .await
+    .map_err(dash_error)?;
     Ok(see_other(&req, BACK))
 }
 
@@ -287,7 +338,7 @@ pub async fn remove_member(
 ) -> Result<HttpResponse, DashError> {
     require(&user.0, Role::Admin, None)?;
     let (team, login) = path.into_inner();
-    service::remove_member(&state.db, &Actor::of(&user.0), &team, &login)
+    service::remove_member(&state.db, state.audit_key(), &user.0.actor(), &team, &login)
         .await
         .map_err(dash_error)?;
     Ok(see_other(&req, BACK))
@@ -317,8 +368,15 @@ pub async fn grant_role(
             "teams get viewer or maintainer on a project; admin is a user's role".into(),
         ));
     }
-    service::grant(&state.db, &Actor::of(&user.0), &team, &form.project, role)
-        .await
-        .map_err(dash_error)?;
+    service::grant(
+        &state.db,
+        state.audit_key(),
+        &user.0.actor(),
+        &team,
+        &form.project,
+        role,
+    )
+    .await
+    .map_err(dash_error)?;
     Ok(see_other(&req, BACK))
 }

@@ -1,20 +1,22 @@
 //! Approvals (`/dashboard/approvals`): the queue of held actions with exactly what
-//! each would run (pretty JSON), approve or deny with a reason (maintainers of the
-//! action's repository; through `services::approvals`, which runs an approved action
-//! once and audits both), and the decided history, of the projects the reader may
-//! see. The queue refreshes every 5 s
-//! from `/dashboard/approvals/live`.
+//! each would run (pretty JSON), who caused it and how many approvals it has and
+//! needs; approve or deny with a reason (maintainers of the action's repository,
+//! through `services::approvals::decide`, which applies separation of duties, runs
+//! an approved action once and audits every step); and the decided history, of the
+//! projects the reader may see. The queue refreshes every 5 s from
+//! `/dashboard/approvals/live`.
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::access::{can, require, User};
+use super::access::{can, User};
 use super::format::{pretty_json, time};
 use super::view::{fragment, render, see_other, DashError, Nav};
 use crate::auth::Role;
 use crate::db;
 use crate::db::entities::approvals::Model as Approval;
-use crate::services::approvals::{self as service, ApprovalError};
+use crate::domain::ApprovalStatus;
+use crate::services::approvals::{self as service, ApprovalError, Decider, Decision, Right};
 use crate::state::AppState;
 
 /// How many pending and decided approvals a page shows.
@@ -35,8 +37,12 @@ pub struct Row {
     pub delivery_id: String,
     /// Exactly what would run, pretty JSON.
     pub action: String,
-    /// `pending`, `approved`, `executed`, `failed`, `denied` or `expired`.
+    /// Its status (`ApprovalStatus`).
     pub status: String,
+    /// Who caused it (GitHub logins; they may not approve it).
+    pub requested_by: String,
+    /// Approvals so far, and needed.
+    pub quorum: String,
     /// Who decided.
     pub decided_by: Option<String>,
     /// Why.
@@ -52,8 +58,14 @@ pub struct Row {
 }
 
 fn row(a: Approval, user: &User) -> Row {
+    let open = matches!(
+        db::approvals::status(&a),
+        ApprovalStatus::Pending | ApprovalStatus::Failed
+    );
     Row {
-        can_decide: a.status == "pending" && can(&user.0, Role::Maintainer, Some(&a.repository)),
+        can_decide: open && can(&user.0, Role::Maintainer, Some(&a.repository)),
+        requested_by: db::approvals::requesters(&a).join(", "),
+        quorum: format!("{} of {}", a.votes, a.approvals_required),
         action: pretty_json(&a.action),
         result: a.result.as_deref().map(pretty_json),
         created_at: time(&a.created_at),
@@ -125,16 +137,27 @@ pub struct DecisionForm {
     reason: Option<String>,
 }
 
-/// The held action, after checking the caller maintains its repository.
-async fn decidable(state: &AppState, user: &User, id: &str) -> Result<Approval, DashError> {
-    let held = db::approvals::find(&state.db, id)
-        .await?
-        .ok_or_else(|| DashError::NotFound(format!("no approval with id {id}")))?;
-    require(&user.0, Role::Maintainer, Some(&held.repository))?;
-    Ok(held)
+/// Decides the held action `id` for the signed-in user.
+async fn decide(
+    state: &AppState,
+    user: &User,
+    id: &str,
+    decision: Decision,
+    form: DecisionForm,
+) -> Result<(), DashError> {
+    let reason = form.reason.filter(|r| !r.trim().is_empty());
+    let decider = Decider {
+        actor: user.0.actor(),
+        right: Right::Principal(&user.0),
+    };
+    service::decide(state, &decider, id, decision, reason.as_deref())
+        .await
+        .map_err(dash_error)?;
+    Ok(())
 }
 
-/// `POST /dashboard/approvals/{id}/approve`: runs the held action, once.
+/// `POST /dashboard/approvals/{id}/approve`: counts the approval; runs the held
+/// action once enough distinct people approved.
 #[tracing::instrument(skip_all, fields(approval = %id))]
 pub async fn approve_approval(
     user: User,
@@ -143,21 +166,7 @@ pub async fn approve_approval(
     id: web::Path<String>,
     form: web::Form<DecisionForm>,
 ) -> Result<HttpResponse, DashError> {
-    let held = decidable(&state, &user, &id).await?;
-    let github = state
-        .github_for_delivery(&held.delivery_id)
-        .await
-        .map_err(|e| DashError::Upstream(e.to_string()))?;
-    let reason = form.into_inner().reason.filter(|r| !r.trim().is_empty());
-    service::approve(
-        &state.db,
-        &github,
-        &id,
-        &user.0.audit_actor(),
-        reason.as_deref(),
-    )
-    .await
-    .map_err(dash_error)?;
+    decide(&state, &user, &id, Decision::Approve, form.into_inner()).await?;
     Ok(see_other(&req, "/dashboard/approvals"))
 }
 
@@ -170,18 +179,17 @@ pub async fn deny_approval(
     id: web::Path<String>,
     form: web::Form<DecisionForm>,
 ) -> Result<HttpResponse, DashError> {
-    decidable(&state, &user, &id).await?;
-    let reason = form.into_inner().reason.filter(|r| !r.trim().is_empty());
-    service::deny(&state.db, &id, &user.0.audit_actor(), reason.as_deref())
-        .await
-        .map_err(dash_error)?;
+    decide(&state, &user, &id, Decision::Deny, form.into_inner()).await?;
     Ok(see_other(&req, "/dashboard/approvals"))
 }
 
 fn dash_error(err: ApprovalError) -> DashError {
     match err {
         ApprovalError::NotFound(_) => DashError::NotFound(err.to_string()),
-        ApprovalError::AlreadyDecided { .. } => DashError::Conflict(err.to_string()),
+        ApprovalError::Forbidden(_) => DashError::Forbidden(err.to_string()),
+        ApprovalError::AlreadyDecided { .. }
+        | ApprovalError::AlreadyApproved(_)
+        | ApprovalError::Stopped { .. } => DashError::Conflict(err.to_string()),
         ApprovalError::Failed(_) => DashError::Upstream(err.to_string()),
         ApprovalError::Database(ref e) => DashError::internal(e),
     }

@@ -167,10 +167,10 @@ pub async fn verify_chain(
     _user: User,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, DashError> {
-    let status = match db::audit::verify(&state.db).await? {
-        Ok(rows) => ChainStatus {
+    let status = match db::audit::verify(&state.db, state.audit_key(), None).await? {
+        Ok(verified) => ChainStatus {
             intact: true,
-            rows,
+            rows: verified.rows,
             broken: None,
         },
         Err(broken) => ChainStatus {

@@ -191,7 +191,9 @@ pub async fn replay_delivery(
         Some(repo) => require(&user.0, Role::Maintainer, Some(repo))?,
         None => require(&user.0, Role::Admin, None)?,
     }
-    let replay = service::replay(&state.db, &id).await.map_err(dash_error)?;
+    let replay = service::replay(&state.db, state.audit_key(), &user.0.actor(), &id)
+        .await
+        .map_err(dash_error)?;
     state.wake_workers();
     tracing::info!(?replay, by = %user.0.audit_actor(), "delivery replayed from the dashboard");
     let to = format!(

@@ -18,17 +18,19 @@ use super::access::{can, require, User};
 use super::plugin_form::{self, Field};
 use super::view::{render, see_other, DashError, Nav};
 use crate::auth::{Principal, Role};
+use crate::domain::Actor;
 use crate::domain::Project;
 use crate::plugins::Manifest;
-use crate::services::plugins::{Actor, PluginAdmin, PluginAdminError, PluginDetail, PluginStatus};
+use crate::services::plugins::{PluginAdmin, PluginAdminError, PluginDetail, PluginStatus};
 use crate::state::AppState;
 
-fn admin<'a>(state: &'a AppState, actor: &'a str, kind: &'a str) -> PluginAdmin<'a> {
+fn admin<'a>(state: &'a AppState, actor: &'a Actor) -> PluginAdmin<'a> {
     PluginAdmin {
         db: &state.db,
         compiled: &state.plugins,
         max_component_bytes: state.settings.plugins.max_component_bytes,
-        actor: Actor { name: actor, kind },
+        actor,
+        audit_key: state.audit_key(),
     }
 }
 
@@ -47,11 +49,8 @@ pub async fn list_plugins(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, DashError> {
-    let actor = user.0.audit_actor();
-    let mut plugins = admin(&state, &actor, user.0.audit_kind())
-        .list()
-        .await
-        .map_err(dash_error)?;
+    let actor = user.0.actor();
+    let mut plugins = admin(&state, &actor).list().await.map_err(dash_error)?;
     let visible = user.0.visible_projects();
     for plugin in &mut plugins {
         plugin
@@ -112,8 +111,8 @@ pub async fn show_plugin(
     state: web::Data<AppState>,
     name: web::Path<String>,
 ) -> Result<HttpResponse, DashError> {
-    let actor = user.0.audit_actor();
-    let mut plugin = admin(&state, &actor, user.0.audit_kind())
+    let actor = user.0.actor();
+    let mut plugin = admin(&state, &actor)
         .show(&name)
         .await
         .map_err(dash_error)?;
@@ -183,8 +182,8 @@ async fn switch(
         Some(p) if p != Project::ALL => require(&user.0, Role::Maintainer, Some(p))?,
         _ => require(&user.0, Role::Admin, None)?,
     }
-    let actor = user.0.audit_actor();
-    let plugins = admin(&state, &actor, user.0.audit_kind());
+    let actor = user.0.actor();
+    let plugins = admin(&state, &actor);
     if on {
         plugins.enable(&name, project.as_ref()).await
     } else {
@@ -247,8 +246,8 @@ pub async fn configure_plugin(
         Project::ALL => require(&user.0, Role::Admin, None)?,
         p => require(&user.0, Role::Maintainer, Some(p))?,
     }
-    let actor = user.0.audit_actor();
-    let plugins = admin(&state, &actor, user.0.audit_kind());
+    let actor = user.0.actor();
+    let plugins = admin(&state, &actor);
     let detail = plugins.show(&name).await.map_err(dash_error)?;
     let config = plugin_form::parse(detail.manifest.config_schema.as_ref(), &pairs)
         .map_err(DashError::BadRequest)?;
@@ -358,8 +357,8 @@ pub async fn confirm_plugin(
                     .into(),
             )
         })?;
-    let actor = user.0.audit_actor();
-    let plugins = admin(&state, &actor, user.0.audit_kind());
+    let actor = user.0.actor();
+    let plugins = admin(&state, &actor);
     let (manifest, _) = Manifest::from_component(&bytes)
         .map_err(|e| DashError::BadRequest(format!("not a Gantry plugin: {e:#}")))?;
     let name = if crate::db::plugins::find(&state.db, &manifest.name)

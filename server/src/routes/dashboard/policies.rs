@@ -36,6 +36,8 @@ pub struct RuleView {
     pub conditions: String,
     /// A global rule narrower rules may not loosen.
     pub enforced: bool,
+    /// For `ask`: distinct approvals needed.
+    pub approvals: u32,
     /// Whether this caller may delete it.
     pub can_delete: bool,
 }
@@ -83,6 +85,7 @@ fn view(rule: &Rule, principal: &Principal) -> RuleView {
         effect: rule.effect.as_str().to_owned(),
         conditions: conditions.join(", "),
         enforced: rule.enforced,
+        approvals: rule.approvals,
         can_delete: rule.id > 0 && may_edit(principal, &rule.scope),
     }
 }
@@ -225,6 +228,9 @@ pub struct AddRuleForm {
     min_permission: String,
     #[serde(default)]
     enforced: Option<String>,
+    /// For `ask`: distinct approvals needed (blank: 1).
+    #[serde(default)]
+    approvals: String,
 }
 
 /// `POST /dashboard/policies`: adds a rule.
@@ -244,6 +250,13 @@ pub async fn add_policy(
         }));
     }
     let blank = |s: String| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    let approvals = blank(form.approvals)
+        .map(|n| {
+            n.parse::<u32>().map_err(|_| {
+                DashError::BadRequest(format!("approvals must be a number, not `{n}`"))
+            })
+        })
+        .transpose()?;
     let rule = RuleForm {
         scope: form.scope.trim().to_owned(),
         plugin: blank(form.plugin),
@@ -252,8 +265,9 @@ pub async fn add_policy(
         branch: blank(form.branch),
         min_permission: blank(form.min_permission),
         enforced: form.enforced.is_some(),
+        approvals,
     };
-    policies::add(&state.db, rule, &user.0.audit_actor())
+    policies::add(&state.db, state.audit_key(), &user.0.actor(), rule)
         .await
         .map_err(dash_error)?;
     Ok(see_other(&req, "/dashboard/policies"))
@@ -277,7 +291,7 @@ pub async fn delete_policy(
         RuleScope::Repo(repo) => require(&user.0, Role::Maintainer, Some(repo))?,
         _ => require(&user.0, Role::Admin, None)?,
     }
-    policies::remove(&state.db, id, &user.0.audit_actor())
+    policies::remove(&state.db, state.audit_key(), &user.0.actor(), id)
         .await
         .map_err(dash_error)?;
     Ok(see_other(&req, "/dashboard/policies"))

@@ -6,18 +6,21 @@
 //! (`wrapped.rs`, `services::around`), record each run, then complete or retry the
 //! job.
 use anyhow::Context;
+use sea_orm::TransactionTrait;
 
 use crate::db::audit::{self, AuditEntry};
 use crate::db::entities::jobs::Model as Job;
 use crate::db::jobs::JobStatus;
 use crate::db::{deliveries, jobs, plugin_states, policies, runs};
-use crate::domain::{is_known_action, is_known_event, EventMeta};
+use crate::domain::{
+    is_known_action, is_known_event, Actor, AuditAction, Cause, EventMeta, RepoRef,
+};
 use crate::github::GitHubError;
 use crate::plugins::{HostEnv, InvocationReport, Outcome, PluginCommand, PluginEvent};
 use crate::services::around::Target;
 use crate::services::commands::{self, CommentContext, Routed};
 use crate::services::plugins::{self, active::ActivePlugins};
-use crate::services::{installations, schedule};
+use crate::services::{approvals, installations, schedule};
 
 mod wrapped;
 use crate::state::AppState;
@@ -75,6 +78,7 @@ async fn run_job(state: &AppState, job: Job) -> anyhow::Result<()> {
         }
         installations::apply(
             &state.db,
+            state.audit_key(),
             &state.github,
             &delivery.event,
             delivery.action.as_deref(),
@@ -87,6 +91,20 @@ async fn run_job(state: &AppState, job: Job) -> anyhow::Result<()> {
         jobs::complete(&state.db, job.id).await?;
         return Ok(());
     }
+    let cause = payload
+        .as_ref()
+        .map(|p| Cause::of(&delivery.event, p))
+        .unwrap_or_default();
+    if let Some(repository) = &meta.repository {
+        supersede_held(
+            state,
+            &delivery.event,
+            delivery.action.as_deref(),
+            repository,
+            &cause,
+        )
+        .await?;
+    }
     let mut event = PluginEvent {
         name: delivery.event.clone(),
         action: delivery.action.clone(),
@@ -98,6 +116,7 @@ async fn run_job(state: &AppState, job: Job) -> anyhow::Result<()> {
         branch: meta.branch.clone(),
         config: None,
         invocation: None,
+        cause,
     };
     let github = match state.github.client(meta.installation_id).await {
         Ok(github) => github,
@@ -224,6 +243,44 @@ async fn run_job(state: &AppState, job: Job) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A push to a pull request (`synchronize`) ends every write held on it for an
+/// earlier head as superseded: the approval was for other commits. Done before the
+/// plugins run, so what they hold for the new head stays.
+async fn supersede_held(
+    state: &AppState,
+    event: &str,
+    action: Option<&str>,
+    repository: &RepoRef,
+    cause: &Cause,
+) -> anyhow::Result<()> {
+    let (true, Some(pull)) = (
+        event == "pull_request" && action == Some("synchronize"),
+        &cause.pull_request,
+    ) else {
+        return Ok(());
+    };
+    let pusher = cause
+        .people
+        .first()
+        .map_or_else(Actor::system, |login| Actor::github(login));
+    let ended = approvals::supersede(
+        &state.db,
+        state.audit_key(),
+        &repository.full_name(),
+        pull,
+        &pusher,
+    )
+    .await?;
+    if ended > 0 {
+        tracing::info!(
+            pull = pull.number,
+            ended,
+            "held writes superseded by a push"
+        );
+    }
+    Ok(())
+}
+
 /// No GitHub client for the job: a transient failure is retried with backoff; a
 /// refusal (wrong App key, unknown or suspended installation) will not heal by
 /// itself, so the job is dead-lettered at once with the reason, which the
@@ -313,26 +370,30 @@ async fn settle(
         .observe(report.duration.as_secs_f64());
     let crashed = matches!(report.outcome, Outcome::Trapped | Outcome::TimedOut);
     let limit = state.settings.plugins.max_consecutive_crashes;
-    if let Some(reason) = plugin_states::record_run(
-        &state.db,
-        &report.plugin,
-        crashed,
-        report.message.as_deref(),
-        limit,
-    )
-    .await?
-    {
+    // The automatic disable and its audit row are one transaction.
+    let disabled = audit::retrying(|| async {
+        let txn = state.db.begin().await?;
+        let reason = plugin_states::record_run(
+            &txn,
+            &report.plugin,
+            crashed,
+            report.message.as_deref(),
+            limit,
+        )
+        .await?;
+        if let Some(reason) = &reason {
+            let entry = AuditEntry::new(Actor::system(), AuditAction::PluginDisabled)
+                .delivery(delivery_id)
+                .outcome("disabled")
+                .details(format!("{}: {reason}", report.plugin));
+            audit::append(&txn, state.audit_key(), &entry).await?;
+        }
+        txn.commit().await?;
+        Ok::<_, sea_orm::DbErr>(reason)
+    })
+    .await?;
+    if let Some(reason) = disabled {
         tracing::error!(plugin = %report.plugin, %reason, "plugin disabled");
-        let entry = AuditEntry {
-            actor: "gantry".into(),
-            actor_kind: "system".into(),
-            action: "plugin.disabled".into(),
-            delivery_id: Some(delivery_id.to_owned()),
-            outcome: Some("disabled".into()),
-            details: Some(format!("{}: {reason}", report.plugin)),
-            ..AuditEntry::default()
-        };
-        audit::append(&state.db, entry).await?;
     }
     outcome.retry_at = outcome.retry_at.max(report.retry_at);
     if report.outcome == Outcome::Retry {

@@ -4,6 +4,7 @@
 //! of its own (`<hook> pre <target>`), so a retried job does not repeat those done.
 use crate::db::audit::{self, AuditEntry};
 use crate::db::runs;
+use crate::domain::{Actor, AuditAction};
 use crate::plugins::Outcome;
 use crate::services::around::{self, Stage, Target, TargetOutcome};
 use crate::services::plugins::active::ActivePlugin;
@@ -154,21 +155,14 @@ impl JobRun<'_> {
     /// Records the target as blocked (a finished run, so retries skip it) and audits it.
     async fn block(&self, target: &Target<'_>, reason: String) -> anyhow::Result<()> {
         tracing::info!(run = target.run_name, %reason, "plugin run blocked by a hook");
-        let entry = AuditEntry {
-            actor: target.plugin.to_owned(),
-            actor_kind: "plugin".into(),
-            action: "hook.blocked".into(),
-            project: target
-                .event
-                .repository
-                .as_ref()
-                .map(|r| crate::domain::Project::of_repo(r).as_str().to_owned()),
-            outcome: Some("blocked".into()),
-            delivery_id: Some(self.delivery_id.to_owned()),
-            details: Some(format!("{}: {reason}", target.run_name)),
-            ..AuditEntry::default()
-        };
-        audit::append(&self.state.db, entry).await?;
+        let mut entry = AuditEntry::new(Actor::plugin(target.plugin), AuditAction::HookBlocked)
+            .outcome("blocked")
+            .delivery(self.delivery_id)
+            .details(format!("{}: {reason}", target.run_name));
+        if let Some(repo) = &target.event.repository {
+            entry = entry.project(crate::domain::Project::of_repo(repo).as_str());
+        }
+        audit::record(&self.state.db, self.state.audit_key(), entry).await?;
         let run = runs::NewRun {
             job_id: self.job.id,
             plugin: target.run_name,

@@ -2,7 +2,7 @@
 //! section (parsing only, no plugin code runs), checked (name, version, schema,
 //! defaults), the component compiled once (cached by digest in memory and, with the
 //! runtime's cache, on disk) so a plugin the host cannot run is refused at once,
-//! then stored with its bytes, and the change audited.
+//! then stored with its bytes and the change's audit row, in one transaction.
 use std::sync::Arc;
 
 use sea_orm::TransactionTrait;
@@ -11,8 +11,9 @@ use serde_json::json;
 
 use super::settings::Settings;
 use super::{config, view::PluginDetail, PluginAdmin, PluginAdminError};
+use crate::db::audit;
 use crate::db::plugins::{self as queries, NewPlugin, PluginInfo, ProjectRow};
-use crate::domain::Project;
+use crate::domain::{AuditAction, Project};
 use crate::plugins::{LoadedPlugin, Manifest};
 
 /// The longest version or SDK version stored.
@@ -93,8 +94,6 @@ impl PluginAdmin<'_> {
             });
         }
         self.store_upgrade(plugin, &old).await?;
-        let details = json!({"from_version": old.version, "to_version": plugin.manifest.version, "from_digest": old.digest, "to_digest": plugin.digest});
-        self.audit("plugin.upgraded", name, None, details).await?;
         tracing::info!(plugin = %name, from = %old.version, to = %plugin.manifest.version, digest = %plugin.digest, "plugin upgraded");
         Ok(Upgraded {
             changed: true,
@@ -146,38 +145,48 @@ impl PluginAdmin<'_> {
             })
             .transpose()?;
         let manifest_text = manifest_text(manifest)?;
-        let txn = self.db.begin().await?;
-        if !queries::insert(&txn, new_plugin(plugin, &manifest_text)).await? {
-            txn.rollback().await?;
-            let version = queries::find(self.db, &manifest.name)
-                .await?
-                .map(|p| p.version)
-                .unwrap_or_default();
-            return Err(PluginAdminError::AlreadyInstalled {
-                name: manifest.name.clone(),
-                version,
-            });
-        }
         let own = everywhere.flatten().map(serde_json::Value::to_string);
-        if let Some(effective) = &effective {
-            let row = ProjectRow {
-                plugin: &manifest.name,
-                project: Project::ALL,
-                enabled: Some(true),
-                config: own.as_deref(),
-                effective_config: effective,
-            };
-            queries::insert_project_if_absent(&txn, row).await?;
-        }
-        txn.commit().await?;
         let mut details = json!({"version": manifest.version, "digest": plugin.digest, "size": plugin.component.len()});
         if everywhere.is_some() {
             details["enabled_for"] = Project::ALL.into();
             details["config"] = everywhere.flatten().cloned().into();
         }
-        self.audit("plugin.installed", &manifest.name, None, details)
+        audit::retrying(|| async {
+            let txn = self.db.begin().await?;
+            if !queries::insert(&txn, new_plugin(plugin, &manifest_text)).await? {
+                txn.rollback().await?;
+                let version = queries::find(self.db, &manifest.name)
+                    .await?
+                    .map(|p| p.version)
+                    .unwrap_or_default();
+                return Err(PluginAdminError::AlreadyInstalled {
+                    name: manifest.name.clone(),
+                    version,
+                });
+            }
+            if let Some(effective) = &effective {
+                let row = ProjectRow {
+                    plugin: &manifest.name,
+                    project: Project::ALL,
+                    enabled: Some(true),
+                    config: own.as_deref(),
+                    effective_config: effective,
+                };
+                queries::insert_project_if_absent(&txn, row).await?;
+            }
+            let details = details.clone();
+            self.audit(
+                &txn,
+                AuditAction::PluginInstalled,
+                &manifest.name,
+                None,
+                details,
+            )
             .await?;
-        Ok(())
+            txn.commit().await?;
+            Ok(())
+        })
+        .await
     }
 
     /// Replaces the component in one transaction with every project's configuration
@@ -190,28 +199,35 @@ impl PluginAdmin<'_> {
     ) -> Result<(), PluginAdminError> {
         let manifest = &plugin.manifest;
         let manifest_text = manifest_text(manifest)?;
-        let txn = self.db.begin().await?;
-        if !queries::lock(&txn, &old.name, &old.digest).await? {
-            txn.rollback().await?;
-            return Err(PluginAdminError::Conflict(old.name.clone()));
-        }
-        let settings = Settings::load(&txn, &old.name).await?;
-        let effective = match settings.effective(manifest) {
-            Ok(effective) => effective,
-            Err((project, message)) => {
+        let details = json!({"from_version": old.version, "to_version": manifest.version, "from_digest": old.digest, "to_digest": plugin.digest});
+        audit::retrying(|| async {
+            let txn = self.db.begin().await?;
+            if !queries::lock(&txn, &old.name, &old.digest).await? {
                 txn.rollback().await?;
-                return Err(PluginAdminError::IncompatibleConfig {
-                    plugin: old.name.clone(),
-                    version: manifest.version.clone(),
-                    project,
-                    message,
-                });
+                return Err(PluginAdminError::Conflict(old.name.clone()));
             }
-        };
-        queries::replace(&txn, new_plugin(plugin, &manifest_text)).await?;
-        settings.save(&txn, &effective).await?;
-        txn.commit().await?;
-        Ok(())
+            let settings = Settings::load(&txn, &old.name).await?;
+            let effective = match settings.effective(manifest) {
+                Ok(effective) => effective,
+                Err((project, message)) => {
+                    txn.rollback().await?;
+                    return Err(PluginAdminError::IncompatibleConfig {
+                        plugin: old.name.clone(),
+                        version: manifest.version.clone(),
+                        project,
+                        message,
+                    });
+                }
+            };
+            queries::replace(&txn, new_plugin(plugin, &manifest_text)).await?;
+            settings.save(&txn, &effective).await?;
+            let details = details.clone();
+            self.audit(&txn, AuditAction::PluginUpgraded, &old.name, None, details)
+                .await?;
+            txn.commit().await?;
+            Ok(())
+        })
+        .await
     }
 }
 

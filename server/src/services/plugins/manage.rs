@@ -1,6 +1,7 @@
 //! Removing plugins, switching them on and off (as a whole, or per project), and
 //! configuring them per project. A change that changes nothing says so and is not
-//! audited; every other change appends exactly one audit row.
+//! audited; every other change appends exactly one audit row, in the transaction
+//! that makes it.
 use sea_orm::TransactionTrait;
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -8,8 +9,10 @@ use serde_json::{json, Value};
 use super::settings::Settings;
 use super::view::stored_manifest;
 use super::{PluginAdmin, PluginAdminError};
+use crate::db::audit;
 use crate::db::plugin_states as states;
 use crate::db::plugins as queries;
+use crate::domain::AuditAction;
 use crate::domain::Project;
 
 /// What a change did.
@@ -47,19 +50,19 @@ impl PluginAdmin<'_> {
         let info = queries::find(self.db, name)
             .await?
             .ok_or_else(|| PluginAdminError::NotInstalled(name.to_owned()))?;
-        let txn = self.db.begin().await?;
-        if !queries::delete(&txn, name).await? {
-            txn.rollback().await?;
-            return Err(PluginAdminError::NotInstalled(name.to_owned()));
-        }
-        txn.commit().await?;
-        states::forget(self.db, name).await?;
-        self.audit(
-            "plugin.removed",
-            name,
-            None,
-            json!({"version": info.version, "digest": info.digest}),
-        )
+        audit::retrying(|| async {
+            let txn = self.db.begin().await?;
+            if !queries::delete(&txn, name).await? {
+                txn.rollback().await?;
+                return Err(PluginAdminError::NotInstalled(name.to_owned()));
+            }
+            states::forget(&txn, name).await?;
+            let details = json!({"version": info.version, "digest": info.digest});
+            self.audit(&txn, AuditAction::PluginRemoved, name, None, details)
+                .await?;
+            txn.commit().await?;
+            Ok(())
+        })
         .await?;
         Ok(Change::done(format!("removed {name} {}", info.version)))
     }
@@ -115,12 +118,18 @@ impl PluginAdmin<'_> {
     ) -> Result<Change, PluginAdminError> {
         let details = json!({"config": config.clone()});
         let change = self
-            .change_settings(name, project, "plugin.configured", details, |settings| {
-                let setting = settings.entry(project);
-                let changed = setting.config.as_ref() != Some(&config);
-                setting.config = Some(config);
-                changed
-            })
+            .change_settings(
+                name,
+                project,
+                AuditAction::PluginConfigured,
+                details,
+                |settings| {
+                    let setting = settings.entry(project);
+                    let changed = setting.config.as_ref() != Some(&config);
+                    setting.config = Some(config.clone());
+                    changed
+                },
+            )
             .await?;
         Ok(if change {
             Change::done(format!("configured {name} on {project}"))
@@ -132,43 +141,45 @@ impl PluginAdmin<'_> {
     }
 
     async fn switch(&self, name: &str, on: bool) -> Result<Change, PluginAdminError> {
-        let info = queries::find(self.db, name)
-            .await?
-            .ok_or_else(|| PluginAdminError::NotInstalled(name.to_owned()))?;
-        let mut changed = info.enabled != on;
-        if changed {
-            queries::set_enabled(self.db, name, on).await?;
-        }
-        let mut cleared = None;
-        if on {
-            let health = states::all(self.db)
-                .await?
-                .remove(name)
-                .filter(|s| s.disabled);
-            if let Some(health) = health {
-                states::enable(self.db, name).await?;
-                cleared = Some(health.reason.unwrap_or_default());
-                changed = true;
-            }
-        }
         let word = if on { "enabled" } else { "disabled" };
-        if !changed {
+        let action = if on {
+            AuditAction::PluginEnabled
+        } else {
+            AuditAction::PluginDisabled
+        };
+        let switched = audit::retrying(|| async {
+            let txn = self.db.begin().await?;
+            let info = queries::find(&txn, name)
+                .await?
+                .ok_or_else(|| PluginAdminError::NotInstalled(name.to_owned()))?;
+            let mut changed = info.enabled != on;
+            if changed {
+                queries::set_enabled(&txn, name, on).await?;
+            }
+            let mut cleared = None;
+            if on {
+                let health = states::all(&txn).await?.remove(name).filter(|s| s.disabled);
+                if let Some(health) = health {
+                    states::enable(&txn, name).await?;
+                    cleared = Some(health.reason.unwrap_or_default());
+                    changed = true;
+                }
+            }
+            if !changed {
+                txn.rollback().await?;
+                return Ok(None);
+            }
+            let details = json!({"scope": "plugin", "cleared_automatic_disable": cleared});
+            self.audit(&txn, action, name, None, details).await?;
+            txn.commit().await?;
+            Ok::<_, PluginAdminError>(Some(cleared))
+        })
+        .await?;
+        let Some(cleared) = switched else {
             return Ok(Change::nothing(format!(
                 "{name} is already {word}; nothing changed"
             )));
-        }
-        let action = if on {
-            "plugin.enabled"
-        } else {
-            "plugin.disabled"
         };
-        self.audit(
-            action,
-            name,
-            None,
-            json!({"scope": "plugin", "cleared_automatic_disable": cleared}),
-        )
-        .await?;
         let mut summary = match &cleared {
             Some(reason) => {
                 format!("enabled {name} (it had been disabled automatically: {reason})")
@@ -197,9 +208,9 @@ impl PluginAdmin<'_> {
         on: bool,
     ) -> Result<Change, PluginAdminError> {
         let action = if on {
-            "plugin.enabled"
+            AuditAction::PluginEnabled
         } else {
-            "plugin.disabled"
+            AuditAction::PluginDisabled
         };
         let changed = self
             .change_settings(
@@ -242,43 +253,47 @@ impl PluginAdmin<'_> {
         &self,
         name: &str,
         project: &Project,
-        action: &str,
+        action: AuditAction,
         details: Value,
-        change: impl FnOnce(&mut Settings) -> bool,
+        change: impl Fn(&mut Settings) -> bool,
     ) -> Result<bool, PluginAdminError> {
         let info = queries::find(self.db, name)
             .await?
             .ok_or_else(|| PluginAdminError::NotInstalled(name.to_owned()))?;
         let manifest = stored_manifest(&info)?;
-        let txn = self.db.begin().await?;
-        if !queries::lock(&txn, name, &info.digest).await? {
-            txn.rollback().await?;
-            return Err(PluginAdminError::Conflict(name.to_owned()));
-        }
-        let mut settings = Settings::load(&txn, name).await?;
-        if !change(&mut settings) {
-            txn.rollback().await?;
-            return Ok(false);
-        }
-        let effective = match settings.effective(&manifest) {
-            Ok(effective) => effective,
-            Err((at, message)) => {
+        audit::retrying(|| async {
+            let txn = self.db.begin().await?;
+            if !queries::lock(&txn, name, &info.digest).await? {
                 txn.rollback().await?;
-                let message = if &at == project {
-                    message
-                } else {
-                    format!("{message} (on {at}, which also takes the `*` configuration)")
-                };
-                return Err(PluginAdminError::InvalidConfig {
-                    plugin: name.to_owned(),
-                    project: project.clone(),
-                    message,
-                });
+                return Err(PluginAdminError::Conflict(name.to_owned()));
             }
-        };
-        settings.save(&txn, &effective).await?;
-        txn.commit().await?;
-        self.audit(action, name, Some(project), details).await?;
-        Ok(true)
+            let mut settings = Settings::load(&txn, name).await?;
+            if !change(&mut settings) {
+                txn.rollback().await?;
+                return Ok(false);
+            }
+            let effective = match settings.effective(&manifest) {
+                Ok(effective) => effective,
+                Err((at, message)) => {
+                    txn.rollback().await?;
+                    let message = if &at == project {
+                        message
+                    } else {
+                        format!("{message} (on {at}, which also takes the `*` configuration)")
+                    };
+                    return Err(PluginAdminError::InvalidConfig {
+                        plugin: name.to_owned(),
+                        project: project.clone(),
+                        message,
+                    });
+                }
+            };
+            settings.save(&txn, &effective).await?;
+            self.audit(&txn, action, name, Some(project), details.clone())
+                .await?;
+            txn.commit().await?;
+            Ok(true)
+        })
+        .await
     }
 }

@@ -21,7 +21,7 @@ pub mod seed;
 mod settings;
 mod view;
 
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 use thiserror::Error;
 
 pub use compiled::CompiledPlugins;
@@ -29,30 +29,9 @@ pub use install::Upgraded;
 pub use manage::Change;
 pub use view::{PluginDetail, PluginStatus, ProjectStatus};
 
-use crate::db::audit::{self, AuditEntry};
-use crate::domain::Project;
-
-/// Who makes a change, as the audit log records it.
-#[derive(Debug, Clone, Copy)]
-pub struct Actor<'a> {
-    /// A user, `cli`, `api-token` or `gantry`.
-    pub name: &'a str,
-    /// `user`, `api` or `system`.
-    pub kind: &'a str,
-}
-
-impl Actor<'static> {
-    /// Someone at the command line.
-    pub const CLI: Self = Self {
-        name: "cli",
-        kind: "user",
-    };
-    /// Gantry itself (plugins found in `plugins.dir` at start).
-    pub const SYSTEM: Self = Self {
-        name: "gantry",
-        kind: "system",
-    };
-}
+use crate::crypto::AuditKey;
+use crate::db::audit::{self, AuditEntry, ChainConflict};
+use crate::domain::{Actor, AuditAction, Project};
 
 /// Why a plugin change was refused. Nothing changed when one is returned.
 #[derive(Debug, Error)]
@@ -123,6 +102,12 @@ pub enum PluginAdminError {
     Database(#[from] DbErr),
 }
 
+impl ChainConflict for PluginAdminError {
+    fn is_chain_conflict(&self) -> bool {
+        matches!(self, Self::Database(e) if e.is_chain_conflict())
+    }
+}
+
 /// Plugin changes, made on behalf of one actor.
 #[derive(Debug, Clone, Copy)]
 pub struct PluginAdmin<'a> {
@@ -133,14 +118,17 @@ pub struct PluginAdmin<'a> {
     /// The largest component accepted.
     pub max_component_bytes: usize,
     /// Who makes the changes.
-    pub actor: Actor<'a>,
+    pub actor: &'a Actor,
+    /// The key of the audit chain.
+    pub audit_key: &'a AuditKey,
 }
 
 impl PluginAdmin<'_> {
-    /// Appends the audit row of one change.
+    /// Appends the audit row of one change on `conn`, the transaction making it.
     async fn audit(
         &self,
-        action: &str,
+        conn: &impl ConnectionTrait,
+        action: AuditAction,
         plugin: &str,
         project: Option<&Project>,
         details: serde_json::Value,
@@ -149,15 +137,12 @@ impl PluginAdmin<'_> {
         if let Some(fields) = details.as_object_mut() {
             fields.insert("plugin".into(), plugin.into());
         }
-        let entry = AuditEntry {
-            actor: self.actor.name.to_owned(),
-            actor_kind: self.actor.kind.to_owned(),
-            action: action.to_owned(),
-            project: project.map(|p| p.as_str().to_owned()),
-            outcome: Some("ok".into()),
-            details: Some(details.to_string()),
-            ..AuditEntry::default()
-        };
-        audit::append(self.db, entry).await.map(drop)
+        let mut entry = AuditEntry::new(self.actor.clone(), action)
+            .outcome("ok")
+            .details(details.to_string());
+        if let Some(project) = project {
+            entry = entry.project(project.as_str());
+        }
+        audit::append(conn, self.audit_key, &entry).await.map(drop)
     }
 }

@@ -11,9 +11,10 @@ use sea_orm::DatabaseConnection;
 use serde_json::Value;
 
 use super::install::check;
-use super::{config, Actor, CompiledPlugins, PluginAdmin, PluginAdminError};
+use super::{config, CompiledPlugins, PluginAdmin, PluginAdminError};
+use crate::crypto::AuditKey;
 use crate::db::plugins as queries;
-use crate::domain::Project;
+use crate::domain::{Actor, Project};
 use crate::plugins::{LoadedPlugin, PluginRegistry};
 
 /// Installs or upgrades every plugin in `found` (see the module header) and keeps
@@ -24,14 +25,17 @@ use crate::plugins::{LoadedPlugin, PluginRegistry};
 /// or the database fails.
 pub async fn install_found(
     db: &DatabaseConnection,
+    audit_key: &AuditKey,
     compiled: &CompiledPlugins,
     found: &PluginRegistry,
 ) -> anyhow::Result<()> {
+    let system = Actor::system();
     let admin = PluginAdmin {
         db,
         compiled,
         max_component_bytes: usize::MAX,
-        actor: Actor::SYSTEM,
+        actor: &system,
+        audit_key,
     };
     for plugin in found.all() {
         compiled.insert(plugin.clone());

@@ -1,0 +1,170 @@
+//! The policy gate on every write a plugin makes: decides allow / ask / deny, and
+//! records the decision; an `ask` stores exactly what would run, under an id derived
+//! from the write's idempotency key (so a retried job finds its earlier approval
+//! instead of asking again), with who caused it, the pull request head it was asked
+//! for and how many approvals it needs. The held action and its audit rows are one
+//! transaction.
+use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
+
+use super::HeldAction;
+use crate::crypto::AuditKey;
+use crate::db::approvals::{self, NewApproval};
+use crate::db::audit::{self, AuditEntry};
+use crate::domain::{Actor, ApprovalStatus, AuditAction, Cause, RepoRef};
+use crate::policy::{decide, Effect, Request, Rule};
+
+/// One write a plugin wants to make, with everything the policy looks at.
+#[derive(Debug)]
+pub struct Write<'a> {
+    /// The plugin.
+    pub plugin: &'a str,
+    /// Whether its manifest declares `capability`.
+    pub declared: bool,
+    /// The capability the write needs.
+    pub capability: &'a str,
+    /// The repository written to.
+    pub repository: &'a RepoRef,
+    /// The event's branch.
+    pub branch: Option<&'a str>,
+    /// The delivery being handled.
+    pub delivery_id: &'a str,
+    /// The write's idempotency key.
+    pub key: &'a str,
+    /// What would run.
+    pub action: HeldAction,
+    /// A read: it cannot wait for an approval, so `ask` refuses it.
+    pub read_only: bool,
+    /// Who and what caused the invocation making the write.
+    pub cause: &'a Cause,
+}
+
+/// What the gate says about a write.
+#[derive(Debug)]
+pub enum Gate {
+    /// Make the call now.
+    Proceed,
+    /// Refused, with the reason.
+    Denied(String),
+    /// Held for approval under this id.
+    Held(String),
+    /// Approved earlier and already run; this was its result.
+    AlreadyDone(serde_json::Value),
+}
+
+/// Decides a write under `rules`, audits the decision, and holds it when asked to.
+///
+/// # Errors
+/// When the database fails.
+#[tracing::instrument(name = "policy.decision", skip_all, fields(plugin = write.plugin, capability = write.capability, effect = tracing::field::Empty))]
+pub async fn gate(
+    db: &DatabaseConnection,
+    key: &AuditKey,
+    rules: &[Rule],
+    write: Write<'_>,
+) -> Result<Gate, DbErr> {
+    let full_name = write.repository.full_name();
+    let decision = decide(
+        rules,
+        &Request {
+            plugin: write.plugin,
+            capability: write.capability,
+            declared: write.declared,
+            repository: Some(&full_name),
+            branch: write.branch,
+            actor_permission: None,
+        },
+    );
+    tracing::Span::current().record("effect", decision.effect.as_str());
+    let entry = |action: AuditAction| {
+        AuditEntry::new(Actor::plugin(write.plugin), action)
+            .project(full_name.clone())
+            .capability(write.capability)
+            .decision(decision.effect.as_str())
+            .delivery(write.delivery_id)
+    };
+    let decided = entry(AuditAction::PolicyDecision).details(decision.reason.clone());
+    match decision.effect {
+        Effect::Allow => {
+            audit::record(db, key, decided).await?;
+            Ok(Gate::Proceed)
+        }
+        Effect::Deny => {
+            audit::record(db, key, decided).await?;
+            Ok(Gate::Denied(decision.reason))
+        }
+        Effect::Ask if write.read_only => {
+            audit::record(db, key, decided).await?;
+            Ok(Gate::Denied(format!(
+                "{} (a read cannot wait for approval; allow or deny {})",
+                decision.reason, write.capability
+            )))
+        }
+        Effect::Ask => {
+            let public_id = format!("ap_{}", write.key);
+            let action =
+                serde_json::to_string(&write.action).map_err(|e| DbErr::Custom(e.to_string()))?;
+            let requested = entry(AuditAction::ApprovalRequested)
+                .outcome(ApprovalStatus::Pending.as_str())
+                .details(public_id.clone());
+            let pull = write.cause.pull_request.as_ref();
+            audit::retrying(|| async {
+                let txn = db.begin().await?;
+                let gate = match approvals::find(&txn, &public_id).await? {
+                    Some(existing) => earlier(existing, &public_id),
+                    None => {
+                        approvals::create(
+                            &txn,
+                            NewApproval {
+                                public_id: &public_id,
+                                delivery_id: write.delivery_id,
+                                plugin: write.plugin,
+                                capability: write.capability,
+                                repository: &full_name,
+                                action: &action,
+                                requested_by: &write.cause.people,
+                                pull_number: pull.map(|p| p.number),
+                                head_sha: pull.and_then(|p| p.head_sha.as_deref()),
+                                branch: write.branch,
+                                approvals_required: decision.approvals_required(),
+                            },
+                        )
+                        .await?;
+                        audit::append(&txn, key, &requested).await?;
+                        Gate::Held(public_id.clone())
+                    }
+                };
+                audit::append(&txn, key, &decided).await?;
+                txn.commit().await?;
+                Ok(gate)
+            })
+            .await
+        }
+    }
+}
+
+/// What an earlier approval of the same write says now.
+fn earlier(existing: crate::db::entities::approvals::Model, public_id: &str) -> Gate {
+    match approvals::status(&existing) {
+        ApprovalStatus::Executed => Gate::AlreadyDone(
+            existing
+                .result
+                .and_then(|r| serde_json::from_str(&r).ok())
+                .unwrap_or_default(),
+        ),
+        ApprovalStatus::Denied => Gate::Denied(format!(
+            "approval {public_id} was denied by {}",
+            existing.decided_by.unwrap_or_default()
+        )),
+        ApprovalStatus::Expired | ApprovalStatus::Superseded | ApprovalStatus::Stopped => {
+            Gate::Denied(format!(
+                "approval {public_id} ended {}: {}",
+                existing.status,
+                existing.reason.unwrap_or_default()
+            ))
+        }
+        ApprovalStatus::Pending
+        | ApprovalStatus::Approved
+        | ApprovalStatus::Retrying
+        | ApprovalStatus::Failed => Gate::Held(public_id.to_owned()),
+    }
+}

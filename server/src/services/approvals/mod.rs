@@ -1,0 +1,22 @@
+//! Held actions, from the policy gate to their end.
+//!
+//! - `gate`: the policy gate on every write a plugin makes; an `ask` holds the
+//!   exact write, with who caused it and the pull request head it was asked for;
+//! - `held`: what a held action is and how it runs;
+//! - `decide`: approving or denying, the one function the API, the dashboard and
+//!   comment commands call (separation of duties, quorums of distinct approvers,
+//!   exactly-once runs and retries);
+//! - `recheck`: the policy checked again just before an approved action runs;
+//! - `ends`: superseded by a push, expired, or a run that never finished.
+//!
+//! Every change of an approval and its audit row are one transaction.
+mod decide;
+mod ends;
+mod gate;
+mod held;
+mod recheck;
+
+pub use decide::{decide, ApprovalError, Decided, Decider, Decision, Right};
+pub use ends::{abandon, expire, supersede};
+pub use gate::{gate, Gate, Write};
+pub use held::{HeldAction, HeldPack, HeldRef};

@@ -1,0 +1,67 @@
+//! The policy, checked again just before a held action runs: approval was given for
+//! the policy of the moment it was held, and what an operator changed since (a rule
+//! turned to deny, the plugin disabled or removed, the capability dropped from its
+//! manifest) must stop it; a rule that now asks for more approvals raises the quorum.
+use sea_orm::DbErr;
+
+use crate::db::entities::approvals::Model as Held;
+use crate::db::{plugin_states, policies};
+use crate::domain::RepoRef;
+use crate::policy::{decide, Effect, Request};
+use crate::services::plugins::active;
+use crate::state::AppState;
+
+/// How many approvals the policy asks for now, or why it no longer lets the action
+/// run.
+///
+/// # Errors
+/// When the database fails.
+pub async fn recheck(state: &AppState, held: &Held) -> Result<Result<u32, String>, DbErr> {
+    let Some((owner, name)) = held.repository.split_once('/') else {
+        return Ok(Err(format!("`{}` is not a repository", held.repository)));
+    };
+    let repository = RepoRef {
+        owner: owner.to_owned(),
+        name: name.to_owned(),
+    };
+    if plugin_states::disabled(&state.db)
+        .await?
+        .contains(&held.plugin)
+    {
+        return Ok(Err(format!("plugin {} is disabled", held.plugin)));
+    }
+    let enabled = active::for_repository(&state.db, &state.plugins, Some(&repository)).await?;
+    let Some(plugin) = enabled
+        .all()
+        .iter()
+        .find(|p| p.plugin.manifest.name == held.plugin)
+    else {
+        return Ok(Err(format!(
+            "plugin {} is no longer enabled on {}",
+            held.plugin, held.repository
+        )));
+    };
+    let declared = plugin
+        .plugin
+        .manifest
+        .capabilities
+        .iter()
+        .any(|c| c == &held.capability);
+    let rules = policies::all(&state.db).await?;
+    let repository = held.repository.to_ascii_lowercase();
+    let decision = decide(
+        &rules,
+        &Request {
+            plugin: &held.plugin,
+            capability: &held.capability,
+            declared,
+            repository: Some(&repository),
+            branch: held.branch.as_deref(),
+            actor_permission: None,
+        },
+    );
+    Ok(match decision.effect {
+        Effect::Deny => Err(format!("the policy now denies it: {}", decision.reason)),
+        Effect::Ask | Effect::Allow => Ok(decision.approvals_required()),
+    })
+}
