@@ -17,6 +17,9 @@ mod m20261121_000009_create_accounts;
 mod m20261121_000010_index_audit_for_dashboard;
 mod m20261121_000011_add_job_trace_parent;
 mod m20261121_000012_create_plugin_uploads;
+mod m20261206_120000_add_policy_event_branch;
+mod m20261206_120100_bind_plugin_secrets;
+mod m20261206_120200_create_plugin_seeds;
 mod m20261206_130000_add_approval_quorum_and_github_links;
 mod m20261206_130100_guard_audit_truncate;
 
@@ -48,6 +51,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000010_index_audit_for_dashboard::Migration),
             Box::new(m20261121_000011_add_job_trace_parent::Migration),
             Box::new(m20261121_000012_create_plugin_uploads::Migration),
+            Box::new(m20261206_120000_add_policy_event_branch::Migration),
+            Box::new(m20261206_120100_bind_plugin_secrets::Migration),
+            Box::new(m20261206_120200_create_plugin_seeds::Migration),
             Box::new(m20261206_130000_add_approval_quorum_and_github_links::Migration),
             Box::new(m20261206_130100_guard_audit_truncate::Migration),
         ]

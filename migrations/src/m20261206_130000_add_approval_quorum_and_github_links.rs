@@ -1,8 +1,9 @@
 //! Separation of duties and quorums for approvals:
 //! - `approvals`: who caused the held action (`requested_by`, GitHub logins as a JSON
 //!   array), the pull request and head commit it was held for (`pull_number`,
-//!   `head_sha`), the branch the policy decided it on (`branch`, to decide it again
-//!   before it runs), how many distinct approvals it needs (`approvals_required`) and
+//!   `head_sha`), what the policy decided it on (`decided_on`: the refs the write
+//!   changes, the event's branch and the actor's permission, as JSON, to decide it
+//!   again before it runs), how many distinct approvals it needs (`approvals_required`) and
 //!   has (`votes`);
 //! - `approval_votes`: every approver, once per person and approval;
 //! - `policy_rules.approvals`: how many distinct approvals an `ask` rule needs;
@@ -22,7 +23,7 @@ enum Approvals {
     RequestedBy,
     PullNumber,
     HeadSha,
-    Branch,
+    DecidedOn,
     #[sea_orm(iden = "approvals_required")]
     Required,
     Votes,
@@ -96,7 +97,7 @@ impl MigrationTrait for Migration {
         add_column(
             manager,
             Approvals::Table,
-            ColumnDef::new(Approvals::Branch).string_len(256).null(),
+            ColumnDef::new(Approvals::DecidedOn).text().null(),
         )
         .await?;
         add_column(
@@ -237,7 +238,7 @@ impl MigrationTrait for Migration {
         for column in [
             Approvals::Votes,
             Approvals::Required,
-            Approvals::Branch,
+            Approvals::DecidedOn,
             Approvals::HeadSha,
             Approvals::PullNumber,
             Approvals::RequestedBy,

@@ -84,8 +84,10 @@ pub async fn run(config: Option<&Path>, args: SandboxArgs) -> anyhow::Result<()>
             .push(Secret::new(DEFAULT_SANDBOX_SECRET));
     }
 
-    let runtime = PluginRuntime::new(settings.plugins.limits.clone())?
-        .with_cache(args.data_dir.join("cache/components"));
+    let runtime = PluginRuntime::new(settings.plugins.limits.clone())?.with_cache(
+        args.data_dir.join("cache/components"),
+        settings.secrets.key.as_ref(),
+    );
     if !args.plugins_dir.is_dir() {
         bail!(
             "no plugins at {}: build them first with `./dev build` (or scripts/build-plugins.sh)",
@@ -123,6 +125,8 @@ pub async fn run(config: Option<&Path>, args: SandboxArgs) -> anyhow::Result<()>
             "resuming jobs the previous sandbox run left unfinished"
         );
     }
+    let loaded: Vec<String> = names.split(", ").map(str::to_owned).collect();
+    let rules = sandbox_rules(&app.state().db, app.state().audit_key(), &loaded).await?;
     let port = app.port();
     let host = args.listen.rsplit_once(':').map_or("127.0.0.1", |(h, _)| h);
     println!();
@@ -146,6 +150,7 @@ pub async fn run(config: Option<&Path>, args: SandboxArgs) -> anyhow::Result<()>
         args.plugins_dir.display()
     );
     println!("  data:              {}", args.data_dir.display());
+    println!("  policy rules:      {rules}  (gantry policy list; docs/policies.md)");
     if default_secret {
         println!(
             "  webhook secret:    the sandbox default (set GANTRY_WEBHOOK_SECRET to choose one)"
@@ -158,6 +163,54 @@ pub async fn run(config: Option<&Path>, args: SandboxArgs) -> anyhow::Result<()>
     app.run_until_stopped()
         .await
         .context("the HTTP server failed")
+}
+
+/// The rules the sandbox adds for its bundled plugins, so their demos run without
+/// approvals: Gantry's built-in defaults hold check runs, commit statuses and
+/// workflow dispatches for approval, and a production deployment allows them for the
+/// plugins it trusts with rules like these (docs/policies.md).
+pub const SANDBOX_RULES: &[(&str, &str)] = &[
+    ("hooks", "checks:write"),
+    ("ci", "checks:write"),
+    ("ci", "actions:write"),
+];
+
+/// Adds the [`SANDBOX_RULES`] of the loaded plugins as global `allow` rules (audited,
+/// as Gantry itself) at each start, unless a rule for the same plugin and capability is
+/// there (so one an operator wrote, whatever its effect, stays in charge). Returns
+/// them as the banner shows them.
+async fn sandbox_rules(
+    db: &sea_orm::DatabaseConnection,
+    key: &crate::crypto::AuditKey,
+    loaded: &[String],
+) -> anyhow::Result<String> {
+    use crate::services::policies::{self, RuleForm};
+    let existing = crate::db::policies::all(db).await?;
+    let mut shown = Vec::new();
+    for (plugin, capability) in SANDBOX_RULES {
+        if !loaded.iter().any(|l| l == plugin) {
+            continue;
+        }
+        shown.push(format!("global {plugin} {capability} allow"));
+        let present = existing
+            .iter()
+            .any(|r| r.plugin.as_deref() == Some(*plugin) && r.capability.as_str() == *capability);
+        if !present {
+            let form = RuleForm {
+                scope: "global".into(),
+                plugin: Some((*plugin).to_owned()),
+                capability: (*capability).to_owned(),
+                effect: "allow".into(),
+                ..RuleForm::default()
+            };
+            policies::add(db, key, &crate::domain::Actor::system(), form).await?;
+        }
+    }
+    Ok(if shown.is_empty() {
+        "none added (built-in defaults)".into()
+    } else {
+        shown.join("; ")
+    })
 }
 
 /// The sandbox's key for stored secrets: `secrets.key` in the data directory, made

@@ -61,8 +61,10 @@ impl Application {
         let (runtime, plugins) = match extras.plugins {
             Some(pair) => pair,
             None => {
-                let runtime = PluginRuntime::new(settings.plugins.limits.clone())?
-                    .with_cache(settings.data_dir.join("cache/components"));
+                let runtime = PluginRuntime::new(settings.plugins.limits.clone())?.with_cache(
+                    settings.data_dir.join("cache/components"),
+                    settings.secrets.key.as_ref(),
+                );
                 let plugins = if settings.plugins.dir.is_dir() {
                     PluginRegistry::load_dir(
                         &runtime,

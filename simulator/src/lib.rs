@@ -119,6 +119,14 @@ impl Simulator {
         self.mirrors.root().to_path_buf()
     }
 
+    /// Removes the bare repositories now when they live in a temporary directory of
+    /// this simulator's own (they are also removed when its last clone is dropped, but
+    /// a server thread still holding a clone at process exit never drops it). Tests call
+    /// this when they end; repositories under a root given with `with_git_root` stay.
+    pub fn remove_temporary_repositories(&self) {
+        self.mirrors.remove_if_owned();
+    }
+
     /// Learns repositories, issues, pull requests and users from a webhook payload as
     /// GitHub would have them. `event` is the `X-GitHub-Event` name.
     ///

@@ -958,7 +958,15 @@ async fn no_secret_is_stored_in_plaintext() {
     )
     .await
     .unwrap();
-    gantry_server::services::plugin_secrets::set(db, Some(&key), "*", "github-app-key", app_key)
+    let binding =
+        gantry_server::services::plugin_secrets::Binding::new(&["api.example.com".into()], &[])
+            .unwrap();
+    let id = gantry_server::services::plugin_secrets::SecretId {
+        plugin: "releases",
+        scope: "*",
+        name: "github-app-key",
+    };
+    gantry_server::services::plugin_secrets::set(db, Some(&key), id, &binding, app_key)
         .await
         .unwrap();
     accounts::create_user(
@@ -1080,7 +1088,8 @@ fn gantry(
 async fn passwords_and_tokens_never_reach_the_logs() {
     use crate::process::{free_port, ServerProcess};
     let dir = tempfile::tempdir().unwrap();
-    let database_url = crate::helpers::fresh_database_url(&dir).await;
+    let database = crate::helpers::fresh_database_url(&dir).await;
+    let database_url = database.url.clone();
     let password = "log-leak-password-5b7e-long";
     let (out, err) = gantry(
         &database_url,

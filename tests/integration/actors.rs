@@ -25,6 +25,7 @@ async fn the_same_caller_is_the_same_actor_through_every_path() {
         capability: "issues:write".into(),
         effect: "ask".into(),
         branch: None,
+        event_branch: None,
         min_permission: None,
         enforced: false,
         approvals: None,

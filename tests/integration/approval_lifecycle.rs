@@ -25,6 +25,7 @@ fn rule(scope: &str, plugin: &str, capability: &str, effect: &str) -> RuleForm {
         capability: capability.into(),
         effect: effect.into(),
         branch: None,
+        event_branch: None,
         min_permission: None,
         enforced: false,
         approvals: None,

@@ -29,6 +29,7 @@ async fn asker_app(tweak: Option<fn(&mut gantry_server::config::Settings)>) -> T
         capability: "issues:write".into(),
         effect: "ask".into(),
         branch: None,
+        event_branch: None,
         min_permission: None,
         enforced: false,
         approvals: None,
@@ -187,6 +188,7 @@ async fn handle_command_receives_the_command_and_the_commenters_permission() {
         db: app.state.db.clone(),
         rules: std::sync::Arc::new(vec![]),
         services: app.state.host_services.clone(),
+        actors: Default::default(),
     };
     let command = PluginCommand {
         event: PluginEvent {

@@ -20,6 +20,7 @@ fn rule(capability: &str, effect: &str) -> RuleForm {
         capability: capability.into(),
         effect: effect.into(),
         branch: None,
+        event_branch: None,
         min_permission: None,
         enforced: false,
         approvals: None,

@@ -154,6 +154,7 @@ async fn a_maintainer_approves_a_held_action_with_a_comment_and_others_cannot() 
         capability: "issues:write".into(),
         effect: "ask".into(),
         branch: None,
+        event_branch: None,
         min_permission: None,
         enforced: false,
         approvals: None,

@@ -235,6 +235,7 @@ fn rule(scope: &str, effect: &str) -> RuleForm {
         capability: "issues:write".into(),
         effect: effect.into(),
         branch: None,
+        event_branch: None,
         min_permission: None,
         enforced: false,
         approvals: None,
@@ -476,7 +477,7 @@ async fn hostile_strings_are_escaped_on_every_page_that_shows_them() {
             requested_by: &[],
             pull_number: None,
             head_sha: None,
-            branch: None,
+            decided_on: None,
             approvals_required: 1,
         },
     )

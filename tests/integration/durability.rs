@@ -94,6 +94,8 @@ async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
 struct Setup {
     sim: Simulator,
     sim_url: String,
+    /// Kept for the test's length: its PostgreSQL database is dropped with it.
+    _database: crate::helpers::TestDatabase,
     database_url: String,
     dir: tempfile::TempDir,
     payloads: Vec<(String, Vec<u8>)>,
@@ -116,10 +118,12 @@ async fn setup(deliveries: u64) -> Setup {
     for (_, body) in &payloads {
         sim.learn("pull_request", &serde_json::from_slice(body).unwrap());
     }
-    let database_url = fresh_database_url(&dir).await;
+    let database = fresh_database_url(&dir).await;
+    let database_url = database.url.clone();
     Setup {
         sim,
         sim_url,
+        _database: database,
         database_url,
         dir,
         payloads,

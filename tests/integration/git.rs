@@ -89,6 +89,7 @@ async fn an_allowed_push_lands_the_commit_and_tag_and_escapes_are_refused() {
         capability: "git:push".into(),
         effect: "allow".into(),
         branch: None,
+        event_branch: None,
         min_permission: None,
         enforced: false,
         approvals: None,
@@ -183,6 +184,7 @@ async fn a_push_over_smart_http_with_the_token_shows_the_tag_in_the_refs_api() {
         capability: "git:push".into(),
         effect: "allow".into(),
         branch: None,
+        event_branch: None,
         min_permission: None,
         enforced: false,
         approvals: None,
@@ -264,10 +266,22 @@ fn allow_push(scope: &str) -> RuleForm {
         capability: "git:push".into(),
         effect: "allow".into(),
         branch: None,
+        event_branch: None,
         min_permission: None,
         enforced: false,
         approvals: None,
     }
+}
+
+/// The destination's own configuration accepts mirrors from the source.
+async fn accept_source(app: &TestApp) {
+    let answer = app
+        .api(Method::PUT, "/plugins/mirrorer/projects/Codertocat/mirror")
+        .json(&serde_json::json!({ "accept_mirrors_from": ["Codertocat/Hello-World"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
 }
 
 async fn configure_mirror(app: &TestApp, branches: &[&str]) {
@@ -308,6 +322,13 @@ async fn a_mirror_needs_the_plugin_enabled_on_the_destination_and_then_gets_bran
     .await
     .unwrap();
     let log = open_issue(&app).await;
+    assert!(
+        log.contains("Codertocat/mirror does not accept mirrors from Codertocat/Hello-World"),
+        "{log}"
+    );
+    assert_eq!(git(&["for-each-ref"], &mirror).trim(), "", "nothing pushed");
+    accept_source(&app).await;
+    let log = open_issue(&app).await;
     assert!(log.contains("mirrored"), "{log}");
     let refs = git(&["for-each-ref", "--format=%(refname)"], &mirror);
     assert_eq!(
@@ -327,6 +348,7 @@ async fn a_mirror_under_the_default_ask_waits_for_approval_and_the_policy_is_the
         .await
         .unwrap();
     assert_eq!(enable.status(), 200);
+    accept_source(&app).await;
     // Allowing pushes on the source changes nothing: the destination's policy decides.
     policies::add(
         &app.state.db,
@@ -354,5 +376,133 @@ async fn a_mirror_under_the_default_ask_waits_for_approval_and_the_policy_is_the
     assert_eq!(
         refs.lines().collect::<Vec<_>>(),
         ["refs/heads/main", "refs/tags/v1"]
+    );
+}
+
+/// Pushes a commit holding `bytes` of incompressible data to the simulator's
+/// `Codertocat/Hello-World` over its git smart HTTP.
+fn push_big_commit(app: &TestApp, bytes: usize) {
+    let work = app.dir.path().join("big");
+    std::fs::create_dir_all(&work).unwrap();
+    let url = format!(
+        "{}/Codertocat/Hello-World.git",
+        app.state
+            .settings
+            .github
+            .api_url
+            .replace("http://", "http://x-access-token:test-token@")
+    );
+    git(&["clone", "-q", &url, "."], &work);
+    // A xorshift stream: no compression shrinks it.
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let data: Vec<u8> = (0..bytes)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x.to_le_bytes()[0]
+        })
+        .collect();
+    std::fs::write(work.join("big.bin"), data).unwrap();
+    git(&["add", "."], &work);
+    git(&["commit", "-q", "-m", "a big file"], &work);
+    git(&["push", "-q", "origin", "HEAD"], &work);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clone_over_the_workspace_cap_is_stopped_while_it_downloads_not_after() {
+    let app = spawn_app(AppOptions {
+        plugins: Plugins::None,
+        tweak: Some(clone_from_simulator),
+        ..AppOptions::default()
+    })
+    .await;
+    app.sim.learn(
+        "issues",
+        &serde_json::from_slice(&corpus_payload("issues/opened.payload.json")).unwrap(),
+    );
+    tokio::task::block_in_place(|| push_big_commit(&app, 4 * 1024 * 1024));
+    let remote = gantry_server::git::Remote {
+        url: format!(
+            "{}/Codertocat/Hello-World.git",
+            app.state.settings.github.api_url
+        ),
+        token: Some(gantry_server::domain::Secret::new("test-token")),
+    };
+    let root = app.dir.path().join("workspaces");
+    let cap = 1024 * 1024;
+    let cloned = tokio::task::spawn_blocking({
+        let root = root.clone();
+        move || gantry_server::git::Workspace::clone(&root, remote, None, cap)
+    })
+    .await
+    .unwrap();
+    let err = cloned.expect_err("a 4 MiB clone under a 1 MiB cap");
+    assert!(
+        matches!(&err, gantry_server::git::GitError::TooLarge(m) if m.contains("stopped after")),
+        "{err}"
+    );
+    let left: Vec<_> = std::fs::read_dir(&root).unwrap().collect();
+    assert!(left.is_empty(), "the partial clone was left on disk");
+}
+
+/// A git server that redirects every request to `target`, and one that asks for
+/// credentials and records whether any came.
+async fn redirect_then_challenge() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let challenger = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let other = challenger.local_addr().unwrap().port();
+    let heads = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = challenger.accept().await {
+            let mut buf = vec![0u8; 8192];
+            let n = socket.read(&mut buf).await.unwrap_or(0);
+            heads
+                .lock()
+                .unwrap()
+                .push(String::from_utf8_lossy(&buf[..n]).into_owned());
+            let _ = socket
+                .write_all(b"HTTP/1.1 401 Unauthorized\r\nwww-authenticate: Basic realm=\"git\"\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                .await;
+        }
+    });
+    let redirector = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = redirector.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = redirector.accept().await {
+            let mut buf = vec![0u8; 8192];
+            let n = socket.read(&mut buf).await.unwrap_or(0);
+            let head = String::from_utf8_lossy(&buf[..n]).into_owned();
+            let path = head.split_whitespace().nth(1).unwrap_or("/").to_owned();
+            let answer = format!("HTTP/1.1 302 Found\r\nlocation: http://127.0.0.1:{other}{path}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+            let _ = socket.write_all(answer.as_bytes()).await;
+        }
+    });
+    (format!("http://127.0.0.1:{port}/o/r.git"), seen)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_git_token_is_not_handed_to_a_host_a_redirect_leads_to() {
+    let (url, seen) = redirect_then_challenge().await;
+    let dir = tempfile::tempdir().unwrap();
+    let remote = gantry_server::git::Remote {
+        url,
+        token: Some(gantry_server::domain::Secret::new("installation-token-x")),
+    };
+    let root = dir.path().to_path_buf();
+    let cloned = tokio::task::spawn_blocking(move || {
+        gantry_server::git::Workspace::clone(&root, remote, None, 1024 * 1024)
+    })
+    .await
+    .unwrap();
+    assert!(cloned.is_err());
+    let heads = seen.lock().unwrap().clone();
+    assert!(!heads.is_empty(), "the redirect was not followed");
+    assert!(
+        heads
+            .iter()
+            .all(|h| !h.to_ascii_lowercase().contains("authorization:")),
+        "the token went to the other host: {heads:?}"
     );
 }

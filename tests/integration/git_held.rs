@@ -265,7 +265,7 @@ async fn legacy_approval(app: &TestApp, id: &str, dir: &Path) {
         requested_by: &[],
         pull_number: None,
         head_sha: None,
-        branch: None,
+        decided_on: None,
         approvals_required: 1,
     };
     approvals::create(&app.state.db, new).await.unwrap();
@@ -384,6 +384,13 @@ async fn a_held_forced_mirror_is_pushed_by_another_replica_over_a_diverged_desti
         .await
         .unwrap();
     assert_eq!(enable.status(), 200);
+    let accept = app
+        .api(Method::PUT, "/plugins/mirrorer/projects/Codertocat/mirror")
+        .json(&serde_json::json!({ "accept_mirrors_from": ["Codertocat/Hello-World"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accept.status(), 200);
     let (outcome, message, log) = open_issue(&app).await;
     assert_eq!(outcome, "ok", "{message}\n{log}");
     let id = after(&log, "mirror held for approval: ").to_owned();

@@ -99,6 +99,14 @@ pub struct TestApp {
     pub sim: Simulator,
     pub http: reqwest::Client,
     pub dir: tempfile::TempDir,
+    /// Dropped with the app: its PostgreSQL database goes with it.
+    pub database: TestDatabase,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.sim.remove_temporary_repositories();
+    }
 }
 
 /// Starts a simulator and a Gantry server pointed at it, each on a free port.
@@ -117,7 +125,8 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
         ..Settings::default()
     };
     settings.server.listen = "127.0.0.1:0".into();
-    settings.database.url = fresh_database_url(&dir).await;
+    let database = fresh_database_url(&dir).await;
+    settings.database.url = database.url.clone();
     settings.webhook.secrets = vec![Secret::new(SECRET)];
     settings.github.api_url = format!("http://{sim_addr}");
     settings.github.token = Some(Secret::new("test-token"));
@@ -172,12 +181,49 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
         sim,
         http: reqwest::Client::new(),
         dir,
+        database,
+    }
+}
+
+/// A test's database: SQLite in the test's directory, or, when
+/// `GANTRY_TEST_DATABASE=postgres`, a PostgreSQL database of its own that is dropped
+/// (with its connections) when this value is dropped, so a run leaves none behind.
+pub struct TestDatabase {
+    pub url: String,
+    /// The server's URL and this test's database name, on PostgreSQL.
+    postgres: Option<(String, String)>,
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some((base, name)) = self.postgres.take() else {
+            return;
+        };
+        // Drop runs inside the test's runtime, which cannot be blocked on: a thread
+        // of its own with a runtime of its own drops the database.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime to drop the test database");
+            runtime.block_on(async {
+                let admin = Database::connect(&base).await?;
+                admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .await?;
+                admin.close().await
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("warning: the test database could not be dropped: {dropped:?}");
+        }
     }
 }
 
 /// SQLite in the test's directory, or a fresh PostgreSQL database when
-/// `GANTRY_TEST_DATABASE=postgres`.
-pub async fn fresh_database_url(dir: &tempfile::TempDir) -> String {
+/// `GANTRY_TEST_DATABASE=postgres`; keep the value for as long as the database is used.
+pub async fn fresh_database_url(dir: &tempfile::TempDir) -> TestDatabase {
     match std::env::var("GANTRY_TEST_DATABASE").as_deref() {
         Ok("postgres") => {
             let base = std::env::var("GANTRY_TEST_POSTGRES_URL")
@@ -190,13 +236,20 @@ pub async fn fresh_database_url(dir: &tempfile::TempDir) -> String {
                 .execute_unprepared(&format!("CREATE DATABASE {name}"))
                 .await
                 .unwrap();
+            let _ = admin.close().await;
             let (prefix, _) = base.rsplit_once('/').unwrap();
-            format!("{prefix}/{name}")
+            TestDatabase {
+                url: format!("{prefix}/{name}"),
+                postgres: Some((base, name)),
+            }
         }
-        _ => format!(
-            "sqlite://{}?mode=rwc",
-            dir.path().join("gantry.db").display()
-        ),
+        _ => TestDatabase {
+            url: format!(
+                "sqlite://{}?mode=rwc",
+                dir.path().join("gantry.db").display()
+            ),
+            postgres: None,
+        },
     }
 }
 
@@ -259,6 +312,24 @@ impl TestApp {
         self.http
             .request(method, format!("{}/api/v1{path}", self.address))
             .bearer_auth(API_TOKEN)
+    }
+
+    /// Allows `plugin` each of `capabilities` everywhere, as an operator consents to
+    /// what a manifest declares beyond Gantry's built-in defaults (check runs,
+    /// statuses, workflow dispatches, HTTP and secrets ask by default).
+    pub async fn allow(&self, plugin: &str, capabilities: &[&str]) {
+        for capability in capabilities {
+            let rule = gantry_server::services::policies::RuleForm {
+                scope: "global".into(),
+                plugin: Some(plugin.into()),
+                capability: (*capability).into(),
+                effect: "allow".into(),
+                ..Default::default()
+            };
+            gantry_server::services::policies::add(&self.state.db, self.state.audit_key(), &gantry_server::domain::Actor::cli(), rule)
+                .await
+                .unwrap();
+        }
     }
 
     /// Number of stored deliveries.

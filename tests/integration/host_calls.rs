@@ -9,6 +9,8 @@ use gantry_server::config::{Limits, Settings};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
+use gantry_server::services::plugin_secrets::{self, Binding, SecretId};
+
 use crate::helpers::{
     corpus_payload, delivery_id, spawn_app, AppOptions, Plugins, TestApp, TEST_KEY,
 };
@@ -80,15 +82,52 @@ fn operator_allows_test_hosts(settings: &mut Settings) {
         .insert("stall.test".into(), vec!["127.0.0.1".parse().unwrap()]);
 }
 
+/// The test hosts, and loopback by address too (for the secret binding tests: the
+/// address checks let the request go, so only the binding can stop it).
+fn operator_allows_test_hosts_and_loopback(settings: &mut Settings) {
+    operator_allows_test_hosts(settings);
+    settings.plugins.http.allow_private.push("127.0.0.1".into());
+}
+
+/// The prober, with the operator's consent to its declared hosts and secrets
+/// (Gantry's defaults refuse both until a rule allows them).
 async fn prober_app(config: serde_json::Value, limits: Limits) -> TestApp {
-    spawn_app(AppOptions {
+    prober_app_with(config, limits, operator_allows_test_hosts, true).await
+}
+
+async fn prober_app_with(
+    config: serde_json::Value,
+    limits: Limits,
+    tweak: fn(&mut Settings),
+    consent: bool,
+) -> TestApp {
+    let app = spawn_app(AppOptions {
         plugins: Plugins::Named(&["prober"]),
         configs: vec![("prober", config)],
         limits,
-        tweak: Some(operator_allows_test_hosts),
+        tweak: Some(tweak),
         ..AppOptions::default()
     })
-    .await
+    .await;
+    if consent {
+        app.allow("prober", &["http:*", "secrets:*"]).await;
+    }
+    app
+}
+
+/// Stores `value` as the `token` secret of `plugin` for every repository, to be sent
+/// only to `allowed.test` in `authorization`.
+async fn store_token(app: &TestApp, plugin: &str, value: &str) {
+    let key = gantry_server::domain::Secret::new(TEST_KEY);
+    let binding = Binding::new(&["allowed.test".into()], &[]).unwrap();
+    let id = SecretId {
+        plugin,
+        scope: "*",
+        name: "token",
+    };
+    plugin_secrets::set(&app.state.db, Some(&key), id, &binding, value)
+        .await
+        .unwrap();
 }
 
 /// Delivers an `issues` event for `owner/name` and returns the prober's run.
@@ -207,11 +246,8 @@ async fn a_secret_handle_reaches_the_allowed_host_but_never_the_plugin_log_or_th
         Limits::default(),
     )
     .await;
-    let key = gantry_server::domain::Secret::new(TEST_KEY);
     let value = "s3cr3t-plugin-token-value";
-    gantry_server::services::plugin_secrets::set(&app.state.db, Some(&key), "*", "token", value)
-        .await
-        .unwrap();
+    store_token(&app, "prober", value).await;
 
     let run = run_prober(&app, "Codertocat", "Hello-World").await;
     assert_eq!(run.outcome, "ok", "{run:?}");
@@ -269,4 +305,185 @@ async fn kv_keeps_a_note_per_repository_and_metrics_count_runs() {
     assert!(other.log.unwrap_or_default().contains("note before: None"));
     let series = r#"gantry_plugin_counter_total{label="runs",name="probes",plugin="prober"}"#;
     assert_eq!(app.metric(series).await, 3.0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_cannot_send_its_secret_to_a_host_the_secret_is_not_bound_to() {
+    // The plugin may reach 127.0.0.1 (declared, allowed by the operator), but the
+    // secret is bound to allowed.test only.
+    let (listener, port) = Probe::start("127.0.0.1:0", false).await.unwrap();
+    let app = prober_app_with(
+        serde_json::json!({ "secret_url": format!("http://127.0.0.1:{port}/collect") }),
+        Limits::default(),
+        operator_allows_test_hosts_and_loopback,
+        true,
+    )
+    .await;
+    let value = "s3cr3t-bound-to-allowed-test";
+    store_token(&app, "prober", value).await;
+
+    let run = run_prober(&app, "Codertocat", "Hello-World").await;
+    let log = run.log.unwrap_or_default();
+    assert!(log.contains("opened secret token"), "{log}");
+    assert!(
+        log.contains("error HostError::Denied(")
+            && log.contains("may be sent only to allowed.test"),
+        "{log}"
+    );
+    assert_eq!(listener.connections(), 0, "the listener was reached");
+    assert!(!log.contains(value));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_cannot_open_a_secret_stored_for_another_plugin() {
+    let (listener, port) = Probe::start("127.0.0.1:0", false).await.unwrap();
+    let app = prober_app(
+        serde_json::json!({ "secret_url": format!("http://allowed.test:{port}/") }),
+        Limits::default(),
+    )
+    .await;
+    // Same name, same hosts, but stored for the releases plugin.
+    store_token(&app, "releases", "s3cr3t-of-the-releases-plugin").await;
+
+    let run = run_prober(&app, "Codertocat", "Hello-World").await;
+    assert_eq!(run.outcome, "error", "{run:?}");
+    assert!(
+        run.message.unwrap_or_default().contains("NotFound"),
+        "the prober opened another plugin's secret"
+    );
+    assert_eq!(listener.connections(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn declaring_a_host_and_a_secret_is_not_enough_without_an_operator_rule() {
+    let (listener, port) = Probe::start("127.0.0.1:0", false).await.unwrap();
+    let url = format!("http://allowed.test:{port}/hello");
+    let app = prober_app_with(
+        serde_json::json!({ "urls": [url.clone()], "secret_url": url.clone() }),
+        Limits::default(),
+        operator_allows_test_hosts,
+        false,
+    )
+    .await;
+    store_token(&app, "prober", "s3cr3t-never-opened").await;
+    let run = run_prober(&app, "Codertocat", "Hello-World").await;
+    let log = run.log.clone().unwrap_or_default();
+    assert!(
+        log_line(&log, &url).contains("error HostError::Denied("),
+        "{log}"
+    );
+    assert!(
+        run.message.unwrap_or_default().contains("Denied"),
+        "the secret opened without a rule"
+    );
+    assert_eq!(listener.connections(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_port_other_than_80_or_443_is_refused_unless_the_capability_names_it() {
+    // localhost is declared but not allowed on the private network by name, so only
+    // the ports 80 and 443 are open to it (and its addresses are refused anyway).
+    let urls = ["http://localhost:6379/", "http://localhost:22/"];
+    let app = prober_app(serde_json::json!({ "urls": urls }), Limits::default()).await;
+    let run = run_prober(&app, "Codertocat", "Hello-World").await;
+    let log = run.log.unwrap_or_default();
+    for url in urls {
+        assert!(
+            log_line(&log, url).contains("is not allowed: plugins reach ports 80 and 443"),
+            "{log}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repository_secret_is_found_whatever_the_case_and_the_global_one_does_not_stand_in() {
+    let (server, port) = Probe::start("127.0.0.1:0", false).await.unwrap();
+    let app = prober_app(
+        serde_json::json!({ "secret_url": format!("http://allowed.test:{port}/secret") }),
+        Limits::default(),
+    )
+    .await;
+    let key = gantry_server::domain::Secret::new(TEST_KEY);
+    let binding = Binding::new(&["allowed.test".into()], &[]).unwrap();
+    for (scope, value) in [
+        ("Codertocat/Hello-World", "repository-token"),
+        ("*", "broader-global-token"),
+    ] {
+        let id = SecretId {
+            plugin: "prober",
+            scope,
+            name: "token",
+        };
+        plugin_secrets::set(&app.state.db, Some(&key), id, &binding, value)
+            .await
+            .unwrap();
+    }
+    // The event spells the repository in lower case.
+    let run = run_prober(&app, "codertocat", "hello-world").await;
+    assert_eq!(run.outcome, "ok", "{run:?}");
+    let requests = server.requests.lock().unwrap().clone();
+    let sent = requests[0].to_ascii_lowercase();
+    assert!(sent.contains("bearer repository-token"), "{requests:?}");
+    assert!(!sent.contains("broader-global-token"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secret_stored_before_secrets_were_bound_opens_for_nobody_until_bound_to_a_plugin() {
+    use gantry_server::db::entities::plugin_secrets as rows;
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    let (server, port) = Probe::start("127.0.0.1:0", false).await.unwrap();
+    let app = prober_app(
+        serde_json::json!({ "secret_url": format!("http://allowed.test:{port}/secret") }),
+        Limits::default(),
+    )
+    .await;
+    // A row as the previous version stored it: no plugin, sealed for scope and name.
+    let key = gantry_server::domain::Secret::new(TEST_KEY);
+    let sealer = gantry_server::crypto::SecretBox::from_key(&key).unwrap();
+    let value = "legacy-token-value";
+    let (nonce, ciphertext) = sealer
+        .seal(value.as_bytes(), b"gantry-plugin-secret:*:token")
+        .unwrap();
+    rows::ActiveModel {
+        plugin: Set(String::new()),
+        scope: Set("*".into()),
+        name: Set("token".into()),
+        nonce: Set(nonce),
+        ciphertext: Set(ciphertext),
+        hosts: Set(String::new()),
+        headers: Set(String::new()),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.state.db)
+    .await
+    .unwrap();
+
+    let run = run_prober(&app, "Codertocat", "Hello-World").await;
+    assert!(run.message.unwrap_or_default().contains("NotFound"));
+    assert_eq!(server.connections(), 0);
+
+    let binding = Binding::new(&["allowed.test".into()], &[]).unwrap();
+    let id = SecretId {
+        plugin: "prober",
+        scope: "*",
+        name: "token",
+    };
+    assert!(
+        plugin_secrets::bind_unbound(&app.state.db, Some(&key), id, &binding)
+            .await
+            .unwrap()
+    );
+    let run = run_prober(&app, "Codertocat", "Hello-World").await;
+    assert_eq!(run.outcome, "ok", "{run:?}");
+    let requests = server.requests.lock().unwrap().clone();
+    assert!(
+        requests[0]
+            .to_ascii_lowercase()
+            .contains(&format!("bearer {value}")),
+        "{requests:?}"
+    );
+    let listed = plugin_secrets::list(&app.state.db).await.unwrap();
+    assert_eq!(listed.len(), 1, "the unbound row is gone");
+    assert_eq!(listed[0].plugin, "prober");
 }

@@ -204,3 +204,36 @@ async fn a_plugin_that_keeps_crashing_is_disabled_automatically_and_says_why() {
     let runs = deliver_issue(&app).await;
     assert_eq!(run(&runs, "looper").outcome, "timeout");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_filling_its_key_value_store_is_stopped_at_the_byte_quota() {
+    // 20 values of 1 MiB: the 16 MiB quota (keys and values) stops it at the 16th.
+    let app = spawn_app(AppOptions {
+        plugins: Plugins::Named(&["hoarder"]),
+        ..AppOptions::default()
+    })
+    .await;
+    let runs = deliver_issue(&app).await;
+    let hoarder = run(&runs, "hoarder");
+    let log = hoarder.log.clone().unwrap_or_default();
+    assert!(
+        log.contains("refused at k15: HostError::LimitExceeded(") && log.contains("kept 15"),
+        "{log}"
+    );
+    let scope = gantry_server::db::kv::KvScope {
+        plugin: "hoarder",
+        project: "Codertocat/Hello-World",
+    };
+    let stored = gantry_server::db::kv::bytes(&app.state.db, scope)
+        .await
+        .unwrap();
+    assert!(stored <= 16 * 1024 * 1024, "{stored} bytes stored");
+
+    // Replacing a value is measured against what it replaces: still possible.
+    let again = deliver_issue(&app).await;
+    assert!(run(&again, "hoarder")
+        .log
+        .clone()
+        .unwrap_or_default()
+        .contains("refused at k15"));
+}

@@ -208,7 +208,8 @@ async fn migrations_go_down_to_empty_and_up_again() {
     use sea_orm::ConnectionTrait;
     // A database of its own, with no server polling it while tables are dropped.
     let dir = tempfile::tempdir().unwrap();
-    let db = &gantry_server::db::connect(&crate::helpers::fresh_database_url(&dir).await, 2)
+    let database = crate::helpers::fresh_database_url(&dir).await;
+    let db = &gantry_server::db::connect(&database.url, 2)
         .await
         .unwrap();
     Migrator::up(db, None).await.unwrap();

@@ -39,6 +39,7 @@ mod plugin_sync;
 mod plugins;
 mod plugins_admin;
 mod policy;
+mod policy_targets;
 mod process;
 mod rate_limits;
 mod release_assets;

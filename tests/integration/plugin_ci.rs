@@ -20,8 +20,16 @@ const BRANCH: &str = "changes";
 const ADMIN: &str = "Codertocat";
 
 /// A test app running the ci plugin with three jobs (two automatic), and the
-/// simulator's repository with their workflows.
+/// simulator's repository with their workflows; the operator allows its check runs
+/// and workflow dispatches (Gantry's defaults would hold them for approval).
 async fn ci_app() -> TestApp {
+    let app = ci_app_without_rules().await;
+    app.allow("ci", &["checks:write", "actions:write"]).await;
+    app
+}
+
+/// [`ci_app`] with no policy rule: Gantry's built-in defaults decide.
+async fn ci_app_without_rules() -> TestApp {
     let config = json!({
         "jobs": [
             {"name": "unit", "workflow": "unit.yml", "inputs": {"suite": "fast"}},
@@ -253,6 +261,45 @@ async fn a_trusted_authors_pull_request_gets_queued_check_runs_and_dispatched_wo
     deliver(&app, "pull_request", &pull_payload("reopened", ADMIN, &[])).await;
     assert_eq!(dispatched(&app).await.len(), 2);
     assert!(labels(&app).await.iter().all(|l| l != "needs-ok-to-test"));
+}
+
+/// The capabilities of the approvals waiting now.
+async fn held_capabilities(app: &TestApp) -> Vec<String> {
+    let body: Value = app
+        .api(reqwest::Method::GET, "/approvals?status=pending")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut held: Vec<String> = body["approvals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["capability"].as_str().unwrap().to_owned())
+        .collect();
+    held.sort();
+    held.dedup();
+    held
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ci_plugin_dispatching_a_workflow_with_no_operator_rule_is_held_for_approval() {
+    // Its manifest declares checks:write and actions:write; no operator allowed them.
+    let app = ci_app_without_rules().await;
+    deliver(&app, "pull_request", &pull_payload("opened", ADMIN, &[])).await;
+    assert!(dispatched(&app).await.is_empty(), "a workflow ran");
+    assert!(checks(&app).await.is_empty(), "a check run was made");
+    assert_eq!(held_capabilities(&app).await, ["checks:write"]);
+
+    // Check runs allowed by a rule naming the plugin; dispatching still waits.
+    let app = ci_app_without_rules().await;
+    app.allow("ci", &["checks:write"]).await;
+    deliver(&app, "pull_request", &pull_payload("opened", ADMIN, &[])).await;
+    assert_eq!(checks(&app).await.len(), 2, "the check runs are made");
+    assert!(dispatched(&app).await.is_empty(), "a workflow ran");
+    assert_eq!(held_capabilities(&app).await, ["actions:write"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -19,15 +19,18 @@ const TITLE_CHECK: &str = "gantry/hooks: title";
 
 /// A test app running only the hooks plugin with `config` applied over its defaults
 /// (as a merge patch, like an operator's), without the default rules, so the only
-/// comments and check runs are those of the hooks under test.
+/// comments and check runs are those of the hooks under test; the operator allows
+/// its check runs (Gantry's defaults hold them for approval).
 async fn hooks_app(mut config: Value) -> TestApp {
     config["rules"] = json!([]);
-    spawn_app(AppOptions {
+    let app = spawn_app(AppOptions {
         plugins: Plugins::Named(&["hooks"]),
         configs: vec![("hooks", config)],
         ..AppOptions::default()
     })
-    .await
+    .await;
+    app.allow("hooks", &["checks:write"]).await;
+    app
 }
 
 fn corpus(relative: &str) -> Value {

@@ -333,6 +333,7 @@ async fn with_contents_write_allowed_for_the_follow_up_one_approval_makes_the_wh
         capability: "contents:write".into(),
         effect: "allow".into(),
         branch: None,
+        event_branch: None,
         min_permission: None,
         enforced: false,
         approvals: None,

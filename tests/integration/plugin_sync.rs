@@ -27,9 +27,19 @@ fn every_second_from_data_dir(settings: &mut Settings) {
 }
 
 /// A source with `main`, `release/1` and `feature` and tag `v1`; empty bare
-/// destinations `mirror` and `other`, both with the plugin enabled on them by name
-/// and pushes allowed there. Returns the app and the `mirror` destination.
+/// destinations `mirror` and `other`, both with the plugin enabled on them by name,
+/// accepting mirrors from the source and with pushes allowed there. Returns the app
+/// and the `mirror` destination.
 async fn sync_app(config: Value, tweak: fn(&mut Settings)) -> (TestApp, PathBuf) {
+    sync_app_accepting(config, tweak, &[SOURCE]).await
+}
+
+/// [`sync_app`] with destinations that accept mirrors from `sources` only.
+async fn sync_app_accepting(
+    config: Value,
+    tweak: fn(&mut Settings),
+    sources: &[&str],
+) -> (TestApp, PathBuf) {
     let app = spawn_app(AppOptions {
         plugins: Plugins::Named(&["sync"]),
         configs: vec![("sync", config)],
@@ -73,15 +83,15 @@ async fn sync_app(config: Value, tweak: fn(&mut Settings)) -> (TestApp, PathBuf)
             .await
             .unwrap();
         assert_eq!(enable.status(), 200);
+        if !sources.is_empty() {
+            accept_mirrors(&app, name, sources).await;
+        }
         let rule = RuleForm {
             scope: format!("repo:codertocat/{}", name),
             plugin: Some("sync".into()),
             capability: "git:push".into(),
             effect: "allow".into(),
-            branch: None,
-            min_permission: None,
-            enforced: false,
-            approvals: None,
+            ..RuleForm::default()
         };
         policies::add(
             &app.state.db,
@@ -94,6 +104,21 @@ async fn sync_app(config: Value, tweak: fn(&mut Settings)) -> (TestApp, PathBuf)
     }
     let mirror = app.dir.path().join("repos/Codertocat/mirror.git");
     (app, mirror)
+}
+
+/// The destination `Codertocat/NAME`'s own configuration (set as its maintainers
+/// would) accepts mirrors from `sources`.
+async fn accept_mirrors(app: &TestApp, name: &str, sources: &[&str]) {
+    let answer = app
+        .api(
+            Method::PUT,
+            &format!("/plugins/sync/projects/Codertocat/{name}"),
+        )
+        .json(&json!({ "accept_mirrors_from": sources }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200, "{}", answer.text().await.unwrap());
 }
 
 fn one_mirror(extra: Value) -> Value {
@@ -341,4 +366,150 @@ async fn plugin_sync_a_scheduled_tick_runs_the_mirror_whose_cron_matches_and_not
     assert_eq!(refs(&mirror), ["refs/heads/main", "refs/tags/v1"]);
     assert_eq!(status(&app, "never").await, None);
     assert!(refs(&app.dir.path().join("repos/Codertocat/other.git")).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_maintainer_of_one_repository_cannot_force_push_into_another_that_did_not_accept_it() {
+    use gantry_server::auth::accounts::{self, Actor};
+    use gantry_server::auth::Role;
+    // Both repositories have sync enabled and pushes allowed on the destination, but
+    // the destination's own configuration names no source.
+    let (app, mirror) = sync_app_accepting(json!({}), clone_from_data_dir, &[]).await;
+    let db = &app.state.db;
+    let cli = Actor::cli();
+    app.create_user("mallory", None).await;
+    accounts::create_team(db, app.state.audit_key(), &cli, "source-maintainers")
+        .await
+        .unwrap();
+    accounts::add_member(db, app.state.audit_key(), &cli, "source-maintainers", "mallory")
+        .await
+        .unwrap();
+    accounts::grant(
+        db,
+        app.state.audit_key(),
+        &cli,
+        "source-maintainers",
+        "codertocat/hello-world",
+        Some(Role::Maintainer),
+    )
+    .await
+    .unwrap();
+    let mallory = app.sign_in_as("mallory").await;
+
+    // She configures, on the repository she maintains, a forced mirror into another.
+    let configured = app
+        .as_user(
+            &mallory,
+            Method::PUT,
+            "/api/v1/plugins/sync/projects/Codertocat/Hello-World",
+        )
+        .json(&one_mirror(json!({ "allow_force": true })))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        configured.status(),
+        200,
+        "{}",
+        configured.text().await.unwrap()
+    );
+    // She cannot make the destination accept it.
+    let forged = app
+        .as_user(
+            &mallory,
+            Method::PUT,
+            "/api/v1/plugins/sync/projects/Codertocat/mirror",
+        )
+        .json(&json!({ "accept_mirrors_from": [SOURCE] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+
+    push_event(&app, "refs/heads/main").await;
+    assert!(refs(&mirror).is_empty(), "the destination was written");
+    let s = status(&app, "backup").await.unwrap();
+    assert_eq!(s["outcome"], "refused", "{s}");
+    assert!(
+        s["message"]
+            .as_str()
+            .unwrap()
+            .contains("does not accept mirrors from Codertocat/Hello-World"),
+        "{s}"
+    );
+
+    // Once the destination's maintainers accept the source, the same mirror runs.
+    accept_mirrors(&app, "mirror", &[SOURCE]).await;
+    push_event(&app, "refs/heads/main").await;
+    assert_eq!(
+        refs(&mirror),
+        ["refs/heads/main", "refs/heads/release/1", "refs/tags/v1"]
+    );
+}
+
+/// Denies pushes to the destination's `main`, over the allow [`sync_app`] adds.
+async fn deny_main_on_the_mirror(app: &TestApp) {
+    let rule = RuleForm {
+        scope: "repo:codertocat/mirror".into(),
+        plugin: Some("sync".into()),
+        capability: "git:push".into(),
+        effect: "deny".into(),
+        branch: Some("main".into()),
+        ..RuleForm::default()
+    };
+    policies::add(&app.state.db, app.state.audit_key(), &gantry_server::domain::Actor::cli(), rule).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deny_on_main_stops_a_forced_mirror_run_by_sync_from_a_comment_without_a_branch() {
+    let (app, mirror) = sync_app(
+        one_mirror(json!({ "allow_force": true })),
+        clone_from_data_dir,
+    )
+    .await;
+    let ours = diverge(&app, &mirror).await;
+    let theirs = git(&["rev-parse", "main"], &mirror);
+    deny_main_on_the_mirror(&app).await;
+    app.sim.learn(
+        "issue_comment",
+        &serde_json::from_slice(&corpus_payload("issue_comment/created.payload.json")).unwrap(),
+    );
+    app.grant(SOURCE, MAINTAINER, "maintain").await;
+
+    app.comment(SOURCE, 1, MAINTAINER, "@gantry sync").await;
+    assert_eq!(
+        git(&["rev-parse", "main"], &mirror),
+        theirs,
+        "main was force-pushed"
+    );
+    assert_ne!(theirs, ours);
+    let s = status(&app, "backup").await.unwrap();
+    assert_eq!(s["outcome"], "refused", "{s}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deny_on_main_stops_a_forced_mirror_run_by_a_push_to_another_branch() {
+    let mirror_all = json!({ "mirrors": [{ "name": "backup", "destination": "Codertocat/mirror", "branches": ["main", "dev"], "allow_force": true }] });
+    let (app, mirror) = sync_app(mirror_all, clone_from_data_dir).await;
+    let ours = diverge(&app, &mirror).await;
+    let theirs = git(&["rev-parse", "main"], &mirror);
+    deny_main_on_the_mirror(&app).await;
+    // A push to dev: the event's branch is dev, the mirror writes main too.
+    let work = app.dir.path().join("seed");
+    let source = app.dir.path().join("repos/Codertocat/Hello-World.git");
+    git(&["checkout", "-q", "-b", "dev", "main"], &work);
+    git(&["push", "-q", source.to_str().unwrap(), "dev"], &work);
+    push_event(&app, "refs/heads/dev").await;
+    assert_eq!(
+        git(&["rev-parse", "main"], &mirror),
+        theirs,
+        "main was force-pushed"
+    );
+    assert_ne!(theirs, ours);
+    let s = status(&app, "backup").await.unwrap();
+    assert_eq!(s["outcome"], "refused", "{s}");
+    assert!(
+        s["message"].as_str().unwrap().contains("not allowed"),
+        "{s}"
+    );
 }

@@ -183,9 +183,12 @@ fn compiled_plugins_are_cached_by_digest_and_an_altered_entry_is_compiled_again(
     ))
     .unwrap();
     let runtime = || {
-        PluginRuntime::new(Limits::default())
-            .unwrap()
-            .with_cache(&cache)
+        PluginRuntime::new(Limits::default()).unwrap().with_cache(
+            &cache,
+            Some(&gantry_server::domain::Secret::new(
+                crate::helpers::TEST_KEY,
+            )),
+        )
     };
     let entries = || {
         let mut files: Vec<_> = std::fs::read_dir(&cache)
@@ -233,4 +236,77 @@ fn compiled_plugins_are_cached_by_digest_and_an_altered_entry_is_compiled_again(
         altered,
         "the altered entry was replaced"
     );
+}
+
+#[test]
+fn compiled_code_planted_in_the_cache_by_someone_without_the_key_is_not_loaded() {
+    use gantry_server::domain::Secret;
+    use gantry_server::plugins::PluginRuntime;
+    use sha2::{Digest, Sha256};
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("components");
+    let read = |name: &str| {
+        std::fs::read(format!("{}/../target/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    };
+    let hooks = read("plugins/hooks.wasm");
+    let key = Secret::new(crate::helpers::TEST_KEY);
+    let runtime = |key: Option<&Secret>| {
+        PluginRuntime::new(Limits::default())
+            .unwrap()
+            .with_cache(&cache, key)
+    };
+    let cwasm = || {
+        std::fs::read_dir(&cache)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|e| e == "cwasm"))
+            .unwrap()
+    };
+
+    // Without secrets.key nothing is cached on disk.
+    runtime(None).load(&hooks, None).unwrap();
+    assert!(!cache.exists(), "cached without a key");
+
+    let loaded = runtime(Some(&key)).load(&hooks, None).unwrap();
+    let mode = std::fs::metadata(&cache).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700, "the cache directory is {mode:o}");
+    let entry = cwasm();
+    let genuine = std::fs::read(&entry).unwrap();
+
+    // Someone who can write the data directory plants other compiled code under
+    // hooks' name, with a checksum of it beside, as the cache wrote before.
+    let other = tempfile::tempdir().unwrap();
+    let planted = {
+        let other_cache = other.path().join("components");
+        PluginRuntime::new(Limits::default())
+            .unwrap()
+            .with_cache(
+                &other_cache,
+                Some(&Secret::new(
+                    gantry_server::crypto::SecretBox::generate_key(),
+                )),
+            )
+            .load(&read("test-plugins/noop.wasm"), None)
+            .unwrap();
+        let found = std::fs::read_dir(&other_cache)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|e| e == "cwasm"))
+            .unwrap();
+        std::fs::read(found).unwrap()
+    };
+    std::fs::write(&entry, &planted).unwrap();
+    let checksum = hex::encode(Sha256::digest(&planted));
+    for seal in ["cwasm.sha256", "cwasm.hmac"] {
+        std::fs::write(entry.with_extension(seal), &checksum).unwrap();
+    }
+    let again = runtime(Some(&key)).load(&hooks, None).unwrap();
+    assert_eq!(again.manifest.name, loaded.manifest.name);
+    let now = std::fs::read(&entry).unwrap();
+    assert_ne!(
+        now, planted,
+        "the planted code was trusted instead of compiling hooks again"
+    );
+    assert_eq!(now.len(), genuine.len(), "hooks was compiled again");
 }

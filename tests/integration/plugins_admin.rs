@@ -747,3 +747,58 @@ async fn plugins_found_at_start_are_installed_once_enabled_everywhere_and_upgrad
     assert_eq!(show(&app, "configured").await["version"], "0.2.0");
     assert_eq!(audit_count(&app, "plugin.upgraded").await, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_an_admin_removed_or_replaced_is_not_brought_back_by_the_plugin_directory() {
+    let app = spawn_app(AppOptions {
+        plugins: Plugins::None,
+        ..AppOptions::default()
+    })
+    .await;
+    let compiled = CompiledPlugins::new(app.state.runtime.clone());
+    let found = |version: u8| {
+        let mut registry = PluginRegistry::default();
+        registry
+            .add(compiled.runtime().load(&configured(version), None).unwrap())
+            .unwrap();
+        registry
+    };
+    seed::install_found(&app.state.db, app.state.audit_key(), &compiled, &found(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        show(&app, "configured").await["projects"][0]["enabled"],
+        true
+    );
+
+    // Removed by an admin: the next start leaves it removed.
+    let removed = app
+        .api(Method::DELETE, "/plugins/configured")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(removed.status(), 204);
+    seed::install_found(&app.state.db, app.state.audit_key(), &compiled, &found(1))
+        .await
+        .unwrap();
+    let missing = app
+        .api(Method::GET, "/plugins/configured")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404, "the removed plugin came back");
+    assert_eq!(audit_count(&app, "plugin.installed").await, 1);
+
+    // Installed again by an admin, in another version: the directory's copy does
+    // not replace it, nor enable it anywhere.
+    assert_eq!(install(&app, configured(2)).await.status(), 201);
+    seed::install_found(&app.state.db, app.state.audit_key(), &compiled, &found(1))
+        .await
+        .unwrap();
+    let plugin = show(&app, "configured").await;
+    assert_eq!(plugin["version"], "0.2.0");
+    assert!(
+        plugin["projects"].as_array().unwrap().is_empty(),
+        "{plugin}"
+    );
+}

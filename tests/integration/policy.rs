@@ -17,6 +17,7 @@ fn rule(effect: &str) -> RuleForm {
         capability: "issues:write".into(),
         effect: effect.into(),
         branch: None,
+        event_branch: None,
         min_permission: None,
         enforced: false,
         approvals: None,
@@ -262,4 +263,35 @@ async fn the_audit_log_records_each_step_refuses_changes_and_detects_a_flipped_b
         .unwrap()
         .expect_err("the chain must break");
     assert_eq!(broken.id, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stored_branch_condition_keeps_its_meaning_across_the_event_branch_migration() {
+    use gantry_migrations::{Migrator, MigratorTrait};
+    let dir = tempfile::tempdir().unwrap();
+    let database = crate::helpers::fresh_database_url(&dir).await;
+    let db = &gantry_server::db::connect(&database.url, 2)
+        .await
+        .unwrap();
+    // The schema before `event_branch`: twelve migrations.
+    Migrator::up(db, Some(12)).await.unwrap();
+    for (capability, branch) in [("issues:*", "release/*"), ("contents:write", "main")] {
+        db.execute_unprepared(&format!(
+            "INSERT INTO policy_rules (scope, scope_name, capability, effect, branch, enforced, created_at) \
+             VALUES ('org', 'octo', '{capability}', 'deny', '{branch}', false, CURRENT_TIMESTAMP)"
+        ))
+        .await
+        .unwrap();
+    }
+    Migrator::up(db, None).await.unwrap();
+    let rules = gantry_server::db::policies::all(db).await.unwrap();
+    // Issue writes never change a branch: the condition was about the event's.
+    assert_eq!(rules[0].conditions.branch, None);
+    assert_eq!(
+        rules[0].conditions.event_branch.as_deref(),
+        Some("release/*")
+    );
+    // A contents write protects the branch it writes.
+    assert_eq!(rules[1].conditions.branch.as_deref(), Some("main"));
+    assert_eq!(rules[1].conditions.event_branch, None);
 }

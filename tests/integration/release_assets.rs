@@ -97,6 +97,7 @@ fn allow_contents_write() -> RuleForm {
         capability: "contents:write".into(),
         effect: "allow".into(),
         branch: None,
+        event_branch: None,
         min_permission: None,
         enforced: false,
         approvals: None,

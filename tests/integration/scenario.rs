@@ -35,6 +35,8 @@ async fn scenario_app() -> TestApp {
         ..AppOptions::default()
     })
     .await;
+    // The operator lets CI run on its own, as docs/plugins/ci.md shows.
+    app.allow("ci", &["checks:write", "actions:write"]).await;
     app.sim.learn(
         "pull_request",
         &serde_json::from_slice(&corpus_payload("pull_request/opened.payload.json")).unwrap(),
@@ -148,6 +150,7 @@ async fn a_pull_request_goes_through_ci_review_and_a_held_release() {
         capability: "contents:write".into(),
         effect: "allow".into(),
         branch: None,
+        event_branch: None,
         min_permission: None,
         enforced: false,
         approvals: None,

@@ -31,6 +31,7 @@ async fn asker_app(approvals: u32) -> TestApp {
         capability: "issues:write".into(),
         effect: "ask".into(),
         branch: None,
+        event_branch: None,
         min_permission: None,
         enforced: false,
         approvals: Some(approvals),

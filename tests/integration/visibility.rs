@@ -67,7 +67,7 @@ async fn world(app: &TestApp) -> World {
                 requested_by: &[],
                 pull_number: None,
                 head_sha: None,
-                branch: None,
+                decided_on: None,
                 approvals_required: 1,
             },
         )
@@ -333,6 +333,7 @@ async fn policies_installations_and_explain_follow_the_same_projects() {
             capability: "issues:write".into(),
             effect: "ask".into(),
             branch: None,
+            event_branch: None,
             min_permission: None,
             enforced: false,
             approvals: None,

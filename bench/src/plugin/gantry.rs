@@ -60,6 +60,7 @@ impl Gantry {
             db: database,
             rules: Arc::new(vec![]),
             services,
+            actors: Default::default(),
         };
         Ok(Self {
             runtime,

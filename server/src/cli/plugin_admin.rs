@@ -91,8 +91,10 @@ pub enum AdminCommand {
 pub async fn run(command: AdminCommand, config: Option<&Path>) -> anyhow::Result<()> {
     let settings = Settings::load(config)?;
     let db = super::connect_migrated_with(&settings).await?;
-    let runtime = PluginRuntime::new(settings.plugins.limits.clone())?
-        .with_cache(settings.data_dir.join("cache/components"));
+    let runtime = PluginRuntime::new(settings.plugins.limits.clone())?.with_cache(
+        settings.data_dir.join("cache/components"),
+        settings.secrets.key.as_ref(),
+    );
     let compiled = CompiledPlugins::new(runtime);
     let cli = crate::domain::Actor::cli();
     let audit_key = crate::crypto::AuditKey::derive(settings.secrets.key.as_ref())?;

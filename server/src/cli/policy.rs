@@ -27,10 +27,19 @@ pub enum PolicyCommand {
         /// `allow`, `ask` or `deny`.
         #[arg(long)]
         effect: String,
-        /// Only for events on branches matching this glob.
+        /// Only for writes to branches matching this glob: the branch the write
+        /// changes (a push's destination, a file's branch, a ref, a release's
+        /// target), not the event's. A deny or ask applies when that branch is not
+        /// known.
         #[arg(long)]
         branch: Option<String>,
-        /// Only when the actor has at least this permission.
+        /// Only for events on branches matching this glob (a pull request's base,
+        /// the pushed branch).
+        #[arg(long)]
+        event_branch: Option<String>,
+        /// Only when the acting person (the commenter of a command, the event's
+        /// sender) has at least this permission. A deny or ask applies when it is
+        /// not known.
         #[arg(long)]
         min_permission: Option<String>,
         /// A global rule that narrower rules may not loosen.
@@ -58,10 +67,13 @@ pub enum PolicyCommand {
         /// `owner/name`.
         #[arg(long)]
         repository: String,
-        /// The event's branch.
+        /// The branch the write changes (none when absent).
         #[arg(long)]
         branch: Option<String>,
-        /// The actor's permission.
+        /// The event's branch.
+        #[arg(long)]
+        event_branch: Option<String>,
+        /// The actor's permission (not known when absent).
         #[arg(long)]
         permission: Option<String>,
     },
@@ -84,6 +96,7 @@ pub async fn run(
             capability,
             effect,
             branch,
+            event_branch,
             min_permission,
             enforced,
             approvals,
@@ -94,6 +107,7 @@ pub async fn run(
                 capability,
                 effect,
                 branch,
+                event_branch,
                 min_permission,
                 enforced,
                 approvals,
@@ -137,6 +151,7 @@ pub async fn run(
             capability,
             repository,
             branch,
+            event_branch,
             permission,
         } => {
             let permission = match permission.as_deref().map(Permission::parse) {
@@ -146,12 +161,15 @@ pub async fn run(
             };
             let decision = policies::explain(
                 db,
-                &plugin,
-                &capability,
-                true,
-                &repository,
-                branch.as_deref(),
-                permission,
+                &policies::Hypothesis {
+                    plugin: &plugin,
+                    capability: &capability,
+                    declared: true,
+                    repository: &repository,
+                    branch: branch.as_deref(),
+                    event_branch: event_branch.as_deref(),
+                    actor_permission: permission,
+                },
             )
             .await?;
             println!("{}: {}", decision.effect.as_str(), decision.reason);
@@ -163,10 +181,14 @@ pub async fn run(
                 };
                 match &c.skipped_because {
                     None => println!(
-                        "  matched  {label}: {} {} -> {}",
+                        "  matched  {label}: {} {} -> {}{}",
                         c.rule.scope,
                         c.rule.capability.as_str(),
-                        c.rule.effect.as_str()
+                        c.rule.effect.as_str(),
+                        c.applied_because
+                            .as_deref()
+                            .map(|why| format!(" ({why})"))
+                            .unwrap_or_default()
                     ),
                     Some(why) => println!("  skipped  {label}: {why}"),
                 }

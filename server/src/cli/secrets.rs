@@ -12,7 +12,8 @@ use crate::config::Settings;
 use crate::crypto::{AuditKey, SecretBox};
 use crate::db::audit::{self, AuditEntry};
 use crate::domain::{Actor, AuditAction, SecretScope};
-use crate::services::{plugin_secrets, secrets};
+use crate::services::plugin_secrets::{self, Binding, SecretId};
+use crate::services::secrets;
 
 /// What to do with webhook secrets.
 #[derive(Debug, Subcommand)]
@@ -36,21 +37,54 @@ pub enum SecretsCommand {
     },
     /// Print a fresh random key for `secrets.key`.
     GenerateKey,
-    /// Store a named secret for plugins (value from standard input); a plugin with
-    /// the capability `secrets:NAME` can use it without seeing it.
+    /// Store a named secret for one plugin (value from standard input): that
+    /// plugin, with the capability `secrets:NAME`, can send it without seeing it,
+    /// only to the `--host`s given, only in the `--header`s given.
     PluginSet {
         /// The secret's name.
         name: String,
+        /// The plugin that may use it (no other plugin finds it).
+        #[arg(long)]
+        plugin: String,
         /// `*` for every repository, or `OWNER/NAME`; a repository's own secret wins.
         #[arg(long, default_value = "*")]
         scope: String,
+        /// A host the secret may be sent to, as in `http:HOST`; at least one.
+        #[arg(long = "host", required = true)]
+        hosts: Vec<String>,
+        /// A header name the secret may be sent in (`authorization` when none).
+        #[arg(long = "header")]
+        headers: Vec<String>,
     },
-    /// List plugin secrets (scopes and names, never values).
+    /// Bind a plugin secret stored before secrets were bound to plugins (listed
+    /// with an empty plugin, used by no plugin) to one plugin and its hosts, without
+    /// typing its value again.
+    PluginBind {
+        /// The secret's name.
+        name: String,
+        /// The plugin that may use it.
+        #[arg(long)]
+        plugin: String,
+        /// Its scope.
+        #[arg(long, default_value = "*")]
+        scope: String,
+        /// A host the secret may be sent to; at least one.
+        #[arg(long = "host", required = true)]
+        hosts: Vec<String>,
+        /// A header name the secret may be sent in (`authorization` when none).
+        #[arg(long = "header")]
+        headers: Vec<String>,
+    },
+    /// List plugin secrets (plugins, scopes, names and bindings, never values).
     PluginList,
     /// Remove a plugin secret.
     PluginRemove {
         /// The secret's name.
         name: String,
+        /// The plugin it is stored for (leave out for one stored before secrets
+        /// were bound to plugins).
+        #[arg(long)]
+        plugin: Option<String>,
         /// Its scope.
         #[arg(long, default_value = "*")]
         scope: String,
@@ -130,29 +164,102 @@ pub async fn run(
             audit::record(&db, &key, record(AuditAction::SecretRemoved, details)).await?;
             println!("removed secret {id}");
         }
-        SecretsCommand::PluginSet { name, scope } => {
-            let value = read_value("plugin-set NAME --scope ...")?;
-            plugin_secrets::set(&db, settings.secrets.key.as_ref(), &scope, &name, &value)
+        SecretsCommand::PluginSet {
+            name,
+            plugin,
+            scope,
+            hosts,
+            headers,
+        } => {
+            let binding = Binding::new(&hosts, &headers).map_err(anyhow::Error::msg)?;
+            let value = read_value("plugin-set NAME --plugin P --host H ...")?;
+            let id = SecretId {
+                plugin: &plugin,
+                scope: &scope,
+                name: &name,
+            };
+            plugin_secrets::set(&db, settings.secrets.key.as_ref(), id, &binding, &value)
                 .await
-                .with_context(|| format!("storing plugin secret {name} for {scope} (names are letters, digits, -, _ and .; scopes `*` or OWNER/NAME)"))?;
-            let details = serde_json::json!({ "name": name, "scope": scope });
+                .with_context(|| format!("storing plugin secret {name} of plugin {plugin} for {scope} (names are letters, digits, -, _ and .; scopes `*` or OWNER/NAME)"))?;
+            let details = serde_json::json!({
+                "name": name, "plugin": plugin, "scope": scope,
+                "hosts": binding.hosts, "headers": binding.headers,
+            });
             audit::record(&db, &key, record(AuditAction::PluginSecretSet, details)).await?;
-            println!("stored plugin secret {name} for {scope}");
+            println!(
+                "stored plugin secret {name} of plugin {plugin} for {scope}, sent only to {} in {}",
+                binding.hosts.join(", "),
+                binding.headers.join(", ")
+            );
+        }
+        SecretsCommand::PluginBind {
+            name,
+            plugin,
+            scope,
+            hosts,
+            headers,
+        } => {
+            let binding = Binding::new(&hosts, &headers).map_err(anyhow::Error::msg)?;
+            let id = SecretId {
+                plugin: &plugin,
+                scope: &scope,
+                name: &name,
+            };
+            if !plugin_secrets::bind_unbound(&db, settings.secrets.key.as_ref(), id, &binding)
+                .await
+                .with_context(|| format!("binding plugin secret {name} for {scope}"))?
+            {
+                bail!("no unbound plugin secret {name} for {scope}");
+            }
+            let details = serde_json::json!({
+                "name": name, "plugin": plugin, "scope": scope,
+                "hosts": binding.hosts, "headers": binding.headers,
+            });
+            audit::record(&db, &key, record(AuditAction::PluginSecretBound, details)).await?;
+            println!(
+                "bound plugin secret {name} for {scope} to plugin {plugin}, sent only to {} in {}",
+                binding.hosts.join(", "),
+                binding.headers.join(", ")
+            );
         }
         SecretsCommand::PluginList => {
-            println!("{:<40}  {:<30}  {:<20}", "SCOPE", "NAME", "STORED");
-            for (scope, name, at) in plugin_secrets::list(&db).await? {
+            println!(
+                "{:<20}  {:<30}  {:<24}  {:<30}  {:<20}",
+                "PLUGIN", "SCOPE", "NAME", "HOSTS (HEADERS)", "STORED"
+            );
+            for s in plugin_secrets::list(&db).await? {
+                let plugin = if s.plugin.is_empty() {
+                    "(unbound: none)"
+                } else {
+                    s.plugin.as_str()
+                };
                 println!(
-                    "{scope:<40}  {name:<30}  {:<20}",
-                    at.format("%Y-%m-%d %H:%M:%S")
+                    "{plugin:<20}  {:<30}  {:<24}  {:<30}  {:<20}",
+                    s.scope,
+                    s.name,
+                    format!(
+                        "{} ({})",
+                        s.binding.hosts.join(","),
+                        s.binding.headers.join(",")
+                    ),
+                    s.created_at.format("%Y-%m-%d %H:%M:%S")
                 );
             }
         }
-        SecretsCommand::PluginRemove { name, scope } => {
-            if !plugin_secrets::remove(&db, &scope, &name).await? {
+        SecretsCommand::PluginRemove {
+            name,
+            plugin,
+            scope,
+        } => {
+            let id = SecretId {
+                plugin: plugin.as_deref().unwrap_or_default(),
+                scope: &scope,
+                name: &name,
+            };
+            if !plugin_secrets::remove(&db, id).await? {
                 bail!("no plugin secret {name} for {scope}");
             }
-            let details = serde_json::json!({ "name": name, "scope": scope });
+            let details = serde_json::json!({ "name": name, "plugin": plugin, "scope": scope });
             audit::record(&db, &key, record(AuditAction::PluginSecretRemoved, details)).await?;
             println!("removed plugin secret {name} for {scope}");
         }

@@ -35,8 +35,8 @@ pub struct NewApproval<'a> {
     pub pull_number: Option<u64>,
     /// The pull request's head commit when it was held, when known.
     pub head_sha: Option<&'a str>,
-    /// The branch the policy decided it on.
-    pub branch: Option<&'a str>,
+    /// What the policy decided it on (JSON, see `services::approvals::gate`).
+    pub decided_on: Option<&'a str>,
     /// How many distinct people must approve it.
     pub approvals_required: u32,
 }
@@ -60,7 +60,7 @@ pub async fn create<C: ConnectionTrait>(conn: &C, new: NewApproval<'_>) -> Resul
         requested_by: Set(Some(requested_by)),
         pull_number: Set(new.pull_number.and_then(|n| i64::try_from(n).ok())),
         head_sha: Set(new.head_sha.map(str::to_owned)),
-        branch: Set(new.branch.map(str::to_owned)),
+        decided_on: Set(new.decided_on.map(str::to_owned)),
         approvals_required: Set(i32::try_from(new.approvals_required).unwrap_or(i32::MAX)),
         votes: Set(0),
         ..Default::default()

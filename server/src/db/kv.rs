@@ -10,6 +10,7 @@ use sea_orm::{
 };
 
 use super::entities::plugin_kv;
+use sea_orm::sea_query::Expr;
 
 /// Whose keys: a plugin in a repository.
 #[derive(Debug, Clone, Copy)]
@@ -41,6 +42,24 @@ pub async fn get(
         .one(db)
         .await?;
     Ok(row.map(|r| r.value))
+}
+
+/// How many bytes the scope holds, keys and values.
+///
+/// # Errors
+/// When the database fails.
+pub async fn bytes(db: &DatabaseConnection, scope: KvScope<'_>) -> Result<u64, DbErr> {
+    let total: Option<i64> = plugin_kv::Entity::find()
+        .select_only()
+        .column_as(
+            Expr::cust("COALESCE(SUM(LENGTH(value) + LENGTH(key)), 0)"),
+            "bytes",
+        )
+        .filter(in_scope(scope))
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(total.map_or(0, |t| u64::try_from(t).unwrap_or(0)))
 }
 
 /// How many keys the scope holds.

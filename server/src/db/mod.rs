@@ -11,6 +11,7 @@ pub mod installations;
 pub mod jobs;
 pub mod kv;
 pub mod plugin_secrets;
+pub mod plugin_seeds;
 pub mod plugin_states;
 pub mod plugin_uploads;
 pub mod plugins;

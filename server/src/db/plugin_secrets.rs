@@ -1,5 +1,5 @@
 //! Queries on `plugin_secrets`. Values arrive and leave sealed; this module never
-//! sees a plaintext secret.
+//! sees a plaintext secret. Scopes are stored and looked up lower case.
 use chrono::Utc;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
@@ -8,50 +8,78 @@ use sea_orm::{
 
 use super::entities::plugin_secrets;
 
-/// Stores (or replaces) the sealed secret `name` for `scope` (`*` or `owner/name`).
+/// The plugin of rows stored before secrets were bound to one: no plugin opens them.
+pub const UNBOUND: &str = "";
+
+/// A sealed secret to store.
+#[derive(Debug, Clone)]
+pub struct NewSecret<'a> {
+    /// The plugin that may open it.
+    pub plugin: &'a str,
+    /// `*` or `owner/name` (lower case).
+    pub scope: &'a str,
+    /// Its name.
+    pub name: &'a str,
+    /// The hosts it may be sent to, one per line.
+    pub hosts: &'a str,
+    /// The header names it may be sent in, one per line.
+    pub headers: &'a str,
+    /// The nonce it was sealed with.
+    pub nonce: Vec<u8>,
+    /// The sealed value.
+    pub ciphertext: Vec<u8>,
+}
+
+/// Stores (or replaces) a sealed secret for its plugin, scope and name.
 ///
 /// # Errors
 /// When the database fails.
-pub async fn put(
-    db: &DatabaseConnection,
-    scope: &str,
-    name: &str,
-    nonce: Vec<u8>,
-    ciphertext: Vec<u8>,
-) -> Result<(), DbErr> {
+pub async fn put(db: &DatabaseConnection, new: NewSecret<'_>) -> Result<(), DbErr> {
     let row = plugin_secrets::ActiveModel {
-        scope: Set(scope.to_owned()),
-        name: Set(name.to_owned()),
-        nonce: Set(nonce),
-        ciphertext: Set(ciphertext),
+        plugin: Set(new.plugin.to_owned()),
+        scope: Set(new.scope.to_owned()),
+        name: Set(new.name.to_owned()),
+        hosts: Set(new.hosts.to_owned()),
+        headers: Set(new.headers.to_owned()),
+        nonce: Set(new.nonce),
+        ciphertext: Set(new.ciphertext),
         created_at: Set(Utc::now()),
         ..Default::default()
     };
     plugin_secrets::Entity::insert(row)
         .on_conflict(
-            OnConflict::columns([plugin_secrets::Column::Scope, plugin_secrets::Column::Name])
-                .update_columns([
-                    plugin_secrets::Column::Nonce,
-                    plugin_secrets::Column::Ciphertext,
-                    plugin_secrets::Column::CreatedAt,
-                ])
-                .to_owned(),
+            OnConflict::columns([
+                plugin_secrets::Column::Plugin,
+                plugin_secrets::Column::Scope,
+                plugin_secrets::Column::Name,
+            ])
+            .update_columns([
+                plugin_secrets::Column::Hosts,
+                plugin_secrets::Column::Headers,
+                plugin_secrets::Column::Nonce,
+                plugin_secrets::Column::Ciphertext,
+                plugin_secrets::Column::CreatedAt,
+            ])
+            .to_owned(),
         )
         .exec(db)
         .await?;
     Ok(())
 }
 
-/// The secret `name` for the repository `project`, else the global one.
+/// `plugin`'s secret `name` for the repository `project` (lower case), else its
+/// global one. Only rows stored for `plugin` are considered.
 ///
 /// # Errors
 /// When the database fails.
 pub async fn find(
     db: &DatabaseConnection,
+    plugin: &str,
     project: &str,
     name: &str,
 ) -> Result<Option<plugin_secrets::Model>, DbErr> {
     let rows = plugin_secrets::Entity::find()
+        .filter(plugin_secrets::Column::Plugin.eq(plugin))
         .filter(plugin_secrets::Column::Name.eq(name))
         .filter(plugin_secrets::Column::Scope.is_in([project, "*"]))
         .all(db)
@@ -60,27 +88,43 @@ pub async fn find(
     Ok(specific.or_else(|| rows.into_iter().find(|r| r.scope == "*")))
 }
 
-/// Every stored secret (sealed), by scope and name.
+/// The row of `plugin`'s secret `name` for exactly `scope`, compared without case.
+///
+/// # Errors
+/// When the database fails.
+pub async fn exact(
+    db: &DatabaseConnection,
+    plugin: &str,
+    scope: &str,
+    name: &str,
+) -> Result<Option<plugin_secrets::Model>, DbErr> {
+    Ok(plugin_secrets::Entity::find()
+        .filter(plugin_secrets::Column::Plugin.eq(plugin))
+        .filter(plugin_secrets::Column::Name.eq(name))
+        .all(db)
+        .await?
+        .into_iter()
+        .find(|r| r.scope.eq_ignore_ascii_case(scope)))
+}
+
+/// Every stored secret (sealed), by plugin, scope and name.
 ///
 /// # Errors
 /// When the database fails.
 pub async fn all(db: &DatabaseConnection) -> Result<Vec<plugin_secrets::Model>, DbErr> {
     plugin_secrets::Entity::find()
+        .order_by_asc(plugin_secrets::Column::Plugin)
         .order_by_asc(plugin_secrets::Column::Scope)
         .order_by_asc(plugin_secrets::Column::Name)
         .all(db)
         .await
 }
 
-/// Removes the secret `name` of `scope`; returns whether it existed.
+/// Removes the row `id`; returns whether it existed.
 ///
 /// # Errors
 /// When the database fails.
-pub async fn delete(db: &DatabaseConnection, scope: &str, name: &str) -> Result<bool, DbErr> {
-    let done = plugin_secrets::Entity::delete_many()
-        .filter(plugin_secrets::Column::Scope.eq(scope))
-        .filter(plugin_secrets::Column::Name.eq(name))
-        .exec(db)
-        .await?;
+pub async fn delete(db: &DatabaseConnection, id: i64) -> Result<bool, DbErr> {
+    let done = plugin_secrets::Entity::delete_by_id(id).exec(db).await?;
     Ok(done.rows_affected > 0)
 }

@@ -24,6 +24,7 @@ pub async fn insert<C: ConnectionTrait>(db: &C, rule: &Rule) -> Result<i64, DbEr
         capability: Set(rule.capability.as_str().to_owned()),
         effect: Set(rule.effect.as_str().into()),
         branch: Set(rule.conditions.branch.clone()),
+        event_branch: Set(rule.conditions.event_branch.clone()),
         min_permission: Set(rule
             .conditions
             .min_permission
@@ -66,6 +67,7 @@ fn to_rule(row: &policy_rules::Model) -> Result<Rule, String> {
         effect: Effect::parse(&row.effect).ok_or("unknown effect")?,
         conditions: Conditions {
             branch: row.branch.clone(),
+            event_branch: row.event_branch.clone(),
             min_permission: row
                 .min_permission
                 .as_deref()

@@ -201,6 +201,8 @@ string_enum! {
         SecretRemoved => "secret.removed",
         /// A plugin secret was stored.
         PluginSecretSet => "plugin_secret.set",
+        /// A stored plugin secret was bound to a plugin, hosts and headers.
+        PluginSecretBound => "plugin_secret.bound",
         /// A plugin secret was removed.
         PluginSecretRemoved => "plugin_secret.removed",
         /// Someone signed in.

@@ -25,12 +25,20 @@ pub struct Remote {
 }
 
 impl Remote {
-    /// Callbacks answering the credential request once with the token.
+    /// Callbacks answering the credential request once with the token, and only
+    /// for the remote's own host (scheme, host and port): a redirect or anything
+    /// else libgit2 asks about gets no token.
     pub(super) fn callbacks(&self) -> RemoteCallbacks<'_> {
         let mut callbacks = RemoteCallbacks::new();
         let token = self.token.clone();
+        let configured = origin(&self.url);
         let mut tried = false;
-        callbacks.credentials(move |_url, _user, _allowed| {
+        callbacks.credentials(move |url, _user, _allowed| {
+            if configured.is_none() || origin(url) != configured {
+                return Err(git2::Error::from_str(
+                    "credentials are only sent to the configured git host",
+                ));
+            }
             // One attempt: a wrong token must fail, not loop.
             if tried {
                 return Err(git2::Error::from_str("the installation token was refused"));
@@ -43,6 +51,16 @@ impl Remote {
         });
         callbacks
     }
+}
+
+/// The scheme, host and port of a URL, lower case; `None` when it has no host.
+fn origin(url: &str) -> Option<(String, String, Option<u16>)> {
+    let parsed = url::Url::parse(url).ok()?;
+    Some((
+        parsed.scheme().to_owned(),
+        parsed.host_str()?.to_ascii_lowercase(),
+        parsed.port_or_known_default(),
+    ))
 }
 
 /// A cloned repository in a directory of its own.
@@ -61,7 +79,8 @@ pub const BOT_EMAIL: &str = "gantry-bot@users.noreply.github.com";
 
 impl Workspace {
     /// Clones `remote` at `branch` (the default branch when `None`) into a new
-    /// directory under `root`; refuses a clone larger than `max_bytes`.
+    /// directory under `root`; refuses a clone larger than `max_bytes`, stopping the
+    /// transfer as soon as more than that has arrived, and checking the checkout.
     ///
     /// # Errors
     /// [`GitError`] saying what failed.
@@ -78,16 +97,28 @@ impl Workspace {
             .tempdir_in(root)
             .map_err(|e| GitError::Io(e.to_string()))?;
         {
+            let over = std::cell::Cell::new(false);
+            let mut callbacks = remote.callbacks();
+            callbacks.transfer_progress(|progress| {
+                let too_big =
+                    u64::try_from(progress.received_bytes()).unwrap_or(u64::MAX) > max_bytes;
+                over.set(too_big);
+                !too_big
+            });
             let mut fetch = FetchOptions::new();
-            fetch.remote_callbacks(remote.callbacks());
+            fetch.remote_callbacks(callbacks);
             let mut builder = RepoBuilder::new();
             builder.fetch_options(fetch);
             if let Some(branch) = branch {
                 builder.branch(branch);
             }
-            builder
-                .clone(&remote.url, dir.path())
-                .map_err(GitError::from_git)?;
+            let cloned = builder.clone(&remote.url, dir.path());
+            if over.get() {
+                return Err(GitError::TooLarge(format!(
+                    "the clone was stopped after more than {max_bytes} bytes arrived; the cap is {max_bytes}"
+                )));
+            }
+            cloned.map_err(GitError::from_git)?;
         }
         let workspace = Self {
             dir: Some(dir),

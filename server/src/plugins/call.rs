@@ -9,7 +9,7 @@ use wasmtime_wasi::WasiCtxBuilder;
 
 use super::bindings::gantry::plugin::types::{Approval, ApprovalOutcome, Command};
 use super::bindings::{Event, Repo};
-use super::host::{HostState, IdempotencyScope, Invocation, LogBuffer};
+use super::host::{Actor, EventFacts, HostState, IdempotencyScope, Invocation, LogBuffer};
 use super::invoke::{
     ApprovalNotice, HostEnv, InvocationReport, Outcome, PluginCommand, PluginEvent,
 };
@@ -79,7 +79,7 @@ impl PluginRuntime {
         event: &PluginEvent,
         env: &HostEnv,
     ) -> InvocationReport {
-        self.run(plugin, event, Entry::Event(wit_event(event)), env)
+        self.run(plugin, event, Entry::Event(wit_event(event)), env, None)
             .await
     }
 
@@ -100,8 +100,18 @@ impl PluginRuntime {
             comment_id: command.comment_id,
             event: wit_event(&command.event),
         };
-        self.run(plugin, &command.event, Entry::Command(wit), env)
-            .await
+        let actor = Actor {
+            login: Some(command.author.clone()),
+            permission: Some(command.author_permission),
+        };
+        self.run(
+            plugin,
+            &command.event,
+            Entry::Command(wit),
+            env,
+            Some(actor),
+        )
+        .await
     }
 
     /// Tells `plugin` how one of its held actions ended (`approval-resolved`). Its
@@ -134,7 +144,14 @@ impl PluginRuntime {
             detail: notice.detail.clone(),
             delivery_id: notice.delivery_id.clone(),
         };
-        self.run(plugin, &context, Entry::Approval(wit), env).await
+        self.run(
+            plugin,
+            &context,
+            Entry::Approval(wit),
+            env,
+            Some(Actor::default()),
+        )
+        .await
     }
 
     #[tracing::instrument(name = "plugin.invoke", skip_all, fields(plugin = %plugin.manifest.name, entry = entry.export()))]
@@ -144,7 +161,15 @@ impl PluginRuntime {
         event: &PluginEvent,
         entry: Entry,
         env: &HostEnv,
+        actor: Option<Actor>,
     ) -> InvocationReport {
+        // Who acts: the command's author or nobody as the caller says, else the
+        // event's sender.
+        let facts = EventFacts::of(&event.payload);
+        let actor = actor.unwrap_or_else(|| Actor {
+            login: facts.sender(),
+            permission: None,
+        });
         let limits = self.limits();
         let started = Instant::now();
         let started_at = chrono::Utc::now();
@@ -172,7 +197,9 @@ impl PluginRuntime {
                     .clone()
                     .unwrap_or_else(|| plugin.config_json.clone()),
                 env: env.clone(),
-                branch: event.branch.clone(),
+                event_branch: event.branch.clone(),
+                default_branch: facts.default_branch(),
+                actor,
                 cause: event.cause.clone(),
                 idempotency: IdempotencyScope {
                     delivery_id: event.delivery_id.clone(),

@@ -45,6 +45,11 @@ fn forbidden_v6(ip: Ipv6Addr) -> bool {
         return forbidden_v4(v4);
     }
     let seg = ip.segments();
+    // IPv4-translated addresses (::ffff:0:a.b.c.d, RFC 2765) reach IPv4 through a
+    // translator: refused whatever they embed, like the other translation prefixes.
+    if seg[..6] == [0, 0, 0, 0, 0xffff, 0] {
+        return true;
+    }
     // NAT64 (64:ff9b::/96) and IPv4-compatible addresses embed an IPv4 address.
     if seg[..6] == [0x64, 0xff9b, 0, 0, 0, 0]
         || (seg[..6] == [0; 6] && !ip.is_loopback() && !ip.is_unspecified())
@@ -65,6 +70,9 @@ fn forbidden_v6(ip: Ipv6Addr) -> bool {
         || (seg[0] & 0xffc0) == 0xfec0 // site-local (deprecated)
         || seg[0] == 0x2002 // 6to4 relays
         || (seg[0] == 0x2001 && seg[1] == 0x0db8) // documentation
+        || (seg[0] == 0x2001 && seg[1] == 0) // Teredo (2001::/32) tunnels to IPv4
+        || seg[..3] == [0x64, 0xff9b, 1] // local-use NAT64 (64:ff9b:1::/48, RFC 8215)
+        || seg[..4] == [0x100, 0, 0, 0] // discard-only (100::/64, RFC 6666)
 }
 
 /// Resolves names for the plugin HTTP client, keeping only allowed addresses.
@@ -181,6 +189,14 @@ impl Egress {
         Ok(host.1)
     }
 
+    /// Whether requests to `host` may use any port: the operator allowed it on the
+    /// private network by name (`allow_private`). Elsewhere only 80 and 443, or a
+    /// port the plugin's capability names.
+    #[must_use]
+    pub fn any_port(&self, host: &str) -> bool {
+        self.allow_private.contains(&host.to_ascii_lowercase())
+    }
+
     /// The client, for requests to URLs that passed [`Egress::check_url`].
     #[must_use]
     pub fn client(&self) -> &reqwest::Client {
@@ -223,6 +239,36 @@ mod tests {
             "8.8.8.8",
             "2606:4700::1111",
             "::ffff:8.8.8.8",
+        ] {
+            assert!(!is_forbidden(ip.parse().unwrap()), "{ip} should be allowed");
+        }
+    }
+
+    #[test]
+    fn translation_tunnel_and_discard_prefixes_that_reach_ipv4_or_nowhere_are_forbidden() {
+        // One vector per range, each embedding a public IPv4 address where it can,
+        // so only the prefix refuses it.
+        for ip in [
+            "64:ff9b:1::808:808",                   // local-use NAT64, 64:ff9b:1::/48
+            "64:ff9b:1:ffff::1",                    // the same /48, elsewhere in it
+            "2001:0:4136:e378:8000:63bf:f7f7:f7f7", // Teredo, 2001::/32
+            "2001::1",                              // Teredo
+            "::ffff:0:808:808",                     // IPv4-translated, ::ffff:0:0:0/96
+            "::ffff:0:7f00:1",                      // IPv4-translated loopback
+            "100::1",                               // discard-only, 100::/64
+            "100::ffff:ffff:ffff:ffff",             // the end of it
+        ] {
+            assert!(
+                is_forbidden(ip.parse().unwrap()),
+                "{ip} should be forbidden"
+            );
+        }
+        // Just outside each range.
+        for ip in [
+            "64:ff9b:2::808:808",
+            "2001:4860:4860::8888",
+            "::fffe:0:808:808",
+            "100:0:0:1::1",
         ] {
             assert!(!is_forbidden(ip.parse().unwrap()), "{ip} should be allowed");
         }

@@ -55,6 +55,8 @@ pub struct HostEnv {
     pub rules: std::sync::Arc<Vec<crate::policy::Rule>>,
     /// Services built once per process.
     pub services: Arc<HostServices>,
+    /// People's permissions looked up for the policy during this job.
+    pub actors: super::host::ActorPermissions,
 }
 
 /// What host imports use besides GitHub and the database, built once per process.

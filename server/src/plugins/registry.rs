@@ -84,10 +84,20 @@ impl PluginRuntime {
         })
     }
 
-    /// Keeps compiled plugins in `dir`, so loading them again skips compilation.
+    /// Keeps compiled plugins in `dir`, authenticated with a key derived from
+    /// `secrets_key`, so loading them again skips compilation. Without a key nothing
+    /// is cached on disk (compiled code read back unauthenticated could run as
+    /// native code).
     #[must_use]
-    pub fn with_cache(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
-        self.cache = Some(ComponentCache::new(dir));
+    pub fn with_cache(
+        mut self,
+        dir: impl Into<std::path::PathBuf>,
+        secrets_key: Option<&crate::domain::Secret>,
+    ) -> Self {
+        self.cache = ComponentCache::new(dir, secrets_key);
+        if self.cache.is_none() {
+            tracing::info!("no usable secrets.key: compiled plugins are not cached on disk");
+        }
         self
     }
 

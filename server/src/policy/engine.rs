@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::rule::{builtin_rules, Effect, Permission, Rule};
+use super::target::Target;
 
 /// What is being asked for.
 #[derive(Debug, Clone)]
@@ -14,11 +15,15 @@ pub struct Request<'a> {
     pub capability: &'a str,
     /// Whether its manifest declares that capability.
     pub declared: bool,
-    /// `owner/name` of the event's repository.
+    /// `owner/name` of the repository written to.
     pub repository: Option<&'a str>,
-    /// The event's branch (pull request base or pushed ref), when it has one.
-    pub branch: Option<&'a str>,
-    /// The actor's permission on the repository, when known.
+    /// The refs the write changes, for `branch` conditions.
+    pub target: &'a Target,
+    /// The event's branch (pull request base or pushed branch), when it has one,
+    /// for `event_branch` conditions.
+    pub event_branch: Option<&'a str>,
+    /// The acting person's permission on the repository (the commenter of a
+    /// command, the sender of an event), when known.
     pub actor_permission: Option<Permission>,
 }
 
@@ -54,6 +59,9 @@ pub struct Considered {
     pub rule: Rule,
     /// `None` when it applied; otherwise why not.
     pub skipped_because: Option<String>,
+    /// When it applied only because a condition could not be evaluated, why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub applied_because: Option<String>,
 }
 
 /// Decides `request` under the operator's `rules` (Gantry's built-in defaults are
@@ -89,9 +97,14 @@ pub fn decide(rules: &[Rule], request: &Request<'_>) -> Decision {
                 ceiling = Some(rule);
             }
         }
+        let applied_because = skipped_because
+            .is_none()
+            .then(|| rule.applies_closed(request))
+            .flatten();
         considered.push(Considered {
             rule: rule.clone(),
             skipped_because,
+            applied_because,
         });
     }
     // The built-in `*` rule always matches, so there is always a best rule.
@@ -131,7 +144,13 @@ pub fn decide(rules: &[Rule], request: &Request<'_>) -> Decision {
         },
         _ => Decision {
             effect: best.effect,
-            reason: format!("the most specific matching rule is {}", describe(best)),
+            reason: match best.applies_closed(request) {
+                Some(why) => format!(
+                    "the most specific matching rule is {}: {why}",
+                    describe(best)
+                ),
+                None => format!("the most specific matching rule is {}", describe(best)),
+            },
             rule: Some(best.clone()),
             considered,
         },
@@ -160,13 +179,17 @@ mod tests {
         }
     }
 
+    static NOTHING: Target = Target::Nothing;
+    static UNKNOWN: Target = Target::Unknown;
+
     fn request<'a>(capability: &'a str) -> Request<'a> {
         Request {
             plugin: "hooks",
             capability,
             declared: true,
             repository: Some("octo/app"),
-            branch: Some("main"),
+            target: &NOTHING,
+            event_branch: Some("main"),
             actor_permission: Some(Permission::Write),
         }
     }
@@ -189,11 +212,27 @@ mod tests {
     fn without_operator_rules_the_builtin_defaults_decide() {
         assert_eq!(decide(&[], &request("issues:write")).effect, Effect::Allow);
         assert_eq!(decide(&[], &request("contents:write")).effect, Effect::Ask);
-        assert_eq!(
-            decide(&[], &request("http:example.com")).effect,
-            Effect::Allow
-        );
         assert_eq!(decide(&[], &request("git:push")).effect, Effect::Ask);
+    }
+
+    #[test]
+    fn a_manifest_declaring_workflows_statuses_checks_http_or_secrets_gets_no_grant_by_default() {
+        for capability in [
+            "actions:write",
+            "statuses:write",
+            "checks:write",
+            "secrets:x",
+            "http:example.com",
+        ] {
+            let d = decide(&[], &request(capability));
+            assert_eq!(d.effect, Effect::Ask, "{capability}: {}", d.reason);
+        }
+        let named = rule(1, "global", Some("hooks"), "checks:write", Effect::Allow);
+        assert_eq!(
+            decide(&[named], &request("checks:write")).effect,
+            Effect::Allow,
+            "an operator rule naming the plugin allows it"
+        );
     }
 
     #[test]
@@ -241,9 +280,9 @@ mod tests {
     }
 
     #[test]
-    fn conditions_on_branch_and_permission_narrow_a_rule() {
+    fn conditions_on_event_branch_and_permission_narrow_a_rule() {
         let mut protected = rule(1, "repo:octo/app", None, "issues:write", Effect::Deny);
-        protected.conditions.branch = Some("release/*".into());
+        protected.conditions.event_branch = Some("release/*".into());
         let mut trusted = rule(2, "global", None, "contents:write", Effect::Allow);
         trusted.conditions.min_permission = Some(Permission::Maintain);
         let rules = [protected, trusted];
@@ -253,10 +292,15 @@ mod tests {
             "main is not release/*"
         );
         let release = Request {
-            branch: Some("release/1.0"),
+            event_branch: Some("release/1.0"),
             ..request("issues:write")
         };
         assert_eq!(decide(&rules, &release).effect, Effect::Deny);
+        let no_branch = Request {
+            event_branch: None,
+            ..request("issues:write")
+        };
+        assert_eq!(decide(&rules, &no_branch).effect, Effect::Allow);
         assert_eq!(
             decide(&rules, &request("contents:write")).effect,
             Effect::Ask,
@@ -267,6 +311,87 @@ mod tests {
             ..request("contents:write")
         };
         assert_eq!(decide(&rules, &maintainer).effect, Effect::Allow);
+    }
+
+    #[test]
+    fn a_branch_condition_is_decided_on_the_branch_written_not_the_events() {
+        let rules = [
+            rule(1, "global", None, "contents:write", Effect::Allow),
+            Rule {
+                conditions: Conditions {
+                    branch: Some("main".into()),
+                    ..Conditions::default()
+                },
+                ..rule(2, "repo:octo/app", None, "contents:write", Effect::Deny)
+            },
+        ];
+        fn at<'a>(target: &'a Target, event_branch: Option<&'a str>) -> Request<'a> {
+            Request {
+                target,
+                event_branch,
+                ..request("contents:write")
+            }
+        }
+        let main = &Target::of_ref("main");
+        let dev = &Target::of_ref("refs/heads/dev");
+        let both = &Target::refs(["dev", "main"]);
+        let tag = &Target::of_ref("refs/tags/v1");
+        assert_eq!(decide(&rules, &at(main, None)).effect, Effect::Deny);
+        assert_eq!(decide(&rules, &at(main, Some("dev"))).effect, Effect::Deny);
+        assert_eq!(decide(&rules, &at(both, Some("dev"))).effect, Effect::Deny);
+        assert_eq!(decide(&rules, &at(dev, Some("main"))).effect, Effect::Allow);
+        assert_eq!(decide(&rules, &at(tag, Some("main"))).effect, Effect::Allow);
+        let unknown = decide(&rules, &at(&UNKNOWN, None));
+        assert_eq!(unknown.effect, Effect::Deny, "fail closed");
+        assert!(unknown.reason.contains("fail closed"), "{}", unknown.reason);
+    }
+
+    #[test]
+    fn an_allow_on_a_branch_covers_only_writes_wholly_on_it() {
+        let mut pages = rule(1, "repo:octo/app", None, "git:push", Effect::Allow);
+        pages.conditions.branch = Some("gh-pages".into());
+        let rules = [pages];
+        fn on(target: &Target) -> Request<'_> {
+            Request {
+                target,
+                ..request("git:push")
+            }
+        }
+        let only = &Target::of_ref("gh-pages");
+        let also_main = &Target::refs(["gh-pages", "main"]);
+        assert_eq!(decide(&rules, &on(only)).effect, Effect::Allow);
+        assert_eq!(decide(&rules, &on(also_main)).effect, Effect::Ask);
+        assert_eq!(decide(&rules, &on(&UNKNOWN)).effect, Effect::Ask);
+        assert_eq!(decide(&rules, &on(&NOTHING)).effect, Effect::Ask);
+    }
+
+    #[test]
+    fn an_unknown_actor_permission_applies_deny_and_ask_but_not_allow() {
+        let mut deny = rule(1, "global", None, "issues:write", Effect::Deny);
+        deny.conditions.min_permission = Some(Permission::Read);
+        let mut allow = rule(2, "global", None, "contents:write", Effect::Allow);
+        allow.conditions.min_permission = Some(Permission::Read);
+        let rules = [deny, allow];
+        let unknown = |capability| Request {
+            actor_permission: None,
+            ..request(capability)
+        };
+        assert_eq!(
+            decide(&rules, &unknown("issues:write")).effect,
+            Effect::Deny
+        );
+        assert_eq!(
+            decide(&rules, &unknown("contents:write")).effect,
+            Effect::Ask
+        );
+        assert_eq!(
+            decide(&rules, &request("issues:write")).effect,
+            Effect::Deny
+        );
+        assert_eq!(
+            decide(&rules, &request("contents:write")).effect,
+            Effect::Allow
+        );
     }
 
     #[test]

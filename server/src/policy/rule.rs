@@ -4,6 +4,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::target::Target;
+
 /// What a rule does with a matching request. Ordered from loosest to strictest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -195,11 +197,21 @@ impl Permission {
 }
 
 /// Extra conditions a rule can require; a rule whose conditions fail does not match.
+///
+/// A condition that cannot be evaluated (the write's branch or the actor's
+/// permission is not known) fails closed: a `deny` or `ask` rule applies, an `allow`
+/// rule does not.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Conditions {
-    /// The event's branch must match this glob (`main`, `release/*`, `*`).
+    /// A branch the write changes must match this glob (`main`, `release/*`, `*`):
+    /// for `deny` and `ask` any of them, for `allow` every one (and there must be
+    /// one). Writes that change no branch never match.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub branch: Option<String>,
+    /// The event's branch (pull request base, or the pushed branch) must match this
+    /// glob; an event without a branch does not match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_branch: Option<String>,
     /// The actor must have at least this permission on the repository.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_permission: Option<Permission>,
@@ -207,7 +219,9 @@ pub struct Conditions {
 
 impl Conditions {
     fn count(&self) -> u8 {
-        u8::from(self.branch.is_some()) + u8::from(self.min_permission.is_some())
+        u8::from(self.branch.is_some())
+            + u8::from(self.event_branch.is_some())
+            + u8::from(self.min_permission.is_some())
     }
 }
 
@@ -277,26 +291,92 @@ impl Rule {
                 self.capability.as_str()
             ));
         }
-        if let Some(pattern) = &self.conditions.branch {
-            match request.branch {
+        if let Some(why) = self.branch_mismatch(request.target) {
+            return Some(why);
+        }
+        if let Some(pattern) = &self.conditions.event_branch {
+            match request.event_branch {
                 Some(branch) if glob(pattern, branch) => {}
-                Some(branch) => return Some(format!("branch {branch} does not match {pattern}")),
-                None => {
+                Some(branch) => {
                     return Some(format!(
-                        "needs a branch matching {pattern}; the event has none"
+                        "the event's branch {branch} does not match {pattern}"
                     ))
                 }
+                None => return Some(format!("the event has no branch to match {pattern}")),
             }
         }
         if let Some(min) = self.conditions.min_permission {
-            let actual = request.actor_permission.unwrap_or(Permission::None);
-            if actual < min {
-                return Some(
-                    format!("the actor's permission {actual:?} is below {min:?}").to_lowercase(),
-                );
+            match request.actor_permission {
+                Some(actual) if actual >= min => {}
+                Some(actual) => {
+                    return Some(
+                        format!("the actor's permission {actual:?} is below {min:?}")
+                            .to_lowercase(),
+                    )
+                }
+                None if self.effect == Effect::Allow => {
+                    return Some(format!(
+                    "the actor's permission is not known, so an allow needing {} does not apply",
+                    format!("{min:?}").to_lowercase()
+                ))
+                }
+                None => {}
             }
         }
         None
+    }
+
+    /// Why the branch condition does not hold for a write changing `target`.
+    fn branch_mismatch(&self, target: &Target) -> Option<String> {
+        let pattern = self.conditions.branch.as_deref()?;
+        let Some(branches) = target.branches() else {
+            return (self.effect == Effect::Allow).then(|| {
+                format!("the write's branch is not known, so an allow on {pattern} does not apply")
+            });
+        };
+        if branches.is_empty() {
+            return Some(format!("the write changes no branch to match {pattern}"));
+        }
+        let outside: Vec<&str> = branches
+            .iter()
+            .copied()
+            .filter(|b| !glob(pattern, b))
+            .collect();
+        match self.effect {
+            // An allow covers a write only when every branch it changes matches.
+            Effect::Allow if !outside.is_empty() => Some(format!(
+                "the write changes {} outside {pattern}",
+                outside.join(", ")
+            )),
+            // A deny or ask holds when any branch the write changes matches.
+            Effect::Ask | Effect::Deny if outside.len() == branches.len() => Some(format!(
+                "the write changes {}, none matching {pattern}",
+                branches.join(", ")
+            )),
+            _ => None,
+        }
+    }
+
+    /// When the rule applies only because a condition could not be evaluated, why.
+    #[must_use]
+    pub fn applies_closed(&self, request: &super::Request<'_>) -> Option<String> {
+        if self.effect == Effect::Allow {
+            return None;
+        }
+        let mut unknown = Vec::new();
+        if self.conditions.branch.is_some() && request.target.branches().is_none() {
+            unknown.push("the write's branch");
+        }
+        if self.conditions.min_permission.is_some() && request.actor_permission.is_none() {
+            unknown.push("the actor's permission");
+        }
+        (!unknown.is_empty()).then(|| {
+            format!(
+                "{} is not known, so this {} applies (fail closed)",
+                unknown.join(" and "),
+                self.effect.as_str()
+            )
+        })
     }
 }
 
@@ -319,10 +399,14 @@ fn glob(pattern: &str, text: &str) -> bool {
     true
 }
 
-/// Gantry's defaults when no operator rule matches: reads, comments, labels, checks,
-/// statuses and workflow runs are allowed; changing code, tags and releases asks;
-/// everything else (outbound HTTP, secrets, KV) is allowed only once an operator
-/// says so, so it asks.
+/// Gantry's defaults when no operator rule matches. Reads, comments, labels, review
+/// requests, KV and cloning are allowed. Everything that can change code or what CI
+/// and deployments do or report asks: file and ref writes, pushes, workflow
+/// dispatches and reruns (`actions:write`), commit statuses and check runs (they can
+/// forge required results). Outbound HTTP and secrets ask too; as they cannot wait
+/// for an approval, they are refused until an operator rule allows them, so
+/// declaring `http:HOST` or `secrets:NAME` in a manifest is never consent on its own.
+/// Anything not listed asks.
 #[must_use]
 pub fn builtin_rules() -> Vec<Rule> {
     let rule = |capability: &str, effect| Rule {
@@ -339,15 +423,15 @@ pub fn builtin_rules() -> Vec<Rule> {
         rule("*", Effect::Ask),
         rule("issues:*", Effect::Allow),
         rule("pull_requests:*", Effect::Allow),
-        rule("checks:*", Effect::Allow),
-        rule("statuses:*", Effect::Allow),
-        rule("actions:*", Effect::Allow),
+        rule("actions:read", Effect::Allow),
         rule("contents:read", Effect::Allow),
         rule("git:clone", Effect::Allow),
         rule("kv", Effect::Allow),
-        // The manifest names each host and secret; installing the plugin accepts them.
-        rule("http:*", Effect::Allow),
-        rule("secrets:*", Effect::Allow),
+        rule("actions:write", Effect::Ask),
+        rule("checks:write", Effect::Ask),
+        rule("statuses:write", Effect::Ask),
+        rule("http:*", Effect::Ask),
+        rule("secrets:*", Effect::Ask),
         rule("contents:write", Effect::Ask),
         rule("git:push", Effect::Ask),
     ]

@@ -58,6 +58,7 @@ pub async fn sweep(state: &AppState) -> anyhow::Result<usize> {
             db: state.db.clone(),
             rules: rules.clone(),
             services: state.host_services.clone(),
+            actors: Default::default(),
         };
         let Some((owner, name)) = row.repository.split_once('/') else {
             continue;

@@ -108,6 +108,7 @@ async fn run_in(
         db: db.clone(),
         rules: Arc::new(policies::all(&db).await?),
         services,
+        actors: Default::default(),
     };
     let event = PluginEvent {
         name: event_name.to_owned(),

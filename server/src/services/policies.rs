@@ -10,10 +10,11 @@ use crate::db::policies;
 use crate::domain::{Actor, AuditAction};
 use crate::policy::{
     decide, CapabilityPattern, Conditions, Decision, Effect, Permission, Request, Rule, RuleScope,
+    Target,
 };
 
 /// A rule as an operator writes it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleForm {
     /// `global`, `org:NAME` or `repo:OWNER/NAME`.
@@ -24,8 +25,12 @@ pub struct RuleForm {
     pub capability: String,
     /// `allow`, `ask` or `deny`.
     pub effect: String,
-    /// Only for events on branches matching this glob.
+    /// Only for writes to branches matching this glob (the branch written, not the
+    /// event's).
     pub branch: Option<String>,
+    /// Only for events on branches matching this glob.
+    #[serde(default)]
+    pub event_branch: Option<String>,
     /// Only when the actor has at least this permission.
     pub min_permission: Option<String>,
     /// A global rule narrower rules may not loosen.
@@ -100,6 +105,7 @@ impl TryFrom<RuleForm> for Rule {
             effect,
             conditions: Conditions {
                 branch: form.branch.filter(|b| !b.is_empty()),
+                event_branch: form.event_branch.filter(|b| !b.is_empty()),
                 min_permission,
             },
             enforced: form.enforced,
@@ -178,30 +184,45 @@ fn change(actor: &Actor, action: AuditAction, rule: &Rule, details: Option<Strin
     entry
 }
 
-/// What would happen if `plugin` used `capability` on `repository`.
+/// A hypothetical write for [`explain`].
+#[derive(Debug, Clone, Default)]
+pub struct Hypothesis<'a> {
+    /// The plugin.
+    pub plugin: &'a str,
+    /// The capability.
+    pub capability: &'a str,
+    /// Whether the plugin declares it.
+    pub declared: bool,
+    /// `owner/name`.
+    pub repository: &'a str,
+    /// The branch the write changes; `None` for a write that changes no branch.
+    pub branch: Option<&'a str>,
+    /// The event's branch.
+    pub event_branch: Option<&'a str>,
+    /// The actor's permission; `None` when not known (conditions on it then fail
+    /// closed, as in the gate).
+    pub actor_permission: Option<Permission>,
+}
+
+/// What would happen if `plugin` used `capability` on `repository`, as the gate
+/// would decide it.
 ///
 /// # Errors
 /// When the database fails.
-pub async fn explain(
-    db: &DatabaseConnection,
-    plugin: &str,
-    capability: &str,
-    declared: bool,
-    repository: &str,
-    branch: Option<&str>,
-    actor_permission: Option<Permission>,
-) -> Result<Decision, DbErr> {
+pub async fn explain(db: &DatabaseConnection, asked: &Hypothesis<'_>) -> Result<Decision, DbErr> {
     let rules = policies::all(db).await?;
-    let repository = repository.to_ascii_lowercase();
+    let repository = asked.repository.to_ascii_lowercase();
+    let target = asked.branch.map_or(Target::Nothing, Target::of_ref);
     Ok(decide(
         &rules,
         &Request {
-            plugin,
-            capability,
-            declared,
+            plugin: asked.plugin,
+            capability: asked.capability,
+            declared: asked.declared,
             repository: Some(&repository),
-            branch,
-            actor_permission,
+            target: &target,
+            event_branch: asked.event_branch,
+            actor_permission: asked.actor_permission,
         },
     ))
 }

@@ -83,6 +83,18 @@ impl Mirrors {
     }
 }
 
+impl Mirrors {
+    /// Removes the root when it belongs to this simulator (see `Simulator::remove_temporary_repositories`).
+    pub(crate) fn remove_if_owned(&self) {
+        let _held = self.sync.lock();
+        if self.owned && self.root.exists() {
+            if let Err(error) = std::fs::remove_dir_all(&self.root) {
+                tracing::warn!(%error, root = %self.root.display(), "cannot remove the simulator's git repositories");
+            }
+        }
+    }
+}
+
 impl Drop for Mirrors {
     fn drop(&mut self) {
         if self.owned && self.root.exists() {

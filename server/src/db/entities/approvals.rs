@@ -24,7 +24,7 @@ pub struct Model {
     pub requested_by: Option<String>,
     pub pull_number: Option<i64>,
     pub head_sha: Option<String>,
-    pub branch: Option<String>,
+    pub decided_on: Option<String>,
     pub approvals_required: i32,
     pub votes: i32,
 }

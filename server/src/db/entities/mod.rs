@@ -12,6 +12,7 @@ pub mod plugin_kv;
 pub mod plugin_projects;
 pub mod plugin_runs;
 pub mod plugin_secrets;
+pub mod plugin_seeds;
 pub mod plugin_states;
 pub mod plugin_uploads;
 pub mod plugins;

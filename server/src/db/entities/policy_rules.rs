@@ -12,6 +12,7 @@ pub struct Model {
     pub capability: String,
     pub effect: String,
     pub branch: Option<String>,
+    pub event_branch: Option<String>,
     pub min_permission: Option<String>,
     pub enforced: bool,
     pub approvals: i32,

@@ -17,7 +17,7 @@ use crate::db::audit::{self, AuditEntry};
 use crate::domain::RepoRef;
 use crate::domain::{Actor, AuditAction};
 use crate::git::{GitError, Leave, Remote, Workspace};
-use crate::policy::{decide, Effect, Request};
+use crate::policy::{decide, Effect, Request, Target};
 use crate::services::approvals::{HeldAction, HeldPack};
 
 /// A plugin's workspace handle.
@@ -85,20 +85,27 @@ impl HostState {
 }
 
 impl Invocation {
-    /// Whether the policy would hold `capability` on `target` for approval: the
-    /// same decision `gate` takes next, asked first so that only a push that will be
-    /// held pays for packing its objects.
-    fn would_ask(&self, capability: &str, target: &RepoRef) -> bool {
+    /// Whether the policy would hold `capability` on `target` changing `refs` for
+    /// approval: the same decision `gate` takes next, asked first so that only a
+    /// push that will be held pays for packing its objects.
+    async fn would_ask(
+        &mut self,
+        capability: &str,
+        target: &RepoRef,
+        refs: &Target,
+    ) -> Result<bool, HostError> {
+        let actor_permission = self.actor_permission(target).await?;
         let repository = target.full_name();
         let request = Request {
             plugin: &self.plugin,
             capability,
             declared: self.capabilities.contains(capability),
             repository: Some(&repository),
-            branch: self.branch.as_deref(),
-            actor_permission: None,
+            target: refs,
+            event_branch: self.event_branch.as_deref(),
+            actor_permission,
         };
-        decide(&self.env.rules, &request).effect == Effect::Ask
+        Ok(decide(&self.env.rules, &request).effect == Effect::Ask)
     }
 
     /// Refuses a push whose pack is over the cap for held pushes, audited, with what
@@ -144,9 +151,15 @@ impl HostState {
             .invocation
             .idempotency
             .key(&self.invocation.plugin, seq);
+        // Branch conditions are decided on the refs the push writes.
+        let refs = Target::refs(refspecs.iter().map(|r| destination(r)));
         // Only a held push stores its action: an allowed or denied one packs nothing.
         let mut pack = HeldPack::default();
-        if self.invocation.would_ask("git:push", &target) {
+        let ask = match self.invocation.would_ask("git:push", &target, &refs).await {
+            Ok(ask) => ask,
+            Err(e) => return Ok(Err(e)),
+        };
+        if ask {
             let max = self.invocation.env.services.git.max_held_push_bytes;
             // Packing can only be refused for size: `pack`'s one `TooLarge`.
             pack = match self
@@ -162,7 +175,7 @@ impl HostState {
         }
         match self
             .invocation
-            .gate("git:push", &target, &key, held_action(pack), false)
+            .gate("git:push", &target, &refs, &key, held_action(pack), false)
             .await
         {
             Ok(Some(_done)) => Ok(Ok(())),
@@ -170,6 +183,58 @@ impl HostState {
             Ok(None) => self.on_workspace(ws, run).await,
         }
     }
+}
+
+/// The key of a plugin's configuration on a mirror destination that lists the
+/// repositories it accepts mirrors from.
+pub const ACCEPT_MIRRORS_FROM: &str = "accept_mirrors_from";
+
+impl Invocation {
+    /// Whether `destination` accepts mirror pushes from this event's repository: the
+    /// plugin is enabled on it by name, and its configuration there (which only its
+    /// maintainers and admins can set) lists the source under
+    /// `accept_mirrors_from`. A maintainer of the source alone cannot write into
+    /// another repository.
+    async fn mirror_accepted(&self, destination: &RepoRef) -> Result<(), HostError> {
+        let source = self.project()?;
+        let wanted = destination.full_name();
+        let rows = crate::db::plugins::projects(&self.env.db, &self.plugin)
+            .await
+            .map_err(|e| HostError::Unavailable(format!("the database failed: {e}")))?;
+        let Some(row) = rows
+            .iter()
+            .find(|r| r.project.eq_ignore_ascii_case(&wanted) && r.enabled != Some(false))
+        else {
+            return Err(HostError::Denied(format!(
+                "plugin `{}` is not enabled on {wanted}, so it may not push there",
+                self.plugin
+            )));
+        };
+        let config: serde_json::Value =
+            serde_json::from_str(&row.effective_config).unwrap_or_default();
+        let accepted = config[ACCEPT_MIRRORS_FROM]
+            .as_array()
+            .is_some_and(|sources| {
+                sources
+                    .iter()
+                    .filter_map(serde_json::Value::as_str)
+                    .any(|s| s.eq_ignore_ascii_case(&source))
+            });
+        if accepted {
+            Ok(())
+        } else {
+            Err(HostError::Denied(format!(
+                "{wanted} does not accept mirrors from {source}: its own configuration of plugin `{}` must list {source} in `{ACCEPT_MIRRORS_FROM}`",
+                self.plugin
+            )))
+        }
+    }
+}
+
+/// The ref a refspec (`[+]src:dst`, or just `ref`) writes on the remote.
+fn destination(refspec: &str) -> &str {
+    let spec = refspec.trim_start_matches('+');
+    spec.split_once(':').map_or(spec, |(_, dst)| dst)
 }
 
 impl Host for HostState {}
@@ -351,23 +416,8 @@ impl HostWorkspace for HostState {
             owner: destination.owner,
             name: destination.name,
         };
-        let inv = &self.invocation;
-        let enabled = match crate::db::plugins::projects(&inv.env.db, &inv.plugin).await {
-            Ok(rows) => rows.iter().any(|r| {
-                r.project.eq_ignore_ascii_case(&target.full_name()) && r.enabled != Some(false)
-            }),
-            Err(e) => {
-                return Ok(Err(HostError::Unavailable(format!(
-                    "the database failed: {e}"
-                ))))
-            }
-        };
-        if !enabled {
-            return Ok(Err(HostError::Denied(format!(
-                "plugin `{}` is not enabled on {}, so it may not push there",
-                inv.plugin,
-                target.full_name()
-            ))));
+        if let Err(refused) = self.invocation.mirror_accepted(&target).await {
+            return Ok(Err(refused));
         }
         let known = match self.on_workspace(&ws, Workspace::branches).await? {
             Ok(b) => b,

@@ -11,6 +11,7 @@ use super::super::bindings::gantry::plugin::github::{
 use super::super::bindings::gantry::plugin::types::Permission;
 use super::super::bindings::{HostError, Repo};
 use super::{HostState, Invocation, MAX_COMMENT_CHARS};
+use crate::policy::Target;
 use crate::services::approvals::HeldAction;
 
 type HostResult<T> = wasmtime::Result<Result<T, HostError>>;
@@ -28,8 +29,9 @@ fn invalid<T>(message: impl Into<String>) -> HostResult<T> {
 }
 
 impl Invocation {
-    /// Sends one REST call on `repo` (path relative to `/repos/{owner}/{name}`) after
-    /// the target, budget and policy checks. `GET` calls are reads.
+    /// Sends one REST call on `repo` (path relative to `/repos/{owner}/{name}`) that
+    /// changes no ref, after the target, budget and policy checks. `GET` calls are
+    /// reads.
     async fn call(
         &mut self,
         repo: &Repo,
@@ -37,6 +39,21 @@ impl Invocation {
         method: &str,
         path: &str,
         body: Option<Value>,
+    ) -> Result<Value, HostError> {
+        self.call_to(repo, capability, method, path, body, Target::Nothing)
+            .await
+    }
+
+    /// [`Invocation::call`] for a call that changes `refs`: the policy's branch
+    /// conditions are decided on them.
+    async fn call_to(
+        &mut self,
+        repo: &Repo,
+        capability: &str,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        refs: Target,
     ) -> Result<Value, HostError> {
         let target = self.authorise(repo)?;
         let path = format!(
@@ -57,7 +74,7 @@ impl Invocation {
             body: body.clone(),
         };
         if let Some(done) = self
-            .gate(capability, &target, &key, action, read_only)
+            .gate(capability, &target, &refs, &key, action, read_only)
             .await?
         {
             return Ok(done);
@@ -79,7 +96,14 @@ impl Invocation {
         let key = self.idempotency.key(&self.plugin, seq);
         let action = action(&target);
         if let Some(done) = self
-            .gate(capability, &target, &key, action.clone(), false)
+            .gate(
+                capability,
+                &target,
+                &Target::Nothing,
+                &key,
+                action.clone(),
+                false,
+            )
             .await?
         {
             return Ok(done);
@@ -314,7 +338,17 @@ impl Host for HostState {
             body: body.clone(),
             marker: marker.clone(),
         };
-        match inv.gate("issues:write", &target, &key, action, false).await {
+        match inv
+            .gate(
+                "issues:write",
+                &target,
+                &Target::Nothing,
+                &key,
+                action,
+                false,
+            )
+            .await
+        {
             Err(e) => return Ok(Err(e)),
             Ok(Some(done)) => return Ok(Ok(done["comment_id"].as_u64().unwrap_or_default())),
             Ok(None) => {}
@@ -676,14 +710,17 @@ impl Host for HostState {
             _ => return invalid("workflow inputs must be a JSON object"),
         };
         let path = format!("/actions/workflows/{}/dispatches", segment(&workflow));
+        // The workflow runs as the ref has it, with the secrets of that branch.
+        let refs = Target::of_ref(&git_ref);
         Ok(self
             .invocation
-            .call(
+            .call_to(
                 &repo,
                 "actions:write",
                 "POST",
                 &path,
                 Some(json!({ "ref": git_ref, "inputs": inputs })),
+                refs,
             )
             .await
             .map(drop))
@@ -749,6 +786,9 @@ impl Host for HostState {
         if release.tag.trim().is_empty() {
             return invalid("a release needs a tag");
         }
+        let refs = self
+            .invocation
+            .release_target(&release.tag, release.target.as_deref());
         let body = json!({
             "tag_name": release.tag,
             "target_commitish": release.target,
@@ -759,20 +799,29 @@ impl Host for HostState {
         });
         Ok(self
             .invocation
-            .call(&repo, "contents:write", "POST", "/releases", Some(body))
+            .call_to(
+                &repo,
+                "contents:write",
+                "POST",
+                "/releases",
+                Some(body),
+                refs,
+            )
             .await
             .map(|v| release_from(&v)))
     }
 
     async fn publish_release(&mut self, repo: Repo, release_id: u64) -> HostResult<Release> {
+        let refs = self.invocation.published_target(&repo, release_id).await;
         let v = self
             .invocation
-            .call(
+            .call_to(
                 &repo,
                 "contents:write",
                 "PATCH",
                 &format!("/releases/{release_id}"),
                 Some(json!({ "draft": false })),
+                refs,
             )
             .await;
         Ok(v.map(|v| release_from(&v)))
@@ -912,16 +961,20 @@ impl Host for HostState {
         if path.trim_matches('/').is_empty() || message.trim().is_empty() {
             return invalid("a file needs a path and a commit message");
         }
-        let body = json!({
+        let mut body = json!({
             "message": message,
             "content": base64::engine::general_purpose::STANDARD.encode(&content),
-            "branch": branch,
             "sha": sha,
         });
+        // An empty branch is the repository's default branch, as GitHub takes it.
+        if !branch.trim().is_empty() {
+            body["branch"] = json!(branch);
+        }
         let route = format!("/contents/{}", segments(path.trim_start_matches('/')));
+        let refs = self.invocation.branch_or_default(&branch);
         Ok(self
             .invocation
-            .call(&repo, "contents:write", "PUT", &route, Some(body))
+            .call_to(&repo, "contents:write", "PUT", &route, Some(body), refs)
             .await
             .map(|v| text(&v["commit"], "sha")))
     }
@@ -939,14 +992,16 @@ impl Host for HostState {
         if !git_ref.starts_with("refs/") {
             return invalid("a ref to create is written in full, like refs/tags/v1.0.0");
         }
+        let refs = Target::of_ref(&git_ref);
         Ok(self
             .invocation
-            .call(
+            .call_to(
                 &repo,
                 "contents:write",
                 "POST",
                 "/git/refs",
                 Some(json!({ "ref": git_ref, "sha": sha })),
+                refs,
             )
             .await
             .map(drop))
@@ -963,14 +1018,16 @@ impl Host for HostState {
             "/git/refs/{}",
             segments(git_ref.trim_start_matches("refs/"))
         );
+        let refs = Target::of_ref(&git_ref);
         Ok(self
             .invocation
-            .call(
+            .call_to(
                 &repo,
                 "contents:write",
                 "PATCH",
                 &route,
                 Some(json!({ "sha": sha, "force": force })),
+                refs,
             )
             .await
             .map(drop))

@@ -1,7 +1,10 @@
 //! The `http` host interface: outbound requests to hosts the plugin declares as
-//! `http:<host>`, through [`crate::plugins::egress::Egress`] (address checks, no
-//! proxy, no redirects), with secret headers filled in by the host, a body cut at the
-//! output cap while it streams in, and the invocation's deadline as the timeout.
+//! `http:<host>` (ports 80 and 443; another port only when declared as
+//! `http:<host>:<port>`), through [`crate::plugins::egress::Egress`] (address checks,
+//! no proxy, no redirects), with secret headers filled in by the host only where
+//! each secret's binding allows (its hosts and header names) and the secrets'
+//! values scrubbed from the response, a body cut at the output cap while it streams
+//! in, and the invocation's deadline as the timeout.
 use wasmtime::component::Resource;
 
 use super::super::bindings::gantry::plugin::http::{
@@ -10,6 +13,7 @@ use super::super::bindings::gantry::plugin::http::{
 use super::super::bindings::HostError;
 use super::secrets::SecretHandle;
 use super::HostState;
+use crate::domain::Secret;
 
 type HostResult<T> = wasmtime::Result<Result<T, HostError>>;
 
@@ -28,21 +32,86 @@ fn method(m: Method) -> reqwest::Method {
 }
 
 impl HostState {
-    /// The secret headers' values, from the handles the plugin passed.
-    fn secret_headers(&self, headers: &[SecretHeader]) -> wasmtime::Result<Vec<(String, String)>> {
-        headers
-            .iter()
-            .map(|h| {
-                let handle: &Resource<SecretHandle> = &h.value;
-                let secret = self.table.get(handle)?;
-                Ok((
-                    h.name.clone(),
-                    format!("{}{}", h.prefix, secret.value.expose()),
-                ))
-            })
-            .collect()
+    /// The secret headers' names and values, from the handles the plugin passed,
+    /// each checked against its secret's binding: only to a bound host, only in a
+    /// bound header.
+    fn secret_headers(
+        &self,
+        headers: &[SecretHeader],
+        host: &str,
+    ) -> wasmtime::Result<Result<Vec<SentSecret>, HostError>> {
+        let mut values = Vec::new();
+        for h in headers {
+            let handle: &Resource<SecretHandle> = &h.value;
+            let secret = self.table.get(handle)?;
+            if !secret.binding.allows(host, &h.name) {
+                return Ok(Err(HostError::Denied(format!(
+                    "secret {} may be sent only to {} in {}, not to {host} in {}",
+                    secret.name,
+                    secret.binding.hosts.join(", "),
+                    secret.binding.headers.join(", "),
+                    h.name
+                ))));
+            }
+            values.push(SentSecret {
+                header: h.name.clone(),
+                value: Secret::new(format!("{}{}", h.prefix, secret.value.expose())),
+                bare: secret.value.clone(),
+            });
+        }
+        Ok(Ok(values))
     }
 }
+
+/// A secret put in a request header.
+struct SentSecret {
+    /// The header's name.
+    header: String,
+    /// The header's value: the plugin's prefix and the secret.
+    value: Secret,
+    /// The secret alone, scrubbed from the response.
+    bare: Secret,
+}
+
+/// The capability a request to `url` (whose host is `host`) needs: `http:HOST` on
+/// ports 80 and 443; elsewhere `http:HOST:PORT` when the plugin declares it, or
+/// `http:HOST` for a host the operator allowed on the private network (which may use
+/// any port). `None` when the port is not allowed.
+fn capability_for(
+    url: &reqwest::Url,
+    host: &str,
+    declared: &std::collections::HashSet<String>,
+    any_port: bool,
+) -> Option<String> {
+    let port = url.port_or_known_default()?;
+    let with_port = format!("http:{host}:{port}");
+    if matches!(port, 80 | 443) || any_port {
+        Some(format!("http:{host}"))
+    } else if declared.contains(&with_port) {
+        Some(with_port)
+    } else {
+        None
+    }
+}
+
+/// Replaces every occurrence of `secret` in `bytes` (a response that echoes it back).
+fn redact(bytes: &[u8], secret: &[u8]) -> Option<Vec<u8>> {
+    if secret.len() < 4 || !bytes.windows(secret.len()).any(|w| w == secret) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut rest = bytes;
+    while let Some(at) = rest.windows(secret.len()).position(|w| w == secret) {
+        out.extend_from_slice(&rest[..at]);
+        out.extend_from_slice(REDACTED);
+        rest = &rest[at + secret.len()..];
+    }
+    out.extend_from_slice(rest);
+    Some(out)
+}
+
+/// What a secret echoed in a response becomes.
+const REDACTED: &[u8] = b"[redacted]";
 
 impl Host for HostState {
     async fn fetch(
@@ -50,18 +119,32 @@ impl Host for HostState {
         request: Request,
         secret_headers: Vec<SecretHeader>,
     ) -> HostResult<Response> {
-        let secret_values = self.secret_headers(&secret_headers)?;
-        let inv = &mut self.invocation;
         let url = match reqwest::Url::parse(&request.url) {
             Ok(u) => u,
             Err(e) => return Ok(Err(HostError::Invalid(format!("not a URL: {e}")))),
         };
-        let egress = inv.env.services.egress.clone();
+        let egress = self.invocation.env.services.egress.clone();
         let host = match egress.check_url(&url) {
             Ok(h) => h,
             Err(refused) => return Ok(Err(HostError::Denied(refused.to_string()))),
         };
-        if let Err(e) = inv.check(&format!("http:{host}")).await {
+        let Some(capability) = capability_for(
+            &url,
+            &host,
+            &self.invocation.capabilities,
+            egress.any_port(&host),
+        ) else {
+            let port = url.port_or_known_default().unwrap_or_default();
+            return Ok(Err(HostError::Denied(format!(
+                "port {port} of {host} is not allowed: plugins reach ports 80 and 443, or a port their manifest names (`http:{host}:{port}`)"
+            ))));
+        };
+        let secret_values = match self.secret_headers(&secret_headers, &host)? {
+            Ok(v) => v,
+            Err(e) => return Ok(Err(e)),
+        };
+        let inv = &mut self.invocation;
+        if let Err(e) = inv.check(&capability).await {
             return Ok(Err(e));
         }
         if inv.http_requests >= MAX_REQUESTS {
@@ -83,9 +166,13 @@ impl Host for HostState {
         for h in &request.headers {
             builder = builder.header(h.name.as_str(), h.value.as_str());
         }
-        for (name, value) in &secret_values {
-            builder = builder.header(name.as_str(), value.as_str());
+        for sent in &secret_values {
+            builder = builder.header(sent.header.as_str(), sent.value.expose());
         }
+        let secrets: Vec<Vec<u8>> = secret_values
+            .iter()
+            .map(|sent| sent.bare.expose().as_bytes().to_vec())
+            .collect();
         if let Some(body) = request.body {
             builder = builder.body(body);
         }
@@ -98,7 +185,7 @@ impl Host for HostState {
                 .iter()
                 .map(|(k, v)| Header {
                     name: k.as_str().to_owned(),
-                    value: String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    value: String::from_utf8_lossy(&scrub(v.as_bytes(), &secrets)).into_owned(),
                 })
                 .collect();
             let mut body = Vec::new();
@@ -115,7 +202,7 @@ impl Host for HostState {
             Ok::<_, reqwest::Error>(Response {
                 status,
                 headers,
-                body,
+                body: scrub(&body, &secrets),
                 truncated,
             })
         }
@@ -132,6 +219,18 @@ impl Host for HostState {
             }
         }))
     }
+}
+
+/// `bytes` with every secret the request carried replaced (best effort: a server
+/// that transforms the value before echoing it is not caught).
+fn scrub(bytes: &[u8], secrets: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = bytes.to_vec();
+    for secret in secrets {
+        if let Some(redacted) = redact(&out, secret) {
+            out = redacted;
+        }
+    }
+    out
 }
 
 fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
@@ -154,4 +253,54 @@ fn is_refusal(err: &(dyn std::error::Error + 'static)) -> bool {
         cause = c.source();
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_ports_80_and_443_unless_the_capability_names_the_port() {
+        let declared: std::collections::HashSet<String> = [
+            "http:api.example.com".into(),
+            "http:api.example.com:8443".into(),
+        ]
+        .into();
+        let cap = |url: &str, any_port| {
+            let url = reqwest::Url::parse(url).unwrap();
+            capability_for(&url, "api.example.com", &declared, any_port)
+        };
+        assert_eq!(
+            cap("https://api.example.com/x", false).as_deref(),
+            Some("http:api.example.com")
+        );
+        assert_eq!(
+            cap("http://api.example.com/x", false).as_deref(),
+            Some("http:api.example.com")
+        );
+        assert_eq!(
+            cap("https://api.example.com:8443/x", false).as_deref(),
+            Some("http:api.example.com:8443")
+        );
+        assert_eq!(cap("http://api.example.com:22/", false), None);
+        assert_eq!(cap("http://api.example.com:6379/", false), None);
+        assert_eq!(
+            cap("http://api.example.com:6379/", true).as_deref(),
+            Some("http:api.example.com"),
+            "a host the operator allowed by name may use any port"
+        );
+    }
+
+    #[test]
+    fn an_echoed_secret_is_scrubbed_from_the_response() {
+        let secrets = vec![b"s3cr3t-value".to_vec()];
+        assert_eq!(
+            scrub(
+                b"{\"auth\":\"Bearer s3cr3t-value\",\"again\":\"s3cr3t-value\"}",
+                &secrets
+            ),
+            b"{\"auth\":\"Bearer [redacted]\",\"again\":\"[redacted]\"}".to_vec()
+        );
+        assert_eq!(scrub(b"nothing here", &secrets), b"nothing here".to_vec());
+    }
 }

@@ -1,6 +1,7 @@
 //! The `kv` host interface: the plugin's own keys in the event's repository, in the
 //! database. Needs the `kv` capability; keys are 1 to 256 bytes, values at most the
-//! output cap, and a plugin keeps at most `MAX_KEYS` keys per repository.
+//! output cap, and a plugin keeps at most `MAX_KEYS` keys and `MAX_BYTES` bytes
+//! (keys and values) per repository.
 use super::super::bindings::gantry::plugin::kv::Host;
 use super::super::bindings::HostError;
 use super::{HostState, Invocation};
@@ -8,6 +9,8 @@ use crate::db::kv::{self, KvScope};
 
 /// Keys one plugin may keep in one repository.
 pub const MAX_KEYS: u64 = 10_000;
+/// Bytes (keys and values) one plugin may keep in one repository: 16 MiB.
+pub const MAX_BYTES: u64 = 16 * 1024 * 1024;
 /// Keys one `list-keys` call returns at most.
 const MAX_LISTED: u64 = 1_000;
 
@@ -64,11 +67,22 @@ impl Host for HostState {
             project: &project,
         };
         let result = async {
-            if kv::get(&db, scope, &key).await?.is_none()
-                && kv::count(&db, scope).await? >= MAX_KEYS
-            {
+            let before = kv::get(&db, scope, &key).await?;
+            if before.is_none() && kv::count(&db, scope).await? >= MAX_KEYS {
                 return Ok(Err(HostError::LimitExceeded(format!(
                     "a plugin keeps at most {MAX_KEYS} keys per repository"
+                ))));
+            }
+            let len = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+            let replaced = before.map_or(0, |v| len(v.len() + key.len()));
+            let after = kv::bytes(&db, scope)
+                .await?
+                .saturating_sub(replaced)
+                .saturating_add(len(value.len() + key.len()));
+            if after > MAX_BYTES {
+                return Ok(Err(HostError::LimitExceeded(format!(
+                    "a plugin keeps at most {} MiB per repository (keys and values); delete keys first",
+                    MAX_BYTES / (1024 * 1024)
                 ))));
             }
             kv::set(&db, scope, &key, value).await.map(Ok)

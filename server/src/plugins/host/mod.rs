@@ -21,6 +21,7 @@ use crate::domain::text::clip;
 use crate::domain::RepoRef;
 use crate::github::GitHubError;
 
+mod actor;
 pub(crate) mod git;
 mod github;
 mod http;
@@ -28,7 +29,10 @@ mod kv;
 pub(crate) mod log;
 mod metrics;
 pub(crate) mod secrets;
+mod targets;
+use crate::policy::Target;
 use crate::services::approvals::{gate, Gate, HeldAction, Write};
+pub use actor::{Actor, ActorPermissions, EventFacts};
 
 /// Everything a store holds for one invocation.
 pub struct HostState {
@@ -59,8 +63,14 @@ pub struct Invocation {
     pub config_json: Arc<str>,
     /// GitHub, the database and the policy rules.
     pub env: super::invoke::HostEnv,
-    /// The event's branch, for policy conditions.
-    pub branch: Option<String>,
+    /// The event's branch, for `event_branch` policy conditions.
+    pub event_branch: Option<String>,
+    /// The repository's default branch as the event says it, for writes that name
+    /// no branch (`put-file` with an empty branch, a release without a target).
+    pub default_branch: Option<String>,
+    /// Who acts (the commenter of a command, the sender of an event), for
+    /// `min_permission` policy conditions.
+    pub actor: Actor,
     /// Who and what caused the event: held writes record it.
     pub cause: crate::domain::Cause,
     /// What makes this invocation's writes idempotent.
@@ -231,7 +241,7 @@ impl Invocation {
             body: None,
         };
         let result = self
-            .gate(capability, &target, "", action, true)
+            .gate(capability, &target, &Target::Nothing, "", action, true)
             .await
             .map(drop);
         if !matches!(result, Err(HostError::Unavailable(_))) {
@@ -275,23 +285,28 @@ impl Invocation {
         Ok(target)
     }
 
-    /// Passes a write through the policy gate (which audits it); `Ok(None)` means
-    /// make the call now, `Ok(Some(result))` that an approved earlier run did it.
+    /// Passes a write on `target` changing `refs` through the policy gate (which
+    /// audits it); `Ok(None)` means make the call now, `Ok(Some(result))` that an
+    /// approved earlier run did it.
     pub(crate) async fn gate(
         &mut self,
         capability: &str,
         target: &RepoRef,
+        refs: &Target,
         key: &str,
         action: HeldAction,
         read_only: bool,
     ) -> Result<Option<serde_json::Value>, HostError> {
+        let actor_permission = self.actor_permission(target).await?;
         let write = Write {
             read_only,
             plugin: &self.plugin,
             declared: self.capabilities.contains(capability),
             capability,
             repository: target,
-            branch: self.branch.as_deref(),
+            target: refs,
+            event_branch: self.event_branch.as_deref(),
+            actor_permission,
             delivery_id: &self.idempotency.delivery_id,
             key,
             action,

@@ -1,21 +1,26 @@
-//! The `secrets` host interface: a plugin opens a stored secret by name (needing
-//! `secrets:<name>`) and gets a handle; the value is decrypted into the host's
-//! memory only and is never copied into the sandbox. Other host calls (HTTP
-//! headers) take the handle and use the value on the plugin's behalf.
+//! The `secrets` host interface: a plugin opens a secret stored for it by name
+//! (needing `secrets:<name>`) and gets a handle; the value is decrypted into the
+//! host's memory only and is never copied into the sandbox. Other host calls (HTTP
+//! headers) take the handle and use the value on the plugin's behalf, only where
+//! the secret's binding allows (its hosts and header names).
 use wasmtime::component::Resource;
 
 use super::super::bindings::gantry::plugin::secrets::{Host, HostSecret};
 use super::super::bindings::HostError;
 use super::HostState;
 use crate::domain::Secret;
+use crate::services::plugin_secrets::{self, Binding};
 
-/// A secret opened by a plugin: its name and its value, which stays here.
+/// A secret opened by a plugin: its name, its value, which stays here, and where
+/// it may be sent.
 #[derive(Debug)]
 pub struct SecretHandle {
     /// The name it was opened by.
     pub name: String,
     /// The value.
     pub value: Secret,
+    /// The hosts and header names it may be sent to.
+    pub binding: Binding,
 }
 
 /// Handles a plugin may hold at once.
@@ -43,19 +48,27 @@ impl Host for HostState {
             Ok(p) => p,
             Err(e) => return Ok(Err(e)),
         };
-        let value = match crate::services::plugin_secrets::open(
+        let opened = match plugin_secrets::open(
             &inv.env.db,
             inv.env.services.secret_box.as_ref(),
+            &inv.plugin,
             &project,
             &name,
         )
         .await
         {
-            Ok(Some(value)) => value,
+            Ok(Some(opened)) => opened,
             Ok(None) => {
+                if plugin_secrets::stored_for_others(&inv.env.db, &inv.plugin, &name)
+                    .await
+                    .unwrap_or(false)
+                {
+                    tracing::info!(plugin = %inv.plugin, secret = %name, "a secret of this name is stored, but not for this plugin (bind it with `gantry secrets plugin-set` or `plugin-bind`)");
+                }
                 return Ok(Err(HostError::NotFound(format!(
-                    "no secret named {name} for {project} or globally"
-                ))))
+                    "no secret named {name} stored for plugin {} on {project} or globally",
+                    inv.plugin
+                ))));
             }
             Err(err) => {
                 tracing::warn!(plugin = %inv.plugin, secret = %name, error = %err, "a plugin secret could not be opened");
@@ -65,7 +78,11 @@ impl Host for HostState {
             }
         };
         inv.open_secrets += 1;
-        Ok(Ok(self.table.push(SecretHandle { name, value })?))
+        Ok(Ok(self.table.push(SecretHandle {
+            name,
+            value: opened.value,
+            binding: opened.binding,
+        })?))
     }
 }
 

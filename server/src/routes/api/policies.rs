@@ -77,7 +77,11 @@ pub struct ExplainQuery {
     plugin: String,
     capability: String,
     repository: String,
+    /// The branch the write changes (none when absent).
     branch: Option<String>,
+    /// The event's branch.
+    event_branch: Option<String>,
+    /// The actor's permission (not known when absent).
     permission: Option<String>,
     /// Whether the plugin declares the capability (default true).
     declared: Option<bool>,
@@ -108,12 +112,15 @@ pub async fn explain_policy(
         .map_err(api_error)?;
     let decision = policies::explain(
         &state.db,
-        &q.plugin,
-        &q.capability,
-        q.declared.unwrap_or(true),
-        &q.repository,
-        q.branch.as_deref(),
-        permission,
+        &policies::Hypothesis {
+            plugin: &q.plugin,
+            capability: &q.capability,
+            declared: q.declared.unwrap_or(true),
+            repository: &q.repository,
+            branch: q.branch.as_deref(),
+            event_branch: q.event_branch.as_deref(),
+            actor_permission: permission,
+        },
     )
     .await
     .map_err(|e| api_error(e.into()))?;

@@ -72,7 +72,10 @@ pub(crate) fn visible_rule(visible: &Visibility, scope: &RuleScope) -> bool {
 fn view(rule: &Rule, principal: &Principal) -> RuleView {
     let mut conditions = Vec::new();
     if let Some(b) = &rule.conditions.branch {
-        conditions.push(format!("branch {b}"));
+        conditions.push(format!("writes branch {b}"));
+    }
+    if let Some(b) = &rule.conditions.event_branch {
+        conditions.push(format!("event on branch {b}"));
     }
     if let Some(p) = rule.conditions.min_permission {
         conditions.push(format!("actor has at least {}", permission(p)));
@@ -103,6 +106,8 @@ pub struct ExplainQuery {
     permission: String,
     #[serde(default)]
     branch: String,
+    #[serde(default)]
+    event_branch: String,
 }
 
 /// The explain form's answer: effect, reason, the deciding rule, and every rule
@@ -164,14 +169,18 @@ pub async fn list_policies(
             })
             .transpose()?;
         let branch = Some(q.branch.trim()).filter(|b| !b.is_empty());
+        let event_branch = Some(q.event_branch.trim()).filter(|b| !b.is_empty());
         let d: Decision = policies::explain(
             &state.db,
-            q.plugin.trim(),
-            q.capability.trim(),
-            true,
-            q.repository.trim(),
-            branch,
-            permission,
+            &policies::Hypothesis {
+                plugin: q.plugin.trim(),
+                capability: q.capability.trim(),
+                declared: true,
+                repository: q.repository.trim(),
+                branch,
+                event_branch,
+                actor_permission: permission,
+            },
         )
         .await?;
         let considered = d
@@ -225,6 +234,8 @@ pub struct AddRuleForm {
     #[serde(default)]
     branch: String,
     #[serde(default)]
+    event_branch: String,
+    #[serde(default)]
     min_permission: String,
     #[serde(default)]
     enforced: Option<String>,
@@ -263,6 +274,7 @@ pub async fn add_policy(
         capability: form.capability.trim().to_owned(),
         effect: form.effect.trim().to_owned(),
         branch: blank(form.branch),
+        event_branch: blank(form.event_branch),
         min_permission: blank(form.min_permission),
         enforced: form.enforced.is_some(),
         approvals,

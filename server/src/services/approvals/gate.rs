@@ -11,7 +11,7 @@ use crate::crypto::AuditKey;
 use crate::db::approvals::{self, NewApproval};
 use crate::db::audit::{self, AuditEntry};
 use crate::domain::{Actor, ApprovalStatus, AuditAction, Cause, RepoRef};
-use crate::policy::{decide, Effect, Request, Rule};
+use crate::policy::{decide, Effect, Permission, Request, Rule, Target};
 
 /// One write a plugin wants to make, with everything the policy looks at.
 #[derive(Debug)]
@@ -24,8 +24,12 @@ pub struct Write<'a> {
     pub capability: &'a str,
     /// The repository written to.
     pub repository: &'a RepoRef,
-    /// The event's branch.
-    pub branch: Option<&'a str>,
+    /// The refs the write changes (branch conditions are decided on these).
+    pub target: &'a Target,
+    /// The event's branch (for `event_branch` conditions).
+    pub event_branch: Option<&'a str>,
+    /// The acting person's permission on the repository, when known.
+    pub actor_permission: Option<Permission>,
     /// The delivery being handled.
     pub delivery_id: &'a str,
     /// The write's idempotency key.
@@ -36,6 +40,18 @@ pub struct Write<'a> {
     pub read_only: bool,
     /// Who and what caused the invocation making the write.
     pub cause: &'a Cause,
+}
+
+/// What the policy decided a held write on, stored with it so the policy can be
+/// decided again, on the same inputs, just before the write runs.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct DecidedOn {
+    /// The refs the write changes.
+    pub target: Target,
+    /// The event's branch.
+    pub event_branch: Option<String>,
+    /// The acting person's permission, when it was known.
+    pub actor_permission: Option<Permission>,
 }
 
 /// What the gate says about a write.
@@ -70,8 +86,9 @@ pub async fn gate(
             capability: write.capability,
             declared: write.declared,
             repository: Some(&full_name),
-            branch: write.branch,
-            actor_permission: None,
+            target: write.target,
+            event_branch: write.event_branch,
+            actor_permission: write.actor_permission,
         },
     );
     tracing::Span::current().record("effect", decision.effect.as_str());
@@ -107,6 +124,12 @@ pub async fn gate(
                 .outcome(ApprovalStatus::Pending.as_str())
                 .details(public_id.clone());
             let pull = write.cause.pull_request.as_ref();
+            let decided_on = serde_json::to_string(&DecidedOn {
+                target: write.target.clone(),
+                event_branch: write.event_branch.map(str::to_owned),
+                actor_permission: write.actor_permission,
+            })
+            .map_err(|e| DbErr::Custom(e.to_string()))?;
             audit::retrying(|| async {
                 let txn = db.begin().await?;
                 let gate = match approvals::find(&txn, &public_id).await? {
@@ -124,7 +147,7 @@ pub async fn gate(
                                 requested_by: &write.cause.people,
                                 pull_number: pull.map(|p| p.number),
                                 head_sha: pull.and_then(|p| p.head_sha.as_deref()),
-                                branch: write.branch,
+                                decided_on: Some(&decided_on),
                                 approvals_required: decision.approvals_required(),
                             },
                         )

@@ -7,7 +7,8 @@ use sea_orm::DbErr;
 use crate::db::entities::approvals::Model as Held;
 use crate::db::{plugin_states, policies};
 use crate::domain::RepoRef;
-use crate::policy::{decide, Effect, Request};
+use super::gate::DecidedOn;
+use crate::policy::{decide, Effect, Request, Target};
 use crate::services::plugins::active;
 use crate::state::AppState;
 
@@ -49,6 +50,16 @@ pub async fn recheck(state: &AppState, held: &Held) -> Result<Result<u32, String
         .any(|c| c == &held.capability);
     let rules = policies::all(&state.db).await?;
     let repository = held.repository.to_ascii_lowercase();
+    // Held before the inputs were stored (or unreadable): a branch nobody can name,
+    // so branch-conditioned deny rules apply (fail closed).
+    let inputs = held
+        .decided_on
+        .as_deref()
+        .and_then(|json| serde_json::from_str::<DecidedOn>(json).ok())
+        .unwrap_or(DecidedOn {
+            target: Target::Unknown,
+            ..DecidedOn::default()
+        });
     let decision = decide(
         &rules,
         &Request {
@@ -56,8 +67,9 @@ pub async fn recheck(state: &AppState, held: &Held) -> Result<Result<u32, String
             capability: &held.capability,
             declared,
             repository: Some(&repository),
-            branch: held.branch.as_deref(),
-            actor_permission: None,
+            target: &inputs.target,
+            event_branch: inputs.event_branch.as_deref(),
+            actor_permission: inputs.actor_permission,
         },
     );
     Ok(match decision.effect {

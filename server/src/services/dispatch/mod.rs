@@ -136,6 +136,7 @@ async fn run_job(state: &AppState, job: Job) -> anyhow::Result<()> {
         db: state.db.clone(),
         rules: std::sync::Arc::new(policies::all(&state.db).await?),
         services: state.host_services.clone(),
+        actors: Default::default(),
     };
     let finished = runs::finished_plugins(&state.db, job.id).await?;
     let disabled = plugin_states::disabled(&state.db).await?;

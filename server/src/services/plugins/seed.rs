@@ -1,11 +1,19 @@
 //! The plugins found at start (every `*.wasm` in `plugins.dir`, or those an embedder
-//! such as the sandbox or the tests supplies): each one not installed yet is
-//! installed and enabled for every repository (`*`) with its configuration from
-//! `plugins.config.NAME` (or its defaults), in one transaction and one audit row;
-//! one installed with another digest is upgraded (keeping its settings, refused when
-//! a project's configuration no longer matches); one installed with the same digest
-//! is left as it is, whatever its rows say, so what operators changed with the CLI
-//! or the API stays. Several processes starting at once on one database agree.
+//! such as the sandbox or the tests supplies):
+//! - one never installed before (by seeding or otherwise) is installed and enabled
+//!   for every repository (`*`) with its configuration from `plugins.config.NAME`
+//!   (or its defaults), in one transaction and one audit row: the first install is
+//!   the only one that enables anything;
+//! - one seeding installed before and an admin removed since stays removed
+//!   (`plugin_seeds` remembers it; `gantry plugin install FILE` brings it back);
+//! - one installed with another digest is upgraded (keeping its settings, refused
+//!   when a project's configuration no longer matches) only when the installed
+//!   digest is the one seeding put there; one an admin installed or upgraded is
+//!   left alone;
+//! - one installed with the same digest is left as it is, whatever its rows say,
+//!   so what operators changed with the CLI or the API stays.
+//!
+//! Several processes starting at once on one database agree.
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
 use serde_json::Value;
@@ -13,6 +21,7 @@ use serde_json::Value;
 use super::install::check;
 use super::{config, CompiledPlugins, PluginAdmin, PluginAdminError};
 use crate::crypto::AuditKey;
+use crate::db::plugin_seeds as seeds;
 use crate::db::plugins as queries;
 use crate::domain::{Actor, Project};
 use crate::plugins::{LoadedPlugin, PluginRegistry};
@@ -55,19 +64,41 @@ async fn seed(admin: &PluginAdmin<'_>, plugin: &LoadedPlugin) -> Result<(), Plug
     let wanted = configured(plugin);
     // A second round when another process installed or upgraded it meanwhile.
     for _ in 0..3 {
-        let result = match queries::find(admin.db, name).await? {
-            None => admin.store_new(plugin, Some(wanted.as_ref())).await,
-            Some(installed) if installed.digest == plugin.digest => {
+        let seeded = seeds::find(admin.db, name).await?;
+        let result = match (queries::find(admin.db, name).await?, seeded) {
+            (None, Some(_)) => {
+                tracing::warn!(
+                    plugin = %name,
+                    "plugin `{name}` in the plugin directory was removed by an admin; it is not installed again (install it with `gantry plugin install`)"
+                );
+                return Ok(());
+            }
+            (None, None) => admin.store_new(plugin, Some(wanted.as_ref())).await,
+            (Some(installed), _) if installed.digest == plugin.digest => {
                 warn_if_overridden(admin, name, wanted.as_ref()).await?;
                 Ok(())
             }
-            Some(_) => admin.upgrade_to(plugin).await.map(drop),
+            (Some(installed), Some(last)) if installed.digest == last => {
+                admin.upgrade_to(plugin).await.map(drop)
+            }
+            (Some(installed), _) => {
+                tracing::warn!(
+                    plugin = %name,
+                    installed = %installed.version,
+                    "plugin `{name}` was installed or upgraded by an admin; the plugin directory's copy does not replace it"
+                );
+                return Ok(());
+            }
         };
         match result {
             Err(PluginAdminError::AlreadyInstalled { .. } | PluginAdminError::Conflict(_)) => {
                 continue
             }
-            other => return other,
+            Ok(()) => {
+                seeds::record(admin.db, name, &plugin.digest).await?;
+                return Ok(());
+            }
+            Err(other) => return Err(other),
         }
     }
     Err(PluginAdminError::Conflict(name.clone()))
