@@ -12,6 +12,12 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/gantry/target}"
 pg_url="${GANTRY_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 export GANTRY_TEST_POSTGRES_URL="$pg_url"
 
+# The suite's temporary files go to a folder of this run, checked at the end: a test
+# leaves none behind (its TestApp removes the simulator's git repositories, tempfile
+# its directories).
+run_tmp="$(mktemp -d "${TMPDIR:-/tmp}/gantry-test-run.XXXXXX")"
+export TMPDIR="$run_tmp"
+
 if cargo nextest --version >/dev/null 2>&1; then
     run() { cargo nextest run --no-fail-fast "$@"; }
 else
@@ -36,3 +42,23 @@ GANTRY_TEST_DATABASE=postgres run -p gantry-tests "$@"
 
 echo "==> deploy files (YAML, Kubernetes manifests, systemd unit, Dockerfile)" >&2
 scripts/check-deploy.sh
+
+echo "==> nothing left behind" >&2
+# Each test drops its PostgreSQL database when it ends (helpers::TestDatabase).
+left=0
+if command -v psql >/dev/null 2>&1; then
+    dbs="$(psql "$pg_url" -Atqc "select count(*) from pg_database where datname like 'gantry_t_%'")"
+    if [[ "$dbs" != "0" ]]; then
+        echo "error: the suite left $dbs PostgreSQL test databases (gantry_t_*)" >&2
+        left=1
+    fi
+fi
+# Chromium keeps profile folders of its own; the suite's are tempfile's and the simulator's.
+leftovers="$(find "$run_tmp" -mindepth 1 -maxdepth 1 \( -name '.tmp*' -o -name 'gantry-*' \) | wc -l)"
+if [[ "$leftovers" != "0" ]]; then
+    echo "error: the suite left $leftovers temporary folders in $run_tmp:" >&2
+    find "$run_tmp" -mindepth 1 -maxdepth 1 \( -name '.tmp*' -o -name 'gantry-*' \) | head -20 >&2
+    left=1
+fi
+rm -rf "$run_tmp"
+((left == 0))

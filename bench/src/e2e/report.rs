@@ -103,7 +103,7 @@ impl E2eOutcome {
             seconds: args.seconds,
             warmup_secs: args.warmup_secs,
             drain_timeout: args.drain_timeout,
-            binary: binary.display().to_string(),
+            binary: crate::common::binary_name(binary),
             binary_profile: profile_of(binary),
             workers: args.rig.job_workers(),
         }

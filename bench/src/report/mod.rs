@@ -310,7 +310,7 @@ impl Header {
         let build = format!(
             "bench built with the {}; the server is `{}`, a {} build",
             build_profile(),
-            binary.display(),
+            crate::common::binary_name(&binary),
             profile_of(&binary)
         );
         let commit = std::process::Command::new("git")

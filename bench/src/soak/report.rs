@@ -138,7 +138,7 @@ impl SoakOutcome {
             minutes: args.minutes,
             idle_secs: args.idle_secs,
             sample_secs: args.sample_secs,
-            binary: binary.display().to_string(),
+            binary: crate::common::binary_name(binary),
             binary_profile: profile_of(binary),
             binary_mb: std::fs::metadata(binary).map_or(0.0, |m| m.len() as f64 / 1e6),
             workers: args.rig.job_workers(),
