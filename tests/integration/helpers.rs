@@ -100,7 +100,7 @@ pub struct TestApp {
     pub http: reqwest::Client,
     pub dir: tempfile::TempDir,
     /// Dropped with the app: its PostgreSQL database goes with it.
-    pub database: TestDatabase,
+    pub _database: TestDatabase,
 }
 
 impl Drop for TestApp {
@@ -181,7 +181,7 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
         sim,
         http: reqwest::Client::new(),
         dir,
-        database,
+        _database: database,
     }
 }
 
