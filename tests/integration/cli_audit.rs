@@ -53,7 +53,17 @@ async fn command_line_changes_are_audited_as_the_cli_without_secret_values() {
     );
     ok(
         &app,
-        &["secrets", "plugin-set", "deploy-token", "--scope", "*"],
+        &[
+            "secrets",
+            "plugin-set",
+            "deploy-token",
+            "--plugin",
+            "hooks",
+            "--host",
+            "deploy.example.com",
+            "--scope",
+            "*",
+        ],
         "plugin-secret-value-9876",
     );
     app.create_user("ann", Some(Role::Maintainer)).await;
