@@ -4,7 +4,8 @@
 //! Modules: `auth` (accounts, roles, sessions, CSRF), `config` (settings; the only reader of the environment), `domain`
 //! (validated types), `db` (persistence), `github` (signatures and the REST client),
 //! `plugins` (the wasmtime host), `metrics` (Prometheus), `services` (intake and dispatch), `jobs` (workers),
-//! `routes` (HTTP, the only actix-aware module), `startup` (wiring), `sandbox` and
+//! `routes` (HTTP; with `auth`'s extractors and middleware, the actix-aware modules),
+//! `git` (workspaces), `telemetry` (tracing), `startup` (wiring), `sandbox` and
 //! `cli` (the `gantry` binary).
 pub mod auth;
 pub mod cli;
