@@ -6,14 +6,14 @@ use std::io::Read;
 
 use anyhow::{bail, Context};
 use clap::Subcommand;
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
 
 use crate::config::Settings;
 use crate::crypto::{AuditKey, SecretBox};
 use crate::db::audit::{self, AuditEntry};
 use crate::domain::{Actor, AuditAction, SecretScope};
 use crate::services::plugin_secrets::{self, Binding, SecretId};
-use crate::services::secrets;
+use crate::services::secrets::{self, SecretError};
 
 /// What to do with webhook secrets.
 #[derive(Debug, Subcommand)]
@@ -128,10 +128,19 @@ pub async fn run(
         SecretsCommand::Add { scope, label } => {
             let scope = SecretScope::parse(&scope).map_err(anyhow::Error::msg)?;
             let value = read_value("add --scope ...")?;
-            let id =
-                secrets::add(&db, settings.secrets.key.as_ref(), &scope, label, &value).await?;
-            let details = serde_json::json!({ "id": id, "scope": scope.to_string() });
-            audit::record(&db, &key, record(AuditAction::SecretAdded, details)).await?;
+            let id = audited(&db, &key, async |txn| {
+                let id = secrets::add(
+                    txn,
+                    settings.secrets.key.as_ref(),
+                    &scope,
+                    label.clone(),
+                    &value,
+                )
+                .await?;
+                let details = serde_json::json!({ "id": id, "scope": scope.to_string() });
+                Ok((id, Some(record(AuditAction::SecretAdded, details))))
+            })
+            .await?;
             println!("stored secret {id} for {scope}");
         }
         SecretsCommand::List => {
@@ -157,11 +166,18 @@ pub async fn run(
             }
         }
         SecretsCommand::Remove { id } => {
-            if !secrets::remove(&db, id).await? {
+            let removed = audited(&db, &key, async |txn| {
+                let removed = secrets::remove(txn, id).await?;
+                let details = serde_json::json!({ "id": id });
+                Ok((
+                    removed,
+                    removed.then(|| record(AuditAction::SecretRemoved, details)),
+                ))
+            })
+            .await?;
+            if !removed {
                 bail!("no stored secret with id {id}");
             }
-            let details = serde_json::json!({ "id": id });
-            audit::record(&db, &key, record(AuditAction::SecretRemoved, details)).await?;
             println!("removed secret {id}");
         }
         SecretsCommand::PluginSet {
@@ -178,14 +194,16 @@ pub async fn run(
                 scope: &scope,
                 name: &name,
             };
-            plugin_secrets::set(&db, settings.secrets.key.as_ref(), id, &binding, &value)
-                .await
-                .with_context(|| format!("storing plugin secret {name} of plugin {plugin} for {scope} (names are letters, digits, -, _ and .; scopes `*` or OWNER/NAME)"))?;
             let details = serde_json::json!({
                 "name": name, "plugin": plugin, "scope": scope,
                 "hosts": binding.hosts, "headers": binding.headers,
             });
-            audit::record(&db, &key, record(AuditAction::PluginSecretSet, details)).await?;
+            audited(&db, &key, async |txn| {
+                plugin_secrets::set(txn, settings.secrets.key.as_ref(), id, &binding, &value).await?;
+                Ok(((), Some(record(AuditAction::PluginSecretSet, details.clone()))))
+            })
+            .await
+            .with_context(|| format!("storing plugin secret {name} of plugin {plugin} for {scope} (names are letters, digits, -, _ and .; scopes `*` or OWNER/NAME)"))?;
             println!(
                 "stored plugin secret {name} of plugin {plugin} for {scope}, sent only to {} in {}",
                 binding.hosts.join(", "),
@@ -205,17 +223,22 @@ pub async fn run(
                 scope: &scope,
                 name: &name,
             };
-            if !plugin_secrets::bind_unbound(&db, settings.secrets.key.as_ref(), id, &binding)
-                .await
-                .with_context(|| format!("binding plugin secret {name} for {scope}"))?
-            {
-                bail!("no unbound plugin secret {name} for {scope}");
-            }
             let details = serde_json::json!({
                 "name": name, "plugin": plugin, "scope": scope,
                 "hosts": binding.hosts, "headers": binding.headers,
             });
-            audit::record(&db, &key, record(AuditAction::PluginSecretBound, details)).await?;
+            let bound = audited(&db, &key, async |txn| {
+                let bound =
+                    plugin_secrets::bind_unbound(txn, settings.secrets.key.as_ref(), id, &binding)
+                        .await?;
+                let entry = record(AuditAction::PluginSecretBound, details.clone());
+                Ok((bound, bound.then_some(entry)))
+            })
+            .await
+            .with_context(|| format!("binding plugin secret {name} for {scope}"))?;
+            if !bound {
+                bail!("no unbound plugin secret {name} for {scope}");
+            }
             println!(
                 "bound plugin secret {name} for {scope} to plugin {plugin}, sent only to {} in {}",
                 binding.hosts.join(", "),
@@ -256,14 +279,39 @@ pub async fn run(
                 scope: &scope,
                 name: &name,
             };
-            if !plugin_secrets::remove(&db, id).await? {
+            let details = serde_json::json!({ "name": name, "plugin": plugin, "scope": scope });
+            let removed = audited(&db, &key, async |txn| {
+                let removed = plugin_secrets::remove(txn, id).await?;
+                let entry = record(AuditAction::PluginSecretRemoved, details.clone());
+                Ok((removed, removed.then_some(entry)))
+            })
+            .await?;
+            if !removed {
                 bail!("no plugin secret {name} for {scope}");
             }
-            let details = serde_json::json!({ "name": name, "plugin": plugin, "scope": scope });
-            audit::record(&db, &key, record(AuditAction::PluginSecretRemoved, details)).await?;
             println!("removed plugin secret {name} for {scope}");
         }
         SecretsCommand::GenerateKey => {}
     }
     Ok(())
+}
+
+/// Runs `change` and the audit row it returns in one transaction, run again when
+/// another writer took the audit chain's tip: a change is never stored without its
+/// row, nor a row without its change. `change` returns no row when it changed nothing.
+async fn audited<T>(
+    db: &DatabaseConnection,
+    key: &AuditKey,
+    change: impl AsyncFn(&DatabaseTransaction) -> Result<(T, Option<AuditEntry>), SecretError>,
+) -> Result<T, SecretError> {
+    audit::retrying(|| async {
+        let txn = db.begin().await?;
+        let (out, entry) = change(&txn).await?;
+        if let Some(entry) = entry {
+            audit::append(&txn, key, &entry).await?;
+        }
+        txn.commit().await?;
+        Ok(out)
+    })
+    .await
 }

@@ -3,7 +3,8 @@
 use chrono::Utc;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder,
 };
 
 use super::entities::plugin_secrets;
@@ -34,7 +35,7 @@ pub struct NewSecret<'a> {
 ///
 /// # Errors
 /// When the database fails.
-pub async fn put(db: &DatabaseConnection, new: NewSecret<'_>) -> Result<(), DbErr> {
+pub async fn put(db: &impl ConnectionTrait, new: NewSecret<'_>) -> Result<(), DbErr> {
     let row = plugin_secrets::ActiveModel {
         plugin: Set(new.plugin.to_owned()),
         scope: Set(new.scope.to_owned()),
@@ -93,7 +94,7 @@ pub async fn find(
 /// # Errors
 /// When the database fails.
 pub async fn exact(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     plugin: &str,
     scope: &str,
     name: &str,
@@ -124,7 +125,7 @@ pub async fn all(db: &DatabaseConnection) -> Result<Vec<plugin_secrets::Model>, 
 ///
 /// # Errors
 /// When the database fails.
-pub async fn delete(db: &DatabaseConnection, id: i64) -> Result<bool, DbErr> {
+pub async fn delete(db: &impl ConnectionTrait, id: i64) -> Result<bool, DbErr> {
     let done = plugin_secrets::Entity::delete_by_id(id).exec(db).await?;
     Ok(done.rows_affected > 0)
 }

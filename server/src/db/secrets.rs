@@ -2,7 +2,8 @@
 //! sees a plaintext secret.
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryOrder,
 };
 
 use super::entities::webhook_secrets;
@@ -26,7 +27,7 @@ pub struct NewSealedSecret {
 ///
 /// # Errors
 /// When the database fails.
-pub async fn insert(db: &DatabaseConnection, new: NewSealedSecret) -> Result<i64, DbErr> {
+pub async fn insert(db: &impl ConnectionTrait, new: NewSealedSecret) -> Result<i64, DbErr> {
     let row = webhook_secrets::ActiveModel {
         scope: Set(new.scope),
         scope_name: Set(new.scope_name),
@@ -56,7 +57,7 @@ pub async fn all(db: &DatabaseConnection) -> Result<Vec<webhook_secrets::Model>,
 ///
 /// # Errors
 /// When the database fails.
-pub async fn delete(db: &DatabaseConnection, id: i64) -> Result<bool, DbErr> {
+pub async fn delete(db: &impl ConnectionTrait, id: i64) -> Result<bool, DbErr> {
     Ok(webhook_secrets::Entity::delete_by_id(id)
         .exec(db)
         .await?

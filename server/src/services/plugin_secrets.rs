@@ -10,7 +10,7 @@
 //!
 //! Rows stored before secrets were bound to plugins are opened by no plugin until
 //! [`bind_unbound`] re-seals each for one plugin and its hosts.
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 
 use super::secrets::SecretError;
 use crate::crypto::SecretBox;
@@ -174,7 +174,7 @@ fn scope_of(scope: &str) -> Option<String> {
 /// [`SecretError::NoKey`] without `secrets.key`, [`SecretError::Invalid`] for a bad
 /// plugin, name, scope or value, or the database's error.
 pub async fn set(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     key: Option<&Secret>,
     id: SecretId<'_>,
     binding: &Binding,
@@ -204,7 +204,7 @@ pub async fn set(
 }
 
 async fn store(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     sealer: &SecretBox,
     id: SecretId<'_>,
     binding: &Binding,
@@ -235,7 +235,7 @@ async fn store(
 /// [`SecretError::NoKey`] without a key, [`SecretError::Invalid`] for a bad plugin,
 /// a crypto error when it does not open, or the database's error.
 pub async fn bind_unbound(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     key: Option<&Secret>,
     id: SecretId<'_>,
     binding: &Binding,
@@ -286,7 +286,7 @@ pub async fn list(db: &DatabaseConnection) -> Result<Vec<Listed>, DbErr> {
 ///
 /// # Errors
 /// When the database fails.
-pub async fn remove(db: &DatabaseConnection, id: SecretId<'_>) -> Result<bool, DbErr> {
+pub async fn remove(db: &impl ConnectionTrait, id: SecretId<'_>) -> Result<bool, DbErr> {
     match plugin_secrets::exact(db, id.plugin, id.scope.trim(), id.name).await? {
         Some(row) => plugin_secrets::delete(db, row.id).await,
         None => Ok(false),

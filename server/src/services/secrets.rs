@@ -12,7 +12,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 use thiserror::Error;
 use tokio::sync::RwLock;
 
@@ -39,6 +39,12 @@ pub enum SecretError {
     Database(#[from] DbErr),
 }
 
+impl crate::db::audit::ChainConflict for SecretError {
+    fn is_chain_conflict(&self) -> bool {
+        matches!(self, SecretError::Database(e) if e.is_chain_conflict())
+    }
+}
+
 /// A stored secret as operators see it: never its value.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct SecretInfo {
@@ -61,7 +67,7 @@ fn aad(scope: &SecretScope) -> Vec<u8> {
 /// # Errors
 /// See [`SecretError`].
 pub async fn add(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     key: Option<&Secret>,
     scope: &SecretScope,
     label: Option<String>,
@@ -104,7 +110,7 @@ pub async fn list(db: &DatabaseConnection) -> Result<Vec<SecretInfo>, DbErr> {
 ///
 /// # Errors
 /// When the database fails.
-pub async fn remove(db: &DatabaseConnection, id: i64) -> Result<bool, DbErr> {
+pub async fn remove(db: &impl ConnectionTrait, id: i64) -> Result<bool, DbErr> {
     secrets::delete(db, id).await
 }
 
