@@ -49,6 +49,7 @@ mod secrets;
 mod self_approval;
 mod separation;
 mod telemetry;
+mod tenants;
 mod visibility;
 mod webhooks;
 

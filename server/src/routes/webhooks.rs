@@ -95,6 +95,11 @@ fn intake_error(err: IntakeError) -> ApiError {
             "wrong_secret_scope",
             err.to_string(),
         ),
+        IntakeError::InstallationMismatch => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "installation_mismatch",
+            err.to_string(),
+        ),
         IntakeError::Malformed(_) => ApiError::new(
             StatusCode::BAD_REQUEST,
             "malformed_payload",

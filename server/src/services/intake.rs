@@ -1,5 +1,6 @@
 //! Accepting a webhook delivery: verify the signature on the raw bytes, read the few
-//! routing fields, then store the delivery and its job in one transaction. Nothing
+//! routing fields, check that a secret of the repository's own scope signed it and
+//! that a known installation it names belongs to the repository's owner, then store the delivery and its job in one transaction. Nothing
 //! else happens before the reply; the worker is only woken.
 use sea_orm::DbErr;
 use thiserror::Error;
@@ -19,6 +20,10 @@ pub enum IntakeError {
     /// this repository (a repository or organisation with its own secrets).
     #[error("the signature was made with a secret that does not apply to this repository")]
     WrongScope,
+    /// 401: the body names an installation Gantry knows to belong to another account
+    /// than the repository's owner (an installation cannot act for another owner).
+    #[error("the installation named by the delivery belongs to another account than the repository's owner")]
+    InstallationMismatch,
     /// 400: the verified body is not a JSON object GitHub would send.
     #[error("the payload is not a JSON object: {0}")]
     Malformed(String),
@@ -65,11 +70,18 @@ pub async fn accept(
     };
     state.metrics.payload_parses.inc();
     let meta = EventMeta::from_json(body).map_err(|e| IntakeError::Malformed(e.to_string()))?;
-    if !verified.accepts(&meta) {
-        tracing::warn!(scope = %verified.decisive_scope(&meta), "webhook signed with a secret of another scope");
+    let event = headers.event.as_str();
+    if !verified.accepts(event, &meta) {
+        tracing::warn!(scope = %verified.decisive_scope(event, &meta), "webhook signed with a secret of another scope");
         return Err(IntakeError::WrongScope);
     }
-    let event = headers.event.as_str();
+    if !crate::services::installations::bound(&state.db, event, &meta)
+        .await
+        .map_err(IntakeError::Storage)?
+    {
+        tracing::warn!(installation = ?meta.installation_id, "webhook names an installation of another account");
+        return Err(IntakeError::InstallationMismatch);
+    }
     if headers
         .delivery
         .as_str()

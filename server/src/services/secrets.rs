@@ -5,8 +5,8 @@
 //! global ones and every stored one) on the raw bytes, before anything is parsed.
 //! Only a body that some secret verifies is parsed, to find its repository; then
 //! the most specific scope that has secrets decides (the repository's, else its
-//! organisation's, else the global ones), and one of that scope's secrets must be
-//! among those that verified. A stored secret that cannot be decrypted still claims
+//! owner's, else the global ones; installation events always the global ones), and
+//! one of that scope's secrets must be among those that verified. A stored secret that cannot be decrypted still claims
 //! its scope but verifies nothing, so a wrong key fails closed.
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -211,11 +211,27 @@ impl WebhookSecrets {
     }
 }
 
+/// Events about the App's installations: only GitHub's App webhook sends them, so
+/// only a global secret may sign them (a tenant's scoped secret must not suspend,
+/// delete or rewrite an installation, whatever repository the body names).
+pub const APP_EVENTS: &[&str] = &[
+    "installation",
+    "installation_repositories",
+    "installation_target",
+    "github_app_authorization",
+];
+
 impl Verified {
     /// The most specific scope with secrets for this event: the repository's, else
-    /// its organisation's (or owner's), else global.
+    /// its owner's (organisation or user), else global. The body's `organization`
+    /// counts only when there is no repository: it is a field of the same body, and a
+    /// tenant could otherwise name its own organisation on another's repository.
+    /// Installation events are always decided by the global secrets.
     #[must_use]
-    pub fn decisive_scope(&self, meta: &EventMeta) -> SecretScope {
+    pub fn decisive_scope(&self, event: &str, meta: &EventMeta) -> SecretScope {
+        if APP_EVENTS.contains(&event) {
+            return SecretScope::Global;
+        }
         let has = |scope: &SecretScope| self.entries.iter().any(|(s, _)| s == scope);
         if let Some(repo) = &meta.repository {
             let scope = SecretScope::Repo(repo.full_name().to_ascii_lowercase());
@@ -223,12 +239,12 @@ impl Verified {
                 return scope;
             }
         }
-        let org = meta
-            .organization
-            .clone()
-            .or_else(|| meta.repository.as_ref().map(|r| r.owner.clone()));
-        if let Some(org) = org {
-            let scope = SecretScope::Org(org.to_ascii_lowercase());
+        let owner = match &meta.repository {
+            Some(repo) => Some(&repo.owner),
+            None => meta.organization.as_ref(),
+        };
+        if let Some(owner) = owner {
+            let scope = SecretScope::Org(owner.to_ascii_lowercase());
             if has(&scope) {
                 return scope;
             }
@@ -238,7 +254,7 @@ impl Verified {
 
     /// Whether a secret of the decisive scope verified the signature.
     #[must_use]
-    pub fn accepts(&self, meta: &EventMeta) -> bool {
-        self.scopes.contains(&self.decisive_scope(meta))
+    pub fn accepts(&self, event: &str, meta: &EventMeta) -> bool {
+        self.scopes.contains(&self.decisive_scope(event, meta))
     }
 }
