@@ -100,16 +100,18 @@ impl AppState {
         &self,
         delivery_id: &str,
     ) -> Result<GitHubClient, GitHubError> {
-        let installation = match &self.github {
+        let meta = match &self.github {
             GitHubAccess::Token(client) => return Ok(client.clone()),
             GitHubAccess::App(_) => {
                 crate::db::deliveries::find_by_delivery_id(&self.db, delivery_id)
                     .await
                     .map_err(|e| GitHubError::Transient(format!("the database failed: {e}")))?
                     .and_then(|d| crate::domain::EventMeta::from_json(&d.payload).ok())
-                    .and_then(|m| m.installation_id)
+                    .unwrap_or_default()
             }
         };
-        self.github.client(installation).await
+        self.github
+            .client(meta.installation_id, meta.repository.as_ref())
+            .await
     }
 }

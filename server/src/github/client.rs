@@ -369,13 +369,14 @@ impl GitHubClient {
     }
 
     /// Sends one REST request authenticated with `bearer` instead of the client's
-    /// own credentials (the App JWT for the token exchange).
+    /// own credentials (the App JWT for the token exchange), with an optional JSON
+    /// body.
     ///
     /// # Errors
     /// A [`GitHubError`] saying whether a retry may help.
     #[tracing::instrument(
         name = "github.call",
-        skip(self, bearer),
+        skip(self, bearer, body),
         fields(op = "rest_with_bearer")
     )]
     pub async fn rest_with_bearer(
@@ -383,6 +384,7 @@ impl GitHubClient {
         method: &str,
         path: &str,
         bearer: &str,
+        body: Option<&serde_json::Value>,
     ) -> Result<serde_json::Value, GitHubError> {
         let method =
             http::Method::from_bytes(method.as_bytes()).map_err(|_| GitHubError::Rejected {
@@ -393,10 +395,7 @@ impl GitHubClient {
             .method(method)
             .uri(path)
             .header(http::header::AUTHORIZATION, format!("Bearer {bearer}"));
-        let request = self
-            .crab
-            .build_request(builder, None::<&()>)
-            .map_err(classify)?;
+        let request = self.crab.build_request(builder, body).map_err(classify)?;
         self.send(request).await
     }
 
