@@ -43,6 +43,7 @@ mod policy_targets;
 mod process;
 mod rate_limits;
 mod release_assets;
+mod rest_paths;
 mod scenario;
 mod schedule;
 mod secrets;

@@ -305,6 +305,12 @@ impl GitHubClient {
                 status: 0,
                 message: format!("bad method {method}"),
             })?;
+        // Every REST path, held ones replayed after an approval included, passes the
+        // dot-segment gate (`github::path`).
+        super::path::check(path).map_err(|e| GitHubError::Rejected {
+            status: 0,
+            message: e.to_string(),
+        })?;
         let builder = http::Request::builder().method(method).uri(path);
         let request = self.crab.build_request(builder, body).map_err(classify)?;
         self.send(request).await
