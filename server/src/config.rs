@@ -301,6 +301,12 @@ pub struct WebhookSettings {
     /// How long secrets read from the database are reused before being read again;
     /// a secret added or removed with `gantry secrets` takes effect within this.
     pub secret_cache_ms: u64,
+    /// How long the whole body may take to arrive, in milliseconds; a slower one gets
+    /// 408 and its connection is closed (GitHub itself gives up after 10 s).
+    pub body_timeout_ms: u64,
+    /// Deliveries being read, verified and stored at once; one more gets 503 with
+    /// `Retry-After` instead of waiting.
+    pub max_in_flight: usize,
 }
 
 impl Default for WebhookSettings {
@@ -309,6 +315,8 @@ impl Default for WebhookSettings {
             secrets: Vec::new(),
             max_body_bytes: 25 * 1024 * 1024,
             secret_cache_ms: 5_000,
+            body_timeout_ms: 10_000,
+            max_in_flight: 256,
         }
     }
 }

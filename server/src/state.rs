@@ -42,6 +42,8 @@ pub struct AppState {
     pub session_keys: crate::auth::SessionKeys,
     /// Gantry's own GitHub login with a personal token, once asked (`own_login`).
     pub own_login: Arc<tokio::sync::OnceCell<String>>,
+    /// Deliveries intake may hold at once (`webhook.max_in_flight`).
+    pub intake_permits: Arc<tokio::sync::Semaphore>,
 }
 
 impl std::fmt::Debug for AppState {

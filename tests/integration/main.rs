@@ -28,6 +28,7 @@ mod host_calls;
 mod hostile;
 mod installations;
 mod intake;
+mod intake_limits;
 mod jobs;
 mod observability;
 mod pagination;

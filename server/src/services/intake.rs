@@ -56,12 +56,12 @@ pub struct Accepted {
 pub async fn accept(
     state: &AppState,
     headers: &WebhookHeaders,
-    body: &[u8],
+    body: bytes::Bytes,
 ) -> Result<Accepted, IntakeError> {
     // The signature is checked on the raw bytes before anything parses them.
     let verified = state
         .webhook_secrets
-        .verify(&state.db, body, &headers.signature_hex)
+        .verify(&state.db, body.clone(), &headers.signature_hex)
         .await
         .map_err(IntakeError::Storage)?;
     let Some(verified) = verified else {
@@ -69,7 +69,7 @@ pub async fn accept(
         return Err(IntakeError::BadSignature);
     };
     state.metrics.payload_parses.inc();
-    let meta = EventMeta::from_json(body).map_err(|e| IntakeError::Malformed(e.to_string()))?;
+    let meta = EventMeta::from_json(&body).map_err(|e| IntakeError::Malformed(e.to_string()))?;
     let event = headers.event.as_str();
     if !verified.accepts(event, &meta) {
         tracing::warn!(scope = %verified.decisive_scope(event, &meta), "webhook signed with a secret of another scope");

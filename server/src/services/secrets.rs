@@ -188,25 +188,34 @@ impl WebhookSecrets {
     }
 
     /// Checks `signature_hex` against every known secret on the raw `body`. Returns
-    /// `None` when none verifies.
+    /// `None` when none verifies. The HMACs (one per known secret, over up to the
+    /// whole body cap) run on a blocking thread, never on the async workers that
+    /// answer other requests.
     ///
     /// # Errors
     /// When the secrets cannot be read from the database.
     pub async fn verify(
         &self,
         db: &DatabaseConnection,
-        body: &[u8],
+        body: bytes::Bytes,
         signature_hex: &str,
     ) -> Result<Option<Verified>, DbErr> {
         let entries = self.entries(db).await?;
-        let mut scopes = HashSet::new();
-        for (scope, secret) in entries.iter() {
-            if let Some(secret) = secret {
-                if signature::verify(std::slice::from_ref(secret), body, signature_hex) {
-                    scopes.insert(scope.clone());
+        let signature_hex = signature_hex.to_owned();
+        let checked = entries.clone();
+        let scopes = tokio::task::spawn_blocking(move || {
+            let mut scopes = HashSet::new();
+            for (scope, secret) in checked.iter() {
+                if let Some(secret) = secret {
+                    if signature::verify(std::slice::from_ref(secret), &body, &signature_hex) {
+                        scopes.insert(scope.clone());
+                    }
                 }
             }
-        }
+            scopes
+        })
+        .await
+        .map_err(|e| DbErr::Custom(format!("the signature check did not finish: {e}")))?;
         Ok((!scopes.is_empty()).then_some(Verified { scopes, entries }))
     }
 }
