@@ -307,6 +307,10 @@ pub struct WebhookSettings {
     /// Deliveries being read, verified and stored at once; one more gets 503 with
     /// `Retry-After` instead of waiting.
     pub max_in_flight: usize,
+    /// Seconds during which the same body is accepted once, whatever its delivery
+    /// id (which the signature does not cover): a replayed body is answered as a
+    /// duplicate. 0 turns this off (then only the delivery id deduplicates).
+    pub replay_window_secs: u64,
 }
 
 impl Default for WebhookSettings {
@@ -317,6 +321,7 @@ impl Default for WebhookSettings {
             secret_cache_ms: 5_000,
             body_timeout_ms: 10_000,
             max_in_flight: 256,
+            replay_window_secs: 7 * 24 * 3600,
         }
     }
 }

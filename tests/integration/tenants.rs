@@ -190,3 +190,36 @@ async fn installation_id_of_another_owner_is_refused() {
         202
     );
 }
+
+fn replay_window_on(settings: &mut gantry_server::config::Settings) {
+    settings.webhook.replay_window_secs = 3600;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_body_replayed_under_a_new_delivery_id_runs_once() {
+    let app = spawn_app(AppOptions {
+        tweak: Some(replay_window_on),
+        ..AppOptions::default()
+    })
+    .await;
+    let body = corpus_payload("issues/opened.payload.json");
+    let first = app.post_webhook("issues", &delivery_id(), &body).await;
+    assert_eq!(first.status(), 202);
+    assert_eq!(first.json::<Value>().await.unwrap()["duplicate"], false);
+    // Someone who saw the delivery (GitHub's "Recent deliveries", a proxy log)
+    // sends the same signed body again with an id of their own.
+    let replayed = app.post_webhook("issues", &delivery_id(), &body).await;
+    assert_eq!(replayed.status(), 202);
+    assert_eq!(replayed.json::<Value>().await.unwrap()["duplicate"], true);
+    app.wait_for_idle_queue(Duration::from_secs(30)).await;
+    assert_eq!(app.delivery_count().await, 1);
+    assert_eq!(app.job_count().await, 1, "the plugins ran once");
+    // GitHub's own redelivery keeps its id and is a duplicate as before; another
+    // body is a new delivery.
+    let mut other: Value = serde_json::from_slice(&body).unwrap();
+    other["issue"]["number"] = 2.into();
+    let other = serde_json::to_vec(&other).unwrap();
+    let answer = app.post_webhook("issues", &delivery_id(), &other).await;
+    assert_eq!(answer.json::<Value>().await.unwrap()["duplicate"], false);
+    assert_eq!(app.delivery_count().await, 2);
+}

@@ -6,6 +6,7 @@ use sea_orm::DbErr;
 use thiserror::Error;
 
 use crate::db::deliveries::Stored;
+use crate::db::delivery_digests::Replay;
 use crate::domain::{is_known_action, is_known_event, EventMeta, WebhookHeaders};
 use crate::services::delivery_writer::OwnedDelivery;
 use crate::state::AppState;
@@ -44,8 +45,29 @@ pub struct Accepted {
     pub action: Option<String>,
     /// Whether GitHub documents this event and action.
     pub recognised: bool,
-    /// Whether this delivery id had been accepted before (then nothing changed).
+    /// Whether this delivery id, or this very body within the replay window, had
+    /// been accepted before (then nothing changed).
     pub duplicate: bool,
+}
+
+/// The body's digest and the window it must be new in, when replays are refused
+/// (`webhook.replay_window_secs`); hashed on a blocking thread.
+async fn replay_of(state: &AppState, body: bytes::Bytes) -> Result<Option<Replay>, IntakeError> {
+    let window = state.settings.webhook.replay_window_secs;
+    if window == 0 {
+        return Ok(None);
+    }
+    let digest = tokio::task::spawn_blocking(move || {
+        use sha2::Digest as _;
+        hex::encode(sha2::Sha256::digest(&body))
+    })
+    .await
+    .map_err(|e| IntakeError::Storage(DbErr::Custom(format!("hashing the body failed: {e}"))))?;
+    let window = chrono::Duration::seconds(i64::try_from(window).unwrap_or(i64::MAX / 1000));
+    Ok(Some(Replay {
+        digest,
+        since: chrono::Utc::now() - window,
+    }))
 }
 
 /// Verifies, stores and enqueues one delivery.
@@ -100,6 +122,7 @@ pub async fn accept(
         meta: meta.clone(),
         payload: body.to_vec(),
         trace_parent: crate::telemetry::current_trace_parent(),
+        replay: replay_of(state, body).await?,
     };
     let stored = state
         .writer
