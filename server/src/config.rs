@@ -582,8 +582,9 @@ impl Settings {
         if self.plugins.limits.epoch_tick_ms == 0 || self.plugins.limits.timeout_ms == 0 {
             bail!("plugins.limits.timeout_ms and epoch_tick_ms must be positive");
         }
-        if self.webhook.secrets.iter().any(|s| s.expose().is_empty()) {
-            bail!("an empty webhook secret is not allowed");
+        let min = crate::domain::MIN_WEBHOOK_SECRET_BYTES;
+        if self.webhook.secrets.iter().any(|s| s.expose().len() < min) {
+            bail!("a webhook secret (webhook.secrets, GANTRY_WEBHOOK_SECRET) must be at least {min} bytes: make one with `openssl rand -hex 32`");
         }
         Ok(())
     }
@@ -675,14 +676,29 @@ mod tests {
             env(&[
                 ("GANTRY_WORKER__CONCURRENCY", "7"),
                 ("GANTRY_DATABASE__URL", "postgres://x/y"),
-                ("GANTRY_WEBHOOK_SECRET", "s3"),
+                (
+                    "GANTRY_WEBHOOK_SECRET",
+                    "s3-that-is-long-enough-for-hmac-32",
+                ),
             ]),
         )
         .unwrap();
         assert_eq!(s.worker.concurrency, 7);
         assert_eq!(s.database_url(), "postgres://x/y");
         assert_eq!(s.webhook.secrets.len(), 1);
-        assert_eq!(s.webhook.secrets[0].expose(), "s3");
+        assert_eq!(
+            s.webhook.secrets[0].expose(),
+            "s3-that-is-long-enough-for-hmac-32"
+        );
+    }
+
+    #[test]
+    fn a_webhook_secret_shorter_than_32_bytes_is_refused_with_a_clear_error() {
+        let err = Settings::load_from(None, env(&[("GANTRY_WEBHOOK_SECRET", "short-secret")]))
+            .unwrap_err();
+        let message = format!("{err:#}");
+        assert!(message.contains("at least 32 bytes"), "{message}");
+        assert!(!message.contains("short-secret"), "{message}");
     }
 
     #[test]

@@ -14,7 +14,7 @@ use gantry_simulator::{Simulator, SimulatorOptions};
 use sea_orm::{ConnectionTrait, Database, EntityTrait, PaginatorTrait};
 
 /// The webhook secret every test app accepts.
-pub const SECRET: &str = "test-webhook-secret";
+pub const SECRET: &str = "test-webhook-secret-of-at-least-32-bytes";
 
 /// The key test apps encrypt stored secrets with (32 bytes, base64).
 pub const TEST_KEY: &str = "dGVzdC1rZXktdGhhdC1pcy0zMi1ieXRlcy1sb25nISE=";

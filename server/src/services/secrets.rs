@@ -31,8 +31,8 @@ pub enum SecretError {
     /// The key or a value is unusable.
     #[error(transparent)]
     Crypto(#[from] CryptoError),
-    /// The secret is empty or too long.
-    #[error("a webhook secret must be 1 to 1024 bytes")]
+    /// The secret is too short to resist guessing, or too long.
+    #[error("a webhook secret must be 32 to 1024 bytes (make one with `openssl rand -hex 32`)")]
     Invalid,
     /// The database failed.
     #[error("the database failed")]
@@ -67,7 +67,7 @@ pub async fn add(
     label: Option<String>,
     value: &str,
 ) -> Result<i64, SecretError> {
-    if value.is_empty() || value.len() > 1024 {
+    if value.len() < crate::domain::MIN_WEBHOOK_SECRET_BYTES || value.len() > 1024 {
         return Err(SecretError::Invalid);
     }
     let sealer = SecretBox::from_key(key.ok_or(SecretError::NoKey)?)?;
