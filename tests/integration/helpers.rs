@@ -198,6 +198,8 @@ pub struct TestDatabase {
 }
 
 impl Drop for TestDatabase {
+    // A database left behind is worth a line on the test's output, not a panic.
+    #[allow(clippy::print_stderr)]
     fn drop(&mut self) {
         let Some((base, name)) = self.postgres.take() else {
             return;
