@@ -301,6 +301,16 @@ pub struct WebhookSettings {
     /// How long secrets read from the database are reused before being read again;
     /// a secret added or removed with `gantry secrets` takes effect within this.
     pub secret_cache_ms: u64,
+    /// How long the whole body may take to arrive, in milliseconds; a slower one gets
+    /// 408 and its connection is closed (GitHub itself gives up after 10 s).
+    pub body_timeout_ms: u64,
+    /// Deliveries being read, verified and stored at once; one more gets 503 with
+    /// `Retry-After` instead of waiting.
+    pub max_in_flight: usize,
+    /// Seconds during which the same body is accepted once, whatever its delivery
+    /// id (which the signature does not cover): a replayed body is answered as a
+    /// duplicate. 0 turns this off (then only the delivery id deduplicates).
+    pub replay_window_secs: u64,
 }
 
 impl Default for WebhookSettings {
@@ -309,6 +319,9 @@ impl Default for WebhookSettings {
             secrets: Vec::new(),
             max_body_bytes: 25 * 1024 * 1024,
             secret_cache_ms: 5_000,
+            body_timeout_ms: 10_000,
+            max_in_flight: 256,
+            replay_window_secs: 7 * 24 * 3600,
         }
     }
 }
@@ -569,8 +582,9 @@ impl Settings {
         if self.plugins.limits.epoch_tick_ms == 0 || self.plugins.limits.timeout_ms == 0 {
             bail!("plugins.limits.timeout_ms and epoch_tick_ms must be positive");
         }
-        if self.webhook.secrets.iter().any(|s| s.expose().is_empty()) {
-            bail!("an empty webhook secret is not allowed");
+        let min = crate::domain::MIN_WEBHOOK_SECRET_BYTES;
+        if self.webhook.secrets.iter().any(|s| s.expose().len() < min) {
+            bail!("a webhook secret (webhook.secrets, GANTRY_WEBHOOK_SECRET) must be at least {min} bytes: make one with `openssl rand -hex 32`");
         }
         Ok(())
     }
@@ -662,14 +676,29 @@ mod tests {
             env(&[
                 ("GANTRY_WORKER__CONCURRENCY", "7"),
                 ("GANTRY_DATABASE__URL", "postgres://x/y"),
-                ("GANTRY_WEBHOOK_SECRET", "s3"),
+                (
+                    "GANTRY_WEBHOOK_SECRET",
+                    "s3-that-is-long-enough-for-hmac-32",
+                ),
             ]),
         )
         .unwrap();
         assert_eq!(s.worker.concurrency, 7);
         assert_eq!(s.database_url(), "postgres://x/y");
         assert_eq!(s.webhook.secrets.len(), 1);
-        assert_eq!(s.webhook.secrets[0].expose(), "s3");
+        assert_eq!(
+            s.webhook.secrets[0].expose(),
+            "s3-that-is-long-enough-for-hmac-32"
+        );
+    }
+
+    #[test]
+    fn a_webhook_secret_shorter_than_32_bytes_is_refused_with_a_clear_error() {
+        let err = Settings::load_from(None, env(&[("GANTRY_WEBHOOK_SECRET", "short-secret")]))
+            .unwrap_err();
+        let message = format!("{err:#}");
+        assert!(message.contains("at least 32 bytes"), "{message}");
+        assert!(!message.contains("short-secret"), "{message}");
     }
 
     #[test]

@@ -4,6 +4,12 @@
 //! plugins, and lets the simulator learn from every delivery. Everything (database,
 //! queued jobs, the simulator's state) lives under `--data-dir`, so a restarted
 //! sandbox goes on where it stopped.
+//!
+//! The sandbox is for a developer's machine: it refuses to start on an address other
+//! than loopback (its simulator answers anyone, and without `GANTRY_WEBHOOK_SECRET`
+//! its webhook secret is a known one), and when `database.url` is set (it would take
+//! that database's jobs and run them against the simulator), unless `--force`; a
+//! non-loopback address with the default secret is refused even then.
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -36,6 +42,38 @@ pub struct SandboxArgs {
     /// Directory of plugin components (built by `./dev build`).
     #[arg(long, default_value = "target/plugins")]
     plugins_dir: PathBuf,
+    /// Start even on a non-loopback address or with `database.url` set.
+    #[arg(long)]
+    force: bool,
+}
+
+/// Whether `listen` (`host:port`) is on the loopback interface.
+fn loopback(listen: &str) -> bool {
+    let host = listen.rsplit_once(':').map_or(listen, |(h, _)| h);
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Why the sandbox must not start with these settings, if it must not.
+fn refusal(args: &SandboxArgs, settings: &Settings) -> Option<String> {
+    let exposed = [&args.listen, &args.sim_listen]
+        .into_iter()
+        .find(|l| !loopback(l));
+    if let Some(address) = exposed {
+        if settings.webhook.secrets.is_empty() {
+            return Some(format!("the sandbox would listen on {address} with its well-known default webhook secret: set GANTRY_WEBHOOK_SECRET, or listen on 127.0.0.1"));
+        }
+        if !args.force {
+            return Some(format!("the sandbox would listen on {address}, outside loopback, with a simulator that answers anyone: listen on 127.0.0.1, or pass --force"));
+        }
+    }
+    if !settings.database.url.is_empty() && !args.force {
+        return Some("database.url is set (GANTRY_DATABASE__URL): the sandbox would take that database's jobs and run them against its simulator; unset it (the sandbox keeps SQLite under --data-dir), or pass --force".into());
+    }
+    None
 }
 
 impl DeliveryObserver for Simulator {
@@ -47,8 +85,13 @@ impl DeliveryObserver for Simulator {
 /// Runs the sandbox until interrupted.
 ///
 /// # Errors
-/// When a listener cannot be bound, no plugins are found, or the server fails.
+/// When it must not start here (see the module header), a listener cannot be
+/// bound, no plugins are found, or the server fails.
 pub async fn run(config: Option<&Path>, args: SandboxArgs) -> anyhow::Result<()> {
+    let mut settings = Settings::load(config)?;
+    if let Some(reason) = refusal(&args, &settings) {
+        bail!("{reason}");
+    }
     let sim_listener = TcpListener::bind(&args.sim_listen)
         .with_context(|| format!("binding the simulator to {}", args.sim_listen))?;
     let sim_addr = sim_listener.local_addr()?;
@@ -67,7 +110,6 @@ pub async fn run(config: Option<&Path>, args: SandboxArgs) -> anyhow::Result<()>
         .context("starting the GitHub simulator")?;
     tokio::spawn(sim_server);
 
-    let mut settings = Settings::load(config)?;
     settings.data_dir = args.data_dir.clone();
     settings.server.listen = args.listen.clone();
     settings.github.api_url = format!("http://{sim_addr}");
@@ -230,4 +272,56 @@ fn sandbox_key(data_dir: &Path) -> anyhow::Result<Secret> {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
     }
     Ok(Secret::new(key))
+}
+
+#[cfg(test)]
+mod refusal_tests {
+    use super::*;
+
+    fn args(listen: &str, force: bool) -> SandboxArgs {
+        SandboxArgs {
+            listen: listen.into(),
+            sim_listen: "127.0.0.1:8081".into(),
+            data_dir: ".gantry/sandbox".into(),
+            plugins_dir: "target/plugins".into(),
+            force,
+        }
+    }
+
+    fn with_secret() -> Settings {
+        let mut settings = Settings::default();
+        settings.webhook.secrets = vec![Secret::new("x".repeat(32))];
+        settings
+    }
+
+    #[test]
+    fn the_sandbox_refuses_a_non_loopback_address_unless_forced_and_never_with_the_default_secret()
+    {
+        assert_eq!(
+            refusal(&args("127.0.0.1:8080", false), &Settings::default()),
+            None
+        );
+        assert_eq!(
+            refusal(&args("localhost:8080", false), &Settings::default()),
+            None
+        );
+        assert_eq!(
+            refusal(&args("[::1]:8080", false), &Settings::default()),
+            None
+        );
+        let open = refusal(&args("0.0.0.0:8080", false), &with_secret()).unwrap();
+        assert!(open.contains("--force"), "{open}");
+        assert_eq!(refusal(&args("0.0.0.0:8080", true), &with_secret()), None);
+        let default = refusal(&args("0.0.0.0:8080", true), &Settings::default()).unwrap();
+        assert!(default.contains("GANTRY_WEBHOOK_SECRET"), "{default}");
+    }
+
+    #[test]
+    fn the_sandbox_refuses_a_configured_database_unless_forced() {
+        let mut production = Settings::default();
+        production.database.url = "postgres://db/gantry".into();
+        let refused = refusal(&args("127.0.0.1:8080", false), &production).unwrap();
+        assert!(refused.contains("database.url"), "{refused}");
+        assert_eq!(refusal(&args("127.0.0.1:8080", true), &production), None);
+    }
 }

@@ -113,6 +113,9 @@ impl Application {
             settings.database_url(),
         )
         .context("starting the delivery writer")?;
+        let intake_permits = Arc::new(tokio::sync::Semaphore::new(
+            settings.webhook.max_in_flight.max(1),
+        ));
         let state = AppState {
             session_keys,
             writer,
@@ -127,6 +130,7 @@ impl Application {
             metrics,
             webhook_secrets,
             own_login: Arc::default(),
+            intake_permits,
         };
         let data = web::Data::new(state.clone());
         let server = HttpServer::new(move || {

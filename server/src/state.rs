@@ -42,6 +42,8 @@ pub struct AppState {
     pub session_keys: crate::auth::SessionKeys,
     /// Gantry's own GitHub login with a personal token, once asked (`own_login`).
     pub own_login: Arc<tokio::sync::OnceCell<String>>,
+    /// Deliveries intake may hold at once (`webhook.max_in_flight`).
+    pub intake_permits: Arc<tokio::sync::Semaphore>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -100,16 +102,18 @@ impl AppState {
         &self,
         delivery_id: &str,
     ) -> Result<GitHubClient, GitHubError> {
-        let installation = match &self.github {
+        let meta = match &self.github {
             GitHubAccess::Token(client) => return Ok(client.clone()),
             GitHubAccess::App(_) => {
                 crate::db::deliveries::find_by_delivery_id(&self.db, delivery_id)
                     .await
                     .map_err(|e| GitHubError::Transient(format!("the database failed: {e}")))?
                     .and_then(|d| crate::domain::EventMeta::from_json(&d.payload).ok())
-                    .and_then(|m| m.installation_id)
+                    .unwrap_or_default()
             }
         };
-        self.github.client(installation).await
+        self.github
+            .client(meta.installation_id, meta.repository.as_ref())
+            .await
     }
 }

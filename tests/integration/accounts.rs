@@ -946,7 +946,7 @@ async fn no_secret_is_stored_in_plaintext() {
     let app = spawn_app(options(None)).await;
     let db = &app.state.db;
     let key = Secret::new(TEST_KEY);
-    let webhook_secret = "webhook-secret-plaintext-8d1f";
+    let webhook_secret = "webhook-secret-plaintext-8d1f-long-enough";
     let app_key = "-----BEGIN RSA PRIVATE KEY-----app-key-plaintext-77c2";
     let password = "password-plaintext-3e9a-long";
     gantry_server::services::secrets::add(

@@ -184,7 +184,7 @@ async fn handle_command_receives_the_command_and_the_commenters_permission() {
     assert_eq!(plugin.manifest.commands[0].verb, "poke");
     assert_eq!(plugin.manifest.commands[0].who, "triage");
     let env = HostEnv {
-        github: app.state.github.client(None).await.unwrap(),
+        github: app.state.github.client(None, None).await.unwrap(),
         db: app.state.db.clone(),
         rules: std::sync::Arc::new(vec![]),
         services: app.state.host_services.clone(),

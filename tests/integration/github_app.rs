@@ -194,3 +194,90 @@ async fn a_token_github_revokes_early_is_replaced_and_the_job_retried_with_the_n
     open_issue(&app, 3).await;
     assert_eq!(app.sim.token_requests(INSTALLATION), 2);
 }
+
+/// Delivers the corpus `issues.opened` for `owner/Hello-World` from the installation.
+async fn open_issue_on(app: &TestApp, owner: &str) -> String {
+    let mut payload: serde_json::Value =
+        serde_json::from_slice(&corpus_payload("issues/opened.payload.json")).unwrap();
+    payload["repository"]["owner"]["login"] = owner.into();
+    payload["repository"]["full_name"] = format!("{owner}/Hello-World").into();
+    payload["repository"]["id"] = 9_999_999.into();
+    payload["installation"] = serde_json::json!({ "id": INSTALLATION });
+    let id = delivery_id();
+    let body = serde_json::to_vec(&payload).unwrap();
+    assert_eq!(app.post_webhook("issues", &id, &body).await.status(), 202);
+    app.wait_for_idle_queue(Duration::from_secs(30)).await;
+    id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn installation_id_of_another_owner_gets_no_token_for_the_repository() {
+    let app = app_with_key("test-only-app.public.pem").await;
+    // Codertocat's installation works for Codertocat/Hello-World.
+    open_issue(&app, 1).await;
+    assert!(labels(&app, 1).contains(&"needs-triage".to_owned()));
+    // An event for evil/Hello-World naming Codertocat's installation (Gantry has not
+    // seen that installation's own events): GitHub hands out a token for the
+    // same-named repository of Codertocat, which does not bind it to evil's.
+    let id = open_issue_on(&app, "evil").await;
+    assert!(!app
+        .sim
+        .issue_labels("evil", "Hello-World", 1)
+        .unwrap_or_default()
+        .contains(&"needs-triage".to_owned()));
+    let delivery = gantry_server::db::deliveries::find_by_delivery_id(&app.state.db, &id)
+        .await
+        .unwrap()
+        .unwrap();
+    let job = gantry_server::db::jobs::for_delivery(&app.state.db, delivery.id)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert_eq!((job.status.as_str(), job.attempts), ("dead", 1));
+    let error = job.last_error.unwrap_or_default();
+    assert!(error.contains("does not cover evil/Hello-World"), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn installation_tokens_reach_only_the_event_repository() {
+    let app = app_with_key("test-only-app.public.pem").await;
+    open_issue(&app, 1).await;
+    // Another repository of the same installation.
+    let mut other: serde_json::Value =
+        serde_json::from_slice(&corpus_payload("issues/opened.payload.json")).unwrap();
+    other["repository"]["name"] = "Other".into();
+    other["repository"]["full_name"] = "Codertocat/Other".into();
+    other["repository"]["id"] = 4242_4242.into();
+    app.sim.learn("issues", &other);
+    let gantry_server::github::GitHubAccess::App(installations) = &app.state.github else {
+        panic!("Gantry runs as an App here");
+    };
+    let repo = gantry_server::domain::RepoRef {
+        owner: "Codertocat".into(),
+        name: "Hello-World".into(),
+    };
+    let token = installations
+        .client(INSTALLATION, Some(&repo))
+        .await
+        .unwrap()
+        .git_token()
+        .unwrap();
+    assert_eq!(
+        app.sim.token_requests(INSTALLATION),
+        1,
+        "the event's token, cached"
+    );
+    let get = |repo: &str| {
+        app.http
+            .get(app.sim_repo_url(repo, ""))
+            .header("authorization", format!("token {}", token.expose()))
+            .send()
+    };
+    assert_eq!(get("Codertocat/Hello-World").await.unwrap().status(), 200);
+    assert_eq!(
+        get("Codertocat/Other").await.unwrap().status(),
+        404,
+        "the token was requested for the event's repository only"
+    );
+}

@@ -30,7 +30,7 @@ async fn app_with_issue() -> TestApp {
 }
 
 async fn client(app: &TestApp) -> GitHubClient {
-    app.state.github.client(None).await.unwrap()
+    app.state.github.client(None, None).await.unwrap()
 }
 
 fn repo() -> RepoRef {

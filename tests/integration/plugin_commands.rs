@@ -788,3 +788,30 @@ async fn milestone_reads_every_page_of_open_milestones() {
     let path = format!("/repos/{OWNER}/{NAME}/milestones");
     assert_eq!(app.sim.request_count("GET", &path), 2, "two pages of 100");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remove_label_with_a_dot_segment_sends_no_dot_segment_path() {
+    let app = commands_app().await;
+    say(&app, ISSUE, ADMIN, "/label keep").await;
+    for label in ["..", ".", "%2e%2e"] {
+        say(&app, ISSUE, ADMIN, &format!("/remove-label {label}")).await;
+        let naive = format!(
+            "/repos/{OWNER}/{NAME}/issues/{}/labels/{label}",
+            ISSUE.number
+        );
+        assert_eq!(
+            app.sim.request_count("DELETE", &naive),
+            0,
+            "{naive} must not be sent"
+        );
+    }
+    assert_eq!(
+        app.sim.request_count(
+            "DELETE",
+            &format!("/repos/{OWNER}/{NAME}/issues/{}/labels", ISSUE.number)
+        ),
+        0,
+        "a dot segment is not resolved into the label list either"
+    );
+    assert!(has(&labels(&app, ISSUE).await, "keep"));
+}

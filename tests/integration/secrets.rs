@@ -51,31 +51,58 @@ async fn post(app: &TestApp, secret: &str) -> (u16, String) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn old_and_new_secrets_of_a_scope_are_accepted_and_unknown_or_removed_ones_are_refused() {
     let app = spawn_app(no_plugins()).await;
-    let old = add(&app, "repo:Codertocat/Hello-World", "old-secret").await;
-    add(&app, "repo:codertocat/hello-world", "new-secret").await;
-    assert_eq!(post(&app, "old-secret").await.0, 202);
-    assert_eq!(post(&app, "new-secret").await.0, 202);
+    let old = add(
+        &app,
+        "repo:Codertocat/Hello-World",
+        "old-secret-padded-to-at-least-32-bytes",
+    )
+    .await;
+    add(
+        &app,
+        "repo:codertocat/hello-world",
+        "new-secret-padded-to-at-least-32-bytes",
+    )
+    .await;
     assert_eq!(
-        post(&app, "unknown-secret").await,
+        post(&app, "old-secret-padded-to-at-least-32-bytes").await.0,
+        202
+    );
+    assert_eq!(
+        post(&app, "new-secret-padded-to-at-least-32-bytes").await.0,
+        202
+    );
+    assert_eq!(
+        post(&app, "unknown-secret-padded-to-at-least-32-bytes").await,
         (401, "bad_signature".into())
     );
     // The repository has secrets of its own, so the global one no longer applies.
     assert_eq!(post(&app, SECRET).await, (401, "wrong_secret_scope".into()));
     assert!(secrets::remove(&app.state.db, old).await.unwrap());
     assert_eq!(
-        post(&app, "old-secret").await,
+        post(&app, "old-secret-padded-to-at-least-32-bytes").await,
         (401, "bad_signature".into())
     );
-    assert_eq!(post(&app, "new-secret").await.0, 202);
+    assert_eq!(
+        post(&app, "new-secret-padded-to-at-least-32-bytes").await.0,
+        202
+    );
     assert_eq!(app.delivery_count().await, 3);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_most_specific_scope_that_has_secrets_decides() {
     let app = spawn_app(no_plugins()).await;
-    add(&app, "org:codertocat", "org-secret").await;
+    add(
+        &app,
+        "org:codertocat",
+        "org-secret-padded-to-at-least-32-bytes",
+    )
+    .await;
     // No repository secrets: the owner's organisation scope decides.
-    assert_eq!(post(&app, "org-secret").await.0, 202);
+    assert_eq!(
+        post(&app, "org-secret-padded-to-at-least-32-bytes").await.0,
+        202
+    );
     assert_eq!(post(&app, SECRET).await, (401, "wrong_secret_scope".into()));
     // Another owner has no scoped secrets: the global secret decides there, and the
     // organisation's secret does not apply.
@@ -90,18 +117,33 @@ async fn the_most_specific_scope_that_has_secrets_decides() {
         202
     );
     assert_eq!(
-        app.post_signed("issues", &delivery_id(), &body, "org-secret")
-            .await
-            .status(),
+        app.post_signed(
+            "issues",
+            &delivery_id(),
+            &body,
+            "org-secret-padded-to-at-least-32-bytes"
+        )
+        .await
+        .status(),
         401
     );
     // A repository secret outranks the organisation's.
-    add(&app, "repo:codertocat/hello-world", "repo-secret").await;
+    add(
+        &app,
+        "repo:codertocat/hello-world",
+        "repo-secret-padded-to-at-least-32-bytes",
+    )
+    .await;
     assert_eq!(
-        post(&app, "org-secret").await,
+        post(&app, "org-secret-padded-to-at-least-32-bytes").await,
         (401, "wrong_secret_scope".into())
     );
-    assert_eq!(post(&app, "repo-secret").await.0, 202);
+    assert_eq!(
+        post(&app, "repo-secret-padded-to-at-least-32-bytes")
+            .await
+            .0,
+        202
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -148,4 +190,20 @@ async fn stored_webhook_secrets_appear_nowhere_in_the_database_in_plaintext() {
             }
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stored_webhook_secret_shorter_than_32_bytes_is_refused_and_nothing_is_stored() {
+    let app = spawn_app(no_plugins()).await;
+    let err = secrets::add(
+        &app.state.db,
+        Some(&Secret::new(TEST_KEY)),
+        &SecretScope::parse("repo:codertocat/hello-world").unwrap(),
+        None,
+        "only-31-bytes-long-secret-value",
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("32 to 1024 bytes"), "{err}");
+    assert!(secrets::list(&app.state.db).await.unwrap().is_empty());
 }

@@ -281,6 +281,7 @@ async fn writer(
                     meta: &meta,
                     payload: &payload,
                     trace_parent: None,
+                    replay: None,
                 };
                 deliveries::store_with_job(&db, new).await.map(drop)
             }

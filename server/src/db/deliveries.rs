@@ -23,6 +23,9 @@ pub struct NewDelivery<'a> {
     pub payload: &'a [u8],
     /// The W3C `traceparent` of the span that accepted it, kept on the job.
     pub trace_parent: Option<String>,
+    /// The body's digest when replays are refused (`webhook.replay_window_secs`):
+    /// the same body accepted within the window is a duplicate, whatever its id.
+    pub replay: Option<super::delivery_digests::Replay>,
 }
 
 /// What storing a delivery did.
@@ -35,7 +38,8 @@ pub enum Stored {
         /// The job's id.
         job_id: i64,
     },
-    /// A delivery with this id was already stored; nothing changed.
+    /// A delivery with this id, or the same body within the replay window, was
+    /// already stored; nothing changed.
     Duplicate,
 }
 
@@ -66,13 +70,19 @@ pub async fn store_batch(
     batch: &[NewDelivery<'_>],
 ) -> Result<Vec<Stored>, DbErr> {
     let postgres = db.get_database_backend() == DbBackend::Postgres;
-    if postgres && batch.len() == 1 {
+    if postgres && batch.len() == 1 && batch[0].replay.is_none() {
         // One statement is atomic on its own: no BEGIN and COMMIT round trips.
         return Ok(vec![store_postgres(db, &batch[0]).await?]);
     }
     let txn = db.begin().await?;
     let mut stored = Vec::with_capacity(batch.len());
     for new in batch {
+        if let Some(replay) = &new.replay {
+            if !super::delivery_digests::claim(&txn, replay).await? {
+                stored.push(Stored::Duplicate);
+                continue;
+            }
+        }
         stored.push(if postgres {
             store_postgres(&txn, new).await?
         } else {

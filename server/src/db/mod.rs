@@ -6,6 +6,7 @@ pub mod approvals;
 pub mod audit;
 pub mod dashboard;
 pub mod deliveries;
+pub mod delivery_digests;
 pub mod entities;
 pub mod installations;
 pub mod jobs;

@@ -21,6 +21,6 @@ pub use cause::{Cause, PullHead};
 pub use event::{EventMeta, RepoRef};
 pub use project::Project;
 pub use scope::SecretScope;
-pub use secret::Secret;
+pub use secret::{Secret, MIN_WEBHOOK_SECRET_BYTES};
 pub use vocabulary::Unknown;
 pub use webhook::{DeliveryId, EventName, WebhookHeaderError, WebhookHeaders};

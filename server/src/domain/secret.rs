@@ -1,11 +1,23 @@
-//! A secret string that never shows itself in `Debug`, `Display` or logs.
+//! A secret string that never shows itself in `Debug`, `Display`, serialized output
+//! or logs, and the minimum length of a webhook secret.
 use serde::{Deserialize, Serialize};
 
-/// A secret value (webhook secret, token). `Debug` prints `Secret(***)`; the value is
-/// only reachable through [`Secret::expose`], which makes every use easy to audit.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The shortest webhook secret accepted (configured or stored): an HMAC key shorter
+/// than this is guessable offline from one signed delivery.
+pub const MIN_WEBHOOK_SECRET_BYTES: usize = 32;
+
+/// A secret value (webhook secret, token). `Debug` prints `Secret(***)` and
+/// serializing writes `"***"`, so no settings dump or trace can carry the value; it
+/// is only reachable through [`Secret::expose`], which makes every use easy to audit.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
 #[serde(transparent)]
 pub struct Secret(String);
+
+impl Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str("***")
+    }
+}
 
 impl Secret {
     /// Wraps a secret value.
@@ -36,5 +48,21 @@ mod tests {
         let s = Secret::new("hunter2");
         assert_eq!(format!("{s:?}"), "Secret(***)");
         assert!(!format!("{:?}", vec![s]).contains("hunter2"));
+    }
+
+    #[test]
+    fn serialized_output_hides_the_value() {
+        let s = Secret::new("hunter2");
+        assert_eq!(serde_json::to_string(&s).unwrap(), r#""***""#);
+        assert_eq!(
+            toml::to_string(
+                &[("k", &s)]
+                    .into_iter()
+                    .collect::<std::collections::BTreeMap<_, _>>()
+            )
+            .unwrap()
+            .trim(),
+            r#"k = "***""#
+        );
     }
 }

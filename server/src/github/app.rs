@@ -16,7 +16,7 @@ use tokio::sync::Mutex;
 
 use super::client::{GitHubClient, GitHubError};
 use crate::config::GitHubSettings;
-use crate::domain::Secret;
+use crate::domain::{RepoRef, Secret};
 
 /// A token is renewed when less than this is left of it.
 const RENEW_BEFORE: Duration = Duration::minutes(5);
@@ -104,14 +104,18 @@ struct Cached {
     revoked: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
-/// Installation tokens of one App, cached per installation.
+/// What a cached token is for: an installation, and the one repository it was
+/// requested for (`owner/name` in lower case), or `None` for the whole installation.
+type TokenKey = (u64, Option<String>);
+
+/// Installation tokens of one App, cached per installation and repository.
 #[derive(Debug)]
 pub struct Installations {
     credentials: AppCredentials,
     settings: GitHubSettings,
     /// Client with no credentials, for the token exchange (the JWT goes in a header).
     bare: GitHubClient,
-    cache: Mutex<HashMap<u64, Cached>>,
+    cache: Mutex<HashMap<TokenKey, Cached>>,
     rate_left: Option<GitHubMetrics>,
 }
 
@@ -119,6 +123,14 @@ pub struct Installations {
 struct TokenResponse {
     token: String,
     expires_at: DateTime<Utc>,
+    /// The repositories a token requested for some of them covers.
+    #[serde(default)]
+    repositories: Vec<TokenRepository>,
+}
+
+#[derive(Deserialize)]
+struct TokenRepository {
+    full_name: String,
 }
 
 impl Installations {
@@ -144,17 +156,26 @@ impl Installations {
         })
     }
 
-    /// A client on `installation`'s token: the cached one while more than five
-    /// minutes of it are left and GitHub has not refused it (a 401 on a call),
-    /// else a fresh token.
+    /// A client on a token of `installation`, limited to `repository` when one is
+    /// given: the cached one while more than five minutes of it are left and GitHub
+    /// has not refused it (a 401 on a call), else a fresh token.
     ///
     /// # Errors
     /// [`GitHubError::Rejected`] with a clear message when GitHub refuses the App's
-    /// credentials or the installation is suspended, `NotFound` for an unknown
+    /// credentials, the installation is suspended, or the installation does not cover
+    /// `repository` (another account's, or not selected); `NotFound` for an unknown
     /// installation, `Transient` when GitHub is unavailable.
-    pub async fn client(&self, installation: u64) -> Result<GitHubClient, GitHubError> {
+    pub async fn client(
+        &self,
+        installation: u64,
+        repository: Option<&RepoRef>,
+    ) -> Result<GitHubClient, GitHubError> {
+        let key: TokenKey = (
+            installation,
+            repository.map(|r| r.full_name().to_ascii_lowercase()),
+        );
         let mut cache = self.cache.lock().await;
-        if let Some(cached) = cache.get(&installation) {
+        if let Some(cached) = cache.get(&key) {
             let revoked = cached.revoked.load(std::sync::atomic::Ordering::SeqCst);
             if cached.expires_at - Utc::now() > RENEW_BEFORE && !revoked {
                 return Ok(cached.client.clone());
@@ -162,17 +183,30 @@ impl Installations {
         }
         let jwt = self.credentials.jwt(Utc::now())?;
         let path = format!("/app/installations/{installation}/access_tokens");
+        let body = repository.map(|r| serde_json::json!({ "repositories": [r.name] }));
         let answer = self
             .bare
-            .rest_with_bearer("POST", &path, &jwt)
+            .rest_with_bearer("POST", &path, &jwt, body.as_ref())
             .await
-            .map_err(|e| explain(e, installation))?;
+            .map_err(|e| explain(e, installation, repository))?;
         let token: TokenResponse =
             serde_json::from_value(answer).map_err(|e| GitHubError::Rejected {
                 status: 201,
                 message: format!("unexpected token response: {e}"),
             })?;
-        tracing::info!(installation, expires_at = %token.expires_at, "installation token issued");
+        if let Some(repo) = repository {
+            // The name alone is looked up in the installation's account: only the
+            // owner GitHub answers with binds the installation to this repository.
+            let wanted = repo.full_name();
+            if !token
+                .repositories
+                .iter()
+                .any(|r| r.full_name.eq_ignore_ascii_case(&wanted))
+            {
+                return Err(not_covered(installation, repo));
+            }
+        }
+        tracing::info!(installation, repository = ?key.1, expires_at = %token.expires_at, "installation token issued");
         let mut client = GitHubClient::new(&GitHubSettings {
             token: Some(Secret::new(token.token)),
             ..self.settings.clone()
@@ -190,7 +224,7 @@ impl Installations {
         let revoked = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         client = client.with_revocation_flag(revoked.clone());
         cache.insert(
-            installation,
+            key,
             Cached {
                 client: client.clone(),
                 expires_at: token.expires_at,
@@ -200,14 +234,31 @@ impl Installations {
         Ok(client)
     }
 
-    /// Forgets `installation`'s token (after a 401 on it, or a removal).
+    /// Forgets `installation`'s tokens (after a suspension or a removal).
     pub async fn forget(&self, installation: u64) {
-        self.cache.lock().await.remove(&installation);
+        self.cache
+            .lock()
+            .await
+            .retain(|(id, _), _| *id != installation);
+    }
+}
+
+/// The refusal when `installation` does not cover `repo`.
+fn not_covered(installation: u64, repo: &RepoRef) -> GitHubError {
+    GitHubError::Rejected {
+        status: 422,
+        message: format!(
+            "installation {installation} does not cover {}: the event names an installation of another account, or one the repository is not selected in",
+            repo.full_name()
+        ),
     }
 }
 
 /// Says what a refused token exchange means for the operator.
-fn explain(err: GitHubError, installation: u64) -> GitHubError {
+fn explain(err: GitHubError, installation: u64, repository: Option<&RepoRef>) -> GitHubError {
+    if let (GitHubError::Rejected { status: 422, .. }, Some(repo)) = (&err, repository) {
+        return not_covered(installation, repo);
+    }
     match err {
         GitHubError::Rejected { status: 401, message } => GitHubError::Rejected {
             status: 401,
@@ -263,12 +314,18 @@ impl GitHubAccess {
         )?)))
     }
 
-    /// The client for an event of `installation` (ignored with a personal token).
+    /// The client for an event of `installation` about `repository` (both ignored
+    /// with a personal token). As an App, the token is limited to `repository` when
+    /// the event has one.
     ///
     /// # Errors
     /// See [`Installations::client`]; as an App, an event without an installation
     /// cannot be acted on.
-    pub async fn client(&self, installation: Option<i64>) -> Result<GitHubClient, GitHubError> {
+    pub async fn client(
+        &self,
+        installation: Option<i64>,
+        repository: Option<&RepoRef>,
+    ) -> Result<GitHubClient, GitHubError> {
         match self {
             Self::Token(client) => Ok(client.clone()),
             Self::App(app) => {
@@ -279,7 +336,7 @@ impl GitHubAccess {
                         message: "the event names no installation, so the App has no token for it"
                             .into(),
                     })?;
-                app.client(id).await
+                app.client(id, repository).await
             }
         }
     }

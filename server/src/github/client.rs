@@ -305,6 +305,12 @@ impl GitHubClient {
                 status: 0,
                 message: format!("bad method {method}"),
             })?;
+        // Every REST path, held ones replayed after an approval included, passes the
+        // dot-segment gate (`github::path`).
+        super::path::check(path).map_err(|e| GitHubError::Rejected {
+            status: 0,
+            message: e.to_string(),
+        })?;
         let builder = http::Request::builder().method(method).uri(path);
         let request = self.crab.build_request(builder, body).map_err(classify)?;
         self.send(request).await
@@ -369,13 +375,14 @@ impl GitHubClient {
     }
 
     /// Sends one REST request authenticated with `bearer` instead of the client's
-    /// own credentials (the App JWT for the token exchange).
+    /// own credentials (the App JWT for the token exchange), with an optional JSON
+    /// body.
     ///
     /// # Errors
     /// A [`GitHubError`] saying whether a retry may help.
     #[tracing::instrument(
         name = "github.call",
-        skip(self, bearer),
+        skip(self, bearer, body),
         fields(op = "rest_with_bearer")
     )]
     pub async fn rest_with_bearer(
@@ -383,6 +390,7 @@ impl GitHubClient {
         method: &str,
         path: &str,
         bearer: &str,
+        body: Option<&serde_json::Value>,
     ) -> Result<serde_json::Value, GitHubError> {
         let method =
             http::Method::from_bytes(method.as_bytes()).map_err(|_| GitHubError::Rejected {
@@ -393,10 +401,7 @@ impl GitHubClient {
             .method(method)
             .uri(path)
             .header(http::header::AUTHORIZATION, format!("Bearer {bearer}"));
-        let request = self
-            .crab
-            .build_request(builder, None::<&()>)
-            .map_err(classify)?;
+        let request = self.crab.build_request(builder, body).map_err(classify)?;
         self.send(request).await
     }
 

@@ -3,6 +3,7 @@
 pub mod app;
 pub mod client;
 pub mod limits;
+pub mod path;
 pub mod signature;
 
 pub use app::GitHubAccess;

@@ -33,6 +33,8 @@ pub struct OwnedDelivery {
     pub payload: Vec<u8>,
     /// The accepting span's W3C `traceparent`.
     pub trace_parent: Option<String>,
+    /// The body's digest and replay window, when replays are refused.
+    pub replay: Option<crate::db::delivery_digests::Replay>,
 }
 
 impl OwnedDelivery {
@@ -43,6 +45,7 @@ impl OwnedDelivery {
             meta: &self.meta,
             payload: &self.payload,
             trace_parent: self.trace_parent.clone(),
+            replay: self.replay.clone(),
         }
     }
 }
@@ -162,6 +165,7 @@ mod tests {
             meta: EventMeta::from_json(&payload).expect("meta"),
             payload,
             trace_parent: None,
+            replay: None,
         }
     }
 

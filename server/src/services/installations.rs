@@ -9,8 +9,9 @@ use serde_json::Value;
 use crate::crypto::AuditKey;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::installations;
-use crate::domain::{Actor, AuditAction};
+use crate::domain::{Actor, AuditAction, EventMeta};
 use crate::github::GitHubAccess;
+use crate::services::secrets::APP_EVENTS;
 
 fn full_names(list: &Value) -> Vec<String> {
     list.as_array()
@@ -108,6 +109,34 @@ async fn forget(github: &GitHubAccess, id: i64) {
     if let (GitHubAccess::App(app), Ok(id)) = (github, u64::try_from(id)) {
         app.forget(id).await;
     }
+}
+
+/// Whether the installation a delivery names may speak for its repository (or, with
+/// no repository, its organisation): true unless Gantry knows that installation and
+/// it belongs to another account. Installation events themselves are not checked
+/// here (only a global secret signs them). An installation Gantry has not seen yet
+/// is bound when its token is issued (`github::app`: the token is requested for the
+/// one repository, and GitHub says which repository that is).
+///
+/// # Errors
+/// When the database fails.
+pub async fn bound(db: &DatabaseConnection, event: &str, meta: &EventMeta) -> Result<bool, DbErr> {
+    let Some(id) = meta
+        .installation_id
+        .filter(|_| !APP_EVENTS.contains(&event))
+    else {
+        return Ok(true);
+    };
+    let owner = match &meta.repository {
+        Some(repo) => &repo.owner,
+        None => match &meta.organization {
+            Some(org) => org,
+            None => return Ok(true),
+        },
+    };
+    Ok(installations::find(db, id)
+        .await?
+        .is_none_or(|known| known.account.eq_ignore_ascii_case(owner)))
 }
 
 /// Why plugins must not act for `installation`, when they must not: it is suspended.

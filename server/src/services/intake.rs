@@ -1,10 +1,12 @@
 //! Accepting a webhook delivery: verify the signature on the raw bytes, read the few
-//! routing fields, then store the delivery and its job in one transaction. Nothing
+//! routing fields, check that a secret of the repository's own scope signed it and
+//! that a known installation it names belongs to the repository's owner, then store the delivery and its job in one transaction. Nothing
 //! else happens before the reply; the worker is only woken.
 use sea_orm::DbErr;
 use thiserror::Error;
 
 use crate::db::deliveries::Stored;
+use crate::db::delivery_digests::Replay;
 use crate::domain::{is_known_action, is_known_event, EventMeta, WebhookHeaders};
 use crate::services::delivery_writer::OwnedDelivery;
 use crate::state::AppState;
@@ -19,6 +21,10 @@ pub enum IntakeError {
     /// this repository (a repository or organisation with its own secrets).
     #[error("the signature was made with a secret that does not apply to this repository")]
     WrongScope,
+    /// 401: the body names an installation Gantry knows to belong to another account
+    /// than the repository's owner (an installation cannot act for another owner).
+    #[error("the installation named by the delivery belongs to another account than the repository's owner")]
+    InstallationMismatch,
     /// 400: the verified body is not a JSON object GitHub would send.
     #[error("the payload is not a JSON object: {0}")]
     Malformed(String),
@@ -39,8 +45,29 @@ pub struct Accepted {
     pub action: Option<String>,
     /// Whether GitHub documents this event and action.
     pub recognised: bool,
-    /// Whether this delivery id had been accepted before (then nothing changed).
+    /// Whether this delivery id, or this very body within the replay window, had
+    /// been accepted before (then nothing changed).
     pub duplicate: bool,
+}
+
+/// The body's digest and the window it must be new in, when replays are refused
+/// (`webhook.replay_window_secs`); hashed on a blocking thread.
+async fn replay_of(state: &AppState, body: bytes::Bytes) -> Result<Option<Replay>, IntakeError> {
+    let window = state.settings.webhook.replay_window_secs;
+    if window == 0 {
+        return Ok(None);
+    }
+    let digest = tokio::task::spawn_blocking(move || {
+        use sha2::Digest as _;
+        hex::encode(sha2::Sha256::digest(&body))
+    })
+    .await
+    .map_err(|e| IntakeError::Storage(DbErr::Custom(format!("hashing the body failed: {e}"))))?;
+    let window = chrono::Duration::seconds(i64::try_from(window).unwrap_or(i64::MAX / 1000));
+    Ok(Some(Replay {
+        digest,
+        since: chrono::Utc::now() - window,
+    }))
 }
 
 /// Verifies, stores and enqueues one delivery.
@@ -51,12 +78,12 @@ pub struct Accepted {
 pub async fn accept(
     state: &AppState,
     headers: &WebhookHeaders,
-    body: &[u8],
+    body: bytes::Bytes,
 ) -> Result<Accepted, IntakeError> {
     // The signature is checked on the raw bytes before anything parses them.
     let verified = state
         .webhook_secrets
-        .verify(&state.db, body, &headers.signature_hex)
+        .verify(&state.db, body.clone(), &headers.signature_hex)
         .await
         .map_err(IntakeError::Storage)?;
     let Some(verified) = verified else {
@@ -64,12 +91,19 @@ pub async fn accept(
         return Err(IntakeError::BadSignature);
     };
     state.metrics.payload_parses.inc();
-    let meta = EventMeta::from_json(body).map_err(|e| IntakeError::Malformed(e.to_string()))?;
-    if !verified.accepts(&meta) {
-        tracing::warn!(scope = %verified.decisive_scope(&meta), "webhook signed with a secret of another scope");
+    let meta = EventMeta::from_json(&body).map_err(|e| IntakeError::Malformed(e.to_string()))?;
+    let event = headers.event.as_str();
+    if !verified.accepts(event, &meta) {
+        tracing::warn!(scope = %verified.decisive_scope(event, &meta), "webhook signed with a secret of another scope");
         return Err(IntakeError::WrongScope);
     }
-    let event = headers.event.as_str();
+    if !crate::services::installations::bound(&state.db, event, &meta)
+        .await
+        .map_err(IntakeError::Storage)?
+    {
+        tracing::warn!(installation = ?meta.installation_id, "webhook names an installation of another account");
+        return Err(IntakeError::InstallationMismatch);
+    }
     if headers
         .delivery
         .as_str()
@@ -88,6 +122,7 @@ pub async fn accept(
         meta: meta.clone(),
         payload: body.to_vec(),
         trace_parent: crate::telemetry::current_trace_parent(),
+        replay: replay_of(state, body).await?,
     };
     let stored = state
         .writer

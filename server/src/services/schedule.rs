@@ -92,6 +92,7 @@ pub async fn tick(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<usize>
             meta: &meta,
             payload: &bytes,
             trace_parent: None,
+            replay: None,
         };
         if matches!(
             deliveries::store_with_job(&state.db, new).await?,

@@ -5,8 +5,8 @@
 //! global ones and every stored one) on the raw bytes, before anything is parsed.
 //! Only a body that some secret verifies is parsed, to find its repository; then
 //! the most specific scope that has secrets decides (the repository's, else its
-//! organisation's, else the global ones), and one of that scope's secrets must be
-//! among those that verified. A stored secret that cannot be decrypted still claims
+//! owner's, else the global ones; installation events always the global ones), and
+//! one of that scope's secrets must be among those that verified. A stored secret that cannot be decrypted still claims
 //! its scope but verifies nothing, so a wrong key fails closed.
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -31,8 +31,8 @@ pub enum SecretError {
     /// The key or a value is unusable.
     #[error(transparent)]
     Crypto(#[from] CryptoError),
-    /// The secret is empty or too long.
-    #[error("a webhook secret must be 1 to 1024 bytes")]
+    /// The secret is too short to resist guessing, or too long.
+    #[error("a webhook secret must be 32 to 1024 bytes (make one with `openssl rand -hex 32`)")]
     Invalid,
     /// The database failed.
     #[error("the database failed")]
@@ -73,7 +73,7 @@ pub async fn add(
     label: Option<String>,
     value: &str,
 ) -> Result<i64, SecretError> {
-    if value.is_empty() || value.len() > 1024 {
+    if value.len() < crate::domain::MIN_WEBHOOK_SECRET_BYTES || value.len() > 1024 {
         return Err(SecretError::Invalid);
     }
     let sealer = SecretBox::from_key(key.ok_or(SecretError::NoKey)?)?;
@@ -194,34 +194,59 @@ impl WebhookSecrets {
     }
 
     /// Checks `signature_hex` against every known secret on the raw `body`. Returns
-    /// `None` when none verifies.
+    /// `None` when none verifies. The HMACs (one per known secret, over up to the
+    /// whole body cap) run on a blocking thread, never on the async workers that
+    /// answer other requests.
     ///
     /// # Errors
     /// When the secrets cannot be read from the database.
     pub async fn verify(
         &self,
         db: &DatabaseConnection,
-        body: &[u8],
+        body: bytes::Bytes,
         signature_hex: &str,
     ) -> Result<Option<Verified>, DbErr> {
         let entries = self.entries(db).await?;
-        let mut scopes = HashSet::new();
-        for (scope, secret) in entries.iter() {
-            if let Some(secret) = secret {
-                if signature::verify(std::slice::from_ref(secret), body, signature_hex) {
-                    scopes.insert(scope.clone());
+        let signature_hex = signature_hex.to_owned();
+        let checked = entries.clone();
+        let scopes = tokio::task::spawn_blocking(move || {
+            let mut scopes = HashSet::new();
+            for (scope, secret) in checked.iter() {
+                if let Some(secret) = secret {
+                    if signature::verify(std::slice::from_ref(secret), &body, &signature_hex) {
+                        scopes.insert(scope.clone());
+                    }
                 }
             }
-        }
+            scopes
+        })
+        .await
+        .map_err(|e| DbErr::Custom(format!("the signature check did not finish: {e}")))?;
         Ok((!scopes.is_empty()).then_some(Verified { scopes, entries }))
     }
 }
 
+/// Events about the App's installations: only GitHub's App webhook sends them, so
+/// only a global secret may sign them (a tenant's scoped secret must not suspend,
+/// delete or rewrite an installation, whatever repository the body names).
+pub const APP_EVENTS: &[&str] = &[
+    "installation",
+    "installation_repositories",
+    "installation_target",
+    "github_app_authorization",
+];
+
 impl Verified {
     /// The most specific scope with secrets for this event: the repository's, else
-    /// its organisation's (or owner's), else global.
+    /// its owner's (organisation or user), else global. The body's `organization`
+    /// counts only when there is no repository: it is a field of the same body, and a
+    /// tenant could otherwise name its own organisation on another's repository.
+    /// Installation events are always decided by the global secrets.
     #[must_use]
-    pub fn decisive_scope(&self, meta: &EventMeta) -> SecretScope {
+    pub fn decisive_scope(&self, event: &str, meta: &EventMeta) -> SecretScope {
+        if APP_EVENTS.contains(&event) {
+            return SecretScope::Global;
+        }
         let has = |scope: &SecretScope| self.entries.iter().any(|(s, _)| s == scope);
         if let Some(repo) = &meta.repository {
             let scope = SecretScope::Repo(repo.full_name().to_ascii_lowercase());
@@ -229,12 +254,12 @@ impl Verified {
                 return scope;
             }
         }
-        let org = meta
-            .organization
-            .clone()
-            .or_else(|| meta.repository.as_ref().map(|r| r.owner.clone()));
-        if let Some(org) = org {
-            let scope = SecretScope::Org(org.to_ascii_lowercase());
+        let owner = match &meta.repository {
+            Some(repo) => Some(&repo.owner),
+            None => meta.organization.as_ref(),
+        };
+        if let Some(owner) = owner {
+            let scope = SecretScope::Org(owner.to_ascii_lowercase());
             if has(&scope) {
                 return scope;
             }
@@ -244,7 +269,7 @@ impl Verified {
 
     /// Whether a secret of the decisive scope verified the signature.
     #[must_use]
-    pub fn accepts(&self, meta: &EventMeta) -> bool {
-        self.scopes.contains(&self.decisive_scope(meta))
+    pub fn accepts(&self, event: &str, meta: &EventMeta) -> bool {
+        self.scopes.contains(&self.decisive_scope(event, meta))
     }
 }

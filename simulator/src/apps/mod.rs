@@ -391,6 +391,13 @@ impl Simulator {
         !self.app_log().checks_tokens() || self.lock().apps.accepts(token, Utc::now())
     }
 
+    /// Whether a request carrying `token` may reach repository `owner/name` (see
+    /// `Apps::token_reaches`): installation tokens are limited to their scope.
+    pub(crate) fn token_reaches(&self, token: &str, owner: &str, name: &str) -> bool {
+        let name = name.strip_suffix(".git").unwrap_or(name);
+        self.lock().apps.token_reaches(token, owner, name)
+    }
+
     /// Every App JWT the simulator saw (the last 1024), accepted or refused, oldest
     /// first.
     pub fn app_jwts(&self) -> Vec<JwtRecord> {

@@ -125,6 +125,12 @@ async fn serve(
     let Ok(remote_user) = admit(sim, req, push) else {
         return challenge();
     };
+    let token = basic(req)
+        .map(|(_, t)| t)
+        .or_else(|| credential(req.headers()).map(str::to_owned));
+    if token.is_some_and(|t| !sim.token_reaches(&t, &owner, &repo)) {
+        return HttpResponse::NotFound().finish();
+    }
     let fault = sim.control().take_fault(req.method().as_str(), req.path());
     if let Some(kind) = fault.as_ref().filter(|k| !k.applies_request()) {
         tracing::debug!(

@@ -120,6 +120,11 @@ async fn gate(
             StatusCode::UNAUTHORIZED,
             "Bad credentials",
         )),
+        // A repository outside an installation token's scope is not found, as on
+        // GitHub for a repository the token cannot see.
+        Some(token) if repo_of(&path).is_some_and(|(o, r)| !sim.token_reaches(token, o, r)) => {
+            Some(SimError::NotFound)
+        }
         _ => None,
     };
     if let Some(error) = refusal {
@@ -166,6 +171,12 @@ async fn gate(
 
 /// The token of an `Authorization: token X` or `Bearer X` header (an App JWT is a
 /// bearer token too).
+/// The owner and name of a `/repos/{owner}/{repo}/...` path.
+fn repo_of(path: &str) -> Option<(&str, &str)> {
+    let mut parts = path.strip_prefix("/repos/")?.split('/');
+    Some((parts.next()?, parts.next()?))
+}
+
 pub(crate) fn credential(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let mut parts = value.split_whitespace();

@@ -158,6 +158,24 @@ impl Apps {
                 .is_some_and(|issued| issued.expires_at > now)
     }
 
+    /// Whether `token` may reach repository `owner/name`: a token the simulator
+    /// handed out reaches only its installation's account, and only the repositories
+    /// it was requested for (or that the installation selects), as GitHub scopes an
+    /// installation token; any other token (personal, unknown) is not limited here.
+    pub fn token_reaches(&self, token: &str, owner: &str, name: &str) -> bool {
+        let Some(issued) = self.tokens.get(token) else {
+            return true;
+        };
+        let Some(installation) = self.installations.get(&issued.installation_id) else {
+            return false;
+        };
+        installation.account.eq_ignore_ascii_case(owner)
+            && issued
+                .repositories
+                .as_ref()
+                .is_none_or(|names| names.iter().any(|n| n.eq_ignore_ascii_case(name)))
+    }
+
     /// Records a token handed out, first dropping the ones that expired before `now`.
     pub fn remember_token(&mut self, token: String, issued: IssuedToken, now: DateTime<Utc>) {
         self.tokens.retain(|_, t| t.expires_at > now);

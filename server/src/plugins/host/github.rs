@@ -16,12 +16,23 @@ use crate::services::approvals::HeldAction;
 
 type HostResult<T> = wasmtime::Result<Result<T, HostError>>;
 
-// Percent-encodes one path segment (a label name, a user, a tag).
-use crate::github::client::url_escape as segment;
+// Query values are only encoded; path segments are checked too (`github::path`).
+use crate::github::client::url_escape;
+use crate::github::path::{self, PathError};
 
-/// A path of several segments (a file path, a ref), each encoded, `/` kept.
-fn segments(text: &str) -> String {
-    text.split('/').map(segment).collect::<Vec<_>>().join("/")
+/// One path segment from plugin input, checked and encoded (`github::path`).
+fn segment(text: &str) -> Result<String, HostError> {
+    path::segment(text).map_err(refused_path)
+}
+
+/// A path of several segments from plugin input (a file path, a ref), each checked
+/// and encoded, `/` kept.
+fn segments(text: &str) -> Result<String, HostError> {
+    path::segments(text).map_err(refused_path)
+}
+
+fn refused_path(err: PathError) -> HostError {
+    HostError::Invalid(err.to_string())
 }
 
 fn invalid<T>(message: impl Into<String>) -> HostResult<T> {
@@ -58,9 +69,11 @@ impl Invocation {
         let target = self.authorise(repo)?;
         let path = format!(
             "/repos/{}/{}{path}",
-            segment(&target.owner),
-            segment(&target.name)
+            segment(&target.owner)?,
+            segment(&target.name)?
         );
+        // The last gate: whatever built `path`, no dot segment leaves the host.
+        path::check(&path).map_err(refused_path)?;
         let read_only = method == "GET";
         let key = if read_only {
             String::new()
@@ -306,7 +319,11 @@ impl Host for HostState {
         if !users_ok(std::slice::from_ref(&user)) {
             return invalid("a user name must be 1 to 39 characters");
         }
-        let path = format!("/collaborators/{}/permission", segment(&user));
+        let user = match segment(&user) {
+            Ok(user) => user,
+            Err(e) => return Ok(Err(e)),
+        };
+        let path = format!("/collaborators/{user}/permission");
         Ok(
             match self.invocation.find(&repo, "issues:read", &path).await {
                 Ok(Some(v)) => Ok(crate::policy::Permission::of_answer(&v).into()),
@@ -445,7 +462,11 @@ impl Host for HostState {
         if label.trim().is_empty() || label.len() > 100 {
             return invalid("a label must be 1 to 100 characters and not blank");
         }
-        let path = format!("/issues/{number}/labels/{}", segment(&label));
+        let label = match segment(&label) {
+            Ok(label) => label,
+            Err(e) => return Ok(Err(e)),
+        };
+        let path = format!("/issues/{number}/labels/{label}");
         Ok(
             match self
                 .invocation
@@ -709,7 +730,10 @@ impl Host for HostState {
             Ok(v @ Value::Object(_)) => v,
             _ => return invalid("workflow inputs must be a JSON object"),
         };
-        let path = format!("/actions/workflows/{}/dispatches", segment(&workflow));
+        let path = match segment(&workflow) {
+            Ok(workflow) => format!("/actions/workflows/{workflow}/dispatches"),
+            Err(e) => return Ok(Err(e)),
+        };
         // The workflow runs as the ref has it, with the secrets of that branch.
         let refs = Target::of_ref(&git_ref);
         Ok(self
@@ -731,7 +755,10 @@ impl Host for HostState {
         repo: Repo,
         head_sha: String,
     ) -> HostResult<Vec<WorkflowRun>> {
-        let path = format!("/actions/runs?head_sha={}&per_page=100", segment(&head_sha));
+        let path = format!(
+            "/actions/runs?head_sha={}&per_page=100",
+            url_escape(&head_sha)
+        );
         let v = self
             .invocation
             .call(&repo, "actions:read", "GET", &path, None)
@@ -828,13 +855,13 @@ impl Host for HostState {
     }
 
     async fn get_release_by_tag(&mut self, repo: Repo, tag: String) -> HostResult<Option<Release>> {
+        let tag = match segment(&tag) {
+            Ok(tag) => tag,
+            Err(e) => return Ok(Err(e)),
+        };
         let v = self
             .invocation
-            .find(
-                &repo,
-                "contents:read",
-                &format!("/releases/tags/{}", segment(&tag)),
-            )
+            .find(&repo, "contents:read", &format!("/releases/tags/{tag}"))
             .await;
         Ok(v.map(|v| v.map(|v| release_from(&v))))
     }
@@ -923,9 +950,12 @@ impl Host for HostState {
         at: Option<String>,
     ) -> HostResult<Option<File>> {
         use base64::Engine as _;
-        let mut route = format!("/contents/{}", segments(path.trim_start_matches('/')));
+        let mut route = match segments(path.trim_start_matches('/')) {
+            Ok(path) => format!("/contents/{path}"),
+            Err(e) => return Ok(Err(e)),
+        };
         if let Some(at) = at {
-            route.push_str(&format!("?ref={}", segment(&at)));
+            route.push_str(&format!("?ref={}", url_escape(&at)));
         }
         Ok(
             match self.invocation.find(&repo, "contents:read", &route).await {
@@ -970,7 +1000,10 @@ impl Host for HostState {
         if !branch.trim().is_empty() {
             body["branch"] = json!(branch);
         }
-        let route = format!("/contents/{}", segments(path.trim_start_matches('/')));
+        let route = match segments(path.trim_start_matches('/')) {
+            Ok(path) => format!("/contents/{path}"),
+            Err(e) => return Ok(Err(e)),
+        };
         let refs = self.invocation.branch_or_default(&branch);
         Ok(self
             .invocation
@@ -980,7 +1013,10 @@ impl Host for HostState {
     }
 
     async fn get_ref(&mut self, repo: Repo, git_ref: String) -> HostResult<Option<String>> {
-        let route = format!("/git/ref/{}", segments(git_ref.trim_start_matches("refs/")));
+        let route = match segments(git_ref.trim_start_matches("refs/")) {
+            Ok(name) => format!("/git/ref/{name}"),
+            Err(e) => return Ok(Err(e)),
+        };
         Ok(self
             .invocation
             .find(&repo, "contents:read", &route)
@@ -1014,10 +1050,10 @@ impl Host for HostState {
         sha: String,
         force: bool,
     ) -> HostResult<()> {
-        let route = format!(
-            "/git/refs/{}",
-            segments(git_ref.trim_start_matches("refs/"))
-        );
+        let route = match segments(git_ref.trim_start_matches("refs/")) {
+            Ok(name) => format!("/git/refs/{name}"),
+            Err(e) => return Ok(Err(e)),
+        };
         let refs = Target::of_ref(&git_ref);
         Ok(self
             .invocation

@@ -118,7 +118,11 @@ async fn run_job(state: &AppState, job: Job) -> anyhow::Result<()> {
         invocation: None,
         cause,
     };
-    let github = match state.github.client(meta.installation_id).await {
+    let github = match state
+        .github
+        .client(meta.installation_id, meta.repository.as_ref())
+        .await
+    {
         Ok(github) => github,
         Err(err) => {
             return credentials_failed(
