@@ -326,9 +326,14 @@ impl TestApp {
                 effect: "allow".into(),
                 ..Default::default()
             };
-            gantry_server::services::policies::add(&self.state.db, self.state.audit_key(), &gantry_server::domain::Actor::cli(), rule)
-                .await
-                .unwrap();
+            gantry_server::services::policies::add(
+                &self.state.db,
+                self.state.audit_key(),
+                &gantry_server::domain::Actor::cli(),
+                rule,
+            )
+            .await
+            .unwrap();
         }
     }
 

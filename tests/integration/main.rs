@@ -48,6 +48,7 @@ mod schedule;
 mod secrets;
 mod self_approval;
 mod separation;
+mod team_roles;
 mod telemetry;
 mod visibility;
 mod webhooks;
