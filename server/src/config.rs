@@ -107,6 +107,9 @@ pub struct LoginThrottleSettings {
     pub lockout_failures: u32,
     /// How long a lock lasts, in seconds.
     pub lockout_secs: u64,
+    /// Password checks (argon2id, about 19 MiB each) that may run at once; more
+    /// sign-ins wait. Defaults to the number of CPUs.
+    pub max_concurrent_verifications: usize,
 }
 
 impl Default for LoginThrottleSettings {
@@ -118,6 +121,8 @@ impl Default for LoginThrottleSettings {
             max_delay_ms: 60_000,
             lockout_failures: 100,
             lockout_secs: 15 * 60,
+            max_concurrent_verifications: std::thread::available_parallelism()
+                .map_or(2, std::num::NonZeroUsize::get),
         }
     }
 }

@@ -114,6 +114,9 @@ impl Application {
         )
         .context("starting the delivery writer")?;
         let state = AppState {
+            passwords: Arc::new(crate::auth::verifier::PasswordVerifier::new(
+                settings.web.login.max_concurrent_verifications,
+            )),
             session_keys,
             writer,
             db,

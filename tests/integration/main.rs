@@ -29,6 +29,7 @@ mod hostile;
 mod installations;
 mod intake;
 mod jobs;
+mod login_edges;
 mod observability;
 mod pagination;
 mod plugin_ci;
