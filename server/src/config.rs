@@ -46,6 +46,17 @@ pub struct Settings {
     pub telemetry: TelemetrySettings,
     /// The dashboard: sign-in, sessions and cookies.
     pub web: WebSettings,
+    /// The Prometheus endpoint.
+    pub metrics: MetricsSettings,
+}
+
+/// `GET /metrics`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsSettings {
+    /// When set, `/metrics` answers only requests with `Authorization: Bearer
+    /// <token>` (401 otherwise); unset, it is open to whoever reaches the listener.
+    pub token: Option<Secret>,
 }
 
 /// The dashboard's accounts and sessions (see docs/accounts.md).
@@ -231,6 +242,7 @@ impl Default for Settings {
             schedule: ScheduleSettings::default(),
             telemetry: TelemetrySettings::default(),
             web: WebSettings::default(),
+            metrics: MetricsSettings::default(),
         }
     }
 }
@@ -591,6 +603,7 @@ const OPTIONAL_PATHS: &[(&[&str], bool)] = &[
     (&["api", "token"], false),
     (&["secrets", "key"], false),
     (&["web", "session_key"], false),
+    (&["metrics", "token"], false),
 ];
 
 /// Sets `path` in `tree` to `raw`, converted to the type the default already has.
