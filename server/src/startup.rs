@@ -139,6 +139,7 @@ impl Application {
                     crate::auth::middleware::admit,
                 ))
                 .wrap(TracingLogger::default())
+                .wrap(actix_web::middleware::from_fn(routes::harden))
                 .app_data(data.clone())
                 .configure(routes::config)
         })

@@ -301,10 +301,10 @@ fn rows(
     })
 }
 
-/// One CSV field: quoted when needed, and a leading `=`, `+`, `-` or `@` defused
-/// with `'` so spreadsheets do not run it as a formula.
+/// One CSV field: quoted when needed, and defused with a leading `'` when a
+/// spreadsheet might run it as a formula ([`runs_in_a_spreadsheet`]).
 fn csv_field(value: &str) -> String {
-    let defused = if value.starts_with(['=', '+', '-', '@']) {
+    let defused = if runs_in_a_spreadsheet(value) {
         format!("'{value}")
     } else {
         value.to_owned()
@@ -314,6 +314,14 @@ fn csv_field(value: &str) -> String {
     } else {
         defused
     }
+}
+
+/// Whether a spreadsheet may read `value` as a formula (OWASP's CSV injection
+/// list): it starts with `=`, `+`, `-`, `@`, a tab or a carriage return, or one of
+/// the first four after leading whitespace (which some spreadsheets skip). Such a
+/// field is exported with a leading `'`.
+fn runs_in_a_spreadsheet(value: &str) -> bool {
+    value.starts_with(['\t', '\r']) || value.trim_start().starts_with(['=', '+', '-', '@'])
 }
 
 #[cfg(test)]
@@ -326,5 +334,9 @@ mod tests {
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("=1+1"), "'=1+1");
+        assert_eq!(csv_field("\t=1"), "'\t=1");
+        assert_eq!(csv_field("\r=1"), "\"'\r=1\"");
+        assert_eq!(csv_field("  @SUM(A1)"), "'  @SUM(A1)");
+        assert_eq!(csv_field("a-b"), "a-b");
     }
 }
