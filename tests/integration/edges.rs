@@ -274,3 +274,44 @@ fn csv_fields(text: &str) -> Vec<String> {
     fields.push(field);
     fields
 }
+
+#[tokio::test]
+async fn signing_in_never_redirects_to_another_site() {
+    let app = spawn_app(AppOptions {
+        plugins: Plugins::None,
+        ..AppOptions::default()
+    })
+    .await;
+    app.create_user("ada", Some(Role::Viewer)).await;
+    for (next, expected) in [
+        ("/dashboard/approvals?x=1", "/dashboard/approvals?x=1"),
+        ("/\t/evil.example", "/"),
+        ("/\t\t//evil.example", "/"),
+        ("//evil.example", "/"),
+        ("/\\evil.example", "/"),
+        ("/\u{0b}/evil.example", "/"),
+        ("https://evil.example/", "/"),
+        ("javascript:alert(1)", "/"),
+        (" //evil.example", "/"),
+        ("/ok\u{7f}", "/"),
+    ] {
+        let answer = app
+            .browser()
+            .post(format!("{}/login", app.address))
+            .header("origin", app.origin())
+            .form(&[
+                ("login", "ada"),
+                ("password", crate::helpers::TEST_PASSWORD),
+                ("next", next),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 303, "{next:?}");
+        assert_eq!(
+            answer.headers()["location"].to_str().unwrap(),
+            expected,
+            "next={next:?}"
+        );
+    }
+}
