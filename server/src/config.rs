@@ -70,10 +70,14 @@ pub struct WebSettings {
     /// Mark cookies `Secure` and name the session cookie `__Host-gantry_session`:
     /// turn on when the dashboard is served over TLS.
     pub secure_cookies: bool,
-    /// Trust `X-Forwarded-Proto: https` from a reverse proxy as meaning TLS, and
-    /// `X-Forwarded-For` as the client address for login throttling. Only behind a
-    /// proxy that sets both.
+    /// Replaced by `trusted_proxies`: `true` is refused at start with a message
+    /// saying so (it trusted forwarded headers from any client).
     pub trust_proxy_headers: bool,
+    /// The reverse proxies in front of Gantry: addresses or CIDR blocks
+    /// (`10.0.0.0/8`, `::1`). Only from these is `X-Forwarded-Proto: https` taken
+    /// as TLS and `X-Forwarded-For` read, and the client is the right-most forwarded
+    /// address that is not one of them.
+    pub trusted_proxies: Vec<String>,
     /// How long a session lasts, in seconds.
     pub session_ttl_secs: u64,
     /// Origins besides the server's own (`https://gantry.example.com`) whose forms
@@ -89,6 +93,7 @@ impl Default for WebSettings {
             session_key: None,
             secure_cookies: false,
             trust_proxy_headers: false,
+            trusted_proxies: Vec::new(),
             session_ttl_secs: 12 * 3600,
             allowed_origins: Vec::new(),
             login: LoginThrottleSettings::default(),
@@ -585,6 +590,13 @@ impl Settings {
         }
         if self.plugins.limits.epoch_tick_ms == 0 || self.plugins.limits.timeout_ms == 0 {
             bail!("plugins.limits.timeout_ms and epoch_tick_ms must be positive");
+        }
+        if self.web.trust_proxy_headers {
+            bail!("web.trust_proxy_headers is replaced by web.trusted_proxies: list your reverse proxies' addresses or CIDR blocks (forwarded headers from anyone else are ignored)");
+        }
+        for proxy in &self.web.trusted_proxies {
+            crate::auth::client::ProxyNet::parse(proxy)
+                .map_err(|e| anyhow::anyhow!("web.trusted_proxies: {e}"))?;
         }
         if self.webhook.secrets.iter().any(|s| s.expose().is_empty()) {
             bail!("an empty webhook secret is not allowed");

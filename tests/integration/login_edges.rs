@@ -17,11 +17,11 @@ fn options(tweak: fn(&mut gantry_server::Settings)) -> AppOptions {
 }
 
 fn behind_a_proxy(s: &mut gantry_server::Settings) {
-    s.web.trust_proxy_headers = true;
+    s.web.trusted_proxies = vec!["127.0.0.1".into()];
 }
 
 fn one_check_at_a_time(s: &mut gantry_server::Settings) {
-    s.web.trust_proxy_headers = true;
+    s.web.trusted_proxies = vec!["127.0.0.1".into()];
     s.web.login.max_concurrent_verifications = 1;
 }
 

@@ -43,6 +43,7 @@ mod plugins_admin;
 mod policy;
 mod policy_targets;
 mod process;
+mod proxies;
 mod rate_limits;
 mod release_assets;
 mod scenario;

@@ -7,17 +7,17 @@
 //! two of their counts (`worth_a_row`), and refused attempts none, so a flood cannot
 //! grow the audit log. Success always starts a new session (and deletes long-dead
 //! sessions and forgotten throttle counts).
-use actix_web::HttpRequest;
 use chrono::Utc;
 use sea_orm::DbErr;
 
 use super::accounts::{audit, normalise_name};
 use super::principal::{Credential, Principal};
 use super::{password, session, throttle};
-use crate::config::Settings;
 use crate::db::{accounts as users, sessions};
 use crate::domain::{Actor, AuditAction};
 use crate::state::AppState;
+
+pub use super::client::client_address;
 
 /// How a sign-in ended.
 #[derive(Debug)]
@@ -34,28 +34,6 @@ pub enum SignIn {
         /// Seconds until the next attempt may be checked.
         retry_after_secs: u64,
     },
-}
-
-/// The client address login throttling counts: the peer, or the first
-/// `X-Forwarded-For` hop when `web.trust_proxy_headers` is on.
-#[must_use]
-pub fn client_address(req: &HttpRequest, settings: &Settings) -> String {
-    if settings.web.trust_proxy_headers {
-        if let Some(first) = req
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-        {
-            let first = first.trim();
-            if !first.is_empty() {
-                return first.to_owned();
-            }
-        }
-    }
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default()
 }
 
 /// Signs `login` in with `password` from `address`; `previous` is the session the
