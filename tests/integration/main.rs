@@ -19,6 +19,7 @@ mod commands;
 mod dashboard;
 mod durability;
 mod edges;
+mod expensive;
 mod git;
 mod git_held;
 mod github_app;

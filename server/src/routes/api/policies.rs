@@ -7,7 +7,7 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::auth::require_on;
-use crate::auth::{AnyMaintainer, AnyViewer, Role};
+use crate::auth::{AdminOnly, AnyMaintainer, AnyViewer, Role};
 use crate::db::{audit, policies as rules};
 use crate::policy::{Permission, RuleScope};
 use crate::routes::ApiError;
@@ -128,9 +128,10 @@ pub async fn explain_policy(
     Ok(HttpResponse::Ok().json(decision))
 }
 
-/// `GET /api/v1/audit/verify`: walks the audit chain.
+/// `GET /api/v1/audit/verify`: walks the whole audit chain, which costs a read of
+/// every row, so admins only (security review L5).
 pub async fn verify_audit(
-    _caller: AnyViewer,
+    _caller: AdminOnly,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let result = audit::verify(&state.db, state.audit_key(), None)

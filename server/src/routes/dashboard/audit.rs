@@ -12,9 +12,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use futures::StreamExt;
 use serde::Deserialize;
 
-use super::access::User;
+use super::access::{can, require, User};
 use super::format::time;
 use super::view::{fragment, render, DashError, Nav};
+use crate::auth::Role;
 use crate::db;
 use crate::db::dashboard::{AuditFilter, Visibility};
 use crate::db::entities::audit_log::Model as AuditRow;
@@ -107,6 +108,8 @@ pub struct AuditPage {
     rows: Vec<AuditRow>,
     next: Option<String>,
     export: String,
+    /// Whether the caller may walk the whole chain (admins).
+    can_verify: bool,
 }
 
 impl AuditPage {
@@ -145,6 +148,7 @@ pub async fn list_audit(
     let page = AuditPage {
         nav: Nav::new(&user.0, "audit", super::sandbox::enabled(&state)),
         export: q.with_before(None),
+        can_verify: can(&user.0, Role::Admin, None),
         q,
         rows,
         next,
@@ -164,9 +168,11 @@ pub struct ChainStatus {
 /// `GET /dashboard/audit/verify`: walks the chain (every row) and says whether it
 /// is intact or where it breaks.
 pub async fn verify_chain(
-    _user: User,
+    user: User,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, DashError> {
+    // Every row is read: admins only (security review L5).
+    require(&user.0, Role::Admin, None)?;
     let status = match db::audit::verify(&state.db, state.audit_key(), None).await? {
         Ok(verified) => ChainStatus {
             intact: true,
