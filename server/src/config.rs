@@ -46,6 +46,17 @@ pub struct Settings {
     pub telemetry: TelemetrySettings,
     /// The dashboard: sign-in, sessions and cookies.
     pub web: WebSettings,
+    /// The Prometheus endpoint.
+    pub metrics: MetricsSettings,
+}
+
+/// `GET /metrics`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsSettings {
+    /// When set, `/metrics` answers only requests with `Authorization: Bearer
+    /// <token>` (401 otherwise); unset, it is open to whoever reaches the listener.
+    pub token: Option<Secret>,
 }
 
 /// The dashboard's accounts and sessions (see docs/accounts.md).
@@ -59,10 +70,14 @@ pub struct WebSettings {
     /// Mark cookies `Secure` and name the session cookie `__Host-gantry_session`:
     /// turn on when the dashboard is served over TLS.
     pub secure_cookies: bool,
-    /// Trust `X-Forwarded-Proto: https` from a reverse proxy as meaning TLS, and
-    /// `X-Forwarded-For` as the client address for login throttling. Only behind a
-    /// proxy that sets both.
+    /// Replaced by `trusted_proxies`: `true` is refused at start with a message
+    /// saying so (it trusted forwarded headers from any client).
     pub trust_proxy_headers: bool,
+    /// The reverse proxies in front of Gantry: addresses or CIDR blocks
+    /// (`10.0.0.0/8`, `::1`). Only from these is `X-Forwarded-Proto: https` taken
+    /// as TLS and `X-Forwarded-For` read, and the client is the right-most forwarded
+    /// address that is not one of them.
+    pub trusted_proxies: Vec<String>,
     /// How long a session lasts, in seconds.
     pub session_ttl_secs: u64,
     /// Origins besides the server's own (`https://gantry.example.com`) whose forms
@@ -78,6 +93,7 @@ impl Default for WebSettings {
             session_key: None,
             secure_cookies: false,
             trust_proxy_headers: false,
+            trusted_proxies: Vec::new(),
             session_ttl_secs: 12 * 3600,
             allowed_origins: Vec::new(),
             login: LoginThrottleSettings::default(),
@@ -107,6 +123,9 @@ pub struct LoginThrottleSettings {
     pub lockout_failures: u32,
     /// How long a lock lasts, in seconds.
     pub lockout_secs: u64,
+    /// Password checks (argon2id, about 19 MiB each) that may run at once; more
+    /// sign-ins wait. Defaults to the number of CPUs.
+    pub max_concurrent_verifications: usize,
 }
 
 impl Default for LoginThrottleSettings {
@@ -118,6 +137,8 @@ impl Default for LoginThrottleSettings {
             max_delay_ms: 60_000,
             lockout_failures: 100,
             lockout_secs: 15 * 60,
+            max_concurrent_verifications: std::thread::available_parallelism()
+                .map_or(2, std::num::NonZeroUsize::get),
         }
     }
 }
@@ -226,6 +247,7 @@ impl Default for Settings {
             schedule: ScheduleSettings::default(),
             telemetry: TelemetrySettings::default(),
             web: WebSettings::default(),
+            metrics: MetricsSettings::default(),
         }
     }
 }
@@ -582,6 +604,13 @@ impl Settings {
         if self.plugins.limits.epoch_tick_ms == 0 || self.plugins.limits.timeout_ms == 0 {
             bail!("plugins.limits.timeout_ms and epoch_tick_ms must be positive");
         }
+        if self.web.trust_proxy_headers {
+            bail!("web.trust_proxy_headers is replaced by web.trusted_proxies: list your reverse proxies' addresses or CIDR blocks (forwarded headers from anyone else are ignored)");
+        }
+        for proxy in &self.web.trusted_proxies {
+            crate::auth::client::ProxyNet::parse(proxy)
+                .map_err(|e| anyhow::anyhow!("web.trusted_proxies: {e}"))?;
+        }
         let min = crate::domain::MIN_WEBHOOK_SECRET_BYTES;
         if self.webhook.secrets.iter().any(|s| s.expose().len() < min) {
             bail!("a webhook secret (webhook.secrets, GANTRY_WEBHOOK_SECRET) must be at least {min} bytes: make one with `openssl rand -hex 32`");
@@ -600,6 +629,7 @@ const OPTIONAL_PATHS: &[(&[&str], bool)] = &[
     (&["api", "token"], false),
     (&["secrets", "key"], false),
     (&["web", "session_key"], false),
+    (&["metrics", "token"], false),
 ];
 
 /// Sets `path` in `tree` to `raw`, converted to the type the default already has.

@@ -65,6 +65,21 @@ impl PluginMetrics {
     /// Distinct `(name, label)` series one plugin may report.
     pub const MAX_SERIES: usize = 100;
 
+    /// The longest label value a plugin may report.
+    pub const MAX_LABEL: usize = 64;
+
+    /// Whether `label` is a value a plugin may put on a series: at most
+    /// [`Self::MAX_LABEL`] ASCII letters, digits, `_`, `-` and `.` (a branch, a
+    /// version, an outcome), so a label cannot carry free text such as a file's
+    /// contents or a secret to whoever reads `/metrics` (security review L6).
+    #[must_use]
+    pub fn valid_label(label: &str) -> bool {
+        label.len() <= Self::MAX_LABEL
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+    }
+
     /// Whether the plugin may report this series (already known, or room left).
     fn admit(&self, plugin: &str, name: &str, label: &str) -> bool {
         let valid = !name.is_empty()
@@ -72,7 +87,7 @@ impl PluginMetrics {
             && name
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-        if !valid || label.len() > 128 {
+        if !valid || !Self::valid_label(label) {
             return false;
         }
         let mut series = self

@@ -117,6 +117,9 @@ impl Application {
             settings.webhook.max_in_flight.max(1),
         ));
         let state = AppState {
+            passwords: Arc::new(crate::auth::verifier::PasswordVerifier::new(
+                settings.web.login.max_concurrent_verifications,
+            )),
             session_keys,
             writer,
             db,
@@ -140,6 +143,7 @@ impl Application {
                     crate::auth::middleware::admit,
                 ))
                 .wrap(TracingLogger::default())
+                .wrap(actix_web::middleware::from_fn(routes::harden))
                 .app_data(data.clone())
                 .configure(routes::config)
         })

@@ -40,6 +40,8 @@ pub struct AppState {
     pub host_services: Arc<crate::plugins::HostServices>,
     /// The keys dashboard sessions are signed with.
     pub session_keys: crate::auth::SessionKeys,
+    /// Sign-in's password checks, a bounded number at once.
+    pub passwords: Arc<crate::auth::verifier::PasswordVerifier>,
     /// Gantry's own GitHub login with a personal token, once asked (`own_login`).
     pub own_login: Arc<tokio::sync::OnceCell<String>>,
     /// Deliveries intake may hold at once (`webhook.max_in_flight`).

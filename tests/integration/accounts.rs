@@ -161,7 +161,7 @@ async fn session_cookies_are_http_only_same_site_and_host_prefixed_over_tls() {
 // ---- A2 ----
 
 fn fast_throttle(s: &mut gantry_server::Settings) {
-    s.web.trust_proxy_headers = true;
+    s.web.trusted_proxies = vec!["127.0.0.1".into()];
     s.web.login.base_delay_ms = 1;
     s.web.login.max_delay_ms = 1;
 }

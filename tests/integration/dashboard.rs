@@ -223,7 +223,7 @@ async fn pages_with_data_render_for_a_viewer_without_write_controls() {
     }
     let (_, overview) = viewer.get("/dashboard/overview/live").await;
     assert!(
-        overview.contains("<span style=\"height: 100%\""),
+        overview.contains("<span class=\"h100\""),
         "the chart has this minute's delivery: {overview}"
     );
 }

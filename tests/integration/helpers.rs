@@ -221,11 +221,8 @@ impl Drop for TestDatabase {
         })
         .join();
         if !matches!(dropped, Ok(Ok(()))) {
-            // A warning in the test's output; scripts/test.sh fails the run on leftovers.
-            #[allow(clippy::print_stderr)]
-            {
-                eprintln!("warning: the test database could not be dropped: {dropped:?}");
-            }
+            // scripts/test.sh also fails the run on leftovers.
+            eprintln!("warning: the test database could not be dropped: {dropped:?}");
         }
     }
 }

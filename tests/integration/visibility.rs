@@ -431,3 +431,58 @@ async fn policies_installations_and_explain_follow_the_same_projects() {
         }
     }
 }
+
+#[tokio::test]
+async fn viewer_cannot_read_another_organisations_rules_through_explain() {
+    let app = spawn_app(AppOptions {
+        plugins: Plugins::None,
+        ..AppOptions::default()
+    })
+    .await;
+    let _ = world(&app).await;
+    for scope in [
+        "org:other",
+        "repo:other/secret",
+        "repo:acme/two",
+        "repo:acme/one",
+    ] {
+        let form = RuleForm {
+            scope: scope.into(),
+            plugin: Some("hooks".into()),
+            capability: "issues:write".into(),
+            effect: "deny".into(),
+            branch: None,
+            event_branch: None,
+            min_permission: None,
+            enforced: false,
+            approvals: None,
+        };
+        policies::add(
+            &app.state.db,
+            app.state.audit_key(),
+            &gantry_server::domain::Actor::user("tester", None),
+            form,
+        )
+        .await
+        .unwrap();
+    }
+    let tess = app.sign_in_as("tess").await;
+    let explained = get_json(
+        &app,
+        &tess,
+        "/api/v1/policies/explain?plugin=hooks&capability=issues:write&repository=acme/one",
+    )
+    .await;
+    let text = explained.to_string();
+    for hidden in ["other/secret", "\"other\"", "acme/two"] {
+        assert!(
+            !text.contains(hidden),
+            "explain shows tess {hidden}: {explained}"
+        );
+    }
+    assert_eq!(explained["effect"], "deny", "{explained}");
+    assert!(
+        text.contains("acme/one"),
+        "their own repository's rule is still explained: {explained}"
+    );
+}

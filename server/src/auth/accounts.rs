@@ -50,6 +50,10 @@ pub enum AccountError {
     /// A token asked for more than its user has.
     #[error("a token cannot have more than its user's own role ({0})")]
     RoleTooHigh(String),
+    /// A team grant of `admin`: admin is a user's own role, never a team's on a
+    /// repository (a team's role applies to its repositories only).
+    #[error("teams get viewer or maintainer on a project; admin is a user's role")]
+    TeamAdmin,
     /// Not a GitHub login (1 to 39 letters, digits and single hyphens).
     #[error("`{0}` is not a GitHub login")]
     InvalidGithubLogin(String),
@@ -392,10 +396,11 @@ pub async fn remove_member(
 }
 
 /// Gives a team `role` on `project` (`None` removes its role there) and ends its
-/// members' sessions.
+/// members' sessions. A team gets viewer or maintainer: admin is global, so only a
+/// user's own role can be admin.
 ///
 /// # Errors
-/// See [`AccountError`].
+/// [`AccountError::TeamAdmin`] for `Role::Admin`; otherwise see [`AccountError`].
 pub async fn grant(
     db: &DatabaseConnection,
     key: &AuditKey,
@@ -404,6 +409,9 @@ pub async fn grant(
     project: &str,
     role: Option<Role>,
 ) -> Result<(), AccountError> {
+    if role == Some(Role::Admin) {
+        return Err(AccountError::TeamAdmin);
+    }
     let team_id = team_id(db, team).await?;
     let project = project_name(project)?;
     let details = json!({ "team": normalise_name(team)?, "project": project, "role": role.map_or("none", Role::as_str) });

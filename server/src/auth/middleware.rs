@@ -1,6 +1,6 @@
 //! The request middleware: resolves the caller once (see `authenticate`) and applies
 //! the CSRF rules described in the module header of `auth`.
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::{header, Method};
 use actix_web::middleware::Next;
@@ -37,32 +37,49 @@ pub const CSRF_FIELD: &str = "csrf";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// The middleware function; mount with
-/// `actix_web::middleware::from_fn(auth::middleware::admit)`.
+/// `actix_web::middleware::from_fn(auth::middleware::admit)`. A refusal is answered
+/// here (not passed up as an error), so the middleware around it (the hardening
+/// headers) sees a response.
 ///
 /// # Errors
-/// An [`AuthError`]: 403 when a CSRF check fails, 503 when credentials cannot be
-/// checked.
+/// None of its own: refusals are responses. An [`AuthError`] makes them: 403 when a
+/// CSRF check fails, 503 when credentials cannot be checked.
 pub async fn admit(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
-        return next.call(req).await;
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body);
     };
-    let principal = authenticate(req.request(), &state).await?;
+    match check(&mut req, &state).await {
+        Ok(()) => next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body),
+        Err(refusal) => Ok(req.error_response(refusal).map_into_right_body()),
+    }
+}
+
+/// Resolves the caller into the request's extensions, and checks an unsafe
+/// request's origin and CSRF token.
+async fn check(req: &mut ServiceRequest, state: &AppState) -> Result<(), Error> {
+    let principal = authenticate(req.request(), state).await?;
     let unsafe_method = !matches!(
         *req.method(),
         Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
     );
     if unsafe_method && !req.headers().contains_key(header::AUTHORIZATION) {
-        same_origin(&req, &state.settings)?;
+        same_origin(req, &state.settings)?;
         if let Some(Principal {
             via: Credential::Session { csrf, .. },
             ..
         }) = &principal
         {
             if !ORIGIN_ONLY.contains(&req.path()) {
-                let presented = presented_token(&mut req, &state.settings).await?;
+                let presented = presented_token(req, &state.settings).await?;
                 let valid: bool = presented.as_bytes().ct_eq(csrf.as_bytes()).into();
                 if presented.is_empty() || !valid {
                     return Err(AuthError::CsrfRejected("this form has expired or did not come from this site: reload the page and try again").into());
@@ -71,7 +88,7 @@ pub async fn admit(
         }
     }
     req.extensions_mut().insert(Resolved(principal));
-    next.call(req).await
+    Ok(())
 }
 
 /// Refuses requests another site started: a cross-site `Sec-Fetch-Site`, or an

@@ -28,10 +28,11 @@
 //! What lives where: `role` and `principal` (the types and their checks), `error`,
 //! `extract` (the extractors), `middleware` (resolution and CSRF), `authenticate`
 //! (credentials to principal), `session` (JWTs, keys, cookies, CSRF tokens),
-//! `password` (argon2id), `throttle` (login throttling), `signin` (sign-in and sign-out), `accounts` (users, teams,
+//! `client` (the client's address and TLS behind trusted proxies), `password` (argon2id), `verifier` (bounded password checks), `throttle` (login throttling), `signin` (sign-in and sign-out), `accounts` (users, teams,
 //! grants and API tokens, each change audited).
 pub mod accounts;
 mod authenticate;
+pub mod client;
 mod error;
 mod extract;
 mod github_link;
@@ -42,6 +43,7 @@ mod role;
 pub mod session;
 pub mod signin;
 pub mod throttle;
+pub mod verifier;
 
 pub use error::AuthError;
 pub use extract::{AdminOnly, AnyMaintainer, AnyViewer};

@@ -49,7 +49,8 @@ pub struct Principal {
     pub admin: bool,
     /// The role the user has on every project, besides team grants.
     pub base_role: Option<Role>,
-    /// Roles by lower-cased `owner/repo`, from the user's teams.
+    /// Roles by lower-cased `owner/repo`, from the user's teams. A team's role
+    /// counts as maintainer at most: admin is only ever the user's own flag.
     pub projects: BTreeMap<String, Role>,
     /// The GitHub login an admin linked to the account: only through it is the
     /// account the same person as that GitHub login.
@@ -74,25 +75,36 @@ impl Principal {
         }
     }
 
+    /// A team grant's role, capped at maintainer: a team's role applies to its
+    /// repositories only, and admin (which is global) comes from the user alone.
+    fn team_role(role: Role) -> Role {
+        role.min(Role::Maintainer)
+    }
+
     /// The caller's role on `project` (`owner/repo`, any case): admins are admins
     /// everywhere; otherwise the higher of the user's base role and their teams'
-    /// grants; a token's scope caps it.
+    /// grants (maintainer at most); a token's scope caps it.
     #[must_use]
     pub fn role_on(&self, project: &str) -> Option<Role> {
         if self.admin {
             return self.capped(Some(Role::Admin));
         }
-        let granted = self.projects.get(&project.to_ascii_lowercase()).copied();
+        let granted = self
+            .projects
+            .get(&project.to_ascii_lowercase())
+            .copied()
+            .map(Self::team_role);
         self.capped(granted.max(self.base_role))
     }
 
-    /// The highest role the caller has anywhere.
+    /// The highest role the caller has anywhere: admin only from the user's own
+    /// admin flag, never from a team grant.
     #[must_use]
     pub fn highest_role(&self) -> Option<Role> {
         if self.admin {
             return self.capped(Some(Role::Admin));
         }
-        let best = self.projects.values().copied().max();
+        let best = self.projects.values().copied().map(Self::team_role).max();
         self.capped(best.max(self.base_role))
     }
 
@@ -227,6 +239,17 @@ mod tests {
         assert!(m.require(Role::Maintainer, Some("acme/other")).is_err());
         assert!(m.require(Role::Admin, None).is_err());
         assert!(m.require(Role::Admin, Some("acme/app")).is_err());
+    }
+
+    #[test]
+    fn a_team_admin_grant_on_one_repository_is_not_global_admin() {
+        let team_admin = person(false, None, &[("a/b", Role::Admin)], session());
+        assert!(team_admin.require(Role::Admin, None).is_err());
+        assert!(team_admin.require(Role::Admin, Some("a/b")).is_err());
+        assert!(!team_admin.is_admin());
+        assert_eq!(team_admin.role_on("a/b"), Some(Role::Maintainer));
+        assert_eq!(team_admin.highest_role(), Some(Role::Maintainer));
+        assert_eq!(team_admin.role_on("c/d"), None);
     }
 
     #[test]

@@ -21,6 +21,8 @@ use crate::config::Settings;
 use crate::crypto::SecretBox;
 use crate::db::sessions as store;
 
+pub use super::client::is_secure;
+
 /// The JWT issuer.
 pub const ISSUER: &str = "gantry";
 /// The JWT audience.
@@ -175,18 +177,6 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
 #[must_use]
 pub fn new_session_id() -> String {
     hex::encode(random_bytes::<16>())
-}
-
-/// Whether this request came over TLS as far as cookies are concerned.
-#[must_use]
-pub fn is_secure(req: &HttpRequest, settings: &Settings) -> bool {
-    settings.web.secure_cookies
-        || (settings.web.trust_proxy_headers
-            && req
-                .headers()
-                .get("x-forwarded-proto")
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.eq_ignore_ascii_case("https")))
 }
 
 /// The session token the request carries, if any.

@@ -1,19 +1,23 @@
-//! Signing in and out. Sign-in checks the throttle first (per account and per client
-//! address), then the password off the async threads (against a dummy hash when the
-//! login is unknown, so both failures take as long), and writes exactly one audit
-//! row whatever the outcome. Success always starts a new session (and deletes
-//! long-dead sessions and forgotten throttle counts).
-use actix_web::HttpRequest;
+//! Signing in and out. Sign-in first reserves the attempt in the throttle (per
+//! account and per client address: counted as a failure before the password is
+//! checked, so parallel attempts cannot race past it), then checks the password off
+//! the async threads, a bounded number at once (`verifier`; against a dummy hash
+//! when the login is unknown, so both failures take as long). A success writes one
+//! audit row and gives the reservations back; failures write rows only at powers of
+//! two of their counts (`worth_a_row`), and refused attempts none, so a flood cannot
+//! grow the audit log. Success always starts a new session (and deletes long-dead
+//! sessions and forgotten throttle counts).
 use chrono::Utc;
 use sea_orm::DbErr;
 
 use super::accounts::{audit, normalise_name};
 use super::principal::{Credential, Principal};
 use super::{password, session, throttle};
-use crate::config::Settings;
 use crate::db::{accounts as users, sessions};
 use crate::domain::{Actor, AuditAction};
 use crate::state::AppState;
+
+pub use super::client::client_address;
 
 /// How a sign-in ended.
 #[derive(Debug)]
@@ -30,28 +34,6 @@ pub enum SignIn {
         /// Seconds until the next attempt may be checked.
         retry_after_secs: u64,
     },
-}
-
-/// The client address login throttling counts: the peer, or the first
-/// `X-Forwarded-For` hop when `web.trust_proxy_headers` is on.
-#[must_use]
-pub fn client_address(req: &HttpRequest, settings: &Settings) -> String {
-    if settings.web.trust_proxy_headers {
-        if let Some(first) = req
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-        {
-            let first = first.trim();
-            if !first.is_empty() {
-                return first.to_owned();
-            }
-        }
-    }
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default()
 }
 
 /// Signs `login` in with `password` from `address`; `previous` is the session the
@@ -73,20 +55,20 @@ pub async fn sign_in(
     let address_key = throttle::address_key(address);
     let claimed = Actor::user(&name, None);
     let key = state.audit_key();
-    let details = serde_json::json!({ "address": address });
 
-    if let throttle::Verdict::Refused { retry_after_secs } =
-        throttle::check(db, &[account_key.clone(), address_key.clone()]).await?
-    {
-        audit(
-            db,
-            key,
-            &claimed,
-            AuditAction::LoginFailed,
-            "throttled",
-            details,
-        )
-        .await?;
+    // Both attempts are counted before the password is checked (M6): parallel
+    // attempts see each other's count, and a refused one costs no argon2 check.
+    let (verdict, account_failures) =
+        throttle::reserve(db, limits, &account_key, limits.free_failures).await?;
+    if let throttle::Verdict::Refused { retry_after_secs } = verdict {
+        tracing::debug!("sign-in refused by the account's throttle");
+        return Ok(SignIn::Throttled { retry_after_secs });
+    }
+    let (verdict, address_failures) =
+        throttle::reserve(db, limits, &address_key, limits.ip_free_failures).await?;
+    if let throttle::Verdict::Refused { retry_after_secs } = verdict {
+        throttle::release(db, limits, &account_key, limits.free_failures).await?;
+        tracing::debug!("sign-in refused by the address's throttle");
         return Ok(SignIn::Throttled { retry_after_secs });
     }
 
@@ -94,33 +76,38 @@ pub async fn sign_in(
         .await?
         .filter(|u| !u.disabled);
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
-    let candidate = password.clone();
-    let verified = tokio::task::spawn_blocking(move || match stored {
-        Some(hash) => password::verify(&candidate, &hash),
-        None => {
-            let _ = password::verify(&candidate, password::dummy_hash());
-            false
-        }
-    })
-    .await
-    .unwrap_or(false);
+    let Some(verified) = state.passwords.verify(password.clone(), stored).await else {
+        // Every check stayed busy: not a failure of this account or address.
+        throttle::release(db, limits, &account_key, limits.free_failures).await?;
+        throttle::release(db, limits, &address_key, limits.ip_free_failures).await?;
+        tracing::warn!("sign-in turned away: every password check stayed busy");
+        return Ok(SignIn::Throttled {
+            retry_after_secs: 1,
+        });
+    };
 
     let Some(user) = user.filter(|_| verified) else {
-        throttle::record_failure(db, limits, &account_key, limits.free_failures).await?;
-        throttle::record_failure(db, limits, &address_key, limits.ip_free_failures).await?;
-        audit(
-            db,
-            key,
-            &claimed,
-            AuditAction::LoginFailed,
-            "wrong_credentials",
-            details,
-        )
-        .await?;
+        if worth_a_row(account_failures, address_failures) {
+            let details = serde_json::json!({
+                "address": address,
+                "account_failures": account_failures,
+                "address_failures": address_failures,
+            });
+            audit(
+                db,
+                key,
+                &claimed,
+                AuditAction::LoginFailed,
+                "wrong_credentials",
+                details,
+            )
+            .await?;
+        }
         return Ok(SignIn::Wrong);
     };
 
     throttle::forget(db, &account_key).await?;
+    throttle::release(db, limits, &address_key, limits.ip_free_failures).await?;
     if user
         .password_hash
         .as_deref()
@@ -161,10 +148,19 @@ pub async fn sign_in(
         &Actor::user(&user.login, user.github_login.as_deref()),
         AuditAction::Login,
         "ok",
-        details,
+        serde_json::json!({ "address": address }),
     )
     .await?;
     Ok(SignIn::Success { token })
+}
+
+/// Whether a failed sign-in writes an audit row: the address's 1st, 2nd, 4th,
+/// 8th... failure in a row, and an account's 2nd, 4th, 8th... (the row carries both
+/// counts). A flood from one address, or on one account, writes a logarithmic number
+/// of rows, not one per attempt; attempts the throttle refuses write none.
+fn worth_a_row(account_failures: u32, address_failures: u32) -> bool {
+    address_failures.is_power_of_two()
+        || (account_failures >= 2 && account_failures.is_power_of_two())
 }
 
 /// Ends the caller's session (nothing for token callers) with one audit row.

@@ -32,55 +32,22 @@ pub enum Verdict {
     },
 }
 
-/// Whether any of `keys` is currently refused.
-///
-/// # Errors
-/// When the database fails.
-pub async fn check(db: &impl ConnectionTrait, keys: &[String]) -> Result<Verdict, DbErr> {
-    let now = Utc::now();
-    let mut wait = 0i64;
-    for key in keys {
-        if let Some(until) = store::throttle_state(db, key)
-            .await?
-            .and_then(|s| s.locked_until)
-        {
-            if until > now {
-                wait = wait.max((until - now).num_milliseconds());
-            }
-        }
-    }
-    Ok(if wait > 0 {
-        Verdict::Refused {
-            retry_after_secs: u64::try_from(wait).unwrap_or(0).div_ceil(1000).max(1),
-        }
-    } else {
-        Verdict::Allowed
-    })
-}
+/// How many times [`reserve`] and [`release`] re-read a row another request changed
+/// under them before giving up.
+const RACES: usize = 50;
 
-/// Counts a failed attempt under `key`, which is free for `free` failures; returns
-/// the new count.
-///
-/// # Errors
-/// When the database fails.
-pub async fn record_failure(
-    db: &impl ConnectionTrait,
+/// When the `failures`-th failure in a row under a key free for `free` failures
+/// locks it: after `lockout_failures`, for `lockout_secs`; after `free`, for the
+/// base delay doubled per further failure (up to the longest delay).
+fn lock_after(
     settings: &LoginThrottleSettings,
-    key: &str,
+    failures: u32,
     free: u32,
-) -> Result<u32, DbErr> {
+) -> Option<chrono::DateTime<Utc>> {
     let now = Utc::now();
-    let forget_after =
-        Duration::seconds(i64::try_from(settings.lockout_secs).unwrap_or(i64::MAX / 2));
-    let previous = match store::throttle_state(db, key).await? {
-        Some(state) if now - state.updated_at < forget_after => {
-            u32::try_from(state.failures).unwrap_or(0)
-        }
-        _ => 0,
-    };
-    let failures = previous.saturating_add(1);
-    let locked_until = if failures >= settings.lockout_failures {
-        Some(now + forget_after)
+    if failures >= settings.lockout_failures {
+        let lock = i64::try_from(settings.lockout_secs).unwrap_or(i64::MAX / 2);
+        Some(now + Duration::seconds(lock.min(365 * 86_400)))
     } else if failures >= free {
         let doublings = (failures - free).min(30);
         let delay = settings
@@ -90,15 +57,91 @@ pub async fn record_failure(
         Some(now + Duration::milliseconds(i64::try_from(delay).unwrap_or(i64::MAX / 2)))
     } else {
         None
-    };
-    store::put_throttle(
-        db,
-        key,
-        i32::try_from(failures).unwrap_or(i32::MAX),
-        locked_until,
-    )
-    .await?;
-    Ok(failures)
+    }
+}
+
+/// Reserves one attempt under `key` before the password is checked: refused while
+/// the key is locked; otherwise the attempt is counted as a failure (and the key
+/// locked as that failure would lock it) at once, in one compare-and-swap, so a
+/// burst of parallel attempts cannot all pass the check before any failure is
+/// counted. A successful sign-in gives the attempt back with [`release`] (or
+/// [`forget`]). Returns the verdict and, when allowed, the count with this attempt.
+///
+/// # Errors
+/// When the database fails, or the row kept changing under us.
+pub async fn reserve(
+    db: &impl ConnectionTrait,
+    settings: &LoginThrottleSettings,
+    key: &str,
+    free: u32,
+) -> Result<(Verdict, u32), DbErr> {
+    let forget_after =
+        Duration::seconds(i64::try_from(settings.lockout_secs).unwrap_or(i64::MAX / 2));
+    for _ in 0..RACES {
+        let now = Utc::now();
+        let seen = store::throttle_state(db, key).await?;
+        if let Some(until) = seen.as_ref().and_then(|s| s.locked_until) {
+            if until > now {
+                let wait = u64::try_from((until - now).num_milliseconds()).unwrap_or(0);
+                let retry_after_secs = wait.div_ceil(1000).max(1);
+                return Ok((Verdict::Refused { retry_after_secs }, 0));
+            }
+        }
+        let previous = match &seen {
+            Some(state) if now - state.updated_at < forget_after => {
+                u32::try_from(state.failures).unwrap_or(0)
+            }
+            _ => 0,
+        };
+        let failures = previous.saturating_add(1);
+        let stored = i32::try_from(failures).unwrap_or(i32::MAX);
+        let locked_until = lock_after(settings, failures, free);
+        let swapped = match &seen {
+            None => store::insert_throttle(db, key, stored, locked_until).await?,
+            Some(old) => store::swap_throttle(db, old, stored, locked_until).await?,
+        };
+        if swapped {
+            return Ok((Verdict::Allowed, failures));
+        }
+    }
+    Err(DbErr::Custom(format!(
+        "the login throttle row changed under {RACES} attempts"
+    )))
+}
+
+/// Gives back an attempt [`reserve`] counted under `key` (a client address after a
+/// successful sign-in): one failure fewer, and no lock unless the failures left
+/// reach `free`.
+///
+/// # Errors
+/// When the database fails, or the row kept changing under us.
+pub async fn release(
+    db: &impl ConnectionTrait,
+    settings: &LoginThrottleSettings,
+    key: &str,
+    free: u32,
+) -> Result<(), DbErr> {
+    for _ in 0..RACES {
+        let Some(old) = store::throttle_state(db, key).await? else {
+            return Ok(());
+        };
+        if old.failures <= 0 {
+            return Ok(());
+        }
+        let failures = old.failures - 1;
+        let left = u32::try_from(failures).unwrap_or(0);
+        let locked_until = if left >= free || left >= settings.lockout_failures {
+            old.locked_until
+        } else {
+            None
+        };
+        if store::swap_throttle(db, &old, failures, locked_until).await? {
+            return Ok(());
+        }
+    }
+    Err(DbErr::Custom(format!(
+        "the login throttle row changed under {RACES} attempts"
+    )))
 }
 
 /// Forgets the failures under `key` (an account after a successful sign-in).

@@ -127,7 +127,7 @@ pub enum TeamCommand {
         /// The repository, `OWNER/NAME`.
         #[arg(long)]
         project: String,
-        /// `viewer`, `maintainer`, `admin` or `none`.
+        /// `viewer`, `maintainer` or `none` (admin is a user's role, never a team's).
         #[arg(long)]
         role: String,
     },

@@ -5,6 +5,7 @@ use clap::Subcommand;
 use sea_orm::DatabaseConnection;
 
 use crate::crypto::AuditKey;
+use crate::db::dashboard::Visibility;
 use crate::db::{audit, policies as rules};
 use crate::domain::Actor;
 use crate::policy::Permission;
@@ -161,6 +162,7 @@ pub async fn run(
             };
             let decision = policies::explain(
                 db,
+                &Visibility::All,
                 &policies::Hypothesis {
                     plugin: &plugin,
                     capability: &capability,

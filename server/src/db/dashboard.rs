@@ -411,8 +411,8 @@ pub async fn pending_approvals(
         .await
 }
 
-/// Approvals `visible` shows in `status` (all when `None`), newest first (the
-/// JSON API's listing).
+/// Approvals `visible` shows in `status` (all when `None`), newest first, with
+/// ids below `before`, at most `limit` (the JSON API's listing, keyset-paged).
 ///
 /// # Errors
 /// When the database fails.
@@ -420,10 +420,17 @@ pub async fn approvals(
     db: &DatabaseConnection,
     visible: &Visibility,
     status: Option<&str>,
+    before: Option<i64>,
+    limit: u64,
 ) -> Result<Vec<approvals::Model>, DbErr> {
-    let mut query = visible_approvals(visible).order_by_desc(approvals::Column::Id);
+    let mut query = visible_approvals(visible)
+        .order_by_desc(approvals::Column::Id)
+        .limit(limit.clamp(1, MAX_PAGE));
     if let Some(status) = status {
         query = query.filter(approvals::Column::Status.eq(status));
+    }
+    if let Some(before) = before {
+        query = query.filter(approvals::Column::Id.lt(before));
     }
     query.all(db).await
 }

@@ -184,35 +184,58 @@ pub async fn throttle_state(
         .await
 }
 
-/// Stores the throttle state under `key`.
+/// Stores the first throttle state under `key`; `false` when a row was there
+/// already (another request stored it first).
 ///
 /// # Errors
 /// When the database fails.
-pub async fn put_throttle(
+pub async fn insert_throttle(
     db: &impl ConnectionTrait,
     key: &str,
     failures: i32,
     locked_until: Option<DateTime<Utc>>,
-) -> Result<(), DbErr> {
+) -> Result<bool, DbErr> {
     let row = login_throttle::ActiveModel {
         key: Set(key.to_owned()),
         failures: Set(failures),
         locked_until: Set(locked_until),
         updated_at: Set(Utc::now()),
     };
-    login_throttle::Entity::insert(row)
+    let inserted = login_throttle::Entity::insert(row)
         .on_conflict(
             OnConflict::column(login_throttle::Column::Key)
-                .update_columns([
-                    login_throttle::Column::Failures,
-                    login_throttle::Column::LockedUntil,
-                    login_throttle::Column::UpdatedAt,
-                ])
+                .do_nothing()
                 .to_owned(),
         )
+        .exec_without_returning(db)
+        .await?;
+    Ok(inserted == 1)
+}
+
+/// Replaces the throttle state `old` (as read) with `failures` and `locked_until`,
+/// only if nobody changed it since; `false` when somebody did.
+///
+/// # Errors
+/// When the database fails.
+pub async fn swap_throttle(
+    db: &impl ConnectionTrait,
+    old: &login_throttle::Model,
+    failures: i32,
+    locked_until: Option<DateTime<Utc>>,
+) -> Result<bool, DbErr> {
+    let done = login_throttle::Entity::update_many()
+        .col_expr(login_throttle::Column::Failures, Expr::value(failures))
+        .col_expr(
+            login_throttle::Column::LockedUntil,
+            Expr::value(locked_until),
+        )
+        .col_expr(login_throttle::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(login_throttle::Column::Key.eq(old.key.clone()))
+        .filter(login_throttle::Column::Failures.eq(old.failures))
+        .filter(login_throttle::Column::UpdatedAt.eq(old.updated_at))
         .exec(db)
         .await?;
-    Ok(())
+    Ok(done.rows_affected == 1)
 }
 
 /// Forgets the throttle state under `key`.

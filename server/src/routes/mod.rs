@@ -1,9 +1,11 @@
 //! HTTP routes: the only place that knows actix. One module per area, each exposing
-//! its handlers; `table` lists and mounts every route with the access it needs.
+//! its handlers; `table` lists and mounts every route with the access it needs;
+//! `headers` adds the browser-hardening headers to every answer.
 mod api;
 mod auth;
 mod dashboard;
 mod error;
+mod headers;
 mod health;
 mod metrics;
 pub mod table;
@@ -12,6 +14,7 @@ mod webhooks;
 use actix_web::web;
 
 pub use error::ApiError;
+pub use headers::{harden, CONTENT_SECURITY_POLICY};
 
 /// Mounts every route: the rows of [`table::ROUTES`], nothing else.
 pub fn config(cfg: &mut web::ServiceConfig) {

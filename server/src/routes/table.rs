@@ -17,7 +17,7 @@
 //! concerns with `Principal::require`. A route that needs more than a method and a
 //! handler (a resource with a default service, static files) uses a hand-written
 //! [`RouteRow`] with its own `mount`.
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
@@ -105,7 +105,7 @@ pub static ROUTES: &[RouteRow] = &[
     row!(POST "/api/v1/policies" => api::policies::create_policy, MAINTAINER),
     row!(GET "/api/v1/policies/explain" => api::policies::explain_policy, VIEWER),
     row!(DELETE "/api/v1/policies/{id}" => api::policies::delete_policy, MAINTAINER),
-    row!(GET "/api/v1/audit/verify" => api::policies::verify_audit, VIEWER),
+    row!(GET "/api/v1/audit/verify" => api::policies::verify_audit, ADMIN),
     row!(GET "/api/v1/installations" => api::installations::list_installations, VIEWER),
     row!(GET "/api/v1/plugins" => api::plugins::list_plugins, VIEWER),
     row!(POST "/api/v1/plugins" => api::plugins::install_plugin, ADMIN),
@@ -138,7 +138,7 @@ pub static ROUTES: &[RouteRow] = &[
     row!(POST "/dashboard/policies" => dashboard::policies::add_policy, MAINTAINER),
     row!(POST "/dashboard/policies/{id}/delete" => dashboard::policies::delete_policy, MAINTAINER),
     row!(GET "/dashboard/audit" => dashboard::audit::list_audit, VIEWER),
-    row!(GET "/dashboard/audit/verify" => dashboard::audit::verify_chain, VIEWER),
+    row!(GET "/dashboard/audit/verify" => dashboard::audit::verify_chain, ADMIN),
     row!(GET "/dashboard/audit/export.csv" => dashboard::audit::export_csv, VIEWER),
     row!(GET "/dashboard/audit/export.json" => dashboard::audit::export_json, VIEWER),
     row!(GET "/dashboard/deliveries" => dashboard::deliveries::list_deliveries, VIEWER),
@@ -173,7 +173,20 @@ pub static ROUTES: &[RouteRow] = &[
 pub async fn enforce(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    match refusal(&req) {
+        // Answered here, not passed up as an error, so the middleware around it
+        // (the hardening headers) sees a response.
+        Some(refused) => Ok(req.error_response(refused).map_into_right_body()),
+        None => next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body),
+    }
+}
+
+/// Why the route table refuses `req`, if it does.
+fn refusal(req: &ServiceRequest) -> Option<AuthError> {
     let row = req.match_pattern().and_then(|pattern| {
         ROUTES
             .iter()
@@ -184,15 +197,11 @@ pub async fn enforce(
         Some(Access::SignedIn) => Some(None),
         Some(Access::Role(role) | Access::ProjectRole(role)) => Some(Some(role)),
     };
-    if let Some(role) = need {
-        let Some(principal) = crate::auth::middleware::resolved(req.request()) else {
-            return Err(AuthError::signed_out(req.request()).into());
-        };
-        if let Some(role) = role {
-            principal.require(role, None).map_err(AuthError::from)?;
-        }
-    }
-    next.call(req).await
+    let role = need?;
+    let Some(principal) = crate::auth::middleware::resolved(req.request()) else {
+        return Some(AuthError::signed_out(req.request()));
+    };
+    role.and_then(|role| principal.require(role, None).err().map(AuthError::from))
 }
 
 /// Mounts every row of [`ROUTES`].

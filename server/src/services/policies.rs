@@ -6,6 +6,7 @@ use thiserror::Error;
 
 use crate::crypto::AuditKey;
 use crate::db::audit::{self, AuditEntry, ChainConflict};
+use crate::db::dashboard::Visibility;
 use crate::db::policies;
 use crate::domain::{Actor, AuditAction};
 use crate::policy::{
@@ -204,16 +205,35 @@ pub struct Hypothesis<'a> {
     pub actor_permission: Option<Permission>,
 }
 
+/// Whether a reader who sees `visible` sees `scope`'s rules: built-in and global
+/// rules always, an organisation's when one of their repositories belongs to it,
+/// a repository's when they see it.
+#[must_use]
+pub fn visible_rule(visible: &Visibility, scope: &RuleScope) -> bool {
+    match scope {
+        RuleScope::Builtin | RuleScope::Global => true,
+        RuleScope::Org(org) => visible.shows_org(org),
+        RuleScope::Repo(repo) => visible.shows(Some(repo)),
+    }
+}
+
 /// What would happen if `plugin` used `capability` on `repository`, as the gate
-/// would decide it.
+/// would decide it, explained to a reader who sees `visible`: the decision is made
+/// under every rule, but `considered` lists only the rules that reader may see
+/// (another organisation's or repository's rules never cover `repository`, so the
+/// deciding rule is always among them).
 ///
 /// # Errors
 /// When the database fails.
-pub async fn explain(db: &DatabaseConnection, asked: &Hypothesis<'_>) -> Result<Decision, DbErr> {
+pub async fn explain(
+    db: &DatabaseConnection,
+    visible: &Visibility,
+    asked: &Hypothesis<'_>,
+) -> Result<Decision, DbErr> {
     let rules = policies::all(db).await?;
     let repository = asked.repository.to_ascii_lowercase();
     let target = asked.branch.map_or(Target::Nothing, Target::of_ref);
-    Ok(decide(
+    let mut decision = decide(
         &rules,
         &Request {
             plugin: asked.plugin,
@@ -224,5 +244,9 @@ pub async fn explain(db: &DatabaseConnection, asked: &Hypothesis<'_>) -> Result<
             event_branch: asked.event_branch,
             actor_permission: asked.actor_permission,
         },
-    ))
+    );
+    decision
+        .considered
+        .retain(|c| visible_rule(visible, &c.rule.scope));
+    Ok(decision)
 }

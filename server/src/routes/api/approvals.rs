@@ -19,7 +19,15 @@ pub struct ListQuery {
     /// A status (`pending`, `approved`, `retrying`, `executed`, `failed`, `denied`,
     /// `expired`, `superseded`, `stopped`); all when absent.
     status: Option<String>,
+    /// At most this many (default 50, at most 500).
+    limit: Option<u64>,
+    /// Only approvals older than this one (its id, `ap_...`): the previous page's
+    /// `next_before`.
+    before: Option<String>,
 }
+
+/// Approvals per page when the query does not say.
+const PAGE: u64 = 50;
 
 /// Body of approve and deny (optional).
 #[derive(Debug, Default, Deserialize)]
@@ -28,26 +36,58 @@ pub struct DecisionForm {
     reason: Option<String>,
 }
 
-/// `GET /api/v1/approvals`: held actions with exactly what they would do.
+/// `GET /api/v1/approvals`: held actions with exactly what they would do, newest
+/// first, a page at a time (`limit`, `before`; `next_before` when there may be
+/// more). The packfile of a held push is left out (`pack.data_bytes` says its size):
+/// a listing is no way to download up to `approvals.max_held_push_bytes` per row.
 pub async fn list_approvals(
     caller: AnyViewer,
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let unavailable = |e: sea_orm::DbErr| {
+        ApiError::internal(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", &e)
+    };
+    let visible = caller.visible_projects();
+    let before = match query.before.as_deref() {
+        None => None,
+        Some(public_id) => match crate::db::approvals::find(&state.db, public_id)
+            .await
+            .map_err(unavailable)?
+        {
+            Some(a) if visible.shows(Some(&a.repository)) => Some(a.id),
+            _ => {
+                return Err(ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    "approval_not_found",
+                    format!("no approval {public_id}"),
+                ))
+            }
+        },
+    };
+    let limit = query
+        .limit
+        .unwrap_or(PAGE)
+        .clamp(1, crate::db::dashboard::MAX_PAGE);
     let items = crate::db::dashboard::approvals(
         &state.db,
-        &caller.visible_projects(),
+        &visible,
         query.status.as_deref(),
+        before,
+        limit,
     )
     .await
-    .map_err(|e| ApiError::internal(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", &e))?;
+    .map_err(unavailable)?;
+    let next_before = (items.len() as u64 == limit)
+        .then(|| items.last().map(|a| a.public_id.clone()))
+        .flatten();
     let items: Vec<serde_json::Value> = items
         .into_iter()
         .map(|a| {
             serde_json::json!({
                 "id": a.public_id, "status": a.status, "plugin": a.plugin, "capability": a.capability,
                 "repository": a.repository, "delivery_id": a.delivery_id,
-                "action": serde_json::from_str::<serde_json::Value>(&a.action).unwrap_or_default(),
+                "action": without_pack_data(serde_json::from_str::<serde_json::Value>(&a.action).unwrap_or_default()),
                 "decided_by": a.decided_by, "reason": a.reason,
                 "requested_by": crate::db::approvals::requesters(&a),
                 "approvals": a.votes, "approvals_required": a.approvals_required,
@@ -57,7 +97,20 @@ pub async fn list_approvals(
             })
         })
         .collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "approvals": items })))
+    Ok(HttpResponse::Ok()
+        .json(serde_json::json!({ "approvals": items, "next_before": next_before })))
+}
+
+/// A held action with its pack's `data` (base64, up to the held-push limit)
+/// replaced by its size, `data_bytes`.
+fn without_pack_data(mut action: serde_json::Value) -> serde_json::Value {
+    if let Some(pack) = action.get_mut("pack").and_then(|p| p.as_object_mut()) {
+        if let Some(data) = pack.remove("data") {
+            let bytes = data.as_str().map_or(0, str::len);
+            pack.insert("data_bytes".into(), bytes.into());
+        }
+    }
+    action
 }
 
 /// `POST /api/v1/approvals/{id}/approve`: counts the caller's approval; runs the

@@ -7,12 +7,11 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::auth::require_on;
-use crate::auth::{AnyMaintainer, AnyViewer, Role};
+use crate::auth::{AdminOnly, AnyMaintainer, AnyViewer, Role};
 use crate::db::{audit, policies as rules};
 use crate::policy::{Permission, RuleScope};
-use crate::routes::dashboard::policies::visible_rule;
 use crate::routes::ApiError;
-use crate::services::policies::{self, PolicyError, RuleForm};
+use crate::services::policies::{self, visible_rule, PolicyError, RuleForm};
 use crate::state::AppState;
 
 /// `GET /api/v1/policies`: every operator rule.
@@ -88,13 +87,14 @@ pub struct ExplainQuery {
 }
 
 /// `GET /api/v1/policies/explain`: the decision, the rule that made it and why,
-/// and every rule considered.
+/// and every rule considered that the caller may see (security review M7).
 pub async fn explain_policy(
     caller: AnyViewer,
     state: web::Data<AppState>,
     q: web::Query<ExplainQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    if !caller.visible_projects().shows(Some(q.repository.trim())) {
+    let visible = caller.visible_projects();
+    if !visible.shows(Some(q.repository.trim())) {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
             "repository_not_found",
@@ -112,6 +112,7 @@ pub async fn explain_policy(
         .map_err(api_error)?;
     let decision = policies::explain(
         &state.db,
+        &visible,
         &policies::Hypothesis {
             plugin: &q.plugin,
             capability: &q.capability,
@@ -127,9 +128,10 @@ pub async fn explain_policy(
     Ok(HttpResponse::Ok().json(decision))
 }
 
-/// `GET /api/v1/audit/verify`: walks the audit chain.
+/// `GET /api/v1/audit/verify`: walks the whole audit chain, which costs a read of
+/// every row, so admins only (security review L5).
 pub async fn verify_audit(
-    _caller: AnyViewer,
+    _caller: AdminOnly,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let result = audit::verify(&state.db, state.audit_key(), None)

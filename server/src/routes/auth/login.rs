@@ -41,14 +41,16 @@ impl std::fmt::Debug for LoginForm {
     }
 }
 
-/// A local path to return to: only `/...` (never `//host` or a scheme), else `/`.
+/// A local path to return to, else `/`: `/` followed by nothing or by a character
+/// other than `/` and `\` (so never `//host` or `/\host`, which browsers read as
+/// another site), with no control character anywhere (a tab or newline that a
+/// browser drops would turn `/\t/host` into `//host`; security review L2).
 fn local_path(next: Option<&str>) -> &str {
     match next {
         Some(p)
-            if p.starts_with('/')
-                && !p.starts_with("//")
-                && !p.starts_with("/\\")
-                && !p.contains(['\r', '\n']) =>
+            if p.strip_prefix('/')
+                .is_some_and(|rest| !rest.starts_with(['/', '\\']))
+                && !p.chars().any(char::is_control) =>
         {
             p
         }
@@ -144,6 +146,8 @@ mod tests {
         assert_eq!(local_path(Some("//evil.example")), "/");
         assert_eq!(local_path(Some("https://evil.example")), "/");
         assert_eq!(local_path(Some("/\\evil.example")), "/");
+        assert_eq!(local_path(Some("/\t/evil.example")), "/");
+        assert_eq!(local_path(Some("/a\nb")), "/");
         assert_eq!(local_path(None), "/");
     }
 }

@@ -12,9 +12,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use futures::StreamExt;
 use serde::Deserialize;
 
-use super::access::User;
+use super::access::{can, require, User};
 use super::format::time;
 use super::view::{fragment, render, DashError, Nav};
+use crate::auth::Role;
 use crate::db;
 use crate::db::dashboard::{AuditFilter, Visibility};
 use crate::db::entities::audit_log::Model as AuditRow;
@@ -107,6 +108,8 @@ pub struct AuditPage {
     rows: Vec<AuditRow>,
     next: Option<String>,
     export: String,
+    /// Whether the caller may walk the whole chain (admins).
+    can_verify: bool,
 }
 
 impl AuditPage {
@@ -145,6 +148,7 @@ pub async fn list_audit(
     let page = AuditPage {
         nav: Nav::new(&user.0, "audit", super::sandbox::enabled(&state)),
         export: q.with_before(None),
+        can_verify: can(&user.0, Role::Admin, None),
         q,
         rows,
         next,
@@ -164,9 +168,11 @@ pub struct ChainStatus {
 /// `GET /dashboard/audit/verify`: walks the chain (every row) and says whether it
 /// is intact or where it breaks.
 pub async fn verify_chain(
-    _user: User,
+    user: User,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, DashError> {
+    // Every row is read: admins only (security review L5).
+    require(&user.0, Role::Admin, None)?;
     let status = match db::audit::verify(&state.db, state.audit_key(), None).await? {
         Ok(verified) => ChainStatus {
             intact: true,
@@ -301,10 +307,10 @@ fn rows(
     })
 }
 
-/// One CSV field: quoted when needed, and a leading `=`, `+`, `-` or `@` defused
-/// with `'` so spreadsheets do not run it as a formula.
+/// One CSV field: quoted when needed, and defused with a leading `'` when a
+/// spreadsheet might run it as a formula ([`runs_in_a_spreadsheet`]).
 fn csv_field(value: &str) -> String {
-    let defused = if value.starts_with(['=', '+', '-', '@']) {
+    let defused = if runs_in_a_spreadsheet(value) {
         format!("'{value}")
     } else {
         value.to_owned()
@@ -314,6 +320,14 @@ fn csv_field(value: &str) -> String {
     } else {
         defused
     }
+}
+
+/// Whether a spreadsheet may read `value` as a formula (OWASP's CSV injection
+/// list): it starts with `=`, `+`, `-`, `@`, a tab or a carriage return, or one of
+/// the first four after leading whitespace (which some spreadsheets skip). Such a
+/// field is exported with a leading `'`.
+fn runs_in_a_spreadsheet(value: &str) -> bool {
+    value.starts_with(['\t', '\r']) || value.trim_start().starts_with(['=', '+', '-', '@'])
 }
 
 #[cfg(test)]
@@ -326,5 +340,9 @@ mod tests {
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("=1+1"), "'=1+1");
+        assert_eq!(csv_field("\t=1"), "'\t=1");
+        assert_eq!(csv_field("\r=1"), "\"'\r=1\"");
+        assert_eq!(csv_field("  @SUM(A1)"), "'  @SUM(A1)");
+        assert_eq!(csv_field("a-b"), "a-b");
     }
 }

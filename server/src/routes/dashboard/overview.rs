@@ -20,8 +20,9 @@ pub struct Bar {
     pub label: String,
     /// Deliveries in that minute.
     pub count: i64,
-    /// Height, percent of the busiest minute.
-    pub height: i64,
+    /// Height, percent of the busiest minute rounded to a multiple of 5, for the
+    /// stylesheet's `.bars .hN` classes (no inline styles: the CSP allows none).
+    pub step: i64,
 }
 
 /// A plugin that crashed lately or was switched off for crashing.
@@ -61,7 +62,7 @@ async fn load(state: &AppState, user: &User) -> Result<OverviewPage, DashError> 
         .map(|m| Bar {
             label: m.minute.format("%H:%M").to_string(),
             count: m.count,
-            height: m.count * 100 / busiest,
+            step: (m.count * 100 / busiest + 2) / 5 * 5,
         })
         .collect();
     let (queued, running, oldest) = db::dashboard::queue(&state.db, &visible).await?;

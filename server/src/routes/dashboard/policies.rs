@@ -4,7 +4,7 @@
 //! and the "what would happen" form, answered by `services::policies::explain` as
 //! `/api/v1/policies/explain` is. A reader with only team grants sees the built-in
 //! and global rules, the rules of their repositories and of those repositories'
-//! organisations (`visible_rule`), and may ask the form only about their
+//! organisations (`services::policies::visible_rule`), and may ask the form only about their
 //! repositories (another answers 404).
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -13,10 +13,9 @@ use serde::Deserialize;
 use super::access::{can, require, User};
 use super::view::{render, see_other, DashError, Nav};
 use crate::auth::{Principal, Role};
-use crate::db::dashboard::Visibility;
 use crate::db::policies as rules;
 use crate::policy::{Decision, Permission, Rule, RuleScope};
-use crate::services::policies::{self, PolicyError, RuleForm};
+use crate::services::policies::{self, visible_rule, PolicyError, RuleForm};
 use crate::state::AppState;
 
 /// A rule as the page shows it.
@@ -55,17 +54,6 @@ fn may_edit(principal: &Principal, scope: &RuleScope) -> bool {
     match scope {
         RuleScope::Repo(repo) => can(principal, Role::Maintainer, Some(repo)),
         _ => can(principal, Role::Admin, None),
-    }
-}
-
-/// Whether a reader who sees `visible` sees `scope`'s rules: built-in and global
-/// rules always, an organisation's when one of their repositories belongs to it,
-/// a repository's when they see it.
-pub(crate) fn visible_rule(visible: &Visibility, scope: &RuleScope) -> bool {
-    match scope {
-        RuleScope::Builtin | RuleScope::Global => true,
-        RuleScope::Org(org) => visible.shows_org(org),
-        RuleScope::Repo(repo) => visible.shows(Some(repo)),
     }
 }
 
@@ -172,6 +160,7 @@ pub async fn list_policies(
         let event_branch = Some(q.event_branch.trim()).filter(|b| !b.is_empty());
         let d: Decision = policies::explain(
             &state.db,
+            &visible,
             &policies::Hypothesis {
                 plugin: q.plugin.trim(),
                 capability: q.capability.trim(),
@@ -186,7 +175,6 @@ pub async fn list_policies(
         let considered = d
             .considered
             .iter()
-            .filter(|c| visible_rule(&visible, &c.rule.scope))
             .map(|c| {
                 (
                     view(&c.rule, &user.0),
