@@ -1123,6 +1123,7 @@ async fn passwords_and_tokens_never_reach_the_logs() {
         ServerProcess::start(port, &database_url, &sim_url, dir.path(), &plugins).await;
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
         .build()
         .unwrap();
     let base = format!("http://127.0.0.1:{port}");

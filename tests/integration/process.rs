@@ -149,8 +149,15 @@ impl ServerProcess {
 
     async fn wait_ready(&mut self) {
         let url = format!("http://127.0.0.1:{}/health/ready", self.port);
-        for _ in 0..400 {
-            if reqwest::get(&url).await.is_ok_and(|r| r.status() == 200) {
+        // Bounded in time: a port another process took meanwhile may hold a request.
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while std::time::Instant::now() < deadline {
+            let answer = reqwest::Client::new()
+                .get(&url)
+                .timeout(Duration::from_secs(2))
+                .send()
+                .await;
+            if answer.is_ok_and(|r| r.status() == 200) {
                 return;
             }
             if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().unwrap()) {
