@@ -3,7 +3,8 @@
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder,
 };
 
 use super::entities::installations;
@@ -14,7 +15,7 @@ use super::entities::installations;
 /// # Errors
 /// When the database fails.
 pub async fn upsert(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     id: i64,
     account: &str,
     repositories: Option<Vec<String>>,
@@ -49,7 +50,7 @@ pub async fn upsert(
 /// # Errors
 /// When the database fails.
 pub async fn change_repositories(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     id: i64,
     added: &[String],
     removed: &[String],
@@ -83,7 +84,10 @@ pub async fn change_repositories(
 ///
 /// # Errors
 /// When the database fails.
-pub async fn find(db: &DatabaseConnection, id: i64) -> Result<Option<installations::Model>, DbErr> {
+pub async fn find(
+    db: &impl ConnectionTrait,
+    id: i64,
+) -> Result<Option<installations::Model>, DbErr> {
     installations::Entity::find_by_id(id).one(db).await
 }
 
@@ -91,7 +95,7 @@ pub async fn find(db: &DatabaseConnection, id: i64) -> Result<Option<installatio
 ///
 /// # Errors
 /// When the database fails.
-pub async fn remove(db: &DatabaseConnection, id: i64) -> Result<bool, DbErr> {
+pub async fn remove(db: &impl ConnectionTrait, id: i64) -> Result<bool, DbErr> {
     Ok(installations::Entity::delete_by_id(id)
         .exec(db)
         .await?

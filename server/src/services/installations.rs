@@ -3,7 +3,7 @@
 //! repositories added or removed. A suspended installation gets no API calls: its
 //! deliveries are stored and their jobs completed without running plugins. Every
 //! change is audited.
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
 use serde_json::Value;
 
 use crate::crypto::AuditKey;
@@ -46,62 +46,82 @@ pub async fn apply(
     let account = installation["account"]["login"]
         .as_str()
         .unwrap_or_default();
-    let selected = installation["repository_selection"].as_str() == Some("selected");
-    let existing = installations::find(db, id).await?;
-    let known_repos = || {
-        existing
-            .as_ref()
-            .and_then(|e| e.repositories.as_deref())
-            .and_then(|r| serde_json::from_str::<Vec<String>>(r).ok())
-    };
     let action = action.unwrap_or_default();
-    match (event, action) {
-        ("installation", "created" | "new_permissions_accepted") => {
-            let repos = selected.then(|| full_names(&payload["repositories"]));
-            installations::upsert(
-                db,
-                id,
-                account,
-                repos,
-                installation["suspended_at"].is_string(),
-            )
-            .await?;
-        }
-        ("installation", "suspend" | "unsuspend") => {
-            installations::upsert(db, id, account, known_repos(), action == "suspend").await?;
-            forget(github, id).await;
-        }
-        ("installation", "deleted") => {
-            installations::remove(db, id).await?;
-            forget(github, id).await;
-        }
-        ("installation_repositories", _) => {
-            if existing.is_none() {
-                installations::upsert(db, id, account, selected.then(Vec::new), false).await?;
-            }
-            if selected {
-                installations::change_repositories(
-                    db,
-                    id,
-                    &full_names(&payload["repositories_added"]),
-                    &full_names(&payload["repositories_removed"]),
-                )
-                .await?;
-            } else {
-                installations::upsert(db, id, account, None, existing.is_some_and(|e| e.suspended))
-                    .await?;
-            }
-        }
-        _ => return Ok(true),
-    }
-    tracing::info!(installation = id, event, action, "installation updated");
     let sender = payload["sender"]["login"].as_str().unwrap_or("github");
     let recorded = format!("{event}.{action}")
         .parse()
         .unwrap_or(AuditAction::InstallationChanged);
     let entry = AuditEntry::new(Actor::github(sender), recorded)
         .details(format!("installation {id} on {account} ({event}.{action})"));
-    audit::record(db, key, entry).await?;
+    // The change and its audit row are one transaction: neither without the other.
+    let changed = audit::retrying(|| async {
+        let txn = db.begin().await?;
+        if !change(&txn, id, account, event, action, payload).await? {
+            return Ok::<_, DbErr>(false);
+        }
+        audit::append(&txn, key, &entry).await?;
+        txn.commit().await?;
+        Ok(true)
+    })
+    .await?;
+    if changed {
+        tracing::info!(installation = id, event, action, "installation updated");
+        if event == "installation" && matches!(action, "suspend" | "unsuspend" | "deleted") {
+            forget(github, id).await;
+        }
+    }
+    Ok(true)
+}
+
+/// Applies one installation event on `conn`; returns whether it changed anything.
+async fn change(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    account: &str,
+    event: &str,
+    action: &str,
+    payload: &Value,
+) -> Result<bool, DbErr> {
+    let installation = &payload["installation"];
+    let selected = installation["repository_selection"].as_str() == Some("selected");
+    let existing = installations::find(conn, id).await?;
+    let known_repos = || {
+        existing
+            .as_ref()
+            .and_then(|e| e.repositories.as_deref())
+            .and_then(|r| serde_json::from_str::<Vec<String>>(r).ok())
+    };
+    match (event, action) {
+        ("installation", "created" | "new_permissions_accepted") => {
+            let repos = selected.then(|| full_names(&payload["repositories"]));
+            let suspended = installation["suspended_at"].is_string();
+            installations::upsert(conn, id, account, repos, suspended).await?;
+        }
+        ("installation", "suspend" | "unsuspend") => {
+            installations::upsert(conn, id, account, known_repos(), action == "suspend").await?;
+        }
+        ("installation", "deleted") => {
+            installations::remove(conn, id).await?;
+        }
+        ("installation_repositories", _) => {
+            if existing.is_none() {
+                installations::upsert(conn, id, account, selected.then(Vec::new), false).await?;
+            }
+            if selected {
+                installations::change_repositories(
+                    conn,
+                    id,
+                    &full_names(&payload["repositories_added"]),
+                    &full_names(&payload["repositories_removed"]),
+                )
+                .await?;
+            } else {
+                let suspended = existing.is_some_and(|e| e.suspended);
+                installations::upsert(conn, id, account, None, suspended).await?;
+            }
+        }
+        _ => return Ok(false),
+    }
     Ok(true)
 }
 
