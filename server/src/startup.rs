@@ -155,6 +155,13 @@ impl Application {
         self.port
     }
 
+    /// A handle that stops the server (and so, once `run_until_stopped` sees it end,
+    /// the workers): for tests that restart an app and for embedding.
+    #[must_use]
+    pub fn server_handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     /// The shared state, for tests and embedding.
     #[must_use]
     pub fn state(&self) -> &AppState {

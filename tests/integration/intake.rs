@@ -209,9 +209,7 @@ async fn migrations_go_down_to_empty_and_up_again() {
     // A database of its own, with no server polling it while tables are dropped.
     let dir = tempfile::tempdir().unwrap();
     let database = crate::helpers::fresh_database_url(&dir).await;
-    let db = &gantry_server::db::connect(&database.url, 2)
-        .await
-        .unwrap();
+    let db = &gantry_server::db::connect(&database.url, 2).await.unwrap();
     Migrator::up(db, None).await.unwrap();
     let count_tables = |db: &sea_orm::DatabaseConnection| {
         let sql = match db.get_database_backend() {

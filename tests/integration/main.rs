@@ -18,6 +18,7 @@ mod cli_audit;
 mod commands;
 mod dashboard;
 mod durability;
+mod faults;
 mod git;
 mod git_held;
 mod github_app;

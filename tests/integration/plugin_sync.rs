@@ -381,9 +381,15 @@ async fn a_maintainer_of_one_repository_cannot_force_push_into_another_that_did_
     accounts::create_team(db, app.state.audit_key(), &cli, "source-maintainers")
         .await
         .unwrap();
-    accounts::add_member(db, app.state.audit_key(), &cli, "source-maintainers", "mallory")
-        .await
-        .unwrap();
+    accounts::add_member(
+        db,
+        app.state.audit_key(),
+        &cli,
+        "source-maintainers",
+        "mallory",
+    )
+    .await
+    .unwrap();
     accounts::grant(
         db,
         app.state.audit_key(),
@@ -457,7 +463,14 @@ async fn deny_main_on_the_mirror(app: &TestApp) {
         branch: Some("main".into()),
         ..RuleForm::default()
     };
-    policies::add(&app.state.db, app.state.audit_key(), &gantry_server::domain::Actor::cli(), rule).await.unwrap();
+    policies::add(
+        &app.state.db,
+        app.state.audit_key(),
+        &gantry_server::domain::Actor::cli(),
+        rule,
+    )
+    .await
+    .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -270,9 +270,7 @@ async fn a_stored_branch_condition_keeps_its_meaning_across_the_event_branch_mig
     use gantry_migrations::{Migrator, MigratorTrait};
     let dir = tempfile::tempdir().unwrap();
     let database = crate::helpers::fresh_database_url(&dir).await;
-    let db = &gantry_server::db::connect(&database.url, 2)
-        .await
-        .unwrap();
+    let db = &gantry_server::db::connect(&database.url, 2).await.unwrap();
     // The schema before `event_branch`: twelve migrations.
     Migrator::up(db, Some(12)).await.unwrap();
     for (capability, branch) in [("issues:*", "release/*"), ("contents:write", "main")] {

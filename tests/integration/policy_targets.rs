@@ -30,7 +30,14 @@ async fn brancher_app() -> TestApp {
 }
 
 async fn add(app: &TestApp, rule: RuleForm) {
-    policies::add(&app.state.db, app.state.audit_key(), &gantry_server::domain::Actor::cli(), rule).await.unwrap();
+    policies::add(
+        &app.state.db,
+        app.state.audit_key(),
+        &gantry_server::domain::Actor::cli(),
+        rule,
+    )
+    .await
+    .unwrap();
 }
 
 fn rule(scope: &str, effect: &str) -> RuleForm {

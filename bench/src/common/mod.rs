@@ -45,9 +45,10 @@ pub fn binary_name(path: &std::path::Path) -> String {
     let root = std::fs::canonicalize(REPO_ROOT).unwrap_or_else(|_| REPO_ROOT.into());
     match portable_path(&path.display().to_string(), &root) {
         Some(PathWord::Inside(relative)) => relative,
-        _ => path
-            .file_name()
-            .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned()),
+        _ => path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        ),
     }
 }
 
@@ -90,7 +91,11 @@ fn portable_command(args: impl Iterator<Item = String>, root: &std::path::Path) 
         if let Some(option) = option {
             words.push(option);
         }
-        words.push(if value.contains(' ') { format!("'{value}'") } else { value });
+        words.push(if value.contains(' ') {
+            format!("'{value}'")
+        } else {
+            value
+        });
         i += step;
     }
     let mut line = words.join(" ");

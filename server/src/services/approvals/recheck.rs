@@ -4,10 +4,10 @@
 //! manifest) must stop it; a rule that now asks for more approvals raises the quorum.
 use sea_orm::DbErr;
 
+use super::gate::DecidedOn;
 use crate::db::entities::approvals::Model as Held;
 use crate::db::{plugin_states, policies};
 use crate::domain::RepoRef;
-use super::gate::DecidedOn;
 use crate::policy::{decide, Effect, Request, Target};
 use crate::services::plugins::active;
 use crate::state::AppState;
