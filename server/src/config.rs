@@ -301,6 +301,9 @@ pub struct WebhookSettings {
     /// How long secrets read from the database are reused before being read again;
     /// a secret added or removed with `gantry secrets` takes effect within this.
     pub secret_cache_ms: u64,
+    /// Every delivery is answered within this: one that cannot be stored in time is
+    /// refused with 503 and `Retry-After` (GitHub gives up after 10 s).
+    pub deadline_ms: u64,
 }
 
 impl Default for WebhookSettings {
@@ -309,7 +312,16 @@ impl Default for WebhookSettings {
             secrets: Vec::new(),
             max_body_bytes: 25 * 1024 * 1024,
             secret_cache_ms: 5_000,
+            deadline_ms: 5_000,
         }
+    }
+}
+
+impl WebhookSettings {
+    /// The answer deadline as a duration.
+    #[must_use]
+    pub fn deadline(&self) -> Duration {
+        Duration::from_millis(self.deadline_ms)
     }
 }
 
@@ -568,6 +580,9 @@ impl Settings {
         }
         if self.plugins.limits.epoch_tick_ms == 0 || self.plugins.limits.timeout_ms == 0 {
             bail!("plugins.limits.timeout_ms and epoch_tick_ms must be positive");
+        }
+        if !(100..10_000).contains(&self.webhook.deadline_ms) {
+            bail!("webhook.deadline_ms must be at least 100 and under 10000 (GitHub gives up after 10 s)");
         }
         if self.webhook.secrets.iter().any(|s| s.expose().is_empty()) {
             bail!("an empty webhook secret is not allowed");

@@ -13,6 +13,7 @@ pub mod entities;
 pub mod installations;
 pub mod jobs;
 pub mod kv;
+pub mod persist;
 pub mod plugin_secrets;
 pub mod plugin_seeds;
 pub mod plugin_states;

@@ -64,11 +64,7 @@ async fn run(state: AppState, owner: String, mut stopped: watch::Receiver<bool>)
                     .observe(started.elapsed().as_secs_f64());
                 heartbeat.abort();
                 if let Err(err) = result {
-                    tracing::error!(
-                        job = job_id,
-                        error = format!("{err:#}"),
-                        "job processing failed; its lease will expire and it will be retried"
-                    );
+                    give_back(&state, job_id, &owner, &format!("{err:#}"), lease).await;
                 }
             }
             Ok(None) => {
@@ -86,6 +82,34 @@ async fn run(state: AppState, owner: String, mut stopped: watch::Receiver<bool>)
                 }
             }
         }
+    }
+}
+
+/// A job whose processing failed (its storage failed) is queued again at once,
+/// retried through the fault on a fresh connection for up to half its lease, so it
+/// runs again promptly rather than after the lease expires. Its plugins that
+/// finished are recorded and do not run again.
+async fn give_back(state: &AppState, job_id: i64, owner: &str, error: &str, lease: Duration) {
+    let retry_at = chrono::Utc::now()
+        + chrono::Duration::milliseconds(
+            i64::try_from(state.settings.worker.retry_base_ms).unwrap_or(1_000),
+        );
+    let released = crate::db::persist::persistently("giving back a failed job", lease / 2, || {
+        jobs::release(&state.db, job_id, owner, error, retry_at)
+    })
+    .await;
+    match released {
+        Ok(_) => tracing::error!(
+            job = job_id,
+            error,
+            "job processing failed; it is queued again"
+        ),
+        Err(release_err) => tracing::error!(
+            job = job_id,
+            error,
+            release_error = %release_err,
+            "job processing failed and could not be given back; its lease will expire and it will be retried"
+        ),
     }
 }
 

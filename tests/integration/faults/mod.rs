@@ -5,7 +5,9 @@
 //! and no label reaches the simulator twice.
 //!
 //! This file holds what the scenarios share: the load, its record, and the checks.
+mod postgres_terminated;
 mod sqlite_full;
+mod sqlite_lock;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

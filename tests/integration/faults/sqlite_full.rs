@@ -4,7 +4,10 @@ use std::time::Duration;
 
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 
-use super::{assert_answered_within, assert_nothing_lost, deliver, deliver_at_rate, on_sqlite};
+use super::{
+    assert_answered_within, assert_nothing_lost, assert_nothing_twice, deliver, deliver_at_rate,
+    on_sqlite,
+};
 use crate::helpers::{spawn_app, AppOptions};
 
 /// Keeps the database nearly full until stopped: every few milliseconds it may
@@ -121,7 +124,8 @@ async fn a_transaction_sqlite_rolled_back_by_itself_does_not_swallow_later_deliv
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn deliveries_answered_202_while_sqlite_is_full_are_all_stored_after_a_restart() {
+async fn deliveries_answered_202_while_sqlite_is_full_are_stored_after_a_restart_and_labelled_once()
+{
     if !on_sqlite() {
         eprintln!("skipped: SQLite's disk full has no PostgreSQL counterpart here");
         return;
@@ -146,4 +150,5 @@ async fn deliveries_answered_202_while_sqlite_is_full_are_all_stored_after_a_res
     let app = app.restart().await;
     app.wait_for_idle_queue(Duration::from_secs(60)).await;
     assert_nothing_lost(&app, &sent).await;
+    assert_nothing_twice(&app, &sent);
 }
