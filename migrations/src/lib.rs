@@ -22,6 +22,7 @@ mod m20261206_120100_bind_plugin_secrets;
 mod m20261206_120200_create_plugin_seeds;
 mod m20261206_130000_add_approval_quorum_and_github_links;
 mod m20261206_130100_guard_audit_truncate;
+mod m20261206_160000_create_storage_probe;
 
 /// The migrations whose rollback removes the audit log or its protections (the
 /// table and its append-only triggers, the `TRUNCATE` guard): `gantry migrate down`
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_120200_create_plugin_seeds::Migration),
             Box::new(m20261206_130000_add_approval_quorum_and_github_links::Migration),
             Box::new(m20261206_130100_guard_audit_truncate::Migration),
+            Box::new(m20261206_160000_create_storage_probe::Migration),
         ]
     }
 }

@@ -21,6 +21,10 @@ use crate::services::secrets::WebhookSecrets;
 use crate::state::AppState;
 use crate::{db, routes};
 
+/// How long intake's storage breaker stays open before a probe delivery goes
+/// through (`services::storage_breaker`).
+const BREAKER_COOL_DOWN: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// A built, bound, not yet running Gantry server.
 pub struct Application {
     port: u16,
@@ -113,9 +117,16 @@ impl Application {
             settings.database_url(),
         )
         .context("starting the delivery writer")?;
+        let breaker = Arc::new(crate::services::storage_breaker::StorageBreaker::new(
+            BREAKER_COOL_DOWN,
+            settings.webhook.deadline() + BREAKER_COOL_DOWN,
+            metrics.storage_breaker_state.clone(),
+            metrics.storage_failures.clone(),
+        ));
         let state = AppState {
             session_keys,
             writer,
+            breaker,
             db,
             host_services,
             settings: Arc::new(settings),

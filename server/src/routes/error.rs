@@ -12,6 +12,8 @@ pub struct ApiError {
     code: &'static str,
     message: String,
     close: bool,
+    /// Seconds for a `Retry-After` header.
+    retry_after: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -29,6 +31,7 @@ impl ApiError {
             code,
             message: message.into(),
             close: false,
+            retry_after: None,
         }
     }
 
@@ -50,6 +53,7 @@ impl ApiError {
             code,
             message: format!("the server could not complete the request (request id {request_id})"),
             close: false,
+            retry_after: None,
         }
     }
 }
@@ -66,6 +70,13 @@ impl ApiError {
     #[must_use]
     pub fn closing_connection(mut self) -> Self {
         self.close = true;
+        self
+    }
+
+    /// Adds `Retry-After: seconds` to the answer.
+    #[must_use]
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
         self
     }
 }
@@ -85,6 +96,9 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(self.status);
         if self.close {
             response.force_close();
+        }
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((actix_web::http::header::RETRY_AFTER, seconds.to_string()));
         }
         response.json(Body {
             error: self.code,

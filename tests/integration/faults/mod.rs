@@ -5,9 +5,10 @@
 //! and no label reaches the simulator twice.
 //!
 //! This file holds what the scenarios share: the load, its record, and the checks.
+mod deadline;
 mod postgres_terminated;
 mod sqlite_full;
-mod sqlite_lock;
+mod write_lock;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -180,4 +181,37 @@ pub fn assert_answered_within(sent: &[Sent], limit: Duration) {
         slow.is_empty(),
         "answers slower than {limit:?} (issue, status, took): {slow:?}"
     );
+}
+
+/// Another connection holding the write lock deliveries need: SQLite's database
+/// lock (`BEGIN IMMEDIATE`), or on PostgreSQL exclusive locks on the tables intake
+/// and readiness write (`deliveries`, `jobs`, `storage_probe`).
+pub struct WriteLock {
+    db: sea_orm::DatabaseConnection,
+}
+
+impl WriteLock {
+    /// Takes the lock on a connection of its own.
+    pub async fn take(app: &TestApp) -> Self {
+        use sea_orm::ConnectionTrait;
+        let db = gantry_server::db::connect(&app.state.settings.database_url(), 1)
+            .await
+            .unwrap();
+        if on_sqlite() {
+            db.execute_unprepared("BEGIN IMMEDIATE").await.unwrap();
+        } else {
+            db.execute_unprepared("BEGIN").await.unwrap();
+            db.execute_unprepared("LOCK TABLE deliveries, jobs, storage_probe IN EXCLUSIVE MODE")
+                .await
+                .unwrap();
+        }
+        Self { db }
+    }
+
+    /// Gives the lock back.
+    pub async fn release(self) {
+        use sea_orm::ConnectionTrait;
+        self.db.execute_unprepared("ROLLBACK").await.unwrap();
+        self.db.close().await.unwrap();
+    }
 }
