@@ -10,6 +10,7 @@ pub mod audit;
 pub mod dashboard;
 pub mod deliveries;
 pub mod entities;
+pub mod host_writes;
 pub mod installations;
 pub mod jobs;
 pub mod kv;
