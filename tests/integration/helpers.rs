@@ -79,6 +79,8 @@ pub struct AppOptions {
     pub api_token: Option<&'static str>,
     /// Changes to the settings after the test defaults are applied.
     pub tweak: Option<fn(&mut Settings)>,
+    /// A database the test made itself (kept by the test), instead of a fresh one.
+    pub database_url: Option<String>,
 }
 
 impl Default for AppOptions {
@@ -90,6 +92,7 @@ impl Default for AppOptions {
             workers: 2,
             api_token: Some(API_TOKEN),
             tweak: None,
+            database_url: None,
         }
     }
 }
@@ -132,7 +135,13 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
     let sim_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let sim_addr = sim_listener.local_addr().unwrap();
     tokio::spawn(sim.serve(sim_listener).unwrap());
-    let database = fresh_database_url(&dir).await;
+    let database = match &options.database_url {
+        Some(url) => TestDatabase {
+            url: url.clone(),
+            postgres: None,
+        },
+        None => fresh_database_url(&dir).await,
+    };
     start_app(options, dir, database, sim, sim_addr).await
 }
 
@@ -207,7 +216,7 @@ async fn start_app(
 
     let runtime = PluginRuntime::new(options.limits.clone()).unwrap();
     let mut registry = PluginRegistry::default();
-    if let Plugins::Named(names) = options.plugins.clone() {
+    if let Plugins::Named(names) = options.plugins {
         for name in names {
             let bundled = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../plugins"))
                 .join(name)
@@ -263,6 +272,7 @@ pub struct TestDatabase {
 }
 
 impl Drop for TestDatabase {
+    #[allow(clippy::print_stderr)] // nothing else can report from a Drop
     fn drop(&mut self) {
         let Some((base, name)) = self.postgres.take() else {
             return;

@@ -6,6 +6,7 @@
 //!
 //! This file holds what the scenarios share: the load, its record, and the checks.
 mod deadline;
+mod postgres_restarted;
 mod postgres_terminated;
 mod sqlite_full;
 mod write_lock;
@@ -28,6 +29,12 @@ pub struct Sent {
     /// The HTTP status, or `None` when no answer came (connection error).
     pub status: Option<u16>,
     pub took: Duration,
+}
+
+/// Says why a test did not run (seen with `--nocapture`).
+#[allow(clippy::print_stderr)] // a skipped test must say why
+pub fn skip(reason: &str) {
+    eprintln!("skipped: {reason}");
 }
 
 /// Whether the suite runs on SQLite (the default) rather than PostgreSQL.

@@ -15,7 +15,7 @@ use crate::helpers::{spawn_app, AppOptions};
 async fn deliveries_while_postgres_backends_are_terminated_in_a_loop_are_stored_and_labelled_once()
 {
     if on_sqlite() {
-        eprintln!("skipped: runs with GANTRY_TEST_DATABASE=postgres");
+        super::skip("runs with GANTRY_TEST_DATABASE=postgres");
         return;
     }
     let app = spawn_app(AppOptions::default()).await;

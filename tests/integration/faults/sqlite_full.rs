@@ -74,7 +74,7 @@ async fn set_max_pages(db: &DatabaseConnection, pages: i64) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_transaction_sqlite_rolled_back_by_itself_does_not_swallow_later_deliveries() {
     if !on_sqlite() {
-        eprintln!("skipped: SQLite's disk full has no PostgreSQL counterpart here");
+        super::skip("SQLite's disk full has no PostgreSQL counterpart here");
         return;
     }
     let app = spawn_app(AppOptions {
@@ -127,7 +127,7 @@ async fn a_transaction_sqlite_rolled_back_by_itself_does_not_swallow_later_deliv
 async fn deliveries_answered_202_while_sqlite_is_full_are_stored_after_a_restart_and_labelled_once()
 {
     if !on_sqlite() {
-        eprintln!("skipped: SQLite's disk full has no PostgreSQL counterpart here");
+        super::skip("SQLite's disk full has no PostgreSQL counterpart here");
         return;
     }
     let app = spawn_app(AppOptions::default()).await;
