@@ -79,3 +79,17 @@ pub async fn finish(db: &DatabaseConnection, key: &str, response: &str) -> Resul
     db.execute_raw(statement).await?;
     Ok(())
 }
+
+/// Deletes the records of writes started before `before`; returns how many. A job
+/// is not retried, nor a dead one replayed, that long after.
+///
+/// # Errors
+/// When the database fails.
+pub async fn prune(db: &DatabaseConnection, before: chrono::DateTime<Utc>) -> Result<u64, DbErr> {
+    let statement = sql(
+        db,
+        "DELETE FROM host_writes WHERE started_at < $1",
+        vec![before.into()],
+    );
+    Ok(db.execute_raw(statement).await?.rows_affected())
+}

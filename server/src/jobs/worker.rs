@@ -1,7 +1,9 @@
 //! The worker pool: a bounded number of tasks leasing and processing jobs until told
-//! to stop, one task sweeping approvals (expiry, telling plugins the outcome), and
-//! one storing scheduled ticks. A worker that dies mid-job leaves a lease that expires, so another worker
-//! (in this process or another) takes the job over.
+//! to stop, one task sweeping approvals (expiry, telling plugins the outcome), one
+//! storing scheduled ticks, and one pruning old idempotency records of plugin
+//! writes. A worker whose job failed gives it back at once; one that dies mid-job
+//! leaves a lease that expires, so another worker (in this process or another)
+//! takes the job over.
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -35,6 +37,10 @@ impl WorkerPool {
             stopped.clone(),
         )));
         handles.push(tokio::spawn(tick_schedules(state.clone(), stopped.clone())));
+        handles.push(tokio::spawn(prune_host_writes(
+            state.clone(),
+            stopped.clone(),
+        )));
         Self { stop, handles }
     }
 
@@ -142,6 +148,31 @@ async fn tick_schedules(state: AppState, mut stopped: watch::Receiver<bool>) {
         }
         tokio::select! {
             () = tokio::time::sleep(every) => {}
+            _ = stopped.changed() => {}
+        }
+    }
+}
+
+/// How long a write's idempotency record is kept.
+const HOST_WRITES_KEPT: chrono::Duration = chrono::Duration::days(30);
+
+/// Deletes idempotency records of plugin writes older than [`HOST_WRITES_KEPT`],
+/// at start and then hourly, until stopped.
+async fn prune_host_writes(state: AppState, mut stopped: watch::Receiver<bool>) {
+    while !*stopped.borrow() {
+        let before = chrono::Utc::now() - HOST_WRITES_KEPT;
+        match crate::db::host_writes::prune(&state.db, before).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                deleted = n,
+                "pruned old idempotency records of plugin writes"
+            ),
+            Err(err) => {
+                tracing::warn!(error = %err, "pruning idempotency records failed; the next hour tries again")
+            }
+        }
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_secs(3600)) => {}
             _ = stopped.changed() => {}
         }
     }
