@@ -740,4 +740,16 @@ mod tests {
         let s = Settings::load_from(None, env(&[("GANTRY_DATA_DIR", "/tmp/g")])).unwrap();
         assert_eq!(s.database_url(), "sqlite:///tmp/g/gantry.db?mode=rwc");
     }
+
+    #[test]
+    fn a_webhook_deadline_github_would_not_wait_for_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gantry.toml");
+        std::fs::write(&path, "[webhook]\ndeadline_ms = 10000\n").unwrap();
+        let err = Settings::load_from(Some(&path), env(&[])).unwrap_err();
+        assert!(format!("{err:#}").contains("deadline_ms"), "{err:#}");
+        std::fs::write(&path, "[webhook]\ndeadline_ms = 3000\n").unwrap();
+        let s = Settings::load_from(Some(&path), env(&[])).unwrap();
+        assert_eq!(s.webhook.deadline(), Duration::from_secs(3));
+    }
 }
