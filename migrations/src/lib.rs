@@ -24,6 +24,8 @@ mod m20261206_130000_add_approval_quorum_and_github_links;
 mod m20261206_130100_guard_audit_truncate;
 mod m20261206_140000_create_delivery_digests;
 mod m20261206_150000_demote_team_admin_grants;
+mod m20261206_160000_create_storage_probe;
+mod m20261206_160100_create_host_writes;
 
 /// The migrations whose rollback removes the audit log or its protections (the
 /// table and its append-only triggers, the `TRUNCATE` guard): `gantry migrate down`
@@ -60,6 +62,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_130100_guard_audit_truncate::Migration),
             Box::new(m20261206_140000_create_delivery_digests::Migration),
             Box::new(m20261206_150000_demote_team_admin_grants::Migration),
+            Box::new(m20261206_160000_create_storage_probe::Migration),
+            Box::new(m20261206_160100_create_host_writes::Migration),
         ]
     }
 }

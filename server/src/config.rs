@@ -333,6 +333,9 @@ pub struct WebhookSettings {
     /// id (which the signature does not cover): a replayed body is answered as a
     /// duplicate. 0 turns this off (then only the delivery id deduplicates).
     pub replay_window_secs: u64,
+    /// Every delivery is answered within this: one that cannot be stored in time is
+    /// refused with 503 and `Retry-After` (GitHub gives up after 10 s).
+    pub deadline_ms: u64,
 }
 
 impl Default for WebhookSettings {
@@ -344,7 +347,16 @@ impl Default for WebhookSettings {
             body_timeout_ms: 10_000,
             max_in_flight: 256,
             replay_window_secs: 7 * 24 * 3600,
+            deadline_ms: 5_000,
         }
+    }
+}
+
+impl WebhookSettings {
+    /// The answer deadline as a duration.
+    #[must_use]
+    pub fn deadline(&self) -> Duration {
+        Duration::from_millis(self.deadline_ms)
     }
 }
 
@@ -604,6 +616,9 @@ impl Settings {
         if self.plugins.limits.epoch_tick_ms == 0 || self.plugins.limits.timeout_ms == 0 {
             bail!("plugins.limits.timeout_ms and epoch_tick_ms must be positive");
         }
+        if !(100..10_000).contains(&self.webhook.deadline_ms) {
+            bail!("webhook.deadline_ms must be at least 100 and under 10000 (GitHub gives up after 10 s)");
+        }
         if self.web.trust_proxy_headers {
             bail!("web.trust_proxy_headers is replaced by web.trusted_proxies: list your reverse proxies' addresses or CIDR blocks (forwarded headers from anyone else are ignored)");
         }
@@ -783,5 +798,17 @@ mod tests {
     fn sqlite_under_the_data_dir_is_the_default_database() {
         let s = Settings::load_from(None, env(&[("GANTRY_DATA_DIR", "/tmp/g")])).unwrap();
         assert_eq!(s.database_url(), "sqlite:///tmp/g/gantry.db?mode=rwc");
+    }
+
+    #[test]
+    fn a_webhook_deadline_github_would_not_wait_for_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gantry.toml");
+        std::fs::write(&path, "[webhook]\ndeadline_ms = 10000\n").unwrap();
+        let err = Settings::load_from(Some(&path), env(&[])).unwrap_err();
+        assert!(format!("{err:#}").contains("deadline_ms"), "{err:#}");
+        std::fs::write(&path, "[webhook]\ndeadline_ms = 3000\n").unwrap();
+        let s = Settings::load_from(Some(&path), env(&[])).unwrap();
+        assert_eq!(s.webhook.deadline(), Duration::from_secs(3));
     }
 }

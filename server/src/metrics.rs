@@ -47,6 +47,11 @@ pub struct Metrics {
     pub oldest_queued_seconds: Gauge,
     /// Actions held for approval, read at each scrape.
     pub approvals_waiting: IntGauge,
+    /// Storage failures at intake: a failed write, or a delivery not stored within
+    /// the webhook deadline.
+    pub storage_failures: IntCounter,
+    /// Intake's storage breaker: 0 closed, 1 open, 2 half-open (a probe is out).
+    pub storage_breaker_state: IntGauge,
 }
 
 /// The `(name, label)` series each plugin has reported.
@@ -228,6 +233,14 @@ impl Metrics {
             "approvals_waiting",
             "Actions held for a maintainer's approval",
         )?;
+        let storage_failures = IntCounter::new(
+            "storage_failures_total",
+            "Deliveries that could not be stored: a failed write or a missed deadline",
+        )?;
+        let storage_breaker_state = IntGauge::new(
+            "storage_breaker_state",
+            "Intake's storage breaker: 0 closed, 1 open, 2 half-open",
+        )?;
         registry.register(Box::new(github_calls.clone()))?;
         registry.register(Box::new(policy_decisions.clone()))?;
         registry.register(Box::new(job_seconds.clone()))?;
@@ -235,6 +248,8 @@ impl Metrics {
         registry.register(Box::new(jobs_running.clone()))?;
         registry.register(Box::new(oldest_queued_seconds.clone()))?;
         registry.register(Box::new(approvals_waiting.clone()))?;
+        registry.register(Box::new(storage_failures.clone()))?;
+        registry.register(Box::new(storage_breaker_state.clone()))?;
         Ok(Self {
             registry,
             deliveries,
@@ -252,6 +267,8 @@ impl Metrics {
             jobs_running,
             oldest_queued_seconds,
             approvals_waiting,
+            storage_failures,
+            storage_breaker_state,
         })
     }
 

@@ -21,6 +21,10 @@ use crate::services::secrets::WebhookSecrets;
 use crate::state::AppState;
 use crate::{db, routes};
 
+/// How long intake's storage breaker stays open before a probe delivery goes
+/// through (`services::storage_breaker`).
+const BREAKER_COOL_DOWN: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// A built, bound, not yet running Gantry server.
 pub struct Application {
     port: u16,
@@ -116,12 +120,19 @@ impl Application {
         let intake_permits = Arc::new(tokio::sync::Semaphore::new(
             settings.webhook.max_in_flight.max(1),
         ));
+        let breaker = Arc::new(crate::services::storage_breaker::StorageBreaker::new(
+            BREAKER_COOL_DOWN,
+            settings.webhook.deadline() + BREAKER_COOL_DOWN,
+            metrics.storage_breaker_state.clone(),
+            metrics.storage_failures.clone(),
+        ));
         let state = AppState {
             passwords: Arc::new(crate::auth::verifier::PasswordVerifier::new(
                 settings.web.login.max_concurrent_verifications,
             )),
             session_keys,
             writer,
+            breaker,
             db,
             host_services,
             settings: Arc::new(settings),
@@ -161,6 +172,13 @@ impl Application {
     #[must_use]
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// A handle that stops the server (and so, once `run_until_stopped` sees it end,
+    /// the workers): for tests that restart an app and for embedding.
+    #[must_use]
+    pub fn server_handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
     }
 
     /// The shared state, for tests and embedding.

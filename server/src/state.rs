@@ -28,6 +28,8 @@ pub struct AppState {
     pub github: GitHubAccess,
     /// Stores accepted deliveries, several per commit under load.
     pub writer: crate::services::delivery_writer::DeliveryWriter,
+    /// Refuses deliveries at once while storage keeps failing.
+    pub breaker: Arc<crate::services::storage_breaker::StorageBreaker>,
     /// Wakes an idle worker when a delivery is stored.
     pub wake: Arc<Notify>,
     /// Sees each delivery before plugins run (the sandbox's simulator).

@@ -58,6 +58,7 @@ pub fn built_wasm(dir: &str, name: &str) -> Vec<u8> {
 }
 
 /// Which plugins a test app loads.
+#[derive(Clone, Copy)]
 pub enum Plugins {
     /// None at all.
     None,
@@ -66,6 +67,7 @@ pub enum Plugins {
 }
 
 /// How to build a test app.
+#[derive(Clone)]
 pub struct AppOptions {
     pub plugins: Plugins,
     pub limits: Limits,
@@ -77,6 +79,8 @@ pub struct AppOptions {
     pub api_token: Option<&'static str>,
     /// Changes to the settings after the test defaults are applied.
     pub tweak: Option<fn(&mut Settings)>,
+    /// A database the test made itself (kept by the test), instead of a fresh one.
+    pub database_url: Option<String>,
 }
 
 impl Default for AppOptions {
@@ -88,6 +92,7 @@ impl Default for AppOptions {
             workers: 2,
             api_token: Some(API_TOKEN),
             tweak: None,
+            database_url: None,
         }
     }
 }
@@ -101,10 +106,21 @@ pub struct TestApp {
     pub dir: tempfile::TempDir,
     /// Dropped with the app: its PostgreSQL database goes with it.
     pub _database: TestDatabase,
+    /// How it was built, for [`TestApp::restart`].
+    options: AppOptions,
+    /// Stops its HTTP server (and then its workers).
+    stop: actix_web::dev::ServerHandle,
+    /// The task serving it, done once it stopped.
+    running: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    /// Set once its parts moved to a restarted app.
+    restarted: bool,
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        if self.restarted {
+            return;
+        }
         self.sim.remove_temporary_repositories();
     }
 }
@@ -119,13 +135,69 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
     let sim_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let sim_addr = sim_listener.local_addr().unwrap();
     tokio::spawn(sim.serve(sim_listener).unwrap());
+    let database = match &options.database_url {
+        Some(url) => TestDatabase {
+            url: url.clone(),
+            postgres: None,
+        },
+        None => fresh_database_url(&dir).await,
+    };
+    start_app(options, dir, database, sim, sim_addr).await
+}
 
+impl TestApp {
+    /// Stops this app cleanly (HTTP server, workers, then the database pool) and
+    /// starts a new one on the same database, data directory and simulator, as an
+    /// operator's restart would.
+    pub async fn restart(mut self) -> TestApp {
+        self.stop.stop(true).await;
+        if let Some(running) = self.running.take() {
+            let _ = running.await;
+        }
+        let _ = self.state.db.clone().close().await;
+        let sim_addr = self
+            .state
+            .settings
+            .github
+            .api_url
+            .trim_start_matches("http://")
+            .parse()
+            .unwrap();
+        // The simulator lives on in the new app: this one must not clean it up.
+        self.restarted = true;
+        let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap());
+        let database = std::mem::replace(
+            &mut self._database,
+            TestDatabase {
+                url: String::new(),
+                postgres: None,
+            },
+        );
+        start_app(
+            self.options.clone(),
+            dir,
+            database,
+            self.sim.clone(),
+            sim_addr,
+        )
+        .await
+    }
+}
+
+/// Starts a Gantry server on `database` and `dir`, pointed at the simulator `sim`
+/// that serves on `sim_addr`.
+async fn start_app(
+    options: AppOptions,
+    dir: tempfile::TempDir,
+    database: TestDatabase,
+    sim: Simulator,
+    sim_addr: std::net::SocketAddr,
+) -> TestApp {
     let mut settings = Settings {
         data_dir: dir.path().to_path_buf(),
         ..Settings::default()
     };
     settings.server.listen = "127.0.0.1:0".into();
-    let database = fresh_database_url(&dir).await;
     settings.database.url = database.url.clone();
     settings.webhook.secrets = vec![Secret::new(SECRET)];
     settings.github.api_url = format!("http://{sim_addr}");
@@ -145,7 +217,7 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
         tweak(&mut settings);
     }
 
-    let runtime = PluginRuntime::new(options.limits).unwrap();
+    let runtime = PluginRuntime::new(options.limits.clone()).unwrap();
     let mut registry = PluginRegistry::default();
     if let Plugins::Named(names) = options.plugins {
         for name in names {
@@ -177,7 +249,8 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
     .unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state().clone();
-    tokio::spawn(app.run_until_stopped());
+    let stop = app.server_handle();
+    let running = tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
         state,
@@ -185,6 +258,10 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
         http: reqwest::Client::new(),
         dir,
         _database: database,
+        options,
+        stop,
+        running: Some(running),
+        restarted: false,
     }
 }
 

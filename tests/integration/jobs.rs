@@ -233,3 +233,48 @@ async fn a_job_that_keeps_failing_backs_off_with_jitter_is_dead_lettered_and_rep
         1
     );
 }
+
+/// Issue 16 item 3: a label added before a later write of the same run failed is
+/// answered from its idempotency record when the job runs again, not sent twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_label_added_before_a_502_is_not_added_again_by_the_retry() {
+    let config = serde_json::json!({ "rules": [
+        { "on": "pull_request.opened", "add_labels": ["triaged"], "comment": "Thanks!" }
+    ]});
+    let app = spawn_app(AppOptions {
+        configs: vec![("hooks", config)],
+        ..AppOptions::default()
+    })
+    .await;
+    app.sim.inject(Fault {
+        method: Some("POST".into()),
+        path: COMMENTS.into(),
+        kind: FaultKind::Status(502),
+        times: Some(1),
+    });
+    let id = delivery_id();
+    app.post_webhook("pull_request", &id, &pull_request(2, "opened"))
+        .await;
+    wait_until(Duration::from_secs(20), "the retried job to finish", || {
+        let app = &app;
+        let id = id.clone();
+        async move { app.runs_of(&id).await.iter().any(|r| r.outcome == "ok") }
+    })
+    .await;
+    let runs = app.runs_of(&id).await;
+    assert_eq!(
+        runs.iter().map(|r| r.outcome.as_str()).collect::<Vec<_>>(),
+        ["retry", "ok"]
+    );
+    assert_eq!(
+        app.sim
+            .request_count("POST", "/repos/Codertocat/Hello-World/issues/2/labels"),
+        1,
+        "the retry answered the label from its record"
+    );
+    assert!(app
+        .sim
+        .issue_labels("Codertocat", "Hello-World", 2)
+        .unwrap()
+        .contains(&"triaged".to_owned()));
+}

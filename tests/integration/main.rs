@@ -20,6 +20,7 @@ mod dashboard;
 mod durability;
 mod edges;
 mod expensive;
+mod faults;
 mod git;
 mod git_held;
 mod github_app;

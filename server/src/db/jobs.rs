@@ -167,6 +167,44 @@ pub async fn renew_lease(
     Ok(renewed.rows_affected == 1)
 }
 
+/// Gives back a job this worker leased but could not process (its storage failed
+/// before or after its plugins ran): queued again from `run_after`, so it is taken
+/// up promptly instead of after its lease expires. Changes nothing when the lease
+/// was lost meanwhile. Its attempt count stays: the next lease is the next attempt.
+///
+/// # Errors
+/// When the database fails.
+pub async fn release(
+    db: &DatabaseConnection,
+    job_id: i64,
+    owner: &str,
+    error: &str,
+    run_after: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let released = jobs::Entity::update_many()
+        .col_expr(
+            jobs::Column::Status,
+            Expr::value(JobStatus::Queued.as_str()),
+        )
+        .col_expr(
+            jobs::Column::LeaseOwner,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            jobs::Column::LeaseExpiresAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(jobs::Column::RunAfter, Expr::value(run_after))
+        .col_expr(jobs::Column::LastError, Expr::value(truncate(error, 4000)))
+        .col_expr(jobs::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(jobs::Column::Id.eq(job_id))
+        .filter(jobs::Column::LeaseOwner.eq(owner))
+        .filter(jobs::Column::Status.eq(JobStatus::Running.as_str()))
+        .exec(db)
+        .await?;
+    Ok(released.rows_affected == 1)
+}
+
 /// Makes every job leased by anyone available again at once. Only for a process
 /// that knows it is the database's sole user (the sandbox, at start).
 ///

@@ -1,6 +1,9 @@
 //! Persistence: the connection (SQLite with WAL and a busy timeout, or PostgreSQL),
 //! migrations, generated-style entities in `entities/`, and hand-written queries in
 //! one module per table that return plain values.
+//!
+//! A pooled connection that comes back still inside a transaction is closed, never
+//! handed out again (see [`connect`] and docs/adr/0004-storage-faults.md).
 pub mod accounts;
 pub mod approvals;
 pub mod audit;
@@ -8,9 +11,11 @@ pub mod dashboard;
 pub mod deliveries;
 pub mod delivery_digests;
 pub mod entities;
+pub mod host_writes;
 pub mod installations;
 pub mod jobs;
 pub mod kv;
+pub mod persist;
 pub mod plugin_secrets;
 pub mod plugin_seeds;
 pub mod plugin_states;
@@ -37,6 +42,15 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 /// throughput). One connection queues the work in order instead. Code must
 /// therefore never use the pool while it holds a transaction.
 ///
+/// A connection is only handed out when it is outside any transaction: one the
+/// driver still counts as inside a transaction when it is taken from the pool (its
+/// last COMMIT or ROLLBACK failed, for instance after SQLite rolled back by itself
+/// on SQLITE_FULL, SQLITE_IOERR or SQLITE_BUSY) is closed and replaced. Otherwise
+/// the driver's transaction depth drifts from SQLite's, every later "transaction"
+/// is a savepoint inside one that never commits, and deliveries answered 202 never
+/// reach the file. The check reads a counter the driver keeps; it costs no round
+/// trip.
+///
 /// # Errors
 /// When the directory cannot be created or the database cannot be reached.
 pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<DatabaseConnection> {
@@ -60,6 +74,12 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Database
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
+        })
+        .map_sqlx_sqlite_before_acquire(|conn, _| {
+            Box::pin(async move { Ok(outside_transaction(conn)) })
+        })
+        .map_sqlx_postgres_before_acquire(|conn, _| {
+            Box::pin(async move { Ok(outside_transaction(conn)) })
         });
     Database::connect(options)
         .await
@@ -109,6 +129,17 @@ pub async fn roll_back(
     Migrator::down(db, steps)
         .await
         .context("rolling back migrations")
+}
+
+/// Whether a pooled connection may be handed out: only when the driver counts no
+/// open transaction on it. One that does is left over from a failed COMMIT or
+/// ROLLBACK, and its state can no longer be trusted; the pool closes it.
+fn outside_transaction(conn: &impl sea_orm::sqlx::Connection) -> bool {
+    let clean = !conn.is_in_transaction();
+    if !clean {
+        tracing::warn!("a pooled database connection came back inside a transaction (a COMMIT or ROLLBACK failed); it is closed and replaced");
+    }
+    clean
 }
 
 fn is_sqlite(url: &str) -> bool {

@@ -1,7 +1,9 @@
 //! The worker pool: a bounded number of tasks leasing and processing jobs until told
-//! to stop, one task sweeping approvals (expiry, telling plugins the outcome), and
-//! one storing scheduled ticks. A worker that dies mid-job leaves a lease that expires, so another worker
-//! (in this process or another) takes the job over.
+//! to stop, one task sweeping approvals (expiry, telling plugins the outcome), one
+//! storing scheduled ticks, and one pruning old idempotency records of plugin
+//! writes. A worker whose job failed gives it back at once; one that dies mid-job
+//! leaves a lease that expires, so another worker (in this process or another)
+//! takes the job over.
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -35,6 +37,10 @@ impl WorkerPool {
             stopped.clone(),
         )));
         handles.push(tokio::spawn(tick_schedules(state.clone(), stopped.clone())));
+        handles.push(tokio::spawn(prune_host_writes(
+            state.clone(),
+            stopped.clone(),
+        )));
         Self { stop, handles }
     }
 
@@ -64,11 +70,7 @@ async fn run(state: AppState, owner: String, mut stopped: watch::Receiver<bool>)
                     .observe(started.elapsed().as_secs_f64());
                 heartbeat.abort();
                 if let Err(err) = result {
-                    tracing::error!(
-                        job = job_id,
-                        error = format!("{err:#}"),
-                        "job processing failed; its lease will expire and it will be retried"
-                    );
+                    give_back(&state, job_id, &owner, &format!("{err:#}"), lease).await;
                 }
             }
             Ok(None) => {
@@ -86,6 +88,34 @@ async fn run(state: AppState, owner: String, mut stopped: watch::Receiver<bool>)
                 }
             }
         }
+    }
+}
+
+/// A job whose processing failed (its storage failed) is queued again at once,
+/// retried through the fault on a fresh connection for up to half its lease, so it
+/// runs again promptly rather than after the lease expires. Its plugins that
+/// finished are recorded and do not run again.
+async fn give_back(state: &AppState, job_id: i64, owner: &str, error: &str, lease: Duration) {
+    let retry_at = chrono::Utc::now()
+        + chrono::Duration::milliseconds(
+            i64::try_from(state.settings.worker.retry_base_ms).unwrap_or(1_000),
+        );
+    let released = crate::db::persist::persistently("giving back a failed job", lease / 2, || {
+        jobs::release(&state.db, job_id, owner, error, retry_at)
+    })
+    .await;
+    match released {
+        Ok(_) => tracing::error!(
+            job = job_id,
+            error,
+            "job processing failed; it is queued again"
+        ),
+        Err(release_err) => tracing::error!(
+            job = job_id,
+            error,
+            release_error = %release_err,
+            "job processing failed and could not be given back; its lease will expire and it will be retried"
+        ),
     }
 }
 
@@ -118,6 +148,31 @@ async fn tick_schedules(state: AppState, mut stopped: watch::Receiver<bool>) {
         }
         tokio::select! {
             () = tokio::time::sleep(every) => {}
+            _ = stopped.changed() => {}
+        }
+    }
+}
+
+/// How long a write's idempotency record is kept.
+const HOST_WRITES_KEPT: chrono::Duration = chrono::Duration::days(30);
+
+/// Deletes idempotency records of plugin writes older than [`HOST_WRITES_KEPT`],
+/// at start and then hourly, until stopped.
+async fn prune_host_writes(state: AppState, mut stopped: watch::Receiver<bool>) {
+    while !*stopped.borrow() {
+        let before = chrono::Utc::now() - HOST_WRITES_KEPT;
+        match crate::db::host_writes::prune(&state.db, before).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                deleted = n,
+                "pruned old idempotency records of plugin writes"
+            ),
+            Err(err) => {
+                tracing::warn!(error = %err, "pruning idempotency records failed; the next hour tries again")
+            }
+        }
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_secs(3600)) => {}
             _ = stopped.changed() => {}
         }
     }

@@ -12,6 +12,7 @@ pub struct ApiError {
     code: &'static str,
     message: String,
     close: bool,
+    /// Seconds for a `Retry-After` header.
     retry_after: Option<u64>,
 }
 

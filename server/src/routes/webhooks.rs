@@ -156,7 +156,20 @@ fn intake_error(err: IntakeError) -> ApiError {
         ),
         IntakeError::Storage(_) => {
             ApiError::internal(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", &err)
+                .retry_after(1)
         }
+        IntakeError::Deadline => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "storage_deadline",
+            err.to_string(),
+        )
+        .retry_after(1),
+        IntakeError::Refused { retry_after } => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "storage_breaker_open",
+            err.to_string(),
+        )
+        .retry_after(retry_after.as_secs().max(1)),
     }
 }
 

@@ -4,7 +4,8 @@
 //! arrived while the previous commit ran and stores them in one transaction
 //! (`db::deliveries::store_batch`); each request waits for the commit that holds
 //! its delivery, so nothing is answered before it is stored, and a failed commit
-//! fails every request in it (nothing of them is stored). Under no load a batch is
+//! fails every request in it (nothing of them is stored). A request that stopped
+//! waiting (past the webhook deadline) before its batch began is left out. Under no load a batch is
 //! one delivery and costs what storing it alone costs. The writer runs on a thread
 //! of its own, so plugins busy on the job workers' runtime never delay a 202.
 use sea_orm::{DatabaseConnection, DbErr};
@@ -132,6 +133,12 @@ async fn run(db: DatabaseConnection, mut incoming: mpsc::Receiver<Pending>) {
                 }
                 Err(_) => break,
             }
+        }
+        // A request that gave up (its deadline passed, it was refused with 503) is
+        // not stored: what was refused stays refused.
+        batch.retain(|p| !p.reply.is_closed());
+        if batch.is_empty() {
+            continue;
         }
         let news: Vec<NewDelivery<'_>> = batch.iter().map(|p| p.delivery.borrowed()).collect();
         let result = deliveries::store_batch(&db, &news).await;

@@ -1,7 +1,9 @@
 //! Accepting a webhook delivery: verify the signature on the raw bytes, read the few
 //! routing fields, check that a secret of the repository's own scope signed it and
-//! that a known installation it names belongs to the repository's owner, then store the delivery and its job in one transaction. Nothing
-//! else happens before the reply; the worker is only woken.
+//! that a known installation it names belongs to the repository's owner, then store
+//! the delivery and its job in one transaction. Nothing else happens before the reply;
+//! the worker is only woken. All of it within the webhook deadline, and not at all
+//! while the storage breaker is open.
 use sea_orm::DbErr;
 use thiserror::Error;
 
@@ -9,6 +11,7 @@ use crate::db::deliveries::Stored;
 use crate::db::delivery_digests::Replay;
 use crate::domain::{is_known_action, is_known_event, EventMeta, WebhookHeaders};
 use crate::services::delivery_writer::OwnedDelivery;
+use crate::services::storage_breaker::Admission;
 use crate::state::AppState;
 
 /// Why a delivery was not accepted. The webhook route maps each to a status.
@@ -32,6 +35,16 @@ pub enum IntakeError {
     /// the delivery can be redelivered.
     #[error("the delivery could not be stored")]
     Storage(#[source] DbErr),
+    /// 503: the delivery could not be stored within `webhook.deadline_ms`; it may
+    /// still be stored (a redelivery is then a duplicate), never half.
+    #[error("the delivery could not be stored within the webhook deadline")]
+    Deadline,
+    /// 503 at once: storage keeps failing and the breaker is open.
+    #[error("storage is failing; deliveries are refused until it recovers")]
+    Refused {
+        /// When a client may try again.
+        retry_after: std::time::Duration,
+    },
 }
 
 /// What intake did with a delivery.
@@ -76,6 +89,36 @@ async fn replay_of(state: &AppState, body: bytes::Bytes) -> Result<Option<Replay
 /// An [`IntakeError`]; in every case nothing was stored.
 #[tracing::instrument(name = "intake", skip_all, fields(delivery.id = %headers.delivery.as_str(), event = %headers.event.as_str()))]
 pub async fn accept(
+    state: &AppState,
+    headers: &WebhookHeaders,
+    body: bytes::Bytes,
+) -> Result<Accepted, IntakeError> {
+    if let Admission::Refused { retry_after } = state.breaker.admit() {
+        return Err(IntakeError::Refused { retry_after });
+    }
+    let deadline = state.settings.webhook.deadline();
+    match tokio::time::timeout(deadline, verify_and_store(state, headers, body)).await {
+        Ok(Ok(accepted)) => {
+            state.breaker.succeeded();
+            Ok(accepted)
+        }
+        Ok(Err(IntakeError::Storage(err))) => {
+            state.breaker.failed();
+            Err(IntakeError::Storage(err))
+        }
+        Ok(Err(other)) => Err(other),
+        Err(_) => {
+            state.breaker.failed();
+            tracing::error!(
+                deadline_ms = deadline.as_millis() as u64,
+                "a delivery could not be stored within the webhook deadline; refused with 503"
+            );
+            Err(IntakeError::Deadline)
+        }
+    }
+}
+
+async fn verify_and_store(
     state: &AppState,
     headers: &WebhookHeaders,
     body: bytes::Bytes,

@@ -16,3 +16,4 @@ pub mod plugins;
 pub mod policies;
 pub mod schedule;
 pub mod secrets;
+pub mod storage_breaker;

@@ -92,7 +92,14 @@ impl Invocation {
         {
             return Ok(done);
         }
-        let result = self.env.github.rest(method, &path, body.as_ref()).await;
+        let result = if read_only {
+            self.env.github.rest(method, &path, body.as_ref()).await
+        } else {
+            let github = &self.env.github;
+            self.once(&key, || github.rest(method, &path, body.as_ref()))
+                .await
+                .map_err(|e| self.storage_failed(e))?
+        };
         result.map_err(|e| self.host_error(e))
     }
 
@@ -121,7 +128,11 @@ impl Invocation {
         {
             return Ok(done);
         }
-        let result = action.run(&self.env.github, false).await;
+        let github = &self.env.github;
+        let result = self
+            .once(&key, || action.run(github, false))
+            .await
+            .map_err(|e| self.storage_failed(e))?;
         result.map_err(|e| self.host_error(e))
     }
 

@@ -28,6 +28,7 @@ mod http;
 mod kv;
 pub(crate) mod log;
 mod metrics;
+mod once;
 pub(crate) mod secrets;
 mod targets;
 use crate::policy::Target;

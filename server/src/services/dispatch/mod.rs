@@ -11,6 +11,7 @@ use sea_orm::TransactionTrait;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::entities::jobs::Model as Job;
 use crate::db::jobs::JobStatus;
+use crate::db::persist::persistently;
 use crate::db::{deliveries, jobs, plugin_states, policies, runs};
 use crate::domain::{
     is_known_action, is_known_event, Actor, AuditAction, Cause, EventMeta, RepoRef,
@@ -213,8 +214,12 @@ async fn run_job(state: &AppState, job: Job) -> anyhow::Result<()> {
         retry_reasons,
         retry_at,
     } = outcome;
+    let budget = record_budget(state);
     if retry_reasons.is_empty() {
-        jobs::complete(&state.db, job.id).await?;
+        persistently("completing a job", budget, || {
+            jobs::complete(&state.db, job.id)
+        })
+        .await?;
         state
             .metrics
             .jobs_finished
@@ -223,14 +228,17 @@ async fn run_job(state: &AppState, job: Job) -> anyhow::Result<()> {
     } else {
         let worker = &state.settings.worker;
         let base = std::time::Duration::from_millis(worker.retry_base_ms);
-        let status = jobs::fail(
-            &state.db,
-            &job,
-            &retry_reasons.join("; "),
-            worker.max_attempts,
-            base,
-            retry_at,
-        )
+        let reasons = retry_reasons.join("; ");
+        let status = persistently("recording a failed attempt", budget, || {
+            jobs::fail(
+                &state.db,
+                &job,
+                &reasons,
+                worker.max_attempts,
+                base,
+                retry_at,
+            )
+        })
         .await?;
         state
             .metrics
@@ -375,26 +383,31 @@ async fn settle(
         .observe(report.duration.as_secs_f64());
     let crashed = matches!(report.outcome, Outcome::Trapped | Outcome::TimedOut);
     let limit = state.settings.plugins.max_consecutive_crashes;
-    // The automatic disable and its audit row are one transaction.
-    let disabled = audit::retrying(|| async {
-        let txn = state.db.begin().await?;
-        let reason = plugin_states::record_run(
-            &txn,
-            &report.plugin,
-            crashed,
-            report.message.as_deref(),
-            limit,
-        )
-        .await?;
-        if let Some(reason) = &reason {
-            let entry = AuditEntry::new(Actor::system(), AuditAction::PluginDisabled)
-                .delivery(delivery_id)
-                .outcome("disabled")
-                .details(format!("{}: {reason}", report.plugin));
-            audit::append(&txn, state.audit_key(), &entry).await?;
-        }
-        txn.commit().await?;
-        Ok::<_, sea_orm::DbErr>(reason)
+    // The automatic disable and its audit row are one transaction. This and the run's
+    // record are retried through a passing storage fault: the plugin's writes have
+    // happened, and a job whose record is lost runs them again after its lease.
+    let budget = record_budget(state);
+    let disabled = persistently("recording a plugin's run", budget, || {
+        audit::retrying(|| async {
+            let txn = state.db.begin().await?;
+            let reason = plugin_states::record_run(
+                &txn,
+                &report.plugin,
+                crashed,
+                report.message.as_deref(),
+                limit,
+            )
+            .await?;
+            if let Some(reason) = &reason {
+                let entry = AuditEntry::new(Actor::system(), AuditAction::PluginDisabled)
+                    .delivery(delivery_id)
+                    .outcome("disabled")
+                    .details(format!("{}: {reason}", report.plugin));
+                audit::append(&txn, state.audit_key(), &entry).await?;
+            }
+            txn.commit().await?;
+            Ok::<_, sea_orm::DbErr>(reason)
+        })
     })
     .await?;
     if let Some(reason) = disabled {
@@ -407,18 +420,27 @@ async fn settle(
             report.message.as_deref().unwrap_or("retry")
         ));
     }
-    runs::record(
-        &state.db,
-        runs::NewRun {
-            job_id: job.id,
-            plugin: run_name,
-            outcome: report.outcome.as_str(),
-            message: report.message,
-            log: (!report.log.is_empty()).then_some(report.log),
-            duration_ms: i64::try_from(report.duration.as_millis()).unwrap_or(i64::MAX),
-            started_at: report.started_at,
-        },
-    )
+    let log = (!report.log.is_empty()).then_some(report.log);
+    persistently("recording a plugin's run", budget, || {
+        runs::record(
+            &state.db,
+            runs::NewRun {
+                job_id: job.id,
+                plugin: run_name,
+                outcome: report.outcome.as_str(),
+                message: report.message.clone(),
+                log: log.clone(),
+                duration_ms: i64::try_from(report.duration.as_millis()).unwrap_or(i64::MAX),
+                started_at: report.started_at,
+            },
+        )
+    })
     .await?;
     Ok(())
+}
+
+/// How long the records of what a job did are retried through a storage fault:
+/// half the lease, so they land before another worker could take the job over.
+fn record_budget(state: &AppState) -> std::time::Duration {
+    std::time::Duration::from_secs(state.settings.worker.lease_secs) / 2
 }
