@@ -16,6 +16,9 @@ export GANTRY_TEST_POSTGRES_URL="$pg_url"
 # leaves none behind (its TestApp removes the simulator's git repositories, tempfile
 # its directories).
 run_tmp="$(mktemp -d "${TMPDIR:-/tmp}/gantry-test-run.XXXXXX")"
+# Like /tmp itself: the PostgreSQL fault test runs initdb as the postgres user in a
+# folder of its own under it.
+chmod 1777 "$run_tmp"
 export TMPDIR="$run_tmp"
 
 if cargo nextest --version >/dev/null 2>&1; then
