@@ -37,9 +37,8 @@ fn generate_key_prints_a_fresh_32_byte_base64_key() {
 
 #[test]
 fn an_invalid_settings_file_is_refused_with_the_offending_key() {
-    let dir = std::env::temp_dir().join(format!("gantry-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("gantry.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("gantry.toml");
     std::fs::write(&file, "[worker]\nconcurency = 2\n").unwrap();
     let out = gantry(&["--config", file.to_str().unwrap(), "migrate", "status"]);
     assert!(!out.status.success());

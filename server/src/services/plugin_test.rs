@@ -152,6 +152,8 @@ async fn run_in(
         _ => (Vec::new(), Vec::new()),
     };
     handle.stop(false).await;
+    // The process may end before the simulator's last clone is dropped.
+    sim.remove_temporary_repositories();
     Ok(TestReport {
         plugin: format!("{} {}", plugin.manifest.name, plugin.manifest.version),
         sdk_version: plugin.sdk_version.clone(),
