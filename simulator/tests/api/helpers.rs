@@ -127,6 +127,14 @@ pub struct Served {
     handle: ServerHandle,
 }
 
+impl Drop for Served {
+    /// The server's threads may outlive the test and keep the simulator's last clone:
+    /// its temporary git repositories are removed here.
+    fn drop(&mut self) {
+        self.sim.remove_temporary_repositories();
+    }
+}
+
 impl Served {
     /// Stops the server.
     pub async fn stop(self) {
