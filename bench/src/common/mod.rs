@@ -157,7 +157,7 @@ mod tests {
             "--out",
             "/src/gantry/docs/performance.md",
             "--gantry-bin",
-            "/tmp/notes/gantry",
+            "/elsewhere/bin/gantry",
             "--corpus=/elsewhere/corpus",
             "--seconds",
             "60",

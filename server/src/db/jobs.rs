@@ -13,7 +13,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     DbBackend, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Statement,
-    TransactionTrait,
+    TransactionTrait, UpdateMany,
 };
 
 use super::entities::jobs;
@@ -181,19 +181,7 @@ pub async fn release(
     error: &str,
     run_after: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    let released = jobs::Entity::update_many()
-        .col_expr(
-            jobs::Column::Status,
-            Expr::value(JobStatus::Queued.as_str()),
-        )
-        .col_expr(
-            jobs::Column::LeaseOwner,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            jobs::Column::LeaseExpiresAt,
-            Expr::value(Option::<DateTime<Utc>>::None),
-        )
+    let released = unleased()
         .col_expr(jobs::Column::RunAfter, Expr::value(run_after))
         .col_expr(jobs::Column::LastError, Expr::value(truncate(error, 4000)))
         .col_expr(jobs::Column::UpdatedAt, Expr::value(Utc::now()))
@@ -205,13 +193,9 @@ pub async fn release(
     Ok(released.rows_affected == 1)
 }
 
-/// Makes every job leased by anyone available again at once. Only for a process
-/// that knows it is the database's sole user (the sandbox, at start).
-///
-/// # Errors
-/// When the database fails.
-pub async fn release_all_leases(db: &DatabaseConnection) -> Result<u64, DbErr> {
-    let released = jobs::Entity::update_many()
+/// An update that puts jobs back in the queue with no lease (add filters and columns).
+fn unleased() -> UpdateMany<jobs::Entity> {
+    jobs::Entity::update_many()
         .col_expr(
             jobs::Column::Status,
             Expr::value(JobStatus::Queued.as_str()),
@@ -224,6 +208,15 @@ pub async fn release_all_leases(db: &DatabaseConnection) -> Result<u64, DbErr> {
             jobs::Column::LeaseExpiresAt,
             Expr::value(Option::<DateTime<Utc>>::None),
         )
+}
+
+/// Makes every job leased by anyone available again at once. Only for a process
+/// that knows it is the database's sole user (the sandbox, at start).
+///
+/// # Errors
+/// When the database fails.
+pub async fn release_all_leases(db: &DatabaseConnection) -> Result<u64, DbErr> {
+    let released = unleased()
         .filter(jobs::Column::Status.eq(JobStatus::Running.as_str()))
         .exec(db)
         .await?;
