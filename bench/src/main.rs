@@ -11,6 +11,7 @@
 //! `gantry` binary as a separate process, as it is deployed.
 mod common;
 mod e2e;
+mod faults;
 mod intake;
 mod limits;
 mod pages;
@@ -45,6 +46,10 @@ enum Command {
     /// Webhook in, plugin acts, the simulator sees the API call: latency per event at a
     /// fixed rate, on SQLite and PostgreSQL, against the `gantry` binary (TESTPLAN P3).
     E2e(e2e::E2eArgs),
+    /// Storage faults at load (issue 16): PostgreSQL stopped, crashed or its backends
+    /// terminated, SQLite locked or its disk full, then a SIGKILL; what was lost,
+    /// doubled or slow. Writes `docs/reliability.md`'s measured table with --out.
+    Faults(faults::FaultsArgs),
     /// An hour at 20 events/s against the `gantry` binary: memory, open files and
     /// errors sampled every 10 s (TESTPLAN P4).
     Soak(soak::SoakArgs),
@@ -74,6 +79,7 @@ fn main() -> ExitCode {
         Command::Pages(args) => pages::run(&args),
         Command::E2e(args) => e2e::run(&args),
         Command::Soak(args) => soak::run(&args),
+        Command::Faults(args) => faults::run(&args),
         Command::DbInsert(args) => limits::run(&args),
         Command::Report(args) => report::run(&args),
     };

@@ -5,8 +5,9 @@
 //! (validated types), `db` (persistence), `github` (signatures and the REST client),
 //! `plugins` (the wasmtime host), `metrics` (Prometheus), `services` (intake and dispatch), `jobs` (workers),
 //! `routes` (HTTP; with `auth`'s extractors and middleware, the actix-aware modules),
-//! `git` (workspaces), `telemetry` (tracing), `startup` (wiring), `sandbox` and
-//! `cli` (the `gantry` binary).
+//! `git` (workspaces), `telemetry` (tracing), `startup` (wiring), `sandbox` (with the
+//! GitHub simulator; only in builds with the `sandbox` feature) and `cli` (the
+//! `gantry` binary).
 pub mod auth;
 pub mod cli;
 pub mod config;
@@ -20,6 +21,7 @@ pub mod metrics;
 pub mod plugins;
 pub mod policy;
 pub mod routes;
+#[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod services;
 pub mod startup;

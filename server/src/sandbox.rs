@@ -154,6 +154,7 @@ pub async fn run(config: Option<&Path>, args: SandboxArgs) -> anyhow::Result<()>
         settings,
         Extras {
             observer: Some(Arc::new(simulator) as Arc<dyn DeliveryObserver>),
+            sandbox: true,
             plugins: Some((runtime, plugins)),
         },
     )

@@ -46,6 +46,9 @@ impl std::fmt::Debug for Application {
 pub struct Extras {
     /// Sees every delivery before plugins run (the sandbox's simulator).
     pub observer: Option<Arc<dyn DeliveryObserver>>,
+    /// Runs as a sandbox (`gantry sandbox`, or a test harness beside a simulator):
+    /// the dashboard offers its sandbox page. Never set by `gantry serve`.
+    pub sandbox: bool,
     /// Plugins to install at start instead of those in `settings.plugins.dir`, with
     /// the runtime they were compiled on (a component only runs on its own engine).
     pub plugins: Option<(PluginRuntime, PluginRegistry)>,
@@ -141,6 +144,7 @@ impl Application {
             github,
             wake: Arc::new(Notify::new()),
             observer: extras.observer,
+            sandbox: extras.sandbox,
             metrics,
             webhook_secrets,
             own_login: Arc::default(),

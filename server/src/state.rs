@@ -34,6 +34,8 @@ pub struct AppState {
     pub wake: Arc<Notify>,
     /// Sees each delivery before plugins run (the sandbox's simulator).
     pub observer: Option<Arc<dyn DeliveryObserver>>,
+    /// Whether this server runs as a sandbox (`startup::Extras::sandbox`).
+    pub sandbox: bool,
     /// Prometheus metrics.
     pub metrics: Metrics,
     /// The webhook secrets deliveries are checked against.

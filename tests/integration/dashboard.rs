@@ -842,6 +842,34 @@ async fn an_admin_manages_users_and_teams_and_each_change_is_audited_once() {
     );
 }
 
+/// Sandbox mode is said, not inferred: a server that is not started as a sandbox
+/// has no sandbox page, even with a delivery observer (the simulator) attached.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_not_started_as_a_sandbox_has_no_sandbox_page_even_with_an_observer() {
+    let app = spawn_app(AppOptions {
+        sandbox: false,
+        ..AppOptions::default()
+    })
+    .await;
+    assert!(app.state.observer.is_some());
+    let maintainer = sign_in(&app, "mia", "maintainer").await;
+    let (status, _) = maintainer.get("/dashboard/sandbox").await;
+    assert_eq!(status, 404);
+    let (_, overview) = maintainer.get("/dashboard").await;
+    assert!(
+        !overview.contains("/dashboard/sandbox"),
+        "the navigation offers no sandbox page"
+    );
+    let sent = maintainer
+        .post(
+            "/dashboard/sandbox/send",
+            &[("template", "issue-opened"), ("repository", PROJECT)],
+        )
+        .await;
+    assert_eq!(sent.status(), 404);
+    assert_eq!(app.job_count().await, 0, "nothing was sent");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sandbox_page_sends_a_signed_event_that_is_stored_and_processed() {
     let app = spawn_app(AppOptions::default()).await;

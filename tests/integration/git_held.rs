@@ -63,6 +63,7 @@ async fn second_replica(first: &TestApp) -> (String, tempfile::TempDir) {
         settings,
         Extras {
             observer: None,
+            sandbox: false,
             plugins: None,
         },
     )

@@ -81,6 +81,9 @@ pub struct AppOptions {
     pub tweak: Option<fn(&mut Settings)>,
     /// A database the test made itself (kept by the test), instead of a fresh one.
     pub database_url: Option<String>,
+    /// Started as a sandbox (the dashboard offers its sandbox page), as `gantry
+    /// sandbox` is; the simulator observes deliveries either way.
+    pub sandbox: bool,
 }
 
 impl Default for AppOptions {
@@ -93,6 +96,7 @@ impl Default for AppOptions {
             api_token: Some(API_TOKEN),
             tweak: None,
             database_url: None,
+            sandbox: true,
         }
     }
 }
@@ -242,6 +246,7 @@ async fn start_app(
         settings,
         Extras {
             observer: Some(observer),
+            sandbox: options.sandbox,
             plugins: Some((runtime, registry)),
         },
     )

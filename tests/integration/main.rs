@@ -46,6 +46,7 @@ mod plugins_admin;
 mod policy;
 mod policy_targets;
 mod process;
+mod production_build;
 mod proxies;
 mod rate_limits;
 mod release_assets;

@@ -53,6 +53,7 @@ pub async fn start_gantry(database_url: Option<String>) -> anyhow::Result<Gantry
         settings,
         Extras {
             observer: None,
+            sandbox: false,
             plugins: Some((runtime, PluginRegistry::default())),
         },
     )

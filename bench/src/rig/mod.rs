@@ -112,6 +112,9 @@ pub struct Rig {
     pub postgres_facts: Option<String>,
     postgres: Option<PostgresDatabase>,
     admin_url: String,
+    /// How the server was started, to start it again.
+    binary: PathBuf,
+    env: Vec<(String, String)>,
     sim_handle: actix_web::dev::ServerHandle,
     // Dropped last: the SQLite file, the plugin and the log live here.
     dir: tempfile::TempDir,
@@ -124,6 +127,19 @@ impl Rig {
     /// # Errors
     /// When a part is missing or does not start.
     pub async fn start(args: &RigArgs, backend: Backend) -> anyhow::Result<Self> {
+        Self::start_with_sqlite_in(args, backend, None).await
+    }
+
+    /// [`Rig::start`], with SQLite's file in `sqlite_dir` (a small file system the
+    /// `faults` run fills) instead of the run's temporary directory.
+    ///
+    /// # Errors
+    /// When a part is missing or does not start.
+    pub async fn start_with_sqlite_in(
+        args: &RigArgs,
+        backend: Backend,
+        sqlite_dir: Option<&std::path::Path>,
+    ) -> anyhow::Result<Self> {
         let events = IssueEvents::from_corpus(&args.corpus, SECRET)?;
         let wasm = args.plugins_dir.join(format!("{PLUGIN}.wasm"));
         if !wasm.exists() {
@@ -153,7 +169,7 @@ impl Rig {
             Backend::Sqlite => (
                 format!(
                     "sqlite://{}?mode=rwc",
-                    dir.path().join("gantry.db").display()
+                    sqlite_dir.unwrap_or(dir.path()).join("gantry.db").display()
                 ),
                 None,
             ),
@@ -171,6 +187,8 @@ impl Rig {
             postgres_facts: postgres.as_ref().map(|p| p.server.clone()),
             postgres,
             admin_url: args.postgres_url.clone(),
+            binary: args.binary()?,
+            env: Vec::new(),
             sim_handle,
             dir,
         };
@@ -187,8 +205,9 @@ impl Rig {
         if let Some(workers) = args.worker_concurrency {
             env.push(("GANTRY_WORKER__CONCURRENCY".to_owned(), workers.to_string()));
         }
+        rig.env.clone_from(&env);
         // On an error the rig is dropped, which drops the PostgreSQL database too.
-        let gantry = GantryProcess::start(&args.binary()?, rig.dir.path(), &env).await;
+        let gantry = GantryProcess::start(&rig.binary, rig.dir.path(), &env).await;
         match gantry {
             Ok(gantry) => rig.gantry = Some(gantry),
             Err(err) => {
@@ -218,6 +237,24 @@ impl Rig {
             Some(gantry) => gantry.stop(Duration::from_secs(30)).await,
             None => Ok(true),
         }
+    }
+
+    /// SIGKILL: the server gets no chance to finish anything.
+    pub fn kill_gantry(&mut self) {
+        if let Some(gantry) = self.gantry.take() {
+            gantry.kill();
+        }
+    }
+
+    /// Starts the server again as it was started (on a new port), after a kill or a
+    /// stop.
+    ///
+    /// # Errors
+    /// When it does not start.
+    pub async fn start_gantry_again(&mut self) -> anyhow::Result<()> {
+        self.kill_gantry();
+        self.gantry = Some(GantryProcess::start(&self.binary, self.dir.path(), &self.env).await?);
+        Ok(())
     }
 
     /// Stops the server if it still runs, then the simulator, and drops the

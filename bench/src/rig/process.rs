@@ -72,8 +72,12 @@ impl GantryProcess {
             .context("finding a free port")?
             .port();
         let log = data_dir.join("gantry.log");
-        let out =
-            std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
+        // Appended to, so a server started again keeps the log of the one before.
+        let out = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .with_context(|| format!("opening {}", log.display()))?;
         let mut command = Command::new(binary);
         command
             .arg("serve")
@@ -154,6 +158,12 @@ impl GantryProcess {
     #[must_use]
     pub fn log_problems(&self) -> (usize, usize) {
         count_levels(&std::fs::read_to_string(&self.log).unwrap_or_default())
+    }
+
+    /// SIGKILL, and waits for it to be gone.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     /// SIGTERM, then up to `within` for it to finish its jobs and exit; killed after

@@ -32,8 +32,12 @@ pub struct Counters {
 pub struct Sent {
     /// Its issue number.
     pub number: u64,
+    /// Its `X-GitHub-Delivery`.
+    pub delivery: String,
     /// Just before the request went out.
     pub at: Instant,
+    /// Time to the answer, whatever it was (or to the transport error), µs.
+    pub took_us: u64,
     /// Time to the 202, µs; `None` when it was not accepted.
     pub ack_us: Option<u64>,
     /// Why it was not accepted.
@@ -101,11 +105,12 @@ async fn send_one(
     event: PreparedEvent,
     counters: Arc<Counters>,
 ) -> Sent {
+    let delivery = uuid::Uuid::new_v4().to_string();
     let request = client
         .post(&url)
         .header("content-type", "application/json")
         .header("x-github-event", "issues")
-        .header("x-github-delivery", uuid::Uuid::new_v4().to_string())
+        .header("x-github-delivery", &delivery)
         .header("x-hub-signature-256", event.signature)
         .body(event.body);
     counters.sent.fetch_add(1, Ordering::Relaxed);
@@ -125,12 +130,15 @@ async fn send_one(
             format!("sending: {err}")
         }),
     };
+    let took_us = micros(at.elapsed());
     match answer {
         Ok(took) => {
             counters.accepted.fetch_add(1, Ordering::Relaxed);
             Sent {
                 number: event.number,
+                delivery,
                 at,
+                took_us,
                 ack_us: Some(micros(took)),
                 failure: None,
             }
@@ -139,7 +147,9 @@ async fn send_one(
             counters.failed.fetch_add(1, Ordering::Relaxed);
             Sent {
                 number: event.number,
+                delivery,
                 at,
+                took_us,
                 ack_us: None,
                 failure: Some(failure),
             }

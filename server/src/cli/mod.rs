@@ -18,7 +18,7 @@ use gantry_migrations::{Migrator, MigratorTrait};
 use crate::config::Settings;
 use crate::crypto::AuditKey;
 use crate::startup::{Application, Extras};
-use crate::{db, sandbox, telemetry};
+use crate::{db, telemetry};
 
 /// Gantry: a self-hosted, plugin-based agent platform for GitHub.
 #[derive(Debug, Parser)]
@@ -44,7 +44,15 @@ enum Command {
         action: Option<MigrateAction>,
     },
     /// Run everything on one machine with a GitHub simulator and the bundled plugins.
-    Sandbox(sandbox::SandboxArgs),
+    #[cfg(feature = "sandbox")]
+    Sandbox(crate::sandbox::SandboxArgs),
+    /// (Not in this build: it was built without the `sandbox` feature.)
+    #[cfg(not(feature = "sandbox"))]
+    #[command(hide = true)]
+    Sandbox {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+        args: Vec<String>,
+    },
     /// Manage webhook secrets by scope (stored encrypted).
     Secrets {
         #[command(subcommand)]
@@ -199,7 +207,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!("migrations done");
             Ok(())
         }
-        Command::Sandbox(args) => sandbox::run(cli.config.as_deref(), args).await,
+        #[cfg(feature = "sandbox")]
+        Command::Sandbox(args) => crate::sandbox::run(cli.config.as_deref(), args).await,
+        #[cfg(not(feature = "sandbox"))]
+        Command::Sandbox { .. } => Err(without_sandbox("gantry sandbox")),
         Command::Secrets { command } => {
             let settings = Settings::load(cli.config.as_deref())?;
             secrets::run(&settings, connect_migrated_with(&settings), command).await
@@ -261,4 +272,14 @@ async fn connect_migrated_with(settings: &Settings) -> anyhow::Result<sea_orm::D
     let conn = db::connect(&settings.database_url(), 2).await?;
     db::migrate(&conn).await?;
     Ok(conn)
+}
+
+/// The error of a command this build leaves out: production builds have no simulator.
+#[cfg(not(feature = "sandbox"))]
+pub(crate) fn without_sandbox(command: &str) -> anyhow::Error {
+    anyhow::anyhow!(
+        "`{command}` runs the GitHub simulator, which this build of gantry leaves out (a \
+         production build, without the `sandbox` feature); use a development build \
+         (`cargo build --bin gantry`, or ./dev sandbox)"
+    )
 }

@@ -1,12 +1,11 @@
 //! `gantry plugin new` (a plugin crate from the template) and `gantry plugin test`
 //! (run a plugin once against a private simulator and print what it did and what the
-//! policy decided); the commands managing installed plugins are in `plugin_admin`.
+//! policy decided; only in builds with the `sandbox` feature, since it runs the
+//! simulator); the commands managing installed plugins are in `plugin_admin`.
 use std::path::PathBuf;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use clap::Subcommand;
-
-use crate::services::plugin_test;
 
 /// What to do with a plugin.
 #[derive(Debug, Subcommand)]
@@ -94,16 +93,41 @@ pub async fn run(
         Some(path) => Some(read_config(path)?),
         None => None,
     };
-    let report = plugin_test::run(&bytes, &event_name, &payload, config.as_ref()).await?;
+    test(&bytes, &event_name, &payload, config.as_ref(), json).await
+}
+
+/// Runs the plugin once against a private simulator and prints the report.
+#[cfg(feature = "sandbox")]
+async fn test(
+    bytes: &[u8],
+    event_name: &str,
+    payload: &[u8],
+    config: Option<&serde_json::Value>,
+    json: bool,
+) -> anyhow::Result<()> {
+    use crate::services::plugin_test;
+    let report = plugin_test::run(bytes, event_name, payload, config).await?;
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print_report(&report);
     }
     if report.outcome != "ok" {
-        bail!("the plugin ended with `{}`", report.outcome);
+        anyhow::bail!("the plugin ended with `{}`", report.outcome);
     }
     Ok(())
+}
+
+#[cfg(not(feature = "sandbox"))]
+#[allow(clippy::unused_async)] // the same signature as the sandbox build's
+async fn test(
+    _: &[u8],
+    _: &str,
+    _: &[u8],
+    _: Option<&serde_json::Value>,
+    _: bool,
+) -> anyhow::Result<()> {
+    Err(super::without_sandbox("gantry plugin test"))
 }
 
 /// Reads a configuration file: TOML when it ends in `.toml`, JSON otherwise.
@@ -119,7 +143,8 @@ pub(super) fn read_config(path: &std::path::Path) -> anyhow::Result<serde_json::
     }
 }
 
-fn print_report(r: &plugin_test::TestReport) {
+#[cfg(feature = "sandbox")]
+fn print_report(r: &crate::services::plugin_test::TestReport) {
     println!(
         "plugin {} (sdk {}) on {}",
         r.plugin,

@@ -476,6 +476,26 @@ pub fn url_escape(text: &str) -> String {
         .collect()
 }
 
+/// Reverses [`url_escape`] (any percent-encoding): `None` when an escape is broken
+/// or the bytes are not UTF-8.
+#[must_use]
+pub fn url_unescape(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 /// Sorts an octocrab error into what the caller can do about it.
 fn classify(err: octocrab::Error) -> GitHubError {
     match err {

@@ -4,6 +4,7 @@ pub mod app;
 pub mod client;
 pub mod limits;
 pub mod path;
+pub mod reconcile;
 pub mod signature;
 
 pub use app::GitHubAccess;

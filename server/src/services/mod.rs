@@ -1,6 +1,7 @@
 //! Use cases, free of actix: accepting a webhook delivery, processing a job by
 //! running the plugins that subscribe to its event, managing installed plugins, plugin
-//! secrets, and approvals (deciding, expiring, telling plugins).
+//! secrets, and approvals (deciding, expiring, telling plugins). `plugin_test` runs
+//! the simulator, so it is only in builds with the `sandbox` feature.
 pub mod approval_sweep;
 pub mod approvals;
 pub mod around;
@@ -11,6 +12,7 @@ pub mod dispatch;
 pub mod installations;
 pub mod intake;
 pub mod plugin_secrets;
+#[cfg(feature = "sandbox")]
 pub mod plugin_test;
 pub mod plugins;
 pub mod policies;

@@ -6,6 +6,7 @@
 //!
 //! This file holds what the scenarios share: the load, its record, and the checks.
 mod deadline;
+mod killed;
 mod postgres_restarted;
 mod postgres_terminated;
 mod sqlite_full;
@@ -130,6 +131,20 @@ async fn send_one(app: &(String, reqwest::Client), issue: u64) -> Sent {
         status: answer.ok().map(|a| a.status().as_u16()),
         took: start.elapsed(),
     }
+}
+
+/// The `n` column of a `SELECT count(*) AS n ...`.
+pub async fn count(db: &sea_orm::DatabaseConnection, sql: &str) -> i64 {
+    use sea_orm::ConnectionTrait;
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            sql,
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get::<i64>("", "n").unwrap()
 }
 
 /// The label calls the simulator saw for `issue`.

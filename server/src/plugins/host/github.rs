@@ -96,9 +96,13 @@ impl Invocation {
             self.env.github.rest(method, &path, body.as_ref()).await
         } else {
             let github = &self.env.github;
-            self.once(&key, || github.rest(method, &path, body.as_ref()))
-                .await
-                .map_err(|e| self.storage_failed(e))?
+            self.once(
+                &key,
+                || github.rest(method, &path, body.as_ref()),
+                || crate::github::reconcile::applied(github, method, &path, body.as_ref()),
+            )
+            .await
+            .map_err(|e| self.storage_failed(e))?
         };
         result.map_err(|e| self.host_error(e))
     }
@@ -130,7 +134,11 @@ impl Invocation {
         }
         let github = &self.env.github;
         let result = self
-            .once(&key, || action.run(github, false))
+            .once(
+                &key,
+                || action.run(github, false),
+                || action.applied(github),
+            )
             .await
             .map_err(|e| self.storage_failed(e))?;
         result.map_err(|e| self.host_error(e))

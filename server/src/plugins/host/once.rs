@@ -30,16 +30,21 @@ impl Invocation {
     }
 
     /// Sends the write `key` through `send` unless an earlier attempt of this job
-    /// did it; then records it as done. The outer error is a storage failure
-    /// (nothing was sent: the job is retried); the inner result is the write's own.
-    pub(super) async fn once<E, F, Fut>(
+    /// did it, or started it and `applied` finds its effect on GitHub (GitHub's
+    /// answer, read back); then records it as done. The outer error is a storage
+    /// failure (nothing was sent: the job is retried); the inner result is the
+    /// write's own.
+    pub(super) async fn once<E, F, Fut, A, AFut>(
         &self,
         key: &str,
         send: F,
+        applied: A,
     ) -> Result<Result<Value, E>, HostError>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Value, E>>,
+        A: FnOnce() -> AFut,
+        AFut: Future<Output = Option<Value>>,
     {
         let db = &self.env.db;
         let unavailable = |err: sea_orm::DbErr| {
@@ -53,6 +58,10 @@ impl Invocation {
                     return Ok(Ok(serde_json::from_str(&response).unwrap_or(Value::Null)));
                 }
                 Earlier::Started => {
+                    if let Some(found) = applied().await {
+                        self.finish(key, &found).await;
+                        return Ok(Ok(found));
+                    }
                     tracing::warn!(key, plugin = %self.plugin, "an earlier attempt started this write and may have sent it; it is sent again");
                 }
                 Earlier::None => {}
@@ -63,17 +72,23 @@ impl Invocation {
             .map_err(unavailable)?;
         let result = send().await;
         if let Ok(value) = &result {
-            let response = value.to_string();
-            let finished = crate::db::persist::persistently(
-                "completing a write's idempotency record",
-                FINISH_BUDGET,
-                || host_writes::finish(db, key, &response),
-            )
-            .await;
-            if let Err(err) = finished {
-                tracing::error!(key, error = %err, "a write was sent but its idempotency record could not be completed; a retry of this job may send it again");
-            }
+            self.finish(key, value).await;
         }
         Ok(result)
+    }
+
+    /// Records the write `key` as done with GitHub's answer, retried through a
+    /// storage fault for a while.
+    async fn finish(&self, key: &str, value: &Value) {
+        let response = value.to_string();
+        let finished = crate::db::persist::persistently(
+            "completing a write's idempotency record",
+            FINISH_BUDGET,
+            || host_writes::finish(&self.env.db, key, &response),
+        )
+        .await;
+        if let Err(err) = finished {
+            tracing::error!(key, error = %err, "a write was sent but its idempotency record could not be completed; a retry of this job may send it again");
+        }
     }
 }

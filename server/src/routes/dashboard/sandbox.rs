@@ -13,12 +13,12 @@ use super::view::{render, see_other, DashError, Nav};
 use crate::auth::Role;
 use crate::state::AppState;
 
-/// Whether this server is a sandbox: it runs with a delivery observer (the
-/// simulator, which `gantry sandbox` and the test harness attach; `gantry serve`
-/// never does) and a configured webhook secret to sign events with.
+/// Whether the sandbox page is offered: the server was started as a sandbox
+/// (`gantry sandbox` and the test harness say so; `gantry serve` never does) and has
+/// a webhook secret to sign events with.
 #[must_use]
 pub fn enabled(state: &AppState) -> bool {
-    state.observer.is_some() && !state.settings.webhook.secrets.is_empty()
+    state.sandbox && !state.settings.webhook.secrets.is_empty()
 }
 
 /// The events the page can send: `(value, label)`.

@@ -118,6 +118,18 @@ pub enum HeldAction {
 }
 
 impl HeldAction {
+    /// GitHub's answer to this write read back when an earlier attempt may have
+    /// sent it and its effect is already there (`github::reconcile`); `None` when it
+    /// must be sent (again).
+    pub async fn applied(&self, github: &GitHubClient) -> Option<serde_json::Value> {
+        match self {
+            Self::Rest { method, path, body } => {
+                crate::github::reconcile::applied(github, method, path, body.as_ref()).await
+            }
+            _ => None,
+        }
+    }
+
     /// Performs the action; returns its result as JSON.
     ///
     /// # Errors
