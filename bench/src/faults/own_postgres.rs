@@ -106,7 +106,12 @@ impl OwnPostgres {
     /// When it fails.
     pub fn restart_immediate(&self) -> anyhow::Result<()> {
         let data = self.data();
-        self.run("pg_ctl", &["-D", &data, "-m", "immediate", "-w", "restart"])
+        // With its log named, the new server does not hold pg_ctl's output open.
+        let log = self.path().join("log").display().to_string();
+        self.run(
+            "pg_ctl",
+            &["-D", &data, "-l", &log, "-m", "immediate", "-w", "restart"],
+        )
     }
 
     fn command(&self, tool: &str, args: &[&str]) -> Command {

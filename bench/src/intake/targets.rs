@@ -16,7 +16,7 @@ use gantry_server::{AppState, Application, Extras, Settings};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
 /// The secret every benchmark server accepts and every request is signed with.
-pub const SECRET: &str = "gantry-bench-webhook-secret";
+pub const SECRET: &str = "gantry-bench-webhook-secret-of-32-bytes-or-more";
 
 /// The largest body either server accepts: Gantry's default cap.
 const MAX_BODY: usize = 25 * 1024 * 1024;

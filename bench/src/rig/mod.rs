@@ -27,7 +27,7 @@ use self::process::GantryProcess;
 use crate::common::postgres::{self, PostgresDatabase};
 
 /// The secret the server accepts and every event is signed with.
-pub const SECRET: &str = "gantry-bench-webhook-secret";
+pub const SECRET: &str = "gantry-bench-webhook-secret-of-32-bytes-or-more";
 
 /// The one plugin installed.
 pub const PLUGIN: &str = "hooks";

@@ -17,8 +17,8 @@ pub struct NewRun<'a> {
     pub job_id: i64,
     /// The plugin's name.
     pub plugin: &'a str,
-    /// `ok`, `error`, `trap`, `timeout` or `retry`.
-    pub outcome: &'a str,
+    /// How it ended.
+    pub outcome: crate::domain::RunOutcome,
     /// The plugin's error or the trap, when there was one.
     pub message: Option<String>,
     /// The log lines the plugin wrote.
@@ -37,7 +37,7 @@ pub async fn record(db: &DatabaseConnection, run: NewRun<'_>) -> Result<(), DbEr
     plugin_runs::ActiveModel {
         job_id: Set(run.job_id),
         plugin: Set(run.plugin.to_owned()),
-        outcome: Set(run.outcome.to_owned()),
+        outcome: Set(run.outcome.as_str().to_owned()),
         message: Set(run.message),
         log: Set(run.log),
         duration_ms: Set(run.duration_ms),

@@ -1,13 +1,15 @@
 //! Validated domain types with no framework in them: secrets, webhook headers, GitHub
 //! event names, the event a plugin receives and what caused it, the projects plugin settings apply to,
-//! and the typed vocabulary of the audit log and approvals (actors, actions,
-//! statuses; `vocabulary` makes such string enums).
+//! and the typed vocabulary of the audit log, approvals and plugins (actors, actions,
+//! statuses, capabilities, run outcomes; `vocabulary` makes such string enums).
 mod approval;
 mod audit;
+mod capability;
 mod catalog;
 mod cause;
 mod event;
 mod project;
+mod run;
 mod scope;
 mod secret;
 pub mod text;
@@ -16,10 +18,12 @@ mod webhook;
 
 pub use approval::ApprovalStatus;
 pub use audit::{Actor, ActorKind, AuditAction};
+pub use capability::{Capability, Fixed as FixedCapability};
 pub use catalog::{is_known_action, is_known_event};
 pub use cause::{Cause, PullHead};
 pub use event::{EventMeta, RepoRef};
 pub use project::Project;
+pub use run::RunOutcome;
 pub use scope::SecretScope;
 pub use secret::{Secret, MIN_WEBHOOK_SECRET_BYTES};
 pub use vocabulary::Unknown;

@@ -164,34 +164,8 @@ pub struct ApprovalNotice {
     pub cause: Cause,
 }
 
-/// How an invocation ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// The plugin returned successfully.
-    Ok,
-    /// The plugin returned an error of its own.
-    Failed,
-    /// The plugin trapped (panic, out of memory, stack overflow, ...).
-    Trapped,
-    /// The deadline passed.
-    TimedOut,
-    /// A GitHub call failed in a way a later retry may fix.
-    Retry,
-}
-
-impl Outcome {
-    /// The stored form.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Ok => "ok",
-            Self::Failed => "error",
-            Self::Trapped => "trap",
-            Self::TimedOut => "timeout",
-            Self::Retry => "retry",
-        }
-    }
-}
+/// How an invocation ended (`blocked` is never an invocation's: a hook stopped it).
+pub use crate::domain::RunOutcome as Outcome;
 
 /// What one invocation did.
 #[derive(Debug, Clone)]

@@ -71,23 +71,6 @@ fn default_who() -> String {
 /// Permission levels a command may require, strongest first.
 pub const PERMISSIONS: &[&str] = &["admin", "maintain", "write", "triage", "read"];
 
-/// Capabilities named with GitHub App vocabulary, plus Gantry's own.
-const PLAIN_CAPABILITIES: &[&str] = &[
-    "issues:read",
-    "issues:write",
-    "pull_requests:read",
-    "pull_requests:write",
-    "contents:read",
-    "contents:write",
-    "checks:write",
-    "actions:read",
-    "actions:write",
-    "statuses:write",
-    "git:clone",
-    "git:push",
-    "kv",
-];
-
 impl Manifest {
     /// Reads and checks the manifest embedded in a component.
     ///
@@ -181,17 +164,10 @@ impl Manifest {
     }
 }
 
-/// Whether a capability string is one Gantry knows.
+/// Whether a capability string is one Gantry knows (`domain::Capability`).
 #[must_use]
 pub fn is_valid_capability(cap: &str) -> bool {
-    if PLAIN_CAPABILITIES.contains(&cap) {
-        return true;
-    }
-    let scoped = |prefix: &str| {
-        cap.strip_prefix(prefix)
-            .is_some_and(|rest| !rest.is_empty() && !rest.contains(char::is_whitespace))
-    };
-    scoped("http:") || scoped("secrets:")
+    cap.parse::<crate::domain::Capability>().is_ok()
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The decision: undeclared capabilities are denied; otherwise the most specific
 //! matching rule decides (stricter effect at equal specificity), and no narrower
 //! rule may be looser than an enforced global rule that matches.
+use crate::domain::Capability;
 use serde::Serialize;
 
 use super::rule::{builtin_rules, Effect, Permission, Rule};
@@ -12,7 +13,7 @@ pub struct Request<'a> {
     /// The plugin asking.
     pub plugin: &'a str,
     /// The capability it needs.
-    pub capability: &'a str,
+    pub capability: &'a Capability,
     /// Whether its manifest declares that capability.
     pub declared: bool,
     /// `owner/name` of the repository written to.
@@ -182,7 +183,9 @@ mod tests {
     static NOTHING: Target = Target::Nothing;
     static UNKNOWN: Target = Target::Unknown;
 
-    fn request<'a>(capability: &'a str) -> Request<'a> {
+    /// A request for `capability` (kept for the test's length).
+    fn request(capability: &str) -> Request<'static> {
+        let capability: &'static Capability = Box::leak(Box::new(capability.parse().unwrap()));
         Request {
             plugin: "hooks",
             capability,

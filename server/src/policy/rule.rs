@@ -285,7 +285,7 @@ impl Rule {
                 return Some(format!("applies to plugin {plugin}"));
             }
         }
-        if !self.capability.matches(request.capability) {
+        if !self.capability.matches(request.capability.as_str()) {
             return Some(format!(
                 "capability {} does not match",
                 self.capability.as_str()

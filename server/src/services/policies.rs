@@ -230,6 +230,15 @@ pub async fn explain(
     visible: &Visibility,
     asked: &Hypothesis<'_>,
 ) -> Result<Decision, DbErr> {
+    let Ok(capability) = asked.capability.parse::<crate::domain::Capability>() else {
+        // The host never asks for a capability it does not know: nothing could use it.
+        return Ok(Decision {
+            effect: crate::policy::Effect::Deny,
+            rule: None,
+            reason: format!("`{}` is not a capability Gantry knows", asked.capability),
+            considered: Vec::new(),
+        });
+    };
     let rules = policies::all(db).await?;
     let repository = asked.repository.to_ascii_lowercase();
     let target = asked.branch.map_or(Target::Nothing, Target::of_ref);
@@ -237,7 +246,7 @@ pub async fn explain(
         &rules,
         &Request {
             plugin: asked.plugin,
-            capability: asked.capability,
+            capability: &capability,
             declared: asked.declared,
             repository: Some(&repository),
             target: &target,

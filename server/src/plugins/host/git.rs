@@ -15,7 +15,7 @@ use super::super::bindings::{HostError, Repo};
 use super::{HostState, Invocation};
 use crate::db::audit::{self, AuditEntry};
 use crate::domain::RepoRef;
-use crate::domain::{Actor, AuditAction};
+use crate::domain::{Actor, AuditAction, Capability};
 use crate::git::{GitError, Leave, Remote, Workspace};
 use crate::policy::{decide, Effect, Request, Target};
 use crate::services::approvals::{HeldAction, HeldPack};
@@ -90,7 +90,7 @@ impl Invocation {
     /// push that will be held pays for packing its objects.
     async fn would_ask(
         &mut self,
-        capability: &str,
+        capability: &Capability,
         target: &RepoRef,
         refs: &Target,
     ) -> Result<bool, HostError> {
@@ -99,7 +99,7 @@ impl Invocation {
         let request = Request {
             plugin: &self.plugin,
             capability,
-            declared: self.capabilities.contains(capability),
+            declared: self.capabilities.contains(capability.as_str()),
             repository: Some(&repository),
             target: refs,
             event_branch: self.event_branch.as_deref(),
@@ -119,7 +119,7 @@ impl Invocation {
         tracing::warn!(plugin = %self.plugin, repository = %target.full_name(), %message, "a held push was refused");
         let entry = AuditEntry::new(Actor::plugin(&self.plugin), AuditAction::ApprovalRefused)
             .project(target.full_name())
-            .capability("git:push")
+            .capability(Capability::GIT_PUSH.as_str())
             .decision("ask")
             .outcome("too_large")
             .delivery(self.idempotency.delivery_id.clone())
@@ -155,7 +155,11 @@ impl HostState {
         let refs = Target::refs(refspecs.iter().map(|r| destination(r)));
         // Only a held push stores its action: an allowed or denied one packs nothing.
         let mut pack = HeldPack::default();
-        let ask = match self.invocation.would_ask("git:push", &target, &refs).await {
+        let ask = match self
+            .invocation
+            .would_ask(&Capability::GIT_PUSH, &target, &refs)
+            .await
+        {
             Ok(ask) => ask,
             Err(e) => return Ok(Err(e)),
         };
@@ -175,7 +179,13 @@ impl HostState {
         }
         match self
             .invocation
-            .gate("git:push", &target, &refs, &key, held_action(pack), false)
+            .gate(
+                &Capability::GIT_PUSH,
+                &target,
+                &refs,
+                &key,
+                Some(held_action(pack)),
+            )
             .await
         {
             Ok(Some(_done)) => Ok(Ok(())),
@@ -261,7 +271,7 @@ impl HostWorkspace for HostState {
                 "at most {MAX_WORKSPACES} workspaces at once"
             ))));
         }
-        if let Err(e) = inv.check("git:clone").await {
+        if let Err(e) = inv.check(&Capability::GIT_CLONE).await {
             return Ok(Err(e));
         }
         let root = inv.env.services.git.workspaces.clone();

@@ -11,6 +11,7 @@ use super::super::bindings::gantry::plugin::github::{
 use super::super::bindings::gantry::plugin::types::Permission;
 use super::super::bindings::{HostError, Repo};
 use super::{HostState, Invocation, MAX_COMMENT_CHARS};
+use crate::domain::Capability;
 use crate::policy::Target;
 use crate::services::approvals::HeldAction;
 
@@ -46,7 +47,7 @@ impl Invocation {
     async fn call(
         &mut self,
         repo: &Repo,
-        capability: &str,
+        capability: &Capability,
         method: &str,
         path: &str,
         body: Option<Value>,
@@ -60,7 +61,7 @@ impl Invocation {
     async fn call_to(
         &mut self,
         repo: &Repo,
-        capability: &str,
+        capability: &Capability,
         method: &str,
         path: &str,
         body: Option<Value>,
@@ -81,15 +82,13 @@ impl Invocation {
             let seq = self.next_write();
             self.idempotency.key(&self.plugin, seq)
         };
-        let action = HeldAction::Rest {
+        // A read cannot be held; a write is held as exactly this call.
+        let action = (!read_only).then(|| HeldAction::Rest {
             method: method.to_owned(),
             path: path.clone(),
             body: body.clone(),
-        };
-        if let Some(done) = self
-            .gate(capability, &target, &refs, &key, action, read_only)
-            .await?
-        {
+        });
+        if let Some(done) = self.gate(capability, &target, &refs, &key, action).await? {
             return Ok(done);
         }
         let result = if read_only {
@@ -112,7 +111,7 @@ impl Invocation {
     async fn held_write(
         &mut self,
         repo: &Repo,
-        capability: &str,
+        capability: &Capability,
         action: impl FnOnce(&crate::domain::RepoRef) -> HeldAction,
     ) -> Result<Value, HostError> {
         let target = self.authorise(repo)?;
@@ -125,8 +124,7 @@ impl Invocation {
                 &target,
                 &Target::Nothing,
                 &key,
-                action.clone(),
-                false,
+                Some(action.clone()),
             )
             .await?
         {
@@ -148,7 +146,7 @@ impl Invocation {
     async fn find(
         &mut self,
         repo: &Repo,
-        capability: &str,
+        capability: &Capability,
         path: &str,
     ) -> Result<Option<Value>, HostError> {
         match self.call(repo, capability, "GET", path, None).await {
@@ -266,7 +264,7 @@ impl Host for HostState {
             .invocation
             .call(
                 &repo,
-                "issues:read",
+                &Capability::ISSUES_READ,
                 "GET",
                 &format!("/issues/{number}"),
                 None,
@@ -280,7 +278,7 @@ impl Host for HostState {
             .invocation
             .call(
                 &repo,
-                "pull_requests:read",
+                &Capability::PULL_REQUESTS_READ,
                 "GET",
                 &format!("/pulls/{number}"),
                 None,
@@ -311,7 +309,7 @@ impl Host for HostState {
             let route = format!("/pulls/{number}/files?per_page=100&page={page}");
             let files = match self
                 .invocation
-                .call(&repo, "pull_requests:read", "GET", &route, None)
+                .call(&repo, &Capability::PULL_REQUESTS_READ, "GET", &route, None)
                 .await
             {
                 Ok(v) => v,
@@ -344,7 +342,11 @@ impl Host for HostState {
         };
         let path = format!("/collaborators/{user}/permission");
         Ok(
-            match self.invocation.find(&repo, "issues:read", &path).await {
+            match self
+                .invocation
+                .find(&repo, &Capability::ISSUES_READ, &path)
+                .await
+            {
                 Ok(Some(v)) => Ok(crate::policy::Permission::of_answer(&v).into()),
                 Ok(None) => Ok(Permission::None),
                 Err(e) => Err(e),
@@ -376,12 +378,11 @@ impl Host for HostState {
         };
         match inv
             .gate(
-                "issues:write",
+                &Capability::ISSUES_WRITE,
                 &target,
                 &Target::Nothing,
                 &key,
-                action,
-                false,
+                Some(action),
             )
             .await
         {
@@ -412,7 +413,7 @@ impl Host for HostState {
             .invocation
             .call(
                 &repo,
-                "issues:write",
+                &Capability::ISSUES_WRITE,
                 "PATCH",
                 &format!("/issues/comments/{comment_id}"),
                 Some(json!({ "body": body })),
@@ -438,7 +439,7 @@ impl Host for HostState {
             .invocation
             .call(
                 &repo,
-                "issues:write",
+                &Capability::ISSUES_WRITE,
                 "POST",
                 &path,
                 Some(json!({ "content": content })),
@@ -460,7 +461,7 @@ impl Host for HostState {
             .invocation
             .call(
                 &repo,
-                "issues:write",
+                &Capability::ISSUES_WRITE,
                 "POST",
                 &format!("/issues/{number}/labels"),
                 Some(json!({ "labels": labels })),
@@ -489,7 +490,7 @@ impl Host for HostState {
         Ok(
             match self
                 .invocation
-                .call(&repo, "issues:write", "DELETE", &path, None)
+                .call(&repo, &Capability::ISSUES_WRITE, "DELETE", &path, None)
                 .await
             {
                 Ok(_) | Err(HostError::NotFound(_)) => Ok(()),
@@ -511,7 +512,7 @@ impl Host for HostState {
             .invocation
             .call(
                 &repo,
-                "issues:write",
+                &Capability::ISSUES_WRITE,
                 "POST",
                 &format!("/issues/{number}/assignees"),
                 Some(json!({ "assignees": users })),
@@ -533,7 +534,7 @@ impl Host for HostState {
             .invocation
             .call(
                 &repo,
-                "issues:write",
+                &Capability::ISSUES_WRITE,
                 "DELETE",
                 &format!("/issues/{number}/assignees"),
                 Some(json!({ "assignees": users })),
@@ -552,7 +553,7 @@ impl Host for HostState {
             .invocation
             .call(
                 &repo,
-                "issues:write",
+                &Capability::ISSUES_WRITE,
                 "PATCH",
                 &format!("/issues/{number}"),
                 Some(json!({ "state": state })),
@@ -569,7 +570,7 @@ impl Host for HostState {
             .invocation
             .call(
                 &repo,
-                "issues:write",
+                &Capability::ISSUES_WRITE,
                 "PATCH",
                 &format!("/issues/{number}"),
                 Some(json!({ "title": title })),
@@ -589,7 +590,7 @@ impl Host for HostState {
             .invocation
             .call(
                 &repo,
-                "issues:write",
+                &Capability::ISSUES_WRITE,
                 "PATCH",
                 &format!("/issues/{number}"),
                 Some(body),
@@ -607,7 +608,7 @@ impl Host for HostState {
             let route = format!("/milestones?state={state}&per_page=100&page={page}");
             let batch = match self
                 .invocation
-                .call(&repo, "issues:read", "GET", &route, None)
+                .call(&repo, &Capability::ISSUES_READ, "GET", &route, None)
                 .await
             {
                 Ok(v) => v
@@ -639,7 +640,7 @@ impl Host for HostState {
             .invocation
             .call(
                 &repo,
-                "pull_requests:write",
+                &Capability::PULL_REQUESTS_WRITE,
                 "POST",
                 &path,
                 Some(json!({ "reviewers": users })),
@@ -662,7 +663,7 @@ impl Host for HostState {
             .invocation
             .call(
                 &repo,
-                "pull_requests:write",
+                &Capability::PULL_REQUESTS_WRITE,
                 "DELETE",
                 &path,
                 Some(json!({ "reviewers": users })),
@@ -679,7 +680,7 @@ impl Host for HostState {
             .invocation
             .call(
                 &repo,
-                "checks:write",
+                &Capability::CHECKS_WRITE,
                 "POST",
                 "/check-runs",
                 Some(check_run_body(&run, true)),
@@ -693,7 +694,7 @@ impl Host for HostState {
             .invocation
             .call(
                 &repo,
-                "checks:write",
+                &Capability::CHECKS_WRITE,
                 "PATCH",
                 &format!("/check-runs/{id}"),
                 Some(check_run_body(&run, false)),
@@ -725,7 +726,7 @@ impl Host for HostState {
             .invocation
             .call(
                 &repo,
-                "statuses:write",
+                &Capability::STATUSES_WRITE,
                 "POST",
                 &format!("/statuses/{sha}"),
                 Some(body),
@@ -759,7 +760,7 @@ impl Host for HostState {
             .invocation
             .call_to(
                 &repo,
-                "actions:write",
+                &Capability::ACTIONS_WRITE,
                 "POST",
                 &path,
                 Some(json!({ "ref": git_ref, "inputs": inputs })),
@@ -780,7 +781,7 @@ impl Host for HostState {
         );
         let v = self
             .invocation
-            .call(&repo, "actions:read", "GET", &path, None)
+            .call(&repo, &Capability::ACTIONS_READ, "GET", &path, None)
             .await;
         Ok(v.map(|v| {
             v["workflow_runs"]
@@ -810,7 +811,7 @@ impl Host for HostState {
             .invocation
             .call(
                 &repo,
-                "actions:write",
+                &Capability::ACTIONS_WRITE,
                 "POST",
                 &format!("/actions/runs/{run_id}/rerun"),
                 None,
@@ -823,7 +824,7 @@ impl Host for HostState {
         let path = format!("/actions/runs/{run_id}/rerun-failed-jobs");
         Ok(self
             .invocation
-            .call(&repo, "actions:write", "POST", &path, None)
+            .call(&repo, &Capability::ACTIONS_WRITE, "POST", &path, None)
             .await
             .map(drop))
     }
@@ -847,7 +848,7 @@ impl Host for HostState {
             .invocation
             .call_to(
                 &repo,
-                "contents:write",
+                &Capability::CONTENTS_WRITE,
                 "POST",
                 "/releases",
                 Some(body),
@@ -863,7 +864,7 @@ impl Host for HostState {
             .invocation
             .call_to(
                 &repo,
-                "contents:write",
+                &Capability::CONTENTS_WRITE,
                 "PATCH",
                 &format!("/releases/{release_id}"),
                 Some(json!({ "draft": false })),
@@ -880,7 +881,11 @@ impl Host for HostState {
         };
         let v = self
             .invocation
-            .find(&repo, "contents:read", &format!("/releases/tags/{tag}"))
+            .find(
+                &repo,
+                &Capability::CONTENTS_READ,
+                &format!("/releases/tags/{tag}"),
+            )
             .await;
         Ok(v.map(|v| v.map(|v| release_from(&v))))
     }
@@ -900,13 +905,15 @@ impl Host for HostState {
         let data = base64::engine::general_purpose::STANDARD.encode(&data);
         let done = self
             .invocation
-            .held_write(&repo, "contents:write", |t| HeldAction::UploadAsset {
-                owner: t.owner.clone(),
-                repo: t.name.clone(),
-                release_id,
-                name,
-                content_type,
-                data,
+            .held_write(&repo, &Capability::CONTENTS_WRITE, |t| {
+                HeldAction::UploadAsset {
+                    owner: t.owner.clone(),
+                    repo: t.name.clone(),
+                    release_id,
+                    name,
+                    content_type,
+                    data,
+                }
             })
             .await;
         Ok(done.map(|v| v["id"].as_u64().unwrap_or_default()))
@@ -917,7 +924,7 @@ impl Host for HostState {
             .invocation
             .call(
                 &repo,
-                "actions:read",
+                &Capability::ACTIONS_READ,
                 "GET",
                 &format!("/actions/runs/{run_id}/artifacts?per_page=100"),
                 None,
@@ -951,12 +958,14 @@ impl Host for HostState {
         }
         let done = self
             .invocation
-            .held_write(&repo, "contents:write", |t| HeldAction::CopyArtifact {
-                owner: t.owner.clone(),
-                repo: t.name.clone(),
-                artifact_id,
-                release_id,
-                name,
+            .held_write(&repo, &Capability::CONTENTS_WRITE, |t| {
+                HeldAction::CopyArtifact {
+                    owner: t.owner.clone(),
+                    repo: t.name.clone(),
+                    artifact_id,
+                    release_id,
+                    name,
+                }
             })
             .await;
         Ok(done.map(|v| v["id"].as_u64().unwrap_or_default()))
@@ -977,7 +986,11 @@ impl Host for HostState {
             route.push_str(&format!("?ref={}", url_escape(&at)));
         }
         Ok(
-            match self.invocation.find(&repo, "contents:read", &route).await {
+            match self
+                .invocation
+                .find(&repo, &Capability::CONTENTS_READ, &route)
+                .await
+            {
                 Ok(Some(v)) if v.is_object() => {
                     let encoded: String = text(&v, "content").split_whitespace().collect();
                     match base64::engine::general_purpose::STANDARD.decode(encoded) {
@@ -1026,7 +1039,14 @@ impl Host for HostState {
         let refs = self.invocation.branch_or_default(&branch);
         Ok(self
             .invocation
-            .call_to(&repo, "contents:write", "PUT", &route, Some(body), refs)
+            .call_to(
+                &repo,
+                &Capability::CONTENTS_WRITE,
+                "PUT",
+                &route,
+                Some(body),
+                refs,
+            )
             .await
             .map(|v| text(&v["commit"], "sha")))
     }
@@ -1038,7 +1058,7 @@ impl Host for HostState {
         };
         Ok(self
             .invocation
-            .find(&repo, "contents:read", &route)
+            .find(&repo, &Capability::CONTENTS_READ, &route)
             .await
             .map(|v| v.map(|v| text(&v["object"], "sha"))))
     }
@@ -1052,7 +1072,7 @@ impl Host for HostState {
             .invocation
             .call_to(
                 &repo,
-                "contents:write",
+                &Capability::CONTENTS_WRITE,
                 "POST",
                 "/git/refs",
                 Some(json!({ "ref": git_ref, "sha": sha })),
@@ -1078,7 +1098,7 @@ impl Host for HostState {
             .invocation
             .call_to(
                 &repo,
-                "contents:write",
+                &Capability::CONTENTS_WRITE,
                 "PATCH",
                 &route,
                 Some(json!({ "sha": sha, "force": force })),

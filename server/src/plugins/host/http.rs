@@ -5,6 +5,7 @@
 //! each secret's binding allows (its hosts and header names) and the secrets'
 //! values scrubbed from the response, a body cut at the output cap while it streams
 //! in, and the invocation's deadline as the timeout.
+use crate::domain::Capability;
 use wasmtime::component::Resource;
 
 use super::super::bindings::gantry::plugin::http::{
@@ -82,12 +83,12 @@ fn capability_for(
     host: &str,
     declared: &std::collections::HashSet<String>,
     any_port: bool,
-) -> Option<String> {
+) -> Option<Capability> {
     let port = url.port_or_known_default()?;
-    let with_port = format!("http:{host}:{port}");
+    let with_port = Capability::http(&format!("{host}:{port}"));
     if matches!(port, 80 | 443) || any_port {
-        Some(format!("http:{host}"))
-    } else if declared.contains(&with_port) {
+        Some(Capability::http(host))
+    } else if declared.contains(with_port.as_str()) {
         Some(with_port)
     } else {
         None
@@ -271,21 +272,29 @@ mod tests {
             capability_for(&url, "api.example.com", &declared, any_port)
         };
         assert_eq!(
-            cap("https://api.example.com/x", false).as_deref(),
+            cap("https://api.example.com/x", false)
+                .as_ref()
+                .map(Capability::as_str),
             Some("http:api.example.com")
         );
         assert_eq!(
-            cap("http://api.example.com/x", false).as_deref(),
+            cap("http://api.example.com/x", false)
+                .as_ref()
+                .map(Capability::as_str),
             Some("http:api.example.com")
         );
         assert_eq!(
-            cap("https://api.example.com:8443/x", false).as_deref(),
+            cap("https://api.example.com:8443/x", false)
+                .as_ref()
+                .map(Capability::as_str),
             Some("http:api.example.com:8443")
         );
         assert_eq!(cap("http://api.example.com:22/", false), None);
         assert_eq!(cap("http://api.example.com:6379/", false), None);
         assert_eq!(
-            cap("http://api.example.com:6379/", true).as_deref(),
+            cap("http://api.example.com:6379/", true)
+                .as_ref()
+                .map(Capability::as_str),
             Some("http:api.example.com"),
             "a host the operator allowed by name may use any port"
         );

@@ -6,6 +6,7 @@ use super::super::bindings::gantry::plugin::kv::Host;
 use super::super::bindings::HostError;
 use super::{HostState, Invocation};
 use crate::db::kv::{self, KvScope};
+use crate::domain::Capability;
 
 /// Keys one plugin may keep in one repository.
 pub const MAX_KEYS: u64 = 10_000;
@@ -22,7 +23,7 @@ impl Invocation {
         if key.is_empty() || key.len() > 256 {
             return Err(HostError::Invalid("a key must be 1 to 256 bytes".into()));
         }
-        self.check("kv").await?;
+        self.check(&Capability::KV).await?;
         self.project()
     }
 
@@ -113,7 +114,7 @@ impl Host for HostState {
                 "a prefix is at most 256 bytes".into(),
             )));
         }
-        if let Err(e) = inv.check("kv").await {
+        if let Err(e) = inv.check(&Capability::KV).await {
             return Ok(Err(e));
         }
         let project = match inv.project() {

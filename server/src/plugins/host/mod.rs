@@ -18,7 +18,7 @@ use super::bindings::gantry::plugin::{config, types};
 use super::bindings::{HostError, Repo};
 use crate::config::Limits;
 use crate::domain::text::clip;
-use crate::domain::RepoRef;
+use crate::domain::{Capability, RepoRef};
 use crate::github::GitHubError;
 
 mod actor;
@@ -229,24 +229,20 @@ impl Invocation {
     /// Checks a capability that is not a GitHub write (KV, HTTP, secrets): it must
     /// be declared and the policy must allow it; `ask` cannot hold such a call, so it
     /// refuses. The decision is audited like every other.
-    pub(crate) async fn check(&mut self, capability: &str) -> Result<(), HostError> {
-        if let Some(done) = self.checked.get(capability) {
+    pub(crate) async fn check(&mut self, capability: &Capability) -> Result<(), HostError> {
+        if let Some(done) = self.checked.get(capability.as_str()) {
             return done.clone();
         }
         let target = self.repository.clone().ok_or_else(|| {
             HostError::Denied("this event has no repository to scope the call to".into())
         })?;
-        let action = HeldAction::Rest {
-            method: "NONE".into(),
-            path: capability.to_owned(),
-            body: None,
-        };
         let result = self
-            .gate(capability, &target, &Target::Nothing, "", action, true)
+            .gate(capability, &target, &Target::Nothing, "", None)
             .await
             .map(drop);
         if !matches!(result, Err(HostError::Unavailable(_))) {
-            self.checked.insert(capability.to_owned(), result.clone());
+            self.checked
+                .insert(capability.as_str().to_owned(), result.clone());
         }
         result
     }
@@ -286,23 +282,22 @@ impl Invocation {
         Ok(target)
     }
 
-    /// Passes a write on `target` changing `refs` through the policy gate (which
-    /// audits it); `Ok(None)` means make the call now, `Ok(Some(result))` that an
-    /// approved earlier run did it.
+    /// Passes a call on `target` changing `refs` through the policy gate (which
+    /// audits it): a write with the `action` an `ask` would hold, or (`None`) a read
+    /// or a check that cannot wait for an approval. `Ok(None)` means make the call
+    /// now, `Ok(Some(result))` that an approved earlier run did it.
     pub(crate) async fn gate(
         &mut self,
-        capability: &str,
+        capability: &Capability,
         target: &RepoRef,
         refs: &Target,
         key: &str,
-        action: HeldAction,
-        read_only: bool,
+        action: Option<HeldAction>,
     ) -> Result<Option<serde_json::Value>, HostError> {
         let actor_permission = self.actor_permission(target).await?;
         let write = Write {
-            read_only,
             plugin: &self.plugin,
-            declared: self.capabilities.contains(capability),
+            declared: self.capabilities.contains(capability.as_str()),
             capability,
             repository: target,
             target: refs,
@@ -332,7 +327,7 @@ impl Invocation {
             Ok(Gate::Proceed) => Ok(None),
             Ok(Gate::AlreadyDone(result)) => Ok(Some(result)),
             Ok(Gate::Denied(reason)) => {
-                tracing::info!(plugin = %self.plugin, capability, %reason, "policy denied a write");
+                tracing::info!(plugin = %self.plugin, capability = capability.as_str(), %reason, "policy denied a call");
                 Err(HostError::Denied(reason))
             }
             Ok(Gate::Held(id)) => Err(HostError::Pending(id)),

@@ -3,6 +3,7 @@
 //! host's memory only and is never copied into the sandbox. Other host calls (HTTP
 //! headers) take the handle and use the value on the plugin's behalf, only where
 //! the secret's binding allows (its hosts and header names).
+use crate::domain::Capability;
 use wasmtime::component::Resource;
 
 use super::super::bindings::gantry::plugin::secrets::{Host, HostSecret};
@@ -41,7 +42,7 @@ impl Host for HostState {
                 "at most {MAX_OPEN} secrets may be open at once"
             ))));
         }
-        if let Err(e) = inv.check(&format!("secrets:{name}")).await {
+        if let Err(e) = inv.check(&Capability::secret(&name)).await {
             return Ok(Err(e));
         }
         let project = match inv.project() {

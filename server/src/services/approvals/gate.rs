@@ -10,7 +10,7 @@ use super::HeldAction;
 use crate::crypto::AuditKey;
 use crate::db::approvals::{self, NewApproval};
 use crate::db::audit::{self, AuditEntry};
-use crate::domain::{Actor, ApprovalStatus, AuditAction, Cause, RepoRef};
+use crate::domain::{Actor, ApprovalStatus, AuditAction, Capability, Cause, RepoRef};
 use crate::policy::{decide, Effect, Permission, Request, Rule, Target};
 
 /// One write a plugin wants to make, with everything the policy looks at.
@@ -21,7 +21,7 @@ pub struct Write<'a> {
     /// Whether its manifest declares `capability`.
     pub declared: bool,
     /// The capability the write needs.
-    pub capability: &'a str,
+    pub capability: &'a Capability,
     /// The repository written to.
     pub repository: &'a RepoRef,
     /// The refs the write changes (branch conditions are decided on these).
@@ -34,10 +34,9 @@ pub struct Write<'a> {
     pub delivery_id: &'a str,
     /// The write's idempotency key.
     pub key: &'a str,
-    /// What would run.
-    pub action: HeldAction,
-    /// A read: it cannot wait for an approval, so `ask` refuses it.
-    pub read_only: bool,
+    /// What would run if held; `None` for a read or a check that is not a write
+    /// (KV, HTTP, secrets): it cannot wait for an approval, so `ask` refuses it.
+    pub action: Option<HeldAction>,
     /// Who and what caused the invocation making the write.
     pub cause: &'a Cause,
 }
@@ -71,7 +70,7 @@ pub enum Gate {
 ///
 /// # Errors
 /// When the database fails.
-#[tracing::instrument(name = "policy.decision", skip_all, fields(plugin = write.plugin, capability = write.capability, effect = tracing::field::Empty))]
+#[tracing::instrument(name = "policy.decision", skip_all, fields(plugin = write.plugin, capability = write.capability.as_str(), effect = tracing::field::Empty))]
 pub async fn gate(
     db: &DatabaseConnection,
     key: &AuditKey,
@@ -95,7 +94,7 @@ pub async fn gate(
     let entry = |action: AuditAction| {
         AuditEntry::new(Actor::plugin(write.plugin), action)
             .project(full_name.clone())
-            .capability(write.capability)
+            .capability(write.capability.as_str())
             .decision(decision.effect.as_str())
             .delivery(write.delivery_id)
     };
@@ -109,7 +108,7 @@ pub async fn gate(
             audit::record(db, key, decided).await?;
             Ok(Gate::Denied(decision.reason))
         }
-        Effect::Ask if write.read_only => {
+        Effect::Ask if write.action.is_none() => {
             audit::record(db, key, decided).await?;
             Ok(Gate::Denied(format!(
                 "{} (a read cannot wait for approval; allow or deny {})",
@@ -141,7 +140,7 @@ pub async fn gate(
                                 public_id: &public_id,
                                 delivery_id: write.delivery_id,
                                 plugin: write.plugin,
-                                capability: write.capability,
+                                capability: write.capability.as_str(),
                                 repository: &full_name,
                                 action: &action,
                                 requested_by: &write.cause.people,

@@ -48,6 +48,12 @@ pub async fn recheck(state: &AppState, held: &Held) -> Result<Result<u32, String
         .capabilities
         .iter()
         .any(|c| c == &held.capability);
+    let Ok(capability) = held.capability.parse::<crate::domain::Capability>() else {
+        return Ok(Err(format!(
+            "the held action needs `{}`, which is not a capability this Gantry knows",
+            held.capability
+        )));
+    };
     let rules = policies::all(&state.db).await?;
     let repository = held.repository.to_ascii_lowercase();
     // Held before the inputs were stored (or unreadable): a branch nobody can name,
@@ -64,7 +70,7 @@ pub async fn recheck(state: &AppState, held: &Held) -> Result<Result<u32, String
         &rules,
         &Request {
             plugin: &held.plugin,
-            capability: &held.capability,
+            capability: &capability,
             declared,
             repository: Some(&repository),
             target: &inputs.target,

@@ -427,7 +427,7 @@ async fn settle(
             runs::NewRun {
                 job_id: job.id,
                 plugin: run_name,
-                outcome: report.outcome.as_str(),
+                outcome: report.outcome,
                 message: report.message.clone(),
                 log: log.clone(),
                 duration_ms: i64::try_from(report.duration.as_millis()).unwrap_or(i64::MAX),

@@ -156,7 +156,7 @@ impl JobRun<'_> {
     async fn block(&self, target: &Target<'_>, reason: String) -> anyhow::Result<()> {
         tracing::info!(run = target.run_name, %reason, "plugin run blocked by a hook");
         let mut entry = AuditEntry::new(Actor::plugin(target.plugin), AuditAction::HookBlocked)
-            .outcome("blocked")
+            .outcome(Outcome::Blocked.as_str())
             .delivery(self.delivery_id)
             .details(format!("{}: {reason}", target.run_name));
         if let Some(repo) = &target.event.repository {
@@ -166,7 +166,7 @@ impl JobRun<'_> {
         let run = runs::NewRun {
             job_id: self.job.id,
             plugin: target.run_name,
-            outcome: "blocked",
+            outcome: Outcome::Blocked,
             message: Some(reason),
             log: None,
             duration_ms: 0,

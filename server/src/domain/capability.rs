@@ -1,0 +1,157 @@
+//! Capabilities: what a plugin's host call needs, its manifest declares and policy
+//! rules decide. The fixed ones are a `string_enum!` (a typo is a compile error, not
+//! a call that is always denied); `http:HOST` and `secrets:NAME` carry their scope.
+//! Strings appear only where capabilities are stored or written by people
+//! (manifests, rules, the audit log).
+use std::fmt;
+use std::str::FromStr;
+
+use super::vocabulary::{string_enum, Unknown};
+
+string_enum! {
+    /// A capability without a scope.
+    pub enum Fixed ("capability") {
+        /// Read issues, comments, labels, milestones.
+        IssuesRead => "issues:read",
+        /// Comment, label, assign, edit issues.
+        IssuesWrite => "issues:write",
+        /// Read pull requests and their files.
+        PullRequestsRead => "pull_requests:read",
+        /// Request reviewers, edit pull requests.
+        PullRequestsWrite => "pull_requests:write",
+        /// Read files and refs.
+        ContentsRead => "contents:read",
+        /// Write files, tags, releases.
+        ContentsWrite => "contents:write",
+        /// Create and update check runs.
+        ChecksWrite => "checks:write",
+        /// Read workflow runs and artifacts.
+        ActionsRead => "actions:read",
+        /// Dispatch and re-run workflows.
+        ActionsWrite => "actions:write",
+        /// Create commit statuses.
+        StatusesWrite => "statuses:write",
+        /// Clone the event's repository.
+        GitClone => "git:clone",
+        /// Push to it.
+        GitPush => "git:push",
+        /// The plugin's key-value store.
+        Kv => "kv",
+    }
+}
+
+/// A capability.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Capability {
+    /// One of the fixed capabilities.
+    Fixed(Fixed),
+    /// `http:HOST` (or `http:HOST:PORT`): outbound HTTP to that host; kept as written.
+    Http(String),
+    /// `secrets:NAME`: reading that secret; kept as written.
+    Secret(String),
+}
+
+impl Capability {
+    /// `issues:read`.
+    pub const ISSUES_READ: Self = Self::Fixed(Fixed::IssuesRead);
+    /// `issues:write`.
+    pub const ISSUES_WRITE: Self = Self::Fixed(Fixed::IssuesWrite);
+    /// `pull_requests:read`.
+    pub const PULL_REQUESTS_READ: Self = Self::Fixed(Fixed::PullRequestsRead);
+    /// `pull_requests:write`.
+    pub const PULL_REQUESTS_WRITE: Self = Self::Fixed(Fixed::PullRequestsWrite);
+    /// `contents:read`.
+    pub const CONTENTS_READ: Self = Self::Fixed(Fixed::ContentsRead);
+    /// `contents:write`.
+    pub const CONTENTS_WRITE: Self = Self::Fixed(Fixed::ContentsWrite);
+    /// `checks:write`.
+    pub const CHECKS_WRITE: Self = Self::Fixed(Fixed::ChecksWrite);
+    /// `actions:read`.
+    pub const ACTIONS_READ: Self = Self::Fixed(Fixed::ActionsRead);
+    /// `actions:write`.
+    pub const ACTIONS_WRITE: Self = Self::Fixed(Fixed::ActionsWrite);
+    /// `statuses:write`.
+    pub const STATUSES_WRITE: Self = Self::Fixed(Fixed::StatusesWrite);
+    /// `git:clone`.
+    pub const GIT_CLONE: Self = Self::Fixed(Fixed::GitClone);
+    /// `git:push`.
+    pub const GIT_PUSH: Self = Self::Fixed(Fixed::GitPush);
+    /// `kv`.
+    pub const KV: Self = Self::Fixed(Fixed::Kv);
+
+    /// `http:{host}` (`host` may carry a `:port`).
+    #[must_use]
+    pub fn http(host: &str) -> Self {
+        Self::Http(format!("http:{host}"))
+    }
+
+    /// `secrets:{name}`.
+    #[must_use]
+    pub fn secret(name: &str) -> Self {
+        Self::Secret(format!("secrets:{name}"))
+    }
+
+    /// The stored form.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Fixed(fixed) => fixed.as_str(),
+            Self::Http(text) | Self::Secret(text) => text,
+        }
+    }
+}
+
+impl FromStr for Capability {
+    type Err = Unknown;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let scoped = |prefix: &str| {
+            s.strip_prefix(prefix)
+                .is_some_and(|rest| !rest.is_empty() && !rest.contains(char::is_whitespace))
+        };
+        if let Ok(fixed) = s.parse::<Fixed>() {
+            Ok(Self::Fixed(fixed))
+        } else if scoped("http:") {
+            Ok(Self::Http(s.to_owned()))
+        } else if scoped("secrets:") {
+            Ok(Self::Secret(s.to_owned()))
+        } else {
+            Err(Unknown {
+                kind: "capability",
+                given: s.to_owned(),
+            })
+        }
+    }
+}
+
+impl fmt::Display for Capability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_capability_reads_back_as_written_and_unknown_ones_are_refused() {
+        for fixed in Fixed::ALL {
+            let cap = Capability::Fixed(*fixed);
+            assert_eq!(cap.as_str().parse::<Capability>(), Ok(cap));
+        }
+        for text in [
+            "http:api.example.com",
+            "http:10.0.0.1:8443",
+            "secrets:token",
+        ] {
+            assert_eq!(text.parse::<Capability>().unwrap().as_str(), text);
+        }
+        assert_eq!(Capability::http("example.com").as_str(), "http:example.com");
+        assert_eq!(Capability::secret("key").to_string(), "secrets:key");
+        for bad in ["issues:admin", "http:", "secrets:", "http:a b", "", "KV"] {
+            let err = bad.parse::<Capability>().unwrap_err();
+            assert_eq!(err.kind, "capability", "{bad}");
+        }
+    }
+}
