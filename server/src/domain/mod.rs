@@ -1,11 +1,13 @@
 //! Validated domain types with no framework in them: secrets, webhook headers, GitHub
 //! event names, the event a plugin receives and what caused it, the projects plugin settings apply to,
 //! and the typed vocabulary of the audit log and approvals (actors, actions,
-//! statuses; `vocabulary` makes such string enums).
+//! statuses; `vocabulary` makes such string enums), and the JSON API's error catalogue
+//! (`ApiErrorCode`).
 mod approval;
 mod audit;
 mod catalog;
 mod cause;
+mod error_code;
 mod event;
 mod project;
 mod scope;
@@ -18,6 +20,7 @@ pub use approval::ApprovalStatus;
 pub use audit::{Actor, ActorKind, AuditAction};
 pub use catalog::{is_known_action, is_known_event};
 pub use cause::{Cause, PullHead};
+pub use error_code::ApiErrorCode;
 pub use event::{EventMeta, RepoRef};
 pub use project::Project;
 pub use scope::SecretScope;

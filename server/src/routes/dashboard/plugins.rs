@@ -25,13 +25,7 @@ use crate::services::plugins::{PluginAdmin, PluginAdminError, PluginDetail, Plug
 use crate::state::AppState;
 
 fn admin<'a>(state: &'a AppState, actor: &'a Actor) -> PluginAdmin<'a> {
-    PluginAdmin {
-        db: &state.db,
-        compiled: &state.plugins,
-        max_component_bytes: state.settings.plugins.max_component_bytes,
-        actor,
-        audit_key: state.audit_key(),
-    }
+    PluginAdmin::of(state, actor)
 }
 
 /// `pages/plugins/list.html`.

@@ -123,6 +123,21 @@ pub struct PluginAdmin<'a> {
     pub audit_key: &'a AuditKey,
 }
 
+impl<'a> PluginAdmin<'a> {
+    /// Plugin changes on `state`'s database and compiled plugins, by `actor`: what
+    /// the JSON API and the dashboard use.
+    #[must_use]
+    pub fn of(state: &'a crate::state::AppState, actor: &'a Actor) -> Self {
+        PluginAdmin {
+            db: &state.db,
+            compiled: &state.plugins,
+            max_component_bytes: state.settings.plugins.max_component_bytes,
+            actor,
+            audit_key: state.audit_key(),
+        }
+    }
+}
+
 impl PluginAdmin<'_> {
     /// Appends the audit row of one change on `conn`, the transaction making it.
     async fn audit(
