@@ -8,8 +8,9 @@ use actix_web::HttpResponse;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
-use utoipa::openapi::security::SecurityRequirement;
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityRequirement, SecurityScheme,
+};
 use utoipa::openapi::ContentBuilder;
 use utoipa::{Modify, OpenApi};
 
@@ -124,7 +125,7 @@ pub const CALLER_ERRORS: &[ApiErrorCode] = &[
 ];
 
 /// The document.
-#[derive(OpenApi)]
+#[derive(Debug, OpenApi)]
 #[openapi(
     info(
         title = "Gantry API",
@@ -221,10 +222,11 @@ impl Modify for Errors {
                 ("DELETE", &mut item.delete),
                 ("PATCH", &mut item.patch),
             ];
-            for (method, operation) in operations {
-                if let Some(operation) = operation {
-                    add_errors(operation, &codes_of(method, path));
-                }
+            for (method, operation) in operations
+                .into_iter()
+                .filter_map(|(method, operation)| operation.as_mut().map(|o| (method, o)))
+            {
+                add_errors(operation, &codes_of(method, path));
             }
         }
     }
