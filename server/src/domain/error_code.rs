@@ -201,13 +201,7 @@ mod tests {
         let documented = documented();
         let expected: Vec<(String, u16, String)> = ApiErrorCode::ALL
             .iter()
-            .map(|c| {
-                (
-                    c.as_str().to_owned(),
-                    c.status(),
-                    c.meaning().to_owned(),
-                )
-            })
+            .map(|c| (c.as_str().to_owned(), c.status(), c.meaning().to_owned()))
             .collect();
         let table: Vec<String> = ApiErrorCode::ALL.iter().map(|c| row(*c)).collect();
         assert_eq!(

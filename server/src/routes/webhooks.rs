@@ -85,9 +85,8 @@ async fn collect<E: std::fmt::Display>(
     let mut body =
         web::BytesMut::with_capacity(declared.unwrap_or(8 * 1024).min(max).min(INITIAL_CAPACITY));
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| {
-            ApiError::new(ApiErrorCode::BodyUnreadable, e.to_string())
-        })?;
+        let chunk =
+            chunk.map_err(|e| ApiError::new(ApiErrorCode::BodyUnreadable, e.to_string()))?;
         if body.len() + chunk.len() > max {
             return Err(too_large(max));
         }

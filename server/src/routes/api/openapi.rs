@@ -25,10 +25,26 @@ pub const PATH: &str = "/api/v1/openapi.json";
 /// [`CALLER_ERRORS`]: one row per `/api/v1` row of the route table.
 pub const ERRORS: &[(&str, &str, &[ApiErrorCode])] = &[
     ("GET", "/api/v1/me", &[]),
-    ("GET", "/api/v1/deliveries", &[E::InvalidQuery, E::BadStatus]),
-    ("GET", "/api/v1/deliveries/{delivery_id}", &[E::DeliveryNotFound]),
-    ("POST", "/api/v1/deliveries/{delivery_id}/replay", &[E::DeliveryNotFound]),
-    ("GET", "/api/v1/approvals", &[E::InvalidQuery, E::ApprovalNotFound]),
+    (
+        "GET",
+        "/api/v1/deliveries",
+        &[E::InvalidQuery, E::BadStatus],
+    ),
+    (
+        "GET",
+        "/api/v1/deliveries/{delivery_id}",
+        &[E::DeliveryNotFound],
+    ),
+    (
+        "POST",
+        "/api/v1/deliveries/{delivery_id}/replay",
+        &[E::DeliveryNotFound],
+    ),
+    (
+        "GET",
+        "/api/v1/approvals",
+        &[E::InvalidQuery, E::ApprovalNotFound],
+    ),
     (
         "POST",
         "/api/v1/approvals/{id}/approve",
@@ -47,7 +63,11 @@ pub const ERRORS: &[(&str, &str, &[ApiErrorCode])] = &[
         &[E::InvalidJson, E::ApprovalNotFound, E::AlreadyDecided],
     ),
     ("GET", "/api/v1/policies", &[]),
-    ("POST", "/api/v1/policies", &[E::InvalidJson, E::InvalidRule]),
+    (
+        "POST",
+        "/api/v1/policies",
+        &[E::InvalidJson, E::InvalidRule],
+    ),
     (
         "GET",
         "/api/v1/policies/explain",
@@ -84,21 +104,40 @@ pub const ERRORS: &[(&str, &str, &[ApiErrorCode])] = &[
             E::Conflict,
         ],
     ),
-    ("DELETE", "/api/v1/plugins/{name}", &[E::PluginNotFound, E::Conflict]),
+    (
+        "DELETE",
+        "/api/v1/plugins/{name}",
+        &[E::PluginNotFound, E::Conflict],
+    ),
     (
         "POST",
         "/api/v1/plugins/{name}/enable",
-        &[E::InvalidJson, E::InvalidProject, E::PluginNotFound, E::Conflict],
+        &[
+            E::InvalidJson,
+            E::InvalidProject,
+            E::PluginNotFound,
+            E::Conflict,
+        ],
     ),
     (
         "POST",
         "/api/v1/plugins/{name}/disable",
-        &[E::InvalidJson, E::InvalidProject, E::PluginNotFound, E::Conflict],
+        &[
+            E::InvalidJson,
+            E::InvalidProject,
+            E::PluginNotFound,
+            E::Conflict,
+        ],
     ),
     (
         "PUT",
         "/api/v1/plugins/{name}/config",
-        &[E::InvalidJson, E::InvalidConfig, E::PluginNotFound, E::Conflict],
+        &[
+            E::InvalidJson,
+            E::InvalidConfig,
+            E::PluginNotFound,
+            E::Conflict,
+        ],
     ),
     (
         "PUT",
@@ -257,7 +296,11 @@ fn add_errors(operation: &mut Operation, codes: &[ApiErrorCode]) {
     statuses.sort_unstable();
     statuses.dedup();
     for status in statuses {
-        let here: Vec<ApiErrorCode> = codes.iter().copied().filter(|c| c.status() == status).collect();
+        let here: Vec<ApiErrorCode> = codes
+            .iter()
+            .copied()
+            .filter(|c| c.status() == status)
+            .collect();
         let description = here
             .iter()
             .map(|c| format!("`{}`: {}", c.as_str(), c.meaning()))
@@ -328,7 +371,10 @@ mod tests {
         let missing: Vec<_> = routes.difference(&documented).collect();
         assert!(missing.is_empty(), "not in openapi.json: {missing:?}");
         let extra: Vec<_> = documented.difference(&routes).collect();
-        assert!(extra.is_empty(), "in openapi.json but not mounted: {extra:?}");
+        assert!(
+            extra.is_empty(),
+            "in openapi.json but not mounted: {extra:?}"
+        );
     }
 
     #[test]
@@ -358,9 +404,7 @@ mod tests {
                     let schema = &response["content"]["application/json"]["schema"];
                     let codes = schema["properties"]["error"]["enum"]
                         .as_array()
-                        .unwrap_or_else(|| {
-                            panic!("{method} {path} {status} lists no error codes")
-                        });
+                        .unwrap_or_else(|| panic!("{method} {path} {status} lists no error codes"));
                     assert!(!codes.is_empty(), "{method} {path} {status}");
                     for code in codes {
                         let code = code.as_str().unwrap();
@@ -377,7 +421,10 @@ mod tests {
         assert!(seen > 0);
         // The documented codes of a route that needs a caller include 401.
         let me = &doc["paths"]["/api/v1/me"]["get"]["responses"]["401"];
-        assert_eq!(me["content"]["application/json"]["schema"]["properties"]["error"]["enum"][0], "unauthorized");
+        assert_eq!(
+            me["content"]["application/json"]["schema"]["properties"]["error"]["enum"][0],
+            "unauthorized"
+        );
     }
 
     /// Every code an API route answers (per `ERRORS`) is in the document, and the

@@ -43,7 +43,6 @@ pub struct ConfigureResponse {
     pub project: Option<ProjectStatus>,
 }
 
-
 /// Installed plugins
 ///
 /// Version, digest, size, `state` (`enabled`, `disabled`, `auto-disabled` with
