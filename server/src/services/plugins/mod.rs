@@ -7,6 +7,8 @@
 //! - `manage`: remove, enable, disable, configure;
 //! - `settings`: a plugin's project rows as one value, recomputed and checked
 //!   against the schema on every change;
+//! - `upload`: the dashboard's staged upload, then install or upgrade on
+//!   confirmation;
 //! - `view`: what `list` and `show` answer;
 //! - `config`: defaults, merge patches and schema checks (pure);
 //! - `compiled`: compiled plugins in memory by digest;
@@ -19,6 +21,7 @@ mod install;
 mod manage;
 pub mod seed;
 mod settings;
+mod upload;
 mod view;
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
@@ -27,6 +30,7 @@ use thiserror::Error;
 pub use compiled::CompiledPlugins;
 pub use install::Upgraded;
 pub use manage::Change;
+pub use upload::Staged;
 pub use view::{PluginDetail, PluginStatus, ProjectStatus};
 
 use crate::crypto::AuditKey;
