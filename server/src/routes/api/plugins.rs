@@ -88,7 +88,7 @@ pub async fn show_plugin(
 /// The component is the body (`Content-Type: application/wasm`, up to
 /// `plugins.max_component_bytes`); it runs nowhere until it is enabled.
 #[utoipa::path(post, path = "/api/v1/plugins", tag = "plugins",
-    request_body(content = Vec<u8>, content_type = "application/wasm", description = "the component"),
+    request_body(content = [u8], content_type = "application/wasm", description = "the component"),
     responses((status = 201, description = "installed", body = PluginDetail)))]
 #[tracing::instrument(skip_all)]
 pub async fn install_plugin(
@@ -115,7 +115,7 @@ pub async fn install_plugin(
 /// To the component in the body (same rules as installing).
 #[utoipa::path(put, path = "/api/v1/plugins/{name}", tag = "plugins",
     params(("name" = String, Path, description = "the plugin's name")),
-    request_body(content = Vec<u8>, content_type = "application/wasm", description = "the component"),
+    request_body(content = [u8], content_type = "application/wasm", description = "the component"),
     responses((status = 200, description = "what the upgrade did", body = Upgraded)))]
 #[tracing::instrument(skip_all, fields(plugin = %name))]
 pub async fn upgrade_plugin(
