@@ -20,9 +20,7 @@ use crate::auth::{Principal, Role};
 use crate::domain::Actor;
 use crate::domain::Project;
 use crate::plugins::Manifest;
-use crate::services::plugins::{
-    PluginAdmin, PluginAdminError, PluginDetail, PluginStatus, Staged,
-};
+use crate::services::plugins::{PluginAdmin, PluginAdminError, PluginDetail, PluginStatus, Staged};
 use crate::state::AppState;
 
 fn admin<'a>(state: &'a AppState, actor: &'a Actor) -> PluginAdmin<'a> {
