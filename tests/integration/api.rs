@@ -1,4 +1,5 @@
-//! The JSON API: token checks, listing, showing and replaying deliveries.
+//! The JSON API: token checks, listing, showing and replaying deliveries, and the
+//! OpenAPI document.
 use std::time::Duration;
 
 use reqwest::Method;
@@ -145,4 +146,85 @@ async fn dead_deliveries_are_listed_shown_and_replayed_through_the_api() {
         .await
         .unwrap();
     assert_eq!(bad.status(), 400);
+}
+
+/// The keys of a JSON object, sorted.
+fn keys(value: &Value) -> Vec<String> {
+    let mut keys: Vec<String> = value.as_object().unwrap().keys().cloned().collect();
+    keys.sort();
+    keys
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_is_served_without_a_token_and_describes_the_answers() {
+    let app = spawn_app(AppOptions::default()).await;
+    let response = app
+        .http
+        .get(format!("{}/api/v1/openapi.json", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/json"));
+    let doc: Value = response.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    assert!(doc["paths"]["/api/v1/approvals/{id}/approve"]["post"].is_object());
+
+    // A live answer has exactly the properties its schema documents.
+    let me: Value = app
+        .api(Method::GET, "/me")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        keys(&me),
+        keys(&doc["components"]["schemas"]["MeResponse"]["properties"])
+    );
+    let page: Value = app
+        .api(Method::GET, "/deliveries")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        keys(&page),
+        keys(&doc["components"]["schemas"]["DeliveriesResponse"]["properties"])
+    );
+
+    // An error answer carries a code the document lists for that operation and
+    // status.
+    let bad = app
+        .api(Method::GET, "/deliveries?status=exploded")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    let error: Value = bad.json().await.unwrap();
+    assert_eq!(error["error"], "bad_status");
+    let listed = &doc["paths"]["/api/v1/deliveries"]["get"]["responses"]["400"]["content"]
+        ["application/json"]["schema"]["properties"]["error"]["enum"];
+    assert!(listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| *c == error["error"]));
+    // So does a query string that does not parse, in the same shape.
+    let unreadable = app
+        .api(Method::GET, "/deliveries?limit=many")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unreadable.status(), 400);
+    assert_eq!(
+        unreadable.json::<Value>().await.unwrap()["error"],
+        "invalid_query"
+    );
 }

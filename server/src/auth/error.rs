@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
 use super::role::AccessDenied;
+use crate::domain::ApiErrorCode;
 
 /// Why a caller was refused.
 #[derive(Debug)]
@@ -56,14 +57,14 @@ impl AuthError {
         matches!(self, AuthError::Forbidden(_) | AuthError::CsrfRejected(_))
     }
 
-    /// The stable code in the JSON body.
+    /// The catalogue code in the JSON body.
     #[must_use]
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ApiErrorCode {
         match self {
-            AuthError::NotSignedIn { .. } => "unauthorized",
-            AuthError::Forbidden(_) => "forbidden",
-            AuthError::CsrfRejected(_) => "csrf_rejected",
-            AuthError::Unavailable => "storage_unavailable",
+            AuthError::NotSignedIn { .. } => ApiErrorCode::Unauthorized,
+            AuthError::Forbidden(_) => ApiErrorCode::Forbidden,
+            AuthError::CsrfRejected(_) => ApiErrorCode::CsrfRejected,
+            AuthError::Unavailable => ApiErrorCode::StorageUnavailable,
         }
     }
 }
@@ -102,9 +103,9 @@ impl ResponseError for AuthError {
                 login_redirect: Some(_),
                 htmx: false,
             } => StatusCode::SEE_OTHER,
-            AuthError::NotSignedIn { .. } => StatusCode::UNAUTHORIZED,
-            AuthError::Forbidden(_) | AuthError::CsrfRejected(_) => StatusCode::FORBIDDEN,
-            AuthError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            // The catalogue's status: 401, 403 or 503.
+            refused => StatusCode::from_u16(refused.code().status())
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
         }
     }
 
@@ -128,7 +129,7 @@ impl ResponseError for AuthError {
         response.insert_header((header::CACHE_CONTROL, "no-store"));
         let message = self.to_string();
         response.json(Body {
-            error: self.code(),
+            error: self.code().as_str(),
             message: &message,
         })
     }

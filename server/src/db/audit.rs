@@ -311,7 +311,7 @@ where
 
 /// The last row of the chain, to keep somewhere else and check later
 /// (`gantry audit head`, `gantry audit verify --expect-head`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Head {
     /// The row's id.
     pub id: i64,

@@ -218,7 +218,7 @@ pub async fn find_by_delivery_id(
 
 /// One row of a delivery listing: the delivery without its payload, and its latest
 /// job.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct DeliverySummary {
     /// Row id.
     pub id: i64,
@@ -237,7 +237,7 @@ pub struct DeliverySummary {
 }
 
 /// The state of a job, for listings.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct JobSummary {
     /// Job id.
     pub id: i64,

@@ -369,7 +369,7 @@ mod tests {
 }
 
 /// What a replay did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(tag = "replay", rename_all = "snake_case")]
 pub enum Replay {
     /// A dead-lettered job was queued again; it resumes where it stopped (plugins

@@ -1,12 +1,14 @@
 //! Validated domain types with no framework in them: secrets, webhook headers, GitHub
 //! event names, the event a plugin receives and what caused it, the projects plugin settings apply to,
 //! and the typed vocabulary of the audit log, approvals and plugins (actors, actions,
-//! statuses, capabilities, run outcomes; `vocabulary` makes such string enums).
+//! statuses, capabilities, run outcomes; `vocabulary` makes such string enums), and
+//! the JSON API's error catalogue (`ApiErrorCode`).
 mod approval;
 mod audit;
 mod capability;
 mod catalog;
 mod cause;
+mod error_code;
 mod event;
 mod project;
 mod run;
@@ -21,6 +23,7 @@ pub use audit::{Actor, ActorKind, AuditAction};
 pub use capability::{Capability, Fixed as FixedCapability};
 pub use catalog::{is_known_action, is_known_event};
 pub use cause::{Cause, PullHead};
+pub use error_code::ApiErrorCode;
 pub use event::{EventMeta, RepoRef};
 pub use project::Project;
 pub use run::RunOutcome;

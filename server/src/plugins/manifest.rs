@@ -12,7 +12,7 @@ const MANIFEST_SECTION: &str = "gantry:manifest";
 const SDK_VERSION_SECTION: &str = "gantry:sdk-version";
 
 /// What a plugin declares about itself.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
     /// Unique name: lower case letters, digits and `-`, 1 to 64 characters.
@@ -41,7 +41,7 @@ pub struct Manifest {
 }
 
 /// One comment command a plugin handles, as its help shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommandSpec {
     /// The verb: 1 to 32 lower case letters, digits or `-` (`retest`, `release`).

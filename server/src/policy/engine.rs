@@ -29,7 +29,7 @@ pub struct Request<'a> {
 }
 
 /// A decision and why.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Decision {
     /// Allow, ask or deny.
     pub effect: Effect,
@@ -54,7 +54,7 @@ impl Decision {
 }
 
 /// One rule as the engine saw it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Considered {
     /// The rule.
     pub rule: Rule,

@@ -7,7 +7,19 @@ use serde::{Deserialize, Serialize};
 use super::target::Target;
 
 /// What a rule does with a matching request. Ordered from loosest to strictest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Effect {
     /// The call is made.
@@ -42,7 +54,7 @@ impl Effect {
 }
 
 /// Where a rule applies. Also the first part of its specificity.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "name")]
 pub enum RuleScope {
     /// Gantry's built-in defaults, below every operator rule.
@@ -103,7 +115,7 @@ impl fmt::Display for RuleScope {
 
 /// A capability or a pattern of them: exact (`issues:write`), a family
 /// (`issues:*`, `http:*`), or everything (`*`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct CapabilityPattern(String);
 
@@ -151,7 +163,19 @@ impl CapabilityPattern {
 }
 
 /// A collaborator's permission on a repository, as GitHub names the roles.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Permission {
     /// No access.
@@ -201,7 +225,7 @@ impl Permission {
 /// A condition that cannot be evaluated (the write's branch or the actor's
 /// permission is not known) fails closed: a `deny` or `ask` rule applies, an `allow`
 /// rule does not.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Conditions {
     /// A branch the write changes must match this glob (`main`, `release/*`, `*`):
     /// for `deny` and `ask` any of them, for `allow` every one (and there must be
@@ -226,7 +250,7 @@ impl Conditions {
 }
 
 /// One policy rule.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Rule {
     /// Its id (0 for built-in rules).
     pub id: i64,

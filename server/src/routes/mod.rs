@@ -13,10 +13,12 @@ mod webhooks;
 
 use actix_web::web;
 
-pub use error::ApiError;
+pub use error::{ApiError, ApiErrorCode, ErrorResponse};
 pub use headers::{harden, CONTENT_SECURITY_POLICY};
 
-/// Mounts every route: the rows of [`table::ROUTES`], nothing else.
+/// Mounts every route: the rows of [`table::ROUTES`], nothing else; extractors
+/// that cannot read a request answer in the API's error shape.
 pub fn config(cfg: &mut web::ServiceConfig) {
+    error::extractor_errors(cfg);
     table::mount(cfg);
 }

@@ -94,7 +94,8 @@ pub static ROUTES: &[RouteRow] = &[
     row!(POST "/login" => auth::login::submit_login, Access::Public),
     row!(POST "/logout" => auth::logout::logout, Access::SignedIn),
     row!(GET "/api/v1/me" => auth::me::show_me, Access::SignedIn),
-    // The JSON API.
+    // The JSON API, and its OpenAPI document (no data in it, so public).
+    row!(GET "/api/v1/openapi.json" => api::openapi::show_openapi, Access::Public),
     row!(GET "/api/v1/deliveries" => api::deliveries::list_deliveries, VIEWER),
     row!(GET "/api/v1/deliveries/{delivery_id}" => api::deliveries::show_delivery, VIEWER),
     row!(POST "/api/v1/deliveries/{delivery_id}/replay" => api::deliveries::replay_delivery, ADMIN),

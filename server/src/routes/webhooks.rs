@@ -5,11 +5,10 @@
 //! signature is checked, so nothing here is sized by what the client declares.
 use std::time::Duration;
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures::{Stream, StreamExt};
 
-use super::ApiError;
+use super::error::{ApiError, ApiErrorCode};
 use crate::domain::{WebhookHeaderError, WebhookHeaders};
 use crate::services::intake::{self, IntakeError};
 use crate::state::AppState;
@@ -49,7 +48,7 @@ pub async fn receive_webhook(
             state
                 .metrics
                 .rejections
-                .with_label_values(&[err.code()])
+                .with_label_values(&[err.code().as_str()])
                 .inc();
             Err(err)
         }
@@ -86,9 +85,8 @@ async fn collect<E: std::fmt::Display>(
     let mut body =
         web::BytesMut::with_capacity(declared.unwrap_or(8 * 1024).min(max).min(INITIAL_CAPACITY));
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| {
-            ApiError::new(StatusCode::BAD_REQUEST, "body_unreadable", e.to_string())
-        })?;
+        let chunk =
+            chunk.map_err(|e| ApiError::new(ApiErrorCode::BodyUnreadable, e.to_string()))?;
         if body.len() + chunk.len() > max {
             return Err(too_large(max));
         }
@@ -99,8 +97,7 @@ async fn collect<E: std::fmt::Display>(
 
 fn too_large(max: usize) -> ApiError {
     ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
+        ApiErrorCode::PayloadTooLarge,
         format!("the body exceeds the {max}-byte limit"),
     )
     .closing_connection()
@@ -108,8 +105,7 @@ fn too_large(max: usize) -> ApiError {
 
 fn saturated() -> ApiError {
     ApiError::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "intake_saturated",
+        ApiErrorCode::IntakeSaturated,
         "too many deliveries are being received at once; retry shortly",
     )
     .retry_after(1)
@@ -118,59 +114,37 @@ fn saturated() -> ApiError {
 
 fn too_slow(deadline: Duration) -> ApiError {
     ApiError::new(
-        StatusCode::REQUEST_TIMEOUT,
-        "body_timeout",
+        ApiErrorCode::BodyTimeout,
         format!("the body did not arrive within {} ms", deadline.as_millis()),
     )
     .closing_connection()
 }
 
 fn header_error(err: WebhookHeaderError) -> ApiError {
-    let (status, code) = match err {
-        WebhookHeaderError::MissingEvent => (StatusCode::BAD_REQUEST, "missing_event"),
-        WebhookHeaderError::MissingDelivery => (StatusCode::BAD_REQUEST, "missing_delivery"),
-        WebhookHeaderError::MissingSignature => (StatusCode::UNAUTHORIZED, "missing_signature"),
+    let code = match err {
+        WebhookHeaderError::MissingEvent => ApiErrorCode::MissingEvent,
+        WebhookHeaderError::MissingDelivery => ApiErrorCode::MissingDelivery,
+        WebhookHeaderError::MissingSignature => ApiErrorCode::MissingSignature,
     };
-    ApiError::new(status, code, err.to_string())
+    ApiError::new(code, err.to_string())
 }
 
 fn intake_error(err: IntakeError) -> ApiError {
-    match &err {
-        IntakeError::BadSignature => {
-            ApiError::new(StatusCode::UNAUTHORIZED, "bad_signature", err.to_string())
+    let code = match &err {
+        IntakeError::BadSignature => ApiErrorCode::BadSignature,
+        IntakeError::WrongScope => ApiErrorCode::WrongSecretScope,
+        IntakeError::InstallationMismatch => ApiErrorCode::InstallationMismatch,
+        IntakeError::Malformed(_) => ApiErrorCode::MalformedPayload,
+        IntakeError::Storage(_) => return ApiError::storage(&err).retry_after(1),
+        IntakeError::Deadline => {
+            return ApiError::new(ApiErrorCode::StorageDeadline, err.to_string()).retry_after(1)
         }
-        IntakeError::WrongScope => ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "wrong_secret_scope",
-            err.to_string(),
-        ),
-        IntakeError::InstallationMismatch => ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "installation_mismatch",
-            err.to_string(),
-        ),
-        IntakeError::Malformed(_) => ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "malformed_payload",
-            err.to_string(),
-        ),
-        IntakeError::Storage(_) => {
-            ApiError::internal(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", &err)
-                .retry_after(1)
+        IntakeError::Refused { retry_after } => {
+            return ApiError::new(ApiErrorCode::StorageBreakerOpen, err.to_string())
+                .retry_after(retry_after.as_secs().max(1))
         }
-        IntakeError::Deadline => ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "storage_deadline",
-            err.to_string(),
-        )
-        .retry_after(1),
-        IntakeError::Refused { retry_after } => ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "storage_breaker_open",
-            err.to_string(),
-        )
-        .retry_after(retry_after.as_secs().max(1)),
-    }
+    };
+    ApiError::new(code, err.to_string())
 }
 
 #[cfg(test)]

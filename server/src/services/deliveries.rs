@@ -1,5 +1,6 @@
 //! Inspecting and replaying stored deliveries, for the CLI, the JSON API and the
-//! dashboard alike. A replay and its audit row are one transaction.
+//! dashboard alike, and for readers who see only some repositories (`list_for`,
+//! `show_for`). A replay and its audit row are one transaction.
 use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
 use thiserror::Error;
 
@@ -7,6 +8,7 @@ use crate::crypto::AuditKey;
 use crate::db::audit::{self, AuditEntry, ChainConflict};
 use crate::domain::{Actor, AuditAction};
 
+use crate::db::dashboard::{self as listings, DeliveryFilter, Visibility};
 use crate::db::deliveries::{self, DeliverySummary};
 use crate::db::entities::plugin_runs;
 use crate::db::jobs::{self, Replay};
@@ -33,7 +35,7 @@ impl ChainConflict for DeliveryError {
 }
 
 /// A delivery with every job and plugin run (not its payload).
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct DeliveryDetail {
     /// The delivery and its latest job.
     #[serde(flatten)]
@@ -43,7 +45,7 @@ pub struct DeliveryDetail {
 }
 
 /// A job and its plugin runs.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct JobDetail {
     /// Job id.
     pub id: i64,
@@ -60,7 +62,7 @@ pub struct JobDetail {
 }
 
 /// One plugin run.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct RunDetail {
     /// Plugin name.
     pub plugin: String,
@@ -105,6 +107,47 @@ pub async fn list(
         return Err(DeliveryError::BadStatus(status.to_owned()));
     }
     Ok(deliveries::list(db, status, limit.clamp(1, 500), before).await?)
+}
+
+/// Deliveries `visible` shows, newest first, as [`list`] does for a reader who sees
+/// everything (a page of a reader who sees some repositories stays full).
+///
+/// # Errors
+/// [`DeliveryError::BadStatus`] or a database failure.
+pub async fn list_for(
+    db: &DatabaseConnection,
+    visible: &Visibility,
+    status: Option<&str>,
+    limit: u64,
+    before: Option<i64>,
+) -> Result<Vec<DeliverySummary>, DeliveryError> {
+    if *visible == Visibility::All {
+        return list(db, status, limit, before).await;
+    }
+    if let Some(status) = status.filter(|s| !STATUSES.contains(s)) {
+        return Err(DeliveryError::BadStatus(status.to_owned()));
+    }
+    let filter = DeliveryFilter {
+        status: status.map(str::to_owned),
+        ..DeliveryFilter::default()
+    };
+    Ok(listings::deliveries_page(db, visible, &filter, before, limit).await?)
+}
+
+/// One delivery with its jobs and runs, if `visible` shows it (another
+/// repository's delivery is not found, as a missing one is).
+///
+/// # Errors
+/// [`DeliveryError::NotFound`] or a database failure.
+pub async fn show_for(
+    db: &DatabaseConnection,
+    visible: &Visibility,
+    delivery_id: &str,
+) -> Result<DeliveryDetail, DeliveryError> {
+    if !listings::delivery_visible(db, visible, delivery_id).await? {
+        return Err(DeliveryError::NotFound(delivery_id.to_owned()));
+    }
+    show(db, delivery_id).await
 }
 
 /// One delivery with its jobs and runs.

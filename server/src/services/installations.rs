@@ -2,12 +2,15 @@
 //! webhooks: created, permissions accepted, suspended, unsuspended, deleted, and
 //! repositories added or removed. A suspended installation gets no API calls: its
 //! deliveries are stored and their jobs completed without running plugins. Every
-//! change is audited.
+//! change is audited. `list_for` shows a reader only the installations (and
+//! repositories) they may see.
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
 use serde_json::Value;
 
 use crate::crypto::AuditKey;
 use crate::db::audit::{self, AuditEntry};
+use crate::db::dashboard::Visibility;
+use crate::db::entities::installations::Model as Installation;
 use crate::db::installations;
 use crate::domain::{Actor, AuditAction, EventMeta};
 use crate::github::GitHubAccess;
@@ -179,4 +182,50 @@ pub async fn refusal(
                 i.account
             )
         }))
+}
+
+/// An installation as a reader sees it.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    /// The stored installation.
+    pub installation: Installation,
+    /// Its repositories the reader sees; `None`: all of the account's (only a reader
+    /// who sees everything gets `None`).
+    pub repositories: Option<Vec<String>>,
+}
+
+/// Every installation `visible` shows: all of them for a reader who sees
+/// everything; otherwise those listing one of the reader's repositories, with only
+/// those repositories.
+///
+/// # Errors
+/// When the database fails.
+pub async fn list_for(db: &DatabaseConnection, visible: &Visibility) -> Result<Vec<Seen>, DbErr> {
+    let rows = installations::all(db).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|installation| {
+            let repositories: Option<Vec<String>> = installation
+                .repositories
+                .as_deref()
+                .and_then(|r| serde_json::from_str(r).ok());
+            let repositories = if *visible == Visibility::All {
+                repositories
+            } else {
+                let mine: Vec<String> = repositories
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|n| visible.shows(Some(n)))
+                    .collect();
+                if mine.is_empty() {
+                    return None;
+                }
+                Some(mine)
+            };
+            Some(Seen {
+                installation,
+                repositories,
+            })
+        })
+        .collect())
 }

@@ -1,9 +1,12 @@
 //! Managing policy rules (every change audited in the transaction that makes it) and
-//! explaining decisions, for the CLI, the JSON API and the dashboard alike.
+//! explaining decisions, for the CLI, the JSON API and the dashboard alike. Who may
+//! change a rule is decided here too (`add_as`, `remove_as`): maintainers of its
+//! repository for a `repo:` rule, admins for the others.
 use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
 use serde::Deserialize;
 use thiserror::Error;
 
+use crate::auth::{AccessDenied, Principal, Role};
 use crate::crypto::AuditKey;
 use crate::db::audit::{self, AuditEntry, ChainConflict};
 use crate::db::dashboard::Visibility;
@@ -15,7 +18,7 @@ use crate::policy::{
 };
 
 /// A rule as an operator writes it.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleForm {
     /// `global`, `org:NAME` or `repo:OWNER/NAME`.
@@ -51,6 +54,9 @@ pub enum PolicyError {
     /// 404: no such rule.
     #[error("no policy rule with id {0}")]
     NotFound(i64),
+    /// 403: the caller may not change rules of that scope.
+    #[error("{0}")]
+    Forbidden(AccessDenied),
     /// 503: the database failed.
     #[error("the database failed")]
     Database(#[from] DbErr),
@@ -142,6 +148,55 @@ pub async fn add(
     .await
 }
 
+/// Checks that `caller` may change rules for `project` (`None`: a global or
+/// organisation rule, which needs admin).
+fn may_change(caller: &Principal, project: Option<&str>) -> Result<(), PolicyError> {
+    match project {
+        Some(repo) => caller.require(Role::Maintainer, Some(repo)),
+        None => caller.require(Role::Admin, None),
+    }
+    .map_err(PolicyError::Forbidden)
+}
+
+/// [`add`] for a signed-in caller, who needs maintainer on the repository of a
+/// `repo:` rule and admin for any other scope (one that does not parse included).
+///
+/// # Errors
+/// [`PolicyError::Forbidden`] first; then as [`add`].
+pub async fn add_as(
+    db: &DatabaseConnection,
+    key: &AuditKey,
+    caller: &Principal,
+    form: RuleForm,
+) -> Result<i64, PolicyError> {
+    may_change(caller, form.scope.trim().strip_prefix("repo:"))?;
+    add(db, key, &caller.actor(), form).await
+}
+
+/// [`remove`] for a signed-in caller, who needs maintainer on the repository of a
+/// `repo:` rule and admin for any other.
+///
+/// # Errors
+/// [`PolicyError::NotFound`], [`PolicyError::Forbidden`]; then as [`remove`].
+pub async fn remove_as(
+    db: &DatabaseConnection,
+    key: &AuditKey,
+    caller: &Principal,
+    id: i64,
+) -> Result<(), PolicyError> {
+    let rule = policies::find(db, id)
+        .await?
+        .ok_or(PolicyError::NotFound(id))?;
+    may_change(
+        caller,
+        match &rule.scope {
+            RuleScope::Repo(repo) => Some(repo.as_str()),
+            RuleScope::Builtin | RuleScope::Global | RuleScope::Org(_) => None,
+        },
+    )?;
+    remove(db, key, &caller.actor(), id).await
+}
+
 /// Deletes a rule with its audit row, in one transaction.
 ///
 /// # Errors
@@ -215,6 +270,16 @@ pub fn visible_rule(visible: &Visibility, scope: &RuleScope) -> bool {
         RuleScope::Org(org) => visible.shows_org(org),
         RuleScope::Repo(repo) => visible.shows(Some(repo)),
     }
+}
+
+/// The stored rules `visible` shows (see [`visible_rule`]), oldest first.
+///
+/// # Errors
+/// When the database fails.
+pub async fn list_for(db: &DatabaseConnection, visible: &Visibility) -> Result<Vec<Rule>, DbErr> {
+    let mut all = policies::all(db).await?;
+    all.retain(|r| visible_rule(visible, &r.scope));
+    Ok(all)
 }
 
 /// What would happen if `plugin` used `capability` on `repository`, as the gate

@@ -3,15 +3,13 @@
 //! `AdminOnly` for the rest); a bearer token is the bootstrap `api.token` (admin) or
 //! a token from `gantry token create` with its scope. Handlers whose project is
 //! known only from the record check it here.
-use actix_web::http::StatusCode;
-
 use crate::auth::{AccessDenied, Principal, Role};
-use crate::routes::ApiError;
+use crate::routes::error::{ApiError, ApiErrorCode};
 
 /// The API's 403.
 #[must_use]
 pub fn forbidden(denied: &AccessDenied) -> ApiError {
-    ApiError::new(StatusCode::FORBIDDEN, "forbidden", denied.to_string())
+    ApiError::new(ApiErrorCode::Forbidden, denied.to_string())
 }
 
 /// Checks `need` on `project` (`None`: a global change, which needs admin).

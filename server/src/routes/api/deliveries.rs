@@ -1,91 +1,89 @@
 //! `/api/v1/deliveries`: list, show and replay stored deliveries. Reads hold only
-//! the projects the caller may see (`Principal::visible_projects`); another
-//! project's delivery answers 404, as a missing one does.
-use actix_web::http::StatusCode;
+//! the projects the caller may see (`services::deliveries::list_for`, `show_for`);
+//! another project's delivery answers 404, as a missing one does.
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AdminOnly, AnyViewer};
-use crate::db;
-use crate::db::dashboard::{DeliveryFilter, Visibility};
-use crate::routes::ApiError;
+use crate::db::deliveries::DeliverySummary;
+use crate::routes::error::{ApiError, ApiErrorCode};
 use crate::services::deliveries::{self, DeliveryError};
 use crate::state::AppState;
 
 /// Query of `GET /api/v1/deliveries`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Only deliveries whose job has this status (`queued`, `running`, `done`, `dead`).
     status: Option<String>,
     /// Page size (1 to 500, default 50).
     limit: Option<u64>,
-    /// Continue after this row id (the `id` of the last item of the previous page).
+    /// Continue after this row id (the `next_before` of the previous page).
     before: Option<i64>,
 }
 
-/// `GET /api/v1/deliveries`: newest first, without payloads.
+/// A page of deliveries.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveriesResponse {
+    /// Newest first, without payloads, each with its latest job.
+    pub deliveries: Vec<DeliverySummary>,
+    /// The `before` of the next page (the last row's id); `null` when empty.
+    pub next_before: Option<i64>,
+}
+
+/// Deliveries, newest first
+///
+/// Stored deliveries without their payloads, each with its latest job.
+#[utoipa::path(get, path = "/api/v1/deliveries", tag = "deliveries", params(ListQuery),
+    responses((status = 200, description = "a page of deliveries", body = DeliveriesResponse)))]
 pub async fn list_deliveries(
     caller: AnyViewer,
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let items = match caller.visible_projects() {
-        Visibility::All => deliveries::list(
-            &state.db,
-            query.status.as_deref(),
-            query.limit.unwrap_or(50),
-            query.before,
-        )
-        .await
-        .map_err(api_error)?,
-        visible => {
-            if let Some(status) = query
-                .status
-                .as_deref()
-                .filter(|s| !["queued", "running", "done", "dead"].contains(s))
-            {
-                return Err(api_error(DeliveryError::BadStatus(status.to_owned())));
-            }
-            let filter = DeliveryFilter {
-                status: query.status.clone(),
-                ..DeliveryFilter::default()
-            };
-            db::dashboard::deliveries_page(
-                &state.db,
-                &visible,
-                &filter,
-                query.before,
-                query.limit.unwrap_or(50),
-            )
-            .await
-            .map_err(|e| api_error(e.into()))?
-        }
-    };
+    let items = deliveries::list_for(
+        &state.db,
+        &caller.visible_projects(),
+        query.status.as_deref(),
+        query.limit.unwrap_or(50),
+        query.before,
+    )
+    .await
+    .map_err(api_error)?;
     let next_before = items.last().map(|d| d.id);
-    Ok(HttpResponse::Ok()
-        .json(serde_json::json!({ "deliveries": items, "next_before": next_before })))
+    Ok(HttpResponse::Ok().json(DeliveriesResponse {
+        deliveries: items,
+        next_before,
+    }))
 }
 
-/// `GET /api/v1/deliveries/{delivery_id}`: the delivery, its jobs and plugin runs.
+/// One delivery
+///
+/// The delivery (GitHub's id), every job and every plugin run: outcome, message,
+/// log, timing.
+#[utoipa::path(get, path = "/api/v1/deliveries/{delivery_id}", tag = "deliveries",
+    params(("delivery_id" = String, Path, description = "GitHub's delivery id")),
+    responses((status = 200, description = "the delivery", body = deliveries::DeliveryDetail)))]
 pub async fn show_delivery(
     caller: AnyViewer,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    if !db::dashboard::delivery_visible(&state.db, &caller.visible_projects(), &path)
-        .await
-        .map_err(|e| api_error(e.into()))?
-    {
-        return Err(api_error(DeliveryError::NotFound(path.to_string())));
-    }
-    let detail = deliveries::show(&state.db, &path)
+    let detail = deliveries::show_for(&state.db, &caller.visible_projects(), &path)
         .await
         .map_err(api_error)?;
     Ok(HttpResponse::Ok().json(detail))
 }
 
-/// `POST /api/v1/deliveries/{delivery_id}/replay`: requeue a dead job or run a
-/// processed delivery again; 202 with what was done.
+/// Replays a delivery
+///
+/// Requeues a dead-lettered job (it resumes where it stopped) or runs a
+/// processed delivery again as a new generation; `already_pending` when a job of
+/// it is still queued or running.
+#[utoipa::path(post, path = "/api/v1/deliveries/{delivery_id}/replay", tag = "deliveries",
+    params(("delivery_id" = String, Path, description = "GitHub's delivery id")),
+    responses((status = 202, description = "what was done", body = crate::db::jobs::Replay)))]
 pub async fn replay_delivery(
     caller: AdminOnly,
     state: web::Data<AppState>,
@@ -100,15 +98,10 @@ pub async fn replay_delivery(
 }
 
 fn api_error(err: DeliveryError) -> ApiError {
-    match &err {
-        DeliveryError::NotFound(_) => {
-            ApiError::new(StatusCode::NOT_FOUND, "delivery_not_found", err.to_string())
-        }
-        DeliveryError::BadStatus(_) => {
-            ApiError::new(StatusCode::BAD_REQUEST, "bad_status", err.to_string())
-        }
-        DeliveryError::Database(_) => {
-            ApiError::internal(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", &err)
-        }
-    }
+    let code = match &err {
+        DeliveryError::NotFound(_) => ApiErrorCode::DeliveryNotFound,
+        DeliveryError::BadStatus(_) => ApiErrorCode::BadStatus,
+        DeliveryError::Database(_) => return ApiError::storage(&err),
+    };
+    ApiError::new(code, err.to_string())
 }

@@ -2,64 +2,94 @@
 //! to `plugins.max_component_bytes`), upgrade, remove, list and show plugins; switch
 //! them on and off, as a whole or per project; configure them per project. Reads
 //! show per-project settings only for `*` and the projects the caller may see.
-use actix_web::http::{header, StatusCode};
+use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::auth::require_on;
 use crate::auth::{AdminOnly, AnyMaintainer, AnyViewer, Principal, Role};
-use crate::domain::Actor;
 use crate::domain::Project;
+use crate::routes::error::{ApiError, ApiErrorCode};
 use crate::routes::webhooks::read_body;
-use crate::routes::ApiError;
-use crate::services::plugins::{PluginAdmin, PluginAdminError};
+use crate::services::plugins::{
+    Change, PluginAdmin, PluginAdminError, PluginDetail, PluginStatus, ProjectStatus, Upgraded,
+};
 use crate::state::AppState;
 
 /// Body of enable and disable (optional): without a project, the whole plugin.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SwitchForm {
     /// `owner/name`, or `*` for every repository.
     project: Option<String>,
 }
 
-/// `GET /api/v1/plugins`: every installed plugin with its state and projects.
+/// The installed plugins.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PluginsResponse {
+    /// By name.
+    pub plugins: Vec<PluginStatus>,
+}
+
+/// A configuration was set.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConfigureResponse {
+    /// False when it already was so.
+    pub changed: bool,
+    /// What happened, in a sentence.
+    pub summary: String,
+    /// The project's settings now.
+    pub project: Option<ProjectStatus>,
+}
+
+/// Installed plugins
+///
+/// Version, digest, size, `state` (`enabled`, `disabled`, `auto-disabled` with
+/// `disabled_reason`), crashes in a row, and each project setting.
+#[utoipa::path(get, path = "/api/v1/plugins", tag = "plugins",
+    responses((status = 200, description = "the plugins", body = PluginsResponse)))]
 pub async fn list_plugins(
     caller: AnyViewer,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut plugins = admin(&state, &caller.actor())
+    let mut plugins = PluginAdmin::of(&state, &caller.actor())
         .list()
         .await
         .map_err(api_error)?;
     let visible = caller.visible_projects();
     for plugin in &mut plugins {
-        plugin
-            .projects
-            .retain(|p| p.project == Project::ALL || visible.shows(Some(&p.project)));
+        plugin.keep_visible(&visible);
     }
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "plugins": plugins })))
+    Ok(HttpResponse::Ok().json(PluginsResponse { plugins }))
 }
 
-/// `GET /api/v1/plugins/{name}`: one plugin with its manifest.
+/// One plugin
+///
+/// The plugin with its manifest (events, capabilities, schema, defaults).
+#[utoipa::path(get, path = "/api/v1/plugins/{name}", tag = "plugins",
+    params(("name" = String, Path, description = "the plugin's name")),
+    responses((status = 200, description = "the plugin", body = PluginDetail)))]
 pub async fn show_plugin(
     caller: AnyViewer,
     state: web::Data<AppState>,
     name: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut plugin = admin(&state, &caller.actor())
+    let mut plugin = PluginAdmin::of(&state, &caller.actor())
         .show(&name)
         .await
         .map_err(api_error)?;
-    let visible = caller.visible_projects();
-    plugin
-        .status
-        .projects
-        .retain(|p| p.project == Project::ALL || visible.shows(Some(&p.project)));
+    plugin.status.keep_visible(&caller.visible_projects());
     Ok(HttpResponse::Ok().json(plugin))
 }
 
-/// `POST /api/v1/plugins`: installs the component in the body; 201 with the plugin.
+/// Installs a plugin
+///
+/// The component is the body (`Content-Type: application/wasm`, up to
+/// `plugins.max_component_bytes`); it runs nowhere until it is enabled.
+#[utoipa::path(post, path = "/api/v1/plugins", tag = "plugins",
+    request_body(content = [u8], content_type = "application/wasm", description = "the component"),
+    responses((status = 201, description = "installed", body = PluginDetail)))]
 #[tracing::instrument(skip_all)]
 pub async fn install_plugin(
     caller: AdminOnly,
@@ -68,7 +98,7 @@ pub async fn install_plugin(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let bytes = read_component(&req, body, &state).await?;
-    let plugin = admin(&state, &caller.actor())
+    let plugin = PluginAdmin::of(&state, &caller.actor())
         .install(bytes)
         .await
         .map_err(api_error)?;
@@ -80,7 +110,13 @@ pub async fn install_plugin(
         .json(plugin))
 }
 
-/// `PUT /api/v1/plugins/{name}`: upgrades the plugin to the component in the body.
+/// Upgrades a plugin
+///
+/// To the component in the body (same rules as installing).
+#[utoipa::path(put, path = "/api/v1/plugins/{name}", tag = "plugins",
+    params(("name" = String, Path, description = "the plugin's name")),
+    request_body(content = [u8], content_type = "application/wasm", description = "the component"),
+    responses((status = 200, description = "what the upgrade did", body = Upgraded)))]
 #[tracing::instrument(skip_all, fields(plugin = %name))]
 pub async fn upgrade_plugin(
     caller: AdminOnly,
@@ -90,27 +126,39 @@ pub async fn upgrade_plugin(
     name: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let bytes = read_component(&req, body, &state).await?;
-    let upgraded = admin(&state, &caller.actor())
+    let upgraded = PluginAdmin::of(&state, &caller.actor())
         .upgrade(bytes, Some(&name))
         .await
         .map_err(api_error)?;
     Ok(HttpResponse::Ok().json(upgraded))
 }
 
-/// `DELETE /api/v1/plugins/{name}`.
+/// Removes a plugin
+///
+/// The plugin and its settings.
+#[utoipa::path(delete, path = "/api/v1/plugins/{name}", tag = "plugins",
+    params(("name" = String, Path, description = "the plugin's name")),
+    responses((status = 204, description = "removed")))]
 pub async fn remove_plugin(
     caller: AdminOnly,
     state: web::Data<AppState>,
     name: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    admin(&state, &caller.actor())
+    PluginAdmin::of(&state, &caller.actor())
         .remove(&name)
         .await
         .map_err(api_error)?;
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// `POST /api/v1/plugins/{name}/enable`, optionally `{"project": "owner/name"}`.
+/// Enables a plugin
+///
+/// Without a body: the plugin as a whole (also clears an automatic disable); with
+/// a project: one repository (maintainer) or every repository, `*` (admin).
+#[utoipa::path(post, path = "/api/v1/plugins/{name}/enable", tag = "plugins",
+    params(("name" = String, Path, description = "the plugin's name")),
+    request_body(content = Option<SwitchForm>, description = "optional: where"),
+    responses((status = 200, description = "what changed", body = Change)))]
 pub async fn enable_plugin(
     caller: AnyMaintainer,
     state: web::Data<AppState>,
@@ -119,14 +167,21 @@ pub async fn enable_plugin(
 ) -> Result<HttpResponse, ApiError> {
     let project = project(form)?;
     require_on(&caller, Role::Maintainer, repo_of(project.as_ref()))?;
-    let change = admin(&state, &caller.actor())
+    let change = PluginAdmin::of(&state, &caller.actor())
         .enable(&name, project.as_ref())
         .await
         .map_err(api_error)?;
     Ok(HttpResponse::Ok().json(change))
 }
 
-/// `POST /api/v1/plugins/{name}/disable`, optionally `{"project": "owner/name"}`.
+/// Disables a plugin
+///
+/// Without a body: the plugin as a whole; with a project: one repository
+/// (maintainer) or every repository, `*` (admin).
+#[utoipa::path(post, path = "/api/v1/plugins/{name}/disable", tag = "plugins",
+    params(("name" = String, Path, description = "the plugin's name")),
+    request_body(content = Option<SwitchForm>, description = "optional: where"),
+    responses((status = 200, description = "what changed", body = Change)))]
 pub async fn disable_plugin(
     caller: AnyMaintainer,
     state: web::Data<AppState>,
@@ -135,15 +190,25 @@ pub async fn disable_plugin(
 ) -> Result<HttpResponse, ApiError> {
     let project = project(form)?;
     require_on(&caller, Role::Maintainer, repo_of(project.as_ref()))?;
-    let change = admin(&state, &caller.actor())
+    let change = PluginAdmin::of(&state, &caller.actor())
         .disable(&name, project.as_ref())
         .await
         .map_err(api_error)?;
     Ok(HttpResponse::Ok().json(change))
 }
 
-/// `PUT /api/v1/plugins/{name}/projects/{owner}/{repo}`: the body is the
-/// repository's configuration.
+/// Configures a plugin for one repository
+///
+/// The body (JSON) is the repository's configuration, checked against the
+/// plugin's schema; nothing changes when it does not match.
+#[utoipa::path(put, path = "/api/v1/plugins/{name}/projects/{owner}/{repo}", tag = "plugins",
+    params(
+        ("name" = String, Path, description = "the plugin's name"),
+        ("owner" = String, Path, description = "the repository's owner"),
+        ("repo" = String, Path, description = "the repository's name"),
+    ),
+    request_body(content = serde_json::Value, description = "the configuration"),
+    responses((status = 200, description = "what changed", body = ConfigureResponse)))]
 pub async fn configure_project(
     caller: AnyMaintainer,
     state: web::Data<AppState>,
@@ -157,8 +222,13 @@ pub async fn configure_project(
     configure(&state, &caller, &name, &project, &body).await
 }
 
-/// `PUT /api/v1/plugins/{name}/config`: the body is the configuration for every
-/// repository (`*`).
+/// Configures a plugin for every repository
+///
+/// The body (JSON) is the configuration of `*`.
+#[utoipa::path(put, path = "/api/v1/plugins/{name}/config", tag = "plugins",
+    params(("name" = String, Path, description = "the plugin's name")),
+    request_body(content = serde_json::Value, description = "the configuration"),
+    responses((status = 200, description = "what changed", body = ConfigureResponse)))]
 pub async fn configure_all(
     caller: AdminOnly,
     state: web::Data<AppState>,
@@ -177,18 +247,17 @@ async fn configure(
 ) -> Result<HttpResponse, ApiError> {
     let config: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
         ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_json",
+            ApiErrorCode::InvalidJson,
             format!("the body is not JSON: {e}"),
         )
     })?;
     let actor = caller.actor();
-    let admin = admin(state, &actor);
-    let change = admin
+    let admin = PluginAdmin::of(state, &actor);
+    let Change { changed, summary } = admin
         .configure(name, project, config)
         .await
         .map_err(api_error)?;
-    let settings = admin
+    let project = admin
         .show(name)
         .await
         .map_err(api_error)?
@@ -196,17 +265,11 @@ async fn configure(
         .projects
         .into_iter()
         .find(|p| p.project == project.as_str());
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "changed": change.changed, "summary": change.summary, "project": settings })))
-}
-
-fn admin<'a>(state: &'a AppState, actor: &'a Actor) -> PluginAdmin<'a> {
-    PluginAdmin {
-        db: &state.db,
-        compiled: &state.plugins,
-        max_component_bytes: state.settings.plugins.max_component_bytes,
-        actor,
-        audit_key: state.audit_key(),
-    }
+    Ok(HttpResponse::Ok().json(ConfigureResponse {
+        changed,
+        summary,
+        project,
+    }))
 }
 
 /// The component in the body: `application/wasm`, up to the size limit.
@@ -226,8 +289,7 @@ async fn read_component(
         .starts_with("application/wasm")
     {
         return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            ApiErrorCode::UnsupportedMediaType,
             "send the component as the body with Content-Type: application/wasm",
         ));
     }
@@ -254,21 +316,17 @@ fn project(form: Option<web::Json<SwitchForm>>) -> Result<Option<Project>, ApiEr
 }
 
 fn api_error(err: PluginAdminError) -> ApiError {
-    let (status, code) = match &err {
-        PluginAdminError::InvalidPlugin(_) => (StatusCode::BAD_REQUEST, "invalid_plugin"),
-        PluginAdminError::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
-        PluginAdminError::AlreadyInstalled { .. } => (StatusCode::CONFLICT, "already_installed"),
-        PluginAdminError::NotInstalled(_) => (StatusCode::NOT_FOUND, "plugin_not_found"),
-        PluginAdminError::WrongPlugin { .. } => (StatusCode::BAD_REQUEST, "wrong_plugin"),
-        PluginAdminError::InvalidConfig { .. } => (StatusCode::BAD_REQUEST, "invalid_config"),
-        PluginAdminError::IncompatibleConfig { .. } => {
-            (StatusCode::BAD_REQUEST, "incompatible_config")
-        }
-        PluginAdminError::InvalidProject(_) => (StatusCode::BAD_REQUEST, "invalid_project"),
-        PluginAdminError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
-        PluginAdminError::Database(_) => {
-            return ApiError::internal(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", &err)
-        }
+    let code = match &err {
+        PluginAdminError::InvalidPlugin(_) => ApiErrorCode::InvalidPlugin,
+        PluginAdminError::TooLarge { .. } => ApiErrorCode::PayloadTooLarge,
+        PluginAdminError::AlreadyInstalled { .. } => ApiErrorCode::AlreadyInstalled,
+        PluginAdminError::NotInstalled(_) => ApiErrorCode::PluginNotFound,
+        PluginAdminError::WrongPlugin { .. } => ApiErrorCode::WrongPlugin,
+        PluginAdminError::InvalidConfig { .. } => ApiErrorCode::InvalidConfig,
+        PluginAdminError::IncompatibleConfig { .. } => ApiErrorCode::IncompatibleConfig,
+        PluginAdminError::InvalidProject(_) => ApiErrorCode::InvalidProject,
+        PluginAdminError::Conflict(_) => ApiErrorCode::Conflict,
+        PluginAdminError::Database(_) => return ApiError::storage(&err),
     };
-    ApiError::new(status, code, err.to_string())
+    ApiError::new(code, err.to_string())
 }

@@ -1,93 +1,135 @@
 //! `/api/v1/policies`: the operator's rules, and "what would happen" explanations.
 //! A caller with only team grants lists the built-in and global rules and those of
 //! their repositories and their organisations, and may explain only their
-//! repositories (another answers 404). The audit chain's status is global.
-use actix_web::http::StatusCode;
+//! repositories (another answers 404). Who may add or delete a rule is decided by
+//! `services::policies::{add_as, remove_as}`. The audit chain's status is global.
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
-use super::auth::require_on;
-use crate::auth::{AdminOnly, AnyMaintainer, AnyViewer, Role};
-use crate::db::{audit, policies as rules};
-use crate::policy::{Permission, RuleScope};
-use crate::routes::ApiError;
-use crate::services::policies::{self, visible_rule, PolicyError, RuleForm};
+use crate::auth::{AdminOnly, AnyMaintainer, AnyViewer};
+use crate::db::audit::{self, Head};
+use crate::policy::{Decision, Permission, Rule};
+use crate::routes::error::{ApiError, ApiErrorCode};
+use crate::services::policies::{self, PolicyError, RuleForm};
 use crate::state::AppState;
 
-/// `GET /api/v1/policies`: every operator rule.
+/// The operator's rules.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PoliciesResponse {
+    /// Oldest first.
+    pub policies: Vec<Rule>,
+}
+
+/// A rule was added.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PolicyCreatedResponse {
+    /// The new rule's id.
+    pub id: i64,
+}
+
+/// The audit chain walked from its first row.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum AuditVerifyResponse {
+    /// Every row links to the one before (`intact` is true).
+    Intact {
+        /// True.
+        intact: bool,
+        /// Rows checked.
+        rows: u64,
+        /// How many of them are keyed.
+        keyed_rows: u64,
+        /// The last row.
+        head: Option<Head>,
+    },
+    /// A row breaks the chain (`intact` is false).
+    Broken {
+        /// False.
+        intact: bool,
+        /// The first row that breaks it.
+        first_broken_row: i64,
+        /// How.
+        problem: String,
+    },
+}
+
+/// The operator's rules
+///
+/// Every stored rule the caller may see (another organisation's or repository's
+/// rules are left out for a caller with only team grants).
+#[utoipa::path(get, path = "/api/v1/policies", tag = "policies",
+    responses((status = 200, description = "the rules", body = PoliciesResponse)))]
 pub async fn list_policies(
     caller: AnyViewer,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let visible = caller.visible_projects();
-    let mut all = rules::all(&state.db)
+    let policies = policies::list_for(&state.db, &caller.visible_projects())
         .await
         .map_err(|e| api_error(e.into()))?;
-    all.retain(|r| visible_rule(&visible, &r.scope));
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "policies": all })))
+    Ok(HttpResponse::Ok().json(PoliciesResponse { policies }))
 }
 
-/// `POST /api/v1/policies`: adds a rule; 201 with its id.
+/// Adds a rule
+///
+/// A `repo:` rule needs maintainer on the repository, any other admin; an `ask`
+/// rule may carry `approvals` (1 to 10 distinct approvers).
+#[utoipa::path(post, path = "/api/v1/policies", tag = "policies", request_body = RuleForm,
+    responses((status = 201, description = "the new rule's id", body = PolicyCreatedResponse)))]
 pub async fn create_policy(
     caller: AnyMaintainer,
     state: web::Data<AppState>,
     form: web::Json<RuleForm>,
 ) -> Result<HttpResponse, ApiError> {
-    require_on(&caller, Role::Maintainer, scope_project(&form.scope))?;
-    let id = policies::add(
-        &state.db,
-        state.audit_key(),
-        &caller.actor(),
-        form.into_inner(),
-    )
-    .await
-    .map_err(api_error)?;
-    Ok(HttpResponse::Created().json(serde_json::json!({ "id": id })))
+    let id = policies::add_as(&state.db, state.audit_key(), &caller, form.into_inner())
+        .await
+        .map_err(api_error)?;
+    Ok(HttpResponse::Created().json(PolicyCreatedResponse { id }))
 }
 
-/// `DELETE /api/v1/policies/{id}`.
+/// Deletes a rule
+///
+/// A `repo:` rule needs maintainer on the repository, any other admin.
+#[utoipa::path(delete, path = "/api/v1/policies/{id}", tag = "policies",
+    params(("id" = i64, Path, description = "the rule's id")),
+    responses((status = 204, description = "deleted")))]
 pub async fn delete_policy(
     caller: AnyMaintainer,
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
-    let all = rules::all(&state.db)
-        .await
-        .map_err(|e| api_error(e.into()))?;
-    let rule = all
-        .iter()
-        .find(|r| r.id == id)
-        .ok_or_else(|| api_error(PolicyError::NotFound(id)))?;
-    let project = match &rule.scope {
-        RuleScope::Repo(name) => Some(name.as_str()),
-        RuleScope::Builtin | RuleScope::Global | RuleScope::Org(_) => None,
-    };
-    require_on(&caller, Role::Maintainer, project)?;
-    policies::remove(&state.db, state.audit_key(), &caller.actor(), id)
+    policies::remove_as(&state.db, state.audit_key(), &caller, path.into_inner())
         .await
         .map_err(api_error)?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 /// Query of `GET /api/v1/policies/explain`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExplainQuery {
+    /// The plugin.
     plugin: String,
+    /// The capability it would use.
     capability: String,
+    /// `owner/name`.
     repository: String,
     /// The branch the write changes (none when absent).
     branch: Option<String>,
     /// The event's branch.
     event_branch: Option<String>,
-    /// The actor's permission (not known when absent).
+    /// The actor's permission (not known when absent: conditions on it fail closed).
     permission: Option<String>,
     /// Whether the plugin declares the capability (default true).
     declared: Option<bool>,
 }
 
-/// `GET /api/v1/policies/explain`: the decision, the rule that made it and why,
-/// and every rule considered that the caller may see (security review M7).
+/// Explains a decision
+///
+/// What the gate would decide, the rule that made the decision and why, and every
+/// rule considered that the caller may see (security review M7).
+#[utoipa::path(get, path = "/api/v1/policies/explain", tag = "policies", params(ExplainQuery),
+    responses((status = 200, description = "the decision", body = Decision)))]
 pub async fn explain_policy(
     caller: AnyViewer,
     state: web::Data<AppState>,
@@ -96,8 +138,7 @@ pub async fn explain_policy(
     let visible = caller.visible_projects();
     if !visible.shows(Some(q.repository.trim())) {
         return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "repository_not_found",
+            ApiErrorCode::RepositoryNotFound,
             format!("no repository {} among yours", q.repository.trim()),
         ));
     }
@@ -128,8 +169,12 @@ pub async fn explain_policy(
     Ok(HttpResponse::Ok().json(decision))
 }
 
-/// `GET /api/v1/audit/verify`: walks the whole audit chain, which costs a read of
-/// every row, so admins only (security review L5).
+/// Verifies the audit chain
+///
+/// Walks the whole audit chain, which costs a read of every row, so admins only
+/// (security review L5): intact with its head, or the first broken row.
+#[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit",
+    responses((status = 200, description = "the chain's state", body = AuditVerifyResponse)))]
 pub async fn verify_audit(
     _caller: AdminOnly,
     state: web::Data<AppState>,
@@ -138,29 +183,26 @@ pub async fn verify_audit(
         .await
         .map_err(|e| api_error(e.into()))?;
     Ok(HttpResponse::Ok().json(match result {
-        Ok(v) => serde_json::json!({ "intact": true, "rows": v.rows, "keyed_rows": v.keyed_rows, "head": v.head }),
-        Err(broken) => serde_json::json!({ "intact": false, "first_broken_row": broken.id, "problem": broken.problem }),
+        Ok(v) => AuditVerifyResponse::Intact {
+            intact: true,
+            rows: v.rows,
+            keyed_rows: v.keyed_rows,
+            head: v.head,
+        },
+        Err(broken) => AuditVerifyResponse::Broken {
+            intact: false,
+            first_broken_row: broken.id,
+            problem: broken.problem,
+        },
     }))
 }
 
-/// The repository a rule's scope (`repo:OWNER/NAME`) names; `None` for global and
-/// organisation rules, which only admins change.
-fn scope_project(scope: &str) -> Option<&str> {
-    scope.trim().strip_prefix("repo:")
-}
-
 fn api_error(err: PolicyError) -> ApiError {
-    match &err {
-        PolicyError::Invalid(_) => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_rule",
-            err.to_string(),
-        ),
-        PolicyError::NotFound(_) => {
-            ApiError::new(StatusCode::NOT_FOUND, "rule_not_found", err.to_string())
-        }
-        PolicyError::Database(_) => {
-            ApiError::internal(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", &err)
-        }
-    }
+    let code = match &err {
+        PolicyError::Invalid(_) => ApiErrorCode::InvalidRule,
+        PolicyError::NotFound(_) => ApiErrorCode::RuleNotFound,
+        PolicyError::Forbidden(_) => ApiErrorCode::Forbidden,
+        PolicyError::Database(_) => return ApiError::storage(&err),
+    };
+    ApiError::new(code, err.to_string())
 }

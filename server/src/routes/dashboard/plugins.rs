@@ -12,7 +12,6 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use futures::TryStreamExt;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 use super::access::{can, require, User};
 use super::plugin_form::{self, Field};
@@ -21,17 +20,11 @@ use crate::auth::{Principal, Role};
 use crate::domain::Actor;
 use crate::domain::Project;
 use crate::plugins::Manifest;
-use crate::services::plugins::{PluginAdmin, PluginAdminError, PluginDetail, PluginStatus};
+use crate::services::plugins::{PluginAdmin, PluginAdminError, PluginDetail, PluginStatus, Staged};
 use crate::state::AppState;
 
 fn admin<'a>(state: &'a AppState, actor: &'a Actor) -> PluginAdmin<'a> {
-    PluginAdmin {
-        db: &state.db,
-        compiled: &state.plugins,
-        max_component_bytes: state.settings.plugins.max_component_bytes,
-        actor,
-        audit_key: state.audit_key(),
-    }
+    PluginAdmin::of(state, actor)
 }
 
 /// `pages/plugins/list.html`.
@@ -310,14 +303,17 @@ pub async fn upload_plugin(
     let bytes = component
         .filter(|b| !b.is_empty())
         .ok_or_else(|| DashError::BadRequest("choose a .wasm component to upload".into()))?;
-    let (manifest, sdk_version) = Manifest::from_component(&bytes)
-        .map_err(|e| DashError::BadRequest(format!("not a Gantry plugin: {e:#}")))?;
-    let digest = hex::encode(Sha256::digest(&bytes));
-    let size = bytes.len();
-    crate::db::plugin_uploads::keep(&state.db, &digest, bytes, &user.0.audit_actor()).await?;
-    let upgrade_of = crate::db::plugins::find(&state.db, &manifest.name)
-        .await?
-        .map(|p| p.version);
+    let actor = user.0.actor();
+    let Staged {
+        manifest,
+        sdk_version,
+        digest,
+        size,
+        upgrade_of,
+    } = admin(&state, &actor)
+        .stage_upload(bytes)
+        .await
+        .map_err(dash_error)?;
     let page = ConfirmPage {
         nav: Nav::new(&user.0, "plugins", super::sandbox::enabled(&state)),
         size,
@@ -349,38 +345,17 @@ pub async fn confirm_plugin(
     if digest.len() != 64 || !digest.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(DashError::BadRequest("not an upload digest".into()));
     }
-    let bytes = crate::db::plugin_uploads::find(&state.db, &digest)
-        .await?
+    let actor = user.0.actor();
+    let name = admin(&state, &actor)
+        .confirm_upload(&digest)
+        .await
+        .map_err(dash_error)?
         .ok_or_else(|| {
             DashError::NotFound(
                 "that upload is gone (already installed, or over a day old): upload it again"
                     .into(),
             )
         })?;
-    let actor = user.0.actor();
-    let plugins = admin(&state, &actor);
-    let (manifest, _) = Manifest::from_component(&bytes)
-        .map_err(|e| DashError::BadRequest(format!("not a Gantry plugin: {e:#}")))?;
-    let name = if crate::db::plugins::find(&state.db, &manifest.name)
-        .await?
-        .is_some()
-    {
-        plugins
-            .upgrade(bytes, Some(&manifest.name))
-            .await
-            .map_err(dash_error)?
-            .plugin
-            .status
-            .name
-    } else {
-        plugins
-            .install(bytes)
-            .await
-            .map_err(dash_error)?
-            .status
-            .name
-    };
-    crate::db::plugin_uploads::forget(&state.db, &digest).await?;
     Ok(see_other(&req, &format!("/dashboard/plugins/{name}")))
 }
 

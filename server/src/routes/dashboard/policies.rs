@@ -10,7 +10,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::access::{can, require, User};
+use super::access::{can, User};
 use super::view::{render, see_other, DashError, Nav};
 use crate::auth::{Principal, Role};
 use crate::db::policies as rules;
@@ -281,17 +281,7 @@ pub async fn delete_policy(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, DashError> {
-    let id = id.into_inner();
-    let rule = rules::all(&state.db)
-        .await?
-        .into_iter()
-        .find(|r| r.id == id)
-        .ok_or_else(|| DashError::NotFound(format!("no policy rule with id {id}")))?;
-    match &rule.scope {
-        RuleScope::Repo(repo) => require(&user.0, Role::Maintainer, Some(repo))?,
-        _ => require(&user.0, Role::Admin, None)?,
-    }
-    policies::remove(&state.db, state.audit_key(), &user.0.actor(), id)
+    policies::remove_as(&state.db, state.audit_key(), &user.0, id.into_inner())
         .await
         .map_err(dash_error)?;
     Ok(see_other(&req, "/dashboard/policies"))
@@ -301,6 +291,7 @@ fn dash_error(err: PolicyError) -> DashError {
     match err {
         PolicyError::Invalid(m) => DashError::BadRequest(m),
         PolicyError::NotFound(_) => DashError::NotFound(err.to_string()),
+        PolicyError::Forbidden(denied) => DashError::Forbidden(denied.to_string()),
         PolicyError::Database(ref e) => DashError::internal(e),
     }
 }

@@ -118,7 +118,7 @@ pub async fn send_event(
             comment: &comment,
         },
     )?;
-    let body = serde_json::to_vec(&payload).map_err(|e| DashError::internal(&e))?;
+    let body = serde_json::to_vec(&payload).map_err(|e| DashError::bug(&e))?;
     let secret = state
         .settings
         .webhook

@@ -106,7 +106,7 @@ pub fn is_htmx(req: &HttpRequest) -> bool {
 /// of the same template).
 ///
 /// # Errors
-/// [`DashError::Internal`] when rendering fails.
+/// [`DashError::Bug`] when rendering fails.
 pub fn render<T: Template>(
     req: &HttpRequest,
     page: &T,
@@ -117,18 +117,18 @@ pub fn render<T: Template>(
     } else {
         page.render()
     };
-    let body = body.map_err(|e| DashError::internal(&e))?;
+    let body = body.map_err(|e| DashError::bug(&e))?;
     Ok(html(StatusCode::OK, body))
 }
 
 /// A fragment rendered on its own (a polled block).
 ///
 /// # Errors
-/// [`DashError::Internal`] when rendering failed.
+/// [`DashError::Bug`] when rendering failed.
 pub fn fragment(rendered: askama::Result<String>) -> Result<HttpResponse, DashError> {
     Ok(html(
         StatusCode::OK,
-        rendered.map_err(|e| DashError::internal(&e))?,
+        rendered.map_err(|e| DashError::bug(&e))?,
     ))
 }
 
@@ -179,25 +179,32 @@ pub enum DashError {
     /// 503: the database or another part of the server failed; the cause is logged
     /// under the request id shown.
     Internal(String),
+    /// 500: a bug in the server (a page that does not render); the cause is logged
+    /// under the request id shown.
+    Bug(String),
 }
 
 impl DashError {
     /// Logs `cause` with a fresh request id and answers 503 with only that id.
     #[must_use]
     pub fn internal(cause: &dyn std::error::Error) -> Self {
-        let request_id = uuid::Uuid::new_v4();
-        let mut chain = cause.to_string();
-        let mut source = cause.source();
-        while let Some(s) = source {
-            chain.push_str(": ");
-            chain.push_str(&s.to_string());
-            source = s.source();
-        }
-        tracing::error!(%request_id, error = %chain, "dashboard request failed");
-        Self::Internal(format!(
-            "the server could not complete the request (request id {request_id})"
-        ))
+        Self::Internal(logged(cause))
     }
+
+    /// A bug: logs `cause` with a fresh request id and answers 500 with only that
+    /// id.
+    #[must_use]
+    pub fn bug(cause: &dyn std::error::Error) -> Self {
+        Self::Bug(logged(cause))
+    }
+}
+
+/// Logs `cause` under a fresh request id; the message that shows only that id.
+fn logged(cause: &dyn std::error::Error) -> String {
+    let request_id = uuid::Uuid::new_v4();
+    let chain = crate::routes::error::error_chain(cause);
+    tracing::error!(%request_id, error = %chain, "dashboard request failed");
+    format!("the server could not complete the request (request id {request_id})")
 }
 
 impl From<sea_orm::DbErr> for DashError {
@@ -215,7 +222,8 @@ impl std::fmt::Display for DashError {
             | Self::BadRequest(m)
             | Self::Conflict(m)
             | Self::Upstream(m)
-            | Self::Internal(m) => f.write_str(m),
+            | Self::Internal(m)
+            | Self::Bug(m) => f.write_str(m),
         }
     }
 }
@@ -240,6 +248,7 @@ impl ResponseError for DashError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Upstream(_) => StatusCode::BAD_GATEWAY,
             Self::Internal(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Bug(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 

@@ -7,16 +7,19 @@
 //!   comment commands call (separation of duties, quorums of distinct approvers,
 //!   exactly-once runs and retries);
 //! - `recheck`: the policy checked again just before an approved action runs;
-//! - `ends`: superseded by a push, expired, or a run that never finished.
+//! - `ends`: superseded by a push, expired, or a run that never finished;
+//! - `listing`: pages of held actions for a reader who sees some repositories.
 //!
 //! Every change of an approval and its audit row are one transaction.
 mod decide;
 mod ends;
 mod gate;
 mod held;
+mod listing;
 mod recheck;
 
 pub use decide::{decide, ApprovalError, Decided, Decider, Decision, Right};
 pub use ends::{abandon, expire, supersede};
 pub use gate::{gate, Gate, Write};
 pub use held::{HeldAction, HeldPack, HeldRef};
+pub use listing::{page, Page};

@@ -20,7 +20,7 @@ use crate::plugins::{LoadedPlugin, Manifest};
 const MAX_VERSION_LEN: usize = 64;
 
 /// What an upgrade did.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Upgraded {
     /// False when the installed component is the same (nothing changed).
     pub changed: bool,

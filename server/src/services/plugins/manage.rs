@@ -16,7 +16,7 @@ use crate::domain::AuditAction;
 use crate::domain::Project;
 
 /// What a change did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Change {
     /// False when everything already was as asked.
     pub changed: bool,

@@ -7,6 +7,8 @@
 //! - `manage`: remove, enable, disable, configure;
 //! - `settings`: a plugin's project rows as one value, recomputed and checked
 //!   against the schema on every change;
+//! - `upload`: the dashboard's staged upload, then install or upgrade on
+//!   confirmation;
 //! - `view`: what `list` and `show` answer;
 //! - `config`: defaults, merge patches and schema checks (pure);
 //! - `compiled`: compiled plugins in memory by digest;
@@ -19,6 +21,7 @@ mod install;
 mod manage;
 pub mod seed;
 mod settings;
+mod upload;
 mod view;
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
@@ -27,6 +30,7 @@ use thiserror::Error;
 pub use compiled::CompiledPlugins;
 pub use install::Upgraded;
 pub use manage::Change;
+pub use upload::Staged;
 pub use view::{PluginDetail, PluginStatus, ProjectStatus};
 
 use crate::crypto::AuditKey;
@@ -121,6 +125,21 @@ pub struct PluginAdmin<'a> {
     pub actor: &'a Actor,
     /// The key of the audit chain.
     pub audit_key: &'a AuditKey,
+}
+
+impl<'a> PluginAdmin<'a> {
+    /// Plugin changes on `state`'s database and compiled plugins, by `actor`: what
+    /// the JSON API and the dashboard use.
+    #[must_use]
+    pub fn of(state: &'a crate::state::AppState, actor: &'a Actor) -> Self {
+        PluginAdmin {
+            db: &state.db,
+            compiled: &state.plugins,
+            max_component_bytes: state.settings.plugins.max_component_bytes,
+            actor,
+            audit_key: state.audit_key(),
+        }
+    }
 }
 
 impl PluginAdmin<'_> {

@@ -7,13 +7,15 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{PluginAdmin, PluginAdminError};
+use crate::db::dashboard::Visibility;
 use crate::db::entities::{plugin_projects, plugin_states};
 use crate::db::plugin_states as states;
 use crate::db::plugins::{self as queries, PluginInfo};
+use crate::domain::Project;
 use crate::plugins::Manifest;
 
 /// An installed plugin and where it runs.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PluginStatus {
     /// Its name.
     pub name: String,
@@ -45,7 +47,7 @@ pub struct PluginStatus {
 }
 
 /// A plugin's settings for one project (`owner/name`) or every repository (`*`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ProjectStatus {
     /// `*` or `owner/name`.
     pub project: String,
@@ -62,8 +64,17 @@ pub struct ProjectStatus {
     pub updated_at: DateTime<Utc>,
 }
 
+impl PluginStatus {
+    /// Keeps only the project settings a reader who sees `visible` may see (the
+    /// `*` row always).
+    pub fn keep_visible(&mut self, visible: &Visibility) {
+        self.projects
+            .retain(|p| p.project == Project::ALL || visible.shows(Some(&p.project)));
+    }
+}
+
 /// One plugin with its manifest.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PluginDetail {
     /// Its state and settings.
     #[serde(flatten)]
