@@ -4,7 +4,7 @@ simulator serves (simulator/openapi/operations.txt) into a small JSON file: for 
 operation its parameters, its JSON request body schema and, per documented status,
 its JSON response schema. Descriptions, examples and other keys the contract test
 does not read are dropped; schemas used more than once are stored once under
-"schemas" and referred to as {"$ref": "<name>"}. Standard library only; the output
+"schemas" and referred to as {"$ref": "<name>"} (in schema positions only). Standard library only; the output
 is deterministic (sorted keys), so a refresh shows only real changes.
 
 usage: extract-github-openapi.py DEREF_JSON OPERATIONS_TXT VERSION OUT_JSON
@@ -47,29 +47,47 @@ def canonical(value):
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
+def children(schema):
+    """The subschemas directly inside a schema, as (container, key) pairs."""
+    out = []
+    for name in sorted(schema.get("properties", {})):
+        out.append((schema["properties"], name))
+    for key in ("items", "additionalProperties"):
+        if isinstance(schema.get(key), dict):
+            out.append((schema, key))
+    for key in ("oneOf", "anyOf", "allOf"):
+        for index in range(len(schema.get(key, []))):
+            out.append((schema[key], index))
+    return out
+
+
 def count(schema, seen):
-    """Counts every object-like subschema by its canonical text."""
-    if isinstance(schema, dict):
-        text = canonical(schema)
-        if len(text) >= SHARED_MIN:
-            seen[text] = seen.get(text, 0) + 1
-        for value in schema.values():
-            count(value, seen)
-    elif isinstance(schema, list):
-        for value in schema:
-            count(value, seen)
+    """Counts every schema (and subschema) by its canonical text."""
+    text = canonical(schema)
+    if len(text) >= SHARED_MIN:
+        seen[text] = seen.get(text, 0) + 1
+    for container, key in children(schema):
+        count(container[key], seen)
 
 
-def share(schema, shared):
-    """Replaces shared subschemas by references, outermost first."""
-    if isinstance(schema, dict):
-        text = canonical(schema)
-        if text in shared:
-            return {"$ref": shared[text]}
-        return {key: share(value, shared) for key, value in schema.items()}
-    if isinstance(schema, list):
-        return [share(value, shared) for value in schema]
+def share(schema, shared, skip=None):
+    """The schema with shared subschemas replaced by references, outermost first."""
+    text = canonical(schema)
+    if text in shared and text != skip:
+        return {"$ref": shared[text]}
+    schema = json.loads(text)
+    for container, key in children(schema):
+        container[key] = share(container[key], shared)
     return schema
+
+
+def op_schemas(op):
+    """Where an extracted operation holds schemas, as (container, key) pairs."""
+    out = [(param, "schema") for param in op["parameters"]]
+    if op["requestBody"] and op["requestBody"]["schema"] is not None:
+        out.append((op["requestBody"], "schema"))
+    out += [(op["responses"], s) for s in sorted(op["responses"]) if op["responses"][s]]
+    return out
 
 
 def json_schema(content):
@@ -121,17 +139,21 @@ def main():
             "responses": responses,
         }
     seen = {}
-    count(operations, seen)
+    for op in operations.values():
+        for container, key in op_schemas(op):
+            count(container[key], seen)
     names = {}
     for text in sorted(t for t, n in seen.items() if n > 1):
         names[text] = hashlib.sha256(text.encode()).hexdigest()[:12]
+    for op in operations.values():
+        for container, key in op_schemas(op):
+            container[key] = share(container[key], names)
     # A shared schema's own subschemas may be shared too.
-    schemas = {name: share(json.loads(text), {t: n for t, n in names.items() if t != text})
-               for text, name in names.items()}
+    schemas = {name: share(json.loads(text), names, skip=text) for text, name in names.items()}
     out = {
         "source": f"@octokit/openapi@{version} generated/api.github.com.deref.json",
         "openapi_version": spec["info"]["version"],
-        "operations": share(operations, names),
+        "operations": operations,
         "schemas": schemas,
     }
     with open(out_path, "w", encoding="utf-8") as f:
