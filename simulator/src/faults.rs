@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::{
+    contract::Records,
     ratelimit::{now_secs, Budget, Quota, ANONYMOUS_LIMIT, DEFAULT_LIMIT},
     routes::base_url,
 };
@@ -199,6 +200,8 @@ pub(crate) struct Control {
     /// GitHub's separate, smaller budget for requests without a token, reported on the
     /// 401s those get; created at the first one.
     anonymous: Option<Budget>,
+    /// Exchanges and violations recorded against GitHub's description.
+    records: Records,
 }
 
 /// Requests seen for one `(method, path)`.
@@ -265,6 +268,11 @@ impl Control {
     /// Changes the requests allowed per rate-limit window.
     pub fn set_rate_limit(&mut self, limit: u64) {
         self.budget.set_limit(limit);
+    }
+
+    /// What is recorded against GitHub's description.
+    pub fn records(&mut self) -> &mut Records {
+        &mut self.records
     }
 
     /// Records one request to `(method, path)` at `now`.

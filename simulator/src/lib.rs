@@ -7,7 +7,8 @@
 //! `state`, saving it to a file in `persist`, the bare git repositories behind git over
 //! HTTP in `mirror`, learning from webhook payloads in `learn`, GitHub-shaped JSON in
 //! `json`, faults and the request log in `faults`, the rate-limit budget in
-//! `ratelimit`, and the handlers in `routes`.
+//! `ratelimit`, the handlers in `routes`, and GitHub's OpenAPI description (the part
+//! served), with what is checked and recorded against it, in `contract`.
 //!
 //! The simulator serves GitHub's own paths at the root (no `/api/v3` prefix), learns
 //! repositories, issues, pull requests and users from the webhook payloads it is shown,
@@ -17,6 +18,7 @@
 //! private prefix `/_simulator` (see [`Simulator::configure`]).
 
 mod apps;
+pub mod contract;
 mod error;
 mod faults;
 mod json;

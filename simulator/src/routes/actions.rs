@@ -2,6 +2,7 @@
 //! dispatching one (`.../actions/workflows/{id or file name}/dispatches`). Runs,
 //! jobs and artifacts live in `runs`.
 
+use super::Routes;
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 
 use super::{actor, base_url, ensure_actor, paginate_in, parse_json, required_string};
@@ -16,19 +17,10 @@ use crate::{
 };
 
 /// Registers this module's routes.
-pub(super) fn config(cfg: &mut web::ServiceConfig) {
-    cfg.route(
-        "/repos/{owner}/{repo}/actions/workflows",
-        web::get().to(list_workflows),
-    )
-    .route(
-        "/repos/{owner}/{repo}/actions/workflows/{workflow}",
-        web::get().to(get_workflow),
-    )
-    .route(
-        "/repos/{owner}/{repo}/actions/workflows/{workflow}/dispatches",
-        web::post().to(dispatch_workflow),
-    );
+pub(super) fn config(r: &mut Routes) {
+    r.get("/repos/{owner}/{repo}/actions/workflows", list_workflows);
+    r.get("/repos/{owner}/{repo}/actions/workflows/{workflow}", get_workflow);
+    r.post("/repos/{owner}/{repo}/actions/workflows/{workflow}/dispatches", dispatch_workflow);
 }
 
 /// The workflow `key` (an id or a file name such as `ci.yml`) names; 404 otherwise.

@@ -3,6 +3,7 @@
 //! bytes directly: `size_in_bytes` bytes that repeat `{name}:{id}\n`, so a test can
 //! recognise them after they travel (into a release asset, say).
 
+use super::Routes;
 use actix_web::{web, HttpResponse};
 
 use crate::{error::SimError, Simulator};
@@ -11,11 +12,8 @@ use crate::{error::SimError, Simulator};
 const MAX_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Registers this module's routes.
-pub(super) fn config(cfg: &mut web::ServiceConfig) {
-    cfg.route(
-        "/repos/{owner}/{repo}/actions/artifacts/{id}/zip",
-        web::get().to(download),
-    );
+pub(super) fn config(r: &mut Routes) {
+    r.get("/repos/{owner}/{repo}/actions/artifacts/{id}/zip", download);
 }
 
 /// The bytes an artifact of this name, id and size consists of.

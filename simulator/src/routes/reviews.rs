@@ -1,5 +1,6 @@
 //! Pull request reviews: `/repos/{o}/{r}/pulls/{n}/reviews` (list, create).
 
+use super::Routes;
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use chrono::Utc;
 
@@ -7,12 +8,9 @@ use super::{actor, base_url, ensure_actor, issue_number, opt_string, paginate, p
 use crate::{error::SimError, json, state::Review, Simulator};
 
 /// Registers this module's routes.
-pub(super) fn config(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/repos/{owner}/{repo}/pulls/{number}/reviews")
-            .route(web::get().to(list_reviews))
-            .route(web::post().to(create_review)),
-    );
+pub(super) fn config(r: &mut Routes) {
+    r.get("/repos/{owner}/{repo}/pulls/{number}/reviews", list_reviews);
+    r.post("/repos/{owner}/{repo}/pulls/{number}/reviews", create_review);
 }
 
 type PullPath = web::Path<(String, String, String)>;

@@ -13,6 +13,7 @@ mod auth;
 mod checks;
 mod collaborators;
 mod comments;
+mod contract;
 mod contents;
 mod control;
 mod faults;
