@@ -20,6 +20,7 @@ use serde_json::json;
 
 use crate::{
     contract::Records,
+    routes::artifacts::Storage,
     ratelimit::{now_secs, Budget, Quota, ANONYMOUS_LIMIT, DEFAULT_LIMIT},
     routes::base_url,
 };
@@ -202,6 +203,8 @@ pub(crate) struct Control {
     anonymous: Option<Budget>,
     /// Exchanges and violations recorded against GitHub's description.
     records: Records,
+    /// The artifact storage's port and requests.
+    storage: Storage,
 }
 
 /// Requests seen for one `(method, path)`.
@@ -273,6 +276,11 @@ impl Control {
     /// What is recorded against GitHub's description.
     pub fn records(&mut self) -> &mut Records {
         &mut self.records
+    }
+
+    /// The artifact storage's port and requests.
+    pub fn storage(&mut self) -> &mut Storage {
+        &mut self.storage
     }
 
     /// Records one request to `(method, path)` at `now`.

@@ -283,6 +283,23 @@ pub(crate) fn pull_request(base: &str, state: &State, repo: &Repo, issue: &Issue
         "comments": issue.comments.len(),
         "review_comments": 0,
         "maintainer_can_modify": false,
+        "auto_merge": null,
+        // The simulator keeps no commits list or diff of a pull request: the counts
+        // are those of the files seeded with `set_pull_files`, one commit.
+        "commits": 1,
+        "additions": pull.files.iter().map(|f| f.additions).sum::<u64>(),
+        "deletions": pull.files.iter().map(|f| f.deletions).sum::<u64>(),
+        "changed_files": pull.files.len(),
+        "_links": {
+            "self": {"href": api},
+            "html": {"href": html},
+            "issue": {"href": issue_api},
+            "comments": {"href": format!("{issue_api}/comments")},
+            "review_comments": {"href": format!("{api}/comments")},
+            "review_comment": {"href": format!("{}/pulls/comments{{/number}}", repo_url(base, repo))},
+            "commits": {"href": format!("{api}/commits")},
+            "statuses": {"href": format!("{}/statuses/{}", repo_url(base, repo), pull.head_sha)},
+        },
     }))
 }
 
@@ -335,6 +352,9 @@ pub(crate) fn repository(base: &str, state: &State, repo: &Repo) -> Value {
         "open_issues": open_issues,
         "watchers": 0,
         "default_branch": repo.default_branch,
+        "has_discussions": false,
+        "network_count": 0,
+        "subscribers_count": 0,
     });
     if let Some(map) = out.as_object_mut() {
         for (key, suffix) in [

@@ -56,14 +56,12 @@ async fn create_review(
         Some("APPROVE") => "APPROVED",
         Some("REQUEST_CHANGES") => "CHANGES_REQUESTED",
         Some("COMMENT") => "COMMENTED",
-        Some(_) => return Err(SimError::invalid("PullRequestReview", "invalid", "event")),
+        Some(other) => return Err(refusal(&format!("Unknown event: {other}"))),
     };
     let text = opt_string(&body, "body", "PullRequestReview")?.unwrap_or_default();
     if matches!(review_state, "CHANGES_REQUESTED" | "COMMENTED") && text.trim().is_empty() {
-        return Err(SimError::invalid(
-            "PullRequestReview",
-            "missing_field",
-            "body",
+        return Err(refusal(
+            "Body is required when the event is COMMENT or REQUEST_CHANGES",
         ));
     }
     let commit_id = opt_string(&body, "commit_id", "PullRequestReview")?;
@@ -76,7 +74,7 @@ async fn create_review(
         .ok_or(SimError::NotFound)?;
     let own = issue.user.eq_ignore_ascii_case(&reviewer);
     let pull = issue.pull.as_mut().ok_or(SimError::NotFound)?;
-    let unprocessable = |m: &str| SimError::status(StatusCode::UNPROCESSABLE_ENTITY, m);
+    let unprocessable = refusal;
     if own && review_state == "APPROVED" {
         return Err(unprocessable("Can not approve your own pull request"));
     }
@@ -118,4 +116,11 @@ async fn create_review(
         issue,
         &review,
     )))
+}
+
+/// GitHub's 422 for a review it refuses: "Unprocessable Entity" with the reason as a
+/// sentence in `errors` (not the `{"resource", "field", "code"}` objects of other
+/// routes).
+fn refusal(reason: &str) -> SimError {
+    SimError::Sentences(vec![reason.to_owned()])
 }

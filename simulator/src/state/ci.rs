@@ -137,4 +137,7 @@ pub(crate) struct Artifact {
     pub name: String,
     pub size_in_bytes: u64,
     pub created_at: DateTime<Utc>,
+    /// Past its retention: listed with `expired: true`, its download answers 410.
+    #[serde(default)]
+    pub expired: bool,
 }

@@ -30,6 +30,7 @@ mod pulls;
 mod ratelimit;
 mod reactions;
 mod redirects;
+mod refusals;
 mod releases;
 mod repos;
 mod serving;
