@@ -72,6 +72,12 @@ impl Simulator {
     /// Records a request GitHub refuses (see [`Simulator::violations`]) and returns
     /// GitHub's 422 for it, naming `resource` and each problem's field and code.
     pub(crate) fn refuse(&self, req: &HttpRequest, resource: &str, problems: &[Problem]) -> SimError {
+        self.record_violation(req, problems);
+        SimError::Validation(rules::errors(resource, problems))
+    }
+
+    /// Records a request GitHub refuses for `problems` (see [`Simulator::violations`]).
+    pub(crate) fn record_violation(&self, req: &HttpRequest, problems: &[Problem]) {
         let operation = contract::spec()
             .and_then(|spec| spec.for_request(req.method().as_str(), req.path()))
             .map_or_else(|| format!("{} {}", req.method(), req.path()), |op| op.key.clone());
@@ -84,7 +90,6 @@ impl Simulator {
                 .map(|p| format!("{}: {} ({})", p.field, p.detail, p.code))
                 .collect(),
         });
-        SimError::Validation(rules::errors(resource, problems))
     }
 }
 

@@ -162,3 +162,21 @@ async fn an_accepted_request_records_no_violation() {
     assert_eq!(reply.status.as_u16(), 201);
     assert!(sim.violations().is_empty(), "{:?}", sim.violations());
 }
+
+#[actix_web::test]
+async fn a_dispatch_may_give_only_the_inputs_the_workflow_declares() {
+    let sim = with_pull();
+    let id = sim.add_workflow("Codertocat", "Hello-World", ".github/workflows/ci.yml", "CI");
+    let path = repo_path(&format!("/actions/workflows/{id}/dispatches"));
+    let body = json!({"ref": "master", "inputs": {"pr": "2", "sha": "abc"}});
+    let reply = send(&sim, post(&path, body.clone())).await;
+    assert_eq!(reply.status.as_u16(), 422, "{}", reply.json);
+    assert_eq!(reply.json["message"], r#"Unexpected inputs provided: ["pr", "sha"]"#);
+    assert_eq!(sim.violations().len(), 1, "{:?}", sim.violations());
+
+    assert!(sim.set_workflow_inputs("Codertocat", "Hello-World", id, &["pr", "sha"]));
+    let reply = send(&sim, post(&path, body)).await;
+    assert_eq!(reply.status.as_u16(), 204, "{}", reply.json);
+    let none = send(&sim, post(&path, json!({"ref": "master"}))).await;
+    assert_eq!(none.status.as_u16(), 204, "{}", none.json);
+}
