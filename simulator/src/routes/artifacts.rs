@@ -162,7 +162,13 @@ impl Simulator {
                     .flat_map(|run| run.artifacts.iter_mut())
                     .find(|a| a.id == id)
             });
-            artifact.map(|a| a.expired = true).is_some()
+            match artifact {
+                Some(artifact) => {
+                    artifact.expired = true;
+                    true
+                }
+                None => false,
+            }
         };
         if found {
             self.save();

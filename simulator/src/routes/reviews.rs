@@ -1,7 +1,7 @@
 //! Pull request reviews: `/repos/{o}/{r}/pulls/{n}/reviews` (list, create).
 
 use super::Routes;
-use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 
 use super::{actor, base_url, ensure_actor, issue_number, opt_string, paginate, parse_json};

@@ -16,6 +16,7 @@ mod comments;
 mod contract;
 mod contents;
 mod control;
+mod deviations;
 mod faults;
 mod git;
 mod git_http;
