@@ -24,10 +24,21 @@ KEPT = {
 SHARED_MIN = 200
 
 
+# Known errors of the description, corrected in the extract: (combinator, titles of
+# its branches, what it should be). An installation's `account` is a user or an
+# enterprise, but the description says `allOf` both, which no account satisfies.
+ERRATA = [("allOf", ["Simple User", "Enterprise"], "anyOf")]
+
+
 def strip(schema):
-    """The schema with only the kept keywords, recursively."""
+    """The schema with only the kept keywords, recursively, errata corrected."""
     if not isinstance(schema, dict):
         return schema
+    for combinator, titles, fixed in ERRATA:
+        branches = schema.get(combinator)
+        if isinstance(branches, list) and [b.get("title") for b in branches] == titles:
+            schema = dict(schema)
+            schema[fixed] = schema.pop(combinator)
     out = {}
     for key, value in schema.items():
         if key not in KEPT:

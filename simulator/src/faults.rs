@@ -20,8 +20,8 @@ use serde_json::json;
 
 use crate::{
     contract::Records,
-    routes::artifacts::Storage,
     ratelimit::{now_secs, Budget, Quota, ANONYMOUS_LIMIT, DEFAULT_LIMIT},
+    routes::artifacts::Storage,
     routes::base_url,
 };
 

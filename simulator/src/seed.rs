@@ -210,7 +210,13 @@ impl Simulator {
     /// default): a dispatch giving any other input is refused with GitHub's 422
     /// `Unexpected inputs provided: [...]`. `false` when the repository or workflow
     /// is unknown.
-    pub fn set_workflow_inputs(&self, owner: &str, repo: &str, workflow_id: u64, inputs: &[&str]) -> bool {
+    pub fn set_workflow_inputs(
+        &self,
+        owner: &str,
+        repo: &str,
+        workflow_id: u64,
+        inputs: &[&str],
+    ) -> bool {
         self.change(
             |state| {
                 let Some(w) = state

@@ -12,7 +12,14 @@ pub const ANY_OPERATION: &[(u16, &str)] = &[
         404,
         "a repository, object or path that does not exist or the token cannot see",
     ),
-    (400, "a request body that is not JSON (Problems parsing JSON)"),
+    (
+        400,
+        "a request body that is not JSON (Problems parsing JSON)",
+    ),
+    (
+        401,
+        "missing or bad credentials (the App routes check their JWT themselves)",
+    ),
 ];
 
 /// Statuses documented for no operation that GitHub answers anyway, on operations
@@ -71,20 +78,32 @@ pub fn check_exchange(exchange: &Exchange) -> Vec<String> {
     let Some(spec) = spec() else {
         return vec!["the OpenAPI extract does not parse".to_owned()];
     };
-    let what = format!("{} {} -> {}", exchange.method, exchange.path, exchange.status);
-    let Some(op) = exchange.operation.as_deref().and_then(|key| spec.operation(key)) else {
+    let what = format!(
+        "{} {} -> {}",
+        exchange.method, exchange.path, exchange.status
+    );
+    let Some(op) = exchange
+        .operation
+        .as_deref()
+        .and_then(|key| spec.operation(key))
+    else {
         return vec![format!("{what}: no operation of GitHub's serves this path")];
     };
     let mut failures = Vec::new();
     let status = exchange.status;
     let general = ANY_OPERATION.iter().any(|(s, _)| *s == status)
         || (op.request.is_some() && ANY_BODY.iter().any(|(s, _)| *s == status))
-        || UNDOCUMENTED.iter().any(|(k, s, _)| *k == op.key && *s == status);
+        || UNDOCUMENTED
+            .iter()
+            .any(|(k, s, _)| *k == op.key && *s == status);
     match op.response_schema(status) {
         None if general => {}
         None => failures.push(format!(
             "{what}: GitHub documents {} for {}, not {status}",
-            op.statuses().map(|s| s.to_string()).collect::<Vec<_>>().join(", "),
+            op.statuses()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
             op.key
         )),
         Some(None) => {}
@@ -94,7 +113,11 @@ pub fn check_exchange(exchange: &Exchange) -> Vec<String> {
                 for problem in spec.validate(schema, body) {
                     failures.push(format!(
                         "{what}: body {}: {} ({})",
-                        if problem.field.is_empty() { "(whole)" } else { &problem.field },
+                        if problem.field.is_empty() {
+                            "(whole)"
+                        } else {
+                            &problem.field
+                        },
                         problem.detail,
                         problem.code
                     ));

@@ -12,12 +12,12 @@ mod record;
 pub(crate) mod rules;
 mod schema;
 
+pub(crate) use self::record::Records;
 pub use self::{
     check::{check_exchange, ANY_BODY, ANY_OPERATION, UNDOCUMENTED},
     record::{Exchange, Violation},
     schema::Problem,
 };
-pub(crate) use self::record::Records;
 
 use std::{collections::BTreeMap, sync::OnceLock};
 
@@ -39,8 +39,16 @@ pub const NOT_REST: &[(&str, &str, &str)] = &[
         "git over HTTP (smart protocol), which GitHub serves on its web host; \
          `.git` optional",
     ),
-    ("POST", "/{owner}/{repo}/git-upload-pack", "git over HTTP: clone and fetch"),
-    ("POST", "/{owner}/{repo}/git-receive-pack", "git over HTTP: push"),
+    (
+        "POST",
+        "/{owner}/{repo}/git-upload-pack",
+        "git over HTTP: clone and fetch",
+    ),
+    (
+        "POST",
+        "/{owner}/{repo}/git-receive-pack",
+        "git over HTTP: push",
+    ),
     (
         "*",
         "/_simulator/**",
@@ -156,11 +164,13 @@ fn segments(template: &str) -> Vec<Segment> {
     template
         .trim_start_matches('/')
         .split('/')
-        .map(|s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-            // A route's `{name:regex}` is the parameter `name`.
-            Some(name) => Segment::Param(name.split(':').next().unwrap_or(name).to_owned()),
-            None => Segment::Literal(s.to_owned()),
-        })
+        .map(
+            |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                // A route's `{name:regex}` is the parameter `name`.
+                Some(name) => Segment::Param(name.split(':').next().unwrap_or(name).to_owned()),
+                None => Segment::Literal(s.to_owned()),
+            },
+        )
         .collect()
 }
 
@@ -171,10 +181,14 @@ impl Spec {
         let schemas = doc["schemas"].as_object().cloned().unwrap_or_default();
         let mut operations = Vec::new();
         for (key, op) in doc["operations"].as_object().ok_or("no operations")? {
-            let (method, path) = key.split_once(' ').ok_or_else(|| format!("bad key {key}"))?;
+            let (method, path) = key
+                .split_once(' ')
+                .ok_or_else(|| format!("bad key {key}"))?;
             let mut responses = BTreeMap::new();
             for (status, schema) in op["responses"].as_object().into_iter().flatten() {
-                let status: u16 = status.parse().map_err(|_| format!("{key}: status {status}"))?;
+                let status: u16 = status
+                    .parse()
+                    .map_err(|_| format!("{key}: status {status}"))?;
                 responses.insert(status, Some(schema.clone()).filter(|s| !s.is_null()));
             }
             operations.push(Operation {
@@ -184,10 +198,7 @@ impl Spec {
                 operation_id: op["operationId"].as_str().unwrap_or_default().to_owned(),
                 segments: segments(path),
                 parameters: op["parameters"].as_array().cloned().unwrap_or_default(),
-                request: op
-                    .get("requestBody")
-                    .filter(|b| !b.is_null())
-                    .cloned(),
+                request: op.get("requestBody").filter(|b| !b.is_null()).cloned(),
                 responses,
             });
         }
@@ -218,11 +229,14 @@ impl Spec {
             .filter(|op| op.method.eq_ignore_ascii_case(method))
             .filter(|op| op.segments.len() == route.len())
             .filter(|op| {
-                op.segments.iter().zip(&route).all(|(theirs, ours)| match (theirs, ours) {
-                    (Segment::Param(_), _) => true,
-                    (Segment::Literal(a), Segment::Literal(b)) => a == b,
-                    (Segment::Literal(_), Segment::Param(_)) => false,
-                })
+                op.segments
+                    .iter()
+                    .zip(&route)
+                    .all(|(theirs, ours)| match (theirs, ours) {
+                        (Segment::Param(_), _) => true,
+                        (Segment::Literal(a), Segment::Literal(b)) => a == b,
+                        (Segment::Literal(_), Segment::Param(_)) => false,
+                    })
             })
             .max_by_key(|op| literal_count(&op.segments))
     }
@@ -252,7 +266,7 @@ fn literal_count(segments: &[Segment]) -> usize {
 }
 
 /// Whether concrete path `parts` fit `segments`; a [`MULTI_SEGMENT`] parameter takes
-/// one or more parts (none when it ends the template: `contents` is the root's).
+/// one or more parts (`path` ending the template none too: `contents` is the root).
 fn matches(segments: &[Segment], parts: &[&str]) -> bool {
     match segments.split_first() {
         None => parts.is_empty(),
@@ -261,8 +275,9 @@ fn matches(segments: &[Segment], parts: &[&str]) -> bool {
         }
         Some((Segment::Param(name), rest)) => {
             if MULTI_SEGMENT.contains(&name.as_str()) {
+                // Only `contents/{path}` may be empty (the root directory).
                 if rest.is_empty() {
-                    return true;
+                    return name == "path" || parts.first().is_some_and(|p| !p.is_empty());
                 }
                 (1..=parts.len()).any(|taken| matches(rest, &parts[taken..]))
             } else {
@@ -339,6 +354,14 @@ mod tests {
             Some("PUT /repos/{owner}/{repo}/contents/{path}")
         );
         assert_eq!(key("POST", "/repos/o/r/issues/comments/5"), None);
+        assert_eq!(
+            key("GET", "/repos/o/r/branches"),
+            Some("GET /repos/{owner}/{repo}/branches")
+        );
+        assert_eq!(
+            key("GET", "/repos/o/r/branches/feature/x"),
+            Some("GET /repos/{owner}/{repo}/branches/{branch}")
+        );
         let zip = spec.for_route("GET", "/repos/{owner}/{repo}/actions/artifacts/{id}/zip");
         assert_eq!(
             zip.map(|op| op.operation_id.as_str()),

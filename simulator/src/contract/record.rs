@@ -100,13 +100,22 @@ impl Simulator {
     /// The answers recorded since [`Simulator::record_exchanges`] turned recording on,
     /// oldest first.
     pub fn exchanges(&self) -> Vec<Exchange> {
-        self.control().records().exchanges.clone().unwrap_or_default()
+        self.control()
+            .records()
+            .exchanges
+            .clone()
+            .unwrap_or_default()
     }
 
     /// The requests refused for breaking GitHub's description or rules (the last
     /// 1024), oldest first. A client that GitHub would accept causes none.
     pub fn violations(&self) -> Vec<Violation> {
-        self.control().records().violations.iter().cloned().collect()
+        self.control()
+            .records()
+            .violations
+            .iter()
+            .cloned()
+            .collect()
     }
 
     /// How many requests were refused so, ever (not only the ones kept).

@@ -26,6 +26,9 @@ pub(crate) fn resource(op: &Operation) -> &'static str {
         _ if id.starts_with("reactions/") => "Reaction",
         _ if id.contains("comment") => "IssueComment",
         _ if id.starts_with("issues/") => "Issue",
+        _ if id.contains("requested-reviewers") || id.contains("request-reviewers") => {
+            "PullRequest"
+        }
         _ if id.contains("review") => "PullRequestReview",
         _ if id.starts_with("pulls/") => "PullRequest",
         _ if id.contains("release-asset") => "ReleaseAsset",
@@ -44,7 +47,12 @@ pub(crate) fn resource(op: &Operation) -> &'static str {
 
 /// Every problem of a request to `op` with query string `query` and body `body`
 /// (`None` when the body is empty).
-pub(crate) fn check(spec: &Spec, op: &Operation, query: &str, body: Option<&Value>) -> Vec<Problem> {
+pub(crate) fn check(
+    spec: &Spec,
+    op: &Operation,
+    query: &str,
+    body: Option<&Value>,
+) -> Vec<Problem> {
     let mut problems = Vec::new();
     for name in op.required_query() {
         let given = query
@@ -91,11 +99,21 @@ fn github_rules(op: &Operation, body: &Value) -> Vec<Problem> {
     match op.operation_id.as_str() {
         "issues/create-label" => {
             too_long("name", text("name"), LABEL_NAME_MAX, &mut out);
-            too_long("description", text("description"), LABEL_DESCRIPTION_MAX, &mut out);
+            too_long(
+                "description",
+                text("description"),
+                LABEL_DESCRIPTION_MAX,
+                &mut out,
+            );
         }
         "issues/update-label" => {
             too_long("new_name", text("new_name"), LABEL_NAME_MAX, &mut out);
-            too_long("description", text("description"), LABEL_DESCRIPTION_MAX, &mut out);
+            too_long(
+                "description",
+                text("description"),
+                LABEL_DESCRIPTION_MAX,
+                &mut out,
+            );
         }
         "issues/add-labels" | "issues/set-labels" | "issues/update" => {
             let labels = body

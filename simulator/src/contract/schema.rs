@@ -23,7 +23,11 @@ pub struct Problem {
 
 /// Checks `value` against `schema`, resolving `$ref`s in `schemas`; every problem
 /// found, none when it is valid.
-pub(crate) fn validate(schema: &Value, value: &Value, schemas: &Map<String, Value>) -> Vec<Problem> {
+pub(crate) fn validate(
+    schema: &Value,
+    value: &Value,
+    schemas: &Map<String, Value>,
+) -> Vec<Problem> {
     let mut problems = Vec::new();
     check(schema, value, schemas, "", &mut problems);
     problems
@@ -76,7 +80,13 @@ fn has_type(value: &Value, wanted: &str) -> bool {
     }
 }
 
-fn check(schema: &Value, value: &Value, schemas: &Map<String, Value>, field: &str, out: &mut Vec<Problem>) {
+fn check(
+    schema: &Value,
+    value: &Value,
+    schemas: &Map<String, Value>,
+    field: &str,
+    out: &mut Vec<Problem>,
+) {
     let schema = resolve(schema, schemas);
     let Some(rules) = schema.as_object() else {
         return;
@@ -91,9 +101,17 @@ fn check(schema: &Value, value: &Value, schemas: &Map<String, Value>, field: &st
             return;
         }
         // A schema with no type and no combinator says nothing; `null` passes it.
-        let constrained = ["type", "properties", "items", "enum", "oneOf", "anyOf", "allOf"]
-            .iter()
-            .any(|k| rules.contains_key(*k));
+        let constrained = [
+            "type",
+            "properties",
+            "items",
+            "enum",
+            "oneOf",
+            "anyOf",
+            "allOf",
+        ]
+        .iter()
+        .any(|k| rules.contains_key(*k));
         if !constrained {
             return;
         }
@@ -102,18 +120,30 @@ fn check(schema: &Value, value: &Value, schemas: &Map<String, Value>, field: &st
             check_combinators(rules, value, schemas, field, out);
             return;
         }
-        invalid(field, "is null, which the schema does not allow".to_owned(), out);
+        invalid(
+            field,
+            "is null, which the schema does not allow".to_owned(),
+            out,
+        );
         return;
     }
     if let Some(wanted) = rules.get("type").and_then(Value::as_str) {
         if !has_type(value, wanted) {
-            invalid(field, format!("is a {}, not a {wanted}", type_name(value)), out);
+            invalid(
+                field,
+                format!("is a {}, not a {wanted}", type_name(value)),
+                out,
+            );
             return;
         }
     }
     if let Some(options) = rules.get("enum").and_then(Value::as_array) {
         if !options.contains(value) {
-            invalid(field, format!("{value} is not one of {}", Value::Array(options.clone())), out);
+            invalid(
+                field,
+                format!("{value} is not one of {}", Value::Array(options.clone())),
+                out,
+            );
         }
     }
     match value {
@@ -133,19 +163,40 @@ fn limit(rules: &Map<String, Value>, key: &str) -> Option<u64> {
 fn check_string(rules: &Map<String, Value>, s: &str, field: &str, out: &mut Vec<Problem>) {
     let length = s.chars().count() as u64;
     if let Some(max) = limit(rules, "maxLength").filter(|max| length > *max) {
-        invalid(field, format!("is {length} characters long, more than {max}"), out);
+        invalid(
+            field,
+            format!("is {length} characters long, more than {max}"),
+            out,
+        );
     }
     if let Some(min) = limit(rules, "minLength").filter(|min| length < *min) {
-        invalid(field, format!("is {length} characters long, fewer than {min}"), out);
+        invalid(
+            field,
+            format!("is {length} characters long, fewer than {min}"),
+            out,
+        );
     }
 }
 
-fn check_number(rules: &Map<String, Value>, n: &serde_json::Number, field: &str, out: &mut Vec<Problem>) {
+fn check_number(
+    rules: &Map<String, Value>,
+    n: &serde_json::Number,
+    field: &str,
+    out: &mut Vec<Problem>,
+) {
     let Some(n) = n.as_f64() else { return };
-    if let Some(max) = rules.get("maximum").and_then(Value::as_f64).filter(|max| n > *max) {
+    if let Some(max) = rules
+        .get("maximum")
+        .and_then(Value::as_f64)
+        .filter(|max| n > *max)
+    {
         invalid(field, format!("{n} is more than {max}"), out);
     }
-    if let Some(min) = rules.get("minimum").and_then(Value::as_f64).filter(|min| n < *min) {
+    if let Some(min) = rules
+        .get("minimum")
+        .and_then(Value::as_f64)
+        .filter(|min| n < *min)
+    {
         invalid(field, format!("{n} is less than {min}"), out);
     }
 }
@@ -185,7 +236,12 @@ fn check_object(
     if let Some(min) = limit(rules, "minProperties").filter(|min| count < *min) {
         invalid(field, format!("has {count} keys, fewer than {min}"), out);
     }
-    for name in rules.get("required").and_then(Value::as_array).into_iter().flatten() {
+    for name in rules
+        .get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         let Some(name) = name.as_str() else { continue };
         if !map.contains_key(name) {
             out.push(Problem {
@@ -203,7 +259,9 @@ fn check_object(
                 Some(Value::Bool(false)) => {
                     invalid(&child(field, name), "is not a known key".to_owned(), out);
                 }
-                Some(sub @ Value::Object(_)) => check(sub, value, schemas, &child(field, name), out),
+                Some(sub @ Value::Object(_)) => {
+                    check(sub, value, schemas, &child(field, name), out)
+                }
                 _ => {}
             },
         }
@@ -244,7 +302,12 @@ fn check_combinators(
     }
 }
 
-fn validate_at(schema: &Value, value: &Value, schemas: &Map<String, Value>, field: &str) -> Vec<Problem> {
+fn validate_at(
+    schema: &Value,
+    value: &Value,
+    schemas: &Map<String, Value>,
+    field: &str,
+) -> Vec<Problem> {
     let mut problems = Vec::new();
     check(schema, value, schemas, field, &mut problems);
     problems
@@ -266,7 +329,10 @@ mod tests {
     fn null_needs_nullable() {
         let schema = json!({"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "string", "nullable": true}}});
         assert_eq!(problems(schema.clone(), json!({"b": null})), vec![]);
-        assert_eq!(problems(schema, json!({"a": null})), vec![("a".to_owned(), "invalid")]);
+        assert_eq!(
+            problems(schema, json!({"a": null})),
+            vec![("a".to_owned(), "invalid")]
+        );
     }
 
     #[test]
@@ -275,11 +341,23 @@ mod tests {
             "name": {"type": "string", "maxLength": 3},
             "tags": {"type": "array", "maxItems": 1, "items": {"type": "string", "enum": ["x"]}},
             "n": {"type": "integer", "maximum": 2}}});
-        assert_eq!(problems(schema.clone(), json!({"name": "abc", "tags": ["x"], "n": 2})), vec![]);
+        assert_eq!(
+            problems(
+                schema.clone(),
+                json!({"name": "abc", "tags": ["x"], "n": 2})
+            ),
+            vec![]
+        );
         let found = problems(schema, json!({"tags": ["y", "x"], "n": 2.5}));
-        assert!(found.contains(&("name".to_owned(), "missing_field")), "{found:?}");
+        assert!(
+            found.contains(&("name".to_owned(), "missing_field")),
+            "{found:?}"
+        );
         assert!(found.contains(&("tags".to_owned(), "invalid")), "{found:?}");
-        assert!(found.contains(&("tags[0]".to_owned(), "invalid")), "{found:?}");
+        assert!(
+            found.contains(&("tags[0]".to_owned(), "invalid")),
+            "{found:?}"
+        );
         assert!(found.contains(&("n".to_owned(), "invalid")), "{found:?}");
     }
 
@@ -292,8 +370,14 @@ mod tests {
         assert!(validate(&schema, &json!("x"), &schemas).is_empty());
         assert_eq!(validate(&schema, &json!(true), &schemas).len(), 1);
         let all = json!({"allOf": [{"type": "object", "required": ["a"]}, {"required": ["b"]}]});
-        assert_eq!(problems(all, json!({"a": 1})), vec![("b".to_owned(), "missing_field")]);
+        assert_eq!(
+            problems(all, json!({"a": 1})),
+            vec![("b".to_owned(), "missing_field")]
+        );
         let closed = json!({"type": "object", "properties": {}, "additionalProperties": false});
-        assert_eq!(problems(closed, json!({"x": 1})), vec![("x".to_owned(), "invalid")]);
+        assert_eq!(
+            problems(closed, json!({"x": 1})),
+            vec![("x".to_owned(), "invalid")]
+        );
     }
 }

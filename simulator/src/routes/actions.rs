@@ -21,8 +21,14 @@ use crate::{
 /// Registers this module's routes.
 pub(super) fn config(r: &mut Routes) {
     r.get("/repos/{owner}/{repo}/actions/workflows", list_workflows);
-    r.get("/repos/{owner}/{repo}/actions/workflows/{workflow}", get_workflow);
-    r.post("/repos/{owner}/{repo}/actions/workflows/{workflow}/dispatches", dispatch_workflow);
+    r.get(
+        "/repos/{owner}/{repo}/actions/workflows/{workflow}",
+        get_workflow,
+    );
+    r.post(
+        "/repos/{owner}/{repo}/actions/workflows/{workflow}/dispatches",
+        dispatch_workflow,
+    );
 }
 
 /// The workflow `key` (an id or a file name such as `ci.yml`) names; 404 otherwise.

@@ -62,7 +62,12 @@ pub fn artifact_bytes(name: &str, id: u64, size: u64) -> Vec<u8> {
 type ArtifactPath = web::Path<(String, String, u64)>;
 
 /// The artifact's name and size, and whether it expired.
-fn find(sim: &Simulator, owner: &str, repo: &str, id: u64) -> Result<(String, u64, bool), SimError> {
+fn find(
+    sim: &Simulator,
+    owner: &str,
+    repo: &str,
+    id: u64,
+) -> Result<(String, u64, bool), SimError> {
     let state = sim.lock();
     let repo = state.repo(owner, repo).ok_or(SimError::NotFound)?;
     let artifact = repo
@@ -71,7 +76,11 @@ fn find(sim: &Simulator, owner: &str, repo: &str, id: u64) -> Result<(String, u6
         .flat_map(|r| r.artifacts.iter())
         .find(|a| a.id == id)
         .ok_or(SimError::NotFound)?;
-    Ok((artifact.name.clone(), artifact.size_in_bytes, artifact.expired))
+    Ok((
+        artifact.name.clone(),
+        artifact.size_in_bytes,
+        artifact.expired,
+    ))
 }
 
 /// `GET .../actions/artifacts/{id}/zip`: 302 to the storage, 410 once expired.

@@ -71,7 +71,12 @@ pub(super) async fn check_request(
 impl Simulator {
     /// Records a request GitHub refuses (see [`Simulator::violations`]) and returns
     /// GitHub's 422 for it, naming `resource` and each problem's field and code.
-    pub(crate) fn refuse(&self, req: &HttpRequest, resource: &str, problems: &[Problem]) -> SimError {
+    pub(crate) fn refuse(
+        &self,
+        req: &HttpRequest,
+        resource: &str,
+        problems: &[Problem],
+    ) -> SimError {
         self.record_violation(req, problems);
         SimError::Validation(rules::errors(resource, problems))
     }
@@ -80,7 +85,10 @@ impl Simulator {
     pub(crate) fn record_violation(&self, req: &HttpRequest, problems: &[Problem]) {
         let operation = contract::spec()
             .and_then(|spec| spec.for_request(req.method().as_str(), req.path()))
-            .map_or_else(|| format!("{} {}", req.method(), req.path()), |op| op.key.clone());
+            .map_or_else(
+                || format!("{} {}", req.method(), req.path()),
+                |op| op.key.clone(),
+            );
         self.control().records().push_violation(Violation {
             method: req.method().as_str().to_owned(),
             path: req.path().to_owned(),
@@ -108,15 +116,20 @@ pub(super) async fn record_answer(sim: &Simulator, res: ServiceResponse) -> Serv
             web::Bytes::new()
         }
     };
-    sim.control().records().push_exchange(Exchange {
-        method: req.method().as_str().to_owned(),
-        path: req.path().to_owned(),
-        route: req.match_pattern().unwrap_or_default(),
-        operation: contract::spec()
-            .and_then(|spec| spec.for_request(req.method().as_str(), req.path()))
-            .map(|op| op.key.clone()),
-        status,
-        body: serde_json::from_slice(&bytes).ok(),
-    });
+    let route = req.match_pattern();
+    let operation = contract::spec()
+        .and_then(|spec| spec.for_request(req.method().as_str(), req.path()))
+        .map(|op| op.key.clone());
+    // A path no route and no operation knows is the catch-all's 404: not recorded.
+    if route.is_some() || operation.is_some() {
+        sim.control().records().push_exchange(Exchange {
+            method: req.method().as_str().to_owned(),
+            path: req.path().to_owned(),
+            route: route.unwrap_or_default(),
+            operation,
+            status,
+            body: serde_json::from_slice(&bytes).ok(),
+        });
+    }
     ServiceResponse::new(req, res.set_body(BoxBody::new(bytes)))
 }

@@ -40,7 +40,10 @@ pub(super) fn config(r: &mut Routes) {
     r.post("/repos/{owner}/{repo}/check-runs", create_check_run);
     r.get("/repos/{owner}/{repo}/check-runs/{id}", get_check_run);
     r.patch("/repos/{owner}/{repo}/check-runs/{id}", update_check_run);
-    r.get("/repos/{owner}/{repo}/commits/{ref:.+}/check-runs", list_for_ref);
+    r.get(
+        "/repos/{owner}/{repo}/commits/{ref:.+}/check-runs",
+        list_for_ref,
+    );
 }
 
 /// The 422 GitHub answers for a commit it does not know.

@@ -16,10 +16,22 @@ use crate::{
 /// Registers this module's routes.
 pub(super) fn config(r: &mut Routes) {
     r.get("/repos/{owner}/{repo}/collaborators", list_collaborators);
-    r.get("/repos/{owner}/{repo}/collaborators/{username}", check_collaborator);
-    r.put("/repos/{owner}/{repo}/collaborators/{username}", add_collaborator);
-    r.delete("/repos/{owner}/{repo}/collaborators/{username}", remove_collaborator);
-    r.get("/repos/{owner}/{repo}/collaborators/{username}/permission", get_permission);
+    r.get(
+        "/repos/{owner}/{repo}/collaborators/{username}",
+        check_collaborator,
+    );
+    r.put(
+        "/repos/{owner}/{repo}/collaborators/{username}",
+        add_collaborator,
+    );
+    r.delete(
+        "/repos/{owner}/{repo}/collaborators/{username}",
+        remove_collaborator,
+    );
+    r.get(
+        "/repos/{owner}/{repo}/collaborators/{username}/permission",
+        get_permission,
+    );
 }
 
 type UserPath = web::Path<(String, String, String)>;

@@ -17,8 +17,14 @@ use crate::{
 
 /// Registers this module's routes.
 pub(super) fn config(r: &mut Routes) {
-    r.get("/repos/{owner}/{repo}/issues/{number}/comments", list_comments);
-    r.post("/repos/{owner}/{repo}/issues/{number}/comments", create_comment);
+    r.get(
+        "/repos/{owner}/{repo}/issues/{number}/comments",
+        list_comments,
+    );
+    r.post(
+        "/repos/{owner}/{repo}/issues/{number}/comments",
+        create_comment,
+    );
     r.get("/repos/{owner}/{repo}/issues/comments/{id}", get_comment);
     r.patch("/repos/{owner}/{repo}/issues/comments/{id}", update_comment);
     r.delete("/repos/{owner}/{repo}/issues/comments/{id}", delete_comment);

@@ -19,7 +19,10 @@ use crate::{
 /// Registers this module's routes.
 pub(super) fn config(r: &mut Routes) {
     r.get("/repos/{owner}/{repo}/git/ref/{ref:.+}", get_ref);
-    r.get("/repos/{owner}/{repo}/git/matching-refs/{ref:.*}", matching_refs);
+    r.get(
+        "/repos/{owner}/{repo}/git/matching-refs/{ref:.*}",
+        matching_refs,
+    );
     r.post("/repos/{owner}/{repo}/git/refs", create_ref);
     r.patch("/repos/{owner}/{repo}/git/refs/{ref:.+}", update_ref);
     r.delete("/repos/{owner}/{repo}/git/refs/{ref:.+}", delete_ref);

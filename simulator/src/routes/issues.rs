@@ -26,8 +26,14 @@ const STATE_REASONS: [&str; 4] = ["completed", "not_planned", "duplicate", "reop
 pub(super) fn config(r: &mut Routes) {
     r.get("/repos/{owner}/{repo}/issues/{number}", get_issue);
     r.patch("/repos/{owner}/{repo}/issues/{number}", update_issue);
-    r.post("/repos/{owner}/{repo}/issues/{number}/assignees", add_assignees);
-    r.delete("/repos/{owner}/{repo}/issues/{number}/assignees", remove_assignees);
+    r.post(
+        "/repos/{owner}/{repo}/issues/{number}/assignees",
+        add_assignees,
+    );
+    r.delete(
+        "/repos/{owner}/{repo}/issues/{number}/assignees",
+        remove_assignees,
+    );
 }
 
 type IssuePath = web::Path<(String, String, String)>;

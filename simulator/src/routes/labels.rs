@@ -15,11 +15,26 @@ use crate::{
 
 /// Registers this module's routes.
 pub(super) fn config(r: &mut Routes) {
-    r.get("/repos/{owner}/{repo}/issues/{number}/labels", list_issue_labels);
-    r.post("/repos/{owner}/{repo}/issues/{number}/labels", add_issue_labels);
-    r.put("/repos/{owner}/{repo}/issues/{number}/labels", set_issue_labels);
-    r.delete("/repos/{owner}/{repo}/issues/{number}/labels", remove_all_issue_labels);
-    r.delete("/repos/{owner}/{repo}/issues/{number}/labels/{name:.+}", remove_issue_label);
+    r.get(
+        "/repos/{owner}/{repo}/issues/{number}/labels",
+        list_issue_labels,
+    );
+    r.post(
+        "/repos/{owner}/{repo}/issues/{number}/labels",
+        add_issue_labels,
+    );
+    r.put(
+        "/repos/{owner}/{repo}/issues/{number}/labels",
+        set_issue_labels,
+    );
+    r.delete(
+        "/repos/{owner}/{repo}/issues/{number}/labels",
+        remove_all_issue_labels,
+    );
+    r.delete(
+        "/repos/{owner}/{repo}/issues/{number}/labels/{name:.+}",
+        remove_issue_label,
+    );
     r.get("/repos/{owner}/{repo}/labels", list_repo_labels);
     r.post("/repos/{owner}/{repo}/labels", create_repo_label);
     r.get("/repos/{owner}/{repo}/labels/{name:.+}", get_repo_label);

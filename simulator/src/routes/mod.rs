@@ -121,7 +121,7 @@ async fn not_found() -> Result<HttpResponse, SimError> {
 /// headers its kind describes, so "403 without rate-limit headers" stays testable.
 async fn gate(
     req: ServiceRequest,
-    next: Next<impl MessageBody>,
+    next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let Some(sim) = req.app_data::<web::Data<Simulator>>().cloned() else {
         return Ok(req.into_response(SimError::NotFound.error_response()));

@@ -21,9 +21,18 @@ use crate::{
 pub(super) fn config(r: &mut Routes) {
     r.get("/repos/{owner}/{repo}/pulls/{number}", get_pull_request);
     r.get("/repos/{owner}/{repo}/pulls/{number}/files", list_files);
-    r.post("/repos/{owner}/{repo}/pulls/{number}/requested_reviewers", request_reviewers);
-    r.delete("/repos/{owner}/{repo}/pulls/{number}/requested_reviewers", remove_requested_reviewers);
-    r.put("/repos/{owner}/{repo}/pulls/{number}/merge", merge_pull_request);
+    r.post(
+        "/repos/{owner}/{repo}/pulls/{number}/requested_reviewers",
+        request_reviewers,
+    );
+    r.delete(
+        "/repos/{owner}/{repo}/pulls/{number}/requested_reviewers",
+        remove_requested_reviewers,
+    );
+    r.put(
+        "/repos/{owner}/{repo}/pulls/{number}/merge",
+        merge_pull_request,
+    );
 }
 
 type PullPath = web::Path<(String, String, String)>;

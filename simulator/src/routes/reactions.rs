@@ -18,9 +18,18 @@ use crate::{
 
 /// Registers this module's routes.
 pub(super) fn config(r: &mut Routes) {
-    r.get("/repos/{owner}/{repo}/issues/comments/{id}/reactions", list_reactions);
-    r.post("/repos/{owner}/{repo}/issues/comments/{id}/reactions", create_reaction);
-    r.delete("/repos/{owner}/{repo}/issues/comments/{id}/reactions/{reaction}", delete_reaction);
+    r.get(
+        "/repos/{owner}/{repo}/issues/comments/{id}/reactions",
+        list_reactions,
+    );
+    r.post(
+        "/repos/{owner}/{repo}/issues/comments/{id}/reactions",
+        create_reaction,
+    );
+    r.delete(
+        "/repos/{owner}/{repo}/issues/comments/{id}/reactions/{reaction}",
+        delete_reaction,
+    );
 }
 
 type CommentPath = web::Path<(String, String, String)>;

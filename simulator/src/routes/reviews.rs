@@ -10,7 +10,10 @@ use crate::{error::SimError, json, state::Review, Simulator};
 /// Registers this module's routes.
 pub(super) fn config(r: &mut Routes) {
     r.get("/repos/{owner}/{repo}/pulls/{number}/reviews", list_reviews);
-    r.post("/repos/{owner}/{repo}/pulls/{number}/reviews", create_review);
+    r.post(
+        "/repos/{owner}/{repo}/pulls/{number}/reviews",
+        create_review,
+    );
 }
 
 type PullPath = web::Path<(String, String, String)>;

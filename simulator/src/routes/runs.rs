@@ -20,12 +20,21 @@ use crate::{
 /// Registers this module's routes.
 pub(super) fn config(r: &mut Routes) {
     r.get("/repos/{owner}/{repo}/actions/runs", list_runs);
-    r.get("/repos/{owner}/{repo}/actions/workflows/{workflow}/runs", list_workflow_runs);
+    r.get(
+        "/repos/{owner}/{repo}/actions/workflows/{workflow}/runs",
+        list_workflow_runs,
+    );
     r.get("/repos/{owner}/{repo}/actions/runs/{id}", get_run);
     r.post("/repos/{owner}/{repo}/actions/runs/{id}/rerun", rerun);
-    r.post("/repos/{owner}/{repo}/actions/runs/{id}/rerun-failed-jobs", rerun_failed_jobs);
+    r.post(
+        "/repos/{owner}/{repo}/actions/runs/{id}/rerun-failed-jobs",
+        rerun_failed_jobs,
+    );
     r.get("/repos/{owner}/{repo}/actions/runs/{id}/jobs", list_jobs);
-    r.get("/repos/{owner}/{repo}/actions/runs/{id}/artifacts", list_artifacts);
+    r.get(
+        "/repos/{owner}/{repo}/actions/runs/{id}/artifacts",
+        list_artifacts,
+    );
 }
 
 type RunPath = web::Path<(String, String, String)>;

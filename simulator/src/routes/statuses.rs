@@ -18,8 +18,14 @@ const STATES: [&str; 4] = ["error", "failure", "pending", "success"];
 /// Registers this module's routes.
 pub(super) fn config(r: &mut Routes) {
     r.post("/repos/{owner}/{repo}/statuses/{sha}", create_status);
-    r.get("/repos/{owner}/{repo}/commits/{ref:.+}/statuses", list_statuses);
-    r.get("/repos/{owner}/{repo}/commits/{ref:.+}/status", combined_status);
+    r.get(
+        "/repos/{owner}/{repo}/commits/{ref:.+}/statuses",
+        list_statuses,
+    );
+    r.get(
+        "/repos/{owner}/{repo}/commits/{ref:.+}/status",
+        combined_status,
+    );
 }
 
 type RefPath = web::Path<(String, String, String)>;

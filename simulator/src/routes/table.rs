@@ -20,7 +20,9 @@ pub(crate) struct Routes<'a> {
 
 impl std::fmt::Debug for Routes<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Routes").field("table", &self.table).finish()
+        f.debug_struct("Routes")
+            .field("table", &self.table)
+            .finish()
     }
 }
 

@@ -31,5 +31,5 @@ async fn get_user(sim: web::Data<Simulator>, req: HttpRequest) -> Result<HttpRes
         .unwrap_or_else(|| DEFAULT_ACTOR.to_owned());
     let login = ensure_actor(&mut state, &owner);
     let user = state.user_or_placeholder(&login);
-    Ok(HttpResponse::Ok().json(json::user(&base_url(&req), &user)))
+    Ok(HttpResponse::Ok().json(json::public_user(&base_url(&req), &user)))
 }

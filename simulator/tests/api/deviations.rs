@@ -22,11 +22,21 @@ async fn a_repository_has_discussions_network_and_subscribers_counts() {
 #[actix_web::test]
 async fn a_pull_request_has_links_auto_merge_and_its_counts() {
     let sim = with_pull();
-    let files = [PullFile::modified("a.rs", 3, 1), PullFile::modified("b.rs", 2, 0)];
+    let files = [
+        PullFile::modified("a.rs", 3, 1),
+        PullFile::modified("b.rs", 2, 0),
+    ];
     assert!(sim.set_pull_files(OWNER, REPO, 2, &files));
     for reply in [
         send(&sim, get(&repo_path("/pulls/2"))).await,
-        send(&sim, post(&repo_path("/pulls/2/requested_reviewers"), json!({"reviewers": []}))).await,
+        send(
+            &sim,
+            post(
+                &repo_path("/pulls/2/requested_reviewers"),
+                json!({"reviewers": []}),
+            ),
+        )
+        .await,
         send(
             &sim,
             authed(TestRequest::delete().uri(&repo_path("/pulls/2/requested_reviewers")))
@@ -35,10 +45,21 @@ async fn a_pull_request_has_links_auto_merge_and_its_counts() {
         .await,
     ] {
         let pull = reply.json;
-        assert_eq!(pull["_links"]["self"]["href"].as_str().map(|h| h.ends_with("/pulls/2")), Some(true));
+        assert_eq!(
+            pull["_links"]["self"]["href"]
+                .as_str()
+                .map(|h| h.ends_with("/pulls/2")),
+            Some(true)
+        );
         assert!(pull["auto_merge"].is_null() && pull.get("auto_merge").is_some());
-        assert_eq!((pull["additions"].as_u64(), pull["deletions"].as_u64()), (Some(5), Some(1)));
-        assert_eq!((pull["changed_files"].as_u64(), pull["commits"].as_u64()), (Some(2), Some(1)));
+        assert_eq!(
+            (pull["additions"].as_u64(), pull["deletions"].as_u64()),
+            (Some(5), Some(1))
+        );
+        assert_eq!(
+            (pull["changed_files"].as_u64(), pull["commits"].as_u64()),
+            (Some(2), Some(1))
+        );
     }
 }
 
@@ -57,19 +78,38 @@ async fn a_pull_request_file_without_a_patch_has_no_patch_key() {
 #[actix_web::test]
 async fn a_pending_review_has_no_submitted_at_key() {
     let sim = with_pull();
-    let pending = send(&sim, post(&repo_path("/pulls/2/reviews"), json!({"body": "draft"}))).await;
+    let pending = send(
+        &sim,
+        post(&repo_path("/pulls/2/reviews"), json!({"body": "draft"})),
+    )
+    .await;
     assert_eq!(pending.json["state"], "PENDING");
-    assert!(pending.json.get("submitted_at").is_none(), "{}", pending.json);
-    let req = post(&repo_path("/pulls/2/reviews"), json!({"body": "ok", "event": "COMMENT"}))
-        .insert_header(("x-sim-user", "octocat"));
+    assert!(
+        pending.json.get("submitted_at").is_none(),
+        "{}",
+        pending.json
+    );
+    let req = post(
+        &repo_path("/pulls/2/reviews"),
+        json!({"body": "ok", "event": "COMMENT"}),
+    )
+    .insert_header(("x-sim-user", "octocat"));
     let submitted = send(&sim, req).await;
-    assert!(submitted.json["submitted_at"].is_string(), "{}", submitted.json);
+    assert!(
+        submitted.json["submitted_at"].is_string(),
+        "{}",
+        submitted.json
+    );
 }
 
 #[actix_web::test]
 async fn review_refusals_are_sentences() {
     let sim = with_pull();
-    let refused = send(&sim, post(&repo_path("/pulls/2/reviews"), json!({"event": "COMMENT"}))).await;
+    let refused = send(
+        &sim,
+        post(&repo_path("/pulls/2/reviews"), json!({"event": "COMMENT"})),
+    )
+    .await;
     assert_eq!(refused.status.as_u16(), 422);
     assert_eq!(refused.json["message"], "Unprocessable Entity");
     assert!(refused.json["errors"][0].is_string(), "{}", refused.json);
@@ -83,12 +123,31 @@ async fn tags_branches_and_commits_carry_verification_verified_at() {
     let tag = send(&sim, post(&repo_path("/git/tags"), tag)).await.json;
     let verifications = [
         tag["verification"].clone(),
-        send(&sim, get(&repo_path(&format!("/git/tags/{}", tag["sha"].as_str().unwrap())))).await.json["verification"].clone(),
-        send(&sim, get(&repo_path("/branches/changes"))).await.json["commit"]["commit"]["verification"].clone(),
-        send(&sim, get(&repo_path(&format!("/commits/{HEAD}")))).await.json["commit"]["verification"].clone(),
+        send(
+            &sim,
+            get(&repo_path(&format!(
+                "/git/tags/{}",
+                tag["sha"].as_str().unwrap()
+            ))),
+        )
+        .await
+        .json["verification"]
+            .clone(),
+        send(&sim, get(&repo_path("/branches/changes"))).await.json["commit"]["commit"]
+            ["verification"]
+            .clone(),
+        send(&sim, get(&repo_path(&format!("/commits/{HEAD}"))))
+            .await
+            .json["commit"]["verification"]
+            .clone(),
     ];
     for verification in verifications {
-        assert!(verification.get("verified_at").is_some_and(serde_json::Value::is_null), "{verification}");
+        assert!(
+            verification
+                .get("verified_at")
+                .is_some_and(serde_json::Value::is_null),
+            "{verification}"
+        );
     }
 }
 
@@ -99,27 +158,52 @@ async fn an_artifact_download_redirects_to_storage_and_is_gone_once_expired() {
     let run = sim
         .trigger_workflow(OWNER, REPO, &workflow.to_string(), "push", "master")
         .unwrap();
-    assert!(sim.complete_run(OWNER, REPO, run, &RunOutcome::new("success").artifact("dist", 10)));
-    let listed = send(&sim, get(&repo_path(&format!("/actions/runs/{run}/artifacts")))).await.json;
+    assert!(sim.complete_run(
+        OWNER,
+        REPO,
+        run,
+        &RunOutcome::new("success").artifact("dist", 10)
+    ));
+    let listed = send(
+        &sim,
+        get(&repo_path(&format!("/actions/runs/{run}/artifacts"))),
+    )
+    .await
+    .json;
     let id = listed["artifacts"][0]["id"].as_u64().unwrap();
     let zip = repo_path(&format!("/actions/artifacts/{id}/zip"));
     let found = send(&sim, get(&zip)).await;
     assert_eq!(found.status.as_u16(), 302);
     let location = found.header("location").unwrap();
-    assert!(location.ends_with(&format!("/_artifact-storage/{OWNER}/{REPO}/{id}")), "{location}");
-    let path = location.split_once("/_artifact-storage").map(|(_, rest)| format!("/_artifact-storage{rest}")).unwrap();
+    assert!(
+        location.ends_with(&format!("/_artifact-storage/{OWNER}/{REPO}/{id}")),
+        "{location}"
+    );
+    let path = location
+        .split_once("/_artifact-storage")
+        .map(|(_, rest)| format!("/_artifact-storage{rest}"))
+        .unwrap();
     let bytes = actix_web::test::call_and_read_body(
-        &actix_web::test::init_service(actix_web::App::new().configure(|cfg| sim.configure(cfg))).await,
+        &actix_web::test::init_service(actix_web::App::new().configure(|cfg| sim.configure(cfg)))
+            .await,
         TestRequest::get().uri(&path).to_request(),
     )
     .await;
-    assert_eq!(bytes.as_ref(), gantry_simulator::artifact_bytes("dist", id, 10).as_slice());
+    assert_eq!(
+        bytes.as_ref(),
+        gantry_simulator::artifact_bytes("dist", id, 10).as_slice()
+    );
     assert_eq!(sim.storage_requests().len(), 1);
     assert!(!sim.storage_requests()[0].authorization);
 
     assert!(sim.expire_artifact(OWNER, REPO, id));
     let gone = send(&sim, get(&zip)).await;
     assert_eq!(gone.status.as_u16(), 410, "{}", gone.json);
-    let listed = send(&sim, get(&repo_path(&format!("/actions/runs/{run}/artifacts")))).await.json;
+    let listed = send(
+        &sim,
+        get(&repo_path(&format!("/actions/runs/{run}/artifacts"))),
+    )
+    .await
+    .json;
     assert_eq!(listed["artifacts"][0]["expired"], true);
 }

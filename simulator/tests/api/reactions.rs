@@ -22,7 +22,10 @@ async fn a_comment_is_read_and_edited_by_id() {
         .await
         .unwrap();
     assert_eq!(edited.body.as_deref(), Some("final words"));
-    let post = issues.update_comment(created.id, "by POST").await.unwrap_err();
+    let post = issues
+        .update_comment(created.id, "by POST")
+        .await
+        .unwrap_err();
     assert_eq!(github_error(post).0, 404);
     assert_eq!(
         served.sim.issue_comments(OWNER, REPO, 1).unwrap(),

@@ -1130,6 +1130,9 @@ mod tests {
         let cut = within_output_limit(&long);
         assert_eq!(cut.chars().count(), MAX_CHECK_OUTPUT_CHARS);
         assert!(cut.starts_with("éé"));
-        assert!(cut.ends_with(&format!("cut by Gantry: {} characters, GitHub keeps 65535)", MAX_CHECK_OUTPUT_CHARS + 1)));
+        assert!(cut.ends_with(&format!(
+            "cut by Gantry: {} characters, GitHub keeps 65535)",
+            MAX_CHECK_OUTPUT_CHARS + 1
+        )));
     }
 }

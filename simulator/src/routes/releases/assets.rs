@@ -21,7 +21,10 @@ const MAX_ASSET_BYTES: usize = 64 * 1024 * 1024;
 
 /// Registers this module's routes.
 pub(super) fn config(r: &mut Routes) {
-    r.payload_limit("/repos/{owner}/{repo}/releases/{id}/assets", MAX_ASSET_BYTES);
+    r.payload_limit(
+        "/repos/{owner}/{repo}/releases/{id}/assets",
+        MAX_ASSET_BYTES,
+    );
     r.get("/repos/{owner}/{repo}/releases/assets/{asset}", get_asset);
     r.get("/repos/{owner}/{repo}/releases/{id}/assets", list_assets);
     r.post("/repos/{owner}/{repo}/releases/{id}/assets", upload_asset);

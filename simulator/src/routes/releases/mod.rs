@@ -25,7 +25,10 @@ pub(super) fn config(r: &mut Routes) {
     r.get("/repos/{owner}/{repo}/releases", list_releases);
     r.post("/repos/{owner}/{repo}/releases", create_release);
     r.get("/repos/{owner}/{repo}/releases/latest", get_latest_release);
-    r.get("/repos/{owner}/{repo}/releases/tags/{tag:.+}", get_release_by_tag);
+    r.get(
+        "/repos/{owner}/{repo}/releases/tags/{tag:.+}",
+        get_release_by_tag,
+    );
     assets::config(r);
     r.get("/repos/{owner}/{repo}/releases/{id}", get_release);
     r.patch("/repos/{owner}/{repo}/releases/{id}", update_release);
