@@ -292,10 +292,10 @@ pub fn declared_inputs(yaml: &str) -> Vec<String> {
         .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
         .map(|l| (l.len() - l.trim_start().len(), l.trim()))
         .collect();
-    let key = |text: &str| {
+    fn key(text: &str) -> Option<(String, &str)> {
         let (key, rest) = text.split_once(':')?;
         Some((key.trim().trim_matches(['"', '\'']).to_owned(), rest.trim()))
-    };
+    }
     let Some(trigger) = lines
         .iter()
         .position(|(_, text)| key(text).is_some_and(|(k, _)| k == "workflow_dispatch"))
