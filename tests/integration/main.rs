@@ -55,6 +55,7 @@ mod schedule;
 mod secrets;
 mod self_approval;
 mod separation;
+mod strict_requests;
 mod team_roles;
 mod telemetry;
 mod tenants;
