@@ -50,6 +50,7 @@ mod proxies;
 mod rate_limits;
 mod release_assets;
 mod rest_paths;
+mod sandbox;
 mod scenario;
 mod schedule;
 mod secrets;
