@@ -16,8 +16,7 @@ async fn a_plugin_in_the_sandbox_clones_from_the_sandboxs_simulator() {
     let config = dir.path().join("gantry.toml");
     std::fs::write(&config, "[plugins.config.gitter]\ntag = \"v9.9.9\"\n").unwrap();
     let (port, sim_port) = (free_port(), free_port());
-    let sandbox =
-        ServerProcess::sandbox_with(port, sim_port, &data, &plugins, Some(&config)).await;
+    let sandbox = ServerProcess::sandbox_with(port, sim_port, &data, &plugins, Some(&config)).await;
 
     let body = corpus_payload("issues/opened.payload.json");
     let answer = reqwest::Client::new()
@@ -25,7 +24,10 @@ async fn a_plugin_in_the_sandbox_clones_from_the_sandboxs_simulator() {
         .header("content-type", "application/json")
         .header("x-github-event", "issues")
         .header("x-github-delivery", delivery_id())
-        .header("x-hub-signature-256", signature::sign(SECRET.as_bytes(), &body))
+        .header(
+            "x-hub-signature-256",
+            signature::sign(SECRET.as_bytes(), &body),
+        )
         .body(body)
         .send()
         .await
