@@ -1,6 +1,6 @@
 //! `gantry sandbox`: the whole platform on one machine with no GitHub account. It
 //! starts the GitHub simulator (answering without credentials), points the GitHub
-//! client at it, stores everything on SQLite under `--data-dir`, loads the bundled
+//! client and git traffic (`github.git_url`) at it, stores everything on SQLite under `--data-dir`, loads the bundled
 //! plugins, and lets the simulator learn from every delivery. Everything (database,
 //! queued jobs, the simulator's state) lives under `--data-dir`, so a restarted
 //! sandbox goes on where it stopped.
@@ -113,6 +113,9 @@ pub async fn run(config: Option<&Path>, args: SandboxArgs) -> anyhow::Result<()>
     settings.data_dir = args.data_dir.clone();
     settings.server.listen = args.listen.clone();
     settings.github.api_url = format!("http://{sim_addr}");
+    // git traffic (clones, pushes of the releases and sync plugins) goes to the
+    // simulator's git over HTTP too, never to github.com.
+    settings.github.git_url = format!("http://{sim_addr}");
     settings.github.token = Some(Secret::new("sandbox-token"));
     settings.plugins.dir = args.plugins_dir.clone();
     if settings.secrets.key.is_none() {
@@ -186,8 +189,9 @@ pub async fn run(config: Option<&Path>, args: SandboxArgs) -> anyhow::Result<()>
         args.data_dir.display()
     );
     println!(
-        "  GitHub simulator:  http://{sim_addr}/  (e.g. GET /repos/OWNER/REPO/issues/1/labels)"
+        "  GitHub simulator:  http://{sim_addr}/  (e.g. GET /repos/OWNER/REPO/issues/1/labels;"
     );
+    println!("                     git: http://{sim_addr}/OWNER/REPO.git)");
     println!(
         "  plugins:           {names}  (from {})",
         args.plugins_dir.display()

@@ -17,6 +17,9 @@ pub(crate) enum SimError {
     BadJson,
     /// 422: the body is JSON but not acceptable; holds GitHub's `errors` entries.
     Validation(Vec<Value>),
+    /// 422 "Unprocessable Entity" whose `errors` are sentences, as GitHub words the
+    /// refusals of a pull request review.
+    Sentences(Vec<String>),
     /// Any other refusal GitHub words specially, with that status and message, e.g.
     /// 403 "This workflow is already running", 404 "Branch not found", 405 "Pull
     /// Request is not mergeable", 409 "<path> does not match <sha>", 422 "Reference
@@ -45,6 +48,7 @@ impl std::fmt::Display for SimError {
             Self::NotFound => "Not Found",
             Self::BadJson => "Problems parsing JSON",
             Self::Validation(_) => "Validation Failed",
+            Self::Sentences(_) => "Unprocessable Entity",
             Self::Message(_, message) => message,
         })
     }
@@ -56,15 +60,20 @@ impl ResponseError for SimError {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::BadJson => StatusCode::BAD_REQUEST,
-            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Validation(_) | Self::Sentences(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Message(status, _) => *status,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
         let mut body = json!({ "message": self.to_string(), "documentation_url": DOCS });
-        if let (Self::Validation(errors), Some(map)) = (self, body.as_object_mut()) {
-            map.insert("errors".to_owned(), Value::Array(errors.clone()));
+        let errors = match self {
+            Self::Validation(errors) => Some(errors.clone()),
+            Self::Sentences(errors) => Some(errors.iter().map(|e| json!(e)).collect()),
+            _ => None,
+        };
+        if let (Some(errors), Some(map)) = (errors, body.as_object_mut()) {
+            map.insert("errors".to_owned(), Value::Array(errors));
         }
         HttpResponse::build(self.status_code()).json(body)
     }

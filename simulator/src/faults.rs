@@ -19,7 +19,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::{
+    contract::Records,
     ratelimit::{now_secs, Budget, Quota, ANONYMOUS_LIMIT, DEFAULT_LIMIT},
+    routes::artifacts::Storage,
     routes::base_url,
 };
 
@@ -199,6 +201,10 @@ pub(crate) struct Control {
     /// GitHub's separate, smaller budget for requests without a token, reported on the
     /// 401s those get; created at the first one.
     anonymous: Option<Budget>,
+    /// Exchanges and violations recorded against GitHub's description.
+    records: Records,
+    /// The artifact storage's port and requests.
+    storage: Storage,
 }
 
 /// Requests seen for one `(method, path)`.
@@ -265,6 +271,16 @@ impl Control {
     /// Changes the requests allowed per rate-limit window.
     pub fn set_rate_limit(&mut self, limit: u64) {
         self.budget.set_limit(limit);
+    }
+
+    /// What is recorded against GitHub's description.
+    pub fn records(&mut self) -> &mut Records {
+        &mut self.records
+    }
+
+    /// The artifact storage's port and requests.
+    pub fn storage(&mut self) -> &mut Storage {
+        &mut self.storage
     }
 
     /// Records one request to `(method, path)` at `now`.

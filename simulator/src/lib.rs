@@ -7,7 +7,8 @@
 //! `state`, saving it to a file in `persist`, the bare git repositories behind git over
 //! HTTP in `mirror`, learning from webhook payloads in `learn`, GitHub-shaped JSON in
 //! `json`, faults and the request log in `faults`, the rate-limit budget in
-//! `ratelimit`, and the handlers in `routes`.
+//! `ratelimit`, the handlers in `routes`, and GitHub's OpenAPI description (the part
+//! served), with what is checked and recorded against it, in `contract`.
 //!
 //! The simulator serves GitHub's own paths at the root (no `/api/v3` prefix), learns
 //! repositories, issues, pull requests and users from the webhook payloads it is shown,
@@ -17,6 +18,7 @@
 //! private prefix `/_simulator` (see [`Simulator::configure`]).
 
 mod apps;
+pub mod contract;
 mod error;
 mod faults;
 mod json;
@@ -33,7 +35,7 @@ use std::{net::TcpListener, path::PathBuf, sync::Arc, time::Instant};
 use actix_web::{dev::Server, web, App, HttpServer};
 use parking_lot::{Mutex, MutexGuard};
 
-pub use crate::routes::artifacts::artifact_bytes;
+pub use crate::routes::artifacts::{artifact_bytes, StorageRequest};
 use crate::{apps::AppLog, faults::Control, mirror::Mirrors, persist::Store, state::State};
 pub use crate::{
     apps::{AppKeyError, JwtRecord, NewApp, NewInstallation},
@@ -149,14 +151,19 @@ impl Simulator {
         routes::configure(self, cfg);
     }
 
-    /// Serves the simulator on `listener` with two workers. The returned server is not
-    /// running yet: spawn it (`tokio::spawn(server)`) or await it. A hanging fault
-    /// waits asynchronously, so it never holds up other requests.
+    /// Serves the simulator on `listener` with two workers, and the artifact storage
+    /// artifact downloads redirect to on one more port of the same address (another
+    /// origin, as GitHub's storage host is). The returned server is not running yet:
+    /// spawn it (`tokio::spawn(server)`) or await it. A hanging fault waits
+    /// asynchronously, so it never holds up other requests.
     ///
     /// # Errors
     ///
-    /// Fails when actix cannot take over the listener.
+    /// Fails when actix cannot take over the listener, or no port is free for the
+    /// storage.
     pub fn serve(&self, listener: TcpListener) -> std::io::Result<Server> {
+        let storage = TcpListener::bind((listener.local_addr()?.ip(), 0))?;
+        self.control().storage().port = Some(storage.local_addr()?.port());
         let sim = self.clone();
         let server = HttpServer::new(move || {
             let sim = sim.clone();
@@ -165,6 +172,7 @@ impl Simulator {
         .workers(2)
         .disable_signals()
         .listen(listener)?
+        .listen(storage)?
         .run();
         Ok(server)
     }

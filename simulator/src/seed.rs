@@ -146,7 +146,8 @@ impl Simulator {
         out
     }
 
-    /// Adds an Actions workflow file (with a `workflow_dispatch` trigger) at `path`,
+    /// Adds an Actions workflow file (with a `workflow_dispatch` trigger declaring no
+    /// inputs: [`Simulator::set_workflow_inputs`]) at `path`,
     /// e.g. `.github/workflows/ci.yml`, creating the repository if it is unknown. A
     /// workflow already at `path` keeps its id and takes the new name. Returns the id.
     pub fn add_workflow(&self, owner: &str, repo: &str, path: &str, name: &str) -> u64 {
@@ -171,6 +172,7 @@ impl Simulator {
                     name: name.to_owned(),
                     path: path.to_owned(),
                     dispatchable: true,
+                    inputs: Vec::new(),
                     created_at: now,
                     updated_at: now,
                 });
@@ -198,6 +200,32 @@ impl Simulator {
                     return false;
                 };
                 w.dispatchable = enabled;
+                true
+            },
+            |changed| *changed,
+        )
+    }
+
+    /// Declares the inputs of a workflow's `workflow_dispatch` trigger (none by
+    /// default): a dispatch giving any other input is refused with GitHub's 422
+    /// `Unexpected inputs provided: [...]`. `false` when the repository or workflow
+    /// is unknown.
+    pub fn set_workflow_inputs(
+        &self,
+        owner: &str,
+        repo: &str,
+        workflow_id: u64,
+        inputs: &[&str],
+    ) -> bool {
+        self.change(
+            |state| {
+                let Some(w) = state
+                    .repo_mut(owner, repo)
+                    .and_then(|r| r.workflows.iter_mut().find(|w| w.id == workflow_id))
+                else {
+                    return false;
+                };
+                w.inputs = inputs.iter().map(|i| (*i).to_owned()).collect();
                 true
             },
             |changed| *changed,

@@ -121,11 +121,23 @@ pub struct TestApp {
 }
 
 impl Drop for TestApp {
+    /// Removes the simulator's temporary repositories, then the strict request
+    /// check: a test whose Gantry sent the simulator a request GitHub's description
+    /// or rules refuse fails here (unless it is failing already), listing them. A test
+    /// that sends such a request on purpose clears them (`sim.clear_violations()`).
     fn drop(&mut self) {
         if self.restarted {
             return;
         }
         self.sim.remove_temporary_repositories();
+        let violations = self.sim.violations();
+        if !violations.is_empty() && !std::thread::panicking() {
+            let listed: Vec<String> = violations.iter().map(ToString::to_string).collect();
+            panic!(
+                "requests GitHub would refuse reached the simulator:\n{}",
+                listed.join("\n")
+            );
+        }
     }
 }
 

@@ -102,7 +102,22 @@ impl ServerProcess {
         data_dir: &std::path::Path,
         plugins: &std::path::Path,
     ) -> Self {
-        let args = vec![
+        Self::sandbox_with(port, sim_port, data_dir, plugins, None).await
+    }
+
+    /// [`ServerProcess::sandbox`] reading the settings file `config` (plugin
+    /// configurations, for instance) when given.
+    pub async fn sandbox_with(
+        port: u16,
+        sim_port: u16,
+        data_dir: &std::path::Path,
+        plugins: &std::path::Path,
+        config: Option<&std::path::Path>,
+    ) -> Self {
+        let mut args: Vec<String> = config
+            .map(|c| vec!["--config".into(), c.display().to_string()])
+            .unwrap_or_default();
+        args.extend([
             "sandbox".into(),
             "--listen".into(),
             format!("127.0.0.1:{port}"),
@@ -112,7 +127,7 @@ impl ServerProcess {
             data_dir.display().to_string(),
             "--plugins-dir".into(),
             plugins.display().to_string(),
-        ];
+        ]);
         let env = vec![
             ("GANTRY_WEBHOOK_SECRET".into(), SECRET.to_owned()),
             ("RUST_LOG".into(), "warn".into()),

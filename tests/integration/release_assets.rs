@@ -121,6 +121,47 @@ async fn an_allowed_copy_puts_the_artifact_into_the_release() {
     assert_eq!(assets.len(), 1, "{assets:?}");
     assert_eq!(assets[0]["name"], "dist.zip");
     assert_eq!(assets[0]["size"], 3000, "the artifact's bytes, all of them");
+    // GitHub answers the download with a redirect to its storage, another origin:
+    // Gantry followed it, without its token.
+    let fetched = app.sim.storage_requests();
+    assert_eq!(fetched.len(), 1, "{fetched:?}");
+    assert!(
+        !fetched[0].authorization,
+        "the token went to the storage origin"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_artifact_is_reported_clearly() {
+    let app = releaser_app().await;
+    policies::add(
+        &app.state.db,
+        app.state.audit_key(),
+        &gantry_server::domain::Actor::user("test", None),
+        allow_contents_write(),
+    )
+    .await
+    .unwrap();
+    const REPO: &str = "Codertocat/Hello-World";
+    for run in app.sim_get(REPO, "/actions/runs").await["workflow_runs"]
+        .as_array()
+        .unwrap()
+    {
+        let id = run["id"].as_u64().unwrap();
+        let listed = app
+            .sim_get(REPO, &format!("/actions/runs/{id}/artifacts"))
+            .await;
+        for artifact in listed["artifacts"].as_array().unwrap() {
+            let id = artifact["id"].as_u64().unwrap();
+            assert!(app.sim.expire_artifact("Codertocat", "Hello-World", id));
+        }
+    }
+    let log = open_issue(&app).await;
+    assert!(
+        log.contains("410") && log.contains("Artifact has expired"),
+        "{log}"
+    );
+    assert!(app.sim.storage_requests().is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -265,6 +265,25 @@ fn on_pull_request(
     }
 }
 
+/// The inputs a job's workflow declares: as configured, or read from the workflow
+/// file at `at` (none when it cannot be read: an id, a missing file).
+fn declared_inputs(repo: &Repo, job: &Job, at: &str) -> Vec<String> {
+    if let Some(declared) = &job.declared_inputs {
+        return declared.clone();
+    }
+    let Some(path) = rules::workflow_file(&job.workflow) else {
+        return Vec::new();
+    };
+    match github::get_file(repo, &path, Some(at)) {
+        Ok(Some(file)) => rules::declared_inputs(&String::from_utf8_lossy(&file.content)),
+        Ok(None) => Vec::new(),
+        Err(e) => {
+            log::warn(&format!("reading {path} for its declared inputs: {e}"));
+            Vec::new()
+        }
+    }
+}
+
 /// Starts jobs on the pull request's head commit: a queued check run each, then the
 /// workflow dispatch. Without `force`, jobs already started on the commit are left
 /// alone (a retried event, or `ok-to-test` added by `/ok-to-test` itself). Returns
@@ -311,7 +330,8 @@ fn start(target: &Target<'_>, jobs: &[&Job], force: bool) -> Result<Vec<String>,
                 continue;
             }
         };
-        let inputs = rules::dispatch_inputs(job, pull).to_string();
+        let declared = declared_inputs(repo, job, pull.dispatch_ref());
+        let inputs = rules::dispatch_inputs(job, pull, &declared).to_string();
         match github::dispatch_workflow(repo, &job.workflow, pull.dispatch_ref(), &inputs) {
             Ok(()) => {
                 log::info(&format!(

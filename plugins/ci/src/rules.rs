@@ -48,6 +48,10 @@ pub struct Job {
     /// `workflow_dispatch` inputs.
     #[serde(default)]
     pub inputs: Map<String, Value>,
+    /// The inputs the workflow declares, when configured; otherwise they are read
+    /// from the workflow file ([`declared_inputs`]).
+    #[serde(default)]
+    pub declared_inputs: Option<Vec<String>>,
 }
 
 fn yes() -> bool {
@@ -254,14 +258,76 @@ pub fn check_name(job: &str) -> String {
     format!("{CHECK_PREFIX}{job}")
 }
 
-/// The `workflow_dispatch` inputs of a job for a pull request: the configured ones
-/// plus `pr` and `sha` (strings, as GitHub's inputs are).
+/// The `workflow_dispatch` inputs of a job for a pull request: the configured ones,
+/// plus `pr` (the number) and `sha` (the head commit), as strings like all of
+/// GitHub's inputs, when the workflow declares them (`declared`): GitHub refuses a
+/// dispatch giving an input its workflow does not declare.
 #[must_use]
-pub fn dispatch_inputs(job: &Job, pull: &Pull) -> Value {
+pub fn dispatch_inputs(job: &Job, pull: &Pull, declared: &[String]) -> Value {
     let mut inputs = job.inputs.clone();
-    inputs.insert("pr".into(), Value::String(pull.number.to_string()));
-    inputs.insert("sha".into(), Value::String(pull.head_sha.clone()));
+    let declares = |name: &str| declared.iter().any(|d| d == name);
+    if declares("pr") {
+        inputs.insert("pr".into(), Value::String(pull.number.to_string()));
+    }
+    if declares("sha") {
+        inputs.insert("sha".into(), Value::String(pull.head_sha.clone()));
+    }
     Value::Object(inputs)
+}
+
+/// Whether a job's workflow is named by its file (`ci.yml`), which can be read.
+#[must_use]
+pub fn workflow_file(workflow: &str) -> Option<String> {
+    let file = workflow.ends_with(".yml") || workflow.ends_with(".yaml");
+    (file && !workflow.contains('/')).then(|| format!(".github/workflows/{workflow}"))
+}
+
+/// The inputs a workflow file's `workflow_dispatch` trigger declares: the keys under
+/// `on: workflow_dispatch: inputs:`, found by indentation (block-style YAML, as
+/// workflows are written); none when it declares none.
+#[must_use]
+pub fn declared_inputs(yaml: &str) -> Vec<String> {
+    let lines: Vec<(usize, &str)> = yaml
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .map(|l| (l.len() - l.trim_start().len(), l.trim()))
+        .collect();
+    fn key(text: &str) -> Option<(String, &str)> {
+        let (key, rest) = text.split_once(':')?;
+        Some((key.trim().trim_matches(['"', '\'']).to_owned(), rest.trim()))
+    }
+    let Some(trigger) = lines
+        .iter()
+        .position(|(_, text)| key(text).is_some_and(|(k, _)| k == "workflow_dispatch"))
+    else {
+        return Vec::new();
+    };
+    let trigger_indent = lines[trigger].0;
+    let mut declared = Vec::new();
+    let mut inputs_indent = None;
+    let mut input_indent = None;
+    for (indent, text) in &lines[trigger + 1..] {
+        if *indent <= trigger_indent {
+            break;
+        }
+        match inputs_indent {
+            None => {
+                if key(text).is_some_and(|(k, _)| k == "inputs") {
+                    inputs_indent = Some(*indent);
+                }
+            }
+            Some(at) if *indent <= at => break,
+            Some(_) => {
+                let level = *input_indent.get_or_insert(*indent);
+                if *indent == level {
+                    if let Some((name, _)) = key(text) {
+                        declared.push(name);
+                    }
+                }
+            }
+        }
+    }
+    declared
 }
 
 /// Where a queued check run links before its workflow run exists: the workflow's

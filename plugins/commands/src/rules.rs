@@ -363,9 +363,12 @@ pub fn label_allowed(label: &str, config: &Config) -> bool {
                 .any(|a| a.eq_ignore_ascii_case(label)))
 }
 
-/// A label name GitHub accepts: 1 to 100 characters.
+/// GitHub's longest label name, in characters.
+pub const MAX_LABEL_CHARS: usize = 50;
+
+/// A label name GitHub accepts: 1 to [`MAX_LABEL_CHARS`] characters.
 fn label_ok(label: &str) -> bool {
-    !label.is_empty() && label.chars().count() <= 100
+    !label.is_empty() && label.chars().count() <= MAX_LABEL_CHARS
 }
 
 fn labels(cx: &Context<'_>, config: &Config, mut plan: Plan) -> Plan {
@@ -378,9 +381,19 @@ fn labels(cx: &Context<'_>, config: &Config, mut plan: Plan) -> Plan {
     if names.is_empty() {
         return plan.say(usage(cx.commenter, usage_text));
     }
+    let (names, long): (Vec<String>, Vec<String>) = names.into_iter().partition(|l| label_ok(l));
+    if !long.is_empty() {
+        let listed: Vec<String> = long.iter().map(|l| format!("`{l}`")).collect();
+        plan.say_also(&format!(
+            "{}: cannot {} {}: GitHub takes label names of at most {MAX_LABEL_CHARS} characters.",
+            mention(cx.commenter),
+            if cx.verb == "label" { "add" } else { "remove" },
+            listed.join(", "),
+        ));
+    }
     let (ok, refused): (Vec<String>, Vec<String>) = names
         .into_iter()
-        .partition(|l| label_ok(l) && label_allowed(l, config));
+        .partition(|l| label_allowed(l, config));
     if !refused.is_empty() {
         let listed: Vec<String> = refused.iter().map(|l| format!("`{l}`")).collect();
         let gates = refused

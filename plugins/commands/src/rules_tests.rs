@@ -485,3 +485,18 @@ fn new_commits_reset_lgtm_only_when_it_is_there_and_configured() {
     };
     assert!(!lgtm_reset(&off, "synchronize", &labels(&["lgtm"])));
 }
+
+#[test]
+fn a_label_name_over_githubs_50_characters_is_refused_with_a_clear_message() {
+    let none: Vec<String> = Vec::new();
+    let long = "x".repeat(51);
+    let fits = "y".repeat(50);
+    let args = format!("{long} {fits}");
+    let plan = plan(&cx("label", &args, &none, &none), &Config::default());
+    assert_eq!(plan.actions, vec![Action::AddLabels(vec![fits])]);
+    let reply = plan.reply.unwrap_or_default();
+    assert!(
+        reply.contains(&format!("`{long}`")) && reply.contains("at most 50 characters"),
+        "{reply}"
+    );
+}

@@ -155,7 +155,7 @@ pub(crate) fn artifact(base: &str, repo: &Repo, r: &WorkflowRun, a: &Artifact) -
         "size_in_bytes": a.size_in_bytes,
         "url": url,
         "archive_download_url": format!("{url}/zip"),
-        "expired": false,
+        "expired": a.expired,
         "created_at": a.created_at.to_rfc3339(),
         "updated_at": a.created_at.to_rfc3339(),
         "expires_at": (a.created_at + Duration::days(ARTIFACT_RETENTION_DAYS)).to_rfc3339(),

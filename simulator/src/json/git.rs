@@ -19,9 +19,10 @@ fn signature(s: &Signature) -> Value {
     json!({"name": s.name, "email": s.email, "date": s.date.to_rfc3339()})
 }
 
-/// The `verification` of an unsigned object.
+/// The `verification` of an unsigned object (`verified_at` is `null`: never verified).
 fn unsigned() -> Value {
-    json!({"verified": false, "reason": "unsigned", "signature": null, "payload": null})
+    json!({"verified": false, "reason": "unsigned", "signature": null, "payload": null,
+        "verified_at": null})
 }
 
 /// A ref: `name` is the full name (`refs/heads/main`), `object_type` `commit` or `tag`.

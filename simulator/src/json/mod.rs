@@ -80,6 +80,26 @@ pub(crate) fn user(base: &str, user: &User) -> Value {
     })
 }
 
+/// A user as `GET /user` answers (GitHub's public user): the user object plus the
+/// profile fields, empty (`null` or 0) as the simulator keeps no profiles.
+pub(crate) fn public_user(base: &str, who: &User) -> Value {
+    let mut out = user(base, who);
+    if let Some(map) = out.as_object_mut() {
+        for key in [
+            "name", "company", "blog", "location", "email", "hireable", "bio",
+        ] {
+            map.insert(key.to_owned(), Value::Null);
+        }
+        for key in ["public_repos", "public_gists", "followers", "following"] {
+            map.insert(key.to_owned(), json!(0));
+        }
+        let epoch = "2008-01-14T04:33:35Z";
+        map.insert("created_at".to_owned(), json!(epoch));
+        map.insert("updated_at".to_owned(), json!(epoch));
+    }
+    out
+}
+
 /// A label object (`models::Label`).
 pub(crate) fn label(base: &str, repo: &Repo, label: &LabelDef) -> Value {
     json!({
@@ -237,7 +257,7 @@ pub(crate) fn pull_request(base: &str, state: &State, repo: &Repo, issue: &Issue
         })
     };
     let as_issue = self::issue(base, state, repo, issue);
-    Some(json!({
+    let mut out = json!({
         "id": pull.id,
         "node_id": format!("PR_sim{}", pull.id),
         "number": issue.number,
@@ -283,7 +303,31 @@ pub(crate) fn pull_request(base: &str, state: &State, repo: &Repo, issue: &Issue
         "comments": issue.comments.len(),
         "review_comments": 0,
         "maintainer_can_modify": false,
-    }))
+    });
+    if let Some(map) = out.as_object_mut() {
+        let repo_api = repo_url(base, repo);
+        map.insert("auto_merge".to_owned(), Value::Null);
+        // The simulator keeps no commits list or diff of a pull request: the counts
+        // are those of the files seeded with `set_pull_files`, one commit.
+        map.insert("commits".to_owned(), json!(1));
+        let additions: u64 = pull.files.iter().map(|f| f.additions).sum();
+        let deletions: u64 = pull.files.iter().map(|f| f.deletions).sum();
+        map.insert("additions".to_owned(), json!(additions));
+        map.insert("deletions".to_owned(), json!(deletions));
+        map.insert("changed_files".to_owned(), json!(pull.files.len()));
+        let links = json!({
+            "self": {"href": api},
+            "html": {"href": html},
+            "issue": {"href": issue_api},
+            "comments": {"href": format!("{issue_api}/comments")},
+            "review_comments": {"href": format!("{api}/comments")},
+            "review_comment": {"href": format!("{repo_api}/pulls/comments{{/number}}")},
+            "commits": {"href": format!("{api}/commits")},
+            "statuses": {"href": format!("{repo_api}/statuses/{}", pull.head_sha)},
+        });
+        map.insert("_links".to_owned(), links);
+    }
+    Some(out)
 }
 
 /// A repository object (`models::Repository`).
@@ -337,6 +381,9 @@ pub(crate) fn repository(base: &str, state: &State, repo: &Repo) -> Value {
         "default_branch": repo.default_branch,
     });
     if let Some(map) = out.as_object_mut() {
+        map.insert("has_discussions".to_owned(), json!(false));
+        map.insert("network_count".to_owned(), json!(0));
+        map.insert("subscribers_count".to_owned(), json!(0));
         for (key, suffix) in [
             ("forks_url", "/forks"),
             ("keys_url", "/keys{/key_id}"),

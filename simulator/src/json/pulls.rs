@@ -15,7 +15,7 @@ pub(crate) fn review(base: &str, state: &State, repo: &Repo, issue: &Issue, r: &
         issue.number,
         r.id
     );
-    json!({
+    let mut out = json!({
         "id": r.id,
         "node_id": r.node_id,
         "user": login(base, state, &r.user),
@@ -28,9 +28,13 @@ pub(crate) fn review(base: &str, state: &State, repo: &Repo, issue: &Issue, r: &
             "html": {"href": html},
             "pull_request": {"href": pull_api},
         },
-        "submitted_at": r.submitted_at.map(|t| t.to_rfc3339()),
         "commit_id": r.commit_id,
-    })
+    });
+    // A pending review has no `submitted_at` key at all on GitHub.
+    if let (Some(at), Some(map)) = (r.submitted_at, out.as_object_mut()) {
+        map.insert("submitted_at".to_owned(), json!(at.to_rfc3339()));
+    }
+    out
 }
 
 /// One changed file of a pull request whose head is `head_sha`.
@@ -47,10 +51,15 @@ pub(crate) fn file(base: &str, repo: &Repo, head_sha: &str, f: &PullFileDef) -> 
         "blob_url": format!("{}/blob/{head_sha}/{path}", repo_html_url(base, repo)),
         "raw_url": format!("{}/raw/{head_sha}/{path}", repo_html_url(base, repo)),
         "contents_url": format!("{}/contents/{path}?ref={head_sha}", repo_url(base, repo)),
-        "patch": f.patch,
     });
-    if let (Some(previous), Some(map)) = (&f.previous_filename, out.as_object_mut()) {
-        map.insert("previous_filename".to_owned(), json!(previous));
+    if let Some(map) = out.as_object_mut() {
+        // GitHub leaves `patch` out for a file without one (binary, too large).
+        if let Some(patch) = &f.patch {
+            map.insert("patch".to_owned(), json!(patch));
+        }
+        if let Some(previous) = &f.previous_filename {
+            map.insert("previous_filename".to_owned(), json!(previous));
+        }
     }
     out
 }

@@ -2,10 +2,13 @@
 //! dispatching one (`.../actions/workflows/{id or file name}/dispatches`). Runs,
 //! jobs and artifacts live in `runs`.
 
+use super::Routes;
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
+use serde_json::Value;
 
 use super::{actor, base_url, ensure_actor, paginate_in, parse_json, required_string};
 use crate::{
+    contract::Problem,
     error::SimError,
     json,
     state::{
@@ -16,18 +19,15 @@ use crate::{
 };
 
 /// Registers this module's routes.
-pub(super) fn config(cfg: &mut web::ServiceConfig) {
-    cfg.route(
-        "/repos/{owner}/{repo}/actions/workflows",
-        web::get().to(list_workflows),
-    )
-    .route(
+pub(super) fn config(r: &mut Routes) {
+    r.get("/repos/{owner}/{repo}/actions/workflows", list_workflows);
+    r.get(
         "/repos/{owner}/{repo}/actions/workflows/{workflow}",
-        web::get().to(get_workflow),
-    )
-    .route(
+        get_workflow,
+    );
+    r.post(
         "/repos/{owner}/{repo}/actions/workflows/{workflow}/dispatches",
-        web::post().to(dispatch_workflow),
+        dispatch_workflow,
     );
 }
 
@@ -81,7 +81,9 @@ async fn get_workflow(
 /// `POST .../actions/workflows/{id or file name}/dispatches` with `ref` (a branch or
 /// tag, short or full) and `inputs`: queues a `workflow_dispatch` run on the ref's
 /// head; 204. 404 for an unknown workflow, 422 "No ref found for: ..." for an unknown
-/// ref, 422 for a workflow without a `workflow_dispatch` trigger.
+/// ref, 422 for a workflow without a `workflow_dispatch` trigger, 422 `Unexpected
+/// inputs provided: ["x"]` for inputs the workflow does not declare (recorded as a
+/// violation).
 async fn dispatch_workflow(
     sim: web::Data<Simulator>,
     req: HttpRequest,
@@ -89,13 +91,40 @@ async fn dispatch_workflow(
     body: web::Bytes,
 ) -> Result<HttpResponse, SimError> {
     let (owner, repo, key) = path.into_inner();
-    let git_ref = required_string(&parse_json(&body)?, "ref", "WorkflowDispatch")?;
+    let body = parse_json(&body)?;
+    let git_ref = required_string(&body, "ref", "WorkflowDispatch")?;
+    let given: Vec<String> = body
+        .get("inputs")
+        .and_then(Value::as_object)
+        .map(|inputs| inputs.keys().cloned().collect())
+        .unwrap_or_default();
     let mut state = sim.lock();
     let workflow = find_workflow(&state, &owner, &repo, &key)?;
     if !workflow.dispatchable {
         return Err(SimError::status(
             StatusCode::UNPROCESSABLE_ENTITY,
             "Workflow does not have 'workflow_dispatch' trigger",
+        ));
+    }
+    let unexpected: Vec<String> = given
+        .into_iter()
+        .filter(|name| !workflow.inputs.contains(name))
+        .collect();
+    if !unexpected.is_empty() {
+        drop(state);
+        let problems: Vec<Problem> = unexpected
+            .iter()
+            .map(|name| Problem {
+                field: format!("inputs.{name}"),
+                code: "invalid",
+                detail: "is not an input the workflow declares".to_owned(),
+            })
+            .collect();
+        sim.record_violation(&req, &problems);
+        let listed: Vec<String> = unexpected.iter().map(|n| format!("{n:?}")).collect();
+        return Err(SimError::status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("Unexpected inputs provided: [{}]", listed.join(", ")),
         ));
     }
     let workflow_id = workflow.id;

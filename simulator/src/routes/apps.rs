@@ -6,6 +6,7 @@
 //! /app/installations/{id}/access_tokens`). Every JWT these routes see is checked as
 //! GitHub would (`crate::apps::jwt`) and recorded for [`Simulator::app_jwts`].
 
+use super::Routes;
 use std::collections::BTreeMap;
 
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
@@ -21,31 +22,16 @@ use crate::{
 };
 
 /// Registers this module's routes.
-pub(super) fn config(cfg: &mut web::ServiceConfig) {
-    cfg.route("/app", web::get().to(get_app))
-        .route("/app/installations", web::get().to(list_installations))
-        .route("/app/installations/{id}", web::get().to(get_installation))
-        .service(
-            web::resource("/app/installations/{id}/suspended")
-                .route(web::put().to(suspend_installation))
-                .route(web::delete().to(unsuspend_installation)),
-        )
-        .route(
-            "/app/installations/{id}/access_tokens",
-            web::post().to(create_token),
-        )
-        .route(
-            "/repos/{owner}/{repo}/installation",
-            web::get().to(get_repo_installation),
-        )
-        .route(
-            "/orgs/{account}/installation",
-            web::get().to(get_account_installation),
-        )
-        .route(
-            "/users/{account}/installation",
-            web::get().to(get_account_installation),
-        );
+pub(super) fn config(r: &mut Routes) {
+    r.get("/app", get_app);
+    r.get("/app/installations", list_installations);
+    r.get("/app/installations/{id}", get_installation);
+    r.put("/app/installations/{id}/suspended", suspend_installation);
+    r.delete("/app/installations/{id}/suspended", unsuspend_installation);
+    r.post("/app/installations/{id}/access_tokens", create_token);
+    r.get("/repos/{owner}/{repo}/installation", get_repo_installation);
+    r.get("/orgs/{account}/installation", get_account_installation);
+    r.get("/users/{account}/installation", get_account_installation);
 }
 
 /// The paths served with an App JWT.

@@ -1,6 +1,7 @@
 //! Check runs: creating and updating them (`/repos/{o}/{r}/check-runs[/{id}]`) and
 //! listing those of a commit (`/repos/{o}/{r}/commits/{ref}/check-runs`).
 
+use super::Routes;
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -35,19 +36,13 @@ const CONCLUSIONS: [&str; 8] = [
 ];
 
 /// Registers this module's routes.
-pub(super) fn config(cfg: &mut web::ServiceConfig) {
-    cfg.route(
-        "/repos/{owner}/{repo}/check-runs",
-        web::post().to(create_check_run),
-    )
-    .service(
-        web::resource("/repos/{owner}/{repo}/check-runs/{id}")
-            .route(web::get().to(get_check_run))
-            .route(web::patch().to(update_check_run)),
-    )
-    .route(
+pub(super) fn config(r: &mut Routes) {
+    r.post("/repos/{owner}/{repo}/check-runs", create_check_run);
+    r.get("/repos/{owner}/{repo}/check-runs/{id}", get_check_run);
+    r.patch("/repos/{owner}/{repo}/check-runs/{id}", update_check_run);
+    r.get(
         "/repos/{owner}/{repo}/commits/{ref:.+}/check-runs",
-        web::get().to(list_for_ref),
+        list_for_ref,
     );
 }
 

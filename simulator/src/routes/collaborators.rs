@@ -1,6 +1,7 @@
 //! Collaborators and permissions: `/repos/{o}/{r}/collaborators[/{u}[/permission]]`.
 //! Adding a collaborator takes effect at once (no invitation), as the sandbox needs.
 
+use super::Routes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::Value;
 
@@ -13,20 +14,23 @@ use crate::{
 };
 
 /// Registers this module's routes.
-pub(super) fn config(cfg: &mut web::ServiceConfig) {
-    cfg.route(
-        "/repos/{owner}/{repo}/collaborators",
-        web::get().to(list_collaborators),
-    )
-    .service(
-        web::resource("/repos/{owner}/{repo}/collaborators/{username}")
-            .route(web::get().to(check_collaborator))
-            .route(web::put().to(add_collaborator))
-            .route(web::delete().to(remove_collaborator)),
-    )
-    .route(
+pub(super) fn config(r: &mut Routes) {
+    r.get("/repos/{owner}/{repo}/collaborators", list_collaborators);
+    r.get(
+        "/repos/{owner}/{repo}/collaborators/{username}",
+        check_collaborator,
+    );
+    r.put(
+        "/repos/{owner}/{repo}/collaborators/{username}",
+        add_collaborator,
+    );
+    r.delete(
+        "/repos/{owner}/{repo}/collaborators/{username}",
+        remove_collaborator,
+    );
+    r.get(
         "/repos/{owner}/{repo}/collaborators/{username}/permission",
-        web::get().to(get_permission),
+        get_permission,
     );
 }
 

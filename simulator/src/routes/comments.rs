@@ -2,6 +2,7 @@
 //! (`/repos/{o}/{r}/issues/{n}/comments`) and reading, editing and deleting one
 //! (`/repos/{o}/{r}/issues/comments/{id}`).
 
+use super::Routes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use serde_json::Value;
@@ -15,20 +16,18 @@ use crate::{
 };
 
 /// Registers this module's routes.
-pub(super) fn config(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/repos/{owner}/{repo}/issues/{number}/comments")
-            .route(web::get().to(list_comments))
-            .route(web::post().to(create_comment)),
-    )
-    .service(
-        web::resource("/repos/{owner}/{repo}/issues/comments/{id}")
-            .route(web::get().to(get_comment))
-            .route(web::patch().to(update_comment))
-            // GitHub also takes POST here, and octocrab's `update_comment` sends it.
-            .route(web::post().to(update_comment))
-            .route(web::delete().to(delete_comment)),
+pub(super) fn config(r: &mut Routes) {
+    r.get(
+        "/repos/{owner}/{repo}/issues/{number}/comments",
+        list_comments,
     );
+    r.post(
+        "/repos/{owner}/{repo}/issues/{number}/comments",
+        create_comment,
+    );
+    r.get("/repos/{owner}/{repo}/issues/comments/{id}", get_comment);
+    r.patch("/repos/{owner}/{repo}/issues/comments/{id}", update_comment);
+    r.delete("/repos/{owner}/{repo}/issues/comments/{id}", delete_comment);
 }
 
 type Path3 = web::Path<(String, String, String)>;

@@ -2,6 +2,7 @@
 //! (`GET /repos/{o}/{r}/contents/{path}?ref=`), and creating, updating or deleting a
 //! file (`PUT`/`DELETE` on the same path), each write a commit on a branch.
 
+use super::Routes;
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use base64::{engine::general_purpose::STANDARD, Engine as _};
 use chrono::Utc;
@@ -19,15 +20,12 @@ use crate::{
 const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
 /// Registers this module's routes.
-pub(super) fn config(cfg: &mut web::ServiceConfig) {
-    cfg.route("/repos/{owner}/{repo}/contents", web::get().to(get_root))
-        .service(
-            web::resource("/repos/{owner}/{repo}/contents/{path:.*}")
-                .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
-                .route(web::get().to(get_contents))
-                .route(web::put().to(put_file))
-                .route(web::delete().to(delete_file)),
-        );
+pub(super) fn config(r: &mut Routes) {
+    r.payload_limit("/repos/{owner}/{repo}/contents/{path:.*}", MAX_BODY_BYTES);
+    r.get("/repos/{owner}/{repo}/contents", get_root);
+    r.get("/repos/{owner}/{repo}/contents/{path:.*}", get_contents);
+    r.put("/repos/{owner}/{repo}/contents/{path:.*}", put_file);
+    r.delete("/repos/{owner}/{repo}/contents/{path:.*}", delete_file);
 }
 
 type ContentPath = web::Path<(String, String, String)>;

@@ -3,6 +3,7 @@
 //! friendlier views of the same data: tags (`.../tags`), branches
 //! (`.../branches[/{branch}]`) and commits (`.../commits/{ref}`).
 
+use super::Routes;
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -16,40 +17,21 @@ use crate::{
 };
 
 /// Registers this module's routes.
-pub(super) fn config(cfg: &mut web::ServiceConfig) {
-    cfg.route(
-        "/repos/{owner}/{repo}/git/ref/{ref:.+}",
-        web::get().to(get_ref),
-    )
-    .route(
+pub(super) fn config(r: &mut Routes) {
+    r.get("/repos/{owner}/{repo}/git/ref/{ref:.+}", get_ref);
+    r.get(
         "/repos/{owner}/{repo}/git/matching-refs/{ref:.*}",
-        web::get().to(matching_refs),
-    )
-    .route("/repos/{owner}/{repo}/git/refs", web::post().to(create_ref))
-    .service(
-        web::resource("/repos/{owner}/{repo}/git/refs/{ref:.+}")
-            .route(web::get().to(get_ref))
-            .route(web::patch().to(update_ref))
-            .route(web::delete().to(delete_ref)),
-    )
-    .route("/repos/{owner}/{repo}/git/tags", web::post().to(create_tag))
-    .route(
-        "/repos/{owner}/{repo}/git/tags/{sha}",
-        web::get().to(get_tag),
-    )
-    .route("/repos/{owner}/{repo}/tags", web::get().to(list_tags))
-    .route(
-        "/repos/{owner}/{repo}/branches",
-        web::get().to(list_branches),
-    )
-    .route(
-        "/repos/{owner}/{repo}/branches/{branch:.+}",
-        web::get().to(get_branch),
-    )
-    .route(
-        "/repos/{owner}/{repo}/commits/{ref:.+}",
-        web::get().to(get_commit),
+        matching_refs,
     );
+    r.post("/repos/{owner}/{repo}/git/refs", create_ref);
+    r.patch("/repos/{owner}/{repo}/git/refs/{ref:.+}", update_ref);
+    r.delete("/repos/{owner}/{repo}/git/refs/{ref:.+}", delete_ref);
+    r.post("/repos/{owner}/{repo}/git/tags", create_tag);
+    r.get("/repos/{owner}/{repo}/git/tags/{sha}", get_tag);
+    r.get("/repos/{owner}/{repo}/tags", list_tags);
+    r.get("/repos/{owner}/{repo}/branches", list_branches);
+    r.get("/repos/{owner}/{repo}/branches/{branch:.+}", get_branch);
+    r.get("/repos/{owner}/{repo}/commits/{ref:.+}", get_commit);
 }
 
 type RefPath = web::Path<(String, String, String)>;

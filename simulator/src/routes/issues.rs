@@ -2,6 +2,7 @@
 //! (`/repos/{o}/{r}/issues/{n}`) and adding or removing assignees
 //! (`/repos/{o}/{r}/issues/{n}/assignees`).
 
+use super::Routes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use serde_json::{json, Value};
@@ -22,16 +23,16 @@ const MAX_ASSIGNEES: usize = 10;
 const STATE_REASONS: [&str; 4] = ["completed", "not_planned", "duplicate", "reopened"];
 
 /// Registers this module's routes.
-pub(super) fn config(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/repos/{owner}/{repo}/issues/{number}")
-            .route(web::get().to(get_issue))
-            .route(web::patch().to(update_issue)),
-    )
-    .service(
-        web::resource("/repos/{owner}/{repo}/issues/{number}/assignees")
-            .route(web::post().to(add_assignees))
-            .route(web::delete().to(remove_assignees)),
+pub(super) fn config(r: &mut Routes) {
+    r.get("/repos/{owner}/{repo}/issues/{number}", get_issue);
+    r.patch("/repos/{owner}/{repo}/issues/{number}", update_issue);
+    r.post(
+        "/repos/{owner}/{repo}/issues/{number}/assignees",
+        add_assignees,
+    );
+    r.delete(
+        "/repos/{owner}/{repo}/issues/{number}/assignees",
+        remove_assignees,
     );
 }
 

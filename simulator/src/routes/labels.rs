@@ -1,6 +1,7 @@
 //! Labels: the labels of an issue (`/repos/{o}/{r}/issues/{n}/labels[/{name}]`) and of
 //! a repository (`/repos/{o}/{r}/labels[/{name}]`: list, create, read, edit, delete).
 
+use super::Routes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::Value;
 
@@ -13,29 +14,32 @@ use crate::{
 };
 
 /// Registers this module's routes.
-pub(super) fn config(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/repos/{owner}/{repo}/issues/{number}/labels")
-            .route(web::get().to(list_issue_labels))
-            .route(web::post().to(add_issue_labels))
-            .route(web::put().to(set_issue_labels))
-            .route(web::delete().to(remove_all_issue_labels)),
-    )
-    .route(
-        "/repos/{owner}/{repo}/issues/{number}/labels/{name:.+}",
-        web::delete().to(remove_issue_label),
-    )
-    .service(
-        web::resource("/repos/{owner}/{repo}/labels")
-            .route(web::get().to(list_repo_labels))
-            .route(web::post().to(create_repo_label)),
-    )
-    .service(
-        web::resource("/repos/{owner}/{repo}/labels/{name:.+}")
-            .route(web::get().to(get_repo_label))
-            .route(web::patch().to(update_repo_label))
-            .route(web::delete().to(delete_repo_label)),
+pub(super) fn config(r: &mut Routes) {
+    r.get(
+        "/repos/{owner}/{repo}/issues/{number}/labels",
+        list_issue_labels,
     );
+    r.post(
+        "/repos/{owner}/{repo}/issues/{number}/labels",
+        add_issue_labels,
+    );
+    r.put(
+        "/repos/{owner}/{repo}/issues/{number}/labels",
+        set_issue_labels,
+    );
+    r.delete(
+        "/repos/{owner}/{repo}/issues/{number}/labels",
+        remove_all_issue_labels,
+    );
+    r.delete(
+        "/repos/{owner}/{repo}/issues/{number}/labels/{name:.+}",
+        remove_issue_label,
+    );
+    r.get("/repos/{owner}/{repo}/labels", list_repo_labels);
+    r.post("/repos/{owner}/{repo}/labels", create_repo_label);
+    r.get("/repos/{owner}/{repo}/labels/{name:.+}", get_repo_label);
+    r.patch("/repos/{owner}/{repo}/labels/{name:.+}", update_repo_label);
+    r.delete("/repos/{owner}/{repo}/labels/{name:.+}", delete_repo_label);
 }
 
 type IssuePath = web::Path<(String, String, String)>;

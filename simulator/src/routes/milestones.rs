@@ -1,6 +1,7 @@
 //! Milestones: `/repos/{o}/{r}/milestones` (list, create) and
 //! `/repos/{o}/{r}/milestones/{number}` (read).
 
+use super::Routes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 
@@ -11,16 +12,10 @@ use super::{
 use crate::{error::SimError, json, state::Milestone, Simulator};
 
 /// Registers this module's routes.
-pub(super) fn config(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/repos/{owner}/{repo}/milestones")
-            .route(web::get().to(list_milestones))
-            .route(web::post().to(create_milestone)),
-    )
-    .route(
-        "/repos/{owner}/{repo}/milestones/{number}",
-        web::get().to(get_milestone),
-    );
+pub(super) fn config(r: &mut Routes) {
+    r.get("/repos/{owner}/{repo}/milestones", list_milestones);
+    r.post("/repos/{owner}/{repo}/milestones", create_milestone);
+    r.get("/repos/{owner}/{repo}/milestones/{number}", get_milestone);
 }
 
 /// `GET /repos/{o}/{r}/milestones[?state=open|closed|all]`: by number, open ones by

@@ -1,7 +1,8 @@
 //! The HTTP side of the simulator: route registration, the gate every GitHub request
 //! passes (request log, authentication, rate limit, faults, write counting and
 //! saving), and helpers the handlers share (request base URL, JSON body parsing, path
-//! numbers, query parameters, the acting user, GitHub-style pagination). One
+//! numbers, query parameters, the acting user, GitHub-style pagination); `checked`
+//! holds the gate's checks against GitHub's description. One
 //! submodule per area of GitHub's REST API, plus `control` for the simulator's own
 //! `/_simulator` routes and `git_http` for git over HTTP, which has its own gate.
 
@@ -9,6 +10,7 @@ mod actions;
 mod apps;
 pub(crate) mod artifacts;
 mod body;
+mod checked;
 mod checks;
 mod collaborators;
 mod comments;
@@ -26,14 +28,17 @@ mod repos;
 mod reviews;
 mod runs;
 mod statuses;
+mod table;
 mod users;
+
+pub(crate) use self::table::Routes;
 
 pub(crate) use self::body::{
     opt_bool, opt_string, opt_strings, parse_json, required_string, update_string,
 };
 
 use actix_web::{
-    body::{EitherBody, MessageBody},
+    body::{BoxBody, MessageBody},
     dev::{ServiceRequest, ServiceResponse},
     http::{
         header::{self, HeaderMap},
@@ -54,31 +59,45 @@ use crate::{error::SimError, faults, state::State, FaultKind, Simulator};
 pub(crate) fn configure(sim: &Simulator, cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::Data::new(sim.clone()))
         .service(web::scope(control::PREFIX).configure(control::config))
+        .configure(artifacts::storage)
         .configure(git_http::config)
         .service(
             web::scope("")
                 .wrap(from_fn(gate))
-                .configure(apps::config)
-                .configure(repos::config)
-                .configure(issues::config)
-                .configure(labels::config)
-                .configure(comments::config)
-                .configure(reactions::config)
-                .configure(collaborators::config)
-                .configure(milestones::config)
-                .configure(pulls::config)
-                .configure(reviews::config)
-                .configure(checks::config)
-                .configure(statuses::config)
-                .configure(actions::config)
-                .configure(runs::config)
-                .configure(artifacts::config)
-                .configure(releases::config)
-                .configure(contents::config)
-                .configure(git::config)
-                .configure(users::config)
+                .configure(|cfg| register(&mut Routes::on(cfg)))
                 .default_service(web::to(not_found)),
         );
+}
+
+/// Every GitHub route, in the order they are tried.
+fn register(r: &mut Routes) {
+    apps::config(r);
+    repos::config(r);
+    issues::config(r);
+    labels::config(r);
+    comments::config(r);
+    reactions::config(r);
+    collaborators::config(r);
+    milestones::config(r);
+    pulls::config(r);
+    reviews::config(r);
+    checks::config(r);
+    statuses::config(r);
+    actions::config(r);
+    runs::config(r);
+    artifacts::config(r);
+    releases::config(r);
+    contents::config(r);
+    git::config(r);
+    users::config(r);
+}
+
+/// The GitHub routes the simulator serves behind its gate: method and path template,
+/// in the order they are tried.
+pub(crate) fn table() -> Vec<(Method, &'static str)> {
+    let mut routes = Routes::listing();
+    register(&mut routes);
+    routes.into_table()
 }
 
 /// Any path the simulator does not serve.
@@ -102,12 +121,10 @@ async fn not_found() -> Result<HttpResponse, SimError> {
 /// headers its kind describes, so "403 without rate-limit headers" stays testable.
 async fn gate(
     req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
     let Some(sim) = req.app_data::<web::Data<Simulator>>().cloned() else {
-        return Ok(req
-            .into_response(SimError::NotFound.error_response())
-            .map_into_right_body());
+        return Ok(req.into_response(SimError::NotFound.error_response()));
     };
     let method = req.method().clone();
     let path = req.path().to_owned();
@@ -132,27 +149,35 @@ async fn gate(
         sim.control()
             .take_anonymous_quota()
             .apply(res.headers_mut());
-        return Ok(req.into_response(res).map_into_right_body());
+        return Ok(req.into_response(res));
     }
     let quota = match sim.control().take_quota() {
         Ok(quota) => quota,
         Err(quota) => {
             let res = faults::primary_limit(StatusCode::FORBIDDEN, quota);
-            return Ok(req.into_response(res).map_into_right_body());
+            return Ok(req.into_response(res));
         }
     };
     let fault = sim.control().take_fault(method.as_str(), &path);
     if let Some(kind) = fault.as_ref().filter(|k| !k.applies_request()) {
         tracing::debug!(%method, path, ?kind, "simulator fault answers the request");
         let res = faults::respond(kind, req.request()).await;
-        return Ok(req.into_response(res).map_into_right_body());
+        return Ok(req.into_response(res));
     }
+    let req = match checked::check_request(&sim, req).await {
+        Ok(req) => req,
+        Err((req, mut res)) => {
+            quota.apply(res.headers_mut());
+            return Ok(checked::record_answer(&sim, req.into_response(res)).await);
+        }
+    };
     let is_write = !app_route
         && matches!(
             method,
             Method::POST | Method::PUT | Method::PATCH | Method::DELETE
         );
-    let mut res = next.call(req).await?;
+    let res = next.call(req).await?.map_into_boxed_body();
+    let mut res = checked::record_answer(&sim, res).await;
     quota.apply(res.headers_mut());
     if sim.finish_request(is_write && res.status().is_success()) {
         let saver = sim.clone();
@@ -162,11 +187,9 @@ async fn gate(
     }
     if let Some(FaultKind::StatusAfterApply(code)) = fault {
         tracing::debug!(%method, path, code, "simulator fault replaces the answer");
-        return Ok(res
-            .into_response(faults::error_response(code))
-            .map_into_right_body());
+        return Ok(res.into_response(faults::error_response(code)));
     }
-    Ok(res.map_into_left_body())
+    Ok(res)
 }
 
 /// The token of an `Authorization: token X` or `Bearer X` header (an App JWT is a

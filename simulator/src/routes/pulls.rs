@@ -2,6 +2,7 @@
 //! (`.../files`), requesting and removing reviewers (`.../requested_reviewers`) and
 //! merging it (`.../merge`). Reviews live in `reviews`.
 
+use super::Routes;
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use serde_json::json;
@@ -17,23 +18,20 @@ use crate::{
 };
 
 /// Registers this module's routes.
-pub(super) fn config(cfg: &mut web::ServiceConfig) {
-    cfg.route(
-        "/repos/{owner}/{repo}/pulls/{number}",
-        web::get().to(get_pull_request),
-    )
-    .route(
-        "/repos/{owner}/{repo}/pulls/{number}/files",
-        web::get().to(list_files),
-    )
-    .service(
-        web::resource("/repos/{owner}/{repo}/pulls/{number}/requested_reviewers")
-            .route(web::post().to(request_reviewers))
-            .route(web::delete().to(remove_requested_reviewers)),
-    )
-    .route(
+pub(super) fn config(r: &mut Routes) {
+    r.get("/repos/{owner}/{repo}/pulls/{number}", get_pull_request);
+    r.get("/repos/{owner}/{repo}/pulls/{number}/files", list_files);
+    r.post(
+        "/repos/{owner}/{repo}/pulls/{number}/requested_reviewers",
+        request_reviewers,
+    );
+    r.delete(
+        "/repos/{owner}/{repo}/pulls/{number}/requested_reviewers",
+        remove_requested_reviewers,
+    );
+    r.put(
         "/repos/{owner}/{repo}/pulls/{number}/merge",
-        web::put().to(merge_pull_request),
+        merge_pull_request,
     );
 }
 

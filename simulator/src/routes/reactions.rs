@@ -1,6 +1,7 @@
 //! Reactions to issue comments: `/repos/{o}/{r}/issues/comments/{id}/reactions` (list,
 //! add) and `.../reactions/{reaction_id}` (remove).
 
+use super::Routes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 
@@ -16,15 +17,18 @@ use crate::{
 };
 
 /// Registers this module's routes.
-pub(super) fn config(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/repos/{owner}/{repo}/issues/comments/{id}/reactions")
-            .route(web::get().to(list_reactions))
-            .route(web::post().to(create_reaction)),
-    )
-    .route(
+pub(super) fn config(r: &mut Routes) {
+    r.get(
+        "/repos/{owner}/{repo}/issues/comments/{id}/reactions",
+        list_reactions,
+    );
+    r.post(
+        "/repos/{owner}/{repo}/issues/comments/{id}/reactions",
+        create_reaction,
+    );
+    r.delete(
         "/repos/{owner}/{repo}/issues/comments/{id}/reactions/{reaction}",
-        web::delete().to(delete_reaction),
+        delete_reaction,
     );
 }
 

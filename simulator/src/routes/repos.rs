@@ -1,13 +1,14 @@
 //! Repository-level reads: `GET /repos/{owner}/{repo}`.
 
+use super::Routes;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::base_url;
 use crate::{error::SimError, json, Simulator};
 
 /// Registers this module's routes.
-pub(super) fn config(cfg: &mut web::ServiceConfig) {
-    cfg.route("/repos/{owner}/{repo}", web::get().to(get_repository));
+pub(super) fn config(r: &mut Routes) {
+    r.get("/repos/{owner}/{repo}", get_repository);
 }
 
 /// `GET /repos/{owner}/{repo}`: the repository object.

@@ -1,17 +1,18 @@
 //! Pull request reviews: `/repos/{o}/{r}/pulls/{n}/reviews` (list, create).
 
-use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
+use super::Routes;
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 
 use super::{actor, base_url, ensure_actor, issue_number, opt_string, paginate, parse_json};
 use crate::{error::SimError, json, state::Review, Simulator};
 
 /// Registers this module's routes.
-pub(super) fn config(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/repos/{owner}/{repo}/pulls/{number}/reviews")
-            .route(web::get().to(list_reviews))
-            .route(web::post().to(create_review)),
+pub(super) fn config(r: &mut Routes) {
+    r.get("/repos/{owner}/{repo}/pulls/{number}/reviews", list_reviews);
+    r.post(
+        "/repos/{owner}/{repo}/pulls/{number}/reviews",
+        create_review,
     );
 }
 
@@ -58,14 +59,12 @@ async fn create_review(
         Some("APPROVE") => "APPROVED",
         Some("REQUEST_CHANGES") => "CHANGES_REQUESTED",
         Some("COMMENT") => "COMMENTED",
-        Some(_) => return Err(SimError::invalid("PullRequestReview", "invalid", "event")),
+        Some(other) => return Err(refusal(&format!("Unknown event: {other}"))),
     };
     let text = opt_string(&body, "body", "PullRequestReview")?.unwrap_or_default();
     if matches!(review_state, "CHANGES_REQUESTED" | "COMMENTED") && text.trim().is_empty() {
-        return Err(SimError::invalid(
-            "PullRequestReview",
-            "missing_field",
-            "body",
+        return Err(refusal(
+            "Body is required when the event is COMMENT or REQUEST_CHANGES",
         ));
     }
     let commit_id = opt_string(&body, "commit_id", "PullRequestReview")?;
@@ -78,7 +77,7 @@ async fn create_review(
         .ok_or(SimError::NotFound)?;
     let own = issue.user.eq_ignore_ascii_case(&reviewer);
     let pull = issue.pull.as_mut().ok_or(SimError::NotFound)?;
-    let unprocessable = |m: &str| SimError::status(StatusCode::UNPROCESSABLE_ENTITY, m);
+    let unprocessable = refusal;
     if own && review_state == "APPROVED" {
         return Err(unprocessable("Can not approve your own pull request"));
     }
@@ -120,4 +119,11 @@ async fn create_review(
         issue,
         &review,
     )))
+}
+
+/// GitHub's 422 for a review it refuses: "Unprocessable Entity" with the reason as a
+/// sentence in `errors` (not the `{"resource", "field", "code"}` objects of other
+/// routes).
+fn refusal(reason: &str) -> SimError {
+    SimError::Sentences(vec![reason.to_owned()])
 }

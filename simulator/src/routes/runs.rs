@@ -2,6 +2,7 @@
 //! workflow (`.../actions/workflows/{id}/runs`), reading one, re-running it
 //! (`.../rerun`, `.../rerun-failed-jobs`), and its jobs and artifacts.
 
+use super::Routes;
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use serde_json::json;
 
@@ -17,34 +18,22 @@ use crate::{
 };
 
 /// Registers this module's routes.
-pub(super) fn config(cfg: &mut web::ServiceConfig) {
-    cfg.route(
-        "/repos/{owner}/{repo}/actions/runs",
-        web::get().to(list_runs),
-    )
-    .route(
+pub(super) fn config(r: &mut Routes) {
+    r.get("/repos/{owner}/{repo}/actions/runs", list_runs);
+    r.get(
         "/repos/{owner}/{repo}/actions/workflows/{workflow}/runs",
-        web::get().to(list_workflow_runs),
-    )
-    .route(
-        "/repos/{owner}/{repo}/actions/runs/{id}",
-        web::get().to(get_run),
-    )
-    .route(
-        "/repos/{owner}/{repo}/actions/runs/{id}/rerun",
-        web::post().to(rerun),
-    )
-    .route(
+        list_workflow_runs,
+    );
+    r.get("/repos/{owner}/{repo}/actions/runs/{id}", get_run);
+    r.post("/repos/{owner}/{repo}/actions/runs/{id}/rerun", rerun);
+    r.post(
         "/repos/{owner}/{repo}/actions/runs/{id}/rerun-failed-jobs",
-        web::post().to(rerun_failed_jobs),
-    )
-    .route(
-        "/repos/{owner}/{repo}/actions/runs/{id}/jobs",
-        web::get().to(list_jobs),
-    )
-    .route(
+        rerun_failed_jobs,
+    );
+    r.get("/repos/{owner}/{repo}/actions/runs/{id}/jobs", list_jobs);
+    r.get(
         "/repos/{owner}/{repo}/actions/runs/{id}/artifacts",
-        web::get().to(list_artifacts),
+        list_artifacts,
     );
 }
 

@@ -2,6 +2,7 @@
 //! ref's statuses (`/repos/{o}/{r}/commits/{ref}/statuses`) or their combination
 //! (`/repos/{o}/{r}/commits/{ref}/status`).
 
+use super::Routes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 
@@ -15,18 +16,15 @@ use crate::{error::SimError, json, state::CommitStatus, Simulator};
 const STATES: [&str; 4] = ["error", "failure", "pending", "success"];
 
 /// Registers this module's routes.
-pub(super) fn config(cfg: &mut web::ServiceConfig) {
-    cfg.route(
-        "/repos/{owner}/{repo}/statuses/{sha}",
-        web::post().to(create_status),
-    )
-    .route(
+pub(super) fn config(r: &mut Routes) {
+    r.post("/repos/{owner}/{repo}/statuses/{sha}", create_status);
+    r.get(
         "/repos/{owner}/{repo}/commits/{ref:.+}/statuses",
-        web::get().to(list_statuses),
-    )
-    .route(
+        list_statuses,
+    );
+    r.get(
         "/repos/{owner}/{repo}/commits/{ref:.+}/status",
-        web::get().to(combined_status),
+        combined_status,
     );
 }
 

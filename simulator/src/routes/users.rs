@@ -2,14 +2,15 @@
 //! [`crate::Simulator::set_token_owner`]); an installation token is refused with
 //! GitHub's 403, as it belongs to no user.
 
+use super::Routes;
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 
 use super::{base_url, credential, ensure_actor, DEFAULT_ACTOR};
 use crate::{error::SimError, json, Simulator};
 
 /// Registers this module's routes.
-pub(super) fn config(cfg: &mut web::ServiceConfig) {
-    cfg.route("/user", web::get().to(get_user));
+pub(super) fn config(r: &mut Routes) {
+    r.get("/user", get_user);
 }
 
 /// `GET /user`.
@@ -30,5 +31,5 @@ async fn get_user(sim: web::Data<Simulator>, req: HttpRequest) -> Result<HttpRes
         .unwrap_or_else(|| DEFAULT_ACTOR.to_owned());
     let login = ensure_actor(&mut state, &owner);
     let user = state.user_or_placeholder(&login);
-    Ok(HttpResponse::Ok().json(json::user(&base_url(&req), &user)))
+    Ok(HttpResponse::Ok().json(json::public_user(&base_url(&req), &user)))
 }

@@ -57,6 +57,10 @@ pub(crate) struct Workflow {
     pub path: String,
     /// Whether the workflow has a `workflow_dispatch` trigger.
     pub dispatchable: bool,
+    /// The inputs its `workflow_dispatch` trigger declares: a dispatch giving any
+    /// other is refused, as on GitHub.
+    #[serde(default)]
+    pub inputs: Vec<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -137,4 +141,7 @@ pub(crate) struct Artifact {
     pub name: String,
     pub size_in_bytes: u64,
     pub created_at: DateTime<Utc>,
+    /// Past its retention: listed with `expired: true`, its download answers 410.
+    #[serde(default)]
+    pub expired: bool,
 }

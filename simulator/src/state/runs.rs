@@ -150,6 +150,7 @@ pub(crate) fn complete(
             name: name.clone(),
             size_in_bytes: *size,
             created_at: now,
+            expired: false,
         });
     }
     run.status = "completed".to_owned();

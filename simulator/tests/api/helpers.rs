@@ -5,7 +5,7 @@
 use std::net::TcpListener;
 
 use actix_web::{dev::ServerHandle, http::header::HeaderMap, http::StatusCode, test, App};
-use gantry_simulator::{Simulator, SimulatorOptions};
+use gantry_simulator::{contract::check_exchange, Simulator, SimulatorOptions};
 use octocrab::Octocrab;
 use serde_json::Value;
 
@@ -88,10 +88,22 @@ pub fn delete(uri: &str) -> test::TestRequest {
 }
 
 /// Sends `req` to a fresh app over `sim` (state lives in the simulator, so a new app
-/// per request sees everything earlier requests did).
+/// per request sees everything earlier requests did), and holds the answer to
+/// GitHub's description (`gantry_simulator::contract::check_exchange`): every
+/// simulator test that sends through here is also a contract test.
 pub async fn send(sim: &Simulator, req: test::TestRequest) -> Reply {
+    sim.record_exchanges(true);
+    let seen = sim.exchanges().len();
     let app = test::init_service(App::new().configure(|cfg| sim.configure(cfg))).await;
     let res = test::call_service(&app, req.to_request()).await;
+    let failures: Vec<String> = sim.exchanges()[seen..]
+        .iter()
+        .flat_map(check_exchange)
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "answers GitHub's description refuses: {failures:#?}"
+    );
     let status = res.status();
     let headers = res.headers().clone();
     let body = test::read_body(res).await;

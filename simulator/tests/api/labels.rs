@@ -56,13 +56,20 @@ async fn a_label_added_twice_is_on_the_issue_once() {
 }
 
 #[actix_web::test]
-async fn a_bare_json_array_of_labels_is_accepted() {
+async fn labels_are_given_as_an_object_as_githubs_description_has_them() {
     let sim = with_issue();
+    // GitHub's description takes `{"labels": [...]}` only; a bare array is refused.
+    let bare = send(
+        &sim,
+        post(&repo_path("/issues/1/labels"), json!(["one", "two"])),
+    )
+    .await;
+    assert_eq!(bare.status, 422, "{}", bare.json);
     let added = send(
         &sim,
         post(
             &repo_path("/issues/1/labels"),
-            json!(["one", {"name": "two"}]),
+            json!({"labels": ["one", {"name": "two"}]}),
         ),
     )
     .await;

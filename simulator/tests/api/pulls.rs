@@ -160,10 +160,19 @@ async fn approving_ones_own_pull_request_or_requesting_changes_without_a_body_is
         .post::<_, Review>(&url, Some(&json!({"body": "mine", "event": "APPROVE"})))
         .await
         .unwrap_err();
-    assert_eq!(
-        github_error(error),
-        (422, "Can not approve your own pull request".to_owned())
-    );
+    // GitHub words a refused review as "Unprocessable Entity" with the reason as a
+    // sentence in `errors`.
+    match error {
+        octocrab::Error::GitHub { source, .. } => {
+            assert_eq!(source.status_code.as_u16(), 422);
+            assert_eq!(source.message, "Unprocessable Entity");
+            assert_eq!(
+                source.errors,
+                Some(vec![json!("Can not approve your own pull request")])
+            );
+        }
+        other => panic!("not a GitHub error: {other}"),
+    }
     let error = served
         .octo
         .post::<_, Review>(&url, Some(&json!({"event": "REQUEST_CHANGES"})))

@@ -13,11 +13,20 @@ async fn a_comment_is_read_and_edited_by_id() {
 
     let read = issues.get_comment(created.id).await.unwrap();
     assert_eq!(read.body.as_deref(), Some("first draft"));
-    let edited = issues
-        .update_comment(created.id, "final words")
+    // GitHub edits a comment with PATCH (octocrab's `update_comment` sends POST,
+    // which GitHub's description does not have, and neither has the simulator).
+    let url = repo_path(&format!("/issues/comments/{}", created.id));
+    let edited: Comment = served
+        .octo
+        .patch(&url, Some(&json!({"body": "final words"})))
         .await
         .unwrap();
     assert_eq!(edited.body.as_deref(), Some("final words"));
+    let post = issues
+        .update_comment(created.id, "by POST")
+        .await
+        .unwrap_err();
+    assert_eq!(github_error(post).0, 404);
     assert_eq!(
         served.sim.issue_comments(OWNER, REPO, 1).unwrap(),
         ["final words"]

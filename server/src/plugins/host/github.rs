@@ -248,10 +248,34 @@ fn check_run_body(run: &CheckRun, creating: bool) -> Value {
     if run.title.is_some() || run.summary.is_some() {
         body["output"] = json!({
             "title": run.title.clone().unwrap_or_else(|| run.name.clone()),
-            "summary": run.summary.clone().unwrap_or_default(),
+            "summary": within_output_limit(run.summary.as_deref().unwrap_or_default()),
         });
     }
     body
+}
+
+/// GitHub's limit on a label's name, in characters.
+pub const MAX_LABEL_CHARS: usize = 50;
+
+/// GitHub's limit on a check run's output `summary` and `text`, in characters.
+pub const MAX_CHECK_OUTPUT_CHARS: usize = 65_535;
+
+/// `text` as GitHub takes it in a check run's output: whole when it fits
+/// [`MAX_CHECK_OUTPUT_CHARS`], otherwise cut so that it fits with a visible marker
+/// saying how long it was.
+#[must_use]
+pub fn within_output_limit(text: &str) -> String {
+    let length = text.chars().count();
+    if length <= MAX_CHECK_OUTPUT_CHARS {
+        return text.to_owned();
+    }
+    let marker = format!(
+        "\n\n… (cut by Gantry: {length} characters, GitHub keeps {MAX_CHECK_OUTPUT_CHARS})"
+    );
+    let keep = MAX_CHECK_OUTPUT_CHARS.saturating_sub(marker.chars().count());
+    let mut out: String = text.chars().take(keep).collect();
+    out.push_str(&marker);
+    out
 }
 
 fn users_ok(users: &[String]) -> bool {
@@ -454,8 +478,14 @@ impl Host for HostState {
         number: u64,
         labels: Vec<String>,
     ) -> HostResult<Vec<String>> {
-        if labels.is_empty() || labels.iter().any(|l| l.trim().is_empty() || l.len() > 100) {
-            return invalid("labels must be 1 to 100 characters and not blank");
+        if labels.is_empty()
+            || labels
+                .iter()
+                .any(|l| l.trim().is_empty() || l.chars().count() > MAX_LABEL_CHARS)
+        {
+            return invalid(format!(
+                "labels must be 1 to {MAX_LABEL_CHARS} characters (GitHub's limit) and not blank"
+            ));
         }
         let v = self
             .invocation
@@ -836,14 +866,18 @@ impl Host for HostState {
         let refs = self
             .invocation
             .release_target(&release.tag, release.target.as_deref());
-        let body = json!({
+        let mut body = json!({
             "tag_name": release.tag,
-            "target_commitish": release.target,
             "name": release.name,
             "body": release.body,
             "draft": release.draft,
             "prerelease": release.prerelease,
         });
+        // No target is GitHub's default (the default branch): the key is left out,
+        // as GitHub refuses `"target_commitish": null` (422).
+        if let Some(target) = &release.target {
+            body["target_commitish"] = json!(target);
+        }
         Ok(self
             .invocation
             .call_to(
@@ -1026,8 +1060,11 @@ impl Host for HostState {
         let mut body = json!({
             "message": message,
             "content": base64::engine::general_purpose::STANDARD.encode(&content),
-            "sha": sha,
         });
+        // A new file has no `sha`: the key is left out, as GitHub refuses `null`.
+        if let Some(sha) = &sha {
+            body["sha"] = json!(sha);
+        }
         // An empty branch is the repository's default branch, as GitHub takes it.
         if !branch.trim().is_empty() {
             body["branch"] = json!(branch);
@@ -1106,5 +1143,24 @@ impl Host for HostState {
             )
             .await
             .map(drop))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{within_output_limit, MAX_CHECK_OUTPUT_CHARS};
+
+    #[test]
+    fn a_check_output_over_githubs_limit_is_cut_with_a_visible_marker() {
+        let fits = "é".repeat(MAX_CHECK_OUTPUT_CHARS);
+        assert_eq!(within_output_limit(&fits), fits);
+        let long = "é".repeat(MAX_CHECK_OUTPUT_CHARS + 1);
+        let cut = within_output_limit(&long);
+        assert_eq!(cut.chars().count(), MAX_CHECK_OUTPUT_CHARS);
+        assert!(cut.starts_with("éé"));
+        assert!(cut.ends_with(&format!(
+            "cut by Gantry: {} characters, GitHub keeps 65535)",
+            MAX_CHECK_OUTPUT_CHARS + 1
+        )));
     }
 }

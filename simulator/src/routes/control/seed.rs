@@ -79,6 +79,9 @@ struct NewWorkflow {
     name: String,
     #[serde(default = "yes")]
     workflow_dispatch: bool,
+    /// The inputs its `workflow_dispatch` trigger declares.
+    #[serde(default)]
+    inputs: Vec<String>,
 }
 
 fn yes() -> bool {
@@ -99,6 +102,8 @@ async fn add_workflow(
     let id = blocking(&sim, move |sim| {
         let id = sim.add_workflow(&o, &r, &new.path, &new.name);
         sim.set_workflow_dispatch(&o, &r, id, new.workflow_dispatch);
+        let inputs: Vec<&str> = new.inputs.iter().map(String::as_str).collect();
+        sim.set_workflow_inputs(&o, &r, id, &inputs);
         id
     })
     .await?;

@@ -2,6 +2,7 @@
 //! with the raw bytes as the body), listing (`GET` on the same path) and reading one
 //! (`GET /repos/{o}/{r}/releases/assets/{asset_id}`).
 
+use crate::routes::Routes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use sha2::{Digest, Sha256};
@@ -19,17 +20,14 @@ use crate::{
 const MAX_ASSET_BYTES: usize = 64 * 1024 * 1024;
 
 /// Registers this module's routes.
-pub(super) fn config(cfg: &mut web::ServiceConfig) {
-    cfg.route(
-        "/repos/{owner}/{repo}/releases/assets/{asset}",
-        web::get().to(get_asset),
-    )
-    .service(
-        web::resource("/repos/{owner}/{repo}/releases/{id}/assets")
-            .app_data(web::PayloadConfig::new(MAX_ASSET_BYTES))
-            .route(web::get().to(list_assets))
-            .route(web::post().to(upload_asset)),
+pub(super) fn config(r: &mut Routes) {
+    r.payload_limit(
+        "/repos/{owner}/{repo}/releases/{id}/assets",
+        MAX_ASSET_BYTES,
     );
+    r.get("/repos/{owner}/{repo}/releases/assets/{asset}", get_asset);
+    r.get("/repos/{owner}/{repo}/releases/{id}/assets", list_assets);
+    r.post("/repos/{owner}/{repo}/releases/{id}/assets", upload_asset);
 }
 
 type ReleasePath = web::Path<(String, String, String)>;

@@ -2,6 +2,7 @@
 //! uploading one (`POST /repos/{o}/{r}/releases/{id}/assets?name=...`, served on this
 //! server, where each release's `upload_url` points), listing and reading them.
 
+use crate::routes::Routes;
 use actix_web::{http::header, web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use serde_json::Value;
@@ -20,27 +21,18 @@ use crate::{
 mod assets;
 
 /// Registers this module's routes; `latest` and `assets` come before `{id}`.
-pub(super) fn config(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/repos/{owner}/{repo}/releases")
-            .route(web::get().to(list_releases))
-            .route(web::post().to(create_release)),
-    )
-    .route(
-        "/repos/{owner}/{repo}/releases/latest",
-        web::get().to(get_latest_release),
-    )
-    .route(
+pub(super) fn config(r: &mut Routes) {
+    r.get("/repos/{owner}/{repo}/releases", list_releases);
+    r.post("/repos/{owner}/{repo}/releases", create_release);
+    r.get("/repos/{owner}/{repo}/releases/latest", get_latest_release);
+    r.get(
         "/repos/{owner}/{repo}/releases/tags/{tag:.+}",
-        web::get().to(get_release_by_tag),
-    )
-    .configure(assets::config)
-    .service(
-        web::resource("/repos/{owner}/{repo}/releases/{id}")
-            .route(web::get().to(get_release))
-            .route(web::patch().to(update_release))
-            .route(web::delete().to(delete_release)),
+        get_release_by_tag,
     );
+    assets::config(r);
+    r.get("/repos/{owner}/{repo}/releases/{id}", get_release);
+    r.patch("/repos/{owner}/{repo}/releases/{id}", update_release);
+    r.delete("/repos/{owner}/{repo}/releases/{id}", delete_release);
 }
 
 type ReleasePath = web::Path<(String, String, String)>;
