@@ -105,7 +105,7 @@ impl E2eOutcome {
             drain_timeout: args.drain_timeout,
             binary: crate::common::binary_name(binary),
             binary_profile: profile_of(binary),
-            workers: args.rig.job_workers(),
+            workers: args.rig.jobs_in_flight(),
         }
     }
 
@@ -159,7 +159,7 @@ impl E2eOutcome {
             .unwrap_or_default();
         format!(
             "`{}` (the {} build) run as `gantry serve` with its default settings ({} HTTP workers, default log filter to a file) \
-             and {} job workers, configured by environment variables only, with the bundled `{PLUGIN}` plugin alone and its default \
+             and {} jobs in flight at most, configured by environment variables only, with the bundled `{PLUGIN}` plugin alone and its default \
              configuration: an opened issue is labelled `needs-triage`, one `POST /repos/{{owner}}/{{repo}}/issues/{{number}}/labels` \
              per event. Databases: SQLite in a temporary directory; a fresh PostgreSQL database on this machine over loopback{postgres}. \
              GitHub: the simulator in the bench's process, over loopback. Events: the corpus's `issues`/`opened` payload \
@@ -368,20 +368,20 @@ fn breakdown(r: &E2eRun, rate: f64, workers: usize) -> Vec<String> {
             .unwrap_or_default();
         let load = if busy >= 1.0 {
             format!(
-                "the {workers} job workers would have to be busy {:.0}% of the time: they cannot keep up at this rate (at most {:.0} jobs/s), \
+                "the {workers} places for jobs in flight would have to be busy {:.0}% of the time: they cannot keep up at this rate (at most {:.0} jobs/s), \
                  so the queue grew as long as the load lasted",
                 busy * 100.0,
                 workers as f64 / job
             )
         } else {
             format!(
-                "the {workers} job workers were busy {:.0}% of the time",
+                "the {workers} places for jobs in flight were busy {:.0}% of the time",
                 busy * 100.0
             )
         };
         out.push(format!(
             "a job took {:.2} ms from lease to completion{invoke}, so at {rate:.0} events/s {load}; the rest of the gap, at least {:.2} ms, \
-             is an event waiting for a worker",
+             is an event waiting to be leased",
             job * 1000.0,
             (e2e - ack - job * 1000.0).max(0.0)
         ));
@@ -475,7 +475,7 @@ mod tests {
         let reasons = slow[0].because.join("\n");
         assert!(reasons.contains("a job took 4.00 ms"), "{reasons}");
         assert!(
-            reasons.contains("2 job workers were busy 40% of the time"),
+            reasons.contains("2 places for jobs in flight were busy 40% of the time"),
             "{reasons}"
         );
         let mut saturated = run(&[2, 3, 4, 80], 0);

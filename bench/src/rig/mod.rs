@@ -7,7 +7,7 @@
 //!
 //! Gantry keeps its default settings; only what a deployment must set is set: the
 //! listener, data directory, database, webhook secret, GitHub API URL and token, and
-//! the plugin directory (and the number of job workers, when asked to).
+//! the plugin directory (and how many jobs it keeps in flight, when asked to).
 pub mod cpu;
 pub mod events;
 pub mod metrics;
@@ -70,17 +70,18 @@ pub struct RigArgs {
     /// The webhook corpus; events are `webhooks/issues/opened.payload.json`.
     #[arg(long, default_value = crate::common::DEFAULT_CORPUS)]
     pub corpus: PathBuf,
-    /// Job workers in the server (`worker.concurrency`); Gantry's default when not given.
+    /// Jobs in flight at once in the server (`worker.in_flight`); Gantry's default
+    /// when not given.
     #[arg(long)]
-    pub worker_concurrency: Option<usize>,
+    pub jobs_in_flight: Option<usize>,
 }
 
 impl RigArgs {
-    /// The job workers the server runs with.
+    /// The jobs in flight the server allows at once.
     #[must_use]
-    pub fn job_workers(&self) -> usize {
-        self.worker_concurrency
-            .unwrap_or_else(|| gantry_server::Settings::default().worker.concurrency)
+    pub fn jobs_in_flight(&self) -> usize {
+        self.jobs_in_flight
+            .unwrap_or_else(|| gantry_server::Settings::default().worker.in_flight)
     }
 
     /// The `gantry` binary to run.
@@ -184,8 +185,8 @@ impl Rig {
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
         .collect();
-        if let Some(workers) = args.worker_concurrency {
-            env.push(("GANTRY_WORKER__CONCURRENCY".to_owned(), workers.to_string()));
+        if let Some(in_flight) = args.jobs_in_flight {
+            env.push(("GANTRY_WORKER__IN_FLIGHT".to_owned(), in_flight.to_string()));
         }
         // On an error the rig is dropped, which drops the PostgreSQL database too.
         let gantry = GantryProcess::start(&args.binary()?, rig.dir.path(), &env).await;
