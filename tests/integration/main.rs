@@ -29,6 +29,7 @@ mod helpers;
 mod hooks_around;
 mod host_calls;
 mod hostile;
+mod in_flight;
 mod installations;
 mod intake;
 mod intake_limits;
