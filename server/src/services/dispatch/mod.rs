@@ -383,9 +383,11 @@ async fn settle(
         .observe(report.duration.as_secs_f64());
     let crashed = matches!(report.outcome, Outcome::Trapped | Outcome::TimedOut);
     let limit = state.settings.plugins.max_consecutive_crashes;
-    // The automatic disable and its audit row are one transaction. This and the run's
-    // record are retried through a passing storage fault: the plugin's writes have
-    // happened, and a job whose record is lost runs them again after its lease.
+    let log = (!report.log.is_empty()).then_some(report.log);
+    // The run, the plugin's crash count and an automatic disable with its audit row
+    // are one transaction, retried through a passing storage fault: the plugin's
+    // writes have happened, and a job whose record is lost runs them again after
+    // its lease.
     let budget = record_budget(state);
     let disabled = persistently("recording a plugin's run", budget, || {
         audit::retrying(|| async {
@@ -405,6 +407,19 @@ async fn settle(
                     .details(format!("{}: {reason}", report.plugin));
                 audit::append(&txn, state.audit_key(), &entry).await?;
             }
+            runs::record(
+                &txn,
+                runs::NewRun {
+                    job_id: job.id,
+                    plugin: run_name,
+                    outcome: report.outcome.as_str(),
+                    message: report.message.clone(),
+                    log: log.clone(),
+                    duration_ms: i64::try_from(report.duration.as_millis()).unwrap_or(i64::MAX),
+                    started_at: report.started_at,
+                },
+            )
+            .await?;
             txn.commit().await?;
             Ok::<_, sea_orm::DbErr>(reason)
         })
@@ -420,22 +435,6 @@ async fn settle(
             report.message.as_deref().unwrap_or("retry")
         ));
     }
-    let log = (!report.log.is_empty()).then_some(report.log);
-    persistently("recording a plugin's run", budget, || {
-        runs::record(
-            &state.db,
-            runs::NewRun {
-                job_id: job.id,
-                plugin: run_name,
-                outcome: report.outcome.as_str(),
-                message: report.message.clone(),
-                log: log.clone(),
-                duration_ms: i64::try_from(report.duration.as_millis()).unwrap_or(i64::MAX),
-                started_at: report.started_at,
-            },
-        )
-    })
-    .await?;
     Ok(())
 }
 
