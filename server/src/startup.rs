@@ -90,6 +90,12 @@ impl Application {
         plugin_admin::seed::install_found(&db, &audit_key, &compiled, &plugins).await?;
         plugin_admin::active::warm(&db, &compiled).await?;
         let metrics = Metrics::new()?;
+        let mut db = db;
+        let statements = metrics.db_statements.clone();
+        db.set_metric_callback(move |info: &sea_orm::metric::Info<'_>| {
+            let result = if info.failed { "error" } else { "ok" };
+            statements.with_label_values(&[result]).inc();
+        });
         let github = GitHubAccess::from_settings(
             &settings.github,
             Some(crate::github::app::GitHubMetrics {
