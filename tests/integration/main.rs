@@ -33,6 +33,7 @@ mod in_flight;
 mod installations;
 mod intake;
 mod intake_limits;
+mod job_path;
 mod jobs;
 mod login_edges;
 mod observability;
