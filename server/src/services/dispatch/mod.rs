@@ -71,8 +71,12 @@ async fn run_job(state: &AppState, job: Job) -> anyhow::Result<()> {
         jobs::complete(&state.db, job.id).await?;
         return Ok(());
     }
-    let meta = EventMeta::from_json(&delivery.payload).unwrap_or_default();
+    // Parsed once: the routing fields are read from the parsed value.
     let payload = serde_json::from_slice::<serde_json::Value>(&delivery.payload).ok();
+    let meta = payload
+        .as_ref()
+        .and_then(|p| EventMeta::from_value(p).ok())
+        .unwrap_or_default();
     if let Some(payload) = &payload {
         if let Some(observer) = &state.observer {
             observer.observe(&delivery.event, payload);
