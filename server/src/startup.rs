@@ -144,6 +144,7 @@ impl Application {
             settings: Arc::new(settings),
             runtime,
             plugins: compiled,
+            job_config: Arc::default(),
             github,
             wake: Arc::new(Notify::new()),
             observer: extras.observer,

@@ -88,3 +88,60 @@ async fn an_opened_issue_is_stored_labelled_and_recorded_in_a_bounded_number_of_
         eprintln!("statements per event: {per_event:.2}");
     }
 }
+
+/// Opens pull request `number` (the hooks plugin greets it with one comment) and
+/// waits for its job; returns its comments.
+async fn greeted(app: &TestApp, probe: &DatabaseConnection, number: u64, jobs: u64) -> usize {
+    app.post_webhook(
+        "pull_request",
+        &delivery_id(),
+        &crate::helpers::pull_request(number, "opened"),
+    )
+    .await;
+    wait_for_done(probe, jobs).await;
+    app.sim
+        .issue_comments("Codertocat", "Hello-World", number)
+        .map_or(0, |c| c.len())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rule_or_a_switch_changed_by_another_process_applies_from_the_next_job() {
+    use gantry_server::services::policies::{self, RuleForm};
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app(AppOptions::default()).await;
+    // Another process on the same database: its own connection, its own writes.
+    let other = Database::connect(app.state.settings.database_url())
+        .await
+        .unwrap();
+    assert_eq!(greeted(&app, &other, 2, 1).await, 1, "allowed at first");
+    let actor = gantry_server::domain::Actor::user("elsewhere", None);
+    let rule = policies::add(
+        &other,
+        app.state.audit_key(),
+        &actor,
+        RuleForm {
+            scope: "repo:codertocat/hello-world".into(),
+            plugin: Some("hooks".into()),
+            capability: "issues:write".into(),
+            effect: "deny".into(),
+            branch: None,
+            event_branch: None,
+            min_permission: None,
+            enforced: false,
+            approvals: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(greeted(&app, &other, 3, 2).await, 0, "denied from the next job");
+    policies::remove(&other, app.state.audit_key(), &actor, rule)
+        .await
+        .unwrap();
+    assert_eq!(greeted(&app, &other, 4, 3).await, 1, "allowed again");
+    other
+        .execute_unprepared("UPDATE plugins SET enabled = false WHERE name = 'hooks'")
+        .await
+        .unwrap();
+    assert_eq!(greeted(&app, &other, 5, 4).await, 0, "switched off by SQL");
+    let _ = other.close().await;
+}

@@ -10,6 +10,7 @@ pub mod delivery_writer;
 pub mod dispatch;
 pub mod installations;
 pub mod intake;
+pub mod job_config;
 pub mod plugin_secrets;
 pub mod plugin_test;
 pub mod plugins;

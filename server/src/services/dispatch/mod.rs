@@ -12,7 +12,7 @@ use crate::db::audit::{self, AuditEntry};
 use crate::db::entities::jobs::Model as Job;
 use crate::db::jobs::JobStatus;
 use crate::db::persist::persistently;
-use crate::db::{deliveries, jobs, plugin_states, policies, runs};
+use crate::db::{deliveries, jobs, plugin_states, runs};
 use crate::domain::{
     is_known_action, is_known_event, Actor, AuditAction, Cause, EventMeta, RepoRef,
 };
@@ -20,7 +20,7 @@ use crate::github::GitHubError;
 use crate::plugins::{HostEnv, InvocationReport, Outcome, PluginCommand, PluginEvent};
 use crate::services::around::Target;
 use crate::services::commands::{self, CommentContext, Routed};
-use crate::services::plugins::{self, active::ActivePlugins};
+use crate::services::plugins::active::ActivePlugins;
 use crate::services::{approvals, installations, schedule};
 
 mod wrapped;
@@ -140,25 +140,26 @@ async fn run_job(state: &AppState, job: Job) -> anyhow::Result<()> {
             .await
         }
     };
+    let config = state
+        .job_config
+        .for_repository(&state.db, &state.plugins, meta.repository.as_ref())
+        .await?;
     let env = HostEnv {
         github,
         db: state.db.clone(),
-        rules: std::sync::Arc::new(policies::all(&state.db).await?),
+        rules: config.rules.clone(),
         services: state.host_services.clone(),
         actors: Default::default(),
     };
     let finished = runs::finished_plugins(&state.db, job.id).await?;
-    let disabled = plugin_states::disabled(&state.db).await?;
-    let active =
-        plugins::active::for_repository(&state.db, &state.plugins, meta.repository.as_ref())
-            .await?;
+    let (active, disabled) = (&*config.active, config.disabled.as_slice());
     let run = JobRun {
         state,
         job: &job,
         env: &env,
-        active: &active,
+        active,
         finished: &finished,
-        disabled: &disabled,
+        disabled,
         delivery_id: &delivery.delivery_id,
     };
     let mut outcome = JobOutcome::default();
@@ -184,7 +185,7 @@ async fn run_job(state: &AppState, job: Job) -> anyhow::Result<()> {
         .as_ref()
         .and_then(|p| CommentContext::of(&delivery.event, delivery.action.as_deref(), p))
     {
-        match commands::route(state, &env.github, &event, &comment, &active).await {
+        match commands::route(state, &env.github, &event, &comment, active).await {
             Err(err) => outcome.retry_reasons.push(format!("commands: {err:#}")),
             Ok(routed) => {
                 for (n, Routed { plugin, command }) in routed.into_iter().enumerate() {
