@@ -82,6 +82,8 @@ pub struct E2eOutcome {
     binary: String,
     binary_profile: String,
     workers: usize,
+    github_latency_ms: u64,
+    github_calls: usize,
 }
 
 impl E2eOutcome {
@@ -106,6 +108,10 @@ impl E2eOutcome {
             binary: crate::common::binary_name(binary),
             binary_profile: profile_of(binary),
             workers: args.rig.jobs_in_flight(),
+            github_latency_ms: args.rig.github_latency_ms,
+            github_calls: args.rig.github_max_concurrent_calls.unwrap_or_else(|| {
+                gantry_server::Settings::default().github.max_concurrent_calls
+            }),
         }
     }
 
@@ -162,7 +168,7 @@ impl E2eOutcome {
              and {} jobs in flight at most, configured by environment variables only, with the bundled `{PLUGIN}` plugin alone and its default \
              configuration: an opened issue is labelled `needs-triage`, one `POST /repos/{{owner}}/{{repo}}/issues/{{number}}/labels` \
              per event. Databases: SQLite in a temporary directory; a fresh PostgreSQL database on this machine over loopback{postgres}. \
-             GitHub: the simulator in the bench's process, over loopback. Events: the corpus's `issues`/`opened` payload \
+             GitHub: the simulator in the bench's process, over loopback, {}; at most {} calls at once on the token. Events: the corpus's `issues`/`opened` payload \
              ({bytes} B compact), one issue number per event (each event has its own call path), signed; sent open loop at \
              {:.0} events/s for {} s (event k is due at k / rate, however slow the answers) over pooled keep-alive connections, after {} s \
              at the same rate that are not counted; afterwards up to {} s for the last calls",
@@ -170,6 +176,12 @@ impl E2eOutcome {
             self.binary_profile,
             defaults.server.http_workers,
             self.workers,
+            if self.github_latency_ms == 0 {
+                "answering at once".to_owned()
+            } else {
+                format!("answering every call {} ms late", self.github_latency_ms)
+            },
+            self.github_calls,
             self.rate,
             self.seconds,
             self.warmup_secs,
@@ -462,6 +474,8 @@ mod tests {
             binary: "target/debug/gantry".into(),
             binary_profile: "dev".into(),
             workers: 2,
+            github_latency_ms: 0,
+            github_calls: 8,
         }
     }
 

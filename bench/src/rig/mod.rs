@@ -74,6 +74,14 @@ pub struct RigArgs {
     /// when not given.
     #[arg(long)]
     pub jobs_in_flight: Option<usize>,
+    /// Milliseconds the simulator holds back every answer (a GitHub that answers in
+    /// 100 to 500 ms); 0 answers at once.
+    #[arg(long, default_value_t = 0)]
+    pub github_latency_ms: u64,
+    /// Calls in flight at once on the server's token (`github.max_concurrent_calls`);
+    /// Gantry's default when not given.
+    #[arg(long)]
+    pub github_max_concurrent_calls: Option<usize>,
 }
 
 impl RigArgs {
@@ -144,6 +152,9 @@ impl Rig {
         });
         // The run sends far more than GitHub's 5000 calls an hour; the limit is not what is measured.
         sim.set_rate_limit(u64::from(u32::MAX));
+        if args.github_latency_ms > 0 {
+            sim.set_latency(gantry_simulator::Latency::everywhere(args.github_latency_ms));
+        }
         let listener = TcpListener::bind("127.0.0.1:0").context("binding the simulator")?;
         let sim_url = format!("http://{}", listener.local_addr()?);
         let sim_server = sim.serve(listener)?;
@@ -185,6 +196,12 @@ impl Rig {
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
         .collect();
+        if let Some(calls) = args.github_max_concurrent_calls {
+            env.push((
+                "GANTRY_GITHUB__MAX_CONCURRENT_CALLS".to_owned(),
+                calls.to_string(),
+            ));
+        }
         if let Some(in_flight) = args.jobs_in_flight {
             env.push(("GANTRY_WORKER__IN_FLIGHT".to_owned(), in_flight.to_string()));
         }
