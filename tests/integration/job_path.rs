@@ -83,10 +83,13 @@ async fn an_opened_issue_is_stored_labelled_and_recorded_in_a_bounded_number_of_
         assert_eq!(labels, ["needs-triage"], "issue {n}");
     }
     let _ = probe.close().await;
-    #[allow(clippy::print_stderr)] // the figure docs/performance.md quotes
-    {
-        eprintln!("statements per event: {per_event:.2}");
-    }
+    report(per_event);
+}
+
+/// Prints the figure docs/performance.md quotes (seen with `--nocapture`).
+#[allow(clippy::print_stderr)]
+fn report(per_event: f64) {
+    eprintln!("statements per event: {per_event:.2}");
 }
 
 /// Opens pull request `number` (the hooks plugin greets it with one comment) and
