@@ -26,6 +26,8 @@ pub const P99_AIM: Duration = Duration::from_millis(50);
 pub struct E2eRun {
     /// The database.
     pub backend: Backend,
+    /// Events per second sent.
+    pub rate: f64,
     /// For PostgreSQL, its settings.
     pub postgres_facts: Option<String>,
     /// Events sent in the measured part.
@@ -75,7 +77,7 @@ pub struct E2eOutcome {
     command: String,
     date: String,
     machine: Option<String>,
-    rate: f64,
+    rates: Vec<f64>,
     seconds: u64,
     warmup_secs: u64,
     drain_timeout: u64,
@@ -101,7 +103,7 @@ impl E2eOutcome {
             command: command_line(),
             date: started.format("%Y-%m-%d %H:%M UTC").to_string(),
             machine: standalone.then(machine::description),
-            rate: args.rate,
+            rates: args.rates(),
             seconds: args.seconds,
             warmup_secs: args.warmup_secs,
             drain_timeout: args.drain_timeout,
@@ -134,6 +136,10 @@ impl E2eOutcome {
             "\nLatency: from just before the webhook is sent to the simulator receiving the plugin's `POST .../labels` for that \
              issue (its request log; the same process and clock). 202: time to the webhook's answer.\n\n",
         );
+        let sweep = self.sweep_lines();
+        if !sweep.is_empty() {
+            let _ = writeln!(out, "### Highest rate with p99 under 1 s\n\n{sweep}");
+        }
         let _ = writeln!(out, "### Where the time goes\n\nCores busy on average while sending (1.00 = one core), from `/proc`:\n");
         out.push_str(&self.cpu_table());
         let breakdown = self.breakdown_lines();
@@ -170,7 +176,7 @@ impl E2eOutcome {
              per event. Databases: SQLite in a temporary directory; a fresh PostgreSQL database on this machine over loopback{postgres}. \
              GitHub: the simulator in the bench's process, over loopback, {}; at most {} calls at once on the token. Events: the corpus's `issues`/`opened` payload \
              ({bytes} B compact), one issue number per event (each event has its own call path), signed; sent open loop at \
-             {:.0} events/s for {} s (event k is due at k / rate, however slow the answers) over pooled keep-alive connections, after {} s \
+             {} events/s for {} s (event k is due at k / rate, however slow the answers) over pooled keep-alive connections, after {} s \
              at the same rate that are not counted; afterwards up to {} s for the last calls",
             self.binary,
             self.binary_profile,
@@ -182,7 +188,11 @@ impl E2eOutcome {
                 format!("answering every call {} ms late", self.github_latency_ms)
             },
             self.github_calls,
-            self.rate,
+            self.rates
+                .iter()
+                .map(|r| format!("{r:.0}"))
+                .collect::<Vec<_>>()
+                .join(", then "),
             self.seconds,
             self.warmup_secs,
             self.drain_timeout
@@ -191,15 +201,16 @@ impl E2eOutcome {
 
     fn results_table(&self) -> String {
         let mut out = String::from(
-            "| database | events | 202 | not accepted | calls seen | lost | extra calls | p50 ms | p90 ms | p99 ms | max ms | 202 p50 ms | 202 p99 ms |\n\
-             |---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n",
+            "| database | events/s | events | 202 | not accepted | calls seen | lost | extra calls | p50 ms | p90 ms | p99 ms | max ms | 202 p50 ms | 202 p99 ms |\n\
+             |---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n",
         );
         for r in &self.runs {
             let m = &r.matched;
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {:.0} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 r.backend.name(),
+                r.rate,
                 r.sent,
                 m.accepted,
                 failures(m),
@@ -219,20 +230,23 @@ impl E2eOutcome {
 
     fn cpu_table(&self) -> String {
         let mut out = String::from(
-            "| database | gantry process | bench (sender + simulator) | PostgreSQL | other processes | machine busy | mean job ms | mean plugin invocation ms |\n\
-             |---|--:|--:|--:|--:|--:|--:|--:|\n",
+            "| database | events/s | gantry process | bench (sender + simulator) | PostgreSQL | other processes | machine busy | gantry CPU ms per event | PostgreSQL CPU ms per event | mean job ms | mean plugin invocation ms |\n\
+             |---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n",
         );
         for r in &self.runs {
             let c = &r.cpu;
             let _ = writeln!(
                 out,
-                "| {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.0}% | {} | {} |",
+                "| {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} | {:.0}% | {:.2} | {:.2} | {} | {} |",
                 r.backend.name(),
+                r.rate,
                 c.gantry,
                 c.bench,
                 c.postgres,
                 c.other,
                 c.machine_busy * 100.0,
+                c.gantry * 1000.0 / r.rate,
+                c.postgres * 1000.0 / r.rate,
                 seconds_as_ms(r.job_mean_s),
                 seconds_as_ms(r.invoke_mean_s)
             );
@@ -253,8 +267,53 @@ impl E2eOutcome {
                 out,
                 "- **{}**: {}.",
                 r.backend.name(),
-                breakdown(r, self.rate, self.workers).join("; ")
+                breakdown(r, r.rate, self.workers).join("; ")
             );
+        }
+        out
+    }
+
+    /// Per database, the highest rate of the sweep whose p99 stayed under
+    /// [`SWEEP_P99`] with nothing lost or refused, and the CPU per event there;
+    /// empty without a sweep.
+    fn sweep_lines(&self) -> String {
+        let mut out = String::new();
+        if self.rates.len() < 2 {
+            return out;
+        }
+        let mut backends: Vec<Backend> = Vec::new();
+        for r in &self.runs {
+            if !backends.contains(&r.backend) {
+                backends.push(r.backend);
+            }
+        }
+        for backend in backends {
+            let best = self
+                .runs
+                .iter()
+                .filter(|r| r.backend == backend && sustained(r))
+                .max_by(|a, b| a.rate.total_cmp(&b.rate));
+            let _ = match best {
+                Some(r) => writeln!(
+                    out,
+                    "- **{}**: {:.0} events/s (p99 {} ms); CPU per event there: {:.2} ms in Gantry, {:.2} ms in PostgreSQL.",
+                    backend.name(),
+                    r.rate,
+                    ms(r.matched.latency(99.0)),
+                    r.cpu.gantry * 1000.0 / r.rate,
+                    r.cpu.postgres * 1000.0 / r.rate
+                ),
+                None => writeln!(
+                    out,
+                    "- **{}**: none of the rates swept ({}).",
+                    backend.name(),
+                    self.rates
+                        .iter()
+                        .map(|r| format!("{r:.0}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
         }
         out
     }
@@ -296,11 +355,11 @@ impl E2eOutcome {
                 m.lost == 0 && !m.latencies_us.is_empty() && Duration::from_micros(p99) < P99_AIM;
             let mut because = Vec::new();
             if !met && m.lost == 0 {
-                because = breakdown(r, self.rate, self.workers);
+                because = breakdown(r, r.rate, self.workers);
             }
             out.push(Verdict {
                 row: "P3",
-                case: format!("{}, {:.0} events/s", r.backend.name(), self.rate),
+                case: format!("{}, {:.0} events/s", r.backend.name(), r.rate),
                 aim: format!("webhook to API call p99 < {} ms", P99_AIM.as_millis()),
                 figure: format!("p99 {} ms (p50 {} ms)", ms(p99), ms(m.latency(50.0))),
                 met: Some(met),
@@ -321,7 +380,7 @@ impl E2eOutcome {
             }
             out.push(Verdict {
                 row: "P3",
-                case: format!("{}, {:.0} events/s", r.backend.name(), self.rate),
+                case: format!("{}, {:.0} events/s", r.backend.name(), r.rate),
                 aim: "no event lost".into(),
                 figure: format!(
                     "{} lost of {} accepted, {} not accepted",
@@ -420,6 +479,18 @@ fn breakdown(r: &E2eRun, rate: f64, workers: usize) -> Vec<String> {
     out
 }
 
+/// The p99 a rate must keep to count as sustained in a sweep.
+pub const SWEEP_P99: Duration = Duration::from_secs(1);
+
+/// Whether a run kept its rate: p99 under [`SWEEP_P99`], nothing lost or refused.
+fn sustained(r: &E2eRun) -> bool {
+    let m = &r.matched;
+    m.lost == 0
+        && m.failed() == 0
+        && !m.latencies_us.is_empty()
+        && Duration::from_micros(m.latency(99.0)) < SWEEP_P99
+}
+
 fn micros(d: Duration) -> u64 {
     u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
 }
@@ -438,6 +509,7 @@ mod tests {
         };
         E2eRun {
             backend: Backend::Sqlite,
+            rate: 200.0,
             postgres_facts: None,
             sent: matched.accepted,
             max_lag: Duration::ZERO,
@@ -467,7 +539,7 @@ mod tests {
             command: "cargo run -p gantry-bench -- e2e".into(),
             date: "2026-11-21 05:00 UTC".into(),
             machine: None,
-            rate: 200.0,
+            rates: vec![200.0],
             seconds: 1,
             warmup_secs: 0,
             drain_timeout: 1,

@@ -262,6 +262,7 @@ fn plugin_args(a: &ReportArgs) -> plugin::PluginArgs {
 fn e2e_args(a: &ReportArgs) -> e2e::E2eArgs {
     e2e::E2eArgs {
         rate: a.p3_rate,
+        sweep: Vec::new(),
         seconds: a.p3_seconds,
         warmup_secs: 5,
         databases: vec![Backend::Sqlite, Backend::Postgres],
