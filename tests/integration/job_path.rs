@@ -12,9 +12,10 @@ use crate::helpers::{delivery_id, spawn_app, wait_until, AppOptions, TestApp};
 
 /// Statements per event the path may use at most: intake's share, the lease, the
 /// reads of what runs, the policy decision and its audit row, the write's
-/// idempotency record, the run and the completion. Measured at 22 on SQLite and 23
-/// on PostgreSQL when this was written (docs/performance.md); more is a regression.
-const MAX_STATEMENTS_PER_EVENT: f64 = 26.0;
+/// idempotency record, the run and the completion. Measured at 15.9 on SQLite and
+/// 13.3 on PostgreSQL when this was written (docs/performance.md); more is a
+/// regression.
+const MAX_STATEMENTS_PER_EVENT: f64 = 18.0;
 
 fn quiet(settings: &mut Settings) {
     settings.worker.poll_interval_ms = 600_000;
@@ -80,7 +81,7 @@ async fn an_opened_issue_is_stored_labelled_and_recorded_in_a_bounded_number_of_
             .sim
             .issue_labels("Codertocat", "Hello-World", n)
             .unwrap_or_default();
-        assert_eq!(labels, ["needs-triage"], "issue {n}");
+        assert!(labels.iter().any(|l| l == "needs-triage"), "issue {n}: {labels:?}");
     }
     let _ = probe.close().await;
     report(per_event);
