@@ -16,7 +16,12 @@ enum ConfigVersion {
 }
 
 /// The tables whose changes count.
-const WATCHED: [&str; 4] = ["policy_rules", "plugins", "plugin_projects", "plugin_states"];
+const WATCHED: [&str; 4] = [
+    "policy_rules",
+    "plugins",
+    "plugin_projects",
+    "plugin_states",
+];
 
 #[sea_orm_migration::async_trait::async_trait]
 impl MigrationTrait for Migration {

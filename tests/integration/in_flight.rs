@@ -12,8 +12,7 @@ use gantry_simulator::Latency;
 use serde_json::json;
 
 use crate::helpers::{
-    corpus_payload, delivery_id, pull_request, spawn_app, wait_until, AppOptions, Plugins,
-    TestApp,
+    corpus_payload, delivery_id, pull_request, spawn_app, wait_until, AppOptions, Plugins, TestApp,
 };
 
 /// The corpus `issues.opened` for issue `number` of `owner/Hello-World`.
@@ -196,7 +195,14 @@ async fn events_of_one_pull_request_run_one_at_a_time_in_order_among_many_in_fli
         ..AppOptions::default()
     })
     .await;
-    let actions = ["opened", "edited", "labeled", "unlabeled", "reopened", "edited"];
+    let actions = [
+        "opened",
+        "edited",
+        "labeled",
+        "unlabeled",
+        "reopened",
+        "edited",
+    ];
     let mut same = Vec::new();
     let mut others = Vec::new();
     for (n, action) in actions.iter().enumerate() {

@@ -75,13 +75,19 @@ async fn an_opened_issue_is_stored_labelled_and_recorded_in_a_bounded_number_of_
         per_event <= MAX_STATEMENTS_PER_EVENT,
         "{per_event:.1} statements per event"
     );
-    assert!(per_event >= 5.0, "the count is not counting: {per_event:.1}");
+    assert!(
+        per_event >= 5.0,
+        "the count is not counting: {per_event:.1}"
+    );
     for n in 2..=21 {
         let labels = app
             .sim
             .issue_labels("Codertocat", "Hello-World", n)
             .unwrap_or_default();
-        assert!(labels.iter().any(|l| l == "needs-triage"), "issue {n}: {labels:?}");
+        assert!(
+            labels.iter().any(|l| l == "needs-triage"),
+            "issue {n}: {labels:?}"
+        );
     }
     let _ = probe.close().await;
     report(per_event);
@@ -137,7 +143,11 @@ async fn a_rule_or_a_switch_changed_by_another_process_applies_from_the_next_job
     )
     .await
     .unwrap();
-    assert_eq!(greeted(&app, &other, 3, 2).await, 0, "denied from the next job");
+    assert_eq!(
+        greeted(&app, &other, 3, 2).await,
+        0,
+        "denied from the next job"
+    );
     policies::remove(&other, app.state.audit_key(), &actor, rule)
         .await
         .unwrap();

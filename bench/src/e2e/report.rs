@@ -112,7 +112,9 @@ impl E2eOutcome {
             workers: args.rig.jobs_in_flight(),
             github_latency_ms: args.rig.github_latency_ms,
             github_calls: args.rig.github_max_concurrent_calls.unwrap_or_else(|| {
-                gantry_server::Settings::default().github.max_concurrent_calls
+                gantry_server::Settings::default()
+                    .github
+                    .max_concurrent_calls
             }),
         }
     }

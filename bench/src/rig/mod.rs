@@ -153,7 +153,9 @@ impl Rig {
         // The run sends far more than GitHub's 5000 calls an hour; the limit is not what is measured.
         sim.set_rate_limit(u64::from(u32::MAX));
         if args.github_latency_ms > 0 {
-            sim.set_latency(gantry_simulator::Latency::everywhere(args.github_latency_ms));
+            sim.set_latency(gantry_simulator::Latency::everywhere(
+                args.github_latency_ms,
+            ));
         }
         let listener = TcpListener::bind("127.0.0.1:0").context("binding the simulator")?;
         let sim_url = format!("http://{}", listener.local_addr()?);

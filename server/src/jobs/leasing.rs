@@ -78,7 +78,8 @@ impl Book {
 /// Locks the book; a poisoned lock (a panic while it was held) still holds
 /// consistent counts, as every change is one step.
 pub(super) fn lock(book: &SharedBook) -> std::sync::MutexGuard<'_, Book> {
-    book.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    book.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Runs the leasing loop until `stopped`, then waits for the jobs in flight.
@@ -166,6 +167,6 @@ mod tests {
         book.finish(1, "octo");
         assert!(!book.skips(9, Some("octo/r#1"), 2));
         book.finish(2, "octo");
-        assert!(book.installations.get("octo").is_none());
+        assert!(!book.installations.contains_key("octo"));
     }
 }

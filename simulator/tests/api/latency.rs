@@ -12,9 +12,9 @@ use crate::helpers::{get, repo_path, send, with_issue};
 #[actix_web::test]
 async fn a_route_with_a_latency_answers_that_late_and_the_others_at_once() {
     let sim = with_issue();
-    let set = TestRequest::post().uri("/_simulator/latency").set_json(
-        json!({"method": "GET", "path": "/repos/*/*/issues/*", "ms": 300}),
-    );
+    let set = TestRequest::post()
+        .uri("/_simulator/latency")
+        .set_json(json!({"method": "GET", "path": "/repos/*/*/issues/*", "ms": 300}));
     let reply = send(&sim, set).await;
     assert_eq!(reply.status, 201, "{:?}", reply.json);
     assert_eq!(reply.json["ms"], 300);
@@ -48,10 +48,8 @@ async fn delayed_requests_wait_side_by_side_not_one_after_another() {
     let sim = with_issue();
     sim.set_latency(Latency::everywhere(300));
     let started = Instant::now();
-    let replies = futures::future::join_all(
-        (0..10).map(|_| send(&sim, get(&repo_path("/issues/1")))),
-    )
-    .await;
+    let replies =
+        futures::future::join_all((0..10).map(|_| send(&sim, get(&repo_path("/issues/1"))))).await;
     let elapsed = started.elapsed();
     assert!(replies.iter().all(|r| r.status == 200));
     assert!(elapsed >= Duration::from_millis(300), "{elapsed:?}");
@@ -71,7 +69,9 @@ async fn a_malformed_latency_is_refused() {
     ] {
         let reply = send(
             &sim,
-            TestRequest::post().uri("/_simulator/latency").set_json(body),
+            TestRequest::post()
+                .uri("/_simulator/latency")
+                .set_json(body),
         )
         .await;
         assert_eq!(reply.status, 422, "{:?}", reply.json);

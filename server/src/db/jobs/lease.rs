@@ -134,12 +134,7 @@ pub async fn lease_batch(
                 lease_sql(backend, &ids, wanted),
                 [owner.into(), expires.into(), now.into()],
             );
-            leased.extend(
-                jobs::Entity::find()
-                    .from_raw_sql(statement)
-                    .all(db)
-                    .await?,
-            );
+            leased.extend(jobs::Entity::find().from_raw_sql(statement).all(db).await?);
         }
         if candidates.len() < batch {
             break;
