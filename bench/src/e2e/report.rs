@@ -586,6 +586,33 @@ mod tests {
     }
 
     #[test]
+    fn a_sweep_names_the_highest_rate_kept_under_a_second_with_its_cpu_per_event() {
+        let at = |rate: f64, p99_ms: u64| E2eRun {
+            rate,
+            ..run(&[2, 3, p99_ms], 0)
+        };
+        let mut sweep = outcome(vec![at(100.0, 20), at(200.0, 900), at(400.0, 3000)]);
+        sweep.rates = vec![100.0, 200.0, 400.0];
+        let text = sweep.section();
+        assert!(
+            text.contains("- **sqlite**: 200 events/s (p99 900.00 ms); CPU per event there: 2.50 ms in Gantry, 0.00 ms in PostgreSQL."),
+            "{text}"
+        );
+        let mut none = outcome(vec![at(100.0, 2000), at(200.0, 3000)]);
+        none.rates = vec![100.0, 200.0];
+        assert!(
+            none.section()
+                .contains("- **sqlite**: none of the rates swept (100, 200)."),
+            "{}",
+            none.section()
+        );
+        assert!(
+            outcome(vec![at(200.0, 20)]).sweep_lines().is_empty(),
+            "one rate is no sweep"
+        );
+    }
+
+    #[test]
     fn the_section_has_the_table_the_aims_and_the_store_check() {
         let text = outcome(vec![run(&[2, 3, 4, 5], 0)]).section();
         assert!(
@@ -594,7 +621,7 @@ mod tests {
         );
         assert!(
             text.contains(
-                "| sqlite | 4 | 4 | 0 | 4 | 0 | 0 | 3.00 | 5.00 | 5.00 | 5.00 | 1.00 | 1.00 |"
+                "| sqlite | 200 | 4 | 4 | 0 | 4 | 0 | 0 | 3.00 | 5.00 | 5.00 | 5.00 | 1.00 | 1.00 |"
             ),
             "{text}"
         );
