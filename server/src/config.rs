@@ -413,7 +413,8 @@ pub struct WorkerSettings {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub concurrency: Option<usize>,
     /// Jobs in flight at once in this process (leased and not yet finished); a job
-    /// waiting on GitHub holds one of these, not a thread.
+    /// waiting on GitHub holds one of these, not a thread. 0: this process leases
+    /// no jobs (it only takes deliveries; other replicas run them).
     pub in_flight: usize,
     /// Jobs in flight at once in this process for one installation, counted by the
     /// repository owner (an installation belongs to one account). GitHub allows no
@@ -625,8 +626,8 @@ impl Settings {
         if self.worker.concurrency.is_some() {
             bail!("worker.concurrency (GANTRY_WORKER__CONCURRENCY) is removed: jobs waiting on GitHub no longer hold a worker. Set worker.in_flight (jobs in flight per process, default 256) and worker.per_installation (per installation, default 100) instead");
         }
-        if self.worker.in_flight == 0 || self.worker.per_installation == 0 {
-            bail!("worker.in_flight and worker.per_installation must be at least 1");
+        if self.worker.per_installation == 0 {
+            bail!("worker.per_installation must be at least 1");
         }
         if self.plugins.limits.epoch_tick_ms == 0 || self.plugins.limits.timeout_ms == 0 {
             bail!("plugins.limits.timeout_ms and epoch_tick_ms must be positive");

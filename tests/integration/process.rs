@@ -95,12 +95,14 @@ impl ServerProcess {
         server
     }
 
-    /// Starts `gantry sandbox` with its own simulator on `sim_port`.
+    /// Starts `gantry sandbox` with its own simulator on `sim_port`, with
+    /// `extra_env` besides the webhook secret (kept across restarts).
     pub async fn sandbox(
         port: u16,
         sim_port: u16,
         data_dir: &std::path::Path,
         plugins: &std::path::Path,
+        extra_env: &[(&str, &str)],
     ) -> Self {
         let args = vec![
             "sandbox".into(),
@@ -113,10 +115,15 @@ impl ServerProcess {
             "--plugins-dir".into(),
             plugins.display().to_string(),
         ];
-        let env = vec![
+        let mut env: Vec<(String, String)> = vec![
             ("GANTRY_WEBHOOK_SECRET".into(), SECRET.to_owned()),
             ("RUST_LOG".into(), "warn".into()),
         ];
+        env.extend(
+            extra_env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
         let log = data_dir.with_extension("log");
         let mut server = Self {
             child: None,

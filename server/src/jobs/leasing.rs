@@ -88,7 +88,12 @@ pub(super) async fn run(state: AppState, process: String, mut stopped: watch::Re
     let poll = Duration::from_millis(worker.poll_interval_ms);
     let lease = Duration::from_secs(worker.lease_secs);
     let bound = worker.per_installation.max(1);
-    let room = Arc::new(Semaphore::new(worker.in_flight.max(1)));
+    if worker.in_flight == 0 {
+        // This process takes deliveries and leaves the jobs to others.
+        let _ = stopped.wait_for(|stop| *stop).await;
+        return;
+    }
+    let room = Arc::new(Semaphore::new(worker.in_flight));
     let book = SharedBook::default();
     let mut tasks = JoinSet::new();
     let mut statement = 0_u64;
