@@ -26,6 +26,7 @@ mod m20261206_140000_create_delivery_digests;
 mod m20261206_150000_demote_team_admin_grants;
 mod m20261206_160000_create_storage_probe;
 mod m20261206_160100_create_host_writes;
+mod m20261207_170000_create_config_version;
 
 /// The migrations whose rollback removes the audit log or its protections (the
 /// table and its append-only triggers, the `TRUNCATE` guard): `gantry migrate down`
@@ -64,6 +65,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_150000_demote_team_admin_grants::Migration),
             Box::new(m20261206_160000_create_storage_probe::Migration),
             Box::new(m20261206_160100_create_host_writes::Migration),
+            Box::new(m20261207_170000_create_config_version::Migration),
         ]
     }
 }

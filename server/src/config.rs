@@ -407,8 +407,19 @@ impl Default for GitHubSettings {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct WorkerSettings {
-    /// Jobs processed at once by this process.
-    pub concurrency: usize,
+    /// Removed: jobs are no longer tied to worker tasks. Setting it is refused with
+    /// a message naming [`WorkerSettings::in_flight`] and
+    /// [`WorkerSettings::per_installation`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<usize>,
+    /// Jobs in flight at once in this process (leased and not yet finished); a job
+    /// waiting on GitHub holds one of these, not a thread. 0: this process leases
+    /// no jobs (it only takes deliveries; other replicas run them).
+    pub in_flight: usize,
+    /// Jobs in flight at once in this process for one installation, counted by the
+    /// repository owner (an installation belongs to one account). GitHub allows no
+    /// more than 100 concurrent requests (its secondary rate limits).
+    pub per_installation: usize,
     /// How often an idle worker looks for jobs (it is also woken on each delivery).
     pub poll_interval_ms: u64,
     /// How long a lease lasts before another worker may take the job over.
@@ -422,7 +433,9 @@ pub struct WorkerSettings {
 impl Default for WorkerSettings {
     fn default() -> Self {
         Self {
-            concurrency: 2,
+            concurrency: None,
+            in_flight: 256,
+            per_installation: 100,
             poll_interval_ms: 500,
             lease_secs: 60,
             max_attempts: 5,
@@ -515,7 +528,7 @@ pub struct Limits {
     /// Disk one git workspace may use, in MiB.
     pub workspace_mib: u64,
     /// Plugin instances that can exist at once in this process (the pooling
-    /// allocator's slots); at least `worker.concurrency`.
+    /// allocator's slots). Invocations beyond it wait for a slot.
     pub pool_instances: u32,
 }
 
@@ -610,8 +623,11 @@ impl Settings {
     }
 
     fn validate(&self) -> anyhow::Result<()> {
-        if self.worker.concurrency == 0 {
-            bail!("worker.concurrency must be at least 1");
+        if self.worker.concurrency.is_some() {
+            bail!("worker.concurrency (GANTRY_WORKER__CONCURRENCY) is removed: jobs waiting on GitHub no longer hold a worker. Set worker.in_flight (jobs in flight per process, default 256) and worker.per_installation (per installation, default 100) instead");
+        }
+        if self.worker.per_installation == 0 {
+            bail!("worker.per_installation must be at least 1");
         }
         if self.plugins.limits.epoch_tick_ms == 0 || self.plugins.limits.timeout_ms == 0 {
             bail!("plugins.limits.timeout_ms and epoch_tick_ms must be positive");
@@ -638,6 +654,7 @@ impl Settings {
 /// whether each is a whole number.
 const OPTIONAL_PATHS: &[(&[&str], bool)] = &[
     (&["github", "token"], false),
+    (&["worker", "concurrency"], true),
     (&["github", "app_id"], true),
     (&["github", "private_key"], false),
     (&["github", "private_key_file"], false),
@@ -719,7 +736,7 @@ mod tests {
         let s = Settings::load_from(
             None,
             env(&[
-                ("GANTRY_WORKER__CONCURRENCY", "7"),
+                ("GANTRY_WORKER__IN_FLIGHT", "7"),
                 ("GANTRY_DATABASE__URL", "postgres://x/y"),
                 (
                     "GANTRY_WEBHOOK_SECRET",
@@ -728,7 +745,7 @@ mod tests {
             ]),
         )
         .unwrap();
-        assert_eq!(s.worker.concurrency, 7);
+        assert_eq!(s.worker.in_flight, 7);
         assert_eq!(s.database_url(), "postgres://x/y");
         assert_eq!(s.webhook.secrets.len(), 1);
         assert_eq!(
@@ -749,8 +766,28 @@ mod tests {
     #[test]
     fn a_badly_typed_override_is_a_clear_error() {
         let err =
-            Settings::load_from(None, env(&[("GANTRY_WORKER__CONCURRENCY", "many")])).unwrap_err();
-        assert!(format!("{err:#}").contains("GANTRY_WORKER__CONCURRENCY must be an integer"));
+            Settings::load_from(None, env(&[("GANTRY_WORKER__IN_FLIGHT", "many")])).unwrap_err();
+        assert!(format!("{err:#}").contains("GANTRY_WORKER__IN_FLIGHT must be an integer"));
+    }
+
+    #[test]
+    fn the_removed_worker_concurrency_is_refused_naming_its_replacements() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gantry.toml");
+        std::fs::write(&path, "[worker]\nconcurrency = 4\n").unwrap();
+        for err in [
+            Settings::load_from(Some(&path), env(&[])).unwrap_err(),
+            Settings::load_from(None, env(&[("GANTRY_WORKER__CONCURRENCY", "4")])).unwrap_err(),
+        ] {
+            let message = format!("{err:#}");
+            assert!(
+                message.contains("worker.concurrency")
+                    && message.contains("worker.in_flight")
+                    && message.contains("worker.per_installation"),
+                "{message}"
+            );
+        }
+        assert!(Settings::load_from(None, env(&[])).is_ok());
     }
 
     #[test]

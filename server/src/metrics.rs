@@ -24,6 +24,9 @@ pub struct Metrics {
     pub payload_parses: IntCounter,
     /// Jobs finished, by resulting status (`done`, `queued` for a retry, `dead`).
     pub jobs_finished: IntCounterVec,
+    /// Statements sent to the database on the shared connection pool, by result
+    /// (`ok`, `error`); transactions' `BEGIN` and `COMMIT` are not among them.
+    pub db_statements: IntCounterVec,
     /// Plugin invocations by plugin and outcome.
     pub plugin_invocations: IntCounterVec,
     /// Plugin invocation duration in seconds, by plugin.
@@ -163,6 +166,13 @@ impl Metrics {
             ),
             &["status"],
         )?;
+        let db_statements = IntCounterVec::new(
+            Opts::new(
+                "db_statements_total",
+                "Statements sent to the database on the shared pool, by result",
+            ),
+            &["result"],
+        )?;
         let plugin_invocations = IntCounterVec::new(
             Opts::new("plugin_invocations_total", "Plugin invocations by outcome"),
             &["plugin", "outcome"],
@@ -182,6 +192,7 @@ impl Metrics {
         registry.register(Box::new(rejections.clone()))?;
         registry.register(Box::new(payload_parses.clone()))?;
         registry.register(Box::new(jobs_finished.clone()))?;
+        registry.register(Box::new(db_statements.clone()))?;
         registry.register(Box::new(plugin_invocations.clone()))?;
         registry.register(Box::new(plugin_seconds.clone()))?;
         let plugin_reported = PluginMetrics {
@@ -256,6 +267,7 @@ impl Metrics {
             rejections,
             payload_parses,
             jobs_finished,
+            db_statements,
             plugin_invocations,
             plugin_seconds,
             plugin_reported,

@@ -30,6 +30,9 @@ pub struct Application {
     port: u16,
     server: actix_web::dev::Server,
     state: AppState,
+    /// The jobs' pool: on PostgreSQL one of their own (see [`Application::build`]),
+    /// on SQLite the one connection everyone shares.
+    job_db: sea_orm::DatabaseConnection,
 }
 
 impl std::fmt::Debug for Application {
@@ -93,6 +96,20 @@ impl Application {
         plugin_admin::seed::install_found(&db, &audit_key, &compiled, &plugins).await?;
         plugin_admin::active::warm(&db, &compiled).await?;
         let metrics = Metrics::new()?;
+        let mut db = db;
+        count_statements(&mut db, &metrics);
+        // On PostgreSQL jobs get a pool of their own, opened on this runtime: a
+        // connection an HTTP worker opened is driven by that worker's runtime, which
+        // ends with the server, while jobs in flight still finish after it. It also
+        // keeps an intake burst from taking every connection jobs need.
+        let job_db = if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+            let mut own =
+                db::connect(&settings.database_url(), settings.database.max_connections).await?;
+            count_statements(&mut own, &metrics);
+            own
+        } else {
+            db.clone()
+        };
         let github = GitHubAccess::from_settings(
             &settings.github,
             Some(crate::github::app::GitHubMetrics {
@@ -141,6 +158,7 @@ impl Application {
             settings: Arc::new(settings),
             runtime,
             plugins: compiled,
+            job_config: Arc::default(),
             github,
             wake: Arc::new(Notify::new()),
             observer: extras.observer,
@@ -169,6 +187,7 @@ impl Application {
             port,
             server,
             state,
+            job_db,
         })
     }
 
@@ -192,14 +211,31 @@ impl Application {
     }
 
     /// Serves HTTP and runs the workers until the server stops (SIGINT or SIGTERM),
-    /// then lets the workers finish their current jobs.
+    /// then lets the workers finish every job they have in flight.
     ///
     /// # Errors
     /// When the HTTP server fails.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let workers = WorkerPool::start(&self.state);
+        let own_pool = self.job_db.get_database_backend() == sea_orm::DbBackend::Postgres;
+        let jobs = AppState {
+            db: self.job_db.clone(),
+            ..self.state.clone()
+        };
+        let workers = WorkerPool::start(&jobs);
         let result = self.server.await;
         workers.shutdown().await;
+        if own_pool {
+            let _ = self.job_db.close().await;
+        }
         result
     }
+}
+
+/// Counts every statement sent on `db` in `gantry_db_statements_total`.
+fn count_statements(db: &mut sea_orm::DatabaseConnection, metrics: &Metrics) {
+    let statements = metrics.db_statements.clone();
+    db.set_metric_callback(move |info: &sea_orm::metric::Info<'_>| {
+        let result = if info.failed { "error" } else { "ok" };
+        statements.with_label_values(&[result]).inc();
+    });
 }

@@ -22,8 +22,11 @@ pub struct AppState {
     /// The wasmtime engine and linker.
     pub runtime: PluginRuntime,
     /// Installed plugins, compiled on `runtime`, by digest (which of them run is
-    /// read from the database for every job: `services::plugins::active`).
+    /// read from the database when it changed: `services::job_config`).
     pub plugins: Arc<CompiledPlugins>,
+    /// Policy rules and the plugins each project runs, kept while
+    /// `config_version` says they did not change.
+    pub job_config: Arc<crate::services::job_config::JobConfigCache>,
     /// GitHub on the configured credentials.
     pub github: GitHubAccess,
     /// Stores accepted deliveries, several per commit under load.

@@ -6,9 +6,10 @@
 //! `seed`, GitHub Apps, installations and tokens in `apps`. The data model lives in
 //! `state`, saving it to a file in `persist`, the bare git repositories behind git over
 //! HTTP in `mirror`, learning from webhook payloads in `learn`, GitHub-shaped JSON in
-//! `json`, faults and the request log in `faults`, the rate-limit budget in
-//! `ratelimit`, the handlers in `routes`, and GitHub's OpenAPI description (the part
-//! served), with what is checked and recorded against it, in `contract`.
+//! `json`, faults and the request log in `faults`, answer delays in `latency`, the
+//! rate-limit budget in `ratelimit`, the handlers in `routes`, and GitHub's OpenAPI
+//! description (the part served), with what is checked and recorded against it, in
+//! `contract`.
 //!
 //! The simulator serves GitHub's own paths at the root (no `/api/v3` prefix), learns
 //! repositories, issues, pull requests and users from the webhook payloads it is shown,
@@ -22,6 +23,7 @@ pub mod contract;
 mod error;
 mod faults;
 mod json;
+mod latency;
 mod learn;
 mod mirror;
 mod persist;
@@ -36,10 +38,14 @@ use actix_web::{dev::Server, web, App, HttpServer};
 use parking_lot::{Mutex, MutexGuard};
 
 pub use crate::routes::artifacts::{artifact_bytes, StorageRequest};
-use crate::{apps::AppLog, faults::Control, mirror::Mirrors, persist::Store, state::State};
+use crate::{
+    apps::AppLog, faults::Control, latency::Latencies, mirror::Mirrors, persist::Store,
+    state::State,
+};
 pub use crate::{
     apps::{AppKeyError, JwtRecord, NewApp, NewInstallation},
     faults::{Fault, FaultKind},
+    latency::{Latency, MAX_LATENCY_MS},
     seed::{JobOutcome, PullFile, RunArtifact, RunOutcome},
 };
 
@@ -59,6 +65,8 @@ pub struct Simulator {
     state: Arc<Mutex<State>>,
     /// Faults and the request log: never persisted, never locked with `state`.
     control: Arc<Mutex<Control>>,
+    /// Answer delays by route: never persisted.
+    latencies: Arc<Mutex<Latencies>>,
     /// App JWTs seen, token requests and token settings: never persisted.
     app_log: Arc<Mutex<AppLog>>,
     /// Where the bare repositories behind git over HTTP live.
@@ -74,6 +82,7 @@ impl Simulator {
             options,
             state: Arc::new(Mutex::new(State::default())),
             control: Arc::default(),
+            latencies: Arc::default(),
             app_log: Arc::default(),
             mirrors: Arc::new(Mirrors::temporary()),
             store: None,
@@ -97,6 +106,7 @@ impl Simulator {
             options,
             state: Arc::new(Mutex::new(state)),
             control: Arc::default(),
+            latencies: Arc::default(),
             app_log: Arc::default(),
             mirrors: Arc::new(Mirrors::at(repos)),
             store: Some(Arc::new(store)),
@@ -214,6 +224,28 @@ impl Simulator {
     /// The active faults, with the `times` they have left.
     pub fn faults(&self) -> Vec<Fault> {
         self.control.lock().faults()
+    }
+
+    /// Holds back the answers to requests matching `latency` by its `ms` (after the
+    /// latencies set before it, which are tried first; one with the same method and
+    /// path replaces the earlier). The request is then handled, and faulted, as usual.
+    pub fn set_latency(&self, latency: Latency) {
+        self.latencies.lock().set(latency);
+    }
+
+    /// Removes every latency: answers come as fast as the simulator makes them.
+    pub fn clear_latencies(&self) {
+        self.latencies.lock().clear();
+    }
+
+    /// The latencies in force, in the order they are tried.
+    pub fn latencies(&self) -> Vec<Latency> {
+        self.latencies.lock().list()
+    }
+
+    /// How long the answer to a request is held back, when a latency applies.
+    pub(crate) fn latency_for(&self, method: &str, path: &str) -> Option<std::time::Duration> {
+        self.latencies.lock().delay(method, path)
     }
 
     /// Requests seen for `method` and the exact `path` as sent (no query), faulted

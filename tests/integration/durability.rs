@@ -266,12 +266,20 @@ fn rand_ms(max: u64) -> u64 {
 async fn a_killed_sandbox_started_again_on_the_same_data_dir_goes_on_where_it_was() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("sandbox");
-    // The sleeper makes each job take 300 ms, so jobs are still queued at the kill.
+    // The sleeper makes each job take 300 ms and two run at once, so jobs are still
+    // queued at the kill.
     let plugins = ServerProcess::plugin_dir(dir.path(), &["hooks", "sleeper"]);
     let (port, sim_port) = (free_port(), free_port());
     let sim = format!("http://127.0.0.1:{sim_port}/repos/Codertocat/Hello-World");
     let http = reqwest::Client::new();
-    let mut sandbox = ServerProcess::sandbox(port, sim_port, &data, &plugins).await;
+    let mut sandbox = ServerProcess::sandbox(
+        port,
+        sim_port,
+        &data,
+        &plugins,
+        &[("GANTRY_WORKER__IN_FLIGHT", "2")],
+    )
+    .await;
 
     // Seed the simulator through GitHub's own endpoint, without credentials.
     let put = http

@@ -73,7 +73,7 @@ pub struct AppOptions {
     pub limits: Limits,
     /// Configuration overrides by plugin name.
     pub configs: Vec<(&'static str, serde_json::Value)>,
-    /// Worker tasks in the server.
+    /// Jobs in flight at once in the server (`worker.in_flight`).
     pub workers: usize,
     /// The JSON API token; `None` leaves the API closed.
     pub api_token: Option<&'static str>,
@@ -220,7 +220,7 @@ async fn start_app(
     settings.github.token = Some(Secret::new("test-token"));
     settings.worker.poll_interval_ms = 50;
     settings.worker.retry_base_ms = 100;
-    settings.worker.concurrency = options.workers;
+    settings.worker.in_flight = options.workers;
     settings.api.token = options.api_token.map(Secret::new);
     settings.secrets.key = Some(Secret::new(TEST_KEY));
     settings.webhook.secret_cache_ms = 0;

@@ -95,14 +95,16 @@ impl ServerProcess {
         server
     }
 
-    /// Starts `gantry sandbox` with its own simulator on `sim_port`.
+    /// Starts `gantry sandbox` with its own simulator on `sim_port`, with
+    /// `extra_env` besides the webhook secret (kept across restarts).
     pub async fn sandbox(
         port: u16,
         sim_port: u16,
         data_dir: &std::path::Path,
         plugins: &std::path::Path,
+        extra_env: &[(&str, &str)],
     ) -> Self {
-        Self::sandbox_with(port, sim_port, data_dir, plugins, None).await
+        Self::sandbox_with(port, sim_port, data_dir, plugins, None, extra_env).await
     }
 
     /// [`ServerProcess::sandbox`] reading the settings file `config` (plugin
@@ -113,6 +115,7 @@ impl ServerProcess {
         data_dir: &std::path::Path,
         plugins: &std::path::Path,
         config: Option<&std::path::Path>,
+        extra_env: &[(&str, &str)],
     ) -> Self {
         let mut args: Vec<String> = config
             .map(|c| vec!["--config".into(), c.display().to_string()])
@@ -128,10 +131,15 @@ impl ServerProcess {
             "--plugins-dir".into(),
             plugins.display().to_string(),
         ]);
-        let env = vec![
+        let mut env: Vec<(String, String)> = vec![
             ("GANTRY_WEBHOOK_SECRET".into(), SECRET.to_owned()),
             ("RUST_LOG".into(), "warn".into()),
         ];
+        env.extend(
+            extra_env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
         let log = data_dir.with_extension("log");
         let mut server = Self {
             child: None,

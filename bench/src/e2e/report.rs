@@ -26,6 +26,8 @@ pub const P99_AIM: Duration = Duration::from_millis(50);
 pub struct E2eRun {
     /// The database.
     pub backend: Backend,
+    /// Events per second sent.
+    pub rate: f64,
     /// For PostgreSQL, its settings.
     pub postgres_facts: Option<String>,
     /// Events sent in the measured part.
@@ -75,13 +77,15 @@ pub struct E2eOutcome {
     command: String,
     date: String,
     machine: Option<String>,
-    rate: f64,
+    rates: Vec<f64>,
     seconds: u64,
     warmup_secs: u64,
     drain_timeout: u64,
     binary: String,
     binary_profile: String,
     workers: usize,
+    github_latency_ms: u64,
+    github_calls: usize,
 }
 
 impl E2eOutcome {
@@ -99,13 +103,19 @@ impl E2eOutcome {
             command: command_line(),
             date: started.format("%Y-%m-%d %H:%M UTC").to_string(),
             machine: standalone.then(machine::description),
-            rate: args.rate,
+            rates: args.rates(),
             seconds: args.seconds,
             warmup_secs: args.warmup_secs,
             drain_timeout: args.drain_timeout,
             binary: crate::common::binary_name(binary),
             binary_profile: profile_of(binary),
-            workers: args.rig.job_workers(),
+            workers: args.rig.jobs_in_flight(),
+            github_latency_ms: args.rig.github_latency_ms,
+            github_calls: args.rig.github_max_concurrent_calls.unwrap_or_else(|| {
+                gantry_server::Settings::default()
+                    .github
+                    .max_concurrent_calls
+            }),
         }
     }
 
@@ -128,6 +138,10 @@ impl E2eOutcome {
             "\nLatency: from just before the webhook is sent to the simulator receiving the plugin's `POST .../labels` for that \
              issue (its request log; the same process and clock). 202: time to the webhook's answer.\n\n",
         );
+        let sweep = self.sweep_lines();
+        if !sweep.is_empty() {
+            let _ = writeln!(out, "### Highest rate with p99 under 1 s\n\n{sweep}");
+        }
         let _ = writeln!(out, "### Where the time goes\n\nCores busy on average while sending (1.00 = one core), from `/proc`:\n");
         out.push_str(&self.cpu_table());
         let breakdown = self.breakdown_lines();
@@ -159,18 +173,28 @@ impl E2eOutcome {
             .unwrap_or_default();
         format!(
             "`{}` (the {} build) run as `gantry serve` with its default settings ({} HTTP workers, default log filter to a file) \
-             and {} job workers, configured by environment variables only, with the bundled `{PLUGIN}` plugin alone and its default \
+             and {} jobs in flight at most, configured by environment variables only, with the bundled `{PLUGIN}` plugin alone and its default \
              configuration: an opened issue is labelled `needs-triage`, one `POST /repos/{{owner}}/{{repo}}/issues/{{number}}/labels` \
              per event. Databases: SQLite in a temporary directory; a fresh PostgreSQL database on this machine over loopback{postgres}. \
-             GitHub: the simulator in the bench's process, over loopback. Events: the corpus's `issues`/`opened` payload \
+             GitHub: the simulator in the bench's process, over loopback, {}; at most {} calls at once on the token. Events: the corpus's `issues`/`opened` payload \
              ({bytes} B compact), one issue number per event (each event has its own call path), signed; sent open loop at \
-             {:.0} events/s for {} s (event k is due at k / rate, however slow the answers) over pooled keep-alive connections, after {} s \
+             {} events/s for {} s (event k is due at k / rate, however slow the answers) over pooled keep-alive connections, after {} s \
              at the same rate that are not counted; afterwards up to {} s for the last calls",
             self.binary,
             self.binary_profile,
             defaults.server.http_workers,
             self.workers,
-            self.rate,
+            if self.github_latency_ms == 0 {
+                "answering at once".to_owned()
+            } else {
+                format!("answering every call {} ms late", self.github_latency_ms)
+            },
+            self.github_calls,
+            self.rates
+                .iter()
+                .map(|r| format!("{r:.0}"))
+                .collect::<Vec<_>>()
+                .join(", then "),
             self.seconds,
             self.warmup_secs,
             self.drain_timeout
@@ -179,15 +203,16 @@ impl E2eOutcome {
 
     fn results_table(&self) -> String {
         let mut out = String::from(
-            "| database | events | 202 | not accepted | calls seen | lost | extra calls | p50 ms | p90 ms | p99 ms | max ms | 202 p50 ms | 202 p99 ms |\n\
-             |---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n",
+            "| database | events/s | events | 202 | not accepted | calls seen | lost | extra calls | p50 ms | p90 ms | p99 ms | max ms | 202 p50 ms | 202 p99 ms |\n\
+             |---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n",
         );
         for r in &self.runs {
             let m = &r.matched;
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {:.0} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 r.backend.name(),
+                r.rate,
                 r.sent,
                 m.accepted,
                 failures(m),
@@ -207,20 +232,23 @@ impl E2eOutcome {
 
     fn cpu_table(&self) -> String {
         let mut out = String::from(
-            "| database | gantry process | bench (sender + simulator) | PostgreSQL | other processes | machine busy | mean job ms | mean plugin invocation ms |\n\
-             |---|--:|--:|--:|--:|--:|--:|--:|\n",
+            "| database | events/s | gantry process | bench (sender + simulator) | PostgreSQL | other processes | machine busy | gantry CPU ms per event | PostgreSQL CPU ms per event | mean job ms | mean plugin invocation ms |\n\
+             |---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n",
         );
         for r in &self.runs {
             let c = &r.cpu;
             let _ = writeln!(
                 out,
-                "| {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.0}% | {} | {} |",
+                "| {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} | {:.0}% | {:.2} | {:.2} | {} | {} |",
                 r.backend.name(),
+                r.rate,
                 c.gantry,
                 c.bench,
                 c.postgres,
                 c.other,
                 c.machine_busy * 100.0,
+                c.gantry * 1000.0 / r.rate,
+                c.postgres * 1000.0 / r.rate,
                 seconds_as_ms(r.job_mean_s),
                 seconds_as_ms(r.invoke_mean_s)
             );
@@ -241,8 +269,53 @@ impl E2eOutcome {
                 out,
                 "- **{}**: {}.",
                 r.backend.name(),
-                breakdown(r, self.rate, self.workers).join("; ")
+                breakdown(r, r.rate, self.workers).join("; ")
             );
+        }
+        out
+    }
+
+    /// Per database, the highest rate of the sweep whose p99 stayed under
+    /// [`SWEEP_P99`] with nothing lost or refused, and the CPU per event there;
+    /// empty without a sweep.
+    fn sweep_lines(&self) -> String {
+        let mut out = String::new();
+        if self.rates.len() < 2 {
+            return out;
+        }
+        let mut backends: Vec<Backend> = Vec::new();
+        for r in &self.runs {
+            if !backends.contains(&r.backend) {
+                backends.push(r.backend);
+            }
+        }
+        for backend in backends {
+            let best = self
+                .runs
+                .iter()
+                .filter(|r| r.backend == backend && sustained(r))
+                .max_by(|a, b| a.rate.total_cmp(&b.rate));
+            let _ = match best {
+                Some(r) => writeln!(
+                    out,
+                    "- **{}**: {:.0} events/s (p99 {} ms); CPU per event there: {:.2} ms in Gantry, {:.2} ms in PostgreSQL.",
+                    backend.name(),
+                    r.rate,
+                    ms(r.matched.latency(99.0)),
+                    r.cpu.gantry * 1000.0 / r.rate,
+                    r.cpu.postgres * 1000.0 / r.rate
+                ),
+                None => writeln!(
+                    out,
+                    "- **{}**: none of the rates swept ({}).",
+                    backend.name(),
+                    self.rates
+                        .iter()
+                        .map(|r| format!("{r:.0}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
         }
         out
     }
@@ -284,11 +357,11 @@ impl E2eOutcome {
                 m.lost == 0 && !m.latencies_us.is_empty() && Duration::from_micros(p99) < P99_AIM;
             let mut because = Vec::new();
             if !met && m.lost == 0 {
-                because = breakdown(r, self.rate, self.workers);
+                because = breakdown(r, r.rate, self.workers);
             }
             out.push(Verdict {
                 row: "P3",
-                case: format!("{}, {:.0} events/s", r.backend.name(), self.rate),
+                case: format!("{}, {:.0} events/s", r.backend.name(), r.rate),
                 aim: format!("webhook to API call p99 < {} ms", P99_AIM.as_millis()),
                 figure: format!("p99 {} ms (p50 {} ms)", ms(p99), ms(m.latency(50.0))),
                 met: Some(met),
@@ -309,7 +382,7 @@ impl E2eOutcome {
             }
             out.push(Verdict {
                 row: "P3",
-                case: format!("{}, {:.0} events/s", r.backend.name(), self.rate),
+                case: format!("{}, {:.0} events/s", r.backend.name(), r.rate),
                 aim: "no event lost".into(),
                 figure: format!(
                     "{} lost of {} accepted, {} not accepted",
@@ -368,20 +441,20 @@ fn breakdown(r: &E2eRun, rate: f64, workers: usize) -> Vec<String> {
             .unwrap_or_default();
         let load = if busy >= 1.0 {
             format!(
-                "the {workers} job workers would have to be busy {:.0}% of the time: they cannot keep up at this rate (at most {:.0} jobs/s), \
+                "the {workers} places for jobs in flight would have to be busy {:.0}% of the time: they cannot keep up at this rate (at most {:.0} jobs/s), \
                  so the queue grew as long as the load lasted",
                 busy * 100.0,
                 workers as f64 / job
             )
         } else {
             format!(
-                "the {workers} job workers were busy {:.0}% of the time",
+                "the {workers} places for jobs in flight were busy {:.0}% of the time",
                 busy * 100.0
             )
         };
         out.push(format!(
             "a job took {:.2} ms from lease to completion{invoke}, so at {rate:.0} events/s {load}; the rest of the gap, at least {:.2} ms, \
-             is an event waiting for a worker",
+             is an event waiting to be leased",
             job * 1000.0,
             (e2e - ack - job * 1000.0).max(0.0)
         ));
@@ -408,6 +481,18 @@ fn breakdown(r: &E2eRun, rate: f64, workers: usize) -> Vec<String> {
     out
 }
 
+/// The p99 a rate must keep to count as sustained in a sweep.
+pub const SWEEP_P99: Duration = Duration::from_secs(1);
+
+/// Whether a run kept its rate: p99 under [`SWEEP_P99`], nothing lost or refused.
+fn sustained(r: &E2eRun) -> bool {
+    let m = &r.matched;
+    m.lost == 0
+        && m.failed() == 0
+        && !m.latencies_us.is_empty()
+        && Duration::from_micros(m.latency(99.0)) < SWEEP_P99
+}
+
 fn micros(d: Duration) -> u64 {
     u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
 }
@@ -426,6 +511,7 @@ mod tests {
         };
         E2eRun {
             backend: Backend::Sqlite,
+            rate: 200.0,
             postgres_facts: None,
             sent: matched.accepted,
             max_lag: Duration::ZERO,
@@ -455,13 +541,15 @@ mod tests {
             command: "cargo run -p gantry-bench -- e2e".into(),
             date: "2026-11-21 05:00 UTC".into(),
             machine: None,
-            rate: 200.0,
+            rates: vec![200.0],
             seconds: 1,
             warmup_secs: 0,
             drain_timeout: 1,
             binary: "target/debug/gantry".into(),
             binary_profile: "dev".into(),
             workers: 2,
+            github_latency_ms: 0,
+            github_calls: 8,
         }
     }
 
@@ -475,7 +563,7 @@ mod tests {
         let reasons = slow[0].because.join("\n");
         assert!(reasons.contains("a job took 4.00 ms"), "{reasons}");
         assert!(
-            reasons.contains("2 job workers were busy 40% of the time"),
+            reasons.contains("2 places for jobs in flight were busy 40% of the time"),
             "{reasons}"
         );
         let mut saturated = run(&[2, 3, 4, 80], 0);
@@ -498,6 +586,33 @@ mod tests {
     }
 
     #[test]
+    fn a_sweep_names_the_highest_rate_kept_under_a_second_with_its_cpu_per_event() {
+        let at = |rate: f64, p99_ms: u64| E2eRun {
+            rate,
+            ..run(&[2, 3, p99_ms], 0)
+        };
+        let mut sweep = outcome(vec![at(100.0, 20), at(200.0, 900), at(400.0, 3000)]);
+        sweep.rates = vec![100.0, 200.0, 400.0];
+        let text = sweep.section();
+        assert!(
+            text.contains("- **sqlite**: 200 events/s (p99 900.00 ms); CPU per event there: 2.50 ms in Gantry, 0.00 ms in PostgreSQL."),
+            "{text}"
+        );
+        let mut none = outcome(vec![at(100.0, 2000), at(200.0, 3000)]);
+        none.rates = vec![100.0, 200.0];
+        assert!(
+            none.section()
+                .contains("- **sqlite**: none of the rates swept (100, 200)."),
+            "{}",
+            none.section()
+        );
+        assert!(
+            outcome(vec![at(200.0, 20)]).sweep_lines().is_empty(),
+            "one rate is no sweep"
+        );
+    }
+
+    #[test]
     fn the_section_has_the_table_the_aims_and_the_store_check() {
         let text = outcome(vec![run(&[2, 3, 4, 5], 0)]).section();
         assert!(
@@ -506,7 +621,7 @@ mod tests {
         );
         assert!(
             text.contains(
-                "| sqlite | 4 | 4 | 0 | 4 | 0 | 0 | 3.00 | 5.00 | 5.00 | 5.00 | 1.00 | 1.00 |"
+                "| sqlite | 200 | 4 | 4 | 0 | 4 | 0 | 0 | 3.00 | 5.00 | 5.00 | 5.00 | 1.00 | 1.00 |"
             ),
             "{text}"
         );

@@ -262,6 +262,7 @@ fn plugin_args(a: &ReportArgs) -> plugin::PluginArgs {
 fn e2e_args(a: &ReportArgs) -> e2e::E2eArgs {
     e2e::E2eArgs {
         rate: a.p3_rate,
+        sweep: Vec::new(),
         seconds: a.p3_seconds,
         warmup_secs: 5,
         databases: vec![Backend::Sqlite, Backend::Postgres],
@@ -427,10 +428,10 @@ fn shortened(a: &ReportArgs) -> Vec<String> {
         format!("{} min at {:.0}/s", a.p4_minutes, a.p4_rate),
         "60 min at 20/s".into(),
     );
-    if let Some(workers) = a.rig.worker_concurrency {
+    if let Some(in_flight) = a.rig.jobs_in_flight {
         out.push(format!(
-            "P3 and P4 with {workers} job workers (Gantry's default: {})",
-            gantry_server::Settings::default().worker.concurrency
+            "P3 and P4 with {in_flight} jobs in flight at most (Gantry's default: {})",
+            gantry_server::Settings::default().worker.in_flight
         ));
     }
     out

@@ -7,7 +7,7 @@
 //!
 //! Gantry keeps its default settings; only what a deployment must set is set: the
 //! listener, data directory, database, webhook secret, GitHub API URL and token, and
-//! the plugin directory (and the number of job workers, when asked to).
+//! the plugin directory (and how many jobs it keeps in flight, when asked to).
 pub mod cpu;
 pub mod events;
 pub mod metrics;
@@ -70,17 +70,26 @@ pub struct RigArgs {
     /// The webhook corpus; events are `webhooks/issues/opened.payload.json`.
     #[arg(long, default_value = crate::common::DEFAULT_CORPUS)]
     pub corpus: PathBuf,
-    /// Job workers in the server (`worker.concurrency`); Gantry's default when not given.
+    /// Jobs in flight at once in the server (`worker.in_flight`); Gantry's default
+    /// when not given.
     #[arg(long)]
-    pub worker_concurrency: Option<usize>,
+    pub jobs_in_flight: Option<usize>,
+    /// Milliseconds the simulator holds back every answer (a GitHub that answers in
+    /// 100 to 500 ms); 0 answers at once.
+    #[arg(long, default_value_t = 0)]
+    pub github_latency_ms: u64,
+    /// Calls in flight at once on the server's token (`github.max_concurrent_calls`);
+    /// Gantry's default when not given.
+    #[arg(long)]
+    pub github_max_concurrent_calls: Option<usize>,
 }
 
 impl RigArgs {
-    /// The job workers the server runs with.
+    /// The jobs in flight the server allows at once.
     #[must_use]
-    pub fn job_workers(&self) -> usize {
-        self.worker_concurrency
-            .unwrap_or_else(|| gantry_server::Settings::default().worker.concurrency)
+    pub fn jobs_in_flight(&self) -> usize {
+        self.jobs_in_flight
+            .unwrap_or_else(|| gantry_server::Settings::default().worker.in_flight)
     }
 
     /// The `gantry` binary to run.
@@ -159,6 +168,11 @@ impl Rig {
         });
         // The run sends far more than GitHub's 5000 calls an hour; the limit is not what is measured.
         sim.set_rate_limit(u64::from(u32::MAX));
+        if args.github_latency_ms > 0 {
+            sim.set_latency(gantry_simulator::Latency::everywhere(
+                args.github_latency_ms,
+            ));
+        }
         let listener = TcpListener::bind("127.0.0.1:0").context("binding the simulator")?;
         let sim_url = format!("http://{}", listener.local_addr()?);
         let sim_server = sim.serve(listener)?;
@@ -202,8 +216,14 @@ impl Rig {
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
         .collect();
-        if let Some(workers) = args.worker_concurrency {
-            env.push(("GANTRY_WORKER__CONCURRENCY".to_owned(), workers.to_string()));
+        if let Some(calls) = args.github_max_concurrent_calls {
+            env.push((
+                "GANTRY_GITHUB__MAX_CONCURRENT_CALLS".to_owned(),
+                calls.to_string(),
+            ));
+        }
+        if let Some(in_flight) = args.jobs_in_flight {
+            env.push(("GANTRY_WORKER__IN_FLIGHT".to_owned(), in_flight.to_string()));
         }
         rig.env.clone_from(&env);
         // On an error the rig is dropped, which drops the PostgreSQL database too.

@@ -141,7 +141,7 @@ impl SoakOutcome {
             binary: crate::common::binary_name(binary),
             binary_profile: profile_of(binary),
             binary_mb: std::fs::metadata(binary).map_or(0.0, |m| m.len() as f64 / 1e6),
-            workers: args.rig.job_workers(),
+            workers: args.rig.jobs_in_flight(),
         }
     }
 
@@ -161,7 +161,7 @@ impl SoakOutcome {
         let _ = writeln!(
             out,
             "- Method: the end-to-end set-up (P3 above: `{}`, the {} build, {:.1} MB on disk, default settings, the bundled `{PLUGIN}` \
-             plugin labelling each opened issue through the simulator, {} job workers); after it is ready it sits idle for {} s, then gets {:.0} events/s \
+             plugin labelling each opened issue through the simulator, {} jobs in flight at most); after it is ready it sits idle for {} s, then gets {:.0} events/s \
              ({} B each, one issue each) for {} min. Every {} s: the process's `VmRSS`, `RssAnon` and `RssFile` (`/proc/PID/status`), \
              its open descriptors (`/proc/PID/fd`), and its error counters (`/metrics`: dead-lettered jobs, plugin runs not `ok`, \
              refused webhooks, GitHub answers not 2xx) besides the sender's answers other than 202. MB are 10⁶ bytes.\n",

@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod approvals;
 pub mod audit;
+pub mod config_version;
 pub mod dashboard;
 pub mod deliveries;
 pub mod delivery_digests;

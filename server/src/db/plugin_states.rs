@@ -36,7 +36,7 @@ pub async fn disabled(db: &impl ConnectionTrait) -> Result<Vec<String>, DbErr> {
 }
 
 /// Records one run: a crash (trap or timeout) counts up, anything else resets the
-/// count. Reaching `limit` crashes in a row disables the plugin; returns the reason
+/// count (and writes nothing when there is no count to reset). Reaching `limit` crashes in a row disables the plugin; returns the reason
 /// when this run did that.
 ///
 /// # Errors
@@ -51,6 +51,10 @@ pub async fn record_run(
     let current = plugin_states::Entity::find_by_id(name.to_owned())
         .one(db)
         .await?;
+    if !crashed && current.as_ref().is_none_or(|s| s.consecutive_crashes == 0) {
+        // No crash to count and none to reset: nothing to write (most runs).
+        return Ok(None);
+    }
     let count = if crashed {
         current.as_ref().map_or(0, |s| s.consecutive_crashes) + 1
     } else {

@@ -4,8 +4,8 @@ use std::collections::HashSet;
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, QueryFilter, QueryOrder,
 };
 
 use super::entities::plugin_runs;
@@ -33,7 +33,7 @@ pub struct NewRun<'a> {
 ///
 /// # Errors
 /// When the database fails.
-pub async fn record(db: &DatabaseConnection, run: NewRun<'_>) -> Result<(), DbErr> {
+pub async fn record(db: &impl ConnectionTrait, run: NewRun<'_>) -> Result<(), DbErr> {
     plugin_runs::ActiveModel {
         job_id: Set(run.job_id),
         plugin: Set(run.plugin.to_owned()),

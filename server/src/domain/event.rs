@@ -85,14 +85,26 @@ impl EventMeta {
     /// # Errors
     /// When the body is not valid JSON or not an object.
     pub fn from_json(body: &[u8]) -> Result<Self, serde_json::Error> {
-        let raw: RawMeta = serde_json::from_slice(body)?;
+        Ok(Self::from_raw(serde_json::from_slice(body)?))
+    }
+
+    /// [`EventMeta::from_json`] on a payload already parsed, without parsing it
+    /// again.
+    ///
+    /// # Errors
+    /// When the value is not an object, or one of the fields named there is not.
+    pub fn from_value(payload: &serde_json::Value) -> Result<Self, serde_json::Error> {
+        Ok(Self::from_raw(RawMeta::deserialize(payload)?))
+    }
+
+    fn from_raw(raw: RawMeta) -> Self {
         let repository = raw.repository.and_then(|r| {
             Some(RepoRef {
                 owner: r.owner?.login?,
                 name: r.name?,
             })
         });
-        Ok(Self {
+        Self {
             action: raw.action.and_then(|a| a.as_str().map(str::to_owned)),
             repository,
             organization: raw.organization.and_then(|o| o.login),
@@ -112,13 +124,24 @@ impl EventMeta {
                             .map(str::to_owned)
                     })
                 }),
-        })
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_parsed_payload_gives_the_same_fields_as_its_bytes() {
+        let body = br#"{"action":"synchronize","pull_request":{"number":4,"base":{"ref":"main"}},"repository":{"name":"r","owner":{"login":"o"}},"installation":{"id":3}}"#;
+        let value: serde_json::Value = serde_json::from_slice(body).unwrap();
+        assert_eq!(
+            EventMeta::from_value(&value).unwrap(),
+            EventMeta::from_json(body).unwrap()
+        );
+        assert!(EventMeta::from_value(&serde_json::json!([1])).is_err());
+    }
 
     #[test]
     fn reads_action_repository_and_number() {

@@ -1,16 +1,16 @@
-//! The worker pool: a bounded number of tasks leasing and processing jobs until told
-//! to stop, one task sweeping approvals (expiry, telling plugins the outcome), one
-//! storing scheduled ticks, and one pruning old idempotency records of plugin
-//! writes. A worker whose job failed gives it back at once; one that dies mid-job
-//! leaves a lease that expires, so another worker (in this process or another)
-//! takes the job over.
+//! The worker pool: the leasing loop (`leasing.rs`) with its jobs in flight, one
+//! task sweeping approvals (expiry, telling plugins the outcome), one storing
+//! scheduled ticks, and one pruning old idempotency records of plugin writes, all
+//! until told to stop. A job whose processing failed is given back at once; a
+//! process that dies mid-job leaves leases that expire, so another process takes
+//! its jobs over.
 use std::time::Duration;
 
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::db::jobs;
-use crate::services::{approval_sweep, dispatch, schedule};
+use super::leasing;
+use crate::services::{approval_sweep, schedule};
 use crate::state::AppState;
 
 /// Running workers and the switch that stops them.
@@ -21,17 +21,16 @@ pub struct WorkerPool {
 }
 
 impl WorkerPool {
-    /// Starts `state.settings.worker.concurrency` workers.
+    /// Starts the leasing loop (up to `worker.in_flight` jobs at once) and the timers.
     #[must_use]
     pub fn start(state: &AppState) -> Self {
         let (stop, stopped) = watch::channel(false);
         let process_id = uuid::Uuid::new_v4().simple().to_string();
-        let mut handles: Vec<JoinHandle<()>> = (0..state.settings.worker.concurrency)
-            .map(|n| {
-                let owner = format!("{}-{n}", &process_id[..12]);
-                tokio::spawn(run(state.clone(), owner, stopped.clone()))
-            })
-            .collect();
+        let mut handles = vec![tokio::spawn(leasing::run(
+            state.clone(),
+            process_id[..12].to_owned(),
+            stopped.clone(),
+        ))];
         handles.push(tokio::spawn(sweep_approvals(
             state.clone(),
             stopped.clone(),
@@ -44,78 +43,12 @@ impl WorkerPool {
         Self { stop, handles }
     }
 
-    /// Asks every worker to stop after its current job and waits for them.
+    /// Stops leasing, waits for every job in flight to finish, and stops the timers.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         for handle in self.handles {
             let _ = handle.await;
         }
-    }
-}
-
-async fn run(state: AppState, owner: String, mut stopped: watch::Receiver<bool>) {
-    let poll = Duration::from_millis(state.settings.worker.poll_interval_ms);
-    let lease = Duration::from_secs(state.settings.worker.lease_secs);
-    while !*stopped.borrow() {
-        match jobs::lease_next(&state.db, &owner, lease).await {
-            Ok(Some(job)) => {
-                let job_id = job.id;
-                let heartbeat =
-                    tokio::spawn(keep_lease(state.clone(), job_id, owner.clone(), lease));
-                let started = std::time::Instant::now();
-                let result = dispatch::process(&state, job).await;
-                state
-                    .metrics
-                    .job_seconds
-                    .observe(started.elapsed().as_secs_f64());
-                heartbeat.abort();
-                if let Err(err) = result {
-                    give_back(&state, job_id, &owner, &format!("{err:#}"), lease).await;
-                }
-            }
-            Ok(None) => {
-                tokio::select! {
-                    () = state.wake.notified() => {}
-                    () = tokio::time::sleep(poll) => {}
-                    _ = stopped.changed() => {}
-                }
-            }
-            Err(err) => {
-                tracing::warn!(error = %err, "could not lease a job; is the database reachable?");
-                tokio::select! {
-                    () = tokio::time::sleep(poll) => {}
-                    _ = stopped.changed() => {}
-                }
-            }
-        }
-    }
-}
-
-/// A job whose processing failed (its storage failed) is queued again at once,
-/// retried through the fault on a fresh connection for up to half its lease, so it
-/// runs again promptly rather than after the lease expires. Its plugins that
-/// finished are recorded and do not run again.
-async fn give_back(state: &AppState, job_id: i64, owner: &str, error: &str, lease: Duration) {
-    let retry_at = chrono::Utc::now()
-        + chrono::Duration::milliseconds(
-            i64::try_from(state.settings.worker.retry_base_ms).unwrap_or(1_000),
-        );
-    let released = crate::db::persist::persistently("giving back a failed job", lease / 2, || {
-        jobs::release(&state.db, job_id, owner, error, retry_at)
-    })
-    .await;
-    match released {
-        Ok(_) => tracing::error!(
-            job = job_id,
-            error,
-            "job processing failed; it is queued again"
-        ),
-        Err(release_err) => tracing::error!(
-            job = job_id,
-            error,
-            release_error = %release_err,
-            "job processing failed and could not be given back; its lease will expire and it will be retried"
-        ),
     }
 }
 
@@ -174,26 +107,6 @@ async fn prune_host_writes(state: AppState, mut stopped: watch::Receiver<bool>) 
         tokio::select! {
             () = tokio::time::sleep(Duration::from_secs(3600)) => {}
             _ = stopped.changed() => {}
-        }
-    }
-}
-
-/// Renews a job's lease every third of its length while the job runs, so a long job
-/// is not taken over by another worker. Aborted when the job finishes.
-async fn keep_lease(state: AppState, job_id: i64, owner: String, lease: Duration) {
-    let every = (lease / 3).max(Duration::from_millis(100));
-    loop {
-        tokio::time::sleep(every).await;
-        match jobs::renew_lease(&state.db, job_id, &owner, lease).await {
-            Ok(true) => {}
-            Ok(false) => {
-                tracing::warn!(
-                    job = job_id,
-                    "lost the lease on a running job; another worker may take it over"
-                );
-                return;
-            }
-            Err(err) => tracing::warn!(job = job_id, error = %err, "could not renew a job lease"),
         }
     }
 }

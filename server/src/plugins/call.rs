@@ -171,6 +171,8 @@ impl PluginRuntime {
             permission: None,
         });
         let limits = self.limits();
+        // Declared before the store, so it is released after the instance is gone.
+        let _slot = self.instance_slot().await;
         let started = Instant::now();
         let started_at = chrono::Utc::now();
         let deadline = started + limits.timeout();

@@ -25,6 +25,11 @@ pub struct PluginRuntime {
     linker: Arc<Linker<HostState>>,
     limits: Limits,
     cache: Option<ComponentCache>,
+    /// One permit per instance slot of the pool (`limits.pool_instances`): an
+    /// invocation holds one from before its instance exists until it is gone, so
+    /// more jobs in flight than slots wait for a slot instead of failing to
+    /// instantiate.
+    slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl std::fmt::Debug for PluginRuntime {
@@ -76,11 +81,15 @@ impl PluginRuntime {
         link_host(&mut linker)
             .map_err(anyhow::Error::from)
             .context("linking Gantry's host imports")?;
+        let slots = Arc::new(tokio::sync::Semaphore::new(
+            usize::try_from(limits.pool_instances.max(1)).unwrap_or(1),
+        ));
         Ok(Self {
             engine,
             linker: Arc::new(linker),
             limits,
             cache: None,
+            slots,
         })
     }
 
@@ -103,6 +112,13 @@ impl PluginRuntime {
 
     pub(crate) fn engine(&self) -> &Engine {
         &self.engine
+    }
+
+    /// Waits for a free instance slot; the instance must be dropped before the
+    /// permit is.
+    pub(crate) async fn instance_slot(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        // The semaphore is never closed; `None` would only mean running unbounded.
+        self.slots.acquire().await.ok()
     }
 
     /// The limits applied to every invocation.

@@ -11,6 +11,7 @@ pub mod delivery_writer;
 pub mod dispatch;
 pub mod installations;
 pub mod intake;
+pub mod job_config;
 pub mod plugin_secrets;
 #[cfg(feature = "sandbox")]
 pub mod plugin_test;

@@ -105,7 +105,8 @@ async fn not_found() -> Result<HttpResponse, SimError> {
     Err(SimError::NotFound)
 }
 
-/// In front of every GitHub route, in this order: logs the request, refuses it when
+/// In front of every GitHub route, in this order: logs the request, waits the
+/// latency set for its route (`Simulator::set_latency`), refuses it when
 /// unauthenticated (unless anonymous access is allowed) or, when tokens are checked,
 /// when its token is not one the simulator knows, counts it against the rate-limit
 /// budget (refusing it with GitHub's 403 once that is used up), applies the first
@@ -130,6 +131,9 @@ async fn gate(
     let path = req.path().to_owned();
     sim.control()
         .record(method.as_str(), &path, std::time::Instant::now());
+    if let Some(delay) = sim.latency_for(method.as_str(), &path) {
+        actix_web::rt::time::sleep(delay).await;
+    }
     let app_route = apps::uses_app_jwt(&path);
     let refusal = match credential(req.headers()) {
         None if !sim.options.allow_anonymous => Some(SimError::Unauthorized),

@@ -24,6 +24,7 @@ mod hang;
 mod helpers;
 mod issues;
 mod labels;
+mod latency;
 mod learning;
 mod milestones;
 mod persistence;

@@ -12,7 +12,7 @@ use crate::db::audit::{self, AuditEntry};
 use crate::db::entities::jobs::Model as Job;
 use crate::db::jobs::JobStatus;
 use crate::db::persist::persistently;
-use crate::db::{deliveries, jobs, plugin_states, policies, runs};
+use crate::db::{deliveries, jobs, plugin_states, runs};
 use crate::domain::{
     is_known_action, is_known_event, Actor, AuditAction, Cause, EventMeta, RepoRef,
 };
@@ -20,7 +20,7 @@ use crate::github::GitHubError;
 use crate::plugins::{HostEnv, InvocationReport, Outcome, PluginCommand, PluginEvent};
 use crate::services::around::Target;
 use crate::services::commands::{self, CommentContext, Routed};
-use crate::services::plugins::{self, active::ActivePlugins};
+use crate::services::plugins::active::ActivePlugins;
 use crate::services::{approvals, installations, schedule};
 
 mod wrapped;
@@ -71,8 +71,12 @@ async fn run_job(state: &AppState, job: Job) -> anyhow::Result<()> {
         jobs::complete(&state.db, job.id).await?;
         return Ok(());
     }
-    let meta = EventMeta::from_json(&delivery.payload).unwrap_or_default();
+    // Parsed once: the routing fields are read from the parsed value.
     let payload = serde_json::from_slice::<serde_json::Value>(&delivery.payload).ok();
+    let meta = payload
+        .as_ref()
+        .and_then(|p| EventMeta::from_value(p).ok())
+        .unwrap_or_default();
     if let Some(payload) = &payload {
         if let Some(observer) = &state.observer {
             observer.observe(&delivery.event, payload);
@@ -136,25 +140,26 @@ async fn run_job(state: &AppState, job: Job) -> anyhow::Result<()> {
             .await
         }
     };
+    let config = state
+        .job_config
+        .for_repository(&state.db, &state.plugins, meta.repository.as_ref())
+        .await?;
     let env = HostEnv {
         github,
         db: state.db.clone(),
-        rules: std::sync::Arc::new(policies::all(&state.db).await?),
+        rules: config.rules.clone(),
         services: state.host_services.clone(),
         actors: Default::default(),
     };
     let finished = runs::finished_plugins(&state.db, job.id).await?;
-    let disabled = plugin_states::disabled(&state.db).await?;
-    let active =
-        plugins::active::for_repository(&state.db, &state.plugins, meta.repository.as_ref())
-            .await?;
+    let (active, disabled) = (&*config.active, config.disabled.as_slice());
     let run = JobRun {
         state,
         job: &job,
         env: &env,
-        active: &active,
+        active,
         finished: &finished,
-        disabled: &disabled,
+        disabled,
         delivery_id: &delivery.delivery_id,
     };
     let mut outcome = JobOutcome::default();
@@ -180,7 +185,7 @@ async fn run_job(state: &AppState, job: Job) -> anyhow::Result<()> {
         .as_ref()
         .and_then(|p| CommentContext::of(&delivery.event, delivery.action.as_deref(), p))
     {
-        match commands::route(state, &env.github, &event, &comment, &active).await {
+        match commands::route(state, &env.github, &event, &comment, active).await {
             Err(err) => outcome.retry_reasons.push(format!("commands: {err:#}")),
             Ok(routed) => {
                 for (n, Routed { plugin, command }) in routed.into_iter().enumerate() {
@@ -383,9 +388,11 @@ async fn settle(
         .observe(report.duration.as_secs_f64());
     let crashed = matches!(report.outcome, Outcome::Trapped | Outcome::TimedOut);
     let limit = state.settings.plugins.max_consecutive_crashes;
-    // The automatic disable and its audit row are one transaction. This and the run's
-    // record are retried through a passing storage fault: the plugin's writes have
-    // happened, and a job whose record is lost runs them again after its lease.
+    let log = (!report.log.is_empty()).then_some(report.log);
+    // The run, the plugin's crash count and an automatic disable with its audit row
+    // are one transaction, retried through a passing storage fault: the plugin's
+    // writes have happened, and a job whose record is lost runs them again after
+    // its lease.
     let budget = record_budget(state);
     let disabled = persistently("recording a plugin's run", budget, || {
         audit::retrying(|| async {
@@ -405,6 +412,19 @@ async fn settle(
                     .details(format!("{}: {reason}", report.plugin));
                 audit::append(&txn, state.audit_key(), &entry).await?;
             }
+            runs::record(
+                &txn,
+                runs::NewRun {
+                    job_id: job.id,
+                    plugin: run_name,
+                    outcome: report.outcome,
+                    message: report.message.clone(),
+                    log: log.clone(),
+                    duration_ms: i64::try_from(report.duration.as_millis()).unwrap_or(i64::MAX),
+                    started_at: report.started_at,
+                },
+            )
+            .await?;
             txn.commit().await?;
             Ok::<_, sea_orm::DbErr>(reason)
         })
@@ -420,22 +440,6 @@ async fn settle(
             report.message.as_deref().unwrap_or("retry")
         ));
     }
-    let log = (!report.log.is_empty()).then_some(report.log);
-    persistently("recording a plugin's run", budget, || {
-        runs::record(
-            &state.db,
-            runs::NewRun {
-                job_id: job.id,
-                plugin: run_name,
-                outcome: report.outcome,
-                message: report.message.clone(),
-                log: log.clone(),
-                duration_ms: i64::try_from(report.duration.as_millis()).unwrap_or(i64::MAX),
-                started_at: report.started_at,
-            },
-        )
-    })
-    .await?;
     Ok(())
 }
 

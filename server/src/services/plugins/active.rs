@@ -1,7 +1,8 @@
 //! The plugins a job runs: installed, switched on, and enabled for the event's
 //! repository (by its own row or through `*`), each with the configuration for that
-//! repository. Read from the database for every job, so a change made with the CLI,
-//! the API or another replica applies from the next job on, without a restart; a
+//! repository. Read from the database whenever `config_version` moved (kept per
+//! process by `services::job_config`), so a change made with the CLI, the API or
+//! another replica applies from the next job on, without a restart; a
 //! plugin installed or upgraded elsewhere is compiled here by the first job that
 //! needs it (or loaded from the disk cache), then kept in memory by digest.
 //!

@@ -1,9 +1,9 @@
 //! The simulator's own controls, under a prefix GitHub never uses, for sandbox users
 //! and external scripts: listing, injecting and clearing faults (`/_simulator/faults`)
-//! here, seeding workflows, driving runs, setting pull request files and
-//! mergeability and the rate limit in `seed`, and GitHub Apps, installations and
-//! token settings in `apps`. These routes sit outside the gate: no
-//! authentication, not logged, not writes.
+//! and answer delays (`/_simulator/latency`) here; seeding workflows, driving runs,
+//! setting pull request files and mergeability and the rate limit in `seed`; GitHub
+//! Apps, installations and token settings in `apps`. These routes sit outside the
+//! gate: no authentication, not logged, not writes.
 
 mod apps;
 mod seed;
@@ -11,7 +11,7 @@ mod seed;
 use actix_web::{web, HttpResponse};
 
 use super::not_found;
-use crate::{error::SimError, Fault, Simulator};
+use crate::{error::SimError, Fault, Latency, Simulator};
 
 /// The private prefix of every control route.
 pub(super) const PREFIX: &str = "/_simulator";
@@ -23,6 +23,12 @@ pub(super) fn config(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(list_faults))
             .route(web::post().to(inject_fault))
             .route(web::delete().to(clear_faults)),
+    )
+    .service(
+        web::resource("/latency")
+            .route(web::get().to(list_latencies))
+            .route(web::post().to(set_latency))
+            .route(web::delete().to(clear_latencies)),
     )
     .configure(seed::config)
     .configure(apps::config)
@@ -61,5 +67,39 @@ async fn inject_fault(
 /// `DELETE /_simulator/faults`: removes every fault; 204.
 async fn clear_faults(sim: web::Data<Simulator>) -> HttpResponse {
     sim.clear_faults();
+    HttpResponse::NoContent().finish()
+}
+
+/// `GET /_simulator/latency`: the answer delays in force, in the order they are tried.
+async fn list_latencies(sim: web::Data<Simulator>) -> HttpResponse {
+    HttpResponse::Ok().json(sim.latencies())
+}
+
+/// `POST /_simulator/latency` with a [`Latency`] as JSON, e.g. `{"path": "/**",
+/// "ms": 200}` or `{"method": "POST", "path": "/repos/*/*/issues/*/labels", "ms":
+/// 300}`: 201 with it (one with the same method and path is replaced); 400 for
+/// malformed JSON, 422 for a bad path or more than `MAX_LATENCY_MS`.
+async fn set_latency(
+    sim: web::Data<Simulator>,
+    body: web::Bytes,
+) -> Result<HttpResponse, SimError> {
+    let latency: Latency = serde_json::from_slice(&body).map_err(|e| {
+        if e.is_data() {
+            SimError::invalid("Latency", "invalid", "latency")
+        } else {
+            SimError::BadJson
+        }
+    })?;
+    if let Some(field) = latency.problem() {
+        return Err(SimError::invalid("Latency", "invalid", field));
+    }
+    tracing::info!(?latency, "simulator latency set");
+    sim.set_latency(latency.clone());
+    Ok(HttpResponse::Created().json(latency))
+}
+
+/// `DELETE /_simulator/latency`: removes every delay; 204.
+async fn clear_latencies(sim: web::Data<Simulator>) -> HttpResponse {
+    sim.clear_latencies();
     HttpResponse::NoContent().finish()
 }

@@ -1,23 +1,25 @@
 //! Queries on `jobs`: the database-backed work queue.
 //!
-//! A worker leases a job by a conditional update (only one worker's update matches),
-//! so the same code is correct on SQLite and PostgreSQL with any number of workers or
-//! processes. A lease that expires (its worker died) makes the job available again.
-//! Jobs with the same target key (one issue or pull request) run one at a time, in
-//! the order they arrived. On PostgreSQL the lease is one `UPDATE ... FOR UPDATE
-//! SKIP LOCKED` statement, so workers in several processes never wait on each other.
+//! Leasing (`lease.rs`) is a conditional update (only one process's update matches
+//! a row), so the same code is correct on SQLite and PostgreSQL with any number of
+//! processes. A lease that expires (its process died or lost it) makes the job
+//! available again. Jobs with the same target key (one issue or pull request) run
+//! one at a time, in the order they arrived. Here: renewing, giving back, finishing,
+//! retrying and replaying jobs, and the queue's counts.
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DbBackend, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Statement,
-    TransactionTrait, UpdateMany,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait, UpdateMany,
 };
 
 use super::entities::jobs;
 use crate::domain::text::clip;
+
+mod lease;
+pub use lease::{installation_key, lease_batch};
 
 /// Where a job is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,105 +45,6 @@ impl JobStatus {
             Self::Dead => "dead",
         }
     }
-}
-
-/// Leases one job out of a batch of candidate ids: the oldest that is due (or whose
-/// lease expired) with no earlier unfinished job for the same target. `{lock}` is
-/// `FOR UPDATE OF j SKIP LOCKED` on PostgreSQL, so concurrent workers pass over a row
-/// another transaction is leasing; SQLite has one writer at a time, so the statement
-/// is atomic there as it is. `{candidates}` are integer ids from the database.
-const LEASE_SQL: &str = r#"
-UPDATE jobs SET status = 'running', lease_owner = {p1}, lease_expires_at = {p2},
-       attempts = attempts + 1, updated_at = {p3}
-WHERE id = (
-    SELECT j.id FROM jobs j
-    WHERE j.id IN ({candidates})
-      AND j.status IN ('queued', 'running')
-      AND ((j.status = 'queued' AND j.run_after <= {p3})
-           OR (j.status = 'running' AND j.lease_expires_at < {p3}))
-      AND NOT EXISTS (
-          SELECT 1 FROM jobs e
-          WHERE e.target_key = j.target_key AND e.id < j.id
-            AND e.status IN ('queued', 'running'))
-    ORDER BY j.id
-    LIMIT 1
-    {lock})
-RETURNING *"#;
-
-/// Candidates are taken this many at a time, oldest first...
-const BATCH: u64 = 64;
-/// ...for at most this many batches per lease, so jobs waiting behind a busy target
-/// do not hide runnable ones further back, and a lease stays cheap.
-const MAX_BATCHES: usize = 8;
-
-fn lease_sql(backend: DbBackend, candidates: &[i64]) -> String {
-    let (p1, p2, p3, lock) = match backend {
-        DbBackend::Postgres => ("$1", "$2", "$3", "FOR UPDATE OF j SKIP LOCKED"),
-        _ => ("?1", "?2", "?3", ""),
-    };
-    let ids = candidates
-        .iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(", ");
-    LEASE_SQL
-        .replace("{p1}", p1)
-        .replace("{p2}", p2)
-        .replace("{p3}", p3)
-        .replace("{lock}", lock)
-        .replace("{candidates}", &ids)
-}
-
-/// Leases the oldest available job whose target has no earlier unfinished job.
-/// Returns `None` when there is nothing to do.
-///
-/// Two steps keep every lease fast whatever the backlog and whatever the planner
-/// knows: the oldest unfinished ids come from the partial index in id order, then
-/// one locking statement leases the first eligible one of them.
-///
-/// # Errors
-/// When the database fails.
-pub async fn lease_next(
-    db: &DatabaseConnection,
-    owner: &str,
-    lease: Duration,
-) -> Result<Option<jobs::Model>, DbErr> {
-    use sea_orm::QuerySelect;
-    let now = Utc::now();
-    let expires = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
-    let backend = db.get_database_backend();
-    let mut after = 0_i64;
-    for _ in 0..MAX_BATCHES {
-        let candidates: Vec<i64> = jobs::Entity::find()
-            .select_only()
-            .column(jobs::Column::Id)
-            .filter(
-                jobs::Column::Status
-                    .is_in([JobStatus::Queued.as_str(), JobStatus::Running.as_str()]),
-            )
-            .filter(jobs::Column::Id.gt(after))
-            .order_by_asc(jobs::Column::Id)
-            .limit(BATCH)
-            .into_tuple()
-            .all(db)
-            .await?;
-        let Some(&last) = candidates.last() else {
-            return Ok(None);
-        };
-        let statement = Statement::from_sql_and_values(
-            backend,
-            lease_sql(backend, &candidates),
-            [owner.into(), expires.into(), now.into()],
-        );
-        if let Some(job) = jobs::Entity::find().from_raw_sql(statement).one(db).await? {
-            return Ok(Some(job));
-        }
-        if (candidates.len() as u64) < BATCH {
-            return Ok(None);
-        }
-        after = last;
-    }
-    Ok(None)
 }
 
 /// Extends a lease this worker still holds. Returns false when the lease was lost
