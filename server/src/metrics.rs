@@ -24,8 +24,9 @@ pub struct Metrics {
     pub payload_parses: IntCounter,
     /// Jobs finished, by resulting status (`done`, `queued` for a retry, `dead`).
     pub jobs_finished: IntCounterVec,
-    /// Statements sent to the database on the shared connection pool, by result
-    /// (`ok`, `error`); transactions' `BEGIN` and `COMMIT` are not among them.
+    /// Statements sent to the database on Gantry's connection pools (requests' and,
+    /// on PostgreSQL, the jobs' own), by result (`ok`, `error`); transactions'
+    /// `BEGIN` and `COMMIT` are not among them.
     pub db_statements: IntCounterVec,
     /// Plugin invocations by plugin and outcome.
     pub plugin_invocations: IntCounterVec,
@@ -169,7 +170,7 @@ impl Metrics {
         let db_statements = IntCounterVec::new(
             Opts::new(
                 "db_statements_total",
-                "Statements sent to the database on the shared pool, by result",
+                "Statements sent to the database on Gantry's pools, by result",
             ),
             &["result"],
         )?;

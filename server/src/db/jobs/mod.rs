@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait, UpdateMany,
+    EntityTrait, QueryFilter, QueryOrder, TransactionTrait, UpdateMany,
 };
 
 use super::entities::jobs;
@@ -220,20 +220,30 @@ pub async fn for_delivery(
         .await
 }
 
-/// How many jobs are in each unfinished state: `(queued, running)`.
+/// How many jobs are in each unfinished state: `(queued, running)`, from one
+/// statement, so a job moving between the two is never counted in neither.
 ///
 /// # Errors
 /// When the database fails.
 pub async fn pending_counts(db: &DatabaseConnection) -> Result<(u64, u64), DbErr> {
-    let queued = jobs::Entity::find()
-        .filter(jobs::Column::Status.eq(JobStatus::Queued.as_str()))
-        .count(db)
+    use sea_orm::QuerySelect;
+    let rows: Vec<(String, i64)> = jobs::Entity::find()
+        .select_only()
+        .column(jobs::Column::Status)
+        .column_as(jobs::Column::Id.count(), "n")
+        .filter(
+            jobs::Column::Status.is_in([JobStatus::Queued.as_str(), JobStatus::Running.as_str()]),
+        )
+        .group_by(jobs::Column::Status)
+        .into_tuple()
+        .all(db)
         .await?;
-    let running = jobs::Entity::find()
-        .filter(jobs::Column::Status.eq(JobStatus::Running.as_str()))
-        .count(db)
-        .await?;
-    Ok((queued, running))
+    let count = |status: JobStatus| {
+        rows.iter()
+            .find(|(s, _)| s == status.as_str())
+            .map_or(0, |(_, n)| u64::try_from(*n).unwrap_or(0))
+    };
+    Ok((count(JobStatus::Queued), count(JobStatus::Running)))
 }
 
 /// When the oldest waiting job was created.
