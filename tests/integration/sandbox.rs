@@ -16,7 +16,8 @@ async fn a_plugin_in_the_sandbox_clones_from_the_sandboxs_simulator() {
     let config = dir.path().join("gantry.toml");
     std::fs::write(&config, "[plugins.config.gitter]\ntag = \"v9.9.9\"\n").unwrap();
     let (port, sim_port) = (free_port(), free_port());
-    let sandbox = ServerProcess::sandbox_with(port, sim_port, &data, &plugins, Some(&config), &[]).await;
+    let sandbox =
+        ServerProcess::sandbox_with(port, sim_port, &data, &plugins, Some(&config), &[]).await;
 
     let body = corpus_payload("issues/opened.payload.json");
     let answer = reqwest::Client::new()
