@@ -186,7 +186,10 @@ fn dispatches_carry_the_configured_inputs_with_the_pull_request_and_commit() {
         dispatch_inputs(&c.jobs[0], &p, &["sha".to_owned()]),
         json!({"suite": "fast", "sha": "a".repeat(40)})
     );
-    assert_eq!(dispatch_inputs(&c.jobs[0], &p, &[]), json!({"suite": "fast"}));
+    assert_eq!(
+        dispatch_inputs(&c.jobs[0], &p, &[]),
+        json!({"suite": "fast"})
+    );
     assert_eq!(p.dispatch_ref(), "feature");
     let fork = Pull {
         from_fork: true,
@@ -435,10 +438,16 @@ fn retest_reruns_the_latest_failed_run_of_each_job_once() {
 #[test]
 fn a_workflow_files_declared_inputs_are_read_from_its_dispatch_trigger() {
     let yaml = "name: CI\non:\n  push:\n    branches: [main]\n  workflow_dispatch:\n    inputs:\n      # the pull request\n      pr:\n        description: The number\n        required: false\n      'sha':\n        type: string\n  pull_request:\n    types: [opened]\njobs:\n  test:\n    runs-on: ubuntu-latest\n";
-    assert_eq!(declared_inputs(yaml), vec!["pr".to_owned(), "sha".to_owned()]);
+    assert_eq!(
+        declared_inputs(yaml),
+        vec!["pr".to_owned(), "sha".to_owned()]
+    );
     let bare = "on:\n  workflow_dispatch:\njobs:\n  inputs:\n    x: 1\n";
     assert!(declared_inputs(bare).is_empty());
     assert!(declared_inputs("on: [push, workflow_dispatch]\n").is_empty());
-    assert_eq!(workflow_file("ci.yml").as_deref(), Some(".github/workflows/ci.yml"));
+    assert_eq!(
+        workflow_file("ci.yml").as_deref(),
+        Some(".github/workflows/ci.yml")
+    );
     assert_eq!(workflow_file("1234"), None);
 }

@@ -391,9 +391,8 @@ fn labels(cx: &Context<'_>, config: &Config, mut plan: Plan) -> Plan {
             listed.join(", "),
         ));
     }
-    let (ok, refused): (Vec<String>, Vec<String>) = names
-        .into_iter()
-        .partition(|l| label_allowed(l, config));
+    let (ok, refused): (Vec<String>, Vec<String>) =
+        names.into_iter().partition(|l| label_allowed(l, config));
     if !refused.is_empty() {
         let listed: Vec<String> = refused.iter().map(|l| format!("`{l}`")).collect();
         let gates = refused
