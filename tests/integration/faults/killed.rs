@@ -7,7 +7,7 @@ use gantry_simulator::{Simulator, SimulatorOptions};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 
 use super::{issue_opened, on_sqlite, REPO};
-use crate::helpers::{delivery_id, fresh_database_url, spawn_app, wait_until, AppOptions, SECRET};
+use crate::helpers::{delivery_id, fresh_database_url, spawn_app, wait_until, AppOptions};
 use crate::process::{free_port, ServerProcess};
 
 async fn execute(db: &DatabaseConnection, sql: &str) {
@@ -101,12 +101,16 @@ async fn a_server_killed_while_the_write_lock_holds_deliveries_up_loses_no_202_a
     let plugins = ServerProcess::plugin_dir(dir.path(), &["hooks"]);
     let mut server =
         ServerProcess::start(free_port(), &database.url, &sim_url, dir.path(), &plugins).await;
-    let url = server.webhook_url();
 
     // 50 deliveries a second for 4 s; from 1 s the write lock is held, at 1.5 s the
     // server is killed with deliveries waiting on the lock, which is given back at 1.8 s;
     // the server is started again at 2 s.
-    let load = tokio::spawn(send_at_rate(url, issues.clone(), 50));
+    let load = super::deliver_at_rate_to(
+        format!("http://127.0.0.1:{}", server.port),
+        reqwest::Client::new(),
+        issues.clone(),
+        50,
+    );
     tokio::time::sleep(Duration::from_millis(1000)).await;
     let lock = take_write_lock(&database.url).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -118,9 +122,8 @@ async fn a_server_killed_while_the_write_lock_holds_deliveries_up_loses_no_202_a
     server.restart().await;
     let sent = load.await.unwrap();
 
-    let accepted: Vec<&(String, u64, Option<u16>)> =
-        sent.iter().filter(|s| s.2 == Some(202)).collect();
-    let not_answered = sent.iter().filter(|s| s.2.is_none()).count();
+    let accepted: Vec<&super::Sent> = sent.iter().filter(|s| s.status == Some(202)).collect();
+    let not_answered = sent.iter().filter(|s| s.status.is_none()).count();
     assert!(
         not_answered > 0,
         "no delivery met the killed server: the kill proved nothing"
@@ -135,23 +138,26 @@ async fn a_server_killed_while_the_write_lock_holds_deliveries_up_loses_no_202_a
     .await;
     let mut lost = Vec::new();
     let mut twice = Vec::new();
-    for (delivery, issue, _) in &accepted {
+    for s in &accepted {
         let stored = super::count(
             &db,
-            &format!("SELECT count(*) AS n FROM deliveries WHERE delivery_id = '{delivery}'"),
+            &format!(
+                "SELECT count(*) AS n FROM deliveries WHERE delivery_id = '{}'",
+                s.delivery
+            ),
         )
         .await;
         if stored != 1 {
-            lost.push(*issue);
+            lost.push(s.issue);
         }
     }
-    for (_, issue, status) in &sent {
+    for s in &sent {
         let calls = sim.request_count(
             "POST",
-            &format!("/repos/{}/{}/issues/{issue}/labels", REPO.0, REPO.1),
+            &format!("/repos/{}/{}/issues/{}/labels", REPO.0, REPO.1, s.issue),
         );
-        if calls > 1 || (*status == Some(202) && calls != 1) {
-            twice.push((*issue, calls));
+        if calls > 1 || (s.status == Some(202) && calls != 1) {
+            twice.push((s.issue, calls));
         }
     }
     assert!(
@@ -163,47 +169,4 @@ async fn a_server_killed_while_the_write_lock_holds_deliveries_up_loses_no_202_a
         "label calls not exactly once (issue, calls): {twice:?}"
     );
     drop(server);
-}
-
-/// Sends one signed `issues.opened` per issue at `per_second`, each once, whatever
-/// the answers before it; returns (delivery id, issue, status or none).
-async fn send_at_rate(
-    url: String,
-    issues: std::ops::Range<u64>,
-    per_second: u32,
-) -> Vec<(String, u64, Option<u16>)> {
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(15))
-        .build()
-        .unwrap();
-    let start = tokio::time::Instant::now();
-    let gap = Duration::from_secs(1) / per_second;
-    let mut sends = Vec::new();
-    for (i, issue) in issues.enumerate() {
-        let (client, url) = (client.clone(), url.clone());
-        let at = start + gap * u32::try_from(i).unwrap();
-        sends.push(tokio::spawn(async move {
-            tokio::time::sleep_until(at).await;
-            let delivery = delivery_id();
-            let body = issue_opened(issue);
-            let answer = client
-                .post(&url)
-                .header("content-type", "application/json")
-                .header("x-github-event", "issues")
-                .header("x-github-delivery", &delivery)
-                .header(
-                    "x-hub-signature-256",
-                    gantry_server::github::signature::sign(SECRET.as_bytes(), &body),
-                )
-                .body(body)
-                .send()
-                .await;
-            (delivery, issue, answer.ok().map(|a| a.status().as_u16()))
-        }));
-    }
-    let mut sent = Vec::new();
-    for send in sends {
-        sent.push(send.await.unwrap());
-    }
-    sent
 }

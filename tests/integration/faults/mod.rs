@@ -70,7 +70,17 @@ pub fn deliver_at_rate(
     issues: std::ops::Range<u64>,
     per_second: u32,
 ) -> tokio::task::JoinHandle<Vec<Sent>> {
-    let app = Arc::new((app.address.clone(), app.http.clone()));
+    deliver_at_rate_to(app.address.clone(), app.http.clone(), issues, per_second)
+}
+
+/// [`deliver_at_rate`] to the server at `address` (another process, say).
+pub fn deliver_at_rate_to(
+    address: String,
+    http: reqwest::Client,
+    issues: std::ops::Range<u64>,
+    per_second: u32,
+) -> tokio::task::JoinHandle<Vec<Sent>> {
+    let app = Arc::new((address, http));
     tokio::spawn(async move {
         let start = tokio::time::Instant::now();
         let gap = Duration::from_secs(1) / per_second;
