@@ -118,7 +118,8 @@ pub async fn run(config: Option<&Path>, args: SandboxArgs) -> anyhow::Result<()>
     settings.github.git_url = format!("http://{sim_addr}");
     settings.github.token = Some(Secret::new("sandbox-token"));
     settings.plugins.dir = args.plugins_dir.clone();
-    if settings.secrets.key.is_none() {
+    let key_in_data_dir = settings.secrets.key.is_none();
+    if key_in_data_dir {
         settings.secrets.key = Some(sandbox_key(&args.data_dir)?);
     }
     let default_secret = settings.webhook.secrets.is_empty();
@@ -184,10 +185,9 @@ pub async fn run(config: Option<&Path>, args: SandboxArgs) -> anyhow::Result<()>
     );
     let exe =
         std::env::current_exe().map_or_else(|_| "gantry".to_owned(), |p| p.display().to_string());
-    println!(
-        "  first admin:       GANTRY_DATA_DIR={} {exe} admin create --login admin",
-        args.data_dir.display()
-    );
+    let cli = cli_for_this_sandbox(&exe, &args.data_dir, config, key_in_data_dir);
+    println!("  first admin:       {cli} admin create --login admin");
+    println!("  (the same prefix runs any command on this sandbox: {cli} policy list)");
     println!(
         "  GitHub simulator:  http://{sim_addr}/  (e.g. GET /repos/OWNER/REPO/issues/1/labels;"
     );
@@ -210,6 +210,31 @@ pub async fn run(config: Option<&Path>, args: SandboxArgs) -> anyhow::Result<()>
     app.run_until_stopped()
         .await
         .context("the HTTP server failed")
+}
+
+/// How to run a `gantry` command on this sandbox's data: its data directory, its
+/// settings file, and the audit key it made there (`secrets.key`), read by the shell
+/// when the command runs, so the key is not printed and the command's audit rows
+/// extend the sandbox's keyed chain instead of breaking it.
+fn cli_for_this_sandbox(
+    exe: &str,
+    data_dir: &Path,
+    config: Option<&Path>,
+    key_in_data_dir: bool,
+) -> String {
+    let quote = |p: &Path| format!("'{}'", p.display().to_string().replace('\'', "'\\''"));
+    let mut cli = format!("GANTRY_DATA_DIR={}", quote(data_dir));
+    if key_in_data_dir {
+        cli.push_str(&format!(
+            " GANTRY_SECRETS__KEY=\"$(cat {})\"",
+            quote(&data_dir.join("secrets.key"))
+        ));
+    }
+    cli.push_str(&format!(" {}", quote(Path::new(exe))));
+    if let Some(config) = config {
+        cli.push_str(&format!(" --config {}", quote(config)));
+    }
+    cli
 }
 
 /// The rules the sandbox adds for its bundled plugins, so their demos run without

@@ -1,9 +1,12 @@
 //! `gantry sandbox` whole: its git traffic goes to its own simulator too (not to
 //! github.com), so plugins that clone and push work in it. The real `gitter` fixture
-//! clones the event's repository in a sandbox process.
+//! clones the event's repository in a sandbox process; the bundled `releases` plugin
+//! publishes a release a maintainer asked for (its held steps approved through the API
+//! with a token made by the CLI the banner shows), and `sync` mirrors a push.
 use std::time::Duration;
 
 use gantry_server::github::signature;
+use serde_json::{json, Value};
 
 use crate::helpers::{corpus_payload, delivery_id, wait_until, SECRET};
 use crate::process::{free_port, ServerProcess};
@@ -52,4 +55,335 @@ async fn a_plugin_in_the_sandbox_clones_from_the_sandboxs_simulator() {
         !log.contains("github.com"),
         "the sandbox reached for github.com:\n{log}"
     );
+}
+
+/// The sandbox's banner line that says how to run a `gantry` command on its data:
+/// the command before ` admin create --login admin`.
+fn cli_of(sandbox_log: &std::path::Path) -> String {
+    let log = std::fs::read_to_string(sandbox_log).unwrap();
+    log.lines()
+        .find_map(|l| l.trim().strip_prefix("first admin:"))
+        .and_then(|l| l.trim().strip_suffix(" admin create --login admin"))
+        .unwrap_or_else(|| panic!("no `first admin:` line in the banner:\n{log}"))
+        .to_owned()
+}
+
+/// Runs `gantry ARGS` on the sandbox's data as its banner says (through `sh`, as a
+/// developer would paste it), with `stdin`; returns standard output.
+fn sandbox_cli(cli: &str, args: &str, stdin: &str) -> String {
+    use std::io::Write;
+    let mut child = std::process::Command::new("sh")
+        .args(["-c", &format!("{cli} {args}")])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "gantry {args}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// Runs git in `dir` without the user's configuration; returns standard output.
+fn git(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .args([
+            "-c",
+            "credential.helper=",
+            "-c",
+            "user.name=Mona Lisa",
+            "-c",
+            "user.email=mona@example.com",
+            "-c",
+            "init.defaultBranch=master",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .env("HOME", dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// Pushes a history to the sandbox's simulator over git smart HTTP, as a developer
+/// would: `v0.0.1` on the first commit, then a feature and a fix on `master`.
+/// Returns the new head.
+fn push_history(sim_port: u16, work: &std::path::Path) -> String {
+    std::fs::create_dir_all(work).unwrap();
+    let url = format!(
+        "http://x-access-token:sandbox-token@127.0.0.1:{sim_port}/Codertocat/Hello-World.git"
+    );
+    git(work, &["clone", "-q", &url, "."]);
+    std::fs::write(work.join("README.md"), "# Hello\n").unwrap();
+    git(work, &["add", "."]);
+    git(work, &["commit", "-q", "-m", "Initial commit"]);
+    git(work, &["tag", "-a", "v0.0.1", "-m", "v0.0.1"]);
+    std::fs::write(work.join("greeting.txt"), "hello\n").unwrap();
+    git(work, &["add", "."]);
+    git(work, &["commit", "-q", "-m", "feat: add greeting"]);
+    std::fs::write(work.join("greeting.txt"), "hello, you\n").unwrap();
+    git(
+        work,
+        &["commit", "-q", "-am", "fix: handle empty names (#12)"],
+    );
+    git(
+        work,
+        &["push", "-q", "origin", "HEAD:refs/heads/master", "v0.0.1"],
+    );
+    git(work, &["rev-parse", "HEAD"])
+}
+
+/// Sends a signed delivery to the sandbox; asserts the 202.
+async fn deliver(sandbox: &ServerProcess, event: &str, body: Vec<u8>) {
+    let answer = reqwest::Client::new()
+        .post(sandbox.webhook_url())
+        .header("content-type", "application/json")
+        .header("x-github-event", event)
+        .header("x-github-delivery", delivery_id())
+        .header(
+            "x-hub-signature-256",
+            signature::sign(SECRET.as_bytes(), &body),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 202);
+}
+
+/// GET on the sandbox's simulator (it answers without credentials).
+async fn sim_get(sim_port: u16, path: &str) -> Value {
+    reqwest::Client::new()
+        .get(format!("http://127.0.0.1:{sim_port}{path}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// Gantry's replies on issue 1 of the repository, oldest first.
+async fn replies(sim_port: u16) -> Vec<String> {
+    let all = sim_get(
+        sim_port,
+        "/repos/Codertocat/Hello-World/issues/1/comments?per_page=100",
+    )
+    .await;
+    all.as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|c| c["user"]["login"] == "gantry[bot]")
+                .filter_map(|c| c["body"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_release_command_in_the_sandbox_is_held_approved_and_published_on_its_simulator() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("sandbox");
+    let plugins = ServerProcess::plugin_dir(dir.path(), &["releases"]);
+    let (port, sim_port) = (free_port(), free_port());
+    let sandbox = ServerProcess::sandbox_with(port, sim_port, &data, &plugins, None, &[]).await;
+    let cli = cli_of(&data.with_extension("log"));
+    let sim = |path: &str| format!("http://127.0.0.1:{sim_port}{path}");
+    let http = reqwest::Client::new();
+
+    // A developer's first steps, as the banner says: an admin and an API token.
+    sandbox_cli(
+        &cli,
+        "admin create --login admin --password-stdin",
+        "a sandbox password of some length\n",
+    );
+    let token = sandbox_cli(
+        &cli,
+        "token create --user admin --name sandbox-test --role admin",
+        "",
+    );
+
+    // The repository, its issue and history on the simulator; a maintainer.
+    let comment: Value =
+        serde_json::from_slice(&corpus_payload("issue_comment/created.payload.json")).unwrap();
+    deliver(
+        &sandbox,
+        "issue_comment",
+        serde_json::to_vec(&comment).unwrap(),
+    )
+    .await;
+    let head = push_history(sim_port, &dir.path().join("work"));
+    let granted = http
+        .put(sim(
+            "/repos/Codertocat/Hello-World/collaborators/maintainer",
+        ))
+        .json(&json!({ "permission": "maintain" }))
+        .send()
+        .await
+        .unwrap();
+    assert!(granted.status().is_success(), "{}", granted.status());
+
+    // The maintainer asks for a release, on GitHub first, then its webhook.
+    let created: Value = http
+        .post(sim("/repos/Codertocat/Hello-World/issues/1/comments"))
+        .header("x-sim-user", "maintainer")
+        .json(&json!({ "body": "@gantry release v0.1.0" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut command = comment;
+    command["comment"]["id"] = created["id"].clone();
+    command["comment"]["body"] = "@gantry release v0.1.0".into();
+    command["comment"]["user"]["login"] = "maintainer".into();
+    command["sender"] = command["comment"]["user"].clone();
+    deliver(
+        &sandbox,
+        "issue_comment",
+        serde_json::to_vec(&command).unwrap(),
+    )
+    .await;
+
+    // Each held step is approved through the API until the release is published.
+    let mut seen = 0;
+    let done = loop {
+        seen += 1;
+        assert!(seen <= 4, "more held steps than create, attach and publish");
+        wait_until(
+            Duration::from_secs(60),
+            &format!("reply {seen}"),
+            || async { replies(sim_port).await.len() >= seen },
+        )
+        .await;
+        let reply = replies(sim_port).await[seen - 1].clone();
+        let Some(id) = reply
+            .split("approval: `")
+            .nth(1)
+            .and_then(|r| r.split('`').next())
+        else {
+            break reply;
+        };
+        let approved = http
+            .post(format!(
+                "http://127.0.0.1:{port}/api/v1/approvals/{id}/approve"
+            ))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(approved.status(), 200, "{}", approved.text().await.unwrap());
+    };
+    assert!(done.contains("released [`v0.1.0`]"), "{done}");
+    let releases = sim_get(sim_port, "/repos/Codertocat/Hello-World/releases").await;
+    assert_eq!(releases.as_array().map(Vec::len), Some(1), "{releases}");
+    assert_eq!(releases[0]["tag_name"], "v0.1.0");
+    assert_eq!(releases[0]["draft"], false);
+    let notes = releases[0]["body"].as_str().unwrap_or_default();
+    assert!(
+        notes.contains("add greeting") && notes.contains("handle empty names"),
+        "{notes}"
+    );
+    let tag = sim_get(
+        sim_port,
+        "/repos/Codertocat/Hello-World/git/ref/tags/v0.1.0",
+    )
+    .await;
+    assert_eq!(tag["object"]["sha"], head.as_str(), "{tag}");
+
+    // What the developer did through the CLI extends the sandbox's audit chain.
+    sandbox_cli(&cli, "audit verify", "");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_in_the_sandbox_is_mirrored_to_its_destination_on_the_simulator() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("sandbox");
+    let plugins = ServerProcess::plugin_dir(dir.path(), &["sync"]);
+    let config = dir.path().join("gantry.toml");
+    std::fs::write(
+        &config,
+        "[[plugins.config.sync.mirrors]]\nname = \"backup\"\nsource = \"Codertocat/Hello-World\"\ndestination = \"Codertocat/mirror\"\nbranches = [\"master\"]\n",
+    )
+    .unwrap();
+    let (port, sim_port) = (free_port(), free_port());
+    let sandbox =
+        ServerProcess::sandbox_with(port, sim_port, &data, &plugins, Some(&config), &[]).await;
+    let cli = cli_of(&data.with_extension("log"));
+
+    // The destination accepts the mirror and lets the plugin push there, as its
+    // maintainers and the operator would set it (docs/plugins/sync.md).
+    sandbox_cli(
+        &cli,
+        r#"plugin configure sync --repo Codertocat/mirror --set '{"accept_mirrors_from": ["Codertocat/Hello-World"]}'"#,
+        "",
+    );
+    sandbox_cli(
+        &cli,
+        "policy add --scope repo:Codertocat/mirror --plugin sync --capability git:push --effect allow",
+        "",
+    );
+    // The source is known to the simulator from a delivery, as GitHub knows it; the
+    // destination is made by giving someone access to it (in sandbox mode the
+    // simulator then creates an unknown repository, docs/simulator.md).
+    let comment = corpus_payload("issue_comment/created.payload.json");
+    deliver(&sandbox, "issue_comment", comment).await;
+    let granted = reqwest::Client::new()
+        .put(format!(
+            "http://127.0.0.1:{sim_port}/repos/Codertocat/mirror/collaborators/mona"
+        ))
+        .json(&json!({ "permission": "push" }))
+        .send()
+        .await
+        .unwrap();
+    assert!(granted.status().is_success(), "{}", granted.status());
+    let head = push_history(sim_port, &dir.path().join("work"));
+
+    let mut push: Value = serde_json::from_slice(&corpus_payload("push/payload.json")).unwrap();
+    push["ref"] = "refs/heads/master".into();
+    push["after"] = head.as_str().into();
+    // The corpus push deletes a tag; this one moves a branch (the simulator learns
+    // from it, as it learns from every delivery of the sandbox).
+    push["deleted"] = false.into();
+    deliver(&sandbox, "push", serde_json::to_vec(&push).unwrap()).await;
+
+    let mirror = format!("http://127.0.0.1:{sim_port}/Codertocat/mirror.git");
+    let work = dir.path().join("work");
+    wait_until(
+        Duration::from_secs(60),
+        "the mirror's master to be the source's head",
+        || {
+            let (mirror, work, head) = (mirror.clone(), work.clone(), head.clone());
+            async move {
+                let out = std::process::Command::new("git")
+                    .args(["ls-remote", &mirror, "refs/heads/master"])
+                    .current_dir(&work)
+                    .env("GIT_TERMINAL_PROMPT", "0")
+                    .output()
+                    .unwrap();
+                String::from_utf8_lossy(&out.stdout).starts_with(&head)
+            }
+        },
+    )
+    .await;
+    sandbox_cli(&cli, "audit verify", "");
 }
