@@ -175,8 +175,11 @@ async fn two_hundred_concurrent_deliveries_are_acknowledged_quickly_while_every_
         assert_eq!(status, 202);
         slowest = slowest.max(took);
     }
+    // The busy workers sleep 3 s per job: an intake that waited on them would answer
+    // no sooner than that. 2 s leaves room for a debug build on a loaded 2-core
+    // machine (1.06 s was seen with other builds running) and still tells the two apart.
     assert!(
-        slowest < Duration::from_secs(1),
+        slowest < Duration::from_secs(2),
         "slowest reply took {slowest:?}"
     );
     assert_eq!(app.delivery_count().await, 202);
