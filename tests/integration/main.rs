@@ -15,6 +15,7 @@ mod approvals;
 mod audit_chain;
 mod browser;
 mod cli_audit;
+mod cli_database;
 mod commands;
 mod dashboard;
 mod durability;

@@ -1,6 +1,7 @@
 //! The `gantry` command line: `serve`, `migrate`, `sandbox`, `deliveries`, `secrets`,
 //! `plugin`, `policy`, `audit`, and accounts: `admin`, `user`, `team`, `token`.
 mod accounts;
+mod database;
 mod deliveries;
 pub mod new_plugin;
 mod plugin;
@@ -16,7 +17,6 @@ use clap::{Parser, Subcommand};
 use gantry_migrations::{Migrator, MigratorTrait};
 
 use crate::config::Settings;
-use crate::crypto::AuditKey;
 use crate::startup::{Application, Extras};
 use crate::{db, telemetry};
 
@@ -30,6 +30,12 @@ pub struct Cli {
     /// Log as JSON lines instead of text.
     #[arg(long, global = true)]
     log_json: bool,
+    /// Use a sandbox's database and key: the folder `gantry sandbox` ran with (its
+    /// --data-dir; default .gantry/sandbox). Without it, a sandbox's database in this
+    /// folder is used when the settings choose none and .gantry/gantry.db is absent.
+    #[arg(long, global = true, value_name = "DIR", num_args = 0..=1,
+          default_missing_value = database::SANDBOX_DIR)]
+    sandbox: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -176,16 +182,25 @@ pub fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            tracing::error!("{err:#}");
+            report_error(&err);
             ExitCode::FAILURE
         }
     }
 }
 
+/// A failed command's error as one plain line on standard error (no log prefix), the
+/// causes after the message.
+#[allow(clippy::print_stderr)]
+fn report_error(err: &anyhow::Error) {
+    eprintln!("error: {err:#}");
+}
+
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = cli.config.as_deref();
+    let resolve = || database::CliDatabase::resolve(config, cli.sandbox.as_deref());
     match cli.command {
         Command::Serve => {
-            let settings = Settings::load(cli.config.as_deref())?;
+            let settings = Settings::load(config)?;
             let app = Application::build(settings, Extras::default()).await?;
             tracing::info!(port = app.port(), "gantry is serving");
             app.run_until_stopped()
@@ -193,35 +208,46 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .context("the HTTP server failed")
         }
         Command::Migrate { action } => {
-            let settings = Settings::load(cli.config.as_deref())?;
-            let conn = db::connect(&settings.database_url(), 2).await?;
-            match action.unwrap_or(MigrateAction::Up) {
-                MigrateAction::Up => db::migrate(&conn).await?,
-                MigrateAction::Down { steps, all, force } => {
-                    db::roll_back(&conn, if all { None } else { Some(steps) }, force).await?;
+            let db = resolve()?;
+            let outcome = async {
+                let conn = db::connect(&db.settings.database_url(), 2).await?;
+                match action.unwrap_or(MigrateAction::Up) {
+                    MigrateAction::Up => db::migrate(&conn).await?,
+                    MigrateAction::Down { steps, all, force } => {
+                        db::roll_back(&conn, if all { None } else { Some(steps) }, force).await?;
+                    }
+                    MigrateAction::Status => Migrator::status(&conn)
+                        .await
+                        .context("reading migration status")?,
                 }
-                MigrateAction::Status => Migrator::status(&conn)
-                    .await
-                    .context("reading migration status")?,
-            }
-            tracing::info!("migrations done");
-            Ok(())
+                tracing::info!("migrations done");
+                anyhow::Ok(())
+            };
+            outcome.await.map_err(|err| db.explain(err))
         }
         #[cfg(feature = "sandbox")]
-        Command::Sandbox(args) => crate::sandbox::run(cli.config.as_deref(), args).await,
+        Command::Sandbox(args) => crate::sandbox::run(config, args).await,
         #[cfg(not(feature = "sandbox"))]
         Command::Sandbox { .. } => Err(without_sandbox("gantry sandbox")),
-        Command::Secrets { command } => {
-            let settings = Settings::load(cli.config.as_deref())?;
-            secrets::run(&settings, connect_migrated_with(&settings), command).await
+        Command::Plugin { command } => plugin::run(command, &resolve).await,
+        command => {
+            let db = resolve()?;
+            run_on_database(&db, command)
+                .await
+                .map_err(|err| db.explain(err))
         }
-        Command::Plugin { command } => plugin::run(command, cli.config.as_deref()).await,
+    }
+}
+
+/// Runs a command that works on the database `db` names.
+async fn run_on_database(db: &database::CliDatabase, command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Secrets { command } => secrets::run(&db.settings, db.open(), command).await,
         Command::Policy { command } => {
-            let (conn, key) = connect_audited(cli.config.as_deref()).await?;
-            policy::run(&conn, &key, command).await
+            policy::run(&db.open().await?, &db.audit_key()?, command).await
         }
         Command::Audit { command } => {
-            let (conn, key) = connect_audited(cli.config.as_deref()).await?;
+            let (conn, key) = (db.open().await?, db.audit_key()?);
             match command {
                 AuditCommand::Verify { expect_head } => {
                     policy::verify_audit(&conn, &key, expect_head.as_deref()).await
@@ -230,48 +256,28 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Deliveries { command } => {
-            let settings = Settings::load(cli.config.as_deref())?;
-            let key = AuditKey::derive(settings.secrets.key.as_ref())
-                .context("deriving the audit chain's key from secrets.key")?;
-            let conn = db::connect(&settings.database_url(), 2).await?;
-            deliveries::run(&conn, &key, command).await
+            let key = db.audit_key()?;
+            deliveries::run(&db.open_existing().await?, &key, command).await
         }
         Command::Admin { command } => {
-            let (conn, key) = connect_audited(cli.config.as_deref()).await?;
-            accounts::run_admin(&conn, &key, command).await
+            accounts::run_admin(&db.open().await?, &db.audit_key()?, command).await
         }
         Command::User { command } => {
-            let (conn, key) = connect_audited(cli.config.as_deref()).await?;
-            accounts::run_user(&conn, &key, command).await
+            accounts::run_user(&db.open().await?, &db.audit_key()?, command).await
         }
         Command::Team { command } => {
-            let (conn, key) = connect_audited(cli.config.as_deref()).await?;
-            accounts::run_team(&conn, &key, command).await
+            accounts::run_team(&db.open().await?, &db.audit_key()?, command).await
         }
         Command::Token { command } => {
-            let (conn, key) = connect_audited(cli.config.as_deref()).await?;
-            accounts::run_token(&conn, &key, command).await
+            accounts::run_token(&db.open().await?, &db.audit_key()?, command).await
+        }
+        Command::Serve
+        | Command::Migrate { .. }
+        | Command::Sandbox { .. }
+        | Command::Plugin { .. } => {
+            anyhow::bail!("this command does not run on the database alone")
         }
     }
-}
-
-/// Loads the settings, connects to their database, applies pending migrations, and
-/// derives the audit chain's key from the same settings.
-async fn connect_audited(
-    config: Option<&std::path::Path>,
-) -> anyhow::Result<(sea_orm::DatabaseConnection, AuditKey)> {
-    let settings = Settings::load(config)?;
-    let key = AuditKey::derive(settings.secrets.key.as_ref())
-        .context("deriving the audit chain's key from secrets.key")?;
-    Ok((connect_migrated_with(&settings).await?, key))
-}
-
-/// Connects to the database of already loaded settings and applies pending
-/// migrations.
-async fn connect_migrated_with(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
-    let conn = db::connect(&settings.database_url(), 2).await?;
-    db::migrate(&conn).await?;
-    Ok(conn)
 }
 
 /// The error of a command this build leaves out: production builds have no simulator.

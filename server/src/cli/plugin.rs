@@ -44,15 +44,15 @@ pub enum PluginCommand {
     Admin(super::plugin_admin::AdminCommand),
 }
 
-/// Runs a `gantry plugin` command; those managing installed plugins use the
-/// settings in `config`.
+/// Runs a `gantry plugin` command; those managing installed plugins open the
+/// database `database` resolves.
 ///
 /// # Errors
 /// When files cannot be read, the plugin does not load, it does not succeed, or a
 /// change is refused.
-pub async fn run(
+pub(super) async fn run(
     command: PluginCommand,
-    settings_file: Option<&std::path::Path>,
+    database: &dyn Fn() -> anyhow::Result<super::database::CliDatabase>,
 ) -> anyhow::Result<()> {
     let (wasm, event, event_name, config, json) = match command {
         PluginCommand::New { name, path, sdk } => {
@@ -75,7 +75,10 @@ pub async fn run(
             json,
         } => (wasm, event, event_name, config, json),
         PluginCommand::Admin(command) => {
-            return super::plugin_admin::run(command, settings_file).await
+            let db = database()?;
+            return super::plugin_admin::run(command, &db)
+                .await
+                .map_err(|err| db.explain(err));
         }
     };
     let bytes = std::fs::read(&wasm).with_context(|| format!("reading {}", wasm.display()))?;

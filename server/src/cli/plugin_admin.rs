@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::Subcommand;
 
-use crate::config::Settings;
 use crate::domain::Project;
 use crate::plugins::PluginRuntime;
 use crate::services::plugins::{CompiledPlugins, PluginAdmin, PluginDetail, PluginStatus};
@@ -88,9 +87,12 @@ pub enum AdminCommand {
 /// # Errors
 /// When the change is refused (the message says why; nothing changed), a file
 /// cannot be read, or the database fails.
-pub async fn run(command: AdminCommand, config: Option<&Path>) -> anyhow::Result<()> {
-    let settings = Settings::load(config)?;
-    let db = super::connect_migrated_with(&settings).await?;
+pub(super) async fn run(
+    command: AdminCommand,
+    database: &super::database::CliDatabase,
+) -> anyhow::Result<()> {
+    let settings = &database.settings;
+    let db = database.open().await?;
     let runtime = PluginRuntime::new(settings.plugins.limits.clone())?.with_cache(
         settings.data_dir.join("cache/components"),
         settings.secrets.key.as_ref(),

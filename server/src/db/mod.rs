@@ -148,7 +148,7 @@ fn is_sqlite(url: &str) -> bool {
 }
 
 /// The file path of a `sqlite://` URL, without its query string.
-fn sqlite_path(url: &str) -> Option<&str> {
+pub fn sqlite_path(url: &str) -> Option<&str> {
     let rest = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))?;
