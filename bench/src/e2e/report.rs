@@ -56,6 +56,8 @@ pub struct E2eRun {
     pub drain: Duration,
     /// Body size of the events.
     pub body_bytes: usize,
+    /// The server's peak resident memory, KiB (`VmHWM`, read before it stopped).
+    pub peak_rss_kib: u64,
 }
 
 impl E2eRun {
@@ -486,7 +488,12 @@ pub const SWEEP_P99: Duration = Duration::from_secs(1);
 
 /// Whether a run kept its rate: p99 under [`SWEEP_P99`], nothing lost or refused.
 fn sustained(r: &E2eRun) -> bool {
-    let m = &r.matched;
+    kept_up(&r.matched)
+}
+
+/// Whether events paired with their calls show the rate kept: p99 under
+/// [`SWEEP_P99`], nothing lost or refused.
+pub fn kept_up(m: &Matched) -> bool {
     m.lost == 0
         && m.failed() == 0
         && !m.latencies_us.is_empty()
@@ -532,6 +539,7 @@ mod tests {
             log: (0, 0),
             drain: Duration::ZERO,
             body_bytes: 100,
+            peak_rss_kib: 60_000,
         }
     }
 
