@@ -274,7 +274,7 @@ pub fn build(
     });
     SideBySide {
         systems,
-        command: command_line(),
+        command: commands(),
         date: started.format("%Y-%m-%d %H:%M UTC").to_string(),
         machine: format!(
             "{}; bench built with the {}",
@@ -284,6 +284,21 @@ pub fn build(
         setup: setup(args, &probot),
         rates: args.rates(),
     }
+}
+
+/// How to build and run what ran: the bench's profile, and its arguments given to the
+/// built binary.
+fn commands() -> String {
+    let line = command_line();
+    let arguments = line
+        .strip_prefix("cargo run -p gantry-bench --")
+        .unwrap_or(&line);
+    let (flag, profile) = if cfg!(debug_assertions) {
+        ("", "debug")
+    } else {
+        (" --release", "release")
+    };
+    format!("cargo build{flag} -p gantry-server -p gantry-bench\ntarget/{profile}/gantry-bench{arguments}")
 }
 
 fn database_name(backend: Backend) -> &'static str {
@@ -423,5 +438,6 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("Probot 13.4.7 on Node 2"), "{text}");
+        assert!(text.contains("```sh\ncargo build"), "{text}");
     }
 }

@@ -66,7 +66,7 @@ impl System {
 pub struct SideBySide {
     /// The columns, Gantry's first.
     pub systems: Vec<System>,
-    /// The bench's command line.
+    /// The build and the bench's command line, one per line.
     pub command: String,
     /// When the run started.
     pub date: String,
@@ -109,7 +109,7 @@ impl SideBySide {
         let _ = writeln!(out, "- Set-up: {}", self.setup);
         let _ = writeln!(
             out,
-            "- Commands (from a clone, after `cargo build --release -p gantry-server -p gantry-bench`):\n\n```sh\n{}\n```\n",
+            "- Commands (from a clone):\n\n```sh\n{}\n```\n",
             self.command
         );
         out.push_str(&self.table());
@@ -146,7 +146,12 @@ impl SideBySide {
                 &format!("intake, {conns} connections: accepted/s (p99 ms)"),
                 |s| {
                     s.burst.as_ref().map_or_else(dash, |b| {
-                        format!("{:.0} ({:.0})", b.per_second, b.p99_us as f64 / 1000.0)
+                        let cell = format!("{:.0} ({:.0})", b.per_second, b.p99_us as f64 / 1000.0);
+                        if b.failed > 0 {
+                            format!("{cell}, {} failed", b.failed)
+                        } else {
+                            cell
+                        }
                     })
                 },
             );
@@ -339,6 +344,16 @@ mod tests {
             text.contains("```sh\ncargo run -p gantry-bench -- e2e --probot"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn failed_requests_of_a_burst_are_shown_beside_its_rate() {
+        let mut side = side();
+        if let Some(b) = side.systems[2].burst.as_mut() {
+            b.failed = 12;
+        }
+        let text = side.section();
+        assert!(text.contains("| 1433 (43), 12 failed |"), "{text}");
     }
 
     #[test]

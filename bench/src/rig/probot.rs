@@ -57,20 +57,20 @@ pub fn probot_version(dir: &Path) -> Option<String> {
     value.get("version")?.as_str().map(str::to_owned)
 }
 
-/// Runs `npm ci` in `dir` unless its `node_modules` already holds what
-/// `package-lock.json` pins.
+/// Checks that `node` runs, then runs `npm ci` in `dir` unless its `node_modules`
+/// already holds what `package-lock.json` pins.
 ///
 /// # Errors
 /// When `node` or `npm` is missing, or `npm ci` fails (its output is in the error).
 pub fn ensure_installed(dir: &Path) -> anyhow::Result<()> {
-    let lock_path = dir.join("package-lock.json");
-    let lock = std::fs::read(&lock_path)
-        .with_context(|| format!("reading {}", lock_path.display()))?;
-    if std::fs::read(dir.join(INSTALLED)).is_ok_and(|installed| installed == lock) {
-        return Ok(());
-    }
     if node_version().is_none() {
         bail!("`node` cannot be run: the Probot side needs Node.js 20 or later and npm (apt-get install nodejs npm)");
+    }
+    let lock_path = dir.join("package-lock.json");
+    let lock =
+        std::fs::read(&lock_path).with_context(|| format!("reading {}", lock_path.display()))?;
+    if std::fs::read(dir.join(INSTALLED)).is_ok_and(|installed| installed == lock) {
+        return Ok(());
     }
     tracing::info!(dir = %dir.display(), "installing the Probot app (npm ci)");
     let output = match Command::new("npm")
@@ -133,8 +133,8 @@ impl ProbotProcess {
             .context("finding a free port")?
             .port();
         let log = log_dir.join("probot.log");
-        let out = std::fs::File::create(&log)
-            .with_context(|| format!("creating {}", log.display()))?;
+        let out =
+            std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
         // Nothing of the bench's environment (NODE_OPTIONS, LOG_LEVEL, ...) reaches
         // it: it runs with Probot's defaults and what it must be told.
         let child = Command::new("node")
@@ -152,7 +152,7 @@ impl ProbotProcess {
             .stdout(out.try_clone()?)
             .stderr(out)
             .spawn()
-            .context("starting node app.js")?;
+            .context("starting node app.js (is Node.js installed?)")?;
         let mut process = Self {
             child,
             address: format!("http://127.0.0.1:{port}"),
