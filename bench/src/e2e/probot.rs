@@ -418,6 +418,10 @@ mod tests {
         assert_eq!((run.matched.lost, run.matched.unlabelled), (0, 0));
         assert_eq!(run.matched.extra_calls, 0);
         assert!(run.cpu.gantry > 0.0 && run.peak_rss_kib > 10_000, "{run:?}");
+        // With write throttling on, Octokit would send one write a second, and the
+        // last of these 30 events would wait about 20 s for its label.
+        let p99 = Duration::from_micros(run.matched.latency(99.0));
+        assert!(p99 < Duration::from_secs(5), "throttled? p99 {p99:?}");
         let burst = side.burst.clone().unwrap();
         assert!(burst.accepted > 0 && burst.failed == 0, "{burst:?}");
         assert!(
@@ -428,8 +432,16 @@ mod tests {
 
         let text = build(&args, chrono::Utc::now(), &[], &[], side).section();
         assert!(text.contains("| figure | Probot |"), "{text}");
+        // A machine busy with other tests may hold an event over a second.
+        let highest = if p99 < Duration::from_secs(1) {
+            "10"
+        } else {
+            "none"
+        };
         assert!(
-            text.contains("| end to end: highest rate with p99 < 1 s, events/s (of 10) | 10 |"),
+            text.contains(&format!(
+                "| end to end: highest rate with p99 < 1 s, events/s (of 10) | {highest} |"
+            )),
             "{text}"
         );
         assert!(text.contains("(inline) |"), "{text}");
