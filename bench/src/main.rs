@@ -44,7 +44,8 @@ enum Command {
     /// Every dashboard page against a million audit rows and 100,000 deliveries: p50 and p99.
     Pages(pages::PagesArgs),
     /// Webhook in, plugin acts, the simulator sees the API call: latency per event at a
-    /// fixed rate, on SQLite and PostgreSQL, against the `gantry` binary (TESTPLAN P3).
+    /// fixed rate, on SQLite and PostgreSQL, against the `gantry` binary (TESTPLAN P3);
+    /// with `--probot`, beside the Probot app of `bench/probot` (issue 19).
     E2e(e2e::E2eArgs),
     /// Storage faults at load (issue 16): PostgreSQL stopped, crashed or its backends
     /// terminated, SQLite locked or its disk full, then a SIGKILL; what was lost,

@@ -3,7 +3,14 @@
 //! PostgreSQL, gets signed `issues`/`opened` events at a fixed rate; each makes the
 //! plugin label its issue, and the time from sending the webhook to the simulator
 //! receiving that call is measured per event (see [`crate::rig`]).
+//!
+//! With `--probot` the same load then goes to the Probot app of `bench/probot`, an
+//! intake burst to every system, and a side-by-side section is written (`probot`,
+//! `burst`, `side`).
+mod burst;
+pub mod probot;
 mod report;
+mod side;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -53,6 +60,8 @@ pub struct E2eArgs {
     pub csv: Option<PathBuf>,
     #[command(flatten)]
     pub rig: RigArgs,
+    #[command(flatten)]
+    pub probot: probot::ProbotArgs,
 }
 
 impl E2eArgs {
@@ -73,14 +82,29 @@ impl E2eArgs {
 /// When a part does not start, or the output cannot be written. Lost events are
 /// reported, and make the command fail after the report is written.
 pub fn run(args: &E2eArgs) -> anyhow::Result<()> {
-    let outcome = measure(args, true)?;
+    let mut args = args.clone();
+    if args.probot.probot {
+        // Probot is an App: its events name the App's installation, so Gantry's do too.
+        args.rig.installation = Some(crate::rig::probot::INSTALLATION_ID);
+        probot::prepare(&args.probot)?;
+    }
+    let outcome = measure(&args, true)?;
     let section = outcome.section();
     println!("{section}");
     if let Some(out) = &args.out {
         markdown::write_section(out, HEADING, &section)?;
         tracing::info!(file = %out.display(), "wrote the results");
     }
-    let lost: u64 = outcome.runs.iter().map(|r| r.matched.lost).sum();
+    let mut lost: u64 = outcome.runs.iter().map(|r| r.matched.lost).sum();
+    if args.probot.probot {
+        let side = probot::side_by_side(&args, &outcome.runs)?;
+        let section = side.section();
+        println!("{section}");
+        if let Some(out) = &args.out {
+            markdown::write_section(out, side::HEADING, &section)?;
+        }
+        lost += side.lost();
+    }
     if lost > 0 {
         bail!("{lost} accepted events never caused their call: see the table");
     }
@@ -198,6 +222,7 @@ async fn drive(args: &E2eArgs, rig: &mut Rig, rate: f64) -> anyhow::Result<E2eRu
         )?;
     }
     let log = rig.gantry()?.log_problems();
+    let peak_rss_kib = crate::rig::process::peak_rss(pid).unwrap_or(0);
     let clean_exit = rig.stop_gantry().await?;
     let stored = store::count(&rig.database_url).await?;
     Ok(E2eRun {
@@ -221,5 +246,6 @@ async fn drive(args: &E2eArgs, rig: &mut Rig, rate: f64) -> anyhow::Result<E2eRu
         log,
         drain,
         body_bytes: rig.events.bytes,
+        peak_rss_kib,
     })
 }

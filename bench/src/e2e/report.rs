@@ -56,6 +56,8 @@ pub struct E2eRun {
     pub drain: Duration,
     /// Body size of the events.
     pub body_bytes: usize,
+    /// The server's peak resident memory, KiB (`VmHWM`, read before it stopped).
+    pub peak_rss_kib: u64,
 }
 
 impl E2eRun {
@@ -86,6 +88,7 @@ pub struct E2eOutcome {
     workers: usize,
     github_latency_ms: u64,
     github_calls: usize,
+    installation: Option<u64>,
 }
 
 impl E2eOutcome {
@@ -116,6 +119,7 @@ impl E2eOutcome {
                     .github
                     .max_concurrent_calls
             }),
+            installation: args.rig.installation,
         }
     }
 
@@ -171,12 +175,16 @@ impl E2eOutcome {
             .find_map(|r| r.postgres_facts.clone())
             .map(|f| format!(" ({f})"))
             .unwrap_or_default();
+        let installation = self
+            .installation
+            .map(|id| format!(" naming App installation {id}, as the Probot side's"))
+            .unwrap_or_default();
         format!(
             "`{}` (the {} build) run as `gantry serve` with its default settings ({} HTTP workers, default log filter to a file) \
              and {} jobs in flight at most, configured by environment variables only, with the bundled `{PLUGIN}` plugin alone and its default \
              configuration: an opened issue is labelled `needs-triage`, one `POST /repos/{{owner}}/{{repo}}/issues/{{number}}/labels` \
              per event. Databases: SQLite in a temporary directory; a fresh PostgreSQL database on this machine over loopback{postgres}. \
-             GitHub: the simulator in the bench's process, over loopback, {}; at most {} calls at once on the token. Events: the corpus's `issues`/`opened` payload \
+             GitHub: the simulator in the bench's process, over loopback, {}; at most {} calls at once on the token. Events: the corpus's `issues`/`opened` payload{installation} \
              ({bytes} B compact), one issue number per event (each event has its own call path), signed; sent open loop at \
              {} events/s for {} s (event k is due at k / rate, however slow the answers) over pooled keep-alive connections, after {} s \
              at the same rate that are not counted; afterwards up to {} s for the last calls",
@@ -486,7 +494,12 @@ pub const SWEEP_P99: Duration = Duration::from_secs(1);
 
 /// Whether a run kept its rate: p99 under [`SWEEP_P99`], nothing lost or refused.
 fn sustained(r: &E2eRun) -> bool {
-    let m = &r.matched;
+    kept_up(&r.matched)
+}
+
+/// Whether events paired with their calls show the rate kept: p99 under
+/// [`SWEEP_P99`], nothing lost or refused.
+pub fn kept_up(m: &Matched) -> bool {
     m.lost == 0
         && m.failed() == 0
         && !m.latencies_us.is_empty()
@@ -532,6 +545,7 @@ mod tests {
             log: (0, 0),
             drain: Duration::ZERO,
             body_bytes: 100,
+            peak_rss_kib: 60_000,
         }
     }
 
@@ -550,6 +564,7 @@ mod tests {
             workers: 2,
             github_latency_ms: 0,
             github_calls: 8,
+            installation: None,
         }
     }
 
@@ -609,6 +624,20 @@ mod tests {
         assert!(
             outcome(vec![at(200.0, 20)]).sweep_lines().is_empty(),
             "one rate is no sweep"
+        );
+    }
+
+    #[test]
+    fn the_method_says_when_the_events_name_an_installation() {
+        let plain = outcome(vec![run(&[2, 3], 0)]);
+        assert!(!plain.section().contains("naming App installation"));
+        let mut app = plain.clone();
+        app.installation = Some(19);
+        assert!(
+            app.section()
+                .contains("payload naming App installation 19, as the Probot side's"),
+            "{}",
+            app.section()
         );
     }
 

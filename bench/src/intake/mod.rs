@@ -7,7 +7,7 @@
 //! runtime of its own that is shut down after its run (Gantry's job workers live there;
 //! actix's HTTP workers are threads of their own).
 mod analysis;
-mod load;
+pub(crate) mod load;
 mod payload;
 mod report;
 pub(crate) mod targets;

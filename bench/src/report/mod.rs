@@ -270,6 +270,7 @@ fn e2e_args(a: &ReportArgs) -> e2e::E2eArgs {
         out: None,
         csv: None,
         rig: a.rig.clone(),
+        probot: e2e::probot::ProbotArgs::default(),
     }
 }
 

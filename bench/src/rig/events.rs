@@ -4,6 +4,10 @@
 //! `POST /repos/{owner}/{repo}/issues/{number}/labels`. One number per event gives
 //! every event its own path in the simulator's request log, so each call is matched
 //! to the webhook that caused it.
+//!
+//! The corpus payload is a repository webhook's and names no App installation; the
+//! side-by-side run with Probot, an App, gives every event one (`naming`), as GitHub
+//! does for deliveries to an App.
 use actix_web::web::Bytes;
 use anyhow::{bail, Context};
 use gantry_server::github::signature;
@@ -79,6 +83,25 @@ impl IssueEvents {
         Ok(events)
     }
 
+    /// These events naming App installation `installation` (`installation.id` and
+    /// `installation.node_id`); as they are for `None`.
+    ///
+    /// # Errors
+    /// When the payload cannot be serialised (it always can).
+    pub fn naming(mut self, installation: Option<u64>) -> anyhow::Result<Self> {
+        let Some(id) = installation else {
+            return Ok(self);
+        };
+        if let Some(payload) = self.template.as_object_mut() {
+            payload.insert(
+                "installation".into(),
+                serde_json::json!({ "id": id, "node_id": format!("MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9u{id}") }),
+            );
+        }
+        self.bytes = self.event(1)?.body.len();
+        Ok(self)
+    }
+
     /// The event for issue `number`.
     ///
     /// # Errors
@@ -124,5 +147,21 @@ mod tests {
             format!("/repos/{}/{}/issues/7/labels", events.owner, events.repo)
         );
         assert!(events.bytes > 1000);
+    }
+
+    #[test]
+    fn events_name_an_installation_only_when_asked() {
+        let corpus = std::path::Path::new(crate::common::DEFAULT_CORPUS);
+        let plain = IssueEvents::from_corpus(corpus, "s3cret").unwrap();
+        let plain_body: Value = serde_json::from_slice(&plain.event(3).unwrap().body).unwrap();
+        assert!(plain_body.get("installation").is_none());
+        let app = plain.clone().naming(Some(42)).unwrap();
+        let event = app.event(3).unwrap();
+        let body: Value = serde_json::from_slice(&event.body).unwrap();
+        assert_eq!(body["installation"]["id"], 42);
+        assert_eq!(body["issue"]["number"], 3);
+        assert_eq!(event.signature, signature::sign(b"s3cret", &event.body));
+        assert!(app.bytes > plain.bytes);
+        assert_eq!(plain.clone().naming(None).unwrap().bytes, plain.bytes);
     }
 }

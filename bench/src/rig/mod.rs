@@ -8,9 +8,13 @@
 //! Gantry keeps its default settings; only what a deployment must set is set: the
 //! listener, data directory, database, webhook secret, GitHub API URL and token, and
 //! the plugin directory (and how many jobs it keeps in flight, when asked to).
+//!
+//! `probot` is the same set-up with the Probot app of `bench/probot` in Gantry's
+//! place, for the side-by-side run of issue 19.
 pub mod cpu;
 pub mod events;
 pub mod metrics;
+pub mod probot;
 pub mod process;
 pub mod sender;
 pub mod store;
@@ -82,6 +86,11 @@ pub struct RigArgs {
     /// Gantry's default when not given.
     #[arg(long)]
     pub github_max_concurrent_calls: Option<usize>,
+    /// The App installation every event names (`installation.id`), as GitHub's
+    /// deliveries to an App do; `None` sends the corpus payload as it is. Set by the
+    /// side-by-side run, whose Probot app needs it.
+    #[arg(skip)]
+    pub installation: Option<u64>,
 }
 
 impl RigArgs {
@@ -102,6 +111,32 @@ impl RigArgs {
             None => process::default_binary(),
         }
     }
+}
+
+/// Starts the simulated GitHub on the current runtime, on a free port of loopback,
+/// answering after `--github-latency-ms`; returns it, its URL and its server's handle.
+///
+/// # Errors
+/// When it cannot listen.
+pub fn start_simulator(
+    args: &RigArgs,
+) -> anyhow::Result<(Simulator, String, actix_web::dev::ServerHandle)> {
+    let sim = Simulator::new(SimulatorOptions {
+        allow_anonymous: false,
+    });
+    // The run sends far more than GitHub's 5000 calls an hour; the limit is not what is measured.
+    sim.set_rate_limit(u64::from(u32::MAX));
+    if args.github_latency_ms > 0 {
+        sim.set_latency(gantry_simulator::Latency::everywhere(
+            args.github_latency_ms,
+        ));
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").context("binding the simulator")?;
+    let sim_url = format!("http://{}", listener.local_addr()?);
+    let sim_server = sim.serve(listener)?;
+    let sim_handle = sim_server.handle();
+    tokio::spawn(sim_server);
+    Ok((sim, sim_url, sim_handle))
 }
 
 /// A simulator and a Gantry process pointed at it.
@@ -149,7 +184,7 @@ impl Rig {
         backend: Backend,
         sqlite_dir: Option<&std::path::Path>,
     ) -> anyhow::Result<Self> {
-        let events = IssueEvents::from_corpus(&args.corpus, SECRET)?;
+        let events = IssueEvents::from_corpus(&args.corpus, SECRET)?.naming(args.installation)?;
         let wasm = args.plugins_dir.join(format!("{PLUGIN}.wasm"));
         if !wasm.exists() {
             bail!("{} is missing: build the plugins first with ./dev build (or scripts/build-plugins.sh)", wasm.display());
@@ -163,21 +198,7 @@ impl Rig {
         std::fs::copy(&wasm, plugins.join(format!("{PLUGIN}.wasm")))
             .with_context(|| format!("copying {}", wasm.display()))?;
 
-        let sim = Simulator::new(SimulatorOptions {
-            allow_anonymous: false,
-        });
-        // The run sends far more than GitHub's 5000 calls an hour; the limit is not what is measured.
-        sim.set_rate_limit(u64::from(u32::MAX));
-        if args.github_latency_ms > 0 {
-            sim.set_latency(gantry_simulator::Latency::everywhere(
-                args.github_latency_ms,
-            ));
-        }
-        let listener = TcpListener::bind("127.0.0.1:0").context("binding the simulator")?;
-        let sim_url = format!("http://{}", listener.local_addr()?);
-        let sim_server = sim.serve(listener)?;
-        let sim_handle = sim_server.handle();
-        tokio::spawn(sim_server);
+        let (sim, sim_url, sim_handle) = start_simulator(args)?;
 
         let (database_url, postgres) = match backend {
             Backend::Sqlite => (

@@ -272,6 +272,21 @@ fn parse_memory(status: &str) -> Option<Memory> {
     })
 }
 
+/// The peak resident memory of `pid` so far, KiB (`VmHWM` of `/proc/PID/status`);
+/// `None` once it is gone.
+#[must_use]
+pub fn peak_rss(pid: u32) -> Option<u64> {
+    parse_peak(&std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?)
+}
+
+fn parse_peak(status: &str) -> Option<u64> {
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+}
+
 /// Open file descriptors of `pid` (entries of `/proc/PID/fd`).
 #[must_use]
 pub fn open_files(pid: u32) -> Option<usize> {
@@ -297,6 +312,12 @@ mod tests {
             })
         );
         assert_eq!(parse_memory("Name:\tx\n"), None);
+        assert_eq!(
+            parse_peak("VmPeak:\t 999 kB\nVmHWM:\t   51200 kB\n"),
+            Some(51_200)
+        );
+        assert_eq!(parse_peak(status), None);
+        assert!(peak_rss(std::process::id()).is_some_and(|kib| kib > 0));
     }
 
     #[test]
