@@ -3,7 +3,7 @@
 //! `id < :before ORDER BY id DESC`, never OFFSET, so page 10,000 costs what page 1
 //! does; migration 10 indexes each filter with `id`), decided approvals, and the
 //! repositories Gantry knows of. Every listing and counter takes the reader's
-//! [`Visibility`]: a reader whose only roles come from teams sees only rows of
+//! `Visibility` (`domain`): a reader whose only roles come from teams sees only rows of
 //! those projects, compared case-insensitively (`LOWER(column) IN (...)`; the
 //! projects are lower-cased `owner/repo`, the columns hold names as GitHub sent
 //! them), and never rows that name no project.
@@ -13,68 +13,14 @@ use sea_orm::{
     FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 
-use sea_orm::sea_query::{Expr, ExprTrait, Func};
-
 use super::deliveries::DeliverySummary;
 use super::entities::{approvals, audit_log, deliveries, installations, jobs};
 use super::jobs::JobStatus;
+use super::visibility::in_projects;
+use crate::domain::Visibility;
 
 /// The largest page any listing returns.
 pub const MAX_PAGE: u64 = 500;
-
-/// Which projects' records a reader may see (`Principal::visible_projects`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Visibility {
-    /// Every project, and records that name none.
-    All,
-    /// Only these lower-cased `owner/repo` (possibly none).
-    Only(Vec<String>),
-}
-
-impl Visibility {
-    /// Whether a record of `project` (any case; `None`: it names no project) is shown.
-    #[must_use]
-    pub fn shows(&self, project: Option<&str>) -> bool {
-        match (self, project) {
-            (Self::All, _) => true,
-            (Self::Only(projects), Some(p)) => projects.iter().any(|v| v.eq_ignore_ascii_case(p)),
-            (Self::Only(_), None) => false,
-        }
-    }
-
-    /// Whether an organisation's rules concern the reader: everyone's for `All`,
-    /// otherwise those of an owner of one of their projects.
-    #[must_use]
-    pub fn shows_org(&self, org: &str) -> bool {
-        match self {
-            Self::All => true,
-            Self::Only(projects) => projects.iter().any(|p| {
-                p.split_once('/')
-                    .is_some_and(|(owner, _)| owner.eq_ignore_ascii_case(org))
-            }),
-        }
-    }
-
-    /// The projects to filter on; `None` for every project.
-    #[must_use]
-    pub fn projects(&self) -> Option<&[String]> {
-        match self {
-            Self::All => None,
-            Self::Only(projects) => Some(projects),
-        }
-    }
-}
-
-/// `LOWER(column) IN (projects)`: rows of these projects only (none when the list
-/// is empty; a NULL column never matches).
-#[must_use]
-pub fn in_projects<C: ColumnTrait>(column: C, projects: &[String]) -> Expr {
-    if projects.is_empty() {
-        return Expr::cust("1 = 0");
-    }
-    Expr::expr(Func::lower(Expr::col(column.as_column_ref())))
-        .is_in(projects.iter().map(|p| p.to_ascii_lowercase()))
-}
 
 /// Deliveries received in each minute of the last hour, oldest first.
 #[derive(Debug, Clone)]

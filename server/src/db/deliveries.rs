@@ -326,7 +326,7 @@ pub async fn page(
         query = query.filter(deliveries::Column::Repository.eq(repository.as_str()));
     }
     if let Some(projects) = &filter.projects {
-        query = query.filter(super::dashboard::in_projects(
+        query = query.filter(super::visibility::in_projects(
             deliveries::Column::Repository,
             projects,
         ));

@@ -28,7 +28,7 @@ use crate::domain::{Actor, AuditAction, RepoRef};
 use crate::github::{GitHubClient, GitHubError};
 use crate::plugins::{PluginCommand, PluginEvent};
 use crate::policy::Permission;
-use crate::state::AppState;
+use crate::services::AppState;
 
 /// A comment that may carry commands.
 #[derive(Debug)]

@@ -8,11 +8,12 @@ use crate::crypto::AuditKey;
 use crate::db::audit::{self, AuditEntry, ChainConflict};
 use crate::domain::{Actor, AuditAction};
 
-use crate::db::dashboard::{self as listings, DeliveryFilter, Visibility};
+use crate::db::dashboard::{self as listings, DeliveryFilter};
 use crate::db::deliveries::{self, DeliverySummary};
 use crate::db::entities::plugin_runs;
 use crate::db::jobs::{self, Replay};
 use crate::db::runs;
+use crate::domain::Visibility;
 
 /// Why a delivery operation failed.
 #[derive(Debug, Error)]

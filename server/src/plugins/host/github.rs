@@ -12,8 +12,8 @@ use super::super::bindings::gantry::plugin::types::Permission;
 use super::super::bindings::{HostError, Repo};
 use super::{HostState, Invocation, MAX_COMMENT_CHARS};
 use crate::domain::Capability;
+use crate::policy::HeldAction;
 use crate::policy::Target;
-use crate::services::approvals::HeldAction;
 
 type HostResult<T> = wasmtime::Result<Result<T, HostError>>;
 

@@ -32,7 +32,7 @@ mod once;
 pub(crate) mod secrets;
 mod targets;
 use crate::policy::Target;
-use crate::services::approvals::{gate, Gate, HeldAction, Write};
+use crate::policy::{gate, Gate, HeldAction, Write};
 pub use actor::{Actor, ActorPermissions, EventFacts};
 
 /// Everything a store holds for one invocation.

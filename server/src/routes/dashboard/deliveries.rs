@@ -17,7 +17,7 @@ use crate::db;
 use crate::db::dashboard::{DeadLetter, DeliveryFilter};
 use crate::db::deliveries::DeliverySummary;
 use crate::services::deliveries::{self as service, DeliveryDetail, DeliveryError};
-use crate::state::AppState;
+use crate::services::AppState;
 
 /// Rows per page.
 const PAGE: u64 = 50;

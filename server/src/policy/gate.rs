@@ -7,11 +7,11 @@
 use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
 
 use super::HeldAction;
+use super::{decide, Effect, Permission, Request, Rule, Target};
 use crate::crypto::AuditKey;
 use crate::db::approvals::{self, NewApproval};
 use crate::db::audit::{self, AuditEntry};
 use crate::domain::{Actor, ApprovalStatus, AuditAction, Capability, Cause, RepoRef};
-use crate::policy::{decide, Effect, Permission, Request, Rule, Target};
 
 /// One write a plugin wants to make, with everything the policy looks at.
 #[derive(Debug)]
