@@ -25,15 +25,6 @@ pub enum AuthError {
 }
 
 impl AuthError {
-    /// A plain 401 (no redirect).
-    #[must_use]
-    pub fn not_signed_in() -> Self {
-        AuthError::NotSignedIn {
-            login_redirect: None,
-            htmx: false,
-        }
-    }
-
     /// Whether the caller is not signed in (as opposed to signed in but refused):
     /// dashboard handlers send these to `/login`.
     #[must_use]

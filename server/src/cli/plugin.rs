@@ -9,7 +9,7 @@ use clap::Subcommand;
 
 /// What to do with a plugin.
 #[derive(Debug, Subcommand)]
-pub enum PluginCommand {
+pub enum PluginSubcommand {
     /// Create a plugin crate from the template.
     New {
         /// The plugin's name (lower case letters, digits and `-`).
@@ -51,11 +51,11 @@ pub enum PluginCommand {
 /// When files cannot be read, the plugin does not load, it does not succeed, or a
 /// change is refused.
 pub async fn run(
-    command: PluginCommand,
+    command: PluginSubcommand,
     settings_file: Option<&std::path::Path>,
 ) -> anyhow::Result<()> {
     let (wasm, event, event_name, config, json) = match command {
-        PluginCommand::New { name, path, sdk } => {
+        PluginSubcommand::New { name, path, sdk } => {
             let dir = path.unwrap_or_else(|| PathBuf::from(&name));
             super::new_plugin::create(
                 &name,
@@ -67,14 +67,14 @@ pub async fn run(
             println!("  gantry plugin test <the .wasm it prints> --event tests/fixtures/webhooks/issues/opened.payload.json");
             return Ok(());
         }
-        PluginCommand::Test {
+        PluginSubcommand::Test {
             wasm,
             event,
             event_name,
             config,
             json,
         } => (wasm, event, event_name, config, json),
-        PluginCommand::Admin(command) => {
+        PluginSubcommand::Admin(command) => {
             return super::plugin_admin::run(command, settings_file).await
         }
     };

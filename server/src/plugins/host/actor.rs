@@ -20,7 +20,7 @@ use crate::policy::Permission;
 
 /// Who acts in an invocation.
 #[derive(Debug, Clone, Default)]
-pub struct Actor {
+pub struct ActingPerson {
     /// Their GitHub login; `None` for scheduled ticks and approval notices.
     pub login: Option<String>,
     /// Their permission on the event's repository, when the host already knows it
