@@ -9,15 +9,15 @@
 //! them), and never rows that name no project.
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
-    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 
 use super::deliveries::DeliverySummary;
 use super::entities::{approvals, audit_log, deliveries, installations, jobs};
 use super::jobs::JobStatus;
 use super::visibility::in_projects;
-use crate::domain::Visibility;
+use crate::domain::{ApprovalStatus, Visibility};
 
 /// The largest page any listing returns.
 pub const MAX_PAGE: u64 = 500;
@@ -37,7 +37,7 @@ pub struct MinuteCount {
 /// # Errors
 /// When the database fails.
 pub async fn deliveries_per_minute(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     visible: &Visibility,
     now: DateTime<Utc>,
     minutes: u32,
@@ -160,7 +160,7 @@ pub use super::deliveries::DeliveryFilter;
 /// # Errors
 /// When the database fails.
 pub async fn deliveries_page(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     visible: &Visibility,
     filter: &DeliveryFilter,
     before: Option<i64>,
@@ -179,7 +179,7 @@ pub async fn deliveries_page(
 /// # Errors
 /// When the database fails.
 pub async fn delivery_visible(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     visible: &Visibility,
     delivery_id: &str,
 ) -> Result<bool, DbErr> {
@@ -207,7 +207,7 @@ fn deliveries_of(projects: &[String]) -> sea_orm::sea_query::SelectStatement {
 /// # Errors
 /// When the database fails.
 pub async fn queue(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     visible: &Visibility,
 ) -> Result<(u64, u64, Option<DateTime<Utc>>), DbErr> {
     let Some(projects) = visible.projects() else {
@@ -234,10 +234,11 @@ pub async fn queue(
 /// # Errors
 /// When the database fails.
 pub async fn pending_approval_count(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     visible: &Visibility,
 ) -> Result<u64, DbErr> {
-    let mut query = approvals::Entity::find().filter(approvals::Column::Status.eq("pending"));
+    let mut query = approvals::Entity::find()
+        .filter(approvals::Column::Status.eq(ApprovalStatus::Pending.as_str()));
     if let Some(projects) = visible.projects() {
         query = query.filter(in_projects(approvals::Column::Repository, projects));
     }
@@ -270,13 +271,13 @@ pub struct DeadLetter {
 /// # Errors
 /// When the database fails.
 pub async fn dead_letters(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     visible: &Visibility,
     before: Option<i64>,
     limit: u64,
 ) -> Result<Vec<DeadLetter>, DbErr> {
     let mut query = jobs::Entity::find()
-        .filter(jobs::Column::Status.eq("dead"))
+        .filter(jobs::Column::Status.eq(JobStatus::Dead.as_str()))
         .order_by_desc(jobs::Column::Id)
         .limit(limit.clamp(1, MAX_PAGE));
     if let Some(projects) = visible.projects() {
@@ -328,12 +329,12 @@ fn visible_approvals(visible: &Visibility) -> sea_orm::Select<approvals::Entity>
 /// # Errors
 /// When the database fails.
 pub async fn decided_approvals(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     visible: &Visibility,
     limit: u64,
 ) -> Result<Vec<approvals::Model>, DbErr> {
     visible_approvals(visible)
-        .filter(approvals::Column::Status.ne("pending"))
+        .filter(approvals::Column::Status.ne(ApprovalStatus::Pending.as_str()))
         .order_by_desc(approvals::Column::Id)
         .limit(limit.clamp(1, MAX_PAGE))
         .all(db)
@@ -345,12 +346,12 @@ pub async fn decided_approvals(
 /// # Errors
 /// When the database fails.
 pub async fn pending_approvals(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     visible: &Visibility,
     limit: u64,
 ) -> Result<Vec<approvals::Model>, DbErr> {
     visible_approvals(visible)
-        .filter(approvals::Column::Status.eq("pending"))
+        .filter(approvals::Column::Status.eq(ApprovalStatus::Pending.as_str()))
         .order_by_asc(approvals::Column::Id)
         .limit(limit.clamp(1, MAX_PAGE))
         .all(db)
@@ -363,7 +364,7 @@ pub async fn pending_approvals(
 /// # Errors
 /// When the database fails.
 pub async fn approvals(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     visible: &Visibility,
     status: Option<&str>,
     before: Option<i64>,
@@ -404,7 +405,7 @@ const DISTINCT_REPOSITORIES: &str = "WITH RECURSIVE r(repository) AS ( \
 /// # Errors
 /// When the database fails.
 pub async fn known_repositories(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     visible: &Visibility,
 ) -> Result<Vec<KnownRepository>, DbErr> {
     let mut all: std::collections::BTreeMap<String, KnownRepository> =

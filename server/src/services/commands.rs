@@ -105,7 +105,7 @@ async fn permission_of(
         url_escape(&repo.name),
         url_escape(user)
     );
-    let answer = match github.rest("GET", &path, None).await {
+    let answer = match github.rest(http::Method::GET, &path, None).await {
         Ok(v) => v,
         Err(GitHubError::NotFound(_)) => return Ok(Permission::None),
         Err(e) => return Err(e),

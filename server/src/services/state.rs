@@ -91,7 +91,7 @@ impl AppState {
         let login = self
             .own_login
             .get_or_try_init(|| async {
-                let me = client.rest("GET", "/user", None).await?;
+                let me = client.rest(http::Method::GET, "/user", None).await?;
                 me["login"]
                     .as_str()
                     .map(str::to_ascii_lowercase)

@@ -97,7 +97,7 @@ pub async fn collaborator_permission(
         url_escape(&repo.name),
         url_escape(user)
     );
-    match github.rest("GET", &path, None).await {
+    match github.rest(http::Method::GET, &path, None).await {
         Ok(answer) => Ok(Permission::of_answer(&answer)),
         Err(GitHubError::NotFound(_)) => Ok(Permission::None),
         Err(e) => Err(e),
