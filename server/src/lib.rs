@@ -18,8 +18,8 @@
 //! - `services`: use cases (intake, dispatch, approvals, installed plugins, sign-in)
 //!   and `AppState`;
 //! - `jobs`: the workers;
-//! - `routes`: HTTP, the only actix-aware module with the wiring below it (the
-//!   extractors, middleware and session cookies included);
+//! - `routes`: HTTP (the extractors, middleware and session cookies included);
+//!   with `startup`, `sandbox` and `cli`, the only modules that know actix;
 //! - `startup`: wiring;
 //! - `sandbox`: with the GitHub simulator; only in builds with the `sandbox` feature;
 //! - `cli`: the `gantry` binary.
