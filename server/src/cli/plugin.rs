@@ -90,7 +90,7 @@ pub async fn run(
             .context("say which event this is with --event-name")?,
     };
     let config = match &config {
-        Some(path) => Some(read_config(path)?),
+        Some(path) => Some(super::plugin_admin::read_config(path)?),
         None => None,
     };
     test(&bytes, &event_name, &payload, config.as_ref(), json).await
@@ -128,19 +128,6 @@ async fn test(
     _: bool,
 ) -> anyhow::Result<()> {
     Err(super::without_sandbox("gantry plugin test"))
-}
-
-/// Reads a configuration file: TOML when it ends in `.toml`, JSON otherwise.
-pub(super) fn read_config(path: &std::path::Path) -> anyhow::Result<serde_json::Value> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    if path.extension().is_some_and(|e| e == "toml") {
-        Ok(toml::from_str(&text)
-            .with_context(|| format!("{} is not valid TOML", path.display()))?)
-    } else {
-        Ok(serde_json::from_str(&text)
-            .with_context(|| format!("{} is not valid JSON", path.display()))?)
-    }
 }
 
 #[cfg(feature = "sandbox")]
