@@ -35,6 +35,15 @@ pub enum JobStatus {
 }
 
 impl JobStatus {
+    /// Every status, in a job's order.
+    pub const ALL: [Self; 4] = [Self::Queued, Self::Running, Self::Done, Self::Dead];
+
+    /// The status stored as `text`, if it is one.
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
     /// The stored form.
     #[must_use]
     pub fn as_str(self) -> &'static str {
@@ -262,6 +271,15 @@ pub async fn oldest_queued(db: &impl ConnectionTrait) -> Result<Option<DateTime<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_stored_status_parses_back_and_nothing_else_does() {
+        for status in JobStatus::ALL {
+            assert_eq!(JobStatus::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(JobStatus::parse("Dead"), None);
+        assert_eq!(JobStatus::parse("failed"), None);
+    }
 
     #[test]
     fn backoff_doubles_with_bounded_jitter() {
