@@ -639,7 +639,7 @@ impl Settings {
             bail!("web.trust_proxy_headers is replaced by web.trusted_proxies: list your reverse proxies' addresses or CIDR blocks (forwarded headers from anyone else are ignored)");
         }
         for proxy in &self.web.trusted_proxies {
-            crate::auth::client::ProxyNet::parse(proxy)
+            crate::domain::ProxyNet::parse(proxy)
                 .map_err(|e| anyhow::anyhow!("web.trusted_proxies: {e}"))?;
         }
         let min = crate::domain::MIN_WEBHOOK_SECRET_BYTES;

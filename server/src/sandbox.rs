@@ -257,7 +257,7 @@ async fn sandbox_rules(
     loaded: &[String],
 ) -> anyhow::Result<String> {
     use crate::services::policies::{self, RuleForm};
-    let existing = crate::db::policies::all(db).await?;
+    let existing = crate::policy::store::all(db).await?;
     let mut shown = Vec::new();
     for (plugin, capability) in SANDBOX_RULES {
         if !loaded.iter().any(|l| l == plugin) {

@@ -15,10 +15,10 @@ use crate::github::GitHubAccess;
 use crate::jobs::WorkerPool;
 use crate::metrics::Metrics;
 use crate::plugins::{HostServices, PluginRegistry, PluginRuntime};
+use crate::secrets::WebhookSecrets;
 use crate::services::dispatch::DeliveryObserver;
 use crate::services::plugins::{self as plugin_admin, CompiledPlugins};
-use crate::services::secrets::WebhookSecrets;
-use crate::state::AppState;
+use crate::services::AppState;
 use crate::{db, routes};
 
 /// How long intake's storage breaker stays open before a probe delivery goes
@@ -172,9 +172,7 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(actix_web::middleware::from_fn(routes::table::enforce))
-                .wrap(actix_web::middleware::from_fn(
-                    crate::auth::middleware::admit,
-                ))
+                .wrap(actix_web::middleware::from_fn(crate::routes::admit))
                 .wrap(TracingLogger::default())
                 .wrap(actix_web::middleware::from_fn(routes::harden))
                 .app_data(data.clone())

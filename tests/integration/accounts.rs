@@ -949,7 +949,7 @@ async fn no_secret_is_stored_in_plaintext() {
     let webhook_secret = "webhook-secret-plaintext-8d1f-long-enough";
     let app_key = "-----BEGIN RSA PRIVATE KEY-----app-key-plaintext-77c2";
     let password = "password-plaintext-3e9a-long";
-    gantry_server::services::secrets::add(
+    gantry_server::secrets::webhook::add(
         db,
         Some(&key),
         &SecretScope::parse("repo:acme/app").unwrap(),
@@ -959,14 +959,13 @@ async fn no_secret_is_stored_in_plaintext() {
     .await
     .unwrap();
     let binding =
-        gantry_server::services::plugin_secrets::Binding::new(&["api.example.com".into()], &[])
-            .unwrap();
-    let id = gantry_server::services::plugin_secrets::SecretId {
+        gantry_server::secrets::plugin::Binding::new(&["api.example.com".into()], &[]).unwrap();
+    let id = gantry_server::secrets::plugin::SecretId {
         plugin: "releases",
         scope: "*",
         name: "github-app-key",
     };
-    gantry_server::services::plugin_secrets::set(db, Some(&key), id, &binding, app_key)
+    gantry_server::secrets::plugin::set(db, Some(&key), id, &binding, app_key)
         .await
         .unwrap();
     accounts::create_user(

@@ -107,7 +107,7 @@ async fn a_crash_between_a_change_and_its_audit_row_leaves_neither() {
         .await
         .is_err());
     assert_eq!(
-        gantry_server::db::policies::all(db).await.unwrap().len(),
+        gantry_server::policy::store::all(db).await.unwrap().len(),
         1,
         "the rule was stored without its audit row"
     );
@@ -372,7 +372,7 @@ async fn concurrent_changes_each_commit_with_their_own_row_and_the_chain_stays_w
     let verified = audit::verify(db, key, None).await.unwrap().unwrap();
     assert_eq!(verified.rows, 24);
     assert_eq!(
-        gantry_server::db::policies::all(db).await.unwrap().len(),
+        gantry_server::policy::store::all(db).await.unwrap().len(),
         12
     );
 }

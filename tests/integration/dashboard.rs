@@ -262,7 +262,7 @@ async fn a_viewers_forged_posts_are_refused_even_with_a_valid_csrf_token() {
         .await;
     assert_eq!(add.status(), 403);
     assert!(
-        gantry_server::db::policies::all(&app.state.db)
+        gantry_server::policy::store::all(&app.state.db)
             .await
             .unwrap()
             .is_empty(),
@@ -284,7 +284,7 @@ async fn a_viewers_forged_posts_are_refused_even_with_a_valid_csrf_token() {
         403
     );
     assert_eq!(
-        gantry_server::db::policies::all(&app.state.db)
+        gantry_server::policy::store::all(&app.state.db)
             .await
             .unwrap()
             .len(),

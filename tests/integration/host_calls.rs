@@ -9,7 +9,7 @@ use gantry_server::config::{Limits, Settings};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-use gantry_server::services::plugin_secrets::{self, Binding, SecretId};
+use gantry_server::secrets::plugin::{self as plugin_secrets, Binding, SecretId};
 
 use crate::helpers::{
     corpus_payload, delivery_id, spawn_app, AppOptions, Plugins, TestApp, TEST_KEY,

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use gantry_server::config::Settings;
 use gantry_server::domain::{Secret, SecretScope};
-use gantry_server::services::secrets;
+use gantry_server::secrets::webhook as secrets;
 
 use crate::helpers::{delivery_id, spawn_app, AppOptions, Plugins, TEST_KEY};
 

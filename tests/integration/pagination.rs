@@ -3,7 +3,7 @@
 //! the `Link` headers, and requests to a renamed repository answered 301 or 307 reach
 //! the real routes.
 use gantry_server::domain::RepoRef;
-use gantry_server::github::GitHubClient;
+use gantry_server::github::{GitHubClient, Method};
 use gantry_simulator::{Fault, FaultKind, RunOutcome};
 use serde_json::{json, Value};
 
@@ -117,7 +117,7 @@ async fn g7_a_get_answered_301_is_followed_to_the_real_route() {
     app.sim.inject(moved("GET", 301));
     let labels = client(&app)
         .await
-        .rest("GET", &format!("{OLD}/issues/1/labels"), None)
+        .rest(Method::GET, &format!("{OLD}/issues/1/labels"), None)
         .await
         .unwrap();
     let names: Vec<&str> = labels
@@ -158,7 +158,7 @@ async fn g7_a_post_without_a_body_answered_307_is_followed_to_the_real_route() {
 
     client(&app)
         .await
-        .rest("POST", &format!("{OLD}{rerun}"), None)
+        .rest(Method::POST, &format!("{OLD}{rerun}"), None)
         .await
         .unwrap();
 
@@ -171,7 +171,7 @@ async fn g7_a_post_without_a_body_answered_307_is_followed_to_the_real_route() {
     );
     let again = client(&app)
         .await
-        .rest("GET", &format!("{NEW}/actions/runs/{run}"), None)
+        .rest(Method::GET, &format!("{NEW}/actions/runs/{run}"), None)
         .await
         .unwrap();
     assert_eq!(again["status"], "queued");
@@ -185,7 +185,7 @@ async fn g7_a_post_with_a_body_answered_307_is_followed_to_the_real_route() {
 
     let answer = client(&app)
         .await
-        .rest("POST", &labels, Some(&json!({"labels": ["moved"]})))
+        .rest(Method::POST, &labels, Some(&json!({"labels": ["moved"]})))
         .await
         .unwrap();
 

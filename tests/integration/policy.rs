@@ -26,7 +26,7 @@ fn rule(effect: &str) -> RuleForm {
 
 /// Sets the only rule for hooks' writes to `effect`.
 async fn set_rule(app: &TestApp, effect: &str) {
-    for existing in gantry_server::db::policies::all(&app.state.db)
+    for existing in gantry_server::policy::store::all(&app.state.db)
         .await
         .unwrap()
     {
@@ -282,7 +282,7 @@ async fn a_stored_branch_condition_keeps_its_meaning_across_the_event_branch_mig
         .unwrap();
     }
     Migrator::up(db, None).await.unwrap();
-    let rules = gantry_server::db::policies::all(db).await.unwrap();
+    let rules = gantry_server::policy::store::all(db).await.unwrap();
     // Issue writes never change a branch: the condition was about the event's.
     assert_eq!(rules[0].conditions.branch, None);
     assert_eq!(

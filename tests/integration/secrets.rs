@@ -1,7 +1,7 @@
 //! Webhook secrets by scope: rotation (W2), the most specific scope deciding, and no
 //! plaintext at rest (A9 for webhook secrets).
 use gantry_server::domain::{Secret, SecretScope};
-use gantry_server::services::secrets;
+use gantry_server::secrets::webhook as secrets;
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::Value;
 

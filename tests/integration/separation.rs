@@ -337,7 +337,7 @@ async fn a_quorum_is_for_ask_rules_and_the_dashboard_form_sets_it() {
         .await
         .unwrap();
     assert_eq!(added.status(), 303);
-    let rules = gantry_server::db::policies::all(&app.state.db)
+    let rules = gantry_server::policy::store::all(&app.state.db)
         .await
         .unwrap();
     assert_eq!(rules.len(), 1);

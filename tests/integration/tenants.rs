@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use gantry_server::domain::{Secret, SecretScope};
-use gantry_server::services::secrets;
+use gantry_server::secrets::webhook as secrets;
 use serde_json::{json, Value};
 
 use crate::helpers::{

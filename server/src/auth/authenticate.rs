@@ -1,43 +1,57 @@
-//! Turning a request's credentials into a [`Principal`]: an `Authorization: Bearer`
-//! token (the bootstrap `api.token`, or a stored API token), else the session
-//! cookie. A bearer header that does not check out is a failure; the cookie is not
-//! tried then.
-use actix_web::http::header;
-use actix_web::HttpRequest;
+//! Turning presented credentials into a [`Principal`]: a bearer token (the
+//! bootstrap `api.token`, or a stored API token), else a session token. A bearer
+//! token that does not check out is a failure; the session is not tried then.
+//! Reading them from a request is `routes::auth::credentials`.
 use chrono::Utc;
+use sea_orm::DatabaseConnection;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::accounts::{principal_of, token_digest};
 use super::error::AuthError;
 use super::principal::{Credential, Principal};
-use super::session;
+use super::session::SessionKeys;
+use crate::config::Settings;
 use crate::db::{accounts as users, sessions};
-use crate::state::AppState;
 
-/// The caller of `req`, `None` when it carries no valid credential.
+/// What a request presented.
+#[derive(Debug, Clone, Copy)]
+pub enum Presented<'a> {
+    /// An `Authorization: Bearer` token (not empty).
+    Bearer(&'a str),
+    /// The session cookie's token.
+    Session(&'a str),
+}
+
+/// Where credentials are checked: the database, the settings (the bootstrap
+/// `api.token`) and the keys sessions are signed with.
+#[derive(Clone, Copy)]
+pub struct Checker<'a> {
+    /// The database.
+    pub db: &'a DatabaseConnection,
+    /// The settings.
+    pub settings: &'a Settings,
+    /// The session keys.
+    pub keys: &'a SessionKeys,
+}
+
+impl std::fmt::Debug for Checker<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Checker").finish_non_exhaustive()
+    }
+}
+
+/// The caller who presented `presented`, `None` when it is not valid.
 ///
 /// # Errors
 /// [`AuthError::Unavailable`] when the database cannot be asked.
 pub async fn authenticate(
-    req: &HttpRequest,
-    state: &AppState,
+    checker: Checker<'_>,
+    presented: Presented<'_>,
 ) -> Result<Option<Principal>, AuthError> {
-    if let Some(value) = req.headers().get(header::AUTHORIZATION) {
-        let presented = value
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .unwrap_or_default();
-        if presented.is_empty() {
-            return Ok(None);
-        }
-        return bearer(presented, state).await;
-    }
-    match session::cookie_token(req) {
-        Some(token) => cookie(&token, state).await,
-        None => Ok(None),
+    match presented {
+        Presented::Bearer(token) => bearer(token, checker).await,
+        Presented::Session(token) => cookie(token, checker).await,
     }
 }
 
@@ -46,7 +60,7 @@ fn unavailable(err: &sea_orm::DbErr) -> AuthError {
     AuthError::Unavailable
 }
 
-async fn bearer(presented: &str, state: &AppState) -> Result<Option<Principal>, AuthError> {
+async fn bearer(presented: &str, state: Checker<'_>) -> Result<Option<Principal>, AuthError> {
     if let Some(expected) = &state.settings.api.token {
         // Digests compared in constant time: neither content nor length leaks.
         let matches: bool = Sha256::digest(presented.as_bytes())
@@ -64,13 +78,13 @@ async fn bearer(presented: &str, state: &AppState) -> Result<Option<Principal>, 
             }));
         }
     }
-    let Some(token) = sessions::find_live_token(&state.db, &token_digest(presented))
+    let Some(token) = sessions::find_live_token(state.db, &token_digest(presented))
         .await
         .map_err(|e| unavailable(&e))?
     else {
         return Ok(None);
     };
-    let Some(user) = users::find_user(&state.db, token.user_id)
+    let Some(user) = users::find_user(state.db, token.user_id)
         .await
         .map_err(|e| unavailable(&e))?
         .filter(|u| !u.disabled)
@@ -84,12 +98,12 @@ async fn bearer(presented: &str, state: &AppState) -> Result<Option<Principal>, 
         .last_used_at
         .is_none_or(|at| Utc::now() - at > chrono::Duration::seconds(60))
     {
-        sessions::touch_token(&state.db, token.id)
+        sessions::touch_token(state.db, token.id)
             .await
             .map_err(|e| unavailable(&e))?;
     }
     let principal = principal_of(
-        &state.db,
+        state.db,
         &user,
         Credential::ApiToken {
             token_id: token.id,
@@ -101,11 +115,11 @@ async fn bearer(presented: &str, state: &AppState) -> Result<Option<Principal>, 
     Ok(Some(principal))
 }
 
-async fn cookie(token: &str, state: &AppState) -> Result<Option<Principal>, AuthError> {
-    let Some(claims) = state.session_keys.verify(token) else {
+async fn cookie(token: &str, state: Checker<'_>) -> Result<Option<Principal>, AuthError> {
+    let Some(claims) = state.keys.verify(token) else {
         return Ok(None);
     };
-    let Some(row) = sessions::find_session(&state.db, &claims.sid)
+    let Some(row) = sessions::find_session(state.db, &claims.sid)
         .await
         .map_err(|e| unavailable(&e))?
     else {
@@ -117,7 +131,7 @@ async fn cookie(token: &str, state: &AppState) -> Result<Option<Principal>, Auth
     {
         return Ok(None);
     }
-    let Some(user) = users::find_user(&state.db, row.user_id)
+    let Some(user) = users::find_user(state.db, row.user_id)
         .await
         .map_err(|e| unavailable(&e))?
         .filter(|u| !u.disabled)
@@ -125,10 +139,10 @@ async fn cookie(token: &str, state: &AppState) -> Result<Option<Principal>, Auth
         return Ok(None);
     };
     let via = Credential::Session {
-        csrf: state.session_keys.csrf_token(&row.id),
+        csrf: state.keys.csrf_token(&row.id),
         session_id: row.id,
     };
-    let principal = principal_of(&state.db, &user, via)
+    let principal = principal_of(state.db, &user, via)
         .await
         .map_err(|e| unavailable(&e))?;
     Ok(Some(principal))

@@ -1,9 +1,6 @@
-//! `AuthError`: why a request was not admitted. JSON bodies in the API's shape
-//! (`{"error", "message"}`); a browser asking for a page while signed out is sent to
-//! `/login` instead (303, or `HX-Redirect` for htmx).
-use actix_web::http::{header, StatusCode};
-use actix_web::{HttpResponse, ResponseError};
-use serde::Serialize;
+//! `AuthError`: why a caller was refused, with its catalogue code. How it is answered
+//! over HTTP (JSON in the API's shape, or a redirect to `/login`) is in
+//! `routes::auth::refusal`.
 
 use super::role::AccessDenied;
 use crate::domain::ApiErrorCode;
@@ -28,22 +25,6 @@ pub enum AuthError {
 }
 
 impl AuthError {
-    /// A plain 401 (no redirect).
-    #[must_use]
-    pub fn not_signed_in() -> Self {
-        AuthError::NotSignedIn {
-            login_redirect: None,
-            htmx: false,
-        }
-    }
-
-    /// The answer to `req` when nobody is signed in: 401, or a 303 to `/login` for a
-    /// browser asking for a page (`HX-Redirect` for htmx).
-    #[must_use]
-    pub fn signed_out(req: &actix_web::HttpRequest) -> Self {
-        super::extract::signed_out(req)
-    }
-
     /// Whether the caller is not signed in (as opposed to signed in but refused):
     /// dashboard handlers send these to `/login`.
     #[must_use]
@@ -87,50 +68,5 @@ impl std::fmt::Display for AuthError {
                 f.write_str("the server could not check who you are; try again")
             }
         }
-    }
-}
-
-#[derive(Serialize)]
-struct Body<'a> {
-    error: &'a str,
-    message: &'a str,
-}
-
-impl ResponseError for AuthError {
-    fn status_code(&self) -> StatusCode {
-        match self {
-            AuthError::NotSignedIn {
-                login_redirect: Some(_),
-                htmx: false,
-            } => StatusCode::SEE_OTHER,
-            // The catalogue's status: 401, 403 or 503.
-            refused => StatusCode::from_u16(refused.code().status())
-                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-        }
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        let mut response = HttpResponse::build(self.status_code());
-        match self {
-            AuthError::NotSignedIn { htmx: true, .. } => {
-                response.insert_header(("HX-Redirect", "/login"));
-            }
-            AuthError::NotSignedIn {
-                login_redirect: Some(to),
-                ..
-            } => {
-                response.insert_header((header::LOCATION, to.as_str()));
-            }
-            _ => {}
-        }
-        if matches!(self, AuthError::NotSignedIn { .. }) {
-            response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
-        }
-        response.insert_header((header::CACHE_CONTROL, "no-store"));
-        let message = self.to_string();
-        response.json(Body {
-            error: self.code().as_str(),
-            message: &message,
-        })
     }
 }

@@ -1,15 +1,18 @@
 //! Accounts and access: who is calling, what role they have, and the checks that
-//! keep a browser session from being ridden by another site.
+//! keep a browser session from being ridden by another site. Free of actix: reading
+//! credentials from a request, the extractors, the middleware and the session cookie
+//! are in `routes::auth`.
 //!
 //! How a request is admitted:
-//! - The `middleware` (wrapped around the whole app in `startup`) resolves the
+//! - The middleware (`routes::auth::middleware`, wrapped around the whole app in
+//!   `startup`) resolves the
 //!   caller once per request: an `Authorization: Bearer` API token (the bootstrap
 //!   `api.token`, or a token from `gantry token create`), else the session cookie
 //!   (`__Host-gantry_session` over TLS, `gantry_session` otherwise). The result sits
 //!   in the request's extensions for the extractors.
 //! - Handlers state what they need in their signature: [`Principal`] (anyone signed
-//!   in), [`AnyViewer`], [`AnyMaintainer`] (maintains some project; check the
-//!   project itself with [`Principal::require`]) or [`AdminOnly`]. Put the extractor
+//!   in), `AnyViewer`, `AnyMaintainer` (maintains some project; check the
+//!   project itself with [`Principal::require`]) or `AdminOnly` (`routes::auth::extract`). Put the extractor
 //!   first among the handler's arguments. Refusals are [`AuthError`]: 401 when not
 //!   signed in ([`AuthError::is_not_signed_in`]; a browser GET for a page gets a 303
 //!   to `/login?next=...`, htmx gets `HX-Redirect: /login`), 403 when the role is too
@@ -26,27 +29,24 @@
 //!   checked by origin only (there is no session yet).
 //!
 //! What lives where: `role` and `principal` (the types and their checks), `error`,
-//! `extract` (the extractors), `middleware` (resolution and CSRF), `authenticate`
-//! (credentials to principal), `session` (JWTs, keys, cookies, CSRF tokens),
-//! `client` (the client's address and TLS behind trusted proxies), `password` (argon2id), `verifier` (bounded password checks), `throttle` (login throttling), `signin` (sign-in and sign-out), `accounts` (users, teams,
-//! grants and API tokens, each change audited).
+//! `authenticate` (presented credentials to principal), `session` (JWTs, keys,
+//! cookie names, CSRF tokens), `password` (argon2id), `verifier` (bounded password
+//! checks), `throttle` (login throttling), `accounts` (users, teams, grants and API
+//! tokens, each change audited). Sign-in and sign-out are `services::signin`; the
+//! extractors, the middleware and the cookies are `routes::auth`.
 pub mod accounts;
 mod authenticate;
-pub mod client;
 mod error;
-mod extract;
 mod github_link;
-pub mod middleware;
 pub mod password;
 mod principal;
 mod role;
 pub mod session;
-pub mod signin;
 pub mod throttle;
 pub mod verifier;
 
+pub use authenticate::{authenticate as check_credentials, Checker, Presented};
 pub use error::AuthError;
-pub use extract::{AdminOnly, AnyMaintainer, AnyViewer};
 pub use principal::{Credential, Principal};
 pub use role::{AccessDenied, Role, UnknownRole};
 pub use session::SessionKeys;

@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 
 use super::role::{AccessDenied, Role};
-use crate::db::dashboard::Visibility;
 use crate::domain::Actor;
+use crate::domain::Visibility;
 
 /// How the caller proved who they are.
 #[derive(Clone, PartialEq, Eq)]

@@ -1,14 +1,12 @@
 //! Session tokens: HS256 JWTs (issuer `gantry`, audience `gantry-dashboard`, expiry
 //! required, 30 s leeway) whose `sid` names a server-side session row, so signing
-//! out and role changes take effect at once. Also the session cookie and the
+//! out and role changes take effect at once. Also the cookie names and the
 //! session's CSRF token (an HMAC of the session id under a key derived from the
 //! signing key).
 //!
 //! The signing key comes from `web.session_key`, else from the database, where it is
 //! stored sealed with `secrets.key` (made at first start); without either, a random
 //! key lives as long as the process.
-use actix_web::cookie::{Cookie, SameSite};
-use actix_web::HttpRequest;
 use anyhow::Context;
 use hmac::{Hmac, Mac};
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -20,8 +18,6 @@ use sha2::Sha256;
 use crate::config::Settings;
 use crate::crypto::SecretBox;
 use crate::db::sessions as store;
-
-pub use super::client::is_secure;
 
 /// The JWT issuer.
 pub const ISSUER: &str = "gantry";
@@ -177,35 +173,4 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
 #[must_use]
 pub fn new_session_id() -> String {
     hex::encode(random_bytes::<16>())
-}
-
-/// The session token the request carries, if any.
-#[must_use]
-pub fn cookie_token(req: &HttpRequest) -> Option<String> {
-    req.cookie(SECURE_COOKIE)
-        .or_else(|| req.cookie(PLAIN_COOKIE))
-        .map(|c| c.value().to_owned())
-}
-
-/// The cookie that carries `token`.
-#[must_use]
-pub fn session_cookie(token: String, secure: bool, ttl_secs: u64) -> Cookie<'static> {
-    let name = if secure { SECURE_COOKIE } else { PLAIN_COOKIE };
-    Cookie::build(name, token)
-        .path("/")
-        .http_only(true)
-        .secure(secure)
-        .same_site(SameSite::Lax)
-        .max_age(actix_web::cookie::time::Duration::seconds(
-            i64::try_from(ttl_secs).unwrap_or(i64::MAX),
-        ))
-        .finish()
-}
-
-/// A cookie that removes the session cookie.
-#[must_use]
-pub fn removal_cookie(secure: bool) -> Cookie<'static> {
-    let mut cookie = session_cookie(String::new(), secure, 0);
-    cookie.make_removal();
-    cookie
 }

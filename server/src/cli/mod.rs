@@ -68,7 +68,7 @@ enum Command {
     /// one against a simulator).
     Plugin {
         #[command(subcommand)]
-        command: plugin::PluginCommand,
+        command: plugin::PluginSubcommand,
     },
     /// Manage permission policy rules and explain decisions.
     Policy {

@@ -9,7 +9,7 @@ use clap::Subcommand;
 
 /// What to do with a plugin.
 #[derive(Debug, Subcommand)]
-pub enum PluginCommand {
+pub enum PluginSubcommand {
     /// Create a plugin crate from the template.
     New {
         /// The plugin's name (lower case letters, digits and `-`).
@@ -51,11 +51,11 @@ pub enum PluginCommand {
 /// When files cannot be read, the plugin does not load, it does not succeed, or a
 /// change is refused.
 pub(super) async fn run(
-    command: PluginCommand,
+    command: PluginSubcommand,
     database: &dyn Fn() -> anyhow::Result<super::database::CliDatabase>,
 ) -> anyhow::Result<()> {
     let (wasm, event, event_name, config, json) = match command {
-        PluginCommand::New { name, path, sdk } => {
+        PluginSubcommand::New { name, path, sdk } => {
             let dir = path.unwrap_or_else(|| PathBuf::from(&name));
             super::new_plugin::create(
                 &name,
@@ -67,14 +67,14 @@ pub(super) async fn run(
             println!("  gantry plugin test <the .wasm it prints> --event tests/fixtures/webhooks/issues/opened.payload.json");
             return Ok(());
         }
-        PluginCommand::Test {
+        PluginSubcommand::Test {
             wasm,
             event,
             event_name,
             config,
             json,
         } => (wasm, event, event_name, config, json),
-        PluginCommand::Admin(command) => {
+        PluginSubcommand::Admin(command) => {
             let db = database()?;
             return super::plugin_admin::run(command, &db)
                 .await
@@ -93,7 +93,7 @@ pub(super) async fn run(
             .context("say which event this is with --event-name")?,
     };
     let config = match &config {
-        Some(path) => Some(read_config(path)?),
+        Some(path) => Some(super::plugin_admin::read_config(path)?),
         None => None,
     };
     test(&bytes, &event_name, &payload, config.as_ref(), json).await
@@ -131,19 +131,6 @@ async fn test(
     _: bool,
 ) -> anyhow::Result<()> {
     Err(super::without_sandbox("gantry plugin test"))
-}
-
-/// Reads a configuration file: TOML when it ends in `.toml`, JSON otherwise.
-pub(super) fn read_config(path: &std::path::Path) -> anyhow::Result<serde_json::Value> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    if path.extension().is_some_and(|e| e == "toml") {
-        Ok(toml::from_str(&text)
-            .with_context(|| format!("{} is not valid TOML", path.display()))?)
-    } else {
-        Ok(serde_json::from_str(&text)
-            .with_context(|| format!("{} is not valid JSON", path.display()))?)
-    }
 }
 
 #[cfg(feature = "sandbox")]

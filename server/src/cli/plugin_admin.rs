@@ -187,7 +187,7 @@ pub(super) async fn run(
             set,
         } => {
             let value = match (file, set) {
-                (Some(path), _) => super::plugin::read_config(&path)?,
+                (Some(path), _) => read_config(&path)?,
                 (None, Some(json)) => {
                     serde_json::from_str(&json).context("--set is not valid JSON")?
                 }
@@ -329,5 +329,18 @@ fn print_detail(plugin: &PluginDetail) {
             println!("      config set:     {config}");
         }
         println!("      config in use:  {}", p.effective_config);
+    }
+}
+
+/// Reads a configuration file: TOML when it ends in `.toml`, JSON otherwise.
+pub(super) fn read_config(path: &std::path::Path) -> anyhow::Result<serde_json::Value> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    if path.extension().is_some_and(|e| e == "toml") {
+        Ok(toml::from_str(&text)
+            .with_context(|| format!("{} is not valid TOML", path.display()))?)
+    } else {
+        Ok(serde_json::from_str(&text)
+            .with_context(|| format!("{} is not valid JSON", path.display()))?)
     }
 }

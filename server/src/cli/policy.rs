@@ -5,9 +5,10 @@ use clap::Subcommand;
 use sea_orm::DatabaseConnection;
 
 use crate::crypto::AuditKey;
-use crate::db::dashboard::Visibility;
-use crate::db::{audit, policies as rules};
+use crate::db::audit;
 use crate::domain::Actor;
+use crate::domain::Visibility;
+use crate::policy::store as rules;
 use crate::policy::Permission;
 use crate::services::policies::{self, RuleForm};
 

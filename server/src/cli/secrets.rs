@@ -12,8 +12,9 @@ use crate::config::Settings;
 use crate::crypto::{AuditKey, SecretBox};
 use crate::db::audit::{self, AuditEntry};
 use crate::domain::{Actor, AuditAction, SecretScope};
-use crate::services::plugin_secrets::{self, Binding, SecretId};
-use crate::services::secrets::{self, SecretError};
+use crate::secrets::plugin::{self as plugin_secrets, Binding, SecretId};
+use crate::secrets::webhook as secrets;
+use crate::secrets::SecretError;
 
 /// What to do with webhook secrets.
 #[derive(Debug, Subcommand)]

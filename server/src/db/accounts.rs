@@ -4,7 +4,7 @@ use chrono::Utc;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder,
+    QueryFilter, QueryOrder,
 };
 
 use super::entities::{team_members, team_projects, teams, users};
@@ -72,19 +72,6 @@ pub async fn list_users(db: &impl ConnectionTrait) -> Result<Vec<users::Model>, 
         .order_by_asc(users::Column::Login)
         .all(db)
         .await
-}
-
-/// Whether any enabled admin exists.
-///
-/// # Errors
-/// When the database fails.
-pub async fn any_admin(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
-    Ok(users::Entity::find()
-        .filter(users::Column::Admin.eq(true))
-        .filter(users::Column::Disabled.eq(false))
-        .count(db)
-        .await?
-        > 0)
 }
 
 /// Replaces a user's password hash.

@@ -35,7 +35,7 @@ pub struct NewApproval<'a> {
     pub pull_number: Option<u64>,
     /// The pull request's head commit when it was held, when known.
     pub head_sha: Option<&'a str>,
-    /// What the policy decided it on (JSON, see `services::approvals::gate`).
+    /// What the policy decided it on (JSON, see `policy::gate`).
     pub decided_on: Option<&'a str>,
     /// How many distinct people must approve it.
     pub approvals_required: u32,

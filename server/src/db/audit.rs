@@ -386,7 +386,7 @@ pub struct Verified {
 /// # Errors
 /// When the database fails.
 pub async fn verify(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     key: &AuditKey,
     expect: Option<&Head>,
 ) -> Result<Result<Verified, Break>, DbErr> {

@@ -3,78 +3,24 @@
 //! `id < :before ORDER BY id DESC`, never OFFSET, so page 10,000 costs what page 1
 //! does; migration 10 indexes each filter with `id`), decided approvals, and the
 //! repositories Gantry knows of. Every listing and counter takes the reader's
-//! [`Visibility`]: a reader whose only roles come from teams sees only rows of
+//! `Visibility` (`domain`): a reader whose only roles come from teams sees only rows of
 //! those projects, compared case-insensitively (`LOWER(column) IN (...)`; the
 //! projects are lower-cased `owner/repo`, the columns hold names as GitHub sent
 //! them), and never rows that name no project.
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
-    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Statement,
 };
-
-use sea_orm::sea_query::{Expr, ExprTrait, Func};
 
 use super::deliveries::DeliverySummary;
 use super::entities::{approvals, audit_log, deliveries, installations, jobs};
 use super::jobs::JobStatus;
+use super::visibility::in_projects;
+use crate::domain::{ApprovalStatus, Visibility};
 
 /// The largest page any listing returns.
 pub const MAX_PAGE: u64 = 500;
-
-/// Which projects' records a reader may see (`Principal::visible_projects`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Visibility {
-    /// Every project, and records that name none.
-    All,
-    /// Only these lower-cased `owner/repo` (possibly none).
-    Only(Vec<String>),
-}
-
-impl Visibility {
-    /// Whether a record of `project` (any case; `None`: it names no project) is shown.
-    #[must_use]
-    pub fn shows(&self, project: Option<&str>) -> bool {
-        match (self, project) {
-            (Self::All, _) => true,
-            (Self::Only(projects), Some(p)) => projects.iter().any(|v| v.eq_ignore_ascii_case(p)),
-            (Self::Only(_), None) => false,
-        }
-    }
-
-    /// Whether an organisation's rules concern the reader: everyone's for `All`,
-    /// otherwise those of an owner of one of their projects.
-    #[must_use]
-    pub fn shows_org(&self, org: &str) -> bool {
-        match self {
-            Self::All => true,
-            Self::Only(projects) => projects.iter().any(|p| {
-                p.split_once('/')
-                    .is_some_and(|(owner, _)| owner.eq_ignore_ascii_case(org))
-            }),
-        }
-    }
-
-    /// The projects to filter on; `None` for every project.
-    #[must_use]
-    pub fn projects(&self) -> Option<&[String]> {
-        match self {
-            Self::All => None,
-            Self::Only(projects) => Some(projects),
-        }
-    }
-}
-
-/// `LOWER(column) IN (projects)`: rows of these projects only (none when the list
-/// is empty; a NULL column never matches).
-#[must_use]
-pub fn in_projects<C: ColumnTrait>(column: C, projects: &[String]) -> Expr {
-    if projects.is_empty() {
-        return Expr::cust("1 = 0");
-    }
-    Expr::expr(Func::lower(Expr::col(column.as_column_ref())))
-        .is_in(projects.iter().map(|p| p.to_ascii_lowercase()))
-}
 
 /// Deliveries received in each minute of the last hour, oldest first.
 #[derive(Debug, Clone)]
@@ -91,7 +37,7 @@ pub struct MinuteCount {
 /// # Errors
 /// When the database fails.
 pub async fn deliveries_per_minute(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     visible: &Visibility,
     now: DateTime<Utc>,
     minutes: u32,
@@ -214,7 +160,7 @@ pub use super::deliveries::DeliveryFilter;
 /// # Errors
 /// When the database fails.
 pub async fn deliveries_page(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     visible: &Visibility,
     filter: &DeliveryFilter,
     before: Option<i64>,
@@ -233,7 +179,7 @@ pub async fn deliveries_page(
 /// # Errors
 /// When the database fails.
 pub async fn delivery_visible(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     visible: &Visibility,
     delivery_id: &str,
 ) -> Result<bool, DbErr> {
@@ -261,7 +207,7 @@ fn deliveries_of(projects: &[String]) -> sea_orm::sea_query::SelectStatement {
 /// # Errors
 /// When the database fails.
 pub async fn queue(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     visible: &Visibility,
 ) -> Result<(u64, u64, Option<DateTime<Utc>>), DbErr> {
     let Some(projects) = visible.projects() else {
@@ -288,10 +234,11 @@ pub async fn queue(
 /// # Errors
 /// When the database fails.
 pub async fn pending_approval_count(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     visible: &Visibility,
 ) -> Result<u64, DbErr> {
-    let mut query = approvals::Entity::find().filter(approvals::Column::Status.eq("pending"));
+    let mut query = approvals::Entity::find()
+        .filter(approvals::Column::Status.eq(ApprovalStatus::Pending.as_str()));
     if let Some(projects) = visible.projects() {
         query = query.filter(in_projects(approvals::Column::Repository, projects));
     }
@@ -324,13 +271,13 @@ pub struct DeadLetter {
 /// # Errors
 /// When the database fails.
 pub async fn dead_letters(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     visible: &Visibility,
     before: Option<i64>,
     limit: u64,
 ) -> Result<Vec<DeadLetter>, DbErr> {
     let mut query = jobs::Entity::find()
-        .filter(jobs::Column::Status.eq("dead"))
+        .filter(jobs::Column::Status.eq(JobStatus::Dead.as_str()))
         .order_by_desc(jobs::Column::Id)
         .limit(limit.clamp(1, MAX_PAGE));
     if let Some(projects) = visible.projects() {
@@ -382,12 +329,12 @@ fn visible_approvals(visible: &Visibility) -> sea_orm::Select<approvals::Entity>
 /// # Errors
 /// When the database fails.
 pub async fn decided_approvals(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     visible: &Visibility,
     limit: u64,
 ) -> Result<Vec<approvals::Model>, DbErr> {
     visible_approvals(visible)
-        .filter(approvals::Column::Status.ne("pending"))
+        .filter(approvals::Column::Status.ne(ApprovalStatus::Pending.as_str()))
         .order_by_desc(approvals::Column::Id)
         .limit(limit.clamp(1, MAX_PAGE))
         .all(db)
@@ -399,12 +346,12 @@ pub async fn decided_approvals(
 /// # Errors
 /// When the database fails.
 pub async fn pending_approvals(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     visible: &Visibility,
     limit: u64,
 ) -> Result<Vec<approvals::Model>, DbErr> {
     visible_approvals(visible)
-        .filter(approvals::Column::Status.eq("pending"))
+        .filter(approvals::Column::Status.eq(ApprovalStatus::Pending.as_str()))
         .order_by_asc(approvals::Column::Id)
         .limit(limit.clamp(1, MAX_PAGE))
         .all(db)
@@ -417,7 +364,7 @@ pub async fn pending_approvals(
 /// # Errors
 /// When the database fails.
 pub async fn approvals(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     visible: &Visibility,
     status: Option<&str>,
     before: Option<i64>,
@@ -458,7 +405,7 @@ const DISTINCT_REPOSITORIES: &str = "WITH RECURSIVE r(repository) AS ( \
 /// # Errors
 /// When the database fails.
 pub async fn known_repositories(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     visible: &Visibility,
 ) -> Result<Vec<KnownRepository>, DbErr> {
     let mut all: std::collections::BTreeMap<String, KnownRepository> =

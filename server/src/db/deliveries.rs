@@ -196,7 +196,7 @@ fn target_key(meta: &EventMeta) -> Option<String> {
 /// # Errors
 /// When the database fails.
 pub async fn find(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     delivery_pk: i64,
 ) -> Result<Option<deliveries::Model>, DbErr> {
     deliveries::Entity::find_by_id(delivery_pk).one(db).await
@@ -282,7 +282,7 @@ pub struct DeliveryFilter {
 /// # Errors
 /// When the database fails.
 pub async fn list(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     status: Option<&str>,
     limit: u64,
     before: Option<i64>,
@@ -305,7 +305,7 @@ pub async fn list(
 /// # Errors
 /// When the database fails.
 pub async fn page(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     filter: &DeliveryFilter,
     limit: u64,
     before: Option<i64>,
@@ -326,7 +326,7 @@ pub async fn page(
         query = query.filter(deliveries::Column::Repository.eq(repository.as_str()));
     }
     if let Some(projects) = &filter.projects {
-        query = query.filter(super::dashboard::in_projects(
+        query = query.filter(super::visibility::in_projects(
             deliveries::Column::Repository,
             projects,
         ));

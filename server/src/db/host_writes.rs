@@ -1,7 +1,7 @@
 //! Queries on `host_writes`: the idempotency record of each plugin write to GitHub
 //! (`plugins::host::once`): started before the call, done with GitHub's answer after.
 use chrono::Utc;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
 
 /// What an earlier attempt left for a write's key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,7 +15,7 @@ pub enum Earlier {
 }
 
 /// `postgres` with its values, written with SQLite's numbered parameters there.
-fn sql(db: &DatabaseConnection, postgres: &str, values: Vec<sea_orm::Value>) -> Statement {
+fn sql(db: &impl ConnectionTrait, postgres: &str, values: Vec<sea_orm::Value>) -> Statement {
     let backend = db.get_database_backend();
     let text = if backend == DbBackend::Postgres {
         postgres.to_owned()
@@ -29,7 +29,7 @@ fn sql(db: &DatabaseConnection, postgres: &str, values: Vec<sea_orm::Value>) -> 
 ///
 /// # Errors
 /// When the database fails.
-pub async fn find(db: &DatabaseConnection, key: &str) -> Result<Earlier, DbErr> {
+pub async fn find(db: &impl ConnectionTrait, key: &str) -> Result<Earlier, DbErr> {
     let statement = sql(
         db,
         "SELECT response, done_at IS NOT NULL AS done FROM host_writes WHERE key = $1",
@@ -52,7 +52,7 @@ pub async fn find(db: &DatabaseConnection, key: &str) -> Result<Earlier, DbErr> 
 /// # Errors
 /// When the database fails.
 pub async fn start(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     key: &str,
     plugin: &str,
     delivery_id: &str,
@@ -70,7 +70,7 @@ pub async fn start(
 ///
 /// # Errors
 /// When the database fails.
-pub async fn finish(db: &DatabaseConnection, key: &str, response: &str) -> Result<(), DbErr> {
+pub async fn finish(db: &impl ConnectionTrait, key: &str, response: &str) -> Result<(), DbErr> {
     let statement = sql(
         db,
         "UPDATE host_writes SET response = $1, done_at = $2 WHERE key = $3",
@@ -85,7 +85,7 @@ pub async fn finish(db: &DatabaseConnection, key: &str, response: &str) -> Resul
 ///
 /// # Errors
 /// When the database fails.
-pub async fn prune(db: &DatabaseConnection, before: chrono::DateTime<Utc>) -> Result<u64, DbErr> {
+pub async fn prune(db: &impl ConnectionTrait, before: chrono::DateTime<Utc>) -> Result<u64, DbErr> {
     let statement = sql(
         db,
         "DELETE FROM host_writes WHERE started_at < $1",

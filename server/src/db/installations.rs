@@ -3,8 +3,7 @@
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
 };
 
 use super::entities::installations;
@@ -107,7 +106,11 @@ pub async fn remove(db: &impl ConnectionTrait, id: i64) -> Result<bool, DbErr> {
 ///
 /// # Errors
 /// When the database fails.
-pub async fn set_error(db: &DatabaseConnection, id: i64, error: Option<&str>) -> Result<(), DbErr> {
+pub async fn set_error(
+    db: &impl ConnectionTrait,
+    id: i64,
+    error: Option<&str>,
+) -> Result<(), DbErr> {
     installations::Entity::update_many()
         .col_expr(
             installations::Column::LastError,
@@ -124,7 +127,7 @@ pub async fn set_error(db: &DatabaseConnection, id: i64, error: Option<&str>) ->
 ///
 /// # Errors
 /// When the database fails.
-pub async fn all(db: &DatabaseConnection) -> Result<Vec<installations::Model>, DbErr> {
+pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<installations::Model>, DbErr> {
     installations::Entity::find()
         .order_by_asc(installations::Column::Id)
         .all(db)

@@ -5,7 +5,7 @@
 use chrono::Utc;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect,
 };
 
@@ -32,7 +32,7 @@ fn in_scope(scope: KvScope<'_>) -> sea_orm::Condition {
 /// # Errors
 /// When the database fails.
 pub async fn get(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     scope: KvScope<'_>,
     key: &str,
 ) -> Result<Option<Vec<u8>>, DbErr> {
@@ -48,7 +48,7 @@ pub async fn get(
 ///
 /// # Errors
 /// When the database fails.
-pub async fn bytes(db: &DatabaseConnection, scope: KvScope<'_>) -> Result<u64, DbErr> {
+pub async fn bytes(db: &impl ConnectionTrait, scope: KvScope<'_>) -> Result<u64, DbErr> {
     let total: Option<i64> = plugin_kv::Entity::find()
         .select_only()
         .column_as(
@@ -66,7 +66,7 @@ pub async fn bytes(db: &DatabaseConnection, scope: KvScope<'_>) -> Result<u64, D
 ///
 /// # Errors
 /// When the database fails.
-pub async fn count(db: &DatabaseConnection, scope: KvScope<'_>) -> Result<u64, DbErr> {
+pub async fn count(db: &impl ConnectionTrait, scope: KvScope<'_>) -> Result<u64, DbErr> {
     plugin_kv::Entity::find()
         .filter(in_scope(scope))
         .count(db)
@@ -78,7 +78,7 @@ pub async fn count(db: &DatabaseConnection, scope: KvScope<'_>) -> Result<u64, D
 /// # Errors
 /// When the database fails.
 pub async fn set(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     scope: KvScope<'_>,
     key: &str,
     value: Vec<u8>,
@@ -109,7 +109,11 @@ pub async fn set(
 ///
 /// # Errors
 /// When the database fails.
-pub async fn delete(db: &DatabaseConnection, scope: KvScope<'_>, key: &str) -> Result<bool, DbErr> {
+pub async fn delete(
+    db: &impl ConnectionTrait,
+    scope: KvScope<'_>,
+    key: &str,
+) -> Result<bool, DbErr> {
     let done = plugin_kv::Entity::delete_many()
         .filter(in_scope(scope))
         .filter(plugin_kv::Column::Key.eq(key))
@@ -123,7 +127,7 @@ pub async fn delete(db: &DatabaseConnection, scope: KvScope<'_>, key: &str) -> R
 /// # Errors
 /// When the database fails.
 pub async fn keys(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     scope: KvScope<'_>,
     prefix: &str,
     limit: u64,

@@ -22,10 +22,10 @@ pub mod plugin_seeds;
 pub mod plugin_states;
 pub mod plugin_uploads;
 pub mod plugins;
-pub mod policies;
 pub mod runs;
 pub mod secrets;
 pub mod sessions;
+pub mod visibility;
 
 use std::time::Duration;
 

@@ -3,8 +3,7 @@
 use chrono::Utc;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
 };
 
 use super::entities::plugin_secrets;
@@ -74,7 +73,7 @@ pub async fn put(db: &impl ConnectionTrait, new: NewSecret<'_>) -> Result<(), Db
 /// # Errors
 /// When the database fails.
 pub async fn find(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     plugin: &str,
     project: &str,
     name: &str,
@@ -112,7 +111,7 @@ pub async fn exact(
 ///
 /// # Errors
 /// When the database fails.
-pub async fn all(db: &DatabaseConnection) -> Result<Vec<plugin_secrets::Model>, DbErr> {
+pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<plugin_secrets::Model>, DbErr> {
     plugin_secrets::Entity::find()
         .order_by_asc(plugin_secrets::Column::Plugin)
         .order_by_asc(plugin_secrets::Column::Scope)

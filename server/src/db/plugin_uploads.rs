@@ -2,7 +2,7 @@
 //! kept in the database by SHA-256 digest so any replica can finish the install.
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
 use super::entities::plugin_uploads;
 
@@ -15,7 +15,7 @@ const KEEP: Duration = Duration::days(1);
 /// # Errors
 /// When the database fails.
 pub async fn keep(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     digest: &str,
     component: Vec<u8>,
     uploaded_by: &str,
@@ -49,7 +49,7 @@ pub async fn keep(
 ///
 /// # Errors
 /// When the database fails.
-pub async fn find(db: &DatabaseConnection, digest: &str) -> Result<Option<Vec<u8>>, DbErr> {
+pub async fn find(db: &impl ConnectionTrait, digest: &str) -> Result<Option<Vec<u8>>, DbErr> {
     Ok(plugin_uploads::Entity::find_by_id(digest.to_owned())
         .one(db)
         .await?
@@ -60,7 +60,7 @@ pub async fn find(db: &DatabaseConnection, digest: &str) -> Result<Option<Vec<u8
 ///
 /// # Errors
 /// When the database fails.
-pub async fn forget(db: &DatabaseConnection, digest: &str) -> Result<(), DbErr> {
+pub async fn forget(db: &impl ConnectionTrait, digest: &str) -> Result<(), DbErr> {
     plugin_uploads::Entity::delete_by_id(digest.to_owned())
         .exec(db)
         .await?;

@@ -4,8 +4,8 @@ use std::collections::HashSet;
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    QueryFilter, QueryOrder,
 };
 
 use super::entities::plugin_runs;
@@ -56,7 +56,7 @@ pub async fn record(db: &impl ConnectionTrait, run: NewRun<'_>) -> Result<(), Db
 /// # Errors
 /// When the database fails.
 pub async fn finished_plugins(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     job_id: i64,
 ) -> Result<HashSet<String>, DbErr> {
     let rows = plugin_runs::Entity::find()
@@ -72,7 +72,7 @@ pub async fn finished_plugins(
 /// # Errors
 /// When the database fails.
 pub async fn for_job(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     job_id: i64,
 ) -> Result<Vec<plugin_runs::Model>, DbErr> {
     plugin_runs::Entity::find()

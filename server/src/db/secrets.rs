@@ -2,8 +2,7 @@
 //! sees a plaintext secret.
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, QueryOrder,
 };
 
 use super::entities::webhook_secrets;
@@ -46,7 +45,7 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewSealedSecret) -> Result<i
 ///
 /// # Errors
 /// When the database fails.
-pub async fn all(db: &DatabaseConnection) -> Result<Vec<webhook_secrets::Model>, DbErr> {
+pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<webhook_secrets::Model>, DbErr> {
     webhook_secrets::Entity::find()
         .order_by_asc(webhook_secrets::Column::Id)
         .all(db)

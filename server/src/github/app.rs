@@ -186,7 +186,7 @@ impl Installations {
         let body = repository.map(|r| serde_json::json!({ "repositories": [r.name] }));
         let answer = self
             .bare
-            .rest_with_bearer("POST", &path, &jwt, body.as_ref())
+            .rest_with_bearer(http::Method::POST, &path, &jwt, body.as_ref())
             .await
             .map_err(|e| explain(e, installation, repository))?;
         let token: TokenResponse =

@@ -164,7 +164,7 @@ impl GitHubClient {
         );
         let all = self
             .rest(
-                "POST",
+                http::Method::POST,
                 &path,
                 Some(&serde_json::json!({ "labels": labels })),
             )
@@ -286,6 +286,18 @@ impl GitHubClient {
     }
 }
 
+/// `text` (`GET`, `POST`, ...) as an HTTP method, for calls named by a string: a
+/// plugin's, or one held for approval.
+///
+/// # Errors
+/// [`GitHubError::Rejected`] when it is not a method.
+pub fn method(text: &str) -> Result<http::Method, GitHubError> {
+    http::Method::from_bytes(text.as_bytes()).map_err(|_| GitHubError::Rejected {
+        status: 0,
+        message: format!("bad method {text}"),
+    })
+}
+
 impl GitHubClient {
     /// Sends one REST request to `path` (relative to the API base URL, query
     /// included) with an optional JSON body and returns the JSON answer (`null` for
@@ -296,15 +308,10 @@ impl GitHubClient {
     #[tracing::instrument(name = "github.call", skip(self, body), fields(op = "rest"))]
     pub async fn rest(
         &self,
-        method: &str,
+        method: http::Method,
         path: &str,
         body: Option<&serde_json::Value>,
     ) -> Result<serde_json::Value, GitHubError> {
-        let method =
-            http::Method::from_bytes(method.as_bytes()).map_err(|_| GitHubError::Rejected {
-                status: 0,
-                message: format!("bad method {method}"),
-            })?;
         // Every REST path, held ones replayed after an approval included, passes the
         // dot-segment gate (`github::path`).
         super::path::check(path).map_err(|e| GitHubError::Rejected {
@@ -387,16 +394,11 @@ impl GitHubClient {
     )]
     pub async fn rest_with_bearer(
         &self,
-        method: &str,
+        method: http::Method,
         path: &str,
         bearer: &str,
         body: Option<&serde_json::Value>,
     ) -> Result<serde_json::Value, GitHubError> {
-        let method =
-            http::Method::from_bytes(method.as_bytes()).map_err(|_| GitHubError::Rejected {
-                status: 0,
-                message: format!("bad method {method}"),
-            })?;
         let builder = http::Request::builder()
             .method(method)
             .uri(path)

@@ -8,4 +8,5 @@ pub mod reconcile;
 pub mod signature;
 
 pub use app::GitHubAccess;
-pub use client::{GitHubClient, GitHubError};
+pub use client::{method, GitHubClient, GitHubError};
+pub use http::Method;

@@ -94,20 +94,28 @@ pub async fn applied(
     let done = match &effect {
         Effect::LabelsAdded { issue, names: want } => {
             let labels = github
-                .rest("GET", &format!("{issue}/labels?per_page=100"), None)
+                .rest(
+                    http::Method::GET,
+                    &format!("{issue}/labels?per_page=100"),
+                    None,
+                )
                 .await
                 .ok()?;
             has_all(&names(&labels, "name"), want).then_some(labels)
         }
         Effect::LabelRemoved { issue, name } => {
             let labels = github
-                .rest("GET", &format!("{issue}/labels?per_page=100"), None)
+                .rest(
+                    http::Method::GET,
+                    &format!("{issue}/labels?per_page=100"),
+                    None,
+                )
                 .await
                 .ok()?;
             has_none(&names(&labels, "name"), std::slice::from_ref(name)).then_some(labels)
         }
         Effect::Assigned { issue, logins } | Effect::Unassigned { issue, logins } => {
-            let found = github.rest("GET", issue, None).await.ok()?;
+            let found = github.rest(http::Method::GET, issue, None).await.ok()?;
             let have = names(&found["assignees"], "login");
             let done = if matches!(effect, Effect::Assigned { .. }) {
                 has_all(&have, logins)

@@ -9,7 +9,7 @@ use super::leasing::{lock, SharedBook};
 use crate::db::entities::jobs::Model as Job;
 use crate::db::jobs;
 use crate::services::dispatch;
-use crate::state::AppState;
+use crate::services::AppState;
 
 /// What a job in flight holds, given back when its task ends however it ends.
 pub(super) struct InFlight {

@@ -19,7 +19,7 @@ use tokio::task::JoinSet;
 
 use super::job;
 use crate::db::jobs::{installation_key, lease_batch};
-use crate::state::AppState;
+use crate::services::AppState;
 
 /// What this process has in flight: job ids, and per installation how many jobs
 /// and the permits that bound how many of them run at once.

@@ -10,8 +10,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::leasing;
+use crate::services::AppState;
 use crate::services::{approval_sweep, schedule};
-use crate::state::AppState;
 
 /// Running workers and the switch that stops them.
 #[derive(Debug)]

@@ -1,19 +1,24 @@
-//! Running one call into a plugin: the store with its limits and deadline, a fresh
+//! The plugin runtime ([`PluginRuntime`]; built in `registry`) and running one call
+//! into a plugin with it: the store with its limits and deadline, a fresh
 //! instance, the export for the entry point, and the outcome. Return values are
 //! lifted as [`WasmStr`] views and cut at the output cap before they are copied.
+use std::sync::Arc;
 use std::time::Instant;
 
+use wasmtime::component::Linker;
 use wasmtime::component::{ComponentType, Instance, Lower, ResourceTable, WasmStr};
-use wasmtime::{Store, StoreLimitsBuilder, Trap, UpdateDeadline};
+use wasmtime::{Engine, Store, StoreLimitsBuilder, Trap, UpdateDeadline};
 use wasmtime_wasi::WasiCtxBuilder;
 
 use super::bindings::gantry::plugin::types::{Approval, ApprovalOutcome, Command};
 use super::bindings::{Event, Repo};
-use super::host::{Actor, EventFacts, HostState, IdempotencyScope, Invocation, LogBuffer};
+use super::cache::ComponentCache;
+use super::host::{ActingPerson, EventFacts, HostState, IdempotencyScope, Invocation, LogBuffer};
 use super::invoke::{
     ApprovalNotice, HostEnv, InvocationReport, Outcome, PluginCommand, PluginEvent,
 };
-use super::registry::{LoadedPlugin, PluginRuntime};
+use super::registry::LoadedPlugin;
+use crate::config::Limits;
 use crate::domain::text::clip;
 use crate::domain::{ApprovalStatus, RepoRef};
 
@@ -70,6 +75,28 @@ fn approval_outcome(status: ApprovalStatus) -> ApprovalOutcome {
     }
 }
 
+/// The engine, the linker with every host import, and the limits of each call.
+#[derive(Clone)]
+pub struct PluginRuntime {
+    pub(super) engine: Engine,
+    pub(super) linker: Arc<Linker<HostState>>,
+    pub(super) limits: Limits,
+    pub(super) cache: Option<ComponentCache>,
+    /// One permit per instance slot of the pool (`limits.pool_instances`): an
+    /// invocation holds one from before its instance exists until it is gone, so
+    /// more jobs in flight than slots wait for a slot instead of failing to
+    /// instantiate.
+    pub(super) slots: Arc<tokio::sync::Semaphore>,
+}
+
+impl std::fmt::Debug for PluginRuntime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PluginRuntime")
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
 impl PluginRuntime {
     /// Runs `plugin` on `event` in a fresh instance. Never panics and never returns
     /// an error: every failure is an [`Outcome`].
@@ -100,7 +127,7 @@ impl PluginRuntime {
             comment_id: command.comment_id,
             event: wit_event(&command.event),
         };
-        let actor = Actor {
+        let actor = ActingPerson {
             login: Some(command.author.clone()),
             permission: Some(command.author_permission),
         };
@@ -149,7 +176,7 @@ impl PluginRuntime {
             &context,
             Entry::Approval(wit),
             env,
-            Some(Actor::default()),
+            Some(ActingPerson::default()),
         )
         .await
     }
@@ -161,12 +188,12 @@ impl PluginRuntime {
         event: &PluginEvent,
         entry: Entry,
         env: &HostEnv,
-        actor: Option<Actor>,
+        actor: Option<ActingPerson>,
     ) -> InvocationReport {
         // Who acts: the command's author or nobody as the caller says, else the
         // event's sender.
         let facts = EventFacts::of(&event.payload);
-        let actor = actor.unwrap_or_else(|| Actor {
+        let actor = actor.unwrap_or_else(|| ActingPerson {
             login: facts.sender(),
             permission: None,
         });

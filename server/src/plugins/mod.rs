@@ -9,9 +9,11 @@
 //! - `host`: the state of one invocation and the host imports, one module each;
 //! - `invoke`: what a call takes (event, command, approval notice, host environment)
 //!   and the report it gives;
-//! - `call`: running one call with its deadline, memory and output caps;
+//! - `call`: the runtime and its entry points (`PluginRuntime::invoke` and the
+//!   others), running one call with its deadline, memory and output caps;
 //! - `egress`: plugins' outbound HTTP client and its address checks;
-//! - `registry`: the loaded plugins and who subscribes to what.
+//! - `registry`: building the runtime, loading a plugin, and the plugins loaded at
+//!   start (which of them run for a repository is `services::plugins::active`).
 pub mod bindings;
 pub mod cache;
 mod call;
@@ -22,9 +24,10 @@ pub mod invoke;
 pub mod manifest;
 pub mod registry;
 
+pub use call::PluginRuntime;
 pub use invoke::{
     ApprovalNotice, GitPlaces, HostEnv, HostServices, InvocationReport, Outcome, PluginCommand,
     PluginEvent,
 };
 pub use manifest::Manifest;
-pub use registry::{LoadedPlugin, PluginRegistry, PluginRuntime};
+pub use registry::{LoadedPlugin, PluginRegistry};

@@ -1,5 +1,6 @@
-//! The plugin runtime (engine and linker, built once) and the registry of loaded
-//! plugins: each compiled once at load, pre-instantiated, with its configuration.
+//! Building the plugin runtime (engine and linker, once; the type and its calls are
+//! in `call`), loading a plugin (compiled once, pre-instantiated, with its
+//! configuration) and the registry of the plugins loaded at start.
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
@@ -13,32 +14,11 @@ use wasmtime::Engine;
 use super::bindings::gantry::plugin::{config, git, github, http, kv, metrics, secrets, types};
 use super::bindings::PluginPre;
 use super::cache::ComponentCache;
+use super::call::PluginRuntime;
 use super::engine;
 use super::host::HostState;
 use super::manifest::Manifest;
 use crate::config::Limits;
-
-/// The engine, the linker with every host import, and the limits of each call.
-#[derive(Clone)]
-pub struct PluginRuntime {
-    engine: Engine,
-    linker: Arc<Linker<HostState>>,
-    limits: Limits,
-    cache: Option<ComponentCache>,
-    /// One permit per instance slot of the pool (`limits.pool_instances`): an
-    /// invocation holds one from before its instance exists until it is gone, so
-    /// more jobs in flight than slots wait for a slot instead of failing to
-    /// instantiate.
-    slots: Arc<tokio::sync::Semaphore>,
-}
-
-impl std::fmt::Debug for PluginRuntime {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PluginRuntime")
-            .field("limits", &self.limits)
-            .finish_non_exhaustive()
-    }
-}
 
 /// A plugin ready to run.
 pub struct LoadedPlugin {
@@ -249,17 +229,6 @@ impl PluginRegistry {
         tracing::info!(plugin = %plugin.manifest.name, version = %plugin.manifest.version, digest = %&plugin.digest[..12], "plugin loaded");
         self.plugins.push(Arc::new(plugin));
         Ok(())
-    }
-
-    /// Plugins subscribed to this event and action, in load order.
-    pub fn subscribers<'a>(
-        &'a self,
-        event: &'a str,
-        action: Option<&'a str>,
-    ) -> impl Iterator<Item = &'a Arc<LoadedPlugin>> + 'a {
-        self.plugins
-            .iter()
-            .filter(move |p| p.manifest.subscribes_to(event, action))
     }
 
     /// All loaded plugins.

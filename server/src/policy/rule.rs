@@ -129,7 +129,7 @@ impl CapabilityPattern {
             || raw.strip_suffix(":*").is_some_and(|family| {
                 !family.is_empty() && family.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
             })
-            || crate::plugins::manifest::is_valid_capability(raw);
+            || raw.parse::<crate::domain::Capability>().is_ok();
         if ok {
             Ok(Self(raw.to_owned()))
         } else {

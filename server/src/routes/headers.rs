@@ -13,8 +13,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::web;
 
-use crate::auth::session;
-use crate::state::AppState;
+use crate::services::AppState;
 
 /// The policy: this origin's scripts, styles, images and requests; forms post only
 /// here; nothing may frame a page.
@@ -35,7 +34,7 @@ pub async fn harden(
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let tls = req
         .app_data::<web::Data<AppState>>()
-        .is_some_and(|state| session::is_secure(req.request(), &state.settings));
+        .is_some_and(|state| super::auth::client::is_secure(req.request(), &state.settings));
     let mut response = next.call(req).await?.map_into_boxed_body();
     let headers = response.headers_mut();
     let fixed = [

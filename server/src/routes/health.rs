@@ -8,7 +8,7 @@ use chrono::Utc;
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::json;
 
-use crate::state::AppState;
+use crate::services::AppState;
 
 /// How long readiness waits for the database before saying it is not ready.
 const READY_WITHIN: Duration = Duration::from_millis(800);

@@ -5,7 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::state::AppState;
+use crate::services::AppState;
 
 /// Renders every metric in Prometheus' text format, the queue and approval gauges
 /// read from the database first (left at their last values when it is down).

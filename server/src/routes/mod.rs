@@ -1,5 +1,6 @@
-//! HTTP routes: the only place that knows actix. One module per area, each exposing
-//! its handlers; `table` lists and mounts every route with the access it needs;
+//! HTTP routes: with `startup`'s wiring (and the sandbox's and the CLI's start-up),
+//! the only place that knows actix. One module per area, each exposing its
+//! handlers; `auth` resolves the caller (middleware, extractors, cookies); `table` lists and mounts every route with the access it needs;
 //! `headers` adds the browser-hardening headers to every answer.
 mod api;
 mod auth;
@@ -13,6 +14,7 @@ mod webhooks;
 
 use actix_web::web;
 
+pub use auth::middleware::admit;
 pub use error::{ApiError, ApiErrorCode, ErrorResponse};
 pub use headers::{harden, CONTENT_SECURITY_POLICY};
 

@@ -167,7 +167,7 @@ pub static ROUTES: &[RouteRow] = &[
 /// before its body is read): 401 (or the way to `/login`) for anonymous callers of
 /// any route that is not public, 403 for callers without the row's role on at least
 /// one project. Handlers still check the project a request concerns. Mounted in
-/// `startup`, inside `auth::middleware::admit`, which resolves the caller.
+/// `startup`, inside `routes::auth::middleware::admit`, which resolves the caller.
 ///
 /// # Errors
 /// An [`AuthError`] refusing the request.
@@ -199,8 +199,8 @@ fn refusal(req: &ServiceRequest) -> Option<AuthError> {
         Some(Access::Role(role) | Access::ProjectRole(role)) => Some(Some(role)),
     };
     let role = need?;
-    let Some(principal) = crate::auth::middleware::resolved(req.request()) else {
-        return Some(AuthError::signed_out(req.request()));
+    let Some(principal) = super::auth::resolved(req.request()) else {
+        return Some(super::auth::signed_out(req.request()));
     };
     role.and_then(|role| principal.require(role, None).err().map(AuthError::from))
 }

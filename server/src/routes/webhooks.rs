@@ -11,7 +11,7 @@ use futures::{Stream, StreamExt};
 use super::error::{ApiError, ApiErrorCode};
 use crate::domain::{WebhookHeaderError, WebhookHeaders};
 use crate::services::intake::{self, IntakeError};
-use crate::state::AppState;
+use crate::services::AppState;
 
 /// Receives one GitHub webhook delivery and answers 202 once it is stored.
 #[tracing::instrument(skip_all)]

@@ -8,12 +8,12 @@
 use chrono::Utc;
 
 use crate::db::approvals;
-use crate::db::policies;
 use crate::domain::{ApprovalStatus, Cause, PullHead, RepoRef};
 use crate::plugins::{ApprovalNotice, HostEnv};
+use crate::policy::store as policies;
 use crate::services::approvals as held;
 use crate::services::plugins::active;
-use crate::state::AppState;
+use crate::services::AppState;
 
 /// Approvals told per sweep at most; the next sweep takes the rest.
 const BATCH: u64 = 16;

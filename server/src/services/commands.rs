@@ -28,7 +28,7 @@ use crate::domain::{Actor, AuditAction, RepoRef};
 use crate::github::{GitHubClient, GitHubError};
 use crate::plugins::{PluginCommand, PluginEvent};
 use crate::policy::Permission;
-use crate::state::AppState;
+use crate::services::AppState;
 
 /// A comment that may carry commands.
 #[derive(Debug)]
@@ -105,7 +105,7 @@ async fn permission_of(
         url_escape(&repo.name),
         url_escape(user)
     );
-    let answer = match github.rest("GET", &path, None).await {
+    let answer = match github.rest(http::Method::GET, &path, None).await {
         Ok(v) => v,
         Err(GitHubError::NotFound(_)) => return Ok(Permission::None),
         Err(e) => return Err(e),

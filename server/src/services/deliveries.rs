@@ -8,11 +8,12 @@ use crate::crypto::AuditKey;
 use crate::db::audit::{self, AuditEntry, ChainConflict};
 use crate::domain::{Actor, AuditAction};
 
-use crate::db::dashboard::{self as listings, DeliveryFilter, Visibility};
+use crate::db::dashboard::{self as listings, DeliveryFilter};
 use crate::db::deliveries::{self, DeliverySummary};
 use crate::db::entities::plugin_runs;
-use crate::db::jobs::{self, Replay};
+use crate::db::jobs::{self, JobStatus, Replay};
 use crate::db::runs;
+use crate::domain::Visibility;
 
 /// Why a delivery operation failed.
 #[derive(Debug, Error)]
@@ -91,8 +92,6 @@ impl From<plugin_runs::Model> for RunDetail {
     }
 }
 
-const STATUSES: [&str; 4] = ["queued", "running", "done", "dead"];
-
 /// Lists deliveries, newest first, optionally only those with a job in `status`.
 ///
 /// # Errors
@@ -103,7 +102,7 @@ pub async fn list(
     limit: u64,
     before: Option<i64>,
 ) -> Result<Vec<DeliverySummary>, DeliveryError> {
-    if let Some(status) = status.filter(|s| !STATUSES.contains(s)) {
+    if let Some(status) = status.filter(|s| JobStatus::parse(s).is_none()) {
         return Err(DeliveryError::BadStatus(status.to_owned()));
     }
     Ok(deliveries::list(db, status, limit.clamp(1, 500), before).await?)
@@ -124,7 +123,7 @@ pub async fn list_for(
     if *visible == Visibility::All {
         return list(db, status, limit, before).await;
     }
-    if let Some(status) = status.filter(|s| !STATUSES.contains(s)) {
+    if let Some(status) = status.filter(|s| JobStatus::parse(s).is_none()) {
         return Err(DeliveryError::BadStatus(status.to_owned()));
     }
     let filter = DeliveryFilter {

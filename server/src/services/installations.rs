@@ -9,12 +9,12 @@ use serde_json::Value;
 
 use crate::crypto::AuditKey;
 use crate::db::audit::{self, AuditEntry};
-use crate::db::dashboard::Visibility;
 use crate::db::entities::installations::Model as Installation;
 use crate::db::installations;
+use crate::domain::Visibility;
 use crate::domain::{Actor, AuditAction, EventMeta};
 use crate::github::GitHubAccess;
-use crate::services::secrets::APP_EVENTS;
+use crate::secrets::webhook::APP_EVENTS;
 
 fn full_names(list: &Value) -> Vec<String> {
     list.as_array()

@@ -12,7 +12,7 @@ use crate::db::delivery_digests::Replay;
 use crate::domain::{is_known_action, is_known_event, EventMeta, WebhookHeaders};
 use crate::services::delivery_writer::OwnedDelivery;
 use crate::services::storage_breaker::Admission;
-use crate::state::AppState;
+use crate::services::AppState;
 
 /// Why a delivery was not accepted. The webhook route maps each to a status.
 #[derive(Debug, Error)]

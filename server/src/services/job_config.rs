@@ -10,8 +10,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use sea_orm::{DatabaseConnection, DbErr};
 
-use crate::db::{config_version, plugin_states, policies};
+use crate::db::{config_version, plugin_states};
 use crate::domain::{Project, RepoRef};
+use crate::policy::store as policies;
 use crate::policy::Rule;
 use crate::services::plugins::{self, active::ActivePlugins, CompiledPlugins};
 

@@ -1,6 +1,6 @@
 //! Use cases, free of actix: accepting a webhook delivery, processing a job by
-//! running the plugins that subscribe to its event, managing installed plugins, plugin
-//! secrets, and approvals (deciding, expiring, telling plugins). `plugin_test` runs
+//! running the plugins that subscribe to its event, managing installed plugins,
+//! signing in, and approvals (deciding, expiring, telling plugins). `plugin_test` runs
 //! the simulator, so it is only in builds with the `sandbox` feature.
 pub mod approval_sweep;
 pub mod approvals;
@@ -12,11 +12,13 @@ pub mod dispatch;
 pub mod installations;
 pub mod intake;
 pub mod job_config;
-pub mod plugin_secrets;
 #[cfg(feature = "sandbox")]
 pub mod plugin_test;
 pub mod plugins;
 pub mod policies;
 pub mod schedule;
-pub mod secrets;
+pub mod signin;
+pub mod state;
 pub mod storage_breaker;
+
+pub use state::AppState;

@@ -10,10 +10,11 @@ use gantry_simulator::{Simulator, SimulatorOptions};
 use serde::Serialize;
 
 use crate::config::{GitHubSettings, Limits};
-use crate::db::{self, approvals, audit, policies};
+use crate::db::{self, approvals, audit};
 use crate::domain::{EventMeta, Secret};
 use crate::github::GitHubClient;
 use crate::plugins::{HostEnv, HostServices, PluginEvent, PluginRuntime};
+use crate::policy::store as policies;
 
 /// What one test run did.
 #[derive(Debug, Serialize)]

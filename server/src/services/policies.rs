@@ -9,9 +9,9 @@ use thiserror::Error;
 use crate::auth::{AccessDenied, Principal, Role};
 use crate::crypto::AuditKey;
 use crate::db::audit::{self, AuditEntry, ChainConflict};
-use crate::db::dashboard::Visibility;
-use crate::db::policies;
+use crate::domain::Visibility;
 use crate::domain::{Actor, AuditAction};
+use crate::policy::store as policies;
 use crate::policy::{
     decide, CapabilityPattern, Conditions, Decision, Effect, Permission, Request, Rule, RuleScope,
     Target,

@@ -16,7 +16,7 @@ use crate::db::deliveries::{self, NewDelivery, Stored};
 use crate::db::{installations, plugins as queries};
 use crate::domain::{EventMeta, RepoRef};
 use crate::services::plugins::active;
-use crate::state::AppState;
+use crate::services::AppState;
 
 /// The event name of scheduled ticks.
 pub const EVENT: &str = "gantry_schedule";

@@ -162,7 +162,7 @@ async fn a_viewer_sees_no_write_controls_and_a_forged_post_from_their_browser_is
     browser
         .goto(&format!("{}/dashboard/policies", app.address))
         .await;
-    let rules_before = gantry_server::db::policies::all(&app.state.db)
+    let rules_before = gantry_server::policy::store::all(&app.state.db)
         .await
         .unwrap()
         .len();
@@ -178,7 +178,7 @@ async fn a_viewer_sees_no_write_controls_and_a_forged_post_from_their_browser_is
         .await;
     assert_eq!(status, json!(403));
     assert_eq!(
-        gantry_server::db::policies::all(&app.state.db)
+        gantry_server::policy::store::all(&app.state.db)
             .await
             .unwrap()
             .len(),

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Statement,
 };
 
@@ -89,7 +89,7 @@ pub fn installation_key(target_key: Option<&str>) -> String {
 /// # Errors
 /// When the database fails.
 pub async fn lease_batch(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     owner: &str,
     lease: Duration,
     max: usize,

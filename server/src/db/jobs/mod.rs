@@ -35,6 +35,15 @@ pub enum JobStatus {
 }
 
 impl JobStatus {
+    /// Every status, in a job's order.
+    pub const ALL: [Self; 4] = [Self::Queued, Self::Running, Self::Done, Self::Dead];
+
+    /// The status stored as `text`, if it is one.
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
     /// The stored form.
     #[must_use]
     pub fn as_str(self) -> &'static str {
@@ -53,7 +62,7 @@ impl JobStatus {
 /// # Errors
 /// When the database fails.
 pub async fn renew_lease(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     job_id: i64,
     owner: &str,
     lease: Duration,
@@ -78,7 +87,7 @@ pub async fn renew_lease(
 /// # Errors
 /// When the database fails.
 pub async fn release(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     job_id: i64,
     owner: &str,
     error: &str,
@@ -118,7 +127,7 @@ fn unleased() -> UpdateMany<jobs::Entity> {
 ///
 /// # Errors
 /// When the database fails.
-pub async fn release_all_leases(db: &DatabaseConnection) -> Result<u64, DbErr> {
+pub async fn release_all_leases(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
     let released = unleased()
         .filter(jobs::Column::Status.eq(JobStatus::Running.as_str()))
         .exec(db)
@@ -130,7 +139,7 @@ pub async fn release_all_leases(db: &DatabaseConnection) -> Result<u64, DbErr> {
 ///
 /// # Errors
 /// When the database fails.
-pub async fn complete(db: &DatabaseConnection, job_id: i64) -> Result<(), DbErr> {
+pub async fn complete(db: &impl ConnectionTrait, job_id: i64) -> Result<(), DbErr> {
     finish(db, job_id, JobStatus::Done, None, Utc::now()).await
 }
 
@@ -140,7 +149,7 @@ pub async fn complete(db: &DatabaseConnection, job_id: i64) -> Result<(), DbErr>
 /// # Errors
 /// When the database fails.
 pub async fn fail(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     job: &jobs::Model,
     error: &str,
     max_attempts: i32,
@@ -161,7 +170,7 @@ pub async fn fail(
 }
 
 async fn finish(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     job_id: i64,
     status: JobStatus,
     error: Option<&str>,
@@ -210,7 +219,7 @@ fn truncate(s: &str, max: usize) -> String {
 /// # Errors
 /// When the database fails.
 pub async fn for_delivery(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     delivery_pk: i64,
 ) -> Result<Vec<jobs::Model>, DbErr> {
     jobs::Entity::find()
@@ -225,7 +234,7 @@ pub async fn for_delivery(
 ///
 /// # Errors
 /// When the database fails.
-pub async fn pending_counts(db: &DatabaseConnection) -> Result<(u64, u64), DbErr> {
+pub async fn pending_counts(db: &impl ConnectionTrait) -> Result<(u64, u64), DbErr> {
     use sea_orm::QuerySelect;
     let rows: Vec<(String, i64)> = jobs::Entity::find()
         .select_only()
@@ -250,7 +259,7 @@ pub async fn pending_counts(db: &DatabaseConnection) -> Result<(u64, u64), DbErr
 ///
 /// # Errors
 /// When the database fails.
-pub async fn oldest_queued(db: &DatabaseConnection) -> Result<Option<DateTime<Utc>>, DbErr> {
+pub async fn oldest_queued(db: &impl ConnectionTrait) -> Result<Option<DateTime<Utc>>, DbErr> {
     let oldest = jobs::Entity::find()
         .filter(jobs::Column::Status.eq(JobStatus::Queued.as_str()))
         .order_by_asc(jobs::Column::Id)
@@ -262,6 +271,15 @@ pub async fn oldest_queued(db: &DatabaseConnection) -> Result<Option<DateTime<Ut
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_stored_status_parses_back_and_nothing_else_does() {
+        for status in JobStatus::ALL {
+            assert_eq!(JobStatus::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(JobStatus::parse("Dead"), None);
+        assert_eq!(JobStatus::parse("failed"), None);
+    }
 
     #[test]
     fn backoff_doubles_with_bounded_jitter() {

@@ -20,7 +20,7 @@ use crate::policy::Permission;
 
 /// Who acts in an invocation.
 #[derive(Debug, Clone, Default)]
-pub struct Actor {
+pub struct ActingPerson {
     /// Their GitHub login; `None` for scheduled ticks and approval notices.
     pub login: Option<String>,
     /// Their permission on the event's repository, when the host already knows it
@@ -97,7 +97,7 @@ pub async fn collaborator_permission(
         url_escape(&repo.name),
         url_escape(user)
     );
-    match github.rest("GET", &path, None).await {
+    match github.rest(http::Method::GET, &path, None).await {
         Ok(answer) => Ok(Permission::of_answer(&answer)),
         Err(GitHubError::NotFound(_)) => Ok(Permission::None),
         Err(e) => Err(e),

@@ -18,7 +18,7 @@ use crate::domain::RepoRef;
 use crate::domain::{Actor, AuditAction, Capability};
 use crate::git::{GitError, Leave, Remote, Workspace};
 use crate::policy::{decide, Effect, Request, Target};
-use crate::services::approvals::{HeldAction, HeldPack};
+use crate::policy::{HeldAction, HeldPack};
 
 /// A plugin's workspace handle.
 #[derive(Debug)]

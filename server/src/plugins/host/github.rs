@@ -12,8 +12,8 @@ use super::super::bindings::gantry::plugin::types::Permission;
 use super::super::bindings::{HostError, Repo};
 use super::{HostState, Invocation, MAX_COMMENT_CHARS};
 use crate::domain::Capability;
+use crate::policy::HeldAction;
 use crate::policy::Target;
-use crate::services::approvals::HeldAction;
 
 type HostResult<T> = wasmtime::Result<Result<T, HostError>>;
 
@@ -75,7 +75,8 @@ impl Invocation {
         );
         // The last gate: whatever built `path`, no dot segment leaves the host.
         path::check(&path).map_err(refused_path)?;
-        let read_only = method == "GET";
+        let verb = crate::github::method(method).map_err(|e| self.host_error(e))?;
+        let read_only = verb == http::Method::GET;
         let key = if read_only {
             String::new()
         } else {
@@ -92,12 +93,12 @@ impl Invocation {
             return Ok(done);
         }
         let result = if read_only {
-            self.env.github.rest(method, &path, body.as_ref()).await
+            self.env.github.rest(verb, &path, body.as_ref()).await
         } else {
             let github = &self.env.github;
             self.once(
                 &key,
-                || github.rest(method, &path, body.as_ref()),
+                || github.rest(verb.clone(), &path, body.as_ref()),
                 || crate::github::reconcile::applied(github, method, &path, body.as_ref()),
             )
             .await

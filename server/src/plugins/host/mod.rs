@@ -32,8 +32,8 @@ mod once;
 pub(crate) mod secrets;
 mod targets;
 use crate::policy::Target;
-use crate::services::approvals::{gate, Gate, HeldAction, Write};
-pub use actor::{Actor, ActorPermissions, EventFacts};
+use crate::policy::{gate, GateVerdict, HeldAction, Write};
+pub use actor::{ActingPerson, ActorPermissions, EventFacts};
 
 /// Everything a store holds for one invocation.
 pub struct HostState {
@@ -71,7 +71,7 @@ pub struct Invocation {
     pub default_branch: Option<String>,
     /// Who acts (the commenter of a command, the sender of an event), for
     /// `min_permission` policy conditions.
-    pub actor: Actor,
+    pub actor: ActingPerson,
     /// Who and what caused the event: held writes record it.
     pub cause: crate::domain::Cause,
     /// What makes this invocation's writes idempotent.
@@ -317,20 +317,20 @@ impl Invocation {
         .await;
         if let (Some(counter), Ok(g)) = (&self.env.services.decisions, &decided) {
             let effect = match g {
-                Gate::Proceed | Gate::AlreadyDone(_) => "allow",
-                Gate::Denied(_) => "deny",
-                Gate::Held(_) => "ask",
+                GateVerdict::Proceed | GateVerdict::AlreadyDone(_) => "allow",
+                GateVerdict::Denied(_) => "deny",
+                GateVerdict::Held(_) => "ask",
             };
             counter.with_label_values(&[effect]).inc();
         }
         match decided {
-            Ok(Gate::Proceed) => Ok(None),
-            Ok(Gate::AlreadyDone(result)) => Ok(Some(result)),
-            Ok(Gate::Denied(reason)) => {
+            Ok(GateVerdict::Proceed) => Ok(None),
+            Ok(GateVerdict::AlreadyDone(result)) => Ok(Some(result)),
+            Ok(GateVerdict::Denied(reason)) => {
                 tracing::info!(plugin = %self.plugin, capability = capability.as_str(), %reason, "policy denied a call");
                 Err(HostError::Denied(reason))
             }
-            Ok(Gate::Held(id)) => Err(HostError::Pending(id)),
+            Ok(GateVerdict::Held(id)) => Err(HostError::Pending(id)),
             Err(err) => {
                 // Without the database the decision cannot be recorded: retry later.
                 self.transient_failure = Some(format!("policy check failed: {err}"));

@@ -10,7 +10,7 @@ use super::super::bindings::gantry::plugin::secrets::{Host, HostSecret};
 use super::super::bindings::HostError;
 use super::HostState;
 use crate::domain::Secret;
-use crate::services::plugin_secrets::{self, Binding};
+use crate::secrets::plugin::{self as plugin_secrets, Binding};
 
 /// A secret opened by a plugin: its name, its value, which stays here, and where
 /// it may be sent.

@@ -47,7 +47,7 @@ impl Invocation {
             url_escape(&repo.owner),
             url_escape(&repo.name)
         );
-        match self.env.github.rest("GET", &path, None).await {
+        match self.env.github.rest(http::Method::GET, &path, None).await {
             Ok(release) => self.release_target(
                 release["tag_name"].as_str().unwrap_or_default(),
                 release["target_commitish"].as_str(),

@@ -7,13 +7,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::{AnyMaintainer, AnyViewer};
 use crate::db::entities::approvals::Model as Held;
+use crate::routes::auth::{AnyMaintainer, AnyViewer};
 use crate::routes::error::{ApiError, ApiErrorCode};
 use crate::services::approvals::{
     self as service, ApprovalError, Decided, Decider, Decision, Right,
 };
-use crate::state::AppState;
+use crate::services::AppState;
 
 /// Query of `GET /api/v1/approvals`.
 #[derive(Debug, Deserialize, IntoParams)]

@@ -5,11 +5,11 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::{AdminOnly, AnyViewer};
 use crate::db::deliveries::DeliverySummary;
+use crate::routes::auth::{AdminOnly, AnyViewer};
 use crate::routes::error::{ApiError, ApiErrorCode};
 use crate::services::deliveries::{self, DeliveryError};
-use crate::state::AppState;
+use crate::services::AppState;
 
 /// Query of `GET /api/v1/deliveries`.
 #[derive(Debug, Deserialize, IntoParams)]

@@ -8,10 +8,10 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::AnyViewer;
+use crate::routes::auth::AnyViewer;
 use crate::routes::error::ApiError;
 use crate::services::installations::{self, Seen};
-use crate::state::AppState;
+use crate::services::AppState;
 
 /// The App's installations.
 #[derive(Debug, Serialize, ToSchema)]

@@ -8,14 +8,15 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::auth::require_on;
-use crate::auth::{AdminOnly, AnyMaintainer, AnyViewer, Principal, Role};
+use crate::auth::{Principal, Role};
 use crate::domain::Project;
+use crate::routes::auth::{AdminOnly, AnyMaintainer, AnyViewer};
 use crate::routes::error::{ApiError, ApiErrorCode};
 use crate::routes::webhooks::read_body;
 use crate::services::plugins::{
     Change, PluginAdmin, PluginAdminError, PluginDetail, PluginStatus, ProjectStatus, Upgraded,
 };
-use crate::state::AppState;
+use crate::services::AppState;
 
 /// Body of enable and disable (optional): without a project, the whole plugin.
 #[derive(Debug, Default, Deserialize, ToSchema)]

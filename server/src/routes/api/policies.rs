@@ -7,12 +7,12 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::{AdminOnly, AnyMaintainer, AnyViewer};
 use crate::db::audit::{self, Head};
 use crate::policy::{Decision, Permission, Rule};
+use crate::routes::auth::{AdminOnly, AnyMaintainer, AnyViewer};
 use crate::routes::error::{ApiError, ApiErrorCode};
 use crate::services::policies::{self, PolicyError, RuleForm};
-use crate::state::AppState;
+use crate::services::AppState;
 
 /// The operator's rules.
 #[derive(Debug, Serialize, ToSchema)]

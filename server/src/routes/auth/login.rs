@@ -5,9 +5,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::session;
-use crate::auth::signin::{self, SignIn};
-use crate::state::AppState;
+use crate::services::signin::{self, SignIn};
+use crate::services::AppState;
 
 /// The sign-in page.
 #[derive(Template)]
@@ -85,8 +84,8 @@ pub async fn submit_login(
 ) -> HttpResponse {
     let form = form.into_inner();
     let next = local_path(form.next.as_deref()).to_owned();
-    let previous = crate::auth::middleware::resolved(&req);
-    let address = signin::client_address(&req, &state.settings);
+    let previous = super::resolved(&req);
+    let address = super::client::client_address(&req, &state.settings);
     let outcome = signin::sign_in(
         &state,
         &form.login,
@@ -97,9 +96,9 @@ pub async fn submit_login(
     .await;
     match outcome {
         Ok(SignIn::Success { token }) => {
-            let secure = session::is_secure(&req, &state.settings);
+            let secure = super::client::is_secure(&req, &state.settings);
             HttpResponse::SeeOther()
-                .cookie(session::session_cookie(
+                .cookie(super::session_cookie(
                     token,
                     secure,
                     state.settings.web.session_ttl_secs,

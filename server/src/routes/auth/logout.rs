@@ -3,8 +3,9 @@
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use crate::auth::{session, signin, AuthError, Principal};
-use crate::state::AppState;
+use crate::auth::{AuthError, Principal};
+use crate::services::signin;
+use crate::services::AppState;
 
 /// `POST /logout`: revokes the session and clears the cookie.
 pub async fn logout(
@@ -13,9 +14,9 @@ pub async fn logout(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AuthError> {
     signin::sign_out(&state, &principal).await?;
-    let secure = session::is_secure(&req, &state.settings);
+    let secure = super::client::is_secure(&req, &state.settings);
     Ok(HttpResponse::SeeOther()
-        .cookie(session::removal_cookie(secure))
+        .cookie(super::removal_cookie(secure))
         .insert_header((header::LOCATION, "/login"))
         .insert_header(("HX-Redirect", "/login"))
         .finish())

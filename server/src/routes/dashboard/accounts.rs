@@ -17,7 +17,7 @@ use super::view::{render, see_other, DashError, Nav};
 use crate::auth::accounts::{self as service, AccountError};
 use crate::auth::Role;
 use crate::db;
-use crate::state::AppState;
+use crate::services::AppState;
 
 /// A user as the page shows it.
 #[derive(Debug)]

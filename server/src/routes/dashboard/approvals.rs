@@ -17,7 +17,7 @@ use crate::db;
 use crate::db::entities::approvals::Model as Approval;
 use crate::domain::ApprovalStatus;
 use crate::services::approvals::{self as service, ApprovalError, Decider, Decision, Right};
-use crate::state::AppState;
+use crate::services::AppState;
 
 /// How many pending and decided approvals a page shows.
 const SHOWN: u64 = 200;

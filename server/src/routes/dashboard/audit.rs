@@ -17,9 +17,10 @@ use super::format::time;
 use super::view::{fragment, render, DashError, Nav};
 use crate::auth::Role;
 use crate::db;
-use crate::db::dashboard::{AuditFilter, Visibility};
+use crate::db::dashboard::AuditFilter;
 use crate::db::entities::audit_log::Model as AuditRow;
-use crate::state::AppState;
+use crate::domain::Visibility;
+use crate::services::AppState;
 
 /// Rows per page.
 const PAGE: u64 = 50;

@@ -12,7 +12,7 @@ use crate::domain::RepoRef;
 use crate::plugins::manifest::CommandSpec;
 use crate::plugins::Manifest;
 use crate::services::plugins::active;
-use crate::state::AppState;
+use crate::services::AppState;
 
 /// `pages/commands/list.html`.
 #[derive(Template)]

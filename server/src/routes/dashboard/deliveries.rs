@@ -16,8 +16,9 @@ use crate::auth::{Principal, Role};
 use crate::db;
 use crate::db::dashboard::{DeadLetter, DeliveryFilter};
 use crate::db::deliveries::DeliverySummary;
+use crate::db::jobs::JobStatus;
 use crate::services::deliveries::{self as service, DeliveryDetail, DeliveryError};
-use crate::state::AppState;
+use crate::services::AppState;
 
 /// Rows per page.
 const PAGE: u64 = 50;
@@ -59,10 +60,7 @@ impl DeliveriesPage {
 
 async fn load(state: &AppState, user: &User, q: &ListQuery) -> Result<DeliveriesPage, DashError> {
     let status = some(&q.status);
-    if let Some(s) = status
-        .as_deref()
-        .filter(|s| !["queued", "running", "done", "dead"].contains(s))
-    {
+    if let Some(s) = status.as_deref().filter(|s| JobStatus::parse(s).is_none()) {
         return Err(DashError::BadRequest(format!(
             "unknown status `{s}`: use queued, running, done or dead"
         )));

@@ -11,7 +11,7 @@ use chrono::Utc;
 use super::access::User;
 use super::view::{fragment, render, DashError, Nav};
 use crate::db;
-use crate::state::AppState;
+use crate::services::AppState;
 
 /// One bar of the deliveries chart.
 #[derive(Debug)]

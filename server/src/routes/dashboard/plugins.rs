@@ -21,7 +21,7 @@ use crate::domain::Actor;
 use crate::domain::Project;
 use crate::plugins::Manifest;
 use crate::services::plugins::{PluginAdmin, PluginAdminError, PluginDetail, PluginStatus, Staged};
-use crate::state::AppState;
+use crate::services::AppState;
 
 fn admin<'a>(state: &'a AppState, actor: &'a Actor) -> PluginAdmin<'a> {
     PluginAdmin::of(state, actor)

@@ -13,10 +13,10 @@ use serde::Deserialize;
 use super::access::{can, User};
 use super::view::{render, see_other, DashError, Nav};
 use crate::auth::{Principal, Role};
-use crate::db::policies as rules;
+use crate::policy::store as rules;
 use crate::policy::{Decision, Permission, Rule, RuleScope};
 use crate::services::policies::{self, visible_rule, PolicyError, RuleForm};
-use crate::state::AppState;
+use crate::services::AppState;
 
 /// A rule as the page shows it.
 #[derive(Debug)]

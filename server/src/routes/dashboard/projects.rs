@@ -8,7 +8,7 @@ use super::access::User;
 use super::view::{render, DashError, Nav};
 use crate::db;
 use crate::db::dashboard::KnownRepository;
-use crate::state::AppState;
+use crate::services::AppState;
 
 /// `pages/projects/list.html`.
 #[derive(Template)]

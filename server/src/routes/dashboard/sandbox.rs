@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use super::access::{require, User};
 use super::view::{render, see_other, DashError, Nav};
 use crate::auth::Role;
-use crate::state::AppState;
+use crate::services::AppState;
 
 /// Whether the sandbox page is offered: the server was started as a sandbox
 /// (`gantry sandbox` and the test harness say so; `gantry serve` never does) and has

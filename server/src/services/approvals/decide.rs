@@ -9,14 +9,15 @@ use sea_orm::{DbErr, TransactionTrait};
 use serde_json::json;
 use thiserror::Error;
 
-use super::{recheck, HeldAction};
+use super::recheck;
 use crate::auth::{Principal, Role};
 use crate::db::approvals;
 use crate::db::audit::{self, AuditEntry, ChainConflict};
 use crate::db::entities::approvals::Model as Held;
 use crate::domain::{Actor, ApprovalStatus, AuditAction, RepoRef};
+use crate::policy::HeldAction;
 use crate::policy::Permission;
-use crate::state::AppState;
+use crate::services::AppState;
 
 /// Approve or deny.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

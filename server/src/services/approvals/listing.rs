@@ -1,8 +1,9 @@
 //! Listing held actions a page at a time, newest first, for a reader who sees only
 //! some repositories: the JSON API's `GET /api/v1/approvals`. A page continues
 //! after an approval the reader may see, named by its public id.
-use crate::db::dashboard::{self as listings, Visibility, MAX_PAGE};
+use crate::db::dashboard::{self as listings, MAX_PAGE};
 use crate::db::entities::approvals::Model as Held;
+use crate::domain::Visibility;
 
 use super::ApprovalError;
 

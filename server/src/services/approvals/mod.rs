@@ -1,8 +1,6 @@
-//! Held actions, from the policy gate to their end.
+//! Held actions after the policy gate (`policy::gate`) held them, to their end
+//! (what a held action is and how it runs: `policy::held`).
 //!
-//! - `gate`: the policy gate on every write a plugin makes; an `ask` holds the
-//!   exact write, with who caused it and the pull request head it was asked for;
-//! - `held`: what a held action is and how it runs;
 //! - `decide`: approving or denying, the one function the API, the dashboard and
 //!   comment commands call (separation of duties, quorums of distinct approvers,
 //!   exactly-once runs and retries);
@@ -13,13 +11,9 @@
 //! Every change of an approval and its audit row are one transaction.
 mod decide;
 mod ends;
-mod gate;
-mod held;
 mod listing;
 mod recheck;
 
 pub use decide::{decide, ApprovalError, Decided, Decider, Decision, Right};
 pub use ends::{abandon, expire, supersede};
-pub use gate::{gate, Gate, Write};
-pub use held::{HeldAction, HeldPack, HeldRef};
 pub use listing::{page, Page};

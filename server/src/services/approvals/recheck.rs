@@ -4,13 +4,14 @@
 //! manifest) must stop it; a rule that now asks for more approvals raises the quorum.
 use sea_orm::DbErr;
 
-use super::gate::DecidedOn;
 use crate::db::entities::approvals::Model as Held;
-use crate::db::{plugin_states, policies};
+use crate::db::plugin_states;
 use crate::domain::RepoRef;
+use crate::policy::store as policies;
+use crate::policy::DecidedOn;
 use crate::policy::{decide, Effect, Request, Target};
 use crate::services::plugins::active;
-use crate::state::AppState;
+use crate::services::AppState;
 
 /// How many approvals the policy asks for now, or why it no longer lets the action
 /// run.

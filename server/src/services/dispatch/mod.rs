@@ -24,7 +24,7 @@ use crate::services::plugins::active::ActivePlugins;
 use crate::services::{approvals, installations, schedule};
 
 mod wrapped;
-use crate::state::AppState;
+use crate::services::AppState;
 
 /// Something outside the platform that wants to see each delivery before plugins run
 /// (the sandbox's GitHub simulator learns repositories and issues this way).

@@ -12,7 +12,7 @@ use crate::services::plugins::active::ActivePlugin;
 use super::{settle, JobOutcome, JobRun};
 
 /// What the `pre` hooks decided.
-enum Gate {
+enum PreHookOutcome {
     /// Run the target.
     Go,
     /// A hook must be retried first: the target waits for the job's next attempt.
@@ -32,9 +32,9 @@ impl JobRun<'_> {
         let hooked = !around::is_hook(plugin);
         if hooked {
             match self.pre(&target, outcome).await? {
-                Gate::Go => {}
-                Gate::Wait => return Ok(()),
-                Gate::Blocked(reason) => return self.block(&target, reason).await,
+                PreHookOutcome::Go => {}
+                PreHookOutcome::Wait => return Ok(()),
+                PreHookOutcome::Blocked(reason) => return self.block(&target, reason).await,
             }
         }
         let report = match target.command {
@@ -71,7 +71,11 @@ impl JobRun<'_> {
         Ok(())
     }
 
-    async fn pre(&self, target: &Target<'_>, outcome: &mut JobOutcome) -> anyhow::Result<Gate> {
+    async fn pre(
+        &self,
+        target: &Target<'_>,
+        outcome: &mut JobOutcome,
+    ) -> anyhow::Result<PreHookOutcome> {
         for call in around::calls(self.active, Stage::Pre, target, None) {
             let hook = call.hook.plugin.manifest.name.as_str();
             // Done on an earlier attempt: it let the target run then (had it blocked,
@@ -81,7 +85,7 @@ impl JobRun<'_> {
             }
             if self.disabled.iter().any(|d| d == hook) {
                 if call.blocking {
-                    return Ok(Gate::Blocked(format!(
+                    return Ok(PreHookOutcome::Blocked(format!(
                         "the blocking hook plugin {hook} is disabled after crashing"
                     )));
                 }
@@ -112,15 +116,15 @@ impl JobRun<'_> {
             )
             .await?;
             if retry {
-                return Ok(Gate::Wait);
+                return Ok(PreHookOutcome::Wait);
             }
             if failed && call.blocking {
-                return Ok(Gate::Blocked(format!(
+                return Ok(PreHookOutcome::Blocked(format!(
                     "blocked by the pre hook {hook} ({why})"
                 )));
             }
         }
-        Ok(Gate::Go)
+        Ok(PreHookOutcome::Go)
     }
 
     async fn post(

@@ -9,7 +9,7 @@ use sea_orm::TransactionTrait;
 use serde::Serialize;
 use serde_json::json;
 
-use super::settings::Settings;
+use super::settings::ProjectSettings;
 use super::{config, view::PluginDetail, PluginAdmin, PluginAdminError};
 use crate::db::audit;
 use crate::db::plugins::{self as queries, NewPlugin, PluginInfo, ProjectRow};
@@ -206,7 +206,7 @@ impl PluginAdmin<'_> {
                 txn.rollback().await?;
                 return Err(PluginAdminError::Conflict(old.name.clone()));
             }
-            let settings = Settings::load(&txn, &old.name).await?;
+            let settings = ProjectSettings::load(&txn, &old.name).await?;
             let effective = match settings.effective(manifest) {
                 Ok(effective) => effective,
                 Err((project, message)) => {

@@ -6,7 +6,7 @@ use sea_orm::TransactionTrait;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::settings::Settings;
+use super::settings::ProjectSettings;
 use super::view::stored_manifest;
 use super::{PluginAdmin, PluginAdminError};
 use crate::db::audit;
@@ -255,7 +255,7 @@ impl PluginAdmin<'_> {
         project: &Project,
         action: AuditAction,
         details: Value,
-        change: impl Fn(&mut Settings) -> bool,
+        change: impl Fn(&mut ProjectSettings) -> bool,
     ) -> Result<bool, PluginAdminError> {
         let info = queries::find(self.db, name)
             .await?
@@ -267,7 +267,7 @@ impl PluginAdmin<'_> {
                 txn.rollback().await?;
                 return Err(PluginAdminError::Conflict(name.to_owned()));
             }
-            let mut settings = Settings::load(&txn, name).await?;
+            let mut settings = ProjectSettings::load(&txn, name).await?;
             if !change(&mut settings) {
                 txn.rollback().await?;
                 return Ok(false);

@@ -131,7 +131,7 @@ impl<'a> PluginAdmin<'a> {
     /// Plugin changes on `state`'s database and compiled plugins, by `actor`: what
     /// the JSON API and the dashboard use.
     #[must_use]
-    pub fn of(state: &'a crate::state::AppState, actor: &'a Actor) -> Self {
+    pub fn of(state: &'a crate::services::AppState, actor: &'a Actor) -> Self {
         PluginAdmin {
             db: &state.db,
             compiled: &state.plugins,

@@ -24,7 +24,7 @@ pub(super) struct Setting {
 
 /// Every project setting of one plugin, as stored.
 #[derive(Debug)]
-pub(super) struct Settings {
+pub(super) struct ProjectSettings {
     plugin: String,
     stored: Vec<(Setting, String)>,
     /// The settings, changed in memory.
@@ -34,7 +34,7 @@ pub(super) struct Settings {
 /// A project whose configuration does not match the schema, and why.
 pub(super) type Mismatch = (Project, String);
 
-impl Settings {
+impl ProjectSettings {
     /// Reads a plugin's rows.
     ///
     /// # Errors

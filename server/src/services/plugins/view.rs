@@ -7,11 +7,11 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{PluginAdmin, PluginAdminError};
-use crate::db::dashboard::Visibility;
 use crate::db::entities::{plugin_projects, plugin_states};
 use crate::db::plugin_states as states;
 use crate::db::plugins::{self as queries, PluginInfo};
 use crate::domain::Project;
+use crate::domain::Visibility;
 use crate::plugins::Manifest;
 
 /// An installed plugin and where it runs.

@@ -7,11 +7,11 @@
 use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
 
 use super::HeldAction;
+use super::{decide, Effect, Permission, Request, Rule, Target};
 use crate::crypto::AuditKey;
 use crate::db::approvals::{self, NewApproval};
 use crate::db::audit::{self, AuditEntry};
 use crate::domain::{Actor, ApprovalStatus, AuditAction, Capability, Cause, RepoRef};
-use crate::policy::{decide, Effect, Permission, Request, Rule, Target};
 
 /// One write a plugin wants to make, with everything the policy looks at.
 #[derive(Debug)]
@@ -55,7 +55,7 @@ pub struct DecidedOn {
 
 /// What the gate says about a write.
 #[derive(Debug)]
-pub enum Gate {
+pub enum GateVerdict {
     /// Make the call now.
     Proceed,
     /// Refused, with the reason.
@@ -76,7 +76,7 @@ pub async fn gate(
     key: &AuditKey,
     rules: &[Rule],
     write: Write<'_>,
-) -> Result<Gate, DbErr> {
+) -> Result<GateVerdict, DbErr> {
     let full_name = write.repository.full_name();
     let decision = decide(
         rules,
@@ -102,15 +102,15 @@ pub async fn gate(
     match decision.effect {
         Effect::Allow => {
             audit::record(db, key, decided).await?;
-            Ok(Gate::Proceed)
+            Ok(GateVerdict::Proceed)
         }
         Effect::Deny => {
             audit::record(db, key, decided).await?;
-            Ok(Gate::Denied(decision.reason))
+            Ok(GateVerdict::Denied(decision.reason))
         }
         Effect::Ask if write.action.is_none() => {
             audit::record(db, key, decided).await?;
-            Ok(Gate::Denied(format!(
+            Ok(GateVerdict::Denied(format!(
                 "{} (a read cannot wait for approval; allow or deny {})",
                 decision.reason, write.capability
             )))
@@ -152,7 +152,7 @@ pub async fn gate(
                         )
                         .await?;
                         audit::append(&txn, key, &requested).await?;
-                        Gate::Held(public_id.clone())
+                        GateVerdict::Held(public_id.clone())
                     }
                 };
                 audit::append(&txn, key, &decided).await?;
@@ -165,20 +165,20 @@ pub async fn gate(
 }
 
 /// What an earlier approval of the same write says now.
-fn earlier(existing: crate::db::entities::approvals::Model, public_id: &str) -> Gate {
+fn earlier(existing: crate::db::entities::approvals::Model, public_id: &str) -> GateVerdict {
     match approvals::status(&existing) {
-        ApprovalStatus::Executed => Gate::AlreadyDone(
+        ApprovalStatus::Executed => GateVerdict::AlreadyDone(
             existing
                 .result
                 .and_then(|r| serde_json::from_str(&r).ok())
                 .unwrap_or_default(),
         ),
-        ApprovalStatus::Denied => Gate::Denied(format!(
+        ApprovalStatus::Denied => GateVerdict::Denied(format!(
             "approval {public_id} was denied by {}",
             existing.decided_by.unwrap_or_default()
         )),
         ApprovalStatus::Expired | ApprovalStatus::Superseded | ApprovalStatus::Stopped => {
-            Gate::Denied(format!(
+            GateVerdict::Denied(format!(
                 "approval {public_id} ended {}: {}",
                 existing.status,
                 existing.reason.unwrap_or_default()
@@ -187,6 +187,6 @@ fn earlier(existing: crate::db::entities::approvals::Model, public_id: &str) -> 
         ApprovalStatus::Pending
         | ApprovalStatus::Approved
         | ApprovalStatus::Retrying
-        | ApprovalStatus::Failed => Gate::Held(public_id.to_owned()),
+        | ApprovalStatus::Failed => GateVerdict::Held(public_id.to_owned()),
     }
 }

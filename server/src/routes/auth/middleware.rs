@@ -1,5 +1,6 @@
 //! The request middleware: resolves the caller once (see `authenticate`) and applies
-//! the CSRF rules described in the module header of `auth`.
+//! the CSRF rules described in the module header of `auth`. Mounted around the whole
+//! app in `startup`.
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::{header, Method};
@@ -9,11 +10,10 @@ use actix_web::{Error, HttpMessage};
 use futures::StreamExt;
 use subtle::ConstantTimeEq;
 
-use super::authenticate::authenticate;
-use super::error::AuthError;
-use super::principal::{Credential, Principal};
+use super::credentials::authenticate;
+use crate::auth::{AuthError, Credential, Principal};
 use crate::config::Settings;
-use crate::state::AppState;
+use crate::services::AppState;
 
 /// The caller as the middleware resolved it (`None`: anonymous), kept in the
 /// request's extensions for the extractors.
@@ -37,7 +37,7 @@ pub const CSRF_FIELD: &str = "csrf";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// The middleware function; mount with
-/// `actix_web::middleware::from_fn(auth::middleware::admit)`. A refusal is answered
+/// `actix_web::middleware::from_fn(routes::admit)`. A refusal is answered
 /// here (not passed up as an error), so the middleware around it (the hardening
 /// headers) sees a response.
 ///

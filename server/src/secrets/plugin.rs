@@ -12,7 +12,7 @@
 //! [`bind_unbound`] re-seals each for one plugin and its hosts.
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 
-use super::secrets::SecretError;
+use super::SecretError;
 use crate::crypto::SecretBox;
 use crate::db::plugin_secrets::{self, NewSecret, UNBOUND};
 use crate::domain::Secret;

@@ -5,15 +5,13 @@
 use std::ops::Deref;
 
 use actix_web::dev::Payload;
-use actix_web::http::{header, Method};
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use futures::future::LocalBoxFuture;
 
-use super::error::AuthError;
 use super::middleware::Resolved;
-use super::principal::Principal;
-use super::role::Role;
-use crate::state::AppState;
+use super::refusal::signed_out;
+use crate::auth::{AuthError, Principal, Role};
+use crate::services::AppState;
 
 impl FromRequest for Principal {
     type Error = AuthError;
@@ -36,34 +34,12 @@ async fn resolve(req: &HttpRequest) -> Result<Principal, AuthError> {
                 .app_data::<web::Data<AppState>>()
                 .ok_or(AuthError::Unavailable)?
                 .clone();
-            let found = super::authenticate::authenticate(req, &state).await?;
+            let found = super::credentials::authenticate(req, &state).await?;
             req.extensions_mut().insert(Resolved(found.clone()));
             found
         }
     };
     principal.ok_or_else(|| signed_out(req))
-}
-
-/// The 401 for this request: a redirect to `/login` for a browser asking for a page.
-pub(super) fn signed_out(req: &HttpRequest) -> AuthError {
-    let htmx = req.headers().contains_key("HX-Request");
-    let wants_html = req
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/html"));
-    let page = req.method() == Method::GET && !req.path().starts_with("/api/") && wants_html;
-    let login_redirect = page.then(|| {
-        let next = req.uri().path_and_query().map_or("/", |pq| pq.as_str());
-        format!(
-            "/login?next={}",
-            url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
-        )
-    });
-    AuthError::NotSignedIn {
-        login_redirect,
-        htmx,
-    }
 }
 
 macro_rules! role_extractor {

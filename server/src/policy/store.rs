@@ -4,8 +4,8 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, QueryOrder,
 };
 
-use super::entities::policy_rules;
-use crate::policy::{CapabilityPattern, Conditions, Effect, Permission, Rule, RuleScope};
+use super::{CapabilityPattern, Conditions, Effect, Permission, Rule, RuleScope};
+use crate::db::entities::policy_rules;
 
 /// Stores a rule (its `id` is ignored); returns the new id.
 ///

@@ -169,7 +169,11 @@ impl HeldAction {
                     serde_json::json!({ "comment_id": github.create_comment_once(&repo, *number, body, marker, look_first).await? }),
                 )
             }
-            Self::Rest { method, path, body } => github.rest(method, path, body.as_ref()).await,
+            Self::Rest { method, path, body } => {
+                github
+                    .rest(crate::github::method(method)?, path, body.as_ref())
+                    .await
+            }
             Self::GitPushPack {
                 url,
                 branch,
@@ -380,7 +384,7 @@ async fn upload_to_release(
 ) -> Result<serde_json::Value, GitHubError> {
     let release = github
         .rest(
-            "GET",
+            http::Method::GET,
             &format!("/repos/{owner}/{repo}/releases/{release_id}"),
             None,
         )

@@ -10,14 +10,11 @@
 use chrono::Utc;
 use sea_orm::DbErr;
 
-use super::accounts::{audit, normalise_name};
-use super::principal::{Credential, Principal};
-use super::{password, session, throttle};
+use crate::auth::accounts::{audit, normalise_name};
+use crate::auth::{password, session, throttle, AuthError, Credential, Principal};
 use crate::db::{accounts as users, sessions};
 use crate::domain::{Actor, AuditAction};
-use crate::state::AppState;
-
-pub use super::client::client_address;
+use crate::services::AppState;
 
 /// How a sign-in ended.
 #[derive(Debug)]
@@ -166,14 +163,14 @@ fn worth_a_row(account_failures: u32, address_failures: u32) -> bool {
 /// Ends the caller's session (nothing for token callers) with one audit row.
 ///
 /// # Errors
-/// [`super::AuthError::Unavailable`] when the database fails.
-pub async fn sign_out(state: &AppState, principal: &Principal) -> Result<(), super::AuthError> {
+/// [`AuthError::Unavailable`] when the database fails.
+pub async fn sign_out(state: &AppState, principal: &Principal) -> Result<(), AuthError> {
     let Credential::Session { session_id, .. } = &principal.via else {
         return Ok(());
     };
     let fail = |e: DbErr| {
         tracing::error!(error = %e, "signing out failed");
-        super::AuthError::Unavailable
+        AuthError::Unavailable
     };
     sessions::revoke_session(&state.db, session_id)
         .await

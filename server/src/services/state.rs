@@ -1,18 +1,20 @@
 //! `AppState`: the one cheap-to-clone context every handler, service and worker gets.
+//! It lives with the services because it holds their parts (the delivery writer, the
+//! compiled plugins, the job configuration cache), and they take it.
 use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 use tokio::sync::Notify;
 
+use super::dispatch::DeliveryObserver;
+use super::plugins::CompiledPlugins;
 use crate::config::Settings;
 use crate::github::{GitHubAccess, GitHubClient, GitHubError};
 use crate::metrics::Metrics;
 use crate::plugins::PluginRuntime;
-use crate::services::dispatch::DeliveryObserver;
-use crate::services::plugins::CompiledPlugins;
-use crate::services::secrets::WebhookSecrets;
+use crate::secrets::WebhookSecrets;
 
-/// Shared state, registered once with actix and cloned into each worker.
+/// Shared state, registered once with the HTTP server and cloned into each worker.
 #[derive(Clone)]
 pub struct AppState {
     /// The database.
@@ -89,7 +91,7 @@ impl AppState {
         let login = self
             .own_login
             .get_or_try_init(|| async {
-                let me = client.rest("GET", "/user", None).await?;
+                let me = client.rest(http::Method::GET, "/user", None).await?;
                 me["login"]
                     .as_str()
                     .map(str::to_ascii_lowercase)
