@@ -893,6 +893,7 @@ async fn the_sandbox_page_sends_a_signed_event_that_is_stored_and_processed() {
         ("issue-opened", "issues"),
         ("pr-opened", "pull_request"),
         ("comment-command", "issue_comment"),
+        ("pr-comment-command", "issue_comment"),
         ("push", "push"),
     ] {
         let sent = maintainer
@@ -922,7 +923,80 @@ async fn the_sandbox_page_sends_a_signed_event_that_is_stored_and_processed() {
         assert!(!html.contains(SCRIPT), "{template}: the title is escaped");
     }
     app.wait_for_idle_queue(Duration::from_secs(30)).await;
-    assert_eq!(app.job_count().await, 4);
+    assert_eq!(app.job_count().await, 5);
+}
+
+/// The sandbox page's pull request is GitHub's whole payload, and its pull request
+/// comment reaches a command that only pull requests take (`/hold`, commands plugin).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sandbox_pages_pull_request_and_its_comment_run_a_pull_request_only_command() {
+    let app = spawn_app(AppOptions {
+        plugins: Plugins::Named(&["commands"]),
+        ..AppOptions::default()
+    })
+    .await;
+    let maintainer = sign_in(&app, "mia", "maintainer").await;
+    let send = |template: &'static str, comment: &'static str| {
+        let maintainer = &maintainer;
+        async move {
+            let sent = maintainer
+                .post(
+                    "/dashboard/sandbox/send",
+                    &[
+                        ("template", template),
+                        ("repository", PROJECT),
+                        ("number", "7"),
+                        ("comment", comment),
+                    ],
+                )
+                .await;
+            assert_eq!(sent.status(), 303, "{template}");
+            let to = sent.headers()[header::LOCATION]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            to.strip_prefix("/dashboard/deliveries/")
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let opened = send("pr-opened", "").await;
+    let stored = gantry_server::db::deliveries::find_by_delivery_id(&app.state.db, &opened)
+        .await
+        .unwrap()
+        .unwrap();
+    let payload: serde_json::Value = serde_json::from_slice(&stored.payload).unwrap();
+    assert!(
+        payload["pull_request"]["additions"].is_u64()
+            && payload["pull_request"]["changed_files"].is_u64(),
+        "{}",
+        payload["pull_request"]
+    );
+    app.wait_for_idle_queue(Duration::from_secs(30)).await;
+    app.grant(PROJECT, "mia", "write").await;
+
+    // On the issue of the same number, /hold is not for it: nothing is labelled.
+    send("comment-command", "/hold").await;
+    app.wait_for_idle_queue(Duration::from_secs(30)).await;
+    let labels = app
+        .sim
+        .issue_labels("Codertocat", "Hello-World", 7)
+        .unwrap_or_default();
+    assert!(
+        !labels.iter().any(|l| l == "do-not-merge/hold"),
+        "{labels:?}"
+    );
+
+    send("pr-comment-command", "/hold").await;
+    app.wait_for_idle_queue(Duration::from_secs(30)).await;
+    let labels = app
+        .sim
+        .issue_labels("Codertocat", "Hello-World", 7)
+        .unwrap_or_default();
+    assert!(
+        labels.iter().any(|l| l == "do-not-merge/hold"),
+        "{labels:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

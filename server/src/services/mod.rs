@@ -16,6 +16,7 @@ pub mod job_config;
 pub mod plugin_test;
 pub mod plugins;
 pub mod policies;
+pub mod sandbox_events;
 pub mod schedule;
 pub mod signin;
 pub mod state;
