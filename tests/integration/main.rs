@@ -65,6 +65,7 @@ mod telemetry;
 mod tenants;
 mod visibility;
 mod webhooks;
+mod wit_versions;
 
 #[global_allocator]
 static ALLOCATOR: alloc::PeakAlloc = alloc::PeakAlloc;
