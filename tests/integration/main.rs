@@ -43,6 +43,7 @@ mod plugin_commands;
 mod plugin_hooks;
 mod plugin_releases;
 mod plugin_sync;
+mod plugin_v0_2_calls;
 mod plugins;
 mod plugins_admin;
 mod policy;

@@ -1,5 +1,7 @@
 //! Conversions between the v0.1 types and the current ones: [`Newer`] takes a v0.1
-//! argument to the current version, [`Older`] takes a current answer back to v0.1.
+//! argument to the current version, [`Older`] takes a current answer back to v0.1,
+//! and [`Settle`] turns a current write's `written` answer into v0.1's value, or
+//! its `pending(approval id)` error when the write is held.
 //! The records and enums of v0.1 have the same fields and cases in the current
 //! version, so each is converted field by field (the macros below); plain values,
 //! lists, options and resource handles pass through.
@@ -147,15 +149,6 @@ cases!(types::Permission {
     Read,
     None
 });
-cases!(types::HostError {} {
-    Denied,
-    Pending,
-    NotFound,
-    Rejected,
-    Unavailable,
-    LimitExceeded,
-    Invalid
-});
 
 record!(github::Issue {
     number,
@@ -279,3 +272,72 @@ record!(http::Response {
     body,
     truncated
 });
+
+/// v0.2 has no `pending` error: a held write answers `held` instead (see
+/// [`Settle`]).
+impl Older for new::types::HostError {
+    type Out = old::types::HostError;
+    fn older(self) -> Self::Out {
+        use new::types::HostError as New;
+        use old::types::HostError as Old;
+        match self {
+            New::Denied(m) => Old::Denied(m),
+            New::NotFound(m) => Old::NotFound(m),
+            New::Rejected(m) => Old::Rejected(m),
+            New::Unavailable(m) => Old::Unavailable(m),
+            New::LimitExceeded(m) => Old::LimitExceeded(m),
+            New::Invalid(m) => Old::Invalid(m),
+        }
+    }
+}
+
+/// A current write's answer as v0.1 gave it: the value when it was done, the error
+/// `pending(approval id)` when it is held.
+pub(super) trait Settle {
+    /// The v0.1 value of a done write.
+    type Out;
+    /// Converts.
+    ///
+    /// # Errors
+    /// The write's error, or `pending` when it is held.
+    fn settle(self) -> Result<Self::Out, old::types::HostError>;
+}
+
+impl Settle for new::types::Written {
+    type Out = ();
+    fn settle(self) -> Result<(), old::types::HostError> {
+        match self {
+            Self::Done => Ok(()),
+            Self::Held(held) => Err(old::types::HostError::Pending(held.approval_id)),
+        }
+    }
+}
+
+/// Written variants that carry a value when done.
+macro_rules! settle {
+    ($($iface:ident :: $name:ident => $value:ty),* $(,)?) => {$(
+        impl Settle for new::$iface::$name {
+            type Out = <$value as Older>::Out;
+            fn settle(self) -> Result<Self::Out, old::types::HostError> {
+                match self {
+                    Self::Done(value) => Ok(value.older()),
+                    Self::Held(held) => Err(old::types::HostError::Pending(held.approval_id)),
+                }
+            }
+        }
+    )*};
+}
+
+settle!(
+    types::WrittenId => u64,
+    types::WrittenNames => Vec<String>,
+    types::WrittenSha => String,
+    github::WrittenRelease => new::github::Release,
+);
+
+impl<W: Settle> Settle for Result<W, new::types::HostError> {
+    type Out = W::Out;
+    fn settle(self) -> Result<Self::Out, old::types::HostError> {
+        self.map_err(Older::older)?.settle()
+    }
+}

@@ -5,8 +5,8 @@ use wasmtime::component::Resource;
 
 use super::bindings::gantry::plugin::types::HostError;
 use super::bindings::gantry::plugin::{config, git, http, kv, metrics, secrets, types};
-use super::convert::{Newer, Older};
-use super::github::delegate;
+use super::convert::{Newer, Older, Settle};
+use super::github::{delegate, delegate_writes};
 use crate::plugins::bindings::gantry::plugin as current;
 use crate::plugins::host::git::GitWorkspace;
 use crate::plugins::host::secrets::SecretHandle;
@@ -71,8 +71,12 @@ impl git::HostWorkspace for HostState {
         fn tag(ws: Resource<GitWorkspace>, name: String, message: String) -> Answer<()>;
         fn log(ws: Resource<GitWorkspace>, since: Option<String>, limit: u32) -> Answer<Vec<git::CommitInfo>>;
         fn tags(ws: Resource<GitWorkspace>) -> Answer<Vec<String>>;
-        fn push(ws: Resource<GitWorkspace>, tags: Vec<String>) -> Answer<()>;
         fn branches(ws: Resource<GitWorkspace>) -> Answer<Vec<(String, String)>>;
+        fn drop(ws: Resource<GitWorkspace>) -> ();
+    }
+
+    delegate_writes! { current::git::HostWorkspace =>
+        fn push(ws: Resource<GitWorkspace>, tags: Vec<String>) -> Answer<()>;
         fn mirror_to(
             ws: Resource<GitWorkspace>,
             destination: types::Repo,
@@ -80,6 +84,5 @@ impl git::HostWorkspace for HostState {
             tags: bool,
             force: bool
         ) -> Answer<()>;
-        fn drop(ws: Resource<GitWorkspace>) -> ();
     }
 }
