@@ -3,9 +3,11 @@
 //! editing an issue, reviewing with a line comment, opening a pull request and
 //! merging one. A write held by the policy answers `held` (not an error) and runs
 //! exactly once on approval; merging is held by the built-in policy even though
-//! pull request writes are allowed.
+//! pull request writes are allowed, and a held merge whose head moved before the
+//! approval is refused by GitHub (409) rather than merging something else.
 use std::time::Duration;
 
+use gantry_server::db::approvals;
 use gantry_server::db::kv::{self, KvScope};
 use gantry_server::domain::Actor;
 use gantry_server::services::policies::{self, RuleForm};
@@ -139,13 +141,10 @@ async fn an_issue_held_by_an_ask_rule_answers_held_and_is_opened_once_on_approva
     let created = recorded(&app, "created").await.unwrap();
     assert!(created.ends_with(":issues:write"), "{created}");
     let id = held_id(&created).to_owned();
-    let follow_ups = || async {
-        let all = github(&app, Method::GET, &format!("{REPO}/issues/2"), None).await;
-        all
-    };
     assert_eq!(approve(&app, &id).await, 200);
     assert_eq!(told(&app, &id).await, "ApprovalOutcome::Executed");
-    assert_eq!(follow_ups().await["title"], "Follow-up to #1");
+    let opened = github(&app, Method::GET, &format!("{REPO}/issues/2"), None).await;
+    assert_eq!(opened["title"], "Follow-up to #1");
     assert_eq!(approve(&app, &id).await, 409, "decided once");
     assert_eq!(
         app.sim.request_count("POST", &format!("{REPO}/issues")),
@@ -198,5 +197,35 @@ async fn a_pull_request_is_reviewed_a_follow_up_opened_and_its_merge_held_until_
             .request_count("PUT", &format!("{REPO}/pulls/2/merge")),
         1,
         "merged exactly once"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_held_merge_whose_head_moved_before_approval_fails_with_githubs_409() {
+    let app = author_app().await;
+    let payload = corpus_payload("pull_request/opened.payload.json");
+    deliver(&app, "pull_request", &payload).await;
+    let merge = recorded(&app, "merge").await.unwrap();
+    let id = held_id(&merge).to_owned();
+    // Someone pushes to the pull request on GitHub; Gantry has not heard of it yet.
+    let mut moved: Value = serde_json::from_slice(&payload).unwrap();
+    moved["pull_request"]["head"]["sha"] = "0000000000000000000000000000000000000001".into();
+    app.sim.learn("pull_request", &moved);
+    approve(&app, &id).await;
+    assert_eq!(told(&app, &id).await, "ApprovalOutcome::Failed");
+    let stored = approvals::find(&app.state.db, &id).await.unwrap().unwrap();
+    assert_eq!(stored.status, "failed");
+    let why = stored.result.unwrap_or_default();
+    assert!(why.contains("409"), "{why}");
+    let after = github(&app, Method::GET, &format!("{REPO}/pulls/2"), None).await;
+    assert_eq!(
+        after["merged"], false,
+        "the merge was made at the head it named, or not at all"
+    );
+    assert_eq!(
+        app.sim
+            .request_count("PUT", &format!("{REPO}/pulls/2/merge")),
+        1,
+        "sent once, refused by GitHub"
     );
 }
