@@ -176,6 +176,13 @@ async fn a_pull_request_is_reviewed_a_follow_up_opened_and_its_merge_held_until_
     let reviews = github(&app, Method::GET, &format!("{REPO}/pulls/2/reviews"), None).await;
     assert_eq!(reviews[0]["state"], "COMMENTED");
     assert_eq!(reviews[0]["body"], "Read it through.");
+    let lines = github(&app, Method::GET, &format!("{REPO}/pulls/2/comments"), None).await;
+    assert_eq!(lines.as_array().map(Vec::len), Some(1), "{lines}");
+    assert_eq!(lines[0]["path"], "README.md");
+    assert_eq!(lines[0]["line"], 1);
+    assert_eq!(lines[0]["side"], "RIGHT");
+    assert_eq!(lines[0]["body"], "A nit on the first line.");
+    assert_eq!(lines[0]["pull_request_review_id"], reviews[0]["id"]);
 
     assert_eq!(
         recorded(&app, "pull").await.as_deref(),
