@@ -1,5 +1,5 @@
 //! Opening issues and pull requests over HTTP, with GitHub's 201 answers and its
-//! 422 refusals.
+//! 422 refusals; a review's line comment GitHub could not place is refused too.
 
 use serde_json::json;
 
@@ -85,4 +85,16 @@ async fn a_pull_request_opens_from_an_existing_branch_and_github_refusals_are_42
     .await;
     assert_eq!(nowhere.status, 422);
     assert_eq!(nowhere.json["errors"][0]["field"], "head");
+}
+
+#[actix_web::test]
+async fn a_review_line_comment_without_a_line_is_refused_and_nothing_is_stored() {
+    let sim = with_pull();
+    let review = json!({"event": "COMMENT", "body": "See below.",
+        "comments": [{"path": "src/a.rs", "body": "Where?"}]});
+    let refused = send(&sim, post(&repo_path("/pulls/2/reviews"), review)).await;
+    assert_eq!(refused.status, 422);
+    assert_eq!(refused.json["errors"][0], "Line could not be resolved");
+    let listed = send(&sim, crate::helpers::get(&repo_path("/pulls/2/comments"))).await;
+    assert_eq!(listed.json, json!([]));
 }
