@@ -317,3 +317,52 @@ fn plugin_install_then_list_shows_the_plugin_with_its_digest_and_every_change_is
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `plugin inspect` reads a component without running it: the v0.1 fixture
+/// (`tests/fixtures/plugins-v0.1/`) shows its WIT version and declarations, and the
+/// same component renamed to a version this host does not serve is shown as such.
+#[test]
+fn plugin_inspect_shows_the_wit_version_sdk_and_declarations() {
+    let fixture = repo_file("tests/fixtures/plugins-v0.1/asker.wasm");
+    let out = gantry(&["plugin", "inspect", &fixture]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for line in [
+        "plugin: asker 0.1.0",
+        "wit: gantry:plugin@0.1.0 (served by this host)",
+        "sdk: 0.1.0",
+        "events: issues.opened",
+        "commands: /poke",
+        "capabilities: issues:write, kv",
+    ] {
+        assert!(text.lines().any(|l| l == line), "no `{line}` in:\n{text}");
+    }
+
+    // Every import renamed from 0.1.0 to 0.9.0: the same length, still valid.
+    let bytes = std::fs::read(&fixture).unwrap();
+    let mut renamed = bytes.clone();
+    let mut count = 0;
+    for i in 0..renamed.len().saturating_sub(5) {
+        if &renamed[i..i + 6] == b"@0.1.0" {
+            renamed[i..i + 6].copy_from_slice(b"@0.9.0");
+            count += 1;
+        }
+    }
+    assert!(count > 0);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("future.wasm");
+    std::fs::write(&file, renamed).unwrap();
+    let out = gantry(&["plugin", "inspect", "--json", file.to_str().unwrap()]);
+    assert!(out.status.success());
+    let shown: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(shown["wit_versions"], serde_json::json!(["0.9.0"]));
+    assert_eq!(shown["served"], false);
+    assert_eq!(
+        shown["served_versions"],
+        serde_json::json!(["0.1.0", "0.2.0"])
+    );
+}

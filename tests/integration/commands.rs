@@ -19,7 +19,7 @@ async fn asker_app() -> TestApp {
 }
 
 /// Gives `user` a permission on Codertocat/Hello-World, as GitHub's API does.
-async fn grant(app: &TestApp, user: &str, permission: &str) {
+pub(crate) async fn grant(app: &TestApp, user: &str, permission: &str) {
     // The simulator learns the repository from a payload it sees.
     app.sim.learn(
         "issue_comment",
@@ -41,7 +41,7 @@ async fn grant(app: &TestApp, user: &str, permission: &str) {
 }
 
 /// The corpus `issue_comment` payload with `body` by `user`.
-fn comment(action: &str, user: &str, body: &str) -> Vec<u8> {
+pub(crate) fn comment(action: &str, user: &str, body: &str) -> Vec<u8> {
     let file = if action == "edited" {
         "issue_comment/edited.payload.json"
     } else {

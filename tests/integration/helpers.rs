@@ -57,12 +57,21 @@ pub fn built_wasm(dir: &str, name: &str) -> Vec<u8> {
     })
 }
 
+/// A component checked in under `tests/fixtures/`, such as
+/// `plugins-v0.1/asker.wasm` (built against an older WIT version; see the README
+/// there).
+pub fn fixture_component(relative: &str) -> Vec<u8> {
+    let path = corpus_dir().join(relative);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
+}
+
 /// Which plugins a test app loads.
 #[derive(Clone, Copy)]
 pub enum Plugins {
     /// None at all.
     None,
-    /// Bundled plugins (a crate under `plugins/`) and fixtures by name, in this order.
+    /// Bundled plugins (a crate under `plugins/`) and fixtures by name, in this order;
+    /// a name ending in `.wasm` is a component checked in under `tests/fixtures/`.
     Named(&'static [&'static str]),
 }
 
@@ -240,7 +249,9 @@ async fn start_app(
             let bundled = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../plugins"))
                 .join(name)
                 .is_dir();
-            let bytes = if bundled {
+            let bytes = if name.ends_with(".wasm") {
+                fixture_component(name)
+            } else if bundled {
                 built_wasm("plugins", name)
             } else {
                 built_wasm("test-plugins", name)

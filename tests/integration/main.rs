@@ -44,6 +44,7 @@ mod plugin_commands;
 mod plugin_hooks;
 mod plugin_releases;
 mod plugin_sync;
+mod plugin_v0_2_calls;
 mod plugins;
 mod plugins_admin;
 mod policy;
@@ -66,6 +67,7 @@ mod telemetry;
 mod tenants;
 mod visibility;
 mod webhooks;
+mod wit_versions;
 
 #[global_allocator]
 static ALLOCATOR: alloc::PeakAlloc = alloc::PeakAlloc;

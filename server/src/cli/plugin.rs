@@ -1,4 +1,5 @@
-//! `gantry plugin new` (a plugin crate from the template) and `gantry plugin test`
+//! `gantry plugin new` (a plugin crate from the template), `gantry plugin inspect`
+//! (what a component declares, without running it) and `gantry plugin test`
 //! (run a plugin once against a private simulator and print what it did and what the
 //! policy decided; only in builds with the `sandbox` feature, since it runs the
 //! simulator); the commands managing installed plugins are in `plugin_admin`.
@@ -40,6 +41,15 @@ pub enum PluginSubcommand {
         #[arg(long)]
         json: bool,
     },
+    /// Show a component's WIT version, SDK version, events, commands and
+    /// capabilities, read from the file without running it.
+    Inspect {
+        /// The plugin component (`.wasm`).
+        wasm: PathBuf,
+        /// Print it as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     #[command(flatten)]
     Admin(super::plugin_admin::AdminCommand),
 }
@@ -74,6 +84,7 @@ pub(super) async fn run(
             config,
             json,
         } => (wasm, event, event_name, config, json),
+        PluginSubcommand::Inspect { wasm, json } => return inspect(&wasm, json),
         PluginSubcommand::Admin(command) => {
             let db = database()?;
             return super::plugin_admin::run(command, &db)
@@ -97,6 +108,19 @@ pub(super) async fn run(
         None => None,
     };
     test(&bytes, &event_name, &payload, config.as_ref(), json).await
+}
+
+/// Prints what a component declares and which WIT version it speaks.
+fn inspect(wasm: &std::path::Path, json: bool) -> anyhow::Result<()> {
+    let bytes = std::fs::read(wasm).with_context(|| format!("reading {}", wasm.display()))?;
+    let shown = crate::plugins::inspect::inspect(&bytes)
+        .with_context(|| format!("{} is not a Gantry plugin", wasm.display()))?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&shown)?);
+    } else {
+        println!("{shown}");
+    }
+    Ok(())
 }
 
 /// Runs the plugin once against a private simulator and prints the report.

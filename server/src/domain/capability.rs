@@ -17,8 +17,10 @@ string_enum! {
         IssuesWrite => "issues:write",
         /// Read pull requests and their files.
         PullRequestsRead => "pull_requests:read",
-        /// Request reviewers, edit pull requests.
+        /// Request reviewers, edit pull requests, open them, review them.
         PullRequestsWrite => "pull_requests:write",
+        /// Merge pull requests (held for approval by the built-in policy).
+        PullRequestsMerge => "pull_requests:merge",
         /// Read files and refs.
         ContentsRead => "contents:read",
         /// Write files, tags, releases.
@@ -60,6 +62,8 @@ impl Capability {
     pub const PULL_REQUESTS_READ: Self = Self::Fixed(Fixed::PullRequestsRead);
     /// `pull_requests:write`.
     pub const PULL_REQUESTS_WRITE: Self = Self::Fixed(Fixed::PullRequestsWrite);
+    /// `pull_requests:merge`.
+    pub const PULL_REQUESTS_MERGE: Self = Self::Fixed(Fixed::PullRequestsMerge);
     /// `contents:read`.
     pub const CONTENTS_READ: Self = Self::Fixed(Fixed::ContentsRead);
     /// `contents:write`.

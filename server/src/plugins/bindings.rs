@@ -1,10 +1,11 @@
-//! Host bindings for the `gantry:plugin@0.1.0` world, generated from the SDK's WIT
-//! files so host and guest always agree. Every import is async (host calls do I/O)
-//! and may trap (a plugin that breaks a hard limit is stopped).
+//! Host bindings for the current `gantry:plugin@0.2.0` world, generated from the
+//! SDK's WIT files so host and guest always agree; the host implements these, and
+//! older versions are adapted onto them (`v0_1`). Every import is async (host calls
+//! do I/O) and may trap (a plugin that breaks a hard limit is stopped).
 #![allow(missing_docs, missing_debug_implementations, clippy::all)]
 
 wasmtime::component::bindgen!({
-    path: "../plugin-sdk/wit/v0.1",
+    path: "../plugin-sdk/wit/v0.2",
     world: "plugin",
     imports: { default: async | trappable },
     exports: { default: async },

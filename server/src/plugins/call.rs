@@ -250,6 +250,7 @@ impl PluginRuntime {
                 metric_refused: false,
                 open_workspaces: 0,
                 max_workspace_bytes: limits.workspace_mib.saturating_mul(1024 * 1024),
+                held: None,
             },
         };
         let mut store = Store::new(self.engine(), state);

@@ -5,7 +5,9 @@
 //!   any of its code;
 //! - `cache`: compiled components on disk by content digest;
 //! - `engine`: wasmtime configuration and the epoch ticker that bounds guest CPU;
-//! - `bindings`: the host side of `gantry:plugin@0.1.0`, generated from the SDK's WIT;
+//! - `bindings`: the host side of `gantry:plugin@0.2.0`, generated from the SDK's WIT;
+//! - `v0_1`: the frozen `gantry:plugin@0.1.0`, still served, adapted onto `bindings`;
+//! - `wit_version`: which version a component speaks, and the versions served;
 //! - `host`: the state of one invocation and the host imports, one module each;
 //! - `invoke`: what a call takes (event, command, approval notice, host environment)
 //!   and the report it gives;
@@ -13,16 +15,20 @@
 //!   others), running one call with its deadline, memory and output caps;
 //! - `egress`: plugins' outbound HTTP client and its address checks;
 //! - `registry`: building the runtime, loading a plugin, and the plugins loaded at
-//!   start (which of them run for a repository is `services::plugins::active`).
+//!   start (which of them run for a repository is `services::plugins::active`);
+//! - `inspect`: what a component declares and speaks, read without running it.
 pub mod bindings;
 pub mod cache;
 mod call;
 pub mod egress;
 pub mod engine;
 pub mod host;
+pub mod inspect;
 pub mod invoke;
 pub mod manifest;
 pub mod registry;
+pub mod v0_1;
+pub mod wit_version;
 
 pub use call::PluginRuntime;
 pub use invoke::{

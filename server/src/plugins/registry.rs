@@ -107,17 +107,20 @@ impl PluginRuntime {
         &self.limits
     }
 
-    /// Reads the manifest, compiles the component and checks its imports against the
-    /// host's. `config` overrides the manifest's default configuration.
+    /// Checks that the component speaks a served WIT version, reads the manifest,
+    /// compiles the component and checks its imports against the host's. `config`
+    /// overrides the manifest's default configuration.
     ///
     /// # Errors
-    /// When the manifest is missing or invalid, or the component does not compile or
-    /// needs imports the host does not provide.
+    /// When the component speaks a WIT version this host does not serve (the
+    /// message names those it serves), the manifest is missing or invalid, or the
+    /// component does not compile or needs imports the host does not provide.
     pub fn load(
         &self,
         bytes: &[u8],
         config: Option<&serde_json::Value>,
     ) -> anyhow::Result<LoadedPlugin> {
+        super::wit_version::served_version(bytes)?;
         let (manifest, sdk_version) = Manifest::from_component(bytes)?;
         let digest = hex::encode(Sha256::digest(bytes));
         let component = match &self.cache {
@@ -159,8 +162,9 @@ impl PluginRuntime {
     }
 }
 
-/// Links every host interface of the world: `log` by hand (it reads strings as
-/// views, see `host::log`), the others through the generated bindings.
+/// Links every host interface of every served version: the current world's `log`
+/// by hand (it reads strings as views, see `host::log`), its others through the
+/// generated bindings, then v0.1's through its adapter (`v0_1`).
 fn link_host(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
     types::add_to_linker::<HostState, HasSelf<HostState>>(linker, |s| s)?;
     config::add_to_linker::<HostState, HasSelf<HostState>>(linker, |s| s)?;
@@ -170,7 +174,8 @@ fn link_host(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
     secrets::add_to_linker::<HostState, HasSelf<HostState>>(linker, |s| s)?;
     http::add_to_linker::<HostState, HasSelf<HostState>>(linker, |s| s)?;
     metrics::add_to_linker::<HostState, HasSelf<HostState>>(linker, |s| s)?;
-    super::host::log::add_to_linker(linker)
+    super::host::log::add_to_linker(linker)?;
+    super::v0_1::link(linker)
 }
 
 /// The plugins loaded in this process.

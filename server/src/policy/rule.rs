@@ -424,7 +424,8 @@ fn glob(pattern: &str, text: &str) -> bool {
 }
 
 /// Gantry's defaults when no operator rule matches. Reads, comments, labels, review
-/// requests, KV and cloning are allowed. Everything that can change code or what CI
+/// requests, reviews, opening pull requests, KV and cloning are allowed; merging a
+/// pull request asks. Everything that can change code or what CI
 /// and deployments do or report asks: file and ref writes, pushes, workflow
 /// dispatches and reruns (`actions:write`), commit statuses and check runs (they can
 /// forge required results). Outbound HTTP and secrets ask too; as they cannot wait
@@ -447,6 +448,7 @@ pub fn builtin_rules() -> Vec<Rule> {
         rule("*", Effect::Ask),
         rule("issues:*", Effect::Allow),
         rule("pull_requests:*", Effect::Allow),
+        rule("pull_requests:merge", Effect::Ask),
         rule("actions:read", Effect::Allow),
         rule("contents:read", Effect::Allow),
         rule("git:clone", Effect::Allow),

@@ -263,7 +263,7 @@ async fn remove_assignees(
 }
 
 /// Logins as GitHub spells them, for users the simulator knows.
-fn canonical_logins(state: &State, logins: &[String]) -> Vec<String> {
+pub(super) fn canonical_logins(state: &State, logins: &[String]) -> Vec<String> {
     logins
         .iter()
         .map(|l| state.user_or_placeholder(l).login)

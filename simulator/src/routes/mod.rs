@@ -21,6 +21,7 @@ mod git_http;
 mod issues;
 mod labels;
 mod milestones;
+mod opening;
 mod pulls;
 mod reactions;
 mod releases;
@@ -74,6 +75,7 @@ fn register(r: &mut Routes) {
     apps::config(r);
     repos::config(r);
     issues::config(r);
+    opening::config(r);
     labels::config(r);
     comments::config(r);
     reactions::config(r);

@@ -1,11 +1,18 @@
-//! Pull request reviews: `/repos/{o}/{r}/pulls/{n}/reviews` (list, create).
+//! Pull request reviews: `/repos/{o}/{r}/pulls/{n}/reviews` (list, create, with
+//! line comments) and the line comments: `/repos/{o}/{r}/pulls/{n}/comments`.
 
 use super::Routes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 
 use super::{actor, base_url, ensure_actor, issue_number, opt_string, paginate, parse_json};
-use crate::{error::SimError, json, state::Review, Simulator};
+use crate::{
+    error::SimError,
+    json,
+    state::{LineComment, Review},
+    Simulator,
+};
+use serde_json::Value;
 
 /// Registers this module's routes.
 pub(super) fn config(r: &mut Routes) {
@@ -14,6 +21,63 @@ pub(super) fn config(r: &mut Routes) {
         "/repos/{owner}/{repo}/pulls/{number}/reviews",
         create_review,
     );
+    r.get(
+        "/repos/{owner}/{repo}/pulls/{number}/comments",
+        list_line_comments,
+    );
+}
+
+/// `GET /repos/{o}/{r}/pulls/{n}/comments`: the line comments of its reviews,
+/// oldest first, paginated.
+async fn list_line_comments(
+    sim: web::Data<Simulator>,
+    req: HttpRequest,
+    path: PullPath,
+) -> Result<HttpResponse, SimError> {
+    let (owner, repo, number) = path.into_inner();
+    let number = issue_number(&number)?;
+    let base = base_url(&req);
+    let state = sim.lock();
+    let repo = state.repo(&owner, &repo).ok_or(SimError::NotFound)?;
+    let issue = repo.issues.get(&number).ok_or(SimError::NotFound)?;
+    let pull = issue.pull.as_ref().ok_or(SimError::NotFound)?;
+    let items = pull
+        .reviews
+        .iter()
+        .flat_map(|r| r.comments.iter().map(move |c| (r, c)))
+        .map(|(r, c)| json::pulls::line_comment(&base, &state, repo, issue, r, c))
+        .collect();
+    Ok(paginate(&req, items))
+}
+
+/// A review's `comments`: each needs a `path`, a `body` and a `line` from 1 (a
+/// `position` in the diff is not simulated); `side` is `LEFT` or `RIGHT`
+/// (`RIGHT` when left out). 422 otherwise, as GitHub answers.
+fn line_comments(body: &Value) -> Result<Vec<(String, u64, String, String)>, SimError> {
+    let Some(items) = body.get("comments").filter(|v| !v.is_null()) else {
+        return Ok(Vec::new());
+    };
+    let items = items
+        .as_array()
+        .ok_or_else(|| refusal("comments is not an array"))?;
+    items
+        .iter()
+        .map(|c| {
+            let text = |key: &str| c.get(key).and_then(Value::as_str).map(str::to_owned);
+            let path = text("path").ok_or_else(|| refusal("A comment needs a path"))?;
+            let body = text("body").ok_or_else(|| refusal("A comment needs a body"))?;
+            let line = c
+                .get("line")
+                .and_then(Value::as_u64)
+                .filter(|l| *l > 0)
+                .ok_or_else(|| refusal("Line could not be resolved"))?;
+            let side = text("side").unwrap_or_else(|| "RIGHT".to_owned());
+            if side != "LEFT" && side != "RIGHT" {
+                return Err(refusal("Side must be LEFT or RIGHT"));
+            }
+            Ok((path, line, side, body))
+        })
+        .collect()
 }
 
 type PullPath = web::Path<(String, String, String)>;
@@ -68,7 +132,9 @@ async fn create_review(
         ));
     }
     let commit_id = opt_string(&body, "commit_id", "PullRequestReview")?;
+    let comments = line_comments(&body)?;
     let mut state = sim.lock();
+    let comment_ids: Vec<u64> = comments.iter().map(|_| state.next_id()).collect();
     let reviewer = ensure_actor(&mut state, &actor(&req));
     let id = state.next_id();
     let issue = state
@@ -104,6 +170,19 @@ async fn create_review(
         state: review_state.to_owned(),
         commit_id: commit_id.unwrap_or_else(|| pull.head_sha.clone()),
         submitted_at: submitted.then(Utc::now),
+        comments: comments
+            .into_iter()
+            .zip(comment_ids)
+            .map(|((path, line, side, body), id)| LineComment {
+                id,
+                node_id: format!("PRRC_sim{id}"),
+                path,
+                line,
+                side,
+                body,
+                created_at: Utc::now(),
+            })
+            .collect(),
     };
     pull.reviews.push(review.clone());
     if submitted {

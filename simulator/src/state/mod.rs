@@ -30,7 +30,7 @@ pub(crate) use self::{
     ci::{Artifact, CheckOutput, CheckRun, CommitStatus, Job, Workflow, WorkflowRun},
     git::{Git, GitCommit, GitTagObject, Signature},
     issues::{Milestone, Reaction, REACTIONS},
-    pulls::{PullFileDef, Review},
+    pulls::{LineComment, PullFileDef, Review},
     releases::{Asset, Release},
 };
 

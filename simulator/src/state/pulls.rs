@@ -1,4 +1,5 @@
-//! What pull requests carry besides their issue half: reviews and changed files.
+//! What pull requests carry besides their issue half: reviews (with their line
+//! comments) and changed files.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -17,6 +18,24 @@ pub(crate) struct Review {
     pub commit_id: String,
     /// `None` while the review is pending.
     pub submitted_at: Option<DateTime<Utc>>,
+    /// The line comments it was created with.
+    #[serde(default)]
+    pub comments: Vec<LineComment>,
+}
+
+/// A comment on one line of a pull request's diff, made with a review.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct LineComment {
+    pub id: u64,
+    pub node_id: String,
+    /// The file's path.
+    pub path: String,
+    /// The line in the file, on `side`.
+    pub line: u64,
+    /// `LEFT` or `RIGHT`.
+    pub side: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
 }
 
 /// One changed file of a pull request.

@@ -393,6 +393,22 @@ async fn every_route_answers_as_github_documents() {
     ok(&sim, "GET", &r(&format!("/branches/{main}")), None).await;
     ok(&sim, "GET", &r(&format!("/commits/{tip}")), None).await;
 
+    // A review with a line comment, and the line comments listed.
+    let review = json!({"event": "COMMENT", "body": "Two notes.", "comments": [
+        {"path": "src/a.rs", "line": 2, "side": "RIGHT", "body": "Why?"}]});
+    ok(&sim, "POST", &r("/pulls/2/reviews"), Some(review)).await;
+    ok(&sim, "GET", &r("/pulls/2/comments"), None).await;
+
+    // Opening an issue, and a pull request from a new branch at #2's head.
+    let issue = json!({"title": "Found a bug", "body": "It breaks.", "labels": ["bug"]});
+    ok(&sim, "POST", &r("/issues"), Some(issue)).await;
+    let pull = ok(&sim, "GET", &r("/pulls/2"), None).await;
+    let topic = json!({"ref": "refs/heads/topic", "sha": pull["head"]["sha"]});
+    ok(&sim, "POST", &r("/git/refs"), Some(topic)).await;
+    let opened =
+        json!({"title": "Topic", "head": "topic", "base": pull["base"]["ref"], "draft": true});
+    ok(&sim, "POST", &r("/pulls"), Some(opened)).await;
+
     // The merge last: it moves the base branch.
     ok(
         &sim,

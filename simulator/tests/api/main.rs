@@ -27,6 +27,7 @@ mod labels;
 mod latency;
 mod learning;
 mod milestones;
+mod opening;
 mod persistence;
 mod pulls;
 mod ratelimit;

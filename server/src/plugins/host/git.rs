@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use wasmtime::component::Resource;
 
 use super::super::bindings::gantry::plugin::git::{CommitInfo, Host, HostWorkspace, Signature};
+use super::super::bindings::gantry::plugin::types::Written;
 use super::super::bindings::{HostError, Repo};
 use super::{HostState, Invocation};
 use crate::db::audit::{self, AuditEntry};
@@ -192,6 +193,100 @@ impl HostState {
             Err(e) => Ok(Err(e)),
             Ok(None) => self.on_workspace(ws, run).await,
         }
+    }
+}
+
+impl HostState {
+    /// Pushes the workspace's branch and `tags` back to its repository (`push`).
+    async fn push_now(&mut self, ws: Resource<GitWorkspace>, tags: Vec<String>) -> HostResult<()> {
+        let repo = self.table.get(&ws)?.repo.clone();
+        let branch = match self.on_workspace(&ws, Workspace::branch).await? {
+            Ok(b) => b,
+            Err(e) => return Ok(Err(e)),
+        };
+        let url = self.invocation.remote(&repo).url;
+        let refspecs = crate::git::branch_refspecs(&branch, &tags);
+        let held = tags.clone();
+        self.gated_push(
+            &ws,
+            repo,
+            refspecs,
+            Leave::Origin,
+            move |pack| HeldAction::GitPushPack {
+                url,
+                branch,
+                tags: held,
+                pack,
+            },
+            move |w| w.push(&tags),
+        )
+        .await
+    }
+
+    /// Mirrors `branches` (and every tag) to `destination` (`mirror-to`).
+    async fn mirror_now(
+        &mut self,
+        ws: Resource<GitWorkspace>,
+        destination: Repo,
+        branches: Vec<String>,
+        tags: bool,
+        force: bool,
+    ) -> HostResult<()> {
+        let target = RepoRef {
+            owner: destination.owner,
+            name: destination.name,
+        };
+        if let Err(refused) = self.invocation.mirror_accepted(&target).await {
+            return Ok(Err(refused));
+        }
+        let known = match self.on_workspace(&ws, Workspace::branches).await? {
+            Ok(b) => b,
+            Err(e) => return Ok(Err(e)),
+        };
+        if let Some(missing) = branches
+            .iter()
+            .find(|b| !known.iter().any(|(name, _)| name == *b))
+        {
+            return Ok(Err(HostError::Invalid(format!(
+                "the clone has no branch {missing}"
+            ))));
+        }
+        let plus = if force { "+" } else { "" };
+        let mut refspecs: Vec<String> = branches
+            .iter()
+            .map(|b| format!("{plus}refs/remotes/origin/{b}:refs/heads/{b}"))
+            .collect();
+        if tags {
+            // libgit2 pushes no globs: every tag is named.
+            let names = match self.on_workspace(&ws, Workspace::tags).await? {
+                Ok(t) => t,
+                Err(e) => return Ok(Err(e)),
+            };
+            refspecs.extend(
+                names
+                    .iter()
+                    .map(|t| format!("{plus}refs/tags/{t}:refs/tags/{t}")),
+            );
+        }
+        if refspecs.is_empty() {
+            return Ok(Ok(()));
+        }
+        let remote = self.invocation.remote(&target);
+        let url = remote.url.clone();
+        let held = refspecs.clone();
+        self.gated_push(
+            &ws,
+            target,
+            refspecs.clone(),
+            Leave::Nothing,
+            move |pack| HeldAction::GitMirrorPack {
+                url,
+                refspecs: held,
+                pack,
+            },
+            move |w| w.push_to(&remote, &refspecs),
+        )
+        .await
     }
 }
 
@@ -385,29 +480,10 @@ impl HostWorkspace for HostState {
         self.on_workspace(&ws, Workspace::tags).await
     }
 
-    async fn push(&mut self, ws: Resource<GitWorkspace>, tags: Vec<String>) -> HostResult<()> {
-        let repo = self.table.get(&ws)?.repo.clone();
-        let branch = match self.on_workspace(&ws, Workspace::branch).await? {
-            Ok(b) => b,
-            Err(e) => return Ok(Err(e)),
-        };
-        let url = self.invocation.remote(&repo).url;
-        let refspecs = crate::git::branch_refspecs(&branch, &tags);
-        let held = tags.clone();
-        self.gated_push(
-            &ws,
-            repo,
-            refspecs,
-            Leave::Origin,
-            move |pack| HeldAction::GitPushPack {
-                url,
-                branch,
-                tags: held,
-                pack,
-            },
-            move |w| w.push(&tags),
-        )
-        .await
+    async fn push(&mut self, ws: Resource<GitWorkspace>, tags: Vec<String>) -> HostResult<Written> {
+        self.start_write();
+        let answer = self.push_now(ws, tags).await;
+        self.written(answer)
     }
 
     async fn branches(&mut self, ws: Resource<GitWorkspace>) -> HostResult<Vec<(String, String)>> {
@@ -421,63 +497,14 @@ impl HostWorkspace for HostState {
         branches: Vec<String>,
         tags: bool,
         force: bool,
-    ) -> HostResult<()> {
-        let target = RepoRef {
-            owner: destination.owner,
-            name: destination.name,
-        };
-        if let Err(refused) = self.invocation.mirror_accepted(&target).await {
-            return Ok(Err(refused));
-        }
-        let known = match self.on_workspace(&ws, Workspace::branches).await? {
-            Ok(b) => b,
-            Err(e) => return Ok(Err(e)),
-        };
-        if let Some(missing) = branches
-            .iter()
-            .find(|b| !known.iter().any(|(name, _)| name == *b))
-        {
-            return Ok(Err(HostError::Invalid(format!(
-                "the clone has no branch {missing}"
-            ))));
-        }
-        let plus = if force { "+" } else { "" };
-        let mut refspecs: Vec<String> = branches
-            .iter()
-            .map(|b| format!("{plus}refs/remotes/origin/{b}:refs/heads/{b}"))
-            .collect();
-        if tags {
-            // libgit2 pushes no globs: every tag is named.
-            let names = match self.on_workspace(&ws, Workspace::tags).await? {
-                Ok(t) => t,
-                Err(e) => return Ok(Err(e)),
-            };
-            refspecs.extend(
-                names
-                    .iter()
-                    .map(|t| format!("{plus}refs/tags/{t}:refs/tags/{t}")),
-            );
-        }
-        if refspecs.is_empty() {
-            return Ok(Ok(()));
-        }
-        let remote = self.invocation.remote(&target);
-        let url = remote.url.clone();
-        let held = refspecs.clone();
-        self.gated_push(
-            &ws,
-            target,
-            refspecs.clone(),
-            Leave::Nothing,
-            move |pack| HeldAction::GitMirrorPack {
-                url,
-                refspecs: held,
-                pack,
-            },
-            move |w| w.push_to(&remote, &refspecs),
-        )
-        .await
+    ) -> HostResult<Written> {
+        self.start_write();
+        let answer = self
+            .mirror_now(ws, destination, branches, tags, force)
+            .await;
+        self.written(answer)
     }
+
     async fn drop(&mut self, ws: Resource<GitWorkspace>) -> wasmtime::Result<()> {
         self.table.delete(ws)?;
         self.invocation.open_workspaces = self.invocation.open_workspaces.saturating_sub(1);

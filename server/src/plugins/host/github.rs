@@ -1,12 +1,14 @@
 //! The `github` host interface: each typed call becomes one REST request on the
 //! event's repository, checked (target, budget), passed through the policy gate
 //! (reads may be allowed or denied; writes may also be held for approval) and then
-//! sent. Answers are turned into the WIT records here.
+//! sent. Answers are turned into the WIT records here; `current` answers the
+//! interface (writes say done or held), `issues` and `pulls` hold the calls new in
+//! v0.2.
 use serde_json::{json, Value};
 
 use super::super::bindings::gantry::plugin::github::{
-    Artifact, CheckRun, CheckStatus, Conclusion, File, Host, Issue, IssueState, Milestone,
-    NewRelease, PullRequest, Release, StatusState, WorkflowRun,
+    Artifact, CheckRun, CheckStatus, Conclusion, File, Issue, IssueState, Milestone, NewRelease,
+    PullRequest, Release, StatusState, WorkflowRun,
 };
 use super::super::bindings::gantry::plugin::types::Permission;
 use super::super::bindings::{HostError, Repo};
@@ -16,6 +18,10 @@ use crate::policy::HeldAction;
 use crate::policy::Target;
 
 type HostResult<T> = wasmtime::Result<Result<T, HostError>>;
+
+mod current;
+mod issues;
+mod pulls;
 
 // Query values are only encoded; path segments are checked too (`github::path`).
 use crate::github::client::url_escape;
@@ -193,6 +199,22 @@ fn issue_from(v: &Value) -> Issue {
     }
 }
 
+fn pull_request_from(v: &Value) -> PullRequest {
+    PullRequest {
+        number: v["number"].as_u64().unwrap_or_default(),
+        title: text(v, "title"),
+        state: text(v, "state"),
+        author: text(&v["user"], "login"),
+        draft: v["draft"].as_bool().unwrap_or_default(),
+        merged: v["merged"].as_bool().unwrap_or_default(),
+        head_sha: text(&v["head"], "sha"),
+        head_ref: text(&v["head"], "ref"),
+        base_ref: text(&v["base"], "ref"),
+        from_fork: v["head"]["repo"]["full_name"] != v["base"]["repo"]["full_name"],
+        requested_reviewers: logins(&v["requested_reviewers"]),
+    }
+}
+
 /// `list-milestones` reads at most this many pages of 100.
 const MILESTONE_PAGES: u32 = 10;
 
@@ -283,7 +305,7 @@ fn users_ok(users: &[String]) -> bool {
     !users.is_empty() && users.iter().all(|u| !u.trim().is_empty() && u.len() <= 39)
 }
 
-impl Host for HostState {
+impl HostState {
     async fn get_issue(&mut self, repo: Repo, number: u64) -> HostResult<Issue> {
         let v = self
             .invocation
@@ -309,19 +331,7 @@ impl Host for HostState {
                 None,
             )
             .await;
-        Ok(v.map(|v| PullRequest {
-            number: v["number"].as_u64().unwrap_or_default(),
-            title: text(&v, "title"),
-            state: text(&v, "state"),
-            author: text(&v["user"], "login"),
-            draft: v["draft"].as_bool().unwrap_or_default(),
-            merged: v["merged"].as_bool().unwrap_or_default(),
-            head_sha: text(&v["head"], "sha"),
-            head_ref: text(&v["head"], "ref"),
-            base_ref: text(&v["base"], "ref"),
-            from_fork: v["head"]["repo"]["full_name"] != v["base"]["repo"]["full_name"],
-            requested_reviewers: logins(&v["requested_reviewers"]),
-        }))
+        Ok(v.map(|v| pull_request_from(&v)))
     }
 
     async fn list_pull_request_files(

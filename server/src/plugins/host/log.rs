@@ -9,8 +9,8 @@ use super::super::bindings::gantry::plugin::log::Level;
 use super::HostState;
 use crate::domain::text::clip;
 
-/// The instance name of the interface in the component model.
-const INTERFACE: &str = "gantry:plugin/log@0.1.0";
+/// The instance name of the current version's interface in the component model.
+const INTERFACE: &str = "gantry:plugin/log@0.2.0";
 
 fn level_name(level: Level) -> &'static str {
     match level {
@@ -22,12 +22,21 @@ fn level_name(level: Level) -> &'static str {
     }
 }
 
-/// Adds `log.write` to the linker.
+/// Adds `log.write` of the current version to the linker.
 ///
 /// # Errors
 /// When wasmtime refuses the definition.
 pub fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
-    let mut instance = linker.instance(INTERFACE)?;
+    add_to_linker_as(linker, INTERFACE)
+}
+
+/// Adds `log.write` under `interface`, the instance name of one served version
+/// (`gantry:plugin/log@0.1.0`): the interface is the same in every version.
+///
+/// # Errors
+/// When wasmtime refuses the definition.
+pub fn add_to_linker_as(linker: &mut Linker<HostState>, interface: &str) -> wasmtime::Result<()> {
+    let mut instance = linker.instance(interface)?;
     instance.func_wrap("write", |mut store: StoreContextMut<'_, HostState>, (level, message): (Level, WasmStr)| {
         if store.data().invocation.log.is_full() {
             store.data_mut().invocation.log.count_dropped();

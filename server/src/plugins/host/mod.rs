@@ -31,6 +31,7 @@ mod metrics;
 mod once;
 pub(crate) mod secrets;
 mod targets;
+mod written;
 use crate::policy::Target;
 use crate::policy::{gate, GateVerdict, HeldAction, Write};
 pub use actor::{ActingPerson, ActorPermissions, EventFacts};
@@ -105,6 +106,8 @@ pub struct Invocation {
     pub open_workspaces: usize,
     /// Disk one git workspace may use.
     pub max_workspace_bytes: u64,
+    /// The hold the policy put on the write running now, if it did (`written`).
+    pub held: Option<types::Held>,
 }
 
 /// Where an invocation's writes come from: a retried job finds its earlier writes
@@ -330,7 +333,14 @@ impl Invocation {
                 tracing::info!(plugin = %self.plugin, capability = capability.as_str(), %reason, "policy denied a call");
                 Err(HostError::Denied(reason))
             }
-            Ok(GateVerdict::Held(id)) => Err(HostError::Pending(id)),
+            Ok(GateVerdict::Held(id)) => {
+                // Not an error for the plugin: `written` answers `held`.
+                self.held = Some(types::Held {
+                    approval_id: id.clone(),
+                    capability: capability.as_str().to_owned(),
+                });
+                Err(HostError::Denied(format!("held for approval: {id}")))
+            }
             Err(err) => {
                 // Without the database the decision cannot be recorded: retry later.
                 self.transient_failure = Some(format!("policy check failed: {err}"));

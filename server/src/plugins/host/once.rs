@@ -7,6 +7,9 @@
 //! through this path (labels, assignees, statuses, check runs...) are ones GitHub
 //! applies idempotently or that replace what they set. Comments have their own
 //! marker search (`create_comment_once`), which can see an earlier one on GitHub.
+//! Opening a pull request twice is refused by GitHub (422, one open pull request
+//! per head and base). Opening an issue (`create-issue`) is the exception: an
+//! attempt that died between sending and recording may open it a second time.
 use std::future::Future;
 use std::time::Duration;
 
