@@ -26,7 +26,9 @@
 //! The manifest is read from `gantry-plugin.toml` beside the plugin's `Cargo.toml`.
 #![deny(missing_docs)]
 
-pub mod commands;
+/// Finding slash and mention commands in comment bodies (the `gantry-commands` crate,
+/// which the server uses too).
+pub use gantry_commands as commands;
 pub mod events;
 pub mod host;
 mod level;

@@ -1,7 +1,7 @@
 //! Comment commands: for an `issue_comment` that was created (not edited) by a
 //! person (not a bot, not Gantry's own identity, and without Gantry's idempotency
 //! marker), the commands in its body are found by Prow's rules
-//! (`gantry_plugin_sdk::commands::parse`: line start, quotes, HTML comments and code
+//! (`gantry_commands::parse`: line start, quotes, HTML comments and code
 //! ignored) as `/verb args` or `@bot verb args`, and each goes to the enabled
 //! plugins whose manifest declares the verb, once the commenter's permission on the
 //! repository is at least the command's `who` (PR-only verbs are ignored on issues).
@@ -18,7 +18,7 @@
 //! other plugins' commands by commenting. So comments by Gantry's own login (`GET
 //! /user`, asked once) and comments carrying the marker Gantry puts on every
 //! comment it makes are never read for commands.
-use gantry_plugin_sdk::commands::{parse, Command};
+use gantry_commands::{parse, Command};
 use serde_json::Value;
 
 use super::approvals::{self, Decided, Decider, Decision, Right};

@@ -1,5 +1,7 @@
 //! Finding commands in comment bodies, by Prow's rules, so users coming from Prow
-//! get what they expect:
+//! get what they expect. A crate of its own so the server parses exactly as plugins
+//! do without depending on the guest SDK (which re-exports it as
+//! `gantry_plugin_sdk::commands`):
 //!
 //! - a command starts a line: `/verb args` or, with a bot name, `@bot verb args`;
 //! - several commands per comment, one per line;
