@@ -14,11 +14,11 @@ use crate::config::Settings;
 use crate::github::GitHubAccess;
 use crate::jobs::WorkerPool;
 use crate::metrics::Metrics;
-use crate::plugins::{HostServices, PluginRegistry, PluginRuntime};
 use crate::secrets::WebhookSecrets;
 use crate::services::dispatch::DeliveryObserver;
 use crate::services::plugins::{self as plugin_admin, CompiledPlugins};
 use crate::services::AppState;
+use crate::wasm_host::{HostServices, PluginRegistry, PluginRuntime};
 use crate::{db, routes};
 
 /// How long intake's storage breaker stays open before a probe delivery goes

@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use gantry_server::db::kv::{self, KvScope};
-use gantry_server::plugins::{HostEnv, PluginCommand, PluginEvent};
 use gantry_server::services::policies::{self, RuleForm};
+use gantry_server::wasm_host::{HostEnv, PluginCommand, PluginEvent};
 use reqwest::Method;
 use serde_json::Value;
 

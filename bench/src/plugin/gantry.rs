@@ -10,8 +10,8 @@ use gantry_server::config::{GitHubSettings, Limits};
 use gantry_server::db;
 use gantry_server::domain::EventMeta;
 use gantry_server::github::GitHubClient;
-use gantry_server::plugins::bindings::{Event, Repo};
-use gantry_server::plugins::{
+use gantry_server::wasm_host::bindings::{Event, Repo};
+use gantry_server::wasm_host::{
     HostEnv, HostServices, LoadedPlugin, Outcome, PluginEvent, PluginRuntime,
 };
 

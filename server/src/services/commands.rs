@@ -26,9 +26,9 @@ use super::plugins::active::{ActivePlugin, ActivePlugins};
 use crate::db::audit::{self, AuditEntry};
 use crate::domain::{Actor, AuditAction, RepoRef};
 use crate::github::{GitHubClient, GitHubError};
-use crate::plugins::{PluginCommand, PluginEvent};
 use crate::policy::Permission;
 use crate::services::AppState;
+use crate::wasm_host::{PluginCommand, PluginEvent};
 
 /// A comment that may carry commands.
 #[derive(Debug)]

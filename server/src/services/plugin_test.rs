@@ -13,8 +13,8 @@ use crate::config::{GitHubSettings, Limits};
 use crate::db::{self, approvals, audit};
 use crate::domain::{EventMeta, Secret};
 use crate::github::GitHubClient;
-use crate::plugins::{HostEnv, HostServices, PluginEvent, PluginRuntime};
 use crate::policy::store as policies;
+use crate::wasm_host::{HostEnv, HostServices, PluginEvent, PluginRuntime};
 
 /// What one test run did.
 #[derive(Debug, Serialize)]

@@ -9,10 +9,10 @@ use super::access::User;
 use super::view::{render, DashError, Nav};
 use crate::db;
 use crate::domain::RepoRef;
-use crate::plugins::manifest::CommandSpec;
-use crate::plugins::Manifest;
 use crate::services::plugins::active;
 use crate::services::AppState;
+use crate::wasm_host::manifest::CommandSpec;
+use crate::wasm_host::Manifest;
 
 /// `pages/commands/list.html`.
 #[derive(Template)]

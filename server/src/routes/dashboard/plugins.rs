@@ -19,9 +19,9 @@ use super::view::{render, see_other, DashError, Nav};
 use crate::auth::{Principal, Role};
 use crate::domain::Actor;
 use crate::domain::Project;
-use crate::plugins::Manifest;
 use crate::services::plugins::{PluginAdmin, PluginAdminError, PluginDetail, PluginStatus, Staged};
 use crate::services::AppState;
+use crate::wasm_host::Manifest;
 
 fn admin<'a>(state: &'a AppState, actor: &'a Actor) -> PluginAdmin<'a> {
     PluginAdmin::of(state, actor)

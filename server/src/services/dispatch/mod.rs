@@ -17,11 +17,11 @@ use crate::domain::{
     is_known_action, is_known_event, Actor, AuditAction, Cause, EventMeta, RepoRef,
 };
 use crate::github::GitHubError;
-use crate::plugins::{HostEnv, InvocationReport, Outcome, PluginCommand, PluginEvent};
 use crate::services::around::Target;
 use crate::services::commands::{self, CommentContext, Routed};
 use crate::services::plugins::active::ActivePlugins;
 use crate::services::{approvals, installations, schedule};
+use crate::wasm_host::{HostEnv, InvocationReport, Outcome, PluginCommand, PluginEvent};
 
 mod wrapped;
 use crate::services::AppState;

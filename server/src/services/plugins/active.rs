@@ -16,7 +16,7 @@ use sea_orm::{ConnectionTrait, DbErr};
 use super::CompiledPlugins;
 use crate::db::plugins::{self as queries, PluginHead};
 use crate::domain::{Project, RepoRef};
-use crate::plugins::LoadedPlugin;
+use crate::wasm_host::LoadedPlugin;
 
 /// A plugin to run, with its configuration for the event's project.
 #[derive(Debug, Clone)]

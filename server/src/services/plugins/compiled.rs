@@ -10,7 +10,7 @@ use anyhow::{anyhow, Context};
 use parking_lot::Mutex;
 use sha2::{Digest, Sha256};
 
-use crate::plugins::{LoadedPlugin, PluginRuntime};
+use crate::wasm_host::{LoadedPlugin, PluginRuntime};
 
 /// Compiled plugins by digest, on one runtime.
 pub struct CompiledPlugins {

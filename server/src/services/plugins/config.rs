@@ -5,7 +5,7 @@
 //! Pure functions, no database.
 use serde_json::Value;
 
-use crate::plugins::Manifest;
+use crate::wasm_host::Manifest;
 
 /// The most validation errors one message lists.
 const MAX_ERRORS: usize = 5;

@@ -14,7 +14,7 @@ use super::{config, view::PluginDetail, PluginAdmin, PluginAdminError};
 use crate::db::audit;
 use crate::db::plugins::{self as queries, NewPlugin, PluginInfo, ProjectRow};
 use crate::domain::{AuditAction, Project};
-use crate::plugins::{LoadedPlugin, Manifest};
+use crate::wasm_host::{LoadedPlugin, Manifest};
 
 /// The longest version or SDK version stored.
 const MAX_VERSION_LEN: usize = 64;

@@ -24,7 +24,7 @@ use crate::crypto::AuditKey;
 use crate::db::plugin_seeds as seeds;
 use crate::db::plugins as queries;
 use crate::domain::{Actor, Project};
-use crate::plugins::{LoadedPlugin, PluginRegistry};
+use crate::wasm_host::{LoadedPlugin, PluginRegistry};
 
 /// Installs or upgrades every plugin in `found` (see the module header) and keeps
 /// each compiled in `compiled`.

@@ -9,7 +9,7 @@ use super::config;
 use crate::db::entities::plugin_projects;
 use crate::db::plugins::{self as queries, ProjectRow};
 use crate::domain::Project;
-use crate::plugins::Manifest;
+use crate::wasm_host::Manifest;
 
 /// One project's settings.
 #[derive(Debug, Clone, PartialEq)]

@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 
 use super::{PluginAdmin, PluginAdminError};
 use crate::db::{plugin_uploads, plugins as queries};
-use crate::plugins::Manifest;
+use crate::wasm_host::Manifest;
 
 /// An uploaded component waiting for confirmation.
 #[derive(Debug)]

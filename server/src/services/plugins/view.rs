@@ -12,7 +12,7 @@ use crate::db::plugin_states as states;
 use crate::db::plugins::{self as queries, PluginInfo};
 use crate::domain::Project;
 use crate::domain::Visibility;
-use crate::plugins::Manifest;
+use crate::wasm_host::Manifest;
 
 /// An installed plugin and where it runs.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

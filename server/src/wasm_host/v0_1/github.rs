@@ -7,8 +7,8 @@ use super::bindings::gantry::plugin::github::{
 };
 use super::bindings::gantry::plugin::types::{HostError, Permission, Repo};
 use super::convert::{Newer, Older, Settle};
-use crate::plugins::bindings::gantry::plugin::github::Host as Current;
-use crate::plugins::host::HostState;
+use crate::wasm_host::bindings::gantry::plugin::github::Host as Current;
+use crate::wasm_host::host::HostState;
 
 /// A v0.1 method that converts its arguments, calls the current `$trait`'s method of
 /// the same name and converts the answer back.

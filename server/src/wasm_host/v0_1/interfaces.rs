@@ -7,10 +7,10 @@ use super::bindings::gantry::plugin::types::HostError;
 use super::bindings::gantry::plugin::{config, git, http, kv, metrics, secrets, types};
 use super::convert::{Newer, Older, Settle};
 use super::github::{delegate, delegate_writes};
-use crate::plugins::bindings::gantry::plugin as current;
-use crate::plugins::host::git::GitWorkspace;
-use crate::plugins::host::secrets::SecretHandle;
-use crate::plugins::host::HostState;
+use crate::wasm_host::bindings::gantry::plugin as current;
+use crate::wasm_host::host::git::GitWorkspace;
+use crate::wasm_host::host::secrets::SecretHandle;
+use crate::wasm_host::host::HostState;
 
 type Answer<T> = Result<T, HostError>;
 

@@ -28,8 +28,8 @@ pub mod bindings {
         imports: { default: async | trappable },
         exports: { default: async },
         with: {
-            "gantry:plugin/secrets.secret": crate::plugins::host::secrets::SecretHandle,
-            "gantry:plugin/git.workspace": crate::plugins::host::git::GitWorkspace,
+            "gantry:plugin/secrets.secret": crate::wasm_host::host::secrets::SecretHandle,
+            "gantry:plugin/git.workspace": crate::wasm_host::host::git::GitWorkspace,
         },
     });
 }

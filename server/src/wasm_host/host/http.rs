@@ -1,6 +1,6 @@
 //! The `http` host interface: outbound requests to hosts the plugin declares as
 //! `http:<host>` (ports 80 and 443; another port only when declared as
-//! `http:<host>:<port>`), through [`crate::plugins::egress::Egress`] (address checks,
+//! `http:<host>:<port>`), through [`crate::wasm_host::egress::Egress`] (address checks,
 //! no proxy, no redirects), with secret headers filled in by the host only where
 //! each secret's binding allows (its hosts and header names) and the secrets'
 //! values scrubbed from the response, a body cut at the output cap while it streams
@@ -246,7 +246,7 @@ fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
 fn is_refusal(err: &(dyn std::error::Error + 'static)) -> bool {
     let mut cause = Some(err);
     while let Some(c) = cause {
-        if c.downcast_ref::<crate::plugins::egress::Refused>()
+        if c.downcast_ref::<crate::wasm_host::egress::Refused>()
             .is_some()
         {
             return true;

@@ -8,9 +8,9 @@
 use wasmtime::component::Resource;
 
 use super::bindings::gantry::plugin as old;
-use crate::plugins::bindings::gantry::plugin as new;
-use crate::plugins::host::git::GitWorkspace;
-use crate::plugins::host::secrets::SecretHandle;
+use crate::wasm_host::bindings::gantry::plugin as new;
+use crate::wasm_host::host::git::GitWorkspace;
+use crate::wasm_host::host::secrets::SecretHandle;
 
 /// A v0.1 value as the current version's.
 pub(super) trait Newer {
