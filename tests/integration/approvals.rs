@@ -167,7 +167,7 @@ async fn handle_command_receives_the_command_and_the_commenters_permission() {
         owner: "Codertocat".into(),
         name: "Hello-World".into(),
     };
-    let active = gantry_server::services::plugins::active::for_repository(
+    let active = gantry_server::services::installed::active::for_repository(
         &app.state.db,
         &app.state.plugins,
         Some(&repo),

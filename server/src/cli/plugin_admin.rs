@@ -7,7 +7,7 @@ use anyhow::Context;
 use clap::Subcommand;
 
 use crate::domain::Project;
-use crate::services::plugins::{CompiledPlugins, PluginAdmin, PluginDetail, PluginStatus};
+use crate::services::installed::{CompiledPlugins, PluginAdmin, PluginDetail, PluginStatus};
 use crate::wasm_host::PluginRuntime;
 
 /// Managing installed plugins.

@@ -11,7 +11,7 @@ use crate::db::approvals;
 use crate::domain::{ApprovalStatus, Cause, PullHead, RepoRef};
 use crate::policy::store as policies;
 use crate::services::approvals as held;
-use crate::services::plugins::active;
+use crate::services::installed::active;
 use crate::services::AppState;
 use crate::wasm_host::{ApprovalNotice, HostEnv};
 

@@ -19,7 +19,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::services::plugins::active::{ActivePlugin, ActivePlugins};
+use crate::services::installed::active::{ActivePlugin, ActivePlugins};
 use crate::wasm_host::{PluginCommand, PluginEvent};
 
 /// The event hook invocations carry; the action is the stage.

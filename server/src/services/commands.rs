@@ -22,7 +22,7 @@ use gantry_plugin_sdk::commands::{parse, Command};
 use serde_json::Value;
 
 use super::approvals::{self, Decided, Decider, Decision, Right};
-use super::plugins::active::{ActivePlugin, ActivePlugins};
+use super::installed::active::{ActivePlugin, ActivePlugins};
 use crate::db::audit::{self, AuditEntry};
 use crate::domain::{Actor, AuditAction, RepoRef};
 use crate::github::{GitHubClient, GitHubError};

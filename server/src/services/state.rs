@@ -7,7 +7,7 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::Notify;
 
 use super::dispatch::DeliveryObserver;
-use super::plugins::CompiledPlugins;
+use super::installed::CompiledPlugins;
 use crate::config::Settings;
 use crate::github::{GitHubAccess, GitHubClient, GitHubError};
 use crate::metrics::Metrics;

@@ -15,7 +15,7 @@
 //!   others), running one call with its deadline, memory and output caps;
 //! - `egress`: plugins' outbound HTTP client and its address checks;
 //! - `registry`: building the runtime, loading a plugin, and the plugins loaded at
-//!   start (which of them run for a repository is `services::plugins::active`);
+//!   start (which of them run for a repository is `services::installed::active`);
 //! - `inspect`: what a component declares and speaks, read without running it.
 pub mod bindings;
 pub mod cache;

@@ -19,7 +19,7 @@ use crate::domain::{
 use crate::github::GitHubError;
 use crate::services::around::Target;
 use crate::services::commands::{self, CommentContext, Routed};
-use crate::services::plugins::active::ActivePlugins;
+use crate::services::installed::active::ActivePlugins;
 use crate::services::{approvals, installations, schedule};
 use crate::wasm_host::{HostEnv, InvocationReport, Outcome, PluginCommand, PluginEvent};
 
