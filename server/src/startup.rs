@@ -18,7 +18,7 @@ use crate::secrets::WebhookSecrets;
 use crate::services::dispatch::DeliveryObserver;
 use crate::services::installed::{self, CompiledPlugins};
 use crate::services::AppState;
-use crate::wasm_host::{HostServices, PluginRegistry, PluginRuntime};
+use crate::wasm_host::{PluginRegistry, PluginRuntime, ProcessServices};
 use crate::{db, routes};
 
 /// How long intake's storage breaker stays open before a probe delivery goes
@@ -126,7 +126,7 @@ impl Application {
             .with_context(|| format!("binding {}", settings.server.listen))?;
         let port = listener.local_addr()?.port();
         let host_services = Arc::new(
-            HostServices::new(&settings, Some(&metrics))
+            ProcessServices::new(&settings, Some(&metrics))
                 .context("setting up plugin host services")?,
         );
         let session_keys = crate::auth::SessionKeys::load(&db, &settings)

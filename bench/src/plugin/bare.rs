@@ -78,7 +78,7 @@ impl Step {
             Self::Limits => "`StoreLimits` (64 MiB, 32 instances, 16 memories, 64 tables) and the limiter",
             Self::Deadline => "`epoch_deadline_callback` and `tokio::time::timeout_at` around the call",
             Self::Gantry => {
-                "the `Invocation` (name, capabilities, config, `HostEnv` cloned; log buffer), the event copied into its WIT form, \
+                "the `CallState` (name, capabilities, config, `JobEnv` cloned; log buffer), the event copied into its WIT form, \
                  clocks, the report; the engine's epoch ticker"
             }
         }

@@ -13,7 +13,7 @@ use crate::policy::store as policies;
 use crate::services::approvals as held;
 use crate::services::installed::active;
 use crate::services::AppState;
-use crate::wasm_host::{ApprovalNotice, HostEnv};
+use crate::wasm_host::{ApprovalNotice, JobEnv};
 
 /// Approvals told per sweep at most; the next sweep takes the rest.
 const BATCH: u64 = 16;
@@ -53,7 +53,7 @@ pub async fn sweep(state: &AppState) -> anyhow::Result<usize> {
                 continue;
             }
         };
-        let env = HostEnv {
+        let env = JobEnv {
             github,
             db: state.db.clone(),
             rules: rules.clone(),

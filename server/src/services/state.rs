@@ -46,7 +46,7 @@ pub struct AppState {
     /// The webhook secrets deliveries are checked against.
     pub webhook_secrets: Arc<WebhookSecrets>,
     /// Secrets, HTTP and metrics for plugins' host calls.
-    pub host_services: Arc<crate::wasm_host::HostServices>,
+    pub host_services: Arc<crate::wasm_host::ProcessServices>,
     /// The keys dashboard sessions are signed with.
     pub session_keys: crate::auth::SessionKeys,
     /// Sign-in's password checks, a bounded number at once.

@@ -13,10 +13,10 @@ use wasmtime_wasi::WasiCtxBuilder;
 use super::bindings::gantry::plugin::types::{Approval, ApprovalOutcome, Command};
 use super::bindings::{Event, Repo};
 use super::cache::ComponentCache;
-use super::host::{ActingPerson, EventFacts, HostState, IdempotencyScope, Invocation, LogBuffer};
-use super::invoke::{
-    ApprovalNotice, HostEnv, InvocationReport, Outcome, PluginCommand, PluginEvent,
+use super::call_types::{
+    ApprovalNotice, InvocationReport, JobEnv, Outcome, PluginCommand, PluginEvent,
 };
+use super::host::{ActingPerson, CallData, CallState, EventFacts, IdempotencyScope, LogBuffer};
 use super::registry::LoadedPlugin;
 use crate::config::Limits;
 use crate::domain::text::clip;
@@ -79,7 +79,7 @@ fn approval_outcome(status: ApprovalStatus) -> ApprovalOutcome {
 #[derive(Clone)]
 pub struct PluginRuntime {
     pub(super) engine: Engine,
-    pub(super) linker: Arc<Linker<HostState>>,
+    pub(super) linker: Arc<Linker<CallData>>,
     pub(super) limits: Limits,
     pub(super) cache: Option<ComponentCache>,
     /// One permit per instance slot of the pool (`limits.pool_instances`): an
@@ -104,7 +104,7 @@ impl PluginRuntime {
         &self,
         plugin: &LoadedPlugin,
         event: &PluginEvent,
-        env: &HostEnv,
+        env: &JobEnv,
     ) -> InvocationReport {
         self.run(plugin, event, Entry::Event(wit_event(event)), env, None)
             .await
@@ -115,7 +115,7 @@ impl PluginRuntime {
         &self,
         plugin: &LoadedPlugin,
         command: &PluginCommand,
-        env: &HostEnv,
+        env: &JobEnv,
     ) -> InvocationReport {
         let wit = Command {
             verb: command.verb.clone(),
@@ -147,7 +147,7 @@ impl PluginRuntime {
         &self,
         plugin: &LoadedPlugin,
         notice: &ApprovalNotice,
-        env: &HostEnv,
+        env: &JobEnv,
     ) -> InvocationReport {
         let context = PluginEvent {
             name: "approval".into(),
@@ -187,7 +187,7 @@ impl PluginRuntime {
         plugin: &LoadedPlugin,
         event: &PluginEvent,
         entry: Entry,
-        env: &HostEnv,
+        env: &JobEnv,
         actor: Option<ActingPerson>,
     ) -> InvocationReport {
         // Who acts: the command's author or nobody as the caller says, else the
@@ -203,7 +203,7 @@ impl PluginRuntime {
         let started = Instant::now();
         let started_at = chrono::Utc::now();
         let deadline = started + limits.timeout();
-        let state = HostState {
+        let state = CallData {
             wasi: WasiCtxBuilder::new()
                 .allow_tcp(false)
                 .allow_udp(false)
@@ -217,7 +217,7 @@ impl PluginRuntime {
                 .tables(64)
                 .table_elements(1_000_000)
                 .build(),
-            invocation: Invocation {
+            invocation: CallState {
                 plugin: plugin.manifest.name.clone(),
                 capabilities: plugin.capabilities.clone(),
                 repository: event.repository.clone(),
@@ -325,7 +325,7 @@ impl PluginRuntime {
 /// error string stays a view into the plugin's memory.
 async fn call_export<A>(
     instance: &Instance,
-    store: &mut Store<HostState>,
+    store: &mut Store<CallData>,
     name: &str,
     arg: A,
 ) -> wasmtime::Result<Result<(), WasmStr>>

@@ -8,9 +8,10 @@
 //! - `bindings`: the host side of `gantry:plugin@0.2.0`, generated from the SDK's WIT;
 //! - `v0_1`: the frozen `gantry:plugin@0.1.0`, still served, adapted onto `bindings`;
 //! - `wit_version`: which version a component speaks, and the versions served;
-//! - `host`: the state of one invocation and the host imports, one module each;
-//! - `invoke`: what a call takes (event, command, approval notice, host environment)
-//!   and the report it gives;
+//! - `host`: the state of one call (`CallData`, the store's data, holding
+//!   `CallState`) and the host imports, one module each;
+//! - `call_types`: what a call takes (event, command, approval notice, the job's
+//!   `JobEnv` holding the process's `ProcessServices`) and the report it gives;
 //! - `call`: the runtime and its entry points (`PluginRuntime::invoke` and the
 //!   others), running one call with its deadline, memory and output caps;
 //! - `egress`: plugins' outbound HTTP client and its address checks;
@@ -20,20 +21,20 @@
 pub mod bindings;
 pub mod cache;
 mod call;
+pub mod call_types;
 pub mod egress;
 pub mod engine;
 pub mod host;
 pub mod inspect;
-pub mod invoke;
 pub mod manifest;
 pub mod registry;
 pub mod v0_1;
 pub mod wit_version;
 
 pub use call::PluginRuntime;
-pub use invoke::{
-    ApprovalNotice, GitPlaces, HostEnv, HostServices, InvocationReport, Outcome, PluginCommand,
-    PluginEvent,
+pub use call_types::{
+    ApprovalNotice, GitPlaces, InvocationReport, JobEnv, Outcome, PluginCommand, PluginEvent,
+    ProcessServices,
 };
 pub use manifest::Manifest;
 pub use registry::{LoadedPlugin, PluginRegistry};

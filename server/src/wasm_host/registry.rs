@@ -16,7 +16,7 @@ use super::bindings::PluginPre;
 use super::cache::ComponentCache;
 use super::call::PluginRuntime;
 use super::engine;
-use super::host::HostState;
+use super::host::CallData;
 use super::manifest::Manifest;
 use crate::config::Limits;
 
@@ -34,7 +34,7 @@ pub struct LoadedPlugin {
     pub config_json: Arc<str>,
     /// The component's bytes, as loaded (what is stored when it is installed).
     pub component: Arc<[u8]>,
-    pub(crate) pre: PluginPre<HostState>,
+    pub(crate) pre: PluginPre<CallData>,
 }
 
 impl std::fmt::Debug for LoadedPlugin {
@@ -165,15 +165,15 @@ impl PluginRuntime {
 /// Links every host interface of every served version: the current world's `log`
 /// by hand (it reads strings as views, see `host::log`), its others through the
 /// generated bindings, then v0.1's through its adapter (`v0_1`).
-fn link_host(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
-    types::add_to_linker::<HostState, HasSelf<HostState>>(linker, |s| s)?;
-    config::add_to_linker::<HostState, HasSelf<HostState>>(linker, |s| s)?;
-    github::add_to_linker::<HostState, HasSelf<HostState>>(linker, |s| s)?;
-    git::add_to_linker::<HostState, HasSelf<HostState>>(linker, |s| s)?;
-    kv::add_to_linker::<HostState, HasSelf<HostState>>(linker, |s| s)?;
-    secrets::add_to_linker::<HostState, HasSelf<HostState>>(linker, |s| s)?;
-    http::add_to_linker::<HostState, HasSelf<HostState>>(linker, |s| s)?;
-    metrics::add_to_linker::<HostState, HasSelf<HostState>>(linker, |s| s)?;
+fn link_host(linker: &mut Linker<CallData>) -> wasmtime::Result<()> {
+    types::add_to_linker::<CallData, HasSelf<CallData>>(linker, |s| s)?;
+    config::add_to_linker::<CallData, HasSelf<CallData>>(linker, |s| s)?;
+    github::add_to_linker::<CallData, HasSelf<CallData>>(linker, |s| s)?;
+    git::add_to_linker::<CallData, HasSelf<CallData>>(linker, |s| s)?;
+    kv::add_to_linker::<CallData, HasSelf<CallData>>(linker, |s| s)?;
+    secrets::add_to_linker::<CallData, HasSelf<CallData>>(linker, |s| s)?;
+    http::add_to_linker::<CallData, HasSelf<CallData>>(linker, |s| s)?;
+    metrics::add_to_linker::<CallData, HasSelf<CallData>>(linker, |s| s)?;
     super::host::log::add_to_linker(linker)?;
     super::v0_1::link(linker)
 }

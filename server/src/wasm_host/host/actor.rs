@@ -6,14 +6,14 @@
 //! A command's permission comes with it (the host asked GitHub before routing it).
 //! Otherwise the permission is asked of GitHub's collaborator-permission API only
 //! when some rule has a `min_permission` condition, once per job and repository for
-//! each person ([`ActorPermissions`] lives in the job's `HostEnv`).
+//! each person ([`ActorPermissions`] lives in the job's `JobEnv`).
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde::Deserialize;
 
 use super::super::bindings::HostError;
-use super::Invocation;
+use super::CallState;
 use crate::domain::RepoRef;
 use crate::github::{GitHubClient, GitHubError};
 use crate::policy::Permission;
@@ -104,7 +104,7 @@ pub async fn collaborator_permission(
     }
 }
 
-impl Invocation {
+impl CallState {
     /// The acting person's permission on `repo`, for the policy: known for a
     /// command's author on the event's repository, otherwise asked of GitHub once per
     /// job when a rule needs it; `None` when nobody acts or no rule needs it.

@@ -13,7 +13,7 @@ use wasmtime::component::Resource;
 use super::super::bindings::gantry::plugin::git::{CommitInfo, Host, HostWorkspace, Signature};
 use super::super::bindings::gantry::plugin::types::Written;
 use super::super::bindings::{HostError, Repo};
-use super::{HostState, Invocation};
+use super::{CallData, CallState};
 use crate::db::audit::{self, AuditEntry};
 use crate::domain::RepoRef;
 use crate::domain::{Actor, AuditAction, Capability};
@@ -33,7 +33,7 @@ const MAX_WORKSPACES: usize = 2;
 
 type HostResult<T> = wasmtime::Result<Result<T, HostError>>;
 
-impl Invocation {
+impl CallState {
     fn git_error(&mut self, err: GitError) -> HostError {
         match err {
             GitError::NotFound(m) => HostError::NotFound(m),
@@ -58,7 +58,7 @@ impl Invocation {
     }
 }
 
-impl HostState {
+impl CallData {
     /// Runs `op` on the workspace off the async threads, within the deadline.
     async fn on_workspace<T: Send + 'static>(
         &mut self,
@@ -85,7 +85,7 @@ impl HostState {
     }
 }
 
-impl Invocation {
+impl CallState {
     /// Whether the policy would hold `capability` on `target` changing `refs` for
     /// approval: the same decision `gate` takes next, asked first so that only a
     /// push that will be held pays for packing its objects.
@@ -133,7 +133,7 @@ impl Invocation {
     }
 }
 
-impl HostState {
+impl CallData {
     /// A push of `refspecs` that passes the policy for `target` like a GitHub
     /// write. Held: the refs and their objects, less what `leave` says the remote
     /// has, are packed into `held_action(pack)`, so no directory outlives the
@@ -196,7 +196,7 @@ impl HostState {
     }
 }
 
-impl HostState {
+impl CallData {
     /// Pushes the workspace's branch and `tags` back to its repository (`push`).
     async fn push_now(&mut self, ws: Resource<GitWorkspace>, tags: Vec<String>) -> HostResult<()> {
         let repo = self.table.get(&ws)?.repo.clone();
@@ -294,7 +294,7 @@ impl HostState {
 /// repositories it accepts mirrors from.
 pub const ACCEPT_MIRRORS_FROM: &str = "accept_mirrors_from";
 
-impl Invocation {
+impl CallState {
     /// Whether `destination` accepts mirror pushes from this event's repository: the
     /// plugin is enabled on it by name, and its configuration there (which only its
     /// maintainers and admins can set) lists the source under
@@ -342,9 +342,9 @@ fn destination(refspec: &str) -> &str {
     spec.split_once(':').map_or(spec, |(_, dst)| dst)
 }
 
-impl Host for HostState {}
+impl Host for CallData {}
 
-impl HostWorkspace for HostState {
+impl HostWorkspace for CallData {
     async fn clone(
         &mut self,
         repo: Repo,

@@ -12,7 +12,7 @@ use super::super::bindings::gantry::plugin::github::{
 };
 use super::super::bindings::gantry::plugin::types::Permission;
 use super::super::bindings::{HostError, Repo};
-use super::{HostState, Invocation, MAX_COMMENT_CHARS};
+use super::{CallData, CallState, MAX_COMMENT_CHARS};
 use crate::domain::Capability;
 use crate::policy::HeldAction;
 use crate::policy::Target;
@@ -46,7 +46,7 @@ fn invalid<T>(message: impl Into<String>) -> HostResult<T> {
     Ok(Err(HostError::Invalid(message.into())))
 }
 
-impl Invocation {
+impl CallState {
     /// Sends one REST call on `repo` (path relative to `/repos/{owner}/{name}`) that
     /// changes no ref, after the target, budget and policy checks. `GET` calls are
     /// reads.
@@ -62,7 +62,7 @@ impl Invocation {
             .await
     }
 
-    /// [`Invocation::call`] for a call that changes `refs`: the policy's branch
+    /// [`CallState::call`] for a call that changes `refs`: the policy's branch
     /// conditions are decided on them.
     async fn call_to(
         &mut self,
@@ -305,7 +305,7 @@ fn users_ok(users: &[String]) -> bool {
     !users.is_empty() && users.iter().all(|u| !u.trim().is_empty() && u.len() <= 39)
 }
 
-impl HostState {
+impl CallData {
     async fn get_issue(&mut self, repo: Repo, number: u64) -> HostResult<Issue> {
         let v = self
             .invocation

@@ -13,7 +13,7 @@ use super::super::bindings::gantry::plugin::http::{
 };
 use super::super::bindings::HostError;
 use super::secrets::SecretHandle;
-use super::HostState;
+use super::CallData;
 use crate::domain::Secret;
 
 type HostResult<T> = wasmtime::Result<Result<T, HostError>>;
@@ -32,7 +32,7 @@ fn method(m: Method) -> reqwest::Method {
     }
 }
 
-impl HostState {
+impl CallData {
     /// The secret headers' names and values, from the handles the plugin passed,
     /// each checked against its secret's binding: only to a bound host, only in a
     /// bound header.
@@ -114,7 +114,7 @@ fn redact(bytes: &[u8], secret: &[u8]) -> Option<Vec<u8>> {
 /// What a secret echoed in a response becomes.
 const REDACTED: &[u8] = b"[redacted]";
 
-impl Host for HostState {
+impl Host for CallData {
     async fn fetch(
         &mut self,
         request: Request,

@@ -4,7 +4,7 @@
 //! (keys and values) per repository.
 use super::super::bindings::gantry::plugin::kv::Host;
 use super::super::bindings::HostError;
-use super::{HostState, Invocation};
+use super::{CallData, CallState};
 use crate::db::kv::{self, KvScope};
 use crate::domain::Capability;
 
@@ -17,7 +17,7 @@ const MAX_LISTED: u64 = 1_000;
 
 type HostResult<T> = wasmtime::Result<Result<T, HostError>>;
 
-impl Invocation {
+impl CallState {
     /// Checks the capability and the key; returns the repository the keys live in.
     async fn kv_scope(&mut self, key: &str) -> Result<String, HostError> {
         if key.is_empty() || key.len() > 256 {
@@ -34,7 +34,7 @@ impl Invocation {
     }
 }
 
-impl Host for HostState {
+impl Host for CallData {
     async fn get(&mut self, key: String) -> HostResult<Option<Vec<u8>>> {
         let inv = &mut self.invocation;
         let project = match inv.kv_scope(&key).await {

@@ -6,7 +6,7 @@ use wasmtime::component::{Linker, WasmStr};
 use wasmtime::StoreContextMut;
 
 use super::super::bindings::gantry::plugin::log::Level;
-use super::HostState;
+use super::CallData;
 use crate::domain::text::clip;
 
 /// The instance name of the current version's interface in the component model.
@@ -26,7 +26,7 @@ fn level_name(level: Level) -> &'static str {
 ///
 /// # Errors
 /// When wasmtime refuses the definition.
-pub fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
+pub fn add_to_linker(linker: &mut Linker<CallData>) -> wasmtime::Result<()> {
     add_to_linker_as(linker, INTERFACE)
 }
 
@@ -35,9 +35,9 @@ pub fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
 ///
 /// # Errors
 /// When wasmtime refuses the definition.
-pub fn add_to_linker_as(linker: &mut Linker<HostState>, interface: &str) -> wasmtime::Result<()> {
+pub fn add_to_linker_as(linker: &mut Linker<CallData>, interface: &str) -> wasmtime::Result<()> {
     let mut instance = linker.instance(interface)?;
-    instance.func_wrap("write", |mut store: StoreContextMut<'_, HostState>, (level, message): (Level, WasmStr)| {
+    instance.func_wrap("write", |mut store: StoreContextMut<'_, CallData>, (level, message): (Level, WasmStr)| {
         if store.data().invocation.log.is_full() {
             store.data_mut().invocation.log.count_dropped();
             return Ok(());

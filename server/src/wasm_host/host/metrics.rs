@@ -2,9 +2,9 @@
 //! `/metrics` with the plugin's name as a label. Invalid names and series past the
 //! per-plugin cap are dropped and logged once per invocation.
 use super::super::bindings::gantry::plugin::metrics::Host;
-use super::HostState;
+use super::CallData;
 
-impl HostState {
+impl CallData {
     fn refused_metric(&mut self, name: &str) {
         if !self.invocation.metric_refused {
             self.invocation.metric_refused = true;
@@ -13,7 +13,7 @@ impl HostState {
     }
 }
 
-impl Host for HostState {
+impl Host for CallData {
     async fn counter_add(
         &mut self,
         name: String,

@@ -36,25 +36,26 @@ use crate::policy::Target;
 use crate::policy::{gate, GateVerdict, HeldAction, Write};
 pub use actor::{ActingPerson, ActorPermissions, EventFacts};
 
-/// Everything a store holds for one invocation.
-pub struct HostState {
+/// Everything a store holds; a store lives for one call (one invocation).
+pub struct CallData {
     pub(crate) wasi: WasiCtx,
     pub(crate) table: ResourceTable,
     pub(crate) limits: StoreLimits,
-    pub(crate) invocation: Invocation,
+    pub(crate) invocation: CallState,
 }
 
-impl std::fmt::Debug for HostState {
+impl std::fmt::Debug for CallData {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HostState")
+        f.debug_struct("CallData")
             .field("plugin", &self.invocation.plugin)
             .finish_non_exhaustive()
     }
 }
 
-/// What the host imports need to know and record about one invocation.
+/// What the host imports need to know and record about one call (one invocation);
+/// built for each call, dropped with its store.
 #[derive(Debug)]
-pub struct Invocation {
+pub struct CallState {
     /// The plugin's name.
     pub plugin: String,
     /// The capabilities its manifest declares.
@@ -64,7 +65,7 @@ pub struct Invocation {
     /// The plugin's configuration as JSON.
     pub config_json: Arc<str>,
     /// GitHub, the database and the policy rules.
-    pub env: super::invoke::HostEnv,
+    pub env: super::call_types::JobEnv,
     /// The event's branch, for `event_branch` policy conditions.
     pub event_branch: Option<String>,
     /// The repository's default branch as the event says it, for writes that name
@@ -218,7 +219,7 @@ impl LogBuffer {
 /// for the idempotency marker.
 pub const MAX_COMMENT_CHARS: usize = 65_000;
 
-impl Invocation {
+impl CallState {
     /// The event's repository as `owner/name`, for host calls scoped to it.
     pub(crate) fn project(&self) -> Result<String, HostError> {
         self.repository
@@ -373,7 +374,7 @@ impl Invocation {
     }
 }
 
-impl WasiView for HostState {
+impl WasiView for CallData {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         WasiCtxView {
             ctx: &mut self.wasi,
@@ -382,9 +383,9 @@ impl WasiView for HostState {
     }
 }
 
-impl types::Host for HostState {}
+impl types::Host for CallData {}
 
-impl config::Host for HostState {
+impl config::Host for CallData {
     async fn get(&mut self) -> wasmtime::Result<String> {
         Ok(self.invocation.config_json.to_string())
     }

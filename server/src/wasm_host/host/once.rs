@@ -16,14 +16,14 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::super::bindings::HostError;
-use super::Invocation;
+use super::CallState;
 use crate::db::host_writes::{self, Earlier};
 
 /// How long completing a record is retried through a storage fault.
 const FINISH_BUDGET: Duration = Duration::from_secs(10);
 
-impl Invocation {
-    /// A storage failure of [`Invocation::once`]: the job is retried whatever the
+impl CallState {
+    /// A storage failure of [`CallState::once`]: the job is retried whatever the
     /// plugin makes of the error.
     pub(super) fn storage_failed(&mut self, err: HostError) -> HostError {
         if let HostError::Unavailable(m) = &err {

@@ -8,7 +8,7 @@ use wasmtime::component::Resource;
 
 use super::super::bindings::gantry::plugin::secrets::{Host, HostSecret};
 use super::super::bindings::HostError;
-use super::HostState;
+use super::CallData;
 use crate::domain::Secret;
 use crate::secrets::plugin::{self as plugin_secrets, Binding};
 
@@ -29,7 +29,7 @@ const MAX_OPEN: usize = 32;
 
 type HostResult<T> = wasmtime::Result<Result<T, HostError>>;
 
-impl Host for HostState {
+impl Host for CallData {
     async fn open(&mut self, name: String) -> HostResult<Resource<SecretHandle>> {
         let inv = &mut self.invocation;
         if name.is_empty() || name.len() > 128 {
@@ -87,7 +87,7 @@ impl Host for HostState {
     }
 }
 
-impl HostSecret for HostState {
+impl HostSecret for CallData {
     async fn name(&mut self, handle: Resource<SecretHandle>) -> wasmtime::Result<String> {
         Ok(self.table.get(&handle)?.name.clone())
     }

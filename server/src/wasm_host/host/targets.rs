@@ -3,11 +3,11 @@
 //! tag and branch a release makes, and, for a release being published, its target
 //! as GitHub has it.
 use super::super::bindings::Repo;
-use super::Invocation;
+use super::CallState;
 use crate::github::client::url_escape;
 use crate::policy::Target;
 
-impl Invocation {
+impl CallState {
     /// The branch `name` a write names, or the repository's default branch when it
     /// names none (unknown when the event does not say which that is).
     pub(super) fn branch_or_default(&self, name: &str) -> Target {

@@ -1,8 +1,8 @@
 //! Writes answer whether they were done or are held for a maintainer's approval:
 //! the WIT's `written` variants. A hold is not an error, but the gate decides it
 //! deep inside a call that returns `HostError`; so the gate records the hold in
-//! `Invocation::held` (and returns an error that stops the call), and
-//! [`HostState::written`], at the interface, answers `held` when a hold was
+//! `CallState::held` (and returns an error that stops the call), and
+//! [`CallData::written`], at the interface, answers `held` when a hold was
 //! recorded while the call ran.
 use super::super::bindings::gantry::plugin::github::{
     Issue, PullRequest, Release, WrittenIssue, WrittenPullRequest, WrittenRelease,
@@ -11,7 +11,7 @@ use super::super::bindings::gantry::plugin::types::{
     Held, Written, WrittenId, WrittenNames, WrittenSha,
 };
 use super::super::bindings::HostError;
-use super::HostState;
+use super::CallData;
 
 type HostResult<T> = wasmtime::Result<Result<T, HostError>>;
 
@@ -54,7 +54,7 @@ outcome!(
     WrittenPullRequest => PullRequest,
 );
 
-impl HostState {
+impl CallData {
     /// Forgets any hold recorded before a write starts.
     pub(crate) fn start_write(&mut self) {
         self.invocation.held = None;

@@ -8,14 +8,14 @@ use super::bindings::gantry::plugin::github::{
 use super::bindings::gantry::plugin::types::{HostError, Permission, Repo};
 use super::convert::{Newer, Older, Settle};
 use crate::wasm_host::bindings::gantry::plugin::github::Host as Current;
-use crate::wasm_host::host::HostState;
+use crate::wasm_host::host::CallData;
 
 /// A v0.1 method that converts its arguments, calls the current `$trait`'s method of
 /// the same name and converts the answer back.
 macro_rules! delegate {
     ($trait:path => $(fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {$(
         async fn $name(&mut self, $($arg: $ty),*) -> wasmtime::Result<$ret> {
-            Ok(<HostState as $trait>::$name(self, $($arg.newer()),*).await?.older())
+            Ok(<CallData as $trait>::$name(self, $($arg.newer()),*).await?.older())
         }
     )*};
 }
@@ -26,7 +26,7 @@ pub(super) use delegate;
 macro_rules! delegate_writes {
     ($trait:path => $(fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {$(
         async fn $name(&mut self, $($arg: $ty),*) -> wasmtime::Result<$ret> {
-            Ok(<HostState as $trait>::$name(self, $($arg.newer()),*).await?.settle())
+            Ok(<CallData as $trait>::$name(self, $($arg.newer()),*).await?.settle())
         }
     )*};
 }
@@ -34,7 +34,7 @@ pub(super) use delegate_writes;
 
 type Answer<T> = Result<T, HostError>;
 
-impl Host for HostState {
+impl Host for CallData {
     delegate! { Current =>
         fn get_issue(repo: Repo, number: u64) -> Answer<Issue>;
         fn get_pull_request(repo: Repo, number: u64) -> Answer<PullRequest>;

@@ -10,19 +10,19 @@ use super::github::{delegate, delegate_writes};
 use crate::wasm_host::bindings::gantry::plugin as current;
 use crate::wasm_host::host::git::GitWorkspace;
 use crate::wasm_host::host::secrets::SecretHandle;
-use crate::wasm_host::host::HostState;
+use crate::wasm_host::host::CallData;
 
 type Answer<T> = Result<T, HostError>;
 
-impl types::Host for HostState {}
+impl types::Host for CallData {}
 
-impl config::Host for HostState {
+impl config::Host for CallData {
     delegate! { current::config::Host =>
         fn get() -> String;
     }
 }
 
-impl kv::Host for HostState {
+impl kv::Host for CallData {
     delegate! { current::kv::Host =>
         fn get(key: String) -> Answer<Option<Vec<u8>>>;
         fn set(key: String, value: Vec<u8>) -> Answer<()>;
@@ -31,35 +31,35 @@ impl kv::Host for HostState {
     }
 }
 
-impl secrets::Host for HostState {
+impl secrets::Host for CallData {
     delegate! { current::secrets::Host =>
         fn open(name: String) -> Answer<Resource<SecretHandle>>;
     }
 }
 
-impl secrets::HostSecret for HostState {
+impl secrets::HostSecret for CallData {
     delegate! { current::secrets::HostSecret =>
         fn name(handle: Resource<SecretHandle>) -> String;
         fn drop(handle: Resource<SecretHandle>) -> ();
     }
 }
 
-impl http::Host for HostState {
+impl http::Host for CallData {
     delegate! { current::http::Host =>
         fn fetch(request: http::Request, secret_headers: Vec<http::SecretHeader>) -> Answer<http::Response>;
     }
 }
 
-impl metrics::Host for HostState {
+impl metrics::Host for CallData {
     delegate! { current::metrics::Host =>
         fn counter_add(name: String, label: String, value: u64) -> ();
         fn gauge_set(name: String, label: String, value: f64) -> ();
     }
 }
 
-impl git::Host for HostState {}
+impl git::Host for CallData {}
 
-impl git::HostWorkspace for HostState {
+impl git::HostWorkspace for CallData {
     delegate! { current::git::HostWorkspace =>
         fn clone(repo: types::Repo, branch: Option<String>) -> Answer<Resource<GitWorkspace>>;
         fn head(ws: Resource<GitWorkspace>) -> Answer<String>;

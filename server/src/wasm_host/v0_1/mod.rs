@@ -13,7 +13,7 @@
 //! in both versions and are called by name (`call`), so nothing adapts them.
 use wasmtime::component::{HasSelf, Linker};
 
-use super::host::HostState;
+use super::host::CallData;
 
 mod convert;
 mod github;
@@ -39,15 +39,15 @@ pub mod bindings {
 ///
 /// # Errors
 /// When wasmtime refuses a definition.
-pub fn link(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
+pub fn link(linker: &mut Linker<CallData>) -> wasmtime::Result<()> {
     use bindings::gantry::plugin::{config, git, github, http, kv, metrics, secrets, types};
-    types::add_to_linker::<HostState, HasSelf<HostState>>(linker, |s| s)?;
-    config::add_to_linker::<HostState, HasSelf<HostState>>(linker, |s| s)?;
-    github::add_to_linker::<HostState, HasSelf<HostState>>(linker, |s| s)?;
-    git::add_to_linker::<HostState, HasSelf<HostState>>(linker, |s| s)?;
-    kv::add_to_linker::<HostState, HasSelf<HostState>>(linker, |s| s)?;
-    secrets::add_to_linker::<HostState, HasSelf<HostState>>(linker, |s| s)?;
-    http::add_to_linker::<HostState, HasSelf<HostState>>(linker, |s| s)?;
-    metrics::add_to_linker::<HostState, HasSelf<HostState>>(linker, |s| s)?;
+    types::add_to_linker::<CallData, HasSelf<CallData>>(linker, |s| s)?;
+    config::add_to_linker::<CallData, HasSelf<CallData>>(linker, |s| s)?;
+    github::add_to_linker::<CallData, HasSelf<CallData>>(linker, |s| s)?;
+    git::add_to_linker::<CallData, HasSelf<CallData>>(linker, |s| s)?;
+    kv::add_to_linker::<CallData, HasSelf<CallData>>(linker, |s| s)?;
+    secrets::add_to_linker::<CallData, HasSelf<CallData>>(linker, |s| s)?;
+    http::add_to_linker::<CallData, HasSelf<CallData>>(linker, |s| s)?;
+    metrics::add_to_linker::<CallData, HasSelf<CallData>>(linker, |s| s)?;
     super::host::log::add_to_linker_as(linker, "gantry:plugin/log@0.1.0")
 }

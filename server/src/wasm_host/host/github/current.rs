@@ -11,14 +11,14 @@ use super::super::super::bindings::gantry::plugin::types::{
     Permission, Written, WrittenId, WrittenNames, WrittenSha,
 };
 use super::super::super::bindings::Repo;
-use super::super::HostState;
+use super::super::CallData;
 use super::HostResult;
 
 /// Reads, answered by the calls in `github.rs`.
 macro_rules! reads {
     ($(fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {$(
         async fn $name(&mut self, $($arg: $ty),*) -> HostResult<$ret> {
-            HostState::$name(self, $($arg),*).await
+            CallData::$name(self, $($arg),*).await
         }
     )*};
 }
@@ -28,13 +28,13 @@ macro_rules! writes {
     ($(fn $name:ident($($arg:ident: $ty:ty),*) -> $written:ty;)*) => {$(
         async fn $name(&mut self, $($arg: $ty),*) -> HostResult<$written> {
             self.start_write();
-            let answer = HostState::$name(self, $($arg),*).await;
+            let answer = CallData::$name(self, $($arg),*).await;
             self.written(answer)
         }
     )*};
 }
 
-impl Host for HostState {
+impl Host for CallData {
     reads! {
         fn get_issue(repo: Repo, number: u64) -> Issue;
         fn get_pull_request(repo: Repo, number: u64) -> PullRequest;

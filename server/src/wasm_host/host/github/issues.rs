@@ -1,13 +1,13 @@
 //! `create-issue` and `update-issue` (v0.2): one REST call each on the event's
 //! repository, under `issues:write`, gated, made once across retries and audited
-//! like every write (`Invocation::call`).
+//! like every write (`CallState::call`).
 use serde_json::{json, Value};
 
 use super::super::super::bindings::gantry::plugin::github::{
     Issue, IssueState, IssueUpdate, NewIssue,
 };
 use super::super::super::bindings::Repo;
-use super::super::{HostState, MAX_COMMENT_CHARS};
+use super::super::{CallData, MAX_COMMENT_CHARS};
 use super::{invalid, issue_from, users_ok, HostResult, MAX_LABEL_CHARS};
 use crate::domain::Capability;
 
@@ -57,7 +57,7 @@ fn state_name(state: IssueState) -> &'static str {
     }
 }
 
-impl HostState {
+impl CallData {
     pub(super) async fn create_issue(&mut self, repo: Repo, issue: NewIssue) -> HostResult<Issue> {
         if let Some(why) = refusal(
             Some(&issue.title),

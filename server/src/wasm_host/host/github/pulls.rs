@@ -1,6 +1,6 @@
 //! `create-pull-request`, `merge-pull-request` and `create-review` (v0.2): one REST
 //! call each on the event's repository, gated, made once across retries and audited
-//! like every write (`Invocation::call`). Merging has a capability of its own,
+//! like every write (`CallState::call`). Merging has a capability of its own,
 //! `pull_requests:merge`, which the built-in policy holds for approval: allowing
 //! pull request writes does not allow merging.
 use serde_json::json;
@@ -9,7 +9,7 @@ use super::super::super::bindings::gantry::plugin::github::{
     DiffSide, MergeMethod, MergeRequest, NewPullRequest, NewReview, PullRequest, ReviewEvent,
 };
 use super::super::super::bindings::Repo;
-use super::super::{HostState, MAX_COMMENT_CHARS};
+use super::super::{CallData, MAX_COMMENT_CHARS};
 use super::{invalid, pull_request_from, HostResult};
 use crate::domain::Capability;
 use crate::policy::Target;
@@ -50,7 +50,7 @@ fn side(side: DiffSide) -> &'static str {
     }
 }
 
-impl HostState {
+impl CallData {
     pub(super) async fn create_pull_request(
         &mut self,
         repo: Repo,

@@ -44,9 +44,10 @@ pub struct PluginEvent {
 }
 
 /// What host calls reach outside the sandbox: GitHub, the database (approvals and
-/// the audit log) and the policy rules in force for this job.
+/// the audit log) and the policy rules in force for this job. Built once per job (per
+/// notice for the approval sweep) and cloned into each of its calls.
 #[derive(Debug, Clone)]
-pub struct HostEnv {
+pub struct JobEnv {
     /// GitHub on the installation's credentials.
     pub github: GitHubClient,
     /// The database.
@@ -54,14 +55,15 @@ pub struct HostEnv {
     /// The operator's policy rules.
     pub rules: std::sync::Arc<Vec<crate::policy::Rule>>,
     /// Services built once per process.
-    pub services: Arc<HostServices>,
+    pub services: Arc<ProcessServices>,
     /// People's permissions looked up for the policy during this job.
     pub actors: super::host::ActorPermissions,
 }
 
-/// What host imports use besides GitHub and the database, built once per process.
+/// What host imports use besides GitHub and the database, built once per process
+/// and shared by every job.
 #[derive(Debug, Clone)]
-pub struct HostServices {
+pub struct ProcessServices {
     /// Opens plugin secrets; `None` without `secrets.key`.
     pub secret_box: Option<SecretBox>,
     /// Keys the audit log's chain (unkeyed without `secrets.key`).
@@ -87,7 +89,7 @@ pub struct GitPlaces {
     pub max_held_push_bytes: u64,
 }
 
-impl HostServices {
+impl ProcessServices {
     /// Builds them from the settings.
     ///
     /// # Errors
