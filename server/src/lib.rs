@@ -14,7 +14,7 @@
 //! - `git`: workspaces and packed pushes;
 //! - `secrets`: stored webhook and plugin secrets;
 //! - `policy`: rules, the pure decision, the gate every host call passes, held actions;
-//! - `plugins`: the wasmtime host;
+//! - `wasm_host`: the wasmtime host that loads and calls plugins;
 //! - `services`: use cases (intake, dispatch, approvals, installed plugins, sign-in)
 //!   and `AppState`;
 //! - `jobs`: the workers;
@@ -33,7 +33,6 @@ pub mod git;
 pub mod github;
 pub mod jobs;
 pub mod metrics;
-pub mod plugins;
 pub mod policy;
 pub mod routes;
 #[cfg(feature = "sandbox")]
@@ -42,6 +41,7 @@ pub mod secrets;
 pub mod services;
 pub mod startup;
 pub mod telemetry;
+pub mod wasm_host;
 
 /// The top-level modules, lowest first: each may use only the modules listed
 /// before it, so there is no import cycle between them. Only `routes`, `startup`,
@@ -59,7 +59,7 @@ pub const LAYERS: &[&str] = &[
     "git",
     "secrets",
     "policy",
-    "plugins",
+    "wasm_host",
     "services",
     "jobs",
     "routes",

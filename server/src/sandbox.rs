@@ -19,9 +19,9 @@ use gantry_simulator::{Simulator, SimulatorOptions};
 
 use crate::config::Settings;
 use crate::domain::Secret;
-use crate::plugins::{PluginRegistry, PluginRuntime};
 use crate::services::dispatch::DeliveryObserver;
 use crate::startup::{Application, Extras};
+use crate::wasm_host::{PluginRegistry, PluginRuntime};
 
 /// The webhook secret used when `GANTRY_WEBHOOK_SECRET` is not set. It only guards a
 /// sandbox on the loopback interface talking to a simulator.

@@ -14,11 +14,11 @@ use crate::config::Settings;
 use crate::github::GitHubAccess;
 use crate::jobs::WorkerPool;
 use crate::metrics::Metrics;
-use crate::plugins::{HostServices, PluginRegistry, PluginRuntime};
 use crate::secrets::WebhookSecrets;
 use crate::services::dispatch::DeliveryObserver;
-use crate::services::plugins::{self as plugin_admin, CompiledPlugins};
+use crate::services::installed::{self, CompiledPlugins};
 use crate::services::AppState;
+use crate::wasm_host::{PluginRegistry, PluginRuntime, ProcessServices};
 use crate::{db, routes};
 
 /// How long intake's storage breaker stays open before a probe delivery goes
@@ -89,12 +89,12 @@ impl Application {
             }
         };
         // What was found at start is installed (or upgraded) in the database, which
-        // from then on says what runs: see services::plugins::seed.
+        // from then on says what runs: see services::installed::seed.
         let compiled = Arc::new(CompiledPlugins::new(runtime.clone()));
         let audit_key = crate::crypto::AuditKey::derive(settings.secrets.key.as_ref())
             .context("deriving the audit chain's key from secrets.key")?;
-        plugin_admin::seed::install_found(&db, &audit_key, &compiled, &plugins).await?;
-        plugin_admin::active::warm(&db, &compiled).await?;
+        installed::seed::install_found(&db, &audit_key, &compiled, &plugins).await?;
+        installed::active::warm(&db, &compiled).await?;
         let metrics = Metrics::new()?;
         let mut db = db;
         count_statements(&mut db, &metrics);
@@ -126,7 +126,7 @@ impl Application {
             .with_context(|| format!("binding {}", settings.server.listen))?;
         let port = listener.local_addr()?.port();
         let host_services = Arc::new(
-            HostServices::new(&settings, Some(&metrics))
+            ProcessServices::new(&settings, Some(&metrics))
                 .context("setting up plugin host services")?,
         );
         let session_keys = crate::auth::SessionKeys::load(&db, &settings)

@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use gantry_server::db::kv::{self, KvScope};
-use gantry_server::plugins::{HostEnv, PluginCommand, PluginEvent};
 use gantry_server::services::policies::{self, RuleForm};
+use gantry_server::wasm_host::{JobEnv, PluginCommand, PluginEvent};
 use reqwest::Method;
 use serde_json::Value;
 
@@ -167,7 +167,7 @@ async fn handle_command_receives_the_command_and_the_commenters_permission() {
         owner: "Codertocat".into(),
         name: "Hello-World".into(),
     };
-    let active = gantry_server::services::plugins::active::for_repository(
+    let active = gantry_server::services::installed::active::for_repository(
         &app.state.db,
         &app.state.plugins,
         Some(&repo),
@@ -183,7 +183,7 @@ async fn handle_command_receives_the_command_and_the_commenters_permission() {
         .clone();
     assert_eq!(plugin.manifest.commands[0].verb, "poke");
     assert_eq!(plugin.manifest.commands[0].who, "triage");
-    let env = HostEnv {
+    let env = JobEnv {
         github: app.state.github.client(None, None).await.unwrap(),
         db: app.state.db.clone(),
         rules: std::sync::Arc::new(vec![]),

@@ -1025,7 +1025,7 @@ async fn the_plugin_page_saves_its_generated_form_and_escapes_what_it_shows() {
         .await;
     assert_eq!(saved.status(), 303);
     let actor = Actor::cli();
-    let plugins = gantry_server::services::plugins::PluginAdmin {
+    let plugins = gantry_server::services::installed::PluginAdmin {
         db: &app.state.db,
         compiled: &app.state.plugins,
         max_component_bytes: 1 << 24,

@@ -57,7 +57,7 @@ async fn a_plugin_declaring_a_huge_initial_memory_is_refused_before_it_can_run()
     // Its module asks for 128 MiB up front, above the 64 MiB cap: the pooling
     // allocator's slots cannot hold it, so it is refused when loaded.
     let runtime =
-        gantry_server::plugins::PluginRuntime::new(gantry_server::config::Limits::default())
+        gantry_server::wasm_host::PluginRuntime::new(gantry_server::config::Limits::default())
             .unwrap();
     let bytes = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),

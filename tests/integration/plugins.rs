@@ -174,7 +174,7 @@ async fn a_plugin_that_loops_forever_is_interrupted_near_its_deadline_and_the_ne
 
 #[test]
 fn compiled_plugins_are_cached_by_digest_and_an_altered_entry_is_compiled_again() {
-    use gantry_server::plugins::PluginRuntime;
+    use gantry_server::wasm_host::PluginRuntime;
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().join("components");
     let bytes = std::fs::read(concat!(
@@ -241,7 +241,7 @@ fn compiled_plugins_are_cached_by_digest_and_an_altered_entry_is_compiled_again(
 #[test]
 fn compiled_code_planted_in_the_cache_by_someone_without_the_key_is_not_loaded() {
     use gantry_server::domain::Secret;
-    use gantry_server::plugins::PluginRuntime;
+    use gantry_server::wasm_host::PluginRuntime;
     use sha2::{Digest, Sha256};
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();

@@ -7,8 +7,8 @@
 use std::time::Duration;
 
 use gantry_server::db::audit;
-use gantry_server::plugins::{PluginRegistry, PluginRuntime};
-use gantry_server::services::plugins::{seed, CompiledPlugins};
+use gantry_server::services::installed::{seed, CompiledPlugins};
+use gantry_server::wasm_host::{PluginRegistry, PluginRuntime};
 use reqwest::Method;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use gantry_server::db::kv::{self, KvScope};
 use gantry_server::domain::Actor;
-use gantry_server::plugins::wit_version;
 use gantry_server::services::policies::{self, RuleForm};
+use gantry_server::wasm_host::wit_version;
 use reqwest::Method;
 use serde_json::Value;
 

@@ -11,7 +11,7 @@ use actix_web::{web, App, HttpResponse, HttpServer};
 use anyhow::Context;
 use gantry_server::config::Limits;
 use gantry_server::domain::Secret;
-use gantry_server::plugins::{PluginRegistry, PluginRuntime};
+use gantry_server::wasm_host::{PluginRegistry, PluginRuntime};
 use gantry_server::{AppState, Application, Extras, Settings};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 

@@ -1,5 +1,5 @@
 //! Bare wasmtime: the same component on an engine built by the same
-//! `plugins::engine::build`, with a linker holding WASI p2 and Gantry's generated
+//! `wasm_host::engine::build`, with a linker holding WASI p2 and Gantry's generated
 //! `log` and `config` bindings over a minimal host state (other imports trap; the
 //! benchmarked plugins do not call them), pre-instantiated once. Each call is a new
 //! store, an instantiation and `handle-event`.
@@ -12,8 +12,8 @@ use std::time::Instant;
 
 use anyhow::{anyhow, bail, Context};
 use gantry_server::config::Limits;
-use gantry_server::plugins::bindings::gantry::plugin::{config, log, types};
-use gantry_server::plugins::bindings::{Event, PluginPre};
+use gantry_server::wasm_host::bindings::gantry::plugin::{config, log, types};
+use gantry_server::wasm_host::bindings::{Event, PluginPre};
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
 use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder, UpdateDeadline};
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
@@ -78,7 +78,7 @@ impl Step {
             Self::Limits => "`StoreLimits` (64 MiB, 32 instances, 16 memories, 64 tables) and the limiter",
             Self::Deadline => "`epoch_deadline_callback` and `tokio::time::timeout_at` around the call",
             Self::Gantry => {
-                "the `Invocation` (name, capabilities, config, `HostEnv` cloned; log buffer), the event copied into its WIT form, \
+                "the `CallState` (name, capabilities, config, `JobEnv` cloned; log buffer), the event copied into its WIT form, \
                  clocks, the report; the engine's epoch ticker"
             }
         }
@@ -141,7 +141,7 @@ impl Bare {
     /// # Errors
     /// When wasmtime rejects the configuration, the imports or the component.
     pub fn new(limits: Limits, wasm: &[u8]) -> anyhow::Result<Self> {
-        let engine = gantry_server::plugins::engine::build(&limits)?;
+        let engine = gantry_server::wasm_host::engine::build(&limits)?;
         let mut linker: Linker<BareState> = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)
             .map_err(anyhow::Error::from)

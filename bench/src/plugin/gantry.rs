@@ -1,5 +1,5 @@
 //! Gantry's side: a `PluginRuntime` with the default limits (its epoch ticker
-//! running), the plugin loaded as the server loads it, and the `HostEnv` a job
+//! running), the plugin loaded as the server loads it, and the `JobEnv` a job
 //! worker hands it: a GitHub client pointed at a closed port (the plugin makes no
 //! calls), a migrated SQLite database in a temporary directory, and no policy rules.
 //! Also the two events, each as Gantry's `PluginEvent` and as the WIT `event`.
@@ -10,9 +10,9 @@ use gantry_server::config::{GitHubSettings, Limits};
 use gantry_server::db;
 use gantry_server::domain::EventMeta;
 use gantry_server::github::GitHubClient;
-use gantry_server::plugins::bindings::{Event, Repo};
-use gantry_server::plugins::{
-    HostEnv, HostServices, LoadedPlugin, Outcome, PluginEvent, PluginRuntime,
+use gantry_server::wasm_host::bindings::{Event, Repo};
+use gantry_server::wasm_host::{
+    JobEnv, LoadedPlugin, Outcome, PluginEvent, PluginRuntime, ProcessServices,
 };
 
 /// Where the GitHub client points: the discard port, which nothing should reach.
@@ -23,7 +23,7 @@ const DUMMY_GITHUB: &str = "http://127.0.0.1:9";
 pub struct Gantry {
     runtime: PluginRuntime,
     plugin: LoadedPlugin,
-    env: HostEnv,
+    env: JobEnv,
     // Dropped last: the database file lives here.
     _dir: tempfile::TempDir,
 }
@@ -51,11 +51,11 @@ impl Gantry {
         })?;
         let runtime = PluginRuntime::new(limits)?;
         let plugin = runtime.load(wasm, None)?;
-        let services = Arc::new(HostServices::new(
+        let services = Arc::new(ProcessServices::new(
             &gantry_server::config::Settings::default(),
             None,
         )?);
-        let env = HostEnv {
+        let env = JobEnv {
             github,
             db: database,
             rules: Arc::new(vec![]),

@@ -299,8 +299,8 @@ fn method(
          events with payloads {}: the tiny one carries only the routing fields, the other is the corpus's \
          `pull_request/opened.payload.json`, {fitted}. Per series {} untimed calls, then {} timed ones in {} rounds. \
          Gantry: `PluginRuntime::new(Limits::default())` (64 MiB memory cap, 10 s deadline, epoch ticker every 10 ms), the plugin loaded \
-         with `PluginRuntime::load`, and a `HostEnv` with a GitHub client pointed at a closed port, a migrated SQLite database in a \
-         temporary directory and no policy rules. Bare: an engine from the same `plugins::engine::build` (so the same compiled code, \
+         with `PluginRuntime::load`, and a `JobEnv` with a GitHub client pointed at a closed port, a migrated SQLite database in a \
+         temporary directory and no policy rules. Bare: an engine from the same `wasm_host::engine::build` (so the same compiled code, \
          epoch checks included, and its pooling allocator) without the ticker, a linker with WASI p2 and the \
          generated bindings over a trivial host, `instantiate_pre` once. {}",
         report::thousands(wasm_bytes as f64, 0),

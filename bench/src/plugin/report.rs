@@ -462,7 +462,7 @@ mod tests {
         );
         assert!(table.contains("| + WASI context | a `WasiCtx` built for every call as Gantry builds it (no network) | 42.0 | +2.0 | 84.0 |"), "{table}");
         assert!(
-            table.contains("| Gantry `PluginRuntime::invoke` | the `Invocation`"),
+            table.contains("| Gantry `PluginRuntime::invoke` | the `CallState`"),
             "{table}"
         );
         assert!(

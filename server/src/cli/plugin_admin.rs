@@ -7,8 +7,8 @@ use anyhow::Context;
 use clap::Subcommand;
 
 use crate::domain::Project;
-use crate::plugins::PluginRuntime;
-use crate::services::plugins::{CompiledPlugins, PluginAdmin, PluginDetail, PluginStatus};
+use crate::services::installed::{CompiledPlugins, PluginAdmin, PluginDetail, PluginStatus};
+use crate::wasm_host::PluginRuntime;
 
 /// Managing installed plugins.
 #[derive(Debug, Subcommand)]

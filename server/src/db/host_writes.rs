@@ -1,5 +1,5 @@
 //! Queries on `host_writes`: the idempotency record of each plugin write to GitHub
-//! (`plugins::host::once`): started before the call, done with GitHub's answer after.
+//! (`wasm_host::host::once`): started before the call, done with GitHub's answer after.
 use chrono::Utc;
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
 

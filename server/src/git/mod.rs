@@ -3,7 +3,7 @@
 //! installation token over HTTPS with certificate checks on. A push held for
 //! approval leaves no directory behind: its commits travel in the database as a pack
 //! (`held`) and are pushed from a scratch repository when approved. Plugins reach it
-//! only through the WIT `git` interface (`plugins::host::git`).
+//! only through the WIT `git` interface (`wasm_host::host::git`).
 mod held;
 mod workspace;
 

@@ -1,6 +1,6 @@
 //! Whether a write that an earlier attempt started, and may have sent before its
 //! process died, is already applied on GitHub. A plugin write's idempotency record
-//! (`plugins::host::once`) asks this before sending such a
+//! (`wasm_host::host::once`) asks this before sending such a
 //! write again: GitHub's own state answers for the writes whose effect can be read
 //! back exactly (labels and assignees added to or removed from an issue or pull
 //! request), so they reach GitHub once even across a SIGKILL between the call and its

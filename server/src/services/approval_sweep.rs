@@ -9,11 +9,11 @@ use chrono::Utc;
 
 use crate::db::approvals;
 use crate::domain::{ApprovalStatus, Cause, PullHead, RepoRef};
-use crate::plugins::{ApprovalNotice, HostEnv};
 use crate::policy::store as policies;
 use crate::services::approvals as held;
-use crate::services::plugins::active;
+use crate::services::installed::active;
 use crate::services::AppState;
+use crate::wasm_host::{ApprovalNotice, JobEnv};
 
 /// Approvals told per sweep at most; the next sweep takes the rest.
 const BATCH: u64 = 16;
@@ -53,7 +53,7 @@ pub async fn sweep(state: &AppState) -> anyhow::Result<usize> {
                 continue;
             }
         };
-        let env = HostEnv {
+        let env = JobEnv {
             github,
             db: state.db.clone(),
             rules: rules.clone(),

@@ -19,8 +19,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::plugins::{PluginCommand, PluginEvent};
-use crate::services::plugins::active::{ActivePlugin, ActivePlugins};
+use crate::services::installed::active::{ActivePlugin, ActivePlugins};
+use crate::wasm_host::{PluginCommand, PluginEvent};
 
 /// The event hook invocations carry; the action is the stage.
 pub const EVENT: &str = "gantry_hook";

@@ -22,13 +22,13 @@ use gantry_commands::{parse, Command};
 use serde_json::Value;
 
 use super::approvals::{self, Decided, Decider, Decision, Right};
-use super::plugins::active::{ActivePlugin, ActivePlugins};
+use super::installed::active::{ActivePlugin, ActivePlugins};
 use crate::db::audit::{self, AuditEntry};
 use crate::domain::{Actor, AuditAction, RepoRef};
 use crate::github::{GitHubClient, GitHubError};
-use crate::plugins::{PluginCommand, PluginEvent};
 use crate::policy::Permission;
 use crate::services::AppState;
+use crate::wasm_host::{PluginCommand, PluginEvent};
 
 /// A comment that may carry commands.
 #[derive(Debug)]

@@ -14,7 +14,7 @@ use crate::db::{config_version, plugin_states};
 use crate::domain::{Project, RepoRef};
 use crate::policy::store as policies;
 use crate::policy::Rule;
-use crate::services::plugins::{self, active::ActivePlugins, CompiledPlugins};
+use crate::services::installed::{self, active::ActivePlugins, CompiledPlugins};
 
 /// Projects whose active plugins are kept at once; past this the map starts again.
 const MAX_PROJECTS: usize = 4096;
@@ -67,7 +67,7 @@ impl JobConfigCache {
         }
         let rules = Arc::new(policies::all(db).await?);
         let disabled = Arc::new(plugin_states::disabled(db).await?);
-        let active = Arc::new(plugins::active::for_repository(db, compiled, repository).await?);
+        let active = Arc::new(installed::active::for_repository(db, compiled, repository).await?);
         let mut cached = self.cached.lock().unwrap_or_else(PoisonError::into_inner);
         let stale = cached.as_ref().is_none_or(|c| c.version < version);
         if stale {

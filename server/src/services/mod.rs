@@ -10,11 +10,11 @@ pub mod deliveries;
 pub mod delivery_writer;
 pub mod dispatch;
 pub mod installations;
+pub mod installed;
 pub mod intake;
 pub mod job_config;
 #[cfg(feature = "sandbox")]
 pub mod plugin_test;
-pub mod plugins;
 pub mod policies;
 pub mod sandbox_events;
 pub mod schedule;

@@ -13,8 +13,8 @@ use crate::config::{GitHubSettings, Limits};
 use crate::db::{self, approvals, audit};
 use crate::domain::{EventMeta, Secret};
 use crate::github::GitHubClient;
-use crate::plugins::{HostEnv, HostServices, PluginEvent, PluginRuntime};
 use crate::policy::store as policies;
+use crate::wasm_host::{JobEnv, PluginEvent, PluginRuntime, ProcessServices};
 
 /// What one test run did.
 #[derive(Debug, Serialize)]
@@ -100,11 +100,11 @@ async fn run_in(
         token: Some(Secret::new("plugin-test")),
         ..GitHubSettings::default()
     })?;
-    let services = Arc::new(HostServices::new(
+    let services = Arc::new(ProcessServices::new(
         &crate::config::Settings::default(),
         None,
     )?);
-    let env = HostEnv {
+    let env = JobEnv {
         github,
         db: db.clone(),
         rules: Arc::new(policies::all(&db).await?),

@@ -15,7 +15,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use crate::db::deliveries::{self, NewDelivery, Stored};
 use crate::db::{installations, plugins as queries};
 use crate::domain::{EventMeta, RepoRef};
-use crate::services::plugins::active;
+use crate::services::installed::active;
 use crate::services::AppState;
 
 /// The event name of scheduled ticks.

@@ -7,12 +7,12 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::Notify;
 
 use super::dispatch::DeliveryObserver;
-use super::plugins::CompiledPlugins;
+use super::installed::CompiledPlugins;
 use crate::config::Settings;
 use crate::github::{GitHubAccess, GitHubClient, GitHubError};
 use crate::metrics::Metrics;
-use crate::plugins::PluginRuntime;
 use crate::secrets::WebhookSecrets;
+use crate::wasm_host::PluginRuntime;
 
 /// Shared state, registered once with the HTTP server and cloned into each worker.
 #[derive(Clone)]
@@ -46,7 +46,7 @@ pub struct AppState {
     /// The webhook secrets deliveries are checked against.
     pub webhook_secrets: Arc<WebhookSecrets>,
     /// Secrets, HTTP and metrics for plugins' host calls.
-    pub host_services: Arc<crate::plugins::HostServices>,
+    pub host_services: Arc<crate::wasm_host::ProcessServices>,
     /// The keys dashboard sessions are signed with.
     pub session_keys: crate::auth::SessionKeys,
     /// Sign-in's password checks, a bounded number at once.

@@ -13,7 +13,7 @@ use crate::domain::Project;
 use crate::routes::auth::{AdminOnly, AnyMaintainer, AnyViewer};
 use crate::routes::error::{ApiError, ApiErrorCode};
 use crate::routes::webhooks::read_body;
-use crate::services::plugins::{
+use crate::services::installed::{
     Change, PluginAdmin, PluginAdminError, PluginDetail, PluginStatus, ProjectStatus, Upgraded,
 };
 use crate::services::AppState;

@@ -1,6 +1,6 @@
 //! Command help (`/dashboard/commands`): for each repository Gantry knows of, every
 //! comment command of every plugin enabled there, from the manifests, as the
-//! `help` command answers it in a comment (the same `services::plugins::active`
+//! `help` command answers it in a comment (the same `services::installed::active`
 //! choice dispatch makes). Only the repositories the reader may see.
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -9,10 +9,10 @@ use super::access::User;
 use super::view::{render, DashError, Nav};
 use crate::db;
 use crate::domain::RepoRef;
-use crate::plugins::manifest::CommandSpec;
-use crate::plugins::Manifest;
-use crate::services::plugins::active;
+use crate::services::installed::active;
 use crate::services::AppState;
+use crate::wasm_host::manifest::CommandSpec;
+use crate::wasm_host::Manifest;
 
 /// `pages/commands/list.html`.
 #[derive(Template)]

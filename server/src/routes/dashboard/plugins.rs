@@ -3,7 +3,7 @@
 //! and a configuration form generated from its schema (`plugin_form`); uploading a
 //! component (admins), which shows the manifest and the capabilities it asks for
 //! before anything is installed, then installs it on confirmation (it runs nowhere
-//! until enabled). Every change goes through `services::plugins::PluginAdmin`, as
+//! until enabled). Every change goes through `services::installed::PluginAdmin`, as
 //! `gantry plugin ...` and `/api/v1/plugins` do, which checks and audits it.
 //! Plugins are shown to every reader; their per-project settings only for `*` and
 //! the projects the reader may see (`Principal::visible_projects`).
@@ -19,9 +19,11 @@ use super::view::{render, see_other, DashError, Nav};
 use crate::auth::{Principal, Role};
 use crate::domain::Actor;
 use crate::domain::Project;
-use crate::plugins::Manifest;
-use crate::services::plugins::{PluginAdmin, PluginAdminError, PluginDetail, PluginStatus, Staged};
+use crate::services::installed::{
+    PluginAdmin, PluginAdminError, PluginDetail, PluginStatus, Staged,
+};
 use crate::services::AppState;
+use crate::wasm_host::Manifest;
 
 fn admin<'a>(state: &'a AppState, actor: &'a Actor) -> PluginAdmin<'a> {
     PluginAdmin::of(state, actor)

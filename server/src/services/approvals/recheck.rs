@@ -10,7 +10,7 @@ use crate::domain::RepoRef;
 use crate::policy::store as policies;
 use crate::policy::DecidedOn;
 use crate::policy::{decide, Effect, Request, Target};
-use crate::services::plugins::active;
+use crate::services::installed::active;
 use crate::services::AppState;
 
 /// How many approvals the policy asks for now, or why it no longer lets the action

@@ -17,11 +17,11 @@ use crate::domain::{
     is_known_action, is_known_event, Actor, AuditAction, Cause, EventMeta, RepoRef,
 };
 use crate::github::GitHubError;
-use crate::plugins::{HostEnv, InvocationReport, Outcome, PluginCommand, PluginEvent};
 use crate::services::around::Target;
 use crate::services::commands::{self, CommentContext, Routed};
-use crate::services::plugins::active::ActivePlugins;
+use crate::services::installed::active::ActivePlugins;
 use crate::services::{approvals, installations, schedule};
+use crate::wasm_host::{InvocationReport, JobEnv, Outcome, PluginCommand, PluginEvent};
 
 mod wrapped;
 use crate::services::AppState;
@@ -144,7 +144,7 @@ async fn run_job(state: &AppState, job: Job) -> anyhow::Result<()> {
         .job_config
         .for_repository(&state.db, &state.plugins, meta.repository.as_ref())
         .await?;
-    let env = HostEnv {
+    let env = JobEnv {
         github,
         db: state.db.clone(),
         rules: config.rules.clone(),
@@ -344,7 +344,7 @@ async fn credentials_failed(
 struct JobRun<'a> {
     state: &'a AppState,
     job: &'a Job,
-    env: &'a HostEnv,
+    env: &'a JobEnv,
     active: &'a ActivePlugins,
     finished: &'a std::collections::HashSet<String>,
     disabled: &'a [String],

@@ -5,9 +5,9 @@
 use crate::db::audit::{self, AuditEntry};
 use crate::db::runs;
 use crate::domain::{Actor, AuditAction};
-use crate::plugins::Outcome;
 use crate::services::around::{self, Stage, Target, TargetOutcome};
-use crate::services::plugins::active::ActivePlugin;
+use crate::services::installed::active::ActivePlugin;
+use crate::wasm_host::Outcome;
 
 use super::{settle, JobOutcome, JobRun};
 
