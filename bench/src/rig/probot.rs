@@ -164,32 +164,15 @@ impl ProbotProcess {
 
     async fn wait_ready(&mut self) -> anyhow::Result<()> {
         let url = format!("{}/health", self.address);
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(2))
-            .build()?;
-        let deadline = Instant::now() + READY_TIMEOUT;
-        while Instant::now() < deadline {
-            if client
-                .get(&url)
-                .send()
-                .await
-                .is_ok_and(|r| r.status().is_success())
-            {
-                return Ok(());
-            }
-            if let Some(status) = self.child.try_wait()? {
-                bail!(
-                    "node app.js exited with {status} before it was ready; its log:\n{}",
-                    self.log_text()
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        bail!(
-            "node app.js was not ready within {} s; its log:\n{}",
-            READY_TIMEOUT.as_secs(),
-            self.log_text()
-        )
+        let path = &self.log;
+        let log = || {
+            format!(
+                "its log:\n{}",
+                std::fs::read_to_string(path).unwrap_or_default()
+            )
+        };
+        super::process::wait_until_healthy(&mut self.child, &url, "node app.js", READY_TIMEOUT, log)
+            .await
     }
 
     /// Where it takes webhooks.
@@ -202,12 +185,6 @@ impl ProbotProcess {
     #[must_use]
     pub fn pid(&self) -> u32 {
         self.child.id()
-    }
-
-    /// Its log, for error messages.
-    #[must_use]
-    pub fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
     /// SIGTERM, then up to `within` for it to exit; killed after that. True when it

@@ -14,6 +14,51 @@ use anyhow::{bail, Context};
 /// How long `gantry serve` may take to migrate, install plugins and answer `/health/ready`.
 const READY_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// Waits until `url` answers 2xx, for a server the bench started as `child` (named
+/// `what` in errors); fails at once if the child exits, or after `timeout`, with
+/// what `log` says about it.
+///
+/// # Errors
+/// When the child exits first or the server is not ready in time.
+pub(crate) async fn wait_until_healthy(
+    child: &mut Child,
+    url: &str,
+    what: &str,
+    timeout: Duration,
+    log: impl Fn() -> String,
+) -> anyhow::Result<()> {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .build()?;
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if client
+            .get(url)
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return Ok(());
+        }
+        if let Some(status) = child.try_wait()? {
+            bail!("{what} exited with {status} before it was ready; {}", log());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    bail!(
+        "{what} was not ready within {} s; {}",
+        timeout.as_secs(),
+        log()
+    )
+}
+
+/// The last 20 lines of the log file at `path`.
+fn tail(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(20)..].join("\n")
+}
+
 /// The `gantry` binary beside this bench's own executable: `target/<profile>/gantry`,
 /// built with the same profile by `cargo build --bin gantry` (add `--release` for
 /// a release bench).
@@ -112,46 +157,15 @@ impl GantryProcess {
 
     async fn wait_ready(&mut self) -> anyhow::Result<()> {
         let url = format!("{}/health/ready", self.address);
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(2))
-            .build()?;
-        let deadline = Instant::now() + READY_TIMEOUT;
-        while Instant::now() < deadline {
-            if client
-                .get(&url)
-                .send()
-                .await
-                .is_ok_and(|r| r.status().is_success())
-            {
-                return Ok(());
-            }
-            if let Some(status) = self.child.try_wait()? {
-                bail!(
-                    "gantry exited with {status} before it was ready; end of its log:\n{}",
-                    self.log_tail()
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        bail!(
-            "gantry was not ready within {} s; end of its log:\n{}",
-            READY_TIMEOUT.as_secs(),
-            self.log_tail()
-        )
+        let path = &self.log;
+        let log = || format!("end of its log:\n{}", tail(path));
+        wait_until_healthy(&mut self.child, &url, "gantry", READY_TIMEOUT, log).await
     }
 
     /// Its process id.
     #[must_use]
     pub fn pid(&self) -> u32 {
         self.child.id()
-    }
-
-    /// The last lines of its log, for error messages.
-    #[must_use]
-    pub fn log_tail(&self) -> String {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(20)..].join("\n")
     }
 
     /// Lines of its log at `WARN` or `ERROR`, counted.
