@@ -387,3 +387,69 @@ async fn a_push_in_the_sandbox_is_mirrored_to_its_destination_on_the_simulator()
     .await;
     sandbox_cli(&cli, "audit verify", "");
 }
+
+/// A plugin's `log` lines reach the server's log at their own level with the
+/// plugin's name: hooks' `info` line shows under the default `info` filter, its
+/// `debug` lines do not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugins_log_lines_reach_the_servers_log_at_their_own_level_with_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("sandbox");
+    let plugins = ServerProcess::plugin_dir(dir.path(), &["hooks"]);
+    let (port, sim_port) = (free_port(), free_port());
+    let sandbox = ServerProcess::sandbox_with(
+        port,
+        sim_port,
+        &data,
+        &plugins,
+        None,
+        &[("RUST_LOG", "info")],
+    )
+    .await;
+    deliver(
+        &sandbox,
+        "issues",
+        corpus_payload("issues/opened.payload.json"),
+    )
+    .await;
+    let log_file = data.with_extension("log");
+    let wanted = |l: &str| {
+        l.contains("INFO") && l.contains("plugin=hooks") && l.contains("labelled #1 with")
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let mut log = String::new();
+    while std::time::Instant::now() < deadline {
+        log = without_colours(&std::fs::read_to_string(&log_file).unwrap_or_default());
+        if log.lines().any(wanted) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        log.lines().any(wanted),
+        "no INFO line of hooks labelling #1:\n{log}"
+    );
+    assert!(
+        !log.contains("DEBUG"),
+        "debug lines stay out at the info filter:\n{log}"
+    );
+}
+
+/// `text` without the terminal colour codes the server's log lines carry.
+fn without_colours(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            // ESC [ ... m
+            for c in chars.by_ref() {
+                if c == 'm' {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
