@@ -9,7 +9,7 @@
 //! Only `node` and `npm` must be on the machine; a missing one is a clear error.
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{bail, Context};
 use gantry_simulator::{NewApp, NewInstallation, Simulator};
@@ -193,23 +193,7 @@ impl ProbotProcess {
     /// # Errors
     /// When the signal cannot be sent or the process cannot be waited for.
     pub async fn stop(mut self, within: Duration) -> anyhow::Result<bool> {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .context("running kill -TERM")?;
-        if !status.success() {
-            bail!("kill -TERM {} failed", self.child.id());
-        }
-        let deadline = Instant::now() + within;
-        while Instant::now() < deadline {
-            if let Some(exit) = self.child.try_wait()? {
-                return Ok(exit.success());
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        self.child.kill()?;
-        self.child.wait()?;
-        Ok(false)
+        super::process::terminate(&mut self.child, within).await
     }
 }
 

@@ -52,6 +52,31 @@ pub(crate) async fn wait_until_healthy(
     )
 }
 
+/// SIGTERM to `child`, then up to `within` for it to exit; killed after that. True
+/// when it exited cleanly in time.
+///
+/// # Errors
+/// When the signal cannot be sent or the process cannot be waited for.
+pub(crate) async fn terminate(child: &mut Child, within: Duration) -> anyhow::Result<bool> {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .context("running kill -TERM")?;
+    if !status.success() {
+        bail!("kill -TERM {} failed", child.id());
+    }
+    let deadline = Instant::now() + within;
+    while Instant::now() < deadline {
+        if let Some(exit) = child.try_wait()? {
+            return Ok(exit.success());
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    child.kill()?;
+    child.wait()?;
+    Ok(false)
+}
+
 /// The last 20 lines of the log file at `path`.
 fn tail(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
@@ -186,23 +211,7 @@ impl GantryProcess {
     /// # Errors
     /// When the signal cannot be sent or the process cannot be waited for.
     pub async fn stop(mut self, within: Duration) -> anyhow::Result<bool> {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .context("running kill -TERM")?;
-        if !status.success() {
-            bail!("kill -TERM {} failed", self.child.id());
-        }
-        let deadline = Instant::now() + within;
-        while Instant::now() < deadline {
-            if let Some(exit) = self.child.try_wait()? {
-                return Ok(exit.success());
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        self.child.kill()?;
-        self.child.wait()?;
-        Ok(false)
+        terminate(&mut self.child, within).await
     }
 }
 
