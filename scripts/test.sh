@@ -60,7 +60,9 @@ fi
 leftovers="$(find "$run_tmp" -mindepth 1 -maxdepth 1 \( -name '.tmp*' -o -name 'gantry-*' \) | wc -l)"
 if [[ "$leftovers" != "0" ]]; then
     echo "error: the suite left $leftovers temporary folders in $run_tmp:" >&2
-    find "$run_tmp" -mindepth 1 -maxdepth 1 \( -name '.tmp*' -o -name 'gantry-*' \) | head -20 >&2
+    # With what each holds, two levels down: that names the test that left it.
+    find "$run_tmp" -mindepth 1 -maxdepth 1 \( -name '.tmp*' -o -name 'gantry-*' \) | head -20 |
+        while read -r folder; do find "$folder" -maxdepth 2 | head -15; done >&2
     left=1
 fi
 rm -rf "$run_tmp"

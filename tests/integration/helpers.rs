@@ -138,6 +138,11 @@ impl Drop for TestApp {
         if self.restarted {
             return;
         }
+        // The app runs on the test's runtime until that ends: stop it now (the command
+        // is sent at once), then remove its data directory before `TempDir` tries, with
+        // retries, as its workers may still be writing into it for a moment.
+        let _ = self.stop.stop(false);
+        remove_patiently(self.dir.path());
         self.sim.remove_temporary_repositories();
         let violations = self.sim.violations();
         if !violations.is_empty() && !std::thread::panicking() {
@@ -146,6 +151,20 @@ impl Drop for TestApp {
                 "requests GitHub would refuse reached the simulator:\n{}",
                 listed.join("\n")
             );
+        }
+    }
+}
+
+/// Removes `dir` and everything in it, retrying for up to 2 s: a removal that races a
+/// process creating a file in it (SQLite's journal, a job's checkout) fails with
+/// "directory not empty", and `TempDir`'s own removal would then leave it behind
+/// silently.
+pub fn remove_patiently(dir: &std::path::Path) {
+    for _ in 0..100 {
+        match std::fs::remove_dir_all(dir) {
+            Ok(()) => return,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
         }
     }
 }
