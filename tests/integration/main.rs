@@ -55,6 +55,7 @@ mod proxies;
 mod rate_limits;
 mod release_assets;
 mod rest_paths;
+mod review_commands;
 mod sandbox;
 mod scenario;
 mod schedule;
