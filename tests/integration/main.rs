@@ -56,6 +56,7 @@ mod rate_limits;
 mod release_assets;
 mod rest_paths;
 mod review_commands;
+mod routing;
 mod sandbox;
 mod scenario;
 mod schedule;
