@@ -18,6 +18,7 @@ mod cli_audit;
 mod cli_database;
 mod commands;
 mod dashboard;
+mod delivery_reasons;
 mod durability;
 mod edges;
 mod expensive;

@@ -110,6 +110,25 @@ pub struct Routed {
     pub command: PluginCommand,
 }
 
+/// A command that reached no plugin, or a plugin that did not get it, and why; kept
+/// with the job (`plugin_skips`) and shown on the delivery's page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unrouted {
+    /// `/verb` when no plugin got it, `plugin /verb` for one plugin that did not.
+    pub subject: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// What the commands of one comment came to.
+#[derive(Debug, Default)]
+pub struct Routing {
+    /// The commands for the plugins that run them.
+    pub routed: Vec<Routed>,
+    /// The commands, or plugins, that did not run, and why.
+    pub unrouted: Vec<Unrouted>,
+}
+
 /// The commenter's permission on the repository, from GitHub (`role_name`, else the
 /// classic `permission`); `none` for no access.
 async fn permission_of(
@@ -132,8 +151,10 @@ async fn permission_of(
     Ok(Permission::of_answer(&answer))
 }
 
-/// The commands of a comment for the plugins that declare them. Host commands
-/// (`help`, `approve`, `deny`) are answered here and not returned.
+/// The commands of a comment for the plugins that declare them, and why others did
+/// not run (not a pull request, the commenter's permission, no enabled plugin
+/// declares the verb). Host commands (`help`, `approve`, `deny`) are answered here
+/// and not returned.
 ///
 /// # Errors
 /// When GitHub fails to say the commenter's permission (the job is retried), or the
@@ -144,21 +165,29 @@ pub async fn route(
     event: &PluginEvent,
     comment: &CommentContext,
     active: &ActivePlugins,
-) -> anyhow::Result<Vec<Routed>> {
+) -> anyhow::Result<Routing> {
+    let mut routing = Routing::default();
     let Some(repo) = event.repository.clone() else {
-        return Ok(Vec::new());
+        return Ok(routing);
     };
     let bot = state.settings.commands.bot_name.as_str();
     let commands = parse(&comment.body, Some(bot));
     if commands.is_empty() {
-        return Ok(Vec::new());
+        return Ok(routing);
     }
     if by_gantry(state, &comment.author).await? {
         tracing::warn!(author = %comment.author, "a comment by Gantry's own GitHub identity is not read for commands");
-        return Ok(Vec::new());
+        routing.unrouted.push(Unrouted {
+            subject: "comment".into(),
+            reason: format!(
+                "written by Gantry's own GitHub identity ({}): never read for commands",
+                comment.author
+            ),
+        });
+        return Ok(routing);
     }
     let permission = permission_of(github, &repo, &comment.author).await?;
-    let mut routed = Vec::new();
+    let Routing { routed, unrouted } = &mut routing;
     for (seq, command) in commands.iter().enumerate() {
         match command.name.as_str() {
             "help" => {
@@ -188,6 +217,7 @@ pub async fn route(
                 .await?;
             }
             verb => {
+                let mut declared = false;
                 for candidate in active.all() {
                     let Some(spec) = candidate
                         .plugin
@@ -198,13 +228,31 @@ pub async fn route(
                     else {
                         continue;
                     };
+                    declared = true;
+                    let name = &candidate.plugin.manifest.name;
+                    let subject = format!("{name} /{verb}");
                     if spec.pull_requests_only && !comment.is_pull_request {
-                        tracing::debug!(verb, plugin = %candidate.plugin.manifest.name, "a pull-request command on an issue: ignored");
+                        tracing::debug!(verb, plugin = %name, "a pull-request command on an issue: ignored");
+                        unrouted.push(Unrouted {
+                            subject,
+                            reason: format!(
+                                "not a pull request: /{verb} of {name} is for pull requests only"
+                            ),
+                        });
                         continue;
                     }
                     let needed = Permission::parse(&spec.who).unwrap_or(Permission::Write);
                     if permission < needed {
                         tracing::info!(verb, author = %comment.author, needed = %spec.who, "the commenter may not use this command: ignored");
+                        unrouted.push(Unrouted {
+                            subject,
+                            reason: format!(
+                                "permission: {} has {} on the repository; /{verb} of {name} needs {} or more",
+                                comment.author,
+                                permission_name(permission),
+                                spec.who
+                            ),
+                        });
                         audit_refusal(
                             state,
                             &repo,
@@ -234,10 +282,61 @@ pub async fn route(
                         },
                     });
                 }
+                if !declared {
+                    unrouted.push(Unrouted {
+                        subject: format!("/{verb}"),
+                        reason: not_declared(state, &repo, verb).await?,
+                    });
+                }
             }
         }
     }
-    Ok(routed)
+    Ok(routing)
+}
+
+/// GitHub's name of a permission.
+fn permission_name(permission: Permission) -> &'static str {
+    match permission {
+        Permission::None => "no access",
+        Permission::Read => "read",
+        Permission::Triage => "triage",
+        Permission::Write => "write",
+        Permission::Maintain => "maintain",
+        Permission::Admin => "admin",
+    }
+}
+
+/// Why no enabled plugin got `/verb` on `repo`: an installed plugin declares it but
+/// is switched off, or is not enabled on the repository, or none declares it.
+async fn not_declared(state: &AppState, repo: &RepoRef, verb: &str) -> anyhow::Result<String> {
+    let mut off = Vec::new();
+    let mut elsewhere = Vec::new();
+    for plugin in crate::db::plugins::list(&state.db).await? {
+        let Ok(manifest) = toml::from_str::<crate::wasm_host::Manifest>(&plugin.manifest) else {
+            continue;
+        };
+        if manifest.commands.iter().any(|c| c.verb == verb) {
+            if plugin.enabled {
+                elsewhere.push(plugin.name);
+            } else {
+                off.push(plugin.name);
+            }
+        }
+    }
+    Ok(if !off.is_empty() {
+        format!(
+            "disabled: /{verb} is declared by {}, which is switched off",
+            off.join(", ")
+        )
+    } else if !elsewhere.is_empty() {
+        format!(
+            "not enabled here: /{verb} is declared by {}, which is not enabled on {}",
+            elsewhere.join(", "),
+            repo.full_name()
+        )
+    } else {
+        format!("not installed: no installed plugin declares /{verb}")
+    })
 }
 
 /// The commands enabled on the repository, from the manifests of the active plugins.

@@ -178,6 +178,8 @@ async fn run_job(state: &AppState, job: Job) -> anyhow::Result<()> {
         }
         if disabled.iter().any(|d| d == name) {
             tracing::debug!(plugin = %name, "plugin disabled; not run");
+            let reason = "disabled: the plugin was disabled after crashing repeatedly";
+            skips::record(&state.db, job.id, name, reason).await?;
             continue;
         }
         match facts
@@ -210,14 +212,21 @@ async fn run_job(state: &AppState, job: Job) -> anyhow::Result<()> {
     {
         match commands::route(state, &env.github, &event, &comment, active).await {
             Err(err) => outcome.retry_reasons.push(format!("commands: {err:#}")),
-            Ok(routed) => {
+            Ok(commands::Routing { routed, unrouted }) => {
+                for skip in unrouted {
+                    skips::record(&state.db, job.id, &skip.subject, &skip.reason).await?;
+                }
                 for (n, Routed { plugin, command }) in routed.into_iter().enumerate() {
                     // Each command line is its own run, so a retry skips the ones done.
-                    let run_name =
-                        format!("{} /{} #{n}", plugin.plugin.manifest.name, command.verb);
-                    if finished.contains(&run_name)
-                        || disabled.contains(&plugin.plugin.manifest.name)
-                    {
+                    let name = &plugin.plugin.manifest.name;
+                    let run_name = format!("{name} /{} #{n}", command.verb);
+                    if finished.contains(&run_name) {
+                        continue;
+                    }
+                    if disabled.contains(name) {
+                        let subject = format!("{name} /{}", command.verb);
+                        let reason = "disabled: the plugin was disabled after crashing repeatedly";
+                        skips::record(&state.db, job.id, &subject, reason).await?;
                         continue;
                     }
                     let command = PluginCommand {
