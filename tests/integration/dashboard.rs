@@ -22,7 +22,7 @@ const IMG_ESCAPED: &str = "&#34;&#62;&#60;img src=x onerror=alert(1)&#62;";
 const PROJECT: &str = "Codertocat/Hello-World";
 
 /// A signed-in browser: the session cookie and the session's CSRF token.
-struct Browser {
+pub(crate) struct Browser {
     base: String,
     http: reqwest::Client,
     cookie: String,
@@ -32,7 +32,7 @@ struct Browser {
 /// Signs `login` in with a real session row and a session token signed by the
 /// server's key. `role`: `admin`, `viewer` (on every project) or `maintainer` of
 /// `PROJECT` through a team.
-async fn sign_in(app: &TestApp, login: &str, role: &str) -> Browser {
+pub(crate) async fn sign_in(app: &TestApp, login: &str, role: &str) -> Browser {
     use gantry_server::db::accounts;
     let db = &app.state.db;
     let new = accounts::NewUser {
@@ -86,7 +86,7 @@ async fn session_for(app: &TestApp, user_id: i64) -> Browser {
 }
 
 impl Browser {
-    async fn get(&self, path: &str) -> (u16, String) {
+    pub(crate) async fn get(&self, path: &str) -> (u16, String) {
         let response = self
             .http
             .get(format!("{}{path}", self.base))
@@ -115,7 +115,7 @@ impl Browser {
 
 /// The page's `<main>`: what the signed-in person's role decides (the header holds
 /// only navigation and the sign-out form).
-fn main_of(html: &str) -> &str {
+pub(crate) fn main_of(html: &str) -> &str {
     let start = html.find("<main").expect("a page has <main>");
     let end = html.rfind("</main>").expect("</main>");
     &html[start..end]

@@ -2,7 +2,8 @@
 //! `/hold`, `/assign`, `/cc`, `/label`, `/kind`, `/lifecycle`, `/close`, `/retitle`,
 //! `/milestone`, ...), with Prow's label names.
 //!
-//! The host finds the commands in a comment, checks the commenter's permission
+//! The host finds the commands in a comment (an issue or pull request comment, a
+//! submitted review's body, a review line comment), checks the commenter's permission
 //! against the manifest's `who` and calls [`Plugin::handle_command`] once per command
 //! line. This file only carries out what [`rules::plan`] decided: the GitHub calls,
 //! the reply (kept per issue and topic in KV so a later reply edits it instead of
@@ -105,7 +106,9 @@ impl Plugin for Commands {
             reply(&repo, command.number, plan.topic, &run.notes.join("\n\n"))
                 .map_err(|e| format!("replying: {e}"))?;
         }
-        if config.acknowledge {
+        // Reactions are on issue comments only here: a review has none, and a line
+        // comment's are under another path.
+        if config.acknowledge && command.event.name == "issue_comment" {
             let reaction = if replied || run.held { "eyes" } else { "+1" };
             match github::add_reaction(&repo, command.comment_id, reaction) {
                 Ok(()) => {}

@@ -1,7 +1,8 @@
-//! What the plugin reads from the `issue_comment` payload a command came in: the
-//! issue's or pull request's author, assignees and labels, and whether the comment
-//! is one the plugin must leave alone (the host already skips edits and bots; the
-//! plugin checks again rather than trust every caller). Pure: no host calls.
+//! What the plugin reads from the payload a command came in (`issue_comment`, or a
+//! pull request review or review line comment): the issue's or pull request's
+//! author, assignees and labels, and whether the comment is one the plugin must
+//! leave alone (the host already skips edits and bots; the plugin checks again
+//! rather than trust every caller). Pure: no host calls.
 use serde_json::Value;
 
 /// The issue or pull request a command is about, as the payload shows it.
@@ -23,10 +24,13 @@ fn logins(v: &Value) -> Vec<String> {
         .collect()
 }
 
-/// The payload's `issue`, when it names its author.
+/// The payload's `issue` (a comment) or `pull_request` (a review or line comment),
+/// when it names its author.
 #[must_use]
 pub fn item(payload: &Value) -> Option<Item> {
-    let issue = payload.get("issue")?;
+    let issue = payload
+        .get("issue")
+        .or_else(|| payload.get("pull_request"))?;
     Some(Item {
         author: issue["user"]["login"].as_str()?.to_owned(),
         assignees: logins(&issue["assignees"]),
@@ -40,17 +44,20 @@ pub fn item(payload: &Value) -> Option<Item> {
 }
 
 /// Why a command from this payload must be ignored, if it must: a comment that was
-/// edited or deleted rather than created, or one written by a bot.
+/// edited or deleted rather than created (a review: submitted), or one written by a
+/// bot.
 #[must_use]
 pub fn ignore_reason(payload: &Value) -> Option<&'static str> {
+    let review = payload.get("review").is_some();
+    let fresh = if review { "submitted" } else { "created" };
     if payload
         .get("action")
         .and_then(Value::as_str)
-        .is_some_and(|a| a != "created")
+        .is_some_and(|a| a != fresh)
     {
         return Some("the comment was not just created");
     }
-    let user = &payload["comment"]["user"];
+    let user = &payload[if review { "review" } else { "comment" }]["user"];
     let bot = user["type"].as_str() == Some("Bot")
         || user["login"].as_str().is_some_and(|l| l.ends_with("[bot]"));
     bot.then_some("the comment is a bot's")
@@ -88,5 +95,26 @@ mod tests {
             ignore_reason(&json!({})).is_none(),
             "a bare payload is not refused"
         );
+    }
+
+    #[test]
+    fn a_review_or_line_comment_is_read_with_its_pull_request() {
+        let review = |action: &str, kind: &str| {
+            json!({
+                "action": action,
+                "review": {"user": {"login": "carol", "type": kind}},
+                "pull_request": {"user": {"login": "alice"}, "assignees": [], "labels": [{"name": "lgtm"}]},
+            })
+        };
+        assert_eq!(ignore_reason(&review("submitted", "User")), None);
+        assert!(ignore_reason(&review("edited", "User")).is_some());
+        assert!(ignore_reason(&review("submitted", "Bot")).is_some());
+        let item = item(&review("submitted", "User")).unwrap_or_default();
+        assert_eq!(
+            (item.author.as_str(), item.labels.as_slice()),
+            ("alice", &["lgtm".to_owned()][..])
+        );
+        let line = json!({"action": "created", "comment": {"user": {"login": "carol", "type": "User"}}, "pull_request": {}});
+        assert_eq!(ignore_reason(&line), None);
     }
 }

@@ -25,6 +25,7 @@ pub mod plugins;
 pub mod runs;
 pub mod secrets;
 pub mod sessions;
+pub mod skips;
 pub mod visibility;
 
 use std::time::Duration;

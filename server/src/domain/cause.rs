@@ -16,7 +16,8 @@ pub struct PullHead {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Cause {
     /// GitHub logins, lower case, without repeats: the event's sender (whoever
-    /// pushed, opened, commented...), a comment's author, a pull request's author.
+    /// pushed, opened, commented...), a comment's or review's author, a pull
+    /// request's author.
     pub people: Vec<String>,
     /// The pull request the event is about.
     pub pull_request: Option<PullHead>,
@@ -36,8 +37,12 @@ impl Cause {
             }
         };
         add(&payload["sender"]["login"]);
-        if event == "issue_comment" {
-            add(&payload["comment"]["user"]["login"]);
+        match event {
+            "issue_comment" | "pull_request_review_comment" => {
+                add(&payload["comment"]["user"]["login"]);
+            }
+            "pull_request_review" => add(&payload["review"]["user"]["login"]),
+            _ => {}
         }
         let pr = &payload["pull_request"];
         if pr.is_object() {
@@ -93,5 +98,27 @@ mod tests {
         assert_eq!(cause.pull_request.unwrap().head_sha.as_deref(), Some("abc"));
         let issue = serde_json::json!({"sender": {"login": "x"}, "issue": {"number": 1}});
         assert_eq!(Cause::of("issues", &issue).pull_request, None);
+    }
+
+    #[test]
+    fn a_reviews_author_and_a_line_comments_author_caused_it() {
+        let review = serde_json::json!({
+            "sender": {"login": "ann"},
+            "review": {"user": {"login": "Eve"}},
+            "pull_request": {"number": 2, "user": {"login": "dave"}, "head": {"sha": "abc"}},
+        });
+        assert_eq!(
+            Cause::of("pull_request_review", &review).people,
+            vec!["ann", "eve", "dave"]
+        );
+        let line = serde_json::json!({
+            "sender": {"login": "ann"},
+            "comment": {"user": {"login": "Frank"}},
+            "pull_request": {"number": 2, "user": {"login": "dave"}},
+        });
+        assert_eq!(
+            Cause::of("pull_request_review_comment", &line).people,
+            vec!["ann", "frank", "dave"]
+        );
     }
 }

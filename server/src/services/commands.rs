@@ -1,6 +1,7 @@
-//! Comment commands: for an `issue_comment` that was created (not edited) by a
-//! person (not a bot, not Gantry's own identity, and without Gantry's idempotency
-//! marker), the commands in its body are found by Prow's rules
+//! Comment commands: for an `issue_comment` that was created, a pull request review
+//! that was submitted (its body) or a review line comment that was created (never
+//! an edit) by a person (not a bot, not Gantry's own identity, and without
+//! Gantry's idempotency marker), the commands in its body are found by Prow's rules
 //! (`gantry_commands::parse`: line start, quotes, HTML comments and code
 //! ignored) as `/verb args` or `@bot verb args`, and each goes to the enabled
 //! plugins whose manifest declares the verb, once the commenter's permission on the
@@ -39,22 +40,33 @@ pub struct CommentContext {
     pub number: u64,
     /// Whether it is a pull request.
     pub is_pull_request: bool,
-    /// The comment's id.
+    /// The comment's id (a review's id for a review body).
     pub comment_id: u64,
     /// The comment's body.
     pub body: String,
 }
 
+/// Where comment commands are read from: the event, the action that created the
+/// text, and the object in the payload that holds the text and its author.
+const SOURCES: &[(&str, &str, &str)] = &[
+    ("issue_comment", "created", "comment"),
+    ("pull_request_review", "submitted", "review"),
+    ("pull_request_review_comment", "created", "comment"),
+];
+
 impl CommentContext {
-    /// The comment of an `issue_comment.created` event by a person; `None` for any
+    /// The comment of an `issue_comment.created`, `pull_request_review.submitted`
+    /// (the review's body) or `pull_request_review_comment.created` (a line
+    /// comment) by a person, normalised into one shape as Prow does; `None` for any
     /// other event, an edit or a deletion, a bot's comment, or a comment carrying
-    /// Gantry's idempotency marker (Gantry or a plugin made it).
+    /// Gantry's idempotency marker (Gantry or a plugin made it). Reviews and their
+    /// line comments are always on a pull request.
     #[must_use]
     pub fn of(event: &str, action: Option<&str>, payload: &Value) -> Option<Self> {
-        if event != "issue_comment" || action != Some("created") {
-            return None;
-        }
-        let comment = &payload["comment"];
+        let (_, _, field) = SOURCES
+            .iter()
+            .find(|(e, a, _)| *e == event && action == Some(*a))?;
+        let comment = &payload[*field];
         let user = &comment["user"];
         let author = user["login"].as_str()?.to_owned();
         if user["type"].as_str() == Some("Bot") || author.ends_with("[bot]") {
@@ -67,12 +79,19 @@ impl CommentContext {
             tracing::info!(%author, "a comment carrying Gantry's marker is not read for commands");
             return None;
         }
+        let (number, is_pull_request) = if event == "issue_comment" {
+            let issue = &payload["issue"];
+            (
+                issue["number"].as_u64()?,
+                issue.get("pull_request").is_some_and(|p| !p.is_null()),
+            )
+        } else {
+            (payload["pull_request"]["number"].as_u64()?, true)
+        };
         Some(Self {
             author,
-            number: payload["issue"]["number"].as_u64()?,
-            is_pull_request: payload["issue"]
-                .get("pull_request")
-                .is_some_and(|p| !p.is_null()),
+            number,
+            is_pull_request,
             comment_id: comment["id"].as_u64()?,
             body: comment["body"].as_str().unwrap_or_default().to_owned(),
         })
@@ -89,6 +108,25 @@ pub struct Routed {
     pub plugin: ActivePlugin,
     /// What it receives.
     pub command: PluginCommand,
+}
+
+/// A command that reached no plugin, or a plugin that did not get it, and why; kept
+/// with the job (`plugin_skips`) and shown on the delivery's page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unrouted {
+    /// `/verb` when no plugin got it, `plugin /verb` for one plugin that did not.
+    pub subject: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// What the commands of one comment came to.
+#[derive(Debug, Default)]
+pub struct Routing {
+    /// The commands for the plugins that run them.
+    pub routed: Vec<Routed>,
+    /// The commands, or plugins, that did not run, and why.
+    pub unrouted: Vec<Unrouted>,
 }
 
 /// The commenter's permission on the repository, from GitHub (`role_name`, else the
@@ -113,8 +151,10 @@ async fn permission_of(
     Ok(Permission::of_answer(&answer))
 }
 
-/// The commands of a comment for the plugins that declare them. Host commands
-/// (`help`, `approve`, `deny`) are answered here and not returned.
+/// The commands of a comment for the plugins that declare them, and why others did
+/// not run (not a pull request, the commenter's permission, no enabled plugin
+/// declares the verb). Host commands (`help`, `approve`, `deny`) are answered here
+/// and not returned.
 ///
 /// # Errors
 /// When GitHub fails to say the commenter's permission (the job is retried), or the
@@ -125,21 +165,29 @@ pub async fn route(
     event: &PluginEvent,
     comment: &CommentContext,
     active: &ActivePlugins,
-) -> anyhow::Result<Vec<Routed>> {
+) -> anyhow::Result<Routing> {
+    let mut routing = Routing::default();
     let Some(repo) = event.repository.clone() else {
-        return Ok(Vec::new());
+        return Ok(routing);
     };
     let bot = state.settings.commands.bot_name.as_str();
     let commands = parse(&comment.body, Some(bot));
     if commands.is_empty() {
-        return Ok(Vec::new());
+        return Ok(routing);
     }
     if by_gantry(state, &comment.author).await? {
         tracing::warn!(author = %comment.author, "a comment by Gantry's own GitHub identity is not read for commands");
-        return Ok(Vec::new());
+        routing.unrouted.push(Unrouted {
+            subject: "comment".into(),
+            reason: format!(
+                "written by Gantry's own GitHub identity ({}): never read for commands",
+                comment.author
+            ),
+        });
+        return Ok(routing);
     }
     let permission = permission_of(github, &repo, &comment.author).await?;
-    let mut routed = Vec::new();
+    let Routing { routed, unrouted } = &mut routing;
     for (seq, command) in commands.iter().enumerate() {
         match command.name.as_str() {
             "help" => {
@@ -169,6 +217,7 @@ pub async fn route(
                 .await?;
             }
             verb => {
+                let mut declared = false;
                 for candidate in active.all() {
                     let Some(spec) = candidate
                         .plugin
@@ -179,13 +228,31 @@ pub async fn route(
                     else {
                         continue;
                     };
+                    declared = true;
+                    let name = &candidate.plugin.manifest.name;
+                    let subject = format!("{name} /{verb}");
                     if spec.pull_requests_only && !comment.is_pull_request {
-                        tracing::debug!(verb, plugin = %candidate.plugin.manifest.name, "a pull-request command on an issue: ignored");
+                        tracing::debug!(verb, plugin = %name, "a pull-request command on an issue: ignored");
+                        unrouted.push(Unrouted {
+                            subject,
+                            reason: format!(
+                                "not a pull request: /{verb} of {name} is for pull requests only"
+                            ),
+                        });
                         continue;
                     }
                     let needed = Permission::parse(&spec.who).unwrap_or(Permission::Write);
                     if permission < needed {
                         tracing::info!(verb, author = %comment.author, needed = %spec.who, "the commenter may not use this command: ignored");
+                        unrouted.push(Unrouted {
+                            subject,
+                            reason: format!(
+                                "permission: {} has {} on the repository; /{verb} of {name} needs {} or more",
+                                comment.author,
+                                permission_name(permission),
+                                spec.who
+                            ),
+                        });
                         audit_refusal(
                             state,
                             &repo,
@@ -215,10 +282,61 @@ pub async fn route(
                         },
                     });
                 }
+                if !declared {
+                    unrouted.push(Unrouted {
+                        subject: format!("/{verb}"),
+                        reason: not_declared(state, &repo, verb).await?,
+                    });
+                }
             }
         }
     }
-    Ok(routed)
+    Ok(routing)
+}
+
+/// GitHub's name of a permission.
+fn permission_name(permission: Permission) -> &'static str {
+    match permission {
+        Permission::None => "no access",
+        Permission::Read => "read",
+        Permission::Triage => "triage",
+        Permission::Write => "write",
+        Permission::Maintain => "maintain",
+        Permission::Admin => "admin",
+    }
+}
+
+/// Why no enabled plugin got `/verb` on `repo`: an installed plugin declares it but
+/// is switched off, or is not enabled on the repository, or none declares it.
+async fn not_declared(state: &AppState, repo: &RepoRef, verb: &str) -> anyhow::Result<String> {
+    let mut off = Vec::new();
+    let mut elsewhere = Vec::new();
+    for plugin in crate::db::plugins::list(&state.db).await? {
+        let Ok(manifest) = toml::from_str::<crate::wasm_host::Manifest>(&plugin.manifest) else {
+            continue;
+        };
+        if manifest.commands.iter().any(|c| c.verb == verb) {
+            if plugin.enabled {
+                elsewhere.push(plugin.name);
+            } else {
+                off.push(plugin.name);
+            }
+        }
+    }
+    Ok(if !off.is_empty() {
+        format!(
+            "disabled: /{verb} is declared by {}, which is switched off",
+            off.join(", ")
+        )
+    } else if !elsewhere.is_empty() {
+        format!(
+            "not enabled here: /{verb} is declared by {}, which is not enabled on {}",
+            elsewhere.join(", "),
+            repo.full_name()
+        )
+    } else {
+        format!("not installed: no installed plugin declares /{verb}")
+    })
 }
 
 /// The commands enabled on the repository, from the manifests of the active plugins.
@@ -306,7 +424,7 @@ async fn decide(
     )
 }
 
-/// Replies on the issue as the platform, once per delivery and key.
+/// Replies on the issue or pull request's conversation as the platform, once per delivery and key.
 async fn reply(
     github: &GitHubClient,
     repo: &RepoRef,
@@ -338,4 +456,67 @@ async fn audit_refusal(
         .details(format!("/{verb} of {plugin} needs {who}"));
     audit::record(&state.db, state.audit_key(), entry).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn by(user: &str) -> Value {
+        json!({"login": user, "type": "User"})
+    }
+
+    #[test]
+    fn reviews_and_line_comments_are_read_as_comments_on_their_pull_request() {
+        let review = json!({
+            "action": "submitted",
+            "review": {"id": 7, "body": "/poke", "user": by("ann")},
+            "pull_request": {"number": 2},
+        });
+        let c = CommentContext::of("pull_request_review", Some("submitted"), &review).unwrap();
+        assert_eq!(
+            (c.author.as_str(), c.number, c.is_pull_request, c.comment_id),
+            ("ann", 2, true, 7)
+        );
+        assert_eq!(c.body, "/poke");
+        let line = json!({
+            "action": "created",
+            "comment": {"id": 9, "body": "/poke", "user": by("bob")},
+            "pull_request": {"number": 3},
+        });
+        let c = CommentContext::of("pull_request_review_comment", Some("created"), &line).unwrap();
+        assert_eq!((c.author.as_str(), c.number, c.comment_id), ("bob", 3, 9));
+        assert!(c.is_pull_request);
+    }
+
+    #[test]
+    fn edits_dismissals_bots_and_empty_reviews_carry_no_commands() {
+        let line = json!({
+            "comment": {"id": 9, "body": "/poke", "user": by("bob")},
+            "pull_request": {"number": 3},
+        });
+        assert!(CommentContext::of("pull_request_review_comment", Some("edited"), &line).is_none());
+        assert!(
+            CommentContext::of("pull_request_review_comment", Some("deleted"), &line).is_none()
+        );
+        let review = json!({
+            "review": {"id": 7, "body": "/poke", "user": by("ann")},
+            "pull_request": {"number": 2},
+        });
+        assert!(CommentContext::of("pull_request_review", Some("edited"), &review).is_none());
+        assert!(CommentContext::of("pull_request_review", Some("dismissed"), &review).is_none());
+        let bot = json!({
+            "review": {"id": 7, "body": "/poke", "user": {"login": "ci[bot]", "type": "Bot"}},
+            "pull_request": {"number": 2},
+        });
+        assert!(CommentContext::of("pull_request_review", Some("submitted"), &bot).is_none());
+        // GitHub sends `"body": null` for a review without a body.
+        let empty = json!({
+            "review": {"id": 7, "body": null, "user": by("ann")},
+            "pull_request": {"number": 2},
+        });
+        let c = CommentContext::of("pull_request_review", Some("submitted"), &empty).unwrap();
+        assert!(c.body.is_empty());
+    }
 }

@@ -12,7 +12,7 @@ use crate::db::dashboard::{self as listings, DeliveryFilter};
 use crate::db::deliveries::{self, DeliverySummary};
 use crate::db::entities::plugin_runs;
 use crate::db::jobs::{self, JobStatus, Replay};
-use crate::db::runs;
+use crate::db::{runs, skips};
 use crate::domain::Visibility;
 
 /// Why a delivery operation failed.
@@ -60,6 +60,18 @@ pub struct JobDetail {
     pub last_error: Option<String>,
     /// Plugin runs, oldest first.
     pub runs: Vec<RunDetail>,
+    /// Plugins and commands that did not run, and why (a route's paths or branch
+    /// did not match, a command's conditions were not met).
+    pub skipped: Vec<SkipDetail>,
+}
+
+/// A plugin or command that did not run for a job.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct SkipDetail {
+    /// The plugin's name, or the command (`/verb`, `plugin /verb`).
+    pub subject: String,
+    /// Why it did not run.
+    pub reason: String,
 }
 
 /// One plugin run.
@@ -172,6 +184,14 @@ pub async fn show(
             .into_iter()
             .map(RunDetail::from)
             .collect();
+        let skipped = skips::for_job(db, job.id)
+            .await?
+            .into_iter()
+            .map(|s| SkipDetail {
+                subject: s.subject,
+                reason: s.reason,
+            })
+            .collect();
         details.push(JobDetail {
             id: job.id,
             status: job.status,
@@ -179,6 +199,7 @@ pub async fn show(
             generation: job.generation,
             last_error: job.last_error,
             runs,
+            skipped,
         });
     }
     Ok(DeliveryDetail {

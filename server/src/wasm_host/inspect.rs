@@ -1,6 +1,6 @@
 //! What a component is, read from its bytes without compiling or running it: the
 //! WIT version it speaks (from its imports), whether this host serves it, the SDK
-//! version stamped into it, and its manifest (events, commands, capabilities), for
+//! version stamped into it, and its manifest (events, routes, commands, capabilities), for
 //! `gantry plugin inspect`.
 use serde::Serialize;
 
@@ -24,6 +24,8 @@ pub struct Inspection {
     pub sdk_version: Option<String>,
     /// Subscribed events.
     pub events: Vec<String>,
+    /// Filtered subscriptions (`[[routes]]`), one line each.
+    pub routes: Vec<String>,
     /// Comment commands, as `/verb`.
     pub commands: Vec<String>,
     /// Declared capabilities.
@@ -50,6 +52,7 @@ pub fn inspect(bytes: &[u8]) -> anyhow::Result<Inspection> {
             .collect(),
         sdk_version,
         events: manifest.events,
+        routes: manifest.routes.iter().map(describe_route).collect(),
         commands: manifest
             .commands
             .iter()
@@ -57,6 +60,22 @@ pub fn inspect(bytes: &[u8]) -> anyhow::Result<Inspection> {
             .collect(),
         capabilities: manifest.capabilities,
     })
+}
+
+/// A route as one line: its events, then its filters.
+fn describe_route(route: &super::route::Route) -> String {
+    let mut out = route.events.join(", ");
+    if !route.paths.is_empty() {
+        out.push_str(&format!(" when paths match {}", route.paths.join(", ")));
+    }
+    if !route.branches.is_empty() {
+        let and = if route.paths.is_empty() { "" } else { " and" };
+        out.push_str(&format!(
+            "{and} when the branch matches {}",
+            route.branches.join(", ")
+        ));
+    }
+    out
 }
 
 impl std::fmt::Display for Inspection {
@@ -89,6 +108,9 @@ impl std::fmt::Display for Inspection {
             self.sdk_version.as_deref().unwrap_or("unknown")
         )?;
         writeln!(f, "events: {}", list(&self.events))?;
+        for route in &self.routes {
+            writeln!(f, "route: {route}")?;
+        }
         writeln!(f, "commands: {}", list(&self.commands))?;
         write!(f, "capabilities: {}", list(&self.capabilities))
     }
@@ -120,5 +142,22 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("capabilities: issues:write, kv"), "{text}");
+    }
+
+    #[test]
+    fn a_route_is_one_line_with_its_filters() {
+        let route = |paths: &[&str], branches: &[&str]| super::super::route::Route {
+            events: vec!["pull_request.opened".into(), "push".into()],
+            paths: paths.iter().map(|s| (*s).to_owned()).collect(),
+            branches: branches.iter().map(|s| (*s).to_owned()).collect(),
+        };
+        assert_eq!(
+            describe_route(&route(&["docs/**"], &[])),
+            "pull_request.opened, push when paths match docs/**"
+        );
+        assert_eq!(
+            describe_route(&route(&["docs/**"], &["main", "release/*"])),
+            "pull_request.opened, push when paths match docs/** and when the branch matches main, release/*"
+        );
     }
 }

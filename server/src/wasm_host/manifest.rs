@@ -1,5 +1,6 @@
-//! A plugin's manifest: name, version, the events it subscribes to, the capabilities
-//! it may ask for, and its configuration schema and defaults.
+//! A plugin's manifest: name, version, the events it subscribes to (plainly, or
+//! through `[[routes]]` filtered by changed paths and branches: `route.rs`), the
+//! capabilities it may ask for, and its configuration schema and defaults.
 //!
 //! The SDK embeds the manifest (TOML) in the `gantry:manifest` custom section of the
 //! plugin's core module, and the SDK version in `gantry:sdk-version`, so the host reads
@@ -7,6 +8,8 @@
 use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
 use wasmparser::{Parser, Payload};
+
+pub use super::route::Route;
 
 const MANIFEST_SECTION: &str = "gantry:manifest";
 const SDK_VERSION_SECTION: &str = "gantry:sdk-version";
@@ -25,6 +28,10 @@ pub struct Manifest {
     /// Subscribed events, as `event` (any action) or `event.action`.
     #[serde(default)]
     pub events: Vec<String>,
+    /// Subscriptions filtered by the files a pull request or push changes and by
+    /// its branch (`[[routes]]`). An event also in `events` is refused.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub routes: Vec<Route>,
     /// Capabilities it may use (`issues:write`, `http:example.com`, ...). Anything
     /// else is denied.
     #[serde(default)]
@@ -116,12 +123,25 @@ impl Manifest {
             );
         }
         for event in &self.events {
-            let ok = !event.is_empty()
-                && event.bytes().all(|b| {
-                    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'.'
-                });
-            if !ok {
-                bail!("event `{event}` must look like `issues` or `issues.opened`");
+            validate_event(event)?;
+        }
+        for (index, route) in self.routes.iter().enumerate() {
+            route.validate(index)?;
+            for event in &route.events {
+                let (name, action) = match event.split_once('.') {
+                    Some((name, action)) => (name, Some(action)),
+                    None => (event.as_str(), None),
+                };
+                if self
+                    .events
+                    .iter()
+                    .any(|e| e == event || (action.is_some() && e == name))
+                {
+                    bail!(
+                        "route {}: `{event}` is also in `events`, where it runs unfiltered; list it in one place",
+                        index + 1
+                    );
+                }
             }
         }
         for cap in &self.capabilities {
@@ -154,14 +174,65 @@ impl Manifest {
         Ok(())
     }
 
-    /// Whether the plugin subscribes to this event and action.
+    /// Whether the plugin subscribes to this event and action, plainly or through
+    /// a route (whose filters the host then checks: [`Manifest::subscription`]).
     #[must_use]
     pub fn subscribes_to(&self, event: &str, action: Option<&str>) -> bool {
-        self.events.iter().any(|e| match e.split_once('.') {
-            Some((name, act)) => name == event && Some(act) == action,
-            None => e == event,
-        })
+        !matches!(self.subscription(event, action), Subscription::None)
     }
+
+    /// How the plugin subscribes to this event and action.
+    #[must_use]
+    pub fn subscription(&self, event: &str, action: Option<&str>) -> Subscription<'_> {
+        if self.events.iter().any(|e| event_matches(e, event, action)) {
+            return Subscription::Always;
+        }
+        let routes: Vec<&Route> = self
+            .routes
+            .iter()
+            .filter(|r| r.names(event, action))
+            .collect();
+        if routes.is_empty() {
+            Subscription::None
+        } else {
+            Subscription::Routed(routes)
+        }
+    }
+}
+
+/// How a plugin subscribes to one event and action.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Subscription<'a> {
+    /// Not at all.
+    None,
+    /// In `events`: every delivery.
+    Always,
+    /// Through these routes: a delivery that passes one of them.
+    Routed(Vec<&'a Route>),
+}
+
+/// Whether a subscription (`event` or `event.action`) names this event and action.
+#[must_use]
+pub fn event_matches(subscription: &str, event: &str, action: Option<&str>) -> bool {
+    match subscription.split_once('.') {
+        Some((name, act)) => name == event && Some(act) == action,
+        None => subscription == event,
+    }
+}
+
+/// Checks the shape of a subscription (`issues` or `issues.opened`).
+///
+/// # Errors
+/// When it is not one.
+pub fn validate_event(event: &str) -> anyhow::Result<()> {
+    let ok = !event.is_empty()
+        && event
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'.');
+    if !ok {
+        bail!("event `{event}` must look like `issues` or `issues.opened`");
+    }
+    Ok(())
 }
 
 /// Whether a capability string is one Gantry knows (`domain::Capability`).
@@ -180,6 +251,7 @@ mod tests {
             version: "0.1.0".into(),
             description: String::new(),
             events: events.iter().map(|s| (*s).to_owned()).collect(),
+            routes: vec![],
             capabilities: vec![],
             commands: vec![],
             config_schema: None,
@@ -211,5 +283,40 @@ mod tests {
         let err = Manifest::from_component(b"\0asm\x01\0\0\0").unwrap_err();
         assert!(err.to_string().contains("register_plugin!"), "{err}");
         assert!(Manifest::from_component(b"not wasm").is_err());
+    }
+
+    #[test]
+    fn routes_are_read_from_toml_beside_plain_events_and_checked() {
+        let text = r#"
+            name = "docs-bot"
+            version = "0.1.0"
+            events = ["issues.opened"]
+            [[routes]]
+            events = ["pull_request.opened", "push"]
+            paths = ["docs/**"]
+            branches = ["main"]
+        "#;
+        let m: Manifest = toml::from_str(text).unwrap();
+        m.validate().unwrap();
+        assert_eq!(
+            m.subscription("issues", Some("opened")),
+            Subscription::Always
+        );
+        assert!(matches!(
+            m.subscription("pull_request", Some("opened")),
+            Subscription::Routed(r) if r.len() == 1
+        ));
+        assert!(m.subscribes_to("push", None));
+        assert!(!m.subscribes_to("pull_request", Some("closed")));
+        let twice: Manifest = toml::from_str(&text.replace(
+            r#"events = ["issues.opened"]"#,
+            r#"events = ["pull_request"]"#,
+        ))
+        .unwrap();
+        let err = twice.validate().unwrap_err();
+        assert!(err.to_string().contains("also in `events`"), "{err}");
+        let bad: Manifest = toml::from_str(&text.replace("docs/**", "docs/[")).unwrap();
+        let err = bad.validate().unwrap_err();
+        assert!(err.to_string().contains("not a valid glob"), "{err}");
     }
 }

@@ -3,6 +3,8 @@
 //!
 //! - `manifest`: the plugin's declaration, read from a custom section without running
 //!   any of its code;
+//! - `route`: a manifest's `[[routes]]`, subscriptions filtered by changed paths and
+//!   branches, and their install-time checks;
 //! - `cache`: compiled components on disk by content digest;
 //! - `engine`: wasmtime configuration and the epoch ticker that bounds guest CPU;
 //! - `bindings`: the host side of `gantry:plugin@0.2.0`, generated from the SDK's WIT;
@@ -28,6 +30,7 @@ pub mod host;
 pub mod inspect;
 pub mod manifest;
 pub mod registry;
+pub mod route;
 pub mod v0_1;
 pub mod wit_version;
 

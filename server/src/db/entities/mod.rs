@@ -13,6 +13,7 @@ pub mod plugin_projects;
 pub mod plugin_runs;
 pub mod plugin_secrets;
 pub mod plugin_seeds;
+pub mod plugin_skips;
 pub mod plugin_states;
 pub mod plugin_uploads;
 pub mod plugins;

@@ -1,10 +1,11 @@
 //! Processing one job: load its delivery, let observers see it (the sandbox's
 //! simulator learns from payloads), keep installations current, run every
 //! subscribed plugin enabled for the event's repository (with that repository's
-//! configuration) that has not already finished this job, then the plugins whose
-//! commands a comment carries (`services::commands`), each with the hooks around it
-//! (`wrapped.rs`, `services::around`), record each run, then complete or retry the
-//! job.
+//! configuration) that has not already finished this job and whose manifest routes
+//! admit the delivery (`routing.rs`; a refusal is recorded with the job), then the
+//! plugins whose commands a comment carries (`services::commands`), each with the
+//! hooks around it (`wrapped.rs`, `services::around`), record each run, then
+//! complete or retry the job.
 use anyhow::Context;
 use sea_orm::TransactionTrait;
 
@@ -12,7 +13,7 @@ use crate::db::audit::{self, AuditEntry};
 use crate::db::entities::jobs::Model as Job;
 use crate::db::jobs::JobStatus;
 use crate::db::persist::persistently;
-use crate::db::{deliveries, jobs, plugin_states, runs};
+use crate::db::{deliveries, jobs, plugin_states, runs, skips};
 use crate::domain::{
     is_known_action, is_known_event, Actor, AuditAction, Cause, EventMeta, RepoRef,
 };
@@ -23,6 +24,7 @@ use crate::services::installed::active::ActivePlugins;
 use crate::services::{approvals, installations, schedule};
 use crate::wasm_host::{InvocationReport, JobEnv, Outcome, PluginCommand, PluginEvent};
 
+mod routing;
 mod wrapped;
 use crate::services::AppState;
 
@@ -163,6 +165,12 @@ async fn run_job(state: &AppState, job: Job) -> anyhow::Result<()> {
         delivery_id: &delivery.delivery_id,
     };
     let mut outcome = JobOutcome::default();
+    let mut facts = routing::DeliveryFacts::new(
+        &delivery.event,
+        delivery.action.as_deref(),
+        payload.as_ref(),
+        meta.repository.as_ref(),
+    );
     for subscriber in active.subscribers(&delivery.event, delivery.action.as_deref()) {
         let name = subscriber.plugin.manifest.name.as_str();
         if finished.contains(name) {
@@ -170,7 +178,24 @@ async fn run_job(state: &AppState, job: Job) -> anyhow::Result<()> {
         }
         if disabled.iter().any(|d| d == name) {
             tracing::debug!(plugin = %name, "plugin disabled; not run");
+            let reason = "disabled: the plugin was disabled after crashing repeatedly";
+            skips::record(&state.db, job.id, name, reason).await?;
             continue;
+        }
+        match facts
+            .refusal(&env.github, &subscriber.plugin.manifest)
+            .await
+        {
+            Ok(None) => {}
+            Ok(Some(reason)) => {
+                tracing::info!(plugin = %name, %reason, "the plugin's routes do not admit the delivery; not run");
+                skips::record(&state.db, job.id, name, &reason).await?;
+                continue;
+            }
+            Err(err) => {
+                outcome.retry_reasons.push(format!("{name}: {err}"));
+                continue;
+            }
         }
         event.config = Some(subscriber.config.clone());
         let target = Target {
@@ -187,14 +212,21 @@ async fn run_job(state: &AppState, job: Job) -> anyhow::Result<()> {
     {
         match commands::route(state, &env.github, &event, &comment, active).await {
             Err(err) => outcome.retry_reasons.push(format!("commands: {err:#}")),
-            Ok(routed) => {
+            Ok(commands::Routing { routed, unrouted }) => {
+                for skip in unrouted {
+                    skips::record(&state.db, job.id, &skip.subject, &skip.reason).await?;
+                }
                 for (n, Routed { plugin, command }) in routed.into_iter().enumerate() {
                     // Each command line is its own run, so a retry skips the ones done.
-                    let run_name =
-                        format!("{} /{} #{n}", plugin.plugin.manifest.name, command.verb);
-                    if finished.contains(&run_name)
-                        || disabled.contains(&plugin.plugin.manifest.name)
-                    {
+                    let name = &plugin.plugin.manifest.name;
+                    let run_name = format!("{name} /{} #{n}", command.verb);
+                    if finished.contains(&run_name) {
+                        continue;
+                    }
+                    if disabled.contains(name) {
+                        let subject = format!("{name} /{}", command.verb);
+                        let reason = "disabled: the plugin was disabled after crashing repeatedly";
+                        skips::record(&state.db, job.id, &subject, reason).await?;
                         continue;
                     }
                     let command = PluginCommand {
