@@ -182,7 +182,7 @@ async fn search_issues(
         .flat_map(|repo| repo.issues.values().map(move |issue| (repo, issue)))
         .filter(|(repo, issue)| matches(&terms, repo, issue))
         .collect();
-    found.sort_by(|a, b| b.1.number.cmp(&a.1.number));
+    found.sort_by_key(|(_, issue)| std::cmp::Reverse(issue.number));
     let total = found.len();
     let items: Vec<Value> = found
         .into_iter()
