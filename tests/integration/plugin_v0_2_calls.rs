@@ -1,7 +1,7 @@
 //! The GitHub calls new in v0.2, through a real plugin built against
 //! `plugin-sdk/wit/v0.2` (the `author` fixture) and the simulator: opening and
-//! editing an issue, reviewing with a line comment, opening a pull request and
-//! merging one. A write held by the policy answers `held` (not an error) and runs
+//! editing an issue, reviewing with a line comment and reading it back, opening a
+//! pull request and merging one. A write held by the policy answers `held` (not an error) and runs
 //! exactly once on approval; merging is held by the built-in policy even though
 //! pull request writes are allowed, and a held merge whose head moved before the
 //! approval is refused by GitHub (409) rather than merging something else.
@@ -183,6 +183,15 @@ async fn a_pull_request_is_reviewed_a_follow_up_opened_and_its_merge_held_until_
     assert_eq!(lines[0]["side"], "RIGHT");
     assert_eq!(lines[0]["body"], "A nit on the first line.");
     assert_eq!(lines[0]["pull_request_review_id"], reviews[0]["id"]);
+    // The plugin read the same line comment back (`list-review-comments`).
+    assert_eq!(
+        recorded(&app, "lines").await,
+        Some(format!(
+            "done:{}:README.md:Some(1):Some(DiffSide::Right):A nit on the first line.:{}:None",
+            lines[0]["id"],
+            lines[0]["user"]["login"].as_str().unwrap()
+        ))
+    );
 
     assert_eq!(
         recorded(&app, "pull").await.as_deref(),

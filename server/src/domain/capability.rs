@@ -25,12 +25,16 @@ string_enum! {
         ContentsRead => "contents:read",
         /// Write files, tags, releases.
         ContentsWrite => "contents:write",
+        /// Read a commit's check runs.
+        ChecksRead => "checks:read",
         /// Create and update check runs.
         ChecksWrite => "checks:write",
         /// Read workflow runs and artifacts.
         ActionsRead => "actions:read",
         /// Dispatch and re-run workflows.
         ActionsWrite => "actions:write",
+        /// Read a commit's statuses.
+        StatusesRead => "statuses:read",
         /// Create commit statuses.
         StatusesWrite => "statuses:write",
         /// Clone the event's repository.
@@ -68,12 +72,16 @@ impl Capability {
     pub const CONTENTS_READ: Self = Self::Fixed(Fixed::ContentsRead);
     /// `contents:write`.
     pub const CONTENTS_WRITE: Self = Self::Fixed(Fixed::ContentsWrite);
+    /// `checks:read`.
+    pub const CHECKS_READ: Self = Self::Fixed(Fixed::ChecksRead);
     /// `checks:write`.
     pub const CHECKS_WRITE: Self = Self::Fixed(Fixed::ChecksWrite);
     /// `actions:read`.
     pub const ACTIONS_READ: Self = Self::Fixed(Fixed::ActionsRead);
     /// `actions:write`.
     pub const ACTIONS_WRITE: Self = Self::Fixed(Fixed::ActionsWrite);
+    /// `statuses:read`.
+    pub const STATUSES_READ: Self = Self::Fixed(Fixed::StatusesRead);
     /// `statuses:write`.
     pub const STATUSES_WRITE: Self = Self::Fixed(Fixed::StatusesWrite);
     /// `git:clone`.

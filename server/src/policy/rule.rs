@@ -451,6 +451,8 @@ pub fn builtin_rules() -> Vec<Rule> {
         rule("pull_requests:merge", Effect::Ask),
         rule("actions:read", Effect::Allow),
         rule("contents:read", Effect::Allow),
+        rule("checks:read", Effect::Allow),
+        rule("statuses:read", Effect::Allow),
         rule("git:clone", Effect::Allow),
         rule("kv", Effect::Allow),
         rule("actions:write", Effect::Ask),

@@ -27,8 +27,8 @@ use serde_json::{Map, Value};
 const EXTRACT: &str = include_str!("../../openapi/github-subset.json");
 
 /// Path parameters that may span several segments (`contents/{path}`,
-/// `git/ref/{ref}`, a branch or tag with a `/` in it).
-const MULTI_SEGMENT: &[&str] = &["path", "ref", "branch", "tag"];
+/// `git/ref/{ref}`, a branch or tag with a `/` in it, `compare/{base}...{head}`).
+const MULTI_SEGMENT: &[&str] = &["path", "ref", "branch", "tag", "basehead"];
 
 /// Routes the simulator serves that are not GitHub REST operations: method, path
 /// template and why they are there.

@@ -307,9 +307,19 @@ pub(crate) fn pull_request(base: &str, state: &State, repo: &Repo, issue: &Issue
     if let Some(map) = out.as_object_mut() {
         let repo_api = repo_url(base, repo);
         map.insert("auto_merge".to_owned(), Value::Null);
-        // The simulator keeps no commits list or diff of a pull request: the counts
-        // are those of the files seeded with `set_pull_files`, one commit.
-        map.insert("commits".to_owned(), json!(1));
+        // The line counts are those of the files seeded with `set_pull_files`; the
+        // commits those on the head its base has not (`/pulls/{n}/commits`), one
+        // for a head the simulator only heard of.
+        let (head, base) = (
+            pull.head_sha.to_ascii_lowercase(),
+            pull.base_sha.to_ascii_lowercase(),
+        );
+        let commits = if repo.git.commits.contains_key(&head) {
+            repo.git.commits_between(&base, &head).len()
+        } else {
+            1
+        };
+        map.insert("commits".to_owned(), json!(commits));
         let additions: u64 = pull.files.iter().map(|f| f.additions).sum();
         let deletions: u64 = pull.files.iter().map(|f| f.deletions).sum();
         map.insert("additions".to_owned(), json!(additions));

@@ -14,6 +14,7 @@ mod checked;
 mod checks;
 mod collaborators;
 mod comments;
+mod commits;
 mod contents;
 mod control;
 mod git;
@@ -22,12 +23,14 @@ mod issues;
 mod labels;
 mod milestones;
 mod opening;
+mod pull_update;
 mod pulls;
 mod reactions;
 mod releases;
 mod repos;
 mod reviews;
 mod runs;
+mod search;
 mod statuses;
 mod table;
 mod users;
@@ -82,6 +85,8 @@ fn register(r: &mut Routes) {
     collaborators::config(r);
     milestones::config(r);
     pulls::config(r);
+    pull_update::config(r);
+    commits::config(r);
     reviews::config(r);
     checks::config(r);
     statuses::config(r);
@@ -92,6 +97,7 @@ fn register(r: &mut Routes) {
     contents::config(r);
     git::config(r);
     users::config(r);
+    search::config(r);
 }
 
 /// The GitHub routes the simulator serves behind its gate: method and path template,
@@ -261,14 +267,14 @@ pub(crate) fn ensure_actor(state: &mut State, login: &str) -> String {
 }
 
 /// One page cut from a list, with the `Link` header pointing at the others.
-struct Page {
-    items: Vec<Value>,
-    link: Option<String>,
+pub(crate) struct Page {
+    pub(crate) items: Vec<Value>,
+    pub(crate) link: Option<String>,
 }
 
 /// Cuts page `page` of `per_page` items (default 30, at most 100) from `items`; the
 /// links keep the request's other query parameters (filters), as GitHub's do.
-fn cut(req: &HttpRequest, items: Vec<Value>) -> Page {
+pub(crate) fn cut(req: &HttpRequest, items: Vec<Value>) -> Page {
     let number = |name: &str| {
         query(req, name)
             .and_then(|s| s.parse::<usize>().ok())

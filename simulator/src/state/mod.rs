@@ -14,7 +14,9 @@
 
 mod apps;
 mod ci;
+pub(crate) mod diff;
 mod git;
+mod history;
 mod issues;
 mod pulls;
 mod releases;

@@ -216,6 +216,9 @@ async fn every_route_answers_as_github_documents() {
     let pull = ok(&sim, "GET", &r("/pulls/2"), None).await;
     let head = pull["head"]["sha"].as_str().unwrap().to_owned();
     ok(&sim, "GET", &r("/pulls/2/files"), None).await;
+    let edit = json!({"title": "Renamed pull", "body": "Edited"});
+    ok(&sim, "PATCH", &r("/pulls/2"), Some(edit)).await;
+    ok(&sim, "GET", &r("/pulls/2/commits"), None).await;
     let reviewers = Some(json!({"reviewers": ["octocat"]}));
     ok(
         &sim,
@@ -355,9 +358,19 @@ async fn every_route_answers_as_github_documents() {
     .await;
     ok(&sim, "DELETE", &r(&release), None).await;
 
-    // Contents.
+    // Contents, and comparing the commit that added a file with its parent.
     let file = json!({"message": "Add", "content": STANDARD.encode("hello\n")});
     let written = ok(&sim, "PUT", &r("/contents/docs/a.md"), Some(file)).await;
+    let added = written["commit"]["sha"].as_str().unwrap().to_owned();
+    let before = written["commit"]["parents"][0]["sha"].as_str().unwrap();
+    let compared = ok(
+        &sim,
+        "GET",
+        &r(&format!("/compare/{before}...{added}")),
+        None,
+    )
+    .await;
+    assert_eq!(compared["files"][0]["filename"], "docs/a.md", "{compared}");
     let blob = written["content"]["sha"].as_str().unwrap().to_owned();
     ok(&sim, "GET", &r("/contents"), None).await;
     ok(&sim, "GET", &r("/contents/docs/a.md"), None).await;
@@ -408,6 +421,16 @@ async fn every_route_answers_as_github_documents() {
     let opened =
         json!({"title": "Topic", "head": "topic", "base": pull["base"]["ref"], "draft": true});
     ok(&sim, "POST", &r("/pulls"), Some(opened)).await;
+
+    // Searching issues and pull requests.
+    let found = ok(
+        &sim,
+        "GET",
+        "/search/issues?q=is%3Aopen+repo%3ACodertocat%2FHello-World",
+        None,
+    )
+    .await;
+    assert!(found["total_count"].as_u64() > Some(0), "{found}");
 
     // The merge last: it moves the base branch.
     ok(

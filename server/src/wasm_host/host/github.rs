@@ -2,8 +2,8 @@
 //! event's repository, checked (target, budget), passed through the policy gate
 //! (reads may be allowed or denied; writes may also be held for approval) and then
 //! sent. Answers are turned into the WIT records here; `current` answers the
-//! interface (writes say done or held), `issues` and `pulls` hold the calls new in
-//! v0.2.
+//! interface (writes say done or held), `issues`, `pulls`, `branches`, `diffs`
+//! and `reads` hold the calls new in v0.2.
 use serde_json::{json, Value};
 
 use super::super::bindings::gantry::plugin::github::{
@@ -19,9 +19,12 @@ use crate::policy::Target;
 
 type HostResult<T> = wasmtime::Result<Result<T, HostError>>;
 
+mod branches;
 mod current;
+mod diffs;
 mod issues;
 mod pulls;
+mod reads;
 
 // Query values are only encoded; path segments are checked too (`github::path`).
 use crate::github::client::url_escape;
@@ -79,8 +82,25 @@ impl CallState {
             segment(&target.owner)?,
             segment(&target.name)?
         );
+        self.send_for(&target, capability, method, &path, body, refs)
+            .await
+    }
+
+    /// Sends one REST call at `path` (from the API's root) on behalf of `target`,
+    /// the repository [`CallState::authorise`] allowed, after the budget and policy
+    /// checks: for a call whose path is not under `/repos/{owner}/{name}`
+    /// (a search limited to the repository).
+    async fn send_for(
+        &mut self,
+        target: &crate::domain::RepoRef,
+        capability: &Capability,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        refs: Target,
+    ) -> Result<Value, HostError> {
         // The last gate: whatever built `path`, no dot segment leaves the host.
-        path::check(&path).map_err(refused_path)?;
+        path::check(path).map_err(refused_path)?;
         let verb = crate::github::method(method).map_err(|e| self.host_error(e))?;
         let read_only = verb == http::Method::GET;
         let key = if read_only {
@@ -92,20 +112,20 @@ impl CallState {
         // A read cannot be held; a write is held as exactly this call.
         let action = (!read_only).then(|| HeldAction::Rest {
             method: method.to_owned(),
-            path: path.clone(),
+            path: path.to_owned(),
             body: body.clone(),
         });
-        if let Some(done) = self.gate(capability, &target, &refs, &key, action).await? {
+        if let Some(done) = self.gate(capability, target, &refs, &key, action).await? {
             return Ok(done);
         }
         let result = if read_only {
-            self.env.github.rest(verb, &path, body.as_ref()).await
+            self.env.github.rest(verb, path, body.as_ref()).await
         } else {
             let github = &self.env.github;
             self.once(
                 &key,
-                || github.rest(verb.clone(), &path, body.as_ref()),
-                || crate::github::reconcile::applied(github, method, &path, body.as_ref()),
+                || github.rest(verb.clone(), path, body.as_ref()),
+                || crate::github::reconcile::applied(github, method, path, body.as_ref()),
             )
             .await
             .map_err(|e| self.storage_failed(e))?
@@ -212,6 +232,30 @@ fn pull_request_from(v: &Value) -> PullRequest {
         base_ref: text(&v["base"], "ref"),
         from_fork: v["head"]["repo"]["full_name"] != v["base"]["repo"]["full_name"],
         requested_reviewers: logins(&v["requested_reviewers"]),
+        additions: v["additions"].as_u64().unwrap_or_default(),
+        deletions: v["deletions"].as_u64().unwrap_or_default(),
+        changed_files: v["changed_files"].as_u64().unwrap_or_default(),
+        commits: v["commits"].as_u64().unwrap_or_default(),
+        base_sha: text(&v["base"], "sha"),
+        mergeable_state: v["mergeable_state"]
+            .as_str()
+            .filter(|s| !s.is_empty() && *s != "unknown")
+            .map(str::to_owned),
+    }
+}
+
+fn workflow_run_from(r: &Value) -> WorkflowRun {
+    WorkflowRun {
+        id: r["id"].as_u64().unwrap_or_default(),
+        name: text(r, "name"),
+        path: text(r, "path"),
+        workflow_id: r["workflow_id"].as_u64().unwrap_or_default(),
+        event: text(r, "event"),
+        head_branch: text(r, "head_branch"),
+        status: text(r, "status"),
+        conclusion: r["conclusion"].as_str().map(str::to_owned),
+        head_sha: text(r, "head_sha"),
+        html_url: text(r, "html_url"),
     }
 }
 
@@ -332,39 +376,6 @@ impl CallData {
             )
             .await;
         Ok(v.map(|v| pull_request_from(&v)))
-    }
-
-    async fn list_pull_request_files(
-        &mut self,
-        repo: Repo,
-        number: u64,
-    ) -> HostResult<Vec<String>> {
-        let mut paths = Vec::new();
-        for page in 1..=30 {
-            let route = format!("/pulls/{number}/files?per_page=100&page={page}");
-            let files = match self
-                .invocation
-                .call(&repo, &Capability::PULL_REQUESTS_READ, "GET", &route, None)
-                .await
-            {
-                Ok(v) => v,
-                Err(e) => return Ok(Err(e)),
-            };
-            let batch: Vec<String> = files
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|f| f["filename"].as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default();
-            let last = batch.len() < 100;
-            paths.extend(batch);
-            if last {
-                break;
-            }
-        }
-        Ok(Ok(paths))
     }
 
     async fn get_permission(&mut self, repo: Repo, user: String) -> HostResult<Permission> {
@@ -827,22 +838,7 @@ impl CallData {
         Ok(v.map(|v| {
             v["workflow_runs"]
                 .as_array()
-                .map(|runs| {
-                    runs.iter()
-                        .map(|r| WorkflowRun {
-                            id: r["id"].as_u64().unwrap_or_default(),
-                            name: text(r, "name"),
-                            path: text(r, "path"),
-                            workflow_id: r["workflow_id"].as_u64().unwrap_or_default(),
-                            event: text(r, "event"),
-                            head_branch: text(r, "head_branch"),
-                            status: text(r, "status"),
-                            conclusion: r["conclusion"].as_str().map(str::to_owned),
-                            head_sha: text(r, "head_sha"),
-                            html_url: text(r, "html_url"),
-                        })
-                        .collect()
-                })
+                .map(|runs| runs.iter().map(workflow_run_from).collect())
                 .unwrap_or_default()
         }))
     }

@@ -2,9 +2,10 @@
 //! argument to the current version, [`Older`] takes a current answer back to v0.1,
 //! and [`Settle`] turns a current write's `written` answer into v0.1's value, or
 //! its `pending(approval id)` error when the write is held.
-//! The records and enums of v0.1 have the same fields and cases in the current
+//! Most records and enums of v0.1 have the same fields and cases in the current
 //! version, so each is converted field by field (the macros below); plain values,
-//! lists, options and resource handles pass through.
+//! lists, options and resource handles pass through. Where v0.2 answers more
+//! (a pull request, its files), the answer is cut back to v0.1's shape.
 use wasmtime::component::Resource;
 
 use super::bindings::gantry::plugin as old;
@@ -161,19 +162,34 @@ record!(github::Issue {
     milestone,
     is_pull_request
 });
-record!(github::PullRequest {
-    number,
-    title,
-    state,
-    author,
-    draft,
-    merged,
-    head_sha,
-    head_ref,
-    base_ref,
-    from_fork,
-    requested_reviewers
-});
+/// v0.2's pull request carries more (line counts, commits, base SHA, mergeable
+/// state); v0.1's keeps its fields.
+impl Older for new::github::PullRequest {
+    type Out = old::github::PullRequest;
+    fn older(self) -> Self::Out {
+        old::github::PullRequest {
+            number: self.number,
+            title: self.title,
+            state: self.state,
+            author: self.author,
+            draft: self.draft,
+            merged: self.merged,
+            head_sha: self.head_sha,
+            head_ref: self.head_ref,
+            base_ref: self.base_ref,
+            from_fork: self.from_fork,
+            requested_reviewers: self.requested_reviewers,
+        }
+    }
+}
+
+/// v0.1 lists a pull request's files by name only.
+impl Older for new::github::PullRequestFile {
+    type Out = String;
+    fn older(self) -> String {
+        self.filename
+    }
+}
 cases!(github::IssueState { Open, Closed });
 cases!(github::CheckStatus {
     Queued,

@@ -1,8 +1,9 @@
 //! Fixture (v0.2 calls): built against `plugin-sdk/wit/v0.2` with wit-bindgen
 //! directly, so it speaks v0.2 whatever the SDK generates from. On `issues.opened`
 //! it opens a follow-up issue and closes it with `update-issue`; on
-//! `pull_request.opened` it reviews the pull request with a line comment, opens a
-//! pull request from the branch `follow-up` and merges the opened one at its head.
+//! `pull_request.opened` it reviews the pull request with a line comment, reads
+//! the review comments back, opens a pull request from the branch `follow-up` and
+//! merges the opened one at its head.
 //! Each answer goes to KV as `done:…` or `held:<approval id>`; `approval-resolved`
 //! records `resolved:<id>`.
 #![allow(unsafe_code)]
@@ -130,6 +131,24 @@ fn on_pull(event: &Event) -> Result<(), String> {
             Ok(WrittenId::Done(id)) => format!("done:{id}"),
             Ok(WrittenId::Held(h)) => held(h),
             Err(e) => failed(e),
+        },
+    )?;
+    record(
+        "lines",
+        &match github::list_review_comments(&repo, number) {
+            Ok(comments) => {
+                let lines: Vec<String> = comments
+                    .iter()
+                    .map(|c| {
+                        format!(
+                            "{}:{}:{:?}:{:?}:{}:{}:{:?}",
+                            c.id, c.path, c.line, c.side, c.body, c.author, c.in_reply_to
+                        )
+                    })
+                    .collect();
+                format!("done:{}", lines.join(","))
+            }
+            Err(e) => failed(&e),
         },
     )?;
     let opened = github::create_pull_request(

@@ -1,11 +1,13 @@
 //! The current `github` interface as plugins see it. Reads answer as the calls in
 //! `github.rs` do. Every write answers a `written` value that says whether it was
 //! done or is held for a maintainer's approval: being held is not an error (see
-//! `host::written`). The calls new in v0.2 are in `issues` and `pulls`.
+//! `host::written`). The calls new in v0.2 are in `issues`, `pulls`,
+//! `branches`, `diffs` and `reads`.
 use super::super::super::bindings::gantry::plugin::github::{
-    Artifact, CheckRun, File, Host, Issue, IssueState, IssueUpdate, MergeRequest, Milestone,
-    NewIssue, NewPullRequest, NewRelease, NewReview, PullRequest, Release, StatusState,
-    WorkflowRun, WrittenIssue, WrittenPullRequest, WrittenRelease,
+    Artifact, CheckRun, CheckRunInfo, CombinedStatus, CommitSummary, Comparison, File, Host, Issue,
+    IssueState, IssueUpdate, MergeRequest, Milestone, NewIssue, NewPullRequest, NewRelease,
+    NewReview, PullRequest, PullRequestFile, PullRequestUpdate, Release, ReviewComment,
+    SearchResult, StatusState, WorkflowRun, WrittenIssue, WrittenPullRequest, WrittenRelease,
 };
 use super::super::super::bindings::gantry::plugin::types::{
     Permission, Written, WrittenId, WrittenNames, WrittenSha,
@@ -38,7 +40,14 @@ impl Host for CallData {
     reads! {
         fn get_issue(repo: Repo, number: u64) -> Issue;
         fn get_pull_request(repo: Repo, number: u64) -> PullRequest;
-        fn list_pull_request_files(repo: Repo, number: u64) -> Vec<String>;
+        fn list_pull_request_files(repo: Repo, number: u64) -> Vec<PullRequestFile>;
+        fn list_pull_request_commits(repo: Repo, number: u64) -> Vec<CommitSummary>;
+        fn compare(repo: Repo, base: String, head: String) -> Comparison;
+        fn list_review_comments(repo: Repo, number: u64) -> Vec<ReviewComment>;
+        fn get_combined_status(repo: Repo, at: String) -> CombinedStatus;
+        fn list_check_runs(repo: Repo, at: String) -> Vec<CheckRunInfo>;
+        fn search_issues(repo: Repo, query: String) -> SearchResult;
+        fn get_workflow_run(repo: Repo, run_id: u64) -> Option<WorkflowRun>;
         fn get_permission(repo: Repo, user: String) -> Permission;
         fn list_milestones(repo: Repo, state: String) -> Vec<Milestone>;
         fn list_workflow_runs(repo: Repo, head_sha: String) -> Vec<WorkflowRun>;
@@ -102,6 +111,13 @@ impl Host for CallData {
         fn create_issue(repo: Repo, issue: NewIssue) -> WrittenIssue;
         fn update_issue(repo: Repo, number: u64, update: IssueUpdate) -> WrittenIssue;
         fn create_pull_request(repo: Repo, pull: NewPullRequest) -> WrittenPullRequest;
+        fn update_pull_request(
+            repo: Repo,
+            number: u64,
+            update: PullRequestUpdate
+        ) -> WrittenPullRequest;
+        fn create_branch(repo: Repo, name: String, sha: String) -> Written;
+        fn delete_branch(repo: Repo, name: String) -> Written;
         fn merge_pull_request(repo: Repo, number: u64, merge: MergeRequest) -> WrittenSha;
         fn create_review(repo: Repo, number: u64, review: NewReview) -> WrittenId;
     }

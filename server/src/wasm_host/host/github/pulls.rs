@@ -1,12 +1,13 @@
-//! `create-pull-request`, `merge-pull-request` and `create-review` (v0.2): one REST
-//! call each on the event's repository, gated, made once across retries and audited
+//! `create-pull-request`, `update-pull-request`, `merge-pull-request` and
+//! `create-review` (v0.2): one REST call each on the event's repository, gated, made once across retries and audited
 //! like every write (`CallState::call`). Merging has a capability of its own,
 //! `pull_requests:merge`, which the built-in policy holds for approval: allowing
 //! pull request writes does not allow merging.
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::super::super::bindings::gantry::plugin::github::{
-    DiffSide, MergeMethod, MergeRequest, NewPullRequest, NewReview, PullRequest, ReviewEvent,
+    DiffSide, IssueState, MergeMethod, MergeRequest, NewPullRequest, NewReview, PullRequest,
+    PullRequestUpdate, ReviewEvent,
 };
 use super::super::super::bindings::Repo;
 use super::super::{CallData, MAX_COMMENT_CHARS};
@@ -84,6 +85,56 @@ impl CallData {
                 "POST",
                 "/pulls",
                 Some(body),
+            )
+            .await;
+        Ok(answer.map(|v| pull_request_from(&v)))
+    }
+
+    pub(super) async fn update_pull_request(
+        &mut self,
+        repo: Repo,
+        number: u64,
+        update: PullRequestUpdate,
+    ) -> HostResult<PullRequest> {
+        let mut body = serde_json::Map::new();
+        if let Some(title) = update.title {
+            if title.trim().is_empty() || title.chars().count() > MAX_TITLE_CHARS {
+                return invalid(format!("a title must be 1 to {MAX_TITLE_CHARS} characters"));
+            }
+            body.insert("title".into(), json!(title));
+        }
+        if let Some(text) = update.body {
+            if text.chars().count() > MAX_COMMENT_CHARS {
+                return invalid(format!(
+                    "a body must be at most {MAX_COMMENT_CHARS} characters"
+                ));
+            }
+            body.insert("body".into(), json!(text));
+        }
+        if let Some(base) = update.base {
+            if !branch_ok(&base) {
+                return invalid("base is a branch name of this repository");
+            }
+            body.insert("base".into(), json!(base));
+        }
+        if let Some(state) = update.state {
+            let state = match state {
+                IssueState::Open => "open",
+                IssueState::Closed => "closed",
+            };
+            body.insert("state".into(), json!(state));
+        }
+        if body.is_empty() {
+            return invalid("an update changes at least one field");
+        }
+        let answer = self
+            .invocation
+            .call(
+                &repo,
+                &Capability::PULL_REQUESTS_WRITE,
+                "PATCH",
+                &format!("/pulls/{number}"),
+                Some(Value::Object(body)),
             )
             .await;
         Ok(answer.map(|v| pull_request_from(&v)))
