@@ -35,6 +35,17 @@ impl Error {
         Self::Message(message.to_string())
     }
 
+    /// The error as the one line the host records: the plugin's own message as it
+    /// is (moved, not copied: a handler's message may be large), anything else as
+    /// its `Display`.
+    #[must_use]
+    pub fn into_message(self) -> String {
+        match self {
+            Self::Message(message) => message,
+            other => other.to_string(),
+        }
+    }
+
     /// The host's error underneath any context, when a host call failed.
     #[must_use]
     pub fn host_error(&self) -> Option<&HostError> {

@@ -26,13 +26,13 @@ macro_rules! register_plugin {
                 ::std::string::String::from(include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/gantry-plugin.toml")))
             }
             fn handle_event(event: $crate::Event) -> ::core::result::Result<(), ::std::string::String> {
-                <$plugin as $crate::Plugin>::handle_event(event).map_err(|e| e.to_string())
+                <$plugin as $crate::Plugin>::handle_event(event).map_err($crate::Error::into_message)
             }
             fn handle_command(command: $crate::Command) -> ::core::result::Result<(), ::std::string::String> {
-                <$plugin as $crate::Plugin>::handle_command(command).map_err(|e| e.to_string())
+                <$plugin as $crate::Plugin>::handle_command(command).map_err($crate::Error::into_message)
             }
             fn approval_resolved(approval: $crate::Approval) -> ::core::result::Result<(), ::std::string::String> {
-                <$plugin as $crate::Plugin>::approval_resolved(approval).map_err(|e| e.to_string())
+                <$plugin as $crate::Plugin>::approval_resolved(approval).map_err($crate::Error::into_message)
             }
         }
 
