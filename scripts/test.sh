@@ -31,7 +31,8 @@ echo "==> all tests, integration suite on SQLite" >&2
 GANTRY_TEST_DATABASE=sqlite run --workspace "$@"
 
 echo "==> bundled plugins' own unit tests, on the host" >&2
-# Their rules are pure Rust; the wasm builds are tested by the integration suite.
+# Their rules, and their handlers against the SDK's fake host (`fake-host`), natively;
+# the wasm builds are tested by the integration suite.
 CARGO_TARGET_DIR="${GANTRY_PLUGIN_TEST_TARGET_DIR:-$HOME/.cache/gantry/plugin-host-target}" \
     cargo test --manifest-path plugins/Cargo.toml -p gantry-plugin-commands -p gantry-plugin-ci -p gantry-plugin-hooks -p gantry-plugin-releases -p gantry-plugin-sync
 

@@ -1,4 +1,5 @@
-//! The `register_plugin!` macro and the constants it stamps into the binary.
+//! The `register_plugin!` macro and the constants it stamps into the binary, and the
+//! logging macros (`info!`, `debug!`, `warn!`, `error!`) that take format arguments.
 use crate::SDK_VERSION;
 
 /// Exports a type implementing [`crate::Plugin`] as the component's plugin and embeds its
@@ -25,18 +26,42 @@ macro_rules! register_plugin {
                 ::std::string::String::from(include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/gantry-plugin.toml")))
             }
             fn handle_event(event: $crate::Event) -> ::core::result::Result<(), ::std::string::String> {
-                <$plugin as $crate::Plugin>::handle_event(event)
+                <$plugin as $crate::Plugin>::handle_event(event).map_err($crate::Error::into_message)
             }
             fn handle_command(command: $crate::Command) -> ::core::result::Result<(), ::std::string::String> {
-                <$plugin as $crate::Plugin>::handle_command(command)
+                <$plugin as $crate::Plugin>::handle_command(command).map_err($crate::Error::into_message)
             }
             fn approval_resolved(approval: $crate::Approval) -> ::core::result::Result<(), ::std::string::String> {
-                <$plugin as $crate::Plugin>::approval_resolved(approval)
+                <$plugin as $crate::Plugin>::approval_resolved(approval).map_err($crate::Error::into_message)
             }
         }
 
         $crate::bindings::__export_gantry_plugin!(__GantryExports with_types_in $crate::bindings);
     };
+}
+
+/// Logs at debug level with format arguments: `debug!("read {n} files")`.
+#[macro_export]
+macro_rules! debug {
+    ($($arg:tt)+) => { $crate::log::debug(&::std::format!($($arg)+)) };
+}
+
+/// Logs at info level with format arguments: `info!("labelled #{number}")`.
+#[macro_export]
+macro_rules! info {
+    ($($arg:tt)+) => { $crate::log::info(&::std::format!($($arg)+)) };
+}
+
+/// Logs at warn level with format arguments: `warn!("could not react: {e}")`.
+#[macro_export]
+macro_rules! warn {
+    ($($arg:tt)+) => { $crate::log::warn(&::std::format!($($arg)+)) };
+}
+
+/// Logs at error level with format arguments: `error!("giving up on #{number}")`.
+#[macro_export]
+macro_rules! error {
+    ($($arg:tt)+) => { $crate::log::error(&::std::format!($($arg)+)) };
 }
 
 #[doc(hidden)]

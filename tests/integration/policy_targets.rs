@@ -236,7 +236,7 @@ async fn a_permission_condition_is_applied_to_the_events_sender_as_explain_says(
     assert_eq!(explain_for(&app, "none").await["effect"], "ask");
     let id = deliver(&app, "issues", &issue_by("stranger")).await;
     let log = log_of(&app, &id).await;
-    assert!(log.contains("Pending"), "{log}");
+    assert!(log.contains("held for approval"), "{log}");
     assert_eq!(pending(&app).await, 1);
 }
 

@@ -156,7 +156,7 @@ async fn g4_a_permission_403_is_not_retried_and_the_plugin_gets_a_typed_error() 
     let run = app.runs_of(&id).await.pop().unwrap();
     assert_eq!(run.outcome, "error");
     assert!(
-        run.message.unwrap_or_default().contains("Rejected"),
+        run.message.unwrap_or_default().contains("rejected"),
         "the plugin saw a typed refusal"
     );
     assert!(!labelled(&app));

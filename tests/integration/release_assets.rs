@@ -169,7 +169,7 @@ async fn under_ask_the_release_waits_for_approval_and_nothing_is_written() {
     let app = releaser_app().await;
     let log = open_issue(&app).await;
     // contents:write asks by default: the release itself is held.
-    assert!(log.contains("release: HostError::Pending("), "{log}");
+    assert!(log.contains("release: held for approval "), "{log}");
     let body: Value = app
         .api(Method::GET, "/approvals?status=pending")
         .send()

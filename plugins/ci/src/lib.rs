@@ -9,12 +9,17 @@
 //! commits of fork pull requests whose workflows were dispatched on that base
 //! branch and are not yet matched to runs, `asked/<number>` the `/ok-to-test`
 //! explanation already posted.
+use gantry_plugin_sdk::events::TypedEvent;
 use gantry_plugin_sdk::github::{self, CheckRun, CheckStatus};
-use gantry_plugin_sdk::{config, kv, log, Command, Event, HostError, Plugin, Repo};
-use serde_json::Value;
+use gantry_plugin_sdk::{
+    config, debug, info, kv, warn, Command, Context as _, Error, Event, Held, Plugin, Repo, Written,
+};
 
 mod payload;
 mod rules;
+
+#[cfg(test)]
+mod host_tests;
 
 use rules::{CheckUpdate, Config, Job, Level, Pull, PullDecision, Record, Run, Status, Tracked};
 
@@ -24,42 +29,41 @@ const MAX_WAITING: usize = 100;
 struct Ci;
 
 impl Plugin for Ci {
-    fn handle_event(event: Event) -> Result<(), String> {
-        let config: Config = config::get().map_err(|e| format!("invalid config: {e}"))?;
-        let repo = event.repo().ok_or("the event names no repository")?;
-        let payload: Value = serde_json::from_str(&event.payload)
-            .map_err(|e| format!("the payload is not JSON: {e}"))?;
-        match event.name.as_str() {
-            "pull_request" => on_pull_request(
-                &repo,
-                &payload,
-                event.action.as_deref().unwrap_or_default(),
-                &config,
-            ),
-            "workflow_run" => on_workflow_run(&repo, &payload),
-            other => {
-                log::debug(&format!("{other} is not an event the ci plugin handles"));
+    fn handle_event(event: Event) -> Result<(), Error> {
+        let config: Config = config::get()?;
+        let repo = event.repo().context("the event names no repository")?;
+        match event.typed()? {
+            TypedEvent::PullRequest(pr) => {
+                on_pull_request(&repo, &payload::pull_event(&pr), &pr.action, &config)
+            }
+            TypedEvent::WorkflowRun(run) => on_workflow_run(&repo, &payload::workflow_run(&run)),
+            _ => {
+                debug!("{} is not an event the ci plugin handles", event.name);
                 Ok(())
             }
         }
     }
 
-    fn handle_command(command: Command) -> Result<(), String> {
+    fn handle_command(command: Command) -> Result<(), Error> {
         if !command.is_pull_request {
-            log::info(&format!(
+            info!(
                 "/{} on issue #{} ignored: CI runs on pull requests",
                 command.verb, command.number
-            ));
+            );
             return Ok(());
         }
-        let config: Config = config::get().map_err(|e| format!("invalid config: {e}"))?;
+        let config: Config = config::get()?;
         let repo = command
             .event
             .repo()
-            .ok_or("the command's event names no repository")?;
-        let payload: Value = serde_json::from_str(&command.event.payload).unwrap_or(Value::Null);
+            .context("the command's event names no repository")?;
+        // The comment's issue as the payload shows it (labels) and its repository's page.
+        let (labels, html) = match command.event.typed().ok() {
+            Some(TypedEvent::IssueComment(c)) => (c.issue.label_names(), c.repository.html_url),
+            _ => (Vec::new(), String::new()),
+        };
         let pr = github::get_pull_request(&repo, command.number)
-            .map_err(|e| format!("reading #{}: {e}", command.number))?;
+            .with_context(|| format!("reading #{}", command.number))?;
         let pull = Pull {
             number: pr.number,
             author: pr.author,
@@ -67,21 +71,19 @@ impl Plugin for Ci {
             head_ref: pr.head_ref,
             base_ref: pr.base_ref,
             from_fork: pr.from_fork,
-            labels: payload::labels(&payload["issue"]["labels"]),
+            labels,
         };
         if pr.state == "closed" {
-            log::info(&format!(
+            info!(
                 "/{} on #{}: the pull request is closed",
                 command.verb, pull.number
-            ));
+            );
             return Ok(());
         }
         let target = Target {
             repo: &repo,
             pull: &pull,
-            html: payload["repository"]["html_url"]
-                .as_str()
-                .unwrap_or_default(),
+            html: &html,
         };
         let commenter = Level::from(command.author_permission);
         let mut notes = Vec::new();
@@ -117,29 +119,23 @@ impl Plugin for Ci {
                         &repo,
                         pull.number,
                         std::slice::from_ref(&config.ok_to_test_label),
-                    )
-                    .map(drop),
+                    ),
                     "add the ok-to-test label",
                     &mut notes,
                 )?;
                 notes.extend(start(&target, &rules::automatic(&config), false)?);
             }
-            other => log::warn(&format!("/{other} is not a ci command")),
+            other => warn!("/{other} is not a ci command"),
         }
         if !notes.is_empty() {
             reply(&repo, pull.number, &notes.join("\n\n"))?;
         }
         let reaction = if notes.is_empty() { "+1" } else { "eyes" };
         match github::add_reaction(&repo, command.comment_id, reaction) {
-            Ok(()) => Ok(()),
-            Err(e @ (HostError::Unavailable(_) | HostError::LimitExceeded(_))) => {
-                Err(format!("reacting: {e}"))
-            }
+            Ok(_) => Ok(()),
+            Err(e) if e.is_transient() => Err(e).context("reacting"),
             Err(e) => {
-                log::warn(&format!(
-                    "could not react to comment {}: {e}",
-                    command.comment_id
-                ));
+                warn!("could not react to comment {}: {e}", command.comment_id);
                 Ok(())
             }
         }
@@ -157,15 +153,15 @@ struct Target<'a> {
 }
 
 /// The author's permission on the repository.
-fn author_level(target: &Target<'_>) -> Result<Level, String> {
+fn author_level(target: &Target<'_>) -> Result<Level, Error> {
     github::get_permission(target.repo, &target.pull.author)
         .map(Level::from)
-        .map_err(|e| format!("reading {}'s permission: {e}", target.pull.author))
+        .with_context(|| format!("reading {}'s permission", target.pull.author))
 }
 
 /// Whether a command may run jobs on the pull request: it is admitted, or the
 /// commenter is trusted themselves.
-fn may_run(target: &Target<'_>, commenter: Level, config: &Config) -> Result<bool, String> {
+fn may_run(target: &Target<'_>, commenter: Level, config: &Config) -> Result<bool, Error> {
     if commenter >= config.trusted_permission || target.pull.has(&config.ok_to_test_label) {
         return Ok(true);
     }
@@ -178,14 +174,10 @@ fn not_admitted(commenter: &str, config: &Config) -> String {
 
 fn on_pull_request(
     repo: &Repo,
-    payload: &Value,
+    event: &payload::PullEvent,
     action: &str,
     config: &Config,
-) -> Result<(), String> {
-    let Some(event) = payload::pull_event(payload) else {
-        log::warn("a pull_request event without a pull request");
-        return Ok(());
-    };
+) -> Result<(), Error> {
     let pull = &event.pull;
     let target = Target {
         repo,
@@ -208,10 +200,7 @@ fn on_pull_request(
     }
     match decision {
         PullDecision::Nothing => {
-            log::debug(&format!(
-                "pull_request.{action} on #{}: nothing to do",
-                pull.number
-            ));
+            debug!("pull_request.{action} on #{}: nothing to do", pull.number);
             Ok(())
         }
         PullDecision::Start => {
@@ -230,10 +219,10 @@ fn on_pull_request(
             Ok(())
         }
         PullDecision::AskOkToTest => {
-            log::info(&format!(
+            info!(
                 "#{}: {} is not trusted; waiting for /ok-to-test",
                 pull.number, pull.author
-            ));
+            );
             if !pull.has(&config.needs_ok_to_test_label) {
                 let mut notes = Vec::new();
                 carry(
@@ -241,24 +230,19 @@ fn on_pull_request(
                         repo,
                         pull.number,
                         std::slice::from_ref(&config.needs_ok_to_test_label),
-                    )
-                    .map(drop),
+                    ),
                     "label it",
                     &mut notes,
                 )?;
             }
             let asked = format!("asked/{}", pull.number);
-            if kv::get_json::<u64>(&asked)
-                .map_err(|e| format!("reading KV: {e}"))?
-                .is_none()
-            {
+            if kv::get_json::<u64>(&asked)?.is_none() {
                 let id = reply(
                     repo,
                     pull.number,
                     &rules::ok_to_test_request(&pull.author, config),
                 )?;
-                kv::set_json(&asked, &id.unwrap_or_default())
-                    .map_err(|e| format!("writing KV: {e}"))?;
+                kv::set_json(&asked, &id.unwrap_or_default())?;
             }
             Ok(())
         }
@@ -278,7 +262,7 @@ fn declared_inputs(repo: &Repo, job: &Job, at: &str) -> Vec<String> {
         Ok(Some(file)) => rules::declared_inputs(&String::from_utf8_lossy(&file.content)),
         Ok(None) => Vec::new(),
         Err(e) => {
-            log::warn(&format!("reading {path} for its declared inputs: {e}"));
+            warn!("reading {path} for its declared inputs: {e}");
             Vec::new()
         }
     }
@@ -288,7 +272,7 @@ fn declared_inputs(repo: &Repo, job: &Job, at: &str) -> Vec<String> {
 /// workflow dispatch. Without `force`, jobs already started on the commit are left
 /// alone (a retried event, or `ok-to-test` added by `/ok-to-test` itself). Returns
 /// what to tell people (GitHub's refusals, held calls).
-fn start(target: &Target<'_>, jobs: &[&Job], force: bool) -> Result<Vec<String>, String> {
+fn start(target: &Target<'_>, jobs: &[&Job], force: bool) -> Result<Vec<String>, Error> {
     let (repo, pull) = (target.repo, target.pull);
     let key = format!("sha/{}", pull.head_sha);
     let mut record: Record = kv::get_json(&key)
@@ -300,12 +284,12 @@ fn start(target: &Target<'_>, jobs: &[&Job], force: bool) -> Result<Vec<String>,
     let mut dispatched = false;
     for job in jobs {
         if !force && record.started(&job.name) {
-            log::info(&format!(
+            info!(
                 "#{}: {} already started on {}",
                 pull.number,
                 job.name,
                 rules::short(&pull.head_sha)
-            ));
+            );
             continue;
         }
         let name = rules::check_name(&job.name);
@@ -323,24 +307,30 @@ fn start(target: &Target<'_>, jobs: &[&Job], force: bool) -> Result<Vec<String>,
                 pull.number
             )),
         };
+        let what = format!("create the check run `{name}`");
         let check_run = match github::create_check_run(repo, &queued) {
-            Ok(id) => id,
+            Ok(Written::Done(id)) => id,
+            Ok(Written::Held(held)) => {
+                held_note(&held, &what, &mut notes);
+                continue;
+            }
             Err(e) => {
-                soft(e, &format!("create the check run `{name}`"), &mut notes)?;
+                soft(e, &what, &mut notes)?;
                 continue;
             }
         };
         let declared = declared_inputs(repo, job, pull.dispatch_ref());
         let inputs = rules::dispatch_inputs(job, pull, &declared).to_string();
-        match github::dispatch_workflow(repo, &job.workflow, pull.dispatch_ref(), &inputs) {
-            Ok(()) => {
-                log::info(&format!(
+        let dispatch = github::dispatch_workflow(repo, &job.workflow, pull.dispatch_ref(), &inputs);
+        match dispatch {
+            Ok(Written::Done(())) => {
+                info!(
                     "#{}: dispatched {} ({}) on {}",
                     pull.number,
                     job.name,
                     job.workflow,
                     pull.dispatch_ref()
-                ));
+                );
                 record.track(Tracked {
                     job: job.name.clone(),
                     workflow: job.workflow.clone(),
@@ -349,11 +339,13 @@ fn start(target: &Target<'_>, jobs: &[&Job], force: bool) -> Result<Vec<String>,
                 });
                 dispatched = true;
             }
-            Err(HostError::Pending(id)) => {
-                log::info(&format!(
+            Ok(Written::Held(Held {
+                approval_id: id, ..
+            })) => {
+                info!(
                     "#{}: dispatching {} is held for approval: {id}",
                     pull.number, job.name
-                ));
+                );
                 record.track(Tracked {
                     job: job.name.clone(),
                     workflow: job.workflow.clone(),
@@ -370,11 +362,12 @@ fn start(target: &Target<'_>, jobs: &[&Job], force: bool) -> Result<Vec<String>,
                 };
                 soft_update(repo, check_run, &held)?;
             }
-            Err(HostError::NotFound(why) | HostError::Rejected(why) | HostError::Invalid(why)) => {
-                log::warn(&format!(
+            Err(e) if e.refusal().is_some() => {
+                let why = e.refusal().unwrap_or_default();
+                warn!(
                     "#{}: could not dispatch {}: {why}",
                     pull.number, job.workflow
-                ));
+                );
                 let failed = CheckRun {
                     status: CheckStatus::Completed,
                     conclusion: Some(github::Conclusion::Failure),
@@ -392,38 +385,34 @@ fn start(target: &Target<'_>, jobs: &[&Job], force: bool) -> Result<Vec<String>,
                     job.name, job.workflow
                 ));
             }
-            Err(e) => return Err(format!("dispatching {}: {e}", job.workflow)),
+            Err(e) => return Err(e).with_context(|| format!("dispatching {}", job.workflow)),
         }
-        kv::set_json(&key, &record).map_err(|e| format!("writing KV: {e}"))?;
+        kv::set_json(&key, &record)?;
     }
     if dispatched && pull.from_fork {
         // A fork's runs happen on the base branch, at its commit: remember which pull
         // requests wait there, so their runs can be told apart from others.
         let waiting_key = format!("fork/{}", pull.dispatch_ref());
-        let mut waiting: Vec<String> = kv::get_json(&waiting_key)
-            .map_err(|e| format!("reading KV: {e}"))?
-            .unwrap_or_default();
+        let mut waiting: Vec<String> = kv::get_json(&waiting_key)?.unwrap_or_default();
         waiting.retain(|s| s != &pull.head_sha);
         waiting.push(pull.head_sha.clone());
         let excess = waiting.len().saturating_sub(MAX_WAITING);
         waiting.drain(..excess);
-        kv::set_json(&waiting_key, &waiting).map_err(|e| format!("writing KV: {e}"))?;
+        kv::set_json(&waiting_key, &waiting)?;
     }
     Ok(notes)
 }
 
 /// `/retest`: re-runs the failed jobs of the latest failed runs on the head commit
 /// and puts their check runs back to queued.
-fn retest(target: &Target<'_>, commenter: &str, config: &Config) -> Result<Vec<String>, String> {
+fn retest(target: &Target<'_>, commenter: &str, config: &Config) -> Result<Vec<String>, Error> {
     let (repo, pull) = (target.repo, target.pull);
     let key = format!("sha/{}", pull.head_sha);
-    let mut record: Record = kv::get_json(&key)
-        .map_err(|e| format!("reading KV: {e}"))?
-        .unwrap_or_default();
+    let mut record: Record = kv::get_json(&key)?.unwrap_or_default();
     let runs: Vec<Run> = github::list_workflow_runs(repo, &pull.head_sha)
-        .map_err(|e| {
+        .with_context(|| {
             format!(
-                "listing the workflow runs of {}: {e}",
+                "listing the workflow runs of {}",
                 rules::short(&pull.head_sha)
             )
         })?
@@ -450,17 +439,18 @@ fn retest(target: &Target<'_>, commenter: &str, config: &Config) -> Result<Vec<S
     }
     let mut notes = Vec::new();
     for retest in plan {
+        let what = format!("re-run the failed jobs of run {}", retest.run);
         match github::rerun_failed_jobs(repo, retest.run) {
-            Ok(()) => log::info(&format!(
+            Ok(Written::Done(())) => info!(
                 "#{}: re-running the failed jobs of run {}",
                 pull.number, retest.run
-            )),
+            ),
+            Ok(Written::Held(held)) => {
+                held_note(&held, &what, &mut notes);
+                continue;
+            }
             Err(e) => {
-                soft(
-                    e,
-                    &format!("re-run the failed jobs of run {}", retest.run),
-                    &mut notes,
-                )?;
+                soft(e, &what, &mut notes)?;
                 continue;
             }
         }
@@ -486,52 +476,46 @@ fn retest(target: &Target<'_>, commenter: &str, config: &Config) -> Result<Vec<S
             )?;
         }
     }
-    kv::set_json(&key, &record).map_err(|e| format!("writing KV: {e}"))?;
+    kv::set_json(&key, &record)?;
     Ok(notes)
 }
 
-fn on_workflow_run(repo: &Repo, payload: &Value) -> Result<(), String> {
-    let Some(run) = payload::workflow_run(payload) else {
-        log::warn("a workflow_run event without a run");
+fn on_workflow_run(repo: &Repo, run: &Run) -> Result<(), Error> {
+    let Some((sha, mut record)) = find_record(run)? else {
+        debug!("workflow run {} is not one of ours", run.id);
         return Ok(());
     };
-    let Some((sha, mut record)) = find_record(&run)? else {
-        log::debug(&format!("workflow run {} is not one of ours", run.id));
-        return Ok(());
-    };
-    let jobs = rules::bind(&mut record, &run);
+    let jobs = rules::bind(&mut record, run);
     if jobs.is_empty() {
-        log::debug(&format!(
+        debug!(
             "workflow run {} ({}) matches no job started on {}",
             run.id,
             run.path,
             rules::short(&sha)
-        ));
+        );
         return Ok(());
     }
     for i in jobs {
         let tracked = &record.jobs[i];
-        let update = rules::check_update(&run, &tracked.job);
+        let update = rules::check_update(run, &tracked.job);
         soft_update(
             repo,
             tracked.check_run,
             &check_run(&tracked.job, &update, &update.title),
         )?;
-        log::info(&format!(
+        info!(
             "check run {} ({}): {:?} from run {}",
             tracked.check_run, tracked.job, update.status, run.id
-        ));
+        );
     }
-    kv::set_json(&format!("sha/{sha}"), &record).map_err(|e| format!("writing KV: {e}"))?;
-    kv::set_json(&format!("run/{}", run.id), &sha).map_err(|e| format!("writing KV: {e}"))?;
+    kv::set_json(&format!("sha/{sha}"), &record)?;
+    kv::set_json(&format!("run/{}", run.id), &sha)?;
     if record.dispatch_ref == run.head_branch && record.jobs.iter().all(|t| t.run.is_some()) {
         let waiting_key = format!("fork/{}", run.head_branch);
-        if let Some(mut waiting) =
-            kv::get_json::<Vec<String>>(&waiting_key).map_err(|e| format!("reading KV: {e}"))?
-        {
+        if let Some(mut waiting) = kv::get_json::<Vec<String>>(&waiting_key)? {
             if waiting.iter().any(|s| s == &sha) {
                 waiting.retain(|s| s != &sha);
-                kv::set_json(&waiting_key, &waiting).map_err(|e| format!("writing KV: {e}"))?;
+                kv::set_json(&waiting_key, &waiting)?;
             }
         }
     }
@@ -540,13 +524,9 @@ fn on_workflow_run(repo: &Repo, payload: &Value) -> Result<(), String> {
 
 /// The head commit and record a run reports on: the one it was bound to, the one of
 /// its own commit, or a fork pull request's waiting on its branch.
-fn find_record(run: &Run) -> Result<Option<(String, Record)>, String> {
-    let read = |sha: &str| {
-        kv::get_json::<Record>(&format!("sha/{sha}")).map_err(|e| format!("reading KV: {e}"))
-    };
-    if let Some(sha) = kv::get_json::<String>(&format!("run/{}", run.id))
-        .map_err(|e| format!("reading KV: {e}"))?
-    {
+fn find_record(run: &Run) -> Result<Option<(String, Record)>, Error> {
+    let read = |sha: &str| kv::get_json::<Record>(&format!("sha/{sha}"));
+    if let Some(sha) = kv::get_json::<String>(&format!("run/{}", run.id))? {
         if let Some(record) = read(&sha)? {
             return Ok(Some((sha, record)));
         }
@@ -554,9 +534,8 @@ fn find_record(run: &Run) -> Result<Option<(String, Record)>, String> {
     if let Some(record) = read(&run.head_sha)? {
         return Ok(Some((run.head_sha.clone(), record)));
     }
-    let waiting: Vec<String> = kv::get_json(&format!("fork/{}", run.head_branch))
-        .map_err(|e| format!("reading KV: {e}"))?
-        .unwrap_or_default();
+    let waiting: Vec<String> =
+        kv::get_json(&format!("fork/{}", run.head_branch))?.unwrap_or_default();
     for sha in waiting {
         if let Some(record) = read(&sha)? {
             if record
@@ -603,58 +582,76 @@ fn conclusion(c: rules::Conclusion) -> github::Conclusion {
 }
 
 /// Updates a check run; one that GitHub no longer has or refuses is logged.
-fn soft_update(repo: &Repo, id: u64, run: &CheckRun) -> Result<(), String> {
+fn soft_update(repo: &Repo, id: u64, run: &CheckRun) -> Result<(), Error> {
     match github::update_check_run(repo, id, run) {
-        Ok(()) => Ok(()),
-        Err(HostError::NotFound(why) | HostError::Rejected(why) | HostError::Invalid(why)) => {
-            log::warn(&format!("could not update check run {id}: {why}"));
+        Ok(Written::Done(())) => Ok(()),
+        Ok(Written::Held(held)) => {
+            info!(
+                "updating check run {id} is held for approval: {}",
+                held.approval_id
+            );
             Ok(())
         }
-        Err(HostError::Pending(approval)) => {
-            log::info(&format!(
-                "updating check run {id} is held for approval: {approval}"
-            ));
-            Ok(())
-        }
-        Err(e) => Err(format!("updating check run {id}: {e}")),
+        Err(e) => match e.refusal() {
+            Some(why) => {
+                warn!("could not update check run {id}: {why}");
+                Ok(())
+            }
+            None => Err(e).with_context(|| format!("updating check run {id}")),
+        },
     }
 }
 
-/// Notes a call GitHub refused or the policy held; a denial, an outage or a spent
-/// budget ends the invocation (the host retries the job after an outage).
-fn soft(error: HostError, what: &str, notes: &mut Vec<String>) -> Result<(), String> {
-    match error {
-        HostError::NotFound(why) | HostError::Rejected(why) | HostError::Invalid(why) => {
-            log::warn(&format!("could not {what}: {why}"));
+/// Notes a call the policy held for approval.
+fn held_note(held: &Held, what: &str, notes: &mut Vec<String>) {
+    let id = &held.approval_id;
+    info!("{what}: held for approval {id}");
+    notes.push(format!(
+        "To {what} waits for a maintainer's approval (`{id}`)."
+    ));
+}
+
+/// Notes a call GitHub refused; a denial, an outage or a spent budget ends the
+/// invocation (the host retries the job after an outage).
+fn soft(error: Error, what: &str, notes: &mut Vec<String>) -> Result<(), Error> {
+    match error.refusal() {
+        Some(why) => {
+            warn!("could not {what}: {why}");
             notes.push(format!("GitHub would not {what}: {why}"));
             Ok(())
         }
-        HostError::Pending(id) => {
-            log::info(&format!("{what}: held for approval {id}"));
-            notes.push(format!(
-                "To {what} waits for a maintainer's approval (`{id}`)."
-            ));
-            Ok(())
-        }
-        e => Err(format!("could not {what}: {e}")),
+        None => Err(error).with_context(|| format!("could not {what}")),
     }
 }
 
-fn carry(result: Result<(), HostError>, what: &str, notes: &mut Vec<String>) -> Result<(), String> {
+/// Notes a write GitHub refused or the policy held.
+fn carry<T>(
+    result: Result<Written<T>, Error>,
+    what: &str,
+    notes: &mut Vec<String>,
+) -> Result<(), Error> {
     match result {
-        Ok(()) => Ok(()),
+        Ok(Written::Done(_)) => Ok(()),
+        Ok(Written::Held(held)) => {
+            held_note(&held, what, notes);
+            Ok(())
+        }
         Err(e) => soft(e, what, notes),
     }
 }
 
 /// Comments on the pull request; returns the comment's id (`None` when held).
-fn reply(repo: &Repo, number: u64, body: &str) -> Result<Option<u64>, String> {
-    match github::create_comment(repo, number, body) {
-        Ok(id) => Ok(Some(id)),
-        Err(HostError::Pending(id)) => {
-            log::info(&format!("#{number}: the reply is held for approval: {id}"));
+fn reply(repo: &Repo, number: u64, body: &str) -> Result<Option<u64>, Error> {
+    match github::create_comment(repo, number, body)
+        .with_context(|| format!("replying on #{number}"))?
+    {
+        Written::Done(id) => Ok(Some(id)),
+        Written::Held(held) => {
+            info!(
+                "#{number}: the reply is held for approval: {}",
+                held.approval_id
+            );
             Ok(None)
         }
-        Err(e) => Err(format!("replying on #{number}: {e}")),
     }
 }

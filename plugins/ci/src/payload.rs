@@ -1,12 +1,8 @@
-//! What the plugin reads from webhook payloads: the pull request of a
+//! What the plugin reads from the typed webhook events: the pull request of a
 //! `pull_request` event and the run of a `workflow_run` event. Pure: no host calls.
-use serde_json::Value;
+use gantry_plugin_sdk::events::{PullRequestEvent, WorkflowRunEvent};
 
 use crate::rules::{Pull, Run};
-
-fn text(v: &Value) -> String {
-    v.as_str().unwrap_or_default().to_owned()
-}
 
 /// A `pull_request` event: its pull request, whether it is open, the label a
 /// `labeled` event added, and the repository's page.
@@ -22,75 +18,56 @@ pub struct PullEvent {
     pub repo_html_url: String,
 }
 
-/// Reads a `pull_request` payload; `None` when it has no pull request with a head.
+/// Reads a `pull_request` event.
 #[must_use]
-pub fn pull_event(payload: &Value) -> Option<PullEvent> {
-    let pr = payload.get("pull_request")?;
-    let head_sha = pr["head"]["sha"].as_str()?.to_owned();
-    // A deleted fork leaves `head.repo` null: treat it as a fork.
-    let from_fork = pr["head"]["repo"]["full_name"]
-        .as_str()
-        .is_none_or(|head| Some(head) != pr["base"]["repo"]["full_name"].as_str());
-    Some(PullEvent {
+pub fn pull_event(event: &PullRequestEvent) -> PullEvent {
+    let pr = &event.pull_request;
+    PullEvent {
         pull: Pull {
-            number: pr["number"]
-                .as_u64()
-                .or_else(|| payload["number"].as_u64())?,
-            author: text(&pr["user"]["login"]),
-            head_sha,
-            head_ref: text(&pr["head"]["ref"]),
-            base_ref: text(&pr["base"]["ref"]),
-            from_fork,
-            labels: labels(&pr["labels"]),
+            number: pr.number,
+            author: pr.user.login.clone(),
+            head_sha: pr.head.sha.clone(),
+            head_ref: pr.head.name.clone(),
+            base_ref: pr.base.name.clone(),
+            // A deleted fork leaves `head.repo` null: a fork too.
+            from_fork: pr.is_from_fork(),
+            labels: pr.label_names(),
         },
-        open: pr["state"].as_str() != Some("closed"),
-        label: payload["label"]["name"].as_str().map(str::to_owned),
-        repo_html_url: text(&payload["repository"]["html_url"]),
-    })
+        open: pr.state != "closed",
+        label: event.label.as_ref().map(|l| l.name.clone()),
+        repo_html_url: event.repository.html_url.clone(),
+    }
 }
 
-/// Label names of a payload's `labels` array.
+/// Reads a `workflow_run` event's run, with the workflow's name, path and id where
+/// the run leaves them out.
 #[must_use]
-pub fn labels(v: &Value) -> Vec<String> {
-    v.as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|l| l["name"].as_str().map(str::to_owned))
-        .collect()
-}
-
-/// Reads a `workflow_run` payload's run; `None` without an id or head commit.
-#[must_use]
-pub fn workflow_run(payload: &Value) -> Option<Run> {
-    let r = payload.get("workflow_run")?;
-    Some(Run {
-        id: r["id"].as_u64()?,
-        name: r["name"]
-            .as_str()
-            .filter(|n| !n.is_empty())
-            .or_else(|| payload["workflow"]["name"].as_str())
-            .unwrap_or_default()
-            .to_owned(),
-        path: r["path"]
-            .as_str()
-            .or_else(|| payload["workflow"]["path"].as_str())
-            .unwrap_or_default()
-            .to_owned(),
-        workflow_id: r["workflow_id"]
-            .as_u64()
-            .or_else(|| payload["workflow"]["id"].as_u64()),
-        status: text(&r["status"]),
-        conclusion: r["conclusion"].as_str().map(str::to_owned),
-        head_sha: r["head_sha"].as_str()?.to_owned(),
-        head_branch: text(&r["head_branch"]),
-        event: r["event"].as_str().map(str::to_owned),
-        html_url: text(&r["html_url"]),
-    })
+pub fn workflow_run(event: &WorkflowRunEvent) -> Run {
+    let r = &event.workflow_run;
+    let workflow = event.workflow.as_ref();
+    Run {
+        id: r.id,
+        name: event.workflow_name().to_owned(),
+        path: r
+            .path
+            .clone()
+            .or_else(|| workflow.map(|w| w.path.clone()))
+            .unwrap_or_default(),
+        workflow_id: r.workflow_id.or_else(|| workflow.map(|w| w.id)),
+        status: r.status.clone(),
+        conclusion: r.conclusion.clone(),
+        head_sha: r.head_sha.clone(),
+        head_branch: r.head_branch.clone(),
+        event: r.event.clone(),
+        html_url: r.html_url.clone(),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use serde_json::Value;
 
     fn corpus(path: &str) -> Value {
         let file = format!(
@@ -103,9 +80,17 @@ mod tests {
         .unwrap_or(Value::Null)
     }
 
+    fn pull(v: Value) -> PullEvent {
+        pull_event(&serde_json::from_value(v).unwrap())
+    }
+
+    fn run(v: Value) -> Run {
+        workflow_run(&serde_json::from_value(v).unwrap())
+    }
+
     #[test]
     fn the_corpus_pull_request_is_read() {
-        let event = pull_event(&corpus("pull_request/opened.payload.json")).unwrap_or_default();
+        let event = pull(corpus("pull_request/opened.payload.json"));
         assert_eq!(event.pull.number, 2);
         assert_eq!(event.pull.author, "Codertocat");
         assert_eq!(
@@ -124,7 +109,7 @@ mod tests {
             event.repo_html_url,
             "https://github.com/Codertocat/Hello-World"
         );
-        let labeled = pull_event(&corpus("pull_request/labeled.payload.json")).unwrap_or_default();
+        let labeled = pull(corpus("pull_request/labeled.payload.json"));
         assert_eq!(labeled.label.as_deref(), Some("bug"));
     }
 
@@ -132,19 +117,17 @@ mod tests {
     fn a_fork_or_a_deleted_fork_is_a_fork() {
         let mut v = corpus("pull_request/opened.payload.json");
         v["pull_request"]["head"]["repo"]["full_name"] = "someone/Hello-World".into();
-        assert!(
-            pull_event(&v).is_some_and(|e| e.pull.from_fork && e.pull.dispatch_ref() == "master")
-        );
+        let fork = pull(v.clone());
+        assert!(fork.pull.from_fork && fork.pull.dispatch_ref() == "master");
         v["pull_request"]["head"]["repo"] = Value::Null;
-        assert!(pull_event(&v).is_some_and(|e| e.pull.from_fork));
+        assert!(pull(v).pull.from_fork);
     }
 
     #[test]
     fn the_corpus_workflow_run_is_read_with_the_workflows_name_when_the_runs_is_empty() {
-        let run = workflow_run(&corpus(
+        let run = run(corpus(
             "workflow_run/completed.with-pull-requests.payload.json",
-        ))
-        .unwrap_or_default();
+        ));
         assert_eq!(run.id, 289_782_451);
         assert_eq!(run.name, "test");
         assert_eq!(run.path, ".github/workflows/test.yml");
@@ -155,8 +138,9 @@ mod tests {
         );
         assert_eq!(run.head_sha, "3484a3fb816e0859fd6e1cea078d76385ff50625");
         assert_eq!(run.event.as_deref(), Some("repository_dispatch"));
-        let requested =
-            workflow_run(&corpus("workflow_run/requested.payload.json")).unwrap_or_default();
+        let requested = super::workflow_run(
+            &serde_json::from_value(corpus("workflow_run/requested.payload.json")).unwrap(),
+        );
         assert_eq!(
             (requested.status.as_str(), requested.conclusion),
             ("queued", None)

@@ -8,12 +8,18 @@
 //! line. This file only carries out what [`rules::plan`] decided: the GitHub calls,
 //! the reply (kept per issue and topic in KV so a later reply edits it instead of
 //! adding a comment), and the reaction that acknowledges the command.
+use gantry_plugin_sdk::events::TypedEvent;
 use gantry_plugin_sdk::github::{self, IssueState};
-use gantry_plugin_sdk::{config, kv, log, Command, Event, HostError, Plugin, Repo};
+use gantry_plugin_sdk::{
+    config, info, kv, warn, Command, Context as _, Error, Event, Plugin, Repo, Written,
+};
 use serde_json::Value;
 
 mod payload;
 mod rules;
+
+#[cfg(test)]
+mod host_tests;
 
 use rules::{Action, Config, Context, Level, State};
 
@@ -21,49 +27,37 @@ struct Commands;
 
 impl Plugin for Commands {
     /// New commits on a pull request remove `lgtm` (Prow's lgtm plugin), with a comment.
-    fn handle_event(event: Event) -> Result<(), String> {
-        let config: Config = config::get().map_err(|e| format!("invalid config: {e}"))?;
-        let repo = event.repo().ok_or("the event names no repository")?;
-        let payload: Value = serde_json::from_str(&event.payload).map_err(|e| e.to_string())?;
-        let labels: Vec<String> = payload
-            .pointer("/pull_request/labels")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|l| l["name"].as_str().map(str::to_owned))
-            .collect();
-        let Some(number) = payload
-            .pointer("/pull_request/number")
-            .and_then(Value::as_u64)
-        else {
+    fn handle_event(event: Event) -> Result<(), Error> {
+        let config: Config = config::get()?;
+        let repo = event.repo().context("the event names no repository")?;
+        let TypedEvent::PullRequest(pr) = event.typed()? else {
             return Ok(());
         };
-        if !rules::lgtm_reset(
-            &config,
-            event.action.as_deref().unwrap_or_default(),
-            &labels,
-        ) {
+        let number = pr.pull_request.number;
+        if !rules::lgtm_reset(&config, &pr.action, &pr.pull_request.label_names()) {
             return Ok(());
         }
         match github::remove_label(&repo, number, rules::LGTM) {
-            Ok(()) | Err(HostError::NotFound(_)) => {}
-            Err(e) => return Err(format!("removing lgtm from #{number}: {e}")),
+            Ok(Written::Held(held)) => info!("#{number}: removing lgtm is {held}"),
+            Ok(Written::Done(())) => {}
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(e).with_context(|| format!("removing lgtm from #{number}")),
         }
-        github::create_comment(&repo, number, rules::LGTM_RESET_COMMENT)
-            .map_err(|e| format!("commenting on #{number}: {e}"))?;
-        log::info(&format!("#{number}: new commits, lgtm removed"));
+        let _ = github::create_comment(&repo, number, rules::LGTM_RESET_COMMENT)
+            .with_context(|| format!("commenting on #{number}"))?;
+        info!("#{number}: new commits, lgtm removed");
         Ok(())
     }
 
-    fn handle_command(command: Command) -> Result<(), String> {
-        let config: Config = config::get().map_err(|e| format!("invalid config: {e}"))?;
+    fn handle_command(command: Command) -> Result<(), Error> {
+        let config: Config = config::get()?;
         let repo = command
             .event
             .repo()
-            .ok_or("the command's event names no repository")?;
+            .context("the command's event names no repository")?;
         let payload: Value = serde_json::from_str(&command.event.payload).unwrap_or(Value::Null);
         if let Some(reason) = payload::ignore_reason(&payload) {
-            log::info(&format!("/{} ignored: {reason}", command.verb));
+            info!("/{} ignored: {reason}", command.verb);
             return Ok(());
         }
         // The payload shows the issue as it was when the comment was made; lifecycle
@@ -84,10 +78,10 @@ impl Plugin for Commands {
         };
         let plan = rules::plan(&cx, &config);
         if plan.is_empty() {
-            log::info(&format!(
+            info!(
                 "/{} {} on #{}: nothing to do",
                 command.verb, command.args, command.number
-            ));
+            );
             return Ok(());
         }
         let mut run = Run {
@@ -104,21 +98,16 @@ impl Plugin for Commands {
         let replied = !run.notes.is_empty();
         if replied {
             reply(&repo, command.number, plan.topic, &run.notes.join("\n\n"))
-                .map_err(|e| format!("replying: {e}"))?;
+                .context("replying")?;
         }
         // Reactions are on issue comments only here: a review has none, and a line
         // comment's are under another path.
         if config.acknowledge && command.event.name == "issue_comment" {
             let reaction = if replied || run.held { "eyes" } else { "+1" };
             match github::add_reaction(&repo, command.comment_id, reaction) {
-                Ok(()) => {}
-                Err(e @ (HostError::Unavailable(_) | HostError::LimitExceeded(_))) => {
-                    return Err(format!("reacting: {e}"))
-                }
-                Err(e) => log::warn(&format!(
-                    "could not react to comment {}: {e}",
-                    command.comment_id
-                )),
+                Ok(_) => {}
+                Err(e) if e.is_transient() => return Err(e).context("reacting"),
+                Err(e) => warn!("could not react to comment {}: {e}", command.comment_id),
             }
         }
         Ok(())
@@ -128,8 +117,8 @@ impl Plugin for Commands {
 gantry_plugin_sdk::register_plugin!(Commands);
 
 /// The issue or pull request as GitHub has it now.
-fn fetch_item(repo: &Repo, number: u64) -> Result<payload::Item, String> {
-    let issue = github::get_issue(repo, number).map_err(|e| format!("reading #{number}: {e}"))?;
+fn fetch_item(repo: &Repo, number: u64) -> Result<payload::Item, Error> {
+    let issue = github::get_issue(repo, number).with_context(|| format!("reading #{number}"))?;
     Ok(payload::Item {
         author: issue.author,
         assignees: issue.assignees,
@@ -151,18 +140,22 @@ impl Run<'_> {
     /// Applies one action. GitHub refusing it is noted for the reply; a policy
     /// denial, an outage or a spent budget ends the command with an error (the
     /// host retries the job after an outage).
-    fn apply(&mut self, action: &Action) -> Result<(), String> {
+    fn apply(&mut self, action: &Action) -> Result<(), Error> {
         let (repo, number) = (self.repo, self.number);
-        let result = match action {
-            Action::AddLabels(labels) => github::add_labels(repo, number, labels).map(drop),
-            Action::RemoveLabels(labels) => labels
-                .iter()
-                .try_for_each(|l| github::remove_label(repo, number, l)),
-            Action::Assign(users) => github::add_assignees(repo, number, users).map(|after| {
-                self.notes
-                    .extend(rules::assignment_outcome(self.commenter, users, &after));
+        let result: Result<Written<()>, Error> = match action {
+            Action::AddLabels(labels) => {
+                github::add_labels(repo, number, labels).map(|w| w.map(drop))
+            }
+            Action::RemoveLabels(labels) => remove_labels(repo, number, labels),
+            Action::Assign(users) => github::add_assignees(repo, number, users).map(|written| {
+                written.map(|after| {
+                    self.notes
+                        .extend(rules::assignment_outcome(self.commenter, users, &after));
+                })
             }),
-            Action::Unassign(users) => github::remove_assignees(repo, number, users).map(drop),
+            Action::Unassign(users) => {
+                github::remove_assignees(repo, number, users).map(|w| w.map(drop))
+            }
             Action::RequestReviews(users) => github::request_reviewers(repo, number, users),
             Action::WithdrawReviews(users) => github::remove_reviewers(repo, number, users),
             Action::SetState(state) => github::set_state(
@@ -180,7 +173,7 @@ impl Run<'_> {
                 Ok(open) => match rules::choose_milestone(self.commenter, wanted, &open) {
                     Ok(milestone) => github::set_milestone(repo, number, Some(milestone)),
                     Err(why) => {
-                        log::info(&format!("#{number}: no open milestone matches “{wanted}”"));
+                        info!("#{number}: no open milestone matches “{wanted}”");
                         self.notes.push(why);
                         return Ok(());
                     }
@@ -189,30 +182,45 @@ impl Run<'_> {
             },
         };
         match result {
-            Ok(()) => {
-                log::info(&format!("#{number}: {}", describe(action)));
+            Ok(Written::Done(())) => {
+                info!("#{number}: {}", describe(action));
                 Ok(())
             }
-            Err(HostError::Pending(id)) => {
-                log::info(&format!(
-                    "#{number}: {} is held for approval: {id}",
-                    describe(action)
-                ));
+            Ok(Written::Held(held)) => {
+                info!(
+                    "#{number}: {} is held for approval: {}",
+                    describe(action),
+                    held.approval_id
+                );
                 self.held = true;
                 Ok(())
             }
-            Err(HostError::NotFound(why) | HostError::Rejected(why) | HostError::Invalid(why)) => {
-                log::warn(&format!("#{number}: could not {}: {why}", describe(action)));
-                self.notes.push(format!(
-                    "@{}: GitHub would not {}: {why}",
-                    self.commenter,
-                    describe(action)
-                ));
-                Ok(())
-            }
-            Err(e) => Err(format!("#{number}: could not {}: {e}", describe(action))),
+            Err(e) => match e.refusal().map(str::to_owned) {
+                Some(why) => {
+                    warn!("#{number}: could not {}: {why}", describe(action));
+                    self.notes.push(format!(
+                        "@{}: GitHub would not {}: {why}",
+                        self.commenter,
+                        describe(action)
+                    ));
+                    Ok(())
+                }
+                None => {
+                    Err(e).with_context(|| format!("#{number}: could not {}", describe(action)))
+                }
+            },
         }
     }
+}
+
+/// Removes labels one by one, stopping at the first removal held for approval.
+fn remove_labels(repo: &Repo, number: u64, labels: &[String]) -> Result<Written<()>, Error> {
+    for label in labels {
+        if let Written::Held(held) = github::remove_label(repo, number, label)? {
+            return Ok(Written::Held(held));
+        }
+    }
+    Ok(Written::Done(()))
 }
 
 /// An action in words, for logs and replies.
@@ -251,31 +259,35 @@ fn describe(action: &Action) -> String {
 
 /// Replies on the issue: edits the plugin's earlier reply on the same topic when it
 /// still exists, otherwise comments and remembers the new comment's id.
-fn reply(repo: &Repo, number: u64, topic: &str, body: &str) -> Result<(), HostError> {
+fn reply(repo: &Repo, number: u64, topic: &str, body: &str) -> Result<(), Error> {
     let key = format!("reply/{number}/{topic}");
     if let Some(id) = kv::get_json::<u64>(&key)? {
         match github::update_comment(repo, id, body) {
-            Ok(()) => {
-                log::info(&format!("#{number}: edited the {topic} reply {id}"));
+            Ok(Written::Done(())) => {
+                info!("#{number}: edited the {topic} reply {id}");
                 return Ok(());
             }
-            Err(HostError::NotFound(_)) => log::info(&format!(
-                "#{number}: the {topic} reply {id} is gone; replying anew"
-            )),
+            Ok(Written::Held(held)) => {
+                info!("#{number}: editing the {topic} reply {id} is {held}");
+                return Ok(());
+            }
+            Err(e) if e.is_not_found() => {
+                info!("#{number}: the {topic} reply {id} is gone; replying anew");
+            }
             Err(e) => return Err(e),
         }
     }
-    match github::create_comment(repo, number, body) {
-        Ok(id) => {
-            log::info(&format!("#{number}: replied about {topic} in comment {id}"));
+    match github::create_comment(repo, number, body)? {
+        Written::Done(id) => {
+            info!("#{number}: replied about {topic} in comment {id}");
             kv::set_json(&key, &id)
         }
-        Err(HostError::Pending(id)) => {
-            log::info(&format!(
-                "#{number}: the {topic} reply is held for approval: {id}"
-            ));
+        Written::Held(held) => {
+            info!(
+                "#{number}: the {topic} reply is held for approval: {}",
+                held.approval_id
+            );
             Ok(())
         }
-        Err(e) => Err(e),
     }
 }

@@ -12,12 +12,18 @@
 //! comments and labels before or after it.
 //!
 //! [`rules`] and [`around`] decide; this file makes the host calls.
+use gantry_plugin_sdk::events::TypedEvent;
 use gantry_plugin_sdk::github::{self, CheckRun, CheckStatus, Conclusion};
-use gantry_plugin_sdk::{config, log, Event, HostError, Level, Plugin, Repo};
+use gantry_plugin_sdk::{
+    config, debug, info, warn, Context as _, Error, Event, Level, Plugin, Repo, Written,
+};
 use serde_json::Value;
 
 mod around;
 mod rules;
+
+#[cfg(test)]
+mod host_tests;
 
 use around::HookEvent;
 
@@ -26,8 +32,8 @@ use rules::{Config, Release, Target};
 struct Hooks;
 
 impl Plugin for Hooks {
-    fn handle_event(event: Event) -> Result<(), String> {
-        let config: Config = config::get().map_err(|e| format!("invalid config: {e}"))?;
+    fn handle_event(event: Event) -> Result<(), Error> {
+        let config: Config = config::get()?;
         if event.name == "gantry_hook" {
             return run_around(&event, &config);
         }
@@ -50,30 +56,37 @@ impl Plugin for Hooks {
         if rules.is_empty() && !check_title && !greet && !announce && !label_paths {
             return Ok(());
         }
-        let repo = event.repo().ok_or("the event names no repository")?;
+        let repo = event.repo().context("the event names no repository")?;
         let full_name = format!("{}/{}", repo.owner, repo.name);
-        let payload: Value = serde_json::from_str(&event.payload).map_err(|e| e.to_string())?;
+        let payload: Value = event.parse()?;
         if announce {
             return announce_release(&repo, &full_name, &payload, &config.release_announcement);
         }
         let Some(target) = Target::from_payload(&payload) else {
-            log::debug(&format!("{kind} is not about an issue or pull request"));
+            debug!("{kind} is not about an issue or pull request");
             return Ok(());
         };
         for rule in rules {
             if !rule.add_labels.is_empty() {
-                github::add_labels(&repo, target.number, &rule.add_labels)
-                    .map_err(|e| e.to_string())?;
-                log::info(&format!(
-                    "labelled #{} with {}",
-                    target.number,
-                    rule.add_labels.join(", ")
-                ));
+                let labelled = github::add_labels(&repo, target.number, &rule.add_labels)
+                    .with_context(|| format!("labelling #{}", target.number))?;
+                match labelled {
+                    Written::Done(_) => info!(
+                        "labelled #{} with {}",
+                        target.number,
+                        rule.add_labels.join(", ")
+                    ),
+                    Written::Held(held) => info!("labelling #{}: {held}", target.number),
+                }
             }
             if let Some(template) = &rule.comment {
-                github::create_comment(&repo, target.number, &target.render(template, &full_name))
-                    .map_err(|e| e.to_string())?;
-                log::info(&format!("commented on #{}", target.number));
+                let body = target.render(template, &full_name);
+                let commented = github::create_comment(&repo, target.number, &body)
+                    .with_context(|| format!("commenting on #{}", target.number))?;
+                match commented {
+                    Written::Done(_) => info!("commented on #{}", target.number),
+                    Written::Held(held) => info!("commenting on #{}: {held}", target.number),
+                }
             }
         }
         if let Some(body) =
@@ -83,31 +96,28 @@ impl Plugin for Hooks {
                 "greet first-time contributor @{} on #{}",
                 target.author, target.number
             );
-            if soft(
-                github::create_comment(&repo, target.number, &body).map(drop),
-                &what,
-            )? {
-                log::info(&format!(
+            if soft(github::create_comment(&repo, target.number, &body), &what)? {
+                info!(
                     "greeted first-time contributor @{} on #{}",
                     target.author, target.number
-                ));
+                );
             }
         }
         if label_paths {
             label_by_paths(&repo, target.number, &config.path_labels)?;
         }
         if check_title {
-            let head_sha = payload
-                .pointer("/pull_request/head/sha")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
+            let head_sha = match event.typed() {
+                Ok(TypedEvent::PullRequest(pr)) => pr.pull_request.head.sha,
+                _ => String::new(),
+            };
             if head_sha.is_empty() {
-                log::warn(&format!(
+                warn!(
                     "#{}: the payload names no head commit; the title is not checked",
                     target.number
-                ));
+                );
             } else {
-                check_title_of(&repo, &target, head_sha, &config.title_check.types)?;
+                check_title_of(&repo, &target, &head_sha, &config.title_check.types)?;
             }
         }
         Ok(())
@@ -119,11 +129,11 @@ impl Plugin for Hooks {
 /// a blocking rule's checks fail (the host then blocks the wrapped run), after
 /// explaining why on the issue or pull request; a non-blocking rule that fails is
 /// logged, as Atlantis does with non-blocking hooks.
-fn run_around(event: &Event, config: &Config) -> Result<(), String> {
-    let repo = event.repo().ok_or("the event names no repository")?;
+fn run_around(event: &Event, config: &Config) -> Result<(), Error> {
+    let repo = event.repo().context("the event names no repository")?;
     let full_name = format!("{}/{}", repo.owner, repo.name);
-    let hook: HookEvent = serde_json::from_str(&event.payload)
-        .map_err(|e| format!("unreadable gantry_hook payload: {e}"))?;
+    let hook: HookEvent =
+        serde_json::from_str(&event.payload).context("unreadable gantry_hook payload")?;
     let number = hook.number();
     let mut blocked = Vec::new();
     let mut explain = false;
@@ -134,7 +144,7 @@ fn run_around(event: &Event, config: &Config) -> Result<(), String> {
             (Some(_), None) => Some(
                 github::get_permission(&repo, &hook.actor())
                     .map(Level::from)
-                    .map_err(|e| format!("reading @{}'s permission: {e}", hook.actor()))?,
+                    .with_context(|| format!("reading @{}'s permission", hook.actor()))?,
             ),
         };
         let unmet = around::unmet(rule, &hook, permission);
@@ -144,13 +154,13 @@ fn run_around(event: &Event, config: &Config) -> Result<(), String> {
             } else {
                 "non-blocking"
             };
-            log::warn(&format!(
+            warn!(
                 "{} {} hook for {}: {}",
                 severity,
                 hook.stage,
                 hook.what(),
                 unmet.join("; ")
-            ));
+            );
             if rule.blocking {
                 explain |= rule.explain;
                 blocked.extend(unmet);
@@ -158,30 +168,27 @@ fn run_around(event: &Event, config: &Config) -> Result<(), String> {
             continue;
         }
         let Some(number) = number else {
-            log::debug(&format!(
-                "{}: no issue or pull request to act on",
-                hook.what()
-            ));
+            debug!("{}: no issue or pull request to act on", hook.what());
             continue;
         };
         if !rule.add_labels.is_empty()
             && soft(
-                github::add_labels(&repo, number, &rule.add_labels).map(drop),
+                github::add_labels(&repo, number, &rule.add_labels),
                 &format!("label #{number}"),
             )?
         {
-            log::info(&format!(
+            info!(
                 "{} hook: labelled #{number} {}",
                 hook.stage,
                 rule.add_labels.join(", ")
-            ));
+            );
         }
         if let Some(template) = &rule.comment {
             if soft(
-                github::create_comment(&repo, number, &hook.render(template, &full_name)).map(drop),
+                github::create_comment(&repo, number, &hook.render(template, &full_name)),
                 &format!("comment on #{number}"),
             )? {
-                log::info(&format!("{} hook: commented on #{number}", hook.stage));
+                info!("{} hook: commented on #{number}", hook.stage);
             }
         }
     }
@@ -190,12 +197,11 @@ fn run_around(event: &Event, config: &Config) -> Result<(), String> {
     }
     if let (true, Some(number)) = (explain, number) {
         soft(
-            github::create_comment(&repo, number, &around::blocked_comment(&hook, &blocked))
-                .map(drop),
+            github::create_comment(&repo, number, &around::blocked_comment(&hook, &blocked)),
             &format!("explain the block on #{number}"),
         )?;
     }
-    Err(blocked.join("; "))
+    Err(Error::msg(blocked.join("; ")))
 }
 
 /// Reports on the pull request's title as the completed check run
@@ -205,7 +211,7 @@ fn check_title_of(
     target: &Target,
     head_sha: &str,
     types: &[String],
-) -> Result<(), String> {
+) -> Result<(), Error> {
     let report = rules::title_report(&target.title, types);
     let run = CheckRun {
         name: rules::TITLE_CHECK_NAME.into(),
@@ -222,23 +228,23 @@ fn check_title_of(
     };
     let verdict = if report.success { "passes" } else { "fails" };
     if soft(
-        github::create_check_run(repo, &run).map(drop),
+        github::create_check_run(repo, &run),
         &format!("report the title check on #{}", target.number),
     )? {
-        log::info(&format!(
+        info!(
             "#{}: the title {verdict} the conventional-commit check",
             target.number
-        ));
+        );
     }
     Ok(())
 }
 
 /// Labels the pull request by the paths it changes.
-fn label_by_paths(repo: &Repo, number: u64, rules: &[rules::PathLabel]) -> Result<(), String> {
+fn label_by_paths(repo: &Repo, number: u64, rules: &[rules::PathLabel]) -> Result<(), Error> {
     let paths = match github::list_pull_request_files(repo, number) {
         Ok(paths) => paths,
         Err(e) => {
-            soft(Err(e), &format!("list the files of #{number}"))?;
+            soft::<()>(Err(e), &format!("list the files of #{number}"))?;
             return Ok(());
         }
     };
@@ -247,13 +253,13 @@ fn label_by_paths(repo: &Repo, number: u64, rules: &[rules::PathLabel]) -> Resul
         return Ok(());
     }
     if soft(
-        github::add_labels(repo, number, &labels).map(drop),
+        github::add_labels(repo, number, &labels),
         &format!("label #{number} by its paths"),
     )? {
-        log::info(&format!(
+        info!(
             "#{number}: labelled {} by its changed paths",
             labels.join(", ")
-        ));
+        );
     }
     Ok(())
 }
@@ -265,9 +271,9 @@ fn announce_release(
     full_name: &str,
     payload: &Value,
     config: &rules::ReleaseAnnouncement,
-) -> Result<(), String> {
+) -> Result<(), Error> {
     let Some(release) = Release::from_payload(payload) else {
-        log::warn("release.published without a release tag");
+        warn!("release.published without a release tag");
         return Ok(());
     };
     let repo_url = payload
@@ -276,16 +282,16 @@ fn announce_release(
         .unwrap_or_default();
     let targets = rules::announcement_targets(config, &release, repo_url);
     if targets.is_empty() {
-        log::debug(&format!("{}: no issue to announce it on", release.tag));
+        debug!("{}: no issue to announce it on", release.tag);
         return Ok(());
     }
     let body = release.render(&config.message, full_name);
     for number in targets {
         if soft(
-            github::create_comment(repo, number, &body).map(drop),
+            github::create_comment(repo, number, &body),
             &format!("announce {} on #{number}", release.tag),
         )? {
-            log::info(&format!("announced {} on #{number}", release.tag));
+            info!("announced {} on #{number}", release.tag);
         }
     }
     Ok(())
@@ -295,18 +301,20 @@ fn announce_release(
 /// goes on; a denial, an outage or a spent budget ends the invocation (the host
 /// retries the job after an outage, and its writes are idempotent across retries).
 /// Says whether the call was made.
-fn soft(result: Result<(), HostError>, what: &str) -> Result<bool, String> {
+fn soft<T>(result: Result<Written<T>, Error>, what: &str) -> Result<bool, Error> {
     match result {
-        Ok(()) => Ok(true),
-        Err(HostError::NotFound(why) | HostError::Rejected(why) | HostError::Invalid(why)) => {
-            log::warn(&format!("could not {what}: {why}"));
+        Ok(Written::Done(_)) => Ok(true),
+        Ok(Written::Held(held)) => {
+            info!("{what}: held for approval {}", held.approval_id);
             Ok(false)
         }
-        Err(HostError::Pending(id)) => {
-            log::info(&format!("{what}: held for approval {id}"));
-            Ok(false)
-        }
-        Err(e) => Err(format!("could not {what}: {e}")),
+        Err(e) => match e.refusal() {
+            Some(why) => {
+                warn!("could not {what}: {why}");
+                Ok(false)
+            }
+            None => Err(e).with_context(|| format!("could not {what}")),
+        },
     }
 }
 

@@ -9,80 +9,82 @@
 //! Every later step that is held again waits the same way. [`rules`] decides; this
 //! file makes the host calls. KV keys (per repository): `plan/<tag>` a release in
 //! progress ([`rules::Plan`]), `approval/<id>` the tag a held step belongs to.
+use gantry_plugin_sdk::events::Repository;
 use gantry_plugin_sdk::git::Workspace;
 use gantry_plugin_sdk::github::{self, NewRelease};
 use gantry_plugin_sdk::{
-    config, kv, log, Approval, ApprovalOutcome, Command, HostError, Plugin, Repo,
+    config, info, kv, warn, Approval, ApprovalOutcome, Command, Context as _, Error, HostError,
+    Plugin, Repo, Written,
 };
+use serde::Deserialize;
 use serde_json::Value;
 
 mod rules;
+
+#[cfg(test)]
+mod host_tests;
 
 use rules::{Asset, CommitInfo, Config, NotesInput, Plan, Step, Version, Waiting};
 
 struct Releases;
 
+/// What the plugin reads of any event a command came in: its repository.
+#[derive(Deserialize)]
+struct InRepository {
+    repository: Repository,
+}
+
 impl Plugin for Releases {
-    fn handle_command(command: Command) -> Result<(), String> {
+    fn handle_command(command: Command) -> Result<(), Error> {
         if command.verb != "release" {
-            log::warn(&format!("/{} is not a releases command", command.verb));
+            warn!("/{} is not a releases command", command.verb);
             return Ok(());
         }
-        let config: Config = config::get().map_err(|e| format!("invalid config: {e}"))?;
+        let config: Config = config::get()?;
         let repo = command
             .event
             .repo()
-            .ok_or("the command's event names no repository")?;
-        let payload: Value = serde_json::from_str(&command.event.payload).unwrap_or(Value::Null);
-        let branch = payload["repository"]["default_branch"]
-            .as_str()
+            .context("the command's event names no repository")?;
+        let branch = command
+            .event
+            .parse::<InRepository>()
+            .ok()
+            .and_then(|e| e.repository.default_branch)
             .filter(|b| !b.is_empty())
-            .unwrap_or("main")
-            .to_owned();
+            .unwrap_or_else(|| "main".to_owned());
         let answer = release(&repo, &command, &branch, &config)?;
         reply(&repo, command.number, &answer)?;
         match github::add_reaction(&repo, command.comment_id, "eyes") {
-            Ok(()) => Ok(()),
-            Err(e @ (HostError::Unavailable(_) | HostError::LimitExceeded(_))) => {
-                Err(format!("reacting: {e}"))
-            }
+            Ok(_) => Ok(()),
+            Err(e) if e.is_transient() => Err(e).context("reacting"),
             Err(e) => {
-                log::warn(&format!(
-                    "could not react to comment {}: {e}",
-                    command.comment_id
-                ));
+                warn!("could not react to comment {}: {e}", command.comment_id);
                 Ok(())
             }
         }
     }
 
-    fn approval_resolved(approval: Approval) -> Result<(), String> {
+    fn approval_resolved(approval: Approval) -> Result<(), Error> {
         let repo = approval.repository.clone();
         let key = format!("approval/{}", approval.id);
-        let Some(tag) = kv::get_json::<String>(&key).map_err(|e| format!("reading KV: {e}"))?
-        else {
-            log::info(&format!(
-                "approval {} is not one of a release's steps",
-                approval.id
-            ));
+        let Some(tag) = kv::get_json::<String>(&key)? else {
+            info!("approval {} is not one of a release's steps", approval.id);
             return Ok(());
         };
         let plan_key = format!("plan/{tag}");
-        let Some(mut plan) =
-            kv::get_json::<Plan>(&plan_key).map_err(|e| format!("reading KV: {e}"))?
-        else {
-            log::info(&format!(
+        let Some(mut plan) = kv::get_json::<Plan>(&plan_key)? else {
+            info!(
                 "approval {}: release {tag} is no longer in progress",
                 approval.id
-            ));
+            );
             forget(&key)?;
             return Ok(());
         };
         let Some(waiting) = plan.waiting.clone().filter(|w| w.approval == approval.id) else {
-            log::info(&format!(
+            info!(
                 "approval {}: release {tag} waits for another step",
                 approval.id
-            ));
+            );
             forget(&key)?;
             return Ok(());
         };
@@ -102,8 +104,8 @@ impl Plugin for Releases {
                     .and_then(|d| serde_json::from_str(d).ok())
                     .unwrap_or(Value::Null);
                 done(&mut plan, &waiting.step, &detail);
-                log::info(&format!("{step}: approved{by} and done"));
-                let config: Config = config::get().map_err(|e| format!("invalid config: {e}"))?;
+                info!("{step}: approved{by} and done");
+                let config: Config = config::get()?;
                 let answer = advance(&repo, &mut plan, &config)?;
                 reply(&repo, plan.number, &answer)?;
                 Ok(())
@@ -155,12 +157,7 @@ impl Plugin for Releases {
 gantry_plugin_sdk::register_plugin!(Releases);
 
 /// Starts a release; returns the reply.
-fn release(
-    repo: &Repo,
-    command: &Command,
-    branch: &str,
-    config: &Config,
-) -> Result<String, String> {
+fn release(repo: &Repo, command: &Command, branch: &str, config: &Config) -> Result<String, Error> {
     let who = &command.author;
     let asked = command.args.split_whitespace().next().unwrap_or_default();
     let Some(version) = Version::parse(asked, &config.tag_prefix).filter(|_| !asked.is_empty())
@@ -169,9 +166,7 @@ fn release(
         return Ok(format!("@{who}: `{asked}` is not a semantic version; no release was made. Usage: `@gantry release {example}`."));
     };
     let tag = version.tag(&config.tag_prefix);
-    if let Some(plan) =
-        kv::get_json::<Plan>(&format!("plan/{tag}")).map_err(|e| format!("reading KV: {e}"))?
-    {
+    if let Some(plan) = kv::get_json::<Plan>(&format!("plan/{tag}"))? {
         let waiting = plan
             .waiting
             .map(|w| format!(" (waiting for approval `{}`)", w.approval))
@@ -181,12 +176,12 @@ fn release(
         ));
     }
     if let Some(sha) = github::get_ref(repo, &format!("tags/{tag}"))
-        .map_err(|e| format!("reading tag {tag}: {e}"))?
+        .with_context(|| format!("reading tag {tag}"))?
     {
         return Ok(format!("@{who}: tag `{tag}` already exists (at {}); no release was made. Choose a newer version.", short(&sha)));
     }
     if let Some(existing) = github::get_release_by_tag(repo, &tag)
-        .map_err(|e| format!("reading the release of {tag}: {e}"))?
+        .with_context(|| format!("reading the release of {tag}"))?
     {
         return Ok(format!(
             "@{who}: release `{tag}` already exists ({}); no release was made.",
@@ -194,15 +189,15 @@ fn release(
         ));
     }
     let workspace =
-        Workspace::clone(repo, Some(branch)).map_err(|e| format!("cloning {branch}: {e}"))?;
+        Workspace::clone(repo, Some(branch)).with_context(|| format!("cloning {branch}"))?;
     let head = workspace
         .head()
-        .map_err(|e| format!("reading the head of {branch}: {e}"))?;
-    let tags = workspace.tags().map_err(|e| format!("listing tags: {e}"))?;
+        .with_context(|| format!("reading the head of {branch}"))?;
+    let tags = workspace.tags().context("listing tags")?;
     let previous = rules::previous_tag(&tags, &version, &config.tag_prefix);
     let commits: Vec<CommitInfo> = workspace
         .log(previous.as_deref(), config.max_commits)
-        .map_err(|e| format!("reading the history: {e}"))?
+        .context("reading the history")?
         .into_iter()
         .map(|c| CommitInfo {
             sha: c.sha,
@@ -221,12 +216,12 @@ fn release(
         },
         config,
     );
-    log::info(&format!(
+    info!(
         "release {tag}: {} commits since {}, target {}",
         commits.len(),
         previous.as_deref().unwrap_or("the beginning"),
         short(&head)
-    ));
+    );
     let mut plan = Plan {
         tag: tag.clone(),
         number: command.number,
@@ -244,32 +239,43 @@ fn release(
         draft: config.draft_first,
         prerelease: version.is_prerelease(),
     };
-    match github::create_release(repo, &new) {
-        Ok(created) => {
+    let created = match github::create_release(repo, &new) {
+        Ok(created) => created,
+        Err(e) => {
+            return match e.host_error() {
+                Some(HostError::Rejected(why) | HostError::Invalid(why) | HostError::NotFound(why)) => Ok(format!("@{who}: GitHub would not create release `{tag}`: {why}")),
+                Some(HostError::Denied(why)) => Ok(format!("@{who}: the policy does not allow this plugin to create releases here ({why}); no release was made.")),
+                _ => Err(e).with_context(|| format!("creating release {tag}")),
+            }
+        }
+    };
+    match created {
+        Written::Done(created) => {
             plan.release = Some(created.id);
             plan.html_url = created.html_url;
             advance(repo, &mut plan, config)
         }
-        Err(HostError::Pending(id)) => {
+        Written::Held(held) => {
+            let id = held.approval_id;
             wait(&mut plan, &id, Step::Create)?;
-            log::info(&format!("release {tag}: creating it is held for approval: {id}"));
+            info!("release {tag}: creating it is held for approval: {id}");
             Ok(format!(
                 "@{who}: release `{tag}` from `{branch}` at {} waits for a maintainer's approval: `{id}`. Approve it with `@gantry approve {id}` (or in the dashboard or API).\n\n<details><summary>Release notes</summary>\n\n{notes}\n</details>",
                 short(&plan.target)
             ))
         }
-        Err(HostError::Rejected(why) | HostError::Invalid(why) | HostError::NotFound(why)) => Ok(format!("@{who}: GitHub would not create release `{tag}`: {why}")),
-        Err(HostError::Denied(why)) => Ok(format!("@{who}: the policy does not allow this plugin to create releases here ({why}); no release was made.")),
-        Err(e) => Err(format!("creating release {tag}: {e}")),
     }
 }
 
 /// Runs the steps left after the release exists: assets, then publishing. Stops at
 /// the first step the policy holds (the plan waits for its approval). Returns the
 /// reply.
-fn advance(repo: &Repo, plan: &mut Plan, config: &Config) -> Result<String, String> {
+fn advance(repo: &Repo, plan: &mut Plan, config: &Config) -> Result<String, Error> {
     let Some(release) = plan.release else {
-        return Err(format!("release {}: no release to go on with", plan.tag));
+        return Err(Error::msg(format!(
+            "release {}: no release to go on with",
+            plan.tag
+        )));
     };
     if plan.assets.is_none() {
         plan.assets = Some(find_assets(repo, plan, config)?);
@@ -283,11 +289,11 @@ fn advance(repo: &Repo, plan: &mut Plan, config: &Config) -> Result<String, Stri
         .collect();
     for asset in pending {
         match github::copy_artifact_to_release(repo, asset.artifact, release, &asset.name) {
-            Ok(_) => mark_copied(plan, asset.artifact),
-            Err(HostError::Pending(id)) => return held(plan, &id, Step::Copy(asset.artifact)),
-            Err(e @ (HostError::Unavailable(_) | HostError::LimitExceeded(_))) => {
+            Ok(Written::Done(_)) => mark_copied(plan, asset.artifact),
+            Ok(Written::Held(h)) => return held(plan, &h.approval_id, Step::Copy(asset.artifact)),
+            Err(e) if e.is_transient() => {
                 save(plan)?;
-                return Err(format!("attaching {}: {e}", asset.name));
+                return Err(e).with_context(|| format!("attaching {}", asset.name));
             }
             Err(e) => {
                 plan.notes
@@ -298,14 +304,14 @@ fn advance(repo: &Repo, plan: &mut Plan, config: &Config) -> Result<String, Stri
     }
     if !plan.published {
         match github::publish_release(repo, release) {
-            Ok(published) => {
+            Ok(Written::Done(published)) => {
                 plan.published = true;
                 plan.html_url = published.html_url;
             }
-            Err(HostError::Pending(id)) => return held(plan, &id, Step::Publish),
-            Err(e @ (HostError::Unavailable(_) | HostError::LimitExceeded(_))) => {
+            Ok(Written::Held(h)) => return held(plan, &h.approval_id, Step::Publish),
+            Err(e) if e.is_transient() => {
                 save(plan)?;
-                return Err(format!("publishing: {e}"));
+                return Err(e).context("publishing");
             }
             Err(e) => {
                 forget(&format!("plan/{}", plan.tag))?;
@@ -338,22 +344,19 @@ fn advance(repo: &Repo, plan: &mut Plan, config: &Config) -> Result<String, Stri
         answer.push_str("\n\n");
         answer.push_str(note);
     }
-    log::info(&format!(
-        "release {} published: {}",
-        plan.tag, plan.html_url
-    ));
+    info!("release {} published: {}", plan.tag, plan.html_url);
     Ok(answer)
 }
 
 /// The artifacts to attach: the wanted ones of the configured workflow's newest
 /// successful run on the released commit.
-fn find_assets(repo: &Repo, plan: &mut Plan, config: &Config) -> Result<Vec<Asset>, String> {
+fn find_assets(repo: &Repo, plan: &mut Plan, config: &Config) -> Result<Vec<Asset>, Error> {
     let workflow = config.artifacts_workflow.trim();
     if workflow.is_empty() {
         return Ok(Vec::new());
     }
     let runs: Vec<rules::Run> = github::list_workflow_runs(repo, &plan.target)
-        .map_err(|e| format!("listing the workflow runs of {}: {e}", short(&plan.target)))?
+        .with_context(|| format!("listing the workflow runs of {}", short(&plan.target)))?
         .into_iter()
         .map(|r| rules::Run {
             id: r.id,
@@ -372,7 +375,7 @@ fn find_assets(repo: &Repo, plan: &mut Plan, config: &Config) -> Result<Vec<Asse
         return Ok(Vec::new());
     };
     let artifacts = github::list_run_artifacts(repo, run.id)
-        .map_err(|e| format!("listing the artifacts of run {}: {e}", run.id))?;
+        .with_context(|| format!("listing the artifacts of run {}", run.id))?;
     let assets: Vec<Asset> = artifacts
         .into_iter()
         .filter(|a| rules::artifact_wanted(&a.name, &config.artifact_names))
@@ -385,12 +388,12 @@ fn find_assets(repo: &Repo, plan: &mut Plan, config: &Config) -> Result<Vec<Asse
     if assets.is_empty() {
         plan.notes.push(format!("Run {} of `{workflow}` has none of the configured artifacts, so the release has no assets.", run.id));
     }
-    log::info(&format!(
+    info!(
         "release {}: {} assets from run {}",
         plan.tag,
         assets.len(),
         run.id
-    ));
+    );
     Ok(assets)
 }
 
@@ -426,33 +429,31 @@ fn mark_copied(plan: &mut Plan, artifact: u64) {
 }
 
 /// Parks the plan on a held step; returns the reply saying so.
-fn held(plan: &mut Plan, id: &str, step: Step) -> Result<String, String> {
+fn held(plan: &mut Plan, id: &str, step: Step) -> Result<String, Error> {
     let text = rules::step_text(&step, plan);
     wait(plan, id, step)?;
-    log::info(&format!("{text}: held for approval: {id}"));
+    info!("{text}: held for approval: {id}");
     Ok(format!(
         "{} waits for a maintainer's approval: `{id}`. Approve it with `@gantry approve {id}`; an operator can let the releases plugin take these steps on its own with a policy rule (see docs/plugins/releases.md).",
         capitalise(&text)
     ))
 }
 
-fn wait(plan: &mut Plan, id: &str, step: Step) -> Result<(), String> {
+fn wait(plan: &mut Plan, id: &str, step: Step) -> Result<(), Error> {
     plan.waiting = Some(Waiting {
         approval: id.to_owned(),
         step,
     });
-    kv::set_json(&format!("approval/{id}"), &plan.tag).map_err(|e| format!("writing KV: {e}"))?;
+    kv::set_json(&format!("approval/{id}"), &plan.tag)?;
     save(plan)
 }
 
-fn save(plan: &Plan) -> Result<(), String> {
-    kv::set_json(&format!("plan/{}", plan.tag), plan).map_err(|e| format!("writing KV: {e}"))
+fn save(plan: &Plan) -> Result<(), Error> {
+    kv::set_json(&format!("plan/{}", plan.tag), plan)
 }
 
-fn forget(key: &str) -> Result<(), String> {
-    kv::delete(key)
-        .map(drop)
-        .map_err(|e| format!("writing KV: {e}"))
+fn forget(key: &str) -> Result<(), Error> {
+    kv::delete(key).map(drop).context("writing KV")
 }
 
 fn link(url: &str) -> String {
@@ -476,18 +477,19 @@ fn short(sha: &str) -> &str {
 }
 
 /// Comments on the issue or pull request; a held or refused reply is logged.
-fn reply(repo: &Repo, number: u64, body: &str) -> Result<(), String> {
+fn reply(repo: &Repo, number: u64, body: &str) -> Result<(), Error> {
     match github::create_comment(repo, number, body) {
-        Ok(_) => Ok(()),
-        Err(HostError::Pending(id)) => {
-            log::info(&format!("#{number}: the reply is held for approval: {id}"));
+        Ok(Written::Done(_)) => Ok(()),
+        Ok(Written::Held(held)) => {
+            info!(
+                "#{number}: the reply is held for approval: {}",
+                held.approval_id
+            );
             Ok(())
         }
-        Err(e @ (HostError::Unavailable(_) | HostError::LimitExceeded(_))) => {
-            Err(format!("replying on #{number}: {e}"))
-        }
+        Err(e) if e.is_transient() => Err(e).with_context(|| format!("replying on #{number}")),
         Err(e) => {
-            log::warn(&format!("could not reply on #{number}: {e}"));
+            warn!("could not reply on #{number}: {e}");
             Ok(())
         }
     }

@@ -7,59 +7,69 @@
 //! [`rules`] decides; this file makes the host calls. KV keys (per source
 //! repository): `status/<mirror>` the mirror's last run ([`rules::Status`]),
 //! `approval/<id>` the mirror a held push belongs to.
+use gantry_plugin_sdk::events::TypedEvent;
 use gantry_plugin_sdk::git::Workspace;
 use gantry_plugin_sdk::{
-    config, github, kv, log, Approval, ApprovalOutcome, Command, Event, HostError, Plugin, Repo,
+    config, github, info, kv, warn, Approval, ApprovalOutcome, Command, Context as _, Error, Event,
+    HostError, Plugin, Repo, Written,
 };
-use serde_json::Value;
+use serde::Deserialize;
 
 mod rules;
+
+#[cfg(test)]
+mod host_tests;
 
 use rules::{Config, Mirror, Outcome, Status, SyncRequest};
 
 struct Sync;
 
+/// The payload of Gantry's `gantry_schedule.tick` event, as far as the plugin reads it.
+#[derive(Deserialize)]
+struct Tick {
+    #[serde(default)]
+    scheduled_at: String,
+}
+
 impl Plugin for Sync {
-    fn handle_event(event: Event) -> Result<(), String> {
-        let config: Config = config::get().map_err(|e| format!("invalid config: {e}"))?;
-        let repo = event.repo().ok_or("the event names no repository")?;
+    fn handle_event(event: Event) -> Result<(), Error> {
+        let config: Config = config::get()?;
+        let repo = event.repo().context("the event names no repository")?;
         let full = full_name(&repo);
-        let payload: Value = serde_json::from_str(&event.payload).unwrap_or(Value::Null);
-        match event.kind().as_str() {
-            "push" => {
-                let git_ref = payload["ref"].as_str().unwrap_or_default();
+        if event.kind() == "gantry_schedule.tick" {
+            let scheduled_at = event.parse::<Tick>().map(|t| t.scheduled_at);
+            return tick(&repo, &config, &scheduled_at.unwrap_or_default());
+        }
+        match event.typed()? {
+            TypedEvent::Push(push) => {
+                let git_ref = &push.git_ref;
                 let mirrors = rules::mirrors_for_push(&config, &full, git_ref);
-                log::info(&format!(
+                info!(
                     "push of {git_ref} on {full}: {} mirrors to run",
                     mirrors.len()
-                ));
+                );
                 for mirror in mirrors {
                     run(&repo, mirror, "push", None)?;
                 }
                 Ok(())
             }
-            "gantry_schedule.tick" => tick(
-                &repo,
-                &config,
-                payload["scheduled_at"].as_str().unwrap_or_default(),
-            ),
-            other => {
-                log::warn(&format!("{other} is not an event the sync plugin handles"));
+            _ => {
+                warn!("{} is not an event the sync plugin handles", event.kind());
                 Ok(())
             }
         }
     }
 
-    fn handle_command(command: Command) -> Result<(), String> {
+    fn handle_command(command: Command) -> Result<(), Error> {
         if command.verb != "sync" {
-            log::warn(&format!("/{} is not a sync command", command.verb));
+            warn!("/{} is not a sync command", command.verb);
             return Ok(());
         }
-        let config: Config = config::get().map_err(|e| format!("invalid config: {e}"))?;
+        let config: Config = config::get()?;
         let repo = command
             .event
             .repo()
-            .ok_or("the command's event names no repository")?;
+            .context("the command's event names no repository")?;
         let full = full_name(&repo);
         let mirrors: Vec<&Mirror> = config
             .mirrors
@@ -101,34 +111,26 @@ impl Plugin for Sync {
         };
         reply(&repo, command.number, &answer)?;
         match github::add_reaction(&repo, command.comment_id, "eyes") {
-            Ok(()) => Ok(()),
-            Err(e @ (HostError::Unavailable(_) | HostError::LimitExceeded(_))) => {
-                Err(format!("reacting: {e}"))
-            }
+            Ok(_) => Ok(()),
+            Err(e) if e.is_transient() => Err(e).context("reacting"),
             Err(e) => {
-                log::warn(&format!(
-                    "could not react to comment {}: {e}",
-                    command.comment_id
-                ));
+                warn!("could not react to comment {}: {e}", command.comment_id);
                 Ok(())
             }
         }
     }
 
-    fn approval_resolved(approval: Approval) -> Result<(), String> {
+    fn approval_resolved(approval: Approval) -> Result<(), Error> {
         let key = format!("approval/{}", approval.id);
-        let Some(name) = kv::get_json::<String>(&key).map_err(|e| format!("reading KV: {e}"))?
-        else {
-            log::info(&format!(
+        let Some(name) = kv::get_json::<String>(&key)? else {
+            info!(
                 "approval {} is not one of this repository's mirror pushes",
                 approval.id
-            ));
+            );
             return Ok(());
         };
-        kv::delete(&key).map_err(|e| format!("writing KV: {e}"))?;
-        let Some(mut status) = kv::get_json::<Status>(&format!("status/{name}"))
-            .map_err(|e| format!("reading KV: {e}"))?
-        else {
+        kv::delete(&key).context("writing KV")?;
+        let Some(mut status) = kv::get_json::<Status>(&format!("status/{name}"))? else {
             return Ok(());
         };
         let by = approval
@@ -158,7 +160,7 @@ gantry_plugin_sdk::register_plugin!(Sync);
 
 /// Runs the scheduled mirrors whose cron expression matches `scheduled_at`'s
 /// minute, each at most once a minute however often the host ticks.
-fn tick(repo: &Repo, config: &Config, scheduled_at: &str) -> Result<(), String> {
+fn tick(repo: &Repo, config: &Config, scheduled_at: &str) -> Result<(), Error> {
     let at = rules::parse_rfc3339(scheduled_at)?;
     let full = full_name(repo);
     for mirror in config.mirrors.iter().filter(|m| m.applies_to(&full)) {
@@ -174,7 +176,7 @@ fn tick(repo: &Repo, config: &Config, scheduled_at: &str) -> Result<(), String> 
             Ok(_) => {}
             Err(why) => {
                 // Said once a minute at most, in the status the maintainers read.
-                log::warn(&format!("mirror {}: {why}", mirror.name));
+                warn!("mirror {}: {why}", mirror.name);
                 let status = Status {
                     at: now(),
                     trigger: "schedule".into(),
@@ -197,7 +199,7 @@ fn run(
     mirror: &Mirror,
     trigger: &str,
     scheduled_minute: Option<i64>,
-) -> Result<(), String> {
+) -> Result<(), Error> {
     let mut status = Status {
         at: now(),
         trigger: trigger.to_owned(),
@@ -214,20 +216,20 @@ fn run(
         // The host retries this tick: leave the minute open so the retry runs.
         status.scheduled_minute = load(&mirror.name)?.and_then(|s| s.scheduled_minute);
     }
-    log::info(&format!(
+    info!(
         "mirror {} to {}: {} ({}); branches: {}",
         mirror.name,
         mirror.destination,
         status.outcome.as_str(),
         status.message,
         status.branches.join(",")
-    ));
+    );
     save(&mirror.name, &status)?;
     retry
 }
 
 /// Clones, selects and mirrors, filling in `status`.
-fn attempt(repo: &Repo, mirror: &Mirror, status: &mut Status) -> Result<(), String> {
+fn attempt(repo: &Repo, mirror: &Mirror, status: &mut Status) -> Result<(), Error> {
     let Some((owner, name)) = mirror.destination.split_once('/') else {
         status.message = format!("destination `{}` is not owner/name", mirror.destination);
         return Ok(());
@@ -256,7 +258,7 @@ fn attempt(repo: &Repo, mirror: &Mirror, status: &mut Status) -> Result<(), Stri
         mirror.tags,
         mirror.allow_force,
     ) {
-        Ok(()) => {
+        Ok(Written::Done(())) => {
             status.outcome = Outcome::Ok;
             let tags = if mirror.tags { " and the tags" } else { "" };
             let forced = if mirror.allow_force {
@@ -269,36 +271,39 @@ fn attempt(repo: &Repo, mirror: &Mirror, status: &mut Status) -> Result<(), Stri
                 status.branches.len()
             );
         }
-        Err(HostError::Pending(id)) => {
+        Ok(Written::Held(held)) => {
+            let id = held.approval_id;
             status.outcome = Outcome::Held;
             status.message = format!("waiting for approval `{id}` (`@gantry approve {id}`)");
-            kv::set_json(&format!("approval/{id}"), &mirror.name)
-                .map_err(|e| format!("writing KV: {e}"))?;
+            kv::set_json(&format!("approval/{id}"), &mirror.name)?;
         }
-        Err(HostError::Denied(why)) => {
-            status.outcome = Outcome::Refused;
-            status.message = format!("not allowed: {why}");
-        }
-        Err(HostError::Rejected(why) | HostError::Invalid(why)) => {
-            status.outcome = Outcome::Refused;
-            status.message = rules::refusal_message(&why, mirror.allow_force);
-        }
-        Err(e) => return failed(status, "pushing", e),
+        Err(e) => match e.host_error() {
+            Some(HostError::Denied(why)) => {
+                status.outcome = Outcome::Refused;
+                status.message = format!("not allowed: {why}");
+            }
+            Some(HostError::Rejected(why) | HostError::Invalid(why)) => {
+                status.outcome = Outcome::Refused;
+                status.message = rules::refusal_message(why, mirror.allow_force);
+            }
+            _ => return failed(status, "pushing", e),
+        },
     }
     Ok(())
 }
 
 /// Records a failed step; returns an error when the host should retry later.
-fn failed(status: &mut Status, step: &str, e: HostError) -> Result<(), String> {
+fn failed(status: &mut Status, step: &str, e: Error) -> Result<(), Error> {
     status.outcome = Outcome::Failed;
     status.message = format!("{step}: {e}");
-    match e {
-        HostError::Unavailable(_) | HostError::LimitExceeded(_) => Err(status.message.clone()),
-        _ => Ok(()),
+    if e.is_transient() {
+        Err(Error::msg(&status.message))
+    } else {
+        Ok(())
     }
 }
 
-fn table(mirrors: &[&Mirror]) -> Result<String, String> {
+fn table(mirrors: &[&Mirror]) -> Result<String, Error> {
     let mut rows = Vec::new();
     for mirror in mirrors {
         rows.push((*mirror, load(&mirror.name)?));
@@ -306,12 +311,12 @@ fn table(mirrors: &[&Mirror]) -> Result<String, String> {
     Ok(rules::render_status(&rows))
 }
 
-fn load(name: &str) -> Result<Option<Status>, String> {
-    kv::get_json(&format!("status/{name}")).map_err(|e| format!("reading KV: {e}"))
+fn load(name: &str) -> Result<Option<Status>, Error> {
+    kv::get_json(&format!("status/{name}"))
 }
 
-fn save(name: &str, status: &Status) -> Result<(), String> {
-    kv::set_json(&format!("status/{name}"), status).map_err(|e| format!("writing KV: {e}"))
+fn save(name: &str, status: &Status) -> Result<(), Error> {
+    kv::set_json(&format!("status/{name}"), status)
 }
 
 fn full_name(repo: &Repo) -> String {
@@ -328,18 +333,19 @@ fn now() -> String {
 }
 
 /// Comments on the issue or pull request; a held or refused reply is logged.
-fn reply(repo: &Repo, number: u64, body: &str) -> Result<(), String> {
+fn reply(repo: &Repo, number: u64, body: &str) -> Result<(), Error> {
     match github::create_comment(repo, number, body) {
-        Ok(_) => Ok(()),
-        Err(HostError::Pending(id)) => {
-            log::info(&format!("#{number}: the reply is held for approval: {id}"));
+        Ok(Written::Done(_)) => Ok(()),
+        Ok(Written::Held(held)) => {
+            info!(
+                "#{number}: the reply is held for approval: {}",
+                held.approval_id
+            );
             Ok(())
         }
-        Err(e @ (HostError::Unavailable(_) | HostError::LimitExceeded(_))) => {
-            Err(format!("replying on #{number}: {e}"))
-        }
+        Err(e) if e.is_transient() => Err(e).with_context(|| format!("replying on #{number}")),
         Err(e) => {
-            log::warn(&format!("could not reply on #{number}: {e}"));
+            warn!("could not reply on #{number}: {e}");
             Ok(())
         }
     }

@@ -2,13 +2,13 @@
 //! hold for approval; records in KV how each approval ended (`resolved:<id>`) and the
 //! last command it handled (`command`).
 use gantry_plugin_sdk::{
-    github, kv, log, Approval, ApprovalOutcome, Command, Event, Permission, Plugin,
+    github, kv, log, Approval, ApprovalOutcome, Command, Error, Event, Permission, Plugin, Written,
 };
 
 struct Asker;
 
 impl Plugin for Asker {
-    fn handle_event(event: Event) -> Result<(), String> {
+    fn handle_event(event: Event) -> Result<(), Error> {
         let repo = event.repo().ok_or("no repository")?;
         let number = event
             .parse::<serde_json::Value>()
@@ -16,16 +16,16 @@ impl Plugin for Asker {
             .as_u64()
             .ok_or("no issue number")?;
         match github::create_comment(&repo, number, "asker was here") {
-            Ok(id) => log::info(&format!("commented: {id}")),
-            Err(gantry_plugin_sdk::HostError::Pending(id)) => {
-                log::info(&format!("held for approval: {id}"))
+            Ok(Written::Done(id)) => log::info(&format!("commented: {id}")),
+            Ok(Written::Held(held)) => {
+                log::info(&format!("held for approval: {}", held.approval_id))
             }
             Err(e) => log::info(&format!("comment: {e:?}")),
         }
         Ok(())
     }
 
-    fn handle_command(command: Command) -> Result<(), String> {
+    fn handle_command(command: Command) -> Result<(), Error> {
         let permission = match command.author_permission {
             Permission::Admin => "Admin",
             Permission::Maintain => "Maintain",
@@ -38,10 +38,10 @@ impl Plugin for Asker {
             "{} {} by {} as {permission} on #{}",
             command.verb, command.args, command.author, command.number
         );
-        kv::set("command", record.as_bytes()).map_err(|e| format!("{e:?}"))
+        kv::set("command", record.as_bytes())
     }
 
-    fn approval_resolved(approval: Approval) -> Result<(), String> {
+    fn approval_resolved(approval: Approval) -> Result<(), Error> {
         let outcome = match approval.outcome {
             ApprovalOutcome::Executed => "Executed",
             ApprovalOutcome::Failed => "Failed",
@@ -50,7 +50,6 @@ impl Plugin for Asker {
         };
         let outcome = format!("{outcome} by {:?}", approval.decided_by);
         kv::set(&format!("resolved:{}", approval.id), outcome.as_bytes())
-            .map_err(|e| format!("{e:?}"))
     }
 }
 

@@ -3,7 +3,7 @@
 //! one; none means the repository's default branch) with `put-file`, and logs
 //! `put BRANCH: ...` (`put (default): ...`) with the commit or the error, so a test
 //! sees which branch the policy let through.
-use gantry_plugin_sdk::{config, github, log, Command, Event, Plugin, Repo};
+use gantry_plugin_sdk::{config, github, log, Command, Error, Event, Plugin, Repo, Written};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -22,8 +22,8 @@ fn label(branch: &str) -> &str {
     }
 }
 
-fn put(repo: &Repo, branch: &str) -> Result<(), String> {
-    let config: Config = config::get().map_err(|e| e.to_string())?;
+fn put(repo: &Repo, branch: &str) -> Result<(), Error> {
+    let config: Config = config::get()?;
     let branch = if branch.is_empty() {
         config.branch.as_str()
     } else {
@@ -37,19 +37,20 @@ fn put(repo: &Repo, branch: &str) -> Result<(), String> {
         b"written by the brancher fixture\n",
         None,
     ) {
-        Ok(sha) => log::info(&format!("put {}: ok {sha}", label(branch))),
+        Ok(Written::Done(sha)) => log::info(&format!("put {}: ok {sha}", label(branch))),
+        Ok(Written::Held(held)) => log::info(&format!("put {}: {held}", label(branch))),
         Err(e) => log::info(&format!("put {}: {e:?}", label(branch))),
     }
     Ok(())
 }
 
 impl Plugin for Brancher {
-    fn handle_event(event: Event) -> Result<(), String> {
+    fn handle_event(event: Event) -> Result<(), Error> {
         let repo = event.repo().ok_or("no repository")?;
         put(&repo, "")
     }
 
-    fn handle_command(command: Command) -> Result<(), String> {
+    fn handle_command(command: Command) -> Result<(), Error> {
         let repo = command.event.repo().ok_or("no repository")?;
         put(&repo, command.args.trim())
     }

@@ -2,7 +2,7 @@
 //! workspace (which must fail), appends to `CHANGELOG.md`, commits, tags and pushes,
 //! logging each step.
 use gantry_plugin_sdk::git::{Signature, Workspace};
-use gantry_plugin_sdk::{config, log, Event, HostError, Plugin};
+use gantry_plugin_sdk::{config, log, Error, Event, HostError, Plugin, Written};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -12,19 +12,21 @@ struct Config {
 
 struct Gitter;
 
-fn fail(step: &str) -> impl Fn(HostError) -> String + '_ {
-    move |e| format!("{step}: {e:?}")
+fn fail(step: &str) -> impl Fn(Error) -> Error + '_ {
+    move |e| Error::msg(format!("{step}: {e:?}"))
 }
 
 impl Plugin for Gitter {
-    fn handle_event(event: Event) -> Result<(), String> {
-        let config: Config = config::get().map_err(|e| e.to_string())?;
+    fn handle_event(event: Event) -> Result<(), Error> {
+        let config: Config = config::get()?;
         let repo = event.repo().ok_or("no repository")?;
         let ws = Workspace::clone(&repo, None).map_err(fail("clone"))?;
         log::info(&format!("cloned at {}", ws.head().map_err(fail("head"))?));
         for escape in ["../outside.txt", "/etc/passwd", ".git/config"] {
             match ws.read_file(escape) {
-                Err(HostError::Invalid(_)) => log::info(&format!("refused {escape}")),
+                Err(e) if matches!(e.host_error(), Some(HostError::Invalid(_))) => {
+                    log::info(&format!("refused {escape}"))
+                }
                 other => log::info(&format!("NOT refused {escape}: {other:?}")),
             }
         }
@@ -51,9 +53,11 @@ impl Plugin for Gitter {
             ws.log(None, 10).map_err(fail("log"))?.len()
         ));
         match ws.push(&[config.tag.clone()]) {
-            Ok(()) => log::info("pushed"),
-            Err(HostError::Pending(id)) => log::info(&format!("push held for approval: {id}")),
-            Err(e) => return Err(format!("push: {e:?}")),
+            Ok(Written::Done(())) => log::info("pushed"),
+            Ok(Written::Held(held)) => {
+                log::info(&format!("push held for approval: {}", held.approval_id))
+            }
+            Err(e) => return Err(format!("push: {e:?}").into()),
         }
         Ok(())
     }

@@ -1,6 +1,6 @@
 //! Fixture (KV quota): writes keys `k0`, `k1`, ... with `size` bytes each, `count`
 //! times or until the host refuses one, and logs `kept N` and the refusal.
-use gantry_plugin_sdk::{config, kv, log, Event, Plugin};
+use gantry_plugin_sdk::{config, kv, log, Error, Event, Plugin};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -12,8 +12,8 @@ struct Config {
 struct Hoarder;
 
 impl Plugin for Hoarder {
-    fn handle_event(_event: Event) -> Result<(), String> {
-        let config: Config = config::get().map_err(|e| e.to_string())?;
+    fn handle_event(_event: Event) -> Result<(), Error> {
+        let config: Config = config::get()?;
         let value = vec![b'x'; config.size];
         let mut kept = 0;
         for n in 0..config.count {

@@ -1,10 +1,10 @@
 //! Hostile fixture (TESTPLAN S2): allocates and touches memory until it cannot.
-use gantry_plugin_sdk::{Event, Plugin};
+use gantry_plugin_sdk::{Error, Event, Plugin};
 
 struct Hog;
 
 impl Plugin for Hog {
-    fn handle_event(_event: Event) -> Result<(), String> {
+    fn handle_event(_event: Event) -> Result<(), Error> {
         let mut hoard: Vec<Vec<u8>> = Vec::new();
         loop {
             // 1 MiB at a time, written so it is really committed.

@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
-use gantry_plugin_sdk::{log, Event, Plugin};
+use gantry_plugin_sdk::{log, Error, Event, Plugin};
 
 static SEEN: AtomicU64 = AtomicU64::new(0);
 static LEFT_BEHIND: Mutex<Vec<String>> = Mutex::new(Vec::new());
@@ -12,11 +12,11 @@ static LEFT_BEHIND: Mutex<Vec<String>> = Mutex::new(Vec::new());
 struct Leaker;
 
 impl Plugin for Leaker {
-    fn handle_event(event: Event) -> Result<(), String> {
+    fn handle_event(event: Event) -> Result<(), Error> {
         let earlier = SEEN.swap(1, Ordering::SeqCst);
         let mut left = LEFT_BEHIND.lock().map_err(|e| e.to_string())?;
         if earlier != 0 || !left.is_empty() {
-            return Err(format!("state leaked from an earlier invocation: {left:?}"));
+            return Err(format!("state leaked from an earlier invocation: {left:?}").into());
         }
         left.push(format!("secret of {}", event.delivery_id));
         log::info("left a secret behind");

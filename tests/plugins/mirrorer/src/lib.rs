@@ -2,7 +2,7 @@
 //! mirrors the configured ones (and the tags) to the configured destination,
 //! logging the outcome.
 use gantry_plugin_sdk::git::Workspace;
-use gantry_plugin_sdk::{config, log, Event, HostError, Plugin, Repo};
+use gantry_plugin_sdk::{config, log, Error, Event, Plugin, Repo, Written};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -16,8 +16,8 @@ struct Config {
 struct Mirrorer;
 
 impl Plugin for Mirrorer {
-    fn handle_event(event: Event) -> Result<(), String> {
-        let config: Config = config::get().map_err(|e| e.to_string())?;
+    fn handle_event(event: Event) -> Result<(), Error> {
+        let config: Config = config::get()?;
         let repo = event.repo().ok_or("no repository")?;
         let ws = Workspace::clone(&repo, None).map_err(|e| format!("clone: {e:?}"))?;
         let branches = ws.branches().map_err(|e| format!("branches: {e:?}"))?;
@@ -38,8 +38,10 @@ impl Plugin for Mirrorer {
             name: name.into(),
         };
         match ws.mirror_to(&destination, &config.branches, config.tags, config.force) {
-            Ok(()) => log::info("mirrored"),
-            Err(HostError::Pending(id)) => log::info(&format!("mirror held for approval: {id}")),
+            Ok(Written::Done(())) => log::info("mirrored"),
+            Ok(Written::Held(held)) => {
+                log::info(&format!("mirror held for approval: {}", held.approval_id))
+            }
             Err(e) => log::info(&format!("mirror: {e:?}")),
         }
         Ok(())

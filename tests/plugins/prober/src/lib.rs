@@ -3,7 +3,7 @@
 //! keeps `note` in its KV store (logging the note it found first), and counts each
 //! run in a metric.
 use gantry_plugin_sdk::http::{self, Method, Request, SecretHeader};
-use gantry_plugin_sdk::{config, kv, log, metrics, secrets, Event, Plugin};
+use gantry_plugin_sdk::{config, kv, log, metrics, secrets, Error, Event, Plugin};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -31,8 +31,8 @@ fn probe(url: &str) {
 }
 
 impl Plugin for Prober {
-    fn handle_event(_event: Event) -> Result<(), String> {
-        let config: Config = config::get().map_err(|e| e.to_string())?;
+    fn handle_event(_event: Event) -> Result<(), Error> {
+        let config: Config = config::get()?;
         for url in &config.urls {
             probe(url);
         }

@@ -1,7 +1,7 @@
 //! Hostile fixture (TESTPLAN S3): recurses until the WebAssembly call stack (the
 //! engine's `max_wasm_stack`) runs out. Only scalars are passed, so every frame lives
 //! on the wasm stack rather than Rust's shadow stack in linear memory.
-use gantry_plugin_sdk::{Event, Plugin};
+use gantry_plugin_sdk::{Error, Event, Plugin};
 
 struct Recurse;
 
@@ -13,8 +13,8 @@ fn dive(depth: u64) -> u64 {
 }
 
 impl Plugin for Recurse {
-    fn handle_event(_event: Event) -> Result<(), String> {
-        Err(format!("returned {}", dive(0)))
+    fn handle_event(_event: Event) -> Result<(), Error> {
+        Err(format!("returned {}", dive(0)).into())
     }
 }
 

@@ -2,7 +2,7 @@
 //! tag, lists the configured workflow run's artifacts and copies each into the
 //! release as `NAME.zip`, logging the ids or why not.
 use gantry_plugin_sdk::github::{self, NewRelease};
-use gantry_plugin_sdk::{config, log, Event, Plugin};
+use gantry_plugin_sdk::{config, log, Error, Event, Plugin, Written};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -14,8 +14,8 @@ struct Config {
 struct Releaser;
 
 impl Plugin for Releaser {
-    fn handle_event(event: Event) -> Result<(), String> {
-        let config: Config = config::get().map_err(|e| e.to_string())?;
+    fn handle_event(event: Event) -> Result<(), Error> {
+        let config: Config = config::get()?;
         let repo = event.repo().ok_or("no repository")?;
         let spec = NewRelease {
             tag: config.tag.clone(),
@@ -26,7 +26,11 @@ impl Plugin for Releaser {
             prerelease: false,
         };
         let release = match github::create_release(&repo, &spec) {
-            Ok(r) => r,
+            Ok(Written::Done(r)) => r,
+            Ok(Written::Held(held)) => {
+                log::info(&format!("release: {held}"));
+                return Ok(());
+            }
             Err(e) => {
                 log::info(&format!("release: {e:?}"));
                 return Ok(());
@@ -42,10 +46,13 @@ impl Plugin for Releaser {
                 release.id,
                 &format!("{}.zip", artifact.name),
             ) {
-                Ok(asset) => log::info(&format!(
+                Ok(Written::Done(asset)) => log::info(&format!(
                     "asset {asset} from {} ({} bytes)",
                     artifact.name, artifact.size
                 )),
+                Ok(Written::Held(held)) => {
+                    log::info(&format!("asset from {}: {held}", artifact.name))
+                }
                 Err(e) => log::info(&format!("asset from {}: {e:?}", artifact.name)),
             }
         }

@@ -3,12 +3,14 @@
 //! comments `@gantry approve ID` on the issue or pull request, as a plugin trying to
 //! approve its own held write would; records how each approval ended in KV
 //! (`resolved:<id>`).
-use gantry_plugin_sdk::{github, kv, log, Approval, ApprovalOutcome, Event, HostError, Plugin};
+use gantry_plugin_sdk::{
+    github, kv, log, Approval, ApprovalOutcome, Error, Event, Plugin, Written,
+};
 
 struct SelfApprover;
 
 impl Plugin for SelfApprover {
-    fn handle_event(event: Event) -> Result<(), String> {
+    fn handle_event(event: Event) -> Result<(), Error> {
         let repo = event.repo().ok_or("no repository")?;
         let payload = event
             .parse::<serde_json::Value>()
@@ -25,12 +27,14 @@ impl Plugin for SelfApprover {
         let sha = sha.unwrap_or("0123456789012345678901234567890123456789");
         let tag = format!("refs/tags/held-{number}-{}", &sha[..7]);
         match github::create_ref(&repo, &tag, sha) {
-            Ok(()) => log::info("tagged without approval"),
-            Err(HostError::Pending(id)) => {
+            Ok(Written::Done(())) => log::info("tagged without approval"),
+            Ok(Written::Held(held)) => {
+                let id = held.approval_id;
                 log::info(&format!("held for approval: {id}"));
                 let line = format!("\n@gantry approve {id}\n");
                 match github::create_comment(&repo, number, &line) {
-                    Ok(comment) => log::info(&format!("commented: {comment}")),
+                    Ok(Written::Done(comment)) => log::info(&format!("commented: {comment}")),
+                    Ok(Written::Held(held)) => log::info(&format!("comment: {held}")),
                     Err(e) => log::info(&format!("comment: {e:?}")),
                 }
             }
@@ -39,7 +43,7 @@ impl Plugin for SelfApprover {
         Ok(())
     }
 
-    fn approval_resolved(approval: Approval) -> Result<(), String> {
+    fn approval_resolved(approval: Approval) -> Result<(), Error> {
         let outcome = match approval.outcome {
             ApprovalOutcome::Executed => "Executed",
             ApprovalOutcome::Failed => "Failed",
@@ -48,7 +52,6 @@ impl Plugin for SelfApprover {
         };
         let record = format!("{outcome}: {}", approval.detail.unwrap_or_default());
         kv::set(&format!("resolved:{}", approval.id), record.as_bytes())
-            .map_err(|e| format!("{e:?}"))
     }
 }
 

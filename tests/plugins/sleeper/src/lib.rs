@@ -1,6 +1,6 @@
 //! Fixture: sleeps `sleep_ms` (from its config) in handle-event, through WASI's
 //! monotonic clock, so tests can keep workers busy and see whether runs overlap.
-use gantry_plugin_sdk::{config, log, Event, Plugin};
+use gantry_plugin_sdk::{config, log, Error, Event, Plugin};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -11,8 +11,8 @@ struct Config {
 struct Sleeper;
 
 impl Plugin for Sleeper {
-    fn handle_event(event: Event) -> Result<(), String> {
-        let config: Config = config::get().map_err(|e| e.to_string())?;
+    fn handle_event(event: Event) -> Result<(), Error> {
+        let config: Config = config::get()?;
         log::info(&format!(
             "sleeping {} ms for {}",
             config.sleep_ms, event.delivery_id

@@ -1,0 +1,353 @@
+//! A fake host for a plugin's native unit tests (feature `fake-host`, never on
+//! wasm32): the SDK's host calls go to a thread-local [`FakeHost`] instead of the
+//! real imports. A test scripts answers per WIT function name (`create-comment`),
+//! sets the configuration, seeds `kv` (kept in memory), holds or denies writes, then
+//! calls its plugin's handlers directly and asserts on every recorded call.
+//!
+//! ```ignore
+//! let host = FakeHost::install();
+//! host.set_config(serde_json::json!({ "greeting": "Hi {author}" }));
+//! host.hold("create-comment", "issues:write");
+//! Greeter::handle_event(fake::event("issues", include_str!("opened.json")))?;
+//! assert_eq!(host.calls_to("create-comment")[0].args["body"], "Hi octocat");
+//! ```
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::rc::Rc;
+
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+
+use crate::{Command, Event, HostError, Permission, Repo};
+
+/// One host call as the plugin made it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Call {
+    /// The WIT function's name, for example `create-comment` or `kv.set`.
+    pub name: String,
+    /// Its arguments by name, as JSON.
+    pub args: Value,
+}
+
+/// What a scripted call answers.
+#[derive(Debug, Clone)]
+pub enum Answer {
+    /// The value the call returns, as JSON in the shape of the WIT type (a write's
+    /// `done` value for writes).
+    Value(Value),
+    /// A write held for approval with this id and capability.
+    Held {
+        /// The approval's id.
+        approval_id: String,
+        /// The capability the write needs.
+        capability: String,
+    },
+    /// The host's error.
+    Error(HostError),
+}
+
+#[derive(Default)]
+struct State {
+    config: Value,
+    kv: BTreeMap<String, Vec<u8>>,
+    answers: HashMap<String, VecDeque<Answer>>,
+    always: HashMap<String, Answer>,
+    calls: Vec<Call>,
+    approvals: u64,
+}
+
+thread_local! {
+    static CURRENT: RefCell<Option<Rc<RefCell<State>>>> = const { RefCell::new(None) };
+}
+
+/// The fake host of the current thread (each test runs on its own thread).
+#[derive(Clone)]
+pub struct FakeHost(Rc<RefCell<State>>);
+
+impl std::fmt::Debug for FakeHost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeHost")
+            .field("calls", &self.0.borrow().calls.len())
+            .finish()
+    }
+}
+
+impl FakeHost {
+    /// Installs a fresh fake host on this thread (replacing an earlier one): empty
+    /// `kv`, the configuration `{}`, nothing scripted.
+    #[must_use]
+    pub fn install() -> Self {
+        let state = Rc::new(RefCell::new(State {
+            config: json!({}),
+            ..State::default()
+        }));
+        CURRENT.with(|c| *c.borrow_mut() = Some(state.clone()));
+        Self(state)
+    }
+
+    /// Sets the configuration `config::get` returns.
+    pub fn set_config(&self, config: Value) -> &Self {
+        self.0.borrow_mut().config = config;
+        self
+    }
+
+    /// Answers the next call to `name` with `answer` (queued: one answer per call,
+    /// in order; after the queue, [`FakeHost::always`]'s answer or the default).
+    pub fn answer(&self, name: &str, answer: Answer) -> &Self {
+        self.0
+            .borrow_mut()
+            .answers
+            .entry(name.to_owned())
+            .or_default()
+            .push_back(answer);
+        self
+    }
+
+    /// Answers every call to `name` (not answered by the queue) with `answer`.
+    pub fn always(&self, name: &str, answer: Answer) -> &Self {
+        self.0.borrow_mut().always.insert(name.to_owned(), answer);
+        self
+    }
+
+    /// Answers the next call to `name` with `value` (JSON in the WIT type's shape).
+    pub fn reply(&self, name: &str, value: Value) -> &Self {
+        self.answer(name, Answer::Value(value))
+    }
+
+    /// Holds every call to `name` for approval, each with a new approval id
+    /// (`approval-1`, `approval-2`, ...).
+    pub fn hold(&self, name: &str, capability: &str) -> &Self {
+        self.always(
+            name,
+            Answer::Held {
+                approval_id: String::new(),
+                capability: capability.to_owned(),
+            },
+        )
+    }
+
+    /// Denies every call to `name`, as the policy would.
+    pub fn deny(&self, name: &str, why: &str) -> &Self {
+        self.always(name, Answer::Error(HostError::Denied(why.to_owned())))
+    }
+
+    /// Sets a `kv` key.
+    pub fn kv_set(&self, key: &str, value: &[u8]) -> &Self {
+        self.0
+            .borrow_mut()
+            .kv
+            .insert(key.to_owned(), value.to_vec());
+        self
+    }
+
+    /// The value of a `kv` key.
+    #[must_use]
+    pub fn kv_get(&self, key: &str) -> Option<Vec<u8>> {
+        self.0.borrow().kv.get(key).cloned()
+    }
+
+    /// Every call made so far, in order.
+    #[must_use]
+    pub fn calls(&self) -> Vec<Call> {
+        self.0.borrow().calls.clone()
+    }
+
+    /// The calls made to `name`, in order.
+    #[must_use]
+    pub fn calls_to(&self, name: &str) -> Vec<Call> {
+        self.calls()
+            .into_iter()
+            .filter(|c| c.name == name)
+            .collect()
+    }
+
+    /// The log lines written, as `LEVEL message`.
+    #[must_use]
+    pub fn logs(&self) -> Vec<String> {
+        self.calls_to("log.write")
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} {}",
+                    c.args["level"].as_str().unwrap_or_default(),
+                    c.args["message"].as_str().unwrap_or_default()
+                )
+            })
+            .collect()
+    }
+}
+
+fn current() -> Rc<RefCell<State>> {
+    CURRENT.with(|c| {
+        c.borrow().clone().unwrap_or_else(|| {
+            panic!("no fake host on this thread: call FakeHost::install() first")
+        })
+    })
+}
+
+/// Records a call and answers it: the scripted answer, else a default that fits
+/// the type (`done` for writes, `none` or an empty list for reads), else an error
+/// saying nothing was scripted.
+pub(crate) fn answer<T: DeserializeOwned>(name: &str, args: Value) -> Result<T, HostError> {
+    let state = current();
+    let mut state = state.borrow_mut();
+    state.calls.push(Call {
+        name: name.to_owned(),
+        args,
+    });
+    let scripted = state
+        .answers
+        .get_mut(name)
+        .and_then(VecDeque::pop_front)
+        .or_else(|| state.always.get(name).cloned());
+    let unscripted = || HostError::Unavailable(format!("fake host: no answer scripted for {name}"));
+    match scripted {
+        Some(Answer::Error(e)) => Err(e),
+        Some(Answer::Held {
+            approval_id,
+            capability,
+        }) => {
+            let approval_id = if approval_id.is_empty() {
+                state.approvals += 1;
+                format!("approval-{}", state.approvals)
+            } else {
+                approval_id
+            };
+            let held = json!({ "Held": { "approval_id": approval_id, "capability": capability } });
+            serde_json::from_value(held)
+                .map_err(|e| HostError::Invalid(format!("fake host: {name} is not a write: {e}")))
+        }
+        Some(Answer::Value(value)) => {
+            // The value itself (a read), or a write's `done` with it.
+            let done = json!({ "Done": value.clone() });
+            let unit = if value.is_null() {
+                json!("Done")
+            } else {
+                Value::Null
+            };
+            [value, done, unit]
+                .into_iter()
+                .find_map(|v| serde_json::from_value(v).ok())
+                .ok_or_else(|| {
+                    HostError::Invalid(format!("fake host: the answer to {name} does not fit"))
+                })
+        }
+        // Unscripted: `none` or an empty list for reads, `done` for writes; a read of
+        // a value has to be scripted.
+        None => [
+            Value::Null,
+            json!([]),
+            json!({ "Done": null }),
+            json!({ "Done": 0 }),
+            json!({ "Done": [] }),
+            json!({ "Done": "" }),
+        ]
+        .into_iter()
+        .find_map(|v| serde_json::from_value(v).ok())
+        .ok_or_else(unscripted),
+    }
+}
+
+/// Records a call that answers nothing (`log`, `metrics`).
+pub(crate) fn record(name: &str, args: Value) {
+    current().borrow_mut().calls.push(Call {
+        name: name.to_owned(),
+        args,
+    });
+}
+
+/// The configuration the test set, as JSON text.
+pub(crate) fn config() -> String {
+    let state = current();
+    let text = state.borrow().config.to_string();
+    record("config.get", Value::Null);
+    text
+}
+
+/// `kv` in memory.
+pub(crate) mod kv {
+    use super::{current, record};
+    use serde_json::json;
+
+    pub(crate) fn get(key: &str) -> Option<Vec<u8>> {
+        record("kv.get", json!({ "key": key }));
+        current().borrow().kv.get(key).cloned()
+    }
+
+    pub(crate) fn set(key: &str, value: &[u8]) {
+        record(
+            "kv.set",
+            json!({ "key": key, "value": String::from_utf8_lossy(value) }),
+        );
+        current()
+            .borrow_mut()
+            .kv
+            .insert(key.to_owned(), value.to_vec());
+    }
+
+    pub(crate) fn delete(key: &str) -> bool {
+        record("kv.delete", json!({ "key": key }));
+        current().borrow_mut().kv.remove(key).is_some()
+    }
+
+    pub(crate) fn list_keys(prefix: &str) -> Vec<String> {
+        record("kv.list-keys", json!({ "prefix": prefix }));
+        current()
+            .borrow()
+            .kv
+            .keys()
+            .filter(|k| k.starts_with(prefix))
+            .take(1000)
+            .cloned()
+            .collect()
+    }
+}
+
+/// An event as the host would hand it to `handle_event`: `name`, the payload's
+/// `action` and repository, and the payload.
+///
+/// # Panics
+/// When `payload` is not JSON.
+#[must_use]
+pub fn event(name: &str, payload: &str) -> Event {
+    let value: Value = serde_json::from_str(payload).unwrap_or_else(|e| panic!("not JSON: {e}"));
+    let repository = value["repository"]["full_name"]
+        .as_str()
+        .and_then(|full| full.split_once('/'))
+        .map(|(owner, name)| Repo {
+            owner: owner.to_owned(),
+            name: name.to_owned(),
+        });
+    Event {
+        name: name.to_owned(),
+        action: value["action"].as_str().map(str::to_owned),
+        delivery_id: "fake-delivery".to_owned(),
+        repository,
+        payload: payload.to_owned(),
+    }
+}
+
+/// A command as the host would hand it to `handle_command`: `/verb args` by
+/// `author` with `permission`, in a comment on `number` carried by `event`.
+#[must_use]
+pub fn command(
+    line: &str,
+    author: &str,
+    permission: Permission,
+    number: u64,
+    is_pull_request: bool,
+    event: Event,
+) -> Command {
+    let line = line.trim_start_matches('/');
+    let (verb, args) = line.split_once(' ').unwrap_or((line, ""));
+    Command {
+        verb: verb.to_lowercase(),
+        args: args.trim().to_owned(),
+        author: author.to_owned(),
+        author_permission: permission,
+        number,
+        is_pull_request,
+        comment_id: 1,
+        event,
+    }
+}
