@@ -51,11 +51,12 @@ pub fn get_pull_request(repo: &Repo, number: u64) -> Result<PullRequest, Error> 
     ))
 }
 
-/// The paths a pull request changes. Needs `pull_requests:read`.
+/// The files a pull request changes, with their status, line counts and patch,
+/// every page (GitHub lists at most 3,000). Needs `pull_requests:read`.
 ///
 /// # Errors
 /// The host's refusal or GitHub's.
-pub fn list_pull_request_files(repo: &Repo, number: u64) -> Result<Vec<String>, Error> {
+pub fn list_pull_request_files(repo: &Repo, number: u64) -> Result<Vec<PullRequestFile>, Error> {
     read(host_call!(
         "list-pull-request-files",
         list_pull_request_files(repo, number)
@@ -526,4 +527,112 @@ pub fn create_review(
         "create-review",
         create_review(repo, number, review)
     ))
+}
+
+/// Changes a pull request's title, body, base or state; done with it afterwards.
+/// Needs `pull_requests:write`. Draft cannot be changed (GitHub's REST API cannot).
+///
+/// # Errors
+/// The host's refusal or GitHub's (`rejected` for an unknown base).
+pub fn update_pull_request(
+    repo: &Repo,
+    number: u64,
+    update: &PullRequestUpdate,
+) -> Result<crate::Written<PullRequest>, Error> {
+    write(host_call!(
+        "update-pull-request",
+        update_pull_request(repo, number, update)
+    ))
+}
+
+/// A pull request's commits, oldest first (at most 250). Needs `pull_requests:read`.
+///
+/// # Errors
+/// The host's refusal or GitHub's.
+pub fn list_pull_request_commits(repo: &Repo, number: u64) -> Result<Vec<CommitSummary>, Error> {
+    read(host_call!(
+        "list-pull-request-commits",
+        list_pull_request_commits(repo, number)
+    ))
+}
+
+/// The commits and files `head` adds to `base` (branches, tags or commits). Needs
+/// `contents:read`.
+///
+/// # Errors
+/// The host's refusal or GitHub's (`not-found` when either does not exist).
+pub fn compare(repo: &Repo, base: &str, head: &str) -> Result<Comparison, Error> {
+    read(host_call!("compare", compare(repo, base, head)))
+}
+
+/// The line comments of a pull request's reviews, oldest first. Needs
+/// `pull_requests:read`.
+///
+/// # Errors
+/// The host's refusal or GitHub's.
+pub fn list_review_comments(repo: &Repo, number: u64) -> Result<Vec<ReviewComment>, Error> {
+    read(host_call!(
+        "list-review-comments",
+        list_review_comments(repo, number)
+    ))
+}
+
+/// Searches the event's repository's issues and pull requests (GitHub's search
+/// syntax; the host adds `repo:OWNER/NAME`). Needs `issues:read`.
+///
+/// # Errors
+/// The host's refusal (`invalid` for a query naming another scope) or GitHub's.
+pub fn search_issues(repo: &Repo, query: &str) -> Result<SearchResult, Error> {
+    read(host_call!("search-issues", search_issues(repo, query)))
+}
+
+/// The combined status of a branch, tag or commit. Needs `statuses:read`.
+///
+/// # Errors
+/// The host's refusal or GitHub's.
+pub fn get_combined_status(repo: &Repo, git_ref: &str) -> Result<CombinedStatus, Error> {
+    read(host_call!(
+        "get-combined-status",
+        get_combined_status(repo, git_ref)
+    ))
+}
+
+/// The check runs on a branch, tag or commit. Needs `checks:read`.
+///
+/// # Errors
+/// The host's refusal or GitHub's.
+pub fn list_check_runs(repo: &Repo, git_ref: &str) -> Result<Vec<CheckRunInfo>, Error> {
+    read(host_call!(
+        "list-check-runs",
+        list_check_runs(repo, git_ref)
+    ))
+}
+
+/// One workflow run by its id; `None` when there is none. Needs `actions:read`.
+///
+/// # Errors
+/// The host's refusal or GitHub's.
+pub fn get_workflow_run(repo: &Repo, run_id: u64) -> Result<Option<WorkflowRun>, Error> {
+    read(host_call!(
+        "get-workflow-run",
+        get_workflow_run(repo, run_id)
+    ))
+}
+
+/// Creates branch `name` at commit `sha`. Needs `contents:write`; the policy's
+/// branch conditions see `name`.
+///
+/// # Errors
+/// The host's refusal or GitHub's (`rejected` when it exists).
+pub fn create_branch(repo: &Repo, name: &str, sha: &str) -> Result<crate::Written<()>, Error> {
+    write(host_call!("create-branch", create_branch(repo, name, sha)))
+}
+
+/// Deletes branch `name`. Needs `contents:write`; the policy's branch conditions
+/// see `name`.
+///
+/// # Errors
+/// The host's refusal or GitHub's (`rejected` when it does not exist).
+pub fn delete_branch(repo: &Repo, name: &str) -> Result<crate::Written<()>, Error> {
+    write(host_call!("delete-branch", delete_branch(repo, name)))
 }

@@ -241,8 +241,8 @@ fn check_title_of(
 
 /// Labels the pull request by the paths it changes.
 fn label_by_paths(repo: &Repo, number: u64, rules: &[rules::PathLabel]) -> Result<(), Error> {
-    let paths = match github::list_pull_request_files(repo, number) {
-        Ok(paths) => paths,
+    let paths: Vec<String> = match github::list_pull_request_files(repo, number) {
+        Ok(files) => files.into_iter().map(|f| f.filename).collect(),
         Err(e) => {
             soft::<()>(Err(e), &format!("list the files of #{number}"))?;
             return Ok(());
