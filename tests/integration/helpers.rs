@@ -139,9 +139,9 @@ impl Drop for TestApp {
             return;
         }
         // The app runs on the test's runtime until that ends: stop it now (the command
-        // is sent at once), then remove its data directory before `TempDir` tries, with
+        // is sent at once; the future only waits for it), then remove its data directory before `TempDir` tries, with
         // retries, as its workers may still be writing into it for a moment.
-        let _ = self.stop.stop(false);
+        drop(self.stop.stop(false));
         remove_patiently(self.dir.path());
         self.sim.remove_temporary_repositories();
         let violations = self.sim.violations();
