@@ -139,8 +139,9 @@ impl Drop for TestApp {
             return;
         }
         // The app runs on the test's runtime until that ends: stop it now (the command
-        // is sent at once; the future only waits for it), then remove its data directory before `TempDir` tries, with
-        // retries, as its workers may still be writing into it for a moment.
+        // is sent at once; the future only waits for it), then remove its data
+        // directory before `TempDir` tries, with retries, as its workers may still be
+        // writing into it for a moment.
         drop(self.stop.stop(false));
         remove_patiently(self.dir.path());
         self.sim.remove_temporary_repositories();
