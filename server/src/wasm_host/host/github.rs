@@ -23,6 +23,7 @@ mod branches;
 mod current;
 mod diffs;
 mod issues;
+mod pages;
 mod pulls;
 mod reads;
 
@@ -655,27 +656,17 @@ impl CallData {
         if !["open", "closed", "all"].contains(&state.as_str()) {
             return invalid("a milestone state is open, closed or all");
         }
-        let mut milestones = Vec::new();
-        for page in 1..=MILESTONE_PAGES {
-            let route = format!("/milestones?state={state}&per_page=100&page={page}");
-            let batch = match self
-                .invocation
-                .call(&repo, &Capability::ISSUES_READ, "GET", &route, None)
-                .await
-            {
-                Ok(v) => v
-                    .as_array()
-                    .map(|a| a.iter().map(milestone_from).collect::<Vec<_>>())
-                    .unwrap_or_default(),
-                Err(e) => return Ok(Err(e)),
-            };
-            let last = batch.len() < 100;
-            milestones.extend(batch);
-            if last {
-                break;
-            }
-        }
-        Ok(Ok(milestones))
+        self.read_pages(
+            &repo,
+            pages::Listing {
+                route: &format!("/milestones?state={state}"),
+                capability: &Capability::ISSUES_READ,
+                field: None,
+                pages: MILESTONE_PAGES,
+                item: milestone_from,
+            },
+        )
+        .await
     }
 
     async fn request_reviewers(

@@ -10,6 +10,7 @@ use super::super::super::bindings::gantry::plugin::github::{
 };
 use super::super::super::bindings::{HostError, Repo};
 use super::super::CallData;
+use super::pages::Listing;
 use super::{segments, text, HostResult};
 use crate::domain::Capability;
 
@@ -17,8 +18,6 @@ use crate::domain::Capability;
 const FILE_PAGES: u32 = 30;
 /// GitHub lists at most 250 commits of a pull request: 3 pages of 100.
 const COMMIT_PAGES: u32 = 3;
-/// Items per page asked of GitHub.
-const PER_PAGE: usize = 100;
 
 fn commit_from(v: &Value) -> CommitSummary {
     CommitSummary {
@@ -67,24 +66,17 @@ impl CallData {
         repo: Repo,
         number: u64,
     ) -> HostResult<Vec<PullRequestFile>> {
-        let mut files = Vec::new();
-        for page in 1..=FILE_PAGES {
-            let route = format!("/pulls/{number}/files?per_page={PER_PAGE}&page={page}");
-            let answer = match self
-                .invocation
-                .call(&repo, &Capability::PULL_REQUESTS_READ, "GET", &route, None)
-                .await
-            {
-                Ok(v) => v,
-                Err(e) => return Ok(Err(e)),
-            };
-            let batch = answer.as_array().map(Vec::as_slice).unwrap_or_default();
-            files.extend(batch.iter().map(file_from));
-            if batch.len() < PER_PAGE {
-                break;
-            }
-        }
-        Ok(Ok(files))
+        self.read_pages(
+            &repo,
+            Listing {
+                route: &format!("/pulls/{number}/files"),
+                capability: &Capability::PULL_REQUESTS_READ,
+                field: None,
+                pages: FILE_PAGES,
+                item: file_from,
+            },
+        )
+        .await
     }
 
     pub(super) async fn list_pull_request_commits(
@@ -92,25 +84,17 @@ impl CallData {
         repo: Repo,
         number: u64,
     ) -> HostResult<Vec<CommitSummary>> {
-        let mut commits = Vec::new();
-        for page in 1..=COMMIT_PAGES {
-            let route = format!("/pulls/{number}/commits?per_page={PER_PAGE}&page={page}");
-            let answer = match self
-                .invocation
-                .call(&repo, &Capability::PULL_REQUESTS_READ, "GET", &route, None)
-                .await
-            {
-                Ok(v) => v,
-                Err(e) => return Ok(Err(e)),
-            };
-            let batch = list(&answer, commit_from);
-            let last = batch.len() < PER_PAGE;
-            commits.extend(batch);
-            if last {
-                break;
-            }
-        }
-        Ok(Ok(commits))
+        self.read_pages(
+            &repo,
+            Listing {
+                route: &format!("/pulls/{number}/commits"),
+                capability: &Capability::PULL_REQUESTS_READ,
+                field: None,
+                pages: COMMIT_PAGES,
+                item: commit_from,
+            },
+        )
+        .await
     }
 
     pub(super) async fn compare(

@@ -11,13 +11,12 @@ use super::super::super::bindings::gantry::plugin::github::{
 };
 use super::super::super::bindings::{HostError, Repo};
 use super::super::CallData;
+use super::pages::{Listing, PER_PAGE};
 use super::{invalid, issue_from, segments, text, workflow_run_from, HostResult};
 use crate::domain::Capability;
 use crate::github::client::url_escape;
 use crate::policy::Target;
 
-/// Items per page asked of GitHub.
-const PER_PAGE: usize = 100;
 /// `list-review-comments` reads at most this many pages.
 const REVIEW_COMMENT_PAGES: u32 = 10;
 /// `list-check-runs` reads at most this many pages.
@@ -111,24 +110,17 @@ impl CallData {
         repo: Repo,
         number: u64,
     ) -> HostResult<Vec<ReviewComment>> {
-        let mut comments = Vec::new();
-        for page in 1..=REVIEW_COMMENT_PAGES {
-            let route = format!("/pulls/{number}/comments?per_page={PER_PAGE}&page={page}");
-            let answer = match self
-                .invocation
-                .call(&repo, &Capability::PULL_REQUESTS_READ, "GET", &route, None)
-                .await
-            {
-                Ok(v) => v,
-                Err(e) => return Ok(Err(e)),
-            };
-            let batch = answer.as_array().map(Vec::as_slice).unwrap_or_default();
-            comments.extend(batch.iter().map(review_comment_from));
-            if batch.len() < PER_PAGE {
-                break;
-            }
-        }
-        Ok(Ok(comments))
+        self.read_pages(
+            &repo,
+            Listing {
+                route: &format!("/pulls/{number}/comments"),
+                capability: &Capability::PULL_REQUESTS_READ,
+                field: None,
+                pages: REVIEW_COMMENT_PAGES,
+                item: review_comment_from,
+            },
+        )
+        .await
     }
 
     pub(super) async fn get_combined_status(
@@ -156,27 +148,17 @@ impl CallData {
             Ok(r) => format!("/commits/{r}/check-runs"),
             Err(e) => return Ok(Err(e)),
         };
-        let mut runs = Vec::new();
-        for page in 1..=CHECK_RUN_PAGES {
-            let route = format!("{base}?per_page={PER_PAGE}&page={page}");
-            let answer = match self
-                .invocation
-                .call(&repo, &Capability::CHECKS_READ, "GET", &route, None)
-                .await
-            {
-                Ok(v) => v,
-                Err(e) => return Ok(Err(e)),
-            };
-            let batch = answer["check_runs"]
-                .as_array()
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            runs.extend(batch.iter().map(check_run_from));
-            if batch.len() < PER_PAGE {
-                break;
-            }
-        }
-        Ok(Ok(runs))
+        self.read_pages(
+            &repo,
+            Listing {
+                route: &base,
+                capability: &Capability::CHECKS_READ,
+                field: Some("check_runs"),
+                pages: CHECK_RUN_PAGES,
+                item: check_run_from,
+            },
+        )
+        .await
     }
 
     pub(super) async fn search_issues(
