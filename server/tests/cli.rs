@@ -156,6 +156,69 @@ fn the_plugin_guide_tutorial_builds_and_runs() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A plugin author with only the `gantry` binary: in an empty folder outside the
+/// repository, `plugin new` writes the SDK embedded in the binary into the crate,
+/// `plugin build` builds the crate where it is, and `plugin test` runs the component.
+#[test]
+fn a_plugin_is_made_built_and_tested_in_an_empty_folder_without_a_checkout() {
+    let dir = tempfile::tempdir().unwrap();
+    let in_dir = |cwd: &std::path::Path, args: &[&str]| {
+        // The wasm build's own cache, as scripts/build-plugins.sh chooses it (never the
+        // host build's CARGO_TARGET_DIR, which this test inherits).
+        let wasm_target = std::env::var("GANTRY_WASM_TARGET_DIR").unwrap_or_else(|_| {
+            format!(
+                "{}/.cache/gantry/wasm-target",
+                std::env::var("HOME").unwrap()
+            )
+        });
+        Command::new(env!("CARGO_BIN_EXE_gantry"))
+            .args(args)
+            .current_dir(cwd)
+            .env("CARGO_TARGET_DIR", wasm_target)
+            .output()
+            .unwrap()
+    };
+    let new = in_dir(dir.path(), &["plugin", "new", "hello"]);
+    assert!(
+        new.status.success(),
+        "{}",
+        String::from_utf8_lossy(&new.stderr)
+    );
+    let crate_dir = dir.path().join("hello");
+    assert!(crate_dir.join(".gantry/sdk/wit/v0.2/world.wit").is_file());
+
+    let build = in_dir(&crate_dir, &["plugin", "build"]);
+    assert!(
+        build.status.success(),
+        "{}",
+        String::from_utf8_lossy(&build.stderr)
+    );
+    let wasm = stdout(&build).trim().to_owned();
+    assert!(wasm.ends_with("hello.wasm"), "{wasm}");
+
+    let event = repo_file("tests/fixtures/webhooks/issues/opened.payload.json");
+    let run = in_dir(&crate_dir, &["plugin", "test", &wasm, "--event", &event]);
+    let text = stdout(&run);
+    assert!(
+        run.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(text.contains("outcome: ok"), "{text}");
+    assert!(
+        text.contains("Hello @Codertocat, thanks for the report!"),
+        "{text}"
+    );
+
+    let nothing = in_dir(dir.path(), &["plugin", "build"]);
+    assert!(!nothing.status.success());
+    assert!(
+        String::from_utf8_lossy(&nothing.stderr).starts_with("error: no plugin crate in"),
+        "{}",
+        String::from_utf8_lossy(&nothing.stderr)
+    );
+}
+
 /// `gantry` with its data (a fresh SQLite database) in `dir`.
 fn gantry_in(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_gantry"))

@@ -1,12 +1,14 @@
 //! The `gantry` command line: `serve`, `migrate`, `sandbox`, `deliveries`, `secrets`,
 //! `plugin`, `policy`, `audit`, and accounts: `admin`, `user`, `team`, `token`.
 mod accounts;
+mod build_plugin;
 mod database;
 mod deliveries;
 pub mod new_plugin;
 mod plugin;
 mod plugin_admin;
 mod policy;
+mod sdk_bundle;
 mod secrets;
 
 use std::path::PathBuf;

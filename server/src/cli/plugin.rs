@@ -1,4 +1,5 @@
-//! `gantry plugin new` (a plugin crate from the template), `gantry plugin inspect`
+//! `gantry plugin new` (a plugin crate from the template), `gantry plugin build`
+//! (that crate built for wasm32-wasip2), `gantry plugin inspect`
 //! (what a component declares, without running it) and `gantry plugin test`
 //! (run a plugin once against a private simulator and print what it did and what the
 //! policy decided; only in builds with the `sandbox` feature, since it runs the
@@ -18,9 +19,15 @@ pub enum PluginSubcommand {
         /// Where to create it (default: ./NAME).
         #[arg(long)]
         path: Option<PathBuf>,
-        /// The Gantry plugin SDK (default: ./plugin-sdk, as in a Gantry checkout).
+        /// The Gantry plugin SDK (default: ./plugin-sdk in a Gantry checkout, else
+        /// the SDK built into this binary, written to the crate's .gantry/sdk).
         #[arg(long)]
         sdk: Option<PathBuf>,
+    },
+    /// Build a plugin crate for wasm32-wasip2 and print the component's path.
+    Build {
+        /// The crate (default: the current folder).
+        dir: Option<PathBuf>,
     },
     /// Run a plugin on one event against a private GitHub simulator; exits non-zero
     /// unless the plugin succeeds.
@@ -67,14 +74,15 @@ pub(super) async fn run(
     let (wasm, event, event_name, config, json) = match command {
         PluginSubcommand::New { name, path, sdk } => {
             let dir = path.unwrap_or_else(|| PathBuf::from(&name));
-            super::new_plugin::create(
-                &name,
-                &dir,
-                &sdk.unwrap_or_else(super::new_plugin::default_sdk),
-            )?;
-            println!("created {} ({}). Next:", dir.display(), name);
-            println!("  scripts/build-plugins.sh --crate {}", dir.display());
-            println!("  gantry plugin test <the .wasm it prints> --event tests/fixtures/webhooks/issues/opened.payload.json");
+            let sdk = super::new_plugin::create(&name, &dir, sdk.as_deref())?;
+            println!("created {} ({name}, SDK at {sdk}). Next:", dir.display());
+            println!("  gantry plugin build {}", dir.display());
+            println!("  gantry plugin test <the .wasm it prints> --event PAYLOAD.json");
+            return Ok(());
+        }
+        PluginSubcommand::Build { dir } => {
+            let wasm = super::build_plugin::build(&dir.unwrap_or_else(|| PathBuf::from(".")))?;
+            println!("{}", wasm.display());
             return Ok(());
         }
         PluginSubcommand::Test {
