@@ -14,6 +14,7 @@ mod approval_lifecycle;
 mod approvals;
 mod audit_chain;
 mod browser;
+mod bursts;
 mod cli_audit;
 mod cli_database;
 mod commands;

@@ -2,12 +2,11 @@
 //! back for processing.
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DbBackend, DbErr, EntityTrait, QueryFilter, Statement, TransactionTrait, TryInsertResult,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter,
+    Statement, TransactionTrait,
 };
 
 use super::entities::{deliveries, jobs};
-use super::jobs::JobStatus;
 use crate::domain::EventMeta;
 
 /// A verified delivery, ready to store.
@@ -75,66 +74,19 @@ pub async fn store_batch(
         return Ok(vec![store_postgres(db, &batch[0]).await?]);
     }
     let txn = db.begin().await?;
-    let mut stored = Vec::with_capacity(batch.len());
-    for new in batch {
+    let mut stored = vec![Stored::Duplicate; batch.len()];
+    let mut fresh = Vec::with_capacity(batch.len());
+    for (i, new) in batch.iter().enumerate() {
         if let Some(replay) = &new.replay {
             if !super::delivery_digests::claim(&txn, replay).await? {
-                stored.push(Stored::Duplicate);
                 continue;
             }
         }
-        stored.push(if postgres {
-            store_postgres(&txn, new).await?
-        } else {
-            store_portable(&txn, new).await?
-        });
+        fresh.push(i);
     }
+    super::deliveries_many::store(&txn, batch, &fresh, &mut stored).await?;
     txn.commit().await?;
     Ok(stored)
-}
-
-/// One delivery and its job with the ORM (SQLite), inside the caller's transaction.
-async fn store_portable(
-    txn: &sea_orm::DatabaseTransaction,
-    new: &NewDelivery<'_>,
-) -> Result<Stored, DbErr> {
-    let now = Utc::now();
-    let delivery = deliveries::ActiveModel {
-        delivery_id: Set(new.delivery_id.to_owned()),
-        event: Set(new.event.to_owned()),
-        action: Set(new.meta.action.clone()),
-        repository: Set(new.meta.repository.as_ref().map(|r| r.full_name())),
-        installation_id: Set(new.meta.installation_id),
-        payload: Set(new.payload.to_vec()),
-        received_at: Set(now),
-        ..Default::default()
-    };
-    let inserted = deliveries::Entity::insert(delivery)
-        .on_conflict_do_nothing_on([deliveries::Column::DeliveryId])
-        .exec(txn)
-        .await?;
-    let delivery_pk = match inserted {
-        TryInsertResult::Inserted(result) => result.last_insert_id,
-        TryInsertResult::Conflicted | TryInsertResult::Empty => return Ok(Stored::Duplicate),
-    };
-    let job = jobs::ActiveModel {
-        delivery_pk: Set(delivery_pk),
-        generation: Set(0),
-        status: Set(JobStatus::Queued.as_str().to_owned()),
-        attempts: Set(0),
-        run_after: Set(now),
-        target_key: Set(target_key(new.meta)),
-        created_at: Set(now),
-        updated_at: Set(now),
-        trace_parent: Set(new.trace_parent.clone()),
-        ..Default::default()
-    }
-    .insert(txn)
-    .await?;
-    Ok(Stored::New {
-        delivery_pk,
-        job_id: job.id,
-    })
 }
 
 /// PostgreSQL: the delivery and its job in one statement (a data-modifying CTE), one
@@ -183,7 +135,7 @@ async fn store_postgres(
 
 /// The key jobs are serialised on: one job at a time per issue or pull request, or
 /// per repository when the event is about no single one.
-fn target_key(meta: &EventMeta) -> Option<String> {
+pub(super) fn target_key(meta: &EventMeta) -> Option<String> {
     let repo = meta.repository.as_ref()?.full_name();
     Some(match meta.number {
         Some(n) => format!("{repo}#{n}"),

@@ -1,8 +1,9 @@
 //! The leasing loop: one per process. It leases as many available jobs as it has
 //! room for (`worker.in_flight`) in one statement, passing over installations that
 //! have `worker.per_installation` jobs in flight here and jobs it still runs, and
-//! starts each as a task of its own (`job.rs`). It leases again when a job finishes,
-//! when a delivery is stored (`AppState::wake_workers`) or after the poll interval.
+//! starts each as a task of its own (`job.rs`). It leases again when a delivery is
+//! stored (`AppState::wake_workers`), after the poll interval, and when a job
+//! finishes if the last lease passed jobs over (`db::jobs::Leased::passed_over`).
 //! Told to stop, it leases nothing more and waits for every job in flight.
 //!
 //! Per-target order comes from the database (a job is leased only when no earlier
@@ -18,7 +19,7 @@ use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
 use super::job;
-use crate::db::jobs::{installation_key, lease_batch};
+use crate::db::jobs::{installation_key, lease_batch, Candidate};
 use crate::services::AppState;
 
 /// What this process has in flight: job ids, and per installation how many jobs
@@ -64,14 +65,20 @@ impl Book {
         }
     }
 
-    /// Whether a candidate job is passed over: this process still runs it (its
-    /// lease expired under it), or its installation is at its bound here.
-    fn skips(&self, id: i64, target_key: Option<&str>, bound: usize) -> bool {
-        self.jobs.contains(&id)
-            || self
-                .installations
-                .get(&installation_key(target_key))
-                .is_some_and(|i| i.jobs >= bound)
+    /// What to do with a candidate job: pass it over when this process still runs
+    /// it (its lease expired under it) or its installation is at its bound here.
+    fn judge(&self, id: i64, target_key: Option<&str>, bound: usize) -> Candidate {
+        if self.jobs.contains(&id) {
+            Candidate::Running
+        } else if self
+            .installations
+            .get(&installation_key(target_key))
+            .is_some_and(|i| i.jobs >= bound)
+        {
+            Candidate::Wait
+        } else {
+            Candidate::Take
+        }
     }
 }
 
@@ -112,14 +119,14 @@ pub(super) async fn run(state: AppState, process: String, mut stopped: watch::Re
         let leased = {
             let book = book.clone();
             lease_batch(&state.db, &owner, lease, free, move |id, key| {
-                lock(&book).skips(id, key, bound)
+                lock(&book).judge(id, key, bound)
             })
             .await
         };
-        let full = match leased {
+        let (full, passed_over) = match leased {
             Ok(leased) => {
-                let full = leased.len() == free;
-                for leased_job in leased {
+                let full = leased.jobs.len() == free;
+                for leased_job in leased.jobs {
                     let Ok(place) = room.clone().acquire_owned().await else {
                         break;
                     };
@@ -134,23 +141,34 @@ pub(super) async fn run(state: AppState, process: String, mut stopped: watch::Re
                     };
                     tasks.spawn(job::run(state.clone(), leased_job, in_flight));
                 }
-                full
+                (full, leased.passed_over)
             }
             Err(err) => {
                 tracing::warn!(error = %err, "could not lease jobs; is the database reachable?");
-                false
+                (false, true)
             }
         };
         if full {
             continue;
         }
-        // Nothing more now: lease again when a job finishes (the next job of its
-        // target may be due), a delivery arrives, or the poll interval passes.
-        tokio::select! {
-            () = state.wake.notified() => {}
-            () = tokio::time::sleep(poll) => {}
-            Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
-            _ = stopped.changed() => {}
+        // Nothing more now: lease again when a delivery arrives, the poll interval
+        // passes, or a job finishes while jobs were passed over (the next job of
+        // its target may be due, its installation has room again). When none was,
+        // a finished job makes nothing leasable, and leasing again would be a
+        // statement per job for nothing.
+        let poll_passed = tokio::time::sleep(poll);
+        tokio::pin!(poll_passed);
+        loop {
+            tokio::select! {
+                () = state.wake.notified() => break,
+                () = &mut poll_passed => break,
+                Some(_) = tasks.join_next(), if !tasks.is_empty() => {
+                    if passed_over {
+                        break;
+                    }
+                }
+                _ = stopped.changed() => break,
+            }
         }
     }
     while tasks.join_next().await.is_some() {}
@@ -166,11 +184,15 @@ mod tests {
         book.start(1, "octo", 2);
         book.start(2, "octo", 2);
         book.start(3, "other", 2);
-        assert!(book.skips(9, Some("Octo/r#1"), 2));
-        assert!(!book.skips(9, Some("other/r#1"), 2));
-        assert!(book.skips(3, Some("x/y"), 2), "a job still in flight");
+        assert_eq!(book.judge(9, Some("Octo/r#1"), 2), Candidate::Wait);
+        assert_eq!(book.judge(9, Some("other/r#1"), 2), Candidate::Take);
+        assert_eq!(
+            book.judge(3, Some("x/y"), 2),
+            Candidate::Running,
+            "a job still in flight"
+        );
         book.finish(1, "octo");
-        assert!(!book.skips(9, Some("octo/r#1"), 2));
+        assert_eq!(book.judge(9, Some("octo/r#1"), 2), Candidate::Take);
         book.finish(2, "octo");
         assert!(!book.installations.contains_key("octo"));
     }

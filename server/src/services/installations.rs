@@ -176,12 +176,13 @@ pub async fn refusal(
     Ok(installations::find(db, id)
         .await?
         .filter(|i| i.suspended)
-        .map(|i| {
-            format!(
-                "installation {id} on {} is suspended: no API calls",
-                i.account
-            )
-        }))
+        .map(|i| suspended(id, &i.account)))
+}
+
+/// Why plugins must not act for `installation` on `account`, which is suspended.
+#[must_use]
+pub fn suspended(installation: i64, account: &str) -> String {
+    format!("installation {installation} on {account} is suspended: no API calls")
 }
 
 /// An installation as a reader sees it.

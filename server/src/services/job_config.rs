@@ -1,7 +1,8 @@
 //! What decides a job's plugins and policy, kept in memory per process: the policy
 //! rules, the plugins disabled after crashing, and per project the plugins enabled
-//! there with their configuration. Each job reads one number, `config_version`,
-//! which the database counts up by trigger on every change to those tables whoever
+//! there with their configuration. Each job reads one number, `config_version` (in
+//! the statement that reads its delivery, `db::job_start`), which the database
+//! counts up by trigger on every change to those tables whoever
 //! makes it (this process, another replica, the CLI); while it is the number the
 //! cache was read at, the cache is used, otherwise everything is read again. So a
 //! change still applies from the next job on, on every replica.
@@ -10,7 +11,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use sea_orm::{DatabaseConnection, DbErr};
 
-use crate::db::{config_version, plugin_states};
+use crate::db::plugin_states;
 use crate::domain::{Project, RepoRef};
 use crate::policy::store as policies;
 use crate::policy::Rule;
@@ -46,9 +47,11 @@ struct Cached {
 }
 
 impl JobConfigCache {
-    /// The configuration for a job on `repository`: one read of `config_version`,
-    /// and the tables only when they changed since they were read (or this project
-    /// was not asked for yet).
+    /// The configuration for a job on `repository` at `version`, the
+    /// `config_version` the caller read before this (a job reads it with its
+    /// delivery, `db::job_start`): the cache when it was read at that version, else
+    /// the tables (read after the version, so they are at least that new and never
+    /// kept under a newer number than their own).
     ///
     /// # Errors
     /// When the database fails.
@@ -57,10 +60,8 @@ impl JobConfigCache {
         db: &DatabaseConnection,
         compiled: &CompiledPlugins,
         repository: Option<&RepoRef>,
+        version: i64,
     ) -> Result<JobConfig, DbErr> {
-        // The version is read before the tables: what is read after it is at least
-        // that new, so it is never kept under a newer number than its own.
-        let version = config_version::current(db).await?;
         let project = repository.map(|r| Project::of_repo(r).as_str().to_owned());
         if let Some(hit) = self.hit(version, project.as_ref()) {
             return Ok(hit);

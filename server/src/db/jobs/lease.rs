@@ -81,10 +81,34 @@ pub fn installation_key(target_key: Option<&str>) -> String {
         .to_ascii_lowercase()
 }
 
+/// What the caller makes of a candidate job before it is leased.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Candidate {
+    /// Lease it if it is due.
+    Take,
+    /// This process runs it already (its lease expired under it): nothing to do.
+    Running,
+    /// Not now (its installation is at its bound here): it waits.
+    Wait,
+}
+
+/// What one call of [`lease_batch`] did.
+#[derive(Debug, Default)]
+pub struct Leased {
+    /// The jobs leased, in id order.
+    pub jobs: Vec<jobs::Model>,
+    /// Whether it passed over unfinished jobs that were not leased and that this
+    /// process does not run: jobs waiting behind their target or their
+    /// installation, not yet due, run by another process, or beyond the candidates
+    /// read. When false, no job could become leasable but a new one, a retry that
+    /// falls due or a lease that expires.
+    pub passed_over: bool,
+}
+
 /// Leases up to `max` available jobs for `owner`, oldest first, each the oldest
-/// unfinished job of its target, passing over candidates for which `skip(id,
-/// target_key)` is true (jobs this process still runs, installations at their
-/// bound). Returns them in id order; empty when there is nothing to do.
+/// unfinished job of its target, passing over candidates that `judge(id,
+/// target_key)` does not let it take (jobs this process still runs, installations
+/// at their bound).
 ///
 /// # Errors
 /// When the database fails.
@@ -93,19 +117,26 @@ pub async fn lease_batch(
     owner: &str,
     lease: Duration,
     max: usize,
-    skip: impl Fn(i64, Option<&str>) -> bool,
-) -> Result<Vec<jobs::Model>, DbErr> {
+    judge: impl Fn(i64, Option<&str>) -> Candidate,
+) -> Result<Leased, DbErr> {
     let now = Utc::now();
     let expires = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
     let backend = db.get_database_backend();
     let batch = max.clamp(MIN_BATCH, MAX_BATCH);
     let mut leased: Vec<jobs::Model> = Vec::new();
+    // Candidates offered to the lease statement, and those of them that waited.
+    let mut offered = 0_usize;
+    let mut waited = false;
     let mut after = 0_i64;
-    for _ in 0..MAX_BATCHES {
+    let mut windows = 0_usize;
+    loop {
         let wanted = max.saturating_sub(leased.len());
-        if wanted == 0 {
+        if wanted == 0 || windows == MAX_BATCHES {
+            // Stopped before the end of the unfinished jobs.
+            waited = true;
             break;
         }
+        windows += 1;
         let candidates: Vec<(i64, Option<String>)> = jobs::Entity::find()
             .select_only()
             .column(jobs::Column::Id)
@@ -123,12 +154,16 @@ pub async fn lease_batch(
         let Some(&(last, _)) = candidates.last() else {
             break;
         };
-        let ids: Vec<i64> = candidates
-            .iter()
-            .filter(|(id, key)| !skip(*id, key.as_deref()))
-            .map(|(id, _)| *id)
-            .collect();
+        let mut ids: Vec<i64> = Vec::with_capacity(candidates.len());
+        for (id, key) in &candidates {
+            match judge(*id, key.as_deref()) {
+                Candidate::Take => ids.push(*id),
+                Candidate::Running => {}
+                Candidate::Wait => waited = true,
+            }
+        }
         if !ids.is_empty() {
+            offered += ids.len();
             let statement = Statement::from_sql_and_values(
                 backend,
                 lease_sql(backend, &ids, wanted),
@@ -142,7 +177,10 @@ pub async fn lease_batch(
         after = last;
     }
     leased.sort_by_key(|job| job.id);
-    Ok(leased)
+    Ok(Leased {
+        passed_over: waited || leased.len() < offered,
+        jobs: leased,
+    })
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ use super::entities::jobs;
 use crate::domain::text::clip;
 
 mod lease;
-pub use lease::{installation_key, lease_batch};
+pub use lease::{installation_key, lease_batch, Candidate, Leased};
 
 /// Where a job is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,9 +11,10 @@ use sea_orm::TransactionTrait;
 
 use crate::db::audit::{self, AuditEntry};
 use crate::db::entities::jobs::Model as Job;
+use crate::db::job_start::{self, JobStart};
 use crate::db::jobs::JobStatus;
 use crate::db::persist::persistently;
-use crate::db::{deliveries, jobs, plugin_states, runs, skips};
+use crate::db::{jobs, plugin_states, runs, skips};
 use crate::domain::{
     is_known_action, is_known_event, Actor, AuditAction, Cause, EventMeta, RepoRef,
 };
@@ -59,7 +60,11 @@ pub async fn process(state: &AppState, job: Job) -> anyhow::Result<()> {
 }
 
 async fn run_job(state: &AppState, job: Job) -> anyhow::Result<()> {
-    let delivery = deliveries::find(&state.db, job.delivery_pk)
+    let JobStart {
+        delivery,
+        config_version,
+        suspended_account,
+    } = job_start::read(&state.db, job.delivery_pk)
         .await?
         .context("the job's delivery is missing")?;
     tracing::Span::current().record("delivery.id", delivery.delivery_id.as_str());
@@ -79,11 +84,16 @@ async fn run_job(state: &AppState, job: Job) -> anyhow::Result<()> {
         .as_ref()
         .and_then(|p| EventMeta::from_value(p).ok())
         .unwrap_or_default();
+    // Read with the delivery; read again after an installation event changed it.
+    let mut refusal = delivery
+        .installation_id
+        .zip(suspended_account)
+        .map(|(id, account)| installations::suspended(id, &account));
     if let Some(payload) = &payload {
         if let Some(observer) = &state.observer {
             observer.observe(&delivery.event, payload);
         }
-        installations::apply(
+        let applied = installations::apply(
             &state.db,
             state.audit_key(),
             &state.github,
@@ -92,8 +102,11 @@ async fn run_job(state: &AppState, job: Job) -> anyhow::Result<()> {
             payload,
         )
         .await?;
+        if applied {
+            refusal = installations::refusal(&state.db, meta.installation_id).await?;
+        }
     }
-    if let Some(reason) = installations::refusal(&state.db, meta.installation_id).await? {
+    if let Some(reason) = refusal {
         tracing::info!(delivery = %delivery.delivery_id, %reason, "plugins not run");
         jobs::complete(&state.db, job.id).await?;
         return Ok(());
@@ -144,7 +157,12 @@ async fn run_job(state: &AppState, job: Job) -> anyhow::Result<()> {
     };
     let config = state
         .job_config
-        .for_repository(&state.db, &state.plugins, meta.repository.as_ref())
+        .for_repository(
+            &state.db,
+            &state.plugins,
+            meta.repository.as_ref(),
+            config_version,
+        )
         .await?;
     let env = JobEnv {
         github,
@@ -153,7 +171,11 @@ async fn run_job(state: &AppState, job: Job) -> anyhow::Result<()> {
         services: state.host_services.clone(),
         actors: Default::default(),
     };
-    let finished = runs::finished_plugins(&state.db, job.id).await?;
+    let finished = if may_have_runs(&job) {
+        runs::finished_plugins(&state.db, job.id).await?
+    } else {
+        std::collections::HashSet::new()
+    };
     let (active, disabled) = (&*config.active, config.disabled.as_slice());
     let run = JobRun {
         state,
@@ -291,6 +313,13 @@ async fn run_job(state: &AppState, job: Job) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Whether runs of this job may be recorded already. A job on its first lease that
+/// was never given back, failed or dead-lettered (each leaves `last_error`; a replay
+/// of a dead job keeps it) has none, so its runs need not be read.
+fn may_have_runs(job: &Job) -> bool {
+    job.attempts > 1 || job.last_error.is_some()
 }
 
 /// A push to a pull request (`synchronize`) ends every write held on it for an
