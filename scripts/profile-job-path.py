@@ -20,12 +20,15 @@ switches instrumentation off again. The phases:
 - `burst`: every event at once, from `--connections` connections.
 
 Events are numbered on from where the last phase stopped, so each job is new.
+With `--perf` the process runs natively and `perf stat` counts, per phase, its
+CPU time (ms), context switches and page faults: what callgrind does not see.
 """
 import argparse
 import concurrent.futures
 import hashlib
 import hmac
 import json
+import signal
 import sqlite3
 import subprocess
 import time
@@ -83,6 +86,12 @@ def main():
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--idle-secs", type=float, default=20)
     parser.add_argument("--phases", default="idle,slow,burst")
+    parser.add_argument(
+        "--perf",
+        action="store_true",
+        help="the process runs natively: per phase, `perf stat` counts its CPU time, "
+        "context switches and page faults instead of callgrind",
+    )
     args = parser.parse_args()
     template = json.load(open(args.payload))
     issue = [1000]
@@ -101,8 +110,14 @@ def main():
     wait_for(1)
     for phase in args.phases.split(","):
         done = finished(args.database)
-        callgrind(args.pid, "-i", "on")
-        callgrind(args.pid, "-z")
+        if args.perf:
+            counting = subprocess.Popen(
+                ["perf", "stat", "-x", ",", "-e", "task-clock,context-switches,page-faults",
+                 "-p", str(args.pid)],
+                stderr=subprocess.PIPE, text=True)
+        else:
+            callgrind(args.pid, "-i", "on")
+            callgrind(args.pid, "-z")
         started = time.monotonic()
         if phase == "idle":
             time.sleep(args.idle_secs)
@@ -121,9 +136,18 @@ def main():
             raise SystemExit(f"unknown phase {phase}")
         wait_for(done + events)
         elapsed = time.monotonic() - started
-        callgrind(args.pid, "-d", phase)
-        callgrind(args.pid, "-i", "off")
         print(f"{phase}: {events} events in {elapsed:.1f} s", flush=True)
+        if args.perf:
+            counting.send_signal(signal.SIGINT)
+            for line in counting.communicate()[1].splitlines():
+                fields = line.split(",")
+                if len(fields) > 2 and fields[0].replace(".", "").isdigit():
+                    value = float(fields[0])
+                    each = f", {value / events:.2f} per event" if events else ""
+                    print(f"  {fields[2]}: {value:.1f}{each}", flush=True)
+        else:
+            callgrind(args.pid, "-d", phase)
+            callgrind(args.pid, "-i", "off")
 
 
 if __name__ == "__main__":
