@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::Secret;
 
+pub mod production;
+
 /// All of Gantry's settings. Every field has a default, so an empty file is valid.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -278,6 +280,9 @@ pub struct ServerSettings {
     pub listen: String,
     /// Number of HTTP worker threads.
     pub http_workers: usize,
+    /// `development` (the default) or `production`: in production `gantry serve`
+    /// refuses to start while a production check fails (see [`production`]).
+    pub environment: Environment,
 }
 
 impl Default for ServerSettings {
@@ -285,8 +290,19 @@ impl Default for ServerSettings {
         Self {
             listen: "127.0.0.1:8080".into(),
             http_workers: 2,
+            environment: Environment::Development,
         }
     }
+}
+
+/// Where this Gantry runs, for the production checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    /// A developer's machine, a sandbox or a test: no production checks.
+    Development,
+    /// Serving real GitHub: `gantry serve` refuses to start while a check fails.
+    Production,
 }
 
 /// The database connection.
@@ -428,6 +444,9 @@ pub struct WorkerSettings {
     pub max_attempts: i32,
     /// First retry delay; doubled per attempt, with jitter.
     pub retry_base_ms: u64,
+    /// How many replicas of Gantry share this database, as the operator declares
+    /// it (the production checks refuse SQLite with more than one).
+    pub replicas: u32,
 }
 
 impl Default for WorkerSettings {
@@ -440,6 +459,7 @@ impl Default for WorkerSettings {
             lease_secs: 60,
             max_attempts: 5,
             retry_base_ms: 2_000,
+            replicas: 1,
         }
     }
 }

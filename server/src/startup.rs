@@ -65,6 +65,11 @@ impl Application {
     /// set up.
     pub async fn build(settings: Settings, extras: Extras) -> anyhow::Result<Self> {
         let db = db::connect(&settings.database_url(), settings.database.max_connections).await?;
+        // Production checks before anything changes (migrations included).
+        if settings.server.environment == crate::config::Environment::Production {
+            let stored = crate::secrets::webhook::stored(&db).await;
+            settings.check_production(&stored)?;
+        }
         if settings.database.migrate_on_start {
             db::migrate(&db).await?;
         }
