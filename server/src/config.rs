@@ -50,6 +50,37 @@ pub struct Settings {
     pub web: WebSettings,
     /// The Prometheus endpoint.
     pub metrics: MetricsSettings,
+    /// The sweep recovering deliveries GitHub could not make.
+    pub recovery: RecoverySettings,
+}
+
+/// Missed-delivery recovery (`services::recovery`): with a GitHub App, a sweep reads
+/// the App's delivery log and asks GitHub to redeliver what Gantry never stored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RecoverySettings {
+    /// Run the sweep (only with a GitHub App: a token cannot read the log).
+    pub enabled: bool,
+    /// How often, across all replicas together (one sweeps at a time).
+    pub interval_secs: u64,
+    /// Attempts younger than this are left alone: they may be being stored now.
+    pub grace_secs: u64,
+    /// How far back the first sweep looks (GitHub keeps about three days).
+    pub lookback_hours: u64,
+    /// Times one event is asked for before the sweep gives up on it.
+    pub max_attempts: i32,
+}
+
+impl Default for RecoverySettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            interval_secs: 300,
+            grace_secs: 60,
+            lookback_hours: 72,
+            max_attempts: 3,
+        }
+    }
 }
 
 /// `GET /metrics`.
@@ -250,6 +281,7 @@ impl Default for Settings {
             telemetry: TelemetrySettings::default(),
             web: WebSettings::default(),
             metrics: MetricsSettings::default(),
+            recovery: RecoverySettings::default(),
         }
     }
 }

@@ -79,6 +79,10 @@ pub struct Metrics {
     pub storage_breaker_state: IntGauge,
     /// 1 per plugin disabled for crashing, read at each scrape (no series when none).
     pub plugins_crash_disabled: IntGaugeVec,
+    /// Missed deliveries the recovery sweep asked GitHub to deliver again.
+    pub deliveries_redelivered: IntCounter,
+    /// Recovery sweeps run by this process, by result (`done`, `failed`).
+    pub recovery_sweeps: IntCounterVec,
 }
 
 /// The `(name, label)` series each plugin has reported.
@@ -294,6 +298,19 @@ impl Metrics {
         )?;
         register(&registry, &mut names, &storage_breaker_state)?;
         register(&registry, &mut names, &plugins_crash_disabled)?;
+        let deliveries_redelivered = IntCounter::new(
+            "deliveries_redelivered_total",
+            "Missed deliveries the recovery sweep asked GitHub to deliver again",
+        )?;
+        let recovery_sweeps = IntCounterVec::new(
+            Opts::new(
+                "recovery_sweeps_total",
+                "Missed-delivery recovery sweeps run by this process, by result",
+            ),
+            &["result"],
+        )?;
+        register(&registry, &mut names, &deliveries_redelivered)?;
+        register(&registry, &mut names, &recovery_sweeps)?;
         Ok(Self {
             registry,
             names,
@@ -316,6 +333,8 @@ impl Metrics {
             storage_failures,
             storage_breaker_state,
             plugins_crash_disabled,
+            deliveries_redelivered,
+            recovery_sweeps,
         })
     }
 

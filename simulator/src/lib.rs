@@ -6,7 +6,8 @@
 //! `seed`, GitHub Apps, installations and tokens in `apps`. The data model lives in
 //! `state`, saving it to a file in `persist`, the bare git repositories behind git over
 //! HTTP in `mirror`, learning from webhook payloads in `learn`, GitHub-shaped JSON in
-//! `json`, faults and the request log in `faults`, answer delays in `latency`, the
+//! `json`, faults and the request log in `faults`, the App's webhook deliveries (sent,
+//! logged, redelivered) in `hooks`, answer delays in `latency`, the
 //! rate-limit budget in `ratelimit`, the handlers in `routes`, and GitHub's OpenAPI
 //! description (the part served), with what is checked and recorded against it, in
 //! `contract`.
@@ -22,6 +23,7 @@ mod apps;
 pub mod contract;
 mod error;
 mod faults;
+mod hooks;
 mod json;
 mod latency;
 mod learn;
@@ -45,6 +47,7 @@ use crate::{
 pub use crate::{
     apps::{AppKeyError, JwtRecord, NewApp, NewInstallation},
     faults::{Fault, FaultKind},
+    hooks::{HookDelivery, HookTarget, NewHookDelivery},
     latency::{Latency, MAX_LATENCY_MS},
     seed::{JobOutcome, PullFile, RunArtifact, RunOutcome},
 };
@@ -69,6 +72,8 @@ pub struct Simulator {
     latencies: Arc<Mutex<Latencies>>,
     /// App JWTs seen, token requests and token settings: never persisted.
     app_log: Arc<Mutex<AppLog>>,
+    /// The App's webhook deliveries and where they go: never persisted.
+    hooks: Arc<Mutex<hooks::HookLog>>,
     /// Where the bare repositories behind git over HTTP live.
     mirrors: Arc<Mirrors>,
     /// Where the state is saved after each change, for a persistent simulator.
@@ -84,6 +89,7 @@ impl Simulator {
             control: Arc::default(),
             latencies: Arc::default(),
             app_log: Arc::default(),
+            hooks: Arc::default(),
             mirrors: Arc::new(Mirrors::temporary()),
             store: None,
         }
@@ -108,6 +114,7 @@ impl Simulator {
             control: Arc::default(),
             latencies: Arc::default(),
             app_log: Arc::default(),
+            hooks: Arc::default(),
             mirrors: Arc::new(Mirrors::at(repos)),
             store: Some(Arc::new(store)),
         })

@@ -56,6 +56,7 @@ mod process;
 mod production_build;
 mod proxies;
 mod rate_limits;
+mod recovery;
 mod release_assets;
 mod rest_paths;
 mod review_commands;

@@ -50,7 +50,7 @@ pub(super) fn uses_app_jwt(path: &str) -> bool {
 
 /// The app whose JWT the request carries, after checking and recording the JWT; 401
 /// with GitHub's message otherwise.
-fn authenticate(sim: &Simulator, req: &HttpRequest) -> Result<u64, SimError> {
+pub(super) fn authenticate(sim: &Simulator, req: &HttpRequest) -> Result<u64, SimError> {
     let token = credential(req.headers()).ok_or(SimError::Unauthorized)?;
     let now = Utc::now().timestamp();
     let checked = jwt::check(token, now, |id| {

@@ -19,6 +19,7 @@ mod contents;
 mod control;
 mod git;
 mod git_http;
+mod hook_deliveries;
 mod issues;
 mod labels;
 mod milestones;
@@ -76,6 +77,7 @@ pub(crate) fn configure(sim: &Simulator, cfg: &mut web::ServiceConfig) {
 /// Every GitHub route, in the order they are tried.
 fn register(r: &mut Routes) {
     apps::config(r);
+    hook_deliveries::config(r);
     repos::config(r);
     issues::config(r);
     opening::config(r);
