@@ -147,6 +147,7 @@ pub static ROUTES: &[RouteRow] = &[
     row!(GET "/dashboard/deliveries/{delivery_id}" => dashboard::deliveries::show_delivery, VIEWER),
     row!(POST "/dashboard/deliveries/{delivery_id}/replay" => dashboard::deliveries::replay_delivery, MAINTAINER),
     row!(GET "/dashboard/dead-letters" => dashboard::deliveries::list_dead_letters, VIEWER),
+    row!(GET "/dashboard/recovered" => dashboard::recovered::list_recovered, ADMIN),
     row!(GET "/dashboard/commands" => dashboard::commands::list_commands, VIEWER),
     row!(GET "/dashboard/users" => dashboard::accounts::list_accounts, ADMIN),
     row!(POST "/dashboard/users" => dashboard::accounts::create_user, ADMIN),

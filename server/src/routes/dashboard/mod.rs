@@ -8,7 +8,8 @@
 //! - `assets`: `/static/...`; `format`: ages, times, pretty JSON;
 //! - one module per area: `overview`, `projects`, `plugins` (+ `plugin_form`, the
 //!   configuration form from a JSON schema), `policies`, `approvals`, `audit`,
-//!   `deliveries`, `accounts` (users and teams), `commands`, `sandbox` (sends
+//!   `deliveries`, `recovered` (missed deliveries asked for again), `accounts`
+//!   (users and teams), `commands`, `sandbox` (sends
 //!   signed events to this server when it runs beside the simulator).
 //!
 //! Queries live in `db::dashboard` (and the existing `db` modules); writes go through
@@ -26,6 +27,7 @@ pub(crate) mod plugin_form;
 pub(crate) mod plugins;
 pub(crate) mod policies;
 pub(crate) mod projects;
+pub(crate) mod recovered;
 pub(crate) mod sandbox;
 pub(crate) mod view;
 
