@@ -187,6 +187,28 @@ async fn failed_and_never_stored_deliveries_are_redelivered_once_and_processed_o
     guids.sort_unstable();
     assert_eq!(audited, guids);
     assert!(audits.iter().all(|a| a.actor_kind == "system" && a.outcome.as_deref() == Some("asked")));
+
+    // Admins see them on the dashboard, arrived; a viewer may not look.
+    use gantry_server::auth::Role;
+    let admin = app.sign_in(Some(Role::Admin)).await;
+    let page = app
+        .as_user(&admin, reqwest::Method::GET, "/dashboard/recovered")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    for guid in &missing {
+        assert!(page.contains(guid.as_str()), "{guid} not listed: {page}");
+    }
+    assert!(!page.contains(stored.as_str()), "the stored one is not listed");
+    let viewer = app.sign_in(Some(Role::Viewer)).await;
+    let refused = app
+        .as_user(&viewer, reqwest::Method::GET, "/dashboard/recovered")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
