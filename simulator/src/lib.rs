@@ -45,7 +45,7 @@ use crate::{
     state::State,
 };
 pub use crate::{
-    apps::{AppKeyError, JwtRecord, NewApp, NewInstallation},
+    apps::{AppKeyError, JwtRecord, ManifestApproved, ManifestRefused, NewApp, NewInstallation},
     faults::{Fault, FaultKind},
     hooks::{HookDelivery, HookTarget, NewHookDelivery},
     latency::{Latency, MAX_LATENCY_MS},

@@ -10,6 +10,7 @@ mod accounts;
 mod actors;
 mod alloc;
 mod api;
+mod app_setup;
 mod approval_lifecycle;
 mod approvals;
 mod audit_chain;

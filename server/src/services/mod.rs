@@ -1,8 +1,10 @@
 //! Use cases, free of actix: accepting a webhook delivery, processing a job by
 //! running the plugins that subscribe to its event, managing installed plugins,
-//! signing in, approvals (deciding, expiring, telling plugins) and recovering
-//! deliveries GitHub could not make (`recovery`). `plugin_test` runs
+//! signing in, approvals (deciding, expiring, telling plugins), recovering
+//! deliveries GitHub could not make (`recovery`) and registering the GitHub App
+//! (`app_setup`). `plugin_test` runs
 //! the simulator, so it is only in builds with the `sandbox` feature.
+pub mod app_setup;
 pub mod approval_sweep;
 pub mod approvals;
 pub mod around;

@@ -8,7 +8,8 @@
 //! - `assets`: `/static/...`; `format`: ages, times, pretty JSON;
 //! - one module per area: `overview`, `projects`, `plugins` (+ `plugin_form`, the
 //!   configuration form from a JSON schema), `policies`, `approvals`, `audit`,
-//!   `deliveries`, `recovered` (missed deliveries asked for again), `accounts`
+//!   `deliveries`, `recovered` (missed deliveries asked for again), `app` (the
+//!   GitHub App and its one-click registration), `accounts`
 //!   (users and teams), `commands`, `sandbox` (sends
 //!   signed events to this server when it runs beside the simulator).
 //!
@@ -16,6 +17,7 @@
 //! the same services as the CLI and the JSON API, which audit them.
 pub(crate) mod access;
 pub(crate) mod accounts;
+pub(crate) mod app;
 pub(crate) mod approvals;
 pub(crate) mod assets;
 pub(crate) mod audit;
