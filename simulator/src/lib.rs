@@ -7,7 +7,8 @@
 //! `state`, saving it to a file in `persist`, the bare git repositories behind git over
 //! HTTP in `mirror`, learning from webhook payloads in `learn`, GitHub-shaped JSON in
 //! `json`, faults and the request log in `faults`, the App's webhook deliveries (sent,
-//! logged, redelivered) in `hooks`, answer delays in `latency`, the
+//! logged, redelivered) in `hooks`, an OpenAI-compatible model server (`/v1`) in
+//! `models`, answer delays in `latency`, the
 //! rate-limit budget in `ratelimit`, the handlers in `routes`, and GitHub's OpenAPI
 //! description (the part served), with what is checked and recorded against it, in
 //! `contract`.
@@ -28,6 +29,7 @@ mod json;
 mod latency;
 mod learn;
 mod mirror;
+mod models;
 mod persist;
 mod ratelimit;
 mod routes;
@@ -48,6 +50,7 @@ pub use crate::{
     apps::{AppKeyError, JwtRecord, ManifestApproved, ManifestRefused, NewApp, NewInstallation},
     faults::{Fault, FaultKind},
     hooks::{HookDelivery, HookTarget, NewHookDelivery},
+    models::{ModelFault, ModelRequest},
     latency::{Latency, MAX_LATENCY_MS},
     seed::{JobOutcome, PullFile, RunArtifact, RunOutcome},
 };
@@ -74,6 +77,8 @@ pub struct Simulator {
     app_log: Arc<Mutex<AppLog>>,
     /// The App's webhook deliveries and where they go: never persisted.
     hooks: Arc<Mutex<hooks::HookLog>>,
+    /// The OpenAI-compatible model stand-in: never persisted.
+    models: Arc<Mutex<models::Models>>,
     /// Where the bare repositories behind git over HTTP live.
     mirrors: Arc<Mirrors>,
     /// Where the state is saved after each change, for a persistent simulator.
@@ -90,6 +95,7 @@ impl Simulator {
             latencies: Arc::default(),
             app_log: Arc::default(),
             hooks: Arc::default(),
+            models: Arc::default(),
             mirrors: Arc::new(Mirrors::temporary()),
             store: None,
         }
@@ -115,6 +121,7 @@ impl Simulator {
             latencies: Arc::default(),
             app_log: Arc::default(),
             hooks: Arc::default(),
+            models: Arc::default(),
             mirrors: Arc::new(Mirrors::at(repos)),
             store: Some(Arc::new(store)),
         })

@@ -64,6 +64,7 @@ use crate::{error::SimError, faults, state::State, FaultKind, Simulator};
 pub(crate) fn configure(sim: &Simulator, cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::Data::new(sim.clone()))
         .service(web::scope(control::PREFIX).configure(control::config))
+        .configure(crate::models::config)
         .configure(artifacts::storage)
         .configure(git_http::config)
         .service(
