@@ -39,6 +39,7 @@ mod intake_limits;
 mod job_path;
 mod jobs;
 mod login_edges;
+mod models;
 mod observability;
 mod pagination;
 mod plugin_ci;
