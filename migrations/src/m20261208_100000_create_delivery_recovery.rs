@@ -55,7 +55,11 @@ impl MigrationTrait for Migration {
                             .timestamp_with_time_zone()
                             .null(),
                     )
-                    .col(ColumnDef::new(RecoverySweep::ReachedId).big_integer().null())
+                    .col(
+                        ColumnDef::new(RecoverySweep::ReachedId)
+                            .big_integer()
+                            .null(),
+                    )
                     .to_owned(),
             )
             .await?;

@@ -627,16 +627,20 @@ impl Settings {
         file: Option<&Path>,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> anyhow::Result<Self> {
-        let file_settings: Settings = match file {
-            Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .with_context(|| format!("reading {}", path.display()))?;
-                toml::from_str(&text)
-                    .with_context(|| format!("invalid settings in {}", path.display()))?
-            }
-            None => Settings::default(),
-        };
-        let mut tree = toml::Value::try_from(&file_settings).context("serialising settings")?;
+        // The defaults as a tree (they hold no secret), the file's own tree merged
+        // over it: serialising parsed settings would write each secret as "***".
+        let mut tree =
+            toml::Value::try_from(Settings::default()).context("serialising the defaults")?;
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            // Parsed as settings first, for errors (unknown keys, types) naming the file.
+            toml::from_str::<Settings>(&text)
+                .with_context(|| format!("invalid settings in {}", path.display()))?;
+            let given: toml::Value = toml::from_str(&text)
+                .with_context(|| format!("invalid settings in {}", path.display()))?;
+            merge(&mut tree, given);
+        }
         let mut extra_secrets = Vec::new();
         for (key, value) in env {
             let Some(rest) = key.strip_prefix("GANTRY_") else {
@@ -715,6 +719,23 @@ const OPTIONAL_PATHS: &[(&[&str], bool)] = &[
     (&["web", "session_key"], false),
     (&["metrics", "token"], false),
 ];
+
+/// Merges `given` over `base`: tables key by key, anything else replaced.
+fn merge(base: &mut toml::Value, given: toml::Value) {
+    match (base, given) {
+        (toml::Value::Table(base), toml::Value::Table(given)) => {
+            for (key, value) in given {
+                match base.get_mut(&key) {
+                    Some(existing) => merge(existing, value),
+                    None => {
+                        base.insert(key, value);
+                    }
+                }
+            }
+        }
+        (base, given) => *base = given,
+    }
+}
 
 /// Sets `path` in `tree` to `raw`, converted to the type the default already has.
 /// Paths that name no setting are ignored, so unrelated `GANTRY_*` variables are fine.

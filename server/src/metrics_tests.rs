@@ -16,7 +16,10 @@ fn named_in(text: &str, known: &[String]) -> Vec<String> {
         let name = &tail[..end];
         let base = ["_bucket", "_sum", "_count"]
             .iter()
-            .find_map(|s| name.strip_suffix(s).filter(|b| known.iter().any(|k| k == b)))
+            .find_map(|s| {
+                name.strip_suffix(s)
+                    .filter(|b| known.iter().any(|k| k == b))
+            })
             .unwrap_or(name);
         names.push(base.to_owned());
         rest = &tail[end..];

@@ -21,7 +21,9 @@ fn gantry(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Command
 }
 
 fn secrets_key(dir: &std::path::Path) -> String {
-    let out = gantry(dir, &["secrets", "generate-key"], &[]).output().unwrap();
+    let out = gantry(dir, &["secrets", "generate-key"], &[])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
@@ -174,7 +176,10 @@ fn the_shipped_production_settings_pass_once_their_secrets_are_given() {
     std::fs::write(&kubernetes, kubernetes_settings()).unwrap();
     let compose = concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/compose/gantry.toml");
     for (file, database) in [
-        (kubernetes.to_str().unwrap(), "postgres://gantry@127.0.0.1:1/gantry"),
+        (
+            kubernetes.to_str().unwrap(),
+            "postgres://gantry@127.0.0.1:1/gantry",
+        ),
         (compose, "postgres://gantry@127.0.0.1:1/gantry"),
     ] {
         let secrets = [
@@ -187,12 +192,22 @@ fn the_shipped_production_settings_pass_once_their_secrets_are_given() {
             .unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success(), "{file}: {stdout}");
-        assert!(stdout.contains("environment: production"), "{file}: {stdout}");
-        assert!(stdout.contains("production checks: all pass"), "{file}: {stdout}");
+        assert!(
+            stdout.contains("environment: production"),
+            "{file}: {stdout}"
+        );
+        assert!(
+            stdout.contains("production checks: all pass"),
+            "{file}: {stdout}"
+        );
         // Without the secrets the same file is refused.
-        let out = gantry(dir.path(), &["--config", file, "config", "check"], &secrets[2..])
-            .output()
-            .unwrap();
+        let out = gantry(
+            dir.path(),
+            &["--config", file, "config", "check"],
+            &secrets[2..],
+        )
+        .output()
+        .unwrap();
         assert!(!out.status.success(), "{file}");
     }
 }

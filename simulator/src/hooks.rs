@@ -90,7 +90,7 @@ impl HookLog {
             .filter(|d| d.app_id == app_id)
             .cloned()
             .collect();
-        mine.sort_by(|a, b| b.id.cmp(&a.id));
+        mine.sort_by_key(|d| std::cmp::Reverse(d.id));
         mine
     }
 
@@ -156,7 +156,7 @@ impl Simulator {
     pub fn hook_deliveries(&self) -> Vec<HookDelivery> {
         let log = self.hooks.lock();
         let mut all = log.entries.clone();
-        all.sort_by(|a, b| b.id.cmp(&a.id));
+        all.sort_by_key(|d| std::cmp::Reverse(d.id));
         all
     }
 

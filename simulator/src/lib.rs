@@ -50,8 +50,8 @@ pub use crate::{
     apps::{AppKeyError, JwtRecord, ManifestApproved, ManifestRefused, NewApp, NewInstallation},
     faults::{Fault, FaultKind},
     hooks::{HookDelivery, HookTarget, NewHookDelivery},
-    models::{ModelFault, ModelRequest},
     latency::{Latency, MAX_LATENCY_MS},
+    models::{ModelFault, ModelRequest},
     seed::{JobOutcome, PullFile, RunArtifact, RunOutcome},
 };
 

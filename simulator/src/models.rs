@@ -156,7 +156,12 @@ async fn chat(sim: web::Data<Simulator>, req: HttpRequest, body: web::Bytes) -> 
     };
     match fault {
         Some(ModelFault::Status(status)) => {
-            return error(status, "server_error", "server_error", "The server had an error while processing your request.");
+            return error(
+                status,
+                "server_error",
+                "server_error",
+                "The server had an error while processing your request.",
+            );
         }
         Some(ModelFault::RetryAfter(secs)) => {
             let mut answer = error(
@@ -174,11 +179,21 @@ async fn chat(sim: web::Data<Simulator>, req: HttpRequest, body: web::Bytes) -> 
         None => {}
     }
     let Ok(body) = parsed else {
-        return error(400, "invalid_request_error", "invalid_json", "We could not parse the JSON body of your request.");
+        return error(
+            400,
+            "invalid_request_error",
+            "invalid_json",
+            "We could not parse the JSON body of your request.",
+        );
     };
     let model = body["model"].as_str().unwrap_or_default().to_owned();
     let Some(messages) = body["messages"].as_array().filter(|m| !m.is_empty()) else {
-        return error(400, "invalid_request_error", "missing_required_parameter", "you must provide a messages parameter");
+        return error(
+            400,
+            "invalid_request_error",
+            "missing_required_parameter",
+            "you must provide a messages parameter",
+        );
     };
     if !sim.models.lock().served.contains(&model) {
         return error(

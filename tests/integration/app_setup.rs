@@ -31,7 +31,9 @@ async fn get(app: &TestApp, session: &Session, path: &str) -> (u16, String) {
 
 /// The text of `attribute="..."` after `marker` in `html`, unescaped.
 fn attribute(html: &str, marker: &str, attribute: &str) -> String {
-    let from = &html[html.find(marker).unwrap_or_else(|| panic!("no {marker} in {html}"))..];
+    let from = &html[html
+        .find(marker)
+        .unwrap_or_else(|| panic!("no {marker} in {html}"))..];
     let start = from.find(&format!("{attribute}=\"")).unwrap() + attribute.len() + 2;
     let value = &from[start..];
     value[..value.find('"').unwrap()]
@@ -65,14 +67,18 @@ async fn the_manifest_flow_stores_a_working_app_and_the_page_names_missing_permi
     assert!(page.contains("nothing yet"), "{page}");
     let action = attribute(&page, "id=\"register-app\"", "action");
     let (target, state) = action.split_once("?state=").unwrap();
-    assert_eq!(target, "https://github.com/organizations/acme/settings/apps/new");
+    assert_eq!(
+        target,
+        "https://github.com/organizations/acme/settings/apps/new"
+    );
     let manifest: Value =
         serde_json::from_str(&attribute(&page, "name=\"manifest\"", "value")).unwrap();
     // The bundled hooks plugin: issues (read, write), checks (write), pull requests
-    // (read); events issues, pull_request, release. Nothing else.
+    // (read); events issues, pull_request, release, which GitHub gives only with
+    // contents (read). Nothing else.
     assert_eq!(
         manifest["default_permissions"],
-        serde_json::json!({"checks": "write", "issues": "write", "metadata": "read", "pull_requests": "read"})
+        serde_json::json!({"checks": "write", "contents": "read", "issues": "write", "metadata": "read", "pull_requests": "read"})
     );
     assert_eq!(
         manifest["default_events"],
@@ -136,7 +142,11 @@ async fn the_manifest_flow_stores_a_working_app_and_the_page_names_missing_permi
         serde_json::from_slice(&corpus_payload("issues/opened.payload.json")).unwrap();
     payload["installation"] = serde_json::json!({ "id": INSTALLATION });
     let delivered = app
-        .post_webhook("issues", &delivery_id(), &serde_json::to_vec(&payload).unwrap())
+        .post_webhook(
+            "issues",
+            &delivery_id(),
+            &serde_json::to_vec(&payload).unwrap(),
+        )
         .await;
     assert_eq!(delivered.status(), 202);
     app.wait_for_idle_queue(Duration::from_secs(30)).await;

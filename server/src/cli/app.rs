@@ -65,21 +65,22 @@ pub(super) async fn run(db: &CliDatabase, command: AppCommand) -> anyhow::Result
             std::fs::write(&out, page).with_context(|| format!("writing {}", out.display()))?;
             println!("{json}");
             println!();
-            println!("Open {} in a browser and press the button: it posts this manifest to {target}.", out.display());
-            println!("GitHub then sends you to {}/dashboard/app/callback?code=CODE&state=cli;", url.trim_end_matches('/'));
+            println!(
+                "Open {} in a browser and press the button: it posts this manifest to {target}.",
+                out.display()
+            );
+            println!(
+                "GitHub then sends you to {}/dashboard/app/callback?code=CODE&state=cli;",
+                url.trim_end_matches('/')
+            );
             println!("run `gantry app convert CODE` with that code (good once, for an hour).");
             Ok(())
         }
         AppCommand::Convert { code } => {
             let conn = db.open().await?;
-            let app = app_setup::convert(
-                &conn,
-                &db.settings,
-                &db.audit_key()?,
-                &code,
-                Actor::cli(),
-            )
-            .await?;
+            let app =
+                app_setup::convert(&conn, &db.settings, &db.audit_key()?, &code, Actor::cli())
+                    .await?;
             println!(
                 "stored the GitHub App {} (id {}); restart Gantry to run as it, and install it: {}/installations/new",
                 app.slug, app.app_id, app.html_url

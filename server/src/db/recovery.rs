@@ -84,10 +84,7 @@ pub async fn finish(
 ///
 /// # Errors
 /// When the database fails.
-pub async fn stored(
-    db: &impl ConnectionTrait,
-    guids: &[String],
-) -> Result<HashSet<String>, DbErr> {
+pub async fn stored(db: &impl ConnectionTrait, guids: &[String]) -> Result<HashSet<String>, DbErr> {
     let mut found = HashSet::new();
     for chunk in guids.chunks(500) {
         let rows: Vec<String> = deliveries::Entity::find()

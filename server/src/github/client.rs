@@ -422,7 +422,10 @@ impl GitHubClient {
             .method(http::Method::GET)
             .uri(path)
             .header(http::header::AUTHORIZATION, format!("Bearer {bearer}"));
-        let request = self.crab.build_request(builder, None::<&()>).map_err(classify)?;
+        let request = self
+            .crab
+            .build_request(builder, None::<&()>)
+            .map_err(classify)?;
         self.guarded(self.send_now(request)).await
     }
 
@@ -498,7 +501,12 @@ fn next_link(link: &str) -> Option<String> {
         params
             .split(';')
             .any(|p| p.trim() == "rel=\"next\"")
-            .then(|| url.trim().trim_start_matches('<').trim_end_matches('>').to_owned())
+            .then(|| {
+                url.trim()
+                    .trim_start_matches('<')
+                    .trim_end_matches('>')
+                    .to_owned()
+            })
     })
 }
 

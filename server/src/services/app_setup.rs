@@ -180,7 +180,9 @@ pub fn registration_url(github: &str, org: Option<&str>, state: &str) -> anyhow:
 /// else's App cannot be slipped into this admin's session.
 #[must_use]
 pub fn state_for(csrf: &str) -> String {
-    hex::encode(Sha256::digest(format!("gantry-app-manifest:{csrf}").as_bytes()))
+    hex::encode(Sha256::digest(
+        format!("gantry-app-manifest:{csrf}").as_bytes(),
+    ))
 }
 
 /// Whether `state` came back from a registration started in this session.
@@ -277,13 +279,13 @@ pub async fn missing_permissions(state: &AppState) -> anyhow::Result<Option<Vec<
     let missing = needed
         .permissions
         .iter()
-        .filter(|(permission, level)| {
-            match granted[permission.as_str()].as_str() {
+        .filter(
+            |(permission, level)| match granted[permission.as_str()].as_str() {
                 Some("write") => false,
                 Some("read") => level.as_str() == "write",
                 _ => true,
-            }
-        })
+            },
+        )
         .map(|(permission, level)| format!("{permission}: {level}"))
         .collect();
     Ok(Some(missing))

@@ -32,7 +32,11 @@ fn permissions_and_events_are_what_the_plugins_need_and_no_more() {
         "read does not lower a write; kv and http need nothing from GitHub"
     );
     let events: Vec<&str> = need.events.iter().map(String::as_str).collect();
-    assert_eq!(events, ["issues", "pull_request"], "gantry_* events are Gantry's own");
+    assert_eq!(
+        events,
+        ["issues", "pull_request"],
+        "gantry_* events are Gantry's own"
+    );
 }
 
 #[test]
@@ -57,10 +61,18 @@ fn commands_subscribe_to_comments_and_reviews_and_merging_needs_contents_write()
 
 #[test]
 fn the_manifest_points_github_at_this_gantry() {
-    let need = needed([&manifest("events = [\"issues\"]\ncapabilities = [\"issues:write\"]")]);
+    let need = needed([&manifest(
+        "events = [\"issues\"]\ncapabilities = [\"issues:write\"]",
+    )]);
     let m = app_manifest(&need, "https://gantry.example.com/", "Our Gantry");
-    assert_eq!(m["hook_attributes"]["url"], "https://gantry.example.com/webhooks/github");
-    assert_eq!(m["redirect_url"], "https://gantry.example.com/dashboard/app/callback");
+    assert_eq!(
+        m["hook_attributes"]["url"],
+        "https://gantry.example.com/webhooks/github"
+    );
+    assert_eq!(
+        m["redirect_url"],
+        "https://gantry.example.com/dashboard/app/callback"
+    );
     assert_eq!(m["public"], false);
     assert_eq!(m["default_permissions"]["issues"], "write");
     assert_eq!(m["default_events"], serde_json::json!(["issues"]));
@@ -85,5 +97,8 @@ fn the_state_belongs_to_one_session() {
     let state = state_for("csrf-of-alice");
     assert!(state_matches("csrf-of-alice", &state));
     assert!(!state_matches("csrf-of-mallory", &state));
-    assert!(!state_matches("", &state_for("")), "no session, no registration");
+    assert!(
+        !state_matches("", &state_for("")),
+        "no session, no registration"
+    );
 }

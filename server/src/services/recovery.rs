@@ -11,7 +11,9 @@
 //! /app/hook/deliveries/{id}/attempts`). A redelivery keeps its delivery id, so
 //! intake's deduplication makes every step safe to repeat; the ask itself is claimed
 //! in `hook_redeliveries` first, so two replicas never ask twice, and asked again
-//! (up to `recovery.max_attempts`) while it has not arrived. Each ask is audited and
+//! (up to `recovery.max_attempts`, an interval apart) while it has not arrived. A
+//! redelivery intake refuses (its database still out) is such a miss; it may also be
+//! the write that closes intake's storage breaker again. Each ask is audited and
 //! counted (`gantry_deliveries_redelivered_total`).
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -144,8 +146,17 @@ async fn run(
         }
         swept.missing += 1;
         if recovery::claim(&state.db, guid, attempt.id, &attempt.event, now).await? {
-            ask(state, app, attempt.id, guid, &attempt.event, 1, attempt.status_code, &mut swept)
-                .await?;
+            ask(
+                state,
+                app,
+                attempt.id,
+                guid,
+                &attempt.event,
+                1,
+                attempt.status_code,
+                &mut swept,
+            )
+            .await?;
         }
     }
     again(state, app, now, &mut swept).await?;

@@ -57,7 +57,9 @@ async fn convert_manifest(
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, SimError> {
-    let conversion = sim.take_manifest_conversion(&path).ok_or(SimError::NotFound)?;
+    let conversion = sim
+        .take_manifest_conversion(&path)
+        .ok_or(SimError::NotFound)?;
     let state = sim.lock();
     let app = state
         .apps

@@ -136,8 +136,8 @@ pub async fn app_callback(
         &q.code,
         actor,
     )
-        .await
-        .map_err(|e| DashError::BadRequest(format!("{e:#}")))?;
+    .await
+    .map_err(|e| DashError::BadRequest(format!("{e:#}")))?;
     let page = RegisteredPage {
         nav: Nav::new(&user.0, "app", super::sandbox::enabled(&state)),
         app_id: app.app_id,
