@@ -11,6 +11,8 @@
 #      `kubectl kustomize` also renders the kustomization when kubectl is installed;
 #   3. the systemd unit with `systemd-analyze verify` when it exists (on a copy whose
 #      ExecStart points at a stub, since verify wants the binary to exist);
+#   3b. the Prometheus alerting rules (`promtool check rules`, `promtool test rules`)
+#      and that the Grafana dashboard parses;
 #   4. the Dockerfile with a few rules (multi-stage, non-root USER, HEALTHCHECK,
 #      EXPOSE, ENTRYPOINT), or hadolint when it is installed (not packaged in
 #      Debian 12). The image itself is not built here: that needs Docker Hub.
@@ -210,6 +212,19 @@ if command -v yamllint >/dev/null 2>&1; then
 else
     say "yamllint not installed (apt-get install yamllint); skipped"
 fi
+# The alerting rules: valid, and their unit tests pass. promtool comes with Debian's
+# prometheus package, which ./dev setup installs.
+if command -v promtool >/dev/null 2>&1; then
+    promtool check rules deploy/prometheus/alerts.yaml >&2
+    promtool test rules deploy/prometheus/alerts.test.yaml >&2
+    say "promtool: the alerting rules check and their tests pass"
+else
+    echo "error: promtool is needed to check deploy/prometheus (apt-get install prometheus, or ./dev setup)" >&2
+    exit 1
+fi
+"$python" -c 'import json, sys; d = json.load(open("deploy/grafana/gantry.json")); assert d["panels"], "no panels"' ||
+    { echo "error: deploy/grafana/gantry.json is not a dashboard" >&2; exit 1; }
+say "grafana dashboard: parses"
 if command -v kubectl >/dev/null 2>&1; then
     kubectl kustomize deploy/kubernetes >/dev/null
     say "kubectl kustomize: renders"

@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::Secret;
 
+pub mod production;
+
 /// All of Gantry's settings. Every field has a default, so an empty file is valid.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -48,6 +50,37 @@ pub struct Settings {
     pub web: WebSettings,
     /// The Prometheus endpoint.
     pub metrics: MetricsSettings,
+    /// The sweep recovering deliveries GitHub could not make.
+    pub recovery: RecoverySettings,
+}
+
+/// Missed-delivery recovery (`services::recovery`): with a GitHub App, a sweep reads
+/// the App's delivery log and asks GitHub to redeliver what Gantry never stored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RecoverySettings {
+    /// Run the sweep (only with a GitHub App: a token cannot read the log).
+    pub enabled: bool,
+    /// How often, across all replicas together (one sweeps at a time).
+    pub interval_secs: u64,
+    /// Attempts younger than this are left alone: they may be being stored now.
+    pub grace_secs: u64,
+    /// How far back the first sweep looks (GitHub keeps about three days).
+    pub lookback_hours: u64,
+    /// Times one event is asked for before the sweep gives up on it.
+    pub max_attempts: i32,
+}
+
+impl Default for RecoverySettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            interval_secs: 300,
+            grace_secs: 60,
+            lookback_hours: 72,
+            max_attempts: 3,
+        }
+    }
 }
 
 /// `GET /metrics`.
@@ -248,6 +281,7 @@ impl Default for Settings {
             telemetry: TelemetrySettings::default(),
             web: WebSettings::default(),
             metrics: MetricsSettings::default(),
+            recovery: RecoverySettings::default(),
         }
     }
 }
@@ -278,6 +312,9 @@ pub struct ServerSettings {
     pub listen: String,
     /// Number of HTTP worker threads.
     pub http_workers: usize,
+    /// `development` (the default) or `production`: in production `gantry serve`
+    /// refuses to start while a production check fails (see [`production`]).
+    pub environment: Environment,
 }
 
 impl Default for ServerSettings {
@@ -285,8 +322,19 @@ impl Default for ServerSettings {
         Self {
             listen: "127.0.0.1:8080".into(),
             http_workers: 2,
+            environment: Environment::Development,
         }
     }
+}
+
+/// Where this Gantry runs, for the production checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    /// A developer's machine, a sandbox or a test: no production checks.
+    Development,
+    /// Serving real GitHub: `gantry serve` refuses to start while a check fails.
+    Production,
 }
 
 /// The database connection.
@@ -428,6 +476,9 @@ pub struct WorkerSettings {
     pub max_attempts: i32,
     /// First retry delay; doubled per attempt, with jitter.
     pub retry_base_ms: u64,
+    /// How many replicas of Gantry share this database, as the operator declares
+    /// it (the production checks refuse SQLite with more than one).
+    pub replicas: u32,
 }
 
 impl Default for WorkerSettings {
@@ -440,6 +491,7 @@ impl Default for WorkerSettings {
             lease_secs: 60,
             max_attempts: 5,
             retry_base_ms: 2_000,
+            replicas: 1,
         }
     }
 }
@@ -575,16 +627,20 @@ impl Settings {
         file: Option<&Path>,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> anyhow::Result<Self> {
-        let file_settings: Settings = match file {
-            Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .with_context(|| format!("reading {}", path.display()))?;
-                toml::from_str(&text)
-                    .with_context(|| format!("invalid settings in {}", path.display()))?
-            }
-            None => Settings::default(),
-        };
-        let mut tree = toml::Value::try_from(&file_settings).context("serialising settings")?;
+        // The defaults as a tree (they hold no secret), the file's own tree merged
+        // over it: serialising parsed settings would write each secret as "***".
+        let mut tree =
+            toml::Value::try_from(Settings::default()).context("serialising the defaults")?;
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            // Parsed as settings first, for errors (unknown keys, types) naming the file.
+            toml::from_str::<Settings>(&text)
+                .with_context(|| format!("invalid settings in {}", path.display()))?;
+            let given: toml::Value = toml::from_str(&text)
+                .with_context(|| format!("invalid settings in {}", path.display()))?;
+            merge(&mut tree, given);
+        }
         let mut extra_secrets = Vec::new();
         for (key, value) in env {
             let Some(rest) = key.strip_prefix("GANTRY_") else {
@@ -663,6 +719,23 @@ const OPTIONAL_PATHS: &[(&[&str], bool)] = &[
     (&["web", "session_key"], false),
     (&["metrics", "token"], false),
 ];
+
+/// Merges `given` over `base`: tables key by key, anything else replaced.
+fn merge(base: &mut toml::Value, given: toml::Value) {
+    match (base, given) {
+        (toml::Value::Table(base), toml::Value::Table(given)) => {
+            for (key, value) in given {
+                match base.get_mut(&key) {
+                    Some(existing) => merge(existing, value),
+                    None => {
+                        base.insert(key, value);
+                    }
+                }
+            }
+        }
+        (base, given) => *base = given,
+    }
+}
 
 /// Sets `path` in `tree` to `raw`, converted to the type the default already has.
 /// Paths that name no setting are ignored, so unrelated `GANTRY_*` variables are fine.

@@ -11,6 +11,7 @@
 //! - `metrics`: Prometheus;
 //! - `auth`: accounts, roles, principals, sessions, credential checks (no actix);
 //! - `github`: signatures, the REST client, App tokens;
+//! - `model`: language model providers for agents (rule-based, OpenAI-compatible);
 //! - `git`: workspaces and packed pushes;
 //! - `secrets`: stored webhook and plugin secrets;
 //! - `policy`: rules, the pure decision, the gate every host call passes, held actions;
@@ -33,6 +34,7 @@ pub mod git;
 pub mod github;
 pub mod jobs;
 pub mod metrics;
+pub mod model;
 pub mod policy;
 pub mod routes;
 #[cfg(feature = "sandbox")]
@@ -56,6 +58,7 @@ pub const LAYERS: &[&str] = &[
     "metrics",
     "auth",
     "github",
+    "model",
     "git",
     "secrets",
     "policy",

@@ -5,6 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
+use prometheus::core::Collector;
 use prometheus::{
     Encoder, Gauge, GaugeVec, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec,
     IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
@@ -12,10 +13,30 @@ use prometheus::{
 
 use crate::domain::is_known_event;
 
+/// Every metric's name starts with `gantry_`.
+const PREFIX: &str = "gantry";
+
+/// Registers `collector` and notes its full names.
+fn register<C: Collector + Clone + 'static>(
+    registry: &Registry,
+    names: &mut Vec<String>,
+    collector: &C,
+) -> prometheus::Result<()> {
+    names.extend(
+        collector
+            .desc()
+            .iter()
+            .map(|d| format!("{PREFIX}_{}", d.fq_name)),
+    );
+    registry.register(Box::new(collector.clone()))
+}
+
 /// Every metric Gantry exports.
 #[derive(Debug, Clone)]
 pub struct Metrics {
     registry: Registry,
+    /// Every metric's full name, in registration order.
+    names: Vec<String>,
     /// Deliveries answered 202, by event, recognition and whether new or duplicate.
     pub deliveries: IntCounterVec,
     /// Deliveries refused, by reason.
@@ -56,6 +77,12 @@ pub struct Metrics {
     pub storage_failures: IntCounter,
     /// Intake's storage breaker: 0 closed, 1 open, 2 half-open (a probe is out).
     pub storage_breaker_state: IntGauge,
+    /// 1 per plugin disabled for crashing, read at each scrape (no series when none).
+    pub plugins_crash_disabled: IntGaugeVec,
+    /// Missed deliveries the recovery sweep asked GitHub to deliver again.
+    pub deliveries_redelivered: IntCounter,
+    /// Recovery sweeps run by this process, by result (`done`, `failed`).
+    pub recovery_sweeps: IntCounterVec,
 }
 
 /// The `(name, label)` series each plugin has reported.
@@ -144,7 +171,8 @@ impl Metrics {
     /// # Errors
     /// Only if two metrics share a name, which would be a bug.
     pub fn new() -> anyhow::Result<Self> {
-        let registry = Registry::new_custom(Some("gantry".into()), None)?;
+        let registry = Registry::new_custom(Some(PREFIX.into()), None)?;
+        let mut names = Vec::new();
         let deliveries = IntCounterVec::new(
             Opts::new(
                 "webhook_deliveries_total",
@@ -189,13 +217,13 @@ impl Metrics {
             ]),
             &["plugin"],
         )?;
-        registry.register(Box::new(deliveries.clone()))?;
-        registry.register(Box::new(rejections.clone()))?;
-        registry.register(Box::new(payload_parses.clone()))?;
-        registry.register(Box::new(jobs_finished.clone()))?;
-        registry.register(Box::new(db_statements.clone()))?;
-        registry.register(Box::new(plugin_invocations.clone()))?;
-        registry.register(Box::new(plugin_seconds.clone()))?;
+        register(&registry, &mut names, &deliveries)?;
+        register(&registry, &mut names, &rejections)?;
+        register(&registry, &mut names, &payload_parses)?;
+        register(&registry, &mut names, &jobs_finished)?;
+        register(&registry, &mut names, &db_statements)?;
+        register(&registry, &mut names, &plugin_invocations)?;
+        register(&registry, &mut names, &plugin_seconds)?;
         let plugin_reported = PluginMetrics {
             counter: IntCounterVec::new(
                 Opts::new("plugin_counter_total", "Counters reported by plugins"),
@@ -207,8 +235,8 @@ impl Metrics {
             )?,
             series: Arc::default(),
         };
-        registry.register(Box::new(plugin_reported.counter.clone()))?;
-        registry.register(Box::new(plugin_reported.gauge.clone()))?;
+        register(&registry, &mut names, &plugin_reported.counter)?;
+        register(&registry, &mut names, &plugin_reported.gauge)?;
         let github_rate_left = IntGaugeVec::new(
             Opts::new(
                 "github_rate_limit_remaining",
@@ -216,7 +244,7 @@ impl Metrics {
             ),
             &["installation"],
         )?;
-        registry.register(Box::new(github_rate_left.clone()))?;
+        register(&registry, &mut names, &github_rate_left)?;
         let github_calls = IntCounterVec::new(
             Opts::new("github_calls_total", "GitHub API answers by status class"),
             &["status"],
@@ -253,17 +281,39 @@ impl Metrics {
             "storage_breaker_state",
             "Intake's storage breaker: 0 closed, 1 open, 2 half-open",
         )?;
-        registry.register(Box::new(github_calls.clone()))?;
-        registry.register(Box::new(policy_decisions.clone()))?;
-        registry.register(Box::new(job_seconds.clone()))?;
-        registry.register(Box::new(jobs_queued.clone()))?;
-        registry.register(Box::new(jobs_running.clone()))?;
-        registry.register(Box::new(oldest_queued_seconds.clone()))?;
-        registry.register(Box::new(approvals_waiting.clone()))?;
-        registry.register(Box::new(storage_failures.clone()))?;
-        registry.register(Box::new(storage_breaker_state.clone()))?;
+        register(&registry, &mut names, &github_calls)?;
+        register(&registry, &mut names, &policy_decisions)?;
+        register(&registry, &mut names, &job_seconds)?;
+        register(&registry, &mut names, &jobs_queued)?;
+        register(&registry, &mut names, &jobs_running)?;
+        register(&registry, &mut names, &oldest_queued_seconds)?;
+        register(&registry, &mut names, &approvals_waiting)?;
+        register(&registry, &mut names, &storage_failures)?;
+        let plugins_crash_disabled = IntGaugeVec::new(
+            Opts::new(
+                "plugins_crash_disabled",
+                "Plugins disabled after crashing in a row (1 each), read at each scrape",
+            ),
+            &["plugin"],
+        )?;
+        register(&registry, &mut names, &storage_breaker_state)?;
+        register(&registry, &mut names, &plugins_crash_disabled)?;
+        let deliveries_redelivered = IntCounter::new(
+            "deliveries_redelivered_total",
+            "Missed deliveries the recovery sweep asked GitHub to deliver again",
+        )?;
+        let recovery_sweeps = IntCounterVec::new(
+            Opts::new(
+                "recovery_sweeps_total",
+                "Missed-delivery recovery sweeps run by this process, by result",
+            ),
+            &["result"],
+        )?;
+        register(&registry, &mut names, &deliveries_redelivered)?;
+        register(&registry, &mut names, &recovery_sweeps)?;
         Ok(Self {
             registry,
+            names,
             deliveries,
             rejections,
             payload_parses,
@@ -282,6 +332,9 @@ impl Metrics {
             approvals_waiting,
             storage_failures,
             storage_breaker_state,
+            plugins_crash_disabled,
+            deliveries_redelivered,
+            recovery_sweeps,
         })
     }
 
@@ -299,7 +352,7 @@ impl Metrics {
     }
 
     /// Reads the gauges that describe the database's state (queue depth and age,
-    /// approvals waiting), for a scrape.
+    /// approvals waiting, plugins disabled for crashing), for a scrape.
     ///
     /// # Errors
     /// When the database fails.
@@ -315,7 +368,21 @@ impl Metrics {
         }));
         self.approvals_waiting
             .set(i64::try_from(crate::db::approvals::count_pending(db).await?).unwrap_or(i64::MAX));
+        let disabled = crate::db::plugin_states::disabled(db).await?;
+        self.plugins_crash_disabled.reset();
+        for plugin in &disabled {
+            self.plugins_crash_disabled
+                .with_label_values(&[plugin.as_str()])
+                .set(1);
+        }
         Ok(())
+    }
+
+    /// Every metric's full name (`gantry_jobs_queued`), also of those with no series
+    /// yet: what the alerting rules and the dashboard in `deploy/` may name.
+    #[must_use]
+    pub fn names(&self) -> &[String] {
+        &self.names
     }
 
     /// The Prometheus text exposition of every metric.
@@ -328,3 +395,7 @@ impl Metrics {
         String::from_utf8(buffer).unwrap_or_default()
     }
 }
+
+#[cfg(test)]
+#[path = "metrics_tests.rs"]
+mod tests;

@@ -25,7 +25,7 @@ use crate::wasm_host::{PluginRegistry, PluginRuntime};
 
 /// The webhook secret used when `GANTRY_WEBHOOK_SECRET` is not set. It only guards a
 /// sandbox on the loopback interface talking to a simulator.
-pub const DEFAULT_SANDBOX_SECRET: &str = "gantry-sandbox";
+pub const DEFAULT_SANDBOX_SECRET: &str = crate::domain::SANDBOX_WEBHOOK_SECRET;
 
 /// Options of `gantry sandbox`.
 #[derive(Debug, clap::Args)]

@@ -63,11 +63,17 @@ impl Application {
     /// # Errors
     /// When the database, the plugins, the GitHub client or the listener cannot be
     /// set up.
-    pub async fn build(settings: Settings, extras: Extras) -> anyhow::Result<Self> {
+    pub async fn build(mut settings: Settings, extras: Extras) -> anyhow::Result<Self> {
         let db = db::connect(&settings.database_url(), settings.database.max_connections).await?;
+        // Production checks before anything changes (migrations included).
+        if settings.server.environment == crate::config::Environment::Production {
+            let stored = crate::secrets::webhook::stored(&db).await;
+            settings.check_production(&stored)?;
+        }
         if settings.database.migrate_on_start {
             db::migrate(&db).await?;
         }
+        use_stored_app(&mut settings, &db).await?;
         let (runtime, plugins) = match extras.plugins {
             Some(pair) => pair,
             None => {
@@ -236,4 +242,24 @@ fn count_statements(db: &mut sea_orm::DatabaseConnection, metrics: &Metrics) {
         let result = if info.failed { "error" } else { "ok" };
         statements.with_label_values(&[result]).inc();
     });
+}
+
+/// Runs as the GitHub App registered from the dashboard (`services::app_setup`) when
+/// the settings name neither an App nor a token.
+async fn use_stored_app(
+    settings: &mut Settings,
+    db: &sea_orm::DatabaseConnection,
+) -> anyhow::Result<()> {
+    if settings.github.app_id.is_some() || settings.github.token.is_some() {
+        return Ok(());
+    }
+    let stored = crate::secrets::app::load(db, settings.secrets.key.as_ref())
+        .await
+        .context("reading the GitHub App registered from the dashboard")?;
+    if let Some(app) = stored {
+        tracing::info!(app_id = app.app_id, slug = %app.slug, "running as the GitHub App registered from the dashboard");
+        settings.github.app_id = Some(app.app_id);
+        settings.github.private_key = Some(crate::domain::Secret::new(app.pem));
+    }
+    Ok(())
 }

@@ -6,7 +6,9 @@
 //! `seed`, GitHub Apps, installations and tokens in `apps`. The data model lives in
 //! `state`, saving it to a file in `persist`, the bare git repositories behind git over
 //! HTTP in `mirror`, learning from webhook payloads in `learn`, GitHub-shaped JSON in
-//! `json`, faults and the request log in `faults`, answer delays in `latency`, the
+//! `json`, faults and the request log in `faults`, the App's webhook deliveries (sent,
+//! logged, redelivered) in `hooks`, an OpenAI-compatible model server (`/v1`) in
+//! `models`, answer delays in `latency`, the
 //! rate-limit budget in `ratelimit`, the handlers in `routes`, and GitHub's OpenAPI
 //! description (the part served), with what is checked and recorded against it, in
 //! `contract`.
@@ -22,10 +24,12 @@ mod apps;
 pub mod contract;
 mod error;
 mod faults;
+mod hooks;
 mod json;
 mod latency;
 mod learn;
 mod mirror;
+mod models;
 mod persist;
 mod ratelimit;
 mod routes;
@@ -43,9 +47,11 @@ use crate::{
     state::State,
 };
 pub use crate::{
-    apps::{AppKeyError, JwtRecord, NewApp, NewInstallation},
+    apps::{AppKeyError, JwtRecord, ManifestApproved, ManifestRefused, NewApp, NewInstallation},
     faults::{Fault, FaultKind},
+    hooks::{HookDelivery, HookTarget, NewHookDelivery},
     latency::{Latency, MAX_LATENCY_MS},
+    models::{ModelFault, ModelRequest},
     seed::{JobOutcome, PullFile, RunArtifact, RunOutcome},
 };
 
@@ -69,6 +75,10 @@ pub struct Simulator {
     latencies: Arc<Mutex<Latencies>>,
     /// App JWTs seen, token requests and token settings: never persisted.
     app_log: Arc<Mutex<AppLog>>,
+    /// The App's webhook deliveries and where they go: never persisted.
+    hooks: Arc<Mutex<hooks::HookLog>>,
+    /// The OpenAI-compatible model stand-in: never persisted.
+    models: Arc<Mutex<models::Models>>,
     /// Where the bare repositories behind git over HTTP live.
     mirrors: Arc<Mirrors>,
     /// Where the state is saved after each change, for a persistent simulator.
@@ -84,6 +94,8 @@ impl Simulator {
             control: Arc::default(),
             latencies: Arc::default(),
             app_log: Arc::default(),
+            hooks: Arc::default(),
+            models: Arc::default(),
             mirrors: Arc::new(Mirrors::temporary()),
             store: None,
         }
@@ -108,6 +120,8 @@ impl Simulator {
             control: Arc::default(),
             latencies: Arc::default(),
             app_log: Arc::default(),
+            hooks: Arc::default(),
+            models: Arc::default(),
             mirrors: Arc::new(Mirrors::at(repos)),
             store: Some(Arc::new(store)),
         })

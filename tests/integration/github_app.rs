@@ -10,10 +10,10 @@ use gantry_simulator::{NewApp, NewInstallation};
 
 use crate::helpers::{corpus_payload, delivery_id, spawn_app, AppOptions, TestApp};
 
-const APP_ID: u64 = 4242;
-const INSTALLATION: u64 = 77;
+pub const APP_ID: u64 = 4242;
+pub const INSTALLATION: u64 = 77;
 
-fn key(name: &str) -> PathBuf {
+pub fn key(name: &str) -> PathBuf {
     PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../simulator/tests/api/keys"
@@ -22,7 +22,7 @@ fn key(name: &str) -> PathBuf {
 }
 
 /// Gantry authenticates as App 4242 with the test key; no personal token.
-fn as_app(settings: &mut Settings) {
+pub fn as_app(settings: &mut Settings) {
     settings.github.token = None;
     settings.github.app_id = Some(APP_ID);
     settings.github.private_key_file = Some(key("test-only-app.private.pem"));

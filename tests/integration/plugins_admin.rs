@@ -627,8 +627,12 @@ async fn a_plugin_disabled_after_crashing_says_why_until_it_is_enabled_again() {
         "{looper}"
     );
     assert_eq!(looper["projects"][0]["active"], false);
+    // The alert GantryPluginCrashDisabled (deploy/prometheus) reads this series.
+    let series = r#"gantry_plugins_crash_disabled{plugin="looper"}"#;
+    assert_eq!(app.metric(series).await, 1.0);
 
     let enabled = enable_named(&app, "looper").await;
+    assert_eq!(app.metric(series).await, 0.0, "gone once enabled again");
     assert!(
         enabled["summary"]
             .as_str()

@@ -1,7 +1,10 @@
-//! The `gantry` command line: `serve`, `migrate`, `sandbox`, `deliveries`, `secrets`,
-//! `plugin`, `policy`, `audit`, and accounts: `admin`, `user`, `team`, `token`.
+//! The `gantry` command line: `serve`, `migrate`, `sandbox`, `config`, `app`, `deliveries`,
+//! `secrets`, `plugin`, `policy`, `audit`, and accounts: `admin`, `user`, `team`,
+//! `token`.
 mod accounts;
+mod app;
 mod build_plugin;
+mod config_check;
 mod database;
 mod deliveries;
 pub mod new_plugin;
@@ -60,6 +63,16 @@ enum Command {
     Sandbox {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
         args: Vec<String>,
+    },
+    /// Register the GitHub App from a manifest, and store it.
+    App {
+        #[command(subcommand)]
+        command: app::AppCommand,
+    },
+    /// Check the settings: the production checks and the effective configuration.
+    Config {
+        #[command(subcommand)]
+        command: config_check::ConfigCommand,
     },
     /// Manage webhook secrets by scope (stored encrypted).
     Secrets {
@@ -245,6 +258,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 async fn run_on_database(db: &database::CliDatabase, command: Command) -> anyhow::Result<()> {
     match command {
         Command::Secrets { command } => secrets::run(&db.settings, db.open(), command).await,
+        Command::Config { command } => config_check::run(db, command).await,
+        Command::App { command } => app::run(db, command).await,
         Command::Policy { command } => {
             policy::run(&db.open().await?, &db.audit_key()?, command).await
         }

@@ -24,6 +24,7 @@ pub mod plugin_seeds;
 pub mod plugin_states;
 pub mod plugin_uploads;
 pub mod plugins;
+pub mod recovery;
 pub mod runs;
 pub mod secrets;
 pub mod sessions;

@@ -195,6 +195,10 @@ string_enum! {
         HookBlocked => "hook.blocked",
         /// A stored delivery was replayed.
         DeliveryReplayed => "delivery.replayed",
+        /// The recovery sweep asked GitHub to redeliver a delivery Gantry never stored.
+        DeliveryRedeliveryRequested => "delivery.redelivery_requested",
+        /// A GitHub App was registered from its manifest and stored.
+        AppRegistered => "app.registered",
         /// A webhook secret was stored.
         SecretAdded => "secret.added",
         /// A webhook secret was removed.

@@ -32,7 +32,7 @@ pub use project::Project;
 pub use proxy::ProxyNet;
 pub use run::RunOutcome;
 pub use scope::SecretScope;
-pub use secret::{Secret, MIN_WEBHOOK_SECRET_BYTES};
+pub use secret::{Secret, MIN_WEBHOOK_SECRET_BYTES, SANDBOX_WEBHOOK_SECRET};
 pub use visibility::Visibility;
 pub use vocabulary::Unknown;
 pub use webhook::{DeliveryId, EventName, WebhookHeaderError, WebhookHeaders};

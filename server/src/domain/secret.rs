@@ -1,10 +1,14 @@
 //! A secret string that never shows itself in `Debug`, `Display`, serialized output
-//! or logs, and the minimum length of a webhook secret.
+//! or logs, the minimum length of a webhook secret and the sandbox's well-known one.
 use serde::{Deserialize, Serialize};
 
 /// The shortest webhook secret accepted (configured or stored): an HMAC key shorter
 /// than this is guessable offline from one signed delivery.
 pub const MIN_WEBHOOK_SECRET_BYTES: usize = 32;
+
+/// The webhook secret `gantry sandbox` uses when `GANTRY_WEBHOOK_SECRET` is not set:
+/// well known, so a production start refuses it (`config::production`).
+pub const SANDBOX_WEBHOOK_SECRET: &str = "gantry-sandbox";
 
 /// A secret value (webhook secret, token). `Debug` prints `Secret(***)` and
 /// serializing writes `"***"`, so no settings dump or trace can carry the value; it

@@ -234,6 +234,48 @@ impl Installations {
         Ok(client)
     }
 
+    /// A `GET` as the App itself (its JWT), for one page of a cursor-paged list:
+    /// `path` relative to the API (`/app/hook/deliveries?per_page=100`) or a
+    /// `rel="next"` URL an earlier page gave. The answer and the next page's path.
+    ///
+    /// # Errors
+    /// As any call; `Rejected` for a next URL on another host than the API's.
+    pub async fn app_page(
+        &self,
+        path: &str,
+    ) -> Result<(serde_json::Value, Option<String>), GitHubError> {
+        let jwt = self.credentials.jwt(Utc::now())?;
+        let (value, next) = self.bare.page_with_bearer(path, &jwt).await?;
+        let next = match next {
+            None => None,
+            Some(url) => Some(self.relative(&url)?),
+        };
+        Ok((value, next))
+    }
+
+    /// A `POST` as the App itself, without a body (`/app/hook/deliveries/{id}/attempts`).
+    ///
+    /// # Errors
+    /// As any call.
+    pub async fn app_post(&self, path: &str) -> Result<serde_json::Value, GitHubError> {
+        let jwt = self.credentials.jwt(Utc::now())?;
+        self.bare
+            .rest_with_bearer(http::Method::POST, path, &jwt, None)
+            .await
+    }
+
+    /// `url` (a `link` header's) as a path relative to the API's base URL.
+    fn relative(&self, url: &str) -> Result<String, GitHubError> {
+        let base = self.settings.api_url.trim_end_matches('/');
+        url.strip_prefix(base)
+            .filter(|rest| rest.starts_with('/'))
+            .map(str::to_owned)
+            .ok_or_else(|| GitHubError::Rejected {
+                status: 0,
+                message: format!("GitHub sent a next page outside {base}: {url}"),
+            })
+    }
+
     /// Forgets `installation`'s tokens (after a suspension or a removal).
     pub async fn forget(&self, installation: u64) {
         self.cache

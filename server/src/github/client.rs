@@ -279,7 +279,7 @@ impl GitHubClient {
                 Some(&serde_json::json!({ "body": format!("{body}\n\n{marker}") })),
             )
             .map_err(classify)?;
-        let comment = self.send_now(request).await?;
+        let (comment, _) = self.send_now(request).await?;
         comment["id"]
             .as_u64()
             .ok_or_else(|| unexpected_response(&"a comment without an id"))
@@ -407,17 +407,41 @@ impl GitHubClient {
         self.send(request).await
     }
 
+    /// A `GET` of one page of a list with a bearer credential (an App JWT): the JSON
+    /// answer and the `rel="next"` URL of the `link` header, when there is a next page
+    /// (GitHub's cursor-paged lists, such as `/app/hook/deliveries`).
+    ///
+    /// # Errors
+    /// A [`GitHubError`] saying whether a retry may help.
+    pub async fn page_with_bearer(
+        &self,
+        path: &str,
+        bearer: &str,
+    ) -> Result<(serde_json::Value, Option<String>), GitHubError> {
+        let builder = http::Request::builder()
+            .method(http::Method::GET)
+            .uri(path)
+            .header(http::header::AUTHORIZATION, format!("Bearer {bearer}"));
+        let request = self
+            .crab
+            .build_request(builder, None::<&()>)
+            .map_err(classify)?;
+        self.guarded(self.send_now(request)).await
+    }
+
     async fn send(
         &self,
         request: http::Request<octocrab::OctoBody>,
     ) -> Result<serde_json::Value, GitHubError> {
-        self.guarded(self.send_now(request)).await
+        self.guarded(async { self.send_now(request).await.map(|(value, _)| value) })
+            .await
     }
 
+    /// Sends `request`; the JSON answer and the `link` header's `rel="next"` URL.
     async fn send_now(
         &self,
         request: http::Request<octocrab::OctoBody>,
-    ) -> Result<serde_json::Value, GitHubError> {
+    ) -> Result<(serde_json::Value, Option<String>), GitHubError> {
         let (parts, body) = request.into_parts();
         let replay = body.try_clone().map(|b| (parts.clone(), b));
         let mut response = self
@@ -455,12 +479,35 @@ impl GitHubClient {
         let response = octocrab::map_github_error(response)
             .await
             .map_err(classify)?;
+        let next = response
+            .headers()
+            .get(http::header::LINK)
+            .and_then(|v| v.to_str().ok())
+            .and_then(next_link);
         let text = self.crab.body_to_string(response).await.map_err(classify)?;
         if text.trim().is_empty() {
-            return Ok(serde_json::Value::Null);
+            return Ok((serde_json::Value::Null, next));
         }
-        serde_json::from_str(&text).map_err(|e| unexpected_response(&e))
+        serde_json::from_str(&text)
+            .map(|value| (value, next))
+            .map_err(|e| unexpected_response(&e))
     }
+}
+
+/// The `rel="next"` URL of a `link` header (`<URL>; rel="next", <URL>; rel="last"`).
+fn next_link(link: &str) -> Option<String> {
+    link.split(',').find_map(|part| {
+        let (url, params) = part.split_once(';')?;
+        params
+            .split(';')
+            .any(|p| p.trim() == "rel=\"next\"")
+            .then(|| {
+                url.trim()
+                    .trim_start_matches('<')
+                    .trim_end_matches('>')
+                    .to_owned()
+            })
+    })
 }
 
 /// Percent-encodes everything but unreserved characters, for a path segment or a

@@ -1,7 +1,7 @@
 //! The worker pool: the leasing loop (`leasing.rs`) with its jobs in flight, one
 //! task sweeping approvals (expiry, telling plugins the outcome), one storing
-//! scheduled ticks, and one pruning old idempotency records of plugin writes, all
-//! until told to stop. A job whose processing failed is given back at once; a
+//! scheduled ticks, one recovering deliveries GitHub could not make, and one pruning
+//! old idempotency records of plugin writes, all until told to stop. A job whose processing failed is given back at once; a
 //! process that dies mid-job leaves leases that expire, so another process takes
 //! its jobs over.
 use std::time::Duration;
@@ -11,7 +11,7 @@ use tokio::task::JoinHandle;
 
 use super::leasing;
 use crate::services::AppState;
-use crate::services::{approval_sweep, schedule};
+use crate::services::{approval_sweep, recovery, schedule};
 
 /// Running workers and the switch that stops them.
 #[derive(Debug)]
@@ -36,6 +36,11 @@ impl WorkerPool {
             stopped.clone(),
         )));
         handles.push(tokio::spawn(tick_schedules(state.clone(), stopped.clone())));
+        handles.push(tokio::spawn(recover_deliveries(
+            state.clone(),
+            process_id[..12].to_owned(),
+            stopped.clone(),
+        )));
         handles.push(tokio::spawn(prune_host_writes(
             state.clone(),
             stopped.clone(),
@@ -77,6 +82,30 @@ async fn tick_schedules(state: AppState, mut stopped: watch::Receiver<bool>) {
             tracing::warn!(
                 error = format!("{err:#}"),
                 "storing scheduled ticks failed; the next slot tries again"
+            );
+        }
+        tokio::select! {
+            () = tokio::time::sleep(every) => {}
+            _ = stopped.changed() => {}
+        }
+    }
+}
+
+/// Offers to run the missed-delivery sweep (`services::recovery`) until stopped: the
+/// lease decides which replica sweeps and when, so each looks every few seconds at
+/// most and one sweeps per `recovery.interval_secs`.
+async fn recover_deliveries(state: AppState, holder: String, mut stopped: watch::Receiver<bool>) {
+    if !state.settings.recovery.enabled
+        || !matches!(state.github, crate::github::GitHubAccess::App(_))
+    {
+        return;
+    }
+    let every = Duration::from_secs(state.settings.recovery.interval_secs.clamp(1, 30));
+    while !*stopped.borrow() {
+        if let Err(err) = recovery::sweep(&state, &holder).await {
+            tracing::warn!(
+                error = format!("{err:#}"),
+                "the missed-delivery sweep failed; it runs again at the next interval"
             );
         }
         tokio::select! {

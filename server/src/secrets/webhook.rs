@@ -106,6 +106,17 @@ pub async fn list(db: &DatabaseConnection) -> Result<Vec<SecretInfo>, DbErr> {
         .collect())
 }
 
+/// Whether any webhook secret is stored, for the production checks: a database
+/// that cannot be read (or has no tables yet) is `Unknown`, with the reason.
+pub async fn stored(db: &DatabaseConnection) -> crate::config::production::StoredSecrets {
+    use crate::config::production::StoredSecrets;
+    match secrets::all(db).await {
+        Ok(rows) if rows.is_empty() => StoredSecrets::None,
+        Ok(_) => StoredSecrets::Some,
+        Err(err) => StoredSecrets::Unknown(err.to_string()),
+    }
+}
+
 /// Removes a stored secret; returns whether it existed.
 ///
 /// # Errors

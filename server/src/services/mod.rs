@@ -1,7 +1,10 @@
 //! Use cases, free of actix: accepting a webhook delivery, processing a job by
 //! running the plugins that subscribe to its event, managing installed plugins,
-//! signing in, and approvals (deciding, expiring, telling plugins). `plugin_test` runs
+//! signing in, approvals (deciding, expiring, telling plugins), recovering
+//! deliveries GitHub could not make (`recovery`) and registering the GitHub App
+//! (`app_setup`). `plugin_test` runs
 //! the simulator, so it is only in builds with the `sandbox` feature.
+pub mod app_setup;
 pub mod approval_sweep;
 pub mod approvals;
 pub mod around;
@@ -16,6 +19,7 @@ pub mod job_config;
 #[cfg(feature = "sandbox")]
 pub mod plugin_test;
 pub mod policies;
+pub mod recovery;
 pub mod sandbox_events;
 pub mod schedule;
 pub mod signin;

@@ -18,6 +18,8 @@ const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
 /// App JWTs seen, token requests, and the token settings.
 #[derive(Debug)]
 pub(crate) struct AppLog {
+    /// Codes of manifests approved and not yet converted.
+    pub(crate) manifests: HashMap<String, super::manifest::Conversion>,
     jwts: VecDeque<JwtRecord>,
     token_requests: HashMap<u64, u64>,
     token_lifetime: Duration,
@@ -27,6 +29,7 @@ pub(crate) struct AppLog {
 impl Default for AppLog {
     fn default() -> Self {
         Self {
+            manifests: HashMap::new(),
             jwts: VecDeque::new(),
             token_requests: HashMap::new(),
             token_lifetime: DEFAULT_TOKEN_LIFETIME,

@@ -11,6 +11,9 @@
 
 pub(crate) mod jwt;
 mod log;
+mod manifest;
+
+pub use self::manifest::{ManifestApproved, ManifestRefused};
 
 use std::{collections::BTreeMap, fmt, time::Duration};
 
@@ -246,6 +249,7 @@ impl Simulator {
                     owner: app.owner.clone(),
                     key,
                     created_at,
+                    granted: None,
                 },
             );
         }

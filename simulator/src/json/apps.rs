@@ -12,13 +12,21 @@ fn time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// The permissions every simulated app has.
+/// The permissions every simulated app has unless its manifest said otherwise.
 fn permissions() -> Value {
     PERMISSIONS
         .iter()
         .map(|(k, v)| ((*k).to_owned(), Value::from(*v)))
         .collect::<Map<String, Value>>()
         .into()
+}
+
+/// `app`'s permissions and events: its manifest's, or every simulated app's.
+fn granted(app: Option<&App>) -> (Value, Value) {
+    match app.and_then(|a| a.granted.as_ref()) {
+        Some(g) => (json!(g.permissions), json!(g.events)),
+        None => (permissions(), json!(EVENTS)),
+    }
 }
 
 /// The app, as `GET /app` shows it.
@@ -41,8 +49,8 @@ pub(crate) fn app(base: &str, state: &State, app: &App) -> Value {
         "html_url": format!("{base}/apps/{}", seg(&app.slug)),
         "created_at": time(app.created_at),
         "updated_at": time(app.created_at),
-        "permissions": permissions(),
-        "events": EVENTS,
+        "permissions": granted(Some(app)).0,
+        "events": granted(Some(app)).1,
         "installations_count": installations,
     })
 }
@@ -65,8 +73,8 @@ pub(crate) fn installation(base: &str, state: &State, installation: &Installatio
         "app_slug": slug,
         "target_id": account.id,
         "target_type": account.kind,
-        "permissions": permissions(),
-        "events": EVENTS,
+        "permissions": granted(state.apps.apps.get(&installation.app_id)).0,
+        "events": granted(state.apps.apps.get(&installation.app_id)).1,
         "single_file_name": null,
         "has_multiple_single_files": false,
         "single_file_paths": [],

@@ -1,7 +1,8 @@
 //! GitHub Apps, authenticated with an App JWT (`Authorization: Bearer <jwt>`): the app
 //! (`GET /app`), its installations (`GET /app/installations[/{id}]`,
 //! `GET /repos/{o}/{r}/installation`, `GET /orgs/{org}/installation`,
-//! `GET /users/{u}/installation`), suspending them (`PUT` and `DELETE
+//! `GET /users/{u}/installation`), the manifest conversion (`POST
+//! /app-manifests/{code}/conversions`, no credential), suspending them (`PUT` and `DELETE
 //! /app/installations/{id}/suspended`) and installation tokens (`POST
 //! /app/installations/{id}/access_tokens`). Every JWT these routes see is checked as
 //! GitHub would (`crate::apps::jwt`) and recorded for [`Simulator::app_jwts`].
@@ -29,6 +30,7 @@ pub(super) fn config(r: &mut Routes) {
     r.put("/app/installations/{id}/suspended", suspend_installation);
     r.delete("/app/installations/{id}/suspended", unsuspend_installation);
     r.post("/app/installations/{id}/access_tokens", create_token);
+    r.post("/app-manifests/{code}/conversions", convert_manifest);
     r.get("/repos/{owner}/{repo}/installation", get_repo_installation);
     r.get("/orgs/{account}/installation", get_account_installation);
     r.get("/users/{account}/installation", get_account_installation);
@@ -42,6 +44,36 @@ const JWT_PATHS: [&str; 4] = [
     "/users/*/installation",
 ];
 
+/// Whether `path` is the manifest conversion, which takes no credential.
+pub(super) fn is_manifest_conversion(path: &str) -> bool {
+    path_matches("/app-manifests/*/conversions", path)
+}
+
+/// `POST /app-manifests/{code}/conversions`: the App registered from a manifest, with
+/// its secrets (`pem`, `webhook_secret`, `client_secret`), once per code within an
+/// hour of it; 404 otherwise.
+async fn convert_manifest(
+    sim: web::Data<Simulator>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, SimError> {
+    let conversion = sim
+        .take_manifest_conversion(&path)
+        .ok_or(SimError::NotFound)?;
+    let state = sim.lock();
+    let app = state
+        .apps
+        .apps
+        .get(&conversion.app_id)
+        .ok_or(SimError::NotFound)?;
+    let mut body = json::apps::app(&base_url(&req), &state, app);
+    body["client_id"] = conversion.client_id.into();
+    body["client_secret"] = conversion.client_secret.into();
+    body["webhook_secret"] = conversion.webhook_secret.into();
+    body["pem"] = conversion.pem.into();
+    Ok(HttpResponse::Created().json(body))
+}
+
 /// Whether `path` is served with an App JWT rather than a token: the gate then leaves
 /// checking the credential to the handler.
 pub(super) fn uses_app_jwt(path: &str) -> bool {
@@ -50,7 +82,7 @@ pub(super) fn uses_app_jwt(path: &str) -> bool {
 
 /// The app whose JWT the request carries, after checking and recording the JWT; 401
 /// with GitHub's message otherwise.
-fn authenticate(sim: &Simulator, req: &HttpRequest) -> Result<u64, SimError> {
+pub(super) fn authenticate(sim: &Simulator, req: &HttpRequest) -> Result<u64, SimError> {
     let token = credential(req.headers()).ok_or(SimError::Unauthorized)?;
     let now = Utc::now().timestamp();
     let checked = jwt::check(token, now, |id| {

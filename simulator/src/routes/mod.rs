@@ -19,6 +19,7 @@ mod contents;
 mod control;
 mod git;
 mod git_http;
+mod hook_deliveries;
 mod issues;
 mod labels;
 mod milestones;
@@ -63,6 +64,7 @@ use crate::{error::SimError, faults, state::State, FaultKind, Simulator};
 pub(crate) fn configure(sim: &Simulator, cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::Data::new(sim.clone()))
         .service(web::scope(control::PREFIX).configure(control::config))
+        .configure(crate::models::config)
         .configure(artifacts::storage)
         .configure(git_http::config)
         .service(
@@ -76,6 +78,7 @@ pub(crate) fn configure(sim: &Simulator, cfg: &mut web::ServiceConfig) {
 /// Every GitHub route, in the order they are tried.
 fn register(r: &mut Routes) {
     apps::config(r);
+    hook_deliveries::config(r);
     repos::config(r);
     issues::config(r);
     opening::config(r);
@@ -144,6 +147,8 @@ async fn gate(
     }
     let app_route = apps::uses_app_jwt(&path);
     let refusal = match credential(req.headers()) {
+        // The manifest conversion takes no credential: the code is one.
+        None if apps::is_manifest_conversion(&path) => None,
         None if !sim.options.allow_anonymous => Some(SimError::Unauthorized),
         Some(token) if !app_route && !sim.accepts_token(token) => Some(SimError::status(
             StatusCode::UNAUTHORIZED,

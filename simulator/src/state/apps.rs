@@ -61,6 +61,17 @@ pub(crate) struct App {
     /// The key its JWTs are checked against.
     pub key: PublicKey,
     pub created_at: DateTime<Utc>,
+    /// The permissions and events it was registered with from a manifest; `None`
+    /// for an app registered directly, which has [`PERMISSIONS`] and [`EVENTS`].
+    #[serde(default)]
+    pub granted: Option<Granted>,
+}
+
+/// An app's permissions (`{"issues": "write"}`) and webhook events, from its manifest.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct Granted {
+    pub permissions: std::collections::BTreeMap<String, String>,
+    pub events: Vec<String>,
 }
 
 /// The public half of an app's RSA key: as registered (PEM), or derived from the

@@ -28,7 +28,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub(crate) use self::{
-    apps::{App, Apps, Installation, IssuedToken, PublicKey, EVENTS, PERMISSIONS},
+    apps::{App, Apps, Granted, Installation, IssuedToken, PublicKey, EVENTS, PERMISSIONS},
     ci::{Artifact, CheckOutput, CheckRun, CommitStatus, Job, Workflow, WorkflowRun},
     git::{Git, GitCommit, GitTagObject, Signature},
     issues::{Milestone, Reaction, REACTIONS},

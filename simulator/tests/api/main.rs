@@ -28,6 +28,7 @@ mod labels;
 mod latency;
 mod learning;
 mod milestones;
+mod models;
 mod opening;
 mod persistence;
 mod pull_edits;

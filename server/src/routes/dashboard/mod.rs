@@ -8,13 +8,16 @@
 //! - `assets`: `/static/...`; `format`: ages, times, pretty JSON;
 //! - one module per area: `overview`, `projects`, `plugins` (+ `plugin_form`, the
 //!   configuration form from a JSON schema), `policies`, `approvals`, `audit`,
-//!   `deliveries`, `accounts` (users and teams), `commands`, `sandbox` (sends
+//!   `deliveries`, `recovered` (missed deliveries asked for again), `app` (the
+//!   GitHub App and its one-click registration), `accounts`
+//!   (users and teams), `commands`, `sandbox` (sends
 //!   signed events to this server when it runs beside the simulator).
 //!
 //! Queries live in `db::dashboard` (and the existing `db` modules); writes go through
 //! the same services as the CLI and the JSON API, which audit them.
 pub(crate) mod access;
 pub(crate) mod accounts;
+pub(crate) mod app;
 pub(crate) mod approvals;
 pub(crate) mod assets;
 pub(crate) mod audit;
@@ -26,6 +29,7 @@ pub(crate) mod plugin_form;
 pub(crate) mod plugins;
 pub(crate) mod policies;
 pub(crate) mod projects;
+pub(crate) mod recovered;
 pub(crate) mod sandbox;
 pub(crate) mod view;
 

@@ -61,6 +61,7 @@ impl Nav {
         ];
         if self.admin {
             all.push(("users", "/dashboard/users", "Users & teams"));
+            all.push(("app", "/dashboard/app", "GitHub App"));
         }
         if self.sandbox {
             all.push(("sandbox", "/dashboard/sandbox", "Sandbox"));
