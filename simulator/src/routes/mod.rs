@@ -20,6 +20,7 @@ mod control;
 mod git;
 mod git_http;
 mod issues;
+mod job_logs;
 mod labels;
 mod milestones;
 mod opening;
@@ -64,6 +65,7 @@ pub(crate) fn configure(sim: &Simulator, cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::Data::new(sim.clone()))
         .service(web::scope(control::PREFIX).configure(control::config))
         .configure(artifacts::storage)
+        .configure(job_logs::storage)
         .configure(git_http::config)
         .service(
             web::scope("")
@@ -92,6 +94,7 @@ fn register(r: &mut Routes) {
     statuses::config(r);
     actions::config(r);
     runs::config(r);
+    job_logs::config(r);
     artifacts::config(r);
     releases::config(r);
     contents::config(r);
