@@ -1,7 +1,7 @@
 //! Every payload of the fixture corpus (`tests/fixtures/webhooks/<event>/…`) goes
-//! through `typed()`: the events the SDK models parse into their own variant, the
-//! others come out as `Other(name)`. A field made required that GitHub leaves out
-//! somewhere fails here.
+//! through `typed()` and must come out as its own event's variant, never
+//! `Other(name)`: a new corpus folder without a variant fails here, and so does a
+//! field made required that GitHub leaves out somewhere.
 use std::path::{Path, PathBuf};
 
 use gantry_plugin_sdk::events::TypedEvent;
@@ -22,31 +22,10 @@ fn event(name: &str, path: &Path) -> Event {
     }
 }
 
-/// The variant's event name, to check that each payload landed in its own.
-fn name_of(typed: &TypedEvent) -> &str {
-    match typed {
-        TypedEvent::Issues(_) => "issues",
-        TypedEvent::IssueComment(_) => "issue_comment",
-        TypedEvent::PullRequest(_) => "pull_request",
-        TypedEvent::PullRequestReview(_) => "pull_request_review",
-        TypedEvent::PullRequestReviewComment(_) => "pull_request_review_comment",
-        TypedEvent::Push(_) => "push",
-        TypedEvent::Create(_) => "create",
-        TypedEvent::Delete(_) => "delete",
-        TypedEvent::Release(_) => "release",
-        TypedEvent::CheckRun(_) => "check_run",
-        TypedEvent::CheckSuite(_) => "check_suite",
-        TypedEvent::WorkflowRun(_) => "workflow_run",
-        TypedEvent::WorkflowJob(_) => "workflow_job",
-        TypedEvent::Status(_) => "status",
-        TypedEvent::Other(name) => name,
-    }
-}
-
 #[test]
-fn every_corpus_payload_of_a_typed_event_parses_into_its_variant() {
-    let mut typed = 0;
-    let mut other = 0;
+fn every_corpus_payload_parses_into_its_own_variant() {
+    let mut folders = Vec::new();
+    let mut payloads = 0;
     for dir in std::fs::read_dir(corpus()).unwrap() {
         let dir = dir.unwrap().path();
         if !dir.is_dir() {
@@ -58,24 +37,75 @@ fn every_corpus_payload_of_a_typed_event_parses_into_its_variant() {
             let parsed = event(&name, &file)
                 .typed()
                 .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-            assert_eq!(name_of(&parsed), name, "{}", file.display());
-            if TypedEvent::TYPED.contains(&name.as_str()) {
-                assert!(
-                    !matches!(parsed, TypedEvent::Other(_)),
-                    "{}",
-                    file.display()
-                );
-                typed += 1;
-            } else {
-                assert_eq!(parsed, TypedEvent::Other(name.clone()));
-                other += 1;
-            }
+            // A corpus event without a variant of its own comes out as `Other`.
+            assert!(
+                !matches!(parsed, TypedEvent::Other(_)),
+                "{}: no typed variant for `{name}`",
+                file.display()
+            );
+            assert_eq!(parsed.name(), name, "{}", file.display());
+            payloads += 1;
         }
+        folders.push(name);
     }
-    // The corpus has payloads of every modelled event and of others.
-    assert!(
-        typed >= TypedEvent::TYPED.len() && other > 0,
-        "{typed} {other}"
+    folders.sort();
+    let mut typed = TypedEvent::TYPED.to_vec();
+    typed.sort_unstable();
+    assert_eq!(folders, typed, "TYPED lists exactly the corpus's events");
+    assert!(payloads > folders.len(), "{payloads} payloads");
+    let unknown = event("issues", &corpus().join("issues/opened.payload.json"));
+    let unknown = Event {
+        name: "not_an_event".into(),
+        ..unknown
+    };
+    assert_eq!(
+        unknown.typed().unwrap(),
+        TypedEvent::Other("not_an_event".into())
+    );
+}
+
+#[test]
+fn the_new_event_families_read_their_fields() {
+    let typed = |path: &str| {
+        let name = path.split('/').next().unwrap();
+        event(name, &corpus().join(path)).typed().unwrap()
+    };
+    let TypedEvent::WorkflowDispatch(dispatch) = typed("workflow_dispatch/payload.json") else {
+        panic!("not a workflow dispatch");
+    };
+    assert_eq!(
+        dispatch.workflow,
+        ".github/workflows/hello-world-workflow.yml"
+    );
+    assert_eq!(
+        dispatch.inputs.unwrap()["name"].as_str(),
+        Some("Mona the Octocat")
+    );
+    let TypedEvent::DependabotAlert(alert) = typed("dependabot_alert/created.payload.json") else {
+        panic!("not a Dependabot alert");
+    };
+    assert_eq!(alert.alert.dependency.package.name, "semver");
+    let TypedEvent::MergeGroup(group) = typed("merge_group/checks_requested.payload.json") else {
+        panic!("not a merge group");
+    };
+    assert_eq!(group.action, "checks_requested");
+    assert!(group.merge_group.head_ref.contains("gh-readonly-queue"));
+    let TypedEvent::Discussion(answered) = typed("discussion/answered.payload.json") else {
+        panic!("not a discussion");
+    };
+    assert!(answered.answer.is_some() && answered.discussion.category.is_answerable);
+    let TypedEvent::Installation(installation) = typed("installation/deleted.payload.json") else {
+        panic!("not an installation");
+    };
+    assert_eq!(installation.installation.id, 2);
+    let TypedEvent::SecurityAdvisory(advisory) = typed("security_advisory/withdrawn.payload.json")
+    else {
+        panic!("not an advisory");
+    };
+    assert!(advisory.security_advisory.withdrawn_at.is_some());
+    assert_eq!(
+        advisory.security_advisory.vulnerabilities[0].package.name,
+        "static-eval"
     );
 }
 

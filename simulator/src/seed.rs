@@ -39,6 +39,10 @@ pub struct JobOutcome {
     pub name: String,
     /// One of the conclusions [`RunOutcome::conclusion`] accepts.
     pub conclusion: String,
+    /// Its plain-text log, served through `GET .../actions/jobs/{id}/logs`; a
+    /// short generated one when `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log: Option<String>,
 }
 
 /// One artifact of a [`RunOutcome`].
@@ -67,6 +71,18 @@ impl RunOutcome {
         self.jobs.push(JobOutcome {
             name: name.to_owned(),
             conclusion: conclusion.to_owned(),
+            log: None,
+        });
+        self
+    }
+
+    /// Adds a job that ended with `conclusion` and wrote `log`.
+    #[must_use]
+    pub fn job_with_log(mut self, name: &str, conclusion: &str, log: &str) -> Self {
+        self.jobs.push(JobOutcome {
+            name: name.to_owned(),
+            conclusion: conclusion.to_owned(),
+            log: Some(log.to_owned()),
         });
         self
     }
@@ -274,10 +290,10 @@ impl Simulator {
         if outcome.problem().is_some() {
             return false;
         }
-        let jobs: Vec<(String, String)> = outcome
+        let jobs: Vec<(String, String, Option<String>)> = outcome
             .jobs
             .iter()
-            .map(|j| (j.name.clone(), j.conclusion.clone()))
+            .map(|j| (j.name.clone(), j.conclusion.clone(), j.log.clone()))
             .collect();
         let artifacts: Vec<(String, u64)> = outcome
             .artifacts

@@ -1,6 +1,7 @@
 //! Comment commands routed by the host (`services::commands`), through the real
 //! `asker` fixture, which declares `/poke` for `triage` and up: the commenter's
-//! permission is checked on GitHub first; edits and bots are ignored; `/help`
+//! permission is checked on GitHub first; edits (of a command that does not opt
+//! in, see `edited_commands`) and bots are ignored; `/help`
 //! lists the enabled commands; `@gantry approve ID` by a maintainer decides a held
 //! action.
 use std::time::Duration;

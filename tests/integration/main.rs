@@ -23,6 +23,7 @@ mod dashboard;
 mod delivery_reasons;
 mod durability;
 mod edges;
+mod edited_commands;
 mod expensive;
 mod faults;
 mod git;

@@ -1,11 +1,11 @@
-//! The v0.2 calls `search-issues`, `create-branch`, `delete-branch` and
-//! `get-workflow-run`, through a real plugin built against `plugin-sdk/wit/v0.2`
-//! (the `surveyor` fixture, on `issues.opened` and `workflow_run.completed`) and
+//! The v0.2 calls `search-issues`, `create-branch`, `delete-branch`,
+//! `get-workflow-run` and `get-workflow-run-logs`, through a real plugin built
+//! against `plugin-sdk/wit/v0.2` (the `surveyor` fixture, on `issues.opened` and `workflow_run.completed`) and
 //! the simulator: a search is kept to the event's repository (the host adds
 //! `repo:`, and refuses a query naming another), a branch write is decided on the
 //! branch's name by the policy, one held by the built-in `ask` on `contents:write`
-//! is made once on approval, and a workflow run is read by its id (`none` for an
-//! unknown one).
+//! is made once on approval, a workflow run is read by its id (`none` for an
+//! unknown one), and so are the ends of its jobs' logs.
 use std::time::Duration;
 
 use gantry_server::db::kv::{self, KvScope};
@@ -188,10 +188,10 @@ async fn a_branch_held_by_the_built_in_ask_is_created_once_on_approval() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_plugin_reads_one_workflow_run_and_hears_none_for_an_unknown_id() {
-    use gantry_simulator::RunOutcome;
-    let (app, _) = surveyor_app().await;
+/// Dispatches the CI workflow on `master`, completes its run as `outcome` says and
+/// delivers `workflow_run.completed` for it (the corpus run on the issue payload's
+/// repository, sender and installation); returns the run's id.
+async fn deliver_completed_run(app: &TestApp, outcome: &gantry_simulator::RunOutcome) -> u64 {
     let workflow = app.sim.add_workflow(
         "Codertocat",
         "Hello-World",
@@ -225,9 +225,7 @@ async fn a_plugin_reads_one_workflow_run_and_hears_none_for_an_unknown_id() {
     let id = runs["workflow_runs"][0]["id"].as_u64().unwrap();
     assert!(app
         .sim
-        .complete_run("Codertocat", "Hello-World", id, &RunOutcome::new("failure")));
-    // A `workflow_run` event of this repository: the corpus run on the issue
-    // payload's repository, sender and installation.
+        .complete_run("Codertocat", "Hello-World", id, outcome));
     let run: Value =
         serde_json::from_slice(&corpus_payload("workflow_run/requested.payload.json")).unwrap();
     let mut event: Value =
@@ -248,6 +246,14 @@ async fn a_plugin_reads_one_workflow_run_and_hears_none_for_an_unknown_id() {
         202
     );
     app.wait_for_idle_queue(Duration::from_secs(30)).await;
+    id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_reads_one_workflow_run_and_hears_none_for_an_unknown_id() {
+    use gantry_simulator::RunOutcome;
+    let (app, _) = surveyor_app().await;
+    let id = deliver_completed_run(&app, &RunOutcome::new("failure")).await;
     assert_eq!(
         recorded(&app, "run").await,
         Some(format!(
@@ -255,4 +261,50 @@ async fn a_plugin_reads_one_workflow_run_and_hears_none_for_an_unknown_id() {
         ))
     );
     assert_eq!(recorded(&app, "no-run").await.as_deref(), Some("done:none"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_reads_the_tail_of_each_jobs_log_failed_jobs_first() {
+    use gantry_simulator::RunOutcome;
+    let (app, _) = surveyor_app().await;
+    // 300 lines, far over the plugin's 64 bytes a job.
+    let long: String = (1..=300).map(|n| format!("test step {n}\n")).collect();
+    let outcome = RunOutcome::new("failure")
+        .job_with_log("build", "success", "built\n")
+        .job_with_log("test", "failure", &long);
+    deliver_completed_run(&app, &outcome).await;
+    let logs = recorded(&app, "logs").await.unwrap();
+    let logs: Value = serde_json::from_str(logs.strip_prefix("done:").unwrap()).unwrap();
+    assert_eq!(logs["truncated"], true, "{logs}");
+    let jobs = logs["jobs"].as_array().unwrap();
+    assert_eq!(jobs.len(), 2, "{logs}");
+    // GitHub's order; the short log whole, the long one its last whole lines.
+    assert_eq!(
+        jobs[0],
+        json!(["build", "completed", "success", false, "built\n"])
+    );
+    assert_eq!(jobs[1][0], "test");
+    assert_eq!(jobs[1][2], "failure");
+    assert_eq!(jobs[1][3], true);
+    let tail = jobs[1][4].as_str().unwrap();
+    assert!(tail.len() <= 64, "{tail:?}");
+    assert!(tail.starts_with("test step "), "{tail:?}");
+    assert!(tail.ends_with("test step 300\n"), "{tail:?}");
+    assert_eq!(
+        recorded(&app, "no-logs").await.as_deref(),
+        Some("done:none")
+    );
+    // Each log came through the 302 to the storage, without the token, the
+    // failed job's first.
+    let fetched = app.sim.storage_requests();
+    assert_eq!(fetched.len(), 2, "{fetched:?}");
+    assert!(fetched.iter().all(|r| !r.authorization), "{fetched:?}");
+    let order: Vec<u64> = fetched
+        .iter()
+        .map(|r| r.path.rsplit('/').next().unwrap().parse().unwrap())
+        .collect();
+    assert!(
+        order[0] > order[1],
+        "the failed job (added last) is read first: {order:?}"
+    );
 }

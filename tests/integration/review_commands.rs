@@ -3,7 +3,8 @@
 //! signed corpus deliveries routed by the host exactly as issue comments are: the
 //! `asker` fixture's `/poke` (triage and up), the host's `/help` replying on the pull
 //! request's conversation, and the bundled `commands` plugin's `pull_requests_only`
-//! `/lgtm`. Edited line comments and edited reviews stay ignored.
+//! `/lgtm`. Edited line comments and edited reviews do not run a command that does
+//! not opt in (`edited = true`; see `edited_commands`).
 use std::time::Duration;
 
 use gantry_server::db::kv::{self, KvScope};

@@ -1,5 +1,5 @@
 //! Events about checks and CI: `check_run`, `check_suite`, `workflow_run`,
-//! `workflow_job` and `status` (a commit status).
+//! `workflow_job`, `workflow_dispatch` and `status` (a commit status).
 use serde::Deserialize;
 
 use super::{null_default, Repository, User};
@@ -212,5 +212,23 @@ pub struct StatusEvent {
     /// The repository.
     pub repository: Repository,
     /// Who triggered the event.
+    pub sender: User,
+}
+
+/// The `workflow_dispatch` event: someone started a workflow by hand (or through
+/// the API).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct WorkflowDispatchEvent {
+    /// The branch or tag, as a full ref (`refs/heads/main`).
+    #[serde(rename = "ref")]
+    pub git_ref: String,
+    /// The workflow file, for example `.github/workflows/deploy.yml`.
+    pub workflow: String,
+    /// The inputs given, by name (`null` when none).
+    #[serde(default)]
+    pub inputs: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The repository.
+    pub repository: Repository,
+    /// Who started it.
     pub sender: User,
 }

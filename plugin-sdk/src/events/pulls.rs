@@ -1,5 +1,6 @@
-//! The pull request events: `pull_request`, `pull_request_review` and
-//! `pull_request_review_comment`, and the pull request record with what authors need
+//! The pull request events: `pull_request`, `pull_request_review`,
+//! `pull_request_review_comment`, `pull_request_review_thread` and `merge_group`
+//! (the merge queue), and the pull request record with what authors need
 //! to size and route it (additions, deletions, changed files, commits, draft,
 //! mergeable state, head and base).
 use serde::Deserialize;
@@ -209,4 +210,76 @@ pub struct PullRequestReviewCommentEvent {
     /// Present on `edited`: what changed.
     #[serde(default)]
     pub changes: Option<serde_json::Value>,
+}
+
+/// A review thread: a line comment and its replies.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq, Default)]
+pub struct ReviewThread {
+    /// Its GraphQL id (resolving it goes through GitHub's GraphQL API).
+    #[serde(default)]
+    pub node_id: String,
+    /// Its comments, oldest first.
+    #[serde(default, deserialize_with = "null_default")]
+    pub comments: Vec<ReviewComment>,
+}
+
+/// The `pull_request_review_thread` event: a review thread was resolved or
+/// unresolved.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct PullRequestReviewThreadEvent {
+    /// `resolved` or `unresolved`.
+    pub action: String,
+    /// The thread.
+    pub thread: ReviewThread,
+    /// The pull request.
+    pub pull_request: PullRequest,
+    /// The repository.
+    pub repository: Repository,
+    /// Who triggered the event.
+    pub sender: User,
+}
+
+/// The commit a merge group would merge.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq, Default)]
+pub struct MergeGroupCommit {
+    /// Its SHA.
+    pub id: String,
+    /// Its message.
+    #[serde(default)]
+    pub message: String,
+}
+
+/// A merge group of the merge queue: pull requests tested together.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq, Default)]
+pub struct MergeGroup {
+    /// The commit checks run on.
+    pub head_sha: String,
+    /// Its temporary ref, `refs/heads/gh-readonly-queue/…`.
+    pub head_ref: String,
+    /// The base branch's commit it starts from.
+    #[serde(default)]
+    pub base_sha: String,
+    /// The base branch's full ref, for example `refs/heads/main`.
+    #[serde(default)]
+    pub base_ref: String,
+    /// The head commit.
+    #[serde(default)]
+    pub head_commit: Option<MergeGroupCommit>,
+}
+
+/// The `merge_group` event: the merge queue asks for checks on a group, or a
+/// group left the queue.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct MergeGroupEvent {
+    /// `checks_requested` or `destroyed`.
+    pub action: String,
+    /// The group.
+    pub merge_group: MergeGroup,
+    /// On `destroyed`: `merged`, `invalidated` or `dequeued`.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// The repository.
+    pub repository: Repository,
+    /// Who triggered the event.
+    pub sender: User,
 }

@@ -1,5 +1,5 @@
-//! Events about branches, tags and releases: `push`, `create`, `delete` and
-//! `release`.
+//! Events about branches, tags, commits and releases: `push`, `create`, `delete`,
+//! `commit_comment` and `release`.
 use serde::Deserialize;
 
 use super::{null_default, Repository, User};
@@ -138,6 +138,46 @@ pub struct ReleaseEvent {
     pub action: String,
     /// The release.
     pub release: Release,
+    /// The repository.
+    pub repository: Repository,
+    /// Who triggered the event.
+    pub sender: User,
+}
+
+/// A comment on a commit (on the whole commit, or on one of its lines).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq, Default)]
+pub struct CommitComment {
+    /// Its id.
+    pub id: u64,
+    /// Its text.
+    #[serde(default)]
+    pub body: String,
+    /// Who wrote it.
+    #[serde(default)]
+    pub user: User,
+    /// The commit.
+    pub commit_id: String,
+    /// The file, for a comment on a line.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// The line, for a comment on a line.
+    #[serde(default)]
+    pub line: Option<u64>,
+    /// Its page on GitHub.
+    #[serde(default)]
+    pub html_url: String,
+    /// The author's association with the repository.
+    #[serde(default)]
+    pub author_association: Option<String>,
+}
+
+/// The `commit_comment` event.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct CommitCommentEvent {
+    /// `created`.
+    pub action: String,
+    /// The comment.
+    pub comment: CommitComment,
     /// The repository.
     pub repository: Repository,
     /// Who triggered the event.

@@ -619,6 +619,25 @@ pub fn get_workflow_run(repo: &Repo, run_id: u64) -> Result<Option<WorkflowRun>,
     ))
 }
 
+/// The jobs of a workflow run's latest attempt, each with the last `max_bytes`
+/// bytes of its log (cut to start at a line); `None` when there is no such run.
+/// The host bounds the cap per job and for all logs together (failed jobs are
+/// read first) and sets `truncated` where a log was cut or left out. Needs
+/// `actions:read`.
+///
+/// # Errors
+/// The host's refusal or GitHub's.
+pub fn get_workflow_run_logs(
+    repo: &Repo,
+    run_id: u64,
+    max_bytes: u64,
+) -> Result<Option<WorkflowRunLogs>, Error> {
+    read(host_call!(
+        "get-workflow-run-logs",
+        get_workflow_run_logs(repo, run_id, max_bytes)
+    ))
+}
+
 /// Creates branch `name` at commit `sha`. Needs `contents:write`; the policy's
 /// branch conditions see `name`.
 ///

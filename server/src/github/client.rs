@@ -381,6 +381,46 @@ impl GitHubClient {
         .await
     }
 
+    /// Downloads the bytes at `path` (redirects followed, as GitHub's log downloads
+    /// answer 302 to storage elsewhere), keeping only the last `keep` of them: a body
+    /// of any length is read through once and never held whole.
+    ///
+    /// # Errors
+    /// A [`GitHubError`] saying whether a retry may help.
+    #[tracing::instrument(name = "github.call", skip(self), fields(op = "download_tail"))]
+    pub async fn download_tail(&self, path: &str, keep: usize) -> Result<Tail, GitHubError> {
+        use http_body_util::BodyExt as _;
+        super::path::check(path).map_err(|e| GitHubError::Rejected {
+            status: 0,
+            message: e.to_string(),
+        })?;
+        let request = self
+            .crab
+            .build_request(
+                http::Request::builder().method(http::Method::GET).uri(path),
+                None::<&()>,
+            )
+            .map_err(classify)?;
+        self.guarded(async {
+            let response = self.crab.execute(request).await.map_err(classify)?;
+            self.count(&format!("{}xx", response.status().as_u16() / 100));
+            let response = octocrab::map_github_error(response)
+                .await
+                .map_err(classify)?;
+            let mut body = response.into_body();
+            let mut tail = Tail::default();
+            while let Some(frame) = body.frame().await {
+                let frame = frame
+                    .map_err(|e| GitHubError::Transient(format!("the download broke off: {e}")))?;
+                if let Ok(data) = frame.into_data() {
+                    tail.push(&data, keep);
+                }
+            }
+            Ok(tail)
+        })
+        .await
+    }
+
     /// Sends one REST request authenticated with `bearer` instead of the client's
     /// own credentials (the App JWT for the token exchange), with an optional JSON
     /// body.
@@ -508,6 +548,38 @@ fn next_link(link: &str) -> Option<String> {
                     .to_owned()
             })
     })
+}
+
+/// The end of a download ([`GitHubClient::download_tail`]): its last bytes and how
+/// many it had in all.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Tail {
+    /// The last bytes, at most the number asked for.
+    pub bytes: Vec<u8>,
+    /// The whole body's length.
+    pub total: u64,
+}
+
+impl Tail {
+    /// Adds `data` to the end, keeping the last `keep` bytes (trimming in batches,
+    /// so a long body costs linear time).
+    pub fn push(&mut self, data: &[u8], keep: usize) {
+        self.total = self
+            .total
+            .saturating_add(u64::try_from(data.len()).unwrap_or(u64::MAX));
+        let data = &data[data.len().saturating_sub(keep)..];
+        self.bytes.extend_from_slice(data);
+        if self.bytes.len() > keep.saturating_mul(2).max(64 * 1024) {
+            let cut = self.bytes.len() - keep;
+            self.bytes.drain(..cut);
+        }
+    }
+
+    /// The last `keep` bytes (after [`Tail::push`] with the same `keep`).
+    #[must_use]
+    pub fn last(&self, keep: usize) -> &[u8] {
+        &self.bytes[self.bytes.len().saturating_sub(keep)..]
+    }
 }
 
 /// Percent-encodes everything but unreserved characters, for a path segment or a

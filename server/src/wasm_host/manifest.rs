@@ -69,6 +69,11 @@ pub struct CommandSpec {
     /// Whether it only makes sense on pull requests (ignored on issues).
     #[serde(default)]
     pub pull_requests_only: bool,
+    /// Whether it also runs when a comment is edited so that it newly holds the
+    /// command line (a line the comment already had does not run again); off by
+    /// default, as in Prow.
+    #[serde(default)]
+    pub edited: bool,
 }
 
 fn default_who() -> String {

@@ -60,6 +60,11 @@ pub const NOT_REST: &[(&str, &str, &str)] = &[
         "the second origin artifact downloads redirect to, standing in for GitHub's \
          storage host",
     ),
+    (
+        "GET",
+        "/_log-storage/{owner}/{repo}/{job_id}",
+        "the same second origin, where job log downloads redirect to",
+    ),
 ];
 
 /// Routes of the simulator that serve a GitHub operation under another template:

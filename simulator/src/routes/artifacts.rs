@@ -97,23 +97,29 @@ async fn download(
             "Artifact has expired",
         ));
     }
-    let origin = match sim.storage_port() {
-        Some(port) => {
-            let info = req.connection_info();
-            let host = info.host();
-            let name = host.rsplit_once(':').map_or(host, |(name, _)| name);
-            format!("{}://{name}:{port}", info.scheme())
-        }
-        None => base_url(&req),
-    };
     let location = format!(
-        "{origin}{STORAGE}/{}/{}/{id}",
+        "{}{STORAGE}/{}/{}/{id}",
+        storage_origin(&sim, &req),
         crate::json::seg(&owner),
         crate::json::seg(&repo)
     );
     Ok(HttpResponse::Found()
         .insert_header((header::LOCATION, location))
         .finish())
+}
+
+/// The origin of the storage downloads redirect to: the storage port on the host
+/// the client called, or the simulator's own origin when it has no such port.
+pub(super) fn storage_origin(sim: &Simulator, req: &HttpRequest) -> String {
+    match sim.storage_port() {
+        Some(port) => {
+            let info = req.connection_info();
+            let host = info.host();
+            let name = host.rsplit_once(':').map_or(host, |(name, _)| name);
+            format!("{}://{name}:{port}", info.scheme())
+        }
+        None => base_url(req),
+    }
 }
 
 /// `GET /_artifact-storage/{owner}/{repo}/{id}`: the bytes.
@@ -149,12 +155,12 @@ impl Simulator {
         self.control().storage().port
     }
 
-    fn record_storage_request(&self, request: StorageRequest) {
+    pub(super) fn record_storage_request(&self, request: StorageRequest) {
         self.control().storage().requests.push(request);
     }
 
-    /// Every request the artifact storage (the origin artifact downloads redirect
-    /// to) received, oldest first.
+    /// Every request the storage (the origin artifact and job log downloads
+    /// redirect to) received, oldest first.
     pub fn storage_requests(&self) -> Vec<StorageRequest> {
         self.control().storage().requests.clone()
     }

@@ -21,6 +21,7 @@ mod git;
 mod git_http;
 mod hook_deliveries;
 mod issues;
+mod job_logs;
 mod labels;
 mod milestones;
 mod opening;
@@ -66,6 +67,7 @@ pub(crate) fn configure(sim: &Simulator, cfg: &mut web::ServiceConfig) {
         .service(web::scope(control::PREFIX).configure(control::config))
         .configure(crate::models::config)
         .configure(artifacts::storage)
+        .configure(job_logs::storage)
         .configure(git_http::config)
         .service(
             web::scope("")
@@ -95,6 +97,7 @@ fn register(r: &mut Routes) {
     statuses::config(r);
     actions::config(r);
     runs::config(r);
+    job_logs::config(r);
     artifacts::config(r);
     releases::config(r);
     contents::config(r);

@@ -121,6 +121,10 @@ pub(crate) struct Job {
     pub run_attempt: u64,
     pub started_at: DateTime<Utc>,
     pub completed_at: Option<DateTime<Utc>>,
+    /// Its plain-text log as seeded (`JobOutcome::log`); a short generated one is
+    /// served when `None`.
+    #[serde(default)]
+    pub log: Option<String>,
 }
 
 impl Job {
@@ -131,6 +135,34 @@ impl Job {
             Some("failure" | "cancelled" | "timed_out" | "action_required")
         )
     }
+
+    /// Its log as the log download serves it: the seeded one, or lines in the
+    /// shape GitHub writes (a byte-order mark, then a timestamp per line); `None`
+    /// while it is queued, when GitHub has none yet.
+    pub fn log_text(&self) -> Option<String> {
+        if self.status == "queued" {
+            return None;
+        }
+        if let Some(log) = &self.log {
+            return Some(log.clone());
+        }
+        let start = log_time(self.started_at);
+        let mut text = format!("\u{feff}{start} Job {} started\n", self.name);
+        if let (Some(end), Some(conclusion)) = (self.completed_at, &self.conclusion) {
+            let end = log_time(end);
+            text.push_str(&format!("{end} Job {} finished: {conclusion}\n", self.name));
+        }
+        Some(text)
+    }
+}
+
+/// A time as Actions logs write it: `2024-05-01T12:00:00.1234567Z`.
+fn log_time(at: DateTime<Utc>) -> String {
+    format!(
+        "{}.{:07}Z",
+        at.format("%Y-%m-%dT%H:%M:%S"),
+        at.timestamp_subsec_nanos() / 100
+    )
 }
 
 /// An artifact a workflow run uploaded.

@@ -92,8 +92,9 @@ pub(crate) fn start(state: &mut State, owner: &str, repo: &str, run_id: u64) -> 
     true
 }
 
-/// Completes a run with `conclusion`. Each `(name, conclusion)` in `jobs` completes
-/// the job of that name, adding it if new; jobs not named that are still unfinished
+/// Completes a run with `conclusion`. Each `(name, conclusion, log)` in `jobs`
+/// completes the job of that name with that log (`None`: a generated one), adding
+/// it if new; jobs not named that are still unfinished
 /// take the run's conclusion. `artifacts` (`(name, size)`) are added. `false` when the
 /// repository or run is unknown. Conclusions are not checked here.
 pub(crate) fn complete(
@@ -102,7 +103,7 @@ pub(crate) fn complete(
     repo: &str,
     run_id: u64,
     conclusion: &str,
-    jobs: &[(String, String)],
+    jobs: &[(String, String, Option<String>)],
     artifacts: &[(String, u64)],
 ) -> bool {
     if run_mut(state, owner, repo, run_id).is_none() {
@@ -114,7 +115,7 @@ pub(crate) fn complete(
         return false;
     };
     let now = Utc::now();
-    for ((name, job_conclusion), id) in jobs.iter().zip(job_ids) {
+    for ((name, job_conclusion, log), id) in jobs.iter().zip(job_ids) {
         let attempt = run.run_attempt;
         let job = match run.jobs.iter().position(|j| &j.name == name) {
             Some(index) => run.jobs.get_mut(index),
@@ -128,6 +129,7 @@ pub(crate) fn complete(
                     run_attempt: attempt,
                     started_at: now,
                     completed_at: None,
+                    log: None,
                 });
                 run.jobs.last_mut()
             }
@@ -136,6 +138,7 @@ pub(crate) fn complete(
             job.status = "completed".to_owned();
             job.conclusion = Some(job_conclusion.clone());
             job.completed_at = Some(now);
+            job.log.clone_from(log);
         }
     }
     for job in run.jobs.iter_mut().filter(|j| j.completed_at.is_none()) {
@@ -199,6 +202,7 @@ pub(crate) fn rerun(
                 run_attempt: run.run_attempt,
                 started_at: now,
                 completed_at: None,
+                log: None,
             };
         }
     }

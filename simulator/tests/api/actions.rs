@@ -239,3 +239,63 @@ async fn a_running_run_cannot_be_rerun_and_a_failed_one_reruns_only_its_failed_j
         .all(|j| j.run_attempt == 3 && j.conclusion.is_none()));
     served.stop().await;
 }
+
+#[actix_web::test]
+async fn a_jobs_log_download_redirects_to_storage_with_the_seeded_text() {
+    use crate::helpers::{get, post, repo_path, send};
+    use actix_web::test::{call_and_read_body, init_service, TestRequest};
+    let sim = with_pull();
+    sim.add_workflow(OWNER, REPO, ".github/workflows/ci.yml", "CI");
+    let run = sim
+        .trigger_workflow(OWNER, REPO, "ci.yml", "push", "master")
+        .unwrap();
+    let outcome = RunOutcome::new("failure")
+        .job_with_log("test", "failure", "compiling\nerror: it broke\n")
+        .job("build", "success");
+    assert!(sim.complete_run(OWNER, REPO, run, &outcome));
+    let jobs = send(&sim, get(&repo_path(&format!("/actions/runs/{run}/jobs"))))
+        .await
+        .json;
+    let app = init_service(actix_web::App::new().configure(|cfg| sim.configure(cfg))).await;
+    let mut logs = Vec::new();
+    for job in jobs["jobs"].as_array().unwrap() {
+        let id = job["id"].as_u64().unwrap();
+        let found = send(&sim, get(&repo_path(&format!("/actions/jobs/{id}/logs")))).await;
+        assert_eq!(found.status.as_u16(), 302, "{}", found.json);
+        let location = found.header("location").unwrap();
+        let path = location
+            .split_once("/_log-storage")
+            .map(|(_, rest)| format!("/_log-storage{rest}"))
+            .unwrap();
+        assert_eq!(path, format!("/_log-storage/{OWNER}/{REPO}/{id}"));
+        let body = call_and_read_body(&app, TestRequest::get().uri(&path).to_request()).await;
+        logs.push(String::from_utf8(body.to_vec()).unwrap());
+    }
+    assert_eq!(logs[0], "compiling\nerror: it broke\n");
+    assert!(logs[1].starts_with('\u{feff}'), "{:?}", logs[1]);
+    assert!(
+        logs[1].ends_with("Job build finished: success\n"),
+        "{:?}",
+        logs[1]
+    );
+    assert!(sim.storage_requests().iter().all(|r| !r.authorization));
+
+    let unknown = send(&sim, get(&repo_path("/actions/jobs/999999/logs"))).await;
+    assert_eq!(unknown.status.as_u16(), 404);
+    // A re-run queues the jobs again: a queued job has no log yet.
+    let rerun = send(
+        &sim,
+        post(
+            &repo_path(&format!("/actions/runs/{run}/rerun")),
+            serde_json::json!({}),
+        ),
+    )
+    .await;
+    assert_eq!(rerun.status.as_u16(), 201, "{}", rerun.json);
+    let jobs = send(&sim, get(&repo_path(&format!("/actions/runs/{run}/jobs"))))
+        .await
+        .json;
+    let id = jobs["jobs"][0]["id"].as_u64().unwrap();
+    let queued = send(&sim, get(&repo_path(&format!("/actions/jobs/{id}/logs")))).await;
+    assert_eq!(queued.status.as_u16(), 404);
+}

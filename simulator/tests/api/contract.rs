@@ -308,7 +308,9 @@ async fn every_route_answers_as_github_documents() {
     assert!(sim.complete_run(OWNER, REPO, run_id, &outcome));
     let run_path = format!("/actions/runs/{run_id}");
     ok(&sim, "GET", &r(&run_path), None).await;
-    ok(&sim, "GET", &r(&format!("{run_path}/jobs")), None).await;
+    let jobs = ok(&sim, "GET", &r(&format!("{run_path}/jobs")), None).await;
+    let job = jobs["jobs"][0]["id"].as_u64().unwrap();
+    ok(&sim, "GET", &r(&format!("/actions/jobs/{job}/logs")), None).await;
     let artifacts = ok(&sim, "GET", &r(&format!("{run_path}/artifacts")), None).await;
     let artifact = artifacts["artifacts"][0]["id"].as_u64().unwrap();
     ok(

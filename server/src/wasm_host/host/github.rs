@@ -2,8 +2,8 @@
 //! event's repository, checked (target, budget), passed through the policy gate
 //! (reads may be allowed or denied; writes may also be held for approval) and then
 //! sent. Answers are turned into the WIT records here; `current` answers the
-//! interface (writes say done or held), `issues`, `pulls`, `branches`, `diffs`
-//! and `reads` hold the calls new in v0.2.
+//! interface (writes say done or held), `issues`, `pulls`, `branches`, `diffs`,
+//! `reads` and `logs` hold the calls new in v0.2.
 use serde_json::{json, Value};
 
 use super::super::bindings::gantry::plugin::github::{
@@ -23,6 +23,7 @@ mod branches;
 mod current;
 mod diffs;
 mod issues;
+mod logs;
 mod pages;
 mod pulls;
 mod reads;

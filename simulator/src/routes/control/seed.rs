@@ -170,7 +170,7 @@ async fn start_run(
 }
 
 /// `POST /_simulator/repos/{o}/{r}/actions/runs/{id}/complete` with
-/// `{"conclusion", "jobs": [{"name", "conclusion"}], "artifacts": [{"name",
+/// `{"conclusion", "jobs": [{"name", "conclusion", "log"?}], "artifacts": [{"name",
 /// "size_in_bytes"}]}`: 200 with the completed run; 422 for a conclusion GitHub does
 /// not use, 404 for an unknown run.
 async fn complete_run(

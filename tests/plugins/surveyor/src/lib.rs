@@ -7,9 +7,10 @@
 //! body, moves its base to `develop` and closes it with `update-pull-request`. On
 //! `issues.opened` it searches the repository's issues (and tries a search of
 //! another repository), then creates and deletes a branch. On
-//! `workflow_run.completed` it reads the run. Each answer goes to KV (`pull`,
-//! `files`, `file:<n>`, `commits`, `compare`, `patch:<file>`, `status`, `checks`,
-//! `updated`; `search`, `widened`, `branch`, `deleted`; `run`, `no-run`) as `done:…`,
+//! `workflow_run.completed` it reads the run and its jobs' logs. Each answer goes
+//! to KV (`pull`, `files`, `file:<n>`, `commits`, `compare`, `patch:<file>`,
+//! `status`, `checks`, `updated`; `search`, `widened`, `branch`, `deleted`; `run`,
+//! `no-run`, `logs`, `no-logs`) as `done:…`,
 //! `held:<approval id>:<capability>` or `error:…`; `approval-resolved` records
 //! `resolved:<id>`.
 #![allow(unsafe_code)]
@@ -291,7 +292,9 @@ fn on_issue(event: &Event) -> Result<(), String> {
 }
 
 /// On a finished workflow run: reads it (`run`) and a run that does not exist
-/// (`no-run`).
+/// (`no-run`), then the last [`LOG_BYTES`] of each of its jobs' logs (`logs`, as
+/// JSON: `{"truncated", "jobs": [[name, status, conclusion, truncated, log]]}`)
+/// and the logs of the run that does not exist (`no-logs`).
 fn on_run(event: &Event) -> Result<(), String> {
     let repo = event.repository.clone().ok_or("no repository")?;
     let id = payload(event)?["workflow_run"]["id"]
@@ -314,8 +317,38 @@ fn on_run(event: &Event) -> Result<(), String> {
     record(
         "no-run",
         &describe(github::get_workflow_run(&repo, id + 1_000_000)),
+    )?;
+    let logs = |answer: Result<Option<github::WorkflowRunLogs>, HostError>| match answer {
+        Ok(Some(logs)) => {
+            let jobs: Vec<serde_json::Value> = logs
+                .jobs
+                .iter()
+                .map(|j| serde_json::json!([j.name, j.status, j.conclusion, j.truncated, j.log]))
+                .collect();
+            format!(
+                "done:{}",
+                serde_json::json!({"truncated": logs.truncated, "jobs": jobs})
+            )
+        }
+        Ok(None) => "done:none".to_owned(),
+        Err(e) => failed(&e),
+    };
+    record(
+        "logs",
+        &logs(github::get_workflow_run_logs(&repo, id, LOG_BYTES)),
+    )?;
+    record(
+        "no-logs",
+        &logs(github::get_workflow_run_logs(
+            &repo,
+            id + 1_000_000,
+            LOG_BYTES,
+        )),
     )
 }
+
+/// The most bytes of each job's log `workflow_run.completed` asks for.
+const LOG_BYTES: u64 = 64;
 
 impl Guest for Surveyor {
     fn manifest() -> String {

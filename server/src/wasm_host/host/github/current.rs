@@ -2,12 +2,13 @@
 //! `github.rs` do. Every write answers a `written` value that says whether it was
 //! done or is held for a maintainer's approval: being held is not an error (see
 //! `host::written`). The calls new in v0.2 are in `issues`, `pulls`,
-//! `branches`, `diffs` and `reads`.
+//! `branches`, `diffs`, `reads` and `logs`.
 use super::super::super::bindings::gantry::plugin::github::{
     Artifact, CheckRun, CheckRunInfo, CombinedStatus, CommitSummary, Comparison, File, Host, Issue,
     IssueState, IssueUpdate, MergeRequest, Milestone, NewIssue, NewPullRequest, NewRelease,
     NewReview, PullRequest, PullRequestFile, PullRequestUpdate, Release, ReviewComment,
-    SearchResult, StatusState, WorkflowRun, WrittenIssue, WrittenPullRequest, WrittenRelease,
+    SearchResult, StatusState, WorkflowRun, WorkflowRunLogs, WrittenIssue, WrittenPullRequest,
+    WrittenRelease,
 };
 use super::super::super::bindings::gantry::plugin::types::{
     Permission, Written, WrittenId, WrittenNames, WrittenSha,
@@ -48,6 +49,7 @@ impl Host for CallData {
         fn list_check_runs(repo: Repo, at: String) -> Vec<CheckRunInfo>;
         fn search_issues(repo: Repo, query: String) -> SearchResult;
         fn get_workflow_run(repo: Repo, run_id: u64) -> Option<WorkflowRun>;
+        fn get_workflow_run_logs(repo: Repo, run_id: u64, max_bytes: u64) -> Option<WorkflowRunLogs>;
         fn get_permission(repo: Repo, user: String) -> Permission;
         fn list_milestones(repo: Repo, state: String) -> Vec<Milestone>;
         fn list_workflow_runs(repo: Repo, head_sha: String) -> Vec<WorkflowRun>;

@@ -1,11 +1,15 @@
 //! Comment commands: for an `issue_comment` that was created, a pull request review
-//! that was submitted (its body) or a review line comment that was created (never
-//! an edit) by a person (not a bot, not Gantry's own identity, and without
-//! Gantry's idempotency marker), the commands in its body are found by Prow's rules
+//! that was submitted (its body) or a review line comment that was created by a
+//! person (not a bot, not Gantry's own identity, and without Gantry's idempotency
+//! marker; see `comment`), the commands in its body are found by Prow's rules
 //! (`gantry_commands::parse`: line start, quotes, HTML comments and code
 //! ignored) as `/verb args` or `@bot verb args`, and each goes to the enabled
 //! plugins whose manifest declares the verb, once the commenter's permission on the
 //! repository is at least the command's `who` (PR-only verbs are ignored on issues).
+//!
+//! An edit of any of these runs only the command lines it adds (`comment::added`),
+//! and only for commands whose manifest says `edited = true`; the editor's
+//! permission decides. The host's own verbs never run from edits.
 //!
 //! The host answers three verbs itself: `help` (the commands enabled on the
 //! repository, from the manifests), and `@bot approve ID` / `@bot deny ID` by a
@@ -20,7 +24,6 @@
 //! /user`, asked once) and comments carrying the marker Gantry puts on every
 //! comment it makes are never read for commands.
 use gantry_commands::{parse, Command};
-use serde_json::Value;
 
 use super::approvals::{self, Decided, Decider, Decision, Right};
 use super::installed::active::{ActivePlugin, ActivePlugins};
@@ -31,75 +34,8 @@ use crate::policy::Permission;
 use crate::services::AppState;
 use crate::wasm_host::{PluginCommand, PluginEvent};
 
-/// A comment that may carry commands.
-#[derive(Debug)]
-pub struct CommentContext {
-    /// The commenter's login.
-    pub author: String,
-    /// The issue or pull request number.
-    pub number: u64,
-    /// Whether it is a pull request.
-    pub is_pull_request: bool,
-    /// The comment's id (a review's id for a review body).
-    pub comment_id: u64,
-    /// The comment's body.
-    pub body: String,
-}
-
-/// Where comment commands are read from: the event, the action that created the
-/// text, and the object in the payload that holds the text and its author.
-const SOURCES: &[(&str, &str, &str)] = &[
-    ("issue_comment", "created", "comment"),
-    ("pull_request_review", "submitted", "review"),
-    ("pull_request_review_comment", "created", "comment"),
-];
-
-impl CommentContext {
-    /// The comment of an `issue_comment.created`, `pull_request_review.submitted`
-    /// (the review's body) or `pull_request_review_comment.created` (a line
-    /// comment) by a person, normalised into one shape as Prow does; `None` for any
-    /// other event, an edit or a deletion, a bot's comment, or a comment carrying
-    /// Gantry's idempotency marker (Gantry or a plugin made it). Reviews and their
-    /// line comments are always on a pull request.
-    #[must_use]
-    pub fn of(event: &str, action: Option<&str>, payload: &Value) -> Option<Self> {
-        let (_, _, field) = SOURCES
-            .iter()
-            .find(|(e, a, _)| *e == event && action == Some(*a))?;
-        let comment = &payload[*field];
-        let user = &comment["user"];
-        let author = user["login"].as_str()?.to_owned();
-        if user["type"].as_str() == Some("Bot") || author.ends_with("[bot]") {
-            return None;
-        }
-        if comment["body"]
-            .as_str()
-            .is_some_and(|b| b.contains(GANTRY_MARKER))
-        {
-            tracing::info!(%author, "a comment carrying Gantry's marker is not read for commands");
-            return None;
-        }
-        let (number, is_pull_request) = if event == "issue_comment" {
-            let issue = &payload["issue"];
-            (
-                issue["number"].as_u64()?,
-                issue.get("pull_request").is_some_and(|p| !p.is_null()),
-            )
-        } else {
-            (payload["pull_request"]["number"].as_u64()?, true)
-        };
-        Some(Self {
-            author,
-            number,
-            is_pull_request,
-            comment_id: comment["id"].as_u64()?,
-            body: comment["body"].as_str().unwrap_or_default().to_owned(),
-        })
-    }
-}
-
-/// How every comment Gantry and its plugins make begins its idempotency marker.
-pub const GANTRY_MARKER: &str = "<!-- gantry: ";
+mod comment;
+pub use comment::{added, CommentContext, GANTRY_MARKER};
 
 /// One command for one plugin.
 #[derive(Debug)]
@@ -151,6 +87,21 @@ async fn permission_of(
     Ok(Permission::of_answer(&answer))
 }
 
+/// The commenter's permission, asked of GitHub on first need and kept in `known`.
+async fn known_permission(
+    known: &mut Option<Permission>,
+    github: &GitHubClient,
+    repo: &RepoRef,
+    user: &str,
+) -> Result<Permission, GitHubError> {
+    if let Some(p) = *known {
+        return Ok(p);
+    }
+    let p = permission_of(github, repo, user).await?;
+    *known = Some(p);
+    Ok(p)
+}
+
 /// The commands of a comment for the plugins that declare them, and why others did
 /// not run (not a pull request, the commenter's permission, no enabled plugin
 /// declares the verb). Host commands (`help`, `approve`, `deny`) are answered here
@@ -171,7 +122,10 @@ pub async fn route(
         return Ok(routing);
     };
     let bot = state.settings.commands.bot_name.as_str();
-    let commands = parse(&comment.body, Some(bot));
+    let mut commands = parse(&comment.body, Some(bot));
+    if let Some(before) = &comment.previous {
+        commands = added(commands, &parse(before, Some(bot)));
+    }
     if commands.is_empty() {
         return Ok(routing);
     }
@@ -186,9 +140,20 @@ pub async fn route(
         });
         return Ok(routing);
     }
-    let permission = permission_of(github, &repo, &comment.author).await?;
+    // Asked of GitHub once, and only when a command needs it.
+    let mut known: Option<Permission> = None;
     let Routing { routed, unrouted } = &mut routing;
     for (seq, command) in commands.iter().enumerate() {
+        if comment.is_edit() && is_host_command(command) {
+            unrouted.push(Unrouted {
+                subject: format!("/{}", command.name),
+                reason: format!(
+                    "edited: the host's /{} runs from new comments only",
+                    command.name
+                ),
+            });
+            continue;
+        }
         match command.name.as_str() {
             "help" => {
                 reply(
@@ -201,10 +166,9 @@ pub async fn route(
                 )
                 .await?
             }
-            "approve" | "deny"
-                if command.mention
-                    && command.args.first().is_some_and(|a| a.starts_with("ap_")) =>
-            {
+            "approve" | "deny" if is_host_command(command) => {
+                let permission =
+                    known_permission(&mut known, github, &repo, &comment.author).await?;
                 let text = decide(state, &repo, comment, command, permission).await?;
                 reply(
                     github,
@@ -241,6 +205,18 @@ pub async fn route(
                         });
                         continue;
                     }
+                    if comment.is_edit() && !spec.edited {
+                        tracing::debug!(verb, plugin = %name, "a command added by an edit, not opted in: ignored");
+                        unrouted.push(Unrouted {
+                            subject,
+                            reason: format!(
+                                "edited: /{verb} of {name} runs from new comments only (its manifest does not set `edited = true`)"
+                            ),
+                        });
+                        continue;
+                    }
+                    let permission =
+                        known_permission(&mut known, github, &repo, &comment.author).await?;
                     let needed = Permission::parse(&spec.who).unwrap_or(Permission::Write);
                     if permission < needed {
                         tracing::info!(verb, author = %comment.author, needed = %spec.who, "the commenter may not use this command: ignored");
@@ -292,6 +268,18 @@ pub async fn route(
         }
     }
     Ok(routing)
+}
+
+/// Whether the host answers `command` itself: `help`, and `@bot approve ID` or
+/// `@bot deny ID` naming a held action (a plain `/approve` is a plugin's verb).
+fn is_host_command(command: &Command) -> bool {
+    match command.name.as_str() {
+        "help" => true,
+        "approve" | "deny" => {
+            command.mention && command.args.first().is_some_and(|a| a.starts_with("ap_"))
+        }
+        _ => false,
+    }
 }
 
 /// GitHub's name of a permission.
@@ -352,12 +340,17 @@ fn help_text(active: &ActivePlugins, bot: &str) -> String {
                 c.usage.clone()
             };
             out.push_str(&format!(
-                "| `{usage}` | {} ({}) | {}{} |\n",
+                "| `{usage}` | {} ({}) | {}{}{} |\n",
                 c.description,
                 p.plugin.manifest.name,
                 c.who,
                 if c.pull_requests_only {
                     ", pull requests only"
+                } else {
+                    ""
+                },
+                if c.edited {
+                    ", also when edited in"
                 } else {
                     ""
                 }
@@ -456,67 +449,4 @@ async fn audit_refusal(
         .details(format!("/{verb} of {plugin} needs {who}"));
     audit::record(&state.db, state.audit_key(), entry).await?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn by(user: &str) -> Value {
-        json!({"login": user, "type": "User"})
-    }
-
-    #[test]
-    fn reviews_and_line_comments_are_read_as_comments_on_their_pull_request() {
-        let review = json!({
-            "action": "submitted",
-            "review": {"id": 7, "body": "/poke", "user": by("ann")},
-            "pull_request": {"number": 2},
-        });
-        let c = CommentContext::of("pull_request_review", Some("submitted"), &review).unwrap();
-        assert_eq!(
-            (c.author.as_str(), c.number, c.is_pull_request, c.comment_id),
-            ("ann", 2, true, 7)
-        );
-        assert_eq!(c.body, "/poke");
-        let line = json!({
-            "action": "created",
-            "comment": {"id": 9, "body": "/poke", "user": by("bob")},
-            "pull_request": {"number": 3},
-        });
-        let c = CommentContext::of("pull_request_review_comment", Some("created"), &line).unwrap();
-        assert_eq!((c.author.as_str(), c.number, c.comment_id), ("bob", 3, 9));
-        assert!(c.is_pull_request);
-    }
-
-    #[test]
-    fn edits_dismissals_bots_and_empty_reviews_carry_no_commands() {
-        let line = json!({
-            "comment": {"id": 9, "body": "/poke", "user": by("bob")},
-            "pull_request": {"number": 3},
-        });
-        assert!(CommentContext::of("pull_request_review_comment", Some("edited"), &line).is_none());
-        assert!(
-            CommentContext::of("pull_request_review_comment", Some("deleted"), &line).is_none()
-        );
-        let review = json!({
-            "review": {"id": 7, "body": "/poke", "user": by("ann")},
-            "pull_request": {"number": 2},
-        });
-        assert!(CommentContext::of("pull_request_review", Some("edited"), &review).is_none());
-        assert!(CommentContext::of("pull_request_review", Some("dismissed"), &review).is_none());
-        let bot = json!({
-            "review": {"id": 7, "body": "/poke", "user": {"login": "ci[bot]", "type": "Bot"}},
-            "pull_request": {"number": 2},
-        });
-        assert!(CommentContext::of("pull_request_review", Some("submitted"), &bot).is_none());
-        // GitHub sends `"body": null` for a review without a body.
-        let empty = json!({
-            "review": {"id": 7, "body": null, "user": by("ann")},
-            "pull_request": {"number": 2},
-        });
-        let c = CommentContext::of("pull_request_review", Some("submitted"), &empty).unwrap();
-        assert!(c.body.is_empty());
-    }
 }
