@@ -191,7 +191,10 @@ fn plugin_test_keeps_kv_across_events_and_across_runs_with_state() {
         "{second}"
     );
     let elsewhere = run("third", false);
-    assert!(elsewhere.contains("log: info: note before: None"), "{elsewhere}");
+    assert!(
+        elsewhere.contains("log: info: note before: None"),
+        "{elsewhere}"
+    );
 
     // Two events in one call share one state, in order.
     let out = gantry(&[
@@ -209,5 +212,8 @@ fn plugin_test_keeps_kv_across_events_and_across_runs_with_state() {
     assert!(out.status.success(), "{text}");
     let (one, two) = text.split_at(text.rfind("== issues.opened").unwrap());
     assert!(one.contains("log: info: note before: None"), "{text}");
-    assert!(two.contains(r#"log: info: note before: Some("third")"#), "{text}");
+    assert!(
+        two.contains(r#"log: info: note before: Some("third")"#),
+        "{text}"
+    );
 }
