@@ -226,8 +226,10 @@ async fn with_simulator(
 
 /// The server's state on the database in `dir`, talking to the simulator.
 async fn test_state(dir: &Path, sim_url: &str) -> anyhow::Result<AppState> {
-    let mut settings = Settings::default();
-    settings.data_dir = dir.to_path_buf();
+    let mut settings = Settings {
+        data_dir: dir.to_path_buf(),
+        ..Settings::default()
+    };
     settings.github.api_url = sim_url.to_owned();
     settings.github.git_url = sim_url.to_owned();
     settings.github.token = Some(Secret::new("plugin-test"));
