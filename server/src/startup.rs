@@ -7,23 +7,17 @@ use std::sync::Arc;
 
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
-use tokio::sync::Notify;
 use tracing_actix_web::TracingLogger;
 
 use crate::config::Settings;
-use crate::github::GitHubAccess;
 use crate::jobs::WorkerPool;
 use crate::metrics::Metrics;
-use crate::secrets::WebhookSecrets;
 use crate::services::dispatch::DeliveryObserver;
 use crate::services::installed::{self, CompiledPlugins};
+use crate::services::state::Parts;
 use crate::services::AppState;
-use crate::wasm_host::{PluginRegistry, PluginRuntime, ProcessServices};
+use crate::wasm_host::{PluginRegistry, PluginRuntime};
 use crate::{db, routes};
-
-/// How long intake's storage breaker stays open before a probe delivery goes
-/// through (`services::storage_breaker`).
-const BREAKER_COOL_DOWN: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// A built, bound, not yet running Gantry server.
 pub struct Application {
@@ -116,64 +110,24 @@ impl Application {
         } else {
             db.clone()
         };
-        let github = GitHubAccess::from_settings(
-            &settings.github,
-            Some(crate::github::app::GitHubMetrics {
-                rate_left: metrics.github_rate_left.clone(),
-                calls: metrics.github_calls.clone(),
-            }),
+        let state = AppState::assemble(
+            settings,
+            Parts {
+                db,
+                runtime,
+                plugins: compiled,
+                metrics,
+                observer: extras.observer,
+                sandbox: extras.sandbox,
+            },
         )
-        .context("setting up GitHub access")?;
-        let webhook_secrets = Arc::new(WebhookSecrets::new(&settings)?);
-        if !webhook_secrets.any(&db).await? {
+        .await?;
+        if !state.webhook_secrets.any(&state.db).await? {
             tracing::warn!("no webhook secret is configured: every delivery will be refused until one is set (GANTRY_WEBHOOK_SECRET or `gantry secrets add`)");
         }
-        let listener = TcpListener::bind(&settings.server.listen)
-            .with_context(|| format!("binding {}", settings.server.listen))?;
+        let listener = TcpListener::bind(&state.settings.server.listen)
+            .with_context(|| format!("binding {}", state.settings.server.listen))?;
         let port = listener.local_addr()?.port();
-        let host_services = Arc::new(
-            ProcessServices::new(&settings, Some(&metrics))
-                .context("setting up plugin host services")?,
-        );
-        let session_keys = crate::auth::SessionKeys::load(&db, &settings)
-            .await
-            .context("loading the session signing key")?;
-        let writer = crate::services::delivery_writer::DeliveryWriter::spawn(
-            db.clone(),
-            settings.database_url(),
-        )
-        .context("starting the delivery writer")?;
-        let intake_permits = Arc::new(tokio::sync::Semaphore::new(
-            settings.webhook.max_in_flight.max(1),
-        ));
-        let breaker = Arc::new(crate::services::storage_breaker::StorageBreaker::new(
-            BREAKER_COOL_DOWN,
-            settings.webhook.deadline() + BREAKER_COOL_DOWN,
-            metrics.storage_breaker_state.clone(),
-            metrics.storage_failures.clone(),
-        ));
-        let state = AppState {
-            passwords: Arc::new(crate::auth::verifier::PasswordVerifier::new(
-                settings.web.login.max_concurrent_verifications,
-            )),
-            session_keys,
-            writer,
-            breaker,
-            db,
-            host_services,
-            settings: Arc::new(settings),
-            runtime,
-            plugins: compiled,
-            job_config: Arc::default(),
-            github,
-            wake: Arc::new(Notify::new()),
-            observer: extras.observer,
-            sandbox: extras.sandbox,
-            metrics,
-            webhook_secrets,
-            own_login: Arc::default(),
-            intake_permits,
-        };
         let data = web::Data::new(state.clone());
         let server = HttpServer::new(move || {
             App::new()

@@ -28,7 +28,13 @@ const DEFAULT_FILTER: &str = "info,sqlx=warn,wasmtime=warn,cranelift=warn";
 /// Installs the global subscriber without span export. Calling it twice is harmless:
 /// the first installation wins.
 pub fn init(json: bool) {
-    let _ = install(json, None);
+    let _ = install(json, None, DEFAULT_FILTER);
+}
+
+/// Installs the global subscriber for a command whose output is its report
+/// (`gantry plugin test` without `-v`): nothing is logged unless `RUST_LOG` asks.
+pub fn init_quiet(json: bool) {
+    let _ = install(json, None, "off");
 }
 
 /// Installs the global subscriber and, when `settings` name an endpoint, the span
@@ -42,7 +48,7 @@ pub fn init(json: bool) {
 /// When the endpoint is not a valid URL or the exporter's HTTP client cannot be built.
 pub fn init_exporting(json: bool, settings: &TelemetrySettings) -> anyhow::Result<Telemetry> {
     if !settings.exports() {
-        return Ok(install(json, None));
+        return Ok(install(json, None, DEFAULT_FILTER));
     }
     let endpoint = format!(
         "{}/v1/traces",
@@ -62,7 +68,7 @@ pub fn init_exporting(json: bool, settings: &TelemetrySettings) -> anyhow::Resul
                 .build(),
         )
         .build();
-    let telemetry = install(json, Some(provider));
+    let telemetry = install(json, Some(provider), DEFAULT_FILTER);
     if telemetry.exports() {
         tracing::info!(%endpoint, "exporting spans over OTLP/HTTP");
     } else {
@@ -71,9 +77,9 @@ pub fn init_exporting(json: bool, settings: &TelemetrySettings) -> anyhow::Resul
     Ok(telemetry)
 }
 
-fn install(json: bool, provider: Option<SdkTracerProvider>) -> Telemetry {
+fn install(json: bool, provider: Option<SdkTracerProvider>, default_filter: &str) -> Telemetry {
     let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
     let lines = fmt::layer().with_target(false).with_writer(std::io::stderr);
     let lines = if json {
         lines.json().flatten_event(true).boxed()

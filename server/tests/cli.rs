@@ -4,6 +4,9 @@
 //! tests in `tests/integration` run.
 use std::process::Command;
 
+#[path = "cli/plugin_test.rs"]
+mod plugin_test;
+
 fn gantry(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_gantry"))
         .args(args)
@@ -65,11 +68,9 @@ fn plugin_test_runs_a_plugin_against_the_simulator_and_reports_what_it_did() {
         "{text}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(
-        text.contains("plugin hooks 0.1.0 (sdk 0.1.0) on issues.opened"),
-        "{text}"
-    );
-    assert!(text.contains("outcome: ok"), "{text}");
+    assert!(text.contains("plugin hooks 0.1.0 (sdk 0.1.0)"), "{text}");
+    assert!(text.contains("== issues.opened"), "{text}");
+    assert!(text.contains("ran hooks: ok"), "{text}");
     assert!(text.contains("issues:write -> allow"), "{text}");
     assert!(
         text.contains("labels:") && text.contains("needs-triage"),
@@ -87,7 +88,7 @@ fn plugin_test_fails_and_shows_the_denial_for_an_undeclared_capability() {
         &repo_file("tests/fixtures/webhooks/issues/opened.payload.json"),
     ]);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(!out.status.success());
+    assert_eq!(out.status.code(), Some(1));
     assert!(
         text.contains("issues:write -> deny") && text.contains("does not declare"),
         "{text}"
@@ -99,8 +100,9 @@ fn plugin_test_fails_and_shows_the_denial_for_an_undeclared_capability() {
 }
 
 /// The plugin guide's tutorial, as a reader would follow it: the guide shows the
-/// template's code, `plugin new` makes the crate, the build script builds it, and
-/// `plugin test` runs it against the simulator.
+/// template's code, `plugin new` makes the crate, the build script builds it,
+/// `plugin test` runs it against the simulator on an event and on its `/hello`
+/// command, and `plugin install` and `enable` put it in Gantry.
 #[test]
 fn the_plugin_guide_tutorial_builds_and_runs() {
     let guide = std::fs::read_to_string(repo_file("docs/plugin-guide.md")).unwrap();
@@ -153,6 +155,37 @@ fn the_plugin_guide_tutorial_builds_and_runs() {
         text.contains("Hello @Codertocat, thanks for the report!"),
         "{text}"
     );
+
+    // Step 5's command, then step 6's install and enable.
+    let command = gantry(&[
+        "plugin",
+        "test",
+        &wasm,
+        "--comment",
+        "/hello",
+        "--on",
+        "issues/opened",
+    ]);
+    let text = stdout(&command);
+    assert!(command.status.success(), "{text}");
+    assert!(text.contains("ran hello /hello #0: ok"), "{text}");
+    assert!(
+        text.contains("| Hello @plugin-tester, thanks for the report!"),
+        "{text}"
+    );
+    let data = dir.join("data");
+    let install = gantry_in(&data, &["plugin", "install", &wasm]);
+    assert!(install.status.success(), "{}", stdout(&install));
+    assert!(stdout(&install).contains("installed hello 0.1.0"));
+    let enable = gantry_in(
+        &data,
+        &["plugin", "enable", "hello", "--repo", "OWNER/NAME"],
+    );
+    assert!(
+        enable.status.success(),
+        "{}",
+        String::from_utf8_lossy(&enable.stderr)
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -204,7 +237,7 @@ fn a_plugin_is_made_built_and_tested_in_an_empty_folder_without_a_checkout() {
         "{text}\n{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    assert!(text.contains("outcome: ok"), "{text}");
+    assert!(text.contains("ran hello: ok"), "{text}");
     assert!(
         text.contains("Hello @Codertocat, thanks for the report!"),
         "{text}"

@@ -184,6 +184,9 @@ fn learn_issue(state: &mut State, key: &str, v: &Value, from_pull_payload: bool)
                     pull.files = old.files;
                     pull.mergeable = old.mergeable;
                     pull.merged_by = old.merged_by;
+                    if pull.reported.is_none() {
+                        pull.reported = old.reported;
+                    }
                     if pull.id == 0 {
                         pull.id = old.id;
                     }
@@ -315,6 +318,14 @@ fn pull_info(v: &Value, from_pull_payload: bool) -> PullInfo {
             .collect(),
         merged_at: time_at(v, "merged_at"),
         merge_commit_sha: str_at(v, "merge_commit_sha").map(str::to_owned),
+        reported: match (
+            u64_at(v, "additions"),
+            u64_at(v, "deletions"),
+            u64_at(v, "changed_files"),
+        ) {
+            (Some(a), Some(d), files) if from_pull_payload => Some((a, d, files.unwrap_or(0))),
+            _ => None,
+        },
         ..PullInfo::default()
     }
 }

@@ -10,6 +10,8 @@ mod deliveries;
 pub mod new_plugin;
 mod plugin;
 mod plugin_admin;
+#[cfg(feature = "sandbox")]
+mod plugin_report;
 mod policy;
 mod sdk_bundle;
 mod secrets;
@@ -179,6 +181,10 @@ pub fn main() -> ExitCode {
                 telemetry::Telemetry::default()
             })
         }
+        None if quiet(&cli.command) => {
+            telemetry::init_quiet(cli.log_json);
+            telemetry::Telemetry::default()
+        }
         None => {
             telemetry::init(cli.log_json);
             telemetry::Telemetry::default()
@@ -198,8 +204,23 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             report_error(&err);
-            ExitCode::FAILURE
+            if err.downcast_ref::<plugin::NotRun>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
         }
+    }
+}
+
+/// Whether the command prints a report and logs only when asked
+/// (`gantry plugin test` without `-v`).
+fn quiet(command: &Command) -> bool {
+    match command {
+        Command::Plugin {
+            command: plugin::PluginSubcommand::Test(args),
+        } => !args.verbose(),
+        _ => false,
     }
 }
 

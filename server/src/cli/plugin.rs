@@ -1,9 +1,10 @@
 //! `gantry plugin new` (a plugin crate from the template), `gantry plugin build`
 //! (that crate built for wasm32-wasip2), `gantry plugin inspect`
 //! (what a component declares, without running it) and `gantry plugin test`
-//! (run a plugin once against a private simulator and print what it did and what the
-//! policy decided; only in builds with the `sandbox` feature, since it runs the
-//! simulator); the commands managing installed plugins are in `plugin_admin`.
+//! (run a plugin on events or a comment as the server would, against a private
+//! simulator, and print the report `plugin_report` shapes; only in builds with the
+//! `sandbox` feature, since it runs the simulator); the commands managing installed
+//! plugins are in `plugin_admin`.
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -29,25 +30,13 @@ pub enum PluginSubcommand {
         /// The crate (default: the current folder).
         dir: Option<PathBuf>,
     },
-    /// Run a plugin on one event against a private GitHub simulator; exits non-zero
-    /// unless the plugin succeeds.
-    Test {
-        /// The plugin component (`.wasm`).
-        wasm: PathBuf,
-        /// A webhook payload (JSON), such as a file from GitHub's webhook examples.
-        #[arg(long)]
-        event: PathBuf,
-        /// The event name (`X-GitHub-Event`); by default the payload file's folder
-        /// name, as in `webhooks/issues/opened.payload.json`.
-        #[arg(long)]
-        event_name: Option<String>,
-        /// Configuration (JSON or TOML) instead of the manifest's default.
-        #[arg(long)]
-        config: Option<PathBuf>,
-        /// Print the report as JSON.
-        #[arg(long)]
-        json: bool,
-    },
+    /// Run a plugin as the server would, on events against a private GitHub
+    /// simulator: installed with install's checks, configured as `configure` does,
+    /// each event processed by the server's own job code (subscriptions, routes,
+    /// commands and their permission check, policy). Exits 0 when the plugin ran
+    /// for every event and every run ended ok, 1 when a run failed or the plugin was
+    /// refused, 2 when for some event it did not run (the report says why).
+    Test(TestArgs),
     /// Show a component's WIT version, SDK version, events, commands and
     /// capabilities, read from the file without running it.
     Inspect {
@@ -61,6 +50,71 @@ pub enum PluginSubcommand {
     Admin(super::plugin_admin::AdminCommand),
 }
 
+/// What `gantry plugin test` runs, and how.
+#[derive(Debug, clap::Args)]
+#[cfg_attr(not(feature = "sandbox"), allow(dead_code))] // read only with the simulator
+pub struct TestArgs {
+    /// The plugin component (`.wasm`).
+    wasm: PathBuf,
+    /// A webhook payload (JSON), such as a file from GitHub's webhook examples;
+    /// repeat it to run several events in order against one state.
+    #[arg(long)]
+    event: Vec<PathBuf>,
+    /// The event name (`X-GitHub-Event`) of every `--event`; by default each
+    /// payload file's folder name, as in `webhooks/issues/opened.payload.json`.
+    #[arg(long)]
+    event_name: Option<String>,
+    /// A comment to run after the events, such as "/size": an
+    /// `issue_comment.created` on what `--on` names.
+    #[arg(long)]
+    comment: Option<String>,
+    /// What the comment is on: `pull_request/opened` or `issues/opened` (GitHub's
+    /// example payloads), or a pull request or issue event's payload file.
+    #[arg(long, default_value = "pull_request/opened", requires = "comment")]
+    on: String,
+    /// Who writes the comments: the `--comment` (default `plugin-tester`) and,
+    /// when given, every comment `--event` (default: its payload's author).
+    #[arg(long = "as", value_name = "LOGIN")]
+    commenter: Option<String>,
+    /// The commenter's permission on the repository, as the simulated GitHub
+    /// answers it (the repository's owner is always admin).
+    #[arg(long, default_value = "write",
+          value_parser = ["none", "read", "triage", "write", "maintain", "admin"])]
+    permission: String,
+    /// Configuration (JSON or TOML), merged over the manifest's defaults as
+    /// `gantry plugin configure NAME --repo '*'` does.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Keep the database (kv, held approvals, the plugin and its configuration) and
+    /// the simulated GitHub in this folder, across runs.
+    #[arg(long, value_name = "DIR")]
+    state: Option<PathBuf>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Also print the host's log (on standard error).
+    #[arg(short, long)]
+    verbose: bool,
+}
+
+impl TestArgs {
+    /// Whether the host's log is wanted.
+    #[must_use]
+    pub fn verbose(&self) -> bool {
+        self.verbose
+    }
+}
+
+/// Who writes `--comment` without `--as`.
+#[cfg(feature = "sandbox")]
+const DEFAULT_COMMENTER: &str = "plugin-tester";
+
+/// `gantry plugin test` ran, and for some event the plugin did not run: exit 2.
+#[derive(Debug, thiserror::Error)]
+#[cfg_attr(not(feature = "sandbox"), allow(dead_code))] // made only with the simulator
+#[error("the plugin did not run for {0}; the report says why")]
+pub struct NotRun(pub String);
+
 /// Runs a `gantry plugin` command; those managing installed plugins open the
 /// database `database` resolves.
 ///
@@ -71,13 +125,14 @@ pub(super) async fn run(
     command: PluginSubcommand,
     database: &dyn Fn() -> anyhow::Result<super::database::CliDatabase>,
 ) -> anyhow::Result<()> {
-    let (wasm, event, event_name, config, json) = match command {
+    let args = match command {
         PluginSubcommand::New { name, path, sdk } => {
             let dir = path.unwrap_or_else(|| PathBuf::from(&name));
             let sdk = super::new_plugin::create(&name, &dir, sdk.as_deref())?;
             println!("created {} ({name}, SDK at {sdk}). Next:", dir.display());
             println!("  gantry plugin build {}", dir.display());
             println!("  gantry plugin test <the .wasm it prints> --event PAYLOAD.json");
+            println!("  gantry plugin test <the .wasm it prints> --comment \"/VERB\" --on pull_request/opened");
             return Ok(());
         }
         PluginSubcommand::Build { dir } => {
@@ -85,13 +140,7 @@ pub(super) async fn run(
             println!("{}", wasm.display());
             return Ok(());
         }
-        PluginSubcommand::Test {
-            wasm,
-            event,
-            event_name,
-            config,
-            json,
-        } => (wasm, event, event_name, config, json),
+        PluginSubcommand::Test(args) => args,
         PluginSubcommand::Inspect { wasm, json } => return inspect(&wasm, json),
         PluginSubcommand::Admin(command) => {
             let db = database()?;
@@ -100,22 +149,7 @@ pub(super) async fn run(
                 .map_err(|err| db.explain(err));
         }
     };
-    let bytes = std::fs::read(&wasm).with_context(|| format!("reading {}", wasm.display()))?;
-    let payload = std::fs::read(&event).with_context(|| format!("reading {}", event.display()))?;
-    let event_name = match event_name {
-        Some(name) => name,
-        None => event
-            .parent()
-            .and_then(|p| p.file_name())
-            .and_then(|n| n.to_str())
-            .map(str::to_owned)
-            .context("say which event this is with --event-name")?,
-    };
-    let config = match &config {
-        Some(path) => Some(super::plugin_admin::read_config(path)?),
-        None => None,
-    };
-    test(&bytes, &event_name, &payload, config.as_ref(), json).await
+    test(args).await
 }
 
 /// Prints what a component declares and which WIT version it speaks.
@@ -131,85 +165,99 @@ fn inspect(wasm: &std::path::Path, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs the plugin once against a private simulator and prints the report.
+/// Runs the events against a private simulator and prints the report.
 #[cfg(feature = "sandbox")]
-async fn test(
-    bytes: &[u8],
-    event_name: &str,
-    payload: &[u8],
-    config: Option<&serde_json::Value>,
-    json: bool,
-) -> anyhow::Result<()> {
-    use crate::services::plugin_test;
-    let report = plugin_test::run(bytes, event_name, payload, config).await?;
-    if json {
+async fn test(args: TestArgs) -> anyhow::Result<()> {
+    use crate::services::plugin_test::{self, comment, TestEvent, TestOptions};
+    let bytes =
+        std::fs::read(&args.wasm).with_context(|| format!("reading {}", args.wasm.display()))?;
+    let mut events = Vec::new();
+    for path in &args.event {
+        let payload = read_json(path)?;
+        let name = match &args.event_name {
+            Some(name) => name.clone(),
+            None => event_name_of(path)?,
+        };
+        events.push(TestEvent { name, payload });
+    }
+    let mut context = Vec::new();
+    if let Some(text) = &args.comment {
+        let on = match comment::built_in(&args.on) {
+            Some(on) => on,
+            None if std::path::Path::new(&args.on).is_file() => {
+                comment::target_of(read_json(std::path::Path::new(&args.on))?)
+                    .map_err(anyhow::Error::msg)?
+            }
+            None => anyhow::bail!(
+                "--on {}: no such file; give a payload file or one of {}",
+                args.on,
+                comment::BUILT_IN.join(", ")
+            ),
+        };
+        let id = 9_000_000 + u64::try_from(events.len()).unwrap_or_default();
+        let login = args.commenter.as_deref().unwrap_or(DEFAULT_COMMENTER);
+        events.push(comment::on(&on, text, login, id));
+        context.push(on);
+    }
+    if events.is_empty() {
+        anyhow::bail!("nothing to run: give --event PAYLOAD.json, or --comment \"/VERB\" (on --on pull_request/opened)");
+    }
+    let config = args
+        .config
+        .as_deref()
+        .map(super::plugin_admin::read_config)
+        .transpose()?;
+    let options = TestOptions {
+        state_dir: args.state.as_deref(),
+        config: config.as_ref(),
+        context,
+        commenter: args.commenter.as_deref(),
+        permission: &args.permission,
+    };
+    let report = plugin_test::run(&bytes, &events, &options).await?;
+    if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        print_report(&report);
+        super::plugin_report::print(&report);
     }
-    if report.outcome != "ok" {
-        anyhow::bail!("the plugin ended with `{}`", report.outcome);
+    if !report.all_ok() {
+        anyhow::bail!("a run of the plugin did not end ok (see the report above)");
+    }
+    let not_run: Vec<&str> = report.not_run().map(|e| e.event.as_str()).collect();
+    if !not_run.is_empty() {
+        return Err(NotRun(not_run.join(", ")).into());
     }
     Ok(())
 }
 
 #[cfg(not(feature = "sandbox"))]
 #[allow(clippy::unused_async)] // the same signature as the sandbox build's
-async fn test(
-    _: &[u8],
-    _: &str,
-    _: &[u8],
-    _: Option<&serde_json::Value>,
-    _: bool,
-) -> anyhow::Result<()> {
+async fn test(_: TestArgs) -> anyhow::Result<()> {
     Err(super::without_sandbox("gantry plugin test"))
 }
 
+/// A JSON file, read and parsed.
 #[cfg(feature = "sandbox")]
-fn print_report(r: &crate::services::plugin_test::TestReport) {
-    println!(
-        "plugin {} (sdk {}) on {}",
-        r.plugin,
-        r.sdk_version.as_deref().unwrap_or("unknown"),
-        r.event
-    );
-    if !r.subscribed {
-        println!(
-            "note: the manifest does not subscribe to {}; it ran anyway",
-            r.event
-        );
-    }
-    println!("outcome: {} in {} ms", r.outcome, r.duration_ms);
-    if let Some(message) = &r.message {
-        println!("message: {message}");
-    }
-    if !r.log.is_empty() {
-        println!("log:");
-        for line in r.log.lines() {
-            println!("  {line}");
-        }
-    }
-    println!("policy:");
-    if r.decisions.is_empty() {
-        println!("  (no GitHub writes)");
-    }
-    for (capability, effect, why) in &r.decisions {
-        println!("  {capability} -> {effect}: {why}");
-    }
-    for (id, action) in &r.held {
-        println!("  held for approval {id}: {action}");
-    }
-    println!("GitHub (simulated) afterwards:");
-    println!(
-        "  labels: {}",
-        if r.labels.is_empty() {
-            "(none)".to_owned()
-        } else {
-            r.labels.join(", ")
-        }
-    );
-    println!("  comments: {}", r.comments.len());
-    for c in &r.comments {
-        println!("    | {}", c.lines().next().unwrap_or_default());
+fn read_json(path: &std::path::Path) -> anyhow::Result<serde_json::Value> {
+    let text = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_slice(&text).with_context(|| format!("{} is not JSON", path.display()))
+}
+
+/// The event a payload file holds, from its folder's name (GitHub's examples are
+/// laid out as `EVENT/ACTION.payload.json`).
+#[cfg(feature = "sandbox")]
+fn event_name_of(path: &std::path::Path) -> anyhow::Result<String> {
+    let folder = path
+        .parent()
+        .and_then(|p| p.file_name())
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    if crate::domain::is_known_event(folder) {
+        Ok(folder.to_owned())
+    } else {
+        anyhow::bail!(
+            "say which event {} is with --event-name EVENT (its folder `{folder}` is not a GitHub event name)",
+            path.display()
+        )
     }
 }

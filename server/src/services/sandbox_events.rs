@@ -17,7 +17,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
 ];
 
 /// GitHub's `pull_request.opened` payload from the fixture corpus.
-const PR_OPENED: &str =
+pub(crate) const PR_OPENED: &str =
     include_str!("../../../tests/fixtures/webhooks/pull_request/opened.payload.json");
 
 /// The repository, people and numbers an event is about.

@@ -1,8 +1,11 @@
 //! `AppState`: the one cheap-to-clone context every handler, service and worker gets.
 //! It lives with the services because it holds their parts (the delivery writer, the
-//! compiled plugins, the job configuration cache), and they take it.
+//! compiled plugins, the job configuration cache), and they take it. `assemble`
+//! puts it together from an opened database and runtime: for the server
+//! (`startup`) and for `gantry plugin test`, which runs jobs as the server does.
 use std::sync::Arc;
 
+use anyhow::Context;
 use sea_orm::DatabaseConnection;
 use tokio::sync::Notify;
 
@@ -65,7 +68,97 @@ impl std::fmt::Debug for AppState {
     }
 }
 
+/// How long intake's storage breaker stays open before a probe delivery goes
+/// through (`services::storage_breaker`).
+const BREAKER_COOL_DOWN: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// What [`AppState::assemble`] is given rather than builds from the settings.
+#[allow(missing_debug_implementations)] // holds trait objects
+pub struct Parts {
+    /// The database, migrated.
+    pub db: DatabaseConnection,
+    /// The wasmtime engine the plugins are compiled on.
+    pub runtime: PluginRuntime,
+    /// Installed plugins compiled on `runtime`.
+    pub plugins: Arc<CompiledPlugins>,
+    /// Prometheus metrics.
+    pub metrics: Metrics,
+    /// Sees each delivery before plugins run (a simulator).
+    pub observer: Option<Arc<dyn DeliveryObserver>>,
+    /// Whether this runs as a sandbox.
+    pub sandbox: bool,
+}
+
 impl AppState {
+    /// The state of a process on `settings`: GitHub access, host services, the
+    /// delivery writer, session keys and the rest built around `parts`.
+    ///
+    /// # Errors
+    /// When GitHub access, the webhook secrets, the host services, the session key
+    /// or the delivery writer cannot be set up.
+    pub async fn assemble(settings: Settings, parts: Parts) -> anyhow::Result<Self> {
+        let Parts {
+            db,
+            runtime,
+            plugins,
+            metrics,
+            observer,
+            sandbox,
+        } = parts;
+        let github = GitHubAccess::from_settings(
+            &settings.github,
+            Some(crate::github::app::GitHubMetrics {
+                rate_left: metrics.github_rate_left.clone(),
+                calls: metrics.github_calls.clone(),
+            }),
+        )
+        .context("setting up GitHub access")?;
+        let webhook_secrets = Arc::new(WebhookSecrets::new(&settings)?);
+        let host_services = Arc::new(
+            crate::wasm_host::ProcessServices::new(&settings, Some(&metrics))
+                .context("setting up plugin host services")?,
+        );
+        let session_keys = crate::auth::SessionKeys::load(&db, &settings)
+            .await
+            .context("loading the session signing key")?;
+        let writer = crate::services::delivery_writer::DeliveryWriter::spawn(
+            db.clone(),
+            settings.database_url(),
+        )
+        .context("starting the delivery writer")?;
+        let intake_permits = Arc::new(tokio::sync::Semaphore::new(
+            settings.webhook.max_in_flight.max(1),
+        ));
+        let breaker = Arc::new(crate::services::storage_breaker::StorageBreaker::new(
+            BREAKER_COOL_DOWN,
+            settings.webhook.deadline() + BREAKER_COOL_DOWN,
+            metrics.storage_breaker_state.clone(),
+            metrics.storage_failures.clone(),
+        ));
+        Ok(Self {
+            passwords: Arc::new(crate::auth::verifier::PasswordVerifier::new(
+                settings.web.login.max_concurrent_verifications,
+            )),
+            session_keys,
+            writer,
+            breaker,
+            db,
+            host_services,
+            settings: Arc::new(settings),
+            runtime,
+            plugins,
+            job_config: Arc::default(),
+            github,
+            wake: Arc::new(Notify::new()),
+            observer,
+            sandbox,
+            metrics,
+            webhook_secrets,
+            own_login: Arc::default(),
+            intake_permits,
+        })
+    }
+
     /// The key of the audit log's chain.
     #[must_use]
     pub fn audit_key(&self) -> &crate::crypto::AuditKey {

@@ -247,6 +247,10 @@ pub fn is_valid_capability(cap: &str) -> bool {
 }
 
 #[cfg(test)]
+#[path = "manifest_reference_tests.rs"]
+mod reference_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

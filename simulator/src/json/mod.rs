@@ -307,9 +307,8 @@ pub(crate) fn pull_request(base: &str, state: &State, repo: &Repo, issue: &Issue
     if let Some(map) = out.as_object_mut() {
         let repo_api = repo_url(base, repo);
         map.insert("auto_merge".to_owned(), Value::Null);
-        // The line counts are those of the files seeded with `set_pull_files`; the
-        // commits those on the head its base has not (`/pulls/{n}/commits`), one
-        // for a head the simulator only heard of.
+        // The commits are those on the head its base has not (`/pulls/{n}/commits`),
+        // one for a head the simulator only heard of.
         let (head, base) = (
             pull.head_sha.to_ascii_lowercase(),
             pull.base_sha.to_ascii_lowercase(),
@@ -320,11 +319,18 @@ pub(crate) fn pull_request(base: &str, state: &State, repo: &Repo, issue: &Issue
             1
         };
         map.insert("commits".to_owned(), json!(commits));
-        let additions: u64 = pull.files.iter().map(|f| f.additions).sum();
-        let deletions: u64 = pull.files.iter().map(|f| f.deletions).sum();
+        // Without seeded files, the counts of the last payload learned.
+        let (additions, deletions, changed) = match pull.reported {
+            Some(counts) if pull.files.is_empty() => counts,
+            _ => (
+                pull.files.iter().map(|f| f.additions).sum(),
+                pull.files.iter().map(|f| f.deletions).sum(),
+                pull.files.len() as u64,
+            ),
+        };
         map.insert("additions".to_owned(), json!(additions));
         map.insert("deletions".to_owned(), json!(deletions));
-        map.insert("changed_files".to_owned(), json!(pull.files.len()));
+        map.insert("changed_files".to_owned(), json!(changed));
         let links = json!({
             "self": {"href": api},
             "html": {"href": html},

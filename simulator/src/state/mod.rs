@@ -193,6 +193,10 @@ pub(crate) struct PullInfo {
     /// Login of whoever merged it.
     #[serde(default)]
     pub merged_by: Option<String>,
+    /// The line counts of the last pull request payload learned (`additions`,
+    /// `deletions`, `changed_files`): answered while no files are seeded.
+    #[serde(default)]
+    pub reported: Option<(u64, u64, u64)>,
 }
 
 /// A comment on an issue or pull request.

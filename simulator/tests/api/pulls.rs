@@ -33,6 +33,40 @@ async fn a_learned_pull_request_is_mergeable_and_lists_its_requested_reviewers()
 }
 
 #[actix_web::test]
+async fn a_learned_pull_request_counts_its_payloads_lines_until_files_are_seeded() {
+    let served = serve(with_pull());
+    let pull: serde_json::Value = served
+        .octo
+        .get(repo_path("/pulls/2"), None::<&()>)
+        .await
+        .unwrap();
+    // GitHub's example payload: one file, one line added and one deleted.
+    assert_eq!(
+        (
+            &pull["additions"],
+            &pull["deletions"],
+            &pull["changed_files"]
+        ),
+        (&json!(1), &json!(1), &json!(1))
+    );
+    assert!(served.sim.set_pull_files(
+        OWNER,
+        REPO,
+        2,
+        &[
+            PullFile::modified("a.rs", 30, 5),
+            PullFile::modified("b.rs", 2, 0)
+        ]
+    ));
+    let pull = served.octo.pulls(OWNER, REPO).get(2).await.unwrap();
+    assert_eq!(
+        (pull.additions, pull.deletions, pull.changed_files),
+        (Some(32), Some(5), Some(2))
+    );
+    served.stop().await;
+}
+
+#[actix_web::test]
 async fn seeded_files_are_listed_as_diff_entries() {
     let served = serve(with_pull());
     let mut renamed = PullFile::modified("src/new.rs", 0, 0);
