@@ -366,11 +366,18 @@ async fn process(
         anyhow::bail!("the delivery {delivery_id} was stored already");
     };
     let lease = std::time::Duration::from_secs(state.settings.worker.lease_secs);
-    let job = jobs::lease_batch(&state.db, "plugin-test", lease, 1, |id, _| id != job_id)
-        .await?
-        .into_iter()
-        .next()
-        .context("the event's job could not be leased")?;
+    let job = jobs::lease_batch(&state.db, "plugin-test", lease, 1, |id, _| {
+        if id == job_id {
+            jobs::Candidate::Take
+        } else {
+            jobs::Candidate::Wait
+        }
+    })
+    .await?
+    .jobs
+    .into_iter()
+    .next()
+    .context("the event's job could not be leased")?;
     crate::services::dispatch::process(state, job).await?;
     report(state, sim, event, job_id, &delivery_id, comment).await
 }
