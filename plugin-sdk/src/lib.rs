@@ -54,9 +54,9 @@ pub use macros::__version_bytes;
 pub use error::{Context, Error};
 pub use host::{config, git, github, http, kv, log, metrics, secrets};
 pub use level::Level;
-pub use schema::config_schema;
 #[doc(hidden)]
 pub use schema::__config_schema_text;
+pub use schema::config_schema;
 /// Deriving a configuration's JSON schema (`#[derive(schemars::JsonSchema)]`), the
 /// version this SDK uses: see [`register_plugin!`] and [`config_schema`].
 pub use schemars;

@@ -83,7 +83,10 @@ mod tests {
         assert_eq!(labels["description"], "Labels to add.");
         assert_eq!(labels["default"], serde_json::json!(["triage"]));
         let limit = &schema["properties"]["limit"];
-        assert_eq!((limit["minimum"].clone(), limit["maximum"].clone()), (1.into(), 10.into()));
+        assert_eq!(
+            (limit["minimum"].clone(), limit["maximum"].clone()),
+            (1.into(), 10.into())
+        );
         assert_eq!(limit["default"], 3);
         assert!(
             schema["$defs"]["Section"]["properties"]["title"].is_object(),

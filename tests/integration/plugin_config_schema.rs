@@ -103,7 +103,10 @@ async fn a_configuration_outside_a_derived_schema_is_refused_with_the_schemas_me
         201
     );
     for (bad, says) in [
-        (json!({"times": 5}), "at /times: 5 is greater than the maximum of 3"),
+        (
+            json!({"times": 5}),
+            "at /times: 5 is greater than the maximum of 3",
+        ),
         (json!({"greeting": ""}), "at /greeting"),
         (json!({"place": "mail"}), "at /place"),
         (json!({"loud": true}), "loud"),
@@ -159,7 +162,10 @@ async fn a_plugin_whose_schema_export_calls_the_host_is_refused_at_load_saying_s
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"], "invalid_plugin");
     assert!(
-        body["message"].as_str().unwrap().contains("`config-schema` export failed"),
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("`config-schema` export failed"),
         "{body}"
     );
 }
@@ -204,7 +210,10 @@ fn the_bundled_plugins_derive_or_write_their_schemas_and_keep_their_defaults() {
     let schema = releases.config_schema.unwrap();
     assert_eq!(schema["additionalProperties"], false);
     let max_commits = &schema["properties"]["max_commits"];
-    assert_eq!((&max_commits["minimum"], &max_commits["maximum"]), (&json!(1), &json!(5000)));
+    assert_eq!(
+        (&max_commits["minimum"], &max_commits["maximum"]),
+        (&json!(1), &json!(5000))
+    );
     assert_eq!(schema["properties"]["tag_prefix"]["maxLength"], 20);
     let defaults = releases.default_config.unwrap();
     assert_eq!(defaults["tag_prefix"], "v");

@@ -110,8 +110,7 @@ impl PluginRuntime {
             })
         });
         let instance = linker.instantiate_async(&mut store, component).await?;
-        let export =
-            instance.get_typed_func::<(), (Option<WasmStr>,)>(&mut store, EXPORT)?;
+        let export = instance.get_typed_func::<(), (Option<WasmStr>,)>(&mut store, EXPORT)?;
         let (answer,) = export.call_async(&mut store, ()).await?;
         let Some(text) = answer else {
             return Ok(None);
@@ -178,7 +177,10 @@ fn defaults_of(schema: &serde_json::Value) -> Option<serde_json::Value> {
 fn drop_null_defaults(value: &mut serde_json::Value) {
     match value {
         serde_json::Value::Object(fields) => {
-            if fields.get("default").is_some_and(serde_json::Value::is_null) {
+            if fields
+                .get("default")
+                .is_some_and(serde_json::Value::is_null)
+            {
                 fields.remove("default");
             }
             fields.values_mut().for_each(drop_null_defaults);
@@ -209,7 +211,10 @@ mod tests {
 
     use super::*;
 
-    fn manifest(written: Option<serde_json::Value>, defaults: Option<serde_json::Value>) -> Manifest {
+    fn manifest(
+        written: Option<serde_json::Value>,
+        defaults: Option<serde_json::Value>,
+    ) -> Manifest {
         let mut m: Manifest = toml::from_str("name = \"t\"\nversion = \"0.1.0\"").unwrap();
         m.config_schema = written;
         m.default_config = defaults;
@@ -231,19 +236,34 @@ mod tests {
 
     #[test]
     fn a_derived_schema_fills_the_manifest_and_its_defaults_become_the_default_config() {
-        let m = manifest(None, None).with_derived_schema(Some(derived())).unwrap();
+        let m = manifest(None, None)
+            .with_derived_schema(Some(derived()))
+            .unwrap();
         let schema = m.config_schema.unwrap();
         assert_eq!(schema["properties"]["limit"]["default"], 3);
-        assert!(schema["properties"]["note"].get("default").is_none(), "{schema}");
-        assert_eq!(m.default_config, Some(json!({"labels": ["triage"], "limit": 3})));
+        assert!(
+            schema["properties"]["note"].get("default").is_none(),
+            "{schema}"
+        );
+        assert_eq!(
+            m.default_config,
+            Some(json!({"labels": ["triage"], "limit": 3}))
+        );
 
         let written = json!({"limit": 5});
         let m = manifest(None, Some(written.clone()))
             .with_derived_schema(Some(derived()))
             .unwrap();
-        assert_eq!(m.default_config, Some(written), "a written default_config wins");
+        assert_eq!(
+            m.default_config,
+            Some(written),
+            "a written default_config wins"
+        );
         let unchanged = manifest(Some(json!({"type": "object"})), None);
-        assert_eq!(unchanged.clone().with_derived_schema(None).unwrap(), unchanged);
+        assert_eq!(
+            unchanged.clone().with_derived_schema(None).unwrap(),
+            unchanged
+        );
     }
 
     #[test]

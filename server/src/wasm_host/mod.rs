@@ -25,8 +25,8 @@
 pub mod bindings;
 pub mod cache;
 mod call;
-pub mod config_schema;
 pub mod call_types;
+pub mod config_schema;
 pub mod egress;
 pub mod engine;
 pub mod host;

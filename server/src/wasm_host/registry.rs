@@ -15,11 +15,11 @@ use wasmtime::Engine;
 use super::bindings::gantry::plugin::{config, git, github, http, kv, metrics, secrets, types};
 use super::bindings::PluginPre;
 use super::cache::ComponentCache;
-use super::v0_1::bindings::PluginPre as V0_1PluginPre;
 use super::call::PluginRuntime;
 use super::engine;
 use super::host::CallData;
 use super::manifest::Manifest;
+use super::v0_1::bindings::PluginPre as V0_1PluginPre;
 use crate::config::Limits;
 
 /// A plugin ready to run.

@@ -44,7 +44,10 @@ struct Derived;
 impl Plugin for Derived {
     fn handle_event(_event: Event) -> Result<(), Error> {
         let config: Config = config::get()?;
-        info!("config {}", serde_json::to_string(&config).unwrap_or_default());
+        info!(
+            "config {}",
+            serde_json::to_string(&config).unwrap_or_default()
+        );
         Ok(())
     }
 }
