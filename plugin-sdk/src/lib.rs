@@ -7,7 +7,9 @@
 //! [`http`], [`secrets`], [`metrics`], [`config`], [`log`]) that answer one
 //! [`Error`] type, writes that say whether they were done or held for approval
 //! ([`Written`]), logging macros with format arguments ([`info!`] and friends), and
-//! the [`register_plugin!`] macro that exports the plugin and embeds its manifest.
+//! the [`register_plugin!`] macro that exports the plugin and embeds its manifest,
+//! and [`config_schema`], the JSON schema of a configuration type
+//! (`register_plugin!(P, config = T)` gives it to the host).
 //!
 //! ```ignore
 //! use gantry_plugin_sdk::events::TypedEvent;
@@ -43,6 +45,7 @@ pub mod fake;
 mod host;
 mod level;
 mod macros;
+mod schema;
 mod written;
 
 #[doc(hidden)]
@@ -51,6 +54,12 @@ pub use macros::__version_bytes;
 pub use error::{Context, Error};
 pub use host::{config, git, github, http, kv, log, metrics, secrets};
 pub use level::Level;
+#[doc(hidden)]
+pub use schema::__config_schema_text;
+pub use schema::config_schema;
+/// Deriving a configuration's JSON schema (`#[derive(schemars::JsonSchema)]`), the
+/// version this SDK uses: see [`register_plugin!`] and [`config_schema`].
+pub use schemars;
 pub use written::{Held, Written};
 
 /// Bindings generated from `wit/v0.2` by `wit-bindgen`; the SDK's modules wrap them.

@@ -1,13 +1,21 @@
-//! The `register_plugin!` macro and the constants it stamps into the binary, and the
-//! logging macros (`info!`, `debug!`, `warn!`, `error!`) that take format arguments.
+//! The `register_plugin!` macro (the exports, the constants it stamps into the binary
+//! and the derived configuration schema), and the logging macros (`info!`, `debug!`,
+//! `warn!`, `error!`) that take format arguments.
 use crate::SDK_VERSION;
 
 /// Exports a type implementing [`crate::Plugin`] as the component's plugin and embeds its
 /// manifest (`gantry-plugin.toml` beside the crate's `Cargo.toml`) and the SDK
 /// version as custom sections, so the host reads them without running any code.
+///
+/// `register_plugin!(MyPlugin, config = MyConfig)` also names the type the plugin
+/// reads its configuration into (`#[derive(schemars::JsonSchema)]`): its JSON schema
+/// ([`crate::config_schema`]) becomes the manifest's `config_schema` when the host
+/// loads the plugin, so the manifest must not write one by hand (the host refuses
+/// both at once). Without `config = ...`, the manifest's own `config_schema`, if
+/// any, is the schema.
 #[macro_export]
 macro_rules! register_plugin {
-    ($plugin:ty) => {
+    (@export $plugin:ty, $schema:expr) => {
         #[allow(unsafe_code)]
         #[used]
         #[link_section = "gantry:manifest"]
@@ -25,6 +33,9 @@ macro_rules! register_plugin {
             fn manifest() -> ::std::string::String {
                 ::std::string::String::from(include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/gantry-plugin.toml")))
             }
+            fn config_schema() -> ::core::option::Option<::std::string::String> {
+                $schema
+            }
             fn handle_event(event: $crate::Event) -> ::core::result::Result<(), ::std::string::String> {
                 <$plugin as $crate::Plugin>::handle_event(event).map_err($crate::Error::into_message)
             }
@@ -37,6 +48,12 @@ macro_rules! register_plugin {
         }
 
         $crate::bindings::__export_gantry_plugin!(__GantryExports with_types_in $crate::bindings);
+    };
+    ($plugin:ty, config = $config:ty $(,)?) => {
+        $crate::register_plugin!(@export $plugin, ::core::option::Option::Some($crate::__config_schema_text::<$config>()));
+    };
+    ($plugin:ty $(,)?) => {
+        $crate::register_plugin!(@export $plugin, ::core::option::Option::None);
     };
 }
 

@@ -46,6 +46,7 @@ mod observability;
 mod pagination;
 mod plugin_ci;
 mod plugin_commands;
+mod plugin_config_schema;
 mod plugin_hooks;
 mod plugin_releases;
 mod plugin_sync;

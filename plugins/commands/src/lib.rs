@@ -114,7 +114,8 @@ impl Plugin for Commands {
     }
 }
 
-gantry_plugin_sdk::register_plugin!(Commands);
+// The configuration's schema is derived from `rules::Config`.
+gantry_plugin_sdk::register_plugin!(Commands, config = Config);
 
 /// The issue or pull request as GitHub has it now.
 fn fetch_item(repo: &Repo, number: u64) -> Result<payload::Item, Error> {

@@ -7,7 +7,8 @@
 //! `kind/…`, `area/…`, `priority/…`, `triage/…`, `lifecycle/…`).
 pub use gantry_plugin_sdk::github::Milestone;
 pub use gantry_plugin_sdk::Level;
-use serde::Deserialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 /// The label `/lgtm` adds.
 pub const LGTM: &str = "lgtm";
@@ -25,15 +26,22 @@ pub const MAX_LISTED_MILESTONES: usize = 20;
 /// Labels `/label` never touches: each has its own command and permission.
 const GATE_LABELS: &[&str] = &[LGTM, APPROVED, HOLD];
 
-/// The plugin's configuration (see `config_schema` in `gantry-plugin.toml`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default)]
+/// The commands plugin's configuration. Its JSON schema (the manifest's
+/// `config_schema`) is derived from this type, doc comments as descriptions and
+/// [`Config::default`] as defaults: `register_plugin!(Commands, config = Config)`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
 pub struct Config {
-    /// Labels `/label` and `/remove-label` may touch; empty allows any.
+    /// Labels `/label` and `/remove-label` may add or remove. Empty: any label.
+    /// `lgtm`, `approved` and `do-not-merge/hold` are never allowed there: they have
+    /// their own commands and permissions.
+    #[schemars(inner(length(min = 1, max = 100)))]
     pub allowed_labels: Vec<String>,
-    /// Whether to react to the command's comment.
+    /// React to each command's comment: `+1` when it was carried out, `eyes` when
+    /// the plugin replied instead.
     pub acknowledge: bool,
-    /// Whether new commits remove `lgtm`.
+    /// Remove `lgtm` when new commits are pushed to the pull request
+    /// (`pull_request.synchronize`), with a comment saying so.
     pub lgtm_reset_on_push: bool,
 }
 

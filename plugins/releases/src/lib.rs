@@ -154,7 +154,8 @@ impl Plugin for Releases {
     }
 }
 
-gantry_plugin_sdk::register_plugin!(Releases);
+// The configuration's schema is derived from `rules::Config`.
+gantry_plugin_sdk::register_plugin!(Releases, config = Config);
 
 /// Starts a release; returns the reply.
 fn release(repo: &Repo, command: &Command, branch: &str, config: &Config) -> Result<String, Error> {

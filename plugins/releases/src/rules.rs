@@ -5,25 +5,40 @@
 use std::cmp::Ordering;
 use std::fmt::Write as _;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// The plugin's configuration (see `config_schema` in `gantry-plugin.toml`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default)]
+/// The releases plugin's configuration. Its JSON schema (the manifest's
+/// `config_schema`) is derived from this type, doc comments as descriptions and
+/// [`Config::default`] as defaults: `register_plugin!(Releases, config = Config)`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
 pub struct Config {
-    /// What a tag starts with before the version.
+    /// What a release tag starts with before the version (`v` gives `v1.2.0`);
+    /// `@gantry release 1.2.0` gets it added.
+    #[schemars(length(max = 20))]
     pub tag_prefix: String,
-    /// The workflow whose latest successful run supplies the assets; empty for none.
+    /// The workflow (file name such as `build.yml`, path, or name) whose latest
+    /// successful run on the released commit supplies the assets; empty for a
+    /// release without assets.
+    #[schemars(length(max = 255))]
     pub artifacts_workflow: String,
-    /// The artifacts to attach; empty for all.
+    /// The artifacts to attach, by name; empty attaches every artifact of the run.
+    #[schemars(inner(length(min = 1, max = 255)))]
     pub artifact_names: Vec<String>,
-    /// The notes' sections in order.
+    /// The release notes' sections in order, each with the conventional-commit
+    /// types it gathers. Breaking changes always come first.
     pub notes_sections: Vec<Section>,
-    /// The heading of commits no section takes; empty leaves them out.
+    /// The heading of commits no section takes (other types, or not conventional);
+    /// empty leaves them out of the notes.
+    #[schemars(length(max = 100))]
     pub other_section: String,
-    /// Draft, assets, then publish (or publish as created).
+    /// Create the release as a draft, attach the assets, then publish it. When
+    /// false the release is published as it is created (one approval under the
+    /// default policy) and the assets are attached afterwards.
     pub draft_first: bool,
-    /// At most this many commits are read.
+    /// At most this many commits are read since the previous tag.
+    #[schemars(range(min = 1, max = 5000))]
     pub max_commits: u32,
 }
 
@@ -51,11 +66,14 @@ impl Default for Config {
 }
 
 /// One section of the release notes.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
 pub struct Section {
-    /// Its heading.
+    /// The section's heading, for example `Features`.
+    #[schemars(length(min = 1, max = 100))]
     pub title: String,
-    /// The conventional-commit types it gathers.
+    /// Conventional-commit types, lower case, for example `feat`.
+    #[schemars(inner(length(min = 1, max = 50)))]
     pub types: Vec<String>,
 }
 

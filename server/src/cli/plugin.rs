@@ -155,7 +155,8 @@ pub(super) async fn run(
 /// Prints what a component declares and which WIT version it speaks.
 fn inspect(wasm: &std::path::Path, json: bool) -> anyhow::Result<()> {
     let bytes = std::fs::read(wasm).with_context(|| format!("reading {}", wasm.display()))?;
-    let shown = crate::wasm_host::inspect::inspect(&bytes)
+    let runtime = crate::wasm_host::PluginRuntime::new(crate::config::Limits::default())?;
+    let shown = crate::wasm_host::inspect::inspect(&bytes, &runtime)
         .with_context(|| format!("{} is not a Gantry plugin", wasm.display()))?;
     if json {
         println!("{}", serde_json::to_string_pretty(&shown)?);

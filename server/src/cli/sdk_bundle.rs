@@ -41,6 +41,7 @@ pub const FILES: &[(&str, &str)] = &[
     sdk_file!("src/level.rs"),
     sdk_file!("src/lib.rs"),
     sdk_file!("src/macros.rs"),
+    sdk_file!("src/schema.rs"),
     sdk_file!("src/written.rs"),
     sdk_file!("wit/v0.2/config.wit"),
     sdk_file!("wit/v0.2/git.wit"),

@@ -267,11 +267,7 @@ impl PluginRuntime {
         let export = entry.export();
         let result = {
             let call = async {
-                let instance = plugin
-                    .pre
-                    .instance_pre()
-                    .instantiate_async(&mut store)
-                    .await?;
+                let instance = plugin.pre.instantiate_async(&mut store).await?;
                 let returned = match entry {
                     Entry::Event(arg) => call_export(&instance, &mut store, export, arg).await?,
                     Entry::Command(arg) => call_export(&instance, &mut store, export, arg).await?,

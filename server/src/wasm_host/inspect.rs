@@ -1,9 +1,12 @@
-//! What a component is, read from its bytes without compiling or running it: the
-//! WIT version it speaks (from its imports), whether this host serves it, the SDK
-//! version stamped into it, and its manifest (events, routes, commands, capabilities), for
-//! `gantry plugin inspect`.
+//! What a component is, for `gantry plugin inspect`: the WIT version it speaks
+//! (from its imports), whether this host serves it, the SDK version stamped into
+//! it, and its manifest (events, routes, commands, capabilities, configuration
+//! schema). All of it is read from the bytes without running the plugin, except a
+//! schema derived from its configuration type, which a served component is loaded
+//! for (its `config-schema` export runs once with no capabilities, as at install).
 use serde::Serialize;
 
+use super::call::PluginRuntime;
 use super::manifest::Manifest;
 use super::wit_version::{self, PACKAGE};
 
@@ -30,17 +33,39 @@ pub struct Inspection {
     pub commands: Vec<String>,
     /// Declared capabilities.
     pub capabilities: Vec<String>,
+    /// Where its configuration schema comes from: `derived` (from its Rust type),
+    /// `manifest` (written by hand), or `none`.
+    pub config_schema_source: &'static str,
+    /// The JSON schema of its configuration, as install checks configurations
+    /// against it.
+    pub config_schema: Option<serde_json::Value>,
+    /// The configuration it gets when an operator sets none.
+    pub default_config: Option<serde_json::Value>,
 }
 
-/// Reads `bytes` as a Gantry plugin component.
+/// Reads `bytes` as a Gantry plugin component; a served one is loaded on `runtime`
+/// for the configuration schema it derives.
 ///
 /// # Errors
-/// When the binary cannot be parsed or carries no valid manifest. A version this
-/// host does not serve is not an error here: it is shown as such.
-pub fn inspect(bytes: &[u8]) -> anyhow::Result<Inspection> {
+/// When the binary cannot be parsed or carries no valid manifest, or a served
+/// component does not load (its `config-schema` export traps, or it both derives a
+/// schema and writes one). A version this host does not serve is not an error
+/// here: it is shown as such, with its manifest as written.
+pub fn inspect(bytes: &[u8], runtime: &PluginRuntime) -> anyhow::Result<Inspection> {
     let wit_versions = wit_version::imported_versions(bytes)?;
     let served = wit_version::served_version(bytes).is_ok();
-    let (manifest, sdk_version) = Manifest::from_component(bytes)?;
+    let (written, sdk_version) = Manifest::from_component(bytes)?;
+    let written_schema = written.config_schema.is_some();
+    let manifest = if served {
+        runtime.load(bytes, None)?.manifest
+    } else {
+        written
+    };
+    let config_schema_source = match (&manifest.config_schema, written_schema) {
+        (None, _) => "none",
+        (Some(_), true) => "manifest",
+        (Some(_), false) => "derived",
+    };
     Ok(Inspection {
         name: manifest.name,
         version: manifest.version,
@@ -59,6 +84,9 @@ pub fn inspect(bytes: &[u8]) -> anyhow::Result<Inspection> {
             .map(|c| format!("/{}", c.verb))
             .collect(),
         capabilities: manifest.capabilities,
+        config_schema_source,
+        config_schema: manifest.config_schema,
+        default_config: manifest.default_config,
     })
 }
 
@@ -112,7 +140,24 @@ impl std::fmt::Display for Inspection {
             writeln!(f, "route: {route}")?;
         }
         writeln!(f, "commands: {}", list(&self.commands))?;
-        write!(f, "capabilities: {}", list(&self.capabilities))
+        write!(f, "capabilities: {}", list(&self.capabilities))?;
+        let pretty = |value: &serde_json::Value| {
+            serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
+        };
+        match &self.config_schema {
+            None => write!(f, "\nconfig schema: (none)")?,
+            Some(schema) => {
+                let from = match self.config_schema_source {
+                    "derived" => "derived from the plugin's configuration type",
+                    _ => "written in the manifest",
+                };
+                write!(f, "\nconfig schema ({from}):\n{}", pretty(schema))?;
+            }
+        }
+        if let Some(defaults) = &self.default_config {
+            write!(f, "\ndefault config:\n{}", pretty(defaults))?;
+        }
+        Ok(())
     }
 }
 
@@ -130,7 +175,8 @@ mod tests {
 
     #[test]
     fn a_v0_1_component_is_shown_with_its_version_and_declarations() {
-        let shown = inspect(&asker_v0_1()).unwrap();
+        let runtime = PluginRuntime::new(crate::config::Limits::default()).unwrap();
+        let shown = inspect(&asker_v0_1(), &runtime).unwrap();
         assert_eq!(shown.wit_versions, vec!["0.1.0".to_owned()]);
         assert!(shown.served);
         assert_eq!(shown.sdk_version.as_deref(), Some("0.1.0"));
@@ -142,6 +188,8 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("capabilities: issues:write, kv"), "{text}");
+        assert_eq!(shown.config_schema_source, "none");
+        assert!(text.contains("config schema: (none)"), "{text}");
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //!
 //! The SDK embeds the manifest (TOML) in the `gantry:manifest` custom section of the
 //! plugin's core module, and the SDK version in `gantry:sdk-version`, so the host reads
-//! both by parsing the binary, never by running the plugin.
+//! both by parsing the binary, never by running the plugin. A configuration schema
+//! the plugin derives from its Rust type is not in the section: loading fills it in
+//! (`config_schema`).
 use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
 use wasmparser::{Parser, Payload};
@@ -39,10 +41,12 @@ pub struct Manifest {
     /// Comment commands it handles (`/verb` or `@bot verb`), for routing and help.
     #[serde(default)]
     pub commands: Vec<CommandSpec>,
-    /// JSON schema of its configuration.
+    /// JSON schema of its configuration: written here, or derived from the
+    /// plugin's configuration type and filled in when it is loaded (never both).
     #[serde(default)]
     pub config_schema: Option<serde_json::Value>,
-    /// Configuration used when an operator sets none.
+    /// Configuration used when an operator sets none (with a derived schema and
+    /// none written, the schema's top-level defaults).
     #[serde(default)]
     pub default_config: Option<serde_json::Value>,
 }

@@ -14,6 +14,8 @@
 //!   `CallState`) and the host imports, one module each;
 //! - `call_types`: what a call takes (event, command, approval notice, the job's
 //!   `JobEnv` holding the process's `ProcessServices`) and the report it gives;
+//! - `config_schema`: the schema a plugin derives from its configuration's type,
+//!   asked of its `config-schema` export once when it is loaded;
 //! - `call`: the runtime and its entry points (`PluginRuntime::invoke` and the
 //!   others), running one call with its deadline, memory and output caps;
 //! - `egress`: plugins' outbound HTTP client and its address checks;
@@ -24,6 +26,7 @@ pub mod bindings;
 pub mod cache;
 mod call;
 pub mod call_types;
+pub mod config_schema;
 pub mod egress;
 pub mod engine;
 pub mod host;

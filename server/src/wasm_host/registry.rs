@@ -1,6 +1,7 @@
 //! Building the plugin runtime (engine and linker, once; the type and its calls are
-//! in `call`), loading a plugin (compiled once, pre-instantiated, with its
-//! configuration) and the registry of the plugins loaded at start.
+//! in `call`), loading a plugin (compiled once, pre-instantiated, its manifest
+//! completed with the schema it derives, with its configuration) and the registry
+//! of the plugins loaded at start.
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
@@ -8,7 +9,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use sha2::{Digest, Sha256};
-use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::component::{Component, HasSelf, InstancePre, Linker};
 use wasmtime::Engine;
 
 use super::bindings::gantry::plugin::{config, git, github, http, kv, metrics, secrets, types};
@@ -18,6 +19,7 @@ use super::call::PluginRuntime;
 use super::engine;
 use super::host::CallData;
 use super::manifest::Manifest;
+use super::v0_1::bindings::PluginPre as V0_1PluginPre;
 use crate::config::Limits;
 
 /// A plugin ready to run.
@@ -34,7 +36,7 @@ pub struct LoadedPlugin {
     pub config_json: Arc<str>,
     /// The component's bytes, as loaded (what is stored when it is installed).
     pub component: Arc<[u8]>,
-    pub(crate) pre: PluginPre<CallData>,
+    pub(crate) pre: InstancePre<CallData>,
 }
 
 impl std::fmt::Debug for LoadedPlugin {
@@ -108,19 +110,24 @@ impl PluginRuntime {
     }
 
     /// Checks that the component speaks a served WIT version, reads the manifest,
-    /// compiles the component and checks its imports against the host's. `config`
-    /// overrides the manifest's default configuration.
+    /// compiles the component, checks its imports and exports against the host's
+    /// and fills the manifest's `config_schema` from the plugin's `config-schema`
+    /// export when it derives one (see the `config_schema` module). `config` overrides the
+    /// manifest's default configuration.
     ///
     /// # Errors
     /// When the component speaks a WIT version this host does not serve (the
-    /// message names those it serves), the manifest is missing or invalid, or the
-    /// component does not compile or needs imports the host does not provide.
+    /// message names those it serves), the manifest is missing or invalid, the
+    /// component does not compile, needs imports the host does not provide or
+    /// lacks an export of its version's world, its `config-schema` export fails, or
+    /// it both derives a schema and writes one in its manifest.
     pub fn load(
         &self,
         bytes: &[u8],
         config: Option<&serde_json::Value>,
     ) -> anyhow::Result<LoadedPlugin> {
-        super::wit_version::served_version(bytes)?;
+        let version = super::wit_version::served_version(bytes)?;
+        let v0_1 = version.as_deref() == Some("0.1.0");
         let (manifest, sdk_version) = Manifest::from_component(bytes)?;
         let digest = hex::encode(Sha256::digest(bytes));
         let component = match &self.cache {
@@ -138,14 +145,25 @@ impl PluginRuntime {
                     manifest.name
                 )
             })?;
-        let pre = PluginPre::new(instance_pre)
-            .map_err(anyhow::Error::from)
-            .with_context(|| {
-                format!(
-                    "plugin `{}` does not export the gantry:plugin world",
-                    manifest.name
-                )
-            })?;
+        // The exports of the version it speaks (v0.1 has no `config-schema`).
+        let exports = if v0_1 {
+            V0_1PluginPre::new(instance_pre.clone()).map(drop)
+        } else {
+            PluginPre::new(instance_pre.clone()).map(drop)
+        };
+        exports.map_err(anyhow::Error::from).with_context(|| {
+            format!(
+                "plugin `{}` does not export the gantry:plugin@{} world",
+                manifest.name,
+                version.as_deref().unwrap_or(super::wit_version::CURRENT)
+            )
+        })?;
+        let derived = if v0_1 {
+            None
+        } else {
+            self.derived_config_schema(&component, &manifest.name)?
+        };
+        let manifest = manifest.with_derived_schema(derived)?;
         let config = config
             .cloned()
             .or_else(|| manifest.default_config.clone())
@@ -157,7 +175,7 @@ impl PluginRuntime {
             config_json: Arc::from(config.to_string()),
             component: Arc::from(bytes),
             manifest,
-            pre,
+            pre: instance_pre,
         })
     }
 }

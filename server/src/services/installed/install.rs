@@ -2,7 +2,9 @@
 //! section (parsing only, no plugin code runs), checked (name, version, schema,
 //! defaults), the component compiled once (cached by digest in memory and, with the
 //! runtime's cache, on disk) so a plugin the host cannot run is refused at once,
-//! then stored with its bytes and the change's audit row, in one transaction.
+//! its manifest completed with the configuration schema it derives (its
+//! `config-schema` export, run once with no capabilities) and checked again, then
+//! stored with its bytes and the change's audit row, in one transaction.
 use std::sync::Arc;
 
 use sea_orm::TransactionTrait;
@@ -116,11 +118,16 @@ impl PluginAdmin<'_> {
         Ok(manifest)
     }
 
+    /// Compiles the component, which completes its manifest with the schema it
+    /// derives, and checks that manifest's schema and defaults again.
     async fn compile(&self, bytes: Vec<u8>) -> Result<Arc<LoadedPlugin>, PluginAdminError> {
-        self.compiled
+        let plugin = self
+            .compiled
             .compile(Arc::from(bytes))
             .await
-            .map_err(|e| PluginAdminError::InvalidPlugin(format!("{e:#}")))
+            .map_err(|e| PluginAdminError::InvalidPlugin(format!("{e:#}")))?;
+        check(&plugin.manifest, plugin.sdk_version.as_deref())?;
+        Ok(plugin)
     }
 
     /// Stores a new plugin and audits it. With `everywhere`, it is also enabled for

@@ -196,6 +196,11 @@ impl Guest for Author {
         include_str!("../gantry-plugin.toml").to_owned()
     }
 
+    /// The configuration, if any, is described in the manifest.
+    fn config_schema() -> Option<String> {
+        None
+    }
+
     fn handle_event(event: Event) -> Result<(), String> {
         match event.name.as_str() {
             "issues" => on_issue(&event),

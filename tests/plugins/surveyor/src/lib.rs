@@ -355,6 +355,11 @@ impl Guest for Surveyor {
         include_str!("../gantry-plugin.toml").to_owned()
     }
 
+    /// The configuration, if any, is described in the manifest.
+    fn config_schema() -> Option<String> {
+        None
+    }
+
     fn handle_event(event: Event) -> Result<(), String> {
         match event.name.as_str() {
             "pull_request" => on_pull(&event),
