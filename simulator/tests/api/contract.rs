@@ -10,12 +10,12 @@ use actix_web::test::TestRequest;
 use base64::{engine::general_purpose::STANDARD, Engine as _};
 use gantry_simulator::{
     contract::{self, check_exchange},
-    PullFile, RunOutcome, Simulator,
+    NewHookDelivery, PullFile, RunOutcome, Simulator,
 };
 use serde_json::{json, Value};
 
 use crate::{
-    apps::{app_jwt, with_app, INSTALLATION},
+    apps::{app_jwt, with_app, APP_ID, APP_PRIVATE_KEY, INSTALLATION},
     helpers::{authed, payload, repo_path, send, Reply, OWNER, REPO},
 };
 
@@ -131,6 +131,28 @@ async fn every_route_answers_as_github_documents() {
     ok(&sim, "DELETE", &suspended, None).await;
     let tokens = format!("/app/installations/{INSTALLATION}/access_tokens");
     ok(&sim, "POST", &tokens, Some(json!({}))).await;
+    // The App's webhook deliveries, and an App registered from a manifest.
+    let logged = sim.record_hook_delivery(NewHookDelivery {
+        app_id: APP_ID,
+        guid: "contract-guid".into(),
+        event: "issues".into(),
+        payload: payload("issues/opened.payload.json"),
+        status_code: 502,
+    });
+    ok(&sim, "GET", "/app/hook/deliveries?per_page=1", None).await;
+    let attempts = format!("/app/hook/deliveries/{}/attempts", logged.id);
+    ok(&sim, "POST", &attempts, None).await;
+    let manifest = json!({
+        "name": "Contract",
+        "hook_attributes": {"url": "https://gantry.example.com/webhooks/github"},
+        "default_permissions": {"issues": "write"},
+        "default_events": ["issues"]
+    });
+    let approved = sim
+        .approve_manifest(&manifest, OWNER, APP_PRIVATE_KEY)
+        .unwrap();
+    let conversion = format!("/app-manifests/{}/conversions", approved.code);
+    ok(&sim, "POST", &conversion, None).await;
 
     // Repository, user, collaborators.
     let repo = ok(&sim, "GET", &r(""), None).await;
