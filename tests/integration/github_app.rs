@@ -36,13 +36,19 @@ async fn app_with_key(public_key: &str) -> TestApp {
         ..AppOptions::default()
     })
     .await;
+    install_app(&app, public_key);
+    app
+}
+
+/// Registers App 4242 (with `public_key`) in `app`'s simulator, installed on
+/// Codertocat, accepting only tokens it issued.
+pub fn install_app(app: &TestApp, public_key: &str) {
     let pem = std::fs::read_to_string(key(public_key)).unwrap();
     app.sim.register_app(&NewApp::new(APP_ID, &pem)).unwrap();
     assert!(app
         .sim
         .add_installation(&NewInstallation::new(INSTALLATION, APP_ID, "Codertocat")));
     app.sim.set_token_checking(true);
-    app
 }
 
 /// Delivers the corpus `issues.opened` for issue `number` from the installation.

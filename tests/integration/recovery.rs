@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use gantry_server::config::Settings;
 use gantry_server::startup::{Application, Extras};
-use gantry_simulator::{NewApp, NewHookDelivery, NewInstallation};
+use gantry_simulator::NewHookDelivery;
 use serde_json::Value;
 
 use crate::faults::WriteLock;
-use crate::github_app::{as_app, key, APP_ID, INSTALLATION};
+use crate::github_app::{as_app, install_app, APP_ID, INSTALLATION};
 use crate::helpers::{corpus_payload, delivery_id, spawn_app, wait_until, AppOptions, TestApp};
 
 /// Gantry as the App, sweeping every second with no grace period.
@@ -30,12 +30,7 @@ async fn app(tweak: fn(&mut Settings)) -> TestApp {
         ..AppOptions::default()
     })
     .await;
-    let pem = std::fs::read_to_string(key("test-only-app.public.pem")).unwrap();
-    app.sim.register_app(&NewApp::new(APP_ID, &pem)).unwrap();
-    assert!(app
-        .sim
-        .add_installation(&NewInstallation::new(INSTALLATION, APP_ID, "Codertocat")));
-    app.sim.set_token_checking(true);
+    install_app(&app, "test-only-app.public.pem");
     app.sim.set_hook_target(
         format!("{}/webhooks/github", app.address),
         crate::helpers::SECRET,
@@ -293,11 +288,7 @@ async fn the_first_sweep_asks_for_nothing_made_before_it() {
         ..AppOptions::default()
     })
     .await;
-    let pem = std::fs::read_to_string(key("test-only-app.public.pem")).unwrap();
-    app.sim.register_app(&NewApp::new(APP_ID, &pem)).unwrap();
-    assert!(app
-        .sim
-        .add_installation(&NewInstallation::new(INSTALLATION, APP_ID, "Codertocat")));
+    install_app(&app, "test-only-app.public.pem");
     // Failed before Gantry ever swept: another bot's business, or before Gantry ran.
     logged(&app, &delivery_id(), 31, 502);
     wait_until(Duration::from_secs(20), "two sweeps", || async {
