@@ -189,6 +189,7 @@ async fn handle_command_receives_the_command_and_the_commenters_permission() {
         rules: std::sync::Arc::new(vec![]),
         services: app.state.host_services.clone(),
         actors: Default::default(),
+        stop: Default::default(),
     };
     let command = PluginCommand {
         event: PluginEvent {

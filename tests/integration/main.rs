@@ -39,6 +39,7 @@ mod installations;
 mod intake;
 mod intake_limits;
 mod job_path;
+mod job_control;
 mod jobs;
 mod login_edges;
 mod models;

@@ -1,5 +1,5 @@
-//! `gantry deliveries`: list, show and replay stored deliveries, straight against the
-//! configured database (the same operations as `/api/v1/deliveries`).
+//! `gantry deliveries`: list, show, replay and cancel stored deliveries, straight
+//! against the configured database (the same operations as `/api/v1/deliveries`).
 use clap::Subcommand;
 use sea_orm::DatabaseConnection;
 
@@ -10,7 +10,7 @@ use crate::services::deliveries;
 pub enum DeliveriesCommand {
     /// List deliveries, newest first.
     List {
-        /// Only those whose job is queued, running, done or dead.
+        /// Only those whose job is queued, running, done, dead or cancelled.
         #[arg(long)]
         status: Option<String>,
         /// How many.
@@ -30,6 +30,13 @@ pub enum DeliveriesCommand {
     },
     /// Replay a delivery: requeue its dead job, or run it again as a new generation.
     Replay {
+        /// GitHub's delivery id (X-GitHub-Delivery).
+        delivery_id: String,
+    },
+    /// Cancel a delivery's job: a queued one will not run; a running one stops at
+    /// its plugin's next host call (its worker sees the cancel when it next renews
+    /// the job's lease, within a third of `worker.lease_secs`).
+    Cancel {
         /// GitHub's delivery id (X-GitHub-Delivery).
         delivery_id: String,
     },
@@ -94,6 +101,11 @@ pub async fn run(
             let cli = crate::domain::Actor::cli();
             let replay = deliveries::replay(db, key, &cli, &delivery_id).await?;
             println!("{}", serde_json::to_string(&replay)?);
+        }
+        DeliveriesCommand::Cancel { delivery_id } => {
+            let cli = crate::domain::Actor::cli();
+            let cancel = deliveries::cancel(db, key, &cli, &delivery_id, None).await?;
+            println!("{}", serde_json::to_string(&cancel)?);
         }
     }
     Ok(())

@@ -51,7 +51,7 @@ pub async fn record(db: &impl ConnectionTrait, run: NewRun<'_>) -> Result<(), Db
 }
 
 /// Plugins whose invocation for this job is finished for good (anything but
-/// `retry`), so a retried job does not run them again.
+/// `retry` and `cancelled`), so a retried or replayed job does not run them again.
 ///
 /// # Errors
 /// When the database fails.
@@ -61,7 +61,8 @@ pub async fn finished_plugins(
 ) -> Result<HashSet<String>, DbErr> {
     let rows = plugin_runs::Entity::find()
         .filter(plugin_runs::Column::JobId.eq(job_id))
-        .filter(plugin_runs::Column::Outcome.ne("retry"))
+        // A run to retry, or one stopped by a cancel, runs again when the job does.
+        .filter(plugin_runs::Column::Outcome.is_not_in(["retry", "cancelled"]))
         .all(db)
         .await?;
     Ok(rows.into_iter().map(|r| r.plugin).collect())

@@ -195,6 +195,8 @@ string_enum! {
         HookBlocked => "hook.blocked",
         /// A stored delivery was replayed.
         DeliveryReplayed => "delivery.replayed",
+        /// A delivery's unfinished job was cancelled (job control).
+        JobCancelled => "job.cancelled",
         /// The recovery sweep asked GitHub to redeliver a delivery Gantry never stored.
         DeliveryRedeliveryRequested => "delivery.redelivery_requested",
         /// A GitHub App was registered from its manifest and stored.

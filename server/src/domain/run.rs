@@ -16,5 +16,7 @@ string_enum! {
         Retry => "retry",
         /// A hook around the run blocked it; it did not run.
         Blocked => "blocked",
+        /// The job was cancelled; the plugin was stopped at a host call.
+        Cancelled => "cancelled",
     }
 }

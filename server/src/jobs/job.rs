@@ -1,15 +1,17 @@
 //! One leased job in flight: its lease renewed while it waits and runs, a place
 //! among its installation's jobs running here (`worker.per_installation`), then
-//! `services::dispatch`; a job whose processing failed is given back at once.
+//! `services::dispatch`; a job whose processing failed is given back at once. Its
+//! stop signal (job control) is registered with the process while it runs.
 use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::leasing::{lock, SharedBook};
 use crate::db::entities::jobs::Model as Job;
-use crate::db::jobs;
+use crate::db::jobs::{self, Renewal};
 use crate::services::dispatch;
 use crate::services::AppState;
+use crate::wasm_host::StopSignal;
 
 /// What a job in flight holds, given back when its task ends however it ends.
 pub(super) struct InFlight {
@@ -68,16 +70,21 @@ pub(super) async fn run(state: AppState, job: Job, in_flight: InFlight) {
         done,
     } = in_flight;
     let job_id = job.id;
+    // Job control: raised by a cancel in this process at once, or by the lease
+    // keeper when a renewal finds one asked elsewhere.
+    let stop = StopSignal::new(job.cancel_requested_at.is_some());
+    let _registered = state.stops.register(job_id, stop.clone());
     let keeper = AbortOnDrop(tokio::spawn(keep_lease(
         state.clone(),
         job_id,
         owner.clone(),
         lease,
+        stop.clone(),
     )));
     // The semaphore is never closed; without a permit the job would run unbounded.
     let running = installation_permits.acquire_owned().await.ok();
     let started = std::time::Instant::now();
-    let result = dispatch::process(&state, job).await;
+    let result = dispatch::process(&state, job, stop).await;
     state
         .metrics
         .job_seconds
@@ -119,14 +126,21 @@ async fn give_back(state: &AppState, job_id: i64, owner: &str, error: &str, leas
 }
 
 /// Renews a job's lease every third of its length while the job waits and runs, so
-/// a long job is not taken over by another process. Aborted when the job ends.
-async fn keep_lease(state: AppState, job_id: i64, owner: String, lease: Duration) {
+/// a long job is not taken over by another process, and raises its stop signal when
+/// a renewal finds it was cancelled. Aborted when the job ends.
+async fn keep_lease(state: AppState, job_id: i64, owner: String, lease: Duration, stop: StopSignal) {
     let every = (lease / 3).max(Duration::from_millis(100));
     loop {
         tokio::time::sleep(every).await;
         match jobs::renew_lease(&state.db, job_id, &owner, lease).await {
-            Ok(true) => {}
-            Ok(false) => {
+            Ok(Renewal::Held) => {}
+            Ok(Renewal::StopRequested) => {
+                if !stop.raised() {
+                    tracing::info!(job = job_id, "the job was cancelled; stopping it at its next host call");
+                }
+                stop.raise();
+            }
+            Ok(Renewal::Lost) => {
                 tracing::warn!(
                     job = job_id,
                     "lost the lease on a running job; another worker may take it over"

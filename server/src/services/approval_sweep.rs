@@ -59,6 +59,7 @@ pub async fn sweep(state: &AppState) -> anyhow::Result<usize> {
             rules: rules.clone(),
             services: state.host_services.clone(),
             actors: Default::default(),
+            stop: Default::default(),
         };
         let Some((owner, name)) = row.repository.split_once('/') else {
             continue;

@@ -1,6 +1,8 @@
-//! Inspecting and replaying stored deliveries, for the CLI, the JSON API and the
-//! dashboard alike, and for readers who see only some repositories (`list_for`,
-//! `show_for`). A replay and its audit row are one transaction.
+//! Inspecting, replaying and cancelling stored deliveries, for the CLI, the JSON API
+//! and the dashboard alike, and for readers who see only some repositories
+//! (`list_for`, `show_for`). A replay or a cancel and its audit row are one
+//! transaction.
+use chrono::Utc;
 use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
 use thiserror::Error;
 
@@ -11,7 +13,7 @@ use crate::domain::{Actor, AuditAction};
 use crate::db::dashboard::{self as listings, DeliveryFilter};
 use crate::db::deliveries::{self, DeliverySummary};
 use crate::db::entities::plugin_runs;
-use crate::db::jobs::{self, JobStatus, Replay};
+use crate::db::jobs::{self, Cancel, JobStatus, Replay};
 use crate::db::{runs, skips};
 use crate::domain::Visibility;
 
@@ -22,7 +24,7 @@ pub enum DeliveryError {
     #[error("no delivery with id {0}")]
     NotFound(String),
     /// 400: a filter that is not a job status.
-    #[error("unknown status `{0}`: use queued, running, done or dead")]
+    #[error("unknown status `{0}`: use queued, running, done, dead or cancelled")]
     BadStatus(String),
     /// 503: the database failed.
     #[error("the database failed")]
@@ -206,6 +208,45 @@ pub async fn show(
         summary,
         jobs: details,
     })
+}
+
+/// Cancels the queued or running job of a delivery by GitHub's delivery id for
+/// `actor`, audited (`job.cancelled`) in the same transaction. A queued job is
+/// cancelled at once; a running one is asked to stop, and `stops` (the process's
+/// stop signals, when the caller has them) stops it at once when it runs in this
+/// process; otherwise its worker finds the ask when it next renews the lease.
+///
+/// # Errors
+/// [`DeliveryError::NotFound`] or a database failure.
+pub async fn cancel(
+    db: &DatabaseConnection,
+    key: &AuditKey,
+    actor: &Actor,
+    delivery_id: &str,
+    stops: Option<&crate::wasm_host::StopSignals>,
+) -> Result<Cancel, DeliveryError> {
+    let cancel = audit::retrying(|| async {
+        let txn = db.begin().await?;
+        let delivery = deliveries::find_by_delivery_id(&txn, delivery_id)
+            .await?
+            .ok_or_else(|| DeliveryError::NotFound(delivery_id.to_owned()))?;
+        let cancel = jobs::cancel_in(&txn, delivery.id, actor.name(), Utc::now()).await?;
+        let mut entry = AuditEntry::new(actor.clone(), AuditAction::JobCancelled)
+            .delivery(delivery_id)
+            .outcome(cancel.outcome())
+            .details(serde_json::to_string(&cancel).unwrap_or_default());
+        if let Some(repository) = &delivery.repository {
+            entry = entry.project(repository.clone());
+        }
+        audit::append(&txn, key, &entry).await?;
+        txn.commit().await?;
+        Ok(cancel)
+    })
+    .await?;
+    if let (Some(job), Some(stops)) = (cancel.stopping(), stops) {
+        stops.stop(job);
+    }
+    Ok(cancel)
 }
 
 /// Replays a delivery by GitHub's delivery id (see [`jobs::replay`]) for `actor`,

@@ -58,6 +58,8 @@ pub struct AppState {
     pub own_login: Arc<tokio::sync::OnceCell<String>>,
     /// Deliveries intake may hold at once (`webhook.max_in_flight`).
     pub intake_permits: Arc<tokio::sync::Semaphore>,
+    /// The stop signals of the jobs this process runs now (job control).
+    pub stops: Arc<crate::wasm_host::StopSignals>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -156,6 +158,7 @@ impl AppState {
             webhook_secrets,
             own_login: Arc::default(),
             intake_permits,
+            stops: Arc::default(),
         })
     }
 

@@ -256,7 +256,19 @@ impl PluginRuntime {
         let mut store = Store::new(self.engine(), state);
         store.limiter(|s| &mut s.limits);
         store.set_epoch_deadline(1);
+        // Job control: a cancelled job's plugin stops as it enters its next host
+        // call, or at the next epoch tick while it computes.
+        let stop = env.stop.clone();
+        store.call_hook(move |_, hook| {
+            if hook.entering_host() {
+                stop.check()
+            } else {
+                Ok(())
+            }
+        });
+        let stop = env.stop.clone();
         store.epoch_deadline_callback(move |_| {
+            stop.check()?;
             if Instant::now() >= deadline {
                 Ok(UpdateDeadline::Interrupt)
             } else {
@@ -294,6 +306,10 @@ impl PluginRuntime {
                     "interrupted at the deadline of {} ms",
                     limits.timeout_ms
                 )),
+            ),
+            Ok(Err(err)) if err.downcast_ref::<super::Cancelled>().is_some() => (
+                Outcome::Cancelled,
+                Some(super::Cancelled.to_string()),
             ),
             Ok(Err(err)) => (Outcome::Trapped, Some(describe_trap(&err))),
             Ok(Ok(Err(plugin_error))) => match &invocation.transient_failure {

@@ -58,6 +58,8 @@ pub struct JobEnv {
     pub services: Arc<ProcessServices>,
     /// People's permissions looked up for the policy during this job.
     pub actors: super::host::ActorPermissions,
+    /// Raised when the job is cancelled: its calls stop at their next host call.
+    pub stop: super::StopSignal,
 }
 
 /// What host imports use besides GitHub and the database, built once per process

@@ -21,7 +21,8 @@
 //! - `egress`: plugins' outbound HTTP client and its address checks;
 //! - `registry`: building the runtime, loading a plugin, and the plugins loaded at
 //!   start (which of them run for a repository is `services::installed::active`);
-//! - `inspect`: what a component declares and speaks, read without running it.
+//! - `inspect`: what a component declares and speaks, read without running it;
+//! - `stop`: job control's stop signals, checked as each host call is entered.
 pub mod bindings;
 pub mod cache;
 mod call;
@@ -34,6 +35,7 @@ pub mod inspect;
 pub mod manifest;
 pub mod registry;
 pub mod route;
+pub mod stop;
 pub mod v0_1;
 pub mod wit_version;
 
@@ -44,3 +46,4 @@ pub use call_types::{
 };
 pub use manifest::Manifest;
 pub use registry::{LoadedPlugin, PluginRegistry};
+pub use stop::{Cancelled, StopSignal, StopSignals};

@@ -1,5 +1,5 @@
 //! `jobs`: the work queue. One job per delivery; leased by a worker, retried with
-//! backoff, dead-lettered after too many attempts.
+//! backoff, dead-lettered after too many attempts, or cancelled by a person.
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -20,6 +20,11 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     /// The W3C `traceparent` of the request that accepted the delivery, if traced.
     pub trace_parent: Option<String>,
+    /// When someone asked a running job to stop (job control); its worker stops it
+    /// at the plugin's next host call.
+    pub cancel_requested_at: Option<DateTimeUtc>,
+    /// Who cancelled it, as the audit log names actors.
+    pub cancelled_by: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -18,7 +18,9 @@ use sea_orm::{
 use super::entities::jobs;
 use crate::domain::text::clip;
 
+mod cancel;
 mod lease;
+pub use cancel::{cancel_in, stopped, Cancel};
 pub use lease::{installation_key, lease_batch, Candidate, Leased};
 
 /// Where a job is in its life.
@@ -32,11 +34,19 @@ pub enum JobStatus {
     Done,
     /// Failed too often; kept for inspection and replay.
     Dead,
+    /// Cancelled by a person before it finished; kept for inspection and replay.
+    Cancelled,
 }
 
 impl JobStatus {
     /// Every status, in a job's order.
-    pub const ALL: [Self; 4] = [Self::Queued, Self::Running, Self::Done, Self::Dead];
+    pub const ALL: [Self; 5] = [
+        Self::Queued,
+        Self::Running,
+        Self::Done,
+        Self::Dead,
+        Self::Cancelled,
+    ];
 
     /// The status stored as `text`, if it is one.
     #[must_use]
@@ -52,12 +62,25 @@ impl JobStatus {
             Self::Running => "running",
             Self::Done => "done",
             Self::Dead => "dead",
+            Self::Cancelled => "cancelled",
         }
     }
 }
 
-/// Extends a lease this worker still holds. Returns false when the lease was lost
-/// (it expired and another worker took the job).
+/// What renewing a lease found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Renewal {
+    /// Renewed; nobody asked the job to stop.
+    Held,
+    /// Renewed, and someone asked the job to stop (job control): its worker stops
+    /// it at the plugin's next host call.
+    StopRequested,
+    /// The lease was lost (it expired and another worker took the job).
+    Lost,
+}
+
+/// Extends a lease this worker still holds, and says whether the job was asked to
+/// stop meanwhile. One statement while nobody asks; a second only after an ask.
 ///
 /// # Errors
 /// When the database fails.
@@ -66,17 +89,29 @@ pub async fn renew_lease(
     job_id: i64,
     owner: &str,
     lease: Duration,
-) -> Result<bool, DbErr> {
+) -> Result<Renewal, DbErr> {
     let expires =
         Utc::now() + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
-    let renewed = jobs::Entity::update_many()
-        .col_expr(jobs::Column::LeaseExpiresAt, Expr::value(expires))
-        .filter(jobs::Column::Id.eq(job_id))
-        .filter(jobs::Column::LeaseOwner.eq(owner))
-        .filter(jobs::Column::Status.eq(JobStatus::Running.as_str()))
+    let renew = || {
+        jobs::Entity::update_many()
+            .col_expr(jobs::Column::LeaseExpiresAt, Expr::value(expires))
+            .filter(jobs::Column::Id.eq(job_id))
+            .filter(jobs::Column::LeaseOwner.eq(owner))
+            .filter(jobs::Column::Status.eq(JobStatus::Running.as_str()))
+    };
+    let renewed = renew()
+        .filter(jobs::Column::CancelRequestedAt.is_null())
         .exec(db)
         .await?;
-    Ok(renewed.rows_affected == 1)
+    if renewed.rows_affected == 1 {
+        return Ok(Renewal::Held);
+    }
+    let renewed = renew().exec(db).await?;
+    Ok(if renewed.rows_affected == 1 {
+        Renewal::StopRequested
+    } else {
+        Renewal::Lost
+    })
 }
 
 /// Gives back a job this worker leased but could not process (its storage failed
@@ -303,7 +338,7 @@ mod tests {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(tag = "replay", rename_all = "snake_case")]
 pub enum Replay {
-    /// A dead-lettered job was queued again; it resumes where it stopped (plugins
+    /// A dead-lettered or cancelled job was queued again; it resumes where it stopped (plugins
     /// that finished are not re-run, and side effects keep their idempotency keys).
     Requeued {
         /// The job.
@@ -358,16 +393,23 @@ pub async fn replay_in<C: ConnectionTrait>(txn: &C, delivery_pk: i64) -> Result<
         return Ok(Replay::AlreadyPending { job_id: pending.id });
     }
     let now = Utc::now();
-    let outcome = if let Some(dead) = existing
-        .iter()
-        .find(|j| j.status == JobStatus::Dead.as_str())
-    {
+    let outcome = if let Some(dead) = existing.iter().find(|j| {
+        j.status == JobStatus::Dead.as_str() || j.status == JobStatus::Cancelled.as_str()
+    }) {
         jobs::Entity::update_many()
             .col_expr(
                 jobs::Column::Status,
                 Expr::value(JobStatus::Queued.as_str()),
             )
             .col_expr(jobs::Column::Attempts, Expr::value(0))
+            .col_expr(
+                jobs::Column::CancelRequestedAt,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(
+                jobs::Column::CancelledBy,
+                Expr::value(Option::<String>::None),
+            )
             .col_expr(jobs::Column::RunAfter, Expr::value(now))
             .col_expr(jobs::Column::UpdatedAt, Expr::value(now))
             .filter(jobs::Column::Id.eq(dead.id))

@@ -1,4 +1,4 @@
-//! `/api/v1/deliveries`: list, show and replay stored deliveries. Reads hold only
+//! `/api/v1/deliveries`: list, show, replay and cancel stored deliveries. Reads hold only
 //! the projects the caller may see (`services::deliveries::list_for`, `show_for`);
 //! another project's delivery answers 404, as a missing one does.
 use actix_web::{web, HttpResponse};
@@ -95,6 +95,33 @@ pub async fn replay_delivery(
     state.wake_workers();
     tracing::info!(delivery = %path, ?replay, "delivery replayed through the API");
     Ok(HttpResponse::Accepted().json(replay))
+}
+
+/// Cancels a delivery's job
+///
+/// Cancels its queued job at once (`cancelled`), or asks its running job to stop
+/// (`stopping`): the plugin stops at its next host call and the job ends
+/// `cancelled`. `nothing_pending` when no job of it is queued or running.
+/// Audited (`job.cancelled`).
+#[utoipa::path(post, path = "/api/v1/deliveries/{delivery_id}/cancel", tag = "deliveries",
+    params(("delivery_id" = String, Path, description = "GitHub's delivery id")),
+    responses((status = 202, description = "what was done", body = crate::db::jobs::Cancel)))]
+pub async fn cancel_delivery(
+    caller: AdminOnly,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let cancel = deliveries::cancel(
+        &state.db,
+        state.audit_key(),
+        &caller.actor(),
+        &path,
+        Some(&state.stops),
+    )
+    .await
+    .map_err(api_error)?;
+    tracing::info!(delivery = %path, ?cancel, "delivery's job cancelled through the API");
+    Ok(HttpResponse::Accepted().json(cancel))
 }
 
 fn api_error(err: DeliveryError) -> ApiError {

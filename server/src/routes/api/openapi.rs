@@ -41,6 +41,11 @@ pub const ERRORS: &[(&str, &str, &[ApiErrorCode])] = &[
         &[E::DeliveryNotFound],
     ),
     (
+        "POST",
+        "/api/v1/deliveries/{delivery_id}/cancel",
+        &[E::DeliveryNotFound],
+    ),
+    (
         "GET",
         "/api/v1/approvals",
         &[E::InvalidQuery, E::ApprovalNotFound],
@@ -177,6 +182,7 @@ pub const CALLER_ERRORS: &[ApiErrorCode] = &[
         super::deliveries::list_deliveries,
         super::deliveries::show_delivery,
         super::deliveries::replay_delivery,
+        super::deliveries::cancel_delivery,
         super::approvals::list_approvals,
         super::approvals::approve_action,
         super::approvals::deny_action,

@@ -1,7 +1,8 @@
 //! Deliveries (`/dashboard/deliveries`): filtered by event, repository and job
 //! status, newest first, paginated by id (keyset); one delivery with its payload
 //! (pretty, escaped), its jobs and their plugin runs (outcome, message, log); the
-//! replay button (`services::deliveries::replay`, as the CLI and the API); and the
+//! replay and cancel buttons (`services::deliveries::replay` and `cancel`, as the CLI
+//! and the API); and the
 //! dead letters (`/dashboard/dead-letters`). Each shows only the projects the
 //! reader may see; another project's delivery answers 404. The first page refreshes every 5 s
 //! from `/dashboard/deliveries/live`.
@@ -62,7 +63,7 @@ async fn load(state: &AppState, user: &User, q: &ListQuery) -> Result<Deliveries
     let status = some(&q.status);
     if let Some(s) = status.as_deref().filter(|s| JobStatus::parse(s).is_none()) {
         return Err(DashError::BadRequest(format!(
-            "unknown status `{s}`: use queued, running, done or dead"
+            "unknown status `{s}`: use queued, running, done, dead or cancelled"
         )));
     }
     let filter = DeliveryFilter {
@@ -138,6 +139,13 @@ impl DeliveryPage {
     fn started(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
         time(t)
     }
+
+    /// Whether a job of the delivery is queued or running (it can be cancelled).
+    fn pending(&self) -> bool {
+        self.detail.jobs.iter().any(|j| {
+            j.status == JobStatus::Queued.as_str() || j.status == JobStatus::Running.as_str()
+        })
+    }
 }
 
 /// Who may replay a delivery: a maintainer of its repository, or an admin when it
@@ -194,6 +202,39 @@ pub async fn replay_delivery(
         .map_err(dash_error)?;
     state.wake_workers();
     tracing::info!(?replay, by = %user.0.audit_actor(), "delivery replayed from the dashboard");
+    let to = format!(
+        "/dashboard/deliveries/{}",
+        url::form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>()
+    );
+    Ok(see_other(&req, &to))
+}
+
+/// `POST /dashboard/deliveries/{delivery_id}/cancel`: cancels the delivery's queued
+/// job, or asks its running job to stop (job control), then shows the delivery.
+#[tracing::instrument(skip_all, fields(delivery = %id))]
+pub async fn cancel_delivery(
+    user: User,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, DashError> {
+    let stored = db::deliveries::find_by_delivery_id(&state.db, &id)
+        .await?
+        .ok_or_else(|| DashError::NotFound(format!("no delivery with id {id}")))?;
+    match stored.repository.as_deref() {
+        Some(repo) => require(&user.0, Role::Maintainer, Some(repo))?,
+        None => require(&user.0, Role::Admin, None)?,
+    }
+    let cancel = service::cancel(
+        &state.db,
+        state.audit_key(),
+        &user.0.actor(),
+        &id,
+        Some(&state.stops),
+    )
+    .await
+    .map_err(dash_error)?;
+    tracing::info!(?cancel, by = %user.0.audit_actor(), "delivery's job cancelled from the dashboard");
     let to = format!(
         "/dashboard/deliveries/{}",
         url::form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>()

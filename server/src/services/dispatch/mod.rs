@@ -5,7 +5,8 @@
 //! admit the delivery (`routing.rs`; a refusal is recorded with the job), then the
 //! plugins whose commands a comment carries (`services::commands`), each with the
 //! hooks around it (`wrapped.rs`, `services::around`), record each run, then
-//! complete or retry the job.
+//! complete or retry the job, or end it `cancelled` when it was cancelled (job
+//! control: its stop signal stops its plugins at their next host call).
 use anyhow::Context;
 use sea_orm::TransactionTrait;
 
@@ -23,7 +24,9 @@ use crate::services::around::Target;
 use crate::services::commands::{self, CommentContext, Routed};
 use crate::services::installed::active::ActivePlugins;
 use crate::services::{approvals, installations, schedule};
-use crate::wasm_host::{InvocationReport, JobEnv, Outcome, PluginCommand, PluginEvent};
+use crate::wasm_host::{
+    InvocationReport, JobEnv, Outcome, PluginCommand, PluginEvent, StopSignal,
+};
 
 mod routing;
 mod wrapped;
@@ -45,7 +48,7 @@ pub trait DeliveryObserver: Send + Sync {
 /// `process` span continues the request's trace from the `traceparent` intake kept
 /// on the job (`telemetry::continue_trace`), and records `delivery.id`, the same
 /// attribute as the request's `intake` span.
-pub async fn process(state: &AppState, job: Job) -> anyhow::Result<()> {
+pub async fn process(state: &AppState, job: Job, stop: StopSignal) -> anyhow::Result<()> {
     use tracing::Instrument as _;
     let span = tracing::info_span!(
         "process",
@@ -56,10 +59,14 @@ pub async fn process(state: &AppState, job: Job) -> anyhow::Result<()> {
     if let Some(parent) = &job.trace_parent {
         crate::telemetry::continue_trace(&span, parent);
     }
-    run_job(state, job).instrument(span).await
+    run_job(state, job, stop).instrument(span).await
 }
 
-async fn run_job(state: &AppState, job: Job) -> anyhow::Result<()> {
+async fn run_job(state: &AppState, job: Job, stop: StopSignal) -> anyhow::Result<()> {
+    // Cancelled while its earlier lease ran out (its worker died): it ends here.
+    if stop.raised() {
+        return stopped(state, &job).await;
+    }
     let JobStart {
         delivery,
         config_version,
@@ -170,6 +177,7 @@ async fn run_job(state: &AppState, job: Job) -> anyhow::Result<()> {
         rules: config.rules.clone(),
         services: state.host_services.clone(),
         actors: Default::default(),
+        stop: stop.clone(),
     };
     let finished = if may_have_runs(&job) {
         runs::finished_plugins(&state.db, job.id).await?
@@ -195,7 +203,7 @@ async fn run_job(state: &AppState, job: Job) -> anyhow::Result<()> {
     );
     for subscriber in active.subscribers(&delivery.event, delivery.action.as_deref()) {
         let name = subscriber.plugin.manifest.name.as_str();
-        if finished.contains(name) {
+        if finished.contains(name) || stop.raised() {
             continue;
         }
         if disabled.iter().any(|d| d == name) {
@@ -242,7 +250,7 @@ async fn run_job(state: &AppState, job: Job) -> anyhow::Result<()> {
                     // Each command line is its own run, so a retry skips the ones done.
                     let name = &plugin.plugin.manifest.name;
                     let run_name = format!("{name} /{} #{n}", command.verb);
-                    if finished.contains(&run_name) {
+                    if finished.contains(&run_name) || stop.raised() {
                         continue;
                     }
                     if disabled.contains(name) {
@@ -274,7 +282,9 @@ async fn run_job(state: &AppState, job: Job) -> anyhow::Result<()> {
         retry_at,
     } = outcome;
     let budget = record_budget(state);
-    if retry_reasons.is_empty() {
+    if stop.raised() {
+        stopped(state, &job).await?;
+    } else if retry_reasons.is_empty() {
         persistently("completing a job", budget, || {
             jobs::complete(&state.db, job.id)
         })
@@ -312,6 +322,23 @@ async fn run_job(state: &AppState, job: Job) -> anyhow::Result<()> {
             );
         }
     }
+    Ok(())
+}
+
+/// Ends a job that was cancelled (job control) as `cancelled`: what its plugins did
+/// before they were stopped stays recorded; nothing more runs.
+async fn stopped(state: &AppState, job: &Job) -> anyhow::Result<()> {
+    let owner = job.lease_owner.as_deref().unwrap_or_default();
+    persistently("recording a cancelled job", record_budget(state), || {
+        jobs::stopped(&state.db, job.id, owner)
+    })
+    .await?;
+    tracing::info!(job = job.id, "job cancelled; its plugins were stopped");
+    state
+        .metrics
+        .jobs_finished
+        .with_label_values(&[JobStatus::Cancelled.as_str()])
+        .inc();
     Ok(())
 }
 

@@ -2,6 +2,7 @@
 //! hooks, which may block it or hold it back until the job's retry, the run itself,
 //! then the `post` hooks with its outcome. Every hook invocation is recorded as a run
 //! of its own (`<hook> pre <target>`), so a retried job does not repeat those done.
+//! Once the job is cancelled (its stop signal raised) nothing more of it runs.
 use crate::db::audit::{self, AuditEntry};
 use crate::db::runs;
 use crate::domain::{Actor, AuditAction};
@@ -37,6 +38,10 @@ impl JobRun<'_> {
                 PreHookOutcome::Blocked(reason) => return self.block(&target, reason).await,
             }
         }
+        // Cancelled meanwhile (job control): nothing more runs.
+        if self.env.stop.raised() {
+            return Ok(());
+        }
         let report = match target.command {
             Some(command) => {
                 self.state
@@ -65,7 +70,7 @@ impl JobRun<'_> {
             outcome,
         )
         .await?;
-        if hooked && !retried {
+        if hooked && !retried && !self.env.stop.raised() {
             self.post(&target, &ended, outcome).await?;
         }
         Ok(())
@@ -77,6 +82,9 @@ impl JobRun<'_> {
         outcome: &mut JobOutcome,
     ) -> anyhow::Result<PreHookOutcome> {
         for call in around::calls(self.active, Stage::Pre, target, None) {
+            if self.env.stop.raised() {
+                return Ok(PreHookOutcome::Wait);
+            }
             let hook = call.hook.plugin.manifest.name.as_str();
             // Done on an earlier attempt: it let the target run then (had it blocked,
             // the target's run would be recorded too, and the target skipped).

@@ -378,7 +378,7 @@ async fn process(
     .into_iter()
     .next()
     .context("the event's job could not be leased")?;
-    crate::services::dispatch::process(state, job).await?;
+    crate::services::dispatch::process(state, job, crate::wasm_host::StopSignal::default()).await?;
     report(state, sim, event, job_id, &delivery_id, comment).await
 }
 
