@@ -89,12 +89,16 @@ async fn command_line_changes_are_audited_as_the_cli_without_secret_values() {
     assert_eq!(app.post_webhook("issues", &id, &body).await.status(), 202);
     app.wait_for_idle_queue(Duration::from_secs(30)).await;
     ok(&app, &["deliveries", "replay", &id], "");
+    app.wait_for_idle_queue(Duration::from_secs(30)).await;
+    let cancel = ok(&app, &["deliveries", "cancel", &id], "");
+    assert!(cancel.contains("nothing_pending"), "{cancel}");
 
     for action in [
         "secret.added",
         "plugin_secret.set",
         "user.github_linked",
         "delivery.replayed",
+        "job.cancelled",
     ] {
         let rows = gantry_server::db::audit::with_action(&app.state.db, action)
             .await

@@ -14,7 +14,9 @@ use gantry_server::domain::Actor;
 use gantry_server::services::deliveries;
 use gantry_server::Settings;
 
-use crate::helpers::{corpus_payload, delivery_id, spawn_app, wait_until, AppOptions, Plugins, TestApp};
+use crate::helpers::{
+    corpus_payload, delivery_id, spawn_app, wait_until, AppOptions, Plugins, TestApp,
+};
 
 const LABELS: &str = "/repos/Codertocat/Hello-World/issues/1/labels";
 
@@ -22,7 +24,10 @@ const LABELS: &str = "/repos/Codertocat/Hello-World/issues/1/labels";
 async fn sleeper_app(ms: u64, tweak: Option<fn(&mut Settings)>) -> TestApp {
     spawn_app(AppOptions {
         plugins: Plugins::Named(&["sleeper"]),
-        configs: vec![("sleeper", json!({"sleep_ms": ms, "then_label": "after-sleep"}))],
+        configs: vec![(
+            "sleeper",
+            json!({"sleep_ms": ms, "then_label": "after-sleep"}),
+        )],
         tweak,
         ..AppOptions::default()
     })
@@ -47,7 +52,9 @@ async fn status(app: &TestApp, delivery: &str) -> String {
         .await
         .unwrap()
         .unwrap();
-    let jobs = gantry_server::db::jobs::for_delivery(db, d.id).await.unwrap();
+    let jobs = gantry_server::db::jobs::for_delivery(db, d.id)
+        .await
+        .unwrap();
     jobs.last().unwrap().status.clone()
 }
 
@@ -75,7 +82,11 @@ async fn cancelling_a_running_job_stops_it_at_its_next_host_call() {
     let control = comment(&app).await;
     app.wait_for_idle_queue(Duration::from_secs(30)).await;
     assert_eq!(status(&app, &control).await, "done");
-    assert_eq!(labels_posted(&app), 1, "the sleeper labels when not cancelled");
+    assert_eq!(
+        labels_posted(&app),
+        1,
+        "the sleeper labels when not cancelled"
+    );
 
     let id = comment(&app).await;
     wait_for_status(&app, &id, "running", Duration::from_secs(10)).await;
@@ -92,8 +103,16 @@ async fn cancelling_a_running_job_stops_it_at_its_next_host_call() {
     assert_eq!(body["cancel"], "stopping", "{body}");
     wait_for_status(&app, &id, "cancelled", Duration::from_secs(10)).await;
     // Stopped as the sleep ended, not after a lease renewal (60 s).
-    assert!(asked.elapsed() < Duration::from_secs(5), "{:?}", asked.elapsed());
-    assert_eq!(labels_posted(&app), 1, "the label after the cancel was never sent");
+    assert!(
+        asked.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        asked.elapsed()
+    );
+    assert_eq!(
+        labels_posted(&app),
+        1,
+        "the label after the cancel was never sent"
+    );
     let runs = app.runs_of(&id).await;
     assert_eq!(runs.len(), 1, "{runs:?}");
     assert_eq!(runs[0].outcome, "cancelled", "{runs:?}");
@@ -101,8 +120,9 @@ async fn cancelling_a_running_job_stops_it_at_its_next_host_call() {
     let states = gantry_server::db::plugin_states::all(&app.state.db)
         .await
         .unwrap();
-    let sleeper = &states["sleeper"];
-    assert_eq!((sleeper.consecutive_crashes, sleeper.disabled), (0, false));
+    // (A plugin has a state row once it has crashed.)
+    let crashes = states.get("sleeper").map_or(0, |s| s.consecutive_crashes);
+    assert_eq!(crashes, 0, "{states:?}");
     let audited = cancels(&app).await;
     assert_eq!(audited.len(), 1);
     assert_eq!(audited[0].outcome.as_deref(), Some("stopping"));
@@ -148,7 +168,13 @@ async fn a_cancel_asked_by_another_process_stops_the_job_when_its_lease_is_renew
     assert_eq!(runs[0].outcome, "cancelled");
     let audited = cancels(&app).await;
     assert_eq!(audited.len(), 1);
-    assert_eq!((audited[0].actor.as_str(), audited[0].outcome.as_deref().unwrap_or_default()), ("cli", "stopping"));
+    assert_eq!(
+        (
+            audited[0].actor.as_str(),
+            audited[0].outcome.as_deref().unwrap_or_default()
+        ),
+        ("cli", "stopping")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -157,7 +183,10 @@ async fn a_cancelled_queued_job_never_runs_and_the_next_of_its_target_does() {
     // it (same issue, so in order).
     let app = spawn_app(AppOptions {
         plugins: Plugins::Named(&["sleeper"]),
-        configs: vec![("sleeper", json!({"sleep_ms": 800, "then_label": "after-sleep"}))],
+        configs: vec![(
+            "sleeper",
+            json!({"sleep_ms": 800, "then_label": "after-sleep"}),
+        )],
         workers: 1,
         ..AppOptions::default()
     })
@@ -172,7 +201,11 @@ async fn a_cancelled_queued_job_never_runs_and_the_next_of_its_target_does() {
     };
     // The delivery page offers the button while the job is queued.
     let page = app
-        .as_user(&session, Method::GET, &format!("/dashboard/deliveries/{second}"))
+        .as_user(
+            &session,
+            Method::GET,
+            &format!("/dashboard/deliveries/{second}"),
+        )
         .send()
         .await
         .unwrap()
@@ -181,7 +214,11 @@ async fn a_cancelled_queued_job_never_runs_and_the_next_of_its_target_does() {
         .unwrap();
     assert!(page.contains("Cancel job"), "{page}");
     let answer = app
-        .as_user(&session, Method::POST, &format!("/dashboard/deliveries/{second}/cancel"))
+        .as_user(
+            &session,
+            Method::POST,
+            &format!("/dashboard/deliveries/{second}/cancel"),
+        )
         .form(&[("csrf", session.csrf.as_str())])
         .send()
         .await
@@ -190,12 +227,25 @@ async fn a_cancelled_queued_job_never_runs_and_the_next_of_its_target_does() {
     assert_eq!(status(&app, &second).await, "cancelled");
     app.wait_for_idle_queue(Duration::from_secs(30)).await;
     assert_eq!(status(&app, &first).await, "done");
-    assert_eq!(status(&app, &third).await, "done", "a cancelled job does not block its target");
-    assert!(app.runs_of(&second).await.is_empty(), "the cancelled job never ran");
+    assert_eq!(
+        status(&app, &third).await,
+        "done",
+        "a cancelled job does not block its target"
+    );
+    assert!(
+        app.runs_of(&second).await.is_empty(),
+        "the cancelled job never ran"
+    );
     assert_eq!(labels_posted(&app), 2);
     let audited = cancels(&app).await;
     assert_eq!(audited.len(), 1);
-    assert_eq!((audited[0].actor.as_str(), audited[0].outcome.as_deref().unwrap_or_default()), ("maya", "cancelled"));
+    assert_eq!(
+        (
+            audited[0].actor.as_str(),
+            audited[0].outcome.as_deref().unwrap_or_default()
+        ),
+        ("maya", "cancelled")
+    );
     // Replaying the cancelled delivery runs it after all.
     let replay: Value = app
         .api(Method::POST, &format!("/deliveries/{second}/replay"))
@@ -218,7 +268,11 @@ async fn only_maintainers_and_admins_cancel_and_an_unknown_delivery_is_404() {
     app.wait_for_idle_queue(Duration::from_secs(30)).await;
     let viewer = app.sign_in(Some(Role::Viewer)).await;
     let refused = app
-        .as_user(&viewer, Method::POST, &format!("/dashboard/deliveries/{id}/cancel"))
+        .as_user(
+            &viewer,
+            Method::POST,
+            &format!("/dashboard/deliveries/{id}/cancel"),
+        )
         .form(&[("csrf", viewer.csrf.as_str())])
         .send()
         .await
@@ -230,6 +284,12 @@ async fn only_maintainers_and_admins_cancel_and_an_unknown_delivery_is_404() {
         .await
         .unwrap();
     assert_eq!(missing.status(), 404);
-    assert_eq!(missing.json::<Value>().await.unwrap()["error"], "delivery_not_found");
-    assert!(cancels(&app).await.is_empty(), "a refused cancel is not recorded as one");
+    assert_eq!(
+        missing.json::<Value>().await.unwrap()["error"],
+        "delivery_not_found"
+    );
+    assert!(
+        cancels(&app).await.is_empty(),
+        "a refused cancel is not recorded as one"
+    );
 }

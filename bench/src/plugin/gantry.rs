@@ -61,6 +61,7 @@ impl Gantry {
             rules: Arc::new(vec![]),
             services,
             actors: Default::default(),
+            stop: Default::default(),
         };
         Ok(Self {
             runtime,

@@ -128,7 +128,13 @@ async fn give_back(state: &AppState, job_id: i64, owner: &str, error: &str, leas
 /// Renews a job's lease every third of its length while the job waits and runs, so
 /// a long job is not taken over by another process, and raises its stop signal when
 /// a renewal finds it was cancelled. Aborted when the job ends.
-async fn keep_lease(state: AppState, job_id: i64, owner: String, lease: Duration, stop: StopSignal) {
+async fn keep_lease(
+    state: AppState,
+    job_id: i64,
+    owner: String,
+    lease: Duration,
+    stop: StopSignal,
+) {
     let every = (lease / 3).max(Duration::from_millis(100));
     loop {
         tokio::time::sleep(every).await;
@@ -136,7 +142,10 @@ async fn keep_lease(state: AppState, job_id: i64, owner: String, lease: Duration
             Ok(Renewal::Held) => {}
             Ok(Renewal::StopRequested) => {
                 if !stop.raised() {
-                    tracing::info!(job = job_id, "the job was cancelled; stopping it at its next host call");
+                    tracing::info!(
+                        job = job_id,
+                        "the job was cancelled; stopping it at its next host call"
+                    );
                 }
                 stop.raise();
             }

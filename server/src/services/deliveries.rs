@@ -240,7 +240,7 @@ pub async fn cancel(
         }
         audit::append(&txn, key, &entry).await?;
         txn.commit().await?;
-        Ok(cancel)
+        Ok::<_, DeliveryError>(cancel)
     })
     .await?;
     if let (Some(job), Some(stops)) = (cancel.stopping(), stops) {

@@ -307,10 +307,9 @@ impl PluginRuntime {
                     limits.timeout_ms
                 )),
             ),
-            Ok(Err(err)) if err.downcast_ref::<super::Cancelled>().is_some() => (
-                Outcome::Cancelled,
-                Some(super::Cancelled.to_string()),
-            ),
+            Ok(Err(err)) if err.downcast_ref::<super::Cancelled>().is_some() => {
+                (Outcome::Cancelled, Some(super::Cancelled.to_string()))
+            }
             Ok(Err(err)) => (Outcome::Trapped, Some(describe_trap(&err))),
             Ok(Ok(Err(plugin_error))) => match &invocation.transient_failure {
                 Some(cause) => (

@@ -393,9 +393,10 @@ pub async fn replay_in<C: ConnectionTrait>(txn: &C, delivery_pk: i64) -> Result<
         return Ok(Replay::AlreadyPending { job_id: pending.id });
     }
     let now = Utc::now();
-    let outcome = if let Some(dead) = existing.iter().find(|j| {
-        j.status == JobStatus::Dead.as_str() || j.status == JobStatus::Cancelled.as_str()
-    }) {
+    let outcome = if let Some(dead) = existing
+        .iter()
+        .find(|j| j.status == JobStatus::Dead.as_str() || j.status == JobStatus::Cancelled.as_str())
+    {
         jobs::Entity::update_many()
             .col_expr(
                 jobs::Column::Status,

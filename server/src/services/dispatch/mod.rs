@@ -24,9 +24,7 @@ use crate::services::around::Target;
 use crate::services::commands::{self, CommentContext, Routed};
 use crate::services::installed::active::ActivePlugins;
 use crate::services::{approvals, installations, schedule};
-use crate::wasm_host::{
-    InvocationReport, JobEnv, Outcome, PluginCommand, PluginEvent, StopSignal,
-};
+use crate::wasm_host::{InvocationReport, JobEnv, Outcome, PluginCommand, PluginEvent, StopSignal};
 
 mod routing;
 mod wrapped;
