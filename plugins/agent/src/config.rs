@@ -124,3 +124,7 @@ impl Check {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "config_tests.rs"]
+mod tests;

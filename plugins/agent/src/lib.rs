@@ -98,7 +98,7 @@ impl Plugin for Agent {
             .and_then(|d| serde_json::from_str(d).ok())
             .unwrap_or(Value::Null);
         match pending {
-            Pending::PlanComment { .. } if plan.held.as_deref() == Some(&approval.id) => {
+            Pending::PlanComment { .. } if plan.held.as_deref() == Some(approval.id.as_str()) => {
                 if executed {
                     plan.held = None;
                     plan.comment_id = detail["comment_id"].as_u64();
