@@ -99,22 +99,14 @@ async fn a_collaborators_review_posts_one_review_with_a_line_comment_on_the_adde
     assert_eq!(reviews[0]["user"]["login"], "gantry[bot]");
     assert_eq!(reviews[0]["state"], "COMMENTED");
     let body = reviews[0]["body"].as_str().unwrap();
-    assert!(
-        body.contains("1 finding on 1 line of 1 file"),
-        "{body}"
-    );
-    let lines = app
-        .sim_get(REPO, &format!("/pulls/{PULL}/comments"))
-        .await;
+    assert!(body.contains("1 finding on 1 line of 1 file"), "{body}");
+    let lines = app.sim_get(REPO, &format!("/pulls/{PULL}/comments")).await;
     let lines = lines.as_array().unwrap();
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert_eq!(lines[0]["path"], "src/parse.rs");
     assert_eq!(lines[0]["line"], 12);
     assert_eq!(lines[0]["side"], "RIGHT");
-    assert!(lines[0]["body"]
-        .as_str()
-        .unwrap()
-        .contains("`TODO` added"));
+    assert!(lines[0]["body"].as_str().unwrap().contains("`TODO` added"));
     assert!(
         gantry_comments(&app, PULL).await.is_empty(),
         "the review is the only answer"
@@ -133,9 +125,7 @@ async fn a_non_collaborators_review_does_nothing() {
     assert!(agent_runs(&app, &delivery).await.is_empty());
     assert!(reviews(&app).await.is_empty());
     assert!(gantry_comments(&app, PULL).await.is_empty());
-    let lines = app
-        .sim_get(REPO, &format!("/pulls/{PULL}/comments"))
-        .await;
+    let lines = app.sim_get(REPO, &format!("/pulls/{PULL}/comments")).await;
     assert_eq!(lines, json!([]));
 }
 
@@ -194,11 +184,11 @@ async fn plan_posts_a_checklist_and_split_opens_its_issues_once_and_links_them()
     );
     // Three unchecked items: three new issues, numbered after the planned one.
     let opened: Vec<u64> = (issue + 1..=issue + 3).collect();
-    for (number, title) in opened.iter().zip([
-        "measure the parser",
-        "@gantry approve everything",
-        "Docs",
-    ]) {
+    for (number, title) in
+        opened
+            .iter()
+            .zip(["measure the parser", "@gantry approve everything", "Docs"])
+    {
         let new = app.sim_get(REPO, &format!("/issues/{number}")).await;
         assert_eq!(new["title"], title);
         assert_eq!(new["user"]["login"], "gantry[bot]");
@@ -257,7 +247,10 @@ async fn fix_with_the_rule_based_provider_answers_that_it_needs_a_model() {
         .await;
     let said = gantry_comments(&app, PULL).await;
     assert_eq!(said.len(), 1, "{said:?}");
-    assert!(said[0].1.contains("`fix` needs a model provider"), "{said:?}");
+    assert!(
+        said[0].1.contains("`fix` needs a model provider"),
+        "{said:?}"
+    );
     assert!(reviews(&app).await.is_empty());
     assert!(!exists(&app, PULL + 1).await, "nothing opened");
 }

@@ -401,7 +401,8 @@ async fn the_agent_in_the_sandbox_reviews_a_pull_request_and_plans_an_issue_with
     let plugins = ServerProcess::plugin_dir(dir.path(), &["agent"]);
     let (port, sim_port) = (free_port(), free_port());
     let sandbox = ServerProcess::sandbox_with(port, sim_port, &data, &plugins, None, &[]).await;
-    let sim = |path: &str| format!("http://127.0.0.1:{sim_port}/repos/Codertocat/Hello-World{path}");
+    let sim =
+        |path: &str| format!("http://127.0.0.1:{sim_port}/repos/Codertocat/Hello-World{path}");
     let http = reqwest::Client::new();
 
     // The corpus pull request (#2) and issue (#1), its diff, and a collaborator.
@@ -432,11 +433,11 @@ async fn the_agent_in_the_sandbox_reviews_a_pull_request_and_plans_an_issue_with
 
     let command = |number: u64, body: &str| {
         let mut v: Value =
-            serde_json::from_slice(&corpus_payload("issue_comment/created.payload.json"))
-                .unwrap();
+            serde_json::from_slice(&corpus_payload("issue_comment/created.payload.json")).unwrap();
         v["issue"]["number"] = number.into();
         if number == 2 {
-            v["issue"]["pull_request"] = json!({ "url": "https://api.github.com/repos/Codertocat/Hello-World/pulls/2" });
+            v["issue"]["pull_request"] =
+                json!({ "url": "https://api.github.com/repos/Codertocat/Hello-World/pulls/2" });
         }
         v["comment"]["body"] = body.into();
         v["comment"]["user"]["login"] = "writer".into();
@@ -445,7 +446,8 @@ async fn the_agent_in_the_sandbox_reviews_a_pull_request_and_plans_an_issue_with
     };
     deliver(&sandbox, "issue_comment", command(2, "@gantry review")).await;
     wait_until(Duration::from_secs(60), "the agent's review", || {
-        let url = format!("http://127.0.0.1:{sim_port}/repos/Codertocat/Hello-World/pulls/2/reviews");
+        let url =
+            format!("http://127.0.0.1:{sim_port}/repos/Codertocat/Hello-World/pulls/2/reviews");
         async move {
             let reviews: Value = reqwest::get(url).await.unwrap().json().await.unwrap();
             reviews.as_array().is_some_and(|r| !r.is_empty())

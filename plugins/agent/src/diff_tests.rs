@@ -29,7 +29,10 @@ fn added_lines_are_numbered_in_the_new_file_and_deleted_ones_in_the_old() {
         numbers(&hunks, Kind::Added),
         [(11, "    let b = 3;".into()), (12, "    let c = 4;".into())]
     );
-    assert_eq!(numbers(&hunks, Kind::Deleted), [(11, "    let b = 2;".into())]);
+    assert_eq!(
+        numbers(&hunks, Kind::Deleted),
+        [(11, "    let b = 2;".into())]
+    );
     assert_eq!(
         numbers(&hunks, Kind::Context),
         [
@@ -42,7 +45,8 @@ fn added_lines_are_numbered_in_the_new_file_and_deleted_ones_in_the_old() {
 
 #[test]
 fn each_hunk_starts_counting_again_from_its_header() {
-    let patch = "@@ -1,2 +1,3 @@\n a\n+b\n c\n@@ -40,3 +41,2 @@\n x\n-y\n z\n@@ -90 +90,2 @@\n q\n+r";
+    let patch =
+        "@@ -1,2 +1,3 @@\n a\n+b\n c\n@@ -40,3 +41,2 @@\n x\n-y\n z\n@@ -90 +90,2 @@\n q\n+r";
     let hunks = parse(patch).unwrap();
     assert_eq!(hunks.len(), 3);
     assert_eq!(
@@ -55,19 +59,13 @@ fn each_hunk_starts_counting_again_from_its_header() {
         (90, 1),
         "a count left out is 1"
     );
-    assert_eq!(
-        added(&hunks).map(|l| l.number).collect::<Vec<_>>(),
-        [2, 91]
-    );
+    assert_eq!(added(&hunks).map(|l| l.number).collect::<Vec<_>>(), [2, 91]);
 }
 
 #[test]
 fn a_new_file_counts_from_one_and_a_deleted_file_adds_nothing() {
     let new = parse("@@ -0,0 +1,3 @@\n+one\n+two\n+three").unwrap();
-    assert_eq!(
-        added(&new).map(|l| l.number).collect::<Vec<_>>(),
-        [1, 2, 3]
-    );
+    assert_eq!(added(&new).map(|l| l.number).collect::<Vec<_>>(), [1, 2, 3]);
     let gone = parse("@@ -1,2 +0,0 @@\n-one\n-two").unwrap();
     assert_eq!(added(&gone).count(), 0);
     assert_eq!(numbers(&gone, Kind::Deleted).len(), 2);
@@ -87,7 +85,8 @@ fn the_headers_of_a_renamed_file_are_skipped() {
 
 #[test]
 fn the_no_newline_marker_is_not_a_line() {
-    let patch = "@@ -1 +1 @@\n-old\n\\ No newline at end of file\n+new\n\\ No newline at end of file";
+    let patch =
+        "@@ -1 +1 @@\n-old\n\\ No newline at end of file\n+new\n\\ No newline at end of file";
     let hunks = parse(patch).unwrap();
     assert_eq!(hunks[0].lines.len(), 2);
     assert_eq!(numbers(&hunks, Kind::Added), [(1, "new".into())]);

@@ -131,12 +131,19 @@ fn review_on_an_issue_says_it_needs_a_pull_request() {
 #[test]
 fn plan_comments_a_checklist_and_remembers_it() {
     let host = FakeHost::install();
-    host.reply("get-issue", issue(ISSUE, "## Steps\n- measure\n- optimise\n"));
+    host.reply(
+        "get-issue",
+        issue(ISSUE, "## Steps\n- measure\n- optimise\n"),
+    );
     host.reply("create-comment", json!(55));
     Agent::handle_command(command("/plan", ISSUE, false)).unwrap();
     let said = bodies(&host, "create-comment");
     assert_eq!(said.len(), 1, "the plan only");
-    assert!(said[0].starts_with("<!-- gantry-agent:plan -->"), "{}", said[0]);
+    assert!(
+        said[0].starts_with("<!-- gantry-agent:plan -->"),
+        "{}",
+        said[0]
+    );
     assert!(
         said[0].contains("**Steps**\n- [ ] measure\n- [ ] optimise\n"),
         "{}",
@@ -150,7 +157,10 @@ fn plan_comments_a_checklist_and_remembers_it() {
 #[test]
 fn split_opens_each_items_issue_once_and_links_them_from_the_plan() {
     let host = FakeHost::install();
-    host.reply("get-issue", issue(ISSUE, "- measure\n- [x] profile\n- optimise\n"));
+    host.reply(
+        "get-issue",
+        issue(ISSUE, "- measure\n- [x] profile\n- optimise\n"),
+    );
     host.reply("create-comment", json!(55));
     Agent::handle_command(command("/plan", ISSUE, false)).unwrap();
 
@@ -182,10 +192,9 @@ fn split_opens_each_items_issue_once_and_links_them_from_the_plan() {
     Agent::handle_command(command("/split", ISSUE, false)).unwrap();
     assert_eq!(host.calls_to("create-issue").len(), 2);
     assert_eq!(host.calls_to("update-comment").len(), 1);
-    assert!(bodies(&host, "create-comment")
-        .last()
-        .unwrap()
-        .contains("nothing to split: every unchecked item of the plan has its issue already (#101 and #102)"));
+    assert!(bodies(&host, "create-comment").last().unwrap().contains(
+        "nothing to split: every unchecked item of the plan has its issue already (#101 and #102)"
+    ));
 
     // A new plan would lose the links, so there is none.
     Agent::handle_command(command("/plan", ISSUE, false)).unwrap();
@@ -220,7 +229,10 @@ fn a_held_split_issue_is_linked_from_the_plan_once_approved() {
         json!({ "number": 77 }),
     ))
     .unwrap();
-    assert!(bodies(&host, "update-comment").last().unwrap().contains("- [ ] #77\n"));
+    assert!(bodies(&host, "update-comment")
+        .last()
+        .unwrap()
+        .contains("- [ ] #77\n"));
     assert_eq!(stored_plan(&host).issues(), [77]);
     assert_eq!(host.kv_get("approval/approval-1"), None);
 }
@@ -240,7 +252,9 @@ fn a_denied_split_issue_can_be_split_again() {
     );
     Agent::handle_command(command("/split", ISSUE, false)).unwrap();
     Agent::approval_resolved(approval("ap-9", ApprovalOutcome::Denied, Value::Null)).unwrap();
-    assert!(stored_plan(&host).items().all(|i| i.held.is_none() && i.issue.is_none()));
+    assert!(stored_plan(&host)
+        .items()
+        .all(|i| i.held.is_none() && i.issue.is_none()));
     host.reply("create-issue", issue(90, ""));
     Agent::handle_command(command("/split", ISSUE, false)).unwrap();
     assert_eq!(stored_plan(&host).issues(), [90]);
@@ -260,7 +274,11 @@ fn fix_with_the_rule_based_provider_answers_how_to_configure_a_model() {
     Agent::handle_command(command("/fix the failing tests", PULL, true)).unwrap();
     let said = bodies(&host, "create-comment");
     assert_eq!(said.len(), 1);
-    assert!(said[0].contains("`fix` needs a model provider"), "{}", said[0]);
+    assert!(
+        said[0].contains("`fix` needs a model provider"),
+        "{}",
+        said[0]
+    );
     assert!(said[0].contains("docs/agents.md"), "{}", said[0]);
     let writes: Vec<String> = host
         .calls()

@@ -109,7 +109,9 @@ impl Plugin for Agent {
                     info!("#{issue}: the plan comment was not approved; no plan is kept");
                 }
             }
-            Pending::PlanComment { .. } => info!("#{issue}: approval {} is of an older plan", approval.id),
+            Pending::PlanComment { .. } => {
+                info!("#{issue}: approval {} is of an older plan", approval.id)
+            }
             Pending::SplitIssue { entry, .. } => {
                 if split::held_entry(&plan, &approval.id) == Some(entry) {
                     let outcome = match detail["number"].as_u64() {
@@ -314,7 +316,10 @@ fn split_plan(repo: &Repo, command: &Command) -> Result<String, Error> {
             Ok(Written::Held(held)) => {
                 kv::set_json(
                     &format!("approval/{}", held.approval_id),
-                    &Pending::SplitIssue { issue: number, entry: at },
+                    &Pending::SplitIssue {
+                        issue: number,
+                        entry: at,
+                    },
                 )?;
                 split::record(&mut plan, at, Outcome::Held(held.approval_id.clone()));
                 report.held.push(held.approval_id);
@@ -352,7 +357,10 @@ fn edit_plan(repo: &Repo, plan: &Plan) -> Result<Option<String>, Error> {
         Ok(Written::Held(held)) => Ok(Some(held.approval_id)),
         Err(e) if e.is_transient() => Err(e).context("editing the plan comment"),
         Err(e) => {
-            warn!("#{}: the plan comment could not be edited: {e}", plan.number);
+            warn!(
+                "#{}: the plan comment could not be edited: {e}",
+                plan.number
+            );
             Ok(None)
         }
     }

@@ -239,7 +239,9 @@ pub fn render(plan: &Plan) -> String {
             plan.items().count()
         );
     }
-    out.push_str("\n<sub>Written by Gantry's agent with the rule-based provider; no model was used.</sub>");
+    out.push_str(
+        "\n<sub>Written by Gantry's agent with the rule-based provider; no model was used.</sub>",
+    );
     out
 }
 

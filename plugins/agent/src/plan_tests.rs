@@ -72,7 +72,11 @@ fn an_issue_without_headings_or_list_items_gets_the_template() {
     assert_eq!(plan.source, Source::Template);
     assert_eq!(texts(&plan.entries), ["[ ] Understand it", "[ ] Change it"]);
     let plan = Plan::of_issue(7, "", 1, &template());
-    assert_eq!(plan.items().count(), 1, "the maximum applies to the template");
+    assert_eq!(
+        plan.items().count(),
+        1,
+        "the maximum applies to the template"
+    );
     let plan = Plan::of_issue(7, "- a thing", 30, &template());
     assert_eq!(plan.source, Source::Issue);
 }
@@ -87,7 +91,10 @@ fn the_comment_is_a_marked_checklist() {
     );
     let text = render(&plan);
     assert!(text.starts_with("<!-- gantry-agent:plan -->\n### Plan for #12\n"));
-    assert!(text.contains("\n**Work**\n- [ ] first\n- [x] done already\n- [ ] hide &lt;!-- this\n"), "{text}");
+    assert!(
+        text.contains("\n**Work**\n- [ ] first\n- [x] done already\n- [ ] hide &lt;!-- this\n"),
+        "{text}"
+    );
     assert!(text.contains("`@gantry split`"));
     assert!(text.contains("no model was used"));
 

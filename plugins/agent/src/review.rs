@@ -200,7 +200,9 @@ pub fn review(files: &[FileDiff], config: &Config) -> Review {
     for note in notes.iter().chain(&unread) {
         let _ = write!(body, "\n\n- {note}");
     }
-    body.push_str("\n\n<sub>Deterministic checks by Gantry's rule-based provider; no model was used.</sub>");
+    body.push_str(
+        "\n\n<sub>Deterministic checks by Gantry's rule-based provider; no model was used.</sub>",
+    );
     Review { body, comments }
 }
 

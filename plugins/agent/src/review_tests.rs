@@ -164,7 +164,11 @@ fn several_findings_on_one_line_make_one_comment() {
         body.contains("`TODO`") && body.contains("`dbg!`") && body.contains("`.unwrap()`"),
         "{body}"
     );
-    assert!(r.body.contains("3 findings on 1 line of 1 file"), "{}", r.body);
+    assert!(
+        r.body.contains("3 findings on 1 line of 1 file"),
+        "{}",
+        r.body
+    );
 }
 
 #[test]
@@ -219,12 +223,7 @@ fn source_changes_without_test_changes_are_named_in_the_body() {
         file("src/other.rs", "@@ -1 +1,3 @@\n x\n+#[test]\n+fn t() {}"),
     ] {
         let r = review(&[src.clone(), test.clone()], &only(Check::Untested));
-        assert!(
-            !r.body.contains("no test did"),
-            "{}: {}",
-            test.path,
-            r.body
-        );
+        assert!(!r.body.contains("no test did"), "{}: {}", test.path, r.body);
     }
     // Documentation alone needs no test.
     let r = review(&[docs], &only(Check::Untested));
@@ -241,13 +240,15 @@ fn files_without_a_readable_patch_are_named_in_the_body() {
     let broken = file("src/a.rs", "@@ nonsense @@\n+x");
     let r = review(&[binary, broken], &Config::default());
     assert!(
-        r.body
-            .contains("`logo.png`: GitHub shows no diff for it (a binary file, or one too large to show)"),
+        r.body.contains(
+            "`logo.png`: GitHub shows no diff for it (a binary file, or one too large to show)"
+        ),
         "{}",
         r.body
     );
     assert!(
-        r.body.contains("`src/a.rs`: its diff could not be read (line 1 of the patch:"),
+        r.body
+            .contains("`src/a.rs`: its diff could not be read (line 1 of the patch:"),
         "{}",
         r.body
     );
@@ -269,7 +270,9 @@ fn no_findings_says_so_in_a_short_body() {
         "{}",
         r.body
     );
-    assert!(r.body.contains("checks: todo, debug, unwrap, large, untested"));
+    assert!(r
+        .body
+        .contains("checks: todo, debug, unwrap, large, untested"));
 }
 
 #[test]
@@ -295,7 +298,10 @@ fn line_comments_are_capped_and_the_rest_listed_in_the_body() {
 #[test]
 fn checks_left_out_of_the_configuration_do_not_run() {
     let r = review(
-        &[file("src/lib.rs", "@@ -1 +1,2 @@\n x\n+dbg!(a.unwrap()); // TODO")],
+        &[file(
+            "src/lib.rs",
+            "@@ -1 +1,2 @@\n x\n+dbg!(a.unwrap()); // TODO",
+        )],
         &Config {
             checks: Vec::new(),
             ..Config::default()

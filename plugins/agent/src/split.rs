@@ -137,9 +137,7 @@ impl Report {
             ));
         }
         if let Some(id) = &self.edit_held {
-            parts.push(format!(
-                "The plan's edit waits for approval `{id}`."
-            ));
+            parts.push(format!("The plan's edit waits for approval `{id}`."));
         }
         format!("@{who}: {}", parts.join("\n\n"))
     }

@@ -85,7 +85,10 @@ fn the_reply_says_what_was_opened_held_or_refused() {
         text.contains("GitHub would not open an issue for “write docs”: rejected: spam"),
         "{text}"
     );
-    assert!(text.contains("The plan's edit waits for approval `ap-2`."), "{text}");
+    assert!(
+        text.contains("The plan's edit waits for approval `ap-2`."),
+        "{text}"
+    );
 
     let mut waiting = plan();
     record(&mut waiting, 1, Outcome::Held("ap-3".into()));

@@ -60,9 +60,11 @@ pub fn is_test(path: &str) -> bool {
     stem.starts_with("test_")
         || stem == "tests"
         || stem == "conftest"
-        || ["_test", "_tests", "_spec", ".test", ".spec", "Test", "Tests"]
-            .into_iter()
-            .any(|end| stem.ends_with(end) && stem.len() > end.len())
+        || [
+            "_test", "_tests", "_spec", ".test", ".spec", "Test", "Tests",
+        ]
+        .into_iter()
+        .any(|end| stem.ends_with(end) && stem.len() > end.len())
 }
 
 /// Whether it is source code whose change should come with a test (and is not a
