@@ -254,3 +254,30 @@ async fn fix_with_the_rule_based_provider_answers_that_it_needs_a_model() {
     assert!(reviews(&app).await.is_empty());
     assert!(!exists(&app, PULL + 1).await, "nothing opened");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_other_than_rule_based_is_refused_as_a_configuration_error() {
+    let app = agent_app().await;
+    let configure = |config: Value| {
+        app.api(
+            reqwest::Method::PUT,
+            &format!("/plugins/agent/projects/{REPO}"),
+        )
+        .json(&config)
+        .send()
+    };
+    let refused = configure(json!({ "provider": "openai-compatible" }))
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_config");
+    assert!(
+        body["message"].as_str().unwrap().contains("/provider"),
+        "{body}"
+    );
+    let accepted = configure(json!({ "provider": "rule-based", "checks": ["todo"] }))
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), 200);
+}
