@@ -299,3 +299,36 @@ fn a_provider_this_version_does_not_have_is_a_configuration_error() {
     assert!(text.contains("rule-based"), "{text}");
     assert!(host.calls_to("create-review").is_empty());
 }
+
+#[test]
+fn a_split_cut_short_by_the_call_budget_keeps_what_it_opened_and_goes_on_when_asked_again() {
+    let host = FakeHost::install();
+    host.reply("get-issue", issue(ISSUE, "- one\n- two\n"));
+    host.reply("create-comment", json!(55));
+    Agent::handle_command(command("/plan", ISSUE, false)).unwrap();
+    host.reply("create-issue", issue(30, ""));
+    host.answer(
+        "create-issue",
+        Answer::Error(HostError::LimitExceeded("github calls".into())),
+    );
+    let e = Agent::handle_command(command("/split", ISSUE, false)).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("after 1 opened; `@gantry split` again opens the rest"),
+        "{e}"
+    );
+    assert_eq!(stored_plan(&host).issues(), [30]);
+
+    host.reply("create-issue", issue(31, ""));
+    Agent::handle_command(command("/split", ISSUE, false)).unwrap();
+    assert_eq!(
+        host.calls_to("create-issue").len(),
+        3,
+        "`one` is not opened again"
+    );
+    assert_eq!(stored_plan(&host).issues(), [30, 31]);
+    assert!(bodies(&host, "update-comment")
+        .last()
+        .unwrap()
+        .contains("- [ ] #30\n- [ ] #31\n"));
+}

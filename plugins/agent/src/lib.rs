@@ -325,9 +325,17 @@ fn split_plan(repo: &Repo, command: &Command) -> Result<String, Error> {
                 report.held.push(held.approval_id);
             }
             Err(e) if e.is_transient() => {
-                // What was opened so far is kept: the retry opens only the rest.
+                // What was opened so far is kept (an outage, or the invocation's
+                // budget of GitHub calls spent): a retry or another `split` opens
+                // only the rest.
                 save(&plan)?;
-                return Err(e).with_context(|| format!("opening an issue for “{}”", text.title));
+                let opened = report.opened.len();
+                return Err(e).with_context(|| {
+                    format!(
+                        "opening an issue for “{}” after {opened} opened; `@gantry split` again opens the rest",
+                        text.title
+                    )
+                });
             }
             Err(e) => report.refused.push((text.title, e.to_string())),
         }
