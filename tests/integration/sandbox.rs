@@ -412,6 +412,12 @@ async fn the_agent_in_the_sandbox_reviews_a_pull_request_and_plans_an_issue_with
         corpus_payload("pull_request/opened.payload.json"),
     )
     .await;
+    // The simulator learns the pull request when the sandbox handles the delivery.
+    wait_until(Duration::from_secs(60), "the simulator to know #2", || {
+        let url = sim("/pulls/2");
+        async move { reqwest::get(url).await.unwrap().status() == 200 }
+    })
+    .await;
     let files = json!([{ "filename": "src/lib.rs", "additions": 1,
         "patch": "@@ -1,2 +1,3 @@\n fn a() {}\n+// TODO: b\n fn c() {}" }]);
     let seeded = http
