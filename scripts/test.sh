@@ -34,7 +34,7 @@ echo "==> bundled plugins' own unit tests, on the host" >&2
 # Their rules, and their handlers against the SDK's fake host (`fake-host`), natively;
 # the wasm builds are tested by the integration suite.
 CARGO_TARGET_DIR="${GANTRY_PLUGIN_TEST_TARGET_DIR:-$HOME/.cache/gantry/plugin-host-target}" \
-    cargo test --manifest-path plugins/Cargo.toml -p gantry-plugin-commands -p gantry-plugin-ci -p gantry-plugin-hooks -p gantry-plugin-releases -p gantry-plugin-sync
+    cargo test --manifest-path plugins/Cargo.toml -p gantry-plugin-agent -p gantry-plugin-commands -p gantry-plugin-ci -p gantry-plugin-hooks -p gantry-plugin-releases -p gantry-plugin-sync
 
 echo "==> integration suite on PostgreSQL ($pg_url)" >&2
 # Each test creates its own database gantry_t_<uuid>; drop what earlier runs left.

@@ -585,7 +585,8 @@ impl TestApp {
 
     /// `user` comments `body` on issue or pull request `number` of `repo`: the comment
     /// is made on the simulator first (GitHub has it before it sends the webhook),
-    /// then its `issue_comment.created` delivery, built from the corpus, is sent and
+    /// then its `issue_comment.created` delivery, built from the corpus with the
+    /// issue as the simulator has it (title, body, state, labels, ...), is sent and
     /// handled. Returns the delivery's id.
     pub async fn comment(&self, repo: &str, number: u64, user: &str, body: &str) -> String {
         let issue = self.sim_get(repo, &format!("/issues/{number}")).await;
@@ -606,6 +607,7 @@ impl TestApp {
         for key in [
             "number",
             "title",
+            "body",
             "state",
             "labels",
             "assignees",

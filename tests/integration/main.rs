@@ -45,6 +45,7 @@ mod login_edges;
 mod models;
 mod observability;
 mod pagination;
+mod plugin_agent;
 mod plugin_ci;
 mod plugin_commands;
 mod plugin_config_schema;

@@ -2,7 +2,8 @@
 //! github.com), so plugins that clone and push work in it. The real `gitter` fixture
 //! clones the event's repository in a sandbox process; the bundled `releases` plugin
 //! publishes a release a maintainer asked for (its held steps approved through the API
-//! with a token made by the CLI the banner shows), and `sync` mirrors a push.
+//! with a token made by the CLI the banner shows), `sync` mirrors a push, and the
+//! `agent` reviews a pull request and plans an issue with no configuration.
 use std::time::Duration;
 
 use gantry_server::github::signature;
@@ -386,6 +387,94 @@ async fn a_push_in_the_sandbox_is_mirrored_to_its_destination_on_the_simulator()
     )
     .await;
     sandbox_cli(&cli, "audit verify", "");
+}
+
+/// The sandbox with no configuration runs the bundled `agent` with its rule-based
+/// provider: a collaborator's `@gantry review` on a pull request whose diff adds a
+/// TODO gets one review with a line comment there, and `@gantry plan` on an issue a
+/// checklist. Everything is seeded over the sandbox's simulator's HTTP API.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agent_in_the_sandbox_reviews_a_pull_request_and_plans_an_issue_without_configuration()
+{
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("sandbox");
+    let plugins = ServerProcess::plugin_dir(dir.path(), &["agent"]);
+    let (port, sim_port) = (free_port(), free_port());
+    let sandbox = ServerProcess::sandbox_with(port, sim_port, &data, &plugins, None, &[]).await;
+    let sim =
+        |path: &str| format!("http://127.0.0.1:{sim_port}/repos/Codertocat/Hello-World{path}");
+    let http = reqwest::Client::new();
+
+    // The corpus pull request (#2) and issue (#1), its diff, and a collaborator.
+    deliver(
+        &sandbox,
+        "pull_request",
+        corpus_payload("pull_request/opened.payload.json"),
+    )
+    .await;
+    // The simulator learns the pull request when the sandbox handles the delivery.
+    wait_until(Duration::from_secs(60), "the simulator to know #2", || {
+        let url = sim("/pulls/2");
+        async move { reqwest::get(url).await.unwrap().status() == 200 }
+    })
+    .await;
+    let files = json!([{ "filename": "src/lib.rs", "additions": 1,
+        "patch": "@@ -1,2 +1,3 @@\n fn a() {}\n+// TODO: b\n fn c() {}" }]);
+    let seeded = http
+        .put(format!(
+            "http://127.0.0.1:{sim_port}/_simulator/repos/Codertocat/Hello-World/pulls/2/files"
+        ))
+        .json(&files)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(seeded.status(), 204);
+    let granted = http
+        .put(sim("/collaborators/writer"))
+        .json(&json!({ "permission": "push" }))
+        .send()
+        .await
+        .unwrap();
+    assert!(granted.status().is_success());
+
+    let command = |number: u64, body: &str| {
+        let mut v: Value =
+            serde_json::from_slice(&corpus_payload("issue_comment/created.payload.json")).unwrap();
+        v["issue"]["number"] = number.into();
+        if number == 2 {
+            v["issue"]["pull_request"] =
+                json!({ "url": "https://api.github.com/repos/Codertocat/Hello-World/pulls/2" });
+        }
+        v["comment"]["body"] = body.into();
+        v["comment"]["user"]["login"] = "writer".into();
+        v["sender"] = v["comment"]["user"].clone();
+        serde_json::to_vec(&v).unwrap()
+    };
+    deliver(&sandbox, "issue_comment", command(2, "@gantry review")).await;
+    wait_until(Duration::from_secs(60), "the agent's review", || {
+        let url =
+            format!("http://127.0.0.1:{sim_port}/repos/Codertocat/Hello-World/pulls/2/reviews");
+        async move {
+            let reviews: Value = reqwest::get(url).await.unwrap().json().await.unwrap();
+            reviews.as_array().is_some_and(|r| !r.is_empty())
+        }
+    })
+    .await;
+    let reviews = sim_get(sim_port, "/repos/Codertocat/Hello-World/pulls/2/reviews").await;
+    assert_eq!(reviews.as_array().unwrap().len(), 1, "{reviews}");
+    assert_eq!(reviews[0]["state"], "COMMENTED");
+    let lines = sim_get(sim_port, "/repos/Codertocat/Hello-World/pulls/2/comments").await;
+    assert_eq!(lines[0]["path"], "src/lib.rs", "{lines}");
+    assert_eq!(lines[0]["line"], 2, "{lines}");
+
+    deliver(&sandbox, "issue_comment", command(1, "@gantry plan")).await;
+    wait_until(Duration::from_secs(60), "the agent's plan", || async move {
+        replies(sim_port)
+            .await
+            .iter()
+            .any(|r| r.contains("gantry-agent:plan") && r.contains("- [ ] "))
+    })
+    .await;
 }
 
 /// A plugin's `log` lines reach the server's log at their own level with the

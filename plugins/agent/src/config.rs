@@ -1,0 +1,130 @@
+//! The agent's configuration: which provider answers its commands, which review
+//! checks run and their thresholds, and the plan's limits and template. Its JSON
+//! schema (the manifest's `config_schema`) is derived from [`Config`], doc comments as
+//! descriptions and [`Config::default`] as defaults; who may use each command is the
+//! manifest's `who`, not configuration.
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The agent plugin's configuration.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Who answers the commands. `rule-based` (the only provider of this version):
+    /// deterministic checks and text rules, no model and no network.
+    pub provider: Provider,
+    /// The review checks to run; an empty list runs none (the review then only
+    /// names the files it could not read).
+    pub checks: Vec<Check>,
+    /// A file whose diff changes more lines than this (additions plus deletions) is
+    /// named in the review's body as a large change.
+    #[schemars(range(min = 1))]
+    pub large_file_lines: u64,
+    /// A pull request whose files change more lines than this in all is named in the
+    /// review's body as a large diff.
+    #[schemars(range(min = 1))]
+    pub large_diff_lines: u64,
+    /// At most this many line comments in one review; the review's body counts the
+    /// findings left out.
+    #[schemars(range(min = 1, max = 200))]
+    pub max_line_comments: u32,
+    /// At most this many items in a plan (and so issues from one `split`).
+    #[schemars(range(min = 1, max = 100))]
+    pub max_plan_items: u32,
+    /// The plan's items when the issue has no headings or list items to build it
+    /// from.
+    #[schemars(length(min = 1, max = 30), inner(length(min = 1, max = 200)))]
+    pub plan_template: Vec<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            provider: Provider::RuleBased,
+            checks: Check::ALL.to_vec(),
+            large_file_lines: 500,
+            large_diff_lines: 1000,
+            max_line_comments: 50,
+            max_plan_items: 30,
+            plan_template: [
+                "Say what is expected and how to see it (reproduce the problem or specify the change)",
+                "Decide on the approach",
+                "Make the change",
+                "Add or update the tests",
+                "Update the documentation",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
+        }
+    }
+}
+
+impl Config {
+    /// Whether the review runs `check`.
+    #[must_use]
+    pub fn runs(&self, check: Check) -> bool {
+        self.checks.contains(&check)
+    }
+}
+
+/// Who answers the agent's commands.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+pub enum Provider {
+    /// Deterministic checks and text rules, no model and no network.
+    #[serde(rename = "rule-based")]
+    RuleBased,
+}
+
+impl Provider {
+    /// Its name in configuration and replies.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::RuleBased => "rule-based",
+        }
+    }
+}
+
+/// One check of `review`.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Check {
+    /// Added lines with `TODO`, `FIXME` or `XXX`.
+    Todo,
+    /// Added debug leftovers: `dbg!`, `println!`/`eprintln!` in Rust library code,
+    /// `console.log` in JavaScript and TypeScript.
+    Debug,
+    /// Added `.unwrap()` in Rust code that is not a test.
+    Unwrap,
+    /// Files, and a whole diff, changing more lines than the thresholds.
+    Large,
+    /// Source files changed while no test changed.
+    Untested,
+}
+
+impl Check {
+    /// Every check, in the order the review reports them.
+    pub const ALL: [Self; 5] = [
+        Self::Todo,
+        Self::Debug,
+        Self::Unwrap,
+        Self::Large,
+        Self::Untested,
+    ];
+
+    /// Its name in configuration and in the review's body.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Todo => "todo",
+            Self::Debug => "debug",
+            Self::Unwrap => "unwrap",
+            Self::Large => "large",
+            Self::Untested => "untested",
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "config_tests.rs"]
+mod tests;
