@@ -52,7 +52,7 @@ mod written;
 pub use macros::__version_bytes;
 
 pub use error::{Context, Error};
-pub use host::{config, git, github, http, kv, log, metrics, secrets};
+pub use host::{config, git, github, http, kv, log, metrics, model, secrets};
 pub use level::Level;
 #[doc(hidden)]
 pub use schema::__config_schema_text;
