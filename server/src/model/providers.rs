@@ -1,18 +1,16 @@
 //! The providers plugins may ask, as the operator configured them (`[models]`,
 //! `config::models`) plus the built-in `rule-based`: looked up by name, and made
-//! ready for one call. An openai-compatible provider's API key is opened from the
-//! sealed plugin secrets (stored for `_models`, which no plugin can be) only when a
-//! call needs it, and only when its binding names the provider's host: a key is
-//! never in the settings, and never goes anywhere its binding does not allow.
+//! ready for one call with the API key the caller opened. The key is never in the
+//! settings: they name a secret stored sealed for `_models` (which no plugin can
+//! be), and the host opens it (`wasm_host::host::model`) only when a call needs it
+//! and only when its binding names [`KeyRef::host`].
 use std::collections::BTreeMap;
-
-use sea_orm::DatabaseConnection;
 
 use super::openai::OpenAi;
 use super::rule_based::RuleBased;
 use super::Provider;
-use crate::config::models::{self, Prices, ProviderKind, ProviderSettings, KEY_OWNER};
-use crate::crypto::SecretBox;
+use crate::config::models::{self, Prices, ProviderKind, ProviderSettings};
+use crate::domain::Secret;
 
 /// The providers of this process, by name.
 #[derive(Debug, Clone, Default)]
@@ -31,24 +29,31 @@ pub struct ProviderInfo {
     pub model: String,
 }
 
+/// Where a provider's API key is kept and where it may go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRef<'a> {
+    /// The name of the secret stored for `_models`.
+    pub secret: &'a str,
+    /// The provider's host (with `:port` when its URL names one): the secret's
+    /// binding must name it.
+    pub host: String,
+}
+
 /// Why a provider could not be made ready for a call.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
     /// No provider of that name is configured.
     #[error("no model provider `{0}` is configured (see [models] in the settings)")]
     Unknown(String),
-    /// Its key is missing, cannot be opened, or is not bound to its host; the
+    /// Its key is missing or not usable, or its client cannot be built; the
     /// operator has to fix it.
     #[error("model provider `{provider}`: {why}")]
-    Key {
+    Unusable {
         /// The provider.
         provider: String,
         /// What is wrong, never the key.
         why: String,
     },
-    /// The secrets store could not be read; a retry may succeed.
-    #[error("the API key of model provider `{0}` could not be read: the database failed")]
-    Storage(String),
 }
 
 impl ModelProviders {
@@ -78,21 +83,32 @@ impl ModelProviders {
     /// The prices of provider `name` (free when unknown).
     #[must_use]
     pub fn prices(&self, name: &str) -> Prices {
-        self.get(name).map(ProviderSettings::prices).unwrap_or_default()
+        self.get(name)
+            .map(ProviderSettings::prices)
+            .unwrap_or_default()
     }
 
-    /// Provider `name`, ready for a call on behalf of `project` (whose own stored
-    /// key wins over the global one), giving up after `timeout` at most.
+    /// Where the API key of provider `name` is, when it takes one.
+    #[must_use]
+    pub fn key_of(&self, name: &str) -> Option<KeyRef<'_>> {
+        let settings = self.get(name)?;
+        let secret = settings.api_key_secret.as_deref()?;
+        (settings.kind == ProviderKind::OpenaiCompatible).then(|| KeyRef {
+            secret,
+            host: settings.host().unwrap_or_default(),
+        })
+    }
+
+    /// Provider `name`, ready for a call with `key` (opened from [`Self::key_of`]),
+    /// giving up after `timeout` at most.
     ///
     /// # Errors
-    /// [`OpenError`]: unknown, a key that is missing or not bound to the provider's
-    /// host, or a storage failure.
-    pub async fn open(
+    /// [`OpenError`]: unknown, a key it needs but was not given, or a client that
+    /// cannot be built.
+    pub fn open(
         &self,
         name: &str,
-        db: &DatabaseConnection,
-        sealer: Option<&SecretBox>,
-        project: &str,
+        key: Option<Secret>,
         timeout: std::time::Duration,
     ) -> Result<Provider, OpenError> {
         let settings = self
@@ -101,30 +117,13 @@ impl ModelProviders {
         match settings.kind {
             ProviderKind::RuleBased => Ok(Provider::RuleBased(RuleBased)),
             ProviderKind::OpenaiCompatible => {
-                let key_error = |why: String| OpenError::Key {
+                let unusable = |why: String| OpenError::Unusable {
                     provider: name.to_owned(),
                     why,
                 };
-                let key = match &settings.api_key_secret {
-                    None => None,
-                    Some(secret) => {
-                        let opened = crate::secrets::plugin::open(db, sealer, KEY_OWNER, project, secret)
-                            .await
-                            .map_err(|e| match e {
-                                crate::secrets::SecretError::Database(_) => OpenError::Storage(name.to_owned()),
-                                other => key_error(format!("its API key `{secret}` cannot be opened ({other})")),
-                            })?
-                            .ok_or_else(|| key_error(format!("its API key `{secret}` is not stored: `gantry secrets plugin-set {secret} --plugin {KEY_OWNER} --host HOST` reads it from standard input")))?;
-                        let host = settings.host().unwrap_or_default();
-                        if !opened.binding.allows(&host, "authorization") {
-                            return Err(key_error(format!(
-                                "its API key `{secret}` may be sent only to {}, not to {host}",
-                                opened.binding.hosts.join(", ")
-                            )));
-                        }
-                        Some(opened.value)
-                    }
-                };
+                if settings.api_key_secret.is_some() && key.is_none() {
+                    return Err(unusable("its API key was not opened".into()));
+                }
                 OpenAi::new(
                     &settings.base_url,
                     &settings.model,
@@ -132,7 +131,7 @@ impl ModelProviders {
                     settings.timeout().min(timeout),
                 )
                 .map(Provider::OpenAi)
-                .map_err(|e| key_error(format!("its HTTP client cannot be built: {e}")))
+                .map_err(|e| unusable(format!("its HTTP client cannot be built: {e}")))
             }
         }
     }

@@ -20,12 +20,14 @@ use super::super::bindings::gantry::plugin::model::{
 };
 use super::super::bindings::HostError;
 use super::{CallData, CallState};
-use crate::config::models::ProviderKind as Kind;
+use crate::config::models::{ProviderKind as Kind, KEY_OWNER};
 use crate::db::model_calls::{self, ModelCall};
-use crate::domain::Capability;
+use crate::domain::{Capability, Secret};
 use crate::model::providers::OpenError;
 use crate::model::record::{self, CallScope};
 use crate::model::{self as models, CompletionRequest, Message};
+use crate::secrets::plugin as plugin_secrets;
+use crate::secrets::SecretError;
 
 type HostResult<T> = wasmtime::Result<Result<T, ModelError>>;
 
@@ -133,6 +135,59 @@ impl CallState {
         ))
     }
 
+    /// The API key of `provider` for `project` (the repository's own, else the
+    /// global one), opened from the secrets stored for `_models` when the provider
+    /// takes one, and only when its binding names the provider's host.
+    async fn model_key(
+        &mut self,
+        provider: &str,
+        project: &str,
+    ) -> Result<Option<Secret>, ModelError> {
+        let providers = self.env.services.models.clone();
+        let Some(key) = providers.key_of(provider) else {
+            return Ok(None);
+        };
+        let unusable = |why: String| {
+            ModelError::Rejected(format!("model provider `{provider}`: {why}"))
+        };
+        let opened = plugin_secrets::open(
+            &self.env.db,
+            self.env.services.secret_box.as_ref(),
+            KEY_OWNER,
+            project,
+            key.secret,
+        )
+        .await;
+        let opened = match opened {
+            Ok(Some(opened)) => opened,
+            Ok(None) => {
+                return Err(unusable(format!(
+                    "its API key `{}` is not stored: `gantry secrets plugin-set {} --plugin {KEY_OWNER} --host {}` reads it from standard input",
+                    key.secret, key.secret, key.host
+                )))
+            }
+            Err(SecretError::Database(err)) => {
+                tracing::warn!(error = %err, "a model provider's key could not be read");
+                return Err(self.model_unavailable("Gantry's database failed".into()));
+            }
+            Err(other) => {
+                return Err(unusable(format!(
+                    "its API key `{}` cannot be opened ({other})",
+                    key.secret
+                )))
+            }
+        };
+        if !opened.binding.allows(&key.host, "authorization") {
+            return Err(unusable(format!(
+                "its API key `{}` may be sent only to {}, not to {}",
+                key.secret,
+                opened.binding.hosts.join(", "),
+                key.host
+            )));
+        }
+        Ok(Some(opened.value))
+    }
+
     /// Records the job for a retry and answers `unavailable`.
     fn model_unavailable(&mut self, message: String) -> ModelError {
         self.transient_failure = Some(format!("model provider: {message}"));
@@ -211,20 +266,11 @@ impl CallState {
             ));
         }
         let project = self.project().map_err(|e| ModelError::Denied(format!("{e:?}")))?;
-        let opened = providers
-            .open(
-                &provider,
-                &self.env.db,
-                self.env.services.secret_box.as_ref(),
-                &project,
-                timeout,
-            )
-            .await;
-        let ready = match opened {
+        let key = self.model_key(&provider, &project).await?;
+        let ready = match providers.open(&provider, key, timeout) {
             Ok(ready) => ready,
-            Err(err @ OpenError::Storage(_)) => return Err(self.model_unavailable(err.to_string())),
             Err(err @ OpenError::Unknown(_)) => return Err(ModelError::Denied(err.to_string())),
-            Err(err @ OpenError::Key { .. }) => {
+            Err(err @ OpenError::Unusable { .. }) => {
                 tracing::warn!(plugin = %self.plugin, %provider, error = %err, "a model provider is not usable");
                 return Err(ModelError::Rejected(err.to_string()));
             }
