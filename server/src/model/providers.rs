@@ -144,3 +144,92 @@ fn model_name(settings: &ProviderSettings) -> String {
         ProviderKind::OpenaiCompatible => settings.model.clone(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::time::Duration;
+
+    use super::{KeyRef, ModelProviders, OpenError};
+    use crate::config::models::{ProviderKind, ProviderSettings};
+    use crate::domain::Secret;
+    use crate::model::Provider;
+
+    fn configured() -> ModelProviders {
+        let mut models = BTreeMap::new();
+        models.insert(
+            "openai".to_owned(),
+            ProviderSettings {
+                kind: ProviderKind::OpenaiCompatible,
+                base_url: "https://api.openai.com/v1".into(),
+                model: "gpt-4o-mini".into(),
+                api_key_secret: Some("openai-key".into()),
+                input_per_million: 0.15,
+                ..ProviderSettings::rule_based()
+            },
+        );
+        models.insert(
+            "local".to_owned(),
+            ProviderSettings {
+                kind: ProviderKind::OpenaiCompatible,
+                base_url: "http://127.0.0.1:11434/v1".into(),
+                model: "llama3".into(),
+                ..ProviderSettings::rule_based()
+            },
+        );
+        ModelProviders::new(&models)
+    }
+
+    #[test]
+    fn plugins_see_names_kinds_and_models_never_addresses() {
+        let providers = configured();
+        let infos: Vec<(String, ProviderKind, String)> = providers
+            .infos()
+            .map(|p| (p.name, p.kind, p.model))
+            .collect();
+        assert_eq!(
+            infos,
+            vec![
+                ("local".into(), ProviderKind::OpenaiCompatible, "llama3".into()),
+                ("openai".into(), ProviderKind::OpenaiCompatible, "gpt-4o-mini".into()),
+                ("rule-based".into(), ProviderKind::RuleBased, "rule-based".into()),
+            ]
+        );
+        assert_eq!(providers.prices("openai").input_micros_per_million, 150_000);
+        assert_eq!(providers.prices("nowhere"), Default::default());
+    }
+
+    #[test]
+    fn a_provider_that_takes_a_key_opens_only_with_it() {
+        let providers = configured();
+        assert_eq!(
+            providers.key_of("openai"),
+            Some(KeyRef {
+                secret: "openai-key",
+                host: "api.openai.com".into()
+            })
+        );
+        assert_eq!(providers.key_of("local"), None);
+        assert_eq!(providers.key_of("rule-based"), None);
+        let second = Duration::from_secs(1);
+        assert!(matches!(
+            providers.open("openai", None, second),
+            Err(OpenError::Unusable { .. })
+        ));
+        assert!(matches!(
+            providers.open("openai", Some(Secret::new("sk-x")), second),
+            Ok(Provider::OpenAi(_))
+        ));
+        assert!(matches!(
+            providers.open("local", None, second),
+            Ok(Provider::OpenAi(_))
+        ));
+        assert!(matches!(
+            providers.open("rule-based", None, second),
+            Ok(Provider::RuleBased(_))
+        ));
+        let unknown = providers.open("nowhere", None, second).unwrap_err();
+        assert!(matches!(unknown, OpenError::Unknown(_)));
+        assert!(unknown.to_string().contains("[models]"));
+    }
+}
