@@ -60,11 +60,7 @@ impl MigrationTrait for Migration {
                             .big_integer()
                             .not_null(),
                     )
-                    .col(
-                        ColumnDef::new(ModelCalls::PromptSha256)
-                            .string()
-                            .not_null(),
-                    )
+                    .col(ColumnDef::new(ModelCalls::PromptSha256).string().not_null())
                     .col(ColumnDef::new(ModelCalls::Content).text().not_null())
                     .col(ColumnDef::new(ModelCalls::Truncated).boolean().not_null())
                     .col(

@@ -21,9 +21,7 @@ use std::rc::Rc;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
-use crate::bindings::gantry::plugin::model::{
-    Completion, ModelError, ProviderInfo, ProviderKind,
-};
+use crate::bindings::gantry::plugin::model::{Completion, ModelError, ProviderInfo, ProviderKind};
 use crate::{Command, Event, HostError, Permission, Repo};
 
 /// One host call as the plugin made it.

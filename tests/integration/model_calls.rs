@@ -173,19 +173,29 @@ async fn a_completion_is_recorded_with_the_delivery_and_what_follows_is_marked()
     assert_eq!(sent[0].key.as_deref(), Some(KEY));
     assert_eq!(sent[0].body["model"], "sim-small");
     assert_eq!(sent[0].body["max_tokens"], 200);
-    assert_eq!(sent[0].body["messages"][1]["content"], "Why is CI red on main?");
+    assert_eq!(
+        sent[0].body["messages"][1]["content"],
+        "Why is CI red on main?"
+    );
 
     // Provenance: one row for the delivery, priced, with the prompt's digest.
     let calls = model_calls::for_delivery(&app.state.db, &id).await.unwrap();
     assert_eq!(calls.len(), 1, "{calls:?}");
     let call = &calls[0];
     assert_eq!(
-        (call.plugin.as_str(), call.provider.as_str(), call.model.as_str()),
+        (
+            call.plugin.as_str(),
+            call.provider.as_str(),
+            call.model.as_str()
+        ),
         ("modeler", "stand-in", "sim-small")
     );
     assert_eq!(call.repository.as_deref(), Some("Codertocat/Hello-World"));
     assert_eq!(call.prompt_tokens, i64::try_from(prompt_tokens).unwrap());
-    assert_eq!(call.completion_tokens, i64::try_from(completion_tokens).unwrap());
+    assert_eq!(
+        call.completion_tokens,
+        i64::try_from(completion_tokens).unwrap()
+    );
     let prices = app.state.settings.models["stand-in"].prices();
     let cost = prices.cost_micros(prompt_tokens, completion_tokens);
     assert!(cost > 0);
@@ -197,7 +207,9 @@ async fn a_completion_is_recorded_with_the_delivery_and_what_follows_is_marked()
     assert_eq!(call.prompt_sha256, prompt_sha256(&prompt));
 
     // The comment carries the footer.
-    let comments = app.sim_get("Codertocat/Hello-World", "/issues/1/comments").await;
+    let comments = app
+        .sim_get("Codertocat/Hello-World", "/issues/1/comments")
+        .await;
     let body = comments[0]["body"].as_str().unwrap();
     assert!(body.starts_with("A flaky test; rerun it."), "{body}");
     assert!(
@@ -238,12 +250,18 @@ async fn a_completion_is_recorded_with_the_delivery_and_what_follows_is_marked()
     let page = main_of(&html);
     assert!(page.contains("Model calls"), "{page}");
     assert!(page.contains(&call.prompt_sha256), "{page}");
-    assert!(page.contains(&format!("${}.{:06}", cost / 1_000_000, cost % 1_000_000)), "{page}");
+    assert!(
+        page.contains(&format!("${}.{:06}", cost / 1_000_000, cost % 1_000_000)),
+        "{page}"
+    );
 
     // The key is nowhere in the database, nor in the logs.
     if let Some(bytes) = sqlite_bytes(&app) {
         assert!(!contains(&bytes, KEY), "the API key is in the SQLite file");
-        assert!(contains(&bytes, "stand-in-key"), "the search looks in the right file");
+        assert!(
+            contains(&bytes, "stand-in-key"),
+            "the search looks in the right file"
+        );
     }
     let logs = logs.lock().unwrap();
     assert!(!logs.is_empty(), "no log lines were captured");
@@ -263,9 +281,18 @@ async fn an_undeclared_provider_and_one_no_rule_allows_are_refused_without_a_req
     app.allow("modeler", &["model:undeclared"]).await;
     open_issue(&app, 2, "undeclared").await;
     let error = recorded(&app, "error").await.unwrap();
-    assert!(error.as_str().unwrap().contains("does not declare model:undeclared"), "{error}");
+    assert!(
+        error
+            .as_str()
+            .unwrap()
+            .contains("does not declare model:undeclared"),
+        "{error}"
+    );
     assert!(app.sim.model_requests().is_empty());
-    assert!(model_calls::for_delivery(&app.state.db, &id).await.unwrap().is_empty());
+    assert!(model_calls::for_delivery(&app.state.db, &id)
+        .await
+        .unwrap()
+        .is_empty());
     // Both refusals are audited.
     let audit = audit_log::Entity::find().all(&app.state.db).await.unwrap();
     for (capability, decision) in [("model:stand-in", "ask"), ("model:undeclared", "deny")] {
@@ -290,19 +317,41 @@ async fn a_rate_limit_a_stall_and_a_failed_write_retry_the_job_and_charge_once()
     // 429 with retry-after: the job waits it out, then the provider answers.
     app.sim.inject_model_fault(ModelFault::RetryAfter(1));
     let id = open_issue(&app, 1, "stand-in").await;
-    let outcomes: Vec<String> = app.runs_of(&id).await.into_iter().map(|r| r.outcome).collect();
+    let outcomes: Vec<String> = app
+        .runs_of(&id)
+        .await
+        .into_iter()
+        .map(|r| r.outcome)
+        .collect();
     assert_eq!(outcomes, ["retry", "ok"]);
     assert_eq!(app.sim.model_requests().len(), 2);
-    assert_eq!(model_calls::for_delivery(&app.state.db, &id).await.unwrap().len(), 1);
+    assert_eq!(
+        model_calls::for_delivery(&app.state.db, &id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 
     // A stall past the provider's timeout: transient, retried, answered once.
     app.sim
         .inject_model_fault(ModelFault::Stall(Duration::from_millis(2_500)));
     let id = open_issue(&app, 2, "stand-in").await;
-    let outcomes: Vec<String> = app.runs_of(&id).await.into_iter().map(|r| r.outcome).collect();
+    let outcomes: Vec<String> = app
+        .runs_of(&id)
+        .await
+        .into_iter()
+        .map(|r| r.outcome)
+        .collect();
     assert_eq!(outcomes, ["retry", "ok"]);
     assert_eq!(app.sim.model_requests().len(), 4);
-    assert_eq!(model_calls::for_delivery(&app.state.db, &id).await.unwrap().len(), 1);
+    assert_eq!(
+        model_calls::for_delivery(&app.state.db, &id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 
     // The completion succeeded but the comment after it failed: the retried job
     // gets the recorded answer, and the provider is not asked (nor charged) again.
@@ -314,13 +363,23 @@ async fn a_rate_limit_a_stall_and_a_failed_write_retry_the_job_and_charge_once()
     });
     app.sim.script_model_replies(["Recorded once."]);
     let id = open_issue(&app, 3, "stand-in").await;
-    let outcomes: Vec<String> = app.runs_of(&id).await.into_iter().map(|r| r.outcome).collect();
+    let outcomes: Vec<String> = app
+        .runs_of(&id)
+        .await
+        .into_iter()
+        .map(|r| r.outcome)
+        .collect();
     assert_eq!(outcomes, ["retry", "ok"]);
     assert_eq!(app.sim.model_requests().len(), 5);
     let calls = model_calls::for_delivery(&app.state.db, &id).await.unwrap();
     assert_eq!(calls.len(), 1);
     assert_eq!(calls[0].content, "Recorded once.");
-    let comments = app.sim_get("Codertocat/Hello-World", "/issues/3/comments").await;
+    let comments = app
+        .sim_get("Codertocat/Hello-World", "/issues/3/comments")
+        .await;
     assert_eq!(comments.as_array().unwrap().len(), 1);
-    assert!(comments[0]["body"].as_str().unwrap().starts_with("Recorded once."));
+    assert!(comments[0]["body"]
+        .as_str()
+        .unwrap()
+        .starts_with("Recorded once."));
 }

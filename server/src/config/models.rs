@@ -132,7 +132,9 @@ impl ProviderSettings {
         }
         match self.kind {
             ProviderKind::RuleBased => {
-                if !self.base_url.is_empty() || !self.model.is_empty() || self.api_key_secret.is_some()
+                if !self.base_url.is_empty()
+                    || !self.model.is_empty()
+                    || self.api_key_secret.is_some()
                 {
                     bail!("models.{name}: a rule-based provider takes no base_url, model or api_key_secret");
                 }
@@ -141,8 +143,9 @@ impl ProviderSettings {
                 if name == RULE_BASED {
                     bail!("models.{RULE_BASED} is the built-in provider: its kind is rule-based");
                 }
-                let scheme_ok = reqwest::Url::parse(&self.base_url)
-                    .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
+                let scheme_ok = reqwest::Url::parse(&self.base_url).is_ok_and(|u| {
+                    matches!(u.scheme(), "http" | "https") && u.host_str().is_some()
+                });
                 if !scheme_ok {
                     bail!("models.{name}.base_url must be an http(s) URL such as https://api.openai.com/v1");
                 }
@@ -179,9 +182,8 @@ impl Prices {
     /// What `prompt` and `completion` tokens cost, in micro-dollars, rounded up.
     #[must_use]
     pub fn cost_micros(&self, prompt: u64, completion: u64) -> u64 {
-        let part = |tokens: u64, price: u64| {
-            (u128::from(tokens) * u128::from(price)).div_ceil(1_000_000)
-        };
+        let part =
+            |tokens: u64, price: u64| (u128::from(tokens) * u128::from(price)).div_ceil(1_000_000);
         let total = part(prompt, self.input_micros_per_million)
             + part(completion, self.output_micros_per_million);
         u64::try_from(total).unwrap_or(u64::MAX)

@@ -121,7 +121,9 @@ pub async fn for_delivery(
 ) -> Result<Vec<ModelCall>, DbErr> {
     let statement = sql(
         db,
-        &format!("SELECT {COLUMNS} FROM model_calls WHERE delivery_id = $1 ORDER BY created_at, key"),
+        &format!(
+            "SELECT {COLUMNS} FROM model_calls WHERE delivery_id = $1 ORDER BY created_at, key"
+        ),
         vec![delivery_id.into()],
     );
     db.query_all_raw(statement)

@@ -190,9 +190,21 @@ mod tests {
         assert_eq!(
             infos,
             vec![
-                ("local".into(), ProviderKind::OpenaiCompatible, "llama3".into()),
-                ("openai".into(), ProviderKind::OpenaiCompatible, "gpt-4o-mini".into()),
-                ("rule-based".into(), ProviderKind::RuleBased, "rule-based".into()),
+                (
+                    "local".into(),
+                    ProviderKind::OpenaiCompatible,
+                    "llama3".into()
+                ),
+                (
+                    "openai".into(),
+                    ProviderKind::OpenaiCompatible,
+                    "gpt-4o-mini".into()
+                ),
+                (
+                    "rule-based".into(),
+                    ProviderKind::RuleBased,
+                    "rule-based".into()
+                ),
             ]
         );
         assert_eq!(providers.prices("openai").input_micros_per_million, 150_000);

@@ -91,7 +91,10 @@ pub fn with_trailer(message: &str, models: &[String]) -> String {
     if models.is_empty() {
         return message.to_owned();
     }
-    let trailers: Vec<String> = models.iter().map(|m| format!("Gantry-Model: {m}")).collect();
+    let trailers: Vec<String> = models
+        .iter()
+        .map(|m| format!("Gantry-Model: {m}"))
+        .collect();
     let message = message.trim_end();
     let last = message.rsplit("\n\n").next().unwrap_or_default();
     let is_trailer = |line: &str| {
@@ -110,7 +113,10 @@ mod tests {
 
     fn ask(user: &str) -> CompletionRequest {
         CompletionRequest {
-            messages: vec![Message::new("system", "Review."), Message::new("user", user)],
+            messages: vec![
+                Message::new("system", "Review."),
+                Message::new("user", user),
+            ],
             max_tokens: 100,
             json_schema: None,
         }

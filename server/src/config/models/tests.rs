@@ -85,10 +85,7 @@ fn wrong_providers_are_refused_naming_the_setting() {
         let err = format!("{:#}", load(text).unwrap_err());
         assert!(err.contains(names), "{text}: {err}");
     }
-    let err = format!(
-        "{:#}",
-        load("[models.x]\nkind = \"magic\"\n").unwrap_err()
-    );
+    let err = format!("{:#}", load("[models.x]\nkind = \"magic\"\n").unwrap_err());
     assert!(err.contains("magic") || err.contains("kind"), "{err}");
     let err = format!(
         "{:#}",

@@ -84,7 +84,9 @@ impl CallState {
     /// The request as the providers take it, or why it is not valid.
     fn model_request(&self, request: Request) -> Result<(String, CompletionRequest), ModelError> {
         if request.messages.is_empty() {
-            return Err(ModelError::Invalid("a request needs at least one message".into()));
+            return Err(ModelError::Invalid(
+                "a request needs at least one message".into(),
+            ));
         }
         if request.max_tokens == 0 {
             return Err(ModelError::Invalid("max-tokens must be at least 1".into()));
@@ -111,12 +113,13 @@ impl CallState {
                 bad.role
             )));
         }
-        let json_schema = match request.json_schema {
-            None => None,
-            Some(text) => Some(serde_json::from_str(&text).map_err(|e| {
-                ModelError::Invalid(format!("the JSON schema is not JSON: {e}"))
-            })?),
-        };
+        let json_schema =
+            match request.json_schema {
+                None => None,
+                Some(text) => Some(serde_json::from_str(&text).map_err(|e| {
+                    ModelError::Invalid(format!("the JSON schema is not JSON: {e}"))
+                })?),
+            };
         let messages = request
             .messages
             .into_iter()
@@ -147,9 +150,8 @@ impl CallState {
         let Some(key) = providers.key_of(provider) else {
             return Ok(None);
         };
-        let unusable = |why: String| {
-            ModelError::Rejected(format!("model provider `{provider}`: {why}"))
-        };
+        let unusable =
+            |why: String| ModelError::Rejected(format!("model provider `{provider}`: {why}"));
         let opened = plugin_secrets::open(
             &self.env.db,
             self.env.services.secret_box.as_ref(),
@@ -261,11 +263,12 @@ impl CallState {
         // reservation is settled with the real usage below, or released on failure.
         let timeout = self.remaining().saturating_sub(DEADLINE_MARGIN);
         if timeout.is_zero() {
-            return Err(self.model_unavailable(
-                "no time is left in this invocation to ask the model".into(),
-            ));
+            return Err(self
+                .model_unavailable("no time is left in this invocation to ask the model".into()));
         }
-        let project = self.project().map_err(|e| ModelError::Denied(format!("{e:?}")))?;
+        let project = self
+            .project()
+            .map_err(|e| ModelError::Denied(format!("{e:?}")))?;
         let key = self.model_key(&provider, &project).await?;
         let ready = match providers.open(&provider, key, timeout) {
             Ok(ready) => ready,
@@ -293,7 +296,9 @@ impl CallState {
             }
             Err(models::ModelError::RateLimited { message, retry_at }) => {
                 self.retry_at = self.retry_at.max(Some(retry_at));
-                return Err(self.model_unavailable(format!("rate limited until {retry_at}: {message}")));
+                return Err(
+                    self.model_unavailable(format!("rate limited until {retry_at}: {message}"))
+                );
             }
         };
         // BUDGET (issue 22, item 3): settle the reservation with
@@ -316,12 +321,11 @@ impl CallState {
             truncated: completion.truncated,
             created_at: chrono::Utc::now(),
         };
-        let recorded = crate::db::persist::persistently(
-            "recording a completion",
-            RECORD_BUDGET,
-            || model_calls::insert(&self.env.db, &call),
-        )
-        .await;
+        let recorded =
+            crate::db::persist::persistently("recording a completion", RECORD_BUDGET, || {
+                model_calls::insert(&self.env.db, &call)
+            })
+            .await;
         if let Err(err) = recorded {
             // Paid for but not recorded: the plugin does not get it, so nothing it
             // writes is left without provenance; the job is retried.
