@@ -269,8 +269,8 @@ impl CallState {
         let project = self
             .project()
             .map_err(|e| ModelError::Denied(format!("{e:?}")))?;
-        let key = self.model_key(&provider, &project).await?;
-        let ready = match providers.open(&provider, key, timeout) {
+        let api_key = self.model_key(&provider, &project).await?;
+        let ready = match providers.open(&provider, api_key, timeout) {
             Ok(ready) => ready,
             Err(err @ OpenError::Unknown(_)) => return Err(ModelError::Denied(err.to_string())),
             Err(err @ OpenError::Unusable { .. }) => {

@@ -47,8 +47,10 @@ impl Plugin for Modeler {
                 "completion_tokens": answer.completion_tokens,
             }),
         )?;
-        github::create_comment(&repo, number, &answer.content)?;
-        github::put_file(
+        // Held or done, as the policy decides: the tests read both from GitHub and
+        // the approvals.
+        let _comment = github::create_comment(&repo, number, &answer.content)?;
+        let _file = github::put_file(
             &repo,
             &format!("answers/{number}.md"),
             "answers",
