@@ -298,9 +298,7 @@ async fn an_undeclared_provider_and_one_no_rule_allows_are_refused_without_a_req
     for (capability, decision) in [("model:stand-in", "ask"), ("model:undeclared", "deny")] {
         let row = audit
             .iter()
-            .find(|r| {
-                r.capability.as_deref() == Some(capability) && r.action == "policy.decision"
-            })
+            .find(|r| r.capability.as_deref() == Some(capability) && r.action == "policy.decision")
             .unwrap_or_else(|| panic!("no decision on {capability}"));
         assert_eq!(row.decision.as_deref(), Some(decision));
     }
