@@ -4,6 +4,7 @@
 //! A host error stays matchable inside it ([`Error::host_error`]).
 use std::fmt;
 
+use crate::bindings::gantry::plugin::model::ModelError;
 use crate::HostError;
 
 /// Why plugin code failed: a host call's refusal, a payload or value that is not the
@@ -14,6 +15,8 @@ use crate::HostError;
 pub enum Error {
     /// A host call did not do what was asked.
     Host(HostError),
+    /// A model call did not give a completion (`model::complete`).
+    Model(ModelError),
     /// JSON (a payload, the configuration, a stored value) did not have the expected
     /// shape.
     Json(serde_json::Error),
@@ -52,7 +55,17 @@ impl Error {
         match self {
             Self::Host(e) => Some(e),
             Self::Context { source, .. } => source.host_error(),
-            Self::Json(_) | Self::Message(_) => None,
+            Self::Json(_) | Self::Message(_) | Self::Model(_) => None,
+        }
+    }
+
+    /// The model call's error underneath any context, when a completion failed.
+    #[must_use]
+    pub fn model_error(&self) -> Option<&ModelError> {
+        match self {
+            Self::Model(e) => Some(e),
+            Self::Context { source, .. } => source.model_error(),
+            Self::Json(_) | Self::Message(_) | Self::Host(_) => None,
         }
     }
 
@@ -64,7 +77,7 @@ impl Error {
         matches!(
             self.host_error(),
             Some(HostError::Unavailable(_) | HostError::LimitExceeded(_))
-        )
+        ) || matches!(self.model_error(), Some(ModelError::Unavailable(_)))
     }
 
     /// Whether GitHub answered that the target does not exist.
@@ -86,6 +99,19 @@ impl Error {
     }
 }
 
+/// A model error in words: what happened, then the host's text.
+pub(crate) fn describe_model(error: &ModelError) -> String {
+    match error {
+        ModelError::Denied(why) => format!("model call denied: {why}"),
+        ModelError::BudgetExceeded(why) => format!("model budget exceeded: {why}"),
+        ModelError::Rejected(why) => format!("model call rejected: {why}"),
+        ModelError::Unavailable(why) => {
+            format!("model unavailable, to be retried: {why}")
+        }
+        ModelError::Invalid(why) => format!("invalid model request: {why}"),
+    }
+}
+
 /// A host error in words: what happened, then the host's text.
 pub(crate) fn describe(error: &HostError) -> String {
     match error {
@@ -102,6 +128,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Host(e) => f.write_str(&describe(e)),
+            Self::Model(e) => f.write_str(&describe_model(e)),
             Self::Json(e) => write!(f, "unexpected JSON: {e}"),
             Self::Message(m) => f.write_str(m),
             Self::Context { context, source } => write!(f, "{context}: {source}"),
@@ -113,6 +140,7 @@ impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Host(e) => write!(f, "{e:?}"),
+            Self::Model(e) => write!(f, "{e:?}"),
             Self::Json(e) => write!(f, "{e:?}"),
             Self::Message(m) => write!(f, "{m:?}"),
             Self::Context { context, source } => write!(f, "{context}: {source:?}"),
@@ -125,7 +153,7 @@ impl std::error::Error for Error {
         match self {
             Self::Json(e) => Some(e),
             Self::Context { source, .. } => Some(source.as_ref()),
-            Self::Host(_) | Self::Message(_) => None,
+            Self::Host(_) | Self::Model(_) | Self::Message(_) => None,
         }
     }
 }
@@ -133,6 +161,12 @@ impl std::error::Error for Error {
 impl From<HostError> for Error {
     fn from(error: HostError) -> Self {
         Self::Host(error)
+    }
+}
+
+impl From<ModelError> for Error {
+    fn from(error: ModelError) -> Self {
+        Self::Model(error)
     }
 }
 

@@ -1,8 +1,11 @@
 //! A fake host for a plugin's native unit tests (feature `fake-host`, never on
 //! wasm32): the SDK's host calls go to a thread-local [`FakeHost`] instead of the
 //! real imports. A test scripts answers per WIT function name (`create-comment`),
-//! sets the configuration, seeds `kv` (kept in memory), holds or denies writes, then
-//! calls its plugin's handlers directly and asserts on every recorded call.
+//! sets the configuration, seeds `kv` (kept in memory), holds or denies writes,
+//! scripts model completions ([`FakeHost::complete_with`]; the providers offered are
+//! `rule-based` unless [`FakeHost::set_providers`] says otherwise), then calls its
+//! plugin's handlers directly and asserts on every recorded call (`model.complete`
+//! records the request).
 //!
 //! ```ignore
 //! let host = FakeHost::install();
@@ -18,6 +21,7 @@ use std::rc::Rc;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
+use crate::bindings::gantry::plugin::model::{Completion, ModelError, ProviderInfo, ProviderKind};
 use crate::{Command, Event, HostError, Permission, Repo};
 
 /// One host call as the plugin made it.
@@ -54,6 +58,8 @@ struct State {
     always: HashMap<String, Answer>,
     calls: Vec<Call>,
     approvals: u64,
+    completions: VecDeque<Result<Completion, ModelError>>,
+    providers: Option<Vec<ProviderInfo>>,
 }
 
 thread_local! {
@@ -129,6 +135,37 @@ impl FakeHost {
     /// Denies every call to `name`, as the policy would.
     pub fn deny(&self, name: &str, why: &str) -> &Self {
         self.always(name, Answer::Error(HostError::Denied(why.to_owned())))
+    }
+
+    /// Answers the next `model::complete` with `content`, as model `fake`, with
+    /// token counts of about four characters a token (queued, in order).
+    pub fn complete_with(&self, content: &str) -> &Self {
+        let tokens = (content.chars().count() as u64).div_ceil(4).max(1);
+        self.complete_as(Completion {
+            content: content.to_owned(),
+            model: "fake".to_owned(),
+            prompt_tokens: 0,
+            completion_tokens: tokens,
+            truncated: false,
+        })
+    }
+
+    /// Answers the next `model::complete` with `completion` (queued, in order).
+    pub fn complete_as(&self, completion: Completion) -> &Self {
+        self.0.borrow_mut().completions.push_back(Ok(completion));
+        self
+    }
+
+    /// Fails the next `model::complete` with `error` (queued, in order).
+    pub fn model_fails(&self, error: ModelError) -> &Self {
+        self.0.borrow_mut().completions.push_back(Err(error));
+        self
+    }
+
+    /// Sets the providers `model::providers` lists (by default `rule-based`).
+    pub fn set_providers(&self, providers: Vec<ProviderInfo>) -> &Self {
+        self.0.borrow_mut().providers = Some(providers);
+        self
     }
 
     /// Sets a `kv` key.
@@ -262,6 +299,40 @@ pub(crate) fn config() -> String {
     let text = state.borrow().config.to_string();
     record("config.get", Value::Null);
     text
+}
+
+/// Model calls: scripted completions and the providers offered.
+pub(crate) mod model {
+    use super::{current, record, Completion, ModelError, ProviderInfo, ProviderKind};
+
+    pub(crate) fn complete(
+        request: &crate::bindings::gantry::plugin::model::Request,
+    ) -> Result<Completion, ModelError> {
+        record(
+            "model.complete",
+            serde_json::to_value(request).unwrap_or_default(),
+        );
+        current()
+            .borrow_mut()
+            .completions
+            .pop_front()
+            .unwrap_or_else(|| {
+                Err(ModelError::Unavailable(
+                    "fake host: no completion scripted (FakeHost::complete_with)".into(),
+                ))
+            })
+    }
+
+    pub(crate) fn providers() -> Vec<ProviderInfo> {
+        record("model.providers", serde_json::Value::Null);
+        current().borrow().providers.clone().unwrap_or_else(|| {
+            vec![ProviderInfo {
+                name: "rule-based".to_owned(),
+                kind: ProviderKind::RuleBased,
+                model: "rule-based".to_owned(),
+            }]
+        })
+    }
 }
 
 /// `kv` in memory.

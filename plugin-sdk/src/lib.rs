@@ -4,7 +4,7 @@
 //! `gantry:plugin@0.2.0` world (see `wit/v0.2/`). This crate wraps the generated
 //! bindings in an idiomatic [`Plugin`] trait, typed [`events`] behind one enum
 //! ([`Event::typed`]), the host's interfaces as modules ([`github`], [`git`], [`kv`],
-//! [`http`], [`secrets`], [`metrics`], [`config`], [`log`]) that answer one
+//! [`http`], [`secrets`], [`metrics`], [`model`], [`config`], [`log`]) that answer one
 //! [`Error`] type, writes that say whether they were done or held for approval
 //! ([`Written`]), logging macros with format arguments ([`info!`] and friends), and
 //! the [`register_plugin!`] macro that exports the plugin and embeds its manifest,
@@ -52,7 +52,7 @@ mod written;
 pub use macros::__version_bytes;
 
 pub use error::{Context, Error};
-pub use host::{config, git, github, http, kv, log, metrics, secrets};
+pub use host::{config, git, github, http, kv, log, metrics, model, secrets};
 pub use level::Level;
 #[doc(hidden)]
 pub use schema::__config_schema_text;

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::Secret;
 
+pub mod models;
 pub mod production;
 
 /// All of Gantry's settings. Every field has a default, so an empty file is valid.
@@ -52,6 +53,9 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     /// The sweep recovering deliveries GitHub could not make.
     pub recovery: RecoverySettings,
+    /// Language model providers plugins may ask (`model:<name>`), by name; the
+    /// built-in `rule-based` exists without being configured.
+    pub models: BTreeMap<String, models::ProviderSettings>,
 }
 
 /// Missed-delivery recovery (`services::recovery`): with a GitHub App, a sweep reads
@@ -282,6 +286,7 @@ impl Default for Settings {
             web: WebSettings::default(),
             metrics: MetricsSettings::default(),
             recovery: RecoverySettings::default(),
+            models: BTreeMap::new(),
         }
     }
 }
@@ -698,6 +703,7 @@ impl Settings {
             crate::domain::ProxyNet::parse(proxy)
                 .map_err(|e| anyhow::anyhow!("web.trusted_proxies: {e}"))?;
         }
+        models::check(&self.models)?;
         let min = crate::domain::MIN_WEBHOOK_SECRET_BYTES;
         if self.webhook.secrets.iter().any(|s| s.expose().len() < min) {
             bail!("a webhook secret (webhook.secrets, GANTRY_WEBHOOK_SECRET) must be at least {min} bytes: make one with `openssl rand -hex 32`");

@@ -14,7 +14,7 @@ mod real {
     use serde::de::DeserializeOwned;
     use serde_json::Value;
 
-    use crate::bindings::gantry::plugin::{config, kv, log, metrics, secrets};
+    use crate::bindings::gantry::plugin::{config, kv, log, metrics, model, secrets};
     use crate::HostError;
 
     /// Makes the call `real`; `name` and `args` are for the fake host only.
@@ -59,6 +59,16 @@ mod real {
         config::get()
     }
 
+    pub(crate) fn model_complete(
+        request: &model::Request,
+    ) -> Result<model::Completion, model::ModelError> {
+        model::complete(request)
+    }
+
+    pub(crate) fn model_providers() -> Vec<model::ProviderInfo> {
+        model::providers()
+    }
+
     pub(crate) fn log_write(level: log::Level, message: &str) {
         log::write(level, message);
     }
@@ -70,7 +80,7 @@ mod fake {
     use serde::de::DeserializeOwned;
     use serde_json::{json, Value};
 
-    use crate::bindings::gantry::plugin::{log, secrets};
+    use crate::bindings::gantry::plugin::{log, model, secrets};
     use crate::fake::{answer, kv, record};
     use crate::HostError;
 
@@ -121,6 +131,16 @@ mod fake {
 
     pub(crate) fn config_get() -> String {
         crate::fake::config()
+    }
+
+    pub(crate) fn model_complete(
+        request: &model::Request,
+    ) -> Result<model::Completion, model::ModelError> {
+        crate::fake::model::complete(request)
+    }
+
+    pub(crate) fn model_providers() -> Vec<model::ProviderInfo> {
+        crate::fake::model::providers()
     }
 
     pub(crate) fn log_write(level: log::Level, message: &str) {

@@ -1,6 +1,6 @@
 //! The host's imports, one module per WIT interface, each answering the SDK's
-//! [`crate::Error`]: `github` and `git` in their own files, the small interfaces
-//! here, with helpers that make the common cases one call (JSON in KV, a plain GET,
+//! [`crate::Error`] (`model` its own typed error, which converts to it): `github`,
+//! `git` and `model` in their own files, the small interfaces here, with helpers that make the common cases one call (JSON in KV, a plain GET,
 //! the configuration as a struct, logging by level).
 //!
 //! Every call crosses into the host, which checks the plugin's declared
@@ -15,6 +15,7 @@ use serde_json::Value;
 mod backend;
 pub mod git;
 pub mod github;
+pub mod model;
 
 pub(crate) use backend::call;
 

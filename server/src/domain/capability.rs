@@ -1,6 +1,7 @@
 //! Capabilities: what a plugin's host call needs, its manifest declares and policy
 //! rules decide. The fixed ones are a `string_enum!` (a typo is a compile error, not
-//! a call that is always denied); `http:HOST` and `secrets:NAME` carry their scope.
+//! a call that is always denied); `http:HOST`, `secrets:NAME` and `model:PROVIDER`
+//! carry their scope.
 //! Strings appear only where capabilities are stored or written by people
 //! (manifests, rules, the audit log).
 use std::fmt;
@@ -55,6 +56,9 @@ pub enum Capability {
     Http(String),
     /// `secrets:NAME`: reading that secret; kept as written.
     Secret(String),
+    /// `model:PROVIDER`: completions from that configured model provider; kept as
+    /// written.
+    Model(String),
 }
 
 impl Capability {
@@ -103,12 +107,27 @@ impl Capability {
         Self::Secret(format!("secrets:{name}"))
     }
 
+    /// `model:{provider}`.
+    #[must_use]
+    pub fn model(provider: &str) -> Self {
+        Self::Model(format!("model:{provider}"))
+    }
+
+    /// The provider of a `model:PROVIDER` capability.
+    #[must_use]
+    pub fn model_provider(&self) -> Option<&str> {
+        match self {
+            Self::Model(text) => text.strip_prefix("model:"),
+            _ => None,
+        }
+    }
+
     /// The stored form.
     #[must_use]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Fixed(fixed) => fixed.as_str(),
-            Self::Http(text) | Self::Secret(text) => text,
+            Self::Http(text) | Self::Secret(text) | Self::Model(text) => text,
         }
     }
 }
@@ -127,6 +146,8 @@ impl FromStr for Capability {
             Ok(Self::Http(s.to_owned()))
         } else if scoped("secrets:") {
             Ok(Self::Secret(s.to_owned()))
+        } else if scoped("model:") {
+            Ok(Self::Model(s.to_owned()))
         } else {
             Err(Unknown {
                 kind: "capability",
@@ -156,12 +177,28 @@ mod tests {
             "http:api.example.com",
             "http:10.0.0.1:8443",
             "secrets:token",
+            "model:rule-based",
+            "model:openai",
         ] {
             assert_eq!(text.parse::<Capability>().unwrap().as_str(), text);
         }
         assert_eq!(Capability::http("example.com").as_str(), "http:example.com");
         assert_eq!(Capability::secret("key").to_string(), "secrets:key");
-        for bad in ["issues:admin", "http:", "secrets:", "http:a b", "", "KV"] {
+        let model = Capability::model("openai");
+        assert_eq!(model.as_str(), "model:openai");
+        assert_eq!(model.model_provider(), Some("openai"));
+        assert_eq!("model:openai".parse::<Capability>(), Ok(model));
+        assert_eq!(Capability::secret("key").model_provider(), None);
+        for bad in [
+            "issues:admin",
+            "http:",
+            "secrets:",
+            "model:",
+            "model:a b",
+            "http:a b",
+            "",
+            "KV",
+        ] {
             let err = bad.parse::<Capability>().unwrap_err();
             assert_eq!(err.kind, "capability", "{bad}");
         }

@@ -5,8 +5,12 @@
 //! tests use) and `openai` (any server speaking OpenAI's chat completions API: OpenAI,
 //! vLLM, llama.cpp's server, Ollama's `/v1`). Errors say whether a retry may help,
 //! as GitHub's do, so the job queue retries transient failures and waits out
-//! `retry-after`. Plugins never see a provider's address or key: the host calls this.
+//! `retry-after`. Plugins never see a provider's address or key: the host calls this
+//! (`wasm_host::host::model`). `providers` holds the ones the operator configured;
+//! `record` is what makes a completion once per job and its provenance.
 pub mod openai;
+pub mod providers;
+pub mod record;
 pub mod rule_based;
 
 use chrono::{DateTime, Utc};

@@ -39,6 +39,9 @@ pub struct Write<'a> {
     pub action: Option<HeldAction>,
     /// Who and what caused the invocation making the write.
     pub cause: &'a Cause,
+    /// The models (`provider/model`) that answered the invocation before this
+    /// call: a write's audit rows say so.
+    pub model: Option<&'a str>,
 }
 
 /// What the policy decided a held write on, stored with it so the policy can be
@@ -98,7 +101,11 @@ pub async fn gate(
             .decision(decision.effect.as_str())
             .delivery(write.delivery_id)
     };
-    let decided = entry(AuditAction::PolicyDecision).details(decision.reason.clone());
+    let reason = match write.model.filter(|_| write.action.is_some()) {
+        Some(model) => format!("{}; model: {model}", decision.reason),
+        None => decision.reason.clone(),
+    };
+    let decided = entry(AuditAction::PolicyDecision).details(reason);
     match decision.effect {
         Effect::Allow => {
             audit::record(db, key, decided).await?;
@@ -109,9 +116,20 @@ pub async fn gate(
             Ok(GateVerdict::Denied(decision.reason))
         }
         Effect::Ask if write.action.is_none() => {
+            let model = matches!(write.capability, Capability::Model(_));
+            let why = if model {
+                "a model call cannot be held for approval: the plugin needs the answer now"
+            } else {
+                "a read cannot wait for approval"
+            };
+            let decided = if model {
+                decided.details(format!("{} ({why}: refused)", decision.reason))
+            } else {
+                decided
+            };
             audit::record(db, key, decided).await?;
             Ok(GateVerdict::Denied(format!(
-                "{} (a read cannot wait for approval; allow or deny {})",
+                "{} ({why}; allow or deny {})",
                 decision.reason, write.capability
             )))
         }

@@ -460,6 +460,7 @@ pub fn builtin_rules() -> Vec<Rule> {
         rule("statuses:write", Effect::Ask),
         rule("http:*", Effect::Ask),
         rule("secrets:*", Effect::Ask),
+        rule("model:rule-based", Effect::Allow),
         rule("contents:write", Effect::Ask),
         rule("git:push", Effect::Ask),
     ]

@@ -251,6 +251,7 @@ impl PluginRuntime {
                 open_workspaces: 0,
                 max_workspace_bytes: limits.workspace_mib.saturating_mul(1024 * 1024),
                 held: None,
+                models: super::host::ModelUse::default(),
             },
         };
         let mut store = Store::new(self.engine(), state);

@@ -78,6 +78,8 @@ pub struct ProcessServices {
     pub decisions: Option<prometheus::IntCounterVec>,
     /// Where git workspaces live and clone from.
     pub git: GitPlaces,
+    /// The language model providers the operator configured (`[models]`).
+    pub models: Arc<crate::model::providers::ModelProviders>,
 }
 
 /// Where git workspaces clone from and live on disk.
@@ -119,6 +121,9 @@ impl ProcessServices {
             metrics: metrics.map(|m| m.plugin_reported.clone()),
             decisions: metrics.map(|m| m.policy_decisions.clone()),
             git,
+            models: Arc::new(crate::model::providers::ModelProviders::new(
+                &settings.models,
+            )),
         })
     }
 }

@@ -12,7 +12,9 @@ use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, HasSelf, InstancePre, Linker};
 use wasmtime::Engine;
 
-use super::bindings::gantry::plugin::{config, git, github, http, kv, metrics, secrets, types};
+use super::bindings::gantry::plugin::{
+    config, git, github, http, kv, metrics, model, secrets, types,
+};
 use super::bindings::PluginPre;
 use super::cache::ComponentCache;
 use super::call::PluginRuntime;
@@ -192,6 +194,7 @@ fn link_host(linker: &mut Linker<CallData>) -> wasmtime::Result<()> {
     secrets::add_to_linker::<CallData, HasSelf<CallData>>(linker, |s| s)?;
     http::add_to_linker::<CallData, HasSelf<CallData>>(linker, |s| s)?;
     metrics::add_to_linker::<CallData, HasSelf<CallData>>(linker, |s| s)?;
+    model::add_to_linker::<CallData, HasSelf<CallData>>(linker, |s| s)?;
     super::host::log::add_to_linker(linker)?;
     super::v0_1::link(linker)
 }

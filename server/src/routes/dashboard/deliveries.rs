@@ -133,9 +133,16 @@ pub struct DeliveryPage {
     received_at: String,
     payload: String,
     can_replay: bool,
+    /// The completions plugins got from language models while handling it.
+    model_calls: Vec<db::model_calls::ModelCall>,
 }
 
 impl DeliveryPage {
+    /// A cost in micro-dollars as US dollars.
+    fn dollars(&self, micros: &i64) -> String {
+        format!("${}.{:06}", micros / 1_000_000, micros % 1_000_000)
+    }
+
     fn started(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
         time(t)
     }
@@ -176,6 +183,7 @@ pub async fn show_delivery(
         received_at: time(&detail.summary.received_at),
         payload: pretty_bytes(&stored.payload),
         can_replay: may_replay(&user.0, detail.summary.repository.as_deref()),
+        model_calls: db::model_calls::for_delivery(&state.db, &id).await?,
         detail,
     };
     render(&req, &page, |p| p.as_content().render())

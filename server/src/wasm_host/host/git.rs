@@ -435,6 +435,7 @@ impl HostWorkspace for CallData {
         message: String,
         author: Option<Signature>,
     ) -> HostResult<String> {
+        let message = self.invocation.mark_commit(&message);
         self.on_workspace(&ws, move |w| {
             w.commit(
                 &message,

@@ -414,6 +414,7 @@ impl CallData {
                 "a comment body must be 1 to {MAX_COMMENT_CHARS} characters"
             ));
         }
+        let body = inv.mark_body(&body);
         let seq = inv.next_write();
         let key = inv.idempotency.key(&inv.plugin, seq);
         let marker = format!("<!-- gantry: plugin={} key={key} -->", inv.plugin);
@@ -457,6 +458,7 @@ impl CallData {
                 "a comment body must be 1 to {MAX_COMMENT_CHARS} characters"
             ));
         }
+        let body = self.invocation.mark_body(&body);
         let v = self
             .invocation
             .call(
@@ -1057,7 +1059,7 @@ impl CallData {
             return invalid("a file needs a path and a commit message");
         }
         let mut body = json!({
-            "message": message,
+            "message": self.invocation.mark_commit(&message),
             "content": base64::engine::general_purpose::STANDARD.encode(&content),
         });
         // A new file has no `sha`: the key is left out, as GitHub refuses `null`.

@@ -1,7 +1,7 @@
 //! The state of one plugin invocation and the host imports the plugin calls, one
-//! submodule per WIT interface: `github`, `git`, `kv`, `secrets`, `http`, `metrics`
-//! and `log` (which is linked by hand so long lines are cut before they are copied);
-//! `config` is here.
+//! submodule per WIT interface: `github`, `git`, `kv`, `secrets`, `http`, `metrics`,
+//! `model` and `log` (which is linked by hand so long lines are cut before they are
+//! copied); `config` is here.
 //!
 //! Every call that reaches outside the sandbox is checked before it leaves: the
 //! target repository must be the event's own, the invocation's budgets must not be
@@ -28,6 +28,7 @@ mod http;
 mod kv;
 pub(crate) mod log;
 mod metrics;
+mod model;
 mod once;
 pub(crate) mod secrets;
 mod targets;
@@ -35,6 +36,7 @@ mod written;
 use crate::policy::Target;
 use crate::policy::{gate, GateVerdict, HeldAction, Write};
 pub use actor::{ActingPerson, ActorPermissions, EventFacts};
+pub use model::ModelUse;
 
 /// Everything a store holds; a store lives for one call (one invocation).
 pub struct CallData {
@@ -109,6 +111,9 @@ pub struct CallState {
     pub max_workspace_bytes: u64,
     /// The hold the policy put on the write running now, if it did (`written`).
     pub held: Option<types::Held>,
+    /// The completions asked for so far and the models that answered; the writes
+    /// that follow are marked with them.
+    pub models: ModelUse,
 }
 
 /// Where an invocation's writes come from: a retried job finds its earlier writes
@@ -299,6 +304,7 @@ impl CallState {
         action: Option<HeldAction>,
     ) -> Result<Option<serde_json::Value>, HostError> {
         let actor_permission = self.actor_permission(target).await?;
+        let model = self.models.audit_mark();
         let write = Write {
             plugin: &self.plugin,
             declared: self.capabilities.contains(capability.as_str()),
@@ -311,6 +317,7 @@ impl CallState {
             key,
             action,
             cause: &self.cause,
+            model: model.as_deref(),
         };
         let decided = gate(
             &self.env.db,

@@ -68,8 +68,9 @@ impl CallData {
             return invalid(why);
         }
         let mut body = json!({ "title": issue.title });
-        if !issue.body.is_empty() {
-            body["body"] = json!(issue.body);
+        let text = self.invocation.mark_body(&issue.body);
+        if !text.is_empty() {
+            body["body"] = json!(text);
         }
         if !issue.labels.is_empty() {
             body["labels"] = json!(issue.labels);
@@ -112,7 +113,7 @@ impl CallData {
             body.insert("title".into(), json!(title));
         }
         if let Some(text) = update.body {
-            body.insert("body".into(), json!(text));
+            body.insert("body".into(), json!(self.invocation.mark_body(&text)));
         }
         if let Some(state) = update.state {
             body.insert("state".into(), json!(state_name(state)));

@@ -74,8 +74,9 @@ impl CallData {
             "base": pull.base,
             "draft": pull.draft,
         });
-        if !pull.body.is_empty() {
-            body["body"] = json!(pull.body);
+        let text = self.invocation.mark_body(&pull.body);
+        if !text.is_empty() {
+            body["body"] = json!(text);
         }
         let answer = self
             .invocation
@@ -109,7 +110,7 @@ impl CallData {
                     "a body must be at most {MAX_COMMENT_CHARS} characters"
                 ));
             }
-            body.insert("body".into(), json!(text));
+            body.insert("body".into(), json!(self.invocation.mark_body(&text)));
         }
         if let Some(base) = update.base {
             if !branch_ok(&base) {
@@ -213,8 +214,9 @@ impl CallData {
             }));
         }
         let mut body = json!({ "event": review_event(review.event) });
-        if !review.body.is_empty() {
-            body["body"] = json!(review.body);
+        let text = self.invocation.mark_body(&review.body);
+        if !text.is_empty() {
+            body["body"] = json!(text);
         }
         if !comments.is_empty() {
             body["comments"] = json!(comments);
