@@ -62,6 +62,7 @@ mod production_build;
 mod proxies;
 mod rate_limits;
 mod recovery;
+mod repo_config;
 mod release_assets;
 mod rest_paths;
 mod review_commands;
