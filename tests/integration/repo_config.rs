@@ -43,7 +43,8 @@ async fn app() -> TestApp {
     })
     .await;
     // The simulator knows the repository (default branch `master`).
-    let issue: Value = serde_json::from_slice(&corpus_payload("issues/opened.payload.json")).unwrap();
+    let issue: Value =
+        serde_json::from_slice(&corpus_payload("issues/opened.payload.json")).unwrap();
     app.sim.learn("issues", &issue);
     app
 }
@@ -63,7 +64,13 @@ async fn github(app: &TestApp, method: Method, path: &str, body: Option<Value>) 
 
 /// Creates `branch` at the default branch's head.
 async fn branch(app: &TestApp, name: &str) {
-    let head = github(app, Method::GET, &format!("{REPO}/git/ref/heads/master"), None).await;
+    let head = github(
+        app,
+        Method::GET,
+        &format!("{REPO}/git/ref/heads/master"),
+        None,
+    )
+    .await;
     let body = json!({"ref": format!("refs/heads/{name}"), "sha": head["object"]["sha"]});
     github(app, Method::POST, &format!("{REPO}/git/refs"), Some(body)).await;
 }
@@ -88,7 +95,13 @@ async fn write_file(app: &TestApp, branch: &str, content: &str) -> String {
     if existing.status().is_success() {
         body["sha"] = existing.json::<Value>().await.unwrap()["sha"].clone();
     }
-    let answer = github(app, Method::PUT, &format!("{REPO}/contents/{FILE}"), Some(body)).await;
+    let answer = github(
+        app,
+        Method::PUT,
+        &format!("{REPO}/contents/{FILE}"),
+        Some(body),
+    )
+    .await;
     answer["commit"]["sha"].as_str().unwrap().to_owned()
 }
 
@@ -114,10 +127,14 @@ async fn push(app: &TestApp, branch: &str, commit: &str) -> String {
 
 /// Opens issue `number`; returns its labels once its job is done, and the delivery.
 async fn open_issue(app: &TestApp, number: u64) -> (Vec<String>, String) {
-    let mut v: Value = serde_json::from_slice(&corpus_payload("issues/opened.payload.json")).unwrap();
+    let mut v: Value =
+        serde_json::from_slice(&corpus_payload("issues/opened.payload.json")).unwrap();
     v["issue"]["number"] = number.into();
     let id = deliver(app, "issues", &v).await;
-    let labels = app.sim.issue_labels(OWNER, NAME, number).unwrap_or_default();
+    let labels = app
+        .sim
+        .issue_labels(OWNER, NAME, number)
+        .unwrap_or_default();
     (labels, id)
 }
 
@@ -125,7 +142,10 @@ async fn open_issue(app: &TestApp, number: u64) -> (Vec<String>, String) {
 async fn a_default_branch_file_takes_effect_once_its_push_is_processed_and_another_branchs_never() {
     let app = app().await;
     let (labels, _) = open_issue(&app, 11).await;
-    assert!(!labels.contains(&LABEL.to_owned()), "no file yet: {labels:?}");
+    assert!(
+        !labels.contains(&LABEL.to_owned()),
+        "no file yet: {labels:?}"
+    );
 
     branch(&app, "feature").await;
     let commit = write_file(&app, "feature", &good_file()).await;
@@ -143,7 +163,11 @@ async fn a_default_branch_file_takes_effect_once_its_push_is_processed_and_anoth
         labels.contains(&LABEL.to_owned()),
         "the default branch's file sets the rules: {labels:?}"
     );
-    assert!(app.sim.violations().is_empty(), "{:?}", app.sim.violations());
+    assert!(
+        app.sim.violations().is_empty(),
+        "{:?}",
+        app.sim.violations()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -183,8 +207,14 @@ async fn a_pull_request_bringing_an_invalid_file_gets_a_failing_gantry_config_ch
     assert_eq!(run["conclusion"], "failure", "{run}");
     assert_eq!(run["output"]["annotations_count"], 2, "{run}");
     let summary = run["output"]["summary"].as_str().unwrap();
-    assert!(summary.contains("line 4: `hooks` does not match the plugin's schema"), "{summary}");
-    assert!(summary.contains("line 5: `nope` is not a plugin installed in Gantry"), "{summary}");
+    assert!(
+        summary.contains("line 4: `hooks` does not match the plugin's schema"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("line 5: `nope` is not a plugin installed in Gantry"),
+        "{summary}"
+    );
 
     // It never took effect: the default branch has no file.
     let (labels, _) = open_issue(&app, 21).await;
@@ -194,7 +224,11 @@ async fn a_pull_request_bringing_an_invalid_file_gets_a_failing_gantry_config_ch
         .unwrap();
     assert_eq!(audited.len(), 1, "{audited:?}");
     assert_eq!(audited[0].outcome.as_deref(), Some("failure"));
-    assert!(app.sim.violations().is_empty(), "{:?}", app.sim.violations());
+    assert!(
+        app.sim.violations().is_empty(),
+        "{:?}",
+        app.sim.violations()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -223,13 +257,18 @@ async fn a_later_bad_push_keeps_the_last_valid_config_and_the_project_page_shows
         .unwrap();
     let notes = detail["jobs"][0]["notes"].to_string();
     assert!(
-        notes.contains("repository config error: line 4:") && notes.contains("(last valid config in force)"),
+        notes.contains("repository config error: line 4:")
+            && notes.contains("(last valid config in force)"),
         "{detail}"
     );
 
     let session = app.sign_in(Some(Role::Viewer)).await;
     let page = app
-        .as_user(&session, Method::GET, "/dashboard/projects/Codertocat/Hello-World")
+        .as_user(
+            &session,
+            Method::GET,
+            "/dashboard/projects/Codertocat/Hello-World",
+        )
         .send()
         .await
         .unwrap();
@@ -244,12 +283,76 @@ async fn a_later_bad_push_keeps_the_last_valid_config_and_the_project_page_shows
     );
     assert!(page.contains("Gantry"), "{page}");
     let delivery_page = app
-        .as_user(&session, Method::GET, &format!("/dashboard/deliveries/{delivery}"))
+        .as_user(
+            &session,
+            Method::GET,
+            &format!("/dashboard/deliveries/{delivery}"),
+        )
         .send()
         .await
         .unwrap()
         .text()
         .await
         .unwrap();
-    assert!(delivery_page.contains("repository config error: line 4:"), "{delivery_page}");
+    assert!(
+        delivery_page.contains("repository config error: line 4:"),
+        "{delivery_page}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn storing_a_repositorys_patches_or_error_counts_up_config_version_and_a_plain_read_does_not()
+{
+    use gantry_server::db::config_version::current;
+    use gantry_server::db::repo_configs::{self, RepoConfigRow};
+    let app = app().await;
+    let db = &app.state.db;
+    let now = chrono::Utc::now();
+    let mut row = RepoConfigRow {
+        project: "octo/app".into(),
+        patches: Some(r#"{"hooks":{"patch":{"rules":[]},"sources":{"/rules":"octo/app"}}}"#.into()),
+        bases: r#"["octo/.github","octo/base_1"]"#.into(),
+        valid_at: Some(now),
+        error: None,
+        error_at: None,
+        checked_at: now,
+    };
+    let before = current(db).await.unwrap();
+    repo_configs::put(db, &row).await.unwrap();
+    let inserted = current(db).await.unwrap();
+    assert!(inserted > before);
+    repo_configs::touch(db, "octo/app", chrono::Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(
+        current(db).await.unwrap(),
+        inserted,
+        "a read that changed nothing"
+    );
+    row.error = Some("line 1: nope".into());
+    row.error_at = Some(now);
+    repo_configs::put(db, &row).await.unwrap();
+    assert!(current(db).await.unwrap() > inserted);
+    let stored = repo_configs::get(db, "octo/app").await.unwrap().unwrap();
+    assert_eq!(stored.error.as_deref(), Some("line 1: nope"));
+    assert_eq!(stored.patches, row.patches);
+    assert_eq!(
+        repo_configs::extending(db, "octo/.github").await.unwrap(),
+        ["octo/app"]
+    );
+    assert_eq!(
+        repo_configs::extending(db, "octo/base_1").await.unwrap(),
+        ["octo/app"]
+    );
+    assert!(
+        repo_configs::extending(db, "octo/base11")
+            .await
+            .unwrap()
+            .is_empty(),
+        "`_` is not a wildcard"
+    );
+    assert!(repo_configs::extending(db, "octo")
+        .await
+        .unwrap()
+        .is_empty());
 }

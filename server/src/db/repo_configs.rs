@@ -59,7 +59,11 @@ pub async fn get(db: &impl ConnectionTrait, project: &str) -> Result<Option<Repo
         &format!("SELECT {COLUMNS} FROM repo_configs WHERE project = $1"),
         vec![project.into()],
     );
-    db.query_one_raw(statement).await?.as_ref().map(row).transpose()
+    db.query_one_raw(statement)
+        .await?
+        .as_ref()
+        .map(row)
+        .transpose()
 }
 
 /// The repositories whose chain names `base` (lower case) as a base.
@@ -111,7 +115,11 @@ pub async fn put(db: &impl ConnectionTrait, row: &RepoConfigRow) -> Result<(), D
 ///
 /// # Errors
 /// When the database fails.
-pub async fn touch(db: &impl ConnectionTrait, project: &str, at: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn touch(
+    db: &impl ConnectionTrait,
+    project: &str,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
     let statement = sql(
         db,
         "UPDATE repo_configs SET checked_at = $1 WHERE project = $2",

@@ -96,18 +96,17 @@ pub async fn show_project(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, DashError> {
     let (owner, name) = path.into_inner();
-    let project = Project::parse(&format!("{owner}/{name}"))
-        .map_err(DashError::NotFound)?;
+    let project = Project::parse(&format!("{owner}/{name}")).map_err(DashError::NotFound)?;
     if !user.0.visible_projects().shows(Some(project.as_str())) {
-        return Err(DashError::NotFound(format!("no project {}", project.as_str())));
+        return Err(DashError::NotFound(format!(
+            "no project {}",
+            project.as_str()
+        )));
     }
     let repo = RepoRef { owner, name };
-    let active = crate::services::installed::active::for_repository(
-        &state.db,
-        &state.plugins,
-        Some(&repo),
-    )
-    .await?;
+    let active =
+        crate::services::installed::active::for_repository(&state.db, &state.plugins, Some(&repo))
+            .await?;
     let file = active.file();
     let own = project.as_str();
     let plugins = active
@@ -116,7 +115,9 @@ pub async fn show_project(
         .map(|p| {
             let plugin = &p.plugin.manifest.name;
             let config: serde_json::Value = serde_json::from_str(&p.config).unwrap_or_default();
-            let sources = file.and_then(|f| f.patches.get(plugin)).map(|patch| &patch.sources);
+            let sources = file
+                .and_then(|f| f.patches.get(plugin))
+                .map(|patch| &patch.sources);
             let values = leaves(&config)
                 .into_iter()
                 .map(|(pointer, value)| {
@@ -127,7 +128,11 @@ pub async fn show_project(
                         }
                         Some(repo) => format!("{repo}'s .github/gantry.yml (extends)"),
                     };
-                    let shown = if pointer.is_empty() { "/".to_owned() } else { pointer };
+                    let shown = if pointer.is_empty() {
+                        "/".to_owned()
+                    } else {
+                        pointer
+                    };
                     (shown, value.to_string(), from)
                 })
                 .collect();

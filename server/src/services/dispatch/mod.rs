@@ -184,6 +184,7 @@ async fn run_job(state: &AppState, job: Job) -> anyhow::Result<()> {
             state,
             &github,
             &delivery.delivery_id,
+            job.attempts > 1,
             delivery.action.as_deref(),
             payload,
             repository,

@@ -125,7 +125,9 @@ pub async fn for_repository(
         {
             continue;
         }
-        let Some(config) = own.or(all).map(|r| Arc::<str>::from(r.effective_config.as_str()))
+        let Some(config) = own
+            .or(all)
+            .map(|r| Arc::<str>::from(r.effective_config.as_str()))
         else {
             continue;
         };
@@ -165,7 +167,10 @@ pub async fn for_repository(
 
 /// The repository's `repo_configs` row, parsed (a row that does not parse is
 /// logged and left out: Gantry's configuration applies).
-async fn repo_file(db: &impl ConnectionTrait, project: &Project) -> Result<Option<RepoFile>, DbErr> {
+async fn repo_file(
+    db: &impl ConnectionTrait,
+    project: &Project,
+) -> Result<Option<RepoFile>, DbErr> {
     let Some(row) = repo_configs::get(db, project.as_str()).await? else {
         return Ok(None);
     };

@@ -43,7 +43,10 @@ where
         let names = chain.iter().map(|l| l.repo.as_str()).collect::<Vec<_>>();
         let path = format!("{} -> {base}", names.join(" -> "));
         if names.iter().any(|n| n.eq_ignore_ascii_case(&base)) {
-            return Err(Problem::at(line, format!("`extends` makes a cycle: {path}")));
+            return Err(Problem::at(
+                line,
+                format!("`extends` makes a cycle: {path}"),
+            ));
         }
         if chain.len() > MAX_DEPTH {
             return Err(Problem::at(

@@ -3,7 +3,8 @@
 //! as if it were on the default branch (it never takes effect from there), and a
 //! check run on the head commit says `success` with what would change per plugin,
 //! or `failure` with every problem as an annotation on its line. Gantry's own write,
-//! audited as `repo_config.checked`.
+//! audited as `repo_config.checked`; its `external_id` is the delivery's id, so a
+//! retried job that already posted it does not post it again.
 use serde_json::{json, Value};
 
 use super::evaluate::{diff, Change};
@@ -34,26 +35,28 @@ const ACTIONS: [&str; 3] = ["opened", "synchronize", "reopened"];
 ///
 /// # Errors
 /// When the database fails. GitHub failing is logged and audited; the job goes on.
+#[allow(clippy::too_many_arguments)]
 pub async fn on_pull_request(
     state: &AppState,
     github_client: &GitHubClient,
     delivery_id: &str,
+    is_retry: bool,
     action: Option<&str>,
     payload: &Value,
     repo: &RepoRef,
     active: &ActivePlugins,
 ) -> anyhow::Result<Option<&'static str>> {
-    if !state.settings.repository_config.enabled
-        || !action.is_some_and(|a| ACTIONS.contains(&a))
-    {
+    if !state.settings.repository_config.enabled || !action.is_some_and(|a| ACTIONS.contains(&a)) {
         return Ok(None);
     }
     let pull = &payload["pull_request"];
-    let (Some(number), Some(head)) = (pull["number"].as_u64(), pull["head"]["sha"].as_str())
-    else {
+    let (Some(number), Some(head)) = (pull["number"].as_u64(), pull["head"]["sha"].as_str()) else {
         return Ok(None);
     };
     let full = repo.full_name();
+    if is_retry && posted_before(github_client, &full, head, delivery_id).await {
+        return Ok(None);
+    }
     let report = match changed_file(github_client, &full, number).await {
         Ok(None) => return Ok(None),
         Ok(Some(removed)) => {
@@ -92,6 +95,7 @@ pub async fn on_pull_request(
     let body = json!({
         "name": NAME,
         "head_sha": head,
+        "external_id": delivery_id,
         "status": "completed",
         "conclusion": conclusion,
         "output": output,
@@ -126,6 +130,30 @@ pub async fn on_pull_request(
     Ok(posted.ok().map(|_| conclusion))
 }
 
+/// Whether an earlier attempt of this delivery's job posted the check run (when
+/// GitHub cannot say, it is posted again: GitHub shows the newest per name).
+async fn posted_before(
+    github_client: &GitHubClient,
+    repo: &str,
+    head: &str,
+    delivery_id: &str,
+) -> bool {
+    let url = format!(
+        "/repos/{}/commits/{}/check-runs?check_name={}&filter=all",
+        repo_path(repo),
+        url_escape(head),
+        url_escape(NAME)
+    );
+    github_client
+        .rest(http::Method::GET, &url, None)
+        .await
+        .ok()
+        .and_then(|answer| answer["check_runs"].as_array().cloned())
+        .is_some_and(|runs| {
+            runs.iter()
+                .any(|r| r["external_id"].as_str() == Some(delivery_id))
+        })
+}
 
 /// Whether the pull request changes the file: `None` when it does not, else
 /// whether it removes it.
@@ -237,5 +265,8 @@ fn failure(problems: &[Problem]) -> Value {
 }
 
 fn repo_path(repo: &str) -> String {
-    repo.split('/').map(url_escape).collect::<Vec<_>>().join("/")
+    repo.split('/')
+        .map(url_escape)
+        .collect::<Vec<_>>()
+        .join("/")
 }

@@ -72,7 +72,10 @@ pub fn evaluate(
         for (name, value, line) in &layer.file.plugins {
             let locate = |pointer: &str, message: String| {
                 if own {
-                    let at = layer.file.document.line_of(&format!("/{}{pointer}", escape(name)));
+                    let at = layer
+                        .file
+                        .document
+                        .line_of(&format!("/{}{pointer}", escape(name)));
                     Problem::at(at.or(Some(*line)), message)
                 } else {
                     let at = layer
@@ -143,9 +146,7 @@ pub fn evaluate(
     }
     let own = chain.first();
     for (name, patch) in &patches {
-        let Some((plugin, manifest)) = known
-            .get(name)
-            .and_then(|k| k.manifest.map(|m| (k, m)))
+        let Some((plugin, manifest)) = known.get(name).and_then(|k| k.manifest.map(|m| (k, m)))
         else {
             continue;
         };
@@ -204,7 +205,12 @@ pub fn touches(patch: &Value, key: &str) -> bool {
 
 /// Notes `repo` as the source of every value `value` sets under `pointer`, and
 /// forgets the sources of what it removes or replaces.
-fn record_sources(sources: &mut BTreeMap<String, String>, pointer: &str, value: &Value, repo: &str) {
+fn record_sources(
+    sources: &mut BTreeMap<String, String>,
+    pointer: &str,
+    value: &Value,
+    repo: &str,
+) {
     match value {
         Value::Object(fields) => {
             for (key, v) in fields {
@@ -285,6 +291,10 @@ pub fn diff(before: &Value, after: &Value) -> Change {
             Some(_) => {}
         }
     }
-    change.removed = old.keys().filter(|p| !new.contains_key(*p)).cloned().collect();
+    change.removed = old
+        .keys()
+        .filter(|p| !new.contains_key(*p))
+        .cloned()
+        .collect();
     change
 }

@@ -93,7 +93,10 @@ pub fn parse(text: &str) -> Result<GantryFile, Vec<Problem>> {
     if text.len() > MAX_BYTES {
         return Err(vec![Problem::at(
             None,
-            format!("the file is {} bytes; at most {MAX_BYTES} are read", text.len()),
+            format!(
+                "the file is {} bytes; at most {MAX_BYTES} are read",
+                text.len()
+            ),
         )]);
     }
     let document = parse_yaml(text).map_err(|p| vec![p])?;
@@ -221,7 +224,10 @@ impl Builder {
                 if let Some(key) = key.take() {
                     map.insert(key, value);
                 } else {
-                    self.fail(mark, "a mapping key must be a plain value, not a list or mapping");
+                    self.fail(
+                        mark,
+                        "a mapping key must be a plain value, not a list or mapping",
+                    );
                 }
             }
         }
@@ -273,7 +279,10 @@ impl MarkedEventReceiver for Builder {
             Event::MappingStart(..) => {
                 let pointer = self.pointer();
                 if let Some(Frame::Map { key: None, .. }) = self.stack.last() {
-                    self.fail(mark, "a mapping key must be a plain value, not a list or mapping");
+                    self.fail(
+                        mark,
+                        "a mapping key must be a plain value, not a list or mapping",
+                    );
                     return;
                 }
                 self.stack.push(Frame::Map {

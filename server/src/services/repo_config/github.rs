@@ -54,10 +54,12 @@ pub async fn read_file(
             status: 0,
             message: format!("{} of {repo}: content is not base64: {e}", file::PATH),
         })?;
-    String::from_utf8(bytes).map(Some).map_err(|_| GitHubError::Rejected {
-        status: 0,
-        message: format!("{} of {repo} is not UTF-8 text", file::PATH),
-    })
+    String::from_utf8(bytes)
+        .map(Some)
+        .map_err(|_| GitHubError::Rejected {
+            status: 0,
+            message: format!("{} of {repo} is not UTF-8 text", file::PATH),
+        })
 }
 
 /// A base's file from its default branch, as `chain::load` reads it.
@@ -92,7 +94,10 @@ pub fn pushed_default_branch(payload: &Value) -> Option<DefaultBranchPush> {
     if payload["ref"].as_str()? != format!("refs/heads/{branch}") {
         return None;
     }
-    let commits = payload["commits"].as_array().map(Vec::as_slice).unwrap_or_default();
+    let commits = payload["commits"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
     let touches = |c: &Value| {
         ["added", "modified", "removed"].iter().any(|k| {
             c[*k]
@@ -109,5 +114,8 @@ pub fn pushed_default_branch(payload: &Value) -> Option<DefaultBranchPush> {
 
 /// `owner/name` with each part escaped.
 fn path(repo: &str) -> String {
-    repo.split('/').map(url_escape).collect::<Vec<_>>().join("/")
+    repo.split('/')
+        .map(url_escape)
+        .collect::<Vec<_>>()
+        .join("/")
 }

@@ -192,7 +192,12 @@ pub async fn refresh(
                 .is_some()
                 .then(|| serde_json::to_string(&checked.patches))
                 .transpose()?;
-            row.bases = serde_json::to_string(&checked.bases)?;
+            let bases: Vec<String> = checked
+                .bases
+                .iter()
+                .map(|b| b.to_ascii_lowercase())
+                .collect();
+            row.bases = serde_json::to_string(&bases)?;
             row.error = None;
             row.error_at = None;
             row.valid_at = Some(now);
@@ -206,9 +211,9 @@ pub async fn refresh(
             row.error = Some(error);
         }
     }
-    let same = old.as_ref().is_some_and(|o| {
-        o.patches == row.patches && o.error == row.error && o.bases == row.bases
-    });
+    let same = old
+        .as_ref()
+        .is_some_and(|o| o.patches == row.patches && o.error == row.error && o.bases == row.bases);
     if same {
         repo_configs::touch(&state.db, project.as_str(), now).await?;
     } else {
