@@ -149,7 +149,11 @@ pub async fn show_project(
         checked_at: file
             .and_then(|f| f.checked_at)
             .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string()),
-        error: file.and_then(|f| f.error.clone()),
+        error: file.and_then(|f| {
+            f.error
+                .as_deref()
+                .map(|e| crate::services::repo_config::in_force(e, f.valid_at.is_some()))
+        }),
         plugins,
     };
     render(&req, &page, |p| p.as_content().render())

@@ -58,6 +58,8 @@ pub struct RepoFile {
     pub error: Option<String>,
     /// When the file was last read.
     pub checked_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// When the patches in force were read (`None`: no valid file yet).
+    pub valid_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl ActivePlugins {
@@ -186,6 +188,7 @@ async fn repo_file(
         patches,
         error: row.error,
         checked_at: Some(row.checked_at),
+        valid_at: row.valid_at,
     }))
 }
 

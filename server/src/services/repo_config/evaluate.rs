@@ -25,13 +25,12 @@ const RESERVED: [&str; 7] = [
     "plugins",
 ];
 
-/// A plugin as Gantry has it for the repository.
-#[derive(Debug, Clone)]
+/// An installed plugin as Gantry has it for the repository.
+#[derive(Debug, Clone, Default)]
 pub struct Known<'a> {
-    /// Its manifest (name, schema).
-    pub manifest: &'a Manifest,
-    /// Enabled on this repository.
-    pub enabled: bool,
+    /// Its manifest (name, schema) when it is enabled on this repository; `None`
+    /// when it is installed but not enabled here.
+    pub manifest: Option<&'a Manifest>,
     /// The configuration Gantry's admin or maintainers set here (defaults, `*`,
     /// the repository's row).
     pub admin: Value,

@@ -277,11 +277,24 @@ pub async fn before_job(
     } else {
         config
     };
-    if let Some(error) = config.active.file().and_then(|f| f.error.as_deref()) {
-        let reason = format!("repository config error: {error} (last valid config in force)");
-        skips::record(&state.db, job_id, SUBJECT, &reason).await?;
+    if let Some(file) = config.active.file() {
+        if let Some(error) = &file.error {
+            let reason = in_force(error, file.valid_at.is_some());
+            skips::record(&state.db, job_id, SUBJECT, &reason).await?;
+        }
     }
     Ok(config)
+}
+
+/// How a job's record and the project's page say the file's error, and what
+/// applies instead.
+#[must_use]
+pub fn in_force(error: &str, ever_valid: bool) -> String {
+    if ever_valid {
+        format!("repository config error: {error} (last valid config in force)")
+    } else {
+        format!("repository config error: {error} (no valid file yet: Gantry's config in force)")
+    }
 }
 
 async fn refresh_logged(
