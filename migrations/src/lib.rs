@@ -29,6 +29,7 @@ mod m20261206_160100_create_host_writes;
 mod m20261207_170000_create_config_version;
 mod m20261207_180000_create_plugin_skips;
 mod m20261208_100000_create_delivery_recovery;
+mod m20261208_110000_create_repo_configs;
 mod m20261209_100000_add_job_cancel;
 mod m20261209_100000_create_model_calls;
 
@@ -72,6 +73,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_170000_create_config_version::Migration),
             Box::new(m20261207_180000_create_plugin_skips::Migration),
             Box::new(m20261208_100000_create_delivery_recovery::Migration),
+            Box::new(m20261208_110000_create_repo_configs::Migration),
             Box::new(m20261209_100000_add_job_cancel::Migration),
             Box::new(m20261209_100000_create_model_calls::Migration),
         ]

@@ -56,6 +56,56 @@ pub struct Settings {
     /// Language model providers plugins may ask (`model:<name>`), by name; the
     /// built-in `rule-based` exists without being configured.
     pub models: BTreeMap<String, models::ProviderSettings>,
+    /// `.github/gantry.yml`: plugin configuration read from repositories, and its
+    /// ceilings (docs/repository-config.md).
+    pub repository_config: RepositoryConfigSettings,
+}
+
+/// Configuration as code (`services::repo_config`): what a repository's
+/// `.github/gantry.yml` may set. The file only ever configures plugins enabled on
+/// the repository, within these ceilings; it never enables a plugin, touches a
+/// policy, grants a capability or names a secret.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RepositoryConfigSettings {
+    /// Read repositories' `.github/gantry.yml` at all (off: Gantry's configuration
+    /// alone, and no `gantry/config` check run).
+    pub enabled: bool,
+    /// A repository's file is read again when this process last read it longer ago
+    /// than this, in case a push was missed (a push touching it reads it at once).
+    pub refresh_secs: u64,
+    /// The plugins a repository's file may configure; `*` for every plugin enabled
+    /// on it.
+    pub plugins: Vec<String>,
+    /// Per plugin, the keys that are the admin's alone: top-level keys or JSON
+    /// pointers (`/rules`, `/title_check/enabled`). A file setting, replacing or
+    /// removing one of them (or anything under it) is refused.
+    pub admin_keys: BTreeMap<String, Vec<String>>,
+}
+
+impl Default for RepositoryConfigSettings {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            refresh_secs: 300,
+            plugins: vec!["*".into()],
+            admin_keys: BTreeMap::new(),
+        }
+    }
+}
+
+impl RepositoryConfigSettings {
+    /// Whether a repository's file may configure `plugin`.
+    #[must_use]
+    pub fn may_configure(&self, plugin: &str) -> bool {
+        self.plugins.iter().any(|p| p == "*" || p == plugin)
+    }
+
+    /// The keys of `plugin` only the admin sets.
+    #[must_use]
+    pub fn admin_keys(&self, plugin: &str) -> &[String] {
+        self.admin_keys.get(plugin).map_or(&[], Vec::as_slice)
+    }
 }
 
 /// Missed-delivery recovery (`services::recovery`): with a GitHub App, a sweep reads
@@ -287,6 +337,7 @@ impl Default for Settings {
             metrics: MetricsSettings::default(),
             recovery: RecoverySettings::default(),
             models: BTreeMap::new(),
+            repository_config: RepositoryConfigSettings::default(),
         }
     }
 }

@@ -66,6 +66,7 @@ mod proxies;
 mod rate_limits;
 mod recovery;
 mod release_assets;
+mod repo_config;
 mod rest_paths;
 mod review_commands;
 mod routing;

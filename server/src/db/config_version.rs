@@ -1,6 +1,7 @@
 //! `config_version`: the number the database counts up, by trigger, on every change
 //! to `policy_rules`, `plugins`, `plugin_projects` and `plugin_states` (migration
-//! `m20261207_170000`), so a process can keep those in memory and check one row per
+//! `m20261207_170000`) and to the patches or error of `repo_configs` (migration
+//! `m20261208_110000`), so a process can keep those in memory and check one row per
 //! job instead of reading them all.
 use sea_orm::{ConnectionTrait, DbErr, Statement};
 

@@ -26,6 +26,7 @@ pub mod plugin_states;
 pub mod plugin_uploads;
 pub mod plugins;
 pub mod recovery;
+pub mod repo_configs;
 pub mod runs;
 pub mod secrets;
 pub mod sessions;

@@ -199,6 +199,9 @@ string_enum! {
         JobCancelled => "job.cancelled",
         /// The recovery sweep asked GitHub to redeliver a delivery Gantry never stored.
         DeliveryRedeliveryRequested => "delivery.redelivery_requested",
+        /// Gantry checked a pull request's `.github/gantry.yml` and posted the
+        /// `gantry/config` check run on its head commit.
+        RepoConfigChecked => "repo_config.checked",
         /// A GitHub App was registered from its manifest and stored.
         AppRegistered => "app.registered",
         /// A webhook secret was stored.

@@ -129,6 +129,7 @@ pub static ROUTES: &[RouteRow] = &[
     row!(POST "/dashboard/approvals/{id}/approve" => dashboard::approvals::approve_approval, MAINTAINER),
     row!(POST "/dashboard/approvals/{id}/deny" => dashboard::approvals::deny_approval, MAINTAINER),
     row!(GET "/dashboard/projects" => dashboard::projects::list_projects, VIEWER),
+    row!(GET "/dashboard/projects/{owner}/{repo}" => dashboard::projects::show_project, VIEWER),
     row!(GET "/dashboard/plugins" => dashboard::plugins::list_plugins, VIEWER),
     row!(POST "/dashboard/plugins/upload" => dashboard::plugins::upload_plugin, ADMIN),
     row!(POST "/dashboard/plugins/confirm" => dashboard::plugins::confirm_plugin, ADMIN),

@@ -65,6 +65,9 @@ pub struct JobDetail {
     /// Plugins and commands that did not run, and why (a route's paths or branch
     /// did not match, a command's conditions were not met).
     pub skipped: Vec<SkipDetail>,
+    /// What the job ran under that is worth knowing: the repository's
+    /// `.github/gantry.yml` error while its last valid configuration stayed in force.
+    pub notes: Vec<String>,
 }
 
 /// A plugin or command that did not run for a job.
@@ -186,14 +189,15 @@ pub async fn show(
             .into_iter()
             .map(RunDetail::from)
             .collect();
-        let skipped = skips::for_job(db, job.id)
+        let (noted, skipped): (Vec<_>, Vec<_>) = skips::for_job(db, job.id)
             .await?
             .into_iter()
             .map(|s| SkipDetail {
                 subject: s.subject,
                 reason: s.reason,
             })
-            .collect();
+            .partition(|s| s.subject == crate::services::repo_config::SUBJECT);
+        let notes = noted.into_iter().map(|s| s.reason).collect();
         details.push(JobDetail {
             id: job.id,
             status: job.status,
@@ -202,6 +206,7 @@ pub async fn show(
             last_error: job.last_error,
             runs,
             skipped,
+            notes,
         });
     }
     Ok(DeliveryDetail {

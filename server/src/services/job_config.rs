@@ -1,6 +1,6 @@
 //! What decides a job's plugins and policy, kept in memory per process: the policy
 //! rules, the plugins disabled after crashing, and per project the plugins enabled
-//! there with their configuration. Each job reads one number, `config_version` (in
+//! there with their configuration (the repository's `.github/gantry.yml` applied). Each job reads one number, `config_version` (in
 //! the statement that reads its delivery, `db::job_start`), which the database
 //! counts up by trigger on every change to those tables whoever
 //! makes it (this process, another replica, the CLI); while it is the number the

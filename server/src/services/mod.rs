@@ -1,7 +1,8 @@
 //! Use cases, free of actix: accepting a webhook delivery, processing a job by
 //! running the plugins that subscribe to its event, managing installed plugins,
 //! signing in, approvals (deciding, expiring, telling plugins), recovering
-//! deliveries GitHub could not make (`recovery`) and registering the GitHub App
+//! deliveries GitHub could not make (`recovery`), repositories' own
+//! `.github/gantry.yml` (`repo_config`) and registering the GitHub App
 //! (`app_setup`). `plugin_test` runs
 //! the simulator, so it is only in builds with the `sandbox` feature.
 pub mod app_setup;
@@ -20,6 +21,7 @@ pub mod job_config;
 pub mod plugin_test;
 pub mod policies;
 pub mod recovery;
+pub mod repo_config;
 pub mod sandbox_events;
 pub mod schedule;
 pub mod signin;

@@ -32,6 +32,8 @@ pub struct AppState {
     /// Policy rules and the plugins each project runs, kept while
     /// `config_version` says they did not change.
     pub job_config: Arc<crate::services::job_config::JobConfigCache>,
+    /// When this process last read each repository's `.github/gantry.yml`.
+    pub repo_config_clock: Arc<crate::services::repo_config::RefreshClock>,
     /// GitHub on the configured credentials.
     pub github: GitHubAccess,
     /// Stores accepted deliveries, several per commit under load.
@@ -150,6 +152,7 @@ impl AppState {
             runtime,
             plugins,
             job_config: Arc::default(),
+            repo_config_clock: Arc::default(),
             github,
             wake: Arc::new(Notify::new()),
             observer,

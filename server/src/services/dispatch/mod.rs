@@ -2,7 +2,9 @@
 //! simulator learns from payloads), keep installations current, run every
 //! subscribed plugin enabled for the event's repository (with that repository's
 //! configuration) that has not already finished this job and whose manifest routes
-//! admit the delivery (`routing.rs`; a refusal is recorded with the job), then the
+//! admit the delivery (`routing.rs`; a refusal is recorded with the job) with the
+//! repository's `.github/gantry.yml` applied (`services::repo_config`, which also
+//! posts the `gantry/config` check run of a pull request changing it), then the
 //! plugins whose commands a comment carries (`services::commands`), each with the
 //! hooks around it (`wrapped.rs`, `services::around`), record each run, then
 //! complete or retry the job, or end it `cancelled` when it was cancelled (job
@@ -23,8 +25,10 @@ use crate::github::GitHubError;
 use crate::services::around::Target;
 use crate::services::commands::{self, CommentContext, Routed};
 use crate::services::installed::active::ActivePlugins;
-use crate::services::{approvals, installations, schedule};
-use crate::wasm_host::{InvocationReport, JobEnv, Outcome, PluginCommand, PluginEvent, StopSignal};
+use crate::services::{approvals, installations, repo_config, schedule};
+use crate::wasm_host::{
+    InvocationReport, JobEnv, Outcome, PluginCommand, PluginEvent, StopSignal,
+};
 
 mod routing;
 mod wrapped;
@@ -169,6 +173,32 @@ async fn run_job(state: &AppState, job: Job, stop: StopSignal) -> anyhow::Result
             config_version,
         )
         .await?;
+    // The repository's `.github/gantry.yml`: read again when due, its error noted.
+    let config = repo_config::before_job(
+        state,
+        &github,
+        job.id,
+        &delivery.event,
+        payload.as_ref(),
+        meta.repository.as_ref(),
+        config,
+    )
+    .await?;
+    if let (Some(payload), Some(repository), "pull_request") =
+        (&payload, &meta.repository, delivery.event.as_str())
+    {
+        repo_config::check_run::on_pull_request(
+            state,
+            &github,
+            &delivery.delivery_id,
+            job.attempts > 1,
+            delivery.action.as_deref(),
+            payload,
+            repository,
+            &config.active,
+        )
+        .await?;
+    }
     let env = JobEnv {
         github,
         db: state.db.clone(),
