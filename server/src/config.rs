@@ -14,7 +14,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::Secret;
 
+pub mod models;
 pub mod production;
+
+pub use models::{BudgetLimit, ModelBudgetSettings, ModelPrice, ModelSettings};
 
 /// All of Gantry's settings. Every field has a default, so an empty file is valid.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -52,6 +55,8 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     /// The sweep recovering deliveries GitHub could not make.
     pub recovery: RecoverySettings,
+    /// Model calls: budgets and prices.
+    pub models: ModelSettings,
 }
 
 /// Missed-delivery recovery (`services::recovery`): with a GitHub App, a sweep reads
@@ -282,6 +287,7 @@ impl Default for Settings {
             web: WebSettings::default(),
             metrics: MetricsSettings::default(),
             recovery: RecoverySettings::default(),
+            models: ModelSettings::default(),
         }
     }
 }
@@ -698,6 +704,7 @@ impl Settings {
             crate::domain::ProxyNet::parse(proxy)
                 .map_err(|e| anyhow::anyhow!("web.trusted_proxies: {e}"))?;
         }
+        self.models.validate()?;
         let min = crate::domain::MIN_WEBHOOK_SECRET_BYTES;
         if self.webhook.secrets.iter().any(|s| s.expose().len() < min) {
             bail!("a webhook secret (webhook.secrets, GANTRY_WEBHOOK_SECRET) must be at least {min} bytes: make one with `openssl rand -hex 32`");
@@ -706,18 +713,38 @@ impl Settings {
     }
 }
 
+/// The type of an optional setting the environment may set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A string.
+    Text,
+    /// A whole number.
+    Integer,
+    /// A number (money).
+    Number,
+}
+
 /// Optional settings that the environment may set though the file did not, and
-/// whether each is a whole number.
-const OPTIONAL_PATHS: &[(&[&str], bool)] = &[
-    (&["github", "token"], false),
-    (&["worker", "concurrency"], true),
-    (&["github", "app_id"], true),
-    (&["github", "private_key"], false),
-    (&["github", "private_key_file"], false),
-    (&["api", "token"], false),
-    (&["secrets", "key"], false),
-    (&["web", "session_key"], false),
-    (&["metrics", "token"], false),
+/// their types.
+const OPTIONAL_PATHS: &[(&[&str], Kind)] = &[
+    (&["github", "token"], Kind::Text),
+    (&["worker", "concurrency"], Kind::Integer),
+    (&["github", "app_id"], Kind::Integer),
+    (&["github", "private_key"], Kind::Text),
+    (&["github", "private_key_file"], Kind::Text),
+    (&["api", "token"], Kind::Text),
+    (&["secrets", "key"], Kind::Text),
+    (&["web", "session_key"], Kind::Text),
+    (&["metrics", "token"], Kind::Text),
+    (&["models", "budgets", "per_person_per_hour"], Kind::Integer),
+    (&["models", "budgets", "invocation", "tokens"], Kind::Integer),
+    (&["models", "budgets", "invocation", "dollars"], Kind::Number),
+    (&["models", "budgets", "repository_per_day", "tokens"], Kind::Integer),
+    (&["models", "budgets", "repository_per_day", "dollars"], Kind::Number),
+    (&["models", "budgets", "organisation_per_month", "tokens"], Kind::Integer),
+    (&["models", "budgets", "organisation_per_month", "dollars"], Kind::Number),
+    (&["models", "budgets", "overall", "tokens"], Kind::Integer),
+    (&["models", "budgets", "overall", "dollars"], Kind::Number),
 ];
 
 /// Merges `given` over `base`: tables key by key, anything else replaced.
@@ -756,14 +783,17 @@ fn set_path(tree: &mut toml::Value, path: &[&str], raw: &str, key: &str) -> anyh
     let Some(current) = table.get(*last) else {
         // Optional settings (tokens, the App's id and key) are absent from the tree
         // until set.
-        if let Some((_, integer)) = OPTIONAL_PATHS.iter().find(|(p, _)| *p == path) {
-            let value = if *integer {
-                toml::Value::Integer(
+        if let Some((_, kind)) = OPTIONAL_PATHS.iter().find(|(p, _)| *p == path) {
+            let value = match kind {
+                Kind::Integer => toml::Value::Integer(
                     raw.parse()
                         .with_context(|| format!("{key} must be an integer"))?,
-                )
-            } else {
-                toml::Value::String(raw.to_owned())
+                ),
+                Kind::Number => toml::Value::Float(
+                    raw.parse()
+                        .with_context(|| format!("{key} must be a number"))?,
+                ),
+                Kind::Text => toml::Value::String(raw.to_owned()),
             };
             table.insert((*last).to_owned(), value);
         }

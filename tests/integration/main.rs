@@ -41,6 +41,7 @@ mod intake_limits;
 mod job_path;
 mod jobs;
 mod login_edges;
+mod model_budgets;
 mod models;
 mod observability;
 mod pagination;

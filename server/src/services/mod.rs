@@ -1,8 +1,8 @@
 //! Use cases, free of actix: accepting a webhook delivery, processing a job by
 //! running the plugins that subscribe to its event, managing installed plugins,
 //! signing in, approvals (deciding, expiring, telling plugins), recovering
-//! deliveries GitHub could not make (`recovery`) and registering the GitHub App
-//! (`app_setup`). `plugin_test` runs
+//! deliveries GitHub could not make (`recovery`), registering the GitHub App
+//! (`app_setup`) and what model calls may spend (`model_budget`). `plugin_test` runs
 //! the simulator, so it is only in builds with the `sandbox` feature.
 pub mod app_setup;
 pub mod approval_sweep;
@@ -16,6 +16,7 @@ pub mod installations;
 pub mod installed;
 pub mod intake;
 pub mod job_config;
+pub mod model_budget;
 #[cfg(feature = "sandbox")]
 pub mod plugin_test;
 pub mod policies;

@@ -58,6 +58,9 @@ pub struct AppState {
     pub own_login: Arc<tokio::sync::OnceCell<String>>,
     /// Deliveries intake may hold at once (`webhook.max_in_flight`).
     pub intake_permits: Arc<tokio::sync::Semaphore>,
+    /// What model calls may spend (`[models]`): checked and reserved before a
+    /// call, shown on the dashboard and `/metrics`.
+    pub model_budget: Arc<crate::services::model_budget::ModelBudget>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -135,7 +138,12 @@ impl AppState {
             metrics.storage_breaker_state.clone(),
             metrics.storage_failures.clone(),
         ));
+        let model_budget = Arc::new(
+            crate::services::model_budget::ModelBudget::from_models(&settings.models)
+                .with_metrics(&metrics),
+        );
         Ok(Self {
+            model_budget,
             passwords: Arc::new(crate::auth::verifier::PasswordVerifier::new(
                 settings.web.login.max_concurrent_verifications,
             )),
