@@ -737,12 +737,30 @@ const OPTIONAL_PATHS: &[(&[&str], Kind)] = &[
     (&["web", "session_key"], Kind::Text),
     (&["metrics", "token"], Kind::Text),
     (&["models", "budgets", "per_person_per_hour"], Kind::Integer),
-    (&["models", "budgets", "invocation", "tokens"], Kind::Integer),
-    (&["models", "budgets", "invocation", "dollars"], Kind::Number),
-    (&["models", "budgets", "repository_per_day", "tokens"], Kind::Integer),
-    (&["models", "budgets", "repository_per_day", "dollars"], Kind::Number),
-    (&["models", "budgets", "organisation_per_month", "tokens"], Kind::Integer),
-    (&["models", "budgets", "organisation_per_month", "dollars"], Kind::Number),
+    (
+        &["models", "budgets", "invocation", "tokens"],
+        Kind::Integer,
+    ),
+    (
+        &["models", "budgets", "invocation", "dollars"],
+        Kind::Number,
+    ),
+    (
+        &["models", "budgets", "repository_per_day", "tokens"],
+        Kind::Integer,
+    ),
+    (
+        &["models", "budgets", "repository_per_day", "dollars"],
+        Kind::Number,
+    ),
+    (
+        &["models", "budgets", "organisation_per_month", "tokens"],
+        Kind::Integer,
+    ),
+    (
+        &["models", "budgets", "organisation_per_month", "dollars"],
+        Kind::Number,
+    ),
     (&["models", "budgets", "overall", "tokens"], Kind::Integer),
     (&["models", "budgets", "overall", "dollars"], Kind::Number),
 ];

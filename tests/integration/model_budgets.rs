@@ -95,14 +95,28 @@ async fn concurrent_reservations_from_two_replicas_never_pass_a_limit_together()
             (_, _, Err(other)) => panic!("a reservation failed: {other}"),
         }
     }
-    assert!(granted_a <= 100 && granted_b <= 100, "{granted_a} and {granted_b} tokens granted on repositories limited to 100");
-    assert!(granted_a + granted_b <= 160, "{} tokens granted in an organisation limited to 160", granted_a + granted_b);
+    assert!(
+        granted_a <= 100 && granted_b <= 100,
+        "{granted_a} and {granted_b} tokens granted on repositories limited to 100"
+    );
+    assert!(
+        granted_a + granted_b <= 160,
+        "{} tokens granted in an organisation limited to 160",
+        granted_a + granted_b
+    );
     assert!(refused > 0, "the calls asked for more than the limits");
     // Nearly filled: a limit refuses only what does not fit.
-    assert!(granted_a + granted_b > 160 - 13, "only {} of 160 tokens granted", granted_a + granted_b);
+    assert!(
+        granted_a + granted_b > 160 - 13,
+        "only {} of 160 tokens granted",
+        granted_a + granted_b
+    );
     let (db, budget) = &replicas[0];
     let report = budget.usage(db, now, 10).await.unwrap();
-    assert_eq!(report.organisations[0].reserved.tokens, granted_a + granted_b);
+    assert_eq!(
+        report.organisations[0].reserved.tokens,
+        granted_a + granted_b
+    );
     assert_eq!(report.overall.reserved.tokens, granted_a + granted_b);
 
     // Settled at once from both replicas: every estimate becomes its usage, once.
@@ -165,7 +179,10 @@ async fn the_per_person_rate_limit_holds_across_replicas() {
             Err(other) => panic!("a reservation failed: {other}"),
         }
     }
-    assert_eq!(granted, 3, "mona may cause 3 model-using invocations an hour");
+    assert_eq!(
+        granted, 3,
+        "mona may cause 3 model-using invocations an hour"
+    );
     for (db, _) in replicas {
         db.close().await.unwrap();
     }
@@ -219,23 +236,55 @@ async fn admins_see_model_usage_and_limits_and_metrics_show_it() {
         .await
         .unwrap();
     let refused = budget
-        .reserve(&app.state.db, &scope("inv-2".into(), "octo/hello-world", None), Usage { tokens: 101, cost_micros: 0 }, Utc::now())
+        .reserve(
+            &app.state.db,
+            &scope("inv-2".into(), "octo/hello-world", None),
+            Usage {
+                tokens: 101,
+                cost_micros: 0,
+            },
+            Utc::now(),
+        )
         .await;
-    assert!(matches!(refused, Err(BudgetError::Exceeded(_))), "{refused:?}");
+    assert!(
+        matches!(refused, Err(BudgetError::Exceeded(_))),
+        "{refused:?}"
+    );
 
     let (status, html) = admin.get("/dashboard/models").await;
     assert_eq!(status, 200, "{html}");
-    for text in ["octo/hello-world", "900", "$0.009000", "100 tokens left", "$0.991000 left", "Model usage"] {
-        assert!(html.contains(text), "the usage page lacks {text:?}:\n{html}");
+    for text in [
+        "octo/hello-world",
+        "900",
+        "$0.009000",
+        "100 tokens left",
+        "$0.991000 left",
+        "Model usage",
+    ] {
+        assert!(
+            html.contains(text),
+            "the usage page lacks {text:?}:\n{html}"
+        );
     }
-    assert!(html.contains("href=\"/dashboard/models\""), "admins have the link");
+    assert!(
+        html.contains("href=\"/dashboard/models\""),
+        "admins have the link"
+    );
     let viewer = sign_in(&app, "vera", "viewer").await;
-    assert_eq!(viewer.get("/dashboard/models").await.0, 403, "viewers do not see usage");
+    assert_eq!(
+        viewer.get("/dashboard/models").await.0,
+        403,
+        "viewers do not see usage"
+    );
     let (_, page) = viewer.get("/dashboard").await;
-    assert!(!page.contains("href=\"/dashboard/models\""), "viewers have no link");
+    assert!(
+        !page.contains("href=\"/dashboard/models\""),
+        "viewers have no link"
+    );
 
     assert_eq!(
-        app.metric("gantry_model_tokens_used{scope=\"repository\",subject=\"octo/hello-world\"}").await,
+        app.metric("gantry_model_tokens_used{scope=\"repository\",subject=\"octo/hello-world\"}")
+            .await,
         900.0
     );
     assert_eq!(
@@ -243,7 +292,8 @@ async fn admins_see_model_usage_and_limits_and_metrics_show_it() {
         0.9
     );
     assert_eq!(
-        app.metric("gantry_model_budget_refusals_total{scope=\"repository\",unit=\"tokens\"}").await,
+        app.metric("gantry_model_budget_refusals_total{scope=\"repository\",unit=\"tokens\"}")
+            .await,
         1.0
     );
 }

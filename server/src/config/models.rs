@@ -97,7 +97,9 @@ impl ModelSettings {
         ] {
             if let Some(dollars) = limit.dollars {
                 if !dollars.is_finite() || dollars < 0.0 {
-                    anyhow::bail!("models.budgets.{name}.dollars must be a positive amount, not {dollars}");
+                    anyhow::bail!(
+                        "models.budgets.{name}.dollars must be a positive amount, not {dollars}"
+                    );
                 }
             }
         }

@@ -30,7 +30,12 @@ pub struct UsageLine {
 }
 
 impl UsageLine {
-    fn from_row(row: Option<model_budget_counters::Model>, subject: &str, period: &str, limit: Limit) -> Self {
+    fn from_row(
+        row: Option<model_budget_counters::Model>,
+        subject: &str,
+        period: &str,
+        limit: Limit,
+    ) -> Self {
         let amount = |t: i64| u64::try_from(t).unwrap_or(0);
         let (used, reserved) = row.map_or_else(Default::default, |r| {
             (
@@ -64,9 +69,9 @@ impl UsageLine {
     /// Micro-dollars left before the limit, `None` without one.
     #[must_use]
     pub fn cost_left(&self) -> Option<u64> {
-        self.limit.cost_micros.map(|most| {
-            most.saturating_sub(self.used.cost_micros + self.reserved.cost_micros)
-        })
+        self.limit
+            .cost_micros
+            .map(|most| most.saturating_sub(self.used.cost_micros + self.reserved.cost_micros))
     }
 
     /// The share of each limit used or reserved: `(unit, ratio)` for `tokens` and
@@ -82,7 +87,10 @@ impl UsageLine {
         };
         let mut out = Vec::new();
         if let Some(most) = self.limit.tokens {
-            out.push(("tokens", ratio(self.used.tokens + self.reserved.tokens, most)));
+            out.push((
+                "tokens",
+                ratio(self.used.tokens + self.reserved.tokens, most),
+            ));
         }
         if let Some(most) = self.limit.cost_micros {
             out.push((

@@ -106,8 +106,15 @@ impl ModelBudget {
         )
         .await?;
         let keys = self.keys(scope, &periods.day, &periods.month);
-        store::ensure(&txn, &keys[..3].iter().map(|(k, _, _)| k.clone()).collect::<Vec<_>>(), now)
-            .await?;
+        store::ensure(
+            &txn,
+            &keys[..3]
+                .iter()
+                .map(|(k, _, _)| k.clone())
+                .collect::<Vec<_>>(),
+            now,
+        )
+        .await?;
         let new_invocation = store::create(&txn, &keys[3].0, now).await?;
         if let (Some(login), Some(most), true) =
             (&scope.person, self.per_person_per_hour, new_invocation)
@@ -142,7 +149,12 @@ impl ModelBudget {
     }
 
     /// The counter rows of a call, in lock order, with their limits and names.
-    fn keys(&self, scope: &Scope, day: &str, month: &str) -> [(CounterKey, Limit, &'static str); 4] {
+    fn keys(
+        &self,
+        scope: &Scope,
+        day: &str,
+        month: &str,
+    ) -> [(CounterKey, Limit, &'static str); 4] {
         [
             (limits::overall(month), self.limits.overall, OVERALL),
             (
@@ -240,7 +252,8 @@ impl ModelBudget {
                 month: row.month,
             };
             tracing::warn!(repo = %reservation.scope.repo, invocation = %reservation.scope.invocation, "model budget: a reservation was never settled; it counts at its estimate");
-            self.finish(db, &reservation, reservation.estimate, now).await?;
+            self.finish(db, &reservation, reservation.estimate, now)
+                .await?;
             settled += 1;
         }
         store::prune(

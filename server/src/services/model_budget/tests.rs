@@ -85,9 +85,15 @@ async fn the_invocation_limit_counts_every_call_of_one_invocation() {
     let (_dir, db) = database().await;
     let b = budget(|s| s.invocation = limit_tokens(100));
     let now = at(7, 10);
-    let first = b.reserve(&db, &scope("inv-1", "octo/a"), tokens(60), now).await.unwrap();
+    let first = b
+        .reserve(&db, &scope("inv-1", "octo/a"), tokens(60), now)
+        .await
+        .unwrap();
     b.settle(&db, first, tokens(60)).await.unwrap();
-    let refusal = exceeded(b.reserve(&db, &scope("inv-1", "octo/a"), tokens(41), now).await);
+    let refusal = exceeded(
+        b.reserve(&db, &scope("inv-1", "octo/a"), tokens(41), now)
+            .await,
+    );
     assert_eq!(
         refusal,
         Refusal {
@@ -102,54 +108,98 @@ async fn the_invocation_limit_counts_every_call_of_one_invocation() {
         refusal.to_string(),
         "the model call was refused: it would pass this invocation's token budget of 100 tokens (60 tokens used or reserved, 41 tokens asked)"
     );
-    b.reserve(&db, &scope("inv-1", "octo/a"), tokens(40), now).await.unwrap();
+    b.reserve(&db, &scope("inv-1", "octo/a"), tokens(40), now)
+        .await
+        .unwrap();
     // Another invocation starts afresh.
-    b.reserve(&db, &scope("inv-2", "octo/a"), tokens(100), now).await.unwrap();
+    b.reserve(&db, &scope("inv-2", "octo/a"), tokens(100), now)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
 async fn the_repository_limit_is_per_day_and_rolls_over_at_midnight() {
     let (_dir, db) = database().await;
     let b = budget(|s| s.repository_per_day = limit_tokens(100));
-    b.reserve(&db, &scope("i1", "octo/a"), tokens(100), at(7, 23)).await.unwrap();
-    let refusal = exceeded(b.reserve(&db, &scope("i2", "Octo/A"), tokens(1), at(7, 23)).await);
-    assert_eq!((refusal.scope.as_str(), refusal.used), ("repository per day", 100));
+    b.reserve(&db, &scope("i1", "octo/a"), tokens(100), at(7, 23))
+        .await
+        .unwrap();
+    let refusal = exceeded(
+        b.reserve(&db, &scope("i2", "Octo/A"), tokens(1), at(7, 23))
+            .await,
+    );
+    assert_eq!(
+        (refusal.scope.as_str(), refusal.used),
+        ("repository per day", 100)
+    );
     // Another repository of the same owner is not limited by it.
-    b.reserve(&db, &scope("i3", "octo/b"), tokens(100), at(7, 23)).await.unwrap();
+    b.reserve(&db, &scope("i3", "octo/b"), tokens(100), at(7, 23))
+        .await
+        .unwrap();
     // The next day starts at zero.
-    b.reserve(&db, &scope("i4", "octo/a"), tokens(100), at(8, 0)).await.unwrap();
+    b.reserve(&db, &scope("i4", "octo/a"), tokens(100), at(8, 0))
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
 async fn the_organisation_limit_is_per_month_and_rolls_over_with_the_month() {
     let (_dir, db) = database().await;
     let b = budget(|s| s.organisation_per_month = limit_tokens(100));
-    b.reserve(&db, &scope("i1", "octo/a"), tokens(70), at(1, 0)).await.unwrap();
-    let refusal = exceeded(b.reserve(&db, &scope("i2", "octo/b"), tokens(31), at(31, 23)).await);
-    assert_eq!((refusal.scope.as_str(), refusal.used), ("organisation per month", 70));
-    b.reserve(&db, &scope("i3", "other/a"), tokens(100), at(31, 23)).await.unwrap();
+    b.reserve(&db, &scope("i1", "octo/a"), tokens(70), at(1, 0))
+        .await
+        .unwrap();
+    let refusal = exceeded(
+        b.reserve(&db, &scope("i2", "octo/b"), tokens(31), at(31, 23))
+            .await,
+    );
+    assert_eq!(
+        (refusal.scope.as_str(), refusal.used),
+        ("organisation per month", 70)
+    );
+    b.reserve(&db, &scope("i3", "other/a"), tokens(100), at(31, 23))
+        .await
+        .unwrap();
     let january = Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap();
-    b.reserve(&db, &scope("i4", "octo/b"), tokens(100), january).await.unwrap();
+    b.reserve(&db, &scope("i4", "octo/b"), tokens(100), january)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
 async fn the_overall_limit_covers_every_organisation_for_the_month() {
     let (_dir, db) = database().await;
     let b = budget(|s| s.overall = limit_tokens(100));
-    b.reserve(&db, &scope("i1", "octo/a"), tokens(50), at(3, 1)).await.unwrap();
-    b.reserve(&db, &scope("i2", "other/b"), tokens(50), at(20, 1)).await.unwrap();
-    let refusal = exceeded(b.reserve(&db, &scope("i3", "third/c"), tokens(1), at(30, 1)).await);
-    assert_eq!((refusal.scope.as_str(), refusal.limit, refusal.used), ("overall", 100, 100));
+    b.reserve(&db, &scope("i1", "octo/a"), tokens(50), at(3, 1))
+        .await
+        .unwrap();
+    b.reserve(&db, &scope("i2", "other/b"), tokens(50), at(20, 1))
+        .await
+        .unwrap();
+    let refusal = exceeded(
+        b.reserve(&db, &scope("i3", "third/c"), tokens(1), at(30, 1))
+            .await,
+    );
+    assert_eq!(
+        (refusal.scope.as_str(), refusal.limit, refusal.used),
+        ("overall", 100, 100)
+    );
     let january = Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap();
-    b.reserve(&db, &scope("i4", "third/c"), tokens(100), january).await.unwrap();
+    b.reserve(&db, &scope("i4", "third/c"), tokens(100), january)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
 async fn every_limit_also_refuses_in_money() {
     let cases: [(&str, fn(&mut ModelBudgetSettings)); 4] = [
         ("invocation", |s| s.invocation = limit_dollars(1.0)),
-        ("repository per day", |s| s.repository_per_day = limit_dollars(1.0)),
-        ("organisation per month", |s| s.organisation_per_month = limit_dollars(1.0)),
+        ("repository per day", |s| {
+            s.repository_per_day = limit_dollars(1.0)
+        }),
+        ("organisation per month", |s| {
+            s.organisation_per_month = limit_dollars(1.0)
+        }),
         ("overall", |s| s.overall = limit_dollars(1.0)),
     ];
     for (n, (name, set)) in cases.into_iter().enumerate() {
@@ -169,7 +219,12 @@ async fn every_limit_also_refuses_in_money() {
                 asked: 400_001,
             }
         );
-        assert!(refusal.to_string().contains("money budget of $1.000000 ($0.600000 used or reserved, $0.400001 asked)"), "{refusal}");
+        assert!(
+            refusal.to_string().contains(
+                "money budget of $1.000000 ($0.600000 used or reserved, $0.400001 asked)"
+            ),
+            "{refusal}"
+        );
         b.reserve(&db, &s, money(400_000), at(7, 1)).await.unwrap();
     }
 }
@@ -179,18 +234,34 @@ async fn settling_replaces_the_estimate_and_releasing_gives_it_back() {
     let (_dir, db) = database().await;
     let b = budget(|s| s.repository_per_day = limit_tokens(1000));
     let now = Utc::now();
-    let held = b.reserve(&db, &scope("i1", "octo/a"), tokens(800), now).await.unwrap();
-    assert_eq!(exceeded(b.reserve(&db, &scope("i2", "octo/a"), tokens(201), now).await).used, 800);
+    let held = b
+        .reserve(&db, &scope("i1", "octo/a"), tokens(800), now)
+        .await
+        .unwrap();
+    assert_eq!(
+        exceeded(
+            b.reserve(&db, &scope("i2", "octo/a"), tokens(201), now)
+                .await
+        )
+        .used,
+        800
+    );
     // Used less than estimated: the rest is free again.
     b.settle(&db, held, tokens(300)).await.unwrap();
-    let held = b.reserve(&db, &scope("i3", "octo/a"), tokens(700), now).await.unwrap();
+    let held = b
+        .reserve(&db, &scope("i3", "octo/a"), tokens(700), now)
+        .await
+        .unwrap();
     let report = b.usage(&db, now, 10).await.unwrap();
     assert_eq!(report.repositories[0].used.tokens, 300);
     assert_eq!(report.repositories[0].reserved.tokens, 700);
     assert_eq!(report.repositories[0].tokens_left(), Some(0));
     // Not sent: all of it comes back.
     b.release(&db, held).await.unwrap();
-    let held = b.reserve(&db, &scope("i4", "octo/a"), tokens(100), now).await.unwrap();
+    let held = b
+        .reserve(&db, &scope("i4", "octo/a"), tokens(100), now)
+        .await
+        .unwrap();
     // Used more than estimated: counted as used, and later calls see it.
     b.settle(&db, held, tokens(900)).await.unwrap();
     let refusal = exceeded(b.reserve(&db, &scope("i5", "octo/a"), tokens(1), now).await);
@@ -207,7 +278,10 @@ async fn a_reservation_is_settled_once() {
     let (_dir, db) = database().await;
     let b = budget(|s| s.repository_per_day = limit_tokens(1000));
     let now = Utc::now();
-    let held = b.reserve(&db, &scope("i1", "octo/a"), tokens(500), now).await.unwrap();
+    let held = b
+        .reserve(&db, &scope("i1", "octo/a"), tokens(500), now)
+        .await
+        .unwrap();
     let again = super::Reservation {
         id: held.id.clone(),
         scope: held.scope.clone(),
@@ -230,7 +304,10 @@ async fn an_abandoned_reservation_expires_at_its_estimate() {
         s.reservation_ttl_secs = 60;
     });
     let now = Utc::now();
-    let _lost = b.reserve(&db, &scope("i1", "octo/a"), tokens(400), now).await.unwrap();
+    let _lost = b
+        .reserve(&db, &scope("i1", "octo/a"), tokens(400), now)
+        .await
+        .unwrap();
     assert_eq!(b.sweep(&db, now + Duration::seconds(30)).await.unwrap(), 0);
     assert_eq!(b.sweep(&db, now + Duration::seconds(61)).await.unwrap(), 1);
     let report = b.usage(&db, now, 10).await.unwrap();
@@ -248,28 +325,57 @@ async fn a_person_may_cause_so_many_model_using_invocations_an_hour_per_reposito
         ..scope(invocation, repo)
     };
     let now = at(7, 21);
-    b.reserve(&db, &by("i1", "octo/a", "mona"), tokens(1), now).await.unwrap();
+    b.reserve(&db, &by("i1", "octo/a", "mona"), tokens(1), now)
+        .await
+        .unwrap();
     // A second call of the same invocation is not another invocation.
-    b.reserve(&db, &by("i1", "octo/a", "mona"), tokens(1), now).await.unwrap();
-    b.reserve(&db, &by("i2", "octo/a", "Mona"), tokens(1), now).await.unwrap();
-    match b.reserve(&db, &by("i3", "octo/a", "mona"), tokens(1), now).await {
-        Err(BudgetError::RateLimited { person, repo, limit, retry_at }) => {
-            assert_eq!((person.as_str(), repo.as_str(), limit), ("mona", "octo/a", 2));
-            assert_eq!(retry_at, Utc.with_ymd_and_hms(2026, 12, 7, 22, 0, 0).unwrap());
+    b.reserve(&db, &by("i1", "octo/a", "mona"), tokens(1), now)
+        .await
+        .unwrap();
+    b.reserve(&db, &by("i2", "octo/a", "Mona"), tokens(1), now)
+        .await
+        .unwrap();
+    match b
+        .reserve(&db, &by("i3", "octo/a", "mona"), tokens(1), now)
+        .await
+    {
+        Err(BudgetError::RateLimited {
+            person,
+            repo,
+            limit,
+            retry_at,
+        }) => {
+            assert_eq!(
+                (person.as_str(), repo.as_str(), limit),
+                ("mona", "octo/a", 2)
+            );
+            assert_eq!(
+                retry_at,
+                Utc.with_ymd_and_hms(2026, 12, 7, 22, 0, 0).unwrap()
+            );
         }
         other => panic!("expected the rate limit, got {other:?}"),
     }
     // Refused, the invocation was not counted: still refused, not "already known".
     assert!(matches!(
-        b.reserve(&db, &by("i3", "octo/a", "mona"), tokens(1), now).await,
+        b.reserve(&db, &by("i3", "octo/a", "mona"), tokens(1), now)
+            .await,
         Err(BudgetError::RateLimited { .. })
     ));
     // Another repository, another person, and calls no person caused are not limited.
-    b.reserve(&db, &by("i4", "octo/b", "mona"), tokens(1), now).await.unwrap();
-    b.reserve(&db, &by("i5", "octo/a", "hubot"), tokens(1), now).await.unwrap();
-    b.reserve(&db, &scope("i6", "octo/a"), tokens(1), now).await.unwrap();
+    b.reserve(&db, &by("i4", "octo/b", "mona"), tokens(1), now)
+        .await
+        .unwrap();
+    b.reserve(&db, &by("i5", "octo/a", "hubot"), tokens(1), now)
+        .await
+        .unwrap();
+    b.reserve(&db, &scope("i6", "octo/a"), tokens(1), now)
+        .await
+        .unwrap();
     // The next hour starts afresh.
-    b.reserve(&db, &by("i3", "octo/a", "mona"), tokens(1), at(7, 22)).await.unwrap();
+    b.reserve(&db, &by("i3", "octo/a", "mona"), tokens(1), at(7, 22))
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -289,10 +395,14 @@ async fn a_model_without_a_price_is_refused_while_money_is_limited() {
         model: "rule-based".into(),
         ..scope("i2", "octo/a")
     };
-    b.reserve(&db, &built_in, tokens(1), Utc::now()).await.unwrap();
+    b.reserve(&db, &built_in, tokens(1), Utc::now())
+        .await
+        .unwrap();
     // Without a money limit nothing needs a price.
     let b = budget(|s| s.overall = limit_tokens(10));
-    b.reserve(&db, &unpriced, tokens(1), Utc::now()).await.unwrap();
+    b.reserve(&db, &unpriced, tokens(1), Utc::now())
+        .await
+        .unwrap();
 }
 
 #[test]
@@ -335,7 +445,9 @@ async fn a_database_error_refuses_and_is_counted() {
     let db = crate::db::connect(&url, 1).await.expect("db");
     let metrics = Metrics::new().unwrap();
     let b = ModelBudget::from_settings(&ModelBudgetSettings::default()).with_metrics(&metrics);
-    let refused = b.reserve(&db, &scope("i1", "octo/a"), tokens(1), Utc::now()).await;
+    let refused = b
+        .reserve(&db, &scope("i1", "octo/a"), tokens(1), Utc::now())
+        .await;
     assert!(matches!(refused, Err(BudgetError::Db(_))), "{refused:?}");
     assert_eq!(
         metrics
@@ -358,10 +470,28 @@ async fn refusals_are_counted_by_scope_and_unit_and_usage_is_published() {
     })
     .with_metrics(&metrics);
     let now = Utc::now();
-    let held = b.reserve(&db, &scope("i1", "octo/a"), money(900_000), now).await.unwrap();
-    b.settle(&db, held, Usage { tokens: 90, cost_micros: 900_000 }).await.unwrap();
-    exceeded(b.reserve(&db, &scope("i2", "octo/a"), tokens(11), now).await);
-    exceeded(b.reserve(&db, &scope("i3", "octo/a"), money(100_001), now).await);
+    let held = b
+        .reserve(&db, &scope("i1", "octo/a"), money(900_000), now)
+        .await
+        .unwrap();
+    b.settle(
+        &db,
+        held,
+        Usage {
+            tokens: 90,
+            cost_micros: 900_000,
+        },
+    )
+    .await
+    .unwrap();
+    exceeded(
+        b.reserve(&db, &scope("i2", "octo/a"), tokens(11), now)
+            .await,
+    );
+    exceeded(
+        b.reserve(&db, &scope("i3", "octo/a"), money(100_001), now)
+            .await,
+    );
     let refusals = |scope: &str, unit: &str| {
         metrics
             .model_budget_refusals
@@ -372,12 +502,23 @@ async fn refusals_are_counted_by_scope_and_unit_and_usage_is_published() {
     assert_eq!(refusals("repository", "cost"), 1);
     b.publish(&db, &metrics).await.unwrap();
     let text = metrics.render();
-    assert!(text.contains("gantry_model_tokens_used{scope=\"repository\",subject=\"octo/a\"} 90"), "{text}");
-    assert!(text.contains("gantry_model_cost_used_dollars{scope=\"organisation\",subject=\"octo\"} 0.9"), "{text}");
+    assert!(
+        text.contains("gantry_model_tokens_used{scope=\"repository\",subject=\"octo/a\"} 90"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "gantry_model_cost_used_dollars{scope=\"organisation\",subject=\"octo\"} 0.9"
+        ),
+        "{text}"
+    );
     assert!(text.contains("gantry_model_budget_used_ratio{scope=\"repository\",subject=\"octo/a\",unit=\"tokens\"} 0.9"), "{text}");
     assert!(text.contains("gantry_model_budget_used_ratio{scope=\"repository\",subject=\"octo/a\",unit=\"cost\"} 0.9"), "{text}");
     // No limit overall: no ratio for it.
-    assert!(!text.contains("gantry_model_budget_used_ratio{scope=\"overall\""), "{text}");
+    assert!(
+        !text.contains("gantry_model_budget_used_ratio{scope=\"overall\""),
+        "{text}"
+    );
 }
 
 #[test]
@@ -418,11 +559,17 @@ fn budget_settings_come_from_the_file_and_the_environment_and_bad_ones_are_refus
         env(&[("GANTRY_MODELS__BUDGETS__PER_PERSON_PER_HOUR", "0")]),
     )
     .unwrap_err();
-    assert!(format!("{err:#}").contains("per_person_per_hour"), "{err:#}");
+    assert!(
+        format!("{err:#}").contains("per_person_per_hour"),
+        "{err:#}"
+    );
     let err = crate::Settings::load_from(
         None,
         env(&[("GANTRY_MODELS__BUDGETS__INVOCATION__DOLLARS", "-1")]),
     )
     .unwrap_err();
-    assert!(format!("{err:#}").contains("models.budgets.invocation.dollars"), "{err:#}");
+    assert!(
+        format!("{err:#}").contains("models.budgets.invocation.dollars"),
+        "{err:#}"
+    );
 }

@@ -81,7 +81,11 @@ impl std::fmt::Display for Refusal {
             super::ORGANISATION => "the organisation's monthly",
             _ => "the overall monthly",
         };
-        let what = if self.unit == "cost" { "money" } else { "token" };
+        let what = if self.unit == "cost" {
+            "money"
+        } else {
+            "token"
+        };
         write!(
             f,
             "the model call was refused: it would pass {whose} {what} budget of {} ({} used or reserved, {} asked)",
@@ -132,7 +136,11 @@ impl BudgetError {
         match self {
             Self::Exceeded(refusal) => (
                 refusal.metric_scope(),
-                if refusal.unit == "cost" { "cost" } else { "tokens" },
+                if refusal.unit == "cost" {
+                    "cost"
+                } else {
+                    "tokens"
+                },
             ),
             Self::RateLimited { .. } => ("person", "invocations"),
             Self::Unpriced { .. } => ("price", "cost"),
