@@ -29,7 +29,7 @@ mod m20261206_160100_create_host_writes;
 mod m20261207_170000_create_config_version;
 mod m20261207_180000_create_plugin_skips;
 mod m20261208_100000_create_delivery_recovery;
-mod m20261208_120000_create_model_budgets;
+mod m20261209_120000_create_model_budgets;
 
 /// The migrations whose rollback removes the audit log or its protections (the
 /// table and its append-only triggers, the `TRUNCATE` guard): `gantry migrate down`
@@ -71,7 +71,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_170000_create_config_version::Migration),
             Box::new(m20261207_180000_create_plugin_skips::Migration),
             Box::new(m20261208_100000_create_delivery_recovery::Migration),
-            Box::new(m20261208_120000_create_model_budgets::Migration),
+            Box::new(m20261209_120000_create_model_budgets::Migration),
         ]
     }
 }
