@@ -190,9 +190,12 @@ async fn the_overall_limit_covers_every_organisation_for_the_month() {
         .unwrap();
 }
 
+/// Sets one limit on the settings.
+type SetLimit = fn(&mut ModelBudgetSettings);
+
 #[tokio::test]
 async fn every_limit_also_refuses_in_money() {
-    let cases: [(&str, fn(&mut ModelBudgetSettings)); 4] = [
+    let cases: [(&str, SetLimit); 4] = [
         ("invocation", |s| s.invocation = limit_dollars(1.0)),
         ("repository per day", |s| {
             s.repository_per_day = limit_dollars(1.0)
