@@ -540,7 +540,7 @@ fn budget_settings_come_from_the_file_and_the_environment_and_bad_ones_are_refus
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect::<Vec<_>>()
     };
-    let settings = crate::Settings::load_from(
+    let settings = crate::config::Settings::load_from(
         Some(&path),
         env(&[
             ("GANTRY_MODELS__BUDGETS__OVERALL__DOLLARS", "100.5"),
@@ -557,7 +557,7 @@ fn budget_settings_come_from_the_file_and_the_environment_and_bad_ones_are_refus
     let b = ModelBudget::from_models(&settings.models);
     assert_eq!(b.limits()[1].1.cost_micros, Some(2_500_000));
     assert_eq!(b.cost("openai", "any", 1_000_000, 0), 150_000);
-    let err = crate::Settings::load_from(
+    let err = crate::config::Settings::load_from(
         None,
         env(&[("GANTRY_MODELS__BUDGETS__PER_PERSON_PER_HOUR", "0")]),
     )
@@ -566,7 +566,7 @@ fn budget_settings_come_from_the_file_and_the_environment_and_bad_ones_are_refus
         format!("{err:#}").contains("per_person_per_hour"),
         "{err:#}"
     );
-    let err = crate::Settings::load_from(
+    let err = crate::config::Settings::load_from(
         None,
         env(&[("GANTRY_MODELS__BUDGETS__INVOCATION__DOLLARS", "-1")]),
     )
