@@ -14,8 +14,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::Secret;
 
+pub mod model_spending;
 pub mod models;
 pub mod production;
+
+pub use model_spending::{BudgetLimit, ModelBudgetSettings, ModelPrice, ModelSettings};
 
 /// All of Gantry's settings. Every field has a default, so an empty file is valid.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -59,6 +62,9 @@ pub struct Settings {
     /// `.github/gantry.yml`: plugin configuration read from repositories, and its
     /// ceilings (docs/repository-config.md).
     pub repository_config: RepositoryConfigSettings,
+    /// What model calls may spend: budgets, the per-person rate limit and prices
+    /// (`[model_spending]`, `model::budget`).
+    pub model_spending: ModelSettings,
 }
 
 /// Configuration as code (`services::repo_config`): what a repository's
@@ -338,6 +344,7 @@ impl Default for Settings {
             recovery: RecoverySettings::default(),
             models: BTreeMap::new(),
             repository_config: RepositoryConfigSettings::default(),
+            model_spending: ModelSettings::default(),
         }
     }
 }
@@ -755,6 +762,7 @@ impl Settings {
                 .map_err(|e| anyhow::anyhow!("web.trusted_proxies: {e}"))?;
         }
         models::check(&self.models)?;
+        self.model_spending.validate()?;
         let min = crate::domain::MIN_WEBHOOK_SECRET_BYTES;
         if self.webhook.secrets.iter().any(|s| s.expose().len() < min) {
             bail!("a webhook secret (webhook.secrets, GANTRY_WEBHOOK_SECRET) must be at least {min} bytes: make one with `openssl rand -hex 32`");
@@ -763,18 +771,75 @@ impl Settings {
     }
 }
 
+/// The type of an optional setting the environment may set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A string.
+    Text,
+    /// A whole number.
+    Integer,
+    /// A number (money).
+    Number,
+}
+
 /// Optional settings that the environment may set though the file did not, and
-/// whether each is a whole number.
-const OPTIONAL_PATHS: &[(&[&str], bool)] = &[
-    (&["github", "token"], false),
-    (&["worker", "concurrency"], true),
-    (&["github", "app_id"], true),
-    (&["github", "private_key"], false),
-    (&["github", "private_key_file"], false),
-    (&["api", "token"], false),
-    (&["secrets", "key"], false),
-    (&["web", "session_key"], false),
-    (&["metrics", "token"], false),
+/// their types.
+const OPTIONAL_PATHS: &[(&[&str], Kind)] = &[
+    (&["github", "token"], Kind::Text),
+    (&["worker", "concurrency"], Kind::Integer),
+    (&["github", "app_id"], Kind::Integer),
+    (&["github", "private_key"], Kind::Text),
+    (&["github", "private_key_file"], Kind::Text),
+    (&["api", "token"], Kind::Text),
+    (&["secrets", "key"], Kind::Text),
+    (&["web", "session_key"], Kind::Text),
+    (&["metrics", "token"], Kind::Text),
+    (
+        &["model_spending", "budgets", "per_person_per_hour"],
+        Kind::Integer,
+    ),
+    (
+        &["model_spending", "budgets", "invocation", "tokens"],
+        Kind::Integer,
+    ),
+    (
+        &["model_spending", "budgets", "invocation", "dollars"],
+        Kind::Number,
+    ),
+    (
+        &["model_spending", "budgets", "repository_per_day", "tokens"],
+        Kind::Integer,
+    ),
+    (
+        &["model_spending", "budgets", "repository_per_day", "dollars"],
+        Kind::Number,
+    ),
+    (
+        &[
+            "model_spending",
+            "budgets",
+            "organisation_per_month",
+            "tokens",
+        ],
+        Kind::Integer,
+    ),
+    (
+        &[
+            "model_spending",
+            "budgets",
+            "organisation_per_month",
+            "dollars",
+        ],
+        Kind::Number,
+    ),
+    (
+        &["model_spending", "budgets", "overall", "tokens"],
+        Kind::Integer,
+    ),
+    (
+        &["model_spending", "budgets", "overall", "dollars"],
+        Kind::Number,
+    ),
 ];
 
 /// Merges `given` over `base`: tables key by key, anything else replaced.
@@ -813,14 +878,17 @@ fn set_path(tree: &mut toml::Value, path: &[&str], raw: &str, key: &str) -> anyh
     let Some(current) = table.get(*last) else {
         // Optional settings (tokens, the App's id and key) are absent from the tree
         // until set.
-        if let Some((_, integer)) = OPTIONAL_PATHS.iter().find(|(p, _)| *p == path) {
-            let value = if *integer {
-                toml::Value::Integer(
+        if let Some((_, kind)) = OPTIONAL_PATHS.iter().find(|(p, _)| *p == path) {
+            let value = match kind {
+                Kind::Integer => toml::Value::Integer(
                     raw.parse()
                         .with_context(|| format!("{key} must be an integer"))?,
-                )
-            } else {
-                toml::Value::String(raw.to_owned())
+                ),
+                Kind::Number => toml::Value::Float(
+                    raw.parse()
+                        .with_context(|| format!("{key} must be a number"))?,
+                ),
+                Kind::Text => toml::Value::String(raw.to_owned()),
             };
             table.insert((*last).to_owned(), value);
         }

@@ -83,6 +83,19 @@ pub struct Metrics {
     pub deliveries_redelivered: IntCounter,
     /// Recovery sweeps run by this process, by result (`done`, `failed`).
     pub recovery_sweeps: IntCounterVec,
+    /// Model calls the budgets refused, by scope (`invocation`, `repository`,
+    /// `organisation`, `overall`, `person` for the rate limit, `price`, `database`)
+    /// and unit (`tokens`, `cost`, `invocations`, `none`).
+    pub model_budget_refusals: IntCounterVec,
+    /// Model tokens used this period (repositories today, organisations and overall
+    /// this month), by scope and subject, read at each scrape for the subjects that
+    /// used the most.
+    pub model_tokens_used: IntGaugeVec,
+    /// Model spending this period in dollars, as `model_tokens_used`.
+    pub model_cost_used: GaugeVec,
+    /// The share of each model budget used or reserved this period, by scope,
+    /// subject and unit (`tokens`, `cost`), where a limit is set.
+    pub model_budget_used_ratio: GaugeVec,
 }
 
 /// The `(name, label)` series each plugin has reported.
@@ -311,6 +324,38 @@ impl Metrics {
         )?;
         register(&registry, &mut names, &deliveries_redelivered)?;
         register(&registry, &mut names, &recovery_sweeps)?;
+        let model_budget_refusals = IntCounterVec::new(
+            Opts::new(
+                "model_budget_refusals_total",
+                "Model calls refused by the budgets, by scope and unit",
+            ),
+            &["scope", "unit"],
+        )?;
+        let model_tokens_used = IntGaugeVec::new(
+            Opts::new(
+                "model_tokens_used",
+                "Model tokens used this period (repository: today, organisation and overall: this month)",
+            ),
+            &["scope", "subject"],
+        )?;
+        let model_cost_used = GaugeVec::new(
+            Opts::new(
+                "model_cost_used_dollars",
+                "Model spending this period in dollars (repository: today, organisation and overall: this month)",
+            ),
+            &["scope", "subject"],
+        )?;
+        let model_budget_used_ratio = GaugeVec::new(
+            Opts::new(
+                "model_budget_used_ratio",
+                "Share of a model budget used or reserved this period, where a limit is set",
+            ),
+            &["scope", "subject", "unit"],
+        )?;
+        register(&registry, &mut names, &model_budget_refusals)?;
+        register(&registry, &mut names, &model_tokens_used)?;
+        register(&registry, &mut names, &model_cost_used)?;
+        register(&registry, &mut names, &model_budget_used_ratio)?;
         Ok(Self {
             registry,
             names,
@@ -335,6 +380,10 @@ impl Metrics {
             plugins_crash_disabled,
             deliveries_redelivered,
             recovery_sweeps,
+            model_budget_refusals,
+            model_tokens_used,
+            model_cost_used,
+            model_budget_used_ratio,
         })
     }
 

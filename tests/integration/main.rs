@@ -42,6 +42,7 @@ mod job_control;
 mod job_path;
 mod jobs;
 mod login_edges;
+mod model_budgets;
 mod model_calls;
 mod models;
 mod observability;

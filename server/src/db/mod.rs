@@ -18,6 +18,7 @@ pub mod installations;
 pub mod job_start;
 pub mod jobs;
 pub mod kv;
+pub mod model_budgets;
 pub mod model_calls;
 pub mod persist;
 pub mod plugin_secrets;

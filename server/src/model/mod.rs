@@ -8,6 +8,7 @@
 //! `retry-after`. Plugins never see a provider's address or key: the host calls this
 //! (`wasm_host::host::model`). `providers` holds the ones the operator configured;
 //! `record` is what makes a completion once per job and its provenance.
+pub mod budget;
 pub mod openai;
 pub mod providers;
 pub mod record;

@@ -7,8 +7,9 @@ use subtle::ConstantTimeEq;
 
 use crate::services::AppState;
 
-/// Renders every metric in Prometheus' text format, the queue and approval gauges
-/// read from the database first (left at their last values when it is down).
+/// Renders every metric in Prometheus' text format, the queue, approval and model
+/// usage gauges read from the database first (left at their last values when it is
+/// down).
 pub async fn render_metrics(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     if let Some(expected) = &state.settings.metrics.token {
         let presented = req
@@ -30,6 +31,9 @@ pub async fn render_metrics(req: HttpRequest, state: web::Data<AppState>) -> Htt
     }
     if let Err(error) = state.metrics.refresh(&state.db).await {
         tracing::warn!(%error, "metrics: the database gauges could not be read");
+    }
+    if let Err(error) = state.model_budget.publish(&state.db, &state.metrics).await {
+        tracing::warn!(%error, "metrics: model usage could not be read");
     }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")

@@ -152,6 +152,7 @@ pub static ROUTES: &[RouteRow] = &[
     row!(GET "/dashboard/dead-letters" => dashboard::deliveries::list_dead_letters, VIEWER),
     row!(GET "/dashboard/recovered" => dashboard::recovered::list_recovered, ADMIN),
     row!(GET "/dashboard/app" => dashboard::app::show_app, ADMIN),
+    row!(GET "/dashboard/models" => dashboard::models::show_models, ADMIN),
     row!(GET "/dashboard/app/callback" => dashboard::app::app_callback, ADMIN),
     row!(GET "/dashboard/commands" => dashboard::commands::list_commands, VIEWER),
     row!(GET "/dashboard/users" => dashboard::accounts::list_accounts, ADMIN),

@@ -62,6 +62,9 @@ pub struct AppState {
     pub intake_permits: Arc<tokio::sync::Semaphore>,
     /// The stop signals of the jobs this process runs now (job control).
     pub stops: Arc<crate::wasm_host::StopSignals>,
+    /// What model calls may spend (`[models]`): checked and reserved before a
+    /// call, shown on the dashboard and `/metrics`.
+    pub model_budget: Arc<crate::model::budget::ModelBudget>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -139,7 +142,12 @@ impl AppState {
             metrics.storage_breaker_state.clone(),
             metrics.storage_failures.clone(),
         ));
+        let model_budget = Arc::new(
+            crate::model::budget::ModelBudget::from_models(&settings.model_spending)
+                .with_metrics(&metrics),
+        );
         Ok(Self {
+            model_budget,
             passwords: Arc::new(crate::auth::verifier::PasswordVerifier::new(
                 settings.web.login.max_concurrent_verifications,
             )),

@@ -9,6 +9,8 @@ pub mod hook_redeliveries;
 pub mod installations;
 pub mod jobs;
 pub mod login_throttle;
+pub mod model_budget_counters;
+pub mod model_budget_reservations;
 pub mod plugin_kv;
 pub mod plugin_projects;
 pub mod plugin_runs;

@@ -9,7 +9,8 @@
 //! - one module per area: `overview`, `projects`, `plugins` (+ `plugin_form`, the
 //!   configuration form from a JSON schema), `policies`, `approvals`, `audit`,
 //!   `deliveries`, `recovered` (missed deliveries asked for again), `app` (the
-//!   GitHub App and its one-click registration), `accounts`
+//!   GitHub App and its one-click registration), `models` (model usage and
+//!   budgets), `accounts`
 //!   (users and teams), `commands`, `sandbox` (sends
 //!   signed events to this server when it runs beside the simulator).
 //!
@@ -24,6 +25,7 @@ pub(crate) mod audit;
 pub(crate) mod commands;
 pub(crate) mod deliveries;
 pub(crate) mod format;
+pub(crate) mod models;
 pub(crate) mod overview;
 pub(crate) mod plugin_form;
 pub(crate) mod plugins;

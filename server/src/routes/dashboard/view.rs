@@ -62,6 +62,7 @@ impl Nav {
         if self.admin {
             all.push(("users", "/dashboard/users", "Users & teams"));
             all.push(("app", "/dashboard/app", "GitHub App"));
+            all.push(("models", "/dashboard/models", "Model usage"));
         }
         if self.sandbox {
             all.push(("sandbox", "/dashboard/sandbox", "Sandbox"));

@@ -26,9 +26,7 @@ use crate::services::around::Target;
 use crate::services::commands::{self, CommentContext, Routed};
 use crate::services::installed::active::ActivePlugins;
 use crate::services::{approvals, installations, repo_config, schedule};
-use crate::wasm_host::{
-    InvocationReport, JobEnv, Outcome, PluginCommand, PluginEvent, StopSignal,
-};
+use crate::wasm_host::{InvocationReport, JobEnv, Outcome, PluginCommand, PluginEvent, StopSignal};
 
 mod routing;
 mod wrapped;
