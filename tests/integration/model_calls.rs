@@ -47,9 +47,14 @@ fn with_providers(settings: &mut Settings) {
 }
 
 async fn modeler_app() -> TestApp {
+    modeler_app_with(with_providers).await
+}
+
+/// [`modeler_app`] with other settings (`tweak` configures the providers too).
+async fn modeler_app_with(tweak: fn(&mut Settings)) -> TestApp {
     let app = spawn_app(AppOptions {
         plugins: Plugins::Named(&["modeler"]),
-        tweak: Some(with_providers),
+        tweak: Some(tweak),
         ..AppOptions::default()
     })
     .await;
@@ -382,4 +387,44 @@ async fn a_rate_limit_a_stall_and_a_failed_write_retry_the_job_and_charge_once()
         .as_str()
         .unwrap()
         .starts_with("Recorded once."));
+}
+
+/// The providers, and a budget of 100 tokens per invocation: less than the 200 the
+/// fixture lets an answer have, so its call's worst case passes it.
+fn with_a_small_budget(settings: &mut Settings) {
+    with_providers(settings);
+    settings.model_spending.budgets.invocation.tokens = Some(100);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_whose_worst_case_would_pass_a_budget_is_refused_before_it_is_sent() {
+    let app = modeler_app_with(with_a_small_budget).await;
+    app.allow("modeler", &["model:stand-in"]).await;
+    app.sim.script_model_replies(["never sent"]);
+    let id = open_issue(&app, 3, "stand-in").await;
+    let error = recorded(&app, "error")
+        .await
+        .expect("the plugin was refused");
+    let error = error.as_str().unwrap();
+    assert!(error.contains("BudgetExceeded"), "{error}");
+    assert!(
+        error.contains("invocation's token budget of 100"),
+        "{error}"
+    );
+    assert!(app.sim.model_requests().is_empty(), "nothing was sent");
+    assert!(model_calls::for_delivery(&app.state.db, &id)
+        .await
+        .unwrap()
+        .is_empty());
+    let refusals = gantry_server::db::audit::with_action(&app.state.db, "model.budget_refused")
+        .await
+        .unwrap();
+    assert_eq!(refusals.len(), 1, "{refusals:?}");
+    assert_eq!(refusals[0].capability.as_deref(), Some("model:stand-in"));
+    assert_eq!(refusals[0].delivery_id.as_deref(), Some(id.as_str()));
+    assert!(
+        app.metric("gantry_model_budget_refusals_total{scope=\"invocation\",unit=\"tokens\"}")
+            .await
+            >= 1.0
+    );
 }

@@ -197,6 +197,8 @@ string_enum! {
         DeliveryReplayed => "delivery.replayed",
         /// A delivery's unfinished job was cancelled (job control).
         JobCancelled => "job.cancelled",
+        /// A plugin's model call was refused by a model budget (issue 22).
+        ModelBudgetRefused => "model.budget_refused",
         /// The recovery sweep asked GitHub to redeliver a delivery Gantry never stored.
         DeliveryRedeliveryRequested => "delivery.redelivery_requested",
         /// Gantry checked a pull request's `.github/gantry.yml` and posted the

@@ -142,10 +142,8 @@ impl AppState {
             metrics.storage_breaker_state.clone(),
             metrics.storage_failures.clone(),
         ));
-        let model_budget = Arc::new(
-            crate::model::budget::ModelBudget::from_models(&settings.model_spending)
-                .with_metrics(&metrics),
-        );
+        // One budget for the dashboard, `/metrics` and the host calls.
+        let model_budget = host_services.model_budget.clone();
         Ok(Self {
             model_budget,
             passwords: Arc::new(crate::auth::verifier::PasswordVerifier::new(

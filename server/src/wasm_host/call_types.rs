@@ -80,6 +80,8 @@ pub struct ProcessServices {
     pub git: GitPlaces,
     /// The language model providers the operator configured (`[models]`).
     pub models: Arc<crate::model::providers::ModelProviders>,
+    /// What model calls may spend (`[model_spending]`), reserved before each call.
+    pub model_budget: Arc<crate::model::budget::ModelBudget>,
 }
 
 /// Where git workspaces clone from and live on disk.
@@ -124,7 +126,36 @@ impl ProcessServices {
             models: Arc::new(crate::model::providers::ModelProviders::new(
                 &settings.models,
             )),
+            model_budget: Arc::new(model_budget(settings, metrics)),
         })
+    }
+}
+
+/// The model budgets of `settings`: `[model_spending]`'s limits and prices, and for
+/// a provider `[model_spending.prices]` does not name, the prices its `[models]`
+/// table gives (the same the provenance records).
+fn model_budget(
+    settings: &crate::config::Settings,
+    metrics: Option<&crate::metrics::Metrics>,
+) -> crate::model::budget::ModelBudget {
+    let spending = &settings.model_spending;
+    let mut prices = spending.prices.clone();
+    for (name, provider) in &settings.models {
+        let priced = provider.input_per_million > 0.0 || provider.output_per_million > 0.0;
+        if priced && !prices.iter().any(|p| &p.provider == name) {
+            prices.push(crate::config::ModelPrice {
+                provider: name.clone(),
+                model: "*".into(),
+                prompt_per_million: provider.input_per_million,
+                completion_per_million: provider.output_per_million,
+            });
+        }
+    }
+    let budget =
+        crate::model::budget::ModelBudget::from_settings(&spending.budgets).with_prices(&prices);
+    match metrics {
+        Some(metrics) => budget.with_metrics(metrics),
+        None => budget,
     }
 }
 

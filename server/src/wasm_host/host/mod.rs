@@ -29,6 +29,7 @@ mod kv;
 pub(crate) mod log;
 mod metrics;
 mod model;
+mod model_budget;
 mod once;
 pub(crate) mod secrets;
 mod targets;

@@ -12,7 +12,9 @@
 //! - a completion is recorded durably with its provenance (plugin, provider, model,
 //!   tokens, cost from the provider's prices, the prompt's SHA-256) before the
 //!   plugin sees it, and every write the invocation makes afterwards is marked:
-//!   its audit row names the model, bodies get a footer, commits a trailer.
+//!   its audit row names the model, bodies get a footer, commits a trailer;
+//! - before the provider is asked the call's worst case is reserved on the model
+//!   budgets, or the call is refused (`model_budget.rs`).
 use std::time::Duration;
 
 use super::super::bindings::gantry::plugin::model::{
@@ -256,11 +258,6 @@ impl CallState {
                 }
             }
         }
-        // BUDGET (issue 22, item 3): reserve the call's worst case here, before the
-        // provider is asked (prompt tokens estimated, `request.max_tokens` for the
-        // answer, priced with `providers.prices(&provider)`), refusing with
-        // `ModelError::BudgetExceeded(limit)` when a limit would be passed; the
-        // reservation is settled with the real usage below, or released on failure.
         let timeout = self.remaining().saturating_sub(DEADLINE_MARGIN);
         if timeout.is_zero() {
             return Err(self
@@ -278,9 +275,28 @@ impl CallState {
                 return Err(ModelError::Rejected(err.to_string()));
             }
         };
+        // The budget's worst case is reserved (or the call refused) before the
+        // provider is asked: `model_budget.rs`.
+        let model = providers
+            .get(&provider)
+            .map_or_else(|| provider.clone(), |p| p.model.clone());
+        let reservation = self
+            .reserve_budget(&provider, &model, &project, &request)
+            .await?;
         let answer = match tokio::time::timeout(timeout, ready.complete(&request)).await {
             Ok(answer) => answer,
             Err(_elapsed) => Err(models::ModelError::Transient("no answer in time".into())),
+        };
+        let answer = match answer {
+            Ok(c) => {
+                self.settle_budget(reservation, &provider, &c).await;
+                Ok(c)
+            }
+            Err(e) => {
+                // No answer, no charge: a retry reserves again.
+                self.release_budget(reservation).await;
+                Err(e)
+            }
         };
         let completion = match answer {
             Ok(c) => c,
@@ -301,8 +317,6 @@ impl CallState {
                 );
             }
         };
-        // BUDGET (issue 22, item 3): settle the reservation with
-        // `completion.prompt_tokens`, `completion.completion_tokens` and `cost` here.
         let cost = providers
             .prices(&provider)
             .cost_micros(completion.prompt_tokens, completion.completion_tokens);
