@@ -213,7 +213,7 @@ async fn admins_see_model_usage_and_limits_and_metrics_show_it() {
     let (status, html) = admin.get("/dashboard/models").await;
     assert_eq!(status, 200, "{html}");
     assert!(html.contains("No model calls yet"), "{html}");
-    let budget = &app.state.model_budget;
+    let budget = &app.state.host_services.model_budget;
     let call = Scope {
         provider: "openai".into(),
         model: "gpt-test".into(),

@@ -48,6 +48,19 @@ pub struct CompletionRequest {
     pub json_schema: Option<serde_json::Value>,
 }
 
+impl CompletionRequest {
+    /// The conversation's text, one message after another: what token estimates
+    /// count.
+    #[must_use]
+    pub fn prompt_text(&self) -> String {
+        self.messages
+            .iter()
+            .map(|m| m.content.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
 /// A model's answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Completion {

@@ -45,15 +45,9 @@ impl RuleBased {
                 .collect();
             truncated = true;
         }
-        let prompt: String = request
-            .messages
-            .iter()
-            .map(|m| m.content.as_str())
-            .collect::<Vec<_>>()
-            .join("\n");
         Completion {
             completion_tokens: estimate_tokens(&content),
-            prompt_tokens: estimate_tokens(&prompt),
+            prompt_tokens: estimate_tokens(&request.prompt_text()),
             content,
             model: "rule-based".to_owned(),
             truncated,

@@ -32,7 +32,12 @@ pub async fn render_metrics(req: HttpRequest, state: web::Data<AppState>) -> Htt
     if let Err(error) = state.metrics.refresh(&state.db).await {
         tracing::warn!(%error, "metrics: the database gauges could not be read");
     }
-    if let Err(error) = state.model_budget.publish(&state.db, &state.metrics).await {
+    if let Err(error) = state
+        .host_services
+        .model_budget
+        .publish(&state.db, &state.metrics)
+        .await
+    {
         tracing::warn!(%error, "metrics: model usage could not be read");
     }
     HttpResponse::Ok()

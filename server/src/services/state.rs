@@ -62,9 +62,6 @@ pub struct AppState {
     pub intake_permits: Arc<tokio::sync::Semaphore>,
     /// The stop signals of the jobs this process runs now (job control).
     pub stops: Arc<crate::wasm_host::StopSignals>,
-    /// What model calls may spend (`[models]`): checked and reserved before a
-    /// call, shown on the dashboard and `/metrics`.
-    pub model_budget: Arc<crate::model::budget::ModelBudget>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -142,10 +139,7 @@ impl AppState {
             metrics.storage_breaker_state.clone(),
             metrics.storage_failures.clone(),
         ));
-        // One budget for the dashboard, `/metrics` and the host calls.
-        let model_budget = host_services.model_budget.clone();
         Ok(Self {
-            model_budget,
             passwords: Arc::new(crate::auth::verifier::PasswordVerifier::new(
                 settings.web.login.max_concurrent_verifications,
             )),

@@ -80,7 +80,8 @@ pub struct ProcessServices {
     pub git: GitPlaces,
     /// The language model providers the operator configured (`[models]`).
     pub models: Arc<crate::model::providers::ModelProviders>,
-    /// What model calls may spend (`[model_spending]`), reserved before each call.
+    /// What model calls may spend (`[model_spending]`): reserved before each call,
+    /// shown on the dashboard and `/metrics`.
     pub model_budget: Arc<crate::model::budget::ModelBudget>,
 }
 

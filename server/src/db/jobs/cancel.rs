@@ -7,7 +7,7 @@
 //! finished: the next job of its target may run.
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
 use super::JobStatus;
 use crate::db::entities::jobs;
@@ -68,20 +68,9 @@ pub async fn cancel_in<C: ConnectionTrait>(
     by: &str,
     now: DateTime<Utc>,
 ) -> Result<Cancel, DbErr> {
-    let existing = jobs::Entity::find()
-        .filter(jobs::Column::DeliveryPk.eq(delivery_pk))
-        .order_by_desc(jobs::Column::Id)
-        .all(txn)
-        .await?;
-    let Some(latest) = existing.first() else {
-        return Err(DbErr::RecordNotFound(format!(
-            "no job for delivery {delivery_pk}"
-        )));
-    };
-    let pending = existing.iter().find(|j| {
-        j.status == JobStatus::Queued.as_str() || j.status == JobStatus::Running.as_str()
-    });
-    let Some(job) = pending else {
+    let existing = super::of_delivery(txn, delivery_pk).await?;
+    let latest = &existing[0];
+    let Some(job) = existing.iter().find(|j| super::is_pending(j)) else {
         return Ok(Cancel::NothingPending {
             job_id: latest.id,
             status: latest.status.clone(),

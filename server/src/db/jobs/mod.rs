@@ -359,6 +359,32 @@ pub enum Replay {
     },
 }
 
+/// Every job of the delivery `delivery_pk`, newest first; at least one.
+///
+/// # Errors
+/// When the database fails, or the delivery has no job at all.
+async fn of_delivery<C: ConnectionTrait>(
+    txn: &C,
+    delivery_pk: i64,
+) -> Result<Vec<jobs::Model>, DbErr> {
+    let existing = jobs::Entity::find()
+        .filter(jobs::Column::DeliveryPk.eq(delivery_pk))
+        .order_by_desc(jobs::Column::Id)
+        .all(txn)
+        .await?;
+    if existing.is_empty() {
+        return Err(DbErr::RecordNotFound(format!(
+            "no job for delivery {delivery_pk}"
+        )));
+    }
+    Ok(existing)
+}
+
+/// Whether a job is still to run or running.
+fn is_pending(job: &jobs::Model) -> bool {
+    job.status == JobStatus::Queued.as_str() || job.status == JobStatus::Running.as_str()
+}
+
 /// Replays a stored delivery: requeues its dead job, or enqueues a new generation
 /// when every job of it is done; in a transaction of its own.
 ///
@@ -376,20 +402,9 @@ pub async fn replay(db: &DatabaseConnection, delivery_pk: i64) -> Result<Replay,
 /// # Errors
 /// When the database fails, or the delivery has no job at all.
 pub async fn replay_in<C: ConnectionTrait>(txn: &C, delivery_pk: i64) -> Result<Replay, DbErr> {
-    let existing = jobs::Entity::find()
-        .filter(jobs::Column::DeliveryPk.eq(delivery_pk))
-        .order_by_desc(jobs::Column::Id)
-        .all(txn)
-        .await?;
-    let Some(latest) = existing.first() else {
-        return Err(DbErr::RecordNotFound(format!(
-            "no job for delivery {delivery_pk}"
-        )));
-    };
-    if let Some(pending) = existing
-        .iter()
-        .find(|j| j.status == JobStatus::Queued.as_str() || j.status == JobStatus::Running.as_str())
-    {
+    let existing = of_delivery(txn, delivery_pk).await?;
+    let latest = &existing[0];
+    if let Some(pending) = existing.iter().find(|j| is_pending(j)) {
         return Ok(Replay::AlreadyPending { job_id: pending.id });
     }
     let now = Utc::now();

@@ -189,6 +189,26 @@ pub async fn show_delivery(
     render(&req, &page, |p| p.as_content().render())
 }
 
+/// Refuses a replay or cancel of the delivery `id` unless `user` maintains its
+/// repository (or is an admin, when it names none), as [`may_replay`] says.
+async fn may_control(state: &AppState, user: &User, id: &str) -> Result<(), DashError> {
+    let stored = db::deliveries::find_by_delivery_id(&state.db, id)
+        .await?
+        .ok_or_else(|| DashError::NotFound(format!("no delivery with id {id}")))?;
+    match stored.repository.as_deref() {
+        Some(repo) => require(&user.0, Role::Maintainer, Some(repo)),
+        None => require(&user.0, Role::Admin, None),
+    }
+}
+
+/// The dashboard page of the delivery `id`.
+fn page_of(id: &str) -> String {
+    format!(
+        "/dashboard/deliveries/{}",
+        url::form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>()
+    )
+}
+
 /// `POST /dashboard/deliveries/{delivery_id}/replay`: requeues a dead job or runs a
 /// processed delivery again, then shows the delivery.
 #[tracing::instrument(skip_all, fields(delivery = %id))]
@@ -198,23 +218,13 @@ pub async fn replay_delivery(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, DashError> {
-    let stored = db::deliveries::find_by_delivery_id(&state.db, &id)
-        .await?
-        .ok_or_else(|| DashError::NotFound(format!("no delivery with id {id}")))?;
-    match stored.repository.as_deref() {
-        Some(repo) => require(&user.0, Role::Maintainer, Some(repo))?,
-        None => require(&user.0, Role::Admin, None)?,
-    }
+    may_control(&state, &user, &id).await?;
     let replay = service::replay(&state.db, state.audit_key(), &user.0.actor(), &id)
         .await
         .map_err(dash_error)?;
     state.wake_workers();
     tracing::info!(?replay, by = %user.0.audit_actor(), "delivery replayed from the dashboard");
-    let to = format!(
-        "/dashboard/deliveries/{}",
-        url::form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>()
-    );
-    Ok(see_other(&req, &to))
+    Ok(see_other(&req, &page_of(&id)))
 }
 
 /// `POST /dashboard/deliveries/{delivery_id}/cancel`: cancels the delivery's queued
@@ -226,13 +236,7 @@ pub async fn cancel_delivery(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, DashError> {
-    let stored = db::deliveries::find_by_delivery_id(&state.db, &id)
-        .await?
-        .ok_or_else(|| DashError::NotFound(format!("no delivery with id {id}")))?;
-    match stored.repository.as_deref() {
-        Some(repo) => require(&user.0, Role::Maintainer, Some(repo))?,
-        None => require(&user.0, Role::Admin, None)?,
-    }
+    may_control(&state, &user, &id).await?;
     let cancel = service::cancel(
         &state.db,
         state.audit_key(),
@@ -243,11 +247,7 @@ pub async fn cancel_delivery(
     .await
     .map_err(dash_error)?;
     tracing::info!(?cancel, by = %user.0.audit_actor(), "delivery's job cancelled from the dashboard");
-    let to = format!(
-        "/dashboard/deliveries/{}",
-        url::form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>()
-    );
-    Ok(see_other(&req, &to))
+    Ok(see_other(&req, &page_of(&id)))
 }
 
 /// `pages/deliveries/dead.html`.

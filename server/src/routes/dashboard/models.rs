@@ -101,7 +101,7 @@ pub async fn show_models(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, DashError> {
-    let budget = &state.model_budget;
+    let budget = &state.host_services.model_budget;
     let report = budget.usage(&state.db, chrono::Utc::now(), SHOWN).await?;
     let page = ModelsPage {
         nav: Nav::new(&user.0, "models", super::sandbox::enabled(&state)),

@@ -24,16 +24,10 @@ impl CallState {
         request: &CompletionRequest,
     ) -> Result<Reservation, ModelError> {
         let budget = self.env.services.model_budget.clone();
-        let prompt: String = request
-            .messages
-            .iter()
-            .map(|m| m.content.as_str())
-            .collect::<Vec<_>>()
-            .join("\n");
         let estimate = budget.estimate(
             provider,
             model,
-            estimate_tokens(&prompt),
+            estimate_tokens(&request.prompt_text()),
             u64::from(request.max_tokens),
         );
         let scope = Scope {
