@@ -216,12 +216,30 @@ async fn two_servers_share_one_database_and_a_killed_ones_jobs_are_finished_by_t
     let mut first = ServerProcess::start(free_port(), db_url, sim_url, dir, &plugins).await;
     let second = ServerProcess::start(free_port(), db_url, sim_url, dir, &plugins).await;
     let urls = vec![first.webhook_url(), second.webhook_url()];
+    let db = Database::connect(&setup.database_url).await.unwrap();
     let sender = tokio::spawn(deliver_all(urls, setup.payloads.clone(), 8, Duration::ZERO));
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Killed while jobs are running (both servers lease from the one queue), not
+    // after a fixed time: with many jobs in flight the whole queue can drain in
+    // under a second, and a server killed then holds no lease to take over.
+    wait_until(
+        Duration::from_secs(20),
+        "jobs running on the servers",
+        || {
+            let db = &db;
+            async move {
+                count(
+                    db,
+                    "SELECT count(*) AS n FROM jobs WHERE status = 'running'",
+                )
+                .await
+                    >= 4
+            }
+        },
+    )
+    .await;
     first.kill();
     let (accepted, _) = sender.await.unwrap();
     assert_processed_once(&setup, &accepted, DELIVERIES, 2).await;
-    let db = Database::connect(&setup.database_url).await.unwrap();
     let taken_over = count(&db, "SELECT count(*) AS n FROM jobs WHERE attempts > 1").await;
     assert!(
         taken_over > 0,
