@@ -19,6 +19,7 @@ use gantry_plugin_sdk::{
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub mod ask;
 pub mod config;
 pub mod diff;
 pub mod plan;
@@ -28,7 +29,7 @@ pub mod split;
 #[cfg(test)]
 mod host_tests;
 
-use config::{Config, Provider};
+use config::Config;
 use plan::Plan;
 use split::{Outcome, Report};
 
@@ -55,7 +56,7 @@ impl Plugin for Agent {
             "review" => review_pull(&repo, &command, &config)?,
             "plan" => plan_issue(&repo, &command, &config)?,
             "split" => Some(split_plan(&repo, &command)?),
-            "fix" => Some(fix_answer(&command.author, config.provider)),
+            "fix" => Some(fix_answer(&command.author, &config)),
             other => {
                 warn!("/{other} is not an agent command");
                 None
@@ -152,9 +153,7 @@ fn review_pull(repo: &Repo, command: &Command, config: &Config) -> Result<Option
             patch: f.patch,
         })
         .collect();
-    let found = match config.provider {
-        Provider::RuleBased => review::review(&files, config),
-    };
+    let found = review::review(&files, config);
     info!(
         "#{number}: {} files reviewed, {} line comments",
         files.len(),
@@ -243,14 +242,12 @@ fn plan_issue(repo: &Repo, command: &Command, config: &Config) -> Result<Option<
         }
     }
     let issue = github::get_issue(repo, number).with_context(|| format!("reading #{number}"))?;
-    let mut plan = match config.provider {
-        Provider::RuleBased => Plan::of_issue(
-            number,
-            &issue.body,
-            usize::try_from(config.max_plan_items).unwrap_or(usize::MAX),
-            &config.plan_template,
-        ),
-    };
+    let mut plan = Plan::of_issue(
+        number,
+        &issue.body,
+        usize::try_from(config.max_plan_items).unwrap_or(usize::MAX),
+        &config.plan_template,
+    );
     match github::create_comment(repo, number, &plan::render(&plan)) {
         Ok(Written::Done(id)) => {
             plan.comment_id = Some(id);
@@ -375,11 +372,14 @@ fn edit_plan(repo: &Repo, plan: &Plan) -> Result<Option<String>, Error> {
 }
 
 /// `fix`: what the provider can do about it. The rule-based provider writes no code.
-fn fix_answer(who: &str, provider: Provider) -> String {
-    match provider {
-        Provider::RuleBased => format!(
-            "@{who}: `fix` needs a model provider, and the agent here uses the {} provider (deterministic checks, no model), which cannot write a fix. Nothing was changed.\n\nAn operator configures a model provider for the agent as Gantry's docs/agents.md says (\"Providers and budgets\"). Until then, `@gantry review` and `@gantry plan` work without one.",
-            provider.name()
+fn fix_answer(who: &str, config: &Config) -> String {
+    match config.model_provider() {
+        None => format!(
+            "@{who}: `fix` needs a model provider, and the agent here uses the {} provider (deterministic checks, no model), which cannot write a fix. Nothing was changed.\n\nAn operator configures a model provider for the agent as Gantry's docs/agents.md says (\"Model providers\"). Until then, `@gantry review` and `@gantry plan` work without one.",
+            config::RULE_BASED
+        ),
+        Some(provider) => format!(
+            "@{who}: `fix` with the model provider `{provider}` is not available in this version of the agent. Nothing was changed."
         ),
     }
 }
