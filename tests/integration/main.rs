@@ -8,6 +8,7 @@
 mod access;
 mod accounts;
 mod actors;
+mod agent_models;
 mod alloc;
 mod api;
 mod app_setup;

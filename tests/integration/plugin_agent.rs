@@ -3,7 +3,8 @@
 //! permission check (`who = "write"`), the real wasm plugin, and its review, plan,
 //! issues and edits landing in the simulator. The pull request is the corpus one
 //! (#2) with files and patches seeded through the simulator's Rust API; the planned
-//! issue is opened through the simulator's REST API by its author.
+//! issue is opened through the simulator's REST API by its author. With a model
+//! provider: `agent_models.rs`.
 use gantry_server::db::kv::{self, KvScope};
 use gantry_simulator::PullFile;
 use serde_json::{json, Value};
@@ -256,8 +257,9 @@ async fn fix_with_the_rule_based_provider_answers_that_it_needs_a_model() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_provider_other_than_rule_based_is_refused_as_a_configuration_error() {
+async fn a_provider_nobody_configured_gets_a_reply_saying_so_and_a_bad_name_is_refused() {
     let app = agent_app().await;
+    seed_pull(&app);
     let configure = |config: Value| {
         app.api(
             reqwest::Method::PUT,
@@ -266,9 +268,8 @@ async fn a_provider_other_than_rule_based_is_refused_as_a_configuration_error() 
         .json(&config)
         .send()
     };
-    let refused = configure(json!({ "provider": "openai-compatible" }))
-        .await
-        .unwrap();
+    // Not a provider's name (`model:<name>`): refused by the schema.
+    let refused = configure(json!({ "provider": "Open AI" })).await.unwrap();
     assert_eq!(refused.status(), 400);
     let body: Value = refused.json().await.unwrap();
     assert_eq!(body["error"], "invalid_config");
@@ -276,8 +277,26 @@ async fn a_provider_other_than_rule_based_is_refused_as_a_configuration_error() 
         body["message"].as_str().unwrap().contains("/provider"),
         "{body}"
     );
-    let accepted = configure(json!({ "provider": "rule-based", "checks": ["todo"] }))
+    // A name: accepted; nobody configured it, so the host refuses the call and
+    // the agent says why.
+    let accepted = configure(json!({ "provider": "nowhere", "checks": ["todo"] }))
         .await
         .unwrap();
     assert_eq!(accepted.status(), 200);
+    app.comment(REPO, PULL, WRITER, "@gantry review").await;
+    assert!(reviews(&app).await.is_empty());
+    let said = gantry_comments(&app, PULL).await;
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(
+        said[0]
+            .1
+            .contains("no model provider `nowhere` is configured"),
+        "{said:?}"
+    );
+    assert!(
+        said[0]
+            .1
+            .starts_with("@writer: `review` could not ask the model"),
+        "{said:?}"
+    );
 }

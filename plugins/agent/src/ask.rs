@@ -40,7 +40,7 @@ pub fn refusal(who: &str, verb: &str, provider: &str, error: &ModelError) -> Opt
             "Gantry did not let the agent ask the model provider `{provider}`: {why}. {nothing} An operator configures the provider and allows `model:{provider}` for the agent as Gantry's docs/agents.md says (\"Model providers\")."
         ),
         ModelError::BudgetExceeded(why) => format!(
-            "the model budget would be passed: {why}. Nothing was sent to the model and nothing was written; the budgets are Gantry's `[model_spending]` settings."
+            "Gantry's model budgets refused the call: {why}. Nothing was sent to the model and nothing was written; the limits are Gantry's `[model_spending]` settings."
         ),
         ModelError::Rejected(why) => format!(
             "the model provider `{provider}` refused the request: {why}. {nothing}"
@@ -50,6 +50,18 @@ pub fn refusal(who: &str, verb: &str, provider: &str, error: &ModelError) -> Opt
         ),
     };
     Some(format!("@{who}: `{verb}` could not ask the model: {why}"))
+}
+
+/// The reply to an answer that could not be used (not the structured output asked
+/// for): nothing is posted from it.
+#[must_use]
+pub fn unusable(who: &str, verb: &str, why: &str, truncated: bool) -> String {
+    let cut = if truncated {
+        " (the answer was cut at `max_answer_tokens`)"
+    } else {
+        ""
+    };
+    format!("@{who}: `{verb}` got an answer from the model that could not be used: {why}{cut}. Nothing was posted from it.")
 }
 
 #[cfg(test)]

@@ -39,6 +39,15 @@ pub struct Config {
     /// from.
     #[schemars(length(min = 1, max = 30), inner(length(min = 1, max = 200)))]
     pub plan_template: Vec<String>,
+    /// With a model provider: at most this many characters of the diff (`review`)
+    /// or the body (`plan`) are sent to the model; the rest is cut, and the
+    /// review says what the model was not shown.
+    #[schemars(range(min = 1000, max = 500_000))]
+    pub max_prompt_chars: u32,
+    /// With a model provider: the most tokens the model's answer may have (the
+    /// model budgets reserve this much for each call before it is sent).
+    #[schemars(range(min = 100, max = 32_000))]
+    pub max_answer_tokens: u32,
 }
 
 impl Default for Config {
@@ -59,6 +68,8 @@ impl Default for Config {
             ]
             .map(str::to_owned)
             .to_vec(),
+            max_prompt_chars: 60_000,
+            max_answer_tokens: 4_000,
         }
     }
 }
@@ -77,6 +88,12 @@ impl Config {
     #[must_use]
     pub fn model_provider(&self) -> Option<&str> {
         (self.provider != RULE_BASED).then_some(self.provider.as_str())
+    }
+
+    /// `max_prompt_chars` as a length.
+    #[must_use]
+    pub fn prompt_chars(&self) -> usize {
+        usize::try_from(self.max_prompt_chars).unwrap_or(usize::MAX)
     }
 }
 

@@ -23,6 +23,8 @@ fn a_provider_other_than_rule_based_is_a_model_provider_named_as_capabilities_na
     // The name pattern of `model:<name>` (and of `[models]` tables).
     assert_eq!(provider["pattern"], "^[a-z0-9-]{1,64}$");
     assert_eq!(schema["properties"]["large_file_lines"]["default"], 500);
+    assert_eq!(schema["properties"]["max_prompt_chars"]["default"], 60_000);
+    assert_eq!(schema["properties"]["max_answer_tokens"]["maximum"], 32_000);
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! The plugin's handlers against the SDK's fake host (`fake-host`): the review it
 //! posts, the plan it comments and remembers, a split asked twice, a split issue held
-//! then approved, and `fix` with the rule-based provider. The pure analysis is tested in `diff_tests.rs`, `review_tests.rs`,
-//! `plan_tests.rs` and `split_tests.rs`.
+//! then approved, and `fix` with the rule-based provider. With a model provider:
+//! `model_host_tests.rs`. The pure analysis is tested in `diff_tests.rs`,
+//! `review_tests.rs`, `plan_tests.rs` and `split_tests.rs`.
 use gantry_plugin_sdk::fake::{self, Answer, FakeHost};
 use gantry_plugin_sdk::{Approval, ApprovalOutcome, HostError, Permission, Plugin, Repo};
 use serde_json::{json, Value};
@@ -9,10 +10,14 @@ use serde_json::{json, Value};
 use crate::plan::Plan;
 use crate::Agent;
 
-const ISSUE: u64 = 8;
-const PULL: u64 = 7;
+pub(crate) const ISSUE: u64 = 8;
+pub(crate) const PULL: u64 = 7;
 
-fn command(line: &str, number: u64, is_pull_request: bool) -> gantry_plugin_sdk::Command {
+pub(crate) fn command(
+    line: &str,
+    number: u64,
+    is_pull_request: bool,
+) -> gantry_plugin_sdk::Command {
     let file = format!(
         "{}/../../tests/fixtures/webhooks/issue_comment/created.payload.json",
         env!("CARGO_MANIFEST_DIR")
@@ -28,14 +33,14 @@ fn command(line: &str, number: u64, is_pull_request: bool) -> gantry_plugin_sdk:
     )
 }
 
-fn bodies(host: &FakeHost, call: &str) -> Vec<String> {
+pub(crate) fn bodies(host: &FakeHost, call: &str) -> Vec<String> {
     host.calls_to(call)
         .iter()
         .map(|c| c.args["body"].as_str().unwrap_or_default().to_owned())
         .collect()
 }
 
-fn issue(number: u64, body: &str) -> Value {
+pub(crate) fn issue(number: u64, body: &str) -> Value {
     json!({
         "number": number, "title": "Make the parser faster", "body": body, "state": "open",
         "author": "Codertocat", "labels": [], "assignees": [], "milestone": null,
@@ -43,7 +48,7 @@ fn issue(number: u64, body: &str) -> Value {
     })
 }
 
-fn stored_plan(host: &FakeHost) -> Plan {
+pub(crate) fn stored_plan(host: &FakeHost) -> Plan {
     serde_json::from_slice(&host.kv_get(&format!("plan/{ISSUE}")).unwrap()).unwrap()
 }
 

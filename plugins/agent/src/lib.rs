@@ -1,11 +1,13 @@
 //! The agent plugin: `@gantry review` on a pull request, `@gantry plan` and
 //! `@gantry split` on an issue, and `@gantry fix INSTRUCTIONS`, answered by the
-//! configured provider. This version has one, `rule-based`: deterministic checks and
-//! text rules, no model and no network; `fix` needs a model, so it answers how to
-//! configure one.
+//! configured provider: `rule-based` (deterministic checks and text rules, no model
+//! and no network; `fix` then answers how to configure a model), or a model
+//! provider the operator configured, asked through the host ([`ask`]) for the
+//! review's findings and the plan's items as structured output.
 //!
 //! The analysis is pure and lives beside this file ([`diff`], [`review`], [`plan`],
-//! [`split`]); this file reads from GitHub, asks the provider's functions, and makes
+//! [`split`], the prompts and answers of a model in `review::model` and
+//! `plan::model`); this file reads from GitHub, asks the provider's functions, and makes
 //! the writes, each of which passes the host's policy (held writes are followed up
 //! in `approval_resolved`). What issues, pull requests and comments say is data: it
 //! becomes the text of findings, plan items and issue titles, never a choice of what
@@ -28,6 +30,8 @@ pub mod split;
 
 #[cfg(test)]
 mod host_tests;
+#[cfg(test)]
+mod model_host_tests;
 
 use config::Config;
 use plan::Plan;
@@ -153,7 +157,13 @@ fn review_pull(repo: &Repo, command: &Command, config: &Config) -> Result<Option
             patch: f.patch,
         })
         .collect();
-    let found = review::review(&files, config);
+    let found = match config.model_provider() {
+        None => review::review(&files, config),
+        Some(provider) => match model_review(&files, config, provider, &command.author)? {
+            Ok(found) => found,
+            Err(reply) => return Ok(Some(reply)),
+        },
+    };
     info!(
         "#{number}: {} files reviewed, {} line comments",
         files.len(),
@@ -215,7 +225,38 @@ fn review_pull(repo: &Repo, command: &Command, config: &Config) -> Result<Option
     }
 }
 
-/// `plan`: a checklist comment from the issue's headings and list items.
+/// `review` with a model: its findings placed on the diff, or the reply saying why
+/// there is no review to post.
+fn model_review(
+    files: &[review::FileDiff],
+    config: &Config,
+    provider: &str,
+    who: &str,
+) -> Result<Result<review::Review, String>, Error> {
+    let (request, shown) = review::model::request(
+        provider,
+        files,
+        config.prompt_chars(),
+        config.max_answer_tokens,
+    );
+    let completion = match ask::ask(&request, who, "review")? {
+        Ok(completion) => completion,
+        Err(reply) => return Ok(Err(reply)),
+    };
+    Ok(match review::model::parse(&completion.content) {
+        Ok(findings) => Ok(review::model::place(
+            files,
+            findings,
+            config.max_line_comments,
+            provider,
+            &shown,
+        )),
+        Err(why) => Err(ask::unusable(who, "review", &why, completion.truncated)),
+    })
+}
+
+/// `plan`: a checklist comment from the issue's headings and list items, or the
+/// model's checklist.
 fn plan_issue(repo: &Repo, command: &Command, config: &Config) -> Result<Option<String>, Error> {
     let number = command.number;
     let key = format!("plan/{number}");
@@ -242,12 +283,39 @@ fn plan_issue(repo: &Repo, command: &Command, config: &Config) -> Result<Option<
         }
     }
     let issue = github::get_issue(repo, number).with_context(|| format!("reading #{number}"))?;
-    let mut plan = Plan::of_issue(
-        number,
-        &issue.body,
-        usize::try_from(config.max_plan_items).unwrap_or(usize::MAX),
-        &config.plan_template,
-    );
+    let mut plan = match config.model_provider() {
+        None => Plan::of_issue(
+            number,
+            &issue.body,
+            usize::try_from(config.max_plan_items).unwrap_or(usize::MAX),
+            &config.plan_template,
+        ),
+        Some(provider) => {
+            let request = plan::model::request(
+                provider,
+                &issue.title,
+                &issue.body,
+                config.max_plan_items,
+                config.prompt_chars(),
+                config.max_answer_tokens,
+            );
+            let completion = match ask::ask(&request, &command.author, "plan")? {
+                Ok(completion) => completion,
+                Err(reply) => return Ok(Some(reply)),
+            };
+            match plan::model::parse(&completion.content, number, config.max_plan_items, provider) {
+                Ok(plan) => plan,
+                Err(why) => {
+                    return Ok(Some(ask::unusable(
+                        &command.author,
+                        "plan",
+                        &why,
+                        completion.truncated,
+                    )))
+                }
+            }
+        }
+    };
     match github::create_comment(repo, number, &plan::render(&plan)) {
         Ok(Written::Done(id)) => {
             plan.comment_id = Some(id);

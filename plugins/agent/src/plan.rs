@@ -2,13 +2,17 @@
 //! issue body's headings and list items ([`extract`]), or from the configured
 //! template when the body has none; [`render`] writes the plan comment, a Markdown
 //! checklist. A [`Plan`] is what the plugin keeps in KV per issue: the comment it
-//! posted and, once `split`, the issue opened for each item ([`crate::split`]).
+//! posted and, once `split`, the issue opened for each item ([`crate::split`]). The
+//! plan with a model (its prompt, its answer's schema, its items) is in [`model`];
+//! it is rendered and split the same way.
 //!
 //! The body is data: its lines only become the text of items, never anything the
 //! plugin acts on. Fenced code, HTML comments and quoted lines are left out.
 use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
+
+pub mod model;
 
 /// The hidden marker at the top of every plan comment.
 pub const MARKER: &str = "<!-- gantry-agent:plan -->";
@@ -47,6 +51,8 @@ pub enum Source {
     Issue,
     /// The configured template (the issue had none).
     Template,
+    /// The answer of this model provider ([`model`]).
+    Model(String),
 }
 
 /// An issue's plan as the plugin keeps it (KV `plan/<number>`).
@@ -201,10 +207,19 @@ pub fn extract(body: &str, max_items: usize) -> (Vec<Entry>, usize) {
 #[must_use]
 pub fn render(plan: &Plan) -> String {
     let mut out = format!("{MARKER}\n### Plan for #{}\n\n", plan.number);
-    out.push_str(match plan.source {
-        Source::Issue => "Built from the issue's headings and list items (rule-based).",
-        Source::Template => "The issue has no headings or list items to build a plan from, so this is the generic plan (rule-based); edit it as needed.",
-    });
+    match &plan.source {
+        Source::Issue => {
+            out.push_str("Built from the issue's headings and list items (rule-based).");
+        }
+        Source::Template => out.push_str("The issue has no headings or list items to build a plan from, so this is the generic plan (rule-based); edit it as needed."),
+        Source::Model(provider) => {
+            let _ = write!(
+                out,
+                "Written by a language model (provider `{}`) from the issue, given to it as data; check it, and edit it as needed.",
+                clean(provider)
+            );
+        }
+    }
     out.push_str(" `@gantry split` opens an issue for each unchecked item and links it here.\n\n");
     for entry in &plan.entries {
         match entry {
@@ -239,9 +254,12 @@ pub fn render(plan: &Plan) -> String {
             plan.items().count()
         );
     }
-    out.push_str(
-        "\n<sub>Written by Gantry's agent with the rule-based provider; no model was used.</sub>",
-    );
+    if !matches!(plan.source, Source::Model(_)) {
+        // A model's plan gets the host's footer naming the model instead.
+        out.push_str(
+            "\n<sub>Written by Gantry's agent with the rule-based provider; no model was used.</sub>",
+        );
+    }
     out
 }
 

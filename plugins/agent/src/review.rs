@@ -3,13 +3,15 @@
 //! tests) and what goes in the review's body (large files and diffs, source changes
 //! without test changes, files without a readable diff). [`review`] decides; the
 //! plugin posts what it returns as one `COMMENT` review. The paths' rules (what is a
-//! test, a binary, a source file) are in [`paths`].
+//! test, a binary, a source file) are in [`paths`]; the review with a model (its
+//! prompt, its answer's schema and where its findings go) is in [`model`].
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::config::{Check, Config};
 use crate::diff::{self, Kind};
 
+pub mod model;
 pub mod paths;
 
 /// One file of the pull request, as `list-pull-request-files` gives it.
