@@ -45,7 +45,7 @@ pub struct Item {
 }
 
 /// Where a plan's items came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Source {
     /// The issue's headings and list items.
     Issue,

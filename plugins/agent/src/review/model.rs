@@ -99,24 +99,23 @@ pub fn prompt(files: &[FileDiff], max_chars: usize) -> Prompt {
             left_out.push(file.path.clone());
             continue;
         }
-        let section = section(file);
+        let whole = section(file);
         let room = max_chars - used;
-        if section.chars().count() <= room {
-            used += section.chars().count();
-            text.push_str(&section);
+        if whole.chars().count() <= room {
+            used += whole.chars().count();
+            text.push_str(&whole);
             continue;
         }
         // Cut at a line boundary within the room left.
         let mut kept = String::new();
-        let mut lines = section.lines();
-        for line in lines.by_ref() {
+        for line in whole.lines() {
             if kept.chars().count() + line.chars().count() + 1 > room {
                 break;
             }
             kept.push_str(line);
             kept.push('\n');
         }
-        let more = section.lines().count() - kept.lines().count();
+        let more = whole.lines().count() - kept.lines().count();
         used = max_chars;
         if kept.is_empty() {
             left_out.push(file.path.clone());
@@ -301,7 +300,7 @@ pub fn place(
             continue;
         }
         placed += list.len();
-        list.sort_by(|a, b| a.severity.cmp(&b.severity));
+        list.sort_by_key(|f| f.severity);
         let body = list
             .iter()
             .map(|f| format!("**{}**: {}", f.severity.name(), clean(&f.message)))
