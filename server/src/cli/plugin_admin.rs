@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::Subcommand;
 
-use crate::domain::Project;
+use crate::domain::{Capability, Project};
 use crate::services::installed::{CompiledPlugins, PluginAdmin, PluginDetail, PluginStatus};
 use crate::wasm_host::PluginRuntime;
 
@@ -306,6 +306,13 @@ fn print_detail(plugin: &PluginDetail) {
             m.capabilities.join(", ")
         }
     );
+    for (capability, note) in m
+        .capabilities
+        .iter()
+        .filter_map(|c| Capability::declared_note(c).map(|n| (c, n)))
+    {
+        println!("                 {capability}: {note}");
+    }
     println!(
         "  config schema: {}",
         m.config_schema.as_ref().map_or_else(
