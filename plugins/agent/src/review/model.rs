@@ -26,7 +26,9 @@ pub const MAX_FINDINGS: usize = 100;
 /// The most characters of one finding's message.
 pub const MAX_MESSAGE_CHARS: usize = 2000;
 
-/// The JSON schema of the answer.
+/// The JSON schema of the answer. Only the keywords every structured-output
+/// implementation takes (OpenAI's strict mode refuses length limits, for one): the
+/// limits are [`parse`]'s to check.
 #[must_use]
 pub fn schema() -> Value {
     json!({
@@ -36,16 +38,16 @@ pub fn schema() -> Value {
         "properties": {
             "findings": {
                 "type": "array",
-                "maxItems": MAX_FINDINGS,
+                "description": format!("At most {MAX_FINDINGS} findings."),
                 "items": {
                     "type": "object",
                     "additionalProperties": false,
                     "required": ["path", "line", "severity", "message"],
                     "properties": {
-                        "path": { "type": "string", "minLength": 1 },
-                        "line": { "type": "integer", "minimum": 1 },
+                        "path": { "type": "string", "description": "The file's path, as the diff names it." },
+                        "line": { "type": "integer", "description": "The line number in the new file, from 1." },
                         "severity": { "type": "string", "enum": ["error", "warning", "suggestion"] },
-                        "message": { "type": "string", "minLength": 1, "maxLength": MAX_MESSAGE_CHARS }
+                        "message": { "type": "string", "description": "What is wrong, in a few sentences." }
                     }
                 }
             }
