@@ -109,11 +109,13 @@ pub fn prompt(files: &[FileDiff], max_chars: usize) -> Prompt {
             continue;
         }
         // Cut at a line boundary within the room left.
-        let mut kept = String::new();
+        let (mut kept, mut kept_chars) = (String::new(), 0usize);
         for line in whole.lines() {
-            if kept.chars().count() + line.chars().count() + 1 > room {
+            let size = line.chars().count() + 1;
+            if kept_chars + size > room {
                 break;
             }
+            kept_chars += size;
             kept.push_str(line);
             kept.push('\n');
         }
