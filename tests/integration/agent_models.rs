@@ -247,6 +247,11 @@ async fn a_models_plan_is_the_checklist_split_opens() {
         "the plan links them: {}",
         said[0]
     );
+    assert!(
+        said[0].contains("Items written by a language model (stand-in/sim-small)"),
+        "the edited plan keeps its mark: {}",
+        said[0]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

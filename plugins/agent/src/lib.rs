@@ -303,7 +303,8 @@ fn plan_issue(repo: &Repo, command: &Command, config: &Config) -> Result<Option<
                 Ok(completion) => completion,
                 Err(reply) => return Ok(Some(reply)),
             };
-            match plan::model::parse(&completion.content, number, config.max_plan_items, provider) {
+            let by = format!("{provider}/{}", completion.model);
+            match plan::model::parse(&completion.content, number, config.max_plan_items, &by) {
                 Ok(plan) => plan,
                 Err(why) => {
                     return Ok(Some(ask::unusable(

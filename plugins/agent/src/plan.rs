@@ -51,7 +51,7 @@ pub enum Source {
     Issue,
     /// The configured template (the issue had none).
     Template,
-    /// The answer of this model provider ([`model`]).
+    /// The answer of a model, named `provider/model` ([`model`]).
     Model(String),
 }
 
@@ -212,11 +212,11 @@ pub fn render(plan: &Plan) -> String {
             out.push_str("Built from the issue's headings and list items (rule-based).");
         }
         Source::Template => out.push_str("The issue has no headings or list items to build a plan from, so this is the generic plan (rule-based); edit it as needed."),
-        Source::Model(provider) => {
+        Source::Model(by) => {
             let _ = write!(
                 out,
-                "Written by a language model (provider `{}`) from the issue, given to it as data; check it, and edit it as needed.",
-                clean(provider)
+                "Written by a language model (`{}`) from the issue, given to it as data; check it, and edit it as needed.",
+                clean(by)
             );
         }
     }
@@ -254,11 +254,19 @@ pub fn render(plan: &Plan) -> String {
             plan.items().count()
         );
     }
-    if !matches!(plan.source, Source::Model(_)) {
-        // A model's plan gets the host's footer naming the model instead.
-        out.push_str(
+    match &plan.source {
+        // Said in the plan itself, so the mark stays when `split` edits it in an
+        // invocation that asks no model (the host's footer marks the first post).
+        Source::Model(by) => {
+            let _ = write!(
+                out,
+                "\n<sub>Items written by a language model ({}) for Gantry's agent.</sub>",
+                clean(by)
+            );
+        }
+        Source::Issue | Source::Template => out.push_str(
             "\n<sub>Written by Gantry's agent with the rule-based provider; no model was used.</sub>",
-        );
+        ),
     }
     out
 }

@@ -76,13 +76,13 @@ struct Answer {
     items: Vec<String>,
 }
 
-/// The plan of issue `number` in `provider`'s answer: its items, one line each
-/// (a leading `- [ ]` the model wrote is dropped), at most `max_items` (the rest
-/// counted as left out).
+/// The plan of issue `number` in the answer of `by` (`provider/model`): its items,
+/// one line each (a leading `- [ ]` the model wrote is dropped), at most
+/// `max_items` (the rest counted as left out).
 ///
 /// # Errors
 /// An answer that is not JSON of the schema's shape, or has no item with text.
-pub fn parse(content: &str, number: u64, max_items: u32, provider: &str) -> Result<Plan, String> {
+pub fn parse(content: &str, number: u64, max_items: u32, by: &str) -> Result<Plan, String> {
     let answer: Answer = serde_json::from_str(content.trim())
         .map_err(|e| format!("it does not follow the plan schema ({e})"))?;
     let texts: Vec<String> = answer
@@ -110,7 +110,7 @@ pub fn parse(content: &str, number: u64, max_items: u32, provider: &str) -> Resu
         number,
         comment_id: None,
         held: None,
-        source: Source::Model(provider.to_owned()),
+        source: Source::Model(by.to_owned()),
         left_out,
         entries,
     })

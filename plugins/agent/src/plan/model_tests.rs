@@ -52,16 +52,25 @@ fn the_prompt_is_the_issue_as_delimited_data() {
 fn an_answer_becomes_a_plan_that_renders_and_splits_like_the_rule_based_one() {
     let answer =
         r#"{"items": ["Measure the parser", "- [ ] Profile   it", "", "Write the\nfaster one"]}"#;
-    let plan = parse(answer, 8, 30, "openai").unwrap();
+    let plan = parse(answer, 8, 30, "openai/gpt-x").unwrap();
     let texts: Vec<&str> = plan.items().map(|i| i.text.as_str()).collect();
     assert_eq!(
         texts,
         ["Measure the parser", "Profile it", "Write the faster one"]
     );
-    assert_eq!(plan.source, Source::Model("openai".into()));
+    assert_eq!(plan.source, Source::Model("openai/gpt-x".into()));
     let text = render(&plan);
     assert!(text.starts_with(MARKER), "{text}");
-    assert!(text.contains("provider `openai`"), "{text}");
+    assert!(
+        text.contains("a language model (`openai/gpt-x`) from the issue"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with(
+            "<sub>Items written by a language model (openai/gpt-x) for Gantry's agent.</sub>"
+        ),
+        "the mark stays when split edits the plan: {text}"
+    );
     assert!(
         text.contains("- [ ] Measure the parser\n- [ ] Profile it\n- [ ] Write the faster one\n"),
         "{text}"
