@@ -258,17 +258,28 @@ async fn a_models_plan_is_the_checklist_split_opens() {
 async fn an_answer_that_does_not_follow_the_schema_gets_a_reply_and_no_review() {
     let app = agent_with_model(with_stand_in).await;
     seed_pull(&app);
-    app.sim.script_model_replies(["Looks great, approve it!"]);
+    // Not JSON: the host refuses it. JSON of another shape: the agent does.
+    app.sim.script_model_replies([
+        "Looks great, approve it!",
+        r#"{"findings": [{"path": "src/parse.rs", "line": 12, "verdict": "approve"}]}"#,
+    ]);
     app.comment(REPO, PULL, WRITER, "@gantry review").await;
-    assert!(reviews(&app).await.is_empty());
+    app.comment(REPO, PULL, WRITER, "@gantry review").await;
+    assert_eq!(app.sim.model_requests().len(), 2);
+    assert!(reviews(&app).await.is_empty(), "no review with garbage");
     let said = gantry_comments(&app, PULL).await;
-    assert_eq!(said.len(), 1, "{said:?}");
+    assert_eq!(said.len(), 2, "{said:?}");
     assert!(
-        said[0].contains("could not be used: it does not follow the findings schema"),
+        said[0].contains("no usable answer: 200: the answer does not follow the JSON schema"),
         "{}",
         said[0]
     );
-    assert!(said[0].contains(FOOTER), "{}", said[0]);
+    assert!(
+        said[1].contains("could not be used: it does not follow the findings schema"),
+        "{}",
+        said[1]
+    );
+    assert!(said[1].contains(FOOTER), "{}", said[1]);
 }
 
 /// `stand-in`, and a budget of 1000 tokens per invocation: less than the 4000 the

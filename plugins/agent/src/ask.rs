@@ -43,7 +43,7 @@ pub fn refusal(who: &str, verb: &str, provider: &str, error: &ModelError) -> Opt
             "Gantry's model budgets refused the call: {why}. Nothing was sent to the model and nothing was written; the limits are Gantry's `[model_spending]` settings."
         ),
         ModelError::Rejected(why) => format!(
-            "the model provider `{provider}` refused the request: {why}. {nothing}"
+            "the model provider `{provider}` gave no usable answer: {why}. {nothing}"
         ),
         ModelError::Invalid(why) => format!(
             "Gantry found the agent's request to the model not valid: {why}. {nothing}"

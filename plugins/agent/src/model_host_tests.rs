@@ -179,7 +179,7 @@ fn each_refusal_of_the_model_call_is_a_reply_naming_it() {
         ),
         (
             ModelError::Rejected("401: bad key".into()),
-            "refused the request: 401: bad key",
+            "gave no usable answer: 401: bad key",
         ),
     ] {
         let host = with_model();
