@@ -106,7 +106,7 @@ mod tests {
         )
         .unwrap();
         assert!(
-            rejected.contains("refused the request: 401: bad key"),
+            rejected.contains("gave no usable answer: 401: bad key"),
             "{rejected}"
         );
         let invalid = refusal(
