@@ -5,8 +5,8 @@
 //! `review` places the model's findings (one on a diff line: a line comment; one
 //! outside: the body), `plan` posts the model's checklist and `split` opens it; an
 //! answer that does not follow the schema, a budget and the per-person rate limit
-//! each get a reply naming why. 429s and stalls (retried without a second charge)
-//! are `model_calls.rs`'s.
+//! each get a reply naming why; the plugin page explains `model:*`. 429s and
+//! stalls (retried without a second charge) are `model_calls.rs`'s.
 use std::time::Duration;
 
 use gantry_server::config::models::{ProviderKind, ProviderSettings, KEY_OWNER};
@@ -347,4 +347,17 @@ async fn the_per_person_rate_limit_holds_for_every_model_using_command() {
     );
     assert_eq!(app.sim.model_requests().len(), 2);
     app.wait_for_idle_queue(Duration::from_secs(10)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_plugin_page_explains_what_model_star_declares() {
+    let app = agent_with_model(with_stand_in).await;
+    let admin = crate::dashboard::sign_in(&app, "ada", "admin").await;
+    let (status, html) = admin.get("/dashboard/plugins/agent").await;
+    assert_eq!(status, 200);
+    let page = crate::dashboard::main_of(&html);
+    assert!(
+        page.contains("<code>model:*</code> — any model provider the operator configures; the policy decides each model:PROVIDER"),
+        "{page}"
+    );
 }
