@@ -21,6 +21,8 @@ use serde_json::Value;
 
 pub mod config;
 pub mod diff;
+pub mod fix;
+mod fixing;
 pub mod plan;
 pub mod review;
 pub mod split;
@@ -68,6 +70,13 @@ impl Plugin for Agent {
     }
 
     fn approval_resolved(approval: Approval) -> Result<(), Error> {
+        if let Some(pull) = fixing::held(&approval)? {
+            let repo = approval.repository.clone();
+            if let Some(text) = fixing::resolved(&repo, &approval, &pull)? {
+                reply(&repo, pull.number, &text)?;
+            }
+            return Ok(());
+        }
         let key = format!("approval/{}", approval.id);
         let Some(pending) = kv::get_json::<Pending>(&key)? else {
             info!("approval {} is not one the agent follows", approval.id);
