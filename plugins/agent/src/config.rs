@@ -1,5 +1,6 @@
-//! The agent's configuration: which provider answers its commands, which review
-//! checks run and their thresholds, and the plan's limits and template. Its JSON
+//! The agent's configuration: which provider answers its commands (`rule-based`, or
+//! the name of a model provider the operator configured under `[models]`), which
+//! review checks run and their thresholds, and the plan's limits and template. Its JSON
 //! schema (the manifest's `config_schema`) is derived from [`Config`], doc comments as
 //! descriptions and [`Config::default`] as defaults; who may use each command is the
 //! manifest's `who`, not configuration.
@@ -10,9 +11,12 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
-    /// Who answers the commands. `rule-based` (the only provider of this version):
-    /// deterministic checks and text rules, no model and no network.
-    pub provider: Provider,
+    /// Who answers the commands: `rule-based` (deterministic checks and text rules,
+    /// no model and no network), or the name of a model provider the operator
+    /// configured under `[models]` (asked through the host as `model:<name>`, which
+    /// the policy must allow).
+    #[schemars(regex(pattern = r"^[a-z0-9-]{1,64}$"))]
+    pub provider: String,
     /// The review checks to run; an empty list runs none (the review then only
     /// names the files it could not read).
     pub checks: Vec<Check>,
@@ -52,7 +56,7 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Self {
-            provider: Provider::RuleBased,
+            provider: RULE_BASED.to_owned(),
             checks: Check::ALL.to_vec(),
             large_file_lines: 500,
             large_diff_lines: 1000,
@@ -74,6 +78,9 @@ impl Default for Config {
     }
 }
 
+/// The provider that answers by rules, without a model.
+pub const RULE_BASED: &str = "rule-based";
+
 impl Config {
     /// Whether the review runs `check`.
     #[must_use]
@@ -89,23 +96,11 @@ impl Config {
             max_file_bytes: usize::try_from(self.fix_max_file_bytes).unwrap_or(usize::MAX),
         }
     }
-}
 
-/// Who answers the agent's commands.
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
-pub enum Provider {
-    /// Deterministic checks and text rules, no model and no network.
-    #[serde(rename = "rule-based")]
-    RuleBased,
-}
-
-impl Provider {
-    /// Its name in configuration and replies.
+    /// The model provider to ask, or `None` for `rule-based` (the rules answer).
     #[must_use]
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::RuleBased => "rule-based",
-        }
+    pub fn model_provider(&self) -> Option<&str> {
+        (self.provider != RULE_BASED).then_some(self.provider.as_str())
     }
 }
 

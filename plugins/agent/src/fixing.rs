@@ -10,12 +10,13 @@
 //! ([`fix::Pull`]).
 use gantry_plugin_sdk::git::Workspace;
 use gantry_plugin_sdk::github::{self, NewPullRequest};
-use gantry_plugin_sdk::model::{self, Completion, Request};
+use gantry_plugin_sdk::model::Request;
 use gantry_plugin_sdk::{
     info, kv, warn, Approval, ApprovalOutcome, Command, Context as _, Error, Repo, Written,
 };
 use serde_json::Value;
 
+use crate::ask::ask;
 use crate::config::Config;
 use crate::fix::{self, Limits, Pull, Shown, Thread};
 
@@ -87,7 +88,7 @@ pub fn run(repo: &Repo, command: &Command, config: &Config, provider: &str) -> R
                 FILES_ANSWER_TOKENS,
             )
             .with_schema(&fix::files_schema(limits));
-            let answer = match ask(&asked, who)? {
+            let answer = match ask(&asked, who, "fix")? {
                 Ok(answer) => answer,
                 Err(reply) => return Ok(reply),
             };
@@ -115,7 +116,7 @@ pub fn run(repo: &Repo, command: &Command, config: &Config, provider: &str) -> R
         config.fix_max_tokens,
     )
     .with_schema(&fix::edits_schema(limits));
-    let completion = match ask(&asked, who)? {
+    let completion = match ask(&asked, who, "fix")? {
         Ok(answer) => answer,
         Err(reply) => return Ok(reply),
     };
@@ -210,21 +211,6 @@ pub fn run(repo: &Repo, command: &Command, config: &Config, provider: &str) -> R
         Err(e) => Ok(format!(
             "@{who}: the fix was committed but not pushed: {e}. Nothing was pushed and no pull request opened."
         )),
-    }
-}
-
-/// Asks the model: its answer, or the reply saying why there is none (a refusal
-/// that asking again will not change).
-///
-/// # Errors
-/// The model unavailable for now: the job is retried.
-fn ask(request: &Request, who: &str) -> Result<Result<Completion, String>, Error> {
-    match model::complete(request).map_err(Error::from) {
-        Ok(answer) => Ok(Ok(answer)),
-        Err(e) if e.is_transient() => Err(e).context("asking the model for a fix"),
-        Err(e) => Ok(Err(format!(
-            "@{who}: the model could not be asked for a fix: {e}. Nothing was changed."
-        ))),
     }
 }
 

@@ -1,7 +1,6 @@
 //! The plugin's handlers against the SDK's fake host (`fake-host`): the review it
 //! posts, the plan it comments and remembers, a split asked twice, a split issue held
-//! then approved, `fix` with the rule-based provider, and a provider it does not
-//! have. The pure analysis is tested in `diff_tests.rs`, `review_tests.rs`,
+//! then approved, and `fix` with the rule-based provider. The pure analysis is tested in `diff_tests.rs`, `review_tests.rs`,
 //! `plan_tests.rs` and `split_tests.rs`.
 use gantry_plugin_sdk::fake::{self, Answer, FakeHost};
 use gantry_plugin_sdk::{Approval, ApprovalOutcome, HostError, Permission, Plugin, Repo};
@@ -287,17 +286,6 @@ fn fix_with_the_rule_based_provider_answers_how_to_configure_a_model() {
         .filter(|n| !n.starts_with("log.") && n != "config.get")
         .collect();
     assert_eq!(writes, ["create-comment"], "nothing else is touched");
-}
-
-#[test]
-fn a_provider_this_version_does_not_have_is_a_configuration_error() {
-    let host = FakeHost::install();
-    host.set_config(json!({ "provider": "openai-compatible" }));
-    let e = Agent::handle_command(command("/review", PULL, true)).unwrap_err();
-    let text = e.to_string();
-    assert!(text.contains("configuration"), "{text}");
-    assert!(text.contains("rule-based"), "{text}");
-    assert!(host.calls_to("create-review").is_empty());
 }
 
 #[test]

@@ -1,8 +1,9 @@
 //! The agent plugin: `@gantry review` on a pull request, `@gantry plan` and
 //! `@gantry split` on an issue, and `@gantry fix INSTRUCTIONS`, answered by the
 //! configured provider. This version has one, `rule-based`: deterministic checks and
-//! text rules, no model and no network; `fix` needs a model, so it answers how to
-//! configure one.
+//! text rules, no model and no network; `fix` needs a model (with rule-based it
+//! answers how to configure one; with a model, `fixing.rs` commits, pushes and opens
+//! the pull request, and follows up the held push here in `approval_resolved`).
 //!
 //! The analysis is pure and lives beside this file ([`diff`], [`review`], [`plan`],
 //! [`split`]); this file reads from GitHub, asks the provider's functions, and makes
@@ -19,6 +20,7 @@ use gantry_plugin_sdk::{
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub mod ask;
 pub mod config;
 pub mod diff;
 pub mod fix;
@@ -30,7 +32,7 @@ pub mod split;
 #[cfg(test)]
 mod host_tests;
 
-use config::{Config, Provider};
+use config::Config;
 use plan::Plan;
 use split::{Outcome, Report};
 
@@ -57,7 +59,10 @@ impl Plugin for Agent {
             "review" => review_pull(&repo, &command, &config)?,
             "plan" => plan_issue(&repo, &command, &config)?,
             "split" => Some(split_plan(&repo, &command)?),
-            "fix" => Some(fix_answer(&command.author, config.provider)),
+            "fix" => Some(match config.model_provider() {
+                Some(provider) => fixing::run(&repo, &command, &config, provider)?,
+                None => fix_answer(&command.author),
+            }),
             other => {
                 warn!("/{other} is not an agent command");
                 None
@@ -161,9 +166,7 @@ fn review_pull(repo: &Repo, command: &Command, config: &Config) -> Result<Option
             patch: f.patch,
         })
         .collect();
-    let found = match config.provider {
-        Provider::RuleBased => review::review(&files, config),
-    };
+    let found = review::review(&files, config);
     info!(
         "#{number}: {} files reviewed, {} line comments",
         files.len(),
@@ -252,14 +255,12 @@ fn plan_issue(repo: &Repo, command: &Command, config: &Config) -> Result<Option<
         }
     }
     let issue = github::get_issue(repo, number).with_context(|| format!("reading #{number}"))?;
-    let mut plan = match config.provider {
-        Provider::RuleBased => Plan::of_issue(
-            number,
-            &issue.body,
-            usize::try_from(config.max_plan_items).unwrap_or(usize::MAX),
-            &config.plan_template,
-        ),
-    };
+    let mut plan = Plan::of_issue(
+        number,
+        &issue.body,
+        usize::try_from(config.max_plan_items).unwrap_or(usize::MAX),
+        &config.plan_template,
+    );
     match github::create_comment(repo, number, &plan::render(&plan)) {
         Ok(Written::Done(id)) => {
             plan.comment_id = Some(id);
@@ -383,14 +384,13 @@ fn edit_plan(repo: &Repo, plan: &Plan) -> Result<Option<String>, Error> {
     }
 }
 
-/// `fix`: what the provider can do about it. The rule-based provider writes no code.
-fn fix_answer(who: &str, provider: Provider) -> String {
-    match provider {
-        Provider::RuleBased => format!(
-            "@{who}: `fix` needs a model provider, and the agent here uses the {} provider (deterministic checks, no model), which cannot write a fix. Nothing was changed.\n\nAn operator configures a model provider for the agent as Gantry's docs/agents.md says (\"Providers and budgets\"). Until then, `@gantry review` and `@gantry plan` work without one.",
-            provider.name()
-        ),
-    }
+/// `fix` with the rule-based provider, which writes no code: how to configure a
+/// model provider (with one, `fixing::run` answers).
+fn fix_answer(who: &str) -> String {
+    format!(
+        "@{who}: `fix` needs a model provider, and the agent here uses the {} provider (deterministic checks, no model), which cannot write a fix. Nothing was changed.\n\nAn operator configures a model provider for the agent as Gantry's docs/agents.md says (\"Model providers\"). Until then, `@gantry review` and `@gantry plan` work without one.",
+        config::RULE_BASED
+    )
 }
 
 fn save(plan: &Plan) -> Result<(), Error> {

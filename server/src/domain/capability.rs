@@ -1,7 +1,9 @@
 //! Capabilities: what a plugin's host call needs, its manifest declares and policy
 //! rules decide. The fixed ones are a `string_enum!` (a typo is a compile error, not
 //! a call that is always denied); `http:HOST`, `secrets:NAME` and `model:PROVIDER`
-//! carry their scope.
+//! carry their scope. `model:*` is a manifest's way to declare every model provider
+//! the operator configures (a plugin cannot know their names); a call always asks
+//! for one concrete `model:PROVIDER`, which the policy decides and the audit names.
 //! Strings appear only where capabilities are stored or written by people
 //! (manifests, rules, the audit log).
 use std::fmt;
@@ -59,7 +61,13 @@ pub enum Capability {
     /// `model:PROVIDER`: completions from that configured model provider; kept as
     /// written.
     Model(String),
+    /// `model:*`, declared in a manifest: completions from any configured model
+    /// provider. Never what a call needs: that is the concrete `model:PROVIDER`.
+    AnyModel,
 }
+
+/// The stored form of [`Capability::AnyModel`].
+pub const ANY_MODEL: &str = "model:*";
 
 impl Capability {
     /// `issues:read`.
@@ -107,13 +115,18 @@ impl Capability {
         Self::Secret(format!("secrets:{name}"))
     }
 
-    /// `model:{provider}`.
+    /// `model:{provider}` (`model:*` for `*`).
     #[must_use]
     pub fn model(provider: &str) -> Self {
-        Self::Model(format!("model:{provider}"))
+        if provider == "*" {
+            Self::AnyModel
+        } else {
+            Self::Model(format!("model:{provider}"))
+        }
     }
 
-    /// The provider of a `model:PROVIDER` capability.
+    /// The provider of a `model:PROVIDER` capability (`None` for `model:*`, which
+    /// names none).
     #[must_use]
     pub fn model_provider(&self) -> Option<&str> {
         match self {
@@ -122,12 +135,30 @@ impl Capability {
         }
     }
 
+    /// Whether a manifest declaring `declared` (capabilities as written) declares
+    /// this one: it is listed, or it is a `model:PROVIDER` and `model:*` is listed.
+    pub fn is_declared_in<'a>(&self, declared: impl IntoIterator<Item = &'a String>) -> bool {
+        declared
+            .into_iter()
+            .any(|d| d == self.as_str() || (d == ANY_MODEL && matches!(self, Self::Model(_))))
+    }
+
+    /// What a person reading a manifest should know about a declared capability
+    /// beyond its name, when there is something (`model:*`).
+    #[must_use]
+    pub fn declared_note(declared: &str) -> Option<&'static str> {
+        (declared == ANY_MODEL).then_some(
+            "any model provider the operator configures; the policy decides each model:PROVIDER",
+        )
+    }
+
     /// The stored form.
     #[must_use]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Fixed(fixed) => fixed.as_str(),
             Self::Http(text) | Self::Secret(text) | Self::Model(text) => text,
+            Self::AnyModel => ANY_MODEL,
         }
     }
 }
@@ -146,7 +177,9 @@ impl FromStr for Capability {
             Ok(Self::Http(s.to_owned()))
         } else if scoped("secrets:") {
             Ok(Self::Secret(s.to_owned()))
-        } else if scoped("model:") {
+        } else if s == ANY_MODEL {
+            Ok(Self::AnyModel)
+        } else if scoped("model:") && !s.contains('*') {
             Ok(Self::Model(s.to_owned()))
         } else {
             Err(Unknown {
@@ -179,6 +212,7 @@ mod tests {
             "secrets:token",
             "model:rule-based",
             "model:openai",
+            "model:*",
         ] {
             assert_eq!(text.parse::<Capability>().unwrap().as_str(), text);
         }
@@ -195,6 +229,8 @@ mod tests {
             "secrets:",
             "model:",
             "model:a b",
+            "model:open*",
+            "model:**",
             "http:a b",
             "",
             "KV",
@@ -202,5 +238,29 @@ mod tests {
             let err = bad.parse::<Capability>().unwrap_err();
             assert_eq!(err.kind, "capability", "{bad}");
         }
+    }
+
+    #[test]
+    fn model_star_declares_every_concrete_provider_and_is_never_one() {
+        let any: Capability = "model:*".parse().unwrap();
+        assert_eq!(any, Capability::AnyModel);
+        assert_eq!(Capability::model("*"), Capability::AnyModel);
+        assert_eq!(any.model_provider(), None);
+        let star = vec!["issues:read".to_owned(), "model:*".to_owned()];
+        let openai = Capability::model("openai");
+        assert!(openai.is_declared_in(&star));
+        assert!(Capability::model("rule-based").is_declared_in(&star));
+        // It declares models only, nothing else.
+        assert!(!Capability::secret("key").is_declared_in(&star));
+        assert!(!Capability::http("example.com").is_declared_in(&star));
+        assert!(!Capability::KV.is_declared_in(&star));
+        assert!(Capability::ISSUES_READ.is_declared_in(&star));
+        // A concrete declaration declares that provider only.
+        let one = vec!["model:openai".to_owned()];
+        assert!(openai.is_declared_in(&one));
+        assert!(!Capability::model("local").is_declared_in(&one));
+        assert!(!Capability::AnyModel.is_declared_in(&one));
+        assert!(Capability::declared_note("model:*").is_some());
+        assert_eq!(Capability::declared_note("model:openai"), None);
     }
 }

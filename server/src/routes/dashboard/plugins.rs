@@ -17,8 +17,8 @@ use super::access::{can, require, User};
 use super::plugin_form::{self, Field};
 use super::view::{render, see_other, DashError, Nav};
 use crate::auth::{Principal, Role};
-use crate::domain::Actor;
 use crate::domain::Project;
+use crate::domain::{Actor, Capability};
 use crate::services::installed::{
     PluginAdmin, PluginAdminError, PluginDetail, PluginStatus, Staged,
 };
@@ -88,6 +88,13 @@ pub struct PluginPage {
     projects: Vec<ProjectView>,
     can_switch_plugin: bool,
     can_add_project: bool,
+}
+
+impl PluginPage {
+    /// What to say about a declared capability beyond its name (`model:*`).
+    fn note(&self, declared: &str) -> Option<&'static str> {
+        Capability::declared_note(declared)
+    }
 }
 
 /// Who may switch or configure `name` on `project`: admins for `*` and the whole
@@ -263,6 +270,13 @@ pub struct ConfirmPage {
     digest: String,
     size: usize,
     upgrade_of: Option<String>,
+}
+
+impl ConfirmPage {
+    /// What to say about a declared capability beyond its name (`model:*`).
+    fn note(&self, declared: &str) -> Option<&'static str> {
+        Capability::declared_note(declared)
+    }
 }
 
 /// `POST /dashboard/plugins/upload` (multipart, field `component`): reads the

@@ -43,18 +43,13 @@ pub async fn recheck(state: &AppState, held: &Held) -> Result<Result<u32, String
             held.plugin, held.repository
         )));
     };
-    let declared = plugin
-        .plugin
-        .manifest
-        .capabilities
-        .iter()
-        .any(|c| c == &held.capability);
     let Ok(capability) = held.capability.parse::<crate::domain::Capability>() else {
         return Ok(Err(format!(
             "the held action needs `{}`, which is not a capability this Gantry knows",
             held.capability
         )));
     };
+    let declared = capability.is_declared_in(&plugin.plugin.manifest.capabilities);
     let rules = policies::all(&state.db).await?;
     let repository = held.repository.to_ascii_lowercase();
     // Held before the inputs were stored (or unreadable): a branch nobody can name,

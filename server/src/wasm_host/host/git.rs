@@ -100,7 +100,7 @@ impl CallState {
         let request = Request {
             plugin: &self.plugin,
             capability,
-            declared: self.capabilities.contains(capability.as_str()),
+            declared: capability.is_declared_in(self.capabilities.iter()),
             repository: Some(&repository),
             target: refs,
             event_branch: self.event_branch.as_deref(),

@@ -308,7 +308,7 @@ impl CallState {
         let model = self.models.audit_mark();
         let write = Write {
             plugin: &self.plugin,
-            declared: self.capabilities.contains(capability.as_str()),
+            declared: capability.is_declared_in(self.capabilities.iter()),
             capability,
             repository: target,
             target: refs,

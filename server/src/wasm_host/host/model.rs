@@ -1,7 +1,9 @@
 //! The `model` host interface: completions from the language model providers the
 //! operator configured (`[models]`, `model::providers`), for plugins that declare
-//! `model:<provider>`. A call is checked like any other (declared, the policy
-//! decides and audits; `ask` cannot hold a completion, so it refuses), then:
+//! `model:<provider>` (or `model:*`: every configured provider; the policy still
+//! decides the concrete `model:<provider>` and the audit names it). A call is
+//! checked like any other (declared, the policy decides and audits; `ask` cannot
+//! hold a completion, so it refuses), then:
 //!
 //! - a retried job asking what an earlier attempt asked gets the recorded answer
 //!   (`model_calls`, keyed by the job's idempotency scope and the request's digest)
@@ -205,10 +207,22 @@ impl CallState {
         request: CompletionRequest,
     ) -> Result<Completion, ModelError> {
         let capability = Capability::model(&provider);
-        if capability.as_str().parse::<Capability>().is_err() {
+        let concrete = capability.as_str().parse::<Capability>();
+        if concrete.as_ref().ok().and_then(Capability::model_provider) != Some(provider.as_str()) {
             return Err(ModelError::Invalid(format!(
                 "`{provider}` is not a provider's name"
             )));
+        }
+        let providers = self.env.services.models.clone();
+        // A declared provider nobody configured (a plugin declaring `model:*` asks
+        // for the one its configuration names): said as such, not as the policy's
+        // view of a name no rule was written for. An undeclared one is the
+        // policy's to refuse and audit.
+        if providers.get(&provider).is_none() && capability.is_declared_in(self.capabilities.iter())
+        {
+            return Err(ModelError::Denied(
+                OpenError::Unknown(provider.clone()).to_string(),
+            ));
         }
         match self.check(&capability).await {
             Ok(()) => {}
@@ -216,7 +230,6 @@ impl CallState {
             Err(HostError::Denied(m)) => return Err(ModelError::Denied(m)),
             Err(other) => return Err(ModelError::Denied(format!("{other:?}"))),
         }
-        let providers = self.env.services.models.clone();
         if providers.get(&provider).is_none() {
             return Err(ModelError::Denied(
                 OpenError::Unknown(provider.clone()).to_string(),
@@ -373,10 +386,7 @@ impl Host for CallData {
             .services
             .models
             .infos()
-            .filter(|p| {
-                inv.capabilities
-                    .contains(Capability::model(&p.name).as_str())
-            })
+            .filter(|p| Capability::model(&p.name).is_declared_in(inv.capabilities.iter()))
             .map(|p| ProviderInfo {
                 name: p.name,
                 kind: match p.kind {
