@@ -283,3 +283,7 @@ pub fn resolved(repo: &Repo, approval: &Approval, pull: &Pull) -> Result<Option<
 pub fn held(approval: &Approval) -> Result<Option<Pull>, Error> {
     kv::get_json::<Pull>(&format!("fix-approval/{}", approval.id))
 }
+
+#[cfg(test)]
+#[path = "fixing_tests.rs"]
+mod tests;
