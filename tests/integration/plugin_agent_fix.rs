@@ -12,10 +12,12 @@ use gantry_server::config::Settings;
 use gantry_server::db::approvals;
 use gantry_server::secrets::plugin::{self as plugin_secrets, Binding, SecretId};
 use gantry_simulator::PullFile;
+use std::time::Duration;
+
 use serde_json::{json, Value};
 
 use crate::git::{clone_from_simulator, git};
-use crate::helpers::{corpus_payload, spawn_app, AppOptions, Plugins, TestApp};
+use crate::helpers::{corpus_payload, spawn_app, wait_until, AppOptions, Plugins, TestApp};
 
 const OWNER: &str = "Codertocat";
 const NAME: &str = "Hello-World";
@@ -192,12 +194,20 @@ async fn approve_held_fix(app: &TestApp, number: u64, id: &str, head: &str) -> V
     assert_eq!(status(app, id).await, "executed");
     assert!(branch_exists(app, head).await);
     assert_eq!(app.sim.request_count("POST", RECEIVE_PACK), 1);
+    // The approvals sweep tells the agent, which opens the pull request.
+    wait_until(Duration::from_secs(30), "the fix's pull request", || async {
+        !pulls_from(app, head).await.is_empty()
+    })
+    .await;
+    app.wait_for_idle_queue(Duration::from_secs(30)).await;
     let opened = pulls_from(app, head).await;
     assert_eq!(opened.len(), 1, "{opened:?}");
 
     // Approved again: already decided, nothing runs twice.
     app.comment(REPO, number, APPROVER, &format!("@gantry approve {id}"))
         .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(status(app, id).await, "executed");
     assert_eq!(app.sim.request_count("POST", RECEIVE_PACK), 1);
     assert_eq!(pulls_from(app, head).await.len(), 1);
 
@@ -252,8 +262,13 @@ async fn a_fix_on_an_issue_is_held_refused_to_its_requester_and_opened_once_by_a
     let body = pull["body"].as_str().unwrap();
     assert!(body.starts_with(&format!("Fixes #{issue}\n")), "{body}");
     assert!(body.contains("(stand-in/sim-small)"), "{body}");
-    let said = gantry_comments(&app, issue).await;
     let number = pull["number"].as_u64().unwrap();
+    let opened = format!("pull request #{number} into `master` is open");
+    wait_until(Duration::from_secs(30), "the agent's reply", || async {
+        gantry_comments(&app, issue).await.iter().any(|s| s.contains(&opened))
+    })
+    .await;
+    let said = gantry_comments(&app, issue).await;
     assert!(
         said.iter()
             .any(|s| s.contains(&format!("pull request #{number} into `master` is open"))),
