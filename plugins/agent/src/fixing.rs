@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use crate::ask::ask;
 use crate::config::Config;
-use crate::fix::{self, Limits, Pull, Shown, Thread};
+use crate::fix::{self, Pull, Shown, Thread};
 
 /// The most tokens the answer naming the files to read may have.
 const FILES_ANSWER_TOKENS: u32 = 1_000;
@@ -104,10 +104,17 @@ pub fn run(repo: &Repo, command: &Command, config: &Config, provider: &str) -> R
     };
     let mut shown = Vec::new();
     for path in &paths {
-        let bytes = workspace
-            .read_file(path)
-            .with_context(|| format!("reading `{path}`"))?;
-        shown.push(Shown::read(path, bytes, limits.max_file_bytes));
+        shown.push(match workspace.read_file(path) {
+            Ok(bytes) => Shown::read(path, bytes, limits.max_file_bytes),
+            Err(e) if e.is_transient() => {
+                return Err(e).with_context(|| format!("reading `{path}`"))
+            }
+            Err(e) => Shown {
+                path: path.clone(),
+                content: None,
+                note: Some(format!("not shown: it could not be read ({e})")),
+            },
+        });
     }
 
     let asked = Request::new(
@@ -153,25 +160,10 @@ pub fn run(repo: &Repo, command: &Command, config: &Config, provider: &str) -> R
     workspace
         .create_branch(&branch)
         .with_context(|| format!("creating `{branch}`"))?;
-    let mut changes = 0;
-    for edit in &fix.edits {
-        let now = workspace.read_file(&edit.path)?;
-        match &edit.content {
-            Some(text) if now.as_deref() != Some(text.as_bytes()) => {
-                workspace
-                    .write_file(&edit.path, text.as_bytes())
-                    .with_context(|| format!("writing `{}`", edit.path))?;
-                changes += 1;
-            }
-            None if now.is_some() => {
-                workspace
-                    .remove_file(&edit.path)
-                    .with_context(|| format!("deleting `{}`", edit.path))?;
-                changes += 1;
-            }
-            _ => {}
-        }
-    }
+    let changes = match apply(&workspace, &fix)? {
+        Ok(changes) => changes,
+        Err(problem) => return Ok(fix::refused_reply(who, &[problem])),
+    };
     if changes == 0 {
         return Ok(fix::refused_reply(
             who,
@@ -212,6 +204,33 @@ pub fn run(repo: &Repo, command: &Command, config: &Config, provider: &str) -> R
             "@{who}: the fix was committed but not pushed: {e}. Nothing was pushed and no pull request opened."
         )),
     }
+}
+
+/// Writes and deletes the fix's files in the workspace: how many changed, or why an
+/// edit could not be made (a path the workspace refuses, such as a directory).
+///
+/// # Errors
+/// A transient failure of the host: the job is retried.
+fn apply(workspace: &Workspace, fix: &fix::Fix) -> Result<Result<usize, String>, Error> {
+    let mut changes = 0;
+    for edit in &fix.edits {
+        let path = edit.path.as_str();
+        let done = workspace.read_file(path).and_then(|now| match &edit.content {
+            Some(text) if now.as_deref() != Some(text.as_bytes()) => {
+                workspace.write_file(path, text.as_bytes()).map(|()| 1)
+            }
+            None if now.is_some() => workspace.remove_file(path).map(|_| 1),
+            _ => Ok(0),
+        });
+        match done {
+            Ok(n) => changes += n,
+            Err(e) if e.is_transient() => {
+                return Err(e).with_context(|| format!("editing `{path}`"))
+            }
+            Err(e) => return Ok(Err(format!("`{path}` could not be edited: {e}"))),
+        }
+    }
+    Ok(Ok(changes))
 }
 
 /// Opens the pull request of a pushed fix; returns the reply.
