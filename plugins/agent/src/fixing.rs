@@ -71,7 +71,7 @@ pub fn run(repo: &Repo, command: &Command, config: &Config, provider: &str) -> R
         };
         (default.to_owned(), None)
     };
-    let workspace = Workspace::clone(repo, Some(&base))
+    let workspace = Workspace::clone(repo, Some(base.as_str()))
         .with_context(|| format!("cloning {}/{} at `{base}`", repo.owner, repo.name))?;
 
     // The context: the pull request's files, or those the model asks for.
