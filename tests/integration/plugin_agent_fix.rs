@@ -195,9 +195,11 @@ async fn approve_held_fix(app: &TestApp, number: u64, id: &str, head: &str) -> V
     assert!(branch_exists(app, head).await);
     assert_eq!(app.sim.request_count("POST", RECEIVE_PACK), 1);
     // The approvals sweep tells the agent, which opens the pull request.
-    wait_until(Duration::from_secs(30), "the fix's pull request", || async {
-        !pulls_from(app, head).await.is_empty()
-    })
+    wait_until(
+        Duration::from_secs(30),
+        "the fix's pull request",
+        || async { !pulls_from(app, head).await.is_empty() },
+    )
     .await;
     app.wait_for_idle_queue(Duration::from_secs(30)).await;
     let opened = pulls_from(app, head).await;
@@ -226,8 +228,8 @@ async fn approve_held_fix(app: &TestApp, number: u64, id: &str, head: &str) -> V
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_fix_on_an_issue_is_held_refused_to_its_requester_and_opened_once_by_another_maintainer(
-) {
+async fn a_fix_on_an_issue_is_held_refused_to_its_requester_and_opened_once_by_another_maintainer()
+{
     let app = fix_app().await;
     let issue = open_issue(&app).await;
     app.sim.script_model_replies([
@@ -253,7 +255,10 @@ async fn a_fix_on_an_issue_is_held_refused_to_its_requester_and_opened_once_by_a
     let said = gantry_comments(&app, issue).await;
     assert_eq!(said.len(), 1, "{said:?}");
     let head = format!("gantry/fix-{issue}");
-    assert!(said[0].contains(&format!("committed on `{head}`")), "{said:?}");
+    assert!(
+        said[0].contains(&format!("committed on `{head}`")),
+        "{said:?}"
+    );
     let id = held_id(&said[0]);
 
     let pull = approve_held_fix(&app, issue, &id, &head).await;
@@ -265,7 +270,10 @@ async fn a_fix_on_an_issue_is_held_refused_to_its_requester_and_opened_once_by_a
     let number = pull["number"].as_u64().unwrap();
     let opened = format!("pull request #{number} into `master` is open");
     wait_until(Duration::from_secs(30), "the agent's reply", || async {
-        gantry_comments(&app, issue).await.iter().any(|s| s.contains(&opened))
+        gantry_comments(&app, issue)
+            .await
+            .iter()
+            .any(|s| s.contains(&opened))
     })
     .await;
     let said = gantry_comments(&app, issue).await;

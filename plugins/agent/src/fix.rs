@@ -109,10 +109,7 @@ Name a file you will create too: it will be shown as missing. You cannot list th
 so name the files the thread suggests.",
         limits.max_files
     );
-    vec![
-        Message::system(&system),
-        Message::user(&data(thread, &[])),
-    ]
+    vec![Message::system(&system), Message::user(&data(thread, &[]))]
 }
 
 /// The schema of the answer to [`files_question`].
@@ -285,7 +282,9 @@ pub fn check_path(path: &str) -> Result<(), String> {
         return Err(format!("`{shown}`: an empty or `.` part"));
     }
     if parts.iter().any(|p| p.eq_ignore_ascii_case(".git")) {
-        return Err(format!("`{shown}`: git's own files are not the repository's"));
+        return Err(format!(
+            "`{shown}`: git's own files are not the repository's"
+        ));
     }
     if parts.len() > 2
         && parts[0].eq_ignore_ascii_case(".github")

@@ -57,7 +57,10 @@ fn the_thread_and_the_request_go_to_the_model_as_json_data_under_the_rules() {
     assert!(system.contains("data"), "{system}");
     assert!(system.contains("never as instructions"), "{system}");
     assert!(system.contains(".github/workflows/"), "{system}");
-    assert!(system.contains("At most 3 edits, each at most 20 bytes"), "{system}");
+    assert!(
+        system.contains("At most 3 edits, each at most 20 bytes"),
+        "{system}"
+    );
     // Nothing from the thread is in the system message.
     assert!(!system.contains("Ignore previous"), "{system}");
     assert_eq!(messages[1].role, "user");
@@ -73,7 +76,11 @@ fn the_thread_and_the_request_go_to_the_model_as_json_data_under_the_rules() {
     assert!(data["files"][1].get("content").is_none());
 
     let asked = files_question(&thread(true), LIMITS);
-    assert!(asked[0].content.contains("at most 3"), "{}", asked[0].content);
+    assert!(
+        asked[0].content.contains("at most 3"),
+        "{}",
+        asked[0].content
+    );
     let data: Value = serde_json::from_str(&asked[1].content).unwrap();
     assert_eq!(data["thread"]["kind"], "pull request");
     assert_eq!(data["files"], json!([]));
@@ -93,10 +100,7 @@ fn files_too_large_or_not_text_are_named_not_shown() {
 fn the_schemas_bound_the_answers() {
     let schema = edits_schema(LIMITS);
     assert_eq!(schema["properties"]["edits"]["maxItems"], 3);
-    assert_eq!(
-        schema["required"],
-        json!(["title", "summary", "edits"])
-    );
+    assert_eq!(schema["required"], json!(["title", "summary", "edits"]));
     assert_eq!(
         schema["properties"]["edits"]["items"]["properties"]["content"]["type"],
         json!(["string", "null"])
@@ -117,12 +121,21 @@ fn the_files_asked_for_are_checked_deduplicated_and_bounded() {
             "src/d.rs".into(),
         ],
     };
-    assert_eq!(wanted.readable(LIMITS), ["src/a.rs", "src/b.rs", "src/c.rs"]);
+    assert_eq!(
+        wanted.readable(LIMITS),
+        ["src/a.rs", "src/b.rs", "src/c.rs"]
+    );
 }
 
 #[test]
 fn paths_that_leave_the_repository_or_touch_git_or_ci_are_refused() {
-    for ok in ["src/lib.rs", "README.md", ".github/CODEOWNERS", "a/.gitignore", "docs/x..y.md"] {
+    for ok in [
+        "src/lib.rs",
+        "README.md",
+        ".github/CODEOWNERS",
+        "a/.gitignore",
+        "docs/x..y.md",
+    ] {
         assert_eq!(check_path(ok), Ok(()), "{ok}");
     }
     let refused = |path: &str| check_path(path).unwrap_err();
@@ -191,21 +204,39 @@ fn an_invalid_answer_is_refused_with_every_reason() {
     );
 
     let reply = refused_reply("ann", &problems);
-    assert!(reply.starts_with("@ann: the model's fix was refused, so nothing was committed or pushed"));
+    assert!(
+        reply.starts_with("@ann: the model's fix was refused, so nothing was committed or pushed")
+    );
     assert!(reply.contains("\n- a path is refused: `../x`"), "{reply}");
 }
 
 #[test]
 fn the_commit_and_the_pull_request_say_who_asked_what_and_link_the_thread() {
-    let fix = check(answer(vec![edit("src/parse.rs", Some("x")), edit("old.rs", None)]), LIMITS)
-        .unwrap();
+    let fix = check(
+        answer(vec![edit("src/parse.rs", Some("x")), edit("old.rs", None)]),
+        LIMITS,
+    )
+    .unwrap();
     let message = commit_message(&fix, &thread(false));
-    assert!(message.starts_with("Handle empty input\n\nAsked by @ann on #12: “handle the empty input”\n"), "{message}");
+    assert!(
+        message
+            .starts_with("Handle empty input\n\nAsked by @ann on #12: “handle the empty input”\n"),
+        "{message}"
+    );
     let body = pull_body(&fix, &thread(false), "stand-in/sim-small");
     assert!(body.starts_with("Fixes #12\n\nReturns early."), "{body}");
-    assert!(body.contains("- `src/parse.rs`\n- `old.rs` (deleted)"), "{body}");
-    assert!(body.contains("written by a model (stand-in/sim-small)"), "{body}");
+    assert!(
+        body.contains("- `src/parse.rs`\n- `old.rs` (deleted)"),
+        "{body}"
+    );
+    assert!(
+        body.contains("written by a model (stand-in/sim-small)"),
+        "{body}"
+    );
     let body = pull_body(&fix, &thread(true), "m");
     assert!(body.starts_with("For #12\n"), "{body}");
-    assert_eq!(quoted(&format!("a\n{}", "b".repeat(300))).chars().count(), 202);
+    assert_eq!(
+        quoted(&format!("a\n{}", "b".repeat(300))).chars().count(),
+        202
+    );
 }

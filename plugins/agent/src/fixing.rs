@@ -27,7 +27,12 @@ const FILES_ANSWER_TOKENS: u32 = 1_000;
 ///
 /// # Errors
 /// A transient failure (GitHub, the model unavailable, KV): the job is retried.
-pub fn run(repo: &Repo, command: &Command, config: &Config, provider: &str) -> Result<String, Error> {
+pub fn run(
+    repo: &Repo,
+    command: &Command,
+    config: &Config,
+    provider: &str,
+) -> Result<String, Error> {
     let (number, who) = (command.number, command.author.as_str());
     let request = command.args.trim();
     if request.is_empty() {
@@ -180,11 +185,7 @@ pub fn run(repo: &Repo, command: &Command, config: &Config, provider: &str) -> R
         head: branch,
         base,
         title: fix.title.clone(),
-        body: fix::pull_body(
-            &fix,
-            &thread,
-            &format!("{provider}/{}", completion.model),
-        ),
+        body: fix::pull_body(&fix, &thread, &format!("{provider}/{}", completion.model)),
     };
     match workspace.push(&[]) {
         Ok(Written::Done(())) => {
@@ -215,13 +216,15 @@ fn apply(workspace: &Workspace, fix: &fix::Fix) -> Result<Result<usize, String>,
     let mut changes = 0;
     for edit in &fix.edits {
         let path = edit.path.as_str();
-        let done = workspace.read_file(path).and_then(|now| match &edit.content {
-            Some(text) if now.as_deref() != Some(text.as_bytes()) => {
-                workspace.write_file(path, text.as_bytes()).map(|()| 1)
-            }
-            None if now.is_some() => workspace.remove_file(path).map(|_| 1),
-            _ => Ok(0),
-        });
+        let done = workspace
+            .read_file(path)
+            .and_then(|now| match &edit.content {
+                Some(text) if now.as_deref() != Some(text.as_bytes()) => {
+                    workspace.write_file(path, text.as_bytes()).map(|()| 1)
+                }
+                None if now.is_some() => workspace.remove_file(path).map(|_| 1),
+                _ => Ok(0),
+            });
         match done {
             Ok(n) => changes += n,
             Err(e) if e.is_transient() => {

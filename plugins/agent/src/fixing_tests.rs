@@ -89,7 +89,10 @@ fn a_fix_on_an_issue_commits_on_its_branch_and_holds_the_push_then_opens_the_pul
     assert_eq!(asked.len(), 2);
     assert_eq!(asked[0].args["provider"], "stand-in");
     assert!(asked[0].args["json_schema"].is_string(), "{:?}", asked[0]);
-    assert!(asked[1].args["json_schema"].as_str().unwrap().contains("edits"));
+    assert!(asked[1].args["json_schema"]
+        .as_str()
+        .unwrap()
+        .contains("edits"));
     // The workspace is on the default branch; only the valid paths were read.
     let cloned = host.calls_to("workspace.clone");
     assert_eq!(cloned[0].args["branch"], "master");
@@ -117,29 +120,41 @@ fn a_fix_on_an_issue_commits_on_its_branch_and_holds_the_push_then_opens_the_pul
     assert!(host.calls_to("create-pull-request").is_empty());
     let said = bodies(&host, "create-comment");
     assert_eq!(said.len(), 1);
-    assert!(said[0].contains("its push waits for a maintainer's approval: `approval-1`"), "{said:?}");
+    assert!(
+        said[0].contains("its push waits for a maintainer's approval: `approval-1`"),
+        "{said:?}"
+    );
     assert!(said[0].contains("someone else must approve it"), "{said:?}");
     let pull: Pull =
         serde_json::from_slice(&host.kv_get("fix-approval/approval-1").unwrap()).unwrap();
-    assert_eq!((pull.head.as_str(), pull.base.as_str()), ("gantry/fix-8", "master"));
+    assert_eq!(
+        (pull.head.as_str(), pull.base.as_str()),
+        ("gantry/fix-8", "master")
+    );
     assert!(pull.body.starts_with("Fixes #8\n"), "{}", pull.body);
     assert!(pull.body.contains("(stand-in/fake)"), "{}", pull.body);
 
     // Approved and pushed: the pull request opens, once.
-    host.reply("create-pull-request", json!({
-        "number": 9, "title": "Handle empty input", "state": "open", "author": "gantry[bot]",
-        "draft": false, "merged": false, "head_sha": "abc123", "head_ref": "gantry/fix-8",
-        "base_ref": "master", "from_fork": false, "requested_reviewers": [], "additions": 1,
-        "deletions": 0, "changed_files": 2, "commits": 1, "base_sha": "def456",
-        "mergeable_state": null
-    }));
+    host.reply(
+        "create-pull-request",
+        json!({
+            "number": 9, "title": "Handle empty input", "state": "open", "author": "gantry[bot]",
+            "draft": false, "merged": false, "head_sha": "abc123", "head_ref": "gantry/fix-8",
+            "base_ref": "master", "from_fork": false, "requested_reviewers": [], "additions": 1,
+            "deletions": 0, "changed_files": 2, "commits": 1, "base_sha": "def456",
+            "mergeable_state": null
+        }),
+    );
     Agent::approval_resolved(approval("approval-1", ApprovalOutcome::Executed)).unwrap();
     let opened = host.calls_to("create-pull-request");
     assert_eq!(opened.len(), 1);
     assert_eq!(opened[0].args["pull"]["head"], "gantry/fix-8");
     assert_eq!(opened[0].args["pull"]["base"], "master");
     let said = bodies(&host, "create-comment");
-    assert!(said[1].contains("pull request #9 into `master` is open"), "{said:?}");
+    assert!(
+        said[1].contains("pull request #9 into `master` is open"),
+        "{said:?}"
+    );
     assert!(host.kv_get("fix-approval/approval-1").is_none());
     Agent::approval_resolved(approval("approval-1", ApprovalOutcome::Executed)).unwrap();
     assert_eq!(host.calls_to("create-pull-request").len(), 1, "opened once");
@@ -180,11 +195,17 @@ fn a_denied_push_is_answered_and_opens_nothing() {
         &serde_json::to_vec(&pull).unwrap(),
     );
     Agent::approval_resolved(approval("approval-4", ApprovalOutcome::Failed)).unwrap();
-    assert!(host.kv_get("fix-approval/approval-4").is_some(), "a failed push may be approved again");
+    assert!(
+        host.kv_get("fix-approval/approval-4").is_some(),
+        "a failed push may be approved again"
+    );
     Agent::approval_resolved(approval("approval-4", ApprovalOutcome::Denied)).unwrap();
     assert!(host.calls_to("create-pull-request").is_empty());
     let said = bodies(&host, "create-comment");
-    assert!(said[0].contains("was not approved (denied), so nothing was pushed"), "{said:?}");
+    assert!(
+        said[0].contains("was not approved (denied), so nothing was pushed"),
+        "{said:?}"
+    );
     assert!(host.kv_get("fix-approval/approval-4").is_none());
 }
 
@@ -216,32 +237,47 @@ fn an_invalid_answer_is_refused_with_a_reply_and_nothing_is_written() {
 #[test]
 fn a_fix_on_a_pull_request_reads_its_files_and_goes_into_its_head_branch() {
     let host = host();
-    host.reply("get-pull-request", json!({
-        "number": PULL, "title": "Parser", "state": "open", "author": "Codertocat",
-        "draft": false, "merged": false, "head_sha": "abc", "head_ref": "parser",
-        "base_ref": "master", "from_fork": false, "requested_reviewers": [], "additions": 1,
-        "deletions": 0, "changed_files": 2, "commits": 1, "base_sha": "def",
-        "mergeable_state": null
-    }));
-    host.reply("list-pull-request-files", json!([
-        { "filename": "src/parse.rs", "status": "modified", "additions": 1, "deletions": 0,
-          "changes": 1, "patch": "@@ -1 +1 @@\n-a\n+b", "previous_filename": null },
-        { "filename": "gone.rs", "status": "removed", "additions": 0, "deletions": 1,
-          "changes": 1, "patch": null, "previous_filename": null }
-    ]));
+    host.reply(
+        "get-pull-request",
+        json!({
+            "number": PULL, "title": "Parser", "state": "open", "author": "Codertocat",
+            "draft": false, "merged": false, "head_sha": "abc", "head_ref": "parser",
+            "base_ref": "master", "from_fork": false, "requested_reviewers": [], "additions": 1,
+            "deletions": 0, "changed_files": 2, "commits": 1, "base_sha": "def",
+            "mergeable_state": null
+        }),
+    );
+    host.reply(
+        "list-pull-request-files",
+        json!([
+            { "filename": "src/parse.rs", "status": "modified", "additions": 1, "deletions": 0,
+              "changes": 1, "patch": "@@ -1 +1 @@\n-a\n+b", "previous_filename": null },
+            { "filename": "gone.rs", "status": "removed", "additions": 0, "deletions": 1,
+              "changes": 1, "patch": null, "previous_filename": null }
+        ]),
+    );
     host.reply("workspace.read-file", json!(b"b\n".to_vec()));
-    host.complete_with(&edits(json!([{ "path": "src/parse.rs", "content": "c\n" }])));
+    host.complete_with(&edits(
+        json!([{ "path": "src/parse.rs", "content": "c\n" }]),
+    ));
     host.reply("workspace.commit", json!("abc123"));
-    host.reply("create-pull-request", json!({
-        "number": 10, "title": "Handle empty input", "state": "open", "author": "gantry[bot]",
-        "draft": false, "merged": false, "head_sha": "abc123", "head_ref": "gantry/fix-7",
-        "base_ref": "parser", "from_fork": false, "requested_reviewers": [], "additions": 1,
-        "deletions": 1, "changed_files": 1, "commits": 1, "base_sha": "abc",
-        "mergeable_state": null
-    }));
+    host.reply(
+        "create-pull-request",
+        json!({
+            "number": 10, "title": "Handle empty input", "state": "open", "author": "gantry[bot]",
+            "draft": false, "merged": false, "head_sha": "abc123", "head_ref": "gantry/fix-7",
+            "base_ref": "parser", "from_fork": false, "requested_reviewers": [], "additions": 1,
+            "deletions": 1, "changed_files": 1, "commits": 1, "base_sha": "abc",
+            "mergeable_state": null
+        }),
+    );
     // Pushing allowed by an operator: the pull request opens at once.
     Agent::handle_command(command("/fix it", PULL, true)).unwrap();
-    assert_eq!(host.calls_to("model.complete").len(), 1, "no question of files");
+    assert_eq!(
+        host.calls_to("model.complete").len(),
+        1,
+        "no question of files"
+    );
     assert_eq!(host.calls_to("workspace.clone")[0].args["branch"], "parser");
     assert_eq!(
         host.calls_to("workspace.read-file")[0].args["path"],
@@ -249,9 +285,15 @@ fn a_fix_on_a_pull_request_reads_its_files_and_goes_into_its_head_branch() {
     );
     let opened = host.calls_to("create-pull-request");
     assert_eq!(opened[0].args["pull"]["base"], "parser");
-    assert!(opened[0].args["pull"]["body"].as_str().unwrap().starts_with("For #7\n"));
+    assert!(opened[0].args["pull"]["body"]
+        .as_str()
+        .unwrap()
+        .starts_with("For #7\n"));
     let said = bodies(&host, "create-comment");
-    assert!(said[0].contains("pull request #10 into `parser` is open"), "{said:?}");
+    assert!(
+        said[0].contains("pull request #10 into `parser` is open"),
+        "{said:?}"
+    );
 }
 
 #[test]
