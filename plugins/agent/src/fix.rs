@@ -112,7 +112,9 @@ so name the files the thread suggests.",
     vec![Message::system(&system), Message::user(&data(thread, &[]))]
 }
 
-/// The schema of the answer to [`files_question`].
+/// The schema of the answer to [`files_question`]. Only keywords OpenAI's strict
+/// structured output accepts: the bound is said in a description and applied by
+/// [`Wanted::readable`].
 #[must_use]
 pub fn files_schema(limits: Limits) -> Value {
     json!({
@@ -120,8 +122,8 @@ pub fn files_schema(limits: Limits) -> Value {
         "properties": {
             "paths": {
                 "type": "array",
+                "description": format!("at most {} paths relative to the repository's root", limits.max_files),
                 "items": { "type": "string" },
-                "maxItems": limits.max_files,
             }
         },
         "required": ["paths"],
@@ -168,7 +170,9 @@ to delete the file. At most {} edits, each at most {} bytes. Paths under `.git/`
     ]
 }
 
-/// The schema of the answer to [`edits_question`].
+/// The schema of the answer to [`edits_question`]. Only keywords OpenAI's strict
+/// structured output accepts: the bounds are said in a description and checked by
+/// [`check`].
 #[must_use]
 pub fn edits_schema(limits: Limits) -> Value {
     json!({
@@ -178,7 +182,10 @@ pub fn edits_schema(limits: Limits) -> Value {
             "summary": { "type": "string" },
             "edits": {
                 "type": "array",
-                "maxItems": limits.max_files,
+                "description": format!(
+                    "at most {} whole-file edits, each at most {} bytes",
+                    limits.max_files, limits.max_file_bytes
+                ),
                 "items": {
                     "type": "object",
                     "properties": {

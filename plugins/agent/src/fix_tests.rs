@@ -99,13 +99,21 @@ fn files_too_large_or_not_text_are_named_not_shown() {
 #[test]
 fn the_schemas_bound_the_answers() {
     let schema = edits_schema(LIMITS);
-    assert_eq!(schema["properties"]["edits"]["maxItems"], 3);
+    // Strict structured output takes no `maxItems`: the bound is in the description.
+    assert!(!schema.to_string().contains("maxItems"), "{schema}");
+    assert_eq!(
+        schema["properties"]["edits"]["description"],
+        "at most 3 whole-file edits, each at most 20 bytes"
+    );
     assert_eq!(schema["required"], json!(["title", "summary", "edits"]));
     assert_eq!(
         schema["properties"]["edits"]["items"]["properties"]["content"]["type"],
         json!(["string", "null"])
     );
-    assert_eq!(files_schema(LIMITS)["properties"]["paths"]["maxItems"], 3);
+    assert_eq!(
+        files_schema(LIMITS)["properties"]["paths"]["description"],
+        "at most 3 paths relative to the repository's root"
+    );
 }
 
 #[test]
