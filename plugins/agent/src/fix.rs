@@ -282,7 +282,7 @@ pub fn check_path(path: &str) -> Result<(), String> {
         ));
     }
     let parts: Vec<&str> = path.split('/').collect();
-    if parts.iter().any(|p| *p == "..") {
+    if parts.contains(&"..") {
         return Err(format!("`{shown}`: `..` would leave the repository"));
     }
     if parts.iter().any(|p| p.is_empty() || *p == ".") {
