@@ -49,6 +49,7 @@ mod models;
 mod observability;
 mod pagination;
 mod plugin_agent;
+mod plugin_agent_fix;
 mod plugin_ci;
 mod plugin_commands;
 mod plugin_config_schema;

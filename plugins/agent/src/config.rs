@@ -48,6 +48,18 @@ pub struct Config {
     /// model budgets reserve this much for each call before it is sent).
     #[schemars(range(min = 100, max = 32_000))]
     pub max_answer_tokens: u32,
+    /// `fix`: the most files it reads for context and the most files one fix
+    /// changes; an answer editing more is refused.
+    #[schemars(range(min = 1, max = 50))]
+    pub fix_max_files: u32,
+    /// `fix`: the largest file, in bytes, it shows the model or writes; a larger
+    /// file is named as not shown, and an edit writing one is refused.
+    #[schemars(range(min = 1, max = 400_000))]
+    pub fix_max_file_bytes: u32,
+    /// `fix`: the most tokens the model's answer with the edits may have (the
+    /// budgets reserve this much before the model is asked).
+    #[schemars(range(min = 256, max = 128_000))]
+    pub fix_max_tokens: u32,
 }
 
 impl Default for Config {
@@ -70,6 +82,9 @@ impl Default for Config {
             .to_vec(),
             max_prompt_chars: 60_000,
             max_answer_tokens: 4_000,
+            fix_max_files: 10,
+            fix_max_file_bytes: 100_000,
+            fix_max_tokens: 16_000,
         }
     }
 }
@@ -82,6 +97,15 @@ impl Config {
     #[must_use]
     pub fn runs(&self, check: Check) -> bool {
         self.checks.contains(&check)
+    }
+
+    /// `fix`'s bounds.
+    #[must_use]
+    pub fn fix_limits(&self) -> crate::fix::Limits {
+        crate::fix::Limits {
+            max_files: usize::try_from(self.fix_max_files).unwrap_or(usize::MAX),
+            max_file_bytes: usize::try_from(self.fix_max_file_bytes).unwrap_or(usize::MAX),
+        }
     }
 
     /// The model provider to ask, or `None` for `rule-based` (the rules answer).

@@ -3,7 +3,9 @@
 //! configured provider: `rule-based` (deterministic checks and text rules, no model
 //! and no network; `fix` then answers how to configure a model), or a model
 //! provider the operator configured, asked through the host ([`ask`]) for the
-//! review's findings and the plan's items as structured output.
+//! review's findings, the plan's items and `fix`'s edits as structured output (with
+//! a model, `fixing.rs` commits, pushes and opens the pull request, and the held
+//! push is followed up here in `approval_resolved`).
 //!
 //! The analysis is pure and lives beside this file ([`diff`], [`review`], [`plan`],
 //! [`split`], the prompts and answers of a model in `review::model` and
@@ -24,6 +26,8 @@ use serde_json::Value;
 pub mod ask;
 pub mod config;
 pub mod diff;
+pub mod fix;
+mod fixing;
 pub mod plan;
 pub mod review;
 pub mod split;
@@ -60,7 +64,10 @@ impl Plugin for Agent {
             "review" => review_pull(&repo, &command, &config)?,
             "plan" => plan_issue(&repo, &command, &config)?,
             "split" => Some(split_plan(&repo, &command)?),
-            "fix" => Some(fix_answer(&command.author, &config)),
+            "fix" => Some(match config.model_provider() {
+                Some(provider) => fixing::run(&repo, &command, &config, provider)?,
+                None => fix_answer(&command.author),
+            }),
             other => {
                 warn!("/{other} is not an agent command");
                 None
@@ -73,6 +80,13 @@ impl Plugin for Agent {
     }
 
     fn approval_resolved(approval: Approval) -> Result<(), Error> {
+        if let Some(pull) = fixing::held(&approval)? {
+            let repo = approval.repository.clone();
+            if let Some(text) = fixing::resolved(&repo, &approval, &pull)? {
+                reply(&repo, pull.number, &text)?;
+            }
+            return Ok(());
+        }
         let key = format!("approval/{}", approval.id);
         let Some(pending) = kv::get_json::<Pending>(&key)? else {
             info!("approval {} is not one the agent follows", approval.id);
@@ -440,17 +454,13 @@ fn edit_plan(repo: &Repo, plan: &Plan) -> Result<Option<String>, Error> {
     }
 }
 
-/// `fix`: what the provider can do about it. The rule-based provider writes no code.
-fn fix_answer(who: &str, config: &Config) -> String {
-    match config.model_provider() {
-        None => format!(
-            "@{who}: `fix` needs a model provider, and the agent here uses the {} provider (deterministic checks, no model), which cannot write a fix. Nothing was changed.\n\nAn operator configures a model provider for the agent as Gantry's docs/agents.md says (\"Model providers\"). Until then, `@gantry review` and `@gantry plan` work without one.",
-            config::RULE_BASED
-        ),
-        Some(provider) => format!(
-            "@{who}: `fix` with the model provider `{provider}` is not available in this version of the agent. Nothing was changed."
-        ),
-    }
+/// `fix` with the rule-based provider, which writes no code: how to configure a
+/// model provider (with one, `fixing::run` answers).
+fn fix_answer(who: &str) -> String {
+    format!(
+        "@{who}: `fix` needs a model provider, and the agent here uses the {} provider (deterministic checks, no model), which cannot write a fix. Nothing was changed.\n\nAn operator configures a model provider for the agent as Gantry's docs/agents.md says (\"Model providers\"). Until then, `@gantry review` and `@gantry plan` work without one.",
+        config::RULE_BASED
+    )
 }
 
 fn save(plan: &Plan) -> Result<(), Error> {
