@@ -175,6 +175,7 @@ async fn run_job(state: &AppState, job: Job, stop: StopSignal) -> anyhow::Result
     let config = repo_config::before_job(
         state,
         &github,
+        meta.installation_id,
         job.id,
         &delivery.event,
         payload.as_ref(),
@@ -188,6 +189,7 @@ async fn run_job(state: &AppState, job: Job, stop: StopSignal) -> anyhow::Result
         repo_config::check_run::on_pull_request(
             state,
             &github,
+            meta.installation_id,
             &delivery.delivery_id,
             job.attempts > 1,
             delivery.action.as_deref(),

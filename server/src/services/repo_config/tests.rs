@@ -54,7 +54,10 @@ async fn load(
         let answer = match files.get(&base) {
             None => Ok(None),
             Some(Ok(text)) => Ok(Some(text.clone())),
-            Some(Err(why)) => Err(why.clone()),
+            Some(Err(why)) => match why.strip_prefix("outside: ") {
+                Some(why) => Err(chain::Unread::NotReadable(why.to_owned())),
+                None => Err(chain::Unread::Failed(why.clone())),
+            },
         };
         async move { answer }
     })
@@ -241,6 +244,25 @@ async fn a_missing_or_unreadable_base_is_an_error_naming_the_chain() {
             && err.message.contains("YAML syntax"),
         "{err}"
     );
+}
+
+#[tokio::test]
+async fn a_base_outside_the_repositorys_installation_is_not_readable_whatever_it_holds() {
+    let files = HashMap::from([(
+        "elsewhere/.github",
+        Err("outside: elsewhere/.github is not in this repository's installation"),
+    )]);
+    let err = load("org/app", "hooks: {}\nextends: elsewhere/.github\n", &files)
+        .await
+        .unwrap_err();
+    assert_eq!(err.line, Some(2));
+    assert!(
+        err.message.contains("base elsewhere/.github not readable")
+            && err.message.contains("not in this repository's installation")
+            && err.message.contains("chain: org/app -> elsewhere/.github"),
+        "{err}"
+    );
+    assert!(!err.message.contains("could not be read"), "{err}");
 }
 
 #[tokio::test]
