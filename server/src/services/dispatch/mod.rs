@@ -4,7 +4,8 @@
 //! configuration) that has not already finished this job and whose manifest routes
 //! admit the delivery (`routing.rs`; a refusal is recorded with the job) with the
 //! repository's `.github/gantry.yml` applied (`services::repo_config`, which also
-//! posts the `gantry/config` check run of a pull request changing it), then the
+//! posts the `gantry/config` check run of a pull request changing it, and proposes
+//! the file to repositories an installation event adds), then the
 //! plugins whose commands a comment carries (`services::commands`), each with the
 //! hooks around it (`wrapped.rs`, `services::around`), record each run, then
 //! complete or retry the job, or end it `cancelled` when it was cancelled (job
@@ -117,6 +118,19 @@ async fn run_job(state: &AppState, job: Job, stop: StopSignal) -> anyhow::Result
         tracing::info!(delivery = %delivery.delivery_id, %reason, "plugins not run");
         jobs::complete(&state.db, job.id).await?;
         return Ok(());
+    }
+    // A repository added to an installation without a `.github/gantry.yml` may be
+    // proposed one (`repository_config.onboarding`).
+    if let Some(payload) = &payload {
+        repo_config::onboarding::on_installation(
+            state,
+            &delivery.delivery_id,
+            &delivery.event,
+            delivery.action.as_deref(),
+            meta.installation_id,
+            payload,
+        )
+        .await?;
     }
     let cause = payload
         .as_ref()

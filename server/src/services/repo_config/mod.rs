@@ -10,6 +10,8 @@
 //! - `github`: reading the files through the contents API, a chain's bases through
 //!   the repository's own installation only (another's read as "not readable");
 //! - `check_run`: the `gantry/config` check run of a pull request changing the file.
+//! - `onboarding`: a pull request proposing the file to a repository added to an
+//!   installation without one (off by default; a write under the policy).
 //!
 //! The outcome is stored in `repo_configs` (`refresh`), which counts up
 //! `config_version`, so every replica's next job runs with it
@@ -23,6 +25,7 @@ pub mod check_run;
 pub mod evaluate;
 pub mod file;
 pub mod github;
+pub mod onboarding;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, PoisonError};
