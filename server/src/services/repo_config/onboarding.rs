@@ -261,7 +261,8 @@ pub fn proposal(manifests: &[&Manifest], settings: &RepositoryConfigSettings) ->
         let admin: Vec<String> = settings
             .admin_keys(&manifest.name)
             .iter()
-            .map(|k| pointer(k))
+            .map(String::as_str)
+            .map(pointer)
             .collect();
         let schema = manifest.config_schema.as_ref().unwrap_or(&Value::Null);
         let defaults = manifest.default_config.as_ref();
@@ -330,10 +331,7 @@ fn options(
 
 /// A value on one line, as YAML reads it (JSON is YAML's flow style).
 fn flow(value: &Value) -> String {
-    match value {
-        Value::Object(map) if map.is_empty() => "{}".to_owned(),
-        _ => serde_json::to_string(value).unwrap_or_default(),
-    }
+    serde_json::to_string(value).unwrap_or_default()
 }
 
 /// `text` as comment lines, each after `prefix`, wrapped near 88 columns.
