@@ -433,7 +433,12 @@ fn from_installation(mut payload: Value) -> Value {
 async fn a_base_in_another_installation_is_not_readable_and_never_fetched_with_its_token() {
     let app = app_installed_on_codertocat().await;
     let commit = write_file(&app, "master", "extends: other-org/.github\n").await;
-    deliver(&app, "push", &from_installation(push_payload("master", commit.as_str()))).await;
+    deliver(
+        &app,
+        "push",
+        &from_installation(push_payload("master", commit.as_str())),
+    )
+    .await;
 
     let row = gantry_server::db::repo_configs::get(&app.state.db, "codertocat/hello-world")
         .await
@@ -452,10 +457,7 @@ async fn a_base_in_another_installation_is_not_readable_and_never_fetched_with_i
         "other-org's installation is never asked for a token"
     );
     deliver(&app, "issues", &from_installation(issue_payload(41))).await;
-    let labels = app
-        .sim
-        .issue_labels(OWNER, NAME, 41)
-        .unwrap_or_default();
+    let labels = app.sim.issue_labels(OWNER, NAME, 41).unwrap_or_default();
     assert!(!labels.contains(&LABEL.to_owned()), "{labels:?}");
 
     // Once Gantry knows installation 77 (its account, Codertocat), another account's
@@ -469,13 +471,21 @@ async fn a_base_in_another_installation_is_not_readable_and_never_fetched_with_i
     deliver(&app, "installation", &created).await;
     let asked = app.sim.token_requests(crate::github_app::INSTALLATION);
     let commit = write_file(&app, "master", "extends: other-org/.github\nhooks: {}\n").await;
-    deliver(&app, "push", &from_installation(push_payload("master", commit.as_str()))).await;
+    deliver(
+        &app,
+        "push",
+        &from_installation(push_payload("master", commit.as_str())),
+    )
+    .await;
     let row = gantry_server::db::repo_configs::get(&app.state.db, "codertocat/hello-world")
         .await
         .unwrap()
         .unwrap();
     assert!(
-        row.error.as_deref().unwrap_or_default().contains("base other-org/.github not readable"),
+        row.error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("base other-org/.github not readable"),
         "{row:?}"
     );
     assert_eq!(app.sim.token_requests(88), 0);
@@ -496,7 +506,12 @@ async fn a_base_in_another_installation_is_not_readable_and_never_fetched_with_i
 async fn a_base_in_the_repositorys_own_installation_is_read_with_a_token_for_it() {
     let app = app_installed_on_codertocat().await;
     let commit = write_file(&app, "master", "extends: Codertocat/.github\n").await;
-    deliver(&app, "push", &from_installation(push_payload("master", commit.as_str()))).await;
+    deliver(
+        &app,
+        "push",
+        &from_installation(push_payload("master", commit.as_str())),
+    )
+    .await;
     let row = gantry_server::db::repo_configs::get(&app.state.db, "codertocat/hello-world")
         .await
         .unwrap()
@@ -504,10 +519,7 @@ async fn a_base_in_the_repositorys_own_installation_is_read_with_a_token_for_it(
     assert_eq!(row.error, None, "{row:?}");
     assert_eq!(row.bases, r#"["codertocat/.github"]"#);
     deliver(&app, "issues", &from_installation(issue_payload(42))).await;
-    let labels = app
-        .sim
-        .issue_labels(OWNER, NAME, 42)
-        .unwrap_or_default();
+    let labels = app.sim.issue_labels(OWNER, NAME, 42).unwrap_or_default();
     assert!(
         labels.contains(&LABEL.to_owned()),
         "the organisation's rules apply: {labels:?}"

@@ -94,7 +94,13 @@ async fn proposed(app: &TestApp) -> Option<String> {
         "{}{REPO}/contents/.github/gantry.yml?ref={BRANCH}",
         app.state.settings.github.api_url
     );
-    let answer = app.http.get(url).bearer_auth("test-token").send().await.unwrap();
+    let answer = app
+        .http
+        .get(url)
+        .bearer_auth("test-token")
+        .send()
+        .await
+        .unwrap();
     if !answer.status().is_success() {
         return None;
     }

@@ -601,8 +601,10 @@ async fn processed(port: u16, token: &str, id: &str) {
 async fn the_sandbox_walks_repository_config_from_a_push_to_a_failing_check_run() {
     use base64::Engine as _;
     const LABEL: &str = "from-repo-config";
-    const GOOD: &str = "hooks:\n  rules:\n    - on: issues.opened\n      add_labels: [from-repo-config]\n";
-    const BAD: &str = "hooks:\n  rules:\n    - on: issues.opened\n      add_labels: oops\nnope: {}\n";
+    const GOOD: &str =
+        "hooks:\n  rules:\n    - on: issues.opened\n      add_labels: [from-repo-config]\n";
+    const BAD: &str =
+        "hooks:\n  rules:\n    - on: issues.opened\n      add_labels: oops\nnope: {}\n";
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("sandbox");
     let plugins = ServerProcess::plugin_dir(dir.path(), &["hooks"]);
@@ -740,7 +742,9 @@ async fn the_sandbox_walks_repository_config_from_a_push_to_a_failing_check_run(
         .json()
         .await
         .unwrap();
-    let number = pull["number"].as_u64().expect("the pull request was opened");
+    let number = pull["number"]
+        .as_u64()
+        .expect("the pull request was opened");
     assert_eq!(pull["head"]["sha"], head.as_str());
     let seeded = http
         .put(format!(
@@ -761,7 +765,9 @@ async fn the_sandbox_walks_repository_config_from_a_push_to_a_failing_check_run(
     processed(port, &token, &id).await;
     let runs = sim_get(
         sim_port,
-        &format!("/repos/Codertocat/Hello-World/commits/{head}/check-runs?check_name=gantry/config"),
+        &format!(
+            "/repos/Codertocat/Hello-World/commits/{head}/check-runs?check_name=gantry/config"
+        ),
     )
     .await;
     let runs = runs["check_runs"].as_array().cloned().unwrap_or_default();

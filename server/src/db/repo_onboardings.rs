@@ -71,7 +71,11 @@ pub async fn get(db: &impl ConnectionTrait, project: &str) -> Result<Option<Onbo
 ///
 /// # Errors
 /// When the database fails.
-pub async fn set_outcome(db: &impl ConnectionTrait, project: &str, outcome: &str) -> Result<(), DbErr> {
+pub async fn set_outcome(
+    db: &impl ConnectionTrait,
+    project: &str,
+    outcome: &str,
+) -> Result<(), DbErr> {
     let update = sql(
         db,
         "UPDATE repo_onboardings SET outcome = $1, updated_at = $2 WHERE project = $3",

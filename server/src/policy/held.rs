@@ -458,7 +458,11 @@ struct Proposal<'a> {
 impl Proposal<'_> {
     /// The branch, the commit and the pull request; returns the pull request
     /// (`number`, `html_url`).
-    async fn open(&self, github: &GitHubClient, look_first: bool) -> Result<serde_json::Value, GitHubError> {
+    async fn open(
+        &self,
+        github: &GitHubClient,
+        look_first: bool,
+    ) -> Result<serde_json::Value, GitHubError> {
         use base64::Engine as _;
         use http::Method;
         let repo = &self.repo;
@@ -510,12 +514,16 @@ impl Proposal<'_> {
             "base": self.base,
             "body": self.body,
         });
-        match github.rest(Method::POST, &format!("{repo}/pulls"), Some(&pull)).await {
+        match github
+            .rest(Method::POST, &format!("{repo}/pulls"), Some(&pull))
+            .await
+        {
             Ok(pr) => Ok(serde_json::json!({ "number": pr["number"], "html_url": pr["html_url"] })),
             // "A pull request already exists": an earlier run opened it.
-            Err(GitHubError::Rejected { status: 422, message }) if look_first => {
-                Ok(serde_json::json!({ "already": message }))
-            }
+            Err(GitHubError::Rejected {
+                status: 422,
+                message,
+            }) if look_first => Ok(serde_json::json!({ "already": message })),
             Err(err) => Err(err),
         }
     }
@@ -523,5 +531,8 @@ impl Proposal<'_> {
 
 /// A ref or path with each segment escaped, the `/` kept.
 fn escape_ref(text: &str) -> String {
-    text.split('/').map(url_escape).collect::<Vec<_>>().join("/")
+    text.split('/')
+        .map(url_escape)
+        .collect::<Vec<_>>()
+        .join("/")
 }

@@ -105,7 +105,13 @@ async fn onboard(
     match github::read_file(&github, &full, &base).await {
         Ok(None) => {}
         Ok(Some(_)) => {
-            return finished(state, delivery_id, repo, "not needed: the repository has a file").await
+            return finished(
+                state,
+                delivery_id,
+                repo,
+                "not needed: the repository has a file",
+            )
+            .await
         }
         Err(err) => return given_up(state, delivery_id, repo, &err.to_string()).await,
     }
@@ -255,7 +261,11 @@ pub fn proposal(manifests: &[&Manifest], settings: &RepositoryConfigSettings) ->
     for manifest in manifests {
         out.push('\n');
         if !manifest.description.is_empty() {
-            comment(&mut out, "# ", &format!("{}: {}", manifest.name, manifest.description));
+            comment(
+                &mut out,
+                "# ",
+                &format!("{}: {}", manifest.name, manifest.description),
+            );
         }
         out.push_str(&format!("# {}:\n", manifest.name));
         let admin: Vec<String> = settings
@@ -310,8 +320,7 @@ fn options(
         let default = property
             .get("default")
             .or_else(|| defaults.and_then(|d| d.get(key)));
-        let nested = property["properties"].is_object()
-            && default.is_none_or(Value::is_object);
+        let nested = property["properties"].is_object() && default.is_none_or(Value::is_object);
         if nested {
             out.push_str(&format!("{pad}{key}:\n"));
             options(out, property, default, &here, depth + 1, admin);

@@ -258,7 +258,9 @@ async fn a_base_outside_the_repositorys_installation_is_not_readable_whatever_it
     assert_eq!(err.line, Some(2));
     assert!(
         err.message.contains("base elsewhere/.github not readable")
-            && err.message.contains("not in this repository's installation")
+            && err
+                .message
+                .contains("not in this repository's installation")
             && err.message.contains("chain: org/app -> elsewhere/.github"),
         "{err}"
     );
@@ -541,8 +543,14 @@ fn the_onboarding_proposal_lists_each_option_commented_out_with_its_description_
         file::parse(&text).unwrap().plugins.is_empty(),
         "as proposed, nothing is set: {text}"
     );
-    assert!(text.contains("# hooks: Rules on events.\n# hooks:\n"), "{text}");
-    assert!(text.contains("#   # What to say.\n#   greeting: \"hi\"\n"), "{text}");
+    assert!(
+        text.contains("# hooks: Rules on events.\n# hooks:\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("#   # What to say.\n#   greeting: \"hi\"\n"),
+        "{text}"
+    );
     assert!(
         text.contains("#   # Rules.\n#   rules: [{\"label\":\"x\"}]\n"),
         "the plugin's default configuration: {text}"
