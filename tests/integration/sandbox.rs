@@ -566,7 +566,7 @@ async fn deliver_value(sandbox: &ServerProcess, event: &str, payload: &Value) ->
     id
 }
 
-/// Waits until delivery `id`'s job is completed, asking the sandbox's API.
+/// Waits until delivery `id`'s job is done, asking the sandbox's API.
 async fn processed(port: u16, token: &str, id: &str) {
     let url = format!("http://127.0.0.1:{port}/api/v1/deliveries/{id}");
     wait_until(
@@ -584,7 +584,7 @@ async fn processed(port: u16, token: &str, id: &str) {
                     return false;
                 };
                 let detail: Value = answer.json().await.unwrap_or_default();
-                detail["jobs"][0]["status"] == "completed"
+                detail["jobs"][0]["status"] == "done"
             }
         },
     )
@@ -656,15 +656,25 @@ async fn the_sandbox_walks_repository_config_from_a_push_to_a_failing_check_run(
             labels(number).await
         }
     };
-    // Commits the file on `branch` through the contents API; returns the commit.
+    // Commits the file on `branch` through the contents API (replacing the one
+    // there); returns the commit.
     let commit = |branch: &'static str, content: &'static str| {
         let (http, repo) = (&http, &repo);
         async move {
-            let body = json!({
+            let mut body = json!({
                 "message": "Configure Gantry",
                 "content": base64::engine::general_purpose::STANDARD.encode(content),
                 "branch": branch,
             });
+            // Replacing the file there, as on GitHub, names the blob it replaces.
+            let there = http
+                .get(format!("{repo}/contents/.github/gantry.yml?ref={branch}"))
+                .send()
+                .await
+                .unwrap();
+            if there.status().is_success() {
+                body["sha"] = there.json::<Value>().await.unwrap()["sha"].clone();
+            }
             let answer = http
                 .put(format!("{repo}/contents/.github/gantry.yml"))
                 .json(&body)
@@ -728,7 +738,10 @@ async fn the_sandbox_walks_repository_config_from_a_push_to_a_failing_check_run(
     let id = deliver_value(&sandbox, "push", &push("master", &sha)).await;
     processed(port, &token, &id).await;
     let third = open(3).await;
-    assert_eq!(third, [LABEL], "the file's rules replace Gantry's");
+    assert!(
+        third.contains(&LABEL.to_owned()) && !third.contains(&"needs-triage".to_owned()),
+        "the file's rules replace Gantry's: {third:?}"
+    );
 
     // A pull request bringing an invalid file: a failing gantry/config check run.
     branch("bad-config").await;
@@ -783,6 +796,6 @@ async fn the_sandbox_walks_repository_config_from_a_push_to_a_failing_check_run(
 
     // The pull request's file never took effect: the default branch's still does.
     let fourth = open(4).await;
-    assert_eq!(fourth, [LABEL]);
+    assert!(fourth.contains(&LABEL.to_owned()), "{fourth:?}");
     sandbox_cli(&cli, "audit verify", "");
 }
