@@ -129,12 +129,19 @@ async fn github(app: &TestApp, method: Method, path: &str, body: Option<Value>) 
     answer.json().await.unwrap()
 }
 
+/// The `repo_config.onboarding` audit rows: `outcome: details`.
 async fn onboarding_audits(app: &TestApp) -> Vec<String> {
     gantry_server::db::audit::with_action(&app.state.db, "repo_config.onboarding")
         .await
         .unwrap()
         .into_iter()
-        .map(|row| row.outcome.unwrap_or_default())
+        .map(|row| {
+            format!(
+                "{}: {}",
+                row.outcome.unwrap_or_default(),
+                row.details.unwrap_or_default()
+            )
+        })
         .collect()
 }
 
@@ -154,10 +161,7 @@ async fn onboarding_is_held_for_approval_runs_once_approved_and_is_never_propose
     assert_eq!(app.sim.branch_head(OWNER, NAME, BRANCH), None);
     assert_eq!(
         onboarding_audits(&app).await,
-        [format!(
-            "held for approval: {}",
-            approval["id"].as_str().unwrap()
-        )]
+        [format!("held: {}", approval["id"].as_str().unwrap())]
     );
 
     // A second event and a replay of the first ask for nothing more.
@@ -232,7 +236,7 @@ async fn onboarding_allowed_by_a_rule_opens_the_pull_request_at_once_and_skips_a
     assert!(gantrys_approvals(&app).await.is_empty());
     let audits = onboarding_audits(&app).await;
     assert_eq!(audits.len(), 1, "{audits:?}");
-    assert!(audits[0].starts_with("opened #"), "{audits:?}");
+    assert!(audits[0].starts_with("opened: #"), "{audits:?}");
     assert!(proposed(&app).await.is_some());
 
     // Another repository that already has a file is left alone.

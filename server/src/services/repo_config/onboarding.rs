@@ -109,7 +109,8 @@ async fn onboard(
                 state,
                 delivery_id,
                 repo,
-                "not needed: the repository has a file",
+                "not needed",
+                "the repository has a file",
             )
             .await
         }
@@ -163,46 +164,50 @@ async fn onboard(
         },
     )
     .await?;
-    let outcome = match verdict {
+    let (kind, detail) = match verdict {
         GateVerdict::Proceed => match action.run(&github, true).await {
-            Ok(pull) => opened(&pull),
+            Ok(pull) => ("opened", opened(&pull)),
             Err(err) => return given_up(state, delivery_id, repo, &err.to_string()).await,
         },
-        GateVerdict::AlreadyDone(pull) => opened(&pull),
-        GateVerdict::Held(id) => format!("held for approval: {id}"),
-        GateVerdict::Denied(reason) => format!("denied: {reason}"),
+        GateVerdict::AlreadyDone(pull) => ("opened", opened(&pull)),
+        GateVerdict::Held(id) => ("held", id),
+        GateVerdict::Denied(reason) => ("denied", reason),
     };
-    finished(state, delivery_id, repo, &outcome).await
+    finished(state, delivery_id, repo, kind, &detail).await
 }
 
 /// How an opened pull request is recorded.
 fn opened(pull: &Value) -> String {
-    match pull["number"].as_u64() {
-        Some(number) => format!("opened #{number}"),
-        None => "opened".to_owned(),
-    }
+    pull["number"]
+        .as_u64()
+        .map_or_else(|| pull.to_string(), |number| format!("#{number}"))
 }
 
 /// The write's idempotency key: the repository's, whichever event proposes it.
 fn key_of(project: &Project) -> String {
     let digest = Sha256::digest(format!("onboarding:{}", project.as_str()));
-    format!("onboarding-{}", &hex::encode(digest)[..32])
+    format!("onboarding-{}", &hex::encode(digest)[..24])
 }
 
-/// Records and audits what became of `repo`'s onboarding.
+/// Records and audits what became of `repo`'s onboarding: `kind` (`held`,
+/// `opened`, `denied`, `not needed`) as the audit row's outcome, `detail` (the
+/// approval, the pull request, the reason) as its details.
 async fn finished(
     state: &AppState,
     delivery_id: &str,
     repo: &RepoRef,
-    outcome: &str,
+    kind: &str,
+    detail: &str,
 ) -> anyhow::Result<()> {
     let project = Project::of_repo(repo);
-    repo_onboardings::set_outcome(&state.db, project.as_str(), outcome).await?;
+    let outcome = format!("{kind}: {detail}");
+    repo_onboardings::set_outcome(&state.db, project.as_str(), &outcome).await?;
     tracing::info!(repository = %repo.full_name(), %outcome, "onboarding");
     let entry = AuditEntry::new(Actor::system(), AuditAction::RepoConfigOnboarding)
         .project(project.as_str())
         .delivery(delivery_id)
-        .outcome(outcome);
+        .outcome(kind)
+        .details(detail);
     audit::record(&state.db, state.audit_key(), entry).await?;
     Ok(())
 }
@@ -221,7 +226,8 @@ async fn given_up(
     let entry = AuditEntry::new(Actor::system(), AuditAction::RepoConfigOnboarding)
         .project(project.as_str())
         .delivery(delivery_id)
-        .outcome(format!("failed: {error}"));
+        .outcome("failed")
+        .details(error);
     audit::record(&state.db, state.audit_key(), entry).await?;
     Ok(())
 }
