@@ -319,7 +319,7 @@ fn options(
         if let Some(description) = property["description"].as_str() {
             comment(out, &format!("{pad}# "), description);
         }
-        if admin.iter().any(|a| *a == here) {
+        if admin.contains(&here) {
             out.push_str(&format!("{pad}# {key}: set by Gantry's admin only\n"));
             continue;
         }
