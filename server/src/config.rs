@@ -87,6 +87,11 @@ pub struct RepositoryConfigSettings {
     /// pointers (`/rules`, `/title_check/enabled`). A file setting, replacing or
     /// removing one of them (or anything under it) is refused.
     pub admin_keys: BTreeMap<String, Vec<String>>,
+    /// When a repository with no file is added to an installation, propose one in
+    /// a pull request from `gantry/onboarding` (every enabled plugin's options as
+    /// comments), through the policy like any write: held for approval unless a
+    /// rule for plugin `gantry` allows `contents:write`. Needs `enabled`.
+    pub onboarding: bool,
 }
 
 impl Default for RepositoryConfigSettings {
@@ -96,6 +101,7 @@ impl Default for RepositoryConfigSettings {
             refresh_secs: 300,
             plugins: vec!["*".into()],
             admin_keys: BTreeMap::new(),
+            onboarding: false,
         }
     }
 }

@@ -1,7 +1,9 @@
 //! `gantry sandbox`: the whole platform on one machine with no GitHub account. It
 //! starts the GitHub simulator (answering without credentials), points the GitHub
 //! client and git traffic (`github.git_url`) at it, stores everything on SQLite under `--data-dir`, loads the bundled
-//! plugins, and lets the simulator learn from every delivery. Everything (database,
+//! plugins, turns on reading repositories' `.github/gantry.yml`
+//! (`[repository_config]`, off by default elsewhere), and lets the simulator learn
+//! from every delivery. Everything (database,
 //! queued jobs, the simulator's state) lives under `--data-dir`, so a restarted
 //! sandbox goes on where it stopped.
 //!
@@ -118,6 +120,9 @@ pub async fn run(config: Option<&Path>, args: SandboxArgs) -> anyhow::Result<()>
     settings.github.git_url = format!("http://{sim_addr}");
     settings.github.token = Some(Secret::new("sandbox-token"));
     settings.plugins.dir = args.plugins_dir.clone();
+    // The sandbox shows configuration as code: a repository's `.github/gantry.yml`
+    // is read (off by default elsewhere; docs/repository-config.md).
+    settings.repository_config.enabled = true;
     let key_in_data_dir = settings.secrets.key.is_none();
     if key_in_data_dir {
         settings.secrets.key = Some(sandbox_key(&args.data_dir)?);
@@ -198,6 +203,7 @@ pub async fn run(config: Option<&Path>, args: SandboxArgs) -> anyhow::Result<()>
     );
     println!("  data:              {}", args.data_dir.display());
     println!("  policy rules:      {rules}  (gantry policy list; docs/policies.md)");
+    println!("  repository config: on  (.github/gantry.yml; docs/repository-config.md, \"Try it in the sandbox\")");
     if default_secret {
         println!(
             "  webhook secret:    the sandbox default (set GANTRY_WEBHOOK_SECRET to choose one)"

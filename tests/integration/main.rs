@@ -70,6 +70,7 @@ mod rate_limits;
 mod recovery;
 mod release_assets;
 mod repo_config;
+mod repo_onboarding;
 mod rest_paths;
 mod review_commands;
 mod routing;

@@ -77,10 +77,15 @@ async fn branch(app: &TestApp, name: &str) {
 
 /// Commits the file with `content` on `branch`; returns the commit.
 async fn write_file(app: &TestApp, branch: &str, content: &str) -> String {
+    write_file_in(app, REPO, branch, content).await
+}
+
+/// Commits the file with `content` on `branch` of `repo` (`/repos/OWNER/NAME`).
+async fn write_file_in(app: &TestApp, repo: &str, branch: &str, content: &str) -> String {
     let existing = app
         .http
         .get(format!(
-            "{}{REPO}/contents/{FILE}?ref={branch}",
+            "{}{repo}/contents/{FILE}?ref={branch}",
             app.state.settings.github.api_url
         ))
         .bearer_auth("test-token")
@@ -98,7 +103,7 @@ async fn write_file(app: &TestApp, branch: &str, content: &str) -> String {
     let answer = github(
         app,
         Method::PUT,
-        &format!("{REPO}/contents/{FILE}"),
+        &format!("{repo}/contents/{FILE}"),
         Some(body),
     )
     .await;
@@ -117,7 +122,7 @@ async fn deliver(app: &TestApp, event: &str, payload: &Value) -> String {
 }
 
 /// A push of `commit` to `branch` that modified the file.
-async fn push(app: &TestApp, branch: &str, commit: &str) -> String {
+fn push_payload(branch: &str, commit: &str) -> Value {
     let mut v: Value = serde_json::from_slice(&corpus_payload("push/payload.json")).unwrap();
     v["ref"] = format!("refs/heads/{branch}").into();
     v["after"] = commit.into();
@@ -125,15 +130,25 @@ async fn push(app: &TestApp, branch: &str, commit: &str) -> String {
     v["deleted"] = false.into();
     v["created"] = false.into();
     v["commits"] = json!([{"id": commit, "added": [], "modified": [FILE], "removed": []}]);
-    deliver(app, "push", &v).await
+    v
+}
+
+/// Delivers a push of `commit` to `branch` that modified the file.
+async fn push(app: &TestApp, branch: &str, commit: &str) -> String {
+    deliver(app, "push", &push_payload(branch, commit)).await
+}
+
+/// The corpus `issues.opened` for issue `number`.
+fn issue_payload(number: u64) -> Value {
+    let mut v: Value =
+        serde_json::from_slice(&corpus_payload("issues/opened.payload.json")).unwrap();
+    v["issue"]["number"] = number.into();
+    v
 }
 
 /// Opens issue `number`; returns its labels once its job is done, and the delivery.
 async fn open_issue(app: &TestApp, number: u64) -> (Vec<String>, String) {
-    let mut v: Value =
-        serde_json::from_slice(&corpus_payload("issues/opened.payload.json")).unwrap();
-    v["issue"]["number"] = number.into();
-    let id = deliver(app, "issues", &v).await;
+    let id = deliver(app, "issues", &issue_payload(number)).await;
     let labels = app
         .sim
         .issue_labels(OWNER, NAME, number)
@@ -366,4 +381,147 @@ async fn storing_a_repositorys_patches_or_error_counts_up_config_version_and_a_p
         .await
         .unwrap()
         .is_empty());
+}
+
+/// Gantry as GitHub App 4242, installed (77) on Codertocat only; the App is also
+/// installed (88) by another account, `other-org`. Both accounts have a
+/// `.github` repository whose file sets the hooks rules.
+async fn app_installed_on_codertocat() -> TestApp {
+    use crate::github_app::{as_app, install_app};
+    use gantry_simulator::NewInstallation;
+    let app = spawn_app(AppOptions {
+        plugins: Plugins::Named(&["hooks"]),
+        configs: vec![("hooks", json!({ "rules": [] }))],
+        tweak: Some(|s| {
+            as_app(s);
+            s.repository_config.enabled = true;
+        }),
+        ..AppOptions::default()
+    })
+    .await;
+    install_app(&app, "test-only-app.public.pem");
+    assert!(app.sim.add_installation(&NewInstallation::new(
+        88,
+        crate::github_app::APP_ID,
+        "other-org"
+    )));
+    // The test itself writes files as a person with a token reaching everything.
+    app.sim.add_personal_token("test-token");
+    let issue = issue_payload(1);
+    app.sim.learn("issues", &issue);
+    for (id, owner) in [(9001, "Codertocat"), (9002, "other-org")] {
+        let mut base = issue.clone();
+        base["repository"]["id"] = id.into();
+        base["repository"]["name"] = ".github".into();
+        base["repository"]["full_name"] = format!("{owner}/.github").into();
+        base["repository"]["owner"]["login"] = owner.into();
+        base["repository"]["owner"]["id"] = (id + 100).into();
+        app.sim.learn("issues", &base);
+        let repo = format!("/repos/{owner}/.github");
+        write_file_in(&app, &repo, "master", &good_file()).await;
+    }
+    app
+}
+
+/// `payload` as the App's installation 77 sends it.
+fn from_installation(mut payload: Value) -> Value {
+    payload["installation"] = json!({ "id": crate::github_app::INSTALLATION });
+    payload
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_base_in_another_installation_is_not_readable_and_never_fetched_with_its_token() {
+    let app = app_installed_on_codertocat().await;
+    let commit = write_file(&app, "master", "extends: other-org/.github\n").await;
+    deliver(
+        &app,
+        "push",
+        &from_installation(push_payload("master", commit.as_str())),
+    )
+    .await;
+
+    let row = gantry_server::db::repo_configs::get(&app.state.db, "codertocat/hello-world")
+        .await
+        .unwrap()
+        .expect("the file was read");
+    let error = row.error.unwrap_or_default();
+    assert!(
+        error.contains("line 1: `extends`: base other-org/.github not readable")
+            && error.contains("not in this repository's installation"),
+        "{error}"
+    );
+    assert_eq!(row.patches, None, "nothing of the base is in force");
+    assert_eq!(
+        app.sim.token_requests(88),
+        0,
+        "other-org's installation is never asked for a token"
+    );
+    deliver(&app, "issues", &from_installation(issue_payload(41))).await;
+    let labels = app.sim.issue_labels(OWNER, NAME, 41).unwrap_or_default();
+    assert!(!labels.contains(&LABEL.to_owned()), "{labels:?}");
+
+    // Once Gantry knows installation 77 (its account, Codertocat), another account's
+    // base is refused before GitHub is asked for anything.
+    let created = json!({
+        "action": "created",
+        "installation": { "id": crate::github_app::INSTALLATION, "account": { "login": OWNER } },
+        "repositories": [{ "full_name": "Codertocat/Hello-World" }],
+        "sender": { "login": OWNER }
+    });
+    deliver(&app, "installation", &created).await;
+    let asked = app.sim.token_requests(crate::github_app::INSTALLATION);
+    let commit = write_file(&app, "master", "extends: other-org/.github\nhooks: {}\n").await;
+    deliver(
+        &app,
+        "push",
+        &from_installation(push_payload("master", commit.as_str())),
+    )
+    .await;
+    let row = gantry_server::db::repo_configs::get(&app.state.db, "codertocat/hello-world")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        row.error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("base other-org/.github not readable"),
+        "{row:?}"
+    );
+    assert_eq!(app.sim.token_requests(88), 0);
+    // The push's repository's token is cached: no token was asked for at all.
+    assert_eq!(
+        app.sim.token_requests(crate::github_app::INSTALLATION),
+        asked,
+        "no token was asked for other-org/.github"
+    );
+    assert!(
+        app.sim.violations().is_empty(),
+        "{:?}",
+        app.sim.violations()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_base_in_the_repositorys_own_installation_is_read_with_a_token_for_it() {
+    let app = app_installed_on_codertocat().await;
+    let commit = write_file(&app, "master", "extends: Codertocat/.github\n").await;
+    deliver(
+        &app,
+        "push",
+        &from_installation(push_payload("master", commit.as_str())),
+    )
+    .await;
+    let row = gantry_server::db::repo_configs::get(&app.state.db, "codertocat/hello-world")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.error, None, "{row:?}");
+    assert_eq!(row.bases, r#"["codertocat/.github"]"#);
+    deliver(&app, "issues", &from_installation(issue_payload(42))).await;
+    let labels = app.sim.issue_labels(OWNER, NAME, 42).unwrap_or_default();
+    assert!(
+        labels.contains(&LABEL.to_owned()),
+        "the organisation's rules apply: {labels:?}"
+    );
 }

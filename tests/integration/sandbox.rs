@@ -3,7 +3,9 @@
 //! clones the event's repository in a sandbox process; the bundled `releases` plugin
 //! publishes a release a maintainer asked for (its held steps approved through the API
 //! with a token made by the CLI the banner shows), `sync` mirrors a push, and the
-//! `agent` reviews a pull request and plans an issue with no configuration.
+//! `agent` reviews a pull request and plans an issue with no configuration, and a
+//! repository's `.github/gantry.yml` is walked from a push to a failing check run
+//! as docs/repository-config.md tells a user to.
 use std::time::Duration;
 
 use gantry_server::github::signature;
@@ -541,4 +543,259 @@ fn without_colours(text: &str) -> String {
         }
     }
     out
+}
+
+/// A signed delivery to the sandbox; returns its id.
+async fn deliver_value(sandbox: &ServerProcess, event: &str, payload: &Value) -> String {
+    let id = delivery_id();
+    let body = serde_json::to_vec(payload).unwrap();
+    let answer = reqwest::Client::new()
+        .post(sandbox.webhook_url())
+        .header("content-type", "application/json")
+        .header("x-github-event", event)
+        .header("x-github-delivery", &id)
+        .header(
+            "x-hub-signature-256",
+            signature::sign(SECRET.as_bytes(), &body),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 202);
+    id
+}
+
+/// Waits until delivery `id`'s job is done, asking the sandbox's API.
+async fn processed(port: u16, token: &str, id: &str) {
+    let url = format!("http://127.0.0.1:{port}/api/v1/deliveries/{id}");
+    wait_until(
+        Duration::from_secs(60),
+        &format!("delivery {id} to be processed"),
+        || {
+            let (url, token) = (url.clone(), token.to_owned());
+            async move {
+                let Ok(answer) = reqwest::Client::new()
+                    .get(url)
+                    .bearer_auth(token)
+                    .send()
+                    .await
+                else {
+                    return false;
+                };
+                let detail: Value = answer.json().await.unwrap_or_default();
+                detail["jobs"][0]["status"] == "done"
+            }
+        },
+    )
+    .await;
+}
+
+/// The walk of docs/repository-config.md ("Try it in the sandbox"), through the
+/// sandbox's own simulator: the sandbox turns `[repository_config]` on; a
+/// `.github/gantry.yml` setting the hooks plugin's rules pushed to another branch
+/// has no effect; pushed to the default branch, it applies from the next event; a
+/// pull request bringing an invalid file gets a failing `gantry/config` check run
+/// on its head commit, with an annotation per problem.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sandbox_walks_repository_config_from_a_push_to_a_failing_check_run() {
+    use base64::Engine as _;
+    const LABEL: &str = "from-repo-config";
+    const GOOD: &str =
+        "hooks:\n  rules:\n    - on: issues.opened\n      add_labels: [from-repo-config]\n";
+    const BAD: &str =
+        "hooks:\n  rules:\n    - on: issues.opened\n      add_labels: oops\nnope: {}\n";
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("sandbox");
+    let plugins = ServerProcess::plugin_dir(dir.path(), &["hooks"]);
+    let (port, sim_port) = (free_port(), free_port());
+    let sandbox = ServerProcess::sandbox_with(port, sim_port, &data, &plugins, None, &[]).await;
+    let banner = std::fs::read_to_string(data.with_extension("log")).unwrap();
+    assert!(
+        banner.contains("repository config: on"),
+        "the banner says .github/gantry.yml is read:\n{banner}"
+    );
+    let cli = cli_of(&data.with_extension("log"));
+    sandbox_cli(
+        &cli,
+        "admin create --login admin --password-stdin",
+        "a sandbox password of some length\n",
+    );
+    let token = sandbox_cli(
+        &cli,
+        "token create --user admin --name walk --role admin",
+        "",
+    );
+    let repo = format!("http://127.0.0.1:{sim_port}/repos/Codertocat/Hello-World");
+    let http = reqwest::Client::new();
+    let issue = |number: u64| {
+        let mut v: Value =
+            serde_json::from_slice(&corpus_payload("issues/opened.payload.json")).unwrap();
+        v["issue"]["number"] = number.into();
+        v
+    };
+    let labels = |number: u64| {
+        let url = format!("{repo}/issues/{number}/labels");
+        async move {
+            let all: Value = reqwest::get(url).await.unwrap().json().await.unwrap();
+            all.as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|l| l["name"].as_str().map(str::to_owned))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        }
+    };
+    // Opens issue `number` and returns its labels once it is processed.
+    let open = |number: u64| {
+        let (sandbox, token, labels) = (&sandbox, &token, &labels);
+        async move {
+            let id = deliver_value(sandbox, "issues", &issue(number)).await;
+            processed(port, token, &id).await;
+            labels(number).await
+        }
+    };
+    // Commits the file on `branch` through the contents API (replacing the one
+    // there); returns the commit.
+    let commit = |branch: &'static str, content: &'static str| {
+        let (http, repo) = (&http, &repo);
+        async move {
+            let mut body = json!({
+                "message": "Configure Gantry",
+                "content": base64::engine::general_purpose::STANDARD.encode(content),
+                "branch": branch,
+            });
+            // Replacing the file there, as on GitHub, names the blob it replaces.
+            let there = http
+                .get(format!("{repo}/contents/.github/gantry.yml?ref={branch}"))
+                .send()
+                .await
+                .unwrap();
+            if there.status().is_success() {
+                body["sha"] = there.json::<Value>().await.unwrap()["sha"].clone();
+            }
+            let answer = http
+                .put(format!("{repo}/contents/.github/gantry.yml"))
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert!(answer.status().is_success(), "{}", answer.status());
+            let answer: Value = answer.json().await.unwrap();
+            answer["commit"]["sha"].as_str().unwrap().to_owned()
+        }
+    };
+    let push = |branch: &str, sha: &str| {
+        let mut v: Value = serde_json::from_slice(&corpus_payload("push/payload.json")).unwrap();
+        v["ref"] = format!("refs/heads/{branch}").into();
+        v["after"] = sha.into();
+        v["deleted"] = false.into();
+        v["created"] = false.into();
+        v["commits"] =
+            json!([{"id": sha, "added": [".github/gantry.yml"], "modified": [], "removed": []}]);
+        v
+    };
+    // A branch at the default branch's head.
+    let branch = |name: &'static str| {
+        let (http, repo) = (&http, &repo);
+        async move {
+            let head: Value = http
+                .get(format!("{repo}/git/ref/heads/master"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let made = http
+                .post(format!("{repo}/git/refs"))
+                .json(&json!({"ref": format!("refs/heads/{name}"), "sha": head["object"]["sha"]}))
+                .send()
+                .await
+                .unwrap();
+            assert!(made.status().is_success(), "{}", made.status());
+        }
+    };
+
+    // The repository, known to the simulator from a first delivery; Gantry's rules.
+    let first = open(1).await;
+    assert!(first.contains(&"needs-triage".to_owned()), "{first:?}");
+
+    // The file on another branch: no effect.
+    branch("feature").await;
+    let sha = commit("feature", GOOD).await;
+    let id = deliver_value(&sandbox, "push", &push("feature", &sha)).await;
+    processed(port, &token, &id).await;
+    let second = open(2).await;
+    assert!(
+        !second.contains(&LABEL.to_owned()) && second.contains(&"needs-triage".to_owned()),
+        "another branch's file has no effect: {second:?}"
+    );
+
+    // The file on the default branch: in force once its push is processed.
+    let sha = commit("master", GOOD).await;
+    let id = deliver_value(&sandbox, "push", &push("master", &sha)).await;
+    processed(port, &token, &id).await;
+    let third = open(3).await;
+    assert!(
+        third.contains(&LABEL.to_owned()) && !third.contains(&"needs-triage".to_owned()),
+        "the file's rules replace Gantry's: {third:?}"
+    );
+
+    // A pull request bringing an invalid file: a failing gantry/config check run.
+    branch("bad-config").await;
+    let head = commit("bad-config", BAD).await;
+    let pull: Value = http
+        .post(format!("{repo}/pulls"))
+        .json(&json!({"title": "Break the config", "head": "bad-config", "base": "master"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let number = pull["number"]
+        .as_u64()
+        .expect("the pull request was opened");
+    assert_eq!(pull["head"]["sha"], head.as_str());
+    let seeded = http
+        .put(format!(
+            "http://127.0.0.1:{sim_port}/_simulator/repos/Codertocat/Hello-World/pulls/{number}/files"
+        ))
+        .json(&json!([{"filename": ".github/gantry.yml", "status": "added", "additions": 5}]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(seeded.status(), 204);
+    let mut opened: Value =
+        serde_json::from_slice(&corpus_payload("pull_request/opened.payload.json")).unwrap();
+    opened["number"] = number.into();
+    opened["pull_request"]["number"] = number.into();
+    opened["pull_request"]["head"]["ref"] = "bad-config".into();
+    opened["pull_request"]["head"]["sha"] = head.as_str().into();
+    let id = deliver_value(&sandbox, "pull_request", &opened).await;
+    processed(port, &token, &id).await;
+    let runs = sim_get(
+        sim_port,
+        &format!(
+            "/repos/Codertocat/Hello-World/commits/{head}/check-runs?check_name=gantry/config"
+        ),
+    )
+    .await;
+    let runs = runs["check_runs"].as_array().cloned().unwrap_or_default();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(runs[0]["conclusion"], "failure", "{}", runs[0]);
+    assert_eq!(runs[0]["output"]["annotations_count"], 2, "{}", runs[0]);
+    let summary = runs[0]["output"]["summary"].as_str().unwrap_or_default();
+    assert!(
+        summary.contains("line 4: `hooks` does not match the plugin's schema")
+            && summary.contains("line 5: `nope` is not a plugin installed in Gantry"),
+        "{summary}"
+    );
+
+    // The pull request's file never took effect: the default branch's still does.
+    let fourth = open(4).await;
+    assert!(fourth.contains(&LABEL.to_owned()), "{fourth:?}");
+    sandbox_cli(&cli, "audit verify", "");
 }

@@ -28,6 +28,7 @@ pub mod plugin_uploads;
 pub mod plugins;
 pub mod recovery;
 pub mod repo_configs;
+pub mod repo_onboardings;
 pub mod runs;
 pub mod secrets;
 pub mod sessions;

@@ -204,6 +204,10 @@ string_enum! {
         /// Gantry checked a pull request's `.github/gantry.yml` and posted the
         /// `gantry/config` check run on its head commit.
         RepoConfigChecked => "repo_config.checked",
+        /// Gantry proposed a `.github/gantry.yml` in an onboarding pull request to a
+        /// repository added to an installation (or held it for approval, or the
+        /// policy refused it, or GitHub failed: the outcome says).
+        RepoConfigOnboarding => "repo_config.onboarding",
         /// A GitHub App was registered from its manifest and stored.
         AppRegistered => "app.registered",
         /// A webhook secret was stored.

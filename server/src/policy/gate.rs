@@ -13,6 +13,11 @@ use crate::db::approvals::{self, NewApproval};
 use crate::db::audit::{self, AuditEntry};
 use crate::domain::{Actor, ApprovalStatus, AuditAction, Capability, Cause, RepoRef};
 
+/// The name Gantry's own writes go through the policy under, as a plugin's would
+/// (its onboarding pull request): rules may name it as their plugin, and its held
+/// writes are approved like any other.
+pub const HOST: &str = "gantry";
+
 /// One write a plugin wants to make, with everything the policy looks at.
 #[derive(Debug)]
 pub struct Write<'a> {

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::RepoRef;
+use crate::github::client::url_escape;
 use crate::github::{GitHubClient, GitHubError};
 
 /// Exactly what a held write would do.
@@ -100,6 +101,29 @@ pub enum HeldAction {
         /// The asset's file name.
         name: String,
     },
+    /// Propose a file in a pull request (Gantry's own onboarding pull request): a
+    /// branch at the base branch's head, one commit adding the file there, and the
+    /// pull request from it. Run again (`look_first`), what is done is not redone:
+    /// an existing branch or file is kept, and an open pull request from the branch
+    /// is not opened twice.
+    ProposeFile {
+        /// `owner`.
+        owner: String,
+        /// `name`.
+        repo: String,
+        /// The branch the pull request goes into (the default branch).
+        base: String,
+        /// The new branch.
+        branch: String,
+        /// The file's path.
+        path: String,
+        /// Its text.
+        content: String,
+        /// The commit message, which is also the pull request's title.
+        message: String,
+        /// The pull request's body.
+        body: String,
+    },
     /// Upload a release asset.
     UploadAsset {
         /// `owner`.
@@ -195,6 +219,27 @@ impl HeldAction {
                     w.push_to(remote, &refspecs)
                 })
                 .await
+            }
+            Self::ProposeFile {
+                owner,
+                repo,
+                base,
+                branch,
+                path,
+                content,
+                message,
+                body,
+            } => {
+                let proposal = Proposal {
+                    repo: format!("/repos/{}/{}", url_escape(owner), url_escape(repo)),
+                    base,
+                    branch,
+                    path,
+                    content,
+                    message,
+                    body,
+                };
+                proposal.open(github, look_first).await
             }
             Self::UploadAsset {
                 owner,
@@ -396,4 +441,98 @@ async fn upload_to_release(
             message: "the release has no upload_url".into(),
         })?;
     github.upload(upload_url, name, content_type, bytes).await
+}
+
+/// A [`HeldAction::ProposeFile`] being run.
+struct Proposal<'a> {
+    /// `/repos/{owner}/{name}`, escaped.
+    repo: String,
+    base: &'a str,
+    branch: &'a str,
+    path: &'a str,
+    content: &'a str,
+    message: &'a str,
+    body: &'a str,
+}
+
+impl Proposal<'_> {
+    /// The branch, the commit and the pull request; returns the pull request
+    /// (`number`, `html_url`).
+    async fn open(
+        &self,
+        github: &GitHubClient,
+        look_first: bool,
+    ) -> Result<serde_json::Value, GitHubError> {
+        use base64::Engine as _;
+        use http::Method;
+        let repo = &self.repo;
+        let base = github
+            .rest(
+                Method::GET,
+                &format!("{repo}/git/ref/heads/{}", escape_ref(self.base)),
+                None,
+            )
+            .await?;
+        let sha = base["object"]["sha"].clone();
+        let made = github
+            .rest(
+                Method::POST,
+                &format!("{repo}/git/refs"),
+                Some(&serde_json::json!({ "ref": format!("refs/heads/{}", self.branch), "sha": sha })),
+            )
+            .await;
+        match made {
+            Ok(_) => {}
+            // "Reference already exists": an earlier run made it.
+            Err(GitHubError::Rejected { status: 422, .. }) if look_first => {}
+            Err(err) => return Err(err),
+        }
+        let file = format!("{repo}/contents/{}", escape_ref(self.path));
+        let there = github
+            .rest(
+                Method::GET,
+                &format!("{file}?ref={}", url_escape(self.branch)),
+                None,
+            )
+            .await;
+        match there {
+            // An earlier run committed it.
+            Ok(_) => {}
+            Err(GitHubError::NotFound(_)) => {
+                let put = serde_json::json!({
+                    "message": self.message,
+                    "content": base64::engine::general_purpose::STANDARD.encode(self.content),
+                    "branch": self.branch,
+                });
+                github.rest(Method::PUT, &file, Some(&put)).await?;
+            }
+            Err(err) => return Err(err),
+        }
+        let pull = serde_json::json!({
+            "title": self.message,
+            "head": self.branch,
+            "base": self.base,
+            "body": self.body,
+        });
+        match github
+            .rest(Method::POST, &format!("{repo}/pulls"), Some(&pull))
+            .await
+        {
+            Ok(pr) => Ok(serde_json::json!({ "number": pr["number"], "html_url": pr["html_url"] })),
+            // "A pull request already exists": an earlier run opened it.
+            Err(GitHubError::Rejected {
+                status: 422,
+                message,
+            }) if look_first => Ok(serde_json::json!({ "already": message })),
+            Err(err) => Err(err),
+        }
+    }
+}
+
+/// A ref or path with each segment escaped, the `/` kept.
+fn escape_ref(text: &str) -> String {
+    text.split('/')
+        .map(url_escape)
+        .collect::<Vec<_>>()
+        .join("/")
 }

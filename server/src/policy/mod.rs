@@ -20,7 +20,7 @@ pub mod store;
 mod target;
 
 pub use engine::{decide, Decision, Request};
-pub use gate::{gate, DecidedOn, GateVerdict, Write};
+pub use gate::{gate, DecidedOn, GateVerdict, Write, HOST};
 pub use held::{HeldAction, HeldPack, HeldRef};
 pub use rule::{builtin_rules, CapabilityPattern, Conditions, Effect, Permission, Rule, RuleScope};
 pub use target::Target;

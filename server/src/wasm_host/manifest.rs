@@ -131,6 +131,12 @@ impl Manifest {
                 self.name
             );
         }
+        if self.name == crate::policy::HOST {
+            bail!(
+                "plugin name `{}` is Gantry's own: its writes go through the policy under that name",
+                self.name
+            );
+        }
         for event in &self.events {
             validate_event(event)?;
         }

@@ -2,6 +2,7 @@
 //! the policy of the moment it was held, and what an operator changed since (a rule
 //! turned to deny, the plugin disabled or removed, the capability dropped from its
 //! manifest) must stop it; a rule that now asks for more approvals raises the quorum.
+//! Gantry's own held writes (`policy::HOST`) are decided on the rules alone.
 use sea_orm::DbErr;
 
 use crate::db::entities::approvals::Model as Held;
@@ -26,22 +27,34 @@ pub async fn recheck(state: &AppState, held: &Held) -> Result<Result<u32, String
         owner: owner.to_owned(),
         name: name.to_owned(),
     };
-    if plugin_states::disabled(&state.db)
-        .await?
-        .contains(&held.plugin)
-    {
-        return Ok(Err(format!("plugin {} is disabled", held.plugin)));
-    }
-    let enabled = active::for_repository(&state.db, &state.plugins, Some(&repository)).await?;
-    let Some(plugin) = enabled
-        .all()
-        .iter()
-        .find(|p| p.plugin.manifest.name == held.plugin)
-    else {
-        return Ok(Err(format!(
-            "plugin {} is no longer enabled on {}",
-            held.plugin, held.repository
-        )));
+    let declared = if held.plugin == crate::policy::HOST {
+        // Gantry's own write (its onboarding pull request): no plugin to be enabled
+        // or to declare it; the rules alone decide.
+        true
+    } else {
+        if plugin_states::disabled(&state.db)
+            .await?
+            .contains(&held.plugin)
+        {
+            return Ok(Err(format!("plugin {} is disabled", held.plugin)));
+        }
+        let enabled = active::for_repository(&state.db, &state.plugins, Some(&repository)).await?;
+        let Some(plugin) = enabled
+            .all()
+            .iter()
+            .find(|p| p.plugin.manifest.name == held.plugin)
+        else {
+            return Ok(Err(format!(
+                "plugin {} is no longer enabled on {}",
+                held.plugin, held.repository
+            )));
+        };
+        plugin
+            .plugin
+            .manifest
+            .capabilities
+            .iter()
+            .any(|c| c == &held.capability)
     };
     let Ok(capability) = held.capability.parse::<crate::domain::Capability>() else {
         return Ok(Err(format!(

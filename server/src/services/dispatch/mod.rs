@@ -4,7 +4,8 @@
 //! configuration) that has not already finished this job and whose manifest routes
 //! admit the delivery (`routing.rs`; a refusal is recorded with the job) with the
 //! repository's `.github/gantry.yml` applied (`services::repo_config`, which also
-//! posts the `gantry/config` check run of a pull request changing it), then the
+//! posts the `gantry/config` check run of a pull request changing it, and proposes
+//! the file to repositories an installation event adds), then the
 //! plugins whose commands a comment carries (`services::commands`), each with the
 //! hooks around it (`wrapped.rs`, `services::around`), record each run, then
 //! complete or retry the job, or end it `cancelled` when it was cancelled (job
@@ -118,6 +119,19 @@ async fn run_job(state: &AppState, job: Job, stop: StopSignal) -> anyhow::Result
         jobs::complete(&state.db, job.id).await?;
         return Ok(());
     }
+    // A repository added to an installation without a `.github/gantry.yml` may be
+    // proposed one (`repository_config.onboarding`).
+    if let Some(payload) = &payload {
+        repo_config::onboarding::on_installation(
+            state,
+            &delivery.delivery_id,
+            &delivery.event,
+            delivery.action.as_deref(),
+            meta.installation_id,
+            payload,
+        )
+        .await?;
+    }
     let cause = payload
         .as_ref()
         .map(|p| Cause::of(&delivery.event, p))
@@ -175,6 +189,7 @@ async fn run_job(state: &AppState, job: Job, stop: StopSignal) -> anyhow::Result
     let config = repo_config::before_job(
         state,
         &github,
+        meta.installation_id,
         job.id,
         &delivery.event,
         payload.as_ref(),
@@ -188,6 +203,7 @@ async fn run_job(state: &AppState, job: Job, stop: StopSignal) -> anyhow::Result
         repo_config::check_run::on_pull_request(
             state,
             &github,
+            meta.installation_id,
             &delivery.delivery_id,
             job.attempts > 1,
             delivery.action.as_deref(),

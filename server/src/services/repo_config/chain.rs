@@ -2,8 +2,10 @@
 //! `.github/gantry.yml` (its default branch) is the base it is merged over, and so
 //! on, to [`MAX_DEPTH`] bases. A cycle, a base with no file, one that cannot be read
 //! or does not parse is an error naming the chain, reported at the `extends` line of
-//! the repository's file. The reading itself is the caller's (a closure), so this
-//! is tested without GitHub.
+//! the repository's file. A base outside the repository's own installation of
+//! Gantry's App is "not readable" (`github::BaseReader` never asks for it with
+//! another installation's token). The reading itself is the caller's (a closure),
+//! so this is tested without GitHub.
 use std::future::Future;
 
 use super::file::{self, GantryFile, Problem};
@@ -22,7 +24,18 @@ pub struct Layer {
 
 /// What reading a base's file gave: its text, or nothing (no such file or
 /// repository), or why it could not be read.
-pub type Read = Result<Option<String>, String>;
+pub type Read = Result<Option<String>, Unread>;
+
+/// Why a base's file could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unread {
+    /// The base is outside what Gantry may read for this repository (another
+    /// installation's, or one Gantry's App is not installed on): it reads as
+    /// missing, and is never asked for with another installation's token.
+    NotReadable(String),
+    /// GitHub failed or refused.
+    Failed(String),
+}
 
 /// The chain starting at `first` (read from `repo`), deepest base last.
 ///
@@ -65,7 +78,13 @@ where
                     ),
                 ))
             }
-            Err(why) => {
+            Err(Unread::NotReadable(why)) => {
+                return Err(Problem::at(
+                    line,
+                    format!("`extends`: base {base} not readable: {why} (chain: {path})"),
+                ))
+            }
+            Err(Unread::Failed(why)) => {
                 return Err(Problem::at(
                     line,
                     format!(

@@ -39,6 +39,7 @@ const ACTIONS: [&str; 3] = ["opened", "synchronize", "reopened"];
 pub async fn on_pull_request(
     state: &AppState,
     github_client: &GitHubClient,
+    installation: Option<i64>,
     delivery_id: &str,
     is_retry: bool,
     action: Option<&str>,
@@ -69,7 +70,7 @@ pub async fn on_pull_request(
                 Ok(None) => Ok(Checked::default()),
                 Ok(Some(text)) => {
                     check(
-                        github_client,
+                        &super::bases_of(state, installation),
                         &full,
                         &text,
                         active,

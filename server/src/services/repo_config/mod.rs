@@ -7,8 +7,11 @@
 //! - `file`: YAML with the line of every key, and the file's shape;
 //! - `chain`: `extends`, the bases the file is merged over;
 //! - `evaluate`: ceilings, merge, schema, where each value comes from (pure);
-//! - `github`: reading the files through the contents API;
+//! - `github`: reading the files through the contents API, a chain's bases through
+//!   the repository's own installation only (another's read as "not readable");
 //! - `check_run`: the `gantry/config` check run of a pull request changing the file.
+//! - `onboarding`: a pull request proposing the file to a repository added to an
+//!   installation without one (off by default; a write under the policy).
 //!
 //! The outcome is stored in `repo_configs` (`refresh`), which counts up
 //! `config_version`, so every replica's next job runs with it
@@ -22,6 +25,7 @@ pub mod check_run;
 pub mod evaluate;
 pub mod file;
 pub mod github;
+pub mod onboarding;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, PoisonError};
@@ -88,22 +92,22 @@ pub struct Checked {
 }
 
 /// Checks `text` as `repo`'s file against what Gantry has for the repository
-/// (`active`), reading the bases it extends through `github`.
+/// (`active`), reading the bases it extends through `bases` (the repository's own
+/// installation only).
 ///
 /// # Errors
 /// Every problem of the file, each with its line.
 pub async fn check(
-    github: &GitHubClient,
+    bases: &github::BaseReader,
     repo: &str,
     text: &str,
     active: &ActivePlugins,
     settings: &crate::config::RepositoryConfigSettings,
 ) -> Result<Checked, Vec<Problem>> {
     let parsed = file::parse(text)?;
-    let client = github.clone();
     let layers = chain::load(repo, parsed, move |base| {
-        let client = client.clone();
-        async move { github::read_base(&client, &base).await }
+        let bases = bases.clone();
+        async move { bases.read(base).await }
     })
     .await
     .map_err(|p| vec![p])?;
@@ -144,8 +148,15 @@ pub fn describe(problems: &[Problem]) -> String {
         .join("; ")
 }
 
+/// The reader of the bases of a repository of `installation` (the event's).
+#[must_use]
+pub fn bases_of(state: &AppState, installation: Option<i64>) -> github::BaseReader {
+    github::BaseReader::new(state.github.clone(), state.db.clone(), installation)
+}
+
 /// Reads `repo`'s file from its default branch (`branch` when the caller knows
-/// it), checks it, and stores the outcome: the new patches when it is valid (or
+/// it) with `github` (a client for `repo`), checks it (its bases read through
+/// `installation`), and stores the outcome: the new patches when it is valid (or
 /// none when there is no file), else its error beside the last valid patches.
 /// Returns whether the stored configuration changed.
 ///
@@ -155,6 +166,7 @@ pub fn describe(problems: &[Problem]) -> String {
 pub async fn refresh(
     state: &AppState,
     github: &GitHubClient,
+    installation: Option<i64>,
     repo: &RepoRef,
     branch: Option<&str>,
 ) -> anyhow::Result<bool> {
@@ -172,7 +184,10 @@ pub async fn refresh(
     let settings = &state.settings.repository_config;
     let outcome = match &text {
         None => Ok(Checked::default()),
-        Some(text) => check(github, &full, text, &active, settings).await,
+        Some(text) => {
+            let bases = bases_of(state, installation);
+            check(&bases, &full, text, &active, settings).await
+        }
     };
     let now = Utc::now();
     let old = repo_configs::get(&state.db, project.as_str()).await?;
@@ -226,14 +241,18 @@ pub async fn refresh(
 /// its default branch touched it (and the files of repositories extending it) or
 /// when this process read it too long ago, then returns the configuration the job
 /// runs with (read again when the file changed it), and records the file's error,
-/// when there is one, with the job.
+/// when there is one, with the job. Everything is read through the event's
+/// installation (`installation`): a repository extending the pushed one is read
+/// with a token for it from that installation, never with the pushed one's.
 ///
 /// # Errors
 /// When the database fails (GitHub failing to answer is logged: the last stored
 /// configuration applies, and a later job reads the file again).
+#[allow(clippy::too_many_arguments)]
 pub async fn before_job(
     state: &AppState,
     github: &GitHubClient,
+    installation: Option<i64>,
     job_id: i64,
     event: &str,
     payload: Option<&Value>,
@@ -250,14 +269,24 @@ pub async fn before_job(
         .flatten();
     let mut changed = false;
     if let Some(push) = pushed.as_ref().filter(|p| p.touches_file) {
-        changed |= refresh_logged(state, github, repo, Some(&push.branch)).await;
+        changed |= refresh_logged(state, github, installation, repo, Some(&push.branch)).await;
         for dependent in repo_configs::extending(&state.db, project.as_str()).await? {
             if let Some((owner, name)) = dependent.split_once('/') {
                 let dependent = RepoRef {
                     owner: owner.to_owned(),
                     name: name.to_owned(),
                 };
-                changed |= refresh_logged(state, github, &dependent, None).await;
+                // A token for the dependent from the same installation (as an
+                // App, the event's token covers the pushed repository only).
+                match state.github.client(installation, Some(&dependent)).await {
+                    Ok(client) => {
+                        changed |=
+                            refresh_logged(state, &client, installation, &dependent, None).await;
+                    }
+                    Err(err) => {
+                        tracing::info!(repository = %dependent.full_name(), error = %err, "a repository extending the pushed one is not in its installation; it is read again at its own next event");
+                    }
+                }
             }
         }
     }
@@ -266,7 +295,7 @@ pub async fn before_job(
         && !config.active.all().is_empty()
         && state.repo_config_clock.due(project.as_str(), every)
     {
-        changed |= refresh_logged(state, github, repo, None).await;
+        changed |= refresh_logged(state, github, installation, repo, None).await;
     }
     let config = if changed {
         let version = config_version::current(&state.db).await?;
@@ -300,10 +329,11 @@ pub fn in_force(error: &str, ever_valid: bool) -> String {
 async fn refresh_logged(
     state: &AppState,
     github: &GitHubClient,
+    installation: Option<i64>,
     repo: &RepoRef,
     branch: Option<&str>,
 ) -> bool {
-    match refresh(state, github, repo, branch).await {
+    match refresh(state, github, installation, repo, branch).await {
         Ok(changed) => changed,
         Err(err) => {
             tracing::warn!(repository = %repo.full_name(), error = format!("{err:#}"), "could not read the repository's .github/gantry.yml; the last stored configuration applies");

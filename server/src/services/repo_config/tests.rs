@@ -54,7 +54,10 @@ async fn load(
         let answer = match files.get(&base) {
             None => Ok(None),
             Some(Ok(text)) => Ok(Some(text.clone())),
-            Some(Err(why)) => Err(why.clone()),
+            Some(Err(why)) => match why.strip_prefix("outside: ") {
+                Some(why) => Err(chain::Unread::NotReadable(why.to_owned())),
+                None => Err(chain::Unread::Failed(why.clone())),
+            },
         };
         async move { answer }
     })
@@ -241,6 +244,27 @@ async fn a_missing_or_unreadable_base_is_an_error_naming_the_chain() {
             && err.message.contains("YAML syntax"),
         "{err}"
     );
+}
+
+#[tokio::test]
+async fn a_base_outside_the_repositorys_installation_is_not_readable_whatever_it_holds() {
+    let files = HashMap::from([(
+        "elsewhere/.github",
+        Err("outside: elsewhere/.github is not in this repository's installation"),
+    )]);
+    let err = load("org/app", "hooks: {}\nextends: elsewhere/.github\n", &files)
+        .await
+        .unwrap_err();
+    assert_eq!(err.line, Some(2));
+    assert!(
+        err.message.contains("base elsewhere/.github not readable")
+            && err
+                .message
+                .contains("not in this repository's installation")
+            && err.message.contains("chain: org/app -> elsewhere/.github"),
+        "{err}"
+    );
+    assert!(!err.message.contains("could not be read"), "{err}");
 }
 
 #[tokio::test]
@@ -495,4 +519,62 @@ fn the_documented_schema_is_json_schema_and_every_documented_file_parses_and_mat
         assert!(parsed.repository_config.enabled);
         assert_eq!(parsed.repository_config.admin_keys("hooks"), ["/rules"]);
     }
+}
+
+#[test]
+fn the_onboarding_proposal_lists_each_option_commented_out_with_its_description_and_default() {
+    let schema = json!({"type": "object", "properties": {
+        "greeting": {"type": "string", "description": "What to say.", "default": "hi"},
+        "rules": {"type": "array", "description": "Rules."},
+        "name": {"type": "string"},
+        "limits": {"type": "object", "description": "Limits.", "properties": {
+            "max": {"type": "integer", "default": 3},
+            "min": {"type": "integer"}}}
+    }});
+    let mut hooks = manifest("hooks", Some(schema));
+    hooks.description = "Rules on events.".into();
+    hooks.default_config = Some(json!({"rules": [{"label": "x"}]}));
+    let settings = RepositoryConfigSettings {
+        admin_keys: BTreeMap::from([("hooks".into(), vec!["/limits/min".into()])]),
+        ..enabled()
+    };
+    let text = super::onboarding::proposal(&[&hooks], &settings);
+    assert!(
+        file::parse(&text).unwrap().plugins.is_empty(),
+        "as proposed, nothing is set: {text}"
+    );
+    assert!(
+        text.contains("# hooks: Rules on events.\n# hooks:\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("#   # What to say.\n#   greeting: \"hi\"\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("#   # Rules.\n#   rules: [{\"label\":\"x\"}]\n"),
+        "the plugin's default configuration: {text}"
+    );
+    assert!(text.contains("#   name:  # string, no default\n"), "{text}");
+    assert!(text.contains("#   limits:\n"), "{text}");
+    assert!(text.contains("#     max: 3\n"), "{text}");
+    assert!(
+        text.contains("#     # min: set by Gantry's admin only\n"),
+        "{text}"
+    );
+
+    // Uncommented (each line without its leading `# `), it is the plugin's
+    // configuration, its defaults spelled out.
+    let uncommented: String = text
+        .lines()
+        .skip_while(|l| *l != "# hooks:")
+        .map(|l| format!("{}\n", l.strip_prefix("# ").unwrap_or(l)))
+        .collect();
+    let parsed = file::parse(&uncommented).unwrap();
+    assert_eq!(parsed.plugins.len(), 1, "{uncommented}");
+    assert_eq!(
+        parsed.plugins[0].1,
+        json!({"greeting": "hi", "rules": [{"label": "x"}], "name": null, "limits": {"max": 3}}),
+        "{uncommented}"
+    );
 }
