@@ -27,6 +27,12 @@ pub async fn recheck(state: &AppState, held: &Held) -> Result<Result<u32, String
         owner: owner.to_owned(),
         name: name.to_owned(),
     };
+    let Ok(capability) = held.capability.parse::<crate::domain::Capability>() else {
+        return Ok(Err(format!(
+            "the held action needs `{}`, which is not a capability this Gantry knows",
+            held.capability
+        )));
+    };
     let declared = if held.plugin == crate::policy::HOST {
         // Gantry's own write (its onboarding pull request): no plugin to be enabled
         // or to declare it; the rules alone decide.
@@ -49,20 +55,8 @@ pub async fn recheck(state: &AppState, held: &Held) -> Result<Result<u32, String
                 held.plugin, held.repository
             )));
         };
-        plugin
-            .plugin
-            .manifest
-            .capabilities
-            .iter()
-            .any(|c| c == &held.capability)
+        capability.is_declared_in(&plugin.plugin.manifest.capabilities)
     };
-    let Ok(capability) = held.capability.parse::<crate::domain::Capability>() else {
-        return Ok(Err(format!(
-            "the held action needs `{}`, which is not a capability this Gantry knows",
-            held.capability
-        )));
-    };
-    let declared = capability.is_declared_in(&plugin.plugin.manifest.capabilities);
     let rules = policies::all(&state.db).await?;
     let repository = held.repository.to_ascii_lowercase();
     // Held before the inputs were stored (or unreadable): a branch nobody can name,
