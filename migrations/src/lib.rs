@@ -33,6 +33,7 @@ mod m20261208_110000_create_repo_configs;
 mod m20261209_100000_add_job_cancel;
 mod m20261209_100000_create_model_calls;
 mod m20261209_120000_create_model_budgets;
+mod m20261209_133000_create_ownership_files;
 
 /// The migrations whose rollback removes the audit log or its protections (the
 /// table and its append-only triggers, the `TRUNCATE` guard): `gantry migrate down`
@@ -78,6 +79,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_100000_add_job_cancel::Migration),
             Box::new(m20261209_100000_create_model_calls::Migration),
             Box::new(m20261209_120000_create_model_budgets::Migration),
+            Box::new(m20261209_133000_create_ownership_files::Migration),
         ]
     }
 }
