@@ -335,8 +335,13 @@ fn fake_owners(owners: Option<&[FakeOwners]>, calls: &[Call]) -> Value {
             let mut approvers: Vec<String> = Vec::new();
             let mut reviewers: Vec<String> = Vec::new();
             for o in &covering {
-                approvers.extend(o.approvers.iter().filter(|a| !approvers.contains(a)).cloned().collect::<Vec<_>>());
-                reviewers.extend(o.reviewers.iter().filter(|r| !reviewers.contains(r)).cloned().collect::<Vec<_>>());
+                for (into, names) in [(&mut approvers, &o.approvers), (&mut reviewers, &o.reviewers)] {
+                    for name in names {
+                        if !into.contains(name) {
+                            into.push(name.clone());
+                        }
+                    }
+                }
             }
             let decided_by: Vec<String> = covering
                 .iter()

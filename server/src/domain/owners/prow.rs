@@ -171,7 +171,7 @@ pub fn people_of(
 ) -> (People, Vec<String>) {
     let mut found = People::default();
     let mut sources = Vec::new();
-    let mut add = |into: &mut Vec<String>, names: &[String]| {
+    let add = |into: &mut Vec<String>, names: &[String]| {
         for name in expand(names, aliases) {
             if !into.contains(&name) {
                 into.push(name);
