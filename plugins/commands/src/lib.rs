@@ -30,7 +30,9 @@ use rules::{Action, Config, Context, Level, Plan, State};
 struct Commands;
 
 impl Plugin for Commands {
-    /// New commits on a pull request remove `lgtm` (Prow's lgtm plugin), with a comment.
+    /// New commits on a pull request remove `lgtm` (Prow's lgtm plugin), with a
+    /// comment; a new pull request gets review requests from its files' owners when
+    /// `request_owner_reviews` is on.
     fn handle_event(event: Event) -> Result<(), Error> {
         let config: Config = config::get()?;
         let repo = event.repo().context("the event names no repository")?;
