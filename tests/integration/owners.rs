@@ -4,7 +4,8 @@
 //! directory's approver's `/approve` gives no `approved` label and a status comment
 //! naming the other directory's files and approvers; an `OWNERS` change brought by
 //! the pull request itself does not count; the other approver's `/approve` gives
-//! `approved`, the status comment edited in place. With `request_owner_reviews`, the
+//! `approved`, the status comment edited in place; a push to the default branch
+//! changing an `OWNERS` file is read at once. With `request_owner_reviews`, the
 //! opened pull request gets review requests from the owners' reviewers.
 use std::time::Duration;
 
@@ -224,6 +225,29 @@ async fn approve_counts_only_from_approvers_of_the_changed_files_of_the_default_
     // Withdrawing one approval takes the label away again.
     say(&app, number, "bob", "/approve cancel").await;
     assert!(!labels(&app, number).await.contains(&"approved".to_owned()));
+
+    // Once the default branch makes mallory a web approver, the push that does it
+    // drops the cached files, and mallory's approval counts.
+    write_file(
+        &app,
+        "master",
+        "web/OWNERS",
+        "approvers:\n  - web-leads\n  - mallory\n",
+    )
+    .await;
+    let mut push: Value = serde_json::from_slice(&corpus_payload("push/payload.json")).unwrap();
+    push["ref"] = "refs/heads/master".into();
+    push["deleted"] = false.into();
+    push["created"] = false.into();
+    push["commits"] =
+        json!([{"id": "0123456789abcdef0123456789abcdef01234567", "added": [], "modified": ["web/OWNERS"], "removed": []}]);
+    deliver(&app, "push", &push).await;
+    say(&app, number, "mallory", "/approve").await;
+    assert!(
+        labels(&app, number).await.contains(&"approved".to_owned()),
+        "{:?}",
+        replies(&app, number).await
+    );
     assert!(app.sim.violations().is_empty(), "{:?}", app.sim.violations());
 }
 
