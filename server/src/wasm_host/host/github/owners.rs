@@ -193,3 +193,18 @@ async fn read_all(
         aliases.as_deref(),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::clean;
+
+    #[test]
+    fn paths_are_relative_and_never_leave_the_repository() {
+        assert_eq!(clean("/web/app.ts").unwrap(), "web/app.ts");
+        assert_eq!(clean("OWNERS").unwrap(), "OWNERS");
+        assert!(clean("").is_err());
+        assert!(clean("/").is_err());
+        assert!(clean("a/../../etc/passwd").is_err());
+        assert!(clean("./a").is_err());
+    }
+}
