@@ -63,7 +63,7 @@ fn covered(file: &PathOwners, approved: &[String]) -> bool {
 }
 
 /// Where a pull request stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Status {
     /// The approvals that cover some file, in order.
     pub counted: Vec<String>,
