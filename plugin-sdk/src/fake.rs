@@ -266,7 +266,8 @@ pub(crate) fn answer<T: DeserializeOwned>(name: &str, args: Value) -> Result<T, 
         .and_then(VecDeque::pop_front)
         .or_else(|| state.always.get(name).cloned());
     let scripted = scripted.or_else(|| {
-        (name == "get-owners").then(|| Answer::Value(fake_owners(state.owners.as_deref(), &state.calls)))
+        (name == "get-owners")
+            .then(|| Answer::Value(fake_owners(state.owners.as_deref(), &state.calls)))
     });
     let unscripted = || HostError::Unavailable(format!("fake host: no answer scripted for {name}"));
     match scripted {

@@ -94,7 +94,13 @@ async fn app(config: Value) -> (TestApp, u64) {
     let pull = opened();
     app.sim.learn("pull_request", &pull);
     let number = pull["number"].as_u64().unwrap();
-    write_file(&app, "master", "api/OWNERS", "approvers:\n  - alice\nreviewers:\n  - rita\n").await;
+    write_file(
+        &app,
+        "master",
+        "api/OWNERS",
+        "approvers:\n  - alice\nreviewers:\n  - rita\n",
+    )
+    .await;
     write_file(
         &app,
         "master",
@@ -171,7 +177,9 @@ async fn github_as(app: &TestApp, number: u64, user: &str, body: &str) -> u64 {
 }
 
 async fn labels(app: &TestApp, number: u64) -> Vec<String> {
-    app.sim.issue_labels(OWNER, NAME, number).unwrap_or_default()
+    app.sim
+        .issue_labels(OWNER, NAME, number)
+        .unwrap_or_default()
 }
 
 /// Gantry's comments on the pull request.
@@ -202,7 +210,11 @@ async fn approve_counts_only_from_approvers_of_the_changed_files_of_the_default_
     assert!(said[0].contains("**NOT APPROVED**"), "{}", said[0]);
     assert!(said[0].contains("`web/app.ts`"), "{}", said[0]);
     assert!(said[0].contains("`web/OWNERS`"), "{}", said[0]);
-    assert!(said[0].contains("@bob"), "the alias is expanded: {}", said[0]);
+    assert!(
+        said[0].contains("@bob"),
+        "the alias is expanded: {}",
+        said[0]
+    );
     assert!(!said[0].contains("api/handler.go"), "{}", said[0]);
 
     // Mallory is an approver only in the pull request's own web/OWNERS.
@@ -240,8 +252,7 @@ async fn approve_counts_only_from_approvers_of_the_changed_files_of_the_default_
     push["ref"] = "refs/heads/master".into();
     push["deleted"] = false.into();
     push["created"] = false.into();
-    push["commits"] =
-        json!([{"id": "0123456789abcdef0123456789abcdef01234567", "added": [], "modified": ["web/OWNERS"], "removed": []}]);
+    push["commits"] = json!([{"id": "0123456789abcdef0123456789abcdef01234567", "added": [], "modified": ["web/OWNERS"], "removed": []}]);
     deliver(&app, "push", &push).await;
     say(&app, number, "mallory", "/approve").await;
     assert!(
@@ -249,7 +260,11 @@ async fn approve_counts_only_from_approvers_of_the_changed_files_of_the_default_
         "{:?}",
         replies(&app, number).await
     );
-    assert!(app.sim.violations().is_empty(), "{:?}", app.sim.violations());
+    assert!(
+        app.sim.violations().is_empty(),
+        "{:?}",
+        app.sim.violations()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -269,5 +284,9 @@ async fn a_new_pull_request_asks_the_owners_reviewers_when_configured() {
         .collect();
     asked.sort_unstable();
     assert_eq!(asked, ["octocat", "rita", "sam"]);
-    assert!(app.sim.violations().is_empty(), "{:?}", app.sim.violations());
+    assert!(
+        app.sim.violations().is_empty(),
+        "{:?}",
+        app.sim.violations()
+    );
 }

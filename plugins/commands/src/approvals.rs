@@ -124,7 +124,9 @@ pub fn comment(status: &Status, note: Option<&str>) -> String {
         out.push_str("\n\n");
     }
     if status.approved() {
-        out.push_str("This pull request is **APPROVED**: every changed file has an approver's `/approve`.");
+        out.push_str(
+            "This pull request is **APPROVED**: every changed file has an approver's `/approve`.",
+        );
     } else {
         out.push_str("This pull request is **NOT APPROVED** yet.");
     }
@@ -136,7 +138,10 @@ pub fn comment(status: &Status, note: Option<&str>) -> String {
         // Files with the same approvers together, in the order first met.
         let mut groups: Vec<(&[String], Vec<&PathOwners>)> = Vec::new();
         for file in &status.waiting {
-            match groups.iter_mut().find(|(a, _)| *a == file.approvers.as_slice()) {
+            match groups
+                .iter_mut()
+                .find(|(a, _)| *a == file.approvers.as_slice())
+            {
                 Some((_, files)) => files.push(file),
                 None => groups.push((&file.approvers, vec![file])),
             }
@@ -163,9 +168,10 @@ pub fn comment(status: &Status, note: Option<&str>) -> String {
             } else {
                 let suggested: Vec<String> =
                     approvers.iter().take(MAX_SUGGESTED).cloned().collect();
-                let from = files[0].decided_by.first().map_or(String::new(), |f| {
-                    format!(" (`{f}`)")
-                });
+                let from = files[0]
+                    .decided_by
+                    .first()
+                    .map_or(String::new(), |f| format!(" (`{f}`)"));
                 format!("ask {}{from}", people(&suggested))
             };
             out.push_str(&format!("- {files_text}: {ask}\n"));

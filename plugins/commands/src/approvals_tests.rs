@@ -35,7 +35,10 @@ fn one_directorys_approver_leaves_the_other_directory_waiting() {
     assert_eq!(waiting, vec!["web/c.ts"]);
     let text = comment(&s, None);
     assert!(text.contains("**NOT APPROVED**"), "{text}");
-    assert!(text.contains("`web/c.ts`: ask @bob, @carol (`web/OWNERS`)"), "{text}");
+    assert!(
+        text.contains("`web/c.ts`: ask @bob, @carol (`web/OWNERS`)"),
+        "{text}"
+    );
     assert!(!text.contains("api/a.go"), "{text}");
 }
 

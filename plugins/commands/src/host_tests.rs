@@ -142,7 +142,10 @@ fn with_owners_approve_labels_only_once_every_directory_is_approved() {
         .as_str()
         .unwrap_or_default()
         .to_owned();
-    assert!(body.contains("`web/c.ts`: ask @bob (`web/OWNERS`)"), "{body}");
+    assert!(
+        body.contains("`web/c.ts`: ask @bob (`web/OWNERS`)"),
+        "{body}"
+    );
     assert!(!body.contains("api/a.go"), "{body}");
     assert_eq!(host.kv_get("approvals/2"), Some(br#"["alice"]"#.to_vec()));
 
@@ -179,8 +182,10 @@ fn without_owners_approve_labels_at_once() {
     let host = FakeHost::install();
     host.always(
         "list-pull-request-files",
-        fake::Answer::Value(json!([{ "filename": "a.go", "status": "modified", "additions": 1,
-            "deletions": 0, "changes": 1, "patch": null, "previous_filename": null }])),
+        fake::Answer::Value(
+            json!([{ "filename": "a.go", "status": "modified", "additions": 1,
+            "deletions": 0, "changes": 1, "patch": null, "previous_filename": null }]),
+        ),
     );
     approve_by("anyone");
     assert_eq!(
@@ -201,11 +206,19 @@ fn a_new_pull_request_asks_the_owners_reviewers_when_configured() {
     let host = FakeHost::install();
     two_directory_files(&host);
     Commands::handle_event(opened()).unwrap();
-    assert!(host.calls_to("request-reviewers").is_empty(), "off by default");
+    assert!(
+        host.calls_to("request-reviewers").is_empty(),
+        "off by default"
+    );
     assert!(host.calls_to("get-owners").is_empty());
 
     host.set_config(json!({ "request_owner_reviews": true }));
     Commands::handle_event(opened()).unwrap();
     let asked = host.calls_to("request-reviewers");
-    assert_eq!(asked[0].args["users"], json!(["rita", "sam"]), "{:?}", host.calls());
+    assert_eq!(
+        asked[0].args["users"],
+        json!(["rita", "sam"]),
+        "{:?}",
+        host.calls()
+    );
 }

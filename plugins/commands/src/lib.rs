@@ -197,7 +197,9 @@ fn approve_with_owners(
         kv::set_json(&key, &after)?;
     }
     let status = approvals::status(&owners, &after);
-    let labelled = labels.iter().any(|l| l.eq_ignore_ascii_case(rules::APPROVED));
+    let labelled = labels
+        .iter()
+        .any(|l| l.eq_ignore_ascii_case(rules::APPROVED));
     let mut actions = Vec::new();
     if status.approved() && !labelled {
         actions.push(Action::AddLabels(vec![rules::APPROVED.into()]));
@@ -242,10 +244,15 @@ fn request_owner_reviews(
         return Ok(());
     }
     match github::request_reviewers(repo, number, &reviewers) {
-        Ok(Written::Done(())) => info!("#{number}: requested reviews from {}", reviewers.join(", ")),
+        Ok(Written::Done(())) => {
+            info!("#{number}: requested reviews from {}", reviewers.join(", "))
+        }
         Ok(Written::Held(held)) => info!("#{number}: requesting reviews is {held}"),
         Err(e) => match e.refusal().map(str::to_owned) {
-            Some(why) => warn!("#{number}: GitHub would not request reviews from {}: {why}", reviewers.join(", ")),
+            Some(why) => warn!(
+                "#{number}: GitHub would not request reviews from {}: {why}",
+                reviewers.join(", ")
+            ),
             None => return Err(e).with_context(|| format!("requesting reviews on #{number}")),
         },
     }

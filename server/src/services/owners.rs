@@ -95,9 +95,18 @@ mod tests {
                 "commits": [{ "added": [], "modified": files, "removed": [] }],
             })
         };
-        assert!(push_touches_ownership(&push("refs/heads/main", &["a/OWNERS"])));
-        assert!(!push_touches_ownership(&push("refs/heads/main", &["a/b.rs"])));
-        assert!(!push_touches_ownership(&push("refs/heads/topic", &["a/OWNERS"])));
+        assert!(push_touches_ownership(&push(
+            "refs/heads/main",
+            &["a/OWNERS"]
+        )));
+        assert!(!push_touches_ownership(&push(
+            "refs/heads/main",
+            &["a/b.rs"]
+        )));
+        assert!(!push_touches_ownership(&push(
+            "refs/heads/topic",
+            &["a/OWNERS"]
+        )));
         let forced = json!({
             "ref": "refs/heads/main",
             "repository": { "default_branch": "main" },

@@ -65,8 +65,7 @@ fn login_ok(s: &str) -> bool {
 /// A team's slug.
 fn team_ok(s: &str) -> bool {
     !s.is_empty()
-        && s
-            .bytes()
+        && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 

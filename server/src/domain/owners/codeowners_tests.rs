@@ -126,7 +126,10 @@ fn docs_star_covers_direct_files_and_slash_docs_every_depth() {
         owners_of(only_star, "docs/getting-started.md"),
         Some(user("docs@example.com"))
     );
-    assert_eq!(owners_of(only_star, "docs/build-app/troubleshooting.md"), None);
+    assert_eq!(
+        owners_of(only_star, "docs/build-app/troubleshooting.md"),
+        None
+    );
 }
 
 #[test]

@@ -121,11 +121,7 @@ mod tests {
     #[test]
     fn owners_files_decide_under_them_and_codeowners_elsewhere_counting_as_both() {
         let owners = BTreeMap::from([("prow".to_owned(), "approvers: [Alice]\n".to_owned())]);
-        let o = Ownership::from_texts(
-            Some((".github/CODEOWNERS", "* @Octocat\n")),
-            &owners,
-            None,
-        );
+        let o = Ownership::from_texts(Some((".github/CODEOWNERS", "* @Octocat\n")), &owners, None);
         let prow = o.of("prow/x.go");
         assert_eq!(prow.approvers, vec!["alice"]);
         assert!(prow.reviewers.is_empty());

@@ -84,16 +84,15 @@ pub fn parse_owners(text: &str) -> Result<OwnersFile, String> {
     if !matches!(doc, Yaml::Hash(_) | Yaml::Null) {
         return Err("an OWNERS file is a mapping".into());
     }
-    let no_parent_owners = matches!(
-        doc["options"]["no_parent_owners"],
-        Yaml::Boolean(true)
-    );
+    let no_parent_owners = matches!(doc["options"]["no_parent_owners"], Yaml::Boolean(true));
     let mut entries = Vec::new();
     match &doc["filters"] {
         Yaml::Hash(filters) => {
             let top = people(&doc)?;
             if top != People::default() {
-                return Err("an OWNERS file has either `filters` or top-level lists, not both".into());
+                return Err(
+                    "an OWNERS file has either `filters` or top-level lists, not both".into(),
+                );
             }
             for (pattern, value) in filters {
                 let Yaml::String(pattern) = pattern else {

@@ -100,7 +100,10 @@ fn ownership_is_the_union_up_the_tree_stopping_at_no_parent_owners() {
 fn a_filtered_file_that_matches_nothing_leaves_the_file_to_the_parents() {
     let files = tree(&[
         ("", "approvers: [root]\n"),
-        ("docs", "filters:\n  \"\\\\.md$\":\n    approvers: [writer]\n"),
+        (
+            "docs",
+            "filters:\n  \"\\\\.md$\":\n    approvers: [writer]\n",
+        ),
     ]);
     let (md, sources) = people_of(&files, &BTreeMap::new(), "docs/a.md");
     assert_eq!(md.approvers, vec!["writer", "root"]);

@@ -98,7 +98,11 @@ impl CallData {
         if paths.len() > MAX_PATHS {
             return invalid(format!("at most {MAX_PATHS} paths at once"));
         }
-        let paths = match paths.iter().map(|p| clean(p)).collect::<Result<Vec<_>, _>>() {
+        let paths = match paths
+            .iter()
+            .map(|p| clean(p))
+            .collect::<Result<Vec<_>, _>>()
+        {
             Ok(paths) => paths,
             Err(e) => return Ok(Err(e)),
         };
