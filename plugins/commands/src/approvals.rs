@@ -207,7 +207,7 @@ pub fn reviewers_for(files: &[PathOwners], author: &str, max: usize) -> Vec<Stri
         }
     }
     // Stable: ties keep the order first met.
-    counts.sort_by(|a, b| b.1.cmp(&a.1));
+    counts.sort_by_key(|c| std::cmp::Reverse(c.1));
     counts.into_iter().take(max).map(|(r, _)| r).collect()
 }
 
