@@ -34,6 +34,7 @@ mod m20261209_100000_add_job_cancel;
 mod m20261209_100000_create_model_calls;
 mod m20261209_120000_create_model_budgets;
 mod m20261209_130000_create_repo_onboardings;
+mod m20261209_133000_create_ownership_files;
 
 /// The migrations whose rollback removes the audit log or its protections (the
 /// table and its append-only triggers, the `TRUNCATE` guard): `gantry migrate down`
@@ -80,6 +81,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_100000_create_model_calls::Migration),
             Box::new(m20261209_120000_create_model_budgets::Migration),
             Box::new(m20261209_130000_create_repo_onboardings::Migration),
+            Box::new(m20261209_133000_create_ownership_files::Migration),
         ]
     }
 }

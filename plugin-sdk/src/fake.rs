@@ -60,6 +60,15 @@ struct State {
     approvals: u64,
     completions: VecDeque<Result<Completion, ModelError>>,
     providers: Option<Vec<ProviderInfo>>,
+    owners: Option<Vec<FakeOwners>>,
+}
+
+/// One directory's owners for the fake host's `get-owners` ([`FakeHost::set_owners`]).
+#[derive(Debug, Clone)]
+struct FakeOwners {
+    dir: String,
+    approvers: Vec<String>,
+    reviewers: Vec<String>,
 }
 
 thread_local! {
@@ -112,6 +121,25 @@ impl FakeHost {
     /// Answers every call to `name` (not answered by the queue) with `answer`.
     pub fn always(&self, name: &str, answer: Answer) -> &Self {
         self.0.borrow_mut().always.insert(name.to_owned(), answer);
+        self
+    }
+
+    /// Gives the repository ownership files for `get-owners` (when no answer to it
+    /// is scripted): each entry is a directory (`""` the root) with its approvers
+    /// and reviewers, as an `OWNERS` file there would; a path's owners are the
+    /// union of the entries of its directories, `decided_by` their `OWNERS` files,
+    /// nearest first. Without this, `get-owners` answers no owners for every path.
+    pub fn set_owners(&self, dirs: &[(&str, &[&str], &[&str])]) -> &Self {
+        let owned = |names: &[&str]| names.iter().map(|n| (*n).to_owned()).collect();
+        self.0.borrow_mut().owners = Some(
+            dirs.iter()
+                .map(|(dir, approvers, reviewers)| FakeOwners {
+                    dir: dir.trim_matches('/').to_owned(),
+                    approvers: owned(approvers),
+                    reviewers: owned(reviewers),
+                })
+                .collect(),
+        );
         self
     }
 
@@ -237,6 +265,10 @@ pub(crate) fn answer<T: DeserializeOwned>(name: &str, args: Value) -> Result<T, 
         .get_mut(name)
         .and_then(VecDeque::pop_front)
         .or_else(|| state.always.get(name).cloned());
+    let scripted = scripted.or_else(|| {
+        (name == "get-owners")
+            .then(|| Answer::Value(fake_owners(state.owners.as_deref(), &state.calls)))
+    });
     let unscripted = || HostError::Unavailable(format!("fake host: no answer scripted for {name}"));
     match scripted {
         Some(Answer::Error(e)) => Err(e),
@@ -283,6 +315,43 @@ pub(crate) fn answer<T: DeserializeOwned>(name: &str, args: Value) -> Result<T, 
         .find_map(|v| serde_json::from_value(v).ok())
         .ok_or_else(unscripted),
     }
+}
+
+/// `get-owners`' answer for the paths of the last call, by [`FakeHost::set_owners`].
+fn fake_owners(owners: Option<&[FakeOwners]>, calls: &[Call]) -> Value {
+    let paths = calls
+        .last()
+        .and_then(|c| c.args["paths"].as_array().cloned())
+        .unwrap_or_default();
+    let answers: Vec<Value> = paths
+        .iter()
+        .map(|path| {
+            let path = path.as_str().unwrap_or_default();
+            let mut covering: Vec<&FakeOwners> = owners
+                .unwrap_or_default()
+                .iter()
+                .filter(|o| o.dir.is_empty() || path.starts_with(&format!("{}/", o.dir)))
+                .collect();
+            covering.sort_by_key(|o| std::cmp::Reverse(o.dir.len()));
+            let mut approvers: Vec<String> = Vec::new();
+            let mut reviewers: Vec<String> = Vec::new();
+            for o in &covering {
+                for (into, names) in [(&mut approvers, &o.approvers), (&mut reviewers, &o.reviewers)] {
+                    for name in names {
+                        if !into.contains(name) {
+                            into.push(name.clone());
+                        }
+                    }
+                }
+            }
+            let decided_by: Vec<String> = covering
+                .iter()
+                .map(|o| if o.dir.is_empty() { "OWNERS".to_owned() } else { format!("{}/OWNERS", o.dir) })
+                .collect();
+            json!({ "path": path, "approvers": approvers, "reviewers": reviewers, "decided_by": decided_by })
+        })
+        .collect();
+    Value::Array(answers)
 }
 
 /// Records a call that answers nothing (`log`, `metrics`).

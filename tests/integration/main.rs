@@ -47,6 +47,7 @@ mod model_budgets;
 mod model_calls;
 mod models;
 mod observability;
+mod owners;
 mod pagination;
 mod plugin_agent;
 mod plugin_agent_fix;

@@ -230,7 +230,13 @@ fn the_bundled_plugins_derive_or_write_their_schemas_and_keep_their_defaults() {
         .manifest;
     assert_eq!(
         commands.default_config,
-        Some(json!({"allowed_labels": [], "acknowledge": true, "lgtm_reset_on_push": true}))
+        Some(json!({
+            "allowed_labels": [],
+            "acknowledge": true,
+            "lgtm_reset_on_push": true,
+            "request_owner_reviews": false,
+            "max_owner_reviewers": 2
+        }))
     );
     let schema = commands.config_schema.unwrap();
     assert_eq!(

@@ -63,6 +63,18 @@ pub fn list_pull_request_files(repo: &Repo, number: u64) -> Result<Vec<PullReque
     ))
 }
 
+/// The owners of each of `paths`, in order, by the ownership files on the
+/// repository's default branch (never a pull request's): Prow's `OWNERS` where one
+/// covers the path, else `CODEOWNERS`, whose owners are approvers and reviewers
+/// both. Without such files every path has no owners (empty lists, empty
+/// `decided_by`). Needs `contents:read`.
+///
+/// # Errors
+/// The host's refusal or GitHub's.
+pub fn get_owners(repo: &Repo, paths: &[String]) -> Result<Vec<PathOwners>, Error> {
+    read(host_call!("get-owners", get_owners(repo, paths)))
+}
+
 /// A user's permission on the repository. Needs `issues:read`.
 ///
 /// # Errors

@@ -109,3 +109,116 @@ fn a_denied_write_fails_the_command_with_a_readable_message() {
         "{e}"
     );
 }
+
+/// Pull request #2 changes one file in `api/` and one in `web/`.
+fn two_directory_files(host: &FakeHost) {
+    let file = |name: &str| {
+        json!({ "filename": name, "status": "modified", "additions": 1, "deletions": 0,
+                "changes": 1, "patch": null, "previous_filename": null })
+    };
+    host.always(
+        "list-pull-request-files",
+        fake::Answer::Value(json!([file("api/a.go"), file("web/c.ts")])),
+    );
+    host.set_owners(&[("api", &["alice"], &["rita"]), ("web", &["bob"], &["sam"])]);
+}
+
+fn approve_by(user: &str) {
+    let event = comment_on_pull(user, "author");
+    let command = fake::command("/approve", user, Permission::Write, 2, true, event);
+    Commands::handle_command(command).unwrap();
+}
+
+#[test]
+fn with_owners_approve_labels_only_once_every_directory_is_approved() {
+    let host = FakeHost::install();
+    two_directory_files(&host);
+    host.reply("create-comment", json!(77));
+    approve_by("alice");
+    assert!(host.calls_to("add-labels").is_empty(), "{:?}", host.calls());
+    let asked = host.calls_to("get-owners");
+    assert_eq!(asked[0].args["paths"], json!(["api/a.go", "web/c.ts"]));
+    let body = host.calls_to("create-comment")[0].args["body"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        body.contains("`web/c.ts`: ask @bob (`web/OWNERS`)"),
+        "{body}"
+    );
+    assert!(!body.contains("api/a.go"), "{body}");
+    assert_eq!(host.kv_get("approvals/2"), Some(br#"["alice"]"#.to_vec()));
+
+    approve_by("bob");
+    assert_eq!(
+        host.calls_to("add-labels")[0].args["labels"],
+        json!(["approved"])
+    );
+    // The status comment is edited in place.
+    let edited = host.calls_to("update-comment");
+    assert_eq!(edited[0].args["comment_id"], 77, "{:?}", host.calls());
+    assert!(edited[0].args["body"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("**APPROVED**"));
+}
+
+#[test]
+fn with_owners_a_non_approvers_approve_does_not_count() {
+    let host = FakeHost::install();
+    two_directory_files(&host);
+    approve_by("mallory");
+    assert!(host.calls_to("add-labels").is_empty());
+    assert_eq!(host.kv_get("approvals/2"), None);
+    let body = host.calls_to("create-comment")[0].args["body"].clone();
+    assert!(
+        body.as_str().unwrap_or_default().contains("does not count"),
+        "{body}"
+    );
+}
+
+#[test]
+fn without_owners_approve_labels_at_once() {
+    let host = FakeHost::install();
+    host.always(
+        "list-pull-request-files",
+        fake::Answer::Value(
+            json!([{ "filename": "a.go", "status": "modified", "additions": 1,
+            "deletions": 0, "changes": 1, "patch": null, "previous_filename": null }]),
+        ),
+    );
+    approve_by("anyone");
+    assert_eq!(
+        host.calls_to("add-labels")[0].args["labels"],
+        json!(["approved"])
+    );
+}
+
+#[test]
+fn a_new_pull_request_asks_the_owners_reviewers_when_configured() {
+    let opened = || {
+        let mut v: Value =
+            serde_json::from_str(&corpus("pull_request/synchronize.payload.json")).unwrap();
+        v["action"] = "opened".into();
+        v["pull_request"]["user"]["login"] = "author".into();
+        fake::event("pull_request", &v.to_string())
+    };
+    let host = FakeHost::install();
+    two_directory_files(&host);
+    Commands::handle_event(opened()).unwrap();
+    assert!(
+        host.calls_to("request-reviewers").is_empty(),
+        "off by default"
+    );
+    assert!(host.calls_to("get-owners").is_empty());
+
+    host.set_config(json!({ "request_owner_reviews": true }));
+    Commands::handle_event(opened()).unwrap();
+    let asked = host.calls_to("request-reviewers");
+    assert_eq!(
+        asked[0].args["users"],
+        json!(["rita", "sam"]),
+        "{:?}",
+        host.calls()
+    );
+}

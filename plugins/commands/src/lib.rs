@@ -7,7 +7,10 @@
 //! against the manifest's `who` and calls [`Plugin::handle_command`] once per command
 //! line. This file only carries out what [`rules::plan`] decided: the GitHub calls,
 //! the reply (kept per issue and topic in KV so a later reply edits it instead of
-//! adding a comment), and the reaction that acknowledges the command.
+//! adding a comment), and the reaction that acknowledges the command. When the
+//! repository has `OWNERS` or `CODEOWNERS` files, `/approve` follows them
+//! ([`approvals`]) and a new pull request can get review requests from the owners
+//! of its files.
 use gantry_plugin_sdk::events::TypedEvent;
 use gantry_plugin_sdk::github::{self, IssueState};
 use gantry_plugin_sdk::{
@@ -15,18 +18,21 @@ use gantry_plugin_sdk::{
 };
 use serde_json::Value;
 
+mod approvals;
 mod payload;
 mod rules;
 
 #[cfg(test)]
 mod host_tests;
 
-use rules::{Action, Config, Context, Level, State};
+use rules::{Action, Config, Context, Level, Plan, State};
 
 struct Commands;
 
 impl Plugin for Commands {
-    /// New commits on a pull request remove `lgtm` (Prow's lgtm plugin), with a comment.
+    /// New commits on a pull request remove `lgtm` (Prow's lgtm plugin), with a
+    /// comment; a new pull request gets review requests from its files' owners when
+    /// `request_owner_reviews` is on.
     fn handle_event(event: Event) -> Result<(), Error> {
         let config: Config = config::get()?;
         let repo = event.repo().context("the event names no repository")?;
@@ -34,6 +40,9 @@ impl Plugin for Commands {
             return Ok(());
         };
         let number = pr.pull_request.number;
+        if pr.action == "opened" {
+            return request_owner_reviews(&config, &repo, number, &pr.pull_request.user.login);
+        }
         if !rules::lgtm_reset(&config, &pr.action, &pr.pull_request.label_names()) {
             return Ok(());
         }
@@ -76,7 +85,17 @@ impl Plugin for Commands {
             assignees: &item.assignees,
             labels: &item.labels,
         };
-        let plan = rules::plan(&cx, &config);
+        let owned = if command.is_pull_request
+            && matches!(command.verb.as_str(), "approve" | "remove-approve")
+        {
+            approve_with_owners(&repo, &command, &item.labels)?
+        } else {
+            None
+        };
+        let plan = match owned {
+            Some(plan) => plan,
+            None => rules::plan(&cx, &config),
+        };
         if plan.is_empty() {
             info!(
                 "/{} {} on #{}: nothing to do",
@@ -116,6 +135,129 @@ impl Plugin for Commands {
 
 // The configuration's schema is derived from `rules::Config`.
 gantry_plugin_sdk::register_plugin!(Commands, config = Config);
+
+/// The paths a pull request changes (a renamed file's old path too), by the
+/// files GitHub lists.
+fn changed_paths(repo: &Repo, number: u64) -> Result<Vec<String>, Error> {
+    let files = github::list_pull_request_files(repo, number)
+        .with_context(|| format!("listing the files of #{number}"))?;
+    let mut paths: Vec<String> = Vec::new();
+    for file in files {
+        for path in std::iter::once(file.filename).chain(file.previous_filename) {
+            if !paths.contains(&path) {
+                paths.push(path);
+            }
+        }
+    }
+    Ok(paths)
+}
+
+/// `/approve`, `/approve cancel` and `/remove-approve` when the repository has
+/// ownership files for the changed files: the approval is remembered (or
+/// withdrawn) if it counts, and the plan sets `approved` by coverage, with the
+/// status comment as its reply. `None`: no owners here (or a usage error), so
+/// the command works as without them.
+fn approve_with_owners(
+    repo: &Repo,
+    command: &Command,
+    labels: &[String],
+) -> Result<Option<Plan>, Error> {
+    let args = command.args.trim().to_ascii_lowercase();
+    let withdraw = command.verb == "remove-approve" || args == "cancel";
+    if !withdraw && !matches!(args.as_str(), "" | "no-issue") {
+        return Ok(None);
+    }
+    let number = command.number;
+    let paths = changed_paths(repo, number)?;
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    let owners = github::get_owners(repo, &paths)
+        .with_context(|| format!("reading the owners of #{number}'s files"))?;
+    if !approvals::has_owners(&owners) {
+        return Ok(None);
+    }
+    let key = approvals::key(number);
+    let before: Vec<String> = kv::get_json(&key)?.unwrap_or_default();
+    let author = &command.author;
+    let counts = withdraw
+        || approvals::is_approver(&owners, author)
+        || owners.iter().any(|o| o.approvers.is_empty());
+    let note = (!counts).then(|| {
+        format!(
+            "@{author}: your `/approve` does not count: you are not an approver of any file this pull request changes."
+        )
+    });
+    let after = if counts {
+        approvals::update(before.clone(), author, withdraw)
+    } else {
+        before.clone()
+    };
+    if after != before {
+        kv::set_json(&key, &after)?;
+    }
+    let status = approvals::status(&owners, &after);
+    let labelled = labels
+        .iter()
+        .any(|l| l.eq_ignore_ascii_case(rules::APPROVED));
+    let mut actions = Vec::new();
+    if status.approved() && !labelled {
+        actions.push(Action::AddLabels(vec![rules::APPROVED.into()]));
+    } else if !status.approved() && labelled {
+        actions.push(Action::RemoveLabels(vec![rules::APPROVED.into()]));
+    }
+    info!(
+        "#{number}: /{} {} by {author}: {} of {} files waiting",
+        command.verb,
+        command.args,
+        status.waiting.len(),
+        owners.len()
+    );
+    Ok(Some(Plan {
+        topic: rules::topic_of(&command.verb),
+        actions,
+        reply: Some(approvals::comment(&status, note.as_deref())),
+    }))
+}
+
+/// On a new pull request, with `request_owner_reviews`: requests reviews from the
+/// owners' reviewers of its files.
+fn request_owner_reviews(
+    config: &Config,
+    repo: &Repo,
+    number: u64,
+    author: &str,
+) -> Result<(), Error> {
+    if !config.request_owner_reviews {
+        return Ok(());
+    }
+    let paths = changed_paths(repo, number)?;
+    if paths.is_empty() {
+        return Ok(());
+    }
+    let owners = github::get_owners(repo, &paths)
+        .with_context(|| format!("reading the owners of #{number}'s files"))?;
+    let max = usize::try_from(config.max_owner_reviewers).unwrap_or(usize::MAX);
+    let reviewers = approvals::reviewers_for(&owners, author, max);
+    if reviewers.is_empty() {
+        info!("#{number}: no owner to request a review from");
+        return Ok(());
+    }
+    match github::request_reviewers(repo, number, &reviewers) {
+        Ok(Written::Done(())) => {
+            info!("#{number}: requested reviews from {}", reviewers.join(", "))
+        }
+        Ok(Written::Held(held)) => info!("#{number}: requesting reviews is {held}"),
+        Err(e) => match e.refusal().map(str::to_owned) {
+            Some(why) => warn!(
+                "#{number}: GitHub would not request reviews from {}: {why}",
+                reviewers.join(", ")
+            ),
+            None => return Err(e).with_context(|| format!("requesting reviews on #{number}")),
+        },
+    }
+    Ok(())
+}
 
 /// The issue or pull request as GitHub has it now.
 fn fetch_item(repo: &Repo, number: u64) -> Result<payload::Item, Error> {

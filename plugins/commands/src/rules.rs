@@ -43,6 +43,13 @@ pub struct Config {
     /// Remove `lgtm` when new commits are pushed to the pull request
     /// (`pull_request.synchronize`), with a comment saying so.
     pub lgtm_reset_on_push: bool,
+    /// When a pull request is opened, request reviews from the reviewers the
+    /// repository's `OWNERS` or `CODEOWNERS` files (default branch) name for its
+    /// changed files, those reviewing the most files first (never its author).
+    pub request_owner_reviews: bool,
+    /// How many reviewers `request_owner_reviews` asks at most.
+    #[schemars(range(min = 1, max = 15))]
+    pub max_owner_reviewers: u32,
 }
 
 impl Default for Config {
@@ -51,6 +58,8 @@ impl Default for Config {
             allowed_labels: Vec::new(),
             acknowledge: true,
             lgtm_reset_on_push: true,
+            request_owner_reviews: false,
+            max_owner_reviewers: 2,
         }
     }
 }

@@ -20,6 +20,7 @@ pub mod jobs;
 pub mod kv;
 pub mod model_budgets;
 pub mod model_calls;
+pub mod ownership_files;
 pub mod persist;
 pub mod plugin_secrets;
 pub mod plugin_seeds;

@@ -3,7 +3,8 @@
 //! which projects' records a reader may see (`Visibility`), the projects plugin settings apply to,
 //! and the typed vocabulary of the audit log, approvals and plugins (actors, actions,
 //! statuses, capabilities, run outcomes; `vocabulary` makes such string enums), and
-//! the JSON API's error catalogue (`ApiErrorCode`).
+//! the JSON API's error catalogue (`ApiErrorCode`), and who owns a repository's files
+//! by its `CODEOWNERS` and Prow `OWNERS` files (`owners`).
 mod approval;
 mod audit;
 mod capability;
@@ -11,6 +12,7 @@ mod catalog;
 mod cause;
 mod error_code;
 mod event;
+pub mod owners;
 mod project;
 mod proxy;
 mod run;

@@ -2,7 +2,8 @@
 //! running the plugins that subscribe to its event, managing installed plugins,
 //! signing in, approvals (deciding, expiring, telling plugins), recovering
 //! deliveries GitHub could not make (`recovery`), repositories' own
-//! `.github/gantry.yml` (`repo_config`) and registering the GitHub App
+//! `.github/gantry.yml` (`repo_config`), the cache of their ownership files
+//! (`owners`) and registering the GitHub App
 //! (`app_setup`). `plugin_test` runs
 //! the simulator, so it is only in builds with the `sandbox` feature.
 pub mod app_setup;
@@ -17,6 +18,7 @@ pub mod installations;
 pub mod installed;
 pub mod intake;
 pub mod job_config;
+pub mod owners;
 #[cfg(feature = "sandbox")]
 pub mod plugin_test;
 pub mod policies;

@@ -83,6 +83,9 @@ pub struct ProcessServices {
     /// What model calls may spend (`[model_spending]`): reserved before each call,
     /// shown on the dashboard and `/metrics`.
     pub model_budget: Arc<crate::model::budget::ModelBudget>,
+    /// How long `get-owners` trusts the ownership files it cached before reading
+    /// them again (`repository_config.refresh_secs`).
+    pub ownership_refresh: std::time::Duration,
 }
 
 /// Where git workspaces clone from and live on disk.
@@ -128,6 +131,9 @@ impl ProcessServices {
                 &settings.models,
             )),
             model_budget: Arc::new(model_budget(settings, metrics)),
+            ownership_refresh: std::time::Duration::from_secs(
+                settings.repository_config.refresh_secs,
+            ),
         })
     }
 }

@@ -5,7 +5,8 @@
 //! admit the delivery (`routing.rs`; a refusal is recorded with the job) with the
 //! repository's `.github/gantry.yml` applied (`services::repo_config`, which also
 //! posts the `gantry/config` check run of a pull request changing it, and proposes
-//! the file to repositories an installation event adds), then the
+//! the file to repositories an installation event adds; a push changing ownership
+//! files clears their cache, `services::owners`), then the
 //! plugins whose commands a comment carries (`services::commands`), each with the
 //! hooks around it (`wrapped.rs`, `services::around`), record each run, then
 //! complete or retry the job, or end it `cancelled` when it was cancelled (job
@@ -26,7 +27,7 @@ use crate::github::GitHubError;
 use crate::services::around::Target;
 use crate::services::commands::{self, CommentContext, Routed};
 use crate::services::installed::active::ActivePlugins;
-use crate::services::{approvals, installations, repo_config, schedule};
+use crate::services::{approvals, installations, owners, repo_config, schedule};
 use crate::wasm_host::{InvocationReport, JobEnv, Outcome, PluginCommand, PluginEvent, StopSignal};
 
 mod routing;
@@ -195,6 +196,14 @@ async fn run_job(state: &AppState, job: Job, stop: StopSignal) -> anyhow::Result
         payload.as_ref(),
         meta.repository.as_ref(),
         config,
+    )
+    .await?;
+    // A push changing ownership files: plugins read them again (`get-owners`).
+    owners::before_job(
+        &state.db,
+        &delivery.event,
+        payload.as_ref(),
+        meta.repository.as_ref(),
     )
     .await?;
     if let (Some(payload), Some(repository), "pull_request") =

@@ -3,7 +3,7 @@
 //! (reads may be allowed or denied; writes may also be held for approval) and then
 //! sent. Answers are turned into the WIT records here; `current` answers the
 //! interface (writes say done or held), `issues`, `pulls`, `branches`, `diffs`,
-//! `reads` and `logs` hold the calls new in v0.2.
+//! `reads`, `logs` and `owners` hold the calls new in v0.2.
 use serde_json::{json, Value};
 
 use super::super::bindings::gantry::plugin::github::{
@@ -24,6 +24,7 @@ mod current;
 mod diffs;
 mod issues;
 mod logs;
+mod owners;
 mod pages;
 mod pulls;
 mod reads;

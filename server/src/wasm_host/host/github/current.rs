@@ -2,11 +2,11 @@
 //! `github.rs` do. Every write answers a `written` value that says whether it was
 //! done or is held for a maintainer's approval: being held is not an error (see
 //! `host::written`). The calls new in v0.2 are in `issues`, `pulls`,
-//! `branches`, `diffs`, `reads` and `logs`.
+//! `branches`, `diffs`, `reads`, `logs` and `owners`.
 use super::super::super::bindings::gantry::plugin::github::{
     Artifact, CheckRun, CheckRunInfo, CombinedStatus, CommitSummary, Comparison, File, Host, Issue,
     IssueState, IssueUpdate, MergeRequest, Milestone, NewIssue, NewPullRequest, NewRelease,
-    NewReview, PullRequest, PullRequestFile, PullRequestUpdate, Release, ReviewComment,
+    NewReview, PathOwners, PullRequest, PullRequestFile, PullRequestUpdate, Release, ReviewComment,
     SearchResult, StatusState, WorkflowRun, WorkflowRunLogs, WrittenIssue, WrittenPullRequest,
     WrittenRelease,
 };
@@ -56,6 +56,7 @@ impl Host for CallData {
         fn get_release_by_tag(repo: Repo, tag: String) -> Option<Release>;
         fn list_run_artifacts(repo: Repo, run_id: u64) -> Vec<Artifact>;
         fn get_file(repo: Repo, path: String, at: Option<String>) -> Option<File>;
+        fn get_owners(repo: Repo, paths: Vec<String>) -> Vec<PathOwners>;
         fn get_ref(repo: Repo, name: String) -> Option<String>;
     }
 
