@@ -9,16 +9,15 @@
 //! stalls (retried without a second charge) are `model_calls.rs`'s.
 use std::time::Duration;
 
-use gantry_server::config::models::{ProviderKind, ProviderSettings, KEY_OWNER};
 use gantry_server::config::Settings;
 use gantry_server::db::entities::audit_log;
 use gantry_server::db::model_calls;
-use gantry_server::secrets::plugin::{self as plugin_secrets, Binding, SecretId};
 use gantry_simulator::PullFile;
 use sea_orm::EntityTrait;
 use serde_json::{json, Value};
 
 use crate::helpers::{corpus_payload, spawn_app, AppOptions, Plugins, TestApp};
+use crate::stand_in;
 
 const OWNER: &str = "Codertocat";
 const NAME: &str = "Hello-World";
@@ -32,18 +31,9 @@ const FOOTER: &str = "<sub>Written with a language model (stand-in/sim-small) vi
 
 /// `stand-in`: the simulator's `/v1`, priced.
 fn with_stand_in(settings: &mut Settings) {
-    settings.models.insert(
-        "stand-in".into(),
-        ProviderSettings {
-            kind: ProviderKind::OpenaiCompatible,
-            base_url: format!("{}/v1", settings.github.api_url),
-            model: "sim-small".into(),
-            timeout_secs: 5,
-            api_key_secret: Some("stand-in-key".into()),
-            input_per_million: 0.15,
-            output_per_million: 0.6,
-        },
-    );
+    settings
+        .models
+        .insert("stand-in".into(), stand_in::provider(settings, 5));
 }
 
 /// The agent answering with `stand-in`, allowed by a rule, on the corpus
@@ -57,21 +47,7 @@ async fn agent_with_model(tweak: fn(&mut Settings)) -> TestApp {
         ..AppOptions::default()
     })
     .await;
-    app.sim.set_model_keys(&[KEY]);
-    let host = app.state.settings.models["stand-in"].host().unwrap();
-    plugin_secrets::set(
-        &app.state.db,
-        app.state.settings.secrets.key.as_ref(),
-        SecretId {
-            plugin: KEY_OWNER,
-            scope: "*",
-            name: "stand-in-key",
-        },
-        &Binding::new(&[host], &[]).unwrap(),
-        KEY,
-    )
-    .await
-    .unwrap();
+    stand_in::store_key(&app, KEY).await;
     app.allow("agent", &["model:stand-in"]).await;
     let pull: Value =
         serde_json::from_slice(&corpus_payload("pull_request/opened.payload.json")).unwrap();

@@ -81,6 +81,7 @@ mod schedule;
 mod secrets;
 mod self_approval;
 mod separation;
+mod stand_in;
 mod strict_requests;
 mod team_roles;
 mod telemetry;

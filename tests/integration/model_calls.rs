@@ -10,20 +10,19 @@
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use gantry_server::config::models::{ProviderKind, ProviderSettings, KEY_OWNER};
 use gantry_server::config::Settings;
 use gantry_server::db::entities::{approvals, audit_log};
 use gantry_server::db::kv::{self, KvScope};
 use gantry_server::db::model_calls;
 use gantry_server::model::record::prompt_sha256;
 use gantry_server::model::Message;
-use gantry_server::secrets::plugin::{self as plugin_secrets, Binding, SecretId};
 use gantry_simulator::{Fault, FaultKind, ModelFault};
 use sea_orm::EntityTrait;
 use serde_json::Value;
 
 use crate::dashboard::{main_of, sign_in};
 use crate::helpers::{corpus_payload, delivery_id, spawn_app, AppOptions, Plugins, TestApp};
+use crate::stand_in;
 
 /// The stand-in's API key in these tests: distinctive, so a search finds it.
 const KEY: &str = "sk-gantry-model-key-5c1e9a7f3b2d";
@@ -31,15 +30,7 @@ const KEY: &str = "sk-gantry-model-key-5c1e9a7f3b2d";
 /// Configures `stand-in` (declared by the fixture) and `undeclared` (not), both
 /// pointing at the simulator's `/v1`, with prices and a one-second timeout.
 fn with_providers(settings: &mut Settings) {
-    let stand_in = ProviderSettings {
-        kind: ProviderKind::OpenaiCompatible,
-        base_url: format!("{}/v1", settings.github.api_url),
-        model: "sim-small".into(),
-        timeout_secs: 1,
-        api_key_secret: Some("stand-in-key".into()),
-        input_per_million: 0.15,
-        output_per_million: 0.6,
-    };
+    let stand_in = stand_in::provider(settings, 1);
     settings
         .models
         .insert("undeclared".into(), stand_in.clone());
@@ -58,21 +49,7 @@ async fn modeler_app_with(tweak: fn(&mut Settings)) -> TestApp {
         ..AppOptions::default()
     })
     .await;
-    app.sim.set_model_keys(&[KEY]);
-    let host = app.state.settings.models["stand-in"].host().unwrap();
-    plugin_secrets::set(
-        &app.state.db,
-        app.state.settings.secrets.key.as_ref(),
-        SecretId {
-            plugin: KEY_OWNER,
-            scope: "*",
-            name: "stand-in-key",
-        },
-        &Binding::new(&[host], &[]).unwrap(),
-        KEY,
-    )
-    .await
-    .unwrap();
+    stand_in::store_key(&app, KEY).await;
     app
 }
 

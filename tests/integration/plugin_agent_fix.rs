@@ -7,10 +7,8 @@
 //! pull request once, its commit carrying the `Gantry-Model:` trailer. A model answer
 //! editing `../x` or `.github/workflows/ci.yml` is refused with a reply and nothing
 //! is pushed or held.
-use gantry_server::config::models::{ProviderKind, ProviderSettings, KEY_OWNER};
 use gantry_server::config::Settings;
 use gantry_server::db::approvals;
-use gantry_server::secrets::plugin::{self as plugin_secrets, Binding, SecretId};
 use gantry_simulator::PullFile;
 use std::time::Duration;
 
@@ -18,6 +16,7 @@ use serde_json::{json, Value};
 
 use crate::git::{clone_from_simulator, git};
 use crate::helpers::{corpus_payload, spawn_app, wait_until, AppOptions, Plugins, TestApp};
+use crate::stand_in;
 
 const OWNER: &str = "Codertocat";
 const NAME: &str = "Hello-World";
@@ -34,18 +33,9 @@ const RECEIVE_PACK: &str = "/Codertocat/Hello-World.git/git-receive-pack";
 /// Clones over the simulator's git, and the stand-in as provider `stand-in`.
 fn settings(settings: &mut Settings) {
     clone_from_simulator(settings);
-    settings.models.insert(
-        "stand-in".into(),
-        ProviderSettings {
-            kind: ProviderKind::OpenaiCompatible,
-            base_url: format!("{}/v1", settings.github.api_url),
-            model: "sim-small".into(),
-            timeout_secs: 5,
-            api_key_secret: Some("stand-in-key".into()),
-            input_per_million: 0.15,
-            output_per_million: 0.6,
-        },
-    );
+    settings
+        .models
+        .insert("stand-in".into(), stand_in::provider(settings, 5));
 }
 
 /// The agent on the corpus repository with `provider = "stand-in"`, allowed to ask
@@ -57,21 +47,7 @@ async fn fix_app() -> TestApp {
         ..AppOptions::default()
     })
     .await;
-    app.sim.set_model_keys(&[KEY]);
-    let host = app.state.settings.models["stand-in"].host().unwrap();
-    plugin_secrets::set(
-        &app.state.db,
-        app.state.settings.secrets.key.as_ref(),
-        SecretId {
-            plugin: KEY_OWNER,
-            scope: "*",
-            name: "stand-in-key",
-        },
-        &Binding::new(&[host], &[]).unwrap(),
-        KEY,
-    )
-    .await
-    .unwrap();
+    stand_in::store_key(&app, KEY).await;
     app.allow("agent", &["model:stand-in"]).await;
     let configured = app
         .api(
