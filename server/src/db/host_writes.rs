@@ -1,7 +1,9 @@
 //! Queries on `host_writes`: the idempotency record of each plugin write to GitHub
 //! (`wasm_host::host::once`): started before the call, done with GitHub's answer after.
 use chrono::Utc;
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
+use sea_orm::{ConnectionTrait, DbErr};
+
+use super::sql;
 
 /// What an earlier attempt left for a write's key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,17 +14,6 @@ pub enum Earlier {
     Started,
     /// The write was done; GitHub's answer, as JSON.
     Done(String),
-}
-
-/// `postgres` with its values, written with SQLite's numbered parameters there.
-fn sql(db: &impl ConnectionTrait, postgres: &str, values: Vec<sea_orm::Value>) -> Statement {
-    let backend = db.get_database_backend();
-    let text = if backend == DbBackend::Postgres {
-        postgres.to_owned()
-    } else {
-        postgres.replace('$', "?")
-    };
-    Statement::from_sql_and_values(backend, text, values)
 }
 
 /// What an earlier attempt recorded for `key`.

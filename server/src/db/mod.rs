@@ -41,7 +41,9 @@ use std::time::Duration;
 use anyhow::Context;
 use gantry_migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement,
+};
 
 /// Opens the database at `url`, creating the SQLite file and its directory if needed.
 ///
@@ -150,6 +152,23 @@ fn outside_transaction(conn: &impl sea_orm::sqlx::Connection) -> bool {
         tracing::warn!("a pooled database connection came back inside a transaction (a COMMIT or ROLLBACK failed); it is closed and replaced");
     }
     clean
+}
+
+/// `postgres`, a statement written with PostgreSQL's numbered parameters (`$1`),
+/// with its values, for the backend of `db`: SQLite's `?1` there. For the hand-written
+/// queries of the modules beside this one that are the same on both databases.
+pub(crate) fn sql(
+    db: &impl ConnectionTrait,
+    postgres: &str,
+    values: Vec<sea_orm::Value>,
+) -> Statement {
+    let backend = db.get_database_backend();
+    let text = if backend == DbBackend::Postgres {
+        postgres.to_owned()
+    } else {
+        postgres.replace('$', "?")
+    };
+    Statement::from_sql_and_values(backend, text, values)
 }
 
 fn is_sqlite(url: &str) -> bool {

@@ -3,7 +3,9 @@
 //! keyed so a retried job finds the completion an earlier attempt paid for
 //! (`wasm_host::host::model`).
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, Statement};
+use sea_orm::{ConnectionTrait, DbErr, QueryResult};
+
+use super::sql;
 
 /// One recorded completion.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,17 +36,6 @@ pub struct ModelCall {
     pub truncated: bool,
     /// When it was recorded.
     pub created_at: DateTime<Utc>,
-}
-
-/// `postgres` with its values, written with SQLite's numbered parameters there.
-fn sql(db: &impl ConnectionTrait, postgres: &str, values: Vec<sea_orm::Value>) -> Statement {
-    let backend = db.get_database_backend();
-    let text = if backend == DbBackend::Postgres {
-        postgres.to_owned()
-    } else {
-        postgres.replace('$', "?")
-    };
-    Statement::from_sql_and_values(backend, text, values)
 }
 
 const COLUMNS: &str = "key, delivery_id, plugin, repository, provider, model, prompt_tokens, completion_tokens, cost_micros, prompt_sha256, content, truncated, created_at";

@@ -4,7 +4,9 @@
 //! reads a row again once it is older than the refresh interval, and a push to
 //! the default branch touching such a file removes the repository's rows (`clear`).
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
+use sea_orm::{ConnectionTrait, DbErr};
+
+use super::sql;
 
 /// One file as read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,16 +17,6 @@ pub struct OwnershipFile {
     pub content: Option<String>,
     /// When it was read.
     pub read_at: DateTime<Utc>,
-}
-
-fn sql(db: &impl ConnectionTrait, postgres: &str, values: Vec<sea_orm::Value>) -> Statement {
-    let backend = db.get_database_backend();
-    let text = if backend == DbBackend::Postgres {
-        postgres.to_owned()
-    } else {
-        postgres.replace('$', "?")
-    };
-    Statement::from_sql_and_values(backend, text, values)
 }
 
 /// Every row of `project` (`owner/name`, lower case).

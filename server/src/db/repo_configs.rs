@@ -3,7 +3,9 @@
 //! file's error when it is invalid, and when it was read. Writing the patches or the
 //! error counts up `config_version` (trigger); `touch` only notes a read.
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
+use sea_orm::{ConnectionTrait, DbErr};
+
+use super::sql;
 
 /// One repository's row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,16 +25,6 @@ pub struct RepoConfigRow {
     pub error_at: Option<DateTime<Utc>>,
     /// When the file was last read.
     pub checked_at: DateTime<Utc>,
-}
-
-fn sql(db: &impl ConnectionTrait, postgres: &str, values: Vec<sea_orm::Value>) -> Statement {
-    let backend = db.get_database_backend();
-    let text = if backend == DbBackend::Postgres {
-        postgres.to_owned()
-    } else {
-        postgres.replace('$', "?")
-    };
-    Statement::from_sql_and_values(backend, text, values)
 }
 
 const COLUMNS: &str = "project, patches, bases, valid_at, error, error_at, checked_at";

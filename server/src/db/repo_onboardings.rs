@@ -3,17 +3,9 @@
 //! it. The first claim wins for good: a retry of the same delivery's job goes on,
 //! every other event finds the repository taken.
 use chrono::Utc;
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
+use sea_orm::{ConnectionTrait, DbErr};
 
-fn sql(db: &impl ConnectionTrait, postgres: &str, values: Vec<sea_orm::Value>) -> Statement {
-    let backend = db.get_database_backend();
-    let text = if backend == DbBackend::Postgres {
-        postgres.to_owned()
-    } else {
-        postgres.replace('$', "?")
-    };
-    Statement::from_sql_and_values(backend, text, values)
-}
+use super::sql;
 
 /// One repository's onboarding.
 #[derive(Debug, Clone, PartialEq, Eq)]
