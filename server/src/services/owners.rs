@@ -10,6 +10,7 @@ use serde_json::Value;
 use crate::db::ownership_files;
 use crate::domain::owners::{codeowners, prow};
 use crate::domain::{Project, RepoRef};
+use crate::services::repo_config::github::pushed_default_branch_touching;
 
 /// Whether `path` is an ownership file Gantry reads.
 #[must_use]
@@ -23,27 +24,7 @@ pub fn is_ownership_file(path: &str) -> bool {
 /// Whether `payload`, a `push`, changed ownership files on the default branch.
 #[must_use]
 pub fn push_touches_ownership(payload: &Value) -> bool {
-    let Some(branch) = payload["repository"]["default_branch"].as_str() else {
-        return false;
-    };
-    if payload["ref"].as_str() != Some(&format!("refs/heads/{branch}")) {
-        return false;
-    }
-    let commits = payload["commits"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default();
-    commits.is_empty()
-        || commits.iter().any(|c| {
-            ["added", "modified", "removed"].iter().any(|k| {
-                c[*k].as_array().is_some_and(|files| {
-                    files
-                        .iter()
-                        .filter_map(Value::as_str)
-                        .any(is_ownership_file)
-                })
-            })
-        })
+    pushed_default_branch_touching(payload, is_ownership_file).is_some_and(|p| p.touches_file)
 }
 
 /// Before a job's plugins run: forgets `repo`'s cached ownership files when the

@@ -175,14 +175,26 @@ fn covers(installation: &Installation, owner: &str, name: &str) -> bool {
 pub struct DefaultBranchPush {
     /// The default branch.
     pub branch: String,
-    /// Whether a commit added, modified or removed `.github/gantry.yml` (or the
-    /// payload lists no commits, as for a force push: read it to be sure).
+    /// Whether a commit added, modified or removed a file looked for
+    /// (`.github/gantry.yml` for [`pushed_default_branch`]), or the payload lists
+    /// no commits, as for a force push: read it to be sure.
     pub touches_file: bool,
 }
 
 /// What a `push` payload says, when it pushed the repository's default branch.
 #[must_use]
 pub fn pushed_default_branch(payload: &Value) -> Option<DefaultBranchPush> {
+    pushed_default_branch_touching(payload, |f| f == file::PATH)
+}
+
+/// What a `push` payload says, when it pushed the repository's default branch,
+/// with `touches_file` for the files `looked_for` picks (the ownership files'
+/// cache asks this too).
+#[must_use]
+pub fn pushed_default_branch_touching(
+    payload: &Value,
+    looked_for: impl Fn(&str) -> bool,
+) -> Option<DefaultBranchPush> {
     let branch = payload["repository"]["default_branch"].as_str()?;
     if payload["ref"].as_str()? != format!("refs/heads/{branch}") {
         return None;
@@ -195,7 +207,7 @@ pub fn pushed_default_branch(payload: &Value) -> Option<DefaultBranchPush> {
         ["added", "modified", "removed"].iter().any(|k| {
             c[*k]
                 .as_array()
-                .is_some_and(|files| files.iter().any(|f| f.as_str() == Some(file::PATH)))
+                .is_some_and(|files| files.iter().filter_map(Value::as_str).any(&looked_for))
         })
     };
     let touches_file = commits.is_empty() || commits.iter().any(touches);
