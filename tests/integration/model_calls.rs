@@ -291,6 +291,27 @@ async fn an_undeclared_provider_and_one_no_rule_allows_are_refused_without_a_req
     assert!(app.sim.model_requests().is_empty());
 }
 
+/// Asserts delivery `id`'s run was retried once and then succeeded, the provider has
+/// been asked `requests` times in all, and one completion is recorded for `id`;
+/// returns the record.
+async fn retried_once_and_recorded_once(
+    app: &TestApp,
+    id: &str,
+    requests: usize,
+) -> Vec<model_calls::ModelCall> {
+    let outcomes: Vec<String> = app
+        .runs_of(id)
+        .await
+        .into_iter()
+        .map(|r| r.outcome)
+        .collect();
+    assert_eq!(outcomes, ["retry", "ok"]);
+    assert_eq!(app.sim.model_requests().len(), requests);
+    let calls = model_calls::for_delivery(&app.state.db, id).await.unwrap();
+    assert_eq!(calls.len(), 1);
+    calls
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rate_limit_a_stall_and_a_failed_write_retry_the_job_and_charge_once() {
     let app = modeler_app().await;
@@ -299,41 +320,13 @@ async fn a_rate_limit_a_stall_and_a_failed_write_retry_the_job_and_charge_once()
     // 429 with retry-after: the job waits it out, then the provider answers.
     app.sim.inject_model_fault(ModelFault::RetryAfter(1));
     let id = open_issue(&app, 1, "stand-in").await;
-    let outcomes: Vec<String> = app
-        .runs_of(&id)
-        .await
-        .into_iter()
-        .map(|r| r.outcome)
-        .collect();
-    assert_eq!(outcomes, ["retry", "ok"]);
-    assert_eq!(app.sim.model_requests().len(), 2);
-    assert_eq!(
-        model_calls::for_delivery(&app.state.db, &id)
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    retried_once_and_recorded_once(&app, &id, 2).await;
 
     // A stall past the provider's timeout: transient, retried, answered once.
     app.sim
         .inject_model_fault(ModelFault::Stall(Duration::from_millis(2_500)));
     let id = open_issue(&app, 2, "stand-in").await;
-    let outcomes: Vec<String> = app
-        .runs_of(&id)
-        .await
-        .into_iter()
-        .map(|r| r.outcome)
-        .collect();
-    assert_eq!(outcomes, ["retry", "ok"]);
-    assert_eq!(app.sim.model_requests().len(), 4);
-    assert_eq!(
-        model_calls::for_delivery(&app.state.db, &id)
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    retried_once_and_recorded_once(&app, &id, 4).await;
 
     // The completion succeeded but the comment after it failed: the retried job
     // gets the recorded answer, and the provider is not asked (nor charged) again.
@@ -345,16 +338,7 @@ async fn a_rate_limit_a_stall_and_a_failed_write_retry_the_job_and_charge_once()
     });
     app.sim.script_model_replies(["Recorded once."]);
     let id = open_issue(&app, 3, "stand-in").await;
-    let outcomes: Vec<String> = app
-        .runs_of(&id)
-        .await
-        .into_iter()
-        .map(|r| r.outcome)
-        .collect();
-    assert_eq!(outcomes, ["retry", "ok"]);
-    assert_eq!(app.sim.model_requests().len(), 5);
-    let calls = model_calls::for_delivery(&app.state.db, &id).await.unwrap();
-    assert_eq!(calls.len(), 1);
+    let calls = retried_once_and_recorded_once(&app, &id, 5).await;
     assert_eq!(calls[0].content, "Recorded once.");
     let comments = app
         .sim_get("Codertocat/Hello-World", "/issues/3/comments")

@@ -429,21 +429,29 @@ fn from_installation(mut payload: Value) -> Value {
     payload
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_base_in_another_installation_is_not_readable_and_never_fetched_with_its_token() {
-    let app = app_installed_on_codertocat().await;
-    let commit = write_file(&app, "master", "extends: other-org/.github\n").await;
+/// Commits `file` as `.github/gantry.yml` on the default branch, delivers its push
+/// from installation 77 and returns what Gantry then holds for the repository.
+async fn push_from_installation(
+    app: &TestApp,
+    file: &str,
+) -> gantry_server::db::repo_configs::RepoConfigRow {
+    let commit = write_file(app, "master", file).await;
     deliver(
-        &app,
+        app,
         "push",
         &from_installation(push_payload("master", commit.as_str())),
     )
     .await;
-
-    let row = gantry_server::db::repo_configs::get(&app.state.db, "codertocat/hello-world")
+    gantry_server::db::repo_configs::get(&app.state.db, "codertocat/hello-world")
         .await
         .unwrap()
-        .expect("the file was read");
+        .expect("the file was read")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_base_in_another_installation_is_not_readable_and_never_fetched_with_its_token() {
+    let app = app_installed_on_codertocat().await;
+    let row = push_from_installation(&app, "extends: other-org/.github\n").await;
     let error = row.error.unwrap_or_default();
     assert!(
         error.contains("line 1: `extends`: base other-org/.github not readable")
@@ -470,17 +478,7 @@ async fn a_base_in_another_installation_is_not_readable_and_never_fetched_with_i
     });
     deliver(&app, "installation", &created).await;
     let asked = app.sim.token_requests(crate::github_app::INSTALLATION);
-    let commit = write_file(&app, "master", "extends: other-org/.github\nhooks: {}\n").await;
-    deliver(
-        &app,
-        "push",
-        &from_installation(push_payload("master", commit.as_str())),
-    )
-    .await;
-    let row = gantry_server::db::repo_configs::get(&app.state.db, "codertocat/hello-world")
-        .await
-        .unwrap()
-        .unwrap();
+    let row = push_from_installation(&app, "extends: other-org/.github\nhooks: {}\n").await;
     assert!(
         row.error
             .as_deref()
@@ -505,17 +503,7 @@ async fn a_base_in_another_installation_is_not_readable_and_never_fetched_with_i
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_base_in_the_repositorys_own_installation_is_read_with_a_token_for_it() {
     let app = app_installed_on_codertocat().await;
-    let commit = write_file(&app, "master", "extends: Codertocat/.github\n").await;
-    deliver(
-        &app,
-        "push",
-        &from_installation(push_payload("master", commit.as_str())),
-    )
-    .await;
-    let row = gantry_server::db::repo_configs::get(&app.state.db, "codertocat/hello-world")
-        .await
-        .unwrap()
-        .unwrap();
+    let row = push_from_installation(&app, "extends: Codertocat/.github\n").await;
     assert_eq!(row.error, None, "{row:?}");
     assert_eq!(row.bases, r#"["codertocat/.github"]"#);
     deliver(&app, "issues", &from_installation(issue_payload(42))).await;
